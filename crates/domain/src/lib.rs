@@ -1,0 +1,17 @@
+//! The rules of civicdesk as plain types and pure functions.
+//!
+//! Nothing in this crate performs I/O, is async, or knows about SQL or HTTP. Every other crate
+//! asks this one whether something is allowed and how a value is derived, so each rule lives in
+//! exactly one place.
+
+pub mod case_number;
+pub mod catalog;
+pub mod category;
+pub mod datetime;
+pub mod error;
+pub mod geo;
+pub mod lifecycle;
+pub mod locale;
+
+pub use error::{DomainError, Message};
+pub use locale::{Locale, Localized};

@@ -1,0 +1,336 @@
+//! The case lifecycle: states, the actions that move a case between them, and how each state
+//! appears to Open311 clients.
+//!
+//! ```text
+//! received → triaged → assigned → acknowledged → in_progress → resolved → closed
+//!                         ↑            ↕              ↕  ↕ ↕
+//!                    transferred   needs_info     on_site cosign
+//! side exits: rejected, duplicate, external (sent to a utility)
+//! ```
+//!
+//! `transition` is the single place that decides whether an action is legal from a state.
+
+use crate::error::DomainError;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "unknown {} {:?}", stringify!($name), text
+                    ))
+                })
+            }
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+string_enum! {
+    /// Where a case is in its life. Stored as text; the i18n id is `case-status-<text>`.
+    CaseStatus {
+        Received = "received",
+        Triaged = "triaged",
+        Assigned = "assigned",
+        Acknowledged = "acknowledged",
+        InProgress = "in_progress",
+        OnSite = "on_site",
+        NeedsInfo = "needs_info",
+        Cosign = "cosign",
+        Transferred = "transferred",
+        Resolved = "resolved",
+        Closed = "closed",
+        Rejected = "rejected",
+        Duplicate = "duplicate",
+        External = "external",
+    }
+}
+
+string_enum! {
+    /// The honest outcome recorded when a case is resolved.
+    Outcome {
+        Fixed = "fixed",
+        NotFixed = "not_fixed",
+        NotOurResponsibility = "not_our_responsibility",
+        NoProblemFound = "no_problem_found",
+        Duplicate = "duplicate",
+        Deferred = "deferred",
+    }
+}
+
+string_enum! {
+    /// What someone does to a case. Stored on each case event.
+    Action {
+        Triage = "triage",
+        Assign = "assign",
+        Acknowledge = "acknowledge",
+        Start = "start",
+        Arrive = "arrive",
+        LeaveSite = "leave_site",
+        RequestInfo = "request_info",
+        ProvideInfo = "provide_info",
+        RequestCosign = "request_cosign",
+        CompleteCosign = "complete_cosign",
+        Reassign = "reassign",
+        Resolve = "resolve",
+        Close = "close",
+        Reopen = "reopen",
+        Reject = "reject",
+        MarkDuplicate = "mark_duplicate",
+        TransferExternal = "transfer_external",
+    }
+}
+
+/// The two statuses of the Open311 specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open311Status {
+    Open,
+    Closed,
+}
+
+impl Open311Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Open311Status::Open => "open",
+            Open311Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "open" => Some(Open311Status::Open),
+            "closed" => Some(Open311Status::Closed),
+            _ => None,
+        }
+    }
+}
+
+impl CaseStatus {
+    /// Terminal states: nothing but a citizen's reopen (from resolved/closed) leaves them.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Resolved
+                | CaseStatus::Closed
+                | CaseStatus::Rejected
+                | CaseStatus::Duplicate
+                | CaseStatus::External
+        )
+    }
+
+    /// The working phase: a department holds the case and its clocks run.
+    pub fn is_working(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Acknowledged
+                | CaseStatus::InProgress
+                | CaseStatus::OnSite
+                | CaseStatus::NeedsInfo
+                | CaseStatus::Cosign
+        )
+    }
+
+    pub fn open311(self) -> Open311Status {
+        if self.is_final() { Open311Status::Closed } else { Open311Status::Open }
+    }
+
+    /// All states that Open311 reports with the given status.
+    pub fn with_open311(status: Open311Status) -> Vec<CaseStatus> {
+        CaseStatus::ALL.iter().copied().filter(|s| s.open311() == status).collect()
+    }
+
+    /// The lowercase extended status of mySociety's `servicerequestupdates`.
+    pub fn extended(self, outcome: Option<Outcome>) -> &'static str {
+        match self {
+            CaseStatus::Received => "for_triage",
+            CaseStatus::Triaged | CaseStatus::Assigned => "open",
+            CaseStatus::Acknowledged | CaseStatus::NeedsInfo => "investigating",
+            CaseStatus::InProgress | CaseStatus::OnSite => "in_progress",
+            CaseStatus::Cosign | CaseStatus::Transferred => "internal_referral",
+            CaseStatus::Resolved | CaseStatus::Closed => match outcome {
+                Some(o) => o.extended(),
+                None => "closed",
+            },
+            CaseStatus::Rejected => "no_further_action",
+            CaseStatus::Duplicate => "duplicate",
+            CaseStatus::External => "not_councils_responsibility",
+        }
+    }
+}
+
+impl Outcome {
+    pub fn extended(self) -> &'static str {
+        match self {
+            Outcome::Fixed => "fixed",
+            Outcome::NotFixed | Outcome::NoProblemFound => "no_further_action",
+            Outcome::NotOurResponsibility => "not_councils_responsibility",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Deferred => "action_scheduled",
+        }
+    }
+}
+
+/// Applies `action` to a case in state `from`, returning the next state or the reason it is
+/// illegal. Conditions that need more than the state (time windows, permissions, who is
+/// assigned) are checked by the caller in `services`; this function only knows the graph.
+pub fn transition(from: CaseStatus, action: Action) -> Result<CaseStatus, DomainError> {
+    use Action as A;
+    use CaseStatus as S;
+    let next = match (action, from) {
+        (A::Triage, S::Received) => S::Triaged,
+        (A::Assign, S::Received | S::Triaged) => S::Assigned,
+        (A::Acknowledge, S::Assigned | S::Transferred) => S::Acknowledged,
+        (A::Start, S::Acknowledged) => S::InProgress,
+        (A::Arrive, S::Acknowledged | S::InProgress) => S::OnSite,
+        (A::LeaveSite, S::OnSite) => S::InProgress,
+        (A::RequestInfo, S::Acknowledged | S::InProgress | S::OnSite) => S::NeedsInfo,
+        (A::ProvideInfo, S::NeedsInfo) => S::InProgress,
+        (A::RequestCosign, S::Acknowledged | S::InProgress) => S::Cosign,
+        (A::CompleteCosign, S::Cosign) => S::InProgress,
+        (A::Reassign, S::Assigned | S::Acknowledged | S::InProgress | S::Transferred) => {
+            S::Transferred
+        }
+        (A::Resolve, S::Acknowledged | S::InProgress | S::OnSite | S::Cosign) => S::Resolved,
+        (A::Close, S::Resolved) => S::Closed,
+        (A::Reopen, S::Resolved | S::Closed) => S::Assigned,
+        (A::Reject, S::Received | S::Triaged | S::Assigned) => S::Rejected,
+        (A::MarkDuplicate, s) if !s.is_final() => S::Duplicate,
+        (A::TransferExternal, S::Received | S::Triaged | S::Assigned | S::Acknowledged)
+        | (A::TransferExternal, S::InProgress) => S::External,
+        _ => {
+            return Err(DomainError::IllegalTransition {
+                from: from.as_str(),
+                action: action.as_str(),
+            });
+        }
+    };
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_usual_path_reaches_closed() {
+        let mut s = CaseStatus::Received;
+        for a in [
+            Action::Triage,
+            Action::Assign,
+            Action::Acknowledge,
+            Action::Start,
+            Action::Arrive,
+            Action::Resolve,
+            Action::Close,
+        ] {
+            s = transition(s, a).unwrap();
+        }
+        assert_eq!(s, CaseStatus::Closed);
+        assert_eq!(s.open311(), Open311Status::Closed);
+    }
+
+    #[test]
+    fn closing_an_unassigned_case_is_illegal() {
+        let err = transition(CaseStatus::Received, Action::Close).unwrap_err();
+        assert_eq!(
+            err,
+            DomainError::IllegalTransition { from: "received", action: "close" }
+        );
+        assert!(transition(CaseStatus::Triaged, Action::Resolve).is_err());
+        assert!(transition(CaseStatus::Closed, Action::Assign).is_err());
+    }
+
+    #[test]
+    fn reopen_sends_the_case_back_to_the_department() {
+        assert_eq!(transition(CaseStatus::Resolved, Action::Reopen), Ok(CaseStatus::Assigned));
+        assert!(transition(CaseStatus::Rejected, Action::Reopen).is_err());
+    }
+
+    #[test]
+    fn text_round_trips() {
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(*s));
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(*a));
+        }
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Some(*o));
+        }
+    }
+
+    fn any_status() -> impl Strategy<Value = CaseStatus> {
+        prop::sample::select(CaseStatus::ALL.to_vec())
+    }
+    fn any_action() -> impl Strategy<Value = Action> {
+        prop::sample::select(Action::ALL.to_vec())
+    }
+
+    proptest! {
+        /// From a final state only two things can happen: a resolved case is closed, or a
+        /// resolved/closed case is reopened by the citizen (back to the department).
+        #[test]
+        fn final_states_are_sticky(from in any_status(), action in any_action()) {
+            if from.is_final() {
+                if let Ok(next) = transition(from, action) {
+                    match action {
+                        Action::Close => {
+                            prop_assert_eq!(from, CaseStatus::Resolved);
+                            prop_assert_eq!(next, CaseStatus::Closed);
+                        }
+                        Action::Reopen => {
+                            prop_assert!(matches!(from, CaseStatus::Resolved | CaseStatus::Closed));
+                            prop_assert_eq!(next, CaseStatus::Assigned);
+                        }
+                        other => prop_assert!(false, "{other} left final state {from}"),
+                    }
+                }
+            }
+        }
+
+        /// Any sequence of legal actions from `received` stays inside the graph and every
+        /// state reached maps to an Open311 status consistent with finality.
+        #[test]
+        fn walks_stay_consistent(actions in prop::collection::vec(any_action(), 0..40)) {
+            let mut s = CaseStatus::Received;
+            for a in actions {
+                if let Ok(next) = transition(s, a) {
+                    prop_assert_ne!(next, CaseStatus::Received);
+                    s = next;
+                }
+                prop_assert_eq!(s.open311() == Open311Status::Closed, s.is_final());
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Reading the catalogue: which jurisdiction a request is for, and what it offers.
+
+use crate::{Result, ServiceError, Services};
+use domain::Message;
+use domain::catalog::{Category, District, Jurisdiction};
+use domain::geo::Point;
+
+/// The services of a jurisdiction and the time they last changed (Open311 `changeset`).
+pub struct ServiceList {
+    pub categories: Vec<Category>,
+    pub changeset: i64,
+}
+
+impl Services {
+    /// The jurisdiction with this id, or NotFound.
+    pub async fn jurisdiction(&self, id: &str) -> Result<Jurisdiction> {
+        store::catalog::get_jurisdiction(&self.db, id.trim())
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(Message::new("error-jurisdiction-unknown").arg("id", id.trim()))
+            })
+    }
+
+    /// Resolves the jurisdiction of a request: the one named (by the URL or a non-empty
+    /// `jurisdiction_id`), else the configured default, else the only one there is.
+    pub async fn resolve_jurisdiction(&self, named: Option<&str>) -> Result<Jurisdiction> {
+        if let Some(id) = named.map(str::trim).filter(|s| !s.is_empty()) {
+            return self.jurisdiction(id).await;
+        }
+        if let Some(id) = &self.config().default_jurisdiction {
+            return self.jurisdiction(id).await;
+        }
+        let all = store::catalog::list_jurisdictions(&self.db).await?;
+        match <[Jurisdiction; 1]>::try_from(all) {
+            Ok([only]) => Ok(only),
+            Err(_) => Err(ServiceError::invalid(Message::new("error-jurisdiction-required"))),
+        }
+    }
+
+    pub async fn jurisdictions(&self) -> Result<Vec<Jurisdiction>> {
+        Ok(store::catalog::list_jurisdictions(&self.db).await?)
+    }
+
+    /// The active services of a jurisdiction; with a point, only if the jurisdiction covers it.
+    pub async fn services(&self, jurisdiction: &Jurisdiction, at: Option<Point>) -> Result<ServiceList> {
+        let (mut categories, changeset) =
+            store::catalog::list_categories(&self.db, &jurisdiction.id).await?;
+        if at.is_some_and(|p| !jurisdiction.covers(p)) {
+            categories.clear();
+        }
+        Ok(ServiceList { categories, changeset })
+    }
+
+    /// One active service, or NotFound.
+    pub async fn service(&self, jurisdiction: &Jurisdiction, code: &str) -> Result<Category> {
+        store::catalog::get_category(&self.db, &jurisdiction.id, code.trim())
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(Message::new("error-service-unknown").arg("code", code.trim()))
+            })
+    }
+
+    pub async fn districts(&self, jurisdiction: &Jurisdiction) -> Result<Vec<District>> {
+        Ok(store::catalog::list_districts(&self.db, &jurisdiction.id).await?)
+    }
+}

@@ -1,0 +1,289 @@
+//! Filing a case: the same function for every channel.
+
+use crate::media::MediaUpload;
+use crate::{Result, ServiceError, Services, secrets};
+use domain::Message;
+use domain::catalog::{Category, Jurisdiction};
+use domain::category::{AttributeAnswer, ServiceType, validate_attributes};
+use domain::datetime::local_yyyymmdd;
+use domain::geo::Point;
+use domain::lifecycle::{Action, CaseStatus, transition};
+use store::cases::{NewCase, Reporter};
+use store::events::NewEvent;
+
+pub const MAX_DESCRIPTION: usize = 4000;
+const MAX_ADDRESS: usize = 500;
+const MAX_PERSONAL_FIELD: usize = 200;
+const MAX_MEDIA_URLS: usize = 10;
+
+/// Where a case came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Phone,
+    Web,
+    App,
+    Open311,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Phone => "phone",
+            Channel::Web => "web",
+            Channel::App => "app",
+            Channel::Open311 => "open311",
+        }
+    }
+}
+
+/// Who files a case.
+#[derive(Debug, Clone)]
+pub enum Filer {
+    ApiClient { id: String },
+    System,
+}
+
+impl Filer {
+    pub fn actor(&self) -> String {
+        match self {
+            Filer::ApiClient { id } => format!("api_client:{id}"),
+            Filer::System => "system".into(),
+        }
+    }
+}
+
+/// A report as submitted, before validation. Empty strings count as absent.
+#[derive(Debug, Clone, Default)]
+pub struct NewReport {
+    pub service_code: Option<String>,
+    pub lat: Option<String>,
+    pub long: Option<String>,
+    pub address: Option<String>,
+    pub address_id: Option<String>,
+    pub zipcode: Option<String>,
+    pub description: Option<String>,
+    pub attributes: Vec<(String, Vec<String>)>,
+    pub media_urls: Vec<String>,
+    pub media: Vec<MediaUpload>,
+    pub reporter: Reporter,
+}
+
+/// What the filer gets back.
+#[derive(Debug, Clone)]
+pub struct FiledCase {
+    pub case_id: String,
+    pub case_number: String,
+    pub service_type: ServiceType,
+    pub token: Option<String>,
+    /// Shown once; only its keyed hash is stored.
+    pub password: String,
+    pub category: Category,
+    pub department_name: Option<domain::Localized>,
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn bounded(v: &Option<String>, max: usize, field: &'static str, errors: &mut Vec<Message>) -> Option<String> {
+    let v = present(v)?;
+    if v.chars().count() > max {
+        errors.push(Message::new("error-field-too-long").arg("field", field).arg("max", max.to_string()));
+        return None;
+    }
+    Some(v.to_string())
+}
+
+impl Services {
+    /// Validates and files a report. The checks follow Open311's order — service code (404
+    /// when unknown), then location, attributes and description, reporting every problem of
+    /// the last group together — and nothing is written unless everything is valid.
+    pub async fn file_case(
+        &self,
+        jurisdiction: &Jurisdiction,
+        filer: &Filer,
+        channel: Channel,
+        report: NewReport,
+    ) -> Result<FiledCase> {
+        let Some(code) = present(&report.service_code) else {
+            return Err(ServiceError::invalid(Message::new("error-service-code-required")));
+        };
+        let category = self.service(jurisdiction, code).await?;
+
+        let mut errors: Vec<Message> = Vec::new();
+        let point = Point::parse_pair(report.lat.as_deref(), report.long.as_deref())
+            .map_err(|e| errors.push(e.message()))
+            .ok()
+            .flatten();
+        let address = bounded(&report.address, MAX_ADDRESS, "address_string", &mut errors)
+            .map(|a| text::to_halfwidth(&a));
+        let address_id = bounded(&report.address_id, MAX_ADDRESS, "address_id", &mut errors);
+        let location_given = point.is_some()
+            || present(&report.lat).is_some()
+            || present(&report.long).is_some()
+            || address.is_some()
+            || address_id.is_some();
+        if !location_given {
+            errors.push(Message::new("error-location-required"));
+        }
+        if let Some(p) = point
+            && !jurisdiction.covers(p)
+        {
+            errors.push(Message::new("error-location-outside").arg("jurisdiction", &jurisdiction.name.zh));
+        }
+        let description = report.description.as_deref().map(str::trim).unwrap_or_default();
+        if description.chars().count() > MAX_DESCRIPTION {
+            errors.push(
+                Message::new("error-description-too-long").arg("max", MAX_DESCRIPTION.to_string()),
+            );
+        }
+        let answers: Vec<AttributeAnswer> = match validate_attributes(&category.attributes, &report.attributes) {
+            Ok(a) => a,
+            Err(errs) => {
+                errors.extend(errs.iter().map(domain::DomainError::message));
+                Vec::new()
+            }
+        };
+        let mut reporter = report.reporter.clone();
+        for (field, value) in [
+            ("email", &mut reporter.email),
+            ("phone", &mut reporter.phone),
+            ("first_name", &mut reporter.first_name),
+            ("last_name", &mut reporter.last_name),
+            ("device_id", &mut reporter.device_id),
+            ("account_id", &mut reporter.account_id),
+        ] {
+            *value = bounded(value, MAX_PERSONAL_FIELD, field, &mut errors);
+        }
+        let media_urls: Vec<String> =
+            report.media_urls.iter().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+        if media_urls.len() > MAX_MEDIA_URLS {
+            errors.push(Message::new("error-too-many-media").arg("max", MAX_MEDIA_URLS.to_string()));
+        }
+        for url in &media_urls {
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+                errors.push(Message::new("error-media-url").arg("url", url.chars().take(80).collect::<String>()));
+            }
+        }
+        let media = self.check_media(report.media, &mut errors);
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+
+        let now = store::now_unix();
+        let case_id = uuid::Uuid::now_v7().to_string();
+        let password = secrets::case_password();
+        let token = (category.service_type == ServiceType::Batch).then(secrets::token);
+        let districts: Vec<(String, String)> = self
+            .districts(jurisdiction)
+            .await?
+            .into_iter()
+            .map(|d| (d.code, d.name.zh))
+            .collect();
+        let district_code = address
+            .as_deref()
+            .and_then(|a| text::find_district(a, &districts))
+            .map(str::to_string);
+        // Intake routes the case to the category's department: received → triaged → assigned.
+        let mut status = CaseStatus::Received;
+        for action in [Action::Triage, Action::Assign] {
+            status = transition(status, action)?;
+        }
+        let stored_media = self.store_media(&jurisdiction.id, &case_id, media).await?;
+        let all_media: Vec<String> =
+            stored_media.iter().map(|m| m.url.clone()).chain(media_urls).collect();
+
+        let result = async {
+            let mut tx = self.db.begin().await?;
+            let day = local_yyyymmdd(now, jurisdiction.utc_offset_minutes);
+            let number = store::cases::next_case_number(&mut tx, &jurisdiction.id, &day).await?;
+            let case = NewCase {
+                id: case_id.clone(),
+                jurisdiction_id: jurisdiction.id.clone(),
+                case_number: number.to_string(),
+                token: token.clone(),
+                category_code: category.code.clone(),
+                status: status.as_str().into(),
+                urgency: category.urgency.as_str().into(),
+                department_code: Some(category.department_code.clone()),
+                channel: channel.as_str().into(),
+                description: description.to_string(),
+                address: address.clone(),
+                address_id: address_id.clone(),
+                zipcode: present(&report.zipcode).map(str::to_string),
+                district_code: district_code.clone(),
+                lat: point.map(|p| p.lat),
+                lon: point.map(|p| p.lon),
+                attributes: serde_json::to_string(&answers).unwrap_or_else(|_| "[]".into()),
+                media_urls: serde_json::to_string(&all_media).unwrap_or_else(|_| "[]".into()),
+                status_notes: None,
+                password_hash: secrets::case_password_hash(&self.case_password_key, &case_id, &password),
+                api_client_id: match filer {
+                    Filer::ApiClient { id } => Some(id.clone()),
+                    Filer::System => None,
+                },
+                requested_at: now,
+                expected_at: None,
+            };
+            store::cases::insert(&mut tx, &case).await?;
+            if !reporter.is_empty() {
+                let id = uuid::Uuid::now_v7().to_string();
+                store::cases::insert_reporter(&mut tx, &id, &jurisdiction.id, &case_id, &reporter, now).await?;
+            }
+            for m in &stored_media {
+                store::cases::insert_media(&mut tx, &m.id, &jurisdiction.id, &case_id, &m.content_type, m.size, now)
+                    .await?;
+            }
+            let data = serde_json::json!({
+                "category": category.code,
+                "department": category.department_code,
+                "urgency": category.urgency.as_str(),
+                "channel": channel.as_str(),
+            });
+            store::events::append(&mut tx, &jurisdiction.id, NewEvent {
+                id: uuid::Uuid::now_v7().to_string(),
+                case_id: case_id.clone(),
+                kind: "create".into(),
+                actor: filer.actor(),
+                public: true,
+                from_status: None,
+                to_status: Some(status.as_str().into()),
+                note: None,
+                data: data.to_string(),
+                created_at: now,
+            })
+            .await?;
+            tx.commit().await?;
+            Ok::<_, ServiceError>(number)
+        }
+        .await;
+        let number = match result {
+            Ok(n) => n,
+            Err(e) => {
+                self.discard_media(&stored_media).await;
+                return Err(e);
+            }
+        };
+        let department_name = store::catalog::list_departments(&self.db, &jurisdiction.id)
+            .await?
+            .into_iter()
+            .find(|d| d.code == category.department_code)
+            .map(|d| d.name);
+        tracing::info!(
+            jurisdiction = %jurisdiction.id,
+            case = %number,
+            service = %category.code,
+            channel = channel.as_str(),
+            "case filed"
+        );
+        Ok(FiledCase {
+            case_id,
+            case_number: number.to_string(),
+            service_type: category.service_type,
+            token,
+            password,
+            category,
+            department_name,
+        })
+    }
+}

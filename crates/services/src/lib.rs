@@ -1,0 +1,58 @@
+//! The use cases of civicdesk. Each operation takes who is acting and validated input, checks
+//! the domain rules, and writes everything it changes (case row, events) in one transaction.
+//! The Open311 layer, the REST API and the web UI all call these functions, so a case filed by
+//! phone, web or Open311 is the same case.
+
+pub mod api_keys;
+pub mod catalog;
+pub mod demo;
+mod error;
+pub mod intake;
+pub mod media;
+pub mod queries;
+pub mod reference;
+mod secrets;
+pub mod updates;
+
+pub use error::ServiceError;
+pub use store::{Backend, Db};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The public base URL, e.g. `https://1999.example.gov.tw`, used in media links and discovery.
+    pub public_url: String,
+    /// Where uploaded media are stored.
+    pub media_dir: PathBuf,
+    /// The jurisdiction that answers a bare `/open311/v2/` when a request names none.
+    pub default_jurisdiction: Option<String>,
+}
+
+/// The handle every interface uses. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    config: Arc<ServiceConfig>,
+    case_password_key: Arc<Vec<u8>>,
+}
+
+impl Services {
+    /// Opens the services over a migrated database.
+    pub async fn new(db: Db, config: ServiceConfig) -> Result<Services> {
+        let key = store::settings::get_or_init(&db, "case_password_key", || {
+            hex::encode(secrets::random_bytes::<32>())
+        })
+        .await?;
+        let key = hex::decode(key).map_err(|_| ServiceError::Internal("case_password_key".into()))?;
+        Ok(Services { db, config: Arc::new(config), case_password_key: Arc::new(key) })
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+}

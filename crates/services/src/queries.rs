@@ -1,0 +1,119 @@
+//! Reading cases for the public: Open311 `GET requests`, one request, and batch tokens.
+//! Confidential (blackbox) categories are never listed.
+
+use crate::{Result, ServiceError, Services};
+use domain::Message;
+use domain::catalog::{Category, Jurisdiction};
+use domain::category::ServiceType;
+use domain::geo::RadiusFilter;
+use domain::lifecycle::{CaseStatus, Open311Status};
+use store::cases::{CaseFilter, CaseView};
+use store::events::Event;
+use std::collections::HashMap;
+
+/// A search over the cases of one jurisdiction.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub case_numbers: Option<Vec<String>>,
+    pub service_codes: Option<Vec<String>>,
+    pub statuses: Option<Vec<Open311Status>>,
+    pub requested_from: Option<i64>,
+    pub requested_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+    pub near: Option<RadiusFilter>,
+    pub limit: u64,
+    pub offset: u64,
+    /// Also load each case's public events.
+    pub with_events: bool,
+}
+
+/// A case with, when asked for, its public history.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub case: CaseView,
+    pub events: Vec<Event>,
+}
+
+fn confidential(categories: &[Category]) -> Vec<String> {
+    categories
+        .iter()
+        .filter(|c| c.service_type == ServiceType::Blackbox)
+        .map(|c| c.code.clone())
+        .collect()
+}
+
+impl Services {
+    /// Cases matching `q`, newest first. An unknown service code is NotFound, so a client
+    /// with a typo does not silently receive every case.
+    pub async fn search_cases(&self, j: &Jurisdiction, q: CaseQuery) -> Result<Vec<CaseRecord>> {
+        let (categories, _) = store::catalog::list_categories(&self.db, &j.id).await?;
+        if let Some(codes) = &q.service_codes {
+            for code in codes {
+                if !categories.iter().any(|c| &c.code == code) {
+                    return Err(ServiceError::NotFound(
+                        Message::new("error-service-unknown").arg("code", code.as_str()),
+                    ));
+                }
+            }
+        }
+        let statuses = q.statuses.as_ref().map(|wanted| {
+            wanted
+                .iter()
+                .flat_map(|s| CaseStatus::with_open311(*s))
+                .map(|s| s.as_str().to_string())
+                .collect::<Vec<_>>()
+        });
+        let filter = CaseFilter {
+            jurisdiction_id: j.id.clone(),
+            case_numbers: q.case_numbers,
+            category_codes: q.service_codes,
+            statuses,
+            requested_from: q.requested_from,
+            requested_to: q.requested_to,
+            updated_from: q.updated_from,
+            updated_to: q.updated_to,
+            near: q.near,
+            exclude_category_codes: confidential(&categories),
+            limit: q.limit,
+            offset: q.offset,
+        };
+        let cases = store::cases::list(&self.db, &filter).await?;
+        self.with_events(cases, q.with_events).await
+    }
+
+    async fn with_events(&self, cases: Vec<CaseView>, load: bool) -> Result<Vec<CaseRecord>> {
+        let mut by_case: HashMap<String, Vec<Event>> = HashMap::new();
+        if load {
+            let ids: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
+            for e in store::events::for_cases(&self.db, &ids, true).await? {
+                by_case.entry(e.event.case_id.clone()).or_default().push(e);
+            }
+        }
+        Ok(cases
+            .into_iter()
+            .map(|case| CaseRecord { events: by_case.remove(&case.id).unwrap_or_default(), case })
+            .collect())
+    }
+
+    /// One public case by number; NotFound if it does not exist or is confidential.
+    pub async fn public_case(&self, j: &Jurisdiction, case_number: &str, with_events: bool) -> Result<CaseRecord> {
+        let not_found = || {
+            ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number.trim()))
+        };
+        let case = store::cases::by_number(&self.db, &j.id, case_number.trim()).await?.ok_or_else(not_found)?;
+        let (categories, _) = store::catalog::list_categories(&self.db, &j.id).await?;
+        if confidential(&categories).contains(&case.category_code) {
+            return Err(not_found());
+        }
+        let mut records = self.with_events(vec![case], with_events).await?;
+        records.pop().ok_or_else(not_found)
+    }
+
+    /// The case number a batch token became. NotFound for an unknown token.
+    pub async fn case_number_for_token(&self, j: &Jurisdiction, token: &str) -> Result<String> {
+        store::cases::number_for_token(&self.db, &j.id, token.trim())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(Message::new("error-token-unknown")))
+    }
+}

@@ -1,0 +1,481 @@
+//! Cases: the materialised current state of each case (its history is in `events`), the people
+//! who reported it, and the queries Open311 and the REST API run over them.
+
+use crate::db::{Db, Row, StoreError, Tx};
+use domain::case_number::CaseNumber;
+use domain::geo::RadiusFilter;
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+
+/// A case to insert. JSON columns are already encoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCase {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub case_number: String,
+    pub token: Option<String>,
+    pub category_code: String,
+    pub status: String,
+    pub urgency: String,
+    pub department_code: Option<String>,
+    pub channel: String,
+    pub description: String,
+    pub address: Option<String>,
+    pub address_id: Option<String>,
+    pub zipcode: Option<String>,
+    pub district_code: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub attributes: String,
+    pub media_urls: String,
+    pub status_notes: Option<String>,
+    pub password_hash: String,
+    pub api_client_id: Option<String>,
+    pub requested_at: i64,
+    pub expected_at: Option<i64>,
+}
+
+/// Personal data of a reporter. Stored apart from the case and never shown publicly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reporter {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub device_id: Option<String>,
+    pub account_id: Option<String>,
+}
+
+impl Reporter {
+    pub fn is_empty(&self) -> bool {
+        *self == Reporter::default()
+    }
+}
+
+/// A case as read back, with the names of its category and department.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseView {
+    pub id: String,
+    pub case_number: String,
+    pub token: Option<String>,
+    pub category_code: String,
+    pub category_name_zh: Option<String>,
+    pub category_name_en: Option<String>,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub urgency: String,
+    pub department_code: Option<String>,
+    pub department_name_zh: Option<String>,
+    pub department_name_en: Option<String>,
+    pub channel: String,
+    pub description: String,
+    pub address: Option<String>,
+    pub address_id: Option<String>,
+    pub zipcode: Option<String>,
+    pub district_code: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub attributes: String,
+    pub media_urls: String,
+    pub status_notes: Option<String>,
+    pub requested_at: i64,
+    pub updated_at: i64,
+    pub expected_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+/// Takes the next number in the jurisdiction's daily sequence for local date `day`
+/// (`YYYYMMDD`). The counter row is locked until the transaction ends.
+pub async fn next_case_number(tx: &mut Tx, jurisdiction_id: &str, day: &str) -> Result<CaseNumber, StoreError> {
+    let stmt = Query::insert()
+        .into_table("case_number_counters")
+        .columns(["jurisdiction_id", "day", "last"])
+        .values_panic([jurisdiction_id.into(), day.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::columns(["jurisdiction_id", "day"])
+                .value("last", Expr::col(("case_number_counters", "last")).add(1))
+                .to_owned(),
+        )
+        .returning_col("last")
+        .to_owned();
+    let last: i64 = tx.fetch_one(&stmt).await?.get("last")?;
+    u32::try_from(last)
+        .ok()
+        .and_then(|n| CaseNumber::new(day, n))
+        .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+}
+
+pub async fn insert(tx: &mut Tx, c: &NewCase) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("cases")
+        .columns([
+            "id", "jurisdiction_id", "case_number", "token", "category_code", "status", "urgency",
+            "department_code", "channel", "description", "address", "address_id", "zipcode",
+            "district_code", "lat", "lon", "attributes", "media_urls", "status_notes",
+            "password_hash", "api_client_id", "requested_at", "updated_at", "expected_at",
+        ])
+        .values_panic([
+            c.id.clone().into(),
+            c.jurisdiction_id.clone().into(),
+            c.case_number.clone().into(),
+            c.token.clone().into(),
+            c.category_code.clone().into(),
+            c.status.clone().into(),
+            c.urgency.clone().into(),
+            c.department_code.clone().into(),
+            c.channel.clone().into(),
+            c.description.clone().into(),
+            c.address.clone().into(),
+            c.address_id.clone().into(),
+            c.zipcode.clone().into(),
+            c.district_code.clone().into(),
+            c.lat.into(),
+            c.lon.into(),
+            c.attributes.clone().into(),
+            c.media_urls.clone().into(),
+            c.status_notes.clone().into(),
+            c.password_hash.clone().into(),
+            c.api_client_id.clone().into(),
+            c.requested_at.into(),
+            c.requested_at.into(),
+            c.expected_at.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn insert_reporter(
+    tx: &mut Tx,
+    id: &str,
+    jurisdiction_id: &str,
+    case_id: &str,
+    r: &Reporter,
+    at: i64,
+) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("case_reporters")
+        .columns([
+            "id", "jurisdiction_id", "case_id", "email", "phone", "first_name", "last_name",
+            "device_id", "account_id", "created_at",
+        ])
+        .values_panic([
+            id.into(),
+            jurisdiction_id.into(),
+            case_id.into(),
+            r.email.clone().into(),
+            r.phone.clone().into(),
+            r.first_name.clone().into(),
+            r.last_name.clone().into(),
+            r.device_id.clone().into(),
+            r.account_id.clone().into(),
+            at.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Changes the materialised state of a case after an event was appended.
+#[derive(Debug, Clone, Default)]
+pub struct CaseUpdate {
+    pub status: Option<String>,
+    pub outcome: Option<Option<String>>,
+    pub department_code: Option<Option<String>>,
+    pub status_notes: Option<Option<String>>,
+    pub expected_at: Option<Option<i64>>,
+    pub closed_at: Option<Option<i64>>,
+    pub media_urls: Option<String>,
+}
+
+pub async fn update(tx: &mut Tx, jurisdiction_id: &str, case_id: &str, u: &CaseUpdate, at: i64) -> Result<(), StoreError> {
+    let mut stmt = Query::update();
+    stmt.table("cases").value("updated_at", at);
+    if let Some(s) = &u.status {
+        stmt.value("status", s.clone());
+    }
+    if let Some(o) = &u.outcome {
+        stmt.value("outcome", o.clone());
+    }
+    if let Some(d) = &u.department_code {
+        stmt.value("department_code", d.clone());
+    }
+    if let Some(n) = &u.status_notes {
+        stmt.value("status_notes", n.clone());
+    }
+    if let Some(e) = u.expected_at {
+        stmt.value("expected_at", e);
+    }
+    if let Some(c) = u.closed_at {
+        stmt.value("closed_at", c);
+    }
+    if let Some(m) = &u.media_urls {
+        stmt.value("media_urls", m.clone());
+    }
+    stmt.and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").eq(case_id));
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// What to list. Every bound is optional; `jurisdiction_id` is not.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub jurisdiction_id: String,
+    pub case_numbers: Option<Vec<String>>,
+    pub category_codes: Option<Vec<String>>,
+    pub statuses: Option<Vec<String>>,
+    pub requested_from: Option<i64>,
+    pub requested_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+    pub near: Option<RadiusFilter>,
+    /// Categories whose cases must not be listed (confidential, Open311 `blackbox`).
+    pub exclude_category_codes: Vec<String>,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+fn view_query() -> SelectStatement {
+    let mut q = Query::select();
+    for c in [
+        "id", "case_number", "token", "category_code", "status", "outcome", "urgency",
+        "department_code", "channel", "description", "address", "address_id", "zipcode",
+        "district_code", "lat", "lon", "attributes", "media_urls", "status_notes", "requested_at",
+        "updated_at", "expected_at", "closed_at",
+    ] {
+        q.column(("cases", c));
+    }
+    q.expr_as(Expr::col(("categories", "name_zh")), "category_name_zh")
+        .expr_as(Expr::col(("categories", "name_en")), "category_name_en")
+        .expr_as(Expr::col(("departments", "name_zh")), "department_name_zh")
+        .expr_as(Expr::col(("departments", "name_en")), "department_name_en")
+        .from("cases")
+        .left_join(
+            "categories",
+            Expr::col(("categories", "jurisdiction_id"))
+                .equals(("cases", "jurisdiction_id"))
+                .and(Expr::col(("categories", "code")).equals(("cases", "category_code"))),
+        )
+        .left_join(
+            "departments",
+            Expr::col(("departments", "jurisdiction_id"))
+                .equals(("cases", "jurisdiction_id"))
+                .and(Expr::col(("departments", "code")).equals(("cases", "department_code"))),
+        );
+    q
+}
+
+fn view_from_row(r: &Row) -> Result<CaseView, StoreError> {
+    Ok(CaseView {
+        id: r.get("id")?,
+        case_number: r.get("case_number")?,
+        token: r.get("token")?,
+        category_code: r.get("category_code")?,
+        category_name_zh: r.get("category_name_zh")?,
+        category_name_en: r.get("category_name_en")?,
+        status: r.get("status")?,
+        outcome: r.get("outcome")?,
+        urgency: r.get("urgency")?,
+        department_code: r.get("department_code")?,
+        department_name_zh: r.get("department_name_zh")?,
+        department_name_en: r.get("department_name_en")?,
+        channel: r.get("channel")?,
+        description: r.get("description")?,
+        address: r.get("address")?,
+        address_id: r.get("address_id")?,
+        zipcode: r.get("zipcode")?,
+        district_code: r.get("district_code")?,
+        lat: r.get("lat")?,
+        lon: r.get("lon")?,
+        attributes: r.get("attributes")?,
+        media_urls: r.get("media_urls")?,
+        status_notes: r.get("status_notes")?,
+        requested_at: r.get("requested_at")?,
+        updated_at: r.get("updated_at")?,
+        expected_at: r.get("expected_at")?,
+        closed_at: r.get("closed_at")?,
+    })
+}
+
+/// Cases matching `f`, newest first.
+pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> {
+    let mut q = view_query();
+    q.and_where(Expr::col(("cases", "jurisdiction_id")).eq(f.jurisdiction_id.as_str()));
+    if let Some(numbers) = &f.case_numbers {
+        q.and_where(Expr::col(("cases", "case_number")).is_in(numbers.iter().cloned()));
+    }
+    if let Some(codes) = &f.category_codes {
+        q.and_where(Expr::col(("cases", "category_code")).is_in(codes.iter().cloned()));
+    }
+    if !f.exclude_category_codes.is_empty() {
+        q.and_where(
+            Expr::col(("cases", "category_code")).is_not_in(f.exclude_category_codes.iter().cloned()),
+        );
+    }
+    if let Some(statuses) = &f.statuses {
+        q.and_where(Expr::col(("cases", "status")).is_in(statuses.iter().cloned()));
+    }
+    if let Some(t) = f.requested_from {
+        q.and_where(Expr::col(("cases", "requested_at")).gte(t));
+    }
+    if let Some(t) = f.requested_to {
+        q.and_where(Expr::col(("cases", "requested_at")).lte(t));
+    }
+    if let Some(t) = f.updated_from {
+        q.and_where(Expr::col(("cases", "updated_at")).gte(t));
+    }
+    if let Some(t) = f.updated_to {
+        q.and_where(Expr::col(("cases", "updated_at")).lte(t));
+    }
+    if let Some(near) = &f.near {
+        let b = near.bbox();
+        let lat = || Expr::col(("cases", "lat"));
+        let lon = || Expr::col(("cases", "lon"));
+        let dy = || lat().sub(near.centre.lat);
+        let dx = || lon().sub(near.centre.lon).mul(near.lon_scale);
+        q.and_where(lat().between(b.min_lat, b.max_lat))
+            .and_where(lon().between(b.min_lon, b.max_lon))
+            .and_where(dy().mul(dy()).add(dx().mul(dx())).lte(near.radius_deg * near.radius_deg));
+    }
+    q.order_by(("cases", "requested_at"), Order::Desc)
+        .order_by(("cases", "case_number"), Order::Desc)
+        .limit(f.limit)
+        .offset(f.offset);
+    db.fetch_all(&q).await?.iter().map(view_from_row).collect()
+}
+
+pub async fn by_number(db: &Db, jurisdiction_id: &str, case_number: &str) -> Result<Option<CaseView>, StoreError> {
+    let mut q = view_query();
+    q.and_where(Expr::col(("cases", "jurisdiction_id")).eq(jurisdiction_id))
+        .and_where(Expr::col(("cases", "case_number")).eq(case_number));
+    db.fetch_optional(&q).await?.as_ref().map(view_from_row).transpose()
+}
+
+/// The case number a batch token resolved to.
+pub async fn number_for_token(db: &Db, jurisdiction_id: &str, token: &str) -> Result<Option<String>, StoreError> {
+    let q = Query::select()
+        .column("case_number")
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("token").eq(token))
+        .to_owned();
+    db.fetch_optional(&q).await?.map(|r| r.get("case_number")).transpose()
+}
+
+/// Counts the cases of a jurisdiction (used by the demo to seed only once).
+pub async fn count(db: &Db, jurisdiction_id: &str) -> Result<i64, StoreError> {
+    let q = Query::select()
+        .expr_as(Expr::col("id").count(), "n")
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .to_owned();
+    db.fetch_optional(&q).await?.map(|r| r.get("n")).transpose().map(|n| n.unwrap_or(0))
+}
+
+/// The event an API client's update (mySociety `update_id`) produced, if it was sent before.
+pub async fn find_client_update(tx: &mut Tx, api_client_id: &str, client_update_id: &str) -> Result<Option<String>, StoreError> {
+    let q = Query::select()
+        .column("event_id")
+        .from("client_updates")
+        .and_where(Expr::col("api_client_id").eq(api_client_id))
+        .and_where(Expr::col("client_update_id").eq(client_update_id))
+        .to_owned();
+    tx.fetch_optional(&q).await?.map(|r| r.get("event_id")).transpose()
+}
+
+pub async fn insert_client_update(tx: &mut Tx, api_client_id: &str, client_update_id: &str, event_id: &str) -> Result<(), StoreError> {
+    let insert = Query::insert()
+        .into_table("client_updates")
+        .columns(["api_client_id", "client_update_id", "event_id"])
+        .values_panic([api_client_id.into(), client_update_id.into(), event_id.into()])
+        .to_owned();
+    tx.execute(&insert).await?;
+    Ok(())
+}
+
+pub async fn insert_media(
+    tx: &mut Tx,
+    id: &str,
+    jurisdiction_id: &str,
+    case_id: &str,
+    content_type: &str,
+    size: i64,
+    at: i64,
+) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("media")
+        .columns(["id", "jurisdiction_id", "case_id", "content_type", "size_bytes", "created_at"])
+        .values_panic([
+            id.into(),
+            jurisdiction_id.into(),
+            case_id.into(),
+            content_type.into(),
+            size.into(),
+            at.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The content type of a stored media file, if it exists in the jurisdiction.
+pub async fn media_type(db: &Db, id: &str) -> Result<Option<String>, StoreError> {
+    let q = Query::select()
+        .column("content_type")
+        .from("media")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    db.fetch_optional(&q).await?.map(|r| r.get("content_type")).transpose()
+}
+
+/// The identity and state of cases by id (for the updates feed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseSummary {
+    pub id: String,
+    pub case_number: String,
+    pub category_code: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub closed_at: Option<i64>,
+    pub media_urls: String,
+}
+
+pub async fn summaries(db: &Db, jurisdiction_id: &str, ids: &[String]) -> Result<Vec<CaseSummary>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns(["id", "case_number", "category_code", "status", "outcome", "closed_at", "media_urls"])
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").is_in(ids.iter().cloned()))
+        .to_owned();
+    db.fetch_all(&q).await?.iter().map(summary_from_row).collect()
+}
+
+fn summary_from_row(r: &Row) -> Result<CaseSummary, StoreError> {
+    Ok(CaseSummary {
+        id: r.get("id")?,
+        case_number: r.get("case_number")?,
+        category_code: r.get("category_code")?,
+        status: r.get("status")?,
+        outcome: r.get("outcome")?,
+        closed_at: r.get("closed_at")?,
+        media_urls: r.get("media_urls")?,
+    })
+}
+
+/// Locks and reads a case by number inside a write transaction.
+pub async fn summary_for_update(tx: &mut Tx, jurisdiction_id: &str, case_number: &str) -> Result<Option<CaseSummary>, StoreError> {
+    let mut q = Query::select()
+        .columns(["id", "case_number", "category_code", "status", "outcome", "closed_at", "media_urls"])
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("case_number").eq(case_number))
+        .to_owned();
+    if tx.backend() == crate::Backend::Postgres {
+        q.lock(sea_query::LockType::Update);
+    }
+    tx.fetch_optional(&q).await?.as_ref().map(summary_from_row).transpose()
+}
+

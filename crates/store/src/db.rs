@@ -1,0 +1,290 @@
+//! The backend-neutral database handle.
+//!
+//! Queries are sea-query statements, rendered with the right dialect when executed. Rows are
+//! read through [`Row::get`], which works for any type both drivers can decode, so repositories
+//! are written once.
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Postgres, Row as _, Sqlite};
+use std::str::FromStr;
+use std::time::Duration;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("unsupported database URL {0:?}: use sqlite://path or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("could not create the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("migration {version} ({name}) was changed after it was applied")]
+    MigrationChanged { version: i64, name: String },
+    #[error("the database has migration {0}, which this civicdesk does not know: upgrade civicdesk")]
+    UnknownMigration(i64),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the daily case-number sequence is exhausted for {0}")]
+    SequenceExhausted(String),
+}
+
+impl StoreError {
+    /// True when a unique or primary-key constraint rejected the write.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool of connections to one database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// A row of either backend.
+pub enum Row {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+/// A value type both drivers can decode.
+pub trait Column:
+    for<'r> sqlx::Decode<'r, Sqlite>
+    + sqlx::Type<Sqlite>
+    + for<'r> sqlx::Decode<'r, Postgres>
+    + sqlx::Type<Postgres>
+{
+}
+impl<T> Column for T where
+    T: for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+        + for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+{
+}
+
+impl Row {
+    pub fn get<T: Column>(&self, column: &str) -> Result<T, StoreError> {
+        Ok(match self {
+            Row::Sqlite(r) => r.try_get(column)?,
+            Row::Postgres(r) => r.try_get(column)?,
+        })
+    }
+}
+
+/// A statement sea-query can render for either backend.
+pub trait Statement: SqlxBinder {}
+impl<T: SqlxBinder> Statement for T {}
+
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl Db {
+    /// Connects to `url`: `sqlite://path/to/file.db` (created with its directory if missing) or
+    /// `postgres://…`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            if let Some(dir) = std::path::Path::new(path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .pragma("cache_size", "-32000");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(2))
+                .min_connections(1)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?.application_name("civicdesk");
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a transaction that
+    /// reads before it writes never fails to upgrade its lock under concurrency.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn fetch_all(&self, stmt: &impl Statement) -> Result<Vec<Row>, StoreError> {
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                query(sql, values).fetch_all(pool).await?.into_iter().map(Row::Sqlite).collect()
+            }
+            Db::Postgres(pool) => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                query(sql, values).fetch_all(pool).await?.into_iter().map(Row::Postgres).collect()
+            }
+        })
+    }
+
+    pub async fn fetch_optional(&self, stmt: &impl Statement) -> Result<Option<Row>, StoreError> {
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                query(sql, values).fetch_optional(pool).await?.map(Row::Sqlite)
+            }
+            Db::Postgres(pool) => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                query(sql, values).fetch_optional(pool).await?.map(Row::Postgres)
+            }
+        })
+    }
+
+    /// Runs a single write statement in its own transaction.
+    pub async fn execute(&self, stmt: &impl Statement) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let n = tx.execute(stmt).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Db::Postgres(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+fn query<DB>(sql: String, values: SqlxValues) -> sqlx::query::Query<'static, DB, SqlxValues>
+where
+    DB: sqlx::Database,
+    SqlxValues: for<'q> sqlx::IntoArguments<DB>,
+{
+    sqlx::query_with(AssertSqlSafe(sql), values)
+}
+
+/// An open write transaction. Dropping it without [`Tx::commit`] rolls it back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn execute(&mut self, stmt: &impl Statement) -> Result<u64, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                query(sql, values).execute(&mut **tx).await?.rows_affected()
+            }
+            Tx::Postgres(tx) => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                query(sql, values).execute(&mut **tx).await?.rows_affected()
+            }
+        })
+    }
+
+    pub async fn fetch_all(&mut self, stmt: &impl Statement) -> Result<Vec<Row>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                let rows = query(sql, values).fetch_all(&mut **tx).await?;
+                rows.into_iter().map(Row::Sqlite).collect()
+            }
+            Tx::Postgres(tx) => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                let rows = query(sql, values).fetch_all(&mut **tx).await?;
+                rows.into_iter().map(Row::Postgres).collect()
+            }
+        })
+    }
+
+    pub async fn fetch_optional(&mut self, stmt: &impl Statement) -> Result<Option<Row>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                query(sql, values).fetch_optional(&mut **tx).await?.map(Row::Sqlite)
+            }
+            Tx::Postgres(tx) => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                query(sql, values).fetch_optional(&mut **tx).await?.map(Row::Postgres)
+            }
+        })
+    }
+
+    pub async fn fetch_one(&mut self, stmt: &impl Statement) -> Result<Row, StoreError> {
+        self.fetch_optional(stmt).await?.ok_or(StoreError::Sqlx(sqlx::Error::RowNotFound))
+    }
+
+    /// Executes a script of several statements (migrations only).
+    pub(crate) async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(&mut **tx).await?;
+            }
+            Tx::Postgres(tx) => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,248 @@
+//! The case event log: append-only and hash-chained per jurisdiction.
+//!
+//! Each event stores the hash of its predecessor in the same jurisdiction and its own hash over
+//! a canonical encoding of its fields. `event_chains` holds the head of each chain; appending
+//! locks that row until commit, so concurrent writers (on any node) extend the chain in a
+//! strict order. [`verify_chain`] recomputes everything and reports the first broken link:
+//! an edited field, a deleted or inserted event, or a truncated tail.
+
+use crate::db::{Db, Row, StoreError, Tx};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first event of every chain.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub id: String,
+    pub case_id: String,
+    pub kind: String,
+    pub actor: String,
+    pub public: bool,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: Option<String>,
+    /// A JSON object with details of the change (before/after values).
+    pub data: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub jurisdiction_id: String,
+    pub chain_seq: i64,
+    pub prev_hash: String,
+    pub hash: String,
+    pub event: NewEvent,
+}
+
+fn event_hash(jurisdiction_id: &str, seq: i64, prev_hash: &str, e: &NewEvent) -> String {
+    let canonical = serde_json::json!([
+        jurisdiction_id, seq, e.id, e.case_id, e.kind, e.actor, e.public, e.from_status,
+        e.to_status, e.note, e.data, e.created_at
+    ]);
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(b"\n");
+    h.update(canonical.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Appends an event to the jurisdiction's chain inside the caller's transaction.
+pub async fn append(tx: &mut Tx, jurisdiction_id: &str, e: NewEvent) -> Result<Event, StoreError> {
+    let bump = Query::update()
+        .table("event_chains")
+        .value("seq", Expr::col("seq").add(1))
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .returning(Query::returning().columns(["seq", "head_hash"]))
+        .to_owned();
+    let head = match tx.fetch_optional(&bump).await? {
+        Some(row) => row,
+        None => {
+            let start = Query::insert()
+                .into_table("event_chains")
+                .columns(["jurisdiction_id", "seq", "head_hash"])
+                .values_panic([jurisdiction_id.into(), 0i64.into(), GENESIS.into()])
+                .to_owned();
+            tx.execute(&start).await?;
+            tx.fetch_one(&bump).await?
+        }
+    };
+    let seq: i64 = head.get("seq")?;
+    let prev_hash: String = head.get("head_hash")?;
+    let hash = event_hash(jurisdiction_id, seq, &prev_hash, &e);
+    let insert = Query::insert()
+        .into_table("case_events")
+        .columns([
+            "id", "jurisdiction_id", "case_id", "chain_seq", "kind", "actor", "public",
+            "from_status", "to_status", "note", "data", "created_at", "prev_hash", "hash",
+        ])
+        .values_panic([
+            e.id.clone().into(),
+            jurisdiction_id.into(),
+            e.case_id.clone().into(),
+            seq.into(),
+            e.kind.clone().into(),
+            e.actor.clone().into(),
+            e.public.into(),
+            e.from_status.clone().into(),
+            e.to_status.clone().into(),
+            e.note.clone().into(),
+            e.data.clone().into(),
+            e.created_at.into(),
+            prev_hash.clone().into(),
+            hash.clone().into(),
+        ])
+        .to_owned();
+    tx.execute(&insert).await?;
+    let set_head = Query::update()
+        .table("event_chains")
+        .value("head_hash", hash.clone())
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .to_owned();
+    tx.execute(&set_head).await?;
+    Ok(Event { jurisdiction_id: jurisdiction_id.to_string(), chain_seq: seq, prev_hash, hash, event: e })
+}
+
+const EVENT_COLUMNS: [&str; 14] = [
+    "id", "jurisdiction_id", "case_id", "chain_seq", "kind", "actor", "public", "from_status",
+    "to_status", "note", "data", "created_at", "prev_hash", "hash",
+];
+
+fn event_from_row(r: &Row) -> Result<Event, StoreError> {
+    Ok(Event {
+        jurisdiction_id: r.get("jurisdiction_id")?,
+        chain_seq: r.get("chain_seq")?,
+        prev_hash: r.get("prev_hash")?,
+        hash: r.get("hash")?,
+        event: NewEvent {
+            id: r.get("id")?,
+            case_id: r.get("case_id")?,
+            kind: r.get("kind")?,
+            actor: r.get("actor")?,
+            public: r.get("public")?,
+            from_status: r.get("from_status")?,
+            to_status: r.get("to_status")?,
+            note: r.get("note")?,
+            data: r.get("data")?,
+            created_at: r.get("created_at")?,
+        },
+    })
+}
+
+/// Events of the given cases in order; `public_only` hides internal notes.
+pub async fn for_cases(db: &Db, case_ids: &[String], public_only: bool) -> Result<Vec<Event>, StoreError> {
+    if case_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = Query::select()
+        .columns(EVENT_COLUMNS)
+        .from("case_events")
+        .and_where(Expr::col("case_id").is_in(case_ids.iter().cloned()))
+        .order_by("chain_seq", Order::Asc)
+        .to_owned();
+    if public_only {
+        stmt.and_where(Expr::col("public").eq(true));
+    }
+    db.fetch_all(&stmt).await?.iter().map(event_from_row).collect()
+}
+
+/// Public events of a jurisdiction created in `[from, to]`, oldest first, at most `limit`.
+pub async fn public_between(
+    db: &Db,
+    jurisdiction_id: &str,
+    from: i64,
+    to: i64,
+    limit: u64,
+) -> Result<Vec<Event>, StoreError> {
+    let stmt = Query::select()
+        .columns(EVENT_COLUMNS)
+        .from("case_events")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("public").eq(true))
+        .and_where(Expr::col("created_at").gte(from))
+        .and_where(Expr::col("created_at").lte(to))
+        .order_by("created_at", Order::Asc)
+        .order_by("chain_seq", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&stmt).await?.iter().map(event_from_row).collect()
+}
+
+/// The outcome of walking one chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainReport {
+    Intact { events: u64 },
+    Broken { chain_seq: i64, event_id: Option<String>, reason: String },
+}
+
+/// Recomputes the chain of a jurisdiction from its first event and compares every link.
+pub async fn verify_chain(db: &Db, jurisdiction_id: &str) -> Result<ChainReport, StoreError> {
+    const BATCH: u64 = 5_000;
+    let mut expected_prev = GENESIS.to_string();
+    let mut expected_seq = 1i64;
+    let mut count = 0u64;
+    loop {
+        let stmt = Query::select()
+            .columns(EVENT_COLUMNS)
+            .from("case_events")
+            .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+            .and_where(Expr::col("chain_seq").gte(expected_seq))
+            .order_by("chain_seq", Order::Asc)
+            .limit(BATCH)
+            .to_owned();
+        let rows = db.fetch_all(&stmt).await?;
+        let done = (rows.len() as u64) < BATCH;
+        for row in &rows {
+            let e = event_from_row(row)?;
+            let broken = |reason: String| ChainReport::Broken {
+                chain_seq: e.chain_seq,
+                event_id: Some(e.event.id.clone()),
+                reason,
+            };
+            if e.chain_seq != expected_seq {
+                return Ok(ChainReport::Broken {
+                    chain_seq: expected_seq,
+                    event_id: None,
+                    reason: format!("event {expected_seq} is missing (next is {})", e.chain_seq),
+                });
+            }
+            if e.prev_hash != expected_prev {
+                return Ok(broken("its link to the previous event does not match".into()));
+            }
+            if event_hash(jurisdiction_id, e.chain_seq, &e.prev_hash, &e.event) != e.hash {
+                return Ok(broken("its content was changed after it was written".into()));
+            }
+            expected_prev = e.hash;
+            expected_seq += 1;
+            count += 1;
+        }
+        if done {
+            break;
+        }
+    }
+    let head = Query::select()
+        .columns(["seq", "head_hash"])
+        .from("event_chains")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .to_owned();
+    if let Some(row) = db.fetch_optional(&head).await? {
+        let seq: i64 = row.get("seq")?;
+        let head_hash: String = row.get("head_hash")?;
+        if seq != expected_seq - 1 || head_hash != expected_prev {
+            return Ok(ChainReport::Broken {
+                chain_seq: expected_seq,
+                event_id: None,
+                reason: format!("the chain head says {seq} events but {} were found", expected_seq - 1),
+            });
+        }
+    } else if count > 0 {
+        return Ok(ChainReport::Broken {
+            chain_seq: 0,
+            event_id: None,
+            reason: "events exist but the chain head is missing".into(),
+        });
+    }
+    Ok(ChainReport::Intact { events: count })
+}

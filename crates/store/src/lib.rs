@@ -1,0 +1,15 @@
+//! The database: one [`Db`] handle over SQLite (the embedded default) or PostgreSQL (scale-out),
+//! with the same query text for both (built with sea-query, rendered per backend at run time),
+//! migrations per backend, and repositories per aggregate. No business decisions live here.
+
+pub mod api_clients;
+pub mod cases;
+pub mod catalog;
+mod db;
+pub mod events;
+pub mod migrate;
+pub mod settings;
+
+pub use db::{Backend, Db, Row, StoreError, Tx, now_unix};
+
+pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,0 +1,142 @@
+//! Schema migrations, one directory per backend with the same versions in both. Applied in
+//! order, each in its own transaction, recorded with a checksum so an edited migration is
+//! detected. Safe to run from several nodes at once: on PostgreSQL the migrations table is
+//! locked for the duration; on SQLite `BEGIN IMMEDIATE` serialises writers.
+
+use crate::db::{Backend, Db, StoreError, Tx, now_unix};
+use sea_query::{Expr, ExprTrait, Query};
+use sha2::{Digest, Sha256};
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "core",
+    sqlite: include_str!("../migrations/sqlite/0001_core.sql"),
+    postgres: include_str!("../migrations/postgres/0001_core.sql"),
+}];
+
+impl Migration {
+    fn sql(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
+
+    fn checksum(&self, backend: Backend) -> String {
+        hex::encode(Sha256::digest(self.sql(backend).as_bytes()))
+    }
+}
+
+/// What `migrate` did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub applied: Vec<(i64, &'static str)>,
+    pub already: usize,
+}
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
+    let mut report = MigrationReport::default();
+    {
+        let mut tx = db.begin().await?;
+        tx.execute_script(CREATE_TABLE).await?;
+        tx.commit().await?;
+    }
+    for migration in MIGRATIONS {
+        let mut tx = db.begin().await?;
+        if tx.backend() == Backend::Postgres {
+            tx.execute_script("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE").await?;
+        }
+        let applied = applied_versions(&mut tx).await?;
+        if let Some(max) = applied.iter().map(|(v, _)| *v).max()
+            && !MIGRATIONS.iter().any(|m| m.version == max)
+        {
+            return Err(StoreError::UnknownMigration(max));
+        }
+        match applied.iter().find(|(v, _)| *v == migration.version) {
+            Some((_, checksum)) if *checksum == migration.checksum(tx.backend()) => {
+                report.already += 1;
+                continue;
+            }
+            Some(_) => {
+                return Err(StoreError::MigrationChanged {
+                    version: migration.version,
+                    name: migration.name.to_string(),
+                });
+            }
+            None => {}
+        }
+        tx.execute_script(migration.sql(tx.backend())).await?;
+        let insert = Query::insert()
+            .into_table("schema_migrations")
+            .columns(["version", "name", "checksum", "applied_at"])
+            .values_panic([
+                migration.version.into(),
+                migration.name.into(),
+                migration.checksum(tx.backend()).into(),
+                now_unix().into(),
+            ])
+            .to_owned();
+        tx.execute(&insert).await?;
+        tx.commit().await?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        report.applied.push((migration.version, migration.name));
+    }
+    Ok(report)
+}
+
+async fn applied_versions(tx: &mut Tx) -> Result<Vec<(i64, String)>, StoreError> {
+    let select = Query::select()
+        .columns(["version", "checksum"])
+        .from("schema_migrations")
+        .and_where(Expr::col("version").gt(0))
+        .to_owned();
+    tx.fetch_all(&select)
+        .await?
+        .iter()
+        .map(|r| Ok((r.get::<i64>("version")?, r.get::<String>("checksum")?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_increasing_and_both_backends_exist() {
+        let mut last = 0;
+        for m in MIGRATIONS {
+            assert!(m.version > last);
+            last = m.version;
+            assert!(!m.sqlite.trim().is_empty() && !m.postgres.trim().is_empty());
+        }
+    }
+
+    #[test]
+    fn both_backends_create_the_same_tables_and_indexes() {
+        fn objects(sql: &str) -> Vec<String> {
+            sql.lines()
+                .filter_map(|l| {
+                    let l = l.trim();
+                    l.strip_prefix("CREATE TABLE ")
+                        .or_else(|| l.strip_prefix("CREATE UNIQUE INDEX "))
+                        .or_else(|| l.strip_prefix("CREATE INDEX "))
+                        .and_then(|rest| rest.split_whitespace().next())
+                        .map(str::to_string)
+                })
+                .collect()
+        }
+        for m in MIGRATIONS {
+            assert_eq!(objects(m.sqlite), objects(m.postgres), "migration {}", m.version);
+        }
+    }
+}

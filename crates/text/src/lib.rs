@@ -1,0 +1,10 @@
+//! Chinese and English text handling: normalisation, addresses, and redaction of personal data
+//! before anything is shown publicly. Pure functions; no database access.
+
+pub mod address;
+pub mod normalize;
+pub mod redact;
+
+pub use address::{find_district, mask_house_number};
+pub use normalize::{match_key, to_halfwidth};
+pub use redact::redact_personal_data;
