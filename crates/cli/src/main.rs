@@ -1,1 +1,277 @@
-fn main() {}
+//! The `civicdesk` binary.
+
+mod config;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use config::{DbArgs, FileConfig, ServeArgs, Settings};
+use services::{ServiceConfig, Services};
+use std::path::PathBuf;
+use tracing_subscriber::EnvFilter;
+
+/// civicdesk: the citizen-service platform of a city — 1999 hotline cases, Open311, and more.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Configuration file [default: ./civicdesk.toml if it exists]
+    #[arg(long, env = "CIVICDESK_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Log format: text or json
+    #[arg(long, env = "CIVICDESK_LOG_FORMAT", global = true)]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP (Open311 GeoReport v2, media, health checks). Applies migrations first.
+    Serve(ServeArgs),
+    /// Serve a ready-to-try instance: Taipei, New Taipei and Kaohsiung with their districts and
+    /// taxonomy, sample cases, and a fresh API key printed at start. Needs no configuration.
+    Demo(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the built-in reference data (jurisdictions, districts, departments, categories).
+    Seed,
+    /// Manage API keys of Open311 client applications.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+    /// Walk the hash chain of every jurisdiction's case events and report the first broken link.
+    VerifyAudit,
+    /// Print the effective configuration (passwords hidden).
+    Config(ServeArgs),
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key; it is printed once and stored only as a hash.
+    Create {
+        /// Jurisdiction id, e.g. taipei.gov.tw
+        #[arg(long)]
+        jurisdiction: String,
+        /// Name of the client application
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys (prefixes only).
+    List {
+        #[arg(long)]
+        jurisdiction: Option<String>,
+    },
+    /// Revoke a key by its id or prefix.
+    Revoke { id_or_prefix: String },
+}
+
+fn init_logging(format: Option<&str>) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == Some("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(settings: &Settings) -> Result<Services> {
+    let db = store::Db::connect(&settings.database_url, settings.max_connections)
+        .await
+        .with_context(|| format!("connecting to {}", settings.database_url_redacted()))?;
+    store::migrate::migrate(&db)
+        .await
+        .context("applying migrations")?;
+    let config = ServiceConfig {
+        public_url: settings.public_url.clone(),
+        media_dir: settings.data_dir.join("media"),
+        default_jurisdiction: settings.default_jurisdiction.clone(),
+    };
+    Ok(Services::new(db, config).await?)
+}
+
+async fn serve(services: Services, bind: &str) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    let addr = listener.local_addr()?;
+    println!("civicdesk listening on http://{addr}");
+    let app = web::router(services.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("installing the SIGTERM handler");
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+            tracing::info!("shutting down");
+        })
+        .await?;
+    services.db.close().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let file = FileConfig::load(cli.config.as_deref())?;
+    init_logging(cli.log_format.as_deref().or(file.log_format.as_deref()));
+    let no_serve = ServeArgs::default();
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = Settings::resolve(&file, &cli.db, &args);
+            let services = open(&settings).await?;
+            serve(services, &settings.bind).await
+        }
+        Command::Demo(mut args) => {
+            args.default_jurisdiction
+                .get_or_insert_with(|| "taipei.gov.tw".into());
+            let settings = Settings::resolve(&file, &cli.db, &args);
+            let services = open(&settings).await?;
+            services.seed_reference().await?;
+            let filed = services.seed_sample_cases().await?;
+            let key = services.demo_api_key("taipei.gov.tw").await?;
+            let base = settings.public_url.trim_end_matches('/');
+            println!("civicdesk demo — 臺北市、新北市、高雄市 / Taipei, New Taipei, Kaohsiung");
+            println!("  database:        {}", settings.database_url_redacted());
+            if filed > 0 {
+                println!("  sample cases:    {filed} filed");
+            }
+            println!("  services:        {base}/open311/v2/services.xml   (English: ?locale=en)");
+            println!("  requests:        {base}/open311/v2/requests.json?extensions=true");
+            println!("  discovery:       {base}/open311/v2/discovery.json");
+            println!("  Kaohsiung:       {base}/open311/v2/kcg.gov.tw/services.json");
+            println!(
+                "  Taipei API key:  {}   (new at every start; the previous demo key is revoked)",
+                key.key
+            );
+            println!(
+                "  file a case:     curl -d api_key={} -d service_code=1999-L01 -d lat=25.0377 -d long=121.5436 \\",
+                key.key
+            );
+            println!(
+                "                        -d 'attribute[lamps_out]=2' -d 'description=路燈不亮' {base}/open311/v2/requests.json"
+            );
+            serve(services, &settings.bind).await
+        }
+        Command::Migrate => {
+            let settings = Settings::resolve(&file, &cli.db, &no_serve);
+            let db = store::Db::connect(&settings.database_url, 2).await?;
+            let report = store::migrate::migrate(&db).await?;
+            for (v, name) in &report.applied {
+                println!("applied migration {v} ({name})");
+            }
+            println!(
+                "database is up to date ({} migrations already applied)",
+                report.already
+            );
+            Ok(())
+        }
+        Command::Seed => {
+            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            let n = services.seed_reference().await?;
+            println!("loaded {n} reference sets");
+            Ok(())
+        }
+        Command::ApiKey(cmd) => {
+            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            match cmd {
+                ApiKeyCommand::Create { jurisdiction, name } => {
+                    let created = services
+                        .create_api_key(&jurisdiction, &name)
+                        .await
+                        .map_err(explain)?;
+                    println!("{}", created.key);
+                    eprintln!(
+                        "Key for \"{name}\" in {jurisdiction} (id {}). It is shown only now: store it safely.",
+                        created.client.id
+                    );
+                }
+                ApiKeyCommand::List { jurisdiction } => {
+                    for k in services.list_api_keys(jurisdiction.as_deref()).await? {
+                        let state = if k.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        println!(
+                            "{}  {}…  {:<8} {:<16} {}",
+                            k.id, k.key_prefix, state, k.jurisdiction_id, k.name
+                        );
+                    }
+                }
+                ApiKeyCommand::Revoke { id_or_prefix } => {
+                    services
+                        .revoke_api_key(&id_or_prefix)
+                        .await
+                        .map_err(explain)?;
+                    println!("revoked");
+                }
+            }
+            Ok(())
+        }
+        Command::VerifyAudit => {
+            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            let mut broken = false;
+            for j in services.jurisdictions().await? {
+                match store::events::verify_chain(&services.db, &j.id).await? {
+                    store::events::ChainReport::Intact { events } => {
+                        println!("{}: intact ({events} events)", j.id)
+                    }
+                    store::events::ChainReport::Broken {
+                        chain_seq,
+                        event_id,
+                        reason,
+                    } => {
+                        broken = true;
+                        println!(
+                            "{}: BROKEN at event {chain_seq}{}: {reason}",
+                            j.id,
+                            event_id.map(|id| format!(" ({id})")).unwrap_or_default()
+                        );
+                    }
+                }
+            }
+            if broken {
+                bail!("the audit chain is broken");
+            }
+            Ok(())
+        }
+        Command::Config(args) => {
+            let s = Settings::resolve(&file, &cli.db, &args);
+            println!(
+                "database_url = {:?}\ndata_dir = {:?}\nbind = {:?}\npublic_url = {:?}\ndefault_jurisdiction = {:?}\nmax_connections = {}",
+                s.database_url_redacted(),
+                s.data_dir.display().to_string(),
+                s.bind,
+                s.public_url,
+                s.default_jurisdiction,
+                s.max_connections
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Turns a service error into a readable CLI error, in English.
+fn explain(e: services::ServiceError) -> anyhow::Error {
+    use services::ServiceError as E;
+    let messages = match &e {
+        E::Invalid(m) => m.clone(),
+        E::Forbidden(m) | E::NotFound(m) | E::TooLarge(m) => vec![m.clone()],
+        _ => return e.into(),
+    };
+    let text: Vec<String> = messages
+        .iter()
+        .map(|m| web::i18n::message(domain::Locale::En, m))
+        .collect();
+    anyhow::anyhow!(text.join("; "))
+}

@@ -21,7 +21,9 @@ impl CaseNumber {
     /// Accepts exactly 13 ASCII digits whose first 8 form a real calendar date.
     pub fn parse(text: &str) -> Result<CaseNumber, DomainError> {
         let text = text.trim();
-        let invalid = || DomainError::InvalidCaseNumber { value: text.to_string() };
+        let invalid = || DomainError::InvalidCaseNumber {
+            value: text.to_string(),
+        };
         if text.len() != 13 || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
@@ -66,7 +68,10 @@ mod tests {
         assert_eq!(n.as_str(), "2026112400042");
         assert_eq!(n.sequence(), 42);
         assert!(CaseNumber::new("20261124", 100_000).is_none());
-        assert!(CaseNumber::parse("2026022900001").is_err(), "2026 is not a leap year");
+        assert!(
+            CaseNumber::parse("2026022900001").is_err(),
+            "2026 is not a leap year"
+        );
         assert!(CaseNumber::parse("2024022900001").is_ok());
         assert!(CaseNumber::parse("20261124000421").is_err());
         assert!(CaseNumber::parse("2026112400000").is_err());

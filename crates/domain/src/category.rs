@@ -85,17 +85,26 @@ pub fn validate_attributes(
             .collect();
         if values.is_empty() {
             if def.required {
-                errors.push(DomainError::MissingAttribute { code: def.code.clone() });
+                errors.push(DomainError::MissingAttribute {
+                    code: def.code.clone(),
+                });
             }
             continue;
         }
         let before = errors.len();
         check_values(def, &values, &mut errors);
         if errors.len() == before {
-            answers.push(AttributeAnswer { code: def.code.clone(), values });
+            answers.push(AttributeAnswer {
+                code: def.code.clone(),
+                values,
+            });
         }
     }
-    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(answers)
+    } else {
+        Err(errors)
+    }
 }
 
 fn check_values(def: &AttributeDef, values: &[String], errors: &mut Vec<DomainError>) {
@@ -159,7 +168,10 @@ mod tests {
             datatype_description: Localized::default(),
             values: values
                 .iter()
-                .map(|k| AttributeValue { key: (*k).into(), name: Localized::new(*k, *k) })
+                .map(|k| AttributeValue {
+                    key: (*k).into(),
+                    name: Localized::new(*k, *k),
+                })
                 .collect(),
         }
     }
@@ -181,24 +193,38 @@ mod tests {
         let errors = validate_attributes(&defs, &sub(&[("lamps", &["many"]), ("kind", &["c"])]))
             .unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors.contains(&DomainError::MissingAttribute { code: "pole".into() }));
+        assert!(errors.contains(&DomainError::MissingAttribute {
+            code: "pole".into()
+        }));
     }
 
     #[test]
     fn multivaluelist_accepts_repeats_and_empty_counts_as_absent() {
         let defs = vec![
-            def("issues", Datatype::MultiValueList, true, &["dark", "flicker", "pole"]),
+            def(
+                "issues",
+                Datatype::MultiValueList,
+                true,
+                &["dark", "flicker", "pole"],
+            ),
             def("note", Datatype::Text, false, &[]),
         ];
         let answers = validate_attributes(
             &defs,
-            &sub(&[("issues", &["dark"]), ("issues", &["pole"]), ("note", &["  "])]),
+            &sub(&[
+                ("issues", &["dark"]),
+                ("issues", &["pole"]),
+                ("note", &["  "]),
+            ]),
         )
         .unwrap();
-        assert_eq!(answers, vec![AttributeAnswer {
-            code: "issues".into(),
-            values: vec!["dark".into(), "pole".into()]
-        }]);
+        assert_eq!(
+            answers,
+            vec![AttributeAnswer {
+                code: "issues".into(),
+                values: vec!["dark".into(), "pole".into()]
+            }]
+        );
         assert!(validate_attributes(&defs, &sub(&[("issues", &[""])])).is_err());
     }
 
@@ -206,6 +232,11 @@ mod tests {
     fn single_value_types_reject_repeats() {
         let defs = vec![def("kind", Datatype::SingleValueList, false, &["a", "b"])];
         let errors = validate_attributes(&defs, &sub(&[("kind", &["a", "b"])])).unwrap_err();
-        assert_eq!(errors, vec![DomainError::AttributeSingleValue { code: "kind".into() }]);
+        assert_eq!(
+            errors,
+            vec![DomainError::AttributeSingleValue {
+                code: "kind".into()
+            }]
+        );
     }
 }

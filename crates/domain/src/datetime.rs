@@ -23,7 +23,9 @@ pub fn format(t: OffsetDateTime) -> String {
 /// bare date (`2026-11-24`, taken as midnight UTC) into unix seconds.
 pub fn parse(text: &str) -> Result<i64, DomainError> {
     let text = text.trim();
-    let invalid = || DomainError::InvalidDatetime { value: text.to_string() };
+    let invalid = || DomainError::InvalidDatetime {
+        value: text.to_string(),
+    };
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(t.unix_timestamp());
     }
@@ -33,7 +35,9 @@ pub fn parse(text: &str) -> Result<i64, DomainError> {
         return Ok(t.unix_timestamp());
     }
     if let Ok(d) = Date::parse(text, format_description!("[year]-[month]-[day]")) {
-        return Ok(PrimitiveDateTime::new(d, time::Time::MIDNIGHT).assume_utc().unix_timestamp());
+        return Ok(PrimitiveDateTime::new(d, time::Time::MIDNIGHT)
+            .assume_utc()
+            .unix_timestamp());
     }
     Err(invalid())
 }

@@ -12,7 +12,10 @@ pub struct Message {
 
 impl Message {
     pub fn new(id: &'static str) -> Self {
-        Self { id, args: Vec::new() }
+        Self {
+            id,
+            args: Vec::new(),
+        }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -24,7 +27,10 @@ impl Message {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
     #[error("transition from {from} by {action} is not allowed")]
-    IllegalTransition { from: &'static str, action: &'static str },
+    IllegalTransition {
+        from: &'static str,
+        action: &'static str,
+    },
     #[error("attribute {code} is required")]
     MissingAttribute { code: String },
     #[error("attribute {code}: value {value:?} is not one of the allowed values")]

@@ -76,7 +76,11 @@ pub struct RadiusFilter {
 
 impl RadiusFilter {
     pub fn bbox(&self) -> BoundingBox {
-        let dlon = if self.lon_scale > 1e-6 { self.radius_deg / self.lon_scale } else { 180.0 };
+        let dlon = if self.lon_scale > 1e-6 {
+            self.radius_deg / self.lon_scale
+        } else {
+            180.0
+        };
         BoundingBox {
             min_lat: self.centre.lat - self.radius_deg,
             max_lat: self.centre.lat + self.radius_deg,

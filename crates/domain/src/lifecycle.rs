@@ -161,12 +161,20 @@ impl CaseStatus {
     }
 
     pub fn open311(self) -> Open311Status {
-        if self.is_final() { Open311Status::Closed } else { Open311Status::Open }
+        if self.is_final() {
+            Open311Status::Closed
+        } else {
+            Open311Status::Open
+        }
     }
 
     /// All states that Open311 reports with the given status.
     pub fn with_open311(status: Open311Status) -> Vec<CaseStatus> {
-        CaseStatus::ALL.iter().copied().filter(|s| s.open311() == status).collect()
+        CaseStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.open311() == status)
+            .collect()
     }
 
     /// The lowercase extended status of mySociety's `servicerequestupdates`.
@@ -265,7 +273,10 @@ mod tests {
         let err = transition(CaseStatus::Received, Action::Close).unwrap_err();
         assert_eq!(
             err,
-            DomainError::IllegalTransition { from: "received", action: "close" }
+            DomainError::IllegalTransition {
+                from: "received",
+                action: "close"
+            }
         );
         assert!(transition(CaseStatus::Triaged, Action::Resolve).is_err());
         assert!(transition(CaseStatus::Closed, Action::Assign).is_err());
@@ -273,7 +284,10 @@ mod tests {
 
     #[test]
     fn reopen_sends_the_case_back_to_the_department() {
-        assert_eq!(transition(CaseStatus::Resolved, Action::Reopen), Ok(CaseStatus::Assigned));
+        assert_eq!(
+            transition(CaseStatus::Resolved, Action::Reopen),
+            Ok(CaseStatus::Assigned)
+        );
         assert!(transition(CaseStatus::Rejected, Action::Reopen).is_err());
     }
 

@@ -70,7 +70,10 @@ pub struct Localized {
 
 impl Localized {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { zh: zh.into(), en: en.into() }
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 
     pub fn get(&self, locale: Locale) -> &str {
@@ -88,8 +91,14 @@ mod tests {
     #[test]
     fn negotiates_with_quality_values() {
         assert_eq!(Locale::negotiate("en"), Some(Locale::En));
-        assert_eq!(Locale::negotiate("zh-TW,zh;q=0.9,en;q=0.8"), Some(Locale::ZhTw));
-        assert_eq!(Locale::negotiate("fr, en;q=0.5, zh-Hant;q=0.7"), Some(Locale::ZhTw));
+        assert_eq!(
+            Locale::negotiate("zh-TW,zh;q=0.9,en;q=0.8"),
+            Some(Locale::ZhTw)
+        );
+        assert_eq!(
+            Locale::negotiate("fr, en;q=0.5, zh-Hant;q=0.7"),
+            Some(Locale::ZhTw)
+        );
         assert_eq!(Locale::negotiate("en-US,en;q=0.9"), Some(Locale::En));
         assert_eq!(Locale::negotiate("fr, de"), None);
         assert_eq!(Locale::negotiate("zh;q=0, en"), Some(Locale::En));

@@ -38,7 +38,9 @@ impl Services {
     /// Revokes by client id or key prefix; NotFound if no active key matched.
     pub async fn revoke_api_key(&self, id_or_prefix: &str) -> Result<()> {
         match api_clients::revoke(&self.db, id_or_prefix.trim(), store::now_unix()).await? {
-            0 => Err(ServiceError::NotFound(Message::new("error-api-key-unknown"))),
+            0 => Err(ServiceError::NotFound(Message::new(
+                "error-api-key-unknown",
+            ))),
             _ => Ok(()),
         }
     }
@@ -47,7 +49,9 @@ impl Services {
     pub async fn authenticate_api_key(&self, key: Option<&str>) -> Result<ApiClient> {
         let key = key.map(str::trim).filter(|k| !k.is_empty());
         let Some(key) = key else {
-            return Err(ServiceError::Forbidden(Message::new("error-api-key-missing")));
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-api-key-missing",
+            )));
         };
         api_clients::find_active_by_hash(&self.db, &secrets::sha256_hex(key))
             .await?

@@ -17,7 +17,9 @@ impl Services {
         store::catalog::get_jurisdiction(&self.db, id.trim())
             .await?
             .ok_or_else(|| {
-                ServiceError::NotFound(Message::new("error-jurisdiction-unknown").arg("id", id.trim()))
+                ServiceError::NotFound(
+                    Message::new("error-jurisdiction-unknown").arg("id", id.trim()),
+                )
             })
     }
 
@@ -33,7 +35,9 @@ impl Services {
         let all = store::catalog::list_jurisdictions(&self.db).await?;
         match <[Jurisdiction; 1]>::try_from(all) {
             Ok([only]) => Ok(only),
-            Err(_) => Err(ServiceError::invalid(Message::new("error-jurisdiction-required"))),
+            Err(_) => Err(ServiceError::invalid(Message::new(
+                "error-jurisdiction-required",
+            ))),
         }
     }
 
@@ -42,13 +46,20 @@ impl Services {
     }
 
     /// The active services of a jurisdiction; with a point, only if the jurisdiction covers it.
-    pub async fn services(&self, jurisdiction: &Jurisdiction, at: Option<Point>) -> Result<ServiceList> {
+    pub async fn services(
+        &self,
+        jurisdiction: &Jurisdiction,
+        at: Option<Point>,
+    ) -> Result<ServiceList> {
         let (mut categories, changeset) =
             store::catalog::list_categories(&self.db, &jurisdiction.id).await?;
         if at.is_some_and(|p| !jurisdiction.covers(p)) {
             categories.clear();
         }
-        Ok(ServiceList { categories, changeset })
+        Ok(ServiceList {
+            categories,
+            changeset,
+        })
     }
 
     /// One active service, or NotFound.
@@ -56,7 +67,9 @@ impl Services {
         store::catalog::get_category(&self.db, &jurisdiction.id, code.trim())
             .await?
             .ok_or_else(|| {
-                ServiceError::NotFound(Message::new("error-service-unknown").arg("code", code.trim()))
+                ServiceError::NotFound(
+                    Message::new("error-service-unknown").arg("code", code.trim()),
+                )
             })
     }
 

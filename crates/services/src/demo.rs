@@ -61,7 +61,12 @@ const TAIPEI: &[Sample] = &[
         point: Some((25.0300, 121.5180)),
         description: "紅綠燈全暗，車輛互不相讓。",
         attributes: &[("signal_state", &["dark"])],
-        progress: &[Action::Acknowledge, Action::Arrive, Action::Resolve, Action::Close],
+        progress: &[
+            Action::Acknowledge,
+            Action::Arrive,
+            Action::Resolve,
+            Action::Close,
+        ],
         outcome: Some(Outcome::Fixed),
     },
     Sample {
@@ -144,7 +149,11 @@ impl Services {
     /// Files the sample cases of each demo jurisdiction that has no cases yet.
     pub async fn seed_sample_cases(&self) -> Result<usize> {
         let mut filed = 0;
-        for (jid, samples) in [("taipei.gov.tw", TAIPEI), ("kcg.gov.tw", KAOHSIUNG), ("ntpc.gov.tw", NEW_TAIPEI)] {
+        for (jid, samples) in [
+            ("taipei.gov.tw", TAIPEI),
+            ("kcg.gov.tw", KAOHSIUNG),
+            ("ntpc.gov.tw", NEW_TAIPEI),
+        ] {
             let j = self.jurisdiction(jid).await?;
             if store::cases::count(&self.db, jid).await? > 0 {
                 continue;
@@ -163,10 +172,13 @@ impl Services {
                         .collect(),
                     ..NewReport::default()
                 };
-                let case = self.file_case(&j, &Filer::System, Channel::Phone, report).await?;
+                let case = self
+                    .file_case(&j, &Filer::System, Channel::Phone, report)
+                    .await?;
                 for action in s.progress {
                     let outcome = (*action == Action::Resolve).then_some(s.outcome).flatten();
-                    self.act_on_case(&j, &case.case_number, *action, "system:demo", None, outcome).await?;
+                    self.act_on_case(&j, &case.case_number, *action, "system:demo", None, outcome)
+                        .await?;
                 }
                 filed += 1;
             }
@@ -176,7 +188,13 @@ impl Services {
 
     /// Revokes the previous demo key of the jurisdiction and issues a new one.
     pub async fn demo_api_key(&self, jurisdiction_id: &str) -> Result<CreatedKey> {
-        store::api_clients::revoke_named(&self.db, jurisdiction_id, DEMO_KEY_NAME, store::now_unix()).await?;
+        store::api_clients::revoke_named(
+            &self.db,
+            jurisdiction_id,
+            DEMO_KEY_NAME,
+            store::now_unix(),
+        )
+        .await?;
         self.create_api_key(jurisdiction_id, DEMO_KEY_NAME).await
     }
 }

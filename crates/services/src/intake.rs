@@ -85,10 +85,19 @@ fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn bounded(v: &Option<String>, max: usize, field: &'static str, errors: &mut Vec<Message>) -> Option<String> {
+fn bounded(
+    v: &Option<String>,
+    max: usize,
+    field: &'static str,
+    errors: &mut Vec<Message>,
+) -> Option<String> {
     let v = present(v)?;
     if v.chars().count() > max {
-        errors.push(Message::new("error-field-too-long").arg("field", field).arg("max", max.to_string()));
+        errors.push(
+            Message::new("error-field-too-long")
+                .arg("field", field)
+                .arg("max", max.to_string()),
+        );
         return None;
     }
     Some(v.to_string())
@@ -106,7 +115,9 @@ impl Services {
         report: NewReport,
     ) -> Result<FiledCase> {
         let Some(code) = present(&report.service_code) else {
-            return Err(ServiceError::invalid(Message::new("error-service-code-required")));
+            return Err(ServiceError::invalid(Message::new(
+                "error-service-code-required",
+            )));
         };
         let category = self.service(jurisdiction, code).await?;
 
@@ -129,21 +140,28 @@ impl Services {
         if let Some(p) = point
             && !jurisdiction.covers(p)
         {
-            errors.push(Message::new("error-location-outside").arg("jurisdiction", &jurisdiction.name.zh));
+            errors.push(
+                Message::new("error-location-outside").arg("jurisdiction", &jurisdiction.name.zh),
+            );
         }
-        let description = report.description.as_deref().map(str::trim).unwrap_or_default();
+        let description = report
+            .description
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default();
         if description.chars().count() > MAX_DESCRIPTION {
             errors.push(
                 Message::new("error-description-too-long").arg("max", MAX_DESCRIPTION.to_string()),
             );
         }
-        let answers: Vec<AttributeAnswer> = match validate_attributes(&category.attributes, &report.attributes) {
-            Ok(a) => a,
-            Err(errs) => {
-                errors.extend(errs.iter().map(domain::DomainError::message));
-                Vec::new()
-            }
-        };
+        let answers: Vec<AttributeAnswer> =
+            match validate_attributes(&category.attributes, &report.attributes) {
+                Ok(a) => a,
+                Err(errs) => {
+                    errors.extend(errs.iter().map(domain::DomainError::message));
+                    Vec::new()
+                }
+            };
         let mut reporter = report.reporter.clone();
         for (field, value) in [
             ("email", &mut reporter.email),
@@ -155,14 +173,22 @@ impl Services {
         ] {
             *value = bounded(value, MAX_PERSONAL_FIELD, field, &mut errors);
         }
-        let media_urls: Vec<String> =
-            report.media_urls.iter().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+        let media_urls: Vec<String> = report
+            .media_urls
+            .iter()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .collect();
         if media_urls.len() > MAX_MEDIA_URLS {
-            errors.push(Message::new("error-too-many-media").arg("max", MAX_MEDIA_URLS.to_string()));
+            errors
+                .push(Message::new("error-too-many-media").arg("max", MAX_MEDIA_URLS.to_string()));
         }
         for url in &media_urls {
             if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
-                errors.push(Message::new("error-media-url").arg("url", url.chars().take(80).collect::<String>()));
+                errors.push(
+                    Message::new("error-media-url")
+                        .arg("url", url.chars().take(80).collect::<String>()),
+                );
             }
         }
         let media = self.check_media(report.media, &mut errors);
@@ -190,8 +216,11 @@ impl Services {
             status = transition(status, action)?;
         }
         let stored_media = self.store_media(&jurisdiction.id, &case_id, media).await?;
-        let all_media: Vec<String> =
-            stored_media.iter().map(|m| m.url.clone()).chain(media_urls).collect();
+        let all_media: Vec<String> = stored_media
+            .iter()
+            .map(|m| m.url.clone())
+            .chain(media_urls)
+            .collect();
 
         let result = async {
             let mut tx = self.db.begin().await?;
@@ -217,7 +246,11 @@ impl Services {
                 attributes: serde_json::to_string(&answers).unwrap_or_else(|_| "[]".into()),
                 media_urls: serde_json::to_string(&all_media).unwrap_or_else(|_| "[]".into()),
                 status_notes: None,
-                password_hash: secrets::case_password_hash(&self.case_password_key, &case_id, &password),
+                password_hash: secrets::case_password_hash(
+                    &self.case_password_key,
+                    &case_id,
+                    &password,
+                ),
                 api_client_id: match filer {
                     Filer::ApiClient { id } => Some(id.clone()),
                     Filer::System => None,
@@ -228,11 +261,27 @@ impl Services {
             store::cases::insert(&mut tx, &case).await?;
             if !reporter.is_empty() {
                 let id = uuid::Uuid::now_v7().to_string();
-                store::cases::insert_reporter(&mut tx, &id, &jurisdiction.id, &case_id, &reporter, now).await?;
+                store::cases::insert_reporter(
+                    &mut tx,
+                    &id,
+                    &jurisdiction.id,
+                    &case_id,
+                    &reporter,
+                    now,
+                )
+                .await?;
             }
             for m in &stored_media {
-                store::cases::insert_media(&mut tx, &m.id, &jurisdiction.id, &case_id, &m.content_type, m.size, now)
-                    .await?;
+                store::cases::insert_media(
+                    &mut tx,
+                    &m.id,
+                    &jurisdiction.id,
+                    &case_id,
+                    &m.content_type,
+                    m.size,
+                    now,
+                )
+                .await?;
             }
             let data = serde_json::json!({
                 "category": category.code,
@@ -240,18 +289,22 @@ impl Services {
                 "urgency": category.urgency.as_str(),
                 "channel": channel.as_str(),
             });
-            store::events::append(&mut tx, &jurisdiction.id, NewEvent {
-                id: uuid::Uuid::now_v7().to_string(),
-                case_id: case_id.clone(),
-                kind: "create".into(),
-                actor: filer.actor(),
-                public: true,
-                from_status: None,
-                to_status: Some(status.as_str().into()),
-                note: None,
-                data: data.to_string(),
-                created_at: now,
-            })
+            store::events::append(
+                &mut tx,
+                &jurisdiction.id,
+                NewEvent {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    case_id: case_id.clone(),
+                    kind: "create".into(),
+                    actor: filer.actor(),
+                    public: true,
+                    from_status: None,
+                    to_status: Some(status.as_str().into()),
+                    note: None,
+                    data: data.to_string(),
+                    created_at: now,
+                },
+            )
             .await?;
             tx.commit().await?;
             Ok::<_, ServiceError>(number)

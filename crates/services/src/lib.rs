@@ -48,8 +48,13 @@ impl Services {
             hex::encode(secrets::random_bytes::<32>())
         })
         .await?;
-        let key = hex::decode(key).map_err(|_| ServiceError::Internal("case_password_key".into()))?;
-        Ok(Services { db, config: Arc::new(config), case_password_key: Arc::new(key) })
+        let key =
+            hex::decode(key).map_err(|_| ServiceError::Internal("case_password_key".into()))?;
+        Ok(Services {
+            db,
+            config: Arc::new(config),
+            case_password_key: Arc::new(key),
+        })
     }
 
     pub fn config(&self) -> &ServiceConfig {

@@ -172,9 +172,14 @@ impl Services {
     }
 
     /// Checks count, size and type of uploads, collecting every problem in `errors`.
-    pub(crate) fn check_media(&self, uploads: Vec<MediaUpload>, errors: &mut Vec<Message>) -> Vec<CheckedMedia> {
+    pub(crate) fn check_media(
+        &self,
+        uploads: Vec<MediaUpload>,
+        errors: &mut Vec<Message>,
+    ) -> Vec<CheckedMedia> {
         if uploads.len() > MAX_MEDIA_FILES {
-            errors.push(Message::new("error-too-many-media").arg("max", MAX_MEDIA_FILES.to_string()));
+            errors
+                .push(Message::new("error-too-many-media").arg("max", MAX_MEDIA_FILES.to_string()));
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -188,8 +193,9 @@ impl Services {
                 );
                 continue;
             }
-            let cleaned = ImageKind::sniff(&u.bytes)
-                .and_then(|kind| strip_metadata(kind, &u.bytes).map(|bytes| CheckedMedia { kind, bytes }));
+            let cleaned = ImageKind::sniff(&u.bytes).and_then(|kind| {
+                strip_metadata(kind, &u.bytes).map(|bytes| CheckedMedia { kind, bytes })
+            });
             match cleaned {
                 Some(m) => out.push(m),
                 None => errors.push(Message::new("error-media-type").arg("name", name)),
@@ -198,7 +204,12 @@ impl Services {
         out
     }
 
-    pub(crate) async fn store_media(&self, _jurisdiction_id: &str, _case_id: &str, media: Vec<CheckedMedia>) -> Result<Vec<StoredMedia>> {
+    pub(crate) async fn store_media(
+        &self,
+        _jurisdiction_id: &str,
+        _case_id: &str,
+        media: Vec<CheckedMedia>,
+    ) -> Result<Vec<StoredMedia>> {
         let mut stored = Vec::new();
         if media.is_empty() {
             return Ok(stored);
@@ -223,7 +234,10 @@ impl Services {
                 return Err(ServiceError::Internal(format!("storing media: {e}")));
             }
             stored.push(StoredMedia {
-                url: format!("{}/media/{file_name}", self.config().public_url.trim_end_matches('/')),
+                url: format!(
+                    "{}/media/{file_name}",
+                    self.config().public_url.trim_end_matches('/')
+                ),
                 id,
                 content_type: m.kind.content_type().into(),
                 size: m.bytes.len() as i64,

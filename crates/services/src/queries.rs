@@ -7,9 +7,9 @@ use domain::catalog::{Category, Jurisdiction};
 use domain::category::ServiceType;
 use domain::geo::RadiusFilter;
 use domain::lifecycle::{CaseStatus, Open311Status};
+use std::collections::HashMap;
 use store::cases::{CaseFilter, CaseView};
 use store::events::Event;
-use std::collections::HashMap;
 
 /// A search over the cases of one jurisdiction.
 #[derive(Debug, Clone, Default)]
@@ -92,16 +92,28 @@ impl Services {
         }
         Ok(cases
             .into_iter()
-            .map(|case| CaseRecord { events: by_case.remove(&case.id).unwrap_or_default(), case })
+            .map(|case| CaseRecord {
+                events: by_case.remove(&case.id).unwrap_or_default(),
+                case,
+            })
             .collect())
     }
 
     /// One public case by number; NotFound if it does not exist or is confidential.
-    pub async fn public_case(&self, j: &Jurisdiction, case_number: &str, with_events: bool) -> Result<CaseRecord> {
+    pub async fn public_case(
+        &self,
+        j: &Jurisdiction,
+        case_number: &str,
+        with_events: bool,
+    ) -> Result<CaseRecord> {
         let not_found = || {
-            ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number.trim()))
+            ServiceError::NotFound(
+                Message::new("error-request-unknown").arg("id", case_number.trim()),
+            )
         };
-        let case = store::cases::by_number(&self.db, &j.id, case_number.trim()).await?.ok_or_else(not_found)?;
+        let case = store::cases::by_number(&self.db, &j.id, case_number.trim())
+            .await?
+            .ok_or_else(not_found)?;
         let (categories, _) = store::catalog::list_categories(&self.db, &j.id).await?;
         if confidential(&categories).contains(&case.category_code) {
             return Err(not_found());

@@ -78,8 +78,8 @@ pub struct ReferenceSet {
 }
 
 pub fn parse(text: &str) -> Result<ReferenceSet> {
-    let file: File = toml::from_str(text)
-        .map_err(|e| ServiceError::Internal(format!("reference data: {e}")))?;
+    let file: File =
+        toml::from_str(text).map_err(|e| ServiceError::Internal(format!("reference data: {e}")))?;
     let categories = file
         .categories
         .into_iter()
@@ -156,12 +156,23 @@ mod tests {
         assert_eq!(by_id("ntpc.gov.tw").districts.len(), 29);
         let taipei = by_id("taipei.gov.tw");
         assert!(taipei.categories.len() >= 30);
-        assert!(taipei.categories.iter().filter(|c| c.has_metadata()).count() >= 5);
+        assert!(
+            taipei
+                .categories
+                .iter()
+                .filter(|c| c.has_metadata())
+                .count()
+                >= 5
+        );
         for set in &sets {
             let mut codes = std::collections::HashSet::new();
             for c in &set.categories {
                 assert!(codes.insert(&c.code), "duplicate category {}", c.code);
-                assert!(!c.name.zh.is_empty() && !c.name.en.is_empty(), "{} names", c.code);
+                assert!(
+                    !c.name.zh.is_empty() && !c.name.en.is_empty(),
+                    "{} names",
+                    c.code
+                );
                 assert!(
                     set.departments.iter().any(|d| d.code == c.department_code),
                     "{} routes to unknown department {}",

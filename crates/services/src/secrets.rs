@@ -33,7 +33,8 @@ pub fn case_password() -> String {
 /// hashing means a copy of the cases table alone does not allow guessing offline, while
 /// intake stays fast enough for thousands of cases a second (Argon2 would cap it at tens).
 pub fn case_password_hash(key: &[u8], case_id: &str, password: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
     mac.update(case_id.as_bytes());
     mac.update(b"\n");
     mac.update(password.trim().to_ascii_uppercase().as_bytes());

@@ -6,9 +6,9 @@ use domain::Message;
 use domain::catalog::Jurisdiction;
 use domain::category::ServiceType;
 use domain::lifecycle::{Action, CaseStatus, Outcome, transition};
+use store::Tx;
 use store::cases::{CaseSummary, CaseUpdate};
 use store::events::{Event, NewEvent};
-use store::Tx;
 
 /// A citizen may reopen a resolved case within this many seconds of its resolution.
 pub const REOPEN_WINDOW_SECONDS: i64 = 7 * 24 * 3600;
@@ -25,9 +25,21 @@ pub struct PublicUpdate {
 
 /// The statuses client applications may send (mySociety's uppercase set).
 pub const CLIENT_STATUSES: &[&str] = &[
-    "OPEN", "CLOSED", "FIXED", "IN_PROGRESS", "ACTION_SCHEDULED", "INVESTIGATING", "DUPLICATE",
-    "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION", "INTERNAL_REFERRAL", "CANCELLED",
-    "REOPEN", "FOR_TRIAGE", "PLANNED", "UNCHANGED",
+    "OPEN",
+    "CLOSED",
+    "FIXED",
+    "IN_PROGRESS",
+    "ACTION_SCHEDULED",
+    "INVESTIGATING",
+    "DUPLICATE",
+    "NOT_COUNCILS_RESPONSIBILITY",
+    "NO_FURTHER_ACTION",
+    "INTERNAL_REFERRAL",
+    "CANCELLED",
+    "REOPEN",
+    "FOR_TRIAGE",
+    "PLANNED",
+    "UNCHANGED",
 ];
 
 /// An update posted by a client application.
@@ -49,7 +61,11 @@ fn extended_status(e: &Event) -> &'static str {
             let status = e.event.to_status.as_deref().and_then(CaseStatus::parse);
             let outcome = serde_json::from_str::<serde_json::Value>(&e.event.data)
                 .ok()
-                .and_then(|d| d.get("outcome").and_then(|o| o.as_str()).and_then(Outcome::parse));
+                .and_then(|d| {
+                    d.get("outcome")
+                        .and_then(|o| o.as_str())
+                        .and_then(Outcome::parse)
+                });
             status.map_or("unchanged", |s| s.extended(outcome))
         }
     }
@@ -70,11 +86,18 @@ impl Services {
         outcome: Option<Outcome>,
         public: bool,
     ) -> Result<Event> {
-        let from = CaseStatus::parse(&case.status)
-            .ok_or_else(|| ServiceError::Internal(format!("case {} has status {}", case.case_number, case.status)))?;
+        let from = CaseStatus::parse(&case.status).ok_or_else(|| {
+            ServiceError::Internal(format!(
+                "case {} has status {}",
+                case.case_number, case.status
+            ))
+        })?;
         let to = transition(from, action)?;
         let now = store::now_unix();
-        let mut update = CaseUpdate { status: Some(to.as_str().into()), ..CaseUpdate::default() };
+        let mut update = CaseUpdate {
+            status: Some(to.as_str().into()),
+            ..CaseUpdate::default()
+        };
         if public {
             update.status_notes = Some(note.clone());
         }
@@ -94,18 +117,22 @@ impl Services {
         }
         store::cases::update(tx, &j.id, &case.id, &update, now).await?;
         let data = serde_json::json!({ "outcome": outcome.map(|o| o.as_str()) });
-        let event = store::events::append(tx, &j.id, NewEvent {
-            id: uuid::Uuid::now_v7().to_string(),
-            case_id: case.id.clone(),
-            kind: action.as_str().into(),
-            actor: actor.into(),
-            public,
-            from_status: Some(from.as_str().into()),
-            to_status: Some(to.as_str().into()),
-            note,
-            data: data.to_string(),
-            created_at: now,
-        })
+        let event = store::events::append(
+            tx,
+            &j.id,
+            NewEvent {
+                id: uuid::Uuid::now_v7().to_string(),
+                case_id: case.id.clone(),
+                kind: action.as_str().into(),
+                actor: actor.into(),
+                public,
+                from_status: Some(from.as_str().into()),
+                to_status: Some(to.as_str().into()),
+                note,
+                data: data.to_string(),
+                created_at: now,
+            },
+        )
         .await?;
         Ok(event)
     }
@@ -123,14 +150,24 @@ impl Services {
         let mut tx = self.db.begin().await?;
         let case = store::cases::summary_for_update(&mut tx, &j.id, case_number)
             .await?
-            .ok_or_else(|| ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number)))?;
-        let event = self.apply_action(&mut tx, j, &case, action, actor, note, outcome, true).await?;
+            .ok_or_else(|| {
+                ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number))
+            })?;
+        let event = self
+            .apply_action(&mut tx, j, &case, action, actor, note, outcome, true)
+            .await?;
         tx.commit().await?;
         Ok(event)
     }
 
     /// Public updates of a jurisdiction in `[from, to]`, oldest first.
-    pub async fn public_updates(&self, j: &Jurisdiction, from: i64, to: i64, limit: u64) -> Result<Vec<PublicUpdate>> {
+    pub async fn public_updates(
+        &self,
+        j: &Jurisdiction,
+        from: i64,
+        to: i64,
+        limit: u64,
+    ) -> Result<Vec<PublicUpdate>> {
         let events = store::events::public_between(&self.db, &j.id, from, to, limit).await?;
         let mut ids: Vec<String> = events.iter().map(|e| e.event.case_id.clone()).collect();
         ids.sort();
@@ -167,8 +204,18 @@ impl Services {
     /// Records an update posted by a client application (a citizen's comment, or a request
     /// to reopen). Posting the same `update_id` again returns the first result and changes
     /// nothing. Clients cannot otherwise move a case: only the department does.
-    pub async fn post_client_update(&self, j: &Jurisdiction, client_id: &str, u: ClientUpdate) -> Result<Event> {
-        let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    pub async fn post_client_update(
+        &self,
+        j: &Jurisdiction,
+        client_id: &str,
+        u: ClientUpdate,
+    ) -> Result<Event> {
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         let mut errors = Vec::new();
         let case_number = text(&u.service_request_id);
         let update_id = text(&u.update_id);
@@ -188,7 +235,9 @@ impl Services {
             _ => {}
         }
         match text(&u.updated_datetime) {
-            None => errors.push(Message::new("error-field-required").arg("field", "updated_datetime")),
+            None => {
+                errors.push(Message::new("error-field-required").arg("field", "updated_datetime"))
+            }
             Some(t) => {
                 if let Err(e) = domain::datetime::parse(&t) {
                     errors.push(e.message());
@@ -197,53 +246,83 @@ impl Services {
         }
         if description.chars().count() > crate::intake::MAX_DESCRIPTION {
             errors.push(
-                Message::new("error-description-too-long").arg("max", crate::intake::MAX_DESCRIPTION.to_string()),
+                Message::new("error-description-too-long")
+                    .arg("max", crate::intake::MAX_DESCRIPTION.to_string()),
             );
         }
-        let media_urls: Vec<String> =
-            u.media_urls.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+        let media_urls: Vec<String> = u
+            .media_urls
+            .iter()
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect();
         for url in &media_urls {
             if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
-                errors.push(Message::new("error-media-url").arg("url", url.chars().take(80).collect::<String>()));
+                errors.push(
+                    Message::new("error-media-url")
+                        .arg("url", url.chars().take(80).collect::<String>()),
+                );
             }
         }
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
-        let (case_number, update_id, status) =
-            (case_number.unwrap_or_default(), update_id.unwrap_or_default(), status.unwrap_or_default());
+        let (case_number, update_id, status) = (
+            case_number.unwrap_or_default(),
+            update_id.unwrap_or_default(),
+            status.unwrap_or_default(),
+        );
 
         let mut tx = self.db.begin().await?;
         let case = store::cases::summary_for_update(&mut tx, &j.id, &case_number)
             .await?
-            .ok_or_else(|| ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number.as_str())))?;
+            .ok_or_else(|| {
+                ServiceError::NotFound(
+                    Message::new("error-request-unknown").arg("id", case_number.as_str()),
+                )
+            })?;
         // The case row is locked, so a concurrent post of the same update waits and then
         // finds this one's record.
-        if let Some(existing) = store::cases::find_client_update(&mut tx, client_id, &update_id).await? {
+        if let Some(existing) =
+            store::cases::find_client_update(&mut tx, client_id, &update_id).await?
+        {
             drop(tx);
-            let events = store::events::for_cases(&self.db, std::slice::from_ref(&case.id), false).await?;
+            let events =
+                store::events::for_cases(&self.db, std::slice::from_ref(&case.id), false).await?;
             return events
                 .into_iter()
                 .find(|e| e.event.id == existing)
-                .ok_or_else(|| ServiceError::Internal("recorded client update has no event".into()));
+                .ok_or_else(|| {
+                    ServiceError::Internal("recorded client update has no event".into())
+                });
         }
         let actor = format!("api_client:{client_id}");
         let now = store::now_unix();
         let event = if status == "REOPEN" {
             let from = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Received);
             if !matches!(from, CaseStatus::Resolved | CaseStatus::Closed) {
-                return Err(ServiceError::invalid(Message::new("error-reopen-not-resolved")));
+                return Err(ServiceError::invalid(Message::new(
+                    "error-reopen-not-resolved",
+                )));
             }
-            if case.closed_at.is_some_and(|t| now - t > REOPEN_WINDOW_SECONDS) {
-                return Err(ServiceError::invalid(Message::new("error-reopen-window").arg("days", "7")));
+            if case
+                .closed_at
+                .is_some_and(|t| now - t > REOPEN_WINDOW_SECONDS)
+            {
+                return Err(ServiceError::invalid(
+                    Message::new("error-reopen-window").arg("days", "7"),
+                ));
             }
             let note = (!description.is_empty()).then_some(description);
-            self.apply_action(&mut tx, j, &case, Action::Reopen, &actor, note, None, true).await?
+            self.apply_action(&mut tx, j, &case, Action::Reopen, &actor, note, None, true)
+                .await?
         } else {
-            let mut all_media: Vec<String> = serde_json::from_str(&case.media_urls).unwrap_or_default();
+            let mut all_media: Vec<String> =
+                serde_json::from_str(&case.media_urls).unwrap_or_default();
             all_media.extend(media_urls.iter().cloned());
             let media_update = CaseUpdate {
-                media_urls: (!media_urls.is_empty()).then(|| serde_json::to_string(&all_media).unwrap_or_default()),
+                media_urls: (!media_urls.is_empty())
+                    .then(|| serde_json::to_string(&all_media).unwrap_or_default()),
                 ..CaseUpdate::default()
             };
             store::cases::update(&mut tx, &j.id, &case.id, &media_update, now).await?;
@@ -252,18 +331,22 @@ impl Services {
                 "client_status": status,
                 "media_urls": media_urls,
             });
-            store::events::append(&mut tx, &j.id, NewEvent {
-                id: uuid::Uuid::now_v7().to_string(),
-                case_id: case.id.clone(),
-                kind: "comment".into(),
-                actor,
-                public: true,
-                from_status: None,
-                to_status: None,
-                note: Some(description),
-                data: data.to_string(),
-                created_at: now,
-            })
+            store::events::append(
+                &mut tx,
+                &j.id,
+                NewEvent {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    case_id: case.id.clone(),
+                    kind: "comment".into(),
+                    actor,
+                    public: true,
+                    from_status: None,
+                    to_status: None,
+                    note: Some(description),
+                    data: data.to_string(),
+                    created_at: now,
+                },
+            )
             .await?
         };
         store::cases::insert_client_update(&mut tx, client_id, &update_id, &event.event.id).await?;

@@ -14,7 +14,14 @@ pub struct ApiClient {
     pub revoked_at: Option<i64>,
 }
 
-const COLUMNS: [&str; 6] = ["id", "jurisdiction_id", "name", "key_prefix", "created_at", "revoked_at"];
+const COLUMNS: [&str; 6] = [
+    "id",
+    "jurisdiction_id",
+    "name",
+    "key_prefix",
+    "created_at",
+    "revoked_at",
+];
 
 fn from_row(r: &Row) -> Result<ApiClient, StoreError> {
     Ok(ApiClient {
@@ -30,7 +37,14 @@ fn from_row(r: &Row) -> Result<ApiClient, StoreError> {
 pub async fn insert(db: &Db, client: &ApiClient, key_hash: &str) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("api_clients")
-        .columns(["id", "jurisdiction_id", "name", "key_hash", "key_prefix", "created_at"])
+        .columns([
+            "id",
+            "jurisdiction_id",
+            "name",
+            "key_hash",
+            "key_prefix",
+            "created_at",
+        ])
         .values_panic([
             client.id.clone().into(),
             client.jurisdiction_id.clone().into(),
@@ -52,7 +66,11 @@ pub async fn find_active_by_hash(db: &Db, key_hash: &str) -> Result<Option<ApiCl
         .and_where(Expr::col("key_hash").eq(key_hash))
         .and_where(Expr::col("revoked_at").is_null())
         .to_owned();
-    db.fetch_optional(&stmt).await?.as_ref().map(from_row).transpose()
+    db.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 pub async fn list(db: &Db, jurisdiction_id: Option<&str>) -> Result<Vec<ApiClient>, StoreError> {
@@ -74,7 +92,9 @@ pub async fn revoke(db: &Db, id_or_prefix: &str, at: i64) -> Result<u64, StoreEr
         .table("api_clients")
         .value("revoked_at", at)
         .and_where(
-            Expr::col("id").eq(id_or_prefix).or(Expr::col("key_prefix").eq(id_or_prefix)),
+            Expr::col("id")
+                .eq(id_or_prefix)
+                .or(Expr::col("key_prefix").eq(id_or_prefix)),
         )
         .and_where(Expr::col("revoked_at").is_null())
         .to_owned();
@@ -83,7 +103,12 @@ pub async fn revoke(db: &Db, id_or_prefix: &str, at: i64) -> Result<u64, StoreEr
 
 /// Revokes every active key of a jurisdiction with the given name (used by the demo, which
 /// issues a fresh key on each start).
-pub async fn revoke_named(db: &Db, jurisdiction_id: &str, name: &str, at: i64) -> Result<u64, StoreError> {
+pub async fn revoke_named(
+    db: &Db,
+    jurisdiction_id: &str,
+    name: &str,
+    at: i64,
+) -> Result<u64, StoreError> {
     let stmt = Query::update()
         .table("api_clients")
         .value("revoked_at", at)

@@ -85,7 +85,11 @@ pub struct CaseView {
 
 /// Takes the next number in the jurisdiction's daily sequence for local date `day`
 /// (`YYYYMMDD`). The counter row is locked until the transaction ends.
-pub async fn next_case_number(tx: &mut Tx, jurisdiction_id: &str, day: &str) -> Result<CaseNumber, StoreError> {
+pub async fn next_case_number(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    day: &str,
+) -> Result<CaseNumber, StoreError> {
     let stmt = Query::insert()
         .into_table("case_number_counters")
         .columns(["jurisdiction_id", "day", "last"])
@@ -108,10 +112,30 @@ pub async fn insert(tx: &mut Tx, c: &NewCase) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("cases")
         .columns([
-            "id", "jurisdiction_id", "case_number", "token", "category_code", "status", "urgency",
-            "department_code", "channel", "description", "address", "address_id", "zipcode",
-            "district_code", "lat", "lon", "attributes", "media_urls", "status_notes",
-            "password_hash", "api_client_id", "requested_at", "updated_at", "expected_at",
+            "id",
+            "jurisdiction_id",
+            "case_number",
+            "token",
+            "category_code",
+            "status",
+            "urgency",
+            "department_code",
+            "channel",
+            "description",
+            "address",
+            "address_id",
+            "zipcode",
+            "district_code",
+            "lat",
+            "lon",
+            "attributes",
+            "media_urls",
+            "status_notes",
+            "password_hash",
+            "api_client_id",
+            "requested_at",
+            "updated_at",
+            "expected_at",
         ])
         .values_panic([
             c.id.clone().into(),
@@ -155,8 +179,16 @@ pub async fn insert_reporter(
     let stmt = Query::insert()
         .into_table("case_reporters")
         .columns([
-            "id", "jurisdiction_id", "case_id", "email", "phone", "first_name", "last_name",
-            "device_id", "account_id", "created_at",
+            "id",
+            "jurisdiction_id",
+            "case_id",
+            "email",
+            "phone",
+            "first_name",
+            "last_name",
+            "device_id",
+            "account_id",
+            "created_at",
         ])
         .values_panic([
             id.into(),
@@ -187,7 +219,13 @@ pub struct CaseUpdate {
     pub media_urls: Option<String>,
 }
 
-pub async fn update(tx: &mut Tx, jurisdiction_id: &str, case_id: &str, u: &CaseUpdate, at: i64) -> Result<(), StoreError> {
+pub async fn update(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    case_id: &str,
+    u: &CaseUpdate,
+    at: i64,
+) -> Result<(), StoreError> {
     let mut stmt = Query::update();
     stmt.table("cases").value("updated_at", at);
     if let Some(s) = &u.status {
@@ -238,10 +276,29 @@ pub struct CaseFilter {
 fn view_query() -> SelectStatement {
     let mut q = Query::select();
     for c in [
-        "id", "case_number", "token", "category_code", "status", "outcome", "urgency",
-        "department_code", "channel", "description", "address", "address_id", "zipcode",
-        "district_code", "lat", "lon", "attributes", "media_urls", "status_notes", "requested_at",
-        "updated_at", "expected_at", "closed_at",
+        "id",
+        "case_number",
+        "token",
+        "category_code",
+        "status",
+        "outcome",
+        "urgency",
+        "department_code",
+        "channel",
+        "description",
+        "address",
+        "address_id",
+        "zipcode",
+        "district_code",
+        "lat",
+        "lon",
+        "attributes",
+        "media_urls",
+        "status_notes",
+        "requested_at",
+        "updated_at",
+        "expected_at",
+        "closed_at",
     ] {
         q.column(("cases", c));
     }
@@ -309,7 +366,8 @@ pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> 
     }
     if !f.exclude_category_codes.is_empty() {
         q.and_where(
-            Expr::col(("cases", "category_code")).is_not_in(f.exclude_category_codes.iter().cloned()),
+            Expr::col(("cases", "category_code"))
+                .is_not_in(f.exclude_category_codes.iter().cloned()),
         );
     }
     if let Some(statuses) = &f.statuses {
@@ -335,7 +393,11 @@ pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> 
         let dx = || lon().sub(near.centre.lon).mul(near.lon_scale);
         q.and_where(lat().between(b.min_lat, b.max_lat))
             .and_where(lon().between(b.min_lon, b.max_lon))
-            .and_where(dy().mul(dy()).add(dx().mul(dx())).lte(near.radius_deg * near.radius_deg));
+            .and_where(
+                dy().mul(dy())
+                    .add(dx().mul(dx()))
+                    .lte(near.radius_deg * near.radius_deg),
+            );
     }
     q.order_by(("cases", "requested_at"), Order::Desc)
         .order_by(("cases", "case_number"), Order::Desc)
@@ -344,22 +406,37 @@ pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> 
     db.fetch_all(&q).await?.iter().map(view_from_row).collect()
 }
 
-pub async fn by_number(db: &Db, jurisdiction_id: &str, case_number: &str) -> Result<Option<CaseView>, StoreError> {
+pub async fn by_number(
+    db: &Db,
+    jurisdiction_id: &str,
+    case_number: &str,
+) -> Result<Option<CaseView>, StoreError> {
     let mut q = view_query();
     q.and_where(Expr::col(("cases", "jurisdiction_id")).eq(jurisdiction_id))
         .and_where(Expr::col(("cases", "case_number")).eq(case_number));
-    db.fetch_optional(&q).await?.as_ref().map(view_from_row).transpose()
+    db.fetch_optional(&q)
+        .await?
+        .as_ref()
+        .map(view_from_row)
+        .transpose()
 }
 
 /// The case number a batch token resolved to.
-pub async fn number_for_token(db: &Db, jurisdiction_id: &str, token: &str) -> Result<Option<String>, StoreError> {
+pub async fn number_for_token(
+    db: &Db,
+    jurisdiction_id: &str,
+    token: &str,
+) -> Result<Option<String>, StoreError> {
     let q = Query::select()
         .column("case_number")
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("token").eq(token))
         .to_owned();
-    db.fetch_optional(&q).await?.map(|r| r.get("case_number")).transpose()
+    db.fetch_optional(&q)
+        .await?
+        .map(|r| r.get("case_number"))
+        .transpose()
 }
 
 /// Counts the cases of a jurisdiction (used by the demo to seed only once).
@@ -369,25 +446,45 @@ pub async fn count(db: &Db, jurisdiction_id: &str) -> Result<i64, StoreError> {
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .to_owned();
-    db.fetch_optional(&q).await?.map(|r| r.get("n")).transpose().map(|n| n.unwrap_or(0))
+    db.fetch_optional(&q)
+        .await?
+        .map(|r| r.get("n"))
+        .transpose()
+        .map(|n| n.unwrap_or(0))
 }
 
 /// The event an API client's update (mySociety `update_id`) produced, if it was sent before.
-pub async fn find_client_update(tx: &mut Tx, api_client_id: &str, client_update_id: &str) -> Result<Option<String>, StoreError> {
+pub async fn find_client_update(
+    tx: &mut Tx,
+    api_client_id: &str,
+    client_update_id: &str,
+) -> Result<Option<String>, StoreError> {
     let q = Query::select()
         .column("event_id")
         .from("client_updates")
         .and_where(Expr::col("api_client_id").eq(api_client_id))
         .and_where(Expr::col("client_update_id").eq(client_update_id))
         .to_owned();
-    tx.fetch_optional(&q).await?.map(|r| r.get("event_id")).transpose()
+    tx.fetch_optional(&q)
+        .await?
+        .map(|r| r.get("event_id"))
+        .transpose()
 }
 
-pub async fn insert_client_update(tx: &mut Tx, api_client_id: &str, client_update_id: &str, event_id: &str) -> Result<(), StoreError> {
+pub async fn insert_client_update(
+    tx: &mut Tx,
+    api_client_id: &str,
+    client_update_id: &str,
+    event_id: &str,
+) -> Result<(), StoreError> {
     let insert = Query::insert()
         .into_table("client_updates")
         .columns(["api_client_id", "client_update_id", "event_id"])
-        .values_panic([api_client_id.into(), client_update_id.into(), event_id.into()])
+        .values_panic([
+            api_client_id.into(),
+            client_update_id.into(),
+            event_id.into(),
+        ])
         .to_owned();
     tx.execute(&insert).await?;
     Ok(())
@@ -404,7 +501,14 @@ pub async fn insert_media(
 ) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("media")
-        .columns(["id", "jurisdiction_id", "case_id", "content_type", "size_bytes", "created_at"])
+        .columns([
+            "id",
+            "jurisdiction_id",
+            "case_id",
+            "content_type",
+            "size_bytes",
+            "created_at",
+        ])
         .values_panic([
             id.into(),
             jurisdiction_id.into(),
@@ -425,7 +529,10 @@ pub async fn media_type(db: &Db, id: &str) -> Result<Option<String>, StoreError>
         .from("media")
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    db.fetch_optional(&q).await?.map(|r| r.get("content_type")).transpose()
+    db.fetch_optional(&q)
+        .await?
+        .map(|r| r.get("content_type"))
+        .transpose()
 }
 
 /// The identity and state of cases by id (for the updates feed).
@@ -440,17 +547,33 @@ pub struct CaseSummary {
     pub media_urls: String,
 }
 
-pub async fn summaries(db: &Db, jurisdiction_id: &str, ids: &[String]) -> Result<Vec<CaseSummary>, StoreError> {
+pub async fn summaries(
+    db: &Db,
+    jurisdiction_id: &str,
+    ids: &[String],
+) -> Result<Vec<CaseSummary>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let q = Query::select()
-        .columns(["id", "case_number", "category_code", "status", "outcome", "closed_at", "media_urls"])
+        .columns([
+            "id",
+            "case_number",
+            "category_code",
+            "status",
+            "outcome",
+            "closed_at",
+            "media_urls",
+        ])
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("id").is_in(ids.iter().cloned()))
         .to_owned();
-    db.fetch_all(&q).await?.iter().map(summary_from_row).collect()
+    db.fetch_all(&q)
+        .await?
+        .iter()
+        .map(summary_from_row)
+        .collect()
 }
 
 fn summary_from_row(r: &Row) -> Result<CaseSummary, StoreError> {
@@ -466,9 +589,21 @@ fn summary_from_row(r: &Row) -> Result<CaseSummary, StoreError> {
 }
 
 /// Locks and reads a case by number inside a write transaction.
-pub async fn summary_for_update(tx: &mut Tx, jurisdiction_id: &str, case_number: &str) -> Result<Option<CaseSummary>, StoreError> {
+pub async fn summary_for_update(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    case_number: &str,
+) -> Result<Option<CaseSummary>, StoreError> {
     let mut q = Query::select()
-        .columns(["id", "case_number", "category_code", "status", "outcome", "closed_at", "media_urls"])
+        .columns([
+            "id",
+            "case_number",
+            "category_code",
+            "status",
+            "outcome",
+            "closed_at",
+            "media_urls",
+        ])
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("case_number").eq(case_number))
@@ -476,6 +611,9 @@ pub async fn summary_for_update(tx: &mut Tx, jurisdiction_id: &str, case_number:
     if tx.backend() == crate::Backend::Postgres {
         q.lock(sea_query::LockType::Update);
     }
-    tx.fetch_optional(&q).await?.as_ref().map(summary_from_row).transpose()
+    tx.fetch_optional(&q)
+        .await?
+        .as_ref()
+        .map(summary_from_row)
+        .transpose()
 }
-

@@ -8,8 +8,17 @@ use domain::locale::Localized;
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
 const JURISDICTION_COLUMNS: [&str; 11] = [
-    "id", "name_zh", "name_en", "timezone", "utc_offset_minutes", "contact", "key_service",
-    "min_lat", "max_lat", "min_lon", "max_lon",
+    "id",
+    "name_zh",
+    "name_en",
+    "timezone",
+    "utc_offset_minutes",
+    "contact",
+    "key_service",
+    "min_lat",
+    "max_lat",
+    "min_lon",
+    "max_lon",
 ];
 
 pub async fn upsert_jurisdiction(tx: &mut Tx, j: &Jurisdiction) -> Result<(), StoreError> {
@@ -17,7 +26,12 @@ pub async fn upsert_jurisdiction(tx: &mut Tx, j: &Jurisdiction) -> Result<(), St
     let b = j.bounds;
     let stmt = Query::insert()
         .into_table("jurisdictions")
-        .columns(JURISDICTION_COLUMNS.iter().copied().chain(["created_at", "updated_at"]))
+        .columns(
+            JURISDICTION_COLUMNS
+                .iter()
+                .copied()
+                .chain(["created_at", "updated_at"]),
+        )
         .values_panic([
             j.id.clone().into(),
             j.name.zh.clone().into(),
@@ -35,7 +49,12 @@ pub async fn upsert_jurisdiction(tx: &mut Tx, j: &Jurisdiction) -> Result<(), St
         ])
         .on_conflict(
             OnConflict::column("id")
-                .update_columns(JURISDICTION_COLUMNS[1..].iter().copied().chain(["updated_at"]))
+                .update_columns(
+                    JURISDICTION_COLUMNS[1..]
+                        .iter()
+                        .copied()
+                        .chain(["updated_at"]),
+                )
                 .to_owned(),
         )
         .to_owned();
@@ -50,9 +69,12 @@ fn jurisdiction_from_row(r: &Row) -> Result<Jurisdiction, StoreError> {
         r.get::<Option<f64>>("min_lon")?,
         r.get::<Option<f64>>("max_lon")?,
     ) {
-        (Some(min_lat), Some(max_lat), Some(min_lon), Some(max_lon)) => {
-            Some(BoundingBox { min_lat, max_lat, min_lon, max_lon })
-        }
+        (Some(min_lat), Some(max_lat), Some(min_lon), Some(max_lon)) => Some(BoundingBox {
+            min_lat,
+            max_lat,
+            min_lon,
+            max_lon,
+        }),
         _ => None,
     };
     Ok(Jurisdiction {
@@ -72,7 +94,11 @@ pub async fn list_jurisdictions(db: &Db) -> Result<Vec<Jurisdiction>, StoreError
         .from("jurisdictions")
         .order_by("id", Order::Asc)
         .to_owned();
-    db.fetch_all(&stmt).await?.iter().map(jurisdiction_from_row).collect()
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(jurisdiction_from_row)
+        .collect()
 }
 
 pub async fn get_jurisdiction(db: &Db, id: &str) -> Result<Option<Jurisdiction>, StoreError> {
@@ -81,7 +107,11 @@ pub async fn get_jurisdiction(db: &Db, id: &str) -> Result<Option<Jurisdiction>,
         .from("jurisdictions")
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    db.fetch_optional(&stmt).await?.as_ref().map(jurisdiction_from_row).transpose()
+    db.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(jurisdiction_from_row)
+        .transpose()
 }
 
 pub async fn upsert_department(
@@ -91,7 +121,14 @@ pub async fn upsert_department(
 ) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("departments")
-        .columns(["jurisdiction_id", "code", "name_zh", "name_en", "kind", "active"])
+        .columns([
+            "jurisdiction_id",
+            "code",
+            "name_zh",
+            "name_en",
+            "kind",
+            "active",
+        ])
         .values_panic([
             jurisdiction_id.into(),
             d.code.clone().into(),
@@ -110,7 +147,10 @@ pub async fn upsert_department(
     Ok(())
 }
 
-pub async fn list_departments(db: &Db, jurisdiction_id: &str) -> Result<Vec<Department>, StoreError> {
+pub async fn list_departments(
+    db: &Db,
+    jurisdiction_id: &str,
+) -> Result<Vec<Department>, StoreError> {
     let stmt = Query::select()
         .columns(["code", "name_zh", "name_en", "kind"])
         .from("departments")
@@ -132,7 +172,11 @@ pub async fn list_departments(db: &Db, jurisdiction_id: &str) -> Result<Vec<Depa
         .collect()
 }
 
-pub async fn upsert_district(tx: &mut Tx, jurisdiction_id: &str, d: &District) -> Result<(), StoreError> {
+pub async fn upsert_district(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    d: &District,
+) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("districts")
         .columns(["jurisdiction_id", "code", "name_zh", "name_en"])
@@ -172,14 +216,30 @@ pub async fn list_districts(db: &Db, jurisdiction_id: &str) -> Result<Vec<Distri
 }
 
 const CATEGORY_COLUMNS: [&str; 15] = [
-    "code", "name_zh", "name_en", "group_zh", "group_en", "description_zh", "description_en",
-    "keywords", "department_code", "urgency", "service_type", "attributes", "active",
-    "sort_order", "updated_at",
+    "code",
+    "name_zh",
+    "name_en",
+    "group_zh",
+    "group_en",
+    "description_zh",
+    "description_en",
+    "keywords",
+    "department_code",
+    "urgency",
+    "service_type",
+    "attributes",
+    "active",
+    "sort_order",
+    "updated_at",
 ];
 
 /// Inserts or updates a category. `updated_at` only moves when something changed, so the
 /// Open311 discovery `changeset` stays stable across restarts of the demo.
-pub async fn upsert_category(tx: &mut Tx, jurisdiction_id: &str, c: &Category) -> Result<(), StoreError> {
+pub async fn upsert_category(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    c: &Category,
+) -> Result<(), StoreError> {
     let attributes = serde_json::to_string(&c.attributes)
         .map_err(|e| StoreError::Corrupt(format!("attributes of {}: {e}", c.code)))?;
     let existing = Query::select()
@@ -250,7 +310,10 @@ fn category_from_row(r: &Row) -> Result<Category, StoreError> {
 
 /// Active categories of a jurisdiction in display order, with the newest `updated_at` among
 /// them (the Open311 discovery changeset).
-pub async fn list_categories(db: &Db, jurisdiction_id: &str) -> Result<(Vec<Category>, i64), StoreError> {
+pub async fn list_categories(
+    db: &Db,
+    jurisdiction_id: &str,
+) -> Result<(Vec<Category>, i64), StoreError> {
     let stmt = Query::select()
         .columns(CATEGORY_COLUMNS)
         .from("categories")
@@ -269,7 +332,11 @@ pub async fn list_categories(db: &Db, jurisdiction_id: &str) -> Result<(Vec<Cate
     Ok((categories, changeset))
 }
 
-pub async fn get_category(db: &Db, jurisdiction_id: &str, code: &str) -> Result<Option<Category>, StoreError> {
+pub async fn get_category(
+    db: &Db,
+    jurisdiction_id: &str,
+    code: &str,
+) -> Result<Option<Category>, StoreError> {
     let stmt = Query::select()
         .columns(CATEGORY_COLUMNS)
         .from("categories")
@@ -277,5 +344,9 @@ pub async fn get_category(db: &Db, jurisdiction_id: &str, code: &str) -> Result<
         .and_where(Expr::col("code").eq(code))
         .and_where(Expr::col("active").eq(true))
         .to_owned();
-    db.fetch_optional(&stmt).await?.as_ref().map(category_from_row).transpose()
+    db.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(category_from_row)
+        .transpose()
 }

@@ -22,10 +22,15 @@ pub enum StoreError {
     #[error("unsupported database URL {0:?}: use sqlite://path or postgres://…")]
     UnsupportedUrl(String),
     #[error("could not create the data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("migration {version} ({name}) was changed after it was applied")]
     MigrationChanged { version: i64, name: String },
-    #[error("the database has migration {0}, which this civicdesk does not know: upgrade civicdesk")]
+    #[error(
+        "the database has migration {0}, which this civicdesk does not know: upgrade civicdesk"
+    )]
     UnknownMigration(i64),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -96,7 +101,10 @@ impl Db {
     /// Connects to `url`: `sqlite://path/to/file.db` (created with its directory if missing) or
     /// `postgres://…`.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or(path);
             if let Some(dir) = std::path::Path::new(path).parent()
                 && !dir.as_os_str().is_empty()
@@ -153,11 +161,21 @@ impl Db {
         Ok(match self {
             Db::Sqlite(pool) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                query(sql, values).fetch_all(pool).await?.into_iter().map(Row::Sqlite).collect()
+                query(sql, values)
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(Row::Sqlite)
+                    .collect()
             }
             Db::Postgres(pool) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
-                query(sql, values).fetch_all(pool).await?.into_iter().map(Row::Postgres).collect()
+                query(sql, values)
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(Row::Postgres)
+                    .collect()
             }
         })
     }
@@ -166,11 +184,17 @@ impl Db {
         Ok(match self {
             Db::Sqlite(pool) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                query(sql, values).fetch_optional(pool).await?.map(Row::Sqlite)
+                query(sql, values)
+                    .fetch_optional(pool)
+                    .await?
+                    .map(Row::Sqlite)
             }
             Db::Postgres(pool) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
-                query(sql, values).fetch_optional(pool).await?.map(Row::Postgres)
+                query(sql, values)
+                    .fetch_optional(pool)
+                    .await?
+                    .map(Row::Postgres)
             }
         })
     }
@@ -250,31 +274,46 @@ impl Tx {
         })
     }
 
-    pub async fn fetch_optional(&mut self, stmt: &impl Statement) -> Result<Option<Row>, StoreError> {
+    pub async fn fetch_optional(
+        &mut self,
+        stmt: &impl Statement,
+    ) -> Result<Option<Row>, StoreError> {
         Ok(match self {
             Tx::Sqlite(tx) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                query(sql, values).fetch_optional(&mut **tx).await?.map(Row::Sqlite)
+                query(sql, values)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(Row::Sqlite)
             }
             Tx::Postgres(tx) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
-                query(sql, values).fetch_optional(&mut **tx).await?.map(Row::Postgres)
+                query(sql, values)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(Row::Postgres)
             }
         })
     }
 
     pub async fn fetch_one(&mut self, stmt: &impl Statement) -> Result<Row, StoreError> {
-        self.fetch_optional(stmt).await?.ok_or(StoreError::Sqlx(sqlx::Error::RowNotFound))
+        self.fetch_optional(stmt)
+            .await?
+            .ok_or(StoreError::Sqlx(sqlx::Error::RowNotFound))
     }
 
     /// Executes a script of several statements (migrations only).
     pub(crate) async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(tx) => {
-                sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(&mut **tx).await?;
+                sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                    .execute(&mut **tx)
+                    .await?;
             }
             Tx::Postgres(tx) => {
-                sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(&mut **tx).await?;
+                sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                    .execute(&mut **tx)
+                    .await?;
             }
         }
         Ok(())

@@ -39,8 +39,18 @@ pub struct Event {
 
 fn event_hash(jurisdiction_id: &str, seq: i64, prev_hash: &str, e: &NewEvent) -> String {
     let canonical = serde_json::json!([
-        jurisdiction_id, seq, e.id, e.case_id, e.kind, e.actor, e.public, e.from_status,
-        e.to_status, e.note, e.data, e.created_at
+        jurisdiction_id,
+        seq,
+        e.id,
+        e.case_id,
+        e.kind,
+        e.actor,
+        e.public,
+        e.from_status,
+        e.to_status,
+        e.note,
+        e.data,
+        e.created_at
     ]);
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
@@ -75,8 +85,20 @@ pub async fn append(tx: &mut Tx, jurisdiction_id: &str, e: NewEvent) -> Result<E
     let insert = Query::insert()
         .into_table("case_events")
         .columns([
-            "id", "jurisdiction_id", "case_id", "chain_seq", "kind", "actor", "public",
-            "from_status", "to_status", "note", "data", "created_at", "prev_hash", "hash",
+            "id",
+            "jurisdiction_id",
+            "case_id",
+            "chain_seq",
+            "kind",
+            "actor",
+            "public",
+            "from_status",
+            "to_status",
+            "note",
+            "data",
+            "created_at",
+            "prev_hash",
+            "hash",
         ])
         .values_panic([
             e.id.clone().into(),
@@ -102,12 +124,30 @@ pub async fn append(tx: &mut Tx, jurisdiction_id: &str, e: NewEvent) -> Result<E
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .to_owned();
     tx.execute(&set_head).await?;
-    Ok(Event { jurisdiction_id: jurisdiction_id.to_string(), chain_seq: seq, prev_hash, hash, event: e })
+    Ok(Event {
+        jurisdiction_id: jurisdiction_id.to_string(),
+        chain_seq: seq,
+        prev_hash,
+        hash,
+        event: e,
+    })
 }
 
 const EVENT_COLUMNS: [&str; 14] = [
-    "id", "jurisdiction_id", "case_id", "chain_seq", "kind", "actor", "public", "from_status",
-    "to_status", "note", "data", "created_at", "prev_hash", "hash",
+    "id",
+    "jurisdiction_id",
+    "case_id",
+    "chain_seq",
+    "kind",
+    "actor",
+    "public",
+    "from_status",
+    "to_status",
+    "note",
+    "data",
+    "created_at",
+    "prev_hash",
+    "hash",
 ];
 
 fn event_from_row(r: &Row) -> Result<Event, StoreError> {
@@ -132,7 +172,11 @@ fn event_from_row(r: &Row) -> Result<Event, StoreError> {
 }
 
 /// Events of the given cases in order; `public_only` hides internal notes.
-pub async fn for_cases(db: &Db, case_ids: &[String], public_only: bool) -> Result<Vec<Event>, StoreError> {
+pub async fn for_cases(
+    db: &Db,
+    case_ids: &[String],
+    public_only: bool,
+) -> Result<Vec<Event>, StoreError> {
     if case_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -145,7 +189,11 @@ pub async fn for_cases(db: &Db, case_ids: &[String], public_only: bool) -> Resul
     if public_only {
         stmt.and_where(Expr::col("public").eq(true));
     }
-    db.fetch_all(&stmt).await?.iter().map(event_from_row).collect()
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(event_from_row)
+        .collect()
 }
 
 /// Public events of a jurisdiction created in `[from, to]`, oldest first, at most `limit`.
@@ -167,14 +215,24 @@ pub async fn public_between(
         .order_by("chain_seq", Order::Asc)
         .limit(limit)
         .to_owned();
-    db.fetch_all(&stmt).await?.iter().map(event_from_row).collect()
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(event_from_row)
+        .collect()
 }
 
 /// The outcome of walking one chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainReport {
-    Intact { events: u64 },
-    Broken { chain_seq: i64, event_id: Option<String>, reason: String },
+    Intact {
+        events: u64,
+    },
+    Broken {
+        chain_seq: i64,
+        event_id: Option<String>,
+        reason: String,
+    },
 }
 
 /// Recomputes the chain of a jurisdiction from its first event and compares every link.
@@ -209,10 +267,14 @@ pub async fn verify_chain(db: &Db, jurisdiction_id: &str) -> Result<ChainReport,
                 });
             }
             if e.prev_hash != expected_prev {
-                return Ok(broken("its link to the previous event does not match".into()));
+                return Ok(broken(
+                    "its link to the previous event does not match".into(),
+                ));
             }
             if event_hash(jurisdiction_id, e.chain_seq, &e.prev_hash, &e.event) != e.hash {
-                return Ok(broken("its content was changed after it was written".into()));
+                return Ok(broken(
+                    "its content was changed after it was written".into(),
+                ));
             }
             expected_prev = e.hash;
             expected_seq += 1;
@@ -234,7 +296,10 @@ pub async fn verify_chain(db: &Db, jurisdiction_id: &str) -> Result<ChainReport,
             return Ok(ChainReport::Broken {
                 chain_seq: expected_seq,
                 event_id: None,
-                reason: format!("the chain head says {seq} events but {} were found", expected_seq - 1),
+                reason: format!(
+                    "the chain head says {seq} events but {} were found",
+                    expected_seq - 1
+                ),
             });
         }
     } else if count > 0 {

@@ -54,7 +54,8 @@ pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
     for migration in MIGRATIONS {
         let mut tx = db.begin().await?;
         if tx.backend() == Backend::Postgres {
-            tx.execute_script("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE").await?;
+            tx.execute_script("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE")
+                .await?;
         }
         let applied = applied_versions(&mut tx).await?;
         if let Some(max) = applied.iter().map(|(v, _)| *v).max()
@@ -88,7 +89,11 @@ pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
             .to_owned();
         tx.execute(&insert).await?;
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
         report.applied.push((migration.version, migration.name));
     }
     Ok(report)
@@ -136,7 +141,12 @@ mod tests {
                 .collect()
         }
         for m in MIGRATIONS {
-            assert_eq!(objects(m.sqlite), objects(m.postgres), "migration {}", m.version);
+            assert_eq!(
+                objects(m.sqlite),
+                objects(m.postgres),
+                "migration {}",
+                m.version
+            );
         }
     }
 }

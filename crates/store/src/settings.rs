@@ -5,7 +5,11 @@ use sea_query::{Expr, ExprTrait, OnConflict, Query};
 
 /// Returns the value of `key`, storing `make()` first if the key is absent. Concurrent callers
 /// on several nodes all end up with the same stored value.
-pub async fn get_or_init(db: &Db, key: &str, make: impl FnOnce() -> String) -> Result<String, StoreError> {
+pub async fn get_or_init(
+    db: &Db,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, StoreError> {
     let insert = Query::insert()
         .into_table("instance_settings")
         .columns(["key", "value"])
@@ -18,6 +22,9 @@ pub async fn get_or_init(db: &Db, key: &str, make: impl FnOnce() -> String) -> R
         .from("instance_settings")
         .and_where(Expr::col("key").eq(key))
         .to_owned();
-    let row = db.fetch_optional(&select).await?.ok_or(StoreError::Sqlx(sqlx::Error::RowNotFound))?;
+    let row = db
+        .fetch_optional(&select)
+        .await?
+        .ok_or(StoreError::Sqlx(sqlx::Error::RowNotFound))?;
     row.get("value")
 }

@@ -100,30 +100,48 @@ mod tests {
     use super::*;
 
     fn taipei() -> Vec<(String, String)> {
-        [("106", "大安區"), ("112", "北投區"), ("110", "信義區"), ("100", "中正區")]
-            .iter()
-            .map(|(c, n)| (c.to_string(), n.to_string()))
-            .collect()
+        [
+            ("106", "大安區"),
+            ("112", "北投區"),
+            ("110", "信義區"),
+            ("100", "中正區"),
+        ]
+        .iter()
+        .map(|(c, n)| (c.to_string(), n.to_string()))
+        .collect()
     }
 
     #[test]
     fn finds_districts_in_real_addresses() {
         let d = taipei();
         assert_eq!(find_district("大安區和2弄", &d), Some("106"));
-        assert_eq!(find_district("  臺北市北投區長安里008鄰光明路１２９號", &d), Some("112"));
+        assert_eq!(
+            find_district("  臺北市北投區長安里008鄰光明路１２９號", &d),
+            Some("112")
+        );
         assert_eq!(find_district("台北市信義區松高路", &d), Some("110"));
         assert_eq!(find_district("北投", &d), Some("112"));
-        assert_eq!(find_district("信義路二段86巷", &d), None, "a road named 信義 is not the district");
+        assert_eq!(
+            find_district("信義路二段86巷", &d),
+            None,
+            "a road named 信義 is not the district"
+        );
         assert_eq!(find_district("3樓住戶 冷氣滴水", &d), None);
     }
 
     #[test]
     fn masks_house_numbers_but_keeps_lanes() {
-        assert_eq!(mask_house_number("大安區信義路二段86巷10之1號3樓"), "大安區信義路二段86巷○號");
+        assert_eq!(
+            mask_house_number("大安區信義路二段86巷10之1號3樓"),
+            "大安區信義路二段86巷○號"
+        );
         assert_eq!(mask_house_number("延吉街６４之２號"), "延吉街○號");
         assert_eq!(mask_house_number("光明路129號前"), "光明路○號前");
         assert_eq!(mask_house_number("北投區"), "北投區");
-        assert_eq!(mask_house_number("No. 5-1, Ln. 70, Jilin Rd."), "No. ○, Ln. 70, Jilin Rd.");
+        assert_eq!(
+            mask_house_number("No. 5-1, Ln. 70, Jilin Rd."),
+            "No. ○, Ln. 70, Jilin Rd."
+        );
         assert_eq!(mask_house_number("Nostalgia St."), "Nostalgia St.");
     }
 }

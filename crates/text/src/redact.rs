@@ -104,7 +104,10 @@ fn phone_at(chars: &[char], i: usize) -> Option<usize> {
             break;
         }
     }
-    let national = digits.strip_prefix("886").map(|d| format!("0{d}")).unwrap_or(digits);
+    let national = digits
+        .strip_prefix("886")
+        .map(|d| format!("0{d}"))
+        .unwrap_or(digits);
     let plausible = national.starts_with('0') && (9..=10).contains(&national.len());
     plausible.then_some(last_digit_end)
 }
@@ -122,13 +125,19 @@ mod tests {
         assert_eq!(redact_personal_data("電話(02)2720-8889"), "電話＊＊＊");
         assert_eq!(redact_personal_data("+886 912 345 678"), "＊＊＊");
         assert_eq!(redact_personal_data("身分證A123456789"), "身分證＊＊＊");
-        assert_eq!(redact_personal_data("居留證 AC01234567 遺失"), "居留證 ＊＊＊ 遺失");
+        assert_eq!(
+            redact_personal_data("居留證 AC01234567 遺失"),
+            "居留證 ＊＊＊ 遺失"
+        );
     }
 
     #[test]
     fn keeps_ordinary_numbers() {
         let text = "編號0505364與0505365的路燈都不亮，信義路二段10巷，共3盞";
         assert_eq!(redact_personal_data(text), text);
-        assert_eq!(redact_personal_data("路燈電線垂落距離地面大約30公分"), "路燈電線垂落距離地面大約30公分");
+        assert_eq!(
+            redact_personal_data("路燈電線垂落距離地面大約30公分"),
+            "路燈電線垂落距離地面大約30公分"
+        );
     }
 }

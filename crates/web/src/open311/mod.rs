@@ -1,0 +1,302 @@
+//! Open311 GeoReport v2 at `/open311/v2/`, also at `/open311/v2/{jurisdiction_id}/` for clients
+//! written for a single city. Every resource in `.xml` and `.json`.
+
+mod params;
+pub use params::MAX_MULTIPART_BYTES;
+mod resources;
+mod tree;
+
+pub use tree::{Format, Node, render};
+
+use crate::AppState;
+use crate::i18n;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::{Locale, Message};
+use params::Params;
+use services::ServiceError;
+
+/// An Open311 error: a status and a list of messages, rendered as `<errors>`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    messages: Vec<Message>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: Message) -> Self {
+        ApiError {
+            status,
+            messages: vec![message],
+        }
+    }
+
+    pub fn bad_request(message: Message) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Message::new("error-body-too-large")
+                .arg("max", (limit / 1024 / 1024).max(1).to_string()),
+        )
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Message::new("error-content-type"),
+        )
+    }
+
+    fn render(&self, format: Format, locale: Locale) -> Response {
+        let errors = Node::List(
+            "error",
+            self.messages
+                .iter()
+                .map(|m| {
+                    Node::Obj(vec![
+                        ("code", Node::Int(i64::from(self.status.as_u16()))),
+                        ("description", Node::Str(i18n::message(locale, m))),
+                    ])
+                })
+                .collect(),
+        );
+        document(self.status, format, "errors", &errors)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(messages) => ApiError {
+                status: StatusCode::BAD_REQUEST,
+                messages,
+            },
+            ServiceError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
+            ServiceError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
+            ServiceError::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
+            other => {
+                tracing::error!(error = %other, "open311 request failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Message::new("error-internal"),
+                )
+            }
+        }
+    }
+}
+
+fn document(status: StatusCode, format: Format, root: &'static str, node: &Node) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, format.content_type())],
+        render(format, root, node),
+    )
+        .into_response()
+}
+
+/// What a path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Resource {
+    Discovery,
+    Services,
+    ServiceDefinition(String),
+    Requests,
+    Request(String),
+    Token(String),
+    Updates,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Target {
+    jurisdiction: Option<String>,
+    resource: Resource,
+    format: Format,
+}
+
+/// Parses the path after `/open311/v2/`. `Err(true)` means a known resource with a bad or
+/// missing extension; `Err(false)` an unknown path.
+fn parse_path(rest: &str) -> Result<Target, bool> {
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let (jurisdiction, segments) = match segments.as_slice() {
+        [first, tail @ ..]
+            if !tail.is_empty() && !matches!(*first, "services" | "requests" | "tokens") =>
+        {
+            (Some(first.to_string()), tail)
+        }
+        all => (None, all),
+    };
+    let split = |file: &str| -> Result<(String, Format), bool> {
+        let (stem, ext) = file.rsplit_once('.').ok_or(true)?;
+        let format = Format::from_extension(ext).ok_or(true)?;
+        if stem.is_empty() {
+            return Err(false);
+        }
+        Ok((stem.to_string(), format))
+    };
+    let (resource, format) = match segments {
+        [file] => {
+            let stem = file.rsplit_once('.').map_or(*file, |(s, _)| s);
+            let resource = match stem {
+                "discovery" => Resource::Discovery,
+                "services" => Resource::Services,
+                "requests" => Resource::Requests,
+                "servicerequestupdates" => Resource::Updates,
+                _ => return Err(false),
+            };
+            (resource, split(file)?.1)
+        }
+        [kind, file] => {
+            let (stem, format) = split(file)?;
+            let resource = match *kind {
+                "services" => Resource::ServiceDefinition(stem),
+                "requests" => Resource::Request(stem),
+                "tokens" => Resource::Token(stem),
+                _ => return Err(false),
+            };
+            (resource, format)
+        }
+        _ => return Err(false),
+    };
+    Ok(Target {
+        jurisdiction,
+        resource,
+        format,
+    })
+}
+
+/// The request's language: `locale=` wins, then `Accept-Language`, then zh-TW.
+fn locale(params: &Params, headers: &HeaderMap) -> Locale {
+    params
+        .get("locale")
+        .and_then(Locale::from_tag)
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        })
+        .unwrap_or_default()
+}
+
+/// The single entry point for every Open311 path and method.
+pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let rest = path.strip_prefix("/open311/v2").unwrap_or(&path);
+    let headers = req.headers().clone();
+    let query = Params::from_urlencoded(req.uri().query().unwrap_or(""));
+    let target = match parse_path(rest) {
+        Ok(t) => t,
+        Err(bad_extension) => {
+            let locale = query
+                .as_ref()
+                .map(|q| locale(q, &headers))
+                .unwrap_or_default();
+            let id = if bad_extension {
+                "error-bad-extension"
+            } else {
+                "error-not-found"
+            };
+            return (
+                StatusCode::NOT_FOUND,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                i18n::tr(locale, id, &[]),
+            )
+                .into_response();
+        }
+    };
+    let method = req.method().clone();
+    let params = if method == Method::POST {
+        Params::from_body(req).await
+    } else {
+        query
+    };
+    let format = target.format;
+    let params = match params {
+        Ok(p) => p,
+        Err(e) => return e.render(format, locale(&Params::default(), &headers)),
+    };
+    let locale = locale(&params, &headers);
+    let ctx = resources::Ctx {
+        state: &state,
+        params: &params,
+        locale,
+    };
+    let result = match (&method, &target.resource) {
+        (&Method::GET | &Method::HEAD, Resource::Discovery) => {
+            ctx.discovery(target.jurisdiction.as_deref()).await
+        }
+        (&Method::GET | &Method::HEAD, Resource::Services) => {
+            ctx.services(target.jurisdiction.as_deref()).await
+        }
+        (&Method::GET | &Method::HEAD, Resource::ServiceDefinition(code)) => {
+            ctx.definition(target.jurisdiction.as_deref(), code).await
+        }
+        (&Method::GET | &Method::HEAD, Resource::Requests) => {
+            ctx.requests(target.jurisdiction.as_deref()).await
+        }
+        (&Method::POST, Resource::Requests) => ctx.create(target.jurisdiction.as_deref()).await,
+        (&Method::GET | &Method::HEAD, Resource::Request(id)) => {
+            ctx.request(target.jurisdiction.as_deref(), id).await
+        }
+        (&Method::GET | &Method::HEAD, Resource::Token(token)) => {
+            ctx.token(target.jurisdiction.as_deref(), token).await
+        }
+        (&Method::GET | &Method::HEAD, Resource::Updates) => {
+            ctx.updates(target.jurisdiction.as_deref()).await
+        }
+        (&Method::POST, Resource::Updates) => ctx.post_update(target.jurisdiction.as_deref()).await,
+        _ => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            Message::new("error-method"),
+        )),
+    };
+    match result {
+        Ok((root, node)) => document(StatusCode::OK, format, root, &node),
+        Err(e) => e.render(format, locale),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(j: Option<&str>, resource: Resource, format: Format) -> Result<Target, bool> {
+        Ok(Target {
+            jurisdiction: j.map(str::to_string),
+            resource,
+            format,
+        })
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            parse_path("/services.xml"),
+            t(None, Resource::Services, Format::Xml)
+        );
+        assert_eq!(
+            parse_path("/taipei.gov.tw/services/1999-L01.json"),
+            t(
+                Some("taipei.gov.tw"),
+                Resource::ServiceDefinition("1999-L01".into()),
+                Format::Json
+            )
+        );
+        assert_eq!(
+            parse_path("/requests/2026112400001.xml"),
+            t(None, Resource::Request("2026112400001".into()), Format::Xml)
+        );
+        assert_eq!(
+            parse_path("/kcg.gov.tw/servicerequestupdates.json"),
+            t(Some("kcg.gov.tw"), Resource::Updates, Format::Json)
+        );
+        assert_eq!(parse_path("/services"), Err(true));
+        assert_eq!(parse_path("/services.html"), Err(true));
+        assert_eq!(parse_path("/unknown.xml"), Err(false));
+        assert_eq!(parse_path("/a/b/c/d.xml"), Err(false));
+    }
+}

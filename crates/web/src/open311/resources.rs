@@ -1,0 +1,605 @@
+//! The Open311 resources: each handler reads parameters, calls one service function and builds
+//! the document. Personal data never leaves here: reporters are not read at all, addresses
+//! lose their house numbers and descriptions are redacted before they are shown.
+
+use super::ApiError;
+use super::params::Params;
+use super::tree::Node;
+use crate::AppState;
+use crate::i18n;
+use axum::http::StatusCode;
+use domain::catalog::{Category, Jurisdiction};
+use domain::category::{AttributeAnswer, ServiceType};
+use domain::datetime::{format_unix, parse};
+use domain::geo::Point;
+use domain::lifecycle::{CaseStatus, Open311Status};
+use domain::{Locale, Localized, Message};
+use services::intake::{Channel, Filer, NewReport};
+use services::queries::{CaseQuery, CaseRecord};
+use services::updates::ClientUpdate;
+use store::cases::Reporter;
+
+pub const MAX_PAGE_SIZE: u64 = 1000;
+pub const MAX_RANGE_DAYS: i64 = 90;
+pub const DEFAULT_RADIUS_M: f64 = 1000.0;
+pub const MAX_RADIUS_M: f64 = 50_000.0;
+const DAY: i64 = 24 * 3600;
+
+type Doc = Result<(&'static str, Node), ApiError>;
+
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub params: &'a Params,
+    pub locale: Locale,
+}
+
+fn loc(l: Locale, t: &Localized) -> Node {
+    Node::str(t.get(l))
+}
+
+impl Ctx<'_> {
+    fn tr(&self, id: &str, args: &[(&str, String)]) -> String {
+        i18n::tr(self.locale, id, args)
+    }
+
+    async fn jurisdiction(&self, from_path: Option<&str>) -> Result<Jurisdiction, ApiError> {
+        let named = from_path.or(self.params.get("jurisdiction_id"));
+        Ok(self.state.services.resolve_jurisdiction(named).await?)
+    }
+
+    fn base_url(&self, j: Option<&Jurisdiction>) -> String {
+        let base = self
+            .state
+            .services
+            .config()
+            .public_url
+            .trim_end_matches('/')
+            .to_string();
+        match j {
+            Some(j) => format!("{base}/open311/v2/{}/", j.id),
+            None => format!("{base}/open311/v2/"),
+        }
+    }
+
+    pub async fn discovery(&self, path_j: Option<&str>) -> Doc {
+        let j = self.jurisdiction(path_j).await?;
+        let list = self.state.services.services(&j, None).await?;
+        let changeset = Node::str(format_unix(list.changeset));
+        let formats = || {
+            Node::List(
+                "format",
+                vec![Node::str("text/xml"), Node::str("application/json")],
+            )
+        };
+        let endpoint = |url: String| {
+            Node::Obj(vec![
+                (
+                    "specification",
+                    Node::str("http://wiki.open311.org/GeoReport_v2"),
+                ),
+                ("url", Node::Str(url)),
+                ("changeset", changeset.clone()),
+                ("type", Node::str("production")),
+                ("formats", formats()),
+            ])
+        };
+        Ok((
+            "discovery",
+            Node::Obj(vec![
+                ("changeset", changeset.clone()),
+                ("contact", Node::str(&j.contact)),
+                ("key_service", Node::str(&j.key_service)),
+                (
+                    "endpoints",
+                    Node::List(
+                        "endpoint",
+                        vec![
+                            endpoint(self.base_url(Some(&j))),
+                            endpoint(self.base_url(None)),
+                        ],
+                    ),
+                ),
+            ]),
+        ))
+    }
+
+    pub async fn services(&self, path_j: Option<&str>) -> Doc {
+        let j = self.jurisdiction(path_j).await?;
+        let point = Point::parse_pair(self.params.get("lat"), self.params.get("long"))
+            .map_err(|e| ApiError::bad_request(e.message()))?;
+        let list = self.state.services.services(&j, point).await?;
+        Ok((
+            "services",
+            Node::List(
+                "service",
+                list.categories
+                    .iter()
+                    .map(|c| self.service_node(c))
+                    .collect(),
+            ),
+        ))
+    }
+
+    fn service_node(&self, c: &Category) -> Node {
+        let l = self.locale;
+        Node::Obj(vec![
+            ("service_code", Node::str(&c.code)),
+            ("service_name", loc(l, &c.name)),
+            ("description", loc(l, &c.description)),
+            ("metadata", Node::Bool(c.has_metadata())),
+            ("type", Node::str(c.service_type.as_str())),
+            ("keywords", Node::str(&c.keywords)),
+            ("group", loc(l, &c.group)),
+        ])
+    }
+
+    pub async fn definition(&self, path_j: Option<&str>, code: &str) -> Doc {
+        let j = self.jurisdiction(path_j).await?;
+        let c = self.state.services.service(&j, code).await?;
+        let l = self.locale;
+        let mut attrs = c.attributes.clone();
+        attrs.sort_by_key(|a| a.order);
+        let attributes = attrs
+            .iter()
+            .map(|a| {
+                Node::Obj(vec![
+                    ("variable", Node::Bool(a.variable)),
+                    ("code", Node::str(&a.code)),
+                    ("datatype", Node::str(a.datatype.as_str())),
+                    ("required", Node::Bool(a.required)),
+                    ("datatype_description", loc(l, &a.datatype_description)),
+                    ("order", Node::Int(i64::from(a.order))),
+                    ("description", loc(l, &a.description)),
+                    (
+                        "values",
+                        Node::List(
+                            "value",
+                            a.values
+                                .iter()
+                                .map(|v| {
+                                    Node::Obj(vec![
+                                        ("key", Node::str(&v.key)),
+                                        ("name", loc(l, &v.name)),
+                                    ])
+                                })
+                                .collect(),
+                        ),
+                    ),
+                ])
+            })
+            .collect();
+        Ok((
+            "service_definition",
+            Node::Obj(vec![
+                ("service_code", Node::str(&c.code)),
+                ("attributes", Node::List("attribute", attributes)),
+            ]),
+        ))
+    }
+
+    fn date(&self, key: &str) -> Result<Option<i64>, ApiError> {
+        self.params
+            .get(key)
+            .map(|v| parse(v).map_err(|e| ApiError::bad_request(e.message())))
+            .transpose()
+    }
+
+    fn number<T: std::str::FromStr>(
+        &self,
+        key: &str,
+        message: Message,
+    ) -> Result<Option<T>, ApiError> {
+        self.params
+            .get(key)
+            .map(|v| {
+                v.trim()
+                    .parse::<T>()
+                    .map_err(|_| ApiError::bad_request(message.clone()))
+            })
+            .transpose()
+    }
+
+    /// Builds the search from the spec's filters and the widely used extensions.
+    fn case_query(&self) -> Result<CaseQuery, ApiError> {
+        let p = self.params;
+        let page_size_message =
+            Message::new("error-page-size").arg("max", MAX_PAGE_SIZE.to_string());
+        let page: u64 = self
+            .number("page", Message::new("error-page"))?
+            .unwrap_or(1);
+        if page == 0 {
+            return Err(ApiError::bad_request(Message::new("error-page")));
+        }
+        let page_size: u64 = self
+            .number("page_size", page_size_message.clone())?
+            .unwrap_or(MAX_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(ApiError::bad_request(page_size_message));
+        }
+        let with_events = p
+            .get("extensions")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let mut q = CaseQuery {
+            limit: page_size,
+            offset: (page - 1).saturating_mul(page_size),
+            with_events,
+            ..CaseQuery::default()
+        };
+        if let Some(ids) = p.list("service_request_id") {
+            // The spec: service_request_id overrides every other filter.
+            q.case_numbers = Some(ids);
+            return Ok(q);
+        }
+        q.service_codes = p.list("service_code");
+        if let Some(statuses) = p.list("status") {
+            let parsed: Result<Vec<Open311Status>, ApiError> = statuses
+                .iter()
+                .map(|s| {
+                    Open311Status::parse(s).ok_or_else(|| {
+                        ApiError::bad_request(
+                            Message::new("error-status-filter").arg("value", s.as_str()),
+                        )
+                    })
+                })
+                .collect();
+            q.statuses = Some(parsed?);
+        }
+        let (start, end) = (self.date("start_date")?, self.date("end_date")?);
+        let (after, before) = (self.date("updated_after")?, self.date("updated_before")?);
+        let range = MAX_RANGE_DAYS * DAY;
+        let too_long = || {
+            ApiError::bad_request(
+                Message::new("error-date-range").arg("days", MAX_RANGE_DAYS.to_string()),
+            )
+        };
+        let order = || ApiError::bad_request(Message::new("error-date-order"));
+        match (start, end) {
+            (Some(s), Some(e)) if s > e => return Err(order()),
+            (Some(s), Some(e)) if e - s > range => return Err(too_long()),
+            (Some(s), Some(e)) => (q.requested_from, q.requested_to) = (Some(s), Some(e)),
+            (Some(s), None) => (q.requested_from, q.requested_to) = (Some(s), Some(s + range)),
+            (None, Some(e)) => (q.requested_from, q.requested_to) = (Some(e - range), Some(e)),
+            (None, None) if after.is_none() && before.is_none() => {
+                q.requested_from = Some(store::now_unix() - range);
+            }
+            (None, None) => {}
+        }
+        if let (Some(a), Some(b)) = (after, before)
+            && a > b
+        {
+            return Err(order());
+        }
+        (q.updated_from, q.updated_to) = (after, before);
+        if let Some(point) = Point::parse_pair(p.get("lat"), p.get("long"))
+            .map_err(|e| ApiError::bad_request(e.message()))?
+        {
+            let radius_message = Message::new("error-radius").arg("max", MAX_RADIUS_M.to_string());
+            let radius: f64 = self
+                .number("radius", radius_message.clone())?
+                .unwrap_or(DEFAULT_RADIUS_M);
+            if !(1.0..=MAX_RADIUS_M).contains(&radius) {
+                return Err(ApiError::bad_request(radius_message));
+            }
+            q.near = Some(point.radius_filter(radius));
+        }
+        Ok(q)
+    }
+
+    pub async fn requests(&self, path_j: Option<&str>) -> Doc {
+        let j = self.jurisdiction(path_j).await?;
+        let q = self.case_query()?;
+        let extensions = q.with_events;
+        let records = self.state.services.search_cases(&j, q).await?;
+        Ok((
+            "service_requests",
+            Node::List(
+                "request",
+                records
+                    .iter()
+                    .map(|r| self.request_node(r, extensions))
+                    .collect(),
+            ),
+        ))
+    }
+
+    pub async fn request(&self, path_j: Option<&str>, id: &str) -> Doc {
+        let j = self.jurisdiction(path_j).await?;
+        let extensions = self
+            .params
+            .get("extensions")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let record = self.state.services.public_case(&j, id, extensions).await?;
+        Ok((
+            "service_requests",
+            Node::List("request", vec![self.request_node(&record, extensions)]),
+        ))
+    }
+
+    fn request_node(&self, r: &CaseRecord, extensions: bool) -> Node {
+        let c = &r.case;
+        let l = self.locale;
+        let status = CaseStatus::parse(&c.status).map_or(Open311Status::Open, CaseStatus::open311);
+        let pick = |zh: &Option<String>, en: &Option<String>| match (l, en) {
+            (Locale::En, Some(en)) if !en.is_empty() => Some(en.clone()),
+            _ => zh.clone(),
+        };
+        let media: Vec<String> = serde_json::from_str(&c.media_urls).unwrap_or_default();
+        let mut fields = vec![
+            ("service_request_id", Node::str(&c.case_number)),
+            ("status", Node::str(status.as_str())),
+            (
+                "status_notes",
+                Node::opt(c.status_notes.as_deref().map(text::redact_personal_data)),
+            ),
+            (
+                "service_name",
+                Node::opt(pick(&c.category_name_zh, &c.category_name_en)),
+            ),
+            ("service_code", Node::str(&c.category_code)),
+            (
+                "description",
+                Node::Str(text::redact_personal_data(&c.description)),
+            ),
+            (
+                "agency_responsible",
+                Node::opt(pick(&c.department_name_zh, &c.department_name_en)),
+            ),
+            ("service_notice", Node::Null),
+            ("requested_datetime", Node::Str(format_unix(c.requested_at))),
+            ("updated_datetime", Node::Str(format_unix(c.updated_at))),
+            (
+                "expected_datetime",
+                Node::opt(c.expected_at.map(format_unix)),
+            ),
+            (
+                "address",
+                Node::opt(c.address.as_deref().map(text::mask_house_number)),
+            ),
+            ("address_id", Node::opt(c.address_id.clone())),
+            (
+                "zipcode",
+                Node::opt(c.zipcode.clone().or_else(|| c.district_code.clone())),
+            ),
+            ("lat", c.lat.map_or(Node::Null, Node::Num)),
+            ("long", c.lon.map_or(Node::Null, Node::Num)),
+            ("media_url", Node::opt(media.first().cloned())),
+        ];
+        if extensions {
+            let answers: Vec<AttributeAnswer> =
+                serde_json::from_str(&c.attributes).unwrap_or_default();
+            let attributes = answers
+                .iter()
+                .flat_map(|a| a.values.iter().map(move |v| (a.code.clone(), v.clone())))
+                .map(|(code, value)| {
+                    Node::Obj(vec![("code", Node::Str(code)), ("value", Node::Str(value))])
+                })
+                .collect();
+            let photos = media
+                .iter()
+                .map(|m| Node::Obj(vec![("media_url", Node::str(m))]))
+                .collect();
+            fields.push(("attributes", Node::List("attribute", attributes)));
+            fields.push((
+                "extended_attributes",
+                Node::Obj(vec![
+                    ("channel", Node::str(&c.channel)),
+                    ("district", Node::opt(c.district_code.clone())),
+                    ("urgency", Node::str(&c.urgency)),
+                    ("workflow_status", Node::str(&c.status)),
+                    ("outcome", Node::opt(c.outcome.clone())),
+                    ("photos", Node::List("photo", photos)),
+                ]),
+            ));
+            let notes = r
+                .events
+                .iter()
+                .map(|e| {
+                    let summary = self.tr(&format!("event-{}", e.event.kind), &[]);
+                    let description = e
+                        .event
+                        .note
+                        .as_deref()
+                        .map(text::redact_personal_data)
+                        .unwrap_or_else(|| summary.clone());
+                    Node::Obj(vec![
+                        ("datetime", Node::Str(format_unix(e.event.created_at))),
+                        ("type", Node::str(&e.event.kind)),
+                        ("summary", Node::Str(summary)),
+                        ("description", Node::Str(description)),
+                    ])
+                })
+                .collect();
+            fields.push(("notes", Node::List("note", notes)));
+        }
+        Node::Obj(fields)
+    }
+
+    pub async fn token(&self, path_j: Option<&str>, token: &str) -> Doc {
+        let j = self.jurisdiction(path_j).await?;
+        let number = self.state.services.case_number_for_token(&j, token).await?;
+        Ok((
+            "service_requests",
+            Node::List(
+                "request",
+                vec![Node::Obj(vec![
+                    ("service_request_id", Node::Str(number)),
+                    ("token", Node::str(token)),
+                ])],
+            ),
+        ))
+    }
+
+    /// The client behind the api_key, checked against any jurisdiction the request names.
+    async fn client_jurisdiction(
+        &self,
+        path_j: Option<&str>,
+    ) -> Result<(store::api_clients::ApiClient, Jurisdiction), ApiError> {
+        let services = &self.state.services;
+        let client = services
+            .authenticate_api_key(self.params.get("api_key"))
+            .await?;
+        if let Some(named) = path_j.or(self.params.get("jurisdiction_id")).map(str::trim) {
+            services.jurisdiction(named).await?;
+            if named != client.jurisdiction_id {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    Message::new("error-api-key-jurisdiction").arg("jurisdiction", named),
+                ));
+            }
+        }
+        let j = services.jurisdiction(&client.jurisdiction_id).await?;
+        Ok((client, j))
+    }
+
+    pub async fn create(&self, path_j: Option<&str>) -> Doc {
+        let (client, j) = self.client_jurisdiction(path_j).await?;
+        let p = self.params;
+        let mut media_urls = p.all("media_url");
+        media_urls.extend(p.all("media_url[]"));
+        let report = NewReport {
+            service_code: p.owned("service_code"),
+            lat: p.owned("lat"),
+            long: p.owned("long"),
+            address: p.owned("address_string"),
+            address_id: p.owned("address_id"),
+            zipcode: p.owned("zipcode"),
+            description: p.owned("description"),
+            attributes: p.attributes(),
+            media_urls,
+            media: p.uploads.clone(),
+            reporter: Reporter {
+                email: p.owned("email"),
+                phone: p.owned("phone"),
+                first_name: p.owned("first_name"),
+                last_name: p.owned("last_name"),
+                device_id: p.owned("device_id").or_else(|| p.owned("deviceid")),
+                account_id: p.owned("account_id"),
+            },
+        };
+        let filed = self
+            .state
+            .services
+            .file_case(
+                &j,
+                &Filer::ApiClient {
+                    id: client.id.clone(),
+                },
+                Channel::Open311,
+                report,
+            )
+            .await?;
+        let department = filed
+            .department_name
+            .as_ref()
+            .map(|n| n.get(self.locale).to_string())
+            .unwrap_or_default();
+        let notice = match filed.service_type {
+            ServiceType::Realtime => self.tr(
+                "notice-case-filed",
+                &[
+                    ("number", filed.case_number.clone()),
+                    ("password", filed.password.clone()),
+                    ("department", department),
+                ],
+            ),
+            ServiceType::Batch => self.tr(
+                "notice-case-filed-batch",
+                &[
+                    ("password", filed.password.clone()),
+                    ("department", department),
+                ],
+            ),
+            ServiceType::Blackbox => self.tr("notice-case-filed-blackbox", &[]),
+        };
+        let mut fields = Vec::new();
+        match filed.service_type {
+            ServiceType::Realtime => {
+                fields.push(("service_request_id", Node::Str(filed.case_number)))
+            }
+            ServiceType::Batch => fields.push(("token", Node::opt(filed.token))),
+            ServiceType::Blackbox => {}
+        }
+        fields.push(("service_notice", Node::Str(notice)));
+        fields.push(("account_id", Node::opt(p.owned("account_id"))));
+        Ok((
+            "service_requests",
+            Node::List("request", vec![Node::Obj(fields)]),
+        ))
+    }
+
+    pub async fn updates(&self, path_j: Option<&str>) -> Doc {
+        let j = self.jurisdiction(path_j).await?;
+        let now = store::now_unix();
+        let (start, end) = (self.date("start_date")?, self.date("end_date")?);
+        let range = MAX_RANGE_DAYS * DAY;
+        let (from, to) = match (start, end) {
+            (Some(s), Some(e)) if s > e => {
+                return Err(ApiError::bad_request(Message::new("error-date-order")));
+            }
+            (Some(s), Some(e)) => (s, e),
+            (Some(s), None) => (s, now),
+            (None, Some(e)) => (e - range, e),
+            (None, None) => (now - range, now),
+        };
+        let updates = self
+            .state
+            .services
+            .public_updates(&j, from, to, MAX_PAGE_SIZE)
+            .await?;
+        let items = updates
+            .iter()
+            .map(|u| {
+                let e = &u.event.event;
+                let description = e
+                    .note
+                    .as_deref()
+                    .map(text::redact_personal_data)
+                    .unwrap_or_else(|| self.tr(&format!("event-{}", e.kind), &[]));
+                Node::Obj(vec![
+                    ("update_id", Node::str(&e.id)),
+                    ("service_request_id", Node::str(&u.case_number)),
+                    ("status", Node::str(u.status)),
+                    ("updated_datetime", Node::Str(format_unix(e.created_at))),
+                    ("description", Node::Str(description)),
+                    (
+                        "media_url",
+                        Node::Str(u.media_urls.first().cloned().unwrap_or_default()),
+                    ),
+                    ("external_status_code", Node::opt(e.to_status.clone())),
+                ])
+            })
+            .collect();
+        Ok((
+            "service_request_updates",
+            Node::List("request_update", items),
+        ))
+    }
+
+    pub async fn post_update(&self, path_j: Option<&str>) -> Doc {
+        let (client, j) = self.client_jurisdiction(path_j).await?;
+        let p = self.params;
+        let update = ClientUpdate {
+            service_request_id: p.owned("service_request_id"),
+            update_id: p.owned("update_id").or_else(|| p.owned("update_id_ext")),
+            status: p.owned("status"),
+            updated_datetime: p.owned("updated_datetime"),
+            description: p.owned("description"),
+            media_urls: p.all("media_url"),
+        };
+        let event = self
+            .state
+            .services
+            .post_client_update(&j, &client.id, update)
+            .await?;
+        Ok((
+            "service_request_updates",
+            Node::List(
+                "request_update",
+                vec![Node::Obj(vec![
+                    ("update_id", Node::Str(event.event.id)),
+                    ("account_id", Node::opt(p.owned("account_id"))),
+                ])],
+            ),
+        ))
+    }
+}
