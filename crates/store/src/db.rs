@@ -210,8 +210,12 @@ impl Db {
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
-            Db::Postgres(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Db::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
         }
         Ok(())
     }
@@ -326,4 +330,28 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// Creates an empty PostgreSQL database next to the one `admin_url` names and returns its URL.
+/// Used by tests and benchmarks so every run starts from a clean schema.
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, StoreError> {
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(StoreError::UnsupportedUrl(name.to_string()));
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await?;
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .ok_or_else(|| StoreError::UnsupportedUrl(admin_url.to_string()))?;
+    let query = admin_url
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
+    Ok(format!("{base}/{name}{query}"))
 }

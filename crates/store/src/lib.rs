@@ -10,6 +10,6 @@ pub mod events;
 pub mod migrate;
 pub mod settings;
 
-pub use db::{Backend, Db, Row, StoreError, Tx, now_unix};
+pub use db::{Backend, Db, Row, StoreError, Tx, create_postgres_database, now_unix};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

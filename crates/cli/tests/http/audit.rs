@@ -1,0 +1,44 @@
+use crate::support::*;
+use sea_query::{Expr, ExprTrait, Query};
+use store::events::{ChainReport, verify_chain};
+
+#[tokio::test]
+async fn editing_an_event_in_the_database_is_detected() {
+    let app = TestApp::start().await;
+    for _ in 0..3 {
+        app.file_streetlight().await;
+    }
+    assert_eq!(
+        verify_chain(&app.services.db, TAIPEI).await.unwrap(),
+        ChainReport::Intact { events: 3 }
+    );
+    let tamper = Query::update()
+        .table("case_events")
+        .value("actor", "someone-else")
+        .and_where(Expr::col("jurisdiction_id").eq(TAIPEI))
+        .and_where(Expr::col("chain_seq").eq(2))
+        .to_owned();
+    app.services.db.execute(&tamper).await.unwrap();
+    match verify_chain(&app.services.db, TAIPEI).await.unwrap() {
+        ChainReport::Broken { chain_seq, .. } => assert_eq!(chain_seq, 2),
+        other => panic!("tampering not detected: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn deleting_an_event_is_detected() {
+    let app = TestApp::start().await;
+    for _ in 0..3 {
+        app.file_streetlight().await;
+    }
+    let delete = Query::delete()
+        .from_table("case_events")
+        .and_where(Expr::col("jurisdiction_id").eq(TAIPEI))
+        .and_where(Expr::col("chain_seq").eq(3))
+        .to_owned();
+    app.services.db.execute(&delete).await.unwrap();
+    assert!(matches!(
+        verify_chain(&app.services.db, TAIPEI).await.unwrap(),
+        ChainReport::Broken { .. }
+    ));
+}

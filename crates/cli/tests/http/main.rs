@@ -1,0 +1,9 @@
+//! Black-box HTTP tests: a real server on a random port over a real database — a fresh SQLite
+//! file, or a fresh PostgreSQL database when `CIVICDESK_TEST_DATABASE_URL` is set (and then a
+//! PostgreSQL that cannot be reached fails the tests). One binary for all, to save link time.
+
+mod audit;
+mod bad_input;
+mod open311;
+mod processes;
+mod support;
