@@ -78,7 +78,7 @@ mod tests {
         );
     }
 
-    /// Every `Message::new("…")` id written anywhere in the workspace has a translation.
+    /// Every message id constructed anywhere in the workspace has a translation in both catalogues.
     #[test]
     fn every_message_id_in_the_code_is_translated() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
