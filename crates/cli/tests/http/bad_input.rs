@@ -249,3 +249,56 @@ async fn bad_queries_get_clear_errors() {
         .unwrap();
     assert!(zh.contains("<errors><error><code>400</code><description>page_size 須為 1 至 1000 的整數。</description></error></errors>"), "{zh}");
 }
+
+#[tokio::test]
+async fn oversized_multipart_uploads_are_refused_with_413() {
+    let app = TestApp::start().await;
+    let boundary = "civicdesk-test-boundary";
+    let multipart = |photos: usize, photo_bytes: usize| {
+        let mut body = Vec::new();
+        for (name, value) in [
+            ("api_key", app.key.as_str()),
+            ("service_code", "1999-L01"),
+            ("lat", "25.0377"),
+            ("long", "121.5436"),
+            ("attribute[lamps_out]", "2"),
+        ] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for _ in 0..photos {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"lamp.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+            body.resize(body.len() + photo_bytes, 0);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        body
+    };
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    // One photo over the 10 MB per-file limit.
+    let e = rejected(
+        &app,
+        "requests.json",
+        &content_type,
+        multipart(1, 11 * 1024 * 1024),
+        413,
+    )
+    .await;
+    assert!(e.to_string().contains("10"), "the limit is named: {e}");
+    // Six photos each under the per-file limit, together over the whole-body limit.
+    let e = rejected(
+        &app,
+        "requests.json",
+        &content_type,
+        multipart(6, 9 * 1024 * 1024),
+        413,
+    )
+    .await;
+    assert!(e.to_string().contains("52"), "the body limit is named: {e}");
+}

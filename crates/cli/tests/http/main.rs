@@ -6,4 +6,5 @@ mod audit;
 mod bad_input;
 mod open311;
 mod processes;
+mod snapshots;
 mod support;

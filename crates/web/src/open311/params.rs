@@ -4,9 +4,10 @@
 use super::ApiError;
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use domain::Message;
-use services::media::MediaUpload;
+use services::media::{MAX_MEDIA_BYTES, MediaUpload};
 
 /// Largest form-urlencoded or JSON body.
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -117,12 +118,22 @@ impl Params {
                     .is_some_and(|t| !t.starts_with("text/"));
             if is_file {
                 let filename = field.file_name().map(str::to_string);
-                let bytes = field.bytes().await.map_err(multipart_error)?;
+                let mut field = field;
+                let mut bytes = Vec::new();
+                // Read chunk by chunk so an oversized photo is refused without buffering it.
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if bytes.len() + chunk.len() > MAX_MEDIA_BYTES {
+                        return Err(ApiError::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            Message::new("error-media-too-large")
+                                .arg("name", filename.unwrap_or_else(|| name.clone()))
+                                .arg("max", (MAX_MEDIA_BYTES / 1024 / 1024).to_string()),
+                        ));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
                 if !bytes.is_empty() {
-                    params.uploads.push(MediaUpload {
-                        filename,
-                        bytes: bytes.to_vec(),
-                    });
+                    params.uploads.push(MediaUpload { filename, bytes });
                 }
             } else {
                 let bytes = field.bytes().await.map_err(multipart_error)?;
