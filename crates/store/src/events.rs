@@ -84,22 +84,7 @@ pub async fn append(tx: &mut Tx, jurisdiction_id: &str, e: NewEvent) -> Result<E
     let hash = event_hash(jurisdiction_id, seq, &prev_hash, &e);
     let insert = Query::insert()
         .into_table("case_events")
-        .columns([
-            "id",
-            "jurisdiction_id",
-            "case_id",
-            "chain_seq",
-            "kind",
-            "actor",
-            "public",
-            "from_status",
-            "to_status",
-            "note",
-            "data",
-            "created_at",
-            "prev_hash",
-            "hash",
-        ])
+        .columns(EVENT_COLUMNS)
         .values_panic([
             e.id.clone().into(),
             jurisdiction_id.into(),
