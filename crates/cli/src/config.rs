@@ -32,6 +32,14 @@ pub struct ServeArgs {
     /// Maximum database connections of this node [default: 16]
     #[arg(long, env = "CIVICDESK_MAX_CONNECTIONS")]
     pub max_connections: Option<u32>,
+    /// Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks, comma
+    /// separated) [default: none: the peer address is the client]
+    #[arg(
+        long = "trusted-proxy",
+        env = "CIVICDESK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The contents of `civicdesk.toml`; every key is optional.
@@ -45,6 +53,7 @@ pub struct FileConfig {
     pub default_jurisdiction: Option<String>,
     pub max_connections: Option<u32>,
     pub log_format: Option<String>,
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -75,6 +84,7 @@ pub struct Settings {
     pub public_url: String,
     pub default_jurisdiction: Option<String>,
     pub max_connections: u32,
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Settings {
@@ -108,6 +118,11 @@ impl Settings {
                 .clone()
                 .or_else(|| file.default_jurisdiction.clone()),
             max_connections: serve.max_connections.or(file.max_connections).unwrap_or(16),
+            trusted_proxies: if serve.trusted_proxies.is_empty() {
+                file.trusted_proxies.clone().unwrap_or_default()
+            } else {
+                serve.trusted_proxies.clone()
+            },
             bind,
         }
     }

@@ -1,6 +1,7 @@
 //! The `civicdesk` binary.
 
 mod config;
+mod users;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -39,7 +40,11 @@ enum Command {
     /// Manage API keys of Open311 client applications.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
-    /// Walk the hash chain of every jurisdiction's case events and report the first broken link.
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Walk the hash chains of every jurisdiction's case events and audit trail and report the
+    /// first broken link.
     VerifyAudit,
     /// Print the effective configuration (passwords hidden).
     Config(ServeArgs),
@@ -93,13 +98,20 @@ async fn open(settings: &Settings) -> Result<Services> {
     Ok(Services::new(db, config).await?)
 }
 
-async fn serve(services: Services, bind: &str) -> Result<()> {
+async fn serve(services: Services, settings: &Settings) -> Result<()> {
+    let bind = &settings.bind;
+    let web_config = web::WebConfig {
+        trusted_proxies: web::api::TrustedProxies::parse(&settings.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("trusted proxies: {e}"))?,
+        ..web::WebConfig::for_public_url(&settings.public_url)
+    };
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("listening on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
-    let app = web::router(services.clone());
+    let app = web::router_with(services.clone(), web_config)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -129,7 +141,7 @@ async fn main() -> Result<()> {
         Command::Serve(args) => {
             let settings = Settings::resolve(&file, &cli.db, &args);
             let services = open(&settings).await?;
-            serve(services, &settings.bind).await
+            serve(services, &settings).await
         }
         Command::Demo(mut args) => {
             args.default_jurisdiction
@@ -160,7 +172,7 @@ async fn main() -> Result<()> {
             println!(
                 "                        -d 'attribute[lamps_out]=2' -d 'description=路燈不亮' {base}/open311/v2/requests.json"
             );
-            serve(services, &settings.bind).await
+            serve(services, &settings).await
         }
         Command::Migrate => {
             let settings = Settings::resolve(&file, &cli.db, &no_serve);
@@ -186,7 +198,7 @@ async fn main() -> Result<()> {
             match cmd {
                 ApiKeyCommand::Create { jurisdiction, name } => {
                     let created = services
-                        .create_api_key(&jurisdiction, &name)
+                        .create_api_key(&operator(&jurisdiction), &name)
                         .await
                         .map_err(explain)?;
                     println!("{}", created.key);
@@ -196,7 +208,25 @@ async fn main() -> Result<()> {
                     );
                 }
                 ApiKeyCommand::List { jurisdiction } => {
-                    for k in services.list_api_keys(jurisdiction.as_deref()).await? {
+                    let jurisdictions = match jurisdiction {
+                        Some(j) => vec![j],
+                        None => services
+                            .jurisdictions()
+                            .await?
+                            .into_iter()
+                            .map(|j| j.id)
+                            .collect(),
+                    };
+                    let mut keys = Vec::new();
+                    for j in &jurisdictions {
+                        keys.extend(
+                            services
+                                .list_api_keys(&operator(j))
+                                .await
+                                .map_err(explain)?,
+                        );
+                    }
+                    for k in keys {
                         let state = if k.revoked_at.is_some() {
                             "revoked"
                         } else {
@@ -209,8 +239,24 @@ async fn main() -> Result<()> {
                     }
                 }
                 ApiKeyCommand::Revoke { id_or_prefix } => {
+                    let mut owner = None;
+                    for j in services.jurisdictions().await? {
+                        let keys = services
+                            .list_api_keys(&operator(&j.id))
+                            .await
+                            .map_err(explain)?;
+                        if keys
+                            .iter()
+                            .any(|k| k.id == id_or_prefix || k.key_prefix == id_or_prefix)
+                        {
+                            owner = Some(j.id);
+                        }
+                    }
+                    let Some(owner) = owner else {
+                        bail!("no API key with id or prefix {id_or_prefix:?}");
+                    };
                     services
-                        .revoke_api_key(&id_or_prefix)
+                        .revoke_api_key(&operator(&owner), &id_or_prefix)
                         .await
                         .map_err(explain)?;
                     println!("revoked");
@@ -218,25 +264,41 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::User(cmd) => {
+            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            users::run(&services, cmd).await
+        }
         Command::VerifyAudit => {
             let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
             let mut broken = false;
             for j in services.jurisdictions().await? {
-                match store::events::verify_chain(&services.db, &j.id).await? {
-                    store::events::ChainReport::Intact { events } => {
-                        println!("{}: intact ({events} events)", j.id)
-                    }
-                    store::events::ChainReport::Broken {
-                        chain_seq,
-                        event_id,
-                        reason,
-                    } => {
-                        broken = true;
-                        println!(
-                            "{}: BROKEN at event {chain_seq}{}: {reason}",
-                            j.id,
-                            event_id.map(|id| format!(" ({id})")).unwrap_or_default()
-                        );
+                let chains = [
+                    (
+                        "case events",
+                        store::events::verify_chain(&services.db, &j.id).await?,
+                    ),
+                    (
+                        "audit trail",
+                        store::audit::verify_chain(&services.db, &j.id).await?,
+                    ),
+                ];
+                for (name, report) in chains {
+                    match report {
+                        store::chain::ChainReport::Intact { records } => {
+                            println!("{}: {name} intact ({records} records)", j.id)
+                        }
+                        store::chain::ChainReport::Broken {
+                            chain_seq,
+                            record_id,
+                            reason,
+                        } => {
+                            broken = true;
+                            println!(
+                                "{}: {name} BROKEN at record {chain_seq}{}: {reason}",
+                                j.id,
+                                record_id.map(|id| format!(" ({id})")).unwrap_or_default()
+                            );
+                        }
                     }
                 }
             }
@@ -256,17 +318,20 @@ async fn main() -> Result<()> {
                 s.default_jurisdiction,
                 s.max_connections
             );
+            println!("trusted_proxies = {:?}", s.trusted_proxies);
             Ok(())
         }
     }
 }
 
 /// Turns a service error into a readable CLI error, in English.
-fn explain(e: services::ServiceError) -> anyhow::Error {
+pub(crate) fn explain(e: services::ServiceError) -> anyhow::Error {
     use services::ServiceError as E;
     let messages = match &e {
         E::Invalid(m) => m.clone(),
-        E::Forbidden(m) | E::NotFound(m) | E::TooLarge(m) => vec![m.clone()],
+        E::Forbidden(m) | E::NotFound(m) | E::TooLarge(m) | E::Unauthenticated(m) => {
+            vec![m.clone()]
+        }
         _ => return e.into(),
     };
     let text: Vec<String> = messages
@@ -274,4 +339,9 @@ fn explain(e: services::ServiceError) -> anyhow::Error {
         .map(|m| web::i18n::message(domain::Locale::En, m))
         .collect();
     anyhow::anyhow!(text.join("; "))
+}
+
+/// The operator at the command line, acting in a jurisdiction.
+pub(crate) fn operator(jurisdiction_id: &str) -> services::authz::Actor {
+    services::authz::Actor::system(jurisdiction_id, "civicdesk command line")
 }

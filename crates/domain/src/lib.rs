@@ -10,8 +10,12 @@ pub mod category;
 pub mod datetime;
 pub mod error;
 pub mod geo;
+pub mod identity;
 pub mod lifecycle;
 pub mod locale;
+pub mod password;
+pub mod totp;
 
 pub use error::{DomainError, Message};
+pub use identity::{Mobile, NationalId, PersonalId, PersonalIdKind};
 pub use locale::{Locale, Localized};

@@ -1,6 +1,9 @@
 //! API keys of Open311 client applications: created once (the key is shown only then), stored
-//! as a SHA-256 hash, listed, revoked, and checked on every POST.
+//! as a SHA-256 hash, listed, revoked, and checked on every POST. Managing keys needs the
+//! `manage_api_clients` permission (the command line acts as the operator) and is audited.
 
+use crate::audit::{self, Subject};
+use crate::authz::{Actor, Permission, Target};
 use crate::{Result, ServiceError, Services, secrets};
 use domain::Message;
 use store::api_clients::{self, ApiClient};
@@ -12,37 +15,78 @@ pub struct CreatedKey {
 }
 
 impl Services {
-    pub async fn create_api_key(&self, jurisdiction_id: &str, name: &str) -> Result<CreatedKey> {
+    pub async fn create_api_key(&self, actor: &Actor, name: &str) -> Result<CreatedKey> {
+        actor.require(Permission::ManageApiClients, Target::Jurisdiction)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ServiceError::invalid(Message::new("error-api-key-name")));
         }
-        self.jurisdiction(jurisdiction_id).await?;
+        self.jurisdiction(&actor.jurisdiction_id).await?;
         let key = secrets::api_key();
         let client = ApiClient {
             id: uuid::Uuid::now_v7().to_string(),
-            jurisdiction_id: jurisdiction_id.to_string(),
+            jurisdiction_id: actor.jurisdiction_id.clone(),
             name: name.to_string(),
             key_prefix: key[..12].to_string(),
             created_at: store::now_unix(),
             revoked_at: None,
         };
-        api_clients::insert(&self.db, &client, &secrets::sha256_hex(&key)).await?;
+        let mut tx = self.db.begin().await?;
+        api_clients::insert(&mut tx, &client, &secrets::sha256_hex(&key)).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            "api_client.create",
+            Subject {
+                kind: "api_client",
+                id: &client.id,
+                data_subject: None,
+            },
+            None,
+            serde_json::json!({ "name": name, "key_prefix": client.key_prefix }),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(CreatedKey { client, key })
     }
 
-    pub async fn list_api_keys(&self, jurisdiction_id: Option<&str>) -> Result<Vec<ApiClient>> {
-        Ok(api_clients::list(&self.db, jurisdiction_id).await?)
+    pub async fn list_api_keys(&self, actor: &Actor) -> Result<Vec<ApiClient>> {
+        actor.require(Permission::ManageApiClients, Target::Jurisdiction)?;
+        Ok(api_clients::list(&self.db, Some(&actor.jurisdiction_id)).await?)
     }
 
     /// Revokes by client id or key prefix; NotFound if no active key matched.
-    pub async fn revoke_api_key(&self, id_or_prefix: &str) -> Result<()> {
-        match api_clients::revoke(&self.db, id_or_prefix.trim(), store::now_unix()).await? {
-            0 => Err(ServiceError::NotFound(Message::new(
+    pub async fn revoke_api_key(&self, actor: &Actor, id_or_prefix: &str) -> Result<()> {
+        actor.require(Permission::ManageApiClients, Target::Jurisdiction)?;
+        let id_or_prefix = id_or_prefix.trim();
+        let mut tx = self.db.begin().await?;
+        let revoked = api_clients::revoke(
+            &mut tx,
+            &actor.jurisdiction_id,
+            id_or_prefix,
+            store::now_unix(),
+        )
+        .await?;
+        if revoked == 0 {
+            return Err(ServiceError::NotFound(Message::new(
                 "error-api-key-unknown",
-            ))),
-            _ => Ok(()),
+            )));
         }
+        audit::record(
+            &mut tx,
+            actor,
+            "api_client.revoke",
+            Subject {
+                kind: "api_client",
+                id: id_or_prefix,
+                data_subject: None,
+            },
+            None,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The client an API key belongs to. A missing, unknown or revoked key is Forbidden.

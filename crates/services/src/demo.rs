@@ -195,6 +195,10 @@ impl Services {
             store::now_unix(),
         )
         .await?;
-        self.create_api_key(jurisdiction_id, DEMO_KEY_NAME).await
+        self.create_api_key(
+            &crate::authz::Actor::system(jurisdiction_id, "civicdesk demo"),
+            DEMO_KEY_NAME,
+        )
+        .await
     }
 }

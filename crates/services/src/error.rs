@@ -9,6 +9,12 @@ pub enum ServiceError {
     /// The input is wrong; every problem found is listed (400).
     #[error("invalid input: {0:?}")]
     Invalid(Vec<Message>),
+    /// The caller is not signed in, or the credentials are wrong (401).
+    #[error("unauthenticated: {0:?}")]
+    Unauthenticated(Message),
+    /// Too many attempts; try again after this many seconds (429).
+    #[error("rate limited: {message:?}")]
+    RateLimited { message: Message, retry_after: i64 },
     /// The caller may not do this (403).
     #[error("forbidden: {0:?}")]
     Forbidden(Message),

@@ -3,13 +3,19 @@
 //! The Open311 layer, the REST API and the web UI all call these functions, so a case filed by
 //! phone, web or Open311 is the same case.
 
+pub mod accounts;
 pub mod api_keys;
+pub mod audit;
+pub mod authz;
 pub mod catalog;
 pub mod demo;
 mod error;
 pub mod intake;
 pub mod media;
+pub mod notify;
+mod passwords;
 pub mod queries;
+pub mod rate_limit;
 pub mod reference;
 mod secrets;
 pub mod updates;
@@ -39,6 +45,7 @@ pub struct Services {
     pub db: Db,
     config: Arc<ServiceConfig>,
     case_password_key: Arc<Vec<u8>>,
+    session_policy: accounts::SessionPolicy,
 }
 
 impl Services {
@@ -54,7 +61,18 @@ impl Services {
             db,
             config: Arc::new(config),
             case_password_key: Arc::new(key),
+            session_policy: accounts::SessionPolicy::default(),
         })
+    }
+
+    /// Replaces the session lifetimes (tests use short ones).
+    pub fn with_session_policy(mut self, policy: accounts::SessionPolicy) -> Services {
+        self.session_policy = policy;
+        self
+    }
+
+    pub fn session_policy(&self) -> accounts::SessionPolicy {
+        self.session_policy
     }
 
     pub fn config(&self) -> &ServiceConfig {

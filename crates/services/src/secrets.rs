@@ -54,6 +54,44 @@ pub fn token() -> String {
     hex::encode(random_bytes::<16>())
 }
 
+/// N random bytes in hex: session ids, CSRF tokens, access tokens.
+pub fn token_of<const N: usize>() -> String {
+    hex::encode(random_bytes::<N>())
+}
+
+/// A random decimal code of `digits` digits, without modulo bias.
+pub fn numeric_code(digits: usize) -> String {
+    let mut out = String::with_capacity(digits);
+    while out.len() < digits {
+        for b in random_bytes::<16>() {
+            if b < 250 && out.len() < digits {
+                out.push(char::from(b'0' + b % 10));
+            }
+        }
+    }
+    out
+}
+
+/// Compares two secrets' stored forms in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A personal access token: a recognisable prefix and 32 random bytes in hex.
+pub fn access_token() -> String {
+    format!("cdp_{}", token_of::<32>())
+}
+
+/// Recovery codes for the second factor: ten groups of 4+4 unambiguous characters.
+pub fn recovery_code() -> String {
+    let c = case_password();
+    format!("{}-{}", &c[..4], &c[4..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

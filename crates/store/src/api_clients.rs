@@ -1,7 +1,7 @@
 //! API clients: applications allowed to file cases over Open311. Only the SHA-256 of each key
 //! is stored; keys are random and long, so a fast hash is the right tool (as for tokens).
 
-use crate::db::{Db, Row, StoreError};
+use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ fn from_row(r: &Row) -> Result<ApiClient, StoreError> {
     })
 }
 
-pub async fn insert(db: &Db, client: &ApiClient, key_hash: &str) -> Result<(), StoreError> {
+pub async fn insert(tx: &mut Tx, client: &ApiClient, key_hash: &str) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("api_clients")
         .columns([
@@ -54,7 +54,7 @@ pub async fn insert(db: &Db, client: &ApiClient, key_hash: &str) -> Result<(), S
             client.created_at.into(),
         ])
         .to_owned();
-    db.execute(&stmt).await?;
+    tx.execute(&stmt).await?;
     Ok(())
 }
 
@@ -86,8 +86,14 @@ pub async fn list(db: &Db, jurisdiction_id: Option<&str>) -> Result<Vec<ApiClien
     db.fetch_all(&stmt).await?.iter().map(from_row).collect()
 }
 
-/// Revokes the client with this id or key prefix. Returns how many keys were revoked.
-pub async fn revoke(db: &Db, id_or_prefix: &str, at: i64) -> Result<u64, StoreError> {
+/// Revokes the client with this id or key prefix in a jurisdiction. Returns how many keys were
+/// revoked.
+pub async fn revoke(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    id_or_prefix: &str,
+    at: i64,
+) -> Result<u64, StoreError> {
     let stmt = Query::update()
         .table("api_clients")
         .value("revoked_at", at)
@@ -96,9 +102,10 @@ pub async fn revoke(db: &Db, id_or_prefix: &str, at: i64) -> Result<u64, StoreEr
                 .eq(id_or_prefix)
                 .or(Expr::col("key_prefix").eq(id_or_prefix)),
         )
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("revoked_at").is_null())
         .to_owned();
-    db.execute(&stmt).await
+    tx.execute(&stmt).await
 }
 
 /// Revokes every active key of a jurisdiction with the given name (used by the demo, which

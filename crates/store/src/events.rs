@@ -6,12 +6,16 @@
 //! strict order. [`verify_chain`] recomputes everything and reports the first broken link:
 //! an edited field, a deleted or inserted event, or a truncated tail.
 
+pub use crate::chain::ChainReport;
+use crate::chain::{self, ChainTables, Link};
 use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
-use sha2::{Digest, Sha256};
 
-/// The `prev_hash` of the first event of every chain.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const TABLES: ChainTables = ChainTables {
+    records: "case_events",
+    heads: "event_chains",
+    noun: "event",
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
@@ -52,35 +56,12 @@ fn event_hash(jurisdiction_id: &str, seq: i64, prev_hash: &str, e: &NewEvent) ->
         e.data,
         e.created_at
     ]);
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(b"\n");
-    h.update(canonical.to_string().as_bytes());
-    hex::encode(h.finalize())
+    chain::link_hash(prev_hash, &canonical)
 }
 
 /// Appends an event to the jurisdiction's chain inside the caller's transaction.
 pub async fn append(tx: &mut Tx, jurisdiction_id: &str, e: NewEvent) -> Result<Event, StoreError> {
-    let bump = Query::update()
-        .table("event_chains")
-        .value("seq", Expr::col("seq").add(1))
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .returning(Query::returning().columns(["seq", "head_hash"]))
-        .to_owned();
-    let head = match tx.fetch_optional(&bump).await? {
-        Some(row) => row,
-        None => {
-            let start = Query::insert()
-                .into_table("event_chains")
-                .columns(["jurisdiction_id", "seq", "head_hash"])
-                .values_panic([jurisdiction_id.into(), 0i64.into(), GENESIS.into()])
-                .to_owned();
-            tx.execute(&start).await?;
-            tx.fetch_one(&bump).await?
-        }
-    };
-    let seq: i64 = head.get("seq")?;
-    let prev_hash: String = head.get("head_hash")?;
+    let (seq, prev_hash) = chain::next_link(tx, &TABLES, jurisdiction_id).await?;
     let hash = event_hash(jurisdiction_id, seq, &prev_hash, &e);
     let insert = Query::insert()
         .into_table("case_events")
@@ -103,12 +84,7 @@ pub async fn append(tx: &mut Tx, jurisdiction_id: &str, e: NewEvent) -> Result<E
         ])
         .to_owned();
     tx.execute(&insert).await?;
-    let set_head = Query::update()
-        .table("event_chains")
-        .value("head_hash", hash.clone())
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .to_owned();
-    tx.execute(&set_head).await?;
+    chain::set_head(tx, &TABLES, jurisdiction_id, &hash).await?;
     Ok(Event {
         jurisdiction_id: jurisdiction_id.to_string(),
         chain_seq: seq,
@@ -207,92 +183,17 @@ pub async fn public_between(
         .collect()
 }
 
-/// The outcome of walking one chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainReport {
-    Intact {
-        events: u64,
-    },
-    Broken {
-        chain_seq: i64,
-        event_id: Option<String>,
-        reason: String,
-    },
-}
-
-/// Recomputes the chain of a jurisdiction from its first event and compares every link.
+/// Recomputes the event chain of a jurisdiction and reports the first broken link.
 pub async fn verify_chain(db: &Db, jurisdiction_id: &str) -> Result<ChainReport, StoreError> {
-    const BATCH: u64 = 5_000;
-    let mut expected_prev = GENESIS.to_string();
-    let mut expected_seq = 1i64;
-    let mut count = 0u64;
-    loop {
-        let stmt = Query::select()
-            .columns(EVENT_COLUMNS)
-            .from("case_events")
-            .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-            .and_where(Expr::col("chain_seq").gte(expected_seq))
-            .order_by("chain_seq", Order::Asc)
-            .limit(BATCH)
-            .to_owned();
-        let rows = db.fetch_all(&stmt).await?;
-        let done = (rows.len() as u64) < BATCH;
-        for row in &rows {
-            let e = event_from_row(row)?;
-            let broken = |reason: String| ChainReport::Broken {
-                chain_seq: e.chain_seq,
-                event_id: Some(e.event.id.clone()),
-                reason,
-            };
-            if e.chain_seq != expected_seq {
-                return Ok(ChainReport::Broken {
-                    chain_seq: expected_seq,
-                    event_id: None,
-                    reason: format!("event {expected_seq} is missing (next is {})", e.chain_seq),
-                });
-            }
-            if e.prev_hash != expected_prev {
-                return Ok(broken(
-                    "its link to the previous event does not match".into(),
-                ));
-            }
-            if event_hash(jurisdiction_id, e.chain_seq, &e.prev_hash, &e.event) != e.hash {
-                return Ok(broken(
-                    "its content was changed after it was written".into(),
-                ));
-            }
-            expected_prev = e.hash;
-            expected_seq += 1;
-            count += 1;
-        }
-        if done {
-            break;
-        }
-    }
-    let head = Query::select()
-        .columns(["seq", "head_hash"])
-        .from("event_chains")
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .to_owned();
-    if let Some(row) = db.fetch_optional(&head).await? {
-        let seq: i64 = row.get("seq")?;
-        let head_hash: String = row.get("head_hash")?;
-        if seq != expected_seq - 1 || head_hash != expected_prev {
-            return Ok(ChainReport::Broken {
-                chain_seq: expected_seq,
-                event_id: None,
-                reason: format!(
-                    "the chain head says {seq} events but {} were found",
-                    expected_seq - 1
-                ),
-            });
-        }
-    } else if count > 0 {
-        return Ok(ChainReport::Broken {
-            chain_seq: 0,
-            event_id: None,
-            reason: "events exist but the chain head is missing".into(),
-        });
-    }
-    Ok(ChainReport::Intact { events: count })
+    chain::verify(db, &TABLES, &EVENT_COLUMNS, jurisdiction_id, |row| {
+        let e = event_from_row(row)?;
+        Ok(Link {
+            recomputed: event_hash(jurisdiction_id, e.chain_seq, &e.prev_hash, &e.event),
+            seq: e.chain_seq,
+            id: e.event.id,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        })
+    })
+    .await
 }

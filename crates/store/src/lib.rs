@@ -2,12 +2,17 @@
 //! with the same query text for both (built with sea-query, rendered per backend at run time),
 //! migrations per backend, and repositories per aggregate. No business decisions live here.
 
+pub mod accounts;
 pub mod api_clients;
+pub mod audit;
 pub mod cases;
 pub mod catalog;
+pub mod chain;
 mod db;
 pub mod events;
 pub mod migrate;
+pub mod rate_limits;
+pub mod sessions;
 pub mod settings;
 
 pub use db::{Backend, Db, Row, StoreError, Tx, create_postgres_database, now_unix};

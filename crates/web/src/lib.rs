@@ -1,6 +1,7 @@
 //! HTTP: the Open311 GeoReport v2 interface, media, health checks, and the middleware every
 //! request passes through. Handlers parse and render; decisions are made in `services`.
 
+pub mod api;
 pub mod i18n;
 pub mod open311;
 
@@ -21,11 +22,44 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    pub web: WebConfig,
+}
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Proxies whose `X-Forwarded-For` is believed (see [`api::TrustedProxies`]).
+    pub trusted_proxies: api::TrustedProxies,
+    /// Mark cookies `Secure` and send HSTS: the public URL is HTTPS.
+    pub secure_cookies: bool,
+}
+
+impl WebConfig {
+    /// Defaults for a public URL: cookies are `Secure` when it is HTTPS.
+    pub fn for_public_url(public_url: &str) -> WebConfig {
+        WebConfig {
+            trusted_proxies: api::TrustedProxies::default(),
+            secure_cookies: public_url.starts_with("https://"),
+        }
+    }
+}
+
+/// Builds the application with the default HTTP settings for the services' public URL.
+pub fn router(services: Services) -> Router {
+    let web = WebConfig::for_public_url(&services.config().public_url);
+    router_with(services, web)
 }
 
 /// Builds the application.
-pub fn router(services: Services) -> Router {
-    let state = AppState { services };
+pub fn router_with(services: Services, web: WebConfig) -> Router {
+    let hsts = web.secure_cookies;
+    let state = AppState { services, web };
+    let api = api::routes()
+        .layer(DefaultBodyLimit::max(api::MAX_JSON_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     let open311 = Router::new()
         .route("/open311/v2/{*rest}", any(open311::handle))
         .layer(DefaultBodyLimit::max(open311::MAX_MULTIPART_BYTES))
@@ -35,8 +69,9 @@ pub fn router(services: Services) -> Router {
                 .allow_methods([Method::GET, Method::HEAD])
                 .max_age(Duration::from_secs(3600)),
         );
-    Router::new()
+    let app = Router::new()
         .merge(open311)
+        .merge(api)
         .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
@@ -49,6 +84,10 @@ pub fn router(services: Services) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(self), payment=()"),
+        ))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -57,7 +96,15 @@ pub fn router(services: Services) -> Router {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    if hsts {
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ))
+    } else {
+        app
+    }
 }
 
 async fn media(State(state): State<AppState>, Path(file): Path<String>) -> Response {

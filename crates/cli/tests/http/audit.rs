@@ -10,7 +10,7 @@ async fn editing_an_event_in_the_database_is_detected() {
     }
     assert_eq!(
         verify_chain(&app.services.db, TAIPEI).await.unwrap(),
-        ChainReport::Intact { events: 3 }
+        ChainReport::Intact { records: 3 }
     );
     let tamper = Query::update()
         .table("case_events")

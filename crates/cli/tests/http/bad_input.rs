@@ -156,11 +156,14 @@ async fn every_kind_of_bad_post_is_rejected_and_writes_nothing() {
     // A revoked key.
     let created = app
         .services
-        .create_api_key(TAIPEI, "to revoke")
+        .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "to revoke")
         .await
         .unwrap();
     app.services
-        .revoke_api_key(&created.client.id)
+        .revoke_api_key(
+            &services::authz::Actor::system(TAIPEI, "test"),
+            &created.client.id,
+        )
         .await
         .unwrap();
     let revoked = form(&app, "").into_iter().collect::<Vec<u8>>();

@@ -2,9 +2,11 @@
 //! file, or a fresh PostgreSQL database when `CIVICDESK_TEST_DATABASE_URL` is set (and then a
 //! PostgreSQL that cannot be reached fails the tests). One binary for all, to save link time.
 
+mod accounts;
 mod audit;
 mod bad_input;
 mod open311;
+mod permissions;
 mod processes;
 mod snapshots;
 mod support;

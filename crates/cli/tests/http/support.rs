@@ -47,16 +47,20 @@ impl TestApp {
         let services = Services::new(db, config).await.expect("services");
         services.seed_reference().await.expect("reference data");
         let key = services
-            .create_api_key(TAIPEI, "test app")
+            .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "test app")
             .await
             .expect("key")
             .key;
         let kcg_key = services
-            .create_api_key(KAOHSIUNG, "kcg app")
+            .create_api_key(
+                &services::authz::Actor::system(KAOHSIUNG, "test"),
+                "kcg app",
+            )
             .await
             .expect("key")
             .key;
-        let app = web::router(services.clone());
+        let app = web::router(services.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
         TestApp {
             base,
@@ -151,4 +155,182 @@ pub fn assert_each(schema_file: &str, value: &serde_json::Value) {
     for item in items {
         assert_schema(schema_file, item);
     }
+}
+
+/// A signed-in browser: the session cookie and the CSRF token that goes with it.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub const STAFF_PASSWORD: &str = "quiet-harbour-lantern-42";
+
+impl TestApp {
+    pub fn api_url(&self, path: &str) -> String {
+        format!("{}/api/v1/{}", self.base, path.trim_start_matches('/'))
+    }
+
+    /// Creates a staff member with roles given as `role` or `role:DEPARTMENT`.
+    pub async fn staff(&self, login: &str, roles: &[&str]) -> String {
+        let grants = roles
+            .iter()
+            .map(|r| {
+                let (name, scope) = r.split_once(':').map_or((*r, None), |(a, b)| (a, Some(b)));
+                let role = services::authz::Role::parse(name).expect("role");
+                let kind = role.scope_kinds()[0];
+                services::authz::Grant {
+                    role,
+                    scope: kind,
+                    scope_id: scope.unwrap_or(TAIPEI).to_string(),
+                }
+            })
+            .collect();
+        let (view, _) = self
+            .services
+            .create_staff(
+                &services::authz::Actor::system(TAIPEI, "test"),
+                services::accounts::NewStaff {
+                    login: login.into(),
+                    display_name: format!("Staff {login}"),
+                    email: Some(format!("{login}@taipei.gov.tw")),
+                    mobile: None,
+                    locale: domain::Locale::ZhTw,
+                    roles: grants,
+                    password: Some(STAFF_PASSWORD.into()),
+                },
+            )
+            .await
+            .expect("staff account");
+        view.id
+    }
+
+    /// A citizen account, active, created through sign-up and activated directly.
+    pub async fn citizen(&self, login: &str, password: &str) -> String {
+        let r = self
+            .client
+            .post(self.api_url("auth/sign-up"))
+            .json(&serde_json::json!({ "login": login, "password": password, "display_name": "陳小明" }))
+            .send()
+            .await
+            .expect("sign-up");
+        assert_eq!(
+            r.status().as_u16(),
+            202,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        let account = store::accounts::find_by_login(
+            &self.services.db,
+            TAIPEI,
+            services::accounts::Login::parse(login)
+                .expect("login")
+                .as_str(),
+        )
+        .await
+        .expect("db")
+        .expect("account");
+        let mut tx = self.services.db.begin().await.expect("tx");
+        store::accounts::update(
+            &mut tx,
+            &account.id,
+            &store::accounts::AccountUpdate {
+                status: Some("active".into()),
+                ..Default::default()
+            },
+            store::now_unix(),
+        )
+        .await
+        .expect("activate");
+        tx.commit().await.expect("commit");
+        account.id
+    }
+
+    /// Signs in and returns the browser state; panics unless the session is complete.
+    pub async fn sign_in(&self, login: &str, password: &str) -> Browser {
+        let (status, body, browser) = self.try_sign_in(login, password).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["stage"], "full", "{body}");
+        browser.expect("a session cookie")
+    }
+
+    pub async fn try_sign_in(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> (u16, serde_json::Value, Option<Browser>) {
+        let r = self
+            .client
+            .post(self.api_url("auth/sign-in"))
+            .json(&serde_json::json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .expect("sign-in");
+        let status = r.status().as_u16();
+        let cookie = session_cookie(&r);
+        let body: serde_json::Value = r.json().await.expect("JSON");
+        let browser = cookie.map(|cookie| Browser {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap_or_default().to_string(),
+        });
+        (status, body, browser)
+    }
+
+    /// A request as a signed-in browser (cookie, CSRF token on writes).
+    pub fn as_browser(
+        &self,
+        b: &Browser,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let req = self
+            .client
+            .request(method.clone(), self.api_url(path))
+            .header(
+                "cookie",
+                format!("{}={}", web::api::SESSION_COOKIE, b.cookie),
+            );
+        if method == reqwest::Method::GET {
+            req
+        } else {
+            req.header("x-csrf-token", &b.csrf)
+        }
+    }
+
+    /// A request with a bearer token.
+    pub fn as_token(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.api_url(path))
+            .bearer_auth(token)
+    }
+}
+
+/// The session id from a response's `Set-Cookie`, if it sets a non-empty one.
+pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, v)| *k == web::api::SESSION_COOKIE && !v.is_empty())
+        .map(|(_, v)| v.to_string())
+}
+
+/// Sends a request and returns the status and the JSON body (Null if none).
+pub async fn send(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("body");
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    };
+    (status, body)
 }

@@ -14,10 +14,9 @@ CREATE TABLE accounts (
     password_hash       TEXT,                        -- Argon2id PHC string
     status              TEXT NOT NULL,               -- pending | active | disabled
     verified_at         BIGINT,
-    failed_logins       BIGINT NOT NULL DEFAULT 0,
-    locked_until        BIGINT,
     totp_secret         TEXT,                        -- base32, set while enrolling or enrolled
     totp_enabled_at     BIGINT,
+    totp_last_step      BIGINT,                      -- last accepted time step (no replay)
     password_changed_at BIGINT,
     created_at          BIGINT NOT NULL,
     updated_at          BIGINT NOT NULL

@@ -14,10 +14,9 @@ CREATE TABLE accounts (
     password_hash       TEXT,                        -- Argon2id PHC string
     status              TEXT NOT NULL,               -- pending | active | disabled
     verified_at         INTEGER,
-    failed_logins       INTEGER NOT NULL DEFAULT 0,
-    locked_until        INTEGER,
     totp_secret         TEXT,                        -- base32, set while enrolling or enrolled
     totp_enabled_at     INTEGER,
+    totp_last_step      INTEGER,                      -- last accepted time step (no replay)
     password_changed_at INTEGER,
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL

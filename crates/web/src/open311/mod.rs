@@ -78,6 +78,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             ServiceError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             ServiceError::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
+            ServiceError::Unauthenticated(m) => ApiError::new(StatusCode::UNAUTHORIZED, m),
+            ServiceError::RateLimited { message, .. } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, message)
+            }
             other => {
                 tracing::error!(error = %other, "open311 request failed");
                 ApiError::new(

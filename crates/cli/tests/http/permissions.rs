@@ -1,0 +1,325 @@
+//! The permission matrix: every role (and a citizen) against every HTTP action that needs a
+//! permission. Allowed → success; denied → 403, or 404 where existence must not leak; and
+//! after a denial nothing in the database has changed. The expectation comes from the one
+//! permission table in `services::authz`, so the table and the handlers cannot drift apart.
+
+use crate::support::*;
+use reqwest::Method;
+use sea_query::{Expr, ExprTrait, Order, Query};
+use serde_json::json;
+use services::authz::{Permission, Role, role_has};
+
+/// Everything a denied request could have changed.
+async fn fingerprint(app: &TestApp) -> Vec<String> {
+    let db = &app.services.db;
+    let mut out = Vec::new();
+    let accounts = Query::select()
+        .columns(["id", "status", "password_hash", "totp_secret"])
+        .from("accounts")
+        .order_by("id", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&accounts).await.unwrap() {
+        out.push(format!(
+            "account {} {} {:?} {:?}",
+            r.get::<String>("id").unwrap(),
+            r.get::<String>("status").unwrap(),
+            r.get::<Option<String>>("password_hash").unwrap(),
+            r.get::<Option<String>>("totp_secret").unwrap()
+        ));
+    }
+    let roles = Query::select()
+        .columns(["account_id", "role", "scope_id"])
+        .from("account_roles")
+        .order_by("account_id", Order::Asc)
+        .order_by("role", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&roles).await.unwrap() {
+        out.push(format!(
+            "role {} {} {}",
+            r.get::<String>("account_id").unwrap(),
+            r.get::<String>("role").unwrap(),
+            r.get::<String>("scope_id").unwrap()
+        ));
+    }
+    let policies = Query::select()
+        .columns(["role", "require_totp"])
+        .from("role_policies")
+        .order_by("role", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&policies).await.unwrap() {
+        out.push(format!(
+            "policy {} {}",
+            r.get::<String>("role").unwrap(),
+            r.get::<bool>("require_totp").unwrap()
+        ));
+    }
+    let clients = Query::select()
+        .columns(["id", "revoked_at"])
+        .from("api_clients")
+        .order_by("id", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&clients).await.unwrap() {
+        out.push(format!(
+            "client {} {:?}",
+            r.get::<String>("id").unwrap(),
+            r.get::<Option<i64>>("revoked_at").unwrap()
+        ));
+    }
+    let audit = Query::select()
+        .expr_as(Expr::col("id").count(), "n")
+        .from("audit_records")
+        .to_owned();
+    let n: i64 = db.fetch_all(&audit).await.unwrap()[0].get("n").unwrap();
+    out.push(format!("audit records {n}"));
+    out
+}
+
+/// Who is calling in one row of the matrix.
+enum Who {
+    Staff(Role, String),
+    Citizen(Browser),
+}
+
+struct Action {
+    name: &'static str,
+    method: Method,
+    path: String,
+    body: Option<serde_json::Value>,
+    permission: Permission,
+    /// Status when denied: 403, or 404 where existence must not leak.
+    denied: u16,
+    /// Department-scoped grants of this permission are enough (the result is filtered).
+    department_scoped_ok: bool,
+}
+
+fn request(app: &TestApp, who: &Who, a: &Action) -> reqwest::RequestBuilder {
+    let req = match who {
+        Who::Staff(_, token) => app.as_token(token, a.method.clone(), &a.path),
+        Who::Citizen(b) => app.as_browser(b, a.method.clone(), &a.path),
+    };
+    match &a.body {
+        Some(b) => req.json(b),
+        None => req,
+    }
+}
+
+#[tokio::test]
+async fn every_role_against_every_action() {
+    let app = TestApp::start().await;
+    let citizen_id = app
+        .citizen("resident@example.tw", "a quiet citizen's passphrase")
+        .await;
+    let citizen = app
+        .sign_in("resident@example.tw", "a quiet citizen's passphrase")
+        .await;
+    let target = app.staff("target.staff", &["field_worker:PWD-PKS"]).await;
+
+    let mut callers = Vec::new();
+    for role in Role::ALL {
+        let grant = match role.scope_kinds()[0] {
+            services::authz::ScopeKind::Jurisdiction => role.as_str().to_string(),
+            services::authz::ScopeKind::Department => format!("{}:PWD-PKS", role.as_str()),
+            services::authz::ScopeKind::Community => format!("{}:community-1", role.as_str()),
+        };
+        let login = format!("m.{}", role.as_str().replace('_', "-"));
+        app.staff(&login, &[grant.as_str()]).await;
+        let b = app.sign_in(&login, STAFF_PASSWORD).await;
+        let (status, t) = send(
+            app.as_browser(&b, Method::POST, "me/tokens")
+                .json(&json!({ "name": "matrix" })),
+        )
+        .await;
+        assert_eq!(status, 201, "{t}");
+        callers.push(Who::Staff(*role, t["token"].as_str().unwrap().to_string()));
+    }
+    callers.push(Who::Citizen(citizen));
+
+    let mut checked = 0;
+    for who in &callers {
+        // A fresh API client per caller, so revoking has something to revoke.
+        let client = app
+            .services
+            .create_api_key(
+                &services::authz::Actor::system(TAIPEI, "test"),
+                "matrix client",
+            )
+            .await
+            .unwrap()
+            .client
+            .id;
+        let actions = [
+            Action {
+                name: "list staff",
+                method: Method::GET,
+                path: "staff".into(),
+                body: None,
+                permission: Permission::ViewStaff,
+                denied: 403,
+                department_scoped_ok: true,
+            },
+            Action {
+                name: "create staff",
+                method: Method::POST,
+                path: "staff".into(),
+                body: Some(
+                    json!({ "login": format!("new.{checked}"), "display_name": "新同仁", "roles": [{ "role": "agent" }] }),
+                ),
+                permission: Permission::ManageStaff,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "set roles",
+                method: Method::PUT,
+                path: format!("staff/{target}/roles"),
+                body: Some(json!({ "roles": [{ "role": "field_worker", "scope_id": "PWD-PKS" }] })),
+                permission: Permission::ManageStaff,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "disable staff",
+                method: Method::POST,
+                path: format!("staff/{target}/disable"),
+                body: None,
+                permission: Permission::ManageStaff,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "enable staff",
+                method: Method::POST,
+                path: format!("staff/{target}/enable"),
+                body: None,
+                permission: Permission::ManageStaff,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "reset staff password",
+                method: Method::POST,
+                path: format!("staff/{target}/reset-password"),
+                body: Some(json!({})),
+                permission: Permission::ManageStaff,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "read 2FA policy",
+                method: Method::GET,
+                path: "security/second-factor-roles".into(),
+                body: None,
+                permission: Permission::ManageSecurityPolicy,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "set 2FA policy",
+                method: Method::PUT,
+                path: "security/second-factor-roles/field_worker".into(),
+                body: Some(json!({ "required": false })),
+                permission: Permission::ManageSecurityPolicy,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "read citizen",
+                method: Method::GET,
+                path: format!("citizens/{citizen_id}?reason=matrix%20test"),
+                body: None,
+                permission: Permission::ReadPersonalData,
+                denied: 404,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "read audit",
+                method: Method::GET,
+                path: "audit".into(),
+                body: None,
+                permission: Permission::ViewAudit,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "list API clients",
+                method: Method::GET,
+                path: "api-clients".into(),
+                body: None,
+                permission: Permission::ManageApiClients,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "create API client",
+                method: Method::POST,
+                path: "api-clients".into(),
+                body: Some(json!({ "name": "matrix" })),
+                permission: Permission::ManageApiClients,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "revoke API client",
+                method: Method::DELETE,
+                path: format!("api-clients/{client}"),
+                body: None,
+                permission: Permission::ManageApiClients,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+        ];
+        for a in &actions {
+            let allowed = match who {
+                Who::Staff(role, _) => {
+                    role_has(*role, a.permission)
+                        && (role
+                            .scope_kinds()
+                            .contains(&services::authz::ScopeKind::Jurisdiction)
+                            || a.department_scoped_ok)
+                }
+                Who::Citizen(_) => false,
+            };
+            let who_name = match who {
+                Who::Staff(r, _) => r.as_str(),
+                Who::Citizen(_) => "citizen",
+            };
+            let before = fingerprint(&app).await;
+            let (status, body) = send(request(&app, who, a)).await;
+            if allowed {
+                assert!(
+                    (200..300).contains(&status),
+                    "{who_name} may {}: got {status} {body}",
+                    a.name
+                );
+            } else {
+                assert_eq!(status, a.denied, "{who_name} may not {}: {body}", a.name);
+                assert_eq!(
+                    fingerprint(&app).await,
+                    before,
+                    "{who_name} was denied {} but something changed",
+                    a.name
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, (Role::ALL.len() + 1) * 13);
+}
+
+#[tokio::test]
+async fn a_dispatcher_sees_only_their_departments_staff() {
+    let app = TestApp::start().await;
+    app.staff("disp.pks", &["dispatcher:PWD-PKS"]).await;
+    app.staff("field.pks", &["field_worker:PWD-PKS"]).await;
+    app.staff("field.dep", &["field_worker:DEP"]).await;
+    let b = app.sign_in("disp.pks", STAFF_PASSWORD).await;
+    let (status, list) = send(app.as_browser(&b, Method::GET, "staff")).await;
+    assert_eq!(status, 200);
+    let logins: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(logins, ["disp.pks", "field.pks"]);
+}

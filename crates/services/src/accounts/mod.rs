@@ -1,0 +1,210 @@
+//! Accounts of staff and citizens: sign-up with a verified address, sign-in with sessions and a
+//! second factor, password reset, access tokens, staff administration, and reads of citizens'
+//! personal data. Every write is audited in the same transaction; responses never reveal
+//! whether an account exists to someone who does not already control it.
+
+mod codes;
+mod login;
+mod reset;
+mod second_factor;
+mod sessions;
+mod signup;
+mod staff;
+mod tokens;
+
+pub use login::{LoginOutcome, SessionStage};
+pub use second_factor::TotpSetup;
+pub use sessions::{NewSession, SessionPolicy};
+pub use signup::SignUp;
+pub use staff::{CitizenRecord, NewStaff, StaffView};
+pub use tokens::CreatedToken;
+
+use crate::authz::{Actor, ActorKind, Grant, Role, ScopeKind};
+use crate::{Result, ServiceError, Services};
+use domain::Message;
+use domain::identity::Mobile;
+use store::accounts::Account;
+
+/// Who an account belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountKind {
+    Staff,
+    Citizen,
+}
+
+impl AccountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Staff => "staff",
+            AccountKind::Citizen => "citizen",
+        }
+    }
+}
+
+pub const STATUS_PENDING: &str = "pending";
+pub const STATUS_ACTIVE: &str = "active";
+pub const STATUS_DISABLED: &str = "disabled";
+
+/// A sign-in name in its stored form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    Email(String),
+    Mobile(String),
+    /// Staff user names: lower-case ASCII letters, digits, `.`, `_` and `-`.
+    Username(String),
+}
+
+impl Login {
+    /// Reads what a person typed: an email address, a mobile number in any common local
+    /// format, or (for staff) a user name.
+    pub fn parse(input: &str) -> std::result::Result<Login, Message> {
+        let text = text::to_halfwidth(input.trim());
+        if text.is_empty() {
+            return Err(Message::new("error-login-missing"));
+        }
+        if text.contains('@') {
+            return parse_email(&text).map(Login::Email);
+        }
+        if text.starts_with(['0', '+', '('])
+            || text.chars().all(|c| c.is_ascii_digit() || " -".contains(c))
+        {
+            return Mobile::parse(&text).map(|m| Login::Mobile(m.e164().to_string()));
+        }
+        let name = text.to_ascii_lowercase();
+        let valid = (3..=64).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+        if valid {
+            Ok(Login::Username(name))
+        } else {
+            Err(Message::new("error-login-invalid"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Login::Email(s) | Login::Mobile(s) | Login::Username(s) => s,
+        }
+    }
+}
+
+/// A syntactically plausible email address, lower-cased.
+pub fn parse_email(input: &str) -> std::result::Result<String, Message> {
+    let email = input.trim().to_lowercase();
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.starts_with('.')
+                && domain.contains('.')
+                && !domain.ends_with('.')
+                && !email.contains(char::is_whitespace)
+                && !domain.contains('@')
+        });
+    if ok {
+        Ok(email)
+    } else {
+        Err(Message::new("error-email-invalid"))
+    }
+}
+
+/// What a signed-in person may see of their own account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub id: String,
+    pub kind: String,
+    pub login: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub locale: String,
+    pub second_factor: bool,
+    pub roles: Vec<Grant>,
+}
+
+pub(crate) fn grants_from(rows: Vec<store::accounts::RoleGrant>) -> Vec<Grant> {
+    rows.into_iter()
+        .filter_map(|g| {
+            Some(Grant {
+                role: Role::parse(&g.role)?,
+                scope: ScopeKind::parse(&g.scope_kind)?,
+                scope_id: g.scope_id,
+            })
+        })
+        .collect()
+}
+
+impl Services {
+    pub(crate) async fn account_in(&self, jurisdiction_id: &str, id: &str) -> Result<Account> {
+        store::accounts::find(&self.db, id)
+            .await?
+            .filter(|a| a.jurisdiction_id == jurisdiction_id)
+            .ok_or_else(|| ServiceError::NotFound(Message::new("error-account-unknown")))
+    }
+
+    /// The actor an active account acts as.
+    pub(crate) async fn actor_for(
+        &self,
+        account: &Account,
+        request_id: Option<String>,
+    ) -> Result<Actor> {
+        let kind = match account.kind.as_str() {
+            "staff" => ActorKind::Staff,
+            _ => ActorKind::Citizen,
+        };
+        let grants = match kind {
+            ActorKind::Staff => grants_from(store::accounts::roles(&self.db, &account.id).await?),
+            _ => Vec::new(),
+        };
+        Ok(Actor {
+            account_id: Some(account.id.clone()),
+            jurisdiction_id: account.jurisdiction_id.clone(),
+            kind,
+            label: account.display_name.clone(),
+            grants,
+            request_id,
+        })
+    }
+
+    /// The signed-in person's own account.
+    pub async fn my_profile(&self, actor: &Actor) -> Result<Profile> {
+        let account = self
+            .account_in(&actor.jurisdiction_id, actor.account()?)
+            .await?;
+        Ok(Profile {
+            id: account.id,
+            kind: account.kind,
+            login: account.login,
+            display_name: account.display_name,
+            email: account.email,
+            mobile: account.mobile,
+            locale: account.locale,
+            second_factor: account.totp_enabled_at.is_some(),
+            roles: actor.grants.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_are_normalised() {
+        assert_eq!(
+            Login::parse(" Chen@Example.TW ").unwrap(),
+            Login::Email("chen@example.tw".into())
+        );
+        assert_eq!(
+            Login::parse("0912-345-678").unwrap(),
+            Login::Mobile("+886912345678".into())
+        );
+        assert_eq!(
+            Login::parse("ＡＧＥＮＴ.lin").unwrap(),
+            Login::Username("agent.lin".into())
+        );
+        assert!(Login::parse("a b").is_err());
+        assert!(Login::parse("x@").is_err());
+        assert!(Login::parse("").is_err());
+    }
+}

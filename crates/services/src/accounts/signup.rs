@@ -1,0 +1,244 @@
+//! Citizen sign-up: an account is created pending, and becomes active when the person proves
+//! they receive mail or text messages at the address with a one-time code. The answer to a
+//! sign-up is the same whether or not the address already has an account; the owner of an
+//! existing account is told by message instead.
+
+use super::codes::{self, CODE_MINUTES};
+use super::{AccountKind, Login, STATUS_ACTIVE, STATUS_PENDING};
+use crate::audit::{self, Subject};
+use crate::authz::{Actor, ActorKind};
+use crate::notify::{self, Notification, Recipient};
+use crate::rate_limit::{CODE_PER_ACCOUNT, SIGNUP_PER_ADDRESS};
+use crate::{Result, ServiceError, Services, passwords};
+use domain::password::PasswordPolicy;
+use domain::{Locale, Message};
+use store::accounts::{self, Account, AccountUpdate};
+
+/// What a citizen gives to sign up.
+#[derive(Debug, Clone)]
+pub struct SignUp {
+    pub jurisdiction_id: String,
+    pub login: String,
+    pub password: String,
+    pub display_name: String,
+    pub locale: Locale,
+}
+
+pub(crate) fn recipient_for(login: &Login) -> Recipient {
+    match login {
+        Login::Mobile(m) => Recipient::Sms(m.clone()),
+        Login::Email(e) | Login::Username(e) => Recipient::Email(e.clone()),
+    }
+}
+
+pub(crate) fn self_actor(account: &Account, request_id: Option<String>) -> Actor {
+    Actor {
+        account_id: Some(account.id.clone()),
+        jurisdiction_id: account.jurisdiction_id.clone(),
+        kind: if account.kind == AccountKind::Staff.as_str() {
+            ActorKind::Staff
+        } else {
+            ActorKind::Citizen
+        },
+        label: account.display_name.clone(),
+        grants: Vec::new(),
+        request_id,
+    }
+}
+
+impl Services {
+    /// Registers a citizen. Always answers the same way; see the module documentation.
+    pub async fn sign_up(
+        &self,
+        input: SignUp,
+        client: &str,
+        request_id: Option<String>,
+    ) -> Result<()> {
+        self.count_attempt(SIGNUP_PER_ADDRESS, client).await?;
+        self.jurisdiction(&input.jurisdiction_id).await?;
+        let mut errors = Vec::new();
+        let login = Login::parse(&input.login).map_err(|m| errors.push(m)).ok();
+        if matches!(login, Some(Login::Username(_))) {
+            errors.push(Message::new("error-login-email-or-mobile"));
+        }
+        let name = input.display_name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            errors.push(Message::new("error-display-name"));
+        }
+        if let Err(e) =
+            PasswordPolicy::CITIZEN.check(&input.password, login.as_ref().map_or("", Login::as_str))
+        {
+            errors.push(e);
+        }
+        let Some(login) = login.filter(|_| errors.is_empty()) else {
+            return Err(ServiceError::Invalid(errors));
+        };
+        let hash = passwords::hash(&input.password).await?;
+        let now = store::now_unix();
+        let mut tx = self.db.begin().await?;
+        let existing =
+            accounts::find_by_login(&self.db, &input.jurisdiction_id, login.as_str()).await?;
+        match existing {
+            Some(account) if account.status == STATUS_PENDING => {
+                // Not yet verified: the newest sign-up sets the password, and a new code is
+                // sent to the address, so only whoever receives it can finish.
+                accounts::update(
+                    &mut tx,
+                    &account.id,
+                    &AccountUpdate {
+                        password_hash: Some(hash),
+                        password_changed_at: Some(now),
+                        display_name: Some(name),
+                        locale: Some(input.locale.tag().to_string()),
+                        ..AccountUpdate::default()
+                    },
+                    now,
+                )
+                .await?;
+                self.send_code(&mut tx, &account, &login, codes::VERIFY, input.locale)
+                    .await?;
+            }
+            Some(account) => {
+                notify::enqueue(
+                    &mut tx,
+                    &Notification {
+                        jurisdiction_id: account.jurisdiction_id.clone(),
+                        recipient: recipient_for(&login),
+                        template: "account_exists".into(),
+                        locale: Locale::from_tag(&account.locale).unwrap_or(input.locale),
+                        vars: serde_json::json!({}),
+                        urgent: true,
+                    },
+                )
+                .await?;
+            }
+            None => {
+                let (email, mobile) = match &login {
+                    Login::Email(e) => (Some(e.clone()), None),
+                    Login::Mobile(m) => (None, Some(m.clone())),
+                    Login::Username(_) => (None, None),
+                };
+                let account = Account {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    jurisdiction_id: input.jurisdiction_id.clone(),
+                    kind: AccountKind::Citizen.as_str().into(),
+                    login: login.as_str().to_string(),
+                    email,
+                    mobile,
+                    display_name: name,
+                    locale: input.locale.tag().to_string(),
+                    password_hash: Some(hash),
+                    status: STATUS_PENDING.into(),
+                    verified_at: None,
+                    totp_secret: None,
+                    totp_enabled_at: None,
+                    totp_last_step: None,
+                    password_changed_at: Some(now),
+                    created_at: now,
+                    updated_at: now,
+                };
+                accounts::insert(&mut tx, &account).await?;
+                audit::record(
+                    &mut tx,
+                    &self_actor(&account, request_id),
+                    "account.sign_up",
+                    Subject::citizen(&account.id),
+                    None,
+                    serde_json::json!({}),
+                )
+                .await?;
+                self.send_code(&mut tx, &account, &login, codes::VERIFY, input.locale)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn send_code(
+        &self,
+        tx: &mut store::Tx,
+        account: &Account,
+        login: &Login,
+        purpose: &str,
+        locale: Locale,
+    ) -> Result<()> {
+        let code = codes::issue(tx, &account.id, purpose).await?;
+        let (template, vars) = if purpose == codes::VERIFY {
+            (
+                "account_verification",
+                serde_json::json!({ "code": code, "minutes": CODE_MINUTES }),
+            )
+        } else {
+            let link = format!(
+                "{}/account/reset?code={code}",
+                self.config().public_url.trim_end_matches('/')
+            );
+            (
+                "password_reset",
+                serde_json::json!({ "code": code, "minutes": CODE_MINUTES, "link": link }),
+            )
+        };
+        notify::enqueue(
+            tx,
+            &Notification {
+                jurisdiction_id: account.jurisdiction_id.clone(),
+                recipient: recipient_for(login),
+                template: template.into(),
+                locale,
+                vars,
+                urgent: true,
+            },
+        )
+        .await
+    }
+
+    /// Activates a pending account with the code sent to its address.
+    pub async fn verify_sign_up(
+        &self,
+        jurisdiction_id: &str,
+        login: &str,
+        code: &str,
+        request_id: Option<String>,
+    ) -> Result<()> {
+        let login = Login::parse(login).map_err(ServiceError::invalid)?;
+        self.count_attempt(CODE_PER_ACCOUNT, login.as_str()).await?;
+        let Some(account) =
+            accounts::find_by_login(&self.db, jurisdiction_id, login.as_str()).await?
+        else {
+            return Err(codes::invalid_code());
+        };
+        let mut tx = self.db.begin().await?;
+        let redeemed = codes::redeem(&mut tx, &account.id, codes::VERIFY, code).await;
+        if let Err(e) = redeemed {
+            // Keep the counted guess even though the answer is an error.
+            tx.commit().await?;
+            return Err(e);
+        }
+        let now = store::now_unix();
+        if account.status == STATUS_PENDING {
+            accounts::update(
+                &mut tx,
+                &account.id,
+                &AccountUpdate {
+                    status: Some(STATUS_ACTIVE.into()),
+                    verified_at: Some(now),
+                    ..AccountUpdate::default()
+                },
+                now,
+            )
+            .await?;
+        }
+        audit::record(
+            &mut tx,
+            &self_actor(&account, request_id),
+            "account.verify",
+            Subject::citizen(&account.id),
+            None,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,115 @@
+//! Recording and reading the audit trail. Every write by a person or the operator, and every
+//! read of a citizen's personal data by staff, leaves a record in the same transaction as the
+//! change, so the trail is complete exactly when the change is.
+
+use crate::authz::{Actor, Permission, Target};
+use crate::{Result, Services};
+use store::Tx;
+use store::audit::{self, AuditFilter, AuditRecord, NewAuditRecord};
+
+/// What an audit record is about.
+pub struct Subject<'a> {
+    pub kind: &'static str,
+    pub id: &'a str,
+    /// The citizen whose personal data is involved, if any.
+    pub data_subject: Option<&'a str>,
+}
+
+impl<'a> Subject<'a> {
+    pub fn account(id: &'a str) -> Subject<'a> {
+        Subject {
+            kind: "account",
+            id,
+            data_subject: None,
+        }
+    }
+
+    pub fn citizen(id: &'a str) -> Subject<'a> {
+        Subject {
+            kind: "account",
+            id,
+            data_subject: Some(id),
+        }
+    }
+}
+
+/// Appends an audit record for `actor` inside `tx`.
+pub async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    subject: Subject<'_>,
+    reason: Option<&str>,
+    data: serde_json::Value,
+) -> Result<()> {
+    audit::append(
+        tx,
+        &actor.jurisdiction_id,
+        NewAuditRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            actor_id: actor.account_id.clone(),
+            actor_label: actor.label.clone(),
+            action: action.to_string(),
+            subject_kind: subject.kind.to_string(),
+            subject_id: subject.id.to_string(),
+            data_subject_id: subject.data_subject.map(str::to_string),
+            reason: reason.map(str::to_string),
+            request_id: actor.request_id.clone(),
+            data: data.to_string(),
+            created_at: store::now_unix(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// One staff read of a citizen's personal data, as the citizen sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataAccess {
+    pub at: i64,
+    pub staff_name: String,
+    pub action: String,
+    pub reason: Option<String>,
+}
+
+impl Services {
+    /// The audit trail of the actor's jurisdiction, newest first.
+    pub async fn audit_records(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
+        actor.require(Permission::ViewAudit, Target::Jurisdiction)?;
+        Ok(audit::list(&self.db, &actor.jurisdiction_id, filter).await?)
+    }
+
+    /// Who among staff read or changed the signed-in citizen's personal data, and when.
+    pub async fn my_data_access(
+        &self,
+        actor: &Actor,
+        before_seq: Option<i64>,
+    ) -> Result<Vec<DataAccess>> {
+        let me = actor.account()?;
+        let records = audit::list(
+            &self.db,
+            &actor.jurisdiction_id,
+            &AuditFilter {
+                data_subject_id: Some(me.to_string()),
+                before_seq,
+                limit: 100,
+                ..AuditFilter::default()
+            },
+        )
+        .await?;
+        Ok(records
+            .into_iter()
+            .filter(|r| r.record.actor_id.as_deref() != Some(me))
+            .map(|r| DataAccess {
+                at: r.record.created_at,
+                staff_name: r.record.actor_label,
+                action: r.record.action,
+                reason: r.record.reason,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,290 @@
+//! Who may do what: one permission table (role × permission × reach) that is the single source
+//! of truth. Services call [`Actor::require`] (or [`Actor::departments_for`] for lists) before
+//! acting; handlers never decide. A role is held within a scope — the whole jurisdiction, one
+//! department, or one community — and a grant only reaches targets inside its scope.
+
+use crate::{Result, ServiceError};
+use domain::Message;
+use std::fmt;
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// Staff roles.
+    Role {
+        Agent = "agent",
+        Dispatcher = "dispatcher",
+        FieldWorker = "field_worker",
+        Supervisor = "supervisor",
+        CounterClerk = "counter_clerk",
+        CommunityManager = "community_manager",
+        JurisdictionAdmin = "jurisdiction_admin",
+    }
+);
+
+named_enum!(
+    /// Things a staff member may be allowed to do.
+    Permission {
+        ViewStaff = "view_staff",
+        ManageStaff = "manage_staff",
+        ManageSecurityPolicy = "manage_security_policy",
+        ManageApiClients = "manage_api_clients",
+        ViewAudit = "view_audit",
+        ReadPersonalData = "read_personal_data",
+    }
+);
+
+named_enum!(
+    /// What a role may be held for.
+    ScopeKind {
+        Jurisdiction = "jurisdiction",
+        Department = "department",
+        Community = "community",
+    }
+);
+
+impl Role {
+    /// The scopes this role may be granted in.
+    pub fn scope_kinds(self) -> &'static [ScopeKind] {
+        use ScopeKind::*;
+        match self {
+            Role::Agent | Role::Supervisor | Role::JurisdictionAdmin => &[Jurisdiction],
+            Role::Dispatcher | Role::FieldWorker => &[Department],
+            Role::CounterClerk => &[Jurisdiction, Department],
+            Role::CommunityManager => &[Community],
+        }
+    }
+}
+
+/// The permission table. Every row grants a permission to a role within the role's scope.
+pub const PERMISSIONS: &[(Role, &[Permission])] = {
+    use Permission::*;
+    &[
+        (Role::Agent, &[ReadPersonalData]),
+        (Role::Dispatcher, &[ViewStaff]),
+        (Role::FieldWorker, &[]),
+        (Role::Supervisor, &[ViewStaff, ViewAudit, ReadPersonalData]),
+        (Role::CounterClerk, &[ReadPersonalData]),
+        (Role::CommunityManager, &[]),
+        (
+            Role::JurisdictionAdmin,
+            &[
+                ViewStaff,
+                ManageStaff,
+                ManageSecurityPolicy,
+                ManageApiClients,
+                ViewAudit,
+                ReadPersonalData,
+            ],
+        ),
+    ]
+};
+
+pub fn role_has(role: Role, permission: Permission) -> bool {
+    PERMISSIONS
+        .iter()
+        .any(|(r, ps)| *r == role && ps.contains(&permission))
+}
+
+/// A role held within a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: ScopeKind,
+    /// The department code or community id; the jurisdiction id for jurisdiction-wide grants.
+    pub scope_id: String,
+}
+
+/// What an action touches, for deciding whether a scoped grant reaches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// Something of the whole jurisdiction: only jurisdiction-wide grants reach it.
+    Jurisdiction,
+    Department(&'a str),
+    Community(&'a str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    Staff,
+    Citizen,
+    /// The command line or a background job acting for the operator.
+    System,
+}
+
+/// Who is acting, as established by a session, an access token, or the CLI.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub account_id: Option<String>,
+    pub jurisdiction_id: String,
+    pub kind: ActorKind,
+    /// The display name, kept in audit records.
+    pub label: String,
+    pub grants: Vec<Grant>,
+    /// The HTTP request id, kept in audit records.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The operator at the command line: may do everything in the jurisdiction.
+    pub fn system(jurisdiction_id: &str, label: &str) -> Actor {
+        Actor {
+            account_id: None,
+            jurisdiction_id: jurisdiction_id.to_string(),
+            kind: ActorKind::System,
+            label: label.to_string(),
+            grants: Vec::new(),
+            request_id: None,
+        }
+    }
+
+    pub fn with_request_id(mut self, id: Option<String>) -> Actor {
+        self.request_id = id;
+        self
+    }
+
+    /// Whether this actor may do `permission` to `target`.
+    pub fn may(&self, permission: Permission, target: Target<'_>) -> bool {
+        if self.kind == ActorKind::System {
+            return true;
+        }
+        self.grants.iter().any(|g| {
+            role_has(g.role, permission)
+                && match (g.scope, target) {
+                    (ScopeKind::Jurisdiction, _) => true,
+                    (ScopeKind::Department, Target::Department(d)) => g.scope_id == d,
+                    (ScopeKind::Community, Target::Community(c)) => g.scope_id == c,
+                    _ => false,
+                }
+        })
+    }
+
+    pub fn require(&self, permission: Permission, target: Target<'_>) -> Result<()> {
+        if self.may(permission, target) {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
+    }
+
+    /// For list views: `None` if the actor reaches the whole jurisdiction, otherwise the
+    /// departments their grants for `permission` cover (empty: no access at all).
+    pub fn departments_for(&self, permission: Permission) -> Option<Vec<String>> {
+        if self.may(permission, Target::Jurisdiction) {
+            return None;
+        }
+        let mut ds: Vec<String> = self
+            .grants
+            .iter()
+            .filter(|g| g.scope == ScopeKind::Department && role_has(g.role, permission))
+            .map(|g| g.scope_id.clone())
+            .collect();
+        ds.sort();
+        ds.dedup();
+        Some(ds)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.kind == ActorKind::Staff
+    }
+
+    pub fn is_citizen(&self) -> bool {
+        self.kind == ActorKind::Citizen
+    }
+
+    /// The account id of a signed-in person; Forbidden for the system actor.
+    pub fn account(&self) -> Result<&str> {
+        self.account_id.as_deref().ok_or_else(forbidden)
+    }
+}
+
+pub fn forbidden() -> ServiceError {
+    ServiceError::Forbidden(Message::new("error-forbidden"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(grants: &[(Role, ScopeKind, &str)]) -> Actor {
+        Actor {
+            account_id: Some("a".into()),
+            jurisdiction_id: "j".into(),
+            kind: ActorKind::Staff,
+            label: "x".into(),
+            grants: grants
+                .iter()
+                .map(|(role, scope, id)| Grant {
+                    role: *role,
+                    scope: *scope,
+                    scope_id: id.to_string(),
+                })
+                .collect(),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn every_role_and_permission_appears_in_the_table() {
+        for role in Role::ALL {
+            assert!(PERMISSIONS.iter().any(|(r, _)| r == role), "{role}");
+        }
+        for p in Permission::ALL {
+            assert!(
+                PERMISSIONS.iter().any(|(_, ps)| ps.contains(p)),
+                "{p} is granted to nobody"
+            );
+        }
+    }
+
+    #[test]
+    fn department_grants_reach_only_their_department() {
+        let d = actor(&[(Role::Dispatcher, ScopeKind::Department, "PWD")]);
+        assert!(d.may(Permission::ViewStaff, Target::Department("PWD")));
+        assert!(!d.may(Permission::ViewStaff, Target::Department("EPB")));
+        assert!(!d.may(Permission::ViewStaff, Target::Jurisdiction));
+        assert_eq!(
+            d.departments_for(Permission::ViewStaff),
+            Some(vec!["PWD".to_string()])
+        );
+        assert!(!d.may(Permission::ManageStaff, Target::Department("PWD")));
+        let admin = actor(&[(Role::JurisdictionAdmin, ScopeKind::Jurisdiction, "j")]);
+        assert!(admin.may(Permission::ManageStaff, Target::Department("EPB")));
+        assert_eq!(admin.departments_for(Permission::ViewStaff), None);
+        assert!(
+            actor(&[])
+                .require(Permission::ViewAudit, Target::Jurisdiction)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(*p));
+        }
+    }
+}

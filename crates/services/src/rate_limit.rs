@@ -1,0 +1,86 @@
+//! Limits on sign-in, one-time codes, sign-up and password reset, per account and per client
+//! address, counted in the database so every node enforces the same limit.
+
+use crate::{Result, ServiceError, Services};
+use domain::Message;
+
+/// A limit: at most `max` attempts per `window` seconds for one key.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub name: &'static str,
+    pub max: i64,
+    pub window: i64,
+}
+
+pub const LOGIN_PER_ACCOUNT: Limit = Limit {
+    name: "login-account",
+    max: 10,
+    window: 15 * 60,
+};
+pub const LOGIN_PER_ADDRESS: Limit = Limit {
+    name: "login-address",
+    max: 100,
+    window: 15 * 60,
+};
+pub const CODE_PER_ACCOUNT: Limit = Limit {
+    name: "code-account",
+    max: 10,
+    window: 60 * 60,
+};
+pub const SIGNUP_PER_ADDRESS: Limit = Limit {
+    name: "signup-address",
+    max: 20,
+    window: 60 * 60,
+};
+pub const RESET_PER_ACCOUNT: Limit = Limit {
+    name: "reset-account",
+    max: 5,
+    window: 60 * 60,
+};
+pub const RESET_PER_ADDRESS: Limit = Limit {
+    name: "reset-address",
+    max: 30,
+    window: 60 * 60,
+};
+
+fn bucket(limit: Limit, key: &str) -> String {
+    // Keys can be logins (emails, phone numbers): keep only a hash in the table.
+    format!("{}:{}", limit.name, crate::secrets::sha256_hex(key))
+}
+
+fn limited(limit: Limit, now: i64) -> ServiceError {
+    let retry_after = limit.window - now.rem_euclid(limit.window);
+    ServiceError::RateLimited {
+        message: Message::new("error-rate-limited")
+            .arg("minutes", ((retry_after + 59) / 60).to_string()),
+        retry_after,
+    }
+}
+
+impl Services {
+    /// Counts an attempt; refuses it once the limit is passed.
+    pub async fn count_attempt(&self, limit: Limit, key: &str) -> Result<()> {
+        let now = store::now_unix();
+        let hits =
+            store::rate_limits::hit(&self.db, &bucket(limit, key), now, limit.window).await?;
+        if hits > limit.max {
+            return Err(limited(limit, now));
+        }
+        Ok(())
+    }
+
+    /// Refuses without counting if the limit is already reached (for failures counted later).
+    pub async fn check_not_limited(&self, limit: Limit, key: &str) -> Result<()> {
+        let now = store::now_unix();
+        let hits =
+            store::rate_limits::peek(&self.db, &bucket(limit, key), now, limit.window).await?;
+        if hits >= limit.max {
+            return Err(limited(limit, now));
+        }
+        Ok(())
+    }
+
+    pub async fn clear_attempts(&self, limit: Limit, key: &str) -> Result<()> {
+        Ok(store::rate_limits::clear(&self.db, &bucket(limit, key)).await?)
+    }
+}

@@ -1,0 +1,475 @@
+//! Accounts of staff and citizens, their roles and scopes, per-role security policies,
+//! one-time codes and recovery codes. Secrets are stored only as hashes.
+
+use crate::db::{Db, Row, StoreError, Tx};
+use sea_query::{Expr, ExprTrait, Order, Query};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub kind: String,
+    pub login: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub display_name: String,
+    pub locale: String,
+    pub password_hash: Option<String>,
+    pub status: String,
+    pub verified_at: Option<i64>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<i64>,
+    pub totp_last_step: Option<i64>,
+    pub password_changed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: [&str; 17] = [
+    "id",
+    "jurisdiction_id",
+    "kind",
+    "login",
+    "email",
+    "mobile",
+    "display_name",
+    "locale",
+    "password_hash",
+    "status",
+    "verified_at",
+    "totp_secret",
+    "totp_enabled_at",
+    "totp_last_step",
+    "password_changed_at",
+    "created_at",
+    "updated_at",
+];
+
+fn from_row(r: &Row) -> Result<Account, StoreError> {
+    Ok(Account {
+        id: r.get("id")?,
+        jurisdiction_id: r.get("jurisdiction_id")?,
+        kind: r.get("kind")?,
+        login: r.get("login")?,
+        email: r.get("email")?,
+        mobile: r.get("mobile")?,
+        display_name: r.get("display_name")?,
+        locale: r.get("locale")?,
+        password_hash: r.get("password_hash")?,
+        status: r.get("status")?,
+        verified_at: r.get("verified_at")?,
+        totp_secret: r.get("totp_secret")?,
+        totp_enabled_at: r.get("totp_enabled_at")?,
+        totp_last_step: r.get("totp_last_step")?,
+        password_changed_at: r.get("password_changed_at")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+pub async fn insert(tx: &mut Tx, a: &Account) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("accounts")
+        .columns(COLUMNS)
+        .values_panic([
+            a.id.clone().into(),
+            a.jurisdiction_id.clone().into(),
+            a.kind.clone().into(),
+            a.login.clone().into(),
+            a.email.clone().into(),
+            a.mobile.clone().into(),
+            a.display_name.clone().into(),
+            a.locale.clone().into(),
+            a.password_hash.clone().into(),
+            a.status.clone().into(),
+            a.verified_at.into(),
+            a.totp_secret.clone().into(),
+            a.totp_enabled_at.into(),
+            a.totp_last_step.into(),
+            a.password_changed_at.into(),
+            a.created_at.into(),
+            a.updated_at.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<Account>, StoreError> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("accounts")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    db.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The account row, locked for update on PostgreSQL (SQLite's write transaction serialises).
+pub async fn find_for_update(tx: &mut Tx, id: &str) -> Result<Option<Account>, StoreError> {
+    let mut stmt = Query::select()
+        .columns(COLUMNS)
+        .from("accounts")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    if tx.backend() == crate::Backend::Postgres {
+        stmt.lock(sea_query::LockType::Update);
+    }
+    tx.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn find_by_login(
+    db: &Db,
+    jurisdiction_id: &str,
+    login: &str,
+) -> Result<Option<Account>, StoreError> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("accounts")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("login").eq(login))
+        .to_owned();
+    db.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Accounts of a jurisdiction of one kind, by login; `department` keeps only holders of a role
+/// scoped to that department.
+pub async fn list(
+    db: &Db,
+    jurisdiction_id: &str,
+    kind: &str,
+    department: Option<&str>,
+) -> Result<Vec<Account>, StoreError> {
+    let mut stmt = Query::select()
+        .columns(COLUMNS.map(|c| (sea_query::Alias::new("a"), c)))
+        .from_as("accounts", "a")
+        .and_where(Expr::col(("a", "jurisdiction_id")).eq(jurisdiction_id))
+        .and_where(Expr::col(("a", "kind")).eq(kind))
+        .order_by(("a", "login"), Order::Asc)
+        .to_owned();
+    if let Some(d) = department {
+        stmt.and_where(
+            Expr::col(("a", "id")).in_subquery(
+                Query::select()
+                    .column("account_id")
+                    .from("account_roles")
+                    .and_where(Expr::col("scope_kind").eq("department"))
+                    .and_where(Expr::col("scope_id").eq(d))
+                    .to_owned(),
+            ),
+        );
+    }
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
+/// Changes to one account; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountUpdate {
+    pub status: Option<String>,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<i64>,
+    pub verified_at: Option<i64>,
+    pub display_name: Option<String>,
+    pub locale: Option<String>,
+    /// `Some(None)` clears the secret.
+    pub totp_secret: Option<Option<String>>,
+    pub totp_enabled_at: Option<Option<i64>>,
+    pub totp_last_step: Option<i64>,
+}
+
+pub async fn update(tx: &mut Tx, id: &str, u: &AccountUpdate, at: i64) -> Result<u64, StoreError> {
+    let mut stmt = Query::update()
+        .table("accounts")
+        .value("updated_at", at)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    if let Some(v) = &u.status {
+        stmt.value("status", v.clone());
+    }
+    if let Some(v) = &u.password_hash {
+        stmt.value("password_hash", v.clone());
+    }
+    if let Some(v) = u.password_changed_at {
+        stmt.value("password_changed_at", v);
+    }
+    if let Some(v) = u.verified_at {
+        stmt.value("verified_at", v);
+    }
+    if let Some(v) = &u.display_name {
+        stmt.value("display_name", v.clone());
+    }
+    if let Some(v) = &u.locale {
+        stmt.value("locale", v.clone());
+    }
+    if let Some(v) = &u.totp_secret {
+        stmt.value("totp_secret", v.clone());
+    }
+    if let Some(v) = u.totp_enabled_at {
+        stmt.value("totp_enabled_at", v);
+    }
+    if let Some(v) = u.totp_last_step {
+        stmt.value("totp_last_step", v);
+    }
+    tx.execute(&stmt).await
+}
+
+/// A role held within a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoleGrant {
+    pub role: String,
+    pub scope_kind: String,
+    pub scope_id: String,
+}
+
+pub async fn roles(db: &Db, account_id: &str) -> Result<Vec<RoleGrant>, StoreError> {
+    let stmt = Query::select()
+        .columns(["role", "scope_kind", "scope_id"])
+        .from("account_roles")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .order_by("role", Order::Asc)
+        .order_by("scope_id", Order::Asc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RoleGrant {
+                role: r.get("role")?,
+                scope_kind: r.get("scope_kind")?,
+                scope_id: r.get("scope_id")?,
+            })
+        })
+        .collect()
+}
+
+/// Replaces every role of an account.
+pub async fn set_roles(
+    tx: &mut Tx,
+    account_id: &str,
+    grants: &[RoleGrant],
+) -> Result<(), StoreError> {
+    let delete = Query::delete()
+        .from_table("account_roles")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .to_owned();
+    tx.execute(&delete).await?;
+    for g in grants {
+        let insert = Query::insert()
+            .into_table("account_roles")
+            .columns(["account_id", "role", "scope_kind", "scope_id"])
+            .values_panic([
+                account_id.into(),
+                g.role.clone().into(),
+                g.scope_kind.clone().into(),
+                g.scope_id.clone().into(),
+            ])
+            .to_owned();
+        tx.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Roles of a jurisdiction that require a second factor.
+pub async fn roles_requiring_totp(
+    db: &Db,
+    jurisdiction_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let stmt = Query::select()
+        .column("role")
+        .from("role_policies")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("require_totp").eq(true))
+        .order_by("role", Order::Asc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| r.get("role"))
+        .collect()
+}
+
+pub async fn set_role_policy(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    role: &str,
+    require_totp: bool,
+) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("role_policies")
+        .columns(["jurisdiction_id", "role", "require_totp"])
+        .values_panic([jurisdiction_id.into(), role.into(), require_totp.into()])
+        .on_conflict(
+            sea_query::OnConflict::columns(["jurisdiction_id", "role"])
+                .update_column("require_totp")
+                .to_owned(),
+        )
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Replaces the recovery codes of an account with these hashes.
+pub async fn replace_recovery_codes(
+    tx: &mut Tx,
+    account_id: &str,
+    hashes: &[String],
+) -> Result<(), StoreError> {
+    let delete = Query::delete()
+        .from_table("recovery_codes")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .to_owned();
+    tx.execute(&delete).await?;
+    for h in hashes {
+        let insert = Query::insert()
+            .into_table("recovery_codes")
+            .columns(["account_id", "code_hash"])
+            .values_panic([account_id.into(), h.clone().into()])
+            .to_owned();
+        tx.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Marks an unused recovery code as used; false if there was none with this hash.
+pub async fn use_recovery_code(
+    tx: &mut Tx,
+    account_id: &str,
+    hash: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let stmt = Query::update()
+        .table("recovery_codes")
+        .value("used_at", at)
+        .and_where(Expr::col("account_id").eq(account_id))
+        .and_where(Expr::col("code_hash").eq(hash))
+        .and_where(Expr::col("used_at").is_null())
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+pub async fn unused_recovery_codes(db: &Db, account_id: &str) -> Result<i64, StoreError> {
+    let stmt = Query::select()
+        .expr_as(Expr::col("code_hash").count(), "n")
+        .from("recovery_codes")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .and_where(Expr::col("used_at").is_null())
+        .to_owned();
+    match db.fetch_optional(&stmt).await? {
+        Some(r) => r.get("n"),
+        None => Ok(0),
+    }
+}
+
+/// A one-time code for verifying an address or resetting a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneTimeCode {
+    pub id: String,
+    pub account_id: String,
+    pub purpose: String,
+    pub code_hash: String,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// Stores a new code and retires the account's earlier codes for the same purpose.
+pub async fn insert_code(tx: &mut Tx, c: &OneTimeCode) -> Result<(), StoreError> {
+    let retire = Query::update()
+        .table("one_time_codes")
+        .value("used_at", c.created_at)
+        .and_where(Expr::col("account_id").eq(c.account_id.as_str()))
+        .and_where(Expr::col("purpose").eq(c.purpose.as_str()))
+        .and_where(Expr::col("used_at").is_null())
+        .to_owned();
+    tx.execute(&retire).await?;
+    let stmt = Query::insert()
+        .into_table("one_time_codes")
+        .columns([
+            "id",
+            "account_id",
+            "purpose",
+            "code_hash",
+            "attempts",
+            "created_at",
+            "expires_at",
+        ])
+        .values_panic([
+            c.id.clone().into(),
+            c.account_id.clone().into(),
+            c.purpose.clone().into(),
+            c.code_hash.clone().into(),
+            c.attempts.into(),
+            c.created_at.into(),
+            c.expires_at.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The account's newest unused code for a purpose.
+pub async fn live_code(
+    tx: &mut Tx,
+    account_id: &str,
+    purpose: &str,
+) -> Result<Option<OneTimeCode>, StoreError> {
+    let stmt = Query::select()
+        .columns([
+            "id",
+            "account_id",
+            "purpose",
+            "code_hash",
+            "attempts",
+            "created_at",
+            "expires_at",
+            "used_at",
+        ])
+        .from("one_time_codes")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .and_where(Expr::col("purpose").eq(purpose))
+        .and_where(Expr::col("used_at").is_null())
+        .order_by("created_at", Order::Desc)
+        .limit(1)
+        .to_owned();
+    tx.fetch_optional(&stmt)
+        .await?
+        .map(|r| {
+            Ok(OneTimeCode {
+                id: r.get("id")?,
+                account_id: r.get("account_id")?,
+                purpose: r.get("purpose")?,
+                code_hash: r.get("code_hash")?,
+                attempts: r.get("attempts")?,
+                created_at: r.get("created_at")?,
+                expires_at: r.get("expires_at")?,
+                used_at: r.get("used_at")?,
+            })
+        })
+        .transpose()
+}
+
+/// Records a wrong guess, or marks the code used.
+pub async fn touch_code(tx: &mut Tx, id: &str, used_at: Option<i64>) -> Result<(), StoreError> {
+    let mut stmt = Query::update()
+        .table("one_time_codes")
+        .value("attempts", Expr::col("attempts").add(1))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    if let Some(at) = used_at {
+        stmt.value("used_at", at);
+    }
+    tx.execute(&stmt).await?;
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! REST API v1 at `/api/v1/`: JSON in, JSON out, errors as `application/problem+json` in the
+//! caller's language. Handlers parse and render; every decision (who may do what, what is
+//! valid) is made in `services`.
+
+mod accounts;
+mod admin;
+mod caller;
+
+pub use caller::{Caller, ClientAddr, SESSION_COOKIE, TrustedProxies};
+
+use crate::AppState;
+use crate::i18n;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::{Locale, Message};
+use serde::de::DeserializeOwned;
+use services::ServiceError;
+
+/// Largest JSON body the API accepts.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(accounts::routes())
+        .merge(admin::routes())
+        .fallback(|lang: Lang| async move {
+            ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
+                .into_response_in(lang.0)
+        })
+}
+
+/// The language of the response: `?locale=`, then `Accept-Language`, then zh-TW.
+#[derive(Debug, Clone, Copy)]
+pub struct Lang(pub Locale);
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let from_query = parts.uri.query().and_then(|q| {
+            q.split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == "locale")
+                .and_then(|(_, v)| Locale::from_tag(v))
+        });
+        let from_header = || {
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        };
+        Ok(Lang(
+            from_query.or_else(from_header).unwrap_or(Locale::ZhTw),
+        ))
+    }
+}
+
+/// An API error: a status and the messages explaining it.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub messages: Vec<Message>,
+    pub retry_after: Option<i64>,
+    pub locale: Locale,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: Message) -> Self {
+        ApiError {
+            status,
+            messages: vec![message],
+            retry_after: None,
+            locale: Locale::ZhTw,
+        }
+    }
+
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.locale = lang.0;
+        self
+    }
+
+    fn into_response_in(mut self, locale: Locale) -> Response {
+        self.locale = locale;
+        self.into_response()
+    }
+
+    pub fn from_service(e: ServiceError, lang: Lang) -> Self {
+        let (status, messages, retry_after) = match e {
+            ServiceError::Invalid(m) => (StatusCode::BAD_REQUEST, m, None),
+            ServiceError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, vec![m], None),
+            ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, vec![m], None),
+            ServiceError::NotFound(m) => (StatusCode::NOT_FOUND, vec![m], None),
+            ServiceError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, vec![m], None),
+            ServiceError::RateLimited {
+                message,
+                retry_after,
+            } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                vec![message],
+                Some(retry_after),
+            ),
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    vec![Message::new("error-internal")],
+                    None,
+                )
+            }
+        };
+        ApiError {
+            status,
+            messages,
+            retry_after,
+            locale: lang.0,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let texts: Vec<String> = self
+            .messages
+            .iter()
+            .map(|m| i18n::message(self.locale, m))
+            .collect();
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": texts.join(" "),
+            "errors": self.messages.iter().zip(&texts).map(|(m, t)| serde_json::json!({
+                "code": m.id,
+                "message": t,
+            })).collect::<Vec<_>>(),
+        });
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response();
+        response.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(self.locale.tag()),
+        );
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+/// A JSON request body: `application/json`, at most [`MAX_JSON_BYTES`], valid UTF-8 and
+/// matching the expected shape, or a clear 415/413/400.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(lang) = Lang::from_request_parts(&mut parts, state).await;
+        let is_json = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let mime = v.split(';').next().unwrap_or("").trim();
+                mime.eq_ignore_ascii_case("application/json")
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Message::new("error-content-type-json"),
+            )
+            .in_lang(lang));
+        }
+        let bytes: Bytes = axum::body::to_bytes(body, MAX_JSON_BYTES)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    Message::new("error-body-too-large-kb")
+                        .arg("max", (MAX_JSON_BYTES / 1024).to_string()),
+                )
+                .in_lang(lang)
+            })?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            // The detail names the line and column and what was expected, never the input.
+            let detail = format!(
+                "line {}, column {}: {:?}",
+                e.line(),
+                e.column(),
+                e.classify()
+            );
+            let detail = match e.classify() {
+                serde_json::error::Category::Data => e
+                    .to_string()
+                    .split(" at line")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                _ => detail,
+            };
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                Message::new("error-body-malformed").arg("detail", detail),
+            )
+            .in_lang(lang)
+        })
+    }
+}
+
+/// Maps a service result to a JSON response or a localised problem.
+pub fn reply<T>(
+    lang: Lang,
+    status: StatusCode,
+    result: services::Result<T>,
+    render: impl FnOnce(T) -> serde_json::Value,
+) -> Response {
+    match result {
+        Ok(v) => (status, axum::Json(render(v))).into_response(),
+        Err(e) => ApiError::from_service(e, lang).into_response(),
+    }
+}
