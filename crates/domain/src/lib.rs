@@ -12,6 +12,7 @@ pub mod error;
 pub mod geo;
 pub mod lifecycle;
 pub mod locale;
+pub mod notify;
 
 pub use error::{DomainError, Message};
 pub use locale::{Locale, Localized};

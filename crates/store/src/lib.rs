@@ -8,6 +8,7 @@ pub mod catalog;
 mod db;
 pub mod events;
 pub mod migrate;
+pub mod outbox;
 pub mod settings;
 
 pub use db::{Backend, Db, Row, StoreError, Tx, create_postgres_database, now_unix};
