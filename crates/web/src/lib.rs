@@ -2,6 +2,7 @@
 //! request passes through. Handlers parse and render; decisions are made in `services`.
 
 pub mod i18n;
+pub mod notify_hooks;
 pub mod open311;
 
 use axum::Router;
@@ -37,6 +38,7 @@ pub fn router(services: Services) -> Router {
         );
     Router::new()
         .merge(open311)
+        .merge(notify_hooks::router())
         .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))

@@ -43,6 +43,7 @@ impl TestApp {
             public_url: base.clone(),
             media_dir: PathBuf::from(dir.path()).join("media"),
             default_jurisdiction: Some(TAIPEI.into()),
+            notify: Default::default(),
         };
         let services = Services::new(db, config).await.expect("services");
         services.seed_reference().await.expect("reference data");
