@@ -166,6 +166,22 @@ pub async fn claim(
     if channels.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
+    let stmt = claim_statement(now, lease, limit, channels, token);
+    let mut tx = db.begin().await?;
+    let rows = tx.fetch_all(&stmt).await?;
+    tx.commit().await?;
+    let mut claimed = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(claimed)
+}
+
+fn claim_statement(
+    now: i64,
+    lease: i64,
+    limit: u64,
+    channels: &[&str],
+    token: &str,
+) -> sea_query::UpdateStatement {
     let due: SelectStatement = Query::select()
         .column("id")
         .from("notifications")
@@ -183,7 +199,7 @@ pub async fn claim(
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
-    let stmt = Query::update()
+    Query::update()
         .table("notifications")
         .value("status", STATUS_SENDING)
         .value("locked_until", now + lease)
@@ -191,13 +207,7 @@ pub async fn claim(
         .value("updated_at", now)
         .and_where(Expr::col("id").in_subquery(due))
         .returning(Query::returning().columns(COLUMNS))
-        .to_owned();
-    let mut tx = db.begin().await?;
-    let rows = tx.fetch_all(&stmt).await?;
-    tx.commit().await?;
-    let mut claimed = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-    Ok(claimed)
+        .to_owned()
 }
 
 /// How a claimed message leaves the `sending` state.
@@ -768,4 +778,21 @@ pub async fn utc_offset_in(tx: &mut Tx, jurisdiction_id: &str) -> Result<Option<
         .await?
         .map(|r| Ok(r.get::<i64>("utc_offset_minutes")? as i32))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    #[test]
+    fn the_claim_skips_locked_rows_on_postgres_and_is_plain_on_sqlite() {
+        let stmt = claim_statement(100, 300, 10, &["email"], "t");
+        let pg = stmt.to_string(PostgresQueryBuilder);
+        assert!(pg.contains("FOR UPDATE SKIP LOCKED"), "{pg}");
+        assert!(pg.contains("RETURNING"), "{pg}");
+        let lite = stmt.to_string(SqliteQueryBuilder);
+        assert!(!lite.contains("FOR UPDATE"), "{lite}");
+        assert!(lite.contains("RETURNING"), "{lite}");
+    }
 }

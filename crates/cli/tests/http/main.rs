@@ -4,6 +4,7 @@
 
 mod audit;
 mod bad_input;
+mod notify;
 mod open311;
 mod processes;
 mod snapshots;

@@ -84,11 +84,17 @@ pub struct Receipt {
     pub provider_message_id: Option<String>,
 }
 
+type HttpsClient = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<hyper::body::Bytes>,
+>;
+
 pub struct Gateway {
-    client: reqwest::Client,
-    url: String,
+    client: HttpsClient,
+    url: hyper::Uri,
     secret: String,
     callback_url: String,
+    timeout: Duration,
 }
 
 #[derive(Deserialize)]
@@ -97,20 +103,28 @@ struct Accepted {
     id: Option<serde_json::Value>,
 }
 
+/// Largest gateway answer read.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
 impl Gateway {
     pub fn new(url: &str, secret: &str, public_url: &str, timeout: Duration) -> Result<Gateway, String> {
-        // One process-wide TLS provider; installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| format!("SMS gateway client: {e}"))?;
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|_| "the SMS gateway URL is invalid".to_string())?;
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .map_err(|e| format!("SMS gateway TLS setup failed: {e}"))?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(connector);
         Ok(Gateway {
             client,
-            url: url.to_string(),
+            url: uri,
             secret: secret.to_string(),
             callback_url: format!("{}/hooks/sms/receipt", public_url.trim_end_matches('/')),
+            timeout,
         })
     }
 
@@ -125,31 +139,35 @@ impl Gateway {
         .to_string();
         let timestamp = store::now_unix();
         let signature = sign(self.secret.as_bytes(), timestamp, payload.as_bytes());
-        let response = self
-            .client
-            .post(&self.url)
+        let request = hyper::Request::post(self.url.clone())
             .header("content-type", "application/json")
+            .header("user-agent", "civicdesk")
             .header(TIMESTAMP_HEADER, timestamp.to_string())
             .header(SIGNATURE_HEADER, signature)
-            .body(payload)
-            .send()
-            .await
-            .map_err(|e| {
-                // reqwest errors can carry the URL; keep only its kind.
-                let kind = if e.is_timeout() {
-                    "timed out"
-                } else if e.is_connect() {
-                    "could not connect"
+            .body(http_body_util::Full::new(hyper::body::Bytes::from(payload)))
+            .map_err(|_| SendError::permanent("SMS gateway: could not build the request"))?;
+        let exchange = async {
+            let response = self.client.request(request).await.map_err(|e| {
+                // The error text can carry the URL; keep only its kind.
+                if e.is_connect() {
+                    SendError::transient("SMS gateway: could not connect")
                 } else {
-                    "request failed"
-                };
-                SendError::transient(format!("SMS gateway: {kind}"))
+                    SendError::transient("SMS gateway: request failed")
+                }
             })?;
-        let status = response.status();
-        if status.is_success() {
-            let id = response
-                .json::<Accepted>()
+            let status = response.status();
+            let limited = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES);
+            let bytes = http_body_util::BodyExt::collect(limited)
                 .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_default();
+            Ok::<_, SendError>((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| SendError::transient("SMS gateway: timed out"))??;
+        if status.is_success() {
+            let id = serde_json::from_slice::<Accepted>(&bytes)
                 .ok()
                 .and_then(|a| a.id)
                 .map(|v| match v {
