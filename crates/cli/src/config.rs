@@ -1,10 +1,13 @@
 //! Configuration: built-in defaults, then `civicdesk.toml`, then `CIVICDESK_*` environment
 //! variables and command-line flags (clap reads both; a flag wins over its variable).
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::Deserialize;
+use services::notify::{ChannelCaps, DailyCaps, NotifyConfig, SmsConfig, SmtpConfig, SmtpTls};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Options shared by the commands that open the database.
 #[derive(Debug, Clone, Default, Args)]
@@ -40,6 +43,36 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Notification settings given as flags or variables. The SMTP password and the SMS secret
+/// are read only from `CIVICDESK_SMTP_PASSWORD` / `CIVICDESK_SMS_SECRET` or the file, never
+/// from flags (which other users can see in the process list).
+#[derive(Debug, Clone, Default, Args)]
+pub struct NotifyArgs {
+    /// SMTP server host name; e-mail is sent only when it is set
+    #[arg(long, env = "CIVICDESK_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port [default: 587 for starttls, 465 for tls, 25 for none]
+    #[arg(long, env = "CIVICDESK_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// SMTP security: starttls, tls or none [default: starttls]
+    #[arg(long, env = "CIVICDESK_SMTP_TLS")]
+    pub smtp_tls: Option<String>,
+    /// SMTP user name (the password comes from CIVICDESK_SMTP_PASSWORD)
+    #[arg(long, env = "CIVICDESK_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// From header of e-mail, e.g. "臺北市 1999 <no-reply@example.gov.tw>"
+    #[arg(long, env = "CIVICDESK_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// SMS gateway URL; SMS is sent only when it is set (the secret comes from CIVICDESK_SMS_SECRET)
+    #[arg(long, env = "CIVICDESK_SMS_URL")]
+    pub sms_url: Option<String>,
+    /// Notification worker loops on this node; 0 sends nothing [default: 1]
+    #[arg(long, env = "CIVICDESK_NOTIFY_WORKERS")]
+    pub notify_workers: Option<usize>,
 }
 
 /// The contents of `civicdesk.toml`; every key is optional.
@@ -54,6 +87,204 @@ pub struct FileConfig {
     pub max_connections: Option<u32>,
     pub log_format: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub notify: Option<NotifyFile>,
+}
+
+/// `[notify]` in `civicdesk.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyFile {
+    pub workers: Option<usize>,
+    pub batch_size: Option<u64>,
+    pub poll_interval_ms: Option<u64>,
+    pub lease_secs: Option<u64>,
+    pub send_timeout_secs: Option<u64>,
+    pub retry_schedule_secs: Option<Vec<u64>>,
+    pub max_attempts: Option<u32>,
+    pub smtp: Option<SmtpFile>,
+    pub sms: Option<SmsFile>,
+    pub caps: Option<CapsFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFile {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub tls: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsFile {
+    pub url: Option<String>,
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapsFile {
+    pub email: Option<u64>,
+    pub sms: Option<u64>,
+    #[serde(default)]
+    pub jurisdictions: BTreeMap<String, ChannelCapsFile>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelCapsFile {
+    pub email: Option<u64>,
+    pub sms: Option<u64>,
+}
+
+/// Builds the notification settings: flags and variables over the file over defaults.
+/// `env` reads the secret-only variables.
+pub fn resolve_notify(
+    file: Option<&NotifyFile>,
+    args: &NotifyArgs,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<NotifyConfig> {
+    let default = NotifyFile::default();
+    let file = file.unwrap_or(&default);
+    let mut config = NotifyConfig::default();
+    let smtp_file = file.smtp.clone().unwrap_or_default();
+    if let Some(host) = args.smtp_host.clone().or(smtp_file.host.clone()) {
+        let tls_text = args.smtp_tls.clone().or(smtp_file.tls.clone());
+        let tls = match tls_text {
+            Some(t) => SmtpTls::parse(&t)
+                .with_context(|| format!("SMTP tls must be starttls, tls or none, not {t:?}"))?,
+            None => SmtpTls::Starttls,
+        };
+        let from = args.smtp_from.clone().or(smtp_file.from.clone()).context(
+            "notify.smtp.from (CIVICDESK_SMTP_FROM) is required when an SMTP host is set",
+        )?;
+        config.smtp = Some(SmtpConfig {
+            host,
+            port: args.smtp_port.or(smtp_file.port).unwrap_or(match tls {
+                SmtpTls::Starttls => 587,
+                SmtpTls::Tls => 465,
+                SmtpTls::None => 25,
+            }),
+            tls,
+            username: args.smtp_username.clone().or(smtp_file.username.clone()),
+            password: env("CIVICDESK_SMTP_PASSWORD").or(smtp_file.password.clone()),
+            from,
+        });
+    }
+    let sms_file = file.sms.clone().unwrap_or_default();
+    if let Some(url) = args.sms_url.clone().or(sms_file.url.clone()) {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("the SMS gateway URL must start with https:// or http://");
+        }
+        let secret = env("CIVICDESK_SMS_SECRET")
+            .or(sms_file.secret.clone())
+            .context("notify.sms.secret (CIVICDESK_SMS_SECRET) is required when an SMS gateway URL is set")?;
+        if secret.len() < 16 {
+            bail!("the SMS gateway secret must be at least 16 characters");
+        }
+        config.sms = Some(SmsConfig { url, secret });
+    }
+    if let Some(caps) = &file.caps {
+        config.caps = DailyCaps {
+            email: caps.email,
+            sms: caps.sms,
+            jurisdictions: caps
+                .jurisdictions
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        ChannelCaps {
+                            email: v.email,
+                            sms: v.sms,
+                        },
+                    )
+                })
+                .collect(),
+        };
+    }
+    if let Some(w) = args.notify_workers.or(file.workers) {
+        config.workers = w;
+    }
+    if let Some(b) = file.batch_size {
+        config.batch_size = b.clamp(1, 1000);
+    }
+    if let Some(ms) = file.poll_interval_ms {
+        config.poll_interval = Duration::from_millis(ms.max(10));
+    }
+    if let Some(s) = file.send_timeout_secs {
+        config.send_timeout = Duration::from_secs(s.max(1));
+    }
+    if let Some(s) = file.lease_secs {
+        config.lease = Duration::from_secs(s);
+    }
+    if config.lease <= config.send_timeout * 2 {
+        bail!("notify.lease_secs must be more than twice notify.send_timeout_secs");
+    }
+    if let Some(r) = &file.retry_schedule_secs {
+        if r.is_empty() {
+            bail!("notify.retry_schedule_secs needs at least one delay");
+        }
+        config.retry_schedule = r.clone();
+    }
+    if let Some(m) = file.max_attempts {
+        config.max_attempts = m.max(1);
+    }
+    Ok(config)
+}
+
+/// The notification settings as `civicdesk config` prints them: no password or secret.
+pub fn describe_notify(c: &NotifyConfig) -> String {
+    let mut out = String::from("[notify]\n");
+    out.push_str(&format!(
+        "workers = {}\nbatch_size = {}\npoll_interval_ms = {}\nlease_secs = {}\nsend_timeout_secs = {}\nretry_schedule_secs = {:?}\nmax_attempts = {}\n",
+        c.workers,
+        c.batch_size,
+        c.poll_interval.as_millis(),
+        c.lease.as_secs(),
+        c.send_timeout.as_secs(),
+        c.retry_schedule,
+        c.max_attempts
+    ));
+    match &c.smtp {
+        Some(s) => out.push_str(&format!(
+            "smtp = {{ host = {:?}, port = {}, tls = {:?}, username = {:?}, password = {:?}, from = {:?} }}\n",
+            s.host,
+            s.port,
+            s.tls.as_str(),
+            s.username.as_deref().unwrap_or(""),
+            if s.password.is_some() { "***" } else { "" },
+            s.from
+        )),
+        None => out.push_str("smtp = \"not configured: e-mail waits in the outbox\"\n"),
+    }
+    match &c.sms {
+        Some(s) => out.push_str(&format!(
+            "sms = {{ url = {:?}, secret = \"***\" }}\n",
+            s.url
+        )),
+        None => out.push_str("sms = \"not configured: SMS waits in the outbox\"\n"),
+    }
+    let cap = |v: Option<u64>| {
+        v.map(|n| n.to_string())
+            .unwrap_or_else(|| "\"none\"".into())
+    };
+    out.push_str(&format!(
+        "caps = {{ email = {}, sms = {} }}\n",
+        cap(c.caps.email),
+        cap(c.caps.sms)
+    ));
+    for (j, caps) in &c.caps.jurisdictions {
+        out.push_str(&format!(
+            "caps.jurisdictions.{j:?} = {{ email = {}, sms = {} }}\n",
+            cap(caps.email),
+            cap(caps.sms)
+        ));
+    }
+    out
 }
 
 impl FileConfig {
@@ -85,9 +316,20 @@ pub struct Settings {
     pub default_jurisdiction: Option<String>,
     pub max_connections: u32,
     pub trusted_proxies: Vec<String>,
+    pub notify: NotifyConfig,
 }
 
 impl Settings {
+    /// The effective settings, with the notification settings checked.
+    pub fn load(file: &FileConfig, db: &DbArgs, serve: &ServeArgs) -> Result<Settings> {
+        let mut s = Settings::resolve(file, db, serve);
+        s.notify = resolve_notify(file.notify.as_ref(), &serve.notify, |k| {
+            std::env::var(k).ok().filter(|v| !v.is_empty())
+        })?;
+        Ok(s)
+    }
+
+    /// The effective settings with default notification settings.
     pub fn resolve(file: &FileConfig, db: &DbArgs, serve: &ServeArgs) -> Settings {
         let data_dir = db
             .data_dir
@@ -124,6 +366,7 @@ impl Settings {
                 serve.trusted_proxies.clone()
             },
             bind,
+            notify: NotifyConfig::default(),
         }
     }
 
@@ -165,6 +408,57 @@ mod tests {
             toml::from_str::<FileConfig>("bnid = 1").is_err(),
             "typos are reported"
         );
+    }
+
+    #[test]
+    fn notify_settings_come_from_the_file_flags_and_secret_variables() {
+        let file: FileConfig = toml::from_str(
+            r#"
+[notify]
+workers = 2
+retry_schedule_secs = [1, 2]
+[notify.smtp]
+host = "smtp.example.gov.tw"
+tls = "tls"
+username = "mailer"
+password = "from-file"
+from = "1999 <no-reply@example.gov.tw>"
+[notify.sms]
+url = "https://sms.example.com/send"
+secret = "0123456789abcdef0123"
+[notify.caps]
+sms = 100
+[notify.caps.jurisdictions."kcg.gov.tw"]
+sms = 5
+"#,
+        )
+        .unwrap();
+        let args = NotifyArgs {
+            smtp_port: Some(2465),
+            ..NotifyArgs::default()
+        };
+        let env = |k: &str| (k == "CIVICDESK_SMTP_PASSWORD").then(|| "from-env".to_string());
+        let c = resolve_notify(file.notify.as_ref(), &args, env).unwrap();
+        let smtp = c.smtp.as_ref().unwrap();
+        assert_eq!((smtp.port, smtp.tls), (2465, SmtpTls::Tls));
+        assert_eq!(smtp.password.as_deref(), Some("from-env"));
+        assert_eq!(c.workers, 2);
+        assert_eq!(c.retry_schedule, vec![1, 2]);
+        assert_eq!(
+            c.caps.cap("kcg.gov.tw", domain::notify::Channel::Sms),
+            Some(5)
+        );
+        let printed = describe_notify(&c);
+        assert!(!printed.contains("from-env") && !printed.contains("0123456789abcdef"));
+        assert!(printed.contains("smtp.example.gov.tw") && printed.contains("***"));
+
+        let no_from: FileConfig = toml::from_str("[notify.smtp]\nhost = \"h\"").unwrap();
+        assert!(resolve_notify(no_from.notify.as_ref(), &NotifyArgs::default(), |_| None).is_err());
+        let weak: FileConfig =
+            toml::from_str("[notify.sms]\nurl = \"http://gw\"\nsecret = \"short\"").unwrap();
+        assert!(resolve_notify(weak.notify.as_ref(), &NotifyArgs::default(), |_| None).is_err());
+        let none = resolve_notify(None, &NotifyArgs::default(), |_| None).unwrap();
+        assert!(none.smtp.is_none() && none.sms.is_none());
     }
 
     #[test]

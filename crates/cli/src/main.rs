@@ -48,6 +48,31 @@ enum Command {
     VerifyAudit,
     /// Print the effective configuration (passwords hidden).
     Config(ServeArgs),
+    /// Notification delivery.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+}
+
+#[derive(Subcommand)]
+enum NotifyCommand {
+    /// Send the `notify_test` message now through the configured SMTP server or SMS gateway
+    /// and report what happened, to check the mail settings.
+    Test(NotifyTestArgs),
+}
+
+#[derive(clap::Args)]
+struct NotifyTestArgs {
+    /// An e-mail address, or a mobile number in E.164 form (+886912345678)
+    #[arg(long)]
+    to: String,
+    /// Jurisdiction whose name and template overrides to use [default: the default jurisdiction]
+    #[arg(long)]
+    jurisdiction: Option<String>,
+    /// Language of the message: zh-TW or en
+    #[arg(long, default_value = "zh-TW")]
+    locale: String,
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 #[derive(Subcommand)]
@@ -94,6 +119,7 @@ async fn open(settings: &Settings) -> Result<Services> {
         public_url: settings.public_url.clone(),
         media_dir: settings.data_dir.join("media"),
         default_jurisdiction: settings.default_jurisdiction.clone(),
+        notify: settings.notify.clone(),
     };
     Ok(Services::new(db, config).await?)
 }
@@ -112,6 +138,17 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
     println!("civicdesk listening on http://{addr}");
     let app = web::router_with(services.clone(), web_config)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Notification workers run beside the HTTP server on every node; the outbox claim makes
+    // sure each message is sent by one of them only.
+    let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    let workers: Vec<_> = (0..services.config().notify.workers)
+        .map(|_| {
+            tokio::spawn(services::notify::run_worker(
+                services.clone(),
+                stopped.clone(),
+            ))
+        })
+        .collect();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -127,6 +164,10 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
             tracing::info!("shutting down");
         })
         .await?;
+    let _ = stop_workers.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
     services.db.close().await;
     Ok(())
 }
@@ -139,14 +180,14 @@ async fn main() -> Result<()> {
     let no_serve = ServeArgs::default();
     match cli.command {
         Command::Serve(args) => {
-            let settings = Settings::resolve(&file, &cli.db, &args);
+            let settings = Settings::load(&file, &cli.db, &args)?;
             let services = open(&settings).await?;
             serve(services, &settings).await
         }
         Command::Demo(mut args) => {
             args.default_jurisdiction
                 .get_or_insert_with(|| "taipei.gov.tw".into());
-            let settings = Settings::resolve(&file, &cli.db, &args);
+            let settings = Settings::load(&file, &cli.db, &args)?;
             let services = open(&settings).await?;
             services.seed_reference().await?;
             let filed = services.seed_sample_cases().await?;
@@ -308,7 +349,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Config(args) => {
-            let s = Settings::resolve(&file, &cli.db, &args);
+            let s = Settings::load(&file, &cli.db, &args)?;
             println!(
                 "database_url = {:?}\ndata_dir = {:?}\nbind = {:?}\npublic_url = {:?}\ndefault_jurisdiction = {:?}\nmax_connections = {}",
                 s.database_url_redacted(),
@@ -319,7 +360,36 @@ async fn main() -> Result<()> {
                 s.max_connections
             );
             println!("trusted_proxies = {:?}", s.trusted_proxies);
+            print!("{}", config::describe_notify(&s.notify));
             Ok(())
+        }
+        Command::Notify(NotifyCommand::Test(args)) => {
+            let settings = Settings::load(&file, &cli.db, &args.serve)?;
+            let locale = domain::Locale::from_tag(&args.locale)
+                .with_context(|| format!("unknown locale {:?}: use zh-TW or en", args.locale))?;
+            let services = open(&settings).await?;
+            let outcome = services::notify::send_test(
+                &services,
+                args.to.trim(),
+                args.jurisdiction.as_deref(),
+                locale,
+            )
+            .await
+            .map_err(explain)?;
+            match outcome {
+                Ok(sent) => {
+                    println!(
+                        "sent the test message by {} to {}{}",
+                        sent.channel.as_str(),
+                        sent.to,
+                        sent.provider_message_id
+                            .map(|p| format!(" (server said: {p})"))
+                            .unwrap_or_default()
+                    );
+                    Ok(())
+                }
+                Err(detail) => bail!("the test message was not sent: {detail}"),
+            }
         }
     }
 }

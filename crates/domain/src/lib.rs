@@ -13,6 +13,7 @@ pub mod geo;
 pub mod identity;
 pub mod lifecycle;
 pub mod locale;
+pub mod notify;
 pub mod password;
 pub mod totp;
 

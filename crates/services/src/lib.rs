@@ -37,6 +37,8 @@ pub struct ServiceConfig {
     pub media_dir: PathBuf,
     /// The jurisdiction that answers a bare `/open311/v2/` when a request names none.
     pub default_jurisdiction: Option<String>,
+    /// Notification delivery: transports, caps, workers.
+    pub notify: notify::NotifyConfig,
 }
 
 /// The handle every interface uses. Cheap to clone.

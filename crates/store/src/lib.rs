@@ -11,6 +11,7 @@ pub mod chain;
 mod db;
 pub mod events;
 pub mod migrate;
+pub mod outbox;
 pub mod rate_limits;
 pub mod sessions;
 pub mod settings;

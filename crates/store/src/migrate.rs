@@ -27,6 +27,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0002_accounts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0003_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0003_notifications.sql"),
+    },
 ];
 
 impl Migration {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod i18n;
+pub mod notify_hooks;
 pub mod open311;
 
 use axum::Router;
@@ -72,6 +73,7 @@ pub fn router_with(services: Services, web: WebConfig) -> Router {
     let app = Router::new()
         .merge(open311)
         .merge(api)
+        .merge(notify_hooks::router())
         .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))

@@ -29,6 +29,11 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 
 impl TestApp {
     pub async fn start() -> TestApp {
+        TestApp::start_with(|_| {}).await
+    }
+
+    /// Starts with adjusted service settings (e.g. notification transports).
+    pub async fn start_with(configure: impl FnOnce(&mut ServiceConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(dir.path()).await;
         let db = store::Db::connect(&database_url, 8)
@@ -39,11 +44,13 @@ impl TestApp {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let config = ServiceConfig {
+        let mut config = ServiceConfig {
             public_url: base.clone(),
             media_dir: PathBuf::from(dir.path()).join("media"),
             default_jurisdiction: Some(TAIPEI.into()),
+            notify: Default::default(),
         };
+        configure(&mut config);
         let services = Services::new(db, config).await.expect("services");
         services.seed_reference().await.expect("reference data");
         let key = services
