@@ -12,6 +12,7 @@ pub struct Account {
     pub login: String,
     pub email: Option<String>,
     pub mobile: Option<String>,
+    pub national_id: Option<String>,
     pub display_name: String,
     pub locale: String,
     pub password_hash: Option<String>,
@@ -25,13 +26,14 @@ pub struct Account {
     pub updated_at: i64,
 }
 
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 18] = [
     "id",
     "jurisdiction_id",
     "kind",
     "login",
     "email",
     "mobile",
+    "national_id",
     "display_name",
     "locale",
     "password_hash",
@@ -53,6 +55,7 @@ fn from_row(r: &Row) -> Result<Account, StoreError> {
         login: r.get("login")?,
         email: r.get("email")?,
         mobile: r.get("mobile")?,
+        national_id: r.get("national_id")?,
         display_name: r.get("display_name")?,
         locale: r.get("locale")?,
         password_hash: r.get("password_hash")?,
@@ -78,6 +81,7 @@ pub async fn insert(tx: &mut Tx, a: &Account) -> Result<(), StoreError> {
             a.login.clone().into(),
             a.email.clone().into(),
             a.mobile.clone().into(),
+            a.national_id.clone().into(),
             a.display_name.clone().into(),
             a.locale.clone().into(),
             a.password_hash.clone().into(),
@@ -182,6 +186,7 @@ pub struct AccountUpdate {
     pub verified_at: Option<i64>,
     pub display_name: Option<String>,
     pub locale: Option<String>,
+    pub national_id: Option<String>,
     /// `Some(None)` clears the secret.
     pub totp_secret: Option<Option<String>>,
     pub totp_enabled_at: Option<Option<i64>>,
@@ -211,6 +216,9 @@ pub async fn update(tx: &mut Tx, id: &str, u: &AccountUpdate, at: i64) -> Result
     }
     if let Some(v) = &u.locale {
         stmt.value("locale", v.clone());
+    }
+    if let Some(v) = &u.national_id {
+        stmt.value("national_id", v.clone());
     }
     if let Some(v) = &u.totp_secret {
         stmt.value("totp_secret", v.clone());

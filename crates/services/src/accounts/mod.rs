@@ -22,7 +22,7 @@ pub use tokens::CreatedToken;
 use crate::authz::{Actor, ActorKind, Grant, Role, ScopeKind};
 use crate::{Result, ServiceError, Services};
 use domain::Message;
-use domain::identity::Mobile;
+use domain::identity::{Mobile, PersonalId};
 use store::accounts::Account;
 
 /// Who an account belongs to.
@@ -108,6 +108,14 @@ pub fn parse_email(input: &str) -> std::result::Result<String, Message> {
     }
 }
 
+/// Changes a person makes to their own account; `None` keeps a field.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub locale: Option<String>,
+    pub national_id: Option<String>,
+}
+
 /// What a signed-in person may see of their own account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
@@ -117,6 +125,8 @@ pub struct Profile {
     pub display_name: String,
     pub email: Option<String>,
     pub mobile: Option<String>,
+    /// Masked (A12****789): the full number is shown only to staff with a reason.
+    pub national_id: Option<String>,
     pub locale: String,
     pub second_factor: bool,
     pub roles: Vec<Grant>,
@@ -166,6 +176,59 @@ impl Services {
         })
     }
 
+    /// Updates the signed-in person's name, language or ID number (身分證 or resident
+    /// certificate number, checked with its checksum).
+    pub async fn update_my_profile(&self, actor: &Actor, update: ProfileUpdate) -> Result<Profile> {
+        let account = self.account_in(&actor.jurisdiction_id, actor.account()?).await?;
+        let mut errors = Vec::new();
+        let display_name = update.display_name.map(|n| n.trim().to_string());
+        if display_name.as_ref().is_some_and(|n| n.is_empty() || n.chars().count() > 100) {
+            errors.push(Message::new("error-display-name"));
+        }
+        let locale = match update.locale.as_deref() {
+            Some(tag) => match domain::Locale::from_tag(tag) {
+                Some(l) => Some(l.tag().to_string()),
+                None => {
+                    errors.push(Message::new("error-locale-unknown").arg("locale", tag));
+                    None
+                }
+            },
+            None => None,
+        };
+        let national_id = match update.national_id.as_deref() {
+            Some(text) => PersonalId::parse(text).map(|p| p.as_str().to_string()).map_err(|m| errors.push(m)).ok(),
+            None => None,
+        };
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        // Field names only: the audit record never holds the personal data itself.
+        let changed: Vec<&str> = [
+            ("display_name", display_name.is_some()),
+            ("locale", locale.is_some()),
+            ("national_id", national_id.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect();
+        let mut tx = self.db.begin().await?;
+        store::accounts::update(
+            &mut tx,
+            &account.id,
+            &store::accounts::AccountUpdate {
+                display_name,
+                locale,
+                national_id,
+                ..Default::default()
+            },
+            store::now_unix(),
+        )
+        .await?;
+        crate::audit::record(&mut tx, actor, "account.update_profile", crate::audit::Subject::citizen(&account.id), None, serde_json::json!({ "changed": changed })).await?;
+        tx.commit().await?;
+        self.my_profile(actor).await
+    }
+
     /// The signed-in person's own account.
     pub async fn my_profile(&self, actor: &Actor) -> Result<Profile> {
         let account = self
@@ -178,6 +241,11 @@ impl Services {
             display_name: account.display_name,
             email: account.email,
             mobile: account.mobile,
+            national_id: account
+                .national_id
+                .as_deref()
+                .and_then(|n| PersonalId::parse(n).ok())
+                .map(|n| n.masked()),
             locale: account.locale,
             second_factor: account.totp_enabled_at.is_some(),
             roles: actor.grants.clone(),

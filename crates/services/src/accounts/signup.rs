@@ -125,6 +125,7 @@ impl Services {
                     login: login.as_str().to_string(),
                     email,
                     mobile,
+                    national_id: None,
                     display_name: name,
                     locale: input.locale.tag().to_string(),
                     password_hash: Some(hash),

@@ -42,6 +42,7 @@ pub struct CitizenRecord {
     pub display_name: String,
     pub email: Option<String>,
     pub mobile: Option<String>,
+    pub national_id: Option<String>,
     pub status: String,
     pub created_at: i64,
 }
@@ -180,6 +181,7 @@ impl Services {
             login: login.as_str().to_string(),
             email,
             mobile,
+            national_id: None,
             display_name: name,
             locale: input.locale.tag().into(),
             password_hash: Some(hash),
@@ -430,7 +432,7 @@ impl Services {
             "citizen.read",
             Subject::citizen(id),
             Some(reason),
-            serde_json::json!({ "fields": ["display_name", "email", "mobile"] }),
+            serde_json::json!({ "fields": ["display_name", "email", "mobile", "national_id"] }),
         )
         .await?;
         tx.commit().await?;
@@ -439,6 +441,7 @@ impl Services {
             display_name: account.display_name,
             email: account.email,
             mobile: account.mobile,
+            national_id: account.national_id,
             status: account.status,
             created_at: account.created_at,
         })

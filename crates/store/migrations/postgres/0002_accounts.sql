@@ -9,6 +9,7 @@ CREATE TABLE accounts (
     login               TEXT NOT NULL,
     email               TEXT,
     mobile              TEXT,                        -- E.164
+    national_id         TEXT,                        -- 身分證 or resident certificate number
     display_name        TEXT NOT NULL,
     locale              TEXT NOT NULL,
     password_hash       TEXT,                        -- Argon2id PHC string

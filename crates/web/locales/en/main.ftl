@@ -144,3 +144,4 @@ error-notify-signature = The request signature is missing or wrong.
 error-notify-receipt-stale = The request timestamp is too far from the current time.
 error-notify-receipt-body = The delivery receipt is malformed.
 error-notify-not-configured = Sending by { $channel } is not configured on this server.
+error-locale-unknown = "{ $locale }" is not a supported language (zh-TW or en).

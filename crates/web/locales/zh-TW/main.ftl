@@ -144,3 +144,4 @@ error-notify-signature = 請求簽章缺少或不正確。
 error-notify-receipt-stale = 請求的時間戳記與現在時間相差太多。
 error-notify-receipt-body = 送達回報的格式不正確。
 error-notify-not-configured = 這台伺服器尚未設定以{ $channel }發送。
+error-locale-unknown = 不支援「{ $locale }」這個語言（請用 zh-TW 或 en）。

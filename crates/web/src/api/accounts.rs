@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/auth/password-reset", post(request_reset))
         .route("/api/v1/auth/password-reset/confirm", post(confirm_reset))
-        .route("/api/v1/me", get(me))
+        .route("/api/v1/me", get(me).put(update_me))
         .route("/api/v1/me/password", post(change_password))
         .route("/api/v1/me/second-factor", post(begin_totp))
         .route("/api/v1/me/second-factor/confirm", post(confirm_totp))
@@ -337,11 +337,35 @@ async fn me(State(state): State<AppState>, caller: PartialCaller) -> Response {
             "display_name": p.display_name,
             "email": p.email,
             "mobile": p.mobile,
+            "national_id": p.national_id,
             "locale": p.locale,
             "second_factor": p.second_factor,
             "session_stage": stage.as_str(),
             "roles": grants_json(&p.roles),
         })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateMeBody {
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    locale: Option<String>,
+    #[serde(default)]
+    national_id: Option<String>,
+}
+
+async fn update_me(State(state): State<AppState>, caller: Caller, JsonBody(b): JsonBody<UpdateMeBody>) -> Response {
+    let update = services::accounts::ProfileUpdate {
+        display_name: b.display_name,
+        locale: b.locale,
+        national_id: b.national_id,
+    };
+    let result = state.services.update_my_profile(&caller.actor, update).await;
+    reply(caller.lang, StatusCode::OK, result, |p| {
+        json!({ "id": p.id, "display_name": p.display_name, "locale": p.locale, "national_id": p.national_id })
     })
 }
 

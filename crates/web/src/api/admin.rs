@@ -299,6 +299,7 @@ async fn read_citizen(
             "display_name": c.display_name,
             "email": c.email,
             "mobile": c.mobile,
+            "national_id": c.national_id,
             "status": c.status,
             "created_at": domain::datetime::format_unix(c.created_at),
         })
