@@ -253,10 +253,16 @@ pub fn describe_notify(c: &NotifyConfig) -> String {
         None => out.push_str("smtp = \"not configured: e-mail waits in the outbox\"\n"),
     }
     match &c.sms {
-        Some(s) => out.push_str(&format!("sms = {{ url = {:?}, secret = \"***\" }}\n", s.url)),
+        Some(s) => out.push_str(&format!(
+            "sms = {{ url = {:?}, secret = \"***\" }}\n",
+            s.url
+        )),
         None => out.push_str("sms = \"not configured: SMS waits in the outbox\"\n"),
     }
-    let cap = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_else(|| "\"none\"".into());
+    let cap = |v: Option<u64>| {
+        v.map(|n| n.to_string())
+            .unwrap_or_else(|| "\"none\"".into())
+    };
     out.push_str(&format!(
         "caps = {{ email = {}, sms = {} }}\n",
         cap(c.caps.email),
@@ -423,7 +429,10 @@ sms = 5
         assert_eq!(smtp.password.as_deref(), Some("from-env"));
         assert_eq!(c.workers, 2);
         assert_eq!(c.retry_schedule, vec![1, 2]);
-        assert_eq!(c.caps.cap("kcg.gov.tw", domain::notify::Channel::Sms), Some(5));
+        assert_eq!(
+            c.caps.cap("kcg.gov.tw", domain::notify::Channel::Sms),
+            Some(5)
+        );
         let printed = describe_notify(&c);
         assert!(!printed.contains("from-env") && !printed.contains("0123456789abcdef"));
         assert!(printed.contains("smtp.example.gov.tw") && printed.contains("***"));

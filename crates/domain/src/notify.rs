@@ -150,9 +150,7 @@ pub fn retry_delay(attempt: u32, schedule: &[u64], jitter: f64) -> u64 {
     let Some(last) = schedule.last() else {
         return 0;
     };
-    let base = schedule
-        .get((attempt.max(1) - 1) as usize)
-        .unwrap_or(last);
+    let base = schedule.get((attempt.max(1) - 1) as usize).unwrap_or(last);
     let factor = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
     (*base as f64 * factor).round() as u64
 }
@@ -187,7 +185,10 @@ mod tests {
         );
         assert_eq!(parse_channels("email,email"), None);
         assert_eq!(parse_channels("fax"), None);
-        assert_eq!(format_channels(&[Channel::Email, Channel::Sms]), "email,sms");
+        assert_eq!(
+            format_channels(&[Channel::Email, Channel::Sms]),
+            "email,sms"
+        );
         assert_eq!(format_channels(&[]), "none");
     }
 

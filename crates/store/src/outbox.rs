@@ -214,9 +214,7 @@ fn claim_statement(
 #[derive(Debug, Clone, PartialEq)]
 pub enum Settle {
     /// Handed to the SMTP server or the SMS gateway.
-    Sent {
-        provider_message_id: Option<String>,
-    },
+    Sent { provider_message_id: Option<String> },
     /// Failed for now; queued again for `next_attempt_at`.
     Retry { next_attempt_at: i64, error: String },
     /// Failed for good (permanent error or attempts exhausted).

@@ -8,7 +8,9 @@ use domain::Locale;
 use domain::notify::Channel;
 use hmac::{Hmac, KeyInit, Mac};
 use sea_query::{Expr, ExprTrait, Query};
-use services::notify::{self, Notification, NotifyConfig, Recipient, SmsConfig, SmtpConfig, SmtpTls};
+use services::notify::{
+    self, Notification, NotifyConfig, Recipient, SmsConfig, SmtpConfig, SmtpTls,
+};
 use sha2::Sha256;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -90,19 +92,26 @@ impl SmtpSink {
     fn messages(&self) -> Vec<serde_json::Value> {
         self.files("json")
             .iter()
-            .map(|p| serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json"))
+            .map(|p| {
+                serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")
+            })
             .collect()
     }
 
     /// The raw messages received so far.
     fn raw(&self) -> Vec<Vec<u8>> {
-        self.files("eml").iter().map(|p| std::fs::read(p).expect("read")).collect()
+        self.files("eml")
+            .iter()
+            .map(|p| std::fs::read(p).expect("read"))
+            .collect()
     }
 }
 
 /// A port on which nothing listens.
 async fn closed_port() -> u16 {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     l.local_addr().expect("addr").port()
 }
 
@@ -116,7 +125,13 @@ async fn app_with(notify: NotifyConfig) -> TestApp {
     TestApp::start_with(move |c| c.notify = notify).await
 }
 
-fn email(to: &str, template: &str, locale: Locale, vars: serde_json::Value, urgent: bool) -> Notification {
+fn email(
+    to: &str,
+    template: &str,
+    locale: Locale,
+    vars: serde_json::Value,
+    urgent: bool,
+) -> Notification {
     Notification {
         jurisdiction_id: TAIPEI.into(),
         recipient: Recipient::Email(to.into()),
@@ -147,13 +162,20 @@ async fn enqueue_all(app: &TestApp, list: &[Notification]) {
 }
 
 async fn all_messages(app: &TestApp) -> Vec<services::notify::admin::MessageView> {
-    let mut list = app.services.notifications(TAIPEI, None, 200).await.expect("list");
+    let mut list = app
+        .services
+        .notifications(TAIPEI, None, 200)
+        .await
+        .expect("list");
     list.reverse();
     list
 }
 
 async fn outbox_row(app: &TestApp, id: &str) -> store::outbox::Notification {
-    store::outbox::get(&app.services.db, id).await.expect("get").expect("exists")
+    store::outbox::get(&app.services.db, id)
+        .await
+        .expect("get")
+        .expect("exists")
 }
 
 /// Makes a waiting message due now, as if its time had come.
@@ -197,7 +219,11 @@ async fn insert_account(app: &TestApp, id: &str, email: Option<&str>, mobile: Op
             now.into(),
         ])
         .to_owned();
-    app.services.db.execute(&stmt).await.expect("insert account");
+    app.services
+        .db
+        .execute(&stmt)
+        .await
+        .expect("insert account");
 }
 
 async fn wait_until<F, Fut>(what: &str, mut check: F)
@@ -207,7 +233,10 @@ where
 {
     let start = Instant::now();
     while !check().await {
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -225,7 +254,13 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
     let app = app_with(config).await;
 
     let mut tx = app.services.db.begin().await.expect("begin");
-    let gone = email("rolled.back@example.com", "notify_test", Locale::ZhTw, serde_json::json!({}), false);
+    let gone = email(
+        "rolled.back@example.com",
+        "notify_test",
+        Locale::ZhTw,
+        serde_json::json!({}),
+        false,
+    );
     notify::enqueue(&mut tx, &gone).await.expect("enqueue");
     drop(tx);
 
@@ -241,7 +276,11 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
         })
         .collect();
     enqueue_all(&app, &list).await;
-    assert_eq!(all_messages(&app).await.len(), 12, "the rolled-back message left no row");
+    assert_eq!(
+        all_messages(&app).await.len(),
+        12,
+        "the rolled-back message left no row"
+    );
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let a = tokio::spawn(notify::run_worker(app.services.clone(), stopped.clone()));
@@ -258,21 +297,50 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
     assert_eq!(received.len(), 12, "each message exactly once");
     let mut ids: Vec<String> = received
         .iter()
-        .map(|m| m["message_id"].as_str().unwrap().trim_matches(['<', '>']).split('@').next().unwrap().to_string())
+        .map(|m| {
+            m["message_id"]
+                .as_str()
+                .unwrap()
+                .trim_matches(['<', '>'])
+                .split('@')
+                .next()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 12, "no message delivered twice");
-    assert!(received.iter().all(|m| m["rcpt_tos"][0] != "rolled.back@example.com"));
+    assert!(
+        received
+            .iter()
+            .all(|m| m["rcpt_tos"][0] != "rolled.back@example.com")
+    );
     for m in all_messages(&app).await {
         assert!(ids.contains(&m.id), "{} was not received", m.id);
         assert_eq!(m.attempts, 1);
-        let log = app.services.notification_log(TAIPEI, &m.id).await.expect("log");
+        let log = app
+            .services
+            .notification_log(TAIPEI, &m.id)
+            .await
+            .expect("log");
         assert_eq!(log.len(), 1, "{log:?}");
         assert_eq!(log[0].outcome, "sent");
-        assert!(log[0].detail.contains("sink-"), "the server's answer is logged: {}", log[0].detail);
-        assert!(m.to.contains("***@example.com"), "addresses are masked in the admin list: {}", m.to);
-        assert_eq!(outbox_row(&app, &m.id).await.vars, "{}", "variables are dropped once sent");
+        assert!(
+            log[0].detail.contains("sink-"),
+            "the server's answer is logged: {}",
+            log[0].detail
+        );
+        assert!(
+            m.to.contains("***@example.com"),
+            "addresses are masked in the admin list: {}",
+            m.to
+        );
+        assert_eq!(
+            outbox_row(&app, &m.id).await.vars,
+            "{}",
+            "variables are dropped once sent"
+        );
     }
 }
 
@@ -292,7 +360,17 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
     config.retry_schedule = vec![60, 600];
     config.max_attempts = 3;
     let app = app_with(config).await;
-    enqueue_all(&app, &[email("down@example.com", "notify_test", Locale::En, serde_json::json!({}), false)]).await;
+    enqueue_all(
+        &app,
+        &[email(
+            "down@example.com",
+            "notify_test",
+            Locale::En,
+            serde_json::json!({}),
+            false,
+        )],
+    )
+    .await;
     let id = all_messages(&app).await[0].id.clone();
 
     let before = store::now_unix();
@@ -300,8 +378,15 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
     let row = outbox_row(&app, &id).await;
     assert_eq!((row.status.as_str(), row.attempts), ("queued", 1));
     let wait = row.next_attempt_at - before;
-    assert!((47..=73).contains(&wait), "first retry after ~60 s ±20 %, got {wait}");
-    assert_eq!(notify::process_due(&app.services).await.expect("run"), 0, "not due yet");
+    assert!(
+        (47..=73).contains(&wait),
+        "first retry after ~60 s ±20 %, got {wait}"
+    );
+    assert_eq!(
+        notify::process_due(&app.services).await.expect("run"),
+        0,
+        "not due yet"
+    );
 
     make_due(&app, &id).await;
     let before = store::now_unix();
@@ -309,20 +394,41 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
     let row = outbox_row(&app, &id).await;
     assert_eq!((row.status.as_str(), row.attempts), ("queued", 2));
     let wait = row.next_attempt_at - before;
-    assert!((479..=721).contains(&wait), "second retry after ~600 s ±20 %, got {wait}");
+    assert!(
+        (479..=721).contains(&wait),
+        "second retry after ~600 s ±20 %, got {wait}"
+    );
 
     make_due(&app, &id).await;
     notify::process_due(&app.services).await.expect("run");
     let row = outbox_row(&app, &id).await;
     assert_eq!((row.status.as_str(), row.attempts), ("dead", 3));
-    assert!(row.last_error.as_deref().unwrap_or("").contains("SMTP"), "{:?}", row.last_error);
+    assert!(
+        row.last_error.as_deref().unwrap_or("").contains("SMTP"),
+        "{:?}",
+        row.last_error
+    );
 
-    let log = app.services.notification_log(TAIPEI, &id).await.expect("log");
-    let outcomes: Vec<(&str, i64)> = log.iter().map(|a| (a.outcome.as_str(), a.attempt)).collect();
+    let log = app
+        .services
+        .notification_log(TAIPEI, &id)
+        .await
+        .expect("log");
+    let outcomes: Vec<(&str, i64)> = log
+        .iter()
+        .map(|a| (a.outcome.as_str(), a.attempt))
+        .collect();
     assert_eq!(outcomes, [("retry", 1), ("retry", 2), ("dead", 3)]);
-    assert!(log.iter().all(|a| !a.detail.contains("down@example.com")), "{log:?}");
+    assert!(
+        log.iter().all(|a| !a.detail.contains("down@example.com")),
+        "{log:?}"
+    );
     make_due(&app, &id).await;
-    assert_eq!(notify::process_due(&app.services).await.expect("run"), 0, "dead stays dead");
+    assert_eq!(
+        notify::process_due(&app.services).await.expect("run"),
+        0,
+        "dead stays dead"
+    );
 }
 
 /// Quiet hours hold a non-urgent message until they end; an urgent one goes out at once. An
@@ -333,7 +439,13 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
     let mut config = fast(NotifyConfig::default());
     config.smtp = Some(sink.config());
     let app = app_with(config).await;
-    insert_account(&app, "acct-quiet", Some("quiet@example.com"), Some("+886912345678")).await;
+    insert_account(
+        &app,
+        "acct-quiet",
+        Some("quiet@example.com"),
+        Some("+886912345678"),
+    )
+    .await;
     insert_account(&app, "acct-off", Some("off@example.com"), None).await;
 
     // A quiet period from 10 minutes ago to 50 minutes from now, in Taipei time.
@@ -348,29 +460,52 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
         .set_notify_preferences("acct-off", &[], 0, 0)
         .await
         .expect("preferences");
-    let saved = app.services.notify_preferences("acct-quiet").await.expect("get");
-    assert_eq!((saved.channels, saved.quiet_start, saved.quiet_end), (vec![Channel::Email], start, end));
-    assert!(app.services.set_notify_preferences("acct-quiet", &[], 0, 1440).await.is_err());
+    let saved = app
+        .services
+        .notify_preferences("acct-quiet")
+        .await
+        .expect("get");
+    assert_eq!(
+        (saved.channels, saved.quiet_start, saved.quiet_end),
+        (vec![Channel::Email], start, end)
+    );
+    assert!(
+        app.services
+            .set_notify_preferences("acct-quiet", &[], 0, 1440)
+            .await
+            .is_err()
+    );
 
-    let to_account = |template: &str, vars: serde_json::Value, urgent: bool, account: &str| Notification {
-        jurisdiction_id: TAIPEI.into(),
-        recipient: Recipient::Account(account.into()),
-        template: template.into(),
-        locale: Locale::ZhTw,
-        vars,
-        urgent,
-    };
+    let to_account =
+        |template: &str, vars: serde_json::Value, urgent: bool, account: &str| Notification {
+            jurisdiction_id: TAIPEI.into(),
+            recipient: Recipient::Account(account.into()),
+            template: template.into(),
+            locale: Locale::ZhTw,
+            vars,
+            urgent,
+        };
     enqueue_all(
         &app,
         &[
-            to_account("case_updated", case_vars("2026112400001"), false, "acct-quiet"),
+            to_account(
+                "case_updated",
+                case_vars("2026112400001"),
+                false,
+                "acct-quiet",
+            ),
             to_account(
                 "account_verification",
                 serde_json::json!({"code": "482913", "minutes": 10}),
                 true,
                 "acct-quiet",
             ),
-            to_account("case_updated", case_vars("2026112400002"), false, "acct-off"),
+            to_account(
+                "case_updated",
+                case_vars("2026112400002"),
+                false,
+                "acct-off",
+            ),
         ],
     )
     .await;
@@ -379,21 +514,44 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
     let received = sink.messages();
     assert_eq!(received.len(), 1, "only the urgent message goes out now");
     assert!(received[0]["text"].as_str().unwrap().contains("482913"));
-    assert_eq!(received[0]["rcpt_tos"][0], "quiet@example.com", "e-mail as preferred, not SMS");
+    assert_eq!(
+        received[0]["rcpt_tos"][0], "quiet@example.com",
+        "e-mail as preferred, not SMS"
+    );
 
     let msgs = all_messages(&app).await;
-    let held = msgs.iter().find(|m| m.template == "case_updated" && m.account_id.as_deref() == Some("acct-quiet")).unwrap();
+    let held = msgs
+        .iter()
+        .find(|m| m.template == "case_updated" && m.account_id.as_deref() == Some("acct-quiet"))
+        .unwrap();
     assert_eq!(held.status, "queued");
     let expected_end = store::now_unix() + 50 * 60;
-    assert!((held.next_attempt_at - expected_end).abs() <= 61, "held until the quiet period ends");
-    let log = app.services.notification_log(TAIPEI, &held.id).await.expect("log");
+    assert!(
+        (held.next_attempt_at - expected_end).abs() <= 61,
+        "held until the quiet period ends"
+    );
+    let log = app
+        .services
+        .notification_log(TAIPEI, &held.id)
+        .await
+        .expect("log");
     assert_eq!(log[0].outcome, "deferred");
     assert!(log[0].detail.contains("quiet hours"));
 
-    let off = msgs.iter().find(|m| m.account_id.as_deref() == Some("acct-off")).unwrap();
+    let off = msgs
+        .iter()
+        .find(|m| m.account_id.as_deref() == Some("acct-off"))
+        .unwrap();
     assert_eq!(off.status, "suppressed");
-    let log = app.services.notification_log(TAIPEI, &off.id).await.expect("log");
-    assert!(log[0].detail.contains("turned notifications off"), "{log:?}");
+    let log = app
+        .services
+        .notification_log(TAIPEI, &off.id)
+        .await
+        .expect("log");
+    assert!(
+        log[0].detail.contains("turned notifications off"),
+        "{log:?}"
+    );
 }
 
 /// Over the daily cap a non-urgent message waits for the next local day and an urgent one
@@ -412,7 +570,15 @@ async fn the_daily_cap_is_honoured() {
     );
     let app = app_with(config).await;
     let mut list: Vec<Notification> = (0..3)
-        .map(|i| email(&format!("cap{i}@example.com"), "case_resolved", Locale::ZhTw, case_vars("2026112400003"), false))
+        .map(|i| {
+            email(
+                &format!("cap{i}@example.com"),
+                "case_resolved",
+                Locale::ZhTw,
+                case_vars("2026112400003"),
+                false,
+            )
+        })
         .collect();
     list.push(email(
         "code@example.com",
@@ -430,14 +596,30 @@ async fn the_daily_cap_is_honoured() {
     let statuses: Vec<&str> = msgs.iter().map(|m| m.status.as_str()).collect();
     assert_eq!(statuses, ["sent", "sent", "queued", "suppressed"]);
     let midnight = domain::notify::next_local_midnight(now, 480);
-    assert!((msgs[2].next_attempt_at - midnight).abs() <= 1, "waits for the next Taipei day");
-    let log = app.services.notification_log(TAIPEI, &msgs[2].id).await.expect("log");
+    assert!(
+        (msgs[2].next_attempt_at - midnight).abs() <= 1,
+        "waits for the next Taipei day"
+    );
+    let log = app
+        .services
+        .notification_log(TAIPEI, &msgs[2].id)
+        .await
+        .expect("log");
     assert_eq!(log[0].outcome, "deferred");
     assert!(log[0].detail.contains("cap of 2"));
-    let log = app.services.notification_log(TAIPEI, &msgs[3].id).await.expect("log");
+    let log = app
+        .services
+        .notification_log(TAIPEI, &msgs[3].id)
+        .await
+        .expect("log");
     assert_eq!(log[0].outcome, "suppressed");
     let day = domain::datetime::local_yyyymmdd(now, 480);
-    assert_eq!(store::outbox::daily_count(&app.services.db, TAIPEI, &day, "email").await.unwrap(), 2);
+    assert_eq!(
+        store::outbox::daily_count(&app.services.db, TAIPEI, &day, "email")
+            .await
+            .unwrap(),
+        2
+    );
 }
 
 /// The template follows the message's locale; the mail is valid UTF-8 MIME with an encoded
@@ -451,29 +633,69 @@ async fn templates_follow_the_locale_and_admin_overrides() {
     enqueue_all(
         &app,
         &[
-            email("zh@example.com", "case_accepted", Locale::ZhTw, case_vars("2026112400010"), false),
-            email("en@example.com", "case_accepted", Locale::En, case_vars("2026112400011"), false),
+            email(
+                "zh@example.com",
+                "case_accepted",
+                Locale::ZhTw,
+                case_vars("2026112400010"),
+                false,
+            ),
+            email(
+                "en@example.com",
+                "case_accepted",
+                Locale::En,
+                case_vars("2026112400011"),
+                false,
+            ),
         ],
     )
     .await;
     notify::process_due(&app.services).await.expect("run");
     let received = sink.messages();
     assert_eq!(received.len(), 2);
-    assert_eq!(received[0]["subject"], "【臺北市政府】案件 2026112400010 已受理");
+    assert_eq!(
+        received[0]["subject"],
+        "【臺北市政府】案件 2026112400010 已受理"
+    );
     let zh_text = received[0]["text"].as_str().unwrap();
-    assert!(zh_text.contains("案件類別：路燈故障") && zh_text.contains("承辦機關：工務局"), "{zh_text}");
+    assert!(
+        zh_text.contains("案件類別：路燈故障") && zh_text.contains("承辦機關：工務局"),
+        "{zh_text}"
+    );
     assert!(zh_text.contains("https://1999.example.gov.tw/track/2026112400010"));
-    assert_eq!(received[1]["subject"], "Taipei City Government: case 2026112400011 received");
-    assert!(received[1]["text"].as_str().unwrap().contains("Category: 路燈故障"));
+    assert_eq!(
+        received[1]["subject"],
+        "Taipei City Government: case 2026112400011 received"
+    );
+    assert!(
+        received[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Category: 路燈故障")
+    );
     assert_eq!(received[0]["content_type"], "multipart/alternative");
-    assert!(received[0]["from"].as_str().unwrap().contains("no-reply@1999.example.gov.tw"));
+    assert!(
+        received[0]["from"]
+            .as_str()
+            .unwrap()
+            .contains("no-reply@1999.example.gov.tw")
+    );
 
     for raw in sink.raw() {
         let text = String::from_utf8(raw).expect("the message is valid UTF-8");
-        let subject_line = text.lines().find(|l| l.starts_with("Subject:")).expect("subject");
-        assert!(subject_line.is_ascii(), "headers are encoded: {subject_line}");
+        let subject_line = text
+            .lines()
+            .find(|l| l.starts_with("Subject:"))
+            .expect("subject");
+        assert!(
+            subject_line.is_ascii(),
+            "headers are encoded: {subject_line}"
+        );
         if text.contains("zh@example.com") {
-            assert!(subject_line.to_ascii_lowercase().contains("=?utf-8?"), "{subject_line}");
+            assert!(
+                subject_line.to_ascii_lowercase().contains("=?utf-8?"),
+                "{subject_line}"
+            );
         }
         assert!(text.to_ascii_lowercase().contains("charset=utf-8"));
     }
@@ -481,22 +703,47 @@ async fn templates_follow_the_locale_and_admin_overrides() {
     // A broken override is refused and nothing is stored.
     let broken = app
         .services
-        .save_notify_template(TAIPEI, "case_accepted", Locale::En, Channel::Email, Some("Case {{ case_number }}"), "Hi {{ case_nmber }}", "admin")
+        .save_notify_template(
+            TAIPEI,
+            "case_accepted",
+            Locale::En,
+            Channel::Email,
+            Some("Case {{ case_number }}"),
+            "Hi {{ case_nmber }}",
+            "admin",
+        )
         .await;
     match broken {
-        Err(services::ServiceError::Invalid(m)) => assert_eq!(m[0].id, "error-notify-template-invalid"),
+        Err(services::ServiceError::Invalid(m)) => {
+            assert_eq!(m[0].id, "error-notify-template-invalid")
+        }
         other => panic!("expected a validation error, got {other:?}"),
     }
     for bad in ["{% if %}", "{{ code }}", "{% include 'x' %}"] {
         assert!(
             app.services
-                .save_notify_template(TAIPEI, "case_accepted", Locale::En, Channel::Sms, None, bad, "admin")
+                .save_notify_template(
+                    TAIPEI,
+                    "case_accepted",
+                    Locale::En,
+                    Channel::Sms,
+                    None,
+                    bad,
+                    "admin"
+                )
                 .await
                 .is_err(),
             "{bad} must be refused"
         );
     }
-    assert!(app.services.notify_templates(TAIPEI).await.unwrap().iter().all(|t| !t.overridden));
+    assert!(
+        app.services
+            .notify_templates(TAIPEI)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| !t.overridden)
+    );
 
     // A good override is used, with HTML escaping in the HTML part only.
     app.services
@@ -518,17 +765,47 @@ async fn templates_follow_the_locale_and_admin_overrides() {
         .unwrap();
     assert!(view.overridden && view.updated_by.as_deref() == Some("admin"));
     assert!(view.variables.contains(&"note".to_string()));
-    enqueue_all(&app, &[email("en2@example.com", "case_accepted", Locale::En, case_vars("2026112400012"), false)]).await;
+    enqueue_all(
+        &app,
+        &[email(
+            "en2@example.com",
+            "case_accepted",
+            Locale::En,
+            case_vars("2026112400012"),
+            false,
+        )],
+    )
+    .await;
     notify::process_due(&app.services).await.expect("run");
     let m = &sink.messages()[2];
     assert_eq!(m["subject"], "Case 2026112400012 is with us");
-    assert!(m["text"].as_str().unwrap().contains("says: 已派員 <檢修> & 更換燈泡"));
+    assert!(
+        m["text"]
+            .as_str()
+            .unwrap()
+            .contains("says: 已派員 <檢修> & 更換燈泡")
+    );
     let html = m["html"].as_str().unwrap();
-    assert!(html.contains("已派員 &lt;檢修&gt; &amp; 更換燈泡"), "{html}");
+    assert!(
+        html.contains("已派員 &lt;檢修&gt; &amp; 更換燈泡"),
+        "{html}"
+    );
 
     // Reset goes back to the built-in text.
-    assert!(app.services.reset_notify_template(TAIPEI, "case_accepted", Locale::En, Channel::Email).await.unwrap());
-    assert!(app.services.notify_templates(TAIPEI).await.unwrap().iter().all(|t| !t.overridden));
+    assert!(
+        app.services
+            .reset_notify_template(TAIPEI, "case_accepted", Locale::En, Channel::Email)
+            .await
+            .unwrap()
+    );
+    assert!(
+        app.services
+            .notify_templates(TAIPEI)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| !t.overridden)
+    );
 }
 
 // --- the SMS gateway -------------------------------------------------------------------
@@ -548,14 +825,23 @@ fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-async fn post_receipt(client: &reqwest::Client, url: &str, secret: &str, body: &serde_json::Value, skew: i64) -> u16 {
+async fn post_receipt(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    body: &serde_json::Value,
+    skew: i64,
+) -> u16 {
     let body = body.to_string();
     let timestamp = (store::now_unix() + skew).to_string();
     client
         .post(url)
         .header("content-type", "application/json")
         .header("X-Civicdesk-Timestamp", &timestamp)
-        .header("X-Civicdesk-Signature", signature(secret, &timestamp, body.as_bytes()))
+        .header(
+            "X-Civicdesk-Signature",
+            signature(secret, &timestamp, body.as_bytes()),
+        )
         .body(body)
         .send()
         .await
@@ -572,8 +858,14 @@ async fn gateway_handler(
     body: axum::body::Bytes,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let ts = headers.get("x-civicdesk-timestamp").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let sig = headers.get("x-civicdesk-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ts = headers
+        .get("x-civicdesk-timestamp")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let sig = headers
+        .get("x-civicdesk-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if sig != signature(&gw.secret, ts, &body) {
         *gw.bad_signatures.lock().unwrap() += 1;
         return axum::http::StatusCode::UNAUTHORIZED.into_response();
@@ -631,13 +923,27 @@ async fn sms_goes_through_the_signed_gateway_and_receipts_are_checked() {
     assert_eq!(*gw.bad_signatures.lock().unwrap(), 0);
     assert_eq!(received[0]["to"], "+886912345678");
     assert_eq!(received[0]["message_id"], id.as_str());
-    assert_eq!(received[0]["body"], "【臺北市政府】驗證碼 730215，10 分鐘內有效。請勿告訴他人。");
-    assert_eq!(received[0]["callback_url"], format!("{}/hooks/sms/receipt", app.base));
+    assert_eq!(
+        received[0]["body"],
+        "【臺北市政府】驗證碼 730215，10 分鐘內有效。請勿告訴他人。"
+    );
+    assert_eq!(
+        received[0]["callback_url"],
+        format!("{}/hooks/sms/receipt", app.base)
+    );
 
-    wait_until("the delivery receipt", || async { outbox_row(&app, &id).await.status == "delivered" }).await;
+    wait_until("the delivery receipt", || async {
+        outbox_row(&app, &id).await.status == "delivered"
+    })
+    .await;
     let row = outbox_row(&app, &id).await;
     assert_eq!(row.provider_message_id.as_deref(), Some("gw-1"));
-    let log_len = app.services.notification_log(TAIPEI, &id).await.unwrap().len();
+    let log_len = app
+        .services
+        .notification_log(TAIPEI, &id)
+        .await
+        .unwrap()
+        .len();
     let view = app.services.notification(TAIPEI, &id).await.unwrap();
     assert_eq!(view.to, "+88691****678", "numbers are masked for admins");
 
@@ -645,12 +951,30 @@ async fn sms_goes_through_the_signed_gateway_and_receipts_are_checked() {
     let hook = format!("{}/hooks/sms/receipt", app.base);
     let failed = serde_json::json!({"message_id": id, "status": "failed"});
     let client = reqwest::Client::new();
-    assert_eq!(post_receipt(&client, &hook, "wrong-secret-wrong-secret", &failed, 0).await, 401);
-    assert_eq!(post_receipt(&client, &hook, secret, &failed, -3600).await, 401);
-    let unsigned = client.post(&hook).body(failed.to_string()).send().await.unwrap();
+    assert_eq!(
+        post_receipt(&client, &hook, "wrong-secret-wrong-secret", &failed, 0).await,
+        401
+    );
+    assert_eq!(
+        post_receipt(&client, &hook, secret, &failed, -3600).await,
+        401
+    );
+    let unsigned = client
+        .post(&hook)
+        .body(failed.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unsigned.status().as_u16(), 401);
     assert_eq!(outbox_row(&app, &id).await.status, "delivered");
-    assert_eq!(app.services.notification_log(TAIPEI, &id).await.unwrap().len(), log_len);
+    assert_eq!(
+        app.services
+            .notification_log(TAIPEI, &id)
+            .await
+            .unwrap()
+            .len(),
+        log_len
+    );
 
     // A good receipt for an unknown message is 404; a malformed one is 400.
     let unknown = serde_json::json!({"message_id": "nope", "status": "delivered"});
@@ -670,9 +994,28 @@ async fn notify_test_command_sends_or_explains() {
     let app = TestApp::start().await;
     let run = |port: u16| {
         Command::new(env!("CARGO_BIN_EXE_civicdesk"))
-            .args(["notify", "test", "--to", "admin@example.com", "--locale", "zh-TW"])
-            .args(["--database-url", &app.database_url, "--default-jurisdiction", TAIPEI])
-            .args(["--smtp-host", "127.0.0.1", "--smtp-tls", "none", "--smtp-port", &port.to_string()])
+            .args([
+                "notify",
+                "test",
+                "--to",
+                "admin@example.com",
+                "--locale",
+                "zh-TW",
+            ])
+            .args([
+                "--database-url",
+                &app.database_url,
+                "--default-jurisdiction",
+                TAIPEI,
+            ])
+            .args([
+                "--smtp-host",
+                "127.0.0.1",
+                "--smtp-tls",
+                "none",
+                "--smtp-port",
+                &port.to_string(),
+            ])
             .args(["--smtp-from", "1999 <no-reply@example.gov.tw>"])
             .env_remove("CIVICDESK_SMTP_PASSWORD")
             .output()
@@ -680,8 +1023,15 @@ async fn notify_test_command_sends_or_explains() {
     };
     let ok = run(sink.port);
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert!(ok.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&ok.stderr));
-    assert!(stdout.contains("a***@example.com") && !stdout.contains("admin@example.com"), "{stdout}");
+    assert!(
+        ok.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        stdout.contains("a***@example.com") && !stdout.contains("admin@example.com"),
+        "{stdout}"
+    );
     let received = sink.messages();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0]["subject"], "【臺北市政府】通知測試");
@@ -689,5 +1039,8 @@ async fn notify_test_command_sends_or_explains() {
     let down = run(closed_port().await);
     assert!(!down.status.success());
     let stderr = String::from_utf8_lossy(&down.stderr);
-    assert!(stderr.contains("not sent") && stderr.contains("SMTP 127.0.0.1"), "{stderr}");
+    assert!(
+        stderr.contains("not sent") && stderr.contains("SMTP 127.0.0.1"),
+        "{stderr}"
+    );
 }

@@ -3,9 +3,9 @@
 //! delivery receipts. Permission checks belong to the callers (these take ids that the
 //! caller has already authorised).
 
+use super::log_line;
 use super::sms::{self, SignatureError};
 use super::templates::{self, MAX_SMS_CHARS, MAX_SOURCE_CHARS, MAX_SUBJECT_CHARS};
-use super::log_line;
 use crate::{ServiceError, Services};
 use domain::notify::{Channel, MINUTES_PER_DAY, format_channels, mask_address, parse_channels};
 use domain::{Locale, Message};
@@ -105,7 +105,10 @@ impl Services {
     }
 
     /// Every template of a jurisdiction, for every language and channel.
-    pub async fn notify_templates(&self, jurisdiction_id: &str) -> Result<Vec<TemplateView>, ServiceError> {
+    pub async fn notify_templates(
+        &self,
+        jurisdiction_id: &str,
+    ) -> Result<Vec<TemplateView>, ServiceError> {
         self.require_jurisdiction(jurisdiction_id).await?;
         let overrides = outbox::list_templates(&self.db, jurisdiction_id).await?;
         let mut out = Vec::new();
@@ -113,7 +116,9 @@ impl Services {
             for locale in Locale::ALL {
                 for channel in Channel::ALL {
                     let custom = overrides.iter().find(|t| {
-                        t.key == spec.key && t.locale == locale.tag() && t.channel == channel.as_str()
+                        t.key == spec.key
+                            && t.locale == locale.tag()
+                            && t.channel == channel.as_str()
                     });
                     let view = match custom {
                         Some(t) => TemplateView {
@@ -128,8 +133,15 @@ impl Services {
                             updated_by: Some(t.updated_by.clone()),
                         },
                         None => {
-                            let (subject, body) = templates::default_source(spec.key, locale, channel)
-                                .ok_or_else(|| ServiceError::Internal(format!("built-in template {} missing", spec.key)))?;
+                            let (subject, body) = templates::default_source(
+                                spec.key, locale, channel,
+                            )
+                            .ok_or_else(|| {
+                                ServiceError::Internal(format!(
+                                    "built-in template {} missing",
+                                    spec.key
+                                ))
+                            })?;
                             TemplateView {
                                 key: spec.key.into(),
                                 locale,
@@ -170,7 +182,9 @@ impl Services {
             Channel::Email => {
                 let s = subject.map(str::trim).unwrap_or_default();
                 if s.is_empty() {
-                    return Err(ServiceError::invalid(Message::new("error-notify-template-subject")));
+                    return Err(ServiceError::invalid(Message::new(
+                        "error-notify-template-subject",
+                    )));
                 }
                 Some(s.to_string())
             }
@@ -181,16 +195,29 @@ impl Services {
             problems.push(Message::new("error-field-required").arg("field", "body"));
         }
         if body.chars().count() > MAX_SOURCE_CHARS {
-            problems.push(Message::new("error-field-too-long").arg("field", "body").arg("max", MAX_SOURCE_CHARS.to_string()));
+            problems.push(
+                Message::new("error-field-too-long")
+                    .arg("field", "body")
+                    .arg("max", MAX_SOURCE_CHARS.to_string()),
+            );
         }
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
-        let rendered = templates::render(channel, subject.as_deref(), body, &templates::sample_vars(spec, locale))
-            .map_err(|e| ServiceError::invalid(Message::new("error-notify-template-invalid").arg("detail", e.0)))?;
+        let rendered = templates::render(
+            channel,
+            subject.as_deref(),
+            body,
+            &templates::sample_vars(spec, locale),
+        )
+        .map_err(|e| {
+            ServiceError::invalid(Message::new("error-notify-template-invalid").arg("detail", e.0))
+        })?;
         if rendered.subject.chars().count() > MAX_SUBJECT_CHARS {
             return Err(ServiceError::invalid(
-                Message::new("error-field-too-long").arg("field", "subject").arg("max", MAX_SUBJECT_CHARS.to_string()),
+                Message::new("error-field-too-long")
+                    .arg("field", "subject")
+                    .arg("max", MAX_SUBJECT_CHARS.to_string()),
             ));
         }
         if channel == Channel::Sms && rendered.text.chars().count() > MAX_SMS_CHARS {
@@ -224,7 +251,14 @@ impl Services {
         channel: Channel,
     ) -> Result<bool, ServiceError> {
         spec_of(key)?;
-        Ok(outbox::delete_template(&self.db, jurisdiction_id, key, locale.tag(), channel.as_str()).await?)
+        Ok(outbox::delete_template(
+            &self.db,
+            jurisdiction_id,
+            key,
+            locale.tag(),
+            channel.as_str(),
+        )
+        .await?)
     }
 
     /// Messages of a jurisdiction, newest first; pass the last id of a page as `before`.
@@ -239,10 +273,16 @@ impl Services {
     }
 
     /// One message of a jurisdiction.
-    pub async fn notification(&self, jurisdiction_id: &str, id: &str) -> Result<MessageView, ServiceError> {
+    pub async fn notification(
+        &self,
+        jurisdiction_id: &str,
+        id: &str,
+    ) -> Result<MessageView, ServiceError> {
         match outbox::get(&self.db, id).await? {
             Some(n) if n.jurisdiction_id == jurisdiction_id => Ok(n.into()),
-            _ => Err(ServiceError::NotFound(Message::new("error-notify-message-unknown"))),
+            _ => Err(ServiceError::NotFound(Message::new(
+                "error-notify-message-unknown",
+            ))),
         }
     }
 
@@ -257,7 +297,10 @@ impl Services {
     }
 
     /// An account's settings, or the defaults if it saved none.
-    pub async fn notify_preferences(&self, account_id: &str) -> Result<PreferencesView, ServiceError> {
+    pub async fn notify_preferences(
+        &self,
+        account_id: &str,
+    ) -> Result<PreferencesView, ServiceError> {
         Ok(match outbox::get_preferences(&self.db, account_id).await? {
             Some(p) => PreferencesView {
                 channels: parse_channels(&p.channels).unwrap_or_default(),
@@ -285,7 +328,9 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let range = 0..MINUTES_PER_DAY;
         if !range.contains(&quiet_start) || !range.contains(&quiet_end) {
-            return Err(ServiceError::invalid(Message::new("error-notify-quiet-hours")));
+            return Err(ServiceError::invalid(Message::new(
+                "error-notify-quiet-hours",
+            )));
         }
         let formatted = format_channels(channels);
         if parse_channels(&formatted).is_none() {
@@ -320,10 +365,19 @@ impl Services {
         body: &[u8],
     ) -> Result<(), ServiceError> {
         let Some(sms_config) = &self.config().notify.sms else {
-            return Err(ServiceError::Forbidden(Message::new("error-notify-signature")));
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-notify-signature",
+            )));
         };
         let now = store::now_unix();
-        sms::verify(sms_config.secret.as_bytes(), timestamp, signature, body, now).map_err(|e| {
+        sms::verify(
+            sms_config.secret.as_bytes(),
+            timestamp,
+            signature,
+            body,
+            now,
+        )
+        .map_err(|e| {
             tracing::warn!(reason = ?e, "SMS receipt refused");
             ServiceError::Forbidden(Message::new(match e {
                 SignatureError::Stale => "error-notify-receipt-stale",
@@ -335,13 +389,37 @@ impl Services {
         let status = match receipt.status.as_str() {
             "delivered" => outbox::STATUS_DELIVERED,
             "failed" | "undelivered" => outbox::STATUS_FAILED,
-            _ => return Err(ServiceError::invalid(Message::new("error-notify-receipt-body"))),
+            _ => {
+                return Err(ServiceError::invalid(Message::new(
+                    "error-notify-receipt-body",
+                )));
+            }
         };
         let detail = receipt.detail.as_deref().unwrap_or(receipt.status.as_str());
-        let line = log_line(&receipt.message_id, 0, now, status, &format!("receipt: {detail}"));
-        let provider_id = receipt.provider_message_id.as_deref().map(|p| p.chars().take(200).collect::<String>());
-        if !outbox::apply_receipt(&self.db, &receipt.message_id, status, provider_id.as_deref(), now, &line).await? {
-            return Err(ServiceError::NotFound(Message::new("error-notify-message-unknown")));
+        let line = log_line(
+            &receipt.message_id,
+            0,
+            now,
+            status,
+            &format!("receipt: {detail}"),
+        );
+        let provider_id = receipt
+            .provider_message_id
+            .as_deref()
+            .map(|p| p.chars().take(200).collect::<String>());
+        if !outbox::apply_receipt(
+            &self.db,
+            &receipt.message_id,
+            status,
+            provider_id.as_deref(),
+            now,
+            &line,
+        )
+        .await?
+        {
+            return Err(ServiceError::NotFound(Message::new(
+                "error-notify-message-unknown",
+            )));
         }
         tracing::info!(notification = %receipt.message_id, status, "SMS receipt recorded");
         Ok(())

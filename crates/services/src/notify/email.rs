@@ -58,7 +58,10 @@ impl Mailer {
             .to(to)
             .subject(rendered.subject.clone())
             .message_id(Some(format!("<{notification_id}@{domain}>")))
-            .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), html))
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text.clone(),
+                html,
+            ))
             .map_err(|e| SendError::permanent(format!("could not build the message: {e}")))?;
         match self.transport.send(message).await {
             Ok(response) => Ok(response

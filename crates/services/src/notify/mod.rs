@@ -51,6 +51,15 @@ pub struct Notification {
     pub urgent: bool,
 }
 
+/// One row to queue: where, when, and why it waits (for the log).
+struct Target {
+    account_id: Option<String>,
+    channel: Channel,
+    address: String,
+    due: i64,
+    why: Option<String>,
+}
+
 /// Queues a message in the caller's transaction; nothing is sent until it commits.
 ///
 /// Fails when the template key is unknown, a required variable is missing, an explicit
@@ -64,7 +73,11 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
     let mut vars = match &n.vars {
         serde_json::Value::Object(map) => map.clone(),
         serde_json::Value::Null => serde_json::Map::new(),
-        _ => return Err(ServiceError::Internal("notification vars must be a JSON object".into())),
+        _ => {
+            return Err(ServiceError::Internal(
+                "notification vars must be a JSON object".into(),
+            ));
+        }
     };
     if let Some(missing) = spec.required.iter().find(|k| !vars.contains_key(**k)) {
         return Err(ServiceError::Internal(format!(
@@ -83,8 +96,7 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
             )
         })?;
 
-    // (account, channel, address, due, why it waits or is suppressed)
-    let mut targets: Vec<(Option<String>, Channel, String, i64, Option<String>)> = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
     let mut suppressed: Option<(Option<String>, String)> = None;
     match &n.recipient {
         Recipient::Email(address) | Recipient::Sms(address) => {
@@ -95,12 +107,20 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
             if channel_of(address) != Some(expected) {
                 return Err(ServiceError::invalid(Message::new("error-notify-address")));
             }
-            targets.push((None, expected, address.clone(), now, None));
+            targets.push(Target {
+                account_id: None,
+                channel: expected,
+                address: address.clone(),
+                due: now,
+                why: None,
+            });
         }
         Recipient::Account(account_id) => {
             let contact = outbox::account_contact_in(tx, account_id)
                 .await?
-                .ok_or_else(|| ServiceError::NotFound(Message::new("error-notify-account-unknown")))?;
+                .ok_or_else(|| {
+                    ServiceError::NotFound(Message::new("error-notify-account-unknown"))
+                })?;
             let prefs = outbox::get_preferences_in(tx, account_id).await?;
             let default: Vec<Channel> = if contact.email.is_some() {
                 vec![Channel::Email]
@@ -128,9 +148,18 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
                 };
                 if let Some(address) = address.filter(|a| channel_of(a) == Some(channel)) {
                     let why = due.map(|t| {
-                        format!("quiet hours: held until {}", domain::datetime::format_unix(t))
+                        format!(
+                            "quiet hours: held until {}",
+                            domain::datetime::format_unix(t)
+                        )
                     });
-                    targets.push((Some(account_id.clone()), channel, address, due.unwrap_or(now), why));
+                    targets.push(Target {
+                        account_id: Some(account_id.clone()),
+                        channel,
+                        address,
+                        due: due.unwrap_or(now),
+                        why,
+                    });
                 }
             }
             if targets.is_empty() {
@@ -144,7 +173,14 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
         }
     }
 
-    for (account_id, channel, address, due, why) in targets {
+    for Target {
+        account_id,
+        channel,
+        address,
+        due,
+        why,
+    } in targets
+    {
         let id = uuid::Uuid::now_v7().to_string();
         outbox::insert(
             tx,
@@ -200,7 +236,13 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
     Ok(())
 }
 
-pub(crate) fn log_line(id: &str, attempt: i64, at: i64, outcome: &str, detail: &str) -> outbox::Attempt {
+pub(crate) fn log_line(
+    id: &str,
+    attempt: i64,
+    at: i64,
+    outcome: &str,
+    detail: &str,
+) -> outbox::Attempt {
     outbox::Attempt {
         id: uuid::Uuid::now_v7().to_string(),
         notification_id: id.to_string(),
@@ -416,7 +458,10 @@ mod tests {
     #[test]
     fn log_details_hide_addresses() {
         let d = safe_detail("550 5.1.1 <bob@example.com>: Recipient\n rejected; +886912345678");
-        assert!(!d.contains("bob@example.com") && !d.contains("912345678"), "{d}");
+        assert!(
+            !d.contains("bob@example.com") && !d.contains("912345678"),
+            "{d}"
+        );
         assert!(!d.contains('\n'));
     }
 
@@ -438,6 +483,9 @@ mod tests {
             ..NotifyConfig::default()
         };
         let text = format!("{c:?}");
-        assert!(!text.contains("hunter2") && !text.contains("s3cret"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("s3cret"),
+            "{text}"
+        );
     }
 }

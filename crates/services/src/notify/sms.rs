@@ -25,7 +25,8 @@ pub const SIGNATURE_HEADER: &str = "X-Civicdesk-Signature";
 pub const MAX_SKEW_SECS: i64 = 300;
 
 fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -59,7 +60,10 @@ pub fn verify(
     let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
         return Err(SignatureError::Missing);
     };
-    let timestamp: i64 = timestamp.trim().parse().map_err(|_| SignatureError::Missing)?;
+    let timestamp: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| SignatureError::Missing)?;
     if (now - timestamp).abs() > MAX_SKEW_SECS {
         return Err(SignatureError::Stale);
     }
@@ -107,7 +111,12 @@ struct Accepted {
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 impl Gateway {
-    pub fn new(url: &str, secret: &str, public_url: &str, timeout: Duration) -> Result<Gateway, String> {
+    pub fn new(
+        url: &str,
+        secret: &str,
+        public_url: &str,
+        timeout: Duration,
+    ) -> Result<Gateway, String> {
         let uri: hyper::Uri = url
             .parse()
             .map_err(|_| "the SMS gateway URL is invalid".to_string())?;
@@ -117,8 +126,9 @@ impl Gateway {
             .https_or_http()
             .enable_http1()
             .build();
-        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build(connector);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(connector);
         Ok(Gateway {
             client,
             url: uri,
@@ -129,7 +139,12 @@ impl Gateway {
     }
 
     /// Hands one message to the gateway. Returns the gateway's id for it, if it gave one.
-    pub async fn send(&self, message_id: &str, to: &str, body: &str) -> Result<Option<String>, SendError> {
+    pub async fn send(
+        &self,
+        message_id: &str,
+        to: &str,
+        body: &str,
+    ) -> Result<Option<String>, SendError> {
         let payload = serde_json::json!({
             "message_id": message_id,
             "to": to,
@@ -195,7 +210,10 @@ mod tests {
         let body = br#"{"message_id":"x","status":"delivered"}"#;
         let sig = sign(b"secret", 1_000, body);
         assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64);
-        assert_eq!(verify(b"secret", Some("1000"), Some(&sig), body, 1_100), Ok(()));
+        assert_eq!(
+            verify(b"secret", Some("1000"), Some(&sig), body, 1_100),
+            Ok(())
+        );
         assert_eq!(
             verify(b"other", Some("1000"), Some(&sig), body, 1_100),
             Err(SignatureError::Mismatch)
@@ -209,7 +227,13 @@ mod tests {
             Err(SignatureError::Mismatch)
         );
         assert_eq!(
-            verify(b"secret", Some("1000"), Some(&sig), body, 1_000 + MAX_SKEW_SECS + 1),
+            verify(
+                b"secret",
+                Some("1000"),
+                Some(&sig),
+                body,
+                1_000 + MAX_SKEW_SECS + 1
+            ),
             Err(SignatureError::Stale)
         );
         assert_eq!(
@@ -222,7 +246,11 @@ mod tests {
     fn known_vector() {
         // The documented example in docs/NOTIFICATIONS.md.
         assert_eq!(
-            sign(b"s3cret", 1795000000, br#"{"message_id":"m1","status":"delivered"}"#),
+            sign(
+                b"s3cret",
+                1795000000,
+                br#"{"message_id":"m1","status":"delivered"}"#
+            ),
             "sha256=71803d69fe67976762171284927ef49064bbb7af959eec277fee581fc50ee47c"
         );
     }

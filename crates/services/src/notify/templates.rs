@@ -119,7 +119,10 @@ pub struct Default {
 static DEFAULTS: LazyLock<HashMap<(Locale, String), Default>> = LazyLock::new(|| {
     let mut all = HashMap::new();
     for (locale, source) in [
-        (Locale::ZhTw, include_str!("../../templates/notify/zh-TW.toml")),
+        (
+            Locale::ZhTw,
+            include_str!("../../templates/notify/zh-TW.toml"),
+        ),
         (Locale::En, include_str!("../../templates/notify/en.toml")),
     ] {
         let parsed: HashMap<String, Default> =
@@ -316,7 +319,15 @@ mod tests {
 
     #[test]
     fn no_includes_or_file_access() {
-        assert!(render(Channel::Sms, None, "{% include '/etc/passwd' %}", &json!({})).is_err());
+        assert!(
+            render(
+                Channel::Sms,
+                None,
+                "{% include '/etc/passwd' %}",
+                &json!({})
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -59,7 +59,13 @@ impl Notifier {
         c
     }
 
-    async fn send(&self, channel: Channel, id: &str, to: &str, r: &Rendered) -> Result<Option<String>, SendError> {
+    async fn send(
+        &self,
+        channel: Channel,
+        id: &str,
+        to: &str,
+        r: &Rendered,
+    ) -> Result<Option<String>, SendError> {
         match channel {
             Channel::Email => match &self.mailer {
                 Some(m) => m.send(id, to, r).await,
@@ -126,7 +132,10 @@ struct Place {
 }
 
 /// Claims one batch of due messages and handles each.
-pub async fn process_batch(services: &Services, notifier: &Notifier) -> Result<usize, ServiceError> {
+pub async fn process_batch(
+    services: &Services,
+    notifier: &Notifier,
+) -> Result<usize, ServiceError> {
     let config = &notifier.config;
     let token = uuid::Uuid::now_v7().to_string();
     let claimed = outbox::claim(
@@ -143,7 +152,16 @@ pub async fn process_batch(services: &Services, notifier: &Notifier) -> Result<u
         let now = store::now_unix();
         if now + config.send_timeout.as_secs() as i64 >= n.locked_until.unwrap_or(0) {
             // Not enough of the lease left to send safely: give it back untouched.
-            outbox::settle(&services.db, &n.id, &token, now, n.attempts, &Settle::Defer { until: now }, None).await?;
+            outbox::settle(
+                &services.db,
+                &n.id,
+                &token,
+                now,
+                n.attempts,
+                &Settle::Defer { until: now },
+                None,
+            )
+            .await?;
             continue;
         }
         if !places.contains_key(&n.jurisdiction_id) {
@@ -196,7 +214,9 @@ async fn deliver(
     let mut reserved: Option<String> = None;
     if let Some(cap) = config.caps.cap(&n.jurisdiction_id, channel) {
         let day = domain::datetime::local_yyyymmdd(now, place.offset);
-        if !outbox::reserve_daily(db, &n.jurisdiction_id, &day, channel.as_str(), cap as i64).await? {
+        if !outbox::reserve_daily(db, &n.jurisdiction_id, &day, channel.as_str(), cap as i64)
+            .await?
+        {
             tracing::info!(notification = %n.id, channel = channel.as_str(), cap, "daily cap reached");
             return if n.urgent {
                 settle(
@@ -231,13 +251,32 @@ async fn deliver(
     };
 
     let locale = Locale::from_tag(&n.locale).unwrap_or_default();
-    let vars: serde_json::Value = serde_json::from_str(&n.vars).unwrap_or_else(|_| serde_json::json!({}));
-    let rendered = match render_for(services, &n.jurisdiction_id, &place.name, &n.template, locale, channel, vars).await {
+    let vars: serde_json::Value =
+        serde_json::from_str(&n.vars).unwrap_or_else(|_| serde_json::json!({}));
+    let rendered = match render_for(
+        services,
+        &n.jurisdiction_id,
+        &place.name,
+        &n.template,
+        locale,
+        channel,
+        vars,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => {
             release().await?;
             let detail = format!("template {}: {e}", n.template);
-            return settle(Settle::Dead { error: detail.clone() }, attempt, "dead", detail).await;
+            return settle(
+                Settle::Dead {
+                    error: detail.clone(),
+                },
+                attempt,
+                "dead",
+                detail,
+            )
+            .await;
         }
     };
 
@@ -250,8 +289,18 @@ async fn deliver(
                 attempt,
                 "notification sent"
             );
-            let detail = provider_message_id.clone().unwrap_or_else(|| "accepted".into());
-            settle(Settle::Sent { provider_message_id }, attempt, "sent", detail).await
+            let detail = provider_message_id
+                .clone()
+                .unwrap_or_else(|| "accepted".into());
+            settle(
+                Settle::Sent {
+                    provider_message_id,
+                },
+                attempt,
+                "sent",
+                detail,
+            )
+            .await
         }
         Err(e) => {
             release().await?;
@@ -265,9 +314,18 @@ async fn deliver(
                     error = %error,
                     "notification dead"
                 );
-                settle(Settle::Dead { error: error.clone() }, attempt, "dead", error).await
+                settle(
+                    Settle::Dead {
+                        error: error.clone(),
+                    },
+                    attempt,
+                    "dead",
+                    error,
+                )
+                .await
             } else {
-                let jitter = f64::from(u32::from_le_bytes(secrets::random_bytes::<4>())) / (f64::from(u32::MAX) + 1.0);
+                let jitter = f64::from(u32::from_le_bytes(secrets::random_bytes::<4>()))
+                    / (f64::from(u32::MAX) + 1.0);
                 let delay = retry_delay(attempt as u32, &config.retry_schedule, jitter) as i64;
                 tracing::info!(
                     notification = %n.id,
@@ -304,15 +362,24 @@ async fn render_for(
     mut vars: serde_json::Value,
 ) -> Result<Rendered, String> {
     if let Some(map) = vars.as_object_mut() {
-        map.insert("jurisdiction_name".into(), jurisdiction_name.get(locale).into());
+        map.insert(
+            "jurisdiction_name".into(),
+            jurisdiction_name.get(locale).into(),
+        );
         map.insert(
             "site_url".into(),
             services.config().public_url.trim_end_matches('/').into(),
         );
     }
-    let custom = store::outbox::get_template(&services.db, jurisdiction_id, key, locale.tag(), channel.as_str())
-        .await
-        .map_err(|e| e.to_string())?;
+    let custom = store::outbox::get_template(
+        &services.db,
+        jurisdiction_id,
+        key,
+        locale.tag(),
+        channel.as_str(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     if let Some(t) = custom {
         match templates::render(channel, t.subject.as_deref(), &t.body, &vars) {
             Ok(r) => return Ok(r),
@@ -325,7 +392,8 @@ async fn render_for(
             ),
         }
     }
-    let (subject, body) = templates::default_source(key, locale, channel).ok_or_else(|| "no such template".to_string())?;
+    let (subject, body) = templates::default_source(key, locale, channel)
+        .ok_or_else(|| "no such template".to_string())?;
     templates::render(channel, subject, body, &vars).map_err(|e| e.to_string())
 }
 
@@ -348,14 +416,20 @@ pub async fn send_test(
     jurisdiction_id: Option<&str>,
     locale: Locale,
 ) -> Result<Result<TestSent, String>, ServiceError> {
-    let channel = channel_of(to).ok_or_else(|| ServiceError::invalid(Message::new("error-notify-address")))?;
+    let channel = channel_of(to)
+        .ok_or_else(|| ServiceError::invalid(Message::new("error-notify-address")))?;
     let jurisdiction = match jurisdiction_id.or(services.config().default_jurisdiction.as_deref()) {
         Some(id) => Some(
             store::catalog::get_jurisdiction(&services.db, id)
                 .await?
-                .ok_or_else(|| ServiceError::NotFound(Message::new("error-jurisdiction-unknown").arg("id", id)))?,
+                .ok_or_else(|| {
+                    ServiceError::NotFound(Message::new("error-jurisdiction-unknown").arg("id", id))
+                })?,
         ),
-        None => store::catalog::list_jurisdictions(&services.db).await?.into_iter().next(),
+        None => store::catalog::list_jurisdictions(&services.db)
+            .await?
+            .into_iter()
+            .next(),
     };
     let notifier = Notifier::new(services).map_err(ServiceError::Internal)?;
     if !notifier.channels().contains(&channel.as_str()) {
@@ -365,11 +439,22 @@ pub async fn send_test(
     }
     let (jid, name) = match &jurisdiction {
         Some(j) => (j.id.clone(), j.name.clone()),
-        None => (String::new(), domain::Localized::new("civicdesk", "civicdesk")),
+        None => (
+            String::new(),
+            domain::Localized::new("civicdesk", "civicdesk"),
+        ),
     };
-    let rendered = render_for(services, &jid, &name, "notify_test", locale, channel, serde_json::json!({}))
-        .await
-        .map_err(ServiceError::Internal)?;
+    let rendered = render_for(
+        services,
+        &jid,
+        &name,
+        "notify_test",
+        locale,
+        channel,
+        serde_json::json!({}),
+    )
+    .await
+    .map_err(ServiceError::Internal)?;
     let id = uuid::Uuid::now_v7().to_string();
     Ok(match notifier.send(channel, &id, to, &rendered).await {
         Ok(provider_message_id) => Ok(TestSent {
