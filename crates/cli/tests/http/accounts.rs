@@ -472,20 +472,34 @@ async fn id_numbers_are_checked_and_shown_masked_to_their_owner() {
     let app = TestApp::start().await;
     let id = app.citizen("lin@example.tw", "a long enough phrase").await;
     let me = app.sign_in("lin@example.tw", "a long enough phrase").await;
-    for (bad, code) in [("A123456788", "error-personal-id-checksum"), ("12345", "error-personal-id-format")] {
+    for (bad, code) in [
+        ("A123456788", "error-personal-id-checksum"),
+        ("12345", "error-personal-id-format"),
+    ] {
         let (status, body) = send(
-            app.as_browser(&me, Method::PUT, "me").header("accept-language", "en").json(&json!({ "national_id": bad })),
+            app.as_browser(&me, Method::PUT, "me")
+                .header("accept-language", "en")
+                .json(&json!({ "national_id": bad })),
         )
         .await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(body["errors"][0]["code"], code, "{body}");
     }
     // Full-width input from a Chinese keyboard is accepted.
-    let (status, body) = send(app.as_browser(&me, Method::PUT, "me").json(&json!({ "national_id": "ａ１２３４５６７８９" }))).await;
+    let (status, body) = send(
+        app.as_browser(&me, Method::PUT, "me")
+            .json(&json!({ "national_id": "ａ１２３４５６７８９" })),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["national_id"], "A12****789");
     app.staff("clerk.id", &["counter_clerk"]).await;
     let clerk = app.sign_in("clerk.id", STAFF_PASSWORD).await;
-    let (_, record) = send(app.as_browser(&clerk, Method::GET, &format!("citizens/{id}?reason=counter%20service"))).await;
+    let (_, record) = send(app.as_browser(
+        &clerk,
+        Method::GET,
+        &format!("citizens/{id}?reason=counter%20service"),
+    ))
+    .await;
     assert_eq!(record["national_id"], "A123456789");
 }

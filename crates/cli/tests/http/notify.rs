@@ -1044,3 +1044,62 @@ async fn notify_test_command_sends_or_explains() {
         "{stderr}"
     );
 }
+
+/// A worker that claimed a message and died holds it only until its lease expires; then
+/// another worker sends it, and the dead worker's late answer is ignored.
+#[tokio::test]
+async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
+    let sink = SmtpSink::start();
+    let mut config = fast(NotifyConfig::default());
+    config.smtp = Some(sink.config());
+    let app = app_with(config).await;
+    enqueue_all(
+        &app,
+        &[email(
+            "lease@example.com",
+            "notify_test",
+            Locale::En,
+            serde_json::json!({}),
+            false,
+        )],
+    )
+    .await;
+    let db = &app.services.db;
+    let now = store::now_unix();
+    let claimed = store::outbox::claim(db, now, 600, 10, &["email"], "crashed-worker")
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let id = claimed[0].id.clone();
+    assert_eq!(
+        notify::process_due(&app.services).await.unwrap(),
+        0,
+        "claimed by the crashed worker"
+    );
+
+    let expire = Query::update()
+        .table("notifications")
+        .value("locked_until", now - 1)
+        .and_where(Expr::col("id").eq(id.as_str()))
+        .to_owned();
+    db.execute(&expire).await.unwrap();
+    assert_eq!(notify::process_due(&app.services).await.unwrap(), 1);
+    assert_eq!(outbox_row(&app, &id).await.status, "sent");
+    assert_eq!(sink.messages().len(), 1);
+
+    let late = store::outbox::settle(
+        db,
+        &id,
+        "crashed-worker",
+        store::now_unix(),
+        1,
+        &store::outbox::Settle::Dead {
+            error: "late".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(!late, "the expired claim cannot change the message");
+    assert_eq!(outbox_row(&app, &id).await.status, "sent");
+}

@@ -179,10 +179,15 @@ impl Services {
     /// Updates the signed-in person's name, language or ID number (身分證 or resident
     /// certificate number, checked with its checksum).
     pub async fn update_my_profile(&self, actor: &Actor, update: ProfileUpdate) -> Result<Profile> {
-        let account = self.account_in(&actor.jurisdiction_id, actor.account()?).await?;
+        let account = self
+            .account_in(&actor.jurisdiction_id, actor.account()?)
+            .await?;
         let mut errors = Vec::new();
         let display_name = update.display_name.map(|n| n.trim().to_string());
-        if display_name.as_ref().is_some_and(|n| n.is_empty() || n.chars().count() > 100) {
+        if display_name
+            .as_ref()
+            .is_some_and(|n| n.is_empty() || n.chars().count() > 100)
+        {
             errors.push(Message::new("error-display-name"));
         }
         let locale = match update.locale.as_deref() {
@@ -196,7 +201,10 @@ impl Services {
             None => None,
         };
         let national_id = match update.national_id.as_deref() {
-            Some(text) => PersonalId::parse(text).map(|p| p.as_str().to_string()).map_err(|m| errors.push(m)).ok(),
+            Some(text) => PersonalId::parse(text)
+                .map(|p| p.as_str().to_string())
+                .map_err(|m| errors.push(m))
+                .ok(),
             None => None,
         };
         if !errors.is_empty() {
@@ -224,7 +232,15 @@ impl Services {
             store::now_unix(),
         )
         .await?;
-        crate::audit::record(&mut tx, actor, "account.update_profile", crate::audit::Subject::citizen(&account.id), None, serde_json::json!({ "changed": changed })).await?;
+        crate::audit::record(
+            &mut tx,
+            actor,
+            "account.update_profile",
+            crate::audit::Subject::citizen(&account.id),
+            None,
+            serde_json::json!({ "changed": changed }),
+        )
+        .await?;
         tx.commit().await?;
         self.my_profile(actor).await
     }

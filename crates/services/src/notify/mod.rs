@@ -51,6 +51,15 @@ pub struct Notification {
     pub urgent: bool,
 }
 
+/// One row to queue: where, when, and why it waits (for the log).
+struct Target {
+    account_id: Option<String>,
+    channel: Channel,
+    address: String,
+    due: i64,
+    why: Option<String>,
+}
+
 /// Queues a message in the caller's transaction; nothing is sent until it commits.
 ///
 /// Fails when the template key is unknown, a required variable is missing, an explicit
@@ -87,8 +96,7 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
             )
         })?;
 
-    // (account, channel, address, due, why it waits or is suppressed)
-    let mut targets: Vec<(Option<String>, Channel, String, i64, Option<String>)> = Vec::new();
+    let mut targets: Vec<Target> = Vec::new();
     let mut suppressed: Option<(Option<String>, String)> = None;
     match &n.recipient {
         Recipient::Email(address) | Recipient::Sms(address) => {
@@ -99,7 +107,13 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
             if channel_of(address) != Some(expected) {
                 return Err(ServiceError::invalid(Message::new("error-notify-address")));
             }
-            targets.push((None, expected, address.clone(), now, None));
+            targets.push(Target {
+                account_id: None,
+                channel: expected,
+                address: address.clone(),
+                due: now,
+                why: None,
+            });
         }
         Recipient::Account(account_id) => {
             let contact = outbox::account_contact_in(tx, account_id)
@@ -139,13 +153,13 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
                             domain::datetime::format_unix(t)
                         )
                     });
-                    targets.push((
-                        Some(account_id.clone()),
+                    targets.push(Target {
+                        account_id: Some(account_id.clone()),
                         channel,
                         address,
-                        due.unwrap_or(now),
+                        due: due.unwrap_or(now),
                         why,
-                    ));
+                    });
                 }
             }
             if targets.is_empty() {
@@ -159,7 +173,14 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
         }
     }
 
-    for (account_id, channel, address, due, why) in targets {
+    for Target {
+        account_id,
+        channel,
+        address,
+        due,
+        why,
+    } in targets
+    {
         let id = uuid::Uuid::now_v7().to_string();
         outbox::insert(
             tx,

@@ -357,16 +357,26 @@ struct UpdateMeBody {
     national_id: Option<String>,
 }
 
-async fn update_me(State(state): State<AppState>, caller: Caller, JsonBody(b): JsonBody<UpdateMeBody>) -> Response {
+async fn update_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<UpdateMeBody>,
+) -> Response {
     let update = services::accounts::ProfileUpdate {
         display_name: b.display_name,
         locale: b.locale,
         national_id: b.national_id,
     };
-    let result = state.services.update_my_profile(&caller.actor, update).await;
-    reply(caller.lang, StatusCode::OK, result, |p| {
-        json!({ "id": p.id, "display_name": p.display_name, "locale": p.locale, "national_id": p.national_id })
-    })
+    let result = state
+        .services
+        .update_my_profile(&caller.actor, update)
+        .await;
+    reply(
+        caller.lang,
+        StatusCode::OK,
+        result,
+        |p| json!({ "id": p.id, "display_name": p.display_name, "locale": p.locale, "national_id": p.national_id }),
+    )
 }
 
 #[derive(Deserialize)]
