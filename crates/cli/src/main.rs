@@ -192,6 +192,7 @@ async fn main() -> Result<()> {
             services.seed_reference().await?;
             let filed = services.seed_sample_cases().await?;
             let key = services.demo_api_key("taipei.gov.tw").await?;
+            let staff = services.demo_staff("taipei.gov.tw").await?;
             let base = settings.public_url.trim_end_matches('/');
             println!("civicdesk demo — 臺北市、新北市、高雄市 / Taipei, New Taipei, Kaohsiung");
             println!("  database:        {}", settings.database_url_redacted());
@@ -212,6 +213,13 @@ async fn main() -> Result<()> {
             );
             println!(
                 "                        -d 'attribute[lamps_out]=2' -d 'description=路燈不亮' {base}/open311/v2/requests.json"
+            );
+            println!("  staff accounts (Taipei; new passwords at every start):");
+            for (login, role, password) in &staff {
+                println!("    {login:<11} {password}   {role}");
+            }
+            println!(
+                "  sign in:         curl -c jar -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"…\"}}' {base}/api/v1/auth/sign-in"
             );
             serve(services, &settings).await
         }

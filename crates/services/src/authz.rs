@@ -51,6 +51,8 @@ named_enum!(
         ManageApiClients = "manage_api_clients",
         ViewAudit = "view_audit",
         ReadPersonalData = "read_personal_data",
+        ManageNotifications = "manage_notifications",
+        ViewNotificationLog = "view_notification_log",
     }
 );
 
@@ -83,7 +85,10 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
         (Role::Agent, &[ReadPersonalData]),
         (Role::Dispatcher, &[ViewStaff]),
         (Role::FieldWorker, &[]),
-        (Role::Supervisor, &[ViewStaff, ViewAudit, ReadPersonalData]),
+        (
+            Role::Supervisor,
+            &[ViewStaff, ViewAudit, ReadPersonalData, ViewNotificationLog],
+        ),
         (Role::CounterClerk, &[ReadPersonalData]),
         (Role::CommunityManager, &[]),
         (
@@ -95,6 +100,8 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ManageApiClients,
                 ViewAudit,
                 ReadPersonalData,
+                ManageNotifications,
+                ViewNotificationLog,
             ],
         ),
     ]

@@ -202,3 +202,58 @@ impl Services {
         .await
     }
 }
+
+/// The demo's staff: one of each everyday role in Taipei.
+const DEMO_STAFF: &[(&str, &str, &str)] = &[
+    ("admin", "系統管理員 王大明", "jurisdiction_admin"),
+    ("agent", "話務專員 林小華", "agent"),
+    ("dispatcher", "派工人員 陳志明", "dispatcher:PWD-PKS"),
+    ("field", "外勤人員 張建國", "field_worker:PWD-PKS"),
+    ("supervisor", "研考人員 黃美玲", "supervisor"),
+];
+
+impl Services {
+    /// Creates the demo staff accounts of a jurisdiction, or gives existing ones a new random
+    /// password, and returns `(login, role, password)` to print. Passwords change at every start.
+    pub async fn demo_staff(&self, jurisdiction_id: &str) -> Result<Vec<(String, String, String)>> {
+        use crate::authz::{Actor, Grant, Role};
+        let operator = Actor::system(jurisdiction_id, "civicdesk demo");
+        let existing = self.list_staff(&operator).await?;
+        let mut out = Vec::new();
+        for (login, name, role) in DEMO_STAFF {
+            let password = match existing.iter().find(|s| s.login == *login) {
+                Some(s) => self.reset_staff_password(&operator, &s.id, true).await?,
+                None => {
+                    let (role_name, scope) = role
+                        .split_once(':')
+                        .map_or((*role, None), |(r, s)| (r, Some(s)));
+                    let role_value = Role::parse(role_name).ok_or_else(|| {
+                        crate::ServiceError::Internal(format!("demo role {role_name}"))
+                    })?;
+                    let grant = Grant {
+                        role: role_value,
+                        scope: role_value.scope_kinds()[0],
+                        scope_id: scope.unwrap_or(jurisdiction_id).to_string(),
+                    };
+                    let (_, generated) = self
+                        .create_staff(
+                            &operator,
+                            crate::accounts::NewStaff {
+                                login: (*login).into(),
+                                display_name: (*name).into(),
+                                email: None,
+                                mobile: None,
+                                locale: domain::Locale::ZhTw,
+                                roles: vec![grant],
+                                password: None,
+                            },
+                        )
+                        .await?;
+                    generated.unwrap_or_default()
+                }
+            };
+            out.push(((*login).to_string(), (*role).to_string(), password));
+        }
+        Ok(out)
+    }
+}

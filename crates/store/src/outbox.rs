@@ -603,7 +603,7 @@ pub async fn get_template(
         .transpose()
 }
 
-pub async fn upsert_template(db: &Db, t: &TemplateOverride) -> Result<(), StoreError> {
+pub async fn upsert_template(tx: &mut Tx, t: &TemplateOverride) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("notification_templates")
         .columns(TEMPLATE_COLUMNS)
@@ -623,13 +623,13 @@ pub async fn upsert_template(db: &Db, t: &TemplateOverride) -> Result<(), StoreE
                 .to_owned(),
         )
         .to_owned();
-    db.execute(&stmt).await?;
+    tx.execute(&stmt).await?;
     Ok(())
 }
 
 /// Removes an override; returns whether one existed.
 pub async fn delete_template(
-    db: &Db,
+    tx: &mut Tx,
     jurisdiction_id: &str,
     key: &str,
     locale: &str,
@@ -642,7 +642,7 @@ pub async fn delete_template(
         .and_where(Expr::col("locale").eq(locale))
         .and_where(Expr::col("channel").eq(channel))
         .to_owned();
-    Ok(db.execute(&stmt).await? > 0)
+    Ok(tx.execute(&stmt).await? > 0)
 }
 
 // --- preferences and recipients ----------------------------------------------------------
@@ -703,7 +703,7 @@ pub async fn get_preferences_in(
         .transpose()
 }
 
-pub async fn set_preferences(db: &Db, p: &Preferences) -> Result<(), StoreError> {
+pub async fn set_preferences(tx: &mut Tx, p: &Preferences) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("notification_preferences")
         .columns([
@@ -728,7 +728,7 @@ pub async fn set_preferences(db: &Db, p: &Preferences) -> Result<(), StoreError>
                 .to_owned(),
         )
         .to_owned();
-    db.execute(&stmt).await?;
+    tx.execute(&stmt).await?;
     Ok(())
 }
 

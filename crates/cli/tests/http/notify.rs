@@ -164,7 +164,7 @@ async fn enqueue_all(app: &TestApp, list: &[Notification]) {
 async fn all_messages(app: &TestApp) -> Vec<services::notify::admin::MessageView> {
     let mut list = app
         .services
-        .notifications(TAIPEI, None, 200)
+        .notifications(&operator(), None, 200)
         .await
         .expect("list");
     list.reverse();
@@ -321,7 +321,7 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
         assert_eq!(m.attempts, 1);
         let log = app
             .services
-            .notification_log(TAIPEI, &m.id)
+            .notification_log(&operator(), &m.id)
             .await
             .expect("log");
         assert_eq!(log.len(), 1, "{log:?}");
@@ -411,7 +411,7 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
 
     let log = app
         .services
-        .notification_log(TAIPEI, &id)
+        .notification_log(&operator(), &id)
         .await
         .expect("log");
     let outcomes: Vec<(&str, i64)> = log
@@ -453,16 +453,16 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
     let start = (local_minute - 10).rem_euclid(1440);
     let end = (local_minute + 50).rem_euclid(1440);
     app.services
-        .set_notify_preferences("acct-quiet", &[Channel::Email], start, end)
+        .set_notify_preferences(&as_account("acct-quiet"), &[Channel::Email], start, end)
         .await
         .expect("preferences");
     app.services
-        .set_notify_preferences("acct-off", &[], 0, 0)
+        .set_notify_preferences(&as_account("acct-off"), &[], 0, 0)
         .await
         .expect("preferences");
     let saved = app
         .services
-        .notify_preferences("acct-quiet")
+        .notify_preferences(&as_account("acct-quiet"))
         .await
         .expect("get");
     assert_eq!(
@@ -471,7 +471,7 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
     );
     assert!(
         app.services
-            .set_notify_preferences("acct-quiet", &[], 0, 1440)
+            .set_notify_preferences(&as_account("acct-quiet"), &[], 0, 1440)
             .await
             .is_err()
     );
@@ -532,7 +532,7 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
     );
     let log = app
         .services
-        .notification_log(TAIPEI, &held.id)
+        .notification_log(&operator(), &held.id)
         .await
         .expect("log");
     assert_eq!(log[0].outcome, "deferred");
@@ -545,7 +545,7 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
     assert_eq!(off.status, "suppressed");
     let log = app
         .services
-        .notification_log(TAIPEI, &off.id)
+        .notification_log(&operator(), &off.id)
         .await
         .expect("log");
     assert!(
@@ -602,14 +602,14 @@ async fn the_daily_cap_is_honoured() {
     );
     let log = app
         .services
-        .notification_log(TAIPEI, &msgs[2].id)
+        .notification_log(&operator(), &msgs[2].id)
         .await
         .expect("log");
     assert_eq!(log[0].outcome, "deferred");
     assert!(log[0].detail.contains("cap of 2"));
     let log = app
         .services
-        .notification_log(TAIPEI, &msgs[3].id)
+        .notification_log(&operator(), &msgs[3].id)
         .await
         .expect("log");
     assert_eq!(log[0].outcome, "suppressed");
@@ -704,13 +704,12 @@ async fn templates_follow_the_locale_and_admin_overrides() {
     let broken = app
         .services
         .save_notify_template(
-            TAIPEI,
+            &operator(),
             "case_accepted",
             Locale::En,
             Channel::Email,
             Some("Case {{ case_number }}"),
             "Hi {{ case_nmber }}",
-            "admin",
         )
         .await;
     match broken {
@@ -723,13 +722,12 @@ async fn templates_follow_the_locale_and_admin_overrides() {
         assert!(
             app.services
                 .save_notify_template(
-                    TAIPEI,
+                    &operator(),
                     "case_accepted",
                     Locale::En,
                     Channel::Sms,
                     None,
-                    bad,
-                    "admin"
+                    bad
                 )
                 .await
                 .is_err(),
@@ -738,7 +736,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
     }
     assert!(
         app.services
-            .notify_templates(TAIPEI)
+            .notify_templates(&operator())
             .await
             .unwrap()
             .iter()
@@ -748,17 +746,16 @@ async fn templates_follow_the_locale_and_admin_overrides() {
     // A good override is used, with HTML escaping in the HTML part only.
     app.services
         .save_notify_template(
-            TAIPEI,
+            &operator(),
             "case_accepted",
             Locale::En,
             Channel::Email,
             Some("Case {{ case_number }} is with us"),
             "Dear citizen, your report ({{ category }}) says: {{ note }}",
-            "admin",
         )
         .await
         .expect("a valid override is saved");
-    let views = app.services.notify_templates(TAIPEI).await.unwrap();
+    let views = app.services.notify_templates(&operator()).await.unwrap();
     let view = views
         .iter()
         .find(|t| t.key == "case_accepted" && t.locale == Locale::En && t.channel == Channel::Email)
@@ -794,13 +791,13 @@ async fn templates_follow_the_locale_and_admin_overrides() {
     // Reset goes back to the built-in text.
     assert!(
         app.services
-            .reset_notify_template(TAIPEI, "case_accepted", Locale::En, Channel::Email)
+            .reset_notify_template(&operator(), "case_accepted", Locale::En, Channel::Email)
             .await
             .unwrap()
     );
     assert!(
         app.services
-            .notify_templates(TAIPEI)
+            .notify_templates(&operator())
             .await
             .unwrap()
             .iter()
@@ -940,11 +937,11 @@ async fn sms_goes_through_the_signed_gateway_and_receipts_are_checked() {
     assert_eq!(row.provider_message_id.as_deref(), Some("gw-1"));
     let log_len = app
         .services
-        .notification_log(TAIPEI, &id)
+        .notification_log(&operator(), &id)
         .await
         .unwrap()
         .len();
-    let view = app.services.notification(TAIPEI, &id).await.unwrap();
+    let view = app.services.notification(&operator(), &id).await.unwrap();
     assert_eq!(view.to, "+88691****678", "numbers are masked for admins");
 
     // Receipts with a wrong secret, a stale timestamp or no signature change nothing.
@@ -969,7 +966,7 @@ async fn sms_goes_through_the_signed_gateway_and_receipts_are_checked() {
     assert_eq!(outbox_row(&app, &id).await.status, "delivered");
     assert_eq!(
         app.services
-            .notification_log(TAIPEI, &id)
+            .notification_log(&operator(), &id)
             .await
             .unwrap()
             .len(),
@@ -1102,4 +1099,243 @@ async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
     .unwrap();
     assert!(!late, "the expired claim cannot change the message");
     assert_eq!(outbox_row(&app, &id).await.status, "sent");
+}
+
+/// The operator acting in Taipei (what the admin API does after its permission check).
+fn operator() -> services::authz::Actor {
+    services::authz::Actor::system(TAIPEI, "admin")
+}
+
+/// Someone signed in as this account.
+fn as_account(id: &str) -> services::authz::Actor {
+    services::authz::Actor {
+        account_id: Some(id.to_string()),
+        jurisdiction_id: TAIPEI.to_string(),
+        kind: services::authz::ActorKind::Citizen,
+        label: id.to_string(),
+        grants: Vec::new(),
+        request_id: None,
+    }
+}
+
+/// The six-digit code in a received message's text.
+fn code_in(message: &serde_json::Value) -> String {
+    let text = message["text"].as_str().expect("a text part");
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        .to_string()
+}
+
+/// Sign-up and password reset end to end: the codes travel through the outbox and a real SMTP
+/// server; a used reset code cannot be replayed; an existing address gets a notice, not a code.
+#[tokio::test]
+async fn sign_up_and_reset_codes_arrive_by_mail_and_work_once() {
+    use reqwest::Method;
+    use serde_json::json;
+    let sink = SmtpSink::start();
+    let app = app_with(fast(NotifyConfig {
+        smtp: Some(sink.config()),
+        ..NotifyConfig::default()
+    }))
+    .await;
+    let sign_up = json!({ "login": "Mei@Example.TW", "password": "tea by the river", "display_name": "林美", "locale": "en" });
+    let (status, _) = send(app.client.post(app.api_url("auth/sign-up")).json(&sign_up)).await;
+    assert_eq!(status, 202);
+    notify::process_due(&app.services).await.expect("send");
+    let mail = sink.messages();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert_eq!(mail[0]["rcpt_tos"][0], "mei@example.tw");
+    assert!(
+        mail[0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("verification code"),
+        "English, as chosen"
+    );
+    // Not verified yet: signing in says so (the password is right).
+    let (status, body, _) = app.try_sign_in("mei@example.tw", "tea by the river").await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("auth/verify"))
+            .json(&json!({ "login": "mei@example.tw", "code": "000000" })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-code-invalid"))
+    );
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("auth/verify"))
+            .json(&json!({ "login": "mei@example.tw", "code": code_in(&mail[0]) })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    app.sign_in("mei@example.tw", "tea by the river").await;
+
+    // Signing up again with the same address: the same answer, and a notice instead of a code.
+    let (status, _) = send(app.client.post(app.api_url("auth/sign-up")).json(&sign_up)).await;
+    assert_eq!(status, 202);
+    // A reset request for an unknown name answers the same as for a real one.
+    let (s1, unknown) = send(
+        app.client
+            .post(app.api_url("auth/password-reset"))
+            .json(&json!({ "login": "nobody@example.tw" })),
+    )
+    .await;
+    let (s2, known) = send(
+        app.client
+            .post(app.api_url("auth/password-reset"))
+            .json(&json!({ "login": "mei@example.tw" })),
+    )
+    .await;
+    assert_eq!((s1, s2), (202, 202));
+    assert_eq!(unknown, known);
+    notify::process_due(&app.services).await.expect("send");
+    let mail = sink.messages();
+    assert_eq!(
+        mail.len(),
+        3,
+        "a notice and a reset code, nothing for the unknown name"
+    );
+    let reset = mail
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("reset"))
+        .expect("reset mail");
+    assert!(
+        mail.iter()
+            .any(|m| m["subject"].as_str().unwrap().contains("tried to sign up")),
+        "{mail:?}"
+    );
+    let code = code_in(reset);
+    assert!(
+        reset["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/account/reset?code={code}"))
+    );
+    let before = app.sign_in("mei@example.tw", "tea by the river").await;
+    let confirm =
+        json!({ "login": "mei@example.tw", "code": code, "new_password": "coffee on the hill" });
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("auth/password-reset/confirm"))
+            .json(&confirm),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        send(app.as_browser(&before, Method::GET, "me")).await.0,
+        401,
+        "sessions ended"
+    );
+    // The link cannot be used twice.
+    let again =
+        json!({ "login": "mei@example.tw", "code": code, "new_password": "a third passphrase" });
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("auth/password-reset/confirm"))
+            .json(&again),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-code-invalid"))
+    );
+    app.sign_in("mei@example.tw", "coffee on the hill").await;
+
+    // The outbox no longer holds the codes once they are sent.
+    for m in all_messages(&app).await {
+        assert_eq!(m.status, "sent");
+        let row = outbox_row(&app, &m.id).await;
+        assert!(!row.vars.contains(&code), "codes are erased after sending");
+    }
+}
+
+/// Channel preferences and quiet hours over the API, and the admin views of the outbox.
+#[tokio::test]
+async fn preferences_and_outbox_over_http() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = TestApp::start().await;
+    app.citizen("pref@example.tw", "lanterns at night").await;
+    let me = app.sign_in("pref@example.tw", "lanterns at night").await;
+    let (status, body) =
+        send(app.as_browser(&me, Method::GET, "me/notification-preferences")).await;
+    assert_eq!((status, body["saved"].as_bool()), (200, Some(false)));
+    let (status, body) = send(
+        app.as_browser(&me, Method::PUT, "me/notification-preferences")
+            .json(&json!({ "channels": ["email"], "quiet_start": "22:00", "quiet_end": "07:30" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = send(app.as_browser(&me, Method::GET, "me/notification-preferences")).await;
+    assert_eq!(
+        body,
+        json!({ "channels": ["email"], "quiet_start": "22:00", "quiet_end": "07:30", "saved": true })
+    );
+    for bad in [
+        json!({ "channels": ["pigeon"] }),
+        json!({ "channels": [], "quiet_start": "25:00" }),
+    ] {
+        let (status, _) = send(
+            app.as_browser(&me, Method::PUT, "me/notification-preferences")
+                .json(&bad),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    app.staff("admin.notify", &["jurisdiction_admin"]).await;
+    let admin = app.sign_in("admin.notify", STAFF_PASSWORD).await;
+    let (status, list) = send(app.as_browser(&admin, Method::GET, "notifications")).await;
+    assert_eq!(status, 200);
+    let verification = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["template"] == "account_verification")
+        .expect("queued code");
+    assert_eq!(
+        verification["to"], "p***@example.tw",
+        "addresses are masked"
+    );
+    let (status, templates) =
+        send(app.as_browser(&admin, Method::GET, "notification-templates")).await;
+    assert_eq!(status, 200);
+    assert!(templates.as_array().unwrap().len() >= 16);
+    let (status, body) = send(
+        app.as_browser(
+            &admin,
+            Method::PUT,
+            "notification-templates/case_resolved/zh-TW/sms",
+        )
+        .json(&json!({ "body": "案件 {{ case_number }} 已處理完成" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = send(
+        app.as_browser(
+            &admin,
+            Method::PUT,
+            "notification-templates/case_resolved/zh-TW/sms",
+        )
+        .json(&json!({ "body": "{{ password }}" })),
+    )
+    .await;
+    assert_eq!(status, 400, "unknown variables are refused: {body}");
+    assert_eq!(
+        send(
+            app.as_browser(
+                &admin,
+                Method::PUT,
+                "notification-templates/case_resolved/fr/sms"
+            )
+            .json(&json!({ "body": "x" }))
+        )
+        .await
+        .0,
+        404
+    );
 }

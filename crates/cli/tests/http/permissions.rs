@@ -65,6 +65,20 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
             r.get::<Option<i64>>("revoked_at").unwrap()
         ));
     }
+    let templates = Query::select()
+        .columns(["key", "locale", "channel", "body"])
+        .from("notification_templates")
+        .order_by("key", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&templates).await.unwrap() {
+        out.push(format!(
+            "template {} {} {} {}",
+            r.get::<String>("key").unwrap(),
+            r.get::<String>("locale").unwrap(),
+            r.get::<String>("channel").unwrap(),
+            r.get::<String>("body").unwrap()
+        ));
+    }
     let audit = Query::select()
         .expr_as(Expr::col("id").count(), "n")
         .from("audit_records")
@@ -259,6 +273,33 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "list notification templates",
+                method: Method::GET,
+                path: "notification-templates".into(),
+                body: None,
+                permission: Permission::ManageNotifications,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "save notification template",
+                method: Method::PUT,
+                path: "notification-templates/notify_test/en/sms".into(),
+                body: Some(json!({ "body": "Test from {{ jurisdiction_name }}" })),
+                permission: Permission::ManageNotifications,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "list notifications",
+                method: Method::GET,
+                path: "notifications".into(),
+                body: None,
+                permission: Permission::ViewNotificationLog,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
                 name: "revoke API client",
                 method: Method::DELETE,
                 path: format!("api-clients/{client}"),
@@ -303,7 +344,7 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 13);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 16);
 }
 
 #[tokio::test]

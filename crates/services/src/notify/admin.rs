@@ -1,11 +1,14 @@
 //! What the admin screens and the citizen's settings page call: templates (built-in and
 //! overridden), the outbox and its delivery log, channel preferences, and the SMS gateway's
-//! delivery receipts. Permission checks belong to the callers (these take ids that the
-//! caller has already authorised).
+//! delivery receipts. Each function checks the actor's permission itself: templates need
+//! `manage_notifications`, the outbox `view_notification_log`, and preferences are the
+//! signed-in person's own.
 
 use super::log_line;
 use super::sms::{self, SignatureError};
 use super::templates::{self, MAX_SMS_CHARS, MAX_SOURCE_CHARS, MAX_SUBJECT_CHARS};
+use crate::audit::{self, Subject};
+use crate::authz::{Actor, Permission, Target};
 use crate::{ServiceError, Services};
 use domain::notify::{Channel, MINUTES_PER_DAY, format_channels, mask_address, parse_channels};
 use domain::{Locale, Message};
@@ -105,10 +108,9 @@ impl Services {
     }
 
     /// Every template of a jurisdiction, for every language and channel.
-    pub async fn notify_templates(
-        &self,
-        jurisdiction_id: &str,
-    ) -> Result<Vec<TemplateView>, ServiceError> {
+    pub async fn notify_templates(&self, actor: &Actor) -> Result<Vec<TemplateView>, ServiceError> {
+        actor.require(Permission::ManageNotifications, Target::Jurisdiction)?;
+        let jurisdiction_id = actor.jurisdiction_id.as_str();
         self.require_jurisdiction(jurisdiction_id).await?;
         let overrides = outbox::list_templates(&self.db, jurisdiction_id).await?;
         let mut out = Vec::new();
@@ -165,17 +167,17 @@ impl Services {
     /// Saves an admin's version of a template after rendering it with sample values: syntax
     /// errors, unknown variables, runaway loops and over-long results are refused with the
     /// reason, and nothing is stored.
-    #[allow(clippy::too_many_arguments)]
     pub async fn save_notify_template(
         &self,
-        jurisdiction_id: &str,
+        actor: &Actor,
         key: &str,
         locale: Locale,
         channel: Channel,
         subject: Option<&str>,
         body: &str,
-        updated_by: &str,
     ) -> Result<(), ServiceError> {
+        actor.require(Permission::ManageNotifications, Target::Jurisdiction)?;
+        let jurisdiction_id = actor.jurisdiction_id.as_str();
         self.require_jurisdiction(jurisdiction_id).await?;
         let spec = spec_of(key)?;
         let subject = match channel {
@@ -225,8 +227,9 @@ impl Services {
                 Message::new("error-notify-sms-too-long").arg("max", MAX_SMS_CHARS.to_string()),
             ));
         }
+        let mut tx = self.db.begin().await?;
         outbox::upsert_template(
-            &self.db,
+            &mut tx,
             &outbox::TemplateOverride {
                 jurisdiction_id: jurisdiction_id.into(),
                 key: key.into(),
@@ -235,51 +238,85 @@ impl Services {
                 subject,
                 body: body.to_string(),
                 updated_at: store::now_unix(),
-                updated_by: updated_by.into(),
+                updated_by: actor.label.clone(),
             },
         )
         .await?;
+        let id = format!("{key}/{}/{}", locale.tag(), channel.as_str());
+        audit::record(
+            &mut tx,
+            actor,
+            "notify.template_save",
+            Subject {
+                kind: "notify_template",
+                id: &id,
+                data_subject: None,
+            },
+            None,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Goes back to the built-in template; returns whether there was an override.
     pub async fn reset_notify_template(
         &self,
-        jurisdiction_id: &str,
+        actor: &Actor,
         key: &str,
         locale: Locale,
         channel: Channel,
     ) -> Result<bool, ServiceError> {
+        actor.require(Permission::ManageNotifications, Target::Jurisdiction)?;
         spec_of(key)?;
-        Ok(outbox::delete_template(
-            &self.db,
-            jurisdiction_id,
+        let mut tx = self.db.begin().await?;
+        let existed = outbox::delete_template(
+            &mut tx,
+            &actor.jurisdiction_id,
             key,
             locale.tag(),
             channel.as_str(),
         )
-        .await?)
+        .await?;
+        if existed {
+            let id = format!("{key}/{}/{}", locale.tag(), channel.as_str());
+            audit::record(
+                &mut tx,
+                actor,
+                "notify.template_reset",
+                Subject {
+                    kind: "notify_template",
+                    id: &id,
+                    data_subject: None,
+                },
+                None,
+                serde_json::json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(existed)
     }
 
     /// Messages of a jurisdiction, newest first; pass the last id of a page as `before`.
     pub async fn notifications(
         &self,
-        jurisdiction_id: &str,
+        actor: &Actor,
         before: Option<&str>,
         limit: u64,
     ) -> Result<Vec<MessageView>, ServiceError> {
+        actor.require(Permission::ViewNotificationLog, Target::Jurisdiction)?;
+        let jurisdiction_id = actor.jurisdiction_id.as_str();
         let rows = outbox::list(&self.db, jurisdiction_id, before, limit.clamp(1, 200)).await?;
         Ok(rows.into_iter().map(MessageView::from).collect())
     }
 
     /// One message of a jurisdiction.
-    pub async fn notification(
-        &self,
-        jurisdiction_id: &str,
-        id: &str,
-    ) -> Result<MessageView, ServiceError> {
+    pub async fn notification(&self, actor: &Actor, id: &str) -> Result<MessageView, ServiceError> {
+        actor.require(Permission::ViewNotificationLog, Target::Jurisdiction)?;
         match outbox::get(&self.db, id).await? {
-            Some(n) if n.jurisdiction_id == jurisdiction_id => Ok(n.into()),
+            Some(n) if n.jurisdiction_id == actor.jurisdiction_id => Ok(n.into()),
             _ => Err(ServiceError::NotFound(Message::new(
                 "error-notify-message-unknown",
             ))),
@@ -289,18 +326,16 @@ impl Services {
     /// The delivery log of a message of a jurisdiction, oldest first.
     pub async fn notification_log(
         &self,
-        jurisdiction_id: &str,
+        actor: &Actor,
         id: &str,
     ) -> Result<Vec<outbox::Attempt>, ServiceError> {
-        self.notification(jurisdiction_id, id).await?;
+        self.notification(actor, id).await?;
         Ok(outbox::attempts(&self.db, id).await?)
     }
 
     /// An account's settings, or the defaults if it saved none.
-    pub async fn notify_preferences(
-        &self,
-        account_id: &str,
-    ) -> Result<PreferencesView, ServiceError> {
+    pub async fn notify_preferences(&self, actor: &Actor) -> Result<PreferencesView, ServiceError> {
+        let account_id = actor.account()?;
         Ok(match outbox::get_preferences(&self.db, account_id).await? {
             Some(p) => PreferencesView {
                 channels: parse_channels(&p.channels).unwrap_or_default(),
@@ -321,11 +356,12 @@ impl Services {
     /// (minutes of the local day, 0–1439; equal values mean none).
     pub async fn set_notify_preferences(
         &self,
-        account_id: &str,
+        actor: &Actor,
         channels: &[Channel],
         quiet_start: i64,
         quiet_end: i64,
     ) -> Result<(), ServiceError> {
+        let account_id = actor.account()?;
         let range = 0..MINUTES_PER_DAY;
         if !range.contains(&quiet_start) || !range.contains(&quiet_end) {
             return Err(ServiceError::invalid(Message::new(
@@ -336,23 +372,24 @@ impl Services {
         if parse_channels(&formatted).is_none() {
             return Err(ServiceError::invalid(Message::new("error-notify-channels")));
         }
-        let contact = {
-            let mut tx = self.db.begin().await?;
-            outbox::account_contact_in(&mut tx, account_id).await?
-        }
-        .ok_or_else(|| ServiceError::NotFound(Message::new("error-notify-account-unknown")))?;
+        let mut tx = self.db.begin().await?;
+        let contact = outbox::account_contact_in(&mut tx, account_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(Message::new("error-notify-account-unknown")))?;
         outbox::set_preferences(
-            &self.db,
+            &mut tx,
             &outbox::Preferences {
                 account_id: account_id.into(),
                 jurisdiction_id: contact.jurisdiction_id,
-                channels: formatted,
+                channels: formatted.clone(),
                 quiet_start,
                 quiet_end,
                 updated_at: store::now_unix(),
             },
         )
         .await?;
+        audit::record(&mut tx, actor, "notify.preferences", Subject::account(account_id), None, serde_json::json!({ "channels": formatted, "quiet_start": quiet_start, "quiet_end": quiet_end })).await?;
+        tx.commit().await?;
         Ok(())
     }
 
