@@ -503,3 +503,35 @@ async fn id_numbers_are_checked_and_shown_masked_to_their_owner() {
     .await;
     assert_eq!(record["national_id"], "A123456789");
 }
+
+#[tokio::test]
+async fn expired_codes_are_refused() {
+    let app = TestApp::start().await;
+    let (status, _) = send(app.client.post(app.api_url("auth/sign-up")).json(&json!({
+        "login": "late@example.tw", "password": "slow but steady wins", "display_name": "晚到"
+    })))
+    .await;
+    assert_eq!(status, 202);
+    // Whatever the code was, it has expired.
+    let expire = sea_query::Query::update()
+        .table("one_time_codes")
+        .value("expires_at", store::now_unix() - 1)
+        .to_owned();
+    app.services.db.execute(&expire).await.unwrap();
+    for code in ["000000", "123456", "999999"] {
+        let (status, body) = send(
+            app.client
+                .post(app.api_url("auth/verify"))
+                .json(&json!({ "login": "late@example.tw", "code": code })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["errors"][0]["code"].as_str()),
+            (400, Some("error-code-invalid"))
+        );
+    }
+    let (status, _, _) = app
+        .try_sign_in("late@example.tw", "slow but steady wins")
+        .await;
+    assert_eq!(status, 403, "still not verified");
+}

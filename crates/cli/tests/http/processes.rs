@@ -74,3 +74,148 @@ async fn a_case_filed_on_one_node_is_read_on_another() {
     let json: serde_json::Value = r.json().await.unwrap();
     assert_eq!(json[0]["service_code"], "1999-G01");
 }
+
+/// Runs the `civicdesk` binary against the test's database and returns its output.
+fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_civicdesk"))
+        .args(args)
+        .arg("--database-url")
+        .arg(&app.database_url)
+        .arg("--data-dir")
+        .arg(app.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run civicdesk");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `civicdesk user create|list|disable|reset-password` and `verify-audit` from the command line.
+#[tokio::test]
+async fn staff_accounts_from_the_command_line() {
+    let app = TestApp::start().await;
+    let (ok, out, err) = cli(
+        &app,
+        &[
+            "user",
+            "create",
+            "--jurisdiction",
+            TAIPEI,
+            "--login",
+            "ops.chen",
+            "--name",
+            "陳維運",
+            "--role",
+            "dispatcher:PWD-PKS",
+            "--password-stdin",
+        ],
+        Some("a sturdy bridge over the river\n"),
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("created ops.chen"));
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "user",
+            "create",
+            "--jurisdiction",
+            TAIPEI,
+            "--login",
+            "x.y",
+            "--name",
+            "X",
+            "--role",
+            "dispatcher",
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("needs a scope"), "{err}");
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "user",
+            "create",
+            "--jurisdiction",
+            TAIPEI,
+            "--login",
+            "weak.one",
+            "--name",
+            "W",
+            "--role",
+            "agent",
+            "--password-stdin",
+        ],
+        Some("password1234\n"),
+    );
+    assert!(
+        !ok && err.contains("common"),
+        "a common password is refused: {err}"
+    );
+    app.sign_in("ops.chen", "a sturdy bridge over the river")
+        .await;
+
+    let (ok, out, _) = cli(&app, &["user", "list", "--jurisdiction", TAIPEI], None);
+    assert!(
+        ok && out.contains("ops.chen") && out.contains("dispatcher:PWD-PKS"),
+        "{out}"
+    );
+    let (ok, out, err) = cli(
+        &app,
+        &[
+            "user",
+            "reset-password",
+            "--jurisdiction",
+            TAIPEI,
+            "ops.chen",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let password = out
+        .trim()
+        .strip_prefix("password: ")
+        .expect("a new password")
+        .to_string();
+    let session = app.sign_in("ops.chen", &password).await;
+    let (ok, _, err) = cli(
+        &app,
+        &["user", "disable", "--jurisdiction", TAIPEI, "ops.chen"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let (status, _) = send(app.as_browser(&session, reqwest::Method::GET, "me")).await;
+    assert_eq!(status, 401, "disabling ends the sessions");
+    let (status, _, _) = app.try_sign_in("ops.chen", &password).await;
+    assert_eq!(status, 401);
+
+    let (ok, out, err) = cli(&app, &["verify-audit"], None);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("taipei.gov.tw: audit trail intact"), "{out}");
+    let edit = sea_query::Query::update()
+        .table("audit_records")
+        .value("action", "staff.nothing_happened")
+        .and_where(sea_query::ExprTrait::eq(
+            sea_query::Expr::col("action"),
+            "staff.disable",
+        ))
+        .to_owned();
+    app.services.db.execute(&edit).await.unwrap();
+    let (ok, out, _) = cli(&app, &["verify-audit"], None);
+    assert!(!ok, "a broken chain fails the command");
+    assert!(out.contains("taipei.gov.tw: audit trail BROKEN"), "{out}");
+}
