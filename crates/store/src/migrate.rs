@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0003_notifications.sql"),
     },
+    Migration {
+        version: 4,
+        name: "case_operations",
+        sqlite: include_str!("../migrations/sqlite/0004_case_operations.sql"),
+        postgres: include_str!("../migrations/postgres/0004_case_operations.sql"),
+    },
 ];
 
 impl Migration {
