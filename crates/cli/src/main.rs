@@ -141,7 +141,7 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
     // Notification workers run beside the HTTP server on every node; the outbox claim makes
     // sure each message is sent by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    let workers: Vec<_> = (0..services.config().notify.workers)
+    let mut workers: Vec<_> = (0..services.config().notify.workers)
         .map(|_| {
             tokio::spawn(services::notify::run_worker(
                 services.clone(),
@@ -149,6 +149,12 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
             ))
         })
         .collect();
+    // SLA supervision runs on every node; the row lock makes each warning happen once.
+    workers.push(tokio::spawn(services::casework::run_supervisor(
+        services.clone(),
+        std::time::Duration::from_secs(60),
+        stopped.clone(),
+    )));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();

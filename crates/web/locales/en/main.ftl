@@ -255,3 +255,5 @@ error-survey-unknown = This survey link is not valid.
 error-survey-used = This survey was already answered. Thank you!
 error-track-failed = No case "{ $id }" with this password. Check the case number and the password you were given.
 error-transfer-not-utility = "{ $department }" is not a utility company; use reassignment for city departments.
+error-photo-required = Attach at least one photo.
+error-sla-scope = "{ $scope }" is neither a service code nor an urgency (P1 to P4).

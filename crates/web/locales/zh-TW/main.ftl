@@ -255,3 +255,5 @@ error-survey-unknown = 這個滿意度調查連結無效。
 error-survey-used = 這份滿意度調查已經填過了，謝謝您！
 error-track-failed = 找不到案件「{ $id }」或密碼不符，請確認案件編號與查詢密碼。
 error-transfer-not-utility = 「{ $department }」不是公用事業單位；市府單位請用改分。
+error-photo-required = 請至少附上一張照片。
+error-sla-scope = 「{ $scope }」不是服務代碼，也不是緊急程度（P1 到 P4）。
