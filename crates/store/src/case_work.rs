@@ -391,3 +391,59 @@ pub async fn staff_with_role(
         .map(|r| r.get("id"))
         .collect()
 }
+
+/// An open case that a new report may duplicate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenCase {
+    pub id: String,
+    pub case_number: String,
+    pub status: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub requested_at: i64,
+}
+
+/// Open cases of a category filed since `since`, newest first.
+pub async fn recent_open_in_category(
+    db: &Db,
+    jurisdiction_id: &str,
+    category: &str,
+    since: i64,
+    open_statuses: &[String],
+    limit: u64,
+) -> Result<Vec<OpenCase>, StoreError> {
+    let stmt = Query::select()
+        .columns([
+            "id",
+            "case_number",
+            "status",
+            "lat",
+            "lon",
+            "address",
+            "requested_at",
+        ])
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("category_code").eq(category))
+        .and_where(Expr::col("requested_at").gte(since))
+        .and_where(Expr::col("status").is_in(open_statuses.iter().cloned()))
+        .order_by("requested_at", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(OpenCase {
+                id: r.get("id")?,
+                case_number: r.get("case_number")?,
+                status: r.get("status")?,
+                lat: r.get("lat")?,
+                lon: r.get("lon")?,
+                address: r.get("address")?,
+                requested_at: r.get("requested_at")?,
+            })
+        })
+        .collect()
+}

@@ -653,3 +653,82 @@ async fn overdue_cases_warn_supervisors_once() {
         "{outbox:?}"
     );
 }
+
+#[tokio::test]
+async fn duplicates_are_suggested_and_merged_and_both_reporters_follow() {
+    let sink = SmtpSink::start();
+    let app = app_with(fast(NotifyConfig {
+        smtp: Some(sink.config()),
+        ..NotifyConfig::default()
+    }))
+    .await;
+    let t = team(&app).await;
+    let file = |email: &'static str, lat: f64| {
+        app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+            "service_code": "1999-L01", "lat": lat, "long": 121.5437, "address": "臺北市大安區復興南路一段107號",
+            "attributes": { "lamps_out": 1 }, "caller_email": email,
+        }))
+    };
+    let (_, first) = send(file("first@example.tw", 25.04180)).await;
+    let first = first["case_number"].as_str().unwrap().to_string();
+    // About 20 m away: suggested, with the reason.
+    let (status, found) = send(app.as_browser(
+        &t.agent,
+        Method::GET,
+        "duplicates?service_code=1999-L01&lat=25.04198&long=121.5437&address=%E5%BE%A9%E8%88%88%E5%8D%97%E8%B7%AF%E4%B8%80%E6%AE%B5107%E8%99%9F",
+    ))
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found[0]["case_number"], first.as_str());
+    assert!(found[0]["distance_m"].as_f64().unwrap() < 50.0);
+    assert_eq!(found[0]["same_address"], true);
+    // Far away and a different address: nothing.
+    let (_, none) = send(app.as_browser(
+        &t.agent,
+        Method::GET,
+        "duplicates?service_code=1999-L01&lat=25.06&long=121.56",
+    ))
+    .await;
+    assert_eq!(none, json!([]));
+
+    let (_, second) = send(file("second@example.tw", 25.04198)).await;
+    let second = second["case_number"].as_str().unwrap().to_string();
+    let (status, body) = act(
+        &app,
+        &t.dispatcher,
+        &second,
+        json!({ "action": "merge", "into": second }),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, merged) = act(
+        &app,
+        &t.dispatcher,
+        &second,
+        json!({ "action": "merge", "into": first }),
+    )
+    .await;
+    assert_eq!(
+        (status, merged["status"].as_str()),
+        (200, Some("duplicate")),
+        "{merged}"
+    );
+    mail_after(&app, &sink, 3).await;
+    // An update on the surviving case reaches both reporters.
+    act(
+        &app,
+        &t.dispatcher,
+        &first,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    let mail = mail_after(&app, &sink, 5).await;
+    let to: Vec<&str> = mail[3..]
+        .iter()
+        .map(|m| m["rcpt_tos"][0].as_str().unwrap())
+        .collect();
+    assert!(
+        to.contains(&"first@example.tw") && to.contains(&"second@example.tw"),
+        "{to:?}"
+    );
+}

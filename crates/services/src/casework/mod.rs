@@ -7,6 +7,7 @@
 
 mod calendar;
 mod citizen;
+mod duplicates;
 mod operations;
 pub mod rules;
 mod sla;
@@ -14,6 +15,7 @@ mod supervision;
 
 pub use calendar::CalendarChange;
 pub use citizen::{TimelineEntry, Tracking};
+pub use duplicates::Suggestion;
 pub use operations::Operation;
 pub use supervision::run_supervisor;
 

@@ -71,6 +71,10 @@ pub enum Operation {
     Reject {
         reason: String,
     },
+    /// 併案: this case duplicates another open case, which carries on; its reporters follow it.
+    MergeInto {
+        case_number: String,
+    },
 }
 
 impl Operation {
@@ -90,6 +94,7 @@ impl Operation {
             Operation::Resolve { .. } => Action::Resolve,
             Operation::Close { .. } => Action::Close,
             Operation::Reject { .. } => Action::Reject,
+            Operation::MergeInto { .. } => Action::MarkDuplicate,
             Operation::AssignWorker { .. } | Operation::Note { .. } => return None,
         })
     }
@@ -330,6 +335,27 @@ impl Services {
                 true,
                 serde_json::json!({}),
             ),
+            Operation::MergeInto {
+                case_number: survivor,
+            } => {
+                let target = case_work::find(&self.db, &j.id, survivor)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::invalid(
+                            Message::new("error-merge-target-unknown").arg("id", survivor.clone()),
+                        )
+                    })?;
+                if survivor == case_number {
+                    return Err(ServiceError::invalid(Message::new("error-merge-self")));
+                }
+                if CaseStatus::parse(&target.status).is_none_or(CaseStatus::is_final) {
+                    return Err(ServiceError::invalid(
+                        Message::new("error-merge-target-closed").arg("id", survivor.clone()),
+                    ));
+                }
+                update.merged_into = Some(Some(target.id.clone()));
+                (None, true, serde_json::json!({ "merged_into": survivor }))
+            }
         };
         let mut tx = self.db.begin().await?;
         let work = case_work::find_for_update(&mut tx, &j.id, case_number)
@@ -419,6 +445,14 @@ impl Services {
         let now = store::now_unix();
         case_work::update(&mut tx, &work.id, &update, now).await?;
         self.refresh_sla(&mut tx, &j, &work.id).await?;
+        if let Operation::MergeInto {
+            case_number: survivor,
+        } = &op
+            && let Some(target) = case_work::find_for_update(&mut tx, &j.id, survivor).await?
+        {
+            let data = serde_json::json!({ "merged": work.case_number });
+            record_event(&mut tx, &j, &target, "merged", &label, false, None, data).await?;
+        }
         let after = case_work::find_for_update(&mut tx, &j.id, case_number)
             .await?
             .ok_or_else(|| unknown_case(case_number))?;

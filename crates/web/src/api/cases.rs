@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
                 crate::open311::MAX_MULTIPART_BYTES,
             )),
         )
+        .route("/api/v1/duplicates", get(duplicates))
         .route("/api/v1/sla-policies", get(sla_policies))
         .route(
             "/api/v1/sla-policies/{scope}",
@@ -290,6 +291,9 @@ struct ActionBody {
     responsible: Option<String>,
     #[serde(default)]
     deferred_until: Option<String>,
+    /// For `merge`: the case number this one duplicates.
+    #[serde(default)]
+    into: Option<String>,
 }
 
 fn operation(b: ActionBody) -> Result<Operation, Message> {
@@ -339,6 +343,9 @@ fn operation(b: ActionBody) -> Result<Operation, Message> {
         "close" => Operation::Close { note: b.note },
         "reject" => Operation::Reject {
             reason: text(b.reason),
+        },
+        "merge" => Operation::MergeInto {
+            case_number: need(b.into, "into")?,
         },
         other => return Err(Message::new("error-action-unknown").arg("action", other)),
     })
@@ -687,4 +694,68 @@ async fn set_sla_policy(
         result,
         |_| json!({ "scope": scope, "policy": policy }),
     )
+}
+
+#[derive(Deserialize)]
+struct DuplicateQuery {
+    service_code: String,
+    lat: Option<f64>,
+    long: Option<f64>,
+    address: Option<String>,
+    radius_m: Option<f64>,
+    window_days: Option<u32>,
+}
+
+/// Open cases a new report may duplicate, for the agent before filing.
+async fn duplicates(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<DuplicateQuery>,
+) -> Response {
+    let point = match (q.lat, q.long) {
+        (Some(lat), Some(lon)) => match domain::geo::Point::new(lat, lon) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                return ApiError::new(StatusCode::BAD_REQUEST, e.message())
+                    .in_lang(caller.lang)
+                    .into_response();
+            }
+        },
+        (None, None) => None,
+        _ => {
+            return ApiError::new(StatusCode::BAD_REQUEST, Message::new("error-location-pair"))
+                .in_lang(caller.lang)
+                .into_response();
+        }
+    };
+    let mut policy = domain::duplicates::DuplicatePolicy::default();
+    if let Some(r) = q.radius_m {
+        policy.radius_m = r;
+    }
+    if let Some(w) = q.window_days {
+        policy.window_days = w;
+    }
+    let result = state
+        .services
+        .suggest_duplicates(
+            &caller.actor,
+            &q.service_code,
+            point,
+            q.address.as_deref(),
+            policy,
+        )
+        .await;
+    reply(caller.lang, StatusCode::OK, result, |list| {
+        list.iter()
+            .map(|s| {
+                json!({
+                    "case_number": s.case_number,
+                    "status": s.status,
+                    "distance_m": s.distance_m.map(|d| (d * 10.0).round() / 10.0),
+                    "same_address": s.same_address,
+                    "reasons": s.reasons.iter().map(|m| crate::i18n::message(caller.lang.0, m)).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    })
 }
