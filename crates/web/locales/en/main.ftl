@@ -49,6 +49,7 @@ error-date-order = The start may not be later than the end.
 error-page = page must be a whole number of at least 1.
 error-page-size = page_size must be a whole number from 1 to { $max }.
 error-status-filter = status must be open or closed; received "{ $value }".
+error-radius = radius must be a number of metres from 1 to { $max }.
 notice-case-filed = Case number { $number }, tracking password { $password } (shown only this once: keep it). Handled by { $department }.
 notice-case-filed-batch = Your petition was received; tracking password { $password } (shown only this once). A case number follows after review. Handled by { $department }.
 notice-case-filed-blackbox = Your report was received. It is kept confidential and cannot be tracked online.

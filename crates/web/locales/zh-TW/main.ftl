@@ -49,6 +49,7 @@ error-date-order = 開始時間不可晚於結束時間。
 error-page = page 須為 1 以上的整數。
 error-page-size = page_size 須為 1 至 { $max } 的整數。
 error-status-filter = 狀態須為 open 或 closed，收到「{ $value }」。
+error-radius = radius 須為 1 至 { $max } 公尺的數字。
 notice-case-filed = 案件編號 { $number }，查詢密碼 { $password }（僅顯示這一次，請妥善保存）。本案由{ $department }處理。
 notice-case-filed-batch = 已收到您的陳情，查詢密碼 { $password }（僅顯示這一次）。審核後將提供案件編號，本案由{ $department }處理。
 notice-case-filed-blackbox = 已收到您的檢舉，內容將保密處理，不提供線上查詢。
