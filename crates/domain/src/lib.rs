@@ -16,6 +16,7 @@ pub mod locale;
 pub mod notify;
 pub mod password;
 pub mod totp;
+pub mod webhooks;
 
 pub use error::{DomainError, Message};
 pub use identity::{Mobile, NationalId, PersonalId, PersonalIdKind};

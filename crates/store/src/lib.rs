@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod rate_limits;
 pub mod sessions;
 pub mod settings;
+pub mod webhooks;
 
 pub use db::{Backend, Db, Row, StoreError, Tx, create_postgres_database, now_unix};
 

@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0003_notifications.sql"),
     },
+    Migration {
+        version: 5,
+        name: "webhooks",
+        sqlite: include_str!("../migrations/sqlite/0005_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0005_webhooks.sql"),
+    },
 ];
 
 impl Migration {
