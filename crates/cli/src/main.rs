@@ -2,6 +2,7 @@
 
 mod config;
 mod users;
+mod webhook_config;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -120,6 +121,7 @@ async fn open(settings: &Settings) -> Result<Services> {
         media_dir: settings.data_dir.join("media"),
         default_jurisdiction: settings.default_jurisdiction.clone(),
         notify: settings.notify.clone(),
+        webhooks: settings.webhooks.clone(),
     };
     Ok(Services::new(db, config).await?)
 }
@@ -149,6 +151,15 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
             ))
         })
         .collect();
+    // Webhook workers likewise, each delivery claimed by one of them only.
+    let webhook_workers: Vec<_> = (0..services.config().webhooks.workers)
+        .map(|_| {
+            tokio::spawn(services::webhooks::run_worker(
+                services.clone(),
+                stopped.clone(),
+            ))
+        })
+        .collect();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -165,7 +176,7 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
         })
         .await?;
     let _ = stop_workers.send(true);
-    for worker in workers {
+    for worker in workers.into_iter().chain(webhook_workers) {
         let _ = worker.await;
     }
     services.db.close().await;
@@ -187,7 +198,10 @@ async fn main() -> Result<()> {
         Command::Demo(mut args) => {
             args.default_jurisdiction
                 .get_or_insert_with(|| "taipei.gov.tw".into());
-            let settings = Settings::load(&file, &cli.db, &args)?;
+            let mut settings = Settings::load(&file, &cli.db, &args)?;
+            // The demo may send webhooks to receivers on this machine or network.
+            settings.webhooks =
+                webhook_config::resolve(file.webhooks.as_ref(), &args.webhooks, true)?;
             let services = open(&settings).await?;
             services.seed_reference().await?;
             let filed = services.seed_sample_cases().await?;
@@ -369,6 +383,7 @@ async fn main() -> Result<()> {
             );
             println!("trusted_proxies = {:?}", s.trusted_proxies);
             print!("{}", config::describe_notify(&s.notify));
+            print!("{}", webhook_config::describe(&s.webhooks));
             Ok(())
         }
         Command::Notify(NotifyCommand::Test(args)) => {

@@ -53,6 +53,7 @@ named_enum!(
         ReadPersonalData = "read_personal_data",
         ManageNotifications = "manage_notifications",
         ViewNotificationLog = "view_notification_log",
+        ManageWebhooks = "manage_webhooks",
     }
 );
 
@@ -102,6 +103,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ReadPersonalData,
                 ManageNotifications,
                 ViewNotificationLog,
+                ManageWebhooks,
             ],
         ),
     ]

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod caller;
 mod notifications;
+mod webhooks;
 
 pub use caller::{Caller, ClientAddr, SESSION_COOKIE, TrustedProxies};
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(notifications::routes())
+        .merge(webhooks::routes())
         .fallback(|lang: Lang| async move {
             ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
                 .into_response_in(lang.0)
