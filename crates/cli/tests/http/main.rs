@@ -11,3 +11,4 @@ mod permissions;
 mod processes;
 mod snapshots;
 mod support;
+mod webhooks;

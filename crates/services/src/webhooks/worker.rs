@@ -417,3 +417,29 @@ async fn settle(
     tx.commit().await?;
     Ok(disabled)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_service::Service;
+
+    #[tokio::test]
+    async fn names_resolving_to_internal_addresses_are_refused_unless_allowed() {
+        let name: Name = "localhost".parse().unwrap();
+        let refused = PublicResolver {
+            allow_private: false,
+        }
+        .call(name.clone())
+        .await
+        .unwrap_err();
+        assert_eq!(refused.to_string(), NON_PUBLIC);
+        let allowed: Vec<SocketAddr> = PublicResolver {
+            allow_private: true,
+        }
+        .call(name)
+        .await
+        .unwrap()
+        .collect();
+        assert!(allowed.iter().all(|a| a.ip().is_loopback()) && !allowed.is_empty());
+    }
+}
