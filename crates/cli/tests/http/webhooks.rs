@@ -985,3 +985,62 @@ async fn a_node_without_private_targets_does_not_send_to_them() {
     assert_eq!(delivery(&app, &d.id).await.status, "delivered");
     assert!(receiver.at("local")[0].valid);
 }
+
+/// The Python verification function in docs/WEBHOOKS.md, run on real deliveries.
+#[tokio::test]
+async fn the_documented_python_verifier_accepts_real_deliveries() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/WEBHOOKS.md"
+    ))
+    .expect("docs/WEBHOOKS.md");
+    let code = doc
+        .split("<!-- verify.py")
+        .nth(1)
+        .and_then(|rest| rest.split("```python\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the verify.py block");
+
+    let receiver = Receiver::start().await;
+    let app = app_with(fast(WebhookConfig::default())).await;
+    let sub = subscribe(&app, &receiver, "py", &["case.updated"], None).await;
+    let secret = receiver.secrets.lock().unwrap()["py"].clone();
+    enqueue_all(
+        &app,
+        &[(
+            "case.updated",
+            None,
+            json!({ "case_number": "2026112400001", "note": "已派員處理" }),
+        )],
+    )
+    .await;
+    webhooks::process_due(&app.services).await.unwrap();
+    let got = receiver.at("py");
+    assert_eq!(got.len(), 1);
+    assert!(got[0].valid);
+    assert_eq!(deliveries_of(&app, &sub).await[0].status, "delivered");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("body"), &got[0].raw).unwrap();
+    let script = format!(
+        "{code}\nimport sys\nbody = open(sys.argv[1], 'rb').read()\nheaders = {{'X-Civicdesk-Timestamp': sys.argv[2], 'X-Civicdesk-Signature': sys.argv[3]}}\nprint(verify(sys.argv[4], headers, body), verify('whsec_wrong', headers, body), verify(sys.argv[4], headers, body + b' '))\n"
+    );
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(dir.path().join("body"))
+        .arg(&got[0].timestamp)
+        .arg(&got[0].signature)
+        .arg(&secret)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "True False False"
+    );
+}

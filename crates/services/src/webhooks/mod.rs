@@ -249,6 +249,15 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_signature_example_holds() {
+        // docs/WEBHOOKS.md
+        assert_eq!(
+            sign(b"whsec_test", 1795000000, br#"{"id":"d1","type":"ping"}"#),
+            "sha256=5726707c8152c59664b54fb87dcedb03a3635e78aec47730b5f31848de94bc3f"
+        );
+    }
+
+    #[test]
     fn hosts_in_logs_drop_the_path_and_query() {
         assert_eq!(
             host_of("https://Hooks.Example.gov.tw/in?token=abc"),
