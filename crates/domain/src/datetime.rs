@@ -51,6 +51,23 @@ pub fn local_yyyymmdd(seconds: i64, offset_minutes: i32) -> String {
     format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
+/// The local date and time of an instant at a fixed UTC offset, as `YYYY-MM-DD hh:mm`, for
+/// messages to people (due dates).
+pub fn format_local_minute(seconds: i64, offset_minutes: i32) -> String {
+    let offset = UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap_or(UtcOffset::UTC);
+    let t = OffsetDateTime::from_unix_timestamp(seconds)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,12 @@
 //! asks this one whether something is allowed and how a value is derived, so each rule lives in
 //! exactly one place.
 
+pub mod calendar;
 pub mod case_number;
 pub mod catalog;
 pub mod category;
 pub mod datetime;
+pub mod duplicates;
 pub mod error;
 pub mod geo;
 pub mod identity;
@@ -15,6 +17,8 @@ pub mod lifecycle;
 pub mod locale;
 pub mod notify;
 pub mod password;
+pub mod rules;
+pub mod sla;
 pub mod totp;
 pub mod webhooks;
 

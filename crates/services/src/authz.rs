@@ -53,6 +53,11 @@ named_enum!(
         ReadPersonalData = "read_personal_data",
         ManageNotifications = "manage_notifications",
         ViewNotificationLog = "view_notification_log",
+        ViewCases = "view_cases",
+        FileCases = "file_cases",
+        DispatchCases = "dispatch_cases",
+        WorkCases = "work_cases",
+        ManageCaseRules = "manage_case_rules",
         ManageWebhooks = "manage_webhooks",
     }
 );
@@ -83,12 +88,22 @@ impl Role {
 pub const PERMISSIONS: &[(Role, &[Permission])] = {
     use Permission::*;
     &[
-        (Role::Agent, &[ReadPersonalData]),
-        (Role::Dispatcher, &[ViewStaff]),
-        (Role::FieldWorker, &[]),
+        (Role::Agent, &[ReadPersonalData, ViewCases, FileCases]),
+        (
+            Role::Dispatcher,
+            &[ViewStaff, ViewCases, DispatchCases, WorkCases],
+        ),
+        // Field workers see and work only the cases assigned to them (checked in casework).
+        (Role::FieldWorker, &[WorkCases]),
         (
             Role::Supervisor,
-            &[ViewStaff, ViewAudit, ReadPersonalData, ViewNotificationLog],
+            &[
+                ViewStaff,
+                ViewAudit,
+                ReadPersonalData,
+                ViewNotificationLog,
+                ViewCases,
+            ],
         ),
         (Role::CounterClerk, &[ReadPersonalData]),
         (Role::CommunityManager, &[]),
@@ -103,6 +118,11 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ReadPersonalData,
                 ManageNotifications,
                 ViewNotificationLog,
+                ViewCases,
+                FileCases,
+                DispatchCases,
+                WorkCases,
+                ManageCaseRules,
                 ManageWebhooks,
             ],
         ),

@@ -39,7 +39,13 @@ impl Channel {
 /// Who files a case.
 #[derive(Debug, Clone)]
 pub enum Filer {
-    ApiClient { id: String },
+    ApiClient {
+        id: String,
+    },
+    /// A staff member, e.g. a 1999 agent taking a call.
+    Staff {
+        account_id: String,
+    },
     System,
 }
 
@@ -47,6 +53,7 @@ impl Filer {
     pub fn actor(&self) -> String {
         match self {
             Filer::ApiClient { id } => format!("api_client:{id}"),
+            Filer::Staff { account_id } => format!("staff:{account_id}"),
             Filer::System => "system".into(),
         }
     }
@@ -210,7 +217,17 @@ impl Services {
             .as_deref()
             .and_then(|a| text::find_district(a, &districts))
             .map(str::to_string);
-        // Intake routes the case to the category's department: received → triaged → assigned.
+        // Intake triages the case and routes it by the jurisdiction's rules (the category's
+        // department when none matches): received → triaged → assigned.
+        let decision = self
+            .decide_intake(
+                jurisdiction,
+                &category,
+                description,
+                district_code.as_deref(),
+                &answers,
+            )
+            .await?;
         let mut status = CaseStatus::Received;
         for action in [Action::Triage, Action::Assign] {
             status = transition(status, action)?;
@@ -233,8 +250,8 @@ impl Services {
                 token: token.clone(),
                 category_code: category.code.clone(),
                 status: status.as_str().into(),
-                urgency: category.urgency.as_str().into(),
-                department_code: Some(category.department_code.clone()),
+                urgency: decision.urgency.as_str().into(),
+                department_code: Some(decision.department.clone()),
                 channel: channel.as_str().into(),
                 description: description.to_string(),
                 address: address.clone(),
@@ -253,7 +270,7 @@ impl Services {
                 ),
                 api_client_id: match filer {
                     Filer::ApiClient { id } => Some(id.clone()),
-                    Filer::System => None,
+                    Filer::Staff { .. } | Filer::System => None,
                 },
                 requested_at: now,
                 expected_at: None,
@@ -285,9 +302,11 @@ impl Services {
             }
             let data = serde_json::json!({
                 "category": category.code,
-                "department": category.department_code,
-                "urgency": category.urgency.as_str(),
+                "department": decision.department,
+                "urgency": decision.urgency.as_str(),
                 "channel": channel.as_str(),
+                "routing": decision.route,
+                "triage": decision.triage,
             });
             store::events::append(
                 &mut tx,
@@ -306,6 +325,25 @@ impl Services {
                 },
             )
             .await?;
+            store::case_work::update(
+                &mut tx,
+                &case_id,
+                &store::case_work::WorkUpdate {
+                    routing: Some(serde_json::to_string(&decision.route).ok()),
+                    triage: Some(serde_json::to_string(&decision.triage).ok()),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+            self.refresh_sla(&mut tx, jurisdiction, &case_id).await?;
+            if let Some(work) =
+                store::case_work::find_for_update(&mut tx, &jurisdiction.id, &number.to_string())
+                    .await?
+            {
+                self.notify_reporters(&mut tx, jurisdiction, &work, "create", None)
+                    .await?;
+            }
             tx.commit().await?;
             Ok::<_, ServiceError>(number)
         }
@@ -320,7 +358,7 @@ impl Services {
         let department_name = store::catalog::list_departments(&self.db, &jurisdiction.id)
             .await?
             .into_iter()
-            .find(|d| d.code == category.department_code)
+            .find(|d| d.code == decision.department)
             .map(|d| d.name);
         tracing::info!(
             jurisdiction = %jurisdiction.id,

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod authz;
+pub mod casework;
 pub mod catalog;
 pub mod demo;
 mod error;

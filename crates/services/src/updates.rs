@@ -86,6 +86,26 @@ impl Services {
         outcome: Option<Outcome>,
         public: bool,
     ) -> Result<Event> {
+        let data = serde_json::json!({});
+        self.apply_action_with(tx, j, case, action, actor, note, outcome, public, data)
+            .await
+    }
+
+    /// [`Self::apply_action`] with details for the event (e.g. the department a case was
+    /// reassigned to).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn apply_action_with(
+        &self,
+        tx: &mut Tx,
+        j: &Jurisdiction,
+        case: &CaseSummary,
+        action: Action,
+        actor: &str,
+        note: Option<String>,
+        outcome: Option<Outcome>,
+        public: bool,
+        mut data: serde_json::Value,
+    ) -> Result<Event> {
         let from = CaseStatus::parse(&case.status).ok_or_else(|| {
             ServiceError::Internal(format!(
                 "case {} has status {}",
@@ -116,7 +136,7 @@ impl Services {
             _ => {}
         }
         store::cases::update(tx, &j.id, &case.id, &update, now).await?;
-        let data = serde_json::json!({ "outcome": outcome.map(|o| o.as_str()) });
+        data["outcome"] = serde_json::json!(outcome.map(|o| o.as_str()));
         let event = store::events::append(
             tx,
             &j.id,

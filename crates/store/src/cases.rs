@@ -617,3 +617,16 @@ pub async fn summary_for_update(
         .map(summary_from_row)
         .transpose()
 }
+
+/// The stored hash of a case's password.
+pub async fn password_hash(db: &Db, case_id: &str) -> Result<Option<String>, StoreError> {
+    let stmt = Query::select()
+        .column("password_hash")
+        .from("cases")
+        .and_where(Expr::col("id").eq(case_id))
+        .to_owned();
+    db.fetch_optional(&stmt)
+        .await?
+        .map(|r| r.get("password_hash"))
+        .transpose()
+}

@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod api_clients;
 pub mod audit;
+pub mod case_config;
+pub mod case_work;
 pub mod cases;
 pub mod catalog;
 pub mod chain;
@@ -15,6 +17,7 @@ pub mod outbox;
 pub mod rate_limits;
 pub mod sessions;
 pub mod settings;
+pub mod surveys;
 pub mod webhooks;
 
 pub use db::{Backend, Db, Row, StoreError, Tx, create_postgres_database, now_unix};

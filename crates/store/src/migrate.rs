@@ -34,6 +34,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0003_notifications.sql"),
     },
     Migration {
+        version: 4,
+        name: "case_operations",
+        sqlite: include_str!("../migrations/sqlite/0004_case_operations.sql"),
+        postgres: include_str!("../migrations/postgres/0004_case_operations.sql"),
+    },
+    Migration {
         version: 5,
         name: "webhooks",
         sqlite: include_str!("../migrations/sqlite/0005_webhooks.sql"),

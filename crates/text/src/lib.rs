@@ -2,9 +2,11 @@
 //! before anything is shown publicly. Pure functions; no database access.
 
 pub mod address;
+pub mod address_key;
 pub mod normalize;
 pub mod redact;
 
 pub use address::{find_district, mask_house_number};
+pub use address_key::address_key;
 pub use normalize::{match_key, to_halfwidth};
 pub use redact::redact_personal_data;

@@ -91,8 +91,19 @@ mod tests {
                     stack.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
-                    for part in text.split("Message::new(\"").skip(1) {
-                        let id = part.split('"').next().unwrap();
+                    // `Message::new(` then the id, possibly on the next line.
+                    for part in text.split("Message::new(").skip(1) {
+                        let Some(quoted) = part.trim_start().strip_prefix('"') else {
+                            continue;
+                        };
+                        let id = quoted.split('"').next().unwrap();
+                        if id.is_empty()
+                            || !id
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        {
+                            continue;
+                        }
                         for locale in Locale::ALL {
                             if !has(locale, id) {
                                 missing.push(format!(

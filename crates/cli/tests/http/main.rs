@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod bad_input;
+mod casework;
 mod notify;
 mod open311;
 mod permissions;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 // --- the SMTP server -------------------------------------------------------------------
 
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
@@ -34,7 +34,7 @@ impl Drop for SmtpSink {
 }
 
 impl SmtpSink {
-    fn start() -> SmtpSink {
+    pub(crate) fn start() -> SmtpSink {
         let dir = tempfile::tempdir().expect("temp dir");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/http/smtp_sink.py");
         let mut child = Command::new("python3")
@@ -66,7 +66,7 @@ impl SmtpSink {
         }
     }
 
-    fn config(&self) -> SmtpConfig {
+    pub(crate) fn config(&self) -> SmtpConfig {
         SmtpConfig {
             host: "127.0.0.1".into(),
             port: self.port,
@@ -89,7 +89,7 @@ impl SmtpSink {
     }
 
     /// The decoded messages received so far.
-    fn messages(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn messages(&self) -> Vec<serde_json::Value> {
         self.files("json")
             .iter()
             .map(|p| {
@@ -115,13 +115,13 @@ async fn closed_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-fn fast(mut c: NotifyConfig) -> NotifyConfig {
+pub(crate) fn fast(mut c: NotifyConfig) -> NotifyConfig {
     c.poll_interval = Duration::from_millis(50);
     c.send_timeout = Duration::from_secs(10);
     c
 }
 
-async fn app_with(notify: NotifyConfig) -> TestApp {
+pub(crate) async fn app_with(notify: NotifyConfig) -> TestApp {
     TestApp::start_with(move |c| c.notify = notify).await
 }
 

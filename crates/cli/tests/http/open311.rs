@@ -138,7 +138,8 @@ async fn a_posted_case_reads_back_without_personal_data() {
     assert_eq!(r["status"], "open");
     assert_eq!(r["service_code"], "1999-L01");
     assert_eq!(r["address"], "臺北市大安區復興南路一段○號");
-    assert_eq!(r["agency_responsible"], "工務局公園路燈工程管理處");
+    // 10 or more lamps out: the routing rule sends it to the power company.
+    assert_eq!(r["agency_responsible"], "台灣電力公司");
     assert_eq!(r["zipcode"], "106");
     assert_eq!(r["lat"], 25.0377);
     let values: Vec<&str> = r["attributes"]
@@ -164,10 +165,14 @@ async fn a_posted_case_reads_back_without_personal_data() {
         .text()
         .await
         .unwrap();
+    assert!(
+        xml.contains("<expected_datetime>20"),
+        "the SLA due date is the expected date: {xml}"
+    );
     for empty in [
         "<address_id/>",
         "<media_url/>",
-        "<expected_datetime/>",
+        "<status_notes/>",
         "<service_notice/>",
     ] {
         assert!(

@@ -59,8 +59,8 @@ pub use routing::{RouteDecision, RoutingRule, route, taipei_routing_rules};
 pub use triage::{TriageRule, default_triage_rules, taipei_triage_rules, triage};
 
 use crate::error::Message;
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 /// One rule that matched a case, with the reasons it matched.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -138,28 +138,5 @@ fn default_enabled() -> bool {
     true
 }
 
-fn is_true(b: &bool) -> bool {
-    *b
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn matches_serialise_with_message_ids_and_named_args() {
-        let m = Match {
-            rule_id: "gas-leak".into(),
-            rule_name: "瓦斯外洩".into(),
-            reasons: vec![Message::new("rule-reason-keywords").arg("keywords", "瓦斯味")],
-        };
-        assert_eq!(
-            serde_json::to_value(&m).unwrap(),
-            serde_json::json!({
-                "rule_id": "gas-leak",
-                "rule_name": "瓦斯外洩",
-                "reasons": [{"id": "rule-reason-keywords", "args": {"keywords": "瓦斯味"}}]
-            })
-        );
-    }
-}
+mod tests;

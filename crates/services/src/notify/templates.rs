@@ -26,7 +26,7 @@ pub struct Spec {
 }
 
 const CASE_REQUIRED: &[&str] = &["case_number", "category", "track_url"];
-const CASE_OPTIONAL: &[&str] = &["department", "note", "due_date"];
+const CASE_OPTIONAL: &[&str] = &["department", "note", "due_date", "survey_url"];
 
 pub const SPECS: &[Spec] = &[
     Spec {
@@ -101,6 +101,7 @@ pub fn sample_vars(spec: &Spec, locale: Locale) -> serde_json::Value {
         "note": if zh { "已派員檢修。" } else { "A crew has been sent." },
         "due_date": "2026-11-27",
         "track_url": "https://1999.example.gov.tw/track/2026112400042",
+        "survey_url": "https://1999.example.gov.tw/survey?token=SAMPLE",
     });
     let keep: Vec<&str> = COMMON_VARS
         .iter()

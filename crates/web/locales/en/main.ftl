@@ -145,6 +145,116 @@ error-notify-receipt-stale = The request timestamp is too far from the current t
 error-notify-receipt-body = The delivery receipt is malformed.
 error-notify-not-configured = Sending by { $channel } is not configured on this server.
 error-locale-unknown = "{ $locale }" is not a supported language (zh-TW or en).
+# business calendar and SLA
+error-calendar-utc-offset = A UTC offset of { $minutes } minutes is not possible; use -840 to +840.
+error-calendar-office-hours = Office hours { $opens }–{ $closes } are not valid: opening must come before closing, within one day.
+error-calendar-date-invalid = "{ $value }" is not a date; use YYYY-MM-DD.
+error-calendar-kind-unknown = "{ $value }" is not a kind of calendar day; use holiday or makeup_workday.
+error-calendar-name-required = The day { $date } needs a name in Chinese.
+error-calendar-date-range = { $date } is outside the years the calendar supports ({ $first }–{ $last }).
+error-calendar-duplicate-date = { $date } is already in the calendar. Change or remove that entry instead.
+error-calendar-makeup-weekday = { $date } is a weekday; a make-up working day must be a Saturday or Sunday.
+error-calendar-closure-order = The closure ends ({ $end }) before it starts ({ $start }).
+error-calendar-closure-too-long = A closure may last at most { $days } days; declare a longer one day by day.
+error-calendar-closure-duplicate = A closure from { $start } to { $end } is already declared.
+error-calendar-data = The holiday data cannot be read: { $detail }
+error-sla-duration-zero = The { $clock ->
+        [acknowledgement] acknowledgement
+        [reassignment_acknowledgement] acknowledgement after reassignment
+        [first_response] first response
+       *[resolution] resolution
+    } time limit must be more than zero.
+error-sla-duration-too-long = The { $clock ->
+        [acknowledgement] acknowledgement
+        [reassignment_acknowledgement] acknowledgement after reassignment
+        [first_response] first response
+       *[resolution] resolution
+    } time limit may be at most { $days } working days or { $hours } working hours.
+error-sla-at-risk-percent = The at-risk threshold { $value }% must be between 0 and 100.
+sla-clock-acknowledgement = Acknowledgement
+sla-clock-first_response = First response
+sla-clock-resolution = Resolution
+sla-status-not_started = Not started
+sla-status-running = Running
+sla-status-paused = Paused (waiting for information)
+sla-status-met = Met
+sla-status-breached = Overdue
+sla-at-risk = Due soon
+calendar-day-workday = Working day
+calendar-day-weekend = Weekend
+calendar-day-holiday = Holiday
+calendar-day-makeup_workday = Make-up working day
+calendar-day-closed = Offices closed
+calendar-day-partly_closed = Offices closed part of the day
+
+# triage, routing, duplicates
+triage-rule = Rule “{ $rule }” matched: urgency at least { $urgency }.
+route-rule = Routed to { $department } by rule “{ $rule }”.
+route-default = No routing rule matched; sent to { $department }, the default for category { $category }.
+rule-reason-category = The category is { $category }.
+rule-reason-category-not = The category { $category } is not { $expected }.
+rule-reason-district = The district is { $district }.
+rule-reason-district-not = The district { $district } is not { $expected }.
+rule-reason-district-unknown = The case has no district.
+rule-reason-keywords = The description mentions: { $keywords }.
+rule-reason-no-keywords = The description mentions none of: { $keywords }.
+rule-reason-attribute-equals = { $code } is { $value }.
+rule-reason-attribute-not-equals = { $code } is { $value }, not { $expected }.
+rule-reason-attribute-one-of = { $code } is { $value } (one of { $expected }).
+rule-reason-attribute-not-one-of = { $code } is { $value }, not one of { $expected }.
+rule-reason-attribute-at-least = { $code } is { $value }, at least { $min }.
+rule-reason-attribute-below = { $code } is { $value }, less than { $min }.
+rule-reason-attribute-at-most = { $code } is { $value }, at most { $max }.
+rule-reason-attribute-above = { $code } is { $value }, more than { $max }.
+rule-reason-attribute-between = { $code } is { $value }, between { $min } and { $max }.
+rule-reason-attribute-outside = { $code } is { $value }, not between { $min } and { $max }.
+rule-reason-attribute-contains = { $code } contains “{ $text }”.
+rule-reason-attribute-not-contains = { $code } does not contain “{ $text }”.
+rule-reason-attribute-missing = { $code } was not answered.
+rule-reason-attribute-not-number = { $code } is “{ $value }”, which is not a number.
+rule-invalid-id = Rule id “{ $rule }” must be 1 to 64 letters, digits, -, _ or .
+rule-invalid-id-duplicate = Rule id “{ $rule }” is used twice.
+rule-invalid-name = Rule “{ $rule }” needs a name of 1 to { $max } characters.
+rule-invalid-department = Rule “{ $rule }” sends cases to { $department }, which does not exist.
+rule-invalid-category = Rule “{ $rule }” names category { $category }, which does not exist.
+rule-invalid-district = Rule “{ $rule }” names district { $district }, which does not exist.
+rule-invalid-attribute = Rule “{ $rule }” tests attribute { $code }, which the categories it applies to do not have.
+rule-invalid-attribute-not-number = Rule “{ $rule }” compares attribute { $code } as a number, but it is not a number.
+rule-invalid-attribute-value = Rule “{ $rule }”: attribute { $code } has no option “{ $value }”.
+rule-invalid-number = Rule “{ $rule }”: the value compared with { $code } must be a finite number.
+rule-invalid-range = Rule “{ $rule }”: the range for { $code } starts at { $min }, above its end { $max }.
+rule-invalid-range-contradiction = Rule “{ $rule }” requires { $code } to be at least { $min } and at most { $max }, which can never hold.
+rule-invalid-empty-list = Rule “{ $rule }” has an empty list in its condition, so it can never match.
+rule-invalid-keyword = Rule “{ $rule }” has a blank keyword or text to look for.
+rule-invalid-too-complex = Rule “{ $rule }” is too complex (at most { $depth } levels and { $max } conditions).
+emergency-redirect-119 = This may be an emergency ({ $keywords }): call 119 (fire and ambulance) now. 1999 is not an emergency line; the case can still be logged.
+emergency-redirect-110 = This may be an emergency ({ $keywords }): call 110 (police) now. 1999 is not an emergency line; the case can still be logged.
+duplicate-same-category = Same category ({ $category }).
+duplicate-nearby = About { $distance } m away (within { $radius } m).
+duplicate-same-address = Same address.
+duplicate-age-hours = Filed { $hours } hours ago.
+duplicate-age-days = Filed { $days } days ago.
+duplicate-policy-radius = The search radius for duplicates must be 1 to { $max } metres.
+duplicate-policy-window = The search period for duplicates must be 1 to { $max } days.
+
+# case work
+error-action-unknown = There is no action "{ $action }".
+error-assignee-not-in-department = Assign a field worker of the department holding the case ({ $department }).
+error-assignee-unknown = No active staff member with this id.
+error-assign-before-acknowledge = Sign for the case (acknowledge it) before sending a field worker; a finished case cannot be assigned.
+error-cosign-same-department = A department cannot co-sign its own case; choose another department.
+error-cursor-invalid = The page cursor is not valid; start again from the first page.
+error-location-pair = Give both the latitude and the longitude, or neither.
+error-outcome-unknown = There is no outcome "{ $outcome }" (fixed, not_fixed, not_our_responsibility, no_problem_found, duplicate, deferred).
+error-reassign-to-utility = A case goes to a utility company by transfer, not by reassignment.
+error-reopen-reason = Say in a few words why the problem is not solved (up to 2,000 characters).
+error-status-unknown = There is no status "{ $status }".
+error-survey-expired = This survey link has expired (links are valid for 7 days).
+error-survey-score = Give a score from 1 to 5.
+error-survey-unknown = This survey link is not valid.
+error-survey-used = This survey was already answered. Thank you!
+error-track-failed = No case "{ $id }" with this password. Check the case number and the password you were given.
+error-transfer-not-utility = "{ $department }" is not a utility company; use reassignment for city departments.
 error-webhook-name = Give the webhook a name of 1 to { $max } characters.
 error-webhook-url = The webhook URL must be an absolute http:// or https:// address with a host name, without spaces or a #fragment.
 error-webhook-url-credentials = The webhook URL must not contain a user name or password; the receiver checks the signature instead.

@@ -145,6 +145,116 @@ error-notify-receipt-stale = 請求的時間戳記與現在時間相差太多。
 error-notify-receipt-body = 送達回報的格式不正確。
 error-notify-not-configured = 這台伺服器尚未設定以{ $channel }發送。
 error-locale-unknown = 不支援「{ $locale }」這個語言（請用 zh-TW 或 en）。
+# business calendar and SLA
+error-calendar-utc-offset = UTC 時差{ $minutes }分鐘不合理，請填 -840 到 +840 之間的值。
+error-calendar-office-hours = 辦公時間{ $opens }–{ $closes }不正確：上班時間須早於下班時間，且在同一天內。
+error-calendar-date-invalid = 「{ $value }」不是日期，請用 YYYY-MM-DD 格式。
+error-calendar-kind-unknown = 「{ $value }」不是行事曆日期的類別，請用 holiday（放假）或 makeup_workday（補行上班）。
+error-calendar-name-required = { $date }需要填寫中文名稱。
+error-calendar-date-range = { $date }超出行事曆支援的年份（{ $first }–{ $last }年）。
+error-calendar-duplicate-date = 行事曆已有{ $date }這一天，請修改或刪除原有的項目。
+error-calendar-makeup-weekday = { $date }是平日；補行上班日必須是星期六或星期日。
+error-calendar-closure-order = 停止上班的結束時間（{ $end }）早於開始時間（{ $start }）。
+error-calendar-closure-too-long = 一次停止上班最長{ $days }天，更長的期間請逐日宣布。
+error-calendar-closure-duplicate = 已宣布過{ $start }至{ $end }停止上班。
+error-calendar-data = 無法讀取假日資料：{ $detail }
+error-sla-duration-zero = { $clock ->
+        [acknowledgement] 簽收
+        [reassignment_acknowledgement] 改分後簽收
+        [first_response] 首次回應
+       *[resolution] 處理完成
+    }期限必須大於零。
+error-sla-duration-too-long = { $clock ->
+        [acknowledgement] 簽收
+        [reassignment_acknowledgement] 改分後簽收
+        [first_response] 首次回應
+       *[resolution] 處理完成
+    }期限最長為{ $days }個工作天或{ $hours }個工作小時。
+error-sla-at-risk-percent = 即將逾期的門檻{ $value }%必須介於 0 到 100 之間。
+sla-clock-acknowledgement = 簽收
+sla-clock-first_response = 首次回應
+sla-clock-resolution = 處理完成
+sla-status-not_started = 尚未開始
+sla-status-running = 計時中
+sla-status-paused = 暫停計時（補正中）
+sla-status-met = 如期完成
+sla-status-breached = 逾期
+sla-at-risk = 即將逾期
+calendar-day-workday = 上班日
+calendar-day-weekend = 週末
+calendar-day-holiday = 放假日
+calendar-day-makeup_workday = 補行上班日
+calendar-day-closed = 停止上班
+calendar-day-partly_closed = 部分時段停止上班
+
+# triage, routing, duplicates
+triage-rule = 符合規則「{ $rule }」：緊急程度至少為 { $urgency }。
+route-rule = 依規則「{ $rule }」分派至 { $department }。
+route-default = 沒有符合的分派規則，依類別 { $category } 的預設分派至 { $department }。
+rule-reason-category = 類別為 { $category }。
+rule-reason-category-not = 類別 { $category } 不是 { $expected }。
+rule-reason-district = 行政區為 { $district }。
+rule-reason-district-not = 行政區 { $district } 不是 { $expected }。
+rule-reason-district-unknown = 案件沒有行政區。
+rule-reason-keywords = 描述中提到：{ $keywords }。
+rule-reason-no-keywords = 描述中沒有提到：{ $keywords }。
+rule-reason-attribute-equals = { $code } 為 { $value }。
+rule-reason-attribute-not-equals = { $code } 為 { $value }，不是 { $expected }。
+rule-reason-attribute-one-of = { $code } 為 { $value }（屬於 { $expected }）。
+rule-reason-attribute-not-one-of = { $code } 為 { $value }，不屬於 { $expected }。
+rule-reason-attribute-at-least = { $code } 為 { $value }，不少於 { $min }。
+rule-reason-attribute-below = { $code } 為 { $value }，少於 { $min }。
+rule-reason-attribute-at-most = { $code } 為 { $value }，不超過 { $max }。
+rule-reason-attribute-above = { $code } 為 { $value }，超過 { $max }。
+rule-reason-attribute-between = { $code } 為 { $value }，介於 { $min } 到 { $max } 之間。
+rule-reason-attribute-outside = { $code } 為 { $value }，不在 { $min } 到 { $max } 之間。
+rule-reason-attribute-contains = { $code } 含有「{ $text }」。
+rule-reason-attribute-not-contains = { $code } 沒有「{ $text }」。
+rule-reason-attribute-missing = 沒有填寫 { $code }。
+rule-reason-attribute-not-number = { $code } 的值「{ $value }」不是數字。
+rule-invalid-id = 規則代碼「{ $rule }」必須是 1 到 64 個英文字母、數字、-、_ 或 .。
+rule-invalid-id-duplicate = 規則代碼「{ $rule }」重複了。
+rule-invalid-name = 規則「{ $rule }」的名稱必須是 1 到 { $max } 個字。
+rule-invalid-department = 規則「{ $rule }」指定的單位 { $department } 不存在。
+rule-invalid-category = 規則「{ $rule }」使用的類別 { $category } 不存在。
+rule-invalid-district = 規則「{ $rule }」使用的行政區 { $district } 不存在。
+rule-invalid-attribute = 規則「{ $rule }」使用的欄位 { $code } 不屬於它適用的類別。
+rule-invalid-attribute-not-number = 規則「{ $rule }」以數字比較欄位 { $code }，但這個欄位不是數字。
+rule-invalid-attribute-value = 規則「{ $rule }」的欄位 { $code } 沒有「{ $value }」這個選項。
+rule-invalid-number = 規則「{ $rule }」中欄位 { $code } 的比較值必須是有限的數字。
+rule-invalid-range = 規則「{ $rule }」中欄位 { $code } 的範圍下限 { $min } 大於上限 { $max }。
+rule-invalid-range-contradiction = 規則「{ $rule }」要求欄位 { $code } 同時至少為 { $min } 且至多為 { $max }，永遠不會成立。
+rule-invalid-empty-list = 規則「{ $rule }」的條件中有空的清單，永遠不會成立。
+rule-invalid-keyword = 規則「{ $rule }」有空白的關鍵字或比對文字。
+rule-invalid-too-complex = 規則「{ $rule }」的條件太複雜（最多 { $depth } 層、{ $max } 個條件）。
+emergency-redirect-119 = 這可能是緊急狀況（{ $keywords }）：請立即撥打 119（消防、救護）。1999 不是緊急專線，案件仍可登錄。
+emergency-redirect-110 = 這可能是緊急狀況（{ $keywords }）：請立即撥打 110（警察）。1999 不是緊急專線，案件仍可登錄。
+duplicate-same-category = 同一類別（{ $category }）。
+duplicate-nearby = 距離約 { $distance } 公尺（{ $radius } 公尺內）。
+duplicate-same-address = 地址相同。
+duplicate-age-hours = { $hours } 小時前立案。
+duplicate-age-days = { $days } 天前立案。
+duplicate-policy-radius = 重複案件的搜尋半徑必須是 1 到 { $max } 公尺。
+duplicate-policy-window = 重複案件的搜尋期間必須是 1 到 { $max } 天。
+
+# case work
+error-action-unknown = 沒有「{ $action }」這個動作。
+error-assignee-not-in-department = 請指派承辦單位（{ $department }）的外勤人員。
+error-assignee-unknown = 找不到這位在職的人員。
+error-assign-before-acknowledge = 請先簽收案件再派員；已結束的案件不能派員。
+error-cosign-same-department = 不能會簽自己單位的案件，請選擇其他單位。
+error-cursor-invalid = 分頁位置無效，請從第一頁重新開始。
+error-location-pair = 請同時提供緯度與經度，或兩者都不提供。
+error-outcome-unknown = 沒有「{ $outcome }」這種處理結果（fixed、not_fixed、not_our_responsibility、no_problem_found、duplicate、deferred）。
+error-reassign-to-utility = 案件要交給公用事業單位時請用「轉公用事業」，不是改分。
+error-reopen-reason = 請簡短說明問題為什麼沒有解決（2,000 字以內）。
+error-status-unknown = 沒有「{ $status }」這個狀態。
+error-survey-expired = 這個滿意度調查連結已過期（連結有效 7 天）。
+error-survey-score = 請給 1 到 5 分。
+error-survey-unknown = 這個滿意度調查連結無效。
+error-survey-used = 這份滿意度調查已經填過了，謝謝您！
+error-track-failed = 找不到案件「{ $id }」或密碼不符，請確認案件編號與查詢密碼。
+error-transfer-not-utility = 「{ $department }」不是公用事業單位；市府單位請用改分。
 error-webhook-name = 請為 Webhook 取 1 到 { $max } 個字的名稱。
 error-webhook-url = Webhook 網址必須是含主機名稱的完整 http:// 或 https:// 網址，不能有空白或 #片段。
 error-webhook-url-credentials = Webhook 網址不可包含使用者名稱或密碼；接收端應改以簽章驗證。

@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod caller;
+mod cases;
 mod notifications;
 mod webhooks;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(notifications::routes())
+        .merge(cases::routes())
         .merge(webhooks::routes())
         .fallback(|lang: Lang| async move {
             ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))

@@ -1,0 +1,449 @@
+//! Case work end to end over HTTP: an agent files a call, rules route and triage it, the
+//! department signs for it and sends a field worker, the citizen follows it with the case
+//! number and password, rates the work, reopens it, the case is reassigned (改分) and closed.
+//! At each step: the state, the SLA due dates, the mail the citizen receives (a real SMTP
+//! server), the audit trail and the Open311 view.
+
+use crate::notify::{SmtpSink, app_with, fast};
+use crate::support::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use services::notify::{self, NotifyConfig};
+
+struct Team {
+    agent: Browser,
+    dispatcher: Browser,
+    field: Browser,
+    field_id: String,
+    other_dispatcher: Browser,
+    admin: Browser,
+}
+
+async fn team(app: &TestApp) -> Team {
+    app.staff("agent.wu", &["agent"]).await;
+    app.staff("disp.pks", &["dispatcher:PWD-PKS"]).await;
+    let field_id = app.staff("field.pks", &["field_worker:PWD-PKS"]).await;
+    app.staff("disp.dep", &["dispatcher:DEP"]).await;
+    app.staff("admin.case", &["jurisdiction_admin"]).await;
+    Team {
+        agent: app.sign_in("agent.wu", STAFF_PASSWORD).await,
+        dispatcher: app.sign_in("disp.pks", STAFF_PASSWORD).await,
+        field: app.sign_in("field.pks", STAFF_PASSWORD).await,
+        field_id,
+        other_dispatcher: app.sign_in("disp.dep", STAFF_PASSWORD).await,
+        admin: app.sign_in("admin.case", STAFF_PASSWORD).await,
+    }
+}
+
+async fn act(app: &TestApp, who: &Browser, number: &str, body: Value) -> (u16, Value) {
+    send(
+        app.as_browser(who, Method::POST, &format!("cases/{number}/actions"))
+            .json(&body),
+    )
+    .await
+}
+
+async fn mail_after(app: &TestApp, sink: &SmtpSink, count: usize) -> Vec<Value> {
+    notify::process_due(&app.services).await.expect("send");
+    let mail = sink.messages();
+    assert_eq!(mail.len(), count, "{mail:#?}");
+    mail
+}
+
+fn due(v: &Value, clock: &str) -> i64 {
+    let text = v["sla"][clock]
+        .as_str()
+        .unwrap_or_else(|| panic!("{clock} due in {v}"));
+    domain::datetime::parse(text).expect("a date-time")
+}
+
+#[tokio::test]
+async fn a_call_is_worked_to_the_end() {
+    let sink = SmtpSink::start();
+    let app = app_with(fast(NotifyConfig {
+        smtp: Some(sink.config()),
+        ..NotifyConfig::default()
+    }))
+    .await;
+    let t = team(&app).await;
+
+    // 1. The agent files the caller's report.
+    let (status, filed) = send(
+        app.as_browser(&t.agent, Method::POST, "cases")
+            .json(&json!({
+                "service_code": "1999-L01",
+                "address": "臺北市大安區復興南路一段100號",
+                "description": "巷口路燈不亮三盞",
+                "attributes": { "lamps_out": 3 },
+                "caller_email": "caller@example.tw",
+                "caller_name": "林先生",
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    let password = filed["password"].as_str().unwrap().to_string();
+    let mail = mail_after(&app, &sink, 1).await;
+    assert!(
+        mail[0]["subject"].as_str().unwrap().contains(&number),
+        "{mail:?}"
+    );
+
+    let (_, case) = send(app.as_browser(&t.agent, Method::GET, &format!("cases/{number}"))).await;
+    assert_eq!(case["status"], "assigned");
+    assert_eq!(case["department"], "PWD-PKS");
+    assert_eq!(
+        case["routing"]["rule_id"], "tpe-streetlight-city",
+        "fewer than 10 lamps: the city office"
+    );
+    let ack_due = due(&case, "acknowledgement_due");
+    let resolution_due = due(&case, "resolution_due");
+    assert!(ack_due < resolution_due);
+
+    // 2. A field worker cannot touch a case not assigned to them; closing an unassigned case
+    // is illegal; nothing changes.
+    let (status, _) = act(&app, &t.field, &number, json!({ "action": "arrive" })).await;
+    assert_eq!(status, 404);
+    let (status, body) = act(&app, &t.dispatcher, &number, json!({ "action": "close" })).await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-illegal-transition"))
+    );
+    let (status, body) = act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "assign_worker", "assignee_id": t.field_id }),
+    )
+    .await;
+    assert_eq!(status, 400, "assign before signing for it: {body}");
+
+    // 3. The department signs for it and sends the field worker.
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("acknowledged"))
+    );
+    assert_eq!(
+        case["sla"]["acknowledgement_due"],
+        Value::Null,
+        "the acknowledgement clock stopped"
+    );
+    mail_after(&app, &sink, 2).await;
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "assign_worker", "assignee_id": t.field_id }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["assignee_id"].as_str()),
+        (200, Some(t.field_id.as_str()))
+    );
+    let (_, mine) = send(app.as_browser(&t.field, Method::GET, "cases?mine=true")).await;
+    assert_eq!(mine["cases"][0]["case_number"], number.as_str());
+
+    // 4. Field work: arrival, a public note, completion with an honest outcome.
+    let (status, case) = act(
+        &app,
+        &t.field,
+        &number,
+        json!({ "action": "arrive", "lat": 25.0418, "long": 121.5437 }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("on_site")),
+        "{case}"
+    );
+    let (status, _) = act(
+        &app,
+        &t.field,
+        &number,
+        json!({ "action": "note", "note": "已更換燈泡兩盞，第三盞需換燈具", "public": true }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = act(
+        &app,
+        &t.field,
+        &number,
+        json!({ "action": "resolve", "outcome": "not_our_responsibility", "note": "台電線路" }),
+    )
+    .await;
+    assert_eq!(status, 400, "who is responsible must be said: {body}");
+    let (status, case) = act(
+        &app,
+        &t.field,
+        &number,
+        json!({ "action": "resolve", "outcome": "fixed", "note": "三盞皆已修復" }),
+    )
+    .await;
+    assert_eq!((status, case["status"].as_str()), (200, Some("resolved")));
+    let mail = mail_after(&app, &sink, 5).await;
+    let resolved = mail
+        .iter()
+        .find(|m| m["text"].as_str().unwrap().contains("/survey?token="))
+        .expect("the resolution mail");
+    let text = resolved["text"].as_str().unwrap();
+    let token = text
+        .split("/survey?token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+
+    // 5. The citizen tracks the case, rates it, and reopens it.
+    let (status, tracked) = send(
+        app.client
+            .post(app.api_url("track"))
+            .json(&json!({ "case_number": number, "password": password })),
+    )
+    .await;
+    assert_eq!(status, 200, "{tracked}");
+    assert_eq!(tracked["status"], "resolved");
+    assert!(tracked["reopen_until"].is_string());
+    let kinds: Vec<&str> = tracked["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"note") && kinds.contains(&"resolve") && !kinds.contains(&"assign_worker"),
+        "{kinds:?}"
+    );
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("track"))
+            .json(&json!({ "case_number": number, "password": "WRONGPWD" })),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": token, "score": 6 })),
+    )
+    .await;
+    assert_eq!(status, 400, "scores are 1 to 5");
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": token, "score": 2, "comment": "第三盞還是不亮" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": token, "score": 5 })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-survey-used"))
+    );
+    let (status, tracked) =
+        send(app.client.post(app.api_url("track/reopen")).json(
+            &json!({ "case_number": number, "password": password, "reason": "第三盞還是不亮" }),
+        ))
+        .await;
+    assert_eq!(
+        (status, tracked["status"].as_str()),
+        (200, Some("assigned")),
+        "{tracked}"
+    );
+    let (_, case) =
+        send(app.as_browser(&t.dispatcher, Method::GET, &format!("cases/{number}"))).await;
+    assert!(
+        due(&case, "resolution_due") >= resolution_due,
+        "the resolution clock restarted: {case}"
+    );
+
+    // 6. 改分: the department passes it on; the new one sees it, the old one no longer may act.
+    let (status, body) = act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "reassign", "department": "DEP" }),
+    )
+    .await;
+    assert_eq!(status, 400, "a reason is required: {body}");
+    let (status, case) = act(&app, &t.dispatcher, &number, json!({ "action": "reassign", "department": "DEP", "reason": "燈桿旁為環保局管理之垃圾桶問題" })).await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("transferred"))
+    );
+    assert!(
+        case["sla"]["acknowledgement_due"].is_string(),
+        "a new acknowledgement clock: {case}"
+    );
+    let (_, queue) = send(app.as_browser(&t.other_dispatcher, Method::GET, "cases")).await;
+    assert!(
+        queue["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_number"] == number.as_str()),
+        "{queue}"
+    );
+    let (status, _) = act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    assert_eq!(status, 404, "the old department no longer holds it");
+    let (status, _) = act(
+        &app,
+        &t.other_dispatcher,
+        &number,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = act(
+        &app,
+        &t.other_dispatcher,
+        &number,
+        json!({ "action": "resolve", "outcome": "fixed", "note": "已清理" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, case) = act(
+        &app,
+        &t.other_dispatcher,
+        &number,
+        json!({ "action": "close" }),
+    )
+    .await;
+    assert_eq!((status, case["status"].as_str()), (200, Some("closed")));
+    let (status, body) = act(
+        &app,
+        &t.other_dispatcher,
+        &number,
+        json!({ "action": "assign_worker", "assignee_id": t.field_id }),
+    )
+    .await;
+    assert_eq!(status, 400, "a closed case is not assigned: {body}");
+
+    // 7. Open311 shows the outcome and the department; the audit chains are intact.
+    let (_, open311) = app
+        .get_json(&format!("requests/{number}.json?extensions=true"))
+        .await;
+    assert_eq!(open311[0]["status"], "closed");
+    assert_eq!(open311[0]["agency_responsible"], "環境保護局");
+    let (_, updates) = app
+        .get_json(&format!(
+            "servicerequestupdates.json?service_request_id={number}"
+        ))
+        .await;
+    let statuses: Vec<&str> = updates
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"fixed") && statuses.contains(&"reopen"),
+        "{statuses:?}"
+    );
+    assert!(matches!(
+        store::events::verify_chain(&app.services.db, TAIPEI)
+            .await
+            .unwrap(),
+        store::chain::ChainReport::Intact { .. }
+    ));
+    let _ = &t.admin;
+}
+
+#[tokio::test]
+async fn rules_route_and_triage_and_the_calendar_moves_due_dates() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    // A rule naming a department that does not exist is refused, and nothing is stored.
+    let bad = json!([{ "id": "r1", "name": "錯誤", "when": { "category_in": ["1999-L01"] }, "department": "NOPE" }]);
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::PUT, "rules/routing")
+            .header("accept-language", "en")
+            .json(&bad),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("NOPE"), "{body}");
+    let (_, rules) = send(app.as_browser(&t.admin, Method::GET, "rules/routing")).await;
+    assert!(
+        rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["department"] != "NOPE")
+    );
+    // Dispatchers may not edit rules.
+    let (status, _) = send(
+        app.as_browser(&t.dispatcher, Method::PUT, "rules/routing")
+            .json(&json!([])),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Ten or more lamps out goes to the power company, by the built-in Taipei rule.
+    let (status, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市信義區松仁路100號", "attributes": { "lamps_out": 12 }
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    let (_, case) = send(app.as_browser(
+        &t.agent,
+        Method::GET,
+        &format!("cases/{}", filed["case_number"].as_str().unwrap()),
+    ))
+    .await;
+    assert_eq!(case["department"], "TPC");
+    assert!(case["routing"]["rule_id"].is_string(), "{case}");
+    assert!(!case["routing"]["reasons"].as_array().unwrap().is_empty());
+
+    // A gas smell is raised to P1 whatever the category's default.
+    let (status, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-R01", "address": "臺北市大安區仁愛路四段1號", "description": "路面坑洞旁邊聞到瓦斯味", "attributes": { "size": "small" }
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    let (_, case) = send(app.as_browser(&t.agent, Method::GET, &format!("cases/{number}"))).await;
+    assert_eq!(case["urgency"], "P1", "{case}");
+    assert!(!case["triage"].as_array().unwrap().is_empty());
+
+    // A typhoon closure over the next days pushes the open case's resolution due date later.
+    let before = due(&case, "resolution_due");
+    let now = store::now_unix();
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::POST, "calendar")
+            .json(&json!({
+                "kind": "closure",
+                "starts_at": domain::datetime::format_unix(now),
+                "ends_at": domain::datetime::format_unix(now + 3 * 86_400),
+                "name": "颱風停止上班",
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, case) = send(app.as_browser(&t.agent, Method::GET, &format!("cases/{number}"))).await;
+    assert!(due(&case, "resolution_due") > before, "{before} → {case}");
+    let (status, _) = send(app.as_browser(&t.admin, Method::POST, "calendar").json(&json!({
+        "kind": "closure", "starts_at": "2026-11-30T00:00:00Z", "ends_at": "2026-11-29T00:00:00Z", "name": "錯"
+    })))
+    .await;
+    assert_eq!(status, 400, "a closure that ends before it starts");
+}

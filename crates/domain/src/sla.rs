@@ -1,0 +1,928 @@
+//! SLA clocks on a business calendar, derived from a case's event timeline.
+//!
+//! Three clocks run per case:
+//! - **acknowledgement** (簽收): from assignment to a department until it acknowledges. A
+//!   reassignment (改分) starts a new clock for the new department with the policy's
+//!   `reassignment_acknowledgement` budget (default: the next working day, as Taipei requires a
+//!   case outside an agency's remit to be passed on "within the next working day").
+//! - **first response**: from receipt until the first public update or arrival on site.
+//! - **resolution**: from receipt until resolved. A reopen restarts it from the reopen instant
+//!   with the full budget. Its due instant is the one shown to the citizen.
+//!
+//! Nothing is counted or stored between calls: [`evaluate`] replays the timeline every time,
+//! so the answer depends only on the policy, the calendar, the timeline and `now`.
+//!
+//! ## Rules
+//! - A budget in working days is due at the end of office hours on the n-th working day after
+//!   the local date the clock started ("counted from the next working day", see
+//!   [`BusinessCalendar::add_working_days`]); one in working hours is due once that much office
+//!   time has passed ([`BusinessCalendar::add_working_hours`]).
+//! - While a case waits for the citizen (補正中, `Paused` … `Resumed`), running clocks are
+//!   paused: the due instant moves later by exactly the office time spent paused. A pause that
+//!   begins after a clock's due instant does not pause it (a breach cannot be undone).
+//! - A clock stopped at `s` is met if `s <= due`, else breached; a running clock is breached as
+//!   soon as `now > due`.
+//! - `Resolved` stops every running clock (a resolution is also a public update and ends any
+//!   wait for acknowledgement); `Closed` stops them too. `Reopened` restarts the resolution
+//!   clock and, since the case goes back to the department as `assigned`, the acknowledgement
+//!   clock; the first response stays as it was. All three end a pause.
+//! - Entries later than `now` are ignored; entries are taken in time order (ties keep their
+//!   order in the slice).
+
+use crate::calendar::BusinessCalendar;
+use crate::category::Urgency;
+use crate::error::Message;
+use crate::lifecycle::string_enum;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Longest budget a policy may set, in working days.
+pub const MAX_WORKING_DAYS: u32 = 366;
+/// Longest budget a policy may set, in working hours.
+pub const MAX_WORKING_HOURS: u32 = 2_000;
+/// A running clock is at risk when less than this share of its budget remains.
+pub const DEFAULT_AT_RISK_PERCENT: u8 = 25;
+
+/// A clock's budget on the business calendar. Serialised as `{"working_days": 6}` or
+/// `{"working_hours": 4}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Duration {
+    WorkingDays(u32),
+    WorkingHours(u32),
+}
+
+impl Duration {
+    /// The due instant of a clock started at `start`, without pauses.
+    pub fn due_from(self, calendar: &BusinessCalendar, start: i64) -> i64 {
+        match self {
+            Duration::WorkingDays(n) => calendar.add_working_days(start, n),
+            Duration::WorkingHours(h) => calendar.add_working_hours(start, h),
+        }
+    }
+
+    fn check(self, clock: &'static str, errors: &mut Vec<SlaError>) {
+        let (amount, max) = match self {
+            Duration::WorkingDays(n) => (n, MAX_WORKING_DAYS),
+            Duration::WorkingHours(h) => (h, MAX_WORKING_HOURS),
+        };
+        if amount == 0 {
+            errors.push(SlaError::DurationZero { clock });
+        } else if amount > max {
+            errors.push(SlaError::DurationTooLong { clock });
+        }
+    }
+}
+
+/// The SLA of a category: one budget per clock and when to warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaPolicy {
+    pub acknowledgement: Duration,
+    /// The acknowledgement budget of the new department after a reassignment (改分).
+    pub reassignment_acknowledgement: Duration,
+    pub first_response: Duration,
+    pub resolution: Duration,
+    /// A running clock is at risk when less than this percentage of its budget remains.
+    #[serde(default = "default_at_risk_percent")]
+    pub at_risk_percent: u8,
+}
+
+fn default_at_risk_percent() -> u8 {
+    DEFAULT_AT_RISK_PERCENT
+}
+
+impl SlaPolicy {
+    /// The default policy of an urgency level (taiwan.md §1.6):
+    ///
+    /// | urgency | acknowledgement | after 改分 | first response | resolution |
+    /// | --- | --- | --- | --- | --- |
+    /// | P1 緊急 | 1 working hour | 1 working hour | 2 working hours | 1 working day |
+    /// | P2 最速件 | 2 working hours | 1 working day | 4 working hours | 1 working day |
+    /// | P3 速件 | 4 working hours | 1 working day | 1 working day | 3 working days |
+    /// | P4 普通件 | 1 working day | 1 working day | 3 working days | 6 working days |
+    ///
+    /// Resolution follows the Taipei document speeds (最速件 1, 速件 3, 普通件 6 working days);
+    /// P4's first response follows the Executive Yuan's "reply to simple cases within 3 working
+    /// days"; a reassigned case is acknowledged by the next working day (Taipei), except P1,
+    /// which cannot wait that long.
+    pub fn for_urgency(urgency: Urgency) -> Self {
+        use Duration::{WorkingDays as Days, WorkingHours as Hours};
+        let (acknowledgement, reassignment_acknowledgement, first_response, resolution) =
+            match urgency {
+                Urgency::P1 => (Hours(1), Hours(1), Hours(2), Days(1)),
+                Urgency::P2 => (Hours(2), Days(1), Hours(4), Days(1)),
+                Urgency::P3 => (Hours(4), Days(1), Days(1), Days(3)),
+                Urgency::P4 => (Days(1), Days(1), Days(3), Days(6)),
+            };
+        Self {
+            acknowledgement,
+            reassignment_acknowledgement,
+            first_response,
+            resolution,
+            at_risk_percent: DEFAULT_AT_RISK_PERCENT,
+        }
+    }
+
+    /// Checks every budget and the warning threshold, reporting every problem.
+    pub fn validate(&self) -> Result<(), Vec<SlaError>> {
+        let mut errors = Vec::new();
+        self.acknowledgement.check("acknowledgement", &mut errors);
+        self.reassignment_acknowledgement
+            .check("reassignment_acknowledgement", &mut errors);
+        self.first_response.check("first_response", &mut errors);
+        self.resolution.check("resolution", &mut errors);
+        if self.at_risk_percent > 100 {
+            errors.push(SlaError::AtRiskPercent {
+                value: self.at_risk_percent,
+            });
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Why an SLA policy was refused. `clock` is one of `acknowledgement`,
+/// `reassignment_acknowledgement`, `first_response`, `resolution`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SlaError {
+    #[error("the {clock} budget must be more than zero")]
+    DurationZero { clock: &'static str },
+    #[error(
+        "the {clock} budget may be at most {MAX_WORKING_DAYS} working days or {MAX_WORKING_HOURS} working hours"
+    )]
+    DurationTooLong { clock: &'static str },
+    #[error("the at-risk threshold {value}% must be between 0 and 100")]
+    AtRiskPercent { value: u8 },
+}
+
+impl SlaError {
+    /// The i18n message for this error.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::DurationZero { clock } => {
+                Message::new("error-sla-duration-zero").arg("clock", *clock)
+            }
+            Self::DurationTooLong { clock } => Message::new("error-sla-duration-too-long")
+                .arg("clock", *clock)
+                .arg("days", MAX_WORKING_DAYS.to_string())
+                .arg("hours", MAX_WORKING_HOURS.to_string()),
+            Self::AtRiskPercent { value } => {
+                Message::new("error-sla-at-risk-percent").arg("value", value.to_string())
+            }
+        }
+    }
+}
+
+string_enum! {
+    /// What happened to a case, as far as the SLA clocks care; the services layer maps case
+    /// events to these. `received`: filed (受理); `assigned`: a department was given the case
+    /// (待簽收); `reassigned`: passed to another department (改分); `acknowledged`: signed for
+    /// (簽收); `first_response`: a public update or arrival on site; `paused` / `resumed`: the
+    /// case entered / left needs_info (補正中); `resolved`; `reopened` by the citizen; `closed`.
+    TimelineKind {
+        Received = "received",
+        Assigned = "assigned",
+        Reassigned = "reassigned",
+        Acknowledged = "acknowledged",
+        FirstResponse = "first_response",
+        Paused = "paused",
+        Resumed = "resumed",
+        Resolved = "resolved",
+        Reopened = "reopened",
+        Closed = "closed",
+    }
+}
+
+/// One timeline entry: an instant (unix seconds) and what happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub kind: TimelineKind,
+}
+
+impl TimelineEntry {
+    pub fn new(at: i64, kind: TimelineKind) -> Self {
+        Self { at, kind }
+    }
+}
+
+string_enum! {
+    /// The three clocks. The i18n id is `sla-clock-<text>`.
+    Clock {
+        Acknowledgement = "acknowledgement",
+        FirstResponse = "first_response",
+        Resolution = "resolution",
+    }
+}
+
+string_enum! {
+    /// Where a clock stands. The i18n id is `sla-status-<text>`.
+    ClockStatus {
+        NotStarted = "not_started",
+        Running = "running",
+        Paused = "paused",
+        Met = "met",
+        Breached = "breached",
+    }
+}
+
+/// One clock at `now`. Durations are office time in seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockState {
+    pub status: ClockStatus,
+    pub started_at: Option<i64>,
+    /// The due instant, pauses included; `None` when the clock has not started.
+    pub due: Option<i64>,
+    pub stopped_at: Option<i64>,
+    /// Office time from the start to the due instant before pauses.
+    pub budget_seconds: i64,
+    /// Office time spent so far (or until stopped), pauses excluded.
+    pub used_seconds: i64,
+    /// Office time left until the due instant; negative once overdue.
+    pub remaining_seconds: i64,
+    /// Office time spent paused.
+    pub paused_seconds: i64,
+    /// Running or paused, not breached, and less than the policy's share of the budget left.
+    pub at_risk: bool,
+    /// How many times the clock was started again (reassignments, reopens).
+    pub restarts: u32,
+    /// How many of the replaced clocks had been breached.
+    pub earlier_breaches: u32,
+}
+
+impl ClockState {
+    fn not_started() -> Self {
+        Self {
+            status: ClockStatus::NotStarted,
+            started_at: None,
+            due: None,
+            stopped_at: None,
+            budget_seconds: 0,
+            used_seconds: 0,
+            remaining_seconds: 0,
+            paused_seconds: 0,
+            at_risk: false,
+            restarts: 0,
+            earlier_breaches: 0,
+        }
+    }
+
+    /// Whether the clock is still counting (running or paused), breached or not.
+    pub fn is_open(&self) -> bool {
+        self.started_at.is_some() && self.stopped_at.is_none()
+    }
+}
+
+/// All clocks of a case at `now`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SlaState {
+    pub acknowledgement: ClockState,
+    pub first_response: ClockState,
+    pub resolution: ClockState,
+    /// The resolution due instant shown to the citizen.
+    pub citizen_due: Option<i64>,
+}
+
+impl SlaState {
+    pub fn clock(&self, clock: Clock) -> &ClockState {
+        match clock {
+            Clock::Acknowledgement => &self.acknowledgement,
+            Clock::FirstResponse => &self.first_response,
+            Clock::Resolution => &self.resolution,
+        }
+    }
+
+    pub fn any_breached(&self) -> bool {
+        Clock::ALL
+            .iter()
+            .any(|c| self.clock(*c).status == ClockStatus::Breached)
+    }
+
+    pub fn any_at_risk(&self) -> bool {
+        Clock::ALL.iter().any(|c| self.clock(*c).at_risk)
+    }
+
+    /// The earliest due instant of a clock that is still counting and not yet breached: when
+    /// a timer should look at the case again.
+    pub fn next_deadline(&self) -> Option<i64> {
+        Clock::ALL
+            .iter()
+            .map(|c| self.clock(*c))
+            .filter(|c| matches!(c.status, ClockStatus::Running | ClockStatus::Paused))
+            .filter_map(|c| c.due)
+            .min()
+    }
+}
+
+/// Evaluates the SLA clocks of a timeline at `now`. Pure and deterministic; see the module
+/// documentation for the rules.
+pub fn evaluate(
+    policy: &SlaPolicy,
+    calendar: &BusinessCalendar,
+    timeline: &[TimelineEntry],
+    now: i64,
+) -> SlaState {
+    let cal = calendar;
+    let mut entries: Vec<TimelineEntry> =
+        timeline.iter().copied().filter(|e| e.at <= now).collect();
+    entries.sort_by_key(|e| e.at);
+
+    let mut ack = Track::default();
+    let mut first = Track::default();
+    let mut resolution = Track::default();
+    let mut paused_since: Option<i64> = None;
+
+    for TimelineEntry { at: t, kind } in entries {
+        match kind {
+            TimelineKind::Received => {
+                for (track, budget) in [
+                    (&mut first, policy.first_response),
+                    (&mut resolution, policy.resolution),
+                ] {
+                    if track.run.is_none() {
+                        track.start(cal, t, budget, paused_since);
+                    }
+                }
+            }
+            TimelineKind::Assigned | TimelineKind::Reassigned => {
+                let budget = if kind == TimelineKind::Assigned {
+                    policy.acknowledgement
+                } else {
+                    policy.reassignment_acknowledgement
+                };
+                ack.start(cal, t, budget, paused_since);
+            }
+            TimelineKind::Acknowledged => ack.stop(cal, t),
+            TimelineKind::FirstResponse => first.stop(cal, t),
+            TimelineKind::Paused => {
+                if paused_since.is_none() {
+                    paused_since = Some(t);
+                    for track in [&mut ack, &mut first, &mut resolution] {
+                        track.pause(cal, t);
+                    }
+                }
+            }
+            TimelineKind::Resumed => {
+                paused_since = None;
+                for track in [&mut ack, &mut first, &mut resolution] {
+                    track.resume(cal, t);
+                }
+            }
+            TimelineKind::Resolved | TimelineKind::Closed => {
+                paused_since = None;
+                for track in [&mut ack, &mut first, &mut resolution] {
+                    track.stop(cal, t);
+                }
+            }
+            TimelineKind::Reopened => {
+                paused_since = None;
+                for track in [&mut ack, &mut first, &mut resolution] {
+                    track.resume(cal, t);
+                }
+                resolution.start(cal, t, policy.resolution, None);
+                ack.start(cal, t, policy.acknowledgement, None);
+            }
+        }
+    }
+
+    let percent = i64::from(policy.at_risk_percent.min(100));
+    let resolution = resolution.state(cal, now, percent);
+    SlaState {
+        acknowledgement: ack.state(cal, now, percent),
+        first_response: first.state(cal, now, percent),
+        citizen_due: resolution.due,
+        resolution,
+    }
+}
+
+/// One started clock.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: i64,
+    /// Due instant without pauses.
+    base_due: i64,
+    /// Office time of finished pauses.
+    paused: i64,
+    pause_from: Option<i64>,
+    stopped: Option<i64>,
+}
+
+impl Run {
+    fn paused_until(&self, cal: &BusinessCalendar, t: i64) -> i64 {
+        self.paused
+            + self
+                .pause_from
+                .map_or(0, |p| cal.working_seconds_between(p, t))
+    }
+
+    fn due_at(&self, cal: &BusinessCalendar, t: i64) -> i64 {
+        cal.add_working_seconds(self.base_due, self.paused_until(cal, t))
+    }
+
+    fn pause(&mut self, cal: &BusinessCalendar, t: i64) {
+        if self.stopped.is_none() && self.pause_from.is_none() && t < self.due_at(cal, t) {
+            self.pause_from = Some(t);
+        }
+    }
+
+    fn resume(&mut self, cal: &BusinessCalendar, t: i64) {
+        if let Some(p) = self.pause_from.take() {
+            self.paused += cal.working_seconds_between(p, t);
+        }
+    }
+
+    fn stop(&mut self, cal: &BusinessCalendar, t: i64) {
+        if self.stopped.is_none() {
+            self.resume(cal, t);
+            self.stopped = Some(t);
+        }
+    }
+
+    fn status_at(&self, cal: &BusinessCalendar, now: i64) -> (ClockStatus, i64) {
+        let due = self.due_at(cal, now);
+        let status = match self.stopped {
+            Some(s) if s <= due => ClockStatus::Met,
+            Some(_) => ClockStatus::Breached,
+            None if now > due => ClockStatus::Breached,
+            None if self.pause_from.is_some() => ClockStatus::Paused,
+            None => ClockStatus::Running,
+        };
+        (status, due)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Track {
+    run: Option<Run>,
+    restarts: u32,
+    earlier_breaches: u32,
+}
+
+impl Track {
+    fn start(&mut self, cal: &BusinessCalendar, t: i64, budget: Duration, paused: Option<i64>) {
+        if let Some(old) = self.run.take() {
+            self.restarts += 1;
+            if old.status_at(cal, t).0 == ClockStatus::Breached {
+                self.earlier_breaches += 1;
+            }
+        }
+        let mut run = Run {
+            start: t,
+            base_due: budget.due_from(cal, t),
+            paused: 0,
+            pause_from: None,
+            stopped: None,
+        };
+        if let Some(p) = paused {
+            run.pause(cal, p.max(t));
+        }
+        self.run = Some(run);
+    }
+
+    fn stop(&mut self, cal: &BusinessCalendar, t: i64) {
+        if let Some(run) = &mut self.run {
+            run.stop(cal, t);
+        }
+    }
+
+    fn pause(&mut self, cal: &BusinessCalendar, t: i64) {
+        if let Some(run) = &mut self.run {
+            run.pause(cal, t);
+        }
+    }
+
+    fn resume(&mut self, cal: &BusinessCalendar, t: i64) {
+        if let Some(run) = &mut self.run {
+            run.resume(cal, t);
+        }
+    }
+
+    fn state(&self, cal: &BusinessCalendar, now: i64, at_risk_percent: i64) -> ClockState {
+        let Some(run) = self.run else {
+            return ClockState::not_started();
+        };
+        let (status, due) = run.status_at(cal, now);
+        let end = run.stopped.unwrap_or(now).max(run.start);
+        let paused = run.paused_until(cal, now);
+        let budget = cal.working_seconds_between(run.start, run.base_due);
+        let used = (cal.working_seconds_between(run.start, end) - paused).max(0);
+        let remaining = if end <= due {
+            cal.working_seconds_between(end, due)
+        } else {
+            -cal.working_seconds_between(due, end)
+        };
+        let at_risk = matches!(status, ClockStatus::Running | ClockStatus::Paused)
+            && remaining.saturating_mul(100) < budget.saturating_mul(at_risk_percent);
+        ClockState {
+            status,
+            started_at: Some(run.start),
+            due: Some(due),
+            stopped_at: run.stopped,
+            budget_seconds: budget,
+            used_seconds: used,
+            remaining_seconds: remaining,
+            paused_seconds: paused,
+            at_risk,
+            restarts: self.restarts,
+            earlier_breaches: self.earlier_breaches,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datetime;
+    use TimelineKind as K;
+    use proptest::prelude::*;
+
+    /// A Taipei local time, `YYYY-MM-DD hh:mm`.
+    fn at(local: &str) -> i64 {
+        datetime::parse(&format!("{}:00+08:00", local.replacen(' ', "T", 1))).unwrap()
+    }
+
+    fn cal() -> BusinessCalendar {
+        BusinessCalendar::taiwan().unwrap()
+    }
+
+    fn timeline(entries: &[(&str, TimelineKind)]) -> Vec<TimelineEntry> {
+        entries
+            .iter()
+            .map(|(t, k)| TimelineEntry::new(at(t), *k))
+            .collect()
+    }
+
+    const H: i64 = 3600;
+
+    #[test]
+    fn an_ordinary_case_meets_every_clock() {
+        let policy = SlaPolicy::for_urgency(Urgency::P4);
+        let events = timeline(&[
+            ("2026-03-02 10:00", K::Received),
+            ("2026-03-02 10:30", K::Assigned),
+            ("2026-03-02 11:00", K::Acknowledged),
+            ("2026-03-04 15:00", K::FirstResponse),
+            ("2026-03-09 16:00", K::Resolved),
+            ("2026-03-10 09:00", K::Closed),
+        ]);
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-20 12:00"));
+        assert_eq!(s.acknowledgement.status, ClockStatus::Met);
+        assert_eq!(s.acknowledgement.due, Some(at("2026-03-03 17:30")));
+        assert_eq!(s.first_response.status, ClockStatus::Met);
+        assert_eq!(s.first_response.due, Some(at("2026-03-05 17:30")));
+        let r = &s.resolution;
+        assert_eq!(r.status, ClockStatus::Met);
+        // 普通件: 6 working days counted from the next working day.
+        assert_eq!(r.due, Some(at("2026-03-10 17:30")));
+        assert_eq!(s.citizen_due, r.due);
+        assert_eq!(r.stopped_at, Some(at("2026-03-09 16:00")));
+        assert_eq!(r.budget_seconds, 7 * H + 30 * 60 + 6 * 9 * H);
+        assert_eq!(r.used_seconds, 51 * H);
+        assert_eq!(r.remaining_seconds, 10 * H + 30 * 60);
+        assert!(!r.at_risk && !s.any_breached() && s.next_deadline().is_none());
+    }
+
+    #[test]
+    fn urgent_cases_turn_at_risk_then_breach() {
+        let policy = SlaPolicy::for_urgency(Urgency::P2);
+        let events = timeline(&[
+            ("2026-03-02 10:00", K::Received),
+            ("2026-03-02 10:30", K::Assigned),
+        ]);
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-02 11:00"));
+        assert_eq!(s.acknowledgement.status, ClockStatus::Running);
+        assert_eq!(s.acknowledgement.due, Some(at("2026-03-02 12:30")));
+        assert_eq!(s.next_deadline(), Some(at("2026-03-02 12:30")));
+        assert!(!s.acknowledgement.at_risk);
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-02 12:10"));
+        assert!(s.acknowledgement.at_risk, "{:?}", s.acknowledgement);
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-03 16:00"));
+        assert_eq!(s.acknowledgement.status, ClockStatus::Breached);
+        assert!(!s.acknowledgement.at_risk);
+        assert_eq!(s.acknowledgement.remaining_seconds, -(12 * H + 30 * 60));
+        // 最速件: end of the next working day; 1.5 h of 16.5 h left is at risk.
+        assert_eq!(s.resolution.due, Some(at("2026-03-03 17:30")));
+        assert_eq!(s.resolution.status, ClockStatus::Running);
+        assert!(s.resolution.at_risk);
+        assert!(s.any_breached() && s.any_at_risk());
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-04 09:00"));
+        assert_eq!(s.resolution.status, ClockStatus::Breached);
+        assert_eq!(s.resolution.remaining_seconds, -30 * 60);
+    }
+
+    #[test]
+    fn needs_info_pauses_by_the_office_time_spent_waiting() {
+        let policy = SlaPolicy::for_urgency(Urgency::P4);
+        let waiting = timeline(&[
+            ("2026-03-02 10:00", K::Received),
+            ("2026-03-04 10:00", K::Paused),
+        ]);
+        let s = evaluate(&policy, &cal(), &waiting, at("2026-03-05 12:00"));
+        assert_eq!(s.resolution.status, ClockStatus::Paused);
+        assert_eq!(s.first_response.status, ClockStatus::Paused);
+        // 11 office hours paused so far.
+        assert_eq!(s.resolution.paused_seconds, 11 * H);
+        assert_eq!(s.resolution.due, Some(at("2026-03-12 10:30")));
+        let mut resumed = waiting.clone();
+        resumed.push(TimelineEntry::new(at("2026-03-06 10:00"), K::Resumed));
+        let s = evaluate(&policy, &cal(), &resumed, at("2026-03-09 12:00"));
+        assert_eq!(s.resolution.status, ClockStatus::Running);
+        assert_eq!(s.resolution.paused_seconds, 18 * H);
+        assert_eq!(s.resolution.due, Some(at("2026-03-12 17:30")));
+        assert_eq!(s.first_response.due, Some(at("2026-03-09 17:30")));
+        // Used time leaves out the pause.
+        assert_eq!(
+            s.resolution.used_seconds,
+            cal().working_seconds_between(at("2026-03-02 10:00"), at("2026-03-09 12:00")) - 18 * H
+        );
+    }
+
+    #[test]
+    fn a_pause_after_the_due_instant_does_not_undo_a_breach() {
+        let policy = SlaPolicy::for_urgency(Urgency::P2);
+        let events = timeline(&[
+            ("2026-03-02 10:00", K::Received),
+            ("2026-03-04 09:00", K::Paused),
+            ("2026-03-06 09:00", K::Resumed),
+        ]);
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-05 09:00"));
+        assert_eq!(s.resolution.status, ClockStatus::Breached);
+        assert_eq!(s.resolution.paused_seconds, 0);
+        assert_eq!(s.resolution.due, Some(at("2026-03-03 17:30")));
+    }
+
+    #[test]
+    fn reassignment_starts_a_new_acknowledgement_clock() {
+        let policy = SlaPolicy::for_urgency(Urgency::P4);
+        let events = timeline(&[
+            ("2026-03-02 09:00", K::Received),
+            ("2026-03-02 10:00", K::Assigned),
+            ("2026-03-03 15:00", K::Reassigned),
+            ("2026-03-04 09:00", K::Acknowledged),
+        ]);
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-05 09:00"));
+        let a = &s.acknowledgement;
+        assert_eq!(a.status, ClockStatus::Met);
+        // Reassign within the next working day (taiwan.md): Wednesday's close.
+        assert_eq!(a.due, Some(at("2026-03-04 17:30")));
+        assert_eq!(a.started_at, Some(at("2026-03-03 15:00")));
+        assert_eq!((a.restarts, a.earlier_breaches), (1, 0));
+        // Passed on only after the first department's deadline: one earlier breach.
+        let late = timeline(&[
+            ("2026-03-02 10:00", K::Assigned),
+            ("2026-03-04 09:00", K::Reassigned),
+        ]);
+        let s = evaluate(&policy, &cal(), &late, at("2026-03-04 10:00"));
+        assert_eq!(s.acknowledgement.status, ClockStatus::Running);
+        assert_eq!(
+            (
+                s.acknowledgement.restarts,
+                s.acknowledgement.earlier_breaches
+            ),
+            (1, 1)
+        );
+        assert_eq!(s.resolution.status, ClockStatus::NotStarted);
+    }
+
+    #[test]
+    fn reopening_restarts_resolution_with_the_full_budget() {
+        let policy = SlaPolicy::for_urgency(Urgency::P4);
+        let events = timeline(&[
+            ("2026-03-02 09:00", K::Received),
+            ("2026-03-02 10:00", K::Assigned),
+            ("2026-03-02 11:00", K::Acknowledged),
+            ("2026-03-05 12:00", K::Resolved),
+            ("2026-03-06 09:00", K::Closed),
+            ("2026-03-12 09:00", K::Reopened),
+        ]);
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-13 09:00"));
+        assert_eq!(s.resolution.status, ClockStatus::Running);
+        assert_eq!(s.resolution.due, Some(at("2026-03-20 17:30")));
+        assert_eq!(s.citizen_due, Some(at("2026-03-20 17:30")));
+        assert_eq!(s.resolution.restarts, 1);
+        assert_eq!(s.acknowledgement.status, ClockStatus::Running);
+        assert_eq!(s.acknowledgement.due, Some(at("2026-03-13 17:30")));
+        // The first response was given by the resolution and stays met.
+        assert_eq!(s.first_response.status, ClockStatus::Met);
+        assert_eq!(s.first_response.stopped_at, Some(at("2026-03-05 12:00")));
+    }
+
+    #[test]
+    fn nothing_starts_without_events_and_the_future_is_ignored() {
+        let policy = SlaPolicy::for_urgency(Urgency::P1);
+        let s = evaluate(&policy, &cal(), &[], at("2026-03-02 09:00"));
+        for c in Clock::ALL {
+            assert_eq!(s.clock(*c).status, ClockStatus::NotStarted);
+            assert_eq!(s.clock(*c).due, None);
+        }
+        assert_eq!(s.citizen_due, None);
+        let events = timeline(&[
+            ("2026-03-02 09:00", K::Received),
+            ("2026-03-02 12:00", K::Resolved),
+        ]);
+        let s = evaluate(&policy, &cal(), &events, at("2026-03-02 10:00"));
+        assert_eq!(s.resolution.status, ClockStatus::Running);
+        // P1: first response within 2 working hours.
+        assert_eq!(s.first_response.due, Some(at("2026-03-02 11:00")));
+        assert!(s.first_response.is_open());
+    }
+
+    #[test]
+    fn policies_are_validated_and_serialised() {
+        for u in Urgency::ALL {
+            assert_eq!(SlaPolicy::for_urgency(*u).validate(), Ok(()));
+        }
+        let policy = SlaPolicy {
+            acknowledgement: Duration::WorkingHours(0),
+            reassignment_acknowledgement: Duration::WorkingDays(1),
+            first_response: Duration::WorkingHours(MAX_WORKING_HOURS + 1),
+            resolution: Duration::WorkingDays(6),
+            at_risk_percent: 101,
+        };
+        let errors = policy.validate().unwrap_err();
+        let ids: Vec<_> = errors.iter().map(|e| e.message().id).collect();
+        assert_eq!(
+            ids,
+            [
+                "error-sla-duration-zero",
+                "error-sla-duration-too-long",
+                "error-sla-at-risk-percent"
+            ]
+        );
+        assert_eq!(
+            errors[0].message().args,
+            vec![("clock", "acknowledgement".into())]
+        );
+        let p4 = SlaPolicy::for_urgency(Urgency::P4);
+        let json = serde_json::to_string(&p4).unwrap();
+        assert!(
+            json.contains(r#""resolution":{"working_days":6}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<SlaPolicy>(&json).unwrap(), p4);
+        let without_threshold = json.replace(r#","at_risk_percent":25"#, "");
+        assert_eq!(
+            serde_json::from_str::<SlaPolicy>(&without_threshold).unwrap(),
+            p4
+        );
+        for k in TimelineKind::ALL {
+            assert_eq!(TimelineKind::parse(k.as_str()), Some(*k));
+        }
+    }
+
+    // ------------------------------------------------------------ properties
+
+    fn any_policy() -> impl Strategy<Value = SlaPolicy> {
+        let duration = prop_oneof![
+            (1u32..8).prop_map(Duration::WorkingDays),
+            (1u32..30).prop_map(Duration::WorkingHours),
+        ];
+        (
+            duration.clone(),
+            duration.clone(),
+            duration.clone(),
+            duration,
+            0u8..=100,
+        )
+            .prop_map(
+                |(acknowledgement, reassignment_acknowledgement, first_response, resolution, p)| {
+                    SlaPolicy {
+                        acknowledgement,
+                        reassignment_acknowledgement,
+                        first_response,
+                        resolution,
+                        at_risk_percent: p,
+                    }
+                },
+            )
+    }
+
+    fn any_kind(with_pauses: bool) -> impl Strategy<Value = TimelineKind> {
+        let kinds: Vec<TimelineKind> = TimelineKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| with_pauses || !matches!(k, K::Paused | K::Resumed))
+            .collect();
+        prop::sample::select(kinds)
+    }
+
+    /// Received at a random instant, then events at increasing instants (gaps up to 3 days).
+    fn any_timeline(with_pauses: bool) -> impl Strategy<Value = Vec<TimelineEntry>> {
+        (
+            1_735_660_800i64..1_798_732_800i64,
+            prop::collection::vec((0i64..3 * 86_400, any_kind(with_pauses)), 0..10),
+        )
+            .prop_map(|(start, steps)| {
+                let mut t = start;
+                let mut out = vec![TimelineEntry::new(t, K::Received)];
+                for (gap, kind) in steps {
+                    t += gap;
+                    out.push(TimelineEntry::new(t, kind));
+                }
+                out
+            })
+    }
+
+    fn dues(s: &SlaState) -> [Option<i64>; 3] {
+        [
+            s.acknowledgement.due,
+            s.first_response.due,
+            s.resolution.due,
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+
+        #[test]
+        fn pausing_never_brings_a_due_date_forward(
+            policy in any_policy(),
+            events in any_timeline(false),
+            from in 0i64..6 * 86_400,
+            length in 0i64..4 * 86_400,
+            later in 0i64..10 * 86_400,
+        ) {
+            let cal = cal();
+            let start = events[0].at;
+            let mut paused = events.clone();
+            paused.push(TimelineEntry::new(start + from, K::Paused));
+            paused.push(TimelineEntry::new(start + from + length, K::Resumed));
+            let now = start + from + length + later;
+            let before = evaluate(&policy, &cal, &events, now);
+            let after = evaluate(&policy, &cal, &paused, now);
+            for (b, a) in dues(&before).into_iter().zip(dues(&after)) {
+                prop_assert_eq!(b.is_some(), a.is_some());
+                prop_assert!(a >= b, "{:?} < {:?}", a, b);
+            }
+        }
+
+        #[test]
+        fn due_dates_do_not_drift(
+            policy in any_policy(),
+            events in any_timeline(true),
+            later in 0i64..30 * 86_400,
+        ) {
+            let cal = cal();
+            let last = events.iter().map(|e| e.at).max().unwrap_or_default();
+            let ongoing_pause = events.iter().rev().find(|e| matches!(e.kind, K::Paused | K::Resumed | K::Resolved | K::Closed | K::Reopened))
+                .is_some_and(|e| e.kind == K::Paused);
+            let once = evaluate(&policy, &cal, &events, last);
+            prop_assert_eq!(&once, &evaluate(&policy, &cal, &events, last));
+            if !ongoing_pause {
+                let after = evaluate(&policy, &cal, &events, last + later);
+                prop_assert_eq!(dues(&once), dues(&after));
+            }
+        }
+
+        #[test]
+        fn without_pauses_the_due_date_is_the_calendar_sum(
+            policy in any_policy(),
+            events in any_timeline(false),
+            later in 0i64..30 * 86_400,
+        ) {
+            let cal = cal();
+            let start = events[0].at;
+            let now = events.iter().map(|e| e.at).max().unwrap_or_default() + later;
+            let s = evaluate(&policy, &cal, &events, now);
+            if !events.iter().any(|e| e.kind == K::Reopened) {
+                prop_assert_eq!(s.resolution.due, Some(policy.resolution.due_from(&cal, start)));
+            }
+            prop_assert_eq!(s.first_response.due, Some(policy.first_response.due_from(&cal, start)));
+            if let Some(started) = s.acknowledgement.started_at {
+                let budget = match events.iter().rev().find(|e| e.at == started && matches!(e.kind, K::Assigned | K::Reassigned | K::Reopened)) {
+                    Some(e) if e.kind == K::Reassigned => policy.reassignment_acknowledgement,
+                    _ => policy.acknowledgement,
+                };
+                prop_assert_eq!(s.acknowledgement.due, Some(budget.due_from(&cal, started)));
+            }
+        }
+
+        #[test]
+        fn breached_iff_late(
+            policy in any_policy(),
+            events in any_timeline(true),
+            later in 0i64..30 * 86_400,
+        ) {
+            let cal = cal();
+            let now = events.iter().map(|e| e.at).max().unwrap_or_default() + later;
+            let s = evaluate(&policy, &cal, &events, now);
+            for c in Clock::ALL {
+                let c = s.clock(*c);
+                let Some(due) = c.due else { continue };
+                let stopped_in_time = c.stopped_at.is_some_and(|t| t <= due);
+                prop_assert_eq!(
+                    c.status == ClockStatus::Breached,
+                    now > due && !stopped_in_time,
+                    "{:?}", c
+                );
+                prop_assert!(!(c.at_risk && c.status == ClockStatus::Breached));
+                if matches!(c.status, ClockStatus::Running | ClockStatus::Paused | ClockStatus::Met) {
+                    prop_assert!(c.remaining_seconds >= 0);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Administrators' changes to the business calendar: extra holidays, make-up working days and
+//! declared closures (typhoon days). Checked by `domain::calendar` before they are stored.
+
+use crate::audit::{self, Subject};
+use crate::authz::{Actor, Permission, Target};
+use crate::{Result, ServiceError, Services};
+use domain::Localized;
+use domain::calendar::{CalendarEntry, Closure};
+use domain::lifecycle::CaseStatus;
+use store::case_config::CalendarRow;
+
+/// A change to the calendar.
+#[derive(Debug, Clone)]
+pub enum CalendarChange {
+    /// A holiday or make-up working day (`kind`: `holiday` or `makeup_workday`).
+    Day {
+        day: String,
+        kind: String,
+        name: String,
+    },
+    /// A closure from one instant to another (unix seconds).
+    Closure {
+        starts_at: i64,
+        ends_at: i64,
+        name: String,
+    },
+}
+
+impl Services {
+    /// Adds a calendar change after checking it against the calendar in force, and
+    /// recomputes the due dates of the open cases it may move.
+    pub async fn change_calendar(
+        &self,
+        actor: &Actor,
+        change: CalendarChange,
+    ) -> Result<CalendarRow> {
+        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let mut cal = self.business_calendar(&j).await?;
+        let now = store::now_unix();
+        let row = match change {
+            CalendarChange::Day { day, kind, name } => {
+                let entry =
+                    CalendarEntry::parse(&day, &kind, Localized::new(name.clone(), name.clone()))
+                        .map_err(|e| ServiceError::invalid(e.message()))?;
+                cal.remove_entry(entry.date);
+                cal.add_entry(entry.clone())
+                    .map_err(|e| ServiceError::invalid(e.message()))?;
+                CalendarRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    kind: entry.kind.as_str().to_string(),
+                    day: Some(domain::calendar::format_date(entry.date)),
+                    starts_at: None,
+                    ends_at: None,
+                    name,
+                    created_at: now,
+                    created_by: actor.label.clone(),
+                }
+            }
+            CalendarChange::Closure {
+                starts_at,
+                ends_at,
+                name,
+            } => {
+                if name.trim().is_empty() {
+                    return Err(ServiceError::invalid(
+                        domain::Message::new("error-field-required").arg("field", "name"),
+                    ));
+                }
+                cal.add_closure(Closure {
+                    start: starts_at,
+                    end: ends_at,
+                    reason: Localized::new(name.clone(), name.clone()),
+                })
+                .map_err(|e| ServiceError::invalid(e.message()))?;
+                CalendarRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    kind: "closure".into(),
+                    day: None,
+                    starts_at: Some(starts_at),
+                    ends_at: Some(ends_at),
+                    name,
+                    created_at: now,
+                    created_by: actor.label.clone(),
+                }
+            }
+        };
+        let mut tx = self.db.begin().await?;
+        store::case_config::insert_calendar_entry(&mut tx, &j.id, &row).await?;
+        audit::record(&mut tx, actor, "calendar.change", Subject { kind: "calendar", id: &row.id, data_subject: None }, None, serde_json::json!({ "kind": row.kind, "day": row.day, "starts_at": row.starts_at, "ends_at": row.ends_at })).await?;
+        tx.commit().await?;
+        // Open cases' due dates follow the calendar.
+        let open: Vec<String> = super::open_statuses();
+        let filter = store::case_work::QueueFilter {
+            open_statuses: open,
+            limit: 500,
+            ..Default::default()
+        };
+        let mut after = None;
+        loop {
+            let page = store::case_work::queue(
+                &self.db,
+                &j.id,
+                &store::case_work::QueueFilter {
+                    after: after.clone(),
+                    ..filter.clone()
+                },
+            )
+            .await?;
+            if page.is_empty() {
+                break;
+            }
+            let mut tx = self.db.begin().await?;
+            for w in &page {
+                if CaseStatus::parse(&w.status).is_some_and(|s| !s.is_final()) {
+                    self.refresh_sla(&mut tx, &j, &w.id).await?;
+                }
+            }
+            tx.commit().await?;
+            let last = &page[page.len() - 1];
+            after = Some((
+                last.resolution_due_at.unwrap_or(i64::MAX / 2),
+                last.case_number.clone(),
+            ));
+            if page.len() < 500 {
+                break;
+            }
+        }
+        Ok(row)
+    }
+
+    pub async fn calendar_changes(&self, actor: &Actor) -> Result<Vec<CalendarRow>> {
+        actor.require(Permission::ViewCases, Target::Jurisdiction)?;
+        Ok(store::case_config::calendar_entries(&self.db, &actor.jurisdiction_id).await?)
+    }
+}

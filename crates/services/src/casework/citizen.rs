@@ -1,0 +1,306 @@
+//! The citizen's side of a case: tracking with the case number and password (no account
+//! needed), the public timeline with the due date, reopening within 7 days of resolution, the
+//! satisfaction survey, and the notifications that keep them informed.
+
+use crate::notify::{self, Notification, Recipient};
+use crate::rate_limit::Limit;
+use crate::updates::REOPEN_WINDOW_SECONDS;
+use crate::{Result, ServiceError, Services, secrets};
+use domain::catalog::Jurisdiction;
+use domain::lifecycle::{Action, CaseStatus};
+use domain::{Locale, Message};
+use store::Tx;
+use store::case_work::{self, WorkView};
+use store::cases::CaseSummary;
+
+/// Tracking attempts per case number, against guessing case passwords.
+const TRACK_PER_CASE: Limit = Limit {
+    name: "track-case",
+    max: 20,
+    window: 60 * 60,
+};
+
+/// Days a survey link stays valid.
+pub const SURVEY_DAYS: i64 = 7;
+
+/// One public event on the citizen's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub kind: String,
+    pub status: Option<String>,
+    pub note: Option<String>,
+}
+
+/// What a citizen sees of their case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tracking {
+    pub case_number: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub category_code: String,
+    pub department_code: Option<String>,
+    pub due_at: Option<i64>,
+    pub timeline: Vec<TimelineEntry>,
+    /// Until when the citizen may reopen it, if they may.
+    pub reopen_until: Option<i64>,
+}
+
+fn not_found_or_wrong_password(number: &str) -> ServiceError {
+    ServiceError::NotFound(Message::new("error-track-failed").arg("id", number))
+}
+
+impl Services {
+    async fn tracked_case(
+        &self,
+        j: &Jurisdiction,
+        number: &str,
+        password: &str,
+    ) -> Result<WorkView> {
+        self.count_attempt(TRACK_PER_CASE, &format!("{}\n{number}", j.id))
+            .await?;
+        let work = case_work::find(&self.db, &j.id, number.trim())
+            .await?
+            .ok_or_else(|| not_found_or_wrong_password(number))?;
+        let stored = store::cases::password_hash(&self.db, &work.id)
+            .await?
+            .unwrap_or_default();
+        let given = secrets::case_password_hash(&self.case_password_key, &work.id, password);
+        if !secrets::constant_time_eq(&stored, &given) {
+            return Err(not_found_or_wrong_password(number));
+        }
+        Ok(work)
+    }
+
+    /// The case and its public timeline, for whoever holds its number and password.
+    pub async fn track_case(
+        &self,
+        j: &Jurisdiction,
+        number: &str,
+        password: &str,
+    ) -> Result<Tracking> {
+        let work = self.tracked_case(j, number, password).await?;
+        let events =
+            store::events::for_cases(&self.db, std::slice::from_ref(&work.id), true).await?;
+        let status = CaseStatus::parse(&work.status);
+        let reopen_until = match (status, work.closed_at) {
+            (Some(CaseStatus::Resolved | CaseStatus::Closed), Some(at))
+                if store::now_unix() <= at + REOPEN_WINDOW_SECONDS =>
+            {
+                Some(at + REOPEN_WINDOW_SECONDS)
+            }
+            _ => None,
+        };
+        Ok(Tracking {
+            timeline: events
+                .into_iter()
+                .map(|e| TimelineEntry {
+                    at: e.event.created_at,
+                    kind: e.event.kind,
+                    status: e.event.to_status,
+                    note: e.event.note,
+                })
+                .collect(),
+            case_number: work.case_number,
+            status: work.status,
+            outcome: work.outcome,
+            category_code: work.category_code,
+            department_code: work.department_code,
+            due_at: work.resolution_due_at,
+            reopen_until,
+        })
+    }
+
+    /// Reopens a resolved case within 7 days of its resolution: it goes back to the
+    /// department's queue and the resolution clock starts again.
+    pub async fn reopen_case(
+        &self,
+        j: &Jurisdiction,
+        number: &str,
+        password: &str,
+        reason: &str,
+    ) -> Result<Tracking> {
+        let work = self.tracked_case(j, number, password).await?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 2000 {
+            return Err(ServiceError::invalid(Message::new("error-reopen-reason")));
+        }
+        let closed_at = work.closed_at.unwrap_or(0);
+        let status = CaseStatus::parse(&work.status);
+        if matches!(status, Some(CaseStatus::Resolved | CaseStatus::Closed))
+            && store::now_unix() > closed_at + REOPEN_WINDOW_SECONDS
+        {
+            return Err(ServiceError::invalid(
+                Message::new("error-reopen-window").arg("days", "7"),
+            ));
+        }
+        let mut tx = self.db.begin().await?;
+        let summary = CaseSummary {
+            id: work.id.clone(),
+            case_number: work.case_number.clone(),
+            category_code: work.category_code.clone(),
+            status: work.status.clone(),
+            outcome: work.outcome.clone(),
+            closed_at: work.closed_at,
+            media_urls: work.media_urls.clone(),
+        };
+        self.apply_action(
+            &mut tx,
+            j,
+            &summary,
+            Action::Reopen,
+            "citizen",
+            Some(reason.to_string()),
+            None,
+            true,
+        )
+        .await?;
+        case_work::update(
+            &mut tx,
+            &work.id,
+            &case_work::WorkUpdate {
+                assignee_id: Some(None),
+                ..Default::default()
+            },
+            store::now_unix(),
+        )
+        .await?;
+        self.refresh_sla(&mut tx, j, &work.id).await?;
+        tx.commit().await?;
+        self.track_case(j, number, password).await
+    }
+
+    /// Records a satisfaction score (1–5) and comment through the survey link, once.
+    pub async fn submit_survey(
+        &self,
+        j: &Jurisdiction,
+        token: &str,
+        score: i64,
+        comment: &str,
+    ) -> Result<()> {
+        if !(1..=5).contains(&score) {
+            return Err(ServiceError::invalid(Message::new("error-survey-score")));
+        }
+        let comment = comment.trim();
+        if comment.chars().count() > 1000 {
+            return Err(ServiceError::invalid(
+                Message::new("error-field-too-long")
+                    .arg("field", "comment")
+                    .arg("max", "1000"),
+            ));
+        }
+        let hash = secrets::sha256_hex(token.trim());
+        let mut tx = self.db.begin().await?;
+        let Some(survey) = store::surveys::by_token(&mut tx, &j.id, &hash).await? else {
+            return Err(ServiceError::NotFound(Message::new("error-survey-unknown")));
+        };
+        if survey.submitted_at.is_some() {
+            return Err(ServiceError::invalid(Message::new("error-survey-used")));
+        }
+        if store::now_unix() > survey.expires_at {
+            return Err(ServiceError::invalid(Message::new("error-survey-expired")));
+        }
+        store::surveys::submit(
+            &mut tx,
+            &survey.case_id,
+            score,
+            (!comment.is_empty()).then_some(comment),
+            store::now_unix(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Queues the citizen notification that goes with a public event, to every reporter of
+    /// the case (and of the cases merged into it), by their preferred channel.
+    pub(crate) async fn notify_reporters(
+        &self,
+        tx: &mut Tx,
+        j: &Jurisdiction,
+        work: &WorkView,
+        kind: &str,
+        note: Option<&str>,
+    ) -> Result<()> {
+        let template = match kind {
+            "create" => "case_accepted",
+            "acknowledge" => "case_assigned",
+            "resolve" => "case_resolved",
+            _ => "case_updated",
+        };
+        let reporters = case_work::reporters(tx, &work.id).await?;
+        if reporters.is_empty() {
+            return Ok(());
+        }
+        let base = self.config().public_url.trim_end_matches('/').to_string();
+        let mut vars = serde_json::json!({
+            "case_number": work.case_number,
+            "category": self.category_name(j, &work.category_code).await,
+            "track_url": format!("{base}/track?case={}", work.case_number),
+        });
+        if let Some(n) = note {
+            vars["note"] = serde_json::json!(n);
+        }
+        if let Some(d) = &work.department_code {
+            vars["department"] = serde_json::json!(self.department_name(j, d).await);
+        }
+        if let Some(due) = work.resolution_due_at {
+            vars["due_date"] = serde_json::json!(domain::datetime::format_local_minute(
+                due,
+                j.utc_offset_minutes
+            ));
+        }
+        if template == "case_resolved" {
+            let token = secrets::token_of::<24>();
+            store::surveys::create(
+                tx,
+                &work.id,
+                &j.id,
+                &secrets::sha256_hex(&token),
+                store::now_unix() + SURVEY_DAYS * 86_400,
+            )
+            .await?;
+            vars["survey_url"] = serde_json::json!(format!("{base}/survey?token={token}"));
+        }
+        let urgent = work.urgency == "P1";
+        for r in reporters {
+            let recipient = match (&r.account_id, &r.email, &r.phone) {
+                (Some(a), _, _) => Recipient::Account(a.clone()),
+                (None, Some(e), _) => Recipient::Email(e.clone()),
+                (None, None, Some(p)) => match domain::identity::Mobile::parse(p) {
+                    Ok(m) => Recipient::Sms(m.e164().to_string()),
+                    Err(_) => continue,
+                },
+                _ => continue,
+            };
+            notify::enqueue(
+                tx,
+                &Notification {
+                    jurisdiction_id: j.id.clone(),
+                    recipient,
+                    template: template.into(),
+                    locale: Locale::ZhTw,
+                    vars: vars.clone(),
+                    urgent,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn category_name(&self, j: &Jurisdiction, code: &str) -> String {
+        match self.service(j, code).await {
+            Ok(c) => c.name.zh,
+            Err(_) => code.to_string(),
+        }
+    }
+
+    async fn department_name(&self, j: &Jurisdiction, code: &str) -> String {
+        store::catalog::list_departments(&self.db, &j.id)
+            .await
+            .ok()
+            .and_then(|ds| ds.into_iter().find(|d| d.code == code))
+            .map_or_else(|| code.to_string(), |d| d.name.zh)
+    }
+}

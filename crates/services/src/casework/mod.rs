@@ -1,0 +1,117 @@
+//! Case work after intake: the department queue, the staff view of a case, and every dispatch
+//! and field operation (簽收, assignment, 改分, 會簽, transfer to a utility, arrival, notes,
+//! completion with an honest outcome, closing). Each operation checks the permission table
+//! and who holds the case, applies the lifecycle in `domain`, appends the event, refreshes the
+//! SLA due dates from the events, and queues the citizen's notification, all in one
+//! transaction.
+
+mod calendar;
+mod citizen;
+mod operations;
+pub mod rules;
+mod sla;
+
+pub use calendar::CalendarChange;
+pub use citizen::{TimelineEntry, Tracking};
+pub use operations::Operation;
+
+use crate::authz::{Actor, Permission, Target};
+use crate::{Result, ServiceError, Services};
+use domain::Message;
+use domain::lifecycle::CaseStatus;
+use store::case_work::{self, QueueFilter, WorkView};
+use store::events::Event;
+
+/// The staff view of one case: its working state and every event, internal ones included.
+#[derive(Debug, Clone)]
+pub struct CaseDetail {
+    pub work: WorkView,
+    pub events: Vec<Event>,
+}
+
+fn unknown_case(number: &str) -> ServiceError {
+    ServiceError::NotFound(Message::new("error-request-unknown").arg("id", number))
+}
+
+/// How a staff member relates to a case.
+pub(crate) fn may_view(actor: &Actor, work: &WorkView) -> bool {
+    let holds = |d: &Option<String>| {
+        d.as_deref()
+            .is_some_and(|d| actor.may(Permission::ViewCases, Target::Department(d)))
+    };
+    actor.may(Permission::ViewCases, Target::Jurisdiction)
+        || holds(&work.department_code)
+        || holds(&work.cosign_department_code)
+        || is_assignee(actor, work)
+}
+
+pub(crate) fn is_assignee(actor: &Actor, work: &WorkView) -> bool {
+    actor.account_id.is_some() && work.assignee_id == actor.account_id
+}
+
+/// Open statuses, for queues.
+pub fn open_statuses() -> Vec<String> {
+    CaseStatus::ALL
+        .iter()
+        .filter(|s| !s.is_final())
+        .map(|s| s.as_str().to_string())
+        .collect()
+}
+
+/// What a queue request asks for.
+#[derive(Debug, Clone, Default)]
+pub struct QueueRequest {
+    pub department: Option<String>,
+    /// Only the caller's own assignments.
+    pub mine: bool,
+    pub statuses: Option<Vec<String>>,
+    pub after: Option<(i64, String)>,
+    pub limit: u64,
+}
+
+impl Services {
+    /// A case as staff see it. Staff who may not see it get NotFound (existence does not leak).
+    pub async fn case_detail(&self, actor: &Actor, case_number: &str) -> Result<CaseDetail> {
+        let work = case_work::find(&self.db, &actor.jurisdiction_id, case_number)
+            .await?
+            .filter(|w| may_view(actor, w))
+            .ok_or_else(|| unknown_case(case_number))?;
+        let events =
+            store::events::for_cases(&self.db, std::slice::from_ref(&work.id), false).await?;
+        Ok(CaseDetail { work, events })
+    }
+
+    /// A work queue ordered by SLA risk (earliest resolution due date first): a department's
+    /// queue for dispatchers, the whole jurisdiction for supervisors, a field worker's own
+    /// assignments.
+    pub async fn case_queue(&self, actor: &Actor, q: QueueRequest) -> Result<Vec<WorkView>> {
+        let mut filter = QueueFilter {
+            statuses: q.statuses.clone(),
+            open_statuses: open_statuses(),
+            after: q.after.clone(),
+            limit: if q.limit == 0 { 100 } else { q.limit },
+            ..QueueFilter::default()
+        };
+        if let Some(statuses) = &q.statuses
+            && let Some(bad) = statuses.iter().find(|s| CaseStatus::parse(s).is_none())
+        {
+            return Err(ServiceError::invalid(
+                Message::new("error-status-unknown").arg("status", bad.clone()),
+            ));
+        }
+        if q.mine {
+            filter.assignee_id = Some(actor.account()?.to_string());
+        } else {
+            match (actor.departments_for(Permission::ViewCases), &q.department) {
+                (None, Some(d)) => filter.departments = Some(vec![d.clone()]),
+                (None, None) => {}
+                (Some(mine), Some(d)) if mine.contains(d) => {
+                    filter.departments = Some(vec![d.clone()])
+                }
+                (Some(mine), None) if !mine.is_empty() => filter.departments = Some(mine),
+                _ => return Err(crate::authz::forbidden()),
+            }
+        }
+        Ok(case_work::queue(&self.db, &actor.jurisdiction_id, &filter).await?)
+    }
+}

@@ -1,0 +1,180 @@
+//! Routing and triage rules of a jurisdiction: stored in order, validated against its
+//! departments, districts and categories before they are saved, and applied at intake so every
+//! case records which rule sent it where and why.
+
+use crate::audit::{self, Subject};
+use crate::authz::{Actor, Permission, Target};
+use crate::{Result, ServiceError, Services};
+use domain::catalog::{Category, Jurisdiction};
+use domain::category::{AttributeAnswer, Urgency};
+use domain::rules::{self, CaseFacts, Known, Match, RouteDecision, RoutingRule, TriageRule};
+
+/// What intake decided for a new case.
+#[derive(Debug, Clone)]
+pub struct IntakeDecision {
+    pub department: String,
+    pub urgency: Urgency,
+    pub route: RouteDecision,
+    pub triage: Vec<Match>,
+}
+
+const ROUTING: &str = "routing";
+const TRIAGE: &str = "triage";
+
+impl Services {
+    /// The routing rules in force: the stored ones, or the built-in set for Taipei.
+    pub async fn routing_rules(&self, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
+        let stored = store::case_config::rules(&self.db, &j.id, ROUTING).await?;
+        if stored.is_empty() {
+            return Ok(if j.id == "taipei.gov.tw" {
+                rules::taipei_routing_rules()
+            } else {
+                Vec::new()
+            });
+        }
+        stored
+            .iter()
+            .map(|r| {
+                serde_json::from_str(&r.definition)
+                    .map_err(|e| ServiceError::Internal(format!("routing rule {}: {e}", r.id)))
+            })
+            .collect()
+    }
+
+    /// The triage rules in force: the stored ones, or the built-in set.
+    pub async fn triage_rules(&self, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
+        let stored = store::case_config::rules(&self.db, &j.id, TRIAGE).await?;
+        if stored.is_empty() {
+            return Ok(if j.id == "taipei.gov.tw" {
+                rules::taipei_triage_rules()
+            } else {
+                rules::default_triage_rules()
+            });
+        }
+        stored
+            .iter()
+            .map(|r| {
+                serde_json::from_str(&r.definition)
+                    .map_err(|e| ServiceError::Internal(format!("triage rule {}: {e}", r.id)))
+            })
+            .collect()
+    }
+
+    async fn known(&self, j: &Jurisdiction) -> Result<Known> {
+        let departments = store::catalog::list_departments(&self.db, &j.id).await?;
+        let districts = store::catalog::list_districts(&self.db, &j.id).await?;
+        let (categories, _) = store::catalog::list_categories(&self.db, &j.id).await?;
+        Ok(Known::from_catalog(&departments, &districts, &categories))
+    }
+
+    /// Replaces the routing rules; every problem is reported and nothing is stored unless all
+    /// rules are valid (e.g. a rule naming a department that does not exist).
+    pub async fn set_routing_rules(
+        &self,
+        actor: &Actor,
+        list: Vec<RoutingRule>,
+    ) -> Result<Vec<RoutingRule>> {
+        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        rules::routing::validate_rules(&list, &self.known(&j).await?)
+            .map_err(ServiceError::Invalid)?;
+        self.store_rules(
+            actor,
+            ROUTING,
+            list.iter()
+                .map(|r| (r.id.clone(), serde_json::to_string(r)))
+                .collect(),
+        )
+        .await?;
+        Ok(list)
+    }
+
+    pub async fn set_triage_rules(
+        &self,
+        actor: &Actor,
+        list: Vec<TriageRule>,
+    ) -> Result<Vec<TriageRule>> {
+        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        rules::triage::validate_rules(&list, &self.known(&j).await?)
+            .map_err(ServiceError::Invalid)?;
+        self.store_rules(
+            actor,
+            TRIAGE,
+            list.iter()
+                .map(|r| (r.id.clone(), serde_json::to_string(r)))
+                .collect(),
+        )
+        .await?;
+        Ok(list)
+    }
+
+    async fn store_rules(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        rows: Vec<(String, serde_json::Result<String>)>,
+    ) -> Result<()> {
+        let rows = rows
+            .into_iter()
+            .map(|(id, json)| {
+                json.map(|j| (id, j))
+                    .map_err(|e| ServiceError::Internal(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut tx = self.db.begin().await?;
+        store::case_config::replace_rules(
+            &mut tx,
+            &actor.jurisdiction_id,
+            kind,
+            &rows,
+            store::now_unix(),
+            &actor.label,
+        )
+        .await?;
+        let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+        audit::record(
+            &mut tx,
+            actor,
+            &format!("rules.{kind}"),
+            Subject {
+                kind: "case_rules",
+                id: kind,
+                data_subject: None,
+            },
+            None,
+            serde_json::json!({ "rules": ids }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Routes and triages a new report.
+    pub(crate) async fn decide_intake(
+        &self,
+        j: &Jurisdiction,
+        category: &Category,
+        description: &str,
+        district: Option<&str>,
+        answers: &[AttributeAnswer],
+    ) -> Result<IntakeDecision> {
+        let mut facts = CaseFacts::new(category.code.clone(), description).with_answers(answers);
+        if let Some(d) = district {
+            facts = facts.with_district(d);
+        }
+        let route = rules::route(
+            &self.routing_rules(j).await?,
+            &facts,
+            &category.department_code,
+        );
+        let (urgency, triage) =
+            rules::triage(category.urgency, &self.triage_rules(j).await?, &facts);
+        Ok(IntakeDecision {
+            department: route.department.clone(),
+            urgency,
+            route,
+            triage,
+        })
+    }
+}

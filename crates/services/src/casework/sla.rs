@@ -1,0 +1,159 @@
+//! SLA due dates, derived from a case's events on its jurisdiction's business calendar and
+//! stored on the case for indexing. Recomputed from the whole event log on every change, so a
+//! due date can never drift from the history that justifies it.
+
+use crate::{Result, ServiceError, Services};
+use domain::Localized;
+use domain::calendar::{BusinessCalendar, CalendarEntry, Closure};
+use domain::catalog::Jurisdiction;
+use domain::category::Urgency;
+use domain::sla::{self, ClockStatus, SlaPolicy, SlaState, TimelineEntry, TimelineKind};
+use store::Tx;
+use store::case_work::{self, WorkUpdate};
+
+/// Maps a case event to what the SLA clocks care about.
+fn timeline_kind(kind: &str, to_status: Option<&str>, public: bool) -> Vec<TimelineKind> {
+    match kind {
+        "create" => {
+            let mut v = vec![TimelineKind::Received];
+            if to_status == Some("assigned") {
+                v.push(TimelineKind::Assigned);
+            }
+            v
+        }
+        "assign" => vec![TimelineKind::Assigned],
+        "reassign" => vec![TimelineKind::Reassigned],
+        "acknowledge" => vec![TimelineKind::Acknowledged],
+        "request_info" => vec![TimelineKind::Paused, TimelineKind::FirstResponse],
+        "provide_info" => vec![TimelineKind::Resumed],
+        "resolve" => vec![TimelineKind::Resolved],
+        "reopen" => vec![TimelineKind::Reopened],
+        "close" | "reject" | "mark_duplicate" | "transfer_external" => vec![TimelineKind::Closed],
+        "arrive" | "start" => vec![TimelineKind::FirstResponse],
+        "note" if public => vec![TimelineKind::FirstResponse],
+        _ => Vec::new(),
+    }
+}
+
+impl Services {
+    /// The business calendar of a jurisdiction: weekends, the national holidays, and the
+    /// changes its administrators made (extra holidays, make-up days, declared closures).
+    pub async fn business_calendar(&self, j: &Jurisdiction) -> Result<BusinessCalendar> {
+        let mut cal =
+            BusinessCalendar::taiwan().map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
+        if j.utc_offset_minutes != cal.utc_offset_minutes() {
+            cal = BusinessCalendar::new(j.utc_offset_minutes, cal.office_hours())
+                .map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
+        }
+        for row in store::case_config::calendar_entries(&self.db, &j.id).await? {
+            let name = Localized::new(row.name.clone(), row.name.clone());
+            match (
+                row.kind.as_str(),
+                row.day.as_deref(),
+                row.starts_at,
+                row.ends_at,
+            ) {
+                ("closure", _, Some(start), Some(end)) => {
+                    // A closure identical to another is ignored rather than failing the case.
+                    let _ = cal.add_closure(Closure {
+                        start,
+                        end,
+                        reason: name,
+                    });
+                }
+                (kind, Some(day), _, _) => {
+                    if let Ok(entry) = CalendarEntry::parse(day, kind, name) {
+                        let date = entry.date;
+                        cal.remove_entry(date);
+                        let _ = cal.add_entry(entry);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(cal)
+    }
+
+    /// The SLA policy of a category: its own, else its urgency's, else the built-in default.
+    pub async fn sla_policy(
+        &self,
+        j: &Jurisdiction,
+        category: &str,
+        urgency: Urgency,
+    ) -> Result<SlaPolicy> {
+        let stored = store::case_config::sla_policies(&self.db, &j.id).await?;
+        for scope in [category, urgency.as_str()] {
+            if let Some((_, def)) = stored.iter().find(|(s, _)| s == scope)
+                && let Ok(p) = serde_json::from_str::<SlaPolicy>(def)
+            {
+                return Ok(p);
+            }
+        }
+        Ok(SlaPolicy::for_urgency(urgency))
+    }
+
+    /// Evaluates the clocks of a case from its events at `now`.
+    pub(crate) async fn sla_state_in(
+        &self,
+        tx: &mut Tx,
+        j: &Jurisdiction,
+        case_id: &str,
+        category: &str,
+        urgency: Urgency,
+        now: i64,
+    ) -> Result<SlaState> {
+        let events = case_work::events_in(tx, case_id).await?;
+        let timeline: Vec<TimelineEntry> = events
+            .iter()
+            .flat_map(|(kind, to, at, public, _)| {
+                timeline_kind(kind, to.as_deref(), *public)
+                    .into_iter()
+                    .map(move |k| TimelineEntry::new(*at, k))
+            })
+            .collect();
+        let policy = self.sla_policy(j, category, urgency).await?;
+        let cal = self.business_calendar(j).await?;
+        Ok(sla::evaluate(&policy, &cal, &timeline, now))
+    }
+
+    /// Recomputes and stores a case's due dates and SLA state.
+    pub(crate) async fn refresh_sla(
+        &self,
+        tx: &mut Tx,
+        j: &Jurisdiction,
+        case_id: &str,
+    ) -> Result<SlaState> {
+        let (category, urgency) = case_work::category_and_urgency(tx, case_id).await?;
+        let urgency = Urgency::parse(&urgency).unwrap_or(Urgency::P4);
+        let state = self
+            .sla_state_in(tx, j, case_id, &category, urgency, store::now_unix())
+            .await?;
+        let label = if state.any_breached() {
+            "breached"
+        } else if state.any_at_risk() {
+            "at_risk"
+        } else if state.resolution.status == ClockStatus::Paused {
+            "paused"
+        } else if state.resolution.status == ClockStatus::Met {
+            "met"
+        } else {
+            "running"
+        };
+        let open = |c: &sla::ClockState| c.due.filter(|_| c.is_open());
+        case_work::update(
+            tx,
+            case_id,
+            &WorkUpdate {
+                ack_due_at: Some(open(&state.acknowledgement)),
+                response_due_at: Some(open(&state.first_response)),
+                resolution_due_at: Some(open(&state.resolution)),
+                expected_at: Some(state.citizen_due),
+                sla_state: Some(Some(label.to_string())),
+                ..WorkUpdate::default()
+            },
+            store::now_unix(),
+        )
+        .await?;
+        Ok(state)
+    }
+}

@@ -1,0 +1,323 @@
+//! The working state of cases: who holds them (department, field worker, co-signing
+//! department), why they were routed there, their SLA due dates, and the queues built on them.
+//! The case row is the materialised state; the events remain the source of truth.
+
+use crate::db::{Db, Row, StoreError, Tx};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkView {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub case_number: String,
+    pub category_code: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub urgency: String,
+    pub department_code: Option<String>,
+    pub assignee_id: Option<String>,
+    pub cosign_department_code: Option<String>,
+    pub district_code: Option<String>,
+    pub description: String,
+    pub address: Option<String>,
+    pub attributes: String,
+    pub status_notes: Option<String>,
+    pub routing: Option<String>,
+    pub triage: Option<String>,
+    pub ack_due_at: Option<i64>,
+    pub response_due_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    pub sla_state: Option<String>,
+    pub merged_into: Option<String>,
+    pub requested_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+    pub media_urls: String,
+}
+
+const COLUMNS: [&str; 26] = [
+    "id",
+    "jurisdiction_id",
+    "case_number",
+    "category_code",
+    "status",
+    "outcome",
+    "urgency",
+    "department_code",
+    "assignee_id",
+    "cosign_department_code",
+    "district_code",
+    "description",
+    "address",
+    "attributes",
+    "status_notes",
+    "routing",
+    "triage",
+    "ack_due_at",
+    "response_due_at",
+    "resolution_due_at",
+    "sla_state",
+    "merged_into",
+    "requested_at",
+    "updated_at",
+    "closed_at",
+    "media_urls",
+];
+
+fn from_row(r: &Row) -> Result<WorkView, StoreError> {
+    Ok(WorkView {
+        id: r.get("id")?,
+        jurisdiction_id: r.get("jurisdiction_id")?,
+        case_number: r.get("case_number")?,
+        category_code: r.get("category_code")?,
+        status: r.get("status")?,
+        outcome: r.get("outcome")?,
+        urgency: r.get("urgency")?,
+        department_code: r.get("department_code")?,
+        assignee_id: r.get("assignee_id")?,
+        cosign_department_code: r.get("cosign_department_code")?,
+        district_code: r.get("district_code")?,
+        description: r.get("description")?,
+        address: r.get("address")?,
+        attributes: r.get("attributes")?,
+        status_notes: r.get("status_notes")?,
+        routing: r.get("routing")?,
+        triage: r.get("triage")?,
+        ack_due_at: r.get("ack_due_at")?,
+        response_due_at: r.get("response_due_at")?,
+        resolution_due_at: r.get("resolution_due_at")?,
+        sla_state: r.get("sla_state")?,
+        merged_into: r.get("merged_into")?,
+        requested_at: r.get("requested_at")?,
+        updated_at: r.get("updated_at")?,
+        closed_at: r.get("closed_at")?,
+        media_urls: r.get("media_urls")?,
+    })
+}
+
+fn by_number(jurisdiction_id: &str, case_number: &str) -> SelectStatement {
+    Query::select()
+        .columns(COLUMNS)
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("case_number").eq(case_number))
+        .to_owned()
+}
+
+pub async fn find(
+    db: &Db,
+    jurisdiction_id: &str,
+    case_number: &str,
+) -> Result<Option<WorkView>, StoreError> {
+    db.fetch_optional(&by_number(jurisdiction_id, case_number))
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The case, locked until the transaction ends (PostgreSQL; SQLite's write lock serialises).
+pub async fn find_for_update(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    case_number: &str,
+) -> Result<Option<WorkView>, StoreError> {
+    let mut stmt = by_number(jurisdiction_id, case_number);
+    if tx.backend() == crate::Backend::Postgres {
+        stmt.lock(sea_query::LockType::Update);
+    }
+    tx.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Changes to the working state; `None` keeps a column.
+#[derive(Debug, Clone, Default)]
+pub struct WorkUpdate {
+    pub department_code: Option<Option<String>>,
+    pub assignee_id: Option<Option<String>>,
+    pub cosign_department_code: Option<Option<String>>,
+    pub urgency: Option<String>,
+    pub routing: Option<Option<String>>,
+    pub triage: Option<Option<String>>,
+    pub ack_due_at: Option<Option<i64>>,
+    pub response_due_at: Option<Option<i64>>,
+    pub resolution_due_at: Option<Option<i64>>,
+    /// The due date shown to the citizen and to Open311 clients (`expected_datetime`).
+    pub expected_at: Option<Option<i64>>,
+    pub sla_state: Option<Option<String>>,
+    pub merged_into: Option<Option<String>>,
+}
+
+pub async fn update(tx: &mut Tx, case_id: &str, u: &WorkUpdate, at: i64) -> Result<(), StoreError> {
+    let mut stmt = Query::update();
+    stmt.table("cases").value("updated_at", at);
+    let text = [
+        ("department_code", &u.department_code),
+        ("assignee_id", &u.assignee_id),
+        ("cosign_department_code", &u.cosign_department_code),
+        ("routing", &u.routing),
+        ("triage", &u.triage),
+        ("sla_state", &u.sla_state),
+        ("merged_into", &u.merged_into),
+    ];
+    for (column, value) in text {
+        if let Some(v) = value {
+            stmt.value(column, v.clone());
+        }
+    }
+    let times = [
+        ("ack_due_at", u.ack_due_at),
+        ("response_due_at", u.response_due_at),
+        ("resolution_due_at", u.resolution_due_at),
+        ("expected_at", u.expected_at),
+    ];
+    for (column, value) in times {
+        if let Some(v) = value {
+            stmt.value(column, v);
+        }
+    }
+    if let Some(v) = &u.urgency {
+        stmt.value("urgency", v.clone());
+    }
+    stmt.and_where(Expr::col("id").eq(case_id));
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Which cases a queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Only these departments (None: the whole jurisdiction).
+    pub departments: Option<Vec<String>>,
+    pub assignee_id: Option<String>,
+    /// Only these statuses (None: every open status).
+    pub statuses: Option<Vec<String>>,
+    pub open_statuses: Vec<String>,
+    /// Keyset: cases after this (resolution due, case number).
+    pub after: Option<(i64, String)>,
+    pub limit: u64,
+}
+
+/// A queue ordered by SLA risk: the earliest resolution due date first, cases without one last.
+pub async fn queue(
+    db: &Db,
+    jurisdiction_id: &str,
+    f: &QueueFilter,
+) -> Result<Vec<WorkView>, StoreError> {
+    // Cases without a due date sort after every real one.
+    const NEVER: i64 = i64::MAX / 2;
+    let due = Expr::cust_with_exprs(
+        "COALESCE($1, $2)",
+        [Expr::col("resolution_due_at"), Expr::val(NEVER)],
+    );
+    let mut stmt = Query::select()
+        .columns(COLUMNS)
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .order_by_expr(due.clone(), Order::Asc)
+        .order_by("case_number", Order::Asc)
+        .limit(f.limit.clamp(1, 500))
+        .to_owned();
+    match &f.statuses {
+        Some(s) => stmt.and_where(Expr::col("status").is_in(s.iter().cloned())),
+        None => stmt.and_where(Expr::col("status").is_in(f.open_statuses.iter().cloned())),
+    };
+    if let Some(ds) = &f.departments {
+        stmt.and_where(
+            Expr::col("department_code")
+                .is_in(ds.iter().cloned())
+                .or(Expr::col("cosign_department_code").is_in(ds.iter().cloned())),
+        );
+    }
+    if let Some(a) = &f.assignee_id {
+        stmt.and_where(Expr::col("assignee_id").eq(a.as_str()));
+    }
+    if let Some((due_at, number)) = &f.after {
+        stmt.and_where(
+            due.clone().gt(*due_at).or(due
+                .eq(*due_at)
+                .and(Expr::col("case_number").gt(number.as_str()))),
+        );
+    }
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
+/// How to reach the people who reported a case (never shown publicly).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReporterContact {
+    pub account_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// The reporters of a case and of the cases merged into it.
+pub async fn reporters(tx: &mut Tx, case_id: &str) -> Result<Vec<ReporterContact>, StoreError> {
+    let merged = Query::select()
+        .column("id")
+        .from("cases")
+        .and_where(Expr::col("merged_into").eq(case_id))
+        .to_owned();
+    let stmt = Query::select()
+        .columns(["account_id", "email", "phone"])
+        .from("case_reporters")
+        .cond_where(
+            Expr::col("case_id")
+                .eq(case_id)
+                .or(Expr::col("case_id").in_subquery(merged)),
+        )
+        .to_owned();
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ReporterContact {
+                account_id: r.get("account_id")?,
+                email: r.get("email")?,
+                phone: r.get("phone")?,
+            })
+        })
+        .collect()
+}
+
+/// The events of one case inside a transaction, oldest first.
+pub async fn events_in(
+    tx: &mut Tx,
+    case_id: &str,
+) -> Result<Vec<(String, Option<String>, i64, bool, String)>, StoreError> {
+    let stmt = Query::select()
+        .columns(["kind", "to_status", "created_at", "public", "data"])
+        .from("case_events")
+        .and_where(Expr::col("case_id").eq(case_id))
+        .order_by("chain_seq", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.get("kind")?,
+                r.get("to_status")?,
+                r.get("created_at")?,
+                r.get("public")?,
+                r.get("data")?,
+            ))
+        })
+        .collect()
+}
+
+/// The category and urgency of a case, inside a transaction.
+pub async fn category_and_urgency(
+    tx: &mut Tx,
+    case_id: &str,
+) -> Result<(String, String), StoreError> {
+    let stmt = Query::select()
+        .columns(["category_code", "urgency"])
+        .from("cases")
+        .and_where(Expr::col("id").eq(case_id))
+        .to_owned();
+    let row = tx.fetch_one(&stmt).await?;
+    Ok((row.get("category_code")?, row.get("urgency")?))
+}
