@@ -167,11 +167,11 @@ pub fn is_public_ip(ip: IpAddr) -> bool {
             // Global unicast is 2000::/3, less the IETF protocol block (2001::/23: Teredo,
             // benchmarking, ORCHID), documentation (2001:db8::/32, 3fff::/20) and 6to4
             // (2002::/16, which tunnels to arbitrary IPv4 addresses).
-            (s[0] & 0xe000) == 0x2000
-                && (s[0] != 0x2001 || s[1] >= 0x0200)
-                && !(s[0] == 0x2001 && s[1] == 0x0db8)
-                && s[0] != 0x2002
-                && (s[0] & 0xfff0) != 0x3ff0
+            let global_unicast = (s[0] & 0xe000) == 0x2000;
+            let ietf_protocols = s[0] == 0x2001 && s[1] < 0x0200;
+            let documentation = (s[0] == 0x2001 && s[1] == 0x0db8) || (s[0] & 0xfff0) == 0x3ff0;
+            let six_to_four = s[0] == 0x2002;
+            global_unicast && !ietf_protocols && !documentation && !six_to_four
         }
     }
 }
