@@ -143,7 +143,7 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
     // Notification workers run beside the HTTP server on every node; the outbox claim makes
     // sure each message is sent by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    let workers: Vec<_> = (0..services.config().notify.workers)
+    let mut workers: Vec<_> = (0..services.config().notify.workers)
         .map(|_| {
             tokio::spawn(services::notify::run_worker(
                 services.clone(),
@@ -151,15 +151,19 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
             ))
         })
         .collect();
+    // SLA supervision runs on every node; the row lock makes each warning happen once.
+    workers.push(tokio::spawn(services::casework::run_supervisor(
+        services.clone(),
+        std::time::Duration::from_secs(60),
+        stopped.clone(),
+    )));
     // Webhook workers likewise, each delivery claimed by one of them only.
-    let webhook_workers: Vec<_> = (0..services.config().webhooks.workers)
-        .map(|_| {
-            tokio::spawn(services::webhooks::run_worker(
-                services.clone(),
-                stopped.clone(),
-            ))
-        })
-        .collect();
+    workers.extend((0..services.config().webhooks.workers).map(|_| {
+        tokio::spawn(services::webhooks::run_worker(
+            services.clone(),
+            stopped.clone(),
+        ))
+    }));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -176,7 +180,7 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
         })
         .await?;
     let _ = stop_workers.send(true);
-    for worker in workers.into_iter().chain(webhook_workers) {
+    for worker in workers {
         let _ = worker.await;
     }
     services.db.close().await;

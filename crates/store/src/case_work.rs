@@ -321,3 +321,73 @@ pub async fn category_and_urgency(
     let row = tx.fetch_one(&stmt).await?;
     Ok((row.get("category_code")?, row.get("urgency")?))
 }
+
+/// Open cases with a clock due before `horizon` whose SLA state has not yet reached
+/// `breached`, in due order: the candidates for an at-risk or breach check.
+pub async fn sla_candidates(
+    db: &Db,
+    jurisdiction_id: &str,
+    open_statuses: &[String],
+    horizon: i64,
+    limit: u64,
+) -> Result<Vec<String>, StoreError> {
+    let stmt = Query::select()
+        .column("case_number")
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("status").is_in(open_statuses.iter().cloned()))
+        .cond_where(
+            Expr::col("sla_state")
+                .is_null()
+                .or(Expr::col("sla_state").ne("breached")),
+        )
+        .cond_where(
+            Expr::col("ack_due_at")
+                .lte(horizon)
+                .or(Expr::col("response_due_at").lte(horizon))
+                .or(Expr::col("resolution_due_at").lte(horizon)),
+        )
+        .order_by("resolution_due_at", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| r.get("case_number"))
+        .collect()
+}
+
+/// Active staff holding a role in the jurisdiction (e.g. the supervisors to warn).
+pub async fn staff_with_role(
+    db: &Db,
+    jurisdiction_id: &str,
+    role: &str,
+) -> Result<Vec<String>, StoreError> {
+    let stmt = Query::select()
+        .column(("a", "id"))
+        .from_as("accounts", "a")
+        .inner_join(
+            sea_query::Alias::new("account_roles"),
+            Expr::col((
+                sea_query::Alias::new("account_roles"),
+                sea_query::Alias::new("account_id"),
+            ))
+            .equals(("a", "id")),
+        )
+        .and_where(Expr::col(("a", "jurisdiction_id")).eq(jurisdiction_id))
+        .and_where(Expr::col(("a", "status")).eq("active"))
+        .and_where(
+            Expr::col((
+                sea_query::Alias::new("account_roles"),
+                sea_query::Alias::new("role"),
+            ))
+            .eq(role),
+        )
+        .distinct()
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect()
+}

@@ -447,3 +447,209 @@ async fn rules_route_and_triage_and_the_calendar_moves_due_dates() {
     .await;
     assert_eq!(status, 400, "a closure that ends before it starts");
 }
+
+/// A PNG with an eXIf chunk carrying a location.
+fn png_with_location() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [
+        (&b"IHDR"[..], &[0u8; 13][..]),
+        (b"eXIf", b"GPS 25.0418N 121.5437E"),
+        (b"IDAT", b"pixels"),
+        (b"IEND", b""),
+    ] {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        png.extend_from_slice(kind);
+        png.extend_from_slice(data);
+        png.extend_from_slice(&[0, 0, 0, 0]);
+    }
+    png
+}
+
+async fn upload(
+    app: &TestApp,
+    who: &Browser,
+    number: &str,
+    file: Vec<u8>,
+    public: bool,
+) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("note", "完工照片")
+        .text("public", public.to_string())
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(file).file_name("after.png"),
+        );
+    send(
+        app.as_browser(who, Method::POST, &format!("cases/{number}/photos"))
+            .multipart(form),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn field_photos_are_checked_and_stripped() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市中山區林森北路1號", "attributes": { "lamps_out": 1 }
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "assign_worker", "assignee_id": t.field_id }),
+    )
+    .await;
+
+    let (status, body) = upload(
+        &app,
+        &t.field,
+        &number,
+        b"not an image at all".to_vec(),
+        true,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = upload(&app, &t.field, &number, vec![0x89; 11 * 1024 * 1024], true).await;
+    assert_eq!(status, 413);
+    let (status, _) = upload(
+        &app,
+        &t.other_dispatcher,
+        &number,
+        png_with_location(),
+        true,
+    )
+    .await;
+    assert_eq!(
+        status, 404,
+        "another department's dispatcher does not see the case"
+    );
+    let (status, body) = upload(&app, &t.field, &number, png_with_location(), true).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (_, open311) = app.get_json(&format!("requests/{number}.json")).await;
+    let url = open311[0]["media_url"]
+        .as_str()
+        .expect("the public photo")
+        .to_string();
+    let bytes = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+    assert!(
+        !bytes.windows(4).any(|w| w == b"eXIf"),
+        "the location is stripped"
+    );
+    let (_, case) =
+        send(app.as_browser(&t.dispatcher, Method::GET, &format!("cases/{number}"))).await;
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "photo")
+    );
+}
+
+#[tokio::test]
+async fn overdue_cases_warn_supervisors_once() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    let supervisor = app.staff("sup.chen", &["supervisor"]).await;
+    // A tighter policy for street lights, set through the API.
+    let policy = json!({
+        "acknowledgement": { "working_hours": 2 },
+        "reassignment_acknowledgement": { "working_days": 1 },
+        "first_response": { "working_days": 1 },
+        "resolution": { "working_days": 2 },
+    });
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::PUT, "sla-policies/1999-L01")
+            .json(&policy),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = send(
+        app.as_browser(&t.admin, Method::PUT, "sla-policies/NOPE")
+            .json(&policy),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = send(
+        app.as_browser(&t.admin, Method::PUT, "sla-policies/P4")
+            .json(&json!({ "acknowledgement": { "working_hours": 0 }, "reassignment_acknowledgement": { "working_days": 1 }, "first_response": { "working_days": 1 }, "resolution": { "working_days": 2 } })),
+    )
+    .await;
+    assert_eq!(status, 400, "a zero budget is refused");
+
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市中正區重慶南路一段122號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.services.supervise_sla().await.unwrap(),
+        0,
+        "nothing is due yet"
+    );
+    // The case was filed a month ago (its history is moved back in time).
+    let month = 30 * 86_400;
+    let back = sea_query::Query::update()
+        .table("case_events")
+        .value(
+            "created_at",
+            sea_query::ExprTrait::sub(sea_query::Expr::col("created_at"), month),
+        )
+        .to_owned();
+    app.services.db.execute(&back).await.unwrap();
+    let back = sea_query::Query::update()
+        .table("cases")
+        .value("ack_due_at", 0)
+        .to_owned();
+    app.services.db.execute(&back).await.unwrap();
+    assert_eq!(
+        app.services.supervise_sla().await.unwrap(),
+        1,
+        "one breach warning"
+    );
+    assert_eq!(
+        app.services.supervise_sla().await.unwrap(),
+        0,
+        "and only once"
+    );
+    let (_, case) =
+        send(app.as_browser(&t.dispatcher, Method::GET, &format!("cases/{number}"))).await;
+    assert_eq!(case["sla"]["state"], "breached", "{case}");
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "sla_breached" && e["public"] == false)
+    );
+    let outbox = app
+        .services
+        .notifications(&services::authz::Actor::system(TAIPEI, "test"), None, 50)
+        .await
+        .unwrap();
+    assert!(
+        outbox.iter().any(|m| m.template == "sla_breached"
+            && m.account_id.as_deref() == Some(supervisor.as_str())),
+        "{outbox:?}"
+    );
+}

@@ -79,6 +79,21 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
             r.get::<String>("body").unwrap()
         ));
     }
+    for (table, column) in [
+        ("cases", "id"),
+        ("case_rules", "id"),
+        ("sla_policies", "scope"),
+        ("calendar_entries", "id"),
+    ] {
+        let rows = Query::select()
+            .column(column)
+            .from(table)
+            .order_by(column, Order::Asc)
+            .to_owned();
+        for r in db.fetch_all(&rows).await.unwrap() {
+            out.push(format!("{table} {}", r.get::<String>(column).unwrap()));
+        }
+    }
     let webhooks = Query::select()
         .columns([
             "id",
@@ -348,6 +363,57 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "list the case queue",
+                method: Method::GET,
+                path: "cases".into(),
+                body: None,
+                permission: Permission::ViewCases,
+                denied: 403,
+                department_scoped_ok: true,
+            },
+            Action {
+                name: "file a case for a caller",
+                method: Method::POST,
+                path: "cases".into(),
+                body: Some(
+                    json!({ "service_code": "1999-L01", "address": "臺北市大安區復興南路一段1號", "attributes": { "lamps_out": 1 } }),
+                ),
+                permission: Permission::FileCases,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "replace routing rules",
+                method: Method::PUT,
+                path: "rules/routing".into(),
+                body: Some(json!([])),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "set an SLA policy",
+                method: Method::PUT,
+                path: "sla-policies/P4".into(),
+                body: Some(
+                    json!({ "acknowledgement": { "working_days": 1 }, "reassignment_acknowledgement": { "working_days": 1 }, "first_response": { "working_days": 3 }, "resolution": { "working_days": 6 } }),
+                ),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "add a calendar holiday",
+                method: Method::POST,
+                path: "calendar".into(),
+                body: Some(
+                    json!({ "kind": "holiday", "day": format!("2026-12-{:02}", 1 + checked % 28), "name": "測試" }),
+                ),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
                 name: "list webhooks",
                 method: Method::GET,
                 path: "webhooks".into(),
@@ -488,7 +554,7 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 26);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 31);
 }
 
 /// A webhook subscription with one delivery that is dead (as if every attempt had failed).

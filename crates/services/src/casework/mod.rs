@@ -10,10 +10,12 @@ mod citizen;
 mod operations;
 pub mod rules;
 mod sla;
+mod supervision;
 
 pub use calendar::CalendarChange;
 pub use citizen::{TimelineEntry, Tracking};
 pub use operations::Operation;
+pub use supervision::run_supervisor;
 
 use crate::authz::{Actor, Permission, Target};
 use crate::{Result, ServiceError, Services};

@@ -462,3 +462,92 @@ pub(crate) async fn record_event(
     .await?;
     Ok(())
 }
+
+impl Services {
+    /// Adds photos to a case (field work): type and size checked, metadata (including the
+    /// location) stripped before anything is stored; public photos are shown to the citizen
+    /// and to Open311 clients.
+    pub async fn add_case_photos(
+        &self,
+        actor: &Actor,
+        case_number: &str,
+        uploads: Vec<crate::media::MediaUpload>,
+        public: bool,
+        note: Option<String>,
+    ) -> Result<WorkView> {
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let work = case_work::find(&self.db, &j.id, case_number)
+            .await?
+            .ok_or_else(|| unknown_case(case_number))?;
+        let op = Operation::Note {
+            text: String::new(),
+            public,
+        };
+        self.authorise(actor, &work, &op)?;
+        if uploads.is_empty() {
+            return Err(ServiceError::invalid(Message::new("error-photo-required")));
+        }
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        let mut errors = Vec::new();
+        let checked = self.check_media(uploads, &mut errors);
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let stored = self.store_media(&j.id, &work.id, checked).await?;
+        let result = async {
+            let mut tx = self.db.begin().await?;
+            let work = case_work::find_for_update(&mut tx, &j.id, case_number)
+                .await?
+                .ok_or_else(|| unknown_case(case_number))?;
+            let now = store::now_unix();
+            for m in &stored {
+                store::cases::insert_media(
+                    &mut tx,
+                    &m.id,
+                    &j.id,
+                    &work.id,
+                    &m.content_type,
+                    m.size,
+                    now,
+                )
+                .await?;
+            }
+            let urls: Vec<&str> = stored.iter().map(|m| m.url.as_str()).collect();
+            if public {
+                let mut all: Vec<String> =
+                    serde_json::from_str(&work.media_urls).unwrap_or_default();
+                all.extend(urls.iter().map(|u| u.to_string()));
+                let update = store::cases::CaseUpdate {
+                    media_urls: Some(serde_json::to_string(&all).unwrap_or_else(|_| "[]".into())),
+                    ..Default::default()
+                };
+                store::cases::update(&mut tx, &j.id, &work.id, &update, now).await?;
+            }
+            record_event(
+                &mut tx,
+                &j,
+                &work,
+                "photo",
+                &staff_label(actor),
+                public,
+                note.clone(),
+                serde_json::json!({ "photos": urls }),
+            )
+            .await?;
+            if public {
+                self.notify_reporters(&mut tx, &j, &work, "photo", note.as_deref())
+                    .await?;
+            }
+            let after = case_work::find_for_update(&mut tx, &j.id, case_number)
+                .await?
+                .ok_or_else(|| unknown_case(case_number))?;
+            tx.commit().await?;
+            Ok::<_, ServiceError>(after)
+        }
+        .await;
+        if result.is_err() {
+            self.discard_media(&stored).await;
+        }
+        result
+    }
+}

@@ -25,6 +25,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{number}", get(detail))
         .route("/api/v1/cases/{number}/actions", post(act))
         .route(
+            "/api/v1/cases/{number}/photos",
+            post(photos).layer(axum::extract::DefaultBodyLimit::max(
+                crate::open311::MAX_MULTIPART_BYTES,
+            )),
+        )
+        .route("/api/v1/sla-policies", get(sla_policies))
+        .route(
+            "/api/v1/sla-policies/{scope}",
+            axum::routing::put(set_sla_policy),
+        )
+        .route(
             "/api/v1/rules/routing",
             get(routing_rules).put(set_routing_rules),
         )
@@ -571,4 +582,109 @@ async fn survey(
         .submit_survey(&j, &b.token, b.score, b.comment.as_deref().unwrap_or(""))
         .await;
     reply(lang, StatusCode::OK, result, |_| json!({ "thanks": true }))
+}
+
+/// Photos from the field: multipart with `photo` files (JPEG, PNG or WebP, at most 5 of
+/// 10 MB each), an optional `note`, and `public` (`true` to show them to the citizen).
+async fn photos(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    use services::media::{MAX_MEDIA_BYTES, MediaUpload};
+    let lang = caller.lang;
+    let fail =
+        |status: StatusCode, m: Message| ApiError::new(status, m).in_lang(lang).into_response();
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Message::new("error-body-too-large").arg(
+                    "max",
+                    (crate::open311::MAX_MULTIPART_BYTES / 1024 / 1024).to_string(),
+                ),
+            )
+        } else {
+            fail(
+                StatusCode::BAD_REQUEST,
+                Message::new("error-body-malformed").arg("detail", e.body_text()),
+            )
+        }
+    };
+    let mut uploads = Vec::new();
+    let mut note = None;
+    let mut public = false;
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return malformed(e),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if field.file_name().is_some() {
+            let filename = field.file_name().map(str::to_string);
+            let mut bytes = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if bytes.len() + chunk.len() > MAX_MEDIA_BYTES {
+                            return fail(
+                                StatusCode::PAYLOAD_TOO_LARGE,
+                                Message::new("error-media-too-large")
+                                    .arg("name", filename.unwrap_or_default())
+                                    .arg("max", (MAX_MEDIA_BYTES / 1024 / 1024).to_string()),
+                            );
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) => return malformed(e),
+                }
+            }
+            uploads.push(MediaUpload { filename, bytes });
+        } else {
+            let text = match field.text().await {
+                Ok(t) => t,
+                Err(e) => return malformed(e),
+            };
+            match name.as_str() {
+                "note" => note = Some(text),
+                "public" => public = text.trim() == "true",
+                _ => {}
+            }
+        }
+    }
+    let result = state
+        .services
+        .add_case_photos(&caller.actor, &number, uploads, public, note)
+        .await;
+    reply(lang, StatusCode::OK, result, |w| work_json(&w))
+}
+
+async fn sla_policies(State(state): State<AppState>, caller: Caller) -> Response {
+    let result = state.services.sla_policies(&caller.actor).await;
+    reply(caller.lang, StatusCode::OK, result, |list| {
+        list.iter()
+            .map(|(scope, p)| json!({ "scope": scope, "policy": p }))
+            .collect()
+    })
+}
+
+async fn set_sla_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(scope): Path<String>,
+    JsonBody(policy): JsonBody<domain::sla::SlaPolicy>,
+) -> Response {
+    let result = state
+        .services
+        .set_sla_policy(&caller.actor, &scope, policy)
+        .await;
+    reply(
+        caller.lang,
+        StatusCode::OK,
+        result,
+        |_| json!({ "scope": scope, "policy": policy }),
+    )
 }
