@@ -2,6 +2,7 @@
 
 mod config;
 mod users;
+mod webhook_config;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -120,6 +121,7 @@ async fn open(settings: &Settings) -> Result<Services> {
         media_dir: settings.data_dir.join("media"),
         default_jurisdiction: settings.default_jurisdiction.clone(),
         notify: settings.notify.clone(),
+        webhooks: settings.webhooks.clone(),
     };
     Ok(Services::new(db, config).await?)
 }
@@ -155,6 +157,13 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
         std::time::Duration::from_secs(60),
         stopped.clone(),
     )));
+    // Webhook workers likewise, each delivery claimed by one of them only.
+    workers.extend((0..services.config().webhooks.workers).map(|_| {
+        tokio::spawn(services::webhooks::run_worker(
+            services.clone(),
+            stopped.clone(),
+        ))
+    }));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -193,7 +202,10 @@ async fn main() -> Result<()> {
         Command::Demo(mut args) => {
             args.default_jurisdiction
                 .get_or_insert_with(|| "taipei.gov.tw".into());
-            let settings = Settings::load(&file, &cli.db, &args)?;
+            let mut settings = Settings::load(&file, &cli.db, &args)?;
+            // The demo may send webhooks to receivers on this machine or network.
+            settings.webhooks =
+                webhook_config::resolve(file.webhooks.as_ref(), &args.webhooks, true)?;
             let services = open(&settings).await?;
             services.seed_reference().await?;
             let filed = services.seed_sample_cases().await?;
@@ -375,6 +387,7 @@ async fn main() -> Result<()> {
             );
             println!("trusted_proxies = {:?}", s.trusted_proxies);
             print!("{}", config::describe_notify(&s.notify));
+            print!("{}", webhook_config::describe(&s.webhooks));
             Ok(())
         }
         Command::Notify(NotifyCommand::Test(args)) => {

@@ -58,6 +58,7 @@ named_enum!(
         DispatchCases = "dispatch_cases",
         WorkCases = "work_cases",
         ManageCaseRules = "manage_case_rules",
+        ManageWebhooks = "manage_webhooks",
     }
 );
 
@@ -122,6 +123,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 DispatchCases,
                 WorkCases,
                 ManageCaseRules,
+                ManageWebhooks,
             ],
         ),
     ]

@@ -11,6 +11,7 @@ pub mod casework;
 pub mod catalog;
 pub mod demo;
 mod error;
+mod http_client;
 pub mod intake;
 pub mod media;
 pub mod notify;
@@ -20,6 +21,7 @@ pub mod rate_limit;
 pub mod reference;
 mod secrets;
 pub mod updates;
+pub mod webhooks;
 
 pub use error::ServiceError;
 pub use store::{Backend, Db};
@@ -40,6 +42,8 @@ pub struct ServiceConfig {
     pub default_jurisdiction: Option<String>,
     /// Notification delivery: transports, caps, workers.
     pub notify: notify::NotifyConfig,
+    /// Webhook delivery: workers, retries, which targets are allowed.
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 /// The handle every interface uses. Cheap to clone.

@@ -39,6 +39,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_case_operations.sql"),
         postgres: include_str!("../migrations/postgres/0004_case_operations.sql"),
     },
+    Migration {
+        version: 5,
+        name: "webhooks",
+        sqlite: include_str!("../migrations/sqlite/0005_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0005_webhooks.sql"),
+    },
 ];
 
 impl Migration {

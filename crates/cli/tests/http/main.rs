@@ -12,3 +12,4 @@ mod permissions;
 mod processes;
 mod snapshots;
 mod support;
+mod webhooks;

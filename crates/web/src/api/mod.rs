@@ -7,6 +7,7 @@ mod admin;
 mod caller;
 mod cases;
 mod notifications;
+mod webhooks;
 
 pub use caller::{Caller, ClientAddr, SESSION_COOKIE, TrustedProxies};
 
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
+        .merge(webhooks::routes())
         .fallback(|lang: Lang| async move {
             ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
                 .into_response_in(lang.0)
