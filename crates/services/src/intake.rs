@@ -308,7 +308,7 @@ impl Services {
                 "routing": decision.route,
                 "triage": decision.triage,
             });
-            store::events::append(
+            let created = store::events::append(
                 &mut tx,
                 &jurisdiction.id,
                 NewEvent {
@@ -343,6 +343,17 @@ impl Services {
             {
                 self.notify_reporters(&mut tx, jurisdiction, &work, "create", None)
                     .await?;
+                self.publish_case_event(
+                    &mut tx,
+                    jurisdiction,
+                    &work,
+                    "create",
+                    true,
+                    None,
+                    &created.event.id,
+                    None,
+                )
+                .await?;
             }
             tx.commit().await?;
             Ok::<_, ServiceError>(number)

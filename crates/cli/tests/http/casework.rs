@@ -60,12 +60,35 @@ fn due(v: &Value, clock: &str) -> i64 {
 #[tokio::test]
 async fn a_call_is_worked_to_the_end() {
     let sink = SmtpSink::start();
-    let app = app_with(fast(NotifyConfig {
+    let notify_config = fast(NotifyConfig {
         smtp: Some(sink.config()),
         ..NotifyConfig::default()
-    }))
+    });
+    let app = TestApp::start_with(move |c| {
+        c.notify = notify_config;
+        c.webhooks = crate::webhooks::fast(services::webhooks::WebhookConfig::default());
+    })
     .await;
     let t = team(&app).await;
+    // The street-light office's back-office system listens to its cases.
+    let receiver = crate::webhooks::Receiver::start().await;
+    crate::webhooks::subscribe(
+        &app,
+        &receiver,
+        "pks",
+        &[
+            "case.created",
+            "case.acknowledged",
+            "case.assigned",
+            "case.updated",
+            "case.resolved",
+            "case.reopened",
+            "case.reassigned",
+            "case.closed",
+        ],
+        Some("PWD-PKS"),
+    )
+    .await;
 
     // 1. The agent files the caller's report.
     let (status, filed) = send(
@@ -338,7 +361,39 @@ async fn a_call_is_worked_to_the_end() {
     .await;
     assert_eq!(status, 400, "a closed case is not assigned: {body}");
 
-    // 7. Open311 shows the outcome and the department; the audit chains are intact.
+    // 7. The department system heard every step of its own cases, signed; nothing personal.
+    services::webhooks::process_due(&app.services)
+        .await
+        .expect("deliver");
+    let heard = receiver.at("pks");
+    let events: Vec<&str> = heard.iter().map(|r| r.event.as_str()).collect();
+    for expected in [
+        "case.created",
+        "case.acknowledged",
+        "case.assigned",
+        "case.updated",
+        "case.resolved",
+        "case.reopened",
+        "case.reassigned",
+    ] {
+        assert!(events.contains(&expected), "{expected} in {events:?}");
+    }
+    assert!(
+        heard.iter().all(|r| r.valid),
+        "every delivery is signed with the subscription's secret"
+    );
+    assert!(
+        heard
+            .iter()
+            .all(|r| !String::from_utf8_lossy(&r.raw).contains("caller@example.tw")),
+        "no personal data"
+    );
+    assert!(
+        !events.contains(&"case.closed"),
+        "after 改分 the case belongs to another department"
+    );
+
+    // 8. Open311 shows the outcome and the department; the audit chains are intact.
     let (_, open311) = app
         .get_json(&format!("requests/{number}.json?extensions=true"))
         .await;

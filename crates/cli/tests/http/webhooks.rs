@@ -17,22 +17,22 @@ use std::time::{Duration, Instant};
 // --- the receiver ----------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    event: String,
-    delivery: String,
-    user_agent: String,
-    content_type: String,
-    signature: String,
-    timestamp: String,
-    raw: Vec<u8>,
-    body: serde_json::Value,
-    valid: bool,
+pub(crate) struct Received {
+    pub(crate) path: String,
+    pub(crate) event: String,
+    pub(crate) delivery: String,
+    pub(crate) user_agent: String,
+    pub(crate) content_type: String,
+    pub(crate) signature: String,
+    pub(crate) timestamp: String,
+    pub(crate) raw: Vec<u8>,
+    pub(crate) body: serde_json::Value,
+    pub(crate) valid: bool,
 }
 
 /// A department system: one secret and one answer per path.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     base: String,
     secrets: Arc<Mutex<HashMap<String, String>>>,
     answers: Arc<Mutex<HashMap<String, u16>>>,
@@ -87,7 +87,7 @@ async fn receive(
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let receiver = Receiver {
             base: format!("http://{}", listener.local_addr().unwrap()),
@@ -100,11 +100,11 @@ impl Receiver {
         receiver
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/hook/{path}", self.base)
     }
 
-    fn expect(&self, path: &str, secret: &str) {
+    pub(crate) fn expect(&self, path: &str, secret: &str) {
         self.secrets
             .lock()
             .unwrap()
@@ -115,11 +115,11 @@ impl Receiver {
         self.answers.lock().unwrap().insert(path.into(), status);
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
-    fn at(&self, path: &str) -> Vec<Received> {
+    pub(crate) fn at(&self, path: &str) -> Vec<Received> {
         self.received()
             .into_iter()
             .filter(|r| r.path == path)
@@ -129,7 +129,7 @@ impl Receiver {
 
 // --- helpers ---------------------------------------------------------------------------
 
-fn fast(mut c: WebhookConfig) -> WebhookConfig {
+pub(crate) fn fast(mut c: WebhookConfig) -> WebhookConfig {
     c.poll_interval = Duration::from_millis(50);
     c.send_timeout = Duration::from_secs(10);
     c.allow_private_targets = true;
@@ -145,7 +145,7 @@ fn operator() -> services::authz::Actor {
 }
 
 /// Subscribes `path` of the receiver and tells the receiver the secret.
-async fn subscribe(
+pub(crate) async fn subscribe(
     app: &TestApp,
     receiver: &Receiver,
     path: &str,

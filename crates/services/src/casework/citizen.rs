@@ -144,17 +144,18 @@ impl Services {
             closed_at: work.closed_at,
             media_urls: work.media_urls.clone(),
         };
-        self.apply_action(
-            &mut tx,
-            j,
-            &summary,
-            Action::Reopen,
-            "citizen",
-            Some(reason.to_string()),
-            None,
-            true,
-        )
-        .await?;
+        let reopened = self
+            .apply_action(
+                &mut tx,
+                j,
+                &summary,
+                Action::Reopen,
+                "citizen",
+                Some(reason.to_string()),
+                None,
+                true,
+            )
+            .await?;
         case_work::update(
             &mut tx,
             &work.id,
@@ -166,6 +167,19 @@ impl Services {
         )
         .await?;
         self.refresh_sla(&mut tx, j, &work.id).await?;
+        if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &work.case_number).await? {
+            self.publish_case_event(
+                &mut tx,
+                j,
+                &after,
+                "reopen",
+                true,
+                Some(reason),
+                &reopened.event.id,
+                None,
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.track_case(j, number, password).await
     }

@@ -8,6 +8,7 @@
 mod calendar;
 mod citizen;
 mod duplicates;
+mod events;
 mod operations;
 pub mod rules;
 mod sla;

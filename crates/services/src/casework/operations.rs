@@ -413,7 +413,7 @@ impl Services {
             Operation::Resolve { outcome, .. } => Some(*outcome),
             _ => None,
         };
-        match op.action() {
+        let event_id = match op.action() {
             Some(action) => {
                 self.apply_action_with(
                     &mut tx,
@@ -426,7 +426,9 @@ impl Services {
                     public,
                     data,
                 )
-                .await?;
+                .await?
+                .event
+                .id
             }
             None => {
                 record_event(
@@ -439,9 +441,9 @@ impl Services {
                     note.clone(),
                     data,
                 )
-                .await?;
+                .await?
             }
-        }
+        };
         let now = store::now_unix();
         case_work::update(&mut tx, &work.id, &update, now).await?;
         self.refresh_sla(&mut tx, &j, &work.id).await?;
@@ -460,6 +462,18 @@ impl Services {
             self.notify_reporters(&mut tx, &j, &after, op.name(), note.as_deref())
                 .await?;
         }
+        let kind = op.action().map_or(op.name(), Action::as_str);
+        self.publish_case_event(
+            &mut tx,
+            &j,
+            &after,
+            kind,
+            public,
+            note.as_deref(),
+            &event_id,
+            work.department_code.as_deref(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -476,8 +490,8 @@ pub(crate) async fn record_event(
     public: bool,
     note: Option<String>,
     data: serde_json::Value,
-) -> Result<()> {
-    store::events::append(
+) -> Result<String> {
+    let event = store::events::append(
         tx,
         &j.id,
         NewEvent {
@@ -494,7 +508,7 @@ pub(crate) async fn record_event(
         },
     )
     .await?;
-    Ok(())
+    Ok(event.event.id)
 }
 
 impl Services {
@@ -557,7 +571,7 @@ impl Services {
                 };
                 store::cases::update(&mut tx, &j.id, &work.id, &update, now).await?;
             }
-            record_event(
+            let event_id = record_event(
                 &mut tx,
                 &j,
                 &work,
@@ -575,6 +589,17 @@ impl Services {
             let after = case_work::find_for_update(&mut tx, &j.id, case_number)
                 .await?
                 .ok_or_else(|| unknown_case(case_number))?;
+            self.publish_case_event(
+                &mut tx,
+                &j,
+                &after,
+                "photo",
+                public,
+                note.as_deref(),
+                &event_id,
+                None,
+            )
+            .await?;
             tx.commit().await?;
             Ok::<_, ServiceError>(after)
         }

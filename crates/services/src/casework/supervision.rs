@@ -46,7 +46,16 @@ impl Services {
                         "first_response_due": state.first_response.due,
                         "resolution_due": state.resolution.due,
                     });
-                    record_event(&mut tx, &j, &work, kind, "system:sla", false, None, data).await?;
+                    let event_id =
+                        record_event(&mut tx, &j, &work, kind, "system:sla", false, None, data)
+                            .await?;
+                    if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &number).await?
+                    {
+                        self.publish_case_event(
+                            &mut tx, &j, &after, kind, false, None, &event_id, None,
+                        )
+                        .await?;
+                    }
                     let base = self.config().public_url.trim_end_matches('/').to_string();
                     let mut vars = serde_json::json!({
                         "case_number": work.case_number,

@@ -93,11 +93,11 @@ pub(crate) fn event_types_of(s: &Subscription) -> Vec<String> {
         .collect()
 }
 
-fn wants(s: &Subscription, event_type: &str, department_code: Option<&str>) -> bool {
+fn wants(s: &Subscription, event_type: &str, departments: &[&str]) -> bool {
     event_types_of(s).iter().any(|t| t == event_type)
         && match &s.department_code {
             None => true,
-            Some(d) => department_code == Some(d.as_str()),
+            Some(d) => departments.contains(&d.as_str()),
         }
 }
 
@@ -117,6 +117,28 @@ pub async fn enqueue(
     event_id: &str,
     payload: serde_json::Value,
 ) -> Result<usize, ServiceError> {
+    let departments: Vec<&str> = department_code.into_iter().collect();
+    enqueue_for_departments(
+        tx,
+        jurisdiction_id,
+        event_type,
+        &departments,
+        event_id,
+        payload,
+    )
+    .await
+}
+
+/// [`enqueue`] for a change that concerns several departments (a case passed from one to
+/// another): a subscription of any of them gets the event, once.
+pub async fn enqueue_for_departments(
+    tx: &mut store::Tx,
+    jurisdiction_id: &str,
+    event_type: &str,
+    departments: &[&str],
+    event_id: &str,
+    payload: serde_json::Value,
+) -> Result<usize, ServiceError> {
     if !EVENT_TYPES.contains(&event_type) {
         return Err(ServiceError::Internal(format!(
             "unknown webhook event type {event_type:?}"
@@ -125,7 +147,7 @@ pub async fn enqueue(
     let now = store::now_unix();
     let mut queued = 0;
     for s in repo::active_subscriptions_in(tx, jurisdiction_id).await? {
-        if wants(&s, event_type, department_code) {
+        if wants(&s, event_type, departments) {
             queue(tx, &s, event_type, event_id, &payload, now).await?;
             queued += 1;
         }
@@ -239,13 +261,15 @@ mod tests {
     #[test]
     fn subscriptions_filter_by_event_type_and_department() {
         let all = sub("case.created,case.resolved", None);
-        assert!(wants(&all, "case.created", Some("PWD")));
-        assert!(wants(&all, "case.resolved", None));
-        assert!(!wants(&all, "case.closed", Some("PWD")));
+        assert!(wants(&all, "case.created", &["PWD"]));
+        assert!(wants(&all, "case.resolved", &[]));
+        assert!(!wants(&all, "case.closed", &["PWD"]));
         let pwd = sub("case.created", Some("PWD"));
-        assert!(wants(&pwd, "case.created", Some("PWD")));
-        assert!(!wants(&pwd, "case.created", Some("DEP")));
-        assert!(!wants(&pwd, "case.created", None));
+        assert!(wants(&pwd, "case.created", &["PWD"]));
+        assert!(!wants(&pwd, "case.created", &["DEP"]));
+        assert!(!wants(&pwd, "case.created", &[]));
+        // A case passed from DEP to PWD concerns both.
+        assert!(wants(&pwd, "case.created", &["DEP", "PWD"]));
     }
 
     #[test]
