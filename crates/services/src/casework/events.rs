@@ -28,6 +28,7 @@ pub(crate) fn event_type(kind: &str, public: bool) -> Option<&'static str> {
 
 impl Services {
     /// Queues the webhook event for a change to `work` (its state after the change).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn publish_case_event(
         &self,
         tx: &mut Tx,
