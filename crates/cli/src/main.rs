@@ -1,6 +1,7 @@
 //! The `civicdesk` binary.
 
 mod config;
+mod import;
 mod users;
 mod webhook_config;
 
@@ -44,6 +45,10 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// Import published case data (Taipei 1999 dispatch data, street-light reports) as
+    /// historical, closed cases. Re-running skips rows already imported.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Walk the hash chains of every jurisdiction's case events and audit trail and report the
     /// first broken link.
     VerifyAudit,
@@ -334,6 +339,10 @@ async fn main() -> Result<()> {
         Command::User(cmd) => {
             let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
             users::run(&services, cmd).await
+        }
+        Command::Import(cmd) => {
+            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            import::run(&services, cmd).await
         }
         Command::VerifyAudit => {
             let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;

@@ -23,6 +23,8 @@ pub enum Channel {
     Web,
     App,
     Open311,
+    /// Brought over from a published data set or another system (`services::import`).
+    Import,
 }
 
 impl Channel {
@@ -32,6 +34,7 @@ impl Channel {
             Channel::Web => "web",
             Channel::App => "app",
             Channel::Open311 => "open311",
+            Channel::Import => "import",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod demo;
 mod error;
 mod http_client;
+pub mod import;
 pub mod intake;
 pub mod media;
 pub mod notify;

@@ -630,3 +630,199 @@ pub async fn password_hash(db: &Db, case_id: &str) -> Result<Option<String>, Sto
         .map(|r| r.get("password_hash"))
         .transpose()
 }
+
+/// The most bound parameters one statement may carry: SQLite allows 32,766 and PostgreSQL
+/// 65,535. Bulk inserts split their rows to stay under it.
+pub(crate) fn rows_per_statement(backend: crate::Backend, columns: usize) -> usize {
+    let limit = match backend {
+        crate::Backend::Sqlite => 32_766,
+        crate::Backend::Postgres => 65_535,
+    };
+    (limit / columns).max(1)
+}
+
+/// A case brought over from another system (a published data set), stored as it was there:
+/// its own received time, and closed when it was closed there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedCase {
+    pub case: NewCase,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+const IMPORTED_COLUMNS: [&str; 17] = [
+    "id",
+    "jurisdiction_id",
+    "case_number",
+    "category_code",
+    "status",
+    "urgency",
+    "department_code",
+    "channel",
+    "description",
+    "address",
+    "district_code",
+    "attributes",
+    "media_urls",
+    "password_hash",
+    "requested_at",
+    "updated_at",
+    "closed_at",
+];
+
+/// The multi-row statements that insert imported cases, skipping any whose id or case number
+/// is already taken (`ON CONFLICT DO NOTHING`) and returning the ids inserted. Rendered for
+/// `backend` so that the caller can build them on another thread; run them with
+/// [`insert_imported_rendered`]. Columns an import does not know (location, the reporter's
+/// client, SLA dates) stay empty.
+pub fn insert_imported_statements(
+    backend: crate::Backend,
+    rows: &[&ImportedCase],
+) -> Vec<crate::Rendered> {
+    rows.chunks(rows_per_statement(backend, IMPORTED_COLUMNS.len()))
+        .map(|chunk| {
+            let mut stmt = Query::insert();
+            stmt.into_table("cases").columns(IMPORTED_COLUMNS);
+            for r in chunk {
+                let c = &r.case;
+                stmt.values_panic([
+                    c.id.clone().into(),
+                    c.jurisdiction_id.clone().into(),
+                    c.case_number.clone().into(),
+                    c.category_code.clone().into(),
+                    c.status.clone().into(),
+                    c.urgency.clone().into(),
+                    c.department_code.clone().into(),
+                    c.channel.clone().into(),
+                    c.description.clone().into(),
+                    c.address.clone().into(),
+                    c.district_code.clone().into(),
+                    c.attributes.clone().into(),
+                    c.media_urls.clone().into(),
+                    c.password_hash.clone().into(),
+                    c.requested_at.into(),
+                    r.updated_at.into(),
+                    r.closed_at.into(),
+                ]);
+            }
+            stmt.on_conflict(OnConflict::new().do_nothing().to_owned())
+                .returning_col("id");
+            crate::Rendered::new(backend, &stmt)
+        })
+        .collect()
+}
+
+/// Runs [`insert_imported_statements`]; returns the ids actually inserted.
+pub async fn insert_imported_rendered(
+    tx: &mut Tx,
+    statements: Vec<crate::Rendered>,
+) -> Result<Vec<String>, StoreError> {
+    let mut inserted = Vec::new();
+    for stmt in statements {
+        for row in tx.fetch_all_rendered(stmt).await? {
+            inserted.push(row.get("id")?);
+        }
+    }
+    Ok(inserted)
+}
+
+/// Inserts imported cases, skipping any whose id or case number is taken; returns the ids
+/// actually inserted.
+pub async fn insert_imported(
+    tx: &mut Tx,
+    rows: &[ImportedCase],
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<&ImportedCase> = rows.iter().collect();
+    let statements = insert_imported_statements(tx.backend(), &rows);
+    insert_imported_rendered(tx, statements).await
+}
+
+/// Which of `ids` exist as cases.
+pub async fn existing_ids(
+    tx: &mut Tx,
+    ids: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in ids.chunks(rows_per_statement(tx.backend(), 1)) {
+        let q = Query::select()
+            .column("id")
+            .from("cases")
+            .and_where(Expr::col("id").is_in(chunk.iter().cloned()))
+            .to_owned();
+        for row in tx.fetch_all(&q).await? {
+            found.insert(row.get("id")?);
+        }
+    }
+    Ok(found)
+}
+
+/// The lowest case number of the jurisdiction in `[from, to]` (same length, so text order is
+/// number order), if any.
+pub async fn lowest_number_between(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<Option<String>, StoreError> {
+    let q = Query::select()
+        .column("case_number")
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("case_number").between(from, to))
+        .order_by("case_number", Order::Asc)
+        .limit(1)
+        .to_owned();
+    tx.fetch_optional(&q)
+        .await?
+        .map(|r| r.get("case_number"))
+        .transpose()
+}
+
+/// Whether a case number is taken in the jurisdiction.
+pub async fn number_taken(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    case_number: &str,
+) -> Result<bool, StoreError> {
+    let q = Query::select()
+        .column("id")
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("case_number").eq(case_number))
+        .to_owned();
+    Ok(tx.fetch_optional(&q).await?.is_some())
+}
+
+/// Raises the daily counters so that [`next_case_number`] continues after the given
+/// sequences: `(YYYYMMDD, highest sequence used that day)`, each day once. A counter already
+/// higher stays.
+pub async fn raise_counters(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    days: &[(String, u32)],
+) -> Result<(), StoreError> {
+    for chunk in days.chunks(rows_per_statement(tx.backend(), 3)) {
+        let mut stmt = Query::insert();
+        stmt.into_table("case_number_counters")
+            .columns(["jurisdiction_id", "day", "last"]);
+        for (day, last) in chunk {
+            stmt.values_panic([
+                jurisdiction_id.into(),
+                day.clone().into(),
+                i64::from(*last).into(),
+            ]);
+        }
+        let current = || Expr::col(("case_number_counters", "last"));
+        let proposed = || Expr::cust("excluded.last");
+        stmt.on_conflict(
+            OnConflict::columns(["jurisdiction_id", "day"])
+                .value(
+                    "last",
+                    Expr::case(proposed().gt(current()), proposed()).finally(current()),
+                )
+                .to_owned(),
+        );
+        tx.execute(&stmt).await?;
+    }
+    Ok(())
+}

@@ -23,10 +23,16 @@ pub struct ChainTables {
 
 /// The hash of a record: SHA-256 over the previous hash, a newline and the canonical JSON.
 pub fn link_hash(prev_hash: &str, canonical: &serde_json::Value) -> String {
+    link_hash_of_text(prev_hash, &canonical.to_string())
+}
+
+/// [`link_hash`] over canonical JSON already serialised (compact, as `Value::to_string`
+/// writes it).
+pub fn link_hash_of_text(prev_hash: &str, canonical: &str) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
-    h.update(canonical.to_string().as_bytes());
+    h.update(canonical.as_bytes());
     hex::encode(h.finalize())
 }
 
@@ -56,6 +62,37 @@ pub async fn next_link(
         }
     };
     Ok((head.get("seq")?, head.get("head_hash")?))
+}
+
+/// Reserves the next `n` links of a jurisdiction's chain at once (bulk appends): the sequence
+/// number of the first and the hash it must link to. Locks the head row like [`next_link`];
+/// call [`set_head`] with the last record's hash after inserting all `n`.
+pub async fn reserve_links(
+    tx: &mut Tx,
+    tables: &ChainTables,
+    jurisdiction_id: &str,
+    n: i64,
+) -> Result<(i64, String), StoreError> {
+    let bump = Query::update()
+        .table(tables.heads)
+        .value("seq", Expr::col("seq").add(n))
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .returning(Query::returning().columns(["seq", "head_hash"]))
+        .to_owned();
+    let head = match tx.fetch_optional(&bump).await? {
+        Some(row) => row,
+        None => {
+            let start = Query::insert()
+                .into_table(tables.heads)
+                .columns(["jurisdiction_id", "seq", "head_hash"])
+                .values_panic([jurisdiction_id.into(), 0i64.into(), GENESIS.into()])
+                .to_owned();
+            tx.execute(&start).await?;
+            tx.fetch_one(&bump).await?
+        }
+    };
+    let last: i64 = head.get("seq")?;
+    Ok((last - n + 1, head.get("head_hash")?))
 }
 
 pub async fn set_head(

@@ -236,6 +236,33 @@ where
     sqlx::query_with(AssertSqlSafe(sql), values)
 }
 
+/// A statement rendered for one backend ahead of time, typically on another thread than the
+/// one that runs it (bulk imports prepare the next batch while the database writes the
+/// current one). Running it neither renders nor copies its values again.
+pub struct Rendered {
+    backend: Backend,
+    sql: String,
+    values: SqlxValues,
+}
+
+impl Rendered {
+    pub fn new(backend: Backend, stmt: &impl Statement) -> Rendered {
+        let (sql, values) = match backend {
+            Backend::Sqlite => stmt.build_sqlx(SqliteQueryBuilder),
+            Backend::Postgres => stmt.build_sqlx(PostgresQueryBuilder),
+        };
+        Rendered {
+            backend,
+            sql,
+            values,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
 /// An open write transaction. Dropping it without [`Tx::commit`] rolls it back.
 pub enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
@@ -297,6 +324,29 @@ impl Tx {
                     .await?
                     .map(Row::Postgres)
             }
+        })
+    }
+
+    /// Runs a statement rendered in advance and returns the rows it produced (`RETURNING`).
+    pub async fn fetch_all_rendered(&mut self, r: Rendered) -> Result<Vec<Row>, StoreError> {
+        if r.backend != self.backend() {
+            return Err(StoreError::Corrupt(
+                "a statement rendered for another database backend".into(),
+            ));
+        }
+        Ok(match self {
+            Tx::Sqlite(tx) => query(r.sql, r.values)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+            Tx::Postgres(tx) => query(r.sql, r.values)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect(),
         })
     }
 
