@@ -132,21 +132,30 @@ pub struct PreparedCase {
 
 impl PreparedCase {
     fn event_data(&self) -> String {
+        /// The `create` event's data, keys in the order `json!` would write them.
+        #[derive(serde::Serialize)]
+        struct Data<'a> {
+            category: &'a str,
+            channel: &'a str,
+            department: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            report_number: Option<&'a str>,
+            source: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            source_case_id: Option<&'a str>,
+            urgency: &'a str,
+        }
         let c = &self.case.case;
-        let mut data = serde_json::json!({
-            "category": c.category_code,
-            "department": c.department_code,
-            "urgency": c.urgency,
-            "channel": c.channel,
-            "source": self.source.as_str(),
-        });
-        if let Some(s) = &self.source_case_id {
-            data["source_case_id"] = s.clone().into();
-        }
-        if let Some(r) = &self.report_number {
-            data["report_number"] = r.clone().into();
-        }
-        data.to_string()
+        serde_json::to_string(&Data {
+            category: &c.category_code,
+            channel: &c.channel,
+            department: c.department_code.as_deref(),
+            report_number: self.report_number.as_deref(),
+            source: self.source.as_str(),
+            source_case_id: self.source_case_id.as_deref(),
+            urgency: &c.urgency,
+        })
+        .unwrap_or_else(|_| "{}".into())
     }
 }
 
@@ -154,13 +163,13 @@ impl PreparedCase {
 /// the file does that work while the database writes the previous batch.
 pub struct PreparedBatch {
     cases: Vec<PreparedCase>,
-    inserts: Vec<store::Rendered>,
+    inserts: Vec<(store::Rendered, usize)>,
 }
 
 impl PreparedBatch {
     pub fn new(backend: store::Backend, cases: Vec<PreparedCase>) -> PreparedBatch {
-        let rows: Vec<&ImportedCase> = cases.iter().map(|p| &p.case).collect();
-        let inserts = store::cases::insert_imported_statements(backend, &rows);
+        let rows: Vec<ImportedCase> = cases.iter().map(|p| p.case.clone()).collect();
+        let inserts = store::cases::insert_imported_statements(backend, rows);
         PreparedBatch { cases, inserts }
     }
 
@@ -490,47 +499,45 @@ impl Services {
         };
         let jid = first.case.case.jurisdiction_id.clone();
         let mut tx = self.db.begin().await?;
-        let mut inserted: HashSet<String> =
-            store::cases::insert_imported_rendered(&mut tx, inserts)
-                .await?
-                .into_iter()
-                .collect();
-        if inserted.len() < cases.len() {
-            let missing: Vec<String> = cases
-                .iter()
-                .filter(|p| !inserted.contains(&p.case.case.id))
-                .map(|p| p.case.case.id.clone())
-                .collect();
-            let present = store::cases::existing_ids(&mut tx, &missing).await?;
+        let (_, all_inserted) = store::cases::insert_imported_rendered(&mut tx, inserts).await?;
+        // Which cases this batch inserted: all of them, usually. Otherwise the cases that exist
+        // now but have no event yet are this batch's, those with events were there before, and
+        // the rest lost their number to another case.
+        let inserted: Option<HashSet<String>> = if all_inserted {
+            None
+        } else {
+            let ids: Vec<String> = cases.iter().map(|p| p.case.case.id.clone()).collect();
+            let exist = store::cases::existing_ids(&mut tx, &ids).await?;
+            let before = store::events::cases_with_events(&mut tx, &ids).await?;
+            let mut inserted = HashSet::new();
             for p in cases.iter_mut() {
                 let id = &p.case.case.id;
-                if inserted.contains(id) {
-                    continue;
-                }
-                if present.contains(id) {
+                if before.contains(id) {
                     outcome.already_present += 1;
-                    continue;
+                } else if exist.contains(id) {
+                    inserted.insert(id.clone());
+                } else {
+                    // The number is taken by another case: take the next free one below the
+                    // lowest used in the day's generated range.
+                    renumber(&mut tx, p).await?;
+                    let n = store::cases::insert_imported(&mut tx, vec![p.case.clone()]).await?;
+                    if n != 1 {
+                        return Err(ServiceError::Internal(format!(
+                            "case {} could not be inserted after renumbering",
+                            p.case.case.case_number
+                        )));
+                    }
+                    outcome.renumbered += 1;
+                    inserted.insert(p.case.case.id.clone());
                 }
-                // The number is taken by another case: take the next free one below the
-                // lowest used in the day's generated range.
-                renumber(&mut tx, p).await?;
-                let ids = store::cases::insert_imported(&mut tx, std::slice::from_ref(&p.case))
-                    .await?;
-                if ids.is_empty() {
-                    return Err(ServiceError::Internal(format!(
-                        "case {} could not be inserted after renumbering",
-                        p.case.case.case_number
-                    )));
-                }
-                outcome.renumbered += 1;
-                inserted.insert(p.case.case.id.clone());
             }
-        }
-        let mut events = Vec::with_capacity(inserted.len());
+            Some(inserted)
+        };
+        let mut events = Vec::with_capacity(cases.len());
         let mut counters: HashMap<String, u32> = HashMap::new();
         for p in cases {
             let c = &p.case.case;
-            if !inserted.contains(&c.id) {
+            if inserted.as_ref().is_some_and(|i| !i.contains(&c.id)) {
                 continue;
             }
             outcome.imported += 1;

@@ -671,70 +671,80 @@ const IMPORTED_COLUMNS: [&str; 17] = [
 ];
 
 /// The multi-row statements that insert imported cases, skipping any whose id or case number
-/// is already taken (`ON CONFLICT DO NOTHING`) and returning the ids inserted. Rendered for
-/// `backend` so that the caller can build them on another thread; run them with
-/// [`insert_imported_rendered`]. Columns an import does not know (location, the reporter's
-/// client, SLA dates) stay empty.
+/// is already taken (`ON CONFLICT DO NOTHING`), each with the number of rows it carries. The
+/// cases are consumed: their values move into the statements, which are rendered for
+/// `backend` so that the caller can build them on another thread than the one that runs
+/// them ([`insert_imported_rendered`]). Columns an import does not know (location, the
+/// reporter's client, SLA dates) stay empty.
 pub fn insert_imported_statements(
     backend: crate::Backend,
-    rows: &[&ImportedCase],
-) -> Vec<crate::Rendered> {
-    rows.chunks(rows_per_statement(backend, IMPORTED_COLUMNS.len()))
-        .map(|chunk| {
-            let mut stmt = Query::insert();
-            stmt.into_table("cases").columns(IMPORTED_COLUMNS);
-            for r in chunk {
-                let c = &r.case;
-                stmt.values_panic([
-                    c.id.clone().into(),
-                    c.jurisdiction_id.clone().into(),
-                    c.case_number.clone().into(),
-                    c.category_code.clone().into(),
-                    c.status.clone().into(),
-                    c.urgency.clone().into(),
-                    c.department_code.clone().into(),
-                    c.channel.clone().into(),
-                    c.description.clone().into(),
-                    c.address.clone().into(),
-                    c.district_code.clone().into(),
-                    c.attributes.clone().into(),
-                    c.media_urls.clone().into(),
-                    c.password_hash.clone().into(),
-                    c.requested_at.into(),
-                    r.updated_at.into(),
-                    r.closed_at.into(),
-                ]);
-            }
-            stmt.on_conflict(OnConflict::new().do_nothing().to_owned())
-                .returning_col("id");
-            crate::Rendered::new(backend, &stmt)
-        })
-        .collect()
+    rows: Vec<ImportedCase>,
+) -> Vec<(crate::Rendered, usize)> {
+    use sea_query::Value;
+    let per_statement = rows_per_statement(backend, IMPORTED_COLUMNS.len());
+    let mut statements = Vec::with_capacity(rows.len().div_ceil(per_statement));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut values = Vec::with_capacity(per_statement * IMPORTED_COLUMNS.len());
+        let mut n = 0;
+        for r in rows.by_ref().take(per_statement) {
+            let c = r.case;
+            values.extend([
+                Value::String(Some(c.id)),
+                Value::String(Some(c.jurisdiction_id)),
+                Value::String(Some(c.case_number)),
+                Value::String(Some(c.category_code)),
+                Value::String(Some(c.status)),
+                Value::String(Some(c.urgency)),
+                Value::String(c.department_code),
+                Value::String(Some(c.channel)),
+                Value::String(Some(c.description)),
+                Value::String(c.address),
+                Value::String(c.district_code),
+                Value::String(Some(c.attributes)),
+                Value::String(Some(c.media_urls)),
+                Value::String(Some(c.password_hash)),
+                Value::BigInt(Some(c.requested_at)),
+                Value::BigInt(Some(r.updated_at)),
+                Value::BigInt(r.closed_at),
+            ]);
+            n += 1;
+        }
+        statements.push((
+            crate::Rendered::multi_row_insert(
+                backend,
+                "cases",
+                &IMPORTED_COLUMNS,
+                values,
+                "ON CONFLICT DO NOTHING",
+            ),
+            n,
+        ));
+    }
+    statements
 }
 
-/// Runs [`insert_imported_statements`]; returns the ids actually inserted.
+/// Runs [`insert_imported_statements`]; returns how many cases were inserted and whether
+/// every statement inserted all its rows.
 pub async fn insert_imported_rendered(
     tx: &mut Tx,
-    statements: Vec<crate::Rendered>,
-) -> Result<Vec<String>, StoreError> {
-    let mut inserted = Vec::new();
-    for stmt in statements {
-        for row in tx.fetch_all_rendered(stmt).await? {
-            inserted.push(row.get("id")?);
-        }
+    statements: Vec<(crate::Rendered, usize)>,
+) -> Result<(u64, bool), StoreError> {
+    let mut inserted = 0;
+    let mut all = true;
+    for (stmt, rows) in statements {
+        let n = tx.execute_rendered(stmt).await?;
+        all &= n == rows as u64;
+        inserted += n;
     }
-    Ok(inserted)
+    Ok((inserted, all))
 }
 
-/// Inserts imported cases, skipping any whose id or case number is taken; returns the ids
-/// actually inserted.
-pub async fn insert_imported(
-    tx: &mut Tx,
-    rows: &[ImportedCase],
-) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<&ImportedCase> = rows.iter().collect();
-    let statements = insert_imported_statements(tx.backend(), &rows);
-    insert_imported_rendered(tx, statements).await
+/// Inserts imported cases, skipping any whose id or case number is taken; returns how many
+/// were inserted.
+pub async fn insert_imported(tx: &mut Tx, rows: Vec<ImportedCase>) -> Result<u64, StoreError> {
+    let statements = insert_imported_statements(tx.backend(), rows);
+    Ok(insert_imported_rendered(tx, statements).await?.0)
 }
 
 /// Which of `ids` exist as cases.

@@ -258,6 +258,57 @@ impl Rendered {
         }
     }
 
+    /// A multi-row `INSERT INTO table (columns) VALUES (…), (…) suffix` rendered by hand, for
+    /// bulk loads: `values` (row after row, `columns.len()` each) are moved into the
+    /// statement's arguments rather than copied, and nothing is rendered twice. Tables and
+    /// columns are trusted identifiers (constants), never input.
+    pub fn multi_row_insert(
+        backend: Backend,
+        table: &str,
+        columns: &[&str],
+        values: Vec<sea_query::Value>,
+        suffix: &str,
+    ) -> Rendered {
+        use std::fmt::Write as _;
+        let width = columns.len().max(1);
+        let rows = values.len() / width;
+        let mut sql = String::with_capacity(64 + columns.len() * 16 + values.len() * 6);
+        let _ = write!(sql, "INSERT INTO \"{table}\" (");
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "\"{c}\"");
+        }
+        sql.push_str(") VALUES ");
+        let mut n = 0usize;
+        for r in 0..rows {
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for i in 0..width {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                n += 1;
+                match backend {
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => {
+                        let _ = write!(sql, "${n}");
+                    }
+                }
+            }
+            sql.push(')');
+        }
+        if !suffix.is_empty() {
+            sql.push(' ');
+            sql.push_str(suffix);
+        }
+        Rendered {
+            backend,
+            sql,
+            values: SqlxValues(sea_query::Values(values)),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -327,8 +378,8 @@ impl Tx {
         })
     }
 
-    /// Runs a statement rendered in advance and returns the rows it produced (`RETURNING`).
-    pub async fn fetch_all_rendered(&mut self, r: Rendered) -> Result<Vec<Row>, StoreError> {
+    /// Runs a statement rendered in advance; returns the number of rows it changed.
+    pub async fn execute_rendered(&mut self, r: Rendered) -> Result<u64, StoreError> {
         if r.backend != self.backend() {
             return Err(StoreError::Corrupt(
                 "a statement rendered for another database backend".into(),
@@ -336,17 +387,13 @@ impl Tx {
         }
         Ok(match self {
             Tx::Sqlite(tx) => query(r.sql, r.values)
-                .fetch_all(&mut **tx)
+                .execute(&mut **tx)
                 .await?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect(),
+                .rows_affected(),
             Tx::Postgres(tx) => query(r.sql, r.values)
-                .fetch_all(&mut **tx)
+                .execute(&mut **tx)
                 .await?
-                .into_iter()
-                .map(Row::Postgres)
-                .collect(),
+                .rows_affected(),
         })
     }
 

@@ -136,30 +136,31 @@ pub async fn append_many(
     let backend = tx.backend();
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
-        let mut insert = Query::insert();
-        insert.into_table("case_events").columns(EVENT_COLUMNS);
+        use sea_query::Value;
+        let mut values = Vec::with_capacity(per_statement * EVENT_COLUMNS.len());
         for e in events.by_ref().take(per_statement) {
             let hash = event_hash(jurisdiction_id, seq, &prev_hash, &e);
-            insert.values_panic([
-                e.id.into(),
-                jurisdiction_id.into(),
-                e.case_id.into(),
-                seq.into(),
-                e.kind.into(),
-                e.actor.into(),
-                e.public.into(),
-                e.from_status.into(),
-                e.to_status.into(),
-                e.note.into(),
-                e.data.into(),
-                e.created_at.into(),
-                std::mem::replace(&mut prev_hash, hash.clone()).into(),
-                hash.into(),
+            values.extend([
+                Value::String(Some(e.id)),
+                Value::String(Some(jurisdiction_id.to_string())),
+                Value::String(Some(e.case_id)),
+                Value::BigInt(Some(seq)),
+                Value::String(Some(e.kind)),
+                Value::String(Some(e.actor)),
+                Value::Bool(Some(e.public)),
+                Value::String(e.from_status),
+                Value::String(e.to_status),
+                Value::String(e.note),
+                Value::String(Some(e.data)),
+                Value::BigInt(Some(e.created_at)),
+                Value::String(Some(std::mem::replace(&mut prev_hash, hash.clone()))),
+                Value::String(Some(hash)),
             ]);
             seq += 1;
         }
-        tx.fetch_all_rendered(crate::Rendered::new(backend, &insert))
-            .await?;
+        let insert =
+            crate::Rendered::multi_row_insert(backend, "case_events", &EVENT_COLUMNS, values, "");
+        tx.execute_rendered(insert).await?;
     }
     chain::set_head(tx, &TABLES, jurisdiction_id, &prev_hash).await?;
     Ok(Some(prev_hash))
@@ -252,6 +253,26 @@ pub async fn public_between(
         .iter()
         .map(event_from_row)
         .collect()
+}
+
+/// Which of the given cases have events already.
+pub async fn cases_with_events(
+    tx: &mut Tx,
+    case_ids: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in case_ids.chunks(crate::cases::rows_per_statement(tx.backend(), 1)) {
+        let q = Query::select()
+            .distinct()
+            .column("case_id")
+            .from("case_events")
+            .and_where(Expr::col("case_id").is_in(chunk.iter().cloned()))
+            .to_owned();
+        for row in tx.fetch_all(&q).await? {
+            found.insert(row.get("case_id")?);
+        }
+    }
+    Ok(found)
 }
 
 /// Recomputes the event chain of a jurisdiction and reports the first broken link.

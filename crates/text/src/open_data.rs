@@ -206,9 +206,9 @@ pub struct Context {
 
 /// A field as the parsers see it: without a byte-order mark, trimmed, half-width.
 pub fn clean_field(field: &str) -> String {
+    // `trim` also removes the ideographic space, the only character `to_halfwidth` turns into
+    // whitespace, so one pass is enough.
     to_halfwidth(field.trim_start_matches('\u{FEFF}').trim())
-        .trim()
-        .to_string()
 }
 
 /// True when `fields` is the expected header (a byte-order mark and spaces are ignored).
