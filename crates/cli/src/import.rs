@@ -99,6 +99,7 @@ fn read_rows(
     backend: store::Backend,
     tx: tokio::sync::mpsc::Sender<Message>,
 ) {
+    let jurisdiction_id = plan.jurisdiction.id.clone();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -157,7 +158,7 @@ fn read_rows(
         if cases.len() >= batch_size {
             let cases = std::mem::replace(&mut cases, Vec::with_capacity(batch_size));
             let message = Message::Batch {
-                batch: PreparedBatch::new(backend, cases),
+                batch: PreparedBatch::new(backend, &jurisdiction_id, cases),
                 bad: std::mem::take(&mut bad),
                 duplicates: std::mem::take(&mut duplicates),
                 read,
@@ -172,7 +173,7 @@ fn read_rows(
         return;
     }
     let _ = tx.blocking_send(Message::Batch {
-        batch: PreparedBatch::new(backend, cases),
+        batch: PreparedBatch::new(backend, &jurisdiction_id, cases),
         bad,
         duplicates,
         read,

@@ -101,9 +101,14 @@ enum ApiKeyCommand {
     Revoke { id_or_prefix: String },
 }
 
-fn init_logging(format: Option<&str>) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+fn init_logging(format: Option<&str>, command: &Command) {
+    // sqlx warns about slow statements with their full text: for the multi-row inserts of an
+    // import, that is megabytes of placeholders, so only its errors are shown there.
+    let default = match command {
+        Command::Import(_) => "info,sqlx=error",
+        _ => "info,sqlx=warn,tower_http=info",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -196,7 +201,10 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     let file = FileConfig::load(cli.config.as_deref())?;
-    init_logging(cli.log_format.as_deref().or(file.log_format.as_deref()));
+    init_logging(
+        cli.log_format.as_deref().or(file.log_format.as_deref()),
+        &cli.command,
+    );
     let no_serve = ServeArgs::default();
     match cli.command {
         Command::Serve(args) => {

@@ -37,10 +37,14 @@ use domain::catalog::Jurisdiction;
 use domain::case_number::CaseNumber;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use store::cases::{ImportedCase, NewCase};
+use store::cases::{ImportedCase, ImportedCases};
 use store::events::NewEvent;
 use text::open_data::{self, Context, RowError, SourceCaseId};
 
+/// Imported cases are closed: the data has no outcomes, so they were closed when received.
+pub const STATUS: &str = "closed";
+/// The channel of imported cases.
+pub const CHANNEL: &str = "import";
 /// The stored case-password hash of imported cases: unusable (never a hex digest).
 pub const UNUSABLE_PASSWORD: &str = "!imported";
 /// The category street-light reports become.
@@ -145,10 +149,10 @@ impl PreparedCase {
             source_case_id: Option<&'a str>,
             urgency: &'a str,
         }
-        let c = &self.case.case;
+        let c = &self.case;
         serde_json::to_string(&Data {
             category: &c.category_code,
-            channel: &c.channel,
+            channel: CHANNEL,
             department: c.department_code.as_deref(),
             report_number: self.report_number.as_deref(),
             source: self.source.as_str(),
@@ -162,15 +166,24 @@ impl PreparedCase {
 /// Prepared cases with their insert statements already rendered, so that the thread reading
 /// the file does that work while the database writes the previous batch.
 pub struct PreparedBatch {
+    jurisdiction_id: String,
     cases: Vec<PreparedCase>,
     inserts: Vec<(store::Rendered, usize)>,
 }
 
 impl PreparedBatch {
-    pub fn new(backend: store::Backend, cases: Vec<PreparedCase>) -> PreparedBatch {
-        let rows: Vec<ImportedCase> = cases.iter().map(|p| p.case.clone()).collect();
+    pub fn new(
+        backend: store::Backend,
+        jurisdiction_id: &str,
+        cases: Vec<PreparedCase>,
+    ) -> PreparedBatch {
+        let rows = imported(jurisdiction_id, cases.iter().map(|p| p.case.clone()).collect());
         let inserts = store::cases::insert_imported_statements(backend, rows);
-        PreparedBatch { cases, inserts }
+        PreparedBatch {
+            jurisdiction_id: jurisdiction_id.to_string(),
+            cases,
+            inserts,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -307,38 +320,22 @@ impl ImportPlan {
             actor: self.source.actor(),
             public: true,
             from_status: None,
-            to_status: Some("closed".into()),
+            to_status: Some(STATUS.into()),
             note: None,
             data: String::new(),
             created_at: requested_at,
         };
         let mut prepared = PreparedCase {
             case: ImportedCase {
-                case: NewCase {
-                    id,
-                    jurisdiction_id: self.jurisdiction.id.clone(),
-                    case_number,
-                    token: None,
-                    category_code,
-                    status: "closed".into(),
-                    urgency,
-                    department_code: Some(department),
-                    channel: crate::intake::Channel::Import.as_str().into(),
-                    description,
-                    address,
-                    address_id: None,
-                    zipcode: None,
-                    district_code,
-                    lat: None,
-                    lon: None,
-                    attributes: "[]".into(),
-                    media_urls: "[]".into(),
-                    status_notes: None,
-                    password_hash: UNUSABLE_PASSWORD.into(),
-                    api_client_id: None,
-                    requested_at,
-                    expected_at: None,
-                },
+                id,
+                case_number,
+                category_code,
+                urgency,
+                department_code: Some(department),
+                description,
+                address,
+                district_code,
+                requested_at,
                 updated_at: requested_at,
                 closed_at: Some(requested_at),
             },
@@ -350,6 +347,16 @@ impl ImportPlan {
         };
         prepared.event.data = prepared.event_data();
         Ok(prepared)
+    }
+}
+
+fn imported(jurisdiction_id: &str, cases: Vec<ImportedCase>) -> ImportedCases {
+    ImportedCases {
+        jurisdiction_id: jurisdiction_id.to_string(),
+        status: STATUS.into(),
+        channel: CHANNEL.into(),
+        password_hash: UNUSABLE_PASSWORD.into(),
+        cases,
     }
 }
 
@@ -381,13 +388,13 @@ fn v7(millis: u64, random: &[u8]) -> String {
 
 /// Gives a case whose number is taken the next free number below the lowest used in its
 /// day's generated range, keeping its own number in the event data.
-async fn renumber(tx: &mut store::Tx, p: &mut PreparedCase) -> Result<()> {
-    let c = &mut p.case.case;
+async fn renumber(tx: &mut store::Tx, jurisdiction_id: &str, p: &mut PreparedCase) -> Result<()> {
+    let c = &mut p.case;
     let day = c.case_number[..8].to_string();
     let (floor, top) = p.source.generated_range();
     let lowest = store::cases::lowest_number_between(
         tx,
-        &c.jurisdiction_id,
+        jurisdiction_id,
         &format!("{day}{floor:05}"),
         &format!("{day}{top:05}"),
     )
@@ -397,7 +404,7 @@ async fn renumber(tx: &mut store::Tx, p: &mut PreparedCase) -> Result<()> {
         None => top,
     };
     let number = format!("{day}{next:05}");
-    if next < floor || store::cases::number_taken(tx, &c.jurisdiction_id, &number).await? {
+    if next < floor || store::cases::number_taken(tx, jurisdiction_id, &number).await? {
         return Err(ServiceError::Internal(format!(
             "no free generated case number left for {day}"
         )));
@@ -493,11 +500,14 @@ impl Services {
     /// `create` events on the jurisdiction's chain (in batch order), and the raised counters.
     pub async fn import_batch(&self, batch: PreparedBatch) -> Result<BatchOutcome> {
         let mut outcome = BatchOutcome::default();
-        let PreparedBatch { mut cases, inserts } = batch;
-        let Some(first) = cases.first() else {
+        let PreparedBatch {
+            jurisdiction_id: jid,
+            mut cases,
+            inserts,
+        } = batch;
+        if cases.is_empty() {
             return Ok(outcome);
-        };
-        let jid = first.case.case.jurisdiction_id.clone();
+        }
         let mut tx = self.db.begin().await?;
         let (_, all_inserted) = store::cases::insert_imported_rendered(&mut tx, inserts).await?;
         // Which cases this batch inserted: all of them, usually. Otherwise the cases that exist
@@ -506,12 +516,12 @@ impl Services {
         let inserted: Option<HashSet<String>> = if all_inserted {
             None
         } else {
-            let ids: Vec<String> = cases.iter().map(|p| p.case.case.id.clone()).collect();
+            let ids: Vec<String> = cases.iter().map(|p| p.case.id.clone()).collect();
             let exist = store::cases::existing_ids(&mut tx, &ids).await?;
             let before = store::events::cases_with_events(&mut tx, &ids).await?;
             let mut inserted = HashSet::new();
             for p in cases.iter_mut() {
-                let id = &p.case.case.id;
+                let id = &p.case.id;
                 if before.contains(id) {
                     outcome.already_present += 1;
                 } else if exist.contains(id) {
@@ -519,16 +529,17 @@ impl Services {
                 } else {
                     // The number is taken by another case: take the next free one below the
                     // lowest used in the day's generated range.
-                    renumber(&mut tx, p).await?;
-                    let n = store::cases::insert_imported(&mut tx, vec![p.case.clone()]).await?;
+                    renumber(&mut tx, &jid, p).await?;
+                    let one = imported(&jid, vec![p.case.clone()]);
+                    let n = store::cases::insert_imported(&mut tx, one).await?;
                     if n != 1 {
                         return Err(ServiceError::Internal(format!(
                             "case {} could not be inserted after renumbering",
-                            p.case.case.case_number
+                            p.case.case_number
                         )));
                     }
                     outcome.renumbered += 1;
-                    inserted.insert(p.case.case.id.clone());
+                    inserted.insert(p.case.id.clone());
                 }
             }
             Some(inserted)
@@ -536,7 +547,7 @@ impl Services {
         let mut events = Vec::with_capacity(cases.len());
         let mut counters: HashMap<String, u32> = HashMap::new();
         for p in cases {
-            let c = &p.case.case;
+            let c = &p.case;
             if inserted.as_ref().is_some_and(|i| !i.contains(&c.id)) {
                 continue;
             }

@@ -641,30 +641,44 @@ pub(crate) fn rows_per_statement(backend: crate::Backend, columns: usize) -> usi
     (limit / columns).max(1)
 }
 
-/// A case brought over from another system (a published data set), stored as it was there:
-/// its own received time, and closed when it was closed there.
+/// Cases brought over together from another system (a published data set), stored as they
+/// were there: their own received time, and closed when they were closed there. What they
+/// share is bound once per statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedCases {
+    pub jurisdiction_id: String,
+    pub status: String,
+    pub channel: String,
+    pub password_hash: String,
+    pub cases: Vec<ImportedCase>,
+}
+
+/// One imported case's own values. Attributes and media are empty; location, the reporter's
+/// client, the token and SLA dates are unknown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedCase {
-    pub case: NewCase,
+    pub id: String,
+    pub case_number: String,
+    pub category_code: String,
+    pub urgency: String,
+    pub department_code: Option<String>,
+    pub description: String,
+    pub address: Option<String>,
+    pub district_code: Option<String>,
+    pub requested_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
 }
 
-const IMPORTED_COLUMNS: [&str; 17] = [
+const IMPORTED_COLUMNS: [&str; 11] = [
     "id",
-    "jurisdiction_id",
     "case_number",
     "category_code",
-    "status",
     "urgency",
     "department_code",
-    "channel",
     "description",
     "address",
     "district_code",
-    "attributes",
-    "media_urls",
-    "password_hash",
     "requested_at",
     "updated_at",
     "closed_at",
@@ -673,47 +687,46 @@ const IMPORTED_COLUMNS: [&str; 17] = [
 /// The multi-row statements that insert imported cases, skipping any whose id or case number
 /// is already taken (`ON CONFLICT DO NOTHING`), each with the number of rows it carries. The
 /// cases are consumed: their values move into the statements, which are rendered for
-/// `backend` so that the caller can build them on another thread than the one that runs
-/// them ([`insert_imported_rendered`]). Columns an import does not know (location, the
-/// reporter's client, SLA dates) stay empty.
+/// `backend` so that the caller can build them on another thread than the one that runs them
+/// ([`insert_imported_rendered`]).
 pub fn insert_imported_statements(
     backend: crate::Backend,
-    rows: Vec<ImportedCase>,
+    batch: ImportedCases,
 ) -> Vec<(crate::Rendered, usize)> {
     use sea_query::Value;
     let per_statement = rows_per_statement(backend, IMPORTED_COLUMNS.len());
-    let mut statements = Vec::with_capacity(rows.len().div_ceil(per_statement));
-    let mut rows = rows.into_iter().peekable();
+    let mut statements = Vec::with_capacity(batch.cases.len().div_ceil(per_statement));
+    let mut rows = batch.cases.into_iter().peekable();
     while rows.peek().is_some() {
         let mut values = Vec::with_capacity(per_statement * IMPORTED_COLUMNS.len());
         let mut n = 0;
-        for r in rows.by_ref().take(per_statement) {
-            let c = r.case;
+        for c in rows.by_ref().take(per_statement) {
             values.extend([
                 Value::String(Some(c.id)),
-                Value::String(Some(c.jurisdiction_id)),
                 Value::String(Some(c.case_number)),
                 Value::String(Some(c.category_code)),
-                Value::String(Some(c.status)),
                 Value::String(Some(c.urgency)),
                 Value::String(c.department_code),
-                Value::String(Some(c.channel)),
                 Value::String(Some(c.description)),
                 Value::String(c.address),
                 Value::String(c.district_code),
-                Value::String(Some(c.attributes)),
-                Value::String(Some(c.media_urls)),
-                Value::String(Some(c.password_hash)),
                 Value::BigInt(Some(c.requested_at)),
-                Value::BigInt(Some(r.updated_at)),
-                Value::BigInt(r.closed_at),
+                Value::BigInt(Some(c.updated_at)),
+                Value::BigInt(c.closed_at),
             ]);
             n += 1;
         }
+        let shared = vec![
+            ("jurisdiction_id", batch.jurisdiction_id.clone().into()),
+            ("status", batch.status.clone().into()),
+            ("channel", batch.channel.clone().into()),
+            ("password_hash", batch.password_hash.clone().into()),
+        ];
         statements.push((
             crate::Rendered::multi_row_insert(
                 backend,
                 "cases",
+                shared,
                 &IMPORTED_COLUMNS,
                 values,
                 "ON CONFLICT DO NOTHING",
@@ -742,8 +755,8 @@ pub async fn insert_imported_rendered(
 
 /// Inserts imported cases, skipping any whose id or case number is taken; returns how many
 /// were inserted.
-pub async fn insert_imported(tx: &mut Tx, rows: Vec<ImportedCase>) -> Result<u64, StoreError> {
-    let statements = insert_imported_statements(tx.backend(), rows);
+pub async fn insert_imported(tx: &mut Tx, batch: ImportedCases) -> Result<u64, StoreError> {
+    let statements = insert_imported_statements(tx.backend(), batch);
     Ok(insert_imported_rendered(tx, statements).await?.0)
 }
 

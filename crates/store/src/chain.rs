@@ -23,16 +23,16 @@ pub struct ChainTables {
 
 /// The hash of a record: SHA-256 over the previous hash, a newline and the canonical JSON.
 pub fn link_hash(prev_hash: &str, canonical: &serde_json::Value) -> String {
-    link_hash_of_text(prev_hash, &canonical.to_string())
+    link_hash_of_bytes(prev_hash, canonical.to_string().as_bytes())
 }
 
 /// [`link_hash`] over canonical JSON already serialised (compact, as `Value::to_string`
 /// writes it).
-pub fn link_hash_of_text(prev_hash: &str, canonical: &str) -> String {
+pub fn link_hash_of_bytes(prev_hash: &str, canonical: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
-    h.update(canonical.as_bytes());
+    h.update(canonical);
     hex::encode(h.finalize())
 }
 

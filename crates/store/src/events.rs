@@ -42,10 +42,22 @@ pub struct Event {
 }
 
 fn event_hash(jurisdiction_id: &str, seq: i64, prev_hash: &str, e: &NewEvent) -> String {
+    event_hash_into(&mut Vec::new(), jurisdiction_id, seq, prev_hash, e)
+}
+
+/// [`event_hash`] with a reusable buffer for the canonical form.
+fn event_hash_into(
+    buf: &mut Vec<u8>,
+    jurisdiction_id: &str,
+    seq: i64,
+    prev_hash: &str,
+    e: &NewEvent,
+) -> String {
     // The canonical form is the compact JSON array below. Serialising the tuple writes exactly
     // what `json!([...]).to_string()` writes, without building a `Value` first (bulk imports
     // hash millions of events); `canonical_forms_agree` checks that they match.
-    let canonical = serde_json::to_string(&(
+    buf.clear();
+    let written = serde_json::to_writer(&mut *buf, &(
         jurisdiction_id,
         seq,
         &e.id,
@@ -58,9 +70,10 @@ fn event_hash(jurisdiction_id: &str, seq: i64, prev_hash: &str, e: &NewEvent) ->
         &e.note,
         &e.data,
         e.created_at,
-    ))
-    .unwrap_or_default();
-    chain::link_hash_of_text(prev_hash, &canonical)
+    ));
+    // Writing strings, numbers and booleans into a Vec cannot fail.
+    debug_assert!(written.is_ok());
+    chain::link_hash_of_bytes(prev_hash, buf)
 }
 
 #[cfg(test)]
@@ -131,35 +144,83 @@ pub async fn append_many(
     }
     let (first_seq, mut prev_hash) =
         chain::reserve_links(tx, &TABLES, jurisdiction_id, events.len() as i64).await?;
-    let per_statement = crate::cases::rows_per_statement(tx.backend(), EVENT_COLUMNS.len());
     let mut seq = first_seq;
     let backend = tx.backend();
+    // Columns whose value is the same in every event (an import's) are written once per
+    // statement as literals instead of being bound for every row.
+    let first = &events[0];
+    let same = |f: &dyn Fn(&NewEvent) -> bool| events.iter().all(f);
+    let shared_kind = same(&|e| e.kind == first.kind);
+    let shared_actor = same(&|e| e.actor == first.actor);
+    let shared_public = same(&|e| e.public == first.public);
+    let shared_from = same(&|e| e.from_status == first.from_status);
+    let shared_to = same(&|e| e.to_status == first.to_status);
+    let shared_note = same(&|e| e.note == first.note);
+    let mut shared: Vec<(&str, sea_query::Value)> =
+        vec![("jurisdiction_id", jurisdiction_id.into())];
+    let mut columns: Vec<&str> = Vec::with_capacity(EVENT_COLUMNS.len());
+    columns.extend(["id", "case_id", "chain_seq"]);
+    for (is_shared, name, value) in [
+        (shared_kind, "kind", sea_query::Value::from(first.kind.clone())),
+        (shared_actor, "actor", first.actor.clone().into()),
+        (shared_public, "public", first.public.into()),
+        (shared_from, "from_status", first.from_status.clone().into()),
+        (shared_to, "to_status", first.to_status.clone().into()),
+        (shared_note, "note", first.note.clone().into()),
+    ] {
+        if is_shared {
+            shared.push((name, value));
+        } else {
+            columns.push(name);
+        }
+    }
+    columns.extend(["data", "created_at", "prev_hash", "hash"]);
+    let per_statement = crate::cases::rows_per_statement(backend, columns.len());
+    let mut canonical = Vec::with_capacity(512);
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
         use sea_query::Value;
-        let mut values = Vec::with_capacity(per_statement * EVENT_COLUMNS.len());
+        let mut values = Vec::with_capacity(per_statement * columns.len());
         for e in events.by_ref().take(per_statement) {
-            let hash = event_hash(jurisdiction_id, seq, &prev_hash, &e);
-            values.extend([
-                Value::String(Some(e.id)),
-                Value::String(Some(jurisdiction_id.to_string())),
-                Value::String(Some(e.case_id)),
-                Value::BigInt(Some(seq)),
-                Value::String(Some(e.kind)),
-                Value::String(Some(e.actor)),
-                Value::Bool(Some(e.public)),
-                Value::String(e.from_status),
-                Value::String(e.to_status),
-                Value::String(e.note),
-                Value::String(Some(e.data)),
-                Value::BigInt(Some(e.created_at)),
-                Value::String(Some(std::mem::replace(&mut prev_hash, hash.clone()))),
-                Value::String(Some(hash)),
-            ]);
+            let hash = event_hash_into(&mut canonical, jurisdiction_id, seq, &prev_hash, &e);
+            values.push(Value::String(Some(e.id)));
+            values.push(Value::String(Some(e.case_id)));
+            values.push(Value::BigInt(Some(seq)));
+            if !shared_kind {
+                values.push(Value::String(Some(e.kind)));
+            }
+            if !shared_actor {
+                values.push(Value::String(Some(e.actor)));
+            }
+            if !shared_public {
+                values.push(Value::Bool(Some(e.public)));
+            }
+            if !shared_from {
+                values.push(Value::String(e.from_status));
+            }
+            if !shared_to {
+                values.push(Value::String(e.to_status));
+            }
+            if !shared_note {
+                values.push(Value::String(e.note));
+            }
+            values.push(Value::String(Some(e.data)));
+            values.push(Value::BigInt(Some(e.created_at)));
+            values.push(Value::String(Some(std::mem::replace(
+                &mut prev_hash,
+                hash.clone(),
+            ))));
+            values.push(Value::String(Some(hash)));
             seq += 1;
         }
-        let insert =
-            crate::Rendered::multi_row_insert(backend, "case_events", &EVENT_COLUMNS, values, "");
+        let insert = crate::Rendered::multi_row_insert(
+            backend,
+            "case_events",
+            shared.clone(),
+            &columns,
+            values,
+            "",
+        );
         tx.execute_rendered(insert).await?;
     }
     chain::set_head(tx, &TABLES, jurisdiction_id, &prev_hash).await?;
