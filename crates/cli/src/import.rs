@@ -72,18 +72,13 @@ impl<R: Read> Read for Counting<R> {
 }
 
 fn open_input(path: &Path, count: Arc<AtomicU64>) -> Result<Box<dyn Read + Send>> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut magic = [0u8; 2];
     let gzip = file.read(&mut magic)? == 2 && magic == [0x1f, 0x8b];
     use std::io::Seek;
     file.seek(std::io::SeekFrom::Start(0))?;
-    let counted = std::io::BufReader::with_capacity(
-        256 * 1024,
-        Counting {
-            inner: file,
-            count,
-        },
-    );
+    let counted = std::io::BufReader::with_capacity(256 * 1024, Counting { inner: file, count });
     Ok(if gzip {
         Box::new(flate2::bufread::MultiGzDecoder::new(counted))
     } else {
@@ -111,13 +106,17 @@ fn read_rows(
     let mut duplicates = 0u64;
     let mut read = 0u64;
     let mut first = true;
+    // Physical line numbers: the csv reader's count lags by one after a CRLF line end, so
+    // the lines are also counted here from the line breaks inside each record's fields.
+    let mut next_line = 1u64;
     loop {
         let more = match reader.read_record(&mut record) {
             Ok(more) => more,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = next_line.max(e.position().map(|p| p.line()).unwrap_or(0));
                 match e.kind() {
                     csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. } => {
+                        next_line = line + 1;
                         read += 1;
                         bad.push((line, "not valid UTF-8".to_string()));
                         continue;
@@ -134,6 +133,9 @@ fn read_rows(
         if !more {
             break;
         }
+        let line = next_line.max(record.position().map(|p| p.line()).unwrap_or(0));
+        let breaks: usize = record.iter().map(|f| f.matches('\n').count()).sum();
+        next_line = line + 1 + breaks as u64;
         let fields: Vec<&str> = record.iter().collect();
         if first {
             first = false;
@@ -149,7 +151,6 @@ fn read_rows(
             return;
         }
         read += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
         match plan.prepare(&fields) {
             Ok(Prepared::Case(c)) => cases.push(*c),
             Ok(Prepared::Duplicate) => duplicates += 1,
@@ -281,10 +282,7 @@ pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
                 }
                 duplicates += d;
                 read = r;
-                let o = services
-                    .import_batch(batch)
-                    .await
-                    .map_err(crate::explain)?;
+                let o = services.import_batch(batch).await.map_err(crate::explain)?;
                 outcome.add(&o);
                 progress.update(bytes.load(Ordering::Relaxed), read, outcome.imported);
             }
@@ -327,11 +325,15 @@ pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
     println!("  already present:    {}", outcome.already_present);
     println!("  duplicate rows:     {duplicates}");
     println!("  bad rows:           {bad}");
+    let (floor, top) = source.generated_range();
     println!(
-        "  generated numbers:  {} (rows without a usable case_id{})",
+        "  generated numbers:  {} (in each day's {floor:05}–{top:05} range{})",
         outcome.generated,
         if outcome.renumbered > 0 {
-            format!("; {} renumbered because their number was taken", outcome.renumbered)
+            format!(
+                "; {} rows renumbered because their number was taken",
+                outcome.renumbered
+            )
         } else {
             String::new()
         }

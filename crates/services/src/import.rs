@@ -33,8 +33,8 @@
 //! which no HMAC-SHA256 hex digest can equal, so nobody can sign in to them as a citizen.
 
 use crate::{Result, ServiceError, Services};
-use domain::catalog::Jurisdiction;
 use domain::case_number::CaseNumber;
+use domain::catalog::Jurisdiction;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use store::cases::{ImportedCase, ImportedCases};
@@ -177,7 +177,10 @@ impl PreparedBatch {
         jurisdiction_id: &str,
         cases: Vec<PreparedCase>,
     ) -> PreparedBatch {
-        let rows = imported(jurisdiction_id, cases.iter().map(|p| p.case.clone()).collect());
+        let rows = imported(
+            jurisdiction_id,
+            cases.iter().map(|p| p.case.clone()).collect(),
+        );
         let inserts = store::cases::insert_imported_statements(backend, rows);
         PreparedBatch {
             jurisdiction_id: jurisdiction_id.to_string(),
@@ -410,7 +413,8 @@ async fn renumber(tx: &mut store::Tx, jurisdiction_id: &str, p: &mut PreparedCas
         )));
     }
     if !p.generated_number {
-        p.source_case_id.get_or_insert_with(|| c.case_number.clone());
+        p.source_case_id
+            .get_or_insert_with(|| c.case_number.clone());
     }
     c.case_number = number;
     p.generated_number = true;

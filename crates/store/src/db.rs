@@ -286,7 +286,12 @@ impl Rendered {
         let shared_len: usize = literals.iter().map(|l| l.len() + 2).sum();
         let mut sql = String::with_capacity(64 + rows * (shared_len + width * 8));
         let _ = write!(sql, "INSERT INTO \"{table}\" (");
-        for (i, c) in shared.iter().map(|(c, _)| *c).chain(columns.iter().copied()).enumerate() {
+        for (i, c) in shared
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(columns.iter().copied())
+            .enumerate()
+        {
             if i > 0 {
                 sql.push_str(", ");
             }

@@ -57,20 +57,23 @@ fn event_hash_into(
     // what `json!([...]).to_string()` writes, without building a `Value` first (bulk imports
     // hash millions of events); `canonical_forms_agree` checks that they match.
     buf.clear();
-    let written = serde_json::to_writer(&mut *buf, &(
-        jurisdiction_id,
-        seq,
-        &e.id,
-        &e.case_id,
-        &e.kind,
-        &e.actor,
-        e.public,
-        &e.from_status,
-        &e.to_status,
-        &e.note,
-        &e.data,
-        e.created_at,
-    ));
+    let written = serde_json::to_writer(
+        &mut *buf,
+        &(
+            jurisdiction_id,
+            seq,
+            &e.id,
+            &e.case_id,
+            &e.kind,
+            &e.actor,
+            e.public,
+            &e.from_status,
+            &e.to_status,
+            &e.note,
+            &e.data,
+            e.created_at,
+        ),
+    );
     // Writing strings, numbers and booleans into a Vec cannot fail.
     debug_assert!(written.is_ok());
     chain::link_hash_of_bytes(prev_hash, buf)
@@ -161,7 +164,11 @@ pub async fn append_many(
     let mut columns: Vec<&str> = Vec::with_capacity(EVENT_COLUMNS.len());
     columns.extend(["id", "case_id", "chain_seq"]);
     for (is_shared, name, value) in [
-        (shared_kind, "kind", sea_query::Value::from(first.kind.clone())),
+        (
+            shared_kind,
+            "kind",
+            sea_query::Value::from(first.kind.clone()),
+        ),
         (shared_actor, "actor", first.actor.clone().into()),
         (shared_public, "public", first.public.into()),
         (shared_from, "from_status", first.from_status.clone().into()),
