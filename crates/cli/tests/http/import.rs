@@ -250,7 +250,7 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
         repeated[0].case_number.starts_with("202403039"),
         "{repeated:?}"
     );
-    let events = store::events::for_cases(db, &[repeated[0].id.clone()], false)
+    let events = store::events::for_cases(db, std::slice::from_ref(&repeated[0].id), false)
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
@@ -341,7 +341,7 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
     .unwrap();
     assert_eq!(moved.len(), 1, "{moved:?}");
     assert!(moved[0].case_number.starts_with("202403019"), "{moved:?}");
-    let events = store::events::for_cases(db, &[moved[0].id.clone()], false)
+    let events = store::events::for_cases(db, std::slice::from_ref(&moved[0].id), false)
         .await
         .unwrap();
     let data: serde_json::Value = serde_json::from_str(&events[0].event.data).unwrap();
@@ -416,7 +416,7 @@ async fn streetlight_reports_become_streetlight_cases_with_the_citizens_words() 
         domain::datetime::format_unix(first.requested_at),
         "2024-01-01T03:17:00Z"
     );
-    let events = store::events::for_cases(db, &[first.id.clone()], false)
+    let events = store::events::for_cases(db, std::slice::from_ref(&first.id), false)
         .await
         .unwrap();
     let data: serde_json::Value = serde_json::from_str(&events[0].event.data).unwrap();
