@@ -938,3 +938,59 @@ async fn a_declared_holiday_moves_due_dates_and_supervisors_see_the_whole_city()
         send(app.as_browser(&t.other_dispatcher, Method::GET, "cases?department=PWD-PKS")).await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn citizens_report_on_the_web_and_see_their_cases() {
+    let app = TestApp::start().await;
+    // Anonymous, with contact details; a gas smell gets the 119 redirect and is filed anyway.
+    let (status, filed) = send(app.client.post(app.api_url("reports")).header("accept-language", "en").json(&json!({
+        "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號", "description": "路面坑洞，旁邊聞到瓦斯味",
+        "attributes": { "size": "small" }, "email": "walker@example.tw",
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["emergency"]["kind"], "119", "{filed}");
+    assert!(
+        filed["emergency"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("119")
+    );
+    assert!(filed["password"].is_string());
+    // A cross-site form post is refused.
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("reports"))
+            .header("sec-fetch-site", "cross-site")
+            .json(&json!({
+                "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號"
+            })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Signed in: the report is theirs.
+    app.citizen("resident@example.tw", "a long walk by the river")
+        .await;
+    let me = app
+        .sign_in("resident@example.tw", "a long walk by the river")
+        .await;
+    let (status, filed) = send(app.as_browser(&me, Method::POST, "reports").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["emergency"], Value::Null);
+    let (status, mine) = send(app.as_browser(&me, Method::GET, "me/cases")).await;
+    assert_eq!(status, 200);
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine[0]["case_number"], filed["case_number"]);
+    assert!(mine[0]["due_at"].is_string());
+    // Staff cannot file through the citizen form as citizens.
+    app.staff("agent.web", &["agent"]).await;
+    let agent = app.sign_in("agent.web", STAFF_PASSWORD).await;
+    let (status, _) = send(app.as_browser(&agent, Method::POST, "reports").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    assert_eq!(status, 403);
+}

@@ -45,6 +45,8 @@ pub fn routes() -> Router<AppState> {
             get(triage_rules).put(set_triage_rules),
         )
         .route("/api/v1/calendar", get(calendar).post(change_calendar))
+        .route("/api/v1/reports", post(report))
+        .route("/api/v1/me/cases", get(my_cases))
         .route("/api/v1/track", post(track))
         .route("/api/v1/track/reopen", post(reopen))
         .route("/api/v1/surveys", post(survey))
@@ -754,6 +756,111 @@ async fn duplicates(
                     "distance_m": s.distance_m.map(|d| (d * 10.0).round() / 10.0),
                     "same_address": s.same_address,
                     "reasons": s.reasons.iter().map(|m| crate::i18n::message(caller.lang.0, m)).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportBody {
+    service_code: String,
+    #[serde(default)]
+    lat: Option<f64>,
+    #[serde(default)]
+    long: Option<f64>,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    attributes: std::collections::BTreeMap<String, Value>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    jurisdiction_id: Option<String>,
+}
+
+/// A citizen's report from the web: anonymous, or signed in (then it appears in "my cases").
+async fn report(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Option<Caller>,
+    super::ClientAddr(addr): super::ClientAddr,
+    JsonBody(b): JsonBody<ReportBody>,
+) -> Response {
+    let given = caller
+        .as_ref()
+        .map(|c| c.actor.jurisdiction_id.clone())
+        .or(b.jurisdiction_id.clone());
+    let j = match jurisdiction_of(&state, lang, &given).await {
+        Ok(j) => j,
+        Err(r) => return r,
+    };
+    let attributes = b
+        .attributes
+        .into_iter()
+        .map(|(code, v)| {
+            let values = match v {
+                Value::Array(items) => items.iter().map(value_text).collect(),
+                other => vec![value_text(&other)],
+            };
+            (code, values)
+        })
+        .collect();
+    let report = NewReport {
+        service_code: Some(b.service_code),
+        lat: b.lat.map(|v| v.to_string()),
+        long: b.long.map(|v| v.to_string()),
+        address: b.address,
+        description: b.description,
+        attributes,
+        reporter: store::cases::Reporter {
+            email: b.email,
+            phone: b.phone,
+            first_name: b.name,
+            ..Default::default()
+        },
+        ..NewReport::default()
+    };
+    let result = state
+        .services
+        .report_from_web(&j, caller.as_ref().map(|c| &c.actor), &addr, report)
+        .await;
+    reply(lang, StatusCode::CREATED, result, |f| {
+        let emergency = f.emergency.as_ref().map(|e| {
+            json!({
+                "kind": e.kind,
+                "message": crate::i18n::message(lang.0, &e.message()),
+            })
+        });
+        json!({
+            "case_number": f.case_number,
+            "password": f.password,
+            "token": f.token,
+            "department": f.department_name.map(|n| n.get(lang.0).to_string()),
+            "emergency": emergency,
+        })
+    })
+}
+
+async fn my_cases(State(state): State<AppState>, caller: Caller) -> Response {
+    let result = state.services.my_cases(&caller.actor).await;
+    reply(caller.lang, StatusCode::OK, result, |cases| {
+        cases
+            .iter()
+            .map(|w| {
+                json!({
+                    "case_number": w.case_number,
+                    "status": w.status,
+                    "category": w.category_code,
+                    "due_at": time(w.resolution_due_at),
+                    "requested_at": format_unix(w.requested_at),
                 })
             })
             .collect()
