@@ -39,6 +39,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_case_operations.sql"),
         postgres: include_str!("../migrations/postgres/0004_case_operations.sql"),
     },
+    // 5 is the webhooks migration (branch webhooks); versions need only increase.
+    Migration {
+        version: 6,
+        name: "agent_desk",
+        sqlite: include_str!("../migrations/sqlite/0006_agent_desk.sql"),
+        postgres: include_str!("../migrations/postgres/0006_agent_desk.sql"),
+    },
 ];
 
 impl Migration {

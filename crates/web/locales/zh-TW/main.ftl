@@ -255,3 +255,16 @@ error-survey-unknown = 這個滿意度調查連結無效。
 error-survey-used = 這份滿意度調查已經填過了，謝謝您！
 error-track-failed = 找不到案件「{ $id }」或密碼不符，請確認案件編號與查詢密碼。
 error-transfer-not-utility = 「{ $department }」不是公用事業單位；市府單位請用改分。
+
+# 話務台
+error-phone-format = 無法辨識這個電話號碼；請輸入手機（0912-345-678）、含區碼的市話（(02) 2720-8889）或國際號碼（+81 …）。
+error-phone-area-code = 請輸入含區碼的市話號碼，例如 (02) 2720-8889。
+error-contact-type = 沒有「{ $type }」這種服務類型（consult 諮詢、transfer 轉接、inform 告知、emergency 緊急轉介、dispatch 派工）。
+error-contact-case-required = 派工來電必須註明所建立的案件編號（case_number）。
+error-contact-emergency-kind = emergency_kind 只用於緊急轉介的來電，且須為 110 或 119。
+error-outcall-unknown = 找不到外撥案「{ $id }」。
+error-outcall-claimed = { $name } 已在處理這通外撥電話，請從佇列中選擇其他案件。
+error-outcall-done = 這通外撥電話已經完成。
+error-outcall-not-claimed = 請先認領這通外撥電話，再登錄撥打結果。
+error-outcall-outcome = 沒有「{ $outcome }」這種撥打結果（reached 已聯繫、no_answer 未接聽、wrong_number 號碼錯誤、declined 婉拒）。
+error-care-flag-unknown = 這個號碼未被標記為需要關懷。

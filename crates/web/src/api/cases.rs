@@ -189,6 +189,7 @@ async fn file(
             (code, values)
         })
         .collect();
+    let emergency = super::desk::intake_emergency(caller.lang, b.description.as_deref()); // desk: 110/119
     let report = NewReport {
         service_code: Some(b.service_code),
         lat: b.lat.map(|v| v.to_string()),
@@ -215,7 +216,7 @@ async fn file(
         caller.lang,
         StatusCode::CREATED,
         result,
-        |f| json!({ "case_number": f.case_number, "password": f.password, "department": f.department_name.map(|n| n.zh) }),
+        |f| json!({ "case_number": f.case_number, "password": f.password, "department": f.department_name.map(|n| n.zh), "emergency": emergency }),
     )
 }
 

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod caller;
 mod cases;
+pub(crate) mod desk;
 mod notifications;
 
 pub use caller::{Caller, ClientAddr, SESSION_COOKIE, TrustedProxies};
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
+        .merge(desk::routes())
         .fallback(|lang: Lang| async move {
             ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
                 .into_response_in(lang.0)
