@@ -66,7 +66,10 @@ pub struct ReporterPhone {
 
 pub async fn reporter_phones(tx: &mut Tx, case_id: &str) -> Result<Vec<ReporterPhone>, StoreError> {
     let stmt = Query::select()
-        .column(("case_reporters", "phone_key"))
+        // Aliased: a SQLite connection whose schema predates migration 6 prepares a bare
+        // "phone_key" as a string literal, and sqlx keeps that first statement's column names
+        // after SQLite re-prepares it; an alias names the column the same either way.
+        .expr_as(Expr::col(("case_reporters", "phone_key")), "phone_key")
         .column(("case_reporters", "phone"))
         .column(("case_reporters", "account_id"))
         .expr_as(Expr::col(("accounts", "mobile")), "account_mobile")
