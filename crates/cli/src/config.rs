@@ -45,6 +45,8 @@ pub struct ServeArgs {
     pub trusted_proxies: Vec<String>,
     #[command(flatten)]
     pub notify: NotifyArgs,
+    #[command(flatten)]
+    pub webhooks: crate::webhook_config::WebhookArgs,
 }
 
 /// Notification settings given as flags or variables. The SMTP password and the SMS secret
@@ -88,6 +90,7 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
     pub notify: Option<NotifyFile>,
+    pub webhooks: Option<crate::webhook_config::WebhooksFile>,
 }
 
 /// `[notify]` in `civicdesk.toml`.
@@ -317,6 +320,7 @@ pub struct Settings {
     pub max_connections: u32,
     pub trusted_proxies: Vec<String>,
     pub notify: NotifyConfig,
+    pub webhooks: services::webhooks::WebhookConfig,
 }
 
 impl Settings {
@@ -326,6 +330,8 @@ impl Settings {
         s.notify = resolve_notify(file.notify.as_ref(), &serve.notify, |k| {
             std::env::var(k).ok().filter(|v| !v.is_empty())
         })?;
+        s.webhooks =
+            crate::webhook_config::resolve(file.webhooks.as_ref(), &serve.webhooks, false)?;
         Ok(s)
     }
 
@@ -367,6 +373,7 @@ impl Settings {
             },
             bind,
             notify: NotifyConfig::default(),
+            webhooks: Default::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod config;
 mod users;
+mod webhook_config;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -120,6 +121,7 @@ async fn open(settings: &Settings) -> Result<Services> {
         media_dir: settings.data_dir.join("media"),
         default_jurisdiction: settings.default_jurisdiction.clone(),
         notify: settings.notify.clone(),
+        webhooks: settings.webhooks.clone(),
     };
     Ok(Services::new(db, config).await?)
 }
@@ -141,7 +143,7 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
     // Notification workers run beside the HTTP server on every node; the outbox claim makes
     // sure each message is sent by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    let workers: Vec<_> = (0..services.config().notify.workers)
+    let mut workers: Vec<_> = (0..services.config().notify.workers)
         .map(|_| {
             tokio::spawn(services::notify::run_worker(
                 services.clone(),
@@ -149,6 +151,19 @@ async fn serve(services: Services, settings: &Settings) -> Result<()> {
             ))
         })
         .collect();
+    // SLA supervision runs on every node; the row lock makes each warning happen once.
+    workers.push(tokio::spawn(services::casework::run_supervisor(
+        services.clone(),
+        std::time::Duration::from_secs(60),
+        stopped.clone(),
+    )));
+    // Webhook workers likewise, each delivery claimed by one of them only.
+    workers.extend((0..services.config().webhooks.workers).map(|_| {
+        tokio::spawn(services::webhooks::run_worker(
+            services.clone(),
+            stopped.clone(),
+        ))
+    }));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -187,7 +202,10 @@ async fn main() -> Result<()> {
         Command::Demo(mut args) => {
             args.default_jurisdiction
                 .get_or_insert_with(|| "taipei.gov.tw".into());
-            let settings = Settings::load(&file, &cli.db, &args)?;
+            let mut settings = Settings::load(&file, &cli.db, &args)?;
+            // The demo may send webhooks to receivers on this machine or network.
+            settings.webhooks =
+                webhook_config::resolve(file.webhooks.as_ref(), &args.webhooks, true)?;
             let services = open(&settings).await?;
             services.seed_reference().await?;
             let filed = services.seed_sample_cases().await?;
@@ -369,6 +387,7 @@ async fn main() -> Result<()> {
             );
             println!("trusted_proxies = {:?}", s.trusted_proxies);
             print!("{}", config::describe_notify(&s.notify));
+            print!("{}", webhook_config::describe(&s.webhooks));
             Ok(())
         }
         Command::Notify(NotifyCommand::Test(args)) => {

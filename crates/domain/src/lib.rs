@@ -21,6 +21,7 @@ pub mod password;
 pub mod rules;
 pub mod sla;
 pub mod totp;
+pub mod webhooks;
 
 pub use error::{DomainError, Message};
 pub use identity::{Mobile, NationalId, PersonalId, PersonalIdKind};

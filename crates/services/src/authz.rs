@@ -59,6 +59,7 @@ named_enum!(
         DispatchCases = "dispatch_cases",
         WorkCases = "work_cases",
         ManageCaseRules = "manage_case_rules",
+        ManageWebhooks = "manage_webhooks",
     }
 );
 
@@ -128,6 +129,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 DispatchCases,
                 WorkCases,
                 ManageCaseRules,
+                ManageWebhooks,
             ],
         ),
     ]

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod demo;
 pub mod desk;
 mod error;
+mod http_client;
 pub mod intake;
 pub mod media;
 pub mod notify;
@@ -21,6 +22,7 @@ pub mod rate_limit;
 pub mod reference;
 mod secrets;
 pub mod updates;
+pub mod webhooks;
 
 pub use error::ServiceError;
 pub use store::{Backend, Db};
@@ -41,6 +43,8 @@ pub struct ServiceConfig {
     pub default_jurisdiction: Option<String>,
     /// Notification delivery: transports, caps, workers.
     pub notify: notify::NotifyConfig,
+    /// Webhook delivery: workers, retries, which targets are allowed.
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 /// The handle every interface uses. Cheap to clone.

@@ -321,3 +321,152 @@ pub async fn category_and_urgency(
     let row = tx.fetch_one(&stmt).await?;
     Ok((row.get("category_code")?, row.get("urgency")?))
 }
+
+/// Open cases with a clock due before `horizon` whose SLA state has not yet reached
+/// `breached`, in due order: the candidates for an at-risk or breach check.
+pub async fn sla_candidates(
+    db: &Db,
+    jurisdiction_id: &str,
+    open_statuses: &[String],
+    horizon: i64,
+    limit: u64,
+) -> Result<Vec<String>, StoreError> {
+    let stmt = Query::select()
+        .column("case_number")
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("status").is_in(open_statuses.iter().cloned()))
+        .cond_where(
+            Expr::col("sla_state")
+                .is_null()
+                .or(Expr::col("sla_state").ne("breached")),
+        )
+        .cond_where(
+            Expr::col("ack_due_at")
+                .lte(horizon)
+                .or(Expr::col("response_due_at").lte(horizon))
+                .or(Expr::col("resolution_due_at").lte(horizon)),
+        )
+        .order_by("resolution_due_at", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| r.get("case_number"))
+        .collect()
+}
+
+/// Active staff holding a role in the jurisdiction (e.g. the supervisors to warn).
+pub async fn staff_with_role(
+    db: &Db,
+    jurisdiction_id: &str,
+    role: &str,
+) -> Result<Vec<String>, StoreError> {
+    let stmt = Query::select()
+        .column(("a", "id"))
+        .from_as("accounts", "a")
+        .inner_join(
+            sea_query::Alias::new("account_roles"),
+            Expr::col((
+                sea_query::Alias::new("account_roles"),
+                sea_query::Alias::new("account_id"),
+            ))
+            .equals(("a", "id")),
+        )
+        .and_where(Expr::col(("a", "jurisdiction_id")).eq(jurisdiction_id))
+        .and_where(Expr::col(("a", "status")).eq("active"))
+        .and_where(
+            Expr::col((
+                sea_query::Alias::new("account_roles"),
+                sea_query::Alias::new("role"),
+            ))
+            .eq(role),
+        )
+        .distinct()
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect()
+}
+
+/// An open case that a new report may duplicate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenCase {
+    pub id: String,
+    pub case_number: String,
+    pub status: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub requested_at: i64,
+}
+
+/// Open cases of a category filed since `since`, newest first.
+pub async fn recent_open_in_category(
+    db: &Db,
+    jurisdiction_id: &str,
+    category: &str,
+    since: i64,
+    open_statuses: &[String],
+    limit: u64,
+) -> Result<Vec<OpenCase>, StoreError> {
+    let stmt = Query::select()
+        .columns([
+            "id",
+            "case_number",
+            "status",
+            "lat",
+            "lon",
+            "address",
+            "requested_at",
+        ])
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("category_code").eq(category))
+        .and_where(Expr::col("requested_at").gte(since))
+        .and_where(Expr::col("status").is_in(open_statuses.iter().cloned()))
+        .order_by("requested_at", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(OpenCase {
+                id: r.get("id")?,
+                case_number: r.get("case_number")?,
+                status: r.get("status")?,
+                lat: r.get("lat")?,
+                lon: r.get("lon")?,
+                address: r.get("address")?,
+                requested_at: r.get("requested_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The cases an account reported, newest first.
+pub async fn reported_by(
+    db: &Db,
+    jurisdiction_id: &str,
+    account_id: &str,
+    limit: u64,
+) -> Result<Vec<WorkView>, StoreError> {
+    let reported = Query::select()
+        .column("case_id")
+        .from("case_reporters")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .to_owned();
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").in_subquery(reported))
+        .order_by("requested_at", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}

@@ -19,6 +19,7 @@ pub mod rate_limits;
 pub mod sessions;
 pub mod settings;
 pub mod surveys;
+pub mod webhooks;
 
 pub use db::{Backend, Db, Row, StoreError, Tx, create_postgres_database, now_unix};
 

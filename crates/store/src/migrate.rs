@@ -39,7 +39,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_case_operations.sql"),
         postgres: include_str!("../migrations/postgres/0004_case_operations.sql"),
     },
-    // 5 is the webhooks migration (branch webhooks); versions need only increase.
+    Migration {
+        version: 5,
+        name: "webhooks",
+        sqlite: include_str!("../migrations/sqlite/0005_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0005_webhooks.sql"),
+    },
     Migration {
         version: 6,
         name: "agent_desk",

@@ -60,12 +60,35 @@ fn due(v: &Value, clock: &str) -> i64 {
 #[tokio::test]
 async fn a_call_is_worked_to_the_end() {
     let sink = SmtpSink::start();
-    let app = app_with(fast(NotifyConfig {
+    let notify_config = fast(NotifyConfig {
         smtp: Some(sink.config()),
         ..NotifyConfig::default()
-    }))
+    });
+    let app = TestApp::start_with(move |c| {
+        c.notify = notify_config;
+        c.webhooks = crate::webhooks::fast(services::webhooks::WebhookConfig::default());
+    })
     .await;
     let t = team(&app).await;
+    // The street-light office's back-office system listens to its cases.
+    let receiver = crate::webhooks::Receiver::start().await;
+    crate::webhooks::subscribe(
+        &app,
+        &receiver,
+        "pks",
+        &[
+            "case.created",
+            "case.acknowledged",
+            "case.assigned",
+            "case.updated",
+            "case.resolved",
+            "case.reopened",
+            "case.reassigned",
+            "case.closed",
+        ],
+        Some("PWD-PKS"),
+    )
+    .await;
 
     // 1. The agent files the caller's report.
     let (status, filed) = send(
@@ -338,7 +361,39 @@ async fn a_call_is_worked_to_the_end() {
     .await;
     assert_eq!(status, 400, "a closed case is not assigned: {body}");
 
-    // 7. Open311 shows the outcome and the department; the audit chains are intact.
+    // 7. The department system heard every step of its own cases, signed; nothing personal.
+    services::webhooks::process_due(&app.services)
+        .await
+        .expect("deliver");
+    let heard = receiver.at("pks");
+    let events: Vec<&str> = heard.iter().map(|r| r.event.as_str()).collect();
+    for expected in [
+        "case.created",
+        "case.acknowledged",
+        "case.assigned",
+        "case.updated",
+        "case.resolved",
+        "case.reopened",
+        "case.reassigned",
+    ] {
+        assert!(events.contains(&expected), "{expected} in {events:?}");
+    }
+    assert!(
+        heard.iter().all(|r| r.valid),
+        "every delivery is signed with the subscription's secret"
+    );
+    assert!(
+        heard
+            .iter()
+            .all(|r| !String::from_utf8_lossy(&r.raw).contains("caller@example.tw")),
+        "no personal data"
+    );
+    assert!(
+        !events.contains(&"case.closed"),
+        "after 改分 the case belongs to another department"
+    );
+
+    // 8. Open311 shows the outcome and the department; the audit chains are intact.
     let (_, open311) = app
         .get_json(&format!("requests/{number}.json?extensions=true"))
         .await;
@@ -446,4 +501,496 @@ async fn rules_route_and_triage_and_the_calendar_moves_due_dates() {
     })))
     .await;
     assert_eq!(status, 400, "a closure that ends before it starts");
+}
+
+/// A PNG with an eXIf chunk carrying a location.
+fn png_with_location() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [
+        (&b"IHDR"[..], &[0u8; 13][..]),
+        (b"eXIf", b"GPS 25.0418N 121.5437E"),
+        (b"IDAT", b"pixels"),
+        (b"IEND", b""),
+    ] {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        png.extend_from_slice(kind);
+        png.extend_from_slice(data);
+        png.extend_from_slice(&[0, 0, 0, 0]);
+    }
+    png
+}
+
+async fn upload(
+    app: &TestApp,
+    who: &Browser,
+    number: &str,
+    file: Vec<u8>,
+    public: bool,
+) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("note", "完工照片")
+        .text("public", public.to_string())
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(file).file_name("after.png"),
+        );
+    send(
+        app.as_browser(who, Method::POST, &format!("cases/{number}/photos"))
+            .multipart(form),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn field_photos_are_checked_and_stripped() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市中山區林森北路1號", "attributes": { "lamps_out": 1 }
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "assign_worker", "assignee_id": t.field_id }),
+    )
+    .await;
+
+    let (status, body) = upload(
+        &app,
+        &t.field,
+        &number,
+        b"not an image at all".to_vec(),
+        true,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = upload(&app, &t.field, &number, vec![0x89; 11 * 1024 * 1024], true).await;
+    assert_eq!(status, 413);
+    let (status, _) = upload(
+        &app,
+        &t.other_dispatcher,
+        &number,
+        png_with_location(),
+        true,
+    )
+    .await;
+    assert_eq!(
+        status, 404,
+        "another department's dispatcher does not see the case"
+    );
+    let (status, body) = upload(&app, &t.field, &number, png_with_location(), true).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (_, open311) = app.get_json(&format!("requests/{number}.json")).await;
+    let url = open311[0]["media_url"]
+        .as_str()
+        .expect("the public photo")
+        .to_string();
+    let bytes = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+    assert!(
+        !bytes.windows(4).any(|w| w == b"eXIf"),
+        "the location is stripped"
+    );
+    let (_, case) =
+        send(app.as_browser(&t.dispatcher, Method::GET, &format!("cases/{number}"))).await;
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "photo")
+    );
+}
+
+#[tokio::test]
+async fn overdue_cases_warn_supervisors_once() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    let supervisor = app.staff("sup.chen", &["supervisor"]).await;
+    // A tighter policy for street lights, set through the API.
+    let policy = json!({
+        "acknowledgement": { "working_hours": 2 },
+        "reassignment_acknowledgement": { "working_days": 1 },
+        "first_response": { "working_days": 1 },
+        "resolution": { "working_days": 2 },
+    });
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::PUT, "sla-policies/1999-L01")
+            .json(&policy),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = send(
+        app.as_browser(&t.admin, Method::PUT, "sla-policies/NOPE")
+            .json(&policy),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = send(
+        app.as_browser(&t.admin, Method::PUT, "sla-policies/P4")
+            .json(&json!({ "acknowledgement": { "working_hours": 0 }, "reassignment_acknowledgement": { "working_days": 1 }, "first_response": { "working_days": 1 }, "resolution": { "working_days": 2 } })),
+    )
+    .await;
+    assert_eq!(status, 400, "a zero budget is refused");
+
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市中正區重慶南路一段122號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.services.supervise_sla().await.unwrap(),
+        0,
+        "nothing is due yet"
+    );
+    // The case was filed a month ago (its history is moved back in time).
+    let month = 30 * 86_400;
+    let back = sea_query::Query::update()
+        .table("case_events")
+        .value(
+            "created_at",
+            sea_query::ExprTrait::sub(sea_query::Expr::col("created_at"), month),
+        )
+        .to_owned();
+    app.services.db.execute(&back).await.unwrap();
+    let back = sea_query::Query::update()
+        .table("cases")
+        .value("ack_due_at", 0)
+        .to_owned();
+    app.services.db.execute(&back).await.unwrap();
+    assert_eq!(
+        app.services.supervise_sla().await.unwrap(),
+        1,
+        "one breach warning"
+    );
+    assert_eq!(
+        app.services.supervise_sla().await.unwrap(),
+        0,
+        "and only once"
+    );
+    let (_, case) =
+        send(app.as_browser(&t.dispatcher, Method::GET, &format!("cases/{number}"))).await;
+    assert_eq!(case["sla"]["state"], "breached", "{case}");
+    assert!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "sla_breached" && e["public"] == false)
+    );
+    let outbox = app
+        .services
+        .notifications(&services::authz::Actor::system(TAIPEI, "test"), None, 50)
+        .await
+        .unwrap();
+    assert!(
+        outbox.iter().any(|m| m.template == "sla_breached"
+            && m.account_id.as_deref() == Some(supervisor.as_str())),
+        "{outbox:?}"
+    );
+}
+
+#[tokio::test]
+async fn duplicates_are_suggested_and_merged_and_both_reporters_follow() {
+    let sink = SmtpSink::start();
+    let app = app_with(fast(NotifyConfig {
+        smtp: Some(sink.config()),
+        ..NotifyConfig::default()
+    }))
+    .await;
+    let t = team(&app).await;
+    let file = |email: &'static str, lat: f64| {
+        app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+            "service_code": "1999-L01", "lat": lat, "long": 121.5437, "address": "臺北市大安區復興南路一段107號",
+            "attributes": { "lamps_out": 1 }, "caller_email": email,
+        }))
+    };
+    let (_, first) = send(file("first@example.tw", 25.04180)).await;
+    let first = first["case_number"].as_str().unwrap().to_string();
+    // About 20 m away: suggested, with the reason.
+    let (status, found) = send(app.as_browser(
+        &t.agent,
+        Method::GET,
+        "duplicates?service_code=1999-L01&lat=25.04198&long=121.5437&address=%E5%BE%A9%E8%88%88%E5%8D%97%E8%B7%AF%E4%B8%80%E6%AE%B5107%E8%99%9F",
+    ))
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found[0]["case_number"], first.as_str());
+    assert!(found[0]["distance_m"].as_f64().unwrap() < 50.0);
+    assert_eq!(found[0]["same_address"], true);
+    // Far away and a different address: nothing.
+    let (_, none) = send(app.as_browser(
+        &t.agent,
+        Method::GET,
+        "duplicates?service_code=1999-L01&lat=25.06&long=121.56",
+    ))
+    .await;
+    assert_eq!(none, json!([]));
+
+    let (_, second) = send(file("second@example.tw", 25.04198)).await;
+    let second = second["case_number"].as_str().unwrap().to_string();
+    let (status, body) = act(
+        &app,
+        &t.dispatcher,
+        &second,
+        json!({ "action": "merge", "into": second }),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, merged) = act(
+        &app,
+        &t.dispatcher,
+        &second,
+        json!({ "action": "merge", "into": first }),
+    )
+    .await;
+    assert_eq!(
+        (status, merged["status"].as_str()),
+        (200, Some("duplicate")),
+        "{merged}"
+    );
+    mail_after(&app, &sink, 3).await;
+    // An update on the surviving case reaches both reporters.
+    act(
+        &app,
+        &t.dispatcher,
+        &first,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    let mail = mail_after(&app, &sink, 5).await;
+    let to: Vec<&str> = mail[3..]
+        .iter()
+        .map(|m| m["rcpt_tos"][0].as_str().unwrap())
+        .collect();
+    assert!(
+        to.contains(&"first@example.tw") && to.contains(&"second@example.tw"),
+        "{to:?}"
+    );
+}
+
+#[tokio::test]
+async fn reopen_and_survey_windows_are_enforced() {
+    let sink = SmtpSink::start();
+    let app = app_with(fast(NotifyConfig {
+        smtp: Some(sink.config()),
+        ..NotifyConfig::default()
+    }))
+    .await;
+    let t = team(&app).await;
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市萬華區西園路一段1號", "attributes": { "lamps_out": 1 },
+        "caller_email": "late@example.tw",
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    let password = filed["password"].as_str().unwrap().to_string();
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "resolve", "outcome": "fixed", "note": "已修復" }),
+    )
+    .await;
+    let mail = mail_after(&app, &sink, 3).await;
+    let text = mail[2]["text"].as_str().unwrap();
+    let token = text
+        .split("/survey?token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+
+    // Eight days later: too late to reopen or to answer the survey.
+    let week = 8 * 86_400;
+    for (table, column) in [("cases", "closed_at"), ("case_surveys", "expires_at")] {
+        let back = sea_query::Query::update()
+            .table(table)
+            .value(
+                column,
+                sea_query::ExprTrait::sub(sea_query::Expr::col(column), week),
+            )
+            .to_owned();
+        app.services.db.execute(&back).await.unwrap();
+    }
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("track/reopen"))
+            .header("accept-language", "en")
+            .json(&json!({
+                "case_number": number, "password": password, "reason": "還是不亮"
+            })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-reopen-window")),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().unwrap().contains("7 days"),
+        "{body}"
+    );
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": token, "score": 4 })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-survey-expired"))
+    );
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": "not-a-token", "score": 4 })),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, tracked) = send(
+        app.client
+            .post(app.api_url("track"))
+            .json(&json!({ "case_number": number, "password": password })),
+    )
+    .await;
+    assert_eq!(tracked["status"], "resolved", "nothing changed");
+    assert_eq!(tracked["reopen_until"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_declared_holiday_moves_due_dates_and_supervisors_see_the_whole_city() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    app.staff("sup.lin", &["supervisor"]).await;
+    let supervisor = app.sign_in("sup.lin", STAFF_PASSWORD).await;
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市士林區中正路1號", "attributes": { "lamps_out": 1 }
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    let (_, case) =
+        send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+    let before = due(&case, "resolution_due");
+    // The next working day becomes a holiday (e.g. a newly declared memorial day).
+    let offset = 8 * 3600;
+    let mut day = (store::now_unix() + offset) / 86_400 + 1;
+    let weekday = |d: i64| (d + 4).rem_euclid(7); // 0 = Sunday
+    while matches!(weekday(day), 0 | 6) {
+        day += 1;
+    }
+    let date = time::Date::from_julian_day((day + 2_440_588) as i32).unwrap();
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::POST, "calendar")
+            .json(&json!({
+                "kind": "holiday", "day": date.to_string(), "name": "臨時放假"
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, case) =
+        send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+    let after = due(&case, "resolution_due");
+    // One working day later: the next day, or over a weekend.
+    assert!(
+        [86_400, 3 * 86_400].contains(&(after - before)),
+        "one working day later: {before} → {after}"
+    );
+    assert!(!matches!(weekday((after + offset) / 86_400), 0 | 6));
+    // Supervisors see every department's cases; a dispatcher only theirs.
+    let (_, all) = send(app.as_browser(&supervisor, Method::GET, "cases?department=PWD-PKS")).await;
+    assert!(
+        all["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_number"] == number.as_str())
+    );
+    let (status, _) =
+        send(app.as_browser(&t.other_dispatcher, Method::GET, "cases?department=PWD-PKS")).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn citizens_report_on_the_web_and_see_their_cases() {
+    let app = TestApp::start().await;
+    // Anonymous, with contact details; a gas smell gets the 119 redirect and is filed anyway.
+    let (status, filed) = send(app.client.post(app.api_url("reports")).header("accept-language", "en").json(&json!({
+        "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號", "description": "路面坑洞，旁邊聞到瓦斯味",
+        "attributes": { "size": "small" }, "email": "walker@example.tw",
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["emergency"]["kind"], "119", "{filed}");
+    assert!(
+        filed["emergency"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("119")
+    );
+    assert!(filed["password"].is_string());
+    // A cross-site form post is refused.
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("reports"))
+            .header("sec-fetch-site", "cross-site")
+            .json(&json!({
+                "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號"
+            })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Signed in: the report is theirs.
+    app.citizen("resident@example.tw", "a long walk by the river")
+        .await;
+    let me = app
+        .sign_in("resident@example.tw", "a long walk by the river")
+        .await;
+    let (status, filed) = send(app.as_browser(&me, Method::POST, "reports").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["emergency"], Value::Null);
+    let (status, mine) = send(app.as_browser(&me, Method::GET, "me/cases")).await;
+    assert_eq!(status, 200);
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine[0]["case_number"], filed["case_number"]);
+    assert!(mine[0]["due_at"].is_string());
+    // Staff cannot file through the citizen form as citizens.
+    app.staff("agent.web", &["agent"]).await;
+    let agent = app.sign_in("agent.web", STAFF_PASSWORD).await;
+    let (status, _) = send(app.as_browser(&agent, Method::POST, "reports").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    assert_eq!(status, 403);
 }

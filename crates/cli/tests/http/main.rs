@@ -13,3 +13,4 @@ mod permissions;
 mod processes;
 mod snapshots;
 mod support;
+mod webhooks;

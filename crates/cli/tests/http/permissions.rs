@@ -79,6 +79,66 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
             r.get::<String>("body").unwrap()
         ));
     }
+    for (table, column) in [
+        ("cases", "id"),
+        ("case_rules", "id"),
+        ("sla_policies", "scope"),
+        ("calendar_entries", "id"),
+    ] {
+        let rows = Query::select()
+            .column(column)
+            .from(table)
+            .order_by(column, Order::Asc)
+            .to_owned();
+        for r in db.fetch_all(&rows).await.unwrap() {
+            out.push(format!("{table} {}", r.get::<String>(column).unwrap()));
+        }
+    }
+    let webhooks = Query::select()
+        .columns([
+            "id",
+            "name",
+            "url",
+            "secret",
+            "event_types",
+            "department_code",
+            "active",
+        ])
+        .from("webhook_subscriptions")
+        .order_by("id", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&webhooks).await.unwrap() {
+        out.push(format!(
+            "webhook {} {} {} {} {} {:?} {}",
+            r.get::<String>("id").unwrap(),
+            r.get::<String>("name").unwrap(),
+            r.get::<String>("url").unwrap(),
+            r.get::<String>("secret").unwrap(),
+            r.get::<String>("event_types").unwrap(),
+            r.get::<Option<String>>("department_code").unwrap(),
+            r.get::<bool>("active").unwrap()
+        ));
+    }
+    let deliveries = Query::select()
+        .columns(["id", "status", "attempts", "next_attempt_at"])
+        .from("webhook_deliveries")
+        .order_by("id", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&deliveries).await.unwrap() {
+        out.push(format!(
+            "delivery {} {} {} {}",
+            r.get::<String>("id").unwrap(),
+            r.get::<String>("status").unwrap(),
+            r.get::<i64>("attempts").unwrap(),
+            r.get::<i64>("next_attempt_at").unwrap()
+        ));
+    }
+    let attempts = Query::select()
+        .expr_as(Expr::col("id").count(), "n")
+        .from("webhook_attempts")
+        .to_owned();
+    let n: i64 = db.fetch_all(&attempts).await.unwrap()[0].get("n").unwrap();
+    out.push(format!("webhook attempts {n}"));
     // The agent's desk.
     let outcalls = Query::select()
         .columns(["id", "status", "claimed_by", "outcome"])
@@ -194,6 +254,9 @@ async fn every_role_against_every_action() {
             .unwrap()
             .client
             .id;
+        // A fresh webhook per caller with a dead delivery, so deleting and redelivering have
+        // something to act on.
+        let (hook, dead) = webhook_with_dead_delivery(&app).await;
         // A fresh out-call per caller, so claiming and completing have something to act on.
         let outcall = queued_outcall(&app).await;
         let actions = [
@@ -335,6 +398,153 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "list the case queue",
+                method: Method::GET,
+                path: "cases".into(),
+                body: None,
+                permission: Permission::ViewCases,
+                denied: 403,
+                department_scoped_ok: true,
+            },
+            Action {
+                name: "file a case for a caller",
+                method: Method::POST,
+                path: "cases".into(),
+                body: Some(
+                    json!({ "service_code": "1999-L01", "address": "臺北市大安區復興南路一段1號", "attributes": { "lamps_out": 1 } }),
+                ),
+                permission: Permission::FileCases,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "replace routing rules",
+                method: Method::PUT,
+                path: "rules/routing".into(),
+                body: Some(json!([])),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "set an SLA policy",
+                method: Method::PUT,
+                path: "sla-policies/P4".into(),
+                body: Some(
+                    json!({ "acknowledgement": { "working_days": 1 }, "reassignment_acknowledgement": { "working_days": 1 }, "first_response": { "working_days": 3 }, "resolution": { "working_days": 6 } }),
+                ),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "add a calendar holiday",
+                method: Method::POST,
+                path: "calendar".into(),
+                body: Some(
+                    json!({ "kind": "holiday", "day": format!("2026-12-{:02}", 1 + checked % 28), "name": "測試" }),
+                ),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "list webhooks",
+                method: Method::GET,
+                path: "webhooks".into(),
+                body: None,
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "create webhook",
+                method: Method::POST,
+                path: "webhooks".into(),
+                body: Some(json!({
+                    "name": "matrix",
+                    "url": "http://127.0.0.1:9/matrix",
+                    "event_types": ["case.created"],
+                })),
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "read webhook",
+                method: Method::GET,
+                path: format!("webhooks/{hook}"),
+                body: None,
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "update webhook",
+                method: Method::PATCH,
+                path: format!("webhooks/{hook}"),
+                body: Some(
+                    json!({ "name": format!("renamed {checked}"), "department_code": "DEP" }),
+                ),
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "list webhook deliveries",
+                method: Method::GET,
+                path: format!("webhooks/{hook}/deliveries"),
+                body: None,
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "read webhook delivery",
+                method: Method::GET,
+                path: format!("webhook-deliveries/{dead}"),
+                body: None,
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "redeliver webhook delivery",
+                method: Method::POST,
+                path: format!("webhook-deliveries/{dead}/redeliver"),
+                body: None,
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "ping webhook",
+                method: Method::POST,
+                path: format!("webhooks/{hook}/ping"),
+                body: None,
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "rotate webhook secret",
+                method: Method::POST,
+                path: format!("webhooks/{hook}/rotate-secret"),
+                body: None,
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "delete webhook",
+                method: Method::DELETE,
+                path: format!("webhooks/{hook}"),
+                body: None,
+                permission: Permission::ManageWebhooks,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
                 name: "look up a caller",
                 method: Method::GET,
                 path: "callers/0912-345-678?reason=matrix%20test".into(),
@@ -462,7 +672,7 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 25);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 40);
 }
 
 /// A queued out-call, inserted directly (case work queues them through its hooks).
@@ -492,6 +702,44 @@ async fn queued_outcall(app: &TestApp) -> String {
     .unwrap();
     tx.commit().await.unwrap();
     id
+}
+
+/// A webhook subscription with one delivery that is dead (as if every attempt had failed).
+async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String) {
+    let operator = services::authz::Actor::system(TAIPEI, "test");
+    let hook = app
+        .services
+        .create_webhook(
+            &operator,
+            services::webhooks::admin::NewWebhook {
+                name: "matrix hook".into(),
+                url: "http://127.0.0.1:9/matrix".into(),
+                event_types: vec!["case.created".into()],
+                department_code: None,
+                active: true,
+            },
+        )
+        .await
+        .unwrap()
+        .webhook
+        .id;
+    let mut tx = app.services.db.begin().await.unwrap();
+    services::webhooks::enqueue(&mut tx, TAIPEI, "case.created", None, "e", json!({}))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let dead = store::webhooks::list_deliveries(&app.services.db, TAIPEI, &hook, None, 1)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    let stmt = Query::update()
+        .table("webhook_deliveries")
+        .value("status", "dead")
+        .and_where(Expr::col("id").eq(dead.as_str()))
+        .to_owned();
+    app.services.db.execute(&stmt).await.unwrap();
+    (hook, dead)
 }
 
 #[tokio::test]

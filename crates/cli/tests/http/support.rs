@@ -49,6 +49,10 @@ impl TestApp {
             media_dir: PathBuf::from(dir.path()).join("media"),
             default_jurisdiction: Some(TAIPEI.into()),
             notify: Default::default(),
+            webhooks: services::webhooks::WebhookConfig {
+                allow_private_targets: true,
+                ..Default::default()
+            },
         };
         configure(&mut config);
         let services = Services::new(db, config).await.expect("services");

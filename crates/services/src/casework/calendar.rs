@@ -90,9 +90,15 @@ impl Services {
         audit::record(&mut tx, actor, "calendar.change", Subject { kind: "calendar", id: &row.id, data_subject: None }, None, serde_json::json!({ "kind": row.kind, "day": row.day, "starts_at": row.starts_at, "ends_at": row.ends_at })).await?;
         tx.commit().await?;
         // Open cases' due dates follow the calendar.
-        let open: Vec<String> = super::open_statuses();
+        self.refresh_open_cases(&j).await?;
+        Ok(row)
+    }
+
+    /// Recomputes the due dates of every open case of a jurisdiction (after a calendar or
+    /// policy change).
+    pub(crate) async fn refresh_open_cases(&self, j: &domain::catalog::Jurisdiction) -> Result<()> {
         let filter = store::case_work::QueueFilter {
-            open_statuses: open,
+            open_statuses: super::open_statuses(),
             limit: 500,
             ..Default::default()
         };
@@ -107,26 +113,78 @@ impl Services {
                 },
             )
             .await?;
-            if page.is_empty() {
-                break;
-            }
             let mut tx = self.db.begin().await?;
             for w in &page {
                 if CaseStatus::parse(&w.status).is_some_and(|s| !s.is_final()) {
-                    self.refresh_sla(&mut tx, &j, &w.id).await?;
+                    self.refresh_sla(&mut tx, j, &w.id).await?;
                 }
             }
             tx.commit().await?;
-            let last = &page[page.len() - 1];
-            after = Some((
-                last.resolution_due_at.unwrap_or(i64::MAX / 2),
-                last.case_number.clone(),
-            ));
-            if page.len() < 500 {
-                break;
+            match page.last() {
+                Some(last) if page.len() == 500 => {
+                    after = Some((
+                        last.resolution_due_at.unwrap_or(i64::MAX / 2),
+                        last.case_number.clone(),
+                    ));
+                }
+                _ => break,
             }
         }
-        Ok(row)
+        Ok(())
+    }
+
+    /// The SLA policies a jurisdiction has set (by category code or urgency).
+    pub async fn sla_policies(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(String, domain::sla::SlaPolicy)>> {
+        actor.require(Permission::ViewCases, Target::Jurisdiction)?;
+        let stored = store::case_config::sla_policies(&self.db, &actor.jurisdiction_id).await?;
+        Ok(stored
+            .into_iter()
+            .filter_map(|(scope, def)| serde_json::from_str(&def).ok().map(|p| (scope, p)))
+            .collect())
+    }
+
+    /// Sets the SLA policy of a category (its code) or an urgency (`P1`..`P4`), then
+    /// recomputes the due dates of open cases.
+    pub async fn set_sla_policy(
+        &self,
+        actor: &Actor,
+        scope: &str,
+        policy: domain::sla::SlaPolicy,
+    ) -> Result<()> {
+        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let is_urgency = domain::category::Urgency::parse(scope).is_some();
+        if !is_urgency && self.service(&j, scope).await.is_err() {
+            return Err(ServiceError::invalid(
+                domain::Message::new("error-sla-scope").arg("scope", scope),
+            ));
+        }
+        policy
+            .validate()
+            .map_err(|errs| ServiceError::Invalid(errs.iter().map(|e| e.message()).collect()))?;
+        let definition =
+            serde_json::to_string(&policy).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let mut tx = self.db.begin().await?;
+        store::case_config::set_sla_policy(&mut tx, &j.id, scope, &definition, store::now_unix())
+            .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            "sla.policy",
+            Subject {
+                kind: "sla_policy",
+                id: scope,
+                data_subject: None,
+            },
+            None,
+            serde_json::from_str(&definition).unwrap_or_default(),
+        )
+        .await?;
+        tx.commit().await?;
+        self.refresh_open_cases(&j).await
     }
 
     pub async fn calendar_changes(&self, actor: &Actor) -> Result<Vec<CalendarRow>> {

@@ -144,17 +144,18 @@ impl Services {
             closed_at: work.closed_at,
             media_urls: work.media_urls.clone(),
         };
-        self.apply_action(
-            &mut tx,
-            j,
-            &summary,
-            Action::Reopen,
-            "citizen",
-            Some(reason.to_string()),
-            None,
-            true,
-        )
-        .await?;
+        let reopened = self
+            .apply_action(
+                &mut tx,
+                j,
+                &summary,
+                Action::Reopen,
+                "citizen",
+                Some(reason.to_string()),
+                None,
+                true,
+            )
+            .await?;
         case_work::update(
             &mut tx,
             &work.id,
@@ -166,6 +167,19 @@ impl Services {
         )
         .await?;
         self.refresh_sla(&mut tx, j, &work.id).await?;
+        if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &work.case_number).await? {
+            self.publish_case_event(
+                &mut tx,
+                j,
+                &after,
+                "reopen",
+                true,
+                Some(reason),
+                &reopened.event.id,
+                None,
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.track_case(j, number, password).await
     }
@@ -305,5 +319,45 @@ impl Services {
             .ok()
             .and_then(|ds| ds.into_iter().find(|d| d.code == code))
             .map_or_else(|| code.to_string(), |d| d.name.zh)
+    }
+}
+
+/// Reports a citizen may file at most per hour from one client address (anonymous web intake).
+pub const REPORTS_PER_ADDRESS: Limit = Limit {
+    name: "report-address",
+    max: 30,
+    window: 60 * 60,
+};
+
+impl Services {
+    /// A report from the citizen web: anonymous (with optional contact details) or signed in,
+    /// when the signed-in citizen is the reporter and follows the case from "my cases".
+    pub async fn report_from_web(
+        &self,
+        j: &Jurisdiction,
+        citizen: Option<&crate::authz::Actor>,
+        client: &str,
+        mut report: crate::intake::NewReport,
+    ) -> Result<crate::intake::FiledCase> {
+        self.count_attempt(REPORTS_PER_ADDRESS, client).await?;
+        if let Some(actor) = citizen {
+            if !actor.is_citizen() || actor.jurisdiction_id != j.id {
+                return Err(crate::authz::forbidden());
+            }
+            report.reporter.account_id = Some(actor.account()?.to_string());
+        } else {
+            report.reporter.account_id = None;
+        }
+        let filer = crate::intake::Filer::Citizen {
+            account_id: report.reporter.account_id.clone(),
+        };
+        self.file_case(j, &filer, crate::intake::Channel::Web, report)
+            .await
+    }
+
+    /// The signed-in citizen's own reports, newest first.
+    pub async fn my_cases(&self, actor: &crate::authz::Actor) -> Result<Vec<WorkView>> {
+        let me = actor.account()?;
+        Ok(case_work::reported_by(&self.db, &actor.jurisdiction_id, me, 200).await?)
     }
 }

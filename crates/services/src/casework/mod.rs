@@ -7,13 +7,18 @@
 
 mod calendar;
 mod citizen;
+mod duplicates;
+mod events;
 mod operations;
 pub mod rules;
 mod sla;
+mod supervision;
 
 pub use calendar::CalendarChange;
 pub use citizen::{TimelineEntry, Tracking};
+pub use duplicates::Suggestion;
 pub use operations::Operation;
+pub use supervision::run_supervisor;
 
 use crate::authz::{Actor, Permission, Target};
 use crate::{Result, ServiceError, Services};

@@ -71,6 +71,10 @@ pub enum Operation {
     Reject {
         reason: String,
     },
+    /// 併案: this case duplicates another open case, which carries on; its reporters follow it.
+    MergeInto {
+        case_number: String,
+    },
 }
 
 impl Operation {
@@ -90,6 +94,7 @@ impl Operation {
             Operation::Resolve { .. } => Action::Resolve,
             Operation::Close { .. } => Action::Close,
             Operation::Reject { .. } => Action::Reject,
+            Operation::MergeInto { .. } => Action::MarkDuplicate,
             Operation::AssignWorker { .. } | Operation::Note { .. } => return None,
         })
     }
@@ -330,6 +335,27 @@ impl Services {
                 true,
                 serde_json::json!({}),
             ),
+            Operation::MergeInto {
+                case_number: survivor,
+            } => {
+                let target = case_work::find(&self.db, &j.id, survivor)
+                    .await?
+                    .ok_or_else(|| {
+                        ServiceError::invalid(
+                            Message::new("error-merge-target-unknown").arg("id", survivor.clone()),
+                        )
+                    })?;
+                if survivor == case_number {
+                    return Err(ServiceError::invalid(Message::new("error-merge-self")));
+                }
+                if CaseStatus::parse(&target.status).is_none_or(CaseStatus::is_final) {
+                    return Err(ServiceError::invalid(
+                        Message::new("error-merge-target-closed").arg("id", survivor.clone()),
+                    ));
+                }
+                update.merged_into = Some(Some(target.id.clone()));
+                (None, true, serde_json::json!({ "merged_into": survivor }))
+            }
         };
         let mut tx = self.db.begin().await?;
         let work = case_work::find_for_update(&mut tx, &j.id, case_number)
@@ -387,7 +413,7 @@ impl Services {
             Operation::Resolve { outcome, .. } => Some(*outcome),
             _ => None,
         };
-        match op.action() {
+        let event_id = match op.action() {
             Some(action) => {
                 self.apply_action_with(
                     &mut tx,
@@ -400,7 +426,9 @@ impl Services {
                     public,
                     data,
                 )
-                .await?;
+                .await?
+                .event
+                .id
             }
             None => {
                 record_event(
@@ -413,12 +441,20 @@ impl Services {
                     note.clone(),
                     data,
                 )
-                .await?;
+                .await?
             }
-        }
+        };
         let now = store::now_unix();
         case_work::update(&mut tx, &work.id, &update, now).await?;
         self.refresh_sla(&mut tx, &j, &work.id).await?;
+        if let Operation::MergeInto {
+            case_number: survivor,
+        } = &op
+            && let Some(target) = case_work::find_for_update(&mut tx, &j.id, survivor).await?
+        {
+            let data = serde_json::json!({ "merged": work.case_number });
+            record_event(&mut tx, &j, &target, "merged", &label, false, None, data).await?;
+        }
         let after = case_work::find_for_update(&mut tx, &j.id, case_number)
             .await?
             .ok_or_else(|| unknown_case(case_number))?;
@@ -426,6 +462,18 @@ impl Services {
             self.notify_reporters(&mut tx, &j, &after, op.name(), note.as_deref())
                 .await?;
         }
+        let kind = op.action().map_or(op.name(), Action::as_str);
+        self.publish_case_event(
+            &mut tx,
+            &j,
+            &after,
+            kind,
+            public,
+            note.as_deref(),
+            &event_id,
+            work.department_code.as_deref(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -442,8 +490,8 @@ pub(crate) async fn record_event(
     public: bool,
     note: Option<String>,
     data: serde_json::Value,
-) -> Result<()> {
-    store::events::append(
+) -> Result<String> {
+    let event = store::events::append(
         tx,
         &j.id,
         NewEvent {
@@ -460,5 +508,105 @@ pub(crate) async fn record_event(
         },
     )
     .await?;
-    Ok(())
+    Ok(event.event.id)
+}
+
+impl Services {
+    /// Adds photos to a case (field work): type and size checked, metadata (including the
+    /// location) stripped before anything is stored; public photos are shown to the citizen
+    /// and to Open311 clients.
+    pub async fn add_case_photos(
+        &self,
+        actor: &Actor,
+        case_number: &str,
+        uploads: Vec<crate::media::MediaUpload>,
+        public: bool,
+        note: Option<String>,
+    ) -> Result<WorkView> {
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let work = case_work::find(&self.db, &j.id, case_number)
+            .await?
+            .ok_or_else(|| unknown_case(case_number))?;
+        let op = Operation::Note {
+            text: String::new(),
+            public,
+        };
+        self.authorise(actor, &work, &op)?;
+        if uploads.is_empty() {
+            return Err(ServiceError::invalid(Message::new("error-photo-required")));
+        }
+        let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        let mut errors = Vec::new();
+        let checked = self.check_media(uploads, &mut errors);
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let stored = self.store_media(&j.id, &work.id, checked).await?;
+        let result = async {
+            let mut tx = self.db.begin().await?;
+            let work = case_work::find_for_update(&mut tx, &j.id, case_number)
+                .await?
+                .ok_or_else(|| unknown_case(case_number))?;
+            let now = store::now_unix();
+            for m in &stored {
+                store::cases::insert_media(
+                    &mut tx,
+                    &m.id,
+                    &j.id,
+                    &work.id,
+                    &m.content_type,
+                    m.size,
+                    now,
+                )
+                .await?;
+            }
+            let urls: Vec<&str> = stored.iter().map(|m| m.url.as_str()).collect();
+            if public {
+                let mut all: Vec<String> =
+                    serde_json::from_str(&work.media_urls).unwrap_or_default();
+                all.extend(urls.iter().map(|u| u.to_string()));
+                let update = store::cases::CaseUpdate {
+                    media_urls: Some(serde_json::to_string(&all).unwrap_or_else(|_| "[]".into())),
+                    ..Default::default()
+                };
+                store::cases::update(&mut tx, &j.id, &work.id, &update, now).await?;
+            }
+            let event_id = record_event(
+                &mut tx,
+                &j,
+                &work,
+                "photo",
+                &staff_label(actor),
+                public,
+                note.clone(),
+                serde_json::json!({ "photos": urls }),
+            )
+            .await?;
+            if public {
+                self.notify_reporters(&mut tx, &j, &work, "photo", note.as_deref())
+                    .await?;
+            }
+            let after = case_work::find_for_update(&mut tx, &j.id, case_number)
+                .await?
+                .ok_or_else(|| unknown_case(case_number))?;
+            self.publish_case_event(
+                &mut tx,
+                &j,
+                &after,
+                "photo",
+                public,
+                note.as_deref(),
+                &event_id,
+                None,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, ServiceError>(after)
+        }
+        .await;
+        if result.is_err() {
+            self.discard_media(&stored).await;
+        }
+        result
+    }
 }

@@ -11,6 +11,21 @@ use domain::sla::{self, ClockStatus, SlaPolicy, SlaState, TimelineEntry, Timelin
 use store::Tx;
 use store::case_work::{self, WorkUpdate};
 
+/// One word for the state of a case's clocks, stored for queues and dashboards.
+pub(crate) fn sla_label(state: &SlaState) -> &'static str {
+    if state.any_breached() {
+        "breached"
+    } else if state.any_at_risk() {
+        "at_risk"
+    } else if state.resolution.status == ClockStatus::Paused {
+        "paused"
+    } else if state.resolution.status == ClockStatus::Met {
+        "met"
+    } else {
+        "running"
+    }
+}
+
 /// Maps a case event to what the SLA clocks care about.
 fn timeline_kind(kind: &str, to_status: Option<&str>, public: bool) -> Vec<TimelineKind> {
     match kind {

@@ -14,6 +14,7 @@
 //! `{"message_id": "…", "status": "delivered" | "failed", "detail": "…"?, "provider_message_id": "…"?}`.
 
 use super::SendError;
+use crate::http_client::Failure;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -88,13 +89,8 @@ pub struct Receipt {
     pub provider_message_id: Option<String>,
 }
 
-type HttpsClient = hyper_util::client::legacy::Client<
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-    http_body_util::Full<hyper::body::Bytes>,
->;
-
 pub struct Gateway {
-    client: HttpsClient,
+    client: crate::http_client::Client,
     url: hyper::Uri,
     secret: String,
     callback_url: String,
@@ -120,15 +116,10 @@ impl Gateway {
         let uri: hyper::Uri = url
             .parse()
             .map_err(|_| "the SMS gateway URL is invalid".to_string())?;
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| format!("SMS gateway TLS setup failed: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build(connector);
+        let client = crate::http_client::client(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+            "SMS gateway",
+        )?;
         Ok(Gateway {
             client,
             url: uri,
@@ -161,26 +152,15 @@ impl Gateway {
             .header(SIGNATURE_HEADER, signature)
             .body(http_body_util::Full::new(hyper::body::Bytes::from(payload)))
             .map_err(|_| SendError::permanent("SMS gateway: could not build the request"))?;
-        let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| {
-                // The error text can carry the URL; keep only its kind.
-                if e.is_connect() {
-                    SendError::transient("SMS gateway: could not connect")
-                } else {
-                    SendError::transient("SMS gateway: request failed")
-                }
-            })?;
-            let status = response.status();
-            let limited = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES);
-            let bytes = http_body_util::BodyExt::collect(limited)
+        let (status, bytes) =
+            crate::http_client::exchange(&self.client, request, self.timeout, MAX_ANSWER_BYTES)
                 .await
-                .map(|c| c.to_bytes())
-                .unwrap_or_default();
-            Ok::<_, SendError>((status, bytes))
-        };
-        let (status, bytes) = tokio::time::timeout(self.timeout, exchange)
-            .await
-            .map_err(|_| SendError::transient("SMS gateway: timed out"))??;
+                .map_err(|e| match e {
+                    // The error text can carry the URL; keep only its kind.
+                    Failure::Connect(_) => SendError::transient("SMS gateway: could not connect"),
+                    Failure::Request => SendError::transient("SMS gateway: request failed"),
+                    Failure::Timeout => SendError::transient("SMS gateway: timed out"),
+                })?;
         if status.is_success() {
             let id = serde_json::from_slice::<Accepted>(&bytes)
                 .ok()

@@ -77,6 +77,18 @@ pub const SPECS: &[Spec] = &[
         optional: CASE_OPTIONAL,
         urgent_by_nature: false,
     },
+    Spec {
+        key: "sla_at_risk",
+        required: CASE_REQUIRED,
+        optional: CASE_OPTIONAL,
+        urgent_by_nature: false,
+    },
+    Spec {
+        key: "sla_breached",
+        required: CASE_REQUIRED,
+        optional: CASE_OPTIONAL,
+        urgent_by_nature: true,
+    },
 ];
 
 /// Variables every template can use; filled in by the sender.

@@ -255,6 +255,22 @@ error-survey-unknown = This survey link is not valid.
 error-survey-used = This survey was already answered. Thank you!
 error-track-failed = No case "{ $id }" with this password. Check the case number and the password you were given.
 error-transfer-not-utility = "{ $department }" is not a utility company; use reassignment for city departments.
+error-photo-required = Attach at least one photo.
+error-sla-scope = "{ $scope }" is neither a service code nor an urgency (P1 to P4).
+error-merge-target-unknown = There is no case "{ $id }" to merge into.
+error-merge-self = A case cannot be merged into itself.
+error-merge-target-closed = Case "{ $id }" is finished; merge into an open case.
+error-webhook-name = Give the webhook a name of 1 to { $max } characters.
+error-webhook-url = The webhook URL must be an absolute http:// or https:// address with a host name, without spaces or a #fragment.
+error-webhook-url-credentials = The webhook URL must not contain a user name or password; the receiver checks the signature instead.
+error-webhook-url-private = The webhook URL points to a local or private network address, which this server does not allow.
+error-webhook-events-required = Choose at least one event type.
+error-webhook-event-unknown = "{ $event }" is not a webhook event type.
+error-webhook-department-unknown = There is no department with the code "{ $code }".
+error-webhook-unknown = This webhook was not found.
+error-webhook-delivery-unknown = This webhook delivery was not found.
+error-webhook-not-redeliverable = Only failed or dead deliveries can be sent again; this one is { $status }.
+error-webhook-inactive = This webhook is turned off. Turn it on first.
 
 # the agent's desk
 error-phone-format = This is not a phone number we can use; give a mobile (0912-345-678), a landline with its area code ((02) 2720-8889) or an international number (+81 …).

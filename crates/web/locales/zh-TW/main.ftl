@@ -255,6 +255,22 @@ error-survey-unknown = 這個滿意度調查連結無效。
 error-survey-used = 這份滿意度調查已經填過了，謝謝您！
 error-track-failed = 找不到案件「{ $id }」或密碼不符，請確認案件編號與查詢密碼。
 error-transfer-not-utility = 「{ $department }」不是公用事業單位；市府單位請用改分。
+error-photo-required = 請至少附上一張照片。
+error-sla-scope = 「{ $scope }」不是服務代碼，也不是緊急程度（P1 到 P4）。
+error-merge-target-unknown = 找不到要併入的案件「{ $id }」。
+error-merge-self = 案件不能併入自己。
+error-merge-target-closed = 案件「{ $id }」已結束，請併入仍在處理中的案件。
+error-webhook-name = 請為 Webhook 取 1 到 { $max } 個字的名稱。
+error-webhook-url = Webhook 網址必須是含主機名稱的完整 http:// 或 https:// 網址，不能有空白或 #片段。
+error-webhook-url-credentials = Webhook 網址不可包含使用者名稱或密碼；接收端應改以簽章驗證。
+error-webhook-url-private = Webhook 網址指向本機或內部網路位址，本伺服器不允許。
+error-webhook-events-required = 請至少選擇一種事件類型。
+error-webhook-event-unknown = 「{ $event }」不是 Webhook 事件類型。
+error-webhook-department-unknown = 沒有代碼為「{ $code }」的機關。
+error-webhook-unknown = 找不到這個 Webhook。
+error-webhook-delivery-unknown = 找不到這筆 Webhook 傳送紀錄。
+error-webhook-not-redeliverable = 只有失敗或已停止重試的傳送可以重送；這筆的狀態是 { $status }。
+error-webhook-inactive = 這個 Webhook 已停用，請先啟用。
 
 # 話務台
 error-phone-format = 無法辨識這個電話號碼；請輸入手機（0912-345-678）、含區碼的市話（(02) 2720-8889）或國際號碼（+81 …）。

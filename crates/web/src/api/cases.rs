@@ -25,6 +25,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{number}", get(detail))
         .route("/api/v1/cases/{number}/actions", post(act))
         .route(
+            "/api/v1/cases/{number}/photos",
+            post(photos).layer(axum::extract::DefaultBodyLimit::max(
+                crate::open311::MAX_MULTIPART_BYTES,
+            )),
+        )
+        .route("/api/v1/duplicates", get(duplicates))
+        .route("/api/v1/sla-policies", get(sla_policies))
+        .route(
+            "/api/v1/sla-policies/{scope}",
+            axum::routing::put(set_sla_policy),
+        )
+        .route(
             "/api/v1/rules/routing",
             get(routing_rules).put(set_routing_rules),
         )
@@ -33,6 +45,8 @@ pub fn routes() -> Router<AppState> {
             get(triage_rules).put(set_triage_rules),
         )
         .route("/api/v1/calendar", get(calendar).post(change_calendar))
+        .route("/api/v1/reports", post(report))
+        .route("/api/v1/me/cases", get(my_cases))
         .route("/api/v1/track", post(track))
         .route("/api/v1/track/reopen", post(reopen))
         .route("/api/v1/surveys", post(survey))
@@ -189,7 +203,6 @@ async fn file(
             (code, values)
         })
         .collect();
-    let emergency = super::desk::intake_emergency(caller.lang, b.description.as_deref()); // desk: 110/119
     let report = NewReport {
         service_code: Some(b.service_code),
         lat: b.lat.map(|v| v.to_string()),
@@ -216,7 +229,7 @@ async fn file(
         caller.lang,
         StatusCode::CREATED,
         result,
-        |f| json!({ "case_number": f.case_number, "password": f.password, "department": f.department_name.map(|n| n.zh), "emergency": emergency }),
+        |f| json!({ "case_number": f.case_number, "password": f.password, "department": f.department_name.map(|n| n.zh), "emergency": super::desk::emergency_json(caller.lang, f.emergency.as_ref()) }),
     )
 }
 
@@ -280,6 +293,9 @@ struct ActionBody {
     responsible: Option<String>,
     #[serde(default)]
     deferred_until: Option<String>,
+    /// For `merge`: the case number this one duplicates.
+    #[serde(default)]
+    into: Option<String>,
 }
 
 fn operation(b: ActionBody) -> Result<Operation, Message> {
@@ -329,6 +345,9 @@ fn operation(b: ActionBody) -> Result<Operation, Message> {
         "close" => Operation::Close { note: b.note },
         "reject" => Operation::Reject {
             reason: text(b.reason),
+        },
+        "merge" => Operation::MergeInto {
+            case_number: need(b.into, "into")?,
         },
         other => return Err(Message::new("error-action-unknown").arg("action", other)),
     })
@@ -572,4 +591,278 @@ async fn survey(
         .submit_survey(&j, &b.token, b.score, b.comment.as_deref().unwrap_or(""))
         .await;
     reply(lang, StatusCode::OK, result, |_| json!({ "thanks": true }))
+}
+
+/// Photos from the field: multipart with `photo` files (JPEG, PNG or WebP, at most 5 of
+/// 10 MB each), an optional `note`, and `public` (`true` to show them to the citizen).
+async fn photos(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    use services::media::{MAX_MEDIA_BYTES, MediaUpload};
+    let lang = caller.lang;
+    let fail =
+        |status: StatusCode, m: Message| ApiError::new(status, m).in_lang(lang).into_response();
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Message::new("error-body-too-large").arg(
+                    "max",
+                    (crate::open311::MAX_MULTIPART_BYTES / 1024 / 1024).to_string(),
+                ),
+            )
+        } else {
+            fail(
+                StatusCode::BAD_REQUEST,
+                Message::new("error-body-malformed").arg("detail", e.body_text()),
+            )
+        }
+    };
+    let mut uploads = Vec::new();
+    let mut note = None;
+    let mut public = false;
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return malformed(e),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if field.file_name().is_some() {
+            let filename = field.file_name().map(str::to_string);
+            let mut bytes = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if bytes.len() + chunk.len() > MAX_MEDIA_BYTES {
+                            return fail(
+                                StatusCode::PAYLOAD_TOO_LARGE,
+                                Message::new("error-media-too-large")
+                                    .arg("name", filename.unwrap_or_default())
+                                    .arg("max", (MAX_MEDIA_BYTES / 1024 / 1024).to_string()),
+                            );
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) => return malformed(e),
+                }
+            }
+            uploads.push(MediaUpload { filename, bytes });
+        } else {
+            let text = match field.text().await {
+                Ok(t) => t,
+                Err(e) => return malformed(e),
+            };
+            match name.as_str() {
+                "note" => note = Some(text),
+                "public" => public = text.trim() == "true",
+                _ => {}
+            }
+        }
+    }
+    let result = state
+        .services
+        .add_case_photos(&caller.actor, &number, uploads, public, note)
+        .await;
+    reply(lang, StatusCode::OK, result, |w| work_json(&w))
+}
+
+async fn sla_policies(State(state): State<AppState>, caller: Caller) -> Response {
+    let result = state.services.sla_policies(&caller.actor).await;
+    reply(caller.lang, StatusCode::OK, result, |list| {
+        list.iter()
+            .map(|(scope, p)| json!({ "scope": scope, "policy": p }))
+            .collect()
+    })
+}
+
+async fn set_sla_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(scope): Path<String>,
+    JsonBody(policy): JsonBody<domain::sla::SlaPolicy>,
+) -> Response {
+    let result = state
+        .services
+        .set_sla_policy(&caller.actor, &scope, policy)
+        .await;
+    reply(
+        caller.lang,
+        StatusCode::OK,
+        result,
+        |_| json!({ "scope": scope, "policy": policy }),
+    )
+}
+
+#[derive(Deserialize)]
+struct DuplicateQuery {
+    service_code: String,
+    lat: Option<f64>,
+    long: Option<f64>,
+    address: Option<String>,
+    radius_m: Option<f64>,
+    window_days: Option<u32>,
+}
+
+/// Open cases a new report may duplicate, for the agent before filing.
+async fn duplicates(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<DuplicateQuery>,
+) -> Response {
+    let point = match (q.lat, q.long) {
+        (Some(lat), Some(lon)) => match domain::geo::Point::new(lat, lon) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                return ApiError::new(StatusCode::BAD_REQUEST, e.message())
+                    .in_lang(caller.lang)
+                    .into_response();
+            }
+        },
+        (None, None) => None,
+        _ => {
+            return ApiError::new(StatusCode::BAD_REQUEST, Message::new("error-location-pair"))
+                .in_lang(caller.lang)
+                .into_response();
+        }
+    };
+    let mut policy = domain::duplicates::DuplicatePolicy::default();
+    if let Some(r) = q.radius_m {
+        policy.radius_m = r;
+    }
+    if let Some(w) = q.window_days {
+        policy.window_days = w;
+    }
+    let result = state
+        .services
+        .suggest_duplicates(
+            &caller.actor,
+            &q.service_code,
+            point,
+            q.address.as_deref(),
+            policy,
+        )
+        .await;
+    reply(caller.lang, StatusCode::OK, result, |list| {
+        list.iter()
+            .map(|s| {
+                json!({
+                    "case_number": s.case_number,
+                    "status": s.status,
+                    "distance_m": s.distance_m.map(|d| (d * 10.0).round() / 10.0),
+                    "same_address": s.same_address,
+                    "reasons": s.reasons.iter().map(|m| crate::i18n::message(caller.lang.0, m)).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportBody {
+    service_code: String,
+    #[serde(default)]
+    lat: Option<f64>,
+    #[serde(default)]
+    long: Option<f64>,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    attributes: std::collections::BTreeMap<String, Value>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    jurisdiction_id: Option<String>,
+}
+
+/// A citizen's report from the web: anonymous, or signed in (then it appears in "my cases").
+async fn report(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Option<Caller>,
+    super::ClientAddr(addr): super::ClientAddr,
+    JsonBody(b): JsonBody<ReportBody>,
+) -> Response {
+    let given = caller
+        .as_ref()
+        .map(|c| c.actor.jurisdiction_id.clone())
+        .or(b.jurisdiction_id.clone());
+    let j = match jurisdiction_of(&state, lang, &given).await {
+        Ok(j) => j,
+        Err(r) => return r,
+    };
+    let attributes = b
+        .attributes
+        .into_iter()
+        .map(|(code, v)| {
+            let values = match v {
+                Value::Array(items) => items.iter().map(value_text).collect(),
+                other => vec![value_text(&other)],
+            };
+            (code, values)
+        })
+        .collect();
+    let report = NewReport {
+        service_code: Some(b.service_code),
+        lat: b.lat.map(|v| v.to_string()),
+        long: b.long.map(|v| v.to_string()),
+        address: b.address,
+        description: b.description,
+        attributes,
+        reporter: store::cases::Reporter {
+            email: b.email,
+            phone: b.phone,
+            first_name: b.name,
+            ..Default::default()
+        },
+        ..NewReport::default()
+    };
+    let result = state
+        .services
+        .report_from_web(&j, caller.as_ref().map(|c| &c.actor), &addr, report)
+        .await;
+    reply(lang, StatusCode::CREATED, result, |f| {
+        let emergency = f.emergency.as_ref().map(|e| {
+            json!({
+                "kind": e.kind,
+                "message": crate::i18n::message(lang.0, &e.message()),
+            })
+        });
+        json!({
+            "case_number": f.case_number,
+            "password": f.password,
+            "token": f.token,
+            "department": f.department_name.map(|n| n.get(lang.0).to_string()),
+            "emergency": emergency,
+        })
+    })
+}
+
+async fn my_cases(State(state): State<AppState>, caller: Caller) -> Response {
+    let result = state.services.my_cases(&caller.actor).await;
+    reply(caller.lang, StatusCode::OK, result, |cases| {
+        cases
+            .iter()
+            .map(|w| {
+                json!({
+                    "case_number": w.case_number,
+                    "status": w.status,
+                    "category": w.category_code,
+                    "due_at": time(w.resolution_due_at),
+                    "requested_at": format_unix(w.requested_at),
+                })
+            })
+            .collect()
+    })
 }

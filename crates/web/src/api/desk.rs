@@ -47,7 +47,8 @@ fn time(t: Option<i64>) -> Value {
     t.map_or(Value::Null, |t| json!(format_unix(t)))
 }
 
-/// The 110/119 redirect for the agent, or null.
+/// The 110/119 redirect for the agent, or null (also the `emergency` field of an agent's
+/// intake answer).
 pub(super) fn emergency_json(lang: Lang, e: Option<&Emergency>) -> Value {
     e.map_or(Value::Null, |e| {
         json!({
@@ -56,12 +57,6 @@ pub(super) fn emergency_json(lang: Lang, e: Option<&Emergency>) -> Value {
             "message": i18n::message(lang.0, &e.message()),
         })
     })
-}
-
-/// The `emergency` field of an agent's intake answer: what the description suggests.
-pub(super) fn intake_emergency(lang: Lang, description: Option<&str>) -> Value {
-    let e = description.and_then(domain::rules::emergency::emergency);
-    emergency_json(lang, e.as_ref())
 }
 
 fn bad_request(lang: Lang, m: Message) -> Response {

@@ -8,6 +8,7 @@ mod caller;
 mod cases;
 pub(crate) mod desk;
 mod notifications;
+mod webhooks;
 
 pub use caller::{Caller, ClientAddr, SESSION_COOKIE, TrustedProxies};
 
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(notifications::routes())
         .merge(cases::routes())
         .merge(desk::routes())
+        .merge(webhooks::routes())
         .fallback(|lang: Lang| async move {
             ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
                 .into_response_in(lang.0)

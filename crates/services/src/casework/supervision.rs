@@ -1,0 +1,118 @@
+//! SLA supervision (管考): a pass over the open cases whose clocks are close to or past due.
+//! When a case becomes at risk or breached, an internal event records it and the jurisdiction's
+//! supervisors are notified. The check runs under the case's row lock and compares with the
+//! stored state, so several nodes running it warn exactly once per change.
+
+use super::operations::record_event;
+use super::sla::sla_label;
+use crate::notify::{self, Notification, Recipient};
+use crate::{Result, Services};
+use domain::Locale;
+use std::time::Duration;
+use store::case_work;
+use tokio::sync::watch;
+
+/// How far ahead a pass looks: at-risk thresholds are a share of the budget, and the longest
+/// default budget is 6 working days.
+const HORIZON_SECONDS: i64 = 14 * 86_400;
+const BATCH: u64 = 500;
+
+impl Services {
+    /// One supervision pass over every jurisdiction; returns how many warnings were raised.
+    pub async fn supervise_sla(&self) -> Result<usize> {
+        let mut raised = 0;
+        let open = super::open_statuses();
+        for j in self.jurisdictions().await? {
+            let now = store::now_unix();
+            let numbers =
+                case_work::sla_candidates(&self.db, &j.id, &open, now + HORIZON_SECONDS, BATCH)
+                    .await?;
+            for number in numbers {
+                let mut tx = self.db.begin().await?;
+                let Some(work) = case_work::find_for_update(&mut tx, &j.id, &number).await? else {
+                    continue;
+                };
+                let before = work.sla_state.clone().unwrap_or_default();
+                let state = self.refresh_sla(&mut tx, &j, &work.id).await?;
+                let after = sla_label(&state);
+                let warn = match (before.as_str(), after) {
+                    (b, "breached") if b != "breached" => Some("sla_breached"),
+                    (b, "at_risk") if b != "at_risk" && b != "breached" => Some("sla_at_risk"),
+                    _ => None,
+                };
+                if let Some(kind) = warn {
+                    let data = serde_json::json!({
+                        "acknowledgement_due": state.acknowledgement.due,
+                        "first_response_due": state.first_response.due,
+                        "resolution_due": state.resolution.due,
+                    });
+                    let event_id =
+                        record_event(&mut tx, &j, &work, kind, "system:sla", false, None, data)
+                            .await?;
+                    if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &number).await?
+                    {
+                        self.publish_case_event(
+                            &mut tx, &j, &after, kind, false, None, &event_id, None,
+                        )
+                        .await?;
+                    }
+                    let base = self.config().public_url.trim_end_matches('/').to_string();
+                    let mut vars = serde_json::json!({
+                        "case_number": work.case_number,
+                        "category": work.category_code,
+                        "track_url": format!("{base}/staff/cases/{}", work.case_number),
+                    });
+                    if let Some(d) = &work.department_code {
+                        vars["department"] = serde_json::json!(d);
+                    }
+                    if let Some(due) = state.resolution.due {
+                        vars["due_date"] = serde_json::json!(
+                            domain::datetime::format_local_minute(due, j.utc_offset_minutes)
+                        );
+                    }
+                    for supervisor in
+                        case_work::staff_with_role(&self.db, &j.id, "supervisor").await?
+                    {
+                        notify::enqueue(
+                            &mut tx,
+                            &Notification {
+                                jurisdiction_id: j.id.clone(),
+                                recipient: Recipient::Account(supervisor),
+                                template: kind.into(),
+                                locale: Locale::ZhTw,
+                                vars: vars.clone(),
+                                urgent: kind == "sla_breached",
+                            },
+                        )
+                        .await?;
+                    }
+                    raised += 1;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(raised)
+    }
+}
+
+/// Runs supervision passes every `interval` until `shutdown` turns true.
+pub async fn run_supervisor(
+    services: Services,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match services.supervise_sla().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(warnings = n, "SLA supervision raised warnings"),
+            Err(e) => tracing::warn!(error = %e, "SLA supervision pass failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}

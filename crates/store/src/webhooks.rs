@@ -1,0 +1,624 @@
+//! Webhook subscriptions of department back-office systems, the delivery outbox and its
+//! attempt log.
+//!
+//! Deliveries are inserted in the caller's transaction (nothing is sent for a change that
+//! rolls back) and claimed in batches by workers on any node, exactly like the notification
+//! outbox (see [`crate::outbox`]): one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED
+//! LIMIT n) RETURNING …` statement on both backends, run inside `BEGIN IMMEDIATE` on SQLite. A
+//! claim sets `locked_until` and a fresh `claim_token`; every later change of the row needs
+//! the token, so a worker whose lease expired cannot overwrite what the next holder did.
+
+use crate::db::{Db, Row, StoreError, Tx};
+use sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement};
+
+pub const STATUS_QUEUED: &str = "queued";
+pub const STATUS_SENDING: &str = "sending";
+pub const STATUS_DELIVERED: &str = "delivered";
+pub const STATUS_FAILED: &str = "failed";
+pub const STATUS_DEAD: &str = "dead";
+
+/// A receiver of events. `secret` is the HMAC key deliveries are signed with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub name: String,
+    pub url: String,
+    pub secret: String,
+    /// Comma-separated event types, e.g. `case.created,case.resolved`.
+    pub event_types: String,
+    /// Only events of this department's cases, when set.
+    pub department_code: Option<String>,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .field("jurisdiction_id", &self.jurisdiction_id)
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("secret", &"***")
+            .field("event_types", &self.event_types)
+            .field("department_code", &self.department_code)
+            .field("active", &self.active)
+            .finish()
+    }
+}
+
+const SUBSCRIPTION_COLUMNS: [&str; 10] = [
+    "id",
+    "jurisdiction_id",
+    "name",
+    "url",
+    "secret",
+    "event_types",
+    "department_code",
+    "active",
+    "created_at",
+    "updated_at",
+];
+
+fn subscription_from_row(r: &Row) -> Result<Subscription, StoreError> {
+    Ok(Subscription {
+        id: r.get("id")?,
+        jurisdiction_id: r.get("jurisdiction_id")?,
+        name: r.get("name")?,
+        url: r.get("url")?,
+        secret: r.get("secret")?,
+        event_types: r.get("event_types")?,
+        department_code: r.get("department_code")?,
+        active: r.get("active")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+pub async fn insert_subscription(tx: &mut Tx, s: &Subscription) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("webhook_subscriptions")
+        .columns(SUBSCRIPTION_COLUMNS)
+        .values_panic([
+            s.id.clone().into(),
+            s.jurisdiction_id.clone().into(),
+            s.name.clone().into(),
+            s.url.clone().into(),
+            s.secret.clone().into(),
+            s.event_types.clone().into(),
+            s.department_code.clone().into(),
+            s.active.into(),
+            s.created_at.into(),
+            s.updated_at.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+fn subscription_query(jurisdiction_id: &str, id: &str) -> SelectStatement {
+    Query::select()
+        .columns(SUBSCRIPTION_COLUMNS)
+        .from("webhook_subscriptions")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned()
+}
+
+pub async fn get_subscription(
+    db: &Db,
+    jurisdiction_id: &str,
+    id: &str,
+) -> Result<Option<Subscription>, StoreError> {
+    db.fetch_optional(&subscription_query(jurisdiction_id, id))
+        .await?
+        .as_ref()
+        .map(subscription_from_row)
+        .transpose()
+}
+
+pub async fn get_subscription_in(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    id: &str,
+) -> Result<Option<Subscription>, StoreError> {
+    tx.fetch_optional(&subscription_query(jurisdiction_id, id))
+        .await?
+        .as_ref()
+        .map(subscription_from_row)
+        .transpose()
+}
+
+/// The subscriptions of a jurisdiction, oldest first.
+pub async fn list_subscriptions(
+    db: &Db,
+    jurisdiction_id: &str,
+) -> Result<Vec<Subscription>, StoreError> {
+    let stmt = Query::select()
+        .columns(SUBSCRIPTION_COLUMNS)
+        .from("webhook_subscriptions")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(subscription_from_row)
+        .collect()
+}
+
+/// The active subscriptions of a jurisdiction, read in the caller's transaction.
+pub async fn active_subscriptions_in(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+) -> Result<Vec<Subscription>, StoreError> {
+    let stmt = Query::select()
+        .columns(SUBSCRIPTION_COLUMNS)
+        .from("webhook_subscriptions")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("active").eq(true))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(subscription_from_row)
+        .collect()
+}
+
+/// Writes every editable field (name, URL, secret, event types, department, active).
+/// Returns false if no such subscription exists in the jurisdiction.
+pub async fn update_subscription(tx: &mut Tx, s: &Subscription) -> Result<bool, StoreError> {
+    let stmt = Query::update()
+        .table("webhook_subscriptions")
+        .value("name", s.name.clone())
+        .value("url", s.url.clone())
+        .value("secret", s.secret.clone())
+        .value("event_types", s.event_types.clone())
+        .value("department_code", s.department_code.clone())
+        .value("active", s.active)
+        .value("updated_at", s.updated_at)
+        .and_where(Expr::col("jurisdiction_id").eq(s.jurisdiction_id.clone()))
+        .and_where(Expr::col("id").eq(s.id.clone()))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// Turns an active subscription off (the receiver answered 410 Gone). Returns false if it
+/// was already off or does not exist.
+pub async fn disable_subscription(tx: &mut Tx, id: &str, now: i64) -> Result<bool, StoreError> {
+    let stmt = Query::update()
+        .table("webhook_subscriptions")
+        .value("active", false)
+        .value("updated_at", now)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("active").eq(true))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// Removes a subscription with its deliveries and their log. Returns false if it did not
+/// exist in the jurisdiction.
+pub async fn delete_subscription(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let deliveries = Query::select()
+        .column("id")
+        .from("webhook_deliveries")
+        .and_where(Expr::col("subscription_id").eq(id))
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .to_owned();
+    let attempts = Query::delete()
+        .from_table("webhook_attempts")
+        .and_where(Expr::col("delivery_id").in_subquery(deliveries))
+        .to_owned();
+    tx.execute(&attempts).await?;
+    let deliveries = Query::delete()
+        .from_table("webhook_deliveries")
+        .and_where(Expr::col("subscription_id").eq(id))
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .to_owned();
+    tx.execute(&deliveries).await?;
+    let subscription = Query::delete()
+        .from_table("webhook_subscriptions")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(tx.execute(&subscription).await? == 1)
+}
+
+// --- deliveries ------------------------------------------------------------------------
+
+/// A delivery to insert into the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub id: String,
+    pub subscription_id: String,
+    pub jurisdiction_id: String,
+    pub event_type: String,
+    pub event_id: String,
+    /// The request body, exactly as it will be sent and signed.
+    pub payload: String,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+}
+
+/// A stored delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: String,
+    pub subscription_id: String,
+    pub jurisdiction_id: String,
+    pub event_type: String,
+    pub event_id: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub locked_until: Option<i64>,
+    pub claim_token: Option<String>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const DELIVERY_COLUMNS: [&str; 15] = [
+    "id",
+    "subscription_id",
+    "jurisdiction_id",
+    "event_type",
+    "event_id",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "locked_until",
+    "claim_token",
+    "last_status_code",
+    "last_error",
+    "delivered_at",
+    "created_at",
+];
+
+fn delivery_from_row(r: &Row) -> Result<Delivery, StoreError> {
+    Ok(Delivery {
+        id: r.get("id")?,
+        subscription_id: r.get("subscription_id")?,
+        jurisdiction_id: r.get("jurisdiction_id")?,
+        event_type: r.get("event_type")?,
+        event_id: r.get("event_id")?,
+        payload: r.get("payload")?,
+        status: r.get("status")?,
+        attempts: r.get("attempts")?,
+        next_attempt_at: r.get("next_attempt_at")?,
+        locked_until: r.get("locked_until")?,
+        claim_token: r.get("claim_token")?,
+        last_status_code: r.get("last_status_code")?,
+        last_error: r.get("last_error")?,
+        delivered_at: r.get("delivered_at")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+/// Queues a delivery inside the caller's transaction.
+pub async fn insert_delivery(tx: &mut Tx, d: &NewDelivery) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("webhook_deliveries")
+        .columns([
+            "id",
+            "subscription_id",
+            "jurisdiction_id",
+            "event_type",
+            "event_id",
+            "payload",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ])
+        .values_panic([
+            d.id.clone().into(),
+            d.subscription_id.clone().into(),
+            d.jurisdiction_id.clone().into(),
+            d.event_type.clone().into(),
+            d.event_id.clone().into(),
+            d.payload.clone().into(),
+            STATUS_QUEUED.into(),
+            0i64.into(),
+            d.next_attempt_at.into(),
+            d.created_at.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due deliveries for `lease` seconds: queued ones whose time has come,
+/// and ones whose previous claim expired (a worker crashed).
+pub async fn claim(
+    db: &Db,
+    now: i64,
+    lease: i64,
+    limit: u64,
+    token: &str,
+) -> Result<Vec<Delivery>, StoreError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let stmt = claim_statement(now, lease, limit, token);
+    let mut tx = db.begin().await?;
+    let rows = tx.fetch_all(&stmt).await?;
+    tx.commit().await?;
+    let mut claimed = rows
+        .iter()
+        .map(delivery_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(claimed)
+}
+
+fn claim_statement(now: i64, lease: i64, limit: u64, token: &str) -> sea_query::UpdateStatement {
+    let due: SelectStatement = Query::select()
+        .column("id")
+        .from("webhook_deliveries")
+        .and_where(
+            Expr::col("status")
+                .eq(STATUS_QUEUED)
+                .and(Expr::col("next_attempt_at").lte(now))
+                .or(Expr::col("status")
+                    .eq(STATUS_SENDING)
+                    .and(Expr::col("locked_until").lt(now))),
+        )
+        .order_by("next_attempt_at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    Query::update()
+        .table("webhook_deliveries")
+        .value("status", STATUS_SENDING)
+        .value("locked_until", now + lease)
+        .value("claim_token", token)
+        .and_where(Expr::col("id").in_subquery(due))
+        .returning(Query::returning().columns(DELIVERY_COLUMNS))
+        .to_owned()
+}
+
+/// How a claimed delivery leaves the `sending` state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle {
+    /// The receiver answered 2xx.
+    Delivered { status_code: i64 },
+    /// Failed for now; queued again for `next_attempt_at`.
+    Retry {
+        next_attempt_at: i64,
+        status_code: Option<i64>,
+        error: String,
+    },
+    /// Failed `max_attempts` times.
+    Dead {
+        status_code: Option<i64>,
+        error: String,
+    },
+    /// Will not be attempted again on its own (410 Gone, subscription off or removed); an
+    /// administrator may redeliver it.
+    Failed {
+        status_code: Option<i64>,
+        error: String,
+    },
+    /// Not attempted; queued again for `until`. Does not count as an attempt.
+    Defer { until: i64 },
+}
+
+/// Ends a claim inside the caller's transaction. `attempts` is the delivery's new attempt
+/// count. Returns false (and changes nothing) if the claim was lost: its lease expired and
+/// another worker took the delivery.
+pub async fn settle(
+    tx: &mut Tx,
+    id: &str,
+    token: &str,
+    now: i64,
+    attempts: i64,
+    how: &Settle,
+) -> Result<bool, StoreError> {
+    let mut stmt = Query::update();
+    stmt.table("webhook_deliveries")
+        .value("attempts", attempts)
+        .value("locked_until", Option::<i64>::None)
+        .value("claim_token", Option::<String>::None)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("claim_token").eq(token))
+        .and_where(Expr::col("status").eq(STATUS_SENDING));
+    match how {
+        Settle::Delivered { status_code } => {
+            stmt.value("status", STATUS_DELIVERED)
+                .value("delivered_at", now)
+                .value("last_status_code", *status_code)
+                .value("last_error", Option::<String>::None);
+        }
+        Settle::Retry {
+            next_attempt_at,
+            status_code,
+            error,
+        } => {
+            stmt.value("status", STATUS_QUEUED)
+                .value("next_attempt_at", *next_attempt_at)
+                .value("last_status_code", *status_code)
+                .value("last_error", error.clone());
+        }
+        Settle::Dead { status_code, error } => {
+            stmt.value("status", STATUS_DEAD)
+                .value("last_status_code", *status_code)
+                .value("last_error", error.clone());
+        }
+        Settle::Failed { status_code, error } => {
+            stmt.value("status", STATUS_FAILED)
+                .value("last_status_code", *status_code)
+                .value("last_error", error.clone());
+        }
+        Settle::Defer { until } => {
+            stmt.value("status", STATUS_QUEUED)
+                .value("next_attempt_at", *until);
+        }
+    }
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// Queues a failed or dead delivery again for `now`, with a fresh round of attempts.
+/// Returns false if it does not exist in the jurisdiction or is not failed or dead.
+pub async fn requeue(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let stmt = Query::update()
+        .table("webhook_deliveries")
+        .value("status", STATUS_QUEUED)
+        .value("attempts", 0i64)
+        .value("next_attempt_at", now)
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").is_in([STATUS_FAILED, STATUS_DEAD]))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+pub async fn get_delivery(
+    db: &Db,
+    jurisdiction_id: &str,
+    id: &str,
+) -> Result<Option<Delivery>, StoreError> {
+    let stmt = Query::select()
+        .columns(DELIVERY_COLUMNS)
+        .from("webhook_deliveries")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    db.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(delivery_from_row)
+        .transpose()
+}
+
+/// Deliveries of a subscription, newest first, `limit` at a time; pass the last id of a page
+/// as `before` for the next one (ids are uuid v7, so they sort by creation time).
+pub async fn list_deliveries(
+    db: &Db,
+    jurisdiction_id: &str,
+    subscription_id: &str,
+    before: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Delivery>, StoreError> {
+    let mut stmt = Query::select()
+        .columns(DELIVERY_COLUMNS)
+        .from("webhook_deliveries")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("subscription_id").eq(subscription_id))
+        .order_by("id", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    if let Some(before) = before {
+        stmt.and_where(Expr::col("id").lt(before));
+    }
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(delivery_from_row)
+        .collect()
+}
+
+/// One line of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: String,
+    pub delivery_id: String,
+    pub attempt: i64,
+    pub at: i64,
+    /// The receiver's HTTP status, if it answered.
+    pub status_code: Option<i64>,
+    /// `delivered`, `retry`, `dead`, `gone`, `failed` or `redeliver`.
+    pub outcome: String,
+    pub detail: String,
+    pub duration_ms: Option<i64>,
+}
+
+const ATTEMPT_COLUMNS: [&str; 8] = [
+    "id",
+    "delivery_id",
+    "attempt",
+    "at",
+    "status_code",
+    "outcome",
+    "detail",
+    "duration_ms",
+];
+
+/// Appends a line to a delivery's log.
+pub async fn log(tx: &mut Tx, a: &Attempt) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("webhook_attempts")
+        .columns(ATTEMPT_COLUMNS)
+        .values_panic([
+            a.id.clone().into(),
+            a.delivery_id.clone().into(),
+            a.attempt.into(),
+            a.at.into(),
+            a.status_code.into(),
+            a.outcome.clone().into(),
+            a.detail.clone().into(),
+            a.duration_ms.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The log of one delivery, oldest first.
+pub async fn attempts(db: &Db, delivery_id: &str) -> Result<Vec<Attempt>, StoreError> {
+    let stmt = Query::select()
+        .columns(ATTEMPT_COLUMNS)
+        .from("webhook_attempts")
+        .and_where(Expr::col("delivery_id").eq(delivery_id))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Attempt {
+                id: r.get("id")?,
+                delivery_id: r.get("delivery_id")?,
+                attempt: r.get("attempt")?,
+                at: r.get("at")?,
+                status_code: r.get("status_code")?,
+                outcome: r.get("outcome")?,
+                detail: r.get("detail")?,
+                duration_ms: r.get("duration_ms")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    #[test]
+    fn the_claim_skips_locked_rows_on_postgres_and_is_plain_on_sqlite() {
+        let stmt = claim_statement(100, 300, 10, "t");
+        let pg = stmt.to_string(PostgresQueryBuilder);
+        assert!(pg.contains("FOR UPDATE SKIP LOCKED"), "{pg}");
+        assert!(pg.contains("RETURNING"), "{pg}");
+        let lite = stmt.to_string(SqliteQueryBuilder);
+        assert!(!lite.contains("FOR UPDATE"), "{lite}");
+        assert!(lite.contains("RETURNING"), "{lite}");
+    }
+}
