@@ -87,16 +87,12 @@ impl Services {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        match case_number {
-            Some(n) => {
-                if store::case_work::find(&self.db, &j.id, n).await?.is_none() {
-                    errors.push(Message::new("error-request-unknown").arg("id", n));
-                }
+        if let Some(n) = case_number {
+            if store::case_work::find(&self.db, &j.id, n).await?.is_none() {
+                errors.push(Message::new("error-request-unknown").arg("id", n));
             }
-            None if service_type == Some(ContactType::Dispatch) => {
-                errors.push(Message::new("error-contact-case-required"));
-            }
-            None => {}
+        } else if service_type == Some(ContactType::Dispatch) {
+            errors.push(Message::new("error-contact-case-required"));
         }
         let detected = summary.as_deref().and_then(emergency);
         let given_kind = c

@@ -66,14 +66,14 @@ fn bad_request(lang: Lang, m: Message) -> Response {
 }
 
 /// A keyset cursor `<seconds>.<id>`.
-fn cursor(lang: Lang, text: Option<&str>) -> Result<Option<(i64, String)>, Response> {
+fn cursor(text: Option<&str>) -> Result<Option<(i64, String)>, Message> {
     match text {
         None | Some("") => Ok(None),
         Some(c) => c
             .split_once('.')
             .and_then(|(t, id)| Some((t.parse::<i64>().ok()?, id.to_string())))
             .map(Some)
-            .ok_or_else(|| bad_request(lang, Message::new("error-cursor-invalid"))),
+            .ok_or_else(|| Message::new("error-cursor-invalid")),
     }
 }
 
@@ -216,9 +216,9 @@ async fn contacts(
     caller: Caller,
     Query(q): Query<ContactsQuery>,
 ) -> Response {
-    let before = match cursor(caller.lang, q.before.as_deref()) {
+    let before = match cursor(q.before.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(m) => return bad_request(caller.lang, m),
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let result = state
@@ -278,9 +278,9 @@ async fn outcalls(
     caller: Caller,
     Query(q): Query<OutcallsQuery>,
 ) -> Response {
-    let after = match cursor(caller.lang, q.after.as_deref()) {
+    let after = match cursor(q.after.as_deref()) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(m) => return bad_request(caller.lang, m),
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let statuses = q.status.map(|s| {
