@@ -154,6 +154,8 @@ impl Services {
             },
         )
         .await?;
+        // desk: a reopen or a resolved P1 case queues a caring call.
+        self.desk_after_action(tx, j, &case.id, action).await?;
         Ok(event)
     }
 

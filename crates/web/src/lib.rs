@@ -108,7 +108,7 @@ pub fn router_with(services: Services, web: WebConfig) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
             // Only method, path and request id: query strings can carry personal data.
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            tracing::info_span!("request", method = %req.method(), path = %api::desk::loggable_path(req.uri().path()), request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     if hsts {

@@ -222,6 +222,9 @@ impl Services {
             store::now_unix(),
         )
         .await?;
+        // desk: a low score queues a caring call.
+        self.desk_after_survey(&mut tx, j, &survey.case_id, score)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

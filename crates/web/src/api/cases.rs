@@ -229,7 +229,7 @@ async fn file(
         caller.lang,
         StatusCode::CREATED,
         result,
-        |f| json!({ "case_number": f.case_number, "password": f.password, "department": f.department_name.map(|n| n.zh) }),
+        |f| json!({ "case_number": f.case_number, "password": f.password, "department": f.department_name.map(|n| n.zh), "emergency": super::desk::emergency_json(caller.lang, f.emergency.as_ref()) }),
     )
 }
 

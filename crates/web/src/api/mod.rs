@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod caller;
 mod cases;
+pub(crate) mod desk;
 mod notifications;
 mod webhooks;
 
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
+        .merge(desk::routes())
         .merge(webhooks::routes())
         .fallback(|lang: Lang| async move {
             ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
