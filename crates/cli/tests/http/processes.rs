@@ -246,7 +246,13 @@ async fn concurrent_posts_all_succeed() {
                 .expect("POST");
             let status = r.status().as_u16();
             let body: serde_json::Value = r.json().await.expect("json");
-            (status, body[0]["service_request_id"].as_str().unwrap_or("").to_string())
+            (
+                status,
+                body[0]["service_request_id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
         }));
     }
     let mut numbers = Vec::new();

@@ -109,6 +109,15 @@ impl Services {
         calendar_from(j, rows)
     }
 
+    /// [`Self::business_calendar`] read through a transaction.
+    pub(crate) async fn business_calendar_in(
+        &self,
+        tx: &mut Tx,
+        j: &Jurisdiction,
+    ) -> Result<BusinessCalendar> {
+        calendar_from(j, store::case_config::calendar_entries_in(tx, &j.id).await?)
+    }
+
     /// The SLA policy of a category: its own, else its urgency's, else the built-in default.
     pub async fn sla_policy(
         &self,

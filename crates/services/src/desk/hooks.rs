@@ -109,8 +109,9 @@ impl Services {
         };
         let case_number = store::desk::case_number_in(tx, case_id).await?;
         let now = store::now_unix();
+        // Through the transaction: a writer must not wait for a second pooled connection.
         let due_at = self
-            .business_calendar(j)
+            .business_calendar_in(tx, j)
             .await?
             .add_working_days(now, reason.due_working_days());
         let id = uuid::Uuid::now_v7().to_string();
