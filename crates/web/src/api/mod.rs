@@ -6,7 +6,9 @@ mod accounts;
 mod admin;
 mod caller;
 mod cases;
+pub mod doc;
 mod notifications;
+mod schemas;
 mod webhooks;
 
 pub use caller::{Caller, ClientAddr, SESSION_COOKIE, TrustedProxies};
@@ -20,23 +22,41 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use services::ServiceError;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Largest JSON body the API accepts.
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The API's routes and their documentation, from the same annotations: each module
+/// registers its handlers with `utoipa_axum::routes!`, which reads the method and the path
+/// from the handler's `#[utoipa::path]`. Never add a route with `.route(...)`: a test
+/// (`doc::tests::routes_come_only_from_annotations`) refuses it.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
         .merge(webhooks::routes())
-        .fallback(|lang: Lang| async move {
-            ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
-                .into_response_in(lang.0)
-        })
+}
+
+pub fn routes() -> Router<AppState> {
+    let (router, _) = documented().split_for_parts();
+    router.fallback(|lang: Lang| async move {
+        ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
+            .into_response_in(lang.0)
+    })
+}
+
+/// The OpenAPI document of every route of [`routes`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut document) = documented().split_for_parts();
+    doc::conventions(&mut document);
+    document
 }
 
 /// The language of the response: `?locale=`, then `Accept-Language`, then zh-TW.
@@ -135,20 +155,29 @@ impl IntoResponse for ApiError {
             .iter()
             .map(|m| i18n::message(self.locale, m))
             .collect();
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "status": self.status.as_u16(),
-            "detail": texts.join(" "),
-            "errors": self.messages.iter().zip(&texts).map(|(m, t)| serde_json::json!({
-                "code": m.id,
-                "message": t,
-            })).collect::<Vec<_>>(),
-        });
+        let body = doc::Problem {
+            kind: "about:blank",
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: texts.join(" "),
+            errors: self
+                .messages
+                .iter()
+                .zip(texts)
+                .map(|(m, t)| doc::ProblemItem {
+                    code: m.id.to_string(),
+                    message: t,
+                })
+                .collect(),
+        };
         let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
+            serde_json::to_string(&body).unwrap_or_default(),
         )
             .into_response();
         response.headers_mut().insert(
@@ -226,11 +255,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 }
 
 /// Maps a service result to a JSON response or a localised problem.
-pub fn reply<T>(
+pub fn reply<T, B: Serialize>(
     lang: Lang,
     status: StatusCode,
     result: services::Result<T>,
-    render: impl FnOnce(T) -> serde_json::Value,
+    render: impl FnOnce(T) -> B,
 ) -> Response {
     match result {
         Ok(v) => (status, axum::Json(render(v))).into_response(),
