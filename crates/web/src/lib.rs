@@ -2,6 +2,7 @@
 //! request passes through. Handlers parse and render; decisions are made in `services`.
 
 pub mod api;
+pub mod apidocs;
 pub mod i18n;
 pub mod notify_hooks;
 pub mod open311;
@@ -74,6 +75,7 @@ pub fn router_with(services: Services, web: WebConfig) -> Router {
         .merge(open311)
         .merge(api)
         .merge(notify_hooks::router())
+        .merge(apidocs::router())
         .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
