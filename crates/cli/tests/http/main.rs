@@ -8,6 +8,7 @@ mod bad_input;
 mod casework;
 mod notify;
 mod open311;
+mod openapi;
 mod permissions;
 mod processes;
 mod snapshots;

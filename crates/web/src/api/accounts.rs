@@ -134,13 +134,16 @@ fn clear_cookie(state: &AppState, response: &mut Response) {
     }
 }
 
-fn session_response(state: &AppState, status: StatusCode, session: NewSession) -> Response {
-    let body = SessionOut {
+fn session_out(session: &NewSession) -> SessionOut {
+    SessionOut {
         stage: session.stage.as_str(),
         csrf_token: session.csrf_token.clone(),
         expires_at: domain::datetime::format_unix(session.expires_at),
-    };
-    let mut response = (status, axum::Json(body)).into_response();
+    }
+}
+
+fn session_response(state: &AppState, status: StatusCode, session: NewSession) -> Response {
+    let mut response = (status, axum::Json(session_out(&session))).into_response();
     set_cookie(state, &session, &mut response);
     response
 }
@@ -587,6 +590,14 @@ async fn update_me(
     })
 }
 
+/// A new session for a cookie caller; a notice for a token caller.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum PasswordChanged {
+    Session(SessionOut),
+    Notice(Notice),
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChangePasswordBody {
@@ -601,8 +612,7 @@ struct ChangePasswordBody {
     tag = "me",
     request_body = ChangePasswordBody,
     responses(
-        (status = 200, description = "Changed: a new session (cookie callers) or a notice (token callers)",
-            content((SessionOut = "application/json"), (Notice = "application/json"))),
+        (status = 200, description = "Changed: a new session (cookie callers, with a new cookie) or a notice (token callers)", body = PasswordChanged),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -616,10 +626,18 @@ async fn change_password(
         .change_password(&caller.actor, &b.current_password, &b.new_password)
         .await
     {
-        Ok(s) if caller.session.is_some() => session_response(&state, StatusCode::OK, s),
+        Ok(s) if caller.session.is_some() => {
+            let body = PasswordChanged::Session(session_out(&s));
+            let mut response = (StatusCode::OK, axum::Json(body)).into_response();
+            set_cookie(&state, &s, &mut response);
+            response
+        }
         Ok(_) => (
             StatusCode::OK,
-            axum::Json(said(caller.lang, "notice-password-changed")),
+            axum::Json(PasswordChanged::Notice(said(
+                caller.lang,
+                "notice-password-changed",
+            ))),
         )
             .into_response(),
         Err(e) => ApiError::from_service(e, caller.lang).into_response(),
@@ -641,7 +659,9 @@ fn enrolment_allowed(caller: &PartialCaller) -> Result<(), ApiError> {
 #[derive(Serialize, ToSchema)]
 struct TotpOut {
     /// For an authenticator app's QR code.
-    #[schema(example = "otpauth://totp/civicdesk:admin.wang?secret=JBSWY3DPEHPK3PXP&issuer=civicdesk")]
+    #[schema(
+        example = "otpauth://totp/civicdesk:admin.wang?secret=JBSWY3DPEHPK3PXP&issuer=civicdesk"
+    )]
     otpauth_uri: String,
     /// Base32.
     secret: String,

@@ -257,12 +257,9 @@ async fn disable(
         .services
         .set_staff_enabled(&caller.actor, &id, false)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |_| StatusOut { status: "disabled" },
-    )
+    reply(caller.lang, StatusCode::OK, result, |_| StatusOut {
+        status: "disabled",
+    })
 }
 
 /// Enables a disabled staff account again.
@@ -281,12 +278,9 @@ async fn enable(State(state): State<AppState>, caller: Caller, Path(id): Path<St
         .services
         .set_staff_enabled(&caller.actor, &id, true)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |_| StatusOut { status: "active" },
-    )
+    reply(caller.lang, StatusCode::OK, result, |_| StatusOut {
+        status: "active",
+    })
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -325,14 +319,11 @@ async fn reset_password(
         .services
         .reset_staff_password(&caller.actor, &id, b.clear_second_factor)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |p| TemporaryPasswordOut {
+    reply(caller.lang, StatusCode::OK, result, |p| {
+        TemporaryPasswordOut {
             temporary_password: p,
-        },
-    )
+        }
+    })
 }
 
 /// The roles whose holders must use a second factor.
@@ -399,15 +390,10 @@ async fn set_second_factor_role(
         .services
         .set_role_policy(&caller.actor, role, b.required)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |_| PolicyOut {
-            role: role.as_str(),
-            required: b.required,
-        },
-    )
+    reply(caller.lang, StatusCode::OK, result, |_| PolicyOut {
+        role: role.as_str(),
+        required: b.required,
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -541,8 +527,7 @@ async fn audit(
                 data_subject_id: r.record.data_subject_id.clone(),
                 reason: r.record.reason.clone(),
                 request_id: r.record.request_id.clone(),
-                data: serde_json::from_str::<serde_json::Value>(&r.record.data)
-                    .unwrap_or_default(),
+                data: serde_json::from_str::<serde_json::Value>(&r.record.data).unwrap_or_default(),
                 hash: r.hash.clone(),
             })
             .collect::<Vec<_>>()

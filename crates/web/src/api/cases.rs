@@ -27,11 +27,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(queue, file))
         .routes(routes!(detail))
         .routes(routes!(act))
-        .routes(
-            routes!(photos).layer(axum::extract::DefaultBodyLimit::max(
-                crate::open311::MAX_MULTIPART_BYTES,
-            )),
-        )
+        .routes(routes!(photos).layer(axum::extract::DefaultBodyLimit::max(
+            crate::open311::MAX_MULTIPART_BYTES,
+        )))
         .routes(routes!(duplicates))
         .routes(routes!(sla_policies))
         .routes(routes!(set_sla_policy))
@@ -108,7 +106,8 @@ pub(super) struct CaseOut {
     /// `deferred`, once resolved.
     outcome: Option<String>,
     requested_at: String,
-    /// Which routing rule decided the department, and why (message ids with arguments).
+    /// How the department was decided: the department, the rule id (null for the category's
+    /// default) and the reasons as message ids with arguments.
     #[schema(value_type = Option<Object>)]
     routing: Value,
     sla: SlaOut,
@@ -118,8 +117,9 @@ pub(super) struct CaseOut {
     #[schema(example = "assigned")]
     status: String,
     status_notes: Option<String>,
-    /// Which triage rules raised the urgency, and why.
-    #[schema(value_type = Option<Object>)]
+    /// The triage rules that matched (each with its id, name and reasons as message ids with
+    /// arguments).
+    #[schema(value_type = Option<Vec<Object>>)]
     triage: Value,
     updated_at: String,
     /// `P1` (most urgent) to `P4`.
@@ -347,16 +347,11 @@ async fn file(
         .services
         .file_case(&j, &filer, Channel::Phone, report)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::CREATED,
-        result,
-        |f| FiledOut {
-            case_number: f.case_number,
-            password: f.password,
-            department: f.department_name.map(|n| n.zh),
-        },
-    )
+    reply(caller.lang, StatusCode::CREATED, result, |f| FiledOut {
+        case_number: f.case_number,
+        password: f.password,
+        department: f.department_name.map(|n| n.zh),
+    })
 }
 
 fn value_text(v: &Value) -> String {
@@ -442,7 +437,6 @@ struct ActionBody {
     #[serde(default)]
     into: Option<String>,
 }
-
 
 fn operation(b: ActionBody) -> Result<Operation, Message> {
     let text = |v: Option<String>| v.unwrap_or_default();
@@ -1053,12 +1047,10 @@ async fn set_sla_policy(
         .services
         .set_sla_policy(&caller.actor, &scope, policy)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |_| ScopedPolicyOut { scope, policy },
-    )
+    reply(caller.lang, StatusCode::OK, result, |_| ScopedPolicyOut {
+        scope,
+        policy,
+    })
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -192,7 +192,9 @@ impl Modify for Components {
             }
             components.responses.insert((*name).into(), response.into());
         }
-        components.schemas.insert("Problem".into(), Problem::schema());
+        components
+            .schemas
+            .insert("Problem".into(), Problem::schema());
         let mut item = Vec::new();
         <Problem as ToSchema>::schemas(&mut item);
         components.schemas.extend(item);
@@ -390,22 +392,37 @@ mod tests {
                 count += 1;
                 let op_tags = op["tags"].as_array().expect("tags");
                 assert_eq!(op_tags.len(), 1, "{at}: one tag");
-                assert!(tags.contains(op_tags[0].as_str().unwrap_or("")), "{at}: unknown tag {}", op_tags[0]);
-                assert!(op["summary"].is_string(), "{at}: a summary (the handler's doc comment)");
                 assert!(
-                    operation_ids.insert(op["operationId"].as_str().expect("operationId").to_string()),
+                    tags.contains(op_tags[0].as_str().unwrap_or("")),
+                    "{at}: unknown tag {}",
+                    op_tags[0]
+                );
+                assert!(
+                    op["summary"].is_string(),
+                    "{at}: a summary (the handler's doc comment)"
+                );
+                assert!(
+                    operation_ids
+                        .insert(op["operationId"].as_str().expect("operationId").to_string()),
                     "{at}: operationId not unique"
                 );
-                let security = op["security"].as_array().unwrap_or_else(|| panic!("{at}: security"));
+                let security = op["security"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{at}: security"));
                 assert!(!security.is_empty(), "{at}: security");
-                let anonymous = security.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty()));
+                let anonymous = security
+                    .iter()
+                    .any(|r| r.as_object().is_some_and(|o| o.is_empty()));
                 for (status, response) in op["responses"].as_object().expect("responses") {
                     let response = match response["$ref"].as_str() {
                         Some(r) => &responses[r.trim_start_matches("#/components/responses/")],
                         None => response,
                     };
                     assert!(response.is_object(), "{at} {status}: dangling reference");
-                    assert!(response["description"].is_string(), "{at} {status}: description");
+                    assert!(
+                        response["description"].is_string(),
+                        "{at} {status}: description"
+                    );
                     if status.starts_with('4') {
                         assert_eq!(
                             response["content"]["application/problem+json"]["schema"]["$ref"],
@@ -414,19 +431,38 @@ mod tests {
                         );
                     }
                 }
-                let statuses: BTreeSet<&str> = op["responses"].as_object().expect("responses").keys().map(String::as_str).collect();
-                assert!(statuses.iter().any(|s| s.starts_with('2')), "{at}: a success answer");
+                let statuses: BTreeSet<&str> = op["responses"]
+                    .as_object()
+                    .expect("responses")
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                assert!(
+                    statuses.iter().any(|s| s.starts_with('2')),
+                    "{at}: a success answer"
+                );
                 if !anonymous {
-                    assert!(statuses.contains("401") && statuses.contains("403"), "{at}: 401 and 403");
+                    assert!(
+                        statuses.contains("401") && statuses.contains("403"),
+                        "{at}: 401 and 403"
+                    );
                 }
-                if op["requestBody"]["content"].get("application/json").is_some() {
+                if op["requestBody"]["content"]
+                    .get("application/json")
+                    .is_some()
+                {
                     for s in ["400", "413", "415"] {
                         assert!(statuses.contains(s), "{at}: {s} for the JSON body");
                     }
                 }
                 let params: BTreeSet<&str> = op["parameters"]
                     .as_array()
-                    .map(|ps| ps.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                    .map(|ps| {
+                        ps.iter()
+                            .filter(|p| p["in"] == "path")
+                            .filter_map(|p| p["name"].as_str())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let in_path: BTreeSet<&str> = path
                     .split('/')

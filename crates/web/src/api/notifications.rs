@@ -152,16 +152,11 @@ async fn save_template(
             &b.body,
         )
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |_| TemplateSaved {
-            key,
-            overridden: true,
-            was_overridden: None,
-        },
-    )
+    reply(caller.lang, StatusCode::OK, result, |_| TemplateSaved {
+        key,
+        overridden: true,
+        was_overridden: None,
+    })
 }
 
 /// Removes an override: the built-in text applies again.
@@ -192,16 +187,13 @@ async fn reset_template(
         .services
         .reset_notify_template(&caller.actor, &key, locale, channel)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |existed| TemplateSaved {
+    reply(caller.lang, StatusCode::OK, result, |existed| {
+        TemplateSaved {
             key,
             overridden: false,
             was_overridden: Some(existed),
-        },
-    )
+        }
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -422,15 +414,10 @@ async fn set_preferences(
         .services
         .set_notify_preferences(&caller.actor, &channels, start, end)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |_| PreferencesOut {
-            channels: b.channels,
-            quiet_start: clock(start),
-            quiet_end: clock(end),
-            saved: true,
-        },
-    )
+    reply(caller.lang, StatusCode::OK, result, |_| PreferencesOut {
+        channels: b.channels,
+        quiet_start: clock(start),
+        quiet_end: clock(end),
+        saved: true,
+    })
 }

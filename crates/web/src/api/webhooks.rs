@@ -298,15 +298,10 @@ async fn rotate_secret(
         .services
         .rotate_webhook_secret(&caller.actor, &id)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |w| SecretOut {
-            id: w.webhook.id,
-            secret: w.secret,
-        },
-    )
+    reply(caller.lang, StatusCode::OK, result, |w| SecretOut {
+        id: w.webhook.id,
+        secret: w.secret,
+    })
 }
 
 /// Queues a `ping` event to this subscription.
@@ -317,6 +312,7 @@ async fn rotate_secret(
     params(("id" = String, Path, description = WEBHOOK_ID)),
     responses(
         (status = 202, description = "Queued", body = DeliveryOut),
+        (status = 400, response = super::doc::BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -384,20 +380,22 @@ async fn delivery(
     Path(id): Path<String>,
 ) -> Response {
     let result = state.services.webhook_delivery(&caller.actor, &id).await;
-    reply(caller.lang, StatusCode::OK, result, |(d, log)| DeliveryOut {
-        log: Some(
-            log.iter()
-                .map(|a| DeliveryAttemptOut {
-                    attempt: a.attempt,
-                    at: datetime(Some(a.at)),
-                    status_code: a.status_code,
-                    outcome: a.outcome.clone(),
-                    detail: a.detail.clone(),
-                    duration_ms: a.duration_ms,
-                })
-                .collect(),
-        ),
-        ..delivery_json(&d)
+    reply(caller.lang, StatusCode::OK, result, |(d, log)| {
+        DeliveryOut {
+            log: Some(
+                log.iter()
+                    .map(|a| DeliveryAttemptOut {
+                        attempt: a.attempt,
+                        at: datetime(Some(a.at)),
+                        status_code: a.status_code,
+                        outcome: a.outcome.clone(),
+                        detail: a.detail.clone(),
+                        duration_ms: a.duration_ms,
+                    })
+                    .collect(),
+            ),
+            ..delivery_json(&d)
+        }
     })
 }
 
