@@ -46,6 +46,10 @@ pub enum Filer {
     Staff {
         account_id: String,
     },
+    /// A citizen on the web, signed in or not.
+    Citizen {
+        account_id: Option<String>,
+    },
     System,
 }
 
@@ -54,6 +58,10 @@ impl Filer {
         match self {
             Filer::ApiClient { id } => format!("api_client:{id}"),
             Filer::Staff { account_id } => format!("staff:{account_id}"),
+            Filer::Citizen {
+                account_id: Some(id),
+            } => format!("citizen:{id}"),
+            Filer::Citizen { account_id: None } => "citizen".into(),
             Filer::System => "system".into(),
         }
     }
@@ -86,6 +94,9 @@ pub struct FiledCase {
     pub password: String,
     pub category: Category,
     pub department_name: Option<domain::Localized>,
+    /// Set when the description reads like an emergency: 1999 is not an emergency line, so
+    /// the filer is told to call 110 or 119 (the case is filed all the same).
+    pub emergency: Option<domain::rules::Emergency>,
 }
 
 fn present(v: &Option<String>) -> Option<&str> {
@@ -270,7 +281,7 @@ impl Services {
                 ),
                 api_client_id: match filer {
                     Filer::ApiClient { id } => Some(id.clone()),
-                    Filer::Staff { .. } | Filer::System => None,
+                    Filer::Staff { .. } | Filer::Citizen { .. } | Filer::System => None,
                 },
                 requested_at: now,
                 expected_at: None,
@@ -386,6 +397,7 @@ impl Services {
             password,
             category,
             department_name,
+            emergency: domain::rules::emergency(description),
         })
     }
 }

@@ -787,3 +787,210 @@ async fn duplicates_are_suggested_and_merged_and_both_reporters_follow() {
         "{to:?}"
     );
 }
+
+#[tokio::test]
+async fn reopen_and_survey_windows_are_enforced() {
+    let sink = SmtpSink::start();
+    let app = app_with(fast(NotifyConfig {
+        smtp: Some(sink.config()),
+        ..NotifyConfig::default()
+    }))
+    .await;
+    let t = team(&app).await;
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市萬華區西園路一段1號", "attributes": { "lamps_out": 1 },
+        "caller_email": "late@example.tw",
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    let password = filed["password"].as_str().unwrap().to_string();
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "resolve", "outcome": "fixed", "note": "已修復" }),
+    )
+    .await;
+    let mail = mail_after(&app, &sink, 3).await;
+    let text = mail[2]["text"].as_str().unwrap();
+    let token = text
+        .split("/survey?token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+
+    // Eight days later: too late to reopen or to answer the survey.
+    let week = 8 * 86_400;
+    for (table, column) in [("cases", "closed_at"), ("case_surveys", "expires_at")] {
+        let back = sea_query::Query::update()
+            .table(table)
+            .value(
+                column,
+                sea_query::ExprTrait::sub(sea_query::Expr::col(column), week),
+            )
+            .to_owned();
+        app.services.db.execute(&back).await.unwrap();
+    }
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("track/reopen"))
+            .header("accept-language", "en")
+            .json(&json!({
+                "case_number": number, "password": password, "reason": "還是不亮"
+            })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-reopen-window")),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().unwrap().contains("7 days"),
+        "{body}"
+    );
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": token, "score": 4 })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-survey-expired"))
+    );
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": "not-a-token", "score": 4 })),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, tracked) = send(
+        app.client
+            .post(app.api_url("track"))
+            .json(&json!({ "case_number": number, "password": password })),
+    )
+    .await;
+    assert_eq!(tracked["status"], "resolved", "nothing changed");
+    assert_eq!(tracked["reopen_until"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_declared_holiday_moves_due_dates_and_supervisors_see_the_whole_city() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    app.staff("sup.lin", &["supervisor"]).await;
+    let supervisor = app.sign_in("sup.lin", STAFF_PASSWORD).await;
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市士林區中正路1號", "attributes": { "lamps_out": 1 }
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    let (_, case) =
+        send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+    let before = due(&case, "resolution_due");
+    // The next working day becomes a holiday (e.g. a newly declared memorial day).
+    let offset = 8 * 3600;
+    let mut day = (store::now_unix() + offset) / 86_400 + 1;
+    let weekday = |d: i64| (d + 4).rem_euclid(7); // 0 = Sunday
+    while matches!(weekday(day), 0 | 6) {
+        day += 1;
+    }
+    let date = time::Date::from_julian_day((day + 2_440_588) as i32).unwrap();
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::POST, "calendar")
+            .json(&json!({
+                "kind": "holiday", "day": date.to_string(), "name": "臨時放假"
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, case) =
+        send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+    let after = due(&case, "resolution_due");
+    // One working day later: the next day, or over a weekend.
+    assert!(
+        [86_400, 3 * 86_400].contains(&(after - before)),
+        "one working day later: {before} → {after}"
+    );
+    assert!(!matches!(weekday((after + offset) / 86_400), 0 | 6));
+    // Supervisors see every department's cases; a dispatcher only theirs.
+    let (_, all) = send(app.as_browser(&supervisor, Method::GET, "cases?department=PWD-PKS")).await;
+    assert!(
+        all["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_number"] == number.as_str())
+    );
+    let (status, _) =
+        send(app.as_browser(&t.other_dispatcher, Method::GET, "cases?department=PWD-PKS")).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn citizens_report_on_the_web_and_see_their_cases() {
+    let app = TestApp::start().await;
+    // Anonymous, with contact details; a gas smell gets the 119 redirect and is filed anyway.
+    let (status, filed) = send(app.client.post(app.api_url("reports")).header("accept-language", "en").json(&json!({
+        "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號", "description": "路面坑洞，旁邊聞到瓦斯味",
+        "attributes": { "size": "small" }, "email": "walker@example.tw",
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["emergency"]["kind"], "119", "{filed}");
+    assert!(
+        filed["emergency"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("119")
+    );
+    assert!(filed["password"].is_string());
+    // A cross-site form post is refused.
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("reports"))
+            .header("sec-fetch-site", "cross-site")
+            .json(&json!({
+                "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號"
+            })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Signed in: the report is theirs.
+    app.citizen("resident@example.tw", "a long walk by the river")
+        .await;
+    let me = app
+        .sign_in("resident@example.tw", "a long walk by the river")
+        .await;
+    let (status, filed) = send(app.as_browser(&me, Method::POST, "reports").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["emergency"], Value::Null);
+    let (status, mine) = send(app.as_browser(&me, Method::GET, "me/cases")).await;
+    assert_eq!(status, 200);
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine[0]["case_number"], filed["case_number"]);
+    assert!(mine[0]["due_at"].is_string());
+    // Staff cannot file through the citizen form as citizens.
+    app.staff("agent.web", &["agent"]).await;
+    let agent = app.sign_in("agent.web", STAFF_PASSWORD).await;
+    let (status, _) = send(app.as_browser(&agent, Method::POST, "reports").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    assert_eq!(status, 403);
+}

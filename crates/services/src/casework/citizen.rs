@@ -318,3 +318,43 @@ impl Services {
             .map_or_else(|| code.to_string(), |d| d.name.zh)
     }
 }
+
+/// Reports a citizen may file at most per hour from one client address (anonymous web intake).
+pub const REPORTS_PER_ADDRESS: Limit = Limit {
+    name: "report-address",
+    max: 30,
+    window: 60 * 60,
+};
+
+impl Services {
+    /// A report from the citizen web: anonymous (with optional contact details) or signed in,
+    /// when the signed-in citizen is the reporter and follows the case from "my cases".
+    pub async fn report_from_web(
+        &self,
+        j: &Jurisdiction,
+        citizen: Option<&crate::authz::Actor>,
+        client: &str,
+        mut report: crate::intake::NewReport,
+    ) -> Result<crate::intake::FiledCase> {
+        self.count_attempt(REPORTS_PER_ADDRESS, client).await?;
+        if let Some(actor) = citizen {
+            if !actor.is_citizen() || actor.jurisdiction_id != j.id {
+                return Err(crate::authz::forbidden());
+            }
+            report.reporter.account_id = Some(actor.account()?.to_string());
+        } else {
+            report.reporter.account_id = None;
+        }
+        let filer = crate::intake::Filer::Citizen {
+            account_id: report.reporter.account_id.clone(),
+        };
+        self.file_case(j, &filer, crate::intake::Channel::Web, report)
+            .await
+    }
+
+    /// The signed-in citizen's own reports, newest first.
+    pub async fn my_cases(&self, actor: &crate::authz::Actor) -> Result<Vec<WorkView>> {
+        let me = actor.account()?;
+        Ok(case_work::reported_by(&self.db, &actor.jurisdiction_id, me, 200).await?)
+    }
+}

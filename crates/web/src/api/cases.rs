@@ -36,6 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(routing_rules, set_routing_rules))
         .routes(routes!(triage_rules, set_triage_rules))
         .routes(routes!(calendar, change_calendar))
+        .routes(routes!(report))
+        .routes(routes!(my_cases))
         .routes(routes!(track))
         .routes(routes!(reopen))
         .routes(routes!(survey))
@@ -1146,6 +1148,168 @@ async fn duplicates(
                     .iter()
                     .map(|m| crate::i18n::message(caller.lang.0, m))
                     .collect(),
+            })
+            .collect::<Vec<_>>()
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReportBody {
+    /// The category code.
+    #[schema(example = "1999-L01")]
+    service_code: String,
+    /// WGS84 latitude; with `long`, or give `address`.
+    #[serde(default)]
+    #[schema(example = 25.0377)]
+    lat: Option<f64>,
+    #[serde(default)]
+    #[schema(example = 121.5436)]
+    long: Option<f64>,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    /// The category's attributes by code: a value or a list of values.
+    #[serde(default)]
+    #[schema(value_type = Object, example = json!({"lamps_out": 3}))]
+    attributes: std::collections::BTreeMap<String, Value>,
+    /// For progress notifications (kept with the reporter, never published).
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    /// Anonymous reports only; a signed-in citizen reports to their own jurisdiction.
+    #[serde(default)]
+    jurisdiction_id: Option<String>,
+}
+
+/// The 110/119 notice for a report that reads like an emergency.
+#[derive(Serialize, ToSchema)]
+struct EmergencyOut {
+    /// `110` (police) or `119` (fire and ambulance).
+    #[schema(value_type = String, example = "119")]
+    kind: domain::rules::EmergencyKind,
+    /// The notice, in the caller's language.
+    message: String,
+}
+
+/// A report filed from the web.
+#[derive(Serialize, ToSchema)]
+struct ReportedOut {
+    case_number: String,
+    /// The department's name, in the caller's language.
+    department: Option<String>,
+    /// Set when the description reads like an emergency: 1999 is not an emergency line (the
+    /// case is filed all the same).
+    emergency: Option<EmergencyOut>,
+    /// The case password, shown once: with the case number it tracks the case.
+    password: String,
+    /// The Open311 token, if any.
+    token: Option<String>,
+}
+
+/// A citizen's report from the web: anonymous, or signed in (then it appears in "my cases").
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "citizen",
+    request_body = ReportBody,
+    security((), ("session" = [], "csrf" = []), ("bearer" = [])),
+    responses(
+        (status = 201, description = "Filed", body = ReportedOut),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+async fn report(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Option<Caller>,
+    super::ClientAddr(addr): super::ClientAddr,
+    JsonBody(b): JsonBody<ReportBody>,
+) -> Response {
+    let given = caller
+        .as_ref()
+        .map(|c| c.actor.jurisdiction_id.clone())
+        .or(b.jurisdiction_id.clone());
+    let j = match jurisdiction_of(&state, lang, &given).await {
+        Ok(j) => j,
+        Err(r) => return r,
+    };
+    let attributes = b
+        .attributes
+        .into_iter()
+        .map(|(code, v)| {
+            let values = match v {
+                Value::Array(items) => items.iter().map(value_text).collect(),
+                other => vec![value_text(&other)],
+            };
+            (code, values)
+        })
+        .collect();
+    let report = NewReport {
+        service_code: Some(b.service_code),
+        lat: b.lat.map(|v| v.to_string()),
+        long: b.long.map(|v| v.to_string()),
+        address: b.address,
+        description: b.description,
+        attributes,
+        reporter: store::cases::Reporter {
+            email: b.email,
+            phone: b.phone,
+            first_name: b.name,
+            ..Default::default()
+        },
+        ..NewReport::default()
+    };
+    let result = state
+        .services
+        .report_from_web(&j, caller.as_ref().map(|c| &c.actor), &addr, report)
+        .await;
+    reply(lang, StatusCode::CREATED, result, |f| ReportedOut {
+        emergency: f.emergency.as_ref().map(|e| EmergencyOut {
+            kind: e.kind,
+            message: crate::i18n::message(lang.0, &e.message()),
+        }),
+        case_number: f.case_number,
+        password: f.password,
+        token: f.token,
+        department: f.department_name.map(|n| n.get(lang.0).to_string()),
+    })
+}
+
+/// One of the caller's own reports.
+#[derive(Serialize, ToSchema)]
+struct MyCaseOut {
+    case_number: String,
+    category: String,
+    /// When it is due to be resolved.
+    due_at: Option<String>,
+    requested_at: String,
+    status: String,
+}
+
+/// The cases the signed-in citizen reported, newest first (at most 200).
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/cases",
+    tag = "me",
+    responses((status = 200, description = "The cases", body = [MyCaseOut]))
+)]
+async fn my_cases(State(state): State<AppState>, caller: Caller) -> Response {
+    let result = state.services.my_cases(&caller.actor).await;
+    reply(caller.lang, StatusCode::OK, result, |cases| {
+        cases
+            .iter()
+            .map(|w| MyCaseOut {
+                case_number: w.case_number.clone(),
+                status: w.status.clone(),
+                category: w.category_code.clone(),
+                due_at: time(w.resolution_due_at),
+                requested_at: format_unix(w.requested_at),
             })
             .collect::<Vec<_>>()
     })
