@@ -391,7 +391,7 @@ async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) -> R
     match state.services.sign_out_everywhere(&caller.actor).await {
         Ok(n) => {
             let body = SessionsEnded {
-                sessions_ended: n as u64,
+                sessions_ended: n,
             };
             let mut r = (StatusCode::OK, axum::Json(body)).into_response();
             clear_cookie(&state, &mut r);
