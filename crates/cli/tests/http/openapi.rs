@@ -155,3 +155,32 @@ async fn browser_assets_are_served() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+/// Malformed query parameters get a problem+json `400`, as the document says (found by
+/// schemathesis: axum's own rejection was plain text).
+#[tokio::test]
+async fn malformed_query_parameters_are_a_documented_problem() {
+    let app = TestApp::start().await;
+    app.staff("admin.q", &["jurisdiction_admin"]).await;
+    let admin = app.sign_in("admin.q", STAFF_PASSWORD).await;
+    for path in [
+        "me/data-access?before=9223372036854775808",
+        "audit?limit=-1",
+        "cases?limit=many",
+        "notifications?limit=x",
+    ] {
+        let (status, body) = send(
+            app.as_browser(&admin, reqwest::Method::GET, path)
+                .header("accept-language", "en"),
+        )
+        .await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["errors"][0]["code"], "error-query-malformed", "{path}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("The query string is malformed")
+        );
+    }
+}

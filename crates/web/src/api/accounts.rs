@@ -7,7 +7,7 @@ use super::doc::{BadRequest, NotFound, Problem, TooManyRequests};
 use super::{ApiError, Caller, ClientAddr, JsonBody, Lang, SESSION_COOKIE, reply};
 use crate::AppState;
 use crate::i18n;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -184,6 +184,7 @@ struct SignUpBody {
     responses(
         (status = 202, description = "A code was sent (or the owner told)", body = Notice),
         (status = 403, description = "A cross-site request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown jurisdiction", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -232,6 +233,7 @@ struct CodeBody {
     responses(
         (status = 200, description = "The account is active", body = Notice),
         (status = 403, description = "A cross-site request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown jurisdiction", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -275,6 +277,7 @@ struct SignInBody {
             headers(("Set-Cookie" = String, description = "`civicdesk_session=…; Path=/; HttpOnly; SameSite=Lax`"))),
         (status = 401, description = "Wrong sign-in name or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A cross-site request, or the account is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown jurisdiction", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -390,9 +393,7 @@ struct SessionsEnded {
 async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) -> Response {
     match state.services.sign_out_everywhere(&caller.actor).await {
         Ok(n) => {
-            let body = SessionsEnded {
-                sessions_ended: n,
-            };
+            let body = SessionsEnded { sessions_ended: n };
             let mut r = (StatusCode::OK, axum::Json(body)).into_response();
             clear_cookie(&state, &mut r);
             r
@@ -419,6 +420,7 @@ struct ResetBody {
     responses(
         (status = 202, description = "A code was sent if the account exists", body = Notice),
         (status = 403, description = "A cross-site request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown jurisdiction", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -459,6 +461,7 @@ struct ConfirmResetBody {
     responses(
         (status = 200, description = "The password is changed", body = Notice),
         (status = 403, description = "A cross-site request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown jurisdiction", body = Problem, content_type = "application/problem+json"),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -890,7 +893,7 @@ struct DataAccessOut {
 async fn data_access(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<Before>,
+    super::ApiQuery(q): super::ApiQuery<Before>,
 ) -> Response {
     let result = state.services.my_data_access(&caller.actor, q.before).await;
     reply(caller.lang, StatusCode::OK, result, |list| {

@@ -5,7 +5,7 @@ use super::accounts::{GrantOut, grants_json};
 use super::doc::NotFound;
 use super::{ApiError, Caller, JsonBody, reply};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
@@ -434,7 +434,7 @@ async fn read_citizen(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<ReasonQuery>,
+    super::ApiQuery(q): super::ApiQuery<ReasonQuery>,
 ) -> Response {
     let result = state
         .services
@@ -502,7 +502,7 @@ struct AuditOut {
 async fn audit(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<AuditQuery>,
+    super::ApiQuery(q): super::ApiQuery<AuditQuery>,
 ) -> Response {
     let filter = AuditFilter {
         actor_id: q.actor,

@@ -6,7 +6,7 @@ use super::doc::{NotFound, Problem, TooManyRequests};
 use super::schemas::{RoutingRuleSchema, SlaPolicySchema, TriageRuleSchema};
 use super::{ApiError, Caller, JsonBody, Lang, reply};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Message;
@@ -198,7 +198,7 @@ struct QueueOut {
 async fn queue(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<QueueQuery>,
+    super::ApiQuery(q): super::ApiQuery<QueueQuery>,
 ) -> Response {
     let after = match q.after.as_deref().map(|c| {
         c.split_once('.')
@@ -1101,7 +1101,7 @@ struct DuplicateOut {
 async fn duplicates(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<DuplicateQuery>,
+    super::ApiQuery(q): super::ApiQuery<DuplicateQuery>,
 ) -> Response {
     let point = match (q.lat, q.long) {
         (Some(lat), Some(lon)) => match domain::geo::Point::new(lat, lon) {

@@ -10,8 +10,9 @@
 //!   (plus the CSRF header on writes) or a bearer token. Anonymous operations say
 //!   `security(())`.
 //! - **errors of the extractors**: `401`/`403` for every signed-in operation (the `Caller`
-//!   refuses a missing or expired session, a missing CSRF token, a pending second factor), and
-//!   `400`/`413`/`415` for every JSON body ([`super::JsonBody`]) or multipart body.
+//!   refuses a missing or expired session, a missing CSRF token, a pending second factor),
+//!   `400` for query parameters ([`super::ApiQuery`]), and `400`/`413`/`415` for every JSON
+//!   body ([`super::JsonBody`]) or multipart body.
 //!
 //! Error answers are `application/problem+json` ([`Problem`]), referenced from
 //! `components/responses`.
@@ -310,6 +311,13 @@ fn conventions_of(op: &mut Operation, write: bool) {
     let mut statuses = Vec::new();
     if !anonymous {
         statuses.extend([401, 403]);
+    }
+    let has_query = op.parameters.iter().flatten().any(|p| match p {
+        RefOr::T(p) => p.parameter_in == utoipa::openapi::path::ParameterIn::Query,
+        RefOr::Ref(_) => false,
+    });
+    if has_query {
+        statuses.push(400);
     }
     if let Some(RefOr::T(body)) = &op.request_body {
         if body.content.contains_key("application/json") {

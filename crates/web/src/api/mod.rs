@@ -254,6 +254,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// Query parameters, or a `400` problem naming what is wrong (axum's own rejection is plain
+/// text).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(lang) = Lang::from_request_parts(parts, state).await;
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => {
+                let detail = e.body_text();
+                let detail = detail
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&detail)
+                    .to_string();
+                Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    Message::new("error-query-malformed").arg("detail", detail),
+                )
+                .in_lang(lang))
+            }
+        }
+    }
+}
+
 /// Maps a service result to a JSON response or a localised problem.
 pub fn reply<T, B: Serialize>(
     lang: Lang,

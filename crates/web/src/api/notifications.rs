@@ -4,7 +4,7 @@
 use super::doc::NotFound;
 use super::{ApiError, Caller, JsonBody, reply};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::notify::Channel;
@@ -269,7 +269,7 @@ fn message_json(m: &services::notify::admin::MessageView) -> MessageOut {
 async fn messages(
     State(state): State<AppState>,
     caller: Caller,
-    Query(p): Query<Page>,
+    super::ApiQuery(p): super::ApiQuery<Page>,
 ) -> Response {
     let result = state
         .services

@@ -5,7 +5,7 @@
 use super::doc::NotFound;
 use super::{Caller, JsonBody, reply};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -347,7 +347,7 @@ async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(page): Query<Page>,
+    super::ApiQuery(page): super::ApiQuery<Page>,
 ) -> Response {
     let result = state
         .services
