@@ -299,6 +299,9 @@ impl Services {
                 )
                 .await?;
             }
+            // desk: the reporter's number as a lookup key; a caring call for a flagged caller.
+            self.desk_case_filed(&mut tx, jurisdiction, &case_id, reporter.phone.as_deref())
+                .await?;
             for m in &stored_media {
                 store::cases::insert_media(
                     &mut tx,

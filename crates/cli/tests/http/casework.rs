@@ -994,3 +994,150 @@ async fn citizens_report_on_the_web_and_see_their_cases() {
     .await;
     assert_eq!(status, 403);
 }
+
+/// The remaining states: in progress, needs info (clocks paused), co-sign, rejected and
+/// transferred to a utility, each checked over HTTP and in the Open311 view.
+#[tokio::test]
+async fn every_other_state_is_reached_over_http() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    app.staff("sup.wang", &["supervisor"]).await;
+    let supervisor = app.sign_in("sup.wang", STAFF_PASSWORD).await;
+    let file = |address: &'static str| {
+        app.as_browser(&t.agent, Method::POST, "cases")
+            .json(&json!({
+                "service_code": "1999-L01", "address": address, "attributes": { "lamps_out": 1 }
+            }))
+    };
+    let (_, a) = send(file("臺北市文山區木柵路一段1號")).await;
+    let a = a["case_number"].as_str().unwrap().to_string();
+    act(&app, &t.dispatcher, &a, json!({ "action": "acknowledge" })).await;
+    let (status, case) = act(&app, &t.dispatcher, &a, json!({ "action": "start" })).await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("in_progress"))
+    );
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &a,
+        json!({ "action": "request_info", "note": "請提供燈桿編號" }),
+    )
+    .await;
+    assert_eq!((status, case["status"].as_str()), (200, Some("needs_info")));
+    assert_eq!(case["sla"]["state"], "paused", "{case}");
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &a,
+        json!({ "action": "provide_info", "note": "燈桿編號 0505364" }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("in_progress"))
+    );
+    let (status, body) = act(
+        &app,
+        &t.dispatcher,
+        &a,
+        json!({ "action": "request_cosign", "department": "PWD-PKS", "note": "x" }),
+    )
+    .await;
+    assert_eq!(status, 400, "not with itself: {body}");
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &a,
+        json!({ "action": "request_cosign", "department": "DEP", "note": "燈桿旁垃圾需一併清理" }),
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            case["status"].as_str(),
+            case["cosign_department"].as_str()
+        ),
+        (200, Some("cosign"), Some("DEP"))
+    );
+    // The co-signing department sees it and completes its part.
+    let (_, queue) = send(app.as_browser(&t.other_dispatcher, Method::GET, "cases")).await;
+    assert!(
+        queue["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_number"] == a.as_str())
+    );
+    let (status, case) = act(
+        &app,
+        &t.other_dispatcher,
+        &a,
+        json!({ "action": "complete_cosign", "note": "已清理" }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("in_progress")),
+        "{case}"
+    );
+    let (status, case) = act(&app, &t.dispatcher, &a, json!({ "action": "resolve", "outcome": "deferred", "note": "需更換燈桿", "deferred_until": "2026-12-15" })).await;
+    assert_eq!(
+        (status, case["outcome"].as_str()),
+        (200, Some("deferred")),
+        "{case}"
+    );
+
+    // Rejected, and transferred to a utility.
+    let (_, b) = send(file("臺北市文山區木柵路一段2號")).await;
+    let b = b["case_number"].as_str().unwrap().to_string();
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &b,
+        json!({ "action": "reject", "reason": "重複通報且無具體地點" }),
+    )
+    .await;
+    assert_eq!((status, case["status"].as_str()), (200, Some("rejected")));
+    let (_, c) = send(file("臺北市文山區木柵路一段3號")).await;
+    let c = c["case_number"].as_str().unwrap().to_string();
+    let (status, body) = act(
+        &app,
+        &t.dispatcher,
+        &c,
+        json!({ "action": "transfer_external", "department": "DEP", "note": "x" }),
+    )
+    .await;
+    assert_eq!(status, 400, "a city department is not a utility: {body}");
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &c,
+        json!({ "action": "transfer_external", "department": "TPC", "note": "台電線路故障" }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["status"].as_str(), case["department"].as_str()),
+        (200, Some("external"), Some("TPC"))
+    );
+
+    // The supervisor sees all three; Open311 reports them as clients expect.
+    for (number, status, extended) in [
+        (&a, "closed", "action_scheduled"),
+        (&b, "closed", "no_further_action"),
+        (&c, "closed", "not_councils_responsibility"),
+    ] {
+        let (code, _) =
+            send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+        assert_eq!(code, 200);
+        let (_, r) = app.get_json(&format!("requests/{number}.json")).await;
+        assert_eq!(r[0]["status"], status, "{number}");
+        let (_, updates) = app
+            .get_json(&format!(
+                "servicerequestupdates.json?service_request_id={number}"
+            ))
+            .await;
+        let last = updates.as_array().unwrap().last().unwrap();
+        assert_eq!(last["status"], extended, "{updates}");
+    }
+}

@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod bad_input;
 mod casework;
+mod desk;
 mod notify;
 mod open311;
 mod openapi;

@@ -222,6 +222,9 @@ impl Services {
             store::now_unix(),
         )
         .await?;
+        // desk: a low score queues a caring call.
+        self.desk_after_survey(&mut tx, j, &survey.case_id, score)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -249,14 +252,18 @@ impl Services {
         let base = self.config().public_url.trim_end_matches('/').to_string();
         let mut vars = serde_json::json!({
             "case_number": work.case_number,
-            "category": self.category_name(j, &work.category_code).await,
+            "category": store::catalog::category_name_in(tx, &j.id, &work.category_code).await?.unwrap_or_else(|| work.category_code.clone()),
             "track_url": format!("{base}/track?case={}", work.case_number),
         });
         if let Some(n) = note {
             vars["note"] = serde_json::json!(n);
         }
         if let Some(d) = &work.department_code {
-            vars["department"] = serde_json::json!(self.department_name(j, d).await);
+            vars["department"] = serde_json::json!(
+                store::catalog::department_name_in(tx, &j.id, d)
+                    .await?
+                    .unwrap_or_else(|| d.clone())
+            );
         }
         if let Some(due) = work.resolution_due_at {
             vars["due_date"] = serde_json::json!(domain::datetime::format_local_minute(
@@ -301,21 +308,6 @@ impl Services {
             .await?;
         }
         Ok(())
-    }
-
-    async fn category_name(&self, j: &Jurisdiction, code: &str) -> String {
-        match self.service(j, code).await {
-            Ok(c) => c.name.zh,
-            Err(_) => code.to_string(),
-        }
-    }
-
-    async fn department_name(&self, j: &Jurisdiction, code: &str) -> String {
-        store::catalog::list_departments(&self.db, &j.id)
-            .await
-            .ok()
-            .and_then(|ds| ds.into_iter().find(|d| d.code == code))
-            .map_or_else(|| code.to_string(), |d| d.name.zh)
     }
 }
 

@@ -272,3 +272,16 @@ error-webhook-unknown = This webhook was not found.
 error-webhook-delivery-unknown = This webhook delivery was not found.
 error-webhook-not-redeliverable = Only failed or dead deliveries can be sent again; this one is { $status }.
 error-webhook-inactive = This webhook is turned off. Turn it on first.
+
+# the agent's desk
+error-phone-format = This is not a phone number we can use; give a mobile (0912-345-678), a landline with its area code ((02) 2720-8889) or an international number (+81 …).
+error-phone-area-code = Give the landline number with its area code, e.g. (02) 2720-8889.
+error-contact-type = There is no service type "{ $type }" (consult, transfer, inform, emergency, dispatch).
+error-contact-case-required = A dispatch call must name the case it created (case_number).
+error-contact-emergency-kind = emergency_kind is only for emergency calls, and must be 110 or 119.
+error-outcall-unknown = Out-call "{ $id }" was not found.
+error-outcall-claimed = { $name } is already making this call; choose another one from the queue.
+error-outcall-done = This call has already been made.
+error-outcall-not-claimed = Claim the call before recording how it went.
+error-outcall-outcome = There is no outcome "{ $outcome }" (reached, no_answer, wrong_number, declined).
+error-care-flag-unknown = This number is not flagged as needing care.

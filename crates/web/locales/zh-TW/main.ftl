@@ -272,3 +272,16 @@ error-webhook-unknown = 找不到這個 Webhook。
 error-webhook-delivery-unknown = 找不到這筆 Webhook 傳送紀錄。
 error-webhook-not-redeliverable = 只有失敗或已停止重試的傳送可以重送；這筆的狀態是 { $status }。
 error-webhook-inactive = 這個 Webhook 已停用，請先啟用。
+
+# 話務台
+error-phone-format = 無法辨識這個電話號碼；請輸入手機（0912-345-678）、含區碼的市話（(02) 2720-8889）或國際號碼（+81 …）。
+error-phone-area-code = 請輸入含區碼的市話號碼，例如 (02) 2720-8889。
+error-contact-type = 沒有「{ $type }」這種服務類型（consult 諮詢、transfer 轉接、inform 告知、emergency 緊急轉介、dispatch 派工）。
+error-contact-case-required = 派工來電必須註明所建立的案件編號（case_number）。
+error-contact-emergency-kind = emergency_kind 只用於緊急轉介的來電，且須為 110 或 119。
+error-outcall-unknown = 找不到外撥案「{ $id }」。
+error-outcall-claimed = { $name } 已在處理這通外撥電話，請從佇列中選擇其他案件。
+error-outcall-done = 這通外撥電話已經完成。
+error-outcall-not-claimed = 請先認領這通外撥電話，再登錄撥打結果。
+error-outcall-outcome = 沒有「{ $outcome }」這種撥打結果（reached 已聯繫、no_answer 未接聽、wrong_number 號碼錯誤、declined 婉拒）。
+error-care-flag-unknown = 這個號碼未被標記為需要關懷。

@@ -282,6 +282,10 @@ struct FiledOut {
     case_number: String,
     /// The department's name (zh-TW).
     department: Option<String>,
+    /// Set when the description reads like an emergency: `kind` (`110` or `119`), the
+    /// `matched` keywords and the redirect `message` to read to the caller.
+    #[schema(value_type = Option<Object>)]
+    emergency: Value,
     /// The case password for the citizen, shown once.
     password: String,
 }
@@ -350,6 +354,7 @@ async fn file(
         .file_case(&j, &filer, Channel::Phone, report)
         .await;
     reply(caller.lang, StatusCode::CREATED, result, |f| FiledOut {
+        emergency: super::desk::emergency_json(caller.lang, f.emergency.as_ref()),
         case_number: f.case_number,
         password: f.password,
         department: f.department_name.map(|n| n.zh),

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod caller;
 mod cases;
+pub(crate) mod desk;
 pub mod doc;
 mod notifications;
 mod schemas;
@@ -41,6 +42,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(admin::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
+        .merge(desk::routes())
         .merge(webhooks::routes())
 }
 
