@@ -2,6 +2,7 @@
 //! request passes through. Handlers parse and render; decisions are made in `services`.
 
 pub mod api;
+pub mod apidocs;
 pub mod bench;
 pub mod i18n;
 pub mod notify_hooks;
@@ -79,6 +80,7 @@ pub fn router_with(services: Services, web: WebConfig) -> Router {
         .merge(open311)
         .merge(api)
         .merge(notify_hooks::router())
+        .merge(apidocs::router())
         .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))

@@ -9,6 +9,7 @@ mod casework;
 mod desk;
 mod notify;
 mod open311;
+mod openapi;
 mod permissions;
 mod processes;
 mod snapshots;

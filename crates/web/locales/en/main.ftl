@@ -43,6 +43,7 @@ error-method = This resource does not support that HTTP method.
 error-content-type = Unsupported content type; use application/x-www-form-urlencoded, multipart/form-data or application/json.
 error-body-too-large = The request body is too large; the limit is { $max } MB.
 error-body-malformed = The request body is malformed: { $detail }
+error-query-malformed = The query string is malformed: { $detail }
 error-not-utf8 = The request is not valid UTF-8.
 error-date-range = The date range may not exceed { $days } days.
 error-date-order = The start may not be later than the end.

@@ -43,6 +43,7 @@ error-method = 此資源不支援這個 HTTP 方法。
 error-content-type = 不支援的內容類型，請使用 application/x-www-form-urlencoded、multipart/form-data 或 application/json。
 error-body-too-large = 送出的資料太大，上限為 { $max } MB。
 error-body-malformed = 送出的資料格式錯誤：{ $detail }
+error-query-malformed = 網址的查詢參數格式錯誤：{ $detail }
 error-not-utf8 = 送出的資料不是有效的 UTF-8 編碼。
 error-date-range = 日期區間不可超過 { $days } 天。
 error-date-order = 開始時間不可晚於結束時間。

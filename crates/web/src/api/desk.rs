@@ -1,14 +1,13 @@
 //! The 1999 agent's desk over the API: caller lookup, the contact log, the emergency check,
 //! the out-call queue and care flags. Decisions are in `services::desk`.
 
-use super::{ApiError, Caller, JsonBody, Lang, reply};
+use super::doc::NotFound;
+use super::{ApiError, ApiQuery, Caller, JsonBody, Lang, reply};
 use crate::AppState;
 use crate::i18n;
-use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use domain::datetime::format_unix;
 use domain::rules::emergency::Emergency;
 use domain::{Locale, Message};
@@ -17,17 +16,22 @@ use serde_json::{Value, json};
 use services::desk::{ContactQuery, NewContact, OutcallQuery};
 use std::borrow::Cow;
 use store::desk::{ContactRow, OutcallRow};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/callers/{phone}", get(lookup))
-        .route("/api/v1/contacts", get(contacts).post(log_contact))
-        .route("/api/v1/emergency-check", post(emergency_check))
-        .route("/api/v1/outcalls", get(outcalls))
-        .route("/api/v1/outcalls/{id}/claim", post(claim))
-        .route("/api/v1/outcalls/{id}/complete", post(complete))
-        .route("/api/v1/care-flags/{phone}", put(flag).delete(unflag))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(lookup))
+        .routes(routes!(contacts, log_contact))
+        .routes(routes!(emergency_check))
+        .routes(routes!(outcalls))
+        .routes(routes!(claim))
+        .routes(routes!(complete))
+        .routes(routes!(flag, unflag))
 }
+
+const PHONE: &str = "The caller's number in any common form (mobile or landline with area code)";
 
 /// Paths whose next segment is a phone number, which must not reach the logs.
 const PHONE_PATHS: &[&str] = &["/api/v1/callers/", "/api/v1/care-flags/"];
@@ -112,17 +116,24 @@ fn outcall_json(r: &OutcallRow) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ReasonQuery {
     #[serde(default)]
     reason: String,
 }
 
+/// Looks up a caller by number: the citizen account, their recent cases and any care flag (the
+/// read is audited and shown to the citizen).
+#[utoipa::path(get, path = "/api/v1/callers/{phone}", tag = "desk",
+    params(("phone" = String, Path, description = PHONE), ReasonQuery),
+    responses((status = 200, description = "What is known of the caller", body = Object),
+        (status = 400, response = super::doc::BadRequest), (status = 404, response = NotFound)))]
 async fn lookup(
     State(state): State<AppState>,
     caller: Caller,
     Path(phone): Path<String>,
-    Query(q): Query<ReasonQuery>,
+    ApiQuery(q): ApiQuery<ReasonQuery>,
 ) -> Response {
     let result = state
         .services
@@ -160,7 +171,7 @@ async fn lookup(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ContactBody {
     phone: String,
@@ -175,6 +186,9 @@ struct ContactBody {
     emergency_kind: Option<String>,
 }
 
+/// Records a contact (a call) in the contact log.
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "desk", request_body = ContactBody,
+    responses((status = 201, description = "The logged contact", body = Object), (status = 404, response = NotFound)))]
 async fn log_contact(
     State(state): State<AppState>,
     caller: Caller,
@@ -202,7 +216,8 @@ async fn log_contact(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ContactsQuery {
     phone: Option<String>,
     reason: Option<String>,
@@ -211,10 +226,13 @@ struct ContactsQuery {
     limit: Option<u64>,
 }
 
+/// The contact log, newest first, with a `next` cursor.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "desk", params(ContactsQuery),
+    responses((status = 200, description = "`{contacts: […], next}`", body = Object)))]
 async fn contacts(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ContactsQuery>,
+    ApiQuery(q): ApiQuery<ContactsQuery>,
 ) -> Response {
     let before = match cursor(q.before.as_deref()) {
         Ok(c) => c,
@@ -242,12 +260,15 @@ async fn contacts(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EmergencyBody {
     description: String,
 }
 
+/// Checks a description for an emergency (1999 is not an emergency line: 110 or 119).
+#[utoipa::path(post, path = "/api/v1/emergency-check", tag = "desk", request_body = EmergencyBody,
+    responses((status = 200, description = "`{emergency: null | {kind, matched, message}}`", body = Object)))]
 async fn emergency_check(
     State(state): State<AppState>,
     caller: Caller,
@@ -265,7 +286,8 @@ async fn emergency_check(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct OutcallsQuery {
     status: Option<String>,
     /// The `next` cursor of the previous page.
@@ -273,10 +295,13 @@ struct OutcallsQuery {
     limit: Option<u64>,
 }
 
+/// The out-call queue, with a `next` cursor.
+#[utoipa::path(get, path = "/api/v1/outcalls", tag = "desk", params(OutcallsQuery),
+    responses((status = 200, description = "`{outcalls: […], next}`", body = Object)))]
 async fn outcalls(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<OutcallsQuery>,
+    ApiQuery(q): ApiQuery<OutcallsQuery>,
 ) -> Response {
     let after = match cursor(q.after.as_deref()) {
         Ok(c) => c,
@@ -309,12 +334,17 @@ async fn outcalls(
     })
 }
 
+/// Claims an out-call.
+#[utoipa::path(post, path = "/api/v1/outcalls/{id}/claim", tag = "desk",
+    params(("id" = String, Path, description = "The out-call's id")),
+    responses((status = 200, description = "The out-call", body = Object),
+        (status = 400, response = super::doc::BadRequest), (status = 404, response = NotFound)))]
 async fn claim(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
     let result = state.services.claim_outcall(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::OK, result, |r| outcall_json(&r))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CompleteBody {
     outcome: String,
@@ -322,6 +352,10 @@ struct CompleteBody {
     note: Option<String>,
 }
 
+/// Completes a claimed out-call with its outcome.
+#[utoipa::path(post, path = "/api/v1/outcalls/{id}/complete", tag = "desk",
+    params(("id" = String, Path, description = "The out-call's id")), request_body = CompleteBody,
+    responses((status = 200, description = "The out-call", body = Object), (status = 404, response = NotFound)))]
 async fn complete(
     State(state): State<AppState>,
     caller: Caller,
@@ -335,13 +369,17 @@ async fn complete(
     reply(caller.lang, StatusCode::OK, result, |r| outcall_json(&r))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct FlagBody {
     #[serde(default)]
     note: String,
 }
 
+/// Sets a care flag on a caller's number.
+#[utoipa::path(put, path = "/api/v1/care-flags/{phone}", tag = "desk",
+    params(("phone" = String, Path, description = PHONE)), request_body = FlagBody,
+    responses((status = 200, description = "The flag", body = Object), (status = 404, response = NotFound)))]
 async fn flag(
     State(state): State<AppState>,
     caller: Caller,
@@ -363,6 +401,10 @@ async fn flag(
     })
 }
 
+/// Removes a caller's care flag.
+#[utoipa::path(delete, path = "/api/v1/care-flags/{phone}", tag = "desk",
+    params(("phone" = String, Path, description = PHONE)),
+    responses((status = 204, description = "Removed"), (status = 400, response = super::doc::BadRequest), (status = 404, response = NotFound)))]
 async fn unflag(
     State(state): State<AppState>,
     caller: Caller,
