@@ -90,6 +90,57 @@ async fn a_call_is_worked_to_the_end() {
     )
     .await;
 
+    // 0. The calendar: the next working day is a declared holiday, and the one after it a
+    // typhoon day (停止上班). Due dates must step over both.
+    let offset = 8 * 3600;
+    let weekday = |d: i64| (d + 4).rem_euclid(7); // 0 = Sunday
+    let next_weekday = |mut d: i64| {
+        d += 1;
+        while matches!(weekday(d), 0 | 6) {
+            d += 1;
+        }
+        d
+    };
+    let today = (store::now_unix() + offset) / 86_400;
+    let holiday = next_weekday(today);
+    let typhoon = next_weekday(holiday);
+    let date = |d: i64| time::Date::from_julian_day((d + 2_440_588) as i32).unwrap();
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::POST, "calendar")
+            .json(&json!({
+                "kind": "holiday", "day": date(holiday).to_string(), "name": "臨時放假"
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::POST, "calendar")
+            .json(&json!({
+                "kind": "closure",
+                "starts_at": domain::datetime::format_unix(typhoon * 86_400 - offset),
+                "ends_at": domain::datetime::format_unix((typhoon + 1) * 86_400 - offset),
+                "name": "颱風停止上班",
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let mut calendar = domain::calendar::BusinessCalendar::taiwan().unwrap();
+    calendar.remove_entry(date(holiday));
+    calendar
+        .add_entry(
+            domain::calendar::CalendarEntry::parse(
+                &date(holiday).to_string(),
+                "holiday",
+                domain::Localized::new("臨時放假", "holiday"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    calendar
+        .close_day(date(typhoon), domain::Localized::new("颱風", "typhoon"))
+        .unwrap();
+    let policy = domain::sla::SlaPolicy::for_urgency(domain::category::Urgency::P3);
+
     // 1. The agent files the caller's report.
     let (status, filed) = send(
         app.as_browser(&t.agent, Method::POST, "cases")
@@ -122,6 +173,23 @@ async fn a_call_is_worked_to_the_end() {
     let ack_due = due(&case, "acknowledgement_due");
     let resolution_due = due(&case, "resolution_due");
     assert!(ack_due < resolution_due);
+    let requested = domain::datetime::parse(case["requested_at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        resolution_due,
+        policy.resolution.due_from(&calendar, requested),
+        "the holiday and the typhoon day are skipped"
+    );
+    assert_eq!(
+        ack_due,
+        policy.acknowledgement.due_from(&calendar, requested)
+    );
+    for skipped in [holiday, typhoon] {
+        assert_ne!(
+            (resolution_due + offset) / 86_400,
+            skipped,
+            "never due on a day off"
+        );
+    }
 
     // 2. A field worker cannot touch a case not assigned to them; closing an unassigned case
     // is illegal; nothing changes.
@@ -393,7 +461,43 @@ async fn a_call_is_worked_to_the_end() {
         "after 改分 the case belongs to another department"
     );
 
-    // 8. Open311 shows the outcome and the department; the audit chains are intact.
+    // 8. The supervisor sees the whole history and the audit trail of the calendar changes.
+    app.staff("sup.e2e", &["supervisor"]).await;
+    let supervisor = app.sign_in("sup.e2e", STAFF_PASSWORD).await;
+    let (status, case) =
+        send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+    assert_eq!(status, 200);
+    let kinds: Vec<&str> = case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "create",
+        "acknowledge",
+        "assign_worker",
+        "arrive",
+        "note",
+        "resolve",
+        "reopen",
+        "reassign",
+        "close",
+    ] {
+        assert!(kinds.contains(&expected), "{expected} in {kinds:?}");
+    }
+    let (status, audit) =
+        send(app.as_browser(&supervisor, Method::GET, "audit?action=calendar")).await;
+    assert_eq!(status, 200);
+    assert_eq!(audit.as_array().unwrap().len(), 2, "{audit}");
+    assert!(matches!(
+        store::audit::verify_chain(&app.services.db, TAIPEI)
+            .await
+            .unwrap(),
+        store::chain::ChainReport::Intact { .. }
+    ));
+
+    // 9. Open311 shows the outcome and the department; the audit chains are intact.
     let (_, open311) = app
         .get_json(&format!("requests/{number}.json?extensions=true"))
         .await;
