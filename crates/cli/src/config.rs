@@ -43,6 +43,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// Serve /bench/ceiling/<path>: the bytes of /<path> from memory, the benchmark's ceiling.
+    /// For benchmarks only.
+    #[arg(long, hide = true)]
+    pub bench_ceiling: bool,
     #[command(flatten)]
     pub notify: NotifyArgs,
     #[command(flatten)]

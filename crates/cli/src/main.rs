@@ -136,11 +136,12 @@ async fn open(settings: &Settings) -> Result<Services> {
     Ok(Services::new(db, config).await?)
 }
 
-async fn serve(services: Services, settings: &Settings) -> Result<()> {
+async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> Result<()> {
     let bind = &settings.bind;
     let web_config = web::WebConfig {
         trusted_proxies: web::api::TrustedProxies::parse(&settings.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("trusted proxies: {e}"))?,
+        bench_ceiling,
         ..web::WebConfig::for_public_url(&settings.public_url)
     };
     let listener = tokio::net::TcpListener::bind(bind)
@@ -210,7 +211,7 @@ async fn main() -> Result<()> {
         Command::Serve(args) => {
             let settings = Settings::load(&file, &cli.db, &args)?;
             let services = open(&settings).await?;
-            serve(services, &settings).await
+            serve(services, &settings, args.bench_ceiling).await
         }
         Command::Demo(mut args) => {
             args.default_jurisdiction
@@ -252,7 +253,7 @@ async fn main() -> Result<()> {
             println!(
                 "  sign in:         curl -c jar -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"…\"}}' {base}/api/v1/auth/sign-in"
             );
-            serve(services, &settings).await
+            serve(services, &settings, args.bench_ceiling).await
         }
         Command::Migrate => {
             let settings = Settings::resolve(&file, &cli.db, &no_serve);

@@ -1,7 +1,8 @@
 //! No password, token, code, ID number or phone number is ever logged. This test captures
 //! every log line at TRACE level (all crates, including the database driver and the HTTP
 //! layers) during a full cycle of sign-up, sign-in, second factor, tokens, a staff read of
-//! personal data and an Open311 report carrying personal data, and searches the capture.
+//! personal data, the agent's desk (phone numbers in paths) and an Open311 report carrying
+//! personal data, and searches the capture.
 //! It is its own test binary because the log subscriber is global to a process.
 
 #[path = "http/support.rs"]
@@ -57,6 +58,34 @@ async fn secrets_and_personal_data_never_reach_the_logs() {
     ))
     .await;
     assert_eq!(status, 200);
+    // The agent's desk: numbers in paths and bodies.
+    for (method, path, body) in [
+        (Method::GET, "callers/0987654321?reason=callback", None),
+        (Method::GET, "callers/+886987654321?reason=callback", None),
+        (
+            Method::PUT,
+            "care-flags/0987654321",
+            Some(json!({ "note": "獨居" })),
+        ),
+        (Method::DELETE, "care-flags/0987-654-321", None),
+        (
+            Method::POST,
+            "contacts",
+            Some(json!({ "phone": "0987654321", "service_type": "consult", "summary": "詢問" })),
+        ),
+        (
+            Method::GET,
+            "contacts?phone=0987654321&reason=callback",
+            None,
+        ),
+    ] {
+        let mut req = app.as_token(&token, method, path);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let (status, body) = send(req).await;
+        assert!((200..300).contains(&status), "{path}: {body}");
+    }
     let (_, setup) = send(app.as_browser(&agent, Method::POST, "me/second-factor")).await;
     let secret = setup["secret"].as_str().unwrap().to_string();
     let (_, created_key) = send(

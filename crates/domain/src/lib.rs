@@ -9,6 +9,7 @@ pub mod case_number;
 pub mod catalog;
 pub mod category;
 pub mod datetime;
+pub mod desk;
 pub mod duplicates;
 pub mod error;
 pub mod geo;

@@ -55,6 +55,7 @@ named_enum!(
         ViewNotificationLog = "view_notification_log",
         ViewCases = "view_cases",
         FileCases = "file_cases",
+        HandleCalls = "handle_calls",
         DispatchCases = "dispatch_cases",
         WorkCases = "work_cases",
         ManageCaseRules = "manage_case_rules",
@@ -88,7 +89,10 @@ impl Role {
 pub const PERMISSIONS: &[(Role, &[Permission])] = {
     use Permission::*;
     &[
-        (Role::Agent, &[ReadPersonalData, ViewCases, FileCases]),
+        (
+            Role::Agent,
+            &[ReadPersonalData, ViewCases, FileCases, HandleCalls],
+        ),
         (
             Role::Dispatcher,
             &[ViewStaff, ViewCases, DispatchCases, WorkCases],
@@ -103,6 +107,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ReadPersonalData,
                 ViewNotificationLog,
                 ViewCases,
+                HandleCalls,
             ],
         ),
         (Role::CounterClerk, &[ReadPersonalData]),
@@ -120,6 +125,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ViewNotificationLog,
                 ViewCases,
                 FileCases,
+                HandleCalls,
                 DispatchCases,
                 WorkCases,
                 ManageCaseRules,

@@ -49,6 +49,10 @@ pub enum Filer {
     Staff {
         account_id: String,
     },
+    /// A citizen on the web, signed in or not.
+    Citizen {
+        account_id: Option<String>,
+    },
     System,
 }
 
@@ -57,6 +61,10 @@ impl Filer {
         match self {
             Filer::ApiClient { id } => format!("api_client:{id}"),
             Filer::Staff { account_id } => format!("staff:{account_id}"),
+            Filer::Citizen {
+                account_id: Some(id),
+            } => format!("citizen:{id}"),
+            Filer::Citizen { account_id: None } => "citizen".into(),
             Filer::System => "system".into(),
         }
     }
@@ -89,6 +97,9 @@ pub struct FiledCase {
     pub password: String,
     pub category: Category,
     pub department_name: Option<domain::Localized>,
+    /// Set when the description reads like an emergency: 1999 is not an emergency line, so
+    /// the filer is told to call 110 or 119 (the case is filed all the same).
+    pub emergency: Option<domain::rules::Emergency>,
 }
 
 fn present(v: &Option<String>) -> Option<&str> {
@@ -273,7 +284,7 @@ impl Services {
                 ),
                 api_client_id: match filer {
                     Filer::ApiClient { id } => Some(id.clone()),
-                    Filer::Staff { .. } | Filer::System => None,
+                    Filer::Staff { .. } | Filer::Citizen { .. } | Filer::System => None,
                 },
                 requested_at: now,
                 expected_at: None,
@@ -291,6 +302,9 @@ impl Services {
                 )
                 .await?;
             }
+            // desk: the reporter's number as a lookup key; a caring call for a flagged caller.
+            self.desk_case_filed(&mut tx, jurisdiction, &case_id, reporter.phone.as_deref())
+                .await?;
             for m in &stored_media {
                 store::cases::insert_media(
                     &mut tx,
@@ -389,6 +403,7 @@ impl Services {
             password,
             category,
             department_name,
+            emergency: domain::rules::emergency(description),
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod casework;
 pub mod catalog;
 pub mod demo;
+pub mod desk;
 mod error;
 mod http_client;
 pub mod import;

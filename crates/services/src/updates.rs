@@ -154,6 +154,8 @@ impl Services {
             },
         )
         .await?;
+        // desk: a reopen or a resolved P1 case queues a caring call.
+        self.desk_after_action(tx, j, &case.id, action).await?;
         Ok(event)
     }
 
@@ -189,6 +191,35 @@ impl Services {
         limit: u64,
     ) -> Result<Vec<PublicUpdate>> {
         let events = store::events::public_between(&self.db, &j.id, from, to, limit).await?;
+        self.to_public_updates(j, events).await
+    }
+
+    /// The public updates of the cases with these numbers in `[from, to]`, oldest first.
+    pub async fn public_updates_of(
+        &self,
+        j: &Jurisdiction,
+        case_numbers: &[String],
+        from: i64,
+        to: i64,
+        limit: u64,
+    ) -> Result<Vec<PublicUpdate>> {
+        let mut ids = Vec::new();
+        for number in case_numbers.iter().take(100) {
+            if let Some(w) = store::case_work::find(&self.db, &j.id, number).await? {
+                ids.push(w.id);
+            }
+        }
+        let mut events = store::events::for_cases(&self.db, &ids, true).await?;
+        events.retain(|e| (from..=to).contains(&e.event.created_at));
+        events.truncate(limit as usize);
+        self.to_public_updates(j, events).await
+    }
+
+    async fn to_public_updates(
+        &self,
+        j: &Jurisdiction,
+        events: Vec<Event>,
+    ) -> Result<Vec<PublicUpdate>> {
         let mut ids: Vec<String> = events.iter().map(|e| e.event.case_id.clone()).collect();
         ids.sort();
         ids.dedup();

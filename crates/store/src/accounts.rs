@@ -481,3 +481,23 @@ pub async fn touch_code(tx: &mut Tx, id: &str, used_at: Option<i64>) -> Result<(
     tx.execute(&stmt).await?;
     Ok(())
 }
+
+/// [`roles`] inside a transaction.
+pub async fn roles_in(tx: &mut Tx, account_id: &str) -> Result<Vec<RoleGrant>, StoreError> {
+    let stmt = Query::select()
+        .columns(["role", "scope_kind", "scope_id"])
+        .from("account_roles")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .to_owned();
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RoleGrant {
+                role: r.get("role")?,
+                scope_kind: r.get("scope_kind")?,
+                scope_id: r.get("scope_id")?,
+            })
+        })
+        .collect()
+}

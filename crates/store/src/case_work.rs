@@ -447,3 +447,26 @@ pub async fn recent_open_in_category(
         })
         .collect()
 }
+
+/// The cases an account reported, newest first.
+pub async fn reported_by(
+    db: &Db,
+    jurisdiction_id: &str,
+    account_id: &str,
+    limit: u64,
+) -> Result<Vec<WorkView>, StoreError> {
+    let reported = Query::select()
+        .column("case_id")
+        .from("case_reporters")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .to_owned();
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").in_subquery(reported))
+        .order_by("requested_at", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}

@@ -350,3 +350,39 @@ pub async fn get_category(
         .map(category_from_row)
         .transpose()
 }
+
+/// The zh-TW name of a department, inside a transaction.
+pub async fn department_name_in(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    code: &str,
+) -> Result<Option<String>, StoreError> {
+    let stmt = Query::select()
+        .column("name_zh")
+        .from("departments")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("code").eq(code))
+        .to_owned();
+    tx.fetch_optional(&stmt)
+        .await?
+        .map(|r| r.get("name_zh"))
+        .transpose()
+}
+
+/// The zh-TW name of a category, inside a transaction.
+pub async fn category_name_in(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    code: &str,
+) -> Result<Option<String>, StoreError> {
+    let stmt = Query::select()
+        .column("name_zh")
+        .from("categories")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("code").eq(code))
+        .to_owned();
+    tx.fetch_optional(&stmt)
+        .await?
+        .map(|r| r.get("name_zh"))
+        .transpose()
+}

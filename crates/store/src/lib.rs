@@ -11,6 +11,7 @@ pub mod cases;
 pub mod catalog;
 pub mod chain;
 mod db;
+pub mod desk;
 pub mod events;
 pub mod migrate;
 pub mod outbox;

@@ -45,6 +45,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_webhooks.sql"),
         postgres: include_str!("../migrations/postgres/0005_webhooks.sql"),
     },
+    Migration {
+        version: 6,
+        name: "agent_desk",
+        sqlite: include_str!("../migrations/sqlite/0006_agent_desk.sql"),
+        postgres: include_str!("../migrations/postgres/0006_agent_desk.sql"),
+    },
 ];
 
 impl Migration {
@@ -71,13 +77,19 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
 pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
+    migrate_to(db, i64::MAX).await
+}
+
+/// Applies the migrations up to and including `version` (upgrade tests start from an older
+/// schema).
+pub async fn migrate_to(db: &Db, version: i64) -> Result<MigrationReport, StoreError> {
     let mut report = MigrationReport::default();
     {
         let mut tx = db.begin().await?;
         tx.execute_script(CREATE_TABLE).await?;
         tx.commit().await?;
     }
-    for migration in MIGRATIONS {
+    for migration in MIGRATIONS.iter().filter(|m| m.version <= version) {
         let mut tx = db.begin().await?;
         if tx.backend() == Backend::Postgres {
             tx.execute_script("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE")

@@ -2,6 +2,8 @@
 //! request passes through. Handlers parse and render; decisions are made in `services`.
 
 pub mod api;
+pub mod apidocs;
+pub mod bench;
 pub mod i18n;
 pub mod notify_hooks;
 pub mod open311;
@@ -33,6 +35,8 @@ pub struct WebConfig {
     pub trusted_proxies: api::TrustedProxies,
     /// Mark cookies `Secure` and send HSTS: the public URL is HTTPS.
     pub secure_cookies: bool,
+    /// Serve `/bench/ceiling/…` (see [`bench`]); only for benchmarks.
+    pub bench_ceiling: bool,
 }
 
 impl WebConfig {
@@ -41,6 +45,7 @@ impl WebConfig {
         WebConfig {
             trusted_proxies: api::TrustedProxies::default(),
             secure_cookies: public_url.starts_with("https://"),
+            bench_ceiling: false,
         }
     }
 }
@@ -70,15 +75,24 @@ pub fn router_with(services: Services, web: WebConfig) -> Router {
                 .allow_methods([Method::GET, Method::HEAD])
                 .max_age(Duration::from_secs(3600)),
         );
-    let app = Router::new()
+    let ceiling = state.web.bench_ceiling;
+    let routes = Router::new()
         .merge(open311)
         .merge(api)
         .merge(notify_hooks::router())
+        .merge(apidocs::router())
         .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .fallback(not_found)
-        .with_state(state)
+        .with_state(state);
+    // The benchmark ceiling sits inside the same middleware as every other route.
+    let routes = if ceiling {
+        bench::with_ceiling(routes)
+    } else {
+        routes
+    };
+    let app = routes
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
@@ -96,7 +110,7 @@ pub fn router_with(services: Services, web: WebConfig) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
             // Only method, path and request id: query strings can carry personal data.
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            tracing::info_span!("request", method = %req.method(), path = %api::desk::loggable_path(req.uri().path()), request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     if hsts {

@@ -90,6 +90,57 @@ async fn a_call_is_worked_to_the_end() {
     )
     .await;
 
+    // 0. The calendar: the next working day is a declared holiday, and the one after it a
+    // typhoon day (停止上班). Due dates must step over both.
+    let offset = 8 * 3600;
+    let weekday = |d: i64| (d + 4).rem_euclid(7); // 0 = Sunday
+    let next_weekday = |mut d: i64| {
+        d += 1;
+        while matches!(weekday(d), 0 | 6) {
+            d += 1;
+        }
+        d
+    };
+    let today = (store::now_unix() + offset) / 86_400;
+    let holiday = next_weekday(today);
+    let typhoon = next_weekday(holiday);
+    let date = |d: i64| time::Date::from_julian_day((d + 2_440_588) as i32).unwrap();
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::POST, "calendar")
+            .json(&json!({
+                "kind": "holiday", "day": date(holiday).to_string(), "name": "臨時放假"
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::POST, "calendar")
+            .json(&json!({
+                "kind": "closure",
+                "starts_at": domain::datetime::format_unix(typhoon * 86_400 - offset),
+                "ends_at": domain::datetime::format_unix((typhoon + 1) * 86_400 - offset),
+                "name": "颱風停止上班",
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let mut calendar = domain::calendar::BusinessCalendar::taiwan().unwrap();
+    calendar.remove_entry(date(holiday));
+    calendar
+        .add_entry(
+            domain::calendar::CalendarEntry::parse(
+                &date(holiday).to_string(),
+                "holiday",
+                domain::Localized::new("臨時放假", "holiday"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    calendar
+        .close_day(date(typhoon), domain::Localized::new("颱風", "typhoon"))
+        .unwrap();
+    let policy = domain::sla::SlaPolicy::for_urgency(domain::category::Urgency::P3);
+
     // 1. The agent files the caller's report.
     let (status, filed) = send(
         app.as_browser(&t.agent, Method::POST, "cases")
@@ -122,6 +173,23 @@ async fn a_call_is_worked_to_the_end() {
     let ack_due = due(&case, "acknowledgement_due");
     let resolution_due = due(&case, "resolution_due");
     assert!(ack_due < resolution_due);
+    let requested = domain::datetime::parse(case["requested_at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        resolution_due,
+        policy.resolution.due_from(&calendar, requested),
+        "the holiday and the typhoon day are skipped"
+    );
+    assert_eq!(
+        ack_due,
+        policy.acknowledgement.due_from(&calendar, requested)
+    );
+    for skipped in [holiday, typhoon] {
+        assert_ne!(
+            (resolution_due + offset) / 86_400,
+            skipped,
+            "never due on a day off"
+        );
+    }
 
     // 2. A field worker cannot touch a case not assigned to them; closing an unassigned case
     // is illegal; nothing changes.
@@ -393,7 +461,43 @@ async fn a_call_is_worked_to_the_end() {
         "after 改分 the case belongs to another department"
     );
 
-    // 8. Open311 shows the outcome and the department; the audit chains are intact.
+    // 8. The supervisor sees the whole history and the audit trail of the calendar changes.
+    app.staff("sup.e2e", &["supervisor"]).await;
+    let supervisor = app.sign_in("sup.e2e", STAFF_PASSWORD).await;
+    let (status, case) =
+        send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+    assert_eq!(status, 200);
+    let kinds: Vec<&str> = case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "create",
+        "acknowledge",
+        "assign_worker",
+        "arrive",
+        "note",
+        "resolve",
+        "reopen",
+        "reassign",
+        "close",
+    ] {
+        assert!(kinds.contains(&expected), "{expected} in {kinds:?}");
+    }
+    let (status, audit) =
+        send(app.as_browser(&supervisor, Method::GET, "audit?action=calendar")).await;
+    assert_eq!(status, 200);
+    assert_eq!(audit.as_array().unwrap().len(), 2, "{audit}");
+    assert!(matches!(
+        store::audit::verify_chain(&app.services.db, TAIPEI)
+            .await
+            .unwrap(),
+        store::chain::ChainReport::Intact { .. }
+    ));
+
+    // 9. Open311 shows the outcome and the department; the audit chains are intact.
     let (_, open311) = app
         .get_json(&format!("requests/{number}.json?extensions=true"))
         .await;
@@ -786,4 +890,358 @@ async fn duplicates_are_suggested_and_merged_and_both_reporters_follow() {
         to.contains(&"first@example.tw") && to.contains(&"second@example.tw"),
         "{to:?}"
     );
+}
+
+#[tokio::test]
+async fn reopen_and_survey_windows_are_enforced() {
+    let sink = SmtpSink::start();
+    let app = app_with(fast(NotifyConfig {
+        smtp: Some(sink.config()),
+        ..NotifyConfig::default()
+    }))
+    .await;
+    let t = team(&app).await;
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市萬華區西園路一段1號", "attributes": { "lamps_out": 1 },
+        "caller_email": "late@example.tw",
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    let password = filed["password"].as_str().unwrap().to_string();
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "acknowledge" }),
+    )
+    .await;
+    act(
+        &app,
+        &t.dispatcher,
+        &number,
+        json!({ "action": "resolve", "outcome": "fixed", "note": "已修復" }),
+    )
+    .await;
+    let mail = mail_after(&app, &sink, 3).await;
+    let text = mail[2]["text"].as_str().unwrap();
+    let token = text
+        .split("/survey?token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+
+    // Eight days later: too late to reopen or to answer the survey.
+    let week = 8 * 86_400;
+    for (table, column) in [("cases", "closed_at"), ("case_surveys", "expires_at")] {
+        let back = sea_query::Query::update()
+            .table(table)
+            .value(
+                column,
+                sea_query::ExprTrait::sub(sea_query::Expr::col(column), week),
+            )
+            .to_owned();
+        app.services.db.execute(&back).await.unwrap();
+    }
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("track/reopen"))
+            .header("accept-language", "en")
+            .json(&json!({
+                "case_number": number, "password": password, "reason": "還是不亮"
+            })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-reopen-window")),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().unwrap().contains("7 days"),
+        "{body}"
+    );
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": token, "score": 4 })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (400, Some("error-survey-expired"))
+    );
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("surveys"))
+            .json(&json!({ "token": "not-a-token", "score": 4 })),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, tracked) = send(
+        app.client
+            .post(app.api_url("track"))
+            .json(&json!({ "case_number": number, "password": password })),
+    )
+    .await;
+    assert_eq!(tracked["status"], "resolved", "nothing changed");
+    assert_eq!(tracked["reopen_until"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_declared_holiday_moves_due_dates_and_supervisors_see_the_whole_city() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    app.staff("sup.lin", &["supervisor"]).await;
+    let supervisor = app.sign_in("sup.lin", STAFF_PASSWORD).await;
+    let (_, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市士林區中正路1號", "attributes": { "lamps_out": 1 }
+    })))
+    .await;
+    let number = filed["case_number"].as_str().unwrap().to_string();
+    let (_, case) =
+        send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+    let before = due(&case, "resolution_due");
+    // The next working day becomes a holiday (e.g. a newly declared memorial day).
+    let offset = 8 * 3600;
+    let mut day = (store::now_unix() + offset) / 86_400 + 1;
+    let weekday = |d: i64| (d + 4).rem_euclid(7); // 0 = Sunday
+    while matches!(weekday(day), 0 | 6) {
+        day += 1;
+    }
+    let date = time::Date::from_julian_day((day + 2_440_588) as i32).unwrap();
+    let (status, body) = send(
+        app.as_browser(&t.admin, Method::POST, "calendar")
+            .json(&json!({
+                "kind": "holiday", "day": date.to_string(), "name": "臨時放假"
+            })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, case) =
+        send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+    let after = due(&case, "resolution_due");
+    // One working day later: the next day, or over a weekend.
+    assert!(
+        [86_400, 3 * 86_400].contains(&(after - before)),
+        "one working day later: {before} → {after}"
+    );
+    assert!(!matches!(weekday((after + offset) / 86_400), 0 | 6));
+    // Supervisors see every department's cases; a dispatcher only theirs.
+    let (_, all) = send(app.as_browser(&supervisor, Method::GET, "cases?department=PWD-PKS")).await;
+    assert!(
+        all["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_number"] == number.as_str())
+    );
+    let (status, _) =
+        send(app.as_browser(&t.other_dispatcher, Method::GET, "cases?department=PWD-PKS")).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn citizens_report_on_the_web_and_see_their_cases() {
+    let app = TestApp::start().await;
+    // Anonymous, with contact details; a gas smell gets the 119 redirect and is filed anyway.
+    let (status, filed) = send(app.client.post(app.api_url("reports")).header("accept-language", "en").json(&json!({
+        "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號", "description": "路面坑洞，旁邊聞到瓦斯味",
+        "attributes": { "size": "small" }, "email": "walker@example.tw",
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["emergency"]["kind"], "119", "{filed}");
+    assert!(
+        filed["emergency"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("119")
+    );
+    assert!(filed["password"].is_string());
+    // A cross-site form post is refused.
+    let (status, _) = send(
+        app.client
+            .post(app.api_url("reports"))
+            .header("sec-fetch-site", "cross-site")
+            .json(&json!({
+                "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號"
+            })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Signed in: the report is theirs.
+    app.citizen("resident@example.tw", "a long walk by the river")
+        .await;
+    let me = app
+        .sign_in("resident@example.tw", "a long walk by the river")
+        .await;
+    let (status, filed) = send(app.as_browser(&me, Method::POST, "reports").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["emergency"], Value::Null);
+    let (status, mine) = send(app.as_browser(&me, Method::GET, "me/cases")).await;
+    assert_eq!(status, 200);
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine[0]["case_number"], filed["case_number"]);
+    assert!(mine[0]["due_at"].is_string());
+    // Staff cannot file through the citizen form as citizens.
+    app.staff("agent.web", &["agent"]).await;
+    let agent = app.sign_in("agent.web", STAFF_PASSWORD).await;
+    let (status, _) = send(app.as_browser(&agent, Method::POST, "reports").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+    })))
+    .await;
+    assert_eq!(status, 403);
+}
+
+/// The remaining states: in progress, needs info (clocks paused), co-sign, rejected and
+/// transferred to a utility, each checked over HTTP and in the Open311 view.
+#[tokio::test]
+async fn every_other_state_is_reached_over_http() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    app.staff("sup.wang", &["supervisor"]).await;
+    let supervisor = app.sign_in("sup.wang", STAFF_PASSWORD).await;
+    let file = |address: &'static str| {
+        app.as_browser(&t.agent, Method::POST, "cases")
+            .json(&json!({
+                "service_code": "1999-L01", "address": address, "attributes": { "lamps_out": 1 }
+            }))
+    };
+    let (_, a) = send(file("臺北市文山區木柵路一段1號")).await;
+    let a = a["case_number"].as_str().unwrap().to_string();
+    act(&app, &t.dispatcher, &a, json!({ "action": "acknowledge" })).await;
+    let (status, case) = act(&app, &t.dispatcher, &a, json!({ "action": "start" })).await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("in_progress"))
+    );
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &a,
+        json!({ "action": "request_info", "note": "請提供燈桿編號" }),
+    )
+    .await;
+    assert_eq!((status, case["status"].as_str()), (200, Some("needs_info")));
+    assert_eq!(case["sla"]["state"], "paused", "{case}");
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &a,
+        json!({ "action": "provide_info", "note": "燈桿編號 0505364" }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("in_progress"))
+    );
+    let (status, body) = act(
+        &app,
+        &t.dispatcher,
+        &a,
+        json!({ "action": "request_cosign", "department": "PWD-PKS", "note": "x" }),
+    )
+    .await;
+    assert_eq!(status, 400, "not with itself: {body}");
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &a,
+        json!({ "action": "request_cosign", "department": "DEP", "note": "燈桿旁垃圾需一併清理" }),
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            case["status"].as_str(),
+            case["cosign_department"].as_str()
+        ),
+        (200, Some("cosign"), Some("DEP"))
+    );
+    // The co-signing department sees it and completes its part.
+    let (_, queue) = send(app.as_browser(&t.other_dispatcher, Method::GET, "cases")).await;
+    assert!(
+        queue["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["case_number"] == a.as_str())
+    );
+    let (status, case) = act(
+        &app,
+        &t.other_dispatcher,
+        &a,
+        json!({ "action": "complete_cosign", "note": "已清理" }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["status"].as_str()),
+        (200, Some("in_progress")),
+        "{case}"
+    );
+    let (status, case) = act(&app, &t.dispatcher, &a, json!({ "action": "resolve", "outcome": "deferred", "note": "需更換燈桿", "deferred_until": "2026-12-15" })).await;
+    assert_eq!(
+        (status, case["outcome"].as_str()),
+        (200, Some("deferred")),
+        "{case}"
+    );
+
+    // Rejected, and transferred to a utility.
+    let (_, b) = send(file("臺北市文山區木柵路一段2號")).await;
+    let b = b["case_number"].as_str().unwrap().to_string();
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &b,
+        json!({ "action": "reject", "reason": "重複通報且無具體地點" }),
+    )
+    .await;
+    assert_eq!((status, case["status"].as_str()), (200, Some("rejected")));
+    let (_, c) = send(file("臺北市文山區木柵路一段3號")).await;
+    let c = c["case_number"].as_str().unwrap().to_string();
+    let (status, body) = act(
+        &app,
+        &t.dispatcher,
+        &c,
+        json!({ "action": "transfer_external", "department": "DEP", "note": "x" }),
+    )
+    .await;
+    assert_eq!(status, 400, "a city department is not a utility: {body}");
+    let (status, case) = act(
+        &app,
+        &t.dispatcher,
+        &c,
+        json!({ "action": "transfer_external", "department": "TPC", "note": "台電線路故障" }),
+    )
+    .await;
+    assert_eq!(
+        (status, case["status"].as_str(), case["department"].as_str()),
+        (200, Some("external"), Some("TPC"))
+    );
+
+    // The supervisor sees all three; Open311 reports them as clients expect.
+    for (number, status, extended) in [
+        (&a, "closed", "action_scheduled"),
+        (&b, "closed", "no_further_action"),
+        (&c, "closed", "not_councils_responsibility"),
+    ] {
+        let (code, _) =
+            send(app.as_browser(&supervisor, Method::GET, &format!("cases/{number}"))).await;
+        assert_eq!(code, 200);
+        let (_, r) = app.get_json(&format!("requests/{number}.json")).await;
+        assert_eq!(r[0]["status"], status, "{number}");
+        let (_, updates) = app
+            .get_json(&format!(
+                "servicerequestupdates.json?service_request_id={number}"
+            ))
+            .await;
+        let last = updates.as_array().unwrap().last().unwrap();
+        assert_eq!(last["status"], extended, "{updates}");
+    }
 }

@@ -139,6 +139,39 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
         .to_owned();
     let n: i64 = db.fetch_all(&attempts).await.unwrap()[0].get("n").unwrap();
     out.push(format!("webhook attempts {n}"));
+    // The agent's desk.
+    let outcalls = Query::select()
+        .columns(["id", "status", "claimed_by", "outcome"])
+        .from("outcalls")
+        .order_by("id", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&outcalls).await.unwrap() {
+        out.push(format!(
+            "outcall {} {} {:?} {:?}",
+            r.get::<String>("id").unwrap(),
+            r.get::<String>("status").unwrap(),
+            r.get::<Option<String>>("claimed_by").unwrap(),
+            r.get::<Option<String>>("outcome").unwrap()
+        ));
+    }
+    let flags = Query::select()
+        .columns(["phone", "note"])
+        .from("care_flags")
+        .order_by("phone", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&flags).await.unwrap() {
+        out.push(format!(
+            "care flag {} {}",
+            r.get::<String>("phone").unwrap(),
+            r.get::<String>("note").unwrap()
+        ));
+    }
+    let contacts = Query::select()
+        .expr_as(Expr::col("id").count(), "n")
+        .from("contacts")
+        .to_owned();
+    let n: i64 = db.fetch_all(&contacts).await.unwrap()[0].get("n").unwrap();
+    out.push(format!("contacts {n}"));
     let audit = Query::select()
         .expr_as(Expr::col("id").count(), "n")
         .from("audit_records")
@@ -224,6 +257,8 @@ async fn every_role_against_every_action() {
         // A fresh webhook per caller with a dead delivery, so deleting and redelivering have
         // something to act on.
         let (hook, dead) = webhook_with_dead_delivery(&app).await;
+        // A fresh out-call per caller, so claiming and completing have something to act on.
+        let outcall = queued_outcall(&app).await;
         let actions = [
             Action {
                 name: "list staff",
@@ -510,6 +545,89 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "look up a caller",
+                method: Method::GET,
+                path: "callers/0912-345-678?reason=matrix%20test".into(),
+                body: None,
+                permission: Permission::ReadPersonalData,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "log a contact",
+                method: Method::POST,
+                path: "contacts".into(),
+                body: Some(
+                    json!({ "phone": "0912345678", "service_type": "consult", "summary": "詢問" }),
+                ),
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "list contacts",
+                method: Method::GET,
+                path: "contacts?phone=0912345678&reason=matrix%20test".into(),
+                body: None,
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "emergency check",
+                method: Method::POST,
+                path: "emergency-check".into(),
+                body: Some(json!({ "description": "瓦斯外洩" })),
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "out-call queue",
+                method: Method::GET,
+                path: "outcalls".into(),
+                body: None,
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "claim an out-call",
+                method: Method::POST,
+                path: format!("outcalls/{outcall}/claim"),
+                body: None,
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "complete an out-call",
+                method: Method::POST,
+                path: format!("outcalls/{outcall}/complete"),
+                body: Some(json!({ "outcome": "reached" })),
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "flag a caller",
+                method: Method::PUT,
+                path: "care-flags/0912345678".into(),
+                body: Some(json!({ "note": format!("matrix {checked}") })),
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "unflag a caller",
+                method: Method::DELETE,
+                path: "care-flags/0912345678".into(),
+                body: None,
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
                 name: "revoke API client",
                 method: Method::DELETE,
                 path: format!("api-clients/{client}"),
@@ -554,7 +672,36 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 31);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 40);
+}
+
+/// A queued out-call, inserted directly (case work queues them through its hooks).
+async fn queued_outcall(app: &TestApp) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut tx = app.services.db.begin().await.unwrap();
+    store::desk::insert_outcall(
+        &mut tx,
+        &store::desk::Outcall {
+            id: id.clone(),
+            jurisdiction_id: TAIPEI.into(),
+            case_id: None,
+            case_number: None,
+            citizen_phone: Some("+886912345678".into()),
+            reason: "needs_care".into(),
+            status: "queued".into(),
+            claimed_by: None,
+            claimed_at: None,
+            outcome: None,
+            note: None,
+            due_at: store::now_unix(),
+            created_at: store::now_unix(),
+            done_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
 }
 
 /// A webhook subscription with one delivery that is dead (as if every attempt had failed).

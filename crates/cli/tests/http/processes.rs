@@ -219,3 +219,49 @@ async fn staff_accounts_from_the_command_line() {
     assert!(!ok, "a broken chain fails the command");
     assert!(out.contains("taipei.gov.tw: audit trail BROKEN"), "{out}");
 }
+
+/// Many clients filing at once all succeed, each with its own case number: writers never wait
+/// for a second pooled connection while holding the write lock (which once starved the pool).
+#[tokio::test]
+async fn concurrent_posts_all_succeed() {
+    let app = TestApp::start().await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let client = app.client.clone();
+        let url = app.url("requests.json");
+        let key = app.key.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .form(&[
+                    ("api_key", key.as_str()),
+                    ("service_code", "1999-L01"),
+                    ("lat", "25.0377"),
+                    ("long", "121.5436"),
+                    ("attribute[lamps_out]", "2"),
+                    ("email", &format!("r{i}@example.tw")),
+                ])
+                .send()
+                .await
+                .expect("POST");
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await.expect("json");
+            (
+                status,
+                body[0]["service_request_id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        let (status, number) = t.await.expect("task");
+        assert_eq!(status, 200);
+        numbers.push(number);
+    }
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 40, "every case has its own number");
+}

@@ -333,15 +333,137 @@ pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// Sends a request and returns the status and the JSON body (Null if none).
+/// Sends a request and returns the status and the JSON body (Null if none). An answer of the
+/// REST API is checked against the OpenAPI document ([`check_documented`]).
 pub async fn send(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
-    let r = req.send().await.expect("request");
+    let (client, req) = req.build_split();
+    let req = req.expect("a request");
+    let (method, url) = (req.method().clone(), req.url().clone());
+    let r = client.execute(req).await.expect("request");
     let status = r.status().as_u16();
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let text = r.text().await.expect("body");
     let body = if text.is_empty() {
         serde_json::Value::Null
     } else {
         serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
     };
+    check_documented(
+        method.as_str(),
+        url.path(),
+        status,
+        content_type.as_deref(),
+        &body,
+    );
     (status, body)
+}
+
+/// The OpenAPI document with every object schema closed (`additionalProperties: false`
+/// where it says nothing), so that an undocumented field in an answer fails the check.
+fn strict_document() -> &'static serde_json::Value {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        fn close(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                        map.insert("additionalProperties".into(), false.into());
+                    }
+                    map.values_mut().for_each(close);
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(close),
+                _ => {}
+            }
+        }
+        let mut doc = serde_json::to_value(web::api::openapi()).expect("document");
+        close(&mut doc["components"]["schemas"]);
+        close(&mut doc["paths"]);
+        doc
+    })
+}
+
+/// Checks an answer of `/api/v1/…` against the OpenAPI document: the route, the method and
+/// the status are documented, the content type is one the document gives for that status,
+/// and a JSON body matches its schema exactly. Answers to routes that do not exist (404) or
+/// methods a route does not have (405) are not checked.
+pub fn check_documented(
+    method: &str,
+    path: &str,
+    status: u16,
+    content_type: Option<&str>,
+    body: &serde_json::Value,
+) {
+    if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" || status == 405 {
+        return;
+    }
+    let doc = strict_document();
+    let segments: Vec<&str> = path.split('/').collect();
+    let template = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .filter_map(|t| {
+            let ts: Vec<&str> = t.split('/').collect();
+            let fits = ts.len() == segments.len()
+                && ts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t.starts_with('{') || t == s);
+            fits.then(|| (ts.iter().filter(|t| !t.starts_with('{')).count(), t))
+        })
+        .max()
+        .map(|(_, t)| t.clone());
+    let Some(template) = template else {
+        assert_eq!(status, 404, "{method} {path}: not in the OpenAPI document");
+        return;
+    };
+    let at = format!("{method} {template}");
+    let op = &doc["paths"][&template][method.to_lowercase()];
+    assert!(op.is_object(), "{at}: not in the OpenAPI document");
+    let mut response = &op["responses"][status.to_string()];
+    assert!(
+        response.is_object(),
+        "{at}: status {status} is not documented\n{body:#}"
+    );
+    if let Some(r) = response["$ref"].as_str() {
+        response = &doc["components"]["responses"][r.trim_start_matches("#/components/responses/")];
+    }
+    let Some(content) = response["content"].as_object() else {
+        assert!(
+            body.is_null(),
+            "{at} {status}: documented without a body\n{body:#}"
+        );
+        return;
+    };
+    let mime = content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let media = content
+        .get(&mime)
+        .unwrap_or_else(|| panic!("{at} {status}: content type {mime} is not documented"));
+    let Some(schema) = media.get("schema") else {
+        return;
+    };
+    let mut root = schema.clone();
+    root["components"] = doc["components"].clone();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("{at} {status}: schema does not compile: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{at} {status}: the answer does not match the document: {errors:#?}\n{body:#}"
+    );
 }

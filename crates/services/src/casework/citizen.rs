@@ -222,6 +222,9 @@ impl Services {
             store::now_unix(),
         )
         .await?;
+        // desk: a low score queues a caring call.
+        self.desk_after_survey(&mut tx, j, &survey.case_id, score)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -249,14 +252,18 @@ impl Services {
         let base = self.config().public_url.trim_end_matches('/').to_string();
         let mut vars = serde_json::json!({
             "case_number": work.case_number,
-            "category": self.category_name(j, &work.category_code).await,
+            "category": store::catalog::category_name_in(tx, &j.id, &work.category_code).await?.unwrap_or_else(|| work.category_code.clone()),
             "track_url": format!("{base}/track?case={}", work.case_number),
         });
         if let Some(n) = note {
             vars["note"] = serde_json::json!(n);
         }
         if let Some(d) = &work.department_code {
-            vars["department"] = serde_json::json!(self.department_name(j, d).await);
+            vars["department"] = serde_json::json!(
+                store::catalog::department_name_in(tx, &j.id, d)
+                    .await?
+                    .unwrap_or_else(|| d.clone())
+            );
         }
         if let Some(due) = work.resolution_due_at {
             vars["due_date"] = serde_json::json!(domain::datetime::format_local_minute(
@@ -302,19 +309,44 @@ impl Services {
         }
         Ok(())
     }
+}
 
-    async fn category_name(&self, j: &Jurisdiction, code: &str) -> String {
-        match self.service(j, code).await {
-            Ok(c) => c.name.zh,
-            Err(_) => code.to_string(),
+/// Reports a citizen may file at most per hour from one client address (anonymous web intake).
+pub const REPORTS_PER_ADDRESS: Limit = Limit {
+    name: "report-address",
+    max: 30,
+    window: 60 * 60,
+};
+
+impl Services {
+    /// A report from the citizen web: anonymous (with optional contact details) or signed in,
+    /// when the signed-in citizen is the reporter and follows the case from "my cases".
+    pub async fn report_from_web(
+        &self,
+        j: &Jurisdiction,
+        citizen: Option<&crate::authz::Actor>,
+        client: &str,
+        mut report: crate::intake::NewReport,
+    ) -> Result<crate::intake::FiledCase> {
+        self.count_attempt(REPORTS_PER_ADDRESS, client).await?;
+        if let Some(actor) = citizen {
+            if !actor.is_citizen() || actor.jurisdiction_id != j.id {
+                return Err(crate::authz::forbidden());
+            }
+            report.reporter.account_id = Some(actor.account()?.to_string());
+        } else {
+            report.reporter.account_id = None;
         }
+        let filer = crate::intake::Filer::Citizen {
+            account_id: report.reporter.account_id.clone(),
+        };
+        self.file_case(j, &filer, crate::intake::Channel::Web, report)
+            .await
     }
 
-    async fn department_name(&self, j: &Jurisdiction, code: &str) -> String {
-        store::catalog::list_departments(&self.db, &j.id)
-            .await
-            .ok()
-            .and_then(|ds| ds.into_iter().find(|d| d.code == code))
-            .map_or_else(|| code.to_string(), |d| d.name.zh)
+    /// The signed-in citizen's own reports, newest first.
+    pub async fn my_cases(&self, actor: &crate::authz::Actor) -> Result<Vec<WorkView>> {
+        let me = actor.account()?;
+        Ok(case_work::reported_by(&self.db, &actor.jurisdiction_id, me, 200).await?)
     }
 }

@@ -364,7 +364,7 @@ impl Services {
         self.authorise(actor, &work, &op)?;
         if let Operation::AssignWorker { account_id } = &op {
             // The worker must belong to the holding department.
-            let roles = store::accounts::roles(&self.db, account_id).await?;
+            let roles = store::accounts::roles_in(&mut tx, account_id).await?;
             let dept = work.department_code.clone().unwrap_or_default();
             if !roles
                 .iter()

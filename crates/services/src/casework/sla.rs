@@ -26,6 +26,57 @@ pub(crate) fn sla_label(state: &SlaState) -> &'static str {
     }
 }
 
+fn policy_from(stored: &[(String, String)], category: &str, urgency: Urgency) -> SlaPolicy {
+    for scope in [category, urgency.as_str()] {
+        if let Some((_, def)) = stored.iter().find(|(s, _)| s == scope)
+            && let Ok(p) = serde_json::from_str::<SlaPolicy>(def)
+        {
+            return p;
+        }
+    }
+    SlaPolicy::for_urgency(urgency)
+}
+
+/// The national calendar with the jurisdiction's changes applied.
+fn calendar_from(
+    j: &Jurisdiction,
+    rows: Vec<store::case_config::CalendarRow>,
+) -> Result<BusinessCalendar> {
+    let mut cal =
+        BusinessCalendar::taiwan().map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
+    if j.utc_offset_minutes != cal.utc_offset_minutes() {
+        cal = BusinessCalendar::new(j.utc_offset_minutes, cal.office_hours())
+            .map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
+    }
+    for row in rows {
+        let name = Localized::new(row.name.clone(), row.name.clone());
+        match (
+            row.kind.as_str(),
+            row.day.as_deref(),
+            row.starts_at,
+            row.ends_at,
+        ) {
+            ("closure", _, Some(start), Some(end)) => {
+                // A closure identical to another is ignored rather than failing the case.
+                let _ = cal.add_closure(Closure {
+                    start,
+                    end,
+                    reason: name,
+                });
+            }
+            (kind, Some(day), _, _) => {
+                if let Ok(entry) = CalendarEntry::parse(day, kind, name) {
+                    let date = entry.date;
+                    cal.remove_entry(date);
+                    let _ = cal.add_entry(entry);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(cal)
+}
+
 /// Maps a case event to what the SLA clocks care about.
 fn timeline_kind(kind: &str, to_status: Option<&str>, public: bool) -> Vec<TimelineKind> {
     match kind {
@@ -54,39 +105,17 @@ impl Services {
     /// The business calendar of a jurisdiction: weekends, the national holidays, and the
     /// changes its administrators made (extra holidays, make-up days, declared closures).
     pub async fn business_calendar(&self, j: &Jurisdiction) -> Result<BusinessCalendar> {
-        let mut cal =
-            BusinessCalendar::taiwan().map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
-        if j.utc_offset_minutes != cal.utc_offset_minutes() {
-            cal = BusinessCalendar::new(j.utc_offset_minutes, cal.office_hours())
-                .map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
-        }
-        for row in store::case_config::calendar_entries(&self.db, &j.id).await? {
-            let name = Localized::new(row.name.clone(), row.name.clone());
-            match (
-                row.kind.as_str(),
-                row.day.as_deref(),
-                row.starts_at,
-                row.ends_at,
-            ) {
-                ("closure", _, Some(start), Some(end)) => {
-                    // A closure identical to another is ignored rather than failing the case.
-                    let _ = cal.add_closure(Closure {
-                        start,
-                        end,
-                        reason: name,
-                    });
-                }
-                (kind, Some(day), _, _) => {
-                    if let Ok(entry) = CalendarEntry::parse(day, kind, name) {
-                        let date = entry.date;
-                        cal.remove_entry(date);
-                        let _ = cal.add_entry(entry);
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(cal)
+        let rows = store::case_config::calendar_entries(&self.db, &j.id).await?;
+        calendar_from(j, rows)
+    }
+
+    /// [`Self::business_calendar`] read through a transaction.
+    pub(crate) async fn business_calendar_in(
+        &self,
+        tx: &mut Tx,
+        j: &Jurisdiction,
+    ) -> Result<BusinessCalendar> {
+        calendar_from(j, store::case_config::calendar_entries_in(tx, &j.id).await?)
     }
 
     /// The SLA policy of a category: its own, else its urgency's, else the built-in default.
@@ -97,17 +126,11 @@ impl Services {
         urgency: Urgency,
     ) -> Result<SlaPolicy> {
         let stored = store::case_config::sla_policies(&self.db, &j.id).await?;
-        for scope in [category, urgency.as_str()] {
-            if let Some((_, def)) = stored.iter().find(|(s, _)| s == scope)
-                && let Ok(p) = serde_json::from_str::<SlaPolicy>(def)
-            {
-                return Ok(p);
-            }
-        }
-        Ok(SlaPolicy::for_urgency(urgency))
+        Ok(policy_from(&stored, category, urgency))
     }
 
-    /// Evaluates the clocks of a case from its events at `now`.
+    /// Evaluates the clocks of a case from its events at `now`, reading only through `tx`: a
+    /// writer holding SQLite's lock must never wait for a second pooled connection.
     pub(crate) async fn sla_state_in(
         &self,
         tx: &mut Tx,
@@ -126,8 +149,9 @@ impl Services {
                     .map(move |k| TimelineEntry::new(*at, k))
             })
             .collect();
-        let policy = self.sla_policy(j, category, urgency).await?;
-        let cal = self.business_calendar(j).await?;
+        let stored = store::case_config::sla_policies_in(tx, &j.id).await?;
+        let policy = policy_from(&stored, category, urgency);
+        let cal = calendar_from(j, store::case_config::calendar_entries_in(tx, &j.id).await?)?;
         Ok(sla::evaluate(&policy, &cal, &timeline, now))
     }
 

@@ -24,6 +24,8 @@ impl Services {
         let open = super::open_statuses();
         for j in self.jurisdictions().await? {
             let now = store::now_unix();
+            // Read before any transaction: a writer must not wait for a second connection.
+            let supervisors = case_work::staff_with_role(&self.db, &j.id, "supervisor").await?;
             let numbers =
                 case_work::sla_candidates(&self.db, &j.id, &open, now + HORIZON_SECONDS, BATCH)
                     .await?;
@@ -70,14 +72,12 @@ impl Services {
                             domain::datetime::format_local_minute(due, j.utc_offset_minutes)
                         );
                     }
-                    for supervisor in
-                        case_work::staff_with_role(&self.db, &j.id, "supervisor").await?
-                    {
+                    for supervisor in &supervisors {
                         notify::enqueue(
                             &mut tx,
                             &Notification {
                                 jurisdiction_id: j.id.clone(),
-                                recipient: Recipient::Account(supervisor),
+                                recipient: Recipient::Account(supervisor.clone()),
                                 template: kind.into(),
                                 locale: Locale::ZhTw,
                                 vars: vars.clone(),

@@ -43,6 +43,7 @@ error-method = This resource does not support that HTTP method.
 error-content-type = Unsupported content type; use application/x-www-form-urlencoded, multipart/form-data or application/json.
 error-body-too-large = The request body is too large; the limit is { $max } MB.
 error-body-malformed = The request body is malformed: { $detail }
+error-query-malformed = The query string is malformed: { $detail }
 error-not-utf8 = The request is not valid UTF-8.
 error-date-range = The date range may not exceed { $days } days.
 error-date-order = The start may not be later than the end.
@@ -271,3 +272,16 @@ error-webhook-unknown = This webhook was not found.
 error-webhook-delivery-unknown = This webhook delivery was not found.
 error-webhook-not-redeliverable = Only failed or dead deliveries can be sent again; this one is { $status }.
 error-webhook-inactive = This webhook is turned off. Turn it on first.
+
+# the agent's desk
+error-phone-format = This is not a phone number we can use; give a mobile (0912-345-678), a landline with its area code ((02) 2720-8889) or an international number (+81 …).
+error-phone-area-code = Give the landline number with its area code, e.g. (02) 2720-8889.
+error-contact-type = There is no service type "{ $type }" (consult, transfer, inform, emergency, dispatch).
+error-contact-case-required = A dispatch call must name the case it created (case_number).
+error-contact-emergency-kind = emergency_kind is only for emergency calls, and must be 110 or 119.
+error-outcall-unknown = Out-call "{ $id }" was not found.
+error-outcall-claimed = { $name } is already making this call; choose another one from the queue.
+error-outcall-done = This call has already been made.
+error-outcall-not-claimed = Claim the call before recording how it went.
+error-outcall-outcome = There is no outcome "{ $outcome }" (reached, no_answer, wrong_number, declined).
+error-care-flag-unknown = This number is not flagged as needing care.

@@ -43,6 +43,7 @@ error-method = 此資源不支援這個 HTTP 方法。
 error-content-type = 不支援的內容類型，請使用 application/x-www-form-urlencoded、multipart/form-data 或 application/json。
 error-body-too-large = 送出的資料太大，上限為 { $max } MB。
 error-body-malformed = 送出的資料格式錯誤：{ $detail }
+error-query-malformed = 網址的查詢參數格式錯誤：{ $detail }
 error-not-utf8 = 送出的資料不是有效的 UTF-8 編碼。
 error-date-range = 日期區間不可超過 { $days } 天。
 error-date-order = 開始時間不可晚於結束時間。
@@ -271,3 +272,16 @@ error-webhook-unknown = 找不到這個 Webhook。
 error-webhook-delivery-unknown = 找不到這筆 Webhook 傳送紀錄。
 error-webhook-not-redeliverable = 只有失敗或已停止重試的傳送可以重送；這筆的狀態是 { $status }。
 error-webhook-inactive = 這個 Webhook 已停用，請先啟用。
+
+# 話務台
+error-phone-format = 無法辨識這個電話號碼；請輸入手機（0912-345-678）、含區碼的市話（(02) 2720-8889）或國際號碼（+81 …）。
+error-phone-area-code = 請輸入含區碼的市話號碼，例如 (02) 2720-8889。
+error-contact-type = 沒有「{ $type }」這種服務類型（consult 諮詢、transfer 轉接、inform 告知、emergency 緊急轉介、dispatch 派工）。
+error-contact-case-required = 派工來電必須註明所建立的案件編號（case_number）。
+error-contact-emergency-kind = emergency_kind 只用於緊急轉介的來電，且須為 110 或 119。
+error-outcall-unknown = 找不到外撥案「{ $id }」。
+error-outcall-claimed = { $name } 已在處理這通外撥電話，請從佇列中選擇其他案件。
+error-outcall-done = 這通外撥電話已經完成。
+error-outcall-not-claimed = 請先認領這通外撥電話，再登錄撥打結果。
+error-outcall-outcome = 沒有「{ $outcome }」這種撥打結果（reached 已聯繫、no_answer 未接聽、wrong_number 號碼錯誤、declined 婉拒）。
+error-care-flag-unknown = 這個號碼未被標記為需要關懷。

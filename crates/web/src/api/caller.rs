@@ -152,6 +152,28 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// `Option<Caller>`: `None` when the request carries no credentials at all; credentials that
+/// are present but wrong are still refused.
+impl axum::extract::OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let has_credentials = parts.headers.contains_key(header::AUTHORIZATION)
+            || cookie(&parts.headers, SESSION_COOKIE).is_some();
+        if !has_credentials {
+            let Ok(lang) = Lang::from_request_parts(parts, state).await;
+            check_same_site(parts, lang)?;
+            return Ok(None);
+        }
+        <Caller as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
 impl FromRequestParts<AppState> for PartialCaller {
     type Rejection = ApiError;
 

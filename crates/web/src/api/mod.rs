@@ -6,7 +6,10 @@ mod accounts;
 mod admin;
 mod caller;
 mod cases;
+pub(crate) mod desk;
+pub mod doc;
 mod notifications;
+mod schemas;
 mod webhooks;
 
 pub use caller::{Caller, ClientAddr, SESSION_COOKIE, TrustedProxies};
@@ -20,23 +23,42 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use services::ServiceError;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Largest JSON body the API accepts.
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The API's routes and their documentation, from the same annotations: each module
+/// registers its handlers with `utoipa_axum::routes!`, which reads the method and the path
+/// from the handler's `#[utoipa::path]`. Never add a route with `.route(...)`: a test
+/// (`doc::tests::routes_come_only_from_annotations`) refuses it.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
+        .merge(desk::routes())
         .merge(webhooks::routes())
-        .fallback(|lang: Lang| async move {
-            ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
-                .into_response_in(lang.0)
-        })
+}
+
+pub fn routes() -> Router<AppState> {
+    let (router, _) = documented().split_for_parts();
+    router.fallback(|lang: Lang| async move {
+        ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
+            .into_response_in(lang.0)
+    })
+}
+
+/// The OpenAPI document of every route of [`routes`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut document) = documented().split_for_parts();
+    doc::conventions(&mut document);
+    document
 }
 
 /// The language of the response: `?locale=`, then `Accept-Language`, then zh-TW.
@@ -135,20 +157,29 @@ impl IntoResponse for ApiError {
             .iter()
             .map(|m| i18n::message(self.locale, m))
             .collect();
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "status": self.status.as_u16(),
-            "detail": texts.join(" "),
-            "errors": self.messages.iter().zip(&texts).map(|(m, t)| serde_json::json!({
-                "code": m.id,
-                "message": t,
-            })).collect::<Vec<_>>(),
-        });
+        let body = doc::Problem {
+            kind: "about:blank",
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: texts.join(" "),
+            errors: self
+                .messages
+                .iter()
+                .zip(texts)
+                .map(|(m, t)| doc::ProblemItem {
+                    code: m.id.to_string(),
+                    message: t,
+                })
+                .collect(),
+        };
         let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
+            serde_json::to_string(&body).unwrap_or_default(),
         )
             .into_response();
         response.headers_mut().insert(
@@ -225,12 +256,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// Query parameters, or a `400` problem naming what is wrong (axum's own rejection is plain
+/// text).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(lang) = Lang::from_request_parts(parts, state).await;
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => {
+                let detail = e.body_text();
+                let detail = detail
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&detail)
+                    .to_string();
+                Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    Message::new("error-query-malformed").arg("detail", detail),
+                )
+                .in_lang(lang))
+            }
+        }
+    }
+}
+
 /// Maps a service result to a JSON response or a localised problem.
-pub fn reply<T>(
+pub fn reply<T, B: Serialize>(
     lang: Lang,
     status: StatusCode,
     result: services::Result<T>,
-    render: impl FnOnce(T) -> serde_json::Value,
+    render: impl FnOnce(T) -> B,
 ) -> Response {
     match result {
         Ok(v) => (status, axum::Json(render(v))).into_response(),

@@ -1,57 +1,76 @@
 //! Notification templates and the outbox for administrators, and each person's own channel
 //! preferences and quiet hours.
 
+use super::doc::NotFound;
 use super::{ApiError, Caller, JsonBody, reply};
 use crate::AppState;
-use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use domain::notify::Channel;
 use domain::{Locale, Message};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/notification-templates", get(templates))
-        .route(
-            "/api/v1/notification-templates/{key}/{locale}/{channel}",
-            axum::routing::put(save_template).delete(reset_template),
-        )
-        .route("/api/v1/notifications", get(messages))
-        .route("/api/v1/notifications/{id}", get(message))
-        .route(
-            "/api/v1/me/notification-preferences",
-            get(preferences).put(set_preferences),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(templates))
+        .routes(routes!(save_template, reset_template))
+        .routes(routes!(messages))
+        .routes(routes!(message))
+        .routes(routes!(preferences, set_preferences))
 }
 
-fn datetime(t: Option<i64>) -> serde_json::Value {
-    t.map_or(serde_json::Value::Null, |t| {
-        json!(domain::datetime::format_unix(t))
-    })
+fn datetime(t: Option<i64>) -> Option<String> {
+    t.map(domain::datetime::format_unix)
 }
 
+/// A notification template: the built-in text or an administrator's override.
+#[derive(Serialize, ToSchema)]
+struct TemplateOut {
+    /// MiniJinja.
+    body: String,
+    /// `email` or `sms`.
+    channel: &'static str,
+    #[schema(example = "case-received")]
+    key: String,
+    /// `zh-TW` or `en`.
+    locale: &'static str,
+    /// Whether an administrator's text replaces the built-in one.
+    overridden: bool,
+    /// E-mail only.
+    subject: Option<String>,
+    updated_at: Option<String>,
+    updated_by: Option<String>,
+    /// The variables the template may use.
+    variables: Vec<String>,
+}
+
+/// Every template, in every language and channel.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notification-templates",
+    tag = "notifications",
+    responses((status = 200, description = "The templates", body = [TemplateOut]))
+)]
 async fn templates(State(state): State<AppState>, caller: Caller) -> Response {
     let result = state.services.notify_templates(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter()
-            .map(|t| {
-                json!({
-                    "key": t.key,
-                    "locale": t.locale.tag(),
-                    "channel": t.channel.as_str(),
-                    "subject": t.subject,
-                    "body": t.body,
-                    "variables": t.variables,
-                    "overridden": t.overridden,
-                    "updated_at": datetime(t.updated_at),
-                    "updated_by": t.updated_by,
-                })
+            .map(|t| TemplateOut {
+                key: t.key.clone(),
+                locale: t.locale.tag(),
+                channel: t.channel.as_str(),
+                subject: t.subject.clone(),
+                body: t.body.clone(),
+                variables: t.variables.clone(),
+                overridden: t.overridden,
+                updated_at: datetime(t.updated_at),
+                updated_by: t.updated_by.clone(),
             })
-            .collect()
+            .collect::<Vec<_>>()
     })
 }
 
@@ -75,14 +94,43 @@ fn template_path(
     Ok((locale, channel))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TemplateBody {
+    /// E-mail only.
     #[serde(default)]
     subject: Option<String>,
+    /// MiniJinja, checked before it is stored.
+    #[schema(example = "您的案件 {{ case_number }} 已受理。")]
     body: String,
 }
 
+/// A template's state after a change.
+#[derive(Serialize, ToSchema)]
+struct TemplateSaved {
+    key: String,
+    overridden: bool,
+    /// Only in the answer to a reset: whether an override existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    was_overridden: Option<bool>,
+}
+
+/// Overrides a template.
+#[utoipa::path(
+    put,
+    path = "/api/v1/notification-templates/{key}/{locale}/{channel}",
+    tag = "notifications",
+    params(
+        ("key" = String, Path, description = "The template key, e.g. `case-received`"),
+        ("locale" = String, Path, description = "`zh-TW` or `en`"),
+        ("channel" = String, Path, description = "`email` or `sms`"),
+    ),
+    request_body = TemplateBody,
+    responses(
+        (status = 200, description = "Saved", body = TemplateSaved),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn save_template(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,14 +152,28 @@ async fn save_template(
             &b.body,
         )
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |_| json!({ "key": key, "overridden": true }),
-    )
+    reply(caller.lang, StatusCode::OK, result, |_| TemplateSaved {
+        key,
+        overridden: true,
+        was_overridden: None,
+    })
 }
 
+/// Removes an override: the built-in text applies again.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/notification-templates/{key}/{locale}/{channel}",
+    tag = "notifications",
+    params(
+        ("key" = String, Path, description = "The template key, e.g. `case-received`"),
+        ("locale" = String, Path, description = "`zh-TW` or `en`"),
+        ("channel" = String, Path, description = "`email` or `sms`"),
+    ),
+    responses(
+        (status = 200, description = "Reset", body = TemplateSaved),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn reset_template(
     State(state): State<AppState>,
     caller: Caller,
@@ -125,52 +187,110 @@ async fn reset_template(
         .services
         .reset_notify_template(&caller.actor, &key, locale, channel)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |existed| json!({ "key": key, "overridden": false, "was_overridden": existed }),
-    )
-}
-
-#[derive(Deserialize)]
-struct Page {
-    before: Option<String>,
-    limit: Option<u64>,
-}
-
-fn message_json(m: &services::notify::admin::MessageView) -> serde_json::Value {
-    json!({
-        "id": m.id,
-        "account_id": m.account_id,
-        "channel": m.channel,
-        "to": m.to,
-        "template": m.template,
-        "locale": m.locale,
-        "urgent": m.urgent,
-        "status": m.status,
-        "attempts": m.attempts,
-        "next_attempt_at": datetime(Some(m.next_attempt_at)),
-        "sent_at": datetime(m.sent_at),
-        "last_error": m.last_error,
-        "created_at": datetime(Some(m.created_at)),
+    reply(caller.lang, StatusCode::OK, result, |existed| {
+        TemplateSaved {
+            key,
+            overridden: false,
+            was_overridden: Some(existed),
+        }
     })
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Page {
+    /// Keyset cursor: the `id` of the last item of the previous page.
+    before: Option<String>,
+    /// At most this many (default 50).
+    limit: Option<u64>,
+}
+
+/// A notification in the outbox.
+#[derive(Serialize, ToSchema)]
+struct MessageOut {
+    account_id: Option<String>,
+    attempts: i64,
+    /// `email` or `sms`.
+    channel: String,
+    created_at: Option<String>,
+    id: String,
+    last_error: Option<String>,
+    locale: String,
+    /// The delivery attempts: only in the answer for one notification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log: Option<Vec<AttemptOut>>,
+    next_attempt_at: Option<String>,
+    sent_at: Option<String>,
+    /// `pending`, `sending`, `sent`, `failed` or `dead`.
+    status: String,
+    template: String,
+    /// The address, masked.
+    to: String,
+    /// Urgent messages ignore quiet hours.
+    urgent: bool,
+}
+
+/// One delivery attempt.
+#[derive(Serialize, ToSchema)]
+struct AttemptOut {
+    at: Option<String>,
+    attempt: i64,
+    detail: String,
+    outcome: String,
+}
+
+fn message_json(m: &services::notify::admin::MessageView) -> MessageOut {
+    MessageOut {
+        id: m.id.clone(),
+        account_id: m.account_id.clone(),
+        channel: m.channel.clone(),
+        to: m.to.clone(),
+        template: m.template.clone(),
+        locale: m.locale.clone(),
+        urgent: m.urgent,
+        status: m.status.clone(),
+        attempts: m.attempts,
+        next_attempt_at: datetime(Some(m.next_attempt_at)),
+        sent_at: datetime(m.sent_at),
+        last_error: m.last_error.clone(),
+        created_at: datetime(Some(m.created_at)),
+        log: None,
+    }
+}
+
+/// The notification outbox, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications",
+    tag = "notifications",
+    params(Page),
+    responses((status = 200, description = "The notifications", body = [MessageOut]))
+)]
 async fn messages(
     State(state): State<AppState>,
     caller: Caller,
-    Query(p): Query<Page>,
+    super::ApiQuery(p): super::ApiQuery<Page>,
 ) -> Response {
     let result = state
         .services
         .notifications(&caller.actor, p.before.as_deref(), p.limit.unwrap_or(50))
         .await;
     reply(caller.lang, StatusCode::OK, result, |list| {
-        list.iter().map(message_json).collect()
+        list.iter().map(message_json).collect::<Vec<_>>()
     })
 }
 
+/// One notification with its delivery log.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications/{id}",
+    tag = "notifications",
+    params(("id" = String, Path, description = "The notification's id")),
+    responses(
+        (status = 200, description = "The notification", body = MessageOut),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn message(
     State(state): State<AppState>,
     caller: Caller,
@@ -184,13 +304,18 @@ async fn message(
             .map(|log| (m, log)),
         Err(e) => Err(e),
     };
-    reply(caller.lang, StatusCode::OK, result, |(m, log)| {
-        let mut v = message_json(&m);
-        v["log"] = log
-            .iter()
-            .map(|a| json!({ "attempt": a.attempt, "at": datetime(Some(a.at)), "outcome": a.outcome, "detail": a.detail }))
-            .collect();
-        v
+    reply(caller.lang, StatusCode::OK, result, |(m, log)| MessageOut {
+        log: Some(
+            log.iter()
+                .map(|a| AttemptOut {
+                    attempt: a.attempt,
+                    at: datetime(Some(a.at)),
+                    outcome: a.outcome.clone(),
+                    detail: a.detail.clone(),
+                })
+                .collect(),
+        ),
+        ..message_json(&m)
     })
 }
 
@@ -205,28 +330,63 @@ fn minutes(text: &str) -> Option<i64> {
     ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
 }
 
+/// A person's notification channels and quiet hours.
+#[derive(Serialize, ToSchema)]
+struct PreferencesOut {
+    /// `email` and/or `sms`, in order of preference; empty for none.
+    #[schema(example = json!(["sms", "email"]))]
+    channels: Vec<String>,
+    /// `HH:MM`; equal to `quiet_start` for no quiet hours.
+    #[schema(example = "07:00")]
+    quiet_end: String,
+    /// `HH:MM`, local time.
+    #[schema(example = "22:00")]
+    quiet_start: String,
+    /// Whether these were saved (`false`: the defaults).
+    saved: bool,
+}
+
+/// The caller's notification preferences.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/notification-preferences",
+    tag = "me",
+    responses((status = 200, description = "The preferences", body = PreferencesOut))
+)]
 async fn preferences(State(state): State<AppState>, caller: Caller) -> Response {
     let result = state.services.notify_preferences(&caller.actor).await;
-    reply(caller.lang, StatusCode::OK, result, |p| {
-        json!({
-            "channels": p.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-            "quiet_start": clock(p.quiet_start),
-            "quiet_end": clock(p.quiet_end),
-            "saved": p.saved,
-        })
+    reply(caller.lang, StatusCode::OK, result, |p| PreferencesOut {
+        channels: p.channels.iter().map(|c| c.as_str().to_string()).collect(),
+        quiet_start: clock(p.quiet_start),
+        quiet_end: clock(p.quiet_end),
+        saved: p.saved,
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PreferencesBody {
+    /// `email` and/or `sms`, in order of preference; `[]` for none.
+    #[schema(example = json!(["sms", "email"]))]
     channels: Vec<String>,
+    /// `HH:MM`; defaults to `00:00`.
     #[serde(default)]
+    #[schema(example = "22:00")]
     quiet_start: Option<String>,
+    /// `HH:MM`; defaults to `00:00`.
     #[serde(default)]
+    #[schema(example = "07:00")]
     quiet_end: Option<String>,
 }
 
+/// Sets the caller's notification channels and quiet hours.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/notification-preferences",
+    tag = "me",
+    request_body = PreferencesBody,
+    responses((status = 200, description = "Saved", body = PreferencesOut))
+)]
 async fn set_preferences(
     State(state): State<AppState>,
     caller: Caller,
@@ -254,10 +414,10 @@ async fn set_preferences(
         .services
         .set_notify_preferences(&caller.actor, &channels, start, end)
         .await;
-    reply(
-        caller.lang,
-        StatusCode::OK,
-        result,
-        |_| json!({ "channels": b.channels, "quiet_start": clock(start), "quiet_end": clock(end), "saved": true }),
-    )
+    reply(caller.lang, StatusCode::OK, result, |_| PreferencesOut {
+        channels: b.channels,
+        quiet_start: clock(start),
+        quiet_end: clock(end),
+        saved: true,
+    })
 }

@@ -541,11 +541,21 @@ impl Ctx<'_> {
             (None, Some(e)) => (e - range, e),
             (None, None) => (now - range, now),
         };
-        let updates = self
-            .state
-            .services
-            .public_updates(&j, from, to, MAX_PAGE_SIZE)
-            .await?;
+        // Not in mySociety's specification, but handy and harmless: one case's updates.
+        let updates = match self.params.list("service_request_id") {
+            Some(numbers) => {
+                self.state
+                    .services
+                    .public_updates_of(&j, &numbers, from, to, MAX_PAGE_SIZE)
+                    .await?
+            }
+            None => {
+                self.state
+                    .services
+                    .public_updates(&j, from, to, MAX_PAGE_SIZE)
+                    .await?
+            }
+        };
         let items = updates
             .iter()
             .map(|u| {
