@@ -25,7 +25,7 @@ trap 'rm -rf "$WORK"' EXIT
 URL="${DATABASE_URL:-sqlite://$WORK/civicdesk.db}"
 run() { "$BIN" --database-url "$URL" --data-dir "$WORK" "$@"; }
 
-"$BIN" --database-url "$URL" --data-dir "$WORK" migrate >/dev/null
+"$BIN" --database-url "$URL" --data-dir "$WORK" migrate >/dev/null 2>&1
 
 seconds() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.1f", e - s }'; }
 

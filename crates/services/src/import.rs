@@ -34,7 +34,7 @@
 
 use crate::{Result, ServiceError, Services};
 use domain::case_number::CaseNumber;
-use domain::catalog::Jurisdiction;
+use domain::catalog::{Category, District, Jurisdiction};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use store::cases::{ImportedCase, ImportedCases};
@@ -221,6 +221,42 @@ pub struct ImportPlan {
 }
 
 impl ImportPlan {
+    /// A plan over a jurisdiction's districts and taxonomy.
+    pub fn new(
+        source: Source,
+        jurisdiction: Jurisdiction,
+        districts: &[District],
+        categories: &[Category],
+    ) -> ImportPlan {
+        ImportPlan {
+            source,
+            context: Context {
+                districts: districts
+                    .iter()
+                    .map(|d| (d.code.clone(), d.name.zh.clone()))
+                    .collect(),
+                categories: categories
+                    .iter()
+                    .map(|c| (c.code.clone(), c.name.zh.clone()))
+                    .collect(),
+                utc_offset_minutes: jurisdiction.utc_offset_minutes,
+            },
+            jurisdiction,
+            categories: categories
+                .iter()
+                .map(|c| {
+                    (
+                        c.code.clone(),
+                        (c.department_code.clone(), c.urgency.as_str().to_string()),
+                    )
+                })
+                .collect(),
+            seen_rows: HashSet::new(),
+            seen_case_ids: HashSet::new(),
+            next_generated: HashMap::new(),
+        }
+    }
+
     pub fn is_header(&self, fields: &[&str]) -> bool {
         open_data::is_header(fields, self.source.header())
     }
@@ -465,39 +501,14 @@ impl Services {
             self.load_reference(&set).await?;
         }
         let jurisdiction = self.jurisdiction(jurisdiction_id).await?;
-        let districts = self
-            .districts(&jurisdiction)
-            .await?
-            .into_iter()
-            .map(|d| (d.code, d.name.zh))
-            .collect();
-        let (list, _) = store::catalog::list_categories(&self.db, jurisdiction_id).await?;
-        let categories = list
-            .iter()
-            .map(|c| {
-                (
-                    c.code.clone(),
-                    (c.department_code.clone(), c.urgency.as_str().to_string()),
-                )
-            })
-            .collect();
-        let names = list
-            .iter()
-            .map(|c| (c.code.clone(), c.name.zh.clone()))
-            .collect();
-        Ok(ImportPlan {
+        let districts = self.districts(&jurisdiction).await?;
+        let (categories, _) = store::catalog::list_categories(&self.db, jurisdiction_id).await?;
+        Ok(ImportPlan::new(
             source,
-            context: Context {
-                districts,
-                categories: names,
-                utc_offset_minutes: jurisdiction.utc_offset_minutes,
-            },
             jurisdiction,
-            categories,
-            seen_rows: HashSet::new(),
-            seen_case_ids: HashSet::new(),
-            next_generated: HashMap::new(),
-        })
+            &districts,
+            &categories,
+        ))
     }
 
     /// Writes a batch of prepared cases in one transaction: the cases not yet present, their
@@ -598,5 +609,139 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(source: Source) -> ImportPlan {
+        let set = crate::reference::builtin()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.jurisdiction.id == "taipei.gov.tw")
+            .unwrap();
+        ImportPlan::new(source, set.jurisdiction, &set.districts, &set.categories)
+    }
+
+    fn case(p: &mut ImportPlan, fields: &[&str]) -> PreparedCase {
+        match p.prepare(fields).unwrap() {
+            Prepared::Case(c) => *c,
+            Prepared::Duplicate => panic!("duplicate"),
+        }
+    }
+
+    #[test]
+    fn numbers_ids_and_events_follow_the_file() {
+        let mut p = plan(Source::Taipei1999);
+        let a = case(
+            &mut p,
+            &["2015070100001", "污染舉發", "文山區", "20150701", "000400"],
+        );
+        assert_eq!(a.case.case_number, "2015070100001");
+        assert!(!a.generated_number);
+        assert_eq!(
+            (a.case.department_code.as_deref(), a.case.urgency.as_str()),
+            (Some("DEP"), "P3")
+        );
+        let b = case(&mut p, &["", "污染舉發", "北投區", "20150701", "011700"]);
+        let c = case(
+            &mut p,
+            &["", "路燈不亮或損壞", "北投區", "20150701", "011800"],
+        );
+        let d = case(&mut p, &["", "污染舉發", "北投區", "20150702", "000000"]);
+        assert_eq!(b.case.case_number, "2015070199999");
+        assert_eq!(c.case.case_number, "2015070199998");
+        assert_eq!(c.case.category_code, "1999-L01");
+        assert_eq!(d.case.case_number, "2015070299999");
+        // The same id again: a generated number, the id kept in the event.
+        let e = case(
+            &mut p,
+            &["2015070100001", "路樹處理", "文山區", "20150702", "080000"],
+        );
+        assert_eq!(e.case.case_number, "2015070299998");
+        assert_eq!(e.source_case_id.as_deref(), Some("2015070100001"));
+        assert!(
+            e.event
+                .data
+                .contains("\"source_case_id\":\"2015070100001\"")
+        );
+        // The same row again is a duplicate.
+        assert!(matches!(
+            p.prepare(&["", "污染舉發", "北投區", "20150701", "011700"]),
+            Ok(Prepared::Duplicate)
+        ));
+        // Events: create, straight to closed, at the received time, linked to the case.
+        assert_eq!(a.event.kind, "create");
+        assert_eq!(a.event.case_id, a.case.id);
+        assert_eq!(a.event.to_status.as_deref(), Some(STATUS));
+        assert_eq!(a.event.created_at, a.case.requested_at);
+        assert_eq!(a.case.closed_at, Some(a.case.requested_at));
+        assert_eq!(
+            a.event.data,
+            r#"{"category":"1999-P01","channel":"import","department":"DEP","source":"taipei1999","urgency":"P3"}"#
+        );
+        // A second run over the same rows derives the same ids and numbers.
+        let mut again = plan(Source::Taipei1999);
+        let a2 = case(
+            &mut again,
+            &["2015070100001", "污染舉發", "文山區", "20150701", "000400"],
+        );
+        let b2 = case(
+            &mut again,
+            &["", "污染舉發", "北投區", "20150701", "011700"],
+        );
+        assert_eq!((a2.case.id, a2.event.id), (a.case.id.clone(), a.event.id));
+        assert_eq!(
+            (b2.case.id, b2.case.case_number),
+            (b.case.id.clone(), b.case.case_number)
+        );
+        // Ids are UUIDv7 carrying the received time, so they sort by it.
+        let uuid = uuid::Uuid::parse_str(&a.case.id).unwrap();
+        assert_eq!(uuid.get_version_num(), 7);
+        let (secs, _) = uuid.get_timestamp().unwrap().to_unix();
+        assert_eq!(secs as i64, a.case.requested_at);
+        assert!(a.case.id < b.case.id);
+    }
+
+    #[test]
+    fn streetlights_use_their_own_range_and_keep_the_report_number() {
+        let mut p = plan(Source::Streetlights);
+        let a = case(
+            &mut p,
+            &[
+                "11300001",
+                "北投",
+                "光明路129號",
+                "路燈不亮",
+                "2024-01-01T11:17:00",
+            ],
+        );
+        assert_eq!(a.case.case_number, "2024010189999");
+        assert_eq!(a.case.category_code, STREETLIGHT_CATEGORY);
+        assert_eq!(a.case.description, "路燈不亮");
+        assert_eq!(a.report_number.as_deref(), Some("11300001"));
+        assert!(a.event.data.contains("\"report_number\":\"11300001\""));
+        assert_eq!(a.event.actor, "import:streetlights");
+    }
+
+    #[test]
+    fn rows_that_cannot_be_imported() {
+        let mut p = plan(Source::Taipei1999);
+        assert_eq!(
+            p.prepare(&["", "外星人", "北投區", "20150701", "000000"])
+                .unwrap_err()
+                .to_string(),
+            "unknown category \"外星人\""
+        );
+        // A day whose generated range is used up.
+        p.next_generated.insert("20150701".into(), 90_000);
+        case(&mut p, &["", "污染舉發", "北投區", "20150701", "000001"]);
+        assert_eq!(
+            p.prepare(&["", "污染舉發", "北投區", "20150701", "000002"])
+                .unwrap_err(),
+            RowProblem::NumbersExhausted("20150701".into())
+        );
     }
 }
