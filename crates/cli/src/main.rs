@@ -246,6 +246,7 @@ async fn main() -> Result<()> {
             println!(
                 "                        -d 'attribute[lamps_out]=2' -d 'description=路燈不亮' {base}/open311/v2/requests.json"
             );
+            println!("  REST API:        {base}/api/docs   (OpenAPI: {base}/api/v1/openapi.json)");
             println!("  staff accounts (Taipei; new passwords at every start):");
             for (login, role, password) in &staff {
                 println!("    {login:<11} {password}   {role}");
