@@ -344,6 +344,24 @@ impl Services {
             .await
     }
 
+    /// An agent files a case for a caller on the phone (permission `file_cases`).
+    pub async fn file_for_caller(
+        &self,
+        actor: &crate::authz::Actor,
+        report: crate::intake::NewReport,
+    ) -> Result<crate::intake::FiledCase> {
+        actor.require(
+            crate::authz::Permission::FileCases,
+            crate::authz::Target::Jurisdiction,
+        )?;
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let filer = crate::intake::Filer::Staff {
+            account_id: actor.account()?.to_string(),
+        };
+        self.file_case(&j, &filer, crate::intake::Channel::Phone, report)
+            .await
+    }
+
     /// The signed-in citizen's own reports, newest first.
     pub async fn my_cases(&self, actor: &crate::authz::Actor) -> Result<Vec<WorkView>> {
         let me = actor.account()?;

@@ -16,7 +16,7 @@ use domain::rules::{RoutingRule, TriageRule};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use services::casework::{CalendarChange, Operation, QueueRequest, Tracking};
-use services::intake::{Channel, Filer, NewReport};
+use services::intake::NewReport;
 use store::case_work::WorkView;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -306,31 +306,7 @@ async fn file(
     caller: Caller,
     JsonBody(b): JsonBody<NewCaseBody>,
 ) -> Response {
-    if let Err(e) = caller.actor.require(
-        services::authz::Permission::FileCases,
-        services::authz::Target::Jurisdiction,
-    ) {
-        return ApiError::from_service(e, caller.lang).into_response();
-    }
-    let j = match state
-        .services
-        .jurisdiction(&caller.actor.jurisdiction_id)
-        .await
-    {
-        Ok(j) => j,
-        Err(e) => return ApiError::from_service(e, caller.lang).into_response(),
-    };
-    let attributes = b
-        .attributes
-        .into_iter()
-        .map(|(code, v)| {
-            let values = match v {
-                Value::Array(items) => items.iter().map(value_text).collect(),
-                other => vec![value_text(&other)],
-            };
-            (code, values)
-        })
-        .collect();
+    let attributes = attribute_answers(b.attributes);
     let report = NewReport {
         service_code: Some(b.service_code),
         lat: b.lat.map(|v| v.to_string()),
@@ -346,19 +322,26 @@ async fn file(
         },
         ..NewReport::default()
     };
-    let filer = Filer::Staff {
-        account_id: caller.actor.account_id.clone().unwrap_or_default(),
-    };
-    let result = state
-        .services
-        .file_case(&j, &filer, Channel::Phone, report)
-        .await;
+    let result = state.services.file_for_caller(&caller.actor, report).await;
     reply(caller.lang, StatusCode::CREATED, result, |f| FiledOut {
         emergency: super::desk::emergency_json(caller.lang, f.emergency.as_ref()),
         case_number: f.case_number,
         password: f.password,
         department: f.department_name.map(|n| n.zh),
     })
+}
+
+/// Attribute answers from a JSON object: a value, or an array of values for multi-value lists.
+fn attribute_answers(map: std::collections::BTreeMap<String, Value>) -> Vec<(String, Vec<String>)> {
+    map.into_iter()
+        .map(|(code, v)| {
+            let values = match v {
+                Value::Array(items) => items.iter().map(value_text).collect(),
+                other => vec![value_text(&other)],
+            };
+            (code, values)
+        })
+        .collect()
 }
 
 fn value_text(v: &Value) -> String {
@@ -1244,17 +1227,7 @@ async fn report(
         Ok(j) => j,
         Err(r) => return r,
     };
-    let attributes = b
-        .attributes
-        .into_iter()
-        .map(|(code, v)| {
-            let values = match v {
-                Value::Array(items) => items.iter().map(value_text).collect(),
-                other => vec![value_text(&other)],
-            };
-            (code, values)
-        })
-        .collect();
+    let attributes = attribute_answers(b.attributes);
     let report = NewReport {
         service_code: Some(b.service_code),
         lat: b.lat.map(|v| v.to_string()),
