@@ -43,6 +43,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// Map tiles for the web pages, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
+    /// [default: none: places are given by district and address]
+    #[arg(long, env = "CIVICDESK_MAP_TILES")]
+    pub map_tiles: Option<String>,
     /// Serve /bench/ceiling/<path>: the bytes of /<path> from memory, the benchmark's ceiling.
     /// For benchmarks only.
     #[arg(long, hide = true)]
@@ -93,6 +97,7 @@ pub struct FileConfig {
     pub max_connections: Option<u32>,
     pub log_format: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub map_tiles: Option<String>,
     pub notify: Option<NotifyFile>,
     pub webhooks: Option<crate::webhook_config::WebhooksFile>,
 }
@@ -323,6 +328,7 @@ pub struct Settings {
     pub default_jurisdiction: Option<String>,
     pub max_connections: u32,
     pub trusted_proxies: Vec<String>,
+    pub map_tiles: Option<String>,
     pub notify: NotifyConfig,
     pub webhooks: services::webhooks::WebhookConfig,
 }
@@ -375,6 +381,11 @@ impl Settings {
             } else {
                 serve.trusted_proxies.clone()
             },
+            map_tiles: serve
+                .map_tiles
+                .clone()
+                .or_else(|| file.map_tiles.clone())
+                .filter(|t| !t.trim().is_empty()),
             bind,
             notify: NotifyConfig::default(),
             webhooks: Default::default(),

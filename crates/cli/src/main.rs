@@ -142,14 +142,20 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         trusted_proxies: web::api::TrustedProxies::parse(&settings.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("trusted proxies: {e}"))?,
         bench_ceiling,
+        map_tiles: settings.map_tiles.clone(),
         ..web::WebConfig::for_public_url(&settings.public_url)
     };
+    if let Some(tiles) = &settings.map_tiles {
+        if web::tile_origin(tiles).is_none() {
+            anyhow::bail!("map tiles: {tiles:?} is not an http(s) URL template");
+        }
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("listening on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
-    let app = web::router_with(services.clone(), web_config)
+    let app = web::router_with_pages(services.clone(), web_config, ui::routes())
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Notification workers run beside the HTTP server on every node; the outbox claim makes
     // sure each message is sent by one of them only.

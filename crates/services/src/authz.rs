@@ -214,6 +214,12 @@ impl Actor {
         })
     }
 
+    /// Whether the actor holds `permission` anywhere (any department or community): what a
+    /// menu shows before the target is known.
+    pub fn may_somewhere(&self, permission: Permission) -> bool {
+        self.kind == ActorKind::System || self.grants.iter().any(|g| role_has(g.role, permission))
+    }
+
     pub fn require(&self, permission: Permission, target: Target<'_>) -> Result<()> {
         if self.may(permission, target) {
             Ok(())

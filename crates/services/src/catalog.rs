@@ -73,6 +73,13 @@ impl Services {
             })
     }
 
+    pub async fn departments(
+        &self,
+        jurisdiction: &Jurisdiction,
+    ) -> Result<Vec<domain::catalog::Department>> {
+        Ok(store::catalog::list_departments(&self.db, &jurisdiction.id).await?)
+    }
+
     pub async fn districts(&self, jurisdiction: &Jurisdiction) -> Result<Vec<District>> {
         Ok(store::catalog::list_districts(&self.db, &jurisdiction.id).await?)
     }

@@ -21,7 +21,7 @@ mod passwords;
 pub mod queries;
 pub mod rate_limit;
 pub mod reference;
-mod secrets;
+pub mod secrets;
 pub mod updates;
 pub mod webhooks;
 

@@ -47,12 +47,19 @@ pub fn message(locale: Locale, m: &Message) -> String {
 
 /// Whether the catalogue of `locale` itself (not the fallback) has `id`.
 pub fn has(locale: Locale, id: &str) -> bool {
-    let source = match locale {
-        Locale::ZhTw => include_str!("../locales/zh-TW/main.ftl"),
-        Locale::En => include_str!("../locales/en/main.ftl"),
+    let sources: [&str; 2] = match locale {
+        Locale::ZhTw => [
+            include_str!("../locales/zh-TW/main.ftl"),
+            include_str!("../locales/zh-TW/ui.ftl"),
+        ],
+        Locale::En => [
+            include_str!("../locales/en/main.ftl"),
+            include_str!("../locales/en/ui.ftl"),
+        ],
     };
-    source
-        .lines()
+    sources
+        .iter()
+        .flat_map(|s| s.lines())
         .any(|l| l.split_once(" = ").is_some_and(|(k, _)| k.trim() == id))
 }
 
@@ -75,6 +82,10 @@ mod tests {
         assert_eq!(
             keys(include_str!("../locales/zh-TW/main.ftl")),
             keys(include_str!("../locales/en/main.ftl"))
+        );
+        assert_eq!(
+            keys(include_str!("../locales/zh-TW/ui.ftl")),
+            keys(include_str!("../locales/en/ui.ftl"))
         );
     }
 

@@ -37,6 +37,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Serve `/bench/ceiling/…` (see [`bench`]); only for benchmarks.
     pub bench_ceiling: bool,
+    /// Map tiles for the web pages, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
+    /// `None`: no map; locations are given by district and address.
+    pub map_tiles: Option<String>,
 }
 
 impl WebConfig {
@@ -46,6 +49,7 @@ impl WebConfig {
             trusted_proxies: api::TrustedProxies::default(),
             secure_cookies: public_url.starts_with("https://"),
             bench_ceiling: false,
+            map_tiles: None,
         }
     }
 }
@@ -56,9 +60,38 @@ pub fn router(services: Services) -> Router {
     router_with(services, web)
 }
 
-/// Builds the application.
+/// Builds the application without web pages (the API, Open311 and health only).
 pub fn router_with(services: Services, web: WebConfig) -> Router {
+    router_with_pages(services, web, Router::new())
+}
+
+/// The origin (`scheme://host[:port]`) of a tile URL template, for the CSP's `img-src`.
+pub fn tile_origin(template: &str) -> Option<&str> {
+    let rest = template
+        .strip_prefix("https://")
+        .or_else(|| template.strip_prefix("http://"))?;
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    let ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '{' | '}'));
+    ok.then(|| &template[..template.len() - rest.len() + host_end])
+}
+
+/// Builds the application with the web pages (`crates/ui`) merged in, under the same
+/// middleware as every other route.
+pub fn router_with_pages(services: Services, web: WebConfig, pages: Router<AppState>) -> Router {
     let hsts = web.secure_cookies;
+    let img_src = match web.map_tiles.as_deref().and_then(tile_origin) {
+        // `{s}` subdomains: allow any subdomain of the host.
+        Some(origin) => format!(" {}", origin.replace("{s}", "*")),
+        None => String::new(),
+    };
+    let csp = HeaderValue::from_str(&format!(
+        "default-src 'self'; img-src 'self' data:{img_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let state = AppState { services, web };
     let api = api::routes()
         .layer(DefaultBodyLimit::max(api::MAX_JSON_BYTES))
@@ -81,6 +114,7 @@ pub fn router_with(services: Services, web: WebConfig) -> Router {
         .merge(api)
         .merge(notify_hooks::router())
         .merge(apidocs::router())
+        .merge(pages)
         .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
@@ -95,7 +129,7 @@ pub fn router_with(services: Services, web: WebConfig) -> Router {
     let app = routes
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+            csp,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))

@@ -2,9 +2,9 @@
 //! change, the signed-in person's own account, access tokens, and the list of staff who read
 //! their personal data.
 
-use super::caller::{PartialCaller, check_same_site};
+use super::caller::{self, PartialCaller, check_same_site};
 use super::doc::{BadRequest, NotFound, Problem, TooManyRequests};
-use super::{ApiError, Caller, ClientAddr, JsonBody, Lang, SESSION_COOKIE, reply};
+use super::{ApiError, Caller, ClientAddr, JsonBody, Lang, reply};
 use crate::AppState;
 use crate::i18n;
 use axum::extract::{FromRequestParts, Path, State};
@@ -107,29 +107,14 @@ fn jurisdiction(state: &AppState, given: Option<String>) -> String {
 }
 
 fn set_cookie(state: &AppState, session: &NewSession, response: &mut Response) {
-    let max_age = (session.expires_at - store::now_unix()).max(0);
-    let secure = if state.web.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let value = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-        session.id
-    );
+    let value = caller::session_cookie(state, &session.id, session.expires_at);
     if let Ok(v) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 
 fn clear_cookie(state: &AppState, response: &mut Response) {
-    let secure = if state.web.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let value = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}");
-    if let Ok(v) = HeaderValue::from_str(&value) {
+    if let Ok(v) = HeaderValue::from_str(&caller::clear_session_cookie(state)) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
 }

@@ -128,6 +128,48 @@ async fn resolve(
     Ok((actor, Some(session), stage, lang))
 }
 
+/// A browser's session from its cookie, at whatever stage, *without* the CSRF header check:
+/// server-rendered forms carry their token in a form field, which the page layer checks.
+/// `Ok(None)` when there is no cookie or the session has expired.
+pub async fn browser_session(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<(Actor, Session, SessionStage)>, services::ServiceError> {
+    let Some(raw) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some((session, actor)) = state
+        .services
+        .authenticate_session(raw, request_id(parts))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let stage = SessionStage::parse(&session.stage).unwrap_or(SessionStage::SecondFactor);
+    Ok(Some((actor, session, stage)))
+}
+
+/// The `Set-Cookie` value that carries a new session.
+pub fn session_cookie(state: &AppState, id: &str, expires_at: i64) -> String {
+    let max_age = (expires_at - store::now_unix()).max(0);
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(state: &AppState) -> String {
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 

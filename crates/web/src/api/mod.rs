@@ -12,7 +12,10 @@ mod notifications;
 mod schemas;
 mod webhooks;
 
-pub use caller::{Caller, ClientAddr, SESSION_COOKIE, TrustedProxies};
+pub use caller::{
+    Caller, ClientAddr, SESSION_COOKIE, TrustedProxies, browser_session, clear_session_cookie,
+    cookie, session_cookie,
+};
 
 use crate::AppState;
 use crate::i18n;

@@ -1,0 +1,507 @@
+//! Accounts in the browser: sign-in (with the second factor where required), sign-up with a
+//! one-time code, password reset, sign-out, and the citizen's "my cases".
+
+use super::jurisdiction;
+use crate::forms::{Errors, check_token};
+use crate::page::{Page, Viewer, decode, safe_back};
+use crate::{PageError, render, see_other};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use domain::Message;
+use serde::Deserialize;
+use services::accounts::{SessionStage, SignUp};
+use services::authz::Permission;
+use store::case_work::WorkView;
+use web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sign-in", get(sign_in_form).post(sign_in))
+        .route("/sign-in/code", get(code_form).post(code))
+        .route("/sign-up", get(sign_up_form).post(sign_up))
+        .route("/sign-up/verify", get(verify_form).post(verify))
+        .route("/reset", get(reset_form).post(reset))
+        .route(
+            "/reset/confirm",
+            get(reset_confirm_form).post(reset_confirm),
+        )
+        .route("/sign-out", post(sign_out))
+        .route("/start", get(start))
+        .route("/my/cases", get(my_cases))
+}
+
+/// One form page of the account journeys; `kind` selects the fields in the template.
+#[derive(Template)]
+#[template(path = "citizen/account.html")]
+struct AccountForm {
+    p: Page,
+    kind: &'static str,
+    login: String,
+    name: String,
+    back: String,
+    errors: Errors,
+    notice: Option<String>,
+}
+
+impl AccountForm {
+    /// A text of this form's kind, e.g. `sign-in-title`.
+    fn k(&self, suffix: &str) -> String {
+        self.p.t(format!("{}-{suffix}", self.kind))
+    }
+}
+
+fn form_page(
+    state: &AppState,
+    v: &Viewer,
+    kind: &'static str,
+    login: String,
+    back: String,
+    errors: Errors,
+    notice: Option<String>,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let p = Page::new(v, state, &format!("{kind}-title"), "account").with_errors(&errors);
+    let page = AccountForm {
+        p,
+        kind,
+        login,
+        name: String::new(),
+        back,
+        errors,
+        notice,
+    };
+    render(v, state, status, &page)
+}
+
+#[derive(Deserialize, Default)]
+struct Q {
+    back: Option<String>,
+    login: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct F {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    back: String,
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+fn errors_on(v: &Viewer, e: services::ServiceError, field: &str) -> Result<Errors, PageError> {
+    Errors::from_service(v, e, |m| {
+        if m.id.contains("password") {
+            "f-password".to_string()
+        } else if m.id.contains("code") {
+            "f-code".to_string()
+        } else {
+            field.to_string()
+        }
+    })
+}
+
+async fn sign_in_form(State(state): State<AppState>, v: Viewer, Query(q): Query<Q>) -> Response {
+    let back = safe_back(q.back.as_deref().map(decode).as_deref());
+    form_page(
+        &state,
+        &v,
+        "sign-in",
+        String::new(),
+        back,
+        Errors::default(),
+        None,
+    )
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<F>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    let j = jurisdiction(&state, v.locale).await?;
+    let back = safe_back(Some(&f.back));
+    match state
+        .services
+        .sign_in(&j.id, &f.login, &f.password, &v.client, None)
+        .await
+    {
+        Ok(outcome) => {
+            let s = outcome.session;
+            let next = match s.stage {
+                SessionStage::Full if back != "/" => back,
+                SessionStage::Full => "/start".to_string(),
+                SessionStage::SecondFactor => "/sign-in/code".to_string(),
+                SessionStage::EnrolSecondFactor => "/account/second-factor".to_string(),
+            };
+            let cookie = web::api::session_cookie(&state, &s.id, s.expires_at);
+            Ok(with_cookie(see_other(&next), &cookie))
+        }
+        Err(e) => {
+            let errors = errors_on(&v, e, "f-login")?;
+            Ok(form_page(
+                &state, &v, "sign-in", f.login, back, errors, None,
+            ))
+        }
+    }
+}
+
+async fn code_form(State(state): State<AppState>, v: Viewer) -> Response {
+    form_page(
+        &state,
+        &v,
+        "sign-in-code",
+        String::new(),
+        String::new(),
+        Errors::default(),
+        None,
+    )
+}
+
+async fn code(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<F>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    let (Some(session), Some(actor)) = (&v.session, &v.actor) else {
+        return Ok(see_other("/sign-in"));
+    };
+    let account = actor
+        .account()
+        .map_err(|e| PageError::service(e, v.locale))?
+        .to_string();
+    match state
+        .services
+        .complete_second_factor(&session.id_hash, &account, &f.code, None)
+        .await
+    {
+        Ok(s) => {
+            let cookie = web::api::session_cookie(&state, &s.id, s.expires_at);
+            Ok(with_cookie(see_other("/start"), &cookie))
+        }
+        Err(e) => {
+            let errors = errors_on(&v, e, "f-code")?;
+            Ok(form_page(
+                &state,
+                &v,
+                "sign-in-code",
+                String::new(),
+                String::new(),
+                errors,
+                None,
+            ))
+        }
+    }
+}
+
+async fn sign_up_form(State(state): State<AppState>, v: Viewer) -> Response {
+    form_page(
+        &state,
+        &v,
+        "sign-up",
+        String::new(),
+        String::new(),
+        Errors::default(),
+        None,
+    )
+}
+
+async fn sign_up(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<F>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    let j = jurisdiction(&state, v.locale).await?;
+    let input = SignUp {
+        jurisdiction_id: j.id.clone(),
+        login: f.login.clone(),
+        password: f.password.clone(),
+        display_name: f.name.clone(),
+        locale: v.locale,
+    };
+    match state.services.sign_up(input, &v.client, None).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/sign-up/verify?login={}",
+            crate::page::encode(f.login.trim())
+        ))),
+        Err(e) => {
+            let errors = Errors::from_service(&v, e, |m| {
+                if m.id.contains("password") {
+                    "f-password".to_string()
+                } else if m.id.contains("name") {
+                    "f-name".to_string()
+                } else {
+                    "f-login".to_string()
+                }
+            })?;
+            let p = Page::new(&v, &state, "sign-up-title", "account").with_errors(&errors);
+            let page = AccountForm {
+                p,
+                kind: "sign-up",
+                login: f.login,
+                name: f.name,
+                back: String::new(),
+                errors,
+                notice: None,
+            };
+            Ok(render(&v, &state, StatusCode::BAD_REQUEST, &page))
+        }
+    }
+}
+
+async fn verify_form(State(state): State<AppState>, v: Viewer, Query(q): Query<Q>) -> Response {
+    let notice = Some(v.t("sign-up-code-sent"));
+    form_page(
+        &state,
+        &v,
+        "sign-up-verify",
+        q.login.unwrap_or_default(),
+        String::new(),
+        Errors::default(),
+        notice,
+    )
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<F>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    let j = jurisdiction(&state, v.locale).await?;
+    match state
+        .services
+        .verify_sign_up(&j.id, &f.login, &f.code, None)
+        .await
+    {
+        Ok(()) => {
+            let notice = Some(v.t("sign-up-verified"));
+            Ok(form_page(
+                &state,
+                &v,
+                "sign-in",
+                f.login,
+                "/my/cases".into(),
+                Errors::default(),
+                notice,
+            ))
+        }
+        Err(e) => {
+            let errors = errors_on(&v, e, "f-code")?;
+            Ok(form_page(
+                &state,
+                &v,
+                "sign-up-verify",
+                f.login,
+                String::new(),
+                errors,
+                None,
+            ))
+        }
+    }
+}
+
+async fn reset_form(State(state): State<AppState>, v: Viewer) -> Response {
+    form_page(
+        &state,
+        &v,
+        "reset",
+        String::new(),
+        String::new(),
+        Errors::default(),
+        None,
+    )
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<F>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    let j = jurisdiction(&state, v.locale).await?;
+    if f.login.trim().is_empty() {
+        let mut errors = Errors::default();
+        errors.add(&v, "f-login", &Message::new("error-login-required"));
+        return Ok(form_page(
+            &state,
+            &v,
+            "reset",
+            f.login,
+            String::new(),
+            errors,
+            None,
+        ));
+    }
+    match state
+        .services
+        .request_password_reset(&j.id, &f.login, &v.client, v.locale)
+        .await
+    {
+        // The same answer whether or not the account exists.
+        Ok(()) => Ok(see_other(&format!(
+            "/reset/confirm?login={}",
+            crate::page::encode(f.login.trim())
+        ))),
+        Err(e) => {
+            let errors = errors_on(&v, e, "f-login")?;
+            Ok(form_page(
+                &state,
+                &v,
+                "reset",
+                f.login,
+                String::new(),
+                errors,
+                None,
+            ))
+        }
+    }
+}
+
+async fn reset_confirm_form(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<Q>,
+) -> Response {
+    let notice = Some(v.t("reset-code-sent"));
+    form_page(
+        &state,
+        &v,
+        "reset-confirm",
+        q.login.unwrap_or_default(),
+        String::new(),
+        Errors::default(),
+        notice,
+    )
+}
+
+async fn reset_confirm(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<F>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    let j = jurisdiction(&state, v.locale).await?;
+    match state
+        .services
+        .reset_password(&j.id, &f.login, &f.code, &f.password, None)
+        .await
+    {
+        Ok(()) => {
+            let notice = Some(v.t("reset-done"));
+            Ok(form_page(
+                &state,
+                &v,
+                "sign-in",
+                f.login,
+                String::new(),
+                Errors::default(),
+                notice,
+            ))
+        }
+        Err(e) => {
+            let errors = errors_on(&v, e, "f-code")?;
+            Ok(form_page(
+                &state,
+                &v,
+                "reset-confirm",
+                f.login,
+                String::new(),
+                errors,
+                None,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Token {
+    #[serde(default)]
+    _csrf: String,
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<Token>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    if let (Some(actor), Some(session)) = (&v.actor, &v.session) {
+        state
+            .services
+            .sign_out(actor, &session.id_hash)
+            .await
+            .map_err(|e| PageError::service(e, v.locale))?;
+    }
+    Ok(with_cookie(
+        see_other("/"),
+        &web::api::clear_session_cookie(&state),
+    ))
+}
+
+/// Where an account lands after signing in: the first tool its roles give it.
+async fn start(v: Viewer) -> Response {
+    let to = if v.signed_in().is_none() {
+        "/sign-in"
+    } else if v.may(Permission::HandleCalls) {
+        "/desk"
+    } else if v.may(Permission::DispatchCases) {
+        "/work"
+    } else if v.may(Permission::WorkCases) {
+        "/field"
+    } else if v.may(Permission::ViewAudit) {
+        "/supervise"
+    } else if v.may(Permission::ManageStaff) || v.may(Permission::ManageCaseRules) {
+        "/admin"
+    } else {
+        "/my/cases"
+    };
+    see_other(to)
+}
+
+#[derive(Template)]
+#[template(path = "citizen/my_cases.html")]
+struct MyCases {
+    p: Page,
+    cases: Vec<WorkView>,
+}
+
+async fn my_cases(State(state): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    let Some(actor) = v.signed_in() else {
+        return Ok(see_other("/sign-in?back=/my/cases"));
+    };
+    let cases = state
+        .services
+        .my_cases(actor)
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    let page = MyCases {
+        p: Page::new(&v, &state, "my-cases-title", "my"),
+        cases,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}

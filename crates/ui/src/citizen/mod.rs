@@ -1,0 +1,111 @@
+//! The citizen's side: the home page, reporting a problem, tracking a case, the survey, and
+//! the account pages (sign-up, sign-in, reset, "my cases").
+
+mod account;
+mod report;
+mod track;
+
+use crate::page::{LANG_COOKIE, Page, Viewer, decode, safe_back, set_cookie_header};
+use crate::{PageError, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use domain::Locale;
+use domain::catalog::{Category, Jurisdiction};
+use serde::Deserialize;
+use web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .merge(report::routes())
+        .merge(track::routes())
+        .merge(account::routes())
+}
+
+/// The jurisdiction the pages serve: the configured default, else the first one.
+pub async fn jurisdiction(state: &AppState, locale: Locale) -> Result<Jurisdiction, PageError> {
+    let services = &state.services;
+    let found = match services.config().default_jurisdiction.clone() {
+        Some(id) => services.jurisdiction(&id).await.map(Some),
+        None => services
+            .jurisdictions()
+            .await
+            .map(|all| all.into_iter().next()),
+    }
+    .map_err(|e| PageError::service(e, locale))?;
+    found.ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "error-no-jurisdiction", locale))
+}
+
+/// Categories grouped as the catalogue groups them, in catalogue order.
+pub struct Group {
+    pub name: String,
+    pub categories: Vec<Category>,
+}
+
+pub fn grouped(categories: Vec<Category>, locale: Locale) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for c in categories.into_iter().filter(|c| c.active) {
+        let name = c.group.get(locale).to_string();
+        match groups.iter_mut().find(|g| g.name == name) {
+            Some(g) => g.categories.push(c),
+            None => groups.push(Group {
+                name,
+                categories: vec![c],
+            }),
+        }
+    }
+    groups
+}
+
+#[derive(Template)]
+#[template(path = "citizen/home.html")]
+struct Home {
+    p: Page,
+    groups: Vec<Group>,
+    hotline: String,
+}
+
+async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    let j = jurisdiction(&state, v.locale).await?;
+    let list = state
+        .services
+        .services(&j, None)
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    let page = Home {
+        p: Page::new(&v, &state, "home-title", "home"),
+        groups: grouped(list.categories, v.locale),
+        hotline: j.name.get(v.locale).to_string(),
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct Back {
+    back: Option<String>,
+}
+
+/// The language switch: a plain link that remembers the choice and goes back.
+pub async fn switch_language(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<Back>,
+) -> Response {
+    let locale = Locale::from_tag(&code).unwrap_or(Locale::ZhTw);
+    let back = safe_back(q.back.as_deref().map(decode).as_deref());
+    let (name, value) = set_cookie_header(
+        LANG_COOKIE,
+        locale.tag(),
+        60 * 60 * 24 * 365,
+        state.web.secure_cookies,
+    );
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response.headers_mut().append(name, v);
+    }
+    response
+}

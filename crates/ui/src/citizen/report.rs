@@ -1,0 +1,435 @@
+//! Reporting a problem: choose a category (grouped, searchable without JavaScript), then one
+//! form with the category's questions, the place (map pin or district and address), the
+//! description, photos, contact details with the notification preference, and the
+//! personal-data notice. The answer shows the case number and its password once.
+
+use super::{Group, grouped, jurisdiction};
+use crate::forms::{Errors, check_token, field_arg};
+use crate::page::{Page, Viewer};
+use crate::{PageError, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use domain::Message;
+use domain::catalog::{Category, District};
+use domain::category::Datatype;
+use serde::Deserialize;
+use services::intake::{FiledCase, NewReport};
+use services::media::MediaUpload;
+use store::cases::Reporter;
+use web::AppState;
+
+/// Photos and text together; the services check each photo's size and count.
+const MAX_FORM_BYTES: usize = 52 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/report", get(choose)).route(
+        "/report/{code}",
+        get(form)
+            .post(submit)
+            .layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+    )
+}
+
+#[derive(Deserialize)]
+struct Search {
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "citizen/choose.html")]
+struct Choose {
+    p: Page,
+    q: String,
+    groups: Vec<Group>,
+    count: usize,
+}
+
+/// Whether a category matches a search: its name in either language, its group, or a keyword.
+fn matches(c: &Category, q: &str) -> bool {
+    let q = text::to_halfwidth(q).to_lowercase();
+    [
+        &c.name.zh,
+        &c.name.en,
+        &c.group.zh,
+        &c.group.en,
+        &c.keywords,
+    ]
+    .iter()
+    .any(|field| field.to_lowercase().contains(&q))
+}
+
+async fn choose(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(s): Query<Search>,
+) -> Result<Response, PageError> {
+    let j = jurisdiction(&state, v.locale).await?;
+    let list = state
+        .services
+        .services(&j, None)
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    let q = s.q.unwrap_or_default().trim().to_string();
+    let categories: Vec<Category> = list
+        .categories
+        .into_iter()
+        .filter(|c| q.is_empty() || matches(c, &q))
+        .collect();
+    let count = categories.len();
+    let mut p = Page::new(&v, &state, "report-choose-title", "report");
+    if !q.is_empty() {
+        let found = p.t1("report-search-count", "count", count.to_string());
+        p = p.with_status(Some(found));
+    }
+    let page = Choose {
+        groups: grouped(categories, v.locale),
+        count,
+        q,
+        p,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}
+
+/// What the citizen entered, kept to show the form again after an error.
+#[derive(Default, Clone)]
+pub struct Entered {
+    pub district: String,
+    pub address: String,
+    pub lat: String,
+    pub long: String,
+    pub description: String,
+    pub attributes: Vec<(String, Vec<String>)>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub notify: String,
+    pub consent: bool,
+}
+
+impl Entered {
+    pub fn attr(&self, code: &str) -> String {
+        self.attributes
+            .iter()
+            .find(|(c, _)| c == code)
+            .and_then(|(_, v)| v.first().cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn attr_has(&self, code: &str, value: &str) -> bool {
+        self.attributes
+            .iter()
+            .any(|(c, v)| c == code && v.iter().any(|x| x == value))
+    }
+}
+
+/// One question of the category, ready for the template.
+pub struct Question {
+    pub code: String,
+    pub label: String,
+    pub hint: String,
+    pub required: bool,
+    pub kind: &'static str,
+    pub options: Vec<(String, String)>,
+}
+
+fn questions(c: &Category, v: &Viewer) -> Vec<Question> {
+    let mut defs: Vec<_> = c.attributes.iter().filter(|a| a.variable).collect();
+    defs.sort_by_key(|a| a.order);
+    defs.into_iter()
+        .map(|a| Question {
+            code: a.code.clone(),
+            label: a.description.get(v.locale).to_string(),
+            hint: a.datatype_description.get(v.locale).to_string(),
+            required: a.required,
+            kind: match a.datatype {
+                Datatype::Text => "text",
+                Datatype::Number => "number",
+                Datatype::Datetime => "datetime",
+                Datatype::SingleValueList => "single",
+                Datatype::MultiValueList => "multi",
+                Datatype::String => "string",
+            },
+            options: a
+                .values
+                .iter()
+                .map(|o| (o.key.clone(), o.name.get(v.locale).to_string()))
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "citizen/report.html")]
+struct ReportForm {
+    p: Page,
+    category: Category,
+    category_name: String,
+    questions: Vec<Question>,
+    districts: Vec<District>,
+    e: Entered,
+    errors: Errors,
+}
+
+async fn category(
+    state: &AppState,
+    v: &Viewer,
+    code: &str,
+) -> Result<(domain::catalog::Jurisdiction, Category), PageError> {
+    let j = jurisdiction(state, v.locale).await?;
+    let c = state
+        .services
+        .service(&j, code)
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    if !c.active {
+        return Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            "error-service-unknown",
+            v.locale,
+        ));
+    }
+    Ok((j, c))
+}
+
+async fn show_form(
+    state: &AppState,
+    v: &Viewer,
+    j: &domain::catalog::Jurisdiction,
+    c: Category,
+    e: Entered,
+    errors: Errors,
+) -> Result<Response, PageError> {
+    let districts = state
+        .services
+        .districts(j)
+        .await
+        .map_err(|err| PageError::service(err, v.locale))?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let name = c.name.get(v.locale).to_string();
+    let p = Page::new(v, state, "report-title", "report");
+    let title = p.t1("report-title-of", "category", &name);
+    let p = p.with_title(title).with_errors(&errors);
+    let page = ReportForm {
+        p,
+        questions: questions(&c, v),
+        category_name: name,
+        category: c,
+        districts,
+        e,
+        errors,
+    };
+    Ok(render(v, state, status, &page))
+}
+
+async fn form(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let (j, c) = category(&state, &v, &code).await?;
+    let e = Entered {
+        notify: "email".into(),
+        ..Entered::default()
+    };
+    show_form(&state, &v, &j, c, e, Errors::default()).await
+}
+
+/// Which input a refusal from intake concerns.
+fn field_of(m: &Message) -> String {
+    let id = m.id;
+    if let Some(code) = m.args.iter().find(|(k, _)| *k == "code").map(|(_, v)| v) {
+        if id.starts_with("error-attribute") {
+            return format!("f-attr-{code}");
+        }
+    }
+    if let Some(field) = field_arg(m) {
+        return match field {
+            "address_string" | "address" => "f-address".into(),
+            "lat" | "long" => "f-address".into(),
+            other => format!("f-{}", other.replace('_', "-")),
+        };
+    }
+    if id.contains("location") || id.contains("lat") || id.contains("long") {
+        "f-address".into()
+    } else if id.contains("description") {
+        "f-description".into()
+    } else if id.contains("media") || id.contains("photo") || id.contains("image") {
+        "f-photos".into()
+    } else if id.contains("email") {
+        "f-email".into()
+    } else if id.contains("phone") || id.contains("mobile") {
+        "f-phone".into()
+    } else {
+        String::new()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "citizen/filed.html")]
+struct Filed {
+    p: Page,
+    case_number: String,
+    password: String,
+    category_name: String,
+    department: String,
+    emergency: bool,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(code): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let (j, c) = category(&state, &v, &code).await?;
+    let mut e = Entered::default();
+    let mut token = String::new();
+    let mut photos = Vec::new();
+    let bad_form = || PageError::new(StatusCode::BAD_REQUEST, "error-form-unreadable", v.locale);
+    while let Some(field) = multipart.next_field().await.map_err(|_| bad_form())? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photos" {
+            let filename = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(|_| {
+                PageError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "error-media-too-large",
+                    v.locale,
+                )
+            })?;
+            if !bytes.is_empty() {
+                photos.push(MediaUpload {
+                    filename,
+                    bytes: bytes.to_vec(),
+                });
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(|_| bad_form())?;
+        match name.as_str() {
+            "_csrf" => token = value,
+            "district" => e.district = value,
+            "address" => e.address = value,
+            "lat" => e.lat = value,
+            "long" => e.long = value,
+            "description" => e.description = value,
+            "first_name" => e.first_name = value,
+            "last_name" => e.last_name = value,
+            "email" => e.email = value,
+            "phone" => e.phone = value,
+            "notify" => e.notify = value,
+            "consent" => e.consent = value == "yes",
+            other => {
+                if let Some(code) = other.strip_prefix("attr-") {
+                    if value.trim().is_empty() {
+                        continue;
+                    }
+                    match e.attributes.iter_mut().find(|(c, _)| c == code) {
+                        Some((_, values)) => values.push(value),
+                        None => e.attributes.push((code.to_string(), vec![value])),
+                    }
+                }
+            }
+        }
+    }
+    check_token(&v, &token)?;
+    let mut errors = Errors::default();
+    if !e.consent {
+        errors.add(&v, "f-consent", &Message::new("error-consent-required"));
+    }
+    let notify = e.notify.as_str();
+    if notify == "email" && e.email.trim().is_empty() {
+        errors.add(&v, "f-email", &Message::new("error-email-for-notice"));
+    }
+    if notify == "sms" && e.phone.trim().is_empty() {
+        errors.add(&v, "f-phone", &Message::new("error-phone-for-notice"));
+    }
+    let has_point = !e.lat.trim().is_empty() && !e.long.trim().is_empty();
+    if e.address.trim().is_empty() && !has_point {
+        errors.add(&v, "f-address", &Message::new("error-location-required"));
+    }
+    if !errors.is_empty() {
+        return show_form(&state, &v, &j, c, e, errors).await;
+    }
+    let district_name = state
+        .services
+        .districts(&j)
+        .await
+        .map_err(|err| PageError::service(err, v.locale))?
+        .into_iter()
+        .find(|d| d.code == e.district)
+        .map(|d| d.name.zh);
+    let address = match (&district_name, e.address.trim()) {
+        (_, "") => None,
+        (Some(d), a) if !a.contains(d.as_str()) => Some(format!("{d}{a}")),
+        (_, a) => Some(a.to_string()),
+    };
+    let keep = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let report = NewReport {
+        service_code: Some(c.code.clone()),
+        lat: keep(&e.lat),
+        long: keep(&e.long),
+        address,
+        address_id: None,
+        zipcode: keep(&e.district),
+        description: keep(&e.description),
+        attributes: e.attributes.clone(),
+        media_urls: Vec::new(),
+        media: photos,
+        reporter: Reporter {
+            // The notification preference decides which contact is kept.
+            email: if notify == "sms" {
+                None
+            } else {
+                keep(&e.email)
+            },
+            phone: if notify == "email" {
+                None
+            } else {
+                keep(&e.phone)
+            },
+            first_name: keep(&e.first_name),
+            last_name: keep(&e.last_name),
+            device_id: None,
+            account_id: None,
+        },
+    };
+    let citizen = v.signed_in().filter(|a| a.is_citizen());
+    match state
+        .services
+        .report_from_web(&j, citizen, &v.client, report)
+        .await
+    {
+        Ok(filed) => Ok(confirmation(&state, &v, filed)),
+        Err(err) => {
+            let errors = Errors::from_service(&v, err, field_of)?;
+            show_form(&state, &v, &j, c, e, errors).await
+        }
+    }
+}
+
+fn confirmation(state: &AppState, v: &Viewer, filed: FiledCase) -> Response {
+    let p = Page::new(v, state, "filed-title", "report");
+    let page = Filed {
+        category_name: filed.category.name.get(v.locale).to_string(),
+        department: filed
+            .department_name
+            .as_ref()
+            .map(|d| d.get(v.locale).to_string())
+            .unwrap_or_default(),
+        emergency: filed.emergency.is_some(),
+        case_number: filed.case_number,
+        password: filed.password,
+        p,
+    };
+    render(v, state, StatusCode::CREATED, &page)
+}

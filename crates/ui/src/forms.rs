@@ -1,0 +1,95 @@
+//! Form plumbing shared by every page: the form token, and errors shown both as a summary at
+//! the top (links to the fields) and beside each field.
+
+use crate::PageError;
+use crate::page::Viewer;
+use axum::http::StatusCode;
+use domain::Message;
+use services::ServiceError;
+
+/// Refuses a form post that is cross-site or does not echo the viewer's token.
+pub fn check_token(v: &Viewer, sent: &str) -> Result<(), PageError> {
+    let expected = v.csrf.as_bytes();
+    let same = v.new_form_cookie.is_none()
+        && sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if v.cross_site || !same {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "error-form-expired",
+            v.locale,
+        ));
+    }
+    Ok(())
+}
+
+/// One problem with what was entered.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The id of the input it belongs to (`f-…`), or empty for the form as a whole.
+    pub field: String,
+    pub message: String,
+}
+
+/// The problems of one submission, in the order they are shown.
+#[derive(Debug, Clone, Default)]
+pub struct Errors {
+    pub items: Vec<FieldError>,
+}
+
+impl Errors {
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn add(&mut self, v: &Viewer, field: &str, message: &Message) {
+        self.items.push(FieldError {
+            field: field.to_string(),
+            message: v.msg(message),
+        });
+    }
+
+    /// The message of `field`, for the line under the input.
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.of(field).is_some()
+    }
+
+    /// Turns a refused operation into field errors; what is not a validation problem stays
+    /// an error page. `field_of` maps a message to the input it concerns.
+    pub fn from_service(
+        v: &Viewer,
+        e: ServiceError,
+        field_of: impl Fn(&Message) -> String,
+    ) -> Result<Errors, PageError> {
+        let messages = match e {
+            ServiceError::Invalid(m) => m,
+            ServiceError::NotFound(m) | ServiceError::Unauthenticated(m) => vec![m],
+            ServiceError::TooLarge(m) => vec![m],
+            other => return Err(PageError::service(other, v.locale)),
+        };
+        let mut errors = Errors::default();
+        for m in &messages {
+            errors.add(v, &field_of(m), m);
+        }
+        Ok(errors)
+    }
+}
+
+/// The `field` argument of a message, if it names one.
+pub fn field_arg(m: &Message) -> Option<&str> {
+    m.args
+        .iter()
+        .find(|(k, _)| *k == "field")
+        .map(|(_, v)| v.as_str())
+}

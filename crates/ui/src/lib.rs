@@ -1,0 +1,153 @@
+//! The web pages: server-rendered HTML (askama) for citizens and staff, in zh-TW and English.
+//! Every journey is a plain form or link, so it works without JavaScript; a small script adds
+//! conveniences (category search, the map pin). Pages call `services` exactly as the REST API
+//! does, so permissions, validation and audit are the same.
+
+mod assets;
+mod citizen;
+mod dates;
+mod forms;
+mod page;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use domain::{Locale, Message};
+use services::ServiceError;
+use web::AppState;
+
+pub use page::{Page, Viewer};
+
+/// Every page route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/assets/{*file}", get(assets::serve))
+        .route("/lang/{code}", get(citizen::switch_language))
+        .merge(citizen::routes())
+}
+
+/// A page that could not be shown: rendered as an HTML page with the reason in the viewer's
+/// language and the matching status code.
+#[derive(Debug)]
+pub struct PageError {
+    status: StatusCode,
+    message: Message,
+    locale: Locale,
+    retry_after: Option<i64>,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, id: &'static str, locale: Locale) -> PageError {
+        PageError {
+            status,
+            message: Message::new(id),
+            locale,
+            retry_after: None,
+        }
+    }
+
+    pub fn service(e: ServiceError, locale: Locale) -> PageError {
+        let (status, message, retry_after) = match e {
+            ServiceError::Invalid(mut m) => (
+                StatusCode::BAD_REQUEST,
+                m.pop().unwrap_or_else(|| Message::new("error-invalid")),
+                None,
+            ),
+            ServiceError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, m, None),
+            ServiceError::RateLimited {
+                message,
+                retry_after,
+            } => (StatusCode::TOO_MANY_REQUESTS, message, Some(retry_after)),
+            ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, m, None),
+            ServiceError::NotFound(m) => (StatusCode::NOT_FOUND, m, None),
+            ServiceError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, None),
+            other => {
+                tracing::error!(error = %other, "page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Message::new("error-internal"),
+                    None,
+                )
+            }
+        };
+        PageError {
+            status,
+            message,
+            locale,
+            retry_after,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    p: Page,
+    message: String,
+    sign_in: bool,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let p = Page::bare(self.locale, &format!("http-{}", self.status.as_u16()));
+        let page = ErrorPage {
+            message: p.msg(&self.message),
+            sign_in: self.status == StatusCode::UNAUTHORIZED,
+            p,
+        };
+        let mut response = html(self.status, page.render());
+        if let Some(after) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&after.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+fn html(status: StatusCode, body: askama::Result<String>) -> Response {
+    match body {
+        Ok(body) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "500 系統錯誤 / Internal error",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Renders a page for `v` with `status`, setting the visitor's form cookie when it is new.
+pub fn render<T: Template>(v: &Viewer, state: &AppState, status: StatusCode, page: &T) -> Response {
+    let mut response = html(status, page.render());
+    if let Some(token) = &v.new_form_cookie {
+        let (name, value) = page::set_cookie_header(
+            page::FORM_COOKIE,
+            token,
+            60 * 60 * 24 * 30,
+            state.web.secure_cookies,
+        );
+        if let Ok(value) = HeaderValue::from_str(&format!("{value}; HttpOnly")) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+/// A redirect after a successful form (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}

@@ -1,0 +1,430 @@
+//! What every page knows about its viewer: the language, the signed-in account (if any), the
+//! form token, and the navigation that account may use.
+
+use crate::dates;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use domain::{Locale, Message};
+use services::accounts::SessionStage;
+use services::authz::{Actor, Permission};
+use store::sessions::Session;
+use web::AppState;
+use web::api::{ClientAddr, Lang, cookie};
+
+/// The cookie that remembers the language chosen with the switch.
+pub const LANG_COOKIE: &str = "civicdesk_lang";
+/// The cookie that carries the form token of a visitor who is not signed in.
+pub const FORM_COOKIE: &str = "civicdesk_form";
+
+/// Who is looking at the page.
+pub struct Viewer {
+    pub locale: Locale,
+    pub actor: Option<Actor>,
+    pub session: Option<Session>,
+    pub stage: Option<SessionStage>,
+    /// The token forms must echo: the session's, or the visitor cookie's.
+    pub csrf: String,
+    /// A visitor token that still has to be set as a cookie.
+    pub new_form_cookie: Option<String>,
+    /// Path and query of this request, for the language switch.
+    pub here: String,
+    pub client: String,
+    pub cross_site: bool,
+}
+
+impl Viewer {
+    /// The signed-in account, only when its session has passed every stage.
+    pub fn signed_in(&self) -> Option<&Actor> {
+        match self.stage {
+            Some(SessionStage::Full) => self.actor.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn may(&self, p: Permission) -> bool {
+        self.signed_in().is_some_and(|a| a.may_somewhere(p))
+    }
+
+    pub fn is_citizen(&self) -> bool {
+        self.signed_in().is_some_and(Actor::is_citizen)
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        web::i18n::tr(self.locale, id, &[])
+    }
+
+    pub fn msg(&self, m: &Message) -> String {
+        web::i18n::message(self.locale, m)
+    }
+}
+
+fn query_param<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn locale_of(parts: &Parts, fallback: Locale) -> Locale {
+    query_param(parts, "lang")
+        .and_then(Locale::from_tag)
+        .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(Locale::from_tag))
+        .unwrap_or(fallback)
+}
+
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = crate::PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(Lang(negotiated)) = Lang::from_request_parts(parts, state).await;
+        let locale = locale_of(parts, negotiated);
+        let Ok(ClientAddr(client)) = ClientAddr::from_request_parts(parts, state).await;
+        let found = web::api::browser_session(parts, state)
+            .await
+            .map_err(|e| crate::PageError::service(e, locale))?;
+        let (actor, session, stage) = match found {
+            Some((a, s, st)) => (Some(a), Some(s), Some(st)),
+            None => (None, None, None),
+        };
+        let visitor = cookie(&parts.headers, FORM_COOKIE)
+            .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_string);
+        let (csrf, new_form_cookie) = match (&session, visitor) {
+            (Some(s), _) => (s.csrf_token.clone(), None),
+            (None, Some(v)) => (v, None),
+            (None, None) => {
+                let fresh = services::secrets::token_of::<16>();
+                (fresh.clone(), Some(fresh))
+            }
+        };
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_string();
+        Ok(Viewer {
+            locale,
+            actor,
+            session,
+            stage,
+            csrf,
+            new_form_cookie,
+            here,
+            client,
+            cross_site: is_cross_site(&parts.headers),
+        })
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Viewer {
+    type Rejection = crate::PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        <Viewer as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
+/// One link of the main navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// The frame every template gets: language, navigation, the form token and a status message.
+pub struct Page {
+    pub locale: Locale,
+    pub title: String,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub signed_in_as: Option<String>,
+    pub signed_in: bool,
+    /// The language switch: the other language's label, tag and the URL that selects it.
+    pub other_lang_label: &'static str,
+    pub other_lang_tag: &'static str,
+    pub other_lang_href: String,
+    /// A message announced to assistive technology (`role="status"`).
+    pub status: Option<String>,
+    pub map_tiles: Option<String>,
+    pub asset_version: &'static str,
+}
+
+impl Page {
+    pub fn new(v: &Viewer, state: &AppState, title_id: &str, section: &str) -> Page {
+        let t = |id: &str| v.t(id);
+        let mut nav: Vec<(&'static str, &'static str, String)> = vec![
+            ("/", "home", t("nav-home")),
+            ("/report", "report", t("nav-report")),
+            ("/track", "track", t("nav-track")),
+        ];
+        if v.is_citizen() {
+            nav.push(("/my/cases", "my", t("nav-my-cases")));
+        }
+        if v.may(Permission::HandleCalls) {
+            nav.push(("/desk", "desk", t("nav-desk")));
+        }
+        if v.may(Permission::DispatchCases) {
+            nav.push(("/work", "work", t("nav-work")));
+        }
+        if v.may(Permission::WorkCases) && !v.may(Permission::DispatchCases) {
+            nav.push(("/field", "field", t("nav-field")));
+        }
+        if v.may(Permission::ViewAudit) || v.may(Permission::ManageCaseRules) {
+            nav.push(("/supervise", "supervise", t("nav-supervise")));
+        }
+        if v.may(Permission::ManageStaff) || v.may(Permission::ManageCaseRules) {
+            nav.push(("/admin", "admin", t("nav-admin")));
+        }
+        let (other_lang_label, other_lang_tag, code) = match v.locale {
+            Locale::ZhTw => ("English", "en", "en"),
+            Locale::En => ("中文", "zh-Hant-TW", "zh-TW"),
+        };
+        let back = strip_lang(&v.here);
+        Page {
+            locale: v.locale,
+            title: t(title_id),
+            nav: nav
+                .into_iter()
+                .map(|(href, key, label)| NavItem {
+                    href,
+                    label,
+                    current: key == section,
+                })
+                .collect(),
+            csrf: v.csrf.clone(),
+            signed_in_as: v.signed_in().map(|a| a.label.clone()),
+            signed_in: v.signed_in().is_some(),
+            other_lang_label,
+            other_lang_tag,
+            other_lang_href: format!("/lang/{code}?back={}", encode(&back)),
+            status: None,
+            map_tiles: state.web.map_tiles.clone(),
+            asset_version: crate::assets::version(),
+        }
+    }
+
+    /// A page for a request whose viewer is unknown (an error before the viewer was read).
+    pub fn bare(locale: Locale, title_id: &str) -> Page {
+        let code = match locale {
+            Locale::ZhTw => "en",
+            Locale::En => "zh-TW",
+        };
+        Page {
+            locale,
+            title: web::i18n::tr(locale, title_id, &[]),
+            nav: vec![NavItem {
+                href: "/",
+                label: web::i18n::tr(locale, "nav-home", &[]),
+                current: false,
+            }],
+            csrf: String::new(),
+            signed_in_as: None,
+            signed_in: false,
+            other_lang_label: if locale == Locale::ZhTw {
+                "English"
+            } else {
+                "中文"
+            },
+            other_lang_tag: if locale == Locale::ZhTw {
+                "en"
+            } else {
+                "zh-Hant-TW"
+            },
+            other_lang_href: format!("/lang/{code}?back=/"),
+            status: None,
+            map_tiles: None,
+            asset_version: crate::assets::version(),
+        }
+    }
+
+    pub fn with_title(mut self, title: String) -> Page {
+        self.title = title;
+        self
+    }
+
+    /// Marks the title of a page that shows errors, so screen readers hear it first.
+    pub fn with_errors(mut self, errors: &crate::forms::Errors) -> Page {
+        if !errors.is_empty() {
+            self.title = format!("{} {}", self.t("error-title-prefix"), self.title);
+        }
+        self
+    }
+
+    /// A catalogue text (category, district, department name) in the page's language.
+    pub fn loc(&self, text: &domain::Localized) -> String {
+        text.get(self.locale).to_string()
+    }
+
+    pub fn with_status(mut self, status: Option<String>) -> Page {
+        self.status = status;
+        self
+    }
+
+    /// The `lang` attribute of the page.
+    pub fn lang(&self) -> &'static str {
+        match self.locale {
+            Locale::ZhTw => "zh-Hant-TW",
+            Locale::En => "en",
+        }
+    }
+
+    pub fn t(&self, id: impl AsRef<str>) -> String {
+        web::i18n::tr(self.locale, id.as_ref(), &[])
+    }
+
+    /// A message with one argument.
+    pub fn t1(&self, id: &str, name: &str, value: impl AsRef<str>) -> String {
+        web::i18n::tr(self.locale, id, &[(name, value.as_ref().to_string())])
+    }
+
+    pub fn msg(&self, m: &Message) -> String {
+        web::i18n::message(self.locale, m)
+    }
+
+    /// A date and time as shown on this page (ROC years on zh-TW pages).
+    pub fn datetime(&self, unix: impl Unix) -> String {
+        dates::display_datetime(unix.unix(), self.locale)
+    }
+
+    pub fn date(&self, unix: impl Unix) -> String {
+        dates::display_date(unix.unix(), self.locale)
+    }
+
+    /// The machine-readable form for `<time datetime>`.
+    pub fn iso(&self, unix: impl Unix) -> String {
+        dates::iso(unix.unix())
+    }
+
+    pub fn status_label(&self, code: impl AsRef<str>) -> String {
+        self.t(format!("case-status-{}", code.as_ref()))
+    }
+}
+
+/// A unix time, by value or by reference (templates hand over either).
+pub trait Unix {
+    fn unix(&self) -> i64;
+}
+
+impl Unix for i64 {
+    fn unix(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: Unix + ?Sized> Unix for &T {
+    fn unix(&self) -> i64 {
+        (**self).unix()
+    }
+}
+
+/// The path without any `lang=` parameter, for the switch's way back.
+fn strip_lang(here: &str) -> String {
+    match here.split_once('?') {
+        None => here.to_string(),
+        Some((path, query)) => {
+            let rest: Vec<&str> = query
+                .split('&')
+                .filter(|kv| !kv.starts_with("lang="))
+                .collect();
+            if rest.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{}", rest.join("&"))
+            }
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes a percent-encoded query value (`+` is a space).
+pub fn decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A local path to go back to, never another site.
+pub fn safe_back(back: Option<&str>) -> String {
+    match back {
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+pub fn set_cookie_header(
+    name: &str,
+    value: &str,
+    max_age: i64,
+    secure: bool,
+) -> (header::HeaderName, String) {
+    let secure = if secure { "; Secure" } else { "" };
+    (
+        header::SET_COOKIE,
+        format!("{name}={value}; Path=/; SameSite=Lax; Max-Age={max_age}{secure}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switch_drops_the_old_language_and_goes_back_only_locally() {
+        assert_eq!(strip_lang("/track?lang=en&x=1"), "/track?x=1");
+        assert_eq!(strip_lang("/?lang=en"), "/");
+        assert_eq!(safe_back(Some("//evil.example")), "/");
+        assert_eq!(safe_back(Some("https://evil.example")), "/");
+        assert_eq!(safe_back(Some("/work?x=1")), "/work?x=1");
+        assert_eq!(decode(&encode("/work?q=路燈 壞了")), "/work?q=路燈 壞了");
+        assert_eq!(decode("a%2"), "a%2");
+    }
+}
