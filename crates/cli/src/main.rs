@@ -155,7 +155,7 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         .with_context(|| format!("listening on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
-    let app = web::router_with_pages(services.clone(), web_config, ui::routes())
+    let app = web::router_with_pages(services.clone(), web_config, ui::pages())
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Notification workers run beside the HTTP server on every node; the outbox claim makes
     // sure each message is sent by one of them only.

@@ -20,6 +20,18 @@ use web::AppState;
 
 pub use page::{Page, Viewer};
 
+/// The pages, with an HTML "not found" page in the visitor's language for every other path.
+pub fn pages() -> web::Pages {
+    web::Pages {
+        routes: routes(),
+        not_found: axum::routing::any(not_found),
+    }
+}
+
+async fn not_found(v: Viewer) -> PageError {
+    PageError::new(StatusCode::NOT_FOUND, "error-page-not-found", v.locale)
+}
+
 /// Every page route.
 pub fn routes() -> Router<AppState> {
     Router::new()

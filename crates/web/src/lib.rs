@@ -62,7 +62,22 @@ pub fn router(services: Services) -> Router {
 
 /// Builds the application without web pages (the API, Open311 and health only).
 pub fn router_with(services: Services, web: WebConfig) -> Router {
-    router_with_pages(services, web, Router::new())
+    router_with_pages(services, web, Pages::default())
+}
+
+/// The web pages merged into the application, and what answers a path nothing else serves.
+pub struct Pages {
+    pub routes: Router<AppState>,
+    pub not_found: axum::routing::MethodRouter<AppState>,
+}
+
+impl Default for Pages {
+    fn default() -> Pages {
+        Pages {
+            routes: Router::new(),
+            not_found: any(not_found),
+        }
+    }
 }
 
 /// The origin (`scheme://host[:port]`) of a tile URL template, for the CSP's `img-src`.
@@ -81,7 +96,7 @@ pub fn tile_origin(template: &str) -> Option<&str> {
 
 /// Builds the application with the web pages (`crates/ui`) merged in, under the same
 /// middleware as every other route.
-pub fn router_with_pages(services: Services, web: WebConfig, pages: Router<AppState>) -> Router {
+pub fn router_with_pages(services: Services, web: WebConfig, pages: Pages) -> Router {
     let hsts = web.secure_cookies;
     let img_src = match web.map_tiles.as_deref().and_then(tile_origin) {
         // `{s}` subdomains: allow any subdomain of the host.
@@ -114,11 +129,28 @@ pub fn router_with_pages(services: Services, web: WebConfig, pages: Router<AppSt
         .merge(api)
         .merge(notify_hooks::router())
         .merge(apidocs::router())
-        .merge(pages)
+        .merge(pages.routes)
         .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .fallback(not_found)
+        .fallback({
+            // API paths answer in problem+json; everything else gets the pages' answer.
+            let pages_not_found = pages.not_found.with_state(state.clone());
+            move |lang: api::Lang, req: axum::extract::Request| async move {
+                if req.uri().path().starts_with("/api/") {
+                    api::ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        domain::Message::new("error-not-found"),
+                    )
+                    .into_response_in(lang.0)
+                } else {
+                    match tower::ServiceExt::oneshot(pages_not_found, req).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+            }
+        })
         .with_state(state);
     // The benchmark ceiling sits inside the same middleware as every other route.
     let routes = if ceiling {

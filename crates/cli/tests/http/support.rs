@@ -70,7 +70,9 @@ impl TestApp {
             .await
             .expect("key")
             .key;
-        let app = web::router(services.clone())
+        // The same application as `civicdesk serve`: API, Open311 and the web pages.
+        let web_config = web::WebConfig::for_public_url(&base);
+        let app = web::router_with_pages(services.clone(), web_config, ui::pages())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
         TestApp {

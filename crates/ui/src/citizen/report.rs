@@ -243,13 +243,37 @@ async fn form(
     show_form(&state, &v, &j, c, e, Errors::default()).await
 }
 
+/// A message about an attribute names it by its question, not its code — but keeps the code
+/// in `field` so the error links to the right input.
+fn with_labels(c: &Category, v: &Viewer, mut m: Message) -> Message {
+    let code = m
+        .args
+        .iter()
+        .find(|(k, _)| *k == "code")
+        .map(|(_, value)| value.clone());
+    if let Some(code) = code {
+        if let Some(def) = c.attributes.iter().find(|a| a.code == code) {
+            for (k, value) in m.args.iter_mut() {
+                if *k == "code" {
+                    *value = def.description.get(v.locale).to_string();
+                }
+            }
+            m.args.push(("attribute", code));
+        }
+    }
+    m
+}
+
 /// Which input a refusal from intake concerns.
 fn field_of(m: &Message) -> String {
     let id = m.id;
-    if let Some(code) = m.args.iter().find(|(k, _)| *k == "code").map(|(_, v)| v) {
-        if id.starts_with("error-attribute") {
-            return format!("f-attr-{code}");
-        }
+    if let Some(code) = m
+        .args
+        .iter()
+        .find(|(k, _)| *k == "attribute")
+        .map(|(_, v)| v)
+    {
+        return format!("f-attr-{code}");
     }
     if let Some(field) = field_arg(m) {
         return match field {
@@ -355,7 +379,13 @@ async fn submit(
     }
     let has_point = !e.lat.trim().is_empty() && !e.long.trim().is_empty();
     if e.address.trim().is_empty() && !has_point {
-        errors.add(&v, "f-address", &Message::new("error-location-required"));
+        errors.add(&v, "f-address", &Message::new("error-place-required"));
+    }
+    if let Err(problems) = domain::category::validate_attributes(&c.attributes, &e.attributes) {
+        for m in problems.iter().map(domain::DomainError::message) {
+            let m = with_labels(&c, &v, m);
+            errors.add(&v, &field_of(&m), &m);
+        }
     }
     if !errors.is_empty() {
         return show_form(&state, &v, &j, c, e, errors).await;
@@ -410,6 +440,14 @@ async fn submit(
         .await
     {
         Ok(filed) => Ok(confirmation(&state, &v, filed)),
+        Err(services::ServiceError::Invalid(problems)) => {
+            let mut errors = Errors::default();
+            for m in problems {
+                let m = with_labels(&c, &v, m);
+                errors.add(&v, &field_of(&m), &m);
+            }
+            show_form(&state, &v, &j, c, e, errors).await
+        }
         Err(err) => {
             let errors = Errors::from_service(&v, err, field_of)?;
             show_form(&state, &v, &j, c, e, errors).await

@@ -115,9 +115,10 @@ async fn tracked_page(
         .map(|e| Step {
             at: e.at,
             what: {
+                // Filing routes the case at once; the citizen reads it as "received".
                 let id = match &e.status {
-                    Some(s) => format!("timeline-status-{s}"),
-                    None => format!("timeline-{}", e.kind),
+                    Some(s) if e.kind != "create" => format!("timeline-status-{s}"),
+                    _ => format!("timeline-{}", e.kind),
                 };
                 if web::i18n::has(v.locale, &id) {
                     v.t(&id)

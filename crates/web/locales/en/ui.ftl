@@ -207,3 +207,5 @@ timeline-status-closed = Closed
 timeline-status-rejected = Not accepted
 timeline-status-duplicate = Merged into another case
 timeline-status-external = Passed to an outside agency
+error-page-not-found = There is no page at this address. It may be mistyped or the page was removed.
+error-place-required = Give the address or describe the place, or mark it on the map.

@@ -207,3 +207,5 @@ timeline-status-closed = 結案
 timeline-status-rejected = 不受理
 timeline-status-duplicate = 併入其他案件
 timeline-status-external = 轉請外部單位處理
+error-page-not-found = 找不到這個頁面。網址可能打錯了，或頁面已移除。
+error-place-required = 請填寫地址或地點說明，或在地圖上標記位置。

@@ -115,7 +115,7 @@ impl ApiError {
         self
     }
 
-    fn into_response_in(mut self, locale: Locale) -> Response {
+    pub(crate) fn into_response_in(mut self, locale: Locale) -> Response {
         self.locale = locale;
         self.into_response()
     }

@@ -1,0 +1,360 @@
+//! The citizen's pages as a browser without JavaScript uses them: plain GETs and form posts,
+//! the form token from the page, cookies carried by hand.
+
+use crate::support::TestApp;
+
+/// A browser without JavaScript: remembers cookies and the form token of the last page.
+struct Visitor<'a> {
+    app: &'a TestApp,
+    /// Redirects are looked at, not followed.
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+    csrf: String,
+    lang: &'static str,
+}
+
+fn between<'b>(html: &'b str, start: &str, end: &str) -> Option<&'b str> {
+    let from = html.find(start)? + start.len();
+    let to = html[from..].find(end)? + from;
+    Some(&html[from..to])
+}
+
+impl<'a> Visitor<'a> {
+    fn new(app: &'a TestApp, lang: &'static str) -> Visitor<'a> {
+        Visitor {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: Vec::new(),
+            csrf: String::new(),
+            lang,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, r: &reqwest::Response) {
+        for v in r.headers().get_all("set-cookie") {
+            let Some((k, v)) = v
+                .to_str()
+                .ok()
+                .and_then(|v| v.split(';').next())
+                .and_then(|kv| kv.split_once('='))
+            else {
+                continue;
+            };
+            self.cookies.retain(|(name, _)| name != k);
+            self.cookies.push((k.to_string(), v.to_string()));
+        }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.app.base))
+            .header("accept-language", self.lang)
+            .header("cookie", self.cookie_header())
+    }
+
+    async fn get(&mut self, path: &str) -> (u16, String) {
+        let r = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("GET");
+        self.keep(&r);
+        let status = r.status().as_u16();
+        let html = r.text().await.expect("body");
+        if let Some(token) = between(&html, "name=\"_csrf\" value=\"", "\"") {
+            self.csrf = token.to_string();
+        }
+        (status, html)
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", &self.csrf)];
+        fields.extend_from_slice(form);
+        let r = self
+            .request(reqwest::Method::POST, path)
+            .form(&fields)
+            .send()
+            .await
+            .expect("POST");
+        self.keep(&r);
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (status, r.text().await.expect("body"), location)
+    }
+
+    async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> (u16, String) {
+        let r = self
+            .request(reqwest::Method::POST, path)
+            .multipart(form.text("_csrf", self.csrf.clone()))
+            .send()
+            .await
+            .expect("POST");
+        self.keep(&r);
+        (r.status().as_u16(), r.text().await.expect("body"))
+    }
+}
+
+/// The two values the confirmation page shows in large type.
+fn filed_number_and_password(html: &str) -> (String, String) {
+    let codes: Vec<&str> = html
+        .split("<span class=\"big-code\">")
+        .skip(1)
+        .filter_map(|s| s.split('<').next())
+        .collect();
+    assert_eq!(codes.len(), 2, "{html}");
+    (codes[0].to_string(), codes[1].to_string())
+}
+
+fn report_form(lamps: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("district", "106")
+        .text("address", "復興南路一段 390 號前")
+        .text("description", "巷口路燈整晚不亮")
+        .text("attr-lamps_out", lamps.to_string())
+        .text("attr-fault", "dark")
+        .text("notify", "none")
+        .text("consent", "yes")
+}
+
+#[tokio::test]
+async fn a_citizen_reports_through_the_form_and_tracks_the_case() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "zh-TW");
+    let (status, html) = me.get("/report?q=路燈").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("href=\"/report/1999-L01\""),
+        "the search finds the street-light category"
+    );
+    let (status, html) = me.get("/report/1999-L01").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"zh-Hant-TW\">"));
+    assert!(
+        html.contains("個人資料蒐集告知事項"),
+        "the PDPA notice is on the form"
+    );
+    let before = app.case_count().await;
+    let (status, html) = me
+        .post_multipart("/report/1999-L01", report_form("2"))
+        .await;
+    assert_eq!(status, 201, "{html}");
+    assert_eq!(app.case_count().await, before + 1);
+    let (number, password) = filed_number_and_password(&html);
+
+    // The case is the same one Open311 shows, with the district prefixed to the address.
+    let (status, body) = app.get_json(&format!("requests/{number}.json")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0]["description"], "巷口路燈整晚不亮");
+    assert!(
+        body[0]["address"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("大安區"),
+        "{body}"
+    );
+
+    let (status, html, _) = me
+        .post("/track", &[("number", &number), ("password", &password)])
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&format!("案件 {number}")));
+    assert!(
+        html.contains("收到陳情"),
+        "the timeline starts with the report: {html}"
+    );
+    assert!(html.contains("民國"), "dates are ROC dates on zh-TW pages");
+    assert!(html.contains("<time datetime=\""));
+
+    // The same case in English: Gregorian dates, English labels.
+    let mut en = Visitor::new(&app, "en");
+    en.get("/track").await;
+    let (status, html, _) = en
+        .post("/track", &[("number", &number), ("password", &password)])
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains(&format!("Case {number}")));
+    assert!(!html.contains("民國"));
+}
+
+#[tokio::test]
+async fn a_wrong_tracking_password_is_an_error_on_the_form_and_reveals_nothing() {
+    let app = TestApp::start().await;
+    let number = app.file_streetlight().await;
+    let mut me = Visitor::new(&app, "zh-TW");
+    me.get("/track").await;
+    let (status, html, _) = me
+        .post("/track", &[("number", &number), ("password", "WRONGPW1")])
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("class=\"error-summary\""));
+    assert!(html.contains("href=\"#f-number\""));
+    assert!(
+        !html.contains("處理歷程"),
+        "no timeline without the password"
+    );
+}
+
+#[tokio::test]
+async fn an_incomplete_report_lists_every_problem_and_links_to_each_field() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "en");
+    me.get("/report/1999-L01").await;
+    let before = app.case_count().await;
+    let form = reqwest::multipart::Form::new()
+        .text("attr-lamps_out", "many")
+        .text("notify", "email")
+        .text("description", "dark");
+    let (status, html) = me.post_multipart("/report/1999-L01", form).await;
+    assert_eq!(status, 400);
+    assert_eq!(app.case_count().await, before, "nothing is filed");
+    assert!(
+        html.contains("<title>Error:"),
+        "the title says the page has errors"
+    );
+    for field in ["#f-consent", "#f-email", "#f-address", "#f-attr-lamps_out"] {
+        assert!(
+            html.contains(&format!("href=\"{field}\"")),
+            "{field} in the summary: {html}"
+        );
+    }
+    assert!(
+        html.contains("How many lamps are out") || html.contains("lamps"),
+        "the attribute is named by its question"
+    );
+    assert!(html.contains("value=\"many\""), "what was entered is kept");
+}
+
+#[tokio::test]
+async fn forms_without_the_token_or_from_another_site_are_refused() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "zh-TW");
+    me.get("/track").await;
+    me.csrf = "0".repeat(32);
+    let (status, html, _) = me
+        .post("/track", &[("number", "x"), ("password", "y")])
+        .await;
+    assert_eq!(status, 403);
+    assert!(html.contains("表單已過期"));
+
+    let mut other = Visitor::new(&app, "en");
+    other.get("/track").await;
+    let r = other
+        .request(reqwest::Method::POST, "/track")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[
+            ("_csrf", other.csrf.as_str()),
+            ("number", "x"),
+            ("password", "y"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn the_language_switch_remembers_the_choice_and_goes_back_only_locally() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "zh-TW");
+    let (_, html) = me.get("/track").await;
+    assert!(html.contains("href=\"/lang/en?back=/track\""));
+    let r = me
+        .request(reqwest::Method::GET, "/lang/en?back=/track")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/track");
+    me.keep(&r);
+    let (_, html) = me.get("/track").await;
+    assert!(
+        html.contains("<html lang=\"en\">"),
+        "the cookie wins over Accept-Language"
+    );
+
+    let r = me
+        .request(reqwest::Method::GET, "/lang/zh-TW?back=//evil.example/")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn unknown_pages_are_html_in_the_visitors_language_and_api_paths_stay_json() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "en");
+    let (status, html) = me.get("/no-such-page").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Page not found"));
+    let r = me
+        .request(reqwest::Method::GET, "/api/v1/no-such-thing")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn a_signed_in_citizen_finds_the_report_under_my_cases() {
+    let app = TestApp::start().await;
+    app.citizen("mei@example.tw", "a lantern by the quiet harbour")
+        .await;
+    let mut me = Visitor::new(&app, "zh-TW");
+    let (status, _, location) = me.post("/sign-in", &[]).await;
+    assert_eq!(status, 403, "the form token comes from a page first");
+    assert!(location.is_none());
+    me.get("/sign-in").await;
+    let (status, _, location) = me
+        .post(
+            "/sign-in",
+            &[
+                ("login", "mei@example.tw"),
+                ("password", "a lantern by the quiet harbour"),
+                ("back", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/start"));
+    let (_, html) = me.get("/report/1999-L01").await;
+    assert!(html.contains("我的案件"), "the menu offers my cases");
+    let (status, html) = me
+        .post_multipart("/report/1999-L01", report_form("1"))
+        .await;
+    assert_eq!(status, 201, "{html}");
+    let (number, _) = filed_number_and_password(&html);
+    let (status, html) = me.get("/my/cases").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&number));
+
+    // Signing out ends the session: my cases asks to sign in again.
+    me.post("/sign-out", &[]).await;
+    let r = me
+        .request(reqwest::Method::GET, "/my/cases")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status().as_u16(), 303);
+}
