@@ -21,6 +21,7 @@ use web::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route("/about", get(about))
         .merge(report::routes())
         .merge(track::routes())
         .merge(account::routes())
@@ -82,6 +83,20 @@ async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, Page
         hotline: j.name.get(v.locale).to_string(),
     };
     Ok(render(&v, &state, StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "citizen/about.html")]
+struct About {
+    p: Page,
+}
+
+/// The accessibility statement, the data attribution and the privacy summary.
+async fn about(State(state): State<AppState>, v: Viewer) -> Response {
+    let page = About {
+        p: Page::new(&v, &state, "about-title", "about"),
+    };
+    render(&v, &state, StatusCode::OK, &page)
 }
 
 #[derive(Deserialize)]
