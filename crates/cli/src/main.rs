@@ -233,6 +233,7 @@ async fn main() -> Result<()> {
             let staff = services.demo_staff("taipei.gov.tw").await?;
             let base = settings.public_url.trim_end_matches('/');
             println!("civicdesk demo — 臺北市、新北市、高雄市 / Taipei, New Taipei, Kaohsiung");
+            println!("  web:             {base}/   (staff: {base}/sign-in with an account below)");
             println!("  database:        {}", settings.database_url_redacted());
             if filed > 0 {
                 println!("  sample cases:    {filed} filed");
