@@ -21,6 +21,7 @@ mod passwords;
 pub mod queries;
 pub mod rate_limit;
 pub mod reference;
+pub mod reports;
 pub mod secrets;
 pub mod updates;
 pub mod webhooks;

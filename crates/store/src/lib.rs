@@ -16,6 +16,7 @@ pub mod events;
 pub mod migrate;
 pub mod outbox;
 pub mod rate_limits;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod surveys;

@@ -285,3 +285,6 @@ error-outcall-done = This call has already been made.
 error-outcall-not-claimed = Claim the call before recording how it went.
 error-outcall-outcome = There is no outcome "{ $outcome }" (reached, no_answer, wrong_number, declined).
 error-care-flag-unknown = This number is not flagged as needing care.
+
+## Supervision statistics (reports)
+error-report-date-invalid = "{ $value }" is not a date; use YYYY-MM-DD, e.g. 2026-11-24.

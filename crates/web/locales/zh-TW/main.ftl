@@ -285,3 +285,6 @@ error-outcall-done = 這通外撥電話已經完成。
 error-outcall-not-claimed = 請先認領這通外撥電話，再登錄撥打結果。
 error-outcall-outcome = 沒有「{ $outcome }」這種撥打結果（reached 已聯繫、no_answer 未接聽、wrong_number 號碼錯誤、declined 婉拒）。
 error-care-flag-unknown = 這個號碼未被標記為需要關懷。
+
+## Supervision statistics (reports)
+error-report-date-invalid = 「{ $value }」不是日期，請用 YYYY-MM-DD 格式，例如 2026-11-24。

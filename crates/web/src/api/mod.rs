@@ -9,6 +9,7 @@ mod cases;
 pub(crate) mod desk;
 pub mod doc;
 mod notifications;
+mod reports;
 mod schemas;
 mod webhooks;
 
@@ -47,6 +48,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(cases::routes())
         .merge(desk::routes())
         .merge(webhooks::routes())
+        .merge(reports::routes())
 }
 
 pub fn routes() -> Router<AppState> {
