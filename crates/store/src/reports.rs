@@ -129,17 +129,21 @@ pub async fn compliance(
     resolved_statuses: &[String],
     f: &ReportFilter,
 ) -> Result<Vec<ComplianceRow>, StoreError> {
-    let on_time = Expr::case(
-        Expr::col(("c", "closed_at")).lte(Expr::col(("c", "expected_at"))),
-        1i64,
-    )
-    .finally(0i64);
+    // COUNT of a CASE without ELSE counts the rows it holds for; a SUM would be NUMERIC on
+    // PostgreSQL.
+    let on_time = Expr::cust_with_exprs(
+        "COUNT(CASE WHEN $1 <= $2 THEN 1 END)",
+        [
+            Expr::col(("c", "closed_at")),
+            Expr::col(("c", "expected_at")),
+        ],
+    );
     let mut stmt = Query::select()
         .from_as("cases", "c")
         .column(("c", "department_code"))
         .column(("c", "category_code"))
         .expr_as(Expr::col(("c", "id")).count(), "n")
-        .expr_as(Expr::expr(on_time).sum(), "on_time")
+        .expr_as(on_time, "on_time")
         .and_where(Expr::col(("c", "jurisdiction_id")).eq(jurisdiction_id))
         // Matches the partial index cases_resolved_sla.
         .and_where(Expr::col(("c", "expected_at")).is_not_null())

@@ -16,4 +16,5 @@ mod processes;
 mod snapshots;
 mod support;
 mod ui_citizen;
+mod ui_supervise;
 mod webhooks;

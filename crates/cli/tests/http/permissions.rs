@@ -628,6 +628,15 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "read statistics",
+                method: Method::GET,
+                path: "reports/backlog".into(),
+                body: None,
+                permission: Permission::ViewReports,
+                denied: 403,
+                department_scoped_ok: true,
+            },
+            Action {
                 name: "revoke API client",
                 method: Method::DELETE,
                 path: format!("api-clients/{client}"),
@@ -672,7 +681,7 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 40);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 41);
 }
 
 /// A queued out-call, inserted directly (case work queues them through its hooks).

@@ -258,7 +258,7 @@ struct CategoryCompliance {
 
 /// SLA compliance overall, by department and by category, lowest share first.
 #[derive(Serialize, ToSchema)]
-struct SlaOut {
+struct SlaReportOut {
     by_category: Vec<CategoryCompliance>,
     by_department: Vec<DepartmentCompliance>,
     overall: ComplianceOut,
@@ -273,7 +273,7 @@ struct SlaOut {
     path = "/api/v1/reports/sla",
     tag = "reports",
     params(ReportQuery),
-    responses((status = 200, description = "SLA compliance", body = SlaOut))
+    responses((status = 200, description = "SLA compliance", body = SlaReportOut))
 )]
 async fn sla(
     State(state): State<AppState>,
@@ -285,7 +285,7 @@ async fn sla(
         Err(r) => return r,
     };
     match state.services.report_sla(&s).await {
-        Ok(r) => axum::Json(SlaOut {
+        Ok(r) => axum::Json(SlaReportOut {
             by_category: r
                 .by_category
                 .into_iter()
