@@ -3,7 +3,7 @@
 //! The case row is the materialised state; the events remain the source of truth.
 
 use crate::db::{Db, Row, StoreError, Tx};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkView {
@@ -207,12 +207,17 @@ pub async fn queue(
     jurisdiction_id: &str,
     f: &QueueFilter,
 ) -> Result<Vec<WorkView>, StoreError> {
+    let stmt = queue_statement(jurisdiction_id, f);
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
+fn queue_statement(jurisdiction_id: &str, f: &QueueFilter) -> SelectStatement {
     // Cases without a due date sort after every real one.
     const NEVER: i64 = i64::MAX / 2;
-    let due = Expr::cust_with_exprs(
-        "COALESCE($1, $2)",
-        [Expr::col("resolution_due_at"), Expr::val(NEVER)],
-    );
+    // Func::coalesce, not a custom `COALESCE($1, $2)`: SQLite's builder does not number its
+    // placeholders, so `$1` reached SQLite as an unbound parameter (NULL) and neither the
+    // order nor the cursor worked there.
+    let due: Expr = Func::coalesce([Expr::col("resolution_due_at"), Expr::val(NEVER)]).into();
     let mut stmt = Query::select()
         .columns(COLUMNS)
         .from("cases")
@@ -242,7 +247,7 @@ pub async fn queue(
                 .and(Expr::col("case_number").gt(number.as_str()))),
         );
     }
-    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+    stmt
 }
 
 /// How to reach the people who reported a case (never shown publicly).
@@ -469,4 +474,28 @@ pub async fn reported_by(
         .limit(limit)
         .to_owned();
     db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The queue's order and cursor reach SQLite with bound values (a custom `$1` did not).
+    #[test]
+    fn the_queue_orders_by_due_date_on_sqlite() {
+        let f = QueueFilter {
+            open_statuses: vec!["assigned".into()],
+            after: Some((100, "2026112400001".into())),
+            limit: 10,
+            ..QueueFilter::default()
+        };
+        let stmt = queue_statement("j", &f);
+        let (sql, values) = stmt.build(sea_query::SqliteQueryBuilder);
+        assert!(!sql.contains('$'), "{sql}");
+        assert!(
+            sql.contains(r#"ORDER BY COALESCE("resolution_due_at", ?) ASC"#),
+            "{sql}"
+        );
+        assert!(values.0.len() >= 7, "{sql}");
+    }
 }

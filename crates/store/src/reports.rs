@@ -3,7 +3,7 @@
 //! (ages, on time, scores) is decided in `domain::reports`; this module only counts.
 
 use crate::db::{Db, Row, StoreError};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 
 /// Which cases a statistic covers. Times are unix seconds, `from` inclusive, `until`
 /// exclusive; what they are compared with depends on the statistic (received, resolved or
@@ -17,20 +17,20 @@ pub struct ReportFilter {
 }
 
 impl ReportFilter {
-    fn apply(&self, stmt: &mut SelectStatement, time_column: (&'static str, &'static str)) {
+    fn apply(&self, stmt: &mut SelectStatement, time: Expr) {
         if let Some(ds) = &self.departments {
             stmt.and_where(Expr::col(("c", "department_code")).is_in(ds.iter().cloned()));
         }
         if let Some(from) = self.from {
-            stmt.and_where(Expr::col(time_column).gte(from));
+            stmt.and_where(time.clone().gte(from));
         }
         if let Some(until) = self.until {
-            stmt.and_where(Expr::col(time_column).lt(until));
+            stmt.and_where(time.lt(until));
         }
     }
 }
 
-/// Open cases of one department and category.
+/// Open cases of one department and category (in one status: add them up).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BacklogRow {
     pub department_code: Option<String>,
@@ -48,11 +48,24 @@ fn open_cases(
         .and_where(Expr::col(("c", "jurisdiction_id")).eq(jurisdiction_id))
         .and_where(Expr::col(("c", "status")).is_in(open_statuses.iter().cloned()))
         .to_owned();
-    f.apply(&mut stmt, ("c", "requested_at"));
+    // `requested_at + 0`: the period must not steer SQLite (which has no statistics and
+    // takes `status IN (…)` for unselective) to the index on `requested_at`, which holds the
+    // closed history too. Open cases are found by status; their times are read from the
+    // same index.
+    f.apply(&mut stmt, Expr::col(("c", "requested_at")).add(0i64));
     stmt
 }
 
+/// `COUNT(*)`: counting a column would read it, and `id` is in no statistics index.
+fn count_all() -> Expr {
+    Expr::cust("COUNT(*)")
+}
+
 /// Open cases received in the filter's period, by department and category.
+///
+/// Grouped by status first, the order of the index `cases_open_stats`: without that, SQLite's
+/// planner (which has no statistics) prefers `cases_queue` and reads every case of the
+/// jurisdiction, closed history included.
 pub async fn backlog(
     db: &Db,
     jurisdiction_id: &str,
@@ -60,9 +73,11 @@ pub async fn backlog(
     f: &ReportFilter,
 ) -> Result<Vec<BacklogRow>, StoreError> {
     let stmt = open_cases(jurisdiction_id, open_statuses, f)
+        .column(("c", "status"))
         .column(("c", "department_code"))
         .column(("c", "category_code"))
-        .expr_as(Expr::col(("c", "id")).count(), "n")
+        .expr_as(count_all(), "n")
+        .group_by_col(("c", "status"))
         .group_by_col(("c", "department_code"))
         .group_by_col(("c", "category_code"))
         .to_owned();
@@ -81,7 +96,8 @@ pub async fn backlog(
 
 /// Open cases received in the filter's period by age group: the bucket index counts up from
 /// 0 for the first threshold a case is younger than (`requested_at > threshold`), and is
-/// `thresholds.len()` for cases older than all.
+/// `thresholds.len()` for cases older than all. A bucket may come in several rows (one per
+/// status).
 pub async fn ageing(
     db: &Db,
     jurisdiction_id: &str,
@@ -101,8 +117,11 @@ pub async fn ageing(
             case.finally(last).into()
         }
     };
-    stmt.expr_as(bucket, "bucket")
-        .expr_as(Expr::col(("c", "id")).count(), "n")
+    // By status first, as in `backlog`; the caller adds the statuses up.
+    stmt.column(("c", "status"))
+        .expr_as(bucket, "bucket")
+        .expr_as(count_all(), "n")
+        .group_by_col(("c", "status"))
         .group_by_col("bucket");
     db.fetch_all(&stmt)
         .await?
@@ -131,18 +150,15 @@ pub async fn compliance(
 ) -> Result<Vec<ComplianceRow>, StoreError> {
     // COUNT of a CASE without ELSE counts the rows it holds for; a SUM would be NUMERIC on
     // PostgreSQL.
-    let on_time = Expr::cust_with_exprs(
-        "COUNT(CASE WHEN $1 <= $2 THEN 1 END)",
-        [
-            Expr::col(("c", "closed_at")),
-            Expr::col(("c", "expected_at")),
-        ],
-    );
+    let on_time = Func::count(Expr::case(
+        Expr::col(("c", "closed_at")).lte(Expr::col(("c", "expected_at"))),
+        1i64,
+    ));
     let mut stmt = Query::select()
         .from_as("cases", "c")
         .column(("c", "department_code"))
         .column(("c", "category_code"))
-        .expr_as(Expr::col(("c", "id")).count(), "n")
+        .expr_as(count_all(), "n")
         .expr_as(on_time, "on_time")
         .and_where(Expr::col(("c", "jurisdiction_id")).eq(jurisdiction_id))
         // Matches the partial index cases_resolved_sla.
@@ -152,7 +168,7 @@ pub async fn compliance(
         .group_by_col(("c", "department_code"))
         .group_by_col(("c", "category_code"))
         .to_owned();
-    f.apply(&mut stmt, ("c", "closed_at"));
+    f.apply(&mut stmt, Expr::col(("c", "closed_at")));
     db.fetch_all(&stmt)
         .await?
         .iter()
@@ -216,27 +232,7 @@ pub async fn watch_list(
     watch: Watch,
     limit: u64,
 ) -> Result<(Vec<ListedCase>, i64), StoreError> {
-    const NEVER: i64 = i64::MAX / 2;
-    let list = watched(jurisdiction_id, open_statuses, f, watch)
-        .columns([
-            ("c", "case_number"),
-            ("c", "category_code"),
-            ("c", "department_code"),
-            ("c", "status"),
-            ("c", "sla_state"),
-            ("c", "requested_at"),
-            ("c", "resolution_due_at"),
-        ])
-        .order_by_expr(
-            Expr::cust_with_exprs(
-                "COALESCE($1, $2)",
-                [Expr::col(("c", "resolution_due_at")), Expr::val(NEVER)],
-            ),
-            Order::Asc,
-        )
-        .order_by(("c", "case_number"), Order::Asc)
-        .limit(limit)
-        .to_owned();
+    let list = list_statement(jurisdiction_id, open_statuses, f, watch, limit);
     let cases = db
         .fetch_all(&list)
         .await?
@@ -247,7 +243,7 @@ pub async fn watch_list(
         cases.len() as i64
     } else {
         let count = watched(jurisdiction_id, open_statuses, f, watch)
-            .expr_as(Expr::col(("c", "id")).count(), "n")
+            .expr_as(count_all(), "n")
             .to_owned();
         db.fetch_all(&count)
             .await?
@@ -255,6 +251,35 @@ pub async fn watch_list(
             .map_or(Ok(0), |r| r.get("n"))?
     };
     Ok((cases, total))
+}
+
+fn list_statement(
+    jurisdiction_id: &str,
+    open_statuses: &[String],
+    f: &ReportFilter,
+    watch: Watch,
+    limit: u64,
+) -> SelectStatement {
+    const NEVER: i64 = i64::MAX / 2;
+    watched(jurisdiction_id, open_statuses, f, watch)
+        .columns([
+            ("c", "case_number"),
+            ("c", "category_code"),
+            ("c", "department_code"),
+            ("c", "status"),
+            ("c", "sla_state"),
+            ("c", "requested_at"),
+            ("c", "resolution_due_at"),
+        ])
+        // Func::coalesce, not a custom `COALESCE($1, $2)`: SQLite's builder does not number
+        // its placeholders, so `$1` would reach SQLite as an unbound parameter.
+        .order_by_expr(
+            Func::coalesce([Expr::col(("c", "resolution_due_at")), Expr::val(NEVER)]).into(),
+            Order::Asc,
+        )
+        .order_by(("c", "case_number"), Order::Asc)
+        .limit(limit)
+        .to_owned()
 }
 
 fn listed(r: &Row) -> Result<ListedCase, StoreError> {
@@ -293,14 +318,14 @@ pub async fn ratings(
         )
         .column(("c", "department_code"))
         .column(("s", "score"))
-        .expr_as(Expr::col(("s", "case_id")).count(), "n")
+        .expr_as(count_all(), "n")
         .and_where(Expr::col(("s", "jurisdiction_id")).eq(jurisdiction_id))
         // Matches the partial index case_surveys_answered.
         .and_where(Expr::col(("s", "score")).is_not_null())
         .group_by_col(("c", "department_code"))
         .group_by_col(("s", "score"))
         .to_owned();
-    f.apply(&mut stmt, ("s", "submitted_at"));
+    f.apply(&mut stmt, Expr::col(("s", "submitted_at")));
     db.fetch_all(&stmt)
         .await?
         .iter()
@@ -312,4 +337,29 @@ pub async fn ratings(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    /// Every value reaches the statement as a bound parameter of the backend's own syntax.
+    #[test]
+    fn lists_order_by_due_date_on_both_backends() {
+        let f = ReportFilter::default();
+        let stmt = list_statement("j", &["assigned".into()], &f, Watch::Overdue { now: 5 }, 10);
+        let (sqlite, values) = stmt.build(SqliteQueryBuilder);
+        assert!(
+            sqlite.contains(r#"ORDER BY COALESCE("c"."resolution_due_at", ?) ASC"#),
+            "{sqlite}"
+        );
+        assert!(!sqlite.contains('$'), "{sqlite}");
+        assert_eq!(values.0.len(), 5, "{sqlite}");
+        let (postgres, _) = stmt.build(PostgresQueryBuilder);
+        assert!(
+            postgres.contains(r#"COALESCE("c"."resolution_due_at", $4)"#),
+            "{postgres}"
+        );
+    }
 }

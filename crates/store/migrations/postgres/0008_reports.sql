@@ -1,9 +1,9 @@
 -- Supervision statistics (store::reports). Every query is one GROUP BY over an index that
 -- covers it, so the dashboard stays fast with millions of imported (closed) cases.
 
--- Open cases by status: backlog, ageing, overdue and at-risk lists. The closed history is
--- never read, however large.
-CREATE INDEX cases_open_stats ON cases (jurisdiction_id, status, department_code, category_code, requested_at);
+-- Open cases by status: backlog, ageing, and the counts of the overdue and at-risk lists. The
+-- closed history is never read, however large.
+CREATE INDEX cases_open_stats ON cases (jurisdiction_id, status, department_code, category_code, requested_at, resolution_due_at, sla_state);
 
 -- Resolved cases that had a resolution due date, by resolution time: SLA compliance.
 -- Imported history has no due date and is left out of the index.
