@@ -60,6 +60,7 @@ named_enum!(
         WorkCases = "work_cases",
         ManageCaseRules = "manage_case_rules",
         ManageWebhooks = "manage_webhooks",
+        ManageKnowledge = "manage_knowledge",
     }
 );
 
@@ -108,6 +109,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ViewNotificationLog,
                 ViewCases,
                 HandleCalls,
+                ManageKnowledge,
             ],
         ),
         (Role::CounterClerk, &[ReadPersonalData]),
@@ -130,6 +132,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 WorkCases,
                 ManageCaseRules,
                 ManageWebhooks,
+                ManageKnowledge,
             ],
         ),
     ]

@@ -196,9 +196,35 @@ pub struct QueueFilter {
     /// Only these statuses (None: every open status).
     pub statuses: Option<Vec<String>>,
     pub open_statuses: Vec<String>,
-    /// Keyset: cases after this (resolution due, case number).
+    /// Keyset: cases after this (resolution due, case number). Not with `by_risk`.
     pub after: Option<(i64, String)>,
     pub limit: u64,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this district (postal code).
+    pub district: Option<String>,
+    /// Only these SLA states (`on_track`, `at_risk`, `breached`, `met`).
+    pub sla_states: Option<Vec<String>>,
+    /// Text the case number, description or address contains (any case).
+    pub text: Option<String>,
+    /// Breached cases first, then those at risk, then the rest; each by resolution due date.
+    pub by_risk: bool,
+    /// Rows to skip (pages of a filtered view ordered by risk).
+    pub offset: u64,
+}
+
+/// `text` as a LIKE pattern that matches it literally anywhere (`!` escapes).
+fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// A queue ordered by SLA risk: the earliest resolution due date first, cases without one last.
@@ -217,10 +243,43 @@ pub async fn queue(
         .columns(COLUMNS)
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .order_by_expr(due.clone(), Order::Asc)
-        .order_by("case_number", Order::Asc)
         .limit(f.limit.clamp(1, 500))
         .to_owned();
+    if f.by_risk {
+        let rank = Expr::cust_with_exprs(
+            "CASE $1 WHEN 'breached' THEN 0 WHEN 'at_risk' THEN 1 ELSE 2 END",
+            [Expr::col("sla_state")],
+        );
+        stmt.order_by_expr(rank, Order::Asc);
+    }
+    stmt.order_by_expr(due.clone(), Order::Asc)
+        .order_by("case_number", Order::Asc);
+    if f.offset > 0 {
+        stmt.offset(f.offset);
+    }
+    if let Some(c) = &f.category {
+        stmt.and_where(Expr::col("category_code").eq(c.as_str()));
+    }
+    if let Some(d) = &f.district {
+        stmt.and_where(Expr::col("district_code").eq(d.as_str()));
+    }
+    if let Some(states) = &f.sla_states {
+        stmt.and_where(Expr::col("sla_state").is_in(states.iter().cloned()));
+    }
+    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = contains_pattern(&t.to_lowercase());
+        let like = |column: &'static str| {
+            Expr::cust_with_exprs(
+                "LOWER(COALESCE($1, '')) LIKE $2 ESCAPE '!'",
+                [Expr::col(column), Expr::val(pattern.clone())],
+            )
+        };
+        stmt.and_where(
+            like("case_number")
+                .or(like("description"))
+                .or(like("address")),
+        );
+    }
     match &f.statuses {
         Some(s) => stmt.and_where(Expr::col("status").is_in(s.iter().cloned())),
         None => stmt.and_where(Expr::col("status").is_in(f.open_statuses.iter().cloned())),

@@ -8,6 +8,7 @@ mod citizen;
 mod dates;
 mod forms;
 mod page;
+mod staff;
 
 use askama::Template;
 use axum::Router;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{*file}", get(assets::serve))
         .route("/lang/{code}", get(citizen::switch_language))
         .merge(citizen::routes())
+        .merge(staff::routes())
 }
 
 /// A page that could not be shown: rendered as an HTML page with the reason in the viewer's

@@ -227,6 +227,7 @@ async fn queue(
         }),
         after,
         limit,
+        ..QueueRequest::default()
     };
     let result = state.services.case_queue(&caller.actor, request).await;
     reply(caller.lang, StatusCode::OK, result, |cases| {

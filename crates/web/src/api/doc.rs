@@ -245,6 +245,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "desk",
         "The 1999 agent's desk: caller lookup, contact log, out-calls and care flags.",
     ),
+    (
+        "knowledge",
+        "The knowledge base agents search during a call: answers to what callers ask most.",
+    ),
 ];
 
 /// The document's frame: info, servers, tags, security schemes and error answers. The paths
