@@ -15,4 +15,5 @@ mod permissions;
 mod processes;
 mod snapshots;
 mod support;
+mod ui_staff;
 mod webhooks;

@@ -70,7 +70,9 @@ impl TestApp {
             .await
             .expect("key")
             .key;
-        let app = web::router(services.clone())
+        // The web pages too, as `civicdesk serve` mounts them.
+        let web_config = web::WebConfig::for_public_url(&services.config().public_url);
+        let app = web::router_with_pages(services.clone(), web_config, ui::routes())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
         TestApp {

@@ -76,7 +76,7 @@ pub struct QueueRequest {
     /// Narrowing filters (the dispatcher's queue page).
     pub category: Option<String>,
     pub district: Option<String>,
-    /// `on_track`, `at_risk`, `breached` and/or `met`.
+    /// `breached`, `at_risk`, `running`, `paused` and/or `met` (see `sla::sla_label`).
     pub sla_states: Option<Vec<String>>,
     /// Text in the case number, description or address.
     pub text: Option<String>,
@@ -85,8 +85,8 @@ pub struct QueueRequest {
     pub offset: u64,
 }
 
-/// The SLA states a queue can be filtered by.
-pub const SLA_STATES: [&str; 4] = ["breached", "at_risk", "on_track", "met"];
+/// The SLA states a queue can be filtered by, as `refresh_sla` stores them.
+pub const SLA_STATES: [&str; 5] = ["breached", "at_risk", "running", "paused", "met"];
 
 impl Services {
     /// A case as staff see it. Staff who may not see it get NotFound (existence does not leak).

@@ -186,7 +186,8 @@ pub fn sla_tag(state: Option<&str>) -> (&'static str, String) {
     match state {
         Some("breached") => ("danger", "sla-breached".into()),
         Some("at_risk") => ("warn", "sla-at_risk".into()),
-        Some("on_track") => ("ok", "sla-on_track".into()),
+        Some("running") => ("ok", "sla-running".into()),
+        Some("paused") => ("info", "sla-paused".into()),
         Some("met") => ("ok", "sla-met".into()),
         _ => ("info", "sla-none".into()),
     }

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use services::authz::Actor;
@@ -52,21 +52,14 @@ impl Enrol {
 fn staff(v: &Viewer) -> Result<&Actor, Response> {
     match &v.actor {
         Some(a) if a.is_staff() => Ok(a),
-        Some(_) => Err(PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into_response_page()),
+        Some(_) => {
+            Err(PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into_response())
+        }
         None => Err(see_other("/sign-in?back=/account/second-factor")),
     }
 }
 
-trait IntoPage {
-    fn into_response_page(self) -> Response;
-}
-
-impl IntoPage for PageError {
-    fn into_response_page(self) -> Response {
-        axum::response::IntoResponse::into_response(self)
-    }
-}
-
+#[allow(clippy::too_many_arguments)]
 fn enrol_page(
     state: &AppState,
     v: &Viewer,
@@ -75,14 +68,20 @@ fn enrol_page(
     uri: String,
     codes: Vec<String>,
     errors: Errors,
+    csrf: Option<String>,
 ) -> Response {
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
+    let mut p = Page::new(v, state, "totp-title", "account").with_errors(&errors);
+    if let Some(token) = csrf {
+        // The renewed session has a new form token.
+        p.csrf = token;
+    }
     let page = Enrol {
-        p: Page::new(v, state, "totp-title", "account").with_errors(&errors),
+        p,
         stage,
         secret,
         uri,
@@ -104,6 +103,7 @@ async fn intro(State(state): State<AppState>, v: Viewer) -> Response {
         String::new(),
         Vec::new(),
         Errors::default(),
+        None,
     )
 }
 
@@ -143,6 +143,7 @@ async fn begin(
         setup.otpauth_uri,
         Vec::new(),
         Errors::default(),
+        None,
     ))
 }
 
@@ -167,6 +168,7 @@ async fn confirm(
                 String::new(),
                 codes,
                 Errors::default(),
+                renewed.as_ref().map(|s| s.csrf_token.clone()),
             );
             if let Some(s) = renewed {
                 let cookie = web::api::session_cookie(&state, &s.id, s.expires_at);
@@ -186,6 +188,7 @@ async fn confirm(
                 f.uri,
                 Vec::new(),
                 errors,
+                None,
             ))
         }
     }

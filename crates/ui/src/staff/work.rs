@@ -143,7 +143,7 @@ struct Queue {
     lines: Vec<Line>,
     more: bool,
     statuses: Vec<&'static str>,
-    sla_states: [&'static str; 4],
+    sla_states: [&'static str; 5],
     categories: Vec<Named>,
     districts: Vec<Named>,
     departments: Vec<Named>,
