@@ -84,7 +84,7 @@ pub fn rank(entries: Vec<KnowledgeEntry>, query: &str) -> Vec<KnowledgeEntry> {
         .filter_map(|e| score(&e, &words).map(|s| (s, e)))
         .collect();
     // Stable: equal scores keep the store's order (most recently changed first).
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     scored
         .into_iter()
         .take(MAX_RESULTS)
@@ -118,7 +118,13 @@ impl Services {
         let mut errors = Vec::new();
         let question = bounded(&input.question, "question", MAX_QUESTION, true, &mut errors);
         let answer = bounded(&input.answer, "answer", MAX_ANSWER, true, &mut errors);
-        let keywords = bounded(&input.keywords, "keywords", MAX_KEYWORDS, false, &mut errors);
+        let keywords = bounded(
+            &input.keywords,
+            "keywords",
+            MAX_KEYWORDS,
+            false,
+            &mut errors,
+        );
         let category_code = input
             .category_code
             .as_deref()
@@ -153,8 +159,8 @@ impl Services {
                     .arg("max", MAX_QUESTION.to_string()),
             ));
         }
-        let all = knowledge::list_entries(&self.db, &actor.jurisdiction_id, MAX_ENTRIES as u64)
-            .await?;
+        let all =
+            knowledge::list_entries(&self.db, &actor.jurisdiction_id, MAX_ENTRIES as u64).await?;
         Ok(rank(all, query))
     }
 
@@ -301,11 +307,22 @@ mod tests {
     #[test]
     fn every_word_must_match_and_questions_weigh_most() {
         let all = vec![
-            entry("1", "如何申請大型垃圾清運？", "廢棄家具 清潔隊", "撥打清潔隊預約。"),
-            entry("2", "路燈不亮要找誰？", "路燈 報修", "由公園處路燈管理處處理，可申請大型機具。"),
+            entry(
+                "1",
+                "如何申請大型垃圾清運？",
+                "廢棄家具 清潔隊",
+                "撥打清潔隊預約。",
+            ),
+            entry(
+                "2",
+                "路燈不亮要找誰？",
+                "路燈 報修",
+                "由公園處路燈管理處處理，可申請大型機具。",
+            ),
             entry("3", "台北市垃圾車時刻", "垃圾 清運", "請查詢環保局網站。"),
         ];
-        let ids = |q: &str| -> Vec<String> { rank(all.clone(), q).into_iter().map(|e| e.id).collect() };
+        let ids =
+            |q: &str| -> Vec<String> { rank(all.clone(), q).into_iter().map(|e| e.id).collect() };
         // 台 and 臺 are one character for the search; full-width letters are half-width.
         assert_eq!(ids("臺北 垃圾"), ["3"]);
         assert_eq!(ids("大型"), ["1", "2"], "the question before the answer");

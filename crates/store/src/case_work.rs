@@ -554,14 +554,19 @@ mod tests {
             limit: 10,
             ..QueueFilter::default()
         };
-        let (sql, values) =
-            sea_query_sqlx::SqlxBinder::build_sqlx(&queue_statement("j", &f), sea_query::SqliteQueryBuilder);
+        let (sql, values) = sea_query_sqlx::SqlxBinder::build_sqlx(
+            &queue_statement("j", &f),
+            sea_query::SqliteQueryBuilder,
+        );
         assert!(!sql.contains('$'), "every placeholder is bound: {sql}");
         assert!(
             sql.contains(r#"ORDER BY (CASE WHEN ("sla_state" = ?) THEN ? WHEN ("sla_state" = ?) THEN ? ELSE ? END) ASC, COALESCE("resolution_due_at", ?) ASC"#),
             "{sql}"
         );
-        assert!(format!("{values:?}").contains(r"%50!%!_路燈%"), "{values:?}");
+        assert!(
+            format!("{values:?}").contains(r"%50!%!_路燈%"),
+            "{values:?}"
+        );
         let (pg, _) = sea_query_sqlx::SqlxBinder::build_sqlx(
             &queue_statement("j", &f),
             sea_query::PostgresQueryBuilder,

@@ -62,7 +62,11 @@ pub async fn list_entries(
         .order_by("id", Order::Asc)
         .limit(limit.clamp(1, 10_000))
         .to_owned();
-    db.fetch_all(&stmt).await?.iter().map(entry_from_row).collect()
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(entry_from_row)
+        .collect()
 }
 
 pub async fn find_entry(
@@ -129,7 +133,11 @@ pub async fn update_entry(tx: &mut Tx, e: &KnowledgeEntry) -> Result<bool, Store
     Ok(tx.execute(&stmt).await? > 0)
 }
 
-pub async fn delete_entry(tx: &mut Tx, jurisdiction_id: &str, id: &str) -> Result<bool, StoreError> {
+pub async fn delete_entry(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
     let stmt = Query::delete()
         .from_table("knowledge_entries")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
@@ -185,7 +193,11 @@ pub async fn list_views(
         .and_where(Expr::col("account_id").eq(account_id))
         .order_by("name", Order::Asc)
         .to_owned();
-    db.fetch_all(&stmt).await?.iter().map(view_from_row).collect()
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(view_from_row)
+        .collect()
 }
 
 /// How many views an account keeps under other names than `except_name`.

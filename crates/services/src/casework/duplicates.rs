@@ -133,24 +133,20 @@ impl Services {
         };
         let name = personal(c.name, "name");
         let email = personal(c.email, "email");
-        let summary = match crate::desk::bounded(
-            Some(&c.summary),
-            "summary",
-            domain::desk::MAX_SUMMARY,
-        ) {
-            Ok(s) => s,
-            Err(ServiceError::Invalid(m)) => {
-                errors.extend(m);
-                None
-            }
-            Err(e) => return Err(e),
-        };
+        let summary =
+            match crate::desk::bounded(Some(&c.summary), "summary", domain::desk::MAX_SUMMARY) {
+                Ok(s) => s,
+                Err(ServiceError::Invalid(m)) => {
+                    errors.extend(m);
+                    None
+                }
+                Err(e) => return Err(e),
+            };
         let (Some(number), true) = (number, errors.is_empty()) else {
             return Err(ServiceError::Invalid(errors));
         };
-        let unknown = || {
-            ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number))
-        };
+        let unknown =
+            || ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number));
         let citizen = crate::desk::citizen_of(&self.db, &j.id, &number).await?;
         let subject = crate::desk::CallerSubject::new(&number, citizen.as_ref());
         let mut tx = self.db.begin().await?;
@@ -208,8 +204,13 @@ impl Services {
             .await?
             .is_some()
         {
-            self.enqueue_outcall(&mut tx, &j, &work.id, domain::desk::OutcallReason::NeedsCare)
-                .await?;
+            self.enqueue_outcall(
+                &mut tx,
+                &j,
+                &work.id,
+                domain::desk::OutcallReason::NeedsCare,
+            )
+            .await?;
         }
         let mut sub = subject.subject();
         sub.kind = "case";

@@ -246,10 +246,10 @@ async fn form(
 /// Which input a refusal from intake concerns.
 fn field_of(m: &Message) -> String {
     let id = m.id;
-    if let Some(code) = m.args.iter().find(|(k, _)| *k == "code").map(|(_, v)| v) {
-        if id.starts_with("error-attribute") {
-            return format!("f-attr-{code}");
-        }
+    if let Some(code) = m.args.iter().find(|(k, _)| *k == "code").map(|(_, v)| v)
+        && id.starts_with("error-attribute")
+    {
+        return format!("f-attr-{code}");
     }
     if let Some(field) = field_arg(m) {
         return match field {

@@ -33,7 +33,14 @@ pub const DISPATCH: [&str; 16] = [
 ];
 
 /// The operations of a field worker's case page.
-pub const FIELD: [&str; 6] = ["start", "arrive", "leave_site", "provide_info", "resolve", "note"];
+pub const FIELD: [&str; 6] = [
+    "start",
+    "arrive",
+    "leave_site",
+    "provide_info",
+    "resolve",
+    "note",
+];
 
 /// Whether `action` is legal for a case in `status` (`domain::lifecycle` decides; assigning a
 /// worker needs a case the department has signed for; a note is always possible).
@@ -222,10 +229,7 @@ pub struct EventLine {
 /// Who did it, in words.
 fn who(actor: &str, names: &HashMap<String, String>, v: &Viewer) -> String {
     if let Some(id) = actor.strip_prefix("staff:") {
-        return names
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| v.t("event-staff"));
+        return names.get(id).cloned().unwrap_or_else(|| v.t("event-staff"));
     }
     if let Some(label) = actor.strip_prefix("system:") {
         return label.to_string();
@@ -252,7 +256,11 @@ pub fn event_lines(
                 v.t("timeline-create")
             } else if web::i18n::has(v.locale, &staff_key) {
                 v.t(&staff_key)
-            } else if let Some(to) = e.to_status.as_deref().filter(|t| Some(*t) != e.from_status.as_deref()) {
+            } else if let Some(to) = e
+                .to_status
+                .as_deref()
+                .filter(|t| Some(*t) != e.from_status.as_deref())
+            {
                 v.t(&format!("timeline-status-{to}"))
             } else {
                 v.t("timeline-update")
@@ -261,10 +269,18 @@ pub fn event_lines(
             let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
             let mut details = Vec::new();
             if let Some(d) = text("to_department") {
-                details.push(tr("event-to-department", "name", catalog.department(Some(d.as_str()))));
+                details.push(tr(
+                    "event-to-department",
+                    "name",
+                    catalog.department(Some(d.as_str())),
+                ));
             }
             if let Some(d) = text("cosign_department") {
-                details.push(tr("event-cosign-department", "name", catalog.department(Some(d.as_str()))));
+                details.push(tr(
+                    "event-cosign-department",
+                    "name",
+                    catalog.department(Some(d.as_str())),
+                ));
             }
             if let Some(n) = text("assignee_name") {
                 details.push(tr("event-assignee", "name", n));
@@ -327,11 +343,22 @@ mod tests {
     #[test]
     fn only_what_the_lifecycle_allows_is_offered() {
         let offered = |status: &str| -> Vec<&str> {
-            DISPATCH.iter().copied().filter(|a| legal(status, a)).collect()
+            DISPATCH
+                .iter()
+                .copied()
+                .filter(|a| legal(status, a))
+                .collect()
         };
         assert_eq!(
             offered("assigned"),
-            ["acknowledge", "reassign", "transfer_external", "reject", "merge", "note"]
+            [
+                "acknowledge",
+                "reassign",
+                "transfer_external",
+                "reject",
+                "merge",
+                "note"
+            ]
         );
         assert!(offered("acknowledged").contains(&"assign_worker"));
         assert!(!offered("assigned").contains(&"assign_worker"));

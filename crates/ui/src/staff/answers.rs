@@ -23,7 +23,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/answers", get(list).post(create))
         .route("/admin/answers/new", get(new_form))
         .route("/admin/answers/{id}", get(edit_form).post(update))
-        .route("/admin/answers/{id}/delete", get(confirm_delete).post(delete))
+        .route(
+            "/admin/answers/{id}/delete",
+            get(confirm_delete).post(delete),
+        )
 }
 
 /// An answer ready to show.
@@ -111,11 +114,7 @@ struct DoneQuery {
     done: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<DoneQuery>,
-) -> PageResult {
+async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> PageResult {
     let actor = gate(&v, Permission::ManageKnowledge)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let all = state
@@ -256,11 +255,7 @@ async fn entry(
     state.services.answer(actor, id).await.map_err(failed(v))
 }
 
-async fn edit_form(
-    State(state): State<AppState>,
-    v: Viewer,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn edit_form(State(state): State<AppState>, v: Viewer, Path(id): Path<String>) -> PageResult {
     let actor = gate(&v, Permission::ManageKnowledge)?;
     let e = entry(&state, &v, actor, &id).await?;
     let fields = AnswerFields {

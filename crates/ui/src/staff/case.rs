@@ -63,9 +63,9 @@ pub fn field_workers(staff: &[StaffView], department: Option<&str>) -> Vec<Named
         .iter()
         .filter(|s| s.status == "active")
         .filter(|s| {
-            s.roles.iter().any(|g| {
-                g.role == Role::FieldWorker && department.is_none_or(|d| g.scope_id == d)
-            })
+            s.roles
+                .iter()
+                .any(|g| g.role == Role::FieldWorker && department.is_none_or(|d| g.scope_id == d))
         })
         .map(|s| Named {
             code: s.id.clone(),
@@ -90,11 +90,13 @@ struct CasePage {
     outcomes: Vec<&'static str>,
     action_base: String,
     form_base: String,
+    /// The local date today, the earliest a deferral can be planned for.
+    today: String,
 }
 
 impl CasePage {
     fn can(&self, action: &str) -> bool {
-        self.legal.iter().any(|a| *a == action)
+        self.legal.contains(&action)
     }
 
     fn kept(&self, action: &str, field: &str) -> String {
@@ -103,7 +105,11 @@ impl CasePage {
 
     /// The text a routing operation asks for: a reason for 改分, a note otherwise.
     fn text_field(&self, action: &str) -> &'static str {
-        if action == "reassign" { "reason" } else { "note" }
+        if action == "reassign" {
+            "reason"
+        } else {
+            "note"
+        }
     }
 }
 
@@ -145,7 +151,10 @@ async fn page(
     };
     let p = Page::new(v, state, "case-title", "work");
     let title = p.t1("case-heading", "number", &w.case_number);
-    let p = p.with_title(title).with_errors(&errors).with_status(message);
+    let p = p
+        .with_title(title)
+        .with_errors(&errors)
+        .with_status(message);
     let current = w.department_code.clone();
     let page = CasePage {
         p,
@@ -161,6 +170,7 @@ async fn page(
         outcomes: actions::outcomes(),
         action_base: format!("/work/cases/{}/act", encode(&w.case_number)),
         form_base: format!("/work/cases/{}/act", encode(&w.case_number)),
+        today: crate::dates::ymd(store::now_unix()),
         legal,
         w,
         f,
@@ -208,7 +218,11 @@ pub async fn apply(
     };
     match state.services.operate(actor, number, op).await {
         Ok(_) => Ok(Ok(())),
-        Err(e) => Ok(Err(Errors::from_service(v, e, actions::field_of(&f.action))?)),
+        Err(e) => Ok(Err(Errors::from_service(
+            v,
+            e,
+            actions::field_of(&f.action),
+        )?)),
     }
 }
 
@@ -229,4 +243,3 @@ async fn act(
         Err(errors) => page(&state, &v, actor, &number, f, errors, None).await,
     }
 }
-

@@ -359,7 +359,11 @@ struct FlagForm {
     action: String,
 }
 
-async fn care_flag(State(state): State<AppState>, v: Viewer, Form(f): Form<FlagForm>) -> PageResult {
+async fn care_flag(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<FlagForm>,
+) -> PageResult {
     let actor = gate(&v, Permission::HandleCalls)?;
     check_token(&v, &f._csrf)?;
     let result = if f.action == "clear" {

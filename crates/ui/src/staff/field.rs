@@ -62,11 +62,7 @@ fn place(w: &WorkView, catalog: &Catalog) -> String {
     }
 }
 
-async fn today(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<DoneQuery>,
-) -> PageResult {
+async fn today(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> PageResult {
     let actor = gate(&v, Permission::WorkCases)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let mine = state
@@ -121,11 +117,13 @@ struct FieldCase {
     photo_note: String,
     action_base: String,
     form_base: String,
+    /// The local date today, the earliest a deferral can be planned for.
+    today: String,
 }
 
 impl FieldCase {
     fn can(&self, action: &str) -> bool {
-        self.legal.iter().any(|a| *a == action)
+        self.legal.contains(&action)
     }
 
     fn kept(&self, action: &str, field: &str) -> String {
@@ -172,7 +170,10 @@ async fn page(
     };
     let p = Page::new(v, state, "case-title", "field");
     let title = p.t1("case-heading", "number", &w.case_number);
-    let p = p.with_title(title).with_errors(&errors).with_status(message);
+    let p = p
+        .with_title(title)
+        .with_errors(&errors)
+        .with_status(message);
     let page = FieldCase {
         p,
         x: facts(&w, &catalog, &names, v),
@@ -181,6 +182,7 @@ async fn page(
         outcomes: actions::outcomes(),
         action_base: format!("/field/cases/{}/act", encode(&w.case_number)),
         form_base: format!("/field/cases/{}/act", encode(&w.case_number)),
+        today: crate::dates::ymd(store::now_unix()),
         legal,
         w,
         f,

@@ -176,7 +176,11 @@ struct Review {
     reviewing: bool,
 }
 
-fn category_of<'a>(catalog: &'a Catalog, code: &str, v: &Viewer) -> Result<&'a Category, PageError> {
+fn category_of<'a>(
+    catalog: &'a Catalog,
+    code: &str,
+    v: &Viewer,
+) -> Result<&'a Category, PageError> {
     catalog
         .categories
         .iter()

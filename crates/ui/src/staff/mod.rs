@@ -39,9 +39,10 @@ pub fn routes() -> Router<AppState> {
         .merge(second_factor::routes())
 }
 
-/// Why a staff page is not shown: a redirect (to sign in) or an error page.
+/// Why a staff page is not shown: a redirect (to sign in, say) or an error page.
 pub enum Stop {
-    Redirect(Response),
+    /// See other: the local path to go to.
+    Redirect(String),
     Page(PageError),
 }
 
@@ -54,7 +55,7 @@ impl From<PageError> for Stop {
 impl IntoResponse for Stop {
     fn into_response(self) -> Response {
         match self {
-            Stop::Redirect(r) => r,
+            Stop::Redirect(to) => see_other(&to),
             Stop::Page(e) => e.into_response(),
         }
     }
@@ -74,13 +75,10 @@ pub fn gate(v: &Viewer, permission: Permission) -> Result<&Actor, Stop> {
             v.locale,
         ))),
         (None, Some(SessionStage::EnrolSecondFactor)) => {
-            Err(Stop::Redirect(see_other("/account/second-factor")))
+            Err(Stop::Redirect("/account/second-factor".into()))
         }
-        (None, Some(SessionStage::SecondFactor)) => Err(Stop::Redirect(see_other("/sign-in/code"))),
-        (None, _) => Err(Stop::Redirect(see_other(&format!(
-            "/sign-in?back={}",
-            encode(&v.here)
-        )))),
+        (None, Some(SessionStage::SecondFactor)) => Err(Stop::Redirect("/sign-in/code".into())),
+        (None, _) => Err(Stop::Redirect(format!("/sign-in?back={}", encode(&v.here)))),
     }
 }
 

@@ -3,14 +3,15 @@
 //! `otpauth://` link for authenticator apps), a first code confirms it, and the recovery codes
 //! are shown once. The session is then renewed with full rights.
 
+use super::{PageResult, Stop};
 use crate::forms::{Errors, check_token};
 use crate::page::{Page, Viewer};
-use crate::{PageError, render, see_other};
+use crate::{PageError, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use services::authz::Actor;
@@ -49,13 +50,17 @@ impl Enrol {
 }
 
 /// The staff member of the session, whatever its stage (enrolment happens half signed in).
-fn staff(v: &Viewer) -> Result<&Actor, Response> {
+fn staff(v: &Viewer) -> Result<&Actor, Stop> {
     match &v.actor {
         Some(a) if a.is_staff() => Ok(a),
-        Some(_) => {
-            Err(PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into_response())
-        }
-        None => Err(see_other("/sign-in?back=/account/second-factor")),
+        Some(_) => Err(Stop::Page(PageError::new(
+            StatusCode::FORBIDDEN,
+            "error-forbidden",
+            v.locale,
+        ))),
+        None => Err(Stop::Redirect(
+            "/sign-in?back=/account/second-factor".into(),
+        )),
     }
 }
 
@@ -91,11 +96,9 @@ fn enrol_page(
     render(v, state, status, &page)
 }
 
-async fn intro(State(state): State<AppState>, v: Viewer) -> Response {
-    if let Err(r) = staff(&v) {
-        return r;
-    }
-    enrol_page(
+async fn intro(State(state): State<AppState>, v: Viewer) -> PageResult {
+    staff(&v)?;
+    Ok(enrol_page(
         &state,
         &v,
         "intro",
@@ -104,7 +107,7 @@ async fn intro(State(state): State<AppState>, v: Viewer) -> Response {
         Vec::new(),
         Errors::default(),
         None,
-    )
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -120,15 +123,8 @@ struct F {
     uri: String,
 }
 
-async fn begin(
-    State(state): State<AppState>,
-    v: Viewer,
-    Form(f): Form<F>,
-) -> Result<Response, PageError> {
-    let actor = match staff(&v) {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
+async fn begin(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> PageResult {
+    let actor = staff(&v)?;
     check_token(&v, &f._csrf)?;
     let setup = state
         .services
@@ -147,15 +143,8 @@ async fn begin(
     ))
 }
 
-async fn confirm(
-    State(state): State<AppState>,
-    v: Viewer,
-    Form(f): Form<F>,
-) -> Result<Response, PageError> {
-    let actor = match staff(&v) {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
-    };
+async fn confirm(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> PageResult {
+    let actor = staff(&v)?;
     check_token(&v, &f._csrf)?;
     let session = v.session.as_ref().map(|s| s.id_hash.as_str());
     match state.services.confirm_totp(actor, session, &f.code).await {

@@ -201,7 +201,9 @@ async fn queue_page(
     } else {
         StatusCode::BAD_REQUEST
     };
-    errors.items.dedup_by(|a, b| a.field == b.field && a.message == b.message);
+    errors
+        .items
+        .dedup_by(|a, b| a.field == b.field && a.message == b.message);
     let lines: Vec<Line> = cases
         .iter()
         .take(PAGE as usize)
@@ -256,7 +258,11 @@ struct ViewForm {
     query: String,
 }
 
-async fn save_view(State(state): State<AppState>, v: Viewer, Form(f): Form<ViewForm>) -> PageResult {
+async fn save_view(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<ViewForm>,
+) -> PageResult {
     let actor = gate(&v, Permission::DispatchCases)?;
     check_token(&v, &f._csrf)?;
     // Only filters the queue knows are kept.
@@ -264,7 +270,10 @@ async fn save_view(State(state): State<AppState>, v: Viewer, Form(f): Form<ViewF
     match state.services.save_view(actor, &f.name, &query).await {
         Ok(view) => {
             let sep = if view.query.is_empty() { "" } else { "&" };
-            Ok(see_other(&format!("/work?{}{sep}done=view-saved", view.query)))
+            Ok(see_other(&format!(
+                "/work?{}{sep}done=view-saved",
+                view.query
+            )))
         }
         Err(e) => {
             let errors = Errors::from_service(&v, e, |_| "f-view-name".to_string())?;

@@ -115,14 +115,20 @@ async fn create_answer(
     JsonBody(b): JsonBody<AnswerBody>,
 ) -> Response {
     let result = state.services.create_answer(&caller.actor, b.into()).await;
-    reply(caller.lang, StatusCode::CREATED, result, |e| answer_json(&e))
+    reply(caller.lang, StatusCode::CREATED, result, |e| {
+        answer_json(&e)
+    })
 }
 
 /// One answer.
 #[utoipa::path(get, path = "/api/v1/knowledge/{id}", tag = "knowledge",
     params(("id" = String, Path, description = ANSWER_ID)),
     responses((status = 200, description = "The answer", body = AnswerOut), (status = 404, response = NotFound)))]
-async fn show_answer(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+async fn show_answer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
     let result = state.services.answer(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::OK, result, |e| answer_json(&e))
 }
@@ -149,7 +155,11 @@ async fn update_answer(
 #[utoipa::path(delete, path = "/api/v1/knowledge/{id}", tag = "knowledge",
     params(("id" = String, Path, description = ANSWER_ID)),
     responses((status = 204, description = "Deleted"), (status = 404, response = NotFound)))]
-async fn delete_answer(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+async fn delete_answer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
     match state.services.delete_answer(&caller.actor, &id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ApiError::from_service(e, caller.lang).into_response(),
