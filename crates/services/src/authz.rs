@@ -61,6 +61,7 @@ named_enum!(
         ManageCaseRules = "manage_case_rules",
         ManageWebhooks = "manage_webhooks",
         ViewReports = "view_reports",
+        ManageKnowledge = "manage_knowledge",
     }
 );
 
@@ -111,6 +112,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ViewCases,
                 HandleCalls,
                 ViewReports,
+                ManageKnowledge,
             ],
         ),
         (Role::CounterClerk, &[ReadPersonalData]),
@@ -134,6 +136,7 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ManageCaseRules,
                 ManageWebhooks,
                 ViewReports,
+                ManageKnowledge,
             ],
         ),
     ]

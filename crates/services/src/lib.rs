@@ -15,6 +15,7 @@ mod error;
 mod http_client;
 pub mod import;
 pub mod intake;
+pub mod knowledge;
 pub mod media;
 pub mod notify;
 mod passwords;

@@ -13,6 +13,7 @@ pub mod chain;
 mod db;
 pub mod desk;
 pub mod events;
+pub mod knowledge;
 pub mod migrate;
 pub mod outbox;
 pub mod rate_limits;

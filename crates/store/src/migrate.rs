@@ -52,6 +52,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_agent_desk.sql"),
     },
     Migration {
+        version: 7,
+        name: "knowledge_base",
+        sqlite: include_str!("../migrations/sqlite/0007_knowledge_base.sql"),
+        postgres: include_str!("../migrations/postgres/0007_knowledge_base.sql"),
+    },
+    Migration {
         version: 8,
         name: "reports",
         sqlite: include_str!("../migrations/sqlite/0008_reports.sql"),

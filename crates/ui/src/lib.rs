@@ -8,6 +8,7 @@ mod citizen;
 mod dates;
 mod forms;
 mod page;
+mod staff;
 mod supervise;
 
 use askama::Template;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{code}", get(citizen::switch_language))
         .merge(citizen::routes())
         .merge(supervise::routes())
+        .merge(staff::routes())
 }
 
 /// A page that could not be shown: rendered as an HTML page with the reason in the viewer's
@@ -112,10 +114,10 @@ impl IntoResponse for PageError {
             p,
         };
         let mut response = html(self.status, page.render());
-        if let Some(after) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&after.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(after) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&after.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

@@ -249,6 +249,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "reports",
         "Supervision statistics: backlog, ageing, SLA compliance, overdue and at-risk cases, satisfaction.",
     ),
+    (
+        "knowledge",
+        "The knowledge base agents search during a call: answers to what callers ask most.",
+    ),
 ];
 
 /// The document's frame: info, servers, tags, security schemes and error answers. The paths

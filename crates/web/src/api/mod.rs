@@ -8,6 +8,7 @@ mod caller;
 mod cases;
 pub(crate) mod desk;
 pub mod doc;
+mod knowledge;
 mod notifications;
 mod reports;
 mod schemas;
@@ -47,6 +48,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(notifications::routes())
         .merge(cases::routes())
         .merge(desk::routes())
+        .merge(knowledge::routes())
         .merge(webhooks::routes())
         .merge(reports::routes())
 }
