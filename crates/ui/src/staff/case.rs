@@ -27,7 +27,7 @@ pub struct Facts {
     pub category: String,
     pub department: String,
     pub cosign: String,
-    pub district: String,
+    pub place: String,
     pub assignee: String,
     pub sla_class: &'static str,
     pub sla_label: String,
@@ -45,7 +45,7 @@ pub fn facts(
         category: catalog.category(&w.category_code),
         department: catalog.department(w.department_code.as_deref()),
         cosign: catalog.department(w.cosign_department_code.as_deref()),
-        district: catalog.district(w.district_code.as_deref()),
+        place: catalog.place(w),
         assignee: w
             .assignee_id
             .as_ref()

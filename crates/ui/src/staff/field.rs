@@ -53,15 +53,6 @@ struct Today {
     tasks: Vec<Task>,
 }
 
-fn place(w: &WorkView, catalog: &Catalog) -> String {
-    let district = catalog.district(w.district_code.as_deref());
-    match &w.address {
-        Some(a) if a.contains(&district) => a.clone(),
-        Some(a) => format!("{district} {a}").trim().to_string(),
-        None => district,
-    }
-}
-
 async fn today(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> PageResult {
     let actor = gate(&v, Permission::WorkCases)?;
     let catalog = Catalog::load(&state, v.locale).await?;
@@ -85,7 +76,7 @@ async fn today(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQue
             Task {
                 number: w.case_number.clone(),
                 category: catalog.category(&w.category_code),
-                place: place(w, &catalog),
+                place: catalog.place(w),
                 status: w.status.clone(),
                 sla_class,
                 sla_label: v.t(&key),
@@ -177,7 +168,7 @@ async fn page(
     let page = FieldCase {
         p,
         x: facts(&w, &catalog, &names, v),
-        place: place(&w, &catalog),
+        place: catalog.place(&w),
         events: actions::event_lines(&detail.events, v, &catalog, &names),
         outcomes: actions::outcomes(),
         action_base: format!("/field/cases/{}/act", encode(&w.case_number)),

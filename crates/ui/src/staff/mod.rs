@@ -145,6 +145,22 @@ impl Catalog {
             .map_or_else(|| code.to_string(), |d| d.name.get(self.locale).to_string())
     }
 
+    /// Where a case is, in words: its address (which usually names the district already), or
+    /// the district with it.
+    pub fn place(&self, w: &store::case_work::WorkView) -> String {
+        let district = self
+            .districts
+            .iter()
+            .find(|d| Some(&d.code) == w.district_code.as_ref());
+        match (&w.address, district) {
+            (Some(a), Some(d)) if a.contains(d.name.zh.as_str()) => a.clone(),
+            (Some(a), Some(d)) => format!("{} {a}", d.name.get(self.locale)),
+            (Some(a), None) => a.clone(),
+            (None, Some(d)) => d.name.get(self.locale).to_string(),
+            (None, None) => String::new(),
+        }
+    }
+
     pub fn category_options(&self) -> Vec<Named> {
         self.categories
             .iter()
