@@ -54,18 +54,23 @@ impl FilterQuery {
     }
 }
 
-/// The signed-in staff member who may see statistics; otherwise the way out: sign in first
-/// (and come back), or a 403 page.
-fn reader(v: &Viewer) -> Result<&Actor, Response> {
+/// Who may see statistics: the signed-in staff member, or the way out.
+enum Reader<'v> {
+    Staff(&'v Actor),
+    /// Sign in first (and come back), or a 403 page.
+    Away(Response),
+}
+
+fn reader(v: &Viewer) -> Reader<'_> {
     let Some(actor) = v.signed_in() else {
-        return Err(see_other(&format!("/sign-in?back={}", encode(&v.here))));
+        return Reader::Away(see_other(&format!("/sign-in?back={}", encode(&v.here))));
     };
     if !actor.may_somewhere(Permission::ViewReports) {
-        return Err(
+        return Reader::Away(
             PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into_response(),
         );
     }
-    Ok(actor)
+    Reader::Staff(actor)
 }
 
 /// The query string that selects the same statistics, for the CSV links.
@@ -185,8 +190,8 @@ async fn dashboard(
     q: Result<Query<FilterQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let actor = match reader(&v) {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
+        Reader::Staff(a) => a,
+        Reader::Away(r) => return Ok(r),
     };
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let names = Names::load(&state, actor, v.locale).await?;
@@ -372,8 +377,8 @@ async fn download(
         ));
     };
     let actor = match reader(&v) {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
+        Reader::Staff(a) => a,
+        Reader::Away(r) => return Ok(r),
     };
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let scope = state
@@ -385,6 +390,6 @@ async fn download(
     let csv = views::csv(&state, v.locale, &names, &scope, view)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
-    let day = domain::datetime::local_yyyymmdd(scope.now, names.utc_offset_minutes);
+    let day = crate::dates::ymd(scope.now);
     Ok(csv.into_response(&format!("{}-{day}.csv", view.as_str())))
 }
