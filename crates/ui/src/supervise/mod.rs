@@ -129,6 +129,13 @@ struct View {
     rating_departments: Vec<RatingRow>,
 }
 
+impl View {
+    /// A count as people read it, with thousands separated (`11,500`).
+    fn n(&self, x: &i64) -> String {
+        views::num(*x)
+    }
+}
+
 /// The overdue or at-risk list as shown.
 struct CaseTable {
     id: &'static str,
@@ -259,8 +266,9 @@ async fn load(
     let ageing_rows = views::ageing_rows(v.locale, &ageing);
     let sla_departments = views::department_shares(names, &sla.by_department);
     let distribution = views::distribution_rows(v.locale, &ratings.overall);
-    let cases = |n: i64| views::tr(v.locale, "supervise-cases", &[("count", n.to_string())]);
+    let cases = |n: i64| views::tr(v.locale, "supervise-cases", &[("count", views::num(n))]);
     let backlog_chart = BarChart::new(
+        v.locale,
         "chart-backlog",
         t("supervise-backlog-chart"),
         by_department
@@ -270,6 +278,7 @@ async fn load(
         None,
     );
     let ageing_chart = BarChart::new(
+        v.locale,
         "chart-ageing",
         t("supervise-ageing-chart"),
         ageing_rows
@@ -279,6 +288,7 @@ async fn load(
         None,
     );
     let sla_chart = BarChart::new(
+        v.locale,
         "chart-sla",
         t("supervise-sla-chart"),
         sla.by_department
@@ -295,11 +305,12 @@ async fn load(
         Some(1000),
     );
     let distribution_chart = BarChart::new(
+        v.locale,
         "chart-satisfaction",
         t("supervise-satisfaction-chart"),
         distribution
             .iter()
-            .map(|r| chart::Bar::new(&r.name, r.count, r.count.to_string()))
+            .map(|r| chart::Bar::new(&r.name, r.count, views::num(r.count)))
             .collect(),
         None,
     );
