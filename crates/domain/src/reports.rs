@@ -88,13 +88,6 @@ impl Compliance {
         resolved_at <= due
     }
 
-    pub fn add(self, other: Compliance) -> Compliance {
-        Compliance {
-            resolved: self.resolved + other.resolved,
-            on_time: self.on_time + other.on_time,
-        }
-    }
-
     /// The share on time in tenths of a percent (875 = 87.5 %), rounded half up; `None`
     /// when nothing was resolved.
     pub fn permille(self) -> Option<i64> {
@@ -108,6 +101,23 @@ impl Compliance {
     /// The share as a number with one decimal (87.5), for JSON.
     pub fn percent(self) -> Option<f64> {
         self.permille().map(|p| p as f64 / 10.0)
+    }
+}
+
+impl std::ops::Add for Compliance {
+    type Output = Compliance;
+
+    fn add(self, other: Compliance) -> Compliance {
+        Compliance {
+            resolved: self.resolved + other.resolved,
+            on_time: self.on_time + other.on_time,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Compliance {
+    fn add_assign(&mut self, other: Compliance) {
+        *self = *self + other;
     }
 }
 
@@ -268,7 +278,7 @@ mod tests {
             prop_assert!((0..=1000).contains(&pa));
             prop_assert_eq!(Compliance::new(r1, r1).permille(), Some(1000));
             prop_assert_eq!(Compliance::new(r1, 0).permille(), Some(0));
-            let both = a.add(b).permille().unwrap();
+            let both = (a + b).permille().unwrap();
             prop_assert!(both >= pa.min(pb) - 1 && both <= pa.max(pb) + 1);
         }
 

@@ -268,13 +268,11 @@ impl Services {
         let mut by_category: BTreeMap<String, Compliance> = BTreeMap::new();
         for r in &rows {
             let c = Compliance::new(r.resolved, r.on_time);
-            overall = overall.add(c);
-            let d = by_department
+            overall += c;
+            *by_department
                 .entry(dept_key(&r.department_code))
-                .or_default();
-            *d = d.add(c);
-            let k = by_category.entry(r.category_code.clone()).or_default();
-            *k = k.add(c);
+                .or_default() += c;
+            *by_category.entry(r.category_code.clone()).or_default() += c;
         }
         Ok(SlaReport {
             overall,

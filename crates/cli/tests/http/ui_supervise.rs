@@ -401,7 +401,7 @@ async fn the_dashboard_the_api_and_the_csv_files_agree() {
         .and_then(|d| d.split("</desc>").next())
         .unwrap();
     assert!(
-        desc.contains(&format!("{}: 2 件", name("PWD-PKS"))),
+        desc.contains(&format!("{}：2 件", name("PWD-PKS"))),
         "{desc}"
     );
     assert!(

@@ -5,6 +5,7 @@
 //! numbers next to it.
 
 use askama::Template;
+use domain::Locale;
 
 /// Drawing units across; the SVG scales to its box.
 pub const WIDTH: i64 = 360;
@@ -103,14 +104,24 @@ pub fn bar_length(value: i64, max: i64) -> i64 {
 impl BarChart {
     /// A chart of `bars` scaled so that `scale_max` (or the largest value, if larger) fills
     /// the width. The description reads every label with its value.
-    pub fn new(id: &str, title: String, bars: Vec<Bar>, scale_max: Option<i64>) -> BarChart {
+    pub fn new(
+        locale: Locale,
+        id: &str,
+        title: String,
+        bars: Vec<Bar>,
+        scale_max: Option<i64>,
+    ) -> BarChart {
         let largest = bars.iter().map(|b| b.value).max().unwrap_or(0);
         let max = scale_max.map_or(largest, |m| m.max(largest));
+        let (colon, semicolon, stop) = match locale {
+            Locale::ZhTw => ("：", "；", "。"),
+            Locale::En => (": ", "; ", ". "),
+        };
         let desc = bars
             .iter()
-            .map(|b| format!("{}: {}", b.label, b.value_text))
+            .map(|b| format!("{}{colon}{}", b.label, b.value_text))
             .collect::<Vec<_>>()
-            .join("; ");
+            .join(semicolon);
         let placed = bars
             .into_iter()
             .enumerate()
@@ -130,7 +141,7 @@ impl BarChart {
             .collect::<Vec<_>>();
         BarChart {
             id: id.to_string(),
-            desc: format!("{title}. {desc}"),
+            desc: format!("{title}{stop}{desc}"),
             title,
             width: WIDTH,
             height: TOP + placed.len() as i64 * ROW + 4,
@@ -173,6 +184,7 @@ mod tests {
     #[test]
     fn the_svg_is_named_described_and_labelled_in_text() {
         let chart = BarChart::new(
+            Locale::En,
             "c-test",
             "Open cases".into(),
             vec![Bar::new("路燈 <A&B>", 3, "3 件"), Bar::new("Noise", 0, "0")],

@@ -54,18 +54,23 @@ impl FilterQuery {
     }
 }
 
-/// The signed-in staff member who may see statistics; otherwise the way out: sign in first
-/// (and come back), or a 403 page.
-fn reader(v: &Viewer) -> Result<&Actor, Response> {
+/// Who may see statistics: the signed-in staff member, or the way out.
+enum Reader<'v> {
+    Staff(&'v Actor),
+    /// Sign in first (and come back), or a 403 page.
+    Away(Response),
+}
+
+fn reader(v: &Viewer) -> Reader<'_> {
     let Some(actor) = v.signed_in() else {
-        return Err(see_other(&format!("/sign-in?back={}", encode(&v.here))));
+        return Reader::Away(see_other(&format!("/sign-in?back={}", encode(&v.here))));
     };
     if !actor.may_somewhere(Permission::ViewReports) {
-        return Err(
+        return Reader::Away(
             PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into_response(),
         );
     }
-    Ok(actor)
+    Reader::Staff(actor)
 }
 
 /// The query string that selects the same statistics, for the CSV links.
@@ -122,6 +127,13 @@ struct View {
     distribution: Vec<CountRow>,
     distribution_chart: BarChart,
     rating_departments: Vec<RatingRow>,
+}
+
+impl View {
+    /// A count as people read it, with thousands separated (`11,500`).
+    fn n(&self, x: &i64) -> String {
+        views::num(*x)
+    }
 }
 
 /// The overdue or at-risk list as shown.
@@ -185,8 +197,8 @@ async fn dashboard(
     q: Result<Query<FilterQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let actor = match reader(&v) {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
+        Reader::Staff(a) => a,
+        Reader::Away(r) => return Ok(r),
     };
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let names = Names::load(&state, actor, v.locale).await?;
@@ -254,8 +266,9 @@ async fn load(
     let ageing_rows = views::ageing_rows(v.locale, &ageing);
     let sla_departments = views::department_shares(names, &sla.by_department);
     let distribution = views::distribution_rows(v.locale, &ratings.overall);
-    let cases = |n: i64| views::tr(v.locale, "supervise-cases", &[("count", n.to_string())]);
+    let cases = |n: i64| views::tr(v.locale, "supervise-cases", &[("count", views::num(n))]);
     let backlog_chart = BarChart::new(
+        v.locale,
         "chart-backlog",
         t("supervise-backlog-chart"),
         by_department
@@ -265,6 +278,7 @@ async fn load(
         None,
     );
     let ageing_chart = BarChart::new(
+        v.locale,
         "chart-ageing",
         t("supervise-ageing-chart"),
         ageing_rows
@@ -274,6 +288,7 @@ async fn load(
         None,
     );
     let sla_chart = BarChart::new(
+        v.locale,
         "chart-sla",
         t("supervise-sla-chart"),
         sla.by_department
@@ -290,11 +305,12 @@ async fn load(
         Some(1000),
     );
     let distribution_chart = BarChart::new(
+        v.locale,
         "chart-satisfaction",
         t("supervise-satisfaction-chart"),
         distribution
             .iter()
-            .map(|r| chart::Bar::new(&r.name, r.count, r.count.to_string()))
+            .map(|r| chart::Bar::new(&r.name, r.count, views::num(r.count)))
             .collect(),
         None,
     );
@@ -372,8 +388,8 @@ async fn download(
         ));
     };
     let actor = match reader(&v) {
-        Ok(a) => a,
-        Err(r) => return Ok(r),
+        Reader::Staff(a) => a,
+        Reader::Away(r) => return Ok(r),
     };
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let scope = state
@@ -385,6 +401,6 @@ async fn download(
     let csv = views::csv(&state, v.locale, &names, &scope, view)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
-    let day = domain::datetime::local_yyyymmdd(scope.now, names.utc_offset_minutes);
+    let day = crate::dates::ymd(scope.now);
     Ok(csv.into_response(&format!("{}-{day}.csv", view.as_str())))
 }

@@ -14,6 +14,19 @@ use web::AppState;
 /// Most cases a CSV list holds.
 const LIST_IN_CSV: u64 = services::reports::MAX_LIST;
 
+/// A count with thousands separated by commas (`11,500`), as both languages write it here.
+pub fn num(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 pub fn tr(locale: Locale, id: &str, args: &[(&str, String)]) -> String {
     web::i18n::tr(locale, id, args)
 }
@@ -486,4 +499,16 @@ pub async fn csv(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(super::num(0), "0");
+        assert_eq!(super::num(999), "999");
+        assert_eq!(super::num(11_500), "11,500");
+        assert_eq!(super::num(1_612_530), "1,612,530");
+        assert_eq!(super::num(-1_000), "-1,000");
+    }
 }
