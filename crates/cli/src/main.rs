@@ -1,5 +1,6 @@
 //! The `civicdesk` binary.
 
+mod backup;
 mod config;
 mod import;
 mod users;
@@ -52,6 +53,22 @@ enum Command {
     /// Walk the hash chains of every jurisdiction's case events and audit trail and report the
     /// first broken link.
     VerifyAudit,
+    /// Back up the SQLite database and the media to a new directory, consistently while the
+    /// server keeps running, with a manifest of checksums. (PostgreSQL: prints the pg_dump
+    /// commands to use instead.)
+    Backup {
+        /// Directory to create (it must be new or empty)
+        dir: PathBuf,
+    },
+    /// Restore a `civicdesk backup` directory into the configured database and data directory,
+    /// after checking its checksums and integrity. The replaced files are kept beside.
+    Restore {
+        /// Directory written by `civicdesk backup`
+        dir: PathBuf,
+        /// Restore even if another process has the database open
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the effective configuration (passwords hidden).
     Config(ServeArgs),
     /// Notification delivery.
@@ -145,10 +162,10 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         map_tiles: settings.map_tiles.clone(),
         ..web::WebConfig::for_public_url(&settings.public_url)
     };
-    if let Some(tiles) = &settings.map_tiles {
-        if web::tile_origin(tiles).is_none() {
-            anyhow::bail!("map tiles: {tiles:?} is not an http(s) URL template");
-        }
+    if let Some(tiles) = &settings.map_tiles
+        && web::tile_origin(tiles).is_none()
+    {
+        anyhow::bail!("map tiles: {tiles:?} is not an http(s) URL template");
     }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -398,6 +415,12 @@ async fn main() -> Result<()> {
                 bail!("the audit chain is broken");
             }
             Ok(())
+        }
+        Command::Backup { dir } => {
+            backup::backup(&Settings::resolve(&file, &cli.db, &no_serve), &dir).await
+        }
+        Command::Restore { dir, force } => {
+            backup::restore(&Settings::resolve(&file, &cli.db, &no_serve), &dir, force).await
         }
         Command::Config(args) => {
             let s = Settings::load(&file, &cli.db, &args)?;
