@@ -120,9 +120,10 @@ enum ApiKeyCommand {
 
 fn init_logging(format: Option<&str>, command: &Command) {
     // sqlx warns about slow statements with their full text: for the multi-row inserts of an
-    // import, that is megabytes of placeholders, so only its errors are shown there.
+    // import, that is megabytes of placeholders, so only its errors are shown there. Backups
+    // and restores run statements that are slow by nature (VACUUM INTO, integrity_check).
     let default = match command {
-        Command::Import(_) => "info,sqlx=error",
+        Command::Import(_) | Command::Backup { .. } | Command::Restore { .. } => "info,sqlx=error",
         _ => "info,sqlx=warn,tower_http=info",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
