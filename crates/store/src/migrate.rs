@@ -51,6 +51,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_agent_desk.sql"),
         postgres: include_str!("../migrations/postgres/0006_agent_desk.sql"),
     },
+    Migration {
+        version: 9,
+        name: "merged_into_index",
+        sqlite: include_str!("../migrations/sqlite/0009_merged_into_index.sql"),
+        postgres: include_str!("../migrations/postgres/0009_merged_into_index.sql"),
+    },
 ];
 
 impl Migration {
