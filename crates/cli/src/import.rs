@@ -343,6 +343,19 @@ pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
         "  elapsed:            {elapsed:.1} s ({:.0} rows/s)",
         read as f64 / elapsed.max(0.001)
     );
+    if outcome.imported > 0 {
+        // The new rows change what the query planner should choose (see `Db::analyze`).
+        let started = Instant::now();
+        services
+            .db
+            .analyze()
+            .await
+            .context("updating the planner's statistics (ANALYZE)")?;
+        println!(
+            "  statistics:         updated (ANALYZE, {:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+    }
     println!("{ATTRIBUTION}");
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The `civicdesk` binary.
 
+mod backup;
 mod config;
 mod import;
 mod users;
@@ -52,6 +53,22 @@ enum Command {
     /// Walk the hash chains of every jurisdiction's case events and audit trail and report the
     /// first broken link.
     VerifyAudit,
+    /// Back up the SQLite database and the media to a new directory, consistently while the
+    /// server keeps running, with a manifest of checksums. (PostgreSQL: prints the pg_dump
+    /// commands to use instead.)
+    Backup {
+        /// Directory to create (it must be new or empty)
+        dir: PathBuf,
+    },
+    /// Restore a `civicdesk backup` directory into the configured database and data directory,
+    /// after checking its checksums and integrity. The replaced files are kept beside.
+    Restore {
+        /// Directory written by `civicdesk backup`
+        dir: PathBuf,
+        /// Restore even if another process has the database open
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the effective configuration (passwords hidden).
     Config(ServeArgs),
     /// Notification delivery.
@@ -103,9 +120,10 @@ enum ApiKeyCommand {
 
 fn init_logging(format: Option<&str>, command: &Command) {
     // sqlx warns about slow statements with their full text: for the multi-row inserts of an
-    // import, that is megabytes of placeholders, so only its errors are shown there.
+    // import, that is megabytes of placeholders, so only its errors are shown there. Backups
+    // and restores run statements that are slow by nature (VACUUM INTO, integrity_check).
     let default = match command {
-        Command::Import(_) => "info,sqlx=error",
+        Command::Import(_) | Command::Backup { .. } | Command::Restore { .. } => "info,sqlx=error",
         _ => "info,sqlx=warn,tower_http=info",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
@@ -399,6 +417,12 @@ async fn main() -> Result<()> {
                 bail!("the audit chain is broken");
             }
             Ok(())
+        }
+        Command::Backup { dir } => {
+            backup::backup(&Settings::resolve(&file, &cli.db, &no_serve), &dir).await
+        }
+        Command::Restore { dir, force } => {
+            backup::restore(&Settings::resolve(&file, &cli.db, &no_serve), &dir, force).await
         }
         Command::Config(args) => {
             let s = Settings::load(&file, &cli.db, &args)?;

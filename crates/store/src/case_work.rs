@@ -324,20 +324,7 @@ pub struct ReporterContact {
 
 /// The reporters of a case and of the cases merged into it.
 pub async fn reporters(tx: &mut Tx, case_id: &str) -> Result<Vec<ReporterContact>, StoreError> {
-    let merged = Query::select()
-        .column("id")
-        .from("cases")
-        .and_where(Expr::col("merged_into").eq(case_id))
-        .to_owned();
-    let stmt = Query::select()
-        .columns(["account_id", "email", "phone"])
-        .from("case_reporters")
-        .cond_where(
-            Expr::col("case_id")
-                .eq(case_id)
-                .or(Expr::col("case_id").in_subquery(merged)),
-        )
-        .to_owned();
+    let stmt = reporters_query(case_id);
     tx.fetch_all(&stmt)
         .await?
         .iter()
@@ -349,6 +336,24 @@ pub async fn reporters(tx: &mut Tx, case_id: &str) -> Result<Vec<ReporterContact
             })
         })
         .collect()
+}
+
+/// Runs at every filing, inside its write transaction: it must not scan `cases`.
+fn reporters_query(case_id: &str) -> SelectStatement {
+    let merged = Query::select()
+        .column("id")
+        .from("cases")
+        .and_where(Expr::col("merged_into").eq(case_id))
+        .to_owned();
+    Query::select()
+        .columns(["account_id", "email", "phone"])
+        .from("case_reporters")
+        .cond_where(
+            Expr::col("case_id")
+                .eq(case_id)
+                .or(Expr::col("case_id").in_subquery(merged)),
+        )
+        .to_owned()
 }
 
 /// The events of one case inside a transaction, oldest first.
@@ -572,5 +577,54 @@ mod tests {
             sea_query::PostgresQueryBuilder,
         );
         assert!(!pg.contains('?'), "every placeholder is bound: {pg}");
+    }
+
+    use sea_query::SqliteQueryBuilder;
+
+    /// A full scan here once made intake slow down as cases accumulated (it runs inside the
+    /// filing's write transaction, so every writer waited for it).
+    #[tokio::test]
+    async fn finding_the_reporters_of_a_case_uses_indexes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            2,
+        )
+        .await
+        .unwrap();
+        crate::migrate::migrate(&db).await.unwrap();
+        let Db::Sqlite(pool) = &db else {
+            unreachable!("a SQLite URL")
+        };
+        // The planner's choice depends on the table's size: give it a city's worth of cases.
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::raw_sql(
+            "PRAGMA foreign_keys = OFF;
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+             INSERT INTO cases (id, jurisdiction_id, case_number, category_code, status, urgency,
+                                channel, description, password_hash, requested_at, updated_at)
+             SELECT 'c' || i, 'j', printf('2026112%06d', i), 'x', 'open', 'normal', 'web', '',
+                    '', i, i FROM n;
+             ANALYZE;",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        let sql = reporters_query("c1").to_string(SqliteQueryBuilder);
+        let plan: Vec<String> =
+            sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| sqlx::Row::get::<String, _>(r, 3))
+                .collect();
+        drop(conn);
+        assert!(!plan.is_empty());
+        assert!(
+            plan.iter().all(|line| !line.starts_with("SCAN")),
+            "{plan:#?}"
+        );
+        db.close().await;
     }
 }

@@ -220,6 +220,23 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the query planner's statistics (`ANALYZE`). Without them SQLite takes an
+    /// equality on `jurisdiction_id` for a selective filter, which it is not when one city holds
+    /// most cases: after an import of 1.6 M cases the updates feed took 1.6 s and SLA
+    /// supervision 5.5 s a round, against 0.4 s and 0.9 s with statistics. PostgreSQL's
+    /// autovacuum keeps its own, but a bulk load gets ahead of it. Run after bulk changes.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool) => pool.close().await,

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_clients;
 pub mod audit;
+pub mod backup;
 pub mod case_config;
 pub mod case_work;
 pub mod cases;

@@ -63,6 +63,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_reports.sql"),
         postgres: include_str!("../migrations/postgres/0008_reports.sql"),
     },
+    Migration {
+        version: 9,
+        name: "merged_into_index",
+        sqlite: include_str!("../migrations/sqlite/0009_merged_into_index.sql"),
+        postgres: include_str!("../migrations/postgres/0009_merged_into_index.sql"),
+    },
 ];
 
 impl Migration {

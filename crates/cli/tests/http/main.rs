@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod bad_input;
 mod casework;
 mod desk;

@@ -3,6 +3,7 @@
 
 mod params;
 pub use params::MAX_MULTIPART_BYTES;
+pub mod parse;
 mod resources;
 mod tree;
 

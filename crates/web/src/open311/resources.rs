@@ -177,117 +177,9 @@ impl Ctx<'_> {
         ))
     }
 
-    fn date(&self, key: &str) -> Result<Option<i64>, ApiError> {
-        self.params
-            .get(key)
-            .map(|v| parse(v).map_err(|e| ApiError::bad_request(e.message())))
-            .transpose()
-    }
-
-    fn number<T: std::str::FromStr>(
-        &self,
-        key: &str,
-        message: Message,
-    ) -> Result<Option<T>, ApiError> {
-        self.params
-            .get(key)
-            .map(|v| {
-                v.trim()
-                    .parse::<T>()
-                    .map_err(|_| ApiError::bad_request(message.clone()))
-            })
-            .transpose()
-    }
-
-    /// Builds the search from the spec's filters and the widely used extensions.
-    fn case_query(&self) -> Result<CaseQuery, ApiError> {
-        let p = self.params;
-        let page_size_message =
-            Message::new("error-page-size").arg("max", MAX_PAGE_SIZE.to_string());
-        let page: u64 = self
-            .number("page", Message::new("error-page"))?
-            .unwrap_or(1);
-        if page == 0 {
-            return Err(ApiError::bad_request(Message::new("error-page")));
-        }
-        let page_size: u64 = self
-            .number("page_size", page_size_message.clone())?
-            .unwrap_or(MAX_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-            return Err(ApiError::bad_request(page_size_message));
-        }
-        let with_events = p
-            .get("extensions")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let mut q = CaseQuery {
-            limit: page_size,
-            offset: (page - 1).saturating_mul(page_size),
-            with_events,
-            ..CaseQuery::default()
-        };
-        if let Some(ids) = p.list("service_request_id") {
-            // The spec: service_request_id overrides every other filter.
-            q.case_numbers = Some(ids);
-            return Ok(q);
-        }
-        q.service_codes = p.list("service_code");
-        if let Some(statuses) = p.list("status") {
-            let parsed: Result<Vec<Open311Status>, ApiError> = statuses
-                .iter()
-                .map(|s| {
-                    Open311Status::parse(s).ok_or_else(|| {
-                        ApiError::bad_request(
-                            Message::new("error-status-filter").arg("value", s.as_str()),
-                        )
-                    })
-                })
-                .collect();
-            q.statuses = Some(parsed?);
-        }
-        let (start, end) = (self.date("start_date")?, self.date("end_date")?);
-        let (after, before) = (self.date("updated_after")?, self.date("updated_before")?);
-        let range = MAX_RANGE_DAYS * DAY;
-        let too_long = || {
-            ApiError::bad_request(
-                Message::new("error-date-range").arg("days", MAX_RANGE_DAYS.to_string()),
-            )
-        };
-        let order = || ApiError::bad_request(Message::new("error-date-order"));
-        match (start, end) {
-            (Some(s), Some(e)) if s > e => return Err(order()),
-            (Some(s), Some(e)) if e - s > range => return Err(too_long()),
-            (Some(s), Some(e)) => (q.requested_from, q.requested_to) = (Some(s), Some(e)),
-            (Some(s), None) => (q.requested_from, q.requested_to) = (Some(s), Some(s + range)),
-            (None, Some(e)) => (q.requested_from, q.requested_to) = (Some(e - range), Some(e)),
-            (None, None) if after.is_none() && before.is_none() => {
-                q.requested_from = Some(store::now_unix() - range);
-            }
-            (None, None) => {}
-        }
-        if let (Some(a), Some(b)) = (after, before)
-            && a > b
-        {
-            return Err(order());
-        }
-        (q.updated_from, q.updated_to) = (after, before);
-        if let Some(point) = Point::parse_pair(p.get("lat"), p.get("long"))
-            .map_err(|e| ApiError::bad_request(e.message()))?
-        {
-            let radius_message = Message::new("error-radius").arg("max", MAX_RADIUS_M.to_string());
-            let radius: f64 = self
-                .number("radius", radius_message.clone())?
-                .unwrap_or(DEFAULT_RADIUS_M);
-            if !(1.0..=MAX_RADIUS_M).contains(&radius) {
-                return Err(ApiError::bad_request(radius_message));
-            }
-            q.near = Some(point.radius_filter(radius));
-        }
-        Ok(q)
-    }
-
     pub async fn requests(&self, path_j: Option<&str>) -> Doc {
         let j = self.jurisdiction(path_j).await?;
-        let q = self.case_query()?;
+        let q = search(self.params, store::now_unix())?;
         let extensions = q.with_events;
         let records = self.state.services.search_cases(&j, q).await?;
         Ok((
@@ -529,18 +421,7 @@ impl Ctx<'_> {
 
     pub async fn updates(&self, path_j: Option<&str>) -> Doc {
         let j = self.jurisdiction(path_j).await?;
-        let now = store::now_unix();
-        let (start, end) = (self.date("start_date")?, self.date("end_date")?);
-        let range = MAX_RANGE_DAYS * DAY;
-        let (from, to) = match (start, end) {
-            (Some(s), Some(e)) if s > e => {
-                return Err(ApiError::bad_request(Message::new("error-date-order")));
-            }
-            (Some(s), Some(e)) => (s, e),
-            (Some(s), None) => (s, now),
-            (None, Some(e)) => (e - range, e),
-            (None, None) => (now - range, now),
-        };
+        let (from, to) = updates_window(self.params, store::now_unix())?;
         // Not in mySociety's specification, but handy and harmless: one case's updates.
         let updates = match self.params.list("service_request_id") {
             Some(numbers) => {
@@ -612,4 +493,120 @@ impl Ctx<'_> {
             ),
         ))
     }
+}
+
+fn date(p: &Params, key: &str) -> Result<Option<i64>, ApiError> {
+    p.get(key)
+        .map(|v| parse(v).map_err(|e| ApiError::bad_request(e.message())))
+        .transpose()
+}
+
+fn number<T: std::str::FromStr>(
+    p: &Params,
+    key: &str,
+    message: Message,
+) -> Result<Option<T>, ApiError> {
+    p.get(key)
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|_| ApiError::bad_request(message.clone()))
+        })
+        .transpose()
+}
+
+/// The search of `GET requests`, from the spec's filters and the widely used extensions.
+/// Without dates it covers the `MAX_RANGE_DAYS` before `now`.
+pub(super) fn search(p: &Params, now: i64) -> Result<CaseQuery, ApiError> {
+    let page_size_message = Message::new("error-page-size").arg("max", MAX_PAGE_SIZE.to_string());
+    let page: u64 = number(p, "page", Message::new("error-page"))?.unwrap_or(1);
+    if page == 0 {
+        return Err(ApiError::bad_request(Message::new("error-page")));
+    }
+    let page_size: u64 =
+        number(p, "page_size", page_size_message.clone())?.unwrap_or(MAX_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+        return Err(ApiError::bad_request(page_size_message));
+    }
+    let with_events = p
+        .get("extensions")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let mut q = CaseQuery {
+        limit: page_size,
+        offset: (page - 1).saturating_mul(page_size),
+        with_events,
+        ..CaseQuery::default()
+    };
+    if let Some(ids) = p.list("service_request_id") {
+        // The spec: service_request_id overrides every other filter.
+        q.case_numbers = Some(ids);
+        return Ok(q);
+    }
+    q.service_codes = p.list("service_code");
+    if let Some(statuses) = p.list("status") {
+        let parsed: Result<Vec<Open311Status>, ApiError> = statuses
+            .iter()
+            .map(|s| {
+                Open311Status::parse(s).ok_or_else(|| {
+                    ApiError::bad_request(
+                        Message::new("error-status-filter").arg("value", s.as_str()),
+                    )
+                })
+            })
+            .collect();
+        q.statuses = Some(parsed?);
+    }
+    let (start, end) = (date(p, "start_date")?, date(p, "end_date")?);
+    let (after, before) = (date(p, "updated_after")?, date(p, "updated_before")?);
+    let range = MAX_RANGE_DAYS * DAY;
+    let too_long = || {
+        ApiError::bad_request(
+            Message::new("error-date-range").arg("days", MAX_RANGE_DAYS.to_string()),
+        )
+    };
+    let order = || ApiError::bad_request(Message::new("error-date-order"));
+    match (start, end) {
+        (Some(s), Some(e)) if s > e => return Err(order()),
+        (Some(s), Some(e)) if e - s > range => return Err(too_long()),
+        (Some(s), Some(e)) => (q.requested_from, q.requested_to) = (Some(s), Some(e)),
+        (Some(s), None) => (q.requested_from, q.requested_to) = (Some(s), Some(s + range)),
+        (None, Some(e)) => (q.requested_from, q.requested_to) = (Some(e - range), Some(e)),
+        (None, None) if after.is_none() && before.is_none() => {
+            q.requested_from = Some(now - range);
+        }
+        (None, None) => {}
+    }
+    if let (Some(a), Some(b)) = (after, before)
+        && a > b
+    {
+        return Err(order());
+    }
+    (q.updated_from, q.updated_to) = (after, before);
+    if let Some(point) = Point::parse_pair(p.get("lat"), p.get("long"))
+        .map_err(|e| ApiError::bad_request(e.message()))?
+    {
+        let radius_message = Message::new("error-radius").arg("max", MAX_RADIUS_M.to_string());
+        let radius: f64 = number(p, "radius", radius_message.clone())?.unwrap_or(DEFAULT_RADIUS_M);
+        if !(1.0..=MAX_RADIUS_M).contains(&radius) {
+            return Err(ApiError::bad_request(radius_message));
+        }
+        q.near = Some(point.radius_filter(radius));
+    }
+    Ok(q)
+}
+
+/// The window of `GET servicerequestupdates`: `start_date`/`end_date`, else the
+/// `MAX_RANGE_DAYS` before `now` (or before `end_date`).
+pub(super) fn updates_window(p: &Params, now: i64) -> Result<(i64, i64), ApiError> {
+    let (start, end) = (date(p, "start_date")?, date(p, "end_date")?);
+    let range = MAX_RANGE_DAYS * DAY;
+    Ok(match (start, end) {
+        (Some(s), Some(e)) if s > e => {
+            return Err(ApiError::bad_request(Message::new("error-date-order")));
+        }
+        (Some(s), Some(e)) => (s, e),
+        (Some(s), None) => (s, now),
+        (None, Some(e)) => (e - range, e),
+        (None, None) => (now - range, now),
+    })
 }
