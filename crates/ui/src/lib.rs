@@ -3,6 +3,7 @@
 //! conveniences (category search, the map pin). Pages call `services` exactly as the REST API
 //! does, so permissions, validation and audit are the same.
 
+mod admin;
 mod assets;
 mod citizen;
 mod dates;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{*file}", get(assets::serve))
         .route("/lang/{code}", get(citizen::switch_language))
         .merge(citizen::routes())
+        .merge(admin::routes())
 }
 
 /// A page that could not be shown: rendered as an HTML page with the reason in the viewer's

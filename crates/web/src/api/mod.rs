@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod caller;
 mod cases;
+mod catalog;
 pub(crate) mod desk;
 pub mod doc;
 mod notifications;
@@ -45,6 +46,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(admin::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
+        .merge(catalog::routes())
         .merge(desk::routes())
         .merge(webhooks::routes())
 }

@@ -1,0 +1,225 @@
+//! The administration pages (`/admin…`): the catalogue, routing and triage rules, SLA
+//! policies and the business calendar, staff and roles, API clients, webhooks and
+//! notification templates. Each section needs its own permission; the index lists the
+//! sections the signed-in account may use. Every page is plain HTML forms: lists of rows are
+//! edited as rows of inputs (with a few empty ones for additions), never with JavaScript.
+//! Services check every permission again.
+
+mod catalog;
+mod clients;
+mod notify;
+mod rules;
+mod sla;
+mod staff;
+mod webhooks;
+
+use crate::page::{Page, Viewer, encode};
+use crate::{PageError, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use domain::Message;
+use services::authz::{Actor, Permission};
+use web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(index))
+        .merge(catalog::routes())
+        .merge(rules::routes())
+        .merge(sla::routes())
+        .merge(staff::routes())
+        .merge(clients::routes())
+        .merge(webhooks::routes())
+        .merge(notify::routes())
+}
+
+/// Why an admin page is not shown: an error page, or a redirect (to sign in).
+pub enum Stop {
+    Page(PageError),
+    Redirect(Response),
+}
+
+impl From<PageError> for Stop {
+    fn from(e: PageError) -> Self {
+        Stop::Page(e)
+    }
+}
+
+impl IntoResponse for Stop {
+    fn into_response(self) -> Response {
+        match self {
+            Stop::Page(e) => e.into_response(),
+            Stop::Redirect(r) => r,
+        }
+    }
+}
+
+pub type PageResult = Result<Response, Stop>;
+
+/// The signed-in actor if they hold `permission`: otherwise a redirect to sign in (with the
+/// way back), or 403.
+pub fn require<'v>(v: &'v Viewer, permission: Permission) -> Result<&'v Actor, Stop> {
+    let Some(actor) = v.signed_in() else {
+        let path = v.here.split('?').next().unwrap_or("/admin");
+        return Err(Stop::Redirect(crate::see_other(&format!(
+            "/sign-in?back={}",
+            encode(path)
+        ))));
+    };
+    if !v.may(permission) {
+        return Err(Stop::Page(PageError::new(
+            StatusCode::FORBIDDEN,
+            "error-forbidden",
+            v.locale,
+        )));
+    }
+    Ok(actor)
+}
+
+/// A service failure as an error page.
+pub fn failed(v: &Viewer) -> impl Fn(services::ServiceError) -> Stop + '_ {
+    |e| Stop::Page(PageError::service(e, v.locale))
+}
+
+/// A form as name/value pairs in the order sent: for rows of inputs (`a3_code`) and repeated
+/// checkboxes, which a fixed struct cannot hold.
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value sent under `name` (checkboxes).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    pub fn token(&self) -> &str {
+        self.get("_csrf")
+    }
+}
+
+/// The `field` argument of a service message, if any.
+pub fn field_of(m: &Message) -> Option<&str> {
+    crate::forms::field_arg(m)
+}
+
+/// The `row` argument of a service message, if any.
+pub fn row_of(m: &Message) -> Option<&str> {
+    m.args
+        .iter()
+        .find(|(k, _)| *k == "row")
+        .map(|(_, v)| v.as_str())
+}
+
+/// A status line after a redirect (`?done=saved`), announced to screen readers.
+pub fn done_message(v: &Viewer, done: Option<&str>) -> Option<String> {
+    let key = match done? {
+        "saved" => "admin-done-saved",
+        "created" => "admin-done-created",
+        "deleted" => "admin-done-deleted",
+        "revoked" => "admin-done-revoked",
+        "queued" => "admin-done-queued",
+        "reset" => "admin-done-reset",
+        "enabled" => "admin-done-enabled",
+        "disabled" => "admin-done-disabled",
+        _ => return None,
+    };
+    Some(v.t(key))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+/// One section of the administration.
+pub struct Section {
+    pub href: &'static str,
+    pub title: String,
+    pub lead: String,
+}
+
+/// The sections `v` may use, in the order they are shown.
+pub fn sections(v: &Viewer) -> Vec<Section> {
+    let all: [(&'static str, &'static str, bool); 8] = [
+        (
+            "/admin/categories",
+            "admin-categories",
+            v.may(Permission::ManageCaseRules),
+        ),
+        (
+            "/admin/rules",
+            "admin-rules",
+            v.may(Permission::ManageCaseRules),
+        ),
+        ("/admin/sla", "admin-sla", v.may(Permission::ManageCaseRules)),
+        ("/admin/staff", "admin-staff", v.may(Permission::ManageStaff)),
+        (
+            "/admin/api-clients",
+            "admin-clients",
+            v.may(Permission::ManageApiClients),
+        ),
+        (
+            "/admin/webhooks",
+            "admin-webhooks",
+            v.may(Permission::ManageWebhooks),
+        ),
+        (
+            "/admin/templates",
+            "admin-templates",
+            v.may(Permission::ManageNotifications),
+        ),
+        (
+            "/admin/answers",
+            "admin-answers",
+            v.may(Permission::ManageCaseRules),
+        ),
+    ];
+    all.into_iter()
+        .filter(|(_, _, allowed)| *allowed)
+        .map(|(href, key, _)| Section {
+            href,
+            title: v.t(key),
+            lead: v.t(&format!("{key}-lead")),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "admin/index.html")]
+struct Index {
+    p: Page,
+    sections: Vec<Section>,
+}
+
+async fn index(State(state): State<AppState>, v: Viewer) -> PageResult {
+    if v.signed_in().is_none() {
+        return Ok(crate::see_other("/sign-in?back=/admin"));
+    }
+    let sections = sections(&v);
+    if sections.is_empty() {
+        return Err(PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into());
+    }
+    let page = Index {
+        p: Page::new(&v, &state, "admin-title", "admin"),
+        sections,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}

@@ -1,0 +1,8 @@
+//! stub
+
+use axum::Router;
+use web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
