@@ -15,5 +15,6 @@ mod permissions;
 mod processes;
 mod snapshots;
 mod support;
+mod ui_admin;
 mod ui_citizen;
 mod webhooks;
