@@ -35,7 +35,10 @@ impl<'a> Staff<'a> {
         self.client
             .request(method, format!("{}{path}", self.app.base))
             .header("accept-language", "en")
-            .header("cookie", format!("{}={}", web::api::SESSION_COOKIE, self.b.cookie))
+            .header(
+                "cookie",
+                format!("{}={}", web::api::SESSION_COOKIE, self.b.cookie),
+            )
     }
 
     async fn get(&self, path: &str) -> (u16, String) {
@@ -120,7 +123,12 @@ async fn the_index_lists_the_sections_and_refuses_those_without_any() {
     assert_eq!(html.matches("<h1").count(), 1);
 
     let dispatcher = Staff::sign_in(&app, "disp.lin", &["dispatcher:PWD-PKS"]).await;
-    for path in ["/admin", "/admin/categories", "/admin/staff", "/admin/webhooks"] {
+    for path in [
+        "/admin",
+        "/admin/categories",
+        "/admin/staff",
+        "/admin/webhooks",
+    ] {
         let (status, html) = dispatcher.get(path).await;
         assert_eq!(status, 403, "{path}");
         assert!(html.contains("<html lang=\"en\">"), "an HTML page: {html}");
@@ -150,7 +158,10 @@ async fn posts_without_the_form_token_change_nothing() {
         .post_raw("/admin/api-clients", &[("name", "no token")])
         .await;
     assert_eq!(status, 403);
-    assert!(html.contains("expired") || html.contains("another site"), "{html}");
+    assert!(
+        html.contains("expired") || html.contains("another site"),
+        "{html}"
+    );
     let (status, _, _) = admin
         .post_raw(
             "/admin/api-clients",
@@ -215,7 +226,11 @@ async fn a_category_made_on_the_page_is_offered_through_open311_and_can_be_withd
         )
         .await;
     assert_eq!(status, 303, "{html}");
-    assert!(location.unwrap().starts_with("/admin/categories?done=created"));
+    assert!(
+        location
+            .unwrap()
+            .starts_with("/admin/categories?done=created")
+    );
 
     // Open311 offers it, with its question and options, in both languages.
     let (_, services) = app.get_json("services.json?locale=en").await;
@@ -238,7 +253,10 @@ async fn a_category_made_on_the_page_is_offered_through_open311_and_can_be_withd
     // Edited on the page: the question is removed and the category withdrawn.
     let (status, html) = admin.get("/admin/categories/1999-R99/edit").await;
     assert_eq!(status, 200);
-    assert!(html.contains("value=\"depth\""), "the question is a row: {html}");
+    assert!(
+        html.contains("value=\"depth\""),
+        "the question is a row: {html}"
+    );
     let mut form = category_form("1999-R99", "Flooded pavement or arcade");
     form.retain(|(k, _)| *k != "active");
     form.push(("a0_remove", "yes"));
@@ -272,7 +290,10 @@ async fn a_category_form_with_mistakes_shows_each_beside_its_field() {
         ("f-name_en", "name in English"),
         ("f-a0-values", "Question 1"),
     ] {
-        assert!(html.contains(&format!("href=\"#{id}\"")), "{id} in the summary");
+        assert!(
+            html.contains(&format!("href=\"#{id}\"")),
+            "{id} in the summary"
+        );
         let beside = error_beside(&html, id).unwrap_or_else(|| panic!("an error beside {id}"));
         assert!(beside.contains(words), "{id}: {beside}");
     }
@@ -354,7 +375,10 @@ async fn routing_rules_are_edited_as_text_with_the_problems_beside_it() {
     let admin = Staff::admin(&app).await;
     let (status, html) = admin.get("/admin/rules/routing").await;
     assert_eq!(status, 200);
-    assert!(html.contains("tpe-streetlight-taipower"), "the rules in force");
+    assert!(
+        html.contains("tpe-streetlight-taipower"),
+        "the rules in force"
+    );
 
     let wrong = r#"[{"id": "to-nowhere", "name": "Nowhere", "when": {"category_is": "1999-L01"}, "department": "NOPE"}]"#;
     let (status, html, _) = admin
@@ -365,20 +389,24 @@ async fn routing_rules_are_edited_as_text_with_the_problems_beside_it() {
     assert!(beside.contains("NOPE"), "{beside}");
     assert!(html.contains("to-nowhere"), "the text is kept");
     let (_, rules) = admin.api(Method::GET, "rules/routing").await;
-    assert_eq!(rules[0]["id"], "tpe-streetlight-taipower", "nothing changed");
+    assert_eq!(
+        rules[0]["id"], "tpe-streetlight-taipower",
+        "nothing changed"
+    );
 
     let toml = "[[rules]]\nid = \"potholes-neo\"\nname = \"坑洞一律由新工處處理\"\norder = 5\n\
                 department = \"PWD-NCO\"\nwhen = { category_is = \"1999-R01\" }\n";
-    let (status, html, location) = admin
-        .post("/admin/rules/routing", &[("rules", toml)])
-        .await;
+    let (status, html, location) = admin.post("/admin/rules/routing", &[("rules", toml)]).await;
     assert_eq!(status, 303, "{html}");
     assert_eq!(location.as_deref(), Some("/admin/rules?done=saved"));
     let (_, rules) = admin.api(Method::GET, "rules/routing").await;
     assert_eq!(rules.as_array().unwrap().len(), 1);
     assert_eq!(rules[0]["department"], "PWD-NCO");
     let (_, html) = admin.get("/admin/rules").await;
-    assert!(html.contains("category is 1999-R01"), "shown in words: {html}");
+    assert!(
+        html.contains("category is 1999-R01"),
+        "shown in words: {html}"
+    );
 }
 
 fn weekday(day: i64) -> i64 {
@@ -417,7 +445,11 @@ async fn a_typhoon_day_declared_on_the_page_moves_due_dates_and_policies_are_set
     let (status, html, _) = admin
         .post(
             "/admin/calendar",
-            &[("kind", "closure"), ("day", date.as_str()), ("name", "颱風停止上班")],
+            &[
+                ("kind", "closure"),
+                ("day", date.as_str()),
+                ("name", "颱風停止上班"),
+            ],
         )
         .await;
     assert_eq!(status, 303, "{html}");
@@ -428,7 +460,10 @@ async fn a_typhoon_day_declared_on_the_page_moves_due_dates_and_policies_are_set
         due(&case)
     );
     let (_, html) = admin.get("/admin/calendar?lang=zh-TW").await;
-    assert!(html.contains("颱風停止上班") && html.contains("民國"), "{html}");
+    assert!(
+        html.contains("颱風停止上班") && html.contains("民國"),
+        "{html}"
+    );
 
     // P3's resolution limit is set on the page.
     let policy = |resolution: &'static str| {
@@ -554,7 +589,10 @@ async fn staff_are_created_with_a_password_shown_once_and_their_roles_changed() 
     let (status, _, _) = admin
         .post(
             "/admin/staff/second-factor",
-            &[("required", "jurisdiction_admin"), ("required", "supervisor")],
+            &[
+                ("required", "jurisdiction_admin"),
+                ("required", "supervisor"),
+            ],
         )
         .await;
     assert_eq!(status, 303);
@@ -649,7 +687,10 @@ async fn webhooks_are_subscribed_pinged_and_deleted_on_the_page() {
     assert!(shown_once(&html).starts_with("whsec_"));
     let (_, hooks) = admin.api(Method::GET, "webhooks").await;
     let hook = &hooks[0];
-    assert_eq!(hook["event_types"], json!(["case.assigned", "case.reopened"]));
+    assert_eq!(
+        hook["event_types"],
+        json!(["case.assigned", "case.reopened"])
+    );
     assert_eq!(hook["department_code"], "PWD-PKS");
     let id = hook["id"].as_str().unwrap().to_string();
 
@@ -661,17 +702,27 @@ async fn webhooks_are_subscribed_pinged_and_deleted_on_the_page() {
         .await;
     assert_eq!(deliveries[0]["event_type"], "ping");
     let (_, html) = admin.get(&format!("/admin/webhooks/{id}")).await;
-    assert!(html.contains("<code>ping</code>"), "the log shows it: {html}");
+    assert!(
+        html.contains("<code>ping</code>"),
+        "the log shows it: {html}"
+    );
 
-    let (status, html, _) = admin.post(&format!("/admin/webhooks/{id}/rotate"), &[]).await;
+    let (status, html, _) = admin
+        .post(&format!("/admin/webhooks/{id}/rotate"), &[])
+        .await;
     assert_eq!(status, 200);
     assert!(shown_once(&html).starts_with("whsec_"));
 
-    let (status, html, _) = admin.post(&format!("/admin/webhooks/{id}/delete"), &[]).await;
+    let (status, html, _) = admin
+        .post(&format!("/admin/webhooks/{id}/delete"), &[])
+        .await;
     assert_eq!(status, 400, "deleting needs the confirmation");
     assert!(error_beside(&html, "f-confirm").is_some());
     let (status, _, _) = admin
-        .post(&format!("/admin/webhooks/{id}/delete"), &[("confirm", "yes")])
+        .post(
+            &format!("/admin/webhooks/{id}/delete"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(status, 303);
     let (_, hooks) = admin.api(Method::GET, "webhooks").await;
@@ -690,7 +741,10 @@ async fn notification_templates_are_previewed_checked_saved_and_reset() {
     let (status, html, _) = admin
         .post(
             path,
-            &[("action", "preview"), ("body", "您的案件 {{ case_nmber }} 已受理")],
+            &[
+                ("action", "preview"),
+                ("body", "您的案件 {{ case_nmber }} 已受理"),
+            ],
         )
         .await;
     assert_eq!(status, 400);
@@ -701,19 +755,26 @@ async fn notification_templates_are_previewed_checked_saved_and_reset() {
         .post(path, &[("action", "preview"), ("body", body)])
         .await;
     assert_eq!(status, 200);
-    assert!(html.contains("您的案件 2026112400042 已受理，謝謝。"), "{html}");
+    assert!(
+        html.contains("您的案件 2026112400042 已受理，謝謝。"),
+        "{html}"
+    );
     let find = |list: &Value| {
         list.as_array()
             .unwrap()
             .iter()
-            .find(|t| t["key"] == "case_accepted" && t["locale"] == "zh-TW" && t["channel"] == "sms")
+            .find(|t| {
+                t["key"] == "case_accepted" && t["locale"] == "zh-TW" && t["channel"] == "sms"
+            })
             .cloned()
             .expect("the template")
     };
     let (_, list) = admin.api(Method::GET, "notification-templates").await;
     assert_eq!(find(&list)["overridden"], false, "a preview saves nothing");
 
-    let (status, _, _) = admin.post(path, &[("action", "save"), ("body", body)]).await;
+    let (status, _, _) = admin
+        .post(path, &[("action", "save"), ("body", body)])
+        .await;
     assert_eq!(status, 303);
     let (_, list) = admin.api(Method::GET, "notification-templates").await;
     assert_eq!(find(&list)["body"], body);
@@ -721,4 +782,80 @@ async fn notification_templates_are_previewed_checked_saved_and_reset() {
     assert_eq!(status, 303);
     let (_, list) = admin.api(Method::GET, "notification-templates").await;
     assert_eq!(find(&list)["overridden"], false);
+}
+
+/// The same catalogue operations over the REST API, for scripts and other systems.
+#[tokio::test]
+async fn the_catalogue_is_administered_over_the_api_too() {
+    let app = TestApp::start().await;
+    let admin = Staff::admin(&app).await;
+    let body = json!({
+        "code": "1999-X01",
+        "name": { "zh": "測試類別", "en": "Test category" },
+        "group": { "zh": "其他", "en": "Other" },
+        "department": "PWD-NCO",
+        "urgency": "P4",
+        "attributes": [
+            { "code": "size", "datatype": "number", "required": true,
+              "description": { "zh": "大小", "en": "Size" } },
+            { "code": "kind", "datatype": "singlevaluelist",
+              "description": { "zh": "種類", "en": "Kind" } },
+        ],
+    });
+    let (status, problem) = send(
+        app.as_browser(&admin.b, Method::POST, "categories")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 400, "a list question without options: {problem}");
+    let errors = problem["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{problem}");
+
+    let mut body = body;
+    body["attributes"][1]["values"] = json!([{ "key": "a", "name": { "zh": "甲", "en": "A" } }]);
+    let (status, created) = send(
+        app.as_browser(&admin.b, Method::POST, "categories")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["service_type"], "realtime");
+    assert_eq!(created["attributes"][1]["values"][0]["key"], "a");
+
+    body["code"] = json!("1999-X02");
+    let (status, _) = send(
+        app.as_browser(&admin.b, Method::PUT, "categories/1999-X01")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 400, "the code in the body must be the path's");
+    body["code"] = json!("1999-X01");
+    body["urgency"] = json!("P2");
+    let (status, updated) = send(
+        app.as_browser(&admin.b, Method::PUT, "categories/1999-X01")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["urgency"], "P2");
+    body.as_object_mut().unwrap().remove("code");
+    let (status, _) = send(
+        app.as_browser(&admin.b, Method::PUT, "categories/1999-NONE")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let (status, department) = send(
+        app.as_browser(&admin.b, Method::POST, "departments")
+            .json(&json!({ "code": "TWC", "name": { "zh": "臺北自來水事業處", "en": "Taipei Water Department" }, "kind": "utility" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{department}");
+    assert_eq!(department["active"], true);
+
+    app.staff("disp.chen", &["dispatcher:PWD-PKS"]).await;
+    let dispatcher = app.sign_in("disp.chen", STAFF_PASSWORD).await;
+    let (status, _) = send(app.as_browser(&dispatcher, Method::GET, "categories")).await;
+    assert_eq!(status, 403);
 }

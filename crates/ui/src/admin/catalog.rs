@@ -22,7 +22,10 @@ use web::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/categories", get(categories))
-        .route("/admin/categories/new", get(new_category).post(create_category))
+        .route(
+            "/admin/categories/new",
+            get(new_category).post(create_category),
+        )
         .route(
             "/admin/categories/{code}/edit",
             get(edit_category).post(update_category),
@@ -439,7 +442,11 @@ async fn save_category(
             Ok(c) => {
                 return Ok(see_other(&format!(
                     "/admin/categories?done={}#c-{}",
-                    if editing.is_none() { "created" } else { "saved" },
+                    if editing.is_none() {
+                        "created"
+                    } else {
+                        "saved"
+                    },
                     c.code
                 )));
             }
@@ -573,12 +580,9 @@ async fn edit_department(
         .await
         .map_err(failed(&v))?;
     let Some(d) = all.into_iter().find(|d| d.department.code == code) else {
-        return Err(crate::PageError::new(
-            StatusCode::NOT_FOUND,
-            "error-page-not-found",
-            v.locale,
-        )
-        .into());
+        return Err(
+            crate::PageError::new(StatusCode::NOT_FOUND, "error-page-not-found", v.locale).into(),
+        );
     };
     let f = DepartmentForm {
         code: d.department.code,
@@ -637,12 +641,15 @@ async fn save_department(
     {
         Ok(_) => Ok(see_other(&format!(
             "/admin/departments?done={}",
-            if editing.is_none() { "created" } else { "saved" }
+            if editing.is_none() {
+                "created"
+            } else {
+                "saved"
+            }
         ))),
         Err(e) => {
-            let errors = Errors::from_service(&v, e, |m| {
-                format!("f-{}", field_of(m).unwrap_or("code"))
-            })?;
+            let errors =
+                Errors::from_service(&v, e, |m| format!("f-{}", field_of(m).unwrap_or("code")))?;
             department_page(&state, &v, editing.is_none(), f, errors)
         }
     }

@@ -62,7 +62,14 @@ async fn list_page(
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    list_page(&state, &v, String::new(), Errors::default(), q.done.as_deref()).await
+    list_page(
+        &state,
+        &v,
+        String::new(),
+        Errors::default(),
+        q.done.as_deref(),
+    )
+    .await
 }
 
 async fn create(

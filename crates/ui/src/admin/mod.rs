@@ -37,10 +37,10 @@ pub fn routes() -> Router<AppState> {
         .merge(notify::routes())
 }
 
-/// Why an admin page is not shown: an error page, or a redirect (to sign in).
+/// Why an admin page is not shown: an error page, or a redirect (to sign in, by location).
 pub enum Stop {
     Page(PageError),
-    Redirect(Response),
+    Redirect(String),
 }
 
 impl From<PageError> for Stop {
@@ -53,7 +53,7 @@ impl IntoResponse for Stop {
     fn into_response(self) -> Response {
         match self {
             Stop::Page(e) => e.into_response(),
-            Stop::Redirect(r) => r,
+            Stop::Redirect(to) => crate::see_other(&to),
         }
     }
 }
@@ -62,13 +62,10 @@ pub type PageResult = Result<Response, Stop>;
 
 /// The signed-in actor if they hold `permission`: otherwise a redirect to sign in (with the
 /// way back), or 403.
-pub fn require<'v>(v: &'v Viewer, permission: Permission) -> Result<&'v Actor, Stop> {
+pub fn require(v: &Viewer, permission: Permission) -> Result<&Actor, Stop> {
     let Some(actor) = v.signed_in() else {
         let path = v.here.split('?').next().unwrap_or("/admin");
-        return Err(Stop::Redirect(crate::see_other(&format!(
-            "/sign-in?back={}",
-            encode(path)
-        ))));
+        return Err(Stop::Redirect(format!("/sign-in?back={}", encode(path))));
     };
     if !v.may(permission) {
         return Err(Stop::Page(PageError::new(
@@ -169,8 +166,16 @@ pub fn sections(v: &Viewer) -> Vec<Section> {
             "admin-rules",
             v.may(Permission::ManageCaseRules),
         ),
-        ("/admin/sla", "admin-sla", v.may(Permission::ManageCaseRules)),
-        ("/admin/staff", "admin-staff", v.may(Permission::ManageStaff)),
+        (
+            "/admin/sla",
+            "admin-sla",
+            v.may(Permission::ManageCaseRules),
+        ),
+        (
+            "/admin/staff",
+            "admin-staff",
+            v.may(Permission::ManageStaff),
+        ),
         (
             "/admin/api-clients",
             "admin-clients",

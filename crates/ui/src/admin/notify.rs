@@ -112,16 +112,26 @@ async fn template(
         .ok_or_else(|| not_found().into())
 }
 
+/// What the edit page shows besides the template: the text as entered, a preview.
+struct Entered {
+    subject: String,
+    body: String,
+    preview: Option<Rendered>,
+}
+
 fn edit_page(
     state: &AppState,
     v: &Viewer,
     t: TemplateView,
-    subject: String,
-    body: String,
-    preview: Option<Rendered>,
+    entered: Entered,
     errors: Errors,
     done: Option<&str>,
 ) -> PageResult {
+    let Entered {
+        subject,
+        body,
+        preview,
+    } = entered;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -156,16 +166,12 @@ async fn edit(
 ) -> PageResult {
     let t = template(&state, &v, &key, &locale, &channel).await?;
     let (subject, body) = (t.subject.clone().unwrap_or_default(), t.body.clone());
-    edit_page(
-        &state,
-        &v,
-        t,
+    let entered = Entered {
         subject,
         body,
-        None,
-        Errors::default(),
-        q.done.as_deref(),
-    )
+        preview: None,
+    };
+    edit_page(&state, &v, t, entered, Errors::default(), q.done.as_deref())
 }
 
 /// Saves, or only previews (`action=preview`), what was entered.
@@ -189,19 +195,28 @@ async fn save(
             .preview_notify_template(actor, &t.key, t.locale, t.channel, subject_arg, &body)
             .await
         {
-            Ok(rendered) => edit_page(
-                &state,
-                &v,
-                t,
-                subject,
-                body,
-                Some(rendered),
-                Errors::default(),
-                None,
-            ),
+            Ok(rendered) => {
+                let entered = Entered {
+                    subject,
+                    body,
+                    preview: Some(rendered),
+                };
+                edit_page(&state, &v, t, entered, Errors::default(), None)
+            }
             Err(e) => {
                 let errors = Errors::from_service(&v, e, to_field)?;
-                edit_page(&state, &v, t, subject, body, None, errors, None)
+                edit_page(
+                    &state,
+                    &v,
+                    t,
+                    Entered {
+                        subject,
+                        body,
+                        preview: None,
+                    },
+                    errors,
+                    None,
+                )
             }
         };
     }
@@ -212,7 +227,18 @@ async fn save(
         Ok(()) => Ok(see_other(&format!("{}?done=saved", href(&t)))),
         Err(e) => {
             let errors = Errors::from_service(&v, e, to_field)?;
-            edit_page(&state, &v, t, subject, body, None, errors, None)
+            edit_page(
+                &state,
+                &v,
+                t,
+                Entered {
+                    subject,
+                    body,
+                    preview: None,
+                },
+                errors,
+                None,
+            )
         }
     }
 }

@@ -47,12 +47,16 @@ pub fn describe(c: &Condition, locale: Locale) -> String {
                 AttributeTest::OneOf(v) => {
                     tr(locale, "admin-cond-one-of", &[code, ("list", list(v))])
                 }
-                AttributeTest::AtLeast(n) => {
-                    tr(locale, "admin-cond-at-least", &[code, ("value", n.to_string())])
-                }
-                AttributeTest::AtMost(n) => {
-                    tr(locale, "admin-cond-at-most", &[code, ("value", n.to_string())])
-                }
+                AttributeTest::AtLeast(n) => tr(
+                    locale,
+                    "admin-cond-at-least",
+                    &[code, ("value", n.to_string())],
+                ),
+                AttributeTest::AtMost(n) => tr(
+                    locale,
+                    "admin-cond-at-most",
+                    &[code, ("value", n.to_string())],
+                ),
                 AttributeTest::Between { min, max } => tr(
                     locale,
                     "admin-cond-between",
@@ -114,10 +118,10 @@ async fn overview(State(state): State<AppState>, v: Viewer, Query(q): Query<Done
         .map_err(failed(&v))?;
     let departments = services.departments(&j).await.map_err(failed(&v))?;
     let department = |code: &str| {
-        departments
-            .iter()
-            .find(|d| d.code == code)
-            .map_or_else(|| code.to_string(), |d| format!("{} ({code})", d.name.get(v.locale)))
+        departments.iter().find(|d| d.code == code).map_or_else(
+            || code.to_string(),
+            |d| format!("{} ({code})", d.name.get(v.locale)),
+        )
     };
     let mut routing = services.routing_rules(&j).await.map_err(failed(&v))?;
     routing.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));

@@ -137,7 +137,12 @@ async fn policies(State(state): State<AppState>, v: Viewer, Query(q): Query<Done
     let choices = all
         .iter()
         .filter(|c| c.active && !stored.iter().any(|(s, _)| *s == c.code))
-        .map(|c| (c.code.clone(), format!("{} ({})", c.name.get(v.locale), c.code)))
+        .map(|c| {
+            (
+                c.code.clone(),
+                format!("{} ({})", c.name.get(v.locale), c.code),
+            )
+        })
         .collect();
     let page = Policies {
         p: Page::new(&v, &state, "admin-sla", "admin")
@@ -204,7 +209,11 @@ fn clock_inputs(policy: &SlaPolicy) -> Vec<ClockInput> {
         .collect()
 }
 
-async fn policy_form(State(state): State<AppState>, v: Viewer, Query(q): Query<Scope>) -> PageResult {
+async fn policy_form(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<Scope>,
+) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let scope = q.scope.trim().to_string();
     let scope_label = scope_label(&state, &v, &scope).await?;
@@ -218,12 +227,14 @@ async fn policy_form(State(state): State<AppState>, v: Viewer, Query(q): Query<S
         None => {
             let urgency = match Urgency::parse(&scope) {
                 Some(u) => u,
-                None => state
-                    .services
-                    .catalogue_category(actor, &scope)
-                    .await
-                    .map_err(failed(&v))?
-                    .urgency,
+                None => {
+                    state
+                        .services
+                        .catalogue_category(actor, &scope)
+                        .await
+                        .map_err(failed(&v))?
+                        .urgency
+                }
             };
             SlaPolicy::for_urgency(urgency)
         }
@@ -267,7 +278,8 @@ async fn save_policy(
             _ => errors.add(
                 &v,
                 &format!("f-{}", c.clock),
-                &Message::new("admin-error-sla-amount").arg("clock", v.t(&format!("admin-clock-{}", c.clock))),
+                &Message::new("admin-error-sla-amount")
+                    .arg("clock", v.t(&format!("admin-clock-{}", c.clock))),
             ),
         }
     }

@@ -164,11 +164,12 @@ async fn choices(state: &AppState, v: &Viewer, rows: &[RoleRow]) -> Result<Choic
         })
         .collect();
     let mut scopes = vec![(String::new(), v.t("admin-scope-whole"))];
-    scopes.extend(
-        departments
-            .iter()
-            .map(|d| (format!("d:{}", d.code), format!("{} ({})", d.name.get(v.locale), d.code))),
-    );
+    scopes.extend(departments.iter().map(|d| {
+        (
+            format!("d:{}", d.code),
+            format!("{} ({})", d.name.get(v.locale), d.code),
+        )
+    }));
     for r in rows {
         if r.scope.starts_with("c:") && !scopes.iter().any(|(k, _)| *k == r.scope) {
             scopes.push((r.scope.clone(), r.scope[2..].to_string()));

@@ -26,10 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/webhooks/{id}/ping", post(ping))
         .route("/admin/webhooks/{id}/rotate", post(rotate))
         .route("/admin/webhooks/{id}/delete", post(delete))
-        .route(
-            "/admin/webhook-deliveries/{id}/redeliver",
-            post(redeliver),
-        )
+        .route("/admin/webhook-deliveries/{id}/redeliver", post(redeliver))
 }
 
 /// Deliveries shown on a subscription's page.
@@ -182,8 +179,11 @@ async fn form_page(
         StatusCode::BAD_REQUEST
     };
     let p = match &w {
-        Some(w) => Page::new(v, state, "admin-webhook", "admin")
-            .with_title(format!("{} {}", v.t("admin-webhook"), w.name)),
+        Some(w) => Page::new(v, state, "admin-webhook", "admin").with_title(format!(
+            "{} {}",
+            v.t("admin-webhook"),
+            w.name
+        )),
         None => Page::new(v, state, "admin-webhook-new", "admin"),
     };
     let page = FormPage {

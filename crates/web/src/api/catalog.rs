@@ -422,7 +422,5 @@ async fn update_department(
         .services
         .save_department(&caller.actor, department_input(code, b), false)
         .await;
-    reply(caller.lang, StatusCode::OK, result, |d| {
-        department_json(&d)
-    })
+    reply(caller.lang, StatusCode::OK, result, |d| department_json(&d))
 }
