@@ -79,11 +79,25 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
             r.get::<String>("body").unwrap()
         ));
     }
+    let departments = Query::select()
+        .columns(["code", "name_en", "active"])
+        .from("departments")
+        .order_by("code", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&departments).await.unwrap() {
+        out.push(format!(
+            "department {} {} {}",
+            r.get::<String>("code").unwrap(),
+            r.get::<String>("name_en").unwrap(),
+            r.get::<bool>("active").unwrap()
+        ));
+    }
     for (table, column) in [
         ("cases", "id"),
         ("case_rules", "id"),
         ("sla_policies", "scope"),
         ("calendar_entries", "id"),
+        ("categories", "code"),
     ] {
         let rows = Query::select()
             .column(column)
@@ -449,6 +463,42 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "list the catalogue's categories",
+                method: Method::GET,
+                path: "categories".into(),
+                body: None,
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "add a category",
+                method: Method::POST,
+                path: "categories".into(),
+                body: Some(json!({
+                    "code": format!("MX-{checked}"),
+                    "name": { "zh": "矩陣", "en": "Matrix" },
+                    "group": { "zh": "其他", "en": "Other" },
+                    "department": "PWD-PKS",
+                    "urgency": "P4",
+                })),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "rename a department",
+                method: Method::PUT,
+                path: "departments/TPC".into(),
+                body: Some(json!({
+                    "name": { "zh": "台灣電力公司", "en": format!("Taipower {checked}") },
+                    "kind": "utility",
+                })),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
                 name: "list webhooks",
                 method: Method::GET,
                 path: "webhooks".into(),
@@ -672,7 +722,7 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 40);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 43);
 }
 
 /// A queued out-call, inserted directly (case work queues them through its hooks).
