@@ -230,10 +230,11 @@ impl Services {
     /// One category, active or not.
     pub async fn catalogue_category(&self, actor: &Actor, code: &str) -> Result<Category> {
         actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
-        let mut tx = self.db.begin().await?;
-        let found = repo::any_category_in(&mut tx, &actor.jurisdiction_id, code.trim()).await?;
-        tx.commit().await?;
-        found.ok_or_else(|| unknown_category(code))
+        repo::all_categories(&self.db, &actor.jurisdiction_id)
+            .await?
+            .into_iter()
+            .find(|c| c.code == code.trim())
+            .ok_or_else(|| unknown_category(code))
     }
 
     /// Every department, active or not.
@@ -356,6 +357,13 @@ impl Services {
             sort_order,
         };
         let mut tx = self.db.begin().await?;
+        // Checked again under the write lock: two administrators may add the same code.
+        let stored = repo::any_category_in(&mut tx, &jid, &category.code).await?;
+        if creating && stored.is_some() {
+            return Err(ServiceError::invalid(
+                field("error-category-exists", "code").arg("code", &category.code),
+            ));
+        }
         repo::upsert_category(&mut tx, &jid, &category).await?;
         audit::record(
             &mut tx,
@@ -446,6 +454,12 @@ impl Services {
             active: input.active,
         };
         let mut tx = self.db.begin().await?;
+        let stored = repo::department_record_in(&mut tx, &jid, &record.department.code).await?;
+        if creating && stored.is_some() {
+            return Err(ServiceError::invalid(
+                field("error-department-exists", "code").arg("code", &record.department.code),
+            ));
+        }
         repo::save_department(&mut tx, &jid, &record).await?;
         audit::record(
             &mut tx,

@@ -755,7 +755,7 @@ async fn queued_outcall(app: &TestApp) -> String {
 }
 
 /// A webhook subscription with one delivery that is dead (as if every attempt had failed).
-async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String) {
+pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String) {
     let operator = services::authz::Actor::system(TAIPEI, "test");
     let hook = app
         .services

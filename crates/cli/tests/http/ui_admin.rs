@@ -713,6 +713,23 @@ async fn webhooks_are_subscribed_pinged_and_deleted_on_the_page() {
     assert_eq!(status, 200);
     assert!(shown_once(&html).starts_with("whsec_"));
 
+    // A delivery that failed for good is sent again from the log.
+    let (other, dead) = crate::permissions::webhook_with_dead_delivery(&app).await;
+    let (_, html) = admin.get(&format!("/admin/webhooks/{other}")).await;
+    assert!(html.contains("Failed, gave up"), "{html}");
+    let (status, _, location) = admin
+        .post(&format!("/admin/webhook-deliveries/{dead}/redeliver"), &[])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/admin/webhooks/{other}?done=queued#log").as_str())
+    );
+    let (_, delivery) = admin
+        .api(Method::GET, &format!("webhook-deliveries/{dead}"))
+        .await;
+    assert_eq!(delivery["status"], "queued");
+
     let (status, html, _) = admin
         .post(&format!("/admin/webhooks/{id}/delete"), &[])
         .await;
@@ -726,7 +743,10 @@ async fn webhooks_are_subscribed_pinged_and_deleted_on_the_page() {
         .await;
     assert_eq!(status, 303);
     let (_, hooks) = admin.api(Method::GET, "webhooks").await;
-    assert_eq!(hooks, json!([]));
+    assert!(
+        !hooks.to_string().contains(&id),
+        "the deleted webhook is gone: {hooks}"
+    );
 }
 
 #[tokio::test]

@@ -228,3 +228,84 @@ async fn index(State(state): State<AppState>, v: Viewer) -> PageResult {
     };
     Ok(render(&v, &state, StatusCode::OK, &page))
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::Locale;
+    use services::authz::Role;
+
+    /// Labels built from codes (`admin-role-{role}`, `admin-event-{type}`, …) exist in both
+    /// languages for every code the services can produce.
+    #[test]
+    fn every_label_built_from_a_code_is_translated() {
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(Role::ALL.iter().map(|r| format!("admin-role-{r}")));
+        keys.extend(
+            services::webhooks::EVENT_TYPES
+                .iter()
+                .map(|e| format!("admin-event-{}", e.replace('.', "-"))),
+        );
+        keys.extend(
+            [
+                store::webhooks::STATUS_QUEUED,
+                store::webhooks::STATUS_SENDING,
+                store::webhooks::STATUS_DELIVERED,
+                store::webhooks::STATUS_FAILED,
+                store::webhooks::STATUS_DEAD,
+            ]
+            .iter()
+            .map(|s| format!("admin-delivery-{s}")),
+        );
+        keys.extend(
+            services::notify::templates::SPECS
+                .iter()
+                .map(|s| format!("admin-template-{}", s.key)),
+        );
+        keys.extend(
+            ["pending", "active", "disabled"]
+                .iter()
+                .map(|s| format!("admin-account-{s}")),
+        );
+        keys.extend(
+            super::catalog::DATATYPES
+                .iter()
+                .map(|d| format!("admin-datatype-{d}")),
+        );
+        keys.extend(
+            super::catalog::URGENCIES
+                .iter()
+                .map(|u| format!("admin-urgency-{u}")),
+        );
+        for clock in super::sla::CLOCKS {
+            keys.push(format!("admin-clock-{clock}"));
+            keys.push(format!("admin-clock-{clock}-hint"));
+        }
+        for kind in ["holiday", "makeup_workday", "closure"] {
+            keys.push(format!("admin-calendar-kind-{kind}"));
+            keys.push(format!("admin-calendar-kind-{kind}-hint"));
+        }
+        for kind in domain::catalog::DepartmentKind::ALL {
+            keys.push(format!("admin-kind-{}", kind.as_str()));
+        }
+        for t in domain::category::ServiceType::ALL {
+            keys.push(format!("admin-service-type-{}", t.as_str()));
+        }
+        for section in [
+            "categories",
+            "rules",
+            "sla",
+            "staff",
+            "clients",
+            "webhooks",
+            "templates",
+            "answers",
+        ] {
+            keys.push(format!("admin-{section}-lead"));
+        }
+        for key in &keys {
+            for locale in Locale::ALL {
+                assert!(web::i18n::has(locale, key), "{key} in {locale:?}");
+            }
+        }
+    }
+}

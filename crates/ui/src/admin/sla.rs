@@ -178,7 +178,7 @@ struct Scope {
     scope: String,
 }
 
-/// The label of a scope: an urgency, or a category's name; `None` if it is neither.
+/// The label of a scope: an urgency, or a category's name (404 if it is neither).
 async fn scope_label(state: &AppState, v: &Viewer, scope: &str) -> Result<String, super::Stop> {
     if Urgency::parse(scope).is_some() {
         return Ok(v.t(&format!("admin-urgency-{scope}")));
