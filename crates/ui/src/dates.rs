@@ -70,6 +70,7 @@ pub fn ymd(unix: i64) -> String {
 }
 
 /// The unix time of local midnight starting `YYYY-MM-DD`, or `None` if it is not a date.
+#[allow(dead_code)] // for date filters; no page uses it yet
 pub fn parse_ymd(text: &str) -> Option<i64> {
     let mut it = text.trim().splitn(3, '-');
     let y: i32 = it.next()?.parse().ok()?;

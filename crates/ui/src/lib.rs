@@ -9,6 +9,8 @@ mod citizen;
 mod dates;
 mod forms;
 mod page;
+mod staff;
+mod supervise;
 
 use askama::Template;
 use axum::Router;
@@ -39,6 +41,8 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{*file}", get(assets::serve))
         .route("/lang/{code}", get(citizen::switch_language))
         .merge(citizen::routes())
+        .merge(supervise::routes())
+        .merge(staff::routes())
         .merge(admin::routes())
 }
 

@@ -17,4 +17,6 @@ mod snapshots;
 mod support;
 mod ui_admin;
 mod ui_citizen;
+mod ui_staff;
+mod ui_supervise;
 mod webhooks;

@@ -137,7 +137,7 @@ pub struct Question {
     pub options: Vec<(String, String)>,
 }
 
-fn questions(c: &Category, v: &Viewer) -> Vec<Question> {
+pub(crate) fn questions(c: &Category, v: &Viewer) -> Vec<Question> {
     let mut defs: Vec<_> = c.attributes.iter().filter(|a| a.variable).collect();
     defs.sort_by_key(|a| a.order);
     defs.into_iter()

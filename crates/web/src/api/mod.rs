@@ -9,7 +9,9 @@ mod cases;
 mod catalog;
 pub(crate) mod desk;
 pub mod doc;
+mod knowledge;
 mod notifications;
+mod reports;
 mod schemas;
 mod webhooks;
 
@@ -48,7 +50,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(cases::routes())
         .merge(catalog::routes())
         .merge(desk::routes())
+        .merge(knowledge::routes())
         .merge(webhooks::routes())
+        .merge(reports::routes())
 }
 
 pub fn routes() -> Router<AppState> {
