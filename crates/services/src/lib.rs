@@ -9,6 +9,7 @@ pub mod audit;
 pub mod authz;
 pub mod casework;
 pub mod catalog;
+pub mod catalog_admin;
 pub mod demo;
 pub mod desk;
 mod error;

@@ -386,3 +386,133 @@ pub async fn category_name_in(
         .map(|r| r.get("name_zh"))
         .transpose()
 }
+
+// ---------------------------------------------------------------- administration
+
+/// A department as administrators see it: with whether it still receives cases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentRecord {
+    pub department: Department,
+    pub active: bool,
+}
+
+fn department_record(r: &Row) -> Result<DepartmentRecord, StoreError> {
+    let kind: String = r.get("kind")?;
+    Ok(DepartmentRecord {
+        department: Department {
+            code: r.get("code")?,
+            name: Localized::new(r.get::<String>("name_zh")?, r.get::<String>("name_en")?),
+            kind: DepartmentKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("department kind {kind:?}")))?,
+        },
+        active: r.get("active")?,
+    })
+}
+
+/// Every department of a jurisdiction, active or not, by code.
+pub async fn department_records(
+    db: &Db,
+    jurisdiction_id: &str,
+) -> Result<Vec<DepartmentRecord>, StoreError> {
+    let stmt = Query::select()
+        .columns(["code", "name_zh", "name_en", "kind", "active"])
+        .from("departments")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .order_by("code", Order::Asc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(department_record)
+        .collect()
+}
+
+/// One department, active or not, read through a transaction.
+pub async fn department_record_in(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    code: &str,
+) -> Result<Option<DepartmentRecord>, StoreError> {
+    let stmt = Query::select()
+        .columns(["code", "name_zh", "name_en", "kind", "active"])
+        .from("departments")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("code").eq(code))
+        .to_owned();
+    tx.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(department_record)
+        .transpose()
+}
+
+/// Creates or changes a department, including whether it is active (reference loading
+/// always makes its departments active; see [`upsert_department`]).
+pub async fn save_department(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    record: &DepartmentRecord,
+) -> Result<(), StoreError> {
+    let d = &record.department;
+    let stmt = Query::insert()
+        .into_table("departments")
+        .columns([
+            "jurisdiction_id",
+            "code",
+            "name_zh",
+            "name_en",
+            "kind",
+            "active",
+        ])
+        .values_panic([
+            jurisdiction_id.into(),
+            d.code.clone().into(),
+            d.name.zh.clone().into(),
+            d.name.en.clone().into(),
+            d.kind.as_str().into(),
+            record.active.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns(["jurisdiction_id", "code"])
+                .update_columns(["name_zh", "name_en", "kind", "active"])
+                .to_owned(),
+        )
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Every category of a jurisdiction, active or not, in display order.
+pub async fn all_categories(db: &Db, jurisdiction_id: &str) -> Result<Vec<Category>, StoreError> {
+    let stmt = Query::select()
+        .columns(CATEGORY_COLUMNS)
+        .from("categories")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .order_by("sort_order", Order::Asc)
+        .order_by("code", Order::Asc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(category_from_row)
+        .collect()
+}
+
+/// One category, active or not, read through a transaction.
+pub async fn any_category_in(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    code: &str,
+) -> Result<Option<Category>, StoreError> {
+    let stmt = Query::select()
+        .columns(CATEGORY_COLUMNS)
+        .from("categories")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("code").eq(code))
+        .to_owned();
+    tx.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(category_from_row)
+        .transpose()
+}

@@ -3,6 +3,7 @@
 //! conveniences (category search, the map pin). Pages call `services` exactly as the REST API
 //! does, so permissions, validation and audit are the same.
 
+mod admin;
 mod assets;
 mod citizen;
 mod dates;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(citizen::routes())
         .merge(supervise::routes())
         .merge(staff::routes())
+        .merge(admin::routes())
 }
 
 /// A page that could not be shown: rendered as an HTML page with the reason in the viewer's

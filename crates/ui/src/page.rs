@@ -194,7 +194,7 @@ impl Page {
         {
             nav.push(("/supervise", "supervise", t("nav-supervise")));
         }
-        if v.may(Permission::ManageStaff) || v.may(Permission::ManageCaseRules) {
+        if crate::admin::may_administer(v) {
             nav.push(("/admin", "admin", t("nav-admin")));
         }
         let (other_lang_label, other_lang_tag, code) = match v.locale {

@@ -16,6 +16,7 @@ mod permissions;
 mod processes;
 mod snapshots;
 mod support;
+mod ui_admin;
 mod ui_citizen;
 mod ui_staff;
 mod ui_supervise;

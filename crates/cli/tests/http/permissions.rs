@@ -79,11 +79,25 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
             r.get::<String>("body").unwrap()
         ));
     }
+    let departments = Query::select()
+        .columns(["code", "name_en", "active"])
+        .from("departments")
+        .order_by("code", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&departments).await.unwrap() {
+        out.push(format!(
+            "department {} {} {}",
+            r.get::<String>("code").unwrap(),
+            r.get::<String>("name_en").unwrap(),
+            r.get::<bool>("active").unwrap()
+        ));
+    }
     for (table, column) in [
         ("cases", "id"),
         ("case_rules", "id"),
         ("sla_policies", "scope"),
         ("calendar_entries", "id"),
+        ("categories", "code"),
     ] {
         let rows = Query::select()
             .column(column)
@@ -476,6 +490,42 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "list the catalogue's categories",
+                method: Method::GET,
+                path: "categories".into(),
+                body: None,
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "add a category",
+                method: Method::POST,
+                path: "categories".into(),
+                body: Some(json!({
+                    "code": format!("MX-{checked}"),
+                    "name": { "zh": "矩陣", "en": "Matrix" },
+                    "group": { "zh": "其他", "en": "Other" },
+                    "department": "PWD-PKS",
+                    "urgency": "P4",
+                })),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "rename a department",
+                method: Method::PUT,
+                path: "departments/TPC".into(),
+                body: Some(json!({
+                    "name": { "zh": "台灣電力公司", "en": format!("Taipower {checked}") },
+                    "kind": "utility",
+                })),
+                permission: Permission::ManageCaseRules,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
                 name: "list webhooks",
                 method: Method::GET,
                 path: "webhooks".into(),
@@ -746,7 +796,7 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 45);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 48);
 }
 
 /// A queued out-call, inserted directly (case work queues them through its hooks).
@@ -779,7 +829,7 @@ async fn queued_outcall(app: &TestApp) -> String {
 }
 
 /// A webhook subscription with one delivery that is dead (as if every attempt had failed).
-async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String) {
+pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String) {
     let operator = services::authz::Actor::system(TAIPEI, "test");
     let hook = app
         .services

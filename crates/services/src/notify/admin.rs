@@ -97,6 +97,72 @@ fn spec_of(key: &str) -> Result<&'static templates::Spec, ServiceError> {
     })
 }
 
+/// Checks a template by rendering it with sample values: the subject an e-mail needs, the
+/// length limits, MiniJinja syntax errors, unknown variables and runaway loops. Returns the
+/// subject to store and the rendering.
+fn check_template(
+    spec: &templates::Spec,
+    locale: Locale,
+    channel: Channel,
+    subject: Option<&str>,
+    body: &str,
+) -> Result<(Option<String>, templates::Rendered), ServiceError> {
+    let subject = match channel {
+        Channel::Email => {
+            let s = subject.map(str::trim).unwrap_or_default();
+            if s.is_empty() {
+                return Err(ServiceError::invalid(
+                    Message::new("error-notify-template-subject").arg("field", "subject"),
+                ));
+            }
+            Some(s.to_string())
+        }
+        Channel::Sms => None,
+    };
+    let mut problems = Vec::new();
+    if body.trim().is_empty() {
+        problems.push(Message::new("error-field-required").arg("field", "body"));
+    }
+    if body.chars().count() > MAX_SOURCE_CHARS {
+        problems.push(
+            Message::new("error-field-too-long")
+                .arg("field", "body")
+                .arg("max", MAX_SOURCE_CHARS.to_string()),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
+    }
+    let rendered = templates::render(
+        channel,
+        subject.as_deref(),
+        body,
+        &templates::sample_vars(spec, locale),
+    )
+    .map_err(|e| {
+        ServiceError::invalid(
+            Message::new("error-notify-template-invalid")
+                .arg("detail", e.0)
+                .arg("field", "body"),
+        )
+    })?;
+    if rendered.subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(ServiceError::invalid(
+            Message::new("error-field-too-long")
+                .arg("field", "subject")
+                .arg("max", MAX_SUBJECT_CHARS.to_string()),
+        ));
+    }
+    if channel == Channel::Sms && rendered.text.chars().count() > MAX_SMS_CHARS {
+        return Err(ServiceError::invalid(
+            Message::new("error-notify-sms-too-long")
+                .arg("max", MAX_SMS_CHARS.to_string())
+                .arg("field", "body"),
+        ));
+    }
+    Ok((subject, rendered))
+}
+
 impl Services {
     async fn require_jurisdiction(&self, jurisdiction_id: &str) -> Result<(), ServiceError> {
         match store::catalog::get_jurisdiction(&self.db, jurisdiction_id).await? {
@@ -180,53 +246,7 @@ impl Services {
         let jurisdiction_id = actor.jurisdiction_id.as_str();
         self.require_jurisdiction(jurisdiction_id).await?;
         let spec = spec_of(key)?;
-        let subject = match channel {
-            Channel::Email => {
-                let s = subject.map(str::trim).unwrap_or_default();
-                if s.is_empty() {
-                    return Err(ServiceError::invalid(Message::new(
-                        "error-notify-template-subject",
-                    )));
-                }
-                Some(s.to_string())
-            }
-            Channel::Sms => None,
-        };
-        let mut problems = Vec::new();
-        if body.trim().is_empty() {
-            problems.push(Message::new("error-field-required").arg("field", "body"));
-        }
-        if body.chars().count() > MAX_SOURCE_CHARS {
-            problems.push(
-                Message::new("error-field-too-long")
-                    .arg("field", "body")
-                    .arg("max", MAX_SOURCE_CHARS.to_string()),
-            );
-        }
-        if !problems.is_empty() {
-            return Err(ServiceError::Invalid(problems));
-        }
-        let rendered = templates::render(
-            channel,
-            subject.as_deref(),
-            body,
-            &templates::sample_vars(spec, locale),
-        )
-        .map_err(|e| {
-            ServiceError::invalid(Message::new("error-notify-template-invalid").arg("detail", e.0))
-        })?;
-        if rendered.subject.chars().count() > MAX_SUBJECT_CHARS {
-            return Err(ServiceError::invalid(
-                Message::new("error-field-too-long")
-                    .arg("field", "subject")
-                    .arg("max", MAX_SUBJECT_CHARS.to_string()),
-            ));
-        }
-        if channel == Channel::Sms && rendered.text.chars().count() > MAX_SMS_CHARS {
-            return Err(ServiceError::invalid(
-                Message::new("error-notify-sms-too-long").arg("max", MAX_SMS_CHARS.to_string()),
-            ));
-        }
+        let (subject, _) = check_template(spec, locale, channel, subject, body)?;
         let mut tx = self.db.begin().await?;
         outbox::upsert_template(
             &mut tx,
@@ -258,6 +278,22 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Renders a template with sample values without saving it, for an administrator to see
+    /// the result (or the same problems saving would report).
+    pub async fn preview_notify_template(
+        &self,
+        actor: &Actor,
+        key: &str,
+        locale: Locale,
+        channel: Channel,
+        subject: Option<&str>,
+        body: &str,
+    ) -> Result<templates::Rendered, ServiceError> {
+        actor.require(Permission::ManageNotifications, Target::Jurisdiction)?;
+        let spec = spec_of(key)?;
+        check_template(spec, locale, channel, subject, body).map(|(_, rendered)| rendered)
     }
 
     /// Goes back to the built-in template; returns whether there was an override.

@@ -475,7 +475,7 @@ async fn start(v: Viewer) -> Response {
         "/field"
     } else if v.may(Permission::ViewAudit) {
         "/supervise"
-    } else if v.may(Permission::ManageStaff) || v.may(Permission::ManageCaseRules) {
+    } else if crate::admin::may_administer(&v) {
         "/admin"
     } else {
         "/my/cases"

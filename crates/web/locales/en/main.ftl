@@ -295,3 +295,44 @@ error-views-full = You can keep at most { $max } saved views. Delete one first.
 error-view-unknown = This saved view was not found.
 error-sla-state-unknown = There is no SLA state "{ $state }" (breached, at_risk, running, paused, met).
 error-attach-closed = Case { $id } is already closed; file a new case instead.
+
+# catalogue administration (categories, their questions, departments)
+error-category-code = The category code must be 1 to { $max } letters, digits, -, _ or . (for example 1999-L01).
+error-category-exists = There is already a category with the code { $code }.
+error-category-name = { $field ->
+        [name_zh] Give the category's name in Chinese
+       *[other] Give the category's name in English
+    } (up to { $max } characters).
+error-category-group = { $field ->
+        [group_zh] Give the group the category is listed under, in Chinese
+       *[other] Give the group the category is listed under, in English
+    } (up to { $max } characters).
+error-category-description = The description may be at most { $max } characters long.
+error-category-keywords = The keywords may be at most { $max } characters long in all.
+error-category-department = Choose an active department to receive these cases.
+error-category-urgency = Choose an urgency from P1 to P4.
+error-category-service-type = Choose how Open311 answers a report: realtime, batch or blackbox.
+error-category-sort-order = The position in the list must be a whole number from 0 to 1,000,000.
+error-attribute-def-too-many = A category may ask at most { $max } questions.
+error-attribute-def-code = Question { $row }: the code must be 1 to { $max } letters, digits, - or _.
+error-attribute-def-code-duplicate = Question { $row }: the code { $code } is used by another question.
+error-attribute-def-datatype = Question { $row }: choose the kind of answer.
+error-attribute-def-description = { $field ->
+        [description_zh] Question { $row }: give the question in Chinese
+       *[other] Question { $row }: give the question in English
+    } (up to { $max } characters).
+error-attribute-def-hint = Question { $row }: a hint may be at most { $max } characters long.
+error-attribute-def-value = Question { $row }: the option “{ $key }” needs a key of letters, digits, - or _, a Chinese name and an English name.
+error-attribute-def-value-duplicate = Question { $row }: the option key { $key } is used twice.
+error-attribute-def-values-required = Question { $row }: a list question needs at least one option.
+error-attribute-def-values-unexpected = Question { $row }: only list questions have options; remove them or choose a list.
+error-attribute-def-values-too-many = Question { $row }: at most { $max } options.
+error-department-code = The department code must be 1 to { $max } letters, digits, -, _ or . (for example PWD-PKS).
+error-department-exists = There is already a department with the code { $code }.
+error-department-name = { $field ->
+        [name_zh] Give the department's name in Chinese
+       *[other] Give the department's name in English
+    } (up to { $max } characters).
+error-department-kind = Choose a city department, a district office or a utility company.
+error-department-in-use = { $count } active categories still send their cases here. Give them another department before turning this one off.
+error-code-mismatch = The code in the body differs from the one in the address; leave it out or make them the same.

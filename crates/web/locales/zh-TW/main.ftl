@@ -295,3 +295,44 @@ error-views-full = 最多只能儲存 { $max } 個檢視，請先刪除一個。
 error-view-unknown = 找不到這個已儲存的檢視。
 error-sla-state-unknown = 沒有「{ $state }」這種時效狀態（breached 逾期、at_risk 將逾期、running 計時中、paused 暫停、met 已達成）。
 error-attach-closed = 案件 { $id } 已結案，請另立新案。
+
+# catalogue administration (categories, their questions, departments)
+error-category-code = 類別代碼必須是 1 到 { $max } 個英文字母、數字、-、_ 或 .（例如 1999-L01）。
+error-category-exists = 已有代碼為 { $code } 的類別。
+error-category-name = { $field ->
+        [name_zh] 請填寫類別的中文名稱
+       *[other] 請填寫類別的英文名稱
+    }（最多 { $max } 個字）。
+error-category-group = { $field ->
+        [group_zh] 請填寫類別所屬分組的中文名稱
+       *[other] 請填寫類別所屬分組的英文名稱
+    }（最多 { $max } 個字）。
+error-category-description = 說明最多 { $max } 個字。
+error-category-keywords = 關鍵字合計最多 { $max } 個字。
+error-category-department = 請選擇一個仍在受理案件的機關。
+error-category-urgency = 請選擇 P1 到 P4 的緊急程度。
+error-category-service-type = 請選擇 Open311 回應陳情的方式：realtime、batch 或 blackbox。
+error-category-sort-order = 排列順序必須是 0 到 1,000,000 的整數。
+error-attribute-def-too-many = 一個類別最多 { $max } 個問題。
+error-attribute-def-code = 第 { $row } 題：代碼必須是 1 到 { $max } 個英文字母、數字、- 或 _。
+error-attribute-def-code-duplicate = 第 { $row } 題：代碼 { $code } 已被其他問題使用。
+error-attribute-def-datatype = 第 { $row } 題：請選擇回答方式。
+error-attribute-def-description = { $field ->
+        [description_zh] 第 { $row } 題：請填寫中文題目
+       *[other] 第 { $row } 題：請填寫英文題目
+    }（最多 { $max } 個字）。
+error-attribute-def-hint = 第 { $row } 題：提示最多 { $max } 個字。
+error-attribute-def-value = 第 { $row } 題：選項「{ $key }」需要由英文字母、數字、- 或 _ 組成的代碼，以及中文與英文名稱。
+error-attribute-def-value-duplicate = 第 { $row } 題：選項代碼 { $key } 重複了。
+error-attribute-def-values-required = 第 { $row } 題：選項題至少要有一個選項。
+error-attribute-def-values-unexpected = 第 { $row } 題：只有選項題才有選項；請刪除選項或改為選項題。
+error-attribute-def-values-too-many = 第 { $row } 題：最多 { $max } 個選項。
+error-department-code = 機關代碼必須是 1 到 { $max } 個英文字母、數字、-、_ 或 .（例如 PWD-PKS）。
+error-department-exists = 已有代碼為 { $code } 的機關。
+error-department-name = { $field ->
+        [name_zh] 請填寫機關的中文名稱
+       *[other] 請填寫機關的英文名稱
+    }（最多 { $max } 個字）。
+error-department-kind = 請選擇市府機關、區公所或事業單位。
+error-department-in-use = 仍有 { $count } 個啟用中的類別把案件送到這個機關。請先把這些類別改派其他機關，再停用這個機關。
+error-code-mismatch = 內容中的代碼與網址中的不同；請省略它或使兩者相同。

@@ -598,7 +598,7 @@ struct CalendarOut {
     /// For closures.
     ends_at: Option<String>,
     id: String,
-    /// `holiday`, `workday` (a make-up working day) or `closure` (e.g. a typhoon day).
+    /// `holiday`, `makeup_workday` or `closure` (e.g. a typhoon day).
     kind: String,
     name: String,
     /// For closures.
@@ -636,7 +636,7 @@ async fn calendar(State(state): State<AppState>, caller: Caller) -> Response {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "closure", "starts_at": "2026-09-03T00:00:00Z", "ends_at": "2026-09-04T00:00:00Z", "name": "颱風停班"}))]
 struct CalendarBody {
-    /// `holiday`, `workday` (with `day`) or `closure` (with `starts_at` and `ends_at`).
+    /// `holiday`, `makeup_workday` (with `day`) or `closure` (with `starts_at` and `ends_at`).
     #[schema(example = "holiday")]
     kind: String,
     /// `YYYY-MM-DD`.

@@ -227,6 +227,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "cases",
         "Intake by agents, queues, the staff view of a case, dispatch and field operations, photos and duplicates.",
     ),
+    (
+        "catalog",
+        "The catalogue: categories of service with their questions, and departments.",
+    ),
     ("rules", "Routing and triage rules."),
     (
         "calendar",

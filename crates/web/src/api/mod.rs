@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod caller;
 mod cases;
+mod catalog;
 pub(crate) mod desk;
 pub mod doc;
 mod knowledge;
@@ -47,6 +48,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(admin::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
+        .merge(catalog::routes())
         .merge(desk::routes())
         .merge(knowledge::routes())
         .merge(webhooks::routes())

@@ -83,7 +83,7 @@ struct DeliveryOut {
     /// The body POSTed to the receiver (see docs/WEBHOOKS.md).
     #[schema(value_type = Object)]
     payload: serde_json::Value,
-    /// `pending`, `sending`, `delivered`, `failed` or `dead`.
+    /// `queued`, `sending`, `delivered`, `failed` or `dead`.
     status: String,
     subscription_id: String,
 }

@@ -1,0 +1,122 @@
+//! API keys of Open311 client applications: created with the key shown once, listed by their
+//! first characters, revoked.
+
+use super::staff::ShownOnce;
+use super::{Done, Fields, PageResult, done_message, failed, require};
+use crate::forms::{Errors, check_token};
+use crate::page::{Page, Viewer};
+use crate::{render, see_other};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use services::authz::Permission;
+use store::api_clients::ApiClient;
+use web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/api-clients", get(list).post(create))
+        .route("/admin/api-clients/{id}/revoke", post(revoke))
+}
+
+#[derive(Template)]
+#[template(path = "admin/clients.html")]
+struct List {
+    p: Page,
+    clients: Vec<ApiClient>,
+    name: String,
+    errors: Errors,
+}
+
+async fn list_page(
+    state: &AppState,
+    v: &Viewer,
+    name: String,
+    errors: Errors,
+    done: Option<&str>,
+) -> PageResult {
+    let actor = require(v, Permission::ManageApiClients)?;
+    let mut clients = state
+        .services
+        .list_api_keys(actor)
+        .await
+        .map_err(failed(v))?;
+    // Active keys first, newest first.
+    clients.sort_by_key(|c| (c.revoked_at.is_some(), std::cmp::Reverse(c.created_at)));
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = List {
+        p: Page::new(v, state, "admin-clients", "admin")
+            .with_errors(&errors)
+            .with_status(done_message(v, done)),
+        clients,
+        name,
+        errors,
+    };
+    Ok(render(v, state, status, &page))
+}
+
+async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+    list_page(
+        &state,
+        &v,
+        String::new(),
+        Errors::default(),
+        q.done.as_deref(),
+    )
+    .await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = require(&v, Permission::ManageApiClients)?;
+    let f = Fields(fields);
+    check_token(&v, f.token())?;
+    let name = f.get("name").to_string();
+    match state.services.create_api_key(actor, &name).await {
+        Ok(created) => {
+            let page = ShownOnce {
+                p: Page::new(&v, &state, "admin-clients-created", "admin"),
+                heading: v.t("admin-clients-created"),
+                lead: web::i18n::tr(
+                    v.locale,
+                    "admin-clients-created-lead",
+                    &[("name", created.client.name.clone())],
+                ),
+                label: v.t("admin-clients-key"),
+                secret: created.key,
+                back_href: "/admin/api-clients".into(),
+                back_label: v.t("admin-clients"),
+            };
+            Ok(render(&v, &state, StatusCode::CREATED, &page))
+        }
+        Err(e) => {
+            let errors = Errors::from_service(&v, e, |_| "f-name".into())?;
+            list_page(&state, &v, name, errors, None).await
+        }
+    }
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = require(&v, Permission::ManageApiClients)?;
+    check_token(&v, Fields(fields).token())?;
+    state
+        .services
+        .revoke_api_key(actor, &id)
+        .await
+        .map_err(failed(&v))?;
+    Ok(see_other("/admin/api-clients?done=revoked"))
+}

@@ -1,0 +1,538 @@
+//! Staff accounts and their roles, account status, temporary passwords (shown once), and which
+//! roles must use a second factor. A role is a row of the form: the role and where it is held
+//! (the whole city, or one department).
+
+use super::{Done, Fields, PageResult, Stop, done_message, failed, require};
+use crate::forms::{Errors, check_token};
+use crate::page::{Page, Viewer};
+use crate::{PageError, render, see_other};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use domain::{Locale, Message};
+use services::accounts::{NewStaff, StaffView};
+use services::authz::{Grant, Permission, Role, ScopeKind};
+use web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/staff", get(list))
+        .route("/admin/staff/new", get(new_form).post(create))
+        .route("/admin/staff/second-factor", post(second_factor))
+        .route("/admin/staff/{id}", get(edit))
+        .route("/admin/staff/{id}/roles", post(set_roles))
+        .route("/admin/staff/{id}/status", post(set_status))
+        .route("/admin/staff/{id}/reset-password", post(reset_password))
+}
+
+/// Empty role rows offered under the existing ones.
+const EMPTY_ROWS: usize = 2;
+
+/// A role as a translated label, with where it is held.
+pub fn grant_label(v: &Viewer, g: &Grant) -> String {
+    let role = v.t(&format!("admin-role-{}", g.role.as_str()));
+    match g.scope {
+        ScopeKind::Jurisdiction => role,
+        _ => format!("{role} ({})", g.scope_id),
+    }
+}
+
+/// One role row as entered: a role name and a scope (`""` the whole jurisdiction, `d:CODE` a
+/// department, `c:ID` a community).
+#[derive(Default, Clone)]
+pub struct RoleRow {
+    pub role: String,
+    pub scope: String,
+}
+
+fn rows_of(grants: &[Grant]) -> Vec<RoleRow> {
+    let mut rows: Vec<RoleRow> = grants
+        .iter()
+        .map(|g| RoleRow {
+            role: g.role.as_str().to_string(),
+            scope: match g.scope {
+                ScopeKind::Jurisdiction => String::new(),
+                ScopeKind::Department => format!("d:{}", g.scope_id),
+                ScopeKind::Community => format!("c:{}", g.scope_id),
+            },
+        })
+        .collect();
+    rows.extend(std::iter::repeat_n(RoleRow::default(), EMPTY_ROWS));
+    rows
+}
+
+fn read_rows(f: &Fields) -> Vec<RoleRow> {
+    let count: usize = f.get("rows").parse().unwrap_or(0).min(30);
+    (0..count)
+        .map(|i| RoleRow {
+            role: f.get(&format!("r{i}_role")).to_string(),
+            scope: f.get(&format!("r{i}_scope")).to_string(),
+        })
+        .collect()
+}
+
+/// The grants of the rows; a row without a role is ignored. Problems are field errors on
+/// the row.
+fn grants_of(v: &Viewer, jurisdiction: &str, rows: &[RoleRow], errors: &mut Errors) -> Vec<Grant> {
+    let mut out = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.role.is_empty() {
+            continue;
+        }
+        let Some(role) = Role::parse(&r.role) else {
+            errors.add(
+                v,
+                &format!("f-r{i}-role"),
+                &Message::new("error-role-unknown").arg("role", &r.role),
+            );
+            continue;
+        };
+        let kinds = role.scope_kinds();
+        let (scope, scope_id) = if let Some(d) = r.scope.strip_prefix("d:") {
+            (ScopeKind::Department, d.to_string())
+        } else if let Some(c) = r.scope.strip_prefix("c:") {
+            (ScopeKind::Community, c.to_string())
+        } else {
+            (ScopeKind::Jurisdiction, jurisdiction.to_string())
+        };
+        if !kinds.contains(&scope) {
+            let id = if kinds.contains(&ScopeKind::Department) {
+                "admin-error-role-needs-department"
+            } else {
+                "admin-error-role-whole-city"
+            };
+            errors.add(
+                v,
+                &format!("f-r{i}-scope"),
+                &Message::new(id).arg("role", v.t(&format!("admin-role-{}", role.as_str()))),
+            );
+            continue;
+        }
+        out.push(Grant {
+            role,
+            scope,
+            scope_id,
+        });
+    }
+    out
+}
+
+/// The input a staff message concerns.
+fn staff_field(m: &Message) -> String {
+    let id = m.id;
+    if id.contains("password") {
+        "f-password"
+    } else if id.contains("display-name") {
+        "f-display_name"
+    } else if id.contains("email") {
+        "f-email"
+    } else if id.contains("mobile") {
+        "f-mobile"
+    } else if id.contains("role") || id.contains("department") {
+        "f-r0-role"
+    } else {
+        "f-login"
+    }
+    .to_string()
+}
+
+/// Role and scope choices for the rows.
+pub struct Choices {
+    pub roles: Vec<(String, String)>,
+    /// `("", whole city)`, then `d:CODE` for each department.
+    pub scopes: Vec<(String, String)>,
+}
+
+async fn choices(state: &AppState, v: &Viewer, rows: &[RoleRow]) -> Result<Choices, Stop> {
+    let actor = require(v, Permission::ManageStaff)?;
+    let j = state
+        .services
+        .jurisdiction(&actor.jurisdiction_id)
+        .await
+        .map_err(failed(v))?;
+    let departments = state.services.departments(&j).await.map_err(failed(v))?;
+    let roles = Role::ALL
+        .iter()
+        .filter(|r| **r != Role::CommunityManager || rows.iter().any(|x| x.role == r.as_str()))
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                v.t(&format!("admin-role-{}", r.as_str())),
+            )
+        })
+        .collect();
+    let mut scopes = vec![(String::new(), v.t("admin-scope-whole"))];
+    scopes.extend(departments.iter().map(|d| {
+        (
+            format!("d:{}", d.code),
+            format!("{} ({})", d.name.get(v.locale), d.code),
+        )
+    }));
+    for r in rows {
+        if r.scope.starts_with("c:") && !scopes.iter().any(|(k, _)| *k == r.scope) {
+            scopes.push((r.scope.clone(), r.scope[2..].to_string()));
+        }
+    }
+    Ok(Choices { roles, scopes })
+}
+
+// ---------------------------------------------------------------- list and policy
+
+pub struct StaffRow {
+    pub id: String,
+    pub login: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub status: String,
+    pub second_factor: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/staff.html")]
+struct List {
+    p: Page,
+    staff: Vec<StaffRow>,
+    /// `(role, label, required)`; empty when the viewer may not change the policy.
+    policy: Vec<(String, String, bool)>,
+}
+
+async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+    let actor = require(&v, Permission::ManageStaff)?;
+    let services = &state.services;
+    let staff = services
+        .list_staff(actor)
+        .await
+        .map_err(failed(&v))?
+        .into_iter()
+        .map(|s| StaffRow {
+            roles: s.roles.iter().map(|g| grant_label(&v, g)).collect(),
+            id: s.id,
+            login: s.login,
+            name: s.display_name,
+            status: s.status,
+            second_factor: s.second_factor,
+        })
+        .collect();
+    let policy = if v.may(Permission::ManageSecurityPolicy) {
+        let required = services
+            .roles_requiring_totp(actor)
+            .await
+            .map_err(failed(&v))?;
+        Role::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.as_str().to_string(),
+                    v.t(&format!("admin-role-{}", r.as_str())),
+                    required.iter().any(|x| x == r.as_str()),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = List {
+        p: Page::new(&v, &state, "admin-staff", "admin")
+            .with_status(done_message(&v, q.done.as_deref())),
+        staff,
+        policy,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}
+
+async fn second_factor(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = require(&v, Permission::ManageSecurityPolicy)?;
+    let f = Fields(fields);
+    check_token(&v, f.token())?;
+    let wanted = f.all("required");
+    let services = &state.services;
+    let current = services
+        .roles_requiring_totp(actor)
+        .await
+        .map_err(failed(&v))?;
+    for role in Role::ALL {
+        let want = wanted.iter().any(|w| w == role.as_str());
+        let has = current.iter().any(|c| c == role.as_str());
+        if want != has {
+            services
+                .set_role_policy(actor, *role, want)
+                .await
+                .map_err(failed(&v))?;
+        }
+    }
+    Ok(see_other("/admin/staff?done=saved#second-factor"))
+}
+
+// ---------------------------------------------------------------- new staff member
+
+#[derive(Default)]
+pub struct NewForm {
+    pub login: String,
+    pub display_name: String,
+    pub email: String,
+    pub mobile: String,
+    pub locale: String,
+    pub rows: Vec<RoleRow>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/staff_new.html")]
+struct NewPage {
+    p: Page,
+    f: NewForm,
+    c: Choices,
+    errors: Errors,
+}
+
+async fn new_page(state: &AppState, v: &Viewer, f: NewForm, errors: Errors) -> PageResult {
+    let c = choices(state, v, &f.rows).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = NewPage {
+        p: Page::new(v, state, "admin-staff-new", "admin").with_errors(&errors),
+        f,
+        c,
+        errors,
+    };
+    Ok(render(v, state, status, &page))
+}
+
+async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
+    let f = NewForm {
+        locale: "zh-TW".into(),
+        rows: rows_of(&[]),
+        ..NewForm::default()
+    };
+    new_page(&state, &v, f, Errors::default()).await
+}
+
+/// A secret shown once: a new password, API key or webhook secret.
+#[derive(Template)]
+#[template(path = "admin/shown_once.html")]
+pub struct ShownOnce {
+    pub p: Page,
+    pub heading: String,
+    pub lead: String,
+    pub label: String,
+    pub secret: String,
+    pub back_href: String,
+    pub back_label: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = require(&v, Permission::ManageStaff)?;
+    let f = Fields(fields);
+    check_token(&v, f.token())?;
+    let form = NewForm {
+        login: f.get("login").trim().to_string(),
+        display_name: f.get("display_name").to_string(),
+        email: f.get("email").trim().to_string(),
+        mobile: f.get("mobile").trim().to_string(),
+        locale: f.get("locale").to_string(),
+        rows: read_rows(&f),
+    };
+    let mut errors = Errors::default();
+    let roles = grants_of(&v, &actor.jurisdiction_id, &form.rows, &mut errors);
+    if errors.is_empty() {
+        let password = f.get("password");
+        let input = NewStaff {
+            login: form.login.clone(),
+            display_name: form.display_name.clone(),
+            email: Some(form.email.clone()).filter(|e| !e.is_empty()),
+            mobile: Some(form.mobile.clone()).filter(|m| !m.is_empty()),
+            locale: Locale::from_tag(&form.locale).unwrap_or(Locale::ZhTw),
+            roles,
+            password: Some(password.to_string()).filter(|p| !p.is_empty()),
+        };
+        match state.services.create_staff(actor, input).await {
+            Ok((view, generated)) => {
+                let Some(secret) = generated else {
+                    return Ok(see_other(&format!("/admin/staff/{}?done=created", view.id)));
+                };
+                let page = ShownOnce {
+                    p: Page::new(&v, &state, "admin-staff-created", "admin"),
+                    heading: v.t("admin-staff-created"),
+                    lead: web::i18n::tr(
+                        v.locale,
+                        "admin-staff-created-lead",
+                        &[("login", view.login.clone())],
+                    ),
+                    label: v.t("admin-temporary-password"),
+                    secret,
+                    back_href: format!("/admin/staff/{}", view.id),
+                    back_label: v.t("admin-staff-open"),
+                };
+                return Ok(render(&v, &state, StatusCode::CREATED, &page));
+            }
+            Err(e) => errors = Errors::from_service(&v, e, staff_field)?,
+        }
+    }
+    let form = NewForm {
+        rows: {
+            let mut rows: Vec<RoleRow> = form
+                .rows
+                .into_iter()
+                .filter(|r| !r.role.is_empty())
+                .collect();
+            rows.extend(std::iter::repeat_n(RoleRow::default(), EMPTY_ROWS));
+            rows
+        },
+        ..form
+    };
+    new_page(&state, &v, form, errors).await
+}
+
+// ---------------------------------------------------------------- one staff member
+
+#[derive(Template)]
+#[template(path = "admin/staff_edit.html")]
+struct EditPage {
+    p: Page,
+    s: StaffView,
+    rows: Vec<RoleRow>,
+    c: Choices,
+    errors: Errors,
+}
+
+async fn staff_member(state: &AppState, v: &Viewer, id: &str) -> Result<StaffView, Stop> {
+    let actor = require(v, Permission::ManageStaff)?;
+    state
+        .services
+        .list_staff(actor)
+        .await
+        .map_err(failed(v))?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| {
+            PageError::new(StatusCode::NOT_FOUND, "error-account-unknown", v.locale).into()
+        })
+}
+
+async fn edit_page(
+    state: &AppState,
+    v: &Viewer,
+    s: StaffView,
+    rows: Vec<RoleRow>,
+    errors: Errors,
+    done: Option<&str>,
+) -> PageResult {
+    let c = choices(state, v, &rows).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let title = format!("{} {}", v.t("admin-staff-member"), s.login);
+    let page = EditPage {
+        p: Page::new(v, state, "admin-staff-member", "admin")
+            .with_title(title)
+            .with_errors(&errors)
+            .with_status(done_message(v, done)),
+        rows,
+        s,
+        c,
+        errors,
+    };
+    Ok(render(v, state, status, &page))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> PageResult {
+    let s = staff_member(&state, &v, &id).await?;
+    let rows = rows_of(&s.roles);
+    edit_page(&state, &v, s, rows, Errors::default(), q.done.as_deref()).await
+}
+
+async fn set_roles(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = require(&v, Permission::ManageStaff)?;
+    let f = Fields(fields);
+    check_token(&v, f.token())?;
+    let s = staff_member(&state, &v, &id).await?;
+    let rows = read_rows(&f);
+    let mut errors = Errors::default();
+    let grants = grants_of(&v, &actor.jurisdiction_id, &rows, &mut errors);
+    if errors.is_empty() {
+        match state.services.set_staff_roles(actor, &id, grants).await {
+            Ok(_) => return Ok(see_other(&format!("/admin/staff/{id}?done=saved"))),
+            Err(e) => errors = Errors::from_service(&v, e, |_| "f-r0-role".into())?,
+        }
+    }
+    edit_page(&state, &v, s, rows, errors, None).await
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = require(&v, Permission::ManageStaff)?;
+    let f = Fields(fields);
+    check_token(&v, f.token())?;
+    let enable = f.get("enabled") == "yes";
+    match state.services.set_staff_enabled(actor, &id, enable).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/admin/staff/{id}?done={}",
+            if enable { "enabled" } else { "disabled" }
+        ))),
+        Err(e) => {
+            let s = staff_member(&state, &v, &id).await?;
+            let rows = rows_of(&s.roles);
+            let errors = Errors::from_service(&v, e, |_| "f-status".into())?;
+            edit_page(&state, &v, s, rows, errors, None).await
+        }
+    }
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = require(&v, Permission::ManageStaff)?;
+    let f = Fields(fields);
+    check_token(&v, f.token())?;
+    let s = staff_member(&state, &v, &id).await?;
+    let secret = state
+        .services
+        .reset_staff_password(actor, &id, f.checked("clear_second_factor"))
+        .await
+        .map_err(failed(&v))?;
+    let page = ShownOnce {
+        p: Page::new(&v, &state, "admin-staff-reset", "admin"),
+        heading: v.t("admin-staff-reset"),
+        lead: web::i18n::tr(
+            v.locale,
+            "admin-staff-reset-lead",
+            &[("login", s.login.clone())],
+        ),
+        label: v.t("admin-temporary-password"),
+        secret,
+        back_href: format!("/admin/staff/{id}"),
+        back_label: v.t("admin-staff-open"),
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}
