@@ -161,6 +161,36 @@ async function checkTextResize(page) {
 }
 
 /**
+ * WCAG 1.4.12: with the text spacing a reader may set (line height 1.5, paragraphs 2 em apart,
+ * letters 0.12 em, words 0.16 em), nothing is cut off or needs sideways scrolling, at 1280 and
+ * 320 px.
+ */
+async function checkTextSpacing(page) {
+  const before = page.viewportSize() || WIDE;
+  // A constructed style sheet: the pages' Content-Security-Policy refuses inline <style>.
+  await page.evaluate(() => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(
+      "* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }" +
+        " p { margin-bottom: 2em !important; }",
+    );
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  });
+  try {
+    for (const width of [1280, 320]) {
+      await page.setViewportSize({ width, height: 800 });
+      await assertNoSidewaysScroll(page, `text spacing at ${width} px`);
+      await assertTextFits(page, `text spacing at ${width} px`);
+    }
+  } finally {
+    await page.evaluate(() => {
+      document.adoptedStyleSheets = document.adoptedStyleSheets.slice(0, -1);
+    });
+    await page.setViewportSize(before);
+  }
+}
+
+/**
  * Every `<time>` on the page is in the page's calendar: ROC years (民國) in Chinese, Gregorian
  * years in English. Returns how many there are.
  */
@@ -188,6 +218,7 @@ async function visit(page, name, lang) {
   await checkA11y(page);
   await checkReflow(page);
   await checkTextResize(page);
+  await checkTextSpacing(page);
   await shoot(page, name);
 }
 
@@ -233,6 +264,7 @@ module.exports = {
   checkLang,
   checkReflow,
   checkTextResize,
+  checkTextSpacing,
   focusState,
   shoot,
   visit,

@@ -34,8 +34,11 @@ eachLanguage("a citizen reports a street light with a photo and tracks the case"
   await page.waitForURL((u) => u.pathname === "/report");
   await visit(page, "report-choose");
 
-  // The search box narrows the categories (a GET form: it works without the script too).
+  // The search box narrows the categories as one types, and says how many are left in the
+  // status region; it is also a GET form, which works without the script.
   await page.fill("#f-q", t("路燈", "street light"));
+  await page.waitForFunction(() => /1/.test(document.querySelector(".status-message[role=status]").textContent));
+  assert.equal(await page.locator("#categories li[data-terms]:visible").count(), 1, "the list is filtered while typing");
   await Promise.all([page.waitForURL(/\/report\?q=/), page.press("#f-q", "Enter")]);
   const found = page.locator("#categories a[href^='/report/']");
   assert.equal(await found.count(), 1, "one category matches");
