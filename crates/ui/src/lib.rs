@@ -110,10 +110,10 @@ impl IntoResponse for PageError {
             p,
         };
         let mut response = html(self.status, page.render());
-        if let Some(after) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&after.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(after) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&after.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

@@ -262,15 +262,15 @@ fn with_labels(c: &Category, v: &Viewer, mut m: Message) -> Message {
         .iter()
         .find(|(k, _)| *k == "code")
         .map(|(_, value)| value.clone());
-    if let Some(code) = code {
-        if let Some(def) = c.attributes.iter().find(|a| a.code == code) {
-            for (k, value) in m.args.iter_mut() {
-                if *k == "code" {
-                    *value = def.description.get(v.locale).to_string();
-                }
+    if let Some(code) = code
+        && let Some(def) = c.attributes.iter().find(|a| a.code == code)
+    {
+        for (k, value) in m.args.iter_mut() {
+            if *k == "code" {
+                *value = def.description.get(v.locale).to_string();
             }
-            m.args.push(("attribute", code));
         }
+        m.args.push(("attribute", code));
     }
     m
 }
