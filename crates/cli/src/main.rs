@@ -145,10 +145,10 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         map_tiles: settings.map_tiles.clone(),
         ..web::WebConfig::for_public_url(&settings.public_url)
     };
-    if let Some(tiles) = &settings.map_tiles {
-        if web::tile_origin(tiles).is_none() {
-            anyhow::bail!("map tiles: {tiles:?} is not an http(s) URL template");
-        }
+    if let Some(tiles) = &settings.map_tiles
+        && web::tile_origin(tiles).is_none()
+    {
+        anyhow::bail!("map tiles: {tiles:?} is not an http(s) URL template");
     }
     let listener = tokio::net::TcpListener::bind(bind)
         .await

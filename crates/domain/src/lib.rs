@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod locale;
 pub mod notify;
 pub mod password;
+pub mod reports;
 pub mod rules;
 pub mod sla;
 pub mod totp;

@@ -60,6 +60,8 @@ named_enum!(
         WorkCases = "work_cases",
         ManageCaseRules = "manage_case_rules",
         ManageWebhooks = "manage_webhooks",
+        ViewReports = "view_reports",
+        ManageKnowledge = "manage_knowledge",
     }
 );
 
@@ -93,9 +95,10 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
             Role::Agent,
             &[ReadPersonalData, ViewCases, FileCases, HandleCalls],
         ),
+        // A dispatcher's statistics cover their own department.
         (
             Role::Dispatcher,
-            &[ViewStaff, ViewCases, DispatchCases, WorkCases],
+            &[ViewStaff, ViewCases, DispatchCases, WorkCases, ViewReports],
         ),
         // Field workers see and work only the cases assigned to them (checked in casework).
         (Role::FieldWorker, &[WorkCases]),
@@ -108,6 +111,8 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 ViewNotificationLog,
                 ViewCases,
                 HandleCalls,
+                ViewReports,
+                ManageKnowledge,
             ],
         ),
         (Role::CounterClerk, &[ReadPersonalData]),
@@ -130,6 +135,8 @@ pub const PERMISSIONS: &[(Role, &[Permission])] = {
                 WorkCases,
                 ManageCaseRules,
                 ManageWebhooks,
+                ViewReports,
+                ManageKnowledge,
             ],
         ),
     ]

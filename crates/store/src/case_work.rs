@@ -3,7 +3,7 @@
 //! The case row is the materialised state; the events remain the source of truth.
 
 use crate::db::{Db, Row, StoreError, Tx};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkView {
@@ -196,9 +196,35 @@ pub struct QueueFilter {
     /// Only these statuses (None: every open status).
     pub statuses: Option<Vec<String>>,
     pub open_statuses: Vec<String>,
-    /// Keyset: cases after this (resolution due, case number).
+    /// Keyset: cases after this (resolution due, case number). Not with `by_risk`.
     pub after: Option<(i64, String)>,
     pub limit: u64,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this district (postal code).
+    pub district: Option<String>,
+    /// Only these SLA states (`breached`, `at_risk`, `running`, `paused`, `met`).
+    pub sla_states: Option<Vec<String>>,
+    /// Text the case number, description or address contains (any case).
+    pub text: Option<String>,
+    /// Breached cases first, then those at risk, then the rest; each by resolution due date.
+    pub by_risk: bool,
+    /// Rows to skip (pages of a filtered view ordered by risk).
+    pub offset: u64,
+}
+
+/// `text` as a LIKE pattern that matches it literally anywhere (`!` escapes).
+fn contains_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// A queue ordered by SLA risk: the earliest resolution due date first, cases without one last.
@@ -207,20 +233,63 @@ pub async fn queue(
     jurisdiction_id: &str,
     f: &QueueFilter,
 ) -> Result<Vec<WorkView>, StoreError> {
-    // Cases without a due date sort after every real one.
+    db.fetch_all(&queue_statement(jurisdiction_id, f))
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+fn queue_statement(jurisdiction_id: &str, f: &QueueFilter) -> SelectStatement {
+    // Cases without a due date sort after every real one. (No custom SQL here: its
+    // placeholders are written per backend, `?` or `$1`, and one written for the other
+    // backend is left as it is and read as an unbound parameter.)
     const NEVER: i64 = i64::MAX / 2;
-    let due = Expr::cust_with_exprs(
-        "COALESCE($1, $2)",
-        [Expr::col("resolution_due_at"), Expr::val(NEVER)],
-    );
+    let due = Expr::expr(Func::coalesce([
+        Expr::col("resolution_due_at"),
+        Expr::val(NEVER),
+    ]));
     let mut stmt = Query::select()
         .columns(COLUMNS)
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .order_by_expr(due.clone(), Order::Asc)
-        .order_by("case_number", Order::Asc)
         .limit(f.limit.clamp(1, 500))
         .to_owned();
+    if f.by_risk {
+        let rank = Expr::case(Expr::col("sla_state").eq("breached"), 0)
+            .case(Expr::col("sla_state").eq("at_risk"), 1)
+            .finally(2);
+        stmt.order_by_expr(rank.into(), Order::Asc);
+    }
+    stmt.order_by_expr(due.clone(), Order::Asc)
+        .order_by("case_number", Order::Asc);
+    if f.offset > 0 {
+        stmt.offset(f.offset);
+    }
+    if let Some(c) = &f.category {
+        stmt.and_where(Expr::col("category_code").eq(c.as_str()));
+    }
+    if let Some(d) = &f.district {
+        stmt.and_where(Expr::col("district_code").eq(d.as_str()));
+    }
+    if let Some(states) = &f.sla_states {
+        stmt.and_where(Expr::col("sla_state").is_in(states.iter().cloned()));
+    }
+    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = contains_pattern(&t.to_lowercase());
+        let like = |column: &'static str| {
+            Expr::expr(Func::lower(Func::coalesce([
+                Expr::col(column),
+                Expr::val(""),
+            ])))
+            .like(LikeExpr::new(pattern.clone()).escape('!'))
+        };
+        stmt.and_where(
+            like("case_number")
+                .or(like("description"))
+                .or(like("address")),
+        );
+    }
     match &f.statuses {
         Some(s) => stmt.and_where(Expr::col("status").is_in(s.iter().cloned())),
         None => stmt.and_where(Expr::col("status").is_in(f.open_statuses.iter().cloned())),
@@ -242,7 +311,7 @@ pub async fn queue(
                 .and(Expr::col("case_number").gt(number.as_str()))),
         );
     }
-    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+    stmt
 }
 
 /// How to reach the people who reported a case (never shown publicly).
@@ -469,4 +538,39 @@ pub async fn reported_by(
         .limit(limit)
         .to_owned();
     db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_orders_by_risk_and_due_date_with_bound_values() {
+        let f = QueueFilter {
+            by_risk: true,
+            text: Some("50%_路燈".into()),
+            after: Some((1, "2026112400001".into())),
+            open_statuses: vec!["assigned".into()],
+            limit: 10,
+            ..QueueFilter::default()
+        };
+        let (sql, values) = sea_query_sqlx::SqlxBinder::build_sqlx(
+            &queue_statement("j", &f),
+            sea_query::SqliteQueryBuilder,
+        );
+        assert!(!sql.contains('$'), "every placeholder is bound: {sql}");
+        assert!(
+            sql.contains(r#"ORDER BY (CASE WHEN ("sla_state" = ?) THEN ? WHEN ("sla_state" = ?) THEN ? ELSE ? END) ASC, COALESCE("resolution_due_at", ?) ASC"#),
+            "{sql}"
+        );
+        assert!(
+            format!("{values:?}").contains(r"%50!%!_路燈%"),
+            "{values:?}"
+        );
+        let (pg, _) = sea_query_sqlx::SqlxBinder::build_sqlx(
+            &queue_statement("j", &f),
+            sea_query::PostgresQueryBuilder,
+        );
+        assert!(!pg.contains('?'), "every placeholder is bound: {pg}");
+    }
 }

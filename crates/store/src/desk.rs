@@ -54,6 +54,21 @@ pub async fn set_reporter_phone_key(
     Ok(())
 }
 
+/// Sets the caller-number key of one reporter (a caller added to an existing case).
+pub async fn set_phone_key_of_reporter(
+    tx: &mut Tx,
+    reporter_id: &str,
+    key: &str,
+) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("case_reporters")
+        .value("phone_key", key)
+        .and_where(Expr::col("id").eq(reporter_id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
 /// How to reach the reporters of a case by phone: their number key, the raw number, and the
 /// mobile of their account.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -51,6 +51,18 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_agent_desk.sql"),
         postgres: include_str!("../migrations/postgres/0006_agent_desk.sql"),
     },
+    Migration {
+        version: 7,
+        name: "knowledge_base",
+        sqlite: include_str!("../migrations/sqlite/0007_knowledge_base.sql"),
+        postgres: include_str!("../migrations/postgres/0007_knowledge_base.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "reports",
+        sqlite: include_str!("../migrations/sqlite/0008_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0008_reports.sql"),
+    },
 ];
 
 impl Migration {

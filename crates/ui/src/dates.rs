@@ -65,13 +65,12 @@ pub fn iso(unix: i64) -> String {
 }
 
 /// The local calendar date of `unix` as `YYYY-MM-DD` (for date inputs and filters).
-#[allow(dead_code)] // for the staff pages' date filters
 pub fn ymd(unix: i64) -> String {
     iso(unix)[..10].to_string()
 }
 
 /// The unix time of local midnight starting `YYYY-MM-DD`, or `None` if it is not a date.
-#[allow(dead_code)] // for the staff pages' date filters
+#[allow(dead_code)] // for date filters; no page uses it yet
 pub fn parse_ymd(text: &str) -> Option<i64> {
     let mut it = text.trim().splitn(3, '-');
     let y: i32 = it.next()?.parse().ok()?;

@@ -8,6 +8,8 @@ mod citizen;
 mod dates;
 mod forms;
 mod page;
+mod staff;
+mod supervise;
 
 use askama::Template;
 use axum::Router;
@@ -38,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{*file}", get(assets::serve))
         .route("/lang/{code}", get(citizen::switch_language))
         .merge(citizen::routes())
+        .merge(supervise::routes())
+        .merge(staff::routes())
 }
 
 /// A page that could not be shown: rendered as an HTML page with the reason in the viewer's

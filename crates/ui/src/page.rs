@@ -188,7 +188,10 @@ impl Page {
         if v.may(Permission::WorkCases) && !v.may(Permission::DispatchCases) {
             nav.push(("/field", "field", t("nav-field")));
         }
-        if v.may(Permission::ViewAudit) || v.may(Permission::ManageCaseRules) {
+        if v.may(Permission::ViewReports)
+            || v.may(Permission::ViewAudit)
+            || v.may(Permission::ManageCaseRules)
+        {
             nav.push(("/supervise", "supervise", t("nav-supervise")));
         }
         if v.may(Permission::ManageStaff) || v.may(Permission::ManageCaseRules) {

@@ -16,4 +16,6 @@ mod processes;
 mod snapshots;
 mod support;
 mod ui_citizen;
+mod ui_staff;
+mod ui_supervise;
 mod webhooks;

@@ -166,6 +166,19 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
             r.get::<String>("note").unwrap()
         ));
     }
+    let answers = Query::select()
+        .columns(["id", "question", "answer"])
+        .from("knowledge_entries")
+        .order_by("id", Order::Asc)
+        .to_owned();
+    for r in db.fetch_all(&answers).await.unwrap() {
+        out.push(format!(
+            "answer {} {} {}",
+            r.get::<String>("id").unwrap(),
+            r.get::<String>("question").unwrap(),
+            r.get::<String>("answer").unwrap()
+        ));
+    }
     let contacts = Query::select()
         .expr_as(Expr::col("id").count(), "n")
         .from("contacts")
@@ -259,6 +272,20 @@ async fn every_role_against_every_action() {
         let (hook, dead) = webhook_with_dead_delivery(&app).await;
         // A fresh out-call per caller, so claiming and completing have something to act on.
         let outcall = queued_outcall(&app).await;
+        // A fresh answer per caller, so editing and deleting have something to act on.
+        let answer = app
+            .services
+            .create_answer(
+                &services::authz::Actor::system(TAIPEI, "test"),
+                services::knowledge::AnswerInput {
+                    question: format!("問題 {checked}"),
+                    answer: "答覆".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id;
         let actions = [
             Action {
                 name: "list staff",
@@ -628,6 +655,53 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "read statistics",
+                method: Method::GET,
+                path: "reports/backlog".into(),
+                body: None,
+                permission: Permission::ViewReports,
+                denied: 403,
+                department_scoped_ok: true,
+            },
+            Action {
+                name: "search the answers",
+                method: Method::GET,
+                path: "knowledge?q=%E5%95%8F%E9%A1%8C".into(),
+                body: None,
+                permission: Permission::HandleCalls,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "add an answer",
+                method: Method::POST,
+                path: "knowledge".into(),
+                body: Some(json!({ "question": format!("新問題 {checked}"), "answer": "新答覆" })),
+                permission: Permission::ManageKnowledge,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "replace an answer",
+                method: Method::PUT,
+                path: format!("knowledge/{answer}"),
+                body: Some(
+                    json!({ "question": format!("改過的問題 {checked}"), "answer": "改過的答覆" }),
+                ),
+                permission: Permission::ManageKnowledge,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
+                name: "delete an answer",
+                method: Method::DELETE,
+                path: format!("knowledge/{answer}"),
+                body: None,
+                permission: Permission::ManageKnowledge,
+                denied: 403,
+                department_scoped_ok: false,
+            },
+            Action {
                 name: "revoke API client",
                 method: Method::DELETE,
                 path: format!("api-clients/{client}"),
@@ -672,7 +746,7 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 40);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 45);
 }
 
 /// A queued out-call, inserted directly (case work queues them through its hooks).

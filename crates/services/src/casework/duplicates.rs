@@ -83,3 +83,151 @@ impl Services {
             .collect())
     }
 }
+
+/// A caller whose report duplicates an open case, as the agent entered them.
+#[derive(Debug, Clone, Default)]
+pub struct AttachCaller {
+    pub phone: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// What the caller said: the internal note on the case and the contact's summary.
+    pub summary: String,
+}
+
+const MAX_PERSONAL_FIELD: usize = 200;
+
+impl Services {
+    /// Adds a caller to an open case instead of filing a duplicate: they become one of its
+    /// reporters (so its updates reach them too), the case gets an internal `caller_added`
+    /// event with what they said, and the call is logged as a `dispatch` contact naming the
+    /// case. A number flagged as needing care queues a caring call, as at intake. Audited
+    /// (`case.caller_added`). Needs `file_cases` and `handle_calls`.
+    pub async fn attach_caller(
+        &self,
+        actor: &Actor,
+        case_number: &str,
+        c: AttachCaller,
+    ) -> Result<case_work::WorkView> {
+        actor.require(Permission::FileCases, Target::Jurisdiction)?;
+        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let mut errors = Vec::new();
+        let number = crate::desk::caller_number(&c.phone)
+            .map_err(|e| {
+                if let ServiceError::Invalid(m) = e {
+                    errors.extend(m);
+                }
+            })
+            .ok();
+        let mut personal = |value: Option<String>, field: &'static str| match crate::desk::bounded(
+            value.as_deref(),
+            field,
+            MAX_PERSONAL_FIELD,
+        ) {
+            Ok(v) => v,
+            Err(ServiceError::Invalid(m)) => {
+                errors.extend(m);
+                None
+            }
+            Err(_) => None,
+        };
+        let name = personal(c.name, "name");
+        let email = personal(c.email, "email");
+        let summary =
+            match crate::desk::bounded(Some(&c.summary), "summary", domain::desk::MAX_SUMMARY) {
+                Ok(s) => s,
+                Err(ServiceError::Invalid(m)) => {
+                    errors.extend(m);
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+        let (Some(number), true) = (number, errors.is_empty()) else {
+            return Err(ServiceError::Invalid(errors));
+        };
+        let unknown =
+            || ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number));
+        let citizen = crate::desk::citizen_of(&self.db, &j.id, &number).await?;
+        let subject = crate::desk::CallerSubject::new(&number, citizen.as_ref());
+        let mut tx = self.db.begin().await?;
+        let work = case_work::find_for_update(&mut tx, &j.id, case_number)
+            .await?
+            .filter(|w| super::may_view(actor, w))
+            .ok_or_else(unknown)?;
+        if domain::lifecycle::CaseStatus::parse(&work.status).is_none_or(|s| s.is_final()) {
+            return Err(ServiceError::invalid(
+                Message::new("error-attach-closed").arg("id", case_number),
+            ));
+        }
+        let now = store::now_unix();
+        let reporter_id = uuid::Uuid::now_v7().to_string();
+        store::cases::insert_reporter(
+            &mut tx,
+            &reporter_id,
+            &j.id,
+            &work.id,
+            &store::cases::Reporter {
+                phone: Some(c.phone.trim().to_string()),
+                first_name: name,
+                email,
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        store::desk::set_phone_key_of_reporter(&mut tx, &reporter_id, number.key()).await?;
+        super::operations::record_event(
+            &mut tx,
+            &j,
+            &work,
+            "caller_added",
+            &super::operations::staff_label(actor),
+            false,
+            summary.clone(),
+            serde_json::json!({ "phone": number.masked() }),
+        )
+        .await?;
+        let contact = store::desk::Contact {
+            id: uuid::Uuid::now_v7().to_string(),
+            jurisdiction_id: j.id.clone(),
+            agent_id: crate::desk::staff_id(actor),
+            caller_phone: number.key().to_string(),
+            service_type: domain::desk::ContactType::Dispatch.as_str().to_string(),
+            category_code: Some(work.category_code.clone()),
+            case_number: Some(work.case_number.clone()),
+            summary: summary.unwrap_or_else(|| format!("→ {}", work.case_number)),
+            emergency_kind: None,
+            created_at: now,
+        };
+        store::desk::insert_contact(&mut tx, &contact).await?;
+        if store::desk::care_flag_in(&mut tx, &j.id, number.key())
+            .await?
+            .is_some()
+        {
+            self.enqueue_outcall(
+                &mut tx,
+                &j,
+                &work.id,
+                domain::desk::OutcallReason::NeedsCare,
+            )
+            .await?;
+        }
+        let mut sub = subject.subject();
+        sub.kind = "case";
+        sub.id = &work.case_number;
+        crate::audit::record(
+            &mut tx,
+            actor,
+            "case.caller_added",
+            sub,
+            None,
+            serde_json::json!({ "phone": number.masked(), "contact": contact.id }),
+        )
+        .await?;
+        let after = case_work::find_for_update(&mut tx, &j.id, case_number)
+            .await?
+            .ok_or_else(unknown)?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}

@@ -13,10 +13,11 @@ mod operations;
 pub mod rules;
 mod sla;
 mod supervision;
+mod views;
 
 pub use calendar::CalendarChange;
 pub use citizen::{TimelineEntry, Tracking};
-pub use duplicates::Suggestion;
+pub use duplicates::{AttachCaller, Suggestion};
 pub use operations::Operation;
 pub use supervision::run_supervisor;
 
@@ -72,7 +73,20 @@ pub struct QueueRequest {
     pub statuses: Option<Vec<String>>,
     pub after: Option<(i64, String)>,
     pub limit: u64,
+    /// Narrowing filters (the dispatcher's queue page).
+    pub category: Option<String>,
+    pub district: Option<String>,
+    /// `breached`, `at_risk`, `running`, `paused` and/or `met` (see `sla::sla_label`).
+    pub sla_states: Option<Vec<String>>,
+    /// Text in the case number, description or address.
+    pub text: Option<String>,
+    /// Breached first, then at risk, then by resolution due date (no keyset: use `offset`).
+    pub by_risk: bool,
+    pub offset: u64,
 }
+
+/// The SLA states a queue can be filtered by, as `refresh_sla` stores them.
+pub const SLA_STATES: [&str; 5] = ["breached", "at_risk", "running", "paused", "met"];
 
 impl Services {
     /// A case as staff see it. Staff who may not see it get NotFound (existence does not leak).
@@ -90,11 +104,24 @@ impl Services {
     /// queue for dispatchers, the whole jurisdiction for supervisors, a field worker's own
     /// assignments.
     pub async fn case_queue(&self, actor: &Actor, q: QueueRequest) -> Result<Vec<WorkView>> {
+        if let Some(states) = &q.sla_states
+            && let Some(bad) = states.iter().find(|s| !SLA_STATES.contains(&s.as_str()))
+        {
+            return Err(ServiceError::invalid(
+                Message::new("error-sla-state-unknown").arg("state", bad.clone()),
+            ));
+        }
         let mut filter = QueueFilter {
             statuses: q.statuses.clone(),
             open_statuses: open_statuses(),
-            after: q.after.clone(),
+            after: if q.by_risk { None } else { q.after.clone() },
             limit: if q.limit == 0 { 100 } else { q.limit },
+            category: q.category.clone(),
+            district: q.district.clone(),
+            sla_states: q.sla_states.clone(),
+            text: q.text.clone(),
+            by_risk: q.by_risk,
+            offset: q.offset,
             ..QueueFilter::default()
         };
         if let Some(statuses) = &q.statuses

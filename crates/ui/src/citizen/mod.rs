@@ -2,7 +2,7 @@
 //! the account pages (sign-up, sign-in, reset, "my cases").
 
 mod account;
-mod report;
+pub(crate) mod report;
 mod track;
 
 use crate::page::{LANG_COOKIE, Page, Viewer, decode, safe_back, set_cookie_header};

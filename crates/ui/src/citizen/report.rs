@@ -148,7 +148,7 @@ impl Question {
     }
 }
 
-fn questions(c: &Category, v: &Viewer) -> Vec<Question> {
+pub(crate) fn questions(c: &Category, v: &Viewer) -> Vec<Question> {
     let mut defs: Vec<_> = c.attributes.iter().filter(|a| a.variable).collect();
     defs.sort_by_key(|a| a.order);
     defs.into_iter()

@@ -285,3 +285,13 @@ error-outcall-done = This call has already been made.
 error-outcall-not-claimed = Claim the call before recording how it went.
 error-outcall-outcome = There is no outcome "{ $outcome }" (reached, no_answer, wrong_number, declined).
 error-care-flag-unknown = This number is not flagged as needing care.
+
+## Supervision statistics (reports)
+error-report-date-invalid = "{ $value }" is not a date; use YYYY-MM-DD, e.g. 2026-11-24.
+# staff pages: knowledge base, saved views, attaching a caller
+error-answer-unknown = This answer was not found; it may have been deleted.
+error-answers-full = The knowledge base is full ({ $max } answers). Delete answers that are no longer needed.
+error-views-full = You can keep at most { $max } saved views. Delete one first.
+error-view-unknown = This saved view was not found.
+error-sla-state-unknown = There is no SLA state "{ $state }" (breached, at_risk, running, paused, met).
+error-attach-closed = Case { $id } is already closed; file a new case instead.

@@ -285,3 +285,13 @@ error-outcall-done = 這通外撥電話已經完成。
 error-outcall-not-claimed = 請先認領這通外撥電話，再登錄撥打結果。
 error-outcall-outcome = 沒有「{ $outcome }」這種撥打結果（reached 已聯繫、no_answer 未接聽、wrong_number 號碼錯誤、declined 婉拒）。
 error-care-flag-unknown = 這個號碼未被標記為需要關懷。
+
+## Supervision statistics (reports)
+error-report-date-invalid = 「{ $value }」不是日期，請用 YYYY-MM-DD 格式，例如 2026-11-24。
+# staff pages: knowledge base, saved views, attaching a caller
+error-answer-unknown = 找不到這則答覆，可能已被刪除。
+error-answers-full = 知識庫已滿（{ $max } 則），請先刪除不再需要的答覆。
+error-views-full = 最多只能儲存 { $max } 個檢視，請先刪除一個。
+error-view-unknown = 找不到這個已儲存的檢視。
+error-sla-state-unknown = 沒有「{ $state }」這種時效狀態（breached 逾期、at_risk 將逾期、running 計時中、paused 暫停、met 已達成）。
+error-attach-closed = 案件 { $id } 已結案，請另立新案。

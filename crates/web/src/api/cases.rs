@@ -61,7 +61,8 @@ struct SlaOut {
     acknowledgement_due: Option<String>,
     first_response_due: Option<String>,
     resolution_due: Option<String>,
-    /// `on_track`, `at_risk`, `breached` or `met`; null before the clocks start.
+    /// `running`, `paused` (waiting for information), `at_risk`, `breached` or `met`; null
+    /// before the clocks start.
     state: Option<String>,
 }
 
@@ -227,6 +228,7 @@ async fn queue(
         }),
         after,
         limit,
+        ..QueueRequest::default()
     };
     let result = state.services.case_queue(&caller.actor, request).await;
     reply(caller.lang, StatusCode::OK, result, |cases| {

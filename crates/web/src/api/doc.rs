@@ -245,6 +245,14 @@ pub const TAGS: &[(&str, &str)] = &[
         "desk",
         "The 1999 agent's desk: caller lookup, contact log, out-calls and care flags.",
     ),
+    (
+        "reports",
+        "Supervision statistics: backlog, ageing, SLA compliance, overdue and at-risk cases, satisfaction.",
+    ),
+    (
+        "knowledge",
+        "The knowledge base agents search during a call: answers to what callers ask most.",
+    ),
 ];
 
 /// The document's frame: info, servers, tags, security schemes and error answers. The paths

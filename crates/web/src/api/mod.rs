@@ -8,7 +8,9 @@ mod caller;
 mod cases;
 pub(crate) mod desk;
 pub mod doc;
+mod knowledge;
 mod notifications;
+mod reports;
 mod schemas;
 mod webhooks;
 
@@ -46,7 +48,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(notifications::routes())
         .merge(cases::routes())
         .merge(desk::routes())
+        .merge(knowledge::routes())
         .merge(webhooks::routes())
+        .merge(reports::routes())
 }
 
 pub fn routes() -> Router<AppState> {

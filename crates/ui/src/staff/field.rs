@@ -1,0 +1,295 @@
+//! The field worker's pages, made for a phone held in one hand: today's assignments (their
+//! open cases, most urgent first) and one case with big buttons: arrive, note, photos, done
+//! (with an honest outcome).
+
+use super::actions::{self, ActionForm, EventLine};
+use super::case::{Facts, apply, facts};
+use super::{Catalog, PageResult, done_message, failed, gate, sla_tag};
+use crate::forms::{Errors, check_token};
+use crate::page::{Page, Viewer, encode};
+use crate::{PageError, render, see_other};
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use services::authz::{Actor, Permission};
+use services::casework::QueueRequest;
+use services::media::MediaUpload;
+use store::case_work::WorkView;
+use web::AppState;
+
+/// Photos and a note; the services check each photo's size and count.
+const MAX_FORM_BYTES: usize = 52 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/field", get(today))
+        .route("/field/cases/{number}", get(show))
+        .route("/field/cases/{number}/act", post(act))
+        .route(
+            "/field/cases/{number}/photos",
+            post(photos).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+}
+
+/// One assignment of the list.
+pub struct Task {
+    pub number: String,
+    pub category: String,
+    pub place: String,
+    pub status: String,
+    pub sla_class: &'static str,
+    pub sla_label: String,
+    pub due_at: Option<i64>,
+    pub urgency: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/field.html")]
+struct Today {
+    p: Page,
+    tasks: Vec<Task>,
+}
+
+async fn today(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> PageResult {
+    let actor = gate(&v, Permission::WorkCases)?;
+    let catalog = Catalog::load(&state, v.locale).await?;
+    let mine = state
+        .services
+        .case_queue(
+            actor,
+            QueueRequest {
+                mine: true,
+                by_risk: true,
+                limit: 200,
+                ..QueueRequest::default()
+            },
+        )
+        .await
+        .map_err(failed(&v))?;
+    let tasks = mine
+        .iter()
+        .map(|w| {
+            let (sla_class, key) = sla_tag(w.sla_state.as_deref());
+            Task {
+                number: w.case_number.clone(),
+                category: catalog.category(&w.category_code),
+                place: catalog.place(w),
+                status: w.status.clone(),
+                sla_class,
+                sla_label: v.t(&key),
+                due_at: w.resolution_due_at,
+                urgency: w.urgency.clone(),
+            }
+        })
+        .collect();
+    let page = Today {
+        p: Page::new(&v, &state, "field-title", "field")
+            .with_status(done_message(&v, q.done.as_deref())),
+        tasks,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "staff/field_case.html")]
+struct FieldCase {
+    p: Page,
+    w: WorkView,
+    x: Facts,
+    place: String,
+    events: Vec<EventLine>,
+    legal: Vec<&'static str>,
+    f: ActionForm,
+    errors: Errors,
+    outcomes: Vec<&'static str>,
+    photo_note: String,
+    action_base: String,
+    form_base: String,
+    /// The local date today, the earliest a deferral can be planned for.
+    today: String,
+}
+
+impl FieldCase {
+    fn can(&self, action: &str) -> bool {
+        self.legal.contains(&action)
+    }
+
+    fn kept(&self, action: &str, field: &str) -> String {
+        self.f.kept(action, field)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    state: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    number: &str,
+    f: ActionForm,
+    errors: Errors,
+    message: Option<String>,
+    photo_note: String,
+) -> PageResult {
+    let detail = state
+        .services
+        .case_detail(actor, number)
+        .await
+        .map_err(failed(v))?;
+    let catalog = Catalog::load(state, v.locale).await?;
+    let mut names = std::collections::HashMap::new();
+    if let (Some(id), true) = (&actor.account_id, actor.is_staff()) {
+        names.insert(id.clone(), actor.label.clone());
+    }
+    let w = detail.work;
+    let legal = actions::FIELD
+        .iter()
+        .copied()
+        .filter(|a| actions::legal(&w.status, a))
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let p = Page::new(v, state, "case-title", "field");
+    let title = p.t1("case-heading", "number", &w.case_number);
+    let p = p
+        .with_title(title)
+        .with_errors(&errors)
+        .with_status(message);
+    let page = FieldCase {
+        p,
+        x: facts(&w, &catalog, &names, v),
+        place: catalog.place(&w),
+        events: actions::event_lines(&detail.events, v, &catalog, &names),
+        outcomes: actions::outcomes(),
+        action_base: format!("/field/cases/{}/act", encode(&w.case_number)),
+        form_base: format!("/field/cases/{}/act", encode(&w.case_number)),
+        today: crate::dates::ymd(store::now_unix()),
+        legal,
+        w,
+        f,
+        errors,
+        photo_note,
+    };
+    Ok(render(v, state, status, &page))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(number): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let actor = gate(&v, Permission::WorkCases)?;
+    let message = done_message(&v, q.done.as_deref());
+    page(
+        &state,
+        &v,
+        actor,
+        &number,
+        ActionForm::default(),
+        Errors::default(),
+        message,
+        String::new(),
+    )
+    .await
+}
+
+async fn act(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(number): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
+    let actor = gate(&v, Permission::WorkCases)?;
+    check_token(&v, &f._csrf)?;
+    if !actions::FIELD.contains(&f.action.as_str()) {
+        return Err(PageError::new(StatusCode::BAD_REQUEST, "error-invalid", v.locale).into());
+    }
+    match apply(&state, &v, actor, &number, &f).await? {
+        // Resolved: the case leaves the list, so back to the list.
+        Ok(()) if f.action == "resolve" => Ok(see_other("/field?done=resolve")),
+        Ok(()) => Ok(see_other(&format!(
+            "/field/cases/{}?done={}",
+            encode(&number),
+            encode(&f.action.replace('_', "-"))
+        ))),
+        Err(errors) => page(&state, &v, actor, &number, f, errors, None, String::new()).await,
+    }
+}
+
+async fn photos(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(number): Path<String>,
+    mut multipart: Multipart,
+) -> PageResult {
+    let actor = gate(&v, Permission::WorkCases)?;
+    let bad_form = || PageError::new(StatusCode::BAD_REQUEST, "error-form-unreadable", v.locale);
+    let mut token = String::new();
+    let mut note = String::new();
+    let mut public = false;
+    let mut uploads = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|_| bad_form())? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photos" {
+            let filename = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(|_| {
+                PageError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "error-media-too-large",
+                    v.locale,
+                )
+            })?;
+            if !bytes.is_empty() {
+                uploads.push(MediaUpload {
+                    filename,
+                    bytes: bytes.to_vec(),
+                });
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(|_| bad_form())?;
+        match name.as_str() {
+            "_csrf" => token = value,
+            "note" => note = value,
+            "public" => public = value == "yes",
+            _ => {}
+        }
+    }
+    check_token(&v, &token)?;
+    let kept_note = note.clone();
+    match state
+        .services
+        .add_case_photos(actor, &number, uploads, public, Some(note))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/field/cases/{}?done=photo",
+            encode(&number)
+        ))),
+        Err(e) => {
+            let errors = Errors::from_service(&v, e, |_| "f-photos".to_string())?;
+            page(
+                &state,
+                &v,
+                actor,
+                &number,
+                ActionForm::default(),
+                errors,
+                None,
+                kept_note,
+            )
+            .await
+        }
+    }
+}
