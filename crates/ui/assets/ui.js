@@ -7,12 +7,17 @@
   var summary = document.querySelector("[data-focus]");
   if (summary) { summary.focus(); }
 
-  // Live filtering of a list while typing (the search button still works without it).
+  // Live filtering of a list while typing (the search button still works without it). How
+  // many items are left is said in the page's status region once typing pauses, so screen
+  // reader users hear what sighted users see change (WCAG 4.1.3).
+  var status = document.querySelector(".status-message");
   document.querySelectorAll("input[data-filter]").forEach(function (input) {
     var root = document.querySelector(input.getAttribute("data-filter"));
     if (!root) { return; }
+    var timer = null;
     input.addEventListener("input", function () {
       var q = input.value.trim().toLowerCase();
+      var total = 0;
       root.querySelectorAll("[data-group]").forEach(function (group) {
         var shown = 0;
         group.querySelectorAll("[data-terms]").forEach(function (item) {
@@ -22,7 +27,15 @@
           if (hit) { shown += 1; }
         });
         group.hidden = shown === 0;
+        total += shown;
       });
+      if (!status) { return; }
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var found = input.getAttribute("data-found") || "";
+        status.textContent = !q ? "" : total > 0 ? found.replace("#", String(total)) :
+          (input.getAttribute("data-none") || "");
+      }, 500);
     });
   });
 

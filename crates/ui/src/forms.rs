@@ -65,6 +65,36 @@ impl Errors {
         self.of(field).is_some()
     }
 
+    /// The `aria-describedby` of an input: its hint's id (may be empty) and, when the field
+    /// was refused, its message's id `<field>-error`, so a screen reader reads both with the
+    /// field. In a template:
+    /// `<span class="field-error" id="f-x-error">…</span>`
+    /// `<input id="f-x" aria-describedby="{{ errors.described_by("f-x", "f-x-hint") }}" aria-invalid="{{ errors.invalid("f-x") }}">`
+    pub fn described_by(&self, field: &str, hint: &str) -> String {
+        match (self.has(field), hint.is_empty()) {
+            (true, true) => format!("{field}-error"),
+            (true, false) => format!("{hint} {field}-error"),
+            (false, _) => hint.to_string(),
+        }
+    }
+
+    /// Puts the problems in the order of the form's fields (`fields`, top down), so the summary
+    /// reads as the form does; problems of other fields keep their order after them.
+    pub fn in_order(mut self, fields: &[&str]) -> Errors {
+        self.items.sort_by_key(|e| {
+            fields
+                .iter()
+                .position(|f| *f == e.field)
+                .unwrap_or(fields.len())
+        });
+        self
+    }
+
+    /// `aria-invalid` of an input: "true" when the field was refused.
+    pub fn invalid(&self, field: &str) -> &'static str {
+        if self.has(field) { "true" } else { "false" }
+    }
+
     /// Turns a refused operation into field errors; what is not a validation problem stays
     /// an error page. `field_of` maps a message to the input it concerns.
     pub fn from_service(
@@ -92,4 +122,48 @@ pub fn field_arg(m: &Message) -> Option<&str> {
         .iter()
         .find(|(k, _)| *k == "field")
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_field_is_described_by_its_hint_and_its_message() {
+        let mut errors = Errors::default();
+        errors.items.push(FieldError {
+            field: "f-login".into(),
+            message: "required".into(),
+        });
+        assert_eq!(
+            errors.described_by("f-login", "f-login-hint"),
+            "f-login-hint f-login-error"
+        );
+        assert_eq!(errors.described_by("f-login", ""), "f-login-error");
+        assert_eq!(errors.invalid("f-login"), "true");
+        assert_eq!(
+            errors.described_by("f-password", "f-password-hint"),
+            "f-password-hint"
+        );
+        assert_eq!(errors.described_by("f-password", ""), "");
+        assert_eq!(errors.invalid("f-password"), "false");
+    }
+
+    #[test]
+    fn problems_are_put_in_the_order_of_the_form() {
+        let mut errors = Errors::default();
+        for field in ["f-login", "", "f-password", "f-name"] {
+            errors.items.push(FieldError {
+                field: field.into(),
+                message: field.into(),
+            });
+        }
+        let fields: Vec<String> = errors
+            .in_order(&["f-name", "f-login", "f-password"])
+            .items
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["f-name", "f-login", "f-password", ""]);
+    }
 }

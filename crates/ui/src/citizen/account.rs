@@ -257,7 +257,8 @@ async fn sign_up(
                 } else {
                     "f-login".to_string()
                 }
-            })?;
+            })?
+            .in_order(&["f-name", "f-login", "f-password"]);
             let p = Page::new(&v, &state, "sign-up-title", "account").with_errors(&errors);
             let page = AccountForm {
                 p,

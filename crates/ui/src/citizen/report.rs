@@ -137,6 +137,17 @@ pub struct Question {
     pub options: Vec<(String, String)>,
 }
 
+impl Question {
+    /// The id of the question's hint (`f-attr-<code>-hint`), or empty when it has none.
+    pub fn hint_id(&self) -> String {
+        if self.hint.is_empty() {
+            String::new()
+        } else {
+            format!("f-attr-{}-hint", self.code)
+        }
+    }
+}
+
 pub(crate) fn questions(c: &Category, v: &Viewer) -> Vec<Question> {
     let mut defs: Vec<_> = c.attributes.iter().filter(|a| a.variable).collect();
     defs.sort_by_key(|a| a.order);
@@ -366,9 +377,17 @@ async fn submit(
         }
     }
     check_token(&v, &token)?;
+    // Problems are listed in the order of the form's fields, so the summary reads top down.
     let mut errors = Errors::default();
-    if !e.consent {
-        errors.add(&v, "f-consent", &Message::new("error-consent-required"));
+    if let Err(problems) = domain::category::validate_attributes(&c.attributes, &e.attributes) {
+        for m in problems.iter().map(domain::DomainError::message) {
+            let m = with_labels(&c, &v, m);
+            errors.add(&v, &field_of(&m), &m);
+        }
+    }
+    let has_point = !e.lat.trim().is_empty() && !e.long.trim().is_empty();
+    if e.address.trim().is_empty() && !has_point {
+        errors.add(&v, "f-address", &Message::new("error-place-required"));
     }
     let notify = e.notify.as_str();
     if notify == "email" && e.email.trim().is_empty() {
@@ -377,15 +396,8 @@ async fn submit(
     if notify == "sms" && e.phone.trim().is_empty() {
         errors.add(&v, "f-phone", &Message::new("error-phone-for-notice"));
     }
-    let has_point = !e.lat.trim().is_empty() && !e.long.trim().is_empty();
-    if e.address.trim().is_empty() && !has_point {
-        errors.add(&v, "f-address", &Message::new("error-place-required"));
-    }
-    if let Err(problems) = domain::category::validate_attributes(&c.attributes, &e.attributes) {
-        for m in problems.iter().map(domain::DomainError::message) {
-            let m = with_labels(&c, &v, m);
-            errors.add(&v, &field_of(&m), &m);
-        }
+    if !e.consent {
+        errors.add(&v, "f-consent", &Message::new("error-consent-required"));
     }
     if !errors.is_empty() {
         return show_form(&state, &v, &j, c, e, errors).await;

@@ -1,0 +1,104 @@
+// A citizen signs up with the code sent by e-mail, signs in, reports a problem and finds it
+// under "my cases"; later resets the forgotten password with a code.
+
+"use strict";
+
+const assert = require("node:assert/strict");
+const { eachLanguage } = require("../lib/harness");
+const { submit } = require("../lib/actions");
+
+const PASSWORD = "Lantern-Teapot-2026";
+const NEW_PASSWORD = "Harbour-Kite-Orchid-7";
+
+/** Signs a new citizen up through the pages; resolves with the login (an e-mail address). */
+async function signUp(page, { lang, t, server, visit }) {
+  const login = `citizen-${lang.toLowerCase()}-${Date.now()}@example.com`;
+  await page.goto("/");
+  await page.locator("main a[href='/sign-up']").click();
+  await page.waitForURL((u) => u.pathname === "/sign-up");
+  visit && (await visit(page, "sign-up"));
+  await page.fill("#f-name", t("陳淑芬", "Chen Shu-fen"));
+  await page.fill("#f-login", login);
+  await page.fill("#f-password", PASSWORD);
+  const skip = server.mail.count(login);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  assert.equal(new URL(page.url()).pathname, "/sign-up/verify");
+  assert.equal(await page.inputValue("#f-login"), login);
+  visit && (await visit(page, "sign-up-verify"));
+  const code = await server.mail.code(login, { skip });
+  await page.fill("#f-code", code);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  return login;
+}
+
+eachLanguage("a citizen signs up with the e-mailed code, signs in and sees the case in my cases", async (ctx) => {
+  const { page, t, visit } = ctx;
+  const login = await signUp(page, ctx);
+  // Verified: the sign-in form, with the login filled in and a notice.
+  assert.equal(await page.inputValue("#f-login"), login);
+  assert.equal(await page.locator("main .notice[role=status]").count(), 1);
+  await visit(page, "sign-up-verified");
+  await page.fill("#f-password", PASSWORD);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  assert.equal(new URL(page.url()).pathname, "/my/cases");
+  await visit(page, "my-cases-empty");
+
+  // A report made while signed in belongs to the account.
+  await page.goto("/report/1999-R01");
+  await page.locator("#f-attr-size input[type=radio]").nth(1).check();
+  await page.fill("#f-address", t("忠孝東路四段100號", "No. 100, Sec. 4, Zhongxiao E. Rd."));
+  await page.fill("#f-description", t("機車道上有坑洞", "A pothole in the scooter lane"));
+  await page.check("#f-notify-none");
+  await page.check("#f-consent");
+  assert.equal(await submit(page, "main form button[type=submit]"), 201);
+  const number = (await page.locator(".facts .big-code").first().innerText()).trim();
+
+  await page.locator(".site-nav a[href='/my/cases']").click();
+  await page.waitForURL((u) => u.pathname === "/my/cases");
+  const rows = page.locator("main table tbody tr");
+  assert.equal(await rows.count(), 1);
+  assert.equal((await rows.first().locator("th").innerText()).trim(), number);
+  assert.ok((await rows.first().locator("time").count()) >= 1, "the date of the request is shown");
+  await visit(page, "my-cases");
+
+  // Signing out ends the session: my cases asks to sign in again.
+  await page.locator(".site-tools form button").click();
+  await page.waitForURL((u) => u.pathname === "/");
+  await page.goto("/my/cases");
+  assert.equal(new URL(page.url()).pathname, "/sign-in");
+});
+
+eachLanguage("a citizen resets a forgotten password with the e-mailed code", async (ctx) => {
+  const { page, server, visit } = ctx;
+  const login = await signUp(page, { ...ctx, visit: null });
+  await page.goto("/sign-in");
+  await visit(page, "sign-in");
+  await page.locator("main a[href='/reset']").click();
+  await page.waitForURL((u) => u.pathname === "/reset");
+  await visit(page, "reset");
+  await page.fill("#f-login", login);
+  const skip = server.mail.count(login);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  assert.equal(new URL(page.url()).pathname, "/reset/confirm");
+  await visit(page, "reset-confirm");
+
+  // A wrong code is refused beside the field, the entered login kept.
+  await page.fill("#f-code", "000000");
+  await page.fill("#f-password", NEW_PASSWORD);
+  assert.equal(await submit(page, "main form button[type=submit]"), 400);
+  assert.equal(await page.locator(".error-summary a[href='#f-code']").count(), 1);
+  assert.equal(await page.inputValue("#f-login"), login);
+  await visit(page, "reset-refused");
+
+  const code = await server.mail.code(login, { skip });
+  await page.fill("#f-code", code);
+  await page.fill("#f-password", NEW_PASSWORD);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  assert.equal(await page.inputValue("#f-login"), login);
+  // The old password no longer works; the new one does.
+  await page.fill("#f-password", PASSWORD);
+  assert.equal(await submit(page, "main form button[type=submit]"), 400);
+  await page.fill("#f-password", NEW_PASSWORD);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  assert.equal(new URL(page.url()).pathname, "/my/cases");
+});
