@@ -30,19 +30,19 @@ eachLanguage("a dispatcher filters the queue, saves a view, assigns a case and b
   assert.equal(landed, "/work");
   await visit(page, "work-queue");
 
-  // Filter: new cases whose SLA clock is running, and the text that finds this test's cases.
-  await page.selectOption("#f-status", "new");
+  // Filter: cases routed to the office and not yet taken up, whose SLA clock is running, and the text that finds this test's cases.
+  await page.selectOption("#f-status", "assigned");
   await page.selectOption("#f-sla", "running");
   await page.fill("#f-q", tag);
   await Promise.all([
-    page.waitForURL((u) => u.pathname === "/work" && u.searchParams.get("status") === "new"),
+    page.waitForURL((u) => u.pathname === "/work" && u.searchParams.get("status") === "assigned"),
     page.locator("form.filters button[type=submit]").click(),
   ]);
   const url = new URL(page.url());
   assert.equal(url.searchParams.get("sla"), "running");
   assert.equal(url.searchParams.get("q"), tag);
   const rows = page.locator("main table tbody tr");
-  assert.equal(await rows.count(), 3, "the filter finds the three new cases");
+  assert.equal(await rows.count(), 3, "the filter finds the three cases");
   await visit(page, "work-filtered");
 
   // Save the filter as a view; it is listed and leads back to the same queue.
@@ -70,8 +70,8 @@ eachLanguage("a dispatcher filters the queue, saves a view, assigns a case and b
   assert.match(await page.locator("dl.facts").innerText(), /張建國/, "the case names its assignee");
   await visit(page, "work-case-assigned");
 
-  // Back to the queue: the two others are still new; tick them and assign them at once.
-  await page.goto(`/work?status=new&q=${encodeURIComponent(tag)}`);
+  // Back to the queue: the two others are still waiting; tick them and assign them at once.
+  await page.goto(`/work?status=assigned&q=${encodeURIComponent(tag)}`);
   assert.equal(await rows.count(), 2);
   for (const n of rest) {
     await page.locator("main table tbody tr", { has: page.locator(`a[href='/work/cases/${n}']`) }).locator("input[type=checkbox]").check();

@@ -61,7 +61,7 @@ eachLanguage(
     // Done, with the outcome.
     await page.locator("#f-resolve-outcome input[type=radio]").first().check();
     await page.fill("#f-resolve-note", t("已更換屋頂板。", "The roof panel is replaced."));
-    await assertTapTargets(page, "#f-resolve-outcome .choice");
+    await assertTapTargets(page, "#f-resolve-outcome .choice label");
     assert.equal(await submit(page, "form:has(input[name=action][value=resolve]) button[type=submit]"), 200);
     assert.equal(new URL(page.url()).pathname, "/field");
     assert.match(await page.locator(".status-message").innerText(), /\S/, "completion is announced");
