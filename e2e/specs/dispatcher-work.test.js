@@ -70,9 +70,13 @@ eachLanguage("a dispatcher filters the queue, saves a view, assigns a case and b
   assert.match(await page.locator("dl.facts").innerText(), /張建國/, "the case names its assignee");
   await visit(page, "work-case-assigned");
 
-  // Back to the queue: the two others are still waiting; tick them and assign them at once.
-  await page.goto(`/work?status=assigned&q=${encodeURIComponent(tag)}`);
-  assert.equal(await rows.count(), 2);
+  // A field worker is sent only to a case someone signed for: the two others are acknowledged
+  // on their pages, then ticked in the queue and assigned at once.
+  for (const n of rest) {
+    await page.goto(`/work/cases/${n}`);
+    assert.equal(await submit(page, "form:has(input[name=action][value=acknowledge]) button[type=submit]"), 200);
+  }
+  await page.goto(`/work?status=acknowledged&q=${encodeURIComponent(tag)}`);
   for (const n of rest) {
     await page.locator("main table tbody tr", { has: page.locator(`a[href='/work/cases/${n}']`) }).locator("input[type=checkbox]").check();
   }
