@@ -59,10 +59,12 @@ pub struct BarChart {
     pub bars: Vec<Placed>,
 }
 
-/// How wide a text is drawn at 12 units per character: CJK and full-width characters take
-/// the full width, others a bit more than half (a safe over-estimate for Latin text).
+/// How wide a text is drawn at 12 units per character, with room for the text spacing a
+/// reader may set (WCAG 1.4.12: letters 0.12 em and words 0.16 em apart): CJK and full-width
+/// characters take the full width and a bit, others about two thirds (a safe over-estimate
+/// for Latin text).
 fn text_width(s: &str) -> i64 {
-    s.chars().map(|c| if is_wide(c) { 12 } else { 7 }).sum()
+    s.chars().map(|c| if is_wide(c) { 14 } else { 9 }).sum()
 }
 
 fn is_wide(c: char) -> bool {
