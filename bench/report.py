@@ -6,6 +6,7 @@ import platform
 import sys
 
 tsv, backend, ready, rss_kb, duration = sys.argv[1:6]
+import_s = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] else None
 rows = {}
 for line in open(tsv, encoding="utf-8"):
     name, conns, kind, rps, p50, p99, errors = line.rstrip("\n").split("\t")
@@ -24,14 +25,32 @@ for (name, conns), r in sorted(rows.items(), key=lambda x: (list(rows).index(x[0
         entry["ceiling_req_per_s"] = ceiling["req_per_s"]
         entry["ratio_to_ceiling"] = round(route.get("req_per_s", 0) / ceiling["req_per_s"], 3) if ceiling["req_per_s"] else None
     results.append(entry)
+def machine():
+    model, mem = platform.machine(), ""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        for line in open("/proc/meminfo", encoding="utf-8"):
+            if line.startswith("MemTotal"):
+                mem = f", {int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({model}){mem}, {platform.system()} {platform.release()}"
+
+
 now = datetime.datetime.now(datetime.timezone.utc)
 doc = {
     "date": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
     "backend": backend,
-    "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+    "machine": machine(),
     "duration_s_per_run": int(duration),
     "ready_after_start_s": round(float(ready), 3),
     "peak_rss_mb": round(int(rss_kb) / 1024, 1),
+    "data": "Taipei 1999 dispatch records (1.6 M cases) imported" if import_s else "reference data only",
+    "import_s": float(import_s) if import_s else None,
     "results": results,
 }
 os.makedirs("bench/results", exist_ok=True)
@@ -43,6 +62,8 @@ lines = [
     "",
     f"{doc['machine']}; wrk, {duration} s per run; ready {doc['ready_after_start_s']} s after start; "
     f"peak RSS {doc['peak_rss_mb']} MB.",
+    "",
+    f"Data: {doc['data']}" + (f" in {doc['import_s']:.1f} s." if import_s else "."),
     "",
     "| route | conns | req/s | p50 ms | p99 ms | errors | ceiling req/s | ratio |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# civicdesk benchmark harness. Builds release, loads data, starts `civicdesk serve` with the
-# benchmark ceiling, and measures each route at 1, 16 and 64 connections with wrk, beside the
-# ceiling (the same response bytes from memory, through the same middleware). Writes JSON and
-# a Markdown table to bench/results/.
+# civicdesk benchmark harness. Builds release, loads the Taipei 1999 data, starts `civicdesk
+# serve` with the benchmark ceiling, and measures each route at 1, 16 and 64 connections with
+# wrk, beside the ceiling (the same response bytes from memory, through the same middleware).
+# Writes JSON and a Markdown table per backend to bench/results/.
 #
-#   bench/run.sh                         # SQLite, demo data (or the Taipei import if present)
-#   DATABASE_URL=postgres://… bench/run.sh
-#   DURATION=10 CONNECTIONS="1 16 64" bench/run.sh
+#   bench/run.sh                         # SQLite, then PostgreSQL (when it answers)
+#   BACKENDS=sqlite bench/run.sh         # one backend
+#   PG_URL=postgres://user@host:5432/civicdesk_bench bench/run.sh   # the database is recreated
+#   DURATION=10 CONNECTIONS="1 16 64" SKIP_IMPORT=1 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
@@ -14,26 +15,48 @@ DURATION="${DURATION:-5}"
 CONNECTIONS="${CONNECTIONS:-1 16 64}"
 PORT="${PORT:-18090}"
 BASE="http://127.0.0.1:$PORT"
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+PG_URL="${PG_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/civicdesk_bench}}"
+BACKENDS="${BACKENDS:-sqlite postgresql}"
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing wrk (Debian package)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  else
+    echo "wrk is needed: apt-get install wrk" >&2; exit 1
+  fi
+fi
+command -v bc >/dev/null || { echo "bc is needed: apt-get install bc" >&2; exit 1; }
 
+echo "== building (release)"
 cargo build --release -q -p civicdesk
 BIN="$CARGO_TARGET_DIR/release/civicdesk"
+SERVER=""
+DATA=""
+trap 'if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; fi; if [ -n "$DATA" ]; then rm -rf "$DATA"; fi' EXIT
+
+bench_backend() {
+BACKEND="$1"
 DATA="$(mktemp -d /tmp/civicdesk-bench.XXXXXX)"
-trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$DATA"' EXIT
-if [ -n "${DATABASE_URL:-}" ]; then
-  DB_ARGS=(--database-url "$DATABASE_URL" --data-dir "$DATA")
-  BACKEND=postgresql
+if [ "$BACKEND" = postgresql ]; then
+  # A fresh database each run: the same starting point as SQLite's new file.
+  db="${PG_URL##*/}"; db="${db%%\?*}"
+  admin="${PG_URL%/*}/postgres"
+  psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\"" >/dev/null
+  DB_ARGS=(--database-url "$PG_URL" --data-dir "$DATA")
 else
   DB_ARGS=(--data-dir "$DATA")
-  BACKEND=sqlite
 fi
-
+echo "== $BACKEND"
 "$BIN" migrate "${DB_ARGS[@]}" >/dev/null
 "$BIN" seed "${DB_ARGS[@]}" >/dev/null
 IMPORT_FILE="${IMPORT_FILE:-../shared/data/taipei1999/open1999_dispatch.csv.gz}"
-if "$BIN" import --help >/dev/null 2>&1 && [ -f "$IMPORT_FILE" ] && [ -z "${SKIP_IMPORT:-}" ]; then
+IMPORTED=""
+if [ -f "$IMPORT_FILE" ] && [ -z "${SKIP_IMPORT:-}" ]; then
+  IMPORTED=1
   echo "== importing $IMPORT_FILE"
-  /usr/bin/time -f "import: %e s, peak RSS %M KB" "$BIN" import taipei1999 "$IMPORT_FILE" "${DB_ARGS[@]}" 2>&1 | tail -3
+  /usr/bin/time -f "import: %e s, peak RSS %M KB" -o "$DATA/import.time" \
+    "$BIN" import taipei1999 "$IMPORT_FILE" "${DB_ARGS[@]}" 2>&1 | tail -2
+  cat "$DATA/import.time"
 fi
 KEY="$("$BIN" api-key create --jurisdiction taipei.gov.tw --name bench "${DB_ARGS[@]}" 2>/dev/null)"
 
@@ -45,9 +68,13 @@ until curl -sf "$BASE/readyz" >/dev/null; do sleep 0.01; done
 READY=$(echo "$(date +%s.%N) - $start" | bc)
 echo "== ready in ${READY}s ($BACKEND)"
 
-# A case to read back, and the last 90 days (Open311's widest date window).
-FROM=$(date -u -d '89 days ago' +%Y-%m-%dT00:00:00Z)
-TO=$(date -u -d 'tomorrow' +%Y-%m-%dT00:00:00Z)
+# The date window: the last 90 days of the imported data (Open311's widest window), or of now.
+if [ -n "${IMPORTED:-}" ]; then
+  FROM="${FROM:-2026-03-02T16:00:00Z}"; TO="${TO:-2026-05-31T16:00:00Z}"
+else
+  FROM=$(date -u -d '89 days ago' +%Y-%m-%dT00:00:00Z); TO=$(date -u -d 'tomorrow' +%Y-%m-%dT00:00:00Z)
+fi
+# A case to read back: one filed now through Open311 (so it has an event history).
 NUMBER=$(curl -sf -d "api_key=$KEY&service_code=1999-L01&lat=25.0377&long=121.5436&attribute%5Blamps_out%5D=2" \
   "$BASE/open311/v2/requests.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["service_request_id"])')
 ROUTES=(
@@ -81,4 +108,17 @@ for c in $CONNECTIONS; do
   echo "   POST @ $c"
 done
 RSS=$(grep VmHWM "/proc/$SERVER/status" | awk '{print $2}')
-python3 bench/report.py "$OUT" "$BACKEND" "$READY" "$RSS" "$DURATION"
+IMPORT_S=$(sed -n 's/^import: \([0-9.]*\) s.*/\1/p' "$DATA/import.time" 2>/dev/null || true)
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+SERVER=""
+python3 bench/report.py "$OUT" "$BACKEND" "$READY" "$RSS" "$DURATION" "${IMPORT_S:-}"
+rm -rf "$DATA"; DATA=""
+}
+
+for b in $BACKENDS; do
+  if [ "$b" = postgresql ] && ! psql -q "${PG_URL%/*}/postgres" -c 'SELECT 1' >/dev/null 2>&1; then
+    echo "== postgresql: ${PG_URL%/*} does not answer; skipped" >&2
+    continue
+  fi
+  bench_backend "$b"
+done

@@ -1,9 +1,11 @@
 //! Reading the catalogue: which jurisdiction a request is for, and what it offers.
 
+use crate::catalog_cache::CatalogSnapshot;
 use crate::{Result, ServiceError, Services};
 use domain::Message;
 use domain::catalog::{Category, District, Jurisdiction};
 use domain::geo::Point;
+use std::sync::Arc;
 
 /// The services of a jurisdiction and the time they last changed (Open311 `changeset`).
 pub struct ServiceList {
@@ -14,8 +16,9 @@ pub struct ServiceList {
 impl Services {
     /// The jurisdiction with this id, or NotFound.
     pub async fn jurisdiction(&self, id: &str) -> Result<Jurisdiction> {
-        store::catalog::get_jurisdiction(&self.db, id.trim())
+        self.catalog_snapshot(id.trim())
             .await?
+            .map(|s| s.jurisdiction.clone())
             .ok_or_else(|| {
                 ServiceError::NotFound(
                     Message::new("error-jurisdiction-unknown").arg("id", id.trim()),
@@ -51,21 +54,24 @@ impl Services {
         jurisdiction: &Jurisdiction,
         at: Option<Point>,
     ) -> Result<ServiceList> {
-        let (mut categories, changeset) =
-            store::catalog::list_categories(&self.db, &jurisdiction.id).await?;
-        if at.is_some_and(|p| !jurisdiction.covers(p)) {
-            categories.clear();
-        }
+        let snapshot = self.snapshot_of(jurisdiction).await?;
+        let categories = if at.is_some_and(|p| !jurisdiction.covers(p)) {
+            Vec::new()
+        } else {
+            snapshot.categories.clone()
+        };
         Ok(ServiceList {
             categories,
-            changeset,
+            changeset: snapshot.changeset,
         })
     }
 
     /// One active service, or NotFound.
     pub async fn service(&self, jurisdiction: &Jurisdiction, code: &str) -> Result<Category> {
-        store::catalog::get_category(&self.db, &jurisdiction.id, code.trim())
+        self.snapshot_of(jurisdiction)
             .await?
+            .category(code.trim())
+            .cloned()
             .ok_or_else(|| {
                 ServiceError::NotFound(
                     Message::new("error-service-unknown").arg("code", code.trim()),
@@ -77,10 +83,17 @@ impl Services {
         &self,
         jurisdiction: &Jurisdiction,
     ) -> Result<Vec<domain::catalog::Department>> {
-        Ok(store::catalog::list_departments(&self.db, &jurisdiction.id).await?)
+        Ok(self.snapshot_of(jurisdiction).await?.departments.clone())
     }
 
     pub async fn districts(&self, jurisdiction: &Jurisdiction) -> Result<Vec<District>> {
-        Ok(store::catalog::list_districts(&self.db, &jurisdiction.id).await?)
+        Ok(self.snapshot_of(jurisdiction).await?.districts.clone())
+    }
+
+    /// The catalogue snapshot of a jurisdiction already resolved; NotFound if it has gone.
+    pub(crate) async fn snapshot_of(&self, j: &Jurisdiction) -> Result<Arc<CatalogSnapshot>> {
+        self.catalog_snapshot(&j.id).await?.ok_or_else(|| {
+            ServiceError::NotFound(Message::new("error-jurisdiction-unknown").arg("id", &j.id))
+        })
     }
 }

@@ -390,6 +390,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        self.catalog_changed();
         Ok(category)
     }
 
@@ -483,6 +484,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        self.catalog_changed();
         Ok(record)
     }
 }

@@ -221,11 +221,11 @@ impl Services {
         let case_id = uuid::Uuid::now_v7().to_string();
         let password = secrets::case_password();
         let token = (category.service_type == ServiceType::Batch).then(secrets::token);
-        let districts: Vec<(String, String)> = self
-            .districts(jurisdiction)
-            .await?
-            .into_iter()
-            .map(|d| (d.code, d.name.zh))
+        let snapshot = self.snapshot_of(jurisdiction).await?;
+        let districts: Vec<(String, String)> = snapshot
+            .districts
+            .iter()
+            .map(|d| (d.code.clone(), d.name.zh.clone()))
             .collect();
         let district_code = address
             .as_deref()
@@ -246,6 +246,13 @@ impl Services {
         for action in [Action::Triage, Action::Assign] {
             status = transition(status, action)?;
         }
+        let clocks = crate::casework::sla::clocks_at_filing(
+            &snapshot,
+            &category.code,
+            decision.urgency,
+            status.as_str(),
+            now,
+        );
         let stored_media = self.store_media(&jurisdiction.id, &case_id, media).await?;
         let all_media: Vec<String> = stored_media
             .iter()
@@ -287,7 +294,13 @@ impl Services {
                     Filer::Staff { .. } | Filer::Citizen { .. } | Filer::System => None,
                 },
                 requested_at: now,
-                expected_at: None,
+                expected_at: clocks.expected_at,
+                routing: serde_json::to_string(&decision.route).ok(),
+                triage: serde_json::to_string(&decision.triage).ok(),
+                sla_state: Some(clocks.label.to_string()),
+                ack_due_at: clocks.ack_due_at,
+                response_due_at: clocks.response_due_at,
+                resolution_due_at: clocks.resolution_due_at,
             };
             store::cases::insert(&mut tx, &case).await?;
             if !reporter.is_empty() {
@@ -342,24 +355,16 @@ impl Services {
                 },
             )
             .await?;
-            store::case_work::update(
-                &mut tx,
-                &case_id,
-                &store::case_work::WorkUpdate {
-                    routing: Some(serde_json::to_string(&decision.route).ok()),
-                    triage: Some(serde_json::to_string(&decision.triage).ok()),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-            self.refresh_sla(&mut tx, jurisdiction, &case_id).await?;
             if let Some(work) =
                 store::case_work::find_for_update(&mut tx, &jurisdiction.id, &number.to_string())
                     .await?
             {
-                self.notify_reporters(&mut tx, jurisdiction, &work, "create", None)
-                    .await?;
+                // A new case's only reporter is the one just stored: without contact
+                // details there is nobody to tell.
+                if !reporter.is_empty() {
+                    self.notify_reporters(&mut tx, jurisdiction, &work, "create", None)
+                        .await?;
+                }
                 self.publish_case_event(
                     &mut tx,
                     jurisdiction,
@@ -383,11 +388,11 @@ impl Services {
                 return Err(e);
             }
         };
-        let department_name = store::catalog::list_departments(&self.db, &jurisdiction.id)
-            .await?
-            .into_iter()
+        let department_name = snapshot
+            .departments
+            .iter()
             .find(|d| d.code == decision.department)
-            .map(|d| d.name);
+            .map(|d| d.name.clone());
         tracing::info!(
             jurisdiction = %jurisdiction.id,
             case = %number,

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod casework;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod catalog_cache;
 pub mod demo;
 pub mod desk;
 mod error;
@@ -58,6 +59,7 @@ pub struct Services {
     config: Arc<ServiceConfig>,
     case_password_key: Arc<Vec<u8>>,
     session_policy: accounts::SessionPolicy,
+    catalog: Arc<catalog_cache::CatalogCache>,
 }
 
 impl Services {
@@ -74,6 +76,7 @@ impl Services {
             config: Arc::new(config),
             case_password_key: Arc::new(key),
             session_policy: accounts::SessionPolicy::default(),
+            catalog: Arc::default(),
         })
     }
 

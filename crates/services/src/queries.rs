@@ -47,7 +47,8 @@ impl Services {
     /// Cases matching `q`, newest first. An unknown service code is NotFound, so a client
     /// with a typo does not silently receive every case.
     pub async fn search_cases(&self, j: &Jurisdiction, q: CaseQuery) -> Result<Vec<CaseRecord>> {
-        let (categories, _) = store::catalog::list_categories(&self.db, &j.id).await?;
+        let snapshot = self.snapshot_of(j).await?;
+        let categories = &snapshot.categories;
         if let Some(codes) = &q.service_codes {
             for code in codes {
                 if !categories.iter().any(|c| &c.code == code) {
@@ -74,7 +75,7 @@ impl Services {
             updated_from: q.updated_from,
             updated_to: q.updated_to,
             near: q.near,
-            exclude_category_codes: confidential(&categories),
+            exclude_category_codes: confidential(categories),
             limit: q.limit,
             offset: q.offset,
         };
@@ -114,8 +115,8 @@ impl Services {
         let case = store::cases::by_number(&self.db, &j.id, case_number.trim())
             .await?
             .ok_or_else(not_found)?;
-        let (categories, _) = store::catalog::list_categories(&self.db, &j.id).await?;
-        if confidential(&categories).contains(&case.category_code) {
+        let snapshot = self.snapshot_of(j).await?;
+        if confidential(&snapshot.categories).contains(&case.category_code) {
             return Err(not_found());
         }
         let mut records = self.with_events(vec![case], with_events).await?;

@@ -139,6 +139,7 @@ impl Services {
             store::catalog::upsert_category(&mut tx, jid, c).await?;
         }
         tx.commit().await?;
+        self.catalog_changed();
         Ok(())
     }
 }

@@ -224,8 +224,9 @@ impl Services {
         ids.sort();
         ids.dedup();
         let cases = store::cases::summaries(&self.db, &j.id, &ids).await?;
-        let (categories, _) = store::catalog::list_categories(&self.db, &j.id).await?;
-        let hidden: Vec<&str> = categories
+        let snapshot = self.snapshot_of(j).await?;
+        let hidden: Vec<&str> = snapshot
+            .categories
             .iter()
             .filter(|c| c.service_type == ServiceType::Blackbox)
             .map(|c| c.code.as_str())

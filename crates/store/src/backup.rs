@@ -23,7 +23,7 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 /// exist. Concurrent writers are not blocked (the copy reads one WAL snapshot); the copy is a
 /// plain rollback-journal database, compacted.
 pub async fn snapshot(db: &Db, dest: &Path) -> Result<(), StoreError> {
-    let Db::Sqlite(pool) = db else {
+    let Db::Sqlite(pool, _) = db else {
         return Err(StoreError::UnsupportedUrl(
             "a file snapshot needs a SQLite database; use pg_dump for PostgreSQL".into(),
         ));

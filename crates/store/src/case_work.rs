@@ -593,7 +593,7 @@ mod tests {
         .await
         .unwrap();
         crate::migrate::migrate(&db).await.unwrap();
-        let Db::Sqlite(pool) = &db else {
+        let Db::Sqlite(pool, _) = &db else {
             unreachable!("a SQLite URL")
         };
         // The planner's choice depends on the table's size: give it a city's worth of cases.

@@ -7,7 +7,7 @@ use domain::geo::RadiusFilter;
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 
 /// A case to insert. JSON columns are already encoded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewCase {
     pub id: String,
     pub jurisdiction_id: String,
@@ -32,6 +32,14 @@ pub struct NewCase {
     pub api_client_id: Option<String>,
     pub requested_at: i64,
     pub expected_at: Option<i64>,
+    /// How intake routed and triaged it (JSON), as `case_work` stores them.
+    pub routing: Option<String>,
+    pub triage: Option<String>,
+    /// The SLA clocks at filing: their state label and the due times of the open clocks.
+    pub sla_state: Option<String>,
+    pub ack_due_at: Option<i64>,
+    pub response_due_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
 }
 
 /// Personal data of a reporter. Stored apart from the case and never shown publicly.
@@ -136,6 +144,12 @@ pub async fn insert(tx: &mut Tx, c: &NewCase) -> Result<(), StoreError> {
             "requested_at",
             "updated_at",
             "expected_at",
+            "routing",
+            "triage",
+            "sla_state",
+            "ack_due_at",
+            "response_due_at",
+            "resolution_due_at",
         ])
         .values_panic([
             c.id.clone().into(),
@@ -162,6 +176,12 @@ pub async fn insert(tx: &mut Tx, c: &NewCase) -> Result<(), StoreError> {
             c.requested_at.into(),
             c.requested_at.into(),
             c.expected_at.into(),
+            c.routing.clone().into(),
+            c.triage.clone().into(),
+            c.sla_state.clone().into(),
+            c.ack_due_at.into(),
+            c.response_due_at.into(),
+            c.resolution_due_at.into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;

@@ -54,9 +54,17 @@ pub enum Backend {
 /// A pool of connections to one database.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(sqlx::SqlitePool),
+    /// SQLite allows one writer at a time. The pool's write transactions queue on
+    /// [`WriteLock`] in the process instead of contending for the file lock, where the loser
+    /// sleeps in SQLite's busy handler (1, 2, 5, 10… ms) and may time out.
+    Sqlite(sqlx::SqlitePool, WriteLock),
     Postgres(sqlx::PgPool),
 }
+
+/// The process's turn to write to one SQLite database (see [`Db::Sqlite`]). Other processes
+/// (a CLI command beside the server) still meet the file lock and its busy timeout.
+#[derive(Clone, Debug, Default)]
+pub struct WriteLock(std::sync::Arc<tokio::sync::Mutex<()>>);
 
 /// A row of either backend.
 pub enum Row {
@@ -127,7 +135,7 @@ impl Db {
                 .min_connections(1)
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, WriteLock::default()))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?.application_name("civicdesk");
             let pool = PgPoolOptions::new()
@@ -143,7 +151,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -152,14 +160,17 @@ impl Db {
     /// reads before it writes never fails to upgrade its lock under concurrency.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool, lock) => {
+                let turn = lock.0.clone().lock_owned().await;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     pub async fn fetch_all(&self, stmt: &impl Statement) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 query(sql, values)
                     .fetch_all(pool)
@@ -182,7 +193,7 @@ impl Db {
 
     pub async fn fetch_optional(&self, stmt: &impl Statement) -> Result<Option<Row>, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 query(sql, values)
                     .fetch_optional(pool)
@@ -210,7 +221,7 @@ impl Db {
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
             }
             Db::Postgres(pool) => {
@@ -227,7 +238,7 @@ impl Db {
     /// autovacuum keeps its own, but a bulk load gets ahead of it. Run after bulk changes.
     pub async fn analyze(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 sqlx::query("ANALYZE").execute(pool).await?;
             }
             Db::Postgres(pool) => {
@@ -239,7 +250,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite(pool, _) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -352,23 +363,27 @@ impl Rendered {
     }
 }
 
-/// An open write transaction. Dropping it without [`Tx::commit`] rolls it back.
+/// An open write transaction. Dropping it without [`Tx::commit`] rolls it back. On SQLite it
+/// holds the process's [`WriteLock`] until it ends.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Sqlite(
+        sqlx::Transaction<'static, Sqlite>,
+        tokio::sync::OwnedMutexGuard<()>,
+    ),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub async fn execute(&mut self, stmt: &impl Statement) -> Result<u64, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 query(sql, values).execute(&mut **tx).await?.rows_affected()
             }
@@ -381,7 +396,7 @@ impl Tx {
 
     pub async fn fetch_all(&mut self, stmt: &impl Statement) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 let rows = query(sql, values).fetch_all(&mut **tx).await?;
                 rows.into_iter().map(Row::Sqlite).collect()
@@ -399,7 +414,7 @@ impl Tx {
         stmt: &impl Statement,
     ) -> Result<Option<Row>, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 query(sql, values)
                     .fetch_optional(&mut **tx)
@@ -424,7 +439,7 @@ impl Tx {
             ));
         }
         Ok(match self {
-            Tx::Sqlite(tx) => query(r.sql, r.values)
+            Tx::Sqlite(tx, _) => query(r.sql, r.values)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
@@ -444,7 +459,7 @@ impl Tx {
     /// Executes a script of several statements (migrations only).
     pub(crate) async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
                     .execute(&mut **tx)
                     .await?;
@@ -460,7 +475,7 @@ impl Tx {
 
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, _) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())

@@ -837,7 +837,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
                 password_hash: "x".into(),
                 api_client_id: None,
                 requested_at: 1_767_225_600 + i as i64,
-                expected_at: None,
+                ..Default::default()
             },
         )
         .await

@@ -7,6 +7,7 @@ mod audit;
 mod backup;
 mod bad_input;
 mod casework;
+mod catalogue;
 mod desk;
 mod import;
 mod notify;

@@ -89,6 +89,7 @@ impl Services {
         store::case_config::insert_calendar_entry(&mut tx, &j.id, &row).await?;
         audit::record(&mut tx, actor, "calendar.change", Subject { kind: "calendar", id: &row.id, data_subject: None }, None, serde_json::json!({ "kind": row.kind, "day": row.day, "starts_at": row.starts_at, "ends_at": row.ends_at })).await?;
         tx.commit().await?;
+        self.catalog_changed();
         // Open cases' due dates follow the calendar.
         self.refresh_open_cases(&j).await?;
         Ok(row)
@@ -184,6 +185,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        self.catalog_changed();
         self.refresh_open_cases(&j).await
     }
 

@@ -11,7 +11,7 @@ mod duplicates;
 mod events;
 mod operations;
 pub mod rules;
-mod sla;
+pub(crate) mod sla;
 mod supervision;
 mod views;
 

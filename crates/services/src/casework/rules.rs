@@ -24,6 +24,16 @@ const TRIAGE: &str = "triage";
 impl Services {
     /// The routing rules in force: the stored ones, or the built-in set for Taipei.
     pub async fn routing_rules(&self, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
+        Ok(self.snapshot_of(j).await?.routing.clone())
+    }
+
+    /// The triage rules in force: the stored ones, or the built-in set.
+    pub async fn triage_rules(&self, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
+        Ok(self.snapshot_of(j).await?.triage.clone())
+    }
+
+    /// Reads the routing rules for the catalogue snapshot.
+    pub(crate) async fn load_routing_rules(&self, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
         let stored = store::case_config::rules(&self.db, &j.id, ROUTING).await?;
         if stored.is_empty() {
             return Ok(if j.id == "taipei.gov.tw" {
@@ -41,8 +51,8 @@ impl Services {
             .collect()
     }
 
-    /// The triage rules in force: the stored ones, or the built-in set.
-    pub async fn triage_rules(&self, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
+    /// Reads the triage rules for the catalogue snapshot.
+    pub(crate) async fn load_triage_rules(&self, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
         let stored = store::case_config::rules(&self.db, &j.id, TRIAGE).await?;
         if stored.is_empty() {
             return Ok(if j.id == "taipei.gov.tw" {
@@ -61,10 +71,12 @@ impl Services {
     }
 
     async fn known(&self, j: &Jurisdiction) -> Result<Known> {
-        let departments = store::catalog::list_departments(&self.db, &j.id).await?;
-        let districts = store::catalog::list_districts(&self.db, &j.id).await?;
-        let (categories, _) = store::catalog::list_categories(&self.db, &j.id).await?;
-        Ok(Known::from_catalog(&departments, &districts, &categories))
+        let s = self.snapshot_of(j).await?;
+        Ok(Known::from_catalog(
+            &s.departments,
+            &s.districts,
+            &s.categories,
+        ))
     }
 
     /// Replaces the routing rules; every problem is reported and nothing is stored unless all
@@ -147,6 +159,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        self.catalog_changed();
         Ok(())
     }
 
@@ -163,13 +176,9 @@ impl Services {
         if let Some(d) = district {
             facts = facts.with_district(d);
         }
-        let route = rules::route(
-            &self.routing_rules(j).await?,
-            &facts,
-            &category.department_code,
-        );
-        let (urgency, triage) =
-            rules::triage(category.urgency, &self.triage_rules(j).await?, &facts);
+        let s = self.snapshot_of(j).await?;
+        let route = rules::route(&s.routing, &facts, &category.department_code);
+        let (urgency, triage) = rules::triage(category.urgency, &s.triage, &facts);
         Ok(IntakeDecision {
             department: route.department.clone(),
             urgency,

@@ -26,6 +26,47 @@ pub(crate) fn sla_label(state: &SlaState) -> &'static str {
     }
 }
 
+/// The SLA columns of a case for a clock state: its label and the due times of open clocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SlaColumns {
+    pub label: &'static str,
+    pub ack_due_at: Option<i64>,
+    pub response_due_at: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    pub expected_at: Option<i64>,
+}
+
+impl SlaColumns {
+    pub fn of(state: &SlaState) -> SlaColumns {
+        let open = |c: &sla::ClockState| c.due.filter(|_| c.is_open());
+        SlaColumns {
+            label: sla_label(state),
+            ack_due_at: open(&state.acknowledgement),
+            response_due_at: open(&state.first_response),
+            resolution_due_at: open(&state.resolution),
+            expected_at: state.citizen_due,
+        }
+    }
+}
+
+/// The clocks of a case being filed now with status `status`, from the catalogue snapshot's
+/// policies and calendar: the same evaluation [`Services::refresh_sla`] makes from the stored
+/// events, without reading them back inside the filing's transaction.
+pub(crate) fn clocks_at_filing(
+    snapshot: &crate::catalog_cache::CatalogSnapshot,
+    category: &str,
+    urgency: Urgency,
+    status: &str,
+    now: i64,
+) -> SlaColumns {
+    let timeline: Vec<TimelineEntry> = timeline_kind("create", Some(status), true)
+        .into_iter()
+        .map(|k| TimelineEntry::new(now, k))
+        .collect();
+    let policy = policy_from(&snapshot.sla_policies, category, urgency);
+    SlaColumns::of(&sla::evaluate(&policy, &snapshot.calendar, &timeline, now))
+}
+
 fn policy_from(stored: &[(String, String)], category: &str, urgency: Urgency) -> SlaPolicy {
     for scope in [category, urgency.as_str()] {
         if let Some((_, def)) = stored.iter().find(|(s, _)| s == scope)
@@ -38,7 +79,7 @@ fn policy_from(stored: &[(String, String)], category: &str, urgency: Urgency) ->
 }
 
 /// The national calendar with the jurisdiction's changes applied.
-fn calendar_from(
+pub(crate) fn calendar_from(
     j: &Jurisdiction,
     rows: Vec<store::case_config::CalendarRow>,
 ) -> Result<BusinessCalendar> {
@@ -167,27 +208,16 @@ impl Services {
         let state = self
             .sla_state_in(tx, j, case_id, &category, urgency, store::now_unix())
             .await?;
-        let label = if state.any_breached() {
-            "breached"
-        } else if state.any_at_risk() {
-            "at_risk"
-        } else if state.resolution.status == ClockStatus::Paused {
-            "paused"
-        } else if state.resolution.status == ClockStatus::Met {
-            "met"
-        } else {
-            "running"
-        };
-        let open = |c: &sla::ClockState| c.due.filter(|_| c.is_open());
+        let columns = SlaColumns::of(&state);
         case_work::update(
             tx,
             case_id,
             &WorkUpdate {
-                ack_due_at: Some(open(&state.acknowledgement)),
-                response_due_at: Some(open(&state.first_response)),
-                resolution_due_at: Some(open(&state.resolution)),
-                expected_at: Some(state.citizen_due),
-                sla_state: Some(Some(label.to_string())),
+                ack_due_at: Some(columns.ack_due_at),
+                response_due_at: Some(columns.response_due_at),
+                resolution_due_at: Some(columns.resolution_due_at),
+                expected_at: Some(columns.expected_at),
+                sla_state: Some(Some(columns.label.to_string())),
                 ..WorkUpdate::default()
             },
             store::now_unix(),

@@ -1,0 +1,144 @@
+//! The catalogue of each jurisdiction held in memory: its record, active categories,
+//! departments, districts, the routing and triage rules in force, its SLA policies and its
+//! business calendar.
+//!
+//! Every Open311 read and every filing needs them, and they change a few times a year, so
+//! reading them from the database per request cost more than the request's own query (five
+//! statements and a JSON parse of every category's questions). A snapshot is loaded whole and
+//! replaced whole:
+//!
+//! - a change made through this process (catalogue admin, rules, `seed`) drops every snapshot
+//!   at once, so the next request sees it;
+//! - a change made by another process — another node on the same PostgreSQL database, or a
+//!   CLI command beside a running server — is seen once the snapshot is older than
+//!   [`CATALOG_TTL`].
+
+use crate::Result;
+use domain::calendar::BusinessCalendar;
+use domain::catalog::{Category, Department, District, Jurisdiction};
+use domain::rules::{RoutingRule, TriageRule};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long a snapshot is trusted without a local change: the longest another node or
+/// process's change to the catalogue takes to show here.
+pub const CATALOG_TTL: Duration = Duration::from_secs(5);
+
+/// One jurisdiction's catalogue as it was when loaded.
+#[derive(Debug)]
+pub struct CatalogSnapshot {
+    pub jurisdiction: Jurisdiction,
+    /// Active categories in display order.
+    pub categories: Vec<Category>,
+    /// The newest `updated_at` among them (Open311's `changeset`).
+    pub changeset: i64,
+    pub departments: Vec<Department>,
+    pub districts: Vec<District>,
+    pub routing: Vec<RoutingRule>,
+    pub triage: Vec<TriageRule>,
+    /// Stored SLA policies as (scope, JSON definition).
+    pub sla_policies: Vec<(String, String)>,
+    /// The national calendar with the jurisdiction's changes applied.
+    pub calendar: BusinessCalendar,
+}
+
+impl CatalogSnapshot {
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+}
+
+struct Entry {
+    loaded: Instant,
+    snapshot: Arc<CatalogSnapshot>,
+}
+
+/// The snapshots of every jurisdiction this process has served.
+#[derive(Default)]
+pub(crate) struct CatalogCache {
+    entries: RwLock<HashMap<String, Entry>>,
+    /// Bumped by every local change; a load that began before a change is not kept.
+    generation: AtomicU64,
+}
+
+impl CatalogCache {
+    /// The fresh snapshot of a jurisdiction, if there is one.
+    pub fn get(&self, jurisdiction_id: &str) -> Option<Arc<CatalogSnapshot>> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(jurisdiction_id)
+            .filter(|e| e.loaded.elapsed() < CATALOG_TTL)
+            .map(|e| Arc::clone(&e.snapshot))
+    }
+
+    /// The generation to pass to [`CatalogCache::put`] for a load starting now.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Keeps a snapshot loaded since `generation`, unless the catalogue changed meanwhile.
+    pub fn put(&self, generation: u64, snapshot: Arc<CatalogSnapshot>, loaded: Instant) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::Acquire) == generation {
+            entries.insert(snapshot.jurisdiction.id.clone(), Entry { loaded, snapshot });
+        }
+    }
+
+    /// Forgets every snapshot: the catalogue changed.
+    pub fn invalidate(&self) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+}
+
+impl crate::Services {
+    /// The catalogue snapshot of a jurisdiction, loaded if it is missing or stale. `None`
+    /// when there is no such jurisdiction.
+    pub async fn catalog_snapshot(
+        &self,
+        jurisdiction_id: &str,
+    ) -> Result<Option<Arc<CatalogSnapshot>>> {
+        if let Some(s) = self.catalog.get(jurisdiction_id) {
+            return Ok(Some(s));
+        }
+        let generation = self.catalog.generation();
+        let started = Instant::now();
+        let Some(jurisdiction) =
+            store::catalog::get_jurisdiction(&self.db, jurisdiction_id).await?
+        else {
+            return Ok(None);
+        };
+        let (categories, changeset) =
+            store::catalog::list_categories(&self.db, &jurisdiction.id).await?;
+        let departments = store::catalog::list_departments(&self.db, &jurisdiction.id).await?;
+        let districts = store::catalog::list_districts(&self.db, &jurisdiction.id).await?;
+        let routing = self.load_routing_rules(&jurisdiction).await?;
+        let triage = self.load_triage_rules(&jurisdiction).await?;
+        let sla_policies = store::case_config::sla_policies(&self.db, &jurisdiction.id).await?;
+        let calendar = crate::casework::sla::calendar_from(
+            &jurisdiction,
+            store::case_config::calendar_entries(&self.db, &jurisdiction.id).await?,
+        )?;
+        let snapshot = Arc::new(CatalogSnapshot {
+            jurisdiction,
+            categories,
+            changeset,
+            departments,
+            districts,
+            routing,
+            triage,
+            sla_policies,
+            calendar,
+        });
+        self.catalog.put(generation, Arc::clone(&snapshot), started);
+        Ok(Some(snapshot))
+    }
+
+    /// Call after changing a jurisdiction's catalogue or rules (after the commit).
+    pub fn catalog_changed(&self) {
+        self.catalog.invalidate();
+    }
+}
