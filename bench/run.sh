@@ -8,6 +8,7 @@
 #   BACKENDS=sqlite bench/run.sh         # one backend
 #   PG_URL=postgres://user@host:5432/civicdesk_bench bench/run.sh   # the database is recreated
 #   DURATION=10 CONNECTIONS="1 16 64" SKIP_IMPORT=1 bench/run.sh
+#   BIN=/path/to/civicdesk bench/run.sh  # measure a binary already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
@@ -27,9 +28,11 @@ if ! command -v wrk >/dev/null; then
 fi
 command -v bc >/dev/null || { echo "bc is needed: apt-get install bc" >&2; exit 1; }
 
-echo "== building (release)"
-cargo build --release -q -p civicdesk
-BIN="$CARGO_TARGET_DIR/release/civicdesk"
+if [ -z "${BIN:-}" ]; then
+  echo "== building (release)"
+  cargo build --release -q -p civicdesk
+  BIN="$CARGO_TARGET_DIR/release/civicdesk"
+fi
 SERVER=""
 DATA=""
 trap 'if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; fi; if [ -n "$DATA" ]; then rm -rf "$DATA"; fi' EXIT
@@ -77,27 +80,51 @@ fi
 # A case to read back: one filed now through Open311 (so it has an event history).
 NUMBER=$(curl -sf -d "api_key=$KEY&service_code=1999-L01&lat=25.0377&long=121.5436&attribute%5Blamps_out%5D=2" \
   "$BASE/open311/v2/requests.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["service_request_id"])')
+# A staff member's personal access token for the REST API (dispatcher over the whole city).
+printf 'bench-password-%s\n' "$$" | "$BIN" user create --jurisdiction taipei.gov.tw --login bench-dispatcher \
+  --name "Bench dispatcher" --role dispatcher --password-stdin "${DB_ARGS[@]}" >/dev/null 2>&1
+CSRF=$(curl -sf -c "$DATA/jar" -H 'content-type: application/json' \
+  -d "{\"login\":\"bench-dispatcher\",\"password\":\"bench-password-$$\"}" "$BASE/api/v1/auth/sign-in" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
+TOKEN=$(curl -sf -b "$DATA/jar" -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \
+  -d '{"name":"bench"}' "$BASE/api/v1/me/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+
+# name|path|cached: public Open311 lists are microcached (see docs/ARCHITECTURE.md); those are
+# measured twice, as served and with `Cache-Control: no-cache`, which skips the cache.
 ROUTES=(
-  "services|/open311/v2/services.json"
-  "requests newest 100|/open311/v2/requests.json?page_size=100"
-  "requests by code and dates|/open311/v2/requests.json?service_code=1999-L01&start_date=$FROM&end_date=$TO&page_size=100"
-  "request by id|/open311/v2/requests/$NUMBER.json"
-  "updates feed|/open311/v2/servicerequestupdates.json"
+  "services|/open311/v2/services.json|cached"
+  "requests newest 100|/open311/v2/requests.json?page_size=100|cached"
+  "requests by code and dates|/open311/v2/requests.json?service_code=1999-L01&start_date=$FROM&end_date=$TO&page_size=100|cached"
+  "request by id|/open311/v2/requests/$NUMBER.json|"
+  "updates feed|/open311/v2/servicerequestupdates.json|cached"
+  "REST case queue, 100|/api/v1/cases?limit=100|bearer"
 )
 OUT="$DATA/results.tsv"
 : > "$OUT"
-measure() { # name url conns kind
+measure() { # name url conns kind [header]
   local line
   local threads=$(( $3 < 2 ? 1 : 2 ))
-  line=$(wrk -t"$threads" -c"$3" -d"${DURATION}s" --latency "$2" 2>&1 | python3 bench/parse_wrk.py)
+  local header=()
+  [ -n "${5:-}" ] && header=(-H "$5")
+  line=$(wrk -t"$threads" -c"$3" -d"${DURATION}s" --latency "${header[@]}" "$2" 2>&1 | python3 bench/parse_wrk.py)
   printf '%s\t%s\t%s\t%s\n' "$1" "$3" "$4" "$line" >> "$OUT"
 }
 for entry in "${ROUTES[@]}"; do
-  name="${entry%%|*}"; path="${entry#*|}"
-  curl -sf "$BASE/bench/ceiling$path" >/dev/null
+  IFS='|' read -r name path mode <<< "$entry"
+  auth=""
+  [ "$mode" = bearer ] && auth="Authorization: Bearer $TOKEN"
+  if [ -n "$auth" ]; then
+    curl -sf -H "$auth" "$BASE/bench/ceiling$path" >/dev/null
+  else
+    curl -sf "$BASE/bench/ceiling$path" >/dev/null
+  fi
   for c in $CONNECTIONS; do
-    measure "$name" "$BASE$path" "$c" route
-    measure "$name" "$BASE/bench/ceiling$path" "$c" ceiling
+    measure "$name" "$BASE$path" "$c" route "$auth"
+    measure "$name" "$BASE/bench/ceiling$path" "$c" ceiling "$auth"
+    if [ "$mode" = cached ]; then
+      measure "$name (uncached)" "$BASE$path" "$c" route "Cache-Control: no-cache"
+      measure "$name (uncached)" "$BASE/bench/ceiling$path" "$c" ceiling
+    fi
     echo "   $name @ $c"
   done
 done

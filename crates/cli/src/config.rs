@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// [default: none: places are given by district and address]
     #[arg(long, env = "CIVICDESK_MAP_TILES")]
     pub map_tiles: Option<String>,
+    /// How many milliseconds a public Open311 list (services, requests, updates) may be
+    /// answered from memory; 0 turns this off [default: 1000]
+    #[arg(long, env = "CIVICDESK_OPEN311_CACHE_MS")]
+    pub open311_cache_ms: Option<u64>,
     /// Serve /bench/ceiling/<path>: the bytes of /<path> from memory, the benchmark's ceiling.
     /// For benchmarks only.
     #[arg(long, hide = true)]
@@ -98,6 +102,7 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
     pub map_tiles: Option<String>,
+    pub open311_cache_ms: Option<u64>,
     pub notify: Option<NotifyFile>,
     pub webhooks: Option<crate::webhook_config::WebhooksFile>,
 }
@@ -329,6 +334,7 @@ pub struct Settings {
     pub max_connections: u32,
     pub trusted_proxies: Vec<String>,
     pub map_tiles: Option<String>,
+    pub open311_cache: std::time::Duration,
     pub notify: NotifyConfig,
     pub webhooks: services::webhooks::WebhookConfig,
 }
@@ -386,6 +392,10 @@ impl Settings {
                 .clone()
                 .or_else(|| file.map_tiles.clone())
                 .filter(|t| !t.trim().is_empty()),
+            open311_cache: serve
+                .open311_cache_ms
+                .or(file.open311_cache_ms)
+                .map_or(web::DEFAULT_OPEN311_CACHE, std::time::Duration::from_millis),
             bind,
             notify: NotifyConfig::default(),
             webhooks: Default::default(),

@@ -161,6 +161,7 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
             .map_err(|e| anyhow::anyhow!("trusted proxies: {e}"))?,
         bench_ceiling,
         map_tiles: settings.map_tiles.clone(),
+        open311_cache: settings.open311_cache,
         ..web::WebConfig::for_public_url(&settings.public_url)
     };
     if let Some(tiles) = &settings.map_tiles
@@ -221,6 +222,10 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
     services.db.close().await;
     Ok(())
 }
+
+/// mimalloc instead of glibc's malloc: see "Memory allocator" in docs/ARCHITECTURE.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<()> {

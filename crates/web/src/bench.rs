@@ -18,17 +18,18 @@ type Cache = Arc<RwLock<HashMap<String, (StatusCode, HeaderMap, Bytes)>>>;
 pub fn with_ceiling(app: Router) -> Router {
     let cache: Cache = Arc::default();
     let inner = app.clone();
-    let ceiling = move |uri: Uri| {
+    let ceiling = move |uri: Uri, headers: HeaderMap| {
         let cache = cache.clone();
         let inner = inner.clone();
-        async move { serve(cache, inner, uri).await }
+        async move { serve(cache, inner, uri, headers).await }
     };
     Router::new()
         .route("/bench/ceiling/{*rest}", axum::routing::get(ceiling))
         .merge(app)
 }
 
-async fn serve(cache: Cache, inner: Router, uri: Uri) -> Response {
+/// The first request's headers go to the route (a REST route needs its `Authorization`).
+async fn serve(cache: Cache, inner: Router, uri: Uri, headers: HeaderMap) -> Response {
     let target = uri
         .path_and_query()
         .map(|pq| pq.as_str().trim_start_matches("/bench/ceiling").to_string())
@@ -36,10 +37,11 @@ async fn serve(cache: Cache, inner: Router, uri: Uri) -> Response {
     if let Some((status, headers, body)) = cache.read().ok().and_then(|c| c.get(&target).cloned()) {
         return (status, headers, body).into_response();
     }
-    let request = match Request::get(&target).body(Body::empty()) {
+    let mut request = match Request::get(&target).body(Body::empty()) {
         Ok(r) => r,
         Err(_) => return StatusCode::BAD_REQUEST.into_response(),
     };
+    *request.headers_mut() = headers;
     let response = match inner.oneshot(request).await {
         Ok(r) => r,
         Err(never) => match never {},

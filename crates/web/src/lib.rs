@@ -26,6 +26,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub services: Services,
     pub web: WebConfig,
+    /// Public Open311 lists answered from memory for `web.open311_cache`.
+    pub open311_cache: std::sync::Arc<open311::microcache::MicroCache>,
 }
 
 /// Settings of the HTTP layer.
@@ -40,6 +42,9 @@ pub struct WebConfig {
     /// Map tiles for the web pages, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
     /// `None`: no map; locations are given by district and address.
     pub map_tiles: Option<String>,
+    /// How long a public Open311 list may be answered from memory (see
+    /// [`open311::microcache`]); zero turns the cache off.
+    pub open311_cache: Duration,
 }
 
 impl WebConfig {
@@ -50,9 +55,13 @@ impl WebConfig {
             secure_cookies: public_url.starts_with("https://"),
             bench_ceiling: false,
             map_tiles: None,
+            open311_cache: DEFAULT_OPEN311_CACHE,
         }
     }
 }
+
+/// The default lifetime of cached public Open311 lists.
+pub const DEFAULT_OPEN311_CACHE: Duration = Duration::from_secs(1);
 
 /// Builds the application with the default HTTP settings for the services' public URL.
 pub fn router(services: Services) -> Router {
@@ -107,7 +116,13 @@ pub fn router_with_pages(services: Services, web: WebConfig, pages: Pages) -> Ro
         "default-src 'self'; img-src 'self' data:{img_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-    let state = AppState { services, web };
+    let open311_cache =
+        std::sync::Arc::new(open311::microcache::MicroCache::new(web.open311_cache));
+    let state = AppState {
+        services,
+        web,
+        open311_cache,
+    };
     let api = api::routes()
         .layer(DefaultBodyLimit::max(api::MAX_JSON_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(

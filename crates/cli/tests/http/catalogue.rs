@@ -1,12 +1,21 @@
 //! The catalogue held in memory: a change made through the server is offered at once; one made
-//! by another process (another node, a CLI command) within the cache's lifetime.
+//! by another process (another node, a CLI command) within the cache's lifetime. And the
+//! microcache of public Open311 lists: at most a second old, skipped on `no-cache`.
 
 use crate::support::{TAIPEI, TestApp};
 use std::time::{Duration, Instant};
 
+/// The name Open311 offers now: past the lists' microcache, which has its own test below.
 async fn street_light_name(app: &TestApp) -> String {
-    let (status, services) = app.get_json("services.json?locale=en").await;
-    assert_eq!(status, 200, "{services}");
+    let response = app
+        .client
+        .get(app.url("services.json?locale=en"))
+        .header("cache-control", "no-cache")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let services: serde_json::Value = response.json().await.unwrap();
     services
         .as_array()
         .unwrap()
@@ -69,4 +78,42 @@ async fn a_change_made_by_another_node_is_served_within_the_cache_lifetime() {
         .await
         .unwrap();
     assert_eq!(street_light_name(&app).await, before);
+}
+
+#[tokio::test]
+async fn public_lists_are_at_most_a_second_old_and_no_cache_skips_that() {
+    let app = TestApp::start().await;
+    let list = "requests.json?service_code=1999-L01";
+    let count = |v: serde_json::Value| v.as_array().map_or(0, Vec::len);
+    let (_, before) = app.get_json(list).await;
+    let number = app.file_streetlight().await;
+
+    // Within the cache's lifetime the same query may be answered from memory, with its age.
+    let cached = app.get(list).await;
+    let age = cached
+        .headers()
+        .get("age")
+        .map(|v| v.to_str().unwrap().to_string());
+    let cached: serde_json::Value = cached.json().await.unwrap();
+    if age.is_some() {
+        assert_eq!(count(cached), count(before.clone()), "a cached copy");
+    }
+    // Asked for a fresh answer, the server runs the query.
+    let fresh = app
+        .client
+        .get(app.url(list))
+        .header("cache-control", "no-cache")
+        .send()
+        .await
+        .unwrap();
+    assert!(fresh.headers().get("age").is_none());
+    let fresh: serde_json::Value = fresh.json().await.unwrap();
+    assert_eq!(count(fresh.clone()), count(before.clone()) + 1, "{fresh}");
+    // And a second later everyone sees the new case.
+    tokio::time::sleep(web::DEFAULT_OPEN311_CACHE * 2 + Duration::from_millis(100)).await;
+    let (_, later) = app.get_json(list).await;
+    assert!(later.to_string().contains(&number), "{later}");
+    // A single case is never cached: it is there at once.
+    let (status, _) = app.get_json(&format!("requests/{number}.json")).await;
+    assert_eq!(status, 200);
 }

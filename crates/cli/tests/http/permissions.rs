@@ -459,6 +459,15 @@ async fn every_role_against_every_action() {
                 department_scoped_ok: false,
             },
             Action {
+                name: "read the triage rules",
+                method: Method::GET,
+                path: "rules/triage".into(),
+                body: None,
+                permission: Permission::ViewCases,
+                denied: 403,
+                department_scoped_ok: true,
+            },
+            Action {
                 name: "replace routing rules",
                 method: Method::PUT,
                 path: "rules/routing".into(),
@@ -796,7 +805,7 @@ async fn every_role_against_every_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, (Role::ALL.len() + 1) * 48);
+    assert_eq!(checked, (Role::ALL.len() + 1) * 49);
 }
 
 /// A queued out-call, inserted directly (case work queues them through its hooks).

@@ -1,6 +1,7 @@
 //! Open311 GeoReport v2 at `/open311/v2/`, also at `/open311/v2/{jurisdiction_id}/` for clients
 //! written for a single city. Every resource in `.xml` and `.json`.
 
+pub mod microcache;
 mod params;
 pub use params::MAX_MULTIPART_BYTES;
 pub mod parse;
@@ -11,10 +12,12 @@ pub use tree::{Format, Node, render};
 
 use crate::AppState;
 use crate::i18n;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
+use microcache::Lookup;
 use params::Params;
 use services::ServiceError;
 
@@ -190,6 +193,7 @@ fn locale(params: &Params, headers: &HeaderMap) -> Locale {
 /// The single entry point for every Open311 path and method.
 pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path().to_string();
+    let raw_query = req.uri().query().unwrap_or("").to_string();
     let rest = path.strip_prefix("/open311/v2").unwrap_or(&path);
     let headers = req.headers().clone();
     let query = Params::from_urlencoded(req.uri().query().unwrap_or(""));
@@ -225,6 +229,26 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         Err(e) => return e.render(format, locale(&Params::default(), &headers)),
     };
     let locale = locale(&params, &headers);
+    let cacheable = matches!(method, Method::GET | Method::HEAD)
+        && matches!(
+            target.resource,
+            Resource::Discovery
+                | Resource::Services
+                | Resource::ServiceDefinition(_)
+                | Resource::Requests
+                | Resource::Updates
+        );
+    let lookup = if cacheable {
+        state
+            .open311_cache
+            .lookup(&headers, format!("{path}?{raw_query}#{}", locale.tag()))
+    } else {
+        Lookup::Bypass
+    };
+    let lookup = match lookup {
+        Lookup::Hit(response) => return response,
+        other => other,
+    };
     let ctx = resources::Ctx {
         state: &state,
         params: &params,
@@ -259,9 +283,26 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
             Message::new("error-method"),
         )),
     };
-    match result {
-        Ok((root, node)) => document(StatusCode::OK, format, root, &node),
-        Err(e) => e.render(format, locale),
+    match (result, lookup) {
+        (Ok((root, node)), Lookup::Miss(key)) => {
+            let body = Bytes::from(render(format, root, &node));
+            state
+                .open311_cache
+                .store(key, format.content_type(), body.clone());
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, format.content_type())],
+                body,
+            )
+                .into_response()
+        }
+        (Ok((root, node)), _) => document(StatusCode::OK, format, root, &node),
+        (Err(e), lookup) => {
+            if let Lookup::Miss(key) = lookup {
+                state.open311_cache.abandon(&key);
+            }
+            e.render(format, locale)
+        }
     }
 }
 
