@@ -30,13 +30,23 @@ const FAILURES = path.resolve(__dirname, "..", "screenshots", "failures");
 
 let server;
 let browser;
+let serverOptions = async () => ({});
+
+/**
+ * Sets how this file's demo server is started: `fn` resolves with the options of
+ * `startDemo` (`{ env }`), e.g. a map tile URL pointing at a server the spec runs. Call it at
+ * the top of the spec file, before any test runs.
+ */
+function configureServer(fn) {
+  serverOptions = fn;
+}
 
 before(async () => {
   // Both start at once; each is kept as soon as it is up, so `after` stops whichever started.
   const launching = chromium
     .launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS })
     .then((b) => (browser = b));
-  const starting = startDemo().then((s) => (server = s));
+  const starting = serverOptions().then((options) => startDemo(options)).then((s) => (server = s));
   const [launched, started] = await Promise.allSettled([launching, starting]);
   for (const r of [launched, started]) if (r.status === "rejected") throw r.reason;
 });
@@ -128,4 +138,4 @@ function eachLanguage(title, fn, options = {}) {
   }
 }
 
-module.exports = { LANGUAGES, demo, eachLanguage, signIn, signInAs };
+module.exports = { LANGUAGES, configureServer, demo, eachLanguage, signIn, signInAs };
