@@ -71,7 +71,10 @@ function overflow(page) {
     const wide = [];
     for (const el of document.querySelectorAll("body *")) {
       const r = el.getBoundingClientRect();
-      if (r.width > 0 && r.right > width + 1 && !el.closest(".table-wrap")) {
+      // Tables may scroll in their box; a map's tiles are clipped by the map (overflow:
+      // hidden), whose own box is checked like any other element.
+      const clipped = el.closest(".table-wrap") || (el.parentElement && el.parentElement.closest(".map"));
+      if (r.width > 0 && r.right > width + 1 && !clipped) {
         const id = el.id ? `#${el.id}` : "";
         const cls = typeof el.className === "string" && el.className ? `.${el.className.split(" ").join(".")}` : "";
         wide.push(`${el.tagName.toLowerCase()}${id}${cls} (right edge ${Math.round(r.right)})`);

@@ -34,7 +34,7 @@ let serverOptions = async () => ({});
 
 /**
  * Sets how this file's demo server is started: `fn` resolves with the options of
- * `startDemo` (`{ env }`), e.g. a map tile URL pointing at a server the spec runs. Call it at
+ * `startDemo` (`{ env, config }`), e.g. a map tile URL pointing at a server the spec runs. Call it at
  * the top of the spec file, before any test runs.
  */
 function configureServer(fn) {
@@ -46,7 +46,12 @@ before(async () => {
   const launching = chromium
     .launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS })
     .then((b) => (browser = b));
-  const starting = serverOptions().then((options) => startDemo(options)).then((s) => (server = s));
+  // The root hook may start while the spec file is still being loaded: let it finish (and call
+  // configureServer) before the server's options are read.
+  const starting = new Promise((r) => setImmediate(r))
+    .then(() => serverOptions())
+    .then((options) => startDemo(options))
+    .then((s) => (server = s));
   const [launched, started] = await Promise.allSettled([launching, starting]);
   for (const r of [launched, started]) if (r.status === "rejected") throw r.reason;
 });

@@ -131,7 +131,9 @@ class Mailbox {
 /**
  * Starts the SMTP sink and `civicdesk demo`. Resolves with
  * { baseURL, staff: { admin: { login, password, role }, … }, mail: Mailbox, stop() }.
- * `options.env` adds settings (e.g. `CIVICDESK_MAP_TILES`) over the test's own.
+ * `options.env` adds settings (e.g. `CIVICDESK_MAP_TILES`) over the test's own;
+ * `options.config` is written to the server's `civicdesk.toml` (for settings that have no
+ * variable, e.g. `[webhooks] max_attempts`).
  */
 async function startDemo(options = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "civicdesk-e2e-"));
@@ -141,6 +143,7 @@ async function startDemo(options = {}) {
     mail.stop();
     throw new Error(`${bin} does not exist: run \`cargo build -p civicdesk\` or set CIVICDESK_BIN`);
   }
+  if (options.config) fs.writeFileSync(path.join(dir, "civicdesk.toml"), options.config);
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   const env = { ...process.env };

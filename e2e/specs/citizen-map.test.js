@@ -84,6 +84,7 @@ eachLanguage("a citizen places the pin on the map and the report carries it", as
   await page.fill("#f-description", t("地圖上標示的路燈不亮。", "The light at the pin is out."));
   await page.fill("#f-last-name", t("陳", "Chen"));
   await page.fill("#f-first-name", t("大文", "Da-wen"));
+  await page.check("#f-notify-none");
   await page.check("#f-consent");
   await visit(page, "report-map-pinned");
   assert.equal(await submit(page, "main form button[type=submit]"), 201);
