@@ -99,7 +99,8 @@ function translator(lang) {
  * context whose Accept-Language asks for that language, at 1280 × 800, with `baseURL` set.
  * `fn` receives { page, context, lang, t, server, signIn, signInAs, visit }, where
  * visit(page, name) runs every page check (language, dates, axe, reflow, text size) and saves
- * the screenshots. A failing test leaves screenshots/failures/<title>.png behind.
+ * the screenshots; visit(page, name, { again: true }) is for a page already visited in full,
+ * in another state (see checks.visit). A failing test leaves screenshots/failures/<title>.png behind.
  */
 function eachLanguage(title, fn, options = {}) {
   for (const lang of LANGUAGES) {
@@ -128,7 +129,7 @@ function eachLanguage(title, fn, options = {}) {
           server,
           signIn,
           signInAs,
-          visit: (p, name) => checks.visit(p, name, lang),
+          visit: (p, name, options) => checks.visit(p, name, lang, options),
         });
         if (problems.length > 0) throw new Error(`the page reported errors:\n${problems.join("\n")}`);
       } catch (e) {

@@ -75,7 +75,7 @@ eachLanguage("an admin adds a staff member, changes their role and requires a se
   assert.ok(refused.includes("f-email"), `the e-mail is refused: ${refused}`);
   await checkErrorSummary(page, refused, t);
   assert.equal(await page.inputValue("#f-display_name"), "林小美", "what was entered is kept");
-  await visit(page, "admin-staff-refused");
+  await visit(page, "admin-staff-refused", { again: true });
   await page.fill("#f-email", `${login}@example.gov.tw`);
   await page.selectOption("#f-r0-role", "counter_clerk");
   await page.selectOption("#f-r0-scope", { index: 0 });
@@ -106,7 +106,7 @@ eachLanguage("an admin adds a staff member, changes their role and requires a se
   await clerk.check();
   assert.equal(await submit(page, "form[action='/admin/staff/second-factor'] button[type=submit]"), 200);
   assert.equal(await clerk.isChecked(), true, "counter clerks now need a second factor");
-  await visit(page, "admin-staff-second-factor");
+  await visit(page, "admin-staff-second-factor", { again: true });
   await clerk.uncheck();
   assert.equal(await submit(page, "form[action='/admin/staff/second-factor'] button[type=submit]"), 200);
   assert.equal(await clerk.isChecked(), false);
@@ -118,7 +118,7 @@ eachLanguage("an admin creates an API client, whose key is shown only once", asy
   await visit(page, "admin-clients");
   assert.equal(await submit(page, "form[action='/admin/api-clients'] button[type=submit]"), 400);
   await checkErrorSummary(page, ["f-name"], t);
-  await visit(page, "admin-clients-refused");
+  await visit(page, "admin-clients-refused", { again: true });
 
   const name = `${t("里長通報 App", "Ward chief app")} ${unique(lang)}`;
   await page.fill("#f-name", name);
@@ -135,7 +135,7 @@ eachLanguage("an admin creates an API client, whose key is shown only once", asy
   const prefix = (await row.locator("code").innerText()).replace("…", "");
   assert.ok(key.startsWith(prefix), `the list shows the key's prefix (${prefix})`);
   assert.ok(!(await page.content()).includes(key), "the key is not shown again");
-  await visit(page, "admin-clients-listed");
+  await visit(page, "admin-clients-listed", { again: true });
 });
 
 eachLanguage("an admin adds a webhook, pings it and delivers a failed ping again", async ({ page, lang, t, signIn, visit }) => {
@@ -154,7 +154,7 @@ eachLanguage("an admin adds a webhook, pings it and delivers a failed ping again
     await page.fill("#f-url", receiver.url);
     assert.equal(await submit(page, "main form button[type=submit]"), 400);
     await checkErrorSummary(page, ["f-events"], t);
-    await visit(page, "admin-webhook-refused");
+    await visit(page, "admin-webhook-refused", { again: true });
     await page.check("#f-event-1");
     assert.equal(await submit(page, "main form button[type=submit]"), 201);
     assert.ok((await page.locator(".big-code.secret").innerText()).trim().length >= 16, "the secret is shown");
@@ -179,7 +179,7 @@ eachLanguage("an admin adds a webhook, pings it and delivers a failed ping again
     await reloadUntil(page, async () => (await delivered.count()) > 0, "the redelivery succeeds");
     assert.equal(receiver.requests.length, 2, "the receiver got it again");
     assert.equal(await page.locator("form[action$='/redeliver']").count(), 0, "nothing is left to redeliver");
-    await visit(page, "admin-webhook-delivered");
+    await visit(page, "admin-webhook-delivered", { again: true });
   } finally {
     await receiver.close();
   }
@@ -201,7 +201,7 @@ eachLanguage("an admin edits a notification template and previews it", async ({ 
   await page.fill("#f-body", `${body}\n{{ no_such_variable }}`);
   assert.equal(await submit(page, "main form button[name=action][value=preview]"), 400);
   await checkErrorSummary(page, ["f-body"], t);
-  await visit(page, "admin-template-refused");
+  await visit(page, "admin-template-refused", { again: true });
 
   // Previewed with sample values, then saved.
   const extra = t("如有疑問請撥 1999。", "Questions? Call 1999.");
@@ -210,7 +210,7 @@ eachLanguage("an admin edits a notification template and previews it", async ({ 
   const preview = page.locator("section[aria-labelledby='preview-title']");
   assert.ok((await preview.innerText()).includes(extra), "the preview has the new line");
   assert.ok(!(await preview.locator("pre").innerText()).includes("{{"), "placeholders are filled in");
-  await visit(page, "admin-template-preview");
+  await visit(page, "admin-template-preview", { again: true });
   assert.ok((await submit(page, "main form button[name=action][value=save]")) < 400);
   await page.goto(href);
   assert.ok((await page.inputValue("#f-body")).includes(extra), "the template is saved");

@@ -74,20 +74,20 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   assert.equal(await submit(page, "main form button[type=submit]"), 400);
   await checkErrorSummary(page, ["f-code"], t);
   assert.equal(await page.inputValue("#f-a0-values"), "broken | 損壞 | Broken\nmissing | 遺失 | Missing", "what was entered is kept");
-  await visit(page, "admin-category-refused");
+  await visit(page, "admin-category-refused", { again: true });
   await page.fill("#f-code", code);
   assert.equal(await submit(page, "main form button[type=submit]"), 200);
   const row = page.locator(`#c-${code}`);
   assert.equal(await row.count(), 1, "the category is listed");
   assert.match(await row.innerText(), new RegExp(t(`測試類別${u}`, `Test category ${u}`)));
   assert.equal((await row.locator("td.num").innerText()).trim(), "1", "with its question");
-  await visit(page, "admin-categories-created");
+  await visit(page, "admin-categories-created", { again: true });
 
   // Corrected: a second option, the name.
   await row.locator(`a[href='/admin/categories/${code}/edit']`).click();
   await page.waitForURL((url) => url.pathname === `/admin/categories/${code}/edit`);
   assert.equal(await page.inputValue("#f-a0-code"), "state");
-  await visit(page, "admin-category-edit");
+  await visit(page, "admin-category-edit", { again: true });
   await page.fill("#f-name_en", `Test category ${u} (renamed)`);
   await page.fill("#f-name_zh", `測試類別${u}（改名）`);
   await page.fill("#f-a0-values", "broken | 損壞 | Broken\nmissing | 遺失 | Missing\nleaning | 傾斜 | Leaning");
@@ -109,7 +109,7 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   assert.equal(await submit(page, "main form button[type=submit]"), 400);
   await checkErrorSummary(page, ["f-rules"], t);
   assert.match(await page.locator("#f-rules-error").innerText(), /JSON/, "the parser's complaint is beside the text");
-  await visit(page, "admin-rules-refused");
+  await visit(page, "admin-rules-refused", { again: true });
   const ruleName = t(`測試規則 ${u}`, `Test rule ${u}`);
   rules.push({ id: `e2e-${u.toLowerCase()}`, name: ruleName, when: { category_is: code }, department: dept });
   await page.fill("#f-rules", JSON.stringify(rules, null, 2));
@@ -117,7 +117,7 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   assert.equal(new URL(page.url()).pathname, "/admin/rules");
   const ruleRow = page.locator("#routing ~ .table-wrap tr", { hasText: ruleName }).first();
   assert.match(await ruleRow.innerText(), new RegExp(code), "the rule is shown in words");
-  await visit(page, "admin-rules-saved");
+  await visit(page, "admin-rules-saved", { again: true });
 
   // The category's own SLA policy: a refused amount, then a good one.
   await page.goto("/admin/sla");
@@ -128,14 +128,14 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   await page.fill("#f-first_response", "-1");
   assert.equal(await submit(page, "main form button[type=submit]"), 400);
   await checkErrorSummary(page, ["f-first_response"], t);
-  await visit(page, "admin-sla-policy-refused");
+  await visit(page, "admin-sla-policy-refused", { again: true });
   await page.fill("#f-first_response", "3");
   await page.selectOption("#f-first_response-unit", "days");
   assert.equal(await submit(page, "main form button[type=submit]"), 200);
   assert.equal(new URL(page.url()).pathname, "/admin/sla");
   const slaRow = page.locator("main tr", { has: page.locator(`a[href*='${encodeURIComponent(code)}']`) });
   assert.equal(await slaRow.count(), 1, "the category has its own policy");
-  await visit(page, "admin-sla-saved");
+  await visit(page, "admin-sla-saved", { again: true });
 
   // The calendar: a refused day, then a holiday, a make-up workday and a typhoon closure.
   await page.locator("main a[href='/admin/calendar']").click();
@@ -151,7 +151,7 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   await page.fill("#f-name", days[0].name);
   assert.equal(await submit(page, "main form button[type=submit]"), 400);
   await checkErrorSummary(page, ["f-day"], t);
-  await visit(page, "admin-calendar-refused");
+  await visit(page, "admin-calendar-refused", { again: true });
   for (const d of days) {
     await page.check(`#f-kind-${d.kind}`);
     await page.fill("#f-day", d.day);
@@ -167,5 +167,5 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
       `the ${d.kind} is on ${d.day}`,
     );
   }
-  await visit(page, "admin-calendar-declared");
+  await visit(page, "admin-calendar-declared", { again: true });
 });
