@@ -93,7 +93,11 @@ impl Errors {
 
     /// `aria-invalid` of an input: "true" when the field was refused.
     pub fn invalid(&self, field: impl AsRef<str>) -> &'static str {
-        if self.has(field.as_ref()) { "true" } else { "false" }
+        if self.has(field.as_ref()) {
+            "true"
+        } else {
+            "false"
+        }
     }
 
     /// Turns a refused operation into field errors; what is not a validation problem stays

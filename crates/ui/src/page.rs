@@ -492,7 +492,10 @@ mod tests {
         assert!(!has_han("Lin Hsiao-mei"));
         assert!(!has_han("１９９９ — ok"));
         let en = Page::bare(Locale::En, "nav-home");
-        assert_eq!(en.data("林<小>美"), "<span lang=\"zh-Hant-TW\">林&lt;小&gt;美</span>");
+        assert_eq!(
+            en.data("林<小>美"),
+            "<span lang=\"zh-Hant-TW\">林&lt;小&gt;美</span>"
+        );
         assert_eq!(en.data("Lin & Co"), "Lin &amp; Co");
         assert_eq!(en.lang_attr("公園路燈"), " lang=\"zh-Hant-TW\"");
         let zh = Page::bare(Locale::ZhTw, "nav-home");

@@ -37,14 +37,10 @@ const COUNT_ARGS: [&str; 3] = ["count", "n", "days"];
 /// An argument as Fluent takes it: a count as a number, anything else as text (so codes such
 /// as "0505364" keep their leading zeros).
 fn value(name: &str, text: &str) -> FluentValue<'static> {
-    if COUNT_ARGS.contains(&name) {
-        if let Ok(n) = text.parse::<i64>() {
-            if n.to_string() == text {
-                return FluentValue::from(n);
-            }
-        }
+    match text.parse::<i64>() {
+        Ok(n) if COUNT_ARGS.contains(&name) && n.to_string() == text => FluentValue::from(n),
+        _ => FluentValue::from(text.to_string()),
     }
-    FluentValue::from(text.to_string())
 }
 
 /// Translates a message id with named arguments.
@@ -151,7 +147,8 @@ mod tests {
 
     #[test]
     fn counts_choose_the_english_plural_and_keep_chinese_as_is() {
-        let found = |locale, n: usize| tr(locale, "report-search-count", &[("count", n.to_string())]);
+        let found =
+            |locale, n: usize| tr(locale, "report-search-count", &[("count", n.to_string())]);
         assert_eq!(found(Locale::En, 1), "1 category found.");
         assert_eq!(found(Locale::En, 0), "0 categories found.");
         assert_eq!(found(Locale::En, 12), "12 categories found.");

@@ -253,7 +253,10 @@ async fn bulk_assignment_lists_each_case_that_failed() {
     // The success is the status message, and says only what was done.
     let status = section(&result.body, r#"role="status""#, "</div>");
     assert!(status.contains("2 cases assigned to "), "{status}");
-    assert!(!status.contains(&numbers[2]) && !status.contains("not"), "{status}");
+    assert!(
+        !status.contains(&numbers[2]) && !status.contains("not"),
+        "{status}"
+    );
     // The refusal is an alert of its own, naming the case and why, in words.
     let alert = section(&result.body, r#"role="alert""#, "</section>");
     assert!(alert.contains("1 case could not be assigned"), "{alert}");
@@ -261,7 +264,10 @@ async fn bulk_assignment_lists_each_case_that_failed() {
         alert.contains(&format!(">{}</a>", numbers[2])) && alert.contains("Sign for the case"),
         "{alert}"
     );
-    assert!(!alert.contains(&numbers[0]) && !alert.contains(&numbers[1]), "{alert}");
+    assert!(
+        !alert.contains(&numbers[0]) && !alert.contains(&numbers[1]),
+        "{alert}"
+    );
     // The table lists the assigned cases only.
     let table = section(&result.body, "<table>", "</table>");
     assert!(table.contains("2 cases assigned"), "{table}");
@@ -286,6 +292,8 @@ fn section<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
     let from = body
         .find(start)
         .unwrap_or_else(|| panic!("no {start} in {body}"));
-    let to = body[from..].find(end).map_or(body.len(), |i| from + i + end.len());
+    let to = body[from..]
+        .find(end)
+        .map_or(body.len(), |i| from + i + end.len());
     &body[from..to]
 }
