@@ -89,6 +89,9 @@ eachLanguage("an admin adds a staff member, changes their role and requires a se
   const row = page.locator("main tbody tr", { has: page.locator(`a:text-is("${login}")`) });
   assert.equal(await row.count(), 1, "the new account is listed");
   assert.match(await row.innerText(), /林小美/);
+  // On an English page the Chinese name is marked as Chinese, so it is read with a Chinese voice.
+  const marked = await row.locator('[lang="zh-Hant-TW"]', { hasText: "林小美" }).count();
+  assert.equal(marked, lang === "en" ? 1 : 0, "the name's language is marked on English pages only");
   await row.locator("a").first().click();
   await page.waitForURL(/\/admin\/staff\/[^/]+$/);
   await visit(page, "admin-staff-edit");
