@@ -118,10 +118,9 @@ eachLanguage("an admin adds a staff member, changes their role and requires a se
 eachLanguage("an admin creates an API client, whose key is shown only once", async ({ page, lang, t, signIn, visit }) => {
   await signIn(page, "admin");
   await page.goto("/admin/api-clients");
-  await visit(page, "admin-clients");
   assert.equal(await submit(page, "form[action='/admin/api-clients'] button[type=submit]"), 400);
   await checkErrorSummary(page, ["f-name"], t);
-  await visit(page, "admin-clients-refused", { again: true });
+  await visit(page, "admin-clients-refused");
 
   const name = `${t("里長通報 App", "Ward chief app")} ${unique(lang)}`;
   await page.fill("#f-name", name);

@@ -2,7 +2,8 @@
 // category with a question (created, then corrected), the routing rules edited as text (a
 // broken text refused beside the field, then a rule for the new category), the category's own
 // SLA policy (a refused amount, then a good one), and the business calendar: a holiday, a
-// make-up workday and a typhoon closure.
+// make-up workday and a typhoon closure. A list page is checked once, in its fullest state
+// (after the change), not also before it.
 
 "use strict";
 
@@ -37,7 +38,6 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   // A department.
   await page.locator("main a[href='/admin/categories']").click();
   await page.waitForURL((url) => url.pathname === "/admin/categories");
-  await visit(page, "admin-categories");
   await page.locator("main a[href='/admin/departments']").click();
   await page.waitForURL((url) => url.pathname === "/admin/departments");
   await visit(page, "admin-departments");
@@ -81,7 +81,7 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   assert.equal(await row.count(), 1, "the category is listed");
   assert.match(await row.innerText(), new RegExp(t(`測試類別${u}`, `Test category ${u}`)));
   assert.equal((await row.locator("td.num").innerText()).trim(), "1", "with its question");
-  await visit(page, "admin-categories-created", { again: true });
+  await visit(page, "admin-categories-created");
 
   // Corrected: a second option, the name.
   await row.locator(`a[href='/admin/categories/${code}/edit']`).click();
@@ -99,7 +99,6 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
 
   // Routing rules, as text: a broken text is refused beside the field, then a rule is added.
   await page.goto("/admin/rules");
-  await visit(page, "admin-rules");
   await page.locator("main a[href='/admin/rules/routing']").click();
   await page.waitForURL((url) => url.pathname === "/admin/rules/routing");
   await visit(page, "admin-rules-routing");
@@ -117,11 +116,10 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   assert.equal(new URL(page.url()).pathname, "/admin/rules");
   const ruleRow = page.locator("#routing ~ .table-wrap tr", { hasText: ruleName }).first();
   assert.match(await ruleRow.innerText(), new RegExp(code), "the rule is shown in words");
-  await visit(page, "admin-rules-saved", { again: true });
+  await visit(page, "admin-rules-saved");
 
   // The category's own SLA policy: a refused amount, then a good one.
   await page.goto("/admin/sla");
-  await visit(page, "admin-sla");
   await page.selectOption("#f-scope", code);
   await Promise.all([page.waitForURL((url) => url.pathname === "/admin/sla/policy"), page.locator("form.filters button[type=submit]").click()]);
   await visit(page, "admin-sla-policy");
@@ -135,12 +133,11 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   assert.equal(new URL(page.url()).pathname, "/admin/sla");
   const slaRow = page.locator("main tr", { has: page.locator(`a[href*='${encodeURIComponent(code)}']`) });
   assert.equal(await slaRow.count(), 1, "the category has its own policy");
-  await visit(page, "admin-sla-saved", { again: true });
+  await visit(page, "admin-sla-saved");
 
   // The calendar: a refused day, then a holiday, a make-up workday and a typhoon closure.
   await page.locator("main a[href='/admin/calendar']").click();
   await page.waitForURL((url) => url.pathname === "/admin/calendar");
-  await visit(page, "admin-calendar");
   const ahead = lang === "en" ? 250 : 150;
   const days = [
     { kind: "holiday", day: dayAhead(ahead, 3), name: t("測試補假", "Test holiday") },
@@ -151,7 +148,7 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   await page.fill("#f-name", days[0].name);
   assert.equal(await submit(page, "main form button[type=submit]"), 400);
   await checkErrorSummary(page, ["f-day"], t);
-  await visit(page, "admin-calendar-refused", { again: true });
+  await visit(page, "admin-calendar-refused");
   for (const d of days) {
     await page.check(`#f-kind-${d.kind}`);
     await page.fill("#f-day", d.day);
