@@ -30,13 +30,28 @@ const FAILURES = path.resolve(__dirname, "..", "screenshots", "failures");
 
 let server;
 let browser;
+let serverOptions = async () => ({});
+
+/**
+ * Sets how this file's demo server is started: `fn` resolves with the options of
+ * `startDemo` (`{ env, config }`), e.g. a map tile URL pointing at a server the spec runs. Call it at
+ * the top of the spec file, before any test runs.
+ */
+function configureServer(fn) {
+  serverOptions = fn;
+}
 
 before(async () => {
   // Both start at once; each is kept as soon as it is up, so `after` stops whichever started.
   const launching = chromium
     .launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS })
     .then((b) => (browser = b));
-  const starting = startDemo().then((s) => (server = s));
+  // The root hook may start while the spec file is still being loaded: let it finish (and call
+  // configureServer) before the server's options are read.
+  const starting = new Promise((r) => setImmediate(r))
+    .then(() => serverOptions())
+    .then((options) => startDemo(options))
+    .then((s) => (server = s));
   const [launched, started] = await Promise.allSettled([launching, starting]);
   for (const r of [launched, started]) if (r.status === "rejected") throw r.reason;
 });
@@ -84,7 +99,8 @@ function translator(lang) {
  * context whose Accept-Language asks for that language, at 1280 × 800, with `baseURL` set.
  * `fn` receives { page, context, lang, t, server, signIn, signInAs, visit }, where
  * visit(page, name) runs every page check (language, dates, axe, reflow, text size) and saves
- * the screenshots. A failing test leaves screenshots/failures/<title>.png behind.
+ * the screenshots; visit(page, name, { again: true }) is for a page already visited in full,
+ * in another state (see checks.visit). A failing test leaves screenshots/failures/<title>.png behind.
  */
 function eachLanguage(title, fn, options = {}) {
   for (const lang of LANGUAGES) {
@@ -113,7 +129,7 @@ function eachLanguage(title, fn, options = {}) {
           server,
           signIn,
           signInAs,
-          visit: (p, name) => checks.visit(p, name, lang),
+          visit: (p, name, options) => checks.visit(p, name, lang, options),
         });
         if (problems.length > 0) throw new Error(`the page reported errors:\n${problems.join("\n")}`);
       } catch (e) {
@@ -128,4 +144,4 @@ function eachLanguage(title, fn, options = {}) {
   }
 }
 
-module.exports = { LANGUAGES, demo, eachLanguage, signIn, signInAs };
+module.exports = { LANGUAGES, configureServer, demo, eachLanguage, signIn, signInAs };

@@ -131,8 +131,11 @@ class Mailbox {
 /**
  * Starts the SMTP sink and `civicdesk demo`. Resolves with
  * { baseURL, staff: { admin: { login, password, role }, … }, mail: Mailbox, stop() }.
+ * `options.env` adds settings (e.g. `CIVICDESK_MAP_TILES`) over the test's own;
+ * `options.config` is written to the server's `civicdesk.toml` (for settings that have no
+ * variable, e.g. `[webhooks] max_attempts`).
  */
-async function startDemo() {
+async function startDemo(options = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "civicdesk-e2e-"));
   const mail = await Mailbox.start(path.join(dir, "mail"));
   const bin = binary();
@@ -140,6 +143,7 @@ async function startDemo() {
     mail.stop();
     throw new Error(`${bin} does not exist: run \`cargo build -p civicdesk\` or set CIVICDESK_BIN`);
   }
+  if (options.config) fs.writeFileSync(path.join(dir, "civicdesk.toml"), options.config);
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   const env = { ...process.env };
@@ -154,6 +158,7 @@ async function startDemo() {
     CIVICDESK_SMTP_FROM: "臺北市 1999 <no-reply@1999.example.gov.tw>",
     RUST_LOG: process.env.RUST_LOG || "warn",
   });
+  Object.assign(env, options.env || {});
   const child = spawn(bin, ["demo"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));

@@ -39,13 +39,16 @@ eachLanguage("a citizen reports a street light with a photo and tracks the case"
   await page.fill("#f-q", t("路燈", "street light"));
   await page.waitForFunction(() => /1/.test(document.querySelector(".status-message[role=status]").textContent));
   assert.equal(await page.locator("#categories li[data-terms]:visible").count(), 1, "the list is filtered while typing");
+  const oneFound = t("找到 1 個類別。", "1 category found.");
+  assert.equal((await page.locator(".status-message").innerText()).trim(), oneFound, "one match, in the singular");
   await Promise.all([page.waitForURL(/\/report\?q=/), page.press("#f-q", "Enter")]);
   const found = page.locator("#categories a[href^='/report/']");
   assert.equal(await found.count(), 1, "one category matches");
-  assert.match(await page.locator(".status-message").innerText(), /1/);
+  assert.equal((await page.locator(".status-message").innerText()).trim(), oneFound);
   await visit(page, "report-search");
   await found.first().click();
   await page.waitForURL((u) => u.pathname === "/report/1999-L01");
+  assert.equal(await page.locator("[data-map], #map").count(), 0, "without tiles configured there is no map");
   await visit(page, "report-form");
 
   // The category's questions: a text, a number (required) and a multiple choice.

@@ -1,6 +1,7 @@
 // A dispatcher of the Parks and Street Lights Office works the queue: filters it by status and
 // SLA (a GET form), saves the filter as a view, opens a new case, acknowledges it and assigns it
-// to the field crew through the case page, then assigns two more cases at once from the queue.
+// to the field crew through the case page, then assigns two more cases at once from the queue
+// (one not signed for: refused, in an alert apart from the success).
 
 "use strict";
 
@@ -9,7 +10,7 @@ const { eachLanguage } = require("../lib/harness");
 const { submit } = require("../lib/actions");
 const { asColleague, fieldWorkerOption, fileAtDesk } = require("../lib/staff");
 
-eachLanguage("a dispatcher filters the queue, saves a view, assigns a case and bulk-assigns two", async ({ page, lang, t, signIn, visit }) => {
+eachLanguage("a dispatcher filters the queue, saves a view, assigns a case and bulk-assigns two, one refused", async ({ page, lang, t, signIn, visit }) => {
   // Three new park cases (the office's own), filed by an agent, with a word to find them by.
   const tag = `E2E${lang.replace("-", "")}${Date.now()}`;
   const numbers = await asColleague(page, "agent", async (agent) => {
@@ -70,21 +71,26 @@ eachLanguage("a dispatcher filters the queue, saves a view, assigns a case and b
   assert.match(await page.locator("dl.facts").innerText(), /張建國/, "the case names its assignee");
   await visit(page, "work-case-assigned");
 
-  // A field worker is sent only to a case someone signed for: the two others are acknowledged
-  // on their pages, then ticked in the queue and assigned at once.
-  for (const n of rest) {
-    await page.goto(`/work/cases/${n}`);
-    assert.equal(await submit(page, "form:has(input[name=action][value=acknowledge]) button[type=submit]"), 200);
-  }
-  await page.goto(`/work?status=acknowledged&q=${encodeURIComponent(tag)}`);
+  // A field worker is sent only to a case someone signed for: of the two others only one is
+  // acknowledged; both are ticked in the queue and assigned at once. The one that can be is
+  // the success (the status message and the table); the other is an alert with the reason.
+  const [signed, unsigned] = rest;
+  await page.goto(`/work/cases/${signed}`);
+  assert.equal(await submit(page, "form:has(input[name=action][value=acknowledge]) button[type=submit]"), 200);
+  await page.goto(`/work?q=${encodeURIComponent(tag)}`);
   for (const n of rest) {
     await page.locator("main table tbody tr", { has: page.locator(`a[href='/work/cases/${n}']`) }).locator("input[type=checkbox]").check();
   }
   await page.selectOption("#f-bulk-assignee", worker);
   assert.equal(await submit(page, "form[action='/work/assign'] button[type=submit]"), 200);
   const result = page.locator("main table tbody tr");
-  assert.equal(await result.count(), 2);
-  assert.equal(await page.locator("main table .tag.ok").count(), 2, "both assigned");
-  for (const n of rest) assert.ok((await page.locator("main table").innerText()).includes(n));
+  assert.equal(await result.count(), 1, "the table lists the assigned case only");
+  assert.ok((await result.innerText()).includes(signed));
+  assert.match(await page.locator(".status-message").innerText(), new RegExp(t("已將 1 件分派給", "1 case assigned to")));
+  const alert = page.locator("main [role=alert]");
+  assert.equal(await alert.count(), 1, "the refusal is an alert of its own");
+  const refused = await alert.innerText();
+  assert.match(refused, new RegExp(t("有 1 件無法分派", "1 case could not be assigned")));
+  assert.ok(refused.includes(unsigned) && !refused.includes(signed), `the alert names the refused case: ${refused}`);
   await visit(page, "work-bulk-result");
 });

@@ -32,9 +32,10 @@
       if (!status) { return; }
       clearTimeout(timer);
       timer = setTimeout(function () {
-        var found = input.getAttribute("data-found") || "";
-        status.textContent = !q ? "" : total > 0 ? found.replace("#", String(total)) :
-          (input.getAttribute("data-none") || "");
+        // "#" stands for the number; one match has its own wording (English: "1 category").
+        var found = (total === 1 && input.getAttribute("data-found-one")) ||
+          (input.getAttribute("data-found") || "").replace("#", String(total));
+        status.textContent = !q ? "" : total > 0 ? found : (input.getAttribute("data-none") || "");
       }, 500);
     });
   });

@@ -70,7 +70,8 @@ impl Errors {
     /// field. In a template:
     /// `<span class="field-error" id="f-x-error">…</span>`
     /// `<input id="f-x" aria-describedby="{{ errors.described_by("f-x", "f-x-hint") }}" aria-invalid="{{ errors.invalid("f-x") }}">`
-    pub fn described_by(&self, field: &str, hint: &str) -> String {
+    pub fn described_by(&self, field: impl AsRef<str>, hint: impl AsRef<str>) -> String {
+        let (field, hint) = (field.as_ref(), hint.as_ref());
         match (self.has(field), hint.is_empty()) {
             (true, true) => format!("{field}-error"),
             (true, false) => format!("{hint} {field}-error"),
@@ -91,8 +92,12 @@ impl Errors {
     }
 
     /// `aria-invalid` of an input: "true" when the field was refused.
-    pub fn invalid(&self, field: &str) -> &'static str {
-        if self.has(field) { "true" } else { "false" }
+    pub fn invalid(&self, field: impl AsRef<str>) -> &'static str {
+        if self.has(field.as_ref()) {
+            "true"
+        } else {
+            "false"
+        }
     }
 
     /// Turns a refused operation into field errors; what is not a validation problem stays

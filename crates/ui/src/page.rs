@@ -272,6 +272,35 @@ impl Page {
         self
     }
 
+    /// Text that people entered (a staff member's name, a category or a department, a
+    /// calendar day's name) for `{{ p.data(x)|safe }}`: escaped, and on an English page
+    /// wrapped in `<span lang="zh-Hant-TW">` when it is written in Chinese, so a screen
+    /// reader reads it with a Chinese voice (WCAG 3.1.2).
+    pub fn data(&self, text: impl AsRef<str>) -> String {
+        let text = text.as_ref();
+        let escaped = escape_html(text);
+        if self.foreign(text) {
+            format!("<span lang=\"zh-Hant-TW\">{escaped}</span>")
+        } else {
+            escaped
+        }
+    }
+
+    /// The `lang` attribute for an element holding only `text` (an `<option>`, a cell), for
+    /// `<option{{ p.lang_attr(x)|safe }}>`: ` lang="zh-Hant-TW"` when `p.data` would wrap it.
+    pub fn lang_attr(&self, text: impl AsRef<str>) -> &'static str {
+        if self.foreign(text.as_ref()) {
+            " lang=\"zh-Hant-TW\""
+        } else {
+            ""
+        }
+    }
+
+    /// Whether `text` is Chinese shown on a page that is not.
+    fn foreign(&self, text: &str) -> bool {
+        self.locale != Locale::ZhTw && has_han(text)
+    }
+
     /// A catalogue text (category, district, department name) in the page's language.
     pub fn loc(&self, text: &domain::Localized) -> String {
         text.get(self.locale).to_string()
@@ -416,6 +445,31 @@ pub fn set_cookie_header(
     )
 }
 
+/// Whether `text` has a Han character (CJK ideographs, their extensions and compatibility
+/// forms), i.e. is written at least partly in Chinese.
+pub fn has_han(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c as u32,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+    })
+}
+
+/// `text` escaped for HTML text and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,5 +483,23 @@ mod tests {
         assert_eq!(safe_back(Some("/work?x=1")), "/work?x=1");
         assert_eq!(decode(&encode("/work?q=路燈 壞了")), "/work?q=路燈 壞了");
         assert_eq!(decode("a%2"), "a%2");
+    }
+
+    #[test]
+    fn chinese_data_on_an_english_page_is_marked_as_chinese() {
+        assert!(has_han("林小美"));
+        assert!(has_han("Team 臺北"));
+        assert!(!has_han("Lin Hsiao-mei"));
+        assert!(!has_han("１９９９ — ok"));
+        let en = Page::bare(Locale::En, "nav-home");
+        assert_eq!(
+            en.data("林<小>美"),
+            "<span lang=\"zh-Hant-TW\">林&lt;小&gt;美</span>"
+        );
+        assert_eq!(en.data("Lin & Co"), "Lin &amp; Co");
+        assert_eq!(en.lang_attr("公園路燈"), " lang=\"zh-Hant-TW\"");
+        let zh = Page::bare(Locale::ZhTw, "nav-home");
+        assert_eq!(zh.data("林小美"), "林小美");
+        assert_eq!(zh.lang_attr("林小美"), "");
     }
 }

@@ -30,11 +30,24 @@ fn lang(locale: Locale) -> &'static LanguageIdentifier {
     }
 }
 
+/// Arguments that are counts: given as a whole number, they are passed to Fluent as numbers,
+/// so a message can choose its plural form (`{ $count -> [one] … *[other] … }`).
+const COUNT_ARGS: [&str; 3] = ["count", "n", "days"];
+
+/// An argument as Fluent takes it: a count as a number, anything else as text (so codes such
+/// as "0505364" keep their leading zeros).
+fn value(name: &str, text: &str) -> FluentValue<'static> {
+    match text.parse::<i64>() {
+        Ok(n) if COUNT_ARGS.contains(&name) && n.to_string() == text => FluentValue::from(n),
+        _ => FluentValue::from(text.to_string()),
+    }
+}
+
 /// Translates a message id with named arguments.
 pub fn tr(locale: Locale, id: &str, args: &[(&str, String)]) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
-        .map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.clone())))
+        .map(|(k, v)| (Cow::Owned(k.to_string()), value(k, v)))
         .collect();
     LOCALES
         .try_lookup_with_args(lang(locale), id, &map)
@@ -60,7 +73,8 @@ pub fn has(locale: Locale, id: &str) -> bool {
     sources
         .iter()
         .flat_map(|s| s.lines())
-        .any(|l| l.split_once(" = ").is_some_and(|(k, _)| k.trim() == id))
+        .filter(|l| !l.starts_with('#') && !l.starts_with(' '))
+        .any(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == id))
 }
 
 #[cfg(test)]
@@ -71,7 +85,7 @@ mod tests {
         let mut k: Vec<&str> = source
             .lines()
             .filter(|l| !l.starts_with('#') && !l.starts_with(' '))
-            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim()))
             .collect();
         k.sort();
         k
@@ -129,6 +143,24 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "untranslated: {missing:#?}");
+    }
+
+    #[test]
+    fn counts_choose_the_english_plural_and_keep_chinese_as_is() {
+        let found =
+            |locale, n: usize| tr(locale, "report-search-count", &[("count", n.to_string())]);
+        assert_eq!(found(Locale::En, 1), "1 category found.");
+        assert_eq!(found(Locale::En, 0), "0 categories found.");
+        assert_eq!(found(Locale::En, 12), "12 categories found.");
+        assert_eq!(found(Locale::ZhTw, 1), "找到 1 個類別。");
+        assert_eq!(found(Locale::ZhTw, 12), "找到 12 個類別。");
+        let days = |n: &str| tr(Locale::En, "supervise-overdue-days", &[("days", n.into())]);
+        assert_eq!(days("1"), "1 day late");
+        assert_eq!(days("3"), "3 days late");
+        // Only counts become numbers: a code keeps its leading zero.
+        assert!(matches!(value("count", "12"), FluentValue::Number(_)));
+        assert!(matches!(value("count", "007"), FluentValue::String(_)));
+        assert!(matches!(value("code", "12"), FluentValue::String(_)));
     }
 
     #[test]

@@ -469,3 +469,35 @@ pub fn check_documented(
         "{at} {status}: the answer does not match the document: {errors:#?}\n{body:#}"
     );
 }
+
+/// Asserts that a refused field is tied to its message as a screen reader needs: the element
+/// with `id` (or, for a group, its choices) says `aria-invalid="true"`, its `aria-describedby`
+/// names `<id>-error`, and the message with that id is on the page.
+pub fn assert_tied(html: &str, id: &str) {
+    assert!(
+        html.contains(&format!("id=\"{id}-error\"")),
+        "no message with the id {id}-error"
+    );
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no element #{id}"));
+    let open = html[..start].rfind('<').expect("a tag");
+    let tag = &html[open..open + html[open..].find('>').expect("end of tag")];
+    let described = tag
+        .split("aria-describedby=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("#{id} has no aria-describedby: {tag}"));
+    assert!(
+        described.split(' ').any(|d| d == format!("{id}-error")),
+        "#{id} is described by {described:?}, not by its message"
+    );
+    let invalid_here = tag.contains("aria-invalid=\"true\"");
+    // A group (fieldset) carries the description; its choices carry aria-invalid.
+    let group = tag.starts_with("<fieldset")
+        && html[start..]
+            .split("</fieldset>")
+            .next()
+            .is_some_and(|g| g.contains("aria-invalid=\"true\""));
+    assert!(invalid_here || group, "#{id} is not aria-invalid: {tag}");
+}

@@ -296,7 +296,10 @@ async fn a_category_form_with_mistakes_shows_each_beside_its_field() {
         );
         let beside = error_beside(&html, id).unwrap_or_else(|| panic!("an error beside {id}"));
         assert!(beside.contains(words), "{id}: {beside}");
+        assert_tied(&html, id);
     }
+    // A field that was not refused is not marked.
+    assert!(html.contains(r#"id="f-name_zh" name="name_zh" value="人行道積水" aria-describedby="" aria-invalid="false""#), "{html}");
     assert!(
         html.contains("value=\"人行道積水\""),
         "what was entered is kept"
@@ -442,6 +445,7 @@ async fn a_typhoon_day_declared_on_the_page_moves_due_dates_and_policies_are_set
         .await;
     assert_eq!(status, 400);
     assert!(error_beside(&html, "f-day").is_some_and(|e| e.contains("YYYY-MM-DD")));
+    assert_tied(&html, "f-day");
     let (status, html, _) = admin
         .post(
             "/admin/calendar",
@@ -483,6 +487,7 @@ async fn a_typhoon_day_declared_on_the_page_moves_due_dates_and_policies_are_set
     let (status, html, _) = admin.post("/admin/sla/policy", &policy("0")).await;
     assert_eq!(status, 400);
     assert!(error_beside(&html, "f-resolution").is_some(), "{html}");
+    assert_tied(&html, "f-resolution");
     let (status, html, _) = admin.post("/admin/sla/policy", &policy("10")).await;
     assert_eq!(status, 303, "{html}");
     let (_, policies) = admin.api(Method::GET, "sla-policies").await;
@@ -520,6 +525,7 @@ async fn staff_are_created_with_a_password_shown_once_and_their_roles_changed() 
         .await;
     assert_eq!(status, 400, "a field worker needs a department");
     assert!(error_beside(&html, "f-r0-scope").is_some(), "{html}");
+    assert_tied(&html, "f-r0-scope");
 
     let (status, html, _) = admin
         .post(
@@ -539,6 +545,13 @@ async fn staff_are_created_with_a_password_shown_once_and_their_roles_changed() 
     let password = shown_once(&html);
     let (status, _, _) = app.try_sign_in("field.wu", &password).await;
     assert_eq!(status, 200, "the shown password works");
+    // On the English list, the Chinese name is marked as Chinese (WCAG 3.1.2); the login is not.
+    let (_, list) = admin.get("/admin/staff").await;
+    assert!(
+        list.contains(r#"<td><span lang="zh-Hant-TW">吳外勤</span></td>"#),
+        "{list}"
+    );
+    assert!(list.contains(">field.wu</a>"));
 
     let (_, staff) = admin.api(Method::GET, "staff").await;
     let wu = staff

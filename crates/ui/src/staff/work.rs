@@ -389,14 +389,18 @@ async fn bulk_assign(
     }
     let succeeded = outcomes.iter().filter(|o| o.ok).count();
     let failed = outcomes.len() - succeeded;
-    let p = Page::new(&v, &state, "bulk-title", "work").with_status(Some(web::i18n::tr(
-        v.locale,
-        "bulk-summary",
-        &[
-            ("done", succeeded.to_string()),
-            ("failed", failed.to_string()),
-        ],
-    )));
+    // The status (a success) says only what was done; refusals are listed apart.
+    let done = (succeeded > 0).then(|| {
+        web::i18n::tr(
+            v.locale,
+            "bulk-done",
+            &[
+                ("count", succeeded.to_string()),
+                ("name", assignee_name.clone()),
+            ],
+        )
+    });
+    let p = Page::new(&v, &state, "bulk-title", "work").with_status(done);
     let page = BulkResult {
         p,
         assignee: assignee_name,

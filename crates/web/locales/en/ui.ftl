@@ -54,7 +54,11 @@ report-choose-title = Choose what to report
 report-choose-lead = Choose the kind of problem, or search by keyword.
 report-search-label = Search categories
 report-search-hint = For example: street light, pothole, noise
-report-search-count = { $count } categories found.
+report-search-count =
+    { $count ->
+        [one] { $count } category found.
+       *[other] { $count } categories found.
+    }
 report-search-none = No category matches.
 report-search-all = Show all categories
 report-title = Report a problem
@@ -275,7 +279,11 @@ supervise-overdue = Overdue
 supervise-overdue-lead = Open cases past their resolution deadline, the most overdue first.
 supervise-overdue-caption = Overdue cases
 supervise-overdue-none = No open case is past its deadline.
-supervise-overdue-days = { $days } days late
+supervise-overdue-days =
+    { $days ->
+        [one] { $days } day late
+       *[other] { $days } days late
+    }
 supervise-at-risk = At risk
 supervise-at-risk-lead = Open cases not yet late that need attention: little time is left, or the department missed the deadline to acknowledge or first respond.
 supervise-at-risk-caption = Cases at risk
@@ -289,7 +297,11 @@ supervise-sla-at-risk = Due soon
 supervise-satisfaction = Satisfaction
 supervise-satisfaction-lead = Answers to the survey sent when a case is resolved, from 1 (very dissatisfied) to 5 (very satisfied).
 supervise-satisfaction-none = No survey was answered in this selection.
-supervise-satisfaction-overall = { $count } answers, average { $average } out of 5
+supervise-satisfaction-overall =
+    { $count ->
+        [one] { $count } answer, average { $average } out of 5
+       *[other] { $count } answers, average { $average } out of 5
+    }
 supervise-satisfaction-chart = Survey answers by score
 supervise-distribution-caption = Survey answers by score
 supervise-satisfaction-by-department = Survey answers by department
@@ -424,14 +436,22 @@ new-case-read-password = Read the case number and the tracking password to the c
 new-case-log-title = Log this call
 duplicates-title = Possible duplicates
 duplicates-lead = Open cases of the same category at this place. If the caller reports one of these, add them to it instead of filing a new case.
-duplicates-found = { $count } possible duplicates found: check them before filing.
+duplicates-found =
+    { $count ->
+        [one] { $count } possible duplicate found: check it before filing.
+       *[other] { $count } possible duplicates found: check them before filing.
+    }
 duplicates-attach = Add the caller to { $number }
 duplicate-distance = { $metres } m away
 answers-title = Answers
 answers-search-title = Search the answers
 answers-search-label = Question or keywords
 answers-search-hint = For example: 大型垃圾, 路燈, parking permit
-answers-count = { $count } answers found.
+answers-count =
+    { $count ->
+        [one] { $count } answer found.
+       *[other] { $count } answers found.
+    }
 answers-none = No answer matches. Try other words.
 answers-empty = There are no answers yet.
 answers-manage = Manage the answers
@@ -444,7 +464,11 @@ answers-answer = Answer
 answers-answer-hint = What to tell the caller. Start a new line for each paragraph.
 admin-answers-title = Answers for the call desk
 admin-answers-lead = Agents search these answers during calls. Every change is recorded in the audit trail.
-admin-answers-caption = { $count } answers, most recently changed first
+admin-answers-caption =
+    { $count ->
+        [one] { $count } answer
+       *[other] { $count } answers, most recently changed first
+    }
 admin-answers-preview = See them as agents do
 admin-answers-back = Back to the answers
 admin-answer-new = New answer
@@ -504,7 +528,11 @@ work-filter = Filter
 work-clear = Clear the filters
 work-cases = Cases
 work-none = No cases match.
-work-count = { $count } cases shown.
+work-count =
+    { $count ->
+        [one] { $count } case shown.
+       *[other] { $count } cases shown.
+    }
 work-caption = Cases, overdue first, then at risk, then by due date
 work-select = Select
 work-pages = Pages
@@ -521,12 +549,23 @@ bulk-title = Assign the ticked cases
 bulk-hint = Each case is assigned on its own; cases that cannot be assigned are listed afterwards.
 bulk-submit = Assign
 bulk-to = To { $name }
-bulk-summary = { $done } assigned, { $failed } not assigned.
-bulk-some-failed = { $count } cases could not be assigned: see why below.
-bulk-caption = { $count } cases assigned
+bulk-done =
+    { $count ->
+        [one] { $count } case assigned to { $name }.
+       *[other] { $count } cases assigned to { $name }.
+    }
+bulk-some-failed =
+    { $count ->
+        [one] { $count } case could not be assigned
+       *[other] { $count } cases could not be assigned
+    }
+bulk-caption =
+    { $count ->
+        [one] { $count } case assigned
+       *[other] { $count } cases assigned
+    }
 bulk-result = Result
 bulk-ok = Assigned
-bulk-failed = Not assigned
 bulk-assigned = Assigned.
 action-acknowledge = Acknowledge (簽收)
 action-acknowledge-hint = The department accepts the case; the acknowledgement clock stops.
@@ -623,7 +662,11 @@ staff-event-assign = Routed to a department
 field-title = My assignments
 field-back = Back to my assignments
 field-none = Nothing assigned to you right now.
-field-count = { $count } open assignments, most urgent first.
+field-count =
+    { $count ->
+        [one] { $count } open assignment.
+       *[other] { $count } open assignments, most urgent first.
+    }
 field-photos-title = Photos
 field-photos-staff-hint = Take or choose photos (JPEG, PNG or WebP, up to 5 of 10 MB). Location data is removed.
 field-photo-note = Note with the photos
@@ -716,7 +759,11 @@ admin-col-language = Language
 admin-col-channel = Channel
 admin-col-changed = Changed
 admin-categories-intro = Active categories are offered to citizens on this site and to Open311 applications, in this order.
-admin-categories-caption = { $count } categories
+admin-categories-caption =
+    { $count ->
+        [one] { $count } category
+       *[other] { $count } categories
+    }
 admin-category-new = New category
 admin-category-edit = Edit category
 admin-category-lead = Names and questions are needed in Chinese and English. Changes are visible to citizens and Open311 applications at once.
@@ -766,7 +813,11 @@ admin-urgency-P3 = P3 urgent (速件)
 admin-urgency-P4 = P4 ordinary (普通件)
 admin-departments = Departments
 admin-departments-intro = City bureaus, district offices and utility companies that receive cases.
-admin-departments-caption = { $count } departments
+admin-departments-caption =
+    { $count ->
+        [one] { $count } department
+       *[other] { $count } departments
+    }
 admin-department-new = New department
 admin-department-edit = Edit department
 admin-department-code-hint = Letters, digits, -, _ or ., for example PWD-PKS. It cannot be changed later.
@@ -814,8 +865,16 @@ admin-sla-choose-category = Give a category its own limits
 admin-sla-set-own = Set limits
 admin-sla-custom = Set here
 admin-sla-default = Built in
-admin-sla-days = { $n } working days
-admin-sla-hours = { $n } working hours
+admin-sla-days =
+    { $n ->
+        [one] { $n } working day
+       *[other] { $n } working days
+    }
+admin-sla-hours =
+    { $n ->
+        [one] { $n } working hour
+       *[other] { $n } working hours
+    }
 admin-sla-policy = Time limits
 admin-sla-policy-for = Time limits: { $scope }
 admin-sla-policy-lead = Each limit is a number of working days or working office hours.
@@ -864,7 +923,11 @@ admin-error-time = Enter a time as HH:MM, for example 13:30.
 admin-error-calendar-name = Give the change a name.
 admin-error-calendar-kind = Choose a holiday, a make-up working day or a closure.
 admin-staff-intro = Staff sign in with their sign-in name and password. Changing someone's roles signs them out.
-admin-staff-caption = { $count } staff accounts
+admin-staff-caption =
+    { $count ->
+        [one] { $count } staff account
+       *[other] { $count } staff accounts
+    }
 admin-staff-new = New staff member
 admin-staff-create = Create the account
 admin-staff-member = Staff member
@@ -976,7 +1039,11 @@ admin-template-body-hint = MiniJinja: variables in double braces, for example {"
 admin-template-preview = Preview
 admin-template-preview-title = Preview with sample values
 admin-template-preview-hint = Not saved yet.
-admin-template-sms-length = { $count } characters
+admin-template-sms-length =
+    { $count ->
+        [one] { $count } character
+       *[other] { $count } characters
+    }
 admin-template-reset = Go back to the built-in text
 admin-template-reset-lead = The changed text is removed and the built-in one applies again.
 admin-channel-email = E-mail

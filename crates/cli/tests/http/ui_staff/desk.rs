@@ -44,6 +44,7 @@ async fn an_agent_looks_up_a_caller_and_files_a_case_through_the_pages() {
         "{}",
         refused.body
     );
+    assert_tied(&refused.body, "f-reason");
 
     // "New case for this caller": the category chooser keeps the number.
     let chooser = post(&app, &agent, "/desk/new", &[("phone", "+886912345678")]).await;
@@ -79,6 +80,7 @@ async fn an_agent_looks_up_a_caller_and_files_a_case_through_the_pages() {
     let missing = post(&app, &agent, "/desk/new", &case_fields("")).await;
     assert_eq!(missing.status, 400, "{}", missing.body);
     assert!(missing.body.contains(r##"href="#f-attr-lamps_out""##));
+    assert_tied(&missing.body, "f-attr-lamps_out");
     assert!(
         missing.body.contains("巷口路燈不亮兩盞"),
         "what was entered is kept"
@@ -233,6 +235,7 @@ async fn a_call_that_creates_no_case_is_logged() {
         "{}",
         missing.body
     );
+    assert_tied(&missing.body, "f-c-summary");
     let logged = post(
         &app,
         &agent,
@@ -485,6 +488,7 @@ async fn out_calls_are_claimed_and_completed_on_the_page() {
     .await;
     assert_eq!(no_outcome.status, 400);
     assert!(no_outcome.body.contains(r##"href="#f-outcome""##));
+    assert_tied(&no_outcome.body, "f-outcome");
     let done = post(
         &app,
         &agent,

@@ -250,22 +250,29 @@ async fn bulk_assignment_lists_each_case_that_failed() {
     ];
     let result = post(&app, &disp, "/work/assign", &form).await;
     assert_eq!(result.status, 200, "{}", result.body);
+    // The success is the status message, and says only what was done.
+    let status = section(&result.body, r#"role="status""#, "</div>");
+    assert!(status.contains("2 cases assigned to "), "{status}");
     assert!(
-        result.body.contains("2 assigned, 1 not assigned."),
-        "{}",
-        result.body
+        !status.contains(&numbers[2]) && !status.contains("not"),
+        "{status}"
     );
-    let row = |n: &str| {
-        let start = result.body.find(&format!(">{n}</a>")).unwrap();
-        let end = result.body[start..].find("</tr>").unwrap() + start;
-        result.body[start..end].to_string()
-    };
-    assert!(row(&numbers[0]).contains("tag ok") && row(&numbers[1]).contains("tag ok"));
-    let failed = row(&numbers[2]);
+    // The refusal is an alert of its own, naming the case and why, in words.
+    let alert = section(&result.body, r#"role="alert""#, "</section>");
+    assert!(alert.contains("1 case could not be assigned"), "{alert}");
     assert!(
-        failed.contains("tag danger") && failed.contains("Sign for the case"),
-        "{failed}"
+        alert.contains(&format!(">{}</a>", numbers[2])) && alert.contains("Sign for the case"),
+        "{alert}"
     );
+    assert!(
+        !alert.contains(&numbers[0]) && !alert.contains(&numbers[1]),
+        "{alert}"
+    );
+    // The table lists the assigned cases only.
+    let table = section(&result.body, "<table>", "</table>");
+    assert!(table.contains("2 cases assigned"), "{table}");
+    assert!(table.contains(&numbers[0]) && table.contains(&numbers[1]));
+    assert!(!table.contains(&numbers[2]), "{table}");
     for (n, assigned) in [
         (&numbers[0], true),
         (&numbers[1], true),
@@ -278,4 +285,15 @@ async fn bulk_assignment_lists_each_case_that_failed() {
             "{n}"
         );
     }
+}
+
+/// The part of `body` from the first `start` to the next `end` (inclusive).
+fn section<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
+    let from = body
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {body}"));
+    let to = body[from..]
+        .find(end)
+        .map_or(body.len(), |i| from + i + end.len());
+    &body[from..to]
 }
