@@ -80,11 +80,11 @@ fi
 # A case to read back: one filed now through Open311 (so it has an event history).
 NUMBER=$(curl -sf -d "api_key=$KEY&service_code=1999-L01&lat=25.0377&long=121.5436&attribute%5Blamps_out%5D=2" \
   "$BASE/open311/v2/requests.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["service_request_id"])')
-# A staff member's personal access token for the REST API (dispatcher over the whole city).
-printf 'bench-password-%s\n' "$$" | "$BIN" user create --jurisdiction taipei.gov.tw --login bench-dispatcher \
-  --name "Bench dispatcher" --role dispatcher --password-stdin "${DB_ARGS[@]}" >/dev/null 2>&1
+# A staff member's personal access token for the REST API (a supervisor: the whole city).
+printf 'bench-password-%s\n' "$$" | "$BIN" user create --jurisdiction taipei.gov.tw --login bench-supervisor \
+  --name "Bench supervisor" --role supervisor --password-stdin "${DB_ARGS[@]}" >/dev/null 2>&1
 CSRF=$(curl -sf -c "$DATA/jar" -H 'content-type: application/json' \
-  -d "{\"login\":\"bench-dispatcher\",\"password\":\"bench-password-$$\"}" "$BASE/api/v1/auth/sign-in" \
+  -d "{\"login\":\"bench-supervisor\",\"password\":\"bench-password-$$\"}" "$BASE/api/v1/auth/sign-in" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
 TOKEN=$(curl -sf -b "$DATA/jar" -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \
   -d '{"name":"bench"}' "$BASE/api/v1/me/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

@@ -69,6 +69,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_merged_into_index.sql"),
         postgres: include_str!("../migrations/postgres/0009_merged_into_index.sql"),
     },
+    Migration {
+        version: 10,
+        name: "category_search_index",
+        sqlite: include_str!("../migrations/sqlite/0010_category_search_index.sql"),
+        postgres: include_str!("../migrations/postgres/0010_category_search_index.sql"),
+    },
 ];
 
 impl Migration {
