@@ -351,8 +351,12 @@ pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
             .analyze()
             .await
             .context("updating the planner's statistics (ANALYZE)")?;
+        let how = match services.db.backend() {
+            store::Backend::Sqlite => "ANALYZE",
+            store::Backend::Postgres => "VACUUM (ANALYZE)",
+        };
         println!(
-            "  statistics:         updated (ANALYZE, {:.1} s)",
+            "  statistics:         updated ({how}, {:.1} s)",
             started.elapsed().as_secs_f64()
         );
     }

@@ -355,28 +355,24 @@ impl Services {
                 },
             )
             .await?;
-            if let Some(work) =
-                store::case_work::find_for_update(&mut tx, &jurisdiction.id, &number.to_string())
-                    .await?
-            {
-                // A new case's only reporter is the one just stored: without contact
-                // details there is nobody to tell.
-                if !reporter.is_empty() {
-                    self.notify_reporters(&mut tx, jurisdiction, &work, "create", None)
-                        .await?;
-                }
-                self.publish_case_event(
-                    &mut tx,
-                    jurisdiction,
-                    &work,
-                    "create",
-                    true,
-                    None,
-                    &created.event.id,
-                    None,
-                )
-                .await?;
+            let work = store::case_work::WorkView::of_new(&case);
+            // A new case's only reporter is the one just stored: without contact details
+            // there is nobody to tell.
+            if !reporter.is_empty() {
+                self.notify_reporters(&mut tx, jurisdiction, &work, "create", None)
+                    .await?;
             }
+            self.publish_case_event(
+                &mut tx,
+                jurisdiction,
+                &work,
+                "create",
+                true,
+                None,
+                &created.event.id,
+                None,
+            )
+            .await?;
             tx.commit().await?;
             Ok::<_, ServiceError>(number)
         }

@@ -35,6 +35,42 @@ pub struct WorkView {
     pub media_urls: String,
 }
 
+impl WorkView {
+    /// The working state of a case just inserted from `c`, exactly as [`find`] would read it
+    /// back: intake needs it for the case's first webhook event, and a read-back would cost
+    /// the filing's transaction another round trip.
+    pub fn of_new(c: &crate::cases::NewCase) -> WorkView {
+        WorkView {
+            id: c.id.clone(),
+            jurisdiction_id: c.jurisdiction_id.clone(),
+            case_number: c.case_number.clone(),
+            category_code: c.category_code.clone(),
+            status: c.status.clone(),
+            outcome: None,
+            urgency: c.urgency.clone(),
+            department_code: c.department_code.clone(),
+            assignee_id: None,
+            cosign_department_code: None,
+            district_code: c.district_code.clone(),
+            description: c.description.clone(),
+            address: c.address.clone(),
+            attributes: c.attributes.clone(),
+            status_notes: c.status_notes.clone(),
+            routing: c.routing.clone(),
+            triage: c.triage.clone(),
+            ack_due_at: c.ack_due_at,
+            response_due_at: c.response_due_at,
+            resolution_due_at: c.resolution_due_at,
+            sla_state: c.sla_state.clone(),
+            merged_into: None,
+            requested_at: c.requested_at,
+            updated_at: c.requested_at,
+            closed_at: None,
+            media_urls: c.media_urls.clone(),
+        }
+    }
+}
+
 const COLUMNS: [&str; 26] = [
     "id",
     "jurisdiction_id",
@@ -356,29 +392,43 @@ fn reporters_query(case_id: &str) -> SelectStatement {
         .to_owned()
 }
 
-/// The events of one case inside a transaction, oldest first.
-pub async fn events_in(
-    tx: &mut Tx,
-    case_id: &str,
-) -> Result<Vec<(String, Option<String>, i64, bool, String)>, StoreError> {
-    let stmt = Query::select()
+/// A case's events as the SLA clocks read them: kind, new status, time, public, data.
+pub type EventRow = (String, Option<String>, i64, bool, String);
+
+fn events_query(case_id: &str) -> SelectStatement {
+    Query::select()
         .columns(["kind", "to_status", "created_at", "public", "data"])
         .from("case_events")
         .and_where(Expr::col("case_id").eq(case_id))
         .order_by("chain_seq", Order::Asc)
-        .to_owned();
-    tx.fetch_all(&stmt)
+        .to_owned()
+}
+
+fn event_row(r: &Row) -> Result<EventRow, StoreError> {
+    Ok((
+        r.get("kind")?,
+        r.get("to_status")?,
+        r.get("created_at")?,
+        r.get("public")?,
+        r.get("data")?,
+    ))
+}
+
+/// The events of one case inside a transaction, oldest first.
+pub async fn events_in(tx: &mut Tx, case_id: &str) -> Result<Vec<EventRow>, StoreError> {
+    tx.fetch_all(&events_query(case_id))
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                r.get("kind")?,
-                r.get("to_status")?,
-                r.get("created_at")?,
-                r.get("public")?,
-                r.get("data")?,
-            ))
-        })
+        .map(event_row)
+        .collect()
+}
+
+/// The events of one case, oldest first, read outside any transaction.
+pub async fn events(db: &Db, case_id: &str) -> Result<Vec<EventRow>, StoreError> {
+    db.fetch_all(&events_query(case_id))
+        .await?
+        .iter()
+        .map(event_row)
         .collect()
 }
 
@@ -404,9 +454,9 @@ pub async fn sla_candidates(
     open_statuses: &[String],
     horizon: i64,
     limit: u64,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<WorkView>, StoreError> {
     let stmt = Query::select()
-        .column("case_number")
+        .columns(COLUMNS)
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("status").is_in(open_statuses.iter().cloned()))
@@ -424,11 +474,7 @@ pub async fn sla_candidates(
         .order_by("resolution_due_at", Order::Asc)
         .limit(limit)
         .to_owned();
-    db.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(|r| r.get("case_number"))
-        .collect()
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
 }
 
 /// Active staff holding a role in the jurisdiction (e.g. the supervisors to warn).
@@ -625,6 +671,83 @@ mod tests {
             plan.iter().all(|line| !line.starts_with("SCAN")),
             "{plan:#?}"
         );
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_view_of_a_new_case_is_what_reading_it_back_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            2,
+        )
+        .await
+        .unwrap();
+        crate::migrate::migrate(&db).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let columns = [
+            "id",
+            "name_zh",
+            "name_en",
+            "timezone",
+            "utc_offset_minutes",
+            "contact",
+            "key_service",
+            "created_at",
+            "updated_at",
+        ];
+        let jurisdiction = Query::insert()
+            .into_table("jurisdictions")
+            .columns(columns)
+            .values_panic([
+                "j".into(),
+                "市".into(),
+                "City".into(),
+                "Asia/Taipei".into(),
+                480.into(),
+                "1999".into(),
+                "".into(),
+                0.into(),
+                0.into(),
+            ])
+            .to_owned();
+        tx.execute(&jurisdiction).await.unwrap();
+        // Every optional column filled, so that a field the view forgot shows up.
+        let new = crate::cases::NewCase {
+            id: "c1".into(),
+            jurisdiction_id: "j".into(),
+            case_number: "20261124000001".into(),
+            token: Some("t".into()),
+            category_code: "1999-L01".into(),
+            status: "assigned".into(),
+            urgency: "P3".into(),
+            department_code: Some("TPWD".into()),
+            channel: "web".into(),
+            description: "路燈不亮".into(),
+            address: Some("中正區重慶南路一段122號".into()),
+            address_id: Some("a".into()),
+            zipcode: Some("100".into()),
+            district_code: Some("100".into()),
+            lat: Some(25.04),
+            lon: Some(121.51),
+            attributes: r#"[{"code":"lamps_out","value":2}]"#.into(),
+            media_urls: r#"["https://example.org/1.jpg"]"#.into(),
+            status_notes: Some("n".into()),
+            password_hash: "h".into(),
+            api_client_id: None,
+            requested_at: 1_790_000_000,
+            expected_at: Some(1_790_500_000),
+            routing: Some(r#"{"rule":"r"}"#.into()),
+            triage: Some(r#"{"rule":"t"}"#.into()),
+            sla_state: Some("running".into()),
+            ack_due_at: Some(1_790_003_600),
+            response_due_at: Some(1_790_086_400),
+            resolution_due_at: Some(1_790_400_000),
+        };
+        crate::cases::insert(&mut tx, &new).await.unwrap();
+        tx.commit().await.unwrap();
+        let read = find(&db, "j", "20261124000001").await.unwrap();
+        assert_eq!(read, Some(WorkView::of_new(&new)));
         db.close().await;
     }
 }

@@ -761,10 +761,31 @@ async fn overdue_cases_warn_supervisors_once() {
     })))
     .await;
     let number = filed["case_number"].as_str().unwrap().to_string();
+    // A marker in `updated_at`: a pass that finds nothing to change must not write the case
+    // (Open311 clients poll by it).
+    let mark = sea_query::Query::update()
+        .table("cases")
+        .value("updated_at", 1)
+        .to_owned();
+    app.services.db.execute(&mark).await.unwrap();
     assert_eq!(
         app.services.supervise_sla().await.unwrap(),
         0,
         "nothing is due yet"
+    );
+    let updated = sea_query::Query::select()
+        .column("updated_at")
+        .from("cases")
+        .and_where(sea_query::ExprTrait::eq(
+            sea_query::Expr::col("case_number"),
+            number.as_str(),
+        ))
+        .to_owned();
+    let row = app.services.db.fetch_all(&updated).await.unwrap().remove(0);
+    assert_eq!(
+        row.get::<i64>("updated_at").unwrap(),
+        1,
+        "an unchanged case is left alone"
     );
     // The case was filed a month ago (its history is moved back in time).
     let month = 30 * 86_400;

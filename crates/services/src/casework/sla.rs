@@ -118,6 +118,37 @@ pub(crate) fn calendar_from(
     Ok(cal)
 }
 
+/// The clocks of a stored case at `now`, from its events and the catalogue snapshot's
+/// policies and calendar (which may be a few seconds old): what SLA supervision checks before
+/// it takes the case's lock, so that an unchanged case costs no write.
+pub(crate) fn clocks_from_events(
+    snapshot: &crate::catalog_cache::CatalogSnapshot,
+    category: &str,
+    urgency: Urgency,
+    events: &[case_work::EventRow],
+    now: i64,
+) -> SlaColumns {
+    let policy = policy_from(&snapshot.sla_policies, category, urgency);
+    SlaColumns::of(&sla::evaluate(
+        &policy,
+        &snapshot.calendar,
+        &timeline_of(events),
+        now,
+    ))
+}
+
+/// What the SLA clocks care about in a case's events, oldest first.
+fn timeline_of(events: &[case_work::EventRow]) -> Vec<TimelineEntry> {
+    events
+        .iter()
+        .flat_map(|(kind, to, at, public, _)| {
+            timeline_kind(kind, to.as_deref(), *public)
+                .into_iter()
+                .map(move |k| TimelineEntry::new(*at, k))
+        })
+        .collect()
+}
+
 /// Maps a case event to what the SLA clocks care about.
 fn timeline_kind(kind: &str, to_status: Option<&str>, public: bool) -> Vec<TimelineKind> {
     match kind {
@@ -181,15 +212,7 @@ impl Services {
         urgency: Urgency,
         now: i64,
     ) -> Result<SlaState> {
-        let events = case_work::events_in(tx, case_id).await?;
-        let timeline: Vec<TimelineEntry> = events
-            .iter()
-            .flat_map(|(kind, to, at, public, _)| {
-                timeline_kind(kind, to.as_deref(), *public)
-                    .into_iter()
-                    .map(move |k| TimelineEntry::new(*at, k))
-            })
-            .collect();
+        let timeline = timeline_of(&case_work::events_in(tx, case_id).await?);
         let stored = store::case_config::sla_policies_in(tx, &j.id).await?;
         let policy = policy_from(&stored, category, urgency);
         let cal = calendar_from(j, store::case_config::calendar_entries_in(tx, &j.id).await?)?;

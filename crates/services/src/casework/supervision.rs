@@ -4,10 +4,11 @@
 //! stored state, so several nodes running it warn exactly once per change.
 
 use super::operations::record_event;
-use super::sla::sla_label;
+use super::sla::{clocks_from_events, sla_label};
 use crate::notify::{self, Notification, Recipient};
 use crate::{Result, Services};
 use domain::Locale;
+use domain::category::Urgency;
 use std::time::Duration;
 use store::case_work;
 use tokio::sync::watch;
@@ -26,10 +27,23 @@ impl Services {
             let now = store::now_unix();
             // Read before any transaction: a writer must not wait for a second connection.
             let supervisors = case_work::staff_with_role(&self.db, &j.id, "supervisor").await?;
-            let numbers =
+            let candidates =
                 case_work::sla_candidates(&self.db, &j.id, &open, now + HORIZON_SECONDS, BATCH)
                     .await?;
-            for number in numbers {
+            let snapshot = self.snapshot_of(&j).await?;
+            for candidate in candidates {
+                // Most candidates have not changed state since the last pass. Checking them
+                // without a transaction keeps the pass off the write lock (SQLite's is the
+                // whole database) and leaves their `updated_at` alone: Open311 clients poll
+                // by it, and a case nobody touched must not look updated every minute.
+                let urgency = Urgency::parse(&candidate.urgency).unwrap_or(Urgency::P4);
+                let events = case_work::events(&self.db, &candidate.id).await?;
+                let clocks =
+                    clocks_from_events(&snapshot, &candidate.category_code, urgency, &events, now);
+                if candidate.sla_state.as_deref() == Some(clocks.label) {
+                    continue;
+                }
+                let number = candidate.case_number;
                 let mut tx = self.db.begin().await?;
                 let Some(work) = case_work::find_for_update(&mut tx, &j.id, &number).await? else {
                     continue;
