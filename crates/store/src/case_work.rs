@@ -446,16 +446,30 @@ pub async fn category_and_urgency(
     Ok((row.get("category_code")?, row.get("urgency")?))
 }
 
+/// The due time of the clock that falls due next: the first open one of acknowledgement,
+/// first response and resolution (they close in that order, and their budgets grow in it).
+pub fn next_due(w: &WorkView) -> Option<i64> {
+    w.ack_due_at.or(w.response_due_at).or(w.resolution_due_at)
+}
+
 /// Open cases with a clock due before `horizon` whose SLA state has not yet reached
-/// `breached`, in due order: the candidates for an at-risk or breach check.
+/// `breached`: the candidates for an at-risk or breach check. A page of at most `limit`, in
+/// the order of [`next_due`] and then case number, after the position `after` (the last page's
+/// last `(next_due, case_number)`).
 pub async fn sla_candidates(
     db: &Db,
     jurisdiction_id: &str,
     open_statuses: &[String],
     horizon: i64,
+    after: Option<&(i64, String)>,
     limit: u64,
 ) -> Result<Vec<WorkView>, StoreError> {
-    let stmt = Query::select()
+    let due = Expr::expr(Func::coalesce([
+        Expr::col("ack_due_at"),
+        Expr::col("response_due_at"),
+        Expr::col("resolution_due_at"),
+    ]));
+    let mut stmt = Query::select()
         .columns(COLUMNS)
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
@@ -471,9 +485,17 @@ pub async fn sla_candidates(
                 .or(Expr::col("response_due_at").lte(horizon))
                 .or(Expr::col("resolution_due_at").lte(horizon)),
         )
-        .order_by("resolution_due_at", Order::Asc)
+        .order_by_expr(due.clone(), Order::Asc)
+        .order_by("case_number", Order::Asc)
         .limit(limit)
         .to_owned();
+    if let Some((at, number)) = after {
+        stmt.and_where(
+            due.clone().gt(*at).or(due
+                .eq(*at)
+                .and(Expr::col("case_number").gt(number.as_str()))),
+        );
+    }
     db.fetch_all(&stmt).await?.iter().map(from_row).collect()
 }
 

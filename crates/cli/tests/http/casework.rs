@@ -834,6 +834,39 @@ async fn overdue_cases_warn_supervisors_once() {
     );
 }
 
+/// A pass reads its candidates a page at a time and goes through all of them: a city has far
+/// more open cases than one page, and a case must not wait for the others to be breached before
+/// its own warning goes out.
+#[tokio::test]
+async fn a_supervision_pass_checks_every_candidate_whatever_the_page_size() {
+    let app = TestApp::start().await;
+    let t = team(&app).await;
+    app.staff("sup.lin", &["supervisor"]).await;
+    for _ in 0..3 {
+        let (status, body) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+            "service_code": "1999-L01", "address": "臺北市中正區重慶南路一段122號", "attributes": { "lamps_out": 2 }
+        })))
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    assert_eq!(app.services.supervise_sla_in_pages(1).await.unwrap(), 0);
+    // All three were filed a month ago, and all three are overdue.
+    let back = sea_query::Query::update()
+        .table("case_events")
+        .value(
+            "created_at",
+            sea_query::ExprTrait::sub(sea_query::Expr::col("created_at"), 30 * 86_400),
+        )
+        .to_owned();
+    app.services.db.execute(&back).await.unwrap();
+    assert_eq!(
+        app.services.supervise_sla_in_pages(1).await.unwrap(),
+        3,
+        "pages of one case, three warnings in one pass"
+    );
+    assert_eq!(app.services.supervise_sla_in_pages(1).await.unwrap(), 0);
+}
+
 #[tokio::test]
 async fn duplicates_are_suggested_and_merged_and_both_reporters_follow() {
     let sink = SmtpSink::start();

@@ -5,12 +5,14 @@
 
 use super::operations::record_event;
 use super::sla::{clocks_from_events, sla_label};
+use crate::catalog_cache::CatalogSnapshot;
 use crate::notify::{self, Notification, Recipient};
 use crate::{Result, Services};
 use domain::Locale;
+use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
 use std::time::Duration;
-use store::case_work;
+use store::case_work::{self, WorkView};
 use tokio::sync::watch;
 
 /// How far ahead a pass looks: at-risk thresholds are a share of the budget, and the longest
@@ -21,91 +23,124 @@ const BATCH: u64 = 500;
 impl Services {
     /// One supervision pass over every jurisdiction; returns how many warnings were raised.
     pub async fn supervise_sla(&self) -> Result<usize> {
+        self.supervise_sla_in_pages(BATCH).await
+    }
+
+    /// [`Self::supervise_sla`] reading the candidates `page` at a time. Every open case with a
+    /// clock inside the horizon is checked on every pass, however many there are: the order
+    /// (the next due time first) only decides which warnings go out first.
+    pub async fn supervise_sla_in_pages(&self, page: u64) -> Result<usize> {
         let mut raised = 0;
         let open = super::open_statuses();
         for j in self.jurisdictions().await? {
             let now = store::now_unix();
             // Read before any transaction: a writer must not wait for a second connection.
             let supervisors = case_work::staff_with_role(&self.db, &j.id, "supervisor").await?;
-            let candidates =
-                case_work::sla_candidates(&self.db, &j.id, &open, now + HORIZON_SECONDS, BATCH)
-                    .await?;
             let snapshot = self.snapshot_of(&j).await?;
-            for candidate in candidates {
-                // Most candidates have not changed state since the last pass. Checking them
-                // without a transaction keeps the pass off the write lock (SQLite's is the
-                // whole database) and leaves their `updated_at` alone: Open311 clients poll
-                // by it, and a case nobody touched must not look updated every minute.
-                let urgency = Urgency::parse(&candidate.urgency).unwrap_or(Urgency::P4);
-                let events = case_work::events(&self.db, &candidate.id).await?;
-                let clocks =
-                    clocks_from_events(&snapshot, &candidate.category_code, urgency, &events, now);
-                if candidate.sla_state.as_deref() == Some(clocks.label) {
-                    continue;
-                }
-                let number = candidate.case_number;
-                let mut tx = self.db.begin().await?;
-                let Some(work) = case_work::find_for_update(&mut tx, &j.id, &number).await? else {
-                    continue;
-                };
-                let before = work.sla_state.clone().unwrap_or_default();
-                let state = self.refresh_sla(&mut tx, &j, &work.id).await?;
-                let after = sla_label(&state);
-                let warn = match (before.as_str(), after) {
-                    (b, "breached") if b != "breached" => Some("sla_breached"),
-                    (b, "at_risk") if b != "at_risk" && b != "breached" => Some("sla_at_risk"),
-                    _ => None,
-                };
-                if let Some(kind) = warn {
-                    let data = serde_json::json!({
-                        "acknowledgement_due": state.acknowledgement.due,
-                        "first_response_due": state.first_response.due,
-                        "resolution_due": state.resolution.due,
-                    });
-                    let event_id =
-                        record_event(&mut tx, &j, &work, kind, "system:sla", false, None, data)
-                            .await?;
-                    if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &number).await?
-                    {
-                        self.publish_case_event(
-                            &mut tx, &j, &after, kind, false, None, &event_id, None,
-                        )
+            let mut after: Option<(i64, String)> = None;
+            loop {
+                let candidates = case_work::sla_candidates(
+                    &self.db,
+                    &j.id,
+                    &open,
+                    now + HORIZON_SECONDS,
+                    after.as_ref(),
+                    page.max(1),
+                )
+                .await?;
+                let last_page = (candidates.len() as u64) < page.max(1);
+                after = candidates
+                    .last()
+                    .and_then(|c| case_work::next_due(c).map(|d| (d, c.case_number.clone())));
+                for candidate in candidates {
+                    raised += self
+                        .supervise_case(&j, &snapshot, &supervisors, candidate, now)
                         .await?;
-                    }
-                    let base = self.config().public_url.trim_end_matches('/').to_string();
-                    let mut vars = serde_json::json!({
-                        "case_number": work.case_number,
-                        "category": work.category_code,
-                        "track_url": format!("{base}/staff/cases/{}", work.case_number),
-                    });
-                    if let Some(d) = &work.department_code {
-                        vars["department"] = serde_json::json!(d);
-                    }
-                    if let Some(due) = state.resolution.due {
-                        vars["due_date"] = serde_json::json!(
-                            domain::datetime::format_local_minute(due, j.utc_offset_minutes)
-                        );
-                    }
-                    for supervisor in &supervisors {
-                        notify::enqueue(
-                            &mut tx,
-                            &Notification {
-                                jurisdiction_id: j.id.clone(),
-                                recipient: Recipient::Account(supervisor.clone()),
-                                template: kind.into(),
-                                locale: Locale::ZhTw,
-                                vars: vars.clone(),
-                                urgent: kind == "sla_breached",
-                            },
-                        )
-                        .await?;
-                    }
-                    raised += 1;
                 }
-                tx.commit().await?;
+                if last_page || after.is_none() {
+                    break;
+                }
             }
         }
         Ok(raised)
+    }
+
+    /// Checks one candidate; returns 1 when it raised a warning.
+    async fn supervise_case(
+        &self,
+        j: &Jurisdiction,
+        snapshot: &CatalogSnapshot,
+        supervisors: &[String],
+        candidate: WorkView,
+        now: i64,
+    ) -> Result<usize> {
+        // Most candidates have not changed state since the last pass. Checking them
+        // without a transaction keeps the pass off the write lock (SQLite's is the
+        // whole database) and leaves their `updated_at` alone: Open311 clients poll
+        // by it, and a case nobody touched must not look updated every minute.
+        let urgency = Urgency::parse(&candidate.urgency).unwrap_or(Urgency::P4);
+        let events = case_work::events(&self.db, &candidate.id).await?;
+        let clocks = clocks_from_events(snapshot, &candidate.category_code, urgency, &events, now);
+        if candidate.sla_state.as_deref() == Some(clocks.label) {
+            return Ok(0);
+        }
+        let number = candidate.case_number;
+        let mut tx = self.db.begin().await?;
+        let Some(work) = case_work::find_for_update(&mut tx, &j.id, &number).await? else {
+            return Ok(0);
+        };
+        let before = work.sla_state.clone().unwrap_or_default();
+        let state = self.refresh_sla(&mut tx, j, &work.id).await?;
+        let after = sla_label(&state);
+        let warn = match (before.as_str(), after) {
+            (b, "breached") if b != "breached" => Some("sla_breached"),
+            (b, "at_risk") if b != "at_risk" && b != "breached" => Some("sla_at_risk"),
+            _ => None,
+        };
+        if let Some(kind) = warn {
+            let data = serde_json::json!({
+                "acknowledgement_due": state.acknowledgement.due,
+                "first_response_due": state.first_response.due,
+                "resolution_due": state.resolution.due,
+            });
+            let event_id =
+                record_event(&mut tx, j, &work, kind, "system:sla", false, None, data).await?;
+            if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &number).await? {
+                self.publish_case_event(&mut tx, j, &after, kind, false, None, &event_id, None)
+                    .await?;
+            }
+            let base = self.config().public_url.trim_end_matches('/').to_string();
+            let mut vars = serde_json::json!({
+                "case_number": work.case_number,
+                "category": work.category_code,
+                "track_url": format!("{base}/staff/cases/{}", work.case_number),
+            });
+            if let Some(d) = &work.department_code {
+                vars["department"] = serde_json::json!(d);
+            }
+            if let Some(due) = state.resolution.due {
+                vars["due_date"] = serde_json::json!(domain::datetime::format_local_minute(
+                    due,
+                    j.utc_offset_minutes
+                ));
+            }
+            for supervisor in supervisors {
+                notify::enqueue(
+                    &mut tx,
+                    &Notification {
+                        jurisdiction_id: j.id.clone(),
+                        recipient: Recipient::Account(supervisor.clone()),
+                        template: kind.into(),
+                        locale: Locale::ZhTw,
+                        vars: vars.clone(),
+                        urgent: kind == "sla_breached",
+                    },
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(usize::from(warn.is_some()))
     }
 }
 

@@ -37,13 +37,39 @@ pub struct MicroCache {
 }
 
 /// What to do with a request.
-pub enum Lookup {
+pub enum Lookup<'a> {
     /// Answer with this.
     Hit(Response),
-    /// Compute the answer and [`MicroCache::store`] it under this key.
-    Miss(String),
+    /// Compute the answer and [`Refresh::store`] it.
+    Miss(Refresh<'a>),
     /// Compute the answer and do not keep it.
     Bypass,
+}
+
+/// The duty to compute a missing or stale answer. Dropped without [`Refresh::store`] (the
+/// computation failed, or the client went away and its request was cancelled), it hands the
+/// duty to the next request at once: otherwise the others would be served the stale copy until
+/// it is twice the lifetime old, and then all miss together.
+pub struct Refresh<'a> {
+    cache: &'a MicroCache,
+    key: Option<String>,
+}
+
+impl Refresh<'_> {
+    /// Keeps a successful answer.
+    pub fn store(mut self, content_type: &'static str, body: Bytes) {
+        if let Some(key) = self.key.take() {
+            self.cache.store(key, content_type, body);
+        }
+    }
+}
+
+impl Drop for Refresh<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.cache.abandon(&key);
+        }
+    }
 }
 
 impl MicroCache {
@@ -55,13 +81,13 @@ impl MicroCache {
     }
 
     /// Looks a request up by its key (path, query and language).
-    pub fn lookup(&self, headers: &HeaderMap, key: String) -> Lookup {
+    pub fn lookup(&self, headers: &HeaderMap, key: String) -> Lookup<'_> {
         if self.ttl.is_zero() || wants_fresh(headers) {
             return Lookup::Bypass;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let Some(entry) = entries.get_mut(&key) else {
-            return Lookup::Miss(key);
+            return Lookup::Miss(self.refresh(key));
         };
         let age = entry.stored.elapsed();
         if age < self.ttl || (entry.refreshing && age < self.ttl * 2) {
@@ -69,11 +95,18 @@ impl MicroCache {
         }
         // Stale: this request refreshes it; others meanwhile get the previous copy.
         entry.refreshing = true;
-        Lookup::Miss(key)
+        drop(entries);
+        Lookup::Miss(self.refresh(key))
     }
 
-    /// Keeps a successful answer.
-    pub fn store(&self, key: String, content_type: &'static str, body: Bytes) {
+    fn refresh(&self, key: String) -> Refresh<'_> {
+        Refresh {
+            cache: self,
+            key: Some(key),
+        }
+    }
+
+    fn store(&self, key: String, content_type: &'static str, body: Bytes) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
             let ttl = self.ttl;
@@ -93,8 +126,8 @@ impl MicroCache {
         );
     }
 
-    /// Lets another request refresh a key whose computation failed.
-    pub fn abandon(&self, key: &str) {
+    /// Lets another request refresh a key whose computation did not finish.
+    fn abandon(&self, key: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = entries.get_mut(key) {
             e.refreshing = false;
@@ -137,21 +170,28 @@ mod tests {
     fn a_stored_answer_is_served_until_it_expires_and_then_refreshed_once() {
         let cache = MicroCache::new(Duration::from_millis(200));
         let h = HeaderMap::new();
-        let Lookup::Miss(key) = cache.lookup(&h, "k".into()) else {
+        let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()) else {
             panic!("empty cache");
         };
-        cache.store(key, "application/json", Bytes::from_static(b"[]"));
+        refresh.store("application/json", Bytes::from_static(b"[]"));
         let Lookup::Hit(r) = cache.lookup(&h, "k".into()) else {
             panic!("fresh entry");
         };
         assert_eq!(body(r), Some(0));
         std::thread::sleep(Duration::from_millis(220));
         // The first request after expiry refreshes; the next ones get the previous copy.
-        assert!(matches!(cache.lookup(&h, "k".into()), Lookup::Miss(_)));
+        let refresh = cache.lookup(&h, "k".into());
+        assert!(matches!(refresh, Lookup::Miss(_)));
+        assert!(matches!(cache.lookup(&h, "k".into()), Lookup::Hit(_)));
+        // A refresh that never finishes (its client went away) passes the duty on at once.
+        drop(refresh);
+        let refresh = cache.lookup(&h, "k".into());
+        assert!(matches!(refresh, Lookup::Miss(_)));
         assert!(matches!(cache.lookup(&h, "k".into()), Lookup::Hit(_)));
         // Past twice the lifetime nobody is served the old copy any more.
         std::thread::sleep(Duration::from_millis(200));
         assert!(matches!(cache.lookup(&h, "k".into()), Lookup::Miss(_)));
+        drop(refresh);
     }
 
     #[test]

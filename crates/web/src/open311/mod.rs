@@ -284,11 +284,9 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         )),
     };
     match (result, lookup) {
-        (Ok((root, node)), Lookup::Miss(key)) => {
+        (Ok((root, node)), Lookup::Miss(refresh)) => {
             let body = Bytes::from(render(format, root, &node));
-            state
-                .open311_cache
-                .store(key, format.content_type(), body.clone());
+            refresh.store(format.content_type(), body.clone());
             (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, format.content_type())],
@@ -297,12 +295,8 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
                 .into_response()
         }
         (Ok((root, node)), _) => document(StatusCode::OK, format, root, &node),
-        (Err(e), lookup) => {
-            if let Lookup::Miss(key) = lookup {
-                state.open311_cache.abandon(&key);
-            }
-            e.render(format, locale)
-        }
+        // A refresh that failed is handed on when `lookup` drops.
+        (Err(e), _) => e.render(format, locale),
     }
 }
 
