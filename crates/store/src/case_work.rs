@@ -649,10 +649,8 @@ mod tests {
 
     use sea_query::SqliteQueryBuilder;
 
-    /// A full scan here once made intake slow down as cases accumulated (it runs inside the
-    /// filing's write transaction, so every writer waited for it).
-    #[tokio::test]
-    async fn finding_the_reporters_of_a_case_uses_indexes_only() {
+    /// A migrated SQLite database in a temporary directory (kept alive by the first value).
+    async fn test_db() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(
             &format!("sqlite://{}", dir.path().join("t.db").display()),
@@ -661,6 +659,14 @@ mod tests {
         .await
         .unwrap();
         crate::migrate::migrate(&db).await.unwrap();
+        (dir, db)
+    }
+
+    /// A full scan here once made intake slow down as cases accumulated (it runs inside the
+    /// filing's write transaction, so every writer waited for it).
+    #[tokio::test]
+    async fn finding_the_reporters_of_a_case_uses_indexes_only() {
+        let (_dir, db) = test_db().await;
         let Db::Sqlite(pool, _) = &db else {
             unreachable!("a SQLite URL")
         };
@@ -698,42 +704,20 @@ mod tests {
 
     #[tokio::test]
     async fn the_view_of_a_new_case_is_what_reading_it_back_gives() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(
-            &format!("sqlite://{}", dir.path().join("t.db").display()),
-            2,
-        )
-        .await
-        .unwrap();
-        crate::migrate::migrate(&db).await.unwrap();
+        let (_dir, db) = test_db().await;
         let mut tx = db.begin().await.unwrap();
-        let columns = [
-            "id",
-            "name_zh",
-            "name_en",
-            "timezone",
-            "utc_offset_minutes",
-            "contact",
-            "key_service",
-            "created_at",
-            "updated_at",
-        ];
-        let jurisdiction = Query::insert()
-            .into_table("jurisdictions")
-            .columns(columns)
-            .values_panic([
-                "j".into(),
-                "市".into(),
-                "City".into(),
-                "Asia/Taipei".into(),
-                480.into(),
-                "1999".into(),
-                "".into(),
-                0.into(),
-                0.into(),
-            ])
-            .to_owned();
-        tx.execute(&jurisdiction).await.unwrap();
+        let city = domain::catalog::Jurisdiction {
+            id: "j".into(),
+            name: domain::locale::Localized::new("市", "City"),
+            timezone: "Asia/Taipei".into(),
+            utc_offset_minutes: 480,
+            contact: "1999".into(),
+            key_service: String::new(),
+            bounds: None,
+        };
+        crate::catalog::upsert_jurisdiction(&mut tx, &city)
+            .await
+            .unwrap();
         // Every optional column filled, so that a field the view forgot shows up.
         let new = crate::cases::NewCase {
             id: "c1".into(),

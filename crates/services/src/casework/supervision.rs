@@ -30,6 +30,7 @@ impl Services {
     /// clock inside the horizon is checked on every pass, however many there are: the order
     /// (the next due time first) only decides which warnings go out first.
     pub async fn supervise_sla_in_pages(&self, page: u64) -> Result<usize> {
+        let page = page.max(1);
         let mut raised = 0;
         let open = super::open_statuses();
         for j in self.jurisdictions().await? {
@@ -45,10 +46,10 @@ impl Services {
                     &open,
                     now + HORIZON_SECONDS,
                     after.as_ref(),
-                    page.max(1),
+                    page,
                 )
                 .await?;
-                let last_page = (candidates.len() as u64) < page.max(1);
+                let last_page = (candidates.len() as u64) < page;
                 after = candidates
                     .last()
                     .and_then(|c| case_work::next_due(c).map(|d| (d, c.case_number.clone())));
