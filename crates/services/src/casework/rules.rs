@@ -32,6 +32,29 @@ impl Services {
         Ok(self.snapshot_of(j).await?.triage.clone())
     }
 
+    /// The routing rules of the actor's jurisdiction, for staff who may read them.
+    pub async fn routing_rules_for(&self, actor: &Actor) -> Result<Vec<RoutingRule>> {
+        let j = self.rules_jurisdiction(actor).await?;
+        self.routing_rules(&j).await
+    }
+
+    /// The triage rules of the actor's jurisdiction, for staff who may read them.
+    pub async fn triage_rules_for(&self, actor: &Actor) -> Result<Vec<TriageRule>> {
+        let j = self.rules_jurisdiction(actor).await?;
+        self.triage_rules(&j).await
+    }
+
+    /// The actor's jurisdiction if the actor may read its rules: staff who see cases anywhere
+    /// in it, or manage its rules. Citizens and API clients may not.
+    async fn rules_jurisdiction(&self, actor: &Actor) -> Result<Jurisdiction> {
+        if !(actor.may_somewhere(Permission::ViewCases)
+            || actor.may_somewhere(Permission::ManageCaseRules))
+        {
+            return Err(crate::authz::forbidden());
+        }
+        self.jurisdiction(&actor.jurisdiction_id).await
+    }
+
     /// Reads the routing rules for the catalogue snapshot.
     pub(crate) async fn load_routing_rules(&self, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
         let stored = store::case_config::rules(&self.db, &j.id, ROUTING).await?;

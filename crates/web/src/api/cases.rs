@@ -515,19 +515,6 @@ async fn act(
     reply(caller.lang, StatusCode::OK, result, |w| work_json(&w))
 }
 
-/// Staff who see cases anywhere in the jurisdiction, or manage its rules, may read the rules
-/// that route them; citizens and API clients may not.
-fn may_read_rules(caller: &Caller) -> services::Result<()> {
-    use services::authz::Permission;
-    if caller.actor.may_somewhere(Permission::ViewCases)
-        || caller.actor.may_somewhere(Permission::ManageCaseRules)
-    {
-        Ok(())
-    } else {
-        Err(services::authz::forbidden())
-    }
-}
-
 /// The jurisdiction's routing rules (the built-in ones until replaced).
 #[utoipa::path(
     get,
@@ -536,17 +523,7 @@ fn may_read_rules(caller: &Caller) -> services::Result<()> {
     responses((status = 200, description = "The rules", body = [RoutingRuleSchema]))
 )]
 async fn routing_rules(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = match may_read_rules(&caller) {
-        Ok(()) => match state
-            .services
-            .jurisdiction(&caller.actor.jurisdiction_id)
-            .await
-        {
-            Ok(j) => state.services.routing_rules(&j).await,
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    };
+    let result = state.services.routing_rules_for(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |r| r)
 }
 
@@ -576,17 +553,7 @@ async fn set_routing_rules(
     responses((status = 200, description = "The rules", body = [TriageRuleSchema]))
 )]
 async fn triage_rules(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = match may_read_rules(&caller) {
-        Ok(()) => match state
-            .services
-            .jurisdiction(&caller.actor.jurisdiction_id)
-            .await
-        {
-            Ok(j) => state.services.triage_rules(&j).await,
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    };
+    let result = state.services.triage_rules_for(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |r| r)
 }
 
