@@ -9,6 +9,12 @@
 //! and the others are answered from the previous copy. Single requests (`requests/{id}`,
 //! `tokens/{id}`) and everything written are never cached.
 //!
+//! At most one request per query computes it at a time. Requests that find no copy they may
+//! be given (none yet, or one past `2 × ttl`) wait for the request already computing it
+//! instead of computing it too: otherwise the first moments of a burst on a cold or long-idle
+//! query run it once per waiting client, and that storm of identical queries slows every
+//! other request on the node (measured in `bench/README.md`: p99 of 37–106 ms against 4 ms).
+//!
 //! A request carrying `Cache-Control: no-cache` (or `no-store`) skips the cache, as HTTP
 //! intends; the benchmark uses it to measure the uncached cost.
 
@@ -18,17 +24,25 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 /// At most this many distinct queries are kept; past it, expired ones are dropped, and if
 /// none has expired, all of them (a scraper enumerating queries cannot grow memory).
 const MAX_ENTRIES: usize = 2048;
 
-struct Entry {
+struct Copy {
     stored: Instant,
     content_type: &'static str,
     body: Bytes,
-    /// One request is already computing a newer copy.
-    refreshing: bool,
+}
+
+#[derive(Default)]
+struct Entry {
+    /// The last answer computed, if any.
+    copy: Option<Copy>,
+    /// Set while one request computes a newer copy: waiters watch it, and it closes when that
+    /// request stores its answer or gives up.
+    refreshing: Option<watch::Receiver<()>>,
 }
 
 pub struct MicroCache {
@@ -48,19 +62,25 @@ pub enum Lookup<'a> {
 
 /// The duty to compute a missing or stale answer. Dropped without [`Refresh::store`] (the
 /// computation failed, or the client went away and its request was cancelled), it hands the
-/// duty to the next request at once: otherwise the others would be served the stale copy until
-/// it is twice the lifetime old, and then all miss together.
+/// duty to the next request at once, and wakes the requests waiting for it so that one of
+/// them takes it over.
 pub struct Refresh<'a> {
     cache: &'a MicroCache,
     key: Option<String>,
+    /// Dropped (after the entry is updated) to wake the waiters.
+    done: Option<watch::Sender<()>>,
+    started: Instant,
 }
 
 impl Refresh<'_> {
     /// Keeps a successful answer.
     pub fn store(mut self, content_type: &'static str, body: Bytes) {
         if let Some(key) = self.key.take() {
+            let elapsed_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            tracing::debug!(key, elapsed_ms, "microcache refreshed");
             self.cache.store(key, content_type, body);
         }
+        self.done.take();
     }
 }
 
@@ -69,7 +89,14 @@ impl Drop for Refresh<'_> {
         if let Some(key) = self.key.take() {
             self.cache.abandon(&key);
         }
+        self.done.take();
     }
+}
+
+/// What one look at the table decided.
+enum Step<'a> {
+    Answer(Lookup<'a>),
+    Wait(watch::Receiver<()>),
 }
 
 impl MicroCache {
@@ -80,37 +107,61 @@ impl MicroCache {
         }
     }
 
-    /// Looks a request up by its key (path, query and language).
-    pub fn lookup(&self, headers: &HeaderMap, key: String) -> Lookup<'_> {
+    /// Looks a request up by its key (path, query and language). Waits only when no copy may
+    /// be served and another request is computing one.
+    pub async fn lookup(&self, headers: &HeaderMap, key: String) -> Lookup<'_> {
         if self.ttl.is_zero() || wants_fresh(headers) {
             return Lookup::Bypass;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(entry) = entries.get_mut(&key) else {
-            return Lookup::Miss(self.refresh(key));
-        };
-        let age = entry.stored.elapsed();
-        if age < self.ttl || (entry.refreshing && age < self.ttl * 2) {
-            return Lookup::Hit(response(entry.content_type, entry.body.clone(), age));
+        loop {
+            match self.step(&key) {
+                Step::Answer(lookup) => return lookup,
+                // Woken when the refresh stores or gives up (the sender is dropped either way).
+                Step::Wait(mut done) => {
+                    let _ = done.changed().await;
+                }
+            }
         }
-        // Stale: this request refreshes it; others meanwhile get the previous copy.
-        entry.refreshing = true;
-        drop(entries);
-        Lookup::Miss(self.refresh(key))
     }
 
-    fn refresh(&self, key: String) -> Refresh<'_> {
-        Refresh {
-            cache: self,
-            key: Some(key),
+    fn step(&self, key: &str) -> Step<'_> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = match entries.get_mut(key) {
+            Some(e) => e,
+            None => entries.entry(key.to_string()).or_default(),
+        };
+        if let Some(copy) = &entry.copy {
+            let age = copy.stored.elapsed();
+            if age < self.ttl || (entry.refreshing.is_some() && age < self.ttl * 2) {
+                return Step::Answer(Lookup::Hit(response(
+                    copy.content_type,
+                    copy.body.clone(),
+                    age,
+                )));
+            }
         }
+        if let Some(done) = &entry.refreshing {
+            return Step::Wait(done.clone());
+        }
+        // Missing or stale: this request computes it; others get the previous copy while it
+        // is young enough, or wait for this one.
+        let (done, watched) = watch::channel(());
+        entry.refreshing = Some(watched);
+        Step::Answer(Lookup::Miss(Refresh {
+            cache: self,
+            key: Some(key.to_string()),
+            done: Some(done),
+            started: Instant::now(),
+        }))
     }
 
     fn store(&self, key: String, content_type: &'static str, body: Bytes) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
             let ttl = self.ttl;
-            entries.retain(|_, e| e.stored.elapsed() < ttl);
+            entries.retain(|_, e| {
+                e.refreshing.is_some() || e.copy.as_ref().is_some_and(|c| c.stored.elapsed() < ttl)
+            });
             if entries.len() >= MAX_ENTRIES {
                 entries.clear();
             }
@@ -118,10 +169,12 @@ impl MicroCache {
         entries.insert(
             key,
             Entry {
-                stored: Instant::now(),
-                content_type,
-                body,
-                refreshing: false,
+                copy: Some(Copy {
+                    stored: Instant::now(),
+                    content_type,
+                    body,
+                }),
+                refreshing: None,
             },
         );
     }
@@ -130,7 +183,10 @@ impl MicroCache {
     fn abandon(&self, key: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = entries.get_mut(key) {
-            e.refreshing = false;
+            e.refreshing = None;
+            if e.copy.is_none() {
+                entries.remove(key);
+            }
         }
     }
 }
@@ -159,53 +215,121 @@ pub fn response(content_type: &'static str, body: Bytes, age: Duration) -> Respo
 mod tests {
     use super::*;
 
-    fn body(r: Response) -> Option<u64> {
+    fn age(r: Response) -> Option<u64> {
         r.headers()
             .get(header::AGE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok())
     }
 
-    #[test]
-    fn a_stored_answer_is_served_until_it_expires_and_then_refreshed_once() {
+    /// Whether a lookup that has to wait is still waiting after a while.
+    async fn still_waiting(task: &tokio::task::JoinHandle<bool>) -> bool {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        !task.is_finished()
+    }
+
+    #[tokio::test]
+    async fn a_stored_answer_is_served_until_it_expires_and_then_refreshed_once() {
         let cache = MicroCache::new(Duration::from_millis(200));
         let h = HeaderMap::new();
-        let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()) else {
+        let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()).await else {
             panic!("empty cache");
         };
         refresh.store("application/json", Bytes::from_static(b"[]"));
-        let Lookup::Hit(r) = cache.lookup(&h, "k".into()) else {
+        let Lookup::Hit(r) = cache.lookup(&h, "k".into()).await else {
             panic!("fresh entry");
         };
-        assert_eq!(body(r), Some(0));
-        std::thread::sleep(Duration::from_millis(220));
+        assert_eq!(age(r), Some(0));
+        tokio::time::sleep(Duration::from_millis(220)).await;
         // The first request after expiry refreshes; the next ones get the previous copy.
-        let refresh = cache.lookup(&h, "k".into());
+        let refresh = cache.lookup(&h, "k".into()).await;
         assert!(matches!(refresh, Lookup::Miss(_)));
-        assert!(matches!(cache.lookup(&h, "k".into()), Lookup::Hit(_)));
+        assert!(matches!(cache.lookup(&h, "k".into()).await, Lookup::Hit(_)));
         // A refresh that never finishes (its client went away) passes the duty on at once.
         drop(refresh);
-        let refresh = cache.lookup(&h, "k".into());
+        let refresh = cache.lookup(&h, "k".into()).await;
         assert!(matches!(refresh, Lookup::Miss(_)));
-        assert!(matches!(cache.lookup(&h, "k".into()), Lookup::Hit(_)));
-        // Past twice the lifetime nobody is served the old copy any more.
-        std::thread::sleep(Duration::from_millis(200));
-        assert!(matches!(cache.lookup(&h, "k".into()), Lookup::Miss(_)));
+        assert!(matches!(cache.lookup(&h, "k".into()).await, Lookup::Hit(_)));
         drop(refresh);
     }
 
-    #[test]
-    fn no_cache_and_a_zero_lifetime_bypass_it() {
+    #[tokio::test]
+    async fn requests_for_a_missing_answer_wait_for_the_one_computing_it() {
+        let cache = std::sync::Arc::new(MicroCache::new(Duration::from_secs(60)));
+        let h = HeaderMap::new();
+        let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()).await else {
+            panic!("empty cache");
+        };
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move {
+                    matches!(
+                        cache.lookup(&HeaderMap::new(), "k".into()).await,
+                        Lookup::Hit(_)
+                    )
+                })
+            })
+            .collect();
+        for w in &waiters {
+            assert!(still_waiting(w).await, "computed the answer a second time");
+        }
+        // Another query is not held up.
+        assert!(matches!(
+            cache.lookup(&h, "other".into()).await,
+            Lookup::Miss(_)
+        ));
+        refresh.store("application/json", Bytes::from_static(b"[]"));
+        for w in waiters {
+            assert!(w.await.unwrap(), "a waiter was not given the stored answer");
+        }
+    }
+
+    #[tokio::test]
+    async fn past_twice_the_lifetime_requests_wait_for_the_refresh_and_one_takes_over_a_failed_one()
+    {
+        let cache = std::sync::Arc::new(MicroCache::new(Duration::from_millis(100)));
+        let h = HeaderMap::new();
+        let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()).await else {
+            panic!("empty cache");
+        };
+        refresh.store("application/json", Bytes::from_static(b"[]"));
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()).await else {
+            panic!("stale entry");
+        };
+        // Between one and two lifetimes: the previous copy.
+        assert!(matches!(cache.lookup(&h, "k".into()).await, Lookup::Hit(_)));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Past two: nobody is given the old copy; they wait, and nobody computes it twice.
+        let waiter = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                let lookup = cache.lookup(&HeaderMap::new(), "k".into()).await;
+                matches!(lookup, Lookup::Miss(_))
+            })
+        };
+        assert!(still_waiting(&waiter).await);
+        // The refresh fails: the waiter is woken and computes it itself.
+        drop(refresh);
+        assert!(
+            waiter.await.unwrap(),
+            "the waiter did not take the refresh over"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_cache_and_a_zero_lifetime_bypass_it() {
         let mut h = HeaderMap::new();
         h.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("max-age=0, no-cache"),
         );
         let cache = MicroCache::new(Duration::from_secs(1));
-        assert!(matches!(cache.lookup(&h, "k".into()), Lookup::Bypass));
+        assert!(matches!(cache.lookup(&h, "k".into()).await, Lookup::Bypass));
         let off = MicroCache::new(Duration::ZERO);
         assert!(matches!(
-            off.lookup(&HeaderMap::new(), "k".into()),
+            off.lookup(&HeaderMap::new(), "k".into()).await,
             Lookup::Bypass
         ));
     }

@@ -242,6 +242,7 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         state
             .open311_cache
             .lookup(&headers, format!("{path}?{raw_query}#{}", locale.tag()))
+            .await
     } else {
         Lookup::Bypass
     };
