@@ -60,6 +60,8 @@ pub struct Services {
     case_password_key: Arc<Vec<u8>>,
     session_policy: accounts::SessionPolicy,
     catalog: Arc<catalog_cache::CatalogCache>,
+    /// Filings waiting to be written together (`intake::writer`).
+    filings: Arc<intake::writer::FilingQueue>,
 }
 
 impl Services {
@@ -77,6 +79,7 @@ impl Services {
             case_password_key: Arc::new(key),
             session_policy: accounts::SessionPolicy::default(),
             catalog: Arc::default(),
+            filings: Arc::default(),
         })
     }
 

@@ -98,28 +98,53 @@ pub async fn next_case_number(
     jurisdiction_id: &str,
     day: &str,
 ) -> Result<CaseNumber, StoreError> {
+    let mut numbers = next_case_numbers(tx, jurisdiction_id, day, 1).await?;
+    numbers
+        .pop()
+        .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+}
+
+/// Takes the next `n` numbers (`n` ≥ 1) of the jurisdiction's daily sequence for local date
+/// `day` with one statement, in order. The counter row is locked until the transaction ends.
+pub async fn next_case_numbers(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    day: &str,
+    n: u32,
+) -> Result<Vec<CaseNumber>, StoreError> {
+    let n = i64::from(std::cmp::Ord::max(n, 1));
     let stmt = Query::insert()
         .into_table("case_number_counters")
         .columns(["jurisdiction_id", "day", "last"])
-        .values_panic([jurisdiction_id.into(), day.into(), 1i64.into()])
+        .values_panic([jurisdiction_id.into(), day.into(), n.into()])
         .on_conflict(
             OnConflict::columns(["jurisdiction_id", "day"])
-                .value("last", Expr::col(("case_number_counters", "last")).add(1))
+                .value("last", Expr::col(("case_number_counters", "last")).add(n))
                 .to_owned(),
         )
         .returning_col("last")
         .to_owned();
     let last: i64 = tx.fetch_one(&stmt).await?.get("last")?;
-    u32::try_from(last)
-        .ok()
-        .and_then(|n| CaseNumber::new(day, n))
-        .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+    (last - n + 1..=last)
+        .map(|k| {
+            u32::try_from(k)
+                .ok()
+                .and_then(|k| CaseNumber::new(day, k))
+                .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+        })
+        .collect()
 }
 
 pub async fn insert(tx: &mut Tx, c: &NewCase) -> Result<(), StoreError> {
-    let stmt = Query::insert()
-        .into_table("cases")
-        .columns([
+    insert_many(tx, std::slice::from_ref(c)).await
+}
+
+/// Inserts new cases with as few statements as the backend's bound-parameter limit allows
+/// (one for a batch of filings).
+pub async fn insert_many(tx: &mut Tx, cases: &[NewCase]) -> Result<(), StoreError> {
+    for chunk in cases.chunks(rows_per_statement(tx.backend(), NEW_CASE_COLUMNS)) {
+        let mut stmt = Query::insert();
+        stmt.into_table("cases").columns([
             "id",
             "jurisdiction_id",
             "case_number",
@@ -150,43 +175,48 @@ pub async fn insert(tx: &mut Tx, c: &NewCase) -> Result<(), StoreError> {
             "ack_due_at",
             "response_due_at",
             "resolution_due_at",
-        ])
-        .values_panic([
-            c.id.clone().into(),
-            c.jurisdiction_id.clone().into(),
-            c.case_number.clone().into(),
-            c.token.clone().into(),
-            c.category_code.clone().into(),
-            c.status.clone().into(),
-            c.urgency.clone().into(),
-            c.department_code.clone().into(),
-            c.channel.clone().into(),
-            c.description.clone().into(),
-            c.address.clone().into(),
-            c.address_id.clone().into(),
-            c.zipcode.clone().into(),
-            c.district_code.clone().into(),
-            c.lat.into(),
-            c.lon.into(),
-            c.attributes.clone().into(),
-            c.media_urls.clone().into(),
-            c.status_notes.clone().into(),
-            c.password_hash.clone().into(),
-            c.api_client_id.clone().into(),
-            c.requested_at.into(),
-            c.requested_at.into(),
-            c.expected_at.into(),
-            c.routing.clone().into(),
-            c.triage.clone().into(),
-            c.sla_state.clone().into(),
-            c.ack_due_at.into(),
-            c.response_due_at.into(),
-            c.resolution_due_at.into(),
-        ])
-        .to_owned();
-    tx.execute(&stmt).await?;
+        ]);
+        for c in chunk {
+            stmt.values_panic([
+                c.id.clone().into(),
+                c.jurisdiction_id.clone().into(),
+                c.case_number.clone().into(),
+                c.token.clone().into(),
+                c.category_code.clone().into(),
+                c.status.clone().into(),
+                c.urgency.clone().into(),
+                c.department_code.clone().into(),
+                c.channel.clone().into(),
+                c.description.clone().into(),
+                c.address.clone().into(),
+                c.address_id.clone().into(),
+                c.zipcode.clone().into(),
+                c.district_code.clone().into(),
+                c.lat.into(),
+                c.lon.into(),
+                c.attributes.clone().into(),
+                c.media_urls.clone().into(),
+                c.status_notes.clone().into(),
+                c.password_hash.clone().into(),
+                c.api_client_id.clone().into(),
+                c.requested_at.into(),
+                c.requested_at.into(),
+                c.expected_at.into(),
+                c.routing.clone().into(),
+                c.triage.clone().into(),
+                c.sla_state.clone().into(),
+                c.ack_due_at.into(),
+                c.response_due_at.into(),
+                c.resolution_due_at.into(),
+            ]);
+        }
+        tx.execute(&stmt).await?;
+    }
     Ok(())
 }
+
+/// The columns [`insert_many`] binds per case.
+const NEW_CASE_COLUMNS: usize = 30;
 
 pub async fn insert_reporter(
     tx: &mut Tx,

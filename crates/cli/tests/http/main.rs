@@ -10,6 +10,7 @@ mod casework;
 mod catalogue;
 mod desk;
 mod import;
+mod intake;
 mod notify;
 mod open311;
 mod openapi;

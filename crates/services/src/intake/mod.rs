@@ -1,5 +1,7 @@
 //! Filing a case: the same function for every channel.
 
+pub(crate) mod writer;
+
 use crate::media::MediaUpload;
 use crate::{Result, ServiceError, Services, secrets};
 use domain::Message;
@@ -100,6 +102,20 @@ pub struct FiledCase {
     /// Set when the description reads like an emergency: 1999 is not an emergency line, so
     /// the filer is told to call 110 or 119 (the case is filed all the same).
     pub emergency: Option<domain::rules::Emergency>,
+}
+
+/// A validated filing, ready to be written (by [`writer`], in a batch with others): all but
+/// its case number, which the writer takes from the day's sequence.
+#[derive(Debug, Clone)]
+pub(crate) struct Filing {
+    jurisdiction: Jurisdiction,
+    /// The local date (`YYYYMMDD`) whose sequence numbers the case.
+    day: String,
+    case: NewCase,
+    reporter: Reporter,
+    media: Vec<crate::media::StoredMedia>,
+    /// The `create` event.
+    created: NewEvent,
 }
 
 fn present(v: &Option<String>) -> Option<&str> {
@@ -260,14 +276,14 @@ impl Services {
             .chain(media_urls)
             .collect();
 
-        let result = async {
-            let mut tx = self.db.begin().await?;
-            let day = local_yyyymmdd(now, jurisdiction.utc_offset_minutes);
-            let number = store::cases::next_case_number(&mut tx, &jurisdiction.id, &day).await?;
-            let case = NewCase {
+        let filing = Filing {
+            jurisdiction: jurisdiction.clone(),
+            day: local_yyyymmdd(now, jurisdiction.utc_offset_minutes),
+            case: NewCase {
                 id: case_id.clone(),
                 jurisdiction_id: jurisdiction.id.clone(),
-                case_number: number.to_string(),
+                // Taken by the writer.
+                case_number: String::new(),
                 token: token.clone(),
                 category_code: category.code.clone(),
                 status: status.as_str().into(),
@@ -301,82 +317,31 @@ impl Services {
                 ack_due_at: clocks.ack_due_at,
                 response_due_at: clocks.response_due_at,
                 resolution_due_at: clocks.resolution_due_at,
-            };
-            store::cases::insert(&mut tx, &case).await?;
-            if !reporter.is_empty() {
-                let id = uuid::Uuid::now_v7().to_string();
-                store::cases::insert_reporter(
-                    &mut tx,
-                    &id,
-                    &jurisdiction.id,
-                    &case_id,
-                    &reporter,
-                    now,
-                )
-                .await?;
-            }
-            // desk: the reporter's number as a lookup key; a caring call for a flagged caller.
-            self.desk_case_filed(&mut tx, jurisdiction, &case_id, reporter.phone.as_deref())
-                .await?;
-            for m in &stored_media {
-                store::cases::insert_media(
-                    &mut tx,
-                    &m.id,
-                    &jurisdiction.id,
-                    &case_id,
-                    &m.content_type,
-                    m.size,
-                    now,
-                )
-                .await?;
-            }
-            let data = serde_json::json!({
-                "category": category.code,
-                "department": decision.department,
-                "urgency": decision.urgency.as_str(),
-                "channel": channel.as_str(),
-                "routing": decision.route,
-                "triage": decision.triage,
-            });
-            let created = store::events::append(
-                &mut tx,
-                &jurisdiction.id,
-                NewEvent {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    case_id: case_id.clone(),
-                    kind: "create".into(),
-                    actor: filer.actor(),
-                    public: true,
-                    from_status: None,
-                    to_status: Some(status.as_str().into()),
-                    note: None,
-                    data: data.to_string(),
-                    created_at: now,
-                },
-            )
-            .await?;
-            let work = store::case_work::WorkView::of_new(&case);
-            // A new case's only reporter is the one just stored: without contact details
-            // there is nobody to tell.
-            if !reporter.is_empty() {
-                self.notify_reporters(&mut tx, jurisdiction, &work, "create", None)
-                    .await?;
-            }
-            self.publish_case_event(
-                &mut tx,
-                jurisdiction,
-                &work,
-                "create",
-                true,
-                None,
-                &created.event.id,
-                None,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, ServiceError>(number)
-        }
-        .await;
+            },
+            reporter,
+            media: stored_media.clone(),
+            created: NewEvent {
+                id: uuid::Uuid::now_v7().to_string(),
+                case_id: case_id.clone(),
+                kind: "create".into(),
+                actor: filer.actor(),
+                public: true,
+                from_status: None,
+                to_status: Some(status.as_str().into()),
+                note: None,
+                data: serde_json::json!({
+                    "category": category.code,
+                    "department": decision.department,
+                    "urgency": decision.urgency.as_str(),
+                    "channel": channel.as_str(),
+                    "routing": decision.route,
+                    "triage": decision.triage,
+                })
+                .to_string(),
+                created_at: now,
+            },
+        };
+        let result = self.write_filing(filing).await;
         let number = match result {
             Ok(n) => n,
             Err(e) => {

@@ -1,0 +1,223 @@
+//! Filings are written in batches ("group commit").
+//!
+//! Every filing must be committed before it is acknowledged, and on SQLite all writers take
+//! turns. Written one by one, a filing costs eight round trips to the database inside the
+//! write lock (BEGIN, case number, case, chain head, event, new head, webhook subscriptions,
+//! COMMIT), and each round trip is two thread wake-ups: that, not SQLite, bounded durable
+//! `POST requests` to about 900 per second (bench/README.md).
+//!
+//! So a filing that is ready to be written joins a queue, and one writer at a time takes
+//! everything queued (up to [`MAX_BATCH`]) and writes it in one transaction: the case
+//! numbers of a day with one statement, the cases with a multi-row insert, the `create`
+//! events as one stretch of the jurisdiction's hash chain (`events::append_many`). When
+//! nobody is writing, a lone filing is written at once, as before; under load, the filings
+//! that arrive while one batch is written form the next. Each filing is answered only after
+//! the commit that holds it.
+//!
+//! The write runs in a task of its own, so a batch is written to its end even if the request
+//! that started it is cancelled (its client went away) while others wait on it. If a batch
+//! fails, each of its filings is written alone, so that one bad filing fails only itself.
+
+use super::Filing;
+use crate::{Result, ServiceError, Services};
+use domain::case_number::CaseNumber;
+use std::sync::Mutex;
+use store::cases::NewCase;
+use tokio::sync::oneshot;
+
+/// The most filings one transaction takes. Large enough for every connection of a busy
+/// node at once; small enough that a batch's statements stay well inside the backends'
+/// limits and its transaction short.
+pub const MAX_BATCH: usize = 256;
+
+type Reply = oneshot::Sender<Result<CaseNumber>>;
+
+/// Filings waiting for the writer, and the writer's turn.
+#[derive(Default)]
+pub(crate) struct FilingQueue {
+    pending: Mutex<Vec<(Filing, Reply)>>,
+    writing: tokio::sync::Mutex<()>,
+}
+
+impl Services {
+    /// Writes a filing with whatever else is waiting, and answers with its case number once
+    /// it is committed.
+    pub(crate) async fn write_filing(&self, filing: Filing) -> Result<CaseNumber> {
+        let (reply, answer) = oneshot::channel();
+        self.filings
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((filing, reply));
+        let services = self.clone();
+        tokio::spawn(async move { services.write_pending().await });
+        answer
+            .await
+            .map_err(|_| ServiceError::Internal("the filing writer stopped".into()))?
+    }
+
+    /// Takes the writer's turn and writes what is queued (nothing if an earlier turn took it).
+    async fn write_pending(&self) {
+        let _turn = self.filings.writing.lock().await;
+        let batch: Vec<(Filing, Reply)> = {
+            let mut pending = self
+                .filings
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let n = pending.len().min(MAX_BATCH);
+            pending.drain(..n).collect()
+        };
+        if batch.is_empty() {
+            return;
+        }
+        let (filings, replies): (Vec<Filing>, Vec<Reply>) = batch.into_iter().unzip();
+        match self.write_batch(&filings).await {
+            Ok(numbers) => {
+                for (reply, number) in replies.into_iter().zip(numbers) {
+                    let _ = reply.send(Ok(number));
+                }
+            }
+            Err(e) if filings.len() == 1 => {
+                if let Some(reply) = replies.into_iter().next() {
+                    let _ = reply.send(Err(e));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(filings = filings.len(), error = %e, "a batch of filings failed; writing them one by one");
+                for (filing, reply) in filings.iter().zip(replies) {
+                    let one = self
+                        .write_batch(std::slice::from_ref(filing))
+                        .await
+                        .and_then(|mut n| {
+                            n.pop().ok_or_else(|| {
+                                ServiceError::Internal("no case number for a filing".into())
+                            })
+                        });
+                    let _ = reply.send(one);
+                }
+            }
+        }
+    }
+
+    /// Writes filings in one transaction; their case numbers, in order.
+    async fn write_batch(&self, filings: &[Filing]) -> Result<Vec<CaseNumber>> {
+        let mut tx = self.db.begin().await?;
+        // Case numbers: one statement per jurisdiction and local day, taken in batch order.
+        let mut numbers: Vec<Option<CaseNumber>> = filings.iter().map(|_| None).collect();
+        for ((jurisdiction_id, day), members) in
+            groups(filings, |f| (f.jurisdiction.id.as_str(), f.day.as_str()))
+        {
+            let n = u32::try_from(members.len())
+                .map_err(|_| ServiceError::Internal("batch too large".into()))?;
+            let taken = store::cases::next_case_numbers(&mut tx, jurisdiction_id, day, n).await?;
+            for (i, number) in members.into_iter().zip(taken) {
+                numbers[i] = Some(number);
+            }
+        }
+        let numbers: Vec<CaseNumber> = numbers
+            .into_iter()
+            .map(|n| n.ok_or_else(|| ServiceError::Internal("no case number for a filing".into())))
+            .collect::<Result<_>>()?;
+        let cases: Vec<NewCase> = filings
+            .iter()
+            .zip(&numbers)
+            .map(|(f, n)| NewCase {
+                case_number: n.to_string(),
+                ..f.case.clone()
+            })
+            .collect();
+        store::cases::insert_many(&mut tx, &cases).await?;
+        for (f, case) in filings.iter().zip(&cases) {
+            let j = &f.jurisdiction;
+            if !f.reporter.is_empty() {
+                let id = uuid::Uuid::now_v7().to_string();
+                store::cases::insert_reporter(
+                    &mut tx,
+                    &id,
+                    &j.id,
+                    &case.id,
+                    &f.reporter,
+                    case.requested_at,
+                )
+                .await?;
+            }
+            // desk: the reporter's number as a lookup key; a caring call for a flagged caller.
+            self.desk_case_filed(&mut tx, j, &case.id, f.reporter.phone.as_deref())
+                .await?;
+            for m in &f.media {
+                store::cases::insert_media(
+                    &mut tx,
+                    &m.id,
+                    &j.id,
+                    &case.id,
+                    &m.content_type,
+                    m.size,
+                    case.requested_at,
+                )
+                .await?;
+            }
+        }
+        // The `create` events: one stretch of each jurisdiction's chain, in batch order.
+        for (jurisdiction_id, members) in groups(filings, |f| f.jurisdiction.id.as_str()) {
+            let events = members
+                .iter()
+                .map(|&i| filings[i].created.clone())
+                .collect();
+            store::events::append_many(&mut tx, jurisdiction_id, events).await?;
+        }
+        // Who is told: the reporter (a new case's only one), and webhook subscribers. Most
+        // jurisdictions have none, which one query per batch finds out.
+        let mut listened: Vec<(&str, bool)> = Vec::new();
+        for (f, case) in filings.iter().zip(&cases) {
+            let j = &f.jurisdiction;
+            let work = store::case_work::WorkView::of_new(case);
+            if !f.reporter.is_empty() {
+                self.notify_reporters(&mut tx, j, &work, "create", None)
+                    .await?;
+            }
+            let listening = match listened.iter().find(|(id, _)| *id == j.id) {
+                Some((_, l)) => *l,
+                None => {
+                    let l = !store::webhooks::active_subscriptions_in(&mut tx, &j.id)
+                        .await?
+                        .is_empty();
+                    listened.push((&j.id, l));
+                    l
+                }
+            };
+            if listening {
+                self.publish_case_event(
+                    &mut tx,
+                    j,
+                    &work,
+                    "create",
+                    true,
+                    None,
+                    &f.created.id,
+                    None,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(numbers)
+    }
+}
+
+/// The indices of `filings` grouped by `key`, groups in order of first appearance and
+/// members in batch order.
+fn groups<'a, K: PartialEq>(
+    filings: &'a [Filing],
+    key: impl Fn(&'a Filing) -> K,
+) -> Vec<(K, Vec<usize>)> {
+    let mut out: Vec<(K, Vec<usize>)> = Vec::new();
+    for (i, f) in filings.iter().enumerate() {
+        let k = key(f);
+        match out.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, members)) => members.push(i),
+            None => out.push((k, vec![i])),
+        }
+    }
+    out
+}
