@@ -14,9 +14,13 @@
 //! that arrive while one batch is written form the next. Each filing is answered only after
 //! the commit that holds it.
 //!
-//! The write runs in a task of its own, so a batch is written to its end even if the request
-//! that started it is cancelled (its client went away) while others wait on it. If a batch
-//! fails, each of its filings is written alone, so that one bad filing fails only itself.
+//! The writer is a task of its own, started by the filing that finds none running and
+//! stopping when nothing waits, so a batch is written to its end even if the request that
+//! started the writer is cancelled (its client went away) while others wait on it. (A task
+//! per filing, each taking the writer's turn, piled up under sustained load: every turn found
+//! new filings to write, so the queue of turns grew by a batch's size less one each time, to
+//! hundreds of megabytes within seconds.) If a batch fails, each of its filings is written
+//! alone, so that one bad filing fails only itself.
 
 use super::Filing;
 use crate::{Result, ServiceError, Services};
@@ -32,11 +36,46 @@ pub const MAX_BATCH: usize = 256;
 
 type Reply = oneshot::Sender<Result<CaseNumber>>;
 
-/// Filings waiting for the writer, and the writer's turn.
+/// Filings waiting for the writer, and whether a writer task is running.
 #[derive(Default)]
 pub(crate) struct FilingQueue {
-    pending: Mutex<Vec<(Filing, Reply)>>,
-    writing: tokio::sync::Mutex<()>,
+    state: Mutex<QueueState>,
+}
+
+#[derive(Default)]
+struct QueueState {
+    pending: Vec<(Filing, Reply)>,
+    /// A writer task is running, and will look at `pending` again before it stops.
+    writing: bool,
+}
+
+impl FilingQueue {
+    fn state(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next batch, or `None` (and the writer stops) when nothing waits.
+    fn next_batch(&self) -> Option<Vec<(Filing, Reply)>> {
+        let mut state = self.state();
+        if state.pending.is_empty() {
+            state.writing = false;
+            return None;
+        }
+        let n = state.pending.len().min(MAX_BATCH);
+        Some(state.pending.drain(..n).collect())
+    }
+}
+
+/// Marks the writer stopped if its task ends early (a panic), so that the next filing
+/// starts another instead of waiting for one that is gone.
+struct WriterGuard<'a>(&'a FilingQueue);
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.state().writing = false;
+        }
+    }
 }
 
 impl Services {
@@ -44,33 +83,30 @@ impl Services {
     /// it is committed.
     pub(crate) async fn write_filing(&self, filing: Filing) -> Result<CaseNumber> {
         let (reply, answer) = oneshot::channel();
-        self.filings
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((filing, reply));
-        let services = self.clone();
-        tokio::spawn(async move { services.write_pending().await });
+        let start_writer = {
+            let mut state = self.filings.state();
+            state.pending.push((filing, reply));
+            !std::mem::replace(&mut state.writing, true)
+        };
+        if start_writer {
+            let services = self.clone();
+            tokio::spawn(async move { services.run_writer().await });
+        }
         answer
             .await
             .map_err(|_| ServiceError::Internal("the filing writer stopped".into()))?
     }
 
-    /// Takes the writer's turn and writes what is queued (nothing if an earlier turn took it).
-    async fn write_pending(&self) {
-        let _turn = self.filings.writing.lock().await;
-        let batch: Vec<(Filing, Reply)> = {
-            let mut pending = self
-                .filings
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            let n = pending.len().min(MAX_BATCH);
-            pending.drain(..n).collect()
-        };
-        if batch.is_empty() {
-            return;
+    /// The writer: writes batches until nothing waits. One runs at a time.
+    async fn run_writer(&self) {
+        let _guard = WriterGuard(&self.filings);
+        while let Some(batch) = self.filings.next_batch() {
+            self.write_queued(batch).await;
         }
+    }
+
+    /// Writes one batch and answers each of its filers.
+    async fn write_queued(&self, batch: Vec<(Filing, Reply)>) {
         let (filings, replies): (Vec<Filing>, Vec<Reply>) = batch.into_iter().unzip();
         match self.write_batch(&filings).await {
             Ok(numbers) => {
