@@ -2,7 +2,7 @@
 //! one-time codes and recovery codes. Secrets are stored only as hashes.
 
 use crate::db::{Db, Row, StoreError, Tx};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -257,6 +257,48 @@ pub async fn roles(db: &Db, account_id: &str) -> Result<Vec<RoleGrant>, StoreErr
                 scope_kind: r.get("scope_kind")?,
                 scope_id: r.get("scope_id")?,
             })
+        })
+        .collect()
+}
+
+/// An account's roles, each with whether the jurisdiction's policy requires a second factor
+/// for it: what authenticating a staff member needs, in one query.
+pub async fn roles_with_policy(
+    db: &Db,
+    account_id: &str,
+    jurisdiction_id: &str,
+) -> Result<Vec<(RoleGrant, bool)>, StoreError> {
+    let stmt = Query::select()
+        .columns([("r", "role"), ("r", "scope_kind"), ("r", "scope_id")])
+        .expr_as(
+            Func::coalesce([Expr::col(("p", "require_totp")), Expr::val(false)]),
+            "require_totp",
+        )
+        .from_as("account_roles", "r")
+        .join_as(
+            JoinType::LeftJoin,
+            Alias::new("role_policies"),
+            Alias::new("p"),
+            Expr::col(("p", "role"))
+                .equals(("r", "role"))
+                .and(Expr::col(("p", "jurisdiction_id")).eq(jurisdiction_id)),
+        )
+        .and_where(Expr::col(("r", "account_id")).eq(account_id))
+        .order_by(("r", "role"), Order::Asc)
+        .order_by(("r", "scope_id"), Order::Asc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                RoleGrant {
+                    role: r.get("role")?,
+                    scope_kind: r.get("scope_kind")?,
+                    scope_id: r.get("scope_id")?,
+                },
+                r.get("require_totp")?,
+            ))
         })
         .collect()
 }

@@ -43,25 +43,10 @@ pub async fn next_link(
     tables: &ChainTables,
     jurisdiction_id: &str,
 ) -> Result<(i64, String), StoreError> {
-    let bump = Query::update()
-        .table(tables.heads)
-        .value("seq", Expr::col("seq").add(1))
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .returning(Query::returning().columns(["seq", "head_hash"]))
-        .to_owned();
-    let head = match tx.fetch_optional(&bump).await? {
-        Some(row) => row,
-        None => {
-            let start = Query::insert()
-                .into_table(tables.heads)
-                .columns(["jurisdiction_id", "seq", "head_hash"])
-                .values_panic([jurisdiction_id.into(), 0i64.into(), GENESIS.into()])
-                .to_owned();
-            tx.execute(&start).await?;
-            tx.fetch_one(&bump).await?
-        }
-    };
-    Ok((head.get("seq")?, head.get("head_hash")?))
+    // The same statement as a bulk reservation, with the same parameter types: on PostgreSQL
+    // a prepared statement is cached by its text, and an `int4` bound where the cached one was
+    // prepared for an `int8` is refused ("insufficient data left in message").
+    reserve_links(tx, tables, jurisdiction_id, 1).await
 }
 
 /// Reserves the next `n` links of a jurisdiction's chain at once (bulk appends): the sequence

@@ -117,14 +117,6 @@ impl Services {
 
     /// Whether any of the account's roles requires a second factor in its jurisdiction.
     pub(crate) async fn second_factor_required(&self, account: &accounts::Account) -> Result<bool> {
-        if account.kind != super::AccountKind::Staff.as_str() {
-            return Ok(false);
-        }
-        let required = accounts::roles_requiring_totp(&self.db, &account.jurisdiction_id).await?;
-        if required.is_empty() {
-            return Ok(false);
-        }
-        let roles = accounts::roles(&self.db, &account.id).await?;
-        Ok(roles.iter().any(|g| required.contains(&g.role)))
+        Ok(self.grants_and_second_factor(account).await?.1)
     }
 }

@@ -132,6 +132,26 @@ pub struct Profile {
     pub roles: Vec<Grant>,
 }
 
+/// The actor an account acts as, with the grants read for it.
+pub(crate) fn actor_with(
+    account: &Account,
+    grants: Vec<Grant>,
+    request_id: Option<String>,
+) -> Actor {
+    let kind = match account.kind.as_str() {
+        "staff" => ActorKind::Staff,
+        _ => ActorKind::Citizen,
+    };
+    Actor {
+        account_id: Some(account.id.clone()),
+        jurisdiction_id: account.jurisdiction_id.clone(),
+        kind,
+        label: account.display_name.clone(),
+        grants,
+        request_id,
+    }
+}
+
 pub(crate) fn grants_from(rows: Vec<store::accounts::RoleGrant>) -> Vec<Grant> {
     rows.into_iter()
         .filter_map(|g| {
@@ -158,22 +178,27 @@ impl Services {
         account: &Account,
         request_id: Option<String>,
     ) -> Result<Actor> {
-        let kind = match account.kind.as_str() {
-            "staff" => ActorKind::Staff,
-            _ => ActorKind::Citizen,
-        };
-        let grants = match kind {
-            ActorKind::Staff => grants_from(store::accounts::roles(&self.db, &account.id).await?),
-            _ => Vec::new(),
-        };
-        Ok(Actor {
-            account_id: Some(account.id.clone()),
-            jurisdiction_id: account.jurisdiction_id.clone(),
-            kind,
-            label: account.display_name.clone(),
-            grants,
-            request_id,
-        })
+        let (grants, _) = self.grants_and_second_factor(account).await?;
+        Ok(actor_with(account, grants, request_id))
+    }
+
+    /// A staff member's grants, and whether the jurisdiction requires a second factor for one
+    /// of their roles, read together (one query); nothing for a citizen.
+    pub(crate) async fn grants_and_second_factor(
+        &self,
+        account: &Account,
+    ) -> Result<(Vec<Grant>, bool)> {
+        if account.kind != AccountKind::Staff.as_str() {
+            return Ok((Vec::new(), false));
+        }
+        let rows =
+            store::accounts::roles_with_policy(&self.db, &account.id, &account.jurisdiction_id)
+                .await?;
+        let required = rows.iter().any(|(_, required)| *required);
+        Ok((
+            grants_from(rows.into_iter().map(|(grant, _)| grant).collect()),
+            required,
+        ))
     }
 
     /// Updates the signed-in person's name, language or ID number (身分證 or resident

@@ -110,13 +110,14 @@ impl Services {
         if account.status != STATUS_ACTIVE {
             return Ok(None);
         }
+        let (grants, second_factor) = self.grants_and_second_factor(&account).await?;
         // Tokens cannot sidestep a second factor the role requires.
-        if account.totp_enabled_at.is_none() && self.second_factor_required(&account).await? {
+        if account.totp_enabled_at.is_none() && second_factor {
             return Ok(None);
         }
         if token.last_used_at.is_none_or(|t| now - t >= 60) {
             sessions::mark_token_used(&self.db, &token.id, now).await?;
         }
-        Ok(Some(self.actor_for(&account, request_id).await?))
+        Ok(Some(super::actor_with(&account, grants, request_id)))
     }
 }
