@@ -248,17 +248,15 @@ pub async fn roles(db: &Db, account_id: &str) -> Result<Vec<RoleGrant>, StoreErr
         .order_by("role", Order::Asc)
         .order_by("scope_id", Order::Asc)
         .to_owned();
-    db.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(RoleGrant {
-                role: r.get("role")?,
-                scope_kind: r.get("scope_kind")?,
-                scope_id: r.get("scope_id")?,
-            })
-        })
-        .collect()
+    db.fetch_all(&stmt).await?.iter().map(role_grant).collect()
+}
+
+fn role_grant(r: &Row) -> Result<RoleGrant, StoreError> {
+    Ok(RoleGrant {
+        role: r.get("role")?,
+        scope_kind: r.get("scope_kind")?,
+        scope_id: r.get("scope_id")?,
+    })
 }
 
 /// An account's roles, each with whether the jurisdiction's policy requires a second factor
@@ -290,16 +288,7 @@ pub async fn roles_with_policy(
     db.fetch_all(&stmt)
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                RoleGrant {
-                    role: r.get("role")?,
-                    scope_kind: r.get("scope_kind")?,
-                    scope_id: r.get("scope_id")?,
-                },
-                r.get("require_totp")?,
-            ))
-        })
+        .map(|r| Ok((role_grant(r)?, r.get("require_totp")?)))
         .collect()
 }
 

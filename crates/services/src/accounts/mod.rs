@@ -138,9 +138,10 @@ pub(crate) fn actor_with(
     grants: Vec<Grant>,
     request_id: Option<String>,
 ) -> Actor {
-    let kind = match account.kind.as_str() {
-        "staff" => ActorKind::Staff,
-        _ => ActorKind::Citizen,
+    let kind = if account.kind == AccountKind::Staff.as_str() {
+        ActorKind::Staff
+    } else {
+        ActorKind::Citizen
     };
     Actor {
         account_id: Some(account.id.clone()),
