@@ -524,3 +524,32 @@ pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<Str
         .unwrap_or_default();
     Ok(format!("{base}/{name}{query}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// See `.cargo/config.toml`: with STAT4, every execution of a cached statement whose plan
+    /// consulted the samples re-parses and re-plans it.
+    #[tokio::test]
+    async fn sqlite_is_built_without_stat4() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let Db::Sqlite(pool, _) = Db::connect(&url, 2).await.unwrap() else {
+            unreachable!("a SQLite URL")
+        };
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o.starts_with("THREADSAFE")),
+            "{options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o.contains("STAT4")),
+            "SQLite was built with STAT4; build from the repository so .cargo/config.toml \
+             applies: {options:?}"
+        );
+    }
+}
