@@ -89,31 +89,47 @@ CSRF=$(curl -sf -c "$DATA/jar" -H 'content-type: application/json' \
 TOKEN=$(curl -sf -b "$DATA/jar" -H "x-csrf-token: $CSRF" -H 'content-type: application/json' \
   -d '{"name":"bench"}' "$BASE/api/v1/me/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
+# Open cases for the work queue to list (the imported ones are all closed): two seconds of
+# filings, a few thousand, as a city has open at any time.
+API_KEY="$KEY" wrk -t1 -c8 -d2s -s bench/post.lua "$BASE/open311/v2/requests.json" >/dev/null 2>&1
 # name|path|cached: public Open311 lists are microcached (see docs/ARCHITECTURE.md); those are
 # measured twice, as served and with `Cache-Control: no-cache`, which skips the cache.
 ROUTES=(
   "services|/open311/v2/services.json|cached"
-  "requests newest 100|/open311/v2/requests.json?page_size=100|cached"
+  "requests newest 100|/open311/v2/requests.json?start_date=$FROM&end_date=$TO&page_size=100|cached"
   "requests by code and dates|/open311/v2/requests.json?service_code=1999-L01&start_date=$FROM&end_date=$TO&page_size=100|cached"
   "request by id|/open311/v2/requests/$NUMBER.json|"
-  "updates feed|/open311/v2/servicerequestupdates.json|cached"
+  "request by id, 1,000 cases at random|/open311/v2/requests/|ids"
+  "updates feed|/open311/v2/servicerequestupdates.json?start_date=$FROM&end_date=$TO|cached"
   "REST case queue, 100|/api/v1/cases?limit=100|bearer"
 )
 OUT="$DATA/results.tsv"
 : > "$OUT"
-measure() { # name url conns kind [header]
+# 1,000 cases of the window, for the route that reads a different case each time.
+curl -sf "$BASE/open311/v2/requests.json?start_date=$FROM&end_date=$TO&page_size=1000" \
+  | python3 -c 'import json,sys; print("\n".join(r["service_request_id"] for r in json.load(sys.stdin)))' \
+  > "$DATA/ids.txt"
+[ -s "$DATA/ids.txt" ] || echo "$NUMBER" > "$DATA/ids.txt"
+measure() { # name url conns kind [header]  (a url ending in / reads the cases of ids.txt)
   local line
   local threads=$(( $3 < 2 ? 1 : 2 ))
-  local header=()
-  [ -n "${5:-}" ] && header=(-H "$5")
-  line=$(wrk -t"$threads" -c"$3" -d"${DURATION}s" --latency "${header[@]}" "$2" 2>&1 | python3 bench/parse_wrk.py)
+  local args=()
+  [ -n "${5:-}" ] && args=(-H "$5")
+  case "$2" in
+    */) args+=(-s bench/ids.lua); export IDS_FILE="$DATA/ids.txt" PREFIX="${2#"$BASE"}";;
+  esac
+  line=$(wrk -t"$threads" -c"$3" -d"${DURATION}s" --latency "${args[@]}" "$2" 2>&1 | python3 bench/parse_wrk.py)
   printf '%s\t%s\t%s\t%s\n' "$1" "$3" "$4" "$line" >> "$OUT"
 }
 for entry in "${ROUTES[@]}"; do
   IFS='|' read -r name path mode <<< "$entry"
   auth=""
   [ "$mode" = bearer ] && auth="Authorization: Bearer $TOKEN"
-  if [ -n "$auth" ]; then
+  if [ "$mode" = ids ]; then
+    # The ceiling learns each case's bytes on its first request: teach it all of them.
+    sed "s|^|$BASE/bench/ceiling$path|; s|\$|.json|" "$DATA/ids.txt" \
+      | xargs -n 50 curl -sf >/dev/null
+  elif [ -n "$auth" ]; then
     curl -sf -H "$auth" "$BASE/bench/ceiling$path" >/dev/null
   else
     curl -sf "$BASE/bench/ceiling$path" >/dev/null

@@ -6,6 +6,7 @@ use domain::Message;
 use domain::catalog::Jurisdiction;
 use domain::category::ServiceType;
 use domain::lifecycle::{Action, CaseStatus, Outcome, transition};
+use std::collections::HashMap;
 use store::Tx;
 use store::cases::{CaseSummary, CaseUpdate};
 use store::events::{Event, NewEvent};
@@ -223,7 +224,11 @@ impl Services {
         let mut ids: Vec<String> = events.iter().map(|e| e.event.case_id.clone()).collect();
         ids.sort();
         ids.dedup();
-        let cases = store::cases::summaries(&self.db, &j.id, &ids).await?;
+        let cases: HashMap<String, CaseSummary> = store::cases::summaries(&self.db, &j.id, &ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
         let snapshot = self.snapshot_of(j).await?;
         let hidden: Vec<&str> = snapshot
             .categories
@@ -234,7 +239,7 @@ impl Services {
         Ok(events
             .into_iter()
             .filter_map(|event| {
-                let case = cases.iter().find(|c| c.id == event.event.case_id)?;
+                let case = cases.get(&event.event.case_id)?;
                 if hidden.contains(&case.category_code.as_str()) {
                     return None;
                 }

@@ -60,7 +60,10 @@ impl Reporter {
 }
 
 /// A case as read back, with the names of its category and department.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Read from a row by name, or from an array of [`VIEW_FIELDS`] (`Deserialize` takes the
+/// fields in declaration order, so the two lists must agree).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct CaseView {
     pub id: String,
     pub case_number: String,
@@ -323,6 +326,37 @@ pub struct CaseFilter {
     pub offset: u64,
 }
 
+/// The columns of [`view_query`], in the order of [`CaseView`]'s fields.
+const VIEW_FIELDS: [&str; 27] = [
+    "id",
+    "case_number",
+    "token",
+    "category_code",
+    "category_name_zh",
+    "category_name_en",
+    "status",
+    "outcome",
+    "urgency",
+    "department_code",
+    "department_name_zh",
+    "department_name_en",
+    "channel",
+    "description",
+    "address",
+    "address_id",
+    "zipcode",
+    "district_code",
+    "lat",
+    "lon",
+    "attributes",
+    "media_urls",
+    "status_notes",
+    "requested_at",
+    "updated_at",
+    "expected_at",
+    "closed_at",
+];
+
 fn view_query() -> SelectStatement {
     let mut q = Query::select();
     for c in [
@@ -453,7 +487,8 @@ pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> 
         .order_by(("cases", "case_number"), Order::Desc)
         .limit(f.limit)
         .offset(f.offset);
-    db.fetch_all(&q).await?.iter().map(view_from_row).collect()
+    let newest_first = [("requested_at", Order::Desc), ("case_number", Order::Desc)];
+    db.fetch_packed(&q, &VIEW_FIELDS, &newest_first).await
 }
 
 pub async fn by_number(

@@ -422,3 +422,67 @@ async fn service_request_updates_are_idempotent_and_listed() {
         .await;
     assert_eq!(status, 400, "an open case cannot be reopened");
 }
+
+/// A page of requests is read in one piece (built by the database as JSON), a single request
+/// row by row: the two must agree on every field, and the page keeps its order.
+#[tokio::test]
+async fn a_page_shows_each_case_as_it_reads_alone() {
+    let app = TestApp::start().await;
+    let filings: [&[(&str, &str)]; 3] = [
+        &[
+            ("service_code", "1999-L01"),
+            ("lat", "25.033964123456789"),
+            ("long", "121.56445678901234"),
+            ("attribute[lamps_out]", "4"),
+            (
+                "description",
+                "引號 \" 反斜線 \\ 換行\n定位 tab\t 表情 🚦 <b>&amp;</b>",
+            ),
+        ],
+        &[
+            ("service_code", "1999-L01"),
+            ("address_string", "臺北市中正區重慶南路一段122號"),
+            ("attribute[lamps_out]", "1"),
+            ("description", "只有地址"),
+        ],
+        &[
+            ("service_code", "1999-L01"),
+            ("lat", "25"),
+            ("long", "121.5"),
+            ("attribute[lamps_out]", "2"),
+        ],
+    ];
+    let mut filed = Vec::new();
+    for fields in filings {
+        let mut form = vec![("api_key", app.key.as_str())];
+        form.extend_from_slice(fields);
+        let (status, body) = app.post_form("requests.json", &form).await;
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        filed.push(v[0]["service_request_id"].as_str().unwrap().to_string());
+    }
+    for query in ["", "&extensions=true"] {
+        let (status, page) = app
+            .get_json(&format!("requests.json?page_size=10{query}"))
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let page = page.as_array().unwrap();
+        let numbers: Vec<&str> = page
+            .iter()
+            .map(|r| r["service_request_id"].as_str().unwrap())
+            .collect();
+        let newest_first: Vec<&str> = filed.iter().rev().map(String::as_str).collect();
+        assert_eq!(numbers, newest_first);
+        for item in page {
+            let id = item["service_request_id"].as_str().unwrap();
+            let (_, alone) = app
+                .get_json(&format!("requests/{id}.json?x=1{query}"))
+                .await;
+            assert_eq!(item, &alone[0], "case {id}");
+        }
+    }
+    let (_, page) = app.get_json("requests.json").await;
+    assert_eq!(page[2]["lat"], 25.033964123456789, "{page}");
+    assert_eq!(page[2]["long"], 121.56445678901234, "{page}");
+    assert!(page[1]["lat"].is_null(), "{page}");
+}
