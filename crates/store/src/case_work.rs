@@ -737,7 +737,7 @@ mod tests {
             address_id: None,
             zipcode: None,
             district_code: None,
-            lat: Some(25.033964123456789),
+            lat: Some(25.03396412345679),
             lon: None,
             attributes: "[]".into(),
             media_urls: "[]".into(),

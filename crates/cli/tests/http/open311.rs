@@ -482,7 +482,7 @@ async fn a_page_shows_each_case_as_it_reads_alone() {
         }
     }
     let (_, page) = app.get_json("requests.json").await;
-    assert_eq!(page[2]["lat"], 25.033964123456789, "{page}");
+    assert_eq!(page[2]["lat"], 25.03396412345679, "{page}");
     assert_eq!(page[2]["long"], 121.56445678901234, "{page}");
     assert!(page[1]["lat"].is_null(), "{page}");
 }
