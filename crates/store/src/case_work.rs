@@ -669,44 +669,58 @@ mod tests {
         (dir, db)
     }
 
-    /// A full scan here once made intake slow down as cases accumulated (it runs inside the
-    /// filing's write transaction, so every writer waited for it).
-    #[tokio::test]
-    async fn finding_the_reporters_of_a_case_uses_indexes_only() {
+    /// The plan SQLite chooses for `stmt`, with its values bound, over a city's worth of
+    /// cases (the planner's choice depends on the table's size): 20,000 of `status`,
+    /// analysed, then changed by `then`.
+    async fn plan_among_many_cases(
+        status: &str,
+        then: &str,
+        stmt: &SelectStatement,
+    ) -> Vec<String> {
         let (_dir, db) = test_db().await;
         let Db::Sqlite(pool, _) = &db else {
             unreachable!("a SQLite URL")
         };
-        // The planner's choice depends on the table's size: give it a city's worth of cases.
         let mut conn = pool.acquire().await.unwrap();
-        sqlx::raw_sql(
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "PRAGMA foreign_keys = OFF;
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
              INSERT INTO cases (id, jurisdiction_id, case_number, category_code, status, urgency,
                                 channel, description, password_hash, requested_at, updated_at)
-             SELECT 'c' || i, 'j', printf('2026112%06d', i), 'x', 'open', 'normal', 'web', '',
-                    '', i, i FROM n;
-             ANALYZE;",
-        )
+             SELECT 'c' || i, 'j', printf('2026112%06d', i), 'x', '{status}', 'normal', 'web',
+                    '', '', i, i FROM n;
+             ANALYZE;
+             {then}"
+        )))
         .execute(&mut *conn)
         .await
         .unwrap();
-        let sql = reporters_query("c1").to_string(SqliteQueryBuilder);
-        let plan: Vec<String> =
-            sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
-                .fetch_all(&mut *conn)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| sqlx::Row::get::<String, _>(r, 3))
-                .collect();
+        let (sql, values) = sea_query_sqlx::SqlxBinder::build_sqlx(stmt, SqliteQueryBuilder);
+        let plan = sqlx::query_with(
+            sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")),
+            values,
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, 3))
+        .collect();
         drop(conn);
+        db.close().await;
+        plan
+    }
+
+    /// A full scan here once made intake slow down as cases accumulated (it runs inside the
+    /// filing's write transaction, so every writer waited for it).
+    #[tokio::test]
+    async fn finding_the_reporters_of_a_case_uses_indexes_only() {
+        let plan = plan_among_many_cases("open", "", &reporters_query("c1")).await;
         assert!(!plan.is_empty());
         assert!(
             plan.iter().all(|line| !line.starts_with("SCAN")),
             "{plan:#?}"
         );
-        db.close().await;
     }
 
     fn city() -> domain::catalog::Jurisdiction {
@@ -761,24 +775,6 @@ mod tests {
     /// build of SQLite scanned the table here).
     #[tokio::test]
     async fn the_queue_uses_an_index_among_many_closed_cases() {
-        let (_dir, db) = test_db().await;
-        let Db::Sqlite(pool, _) = &db else {
-            unreachable!("a SQLite URL")
-        };
-        let mut conn = pool.acquire().await.unwrap();
-        sqlx::raw_sql(
-            "PRAGMA foreign_keys = OFF;
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-             INSERT INTO cases (id, jurisdiction_id, case_number, category_code, status, urgency,
-                                channel, description, password_hash, requested_at, updated_at)
-             SELECT 'c' || i, 'j', printf('2026112%06d', i), 'x', 'closed', 'normal', 'web',
-                    '', '', i, i FROM n;
-             ANALYZE;
-             UPDATE cases SET status = 'assigned' WHERE rowid % 1000 = 0;",
-        )
-        .execute(&mut *conn)
-        .await
-        .unwrap();
         let f = QueueFilter {
             open_statuses: [
                 "received",
@@ -796,19 +792,12 @@ mod tests {
             limit: 100,
             ..QueueFilter::default()
         };
-        let (sql, values) =
-            sea_query_sqlx::SqlxBinder::build_sqlx(&queue_statement("j", &f), SqliteQueryBuilder);
-        let plan: Vec<String> = sqlx::query_with(
-            sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")),
-            values,
+        let plan = plan_among_many_cases(
+            "closed",
+            "UPDATE cases SET status = 'assigned' WHERE rowid % 1000 = 0;",
+            &queue_statement("j", &f),
         )
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| sqlx::Row::get::<String, _>(r, 3))
-        .collect();
-        drop(conn);
+        .await;
         assert!(
             plan.iter()
                 .any(|line| line.starts_with("SEARCH cases USING")),
@@ -818,7 +807,6 @@ mod tests {
             plan.iter().all(|line| !line.starts_with("SCAN cases")),
             "{plan:#?}"
         );
-        db.close().await;
     }
 
     /// The queue is read as one JSON page; it must keep the order the SQL sorts by.

@@ -326,7 +326,7 @@ pub struct CaseFilter {
     pub offset: u64,
 }
 
-/// The columns of [`view_query`], in the order of [`CaseView`]'s fields.
+/// What [`view_query`] selects, in the order of [`CaseView`]'s fields.
 const VIEW_FIELDS: [&str; 27] = [
     "id",
     "case_number",
@@ -359,38 +359,21 @@ const VIEW_FIELDS: [&str; 27] = [
 
 fn view_query() -> SelectStatement {
     let mut q = Query::select();
-    for c in [
-        "id",
-        "case_number",
-        "token",
-        "category_code",
-        "status",
-        "outcome",
-        "urgency",
-        "department_code",
-        "channel",
-        "description",
-        "address",
-        "address_id",
-        "zipcode",
-        "district_code",
-        "lat",
-        "lon",
-        "attributes",
-        "media_urls",
-        "status_notes",
-        "requested_at",
-        "updated_at",
-        "expected_at",
-        "closed_at",
-    ] {
-        q.column(("cases", c));
+    for field in VIEW_FIELDS {
+        // The category's and department's names come from their tables; the rest is the case.
+        let joined = match field {
+            "category_name_zh" => Some(("categories", "name_zh")),
+            "category_name_en" => Some(("categories", "name_en")),
+            "department_name_zh" => Some(("departments", "name_zh")),
+            "department_name_en" => Some(("departments", "name_en")),
+            _ => None,
+        };
+        match joined {
+            Some(column) => q.expr_as(Expr::col(column), field),
+            None => q.column(("cases", field)),
+        };
     }
-    q.expr_as(Expr::col(("categories", "name_zh")), "category_name_zh")
-        .expr_as(Expr::col(("categories", "name_en")), "category_name_en")
-        .expr_as(Expr::col(("departments", "name_zh")), "department_name_zh")
-        .expr_as(Expr::col(("departments", "name_en")), "department_name_en")
-        .from("cases")
+    q.from("cases")
         .left_join(
             "categories",
             Expr::col(("categories", "jurisdiction_id"))
