@@ -869,16 +869,7 @@ mod tests {
     async fn the_view_of_a_new_case_is_what_reading_it_back_gives() {
         let (_dir, db) = test_db().await;
         let mut tx = db.begin().await.unwrap();
-        let city = domain::catalog::Jurisdiction {
-            id: "j".into(),
-            name: domain::locale::Localized::new("市", "City"),
-            timezone: "Asia/Taipei".into(),
-            utc_offset_minutes: 480,
-            contact: "1999".into(),
-            key_service: String::new(),
-            bounds: None,
-        };
-        crate::catalog::upsert_jurisdiction(&mut tx, &city)
+        crate::catalog::upsert_jurisdiction(&mut tx, &city())
             .await
             .unwrap();
         // Every optional column filled, so that a field the view forgot shows up.
