@@ -9,7 +9,7 @@ use domain::lifecycle::{Action, CaseStatus, Outcome, transition};
 use std::collections::HashMap;
 use store::Tx;
 use store::cases::{CaseSummary, CaseUpdate};
-use store::events::{Event, NewEvent};
+use store::events::{Event, FeedEvent, NewEvent};
 
 /// A citizen may reopen a resolved case within this many seconds of its resolution.
 pub const REOPEN_WINDOW_SECONDS: i64 = 7 * 24 * 3600;
@@ -17,8 +17,7 @@ pub const REOPEN_WINDOW_SECONDS: i64 = 7 * 24 * 3600;
 /// One entry of the public update feed.
 #[derive(Debug, Clone)]
 pub struct PublicUpdate {
-    pub event: Event,
-    pub case_number: String,
+    pub event: FeedEvent,
     /// mySociety's lowercase extended status after this update.
     pub status: &'static str,
     pub media_urls: Vec<String>,
@@ -54,21 +53,42 @@ pub struct ClientUpdate {
     pub media_urls: Vec<String>,
 }
 
-fn extended_status(e: &Event) -> &'static str {
-    match e.event.kind.as_str() {
+/// mySociety's extended status after an event, and the event's media, from its details.
+fn extended_status(e: &FeedEvent, data: Option<&serde_json::Value>) -> &'static str {
+    match e.kind.as_str() {
         "reopen" => "reopen",
         "comment" => "unchanged",
         _ => {
-            let status = e.event.to_status.as_deref().and_then(CaseStatus::parse);
-            let outcome = serde_json::from_str::<serde_json::Value>(&e.event.data)
-                .ok()
-                .and_then(|d| {
-                    d.get("outcome")
-                        .and_then(|o| o.as_str())
-                        .and_then(Outcome::parse)
-                });
+            let status = e.to_status.as_deref().and_then(CaseStatus::parse);
+            let outcome = data
+                .and_then(|d| d.get("outcome"))
+                .and_then(|o| o.as_str())
+                .and_then(Outcome::parse);
             status.map_or("unchanged", |s| s.extended(outcome))
         }
+    }
+}
+
+/// The categories whose cases are never shown publicly (black-box services).
+fn hidden_categories(categories: &[domain::catalog::Category]) -> Vec<&str> {
+    categories
+        .iter()
+        .filter(|c| c.service_type == ServiceType::Blackbox)
+        .map(|c| c.code.as_str())
+        .collect()
+}
+
+fn public_update(event: FeedEvent) -> PublicUpdate {
+    let data = serde_json::from_str::<serde_json::Value>(&event.data).ok();
+    let media_urls = data
+        .as_ref()
+        .and_then(|d| d.get("media_urls").cloned())
+        .and_then(|m| serde_json::from_value(m).ok())
+        .unwrap_or_default();
+    PublicUpdate {
+        status: extended_status(&event, data.as_ref()),
+        media_urls,
+        event,
     }
 }
 
@@ -191,8 +211,10 @@ impl Services {
         to: i64,
         limit: u64,
     ) -> Result<Vec<PublicUpdate>> {
-        let events = store::events::public_between(&self.db, &j.id, from, to, limit).await?;
-        self.to_public_updates(j, events).await
+        let snapshot = self.snapshot_of(j).await?;
+        let hidden = hidden_categories(&snapshot.categories);
+        let events = store::events::public_feed(&self.db, &j.id, from, to, &hidden, limit).await?;
+        Ok(events.into_iter().map(public_update).collect())
     }
 
     /// The public updates of the cases with these numbers in `[from, to]`, oldest first.
@@ -213,47 +235,30 @@ impl Services {
         let mut events = store::events::for_cases(&self.db, &ids, true).await?;
         events.retain(|e| (from..=to).contains(&e.event.created_at));
         events.truncate(limit as usize);
-        self.to_public_updates(j, events).await
-    }
-
-    async fn to_public_updates(
-        &self,
-        j: &Jurisdiction,
-        events: Vec<Event>,
-    ) -> Result<Vec<PublicUpdate>> {
-        let mut ids: Vec<String> = events.iter().map(|e| e.event.case_id.clone()).collect();
-        ids.sort();
-        ids.dedup();
         let cases: HashMap<String, CaseSummary> = store::cases::summaries(&self.db, &j.id, &ids)
             .await?
             .into_iter()
             .map(|c| (c.id.clone(), c))
             .collect();
         let snapshot = self.snapshot_of(j).await?;
-        let hidden: Vec<&str> = snapshot
-            .categories
-            .iter()
-            .filter(|c| c.service_type == ServiceType::Blackbox)
-            .map(|c| c.code.as_str())
-            .collect();
+        let hidden = hidden_categories(&snapshot.categories);
         Ok(events
             .into_iter()
-            .filter_map(|event| {
-                let case = cases.get(&event.event.case_id)?;
+            .filter_map(|Event { event: e, .. }| {
+                let case = cases.get(&e.case_id)?;
                 if hidden.contains(&case.category_code.as_str()) {
                     return None;
                 }
-                let media_urls = serde_json::from_str::<serde_json::Value>(&event.event.data)
-                    .ok()
-                    .and_then(|d| d.get("media_urls").cloned())
-                    .and_then(|m| serde_json::from_value(m).ok())
-                    .unwrap_or_default();
-                Some(PublicUpdate {
-                    status: extended_status(&event),
+                Some(public_update(FeedEvent {
+                    id: e.id,
                     case_number: case.case_number.clone(),
-                    media_urls,
-                    event,
-                })
+                    category_code: case.category_code.clone(),
+                    kind: e.kind,
+                    to_status: e.to_status,
+                    note: e.note,
+                    data: e.data,
+                    created_at: e.created_at,
+                }))
             })
             .collect())
     }

@@ -233,7 +233,6 @@ pub struct QueueFilter {
     pub assignee_id: Option<String>,
     /// Only these statuses (None: every open status).
     pub statuses: Option<Vec<String>>,
-    pub open_statuses: Vec<String>,
     /// Keyset: cases after this (resolution due, case number). Not with `by_risk`.
     pub after: Option<(i64, String)>,
     pub limit: u64,
@@ -273,38 +272,56 @@ pub async fn queue(
 ) -> Result<Vec<WorkView>, StoreError> {
     let mut order = Vec::with_capacity(3);
     if f.by_risk {
-        order.push(("queue_rank", Order::Asc));
+        order.push(("sort_rank", Order::Asc));
     }
     order.extend([("queue_due", Order::Asc), ("case_number", Order::Asc)]);
     db.fetch_packed(&queue_statement(jurisdiction_id, f), &COLUMNS, &order)
         .await
 }
 
+/// Whether every status asked for is open (or none was asked for: every open one).
+fn open_only(statuses: Option<&[String]>) -> bool {
+    statuses.is_none_or(|s| {
+        s.iter()
+            .all(|s| domain::lifecycle::CaseStatus::parse(s).is_some_and(|s| !s.is_final()))
+    })
+}
+
+/// The queue's SQL. It orders by the generated columns `queue_rank` (0 breached, 1 at risk,
+/// 2 the rest; NULL once a case is final) and `queue_due` (the resolution due date, cases
+/// without one last), which the partial indexes `cases_queue_by_due` and `cases_queue_by_risk`
+/// hold for open cases (migration 0011): a page of open cases reads its rows in index order
+/// instead of sorting every open case in scope.
 fn queue_statement(jurisdiction_id: &str, f: &QueueFilter) -> SelectStatement {
-    // Cases without a due date sort after every real one. (No custom SQL here: its
-    // placeholders are written per backend, `?` or `$1`, and one written for the other
-    // backend is left as it is and read as an unbound parameter.)
-    const NEVER: i64 = i64::MAX / 2;
-    let due = Expr::expr(Func::coalesce([
-        Expr::col("resolution_due_at"),
-        Expr::val(NEVER),
-    ]));
     let mut stmt = Query::select()
         .columns(COLUMNS)
+        .column("queue_due")
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .limit(f.limit.clamp(1, 500))
         .to_owned();
+    let open_only = open_only(f.statuses.as_deref());
+    if open_only {
+        // Without bound values, so that the planner can prove the partial indexes apply.
+        stmt.and_where(Expr::col("queue_rank").is_not_null());
+    }
+    if let Some(s) = &f.statuses {
+        stmt.and_where(Expr::col("status").is_in(s.iter().cloned()));
+    }
     // The sort keys are also selected, by name, for `queue` to keep the order.
     if f.by_risk {
-        let rank = Expr::case(Expr::col("sla_state").eq("breached"), 0)
-            .case(Expr::col("sla_state").eq("at_risk"), 1)
-            .finally(2);
-        stmt.expr_as(rank.clone(), "queue_rank");
-        stmt.order_by_expr(rank.into(), Order::Asc);
+        if open_only {
+            stmt.expr_as(Expr::col("queue_rank"), "sort_rank");
+            stmt.order_by("queue_rank", Order::Asc);
+        } else {
+            // Final cases have no rank: after the open ones, on both backends (SQLite sorts
+            // NULL first, PostgreSQL last).
+            let rank = Expr::expr(Func::coalesce([Expr::col("queue_rank"), Expr::val(3)]));
+            stmt.expr_as(rank.clone(), "sort_rank");
+            stmt.order_by_expr(rank, Order::Asc);
+        }
     }
-    stmt.expr_as(due.clone(), "queue_due");
-    stmt.order_by_expr(due.clone(), Order::Asc)
+    stmt.order_by("queue_due", Order::Asc)
         .order_by("case_number", Order::Asc);
     if f.offset > 0 {
         stmt.offset(f.offset);
@@ -333,10 +350,6 @@ fn queue_statement(jurisdiction_id: &str, f: &QueueFilter) -> SelectStatement {
                 .or(like("address")),
         );
     }
-    match &f.statuses {
-        Some(s) => stmt.and_where(Expr::col("status").is_in(s.iter().cloned())),
-        None => stmt.and_where(Expr::col("status").is_in(f.open_statuses.iter().cloned())),
-    };
     if let Some(ds) = &f.departments {
         stmt.and_where(
             Expr::col("department_code")
@@ -348,10 +361,13 @@ fn queue_statement(jurisdiction_id: &str, f: &QueueFilter) -> SelectStatement {
         stmt.and_where(Expr::col("assignee_id").eq(a.as_str()));
     }
     if let Some((due_at, number)) = &f.after {
+        // A row value, which both backends walk the index from (an OR of the two comparisons
+        // would be read from the start of the queue and filtered).
         stmt.and_where(
-            due.clone().gt(*due_at).or(due
-                .eq(*due_at)
-                .and(Expr::col("case_number").gt(number.as_str()))),
+            Expr::tuple([Expr::col("queue_due"), Expr::col("case_number")]).gt(Expr::tuple([
+                Expr::val(*due_at),
+                Expr::val(number.as_str()),
+            ])),
         );
     }
     stmt
@@ -630,7 +646,6 @@ mod tests {
             by_risk: true,
             text: Some("50%_路燈".into()),
             after: Some((1, "2026112400001".into())),
-            open_statuses: vec!["assigned".into()],
             limit: 10,
             ..QueueFilter::default()
         };
@@ -640,9 +655,10 @@ mod tests {
         );
         assert!(!sql.contains('$'), "every placeholder is bound: {sql}");
         assert!(
-            sql.contains(r#"ORDER BY (CASE WHEN ("sla_state" = ?) THEN ? WHEN ("sla_state" = ?) THEN ? ELSE ? END) ASC, COALESCE("resolution_due_at", ?) ASC"#),
+            sql.contains(r#"ORDER BY "queue_rank" ASC, "queue_due" ASC, "case_number" ASC"#),
             "{sql}"
         );
+        assert!(sql.contains(r#""queue_rank" IS NOT NULL"#), "{sql}");
         assert!(
             format!("{values:?}").contains(r"%50!%!_路燈%"),
             "{values:?}"
@@ -770,43 +786,103 @@ mod tests {
     }
 
     /// A city's cases are nearly all closed (after an import, all of them were when the
-    /// statistics were taken). The queue must find its few open ones through an index,
-    /// whatever the planner may know of the values bound to it (see `.cargo/config.toml`: one
-    /// build of SQLite scanned the table here).
+    /// statistics were taken). A queue page must find its few open ones through an index, in
+    /// the queue's order (no sort of every open case), whatever the planner may know of the
+    /// values bound to it (see `.cargo/config.toml`: one build of SQLite scanned the table
+    /// here).
     #[tokio::test]
-    async fn the_queue_uses_an_index_among_many_closed_cases() {
-        let f = QueueFilter {
-            open_statuses: [
-                "received",
-                "triaged",
-                "assigned",
-                "accepted",
-                "in_progress",
-                "on_hold",
-                "cosign",
-                "reopened",
-                "pending_review",
-            ]
-            .map(String::from)
-            .to_vec(),
+    async fn the_queue_reads_a_page_in_index_order_among_many_closed_cases() {
+        let page = QueueFilter {
             limit: 100,
             ..QueueFilter::default()
         };
-        let plan = plan_among_many_cases(
-            "closed",
-            "UPDATE cases SET status = 'assigned' WHERE rowid % 1000 = 0;",
-            &queue_statement("j", &f),
-        )
-        .await;
-        assert!(
-            plan.iter()
-                .any(|line| line.starts_with("SEARCH cases USING")),
-            "{plan:#?}"
-        );
-        assert!(
-            plan.iter().all(|line| !line.starts_with("SCAN cases")),
-            "{plan:#?}"
-        );
+        let queues = [
+            ("by due date", page.clone()),
+            (
+                "by risk",
+                QueueFilter {
+                    by_risk: true,
+                    ..page.clone()
+                },
+            ),
+            (
+                "a department's, after a cursor",
+                QueueFilter {
+                    departments: Some(vec!["TPWD".into(), "TPPD".into()]),
+                    after: Some((1_790_000_000, "20261124000100".into())),
+                    ..page.clone()
+                },
+            ),
+            (
+                "in progress, by risk",
+                QueueFilter {
+                    statuses: Some(vec!["in_progress".into()]),
+                    by_risk: true,
+                    ..page.clone()
+                },
+            ),
+        ];
+        for (name, f) in queues {
+            let plan = plan_among_many_cases(
+                "closed",
+                "UPDATE cases SET status = 'assigned', resolution_due_at = requested_at WHERE rowid % 1000 = 0;",
+                &queue_statement("j", &f),
+            )
+            .await;
+            assert!(
+                plan.iter()
+                    .any(|line| line.starts_with("SEARCH cases USING INDEX cases_queue_by")),
+                "{name}: {plan:#?}"
+            );
+            assert!(
+                plan.iter().all(|line| !line.contains("TEMP B-TREE")),
+                "{name}: {plan:#?}"
+            );
+        }
+    }
+
+    /// `queue_rank` (migration 0011) decides which cases a queue holds: NULL exactly for the
+    /// final statuses of the lifecycle, and otherwise the SLA risk.
+    #[tokio::test]
+    async fn queue_rank_agrees_with_the_lifecycle() {
+        use domain::lifecycle::CaseStatus;
+        let (_dir, db) = test_db().await;
+        let mut tx = db.begin().await.unwrap();
+        crate::catalog::upsert_jurisdiction(&mut tx, &city())
+            .await
+            .unwrap();
+        let sla_states = [("breached", 0), ("at_risk", 1), ("running", 2), ("met", 2)];
+        let mut n = 0;
+        let mut expected = Vec::new();
+        for status in CaseStatus::ALL {
+            for (sla, rank) in sla_states {
+                n += 1;
+                let mut c = new_case(n, sla, None);
+                c.status = status.as_str().into();
+                crate::cases::insert(&mut tx, &c).await.unwrap();
+                let rank = (!status.is_final()).then_some(rank);
+                expected.push((c.case_number, status.as_str(), sla, rank));
+            }
+        }
+        tx.commit().await.unwrap();
+        let stmt = Query::select()
+            .columns(["case_number", "queue_rank"])
+            .from("cases")
+            .order_by("case_number", Order::Asc)
+            .to_owned();
+        let read: Vec<(String, Option<i64>)> = db
+            .fetch_all(&stmt)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get("case_number").unwrap(), r.get("queue_rank").unwrap()))
+            .collect();
+        let want: Vec<(String, Option<i64>)> = expected
+            .iter()
+            .map(|(number, _, _, rank)| (number.clone(), *rank))
+            .collect();
+        assert_eq!(read, want, "{expected:#?}");
+        db.close().await;
     }
 
     /// The queue is read as one JSON page; it must keep the order the SQL sorts by.
@@ -835,7 +911,6 @@ mod tests {
             async move {
                 let f = QueueFilter {
                     by_risk,
-                    open_statuses: vec!["assigned".into()],
                     limit: 10,
                     ..QueueFilter::default()
                 };
@@ -854,7 +929,6 @@ mod tests {
             &db,
             "j",
             &QueueFilter {
-                open_statuses: vec!["assigned".into()],
                 limit: 1,
                 ..QueueFilter::default()
             },

@@ -75,6 +75,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_category_search_index.sql"),
         postgres: include_str!("../migrations/postgres/0010_category_search_index.sql"),
     },
+    Migration {
+        version: 11,
+        name: "queue_order",
+        sqlite: include_str!("../migrations/sqlite/0011_queue_order.sql"),
+        postgres: include_str!("../migrations/postgres/0011_queue_order.sql"),
+    },
 ];
 
 impl Migration {

@@ -518,6 +518,19 @@ async fn a_call_is_worked_to_the_end() {
         statuses.contains(&"fixed") && statuses.contains(&"reopen"),
         "{statuses:?}"
     );
+    // The jurisdiction's feed (read in one piece with the cases' numbers) shows the case's
+    // updates exactly as the case's own feed does.
+    let (_, feed) = app.get_json("servicerequestupdates.json").await;
+    let of_case: Vec<&serde_json::Value> = feed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["service_request_id"] == number.as_str())
+        .collect();
+    assert_eq!(
+        of_case,
+        updates.as_array().unwrap().iter().collect::<Vec<_>>()
+    );
     assert!(matches!(
         store::events::verify_chain(&app.services.db, TAIPEI)
             .await

@@ -231,6 +231,16 @@ async fn batch_services_answer_with_a_token_and_blackbox_ones_stay_private() {
         serde_json::json!([]),
         "confidential reports are never listed"
     );
+    // Nor are their updates: the feed holds the batch case's and nothing else.
+    let (status, feed) = app.get_json("servicerequestupdates.json").await;
+    assert_eq!(status, 200, "{feed}");
+    let cases: std::collections::BTreeSet<&str> = feed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["service_request_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(cases, [id.as_str()].into(), "{feed}");
 }
 
 #[tokio::test]

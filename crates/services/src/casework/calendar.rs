@@ -99,7 +99,6 @@ impl Services {
     /// policy change).
     pub(crate) async fn refresh_open_cases(&self, j: &domain::catalog::Jurisdiction) -> Result<()> {
         let filter = store::case_work::QueueFilter {
-            open_statuses: super::open_statuses(),
             limit: 500,
             ..Default::default()
         };

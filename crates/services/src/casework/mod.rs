@@ -113,7 +113,6 @@ impl Services {
         }
         let mut filter = QueueFilter {
             statuses: q.statuses.clone(),
-            open_statuses: open_statuses(),
             after: if q.by_risk { None } else { q.after.clone() },
             limit: if q.limit == 0 { 100 } else { q.limit },
             category: q.category.clone(),

@@ -440,7 +440,7 @@ impl Ctx<'_> {
         let items = updates
             .iter()
             .map(|u| {
-                let e = &u.event.event;
+                let e = &u.event;
                 let description = e
                     .note
                     .as_deref()
@@ -448,7 +448,7 @@ impl Ctx<'_> {
                     .unwrap_or_else(|| self.tr(&format!("event-{}", e.kind), &[]));
                 Node::Obj(vec![
                     ("update_id", Node::str(&e.id)),
-                    ("service_request_id", Node::str(&u.case_number)),
+                    ("service_request_id", Node::str(&e.case_number)),
                     ("status", Node::str(u.status)),
                     ("updated_datetime", Node::Str(format_unix(e.created_at))),
                     ("description", Node::Str(description)),
