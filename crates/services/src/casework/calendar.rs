@@ -122,10 +122,7 @@ impl Services {
             tx.commit().await?;
             match page.last() {
                 Some(last) if page.len() == 500 => {
-                    after = Some((
-                        last.resolution_due_at.unwrap_or(i64::MAX / 2),
-                        last.case_number.clone(),
-                    ));
+                    after = Some((last.queue_due(), last.case_number.clone()));
                 }
                 _ => break,
             }

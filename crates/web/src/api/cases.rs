@@ -233,13 +233,9 @@ async fn queue(
     let result = state.services.case_queue(&caller.actor, request).await;
     reply(caller.lang, StatusCode::OK, result, |cases| {
         let next = (cases.len() as u64 == limit).then(|| {
-            cases.last().map(|w| {
-                format!(
-                    "{}.{}",
-                    w.resolution_due_at.unwrap_or(i64::MAX / 2),
-                    w.case_number
-                )
-            })
+            cases
+                .last()
+                .map(|w| format!("{}.{}", w.queue_due(), w.case_number))
         });
         QueueOut {
             cases: cases.iter().map(work_json).collect(),
