@@ -691,6 +691,16 @@ mod tests {
         (dir, db)
     }
 
+    /// A migrated database holding the test city, and a transaction open to add its cases.
+    async fn city_db() -> (tempfile::TempDir, Db, Tx) {
+        let (dir, db) = test_db().await;
+        let mut tx = db.begin().await.unwrap();
+        crate::catalog::upsert_jurisdiction(&mut tx, &city())
+            .await
+            .unwrap();
+        (dir, db, tx)
+    }
+
     /// The plan SQLite chooses for `stmt`, with its values bound, over a city's worth of
     /// cases (the planner's choice depends on the table's size): 20,000 of `status`,
     /// analysed, then changed by `then`.
@@ -860,11 +870,7 @@ mod tests {
     #[tokio::test]
     async fn queue_rank_agrees_with_the_lifecycle() {
         use domain::lifecycle::CaseStatus;
-        let (_dir, db) = test_db().await;
-        let mut tx = db.begin().await.unwrap();
-        crate::catalog::upsert_jurisdiction(&mut tx, &city())
-            .await
-            .unwrap();
+        let (_dir, db, mut tx) = city_db().await;
         let sla_states = [("breached", 0), ("at_risk", 1), ("running", 2), ("met", 2)];
         let mut n = 0;
         let mut expected = Vec::new();
@@ -902,11 +908,7 @@ mod tests {
     /// The queue is read as one JSON page; it must keep the order the SQL sorts by.
     #[tokio::test]
     async fn the_queue_keeps_its_order_by_risk_and_due_date() {
-        let (_dir, db) = test_db().await;
-        let mut tx = db.begin().await.unwrap();
-        crate::catalog::upsert_jurisdiction(&mut tx, &city())
-            .await
-            .unwrap();
+        let (_dir, db, mut tx) = city_db().await;
         let cases = [
             new_case(1, "running", Some(300)),
             new_case(2, "breached", Some(500)),
@@ -955,11 +957,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_view_of_a_new_case_is_what_reading_it_back_gives() {
-        let (_dir, db) = test_db().await;
-        let mut tx = db.begin().await.unwrap();
-        crate::catalog::upsert_jurisdiction(&mut tx, &city())
-            .await
-            .unwrap();
+        let (_dir, db, mut tx) = city_db().await;
         // Every optional column filled, so that a field the view forgot shows up.
         let new = crate::cases::NewCase {
             id: "c1".into(),
