@@ -32,6 +32,9 @@ pub struct CatalogSnapshot {
     pub jurisdiction: Jurisdiction,
     /// Active categories in display order.
     pub categories: Vec<Category>,
+    /// The codes of every black-box category, active or not: their cases are never shown
+    /// publicly, also after the category is withdrawn.
+    pub confidential: Vec<String>,
     /// The newest `updated_at` among them (Open311's `changeset`).
     pub changeset: i64,
     pub departments: Vec<Department>,
@@ -113,6 +116,12 @@ impl crate::Services {
         };
         let (categories, changeset) =
             store::catalog::list_categories(&self.db, &jurisdiction.id).await?;
+        let confidential = store::catalog::all_categories(&self.db, &jurisdiction.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.service_type == domain::category::ServiceType::Blackbox)
+            .map(|c| c.code)
+            .collect();
         let departments = store::catalog::list_departments(&self.db, &jurisdiction.id).await?;
         let districts = store::catalog::list_districts(&self.db, &jurisdiction.id).await?;
         let routing = self.load_routing_rules(&jurisdiction).await?;
@@ -125,6 +134,7 @@ impl crate::Services {
         let snapshot = Arc::new(CatalogSnapshot {
             jurisdiction,
             categories,
+            confidential,
             changeset,
             departments,
             districts,

@@ -3,8 +3,7 @@
 
 use crate::{Result, ServiceError, Services};
 use domain::Message;
-use domain::catalog::{Category, Jurisdiction};
-use domain::category::ServiceType;
+use domain::catalog::Jurisdiction;
 use domain::geo::RadiusFilter;
 use domain::lifecycle::{CaseStatus, Open311Status};
 use std::collections::HashMap;
@@ -33,14 +32,6 @@ pub struct CaseQuery {
 pub struct CaseRecord {
     pub case: CaseView,
     pub events: Vec<Event>,
-}
-
-fn confidential(categories: &[Category]) -> Vec<String> {
-    categories
-        .iter()
-        .filter(|c| c.service_type == ServiceType::Blackbox)
-        .map(|c| c.code.clone())
-        .collect()
 }
 
 impl Services {
@@ -75,7 +66,7 @@ impl Services {
             updated_from: q.updated_from,
             updated_to: q.updated_to,
             near: q.near,
-            exclude_category_codes: confidential(categories),
+            exclude_category_codes: snapshot.confidential.clone(),
             limit: q.limit,
             offset: q.offset,
         };
@@ -116,7 +107,7 @@ impl Services {
             .await?
             .ok_or_else(not_found)?;
         let snapshot = self.snapshot_of(j).await?;
-        if confidential(&snapshot.categories).contains(&case.category_code) {
+        if snapshot.confidential.contains(&case.category_code) {
             return Err(not_found());
         }
         let mut records = self.with_events(vec![case], with_events).await?;

@@ -4,7 +4,6 @@
 use crate::{Result, ServiceError, Services};
 use domain::Message;
 use domain::catalog::Jurisdiction;
-use domain::category::ServiceType;
 use domain::lifecycle::{Action, CaseStatus, Outcome, transition};
 use std::collections::HashMap;
 use store::Tx;
@@ -53,7 +52,7 @@ pub struct ClientUpdate {
     pub media_urls: Vec<String>,
 }
 
-/// mySociety's extended status after an event, and the event's media, from its details.
+/// mySociety's extended status after an event; `data` is the event's details, parsed.
 fn extended_status(e: &FeedEvent, data: Option<&serde_json::Value>) -> &'static str {
     match e.kind.as_str() {
         "reopen" => "reopen",
@@ -67,15 +66,6 @@ fn extended_status(e: &FeedEvent, data: Option<&serde_json::Value>) -> &'static 
             status.map_or("unchanged", |s| s.extended(outcome))
         }
     }
-}
-
-/// The categories whose cases are never shown publicly (black-box services).
-fn hidden_categories(categories: &[domain::catalog::Category]) -> Vec<&str> {
-    categories
-        .iter()
-        .filter(|c| c.service_type == ServiceType::Blackbox)
-        .map(|c| c.code.as_str())
-        .collect()
 }
 
 fn public_update(event: FeedEvent) -> PublicUpdate {
@@ -212,7 +202,7 @@ impl Services {
         limit: u64,
     ) -> Result<Vec<PublicUpdate>> {
         let snapshot = self.snapshot_of(j).await?;
-        let hidden = hidden_categories(&snapshot.categories);
+        let hidden: Vec<&str> = snapshot.confidential.iter().map(String::as_str).collect();
         let events = store::events::public_feed(&self.db, &j.id, from, to, &hidden, limit).await?;
         Ok(events.into_iter().map(public_update).collect())
     }
@@ -241,12 +231,11 @@ impl Services {
             .map(|c| (c.id.clone(), c))
             .collect();
         let snapshot = self.snapshot_of(j).await?;
-        let hidden = hidden_categories(&snapshot.categories);
         Ok(events
             .into_iter()
             .filter_map(|Event { event: e, .. }| {
                 let case = cases.get(&e.case_id)?;
-                if hidden.contains(&case.category_code.as_str()) {
+                if snapshot.confidential.contains(&case.category_code) {
                     return None;
                 }
                 Some(public_update(FeedEvent {

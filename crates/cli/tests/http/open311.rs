@@ -241,6 +241,42 @@ async fn batch_services_answer_with_a_token_and_blackbox_ones_stay_private() {
         .map(|u| u["service_request_id"].as_str().unwrap())
         .collect();
     assert_eq!(cases, [id.as_str()].into(), "{feed}");
+
+    // Withdrawing the confidential category does not make its cases public.
+    let db = &app.services.db;
+    let mut category = store::catalog::all_categories(db, TAIPEI)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.code == "PET-07")
+        .unwrap();
+    category.active = false;
+    let mut tx = db.begin().await.unwrap();
+    store::catalog::upsert_category(&mut tx, TAIPEI, &category)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.services.catalog_changed();
+    for path in ["requests.json", "servicerequestupdates.json"] {
+        // Past the public lists' microcache, which may hold the answer from before.
+        let listed: serde_json::Value = app
+            .client
+            .get(app.url(path))
+            .header("cache-control", "no-cache")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let cases: std::collections::BTreeSet<&str> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["service_request_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(cases, [id.as_str()].into(), "{path}: {listed}");
+    }
 }
 
 #[tokio::test]
