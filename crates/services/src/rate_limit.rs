@@ -4,7 +4,7 @@
 use crate::{Result, ServiceError, Services};
 use domain::Message;
 
-/// A limit: at most `max` attempts per `window` seconds for one key.
+/// A limit: at most `max` attempts for one key in `window` seconds from its first attempt.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
     pub name: &'static str,
@@ -48,8 +48,9 @@ fn bucket(limit: Limit, key: &str) -> String {
     format!("{}:{}", limit.name, crate::secrets::sha256_hex(key))
 }
 
-fn limited(limit: Limit, now: i64) -> ServiceError {
-    let retry_after = limit.window - now.rem_euclid(limit.window);
+/// Refused until the window that began at `started_at` ends.
+fn limited(limit: Limit, started_at: i64, now: i64) -> ServiceError {
+    let retry_after = (started_at + limit.window - now).max(1);
     ServiceError::RateLimited {
         message: Message::new("error-rate-limited")
             .arg("minutes", ((retry_after + 59) / 60).to_string()),
@@ -61,10 +62,9 @@ impl Services {
     /// Counts an attempt; refuses it once the limit is passed.
     pub async fn count_attempt(&self, limit: Limit, key: &str) -> Result<()> {
         let now = store::now_unix();
-        let hits =
-            store::rate_limits::hit(&self.db, &bucket(limit, key), now, limit.window).await?;
-        if hits > limit.max {
-            return Err(limited(limit, now));
+        let w = store::rate_limits::hit(&self.db, &bucket(limit, key), now, limit.window).await?;
+        if w.hits > limit.max {
+            return Err(limited(limit, w.started_at, now));
         }
         Ok(())
     }
@@ -72,10 +72,10 @@ impl Services {
     /// Refuses without counting if the limit is already reached (for failures counted later).
     pub async fn check_not_limited(&self, limit: Limit, key: &str) -> Result<()> {
         let now = store::now_unix();
-        let hits =
+        let window =
             store::rate_limits::peek(&self.db, &bucket(limit, key), now, limit.window).await?;
-        if hits >= limit.max {
-            return Err(limited(limit, now));
+        if let Some(w) = window.filter(|w| w.hits >= limit.max) {
+            return Err(limited(limit, w.started_at, now));
         }
         Ok(())
     }

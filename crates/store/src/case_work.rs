@@ -678,22 +678,9 @@ mod tests {
 
     use sea_query::SqliteQueryBuilder;
 
-    /// A migrated SQLite database in a temporary directory (kept alive by the first value).
-    async fn test_db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::connect(
-            &format!("sqlite://{}", dir.path().join("t.db").display()),
-            2,
-        )
-        .await
-        .unwrap();
-        crate::migrate::migrate(&db).await.unwrap();
-        (dir, db)
-    }
-
     /// A migrated database holding the test city, and a transaction open to add its cases.
     async fn city_db() -> (tempfile::TempDir, Db, Tx) {
-        let (dir, db) = test_db().await;
+        let (dir, db) = crate::db::testing::sqlite_db().await;
         let mut tx = db.begin().await.unwrap();
         crate::catalog::upsert_jurisdiction(&mut tx, &city())
             .await
@@ -709,7 +696,7 @@ mod tests {
         then: &str,
         stmt: &SelectStatement,
     ) -> Vec<String> {
-        let (_dir, db) = test_db().await;
+        let (_dir, db) = crate::db::testing::sqlite_db().await;
         let Db::Sqlite(pool, _) = &db else {
             unreachable!("a SQLite URL")
         };

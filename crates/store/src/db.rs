@@ -590,6 +590,25 @@ pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<Str
     Ok(format!("{base}/{name}{query}"))
 }
 
+/// What the store's tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Db;
+
+    /// A migrated SQLite database in a temporary directory (kept alive by the first value).
+    pub(crate) async fn sqlite_db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            2,
+        )
+        .await
+        .unwrap();
+        crate::migrate::migrate(&db).await.unwrap();
+        (dir, db)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,20 +1,29 @@
-//! Fixed-window counters in the database, so every node sees the same count: a credential
+//! Windowed counters in the database, so every node sees the same count: a credential
 //! stuffer spreading attempts over several nodes is limited as if there were one.
 
 use crate::db::{Db, StoreError};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 
-/// Counts one hit in `bucket` for the window of `window_secs` that contains `now`, and returns
-/// the number of hits in that window including this one.
-pub async fn hit(db: &Db, bucket: &str, now: i64, window_secs: i64) -> Result<i64, StoreError> {
-    let window_start = now - now.rem_euclid(Ord::max(window_secs, 1));
-    let stale = Expr::col(("rate_limits", "window_start")).lt(window_start);
+/// A bucket's current window: when it began (its first hit) and the hits counted in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub started_at: i64,
+    pub hits: i64,
+}
+
+/// Counts one hit in `bucket` and returns its window including this hit. A window begins at
+/// the bucket's first hit and lasts `window_secs`; the first hit after it begins a new one.
+/// (Windows aligned to the clock, as before, let twice the limit through around each
+/// boundary, and could end a lock-out a second after it began.)
+pub async fn hit(db: &Db, bucket: &str, now: i64, window_secs: i64) -> Result<Window, StoreError> {
+    let stale = Expr::col(("rate_limits", "window_start")).lte(now - Ord::max(window_secs, 1));
     let stmt = Query::insert()
         .into_table("rate_limits")
         .columns(["bucket", "window_start", "hits"])
-        .values_panic([bucket.into(), window_start.into(), 1i64.into()])
+        .values_panic([bucket.into(), now.into(), 1i64.into()])
         .on_conflict(
             OnConflict::column("bucket")
+                // Both read the row as it was before the update.
                 .value(
                     "hits",
                     Expr::case(stale.clone(), 1i64)
@@ -22,32 +31,43 @@ pub async fn hit(db: &Db, bucket: &str, now: i64, window_secs: i64) -> Result<i6
                 )
                 .value(
                     "window_start",
-                    Expr::case(stale, window_start)
-                        .finally(Expr::col(("rate_limits", "window_start"))),
+                    Expr::case(stale, now).finally(Expr::col(("rate_limits", "window_start"))),
                 )
                 .to_owned(),
         )
-        .returning(Query::returning().column("hits"))
+        .returning(Query::returning().columns(["window_start", "hits"]))
         .to_owned();
     let mut tx = db.begin().await?;
     let row = tx.fetch_one(&stmt).await?;
     tx.commit().await?;
-    row.get("hits")
+    Ok(Window {
+        started_at: row.get("window_start")?,
+        hits: row.get("hits")?,
+    })
 }
 
-/// Hits in the current window without counting one.
-pub async fn peek(db: &Db, bucket: &str, now: i64, window_secs: i64) -> Result<i64, StoreError> {
-    let window_start = now - now.rem_euclid(Ord::max(window_secs, 1));
+/// The bucket's current window without counting a hit; `None` when it has none.
+pub async fn peek(
+    db: &Db,
+    bucket: &str,
+    now: i64,
+    window_secs: i64,
+) -> Result<Option<Window>, StoreError> {
     let stmt = Query::select()
-        .column("hits")
+        .columns(["window_start", "hits"])
         .from("rate_limits")
         .and_where(Expr::col("bucket").eq(bucket))
-        .and_where(Expr::col("window_start").eq(window_start))
+        .and_where(Expr::col("window_start").gt(now - Ord::max(window_secs, 1)))
         .to_owned();
-    Ok(match db.fetch_optional(&stmt).await? {
-        Some(r) => r.get("hits")?,
-        None => 0,
-    })
+    db.fetch_optional(&stmt)
+        .await?
+        .map(|r| {
+            Ok(Window {
+                started_at: r.get("window_start")?,
+                hits: r.get("hits")?,
+            })
+        })
+        .transpose()
 }
 
 /// Forgets a bucket (after a successful sign-in, the failure count starts again).
@@ -58,4 +78,50 @@ pub async fn clear(db: &Db, bucket: &str) -> Result<(), StoreError> {
         .to_owned();
     db.execute(&stmt).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hits on both sides of a quarter hour count in one window: the window follows the
+    /// first hit, not the clock.
+    #[tokio::test]
+    async fn a_window_begins_at_the_first_hit_not_at_the_clock() {
+        let (_dir, db) = crate::db::testing::sqlite_db().await;
+        let quarter = 900;
+        let at = |t: i64| hit(&db, "b", t, quarter);
+        assert_eq!(
+            at(899).await.unwrap(),
+            Window {
+                started_at: 899,
+                hits: 1
+            }
+        );
+        assert_eq!(
+            at(901).await.unwrap(),
+            Window {
+                started_at: 899,
+                hits: 2
+            }
+        );
+        assert_eq!(
+            peek(&db, "b", 1_798, quarter).await.unwrap(),
+            Some(Window {
+                started_at: 899,
+                hits: 2
+            })
+        );
+        assert_eq!(peek(&db, "b", 1_799, quarter).await.unwrap(), None);
+        assert_eq!(
+            at(1_799).await.unwrap(),
+            Window {
+                started_at: 1_799,
+                hits: 1
+            }
+        );
+        clear(&db, "b").await.unwrap();
+        assert_eq!(peek(&db, "b", 1_800, quarter).await.unwrap(), None);
+        db.close().await;
+    }
 }
