@@ -70,6 +70,19 @@ pub async fn peek(
         .transpose()
 }
 
+/// Gives back one hit counted in `bucket` (an attempt reserved before it was checked, that
+/// turned out to be allowed), in one statement.
+pub async fn refund(db: &Db, bucket: &str) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("rate_limits")
+        .value("hits", Expr::col("hits").sub(1))
+        .and_where(Expr::col("bucket").eq(bucket))
+        .and_where(Expr::col("hits").gt(0))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
 /// Forgets a bucket (after a successful sign-in, the failure count starts again).
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), StoreError> {
     let stmt = Query::delete()

@@ -14,8 +14,43 @@ use web::api::{ClientAddr, Lang, cookie};
 
 /// The cookie that remembers the language chosen with the switch.
 pub const LANG_COOKIE: &str = "civicdesk_lang";
-/// The cookie that carries the form token of a visitor who is not signed in.
+/// The cookie that carries the form token of a visitor who is not signed in (on plain http;
+/// see [`form_cookie_name`]).
 pub const FORM_COOKIE: &str = "civicdesk_form";
+/// Its name when the public URL is https: a `__Host-` cookie is only accepted by browsers
+/// from this very host over https with `Path=/`, so a sibling subdomain or a man in the middle
+/// cannot plant one. Plain http cannot use the prefix; there the signature below still refuses
+/// a planted value, but not a pair the planter obtained from us (use https in production).
+pub const HOST_FORM_COOKIE: &str = "__Host-civicdesk_form";
+
+pub fn form_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        HOST_FORM_COOKIE
+    } else {
+        FORM_COOKIE
+    }
+}
+
+/// The visitor's form cookie is `<nonce>.<signature>`; the token forms echo is another
+/// signature of the nonce. A cookie the server did not issue carries no valid signature, so a
+/// chosen value planted in a browser is never accepted as a token.
+const FORM_COOKIE_PURPOSE: &str = "form-cookie";
+const FORM_TOKEN_PURPOSE: &str = "form-token";
+
+/// The form token that goes with a visitor's form cookie, if the server issued that cookie.
+pub fn visitor_form_token(services: &services::Services, cookie_value: &str) -> Option<String> {
+    let (nonce, signature) = cookie_value.split_once('.')?;
+    let well_formed = nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
+    (well_formed && services.verify_signature(FORM_COOKIE_PURPOSE, nonce, signature))
+        .then(|| services.sign(FORM_TOKEN_PURPOSE, nonce))
+}
+
+/// A new visitor form cookie value and its token.
+fn new_visitor_form(services: &services::Services) -> (String, String) {
+    let nonce = services::secrets::token_of::<16>();
+    let cookie = format!("{nonce}.{}", services.sign(FORM_COOKIE_PURPOSE, &nonce));
+    (cookie, services.sign(FORM_TOKEN_PURPOSE, &nonce))
+}
 
 /// Who is looking at the page.
 pub struct Viewer {
@@ -23,9 +58,9 @@ pub struct Viewer {
     pub actor: Option<Actor>,
     pub session: Option<Session>,
     pub stage: Option<SessionStage>,
-    /// The token forms must echo: the session's, or the visitor cookie's.
+    /// The token forms must echo: the session's, or the one signed for the visitor cookie.
     pub csrf: String,
-    /// A visitor token that still has to be set as a cookie.
+    /// A visitor form cookie value that still has to be set.
     pub new_form_cookie: Option<String>,
     /// Path and query of this request, for the language switch.
     pub here: String,
@@ -100,15 +135,14 @@ impl FromRequestParts<AppState> for Viewer {
             Some((a, s, st)) => (Some(a), Some(s), Some(st)),
             None => (None, None, None),
         };
-        let visitor = cookie(&parts.headers, FORM_COOKIE)
-            .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-            .map(str::to_string);
+        let visitor = cookie(&parts.headers, form_cookie_name(state.web.secure_cookies))
+            .and_then(|v| visitor_form_token(&state.services, v));
         let (csrf, new_form_cookie) = match (&session, visitor) {
             (Some(s), _) => (s.csrf_token.clone(), None),
-            (None, Some(v)) => (v, None),
+            (None, Some(token)) => (token, None),
             (None, None) => {
-                let fresh = services::secrets::token_of::<16>();
-                (fresh.clone(), Some(fresh))
+                let (cookie, token) = new_visitor_form(&state.services);
+                (token, Some(cookie))
             }
         };
         let here = parts
@@ -424,12 +458,72 @@ pub fn decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A local path to go back to, never another site.
+/// A path of this site to go back to (after signing in, after switching the language), never
+/// another site; `/` for anything else.
+///
+/// Accepted is only a path-absolute reference as RFC 3986 resolves it against our own origin:
+/// it starts with one `/`, and neither it nor its path decoded again (up to four times, against
+/// double encoding) holds a second leading `/` or `\`, a backslash, whitespace or a control
+/// character. Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/<TAB>/evil`
+/// and `/\evil` would become `//evil`: another host. Characters outside ASCII are
+/// percent-encoded, so the result is a valid `Location`.
 pub fn safe_back(back: Option<&str>) -> String {
     match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_string(),
+        Some(b) if is_local_path(b) => encode_non_ascii(b),
         _ => "/".to_string(),
     }
+}
+
+fn is_local_path(back: &str) -> bool {
+    let unsafe_char =
+        |c: char| c.is_control() || c.is_whitespace() || c == '\\' || is_zero_width(c);
+    if back.chars().any(unsafe_char) {
+        return false;
+    }
+    let mut path = back
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    for _ in 0..5 {
+        let mut chars = path.chars();
+        if chars.next() != Some('/') || matches!(chars.next(), Some('/')) {
+            return false;
+        }
+        if path.chars().any(unsafe_char) {
+            return false;
+        }
+        let decoded = decode_percent(&path);
+        if decoded == path {
+            return true;
+        }
+        path = decoded;
+    }
+    false
+}
+
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// `%XX` decoded (not `+`: in a path it is a plus).
+fn decode_percent(value: &str) -> String {
+    decode(&value.replace('+', "%2B"))
+}
+
+fn encode_non_ascii(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 pub fn set_cookie_header(
@@ -478,11 +572,57 @@ mod tests {
     fn the_switch_drops_the_old_language_and_goes_back_only_locally() {
         assert_eq!(strip_lang("/track?lang=en&x=1"), "/track?x=1");
         assert_eq!(strip_lang("/?lang=en"), "/");
-        assert_eq!(safe_back(Some("//evil.example")), "/");
-        assert_eq!(safe_back(Some("https://evil.example")), "/");
         assert_eq!(safe_back(Some("/work?x=1")), "/work?x=1");
         assert_eq!(decode(&encode("/work?q=路燈 壞了")), "/work?q=路燈 壞了");
         assert_eq!(decode("a%2"), "a%2");
+    }
+
+    /// F6: every way of writing another host into `back` ends at `/`.
+    #[test]
+    fn going_back_never_leaves_the_site() {
+        let attacks = [
+            "//evil.example",
+            "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/\r\n/evil.example",
+            " //evil.example",
+            "/ /evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%5C%5Cevil.example",
+            "/%5cevil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%252F%252Fevil.example",
+            "/%25252F/evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{200B}/evil.example",
+            "/\u{0000}/evil.example",
+            "",
+        ];
+        for attack in attacks {
+            assert_eq!(safe_back(Some(attack)), "/", "{attack:?}");
+        }
+        assert_eq!(safe_back(None), "/");
+        for fine in [
+            "/",
+            "/work?x=1",
+            "/my/cases",
+            "/track?q=a%20b",
+            "/a+b",
+            "/x#top",
+        ] {
+            assert_eq!(safe_back(Some(fine)), fine);
+        }
+        assert_eq!(
+            safe_back(Some("/track?q=路燈")),
+            "/track?q=%E8%B7%AF%E7%87%88"
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@ mod open311;
 mod openapi;
 mod permissions;
 mod processes;
+mod second_factor_stages;
+mod sign_in_limits;
 mod snapshots;
 mod support;
 mod ui_admin;
