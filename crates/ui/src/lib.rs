@@ -9,6 +9,7 @@ mod citizen;
 mod dates;
 mod forms;
 mod page;
+mod paths;
 mod staff;
 mod supervise;
 

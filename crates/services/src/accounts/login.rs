@@ -195,16 +195,13 @@ impl Services {
         account: Option<&accounts::Account>,
         device: Option<&str>,
     ) -> Result<(Limit, String)> {
-        let account_id: Option<String> = match account {
-            Some(a) => Some(a.id.clone()),
-            None => {
-                let ids =
-                    accounts::ids_by_contact(&self.db, jurisdiction_id, login.as_str()).await?;
-                match ids.as_slice() {
-                    [only] => Some(only.clone()),
-                    _ => None,
-                }
-            }
+        // Looked up for every name, so an existing login does not answer faster.
+        let by_contact =
+            accounts::ids_by_contact(&self.db, jurisdiction_id, login.as_str()).await?;
+        let account_id: Option<String> = match (account, by_contact.as_slice()) {
+            (Some(a), _) => Some(a.id.clone()),
+            (None, [only]) => Some(only.clone()),
+            (None, _) => None,
         };
         let Some(id) = account_id else {
             return Ok((
