@@ -137,4 +137,26 @@ mod tests {
         assert_eq!(peek(&db, "b", 1_800, quarter).await.unwrap(), None);
         db.close().await;
     }
+
+    /// A refund gives back one reserved hit, never going below none.
+    #[tokio::test]
+    async fn a_refund_gives_back_one_hit() {
+        let (_dir, db) = crate::db::testing::sqlite_db().await;
+        hit(&db, "r", 100, 900).await.unwrap();
+        hit(&db, "r", 101, 900).await.unwrap();
+        refund(&db, "r").await.unwrap();
+        assert_eq!(
+            peek(&db, "r", 102, 900).await.unwrap().map(|w| w.hits),
+            Some(1)
+        );
+        refund(&db, "r").await.unwrap();
+        refund(&db, "r").await.unwrap();
+        assert_eq!(
+            peek(&db, "r", 103, 900).await.unwrap().map(|w| w.hits),
+            Some(0)
+        );
+        assert_eq!(hit(&db, "r", 104, 900).await.unwrap().hits, 1);
+        refund(&db, "missing").await.unwrap();
+        db.close().await;
+    }
 }
