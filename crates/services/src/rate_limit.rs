@@ -78,17 +78,6 @@ impl Services {
         Ok(())
     }
 
-    /// Refuses without counting if the limit is already reached (for failures counted later).
-    pub async fn check_not_limited(&self, limit: Limit, key: &str) -> Result<()> {
-        let now = store::now_unix();
-        let window =
-            store::rate_limits::peek(&self.db, &bucket(limit, key), now, limit.window).await?;
-        if let Some(w) = window.filter(|w| w.hits >= limit.max) {
-            return Err(limited(limit, w.started_at, now));
-        }
-        Ok(())
-    }
-
     /// Gives back one attempt counted with [`Services::count_attempt`].
     pub async fn refund_attempt(&self, limit: Limit, key: &str) -> Result<()> {
         Ok(store::rate_limits::refund(&self.db, &bucket(limit, key)).await?)

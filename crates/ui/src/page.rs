@@ -473,6 +473,23 @@ mod tests {
         assert_eq!(decode("a%2"), "a%2");
     }
 
+    /// F22: on https the form cookie is a `__Host-` cookie (Secure, Path=/, no Domain), which
+    /// no sibling subdomain can set; plain http cannot use the prefix.
+    #[test]
+    fn the_form_cookie_is_a_host_cookie_on_https() {
+        assert_eq!(form_cookie_name(true), "__Host-civicdesk_form");
+        assert_eq!(form_cookie_name(false), "civicdesk_form");
+        let (_, header) = set_cookie_header(form_cookie_name(true), "n.s", 60, true);
+        assert!(
+            header.starts_with("__Host-civicdesk_form=n.s; Path=/;"),
+            "{header}"
+        );
+        assert!(
+            header.contains("; Secure") && !header.contains("Domain"),
+            "{header}"
+        );
+    }
+
     #[test]
     fn chinese_data_on_an_english_page_is_marked_as_chinese() {
         assert!(has_han("林小美"));

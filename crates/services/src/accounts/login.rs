@@ -8,6 +8,7 @@
 //! an account (user name, e-mail address, mobile number) share its budget. A browser that
 //! signed in to the account before holds a signed device cookie and has a budget of its own,
 //! so a stranger who exhausts the account's budget does not lock its owner out.
+
 use super::signup::self_actor;
 use super::{Login, NewSession, STATUS_ACTIVE, STATUS_PENDING};
 use crate::audit::{self, Subject};
