@@ -51,6 +51,10 @@ pub struct AttributeDef {
     pub datatype_description: Localized,
     #[serde(default)]
     pub values: Vec<AttributeValue>,
+    /// The answer is personal data (a licence plate, how to reach the reporter): it is kept
+    /// for staff and never published, not even redacted.
+    #[serde(default)]
+    pub personal: bool,
 }
 
 /// A validated answer, in the order of the service definition.
@@ -173,6 +177,7 @@ mod tests {
                     name: Localized::new(*k, *k),
                 })
                 .collect(),
+            personal: false,
         }
     }
 

@@ -789,6 +789,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         public_url: "http://127.0.0.1".into(),
         media_dir: dir.path().join("media"),
         default_jurisdiction: Some(TAIPEI.into()),
+        public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
         notify: Default::default(),
         webhooks: Default::default(),
     };

@@ -15,6 +15,7 @@ mod notify;
 mod open311;
 mod openapi;
 mod permissions;
+mod privacy;
 mod processes;
 mod snapshots;
 mod support;
