@@ -321,3 +321,63 @@ async fn points_are_published_on_a_grid_and_searched_on_it() {
     assert!(xml.contains(&format!("<lat>{lat}</lat>")), "{xml}");
     assert!(!xml.contains("25.0377<"), "{xml}");
 }
+
+/// F1: the citizen is told, at the question, that a personal answer is not published.
+#[tokio::test]
+async fn the_report_form_says_which_answers_stay_private() {
+    let app = TestApp::start().await;
+    for (lang, private) in [
+        ("zh-TW", "這個答案只有承辦人員看得到，不會公開。"),
+        ("en", "Only staff see this answer; it is never published."),
+    ] {
+        let page = |code: &str| {
+            app.client
+                .get(format!("{}/report/{code}", app.base))
+                .header("accept-language", lang)
+                .send()
+        };
+        let plate = page("1999-V01").await.unwrap().text().await.unwrap();
+        assert!(plate.contains(private), "{plate}");
+        assert!(plate.contains(r#"id="f-attr-plate-hint""#), "{plate}");
+        let items = page("1999-W01").await.unwrap().text().await.unwrap();
+        assert!(!items.contains(private), "only personal questions say so");
+    }
+}
+
+/// F1: an administrator marks a question personal or not; Open311 follows at once.
+#[tokio::test]
+async fn an_administrator_decides_which_questions_are_personal() {
+    let app = TestApp::start().await;
+    app.staff("admin.catalogue", &["jurisdiction_admin"]).await;
+    let admin = app.sign_in("admin.catalogue", STAFF_PASSWORD).await;
+    let (status, mut category) =
+        send(app.as_browser(&admin, Method::GET, "categories/1999-W01")).await;
+    assert_eq!(status, 200, "{category}");
+    assert_eq!(category["attributes"][0]["personal"], false, "{category}");
+    category["attributes"][0]["personal"] = json!(true);
+    let (status, saved) = send(
+        app.as_browser(&admin, Method::PUT, "categories/1999-W01")
+            .json(&category),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["attributes"][0]["personal"], true, "{saved}");
+    let (status, body) = app
+        .post_form(
+            "requests.json",
+            &[
+                ("api_key", &app.key),
+                ("service_code", "1999-W01"),
+                ("address_string", "臺北市萬華區西園路一段"),
+                ("attribute[items]", "沙發一張"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let number = v[0]["service_request_id"].as_str().unwrap();
+    let (_, case) = app
+        .get_json(&format!("requests/{number}.json?extensions=true"))
+        .await;
+    assert_eq!(case[0]["attributes"], json!([]), "{case}");
+}
