@@ -13,10 +13,17 @@ use store::events::{Event, FeedEvent, NewEvent};
 /// A citizen may reopen a resolved case within this many seconds of its resolution.
 pub const REOPEN_WINDOW_SECONDS: i64 = 7 * 24 * 3600;
 
-/// One entry of the public update feed.
-#[derive(Debug, Clone)]
+/// One entry of the public update feed: made here from a public event and nothing else, its
+/// note redacted by `crate::public`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublicUpdate {
-    pub event: FeedEvent,
+    pub id: String,
+    pub case_number: String,
+    pub kind: String,
+    pub to_status: Option<String>,
+    /// What the department wrote for the public, redacted.
+    pub note: Option<String>,
+    pub created_at: i64,
     /// mySociety's lowercase extended status after this update.
     pub status: &'static str,
     pub media_urls: Vec<String>,
@@ -78,7 +85,12 @@ fn public_update(event: FeedEvent) -> PublicUpdate {
     PublicUpdate {
         status: extended_status(&event, data.as_ref()),
         media_urls,
-        event,
+        note: event.note.as_deref().map(crate::public::public_text),
+        id: event.id,
+        case_number: event.case_number,
+        kind: event.kind,
+        to_status: event.to_status,
+        created_at: event.created_at,
     }
 }
 

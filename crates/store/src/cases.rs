@@ -1,9 +1,9 @@
 //! Cases: the materialised current state of each case (its history is in `events`), the people
 //! who reported it, and the queries Open311 and the REST API run over them.
 
-use crate::db::{Db, Row, StoreError, Tx};
+use crate::db::{Backend, Db, Row, StoreError, Tx};
 use domain::case_number::CaseNumber;
-use domain::geo::RadiusFilter;
+use domain::geo::{PublicGrid, RadiusFilter};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 
 /// A case to insert. JSON columns are already encoded.
@@ -320,6 +320,9 @@ pub struct CaseFilter {
     pub updated_from: Option<i64>,
     pub updated_to: Option<i64>,
     pub near: Option<RadiusFilter>,
+    /// Test `near` against the points as published (snapped to this grid) instead of the
+    /// exact points, so a public search cannot find a point more exactly than it is shown.
+    pub near_on_grid: Option<PublicGrid>,
     /// Categories whose cases must not be listed (confidential, Open311 `blackbox`).
     pub exclude_category_codes: Vec<String>,
     pub limit: u64,
@@ -454,12 +457,22 @@ pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> 
     }
     if let Some(near) = &f.near {
         let b = near.bbox();
-        let lat = || Expr::col(("cases", "lat"));
-        let lon = || Expr::col(("cases", "lon"));
-        let dy = || lat().sub(near.centre.lat);
-        let dx = || lon().sub(near.centre.lon).mul(near.lon_scale);
-        q.and_where(lat().between(b.min_lat, b.max_lat))
-            .and_where(lon().between(b.min_lon, b.max_lon))
+        let exact = |column: &'static str| Expr::col(("cases", column));
+        // The bounding box is tested on the exact columns (an index can serve it), widened by
+        // a cell when the circle is tested on the snapped points.
+        let (lat, lon, margin_lat, margin_lon) = match f.near_on_grid {
+            Some(grid) => (
+                snapped(db.backend(), exact("lat"), grid.lat_step),
+                snapped(db.backend(), exact("lon"), grid.lon_step),
+                grid.lat_step,
+                grid.lon_step,
+            ),
+            None => (exact("lat"), exact("lon"), 0.0, 0.0),
+        };
+        let dy = || lat.clone().sub(near.centre.lat);
+        let dx = || lon.clone().sub(near.centre.lon).mul(near.lon_scale);
+        q.and_where(exact("lat").between(b.min_lat - margin_lat, b.max_lat + margin_lat))
+            .and_where(exact("lon").between(b.min_lon - margin_lon, b.max_lon + margin_lon))
             .and_where(
                 dy().mul(dy())
                     .add(dx().mul(dx()))
@@ -472,6 +485,23 @@ pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> 
         .offset(f.offset);
     let newest_first = [("requested_at", Order::Desc), ("case_number", Order::Desc)];
     db.fetch_packed(&q, &VIEW_FIELDS, &newest_first).await
+}
+
+/// `column` snapped to the centre of its grid cell, `(floor(column / step) + 0.5) * step`, as
+/// [`PublicGrid::snap`] computes it in Rust (same IEEE operations, so the same cell; Rust
+/// then rounds the centre to a tenth of a metre for display).
+/// PostgreSQL has `floor`; SQLite, built without its math functions, truncates on `CAST`,
+/// which is the floor of a positive number and one too high for a negative fraction.
+fn snapped(backend: Backend, column: Expr, step: f64) -> Expr {
+    let ratio = || column.clone().div(step);
+    let floor = match backend {
+        Backend::Postgres => Expr::cust_with_exprs("floor($1)", [ratio()]),
+        Backend::Sqlite => Expr::cust_with_exprs(
+            "(CAST(? AS INTEGER) - (? < CAST(? AS INTEGER)))",
+            [ratio(), ratio(), ratio()],
+        ),
+    };
+    floor.add(0.5).mul(step)
 }
 
 pub async fn by_number(

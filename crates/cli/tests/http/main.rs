@@ -15,6 +15,7 @@ mod notify;
 mod open311;
 mod openapi;
 mod permissions;
+mod privacy;
 mod processes;
 mod second_factor_stages;
 mod sign_in_limits;

@@ -121,7 +121,7 @@ impl Services {
                     at: e.event.created_at,
                     kind: e.event.kind,
                     status: e.event.to_status,
-                    note: e.event.note,
+                    note: e.event.note.as_deref().map(crate::public::public_text),
                 })
                 .collect(),
             case_number: work.case_number,
