@@ -121,6 +121,12 @@ mod tests {
                 "5F., No. 12, Lane 5, Songren Rd.",
                 "No. ○, Lane 5, Songren Rd.",
             ),
+            ("12號", "○號"),
+            ("12 號", "○號"),
+            ("十二號", "○號"),
+            ("No. 12", "No. ○"),
+            ("no 12", "no ○"),
+            ("#12", "#○"),
         ];
         for (address, masked) in cases {
             assert_eq!(mask_house_number(address), masked, "{address:?}");
