@@ -127,6 +127,7 @@ mod tests {
             ("No. 12", "No. ○"),
             ("no 12", "no ○"),
             ("#12", "#○"),
+            ("3rd Fl., #12 Songren Rd.", "#○ Songren Rd."),
         ];
         for (address, masked) in cases {
             assert_eq!(mask_house_number(address), masked, "{address:?}");
@@ -141,6 +142,15 @@ mod tests {
             mask_house_number("松仁路12號 電話0912-345-678"),
             "松仁路○號 電話＊＊＊"
         );
+    }
+
+    /// Found by the `redaction` fuzz target: a dropped floor joined a number to the street
+    /// after it, so the masked address read differently the second time.
+    #[test]
+    fn a_dropped_floor_does_not_join_what_is_left() {
+        let address = "#12 12, Lad. 5F Nongren Rd. 5F No. 12";
+        let masked = mask_house_number(address);
+        assert_eq!(mask_house_number(&masked), masked);
     }
 
     #[test]

@@ -310,8 +310,10 @@ pub(super) const PATTERNS: &[Pattern] = &[
     },
     Pattern {
         name: "english_floor",
-        doc: "The floor of an English address is dropped: 5F., No. 12 → No. ○; 3rd Fl., 12F-1.",
-        matches: r"(?:^|[^A-Za-z0-9])(?P<m>[0-9]{1,3}(?:[Ff]|(?i:st|nd|rd|th)?{WS}?(?i:fl|floor))(?:-[0-9]{1,3})?\.?(?:{WS}*,{WS}*|{WS}+|$))",
+        doc: "The floor before the house number of an English address is dropped: 5F., No. 12 → \
+              No. ○; 3rd Fl., #12 → #○. Only there: dropping text elsewhere could join what is \
+              left into something that reads differently the second time.",
+        matches: r"(?:^|[^A-Za-z0-9])(?P<m>[0-9]{1,3}(?:[Ff]|(?i:st|nd|rd|th)?{WS}?(?i:fl|floor))(?:-[0-9]{1,3})?\.?(?:{WS}*,{WS}*|{WS}+))(?:(?i:no)\.?{WS}*[0-9]|#)",
         mask: Some(""),
         applies: Applies::Address,
         unless: None,
