@@ -105,13 +105,35 @@ fn expand(pattern: &str) -> String {
     out
 }
 
-/// Reads `text` against the table's rows and masks what they match. If the table could not be
-/// compiled (a defect the unit tests catch), nothing is shown rather than something personal.
+/// Masks what the table's rows match, until reading the result again changes nothing. If the
+/// table could not be compiled (a defect the unit tests catch), nothing is shown rather than
+/// something personal.
+///
+/// One pass is not always enough: a row may decline a match because of what follows it
+/// (`091NTD` is no plate when a digit follows), and what follows may be masked by the same
+/// pass (`091NTD0912345678` → `091NTD＊＊＊`, where `091NTD` is now a plate). Each pass that
+/// changes the text masks more of it, so this ends; text with nothing to mask takes one pass.
 fn redact(table: &LazyLock<Result<Table, regex::Error>>, text: &str) -> String {
     let Ok(table) = table.as_ref() else {
         return MASK.to_string();
     };
-    let text = normalise(text);
+    let mut text = normalise(text);
+    for _ in 0..MAX_PASSES {
+        let (next, masked) = redact_once(table, &text);
+        if !masked || next == text {
+            return next;
+        }
+        text = next;
+    }
+    text
+}
+
+/// Enough for any text a person writes; the fuzz target checks the result is stable.
+const MAX_PASSES: usize = 16;
+
+/// One pass over normalised text: the result, and whether anything was masked.
+fn redact_once(table: &Table, text: &str) -> (String, bool) {
+    let mut masked = false;
     let mut out = String::with_capacity(text.len() + 8);
     // Everything before `done` is in `out`. A search reads `text[base..]` from `from`: `base`
     // moves to the end of each match, so what follows a match starts afresh (`^`), as it does
@@ -137,10 +159,11 @@ fn redact(table: &LazyLock<Result<Table, regex::Error>>, text: &str) -> String {
         }
         out.push_str(&text[done..start]);
         out.push_str(row.mask.unwrap_or(&text[start..end]));
+        masked |= row.mask.is_some();
         (done, base, from) = (end, end, end);
     }
     out.push_str(&text[done..]);
-    out
+    (out, masked)
 }
 
 /// Half-width digits, letters and symbols (`to_halfwidth`), without the invisible characters

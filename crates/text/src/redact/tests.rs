@@ -23,6 +23,14 @@ fn keeps(texts: &[&str]) {
 fn the_table_compiles() {
     assert!(FREE_TEXT.as_ref().is_ok(), "{:?}", FREE_TEXT.as_ref().err());
     assert!(ADDRESS.as_ref().is_ok(), "{:?}", ADDRESS.as_ref().err());
+    for row in PATTERNS {
+        assert_eq!(
+            row.matches.matches("(?P<m>").count(),
+            1,
+            "{}: one group m says what is masked",
+            row.name
+        );
+    }
 }
 
 /// F4: mobile numbers with any separator, or none.
@@ -142,6 +150,15 @@ fn phone_followed_by_other_digits() {
     let out = redact_personal_data("x@ae.0+8++000000000++@ae.5");
     assert_eq!(redact_personal_data(&out), out);
     assert!(!out.contains("000000000"), "{out}");
+}
+
+/// Found by the `redaction` fuzz target: `091NTD` was no plate while a phone number followed
+/// it, and became one once the number was masked.
+#[test]
+fn what_a_mask_reveals_is_masked_too() {
+    let out = redact_personal_data("091NTD0912\u{200b}34889");
+    assert_eq!(out, "＊＊＊＊＊＊");
+    assert_eq!(crate::mask_house_number("091NTD0912\u{200b}34889"), out);
 }
 
 /// F4: national and resident ID numbers.
