@@ -104,7 +104,7 @@ pub async fn next_case_number(
     let mut numbers = next_case_numbers(tx, jurisdiction_id, day, 1).await?;
     numbers
         .pop()
-        .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+        .ok_or_else(|| StoreError::NoCaseNumber(day.to_string()))
 }
 
 /// Takes the next `n` numbers (`n` ≥ 1) of the jurisdiction's daily sequence for local date
@@ -128,12 +128,14 @@ pub async fn next_case_numbers(
         .returning_col("last")
         .to_owned();
     let last: i64 = tx.fetch_one(&stmt).await?.get("last")?;
+    // The sequence never runs out: past the Taipei form's 99,999 a day it widens
+    // (`domain::case_number`), and the counter is 64-bit on both backends.
     (last - n + 1..=last)
         .map(|k| {
-            u32::try_from(k)
+            u64::try_from(k)
                 .ok()
                 .and_then(|k| CaseNumber::new(day, k))
-                .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+                .ok_or_else(|| StoreError::NoCaseNumber(day.to_string()))
         })
         .collect()
 }
@@ -890,7 +892,7 @@ pub async fn number_taken(
 pub async fn raise_counters(
     tx: &mut Tx,
     jurisdiction_id: &str,
-    days: &[(String, u32)],
+    days: &[(String, u64)],
 ) -> Result<(), StoreError> {
     for chunk in days.chunks(rows_per_statement(tx.backend(), 3)) {
         let mut stmt = Query::insert();
@@ -900,7 +902,7 @@ pub async fn raise_counters(
             stmt.values_panic([
                 jurisdiction_id.into(),
                 day.clone().into(),
-                i64::from(*last).into(),
+                i64::try_from(*last).unwrap_or(i64::MAX).into(),
             ]);
         }
         let current = || Expr::col(("case_number_counters", "last"));
