@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod bad_input;
+mod case_authorisation;
 mod case_numbers;
 mod casework;
 mod catalogue;
