@@ -50,7 +50,11 @@ pub struct Reporter {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub device_id: Option<String>,
+    /// The reporter's own citizen account (a signed-in web report).
     pub account_id: Option<String>,
+    /// An API client's own identifier for its user (Open311 `account_id`), prefixed with the
+    /// client's id: `{api_client_id}:{account_id}`. Never an account of ours.
+    pub client_reference: Option<String>,
 }
 
 impl Reporter {
@@ -243,6 +247,7 @@ pub async fn insert_reporter(
             "last_name",
             "device_id",
             "account_id",
+            "client_reference",
             "created_at",
         ])
         .values_panic([
@@ -255,6 +260,7 @@ pub async fn insert_reporter(
             r.last_name.clone().into(),
             r.device_id.clone().into(),
             r.account_id.clone().into(),
+            r.client_reference.clone().into(),
             at.into(),
         ])
         .to_owned();
@@ -541,12 +547,14 @@ pub async fn find_client_update(
         .transpose()
 }
 
+/// Records which event a client's update id made. False when the id was recorded already
+/// (by a concurrent post that committed first): the caller must then roll back.
 pub async fn insert_client_update(
     tx: &mut Tx,
     api_client_id: &str,
     client_update_id: &str,
     event_id: &str,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let insert = Query::insert()
         .into_table("client_updates")
         .columns(["api_client_id", "client_update_id", "event_id"])
@@ -555,9 +563,28 @@ pub async fn insert_client_update(
             client_update_id.into(),
             event_id.into(),
         ])
+        .on_conflict(
+            OnConflict::columns(["api_client_id", "client_update_id"])
+                .do_nothing()
+                .to_owned(),
+        )
         .to_owned();
-    tx.execute(&insert).await?;
-    Ok(())
+    Ok(tx.execute(&insert).await? == 1)
+}
+
+/// The API client that filed a case, if one did.
+pub async fn filed_by_client(tx: &mut Tx, case_id: &str) -> Result<Option<String>, StoreError> {
+    let q = Query::select()
+        .column("api_client_id")
+        .from("cases")
+        .and_where(Expr::col("id").eq(case_id))
+        .to_owned();
+    Ok(tx
+        .fetch_optional(&q)
+        .await?
+        .map(|r| r.get::<Option<String>>("api_client_id"))
+        .transpose()?
+        .flatten())
 }
 
 pub async fn insert_media(

@@ -15,6 +15,7 @@ mod import;
 mod intake;
 mod notify;
 mod open311;
+mod open311_clients;
 mod openapi;
 mod permissions;
 mod processes;
