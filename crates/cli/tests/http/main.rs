@@ -20,6 +20,7 @@ mod openapi;
 mod permissions;
 mod processes;
 mod snapshots;
+mod supervise_csv;
 mod support;
 mod ui_admin;
 mod ui_citizen;
