@@ -50,7 +50,11 @@ pub struct Reporter {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub device_id: Option<String>,
+    /// The reporter's own citizen account (a signed-in web report).
     pub account_id: Option<String>,
+    /// An API client's own identifier for its user (Open311 `account_id`), prefixed with the
+    /// client's id: `{api_client_id}:{account_id}`. Never an account of ours.
+    pub client_reference: Option<String>,
 }
 
 impl Reporter {
@@ -104,7 +108,7 @@ pub async fn next_case_number(
     let mut numbers = next_case_numbers(tx, jurisdiction_id, day, 1).await?;
     numbers
         .pop()
-        .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+        .ok_or_else(|| StoreError::NoCaseNumber(day.to_string()))
 }
 
 /// Takes the next `n` numbers (`n` ≥ 1) of the jurisdiction's daily sequence for local date
@@ -128,12 +132,14 @@ pub async fn next_case_numbers(
         .returning_col("last")
         .to_owned();
     let last: i64 = tx.fetch_one(&stmt).await?.get("last")?;
+    // The sequence never runs out: past the Taipei form's 99,999 a day it widens
+    // (`domain::case_number`), and the counter is 64-bit on both backends.
     (last - n + 1..=last)
         .map(|k| {
-            u32::try_from(k)
+            u64::try_from(k)
                 .ok()
                 .and_then(|k| CaseNumber::new(day, k))
-                .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+                .ok_or_else(|| StoreError::NoCaseNumber(day.to_string()))
         })
         .collect()
 }
@@ -241,6 +247,7 @@ pub async fn insert_reporter(
             "last_name",
             "device_id",
             "account_id",
+            "client_reference",
             "created_at",
         ])
         .values_panic([
@@ -253,6 +260,7 @@ pub async fn insert_reporter(
             r.last_name.clone().into(),
             r.device_id.clone().into(),
             r.account_id.clone().into(),
+            r.client_reference.clone().into(),
             at.into(),
         ])
         .to_owned();
@@ -569,12 +577,14 @@ pub async fn find_client_update(
         .transpose()
 }
 
+/// Records which event a client's update id made. False when the id was recorded already
+/// (by a concurrent post that committed first): the caller must then roll back.
 pub async fn insert_client_update(
     tx: &mut Tx,
     api_client_id: &str,
     client_update_id: &str,
     event_id: &str,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let insert = Query::insert()
         .into_table("client_updates")
         .columns(["api_client_id", "client_update_id", "event_id"])
@@ -583,9 +593,28 @@ pub async fn insert_client_update(
             client_update_id.into(),
             event_id.into(),
         ])
+        .on_conflict(
+            OnConflict::columns(["api_client_id", "client_update_id"])
+                .do_nothing()
+                .to_owned(),
+        )
         .to_owned();
-    tx.execute(&insert).await?;
-    Ok(())
+    Ok(tx.execute(&insert).await? == 1)
+}
+
+/// The API client that filed a case, if one did.
+pub async fn filed_by_client(tx: &mut Tx, case_id: &str) -> Result<Option<String>, StoreError> {
+    let q = Query::select()
+        .column("api_client_id")
+        .from("cases")
+        .and_where(Expr::col("id").eq(case_id))
+        .to_owned();
+    Ok(tx
+        .fetch_optional(&q)
+        .await?
+        .map(|r| r.get::<Option<String>>("api_client_id"))
+        .transpose()?
+        .flatten())
 }
 
 pub async fn insert_media(
@@ -920,7 +949,7 @@ pub async fn number_taken(
 pub async fn raise_counters(
     tx: &mut Tx,
     jurisdiction_id: &str,
-    days: &[(String, u32)],
+    days: &[(String, u64)],
 ) -> Result<(), StoreError> {
     for chunk in days.chunks(rows_per_statement(tx.backend(), 3)) {
         let mut stmt = Query::insert();
@@ -930,7 +959,7 @@ pub async fn raise_counters(
             stmt.values_panic([
                 jurisdiction_id.into(),
                 day.clone().into(),
-                i64::from(*last).into(),
+                i64::try_from(*last).unwrap_or(i64::MAX).into(),
             ]);
         }
         let current = || Expr::col(("case_number_counters", "last"));

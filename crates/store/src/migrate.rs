@@ -81,6 +81,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_queue_order.sql"),
         postgres: include_str!("../migrations/postgres/0011_queue_order.sql"),
     },
+    Migration {
+        version: 12,
+        name: "client_reporter_reference",
+        sqlite: include_str!("../migrations/sqlite/0012_client_reporter_reference.sql"),
+        postgres: include_str!("../migrations/postgres/0012_client_reporter_reference.sql"),
+    },
 ];
 
 impl Migration {

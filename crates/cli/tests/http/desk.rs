@@ -854,14 +854,27 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         )
         .await
         .unwrap();
-        let reporter = store::cases::Reporter {
-            phone: phone.map(str::to_string),
-            email: Some("someone@example.tw".into()),
-            ..Default::default()
-        };
-        store::cases::insert_reporter(&mut tx, &format!("r-{i}"), TAIPEI, &id, &reporter, 1)
-            .await
-            .unwrap();
+        // The columns of version 5 (today's `insert_reporter` writes later ones too).
+        let reporter = Query::insert()
+            .into_table("case_reporters")
+            .columns([
+                "id",
+                "jurisdiction_id",
+                "case_id",
+                "email",
+                "phone",
+                "created_at",
+            ])
+            .values_panic([
+                format!("r-{i}").into(),
+                TAIPEI.into(),
+                id.clone().into(),
+                "someone@example.tw".into(),
+                phone.map(str::to_string).into(),
+                1i64.into(),
+            ])
+            .to_owned();
+        tx.execute(&reporter).await.unwrap();
     }
     tx.commit().await.unwrap();
     db.close().await;

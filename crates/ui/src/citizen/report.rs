@@ -448,6 +448,7 @@ async fn submit(
             last_name: keep(&e.last_name),
             device_id: None,
             account_id: None,
+            client_reference: None,
         },
     };
     let citizen = v.signed_in().filter(|a| a.is_citizen());

@@ -34,6 +34,7 @@ error-media-unknown = This file was not found.
 error-request-unknown = Request "{ $id }" was not found.
 error-token-unknown = This token was not found, or its request does not exist yet.
 error-update-status = Unsupported status "{ $status }".
+error-update-id-reused = The update_id "{ $update_id }" was already used for another request; give each update its own id.
 error-reopen-not-resolved = Only a resolved or closed request can be reopened.
 error-reopen-window = The request was resolved more than { $days } days ago and can no longer be reopened; please file a new one.
 error-internal = Something went wrong on our side. Please try again later, or call 1999 if it persists.

@@ -34,6 +34,7 @@ error-media-unknown = 找不到這個檔案。
 error-request-unknown = 找不到案件「{ $id }」。
 error-token-unknown = 找不到這個 token，或案件尚未建立。
 error-update-status = 不支援的狀態「{ $status }」。
+error-update-id-reused = update_id「{ $update_id }」已用於另一件案件，每筆更新請使用不同的 id。
 error-reopen-not-resolved = 只有已處理或已結案的案件可以重新開啟。
 error-reopen-window = 案件處理完成已超過 { $days } 天，無法重新開啟，請另行陳情。
 error-internal = 系統發生錯誤，請稍後再試。如持續發生，請撥 1999。

@@ -53,7 +53,7 @@ fn parse_json(text: &Option<String>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-const CASE_NUMBER: &str = "The case number, e.g. `2026112400042`";
+const CASE_NUMBER: &str = "The case number: the local date, then the day's sequence, e.g. `2026112400042` (longer past the day's 99,999th case: `2026112499999100000`)";
 
 /// A case's SLA clocks.
 #[derive(Serialize, ToSchema)]

@@ -352,7 +352,9 @@ impl Ctx<'_> {
                 first_name: p.owned("first_name"),
                 last_name: p.owned("last_name"),
                 device_id: p.owned("device_id").or_else(|| p.owned("deviceid")),
-                account_id: p.owned("account_id"),
+                account_id: None,
+                // The client's own name for its user, never one of our accounts.
+                client_reference: p.owned("account_id"),
             },
         };
         let filed = self
