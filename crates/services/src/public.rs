@@ -67,6 +67,58 @@ pub fn public_text(text: &str) -> String {
     text::redact_personal_data(text)
 }
 
+/// What a case's reporters told us about themselves (names, e-mail, phone, device and client
+/// ids, as `store::reporters::identifiers` reads them): masked wherever it turns up in the
+/// case's public text, as when a citizen writes "我是王小明" or a note names the caller.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Known(Vec<String>);
+
+impl Known {
+    /// Values shorter than two characters are left out: a one-character surname alone is
+    /// not a name, and masking it would eat every occurrence of the character.
+    pub fn new(values: Vec<String>) -> Known {
+        let mut values: Vec<String> = values
+            .into_iter()
+            .map(|v| text::to_halfwidth(v.trim()).to_ascii_lowercase())
+            .filter(|v| v.chars().count() >= 2)
+            .collect();
+        // Longest first, so a full name is masked whole before a part of it.
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        Known(values)
+    }
+
+    /// [`public_text`], then every known value masked (ASCII letters in any case).
+    pub fn public_text(&self, text: &str) -> String {
+        let mut out = public_text(text);
+        for value in &self.0 {
+            out = mask_all(&out, value);
+        }
+        out
+    }
+}
+
+/// `text` with every occurrence of `value` (already half-width and ASCII lower case) masked.
+fn mask_all(text: &str, value: &str) -> String {
+    // ASCII lower-casing keeps every byte offset, so matches map back onto `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (at, found) in lower.match_indices(value) {
+        if at < from {
+            continue;
+        }
+        out.push_str(&text[from..at]);
+        out.push_str(MASK);
+        from = at + found.len();
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+/// What [`Known`] writes in place of a value, as redaction does.
+const MASK: &str = "＊＊＊";
+
 /// An address for the public: no house number or floor, nothing else personal.
 pub fn public_address(address: &str) -> String {
     public_text(&text::mask_house_number(address))
@@ -82,13 +134,13 @@ pub fn public_grid(snapshot: &CatalogSnapshot, cell_m: f64) -> PublicGrid {
 }
 
 impl PublicNote {
-    pub fn from_event(e: &Event) -> PublicNote {
+    pub fn from_event(e: &Event, known: &Known) -> PublicNote {
         let e = &e.event;
         PublicNote {
             id: e.id.clone(),
             kind: e.kind.clone(),
             to_status: e.to_status.clone(),
-            note: e.note.as_deref().map(public_text),
+            note: e.note.as_deref().map(|n| known.public_text(n)),
             created_at: e.created_at,
         }
     }
@@ -100,6 +152,7 @@ impl PublicCase {
     pub fn new(
         case: &CaseView,
         events: &[Event],
+        known: &Known,
         snapshot: &CatalogSnapshot,
         grid: PublicGrid,
     ) -> PublicCase {
@@ -120,7 +173,7 @@ impl PublicCase {
             department_name_zh: case.department_name_zh.clone(),
             department_name_en: case.department_name_en.clone(),
             channel: case.channel.clone(),
-            description: public_text(&case.description),
+            description: known.public_text(&case.description),
             address: case.address.as_deref().map(public_address),
             zipcode: case.zipcode.clone(),
             district_code: case.district_code.clone(),
@@ -128,13 +181,16 @@ impl PublicCase {
                 .lat
                 .zip(case.lon)
                 .map(|(lat, lon)| grid.snap(Point { lat, lon })),
-            answers: public_answers(&answers, questions),
+            answers: public_answers(&answers, questions, known),
             media_urls: serde_json::from_str(&case.media_urls).unwrap_or_default(),
-            status_notes: case.status_notes.as_deref().map(public_text),
+            status_notes: case.status_notes.as_deref().map(|n| known.public_text(n)),
             requested_at: case.requested_at,
             updated_at: case.updated_at,
             expected_at: case.expected_at,
-            notes: events.iter().map(PublicNote::from_event).collect(),
+            notes: events
+                .iter()
+                .map(|e| PublicNote::from_event(e, known))
+                .collect(),
         }
     }
 }
@@ -145,6 +201,7 @@ impl PublicCase {
 pub fn public_answers(
     answers: &[AttributeAnswer],
     questions: &[AttributeDef],
+    known: &Known,
 ) -> Vec<AttributeAnswer> {
     answers
         .iter()
@@ -161,7 +218,7 @@ pub fn public_answers(
                     .cloned()
                     .collect(),
                 Datatype::String | Datatype::Text | Datatype::Number | Datatype::Datetime => {
-                    a.values.iter().map(|v| public_text(v)).collect()
+                    a.values.iter().map(|v| known.public_text(v)).collect()
                 }
             };
             Some(AttributeAnswer {
@@ -221,7 +278,7 @@ mod tests {
             answer("size", "large"),
             answer("removed_question", "0912-345-678"),
         ];
-        let shown = public_answers(&answers, &questions);
+        let shown = public_answers(&answers, &questions, &Known::default());
         let codes: Vec<&str> = shown.iter().map(|a| a.code.as_str()).collect();
         assert_eq!(codes, ["items", "count", "size"]);
         let all = format!("{shown:?}");
@@ -230,5 +287,26 @@ mod tests {
         }
         assert_eq!(shown[2].values, ["large"]);
         assert!(shown[0].values[0].starts_with("沙發 請聯絡 "));
+    }
+
+    /// What the reporter gave is masked in their case's text; one character alone is not.
+    #[test]
+    fn what_the_reporter_gave_is_masked_in_their_own_text() {
+        let known = Known::new(vec![
+            "秘密".into(),
+            "鄭".into(),
+            "鄭秘密".into(),
+            "Wang.Secret@Example.com".into(),
+            "fms-user-7".into(),
+        ]);
+        assert_eq!(
+            known.public_text("我是鄭秘密，鄭先生的鄰居"),
+            "我是＊＊＊，鄭先生的鄰居"
+        );
+        assert_eq!(
+            known.public_text("user FMS-USER-7 wrote"),
+            "user ＊＊＊ wrote"
+        );
+        assert_eq!(known.public_text("路燈不亮"), "路燈不亮");
     }
 }

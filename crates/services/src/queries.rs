@@ -2,7 +2,7 @@
 //! Confidential (blackbox) categories are never listed, and what is listed is the
 //! [`PublicCase`] view, made by `crate::public`.
 
-use crate::public::{PublicCase, public_grid};
+use crate::public::{Known, PublicCase, public_grid};
 use crate::{Result, ServiceError, Services};
 use domain::Message;
 use domain::catalog::Jurisdiction;
@@ -86,11 +86,14 @@ impl Services {
                 by_case.entry(e.event.case_id.clone()).or_default().push(e);
             }
         }
+        let numbers: Vec<String> = cases.iter().map(|c| c.case_number.clone()).collect();
+        let mut reporters = store::reporters::identifiers(&self.db, &j.id, &numbers).await?;
         Ok(cases
             .iter()
             .map(|case| {
                 let events = by_case.remove(&case.id).unwrap_or_default();
-                PublicCase::new(case, &events, &snapshot, grid)
+                let known = Known::new(reporters.remove(&case.case_number).unwrap_or_default());
+                PublicCase::new(case, &events, &known, &snapshot, grid)
             })
             .collect())
     }

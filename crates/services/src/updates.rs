@@ -1,6 +1,7 @@
 //! Changing a case after intake, and mySociety's `servicerequestupdates` (the public update
 //! feed and updates posted by client applications).
 
+use crate::public::Known;
 use crate::{Result, ServiceError, Services};
 use domain::Message;
 use domain::catalog::Jurisdiction;
@@ -75,7 +76,7 @@ fn extended_status(e: &FeedEvent, data: Option<&serde_json::Value>) -> &'static 
     }
 }
 
-fn public_update(event: FeedEvent) -> PublicUpdate {
+fn public_update(event: FeedEvent, known: &Known) -> PublicUpdate {
     let data = serde_json::from_str::<serde_json::Value>(&event.data).ok();
     let media_urls = data
         .as_ref()
@@ -85,7 +86,7 @@ fn public_update(event: FeedEvent) -> PublicUpdate {
     PublicUpdate {
         status: extended_status(&event, data.as_ref()),
         media_urls,
-        note: event.note.as_deref().map(crate::public::public_text),
+        note: event.note.as_deref().map(|n| known.public_text(n)),
         id: event.id,
         case_number: event.case_number,
         kind: event.kind,
@@ -294,7 +295,33 @@ impl Services {
         let snapshot = self.snapshot_of(j).await?;
         let hidden: Vec<&str> = snapshot.confidential.iter().map(String::as_str).collect();
         let events = store::events::public_feed(&self.db, &j.id, from, to, &hidden, limit).await?;
-        Ok(events.into_iter().map(public_update).collect())
+        self.public_view_of_feed(j, events).await
+    }
+
+    /// The feed's events as the public sees them (`crate::public`), with what each case's
+    /// reporters gave masked in its notes.
+    async fn public_view_of_feed(
+        &self,
+        j: &Jurisdiction,
+        events: Vec<FeedEvent>,
+    ) -> Result<Vec<PublicUpdate>> {
+        let mut numbers: Vec<String> = events.iter().map(|e| e.case_number.clone()).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let known: HashMap<String, Known> =
+            store::reporters::identifiers(&self.db, &j.id, &numbers)
+                .await?
+                .into_iter()
+                .map(|(number, values)| (number, Known::new(values)))
+                .collect();
+        let nobody = Known::default();
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let known = known.get(&e.case_number).unwrap_or(&nobody);
+                public_update(e, known)
+            })
+            .collect())
     }
 
     /// The public updates of the cases with these numbers in `[from, to]`, oldest first.
@@ -321,14 +348,14 @@ impl Services {
             .map(|c| (c.id.clone(), c))
             .collect();
         let snapshot = self.snapshot_of(j).await?;
-        Ok(events
+        let feed = events
             .into_iter()
             .filter_map(|Event { event: e, .. }| {
                 let case = cases.get(&e.case_id)?;
                 if snapshot.confidential.contains(&case.category_code) {
                     return None;
                 }
-                Some(public_update(FeedEvent {
+                Some(FeedEvent {
                     id: e.id,
                     case_number: case.case_number.clone(),
                     category_code: case.category_code.clone(),
@@ -337,9 +364,10 @@ impl Services {
                     note: e.note,
                     data: e.data,
                     created_at: e.created_at,
-                }))
+                })
             })
-            .collect())
+            .collect();
+        self.public_view_of_feed(j, feed).await
     }
 
     /// Records an update posted by a client application (a citizen's comment, or a request

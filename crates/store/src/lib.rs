@@ -18,6 +18,7 @@ pub mod knowledge;
 pub mod migrate;
 pub mod outbox;
 pub mod rate_limits;
+pub mod reporters;
 pub mod reports;
 pub mod sessions;
 pub mod settings;

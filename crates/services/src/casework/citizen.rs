@@ -105,6 +105,13 @@ impl Services {
         let work = self.tracked_case(j, number, password, client).await?;
         let events =
             store::events::for_cases(&self.db, std::slice::from_ref(&work.id), true).await?;
+        let number = std::slice::from_ref(&work.case_number);
+        let known = crate::public::Known::new(
+            store::reporters::identifiers(&self.db, &j.id, number)
+                .await?
+                .remove(&work.case_number)
+                .unwrap_or_default(),
+        );
         let status = CaseStatus::parse(&work.status);
         let reopen_until = match (status, work.closed_at) {
             (Some(CaseStatus::Resolved | CaseStatus::Closed), Some(at))
@@ -121,7 +128,7 @@ impl Services {
                     at: e.event.created_at,
                     kind: e.event.kind,
                     status: e.event.to_status,
-                    note: e.event.note.as_deref().map(crate::public::public_text),
+                    note: e.event.note.as_deref().map(|n| known.public_text(n)),
                 })
                 .collect(),
             case_number: work.case_number,
