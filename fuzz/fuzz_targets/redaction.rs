@@ -1,8 +1,8 @@
-//! What public output does to free text and places (`text`): half-width conversion, district
-//! detection, address keys, house-number masking, the redaction of personal data and the
-//! coarsening of coordinates. Nothing panics; redacted text and masked addresses hold nothing
-//! the redactor would mask again (reading them again changes nothing); a coarsened point is
-//! the centre of its own cell.
+//! What public output does to free text and places: half-width conversion, district detection,
+//! address keys, house-number masking, the redaction of personal data (`text`) and the snapping
+//! of published points (`domain::geo::PublicGrid`). Nothing panics; redacted text and masked
+//! addresses hold nothing the redactor would mask again (reading them again changes nothing);
+//! a snapped point is the centre of its own cell.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,11 +14,11 @@ fuzz_target!(|data: &[u8]| {
             bytes.copy_from_slice(&data[i * 8..i * 8 + 8]);
             f64::from_le_bytes(bytes)
         };
-        let (lat, lon, grid) = (number(0), number(1), number(2));
-        let centre = text::coarsen_point(lat, lon, grid);
-        if centre.0.is_finite() {
-            assert!((-90.0..=90.0).contains(&centre.0), "{lat} {lon} {grid} → {centre:?}");
-            assert_eq!(text::coarsen_point(centre.0, centre.1, grid), centre);
+        let (lat, lon, cell) = (number(0), number(1), number(2));
+        if let Ok(point) = domain::geo::Point::new(lat, lon) {
+            let grid = domain::geo::PublicGrid::new(cell, lat);
+            let centre = grid.snap(point);
+            assert_eq!(grid.snap(centre), centre, "{lat} {lon} {cell}");
         }
     }
     let Ok(input) = std::str::from_utf8(data) else {
