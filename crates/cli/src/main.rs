@@ -150,6 +150,7 @@ async fn open(settings: &Settings) -> Result<Services> {
         default_jurisdiction: settings.default_jurisdiction.clone(),
         notify: settings.notify.clone(),
         webhooks: settings.webhooks.clone(),
+        filing_limits: settings.filing_limits,
     };
     Ok(Services::new(db, config).await?)
 }
@@ -162,6 +163,7 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         bench_ceiling,
         map_tiles: settings.map_tiles.clone(),
         open311_cache: settings.open311_cache,
+        open311_cache_bytes: settings.open311_cache_bytes,
         ..web::WebConfig::for_public_url(&settings.public_url)
     };
     if let Some(tiles) = &settings.map_tiles
@@ -174,8 +176,7 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         .with_context(|| format!("listening on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
-    let app = web::router_with_pages(services.clone(), web_config, ui::pages())
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = web::router_with_pages(services.clone(), web_config, ui::pages());
     // Notification workers run beside the HTTP server on every node; the outbox claim makes
     // sure each message is sent by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
@@ -200,21 +201,21 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
             stopped.clone(),
         ))
     }));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("installing the SIGTERM handler");
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            #[cfg(not(unix))]
-            let _ = ctrl_c.await;
-            tracing::info!("shutting down");
-        })
-        .await?;
+    let options = web::server::ServeOptions::default();
+    web::server::serve(listener, app, options, async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down");
+    })
+    .await?;
     let _ = stop_workers.send(true);
     for worker in workers {
         let _ = worker.await;
