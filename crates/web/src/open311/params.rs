@@ -393,6 +393,35 @@ mod tests {
         assert_eq!(repeated.attributes()[0].1, vec!["dark", "pole"]);
     }
 
+    /// F7: at most `MAX_PARAMS` pairs, query and body together; reading 100k pairs stops at
+    /// the cap instead of merging them quadratically.
+    #[tokio::test]
+    async fn parameters_are_capped_query_and_body_together() {
+        let pairs = |n: usize, p: &str| {
+            (0..n)
+                .map(|i| format!("{p}{i}=1"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        assert!(Params::from_urlencoded(&pairs(MAX_PARAMS, "a")).is_ok());
+        assert!(Params::from_urlencoded(&pairs(MAX_PARAMS + 1, "a")).is_err());
+        let post = |query: String, body: String| {
+            let request = Request::builder()
+                .method("POST")
+                .uri(format!("/open311/v2/requests.json?{query}"))
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap();
+            let query = Params::from_urlencoded(&query).unwrap();
+            Params::from_body(request, query, Files::Discard)
+        };
+        assert!(post(pairs(250, "q"), pairs(250, "b")).await.is_ok());
+        assert!(post(pairs(250, "q"), pairs(251, "b")).await.is_err());
+        let started = std::time::Instant::now();
+        assert!(post(pairs(400, "q"), pairs(100_000, "b")).await.is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
     #[test]
     fn decodes_utf8_and_rejects_invalid_bytes() {
         let p =
