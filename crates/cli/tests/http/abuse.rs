@@ -449,3 +449,22 @@ async fn open311_filings_are_limited_per_address() {
         .await;
     assert_eq!(status, 429, "{body}");
 }
+
+/// F25: a REST path that cannot be decoded (not UTF-8) is answered in the API's JSON problem
+/// shape, in the caller's language, not as plain text.
+#[tokio::test]
+async fn undecodable_rest_paths_are_json_problems() {
+    let app = TestApp::start().await;
+    app.staff("disp", &["dispatcher:PWD-PKS"]).await;
+    let staff = app.sign_in("disp", STAFF_PASSWORD).await;
+    let r = app
+        .as_browser(&staff, reqwest::Method::GET, "cases/%FF%FE")
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "error-path-malformed", "{body}");
+}

@@ -46,6 +46,7 @@ error-too-many-params = The request has too many parameters; at most { $max } ar
 error-uploads-busy = Too many uploads are in progress. Please try again in { $seconds } seconds.
 error-body-malformed = The request body is malformed: { $detail }
 error-query-malformed = The query string is malformed: { $detail }
+error-path-malformed = The address (path) is malformed: { $detail }
 error-not-utf8 = The request is not valid UTF-8.
 error-date-range = The date range may not exceed { $days } days.
 error-date-order = The start may not be later than the end.

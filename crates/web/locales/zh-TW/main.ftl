@@ -46,6 +46,7 @@ error-too-many-params = 請求的參數太多，最多只接受 { $max } 個。
 error-uploads-busy = 目前上傳的檔案太多，請在 { $seconds } 秒後再試。
 error-body-malformed = 送出的資料格式錯誤：{ $detail }
 error-query-malformed = 網址的查詢參數格式錯誤：{ $detail }
+error-path-malformed = 網址的路徑格式錯誤：{ $detail }
 error-not-utf8 = 送出的資料不是有效的 UTF-8 編碼。
 error-date-range = 日期區間不可超過 { $days } 天。
 error-date-order = 開始時間不可晚於結束時間。

@@ -2,11 +2,12 @@
 //! and field operation, routing and triage rules, calendar changes, and the citizen's
 //! tracking, reopening and survey.
 
+use super::ApiPath as Path;
 use super::doc::{NotFound, Problem, TooManyRequests};
 use super::schemas::{RoutingRuleSchema, SlaPolicySchema, TriageRuleSchema};
 use super::{ApiError, Caller, JsonBody, Lang, reply};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Message;
