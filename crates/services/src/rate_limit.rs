@@ -113,9 +113,11 @@ impl Services {
     /// in the shared database, so every node counts together.
     pub async fn count_client_filing(&self, client_id: &str, address: &str) -> Result<()> {
         let limits = self.config().filing_limits;
+        // The address first: a flood from one address that it stops does not use up the
+        // budget of the key that everyone else's copy of the app shares.
         let checks = [
-            ("filing-key", limits.per_key, client_id),
             ("filing-address", limits.per_address, address),
+            ("filing-key", limits.per_key, client_id),
         ];
         for (name, max, key) in checks {
             if max <= 0 {
