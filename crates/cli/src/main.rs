@@ -442,6 +442,12 @@ async fn main() -> Result<()> {
                 s.max_connections
             );
             println!("trusted_proxies = {:?}", s.trusted_proxies);
+            println!(
+                "open311_cache_mb = {}\nfilings_per_key = {}\nfilings_per_address = {}",
+                s.open311_cache_bytes / 1024 / 1024,
+                s.filing_limits.per_key,
+                s.filing_limits.per_address
+            );
             print!("{}", config::describe_notify(&s.notify));
             print!("{}", webhook_config::describe(&s.webhooks));
             Ok(())
