@@ -39,7 +39,7 @@ DB_ARGS=(--data-dir "$DATA")
 KEY="$("$BIN" api-key create --jurisdiction taipei.gov.tw --name crash "${DB_ARGS[@]}" 2>/dev/null)"
 
 start_server() {
-  "$BIN" serve --bind "127.0.0.1:$PORT" --default-jurisdiction taipei.gov.tw "${DB_ARGS[@]}" \
+  "$BIN" serve --bind "127.0.0.1:$PORT" --default-jurisdiction taipei.gov.tw --filings-per-key 0 --filings-per-address 0 "${DB_ARGS[@]}" \
     >> "$DATA/serve.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 500); do

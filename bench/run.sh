@@ -64,7 +64,7 @@ fi
 KEY="$("$BIN" api-key create --jurisdiction taipei.gov.tw --name bench "${DB_ARGS[@]}" 2>/dev/null)"
 
 start=$(date +%s.%N)
-"$BIN" serve --bench-ceiling --bind "127.0.0.1:$PORT" --default-jurisdiction taipei.gov.tw "${DB_ARGS[@]}" \
+"$BIN" serve --bench-ceiling --bind "127.0.0.1:$PORT" --default-jurisdiction taipei.gov.tw --filings-per-key 0 --filings-per-address 0 "${DB_ARGS[@]}" \
   > "$DATA/serve.log" 2>&1 &
 SERVER=$!
 until curl -sf "$BASE/readyz" >/dev/null; do sleep 0.01; done

@@ -77,6 +77,7 @@ for i in 1 2 3; do
   port=$((PORT0 + i))
   # Not through `run`: $! must be the server itself, not a subshell, for the SIGKILL below.
   "$BIN" --config "$DATA/civicdesk.toml" serve --bind "127.0.0.1:$port" --data-dir "$DATA/node$i" \
+    --filings-per-key 0 --filings-per-address 0 \
     > "$DATA/node$i.log" 2>&1 &
   NODES+=($!)
   BASES+=(--base "http://127.0.0.1:$port")

@@ -55,6 +55,15 @@ pub struct ServeArgs {
     /// answered from memory; 0 turns this off [default: 1000]
     #[arg(long, env = "CIVICDESK_OPEN311_CACHE_MS")]
     pub open311_cache_ms: Option<u64>,
+    /// The most memory, in MB, that cached Open311 lists may take on this node [default: 64]
+    #[arg(long, env = "CIVICDESK_OPEN311_CACHE_MB")]
+    pub open311_cache_mb: Option<usize>,
+    /// Cases one Open311 API key may file per hour; 0: no limit [default: 1000]
+    #[arg(long, env = "CIVICDESK_FILINGS_PER_KEY")]
+    pub filings_per_key: Option<i64>,
+    /// Cases Open311 clients may file per hour from one address; 0: no limit [default: 300]
+    #[arg(long, env = "CIVICDESK_FILINGS_PER_ADDRESS")]
+    pub filings_per_address: Option<i64>,
     /// Serve /bench/ceiling/<path>: the bytes of /<path> from memory, the benchmark's ceiling.
     /// For benchmarks only.
     #[arg(long, hide = true)]
@@ -108,6 +117,9 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<String>>,
     pub map_tiles: Option<String>,
     pub open311_cache_ms: Option<u64>,
+    pub open311_cache_mb: Option<usize>,
+    pub filings_per_key: Option<i64>,
+    pub filings_per_address: Option<i64>,
     pub notify: Option<NotifyFile>,
     pub webhooks: Option<crate::webhook_config::WebhooksFile>,
 }
@@ -341,6 +353,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<String>,
     pub map_tiles: Option<String>,
     pub open311_cache: std::time::Duration,
+    pub open311_cache_bytes: usize,
+    pub filing_limits: services::rate_limit::FilingLimits,
     pub notify: NotifyConfig,
     pub webhooks: services::webhooks::WebhookConfig,
 }
@@ -406,6 +420,25 @@ impl Settings {
                 .open311_cache_ms
                 .or(file.open311_cache_ms)
                 .map_or(web::DEFAULT_OPEN311_CACHE, std::time::Duration::from_millis),
+            open311_cache_bytes: serve
+                .open311_cache_mb
+                .or(file.open311_cache_mb)
+                .map_or(web::DEFAULT_OPEN311_CACHE_BYTES, |mb| {
+                    mb.saturating_mul(1024 * 1024)
+                }),
+            filing_limits: {
+                let default = services::rate_limit::FilingLimits::default();
+                services::rate_limit::FilingLimits {
+                    per_key: serve
+                        .filings_per_key
+                        .or(file.filings_per_key)
+                        .unwrap_or(default.per_key),
+                    per_address: serve
+                        .filings_per_address
+                        .or(file.filings_per_address)
+                        .unwrap_or(default.per_address),
+                }
+            },
             bind,
             notify: NotifyConfig::default(),
             webhooks: Default::default(),

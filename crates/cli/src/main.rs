@@ -151,6 +151,7 @@ async fn open(settings: &Settings) -> Result<Services> {
         public_grid_m: settings.public_grid_m,
         notify: settings.notify.clone(),
         webhooks: settings.webhooks.clone(),
+        filing_limits: settings.filing_limits,
     };
     Ok(Services::new(db, config).await?)
 }
@@ -163,6 +164,7 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         bench_ceiling,
         map_tiles: settings.map_tiles.clone(),
         open311_cache: settings.open311_cache,
+        open311_cache_bytes: settings.open311_cache_bytes,
         ..web::WebConfig::for_public_url(&settings.public_url)
     };
     if let Some(tiles) = &settings.map_tiles
@@ -175,8 +177,7 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         .with_context(|| format!("listening on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
-    let app = web::router_with_pages(services.clone(), web_config, ui::pages())
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = web::router_with_pages(services.clone(), web_config, ui::pages());
     // Notification workers run beside the HTTP server on every node; the outbox claim makes
     // sure each message is sent by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
@@ -201,21 +202,21 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
             stopped.clone(),
         ))
     }));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("installing the SIGTERM handler");
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            #[cfg(not(unix))]
-            let _ = ctrl_c.await;
-            tracing::info!("shutting down");
-        })
-        .await?;
+    let options = web::server::ServeOptions::default();
+    web::server::serve(listener, app, options, async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("installing the SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down");
+    })
+    .await?;
     let _ = stop_workers.send(true);
     for worker in workers {
         let _ = worker.await;
@@ -442,6 +443,12 @@ async fn main() -> Result<()> {
                 s.max_connections
             );
             println!("trusted_proxies = {:?}", s.trusted_proxies);
+            println!(
+                "open311_cache_mb = {}\nfilings_per_key = {}\nfilings_per_address = {}",
+                s.open311_cache_bytes / 1024 / 1024,
+                s.filing_limits.per_key,
+                s.filing_limits.per_address
+            );
             print!("{}", config::describe_notify(&s.notify));
             print!("{}", webhook_config::describe(&s.webhooks));
             Ok(())

@@ -54,6 +54,8 @@ pub struct ServiceConfig {
     pub notify: notify::NotifyConfig,
     /// Webhook delivery: workers, retries, which targets are allowed.
     pub webhooks: webhooks::WebhookConfig,
+    /// How many cases an Open311 client may file per hour.
+    pub filing_limits: rate_limit::FilingLimits,
 }
 
 /// The handle every interface uses. Cheap to clone.

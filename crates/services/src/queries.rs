@@ -12,6 +12,20 @@ use std::collections::HashMap;
 use store::cases::{CaseFilter, CaseView};
 use store::events::Event;
 
+/// The most cases a list may skip (its `offset`): far past any real list, and far from the
+/// integer limits of the databases (a larger offset was a panic, then a 500).
+pub const MAX_OFFSET: u64 = 10_000_000;
+
+/// Refuses an offset past [`MAX_OFFSET`].
+pub(crate) fn check_offset(offset: u64) -> Result<()> {
+    if offset > MAX_OFFSET {
+        return Err(crate::ServiceError::invalid(
+            domain::Message::new("error-offset").arg("max", MAX_OFFSET.to_string()),
+        ));
+    }
+    Ok(())
+}
+
 /// A search over the cases of one jurisdiction.
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
@@ -34,6 +48,7 @@ impl Services {
     /// NotFound, so a client with a typo does not silently receive every case. A search
     /// `near` a point is tested against the points as published, never the exact ones.
     pub async fn search_cases(&self, j: &Jurisdiction, q: CaseQuery) -> Result<Vec<PublicCase>> {
+        check_offset(q.offset)?;
         let snapshot = self.snapshot_of(j).await?;
         let categories = &snapshot.categories;
         if let Some(codes) = &q.service_codes {

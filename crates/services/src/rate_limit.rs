@@ -87,3 +87,62 @@ impl Services {
         Ok(store::rate_limits::clear(&self.db, &bucket(limit, key)).await?)
     }
 }
+
+/// How many cases one API client may file through Open311 per hour, per key and per client
+/// address; 0 means no limit. A FixMyStreet-style client files hundreds an hour; without a
+/// limit, one key (extractable from any phone app that ships it) filed thousands a second and
+/// could use up a day's case numbers in a minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilingLimits {
+    pub per_key: i64,
+    pub per_address: i64,
+}
+
+impl Default for FilingLimits {
+    fn default() -> FilingLimits {
+        FilingLimits {
+            per_key: 1000,
+            per_address: 300,
+        }
+    }
+}
+
+/// The window of [`FilingLimits`].
+pub const FILING_WINDOW: i64 = 60 * 60;
+
+impl Services {
+    /// Counts a filing by API client `client_id` from `address`; refuses it (429 with the
+    /// time to wait) past either of the configured [`FilingLimits`]. One upsert per limit,
+    /// in the shared database, so every node counts together.
+    pub async fn count_client_filing(&self, client_id: &str, address: &str) -> Result<()> {
+        let limits = self.config().filing_limits;
+        // The address first: a flood from one address that it stops does not use up the
+        // budget of the key that everyone else's copy of the app shares.
+        let checks = [
+            ("filing-address", limits.per_address, address),
+            ("filing-key", limits.per_key, client_id),
+        ];
+        for (name, max, key) in checks {
+            if max <= 0 {
+                continue;
+            }
+            let limit = Limit {
+                name,
+                max,
+                window: FILING_WINDOW,
+            };
+            match self.count_attempt(limit, key).await {
+                Err(ServiceError::RateLimited { retry_after, .. }) => {
+                    return Err(ServiceError::RateLimited {
+                        message: Message::new("error-filing-rate-limited")
+                            .arg("max", max.to_string())
+                            .arg("minutes", ((retry_after + 59) / 60).to_string()),
+                        retry_after,
+                    });
+                }
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -7,6 +7,8 @@ pub mod bench;
 pub mod i18n;
 pub mod notify_hooks;
 pub mod open311;
+pub mod server;
+pub mod uploads;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -28,6 +30,8 @@ pub struct AppState {
     pub web: WebConfig,
     /// Public Open311 lists answered from memory for `web.open311_cache`.
     pub open311_cache: std::sync::Arc<open311::microcache::MicroCache>,
+    /// Slots for receiving and processing photo uploads (see [`uploads`]).
+    pub uploads: uploads::Uploads,
 }
 
 /// Settings of the HTTP layer.
@@ -45,6 +49,13 @@ pub struct WebConfig {
     /// How long a public Open311 list may be answered from memory (see
     /// [`open311::microcache`]); zero turns the cache off.
     pub open311_cache: Duration,
+    /// The most bytes of answers that cache keeps.
+    pub open311_cache_bytes: usize,
+    /// Requests that may stream photos to disk at once, and that may have them in memory
+    /// at once (see [`uploads`]).
+    pub upload_slots: (usize, usize),
+    /// A request not answered in this time is answered `408`.
+    pub request_timeout: Duration,
 }
 
 impl WebConfig {
@@ -56,12 +67,19 @@ impl WebConfig {
             bench_ceiling: false,
             map_tiles: None,
             open311_cache: DEFAULT_OPEN311_CACHE,
+            open311_cache_bytes: DEFAULT_OPEN311_CACHE_BYTES,
+            upload_slots: (uploads::DEFAULT_RECEIVING, uploads::DEFAULT_PROCESSING),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
 
 /// The default lifetime of cached public Open311 lists.
 pub const DEFAULT_OPEN311_CACHE: Duration = Duration::from_secs(1);
+/// The default memory budget of that cache.
+pub const DEFAULT_OPEN311_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// The default time a request may take, its body included.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the application with the default HTTP settings for the services' public URL.
 pub fn router(services: Services) -> Router {
@@ -116,12 +134,21 @@ pub fn router_with_pages(services: Services, web: WebConfig, pages: Pages) -> Ro
         "default-src 'self'; img-src 'self' data:{img_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-    let open311_cache =
-        std::sync::Arc::new(open311::microcache::MicroCache::new(web.open311_cache));
+    let open311_cache = std::sync::Arc::new(open311::microcache::MicroCache::new(
+        web.open311_cache,
+        web.open311_cache_bytes,
+    ));
+    let uploads = uploads::Uploads::new(
+        services.config().media_dir.clone(),
+        web.upload_slots.0,
+        web.upload_slots.1,
+    );
+    let request_timeout = web.request_timeout;
     let state = AppState {
         services,
         web,
         open311_cache,
+        uploads,
     };
     let api = api::routes()
         .layer(DefaultBodyLimit::max(api::MAX_JSON_BYTES))
@@ -173,7 +200,11 @@ pub fn router_with_pages(services: Services, web: WebConfig, pages: Pages) -> Ro
     } else {
         routes
     };
+    // Timeouts and panics are answered inside the layers below, so that their 408 and 500
+    // carry the same security headers as every other answer.
     let app = routes
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(CatchPanicLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             csp,
@@ -185,8 +216,6 @@ pub fn router_with_pages(services: Services, web: WebConfig, pages: Pages) -> Ro
             header::HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(), microphone=(), geolocation=(self), payment=()"),
         ))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
             // Only method, path and request id: query strings can carry personal data.

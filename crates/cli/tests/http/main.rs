@@ -2,6 +2,7 @@
 //! file, or a fresh PostgreSQL database when `CIVICDESK_TEST_DATABASE_URL` is set (and then a
 //! PostgreSQL that cannot be reached fails the tests). One binary for all, to save link time.
 
+mod abuse;
 mod accounts;
 mod audit;
 mod backup;

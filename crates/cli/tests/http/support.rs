@@ -54,6 +54,7 @@ impl TestApp {
                 allow_private_targets: true,
                 ..Default::default()
             },
+            filing_limits: Default::default(),
         };
         configure(&mut config);
         let services = Services::new(db, config).await.expect("services");
@@ -71,11 +72,11 @@ impl TestApp {
             .await
             .expect("key")
             .key;
-        // The same application as `civicdesk serve`: API, Open311 and the web pages.
+        // The same application and server as `civicdesk serve`: API, Open311 and the web
+        // pages, with the same connection settings.
         let web_config = web::WebConfig::for_public_url(&base);
-        let app = web::router_with_pages(services.clone(), web_config, ui::pages())
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("server") });
+        let app = web::router_with_pages(services.clone(), web_config, ui::pages());
+        web::server::spawn(listener, app);
         TestApp {
             base,
             services,

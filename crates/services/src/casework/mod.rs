@@ -106,6 +106,7 @@ impl Services {
     /// queue for dispatchers, the whole jurisdiction for supervisors, a field worker's own
     /// assignments.
     pub async fn case_queue(&self, actor: &Actor, q: QueueRequest) -> Result<Vec<WorkView>> {
+        crate::queries::check_offset(q.offset)?;
         if let Some(states) = &q.sla_states
             && let Some(bad) = states.iter().find(|s| !SLA_STATES.contains(&s.as_str()))
         {

@@ -8,6 +8,19 @@ use domain::Message;
 use store::case_work::{self, WorkView};
 
 impl Services {
+    /// Whether `actor` may add photos to a case, checked before an upload is read: the
+    /// caller's case permission decides whether any of its bytes are received.
+    /// `add_case_photos` checks again with the photos' visibility.
+    pub async fn check_may_add_case_photos(&self, actor: &Actor, case_number: &str) -> Result<()> {
+        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let op = Operation::Note {
+            text: String::new(),
+            public: false,
+        };
+        self.load_authorised(actor, &j, case_number, &op).await?;
+        Ok(())
+    }
+
     /// Adds photos to a case (field work): type and size checked, metadata (including the
     /// location) stripped before anything is stored; public photos are shown to the citizen
     /// and to Open311 clients.

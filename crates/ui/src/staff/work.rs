@@ -87,7 +87,7 @@ impl Filters {
             text: one(&self.q),
             by_risk: true,
             limit: PAGE + 1,
-            offset: self.page * PAGE,
+            offset: self.page.saturating_mul(PAGE),
             ..QueueRequest::default()
         }
     }

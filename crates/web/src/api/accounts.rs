@@ -2,12 +2,13 @@
 //! change, the signed-in person's own account, access tokens, and the list of staff who read
 //! their personal data.
 
+use super::ApiPath as Path;
 use super::caller::{self, PartialCaller, check_same_site};
 use super::doc::{BadRequest, NotFound, Problem, TooManyRequests};
 use super::{ApiError, Caller, ClientAddr, JsonBody, Lang, reply};
 use crate::AppState;
 use crate::i18n;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -1,11 +1,12 @@
 //! Administration over the API: staff accounts and roles, second-factor policy, API clients,
 //! the audit trail, and reads of a citizen's personal data for a stated reason.
 
+use super::ApiPath as Path;
 use super::accounts::{GrantOut, grants_json};
 use super::doc::NotFound;
 use super::{ApiError, Caller, JsonBody, reply};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};

@@ -347,6 +347,18 @@ fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
 /// The caller's address, for per-address rate limits.
 pub struct ClientAddr(pub String);
 
+impl ClientAddr {
+    /// The address of a request's client (the peer, or what a trusted proxy forwarded).
+    pub fn of<B>(state: &AppState, req: &axum::http::Request<B>) -> String {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let ip = state.web.trusted_proxies.client(peer, req.headers());
+        ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+    }
+}
+
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 

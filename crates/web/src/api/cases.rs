@@ -2,11 +2,12 @@
 //! and field operation, routing and triage rules, calendar changes, and the citizen's
 //! tracking, reopening and survey.
 
+use super::ApiPath as Path;
 use super::doc::{NotFound, Problem, TooManyRequests};
 use super::schemas::{RoutingRuleSchema, SlaPolicySchema, TriageRuleSchema};
 use super::{ApiError, Caller, ClientAddr, JsonBody, Lang, reply};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Message;
@@ -905,61 +906,49 @@ async fn photos(
     Path(number): Path<String>,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
-    use services::media::{MAX_MEDIA_BYTES, MediaUpload};
+    use crate::uploads::{self, UploadError};
     let lang = caller.lang;
-    let fail =
-        |status: StatusCode, m: Message| ApiError::new(status, m).in_lang(lang).into_response();
-    let malformed = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            fail(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                Message::new("error-body-too-large").arg(
-                    "max",
-                    (crate::open311::MAX_MULTIPART_BYTES / 1024 / 1024).to_string(),
-                ),
-            )
-        } else {
-            fail(
-                StatusCode::BAD_REQUEST,
-                Message::new("error-body-malformed").arg("detail", e.body_text()),
-            )
-        }
+    let upload_failed = |e: UploadError| {
+        let mut error = ApiError::new(e.status(), e.message()).in_lang(lang);
+        error.retry_after = e.retry_after();
+        error.into_response()
     };
-    let mut uploads = Vec::new();
+    let limit = crate::open311::MAX_MULTIPART_BYTES;
+    // Nothing of the body is read before the caller may add photos to this case.
+    if let Err(e) = state
+        .services
+        .check_may_add_case_photos(&caller.actor, &number)
+        .await
+    {
+        return ApiError::from_service(e, lang).into_response();
+    }
+    let mut files = Vec::new();
+    let mut slot = None;
+    let mut text_budget = uploads::MAX_FIELD_BYTES;
     let mut note = None;
     let mut public = false;
     loop {
-        let mut field = match multipart.next_field().await {
+        let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return malformed(e),
+            Err(e) => return upload_failed(UploadError::from_multipart(e, limit)),
         };
         let name = field.name().unwrap_or_default().to_string();
         if field.file_name().is_some() {
-            let filename = field.file_name().map(str::to_string);
-            let mut bytes = Vec::new();
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) => {
-                        if bytes.len() + chunk.len() > MAX_MEDIA_BYTES {
-                            return fail(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                                Message::new("error-media-too-large")
-                                    .arg("name", filename.unwrap_or_default())
-                                    .arg("max", (MAX_MEDIA_BYTES / 1024 / 1024).to_string()),
-                            );
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                    Ok(None) => break,
-                    Err(e) => return malformed(e),
+            if slot.is_none() {
+                match state.uploads.receiving_slot().await {
+                    Ok(s) => slot = Some(s),
+                    Err(e) => return upload_failed(e),
                 }
             }
-            uploads.push(MediaUpload { filename, bytes });
+            match state.uploads.receive(field, files.len(), limit).await {
+                Ok(f) => files.push(f),
+                Err(e) => return upload_failed(e),
+            }
         } else {
-            let text = match field.text().await {
+            let text = match uploads::read_text(field, &mut text_budget, limit).await {
                 Ok(t) => t,
-                Err(e) => return malformed(e),
+                Err(e) => return upload_failed(e),
             };
             match name.as_str() {
                 "note" => note = Some(text),
@@ -968,9 +957,14 @@ async fn photos(
             }
         }
     }
+    // In memory only now, one processing slot at a time.
+    let received = match state.uploads.read_back(&files).await {
+        Ok(r) => r,
+        Err(e) => return upload_failed(e),
+    };
     let result = state
         .services
-        .add_case_photos(&caller.actor, &number, uploads, public, note)
+        .add_case_photos(&caller.actor, &number, received.files, public, note)
         .await;
     reply(lang, StatusCode::OK, result, |w| work_json(&w))
 }

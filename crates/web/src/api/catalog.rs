@@ -2,10 +2,11 @@
 //! with their questions, inactive ones included, and departments. Open311 discovery shows the
 //! active categories of the same catalogue.
 
+use super::ApiPath as Path;
 use super::doc::NotFound;
 use super::{Caller, JsonBody, reply};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::catalog::Category;

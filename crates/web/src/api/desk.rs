@@ -1,11 +1,12 @@
 //! The 1999 agent's desk over the API: caller lookup, the contact log, the emergency check,
 //! the out-call queue and care flags. Decisions are in `services::desk`.
 
+use super::ApiPath as Path;
 use super::doc::NotFound;
 use super::{ApiError, ApiQuery, Caller, JsonBody, Lang, reply};
 use crate::AppState;
 use crate::i18n;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::datetime::format_unix;

@@ -2,10 +2,11 @@
 //! (`handle_calls`), kept by administrators and supervisors (`manage_knowledge`). Decisions are
 //! in `services::knowledge`.
 
+use super::ApiPath as Path;
 use super::doc::NotFound;
 use super::{ApiError, ApiQuery, Caller, JsonBody, reply};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::datetime::format_unix;

@@ -292,6 +292,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// Path parameters, or a `400` problem (axum's own rejection, e.g. for a segment that is not
+/// UTF-8, is plain text). Handlers import it as `Path`.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(lang) = Lang::from_request_parts(parts, state).await;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                Message::new("error-path-malformed").arg("detail", e.body_text()),
+            )
+            .in_lang(lang)),
+        }
+    }
+}
+
 /// Maps a service result to a JSON response or a localised problem.
 pub fn reply<T, B: Serialize>(
     lang: Lang,

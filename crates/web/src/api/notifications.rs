@@ -1,10 +1,11 @@
 //! Notification templates and the outbox for administrators, and each person's own channel
 //! preferences and quiet hours.
 
+use super::ApiPath as Path;
 use super::doc::NotFound;
 use super::{ApiError, Caller, JsonBody, reply};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::notify::Channel;

@@ -2,10 +2,11 @@
 //! (`manage_webhooks`). A subscription's secret is in the answer to its creation and to a
 //! rotation, and nowhere else.
 
+use super::ApiPath as Path;
 use super::doc::NotFound;
 use super::{Caller, JsonBody, reply};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};

@@ -17,6 +17,13 @@
 //!
 //! A request carrying `Cache-Control: no-cache` (or `no-store`) skips the cache, as HTTP
 //! intends; the benchmark uses it to measure the uncached cost.
+//!
+//! Memory is bounded in bytes (`max_bytes`, the answers and their keys) and in entries
+//! ([`MAX_ENTRIES`]). Each store first drops the copies no request may be given any more (past
+//! the lifetime, with nobody refreshing them), then, while the budget is still exceeded, the
+//! oldest copies; an answer larger than the whole budget is not kept. Keys hold only the
+//! parameters the resources read (see `resources::READ_PARAMS`), so a scraper adding
+//! `&x=1`, `&x=2`, … to one query finds one entry, not thousands.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -26,8 +33,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// At most this many distinct queries are kept; past it, expired ones are dropped, and if
-/// none has expired, all of them (a scraper enumerating queries cannot grow memory).
+/// At most this many distinct queries are kept, whatever their size.
 const MAX_ENTRIES: usize = 2048;
 
 struct Copy {
@@ -47,7 +53,19 @@ struct Entry {
 
 pub struct MicroCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
+    max_bytes: usize,
+    table: Mutex<Table>,
+}
+
+#[derive(Default)]
+struct Table {
+    entries: HashMap<String, Entry>,
+    /// Bytes of the stored copies and their keys.
+    bytes: usize,
+}
+
+fn size_of(key: &str, copy: &Copy) -> usize {
+    key.len() + copy.body.len()
 }
 
 /// What to do with a request.
@@ -100,10 +118,12 @@ enum Step<'a> {
 }
 
 impl MicroCache {
-    pub fn new(ttl: Duration) -> MicroCache {
+    /// A cache keeping answers for `ttl`, at most `max_bytes` of them.
+    pub fn new(ttl: Duration, max_bytes: usize) -> MicroCache {
         MicroCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            max_bytes,
+            table: Mutex::new(Table::default()),
         }
     }
 
@@ -125,7 +145,8 @@ impl MicroCache {
     }
 
     fn step(&self, key: &str) -> Step<'_> {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        let entries = &mut table.entries;
         let entry = match entries.get_mut(key) {
             Some(e) => e,
             None => entries.entry(key.to_string()).or_default(),
@@ -156,38 +177,93 @@ impl MicroCache {
     }
 
     fn store(&self, key: String, content_type: &'static str, body: Bytes) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
-            let ttl = self.ttl;
-            entries.retain(|_, e| {
-                e.refreshing.is_some() || e.copy.as_ref().is_some_and(|c| c.stored.elapsed() < ttl)
-            });
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+        let mut guard = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        let table = &mut *guard;
+        let copy = Copy {
+            stored: Instant::now(),
+            content_type,
+            body,
+        };
+        let size = size_of(&key, &copy);
+        // The previous copy of this key goes in any case.
+        if let Some(old) = table.entries.get_mut(&key).and_then(|e| e.copy.take()) {
+            table.bytes -= size_of(&key, &old);
+        }
+        if size > self.max_bytes {
+            if table
+                .entries
+                .get(&key)
+                .is_some_and(|e| e.refreshing.is_none())
+            {
+                table.entries.remove(&key);
+            }
+            return;
+        }
+        let full = |t: &Table| {
+            t.bytes + size > self.max_bytes
+                || (t.entries.len() >= MAX_ENTRIES && !t.entries.contains_key(&key))
+        };
+        if full(table) {
+            self.drop_expired(table);
+        }
+        while full(table) {
+            // The oldest copy goes first; entries being computed (no copy) are kept.
+            let oldest = table
+                .entries
+                .iter()
+                .filter(|(k, _)| **k != key)
+                .filter_map(|(k, e)| e.copy.as_ref().map(|c| (c.stored, k)))
+                .min()
+                .map(|(_, k)| k.clone());
+            let Some(oldest) = oldest else { break };
+            if let Some(entry) = table.entries.get_mut(&oldest)
+                && let Some(old) = entry.copy.take()
+            {
+                table.bytes -= size_of(&oldest, &old);
+                if entry.refreshing.is_none() {
+                    table.entries.remove(&oldest);
+                }
             }
         }
-        entries.insert(
+        table.bytes += size;
+        table.entries.insert(
             key,
             Entry {
-                copy: Some(Copy {
-                    stored: Instant::now(),
-                    content_type,
-                    body,
-                }),
+                copy: Some(copy),
                 refreshing: None,
             },
         );
     }
 
+    /// Drops the copies no request may be given any more.
+    fn drop_expired(&self, table: &mut Table) {
+        let ttl = self.ttl;
+        let mut freed = 0;
+        table.entries.retain(|k, e| {
+            let keep =
+                e.refreshing.is_some() || e.copy.as_ref().is_some_and(|c| c.stored.elapsed() < ttl);
+            if !keep && let Some(c) = &e.copy {
+                freed += size_of(k, c);
+            }
+            keep
+        });
+        table.bytes -= freed;
+    }
+
     /// Lets another request refresh a key whose computation did not finish.
     fn abandon(&self, key: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = entries.get_mut(key) {
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = table.entries.get_mut(key) {
             e.refreshing = None;
             if e.copy.is_none() {
-                entries.remove(key);
+                table.entries.remove(key);
             }
         }
+    }
+
+    /// Bytes held, for tests and metrics.
+    pub fn bytes(&self) -> usize {
+        self.table.lock().unwrap_or_else(|e| e.into_inner()).bytes
     }
 }
 
@@ -230,7 +306,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stored_answer_is_served_until_it_expires_and_then_refreshed_once() {
-        let cache = MicroCache::new(Duration::from_millis(200));
+        let cache = MicroCache::new(Duration::from_millis(200), 1 << 20);
         let h = HeaderMap::new();
         let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()).await else {
             panic!("empty cache");
@@ -255,7 +331,7 @@ mod tests {
 
     #[tokio::test]
     async fn requests_for_a_missing_answer_wait_for_the_one_computing_it() {
-        let cache = std::sync::Arc::new(MicroCache::new(Duration::from_secs(60)));
+        let cache = std::sync::Arc::new(MicroCache::new(Duration::from_secs(60), 1 << 20));
         let h = HeaderMap::new();
         let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()).await else {
             panic!("empty cache");
@@ -288,7 +364,7 @@ mod tests {
     #[tokio::test]
     async fn past_twice_the_lifetime_requests_wait_for_the_refresh_and_one_takes_over_a_failed_one()
     {
-        let cache = std::sync::Arc::new(MicroCache::new(Duration::from_millis(100)));
+        let cache = std::sync::Arc::new(MicroCache::new(Duration::from_millis(100), 1 << 20));
         let h = HeaderMap::new();
         let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()).await else {
             panic!("empty cache");
@@ -325,9 +401,9 @@ mod tests {
             header::CACHE_CONTROL,
             HeaderValue::from_static("max-age=0, no-cache"),
         );
-        let cache = MicroCache::new(Duration::from_secs(1));
+        let cache = MicroCache::new(Duration::from_secs(1), 1 << 20);
         assert!(matches!(cache.lookup(&h, "k".into()).await, Lookup::Bypass));
-        let off = MicroCache::new(Duration::ZERO);
+        let off = MicroCache::new(Duration::ZERO, 1 << 20);
         assert!(matches!(
             off.lookup(&HeaderMap::new(), "k".into()).await,
             Lookup::Bypass
@@ -336,11 +412,54 @@ mod tests {
 
     #[test]
     fn it_never_holds_more_than_its_bound() {
-        let cache = MicroCache::new(Duration::from_secs(60));
+        let cache = MicroCache::new(Duration::from_secs(60), 1 << 20);
         for i in 0..(MAX_ENTRIES + 10) {
             cache.store(format!("k{i}"), "text/xml", Bytes::new());
         }
-        let n = cache.entries.lock().unwrap().len();
+        let n = cache.table.lock().unwrap().entries.len();
         assert!(n <= MAX_ENTRIES, "{n}");
+    }
+
+    /// F9: the cache holds at most its budget in bytes, whatever the number of queries, and
+    /// the newest answers are the ones kept.
+    #[test]
+    fn it_never_holds_more_bytes_than_its_budget() {
+        let budget = 100_000;
+        let cache = MicroCache::new(Duration::from_secs(60), budget);
+        for i in 0..300 {
+            cache.store(format!("k{i}"), "text/xml", Bytes::from(vec![b'x'; 8_000]));
+            assert!(cache.bytes() <= budget, "{} after {i}", cache.bytes());
+        }
+        let table = cache.table.lock().unwrap();
+        assert!(table.entries.contains_key("k299"));
+        assert!(!table.entries.contains_key("k0"));
+        let counted: usize = table
+            .entries
+            .iter()
+            .filter_map(|(k, e)| e.copy.as_ref().map(|c| size_of(k, c)))
+            .sum();
+        assert_eq!(counted, table.bytes);
+        drop(table);
+        // Larger than the whole budget: answered, never kept.
+        cache.store(
+            "huge".into(),
+            "text/xml",
+            Bytes::from(vec![b'x'; budget + 1]),
+        );
+        assert!(!cache.table.lock().unwrap().entries.contains_key("huge"));
+    }
+
+    /// F9: copies past their lifetime are dropped when something new is stored.
+    #[tokio::test]
+    async fn expired_copies_are_dropped_on_store() {
+        let cache = MicroCache::new(Duration::from_millis(50), 20_000);
+        for i in 0..2 {
+            cache.store(format!("k{i}"), "text/xml", Bytes::from(vec![b'x'; 9_000]));
+        }
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        cache.store("new".into(), "text/xml", Bytes::from(vec![b'x'; 9_000]));
+        let table = cache.table.lock().unwrap();
+        assert_eq!(table.entries.len(), 1);
+        assert_eq!(table.bytes, 9_000 + 3);
     }
 }

@@ -26,6 +26,8 @@ use services::ServiceError;
 pub struct ApiError {
     status: StatusCode,
     messages: Vec<Message>,
+    /// Seconds to wait (`Retry-After`), for 429 and 503.
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -33,6 +35,7 @@ impl ApiError {
         ApiError {
             status,
             messages: vec![message],
+            retry_after: None,
         }
     }
 
@@ -68,7 +71,14 @@ impl ApiError {
                 })
                 .collect(),
         );
-        document(self.status, format, "errors", &errors)
+        let mut response = document(self.status, format, "errors", &errors);
+        if let Some(v) = self
+            .retry_after
+            .and_then(|secs| header::HeaderValue::from_str(&secs.to_string()).ok())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 
@@ -78,14 +88,20 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(messages) => ApiError {
                 status: StatusCode::BAD_REQUEST,
                 messages,
+                retry_after: None,
             },
             ServiceError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             ServiceError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             ServiceError::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
             ServiceError::Unauthenticated(m) => ApiError::new(StatusCode::UNAUTHORIZED, m),
-            ServiceError::RateLimited { message, .. } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, message)
-            }
+            ServiceError::RateLimited {
+                message,
+                retry_after,
+            } => ApiError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                messages: vec![message],
+                retry_after: Some(retry_after),
+            },
             other => {
                 tracing::error!(error = %other, "open311 request failed");
                 ApiError::new(
@@ -93,6 +109,16 @@ impl From<ServiceError> for ApiError {
                     Message::new("error-internal"),
                 )
             }
+        }
+    }
+}
+
+impl From<crate::uploads::UploadError> for ApiError {
+    fn from(e: crate::uploads::UploadError) -> Self {
+        ApiError {
+            status: e.status(),
+            messages: vec![e.message()],
+            retry_after: e.retry_after(),
         }
     }
 }
@@ -193,7 +219,6 @@ fn locale(params: &Params, headers: &HeaderMap) -> Locale {
 /// The single entry point for every Open311 path and method.
 pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path().to_string();
-    let raw_query = req.uri().query().unwrap_or("").to_string();
     let rest = path.strip_prefix("/open311/v2").unwrap_or(&path);
     let headers = req.headers().clone();
     let query = Params::from_urlencoded(req.uri().query().unwrap_or(""));
@@ -217,13 +242,18 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
                 .into_response();
         }
     };
-    let method = req.method().clone();
-    let params = if method == Method::POST {
-        Params::from_body(req).await
-    } else {
-        query
-    };
     let format = target.format;
+    let query = match query {
+        Ok(q) => q,
+        Err(e) => return e.render(format, locale(&Params::default(), &headers)),
+    };
+    let method = req.method().clone();
+    let client_addr = crate::api::ClientAddr::of(&state, &req);
+    let params = if method == Method::POST {
+        post_params(&state, req, query).await
+    } else {
+        Ok(query)
+    };
     let params = match params {
         Ok(p) => p,
         Err(e) => return e.render(format, locale(&Params::default(), &headers)),
@@ -239,10 +269,13 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
                 | Resource::Updates
         );
     let lookup = if cacheable {
-        state
-            .open311_cache
-            .lookup(&headers, format!("{path}?{raw_query}#{}", locale.tag()))
-            .await
+        // Only what the answer depends on: `x=1`, `x=2`, … are one entry, not thousands.
+        let key = format!(
+            "{path}?{}#{}",
+            params.canonical(resources::READ_PARAMS),
+            locale.tag()
+        );
+        state.open311_cache.lookup(&headers, key).await
     } else {
         Lookup::Bypass
     };
@@ -254,6 +287,7 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         state: &state,
         params: &params,
         locale,
+        client_addr: &client_addr,
     };
     let result = match (&method, &target.resource) {
         (&Method::GET | &Method::HEAD, Resource::Discovery) => {
@@ -299,6 +333,25 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         // A refresh that failed is handed on when `lookup` drops.
         (Err(e), _) => e.render(format, locale),
     }
+}
+
+/// The parameters of a POST. An `api_key` in the query string is checked before the body is
+/// read, so a caller without a valid key costs no more than the look-up; one in the body is
+/// checked before any photo is read (see [`params::Files`]).
+async fn post_params(state: &AppState, req: Request, query: Params) -> Result<Params, ApiError> {
+    let key_checked = match query.get("api_key") {
+        Some(key) => {
+            state.services.authenticate_api_key(Some(key)).await?;
+            true
+        }
+        None => false,
+    };
+    let files = params::Files::Receive {
+        services: &state.services,
+        uploads: &state.uploads,
+        key_checked,
+    };
+    Params::from_body(req, query, files).await
 }
 
 #[cfg(test)]

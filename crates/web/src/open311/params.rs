@@ -1,23 +1,42 @@
 //! Open311 parameters from query strings and POST bodies (form-urlencoded, multipart, JSON).
 //! Empty values count as absent. Invalid UTF-8 is an error, never silently replaced.
+//!
+//! Parameters are kept in a hash map (every look-up is O(1)) and a request may carry at most
+//! [`MAX_PARAMS`] of them, so reading a body is linear in its size and cheap. Photos in a
+//! multipart body are read only once the API key has been checked: from the query string
+//! before the body is touched, else from the fields before the first file part (see
+//! [`Files`]); they go to temporary files on disk, not to memory ([`crate::uploads`]).
 
 use super::ApiError;
+use crate::uploads::{self, Incoming, UploadError, Uploads};
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use domain::Message;
-use services::media::{MAX_MEDIA_BYTES, MediaUpload};
+use services::Services;
+use std::collections::HashMap;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Largest form-urlencoded or JSON body.
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// Largest multipart body: five photos of 10 MB and the form fields.
 pub const MAX_MULTIPART_BYTES: usize = 52 * 1024 * 1024;
+/// Most parameters (name-value pairs) one request may carry, query string and body together.
+/// A service definition has a few dozen attributes; a multivaluelist repeats its name per value.
+pub const MAX_PARAMS: usize = 500;
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Params {
-    pairs: Vec<(String, String)>,
-    pub uploads: Vec<MediaUpload>,
+    /// Values by name, in the order given.
+    values: HashMap<String, Vec<String>>,
+    /// Names in the order of their first appearance (attribute answers keep it).
+    order: Vec<String>,
+    count: usize,
+    /// Photos received to disk (multipart only).
+    pub files: Vec<Incoming>,
+    /// The upload slot the files were received in, held until the request is answered.
+    receiving: Option<OwnedSemaphorePermit>,
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -53,36 +72,72 @@ fn decode(part: &str) -> Result<String, ApiError> {
     String::from_utf8(out).map_err(|_| ApiError::bad_request(Message::new("error-not-utf8")))
 }
 
+fn upload_error(e: UploadError) -> ApiError {
+    e.into()
+}
+
+/// What to do with the file parts of a multipart body.
+pub enum Files<'a> {
+    /// Read them (with the same caps) and keep nothing: for the fuzz targets and for bodies
+    /// that may carry no files.
+    Discard,
+    /// Check the API key (unless `key_checked`), then receive them to disk.
+    Receive {
+        services: &'a Services,
+        uploads: &'a Uploads,
+        key_checked: bool,
+    },
+}
+
 impl Params {
-    /// Parses `a=1&b=2` strictly.
-    pub fn from_urlencoded(text: &str) -> Result<Params, ApiError> {
-        let mut pairs = Vec::new();
-        for part in text.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            pairs.push((decode(k)?, decode(v)?));
+    /// Adds one pair, refusing the request past [`MAX_PARAMS`].
+    fn push(&mut self, key: String, value: String) -> Result<(), ApiError> {
+        self.count += 1;
+        if self.count > MAX_PARAMS {
+            return Err(ApiError::bad_request(
+                Message::new("error-too-many-params").arg("max", MAX_PARAMS.to_string()),
+            ));
         }
-        Ok(Params {
-            pairs,
-            uploads: Vec::new(),
-        })
+        match self.values.get_mut(&key) {
+            Some(values) => values.push(value),
+            None => {
+                self.order.push(key.clone());
+                self.values.insert(key, vec![value]);
+            }
+        }
+        Ok(())
     }
 
-    /// Reads a POST body of any accepted content type.
-    pub async fn from_body(req: Request) -> Result<Params, ApiError> {
+    /// Parses `a=1&b=2` strictly.
+    pub fn from_urlencoded(text: &str) -> Result<Params, ApiError> {
+        let mut params = Params::default();
+        for part in text.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            params.push(decode(k)?, decode(v)?)?;
+        }
+        Ok(params)
+    }
+
+    /// Reads a POST body of any accepted content type; `query` is the request's query string,
+    /// already parsed.
+    pub async fn from_body(
+        req: Request,
+        query: Params,
+        files: Files<'_>,
+    ) -> Result<Params, ApiError> {
         let content_type = req
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let query = req.uri().query().map(Params::from_urlencoded).transpose()?;
         let mut params = if content_type.starts_with("application/x-www-form-urlencoded") {
             let bytes = read_body(req.into_body(), MAX_FORM_BYTES).await?;
             let text = std::str::from_utf8(&bytes)
                 .map_err(|_| ApiError::bad_request(Message::new("error-not-utf8")))?;
             Params::from_urlencoded(text)?
         } else if content_type.starts_with("multipart/form-data") {
-            Params::from_multipart(req).await?
+            Params::from_multipart(req, &query, files).await?
         } else if content_type.starts_with("application/json") {
             let bytes = read_body(req.into_body(), MAX_FORM_BYTES).await?;
             Params::from_json(&bytes)?
@@ -90,56 +145,79 @@ impl Params {
             return Err(ApiError::unsupported_media_type());
         };
         // Query-string parameters (some clients put api_key there) count when the body lacks them.
-        if let Some(query) = query {
-            for (k, v) in query.pairs {
-                if params.get(&k).is_none() {
-                    params.pairs.push((k, v));
+        for key in query.order {
+            if params.get(&key).is_none()
+                && let Some(values) = query.values.get(&key)
+            {
+                for value in values {
+                    params.push(key.clone(), value.clone())?;
                 }
             }
         }
         Ok(params)
     }
 
-    async fn from_multipart(req: Request) -> Result<Params, ApiError> {
+    async fn from_multipart(
+        req: Request,
+        query: &Params,
+        mut files: Files<'_>,
+    ) -> Result<Params, ApiError> {
         let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| {
             ApiError::bad_request(Message::new("error-body-malformed").arg("detail", e.body_text()))
         })?;
         let mut params = Params::default();
+        let mut text_budget = uploads::MAX_FIELD_BYTES;
+        let mut discarded = 0;
         loop {
             let field = match multipart.next_field().await {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => return Err(multipart_error(e)),
             };
-            let name = field.name().unwrap_or_default().to_string();
-            let is_file = field.file_name().is_some()
-                || field
-                    .content_type()
-                    .is_some_and(|t| !t.starts_with("text/"));
-            if is_file {
-                let filename = field.file_name().map(str::to_string);
-                let mut field = field;
-                let mut bytes = Vec::new();
-                // Read chunk by chunk so an oversized photo is refused without buffering it.
-                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                    if bytes.len() + chunk.len() > MAX_MEDIA_BYTES {
-                        return Err(ApiError::new(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            Message::new("error-media-too-large")
-                                .arg("name", filename.unwrap_or_else(|| name.clone()))
-                                .arg("max", (MAX_MEDIA_BYTES / 1024 / 1024).to_string()),
-                        ));
+            if !uploads::is_file(&field) {
+                let name = field.name().unwrap_or_default().to_string();
+                let value = uploads::read_text(field, &mut text_budget, MAX_MULTIPART_BYTES)
+                    .await
+                    .map_err(upload_error)?;
+                params.push(name, value)?;
+                continue;
+            }
+            match &mut files {
+                Files::Discard => {
+                    discarded += 1;
+                    if discarded > services::media::MAX_MEDIA_FILES {
+                        return Err(upload_error(UploadError::TooManyFiles));
                     }
-                    bytes.extend_from_slice(&chunk);
+                    let mut field = field;
+                    let mut size = 0;
+                    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                        size += chunk.len();
+                        if size > services::media::MAX_MEDIA_BYTES {
+                            return Err(upload_error(UploadError::FileTooLarge("file".into())));
+                        }
+                    }
                 }
-                if !bytes.is_empty() {
-                    params.uploads.push(MediaUpload { filename, bytes });
+                Files::Receive {
+                    services,
+                    uploads,
+                    key_checked,
+                } => {
+                    if !*key_checked {
+                        // Nothing of a file is read for a caller without a valid key.
+                        let key = params.get("api_key").or_else(|| query.get("api_key"));
+                        services.authenticate_api_key(key).await?;
+                        *key_checked = true;
+                    }
+                    if params.receiving.is_none() {
+                        params.receiving =
+                            Some(uploads.receiving_slot().await.map_err(upload_error)?);
+                    }
+                    let incoming = uploads
+                        .receive(field, params.files.len(), MAX_MULTIPART_BYTES)
+                        .await
+                        .map_err(upload_error)?;
+                    params.files.push(incoming);
                 }
-            } else {
-                let bytes = field.bytes().await.map_err(multipart_error)?;
-                let value = String::from_utf8(bytes.to_vec())
-                    .map_err(|_| ApiError::bad_request(Message::new("error-not-utf8")))?;
-                params.pairs.push((name, value));
             }
         }
         Ok(params)
@@ -168,14 +246,16 @@ impl Params {
             serde_json::Value::Array(items) => {
                 for item in items {
                     if let Some(s) = scalar(item) {
-                        params.pairs.push((k.clone(), s));
+                        params.push(k.clone(), s)?;
                     }
                 }
+                Ok::<(), ApiError>(())
             }
             other => {
                 if let Some(s) = scalar(other) {
-                    params.pairs.push((k, s));
+                    params.push(k, s)?;
                 }
+                Ok(())
             }
         };
         for (k, v) in &map {
@@ -183,10 +263,10 @@ impl Params {
                 (k == "attribute" || k == "attributes", v)
             {
                 for (code, value) in attrs {
-                    push(format!("attribute[{code}]"), value, &mut params);
+                    push(format!("attribute[{code}]"), value, &mut params)?;
                 }
             } else {
-                push(k.clone(), v, &mut params);
+                push(k.clone(), v, &mut params)?;
             }
         }
         Ok(params)
@@ -194,10 +274,11 @@ impl Params {
 
     /// The first non-empty value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
+        self.values
+            .get(key)?
             .iter()
-            .find(|(k, v)| k == key && !v.trim().is_empty())
-            .map(|(_, v)| v.as_str())
+            .find(|v| !v.trim().is_empty())
+            .map(String::as_str)
     }
 
     pub fn owned(&self, key: &str) -> Option<String> {
@@ -206,11 +287,16 @@ impl Params {
 
     /// Every non-empty value of `key` (repeated keys, e.g. `media_url`).
     pub fn all(&self, key: &str) -> Vec<String> {
-        self.pairs
-            .iter()
-            .filter(|(k, v)| k == key && !v.trim().is_empty())
-            .map(|(_, v)| v.clone())
-            .collect()
+        self.values
+            .get(key)
+            .map(|values| {
+                values
+                    .iter()
+                    .filter(|v| !v.trim().is_empty())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// A comma-separated list parameter, trimmed, without empty items.
@@ -225,10 +311,27 @@ impl Params {
         (!items.is_empty()).then_some(items)
     }
 
-    /// Attribute answers: `attribute[CODE]=v`, repeated or as `attribute[CODE][]=v`.
+    /// The pairs whose name is one of `names`, in a canonical order (by name, then as given):
+    /// what a cached answer depends on.
+    pub fn canonical(&self, names: &[&str]) -> String {
+        let mut out = String::new();
+        for name in names {
+            for value in self.values.get(*name).into_iter().flatten() {
+                out.push_str(name);
+                out.push('=');
+                out.push_str(value);
+                out.push('\u{1f}');
+            }
+        }
+        out
+    }
+
+    /// Attribute answers: `attribute[CODE]=v`, repeated or as `attribute[CODE][]=v`, by code
+    /// in the order the codes first appear.
     pub fn attributes(&self) -> Vec<(String, Vec<String>)> {
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
-        for (k, v) in &self.pairs {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for k in &self.order {
             let Some(rest) = k.strip_prefix("attribute[") else {
                 continue;
             };
@@ -236,9 +339,13 @@ impl Params {
             let Some(code) = code.filter(|c| !c.is_empty() && !c.contains(['[', ']'])) else {
                 continue;
             };
-            match out.iter_mut().find(|(c, _)| c == code) {
-                Some((_, values)) => values.push(v.clone()),
-                None => out.push((code.to_string(), vec![v.clone()])),
+            let values = self.values.get(k).into_iter().flatten().cloned();
+            match index.get(code) {
+                Some(&i) => out[i].1.extend(values),
+                None => {
+                    index.insert(code, out.len());
+                    out.push((code.to_string(), values.collect()));
+                }
             }
         }
         out
@@ -252,7 +359,7 @@ async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiErr
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::too_large(MAX_MULTIPART_BYTES)
     } else {
         ApiError::bad_request(Message::new("error-body-malformed").arg("detail", e.body_text()))
@@ -284,6 +391,35 @@ mod tests {
         let repeated =
             Params::from_urlencoded("attribute[fault]=dark&attribute[fault]=pole").unwrap();
         assert_eq!(repeated.attributes()[0].1, vec!["dark", "pole"]);
+    }
+
+    /// F7: at most `MAX_PARAMS` pairs, query and body together; reading 100k pairs stops at
+    /// the cap instead of merging them quadratically.
+    #[tokio::test]
+    async fn parameters_are_capped_query_and_body_together() {
+        let pairs = |n: usize, p: &str| {
+            (0..n)
+                .map(|i| format!("{p}{i}=1"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        assert!(Params::from_urlencoded(&pairs(MAX_PARAMS, "a")).is_ok());
+        assert!(Params::from_urlencoded(&pairs(MAX_PARAMS + 1, "a")).is_err());
+        let post = |query: String, body: String| {
+            let request = Request::builder()
+                .method("POST")
+                .uri(format!("/open311/v2/requests.json?{query}"))
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap();
+            let query = Params::from_urlencoded(&query).unwrap();
+            Params::from_body(request, query, Files::Discard)
+        };
+        assert!(post(pairs(250, "q"), pairs(250, "b")).await.is_ok());
+        assert!(post(pairs(250, "q"), pairs(251, "b")).await.is_err());
+        let started = std::time::Instant::now();
+        assert!(post(pairs(400, "q"), pairs(100_000, "b")).await.is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

@@ -38,7 +38,10 @@ pub async fn body(content_type: &str, query: &str, body: Vec<u8>) -> Result<(), 
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
         .map_err(|e| format!("not an HTTP request: {e}"))?;
-    let params = Params::from_body(request).await.map_err(describe)?;
+    let query = Params::from_urlencoded(query).map_err(describe)?;
+    let params = Params::from_body(request, query, super::params::Files::Discard)
+        .await
+        .map_err(describe)?;
     read_like_a_handler(&params);
     Ok(())
 }

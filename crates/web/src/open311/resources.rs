@@ -21,6 +21,9 @@ use services::updates::ClientUpdate;
 use store::cases::Reporter;
 
 pub const MAX_PAGE_SIZE: u64 = 1000;
+/// The last page a list may ask for: ten million cases in (`page × page_size` stays far from
+/// any integer limit).
+pub const MAX_PAGE: u64 = 10_000;
 pub const MAX_RANGE_DAYS: i64 = 90;
 pub const DEFAULT_RADIUS_M: f64 = 1000.0;
 pub const MAX_RADIUS_M: f64 = 50_000.0;
@@ -32,7 +35,28 @@ pub struct Ctx<'a> {
     pub state: &'a AppState,
     pub params: &'a Params,
     pub locale: Locale,
+    /// The client's address, for the filing limits.
+    pub client_addr: &'a str,
 }
+
+/// Every parameter the read resources look at (the language apart): the micro-cache keys an
+/// answer by these alone, so parameters nobody reads do not make new entries.
+pub const READ_PARAMS: &[&str] = &[
+    "jurisdiction_id",
+    "lat",
+    "long",
+    "radius",
+    "service_code",
+    "service_request_id",
+    "status",
+    "start_date",
+    "end_date",
+    "updated_after",
+    "updated_before",
+    "page",
+    "page_size",
+    "extensions",
+];
 
 fn loc(l: Locale, t: &Localized) -> Node {
     Node::str(t.get(l))
@@ -332,7 +356,13 @@ impl Ctx<'_> {
 
     pub async fn create(&self, path_j: Option<&str>) -> Doc {
         let (client, j) = self.client_jurisdiction(path_j).await?;
+        self.state
+            .services
+            .count_client_filing(&client.id, self.client_addr)
+            .await?;
         let p = self.params;
+        // The photos come back into memory only now, one processing slot at a time.
+        let received = self.state.uploads.read_back(&p.files).await?;
         let mut media_urls = p.all("media_url");
         media_urls.extend(p.all("media_url[]"));
         let report = NewReport {
@@ -345,7 +375,7 @@ impl Ctx<'_> {
             description: p.owned("description"),
             attributes: p.attributes(),
             media_urls,
-            media: p.uploads.clone(),
+            media: received.files,
             reporter: Reporter {
                 email: p.owned("email"),
                 phone: p.owned("phone"),
@@ -506,9 +536,10 @@ fn number<T: std::str::FromStr>(
 /// Without dates it covers the `MAX_RANGE_DAYS` before `now`.
 pub(super) fn search(p: &Params, now: i64) -> Result<CaseQuery, ApiError> {
     let page_size_message = Message::new("error-page-size").arg("max", MAX_PAGE_SIZE.to_string());
-    let page: u64 = number(p, "page", Message::new("error-page"))?.unwrap_or(1);
-    if page == 0 {
-        return Err(ApiError::bad_request(Message::new("error-page")));
+    let page_message = Message::new("error-page").arg("max", MAX_PAGE.to_string());
+    let page: u64 = number(p, "page", page_message.clone())?.unwrap_or(1);
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(ApiError::bad_request(page_message));
     }
     let page_size: u64 =
         number(p, "page_size", page_size_message.clone())?.unwrap_or(MAX_PAGE_SIZE);
@@ -520,7 +551,9 @@ pub(super) fn search(p: &Params, now: i64) -> Result<CaseQuery, ApiError> {
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let mut q = CaseQuery {
         limit: page_size,
-        offset: (page - 1).saturating_mul(page_size),
+        offset: (page - 1)
+            .checked_mul(page_size)
+            .ok_or_else(|| ApiError::bad_request(page_message))?,
         with_events,
         ..CaseQuery::default()
     };
