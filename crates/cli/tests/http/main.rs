@@ -11,6 +11,7 @@ mod catalogue;
 mod desk;
 mod import;
 mod intake;
+mod media;
 mod notify;
 mod open311;
 mod openapi;

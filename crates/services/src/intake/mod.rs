@@ -228,7 +228,7 @@ impl Services {
                 );
             }
         }
-        let media = self.check_media(report.media, &mut errors);
+        let media = self.check_media(report.media, &mut errors).await?;
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
