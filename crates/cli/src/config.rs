@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// Jurisdiction that answers /open311/v2/ when a request names none
     #[arg(long, env = "CIVICDESK_DEFAULT_JURISDICTION")]
     pub default_jurisdiction: Option<String>,
+    /// Size in metres of the grid cells whose centre is published instead of a case's own
+    /// point (Open311, the update feed), 50 to 5000 [default: 100]
+    #[arg(long, env = "CIVICDESK_PUBLIC_GRID_M")]
+    pub public_grid_m: Option<f64>,
     /// Maximum database connections of this node [default: 16]
     #[arg(long, env = "CIVICDESK_MAX_CONNECTIONS")]
     pub max_connections: Option<u32>,
@@ -98,6 +102,7 @@ pub struct FileConfig {
     pub bind: Option<String>,
     pub public_url: Option<String>,
     pub default_jurisdiction: Option<String>,
+    pub public_grid_m: Option<f64>,
     pub max_connections: Option<u32>,
     pub log_format: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
@@ -331,6 +336,7 @@ pub struct Settings {
     pub bind: String,
     pub public_url: String,
     pub default_jurisdiction: Option<String>,
+    pub public_grid_m: f64,
     pub max_connections: u32,
     pub trusted_proxies: Vec<String>,
     pub map_tiles: Option<String>,
@@ -381,6 +387,10 @@ impl Settings {
                 .default_jurisdiction
                 .clone()
                 .or_else(|| file.default_jurisdiction.clone()),
+            public_grid_m: serve
+                .public_grid_m
+                .or(file.public_grid_m)
+                .unwrap_or(domain::geo::PublicGrid::DEFAULT_CELL_M),
             max_connections: serve.max_connections.or(file.max_connections).unwrap_or(16),
             trusted_proxies: if serve.trusted_proxies.is_empty() {
                 file.trusted_proxies.clone().unwrap_or_default()

@@ -151,6 +151,7 @@ async fn open(settings: &Settings) -> Result<Services> {
         public_url: settings.public_url.clone(),
         media_dir: settings.data_dir.join("media"),
         default_jurisdiction: settings.default_jurisdiction.clone(),
+        public_grid_m: settings.public_grid_m,
         notify: settings.notify.clone(),
         webhooks: settings.webhooks.clone(),
     };

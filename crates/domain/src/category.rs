@@ -51,6 +51,10 @@ pub struct AttributeDef {
     pub datatype_description: Localized,
     #[serde(default)]
     pub values: Vec<AttributeValue>,
+    /// The answer is personal data (a licence plate, how to reach the reporter): it is kept
+    /// for staff and never published, not even redacted.
+    #[serde(default)]
+    pub personal: bool,
 }
 
 /// A validated answer, in the order of the service definition.
@@ -126,7 +130,7 @@ fn check_values(def: &AttributeDef, values: &[String], errors: &mut Vec<DomainEr
                 }
             }
             Datatype::Number => {
-                if !value.parse::<f64>().is_ok_and(f64::is_finite) {
+                if !is_plain_number(value) {
                     errors.push(DomainError::AttributeNotNumber {
                         code: code(),
                         value: value.clone(),
@@ -153,6 +157,20 @@ fn check_values(def: &AttributeDef, values: &[String], errors: &mut Vec<DomainEr
     }
 }
 
+/// A number as people write one: an optional sign, at most 15 digits, an optional decimal
+/// part; no exponent (`1e308` is not a count of lamps), no `NaN` or `inf`.
+fn is_plain_number(value: &str) -> bool {
+    let digits = value.strip_prefix(['-', '+']).unwrap_or(value);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let no_bare_point = !digits.contains('.') || !fraction.is_empty();
+    !whole.is_empty()
+        && all_digits(whole)
+        && all_digits(fraction)
+        && no_bare_point
+        && whole.len() + fraction.len() <= 15
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +191,30 @@ mod tests {
                     name: Localized::new(*k, *k),
                 })
                 .collect(),
+            personal: false,
+        }
+    }
+
+    /// F25: `1e308` passed as a number.
+    #[test]
+    fn numbers_are_written_plainly() {
+        for ok in ["3", "-2", "+4", "12.5", "0.25", "123456789012345"] {
+            assert!(is_plain_number(ok), "{ok}");
+        }
+        for bad in [
+            "1e308",
+            "1E3",
+            "NaN",
+            "inf",
+            "",
+            ".5",
+            "5.",
+            "1.2.3",
+            "0x10",
+            "1 000",
+            "1234567890123456",
+        ] {
+            assert!(!is_plain_number(bad), "{bad}");
         }
     }
 

@@ -111,6 +111,57 @@ impl BoundingBox {
     }
 }
 
+/// The grid a point is snapped to before it is published: the centre of the cell that holds
+/// a report is shown, never the report's own point, so a report made at home does not locate
+/// the home. Cells are `cell_m` tall and about as wide at the jurisdiction's latitude (one
+/// longitude step for the whole jurisdiction, so a database can snap with `+ - * /` and a
+/// floor, and a public radius search can be tested against the same snapped points that are
+/// shown: a search cannot be used to find a point more exactly than its cell).
+///
+/// Snapping is deterministic: every read of a case shows the same cell centre, so repeated
+/// reads cannot be averaged towards the true point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PublicGrid {
+    pub lat_step: f64,
+    pub lon_step: f64,
+}
+
+impl PublicGrid {
+    /// The cell size used when none is configured: a city block, far coarser than a house.
+    pub const DEFAULT_CELL_M: f64 = 100.0;
+    /// Cells smaller than this would show where a house is.
+    pub const MIN_CELL_M: f64 = 50.0;
+    pub const MAX_CELL_M: f64 = 5_000.0;
+
+    /// A grid of `cell_m` cells for a jurisdiction around `reference_lat` (the middle of its
+    /// bounds). `cell_m` is clamped to [`Self::MIN_CELL_M`]..=[`Self::MAX_CELL_M`].
+    pub fn new(cell_m: f64, reference_lat: f64) -> PublicGrid {
+        let cell_m = if cell_m.is_finite() {
+            cell_m.clamp(Self::MIN_CELL_M, Self::MAX_CELL_M)
+        } else {
+            Self::DEFAULT_CELL_M
+        };
+        let lat_step = cell_m / METRES_PER_DEGREE;
+        // Near the poles a longitude degree vanishes; one cell never spans more than 1°.
+        let cos = reference_lat.to_radians().cos().abs().max(lat_step);
+        PublicGrid {
+            lat_step,
+            lon_step: (lat_step / cos).min(1.0),
+        }
+    }
+
+    /// The centre of the cell that holds `p`, to six decimals (a tenth of a metre: the
+    /// digits beyond would suggest a precision the point does not have).
+    pub fn snap(&self, p: Point) -> Point {
+        let centre = |x: f64, step: f64| ((x / step).floor() + 0.5) * step;
+        let six = |x: f64| (x * 1e6).round() / 1e6;
+        Point {
+            lat: six(centre(p.lat, self.lat_step)),
+            lon: six(centre(p.lon, self.lon_step)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,7 +192,53 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_published_point_is_a_cell_centre_not_the_home() {
+        let grid = PublicGrid::new(100.0, 25.05);
+        let home = Point::new(25.037_712, 121.543_601).unwrap();
+        let shown = grid.snap(home);
+        assert_ne!(shown, home);
+        assert!(home.distance_m(shown) > 0.5);
+        assert!(home.distance_m(shown) < 75.0, "{}", home.distance_m(shown));
+        let neighbour = Point::new(home.lat + 0.000_01, home.lon - 0.000_01).unwrap();
+        assert_eq!(
+            grid.snap(neighbour),
+            shown,
+            "a neighbour in the same cell looks the same"
+        );
+        assert_eq!(PublicGrid::new(1.0, 25.0), PublicGrid::new(50.0, 25.0));
+        assert_eq!(
+            PublicGrid::new(f64::NAN, 25.0),
+            PublicGrid::new(100.0, 25.0)
+        );
+    }
+
     proptest! {
+        /// A published point stays within its cell (half a diagonal from the true point), is a
+        /// fixed point of snapping, and every point of a cell is shown as the same centre.
+        #[test]
+        fn snapping_hides_the_point_but_stays_in_its_cell(
+            lat in -60f64..60.0, lon in -179f64..179.0, cell in 50f64..1000.0,
+            dlat in 0f64..1.0, dlon in 0f64..1.0,
+        ) {
+            let grid = PublicGrid::new(cell, lat);
+            let p = Point::new(lat, lon).unwrap();
+            let shown = grid.snap(p);
+            prop_assert!((shown.lat - p.lat).abs() <= grid.lat_step / 2.0 + 1e-6);
+            prop_assert!((shown.lon - p.lon).abs() <= grid.lon_step / 2.0 + 1e-6);
+            prop_assert!(p.distance_m(shown) <= cell * 0.75 + 1.0, "{} m", p.distance_m(shown));
+            let again = grid.snap(shown);
+            prop_assert!((again.lat - shown.lat).abs() < 1e-9 && (again.lon - shown.lon).abs() < 1e-9);
+            // Another point of the same cell.
+            let corner_lat = (p.lat / grid.lat_step).floor() * grid.lat_step;
+            let corner_lon = (p.lon / grid.lon_step).floor() * grid.lon_step;
+            let q = Point {
+                lat: corner_lat + grid.lat_step * (0.01 + 0.98 * dlat),
+                lon: corner_lon + grid.lon_step * (0.01 + 0.98 * dlon),
+            };
+            prop_assert_eq!(grid.snap(q), shown);
+        }
+
         /// The arithmetic-only circle agrees with haversine within 1% of the radius in Taiwan.
         #[test]
         fn radius_filter_agrees_with_haversine(

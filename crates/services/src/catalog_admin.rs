@@ -61,6 +61,8 @@ pub struct AttributeInput {
     pub hint: Localized,
     /// The options of a list question.
     pub values: Vec<AttributeValue>,
+    /// The answer is personal data: never published.
+    pub personal: bool,
 }
 
 /// A department as entered.
@@ -214,6 +216,7 @@ fn check_attributes(input: &[AttributeInput], problems: &mut Vec<Message>) -> Ve
                 description,
                 datatype_description: hint,
                 values,
+                personal: a.personal,
             });
         }
     }
@@ -511,6 +514,7 @@ mod tests {
                     name: Localized::new(*k, *k),
                 })
                 .collect(),
+            personal: false,
         }
     }
 

@@ -16,6 +16,7 @@
 use crate::Result;
 use domain::calendar::BusinessCalendar;
 use domain::catalog::{Category, Department, District, Jurisdiction};
+use domain::category::AttributeDef;
 use domain::rules::{RoutingRule, TriageRule};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +36,9 @@ pub struct CatalogSnapshot {
     /// The codes of every black-box category, active or not: their cases are never shown
     /// publicly, also after the category is withdrawn.
     pub confidential: Vec<String>,
+    /// Every category's questions, active or withdrawn, by category code: what an answer on a
+    /// case is (and whether it is personal) is known also after its category is withdrawn.
+    pub questions: HashMap<String, Vec<AttributeDef>>,
     /// The newest `updated_at` among them (Open311's `changeset`).
     pub changeset: i64,
     pub departments: Vec<Department>,
@@ -116,11 +120,15 @@ impl crate::Services {
         };
         let (categories, changeset) =
             store::catalog::list_categories(&self.db, &jurisdiction.id).await?;
-        let confidential = store::catalog::all_categories(&self.db, &jurisdiction.id)
-            .await?
-            .into_iter()
+        let every_category = store::catalog::all_categories(&self.db, &jurisdiction.id).await?;
+        let confidential = every_category
+            .iter()
             .filter(|c| c.service_type == domain::category::ServiceType::Blackbox)
-            .map(|c| c.code)
+            .map(|c| c.code.clone())
+            .collect();
+        let questions = every_category
+            .into_iter()
+            .map(|c| (c.code, c.attributes))
             .collect();
         let departments = store::catalog::list_departments(&self.db, &jurisdiction.id).await?;
         let districts = store::catalog::list_districts(&self.db, &jurisdiction.id).await?;
@@ -135,6 +143,7 @@ impl crate::Services {
             jurisdiction,
             categories,
             confidential,
+            questions,
             changeset,
             departments,
             districts,

@@ -560,7 +560,7 @@ impl Services {
             Some(inserted)
         };
         let mut events = Vec::with_capacity(cases.len());
-        let mut counters: HashMap<String, u32> = HashMap::new();
+        let mut counters: HashMap<String, u64> = HashMap::new();
         for p in cases {
             let c = &p.case;
             if inserted.as_ref().is_some_and(|i| !i.contains(&c.id)) {
@@ -579,7 +579,7 @@ impl Services {
             events.push(p.event);
         }
         store::events::append_many(&mut tx, &jid, events).await?;
-        let counters: Vec<(String, u32)> = counters.into_iter().collect();
+        let counters: Vec<(String, u64)> = counters.into_iter().collect();
         store::cases::raise_counters(&mut tx, &jid, &counters).await?;
         tx.commit().await?;
         Ok(outcome)

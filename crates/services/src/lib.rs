@@ -21,6 +21,7 @@ pub mod knowledge;
 pub mod media;
 pub mod notify;
 mod passwords;
+pub mod public;
 pub mod queries;
 pub mod rate_limit;
 pub mod reference;
@@ -46,6 +47,9 @@ pub struct ServiceConfig {
     pub media_dir: PathBuf,
     /// The jurisdiction that answers a bare `/open311/v2/` when a request names none.
     pub default_jurisdiction: Option<String>,
+    /// The size in metres of the grid cells whose centre is published instead of a case's
+    /// own point ([`domain::geo::PublicGrid`]).
+    pub public_grid_m: f64,
     /// Notification delivery: transports, caps, workers.
     pub notify: notify::NotifyConfig,
     /// Webhook delivery: workers, retries, which targets are allowed.

@@ -1,6 +1,8 @@
 //! Reading cases for the public: Open311 `GET requests`, one request, and batch tokens.
-//! Confidential (blackbox) categories are never listed.
+//! Confidential (blackbox) categories are never listed, and what is listed is the
+//! [`PublicCase`] view, made by `crate::public`.
 
+use crate::public::{PublicCase, public_grid};
 use crate::{Result, ServiceError, Services};
 use domain::Message;
 use domain::catalog::Jurisdiction;
@@ -27,17 +29,11 @@ pub struct CaseQuery {
     pub with_events: bool,
 }
 
-/// A case with, when asked for, its public history.
-#[derive(Debug, Clone)]
-pub struct CaseRecord {
-    pub case: CaseView,
-    pub events: Vec<Event>,
-}
-
 impl Services {
-    /// Cases matching `q`, newest first. An unknown service code is NotFound, so a client
-    /// with a typo does not silently receive every case.
-    pub async fn search_cases(&self, j: &Jurisdiction, q: CaseQuery) -> Result<Vec<CaseRecord>> {
+    /// Cases matching `q`, newest first, as the public sees them. An unknown service code is
+    /// NotFound, so a client with a typo does not silently receive every case. A search
+    /// `near` a point is tested against the points as published, never the exact ones.
+    pub async fn search_cases(&self, j: &Jurisdiction, q: CaseQuery) -> Result<Vec<PublicCase>> {
         let snapshot = self.snapshot_of(j).await?;
         let categories = &snapshot.categories;
         if let Some(codes) = &q.service_codes {
@@ -66,15 +62,23 @@ impl Services {
             updated_from: q.updated_from,
             updated_to: q.updated_to,
             near: q.near,
+            near_on_grid: Some(public_grid(&snapshot, self.config().public_grid_m)),
             exclude_category_codes: snapshot.confidential.clone(),
             limit: q.limit,
             offset: q.offset,
         };
         let cases = store::cases::list(&self.db, &filter).await?;
-        self.with_events(cases, q.with_events).await
+        self.public_view(j, cases, q.with_events).await
     }
 
-    async fn with_events(&self, cases: Vec<CaseView>, load: bool) -> Result<Vec<CaseRecord>> {
+    async fn public_view(
+        &self,
+        j: &Jurisdiction,
+        cases: Vec<CaseView>,
+        load: bool,
+    ) -> Result<Vec<PublicCase>> {
+        let snapshot = self.snapshot_of(j).await?;
+        let grid = public_grid(&snapshot, self.config().public_grid_m);
         let mut by_case: HashMap<String, Vec<Event>> = HashMap::new();
         if load {
             let ids: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
@@ -83,10 +87,10 @@ impl Services {
             }
         }
         Ok(cases
-            .into_iter()
-            .map(|case| CaseRecord {
-                events: by_case.remove(&case.id).unwrap_or_default(),
-                case,
+            .iter()
+            .map(|case| {
+                let events = by_case.remove(&case.id).unwrap_or_default();
+                PublicCase::new(case, &events, &snapshot, grid)
             })
             .collect())
     }
@@ -97,7 +101,7 @@ impl Services {
         j: &Jurisdiction,
         case_number: &str,
         with_events: bool,
-    ) -> Result<CaseRecord> {
+    ) -> Result<PublicCase> {
         let not_found = || {
             ServiceError::NotFound(
                 Message::new("error-request-unknown").arg("id", case_number.trim()),
@@ -110,7 +114,7 @@ impl Services {
         if snapshot.confidential.contains(&case.category_code) {
             return Err(not_found());
         }
-        let mut records = self.with_events(vec![case], with_events).await?;
+        let mut records = self.public_view(j, vec![case], with_events).await?;
         records.pop().ok_or_else(not_found)
     }
 

@@ -17,6 +17,13 @@ pub const LOGIN_PER_ACCOUNT: Limit = Limit {
     max: 10,
     window: 15 * 60,
 };
+/// Failures of one browser that signed in to the account before (it holds the account's
+/// device cookie): its own budget, untouched by strangers' guesses.
+pub const LOGIN_PER_DEVICE: Limit = Limit {
+    name: "login-device",
+    max: 10,
+    window: 15 * 60,
+};
 pub const LOGIN_PER_ADDRESS: Limit = Limit {
     name: "login-address",
     max: 100,
@@ -59,7 +66,9 @@ fn limited(limit: Limit, started_at: i64, now: i64) -> ServiceError {
 }
 
 impl Services {
-    /// Counts an attempt; refuses it once the limit is passed.
+    /// Counts an attempt; refuses it once the limit is passed. Counting and reading the count
+    /// are one statement, so concurrent attempts cannot all slip under the limit: count
+    /// before the (slow) check, and [`Services::refund_attempt`] one that proves allowed.
     pub async fn count_attempt(&self, limit: Limit, key: &str) -> Result<()> {
         let now = store::now_unix();
         let w = store::rate_limits::hit(&self.db, &bucket(limit, key), now, limit.window).await?;
@@ -69,15 +78,9 @@ impl Services {
         Ok(())
     }
 
-    /// Refuses without counting if the limit is already reached (for failures counted later).
-    pub async fn check_not_limited(&self, limit: Limit, key: &str) -> Result<()> {
-        let now = store::now_unix();
-        let window =
-            store::rate_limits::peek(&self.db, &bucket(limit, key), now, limit.window).await?;
-        if let Some(w) = window.filter(|w| w.hits >= limit.max) {
-            return Err(limited(limit, w.started_at, now));
-        }
-        Ok(())
+    /// Gives back one attempt counted with [`Services::count_attempt`].
+    pub async fn refund_attempt(&self, limit: Limit, key: &str) -> Result<()> {
+        Ok(store::rate_limits::refund(&self.db, &bucket(limit, key)).await?)
     }
 
     pub async fn clear_attempts(&self, limit: Limit, key: &str) -> Result<()> {

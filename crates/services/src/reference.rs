@@ -66,6 +66,9 @@ struct AttributeDefEntry {
     datatype_description: Localized,
     #[serde(default)]
     values: Vec<domain::category::AttributeValue>,
+    /// Personal data: kept for staff, never published.
+    #[serde(default)]
+    personal: bool,
 }
 
 /// A parsed reference set.
@@ -105,6 +108,7 @@ pub fn parse(text: &str) -> Result<ReferenceSet> {
                     description: a.def.description,
                     datatype_description: a.def.datatype_description,
                     values: a.def.values,
+                    personal: a.def.personal,
                 })
                 .collect(),
             active: true,

@@ -41,6 +41,18 @@ pub fn case_password_hash(key: &[u8], case_id: &str, password: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// A MAC for `purpose` over `data` (HMAC-SHA256, hex), keyed with the instance secret. The
+/// purpose separates the uses of one key: a value signed for one purpose never verifies for
+/// another.
+pub fn mac_hex(key: &[u8], purpose: &str, data: &str) -> String {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(purpose.as_bytes());
+    mac.update(b"\0");
+    mac.update(data.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// A new API key: a recognisable prefix and 32 random bytes in hex.
 pub fn api_key() -> String {
     format!("cdk_{}", hex::encode(random_bytes::<32>()))
@@ -90,6 +102,19 @@ pub fn access_token() -> String {
 pub fn recovery_code() -> String {
     let c = case_password();
     format!("{}-{}", &c[..4], &c[4..])
+}
+
+impl crate::Services {
+    /// Signs `data` for `purpose` with the instance secret (form tokens, device cookies).
+    pub fn sign(&self, purpose: &str, data: &str) -> String {
+        mac_hex(&self.case_password_key, purpose, data)
+    }
+
+    /// Whether `signature` is [`Services::sign`] of `data` for `purpose`, compared in
+    /// constant time.
+    pub fn verify_signature(&self, purpose: &str, data: &str, signature: &str) -> bool {
+        constant_time_eq(&self.sign(purpose, data), signature)
+    }
 }
 
 #[cfg(test)]

@@ -13,10 +13,17 @@ use store::events::{Event, FeedEvent, NewEvent};
 /// A citizen may reopen a resolved case within this many seconds of its resolution.
 pub const REOPEN_WINDOW_SECONDS: i64 = 7 * 24 * 3600;
 
-/// One entry of the public update feed.
-#[derive(Debug, Clone)]
+/// One entry of the public update feed: made here from a public event and nothing else, its
+/// note redacted by `crate::public`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublicUpdate {
-    pub event: FeedEvent,
+    pub id: String,
+    pub case_number: String,
+    pub kind: String,
+    pub to_status: Option<String>,
+    /// What the department wrote for the public, redacted.
+    pub note: Option<String>,
+    pub created_at: i64,
     /// mySociety's lowercase extended status after this update.
     pub status: &'static str,
     pub media_urls: Vec<String>,
@@ -78,8 +85,91 @@ fn public_update(event: FeedEvent) -> PublicUpdate {
     PublicUpdate {
         status: extended_status(&event, data.as_ref()),
         media_urls,
-        event,
+        note: event.note.as_deref().map(crate::public::public_text),
+        id: event.id,
+        case_number: event.case_number,
+        kind: event.kind,
+        to_status: event.to_status,
+        created_at: event.created_at,
     }
+}
+
+/// Whether an API client may post updates (comments, reopening) to a case: only to the cases
+/// it filed itself, and never to a confidential one. Any other case answers exactly as an
+/// unknown one, so a client learns nothing of cases that are not its own.
+pub fn client_may_update(client_id: &str, filed_by: Option<&str>, confidential: bool) -> bool {
+    filed_by == Some(client_id) && !confidential
+}
+
+fn trimmed(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A client update whose fields are all valid.
+struct ValidUpdate {
+    update_id: String,
+    /// Uppercase, one of [`CLIENT_STATUSES`].
+    status: String,
+    description: String,
+    media_urls: Vec<String>,
+}
+
+/// Checks a client update's fields, every problem at once.
+fn validate_client_update(u: &ClientUpdate) -> Result<ValidUpdate> {
+    let mut errors = Vec::new();
+    let update_id = trimmed(&u.update_id);
+    let status = trimmed(&u.status).map(|s| s.to_ascii_uppercase().replace(' ', "_"));
+    let description = trimmed(&u.description).unwrap_or_default();
+    if update_id.as_ref().is_none_or(|id| id.len() > 200) {
+        errors.push(Message::new("error-field-required").arg("field", "update_id"));
+    }
+    match &status {
+        None => errors.push(Message::new("error-field-required").arg("field", "status")),
+        Some(s) if !CLIENT_STATUSES.contains(&s.as_str()) => {
+            errors.push(Message::new("error-update-status").arg("status", s.as_str()));
+        }
+        _ => {}
+    }
+    match trimmed(&u.updated_datetime) {
+        None => errors.push(Message::new("error-field-required").arg("field", "updated_datetime")),
+        Some(t) => {
+            if let Err(e) = domain::datetime::parse(&t) {
+                errors.push(e.message());
+            }
+        }
+    }
+    if description.chars().count() > crate::intake::MAX_DESCRIPTION {
+        errors.push(
+            Message::new("error-description-too-long")
+                .arg("max", crate::intake::MAX_DESCRIPTION.to_string()),
+        );
+    }
+    let media_urls: Vec<String> = u
+        .media_urls
+        .iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
+    for url in &media_urls {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+            errors.push(
+                Message::new("error-media-url")
+                    .arg("url", url.chars().take(80).collect::<String>()),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    Ok(ValidUpdate {
+        update_id: update_id.unwrap_or_default(),
+        status: status.unwrap_or_default(),
+        description,
+        media_urls,
+    })
 }
 
 impl Services {
@@ -253,99 +343,53 @@ impl Services {
     }
 
     /// Records an update posted by a client application (a citizen's comment, or a request
-    /// to reopen). Posting the same `update_id` again returns the first result and changes
-    /// nothing. Clients cannot otherwise move a case: only the department does.
+    /// to reopen). Posting the same `update_id` again for the same case returns the first
+    /// result and changes nothing; for another case it is refused. Clients cannot otherwise
+    /// move a case: only the department does.
+    ///
+    /// As every operation on a case: load the case, authorise the client for it (see
+    /// [`client_may_update`]), then validate the update.
     pub async fn post_client_update(
         &self,
         j: &Jurisdiction,
         client_id: &str,
         u: ClientUpdate,
     ) -> Result<Event> {
-        let text = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
+        let Some(case_number) = trimmed(&u.service_request_id) else {
+            return Err(ServiceError::invalid(
+                Message::new("error-field-required").arg("field", "service_request_id"),
+            ));
         };
-        let mut errors = Vec::new();
-        let case_number = text(&u.service_request_id);
-        let update_id = text(&u.update_id);
-        let status = text(&u.status).map(|s| s.to_ascii_uppercase().replace(' ', "_"));
-        let description = text(&u.description).unwrap_or_default();
-        if case_number.is_none() {
-            errors.push(Message::new("error-field-required").arg("field", "service_request_id"));
-        }
-        if update_id.as_ref().is_none_or(|id| id.len() > 200) {
-            errors.push(Message::new("error-field-required").arg("field", "update_id"));
-        }
-        match &status {
-            None => errors.push(Message::new("error-field-required").arg("field", "status")),
-            Some(s) if !CLIENT_STATUSES.contains(&s.as_str()) => {
-                errors.push(Message::new("error-update-status").arg("status", s.as_str()));
-            }
-            _ => {}
-        }
-        match text(&u.updated_datetime) {
-            None => {
-                errors.push(Message::new("error-field-required").arg("field", "updated_datetime"))
-            }
-            Some(t) => {
-                if let Err(e) = domain::datetime::parse(&t) {
-                    errors.push(e.message());
-                }
-            }
-        }
-        if description.chars().count() > crate::intake::MAX_DESCRIPTION {
-            errors.push(
-                Message::new("error-description-too-long")
-                    .arg("max", crate::intake::MAX_DESCRIPTION.to_string()),
-            );
-        }
-        let media_urls: Vec<String> = u
-            .media_urls
-            .iter()
-            .map(|m| m.trim().to_string())
-            .filter(|m| !m.is_empty())
-            .collect();
-        for url in &media_urls {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
-                errors.push(
-                    Message::new("error-media-url")
-                        .arg("url", url.chars().take(80).collect::<String>()),
-                );
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ServiceError::Invalid(errors));
-        }
-        let (case_number, update_id, status) = (
-            case_number.unwrap_or_default(),
-            update_id.unwrap_or_default(),
-            status.unwrap_or_default(),
-        );
-
+        let snapshot = self.snapshot_of(j).await?;
         let mut tx = self.db.begin().await?;
+        let unknown = || {
+            ServiceError::NotFound(
+                Message::new("error-request-unknown").arg("id", case_number.as_str()),
+            )
+        };
         let case = store::cases::summary_for_update(&mut tx, &j.id, &case_number)
             .await?
-            .ok_or_else(|| {
-                ServiceError::NotFound(
-                    Message::new("error-request-unknown").arg("id", case_number.as_str()),
-                )
-            })?;
-        // The case row is locked, so a concurrent post of the same update waits and then
-        // finds this one's record.
+            .ok_or_else(unknown)?;
+        let filed_by = store::cases::filed_by_client(&mut tx, &case.id).await?;
+        let confidential = snapshot.confidential.contains(&case.category_code);
+        if !client_may_update(client_id, filed_by.as_deref(), confidential) {
+            return Err(unknown());
+        }
+        let ValidUpdate {
+            update_id,
+            status,
+            description,
+            media_urls,
+        } = validate_client_update(&u)?;
+        // The case row is locked, so a concurrent post of the same update for this case waits
+        // and then finds this one's record.
         if let Some(existing) =
             store::cases::find_client_update(&mut tx, client_id, &update_id).await?
         {
             drop(tx);
-            let events =
-                store::events::for_cases(&self.db, std::slice::from_ref(&case.id), false).await?;
-            return events
-                .into_iter()
-                .find(|e| e.event.id == existing)
-                .ok_or_else(|| {
-                    ServiceError::Internal("recorded client update has no event".into())
-                });
+            return self
+                .recorded_client_update(&case, &existing, &update_id)
+                .await;
         }
         let actor = format!("api_client:{client_id}");
         let now = store::now_unix();
@@ -400,8 +444,43 @@ impl Services {
             )
             .await?
         };
-        store::cases::insert_client_update(&mut tx, client_id, &update_id, &event.event.id).await?;
+        if !store::cases::insert_client_update(&mut tx, client_id, &update_id, &event.event.id)
+            .await?
+        {
+            // A post of the same update id for another case committed first (on PostgreSQL,
+            // where writers to different cases run side by side): this one is undone.
+            drop(tx);
+            let mut tx = self.db.begin().await?;
+            let existing = store::cases::find_client_update(&mut tx, client_id, &update_id)
+                .await?
+                .ok_or_else(|| ServiceError::Internal("client update vanished".into()))?;
+            drop(tx);
+            return self
+                .recorded_client_update(&case, &existing, &update_id)
+                .await;
+        }
         tx.commit().await?;
         Ok(event)
+    }
+
+    /// The answer to an update id the client used before: the first result when it was for
+    /// this case, else a refusal (the key is the client's update id alone, as mySociety's
+    /// clients send it).
+    async fn recorded_client_update(
+        &self,
+        case: &CaseSummary,
+        event_id: &str,
+        update_id: &str,
+    ) -> Result<Event> {
+        let events =
+            store::events::for_cases(&self.db, std::slice::from_ref(&case.id), false).await?;
+        events
+            .into_iter()
+            .find(|e| e.event.id == event_id)
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    Message::new("error-update-id-reused").arg("update_id", update_id),
+                )
+            })
     }
 }

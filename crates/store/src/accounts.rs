@@ -147,6 +147,31 @@ pub async fn find_by_login(
         .transpose()
 }
 
+/// The ids of the accounts whose e-mail address or mobile number (stored forms) is `value`:
+/// another name of an account, which shares its sign-in budget.
+pub async fn ids_by_contact(
+    db: &Db,
+    jurisdiction_id: &str,
+    value: &str,
+) -> Result<Vec<String>, StoreError> {
+    let stmt = Query::select()
+        .column("id")
+        .from("accounts")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .cond_where(
+            Expr::col("email")
+                .eq(value)
+                .or(Expr::col("mobile").eq(value)),
+        )
+        .limit(2)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect()
+}
+
 /// Accounts of a jurisdiction of one kind, by login; `department` keeps only holders of a role
 /// scoped to that department.
 pub async fn list(

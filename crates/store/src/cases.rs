@@ -1,9 +1,9 @@
 //! Cases: the materialised current state of each case (its history is in `events`), the people
 //! who reported it, and the queries Open311 and the REST API run over them.
 
-use crate::db::{Db, Row, StoreError, Tx};
+use crate::db::{Backend, Db, Row, StoreError, Tx};
 use domain::case_number::CaseNumber;
-use domain::geo::RadiusFilter;
+use domain::geo::{PublicGrid, RadiusFilter};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 
 /// A case to insert. JSON columns are already encoded.
@@ -50,7 +50,11 @@ pub struct Reporter {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub device_id: Option<String>,
+    /// The reporter's own citizen account (a signed-in web report).
     pub account_id: Option<String>,
+    /// An API client's own identifier for its user (Open311 `account_id`), prefixed with the
+    /// client's id: `{api_client_id}:{account_id}`. Never an account of ours.
+    pub client_reference: Option<String>,
 }
 
 impl Reporter {
@@ -104,7 +108,7 @@ pub async fn next_case_number(
     let mut numbers = next_case_numbers(tx, jurisdiction_id, day, 1).await?;
     numbers
         .pop()
-        .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+        .ok_or_else(|| StoreError::NoCaseNumber(day.to_string()))
 }
 
 /// Takes the next `n` numbers (`n` ≥ 1) of the jurisdiction's daily sequence for local date
@@ -128,12 +132,14 @@ pub async fn next_case_numbers(
         .returning_col("last")
         .to_owned();
     let last: i64 = tx.fetch_one(&stmt).await?.get("last")?;
+    // The sequence never runs out: past the Taipei form's 99,999 a day it widens
+    // (`domain::case_number`), and the counter is 64-bit on both backends.
     (last - n + 1..=last)
         .map(|k| {
-            u32::try_from(k)
+            u64::try_from(k)
                 .ok()
                 .and_then(|k| CaseNumber::new(day, k))
-                .ok_or_else(|| StoreError::SequenceExhausted(day.to_string()))
+                .ok_or_else(|| StoreError::NoCaseNumber(day.to_string()))
         })
         .collect()
 }
@@ -241,6 +247,7 @@ pub async fn insert_reporter(
             "last_name",
             "device_id",
             "account_id",
+            "client_reference",
             "created_at",
         ])
         .values_panic([
@@ -253,6 +260,7 @@ pub async fn insert_reporter(
             r.last_name.clone().into(),
             r.device_id.clone().into(),
             r.account_id.clone().into(),
+            r.client_reference.clone().into(),
             at.into(),
         ])
         .to_owned();
@@ -320,6 +328,9 @@ pub struct CaseFilter {
     pub updated_from: Option<i64>,
     pub updated_to: Option<i64>,
     pub near: Option<RadiusFilter>,
+    /// Test `near` against the points as published (snapped to this grid) instead of the
+    /// exact points, so a public search cannot find a point more exactly than it is shown.
+    pub near_on_grid: Option<PublicGrid>,
     /// Categories whose cases must not be listed (confidential, Open311 `blackbox`).
     pub exclude_category_codes: Vec<String>,
     pub limit: u64,
@@ -454,12 +465,22 @@ pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> 
     }
     if let Some(near) = &f.near {
         let b = near.bbox();
-        let lat = || Expr::col(("cases", "lat"));
-        let lon = || Expr::col(("cases", "lon"));
-        let dy = || lat().sub(near.centre.lat);
-        let dx = || lon().sub(near.centre.lon).mul(near.lon_scale);
-        q.and_where(lat().between(b.min_lat, b.max_lat))
-            .and_where(lon().between(b.min_lon, b.max_lon))
+        let exact = |column: &'static str| Expr::col(("cases", column));
+        // The bounding box is tested on the exact columns (an index can serve it), widened by
+        // a cell when the circle is tested on the snapped points.
+        let (lat, lon, margin_lat, margin_lon) = match f.near_on_grid {
+            Some(grid) => (
+                snapped(db.backend(), exact("lat"), grid.lat_step),
+                snapped(db.backend(), exact("lon"), grid.lon_step),
+                grid.lat_step,
+                grid.lon_step,
+            ),
+            None => (exact("lat"), exact("lon"), 0.0, 0.0),
+        };
+        let dy = || lat.clone().sub(near.centre.lat);
+        let dx = || lon.clone().sub(near.centre.lon).mul(near.lon_scale);
+        q.and_where(exact("lat").between(b.min_lat - margin_lat, b.max_lat + margin_lat))
+            .and_where(exact("lon").between(b.min_lon - margin_lon, b.max_lon + margin_lon))
             .and_where(
                 dy().mul(dy())
                     .add(dx().mul(dx()))
@@ -472,6 +493,23 @@ pub async fn list(db: &Db, f: &CaseFilter) -> Result<Vec<CaseView>, StoreError> 
         .offset(f.offset);
     let newest_first = [("requested_at", Order::Desc), ("case_number", Order::Desc)];
     db.fetch_packed(&q, &VIEW_FIELDS, &newest_first).await
+}
+
+/// `column` snapped to the centre of its grid cell, `(floor(column / step) + 0.5) * step`, as
+/// [`PublicGrid::snap`] computes it in Rust (same IEEE operations, so the same cell; Rust
+/// then rounds the centre to a tenth of a metre for display).
+/// PostgreSQL has `floor`; SQLite, built without its math functions, truncates on `CAST`,
+/// which is the floor of a positive number and one too high for a negative fraction.
+fn snapped(backend: Backend, column: Expr, step: f64) -> Expr {
+    let ratio = || column.clone().div(step);
+    let floor = match backend {
+        Backend::Postgres => Expr::cust_with_exprs("floor($1)", [ratio()]),
+        Backend::Sqlite => Expr::cust_with_exprs(
+            "(CAST(? AS INTEGER) - (? < CAST(? AS INTEGER)))",
+            [ratio(), ratio(), ratio()],
+        ),
+    };
+    floor.add(0.5).mul(step)
 }
 
 pub async fn by_number(
@@ -539,12 +577,14 @@ pub async fn find_client_update(
         .transpose()
 }
 
+/// Records which event a client's update id made. False when the id was recorded already
+/// (by a concurrent post that committed first): the caller must then roll back.
 pub async fn insert_client_update(
     tx: &mut Tx,
     api_client_id: &str,
     client_update_id: &str,
     event_id: &str,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let insert = Query::insert()
         .into_table("client_updates")
         .columns(["api_client_id", "client_update_id", "event_id"])
@@ -553,9 +593,28 @@ pub async fn insert_client_update(
             client_update_id.into(),
             event_id.into(),
         ])
+        .on_conflict(
+            OnConflict::columns(["api_client_id", "client_update_id"])
+                .do_nothing()
+                .to_owned(),
+        )
         .to_owned();
-    tx.execute(&insert).await?;
-    Ok(())
+    Ok(tx.execute(&insert).await? == 1)
+}
+
+/// The API client that filed a case, if one did.
+pub async fn filed_by_client(tx: &mut Tx, case_id: &str) -> Result<Option<String>, StoreError> {
+    let q = Query::select()
+        .column("api_client_id")
+        .from("cases")
+        .and_where(Expr::col("id").eq(case_id))
+        .to_owned();
+    Ok(tx
+        .fetch_optional(&q)
+        .await?
+        .map(|r| r.get::<Option<String>>("api_client_id"))
+        .transpose()?
+        .flatten())
 }
 
 /// A stored photo of a case.
@@ -912,7 +971,7 @@ pub async fn number_taken(
 pub async fn raise_counters(
     tx: &mut Tx,
     jurisdiction_id: &str,
-    days: &[(String, u32)],
+    days: &[(String, u64)],
 ) -> Result<(), StoreError> {
     for chunk in days.chunks(rows_per_statement(tx.backend(), 3)) {
         let mut stmt = Query::insert();
@@ -922,7 +981,7 @@ pub async fn raise_counters(
             stmt.values_panic([
                 jurisdiction_id.into(),
                 day.clone().into(),
-                i64::from(*last).into(),
+                i64::try_from(*last).unwrap_or(i64::MAX).into(),
             ]);
         }
         let current = || Expr::col(("case_number_counters", "last"));

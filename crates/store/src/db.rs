@@ -34,8 +34,9 @@ pub enum StoreError {
     UnknownMigration(i64),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    #[error("the daily case-number sequence is exhausted for {0}")]
-    SequenceExhausted(String),
+    /// Only for a malformed day: the daily sequence itself never runs out.
+    #[error("no case number can be made for the day {0}")]
+    NoCaseNumber(String),
 }
 
 impl StoreError {

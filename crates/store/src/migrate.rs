@@ -83,9 +83,15 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 12,
+        name: "client_reporter_reference",
+        sqlite: include_str!("../migrations/sqlite/0012_client_reporter_reference.sql"),
+        postgres: include_str!("../migrations/postgres/0012_client_reporter_reference.sql"),
+    },
+    Migration {
+        version: 13,
         name: "media_visibility",
-        sqlite: include_str!("../migrations/sqlite/0012_media_visibility.sql"),
-        postgres: include_str!("../migrations/postgres/0012_media_visibility.sql"),
+        sqlite: include_str!("../migrations/sqlite/0013_media_visibility.sql"),
+        postgres: include_str!("../migrations/postgres/0013_media_visibility.sql"),
     },
 ];
 

@@ -70,6 +70,19 @@ pub async fn peek(
         .transpose()
 }
 
+/// Gives back one hit counted in `bucket` (an attempt reserved before it was checked, that
+/// turned out to be allowed), in one statement.
+pub async fn refund(db: &Db, bucket: &str) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("rate_limits")
+        .value("hits", Expr::col("hits").sub(1))
+        .and_where(Expr::col("bucket").eq(bucket))
+        .and_where(Expr::col("hits").gt(0))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
 /// Forgets a bucket (after a successful sign-in, the failure count starts again).
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), StoreError> {
     let stmt = Query::delete()
@@ -122,6 +135,28 @@ mod tests {
         );
         clear(&db, "b").await.unwrap();
         assert_eq!(peek(&db, "b", 1_800, quarter).await.unwrap(), None);
+        db.close().await;
+    }
+
+    /// A refund gives back one reserved hit, never going below none.
+    #[tokio::test]
+    async fn a_refund_gives_back_one_hit() {
+        let (_dir, db) = crate::db::testing::sqlite_db().await;
+        hit(&db, "r", 100, 900).await.unwrap();
+        hit(&db, "r", 101, 900).await.unwrap();
+        refund(&db, "r").await.unwrap();
+        assert_eq!(
+            peek(&db, "r", 102, 900).await.unwrap().map(|w| w.hits),
+            Some(1)
+        );
+        refund(&db, "r").await.unwrap();
+        refund(&db, "r").await.unwrap();
+        assert_eq!(
+            peek(&db, "r", 103, 900).await.unwrap().map(|w| w.hits),
+            Some(0)
+        );
+        assert_eq!(hit(&db, "r", 104, 900).await.unwrap().hits, 1);
+        refund(&db, "missing").await.unwrap();
         db.close().await;
     }
 }

@@ -9,7 +9,8 @@ pub struct Session {
     pub id_hash: String,
     pub account_id: String,
     pub jurisdiction_id: String,
-    /// `full`, or `second_factor` while a password was accepted but the TOTP code is pending.
+    /// `full`; `second_factor` while a password was accepted but the TOTP code is pending;
+    /// `enrol_second_factor` while a role requires a factor the account has not enrolled.
     pub stage: String,
     pub csrf_token: String,
     pub created_at: i64,
@@ -95,6 +96,17 @@ pub async fn touch(
         .to_owned();
     db.execute(&stmt).await?;
     Ok(())
+}
+
+/// Moves a session to another stage (a full session whose role now requires a second factor
+/// it lacks goes back to enrolment). Returns how many sessions changed.
+pub async fn set_stage(db: &Db, id_hash: &str, stage: &str) -> Result<u64, StoreError> {
+    let stmt = Query::update()
+        .table("sessions")
+        .value("stage", stage)
+        .and_where(Expr::col("id_hash").eq(id_hash))
+        .to_owned();
+    db.execute(&stmt).await
 }
 
 pub async fn delete(tx: &mut Tx, id_hash: &str) -> Result<u64, StoreError> {

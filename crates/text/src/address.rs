@@ -34,65 +34,16 @@ pub fn find_district<'a>(address: &str, districts: &'a [(String, String)]) -> Op
     })
 }
 
-/// Masks what identifies a home: the house number before `號` (with its `之N` part) and any
-/// floor or room after it. `大安區信義路二段86巷10之1號3樓` → `大安區信義路二段86巷○號`.
-/// Lane and alley numbers stay: they locate a problem without pointing at a household.
-/// English `No. 5` forms are masked the same way.
+/// Masks what identifies a home in an ADDRESS field: the house number before `號` (with its
+/// `之N` part) and any floor or room after it, in any of the ways people write them
+/// (`12 號5樓`, `十二號`, `12号`, `１２號`, `12之3號4樓之1`): `大安區信義路二段86巷10之1號3樓` →
+/// `大安區信義路二段86巷○號`. Lane and alley numbers stay: they locate a problem without
+/// pointing at a household. English forms lose the number and the floor the same way
+/// (`5F., No. 12, Lane 5, Songren Rd.`, `No 12`, `#12`, `12, Lane 5, Songren Rd.` →
+/// `No. ○, Lane 5, Songren Rd.`, `No ○`, `#○`, `○, Lane 5, Songren Rd.`). Contact details
+/// typed into the address are masked as in free text (see [`crate::redact_personal_data`]).
 pub fn mask_house_number(address: &str) -> String {
-    let text = to_halfwidth(address);
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        // Chinese: a run of digits / 之 / - / 號-only content ending in 號.
-        if chars[i].is_ascii_digit() {
-            let start = i;
-            let mut j = i;
-            while j < chars.len() && (chars[j].is_ascii_digit() || matches!(chars[j], '之' | '-'))
-            {
-                j += 1;
-            }
-            if j < chars.len() && chars[j] == '號' {
-                out.push_str("○號");
-                // Drop floor and room after the house number.
-                let mut k = j + 1;
-                while k < chars.len()
-                    && (chars[k].is_ascii_digit()
-                        || matches!(chars[k], '樓' | '之' | '-' | '室' | 'F' | 'f' | ' ' | ','))
-                {
-                    k += 1;
-                }
-                i = k;
-                continue;
-            }
-            out.extend(&chars[start..j]);
-            i = j;
-            continue;
-        }
-        // English: "No. 12-3" / "No.12".
-        if chars[i] == 'N'
-            && chars.get(i + 1) == Some(&'o')
-            && chars.get(i + 2) == Some(&'.')
-            && (i == 0 || !chars[i - 1].is_alphanumeric())
-        {
-            let mut j = i + 3;
-            while j < chars.len() && chars[j] == ' ' {
-                j += 1;
-            }
-            let digits_start = j;
-            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '-') {
-                j += 1;
-            }
-            if j > digits_start {
-                out.push_str("No. ○");
-                i = j;
-                continue;
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
+    crate::redact::redact_address(address)
 }
 
 #[cfg(test)]
@@ -143,5 +94,75 @@ mod tests {
             "No. ○, Ln. 70, Jilin Rd."
         );
         assert_eq!(mask_house_number("Nostalgia St."), "Nostalgia St.");
+    }
+
+    /// F5: the address forms the security test saw published unmasked.
+    #[test]
+    fn masks_every_way_of_writing_a_house_number() {
+        let cases = [
+            (
+                "臺北市大安區復興南路一段 12 號5樓",
+                "臺北市大安區復興南路一段 ○號",
+            ),
+            ("松仁路12 號", "松仁路○號"),
+            ("松仁路十二號五樓", "松仁路○號"),
+            ("松仁路12号", "松仁路○號"),
+            ("松仁路12\u{200b}號", "松仁路○號"),
+            ("松仁路１２號", "松仁路○號"),
+            ("松仁路12之3號4樓之1", "松仁路○號"),
+            ("松仁路100巷3弄12號", "松仁路100巷3弄○號"),
+            ("松仁路12號", "松仁路○號"),
+            ("No. 12, Songren Rd.", "No. ○, Songren Rd."),
+            ("No 12, Songren Rd.", "No ○, Songren Rd."),
+            ("no. 12 Songren Rd", "no. ○ Songren Rd"),
+            ("#12 Songren Rd", "#○ Songren Rd"),
+            ("12, Lane 5, Songren Rd.", "○, Lane 5, Songren Rd."),
+            (
+                "5F., No. 12, Lane 5, Songren Rd.",
+                "No. ○, Lane 5, Songren Rd.",
+            ),
+            ("12號", "○號"),
+            ("12 號", "○號"),
+            ("十二號", "○號"),
+            ("No. 12", "No. ○"),
+            ("no 12", "no ○"),
+            ("#12", "#○"),
+            ("3rd Fl., #12 Songren Rd.", "#○ Songren Rd."),
+        ];
+        for (address, masked) in cases {
+            assert_eq!(mask_house_number(address), masked, "{address:?}");
+            assert_eq!(mask_house_number(masked), masked, "{masked:?} again");
+        }
+    }
+
+    /// An address field is no place for contact details either.
+    #[test]
+    fn masks_contact_details_typed_into_an_address() {
+        assert_eq!(
+            mask_house_number("松仁路12號 電話0912-345-678"),
+            "松仁路○號 電話＊＊＊"
+        );
+    }
+
+    /// Found by the `redaction` fuzz target: a dropped floor joined a number to the street
+    /// after it, so the masked address read differently the second time.
+    #[test]
+    fn a_dropped_floor_does_not_join_what_is_left() {
+        let address = "#12 12, Lad. 5F Nongren Rd. 5F No. 12";
+        let masked = mask_house_number(address);
+        assert_eq!(mask_house_number(&masked), masked);
+    }
+
+    #[test]
+    fn keeps_addresses_without_a_house_number() {
+        for address in [
+            "信義路二段86巷",
+            "臺北市北投區長安里008鄰光明路",
+            "3樓住戶 冷氣滴水",
+            "華中河濱公園(西)-284",
+            "Sec. 5, Xinyi Rd.",
+        ] {
+            assert_eq!(mask_house_number(address), address);
+        }
     }
 }

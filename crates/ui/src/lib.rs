@@ -9,6 +9,7 @@ mod citizen;
 mod dates;
 mod forms;
 mod page;
+mod paths;
 mod staff;
 mod supervise;
 
@@ -151,10 +152,10 @@ fn html(status: StatusCode, body: askama::Result<String>) -> Response {
 /// Renders a page for `v` with `status`, setting the visitor's form cookie when it is new.
 pub fn render<T: Template>(v: &Viewer, state: &AppState, status: StatusCode, page: &T) -> Response {
     let mut response = html(status, page.render());
-    if let Some(token) = &v.new_form_cookie {
+    if let Some(cookie) = &v.new_form_cookie {
         let (name, value) = page::set_cookie_header(
-            page::FORM_COOKIE,
-            token,
+            page::form_cookie_name(state.web.secure_cookies),
+            cookie,
             60 * 60 * 24 * 30,
             state.web.secure_cookies,
         );

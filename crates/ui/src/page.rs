@@ -12,10 +12,47 @@ use store::sessions::Session;
 use web::AppState;
 use web::api::{ClientAddr, Lang, cookie};
 
+pub use crate::paths::{decode, encode, safe_back};
+
 /// The cookie that remembers the language chosen with the switch.
 pub const LANG_COOKIE: &str = "civicdesk_lang";
-/// The cookie that carries the form token of a visitor who is not signed in.
+/// The cookie that carries the form token of a visitor who is not signed in (on plain http;
+/// see [`form_cookie_name`]).
 pub const FORM_COOKIE: &str = "civicdesk_form";
+/// Its name when the public URL is https: a `__Host-` cookie is only accepted by browsers
+/// from this very host over https with `Path=/`, so a sibling subdomain or a man in the middle
+/// cannot plant one. Plain http cannot use the prefix; there the signature below still refuses
+/// a planted value, but not a pair the planter obtained from us (use https in production).
+pub const HOST_FORM_COOKIE: &str = "__Host-civicdesk_form";
+
+pub fn form_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        HOST_FORM_COOKIE
+    } else {
+        FORM_COOKIE
+    }
+}
+
+/// The visitor's form cookie is `<nonce>.<signature>`; the token forms echo is another
+/// signature of the nonce. A cookie the server did not issue carries no valid signature, so a
+/// chosen value planted in a browser is never accepted as a token.
+const FORM_COOKIE_PURPOSE: &str = "form-cookie";
+const FORM_TOKEN_PURPOSE: &str = "form-token";
+
+/// The form token that goes with a visitor's form cookie, if the server issued that cookie.
+pub fn visitor_form_token(services: &services::Services, cookie_value: &str) -> Option<String> {
+    let (nonce, signature) = cookie_value.split_once('.')?;
+    let well_formed = nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
+    (well_formed && services.verify_signature(FORM_COOKIE_PURPOSE, nonce, signature))
+        .then(|| services.sign(FORM_TOKEN_PURPOSE, nonce))
+}
+
+/// A new visitor form cookie value and its token.
+fn new_visitor_form(services: &services::Services) -> (String, String) {
+    let nonce = services::secrets::token_of::<16>();
+    let cookie = format!("{nonce}.{}", services.sign(FORM_COOKIE_PURPOSE, &nonce));
+    (cookie, services.sign(FORM_TOKEN_PURPOSE, &nonce))
+}
 
 /// Who is looking at the page.
 pub struct Viewer {
@@ -23,9 +60,9 @@ pub struct Viewer {
     pub actor: Option<Actor>,
     pub session: Option<Session>,
     pub stage: Option<SessionStage>,
-    /// The token forms must echo: the session's, or the visitor cookie's.
+    /// The token forms must echo: the session's, or the one signed for the visitor cookie.
     pub csrf: String,
-    /// A visitor token that still has to be set as a cookie.
+    /// A visitor form cookie value that still has to be set.
     pub new_form_cookie: Option<String>,
     /// Path and query of this request, for the language switch.
     pub here: String,
@@ -100,15 +137,14 @@ impl FromRequestParts<AppState> for Viewer {
             Some((a, s, st)) => (Some(a), Some(s), Some(st)),
             None => (None, None, None),
         };
-        let visitor = cookie(&parts.headers, FORM_COOKIE)
-            .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-            .map(str::to_string);
+        let visitor = cookie(&parts.headers, form_cookie_name(state.web.secure_cookies))
+            .and_then(|v| visitor_form_token(&state.services, v));
         let (csrf, new_form_cookie) = match (&session, visitor) {
             (Some(s), _) => (s.csrf_token.clone(), None),
-            (None, Some(v)) => (v, None),
+            (None, Some(token)) => (token, None),
             (None, None) => {
-                let fresh = services::secrets::token_of::<16>();
-                (fresh.clone(), Some(fresh))
+                let (cookie, token) = new_visitor_form(&state.services);
+                (token, Some(cookie))
             }
         };
         let here = parts
@@ -386,52 +422,6 @@ fn strip_lang(here: &str) -> String {
     }
 }
 
-/// Percent-encodes a query value.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Decodes a percent-encoded query value (`+` is a space).
-pub fn decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A local path to go back to, never another site.
-pub fn safe_back(back: Option<&str>) -> String {
-    match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
 pub fn set_cookie_header(
     name: &str,
     value: &str,
@@ -478,11 +468,26 @@ mod tests {
     fn the_switch_drops_the_old_language_and_goes_back_only_locally() {
         assert_eq!(strip_lang("/track?lang=en&x=1"), "/track?x=1");
         assert_eq!(strip_lang("/?lang=en"), "/");
-        assert_eq!(safe_back(Some("//evil.example")), "/");
-        assert_eq!(safe_back(Some("https://evil.example")), "/");
         assert_eq!(safe_back(Some("/work?x=1")), "/work?x=1");
         assert_eq!(decode(&encode("/work?q=路燈 壞了")), "/work?q=路燈 壞了");
         assert_eq!(decode("a%2"), "a%2");
+    }
+
+    /// F22: on https the form cookie is a `__Host-` cookie (Secure, Path=/, no Domain), which
+    /// no sibling subdomain can set; plain http cannot use the prefix.
+    #[test]
+    fn the_form_cookie_is_a_host_cookie_on_https() {
+        assert_eq!(form_cookie_name(true), "__Host-civicdesk_form");
+        assert_eq!(form_cookie_name(false), "civicdesk_form");
+        let (_, header) = set_cookie_header(form_cookie_name(true), "n.s", 60, true);
+        assert!(
+            header.starts_with("__Host-civicdesk_form=n.s; Path=/;"),
+            "{header}"
+        );
+        assert!(
+            header.contains("; Secure") && !header.contains("Domain"),
+            "{header}"
+        );
     }
 
     #[test]

@@ -535,3 +535,41 @@ async fn expired_codes_are_refused() {
         .await;
     assert_eq!(status, 403, "still not verified");
 }
+
+/// F24: names that reorder or hide text, and lookalike e-mail logins, are refused with a
+/// message in the caller's language.
+#[tokio::test]
+async fn names_and_logins_with_invisible_or_lookalike_characters_are_refused() {
+    let app = TestApp::start().await;
+    let (status, body) = send(
+        app.client
+            .post(app.api_url("auth/sign-up"))
+            .header("accept-language", "zh-TW")
+            .json(&json!({ "login": "citizen.\u{0430}@example.com", "password": "Correct-Horse-Z-331", "display_name": "x" })),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["code"], "error-email-not-ascii");
+    assert!(body.to_string().contains("xn--"), "{body}");
+
+    app.citizen("rtl@example.com", "Correct-Horse-Z-331").await;
+    let b = app.sign_in("rtl@example.com", "Correct-Horse-Z-331").await;
+    for name in [
+        "Normal\u{202E}gnp.exe",
+        "a\u{0000}b",
+        "a\u{200B}b",
+        "\u{2067}x\u{2069}",
+    ] {
+        let (status, body) = send(
+            app.as_browser(&b, Method::PUT, "me")
+                .header("accept-language", "en")
+                .json(&json!({ "display_name": name })),
+        )
+        .await;
+        assert_eq!(status, 400, "{name:?}: {body}");
+        assert_eq!(body["errors"][0]["code"], "error-display-name-characters");
+        assert!(body.to_string().contains("invisible"), "{body}");
+    }
+    let (_, me) = send(app.as_browser(&b, Method::GET, "me")).await;
+    assert_eq!(me["display_name"], "陳小明", "unchanged");
+}

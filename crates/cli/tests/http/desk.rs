@@ -299,6 +299,17 @@ async fn calls_without_a_case_are_logged_and_listed() {
         audit_before + 1,
         "masked lists are not reads"
     );
+    // F25: what the agent wrote is masked in the list as the number is.
+    let (status, _) = post(
+        json!({ "phone": "0911000333", "service_type": "consult", "summary": "請回電 0911-000-333 或寄 chen@example.tw" }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, newest) = send(app.as_browser(&agent, Method::GET, "contacts?limit=1")).await;
+    assert_eq!(
+        newest["contacts"][0]["summary"], "請回電 ＊＊＊ 或寄 ＊＊＊",
+        "{newest}"
+    );
 }
 
 #[tokio::test]
@@ -789,6 +800,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         public_url: "http://127.0.0.1".into(),
         media_dir: dir.path().join("media"),
         default_jurisdiction: Some(TAIPEI.into()),
+        public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
         notify: Default::default(),
         webhooks: Default::default(),
     };
@@ -842,14 +854,27 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         )
         .await
         .unwrap();
-        let reporter = store::cases::Reporter {
-            phone: phone.map(str::to_string),
-            email: Some("someone@example.tw".into()),
-            ..Default::default()
-        };
-        store::cases::insert_reporter(&mut tx, &format!("r-{i}"), TAIPEI, &id, &reporter, 1)
-            .await
-            .unwrap();
+        // The columns of version 5 (today's `insert_reporter` writes later ones too).
+        let reporter = Query::insert()
+            .into_table("case_reporters")
+            .columns([
+                "id",
+                "jurisdiction_id",
+                "case_id",
+                "email",
+                "phone",
+                "created_at",
+            ])
+            .values_panic([
+                format!("r-{i}").into(),
+                TAIPEI.into(),
+                id.clone().into(),
+                "someone@example.tw".into(),
+                phone.map(str::to_string).into(),
+                1i64.into(),
+            ])
+            .to_owned();
+        tx.execute(&reporter).await.unwrap();
     }
     tx.commit().await.unwrap();
     db.close().await;

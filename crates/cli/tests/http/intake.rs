@@ -100,14 +100,51 @@ async fn a_burst_of_filings_is_numbered_in_sequence_and_each_stored_and_chained_
     assert_eq!(count(&app, "notifications").await, reachable);
 }
 
-#[tokio::test]
-async fn when_the_days_numbers_run_out_only_the_filings_that_cannot_be_numbered_fail() {
-    let app = TestApp::start().await;
-    let day = domain::datetime::local_yyyymmdd(store::now_unix(), 8 * 60);
+/// Sets today's counter (and tomorrow's, should the test cross midnight) as if `last` cases had
+/// been filed; the days, today's first.
+async fn counter_at(app: &TestApp, last: u64) -> Vec<String> {
+    let j = app.services.jurisdiction(TAIPEI).await.unwrap();
+    let now = store::now_unix();
+    let days: Vec<String> = [now, now + 86_400]
+        .iter()
+        .map(|&t| domain::datetime::local_yyyymmdd(t, j.utc_offset_minutes))
+        .collect();
+    let counters: Vec<(String, u64)> = days.iter().map(|d| (d.clone(), last)).collect();
     let mut tx = app.services.db.begin().await.unwrap();
-    store::cases::raise_counters(&mut tx, TAIPEI, &[(day, 99_997)])
+    store::cases::raise_counters(&mut tx, TAIPEI, &counters)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+    days
+}
+
+#[tokio::test]
+async fn when_a_number_is_taken_only_the_filing_that_cannot_be_written_fails() {
+    let app = TestApp::start().await;
+    let days = counter_at(&app, 99_997).await;
+    // The fifth number of the burst is taken already (as an imported case could take it).
+    let mut tx = app.services.db.begin().await.unwrap();
+    for (i, day) in days.iter().enumerate() {
+        store::cases::insert(
+            &mut tx,
+            &store::cases::NewCase {
+                id: format!("taken-{i}"),
+                jurisdiction_id: TAIPEI.into(),
+                case_number: format!("{day}99999100002"),
+                category_code: "1999-L01".into(),
+                status: "assigned".into(),
+                urgency: "P3".into(),
+                channel: "phone".into(),
+                attributes: "[]".into(),
+                media_urls: "[]".into(),
+                password_hash: "x".into(),
+                requested_at: store::now_unix(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
     tx.commit().await.unwrap();
     let answers = file_at_once(&app, 5, |_| Vec::new()).await;
     let filed: Vec<&str> = answers
@@ -116,14 +153,8 @@ async fn when_the_days_numbers_run_out_only_the_filings_that_cannot_be_numbered_
         .filter_map(|(_, body)| body[0]["service_request_id"].as_str())
         .collect();
     // A burst is written as one batch when it can be; a batch that fails is written filing by
-    // filing, so the two numbers left are still given out.
-    assert_eq!(filed.len(), 2, "{answers:?}");
-    assert!(
-        filed
-            .iter()
-            .all(|n| n.ends_with("99998") || n.ends_with("99999")),
-        "{filed:?}"
-    );
+    // filing, so the four free numbers are still given out.
+    assert_eq!(filed.len(), 4, "{answers:?}");
     assert!(
         answers
             .iter()
@@ -131,9 +162,32 @@ async fn when_the_days_numbers_run_out_only_the_filings_that_cannot_be_numbered_
             .all(|(s, _)| *s >= 500),
         "{answers:?}"
     );
-    assert_eq!(app.case_count().await, 2);
+    assert_eq!(app.case_count().await, 4 + 2);
+}
+
+/// Item 9 of issue 23: a burst of filings across the day's 99,999th case is numbered as one
+/// batch, without a gap, continuing in the wider form (`domain::case_number`). Before, the
+/// day's numbers ran out there and every later filing answered 500 until midnight.
+#[tokio::test]
+async fn a_burst_across_the_days_99999th_case_is_numbered_without_a_gap() {
+    let app = TestApp::start().await;
+    counter_at(&app, 99_997).await;
+    let answers = file_at_once(&app, 5, |_| Vec::new()).await;
+    let mut sequences: Vec<u64> = answers
+        .iter()
+        .map(|(status, body)| {
+            assert_eq!(*status, 200, "{body}");
+            let number = body[0]["service_request_id"].as_str().expect("a number");
+            domain::case_number::CaseNumber::parse(number)
+                .expect("a valid number")
+                .sequence()
+        })
+        .collect();
+    sequences.sort_unstable();
+    assert_eq!(sequences, [99_998, 99_999, 100_000, 100_001, 100_002]);
+    assert_eq!(app.case_count().await, 5);
     assert_eq!(
         verify_chain(&app.services.db, TAIPEI).await.unwrap(),
-        ChainReport::Intact { records: 2 }
+        ChainReport::Intact { records: 5 }
     );
 }

@@ -466,13 +466,14 @@ async fn the_upgrade_keeps_published_photos_public() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(dir.path()).await;
     let db = store::Db::connect(&url, 4).await.unwrap();
-    store::migrate::migrate_to(&db, 11).await.unwrap();
+    store::migrate::migrate_to(&db, 12).await.unwrap();
     let config = services::ServiceConfig {
         public_url: "https://1999.example.tw".into(),
         media_dir: dir.path().join("media"),
         default_jurisdiction: Some(TAIPEI.into()),
         notify: Default::default(),
         webhooks: Default::default(),
+        public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
     };
     services::Services::new(db.clone(), config)
         .await

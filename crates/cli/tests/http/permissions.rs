@@ -875,6 +875,30 @@ pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String
     (hook, dead)
 }
 
+/// F25: a jurisdiction-wide role given with a department was granted city-wide in silence.
+#[tokio::test]
+async fn a_city_wide_role_named_with_a_department_is_refused() {
+    let app = TestApp::start().await;
+    app.staff("admin.roles", &["jurisdiction_admin"]).await;
+    let id = app.staff("someone", &["field_worker:PWD-PKS"]).await;
+    let admin = app.sign_in("admin.roles", STAFF_PASSWORD).await;
+    let (status, body) = send(
+        app.as_browser(&admin, Method::PUT, &format!("staff/{id}/roles"))
+            .json(
+                &serde_json::json!({ "roles": [{ "role": "supervisor", "scope_id": "PWD-PKS" }] }),
+            ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["code"], "error-role-scope", "{body}");
+    let (status, body) = send(
+        app.as_browser(&admin, Method::PUT, &format!("staff/{id}/roles"))
+            .json(&serde_json::json!({ "roles": [{ "role": "supervisor", "scope_id": TAIPEI }] })),
+    )
+    .await;
+    assert_eq!(status, 200, "the jurisdiction itself may be named: {body}");
+}
+
 #[tokio::test]
 async fn a_dispatcher_sees_only_their_departments_staff() {
     let app = TestApp::start().await;

@@ -47,6 +47,7 @@ impl TestApp {
             public_url: base.clone(),
             media_dir: PathBuf::from(dir.path()).join("media"),
             default_jurisdiction: Some(TAIPEI.into()),
+            public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
             notify: Default::default(),
             webhooks: services::webhooks::WebhookConfig {
                 allow_private_targets: true,
@@ -141,12 +142,9 @@ impl TestApp {
     }
 }
 
-/// Validates a JSON value against a schema of `../shared/reference/open311-schemas/`.
+/// Validates a JSON value against a GeoReport v2 schema of `open311-schemas/` (see its NOTICE).
 pub fn assert_schema(schema_file: &str, value: &serde_json::Value) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/open311-schemas/"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/http/open311-schemas/");
     let text = std::fs::read_to_string(format!("{path}{schema_file}")).expect("schema file");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema json");
     let validator = jsonschema::options()

@@ -609,14 +609,14 @@ async fn staff_are_created_with_a_password_shown_once_and_their_roles_changed() 
         )
         .await;
     assert_eq!(status, 303);
-    let (_, policy) = admin.api(Method::GET, "security/second-factor-roles").await;
-    assert!(
-        policy["roles"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("supervisor")),
-        "{policy}"
-    );
+    let policy = store::accounts::roles_requiring_totp(&app.services.db, TAIPEI)
+        .await
+        .unwrap();
+    assert!(policy.iter().any(|r| r == "supervisor"), "{policy:?}");
+    // The administrator's own role now requires a factor they lack: enrolment first (F15).
+    let (status, body) = admin.api(Method::GET, "security/second-factor-roles").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["errors"][0]["code"], "error-second-factor-enrol");
 }
 
 #[tokio::test]

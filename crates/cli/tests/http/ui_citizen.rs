@@ -300,6 +300,109 @@ async fn the_language_switch_remembers_the_choice_and_goes_back_only_locally() {
     assert_eq!(r.headers()["location"], "/");
 }
 
+/// F6: a `back` that a browser would turn into another host (`/<TAB>/evil.example` becomes
+/// `//evil.example`) leads home, on the language switch and after signing in.
+#[tokio::test]
+async fn going_back_never_leads_to_another_site() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "en");
+    for back in [
+        "/%09/evil.example",
+        "/%5C%5Cevil.example",
+        "/%252F%252Fevil.example",
+    ] {
+        let r = me
+            .request(reqwest::Method::GET, &format!("/lang/en?back={back}"))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(r.headers()["location"], "/", "{back}");
+    }
+    app.citizen("back@example.com", "Correct-Horse-Z-331").await;
+    let (_, html) = me.get("/sign-in?back=/%09/evil.example").await;
+    assert!(
+        html.contains("name=\"back\" value=\"/\""),
+        "the form does not keep it: {html}"
+    );
+    let (status, _, location) = me
+        .post(
+            "/sign-in",
+            &[
+                ("login", "back@example.com"),
+                ("password", "Correct-Horse-Z-331"),
+                ("back", "/\t/evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/start")));
+}
+
+/// F22: a form cookie the server did not issue, with a token chosen to match it, does not
+/// sign anyone in (login CSRF by planting a cookie).
+#[tokio::test]
+async fn a_planted_form_cookie_is_not_a_form_token() {
+    let app = TestApp::start().await;
+    app.citizen("planted@example.com", "Correct-Horse-Z-331")
+        .await;
+    let chosen = "0123456789abcdef0123456789abcdef";
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{}/sign-in", app.base))
+        .header("cookie", format!("civicdesk_form={chosen}"))
+        .form(&[
+            ("_csrf", chosen),
+            ("login", "planted@example.com"),
+            ("password", "Correct-Horse-Z-331"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(crate::support::session_cookie(&r).is_none());
+
+    // The cookie the server issues works, with the token of its page.
+    let mut me = Visitor::new(&app, "en");
+    me.get("/sign-in").await;
+    assert_ne!(
+        me.csrf, me.cookies[0].1,
+        "the token is not the cookie itself"
+    );
+    let (status, _, location) = me
+        .post(
+            "/sign-in",
+            &[
+                ("login", "planted@example.com"),
+                ("password", "Correct-Horse-Z-331"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/start")));
+}
+
+/// F25: an over-long password is refused with a message in the visitor's language.
+#[tokio::test]
+async fn an_over_long_password_is_explained_in_both_languages() {
+    let app = TestApp::start().await;
+    for (lang, text) in [
+        ("en", "longer than 128 characters"),
+        ("zh-TW", "不可超過 128 個字元"),
+    ] {
+        let mut me = Visitor::new(&app, lang);
+        me.get("/sign-in").await;
+        let long = "x".repeat(129);
+        let (status, html, _) = me
+            .post(
+                "/sign-in",
+                &[("login", "someone@example.com"), ("password", &long)],
+            )
+            .await;
+        assert_eq!(status, 400);
+        assert!(html.contains(text), "{lang}: {html}");
+    }
+}
+
 #[tokio::test]
 async fn unknown_pages_are_html_in_the_visitors_language_and_api_paths_stay_json() {
     let app = TestApp::start().await;

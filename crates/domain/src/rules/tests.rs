@@ -22,6 +22,7 @@ fn def(code: &str, datatype: Datatype, values: &[&str]) -> AttributeDef {
                 name: Localized::new(*k, *k),
             })
             .collect(),
+        personal: false,
     }
 }
 

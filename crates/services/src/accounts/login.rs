@@ -1,11 +1,18 @@
 //! Signing in with a password, then with the second factor when the account has one or its
 //! role requires one. Wrong login names and wrong passwords get the same answer in the same
-//! time; repeated failures for one login name lock it for a while, whether it exists or not.
+//! time.
+//!
+//! Guessing is limited per account and per client address (`docs/ARCHITECTURE.md`, "Sign-in
+//! limits"). An attempt is counted *before* the password is checked, in one statement, and
+//! given back when it succeeds, so parallel guesses cannot slip under the limit. All names of
+//! an account (user name, e-mail address, mobile number) share its budget. A browser that
+//! signed in to the account before holds a signed device cookie and has a budget of its own,
+//! so a stranger who exhausts the account's budget does not lock its owner out.
 
 use super::signup::self_actor;
 use super::{Login, NewSession, STATUS_ACTIVE, STATUS_PENDING};
 use crate::audit::{self, Subject};
-use crate::rate_limit::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS};
+use crate::rate_limit::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, LOGIN_PER_DEVICE, Limit};
 use crate::{Result, ServiceError, Services, passwords};
 use domain::Message;
 use store::accounts;
@@ -45,6 +52,36 @@ impl SessionStage {
 pub struct LoginOutcome {
     pub session: NewSession,
     pub account_id: String,
+    /// The device cookie's value for this browser and account (set it with the session).
+    pub device: String,
+}
+
+/// What a browser brings to a sign-in besides the credentials.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignInContext<'a> {
+    /// The client address, for the per-address limit.
+    pub client: &'a str,
+    /// The device cookie, if the browser has one.
+    pub device: Option<&'a str>,
+    /// The session cookie the browser still holds: that session ends at a successful sign-in.
+    pub previous_session: Option<&'a str>,
+}
+
+const DEVICE_PURPOSE: &str = "login-device";
+
+/// A device cookie for `account_id`: a random nonce and its signature.
+fn device_cookie(services: &Services, account_id: &str) -> String {
+    let nonce = crate::secrets::token_of::<16>();
+    let signature = services.sign(DEVICE_PURPOSE, &format!("{account_id}\n{nonce}"));
+    format!("{nonce}.{signature}")
+}
+
+/// The nonce of a device cookie that the server issued for `account_id`.
+fn trusted_device<'c>(services: &Services, account_id: &str, cookie: &'c str) -> Option<&'c str> {
+    let (nonce, signature) = cookie.split_once('.')?;
+    services
+        .verify_signature(DEVICE_PURPOSE, &format!("{account_id}\n{nonce}"), signature)
+        .then_some(nonce)
 }
 
 fn wrong_credentials() -> ServiceError {
@@ -61,16 +98,39 @@ impl Services {
         client: &str,
         request_id: Option<String>,
     ) -> Result<LoginOutcome> {
+        let context = SignInContext {
+            client,
+            ..SignInContext::default()
+        };
+        self.sign_in_from(jurisdiction_id, login, password, context, request_id)
+            .await
+    }
+
+    /// [`Services::sign_in`] from a browser: its device cookie selects its own failure
+    /// budget, and the session it still holds ends.
+    pub async fn sign_in_from(
+        &self,
+        jurisdiction_id: &str,
+        login: &str,
+        password: &str,
+        context: SignInContext<'_>,
+        request_id: Option<String>,
+    ) -> Result<LoginOutcome> {
         if password.chars().count() > domain::password::MAX_PASSWORD_CHARS {
-            return Err(ServiceError::invalid(Message::new(
-                "error-password-too-long",
-            )));
+            return Err(ServiceError::invalid(
+                Message::new("error-password-too-long")
+                    .arg("max", domain::password::MAX_PASSWORD_CHARS.to_string()),
+            ));
         }
-        self.count_attempt(LOGIN_PER_ADDRESS, client).await?;
+        self.count_attempt(LOGIN_PER_ADDRESS, context.client)
+            .await?;
         let login = Login::parse(login).map_err(|_| wrong_credentials())?;
-        let key = format!("{jurisdiction_id}\n{}", login.as_str());
-        self.check_not_limited(LOGIN_PER_ACCOUNT, &key).await?;
         let account = accounts::find_by_login(&self.db, jurisdiction_id, login.as_str()).await?;
+        let (limit, key) = self
+            .login_budget(jurisdiction_id, &login, account.as_ref(), context.device)
+            .await?;
+        // Reserved before the check: parallel guesses each take one of the budget's places.
+        self.count_attempt(limit, &key).await?;
         let ok = passwords::verify(
             account.as_ref().and_then(|a| a.password_hash.as_deref()),
             password,
@@ -79,17 +139,20 @@ impl Services {
         let account = match account {
             Some(a) if ok && a.status == STATUS_ACTIVE => a,
             Some(a) if ok && a.status == STATUS_PENDING => {
+                self.refund_attempt(limit, &key).await?;
                 return Err(ServiceError::Forbidden(Message::new(
                     "error-account-not-verified",
                 )));
             }
-            _ => {
-                // Counted after the check, so the lock-out covers exactly the failures.
-                self.count_attempt(LOGIN_PER_ACCOUNT, &key).await.ok();
-                return Err(wrong_credentials());
-            }
+            _ => return Err(wrong_credentials()),
         };
-        self.clear_attempts(LOGIN_PER_ACCOUNT, &key).await?;
+        if limit.name == LOGIN_PER_DEVICE.name {
+            // The owner's own browser: its failures were its own typing.
+            self.clear_attempts(limit, &key).await?;
+        } else {
+            // Strangers' failures stay counted; only this attempt is given back.
+            self.refund_attempt(limit, &key).await?;
+        }
         let stage = if account.totp_enabled_at.is_some() {
             SessionStage::SecondFactor
         } else if self.second_factor_required(&account).await? {
@@ -98,6 +161,9 @@ impl Services {
             SessionStage::Full
         };
         let mut tx = self.db.begin().await?;
+        if let Some(previous) = context.previous_session {
+            store::sessions::delete(&mut tx, &crate::secrets::sha256_hex(previous)).await?;
+        }
         let session = self.start_session(&mut tx, &account, stage).await?;
         audit::record(
             &mut tx,
@@ -109,10 +175,49 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        let device = match context.device {
+            Some(d) if trusted_device(self, &account.id, d).is_some() => d.to_string(),
+            _ => device_cookie(self, &account.id),
+        };
         Ok(LoginOutcome {
             session,
             account_id: account.id,
+            device,
         })
+    }
+
+    /// The failure budget a sign-in attempt counts against: the device's own, when the browser
+    /// holds a device cookie for the account; else the account's, whichever of its names was
+    /// typed; else (no such account) the name's.
+    async fn login_budget(
+        &self,
+        jurisdiction_id: &str,
+        login: &Login,
+        account: Option<&accounts::Account>,
+        device: Option<&str>,
+    ) -> Result<(Limit, String)> {
+        // Looked up for every name, so an existing login does not answer faster.
+        let by_contact =
+            accounts::ids_by_contact(&self.db, jurisdiction_id, login.as_str()).await?;
+        let account_id: Option<String> = match (account, by_contact.as_slice()) {
+            (Some(a), _) => Some(a.id.clone()),
+            (None, [only]) => Some(only.clone()),
+            (None, _) => None,
+        };
+        let Some(id) = account_id else {
+            return Ok((
+                LOGIN_PER_ACCOUNT,
+                format!("{jurisdiction_id}\n{}", login.as_str()),
+            ));
+        };
+        // Only the account's own login name can use a device budget.
+        if let Some(nonce) = device
+            .filter(|_| account.is_some())
+            .and_then(|d| trusted_device(self, &id, d))
+        {
+            return Ok((LOGIN_PER_DEVICE, format!("{id}\n{nonce}")));
+        }
+        Ok((LOGIN_PER_ACCOUNT, id))
     }
 
     /// Whether any of the account's roles requires a second factor in its jurisdiction.

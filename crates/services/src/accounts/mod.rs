@@ -12,7 +12,7 @@ mod signup;
 mod staff;
 mod tokens;
 
-pub use login::{LoginOutcome, SessionStage};
+pub use login::{LoginOutcome, SessionStage, SignInContext};
 pub use second_factor::TotpSetup;
 pub use sessions::{NewSession, SessionPolicy};
 pub use signup::SignUp;
@@ -89,23 +89,67 @@ impl Login {
     }
 }
 
-/// A syntactically plausible email address, lower-cased.
+/// A syntactically plausible email address, lower-cased. Only ASCII is accepted, so an
+/// address cannot imitate another with lookalike letters (Cyrillic `а` for Latin `a`) or hide
+/// invisible characters: international domains are written in their `xn--` form.
 pub fn parse_email(input: &str) -> std::result::Result<String, Message> {
     let email = input.trim().to_lowercase();
+    if !email.is_ascii() {
+        return Err(Message::new("error-email-not-ascii"));
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
     let ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
-                && !domain.starts_with('.')
+                && local.len() <= 64
+                && local.bytes().all(|b| b.is_ascii_graphic())
                 && domain.contains('.')
-                && !domain.ends_with('.')
-                && !email.contains(char::is_whitespace)
-                && !domain.contains('@')
+                && domain.split('.').all(label_ok)
         });
     if ok {
         Ok(email)
     } else {
         Err(Message::new("error-email-invalid"))
     }
+}
+
+/// Characters that change how the text around them is shown without being seen themselves:
+/// bidirectional embeddings, overrides and isolates (`Normal\u{202E}gnp.exe` shows as
+/// `Normalexe.png`), marks, zero-width characters and the byte-order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// A name people choose to be shown by (sign-up, their profile, staff administration):
+/// trimmed, 1 to 100 characters, without control characters (NUL included) or invisible
+/// formatting characters.
+pub fn parse_display_name(input: &str) -> std::result::Result<String, Message> {
+    let name = input.trim();
+    if name
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+    {
+        return Err(Message::new("error-display-name-characters"));
+    }
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Message::new("error-display-name"));
+    }
+    Ok(name.to_string())
 }
 
 /// Changes a person makes to their own account; `None` keeps a field.
@@ -173,16 +217,6 @@ impl Services {
             .ok_or_else(|| ServiceError::NotFound(Message::new("error-account-unknown")))
     }
 
-    /// The actor an active account acts as.
-    pub(crate) async fn actor_for(
-        &self,
-        account: &Account,
-        request_id: Option<String>,
-    ) -> Result<Actor> {
-        let (grants, _) = self.grants_and_second_factor(account).await?;
-        Ok(actor_with(account, grants, request_id))
-    }
-
     /// A staff member's grants, and whether the jurisdiction requires a second factor for one
     /// of their roles, read together (one query); nothing for a citizen.
     pub(crate) async fn grants_and_second_factor(
@@ -209,13 +243,14 @@ impl Services {
             .account_in(&actor.jurisdiction_id, actor.account()?)
             .await?;
         let mut errors = Vec::new();
-        let display_name = update.display_name.map(|n| n.trim().to_string());
-        if display_name
-            .as_ref()
-            .is_some_and(|n| n.is_empty() || n.chars().count() > 100)
-        {
-            errors.push(Message::new("error-display-name"));
-        }
+        let display_name = match update.display_name.as_deref().map(parse_display_name) {
+            Some(Ok(name)) => Some(name),
+            Some(Err(m)) => {
+                errors.push(m);
+                None
+            }
+            None => None,
+        };
         let locale = match update.locale.as_deref() {
             Some(tag) => match domain::Locale::from_tag(tag) {
                 Some(l) => Some(l.tag().to_string()),
@@ -316,5 +351,57 @@ mod tests {
         assert!(Login::parse("a b").is_err());
         assert!(Login::parse("x@").is_err());
         assert!(Login::parse("").is_err());
+    }
+
+    /// F24: lookalike and invisible characters never make a second account that looks like
+    /// another one.
+    #[test]
+    fn email_logins_are_plain_ascii() {
+        for bad in [
+            "citizen.\u{0430}@example.com",
+            "wang\u{200B}@example.com",
+            "wang@例子.台灣",
+            "wang@exa\u{200D}mple.com",
+            "wang@localhost",
+            "wang@-example.com",
+            "wang@example..com",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad:?}");
+            assert!(Login::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            parse_email("Wang+1@XN--FIQS8S.example").unwrap(),
+            "wang+1@xn--fiqs8s.example"
+        );
+        assert_eq!(
+            parse_email("citizen.\u{0430}@example.com").unwrap_err().id,
+            "error-email-not-ascii"
+        );
+    }
+
+    /// F24: names cannot reorder or hide what staff read.
+    #[test]
+    fn display_names_refuse_control_and_invisible_characters() {
+        for bad in [
+            "Normal\u{202E}gnp.exe",
+            "a\u{0000}b",
+            "a\u{2066}b\u{2069}",
+            "a\u{200B}b",
+            "a\u{200D}b",
+            "a\u{FEFF}b",
+            "a\u{0007}b",
+            "a\nb",
+        ] {
+            assert_eq!(
+                parse_display_name(bad).unwrap_err().id,
+                "error-display-name-characters",
+                "{bad:?}"
+            );
+        }
+        assert_eq!(parse_display_name(" 陳小明 ").unwrap(), "陳小明");
+        assert_eq!(
+            parse_display_name("  ").unwrap_err().id,
+            "error-display-name"
+        );
     }
 }

@@ -25,6 +25,10 @@ fn wrong_code() -> ServiceError {
     ServiceError::invalid(totp::rejection_message())
 }
 
+fn not_pending() -> ServiceError {
+    ServiceError::invalid(Message::new("error-second-factor-not-pending"))
+}
+
 fn secret_of(account: &Account) -> Option<totp::TotpSecret> {
     account
         .totp_secret
@@ -44,12 +48,16 @@ impl Services {
     /// Checks a TOTP code, or a recovery code, for an account; records the step used so the
     /// same code cannot be replayed. Runs inside the caller's transaction; the caller counts
     /// the attempt before starting it (a second writer would wait on SQLite's write lock).
+    /// A secret that was begun but never confirmed is not a second factor: it is refused.
     async fn check_second_factor(
         &self,
         tx: &mut store::Tx,
         account: &Account,
         code: &str,
     ) -> Result<()> {
+        if account.totp_enabled_at.is_none() {
+            return Err(not_pending());
+        }
         let code = normalise(code);
         let now = store::now_unix();
         if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
@@ -77,7 +85,9 @@ impl Services {
     }
 
     /// Completes a sign-in that awaits the second factor: the old session ends and a full one
-    /// with a new id starts.
+    /// with a new id starts. Only a live session of that account at stage `second_factor`
+    /// can be completed (an enrolment-only session must confirm a factor instead); REST and
+    /// the pages both come here.
     pub async fn complete_second_factor(
         &self,
         session_id_hash: &str,
@@ -85,6 +95,15 @@ impl Services {
         code: &str,
         request_id: Option<String>,
     ) -> Result<NewSession> {
+        let pending = sessions::find_live(&self.db, session_id_hash, store::now_unix())
+            .await?
+            .filter(|s| {
+                s.account_id == account_id
+                    && SessionStage::parse(&s.stage) == Some(SessionStage::SecondFactor)
+            });
+        if pending.is_none() {
+            return Err(not_pending());
+        }
         let account = store::accounts::find(&self.db, account_id)
             .await?
             .ok_or_else(forbidden)?;

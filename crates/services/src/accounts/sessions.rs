@@ -84,6 +84,8 @@ impl Services {
     }
 
     /// The session and actor for a cookie value, if the session is live and the account active.
+    /// A full session of an account that a role now requires a second factor of, and that has
+    /// none, is downgraded to `enrol_second_factor` here, on its next request.
     pub async fn authenticate_session(
         &self,
         raw_id: &str,
@@ -111,7 +113,19 @@ impl Services {
             )
             .await?;
         }
-        let actor = self.actor_for(&account, request_id).await?;
+        let (grants, factor_required) = self.grants_and_second_factor(&account).await?;
+        let mut session = session;
+        if factor_required
+            && account.totp_enabled_at.is_none()
+            && SessionStage::parse(&session.stage) == Some(SessionStage::Full)
+        {
+            // A role now requires a second factor this account lacks (the policy changed, or a
+            // role was granted, after the session began): the session keeps only enrolment.
+            let stage = SessionStage::EnrolSecondFactor.as_str();
+            sessions::set_stage(&self.db, &session.id_hash, stage).await?;
+            session.stage = stage.to_string();
+        }
+        let actor = super::actor_with(&account, grants, request_id);
         Ok(Some((session, actor)))
     }
 

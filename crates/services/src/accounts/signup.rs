@@ -61,10 +61,9 @@ impl Services {
         if matches!(login, Some(Login::Username(_))) {
             errors.push(Message::new("error-login-email-or-mobile"));
         }
-        let name = input.display_name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 {
-            errors.push(Message::new("error-display-name"));
-        }
+        let name = super::parse_display_name(&input.display_name)
+            .map_err(|m| errors.push(m))
+            .unwrap_or_default();
         if let Err(e) =
             PasswordPolicy::CITIZEN.check(&input.password, login.as_ref().map_or("", Login::as_str))
         {

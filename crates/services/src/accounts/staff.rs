@@ -119,10 +119,9 @@ impl Services {
         let jurisdiction_id = actor.jurisdiction_id.clone();
         let mut errors = Vec::new();
         let login = Login::parse(&input.login).map_err(|m| errors.push(m)).ok();
-        let name = input.display_name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 {
-            errors.push(Message::new("error-display-name"));
-        }
+        let name = super::parse_display_name(&input.display_name)
+            .map_err(|m| errors.push(m))
+            .unwrap_or_default();
         let email = match input
             .email
             .as_deref()

@@ -6,6 +6,7 @@ use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::Limit;
 use crate::updates::REOPEN_WINDOW_SECONDS;
 use crate::{Result, ServiceError, Services, secrets};
+use domain::case_number::CaseNumber;
 use domain::catalog::Jurisdiction;
 use domain::lifecycle::{Action, CaseStatus};
 use domain::{Locale, Message};
@@ -13,9 +14,19 @@ use store::Tx;
 use store::case_work::{self, WorkView};
 use store::cases::CaseSummary;
 
-/// Tracking attempts per case number, against guessing case passwords.
+/// Failed tracking attempts per case, against guessing its password. A random case password
+/// has ~40 bits: even this budget, used up every hour for a year, finds it with a chance below
+/// one in a million. It is larger than one address may try, so no single stranger can lock
+/// the citizen out (`docs/ARCHITECTURE.md`, "Sign-in limits").
 const TRACK_PER_CASE: Limit = Limit {
     name: "track-case",
+    max: 100,
+    window: 60 * 60,
+};
+
+/// Failed tracking attempts per client address, whatever the case.
+const TRACK_PER_ADDRESS: Limit = Limit {
+    name: "track-address",
     max: 20,
     window: 60 * 60,
 };
@@ -51,15 +62,24 @@ fn not_found_or_wrong_password(number: &str) -> ServiceError {
 }
 
 impl Services {
+    /// The case with this number and password. Both the client address and the case count the
+    /// attempt before the password is checked (one statement each, so parallel guesses cannot
+    /// slip under a limit) and get it back when it succeeds: only failures use up a budget. The
+    /// case's budget is keyed on the normalised number, so `" 2026…"` is the same case.
     async fn tracked_case(
         &self,
         j: &Jurisdiction,
         number: &str,
         password: &str,
+        client: &str,
     ) -> Result<WorkView> {
-        self.count_attempt(TRACK_PER_CASE, &format!("{}\n{number}", j.id))
-            .await?;
-        let work = case_work::find(&self.db, &j.id, number.trim())
+        self.count_attempt(TRACK_PER_ADDRESS, client).await?;
+        let Ok(parsed) = CaseNumber::parse(&text::to_halfwidth(number)) else {
+            return Err(not_found_or_wrong_password(number));
+        };
+        let case_key = format!("{}\n{}", j.id, parsed.as_str());
+        self.count_attempt(TRACK_PER_CASE, &case_key).await?;
+        let work = case_work::find(&self.db, &j.id, parsed.as_str())
             .await?
             .ok_or_else(|| not_found_or_wrong_password(number))?;
         let stored = store::cases::password_hash(&self.db, &work.id)
@@ -69,6 +89,8 @@ impl Services {
         if !secrets::constant_time_eq(&stored, &given) {
             return Err(not_found_or_wrong_password(number));
         }
+        self.refund_attempt(TRACK_PER_CASE, &case_key).await?;
+        self.refund_attempt(TRACK_PER_ADDRESS, client).await?;
         Ok(work)
     }
 
@@ -78,8 +100,9 @@ impl Services {
         j: &Jurisdiction,
         number: &str,
         password: &str,
+        client: &str,
     ) -> Result<Tracking> {
-        let work = self.tracked_case(j, number, password).await?;
+        let work = self.tracked_case(j, number, password, client).await?;
         let events =
             store::events::for_cases(&self.db, std::slice::from_ref(&work.id), true).await?;
         let status = CaseStatus::parse(&work.status);
@@ -98,7 +121,7 @@ impl Services {
                     at: e.event.created_at,
                     kind: e.event.kind,
                     status: e.event.to_status,
-                    note: e.event.note,
+                    note: e.event.note.as_deref().map(crate::public::public_text),
                 })
                 .collect(),
             case_number: work.case_number,
@@ -119,8 +142,9 @@ impl Services {
         number: &str,
         password: &str,
         reason: &str,
+        client: &str,
     ) -> Result<Tracking> {
-        let work = self.tracked_case(j, number, password).await?;
+        let work = self.tracked_case(j, number, password, client).await?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 2000 {
             return Err(ServiceError::invalid(Message::new("error-reopen-reason")));
@@ -181,7 +205,7 @@ impl Services {
             .await?;
         }
         tx.commit().await?;
-        self.track_case(j, number, password).await
+        self.track_case(j, number, password, client).await
     }
 
     /// Records a satisfaction score (1–5) and comment through the survey link, once.

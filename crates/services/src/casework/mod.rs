@@ -1,15 +1,17 @@
 //! Case work after intake: the department queue, the staff view of a case, and every dispatch
 //! and field operation (簽收, assignment, 改分, 會簽, transfer to a utility, arrival, notes,
-//! completion with an honest outcome, closing). Each operation checks the permission table
-//! and who holds the case, applies the lifecycle in `domain`, appends the event, refreshes the
-//! SLA due dates from the events, and queues the citizen's notification, all in one
-//! transaction.
+//! completion with an honest outcome, closing). Each operation loads the case, checks the
+//! permission table and who holds the case, and only then validates what it names (`checks`);
+//! it applies the lifecycle in `domain`, appends the event, refreshes the SLA due dates from
+//! the events, and queues the citizen's notification, all in one transaction.
 
 mod calendar;
+mod checks;
 mod citizen;
 mod duplicates;
 mod events;
 mod operations;
+mod photos;
 pub mod rules;
 pub(crate) mod sla;
 mod supervision;

@@ -94,7 +94,8 @@ impl Services {
     }
 
     /// The contact log, newest first. Filtered by a number it is a read of personal data and
-    /// audited (`contact.list`); unfiltered, numbers are masked.
+    /// audited (`contact.list`); unfiltered, numbers are masked, and so is personal data the
+    /// agent wrote in a summary (a call-back number, an address).
     pub async fn contacts(&self, actor: &Actor, q: ContactQuery) -> Result<Vec<ContactRow>> {
         actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
         let limit = if q.limit == 0 { 50 } else { q.limit };
@@ -112,6 +113,7 @@ impl Services {
             .await?;
             for r in &mut rows {
                 r.contact.caller_phone = mask_key(&r.contact.caller_phone);
+                r.contact.summary = text::redact_personal_data(&r.contact.summary);
             }
             return Ok(rows);
         };

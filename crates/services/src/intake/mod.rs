@@ -118,6 +118,24 @@ pub(crate) struct Filing {
     created: NewEvent,
 }
 
+/// Who the reporter is, as far as this deployment knows. A case is linked to a citizen account
+/// only when that citizen files it signed in; an API client's `account_id` is the client's own
+/// name for its user, kept as its reference (prefixed with the client's id so that clients
+/// never share a namespace) and never taken for one of our accounts.
+fn link_reporter(filer: &Filer, reporter: &mut Reporter) {
+    reporter.account_id = match filer {
+        Filer::Citizen { account_id } => account_id.clone(),
+        Filer::ApiClient { .. } | Filer::Staff { .. } | Filer::System => None,
+    };
+    reporter.client_reference = match filer {
+        Filer::ApiClient { id } => reporter
+            .client_reference
+            .take()
+            .map(|r| format!("{id}:{r}")),
+        Filer::Citizen { .. } | Filer::Staff { .. } | Filer::System => None,
+    };
+}
+
 fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -206,10 +224,11 @@ impl Services {
             ("first_name", &mut reporter.first_name),
             ("last_name", &mut reporter.last_name),
             ("device_id", &mut reporter.device_id),
-            ("account_id", &mut reporter.account_id),
+            ("account_id", &mut reporter.client_reference),
         ] {
             *value = bounded(value, MAX_PERSONAL_FIELD, field, &mut errors);
         }
+        link_reporter(filer, &mut reporter);
         let media_urls: Vec<String> = report
             .media_urls
             .iter()

@@ -105,6 +105,8 @@ pub struct QuestionRow {
     pub code: String,
     pub datatype: String,
     pub required: bool,
+    /// The answer is personal data: never published.
+    pub personal: bool,
     pub description_zh: String,
     pub description_en: String,
     pub hint_zh: String,
@@ -175,6 +177,7 @@ impl CategoryForm {
                 code: a.code.clone(),
                 datatype: a.datatype.as_str().to_string(),
                 required: a.required,
+                personal: a.personal,
                 description_zh: a.description.zh.clone(),
                 description_en: a.description.en.clone(),
                 hint_zh: a.datatype_description.zh.clone(),
@@ -224,6 +227,7 @@ impl CategoryForm {
                 code: g("code"),
                 datatype: g("datatype"),
                 required: f.checked(&format!("a{i}_required")),
+                personal: f.checked(&format!("a{i}_personal")),
                 description_zh: g("description_zh"),
                 description_en: g("description_en"),
                 hint_zh: g("hint_zh"),
@@ -260,6 +264,7 @@ impl CategoryForm {
                 description: Localized::new(&r.description_zh, &r.description_en),
                 hint: Localized::new(&r.hint_zh, &r.hint_en),
                 values: parse_values(&r.values),
+                personal: r.personal,
             });
         }
         CategoryInput {

@@ -8,7 +8,7 @@ use crate::{PageError, render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use domain::Message;
@@ -138,14 +138,16 @@ async fn sign_in_form(State(state): State<AppState>, v: Viewer, Query(q): Query<
 async fn sign_in(
     State(state): State<AppState>,
     v: Viewer,
+    headers: HeaderMap,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
     let j = jurisdiction(&state, v.locale).await?;
     let back = safe_back(Some(&f.back));
+    let context = web::api::sign_in_context(&headers, &state, &v.client);
     match state
         .services
-        .sign_in(&j.id, &f.login, &f.password, &v.client, None)
+        .sign_in_from(&j.id, &f.login, &f.password, context, None)
         .await
     {
         Ok(outcome) => {
@@ -157,7 +159,8 @@ async fn sign_in(
                 SessionStage::EnrolSecondFactor => "/account/second-factor".to_string(),
             };
             let cookie = web::api::session_cookie(&state, &s.id, s.expires_at);
-            Ok(with_cookie(see_other(&next), &cookie))
+            let device = web::api::device_cookie(&state, &outcome.device);
+            Ok(with_cookie(with_cookie(see_other(&next), &cookie), &device))
         }
         Err(e) => {
             let errors = errors_on(&v, e, "f-login")?;

@@ -155,7 +155,12 @@ pub(crate) fn questions(c: &Category, v: &Viewer) -> Vec<Question> {
         .map(|a| Question {
             code: a.code.clone(),
             label: a.description.get(v.locale).to_string(),
-            hint: a.datatype_description.get(v.locale).to_string(),
+            // A personal answer is kept for staff only: the citizen is told so.
+            hint: match (a.datatype_description.get(v.locale), a.personal) {
+                (hint, false) => hint.to_string(),
+                ("", true) => v.t("question-personal-hint"),
+                (hint, true) => format!("{hint} {}", v.t("question-personal-hint")),
+            },
             required: a.required,
             kind: match a.datatype {
                 Datatype::Text => "text",
@@ -443,6 +448,7 @@ async fn submit(
             last_name: keep(&e.last_name),
             device_id: None,
             account_id: None,
+            client_reference: None,
         },
     };
     let citizen = v.signed_in().filter(|a| a.is_citizen());

@@ -186,7 +186,11 @@ async fn show(
     }
     let j = jurisdiction(&state, v.locale).await?;
     let password = f.password.trim().to_string();
-    match state.services.track_case(&j, &number, &password).await {
+    match state
+        .services
+        .track_case(&j, &number, &password, &v.client)
+        .await
+    {
         Ok(t) => {
             tracked_page(
                 &state,
@@ -224,7 +228,7 @@ async fn reopen(
     let j = jurisdiction(&state, v.locale).await?;
     match state
         .services
-        .reopen_case(&j, &f.number, &f.password, &f.reason)
+        .reopen_case(&j, &f.number, &f.password, &f.reason, &v.client)
         .await
     {
         Ok(t) => {
@@ -243,7 +247,7 @@ async fn reopen(
         Err(ServiceError::Invalid(m)) => {
             let t = state
                 .services
-                .track_case(&j, &f.number, &f.password)
+                .track_case(&j, &f.number, &f.password, &v.client)
                 .await
                 .map_err(|e| PageError::service(e, v.locale))?;
             let mut errors = Errors::default();

@@ -1,6 +1,11 @@
 //! CSV files for spreadsheets: UTF-8 with a byte-order mark (Excel otherwise reads Chinese as
 //! the system code page), CRLF line ends, quoting as RFC 4180, and text that a spreadsheet
 //! would run as a formula defused with a leading apostrophe.
+//!
+//! Spreadsheets set to a locale whose list separator is the semicolon (most of Europe) split
+//! these lines at `;` instead of `,`, and there a quote in the middle of a field is just a
+//! character. So a cell holding a `;` is quoted too, and whatever follows a `;` is defused as
+//! the start of a cell would be: neither separator lets a formula through.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -45,12 +50,18 @@ pub struct Csv {
 }
 
 fn text(s: &str) -> String {
-    // A leading =, +, -, @, tab or carriage return starts a formula in spreadsheets.
-    let defused = match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
+    // A leading =, +, -, @, tab or carriage return starts a formula in spreadsheets, at the
+    // start of the field and, for semicolon locales, after each `;`.
+    let mut defused = String::with_capacity(s.len() + 1);
+    let mut cell_starts = true;
+    for c in s.chars() {
+        if cell_starts && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
+            defused.push('\'');
+        }
+        defused.push(c);
+        cell_starts = c == ';';
+    }
+    if defused.contains([',', ';', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
         defused
@@ -138,5 +149,28 @@ mod tests {
         assert_eq!(lines[1], "1999-L01,\"路燈, \"\"不亮\"\"\",3,,87.5");
         assert_eq!(lines[2], "\"'=HYPERLINK(\"\"x\"\")\",'-1,-1");
         assert_eq!(lines[3], "");
+    }
+
+    /// F25: a spreadsheet that splits at `;` (semicolon locales) finds no formula either.
+    #[test]
+    fn semicolons_are_quoted_and_what_follows_them_defused() {
+        let mut c = Csv::new();
+        c.row([
+            Field::from("a"),
+            Field::from("路燈;=HYPERLINK(\"http://x\")"),
+            Field::from("x; +1;-2;@3;ok"),
+        ]);
+        let s = c.into_string();
+        let line = s.trim_start_matches('\u{feff}').trim_end();
+        assert_eq!(
+            line,
+            "a,\"路燈;'=HYPERLINK(\"\"http://x\"\")\",\"x; +1;'-2;'@3;ok\""
+        );
+        for cell in line.split(';') {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} in {line:?}"
+            );
+        }
     }
 }

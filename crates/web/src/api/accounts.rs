@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::i18n;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
 use serde::{Deserialize, Serialize};
@@ -249,6 +249,11 @@ struct SignInBody {
 
 /// Signs in: sets the `civicdesk_session` cookie and returns the CSRF token.
 ///
+/// A session the browser still holds ends. The answer also sets the `civicdesk_device`
+/// cookie: sent with later sign-ins to the same account, it gives that browser a failure
+/// budget of its own, so others' wrong guesses (429 after 10 per account in 15 minutes) do not
+/// lock it out.
+///
 /// A staff member whose role requires a second factor gets a session at stage
 /// `second_factor` (or `enrol_second_factor` without one yet).
 #[utoipa::path(
@@ -270,15 +275,23 @@ async fn sign_in(
     State(state): State<AppState>,
     who: Anonymous,
     ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
     JsonBody(b): JsonBody<SignInBody>,
 ) -> Response {
     let j = jurisdiction(&state, b.jurisdiction_id);
+    let context = caller::sign_in_context(&headers, &state, &addr);
     match state
         .services
-        .sign_in(&j, &b.login, &b.password, &addr, who.request_id)
+        .sign_in_from(&j, &b.login, &b.password, context, who.request_id)
         .await
     {
-        Ok(outcome) => session_response(&state, StatusCode::OK, outcome.session),
+        Ok(outcome) => {
+            let mut response = session_response(&state, StatusCode::OK, outcome.session);
+            if let Ok(v) = HeaderValue::from_str(&caller::device_cookie(&state, &outcome.device)) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            response
+        }
         Err(e) => ApiError::from_service(e, who.lang).into_response(),
     }
 }
@@ -499,14 +512,22 @@ struct MeOut {
     session_stage: &'static str,
 }
 
-/// The signed-in person's account (also open while a second factor must be enrolled).
+/// The signed-in person's account (also open while a second factor must be enrolled; not while
+/// the second factor of a sign-in is awaited).
 #[utoipa::path(
     get,
     path = "/api/v1/me",
     tag = "me",
-    responses((status = 200, description = "The account", body = MeOut))
+    responses(
+        (status = 200, description = "The account", body = MeOut),
+        (status = 401, description = "Not signed in, or the second factor is still awaited", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 async fn me(State(state): State<AppState>, caller: PartialCaller) -> Response {
+    // The password alone shows nothing of the account: not before the second factor.
+    if let Err(e) = enrolment_allowed(&caller) {
+        return e.into_response();
+    }
     let result = state.services.my_profile(&caller.actor).await;
     let stage = caller.stage;
     reply(caller.lang, StatusCode::OK, result, |p| MeOut {

@@ -98,8 +98,21 @@ fn grants(caller: &Caller, body: Vec<GrantBody>) -> Result<Vec<Grant>, ApiError>
             }
             (_, s) => s,
         };
-        let scope_id = match scope {
-            ScopeKind::Jurisdiction => caller.actor.jurisdiction_id.clone(),
+        let jurisdiction_id = &caller.actor.jurisdiction_id;
+        let scope_id = match (scope, g.scope_id.as_deref().map(str::trim)) {
+            // A jurisdiction-wide role named with a scope of its own is refused, not quietly
+            // widened to the whole jurisdiction (security review, F25).
+            (ScopeKind::Jurisdiction, Some(given))
+                if !given.is_empty() && given != jurisdiction_id =>
+            {
+                errors.push(
+                    Message::new("error-role-scope")
+                        .arg("role", role.as_str())
+                        .arg("scope", given),
+                );
+                continue;
+            }
+            (ScopeKind::Jurisdiction, _) => jurisdiction_id.clone(),
             _ => g.scope_id.unwrap_or_default(),
         };
         out.push(Grant {

@@ -14,6 +14,10 @@ use std::net::{IpAddr, SocketAddr};
 use store::sessions::Session;
 
 pub const SESSION_COOKIE: &str = "civicdesk_session";
+/// The device cookie a browser gets at a successful sign-in: with it, that browser keeps a
+/// sign-in failure budget of its own (`services::accounts::login`). `__Host-` prefixed on https.
+pub const DEVICE_COOKIE: &str = "civicdesk_device";
+const DEVICE_COOKIE_DAYS: i64 = 180;
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// A signed-in caller whose session (if any) has passed every stage.
@@ -158,6 +162,42 @@ pub fn session_cookie(state: &AppState, id: &str, expires_at: i64) -> String {
         ""
     };
     format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// The device cookie's name: `__Host-civicdesk_device` when the public URL is https.
+pub fn device_cookie_name(state: &AppState) -> String {
+    if state.web.secure_cookies {
+        format!("__Host-{DEVICE_COOKIE}")
+    } else {
+        DEVICE_COOKIE.to_string()
+    }
+}
+
+/// The `Set-Cookie` value that carries a device cookie.
+pub fn device_cookie(state: &AppState, value: &str) -> String {
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        device_cookie_name(state),
+        DEVICE_COOKIE_DAYS * 24 * 3600
+    )
+}
+
+/// What a browser's cookies bring to a sign-in: its device cookie and the session it holds.
+pub fn sign_in_context<'a>(
+    headers: &'a HeaderMap,
+    state: &AppState,
+    client: &'a str,
+) -> services::accounts::SignInContext<'a> {
+    services::accounts::SignInContext {
+        client,
+        device: cookie(headers, &device_cookie_name(state)),
+        previous_session: cookie(headers, SESSION_COOKIE),
+    }
 }
 
 /// The `Set-Cookie` value that removes the session cookie.

@@ -4,7 +4,7 @@
 
 use super::doc::{NotFound, Problem, TooManyRequests};
 use super::schemas::{RoutingRuleSchema, SlaPolicySchema, TriageRuleSchema};
-use super::{ApiError, Caller, JsonBody, Lang, reply};
+use super::{ApiError, Caller, ClientAddr, JsonBody, Lang, reply};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -53,7 +53,7 @@ fn parse_json(text: &Option<String>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-const CASE_NUMBER: &str = "The case number, e.g. `2026112400042`";
+const CASE_NUMBER: &str = "The case number: the local date, then the day's sequence, e.g. `2026112400042` (longer past the day's 99,999th case: `2026112499999100000`)";
 
 /// A case's SLA clocks.
 #[derive(Serialize, ToSchema)]
@@ -777,6 +777,7 @@ async fn jurisdiction_of(
 async fn track(
     State(state): State<AppState>,
     lang: Lang,
+    ClientAddr(addr): ClientAddr,
     JsonBody(b): JsonBody<TrackBody>,
 ) -> Response {
     let j = match jurisdiction_of(&state, lang, &b.jurisdiction_id).await {
@@ -785,7 +786,7 @@ async fn track(
     };
     let result = state
         .services
-        .track_case(&j, &b.case_number, &b.password)
+        .track_case(&j, &b.case_number, &b.password, &addr)
         .await;
     reply(lang, StatusCode::OK, result, |t| tracking_json(&t))
 }
@@ -806,6 +807,7 @@ async fn track(
 async fn reopen(
     State(state): State<AppState>,
     lang: Lang,
+    ClientAddr(addr): ClientAddr,
     JsonBody(b): JsonBody<TrackBody>,
 ) -> Response {
     let j = match jurisdiction_of(&state, lang, &b.jurisdiction_id).await {
@@ -815,7 +817,7 @@ async fn reopen(
     let reason = b.reason.unwrap_or_default();
     let result = state
         .services
-        .reopen_case(&j, &b.case_number, &b.password, &reason)
+        .reopen_case(&j, &b.case_number, &b.password, &reason, &addr)
         .await;
     reply(lang, StatusCode::OK, result, |t| tracking_json(&t))
 }

@@ -81,6 +81,10 @@ struct QuestionBody {
     /// The options of a list question; none for the others.
     #[serde(default)]
     values: Vec<OptionBody>,
+    /// The answer is personal data (a licence plate, how to reach the reporter): kept for
+    /// staff, never published, not even redacted.
+    #[serde(default)]
+    personal: bool,
 }
 
 fn yes() -> bool {
@@ -173,6 +177,7 @@ fn category_json(c: &Category) -> CategoryOut {
                         name: (&v.name).into(),
                     })
                     .collect(),
+                personal: a.personal,
             })
             .collect(),
     }
@@ -207,6 +212,7 @@ fn category_input(code: String, b: CategoryBody) -> CategoryInput {
                         name: v.name.into(),
                     })
                     .collect(),
+                personal: q.personal,
             })
             .collect(),
     }

@@ -16,8 +16,8 @@ mod schemas;
 mod webhooks;
 
 pub use caller::{
-    Caller, ClientAddr, SESSION_COOKIE, TrustedProxies, browser_session, clear_session_cookie,
-    cookie, session_cookie,
+    Caller, ClientAddr, DEVICE_COOKIE, SESSION_COOKIE, TrustedProxies, browser_session,
+    clear_session_cookie, cookie, device_cookie, session_cookie, sign_in_context,
 };
 
 use crate::AppState;

@@ -1,6 +1,6 @@
 //! The Open311 resources: each handler reads parameters, calls one service function and builds
-//! the document. Personal data never leaves here: reporters are not read at all, addresses
-//! lose their house numbers and descriptions are redacted before they are shown.
+//! the document. Cases and updates arrive as the public view of `services::public`, the one
+//! place personal data is removed; nothing here reads a case's own fields.
 
 use super::ApiError;
 use super::params::Params;
@@ -9,13 +9,14 @@ use crate::AppState;
 use crate::i18n;
 use axum::http::StatusCode;
 use domain::catalog::{Category, Jurisdiction};
-use domain::category::{AttributeAnswer, ServiceType};
+use domain::category::ServiceType;
 use domain::datetime::{format_unix, parse};
 use domain::geo::Point;
 use domain::lifecycle::{CaseStatus, Open311Status};
 use domain::{Locale, Localized, Message};
 use services::intake::{Channel, Filer, NewReport};
-use services::queries::{CaseQuery, CaseRecord};
+use services::public::PublicCase;
+use services::queries::CaseQuery;
 use services::updates::ClientUpdate;
 use store::cases::Reporter;
 
@@ -207,31 +208,24 @@ impl Ctx<'_> {
         ))
     }
 
-    fn request_node(&self, r: &CaseRecord, extensions: bool) -> Node {
-        let c = &r.case;
+    /// One request. `c` is already the public view (`services::public`): this only renders.
+    fn request_node(&self, c: &PublicCase, extensions: bool) -> Node {
         let l = self.locale;
         let status = CaseStatus::parse(&c.status).map_or(Open311Status::Open, CaseStatus::open311);
         let pick = |zh: &Option<String>, en: &Option<String>| match (l, en) {
             (Locale::En, Some(en)) if !en.is_empty() => Some(en.clone()),
             _ => zh.clone(),
         };
-        let media: Vec<String> = serde_json::from_str(&c.media_urls).unwrap_or_default();
         let mut fields = vec![
             ("service_request_id", Node::str(&c.case_number)),
             ("status", Node::str(status.as_str())),
-            (
-                "status_notes",
-                Node::opt(c.status_notes.as_deref().map(text::redact_personal_data)),
-            ),
+            ("status_notes", Node::opt(c.status_notes.clone())),
             (
                 "service_name",
                 Node::opt(pick(&c.category_name_zh, &c.category_name_en)),
             ),
             ("service_code", Node::str(&c.category_code)),
-            (
-                "description",
-                Node::Str(text::redact_personal_data(&c.description)),
-            ),
+            ("description", Node::str(&c.description)),
             (
                 "agency_responsible",
                 Node::opt(pick(&c.department_name_zh, &c.department_name_en)),
@@ -243,30 +237,28 @@ impl Ctx<'_> {
                 "expected_datetime",
                 Node::opt(c.expected_at.map(format_unix)),
             ),
-            (
-                "address",
-                Node::opt(c.address.as_deref().map(text::mask_house_number)),
-            ),
-            ("address_id", Node::opt(c.address_id.clone())),
+            ("address", Node::opt(c.address.clone())),
+            // An address id names one household in an address register: never public.
+            ("address_id", Node::Null),
             (
                 "zipcode",
                 Node::opt(c.zipcode.clone().or_else(|| c.district_code.clone())),
             ),
-            ("lat", c.lat.map_or(Node::Null, Node::Num)),
-            ("long", c.lon.map_or(Node::Null, Node::Num)),
-            ("media_url", Node::opt(media.first().cloned())),
+            ("lat", c.point.map_or(Node::Null, |p| Node::Num(p.lat))),
+            ("long", c.point.map_or(Node::Null, |p| Node::Num(p.lon))),
+            ("media_url", Node::opt(c.media_urls.first().cloned())),
         ];
         if extensions {
-            let answers: Vec<AttributeAnswer> =
-                serde_json::from_str(&c.attributes).unwrap_or_default();
-            let attributes = answers
+            let attributes = c
+                .answers
                 .iter()
                 .flat_map(|a| a.values.iter().map(move |v| (a.code.clone(), v.clone())))
                 .map(|(code, value)| {
                     Node::Obj(vec![("code", Node::Str(code)), ("value", Node::Str(value))])
                 })
                 .collect();
-            let photos = media
+            let photos = c
+                .media_urls
                 .iter()
                 .map(|m| Node::Obj(vec![("media_url", Node::str(m))]))
                 .collect();
@@ -282,20 +274,15 @@ impl Ctx<'_> {
                     ("photos", Node::List("photo", photos)),
                 ]),
             ));
-            let notes = r
-                .events
+            let notes = c
+                .notes
                 .iter()
                 .map(|e| {
-                    let summary = self.tr(&format!("event-{}", e.event.kind), &[]);
-                    let description = e
-                        .event
-                        .note
-                        .as_deref()
-                        .map(text::redact_personal_data)
-                        .unwrap_or_else(|| summary.clone());
+                    let summary = self.tr(&format!("event-{}", e.kind), &[]);
+                    let description = e.note.clone().unwrap_or_else(|| summary.clone());
                     Node::Obj(vec![
-                        ("datetime", Node::Str(format_unix(e.event.created_at))),
-                        ("type", Node::str(&e.event.kind)),
+                        ("datetime", Node::Str(format_unix(e.created_at))),
+                        ("type", Node::str(&e.kind)),
                         ("summary", Node::Str(summary)),
                         ("description", Node::Str(description)),
                     ])
@@ -365,7 +352,9 @@ impl Ctx<'_> {
                 first_name: p.owned("first_name"),
                 last_name: p.owned("last_name"),
                 device_id: p.owned("device_id").or_else(|| p.owned("deviceid")),
-                account_id: p.owned("account_id"),
+                account_id: None,
+                // The client's own name for its user, never one of our accounts.
+                client_reference: p.owned("account_id"),
             },
         };
         let filed = self
@@ -440,23 +429,21 @@ impl Ctx<'_> {
         let items = updates
             .iter()
             .map(|u| {
-                let e = &u.event;
-                let description = e
+                let description = u
                     .note
-                    .as_deref()
-                    .map(text::redact_personal_data)
-                    .unwrap_or_else(|| self.tr(&format!("event-{}", e.kind), &[]));
+                    .clone()
+                    .unwrap_or_else(|| self.tr(&format!("event-{}", u.kind), &[]));
                 Node::Obj(vec![
-                    ("update_id", Node::str(&e.id)),
-                    ("service_request_id", Node::str(&e.case_number)),
+                    ("update_id", Node::str(&u.id)),
+                    ("service_request_id", Node::str(&u.case_number)),
                     ("status", Node::str(u.status)),
-                    ("updated_datetime", Node::Str(format_unix(e.created_at))),
+                    ("updated_datetime", Node::Str(format_unix(u.created_at))),
                     ("description", Node::Str(description)),
                     (
                         "media_url",
                         Node::Str(u.media_urls.first().cloned().unwrap_or_default()),
                     ),
-                    ("external_status_code", Node::opt(e.to_status.clone())),
+                    ("external_status_code", Node::opt(u.to_status.clone())),
                 ])
             })
             .collect();
