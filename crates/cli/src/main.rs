@@ -138,12 +138,15 @@ fn init_logging(format: Option<&str>, command: &Command) {
 }
 
 async fn open(settings: &Settings) -> Result<Services> {
-    let db = store::Db::connect(&settings.database_url, settings.max_connections)
-        .await
-        .with_context(|| format!("connecting to {}", settings.database_url_redacted()))?;
-    store::migrate::migrate(&db)
-        .await
-        .context("applying migrations")?;
+    let (db, _) =
+        store::migrate::connect_and_migrate(&settings.database_url, settings.max_connections)
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to {} and applying migrations",
+                    settings.database_url_redacted()
+                )
+            })?;
     let config = ServiceConfig {
         public_url: settings.public_url.clone(),
         media_dir: settings.data_dir.join("media"),

@@ -163,6 +163,25 @@ pub async fn find(
         .transpose()
 }
 
+/// A case by its id (not its number).
+pub async fn find_by_id(
+    db: &Db,
+    jurisdiction_id: &str,
+    case_id: &str,
+) -> Result<Option<WorkView>, StoreError> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("id").eq(case_id))
+        .to_owned();
+    db.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
 /// The case, locked until the transaction ends (PostgreSQL; SQLite's write lock serialises).
 pub async fn find_for_update(
     tx: &mut Tx,

@@ -617,15 +617,19 @@ pub async fn filed_by_client(tx: &mut Tx, case_id: &str) -> Result<Option<String
         .flatten())
 }
 
-pub async fn insert_media(
-    tx: &mut Tx,
-    id: &str,
-    jurisdiction_id: &str,
-    case_id: &str,
-    content_type: &str,
-    size: i64,
-    at: i64,
-) -> Result<(), StoreError> {
+/// A stored photo of a case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMedia<'a> {
+    pub id: &'a str,
+    pub jurisdiction_id: &'a str,
+    pub case_id: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    /// Published with the case (Open311, the citizen); otherwise staff only.
+    pub public: bool,
+}
+
+pub async fn insert_media(tx: &mut Tx, m: &NewMedia<'_>, at: i64) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("media")
         .columns([
@@ -634,14 +638,16 @@ pub async fn insert_media(
             "case_id",
             "content_type",
             "size_bytes",
+            "public",
             "created_at",
         ])
         .values_panic([
-            id.into(),
-            jurisdiction_id.into(),
-            case_id.into(),
-            content_type.into(),
-            size.into(),
+            m.id.into(),
+            m.jurisdiction_id.into(),
+            m.case_id.into(),
+            m.content_type.into(),
+            m.size.into(),
+            m.public.into(),
             at.into(),
         ])
         .to_owned();
@@ -649,16 +655,32 @@ pub async fn insert_media(
     Ok(())
 }
 
-/// The content type of a stored media file, if it exists in the jurisdiction.
-pub async fn media_type(db: &Db, id: &str) -> Result<Option<String>, StoreError> {
+/// What the database knows of a stored photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaRecord {
+    pub jurisdiction_id: String,
+    pub case_id: Option<String>,
+    pub content_type: String,
+    pub public: bool,
+}
+
+/// A stored photo by id.
+pub async fn media(db: &Db, id: &str) -> Result<Option<MediaRecord>, StoreError> {
     let q = Query::select()
-        .column("content_type")
+        .columns(["jurisdiction_id", "case_id", "content_type", "public"])
         .from("media")
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     db.fetch_optional(&q)
         .await?
-        .map(|r| r.get("content_type"))
+        .map(|r| {
+            Ok(MediaRecord {
+                jurisdiction_id: r.get("jurisdiction_id")?,
+                case_id: r.get("case_id")?,
+                content_type: r.get("content_type")?,
+                public: r.get("public")?,
+            })
+        })
         .transpose()
 }
 

@@ -87,6 +87,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_client_reporter_reference.sql"),
         postgres: include_str!("../migrations/postgres/0012_client_reporter_reference.sql"),
     },
+    Migration {
+        version: 13,
+        name: "media_visibility",
+        sqlite: include_str!("../migrations/sqlite/0013_media_visibility.sql"),
+        postgres: include_str!("../migrations/postgres/0013_media_visibility.sql"),
+    },
 ];
 
 impl Migration {
@@ -114,6 +120,24 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 
 pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
     migrate_to(db, i64::MAX).await
+}
+
+/// Connects and applies the migrations; what a server does before it serves. When a
+/// migration was applied, the pool is opened again: on SQLite a connection opened before a
+/// schema change (the pool opens them as it likes, also while migrating) keeps the old schema
+/// for the statements it prepares next, and sqlx then keeps their old column names, so a
+/// column added by `ALTER TABLE` is "not found" on that connection for good.
+pub async fn connect_and_migrate(
+    url: &str,
+    max_connections: u32,
+) -> Result<(Db, MigrationReport), StoreError> {
+    let db = Db::connect(url, max_connections).await?;
+    let report = migrate(&db).await?;
+    if report.applied.is_empty() {
+        return Ok((db, report));
+    }
+    db.close().await;
+    Ok((Db::connect(url, max_connections).await?, report))
 }
 
 /// Applies the migrations up to and including `version` (upgrade tests start from an older

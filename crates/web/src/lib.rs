@@ -233,17 +233,48 @@ pub fn router_with_pages(services: Services, web: WebConfig, pages: Pages) -> Ro
     }
 }
 
-async fn media(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    match state.services.media_file(&file).await {
-        Ok((content_type, bytes)) => (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => not_found().await.into_response(),
+/// A stored photo. A public one goes to anyone and may be cached for good (its name never
+/// changes); any other only to staff who may see its case (by session or token), never stored
+/// by a cache. Everyone else gets the same 404 as for a name that does not exist.
+async fn media(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    caller: Result<api::Caller, api::ApiError>,
+) -> Response {
+    let viewer = caller.ok().map(|c| c.actor);
+    match state.services.media_file(&file, viewer.as_ref()).await {
+        Ok(photo) => {
+            let cache = if photo.public {
+                "public, max-age=31536000, immutable"
+            } else {
+                "private, no-store"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, photo.content_type),
+                    (header::CACHE_CONTROL, cache),
+                ],
+                photo.bytes,
+            )
+                .into_response()
+        }
+        Err(services::ServiceError::NotFound(_)) => {
+            // Not cached either: a cache must not keep an anonymous 404 from staff.
+            let mut response = not_found().await.into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "serving a photo");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CACHE_CONTROL, "no-store")],
+                "500",
+            )
+                .into_response()
+        }
     }
 }
 

@@ -27,21 +27,6 @@ async fn run(args: &[&str], data_dir: &Path, database_url: Option<&str>) -> (boo
     )
 }
 
-fn png() -> Vec<u8> {
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    for (kind, data) in [
-        (&b"IHDR"[..], &[0u8; 13][..]),
-        (b"IDAT", b"backed-up pixels"),
-        (b"IEND", b""),
-    ] {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        png.extend_from_slice(kind);
-        png.extend_from_slice(data);
-        png.extend_from_slice(&[0, 0, 0, 0]);
-    }
-    png
-}
-
 async fn file_with_photo(app: &TestApp) -> (String, String) {
     let form = reqwest::multipart::Form::new()
         .text("api_key", app.key.clone())
@@ -49,7 +34,8 @@ async fn file_with_photo(app: &TestApp) -> (String, String) {
         .text("address_string", "信義區松仁路")
         .part(
             "media",
-            reqwest::multipart::Part::bytes(png()).file_name("photo.png"),
+            reqwest::multipart::Part::bytes(crate::media::png_with_location())
+                .file_name("photo.png"),
         );
     let r = app
         .client

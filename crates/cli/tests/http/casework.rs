@@ -620,23 +620,6 @@ async fn rules_route_and_triage_and_the_calendar_moves_due_dates() {
     assert_eq!(status, 400, "a closure that ends before it starts");
 }
 
-/// A PNG with an eXIf chunk carrying a location.
-fn png_with_location() -> Vec<u8> {
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    for (kind, data) in [
-        (&b"IHDR"[..], &[0u8; 13][..]),
-        (b"eXIf", b"GPS 25.0418N 121.5437E"),
-        (b"IDAT", b"pixels"),
-        (b"IEND", b""),
-    ] {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        png.extend_from_slice(kind);
-        png.extend_from_slice(data);
-        png.extend_from_slice(&[0, 0, 0, 0]);
-    }
-    png
-}
-
 async fn upload(
     app: &TestApp,
     who: &Browser,
@@ -697,7 +680,7 @@ async fn field_photos_are_checked_and_stripped() {
         &app,
         &t.other_dispatcher,
         &number,
-        png_with_location(),
+        crate::media::png_with_location(),
         true,
     )
     .await;
@@ -705,7 +688,14 @@ async fn field_photos_are_checked_and_stripped() {
         status, 404,
         "another department's dispatcher does not see the case"
     );
-    let (status, body) = upload(&app, &t.field, &number, png_with_location(), true).await;
+    let (status, body) = upload(
+        &app,
+        &t.field,
+        &number,
+        crate::media::png_with_location(),
+        true,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
 
     let (_, open311) = app.get_json(&format!("requests/{number}.json")).await;

@@ -36,10 +36,9 @@ impl TestApp {
     pub async fn start_with(configure: impl FnOnce(&mut ServiceConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(dir.path()).await;
-        let db = store::Db::connect(&database_url, 8)
+        let (db, _) = store::migrate::connect_and_migrate(&database_url, 8)
             .await
-            .expect("database");
-        store::migrate::migrate(&db).await.expect("migrations");
+            .expect("database and migrations");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

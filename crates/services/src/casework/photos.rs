@@ -47,7 +47,7 @@ impl Services {
         }
         let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
         let mut errors = Vec::new();
-        let checked = self.check_media(uploads, &mut errors);
+        let checked = self.check_media(uploads, &mut errors).await?;
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }
@@ -59,18 +59,7 @@ impl Services {
                 .await?
                 .into_work();
             let now = store::now_unix();
-            for m in &stored {
-                store::cases::insert_media(
-                    &mut tx,
-                    &m.id,
-                    &j.id,
-                    &work.id,
-                    &m.content_type,
-                    m.size,
-                    now,
-                )
-                .await?;
-            }
+            crate::media::record_media(&mut tx, &j.id, &work.id, &stored, public, now).await?;
             let urls: Vec<&str> = stored.iter().map(|m| m.url.as_str()).collect();
             if public {
                 let mut all: Vec<String> =

@@ -247,7 +247,7 @@ impl Services {
                 );
             }
         }
-        let media = self.check_media(report.media, &mut errors);
+        let media = self.check_media(report.media, &mut errors).await?;
         if !errors.is_empty() {
             return Err(ServiceError::Invalid(errors));
         }

@@ -181,18 +181,9 @@ impl Services {
             // desk: the reporter's number as a lookup key; a caring call for a flagged caller.
             self.desk_case_filed(&mut tx, j, &case.id, f.reporter.phone.as_deref())
                 .await?;
-            for m in &f.media {
-                store::cases::insert_media(
-                    &mut tx,
-                    &m.id,
-                    &j.id,
-                    &case.id,
-                    &m.content_type,
-                    m.size,
-                    case.requested_at,
-                )
+            // A reporter's photos are published with the case (unless it is confidential).
+            crate::media::record_media(&mut tx, &j.id, &case.id, &f.media, true, case.requested_at)
                 .await?;
-            }
         }
         // The `create` events: one stretch of each jurisdiction's chain, in batch order.
         for (jurisdiction_id, members) in groups(filings, |f| f.jurisdiction.id.as_str()) {

@@ -30,6 +30,7 @@ error-too-many-media = At most { $max } files can be attached.
 error-media-url = "{ $url }" is not a valid http or https URL.
 error-media-too-large = The file "{ $name }" is too large; each file may be at most { $max } MB.
 error-media-type = The file "{ $name }" is not an accepted image (JPEG, PNG or WebP).
+error-media-dimensions = The image "{ $name }" is { $width } × { $height } pixels: too large. Images may have at most { $max_side } pixels on a side and { $max_megapixels } megapixels in all.
 error-media-unknown = This file was not found.
 error-request-unknown = Request "{ $id }" was not found.
 error-token-unknown = This token was not found, or its request does not exist yet.

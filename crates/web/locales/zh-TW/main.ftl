@@ -30,6 +30,7 @@ error-too-many-media = 最多只能附加 { $max } 個檔案。
 error-media-url = 「{ $url }」不是有效的 http 或 https 網址。
 error-media-too-large = 檔案「{ $name }」太大，每個檔案不可超過 { $max } MB。
 error-media-type = 檔案「{ $name }」不是可接受的圖片（JPEG、PNG 或 WebP）。
+error-media-dimensions = 圖片「{ $name }」為 { $width } × { $height } 像素，太大了。圖片每邊最多 { $max_side } 像素，總共最多 { $max_megapixels } 百萬像素。
 error-media-unknown = 找不到這個檔案。
 error-request-unknown = 找不到案件「{ $id }」。
 error-token-unknown = 找不到這個 token，或案件尚未建立。
