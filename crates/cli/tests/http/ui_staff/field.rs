@@ -7,52 +7,6 @@ use serde_json::json;
 
 use serde_json::Value;
 
-/// A tiny valid PNG (1×1).
-fn png() -> Vec<u8> {
-    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
-        let mut out = (data.len() as u32).to_be_bytes().to_vec();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let mut crc_input = kind.to_vec();
-        crc_input.extend_from_slice(data);
-        out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
-        out
-    }
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for b in bytes {
-            crc ^= u32::from(*b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&1u32.to_be_bytes());
-    ihdr.extend_from_slice(&1u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    // zlib, stored block: the filter byte and one RGB pixel.
-    let raw = [0u8, 0xff, 0x00, 0x00];
-    let mut idat = vec![0x78, 0x01, 0x01, 0x04, 0x00, 0xfb, 0xff];
-    idat.extend_from_slice(&raw);
-    let (mut a, mut b) = (1u32, 0u32);
-    for x in raw {
-        a = (a + u32::from(x)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    idat.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(b"IDAT", &idat));
-    out.extend(chunk(b"IEND", &[]));
-    out
-}
-
 #[tokio::test]
 async fn a_field_worker_arrives_uploads_a_photo_and_completes() {
     let app = TestApp::start().await;
@@ -112,9 +66,9 @@ async fn a_field_worker_arrives_uploads_a_photo_and_completes() {
         "{}",
         empty.body
     );
-    let photo = reqwest::multipart::Part::bytes(png())
-        .file_name("lamp.png")
-        .mime_str("image/png")
+    let photo = reqwest::multipart::Part::bytes(crate::media::jpeg(4, 3))
+        .file_name("lamp.jpg")
+        .mime_str("image/jpeg")
         .unwrap();
     let uploaded = answer(upload(
         reqwest::multipart::Form::new()
