@@ -142,13 +142,18 @@ fn from_row(r: &Row) -> Result<WorkView, StoreError> {
     })
 }
 
-fn by_number(jurisdiction_id: &str, case_number: &str) -> SelectStatement {
+/// One case of a jurisdiction, by `column` (`case_number` or `id`).
+fn one_case(jurisdiction_id: &str, column: &'static str, value: &str) -> SelectStatement {
     Query::select()
         .columns(COLUMNS)
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .and_where(Expr::col("case_number").eq(case_number))
+        .and_where(Expr::col(column).eq(value))
         .to_owned()
+}
+
+fn by_number(jurisdiction_id: &str, case_number: &str) -> SelectStatement {
+    one_case(jurisdiction_id, "case_number", case_number)
 }
 
 pub async fn find(
@@ -169,13 +174,7 @@ pub async fn find_by_id(
     jurisdiction_id: &str,
     case_id: &str,
 ) -> Result<Option<WorkView>, StoreError> {
-    let stmt = Query::select()
-        .columns(COLUMNS)
-        .from("cases")
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .and_where(Expr::col("id").eq(case_id))
-        .to_owned();
-    db.fetch_optional(&stmt)
+    db.fetch_optional(&one_case(jurisdiction_id, "id", case_id))
         .await?
         .as_ref()
         .map(from_row)
