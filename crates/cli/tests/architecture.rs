@@ -1,0 +1,144 @@
+//! The crate graph is a whitelist. `docs/ARCHITECTURE.md` lists, in its `crate-graph` block,
+//! which workspace crates each crate may depend on; this test reads that block and the real graph
+//! (`cargo metadata`) and fails on any edge the block does not allow, on a crate the block does
+//! not place, and on a block entry for a crate that no longer exists. So the document and the
+//! code cannot drift apart, and a new dependency between crates is a reviewed change to the
+//! document, not an accident of a `use` line.
+//!
+//! Only normal and build dependencies count: tests may use any crate.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// The short name a crate has in the document: `civicdesk-store` is `store`, and the binary
+/// package `civicdesk` is `cli`.
+fn short(package: &str) -> String {
+    match package.strip_prefix("civicdesk-") {
+        Some(rest) => rest.to_string(),
+        None if package == "civicdesk" => "cli".to_string(),
+        None => package.to_string(),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The workspace's crates and, for each, the workspace crates it depends on.
+fn actual_graph() -> Graph {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata is JSON");
+    let packages = meta["packages"].as_array().expect("packages");
+    let members: BTreeSet<String> = packages
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .map(str::to_string)
+        .collect();
+    let mut graph = Graph::new();
+    for p in packages {
+        let name = p["name"].as_str().expect("package name");
+        let deps = graph.entry(short(name)).or_default();
+        for d in p["dependencies"].as_array().expect("dependencies") {
+            let dep = d["name"].as_str().expect("dependency name");
+            let test_only = d["kind"].as_str() == Some("dev");
+            if members.contains(dep) && !test_only {
+                deps.insert(short(dep));
+            }
+        }
+    }
+    graph
+}
+
+/// The `crate-graph` block of the document: `crate: allowed, allowed` per line, `#` comments.
+fn allowed_graph(doc: &str) -> Graph {
+    let start = doc
+        .find("```crate-graph")
+        .expect("docs/ARCHITECTURE.md has a ```crate-graph block");
+    let body = &doc[start..];
+    let body = &body[body.find('\n').expect("block opens with a line") + 1..];
+    let body = &body[..body.find("```").expect("the block is closed")];
+    let mut graph = Graph::new();
+    for line in body.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (krate, deps) = line
+            .split_once(':')
+            .unwrap_or_else(|| panic!("`{line}`: expected `crate: dependencies`"));
+        let deps = deps
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect();
+        assert!(
+            graph.insert(krate.trim().to_string(), deps).is_none(),
+            "`{krate}` is listed twice"
+        );
+    }
+    graph
+}
+
+/// Every way `actual` breaks `allowed`, one line each.
+fn violations(actual: &Graph, allowed: &Graph) -> Vec<String> {
+    let mut out = Vec::new();
+    for (krate, deps) in actual {
+        let Some(may) = allowed.get(krate) else {
+            out.push(format!("crate `{krate}` is not placed in the crate-graph block"));
+            continue;
+        };
+        for dep in deps.difference(may) {
+            out.push(format!("`{krate}` depends on `{dep}`, which it may not"));
+        }
+    }
+    for krate in allowed.keys() {
+        if !actual.contains_key(krate) {
+            out.push(format!("the crate-graph block lists `{krate}`, which does not exist"));
+        }
+    }
+    out
+}
+
+#[test]
+fn crates_depend_only_on_what_the_architecture_allows() {
+    let doc = std::fs::read_to_string(workspace_root().join("docs/ARCHITECTURE.md"))
+        .expect("docs/ARCHITECTURE.md");
+    let found = violations(&actual_graph(), &allowed_graph(&doc));
+    assert!(
+        found.is_empty(),
+        "the crate graph breaks docs/ARCHITECTURE.md:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_check_catches_a_forbidden_edge_a_stray_crate_and_a_stale_entry() {
+    let allowed = allowed_graph(
+        "text\n```crate-graph\n# comment\nkernel:\nstore: kernel # why\ngone: kernel\n```\n",
+    );
+    let mut actual = Graph::new();
+    actual.insert("kernel".into(), BTreeSet::from(["store".to_string()]));
+    actual.insert("store".into(), BTreeSet::from(["kernel".to_string()]));
+    actual.insert("housing".into(), BTreeSet::new());
+    assert_eq!(
+        violations(&actual, &allowed),
+        vec![
+            "crate `housing` is not placed in the crate-graph block".to_string(),
+            "`kernel` depends on `store`, which it may not".to_string(),
+            "the crate-graph block lists `gone`, which does not exist".to_string(),
+        ]
+    );
+}
