@@ -1,6 +1,6 @@
-//! Notification delivery against real servers: an SMTP server (aiosmtpd, started by the test
-//! from `smtp_sink.py`) and an SMS gateway (an axum server in the test that checks signatures
-//! and calls the receipt hook back). On SQLite by default, on PostgreSQL with
+//! Notification delivery against real servers: an SMTP server (`smtp_sink.rs`, started by the
+//! test) and an SMS gateway (an axum server in the test that checks signatures and calls the
+//! receipt hook back). On SQLite by default, on PostgreSQL with
 //! `CIVICDESK_TEST_DATABASE_URL`.
 
 use crate::support::*;
@@ -12,60 +12,15 @@ use services::notify::{
     self, Notification, NotifyConfig, Recipient, SmsConfig, SmtpConfig, SmtpTls,
 };
 use sha2::Sha256;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 // --- the SMTP server -------------------------------------------------------------------
 
-pub(crate) struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub(crate) use crate::smtp_sink::SmtpSink;
 
 impl SmtpSink {
-    pub(crate) fn start() -> SmtpSink {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/http/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3 is needed to run the SMTP server of the notification tests");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read");
-        let Some(port) = line.trim().strip_prefix("READY ") else {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
-            panic!(
-                "the test SMTP server did not start; the notification tests need aiosmtpd \
-                 (pip install aiosmtpd): {err}"
-            );
-        };
-        SmtpSink {
-            port: port.parse().expect("port"),
-            child,
-            dir,
-        }
-    }
-
     pub(crate) fn config(&self) -> SmtpConfig {
         SmtpConfig {
             host: "127.0.0.1".into(),
@@ -75,35 +30,6 @@ impl SmtpSink {
             password: None,
             from: "臺北市 1999 <no-reply@1999.example.gov.tw>".into(),
         }
-    }
-
-    fn files(&self, ext: &str) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .expect("dir")
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == ext))
-            .collect();
-        files.sort();
-        files
-    }
-
-    /// The decoded messages received so far.
-    pub(crate) fn messages(&self) -> Vec<serde_json::Value> {
-        self.files("json")
-            .iter()
-            .map(|p| {
-                serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")
-            })
-            .collect()
-    }
-
-    /// The raw messages received so far.
-    fn raw(&self) -> Vec<Vec<u8>> {
-        self.files("eml")
-            .iter()
-            .map(|p| std::fs::read(p).expect("read"))
-            .collect()
     }
 }
 
