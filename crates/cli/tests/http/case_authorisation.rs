@@ -98,10 +98,7 @@ async fn what_an_operation_names_tells_an_unauthorised_caller_nothing() {
         }
     }
     assert_eq!(status_of(&app, admin, &street).await, "assigned");
-    assert_eq!(
-        status_of(&app, admin, &confidential_open).await,
-        "assigned"
-    );
+    assert_eq!(status_of(&app, admin, &confidential_open).await, "assigned");
 }
 
 /// F10: a dispatcher who may act on a case, merging it into a confidential case of another

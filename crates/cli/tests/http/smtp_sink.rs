@@ -217,7 +217,11 @@ impl Session {
 
     /// Keeps the message (and spools it); returns its number, counting from 1.
     fn deliver(&self, raw: Vec<u8>) -> usize {
-        let info = describe(self.mail_from.as_deref().unwrap_or(""), &self.rcpt_tos, &raw);
+        let info = describe(
+            self.mail_from.as_deref().unwrap_or(""),
+            &self.rcpt_tos,
+            &raw,
+        );
         let mut received = self
             .shared
             .received
@@ -338,9 +342,7 @@ fn addresses(list: &mail_parser::Address<'_>) -> String {
 fn content_type(message: &Message<'_>) -> String {
     message.content_type().map_or_else(
         || "text/plain".to_string(),
-        |c| {
-            format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()).to_ascii_lowercase()
-        },
+        |c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()).to_ascii_lowercase(),
     )
 }
 
@@ -367,7 +369,9 @@ mod tests {
     fn read_reply(input: &mut BufReader<TcpStream>) -> Vec<String> {
         let mut lines = Vec::new();
         loop {
-            let line = read_line(input, MAX_COMMAND).expect("read").expect("a reply");
+            let line = read_line(input, MAX_COMMAND)
+                .expect("read")
+                .expect("a reply");
             let line = String::from_utf8(trim_eol(&line).to_vec()).expect("utf-8");
             let last = line.as_bytes().get(3) != Some(&b'-');
             lines.push(line);
@@ -384,7 +388,8 @@ mod tests {
         let mut input = BufReader::new(stream);
         let mut replies = read_reply(&mut input);
         for line in lines {
-            out.write_all(format!("{line}\r\n").as_bytes()).expect("write");
+            out.write_all(format!("{line}\r\n").as_bytes())
+                .expect("write");
             // Message lines get no reply until the closing dot.
             let in_data = replies.last().is_some_and(|r| r.starts_with("354"));
             if !in_data || *line == "." {
@@ -416,12 +421,17 @@ mod tests {
         );
         assert!(replies.last().unwrap().starts_with("221"), "{replies:?}");
         assert!(
-            replies.iter().any(|r| r.starts_with("250 2.0.0 Ok: queued")),
+            replies
+                .iter()
+                .any(|r| r.starts_with("250 2.0.0 Ok: queued")),
             "{replies:?}"
         );
         let m = &sink.messages()[0];
         assert_eq!(m["mail_from"], "a@example.com");
-        assert_eq!(m["rcpt_tos"], serde_json::json!(["b@example.com", "c@example.com"]));
+        assert_eq!(
+            m["rcpt_tos"],
+            serde_json::json!(["b@example.com", "c@example.com"])
+        );
         assert_eq!(m["subject"], "案件");
         assert_eq!(m["message_id"], "<m1@example.com>");
         assert_eq!(m["content_type"], "text/plain");
@@ -450,7 +460,9 @@ mod tests {
         let codes: Vec<&str> = replies.iter().map(|r| &r[..3]).collect();
         assert_eq!(
             codes,
-            ["220", "503", "250", "503", "503", "250", "503", "250", "503", "250", "502"]
+            [
+                "220", "503", "250", "503", "503", "250", "503", "250", "503", "250", "502"
+            ]
         );
         assert!(sink.messages().is_empty());
     }

@@ -330,7 +330,10 @@ mod tests {
         let html = r.html.unwrap();
         // MiniJinja's escaping, in the title (the subject) and in the body alike.
         let escaped = "&lt;b&gt;x&lt;&#x2f;b&gt; &amp; y";
-        assert!(html.contains(&format!("<title>S {escaped}</title>")), "{html}");
+        assert!(
+            html.contains(&format!("<title>S {escaped}</title>")),
+            "{html}"
+        );
         assert!(html.contains(&format!(">Note: {escaped}</div>")), "{html}");
         assert!(html.ends_with("</html>\n"), "{html}");
         assert!(!html.contains("<b>x"));

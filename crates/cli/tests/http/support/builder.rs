@@ -92,7 +92,10 @@ impl TestApp {
 
 impl TestAppBuilder {
     /// Adjusts the service settings (e.g. notification transports) before the start.
-    pub fn with_config(mut self, configure: impl FnOnce(&mut ServiceConfig) + Send + 'static) -> Self {
+    pub fn with_config(
+        mut self,
+        configure: impl FnOnce(&mut ServiceConfig) + Send + 'static,
+    ) -> Self {
         self.configure.push(Box::new(configure));
         self
     }
@@ -130,11 +133,7 @@ impl TestAppBuilder {
             let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
             let id = app.staff(&login, &roles).await;
             let browser = app.sign_in(&login, STAFF_PASSWORD).await;
-            app.users.push(TestUser {
-                id,
-                login,
-                browser,
-            });
+            app.users.push(TestUser { id, login, browser });
         }
         app
     }
