@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scale-out on PostgreSQL with a node failure: three `civicdesk serve` nodes on one fresh
-# database, e-mail to a local SMTP sink (crates/cli/tests/http/smtp_sink.py, aiosmtpd), a write
+# database, e-mail to a local SMTP sink (the tests' own, crates/cli/tests/http/smtp_sink.rs, as
+# the `smtp_sink` example), a write
 # load spread over the three (bench/load.py; every other case carries an e-mail address, so it
 # queues a notification), and node 2 killed with SIGKILL mid-run. Then:
 #   - every acknowledged POST is stored exactly once (bench/check_acked.py);
@@ -22,12 +23,15 @@ THREADS="${THREADS:-9}"
 SECONDS_BEFORE_KILL="${SECONDS_BEFORE_KILL:-8}"
 SECONDS_AFTER_KILL="${SECONDS_AFTER_KILL:-8}"
 PORT0="${PORT:-18290}"
-python3 -c 'import aiosmtpd' 2>/dev/null || { echo "aiosmtpd is needed (pip install aiosmtpd)" >&2; exit 1; }
 
 if [ -z "${BIN:-}" ]; then
   PROFILE="${PROFILE:-debug}"
   if [ "$PROFILE" = release ]; then cargo build --release -q -p civicdesk; else cargo build -q -p civicdesk; fi
   BIN="$CARGO_TARGET_DIR/$PROFILE/civicdesk"
+fi
+if [ -z "${SINK_BIN:-}" ]; then
+  cargo build -q -p civicdesk --example smtp_sink
+  SINK_BIN="$CARGO_TARGET_DIR/debug/examples/smtp_sink"
 fi
 DATA="$(mktemp -d /tmp/civicdesk-scaleout.XXXXXX)"
 DB="cd_scaleout_$$"
@@ -46,7 +50,7 @@ psql "$PG_ADMIN_URL" -qc "CREATE DATABASE \"$DB\"" >/dev/null
 
 # The SMTP sink runs until its standard input closes: a FIFO held open on descriptor 3.
 mkfifo "$DATA/sink.stdin"
-python3 crates/cli/tests/http/smtp_sink.py "$DATA/mail" < "$DATA/sink.stdin" > "$DATA/sink.out" 2>&1 &
+"$SINK_BIN" "$DATA/mail" < "$DATA/sink.stdin" > "$DATA/sink.out" 2>&1 &
 SINK=$!
 exec 3> "$DATA/sink.stdin"
 for _ in $(seq 1 100); do grep -q READY "$DATA/sink.out" 2>/dev/null && break; sleep 0.05; done

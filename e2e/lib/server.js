@@ -1,6 +1,7 @@
 // A real civicdesk for the browser tests: `civicdesk demo` in a fresh temporary directory on a
-// free loopback port, sending its e-mail to a real SMTP server (aiosmtpd, the same sink the
-// Rust notification tests use) whose received messages the tests read.
+// free loopback port, sending its e-mail to a real SMTP server (the Rust notification tests'
+// sink, crates/cli/tests/http/smtp_sink.rs, built as the `smtp_sink` example) whose received
+// messages the tests read.
 
 "use strict";
 
@@ -12,13 +13,20 @@ const path = require("node:path");
 const readline = require("node:readline");
 
 const REPO = path.resolve(__dirname, "..", "..");
-const SMTP_SINK = path.join(REPO, "crates", "cli", "tests", "http", "smtp_sink.py");
-
 /** The binary under test: $CIVICDESK_BIN, else the debug build in $CARGO_TARGET_DIR. */
 function binary() {
   if (process.env.CIVICDESK_BIN) return process.env.CIVICDESK_BIN;
   const target = process.env.CARGO_TARGET_DIR || path.join(REPO, "target");
   return path.join(target, "debug", "civicdesk");
+}
+
+/**
+ * The SMTP sink: $CIVICDESK_SMTP_SINK, else the `smtp_sink` example beside the binary under test
+ * (`cargo test` builds it; so does `cargo build -p civicdesk --example smtp_sink`).
+ */
+function smtpSink() {
+  if (process.env.CIVICDESK_SMTP_SINK) return process.env.CIVICDESK_SMTP_SINK;
+  return path.join(path.dirname(binary()), "examples", "smtp_sink");
 }
 
 function freePort() {
@@ -67,14 +75,18 @@ class Mailbox {
 
   static async start(dir) {
     fs.mkdirSync(dir, { recursive: true });
-    const child = spawn("python3", [SMTP_SINK, dir], { stdio: ["pipe", "pipe", "pipe"] });
+    const sink = smtpSink();
+    if (!fs.existsSync(sink)) {
+      throw new Error(`no SMTP sink at ${sink}: run \`cargo build -p civicdesk --example smtp_sink\``);
+    }
+    const child = spawn(sink, [dir], { stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const port = await waitForLine(
       child,
       child.stdout,
       (line) => (line.startsWith("READY ") ? Number(line.slice(6)) : undefined),
-      "the SMTP sink (needs aiosmtpd: python3 -m pip install aiosmtpd)",
+      "the SMTP sink",
       15000,
     ).catch((e) => {
       throw new Error(`${e.message}\n${stderr}`);

@@ -7,12 +7,11 @@
 
 use crate::error::Message;
 use crate::identity::to_half_width;
-use hmac::digest::Key;
-use hmac::{Hmac, KeyInit, Mac};
-use sha1::Sha1;
+use data_encoding::{BASE32_NOPAD, Encoding};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::fmt;
-
-type HmacSha1 = Hmac<Sha1>;
+use std::sync::LazyLock;
+use totp_rs::{Algorithm, Builder, Totp};
 
 /// Digits of a code.
 pub const DIGITS: u32 = 6;
@@ -96,15 +95,16 @@ pub fn verify(
         return None;
     }
     let now = step_at(unix_time);
+    let totp = generator(secret, DIGITS);
     let mut matched = None;
     // The current step first, so that it wins if two steps happen to share a code.
     for step in [now, now - 1, now + 1] {
         if step < 0 || last_used_step.is_some_and(|last| step <= last) {
             continue;
         }
-        let expected = code_for_step(secret, step, DIGITS);
-        // Every candidate is compared, in constant time, so timing reveals nothing.
-        if constant_time_eq(expected.as_bytes(), code.as_bytes()) && matched.is_none() {
+        // Every candidate is checked (totp-rs compares in constant time), so timing reveals
+        // nothing about which step matched.
+        if totp.check(&code, step_start(step)).is_some() && matched.is_none() {
             matched = Some(step);
         }
     }
@@ -131,99 +131,69 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret: &TotpSecret) -> String {
     }
 }
 
-const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 /// RFC 4648 base32, upper case, without padding.
 pub fn base32_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity((bytes.len() * 8).div_ceil(5));
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for &byte in bytes {
-        buffer = ((buffer << 8) | u32::from(byte)) & 0xFFF;
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(
-                BASE32_ALPHABET[((buffer >> bits) & 31) as usize],
-            ));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(
-            BASE32_ALPHABET[((buffer << (5 - bits)) & 31) as usize],
-        ));
-    }
-    out
+    BASE32_NOPAD.encode(bytes)
 }
+
+/// RFC 4648 base32 without padding, and lenient about the unused bits of the last symbol (as
+/// the hand-written decoder this replaced was, so no stored secret stops decoding).
+static BASE32_LENIENT: LazyLock<Encoding> = LazyLock::new(|| {
+    let mut spec = BASE32_NOPAD.specification();
+    spec.check_trailing_bits = false;
+    spec.encoding().unwrap_or_else(|_| BASE32_NOPAD.clone())
+});
 
 /// RFC 4648 base32. Case is ignored, and so are spaces and hyphens (secrets are often shown in
 /// groups); trailing `=` padding is allowed. `None` for any other character or an impossible
 /// length.
 pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 5 / 8);
-    let (mut buffer, mut bits, mut symbols, mut padding) = (0u32, 0u32, 0usize, false);
-    for c in text.chars() {
-        let value = match c.to_ascii_uppercase() {
-            c if c.is_whitespace() || c == '-' => continue,
-            '=' => {
-                padding = true;
-                continue;
-            }
-            _ if padding => return None,
-            c @ 'A'..='Z' => u32::from(c) - u32::from('A'),
-            c @ '2'..='7' => u32::from(c) - u32::from('2') + 26,
-            _ => return None,
-        };
-        buffer = ((buffer << 5) | value) & 0xFFF;
-        bits += 5;
-        symbols += 1;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((buffer >> bits) & 0xFF) as u8);
-        }
-    }
-    // 1, 3 or 6 symbols in the last group of eight cannot encode whole bytes.
-    (!matches!(symbols % 8, 1 | 3 | 6)).then_some(out)
+    let symbols: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    BASE32_LENIENT
+        .decode(symbols.trim_end_matches('=').as_bytes())
+        .ok()
+}
+
+/// The HMAC-SHA-1 TOTP generator for `secret`, with steps of [`STEP_SECONDS`] and no skew:
+/// [`verify`] walks the drift window itself, to learn which step matched.
+fn generator(secret: &TotpSecret, digits: u32) -> Totp {
+    // Never more than 9 digits, which totp-rs would refuse; `TotpSecret` is always 16 to 64
+    // bytes, so the unchecked build only skips checks that already hold.
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(digits.min(9) as u8)
+        .with_skew(0)
+        .with_step_duration(STEP_SECONDS as u64)
+        .with_secret(secret.as_bytes())
+        .build_noncompliant()
+}
+
+/// The unix time at which `step` starts (steps before 1970 count as step 0).
+fn step_start(step: i64) -> u64 {
+    u64::try_from(step).unwrap_or(0) * STEP_SECONDS as u64
 }
 
 /// HOTP (RFC 4226) with the counter `step`; `digits` is at most 9.
 fn code_for_step(secret: &TotpSecret, step: i64, digits: u32) -> String {
-    let counter = u64::try_from(step).unwrap_or(0);
-    // HMAC pads a key shorter than the block with zeros, so padding it here gives the same MAC
-    // and avoids a fallible constructor; `TotpSecret` holds at most one block.
-    let mut key = Key::<HmacSha1>::default();
-    for (slot, byte) in key.iter_mut().zip(secret.as_bytes()) {
-        *slot = *byte;
-    }
-    let mut mac = HmacSha1::new(&key);
-    mac.update(&counter.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
-    let offset = usize::from(hash[hash.len() - 1] & 0x0F);
-    let binary = u32::from_be_bytes([
-        hash[offset],
-        hash[offset + 1],
-        hash[offset + 2],
-        hash[offset + 3],
-    ]) & 0x7FFF_FFFF;
-    let digits = digits.min(9);
-    let code = binary % 10u32.pow(digits);
-    format!("{code:0width$}", width = digits as usize)
+    generator(secret, digits)
+        .generate(step_start(step))
+        .to_string()
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+/// Everything but the RFC 3986 unreserved characters.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes everything except the RFC 3986 unreserved characters.
 fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, URI_COMPONENT).to_string()
 }
 
 #[cfg(test)]
@@ -355,6 +325,8 @@ mod tests {
         assert_eq!(base32_decode("MZXW6YTBOI=A"), None);
         assert_eq!(base32_decode("MZXW1"), None);
         assert_eq!(base32_decode("M"), None);
+        // Unused bits of the last symbol are not checked ("MY" is the canonical "f").
+        assert_eq!(base32_decode("MZ").unwrap(), b"f");
         assert_eq!(rfc_secret().to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
     }
 

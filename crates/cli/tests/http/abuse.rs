@@ -454,9 +454,11 @@ async fn open311_filings_are_limited_per_address() {
 /// shape, in the caller's language, not as plain text.
 #[tokio::test]
 async fn undecodable_rest_paths_are_json_problems() {
-    let app = TestApp::start().await;
-    app.staff("disp", &["dispatcher:PWD-PKS"]).await;
-    let staff = app.sign_in("disp", STAFF_PASSWORD).await;
+    let app = TestApp::new()
+        .with_user("dispatcher", Some("PWD-PKS"))
+        .start()
+        .await;
+    let staff = app.user("dispatcher", Some("PWD-PKS")).browser.clone();
     let r = app
         .as_browser(&staff, reqwest::Method::GET, "cases/%FF%FE")
         .header("accept-language", "en")

@@ -40,27 +40,30 @@ async fn status_of(app: &TestApp, admin: &Browser, number: &str) -> String {
 /// case numbers exist and whether they are still open, and which staff ids exist.
 #[tokio::test]
 async fn what_an_operation_names_tells_an_unauthorised_caller_nothing() {
-    let app = TestApp::start().await;
-    app.staff("agent.f10", &["agent"]).await;
-    app.staff("admin.f10", &["jurisdiction_admin"]).await;
-    app.staff("disp.dep", &["dispatcher:DEP"]).await;
-    let field_id = app.staff("field.pks", &["field_worker:PWD-PKS"]).await;
+    let app = TestApp::new()
+        .with_user("agent", None)
+        .with_user("jurisdiction_admin", None)
+        .with_user("dispatcher", Some("DEP"))
+        .with_user("field_worker", Some("PWD-PKS"))
+        .start()
+        .await;
     app.citizen("citizen.b@example.com", "Correct-Horse-Z-331")
         .await;
-    let agent = app.sign_in("agent.f10", STAFF_PASSWORD).await;
-    let admin = app.sign_in("admin.f10", STAFF_PASSWORD).await;
+    let agent = &app.user("agent", None).browser;
+    let admin = &app.user("jurisdiction_admin", None).browser;
     let citizen = app
         .sign_in("citizen.b@example.com", "Correct-Horse-Z-331")
         .await;
-    let other_dispatcher = app.sign_in("disp.dep", STAFF_PASSWORD).await;
-    let field = app.sign_in("field.pks", STAFF_PASSWORD).await;
+    let other_dispatcher = &app.user("dispatcher", Some("DEP")).browser;
+    let field_worker = app.user("field_worker", Some("PWD-PKS"));
+    let (field, field_id) = (&field_worker.browser, &field_worker.id);
 
-    let street = file(&app, &agent, "1999-L01").await;
-    let confidential_open = file(&app, &agent, "PET-07").await;
-    let confidential_done = file(&app, &agent, "PET-07").await;
+    let street = file(&app, agent, "1999-L01").await;
+    let confidential_open = file(&app, agent, "PET-07").await;
+    let confidential_done = file(&app, agent, "PET-07").await;
     let (status, body) = act(
         &app,
-        &admin,
+        admin,
         &confidential_done,
         &json!({ "action": "reject", "reason": "查無實據" }),
     )
@@ -78,9 +81,9 @@ async fn what_an_operation_names_tells_an_unauthorised_caller_nothing() {
         ("citizen", &citizen, &street, 404),
         ("citizen", &citizen, &"2099010100002".to_string(), 404),
         ("citizen", &citizen, &confidential_open, 404),
-        ("dispatcher of DEP", &other_dispatcher, &street, 404),
-        ("field worker, not assigned", &field, &street, 404),
-        ("agent", &agent, &street, 403),
+        ("dispatcher of DEP", other_dispatcher, &street, 404),
+        ("field worker, not assigned", field, &street, 404),
+        ("agent", agent, &street, 403),
     ];
     for (who, browser, source, expected) in callers {
         let (first_status, first) = act(&app, browser, source, &bodies[0]).await;
@@ -94,11 +97,8 @@ async fn what_an_operation_names_tells_an_unauthorised_caller_nothing() {
             );
         }
     }
-    assert_eq!(status_of(&app, &admin, &street).await, "assigned");
-    assert_eq!(
-        status_of(&app, &admin, &confidential_open).await,
-        "assigned"
-    );
+    assert_eq!(status_of(&app, admin, &street).await, "assigned");
+    assert_eq!(status_of(&app, admin, &confidential_open).await, "assigned");
 }
 
 /// F10: a dispatcher who may act on a case, merging it into a confidential case of another
@@ -106,13 +106,15 @@ async fn what_an_operation_names_tells_an_unauthorised_caller_nothing() {
 /// nothing is merged. Before, the merge went through.
 #[tokio::test]
 async fn a_merge_target_the_caller_cannot_see_is_unknown() {
-    let app = TestApp::start().await;
-    app.staff("agent.f10", &["agent"]).await;
-    app.staff("admin.f10", &["jurisdiction_admin"]).await;
-    app.staff("disp.pks", &["dispatcher:PWD-PKS"]).await;
-    let agent = app.sign_in("agent.f10", STAFF_PASSWORD).await;
-    let admin = app.sign_in("admin.f10", STAFF_PASSWORD).await;
-    let dispatcher = app.sign_in("disp.pks", STAFF_PASSWORD).await;
+    let app = TestApp::new()
+        .with_user("agent", None)
+        .with_user("jurisdiction_admin", None)
+        .with_user("dispatcher", Some("PWD-PKS"))
+        .start()
+        .await;
+    let agent = app.user("agent", None).browser.clone();
+    let admin = app.user("jurisdiction_admin", None).browser.clone();
+    let dispatcher = app.user("dispatcher", Some("PWD-PKS")).browser.clone();
     let street = file(&app, &agent, "1999-L01").await;
     let confidential = file(&app, &agent, "PET-07").await;
 

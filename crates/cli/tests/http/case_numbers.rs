@@ -59,11 +59,13 @@ async fn on_the_web(app: &TestApp) -> String {
 /// every filing past 99,999 a day answered 500 until midnight.
 #[tokio::test]
 async fn numbers_widen_past_99999_a_day_and_work_everywhere() {
-    let app = TestApp::start().await;
-    app.staff("agent.n", &["agent"]).await;
-    app.staff("admin.n", &["jurisdiction_admin"]).await;
-    let agent = app.sign_in("agent.n", STAFF_PASSWORD).await;
-    let admin = app.sign_in("admin.n", STAFF_PASSWORD).await;
+    let app = TestApp::new()
+        .with_user("agent", None)
+        .with_user("jurisdiction_admin", None)
+        .start()
+        .await;
+    let agent = app.user("agent", None).browser.clone();
+    let admin = app.user("jurisdiction_admin", None).browser.clone();
     counter_at(&app, 99_997).await;
     let mut numbers = vec![
         app.file_streetlight().await,

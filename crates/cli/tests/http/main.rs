@@ -24,6 +24,7 @@ mod privacy;
 mod processes;
 mod second_factor_stages;
 mod sign_in_limits;
+mod smtp_sink;
 mod snapshots;
 mod supervise_csv;
 mod support;

@@ -280,17 +280,25 @@ struct Case {
     other_dispatcher: Browser,
 }
 
+/// The application with the staff of [`assigned_case`].
+async fn app_with_case_staff() -> TestApp {
+    TestApp::new()
+        .with_user("agent", None)
+        .with_user("dispatcher", Some("PWD-PKS"))
+        .with_user("field_worker", Some("PWD-PKS"))
+        .with_user("dispatcher", Some("DEP"))
+        .start()
+        .await
+}
+
 async fn assigned_case(app: &TestApp) -> Case {
-    app.staff("agent.wu", &["agent"]).await;
-    app.staff("disp.pks", &["dispatcher:PWD-PKS"]).await;
-    let field_id = app.staff("field.pks", &["field_worker:PWD-PKS"]).await;
-    app.staff("disp.dep", &["dispatcher:DEP"]).await;
+    let field_id = &app.user("field_worker", Some("PWD-PKS")).id;
     let case = Case {
         number: String::new(),
-        agent: app.sign_in("agent.wu", STAFF_PASSWORD).await,
-        dispatcher: app.sign_in("disp.pks", STAFF_PASSWORD).await,
-        field: app.sign_in("field.pks", STAFF_PASSWORD).await,
-        other_dispatcher: app.sign_in("disp.dep", STAFF_PASSWORD).await,
+        agent: app.user("agent", None).browser.clone(),
+        dispatcher: app.user("dispatcher", Some("PWD-PKS")).browser.clone(),
+        field: app.user("field_worker", Some("PWD-PKS")).browser.clone(),
+        other_dispatcher: app.user("dispatcher", Some("DEP")).browser.clone(),
     };
     let (status, filed) = send(app.as_browser(&case.agent, Method::POST, "cases").json(&json!({
         "service_code": "1999-L01", "address": "臺北市中山區林森北路1號", "attributes": { "lamps_out": 1 }
@@ -371,7 +379,7 @@ async fn fetch(app: &TestApp, url: &str, who: Option<&Browser>) -> (u16, String)
 /// a photo that does not exist. A public photo stays public and cacheable.
 #[tokio::test]
 async fn internal_photos_are_served_only_to_staff_who_see_the_case() {
-    let app = TestApp::start().await;
+    let app = app_with_case_staff().await;
     let case = assigned_case(&app).await;
     let internal = field_photo(&app, &case, false).await;
     let (_, open311) = app

@@ -1,6 +1,6 @@
-//! Notification delivery against real servers: an SMTP server (aiosmtpd, started by the test
-//! from `smtp_sink.py`) and an SMS gateway (an axum server in the test that checks signatures
-//! and calls the receipt hook back). On SQLite by default, on PostgreSQL with
+//! Notification delivery against real servers: an SMTP server (`smtp_sink.rs`, started by the
+//! test) and an SMS gateway (an axum server in the test that checks signatures and calls the
+//! receipt hook back). On SQLite by default, on PostgreSQL with
 //! `CIVICDESK_TEST_DATABASE_URL`.
 
 use crate::support::*;
@@ -12,60 +12,15 @@ use services::notify::{
     self, Notification, NotifyConfig, Recipient, SmsConfig, SmtpConfig, SmtpTls,
 };
 use sha2::Sha256;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 // --- the SMTP server -------------------------------------------------------------------
 
-pub(crate) struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub(crate) use crate::smtp_sink::SmtpSink;
 
 impl SmtpSink {
-    pub(crate) fn start() -> SmtpSink {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/http/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3 is needed to run the SMTP server of the notification tests");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read");
-        let Some(port) = line.trim().strip_prefix("READY ") else {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
-            panic!(
-                "the test SMTP server did not start; the notification tests need aiosmtpd \
-                 (pip install aiosmtpd): {err}"
-            );
-        };
-        SmtpSink {
-            port: port.parse().expect("port"),
-            child,
-            dir,
-        }
-    }
-
     pub(crate) fn config(&self) -> SmtpConfig {
         SmtpConfig {
             host: "127.0.0.1".into(),
@@ -75,35 +30,6 @@ impl SmtpSink {
             password: None,
             from: "臺北市 1999 <no-reply@1999.example.gov.tw>".into(),
         }
-    }
-
-    fn files(&self, ext: &str) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .expect("dir")
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == ext))
-            .collect();
-        files.sort();
-        files
-    }
-
-    /// The decoded messages received so far.
-    pub(crate) fn messages(&self) -> Vec<serde_json::Value> {
-        self.files("json")
-            .iter()
-            .map(|p| {
-                serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")
-            })
-            .collect()
-    }
-
-    /// The raw messages received so far.
-    fn raw(&self) -> Vec<Vec<u8>> {
-        self.files("eml")
-            .iter()
-            .map(|p| std::fs::read(p).expect("read"))
-            .collect()
     }
 }
 
@@ -1337,5 +1263,103 @@ async fn preferences_and_outbox_over_http() {
         .await
         .0,
         404
+    );
+}
+
+/// A staff member's public note is plain text to the reporters: a `<script>` in it reaches the
+/// HTML part of the e-mail escaped (shown, never run), and the e-mail's text part and the SMS
+/// as written, since neither is read as HTML.
+#[tokio::test]
+async fn markup_in_a_note_is_escaped_in_html_mail_only() {
+    use reqwest::Method;
+    use serde_json::json;
+    let sink = SmtpSink::start();
+    let secret = "test-gateway-secret-0123456789";
+    let gw = Gateway {
+        secret: secret.into(),
+        ..Gateway::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gw_url = format!("http://{}/send", listener.local_addr().unwrap());
+    let router = axum::Router::new()
+        .route("/send", axum::routing::post(gateway_handler))
+        .with_state(gw.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let mut config = fast(NotifyConfig::default());
+    config.smtp = Some(sink.config());
+    config.sms = Some(SmsConfig {
+        url: gw_url,
+        secret: secret.into(),
+    });
+    let app = TestApp::new()
+        .with_config(move |c| c.notify = config)
+        .with_user("jurisdiction_admin", None)
+        .start()
+        .await;
+    let admin = &app.user("jurisdiction_admin", None).browser;
+    // The built-in SMS leaves notes out; this jurisdiction's includes them.
+    app.services
+        .save_notify_template(
+            &operator(),
+            "case_updated",
+            Locale::ZhTw,
+            Channel::Sms,
+            None,
+            "案件 {{ case_number }}：{{ note }}",
+        )
+        .await
+        .expect("an SMS template with the note");
+    let mut numbers = Vec::new();
+    for contact in [("email", "lin@example.tw"), ("phone", "0912345678")] {
+        let (status, body) = app
+            .post_form(
+                "requests.json",
+                &[
+                    ("api_key", &app.key),
+                    ("service_code", "1999-L01"),
+                    ("lat", "25.0377"),
+                    ("long", "121.5436"),
+                    ("attribute[lamps_out]", "1"),
+                    ("description", "路燈不亮"),
+                    contact,
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+        numbers.push(v[0]["service_request_id"].as_str().expect("id").to_string());
+    }
+    app.run_due_jobs().await;
+    let note = "<script>alert('x')</script> & 燈泡已更換";
+    for number in &numbers {
+        let (status, body) = send(
+            app.as_browser(admin, Method::POST, &format!("cases/{number}/actions"))
+                .json(&json!({ "action": "note", "note": note, "public": true })),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    app.run_due_jobs().await;
+
+    let mail = sink.messages();
+    let update = mail
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("有新進度"))
+        .unwrap_or_else(|| panic!("the update mail in {mail:#?}"));
+    assert_eq!(update["rcpt_tos"][0], "lin@example.tw");
+    let text = update["text"].as_str().expect("a text part");
+    assert!(text.contains(note), "{text}");
+    let html = update["html"].as_str().expect("an HTML part");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;&#x2f;script&gt; &amp; 燈泡已更換"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    let sms = gw.received.lock().unwrap().clone();
+    let expected = format!("案件 {}：{note}", numbers[1]);
+    assert!(
+        sms.iter()
+            .any(|m| m["to"] == "+886912345678" && m["body"] == expected.as_str()),
+        "{expected} in {sms:#?}"
     );
 }

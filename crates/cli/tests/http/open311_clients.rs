@@ -87,11 +87,13 @@ fn not_found_shape(body: &str, number: &str) -> String {
 /// confidential case numbers exist).
 #[tokio::test]
 async fn a_client_updates_only_the_public_cases_it_filed() {
-    let app = TestApp::start().await;
-    app.staff("agent.f19", &["agent"]).await;
-    app.staff("admin.f19", &["jurisdiction_admin"]).await;
-    let agent = app.sign_in("agent.f19", STAFF_PASSWORD).await;
-    let admin = app.sign_in("admin.f19", STAFF_PASSWORD).await;
+    let app = TestApp::new()
+        .with_user("agent", None)
+        .with_user("jurisdiction_admin", None)
+        .start()
+        .await;
+    let agent = app.user("agent", None).browser.clone();
+    let admin = app.user("jurisdiction_admin", None).browser.clone();
     let (_, other_key) = other_client(&app).await;
 
     let own = app.file_streetlight().await;

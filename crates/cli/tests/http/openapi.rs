@@ -160,9 +160,11 @@ async fn browser_assets_are_served() {
 /// schemathesis: axum's own rejection was plain text).
 #[tokio::test]
 async fn malformed_query_parameters_are_a_documented_problem() {
-    let app = TestApp::start().await;
-    app.staff("admin.q", &["jurisdiction_admin"]).await;
-    let admin = app.sign_in("admin.q", STAFF_PASSWORD).await;
+    let app = TestApp::new()
+        .with_user("jurisdiction_admin", None)
+        .start()
+        .await;
+    let admin = app.user("jurisdiction_admin", None).browser.clone();
     for path in [
         "me/data-access?before=9223372036854775808",
         "audit?limit=-1",

@@ -239,7 +239,18 @@ fn request(app: &TestApp, who: &Who, a: &Action) -> reqwest::RequestBuilder {
 
 #[tokio::test]
 async fn every_role_against_every_action() {
-    let app = TestApp::start().await;
+    let scope = |role: &Role| match role.scope_kinds()[0] {
+        services::authz::ScopeKind::Jurisdiction => None,
+        services::authz::ScopeKind::Department => Some("PWD-PKS"),
+        services::authz::ScopeKind::Community => Some("community-1"),
+    };
+    let app = Role::ALL
+        .iter()
+        .fold(TestApp::new(), |app, role| {
+            app.with_user(role.as_str(), scope(role))
+        })
+        .start()
+        .await;
     let citizen_id = app
         .citizen("resident@example.tw", "a quiet citizen's passphrase")
         .await;
@@ -250,21 +261,8 @@ async fn every_role_against_every_action() {
 
     let mut callers = Vec::new();
     for role in Role::ALL {
-        let grant = match role.scope_kinds()[0] {
-            services::authz::ScopeKind::Jurisdiction => role.as_str().to_string(),
-            services::authz::ScopeKind::Department => format!("{}:PWD-PKS", role.as_str()),
-            services::authz::ScopeKind::Community => format!("{}:community-1", role.as_str()),
-        };
-        let login = format!("m.{}", role.as_str().replace('_', "-"));
-        app.staff(&login, &[grant.as_str()]).await;
-        let b = app.sign_in(&login, STAFF_PASSWORD).await;
-        let (status, t) = send(
-            app.as_browser(&b, Method::POST, "me/tokens")
-                .json(&json!({ "name": "matrix" })),
-        )
-        .await;
-        assert_eq!(status, 201, "{t}");
-        callers.push(Who::Staff(*role, t["token"].as_str().unwrap().to_string()));
+        let token = app.token(app.user(role.as_str(), scope(role))).await;
+        callers.push(Who::Staff(*role, token));
     }
     callers.push(Who::Citizen(citizen));
 

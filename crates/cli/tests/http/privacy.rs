@@ -347,9 +347,11 @@ async fn the_report_form_says_which_answers_stay_private() {
 /// F1: an administrator marks a question personal or not; Open311 follows at once.
 #[tokio::test]
 async fn an_administrator_decides_which_questions_are_personal() {
-    let app = TestApp::start().await;
-    app.staff("admin.catalogue", &["jurisdiction_admin"]).await;
-    let admin = app.sign_in("admin.catalogue", STAFF_PASSWORD).await;
+    let app = TestApp::new()
+        .with_user("jurisdiction_admin", None)
+        .start()
+        .await;
+    let admin = app.user("jurisdiction_admin", None).browser.clone();
     let (status, mut category) =
         send(app.as_browser(&admin, Method::GET, "categories/1999-W01")).await;
     assert_eq!(status, 200, "{category}");

@@ -11,14 +11,16 @@ use serde_json::json;
 /// locales) finds no cell starting a formula. Before, only `,` was considered.
 #[tokio::test]
 async fn a_semicolon_locale_spreadsheet_finds_no_formula() {
-    let app = TestApp::start().await;
-    app.staff("admin.csv", &["jurisdiction_admin"]).await;
-    app.staff("super.csv", &["supervisor"]).await;
-    let admin = app.sign_in("admin.csv", STAFF_PASSWORD).await;
-    let supervisor = app.sign_in("super.csv", STAFF_PASSWORD).await;
+    let app = TestApp::new()
+        .with_user("jurisdiction_admin", None)
+        .with_user("supervisor", None)
+        .start()
+        .await;
+    let admin = &app.user("jurisdiction_admin", None).browser;
+    let supervisor = &app.user("supervisor", None).browser;
     let name = "公園路燈;=HYPERLINK(\"http://evil.example\",\"x\")";
     let (status, body) = send(
-        app.as_browser(&admin, Method::PUT, "departments/PWD-PKS")
+        app.as_browser(admin, Method::PUT, "departments/PWD-PKS")
             .json(&json!({ "name": { "zh": name, "en": "Parks;@SUM(1)" }, "kind": "city" })),
     )
     .await;

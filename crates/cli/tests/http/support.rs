@@ -1,5 +1,15 @@
+//! What the HTTP tests share: a running application ([`TestApp`], built with
+//! [`TestApp::new`] or started plainly with [`TestApp::start`]), signing in, and requests
+//! checked against the OpenAPI document.
+
 use services::{ServiceConfig, Services};
 use std::path::PathBuf;
+
+// By path, so that the `logging` test binary, which includes this file by path, finds it too.
+#[path = "support/builder.rs"]
+mod builder;
+#[allow(unused_imports)] // The `logging` binary uses only part of this file.
+pub use builder::{TestAppBuilder, TestUser};
 
 pub const TAIPEI: &str = "taipei.gov.tw";
 pub const KAOHSIUNG: &str = "kcg.gov.tw";
@@ -12,6 +22,8 @@ pub struct TestApp {
     pub kcg_key: String,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The staff the builder created and signed in ([`TestApp::user`]).
+    pub users: Vec<TestUser>,
 }
 
 /// A database URL for one test: a fresh PostgreSQL database if configured, else a SQLite file.
@@ -32,7 +44,8 @@ impl TestApp {
         TestApp::start_with(|_| {}).await
     }
 
-    /// Starts with adjusted service settings (e.g. notification transports).
+    /// Starts with adjusted service settings (e.g. notification transports); the same as
+    /// `TestApp::new().with_config(configure).start()`.
     pub async fn start_with(configure: impl FnOnce(&mut ServiceConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(dir.path()).await;
@@ -84,6 +97,7 @@ impl TestApp {
             kcg_key,
             client: reqwest::Client::new(),
             dir,
+            users: Vec::new(),
         }
     }
 

@@ -175,11 +175,20 @@ struct Fixture {
     at_risk: String,
 }
 
+/// The application with the fixture's two dispatchers, and anyone else `more` asks for.
+async fn app_with_dispatchers(more: impl FnOnce(TestAppBuilder) -> TestAppBuilder) -> TestApp {
+    more(
+        TestApp::new()
+            .with_user("dispatcher", Some("PWD-PKS"))
+            .with_user("dispatcher", Some("DEP")),
+    )
+    .start()
+    .await
+}
+
 async fn fixture(app: &TestApp) -> Fixture {
-    app.staff("disp.pks", &["dispatcher:PWD-PKS"]).await;
-    app.staff("disp.dep", &["dispatcher:DEP"]).await;
-    let pks = app.sign_in("disp.pks", STAFF_PASSWORD).await;
-    let dep = app.sign_in("disp.dep", STAFF_PASSWORD).await;
+    let pks = app.user("dispatcher", Some("PWD-PKS")).browser.clone();
+    let dep = app.user("dispatcher", Some("DEP")).browser.clone();
     let light = |app| file(app, "1999-L01", &[("lamps_out", "2"), ("fault", "dark")]);
     let noise = |app| {
         file(
@@ -249,10 +258,9 @@ fn count_of(list: &Value, key: &str, code: &str) -> i64 {
 
 #[tokio::test]
 async fn the_dashboard_the_api_and_the_csv_files_agree() {
-    let app = TestApp::start().await;
+    let app = app_with_dispatchers(|b| b.with_user("supervisor", None)).await;
     let f = fixture(&app).await;
-    app.staff("sup", &["supervisor"]).await;
-    let sup = app.sign_in("sup", STAFF_PASSWORD).await;
+    let sup = app.user("supervisor", None).browser.clone();
     let j = app.services.jurisdiction(TAIPEI).await.unwrap();
     let departments = app.services.departments(&j).await.unwrap();
     let name = |code: &str| {
@@ -501,10 +509,9 @@ async fn the_dashboard_the_api_and_the_csv_files_agree() {
 
 #[tokio::test]
 async fn only_staff_with_the_permission_see_statistics_and_only_of_their_departments() {
-    let app = TestApp::start().await;
+    let app = app_with_dispatchers(|b| b.with_user("field_worker", Some("PWD-PKS"))).await;
     fixture(&app).await;
-    app.staff("field.pks", &["field_worker:PWD-PKS"]).await;
-    let field = app.sign_in("field.pks", STAFF_PASSWORD).await;
+    let field = app.user("field_worker", Some("PWD-PKS")).browser.clone();
     app.citizen("resident@example.tw", "a quiet citizen's passphrase")
         .await;
     let citizen = app
@@ -531,7 +538,7 @@ async fn only_staff_with_the_permission_see_statistics_and_only_of_their_departm
     assert_eq!(status, 401);
 
     // A dispatcher sees their own department only.
-    let pks = app.sign_in("disp.pks", STAFF_PASSWORD).await;
+    let pks = app.user("dispatcher", Some("PWD-PKS")).browser.clone();
     let (status, b) = send(app.as_browser(&pks, Method::GET, "reports/backlog")).await;
     assert_eq!(status, 200);
     assert_eq!(b["total"], 2, "{b}");

@@ -246,12 +246,7 @@ pub fn render(
             let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
             let text = render_one(&env, "body.txt", body, &value)?;
             let escaped = render_one(&env, "body.html", body, &value)?;
-            let html = format!(
-                "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{}</title></head>\
-                 <body><div style=\"white-space:pre-line;font-family:sans-serif;line-height:1.5\">{}</div></body></html>\n",
-                html_escape(&subject),
-                escaped.trim()
-            );
+            let html = html_document(&env, &subject, escaped.trim())?;
             Ok(Rendered {
                 subject,
                 text,
@@ -269,11 +264,19 @@ pub fn render(
     }
 }
 
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The HTML e-mail around a body. Named `.html`, so the environment's auto-escape escapes the
+/// subject; the body was rendered as `body.html` under the same auto-escape, so it is already
+/// safe and is marked so rather than escaped twice.
+const HTML_DOCUMENT: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{{ subject }}</title></head>\
+     <body><div style=\"white-space:pre-line;font-family:sans-serif;line-height:1.5\">{{ body }}</div></body></html>";
+
+fn html_document(env: &Environment<'_>, subject: &str, body: &str) -> Result<String, RenderError> {
+    let vars = minijinja::context! {
+        subject => subject,
+        body => Value::from_safe_string(body.to_string()),
+    };
+    // MiniJinja drops a template's final newline; the document ends with one.
+    Ok(render_one(env, "document.html", HTML_DOCUMENT, &vars)? + "\n")
 }
 
 /// Adds the empty defaults of a template's optional variables.
@@ -325,7 +328,14 @@ mod tests {
         .unwrap();
         assert_eq!(r.text, "Note: <b>x</b> & y");
         let html = r.html.unwrap();
-        assert!(html.contains("&lt;b&gt;x&lt;/b&gt; &amp; y"), "{html}");
+        // MiniJinja's escaping, in the title (the subject) and in the body alike.
+        let escaped = "&lt;b&gt;x&lt;&#x2f;b&gt; &amp; y";
+        assert!(
+            html.contains(&format!("<title>S {escaped}</title>")),
+            "{html}"
+        );
+        assert!(html.contains(&format!(">Note: {escaped}</div>")), "{html}");
+        assert!(html.ends_with("</html>\n"), "{html}");
         assert!(!html.contains("<b>x"));
         assert_eq!(r.subject, "S <b>x</b> & y");
     }

@@ -43,15 +43,23 @@ impl<T: Into<Field>> From<Option<T>> for Field {
     }
 }
 
-/// A CSV document being written.
-#[derive(Default)]
+/// A CSV document being written, in memory.
 pub struct Csv {
-    out: String,
+    writer: csv::Writer<Vec<u8>>,
+    /// Set if the writer ever failed (it writes to memory, so it should not): the download is
+    /// then refused rather than cut short.
+    failed: bool,
 }
 
-fn text(s: &str) -> String {
-    // A leading =, +, -, @, tab or carriage return starts a formula in spreadsheets, at the
-    // start of the field and, for semicolon locales, after each `;`.
+impl Default for Csv {
+    fn default() -> Csv {
+        Csv::new()
+    }
+}
+
+/// A leading =, +, -, @, tab or carriage return starts a formula in spreadsheets, at the start
+/// of the field and, for semicolon locales, after each `;`.
+fn defused(s: &str) -> String {
     let mut defused = String::with_capacity(s.len() + 1);
     let mut cell_starts = true;
     for c in s.chars() {
@@ -61,17 +69,22 @@ fn text(s: &str) -> String {
         defused.push(c);
         cell_starts = c == ';';
     }
-    if defused.contains([',', ';', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
+    defused
 }
 
 impl Csv {
     pub fn new() -> Csv {
+        let writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            // Rows may differ in length from the header, as they always could.
+            .flexible(true)
+            // The writer quotes a field holding its comment character anywhere, which is what
+            // semicolon locales need: a `;` inside a quoted field separates nothing.
+            .comment(Some(b';'))
+            .from_writer("\u{feff}".as_bytes().to_vec());
         Csv {
-            out: String::from('\u{feff}'),
+            writer,
+            failed: false,
         }
     }
 
@@ -79,14 +92,13 @@ impl Csv {
         let cells: Vec<String> = fields
             .into_iter()
             .map(|f| match f {
-                Field::Text(s) => text(&s),
+                Field::Text(s) => defused(&s),
                 Field::Number(n) => n.to_string(),
                 Field::Decimal(d) => d,
                 Field::Empty => String::new(),
             })
             .collect();
-        self.out.push_str(&cells.join(","));
-        self.out.push_str("\r\n");
+        self.failed |= self.writer.write_record(&cells).is_err();
     }
 
     pub fn header<S: AsRef<str>>(&mut self, names: impl IntoIterator<Item = S>) {
@@ -97,13 +109,24 @@ impl Csv {
         );
     }
 
+    /// The bytes written, or `None` if writing failed.
+    fn into_bytes(self) -> Option<Vec<u8>> {
+        if self.failed {
+            return None;
+        }
+        self.writer.into_inner().ok()
+    }
+
     #[cfg(test)]
     pub fn into_string(self) -> String {
-        self.out
+        String::from_utf8(self.into_bytes().unwrap_or_default()).unwrap_or_default()
     }
 
     /// The file as a download named `filename` (ASCII).
     pub fn into_response(self, filename: &str) -> Response {
+        let Some(body) = self.into_bytes() else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
         let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
             .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
         (
@@ -116,7 +139,7 @@ impl Csv {
                 (header::CONTENT_DISPOSITION, disposition),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             ],
-            self.out,
+            body,
         )
             .into_response()
     }
