@@ -30,7 +30,13 @@ fn workspace_root() -> PathBuf {
 /// The workspace's crates and, for each, the workspace crates it depends on.
 fn actual_graph() -> Graph {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(workspace_root())
         .output()
         .expect("cargo metadata runs");
@@ -97,7 +103,9 @@ fn violations(actual: &Graph, allowed: &Graph) -> Vec<String> {
     let mut out = Vec::new();
     for (krate, deps) in actual {
         let Some(may) = allowed.get(krate) else {
-            out.push(format!("crate `{krate}` is not placed in the crate-graph block"));
+            out.push(format!(
+                "crate `{krate}` is not placed in the crate-graph block"
+            ));
             continue;
         };
         for dep in deps.difference(may) {
@@ -106,7 +114,9 @@ fn violations(actual: &Graph, allowed: &Graph) -> Vec<String> {
     }
     for krate in allowed.keys() {
         if !actual.contains_key(krate) {
-            out.push(format!("the crate-graph block lists `{krate}`, which does not exist"));
+            out.push(format!(
+                "the crate-graph block lists `{krate}`, which does not exist"
+            ));
         }
     }
     out

@@ -5,6 +5,7 @@
 //! exactly one place.
 
 pub mod calendar;
+pub mod case_event;
 pub mod case_number;
 pub mod catalog;
 pub mod category;

@@ -1,9 +1,11 @@
 //! Changing a case after intake, and mySociety's `servicerequestupdates` (the public update
 //! feed and updates posted by client applications).
 
+use crate::casework::CaseChange;
 use crate::public::Known;
 use crate::{Result, ServiceError, Services};
 use domain::Message;
+use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::lifecycle::{Action, CaseStatus, Outcome, transition};
 use std::collections::HashMap;
@@ -256,9 +258,30 @@ impl Services {
             },
         )
         .await?;
-        // desk: a reopen or a resolved P1 case queues a caring call.
-        self.desk_after_action(tx, j, &case.id, action).await?;
         Ok(event)
+    }
+
+    /// Publishes the change `event` recorded to the case listeners (`casework::events`).
+    async fn publish_change(
+        &self,
+        tx: &mut Tx,
+        j: &Jurisdiction,
+        case_number: &str,
+        event: &Event,
+        by_reporter: bool,
+    ) -> Result<()> {
+        let e = &event.event;
+        let kind = CaseEventKind::parse(&e.kind)
+            .ok_or_else(|| ServiceError::Internal(format!("unknown event kind {}", e.kind)))?;
+        let Some(after) = store::case_work::find_for_update(tx, &j.id, case_number).await? else {
+            return Ok(());
+        };
+        let change = CaseChange {
+            note: e.note.as_deref(),
+            by_reporter,
+            ..CaseChange::new(j, &after, kind, &e.id, e.public)
+        };
+        self.case_changed(tx, &[change]).await
     }
 
     /// Runs one action on a case by number in its own transaction.
@@ -279,6 +302,8 @@ impl Services {
             })?;
         let event = self
             .apply_action(&mut tx, j, &case, action, actor, note, outcome, true)
+            .await?;
+        self.publish_change(&mut tx, j, case_number, &event, false)
             .await?;
         tx.commit().await?;
         Ok(event)
@@ -472,6 +497,9 @@ impl Services {
             )
             .await?
         };
+        // The client filed the case for its reporter: it speaks for them.
+        self.publish_change(&mut tx, j, &case.case_number, &event, true)
+            .await?;
         if !store::cases::insert_client_update(&mut tx, client_id, &update_id, &event.event.id)
             .await?
         {

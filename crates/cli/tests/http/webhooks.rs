@@ -1044,3 +1044,85 @@ async fn the_documented_python_verifier_accepts_real_deliveries() {
         "True False False"
     );
 }
+
+/// A comment an Open311 client posts to a case it filed changes the case like any other write:
+/// it is published to the case listeners, so department systems hear of it (`case.updated`),
+/// while the reporter, for whom the client speaks, is not told of their own comment.
+#[tokio::test]
+async fn a_clients_comment_reaches_department_systems_but_not_its_own_reporter() {
+    let receiver = Receiver::start().await;
+    let app = app_with(fast(WebhookConfig::default())).await;
+    let all = subscribe(
+        &app,
+        &receiver,
+        "all",
+        &["case.created", "case.updated"],
+        None,
+    )
+    .await;
+    let (status, body) = app
+        .post_form(
+            "requests.json",
+            &[
+                ("api_key", &app.key),
+                ("service_code", "1999-L01"),
+                ("lat", "25.0377"),
+                ("long", "121.5436"),
+                ("attribute[lamps_out]", "3"),
+                ("description", "路燈不亮"),
+                ("email", "reporter@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let id = v[0]["service_request_id"].as_str().expect("id").to_string();
+    let notifications = || async {
+        let stmt = Query::select()
+            .expr_as(Expr::col("id").count(), "n")
+            .from("notifications")
+            .to_owned();
+        let n: i64 = app.services.db.fetch_all(&stmt).await.unwrap()[0]
+            .get("n")
+            .unwrap();
+        n
+    };
+    assert_eq!(
+        notifications().await,
+        1,
+        "the reporter is told the case was accepted"
+    );
+
+    let (status, body) = app
+        .post_form(
+            "servicerequestupdates.json",
+            &[
+                ("api_key", &app.key),
+                ("service_request_id", &id),
+                ("update_id", "fms-comment-1"),
+                ("status", "OPEN"),
+                ("updated_datetime", "2026-11-24T08:00:00+08:00"),
+                ("description", "今晚還是不亮"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let events: Vec<(String, String)> = deliveries_of(&app, &all)
+        .await
+        .into_iter()
+        .map(|d| {
+            let payload: serde_json::Value = serde_json::from_str(&d.payload).expect("payload");
+            let event = &payload["data"]["event"];
+            (d.event_type, event.as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    assert!(
+        events.contains(&("case.updated".to_string(), "comment".to_string())),
+        "department systems hear of the comment: {events:?}"
+    );
+    assert_eq!(
+        notifications().await,
+        1,
+        "the reporter is not told of the comment made for them"
+    );
+}

@@ -2,10 +2,12 @@
 //! needed), the public timeline with the due date, reopening within 7 days of resolution, the
 //! satisfaction survey, and the notifications that keep them informed.
 
+use super::events::CaseChange;
 use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::Limit;
 use crate::updates::REOPEN_WINDOW_SECONDS;
 use crate::{Result, ServiceError, Services, secrets};
+use domain::case_event::CaseEventKind;
 use domain::case_number::CaseNumber;
 use domain::catalog::Jurisdiction;
 use domain::lifecycle::{Action, CaseStatus};
@@ -199,17 +201,13 @@ impl Services {
         .await?;
         self.refresh_sla(&mut tx, j, &work.id).await?;
         if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &work.case_number).await? {
-            self.publish_case_event(
-                &mut tx,
-                j,
-                &after,
-                "reopen",
-                true,
-                Some(reason),
-                &reopened.event.id,
-                None,
-            )
-            .await?;
+            let kind = CaseEventKind::Action(Action::Reopen);
+            let change = CaseChange {
+                note: Some(reason),
+                by_reporter: true,
+                ..CaseChange::new(j, &after, kind, &reopened.event.id, true)
+            };
+            self.case_changed(&mut tx, &[change]).await?;
         }
         tx.commit().await?;
         self.track_case(j, number, password, client).await
@@ -260,21 +258,31 @@ impl Services {
         Ok(())
     }
 
-    /// Queues the citizen notification that goes with a public event, to every reporter of
-    /// the case (and of the cases merged into it), by their preferred channel.
+    /// Listener: tells every reporter of the case (and of the cases merged into it), by their
+    /// preferred channel, of a public change they did not make themselves. A resolution comes
+    /// with the link to the satisfaction survey.
     pub(crate) async fn notify_reporters(
         &self,
         tx: &mut Tx,
-        j: &Jurisdiction,
-        work: &WorkView,
-        kind: &str,
-        note: Option<&str>,
+        change: &super::events::CaseChange<'_>,
     ) -> Result<()> {
-        let template = match kind {
-            "create" => "case_accepted",
-            "acknowledge" => "case_assigned",
-            "resolve" => "case_resolved",
-            _ => "case_updated",
+        if !change.public || change.by_reporter {
+            return Ok(());
+        }
+        let (j, work, note) = (change.jurisdiction, change.case, change.note);
+        let template = match change.kind {
+            CaseEventKind::Filed => "case_accepted",
+            CaseEventKind::Action(Action::Acknowledge) => "case_assigned",
+            CaseEventKind::Action(Action::Resolve) => "case_resolved",
+            CaseEventKind::Action(_)
+            | CaseEventKind::WorkerAssigned
+            | CaseEventKind::Note
+            | CaseEventKind::Photo
+            | CaseEventKind::ClientComment
+            | CaseEventKind::Merged
+            | CaseEventKind::CallerAdded
+            | CaseEventKind::SlaAtRisk
+            | CaseEventKind::SlaBreached => "case_updated",
         };
         let reporters = case_work::reporters(tx, &work.id).await?;
         if reporters.is_empty() {

@@ -176,17 +176,20 @@ impl Services {
         )
         .await?;
         store::desk::set_phone_key_of_reporter(&mut tx, &reporter_id, number.key()).await?;
-        super::operations::record_event(
+        let kind = domain::case_event::CaseEventKind::CallerAdded;
+        let event_id = super::operations::record_event(
             &mut tx,
             &j,
             &work,
-            "caller_added",
+            kind,
             &super::operations::staff_label(actor),
             false,
             summary.clone(),
             serde_json::json!({ "phone": number.masked() }),
         )
         .await?;
+        let change = super::CaseChange::new(&j, &work, kind, &event_id, false);
+        self.case_changed(&mut tx, &[change]).await?;
         let contact = store::desk::Contact {
             id: uuid::Uuid::now_v7().to_string(),
             jurisdiction_id: j.id.clone(),

@@ -20,6 +20,7 @@ mod views;
 pub use calendar::CalendarChange;
 pub use citizen::{TimelineEntry, Tracking};
 pub use duplicates::{AttachCaller, Suggestion};
+pub(crate) use events::CaseChange;
 pub use operations::Operation;
 pub use supervision::run_supervisor;
 

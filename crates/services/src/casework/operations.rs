@@ -2,9 +2,11 @@
 //! same order, written once in `checks`: load the case, authorise the caller, then validate.
 
 use super::checks::Plan;
+use super::events::CaseChange;
 use super::unknown_case;
 use crate::authz::Actor;
 use crate::{Result, Services};
+use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::lifecycle::{Action, Outcome};
 use store::Tx;
@@ -100,12 +102,19 @@ impl Operation {
         })
     }
 
-    pub fn name(&self) -> &'static str {
+    /// The kind of event the operation records.
+    pub fn event_kind(&self) -> CaseEventKind {
         match self {
-            Operation::AssignWorker { .. } => "assign_worker",
-            Operation::Note { .. } => "note",
-            other => other.action().map_or("note", Action::as_str),
+            Operation::AssignWorker { .. } => CaseEventKind::WorkerAssigned,
+            Operation::Note { .. } => CaseEventKind::Note,
+            other => other
+                .action()
+                .map_or(CaseEventKind::Note, CaseEventKind::Action),
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.event_kind().as_str()
     }
 
     /// Field operations: the assigned field worker may do these, as may the dispatcher.
@@ -193,7 +202,7 @@ impl Services {
                     &mut tx,
                     &j,
                     &work,
-                    op.name(),
+                    op.event_kind(),
                     &label,
                     public,
                     note.clone(),
@@ -211,27 +220,24 @@ impl Services {
             && let Some(target) = case_work::find_for_update(&mut tx, &j.id, survivor).await?
         {
             let data = serde_json::json!({ "merged": work.case_number });
-            record_event(&mut tx, &j, &target, "merged", &label, false, None, data).await?;
+            let kind = CaseEventKind::Merged;
+            let event_id =
+                record_event(&mut tx, &j, &target, kind, &label, false, None, data).await?;
+            self.case_changed(
+                &mut tx,
+                &[CaseChange::new(&j, &target, kind, &event_id, false)],
+            )
+            .await?;
         }
         let after = case_work::find_for_update(&mut tx, &j.id, case_number)
             .await?
             .ok_or_else(|| unknown_case(case_number))?;
-        if public {
-            self.notify_reporters(&mut tx, &j, &after, op.name(), note.as_deref())
-                .await?;
-        }
-        let kind = op.action().map_or(op.name(), Action::as_str);
-        self.publish_case_event(
-            &mut tx,
-            &j,
-            &after,
-            kind,
-            public,
-            note.as_deref(),
-            &event_id,
-            work.department_code.as_deref(),
-        )
-        .await?;
+        let change = CaseChange {
+            note: note.as_deref(),
+            previous_department: work.department_code.as_deref(),
+            ..CaseChange::new(&j, &after, op.event_kind(), &event_id, public)
+        };
+        self.case_changed(&mut tx, &[change]).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -243,7 +249,7 @@ pub(crate) async fn record_event(
     tx: &mut Tx,
     j: &Jurisdiction,
     work: &WorkView,
-    kind: &str,
+    kind: CaseEventKind,
     actor: &str,
     public: bool,
     note: Option<String>,
@@ -255,7 +261,7 @@ pub(crate) async fn record_event(
         NewEvent {
             id: uuid::Uuid::now_v7().to_string(),
             case_id: work.id.clone(),
-            kind: kind.into(),
+            kind: kind.as_str().into(),
             actor: actor.into(),
             public,
             from_status: Some(work.status.clone()),

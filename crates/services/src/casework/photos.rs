@@ -1,10 +1,12 @@
 //! Photos added to a case by field workers and dispatchers.
 
+use super::events::CaseChange;
 use super::operations::{Operation, record_event, staff_label};
 use super::unknown_case;
 use crate::authz::Actor;
 use crate::{Result, ServiceError, Services};
 use domain::Message;
+use domain::case_event::CaseEventKind;
 use store::case_work::{self, WorkView};
 
 impl Services {
@@ -71,35 +73,26 @@ impl Services {
                 };
                 store::cases::update(&mut tx, &j.id, &work.id, &update, now).await?;
             }
+            let kind = CaseEventKind::Photo;
             let event_id = record_event(
                 &mut tx,
                 &j,
                 &work,
-                "photo",
+                kind,
                 &staff_label(actor),
                 public,
                 note.clone(),
                 serde_json::json!({ "photos": urls }),
             )
             .await?;
-            if public {
-                self.notify_reporters(&mut tx, &j, &work, "photo", note.as_deref())
-                    .await?;
-            }
             let after = case_work::find_for_update(&mut tx, &j.id, case_number)
                 .await?
                 .ok_or_else(|| unknown_case(case_number))?;
-            self.publish_case_event(
-                &mut tx,
-                &j,
-                &after,
-                "photo",
-                public,
-                note.as_deref(),
-                &event_id,
-                None,
-            )
-            .await?;
+            let change = CaseChange {
+                note: note.as_deref(),
+                ..CaseChange::new(&j, &after, kind, &event_id, public)
+            };
+            self.case_changed(&mut tx, &[change]).await?;
             tx.commit().await?;
             Ok::<_, ServiceError>(after)
         }

@@ -3,12 +3,14 @@
 //! supervisors are notified. The check runs under the case's row lock and compares with the
 //! stored state, so several nodes running it warn exactly once per change.
 
+use super::events::CaseChange;
 use super::operations::record_event;
 use super::sla::{clocks_from_events, sla_label};
 use crate::catalog_cache::CatalogSnapshot;
 use crate::notify::{self, Notification, Recipient};
 use crate::{Result, Services};
 use domain::Locale;
+use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
 use std::time::Duration;
@@ -92,8 +94,8 @@ impl Services {
         let state = self.refresh_sla(&mut tx, j, &work.id).await?;
         let after = sla_label(&state);
         let warn = match (before.as_str(), after) {
-            (b, "breached") if b != "breached" => Some("sla_breached"),
-            (b, "at_risk") if b != "at_risk" && b != "breached" => Some("sla_at_risk"),
+            (b, "breached") if b != "breached" => Some(CaseEventKind::SlaBreached),
+            (b, "at_risk") if b != "at_risk" && b != "breached" => Some(CaseEventKind::SlaAtRisk),
             _ => None,
         };
         if let Some(kind) = warn {
@@ -105,8 +107,11 @@ impl Services {
             let event_id =
                 record_event(&mut tx, j, &work, kind, "system:sla", false, None, data).await?;
             if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &number).await? {
-                self.publish_case_event(&mut tx, j, &after, kind, false, None, &event_id, None)
-                    .await?;
+                self.case_changed(
+                    &mut tx,
+                    &[CaseChange::new(j, &after, kind, &event_id, false)],
+                )
+                .await?;
             }
             let base = self.config().public_url.trim_end_matches('/').to_string();
             let mut vars = serde_json::json!({
@@ -129,10 +134,10 @@ impl Services {
                     &Notification {
                         jurisdiction_id: j.id.clone(),
                         recipient: Recipient::Account(supervisor.clone()),
-                        template: kind.into(),
+                        template: kind.as_str().into(),
                         locale: Locale::ZhTw,
                         vars: vars.clone(),
-                        urgent: kind == "sla_breached",
+                        urgent: kind == CaseEventKind::SlaBreached,
                     },
                 )
                 .await?;

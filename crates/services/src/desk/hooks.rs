@@ -1,14 +1,15 @@
 //! Where case work feeds the desk. Each hook runs inside the transaction of the change that
 //! causes it, so an out-call exists exactly when its cause does:
-//! - intake (`file_case`): the reporter's number gets its key; a number flagged as needing
-//!   care queues a `needs_care` call;
-//! - `apply_action_with` (every status change): a reopened case queues `reopened`, a resolved
-//!   P1 case `p1_follow_up`;
+//! - a case listener (`casework::events`): a filing gives the reporter's number its key, and a
+//!   number flagged as needing care queues a `needs_care` call; a reopened case queues
+//!   `reopened`, a resolved P1 case `p1_follow_up`;
 //! - `submit_survey`: a score of 2 or less queues `low_satisfaction`.
 
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
+use crate::casework::CaseChange;
 use crate::{Result, Services};
+use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::desk::{CallerNumber, LOW_SATISFACTION_MAX, OutcallReason, OutcallStatus};
 use domain::lifecycle::Action;
@@ -19,49 +20,44 @@ use store::desk::Outcall;
 const RULES: &str = "1999 out-call rules";
 
 impl Services {
-    /// Intake hook: keys the reporter's number and queues a caring call for a flagged caller.
-    pub(crate) async fn desk_case_filed(
+    /// Listener (`casework::events`): a filing keys the reporter's number and queues a caring
+    /// call for a flagged caller; a reopen, or the resolution of a P1 case, queues a call.
+    pub(crate) async fn desk_on_case_change(
         &self,
         tx: &mut Tx,
-        j: &Jurisdiction,
-        case_id: &str,
-        phone: Option<&str>,
+        change: &CaseChange<'_>,
     ) -> Result<()> {
-        let Some(number) = phone.and_then(|p| CallerNumber::parse(p).ok()) else {
-            return Ok(());
+        let (j, case_id) = (change.jurisdiction, change.case.id.as_str());
+        let reason = match change.kind {
+            CaseEventKind::Filed => {
+                let Some(number) = change
+                    .reporter_phone
+                    .and_then(|p| CallerNumber::parse(p).ok())
+                else {
+                    return Ok(());
+                };
+                store::desk::set_reporter_phone_key(tx, case_id, number.key()).await?;
+                let flagged = store::desk::care_flag_in(tx, &j.id, number.key())
+                    .await?
+                    .is_some();
+                flagged.then_some(OutcallReason::NeedsCare)
+            }
+            CaseEventKind::Action(Action::Reopen) => Some(OutcallReason::Reopened),
+            CaseEventKind::Action(Action::Resolve) => {
+                (change.case.urgency == "P1").then_some(OutcallReason::P1FollowUp)
+            }
+            CaseEventKind::Action(_)
+            | CaseEventKind::WorkerAssigned
+            | CaseEventKind::Note
+            | CaseEventKind::Photo
+            | CaseEventKind::ClientComment
+            | CaseEventKind::Merged
+            | CaseEventKind::CallerAdded
+            | CaseEventKind::SlaAtRisk
+            | CaseEventKind::SlaBreached => None,
         };
-        store::desk::set_reporter_phone_key(tx, case_id, number.key()).await?;
-        if store::desk::care_flag_in(tx, &j.id, number.key())
-            .await?
-            .is_some()
-        {
-            self.enqueue_outcall(tx, j, case_id, OutcallReason::NeedsCare)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Status-change hook: a reopen, or the resolution of a P1 case.
-    pub(crate) async fn desk_after_action(
-        &self,
-        tx: &mut Tx,
-        j: &Jurisdiction,
-        case_id: &str,
-        action: Action,
-    ) -> Result<()> {
-        match action {
-            Action::Reopen => {
-                self.enqueue_outcall(tx, j, case_id, OutcallReason::Reopened)
-                    .await?;
-            }
-            Action::Resolve => {
-                let (_, urgency) = store::case_work::category_and_urgency(tx, case_id).await?;
-                if urgency == "P1" {
-                    self.enqueue_outcall(tx, j, case_id, OutcallReason::P1FollowUp)
-                        .await?;
-                }
-            }
-            _ => {}
+        if let Some(reason) = reason {
+            self.enqueue_outcall(tx, j, case_id, reason).await?;
         }
         Ok(())
     }

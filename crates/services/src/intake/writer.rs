@@ -23,9 +23,12 @@
 //! alone, so that one bad filing fails only itself.
 
 use super::Filing;
+use crate::casework::CaseChange;
 use crate::{Result, ServiceError, Services};
+use domain::case_event::CaseEventKind;
 use domain::case_number::CaseNumber;
 use std::sync::Mutex;
+use store::case_work::WorkView;
 use store::cases::NewCase;
 use tokio::sync::oneshot;
 
@@ -178,9 +181,6 @@ impl Services {
                 )
                 .await?;
             }
-            // desk: the reporter's number as a lookup key; a caring call for a flagged caller.
-            self.desk_case_filed(&mut tx, j, &case.id, f.reporter.phone.as_deref())
-                .await?;
             // A reporter's photos are published with the case (unless it is confidential).
             crate::media::record_media(&mut tx, &j.id, &case.id, &f.media, true, case.requested_at)
                 .await?;
@@ -193,40 +193,24 @@ impl Services {
                 .collect();
             store::events::append_many(&mut tx, jurisdiction_id, events).await?;
         }
-        // Who is told: the reporter (a new case's only one), and webhook subscribers. Most
-        // jurisdictions have none, which one query per batch finds out.
-        let mut listened: Vec<(&str, bool)> = Vec::new();
-        for (f, case) in filings.iter().zip(&cases) {
-            let j = &f.jurisdiction;
-            let work = store::case_work::WorkView::of_new(case);
-            if !f.reporter.is_empty() {
-                self.notify_reporters(&mut tx, j, &work, "create", None)
-                    .await?;
-            }
-            let listening = match listened.iter().find(|(id, _)| *id == j.id) {
-                Some((_, l)) => *l,
-                None => {
-                    let l = !store::webhooks::active_subscriptions_in(&mut tx, &j.id)
-                        .await?
-                        .is_empty();
-                    listened.push((&j.id, l));
-                    l
-                }
-            };
-            if listening {
-                self.publish_case_event(
-                    &mut tx,
-                    j,
-                    &work,
-                    "create",
-                    true,
-                    None,
+        // What a filing sets off (the desk's caller key, the reporter's notice, webhooks):
+        // the case listeners, over the whole batch.
+        let works: Vec<WorkView> = cases.iter().map(WorkView::of_new).collect();
+        let changes: Vec<CaseChange> = filings
+            .iter()
+            .zip(&works)
+            .map(|(f, work)| CaseChange {
+                reporter_phone: f.reporter.phone.as_deref(),
+                ..CaseChange::new(
+                    &f.jurisdiction,
+                    work,
+                    CaseEventKind::Filed,
                     &f.created.id,
-                    None,
+                    true,
                 )
-                .await?;
-            }
-        }
+            })
+            .collect();
+        self.case_changed(&mut tx, &changes).await?;
         tx.commit().await?;
         Ok(numbers)
     }
