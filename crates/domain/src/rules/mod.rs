@@ -46,13 +46,15 @@
 //! Both rule kinds also take `"enabled": false` to switch a rule off without deleting it
 //! (default `true`). Routing rules are tried by ascending `order`, ties broken by `id`.
 
+pub mod check;
 pub mod condition;
 pub mod emergency;
 pub mod routing;
 pub mod triage;
 
+pub use check::Known;
 pub use condition::{
-    AttributeCondition, AttributeTest, CaseFacts, Condition, Known, Outcome, normalize_for_match,
+    AttributeCondition, AttributeTest, CaseFacts, Condition, Outcome, normalize_for_match,
 };
 pub use emergency::{Emergency, EmergencyKind, emergencies, emergency};
 pub use routing::{RouteDecision, RoutingRule, route, taipei_routing_rules};

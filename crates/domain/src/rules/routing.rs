@@ -2,7 +2,8 @@
 //! `order` (ties broken by `id`); the first that matches decides. When none matches, the
 //! category's default department receives the case, and the decision says so.
 
-use super::condition::{AttributeTest, CaseFacts, Condition, Known, Prepared, check_condition};
+use super::check::{Known, check_condition};
+use super::condition::{AttributeTest, CaseFacts, Condition, Prepared};
 use super::{check_identity, default_enabled, serialize_messages};
 use crate::error::Message;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-use super::condition::MAX_CONDITION_DEPTH;
+use super::check::MAX_CONDITION_DEPTH;
 use super::routing::{ordered, validate_rules as validate_routing};
 use super::triage::{most_urgent, validate_rules as validate_triage};
 use super::*;

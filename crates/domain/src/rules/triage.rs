@@ -2,7 +2,8 @@
 //! and description. Urgency is only ever raised, never lowered: the category's default is the
 //! floor, and the result is the most urgent of the default and every matching rule.
 
-use super::condition::{AttributeTest, CaseFacts, Condition, Known, Prepared, check_condition};
+use super::check::{Known, check_condition};
+use super::condition::{AttributeTest, CaseFacts, Condition, Prepared};
 use super::{Match, check_identity, default_enabled};
 use crate::category::Urgency;
 use crate::error::Message;
