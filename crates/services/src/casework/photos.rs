@@ -1,6 +1,6 @@
 //! Photos added to a case by field workers and dispatchers.
 
-use super::operations::{Operation, record_event, staff_label};
+use super::operations::{Operation, record_event};
 use super::unknown_case;
 use crate::authz::Actor;
 use crate::{Result, ServiceError, Services};
@@ -76,14 +76,14 @@ impl Services {
                 &j,
                 &work,
                 "photo",
-                &staff_label(actor),
+                &actor.event_ref().to_string(),
                 public,
                 note.clone(),
                 serde_json::json!({ "photos": urls }),
             )
             .await?;
             if public {
-                self.notify_reporters(&mut tx, &j, &work, "photo", note.as_deref())
+                self.notify_reporters(&mut tx, &j, &work, "photo", note.as_deref(), None)
                     .await?;
             }
             let after = case_work::find_for_update(&mut tx, &j.id, case_number)

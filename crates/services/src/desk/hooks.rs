@@ -10,6 +10,7 @@ use crate::audit::{self, Subject};
 use crate::authz::Actor;
 use crate::{Result, Services};
 use domain::catalog::Jurisdiction;
+use domain::category::Urgency;
 use domain::desk::{CallerNumber, LOW_SATISFACTION_MAX, OutcallReason, OutcallStatus};
 use domain::lifecycle::Action;
 use store::Tx;
@@ -56,7 +57,7 @@ impl Services {
             }
             Action::Resolve => {
                 let (_, urgency) = store::case_work::category_and_urgency(tx, case_id).await?;
-                if urgency == "P1" {
+                if Urgency::parse(&urgency) == Some(Urgency::P1) {
                     self.enqueue_outcall(tx, j, case_id, OutcallReason::P1FollowUp)
                         .await?;
                 }

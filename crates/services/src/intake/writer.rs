@@ -200,7 +200,7 @@ impl Services {
             let j = &f.jurisdiction;
             let work = store::case_work::WorkView::of_new(case);
             if !f.reporter.is_empty() {
-                self.notify_reporters(&mut tx, j, &work, "create", None)
+                self.notify_reporters(&mut tx, j, &work, "create", None, None)
                     .await?;
             }
             let listening = match listened.iter().find(|(id, _)| *id == j.id) {
