@@ -2,8 +2,8 @@
 //! districts and its categories of service.
 
 use crate::category::{AttributeDef, ServiceType, Urgency};
+use crate::enums::string_enum;
 use crate::geo::{BoundingBox, Point};
-use crate::lifecycle::string_enum;
 use crate::locale::Localized;
 use serde::{Deserialize, Serialize};
 

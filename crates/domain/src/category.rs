@@ -2,8 +2,8 @@
 //! which extra questions each report must answer.
 
 use crate::datetime;
+use crate::enums::string_enum;
 use crate::error::DomainError;
-use crate::lifecycle::string_enum;
 use crate::locale::Localized;
 use serde::{Deserialize, Serialize};
 

@@ -11,9 +11,9 @@
 //! A landline without its area code (`2720-8889`) is refused: the same digits exist in every
 //! area. Spaces, dots, hyphens, dashes, parentheses and full-width characters are ignored.
 
+use crate::enums::string_enum;
 use crate::error::Message;
-use crate::identity::{Mobile, to_half_width};
-use crate::lifecycle::string_enum;
+use crate::identity::{Mobile, phone_digits};
 
 /// Longest contact summary and out-call note, in characters.
 pub const MAX_SUMMARY: usize = 2000;
@@ -44,20 +44,9 @@ impl CallerNumber {
                 kind: NumberKind::Mobile,
             });
         }
-        if text.len() > 64 {
+        let Some((international, digits)) = phone_digits(text) else {
             return Err(format());
-        }
-        let mut international = false;
-        let mut digits = String::new();
-        for c in to_half_width(text).trim().chars() {
-            match c {
-                '0'..='9' => digits.push(c),
-                '+' if digits.is_empty() && !international => international = true,
-                '-' | '.' | '(' | ')' | '\u{2010}'..='\u{2015}' => {}
-                c if c.is_whitespace() => {}
-                _ => return Err(format()),
-            }
-        }
+        };
         let abroad = match (international, digits.strip_prefix("00")) {
             (true, _) => Some(digits.as_str()),
             (false, Some(rest)) => Some(rest),

@@ -184,6 +184,27 @@ fn checksum_ok(number: &[u8]) -> bool {
     weighted_sum(number).is_some_and(|sum| sum % 10 == 0)
 }
 
+/// The digits of a phone number as people write it, and whether it began with `+`. Full-width
+/// characters count as their ASCII forms; spaces, dots, hyphens, dashes and parentheses are
+/// ignored. `None` for anything else, or for text too long to be a number.
+pub(crate) fn phone_digits(text: &str) -> Option<(bool, String)> {
+    if text.len() > 64 {
+        return None;
+    }
+    let mut international = false;
+    let mut digits = String::new();
+    for c in to_half_width(text).trim().chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '+' if digits.is_empty() && !international => international = true,
+            '-' | '.' | '(' | ')' | '\u{2010}'..='\u{2015}' => {}
+            c if c.is_whitespace() => {}
+            _ => return None,
+        }
+    }
+    Some((international, digits))
+}
+
 /// A Taiwanese mobile number, kept in E.164 form: `+8869` followed by 8 digits.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Mobile(String);
@@ -198,20 +219,9 @@ impl Mobile {
     /// number with another country code, `error-mobile-format` for anything else.
     pub fn parse(text: &str) -> Result<Mobile, Message> {
         let format = || Message::new("error-mobile-format");
-        if text.len() > 64 {
+        let Some((international, digits)) = phone_digits(text) else {
             return Err(format());
-        }
-        let mut international = false;
-        let mut digits = String::new();
-        for c in to_half_width(text).trim().chars() {
-            match c {
-                '0'..='9' => digits.push(c),
-                '+' if digits.is_empty() && !international => international = true,
-                '-' | '.' | '(' | ')' | '\u{2010}'..='\u{2015}' => {}
-                c if c.is_whitespace() => {}
-                _ => return Err(format()),
-            }
-        }
+        };
         let country = |rest: &str| -> Result<String, Message> {
             match rest.strip_prefix("886") {
                 // `+886 (0)9…` and `+8860 9…` keep the trunk prefix by mistake; drop it.

@@ -4,6 +4,7 @@
 //! asks this one whether something is allowed and how a value is derived, so each rule lives in
 //! exactly one place.
 
+pub mod actor;
 pub mod calendar;
 pub mod case_event;
 pub mod case_number;
@@ -12,10 +13,12 @@ pub mod category;
 pub mod datetime;
 pub mod desk;
 pub mod duplicates;
+pub mod enums;
 pub mod error;
 pub mod geo;
 pub mod identity;
 pub mod lifecycle;
+pub mod limits;
 pub mod locale;
 pub mod notify;
 pub mod password;

@@ -10,51 +10,8 @@
 //!
 //! `transition` is the single place that decides whether an action is legal from a state.
 
-use crate::error::DomainError;
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                $name::parse(&text).ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        "unknown {} {:?}", stringify!($name), text
-                    ))
-                })
-            }
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use string_enum;
+use crate::enums::string_enum;
+use crate::error::{DomainError, Message};
 
 string_enum! {
     /// Where a case is in its life. Stored as text; the i18n id is `case-status-<text>`.
@@ -208,6 +165,24 @@ impl Outcome {
     }
 }
 
+/// Days after its resolution in which the reporter or the filing client may reopen a case.
+pub const REOPEN_WINDOW_DAYS: i64 = 7;
+pub const REOPEN_WINDOW_SECONDS: i64 = REOPEN_WINDOW_DAYS * 86_400;
+
+/// The last instant a case in `status`, resolved or closed at `closed_at`, may be reopened:
+/// `None` when it is not resolved or closed, or the time is unknown.
+pub fn reopen_until(status: CaseStatus, closed_at: Option<i64>) -> Option<i64> {
+    match status {
+        CaseStatus::Resolved | CaseStatus::Closed => closed_at.map(|at| at + REOPEN_WINDOW_SECONDS),
+        _ => None,
+    }
+}
+
+/// The answer to a reopen after [`reopen_until`].
+pub fn reopen_window_passed() -> Message {
+    Message::new("error-reopen-window").arg("days", REOPEN_WINDOW_DAYS.to_string())
+}
+
 /// Applies `action` to a case in state `from`, returning the next state or the reason it is
 /// illegal. Conditions that need more than the state (time windows, permissions, who is
 /// assigned) are checked by the caller in `services`; this function only knows the graph.
@@ -344,5 +319,19 @@ mod tests {
                 prop_assert_eq!(s.open311() == Open311Status::Closed, s.is_final());
             }
         }
+    }
+
+    #[test]
+    fn a_case_may_be_reopened_for_seven_days_after_its_resolution() {
+        let at = 1_000_000;
+        let week = 7 * 86_400;
+        assert_eq!(
+            reopen_until(CaseStatus::Resolved, Some(at)),
+            Some(at + week)
+        );
+        assert_eq!(reopen_until(CaseStatus::Closed, Some(at)), Some(at + week));
+        assert_eq!(reopen_until(CaseStatus::Resolved, None), None);
+        assert_eq!(reopen_until(CaseStatus::InProgress, Some(at)), None);
+        assert_eq!(reopen_window_passed().args, vec![("days", "7".to_string())]);
     }
 }

@@ -31,8 +31,8 @@
 
 use crate::calendar::BusinessCalendar;
 use crate::category::Urgency;
+use crate::enums::string_enum;
 use crate::error::Message;
-use crate::lifecycle::string_enum;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 

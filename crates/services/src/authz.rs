@@ -5,31 +5,10 @@
 
 use crate::{Result, ServiceError};
 use domain::Message;
-use std::fmt;
+use domain::actor::ActorRef;
+use domain::enums::string_enum;
 
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-named_enum!(
+string_enum!(
     /// Staff roles.
     Role {
         Agent = "agent",
@@ -42,7 +21,7 @@ named_enum!(
     }
 );
 
-named_enum!(
+string_enum!(
     /// Things a staff member may be allowed to do.
     Permission {
         ViewStaff = "view_staff",
@@ -65,7 +44,7 @@ named_enum!(
     }
 );
 
-named_enum!(
+string_enum!(
     /// What a role may be held for.
     ScopeKind {
         Jurisdiction = "jurisdiction",
@@ -258,6 +237,17 @@ impl Actor {
 
     pub fn is_citizen(&self) -> bool {
         self.kind == ActorKind::Citizen
+    }
+
+    /// How this actor is named in the case events it writes: its account as staff (only staff
+    /// act on cases through an `Actor`), or the operator under its label.
+    pub fn event_ref(&self) -> ActorRef {
+        match &self.account_id {
+            Some(id) => ActorRef::Staff {
+                account_id: id.clone(),
+            },
+            None => ActorRef::system(&self.label),
+        }
     }
 
     /// The account id of a signed-in person; Forbidden for the system actor.

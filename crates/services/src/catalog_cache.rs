@@ -13,8 +13,8 @@
 //!   CLI command beside a running server — is seen once the snapshot is older than
 //!   [`CATALOG_TTL`].
 
-use crate::Result;
-use domain::calendar::BusinessCalendar;
+use crate::{Result, ServiceError};
+use domain::calendar::{BusinessCalendar, StoredChange};
 use domain::catalog::{Category, Department, District, Jurisdiction};
 use domain::category::AttributeDef;
 use domain::rules::{RoutingRule, TriageRule};
@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+use store::case_config::CalendarRow;
 
 /// How long a snapshot is trusted without a local change: the longest another node or
 /// process's change to the catalogue takes to show here.
@@ -49,6 +50,22 @@ pub struct CatalogSnapshot {
     pub sla_policies: Vec<(String, String)>,
     /// The national calendar with the jurisdiction's changes applied.
     pub calendar: BusinessCalendar,
+}
+
+/// A jurisdiction's business calendar from its stored changes
+/// ([`BusinessCalendar::with_changes`]).
+pub(crate) fn calendar_from(j: &Jurisdiction, rows: Vec<CalendarRow>) -> Result<BusinessCalendar> {
+    BusinessCalendar::with_changes(
+        j.utc_offset_minutes,
+        rows.iter().map(|r| StoredChange {
+            kind: &r.kind,
+            day: r.day.as_deref(),
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            name: &r.name,
+        }),
+    )
+    .map_err(|e| ServiceError::Internal(format!("{e:?}")))
 }
 
 impl CatalogSnapshot {
@@ -135,7 +152,7 @@ impl crate::Services {
         let routing = self.load_routing_rules(&jurisdiction).await?;
         let triage = self.load_triage_rules(&jurisdiction).await?;
         let sla_policies = store::case_config::sla_policies(&self.db, &jurisdiction.id).await?;
-        let calendar = crate::casework::sla::calendar_from(
+        let calendar = calendar_from(
             &jurisdiction,
             store::case_config::calendar_entries(&self.db, &jurisdiction.id).await?,
         )?;

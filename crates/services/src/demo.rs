@@ -4,6 +4,7 @@
 use crate::api_keys::CreatedKey;
 use crate::intake::{Channel, Filer, NewReport};
 use crate::{Result, Services};
+use domain::actor::ActorRef;
 use domain::lifecycle::{Action, Outcome};
 
 const DEMO_KEY_NAME: &str = "demo";
@@ -177,8 +178,15 @@ impl Services {
                     .await?;
                 for action in s.progress {
                     let outcome = (*action == Action::Resolve).then_some(s.outcome).flatten();
-                    self.act_on_case(&j, &case.case_number, *action, "system:demo", None, outcome)
-                        .await?;
+                    self.act_on_case(
+                        &j,
+                        &case.case_number,
+                        *action,
+                        &ActorRef::system("demo").to_string(),
+                        None,
+                        outcome,
+                    )
+                    .await?;
                 }
                 filed += 1;
             }

@@ -33,6 +33,7 @@
 //! which no HMAC-SHA256 hex digest can equal, so nobody can sign in to them as a citizen.
 
 use crate::{Result, ServiceError, Services};
+use domain::actor::ActorRef;
 use domain::case_number::CaseNumber;
 use domain::catalog::{Category, District, Jurisdiction};
 use sha2::{Digest, Sha256};
@@ -84,8 +85,10 @@ impl Source {
         }
     }
 
-    fn actor(self) -> String {
-        format!("import:{}", self.as_str())
+    fn actor(self) -> ActorRef {
+        ActorRef::Import {
+            source: self.as_str().to_string(),
+        }
     }
 }
 
@@ -356,7 +359,7 @@ impl ImportPlan {
             id: v7(millis, &fingerprint[10..20]),
             case_id: id.clone(),
             kind: "create".into(),
-            actor: self.source.actor(),
+            actor: self.source.actor().to_string(),
             public: true,
             from_status: None,
             to_status: Some(STATUS.into()),

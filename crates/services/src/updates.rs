@@ -5,16 +5,16 @@ use crate::casework::CaseChange;
 use crate::public::Known;
 use crate::{Result, ServiceError, Services};
 use domain::Message;
+use domain::actor::ActorRef;
 use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
-use domain::lifecycle::{Action, CaseStatus, Outcome, transition};
+use domain::lifecycle::{
+    Action, CaseStatus, Outcome, reopen_until, reopen_window_passed, transition,
+};
 use std::collections::HashMap;
 use store::Tx;
 use store::cases::{CaseSummary, CaseUpdate};
 use store::events::{Event, FeedEvent, NewEvent};
-
-/// A citizen may reopen a resolved case within this many seconds of its resolution.
-pub const REOPEN_WINDOW_SECONDS: i64 = 7 * 24 * 3600;
 
 /// One entry of the public update feed: made here from a public event and nothing else, its
 /// note redacted by `crate::public`.
@@ -144,11 +144,8 @@ fn validate_client_update(u: &ClientUpdate) -> Result<ValidUpdate> {
             }
         }
     }
-    if description.chars().count() > crate::intake::MAX_DESCRIPTION {
-        errors.push(
-            Message::new("error-description-too-long")
-                .arg("max", crate::intake::MAX_DESCRIPTION.to_string()),
-        );
+    if let Err(m) = domain::limits::check_description(&description) {
+        errors.push(m);
     }
     let media_urls: Vec<String> = u
         .media_urls
@@ -173,6 +170,19 @@ fn validate_client_update(u: &ClientUpdate) -> Result<ValidUpdate> {
         description,
         media_urls,
     })
+}
+
+/// The part of a case's working state that [`Services::apply_action`] reads.
+pub(crate) fn summary_of(work: &store::case_work::WorkView) -> CaseSummary {
+    CaseSummary {
+        id: work.id.clone(),
+        case_number: work.case_number.clone(),
+        category_code: work.category_code.clone(),
+        status: work.status.clone(),
+        outcome: work.outcome.clone(),
+        closed_at: work.closed_at,
+        media_urls: work.media_urls.clone(),
+    }
 }
 
 impl Services {
@@ -444,7 +454,10 @@ impl Services {
                 .recorded_client_update(&case, &existing, &update_id)
                 .await;
         }
-        let actor = format!("api_client:{client_id}");
+        let actor = ActorRef::ApiClient {
+            client_id: client_id.to_string(),
+        }
+        .to_string();
         let now = store::now_unix();
         let event = if status == "REOPEN" {
             let from = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Received);
@@ -453,13 +466,8 @@ impl Services {
                     "error-reopen-not-resolved",
                 )));
             }
-            if case
-                .closed_at
-                .is_some_and(|t| now - t > REOPEN_WINDOW_SECONDS)
-            {
-                return Err(ServiceError::invalid(
-                    Message::new("error-reopen-window").arg("days", "7"),
-                ));
+            if reopen_until(from, case.closed_at).is_some_and(|until| now > until) {
+                return Err(ServiceError::invalid(reopen_window_passed()));
             }
             let note = (!description.is_empty()).then_some(description);
             self.apply_action(&mut tx, j, &case, Action::Reopen, &actor, note, None, true)

@@ -21,15 +21,17 @@
 //! keep budgets bounded (see `sla::MAX_WORKING_DAYS`). Outside the years that have entries
 //! only weekends are known ([`BusinessCalendar::has_entries_for`] tells which years do).
 
+mod changes;
 mod error;
 mod taiwan;
 #[cfg(test)]
 mod tests;
 
+pub use changes::StoredChange;
 pub use error::CalendarError;
 pub use taiwan::{TAIWAN_HOLIDAYS_TOML, parse_entries, taiwan_entries};
 
-use crate::lifecycle::string_enum;
+use crate::enums::string_enum;
 use crate::locale::Localized;
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;

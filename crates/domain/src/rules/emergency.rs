@@ -18,8 +18,8 @@
 //! or factory emissions, which are pollution complaints.
 
 use super::condition::normalize_for_match;
+use crate::enums::string_enum;
 use crate::error::Message;
-use crate::lifecycle::string_enum;
 use serde::{Deserialize, Serialize};
 
 string_enum! {

@@ -1,10 +1,15 @@
 //! One-time codes sent to a citizen's address: six digits, valid for a short time, a few
-//! guesses each, single use, and a new code retires the previous one.
+//! guesses each, single use, and a new code retires the previous one. Also what every flow
+//! that checks a code or changes a credential shares: a wrong guess is kept, and a new
+//! password ends every session.
 
-use crate::{Result, ServiceError, secrets};
+use super::Login;
+use crate::rate_limit::CODE_PER_ACCOUNT;
+use crate::{Result, ServiceError, Services, secrets};
 use domain::Message;
 use store::Tx;
-use store::accounts::{self, OneTimeCode};
+use store::accounts::{self, Account, AccountUpdate, OneTimeCode};
+use store::sessions;
 
 pub const VERIFY: &str = "verify";
 pub const RESET: &str = "reset";
@@ -66,4 +71,57 @@ pub async fn redeem(tx: &mut Tx, account_id: &str, purpose: &str, code: &str) ->
     }
     accounts::touch_code(tx, &live.id, Some(now)).await?;
     Ok(())
+}
+
+/// Ends a transaction in which a code was checked: a wrong guess was recorded in it and must
+/// count, so on failure it is committed before the error is returned.
+pub async fn keep_guess(tx: Tx, checked: Result<()>) -> Result<Tx> {
+    match checked {
+        Ok(()) => Ok(tx),
+        Err(e) => {
+            tx.commit().await?;
+            Err(e)
+        }
+    }
+}
+
+/// Sets a new password hash (with `also`, further changes to the account) and ends every
+/// session of the account: whoever knew the old password is signed out. Returns how many
+/// sessions ended.
+pub async fn set_password(
+    tx: &mut Tx,
+    account_id: &str,
+    hash: String,
+    now: i64,
+    also: AccountUpdate,
+) -> Result<u64> {
+    accounts::update(
+        tx,
+        account_id,
+        &AccountUpdate {
+            password_hash: Some(hash),
+            password_changed_at: Some(now),
+            ..also
+        },
+        now,
+    )
+    .await?;
+    Ok(sessions::delete_for_account(tx, account_id, None).await?)
+}
+
+impl Services {
+    /// The account a code for `login` was sent to. The guess is counted first, and an unknown
+    /// login gets the same answer as a wrong code, so guessing tells nobody which accounts
+    /// exist.
+    pub(super) async fn account_for_code(
+        &self,
+        jurisdiction_id: &str,
+        login: &str,
+    ) -> Result<Account> {
+        let login = Login::parse(login).map_err(ServiceError::invalid)?;
+        self.count_attempt(CODE_PER_ACCOUNT, login.as_str()).await?;
+        accounts::find_by_login(&self.db, jurisdiction_id, login.as_str())
+            .await?
+            .ok_or_else(invalid_code)
+    }
 }

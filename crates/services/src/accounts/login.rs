@@ -15,36 +15,19 @@ use crate::audit::{self, Subject};
 use crate::rate_limit::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, LOGIN_PER_DEVICE, Limit};
 use crate::{Result, ServiceError, Services, passwords};
 use domain::Message;
+use domain::enums::string_enum;
 use store::accounts;
 
-/// How far a session has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionStage {
-    /// Signed in.
-    Full,
-    /// The password was right; the second-factor code is awaited.
-    SecondFactor,
-    /// Signed in, but the role requires a second factor the account does not have yet: only
-    /// enrolling is allowed.
-    EnrolSecondFactor,
-}
-
-impl SessionStage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionStage::Full => "full",
-            SessionStage::SecondFactor => "second_factor",
-            SessionStage::EnrolSecondFactor => "enrol_second_factor",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<SessionStage> {
-        match text {
-            "full" => Some(SessionStage::Full),
-            "second_factor" => Some(SessionStage::SecondFactor),
-            "enrol_second_factor" => Some(SessionStage::EnrolSecondFactor),
-            _ => None,
-        }
+string_enum! {
+    /// How far a session has got.
+    SessionStage {
+        /// Signed in.
+        Full = "full",
+        /// The password was right; the second-factor code is awaited.
+        SecondFactor = "second_factor",
+        /// Signed in, but the role requires a second factor the account does not have yet:
+        /// only enrolling is allowed.
+        EnrolSecondFactor = "enrol_second_factor",
     }
 }
 

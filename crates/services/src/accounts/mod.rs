@@ -22,23 +22,13 @@ pub use tokens::CreatedToken;
 use crate::authz::{Actor, ActorKind, Grant, Role, ScopeKind};
 use crate::{Result, ServiceError, Services};
 use domain::Message;
+use domain::enums::string_enum;
 use domain::identity::{Mobile, PersonalId};
 use store::accounts::Account;
 
-/// Who an account belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountKind {
-    Staff,
-    Citizen,
-}
-
-impl AccountKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountKind::Staff => "staff",
-            AccountKind::Citizen => "citizen",
-        }
-    }
+string_enum! {
+    /// Who an account belongs to.
+    AccountKind { Staff = "staff", Citizen = "citizen" }
 }
 
 pub const STATUS_PENDING: &str = "pending";

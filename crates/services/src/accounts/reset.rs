@@ -6,12 +6,11 @@ use super::signup::self_actor;
 use super::{Login, NewSession, STATUS_DISABLED, SessionStage};
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
-use crate::rate_limit::{CODE_PER_ACCOUNT, RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
+use crate::rate_limit::{RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
 use crate::{Result, ServiceError, Services, passwords};
 use domain::password::PasswordPolicy;
 use domain::{Locale, Message};
 use store::accounts::{self, Account, AccountUpdate};
-use store::sessions;
 
 fn policy_for(account: &Account) -> PasswordPolicy {
     if account.kind == super::AccountKind::Staff.as_str() {
@@ -68,39 +67,29 @@ impl Services {
         new_password: &str,
         request_id: Option<String>,
     ) -> Result<()> {
-        let login = Login::parse(login).map_err(ServiceError::invalid)?;
-        self.count_attempt(CODE_PER_ACCOUNT, login.as_str()).await?;
-        let Some(account) =
-            accounts::find_by_login(&self.db, jurisdiction_id, login.as_str()).await?
-        else {
-            return Err(codes::invalid_code());
-        };
+        let account = self.account_for_code(jurisdiction_id, login).await?;
         policy_for(&account)
             .check(new_password, &account.login)
             .map_err(ServiceError::invalid)?;
         let hash = passwords::hash(new_password).await?;
         let mut tx = self.db.begin().await?;
-        if let Err(e) = codes::redeem(&mut tx, &account.id, codes::RESET, code).await {
-            tx.commit().await?;
-            return Err(e);
-        }
+        let checked = codes::redeem(&mut tx, &account.id, codes::RESET, code).await;
+        let mut tx = codes::keep_guess(tx, checked).await?;
         let now = store::now_unix();
-        accounts::update(
+        let ended = codes::set_password(
             &mut tx,
             &account.id,
-            &AccountUpdate {
-                password_hash: Some(hash),
-                password_changed_at: Some(now),
+            hash,
+            now,
+            AccountUpdate {
                 // Receiving the code proves the address, as verification would.
                 status: (account.status == super::STATUS_PENDING)
                     .then(|| super::STATUS_ACTIVE.to_string()),
                 verified_at: account.verified_at.is_none().then_some(now),
                 ..AccountUpdate::default()
             },
-            now,
         )
         .await?;
-        let ended = sessions::delete_for_account(&mut tx, &account.id, None).await?;
         audit::record(
             &mut tx,
             &self_actor(&account, request_id),
@@ -135,18 +124,7 @@ impl Services {
         let hash = passwords::hash(new_password).await?;
         let now = store::now_unix();
         let mut tx = self.db.begin().await?;
-        accounts::update(
-            &mut tx,
-            &account.id,
-            &AccountUpdate {
-                password_hash: Some(hash),
-                password_changed_at: Some(now),
-                ..AccountUpdate::default()
-            },
-            now,
-        )
-        .await?;
-        sessions::delete_for_account(&mut tx, &account.id, None).await?;
+        codes::set_password(&mut tx, &account.id, hash, now, AccountUpdate::default()).await?;
         let session = self
             .start_session(&mut tx, &account, SessionStage::Full)
             .await?;

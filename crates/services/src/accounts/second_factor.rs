@@ -2,7 +2,7 @@
 //! replaces the half-signed-in session with a new one, so the session id changes whenever
 //! privileges do.
 
-use super::{NewSession, SessionStage};
+use super::{NewSession, SessionStage, codes};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, forbidden};
 use crate::rate_limit::CODE_PER_ACCOUNT;
@@ -109,10 +109,8 @@ impl Services {
             .ok_or_else(forbidden)?;
         self.count_attempt(CODE_PER_ACCOUNT, &account.id).await?;
         let mut tx = self.db.begin().await?;
-        if let Err(e) = self.check_second_factor(&mut tx, &account, code).await {
-            tx.commit().await?;
-            return Err(e);
-        }
+        let checked = self.check_second_factor(&mut tx, &account, code).await;
+        let mut tx = codes::keep_guess(tx, checked).await?;
         sessions::delete(&mut tx, session_id_hash).await?;
         let session = self
             .start_session(&mut tx, &account, SessionStage::Full)
@@ -244,10 +242,8 @@ impl Services {
         }
         self.count_attempt(CODE_PER_ACCOUNT, &account.id).await?;
         let mut tx = self.db.begin().await?;
-        if let Err(e) = self.check_second_factor(&mut tx, &account, code).await {
-            tx.commit().await?;
-            return Err(e);
-        }
+        let checked = self.check_second_factor(&mut tx, &account, code).await;
+        let mut tx = codes::keep_guess(tx, checked).await?;
         self.clear_second_factor(&mut tx, &account.id).await?;
         audit::record(
             &mut tx,

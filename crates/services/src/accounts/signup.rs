@@ -8,7 +8,7 @@ use super::{AccountKind, Login, STATUS_ACTIVE, STATUS_PENDING};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, ActorKind};
 use crate::notify::{self, Notification, Recipient};
-use crate::rate_limit::{CODE_PER_ACCOUNT, SIGNUP_PER_ADDRESS};
+use crate::rate_limit::SIGNUP_PER_ADDRESS;
 use crate::{Result, ServiceError, Services, passwords};
 use domain::password::PasswordPolicy;
 use domain::{Locale, Message};
@@ -201,20 +201,10 @@ impl Services {
         code: &str,
         request_id: Option<String>,
     ) -> Result<()> {
-        let login = Login::parse(login).map_err(ServiceError::invalid)?;
-        self.count_attempt(CODE_PER_ACCOUNT, login.as_str()).await?;
-        let Some(account) =
-            accounts::find_by_login(&self.db, jurisdiction_id, login.as_str()).await?
-        else {
-            return Err(codes::invalid_code());
-        };
+        let account = self.account_for_code(jurisdiction_id, login).await?;
         let mut tx = self.db.begin().await?;
-        let redeemed = codes::redeem(&mut tx, &account.id, codes::VERIFY, code).await;
-        if let Err(e) = redeemed {
-            // Keep the counted guess even though the answer is an error.
-            tx.commit().await?;
-            return Err(e);
-        }
+        let checked = codes::redeem(&mut tx, &account.id, codes::VERIFY, code).await;
+        let mut tx = codes::keep_guess(tx, checked).await?;
         let now = store::now_unix();
         if account.status == STATUS_PENDING {
             accounts::update(

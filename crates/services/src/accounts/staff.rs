@@ -1,7 +1,7 @@
 //! Staff administration and reads of citizens' personal data. Every operation checks the
 //! permission table first; every change and every read of personal data is audited.
 
-use super::{AccountKind, Login, STATUS_ACTIVE, STATUS_DISABLED};
+use super::{AccountKind, Login, STATUS_ACTIVE, STATUS_DISABLED, codes};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Grant, Permission, Role, ScopeKind, Target};
 use crate::{Result, ServiceError, Services, passwords, secrets};
@@ -340,21 +340,10 @@ impl Services {
         let hash = passwords::hash(&password).await?;
         let now = store::now_unix();
         let mut tx = self.db.begin().await?;
-        accounts::update(
-            &mut tx,
-            &account.id,
-            &AccountUpdate {
-                password_hash: Some(hash),
-                password_changed_at: Some(now),
-                ..AccountUpdate::default()
-            },
-            now,
-        )
-        .await?;
+        codes::set_password(&mut tx, &account.id, hash, now, AccountUpdate::default()).await?;
         if clear_second_factor {
             self.clear_second_factor(&mut tx, id).await?;
         }
-        sessions::delete_for_account(&mut tx, id, None).await?;
         audit::record(
             &mut tx,
             actor,

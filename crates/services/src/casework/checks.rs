@@ -131,9 +131,10 @@ impl Services {
     }
 
     async fn department_kind(&self, j: &Jurisdiction, code: &str) -> Result<DepartmentKind> {
-        store::catalog::list_departments(&self.db, &j.id)
+        self.snapshot_of(j)
             .await?
-            .into_iter()
+            .departments
+            .iter()
             .find(|d| d.code == code)
             .map(|d| d.kind)
             .ok_or_else(|| {

@@ -5,16 +5,16 @@
 use super::events::CaseChange;
 use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::Limit;
-use crate::updates::REOPEN_WINDOW_SECONDS;
 use crate::{Result, ServiceError, Services, secrets};
+use domain::actor::ActorRef;
 use domain::case_event::CaseEventKind;
 use domain::case_number::CaseNumber;
 use domain::catalog::Jurisdiction;
-use domain::lifecycle::{Action, CaseStatus};
+use domain::category::Urgency;
+use domain::lifecycle::{self, Action, CaseStatus};
 use domain::{Locale, Message};
 use store::Tx;
 use store::case_work::{self, WorkView};
-use store::cases::CaseSummary;
 
 /// Failed tracking attempts per case, against guessing its password. A random case password
 /// has ~40 bits: even this budget, used up every hour for a year, finds it with a chance below
@@ -115,14 +115,9 @@ impl Services {
                 .unwrap_or_default(),
         );
         let status = CaseStatus::parse(&work.status);
-        let reopen_until = match (status, work.closed_at) {
-            (Some(CaseStatus::Resolved | CaseStatus::Closed), Some(at))
-                if store::now_unix() <= at + REOPEN_WINDOW_SECONDS =>
-            {
-                Some(at + REOPEN_WINDOW_SECONDS)
-            }
-            _ => None,
-        };
+        let reopen_until = status
+            .and_then(|s| lifecycle::reopen_until(s, work.closed_at))
+            .filter(|until| store::now_unix() <= *until);
         Ok(Tracking {
             timeline: events
                 .into_iter()
@@ -158,32 +153,23 @@ impl Services {
         if reason.is_empty() || reason.chars().count() > 2000 {
             return Err(ServiceError::invalid(Message::new("error-reopen-reason")));
         }
-        let closed_at = work.closed_at.unwrap_or(0);
+        // A resolved case whose resolution time is unknown is past its window.
         let status = CaseStatus::parse(&work.status);
-        if matches!(status, Some(CaseStatus::Resolved | CaseStatus::Closed))
-            && store::now_unix() > closed_at + REOPEN_WINDOW_SECONDS
+        if let Some(s @ (CaseStatus::Resolved | CaseStatus::Closed)) = status
+            && lifecycle::reopen_until(s, work.closed_at)
+                .is_none_or(|until| store::now_unix() > until)
         {
-            return Err(ServiceError::invalid(
-                Message::new("error-reopen-window").arg("days", "7"),
-            ));
+            return Err(ServiceError::invalid(lifecycle::reopen_window_passed()));
         }
         let mut tx = self.db.begin().await?;
-        let summary = CaseSummary {
-            id: work.id.clone(),
-            case_number: work.case_number.clone(),
-            category_code: work.category_code.clone(),
-            status: work.status.clone(),
-            outcome: work.outcome.clone(),
-            closed_at: work.closed_at,
-            media_urls: work.media_urls.clone(),
-        };
+        let summary = crate::updates::summary_of(&work);
         let reopened = self
             .apply_action(
                 &mut tx,
                 j,
                 &summary,
                 Action::Reopen,
-                "citizen",
+                &ActorRef::Citizen { account_id: None }.to_string(),
                 Some(reason.to_string()),
                 None,
                 true,
@@ -258,6 +244,31 @@ impl Services {
         Ok(())
     }
 
+    /// Opens the satisfaction survey of a case just resolved in public and returns the link the
+    /// reporters' notice carries. A case without a reporter gets no survey: there is nobody to
+    /// send the link to.
+    pub(crate) async fn open_survey(
+        &self,
+        tx: &mut Tx,
+        j: &Jurisdiction,
+        work: &WorkView,
+    ) -> Result<Option<String>> {
+        if case_work::reporters(tx, &work.id).await?.is_empty() {
+            return Ok(None);
+        }
+        let token = secrets::token_of::<24>();
+        store::surveys::create(
+            tx,
+            &work.id,
+            &j.id,
+            &secrets::sha256_hex(&token),
+            store::now_unix() + SURVEY_DAYS * 86_400,
+        )
+        .await?;
+        let base = self.config().public_url.trim_end_matches('/').to_string();
+        Ok(Some(format!("{base}/survey?token={token}")))
+    }
+
     /// Listener: tells every reporter of the case (and of the cases merged into it), by their
     /// preferred channel, of a public change they did not make themselves. A resolution comes
     /// with the link to the satisfaction survey.
@@ -310,19 +321,13 @@ impl Services {
                 j.utc_offset_minutes
             ));
         }
-        if template == "case_resolved" {
-            let token = secrets::token_of::<24>();
-            store::surveys::create(
-                tx,
-                &work.id,
-                &j.id,
-                &secrets::sha256_hex(&token),
-                store::now_unix() + SURVEY_DAYS * 86_400,
-            )
-            .await?;
-            vars["survey_url"] = serde_json::json!(format!("{base}/survey?token={token}"));
+        // A resolution comes with the satisfaction survey.
+        if change.kind == CaseEventKind::Action(Action::Resolve)
+            && let Some(url) = self.open_survey(tx, j, work).await?
+        {
+            vars["survey_url"] = serde_json::json!(url);
         }
-        let urgent = work.urgency == "P1";
+        let urgent = Urgency::parse(&work.urgency) == Some(Urgency::P1);
         for r in reporters {
             let recipient = match (&r.account_id, &r.email, &r.phone) {
                 (Some(a), _, _) => Recipient::Account(a.clone()),

@@ -94,8 +94,6 @@ pub struct AttachCaller {
     pub summary: String,
 }
 
-const MAX_PERSONAL_FIELD: usize = 200;
-
 impl Services {
     /// Adds a caller to an open case instead of filing a duplicate: they become one of its
     /// reporters (so its updates reach them too), the case gets an internal `caller_added`
@@ -122,7 +120,7 @@ impl Services {
         let mut personal = |value: Option<String>, field: &'static str| match crate::desk::bounded(
             value.as_deref(),
             field,
-            MAX_PERSONAL_FIELD,
+            domain::limits::MAX_PERSONAL_FIELD,
         ) {
             Ok(v) => v,
             Err(ServiceError::Invalid(m)) => {
@@ -182,7 +180,7 @@ impl Services {
             &j,
             &work,
             kind,
-            &super::operations::staff_label(actor),
+            &actor.event_ref().to_string(),
             false,
             summary.clone(),
             serde_json::json!({ "phone": number.masked() }),

@@ -11,7 +11,6 @@ use domain::catalog::Jurisdiction;
 use domain::lifecycle::{Action, Outcome};
 use store::Tx;
 use store::case_work::{self, WorkView};
-use store::cases::CaseSummary;
 use store::events::NewEvent;
 
 /// Something staff do to a case.
@@ -131,13 +130,6 @@ impl Operation {
     }
 }
 
-pub(crate) fn staff_label(actor: &Actor) -> String {
-    match &actor.account_id {
-        Some(id) => format!("staff:{id}"),
-        None => format!("system:{}", actor.label),
-    }
-}
-
 impl Services {
     /// Performs one operation on a case and returns its new working state.
     pub async fn operate(
@@ -166,16 +158,8 @@ impl Services {
         if let Some(from) = &work.department_code {
             data["from_department"] = serde_json::json!(from);
         }
-        let label = staff_label(actor);
-        let summary = CaseSummary {
-            id: work.id.clone(),
-            case_number: work.case_number.clone(),
-            category_code: work.category_code.clone(),
-            status: work.status.clone(),
-            outcome: work.outcome.clone(),
-            closed_at: work.closed_at,
-            media_urls: work.media_urls.clone(),
-        };
+        let label = actor.event_ref().to_string();
+        let summary = crate::updates::summary_of(&work);
         let outcome = match &op {
             Operation::Resolve { outcome, .. } => Some(*outcome),
             _ => None,

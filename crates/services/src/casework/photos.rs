@@ -1,7 +1,7 @@
 //! Photos added to a case by field workers and dispatchers.
 
 use super::events::CaseChange;
-use super::operations::{Operation, record_event, staff_label};
+use super::operations::{Operation, record_event};
 use super::unknown_case;
 use crate::authz::Actor;
 use crate::{Result, ServiceError, Services};
@@ -79,7 +79,7 @@ impl Services {
                 &j,
                 &work,
                 kind,
-                &staff_label(actor),
+                &actor.event_ref().to_string(),
                 public,
                 note.clone(),
                 serde_json::json!({ "photos": urls }),

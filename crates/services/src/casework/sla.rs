@@ -2,9 +2,9 @@
 //! stored on the case for indexing. Recomputed from the whole event log on every change, so a
 //! due date can never drift from the history that justifies it.
 
-use crate::{Result, ServiceError, Services};
-use domain::Localized;
-use domain::calendar::{BusinessCalendar, CalendarEntry, Closure};
+use crate::catalog_cache::calendar_from;
+use crate::{Result, Services};
+use domain::calendar::BusinessCalendar;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
 use domain::sla::{self, ClockStatus, SlaPolicy, SlaState, TimelineEntry, TimelineKind};
@@ -76,46 +76,6 @@ fn policy_from(stored: &[(String, String)], category: &str, urgency: Urgency) ->
         }
     }
     SlaPolicy::for_urgency(urgency)
-}
-
-/// The national calendar with the jurisdiction's changes applied.
-pub(crate) fn calendar_from(
-    j: &Jurisdiction,
-    rows: Vec<store::case_config::CalendarRow>,
-) -> Result<BusinessCalendar> {
-    let mut cal =
-        BusinessCalendar::taiwan().map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
-    if j.utc_offset_minutes != cal.utc_offset_minutes() {
-        cal = BusinessCalendar::new(j.utc_offset_minutes, cal.office_hours())
-            .map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
-    }
-    for row in rows {
-        let name = Localized::new(row.name.clone(), row.name.clone());
-        match (
-            row.kind.as_str(),
-            row.day.as_deref(),
-            row.starts_at,
-            row.ends_at,
-        ) {
-            ("closure", _, Some(start), Some(end)) => {
-                // A closure identical to another is ignored rather than failing the case.
-                let _ = cal.add_closure(Closure {
-                    start,
-                    end,
-                    reason: name,
-                });
-            }
-            (kind, Some(day), _, _) => {
-                if let Ok(entry) = CalendarEntry::parse(day, kind, name) {
-                    let date = entry.date;
-                    cal.remove_entry(date);
-                    let _ = cal.add_entry(entry);
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(cal)
 }
 
 /// The clocks of a stored case at `now`, from its events and the catalogue snapshot's

@@ -10,6 +10,7 @@ use crate::catalog_cache::CatalogSnapshot;
 use crate::notify::{self, Notification, Recipient};
 use crate::{Result, Services};
 use domain::Locale;
+use domain::actor::ActorRef;
 use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
@@ -104,8 +105,17 @@ impl Services {
                 "first_response_due": state.first_response.due,
                 "resolution_due": state.resolution.due,
             });
-            let event_id =
-                record_event(&mut tx, j, &work, kind, "system:sla", false, None, data).await?;
+            let event_id = record_event(
+                &mut tx,
+                j,
+                &work,
+                kind,
+                &ActorRef::system("sla").to_string(),
+                false,
+                None,
+                data,
+            )
+            .await?;
             if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &number).await? {
                 self.case_changed(
                     &mut tx,

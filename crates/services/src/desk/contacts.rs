@@ -37,12 +37,7 @@ impl Services {
     /// redirects the caller, and the case may still be filed.
     pub fn check_emergency(&self, actor: &Actor, description: &str) -> Result<Option<Emergency>> {
         actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
-        if description.chars().count() > crate::intake::MAX_DESCRIPTION {
-            return Err(ServiceError::invalid(
-                Message::new("error-description-too-long")
-                    .arg("max", crate::intake::MAX_DESCRIPTION.to_string()),
-            ));
-        }
+        domain::limits::check_description(description).map_err(ServiceError::invalid)?;
         Ok(emergency(description))
     }
 

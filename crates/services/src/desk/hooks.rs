@@ -11,6 +11,7 @@ use crate::casework::CaseChange;
 use crate::{Result, Services};
 use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
+use domain::category::Urgency;
 use domain::desk::{CallerNumber, LOW_SATISFACTION_MAX, OutcallReason, OutcallStatus};
 use domain::lifecycle::Action;
 use store::Tx;
@@ -43,9 +44,9 @@ impl Services {
                 flagged.then_some(OutcallReason::NeedsCare)
             }
             CaseEventKind::Action(Action::Reopen) => Some(OutcallReason::Reopened),
-            CaseEventKind::Action(Action::Resolve) => {
-                (change.case.urgency == "P1").then_some(OutcallReason::P1FollowUp)
-            }
+            CaseEventKind::Action(Action::Resolve) => (Urgency::parse(&change.case.urgency)
+                == Some(Urgency::P1))
+            .then_some(OutcallReason::P1FollowUp),
             CaseEventKind::Action(_)
             | CaseEventKind::WorkerAssigned
             | CaseEventKind::Note

@@ -21,6 +21,7 @@ pub use outcalls::OutcallQuery;
 use crate::authz::Actor;
 use crate::{Result, ServiceError, Services};
 use domain::Message;
+use domain::actor::ActorRef;
 use domain::desk::CallerNumber;
 use store::desk::CitizenMatch;
 
@@ -47,13 +48,7 @@ pub(crate) fn bounded(
     let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    if t.chars().count() > max {
-        return Err(ServiceError::invalid(
-            Message::new("error-field-too-long")
-                .arg("field", field)
-                .arg("max", max.to_string()),
-        ));
-    }
+    domain::limits::check_field(field, t, max).map_err(ServiceError::invalid)?;
     Ok(Some(t.to_string()))
 }
 
@@ -62,15 +57,7 @@ pub(crate) fn staff_id(actor: &Actor) -> String {
     actor
         .account_id
         .clone()
-        .unwrap_or_else(|| format!("system:{}", actor.label))
-}
-
-/// How staff appear in case events: `staff:<account id>`, or `system:<label>` for the operator.
-pub(crate) fn event_actor(actor: &Actor) -> String {
-    match &actor.account_id {
-        Some(id) => format!("staff:{id}"),
-        None => format!("system:{}", actor.label),
-    }
+        .unwrap_or_else(|| ActorRef::system(&actor.label).to_string())
 }
 
 impl Services {

@@ -1,12 +1,13 @@
 //! The out-call queue: caring calls (關懷電話) agents make after case work. One agent holds a
 //! call at a time; the number is shown in full only to the agent who claimed it.
 
-use super::{bounded, event_actor, staff_id};
+use super::{bounded, staff_id};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
 use crate::{Result, ServiceError, Services};
 use domain::Message;
 use domain::desk::{MAX_NOTE, OutcallOutcome, OutcallStatus, mask_key};
+use store::Tx;
 use store::desk::{OutcallFilter, OutcallRow};
 use store::events::NewEvent;
 
@@ -49,6 +50,17 @@ fn held_elsewhere(row: &OutcallRow, me: &str) -> Option<ServiceError> {
     }
 }
 
+/// The out-call `me` may act on, read under `tx`: known, not done, and not held by another.
+async fn outcall_for(tx: &mut Tx, j: &str, id: &str, me: &str) -> Result<OutcallRow> {
+    let row = store::desk::find_outcall(tx, j, id)
+        .await?
+        .ok_or_else(|| unknown(id))?;
+    match held_elsewhere(&row, me) {
+        Some(e) => Err(e),
+        None => Ok(row),
+    }
+}
+
 impl Services {
     /// The out-call queue, oldest due first. Numbers are masked.
     pub async fn outcall_queue(&self, actor: &Actor, q: OutcallQuery) -> Result<Vec<OutcallRow>> {
@@ -85,12 +97,7 @@ impl Services {
         let me = staff_id(actor);
         let j = &actor.jurisdiction_id;
         let mut tx = self.db.begin().await?;
-        let row = store::desk::find_outcall(&mut tx, j, id)
-            .await?
-            .ok_or_else(|| unknown(id))?;
-        if let Some(e) = held_elsewhere(&row, &me) {
-            return Err(e);
-        }
+        let row = outcall_for(&mut tx, j, id, &me).await?;
         if row.outcall.status == OutcallStatus::Claimed.as_str() {
             return Ok(row);
         }
@@ -149,12 +156,7 @@ impl Services {
         let me = staff_id(actor);
         let j = &actor.jurisdiction_id;
         let mut tx = self.db.begin().await?;
-        let row = store::desk::find_outcall(&mut tx, j, id)
-            .await?
-            .ok_or_else(|| unknown(id))?;
-        if let Some(e) = held_elsewhere(&row, &me) {
-            return Err(e);
-        }
+        let row = outcall_for(&mut tx, j, id, &me).await?;
         let now = store::now_unix();
         if !store::desk::complete_outcall(
             &mut tx,
@@ -179,7 +181,7 @@ impl Services {
                     id: uuid::Uuid::now_v7().to_string(),
                     case_id: case_id.clone(),
                     kind: "outcall".into(),
-                    actor: event_actor(actor),
+                    actor: actor.event_ref().to_string(),
                     public: false,
                     from_status: None,
                     to_status: None,

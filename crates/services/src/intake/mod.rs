@@ -5,39 +5,29 @@ pub(crate) mod writer;
 use crate::media::MediaUpload;
 use crate::{Result, ServiceError, Services, secrets};
 use domain::Message;
+use domain::actor::ActorRef;
 use domain::catalog::{Category, Jurisdiction};
 use domain::category::{AttributeAnswer, ServiceType, validate_attributes};
 use domain::datetime::local_yyyymmdd;
+use domain::enums::string_enum;
 use domain::geo::Point;
 use domain::lifecycle::{Action, CaseStatus, transition};
+use domain::limits;
 use store::cases::{NewCase, Reporter};
 use store::events::NewEvent;
 
-pub const MAX_DESCRIPTION: usize = 4000;
 const MAX_ADDRESS: usize = 500;
-const MAX_PERSONAL_FIELD: usize = 200;
 const MAX_MEDIA_URLS: usize = 10;
 
-/// Where a case came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Phone,
-    Web,
-    App,
-    Open311,
-    /// Brought over from a published data set or another system (`services::import`).
-    Import,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Phone => "phone",
-            Channel::Web => "web",
-            Channel::App => "app",
-            Channel::Open311 => "open311",
-            Channel::Import => "import",
-        }
+string_enum! {
+    /// Where a case came from.
+    Channel {
+        Phone = "phone",
+        Web = "web",
+        App = "app",
+        Open311 = "open311",
+        /// Brought over from a published data set or another system (`services::import`).
+        Import = "import",
     }
 }
 
@@ -59,15 +49,19 @@ pub enum Filer {
 }
 
 impl Filer {
-    pub fn actor(&self) -> String {
+    /// How the filer is named in the case's `create` event.
+    pub fn actor(&self) -> ActorRef {
         match self {
-            Filer::ApiClient { id } => format!("api_client:{id}"),
-            Filer::Staff { account_id } => format!("staff:{account_id}"),
-            Filer::Citizen {
-                account_id: Some(id),
-            } => format!("citizen:{id}"),
-            Filer::Citizen { account_id: None } => "citizen".into(),
-            Filer::System => "system".into(),
+            Filer::ApiClient { id } => ActorRef::ApiClient {
+                client_id: id.clone(),
+            },
+            Filer::Staff { account_id } => ActorRef::Staff {
+                account_id: account_id.clone(),
+            },
+            Filer::Citizen { account_id } => ActorRef::Citizen {
+                account_id: account_id.clone(),
+            },
+            Filer::System => ActorRef::System { label: None },
         }
     }
 }
@@ -147,12 +141,8 @@ fn bounded(
     errors: &mut Vec<Message>,
 ) -> Option<String> {
     let v = present(v)?;
-    if v.chars().count() > max {
-        errors.push(
-            Message::new("error-field-too-long")
-                .arg("field", field)
-                .arg("max", max.to_string()),
-        );
+    if let Err(m) = limits::check_field(field, v, max) {
+        errors.push(m);
         return None;
     }
     Some(v.to_string())
@@ -204,10 +194,8 @@ impl Services {
             .as_deref()
             .map(str::trim)
             .unwrap_or_default();
-        if description.chars().count() > MAX_DESCRIPTION {
-            errors.push(
-                Message::new("error-description-too-long").arg("max", MAX_DESCRIPTION.to_string()),
-            );
+        if let Err(m) = limits::check_description(description) {
+            errors.push(m);
         }
         let answers: Vec<AttributeAnswer> =
             match validate_attributes(&category.attributes, &report.attributes) {
@@ -226,7 +214,7 @@ impl Services {
             ("device_id", &mut reporter.device_id),
             ("account_id", &mut reporter.client_reference),
         ] {
-            *value = bounded(value, MAX_PERSONAL_FIELD, field, &mut errors);
+            *value = bounded(value, limits::MAX_PERSONAL_FIELD, field, &mut errors);
         }
         link_reporter(filer, &mut reporter);
         let media_urls: Vec<String> = report
@@ -343,7 +331,7 @@ impl Services {
                 id: uuid::Uuid::now_v7().to_string(),
                 case_id: case_id.clone(),
                 kind: "create".into(),
-                actor: filer.actor(),
+                actor: filer.actor().to_string(),
                 public: true,
                 from_status: None,
                 to_status: Some(status.as_str().into()),

@@ -52,7 +52,6 @@ pub const DATATYPES: [&str; 6] = [
     "singlevaluelist",
     "multivaluelist",
 ];
-pub const URGENCIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
 const SERVICE_TYPES: [&str; 3] = ["realtime", "batch", "blackbox"];
 const DEPARTMENT_KINDS: [&str; 3] = ["city", "district_office", "utility"];
 
@@ -316,7 +315,7 @@ impl CategoryPage {
     }
 
     fn urgencies(&self) -> &'static [&'static str] {
-        &URGENCIES
+        Urgency::NAMES
     }
 
     fn service_types(&self) -> &'static [&'static str] {

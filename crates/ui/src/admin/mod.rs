@@ -269,7 +269,7 @@ mod tests {
                 .map(|d| format!("admin-datatype-{d}")),
         );
         keys.extend(
-            super::catalog::URGENCIES
+            domain::category::Urgency::NAMES
                 .iter()
                 .map(|u| format!("admin-urgency-{u}")),
         );

@@ -2,7 +2,6 @@
 //! make-up working days and declared closures such as typhoon days. Saving either recomputes
 //! the due dates of open cases (in the services).
 
-use super::catalog::URGENCIES;
 use super::{Done, Fields, PageResult, done_message, failed, field_of, require};
 use crate::dates::{parse_ymd, ymd};
 use crate::forms::{Errors, check_token};
@@ -108,10 +107,9 @@ async fn policies(State(state): State<AppState>, v: Viewer, Query(q): Query<Done
         .catalogue_categories(actor)
         .await
         .map_err(failed(&v))?;
-    let urgencies = URGENCIES
+    let urgencies = Urgency::ALL
         .iter()
-        .filter_map(|u| Urgency::parse(u))
-        .map(|u| {
+        .map(|&u| {
             let found = stored.iter().find(|(s, _)| s == u.as_str());
             let policy = found.map_or_else(|| SlaPolicy::for_urgency(u), |(_, p)| *p);
             row(

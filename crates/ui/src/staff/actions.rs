@@ -5,6 +5,7 @@
 use super::Catalog;
 use crate::page::Viewer;
 use domain::Message;
+use domain::actor::ActorRef;
 use domain::lifecycle::{Action, CaseStatus, Outcome, transition};
 use serde::Deserialize;
 use serde_json::Value;
@@ -228,16 +229,15 @@ pub struct EventLine {
 
 /// Who did it, in words.
 fn who(actor: &str, names: &HashMap<String, String>, v: &Viewer) -> String {
-    if let Some(id) = actor.strip_prefix("staff:") {
-        return names.get(id).cloned().unwrap_or_else(|| v.t("event-staff"));
+    match actor.parse::<ActorRef>() {
+        Ok(ActorRef::Staff { account_id }) => names
+            .get(&account_id)
+            .cloned()
+            .unwrap_or_else(|| v.t("event-staff")),
+        Ok(ActorRef::System { label: Some(label) }) => label,
+        Ok(ActorRef::Citizen { account_id: None }) => v.t("event-citizen"),
+        _ => actor.to_string(),
     }
-    if let Some(label) = actor.strip_prefix("system:") {
-        return label.to_string();
-    }
-    if actor == "citizen" {
-        return v.t("event-citizen");
-    }
-    actor.to_string()
 }
 
 pub fn event_lines(
