@@ -18,8 +18,8 @@ use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(retry))
+        .routes(routes!(list_jobs))
+        .routes(routes!(retry_job))
 }
 
 fn datetime(t: Option<i64>) -> Option<String> {
@@ -87,7 +87,7 @@ fn job_json(j: &JobView) -> JobOut {
     params(Limit),
     responses((status = 200, description = "The jobs that need a look", body = [JobOut]))
 )]
-async fn list(
+async fn list_jobs(
     State(state): State<AppState>,
     caller: Caller,
     super::ApiQuery(q): super::ApiQuery<Limit>,
@@ -114,7 +114,11 @@ async fn list(
         (status = 404, response = NotFound),
     )
 )]
-async fn retry(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+async fn retry_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
     match state.services.retry_job(&caller.actor, &id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ApiError::from_service(e, caller.lang).into_response(),
