@@ -54,11 +54,11 @@ struct List {
 impl List {
     fn kind_label(&self, j: &JobView) -> String {
         self.p
-            .t(&format!("admin-job-kind-{}", j.kind.replace('.', "-")))
+            .t(format!("admin-job-kind-{}", j.kind.replace('.', "-")))
     }
 
     fn trouble_label(&self, j: &JobView) -> String {
-        self.p.t(&format!("admin-job-{}", j.trouble.as_str()))
+        self.p.t(format!("admin-job-{}", j.trouble.as_str()))
     }
 }
 
