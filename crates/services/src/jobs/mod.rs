@@ -269,6 +269,13 @@ pub fn kinds(services: &Services) -> Result<Vec<Box<dyn JobKind>>, ServiceError>
 /// Runs one worker loop over every kind this node runs, until `shutdown` turns true. What a
 /// server starts `jobs.workers` times.
 pub async fn run_all(services: Services, shutdown: watch::Receiver<bool>) {
+    let notify = &services.config().notify;
+    if notify.enabled && notify.smtp.is_none() {
+        tracing::info!("SMTP is not configured: e-mail notifications wait in the outbox");
+    }
+    if notify.enabled && notify.sms.is_none() {
+        tracing::info!("the SMS gateway is not configured: SMS notifications wait in the outbox");
+    }
     match kinds(&services) {
         Ok(kinds) => {
             let config = services.config().jobs;
