@@ -72,6 +72,8 @@ pub struct ServeArgs {
     pub notify: NotifyArgs,
     #[command(flatten)]
     pub webhooks: crate::webhook_config::WebhookArgs,
+    #[command(flatten)]
+    pub jobs: crate::jobs_config::JobArgs,
 }
 
 /// Notification settings given as flags or variables. The SMTP password and the SMS secret
@@ -97,7 +99,8 @@ pub struct NotifyArgs {
     /// SMS gateway URL; SMS is sent only when it is set (the secret comes from CIVICDESK_SMS_SECRET)
     #[arg(long, env = "CIVICDESK_SMS_URL")]
     pub sms_url: Option<String>,
-    /// Notification worker loops on this node; 0 sends nothing [default: 1]
+    /// Older name of the job workers setting (see --job-workers); 0 sends no notifications
+    /// from this node
     #[arg(long, env = "CIVICDESK_NOTIFY_WORKERS")]
     pub notify_workers: Option<usize>,
 }
@@ -122,9 +125,11 @@ pub struct FileConfig {
     pub filings_per_address: Option<i64>,
     pub notify: Option<NotifyFile>,
     pub webhooks: Option<crate::webhook_config::WebhooksFile>,
+    pub jobs: Option<crate::jobs_config::JobsFile>,
 }
 
-/// `[notify]` in `civicdesk.toml`.
+/// `[notify]` in `civicdesk.toml`. `workers`, `batch_size`, `poll_interval_ms` and
+/// `lease_secs` are older names of the `[jobs]` settings (see `jobs_config`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyFile {
@@ -240,23 +245,8 @@ pub fn resolve_notify(
                 .collect(),
         };
     }
-    if let Some(w) = args.notify_workers.or(file.workers) {
-        config.workers = w;
-    }
-    if let Some(b) = file.batch_size {
-        config.batch_size = b.clamp(1, 1000);
-    }
-    if let Some(ms) = file.poll_interval_ms {
-        config.poll_interval = Duration::from_millis(ms.max(10));
-    }
     if let Some(s) = file.send_timeout_secs {
         config.send_timeout = Duration::from_secs(s.max(1));
-    }
-    if let Some(s) = file.lease_secs {
-        config.lease = Duration::from_secs(s);
-    }
-    if config.lease <= config.send_timeout * 2 {
-        bail!("notify.lease_secs must be more than twice notify.send_timeout_secs");
     }
     if let Some(r) = &file.retry_schedule_secs {
         if r.is_empty() {
@@ -274,11 +264,8 @@ pub fn resolve_notify(
 pub fn describe_notify(c: &NotifyConfig) -> String {
     let mut out = String::from("[notify]\n");
     out.push_str(&format!(
-        "workers = {}\nbatch_size = {}\npoll_interval_ms = {}\nlease_secs = {}\nsend_timeout_secs = {}\nretry_schedule_secs = {:?}\nmax_attempts = {}\n",
-        c.workers,
-        c.batch_size,
-        c.poll_interval.as_millis(),
-        c.lease.as_secs(),
+        "enabled = {}\nsend_timeout_secs = {}\nretry_schedule_secs = {:?}\nmax_attempts = {}\n",
+        c.enabled,
         c.send_timeout.as_secs(),
         c.retry_schedule,
         c.max_attempts
@@ -357,6 +344,7 @@ pub struct Settings {
     pub filing_limits: services::rate_limit::FilingLimits,
     pub notify: NotifyConfig,
     pub webhooks: services::webhooks::WebhookConfig,
+    pub jobs: services::jobs::JobsConfig,
 }
 
 impl Settings {
@@ -368,7 +356,28 @@ impl Settings {
         })?;
         s.webhooks =
             crate::webhook_config::resolve(file.webhooks.as_ref(), &serve.webhooks, false)?;
+        s.resolve_jobs(file, serve)?;
         Ok(s)
+    }
+
+    /// Fills in the job settings (after the notification and webhook ones, whose send
+    /// timeouts bound the lease) and which kinds run on this node.
+    pub fn resolve_jobs(&mut self, file: &FileConfig, serve: &ServeArgs) -> Result<()> {
+        let r = crate::jobs_config::resolve(
+            file.jobs.as_ref(),
+            file.notify.as_ref(),
+            file.webhooks.as_ref(),
+            &serve.jobs,
+            crate::jobs_config::Legacy {
+                notify_workers: serve.notify.notify_workers,
+                webhook_workers: serve.webhooks.webhook_workers,
+            },
+            self.notify.send_timeout.max(self.webhooks.send_timeout),
+        )?;
+        self.jobs = r.jobs;
+        self.notify.enabled = r.notify_enabled;
+        self.webhooks.enabled = r.webhooks_enabled;
+        Ok(())
     }
 
     /// The effective settings with default notification settings.
@@ -442,6 +451,7 @@ impl Settings {
             bind,
             notify: NotifyConfig::default(),
             webhooks: Default::default(),
+            jobs: Default::default(),
         }
     }
 
@@ -517,7 +527,6 @@ sms = 5
         let smtp = c.smtp.as_ref().unwrap();
         assert_eq!((smtp.port, smtp.tls), (2465, SmtpTls::Tls));
         assert_eq!(smtp.password.as_deref(), Some("from-env"));
-        assert_eq!(c.workers, 2);
         assert_eq!(c.retry_schedule, vec![1, 2]);
         assert_eq!(
             c.caps.cap("kcg.gov.tw", domain::notify::Channel::Sms),

@@ -3,6 +3,7 @@
 mod backup;
 mod config;
 mod import;
+mod jobs_config;
 mod users;
 mod webhook_config;
 
@@ -154,6 +155,7 @@ async fn open(settings: &Settings) -> Result<Services> {
         public_grid_m: settings.public_grid_m,
         notify: settings.notify.clone(),
         webhooks: settings.webhooks.clone(),
+        jobs: settings.jobs,
         filing_limits: settings.filing_limits,
     };
     Ok(Services::new(db, config).await?)
@@ -181,16 +183,11 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
     let app = web::router_with_pages(services.clone(), web_config, ui::pages());
-    // Notification workers run beside the HTTP server on every node; the outbox claim makes
-    // sure each message is sent by one of them only.
+    // Job workers (notifications, webhooks) run beside the HTTP server on every node; the
+    // job claim makes sure each job is run by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    let mut workers: Vec<_> = (0..services.config().notify.workers)
-        .map(|_| {
-            tokio::spawn(services::notify::run_worker(
-                services.clone(),
-                stopped.clone(),
-            ))
-        })
+    let mut workers: Vec<_> = (0..services.config().jobs.workers)
+        .map(|_| tokio::spawn(services::jobs::run_all(services.clone(), stopped.clone())))
         .collect();
     // SLA supervision runs on every node; the row lock makes each warning happen once.
     workers.push(tokio::spawn(services::casework::run_supervisor(
@@ -198,13 +195,6 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         std::time::Duration::from_secs(60),
         stopped.clone(),
     )));
-    // Webhook workers likewise, each delivery claimed by one of them only.
-    workers.extend((0..services.config().webhooks.workers).map(|_| {
-        tokio::spawn(services::webhooks::run_worker(
-            services.clone(),
-            stopped.clone(),
-        ))
-    }));
     let options = web::server::ServeOptions::default();
     web::server::serve(listener, app, options, async {
         let ctrl_c = tokio::signal::ctrl_c();
@@ -252,8 +242,10 @@ async fn main() -> Result<()> {
                 .get_or_insert_with(|| "taipei.gov.tw".into());
             let mut settings = Settings::load(&file, &cli.db, &args)?;
             // The demo may send webhooks to receivers on this machine or network.
+            let enabled = settings.webhooks.enabled;
             settings.webhooks =
                 webhook_config::resolve(file.webhooks.as_ref(), &args.webhooks, true)?;
+            settings.webhooks.enabled = enabled;
             let services = open(&settings).await?;
             services.seed_reference().await?;
             let filed = services.seed_sample_cases().await?;
@@ -454,6 +446,7 @@ async fn main() -> Result<()> {
             );
             print!("{}", config::describe_notify(&s.notify));
             print!("{}", webhook_config::describe(&s.webhooks));
+            print!("{}", jobs_config::describe(&s.jobs));
             Ok(())
         }
         Command::Notify(NotifyCommand::Test(args)) => {

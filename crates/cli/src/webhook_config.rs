@@ -10,7 +10,8 @@ use std::time::Duration;
 /// Webhook settings given as flags or variables.
 #[derive(Debug, Clone, Default, Args)]
 pub struct WebhookArgs {
-    /// Webhook delivery worker loops on this node; 0 sends nothing [default: 1]
+    /// Older name of the job workers setting (see --job-workers); 0 sends no webhooks from
+    /// this node
     #[arg(long, env = "CIVICDESK_WEBHOOK_WORKERS")]
     pub webhook_workers: Option<usize>,
     /// Allow webhook URLs on loopback, private and link-local addresses (true or false)
@@ -19,7 +20,8 @@ pub struct WebhookArgs {
     pub webhook_allow_private_targets: Option<bool>,
 }
 
-/// `[webhooks]` in `civicdesk.toml`.
+/// `[webhooks]` in `civicdesk.toml`. `workers`, `batch_size`, `poll_interval_ms` and
+/// `lease_secs` are older names of the `[jobs]` settings (see `jobs_config`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhooksFile {
@@ -43,23 +45,8 @@ pub fn resolve(
     let default = WebhooksFile::default();
     let file = file.unwrap_or(&default);
     let mut config = WebhookConfig::default();
-    if let Some(w) = args.webhook_workers.or(file.workers) {
-        config.workers = w;
-    }
-    if let Some(b) = file.batch_size {
-        config.batch_size = b.clamp(1, 1000);
-    }
-    if let Some(ms) = file.poll_interval_ms {
-        config.poll_interval = Duration::from_millis(ms.max(10));
-    }
     if let Some(s) = file.send_timeout_secs {
         config.send_timeout = Duration::from_secs(s.max(1));
-    }
-    if let Some(s) = file.lease_secs {
-        config.lease = Duration::from_secs(s);
-    }
-    if config.lease <= config.send_timeout * 2 {
-        bail!("webhooks.lease_secs must be more than twice webhooks.send_timeout_secs");
     }
     if let Some(r) = &file.retry_schedule_secs {
         if r.is_empty() {
@@ -80,11 +67,8 @@ pub fn resolve(
 /// The webhook settings as `civicdesk config` prints them.
 pub fn describe(c: &WebhookConfig) -> String {
     format!(
-        "[webhooks]\nworkers = {}\nbatch_size = {}\npoll_interval_ms = {}\nlease_secs = {}\nsend_timeout_secs = {}\nretry_schedule_secs = {:?}\nmax_attempts = {}\nallow_private_targets = {}\n",
-        c.workers,
-        c.batch_size,
-        c.poll_interval.as_millis(),
-        c.lease.as_secs(),
+        "[webhooks]\nenabled = {}\nsend_timeout_secs = {}\nretry_schedule_secs = {:?}\nmax_attempts = {}\nallow_private_targets = {}\n",
+        c.enabled,
         c.send_timeout.as_secs(),
         c.retry_schedule,
         c.max_attempts,
@@ -101,7 +85,7 @@ mod tests {
         let file: WebhooksFile =
             toml::from_str("workers = 3\nretry_schedule_secs = [5, 10]\nmax_attempts = 4").unwrap();
         let c = resolve(Some(&file), &WebhookArgs::default(), false).unwrap();
-        assert_eq!((c.workers, c.max_attempts), (3, 4));
+        assert_eq!(c.max_attempts, 4);
         assert_eq!(c.retry_schedule, vec![5, 10]);
         assert!(!c.allow_private_targets);
         assert!(
@@ -115,7 +99,6 @@ mod tests {
             webhook_allow_private_targets: Some(false),
         };
         let c = resolve(Some(&file), &args, true).unwrap();
-        assert_eq!(c.workers, 0);
         assert!(
             !c.allow_private_targets,
             "an explicit setting wins in the demo"

@@ -17,6 +17,7 @@ mod error;
 mod http_client;
 pub mod import;
 pub mod intake;
+pub mod jobs;
 pub mod knowledge;
 pub mod media;
 pub mod notify;
@@ -27,6 +28,7 @@ pub mod rate_limit;
 pub mod reference;
 pub mod reports;
 pub mod secrets;
+pub mod signing;
 pub mod updates;
 pub mod webhooks;
 
@@ -50,10 +52,12 @@ pub struct ServiceConfig {
     /// The size in metres of the grid cells whose centre is published instead of a case's
     /// own point ([`domain::geo::PublicGrid`]).
     pub public_grid_m: f64,
-    /// Notification delivery: transports, caps, workers.
+    /// Notification delivery: transports, caps, retries.
     pub notify: notify::NotifyConfig,
-    /// Webhook delivery: workers, retries, which targets are allowed.
+    /// Webhook delivery: retries, which targets are allowed.
     pub webhooks: webhooks::WebhookConfig,
+    /// The job workers of this node (every kind: notifications, webhooks).
+    pub jobs: jobs::JobsConfig,
     /// How many cases an Open311 client may file per hour.
     pub filing_limits: rate_limit::FilingLimits,
 }

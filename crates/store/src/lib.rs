@@ -14,6 +14,7 @@ pub mod chain;
 mod db;
 pub mod desk;
 pub mod events;
+pub mod jobs;
 pub mod knowledge;
 pub mod migrate;
 pub mod outbox;

@@ -93,6 +93,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_media_visibility.sql"),
         postgres: include_str!("../migrations/postgres/0013_media_visibility.sql"),
     },
+    Migration {
+        version: 14,
+        name: "jobs",
+        sqlite: include_str!("../migrations/sqlite/0014_jobs.sql"),
+        postgres: include_str!("../migrations/postgres/0014_jobs.sql"),
+    },
 ];
 
 impl Migration {

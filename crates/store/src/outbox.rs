@@ -2,18 +2,12 @@
 //! daily counters behind the per-jurisdiction caps.
 //!
 //! Rows are inserted in the caller's transaction (so nothing is sent for a change that rolls
-//! back) and claimed in batches by workers on any node. The claim is one statement on both
-//! backends: `UPDATE … WHERE id IN (SELECT id … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING …`.
-//! PostgreSQL skips rows another worker holds; SQLite has no row locks (sea-query leaves the
-//! clause out) but runs the statement inside `BEGIN IMMEDIATE`, which serialises writers. A
-//! claim sets `locked_until` and a fresh `claim_token`: a worker that dies mid-batch loses its
-//! rows when the lease expires, and its late answer is ignored because the token changed.
+//! back), each with a `notify.deliver` job in [`crate::jobs`], the one queue whose claim and
+//! lease decide which worker sends a message. This module keeps what the message is and what
+//! became of it; `locked_until` and `claim_token` are no longer written (the job holds them).
 
 use crate::db::{Db, Row, StoreError, Tx};
-use sea_query::{
-    CaseStatement, Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query,
-    SelectStatement,
-};
+use sea_query::{CaseStatement, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 
 pub const STATUS_QUEUED: &str = "queued";
 pub const STATUS_SENDING: &str = "sending";
@@ -153,61 +147,33 @@ pub async fn insert(tx: &mut Tx, n: &NewNotification) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// Claims up to `limit` due messages of the given channels for `lease` seconds: queued ones
-/// whose time has come, and ones whose previous claim expired (a worker crashed).
-pub async fn claim(
-    db: &Db,
-    now: i64,
-    lease: i64,
-    limit: u64,
-    channels: &[&str],
-    token: &str,
-) -> Result<Vec<Notification>, StoreError> {
-    if channels.is_empty() || limit == 0 {
+/// The messages with these ids (in no particular order).
+pub async fn get_many(db: &Db, ids: &[&str]) -> Result<Vec<Notification>, StoreError> {
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = claim_statement(now, lease, limit, channels, token);
-    let mut tx = db.begin().await?;
-    let rows = tx.fetch_all(&stmt).await?;
-    tx.commit().await?;
-    let mut claimed = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-    Ok(claimed)
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("notifications")
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
 }
 
-fn claim_statement(
-    now: i64,
-    lease: i64,
-    limit: u64,
-    channels: &[&str],
-    token: &str,
-) -> sea_query::UpdateStatement {
-    let due: SelectStatement = Query::select()
-        .column("id")
-        .from("notifications")
-        .and_where(Expr::col("channel").is_in(channels.iter().copied()))
-        .and_where(
-            Expr::col("status")
-                .eq(STATUS_QUEUED)
-                .and(Expr::col("next_attempt_at").lte(now))
-                .or(Expr::col("status")
-                    .eq(STATUS_SENDING)
-                    .and(Expr::col("locked_until").lt(now))),
-        )
-        .order_by("next_attempt_at", Order::Asc)
-        .order_by("id", Order::Asc)
-        .limit(limit)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .to_owned();
-    Query::update()
+/// Marks queued messages as being sent (their jobs were just claimed).
+pub async fn mark_sending(db: &Db, ids: &[&str], now: i64) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = Query::update()
         .table("notifications")
         .value("status", STATUS_SENDING)
-        .value("locked_until", now + lease)
-        .value("claim_token", token)
         .value("updated_at", now)
-        .and_where(Expr::col("id").in_subquery(due))
-        .returning(Query::returning().columns(COLUMNS))
-        .to_owned()
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .and_where(Expr::col("status").eq(STATUS_QUEUED))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
 }
 
 /// How a claimed message leaves the `sending` state.
@@ -262,13 +228,13 @@ async fn log_in(tx: &mut Tx, a: &Attempt) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Ends a claim and writes its log line, in one transaction. `attempts` is the message's new
-/// attempt count. Returns false (and changes nothing) if the claim was lost: its lease
-/// expired and another worker took the message, or a delivery receipt already settled it.
+/// Records what became of an attempt, with its log line, in the caller's transaction (where
+/// the message's job is settled too). `attempts` is the message's new attempt count. A
+/// message a delivery receipt already settled keeps the receipt's verdict; returns false if
+/// nothing changed for that reason.
 pub async fn settle(
-    db: &Db,
+    tx: &mut Tx,
     id: &str,
-    token: &str,
     now: i64,
     attempts: i64,
     how: &Settle,
@@ -277,11 +243,9 @@ pub async fn settle(
     let mut stmt = Query::update();
     stmt.table("notifications")
         .value("attempts", attempts)
-        .value("locked_until", Option::<i64>::None)
-        .value("claim_token", Option::<String>::None)
         .value("updated_at", now)
-        .and_where(Expr::col("id").eq(id))
-        .and_where(Expr::col("claim_token").eq(token));
+        .and_where(Expr::col("id").eq(id));
+    let pending = || Expr::col("status").is_in([STATUS_QUEUED, STATUS_SENDING]);
     let final_state = match how {
         Settle::Sent {
             provider_message_id,
@@ -290,7 +254,7 @@ pub async fn settle(
             stmt.value(
                 "status",
                 CaseStatement::new()
-                    .case(Expr::col("status").eq(STATUS_SENDING), STATUS_SENT)
+                    .case(pending(), STATUS_SENT)
                     .finally(Expr::col("status")),
             )
             .value("sent_at", now)
@@ -305,24 +269,23 @@ pub async fn settle(
             stmt.value("status", STATUS_QUEUED)
                 .value("next_attempt_at", *next_attempt_at)
                 .value("last_error", error.clone())
-                .and_where(Expr::col("status").eq(STATUS_SENDING));
+                .and_where(pending());
             false
         }
         Settle::Dead { error } => {
             stmt.value("status", STATUS_DEAD)
                 .value("last_error", error.clone())
-                .and_where(Expr::col("status").eq(STATUS_SENDING));
+                .and_where(pending());
             true
         }
         Settle::Defer { until } => {
             stmt.value("status", STATUS_QUEUED)
                 .value("next_attempt_at", *until)
-                .and_where(Expr::col("status").eq(STATUS_SENDING));
+                .and_where(pending());
             false
         }
         Settle::Suppress => {
-            stmt.value("status", STATUS_SUPPRESSED)
-                .and_where(Expr::col("status").eq(STATUS_SENDING));
+            stmt.value("status", STATUS_SUPPRESSED).and_where(pending());
             true
         }
     };
@@ -330,23 +293,21 @@ pub async fn settle(
         // Variables can hold one-time codes and links: keep them only while they may be needed.
         stmt.value("vars", "{}");
     }
-    let mut tx = db.begin().await?;
-    let changed = tx.execute(&stmt).await?;
-    if changed == 0 {
+    if tx.execute(&stmt).await? == 0 {
         return Ok(false);
     }
     if let Some(log) = log {
-        log_in(&mut tx, log).await?;
+        log_in(tx, log).await?;
     }
-    tx.commit().await?;
     Ok(true)
 }
 
 /// Records a delivery receipt from the SMS gateway: `delivered` or `failed`. Applies in any
 /// state but `suppressed`, so a message the gateway did deliver is never sent again even if
-/// its acceptance was not recorded. Returns false if no such message exists.
+/// its acceptance was not recorded. Returns false if no such message exists. The caller
+/// finishes the message's queued job in the same transaction.
 pub async fn apply_receipt(
-    db: &Db,
+    tx: &mut Tx,
     id: &str,
     status: &str,
     provider_message_id: Option<&str>,
@@ -364,12 +325,10 @@ pub async fn apply_receipt(
     if let Some(p) = provider_message_id {
         stmt.value("provider_message_id", p);
     }
-    let mut tx = db.begin().await?;
     if tx.execute(&stmt).await? == 0 {
         return Ok(false);
     }
-    log_in(&mut tx, log).await?;
-    tx.commit().await?;
+    log_in(tx, log).await?;
     Ok(true)
 }
 
@@ -776,21 +735,4 @@ pub async fn utc_offset_in(tx: &mut Tx, jurisdiction_id: &str) -> Result<Option<
         .await?
         .map(|r| Ok(r.get::<i64>("utc_offset_minutes")? as i32))
         .transpose()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-
-    #[test]
-    fn the_claim_skips_locked_rows_on_postgres_and_is_plain_on_sqlite() {
-        let stmt = claim_statement(100, 300, 10, &["email"], "t");
-        let pg = stmt.to_string(PostgresQueryBuilder);
-        assert!(pg.contains("FOR UPDATE SKIP LOCKED"), "{pg}");
-        assert!(pg.contains("RETURNING"), "{pg}");
-        let lite = stmt.to_string(SqliteQueryBuilder);
-        assert!(!lite.contains("FOR UPDATE"), "{lite}");
-        assert!(lite.contains("RETURNING"), "{lite}");
-    }
 }

@@ -2,14 +2,13 @@
 //! attempt log.
 //!
 //! Deliveries are inserted in the caller's transaction (nothing is sent for a change that
-//! rolls back) and claimed in batches by workers on any node, exactly like the notification
-//! outbox (see [`crate::outbox`]): one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED
-//! LIMIT n) RETURNING …` statement on both backends, run inside `BEGIN IMMEDIATE` on SQLite. A
-//! claim sets `locked_until` and a fresh `claim_token`; every later change of the row needs
-//! the token, so a worker whose lease expired cannot overwrite what the next holder did.
+//! rolls back), each with a `webhook.deliver` job in [`crate::jobs`], the one queue whose
+//! claim and lease decide which worker sends a delivery. This module keeps what a delivery is
+//! and what became of it; `locked_until` and `claim_token` are no longer written (the job
+//! holds them).
 
 use crate::db::{Db, Row, StoreError, Tx};
-use sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 pub const STATUS_QUEUED: &str = "queued";
 pub const STATUS_SENDING: &str = "sending";
@@ -199,19 +198,24 @@ pub async fn disable_subscription(tx: &mut Tx, id: &str, now: i64) -> Result<boo
     Ok(tx.execute(&stmt).await? == 1)
 }
 
+/// The ids of a subscription's deliveries, as a statement to nest (e.g. to remove their jobs).
+pub fn deliveries_of(jurisdiction_id: &str, subscription_id: &str) -> SelectStatement {
+    Query::select()
+        .column("id")
+        .from("webhook_deliveries")
+        .and_where(Expr::col("subscription_id").eq(subscription_id))
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .to_owned()
+}
+
 /// Removes a subscription with its deliveries and their log. Returns false if it did not
-/// exist in the jurisdiction.
+/// exist in the jurisdiction. The caller removes the deliveries' jobs first.
 pub async fn delete_subscription(
     tx: &mut Tx,
     jurisdiction_id: &str,
     id: &str,
 ) -> Result<bool, StoreError> {
-    let deliveries = Query::select()
-        .column("id")
-        .from("webhook_deliveries")
-        .and_where(Expr::col("subscription_id").eq(id))
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .to_owned();
+    let deliveries = deliveries_of(jurisdiction_id, id);
     let attempts = Query::delete()
         .from_table("webhook_attempts")
         .and_where(Expr::col("delivery_id").in_subquery(deliveries))
@@ -338,55 +342,36 @@ pub async fn insert_delivery(tx: &mut Tx, d: &NewDelivery) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Claims up to `limit` due deliveries for `lease` seconds: queued ones whose time has come,
-/// and ones whose previous claim expired (a worker crashed).
-pub async fn claim(
-    db: &Db,
-    now: i64,
-    lease: i64,
-    limit: u64,
-    token: &str,
-) -> Result<Vec<Delivery>, StoreError> {
-    if limit == 0 {
+/// The deliveries with these ids (in no particular order).
+pub async fn get_many(db: &Db, ids: &[&str]) -> Result<Vec<Delivery>, StoreError> {
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = claim_statement(now, lease, limit, token);
-    let mut tx = db.begin().await?;
-    let rows = tx.fetch_all(&stmt).await?;
-    tx.commit().await?;
-    let mut claimed = rows
+    let stmt = Query::select()
+        .columns(DELIVERY_COLUMNS)
+        .from("webhook_deliveries")
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
         .iter()
         .map(delivery_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-    Ok(claimed)
+        .collect()
 }
 
-fn claim_statement(now: i64, lease: i64, limit: u64, token: &str) -> sea_query::UpdateStatement {
-    let due: SelectStatement = Query::select()
-        .column("id")
-        .from("webhook_deliveries")
-        .and_where(
-            Expr::col("status")
-                .eq(STATUS_QUEUED)
-                .and(Expr::col("next_attempt_at").lte(now))
-                .or(Expr::col("status")
-                    .eq(STATUS_SENDING)
-                    .and(Expr::col("locked_until").lt(now))),
-        )
-        .order_by("next_attempt_at", Order::Asc)
-        .order_by("id", Order::Asc)
-        .limit(limit)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .to_owned();
-    Query::update()
+/// Marks queued deliveries as being sent (their jobs were just claimed).
+pub async fn mark_sending(db: &Db, ids: &[&str]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = Query::update()
         .table("webhook_deliveries")
         .value("status", STATUS_SENDING)
-        .value("locked_until", now + lease)
-        .value("claim_token", token)
-        .and_where(Expr::col("id").in_subquery(due))
-        .returning(Query::returning().columns(DELIVERY_COLUMNS))
-        .to_owned()
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .and_where(Expr::col("status").eq(STATUS_QUEUED))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
 }
 
 /// How a claimed delivery leaves the `sending` state.
@@ -415,13 +400,12 @@ pub enum Settle {
     Defer { until: i64 },
 }
 
-/// Ends a claim inside the caller's transaction. `attempts` is the delivery's new attempt
-/// count. Returns false (and changes nothing) if the claim was lost: its lease expired and
-/// another worker took the delivery.
+/// Records what became of an attempt inside the caller's transaction, where the delivery's
+/// job is settled too. `attempts` is the delivery's new attempt count. Returns false (and
+/// changes nothing) if the delivery is no longer pending.
 pub async fn settle(
     tx: &mut Tx,
     id: &str,
-    token: &str,
     now: i64,
     attempts: i64,
     how: &Settle,
@@ -429,11 +413,8 @@ pub async fn settle(
     let mut stmt = Query::update();
     stmt.table("webhook_deliveries")
         .value("attempts", attempts)
-        .value("locked_until", Option::<i64>::None)
-        .value("claim_token", Option::<String>::None)
         .and_where(Expr::col("id").eq(id))
-        .and_where(Expr::col("claim_token").eq(token))
-        .and_where(Expr::col("status").eq(STATUS_SENDING));
+        .and_where(Expr::col("status").is_in([STATUS_QUEUED, STATUS_SENDING]));
     match how {
         Settle::Delivered { status_code } => {
             stmt.value("status", STATUS_DELIVERED)
@@ -604,21 +585,4 @@ pub async fn attempts(db: &Db, delivery_id: &str) -> Result<Vec<Attempt>, StoreE
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-
-    #[test]
-    fn the_claim_skips_locked_rows_on_postgres_and_is_plain_on_sqlite() {
-        let stmt = claim_statement(100, 300, 10, "t");
-        let pg = stmt.to_string(PostgresQueryBuilder);
-        assert!(pg.contains("FOR UPDATE SKIP LOCKED"), "{pg}");
-        assert!(pg.contains("RETURNING"), "{pg}");
-        let lite = stmt.to_string(SqliteQueryBuilder);
-        assert!(!lite.contains("FOR UPDATE"), "{lite}");
-        assert!(lite.contains("RETURNING"), "{lite}");
-    }
 }

@@ -67,6 +67,7 @@ async fn a_call_is_worked_to_the_end() {
     let app = TestApp::start_with(move |c| {
         c.notify = notify_config;
         c.webhooks = crate::webhooks::fast(services::webhooks::WebhookConfig::default());
+        c.jobs = crate::notify::fast_jobs();
     })
     .await;
     let t = team(&app).await;

@@ -803,6 +803,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
         notify: Default::default(),
         webhooks: Default::default(),
+        jobs: Default::default(),
         filing_limits: Default::default(),
     };
     // The schema as it was before the desk (version 6), with reference data and cases.

@@ -14,6 +14,7 @@ mod catalogue;
 mod desk;
 mod import;
 mod intake;
+mod jobs;
 mod media;
 mod notify;
 mod open311;

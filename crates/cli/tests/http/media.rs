@@ -482,6 +482,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         notify: Default::default(),
         webhooks: Default::default(),
         public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
+        jobs: Default::default(),
         filing_limits: Default::default(),
     };
     services::Services::new(db.clone(), config)

@@ -8,6 +8,7 @@ use domain::Locale;
 use domain::notify::Channel;
 use hmac::{Hmac, KeyInit, Mac};
 use sea_query::{Expr, ExprTrait, Query};
+use services::jobs::JobsConfig;
 use services::notify::{
     self, Notification, NotifyConfig, Recipient, SmsConfig, SmtpConfig, SmtpTls,
 };
@@ -42,13 +43,28 @@ async fn closed_port() -> u16 {
 }
 
 pub(crate) fn fast(mut c: NotifyConfig) -> NotifyConfig {
-    c.poll_interval = Duration::from_millis(50);
     c.send_timeout = Duration::from_secs(10);
     c
 }
 
+/// Job workers that poll often, so tests do not wait.
+pub(crate) fn fast_jobs() -> JobsConfig {
+    JobsConfig {
+        poll_interval: Duration::from_millis(50),
+        ..JobsConfig::default()
+    }
+}
+
 pub(crate) async fn app_with(notify: NotifyConfig) -> TestApp {
-    TestApp::start_with(move |c| c.notify = notify).await
+    app_with_jobs(notify, fast_jobs()).await
+}
+
+async fn app_with_jobs(notify: NotifyConfig, jobs: JobsConfig) -> TestApp {
+    TestApp::start_with(move |c| {
+        c.notify = notify;
+        c.jobs = jobs;
+    })
+    .await
 }
 
 fn email(
@@ -110,6 +126,12 @@ async fn make_due(app: &TestApp, id: &str) {
         .table("notifications")
         .value("next_attempt_at", 0i64)
         .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    app.services.db.execute(&stmt).await.expect("update");
+    let stmt = Query::update()
+        .table("jobs")
+        .value("run_at", 0i64)
+        .and_where(Expr::col("subject_id").eq(id))
         .to_owned();
     app.services.db.execute(&stmt).await.expect("update");
 }
@@ -176,8 +198,11 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
     let sink = SmtpSink::start();
     let mut config = fast(NotifyConfig::default());
     config.smtp = Some(sink.config());
-    config.batch_size = 3;
-    let app = app_with(config).await;
+    let jobs = JobsConfig {
+        batch_size: 3,
+        ..fast_jobs()
+    };
+    let app = app_with_jobs(config, jobs).await;
 
     let mut tx = app.services.db.begin().await.expect("begin");
     let gone = email(
@@ -989,11 +1014,19 @@ async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
     .await;
     let db = &app.services.db;
     let now = store::now_unix();
-    let claimed = store::outbox::claim(db, now, 600, 10, &["email"], "crashed-worker")
+    let lanes = [store::jobs::Lane {
+        kind: services::jobs::NOTIFY_DELIVER,
+        lane: "email",
+    }];
+    let claimed = store::jobs::claim(db, now, 600, 10, &lanes, "crashed-worker")
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
-    let id = claimed[0].id.clone();
+    let job = claimed[0].id.clone();
+    let id = claimed[0]
+        .subject_id
+        .clone()
+        .expect("the job names its message");
     assert_eq!(
         notify::process_due(&app.services).await.unwrap(),
         0,
@@ -1001,30 +1034,33 @@ async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
     );
 
     let expire = Query::update()
-        .table("notifications")
+        .table("jobs")
         .value("locked_until", now - 1)
-        .and_where(Expr::col("id").eq(id.as_str()))
+        .and_where(Expr::col("id").eq(job.as_str()))
         .to_owned();
     db.execute(&expire).await.unwrap();
     assert_eq!(notify::process_due(&app.services).await.unwrap(), 1);
     assert_eq!(outbox_row(&app, &id).await.status, "sent");
     assert_eq!(sink.messages().len(), 1);
 
-    let late = store::outbox::settle(
-        db,
-        &id,
+    let mut tx = db.begin().await.unwrap();
+    let late = store::jobs::settle(
+        &mut tx,
+        &job,
         "crashed-worker",
         store::now_unix(),
         1,
-        &store::outbox::Settle::Dead {
+        &store::jobs::Settle::Dead {
             error: "late".into(),
         },
-        None,
     )
     .await
     .unwrap();
-    assert!(!late, "the expired claim cannot change the message");
+    tx.commit().await.unwrap();
+    assert!(!late, "the expired claim cannot change the job");
     assert_eq!(outbox_row(&app, &id).await.status, "sent");
+    let job = store::jobs::get(db, &job).await.unwrap().unwrap();
+    assert_eq!(job.status, "done");
 }
 
 /// The operator acting in Taipei (what the admin API does after its permission check).

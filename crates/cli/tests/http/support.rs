@@ -66,6 +66,7 @@ impl TestApp {
                 allow_private_targets: true,
                 ..Default::default()
             },
+            jobs: Default::default(),
             filing_limits: Default::default(),
         };
         configure(&mut config);

@@ -111,7 +111,7 @@ impl Receiver {
             .insert(path.into(), secret.into());
     }
 
-    fn answer(&self, path: &str, status: u16) {
+    pub(crate) fn answer(&self, path: &str, status: u16) {
         self.answers.lock().unwrap().insert(path.into(), status);
     }
 
@@ -130,14 +130,21 @@ impl Receiver {
 // --- helpers ---------------------------------------------------------------------------
 
 pub(crate) fn fast(mut c: WebhookConfig) -> WebhookConfig {
-    c.poll_interval = Duration::from_millis(50);
     c.send_timeout = Duration::from_secs(10);
     c.allow_private_targets = true;
     c
 }
 
 async fn app_with(config: WebhookConfig) -> TestApp {
-    TestApp::start_with(move |c| c.webhooks = config).await
+    app_with_jobs(config, crate::notify::fast_jobs()).await
+}
+
+async fn app_with_jobs(config: WebhookConfig, jobs: services::jobs::JobsConfig) -> TestApp {
+    TestApp::start_with(move |c| {
+        c.webhooks = config;
+        c.jobs = jobs;
+    })
+    .await
 }
 
 fn operator() -> services::authz::Actor {
@@ -170,7 +177,7 @@ pub(crate) async fn subscribe(
     created.webhook.id
 }
 
-fn case_data(number: &str, department: &str) -> serde_json::Value {
+pub(crate) fn case_data(number: &str, department: &str) -> serde_json::Value {
     json!({
         "case_number": number,
         "status": "received",
@@ -181,7 +188,7 @@ fn case_data(number: &str, department: &str) -> serde_json::Value {
 }
 
 /// Queues events in one committed transaction; returns how many deliveries each made.
-async fn enqueue_all(
+pub(crate) async fn enqueue_all(
     app: &TestApp,
     events: &[(&str, Option<&str>, serde_json::Value)],
 ) -> Vec<usize> {
@@ -235,6 +242,12 @@ async fn make_due(app: &TestApp, id: &str) {
         .table("webhook_deliveries")
         .value("next_attempt_at", 0i64)
         .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    app.services.db.execute(&stmt).await.expect("update");
+    let stmt = Query::update()
+        .table("jobs")
+        .value("run_at", 0i64)
+        .and_where(Expr::col("subject_id").eq(id))
         .to_owned();
     app.services.db.execute(&stmt).await.expect("update");
 }
@@ -467,9 +480,11 @@ async fn private_targets_are_refused_unless_allowed() {
 #[tokio::test]
 async fn committed_events_are_delivered_once_by_racing_workers_and_rolled_back_ones_never() {
     let receiver = Receiver::start().await;
-    let mut config = fast(WebhookConfig::default());
-    config.batch_size = 3;
-    let app = app_with(config).await;
+    let jobs = services::jobs::JobsConfig {
+        batch_size: 3,
+        ..crate::notify::fast_jobs()
+    };
+    let app = app_with_jobs(fast(WebhookConfig::default()), jobs).await;
     let everything = subscribe(
         &app,
         &receiver,

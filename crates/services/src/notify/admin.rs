@@ -480,8 +480,9 @@ impl Services {
             .provider_message_id
             .as_deref()
             .map(|p| p.chars().take(200).collect::<String>());
+        let mut tx = self.db.begin().await?;
         if !outbox::apply_receipt(
-            &self.db,
+            &mut tx,
             &receipt.message_id,
             status,
             provider_id.as_deref(),
@@ -494,6 +495,15 @@ impl Services {
                 "error-notify-message-unknown",
             )));
         }
+        // A message waiting for a retry that the gateway did deliver is not sent again.
+        store::jobs::finish_subject(
+            &mut tx,
+            crate::jobs::NOTIFY_DELIVER,
+            &receipt.message_id,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         tracing::info!(notification = %receipt.message_id, status, "SMS receipt recorded");
         Ok(())
     }

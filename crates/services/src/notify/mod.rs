@@ -2,7 +2,8 @@
 //! written in the same transaction as the change that causes a message.
 //!
 //! - [`enqueue`] is what the rest of the code calls, inside its own transaction.
-//! - [`worker`] drains the outbox on every node (claim, render, send, retry, dead-letter).
+//! - [`worker`] is the `notify.deliver` job kind: render, send, retry, dead-letter (the claim,
+//!   lease and worker loop are [`crate::jobs`]'s).
 //! - [`templates`] holds the built-in texts and the sandboxed renderer for admins' overrides.
 //! - [`email`] and [`sms`] are the two transports; [`sms`] also checks delivery receipts.
 //! - [`admin`] has the functions behind the admin screens (templates, logs, preferences).
@@ -200,6 +201,15 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
             },
         )
         .await?;
+        crate::jobs::enqueue(
+            tx,
+            crate::jobs::NOTIFY_DELIVER,
+            channel.as_str(),
+            Some(&id),
+            Some(&n.jurisdiction_id),
+            due,
+        )
+        .await?;
         if let Some(why) = why {
             outbox::log(tx, &log_line(&id, 0, now, "deferred", &why)).await?;
         }
@@ -294,14 +304,10 @@ pub struct NotifyConfig {
     pub sms: Option<SmsConfig>,
     /// Daily caps per jurisdiction and channel.
     pub caps: DailyCaps,
-    /// Worker loops this node runs (0: this node sends nothing).
-    pub workers: usize,
-    /// Messages claimed at a time by one worker.
-    pub batch_size: u64,
-    /// Pause between polls when the outbox has nothing due.
-    pub poll_interval: Duration,
-    /// How long a claim lasts before another worker may take the message.
-    pub lease: Duration,
+    /// Whether this node's job workers send notifications (false: `notify.deliver` jobs wait
+    /// for another node). How many workers, how often they poll and how long a claim lasts
+    /// are [`crate::jobs::JobsConfig`]'s, shared by every kind.
+    pub enabled: bool,
     /// Timeout of one SMTP conversation or gateway request.
     pub send_timeout: Duration,
     /// Delays in seconds before the 1st, 2nd, … retry (the last repeats), spread ±20 %.
@@ -316,10 +322,7 @@ impl Default for NotifyConfig {
             smtp: None,
             sms: None,
             caps: DailyCaps::default(),
-            workers: 1,
-            batch_size: 20,
-            poll_interval: Duration::from_secs(2),
-            lease: Duration::from_secs(300),
+            enabled: true,
             send_timeout: Duration::from_secs(30),
             retry_schedule: vec![30, 120, 600, 3600, 21600],
             max_attempts: 6,

@@ -1,8 +1,9 @@
 //! The delivery worker: claims due messages, renders them, sends them, and settles each one as
 //! sent, retried later, deferred, suppressed or dead, with a line in its delivery log.
 //!
-//! Every node may run workers; a message is sent once because only the worker holding its
-//! claim sends it. A worker that crashes after the mail server accepted a message but before
+//! Sending a message is the `notify.deliver` kind of job (see [`crate::jobs`]). Every node
+//! may run workers; a message is sent once because only the worker holding its job's claim
+//! sends it. A worker that crashes after the mail server accepted a message but before
 //! recording it leaves the claim to expire, and the message is sent again: delivery is
 //! exactly-once in normal operation and at-least-once across crashes.
 
@@ -10,10 +11,12 @@ use super::email::Mailer;
 use super::sms::Gateway;
 use super::templates::{self, Rendered};
 use super::{NotifyConfig, SendError, log_line};
-use crate::{ServiceError, Services, secrets};
-use domain::notify::{Channel, channel_of, mask_address, next_local_midnight, retry_delay};
+use crate::jobs::{self, JobKind};
+use crate::{ServiceError, Services};
+use domain::notify::{Channel, channel_of, mask_address, next_local_midnight};
 use domain::{Locale, Message};
 use std::collections::HashMap;
+use store::jobs::{Job, Settle as JobSettle};
 use store::outbox::{self, Settle};
 use tokio::sync::watch;
 
@@ -79,8 +82,97 @@ impl Notifier {
     }
 }
 
+impl Notifier {
+    /// Handles one claimed batch: each job's message is rendered, sent and settled.
+    async fn run_batch(
+        &self,
+        services: &Services,
+        batch: &[Job],
+        token: &str,
+    ) -> Result<(), ServiceError> {
+        let config = &self.config;
+        let ids: Vec<&str> = batch
+            .iter()
+            .filter_map(|j| j.subject_id.as_deref())
+            .collect();
+        outbox::mark_sending(&services.db, &ids, store::now_unix()).await?;
+        let messages: HashMap<String, outbox::Notification> = outbox::get_many(&services.db, &ids)
+            .await?
+            .into_iter()
+            .map(|n| (n.id.clone(), n))
+            .collect();
+        let mut places: HashMap<String, Option<Place>> = HashMap::new();
+        for job in batch {
+            let Some(n) = job.subject_id.as_ref().and_then(|id| messages.get(id)) else {
+                jobs::settle_alone(
+                    services,
+                    job,
+                    token,
+                    JobSettle::Done,
+                    "done",
+                    "the message no longer exists",
+                )
+                .await?;
+                continue;
+            };
+            if n.status != outbox::STATUS_QUEUED && n.status != outbox::STATUS_SENDING {
+                // Settled from outside (a delivery receipt): nothing left to send.
+                let detail = format!("the message is already {}", n.status);
+                jobs::settle_alone(services, job, token, JobSettle::Done, "done", &detail).await?;
+                continue;
+            }
+            let now = store::now_unix();
+            if now + config.send_timeout.as_secs() as i64 >= job.locked_until.unwrap_or(0) {
+                // Not enough of the lease left to send safely: give it back untouched.
+                settle_message(
+                    services,
+                    job,
+                    token,
+                    now,
+                    job.attempts,
+                    Settle::Defer { until: now },
+                    None,
+                )
+                .await?;
+                continue;
+            }
+            if !places.contains_key(&n.jurisdiction_id) {
+                let place = store::catalog::get_jurisdiction(&services.db, &n.jurisdiction_id)
+                    .await?
+                    .map(|j| Place {
+                        offset: j.utc_offset_minutes,
+                        name: j.name,
+                    });
+                places.insert(n.jurisdiction_id.clone(), place);
+            }
+            let place = places.get(&n.jurisdiction_id).and_then(|p| p.as_ref());
+            deliver(services, self, job, n, place, token).await?;
+        }
+        Ok(())
+    }
+}
+
+impl JobKind for Notifier {
+    fn kind(&self) -> &'static str {
+        jobs::NOTIFY_DELIVER
+    }
+
+    fn lanes(&self) -> Vec<&'static str> {
+        self.channels()
+    }
+
+    fn run<'a>(
+        &'a self,
+        services: &'a Services,
+        batch: &'a [Job],
+        token: &'a str,
+    ) -> jobs::BoxFuture<'a, Result<(), ServiceError>> {
+        Box::pin(self.run_batch(services, batch, token))
+    }
+}
+
 /// Runs one worker until `shutdown` turns true (or its sender is dropped).
-pub async fn run_worker(services: Services, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(services: Services, shutdown: watch::Receiver<bool>) {
     let notifier = match Notifier::new(&services) {
         Ok(n) => n,
         Err(e) => {
@@ -94,36 +186,15 @@ pub async fn run_worker(services: Services, mut shutdown: watch::Receiver<bool>)
     if notifier.sms.is_none() {
         tracing::info!("the SMS gateway is not configured: SMS notifications wait in the outbox");
     }
-    if notifier.channels().is_empty() {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-        return;
-    }
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
-        let handled = match process_batch(&services, &notifier).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "notification batch failed");
-                0
-            }
-        };
-        if handled as u64 >= notifier.config.batch_size {
-            continue;
-        }
-        tokio::select! {
-            changed = shutdown.changed() => if changed.is_err() { break },
-            _ = tokio::time::sleep(notifier.config.poll_interval) => {}
-        }
-    }
+    let config = services.config().jobs;
+    jobs::run_worker(services, vec![Box::new(notifier)], config, shutdown).await;
 }
 
-/// Claims and handles one batch with a fresh set of transports; returns how many messages
-/// it took. For tests and one-off runs; workers use [`process_batch`].
+/// Claims and handles one batch of notification jobs with a fresh set of transports; returns
+/// how many it took. For tests and one-off runs; see also [`Services::run_due_jobs`].
 pub async fn process_due(services: &Services) -> Result<usize, ServiceError> {
     let notifier = Notifier::new(services).map_err(ServiceError::Internal)?;
-    process_batch(services, &notifier).await
+    jobs::process_batch(services, &[&notifier], &services.config().jobs).await
 }
 
 struct Place {
@@ -131,57 +202,59 @@ struct Place {
     name: domain::Localized,
 }
 
-/// Claims one batch of due messages and handles each.
-pub async fn process_batch(
-    services: &Services,
-    notifier: &Notifier,
-) -> Result<usize, ServiceError> {
-    let config = &notifier.config;
-    let token = uuid::Uuid::now_v7().to_string();
-    let claimed = outbox::claim(
-        &services.db,
-        store::now_unix(),
-        config.lease.as_secs() as i64,
-        config.batch_size,
-        &notifier.channels(),
-        &token,
-    )
-    .await?;
-    let mut places: HashMap<String, Option<Place>> = HashMap::new();
-    for n in &claimed {
-        let now = store::now_unix();
-        if now + config.send_timeout.as_secs() as i64 >= n.locked_until.unwrap_or(0) {
-            // Not enough of the lease left to send safely: give it back untouched.
-            outbox::settle(
-                &services.db,
-                &n.id,
-                &token,
-                now,
-                n.attempts,
-                &Settle::Defer { until: now },
-                None,
-            )
-            .await?;
-            continue;
-        }
-        if !places.contains_key(&n.jurisdiction_id) {
-            let place = store::catalog::get_jurisdiction(&services.db, &n.jurisdiction_id)
-                .await?
-                .map(|j| Place {
-                    offset: j.utc_offset_minutes,
-                    name: j.name,
-                });
-            places.insert(n.jurisdiction_id.clone(), place);
-        }
-        let place = places.get(&n.jurisdiction_id).and_then(|p| p.as_ref());
-        deliver(services, notifier, n, place, &token).await?;
+/// What a message's settlement means for its job.
+fn job_settle(how: &Settle) -> JobSettle {
+    match how {
+        Settle::Sent { .. } | Settle::Suppress => JobSettle::Done,
+        Settle::Retry {
+            next_attempt_at,
+            error,
+        } => JobSettle::Retry {
+            run_at: *next_attempt_at,
+            error: error.clone(),
+        },
+        Settle::Dead { error } => JobSettle::Dead {
+            error: error.clone(),
+        },
+        Settle::Defer { until } => JobSettle::Defer { until: *until },
     }
-    Ok(claimed.len())
+}
+
+/// Settles a message and its job in one transaction, with a line in the message's log when
+/// given. Nothing changes if the claim was lost.
+async fn settle_message(
+    services: &Services,
+    job: &Job,
+    token: &str,
+    now: i64,
+    attempts: i64,
+    how: Settle,
+    line: Option<(&str, &str)>,
+) -> Result<(), ServiceError> {
+    let Some(id) = job.subject_id.as_deref() else {
+        return Ok(());
+    };
+    let (outcome, detail) = line.unwrap_or(("deferred", "not enough of the lease left"));
+    let mut tx = services.db.begin().await?;
+    let ran = jobs::Ran {
+        attempts,
+        how: job_settle(&how),
+        outcome,
+        detail,
+    };
+    if !jobs::settle(&mut tx, job, token, now, ran).await? {
+        return Ok(());
+    }
+    let log = line.map(|(outcome, detail)| log_line(id, attempts, now, outcome, detail));
+    outbox::settle(&mut tx, id, now, attempts, &how, log.as_ref()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn deliver(
     services: &Services,
     notifier: &Notifier,
+    job: &Job,
     n: &outbox::Notification,
     place: Option<&Place>,
     token: &str,
@@ -189,14 +262,18 @@ async fn deliver(
     let db = &services.db;
     let config = &notifier.config;
     let now = store::now_unix();
-    let attempt = n.attempts + 1;
+    let attempt = job.attempts + 1;
     let settle = |how: Settle, attempts: i64, outcome: &'static str, detail: String| async move {
-        let line = log_line(&n.id, attempts, now, outcome, &detail);
-        let kept = outbox::settle(db, &n.id, token, now, attempts, &how, Some(&line)).await?;
-        if !kept {
-            tracing::warn!(notification = %n.id, "notification claim lost before it was settled");
-        }
-        Ok::<(), ServiceError>(())
+        settle_message(
+            services,
+            job,
+            token,
+            now,
+            attempts,
+            how,
+            Some((outcome, &detail)),
+        )
+        .await
     };
     let (Some(channel), Some(place)) = (Channel::parse(&n.channel), place) else {
         return settle(
@@ -221,7 +298,7 @@ async fn deliver(
             return if n.urgent {
                 settle(
                     Settle::Suppress,
-                    n.attempts,
+                    job.attempts,
                     "suppressed",
                     format!("daily {} cap of {cap} reached", channel.as_str()),
                 )
@@ -230,7 +307,7 @@ async fn deliver(
                 let until = next_local_midnight(now, place.offset);
                 settle(
                     Settle::Defer { until },
-                    n.attempts,
+                    job.attempts,
                     "deferred",
                     format!(
                         "daily {} cap of {cap} reached: held until {}",
@@ -324,9 +401,7 @@ async fn deliver(
                 )
                 .await
             } else {
-                let jitter = f64::from(u32::from_le_bytes(secrets::random_bytes::<4>()))
-                    / (f64::from(u32::MAX) + 1.0);
-                let delay = retry_delay(attempt as u32, &config.retry_schedule, jitter) as i64;
+                let delay = jobs::backoff(attempt, &config.retry_schedule);
                 tracing::info!(
                     notification = %n.id,
                     channel = channel.as_str(),

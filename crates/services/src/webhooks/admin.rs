@@ -383,6 +383,12 @@ impl Services {
         actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
         let s = self.subscription(actor, id).await?;
         let mut tx = self.db.begin().await?;
+        store::jobs::delete_for_subjects(
+            &mut tx,
+            crate::jobs::WEBHOOK_DELIVER,
+            repo::deliveries_of(&actor.jurisdiction_id, id),
+        )
+        .await?;
         if !repo::delete_subscription(&mut tx, &actor.jurisdiction_id, id).await? {
             return Err(not_found());
         }
@@ -461,6 +467,15 @@ impl Services {
                 Message::new("error-webhook-not-redeliverable").arg("status", &d.status),
             ));
         }
+        crate::jobs::admin::rerun_subject(
+            &mut tx,
+            crate::jobs::WEBHOOK_DELIVER,
+            "",
+            &d.id,
+            &actor.jurisdiction_id,
+            now,
+        )
+        .await?;
         repo::log(
             &mut tx,
             &log_line(

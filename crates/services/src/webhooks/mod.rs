@@ -3,7 +3,8 @@
 //! change that causes the event.
 //!
 //! - [`enqueue`] is what the case code calls, inside its own transaction.
-//! - [`worker`] drains the outbox on every node (claim, sign, POST, retry, dead-letter).
+//! - [`worker`] is the `webhook.deliver` job kind: sign, POST, retry, dead-letter (the claim,
+//!   lease and worker loop are [`crate::jobs`]'s).
 //! - [`admin`] has the functions behind the admin API (subscriptions, delivery log, redeliver,
 //!   ping).
 //!
@@ -41,7 +42,7 @@ pub const PING: &str = "ping";
 /// Request headers of a delivery.
 pub const EVENT_HEADER: &str = "X-Civicdesk-Event";
 pub const DELIVERY_HEADER: &str = "X-Civicdesk-Delivery";
-pub use crate::notify::sms::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify};
+pub use crate::signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify};
 
 /// Largest request body a delivery may have.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
@@ -49,14 +50,10 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 /// How a node delivers webhooks.
 #[derive(Debug, Clone)]
 pub struct WebhookConfig {
-    /// Worker loops this node runs (0: this node sends nothing).
-    pub workers: usize,
-    /// Deliveries claimed at a time by one worker.
-    pub batch_size: u64,
-    /// Pause between polls when the outbox has nothing due.
-    pub poll_interval: Duration,
-    /// How long a claim lasts before another worker may take the delivery.
-    pub lease: Duration,
+    /// Whether this node's job workers send webhooks (false: `webhook.deliver` jobs wait for
+    /// another node). How many workers, how often they poll and how long a claim lasts are
+    /// [`crate::jobs::JobsConfig`]'s, shared by every kind.
+    pub enabled: bool,
     /// Timeout of one request, from connecting to the end of the answer.
     pub send_timeout: Duration,
     /// Delays in seconds before the 1st, 2nd, … retry (the last repeats), spread ±20 %.
@@ -71,10 +68,7 @@ pub struct WebhookConfig {
 impl Default for WebhookConfig {
     fn default() -> Self {
         WebhookConfig {
-            workers: 1,
-            batch_size: 20,
-            poll_interval: Duration::from_secs(2),
-            lease: Duration::from_secs(300),
+            enabled: true,
             send_timeout: Duration::from_secs(15),
             retry_schedule: vec![30, 120, 600, 3600, 21600, 86400],
             max_attempts: 8,
@@ -200,6 +194,15 @@ pub(crate) async fn queue(
             next_attempt_at: now,
             created_at: now,
         },
+    )
+    .await?;
+    crate::jobs::enqueue(
+        tx,
+        crate::jobs::WEBHOOK_DELIVER,
+        "",
+        Some(&id),
+        Some(&s.jurisdiction_id),
+        now,
     )
     .await?;
     Ok(id)

@@ -2,8 +2,9 @@
 //! POSTs them, and settles each one as delivered, retried later, failed or dead, with a line
 //! in its log.
 //!
-//! Every node may run workers; a delivery is sent once because only the worker holding its
-//! claim sends it. A worker that crashes after the receiver answered but before recording
+//! Sending a delivery is the `webhook.deliver` kind of job (see [`crate::jobs`]). Every node
+//! may run workers; a delivery is sent once because only the worker holding its job's claim
+//! sends it. A worker that crashes after the receiver answered but before recording
 //! the answer leaves the claim to expire, and the delivery is sent again with the same id:
 //! delivery is exactly-once in normal operation and at-least-once across crashes, so
 //! receivers drop a `X-Civicdesk-Delivery` they have already processed.
@@ -15,8 +16,8 @@ use super::{
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
 use crate::http_client::{self, Failure};
-use crate::{ServiceError, Services, secrets};
-use domain::notify::retry_delay;
+use crate::jobs::{self, JobKind};
+use crate::{ServiceError, Services};
 use domain::webhooks::{is_public_ip, parse_target_url};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::Name;
@@ -26,6 +27,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
+use store::jobs::{Job, Settle as JobSettle};
 use store::webhooks::{self as repo, Delivery, Settle, Subscription};
 use tokio::sync::watch;
 
@@ -91,8 +93,83 @@ impl Sender {
     }
 }
 
+impl Sender {
+    /// Handles one claimed batch: each job's delivery is signed, POSTed and settled.
+    async fn run_batch(
+        &self,
+        services: &Services,
+        batch: &[Job],
+        token: &str,
+    ) -> Result<(), ServiceError> {
+        let ids: Vec<&str> = batch
+            .iter()
+            .filter_map(|j| j.subject_id.as_deref())
+            .collect();
+        repo::mark_sending(&services.db, &ids).await?;
+        let deliveries: HashMap<String, Delivery> = repo::get_many(&services.db, &ids)
+            .await?
+            .into_iter()
+            .map(|d| (d.id.clone(), d))
+            .collect();
+        let mut subscriptions: HashMap<String, Option<Subscription>> = HashMap::new();
+        for job in batch {
+            let Some(d) = job.subject_id.as_ref().and_then(|id| deliveries.get(id)) else {
+                jobs::settle_alone(
+                    services,
+                    job,
+                    token,
+                    JobSettle::Done,
+                    "done",
+                    "the delivery no longer exists",
+                )
+                .await?;
+                continue;
+            };
+            if d.status != repo::STATUS_QUEUED && d.status != repo::STATUS_SENDING {
+                let detail = format!("the delivery is already {}", d.status);
+                jobs::settle_alone(services, job, token, JobSettle::Done, "done", &detail).await?;
+                continue;
+            }
+            if !subscriptions.contains_key(&d.subscription_id) {
+                let s =
+                    repo::get_subscription(&services.db, &d.jurisdiction_id, &d.subscription_id)
+                        .await?;
+                subscriptions.insert(d.subscription_id.clone(), s);
+            }
+            let s = subscriptions
+                .get(&d.subscription_id)
+                .and_then(|s| s.as_ref());
+            let gone = deliver(services, self, job, d, s, token).await?;
+            if gone {
+                // Later deliveries of this batch must see the subscription as turned off.
+                subscriptions.insert(d.subscription_id.clone(), None);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl JobKind for Sender {
+    fn kind(&self) -> &'static str {
+        jobs::WEBHOOK_DELIVER
+    }
+
+    fn lanes(&self) -> Vec<&'static str> {
+        vec![""]
+    }
+
+    fn run<'a>(
+        &'a self,
+        services: &'a Services,
+        batch: &'a [Job],
+        token: &'a str,
+    ) -> jobs::BoxFuture<'a, Result<(), ServiceError>> {
+        Box::pin(self.run_batch(services, batch, token))
+    }
+}
+
 /// Runs one worker until `shutdown` turns true (or its sender is dropped).
-pub async fn run_worker(services: Services, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(services: Services, shutdown: watch::Receiver<bool>) {
     let sender = match Sender::new(&services.config().webhooks) {
         Ok(s) => s,
         Err(e) => {
@@ -100,63 +177,21 @@ pub async fn run_worker(services: Services, mut shutdown: watch::Receiver<bool>)
             return;
         }
     };
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
-        let handled = match process_batch(&services, &sender).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook batch failed");
-                0
-            }
-        };
-        if handled as u64 >= sender.config.batch_size {
-            continue;
-        }
-        tokio::select! {
-            changed = shutdown.changed() => if changed.is_err() { break },
-            _ = tokio::time::sleep(sender.config.poll_interval) => {}
-        }
-    }
+    let config = services.config().jobs;
+    jobs::run_worker(services, vec![Box::new(sender)], config, shutdown).await;
 }
 
-/// Claims and handles one batch with a fresh client; returns how many deliveries it took.
-/// For tests and one-off runs; workers use [`process_batch`].
+/// Claims and handles one batch of webhook jobs with a fresh client; returns how many it
+/// took. For tests and one-off runs; see also [`Services::run_due_jobs`].
 pub async fn process_due(services: &Services) -> Result<usize, ServiceError> {
     let sender = Sender::new(&services.config().webhooks).map_err(ServiceError::Internal)?;
     process_batch(services, &sender).await
 }
 
-/// Claims one batch of due deliveries and handles each.
+/// Claims and handles one batch of webhook jobs with the given client (e.g. one with other
+/// settings than the node's); returns how many it took.
 pub async fn process_batch(services: &Services, sender: &Sender) -> Result<usize, ServiceError> {
-    let config = &sender.config;
-    let token = uuid::Uuid::now_v7().to_string();
-    let claimed = repo::claim(
-        &services.db,
-        store::now_unix(),
-        config.lease.as_secs() as i64,
-        config.batch_size,
-        &token,
-    )
-    .await?;
-    let mut subscriptions: HashMap<String, Option<Subscription>> = HashMap::new();
-    for d in &claimed {
-        if !subscriptions.contains_key(&d.subscription_id) {
-            let s = repo::get_subscription(&services.db, &d.jurisdiction_id, &d.subscription_id)
-                .await?;
-            subscriptions.insert(d.subscription_id.clone(), s);
-        }
-        let s = subscriptions
-            .get(&d.subscription_id)
-            .and_then(|s| s.as_ref());
-        let gone = deliver(services, sender, d, s, &token).await?;
-        if gone {
-            // Later deliveries of this batch must see the subscription as turned off.
-            subscriptions.insert(d.subscription_id.clone(), None);
-        }
-    }
-    Ok(claimed.len())
+    jobs::process_batch(services, &[sender], &services.config().jobs).await
 }
 
 /// What became of one attempt.
@@ -174,25 +209,27 @@ struct Outcome {
 async fn deliver(
     services: &Services,
     sender: &Sender,
+    job: &Job,
     d: &Delivery,
     s: Option<&Subscription>,
     token: &str,
 ) -> Result<bool, ServiceError> {
     let config = &sender.config;
     let now = store::now_unix();
-    if now + config.send_timeout.as_secs() as i64 >= d.locked_until.unwrap_or(0) {
+    if now + config.send_timeout.as_secs() as i64 >= job.locked_until.unwrap_or(0) {
         // Not enough of the lease left to send safely: give it back untouched.
         let mut tx = services.db.begin().await?;
-        repo::settle(
-            &mut tx,
-            &d.id,
-            token,
-            now,
-            d.attempts,
-            &Settle::Defer { until: now },
-        )
-        .await?;
-        tx.commit().await?;
+        let how = Settle::Defer { until: now };
+        let ran = jobs::Ran {
+            attempts: job.attempts,
+            how: job_settle(&how),
+            outcome: "deferred",
+            detail: "not enough of the lease left",
+        };
+        if jobs::settle(&mut tx, job, token, now, ran).await? {
+            repo::settle(&mut tx, &d.id, now, job.attempts, &how).await?;
+            tx.commit().await?;
+        }
         return Ok(false);
     }
     let Some(s) = s.filter(|s| s.active) else {
@@ -202,16 +239,16 @@ async fn deliver(
                 status_code: None,
                 error: error.clone(),
             },
-            attempts: d.attempts,
+            attempts: job.attempts,
             outcome: "failed",
             status_code: None,
             detail: error,
             duration_ms: None,
         };
-        settle(services, d, token, now, o, None).await?;
+        settle(services, job, d, token, now, o, None).await?;
         return Ok(false);
     };
-    let attempt = d.attempts + 1;
+    let attempt = job.attempts + 1;
     let fail = |status_code: Option<i64>, error: String, duration_ms: Option<i64>| {
         let error = crate::notify::safe_detail(&error);
         if attempt >= i64::from(config.max_attempts) {
@@ -227,9 +264,7 @@ async fn deliver(
                 duration_ms,
             }
         } else {
-            let jitter = f64::from(u32::from_le_bytes(secrets::random_bytes::<4>()))
-                / (f64::from(u32::MAX) + 1.0);
-            let delay = retry_delay(attempt as u32, &config.retry_schedule, jitter) as i64;
+            let delay = jobs::backoff(attempt, &config.retry_schedule);
             Outcome {
                 settle: Settle::Retry {
                     next_attempt_at: now + delay,
@@ -261,18 +296,18 @@ async fn deliver(
         Ok(t) => t,
         Err(_) => {
             let o = refuse("the subscription URL is invalid");
-            return settle(services, d, token, now, o, None).await;
+            return settle(services, job, d, token, now, o, None).await;
         }
     };
     if !config.allow_private_targets && target.is_private() {
         let o = refuse("the target is a non-public address, which this server does not allow");
-        return settle(services, d, token, now, o, None).await;
+        return settle(services, job, d, token, now, o, None).await;
     }
     let uri: hyper::Uri = match s.url.parse() {
         Ok(u) => u,
         Err(_) => {
             let o = refuse("the subscription URL is invalid");
-            return settle(services, d, token, now, o, None).await;
+            return settle(services, job, d, token, now, o, None).await;
         }
     };
 
@@ -295,7 +330,7 @@ async fn deliver(
         Ok(r) => r,
         Err(_) => {
             let o = refuse("could not build the request");
-            return settle(services, d, token, now, o, None).await;
+            return settle(services, job, d, token, now, o, None).await;
         }
     };
     let started = Instant::now();
@@ -335,7 +370,7 @@ async fn deliver(
                 detail: error,
                 duration_ms: ms,
             };
-            settle(services, d, token, now, o, Some(s)).await?;
+            settle(services, job, d, token, now, o, Some(s)).await?;
             return Ok(true);
         }
         Ok((status, body)) => {
@@ -366,7 +401,27 @@ async fn deliver(
     if o.outcome != "delivered" {
         tracing::info!(delivery = %d.id, event = %d.event_type, host = %host, attempt, outcome = o.outcome, detail = %o.detail, "webhook not delivered");
     }
-    settle(services, d, token, now, o, None).await
+    settle(services, job, d, token, now, o, None).await
+}
+
+/// What a delivery's settlement means for its job: a failed delivery (410 Gone, subscription
+/// off, target refused) is dead too, as only an administrator can start it again.
+fn job_settle(how: &Settle) -> JobSettle {
+    match how {
+        Settle::Delivered { .. } => JobSettle::Done,
+        Settle::Retry {
+            next_attempt_at,
+            error,
+            ..
+        } => JobSettle::Retry {
+            run_at: *next_attempt_at,
+            error: error.clone(),
+        },
+        Settle::Dead { error, .. } | Settle::Failed { error, .. } => JobSettle::Dead {
+            error: error.clone(),
+        },
+        Settle::Defer { until } => JobSettle::Defer { until: *until },
+    }
 }
 
 /// Settles a claim and writes its log line in one transaction; with `gone`, also turns the
@@ -374,6 +429,7 @@ async fn deliver(
 /// turned off.
 async fn settle(
     services: &Services,
+    job: &Job,
     d: &Delivery,
     token: &str,
     now: i64,
@@ -381,10 +437,16 @@ async fn settle(
     gone: Option<&Subscription>,
 ) -> Result<bool, ServiceError> {
     let mut tx = services.db.begin().await?;
-    if !repo::settle(&mut tx, &d.id, token, now, o.attempts, &o.settle).await? {
-        tracing::warn!(delivery = %d.id, "webhook claim lost before it was settled");
+    let ran = jobs::Ran {
+        attempts: o.attempts,
+        how: job_settle(&o.settle),
+        outcome: o.outcome,
+        detail: &o.detail,
+    };
+    if !jobs::settle(&mut tx, job, token, now, ran).await? {
         return Ok(false);
     }
+    repo::settle(&mut tx, &d.id, now, o.attempts, &o.settle).await?;
     let line = log_line(
         &d.id,
         o.attempts,

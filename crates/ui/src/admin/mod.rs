@@ -7,6 +7,7 @@
 
 mod catalog;
 mod clients;
+mod jobs;
 mod notify;
 mod rules;
 mod sla;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .merge(clients::routes())
         .merge(webhooks::routes())
         .merge(notify::routes())
+        .merge(jobs::routes())
 }
 
 /// Why an admin page is not shown: an error page, or a redirect (to sign in, by location).
@@ -154,48 +156,55 @@ pub struct Section {
 }
 
 /// The sections of the administration: where, the title's text id (its lead is `<id>-lead`),
-/// and the permission it needs.
-const SECTIONS: [(&str, &str, Permission); 8] = [
+/// and the permissions that open it (any of them).
+const SECTIONS: [(&str, &str, &[Permission]); 9] = [
     (
         "/admin/categories",
         "admin-categories",
-        Permission::ManageCaseRules,
+        &[Permission::ManageCaseRules],
     ),
-    ("/admin/rules", "admin-rules", Permission::ManageCaseRules),
-    ("/admin/sla", "admin-sla", Permission::ManageCaseRules),
-    ("/admin/staff", "admin-staff", Permission::ManageStaff),
+    (
+        "/admin/rules",
+        "admin-rules",
+        &[Permission::ManageCaseRules],
+    ),
+    ("/admin/sla", "admin-sla", &[Permission::ManageCaseRules]),
+    ("/admin/staff", "admin-staff", &[Permission::ManageStaff]),
     (
         "/admin/api-clients",
         "admin-clients",
-        Permission::ManageApiClients,
+        &[Permission::ManageApiClients],
     ),
     (
         "/admin/webhooks",
         "admin-webhooks",
-        Permission::ManageWebhooks,
+        &[Permission::ManageWebhooks],
     ),
     (
         "/admin/templates",
         "admin-templates",
-        Permission::ManageNotifications,
+        &[Permission::ManageNotifications],
     ),
+    ("/admin/jobs", "admin-jobs", jobs::PERMISSIONS),
     (
         "/admin/answers",
         "admin-answers",
-        Permission::ManageKnowledge,
+        &[Permission::ManageKnowledge],
     ),
 ];
 
 /// Whether `v` may use any section (the menu shows "Administration").
 pub fn may_administer(v: &Viewer) -> bool {
-    SECTIONS.iter().any(|(_, _, p)| v.may(*p))
+    SECTIONS
+        .iter()
+        .any(|(_, _, any)| any.iter().any(|p| v.may(*p)))
 }
 
 /// The sections `v` may use, in the order they are shown.
 pub fn sections(v: &Viewer) -> Vec<Section> {
     SECTIONS
         .iter()
-        .filter(|(_, _, p)| v.may(*p))
+        .filter(|(_, _, any)| any.iter().any(|p| v.may(*p)))
         .map(|(href, key, _)| Section {
             href,
             title: v.t(key),
@@ -287,6 +296,12 @@ mod tests {
         for t in domain::category::ServiceType::ALL {
             keys.push(format!("admin-service-type-{}", t.as_str()));
         }
+        for kind in services::jobs::KINDS {
+            keys.push(format!("admin-job-kind-{}", kind.replace('.', "-")));
+        }
+        for trouble in ["dead", "stuck", "overdue"] {
+            keys.push(format!("admin-job-{trouble}"));
+        }
         for section in [
             "categories",
             "rules",
@@ -295,6 +310,7 @@ mod tests {
             "clients",
             "webhooks",
             "templates",
+            "jobs",
             "answers",
         ] {
             keys.push(format!("admin-{section}-lead"));

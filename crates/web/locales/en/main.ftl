@@ -281,6 +281,8 @@ error-webhook-unknown = This webhook was not found.
 error-webhook-delivery-unknown = This webhook delivery was not found.
 error-webhook-not-redeliverable = Only failed or dead deliveries can be sent again; this one is { $status }.
 error-webhook-inactive = This webhook is turned off. Turn it on first.
+error-job-unknown = This job was not found.
+error-job-not-retryable = Only dead webhook deliveries can be retried from here; this job is { $status }.
 
 # the agent's desk
 error-phone-format = This is not a phone number we can use; give a mobile (0912-345-678), a landline with its area code ((02) 2720-8889) or an international number (+81 …).

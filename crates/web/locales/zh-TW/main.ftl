@@ -281,6 +281,8 @@ error-webhook-unknown = 找不到這個 Webhook。
 error-webhook-delivery-unknown = 找不到這筆 Webhook 傳送紀錄。
 error-webhook-not-redeliverable = 只有失敗或已停止重試的傳送可以重送；這筆的狀態是 { $status }。
 error-webhook-inactive = 這個 Webhook 已停用，請先啟用。
+error-job-unknown = 找不到這個背景工作。
+error-job-not-retryable = 這裡只能重試已停止重試的 Webhook 傳送；這個工作的狀態是 { $status }。
 
 # 話務台
 error-phone-format = 無法辨識這個電話號碼；請輸入手機（0912-345-678）、含區碼的市話（(02) 2720-8889）或國際號碼（+81 …）。

@@ -246,6 +246,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "Webhook subscriptions of department systems and their delivery log.",
     ),
     (
+        "jobs",
+        "The job queue (notification and webhook delivery): dead, stuck and overdue jobs, and retrying a dead one.",
+    ),
+    (
         "desk",
         "The 1999 agent's desk: caller lookup, contact log, out-calls and care flags.",
     ),

@@ -9,6 +9,7 @@ mod cases;
 mod catalog;
 pub(crate) mod desk;
 pub mod doc;
+mod jobs;
 mod knowledge;
 mod notifications;
 mod reports;
@@ -52,6 +53,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(desk::routes())
         .merge(knowledge::routes())
         .merge(webhooks::routes())
+        .merge(jobs::routes())
         .merge(reports::routes())
 }
 

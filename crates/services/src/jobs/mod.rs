@@ -1,0 +1,309 @@
+//! The one durable job queue and its worker loop. Every piece of deferred work is a
+//! [`JobKind`]: the queue claims due jobs under a lease (exactly one worker runs a job while
+//! its lease holds; a crashed worker's jobs run again when the lease expires), hands each
+//! batch to its kind, and settles what the kind decided (done, retry with backoff, deferred,
+//! dead) together with the kind's own row, in one transaction.
+//!
+//! The kinds, registered in [`KINDS`]:
+//! - [`NOTIFY_DELIVER`]: send one notification (`notify::worker`);
+//! - [`WEBHOOK_DELIVER`]: POST one webhook delivery (`webhooks::worker`).
+//!
+//! Work is enqueued in the caller's transaction ([`enqueue`]): nothing runs for a change that
+//! rolls back. [`admin`] lists stuck and dead jobs and retries a dead one. See
+//! docs/OPERATIONS.md ("Deferred work").
+
+pub mod admin;
+
+use crate::{ServiceError, Services, secrets};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+use store::jobs::{self as repo, Job, Lane, NewJob, Settle};
+use tokio::sync::watch;
+
+/// Sending one notification (the job's subject is the `notifications` row; its lane is the
+/// channel, so a node without SMS leaves SMS jobs to others).
+pub const NOTIFY_DELIVER: &str = "notify.deliver";
+/// POSTing one webhook delivery (the subject is the `webhook_deliveries` row).
+pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
+
+/// Every kind of job, in the order the admin view names them.
+pub const KINDS: &[&str] = &[NOTIFY_DELIVER, WEBHOOK_DELIVER];
+
+/// A future a kind returns; boxed so kinds can be listed side by side.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One kind of deferred work.
+pub trait JobKind: Send + Sync {
+    /// The name stored in `jobs.kind`, one of [`KINDS`].
+    fn kind(&self) -> &'static str;
+    /// The lanes this node serves (e.g. the notification channels it has transports for);
+    /// `[""]` for a kind without lanes, empty to serve none.
+    fn lanes(&self) -> Vec<&'static str>;
+    /// Runs a batch of claimed jobs of this kind and settles each with [`settle`]. An error
+    /// leaves the unsettled jobs to be claimed again when their lease expires.
+    fn run<'a>(
+        &'a self,
+        services: &'a Services,
+        batch: &'a [Job],
+        token: &'a str,
+    ) -> BoxFuture<'a, Result<(), ServiceError>>;
+}
+
+/// How a node runs jobs: one setting for every kind (`[jobs]` in `civicdesk.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobsConfig {
+    /// Worker loops this node runs, each serving every kind (0: this node runs no jobs).
+    pub workers: usize,
+    /// Jobs claimed at a time by one worker.
+    pub batch_size: u64,
+    /// Pause between polls when nothing is due.
+    pub poll_interval: Duration,
+    /// How long a claim lasts before another worker may take the job. Must be more than
+    /// twice the longest send timeout of a kind, so a send never outlives its claim.
+    pub lease: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            workers: 1,
+            batch_size: 20,
+            poll_interval: Duration::from_secs(2),
+            lease: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Queues a job inside the caller's transaction; returns its id.
+pub async fn enqueue(
+    tx: &mut store::Tx,
+    kind: &str,
+    lane: &str,
+    subject_id: Option<&str>,
+    jurisdiction_id: Option<&str>,
+    run_at: i64,
+) -> Result<String, ServiceError> {
+    debug_assert!(KINDS.contains(&kind), "unregistered job kind {kind}");
+    let id = uuid::Uuid::now_v7().to_string();
+    repo::insert(
+        tx,
+        &NewJob {
+            id: id.clone(),
+            kind: kind.to_string(),
+            lane: lane.to_string(),
+            subject_id: subject_id.map(str::to_string),
+            payload: "{}".into(),
+            jurisdiction_id: jurisdiction_id.map(str::to_string),
+            run_at,
+            created_at: store::now_unix(),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The delay before the next run of a job that failed its `attempt`-th time, from a kind's
+/// schedule (delays in seconds before the 1st, 2nd, … retry, the last repeating), spread
+/// ±20 % so that jobs failing together do not retry together.
+pub fn backoff(attempt: i64, schedule: &[u64]) -> i64 {
+    let jitter =
+        f64::from(u32::from_le_bytes(secrets::random_bytes::<4>())) / (f64::from(u32::MAX) + 1.0);
+    domain::notify::retry_delay(attempt.max(0) as u32, schedule, jitter) as i64
+}
+
+/// What became of one run of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran<'a> {
+    /// The job's attempt count after this run (unchanged by a deferral).
+    pub attempts: i64,
+    pub how: Settle,
+    /// The outcome for the job's log: `done`, `retry`, `deferred`, `dead`, ….
+    pub outcome: &'a str,
+    pub detail: &'a str,
+}
+
+/// Settles a claimed job inside the caller's transaction and writes its log line; the kind
+/// settles its own row in the same transaction. Returns false if the claim was lost (the lease
+/// expired and another worker took the job): the caller must then roll back.
+pub async fn settle(
+    tx: &mut store::Tx,
+    job: &Job,
+    token: &str,
+    now: i64,
+    ran: Ran<'_>,
+) -> Result<bool, ServiceError> {
+    if !repo::settle(tx, &job.id, token, now, ran.attempts, &ran.how).await? {
+        tracing::warn!(job = %job.id, kind = %job.kind, "job claim lost before it was settled");
+        return Ok(false);
+    }
+    repo::log(
+        tx,
+        &repo::Attempt {
+            id: uuid::Uuid::now_v7().to_string(),
+            job_id: job.id.clone(),
+            attempt: ran.attempts,
+            at: now,
+            outcome: ran.outcome.to_string(),
+            detail: crate::notify::safe_detail(ran.detail),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Settles a job on its own, with no row of the kind to change (its subject is gone or was
+/// settled from outside).
+pub async fn settle_alone(
+    services: &Services,
+    job: &Job,
+    token: &str,
+    how: Settle,
+    outcome: &str,
+    detail: &str,
+) -> Result<(), ServiceError> {
+    let now = store::now_unix();
+    let mut tx = services.db.begin().await?;
+    let ran = Ran {
+        attempts: job.attempts,
+        how,
+        outcome,
+        detail,
+    };
+    if settle(&mut tx, job, token, now, ran).await? {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Claims one batch of due jobs of the given kinds and runs each kind's share; returns how
+/// many jobs were claimed.
+pub async fn process_batch(
+    services: &Services,
+    kinds: &[&dyn JobKind],
+    config: &JobsConfig,
+) -> Result<usize, ServiceError> {
+    let lanes: Vec<Lane<'static>> = kinds
+        .iter()
+        .flat_map(|k| {
+            let kind = k.kind();
+            k.lanes().into_iter().map(move |lane| Lane { kind, lane })
+        })
+        .collect();
+    let token = uuid::Uuid::now_v7().to_string();
+    let claimed = repo::claim(
+        &services.db,
+        store::now_unix(),
+        config.lease.as_secs() as i64,
+        config.batch_size,
+        &lanes,
+        &token,
+    )
+    .await?;
+    for k in kinds {
+        let batch: Vec<Job> = claimed
+            .iter()
+            .filter(|j| j.kind == k.kind())
+            .cloned()
+            .collect();
+        if !batch.is_empty() {
+            k.run(services, &batch, &token).await?;
+        }
+    }
+    Ok(claimed.len())
+}
+
+/// Runs one worker loop over the given kinds until `shutdown` turns true (or its sender is
+/// dropped). A full batch is followed at once by the next; otherwise the loop waits
+/// `poll_interval`.
+pub async fn run_worker(
+    services: Services,
+    kinds: Vec<Box<dyn JobKind>>,
+    config: JobsConfig,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let kinds: Vec<&dyn JobKind> = kinds.iter().map(|k| k.as_ref()).collect();
+    if kinds.iter().all(|k| k.lanes().is_empty()) {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+        return;
+    }
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let handled = match process_batch(&services, &kinds, &config).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "job batch failed");
+                0
+            }
+        };
+        if handled as u64 >= config.batch_size {
+            continue;
+        }
+        tokio::select! {
+            changed = shutdown.changed() => if changed.is_err() { break },
+            _ = tokio::time::sleep(config.poll_interval) => {}
+        }
+    }
+}
+
+/// The kinds this node runs, built once from the configuration (transports, HTTP client);
+/// a kind turned off for this node (`notify.workers = 0`, `webhooks.workers = 0`) is left out.
+pub fn kinds(services: &Services) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
+    let mut kinds: Vec<Box<dyn JobKind>> = Vec::new();
+    if services.config().notify.enabled {
+        kinds.push(Box::new(
+            crate::notify::Notifier::new(services).map_err(ServiceError::Internal)?,
+        ));
+    }
+    if services.config().webhooks.enabled {
+        kinds.push(Box::new(
+            crate::webhooks::worker::Sender::new(&services.config().webhooks)
+                .map_err(ServiceError::Internal)?,
+        ));
+    }
+    Ok(kinds)
+}
+
+/// Runs one worker loop over every kind this node runs, until `shutdown` turns true. What a
+/// server starts `jobs.workers` times.
+pub async fn run_all(services: Services, shutdown: watch::Receiver<bool>) {
+    let notify = &services.config().notify;
+    if notify.enabled && notify.smtp.is_none() {
+        tracing::info!("SMTP is not configured: e-mail notifications wait in the outbox");
+    }
+    if notify.enabled && notify.sms.is_none() {
+        tracing::info!("the SMS gateway is not configured: SMS notifications wait in the outbox");
+    }
+    match kinds(&services) {
+        Ok(kinds) => {
+            let config = services.config().jobs;
+            run_worker(services, kinds, config, shutdown).await;
+        }
+        Err(e) => tracing::error!(error = %e, "job worker not started"),
+    }
+}
+
+impl Services {
+    /// Runs every job that is due now, of every kind this node can run, until none is left
+    /// (at most 100 batches); returns how many were claimed. For tests and one-off runs;
+    /// servers run [`run_worker`] loops.
+    pub async fn run_due_jobs(&self) -> Result<usize, ServiceError> {
+        let kinds = kinds(self)?;
+        let kinds: Vec<&dyn JobKind> = kinds.iter().map(|k| k.as_ref()).collect();
+        let config = JobsConfig {
+            batch_size: 100,
+            ..self.config().jobs
+        };
+        let mut total = 0;
+        for _ in 0..100 {
+            let n = process_batch(self, &kinds, &config).await?;
+            total += n;
+            if (n as u64) < config.batch_size {
+                break;
+            }
+        }
+        Ok(total)
+    }
+}

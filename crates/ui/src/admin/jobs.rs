@@ -1,0 +1,94 @@
+//! Background jobs (`/admin/jobs`): the notification and webhook jobs that need a look (dead,
+//! stuck with an expired lease, overdue), and "retry now" for a dead webhook delivery. Shown
+//! to whoever administers notifications or webhooks; each sees the kinds they administer.
+
+use super::{Done, Fields, PageResult, Stop, done_message, failed};
+use crate::forms::check_token;
+use crate::page::{Page, Viewer, encode};
+use crate::{PageError, render, see_other};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use services::authz::{Actor, Permission};
+use services::jobs::admin::JobView;
+use web::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/jobs", get(list))
+        .route("/admin/jobs/{id}/retry", post(retry))
+}
+
+/// The permissions that open this page (any of them).
+pub const PERMISSIONS: &[Permission] =
+    &[Permission::ManageNotifications, Permission::ManageWebhooks];
+
+/// The signed-in actor if they administer some kind of job: otherwise a redirect to sign in,
+/// or 403.
+fn require(v: &Viewer) -> Result<&Actor, Stop> {
+    let Some(actor) = v.signed_in() else {
+        return Err(Stop::Redirect(format!(
+            "/sign-in?back={}",
+            encode("/admin/jobs")
+        )));
+    };
+    if !PERMISSIONS.iter().any(|p| v.may(*p)) {
+        return Err(Stop::Page(PageError::new(
+            StatusCode::FORBIDDEN,
+            "error-forbidden",
+            v.locale,
+        )));
+    }
+    Ok(actor)
+}
+
+#[derive(Template)]
+#[template(path = "admin/jobs.html")]
+struct List {
+    p: Page,
+    jobs: Vec<JobView>,
+}
+
+impl List {
+    fn kind_label(&self, j: &JobView) -> String {
+        self.p
+            .t(format!("admin-job-kind-{}", j.kind.replace('.', "-")))
+    }
+
+    fn trouble_label(&self, j: &JobView) -> String {
+        self.p.t(format!("admin-job-{}", j.trouble.as_str()))
+    }
+}
+
+async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+    let actor = require(&v)?;
+    let jobs = state
+        .services
+        .troubled_jobs(actor, services::jobs::admin::MAX_PAGE)
+        .await
+        .map_err(failed(&v))?;
+    let page = List {
+        p: Page::new(&v, &state, "admin-jobs", "admin")
+            .with_status(done_message(&v, q.done.as_deref())),
+        jobs,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = require(&v)?;
+    check_token(&v, Fields(fields).token())?;
+    state
+        .services
+        .retry_job(actor, &id)
+        .await
+        .map_err(failed(&v))?;
+    Ok(see_other("/admin/jobs?done=queued"))
+}
