@@ -31,4 +31,5 @@ mod ui_admin;
 mod ui_citizen;
 mod ui_staff;
 mod ui_supervise;
+mod upgrade;
 mod webhooks;
