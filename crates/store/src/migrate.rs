@@ -341,6 +341,32 @@ mod tests {
         }
     }
 
+    const EXTRA: &[Migration] = &[Migration {
+        version: 1,
+        name: "extra",
+        sqlite: "CREATE TABLE extra_things (id TEXT PRIMARY KEY)",
+        postgres: "CREATE TABLE extra_things (id TEXT PRIMARY KEY)",
+    }];
+
+    /// Two modules may use the same version numbers; a module this build does not know stops
+    /// the migration like an unknown version does.
+    #[tokio::test]
+    async fn each_module_numbers_its_own_migrations() {
+        let (_dir, db) = crate::db::testing::sqlite_db().await;
+        let sets: &[MigrationSet] = &[(CORE, MIGRATIONS), ("extra", EXTRA)];
+        let report = migrate_sets(&db, sets).await.unwrap();
+        assert_eq!(report.applied, [("extra", 1, "extra")]);
+        assert_eq!(report.already, MIGRATIONS.len());
+        let again = migrate_sets(&db, sets).await.unwrap();
+        assert!(again.applied.is_empty());
+        match migrate(&db).await {
+            Err(StoreError::UnknownMigration { module, version }) => {
+                assert_eq!((module.as_str(), version), ("extra", 1))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn both_backends_create_the_same_tables_and_indexes() {
         fn objects(sql: &str) -> Vec<String> {
