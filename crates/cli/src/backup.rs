@@ -47,9 +47,16 @@ pub struct DatabaseFile {
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct MigrationEntry {
+    /// Absent from manifests written before migrations were keyed by module: `core`.
+    #[serde(default = "core_module")]
+    pub module: String,
     pub version: i64,
     pub name: String,
     pub checksum: String,
+}
+
+fn core_module() -> String {
+    store::migrate::CORE.to_string()
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -325,6 +332,7 @@ fn migration_entries(facts: &FileFacts) -> Vec<MigrationEntry> {
         .migrations
         .iter()
         .map(|m| MigrationEntry {
+            module: m.module.clone(),
             version: m.version,
             name: m.name.clone(),
             checksum: m.checksum.clone(),

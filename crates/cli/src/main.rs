@@ -287,8 +287,8 @@ async fn main() -> Result<()> {
             let settings = Settings::resolve(&file, &cli.db, &no_serve);
             let db = store::Db::connect(&settings.database_url, 2).await?;
             let report = store::migrate::migrate(&db).await?;
-            for (v, name) in &report.applied {
-                println!("applied migration {v} ({name})");
+            for (module, v, name) in &report.applied {
+                println!("applied migration {module} {v} ({name})");
             }
             println!(
                 "database is up to date ({} migrations already applied)",

@@ -361,7 +361,7 @@ impl Services {
         };
         let mut tx = self.db.begin().await?;
         // Checked again under the write lock: two administrators may add the same code.
-        let stored = repo::any_category_in(&mut tx, &jid, &category.code).await?;
+        let stored = repo::any_category(&mut tx, &jid, &category.code).await?;
         if creating && stored.is_some() {
             return Err(ServiceError::invalid(
                 field("error-category-exists", "code").arg("code", &category.code),
@@ -458,13 +458,13 @@ impl Services {
             active: input.active,
         };
         let mut tx = self.db.begin().await?;
-        let stored = repo::department_record_in(&mut tx, &jid, &record.department.code).await?;
+        let stored = repo::department_record(&mut tx, &jid, &record.department.code).await?;
         if creating && stored.is_some() {
             return Err(ServiceError::invalid(
                 field("error-department-exists", "code").arg("code", &record.department.code),
             ));
         }
-        repo::save_department(&mut tx, &jid, &record).await?;
+        repo::save_department(&mut tx, &jid, &record.department, record.active).await?;
         audit::record(
             &mut tx,
             actor,

@@ -134,7 +134,7 @@ impl Services {
         let mut tx = self.db.begin().await?;
         store::catalog::upsert_jurisdiction(&mut tx, &set.jurisdiction).await?;
         for d in &set.departments {
-            store::catalog::upsert_department(&mut tx, jid, d).await?;
+            store::catalog::save_department(&mut tx, jid, d, true).await?;
         }
         for d in &set.districts {
             store::catalog::upsert_district(&mut tx, jid, d).await?;

@@ -1,7 +1,7 @@
 //! Accounts of staff and citizens, their roles and scopes, per-role security policies,
 //! one-time codes and recovery codes. Secrets are stored only as hashes.
 
-use crate::db::{Db, Row, StoreError, Tx};
+use crate::db::{Conn, Db, Row, StoreError, Tx};
 use sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,7 +265,7 @@ pub struct RoleGrant {
     pub scope_id: String,
 }
 
-pub async fn roles(db: &Db, account_id: &str) -> Result<Vec<RoleGrant>, StoreError> {
+pub async fn roles(mut db: impl Conn, account_id: &str) -> Result<Vec<RoleGrant>, StoreError> {
     let stmt = Query::select()
         .columns(["role", "scope_kind", "scope_id"])
         .from("account_roles")
@@ -538,22 +538,37 @@ pub async fn touch_code(tx: &mut Tx, id: &str, used_at: Option<i64>) -> Result<(
     Ok(())
 }
 
-/// [`roles`] inside a transaction.
-pub async fn roles_in(tx: &mut Tx, account_id: &str) -> Result<Vec<RoleGrant>, StoreError> {
+/// Active staff holding a role in the jurisdiction (e.g. the supervisors to warn).
+pub async fn staff_with_role(
+    db: &Db,
+    jurisdiction_id: &str,
+    role: &str,
+) -> Result<Vec<String>, StoreError> {
     let stmt = Query::select()
-        .columns(["role", "scope_kind", "scope_id"])
-        .from("account_roles")
-        .and_where(Expr::col("account_id").eq(account_id))
+        .column(("a", "id"))
+        .from_as("accounts", "a")
+        .inner_join(
+            sea_query::Alias::new("account_roles"),
+            Expr::col((
+                sea_query::Alias::new("account_roles"),
+                sea_query::Alias::new("account_id"),
+            ))
+            .equals(("a", "id")),
+        )
+        .and_where(Expr::col(("a", "jurisdiction_id")).eq(jurisdiction_id))
+        .and_where(Expr::col(("a", "status")).eq("active"))
+        .and_where(
+            Expr::col((
+                sea_query::Alias::new("account_roles"),
+                sea_query::Alias::new("role"),
+            ))
+            .eq(role),
+        )
+        .distinct()
         .to_owned();
-    tx.fetch_all(&stmt)
+    db.fetch_all(&stmt)
         .await?
         .iter()
-        .map(|r| {
-            Ok(RoleGrant {
-                role: r.get("role")?,
-                scope_kind: r.get("scope_kind")?,
-                scope_id: r.get("scope_id")?,
-            })
-        })
+        .map(|r| r.get("id"))
         .collect()
 }

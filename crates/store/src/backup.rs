@@ -4,7 +4,7 @@
 //! PostgreSQL is backed up with `pg_dump`, not here.
 
 use crate::db::{Db, StoreError};
-use crate::migrate::MIGRATIONS;
+use crate::migrate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteLockingMode};
 use sqlx::{ConnectOptions as _, Connection as _, Row as _};
 use std::path::{Path, PathBuf};
@@ -41,6 +41,8 @@ pub async fn snapshot(db: &Db, dest: &Path) -> Result<(), StoreError> {
 /// A migration recorded in a database's `schema_migrations`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedMigration {
+    /// `core` for a database made before migrations were keyed by module.
+    pub module: String,
     pub version: i64,
     pub name: String,
     pub checksum: String,
@@ -57,12 +59,13 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
-    /// The migrations in the file that this civicdesk does not know (it is newer).
-    pub fn unknown_migrations(&self) -> Vec<i64> {
+    /// The migrations (module, version) in the file that this civicdesk does not know (it is
+    /// newer).
+    pub fn unknown_migrations(&self) -> Vec<(String, i64)> {
         self.migrations
             .iter()
-            .filter(|m| !MIGRATIONS.iter().any(|k| k.version == m.version))
-            .map(|m| m.version)
+            .filter(|m| !migrate::is_known(&m.module, m.version))
+            .map(|m| (m.module.clone(), m.version))
             .collect()
     }
 }
@@ -94,14 +97,27 @@ pub async fn inspect(path: &Path) -> Result<FileFacts, StoreError> {
                 cases: 0,
             });
         }
-        let migrations = sqlx::query(
-            "SELECT version, name, checksum FROM schema_migrations WHERE version > 0 ORDER BY version",
+        // A file from before migrations were keyed by module has no `module` column.
+        let keyed: i64 = sqlx::query(
+            "SELECT count(*) AS n FROM pragma_table_info('schema_migrations') WHERE name = 'module'",
         )
+        .fetch_one(&mut conn)
+        .await?
+        .try_get("n")?;
+        let select = if keyed > 0 {
+            "SELECT module, version, name, checksum FROM schema_migrations WHERE version > 0 \
+             ORDER BY module, version"
+        } else {
+            "SELECT 'core' AS module, version, name, checksum FROM schema_migrations \
+             WHERE version > 0 ORDER BY version"
+        };
+        let migrations = sqlx::query(select)
         .fetch_all(&mut conn)
         .await?
         .iter()
         .map(|r| {
             Ok(AppliedMigration {
+                module: r.try_get("module")?,
                 version: r.try_get("version")?,
                 name: r.try_get("name")?,
                 checksum: r.try_get("checksum")?,
@@ -192,7 +208,7 @@ mod tests {
         snapshot(&db, &copy).await.unwrap();
         let facts = inspect(&copy).await.unwrap();
         assert!(facts.integrity_problems.is_empty());
-        assert_eq!(facts.migrations.len(), MIGRATIONS.len());
+        assert_eq!(facts.migrations.len(), migrate::MIGRATIONS.len());
         assert!(facts.unknown_migrations().is_empty());
         assert_eq!(facts.cases, 0);
         assert!(!in_use(&copy).await.unwrap());

@@ -1,7 +1,7 @@
 //! What an administrator configures for case work: routing and triage rules (kept in order),
 //! SLA policies, and changes to the business calendar. Definitions are JSON owned by `domain`.
 
-use crate::db::{Db, Row, StoreError, Tx};
+use crate::db::{Conn, Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +93,9 @@ pub async fn replace_rules(
 }
 
 /// SLA policies by scope (a category code, or an urgency `P1`..`P4`).
+/// Read through `&mut tx` by a writer, which must not wait for a second connection.
 pub async fn sla_policies(
-    db: &Db,
+    mut db: impl Conn,
     jurisdiction_id: &str,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let stmt = Query::select()
@@ -149,7 +150,7 @@ pub struct CalendarRow {
 }
 
 pub async fn calendar_entries(
-    db: &Db,
+    mut db: impl Conn,
     jurisdiction_id: &str,
 ) -> Result<Vec<CalendarRow>, StoreError> {
     let stmt = Query::select()
@@ -217,60 +218,4 @@ pub async fn insert_calendar_entry(
         .to_owned();
     tx.execute(&stmt).await?;
     Ok(())
-}
-
-/// [`sla_policies`] inside a transaction (a writer must not wait for a second connection).
-pub async fn sla_policies_in(
-    tx: &mut Tx,
-    jurisdiction_id: &str,
-) -> Result<Vec<(String, String)>, StoreError> {
-    let stmt = Query::select()
-        .columns(["scope", "definition"])
-        .from("sla_policies")
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .order_by("scope", Order::Asc)
-        .to_owned();
-    tx.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(|r| Ok((r.get("scope")?, r.get("definition")?)))
-        .collect()
-}
-
-/// [`calendar_entries`] inside a transaction.
-pub async fn calendar_entries_in(
-    tx: &mut Tx,
-    jurisdiction_id: &str,
-) -> Result<Vec<CalendarRow>, StoreError> {
-    let stmt = Query::select()
-        .columns([
-            "id",
-            "kind",
-            "day",
-            "starts_at",
-            "ends_at",
-            "name",
-            "created_at",
-            "created_by",
-        ])
-        .from("calendar_entries")
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .order_by("created_at", Order::Asc)
-        .to_owned();
-    tx.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(CalendarRow {
-                id: r.get("id")?,
-                kind: r.get("kind")?,
-                day: r.get("day")?,
-                starts_at: r.get("starts_at")?,
-                ends_at: r.get("ends_at")?,
-                name: r.get("name")?,
-                created_at: r.get("created_at")?,
-                created_by: r.get("created_by")?,
-            })
-        })
-        .collect()
 }

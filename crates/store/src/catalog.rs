@@ -1,6 +1,6 @@
 //! Jurisdictions, departments, districts and categories.
 
-use crate::db::{Db, Row, StoreError, Tx, now_unix};
+use crate::db::{Conn, Db, Row, StoreError, Tx, now_unix};
 use domain::catalog::{Category, Department, DepartmentKind, District, Jurisdiction};
 use domain::category::{ServiceType, Urgency};
 use domain::geo::BoundingBox;
@@ -112,39 +112,6 @@ pub async fn get_jurisdiction(db: &Db, id: &str) -> Result<Option<Jurisdiction>,
         .as_ref()
         .map(jurisdiction_from_row)
         .transpose()
-}
-
-pub async fn upsert_department(
-    tx: &mut Tx,
-    jurisdiction_id: &str,
-    d: &Department,
-) -> Result<(), StoreError> {
-    let stmt = Query::insert()
-        .into_table("departments")
-        .columns([
-            "jurisdiction_id",
-            "code",
-            "name_zh",
-            "name_en",
-            "kind",
-            "active",
-        ])
-        .values_panic([
-            jurisdiction_id.into(),
-            d.code.clone().into(),
-            d.name.zh.clone().into(),
-            d.name.en.clone().into(),
-            d.kind.as_str().into(),
-            true.into(),
-        ])
-        .on_conflict(
-            OnConflict::columns(["jurisdiction_id", "code"])
-                .update_columns(["name_zh", "name_en", "kind", "active"])
-                .to_owned(),
-        )
-        .to_owned();
-    tx.execute(&stmt).await?;
-    Ok(())
 }
 
 pub async fn list_departments(
@@ -351,9 +318,9 @@ pub async fn get_category(
         .transpose()
 }
 
-/// The zh-TW name of a department, inside a transaction.
-pub async fn department_name_in(
-    tx: &mut Tx,
+/// The zh-TW name of a department.
+pub async fn department_name(
+    mut tx: impl Conn,
     jurisdiction_id: &str,
     code: &str,
 ) -> Result<Option<String>, StoreError> {
@@ -369,9 +336,9 @@ pub async fn department_name_in(
         .transpose()
 }
 
-/// The zh-TW name of a category, inside a transaction.
-pub async fn category_name_in(
-    tx: &mut Tx,
+/// The zh-TW name of a category.
+pub async fn category_name(
+    mut tx: impl Conn,
     jurisdiction_id: &str,
     code: &str,
 ) -> Result<Option<String>, StoreError> {
@@ -396,7 +363,7 @@ pub struct DepartmentRecord {
     pub active: bool,
 }
 
-fn department_record(r: &Row) -> Result<DepartmentRecord, StoreError> {
+fn department_record_from_row(r: &Row) -> Result<DepartmentRecord, StoreError> {
     let kind: String = r.get("kind")?;
     Ok(DepartmentRecord {
         department: Department {
@@ -423,13 +390,13 @@ pub async fn department_records(
     db.fetch_all(&stmt)
         .await?
         .iter()
-        .map(department_record)
+        .map(department_record_from_row)
         .collect()
 }
 
-/// One department, active or not, read through a transaction.
-pub async fn department_record_in(
-    tx: &mut Tx,
+/// One department, active or not.
+pub async fn department_record(
+    mut tx: impl Conn,
     jurisdiction_id: &str,
     code: &str,
 ) -> Result<Option<DepartmentRecord>, StoreError> {
@@ -442,18 +409,18 @@ pub async fn department_record_in(
     tx.fetch_optional(&stmt)
         .await?
         .as_ref()
-        .map(department_record)
+        .map(department_record_from_row)
         .transpose()
 }
 
 /// Creates or changes a department, including whether it is active (reference loading
-/// always makes its departments active; see [`upsert_department`]).
+/// makes its departments active again).
 pub async fn save_department(
     tx: &mut Tx,
     jurisdiction_id: &str,
-    record: &DepartmentRecord,
+    d: &Department,
+    active: bool,
 ) -> Result<(), StoreError> {
-    let d = &record.department;
     let stmt = Query::insert()
         .into_table("departments")
         .columns([
@@ -470,7 +437,7 @@ pub async fn save_department(
             d.name.zh.clone().into(),
             d.name.en.clone().into(),
             d.kind.as_str().into(),
-            record.active.into(),
+            active.into(),
         ])
         .on_conflict(
             OnConflict::columns(["jurisdiction_id", "code"])
@@ -498,9 +465,9 @@ pub async fn all_categories(db: &Db, jurisdiction_id: &str) -> Result<Vec<Catego
         .collect()
 }
 
-/// One category, active or not, read through a transaction.
-pub async fn any_category_in(
-    tx: &mut Tx,
+/// One category, active or not.
+pub async fn any_category(
+    mut tx: impl Conn,
     jurisdiction_id: &str,
     code: &str,
 ) -> Result<Option<Category>, StoreError> {

@@ -8,7 +8,7 @@
 
 pub use crate::chain::ChainReport;
 use crate::chain::{self, ChainTables, Link};
-use crate::db::{Db, Row, StoreError, Tx};
+use crate::db::{Conn, Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
 
 const TABLES: ChainTables = ChainTables {
@@ -409,6 +409,32 @@ pub async fn verify_chain(db: &Db, jurisdiction_id: &str) -> Result<ChainReport,
         })
     })
     .await
+}
+
+/// A case's events as the SLA clocks read them: kind, new status, time, public, data.
+pub type EventRow = (String, Option<String>, i64, bool, String);
+
+/// The events of one case, oldest first (a writer passes its transaction).
+pub async fn of_case(mut conn: impl Conn, case_id: &str) -> Result<Vec<EventRow>, StoreError> {
+    let stmt = Query::select()
+        .columns(["kind", "to_status", "created_at", "public", "data"])
+        .from("case_events")
+        .and_where(Expr::col("case_id").eq(case_id))
+        .order_by("chain_seq", Order::Asc)
+        .to_owned();
+    conn.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.get("kind")?,
+                r.get("to_status")?,
+                r.get("created_at")?,
+                r.get("public")?,
+                r.get("data")?,
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

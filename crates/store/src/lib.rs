@@ -26,6 +26,8 @@ pub mod settings;
 pub mod surveys;
 pub mod webhooks;
 
-pub use db::{Backend, Db, Rendered, Row, StoreError, Tx, create_postgres_database, now_unix};
+pub use db::{
+    Backend, Conn, Db, Rendered, Row, StoreError, Tx, create_postgres_database, now_unix,
+};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,7 +1,13 @@
-//! Schema migrations, one directory per backend with the same versions in both. Applied in
-//! order, each in its own transaction, recorded with a checksum so an edited migration is
-//! detected. Safe to run from several nodes at once: on PostgreSQL the migrations table is
-//! locked for the duration; on SQLite `BEGIN IMMEDIATE` serialises writers.
+//! Schema migrations, keyed by module and version: each module (today one set, "core") brings
+//! its own sequence, one directory per backend with the same versions in both. Applied in order,
+//! each in its own transaction, recorded in `schema_migrations` under (module, version) with a
+//! checksum so an edited migration is detected. Safe to run from several nodes at once: on
+//! PostgreSQL an advisory lock guards the migrations table's own shape and the table is locked
+//! while each migration runs; on SQLite `BEGIN IMMEDIATE` serialises writers.
+//!
+//! A database made before modules existed has a `schema_migrations` keyed by version alone;
+//! its rows are the first set's ([`CORE`]), and the table is rebuilt with the module column
+//! once, in one transaction, before anything else runs.
 
 use crate::db::{Backend, Db, StoreError, Tx, now_unix};
 use sea_query::{Expr, ExprTrait, Query};
@@ -14,6 +20,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
+/// The core set: every migration made before modules had their own.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -101,6 +108,21 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// The module that owns every migration made before migrations were keyed by module.
+pub const CORE: &str = "core";
+
+/// A module's name and its migrations, in version order.
+pub type MigrationSet = (&'static str, &'static [Migration]);
+
+/// Every module's migrations, as `civicdesk migrate` applies them.
+pub const SETS: &[MigrationSet] = &[(CORE, MIGRATIONS)];
+
+/// Whether `(module, version)` is a migration this civicdesk knows.
+pub fn is_known(module: &str, version: i64) -> bool {
+    SETS.iter()
+        .any(|(m, set)| *m == module && set.iter().any(|k| k.version == version))
+}
+
 impl Migration {
     fn sql(&self, backend: Backend) -> &'static str {
         match backend {
@@ -117,15 +139,32 @@ impl Migration {
 /// What `migrate` did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct MigrationReport {
-    pub applied: Vec<(i64, &'static str)>,
+    /// (module, version, name) of each migration applied now, in order.
+    pub applied: Vec<(&'static str, i64, &'static str)>,
     pub already: usize,
 }
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
-    version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+    module TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
+    applied_at BIGINT NOT NULL, PRIMARY KEY (module, version))";
+
+/// The table keyed by version alone (before modules), rebuilt keyed by module: its rows become
+/// the core set's. The new table is renamed into place, so the statements agree on both
+/// backends and nothing else changes shape.
+const KEY_BY_MODULE: &str = "CREATE TABLE schema_migrations_by_module (
+    module TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
+    applied_at BIGINT NOT NULL, PRIMARY KEY (module, version));
+INSERT INTO schema_migrations_by_module (module, version, name, checksum, applied_at)
+    SELECT 'core', version, name, checksum, applied_at FROM schema_migrations;
+DROP TABLE schema_migrations;
+ALTER TABLE schema_migrations_by_module RENAME TO schema_migrations";
+
+/// Any constant: the key of the PostgreSQL advisory lock held while the migrations table is
+/// created or rebuilt (two nodes creating it at once would otherwise collide in the catalogue).
+const PG_TABLE_LOCK: i64 = 0x6369_7669_635f_6d67;
 
 pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
-    migrate_to(db, i64::MAX).await
+    migrate_sets(db, SETS).await
 }
 
 /// Connects and applies the migrations; what a server does before it serves. When a
@@ -146,73 +185,151 @@ pub async fn connect_and_migrate(
     Ok((Db::connect(url, max_connections).await?, report))
 }
 
-/// Applies the migrations up to and including `version` (upgrade tests start from an older
-/// schema).
+/// Applies the core migrations up to and including `version` (upgrade tests start from an
+/// older schema).
 pub async fn migrate_to(db: &Db, version: i64) -> Result<MigrationReport, StoreError> {
+    let core: Vec<&Migration> = MIGRATIONS.iter().filter(|m| m.version <= version).collect();
+    prepare_table(db).await?;
     let mut report = MigrationReport::default();
-    {
-        let mut tx = db.begin().await?;
-        tx.execute_script(CREATE_TABLE).await?;
-        tx.commit().await?;
-    }
-    for migration in MIGRATIONS.iter().filter(|m| m.version <= version) {
-        let mut tx = db.begin().await?;
-        if tx.backend() == Backend::Postgres {
-            tx.execute_script("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE")
-                .await?;
-        }
-        let applied = applied_versions(&mut tx).await?;
-        if let Some(max) = applied.iter().map(|(v, _)| *v).max()
-            && !MIGRATIONS.iter().any(|m| m.version == max)
-        {
-            return Err(StoreError::UnknownMigration(max));
-        }
-        match applied.iter().find(|(v, _)| *v == migration.version) {
-            Some((_, checksum)) if *checksum == migration.checksum(tx.backend()) => {
-                report.already += 1;
-                continue;
-            }
-            Some(_) => {
-                return Err(StoreError::MigrationChanged {
-                    version: migration.version,
-                    name: migration.name.to_string(),
-                });
-            }
-            None => {}
-        }
-        tx.execute_script(migration.sql(tx.backend())).await?;
-        let insert = Query::insert()
-            .into_table("schema_migrations")
-            .columns(["version", "name", "checksum", "applied_at"])
-            .values_panic([
-                migration.version.into(),
-                migration.name.into(),
-                migration.checksum(tx.backend()).into(),
-                now_unix().into(),
-            ])
-            .to_owned();
-        tx.execute(&insert).await?;
-        tx.commit().await?;
-        tracing::info!(
-            version = migration.version,
-            name = migration.name,
-            "applied migration"
-        );
-        report.applied.push((migration.version, migration.name));
+    for migration in core {
+        apply(db, SETS, CORE, migration, &mut report).await?;
     }
     Ok(report)
 }
 
-async fn applied_versions(tx: &mut Tx) -> Result<Vec<(i64, String)>, StoreError> {
+/// Applies every migration of `sets` not yet applied, module by module in the order given,
+/// each module's in version order.
+pub async fn migrate_sets(db: &Db, sets: &[MigrationSet]) -> Result<MigrationReport, StoreError> {
+    prepare_table(db).await?;
+    let mut report = MigrationReport::default();
+    for (module, migrations) in sets {
+        for migration in *migrations {
+            apply(db, sets, module, migration, &mut report).await?;
+        }
+    }
+    Ok(report)
+}
+
+/// Creates the migrations table, or keys a pre-module one by module.
+async fn prepare_table(db: &Db) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    if tx.backend() == Backend::Postgres {
+        tx.execute_script(&format!("SELECT pg_advisory_xact_lock({PG_TABLE_LOCK})"))
+            .await?;
+    }
+    tx.execute_script(CREATE_TABLE).await?;
+    if !has_module_column(&mut tx).await? {
+        tx.execute_script(KEY_BY_MODULE).await?;
+        tracing::info!("schema_migrations keyed by module; its migrations are the core set's");
+    }
+    tx.commit().await
+}
+
+async fn has_module_column(tx: &mut Tx) -> Result<bool, StoreError> {
+    let count = match tx.backend() {
+        Backend::Sqlite => {
+            "(SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name = 'module')"
+        }
+        Backend::Postgres => {
+            "(SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = 'schema_migrations' AND column_name = 'module')"
+        }
+    };
+    let stmt = Query::select().expr_as(Expr::cust(count), "n").to_owned();
+    Ok(tx.fetch_one(&stmt).await?.get::<i64>("n")? > 0)
+}
+
+async fn apply(
+    db: &Db,
+    sets: &[MigrationSet],
+    module: &'static str,
+    migration: &'static Migration,
+    report: &mut MigrationReport,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    match tx.backend() {
+        Backend::Postgres => {
+            tx.execute_script("LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE")
+                .await?
+        }
+        // A pooled connection that last read the schema before `prepare_table` rebuilt the
+        // table would prepare the next statement against the old one, where SQLite takes
+        // `"module"` for a string. Running a statement first makes it notice the change.
+        Backend::Sqlite => {
+            tx.execute_script("SELECT count(*) FROM sqlite_master")
+                .await?
+        }
+    }
+    let applied = applied_versions(&mut tx).await?;
+    if let Some((m, v, _)) = applied.iter().find(|(m, v, _)| {
+        !sets
+            .iter()
+            .any(|(k, set)| k == m && set.iter().any(|k| k.version == *v))
+    }) {
+        return Err(StoreError::UnknownMigration {
+            module: m.clone(),
+            version: *v,
+        });
+    }
+    match applied
+        .iter()
+        .find(|(m, v, _)| m == module && *v == migration.version)
+    {
+        Some((_, _, checksum)) if *checksum == migration.checksum(tx.backend()) => {
+            report.already += 1;
+            return Ok(());
+        }
+        Some(_) => {
+            return Err(StoreError::MigrationChanged {
+                module: module.to_string(),
+                version: migration.version,
+                name: migration.name.to_string(),
+            });
+        }
+        None => {}
+    }
+    tx.execute_script(migration.sql(tx.backend())).await?;
+    let insert = Query::insert()
+        .into_table("schema_migrations")
+        .columns(["module", "version", "name", "checksum", "applied_at"])
+        .values_panic([
+            module.into(),
+            migration.version.into(),
+            migration.name.into(),
+            migration.checksum(tx.backend()).into(),
+            now_unix().into(),
+        ])
+        .to_owned();
+    tx.execute(&insert).await?;
+    tx.commit().await?;
+    tracing::info!(
+        module,
+        version = migration.version,
+        name = migration.name,
+        "applied migration"
+    );
+    report
+        .applied
+        .push((module, migration.version, migration.name));
+    Ok(())
+}
+
+async fn applied_versions(tx: &mut Tx) -> Result<Vec<(String, i64, String)>, StoreError> {
     let select = Query::select()
-        .columns(["version", "checksum"])
+        .columns(["module", "version", "checksum"])
         .from("schema_migrations")
         .and_where(Expr::col("version").gt(0))
         .to_owned();
     tx.fetch_all(&select)
         .await?
         .iter()
-        .map(|r| Ok((r.get::<i64>("version")?, r.get::<String>("checksum")?)))
+        .map(|r| {
+            Ok((
+                r.get::<String>("module")?,
+                r.get::<i64>("version")?,
+                r.get::<String>("checksum")?,
+            ))
+        })
         .collect()
 }
 
@@ -227,6 +344,32 @@ mod tests {
             assert!(m.version > last);
             last = m.version;
             assert!(!m.sqlite.trim().is_empty() && !m.postgres.trim().is_empty());
+        }
+    }
+
+    const EXTRA: &[Migration] = &[Migration {
+        version: 1,
+        name: "extra",
+        sqlite: "CREATE TABLE extra_things (id TEXT PRIMARY KEY)",
+        postgres: "CREATE TABLE extra_things (id TEXT PRIMARY KEY)",
+    }];
+
+    /// Two modules may use the same version numbers; a module this build does not know stops
+    /// the migration like an unknown version does.
+    #[tokio::test]
+    async fn each_module_numbers_its_own_migrations() {
+        let (_dir, db) = crate::db::testing::sqlite_db().await;
+        let sets: &[MigrationSet] = &[(CORE, MIGRATIONS), ("extra", EXTRA)];
+        let report = migrate_sets(&db, sets).await.unwrap();
+        assert_eq!(report.applied, [("extra", 1, "extra")]);
+        assert_eq!(report.already, MIGRATIONS.len());
+        let again = migrate_sets(&db, sets).await.unwrap();
+        assert!(again.applied.is_empty());
+        match migrate(&db).await {
+            Err(StoreError::UnknownMigration { module, version }) => {
+                assert_eq!((module.as_str(), version), ("extra", 1))
+            }
+            other => panic!("{other:?}"),
         }
     }
 

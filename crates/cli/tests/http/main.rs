@@ -33,4 +33,5 @@ mod ui_admin;
 mod ui_citizen;
 mod ui_staff;
 mod ui_supervise;
+mod upgrade;
 mod webhooks;

@@ -299,7 +299,7 @@ impl Services {
         let work = case.work();
         if let Operation::AssignWorker { account_id } = op {
             // The worker must belong to the holding department.
-            let roles = store::accounts::roles_in(tx, account_id).await?;
+            let roles = store::accounts::roles(&mut *tx, account_id).await?;
             let dept = work.department_code.clone().unwrap_or_default();
             if !roles
                 .iter()

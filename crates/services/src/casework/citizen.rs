@@ -302,7 +302,7 @@ impl Services {
         let base = self.config().public_url.trim_end_matches('/').to_string();
         let mut vars = serde_json::json!({
             "case_number": work.case_number,
-            "category": store::catalog::category_name_in(tx, &j.id, &work.category_code).await?.unwrap_or_else(|| work.category_code.clone()),
+            "category": store::catalog::category_name(&mut *tx, &j.id, &work.category_code).await?.unwrap_or_else(|| work.category_code.clone()),
             "track_url": format!("{base}/track?case={}", work.case_number),
         });
         if let Some(n) = note {
@@ -310,7 +310,7 @@ impl Services {
         }
         if let Some(d) = &work.department_code {
             vars["department"] = serde_json::json!(
-                store::catalog::department_name_in(tx, &j.id, d)
+                store::catalog::department_name(&mut *tx, &j.id, d)
                     .await?
                     .unwrap_or_else(|| d.clone())
             );

@@ -201,7 +201,7 @@ impl Services {
             created_at: now,
         };
         store::desk::insert_contact(&mut tx, &contact).await?;
-        if store::desk::care_flag_in(&mut tx, &j.id, number.key())
+        if store::desk::care_flag(&mut tx, &j.id, number.key())
             .await?
             .is_some()
         {

@@ -85,7 +85,7 @@ pub(crate) fn clocks_from_events(
     snapshot: &crate::catalog_cache::CatalogSnapshot,
     category: &str,
     urgency: Urgency,
-    events: &[case_work::EventRow],
+    events: &[store::events::EventRow],
     now: i64,
 ) -> SlaColumns {
     let policy = policy_from(&snapshot.sla_policies, category, urgency);
@@ -98,7 +98,7 @@ pub(crate) fn clocks_from_events(
 }
 
 /// What the SLA clocks care about in a case's events, oldest first.
-fn timeline_of(events: &[case_work::EventRow]) -> Vec<TimelineEntry> {
+fn timeline_of(events: &[store::events::EventRow]) -> Vec<TimelineEntry> {
     events
         .iter()
         .flat_map(|(kind, to, at, public, _)| {
@@ -147,7 +147,10 @@ impl Services {
         tx: &mut Tx,
         j: &Jurisdiction,
     ) -> Result<BusinessCalendar> {
-        calendar_from(j, store::case_config::calendar_entries_in(tx, &j.id).await?)
+        calendar_from(
+            j,
+            store::case_config::calendar_entries(&mut *tx, &j.id).await?,
+        )
     }
 
     /// The SLA policy of a category: its own, else its urgency's, else the built-in default.
@@ -172,10 +175,13 @@ impl Services {
         urgency: Urgency,
         now: i64,
     ) -> Result<SlaState> {
-        let timeline = timeline_of(&case_work::events_in(tx, case_id).await?);
-        let stored = store::case_config::sla_policies_in(tx, &j.id).await?;
+        let timeline = timeline_of(&store::events::of_case(&mut *tx, case_id).await?);
+        let stored = store::case_config::sla_policies(&mut *tx, &j.id).await?;
         let policy = policy_from(&stored, category, urgency);
-        let cal = calendar_from(j, store::case_config::calendar_entries_in(tx, &j.id).await?)?;
+        let cal = calendar_from(
+            j,
+            store::case_config::calendar_entries(&mut *tx, &j.id).await?,
+        )?;
         Ok(sla::evaluate(&policy, &cal, &timeline, now))
     }
 

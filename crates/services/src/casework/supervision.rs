@@ -38,7 +38,8 @@ impl Services {
         for j in self.jurisdictions().await? {
             let now = store::now_unix();
             // Read before any transaction: a writer must not wait for a second connection.
-            let supervisors = case_work::staff_with_role(&self.db, &j.id, "supervisor").await?;
+            let supervisors =
+                store::accounts::staff_with_role(&self.db, &j.id, "supervisor").await?;
             let snapshot = self.snapshot_of(&j).await?;
             let mut after: Option<(i64, String)> = None;
             loop {
@@ -81,7 +82,7 @@ impl Services {
         // whole database) and leaves their `updated_at` alone: Open311 clients poll
         // by it, and a case nobody touched must not look updated every minute.
         let urgency = Urgency::parse(&candidate.urgency).unwrap_or(Urgency::P4);
-        let events = case_work::events(&self.db, &candidate.id).await?;
+        let events = store::events::of_case(&self.db, &candidate.id).await?;
         let clocks = clocks_from_events(snapshot, &candidate.category_code, urgency, &events, now);
         if candidate.sla_state.as_deref() == Some(clocks.label) {
             return Ok(0);

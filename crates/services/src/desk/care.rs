@@ -40,7 +40,7 @@ impl Services {
             serde_json::json!({ "phone": number.masked() }),
         )
         .await?;
-        let flag = store::desk::care_flag_in(&mut tx, j, number.key())
+        let flag = store::desk::care_flag(&mut tx, j, number.key())
             .await?
             .ok_or_else(|| ServiceError::Internal("care flag vanished".into()))?;
         tx.commit().await?;

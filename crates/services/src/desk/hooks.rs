@@ -38,7 +38,7 @@ impl Services {
                     return Ok(());
                 };
                 store::desk::set_reporter_phone_key(tx, case_id, number.key()).await?;
-                let flagged = store::desk::care_flag_in(tx, &j.id, number.key())
+                let flagged = store::desk::care_flag(&mut *tx, &j.id, number.key())
                     .await?
                     .is_some();
                 flagged.then_some(OutcallReason::NeedsCare)
@@ -104,7 +104,7 @@ impl Services {
         let Some(number) = reached else {
             return Ok(None);
         };
-        let case_number = store::desk::case_number_in(tx, case_id).await?;
+        let case_number = store::desk::case_number(&mut *tx, case_id).await?;
         let now = store::now_unix();
         // Through the transaction: a writer must not wait for a second pooled connection.
         let due_at = self

@@ -499,7 +499,18 @@ pub async fn summaries(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let q = Query::select()
+    let q = summary_select(jurisdiction_id)
+        .and_where(Expr::col("id").is_in(ids.iter().cloned()))
+        .to_owned();
+    db.fetch_all(&q)
+        .await?
+        .iter()
+        .map(summary_from_row)
+        .collect()
+}
+
+fn summary_select(jurisdiction_id: &str) -> SelectStatement {
+    Query::select()
         .columns([
             "id",
             "case_number",
@@ -511,13 +522,7 @@ pub async fn summaries(
         ])
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .and_where(Expr::col("id").is_in(ids.iter().cloned()))
-        .to_owned();
-    db.fetch_all(&q)
-        .await?
-        .iter()
-        .map(summary_from_row)
-        .collect()
+        .to_owned()
 }
 
 fn summary_from_row(r: &Row) -> Result<CaseSummary, StoreError> {
@@ -538,18 +543,7 @@ pub async fn summary_for_update(
     jurisdiction_id: &str,
     case_number: &str,
 ) -> Result<Option<CaseSummary>, StoreError> {
-    let mut q = Query::select()
-        .columns([
-            "id",
-            "case_number",
-            "category_code",
-            "status",
-            "outcome",
-            "closed_at",
-            "media_urls",
-        ])
-        .from("cases")
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+    let mut q = summary_select(jurisdiction_id)
         .and_where(Expr::col("case_number").eq(case_number))
         .to_owned();
     if tx.backend() == crate::Backend::Postgres {
