@@ -7,7 +7,7 @@ use clap::Subcommand;
 use domain::Locale;
 use services::Services;
 use services::accounts::NewStaff;
-use services::authz::{Grant, Role, ScopeKind};
+use services::authz::{Grant, ScopeGiven, ScopeKind};
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -55,26 +55,13 @@ pub enum UserCommand {
     },
 }
 
+/// `ROLE` or `ROLE:SCOPE`, read by `Grant::parse` as the API and the pages read theirs.
 fn parse_role(jurisdiction: &str, text: &str) -> Result<Grant> {
-    let (name, scope_id) = match text.split_once(':') {
-        Some((r, s)) => (r, Some(s)),
-        None => (text, None),
+    let (role, scope) = match text.split_once(':') {
+        Some((r, s)) => (r, ScopeGiven::Id(s)),
+        None => (text, ScopeGiven::Whole),
     };
-    let Some(role) = Role::parse(name) else {
-        bail!("unknown role {name:?}");
-    };
-    let scope = match scope_id {
-        Some(_) if role.scope_kinds().contains(&ScopeKind::Department) => ScopeKind::Department,
-        Some(_) if role.scope_kinds().contains(&ScopeKind::Community) => ScopeKind::Community,
-        Some(_) => bail!("role {name} is held for the whole jurisdiction; drop \":…\""),
-        None if role.scope_kinds().contains(&ScopeKind::Jurisdiction) => ScopeKind::Jurisdiction,
-        None => bail!("role {name} needs a scope: {name}:DEPARTMENT-or-COMMUNITY"),
-    };
-    Ok(Grant {
-        role,
-        scope,
-        scope_id: scope_id.unwrap_or(jurisdiction).to_string(),
-    })
+    Ok(Grant::parse(jurisdiction, role, scope)?)
 }
 
 async fn find(services: &Services, jurisdiction: &str, account: &str) -> Result<String> {

@@ -220,6 +220,67 @@ pub fn transition(from: CaseStatus, action: Action) -> Result<CaseStatus, Domain
     Ok(next)
 }
 
+string_enum! {
+    /// What staff do to a case, by the name every door uses: the lifecycle actions staff take,
+    /// plus assigning a field worker and writing a note, which leave the status alone.
+    OperationKind {
+        Acknowledge = "acknowledge",
+        AssignWorker = "assign_worker",
+        Start = "start",
+        Arrive = "arrive",
+        LeaveSite = "leave_site",
+        RequestInfo = "request_info",
+        ProvideInfo = "provide_info",
+        RequestCosign = "request_cosign",
+        CompleteCosign = "complete_cosign",
+        Reassign = "reassign",
+        TransferExternal = "transfer_external",
+        Resolve = "resolve",
+        Close = "close",
+        Reject = "reject",
+        Merge = "merge",
+        Note = "note",
+    }
+}
+
+impl OperationKind {
+    /// The lifecycle action, for the operations that change the status.
+    pub fn action(self) -> Option<Action> {
+        use OperationKind as K;
+        Some(match self {
+            K::Acknowledge => Action::Acknowledge,
+            K::Start => Action::Start,
+            K::Arrive => Action::Arrive,
+            K::LeaveSite => Action::LeaveSite,
+            K::RequestInfo => Action::RequestInfo,
+            K::ProvideInfo => Action::ProvideInfo,
+            K::RequestCosign => Action::RequestCosign,
+            K::CompleteCosign => Action::CompleteCosign,
+            K::Reassign => Action::Reassign,
+            K::TransferExternal => Action::TransferExternal,
+            K::Resolve => Action::Resolve,
+            K::Close => Action::Close,
+            K::Reject => Action::Reject,
+            K::Merge => Action::MarkDuplicate,
+            K::AssignWorker | K::Note => return None,
+        })
+    }
+}
+
+/// Whether staff may do `op` to a case in `status`, judged on the status alone: the one answer
+/// services refuse by and pages offer by. Lifecycle actions follow [`transition`]; a field
+/// worker is assigned only once the department has signed for the case and while it is worked
+/// on; a note is always possible.
+pub fn allowed(op: OperationKind, status: CaseStatus) -> bool {
+    match op.action() {
+        Some(action) => transition(status, action).is_ok(),
+        None => match op {
+            OperationKind::AssignWorker => status.is_working(),
+            _ => true,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +325,22 @@ mod tests {
             Ok(CaseStatus::Assigned)
         );
         assert!(transition(CaseStatus::Rejected, Action::Reopen).is_err());
+    }
+
+    #[test]
+    fn a_worker_is_assigned_only_to_a_case_being_worked_on() {
+        use CaseStatus as S;
+        for s in CaseStatus::ALL {
+            assert!(allowed(OperationKind::Note, *s), "a note on {s}");
+        }
+        assert!(!allowed(OperationKind::AssignWorker, S::Assigned));
+        assert!(!allowed(OperationKind::AssignWorker, S::Transferred));
+        assert!(!allowed(OperationKind::AssignWorker, S::Resolved));
+        assert!(allowed(OperationKind::AssignWorker, S::Acknowledged));
+        assert!(allowed(OperationKind::AssignWorker, S::OnSite));
+        assert!(allowed(OperationKind::Merge, S::InProgress));
+        assert!(!allowed(OperationKind::Merge, S::Closed));
+        assert!(!allowed(OperationKind::Close, S::InProgress));
     }
 
     #[test]

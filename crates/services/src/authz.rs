@@ -136,6 +136,106 @@ pub struct Grant {
     pub scope_id: String,
 }
 
+/// The scope a door names for a role it grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeGiven<'a> {
+    /// No scope: the role is held for the whole jurisdiction.
+    Whole,
+    /// An id whose kind follows from the role: a department for roles held in departments, a
+    /// community for community roles; the jurisdiction's own id for jurisdiction-wide ones.
+    Id(&'a str),
+    Department(&'a str),
+    Community(&'a str),
+}
+
+/// Why a role could not be granted as named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantError {
+    #[error("unknown role {0:?}")]
+    UnknownRole(String),
+    /// The role is held in a department or a community, and none was named.
+    #[error("role {0} needs a scope: {0}:DEPARTMENT-or-COMMUNITY")]
+    NeedsScope(Role),
+    /// The role is held for the whole jurisdiction, and another scope was named.
+    #[error("role {role} is held for the whole jurisdiction, not for {scope:?}")]
+    WholeJurisdiction { role: Role, scope: String },
+}
+
+impl GrantError {
+    pub fn message(&self) -> Message {
+        match self {
+            GrantError::UnknownRole(role) => Message::new("error-role-unknown").arg("role", role),
+            GrantError::NeedsScope(role) => {
+                Message::new("error-role-needs-scope").arg("role", role.as_str())
+            }
+            GrantError::WholeJurisdiction { role, scope } => Message::new("error-role-scope")
+                .arg("role", role.as_str())
+                .arg("scope", scope),
+        }
+    }
+}
+
+impl Grant {
+    /// Reads a role and the scope it is granted in, as every door names them. Whether the
+    /// department exists is checked when the grant is saved.
+    pub fn parse(
+        jurisdiction_id: &str,
+        role: &str,
+        scope: ScopeGiven<'_>,
+    ) -> std::result::Result<Grant, GrantError> {
+        let role = Role::parse(role.trim())
+            .ok_or_else(|| GrantError::UnknownRole(role.trim().to_string()))?;
+        let kinds = role.scope_kinds();
+        let grant = |scope, scope_id: &str| Grant {
+            role,
+            scope,
+            scope_id: scope_id.to_string(),
+        };
+        let wrong = |given: &str| {
+            if kinds.contains(&ScopeKind::Jurisdiction) {
+                GrantError::WholeJurisdiction {
+                    role,
+                    scope: given.to_string(),
+                }
+            } else {
+                GrantError::NeedsScope(role)
+            }
+        };
+        let named = |kind, id: &str| {
+            if kinds.contains(&kind) {
+                Ok(grant(kind, id))
+            } else {
+                Err(wrong(id))
+            }
+        };
+        match scope {
+            ScopeGiven::Id(id) if !id.trim().is_empty() => {
+                let id = id.trim();
+                if kinds.contains(&ScopeKind::Department) {
+                    Ok(grant(ScopeKind::Department, id))
+                } else if kinds.contains(&ScopeKind::Community) {
+                    Ok(grant(ScopeKind::Community, id))
+                } else if id == jurisdiction_id {
+                    Ok(grant(ScopeKind::Jurisdiction, id))
+                } else {
+                    // Refused, not quietly widened to the whole jurisdiction (security review,
+                    // F25).
+                    Err(wrong(id))
+                }
+            }
+            ScopeGiven::Department(id) => named(ScopeKind::Department, id),
+            ScopeGiven::Community(id) => named(ScopeKind::Community, id),
+            ScopeGiven::Whole | ScopeGiven::Id(_) => {
+                if kinds.contains(&ScopeKind::Jurisdiction) {
+                    Ok(grant(ScopeKind::Jurisdiction, jurisdiction_id))
+                } else {
+                    Err(GrantError::NeedsScope(role))
+                }
+            }
+        }
+    }
+}
+
 /// What an action touches, for deciding whether a scoped grant reaches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target<'a> {
@@ -263,6 +363,66 @@ pub fn forbidden() -> ServiceError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grant_is_read_the_same_way_whatever_door_names_it() {
+        let parse = |role, scope| Grant::parse("j", role, scope);
+        let g = |role, scope, id: &str| Grant {
+            role,
+            scope,
+            scope_id: id.into(),
+        };
+        assert_eq!(
+            parse("dispatcher", ScopeGiven::Id(" PWD ")),
+            Ok(g(Role::Dispatcher, ScopeKind::Department, "PWD"))
+        );
+        assert_eq!(
+            parse("dispatcher", ScopeGiven::Department("PWD")),
+            Ok(g(Role::Dispatcher, ScopeKind::Department, "PWD"))
+        );
+        assert_eq!(
+            parse("supervisor", ScopeGiven::Whole),
+            Ok(g(Role::Supervisor, ScopeKind::Jurisdiction, "j"))
+        );
+        assert_eq!(
+            parse("supervisor", ScopeGiven::Id("j")),
+            Ok(g(Role::Supervisor, ScopeKind::Jurisdiction, "j"))
+        );
+        assert_eq!(
+            parse("counter_clerk", ScopeGiven::Id("PWD")),
+            Ok(g(Role::CounterClerk, ScopeKind::Department, "PWD"))
+        );
+        assert_eq!(
+            parse("community_manager", ScopeGiven::Id("c1")),
+            Ok(g(Role::CommunityManager, ScopeKind::Community, "c1"))
+        );
+        assert_eq!(
+            parse("supervisor", ScopeGiven::Id("PWD")),
+            Err(GrantError::WholeJurisdiction {
+                role: Role::Supervisor,
+                scope: "PWD".into()
+            })
+        );
+        assert_eq!(
+            parse("supervisor", ScopeGiven::Department("PWD")),
+            Err(GrantError::WholeJurisdiction {
+                role: Role::Supervisor,
+                scope: "PWD".into()
+            })
+        );
+        assert_eq!(
+            parse("dispatcher", ScopeGiven::Whole),
+            Err(GrantError::NeedsScope(Role::Dispatcher))
+        );
+        assert_eq!(
+            parse("dispatcher", ScopeGiven::Id(" ")),
+            Err(GrantError::NeedsScope(Role::Dispatcher))
+        );
+        assert_eq!(
+            parse("mayor", ScopeGiven::Whole),
+            Err(GrantError::UnknownRole("mayor".into()))
+        );
+    }
 
     fn actor(grants: &[(Role, ScopeKind, &str)]) -> Actor {
         Actor {

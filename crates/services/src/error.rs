@@ -30,9 +30,58 @@ pub enum ServiceError {
     Internal(String),
 }
 
+/// What a door answers when an operation did not happen: the status, the messages to show and,
+/// for rate limits, when to try again. Every door (REST, Open311, pages) answers from this one
+/// table, so the same refusal has the same status everywhere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub status: u16,
+    pub messages: Vec<Message>,
+    pub retry_after: Option<i64>,
+}
+
 impl ServiceError {
     pub fn invalid(message: Message) -> Self {
         ServiceError::Invalid(vec![message])
+    }
+
+    /// The HTTP status of this refusal.
+    pub fn status(&self) -> u16 {
+        match self {
+            ServiceError::Invalid(_) => 400,
+            ServiceError::Unauthenticated(_) => 401,
+            ServiceError::Forbidden(_) => 403,
+            ServiceError::NotFound(_) => 404,
+            ServiceError::TooLarge(_) => 413,
+            ServiceError::RateLimited { .. } => 429,
+            ServiceError::Store(_) | ServiceError::Internal(_) => 500,
+        }
+    }
+
+    /// The answer for the caller. A failure that is not the caller's is logged (naming the
+    /// `door`) and answered with a generic message: its details are for operators only.
+    pub fn refusal(self, door: &str) -> Refusal {
+        let status = self.status();
+        let (messages, retry_after) = match self {
+            ServiceError::Invalid(m) => (m, None),
+            ServiceError::Unauthenticated(m)
+            | ServiceError::Forbidden(m)
+            | ServiceError::NotFound(m)
+            | ServiceError::TooLarge(m) => (vec![m], None),
+            ServiceError::RateLimited {
+                message,
+                retry_after,
+            } => (vec![message], Some(retry_after)),
+            other @ (ServiceError::Store(_) | ServiceError::Internal(_)) => {
+                tracing::error!(error = %other, "{door} failed");
+                (vec![Message::new("error-internal")], None)
+            }
+        };
+        Refusal {
+            status,
+            messages,
+            retry_after,
+        }
     }
 }
 

@@ -3,9 +3,11 @@
 
 use crate::PageError;
 use crate::page::Viewer;
+use axum::extract::Multipart;
 use axum::http::StatusCode;
 use domain::Message;
 use services::ServiceError;
+use services::media::MediaUpload;
 
 /// Refuses a form post that is cross-site or does not echo the viewer's token.
 pub fn check_token(v: &Viewer, sent: &str) -> Result<(), PageError> {
@@ -25,6 +27,46 @@ pub fn check_token(v: &Viewer, sent: &str) -> Result<(), PageError> {
         ));
     }
     Ok(())
+}
+
+/// A multipart form as posted: the files of its `photos` inputs (empty ones left out) and its
+/// other fields, in order.
+pub struct Posted {
+    pub photos: Vec<MediaUpload>,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Reads a multipart form with photos (the report page, the field worker's photos). A photo
+/// over the body limit is `413`; an unreadable form is `400`.
+pub async fn read_multipart(v: &Viewer, mut multipart: Multipart) -> Result<Posted, PageError> {
+    let bad_form = || PageError::new(StatusCode::BAD_REQUEST, "error-form-unreadable", v.locale);
+    let mut posted = Posted {
+        photos: Vec::new(),
+        fields: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|_| bad_form())? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photos" {
+            let filename = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(|_| {
+                PageError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "error-media-too-large",
+                    v.locale,
+                )
+            })?;
+            if !bytes.is_empty() {
+                posted.photos.push(MediaUpload {
+                    filename,
+                    bytes: bytes.to_vec(),
+                });
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(|_| bad_form())?;
+        posted.fields.push((name, value));
+    }
+    Ok(posted)
 }
 
 /// One problem with what was entered.
@@ -107,12 +149,12 @@ impl Errors {
         e: ServiceError,
         field_of: impl Fn(&Message) -> String,
     ) -> Result<Errors, PageError> {
-        let messages = match e {
-            ServiceError::Invalid(m) => m,
-            ServiceError::NotFound(m) | ServiceError::Unauthenticated(m) => vec![m],
-            ServiceError::TooLarge(m) => vec![m],
-            other => return Err(PageError::service(other, v.locale)),
-        };
+        // What the person entered can be wrong (400), name nothing known (404), fail to sign
+        // in (401) or be too large (413): those are shown on the form.
+        if !matches!(e.status(), 400 | 401 | 404 | 413) {
+            return Err(PageError::service(e, v.locale));
+        }
+        let messages = e.refusal("form").messages;
         let mut errors = Errors::default();
         for m in &messages {
             errors.add(v, &field_of(m), m);

@@ -5,9 +5,11 @@
 
 mod admin;
 mod assets;
+mod category_form;
 mod citizen;
 mod dates;
 mod forms;
+mod nav;
 mod page;
 mod paths;
 mod staff;
@@ -68,34 +70,16 @@ impl PageError {
     }
 
     pub fn service(e: ServiceError, locale: Locale) -> PageError {
-        let (status, message, retry_after) = match e {
-            ServiceError::Invalid(mut m) => (
-                StatusCode::BAD_REQUEST,
-                m.pop().unwrap_or_else(|| Message::new("error-invalid")),
-                None,
-            ),
-            ServiceError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, m, None),
-            ServiceError::RateLimited {
-                message,
-                retry_after,
-            } => (StatusCode::TOO_MANY_REQUESTS, message, Some(retry_after)),
-            ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, m, None),
-            ServiceError::NotFound(m) => (StatusCode::NOT_FOUND, m, None),
-            ServiceError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m, None),
-            other => {
-                tracing::error!(error = %other, "page failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Message::new("error-internal"),
-                    None,
-                )
-            }
-        };
+        let mut r = e.refusal("page");
         PageError {
-            status,
-            message,
+            status: web::status_of(r.status),
+            // A page shows one reason: the last one found.
+            message: r
+                .messages
+                .pop()
+                .unwrap_or_else(|| Message::new("error-invalid")),
             locale,
-            retry_after,
+            retry_after: r.retry_after,
         }
     }
 }

@@ -1,10 +1,12 @@
 //! What every page knows about its viewer: the language, the signed-in account (if any), the
 //! form token, and the navigation that account may use.
 
+use crate::PageError;
 use crate::dates;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
+use domain::catalog::Jurisdiction;
 use domain::{Locale, Message};
 use services::accounts::SessionStage;
 use services::authz::{Actor, Permission};
@@ -230,7 +232,7 @@ impl Page {
         {
             nav.push(("/supervise", "supervise", t("nav-supervise")));
         }
-        if crate::admin::may_administer(v) {
+        if crate::nav::may_administer(v) {
             nav.push(("/admin", "admin", t("nav-admin")));
         }
         let (other_lang_label, other_lang_tag, code) = match v.locale {
@@ -458,6 +460,20 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// The jurisdiction the pages serve: the configured default, else the first one.
+pub async fn jurisdiction(state: &AppState, locale: Locale) -> Result<Jurisdiction, PageError> {
+    let services = &state.services;
+    let found = match services.config().default_jurisdiction.clone() {
+        Some(id) => services.jurisdiction(&id).await.map(Some),
+        None => services
+            .jurisdictions()
+            .await
+            .map(|all| all.into_iter().next()),
+    }
+    .map_err(|e| PageError::service(e, locale))?;
+    found.ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "error-no-jurisdiction", locale))
 }
 
 #[cfg(test)]

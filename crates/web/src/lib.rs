@@ -107,6 +107,11 @@ impl Default for Pages {
     }
 }
 
+/// The status of a refusal (`services::ServiceError::status`), as every door sends it.
+pub fn status_of(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// The origin (`scheme://host[:port]`) of a tile URL template, for the CSP's `img-src`.
 pub fn tile_origin(template: &str) -> Option<&str> {
     let rest = template

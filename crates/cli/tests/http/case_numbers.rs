@@ -46,7 +46,7 @@ async fn by_phone(app: &TestApp, agent: &Browser) -> (String, String) {
 async fn on_the_web(app: &TestApp) -> String {
     let (status, filed) = send(app.client.post(app.api_url("reports")).json(&json!({
         "service_code": "1999-L01", "address": "臺北市大安區復興南路一段107號",
-        "attributes": { "lamps_out": 1 },
+        "attributes": { "lamps_out": 1 }, "consent": true,
     })))
     .await;
     assert_eq!(status, 201, "{filed}");

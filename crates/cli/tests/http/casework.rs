@@ -1107,7 +1107,7 @@ async fn citizens_report_on_the_web_and_see_their_cases() {
     // Anonymous, with contact details; a gas smell gets the 119 redirect and is filed anyway.
     let (status, filed) = send(app.client.post(app.api_url("reports")).header("accept-language", "en").json(&json!({
         "service_code": "1999-R01", "address": "臺北市中山區南京東路二段1號", "description": "路面坑洞，旁邊聞到瓦斯味",
-        "attributes": { "size": "small" }, "email": "walker@example.tw",
+        "attributes": { "size": "small" }, "email": "walker@example.tw", "consent": true,
     })))
     .await;
     assert_eq!(status, 201, "{filed}");
@@ -1137,7 +1137,8 @@ async fn citizens_report_on_the_web_and_see_their_cases() {
         .sign_in("resident@example.tw", "a long walk by the river")
         .await;
     let (status, filed) = send(app.as_browser(&me, Method::POST, "reports").json(&json!({
-        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 },
+        "consent": true,
     })))
     .await;
     assert_eq!(status, 201, "{filed}");
@@ -1151,10 +1152,61 @@ async fn citizens_report_on_the_web_and_see_their_cases() {
     app.staff("agent.web", &["agent"]).await;
     let agent = app.sign_in("agent.web", STAFF_PASSWORD).await;
     let (status, _) = send(app.as_browser(&agent, Method::POST, "reports").json(&json!({
-        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 }
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號", "attributes": { "lamps_out": 2 },
+        "consent": true,
     })))
     .await;
     assert_eq!(status, 403);
+}
+
+/// The REST door files and tracks with the report and tracking pages' rules (issue 16): a
+/// report without the citizen's consent is refused in the caller's language, as is one
+/// without a place; a case number typed with full-width digits (a Chinese input method) and
+/// spaces is tracked as the page tracks it.
+#[tokio::test]
+async fn the_rest_door_files_and_tracks_as_the_pages_do() {
+    let app = TestApp::start().await;
+    let report = json!({
+        "service_code": "1999-L01", "address": "臺北市大同區承德路一段1號",
+        "attributes": { "lamps_out": 1 }, "email": "walker@example.tw",
+    });
+    let (status, refused) = send(
+        app.client
+            .post(app.api_url("reports"))
+            .header("accept-language", "en")
+            .json(&report),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "error-consent-required");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("personal data notice"),
+        "{refused}"
+    );
+    let mut no_place = report.clone();
+    no_place["consent"] = json!(true);
+    no_place.as_object_mut().unwrap().remove("address");
+    let (status, refused) = send(app.client.post(app.api_url("reports")).json(&no_place)).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "error-place-required");
+    let mut consented = report.clone();
+    consented["consent"] = json!(true);
+    let (status, filed) = send(app.client.post(app.api_url("reports")).json(&consented)).await;
+    assert_eq!(status, 201, "{filed}");
+    let number = filed["case_number"].as_str().unwrap();
+    let full_width: String = number
+        .chars()
+        .map(|c| char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap())
+        .collect();
+    let (status, tracked) = send(app.client.post(app.api_url("track")).json(&json!({
+        "case_number": format!(" {full_width} "), "password": filed["password"],
+    })))
+    .await;
+    assert_eq!(status, 200, "{tracked}");
+    assert_eq!(tracked["case_number"], number);
 }
 
 /// The remaining states: in progress, needs info (clocks paused), co-sign, rejected and

@@ -119,7 +119,7 @@ async fn seed(app: &TestApp) -> Seeded {
         "address": "臺北市信義區松仁路99號7樓",
         "description": "我是鄭秘密，電話 0933271845，K134560981",
         "attributes": { "lamps_out": 2, "pole_number": "0958402617" },
-        "email": "leak@example.com", "phone": "0958402617", "name": "鄭秘密",
+        "email": "leak@example.com", "phone": "0958402617", "name": "鄭秘密", "consent": true,
     })))
     .await;
     assert_eq!(status, 201, "{filed}");

@@ -310,15 +310,7 @@ impl Services {
                 ));
             }
             let status = CaseStatus::parse(&work.status).unwrap_or(CaseStatus::Received);
-            if status.is_final()
-                || matches!(
-                    status,
-                    CaseStatus::Received
-                        | CaseStatus::Triaged
-                        | CaseStatus::Assigned
-                        | CaseStatus::Transferred
-                )
-            {
+            if !domain::lifecycle::allowed(op.kind(), status) {
                 return Err(ServiceError::invalid(Message::new(
                     "error-assign-before-acknowledge",
                 )));

@@ -9,7 +9,7 @@ use crate::{Result, ServiceError, Services, secrets};
 use domain::actor::ActorRef;
 use domain::case_event::CaseEventKind;
 use domain::case_number::CaseNumber;
-use domain::catalog::Jurisdiction;
+use domain::catalog::{District, Jurisdiction};
 use domain::category::Urgency;
 use domain::lifecycle::{self, Action, CaseStatus};
 use domain::{Locale, Message};
@@ -63,6 +63,12 @@ fn not_found_or_wrong_password(number: &str) -> ServiceError {
     ServiceError::NotFound(Message::new("error-track-failed").arg("id", number))
 }
 
+/// A case number as a citizen types it, the way it is looked up: trimmed, full-width digits
+/// (from a Chinese input method) made half-width, letters upper case.
+pub fn case_number_as_typed(text: &str) -> String {
+    text::to_halfwidth(text.trim()).to_uppercase()
+}
+
 impl Services {
     /// The case with this number and password. Both the client address and the case count the
     /// attempt before the password is checked (one statement each, so parallel guesses cannot
@@ -76,7 +82,9 @@ impl Services {
         client: &str,
     ) -> Result<WorkView> {
         self.count_attempt(TRACK_PER_ADDRESS, client).await?;
-        let Ok(parsed) = CaseNumber::parse(&text::to_halfwidth(number)) else {
+        let number = &case_number_as_typed(number);
+        let password = password.trim();
+        let Ok(parsed) = CaseNumber::parse(number) else {
             return Err(not_found_or_wrong_password(number));
         };
         let case_key = format!("{}\n{}", j.id, parsed.as_str());
@@ -362,7 +370,116 @@ pub const REPORTS_PER_ADDRESS: Limit = Limit {
     window: 60 * 60,
 };
 
+/// How a citizen wants to hear about their case's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Notice {
+    /// By e-mail: the e-mail address is required, and the phone number is not kept.
+    Email,
+    /// By SMS: the phone number is required, and the e-mail address is not kept.
+    Sms,
+    /// No choice made: the contact details are kept as given.
+    #[default]
+    AsGiven,
+}
+
+impl Notice {
+    /// The page's choice (`email`, `sms`, anything else for none).
+    pub fn parse(text: &str) -> Notice {
+        match text.trim() {
+            "email" => Notice::Email,
+            "sms" => Notice::Sms,
+            _ => Notice::AsGiven,
+        }
+    }
+}
+
+/// A citizen's report from the web (the pages or the REST API).
+#[derive(Debug, Clone, Default)]
+pub struct CitizenReport {
+    /// The report. `zipcode` carries the district the citizen chose, if any.
+    pub report: crate::intake::NewReport,
+    /// The citizen agreed that the report and their contact details are processed to handle
+    /// it: no report is filed without.
+    pub consent: bool,
+    pub notice: Notice,
+}
+
+/// The address as intake stores it: the name of the district chosen put before it, unless the
+/// address already names it (the citizen's report page, the agent's intake page). A blank
+/// address is none.
+pub fn address_in_district(
+    districts: &[District],
+    district: Option<&str>,
+    address: Option<&str>,
+) -> Option<String> {
+    let address = address.map(str::trim).filter(|a| !a.is_empty())?;
+    let district = district.map(str::trim).filter(|d| !d.is_empty());
+    let name = districts
+        .iter()
+        .find(|d| Some(d.code.as_str()) == district)
+        .map(|d| d.name.zh.as_str());
+    Some(match name {
+        Some(d) if !address.contains(d) => format!("{d}{address}"),
+        _ => address.to_string(),
+    })
+}
+
+fn given(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|v| !v.trim().is_empty())
+}
+
 impl Services {
+    /// [`address_in_district`] with the jurisdiction's districts.
+    pub async fn address_in_district(
+        &self,
+        j: &Jurisdiction,
+        district: Option<&str>,
+        address: Option<&str>,
+    ) -> Result<Option<String>> {
+        Ok(address_in_district(
+            &self.districts(j).await?,
+            district,
+            address,
+        ))
+    }
+
+    /// What the web asks of a citizen's report beyond intake's own checks: a place, the contact
+    /// for the chosen notice, consent. Problems with the category's questions are listed with
+    /// them, so the citizen sees everything to fix at once.
+    async fn citizen_problems(&self, j: &Jurisdiction, r: &CitizenReport) -> Vec<Message> {
+        let report = &r.report;
+        let mut problems = Vec::new();
+        let point = given(&report.lat) && given(&report.long);
+        if !(given(&report.address) || point) {
+            problems.push(Message::new("error-place-required"));
+        }
+        match r.notice {
+            Notice::Email if !given(&report.reporter.email) => {
+                problems.push(Message::new("error-email-for-notice"))
+            }
+            Notice::Sms if !given(&report.reporter.phone) => {
+                problems.push(Message::new("error-phone-for-notice"))
+            }
+            _ => {}
+        }
+        if !r.consent {
+            problems.push(Message::new("error-consent-required"));
+        }
+        if problems.is_empty() {
+            return problems;
+        }
+        let code = report.service_code.as_deref().unwrap_or_default().trim();
+        let mut all = match self.service(j, code).await {
+            Ok(c) => domain::category::validate_attributes(&c.attributes, &report.attributes)
+                .err()
+                .map(|errs| errs.iter().map(domain::DomainError::message).collect())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        all.extend(problems);
+        all
+    }
+
     /// A report from the citizen web: anonymous (with optional contact details) or signed in,
     /// when the signed-in citizen is the reporter and follows the case from "my cases".
     pub async fn report_from_web(
@@ -370,8 +487,22 @@ impl Services {
         j: &Jurisdiction,
         citizen: Option<&crate::authz::Actor>,
         client: &str,
-        mut report: crate::intake::NewReport,
+        filing: CitizenReport,
     ) -> Result<crate::intake::FiledCase> {
+        let problems = self.citizen_problems(j, &filing).await;
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let mut report = filing.report;
+        report.address = self
+            .address_in_district(j, report.zipcode.as_deref(), report.address.as_deref())
+            .await?;
+        // The notice chosen decides which contact is kept.
+        match filing.notice {
+            Notice::Email => report.reporter.phone = None,
+            Notice::Sms => report.reporter.email = None,
+            Notice::AsGiven => {}
+        }
         self.count_attempt(REPORTS_PER_ADDRESS, client).await?;
         if let Some(actor) = citizen {
             if !actor.is_citizen() || actor.jurisdiction_id != j.id {
@@ -399,6 +530,10 @@ impl Services {
             crate::authz::Target::Jurisdiction,
         )?;
         let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let mut report = report;
+        report.address = self
+            .address_in_district(&j, report.zipcode.as_deref(), report.address.as_deref())
+            .await?;
         let filer = crate::intake::Filer::Staff {
             account_id: actor.account()?.to_string(),
         };

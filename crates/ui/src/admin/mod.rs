@@ -155,54 +155,9 @@ pub struct Section {
     pub lead: String,
 }
 
-/// The sections of the administration: where, the title's text id (its lead is `<id>-lead`),
-/// and the permissions that open it (any of them).
-const SECTIONS: [(&str, &str, &[Permission]); 9] = [
-    (
-        "/admin/categories",
-        "admin-categories",
-        &[Permission::ManageCaseRules],
-    ),
-    (
-        "/admin/rules",
-        "admin-rules",
-        &[Permission::ManageCaseRules],
-    ),
-    ("/admin/sla", "admin-sla", &[Permission::ManageCaseRules]),
-    ("/admin/staff", "admin-staff", &[Permission::ManageStaff]),
-    (
-        "/admin/api-clients",
-        "admin-clients",
-        &[Permission::ManageApiClients],
-    ),
-    (
-        "/admin/webhooks",
-        "admin-webhooks",
-        &[Permission::ManageWebhooks],
-    ),
-    (
-        "/admin/templates",
-        "admin-templates",
-        &[Permission::ManageNotifications],
-    ),
-    ("/admin/jobs", "admin-jobs", jobs::PERMISSIONS),
-    (
-        "/admin/answers",
-        "admin-answers",
-        &[Permission::ManageKnowledge],
-    ),
-];
-
-/// Whether `v` may use any section (the menu shows "Administration").
-pub fn may_administer(v: &Viewer) -> bool {
-    SECTIONS
-        .iter()
-        .any(|(_, _, any)| any.iter().any(|p| v.may(*p)))
-}
-
 /// The sections `v` may use, in the order they are shown.
 pub fn sections(v: &Viewer) -> Vec<Section> {
-    SECTIONS
+    crate::nav::ADMIN_SECTIONS
         .iter()
         .filter(|(_, _, any)| any.iter().any(|p| v.may(*p)))
         .map(|(href, key, _)| Section {

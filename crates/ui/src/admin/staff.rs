@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::{Locale, Message};
 use services::accounts::{NewStaff, StaffView};
-use services::authz::{Grant, Permission, Role, ScopeKind};
+use services::authz::{Grant, GrantError, Permission, Role, ScopeGiven, ScopeKind};
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -73,48 +73,38 @@ fn read_rows(f: &Fields) -> Vec<RoleRow> {
         .collect()
 }
 
-/// The grants of the rows; a row without a role is ignored. Problems are field errors on
-/// the row.
+/// The grants of the rows (`Grant::parse`); a row without a role is ignored. Problems are
+/// field errors on the row.
 fn grants_of(v: &Viewer, jurisdiction: &str, rows: &[RoleRow], errors: &mut Errors) -> Vec<Grant> {
     let mut out = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         if r.role.is_empty() {
             continue;
         }
-        let Some(role) = Role::parse(&r.role) else {
-            errors.add(
-                v,
-                &format!("f-r{i}-role"),
-                &Message::new("error-role-unknown").arg("role", &r.role),
-            );
-            continue;
-        };
-        let kinds = role.scope_kinds();
-        let (scope, scope_id) = if let Some(d) = r.scope.strip_prefix("d:") {
-            (ScopeKind::Department, d.to_string())
+        let scope = if let Some(d) = r.scope.strip_prefix("d:") {
+            ScopeGiven::Department(d)
         } else if let Some(c) = r.scope.strip_prefix("c:") {
-            (ScopeKind::Community, c.to_string())
+            ScopeGiven::Community(c)
         } else {
-            (ScopeKind::Jurisdiction, jurisdiction.to_string())
+            ScopeGiven::Whole
         };
-        if !kinds.contains(&scope) {
-            let id = if kinds.contains(&ScopeKind::Department) {
-                "admin-error-role-needs-department"
-            } else {
-                "admin-error-role-whole-city"
-            };
-            errors.add(
-                v,
-                &format!("f-r{i}-scope"),
-                &Message::new(id).arg("role", v.t(&format!("admin-role-{}", role.as_str()))),
-            );
-            continue;
-        }
-        out.push(Grant {
-            role,
-            scope,
-            scope_id,
-        });
+        let role_name = |role: Role| v.t(&format!("admin-role-{}", role.as_str()));
+        let (field, message) = match Grant::parse(jurisdiction, &r.role, scope) {
+            Ok(grant) => {
+                out.push(grant);
+                continue;
+            }
+            Err(e @ GrantError::UnknownRole(_)) => ("role", e.message()),
+            Err(GrantError::NeedsScope(role)) => (
+                "scope",
+                Message::new("admin-error-role-needs-department").arg("role", role_name(role)),
+            ),
+            Err(GrantError::WholeJurisdiction { role, .. }) => (
+                "scope",
+                Message::new("admin-error-role-whole-city").arg("role", role_name(role)),
+            ),
+        };
+        errors.add(v, &format!("f-r{i}-{field}"), &message);
     }
     out
 }

@@ -479,7 +479,7 @@ async fn start(v: Viewer) -> Response {
         "/field"
     } else if v.may(Permission::ViewAudit) {
         "/supervise"
-    } else if crate::admin::may_administer(&v) {
+    } else if crate::nav::may_administer(&v) {
         "/admin"
     } else {
         "/my/cases"

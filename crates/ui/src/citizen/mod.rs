@@ -5,6 +5,8 @@ mod account;
 pub(crate) mod report;
 mod track;
 
+use crate::category_form::{Group, grouped};
+pub(crate) use crate::page::jurisdiction;
 use crate::page::{LANG_COOKIE, Page, Viewer, decode, safe_back, set_cookie_header};
 use crate::{PageError, render};
 use askama::Template;
@@ -14,7 +16,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::Locale;
-use domain::catalog::{Category, Jurisdiction};
 use serde::Deserialize;
 use web::AppState;
 
@@ -25,41 +26,6 @@ pub fn routes() -> Router<AppState> {
         .merge(report::routes())
         .merge(track::routes())
         .merge(account::routes())
-}
-
-/// The jurisdiction the pages serve: the configured default, else the first one.
-pub async fn jurisdiction(state: &AppState, locale: Locale) -> Result<Jurisdiction, PageError> {
-    let services = &state.services;
-    let found = match services.config().default_jurisdiction.clone() {
-        Some(id) => services.jurisdiction(&id).await.map(Some),
-        None => services
-            .jurisdictions()
-            .await
-            .map(|all| all.into_iter().next()),
-    }
-    .map_err(|e| PageError::service(e, locale))?;
-    found.ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "error-no-jurisdiction", locale))
-}
-
-/// Categories grouped as the catalogue groups them, in catalogue order.
-pub struct Group {
-    pub name: String,
-    pub categories: Vec<Category>,
-}
-
-pub fn grouped(categories: Vec<Category>, locale: Locale) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
-    for c in categories.into_iter().filter(|c| c.active) {
-        let name = c.group.get(locale).to_string();
-        match groups.iter_mut().find(|g| g.name == name) {
-            Some(g) => g.categories.push(c),
-            None => groups.push(Group {
-                name,
-                categories: vec![c],
-            }),
-        }
-    }
-    groups
 }
 
 #[derive(Template)]

@@ -3,8 +3,9 @@
 //! description, photos, contact details with the notification preference, and the
 //! personal-data notice. The answer shows the case number and its password once.
 
-use super::{Group, grouped, jurisdiction};
-use crate::forms::{Errors, check_token, field_arg};
+use super::jurisdiction;
+use crate::category_form::{Group, Question, grouped, questions};
+use crate::forms::{Errors, check_token, field_arg, read_multipart};
 use crate::page::{Page, Viewer};
 use crate::{PageError, render};
 use askama::Template;
@@ -15,10 +16,9 @@ use axum::response::Response;
 use axum::routing::get;
 use domain::Message;
 use domain::catalog::{Category, District};
-use domain::category::Datatype;
 use serde::Deserialize;
+use services::casework::{CitizenReport, Notice};
 use services::intake::{FiledCase, NewReport};
-use services::media::MediaUpload;
 use store::cases::Reporter;
 use web::AppState;
 
@@ -125,58 +125,6 @@ impl Entered {
             .iter()
             .any(|(c, v)| c == code && v.iter().any(|x| x == value))
     }
-}
-
-/// One question of the category, ready for the template.
-pub struct Question {
-    pub code: String,
-    pub label: String,
-    pub hint: String,
-    pub required: bool,
-    pub kind: &'static str,
-    pub options: Vec<(String, String)>,
-}
-
-impl Question {
-    /// The id of the question's hint (`f-attr-<code>-hint`), or empty when it has none.
-    pub fn hint_id(&self) -> String {
-        if self.hint.is_empty() {
-            String::new()
-        } else {
-            format!("f-attr-{}-hint", self.code)
-        }
-    }
-}
-
-pub(crate) fn questions(c: &Category, v: &Viewer) -> Vec<Question> {
-    let mut defs: Vec<_> = c.attributes.iter().filter(|a| a.variable).collect();
-    defs.sort_by_key(|a| a.order);
-    defs.into_iter()
-        .map(|a| Question {
-            code: a.code.clone(),
-            label: a.description.get(v.locale).to_string(),
-            // A personal answer is kept for staff only: the citizen is told so.
-            hint: match (a.datatype_description.get(v.locale), a.personal) {
-                (hint, false) => hint.to_string(),
-                ("", true) => v.t("question-personal-hint"),
-                (hint, true) => format!("{hint} {}", v.t("question-personal-hint")),
-            },
-            required: a.required,
-            kind: match a.datatype {
-                Datatype::Text => "text",
-                Datatype::Number => "number",
-                Datatype::Datetime => "datetime",
-                Datatype::SingleValueList => "single",
-                Datatype::MultiValueList => "multi",
-                Datatype::String => "string",
-            },
-            options: a
-                .values
-                .iter()
-                .map(|o| (o.key.clone(), o.name.get(v.locale).to_string()))
-                .collect(),
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -291,6 +239,12 @@ fn field_of(m: &Message) -> String {
     {
         return format!("f-attr-{code}");
     }
+    if id.contains("place") {
+        return "f-address".into();
+    }
+    if id.contains("consent") {
+        return "f-consent".into();
+    }
     if let Some(field) = field_arg(m) {
         return match field {
             "address_string" | "address" => "f-address".into(),
@@ -328,33 +282,14 @@ async fn submit(
     State(state): State<AppState>,
     v: Viewer,
     Path(code): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
     let (j, c) = category(&state, &v, &code).await?;
     let mut e = Entered::default();
     let mut token = String::new();
-    let mut photos = Vec::new();
-    let bad_form = || PageError::new(StatusCode::BAD_REQUEST, "error-form-unreadable", v.locale);
-    while let Some(field) = multipart.next_field().await.map_err(|_| bad_form())? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "photos" {
-            let filename = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(|_| {
-                PageError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "error-media-too-large",
-                    v.locale,
-                )
-            })?;
-            if !bytes.is_empty() {
-                photos.push(MediaUpload {
-                    filename,
-                    bytes: bytes.to_vec(),
-                });
-            }
-            continue;
-        }
-        let value = field.text().await.map_err(|_| bad_form())?;
+    let posted = read_multipart(&v, multipart).await?;
+    let photos = posted.photos;
+    for (name, value) in posted.fields {
         match name.as_str() {
             "_csrf" => token = value,
             "district" => e.district = value,
@@ -382,74 +317,33 @@ async fn submit(
         }
     }
     check_token(&v, &token)?;
-    // Problems are listed in the order of the form's fields, so the summary reads top down.
-    let mut errors = Errors::default();
-    if let Err(problems) = domain::category::validate_attributes(&c.attributes, &e.attributes) {
-        for m in problems.iter().map(domain::DomainError::message) {
-            let m = with_labels(&c, &v, m);
-            errors.add(&v, &field_of(&m), &m);
-        }
-    }
-    let has_point = !e.lat.trim().is_empty() && !e.long.trim().is_empty();
-    if e.address.trim().is_empty() && !has_point {
-        errors.add(&v, "f-address", &Message::new("error-place-required"));
-    }
-    let notify = e.notify.as_str();
-    if notify == "email" && e.email.trim().is_empty() {
-        errors.add(&v, "f-email", &Message::new("error-email-for-notice"));
-    }
-    if notify == "sms" && e.phone.trim().is_empty() {
-        errors.add(&v, "f-phone", &Message::new("error-phone-for-notice"));
-    }
-    if !e.consent {
-        errors.add(&v, "f-consent", &Message::new("error-consent-required"));
-    }
-    if !errors.is_empty() {
-        return show_form(&state, &v, &j, c, e, errors).await;
-    }
-    let district_name = state
-        .services
-        .districts(&j)
-        .await
-        .map_err(|err| PageError::service(err, v.locale))?
-        .into_iter()
-        .find(|d| d.code == e.district)
-        .map(|d| d.name.zh);
-    let address = match (&district_name, e.address.trim()) {
-        (_, "") => None,
-        (Some(d), a) if !a.contains(d.as_str()) => Some(format!("{d}{a}")),
-        (_, a) => Some(a.to_string()),
-    };
     let keep = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let report = NewReport {
-        service_code: Some(c.code.clone()),
-        lat: keep(&e.lat),
-        long: keep(&e.long),
-        address,
-        address_id: None,
-        zipcode: keep(&e.district),
-        description: keep(&e.description),
-        attributes: e.attributes.clone(),
-        media_urls: Vec::new(),
-        media: photos,
-        reporter: Reporter {
-            // The notification preference decides which contact is kept.
-            email: if notify == "sms" {
-                None
-            } else {
-                keep(&e.email)
+    // The place, the contact for the chosen notice and consent are checked (and the district
+    // put before the address) by `report_from_web`, as for the REST API.
+    let report = CitizenReport {
+        report: NewReport {
+            service_code: Some(c.code.clone()),
+            lat: keep(&e.lat),
+            long: keep(&e.long),
+            address: keep(&e.address),
+            address_id: None,
+            zipcode: keep(&e.district),
+            description: keep(&e.description),
+            attributes: e.attributes.clone(),
+            media_urls: Vec::new(),
+            media: photos,
+            reporter: Reporter {
+                email: keep(&e.email),
+                phone: keep(&e.phone),
+                first_name: keep(&e.first_name),
+                last_name: keep(&e.last_name),
+                device_id: None,
+                account_id: None,
+                client_reference: None,
             },
-            phone: if notify == "email" {
-                None
-            } else {
-                keep(&e.phone)
-            },
-            first_name: keep(&e.first_name),
-            last_name: keep(&e.last_name),
-            device_id: None,
-            account_id: None,
-            client_reference: None,
         },
+        consent: e.consent,
+        notice: Notice::parse(&e.notify),
     };
     let citizen = v.signed_in().filter(|a| a.is_citizen());
     match state

@@ -167,7 +167,7 @@ async fn show(
     Form(f): Form<TrackForm>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let number = text::to_halfwidth(f.number.trim()).to_uppercase();
+    let number = services::casework::case_number_as_typed(&f.number);
     if number.is_empty() || f.password.trim().is_empty() {
         let mut errors = Errors::default();
         if number.is_empty() {

@@ -6,10 +6,11 @@ use super::Catalog;
 use crate::page::Viewer;
 use domain::Message;
 use domain::actor::ActorRef;
-use domain::lifecycle::{Action, CaseStatus, Outcome, transition};
+use domain::geo::Point;
+use domain::lifecycle::{CaseStatus, OperationKind, Outcome, allowed};
 use serde::Deserialize;
 use serde_json::Value;
-use services::casework::Operation;
+use services::casework::{Operation, OperationFields};
 use std::collections::HashMap;
 use store::events::Event;
 
@@ -43,22 +44,13 @@ pub const FIELD: [&str; 6] = [
     "note",
 ];
 
-/// Whether `action` is legal for a case in `status` (`domain::lifecycle` decides; assigning a
-/// worker needs a case the department has signed for; a note is always possible).
+/// Whether `action` is legal for a case in `status`: only legal operations are offered
+/// (`domain::lifecycle::allowed` decides, as it does for services).
 pub fn legal(status: &str, action: &str) -> bool {
-    let Some(s) = CaseStatus::parse(status) else {
-        return false;
-    };
-    let a = match action {
-        "note" => return true,
-        "assign_worker" => return s.is_working(),
-        "merge" => Action::MarkDuplicate,
-        other => match Action::parse(other) {
-            Some(a) => a,
-            None => return false,
-        },
-    };
-    transition(s, a).is_ok()
+    match (CaseStatus::parse(status), OperationKind::parse(action)) {
+        (Some(s), Some(op)) => allowed(op, s),
+        _ => false,
+    }
 }
 
 /// The form of every operation; each uses the fields it needs.
@@ -87,6 +79,11 @@ pub struct ActionForm {
     pub deferred_until: String,
     #[serde(default)]
     pub into: String,
+    /// For `arrive`: where the field worker is, when the page knows it.
+    #[serde(default)]
+    pub lat: String,
+    #[serde(default)]
+    pub long: String,
 }
 
 impl ActionForm {
@@ -109,78 +106,26 @@ impl ActionForm {
     }
 }
 
-fn required(value: &str, field: &'static str) -> Result<String, Message> {
-    let v = value.trim();
-    if v.is_empty() {
-        Err(Message::new("error-field-required").arg("field", field))
-    } else {
-        Ok(v.to_string())
-    }
-}
-
-fn optional(value: &str) -> Option<String> {
-    Some(value.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-/// The operation a form asks for, as the REST API builds it.
+/// The operation a form asks for, read as the REST API reads its body.
 pub fn operation(f: &ActionForm) -> Result<Operation, Message> {
-    Ok(match f.action.as_str() {
-        "acknowledge" => Operation::Acknowledge,
-        "assign_worker" => Operation::AssignWorker {
-            account_id: required(&f.assignee, "assignee_id")?,
-        },
-        "reassign" => Operation::Reassign {
-            department: required(&f.department, "department")?,
-            reason: f.reason.clone(),
-        },
-        "request_cosign" => Operation::RequestCosign {
-            department: required(&f.department, "department")?,
-            note: f.note.clone(),
-        },
-        "complete_cosign" => Operation::CompleteCosign {
-            note: f.note.clone(),
-        },
-        "transfer_external" => Operation::TransferExternal {
-            department: required(&f.department, "department")?,
-            note: f.note.clone(),
-        },
-        "start" => Operation::Start,
-        "arrive" => Operation::Arrive {
-            lat: None,
-            lon: None,
-        },
-        "leave_site" => Operation::LeaveSite,
-        "note" => Operation::Note {
-            text: f.note.clone(),
+    let given = |v: &str| Some(v.to_string());
+    let at = Point::parse_pair(Some(&f.lat), Some(&f.long)).map_err(|e| e.message())?;
+    Operation::from_fields(
+        &f.action,
+        OperationFields {
+            note: given(&f.note),
+            reason: given(&f.reason),
+            department: given(&f.department),
+            assignee_id: given(&f.assignee),
             public: f.public == "yes",
+            lat: at.map(|p| p.lat),
+            lon: at.map(|p| p.lon),
+            outcome: given(&f.outcome),
+            responsible: given(&f.responsible),
+            deferred_until: given(&f.deferred_until),
+            into: given(&f.into),
         },
-        "request_info" => Operation::RequestInfo {
-            note: f.note.clone(),
-        },
-        "provide_info" => Operation::ProvideInfo {
-            note: f.note.clone(),
-        },
-        "resolve" => Operation::Resolve {
-            outcome: {
-                let o = required(&f.outcome, "outcome")?;
-                Outcome::parse(&o)
-                    .ok_or_else(|| Message::new("error-outcome-unknown").arg("outcome", o))?
-            },
-            note: f.note.clone(),
-            responsible: optional(&f.responsible),
-            deferred_until: optional(&f.deferred_until),
-        },
-        "close" => Operation::Close {
-            note: optional(&f.note),
-        },
-        "reject" => Operation::Reject {
-            reason: f.reason.clone(),
-        },
-        "merge" => Operation::MergeInto {
-            case_number: required(&f.into, "into")?,
-        },
-        other => return Err(Message::new("error-action-unknown").arg("action", other)),
-    })
+    )
 }
 
 /// The input of `action`'s form that a refusal concerns: `f-<action>-<field>`, or the form as

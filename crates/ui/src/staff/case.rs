@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use services::accounts::StaffView;
 use services::authz::{Actor, Permission, Role};
+use std::collections::HashMap;
 use store::case_work::WorkView;
 use web::AppState;
 
@@ -37,7 +38,7 @@ pub struct Facts {
 pub fn facts(
     w: &WorkView,
     catalog: &Catalog,
-    names: &std::collections::HashMap<String, String>,
+    names: &HashMap<String, String>,
     v: &Viewer,
 ) -> Facts {
     let (sla_class, key) = sla_tag(w.sla_state.as_deref());
@@ -118,6 +119,101 @@ struct DoneQuery {
     done: Option<String>,
 }
 
+/// Which desk a staff case page belongs to: where it sits and which operations it offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Desk {
+    /// The dispatcher's `/work/cases/…`: every operation.
+    Dispatch,
+    /// The field worker's `/field/cases/…`: the field operations.
+    Field,
+}
+
+impl Desk {
+    fn section(self) -> &'static str {
+        match self {
+            Desk::Dispatch => "work",
+            Desk::Field => "field",
+        }
+    }
+
+    fn operations(self) -> &'static [&'static str] {
+        match self {
+            Desk::Dispatch => &actions::DISPATCH,
+            Desk::Field => &actions::FIELD,
+        }
+    }
+}
+
+/// What every staff case page shows, built once for both desks: the frame, the case, its
+/// facts and timeline, and the desk's operations the lifecycle allows now.
+pub struct CaseView {
+    pub p: Page,
+    pub w: WorkView,
+    pub x: Facts,
+    pub events: Vec<EventLine>,
+    pub legal: Vec<&'static str>,
+    pub outcomes: Vec<&'static str>,
+    pub action_base: String,
+    pub form_base: String,
+    /// The local date today, the earliest a deferral can be planned for.
+    pub today: String,
+    /// 400 when a form came back refused.
+    pub status: StatusCode,
+    pub catalog: Catalog,
+}
+
+/// The case page of `desk` for `number`; `names` gives staff names by account id.
+pub async fn case_view(
+    state: &AppState,
+    v: &Viewer,
+    actor: &Actor,
+    number: &str,
+    desk: Desk,
+    names: &HashMap<String, String>,
+) -> Result<CaseView, Stop> {
+    let detail = state
+        .services
+        .case_detail(actor, number)
+        .await
+        .map_err(failed(v))?;
+    let catalog = Catalog::load(state, v.locale).await?;
+    let w = detail.work;
+    let legal = desk
+        .operations()
+        .iter()
+        .copied()
+        .filter(|a| actions::legal(&w.status, a))
+        .collect();
+    let p = Page::new(v, state, "case-title", desk.section());
+    let title = p.t1("case-heading", "number", &w.case_number);
+    let p = p.with_title(title);
+    let base = format!("/{}/cases/{}/act", desk.section(), encode(&w.case_number));
+    Ok(CaseView {
+        p,
+        x: facts(&w, &catalog, names, v),
+        events: actions::event_lines(&detail.events, v, &catalog, names),
+        legal,
+        outcomes: actions::outcomes(),
+        action_base: base.clone(),
+        form_base: base,
+        today: crate::dates::ymd(store::now_unix()),
+        status: StatusCode::OK,
+        w,
+        catalog,
+    })
+}
+
+impl CaseView {
+    /// The page shown again after a form: with its problems (400), or the done message.
+    pub fn after(mut self, errors: &Errors, message: Option<String>) -> CaseView {
+        if !errors.is_empty() {
+            self.status = StatusCode::BAD_REQUEST;
+        }
+        self.p = self.p.with_errors(errors).with_status(message);
+        self
+    }
+}
+
 async fn page(
     state: &AppState,
     v: &Viewer,
@@ -127,56 +223,37 @@ async fn page(
     errors: Errors,
     message: Option<String>,
 ) -> PageResult {
-    let detail = state
-        .services
-        .case_detail(actor, number)
-        .await
-        .map_err(failed(v))?;
-    let catalog = Catalog::load(state, v.locale).await?;
     let staff = state.services.list_staff(actor).await.unwrap_or_default();
     let names = staff
         .iter()
         .map(|s| (s.id.clone(), s.display_name.clone()))
         .collect();
-    let w = detail.work;
-    let legal = actions::DISPATCH
-        .iter()
-        .copied()
-        .filter(|a| actions::legal(&w.status, a))
-        .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let p = Page::new(v, state, "case-title", "work");
-    let title = p.t1("case-heading", "number", &w.case_number);
-    let p = p
-        .with_title(title)
-        .with_errors(&errors)
-        .with_status(message);
-    let current = w.department_code.clone();
+    let c = case_view(state, v, actor, number, Desk::Dispatch, &names)
+        .await?
+        .after(&errors, message);
+    let current = c.w.department_code.clone();
     let page = CasePage {
-        p,
-        x: facts(&w, &catalog, &names, v),
-        events: actions::event_lines(&detail.events, v, &catalog, &names),
-        workers: field_workers(&staff, w.department_code.as_deref()),
-        departments: catalog
+        workers: field_workers(&staff, c.w.department_code.as_deref()),
+        departments: c
+            .catalog
             .department_options(false)
             .into_iter()
             .filter(|d| Some(&d.code) != current.as_ref())
             .collect(),
-        utilities: catalog.department_options(true),
-        outcomes: actions::outcomes(),
-        action_base: format!("/work/cases/{}/act", encode(&w.case_number)),
-        form_base: format!("/work/cases/{}/act", encode(&w.case_number)),
-        today: crate::dates::ymd(store::now_unix()),
-        legal,
-        w,
+        utilities: c.catalog.department_options(true),
+        p: c.p,
+        x: c.x,
+        events: c.events,
+        outcomes: c.outcomes,
+        action_base: c.action_base,
+        form_base: c.form_base,
+        today: c.today,
+        legal: c.legal,
+        w: c.w,
         f,
         errors,
     };
-    Ok(render(v, state, status, &page))
+    Ok(render(v, state, c.status, &page))
 }
 
 async fn show(

@@ -3,9 +3,9 @@
 //! (with an honest outcome).
 
 use super::actions::{self, ActionForm, EventLine};
-use super::case::{Facts, apply, facts};
+use super::case::{Desk, Facts, apply, case_view};
 use super::{Catalog, PageResult, done_message, failed, gate, sla_tag};
-use crate::forms::{Errors, check_token};
+use crate::forms::{Errors, check_token, read_multipart};
 use crate::page::{Page, Viewer, encode};
 use crate::{PageError, render, see_other};
 use askama::Template;
@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use services::authz::{Actor, Permission};
 use services::casework::QueueRequest;
-use services::media::MediaUpload;
+use std::collections::HashMap;
 use store::case_work::WorkView;
 use web::AppState;
 
@@ -138,49 +138,29 @@ async fn page(
     message: Option<String>,
     photo_note: String,
 ) -> PageResult {
-    let detail = state
-        .services
-        .case_detail(actor, number)
-        .await
-        .map_err(failed(v))?;
-    let catalog = Catalog::load(state, v.locale).await?;
-    let mut names = std::collections::HashMap::new();
+    let mut names = HashMap::new();
     if let (Some(id), true) = (&actor.account_id, actor.is_staff()) {
         names.insert(id.clone(), actor.label.clone());
     }
-    let w = detail.work;
-    let legal = actions::FIELD
-        .iter()
-        .copied()
-        .filter(|a| actions::legal(&w.status, a))
-        .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let p = Page::new(v, state, "case-title", "field");
-    let title = p.t1("case-heading", "number", &w.case_number);
-    let p = p
-        .with_title(title)
-        .with_errors(&errors)
-        .with_status(message);
+    let c = case_view(state, v, actor, number, Desk::Field, &names)
+        .await?
+        .after(&errors, message);
     let page = FieldCase {
-        p,
-        x: facts(&w, &catalog, &names, v),
-        place: catalog.place(&w),
-        events: actions::event_lines(&detail.events, v, &catalog, &names),
-        outcomes: actions::outcomes(),
-        action_base: format!("/field/cases/{}/act", encode(&w.case_number)),
-        form_base: format!("/field/cases/{}/act", encode(&w.case_number)),
-        today: crate::dates::ymd(store::now_unix()),
-        legal,
-        w,
+        place: c.x.place.clone(),
+        p: c.p,
+        x: c.x,
+        events: c.events,
+        outcomes: c.outcomes,
+        action_base: c.action_base,
+        form_base: c.form_base,
+        today: c.today,
+        legal: c.legal,
+        w: c.w,
         f,
         errors,
         photo_note,
     };
-    Ok(render(v, state, status, &page))
+    Ok(render(v, state, c.status, &page))
 }
 
 async fn show(
@@ -231,34 +211,14 @@ async fn photos(
     State(state): State<AppState>,
     v: Viewer,
     Path(number): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult {
     let actor = gate(&v, Permission::WorkCases)?;
-    let bad_form = || PageError::new(StatusCode::BAD_REQUEST, "error-form-unreadable", v.locale);
+    let posted = read_multipart(&v, multipart).await?;
     let mut token = String::new();
     let mut note = String::new();
     let mut public = false;
-    let mut uploads = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(|_| bad_form())? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "photos" {
-            let filename = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(|_| {
-                PageError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "error-media-too-large",
-                    v.locale,
-                )
-            })?;
-            if !bytes.is_empty() {
-                uploads.push(MediaUpload {
-                    filename,
-                    bytes: bytes.to_vec(),
-                });
-            }
-            continue;
-        }
-        let value = field.text().await.map_err(|_| bad_form())?;
+    for (name, value) in posted.fields {
         match name.as_str() {
             "_csrf" => token = value,
             "note" => note = value,
@@ -266,6 +226,7 @@ async fn photos(
             _ => {}
         }
     }
+    let uploads = posted.photos;
     check_token(&v, &token)?;
     let kept_note = note.clone();
     match state

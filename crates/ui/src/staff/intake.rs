@@ -5,8 +5,7 @@
 //! files a new case anyway. Everything is a plain form post.
 
 use super::{Catalog, Named, PageResult, failed, gate};
-use crate::citizen::grouped;
-use crate::citizen::report::{Question, questions};
+use crate::category_form::{Group, Question, grouped, questions};
 use crate::forms::{Errors, check_token, field_arg};
 use crate::page::{Page, Viewer};
 use crate::{PageError, render};
@@ -20,7 +19,7 @@ use domain::catalog::Category;
 use domain::duplicates::DuplicatePolicy;
 use serde::Deserialize;
 use services::authz::{Actor, Permission};
-use services::casework::{AttachCaller, Suggestion};
+use services::casework::{AttachCaller, Suggestion, address_in_district};
 use services::intake::{FiledCase, NewReport};
 use store::cases::Reporter;
 use web::AppState;
@@ -97,7 +96,7 @@ impl Intake {
 #[template(path = "staff/new_choose.html")]
 struct Choose {
     p: Page,
-    groups: Vec<crate::citizen::Group>,
+    groups: Vec<Group>,
     phone: String,
     errors: Errors,
 }
@@ -256,20 +255,6 @@ fn field_of(m: &Message) -> String {
     }
 }
 
-/// The address as intake stores it: with the district's name when the agent chose one.
-fn full_address(catalog: &Catalog, e: &Intake) -> Option<String> {
-    let district = catalog
-        .districts
-        .iter()
-        .find(|d| d.code == e.district)
-        .map(|d| d.name.zh.clone());
-    match (district, e.address.trim()) {
-        (_, "") => None,
-        (Some(d), a) if !a.contains(d.as_str()) => Some(format!("{d}{a}")),
-        (_, a) => Some(a.to_string()),
-    }
-}
-
 fn keep(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
 }
@@ -341,7 +326,7 @@ async fn possible_duplicates(
     catalog: &Catalog,
     e: &Intake,
 ) -> Result<Vec<Possible>, super::Stop> {
-    let address = full_address(catalog, e);
+    let address = address_in_district(&catalog.districts, Some(&e.district), Some(&e.address));
     let found: Vec<Suggestion> = state
         .services
         .suggest_duplicates(
@@ -397,7 +382,8 @@ async fn file(
 ) -> PageResult {
     let report = NewReport {
         service_code: Some(e.category.clone()),
-        address: full_address(catalog, &e),
+        // `file_for_caller` puts the district's name before the address.
+        address: keep(&e.address),
         zipcode: keep(&e.district),
         description: keep(&e.description),
         attributes: e.attributes.clone(),

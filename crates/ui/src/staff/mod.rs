@@ -15,7 +15,7 @@ mod outcalls;
 mod second_factor;
 mod work;
 
-use crate::citizen::jurisdiction;
+use crate::page::jurisdiction;
 use crate::page::{Viewer, encode};
 use crate::{PageError, see_other};
 use axum::Router;

@@ -123,6 +123,7 @@ error-filing-rate-limited = Too many requests filed: at most { $max } an hour wi
 error-reason-required = State why you need to see this person's data (2 to 500 characters).
 error-role-scope = The role { $role } cannot be given for "{ $scope }".
 error-role-unknown = There is no role "{ $role }".
+error-role-needs-scope = The role { $role } is held in one department or community: name it in scope_id.
 error-second-factor-already = A second factor is already set up.
 error-second-factor-enrol = Your role requires a second factor: set up an authenticator app before continuing.
 error-second-factor-not-pending = No sign-in is waiting for a second factor.

@@ -123,6 +123,7 @@ error-filing-rate-limited = 送出的案件太多：同一把 API 金鑰或同�
 error-reason-required = 請說明查看此人資料的理由（2 到 500 個字）。
 error-role-scope = 角色 { $role } 不能授予在「{ $scope }」範圍。
 error-role-unknown = 沒有「{ $role }」這個角色。
+error-role-needs-scope = 角色 { $role } 必須屬於某個機關或社區，請以 scope_id 指定。
 error-second-factor-already = 已經設定過第二道驗證。
 error-second-factor-enrol = 您的角色必須使用第二道驗證：請先設定驗證器 App 再繼續。
 error-second-factor-not-pending = 目前沒有等待第二道驗證的登入。

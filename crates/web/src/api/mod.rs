@@ -2,18 +2,22 @@
 //! caller's language. Handlers parse and render; every decision (who may do what, what is
 //! valid) is made in `services`.
 
-mod accounts;
-mod admin;
+mod api_clients;
+mod audit;
+mod auth;
 mod caller;
+mod case_rules;
 mod cases;
 mod catalog;
 pub(crate) mod desk;
 pub mod doc;
 mod jobs;
 mod knowledge;
+mod me;
 mod notifications;
 mod reports;
 mod schemas;
+mod staff;
 mod webhooks;
 
 pub use caller::{
@@ -45,8 +49,11 @@ pub const MAX_JSON_BYTES: usize = 64 * 1024;
 /// (`doc::tests::routes_come_only_from_annotations`) refuses it.
 fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
-        .merge(accounts::routes())
-        .merge(admin::routes())
+        .merge(auth::routes())
+        .merge(me::routes())
+        .merge(staff::routes())
+        .merge(audit::routes())
+        .merge(api_clients::routes())
         .merge(notifications::routes())
         .merge(cases::routes())
         .merge(catalog::routes())
@@ -129,33 +136,11 @@ impl ApiError {
     }
 
     pub fn from_service(e: ServiceError, lang: Lang) -> Self {
-        let (status, messages, retry_after) = match e {
-            ServiceError::Invalid(m) => (StatusCode::BAD_REQUEST, m, None),
-            ServiceError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, vec![m], None),
-            ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, vec![m], None),
-            ServiceError::NotFound(m) => (StatusCode::NOT_FOUND, vec![m], None),
-            ServiceError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, vec![m], None),
-            ServiceError::RateLimited {
-                message,
-                retry_after,
-            } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                vec![message],
-                Some(retry_after),
-            ),
-            other => {
-                tracing::error!(error = %other, "API request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    vec![Message::new("error-internal")],
-                    None,
-                )
-            }
-        };
+        let r = e.refusal("API request");
         ApiError {
-            status,
-            messages,
-            retry_after,
+            status: crate::status_of(r.status),
+            messages: r.messages,
+            retry_after: r.retry_after,
             locale: lang.0,
         }
     }
@@ -315,6 +300,17 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 }
 
 /// Maps a service result to a JSON response or a localised problem.
+/// A service's answer as a handler's: `?` then refuses in the caller's language.
+pub trait InLang<T> {
+    fn in_lang(self, lang: Lang) -> Result<T, ApiError>;
+}
+
+impl<T> InLang<T> for services::Result<T> {
+    fn in_lang(self, lang: Lang) -> Result<T, ApiError> {
+        self.map_err(|e| ApiError::from_service(e, lang))
+    }
+}
+
 pub fn reply<T, B: Serialize>(
     lang: Lang,
     status: StatusCode,

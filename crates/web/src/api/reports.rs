@@ -2,10 +2,10 @@
 //! and at-risk lists, and satisfaction. The same numbers as the `/supervise` pages and their
 //! CSV files, from the same services.
 
-use super::{ApiError, ApiQuery, Caller, Lang};
+use super::{ApiError, ApiQuery, Caller, InLang};
 use crate::AppState;
+use axum::Json;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use domain::datetime::format_unix;
 use domain::reports::{Compliance, Ratings};
 use serde::{Deserialize, Serialize};
@@ -83,7 +83,7 @@ async fn scope(
     from: Option<String>,
     until: Option<String>,
     department: Option<String>,
-) -> Result<ReportScope, Response> {
+) -> Result<ReportScope, ApiError> {
     let request = ReportRequest {
         from,
         until,
@@ -93,11 +93,7 @@ async fn scope(
         .services
         .report_scope(&caller.actor, &request)
         .await
-        .map_err(|e| ApiError::from_service(e, caller.lang).into_response())
-}
-
-fn fail(e: services::ServiceError, lang: Lang) -> Response {
-    ApiError::from_service(e, lang).into_response()
+        .in_lang(caller.lang)
 }
 
 /// Open cases of one department; `department` is null for cases not yet routed.
@@ -137,29 +133,27 @@ async fn backlog(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
-) -> Response {
-    let s = match scope(&state, &caller, q.from, q.until, q.department).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    match state.services.report_backlog(&s).await {
-        Ok(b) => axum::Json(BacklogOut {
-            by_category: b
-                .by_category
-                .into_iter()
-                .map(|(category, count)| CategoryCount { category, count })
-                .collect(),
-            by_department: b
-                .by_department
-                .into_iter()
-                .map(|(department, count)| DepartmentCount { count, department })
-                .collect(),
-            scope: scope_out(&s),
-            total: b.total,
-        })
-        .into_response(),
-        Err(e) => fail(e, caller.lang),
-    }
+) -> Result<Json<BacklogOut>, ApiError> {
+    let s = scope(&state, &caller, q.from, q.until, q.department).await?;
+    let b = state
+        .services
+        .report_backlog(&s)
+        .await
+        .in_lang(caller.lang)?;
+    Ok(Json(BacklogOut {
+        by_category: b
+            .by_category
+            .into_iter()
+            .map(|(category, count)| CategoryCount { category, count })
+            .collect(),
+        by_department: b
+            .by_department
+            .into_iter()
+            .map(|(department, count)| DepartmentCount { count, department })
+            .collect(),
+        scope: scope_out(&s),
+        total: b.total,
+    }))
 }
 
 /// Open cases of one age group.
@@ -196,28 +190,26 @@ async fn ageing(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
-) -> Response {
-    let s = match scope(&state, &caller, q.from, q.until, q.department).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    match state.services.report_ageing(&s).await {
-        Ok(buckets) => axum::Json(AgeingOut {
-            total: buckets.iter().map(|(_, n)| n).sum(),
-            buckets: buckets
-                .into_iter()
-                .map(|(b, count)| AgeBucketOut {
-                    bucket: b.as_str().to_string(),
-                    count,
-                    from_days: b.from_days(),
-                    until_days: b.until_days(),
-                })
-                .collect(),
-            scope: scope_out(&s),
-        })
-        .into_response(),
-        Err(e) => fail(e, caller.lang),
-    }
+) -> Result<Json<AgeingOut>, ApiError> {
+    let s = scope(&state, &caller, q.from, q.until, q.department).await?;
+    let buckets = state
+        .services
+        .report_ageing(&s)
+        .await
+        .in_lang(caller.lang)?;
+    Ok(Json(AgeingOut {
+        total: buckets.iter().map(|(_, n)| n).sum(),
+        buckets: buckets
+            .into_iter()
+            .map(|(b, count)| AgeBucketOut {
+                bucket: b.as_str().to_string(),
+                count,
+                from_days: b.from_days(),
+                until_days: b.until_days(),
+            })
+            .collect(),
+        scope: scope_out(&s),
+    }))
 }
 
 /// Resolved cases and how many by their resolution due date.
@@ -279,39 +271,33 @@ async fn sla(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
-) -> Response {
-    let s = match scope(&state, &caller, q.from, q.until, q.department).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    match state.services.report_sla(&s).await {
-        Ok(r) => axum::Json(SlaReportOut {
-            by_category: r
-                .by_category
-                .into_iter()
-                .map(|(category, c)| CategoryCompliance {
-                    category,
-                    on_time: c.on_time,
-                    percent: c.percent(),
-                    resolved: c.resolved,
-                })
-                .collect(),
-            by_department: r
-                .by_department
-                .into_iter()
-                .map(|(department, c)| DepartmentCompliance {
-                    department,
-                    on_time: c.on_time,
-                    percent: c.percent(),
-                    resolved: c.resolved,
-                })
-                .collect(),
-            overall: compliance_out(r.overall),
-            scope: scope_out(&s),
-        })
-        .into_response(),
-        Err(e) => fail(e, caller.lang),
-    }
+) -> Result<Json<SlaReportOut>, ApiError> {
+    let s = scope(&state, &caller, q.from, q.until, q.department).await?;
+    let r = state.services.report_sla(&s).await.in_lang(caller.lang)?;
+    Ok(Json(SlaReportOut {
+        by_category: r
+            .by_category
+            .into_iter()
+            .map(|(category, c)| CategoryCompliance {
+                category,
+                on_time: c.on_time,
+                percent: c.percent(),
+                resolved: c.resolved,
+            })
+            .collect(),
+        by_department: r
+            .by_department
+            .into_iter()
+            .map(|(department, c)| DepartmentCompliance {
+                department,
+                on_time: c.on_time,
+                percent: c.percent(),
+                resolved: c.resolved,
+            })
+            .collect(),
+        overall: compliance_out(r.overall),
+        scope: scope_out(&s),
+    }))
 }
 
 /// An open case on a supervision list.
@@ -373,16 +359,15 @@ async fn overdue(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Response {
-    let s = match scope(&state, &caller, q.from, q.until, q.department).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Result<Json<CaseListOut>, ApiError> {
+    let s = scope(&state, &caller, q.from, q.until, q.department).await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    match state.services.report_overdue(&s, limit).await {
-        Ok(list) => axum::Json(list_out(list, &s)).into_response(),
-        Err(e) => fail(e, caller.lang),
-    }
+    let list = state
+        .services
+        .report_overdue(&s, limit)
+        .await
+        .in_lang(caller.lang)?;
+    Ok(Json(list_out(list, &s)))
 }
 
 /// At risk: open cases received in the period, not yet overdue, that SLA supervision
@@ -398,16 +383,15 @@ async fn at_risk(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Response {
-    let s = match scope(&state, &caller, q.from, q.until, q.department).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Result<Json<CaseListOut>, ApiError> {
+    let s = scope(&state, &caller, q.from, q.until, q.department).await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    match state.services.report_at_risk(&s, limit).await {
-        Ok(list) => axum::Json(list_out(list, &s)).into_response(),
-        Err(e) => fail(e, caller.lang),
-    }
+    let list = state
+        .services
+        .report_at_risk(&s, limit)
+        .await
+        .in_lang(caller.lang)?;
+    Ok(Json(list_out(list, &s)))
 }
 
 /// Survey answers.
@@ -460,27 +444,25 @@ async fn satisfaction(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
-) -> Response {
-    let s = match scope(&state, &caller, q.from, q.until, q.department).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    match state.services.report_satisfaction(&s).await {
-        Ok(r) => axum::Json(SatisfactionOut {
-            by_department: r
-                .by_department
-                .iter()
-                .map(|(department, ratings)| DepartmentRatings {
-                    average: ratings.average(),
-                    count: ratings.count(),
-                    department: department.clone(),
-                    distribution: ratings.counts.to_vec(),
-                })
-                .collect(),
-            overall: ratings_out(&r.overall),
-            scope: scope_out(&s),
-        })
-        .into_response(),
-        Err(e) => fail(e, caller.lang),
-    }
+) -> Result<Json<SatisfactionOut>, ApiError> {
+    let s = scope(&state, &caller, q.from, q.until, q.department).await?;
+    let r = state
+        .services
+        .report_satisfaction(&s)
+        .await
+        .in_lang(caller.lang)?;
+    Ok(Json(SatisfactionOut {
+        by_department: r
+            .by_department
+            .iter()
+            .map(|(department, ratings)| DepartmentRatings {
+                average: ratings.average(),
+                count: ratings.count(),
+                department: department.clone(),
+                distribution: ratings.counts.to_vec(),
+            })
+            .collect(),
+        overall: ratings_out(&r.overall),
+        scope: scope_out(&s),
+    }))
 }

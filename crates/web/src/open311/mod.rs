@@ -84,31 +84,11 @@ impl ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Invalid(messages) => ApiError {
-                status: StatusCode::BAD_REQUEST,
-                messages,
-                retry_after: None,
-            },
-            ServiceError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
-            ServiceError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
-            ServiceError::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
-            ServiceError::Unauthenticated(m) => ApiError::new(StatusCode::UNAUTHORIZED, m),
-            ServiceError::RateLimited {
-                message,
-                retry_after,
-            } => ApiError {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                messages: vec![message],
-                retry_after: Some(retry_after),
-            },
-            other => {
-                tracing::error!(error = %other, "open311 request failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Message::new("error-internal"),
-                )
-            }
+        let r = e.refusal("open311 request");
+        ApiError {
+            status: crate::status_of(r.status),
+            messages: r.messages,
+            retry_after: r.retry_after,
         }
     }
 }

@@ -18,8 +18,8 @@ pub fn path(rest: &str) -> bool {
 pub fn query(text: &str, now: i64) -> Result<(), String> {
     let params = Params::from_urlencoded(text).map_err(describe)?;
     read_like_a_handler(&params);
-    super::resources::updates_window(&params, now).map_err(describe)?;
-    super::resources::search(&params, now)
+    super::params::updates_window(&params, now).map_err(describe)?;
+    super::params::search(&params, now)
         .map(|_| ())
         .map_err(describe)
 }

@@ -3,31 +3,21 @@
 //! place personal data is removed; nothing here reads a case's own fields.
 
 use super::ApiError;
-use super::params::Params;
+use super::params::{MAX_PAGE_SIZE, Params, search, updates_window};
 use super::tree::Node;
 use crate::AppState;
 use crate::i18n;
 use axum::http::StatusCode;
 use domain::catalog::{Category, Jurisdiction};
 use domain::category::ServiceType;
-use domain::datetime::{format_unix, parse};
+use domain::datetime::format_unix;
 use domain::geo::Point;
 use domain::lifecycle::{CaseStatus, Open311Status};
 use domain::{Locale, Localized, Message};
 use services::intake::{Channel, Filer, NewReport};
 use services::public::PublicCase;
-use services::queries::CaseQuery;
 use services::updates::ClientUpdate;
 use store::cases::Reporter;
-
-pub const MAX_PAGE_SIZE: u64 = 1000;
-/// The last page a list may ask for: ten million cases in (`page × page_size` stays far from
-/// any integer limit).
-pub const MAX_PAGE: u64 = 10_000;
-pub const MAX_RANGE_DAYS: i64 = 90;
-pub const DEFAULT_RADIUS_M: f64 = 1000.0;
-pub const MAX_RADIUS_M: f64 = 50_000.0;
-const DAY: i64 = 24 * 3600;
 
 type Doc = Result<(&'static str, Node), ApiError>;
 
@@ -510,123 +500,4 @@ impl Ctx<'_> {
             ),
         ))
     }
-}
-
-fn date(p: &Params, key: &str) -> Result<Option<i64>, ApiError> {
-    p.get(key)
-        .map(|v| parse(v).map_err(|e| ApiError::bad_request(e.message())))
-        .transpose()
-}
-
-fn number<T: std::str::FromStr>(
-    p: &Params,
-    key: &str,
-    message: Message,
-) -> Result<Option<T>, ApiError> {
-    p.get(key)
-        .map(|v| {
-            v.trim()
-                .parse::<T>()
-                .map_err(|_| ApiError::bad_request(message.clone()))
-        })
-        .transpose()
-}
-
-/// The search of `GET requests`, from the spec's filters and the widely used extensions.
-/// Without dates it covers the `MAX_RANGE_DAYS` before `now`.
-pub(super) fn search(p: &Params, now: i64) -> Result<CaseQuery, ApiError> {
-    let page_size_message = Message::new("error-page-size").arg("max", MAX_PAGE_SIZE.to_string());
-    let page_message = Message::new("error-page").arg("max", MAX_PAGE.to_string());
-    let page: u64 = number(p, "page", page_message.clone())?.unwrap_or(1);
-    if !(1..=MAX_PAGE).contains(&page) {
-        return Err(ApiError::bad_request(page_message));
-    }
-    let page_size: u64 =
-        number(p, "page_size", page_size_message.clone())?.unwrap_or(MAX_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-        return Err(ApiError::bad_request(page_size_message));
-    }
-    let with_events = p
-        .get("extensions")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let mut q = CaseQuery {
-        limit: page_size,
-        offset: (page - 1)
-            .checked_mul(page_size)
-            .ok_or_else(|| ApiError::bad_request(page_message))?,
-        with_events,
-        ..CaseQuery::default()
-    };
-    if let Some(ids) = p.list("service_request_id") {
-        // The spec: service_request_id overrides every other filter.
-        q.case_numbers = Some(ids);
-        return Ok(q);
-    }
-    q.service_codes = p.list("service_code");
-    if let Some(statuses) = p.list("status") {
-        let parsed: Result<Vec<Open311Status>, ApiError> = statuses
-            .iter()
-            .map(|s| {
-                Open311Status::parse(s).ok_or_else(|| {
-                    ApiError::bad_request(
-                        Message::new("error-status-filter").arg("value", s.as_str()),
-                    )
-                })
-            })
-            .collect();
-        q.statuses = Some(parsed?);
-    }
-    let (start, end) = (date(p, "start_date")?, date(p, "end_date")?);
-    let (after, before) = (date(p, "updated_after")?, date(p, "updated_before")?);
-    let range = MAX_RANGE_DAYS * DAY;
-    let too_long = || {
-        ApiError::bad_request(
-            Message::new("error-date-range").arg("days", MAX_RANGE_DAYS.to_string()),
-        )
-    };
-    let order = || ApiError::bad_request(Message::new("error-date-order"));
-    match (start, end) {
-        (Some(s), Some(e)) if s > e => return Err(order()),
-        (Some(s), Some(e)) if e - s > range => return Err(too_long()),
-        (Some(s), Some(e)) => (q.requested_from, q.requested_to) = (Some(s), Some(e)),
-        (Some(s), None) => (q.requested_from, q.requested_to) = (Some(s), Some(s + range)),
-        (None, Some(e)) => (q.requested_from, q.requested_to) = (Some(e - range), Some(e)),
-        (None, None) if after.is_none() && before.is_none() => {
-            q.requested_from = Some(now - range);
-        }
-        (None, None) => {}
-    }
-    if let (Some(a), Some(b)) = (after, before)
-        && a > b
-    {
-        return Err(order());
-    }
-    (q.updated_from, q.updated_to) = (after, before);
-    if let Some(point) = Point::parse_pair(p.get("lat"), p.get("long"))
-        .map_err(|e| ApiError::bad_request(e.message()))?
-    {
-        let radius_message = Message::new("error-radius").arg("max", MAX_RADIUS_M.to_string());
-        let radius: f64 = number(p, "radius", radius_message.clone())?.unwrap_or(DEFAULT_RADIUS_M);
-        if !(1.0..=MAX_RADIUS_M).contains(&radius) {
-            return Err(ApiError::bad_request(radius_message));
-        }
-        q.near = Some(point.radius_filter(radius));
-    }
-    Ok(q)
-}
-
-/// The window of `GET servicerequestupdates`: `start_date`/`end_date`, else the
-/// `MAX_RANGE_DAYS` before `now` (or before `end_date`).
-pub(super) fn updates_window(p: &Params, now: i64) -> Result<(i64, i64), ApiError> {
-    let (start, end) = (date(p, "start_date")?, date(p, "end_date")?);
-    let range = MAX_RANGE_DAYS * DAY;
-    Ok(match (start, end) {
-        (Some(s), Some(e)) if s > e => {
-            return Err(ApiError::bad_request(Message::new("error-date-order")));
-        }
-        (Some(s), Some(e)) => (s, e),
-        (Some(s), None) => (s, now),
-        (None, Some(e)) => (e - range, e),
-        (None, None) => (now - range, now),
-    })
 }

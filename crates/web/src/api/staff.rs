@@ -1,9 +1,9 @@
-//! Administration over the API: staff accounts and roles, second-factor policy, API clients,
-//! the audit trail, and reads of a citizen's personal data for a stated reason.
+//! Staff administration over the API: staff accounts and their roles, and which roles must
+//! use a second factor.
 
 use super::ApiPath as Path;
-use super::accounts::{GrantOut, grants_json};
 use super::doc::NotFound;
+use super::me::{GrantOut, grants_json};
 use super::{ApiError, Caller, JsonBody, reply};
 use crate::AppState;
 use axum::extract::State;
@@ -12,9 +12,8 @@ use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
 use serde::{Deserialize, Serialize};
 use services::accounts::{NewStaff, StaffView};
-use services::authz::{Grant, Role, ScopeKind};
-use store::audit::AuditFilter;
-use utoipa::{IntoParams, ToSchema};
+use services::authz::{Grant, Role, ScopeGiven};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -27,10 +26,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reset_password))
         .routes(routes!(second_factor_roles))
         .routes(routes!(set_second_factor_role))
-        .routes(routes!(read_citizen))
-        .routes(routes!(audit))
-        .routes(routes!(list_clients, create_client))
-        .routes(routes!(revoke_client))
 }
 
 /// A staff account.
@@ -81,46 +76,20 @@ struct GrantBody {
     scope_id: Option<String>,
 }
 
-/// Reads role grants; unknown roles are reported, not ignored.
+/// Reads role grants (`Grant::parse`); every problem is reported, none ignored.
 fn grants(caller: &Caller, body: Vec<GrantBody>) -> Result<Vec<Grant>, ApiError> {
+    let jurisdiction_id = &caller.actor.jurisdiction_id;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for g in body {
-        let Some(role) = Role::parse(&g.role) else {
-            errors.push(Message::new("error-role-unknown").arg("role", g.role));
-            continue;
-        };
-        let scope = role.scope_kinds()[0];
-        let scope = match (&g.scope_id, scope) {
-            (Some(_), ScopeKind::Jurisdiction)
-                if role.scope_kinds().contains(&ScopeKind::Department) =>
-            {
-                ScopeKind::Department
-            }
-            (_, s) => s,
-        };
-        let jurisdiction_id = &caller.actor.jurisdiction_id;
-        let scope_id = match (scope, g.scope_id.as_deref().map(str::trim)) {
-            // A jurisdiction-wide role named with a scope of its own is refused, not quietly
-            // widened to the whole jurisdiction (security review, F25).
-            (ScopeKind::Jurisdiction, Some(given))
-                if !given.is_empty() && given != jurisdiction_id =>
-            {
-                errors.push(
-                    Message::new("error-role-scope")
-                        .arg("role", role.as_str())
-                        .arg("scope", given),
-                );
-                continue;
-            }
-            (ScopeKind::Jurisdiction, _) => jurisdiction_id.clone(),
-            _ => g.scope_id.unwrap_or_default(),
-        };
-        out.push(Grant {
-            role,
-            scope,
-            scope_id,
-        });
+        let scope = g
+            .scope_id
+            .as_deref()
+            .map_or(ScopeGiven::Whole, ScopeGiven::Id);
+        match Grant::parse(jurisdiction_id, &g.role, scope) {
+            Ok(grant) => out.push(grant),
+            Err(e) => errors.push(e.message()),
+        }
     }
     if errors.is_empty() {
         Ok(out)
@@ -408,230 +377,4 @@ async fn set_second_factor_role(
         role: role.as_str(),
         required: b.required,
     })
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-struct ReasonQuery {
-    /// Why the data is read: required, recorded in the audit trail and shown to the citizen.
-    #[serde(default)]
-    #[param(example = "回電確認案件地址")]
-    reason: String,
-}
-
-/// A citizen's personal data, as staff see it.
-#[derive(Serialize, ToSchema)]
-struct CitizenOut {
-    created_at: String,
-    display_name: String,
-    email: Option<String>,
-    id: String,
-    mobile: Option<String>,
-    /// In full.
-    national_id: Option<String>,
-    status: String,
-}
-
-/// Reads a citizen's personal data for a stated reason; the read is audited and shown to them.
-#[utoipa::path(
-    get,
-    path = "/api/v1/citizens/{id}",
-    tag = "audit",
-    params(("id" = String, Path, description = "The citizen's account id"), ReasonQuery),
-    responses(
-        (status = 200, description = "The citizen", body = CitizenOut),
-        (status = 400, response = super::doc::BadRequest),
-        (status = 404, response = NotFound),
-    )
-)]
-async fn read_citizen(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    super::ApiQuery(q): super::ApiQuery<ReasonQuery>,
-) -> Response {
-    let result = state
-        .services
-        .read_citizen(&caller.actor, &id, &q.reason)
-        .await;
-    reply(caller.lang, StatusCode::OK, result, |c| CitizenOut {
-        id: c.id,
-        display_name: c.display_name,
-        email: c.email,
-        mobile: c.mobile,
-        national_id: c.national_id,
-        status: c.status,
-        created_at: domain::datetime::format_unix(c.created_at),
-    })
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-struct AuditQuery {
-    /// Only records of this actor (account id).
-    actor: Option<String>,
-    /// Only records about this person's data (account id).
-    data_subject: Option<String>,
-    /// Only actions starting with this, e.g. `staff.` or `webhook.create`.
-    action: Option<String>,
-    /// Keyset cursor: only records with a `seq` below this (the last `seq` of the previous page).
-    before: Option<i64>,
-    /// At most this many records (default 100).
-    limit: Option<u64>,
-}
-
-/// One audit record.
-#[derive(Serialize, ToSchema)]
-struct AuditOut {
-    /// What was done, e.g. `staff.create`, `citizen.read`.
-    action: String,
-    /// The actor's name at the time.
-    actor: String,
-    actor_id: Option<String>,
-    at: String,
-    /// Details, without personal data.
-    #[schema(value_type = Object)]
-    data: serde_json::Value,
-    data_subject_id: Option<String>,
-    /// The hash of this record in the jurisdiction's chain.
-    hash: String,
-    id: String,
-    reason: Option<String>,
-    request_id: Option<String>,
-    /// Position in the chain; the cursor for `before`.
-    seq: i64,
-    subject_id: String,
-    /// What the record is about, e.g. `account`, `webhook`.
-    subject_kind: String,
-}
-
-/// The audit trail, newest first.
-#[utoipa::path(
-    get,
-    path = "/api/v1/audit",
-    tag = "audit",
-    params(AuditQuery),
-    responses((status = 200, description = "The records", body = [AuditOut]))
-)]
-async fn audit(
-    State(state): State<AppState>,
-    caller: Caller,
-    super::ApiQuery(q): super::ApiQuery<AuditQuery>,
-) -> Response {
-    let filter = AuditFilter {
-        actor_id: q.actor,
-        data_subject_id: q.data_subject,
-        action_prefix: q.action,
-        before_seq: q.before,
-        limit: q.limit.unwrap_or(100),
-    };
-    let result = state.services.audit_records(&caller.actor, &filter).await;
-    reply(caller.lang, StatusCode::OK, result, |records| {
-        records
-            .iter()
-            .map(|r| AuditOut {
-                seq: r.chain_seq,
-                id: r.record.id.clone(),
-                at: domain::datetime::format_unix(r.record.created_at),
-                actor_id: r.record.actor_id.clone(),
-                actor: r.record.actor_label.clone(),
-                action: r.record.action.clone(),
-                subject_kind: r.record.subject_kind.clone(),
-                subject_id: r.record.subject_id.clone(),
-                data_subject_id: r.record.data_subject_id.clone(),
-                reason: r.record.reason.clone(),
-                request_id: r.record.request_id.clone(),
-                data: serde_json::from_str::<serde_json::Value>(&r.record.data).unwrap_or_default(),
-                hash: r.hash.clone(),
-            })
-            .collect::<Vec<_>>()
-    })
-}
-
-/// An Open311 client application's API key.
-#[derive(Serialize, ToSchema)]
-struct ClientOut {
-    created_at: String,
-    id: String,
-    /// The whole key (`cdk_…`): only in the answer to the creation, shown once.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key: Option<String>,
-    /// The key's first characters, to recognise it.
-    key_prefix: String,
-    name: String,
-    revoked_at: Option<String>,
-}
-
-fn client_json(c: &store::api_clients::ApiClient) -> ClientOut {
-    ClientOut {
-        id: c.id.clone(),
-        name: c.name.clone(),
-        key_prefix: c.key_prefix.clone(),
-        created_at: domain::datetime::format_unix(c.created_at),
-        revoked_at: c.revoked_at.map(domain::datetime::format_unix),
-        key: None,
-    }
-}
-
-/// The jurisdiction's Open311 API keys.
-#[utoipa::path(
-    get,
-    path = "/api/v1/api-clients",
-    tag = "api-clients",
-    responses((status = 200, description = "The keys, without secrets", body = [ClientOut]))
-)]
-async fn list_clients(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.list_api_keys(&caller.actor).await;
-    reply(caller.lang, StatusCode::OK, result, |list| {
-        list.iter().map(client_json).collect::<Vec<_>>()
-    })
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct NewClientBody {
-    #[schema(example = "FixMyStreet")]
-    name: String,
-}
-
-/// Creates an Open311 API key.
-#[utoipa::path(
-    post,
-    path = "/api/v1/api-clients",
-    tag = "api-clients",
-    request_body = NewClientBody,
-    responses((status = 201, description = "The key, shown once", body = ClientOut))
-)]
-async fn create_client(
-    State(state): State<AppState>,
-    caller: Caller,
-    JsonBody(b): JsonBody<NewClientBody>,
-) -> Response {
-    let result = state.services.create_api_key(&caller.actor, &b.name).await;
-    reply(caller.lang, StatusCode::CREATED, result, |c| ClientOut {
-        key: Some(c.key),
-        ..client_json(&c.client)
-    })
-}
-
-/// Revokes an Open311 API key.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/api-clients/{id}",
-    tag = "api-clients",
-    params(("id" = String, Path, description = "The key's id")),
-    responses(
-        (status = 204, description = "Revoked"),
-        (status = 404, response = NotFound),
-    )
-)]
-async fn revoke_client(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Response {
-    match state.services.revoke_api_key(&caller.actor, &id).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => ApiError::from_service(e, caller.lang).into_response(),
-    }
 }
