@@ -6,6 +6,9 @@
 //! document, not an accident of a `use` line.
 //!
 //! Only normal and build dependencies count: tests may use any crate.
+//!
+//! The same document lists, in its `long-files` block, the source files allowed past 600 lines
+//! and why each still holds one concern; any other file that long fails the second test.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -151,4 +154,64 @@ fn the_check_catches_a_forbidden_edge_a_stray_crate_and_a_stale_entry() {
             "the crate-graph block lists `gone`, which does not exist".to_string(),
         ]
     );
+}
+
+/// Lines past which a source file wants splitting by concern.
+const LONG: usize = 600;
+
+/// The `long-files` block: `path: why it is still one concern` per line.
+fn allowed_long_files(doc: &str) -> BTreeMap<String, String> {
+    let start = doc
+        .find("```long-files")
+        .expect("docs/ARCHITECTURE.md has a ```long-files block");
+    let body = &doc[start..];
+    let body = &body[body.find('\n').expect("block opens with a line") + 1..];
+    let body = &body[..body.find("```").expect("the block is closed")];
+    body.lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(path, why)| (path.trim().to_string(), why.trim().to_string()))
+        .collect()
+}
+
+/// Whether `path` holds only tests (test files may be long: each test is its own concern).
+fn is_test_file(path: &str) -> bool {
+    path.contains("/tests/") || path.ends_with("/tests.rs")
+}
+
+#[test]
+fn no_source_file_is_long_unless_the_architecture_says_why() {
+    let root = workspace_root();
+    let out = Command::new("git")
+        .args(["ls-files", "*.rs"])
+        .current_dir(&root)
+        .output()
+        .expect("git ls-files runs");
+    let files = String::from_utf8(out.stdout).expect("paths are UTF-8");
+    let doc = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).expect("the document");
+    let allowed = allowed_long_files(&doc);
+    let mut found = Vec::new();
+    for path in files.lines().filter(|p| !is_test_file(p)) {
+        let Ok(text) = std::fs::read_to_string(root.join(path)) else {
+            continue;
+        };
+        let lines = text.lines().count();
+        match (lines > LONG, allowed.get(path)) {
+            (true, None) => found.push(format!("{path} has {lines} lines: split it by concern")),
+            (false, Some(_)) => found.push(format!(
+                "{path} has {lines} lines: take it out of the long-files block"
+            )),
+            (true, Some(why)) if why.is_empty() => {
+                found.push(format!("{path}: the long-files block must say why"))
+            }
+            _ => {}
+        }
+    }
+    for path in allowed.keys() {
+        if !root.join(path).exists() {
+            found.push(format!(
+                "the long-files block lists {path}, which does not exist"
+            ));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }

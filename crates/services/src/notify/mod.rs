@@ -122,7 +122,7 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
                 .ok_or_else(|| {
                     ServiceError::NotFound(Message::new("error-notify-account-unknown"))
                 })?;
-            let prefs = outbox::get_preferences_in(tx, account_id).await?;
+            let prefs = outbox::get_preferences(&mut *tx, account_id).await?;
             let default: Vec<Channel> = if contact.email.is_some() {
                 vec![Channel::Email]
             } else if contact.mobile.is_some() {

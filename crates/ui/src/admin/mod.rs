@@ -5,8 +5,9 @@
 //! edited as rows of inputs (with a few empty ones for additions), never with JavaScript.
 //! Services check every permission again.
 
-mod catalog;
+mod categories;
 mod clients;
+mod departments;
 mod jobs;
 mod notify;
 mod rules;
@@ -29,7 +30,8 @@ use web::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(index))
-        .merge(catalog::routes())
+        .merge(categories::routes())
+        .merge(departments::routes())
         .merge(rules::routes())
         .merge(sla::routes())
         .merge(staff::routes())
@@ -228,7 +230,7 @@ mod tests {
                 .map(|s| format!("admin-account-{s}")),
         );
         keys.extend(
-            super::catalog::DATATYPES
+            super::categories::DATATYPES
                 .iter()
                 .map(|d| format!("admin-datatype-{d}")),
         );
