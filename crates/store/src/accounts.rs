@@ -540,7 +540,7 @@ pub async fn touch_code(tx: &mut Tx, id: &str, used_at: Option<i64>) -> Result<(
 
 /// Active staff holding a role in the jurisdiction (e.g. the supervisors to warn).
 pub async fn staff_with_role(
-    db: &Db,
+    mut conn: impl crate::Conn,
     jurisdiction_id: &str,
     role: &str,
 ) -> Result<Vec<String>, StoreError> {
@@ -566,7 +566,7 @@ pub async fn staff_with_role(
         )
         .distinct()
         .to_owned();
-    db.fetch_all(&stmt)
+    conn.fetch_all(&stmt)
         .await?
         .iter()
         .map(|r| r.get("id"))

@@ -9,7 +9,9 @@
 //!    out-calls are queued (a flagged caller files, a case is reopened, a P1 case resolved);
 //! 2. the citizen (`citizen::notify_reporters`): a public change is told to every reporter who
 //!    did not cause it, with the satisfaction survey when the case is resolved;
-//! 3. department systems ([`Services::notify_department_systems`]): one webhook event per
+//! 3. the supervisors (`supervision::tell_supervisors`): an SLA warning, urgent when a clock
+//!    ran out;
+//! 4. department systems ([`Services::notify_department_systems`]): one webhook event per
 //!    change, with the case's public facts only, never reporters' personal data.
 
 use crate::webhooks;
@@ -71,6 +73,9 @@ impl Services {
         }
         for change in changes {
             self.notify_reporters(tx, change).await?;
+        }
+        for change in changes {
+            self.tell_supervisors(tx, change).await?;
         }
         self.notify_department_systems(tx, changes).await
     }

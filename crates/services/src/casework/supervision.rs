@@ -15,6 +15,7 @@ use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
 use std::time::Duration;
+use store::Tx;
 use store::case_work::{self, WorkView};
 use tokio::sync::watch;
 
@@ -37,9 +38,6 @@ impl Services {
         let mut raised = 0;
         for j in self.jurisdictions().await? {
             let now = store::now_unix();
-            // Read before any transaction: a writer must not wait for a second connection.
-            let supervisors =
-                store::accounts::staff_with_role(&self.db, &j.id, "supervisor").await?;
             let snapshot = self.snapshot_of(&j).await?;
             let mut after: Option<(i64, String)> = None;
             loop {
@@ -56,9 +54,7 @@ impl Services {
                     .last()
                     .map(|c| (c.queue_due(), c.case_number.clone()));
                 for candidate in candidates {
-                    raised += self
-                        .supervise_case(&j, &snapshot, &supervisors, candidate, now)
-                        .await?;
+                    raised += self.supervise_case(&j, &snapshot, candidate, now).await?;
                 }
                 if last_page || after.is_none() {
                     break;
@@ -73,7 +69,6 @@ impl Services {
         &self,
         j: &Jurisdiction,
         snapshot: &CatalogSnapshot,
-        supervisors: &[String],
         candidate: WorkView,
         now: i64,
     ) -> Result<usize> {
@@ -124,38 +119,67 @@ impl Services {
                 )
                 .await?;
             }
-            let base = self.config().public_url.trim_end_matches('/').to_string();
-            let mut vars = serde_json::json!({
-                "case_number": work.case_number,
-                "category": work.category_code,
-                "track_url": format!("{base}/staff/cases/{}", work.case_number),
-            });
-            if let Some(d) = &work.department_code {
-                vars["department"] = serde_json::json!(d);
-            }
-            if let Some(due) = state.resolution.due {
-                vars["due_date"] = serde_json::json!(domain::datetime::format_local_minute(
-                    due,
-                    j.utc_offset_minutes
-                ));
-            }
-            for supervisor in supervisors {
-                notify::enqueue(
-                    &mut tx,
-                    &Notification {
-                        jurisdiction_id: j.id.clone(),
-                        recipient: Recipient::Account(supervisor.clone()),
-                        template: kind.as_str().into(),
-                        locale: Locale::ZhTw,
-                        vars: vars.clone(),
-                        urgent: kind == CaseEventKind::SlaBreached,
-                    },
-                )
-                .await?;
-            }
         }
         tx.commit().await?;
         Ok(usize::from(warn.is_some()))
+    }
+}
+
+impl Services {
+    /// Listener (`casework::events`): an SLA warning is sent to every supervisor of the
+    /// jurisdiction, urgent when a clock ran out.
+    pub(crate) async fn tell_supervisors(
+        &self,
+        tx: &mut Tx,
+        change: &CaseChange<'_>,
+    ) -> Result<()> {
+        let urgent = match change.kind {
+            CaseEventKind::SlaBreached => true,
+            CaseEventKind::SlaAtRisk => false,
+            CaseEventKind::Filed
+            | CaseEventKind::Action(_)
+            | CaseEventKind::WorkerAssigned
+            | CaseEventKind::Note
+            | CaseEventKind::Photo
+            | CaseEventKind::ClientComment
+            | CaseEventKind::Merged
+            | CaseEventKind::CallerAdded => return Ok(()),
+        };
+        let (j, work) = (change.jurisdiction, change.case);
+        let supervisors = store::accounts::staff_with_role(&mut *tx, &j.id, "supervisor").await?;
+        if supervisors.is_empty() {
+            return Ok(());
+        }
+        let base = self.config().public_url.trim_end_matches('/').to_string();
+        let mut vars = serde_json::json!({
+            "case_number": work.case_number,
+            "category": work.category_code,
+            "track_url": format!("{base}/staff/cases/{}", work.case_number),
+        });
+        if let Some(d) = &work.department_code {
+            vars["department"] = serde_json::json!(d);
+        }
+        if let Some(due) = work.resolution_due_at {
+            vars["due_date"] = serde_json::json!(domain::datetime::format_local_minute(
+                due,
+                j.utc_offset_minutes
+            ));
+        }
+        for supervisor in supervisors {
+            notify::enqueue(
+                tx,
+                &Notification {
+                    jurisdiction_id: j.id.clone(),
+                    recipient: Recipient::Account(supervisor),
+                    template: change.kind.as_str().into(),
+                    locale: Locale::ZhTw,
+                    vars: vars.clone(),
+                    urgent,
+                },
+            )
+            .await?;
+        }
+        Ok(())
     }
 }
 
