@@ -107,23 +107,11 @@ fn subscription_query(jurisdiction_id: &str, id: &str) -> SelectStatement {
 }
 
 pub async fn get_subscription(
-    db: &Db,
+    mut conn: impl crate::Conn,
     jurisdiction_id: &str,
     id: &str,
 ) -> Result<Option<Subscription>, StoreError> {
-    db.fetch_optional(&subscription_query(jurisdiction_id, id))
-        .await?
-        .as_ref()
-        .map(subscription_from_row)
-        .transpose()
-}
-
-pub async fn get_subscription_in(
-    tx: &mut Tx,
-    jurisdiction_id: &str,
-    id: &str,
-) -> Result<Option<Subscription>, StoreError> {
-    tx.fetch_optional(&subscription_query(jurisdiction_id, id))
+    conn.fetch_optional(&subscription_query(jurisdiction_id, id))
         .await?
         .as_ref()
         .map(subscription_from_row)
