@@ -10,6 +10,7 @@ pub mod case_event;
 pub mod case_number;
 pub mod catalog;
 pub mod category;
+pub mod clock;
 pub mod datetime;
 pub mod desk;
 pub mod duplicates;

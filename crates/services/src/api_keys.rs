@@ -28,7 +28,7 @@ impl Services {
             jurisdiction_id: actor.jurisdiction_id.clone(),
             name: name.to_string(),
             key_prefix: key[..12].to_string(),
-            created_at: store::now_unix(),
+            created_at: self.now(),
             revoked_at: None,
         };
         let mut tx = self.db.begin().await?;
@@ -60,13 +60,8 @@ impl Services {
         actor.require(Permission::ManageApiClients, Target::Jurisdiction)?;
         let id_or_prefix = id_or_prefix.trim();
         let mut tx = self.db.begin().await?;
-        let revoked = api_clients::revoke(
-            &mut tx,
-            &actor.jurisdiction_id,
-            id_or_prefix,
-            store::now_unix(),
-        )
-        .await?;
+        let revoked =
+            api_clients::revoke(&mut tx, &actor.jurisdiction_id, id_or_prefix, self.now()).await?;
         if revoked == 0 {
             return Err(ServiceError::NotFound(Message::new(
                 "error-api-key-unknown",

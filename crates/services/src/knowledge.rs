@@ -179,7 +179,7 @@ impl Services {
     pub async fn create_answer(&self, actor: &Actor, input: AnswerInput) -> Result<KnowledgeEntry> {
         actor.require(Permission::ManageKnowledge, Target::Jurisdiction)?;
         let input = self.checked_answer(actor, &input).await?;
-        let now = store::now_unix();
+        let now = self.now();
         let by = crate::desk::staff_id(actor);
         let entry = KnowledgeEntry {
             id: uuid::Uuid::now_v7().to_string(),
@@ -233,7 +233,7 @@ impl Services {
             keywords: input.keywords,
             category_code: input.category_code,
             updated_by: crate::desk::staff_id(actor),
-            updated_at: store::now_unix(),
+            updated_at: self.now(),
             ..before.clone()
         };
         knowledge::update_entry(&mut tx, &entry).await?;

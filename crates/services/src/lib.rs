@@ -72,6 +72,8 @@ pub struct Services {
     catalog: Arc<catalog_cache::CatalogCache>,
     /// Filings waiting to be written together (`intake::writer`).
     filings: Arc<intake::writer::FilingQueue>,
+    /// What time it is (`domain::clock`); the system clock unless a test fixes it.
+    clock: Arc<dyn domain::clock::Clock>,
 }
 
 impl Services {
@@ -90,7 +92,19 @@ impl Services {
             session_policy: accounts::SessionPolicy::default(),
             catalog: Arc::default(),
             filings: Arc::default(),
+            clock: Arc::new(domain::clock::SystemClock),
         })
+    }
+
+    /// Replaces the clock (tests fix it and move it on).
+    pub fn with_clock(mut self, clock: Arc<dyn domain::clock::Clock>) -> Services {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time, in unix seconds, from the services' clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// Replaces the session lifetimes (tests use short ones).

@@ -70,7 +70,7 @@ impl Services {
     /// are one statement, so concurrent attempts cannot all slip under the limit: count
     /// before the (slow) check, and [`Services::refund_attempt`] one that proves allowed.
     pub async fn count_attempt(&self, limit: Limit, key: &str) -> Result<()> {
-        let now = store::now_unix();
+        let now = self.now();
         let w = store::rate_limits::hit(&self.db, &bucket(limit, key), now, limit.window).await?;
         if w.hits > limit.max {
             return Err(limited(limit, w.started_at, now));

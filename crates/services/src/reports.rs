@@ -200,7 +200,7 @@ impl Services {
             until,
             department,
             departments,
-            now: store::now_unix(),
+            now: self.now(),
             filter,
         })
     }

@@ -227,7 +227,7 @@ impl Services {
             ))
         })?;
         let to = transition(from, action)?;
-        let now = store::now_unix();
+        let now = self.now();
         let mut update = CaseUpdate {
             status: Some(to.as_str().into()),
             ..CaseUpdate::default()
@@ -458,7 +458,7 @@ impl Services {
             client_id: client_id.to_string(),
         }
         .to_string();
-        let now = store::now_unix();
+        let now = self.now();
         let event = if status == "REOPEN" {
             let from = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Received);
             if !matches!(from, CaseStatus::Resolved | CaseStatus::Closed) {

@@ -59,6 +59,22 @@ pub(crate) async fn app_with(notify: NotifyConfig) -> TestApp {
     app_with_jobs(notify, fast_jobs()).await
 }
 
+/// [`app_with`] whose services read the time from `clock`.
+pub(crate) async fn app_with_clock(
+    notify: NotifyConfig,
+    clock: std::sync::Arc<dyn domain::clock::Clock>,
+) -> TestApp {
+    let jobs = fast_jobs();
+    TestApp::new()
+        .with_config(move |c| {
+            c.notify = notify;
+            c.jobs = jobs;
+        })
+        .with_clock(clock)
+        .start()
+        .await
+}
+
 async fn app_with_jobs(notify: NotifyConfig, jobs: JobsConfig) -> TestApp {
     TestApp::start_with(move |c| {
         c.notify = notify;

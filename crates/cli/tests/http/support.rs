@@ -47,6 +47,15 @@ impl TestApp {
     /// Starts with adjusted service settings (e.g. notification transports); the same as
     /// `TestApp::new().with_config(configure).start()`.
     pub async fn start_with(configure: impl FnOnce(&mut ServiceConfig)) -> TestApp {
+        TestApp::start_with_clock(configure, None).await
+    }
+
+    /// [`TestApp::start_with`] whose services read the time from `clock` (a
+    /// `domain::clock::FixedClock` that the test moves on instead of rewriting stored times).
+    pub async fn start_with_clock(
+        configure: impl FnOnce(&mut ServiceConfig),
+        clock: Option<std::sync::Arc<dyn domain::clock::Clock>>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(dir.path()).await;
         let (db, _) = store::migrate::connect_and_migrate(&database_url, 8)
@@ -70,7 +79,10 @@ impl TestApp {
             filing_limits: Default::default(),
         };
         configure(&mut config);
-        let services = Services::new(db, config).await.expect("services");
+        let mut services = Services::new(db, config).await.expect("services");
+        if let Some(clock) = clock {
+            services = services.with_clock(clock);
+        }
         services.seed_reference().await.expect("reference data");
         let key = services
             .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "test app")

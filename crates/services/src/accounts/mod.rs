@@ -280,7 +280,7 @@ impl Services {
                 national_id,
                 ..Default::default()
             },
-            store::now_unix(),
+            self.now(),
         )
         .await?;
         crate::audit::record(

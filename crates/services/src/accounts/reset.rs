@@ -75,7 +75,7 @@ impl Services {
         let mut tx = self.db.begin().await?;
         let checked = codes::redeem(&mut tx, &account.id, codes::RESET, code).await;
         let mut tx = codes::keep_guess(tx, checked).await?;
-        let now = store::now_unix();
+        let now = self.now();
         let ended = codes::set_password(
             &mut tx,
             &account.id,
@@ -122,7 +122,7 @@ impl Services {
             .check(new_password, &account.login)
             .map_err(ServiceError::invalid)?;
         let hash = passwords::hash(new_password).await?;
-        let now = store::now_unix();
+        let now = self.now();
         let mut tx = self.db.begin().await?;
         codes::set_password(&mut tx, &account.id, hash, now, AccountUpdate::default()).await?;
         let session = self

@@ -59,7 +59,7 @@ impl Services {
             return Err(not_pending());
         }
         let code = normalise(code);
-        let now = store::now_unix();
+        let now = self.now();
         if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
             let secret = secret_of(account).ok_or_else(wrong_code)?;
             let step =
@@ -95,7 +95,7 @@ impl Services {
         code: &str,
         request_id: Option<String>,
     ) -> Result<NewSession> {
-        let pending = sessions::find_live(&self.db, session_id_hash, store::now_unix())
+        let pending = sessions::find_live(&self.db, session_id_hash, self.now())
             .await?
             .filter(|s| {
                 s.account_id == account_id
@@ -152,7 +152,7 @@ impl Services {
                 totp_secret: Some(Some(encoded.clone())),
                 ..AccountUpdate::default()
             },
-            store::now_unix(),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -186,7 +186,7 @@ impl Services {
             .iter()
             .map(|c| secrets::sha256_hex(&format!("{}\n{c}", account.id)))
             .collect();
-        let now = store::now_unix();
+        let now = self.now();
         let secret = secret_of(&account).ok_or_else(wrong_code)?;
         self.count_attempt(CODE_PER_ACCOUNT, &account.id).await?;
         let mut tx = self.db.begin().await?;
@@ -271,7 +271,7 @@ impl Services {
                 totp_enabled_at: Some(None),
                 ..AccountUpdate::default()
             },
-            store::now_unix(),
+            self.now(),
         )
         .await?;
         accounts::replace_recovery_codes(tx, account_id, &[]).await?;

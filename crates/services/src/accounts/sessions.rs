@@ -59,7 +59,7 @@ impl Services {
         account: &Account,
         stage: SessionStage,
     ) -> Result<NewSession> {
-        let now = store::now_unix();
+        let now = self.now();
         let (idle, absolute) = self.session_policy().limits(&account.kind);
         let id = secrets::token_of::<32>();
         let csrf_token = secrets::token_of::<32>();
@@ -91,7 +91,7 @@ impl Services {
         raw_id: &str,
         request_id: Option<String>,
     ) -> Result<Option<(Session, Actor)>> {
-        let now = store::now_unix();
+        let now = self.now();
         let Some(session) =
             sessions::find_live(&self.db, &secrets::sha256_hex(raw_id), now).await?
         else {
@@ -166,6 +166,6 @@ impl Services {
 
     /// Removes expired sessions.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
-        Ok(sessions::delete_expired(&self.db, store::now_unix()).await?)
+        Ok(sessions::delete_expired(&self.db, self.now()).await?)
     }
 }

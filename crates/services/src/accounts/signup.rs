@@ -73,7 +73,7 @@ impl Services {
             return Err(ServiceError::Invalid(errors));
         };
         let hash = passwords::hash(&input.password).await?;
-        let now = store::now_unix();
+        let now = self.now();
         let mut tx = self.db.begin().await?;
         let existing =
             accounts::find_by_login(&self.db, &input.jurisdiction_id, login.as_str()).await?;
@@ -205,7 +205,7 @@ impl Services {
         let mut tx = self.db.begin().await?;
         let checked = codes::redeem(&mut tx, &account.id, codes::VERIFY, code).await;
         let mut tx = codes::keep_guess(tx, checked).await?;
-        let now = store::now_unix();
+        let now = self.now();
         if account.status == STATUS_PENDING {
             accounts::update(
                 &mut tx,

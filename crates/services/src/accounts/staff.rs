@@ -172,7 +172,7 @@ impl Services {
             return Err(ServiceError::invalid(Message::new("error-login-taken")));
         }
         let hash = passwords::hash(&password).await?;
-        let now = store::now_unix();
+        let now = self.now();
         let account = Account {
             id: uuid::Uuid::now_v7().to_string(),
             jurisdiction_id: jurisdiction_id.clone(),
@@ -287,7 +287,7 @@ impl Services {
         if actor.account_id.as_deref() == Some(id) && !enabled {
             return Err(ServiceError::invalid(Message::new("error-disable-self")));
         }
-        let now = store::now_unix();
+        let now = self.now();
         let mut tx = self.db.begin().await?;
         let status = if enabled {
             STATUS_ACTIVE
@@ -338,7 +338,7 @@ impl Services {
         let account = self.staff_account(actor, id).await?;
         let password = temporary_password();
         let hash = passwords::hash(&password).await?;
-        let now = store::now_unix();
+        let now = self.now();
         let mut tx = self.db.begin().await?;
         codes::set_password(&mut tx, &account.id, hash, now, AccountUpdate::default()).await?;
         if clear_second_factor {

@@ -32,7 +32,7 @@ impl Services {
         if expires_in_days.is_some_and(|d| !(1..=366).contains(&d)) {
             return Err(ServiceError::invalid(Message::new("error-token-expiry")));
         }
-        let now = store::now_unix();
+        let now = self.now();
         let secret = secrets::access_token();
         let token = AccessToken {
             id: uuid::Uuid::now_v7().to_string(),
@@ -70,7 +70,7 @@ impl Services {
     pub async fn revoke_access_token(&self, actor: &Actor, id: &str) -> Result<()> {
         let me = actor.account()?;
         let mut tx = self.db.begin().await?;
-        if sessions::revoke_token(&mut tx, me, id, store::now_unix()).await? == 0 {
+        if sessions::revoke_token(&mut tx, me, id, self.now()).await? == 0 {
             return Err(ServiceError::NotFound(Message::new(
                 "error-access-token-unknown",
             )));
@@ -98,7 +98,7 @@ impl Services {
         secret: &str,
         request_id: Option<String>,
     ) -> Result<Option<Actor>> {
-        let now = store::now_unix();
+        let now = self.now();
         let Some(token) =
             sessions::find_live_token(&self.db, &secrets::sha256_hex(secret.trim()), now).await?
         else {

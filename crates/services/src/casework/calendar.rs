@@ -37,7 +37,7 @@ impl Services {
         actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
         let j = self.jurisdiction(&actor.jurisdiction_id).await?;
         let mut cal = self.business_calendar(&j).await?;
-        let now = store::now_unix();
+        let now = self.now();
         let row = match change {
             CalendarChange::Day { day, kind, name } => {
                 let entry =
@@ -165,8 +165,7 @@ impl Services {
         let definition =
             serde_json::to_string(&policy).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let mut tx = self.db.begin().await?;
-        store::case_config::set_sla_policy(&mut tx, &j.id, scope, &definition, store::now_unix())
-            .await?;
+        store::case_config::set_sla_policy(&mut tx, &j.id, scope, &definition, self.now()).await?;
         audit::record(
             &mut tx,
             actor,

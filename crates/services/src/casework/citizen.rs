@@ -125,7 +125,7 @@ impl Services {
         let status = CaseStatus::parse(&work.status);
         let reopen_until = status
             .and_then(|s| lifecycle::reopen_until(s, work.closed_at))
-            .filter(|until| store::now_unix() <= *until);
+            .filter(|until| self.now() <= *until);
         Ok(Tracking {
             timeline: events
                 .into_iter()
@@ -164,8 +164,7 @@ impl Services {
         // A resolved case whose resolution time is unknown is past its window.
         let status = CaseStatus::parse(&work.status);
         if let Some(s @ (CaseStatus::Resolved | CaseStatus::Closed)) = status
-            && lifecycle::reopen_until(s, work.closed_at)
-                .is_none_or(|until| store::now_unix() > until)
+            && lifecycle::reopen_until(s, work.closed_at).is_none_or(|until| self.now() > until)
         {
             return Err(ServiceError::invalid(lifecycle::reopen_window_passed()));
         }
@@ -190,7 +189,7 @@ impl Services {
                 assignee_id: Some(None),
                 ..Default::default()
             },
-            store::now_unix(),
+            self.now(),
         )
         .await?;
         self.refresh_sla(&mut tx, j, &work.id).await?;
@@ -234,7 +233,7 @@ impl Services {
         if survey.submitted_at.is_some() {
             return Err(ServiceError::invalid(Message::new("error-survey-used")));
         }
-        if store::now_unix() > survey.expires_at {
+        if self.now() > survey.expires_at {
             return Err(ServiceError::invalid(Message::new("error-survey-expired")));
         }
         store::surveys::submit(
@@ -242,7 +241,7 @@ impl Services {
             &survey.case_id,
             score,
             (!comment.is_empty()).then_some(comment),
-            store::now_unix(),
+            self.now(),
         )
         .await?;
         // desk: a low score queues a caring call.
@@ -270,7 +269,7 @@ impl Services {
             &work.id,
             &j.id,
             &secrets::sha256_hex(&token),
-            store::now_unix() + SURVEY_DAYS * 86_400,
+            self.now() + SURVEY_DAYS * 86_400,
         )
         .await?;
         let base = self.config().public_url.trim_end_matches('/').to_string();

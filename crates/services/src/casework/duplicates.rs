@@ -38,7 +38,7 @@ impl Services {
         policy.validate().map_err(ServiceError::Invalid)?;
         let j = self.jurisdiction(&actor.jurisdiction_id).await?;
         self.service(&j, category).await?;
-        let now = store::now_unix();
+        let now = self.now();
         let since = now - i64::from(policy.window_days) * 86_400;
         let open = case_work::recent_open_in_category(
             &self.db,
@@ -157,7 +157,7 @@ impl Services {
                 Message::new("error-attach-closed").arg("id", case_number),
             ));
         }
-        let now = store::now_unix();
+        let now = self.now();
         let reporter_id = uuid::Uuid::now_v7().to_string();
         store::cases::insert_reporter(
             &mut tx,

@@ -195,7 +195,7 @@ impl Services {
                 .await?
             }
         };
-        let now = store::now_unix();
+        let now = self.now();
         case_work::update(&mut tx, &work.id, &update, now).await?;
         self.refresh_sla(&mut tx, &j, &work.id).await?;
         if let Operation::MergeInto {

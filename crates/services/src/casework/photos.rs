@@ -60,7 +60,7 @@ impl Services {
                 .lock_authorised(&mut tx, actor, &j, case_number, &op)
                 .await?
                 .into_work();
-            let now = store::now_unix();
+            let now = self.now();
             crate::media::record_media(&mut tx, &j.id, &work.id, &stored, public, now).await?;
             let urls: Vec<&str> = stored.iter().map(|m| m.url.as_str()).collect();
             if public {

@@ -163,7 +163,7 @@ impl Services {
             &actor.jurisdiction_id,
             kind,
             &rows,
-            store::now_unix(),
+            self.now(),
             &actor.label,
         )
         .await?;

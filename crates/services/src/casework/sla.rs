@@ -195,7 +195,7 @@ impl Services {
         let (category, urgency) = case_work::category_and_urgency(tx, case_id).await?;
         let urgency = Urgency::parse(&urgency).unwrap_or(Urgency::P4);
         let state = self
-            .sla_state_in(tx, j, case_id, &category, urgency, store::now_unix())
+            .sla_state_in(tx, j, case_id, &category, urgency, self.now())
             .await?;
         let columns = SlaColumns::of(&state);
         case_work::update(
@@ -209,7 +209,7 @@ impl Services {
                 sla_state: Some(Some(columns.label.to_string())),
                 ..WorkUpdate::default()
             },
-            store::now_unix(),
+            self.now(),
         )
         .await?;
         Ok(state)

@@ -37,7 +37,7 @@ impl Services {
         let page = page.max(1);
         let mut raised = 0;
         for j in self.jurisdictions().await? {
-            let now = store::now_unix();
+            let now = self.now();
             let snapshot = self.snapshot_of(&j).await?;
             let mut after: Option<(i64, String)> = None;
             loop {

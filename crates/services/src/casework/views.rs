@@ -56,7 +56,7 @@ impl Services {
             account_id: me.clone(),
             name: name.to_string(),
             query: query.to_string(),
-            created_at: store::now_unix(),
+            created_at: self.now(),
         };
         let mut tx = self.db.begin().await?;
         // Replacing a view of the same name does not count against the limit.

@@ -28,7 +28,7 @@ impl Services {
             number.key(),
             &note,
             &staff_id(actor),
-            store::now_unix(),
+            self.now(),
         )
         .await?;
         audit::record(

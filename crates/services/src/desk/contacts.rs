@@ -132,7 +132,7 @@ impl Services {
             case_number: case_number.map(str::to_string),
             summary,
             emergency_kind: emergency_kind.map(|k| k.as_str().to_string()),
-            created_at: store::now_unix(),
+            created_at: self.now(),
         };
         let citizen = citizen_of(&self.db, &j.id, &number).await?;
         let subject = CallerSubject::new(&number, citizen.as_ref());

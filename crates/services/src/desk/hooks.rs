@@ -105,7 +105,7 @@ impl Services {
             return Ok(None);
         };
         let case_number = store::desk::case_number(&mut *tx, case_id).await?;
-        let now = store::now_unix();
+        let now = self.now();
         // Through the transaction: a writer must not wait for a second pooled connection.
         let due_at = self
             .business_calendar_in(tx, j)

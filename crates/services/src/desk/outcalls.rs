@@ -101,7 +101,7 @@ impl Services {
         if row.outcall.status == OutcallStatus::Claimed.as_str() {
             return Ok(row);
         }
-        if !store::desk::claim_outcall(&mut tx, j, id, &me, store::now_unix()).await? {
+        if !store::desk::claim_outcall(&mut tx, j, id, &me, self.now()).await? {
             // Another agent won the race between the read and the claim.
             drop(tx);
             let mut tx = self.db.begin().await?;
@@ -157,7 +157,7 @@ impl Services {
         let j = &actor.jurisdiction_id;
         let mut tx = self.db.begin().await?;
         let row = outcall_for(&mut tx, j, id, &me).await?;
-        let now = store::now_unix();
+        let now = self.now();
         if !store::desk::complete_outcall(
             &mut tx,
             j,

@@ -240,7 +240,7 @@ impl Services {
             return Err(ServiceError::Invalid(errors));
         }
 
-        let now = store::now_unix();
+        let now = self.now();
         let case_id = uuid::Uuid::now_v7().to_string();
         let password = secrets::case_password();
         let token = (category.service_type == ServiceType::Batch).then(secrets::token);

@@ -120,7 +120,7 @@ impl Services {
         if kinds.is_empty() {
             return Err(crate::authz::forbidden());
         }
-        let now = store::now_unix();
+        let now = self.now();
         let jobs = repo::troubled(
             &self.db,
             &actor.jurisdiction_id,

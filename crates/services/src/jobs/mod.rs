@@ -162,7 +162,7 @@ pub async fn settle_alone(
     outcome: &str,
     detail: &str,
 ) -> Result<(), ServiceError> {
-    let now = store::now_unix();
+    let now = services.now();
     let mut tx = services.db.begin().await?;
     let ran = Ran {
         attempts: job.attempts,
@@ -193,7 +193,7 @@ pub async fn process_batch(
     let token = uuid::Uuid::now_v7().to_string();
     let claimed = repo::claim(
         &services.db,
-        store::now_unix(),
+        services.now(),
         config.lease.as_secs() as i64,
         config.batch_size,
         &lanes,

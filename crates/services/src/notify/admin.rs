@@ -257,7 +257,7 @@ impl Services {
                 channel: channel.as_str().into(),
                 subject,
                 body: body.to_string(),
-                updated_at: store::now_unix(),
+                updated_at: self.now(),
                 updated_by: actor.label.clone(),
             },
         )
@@ -420,7 +420,7 @@ impl Services {
                 channels: formatted.clone(),
                 quiet_start,
                 quiet_end,
-                updated_at: store::now_unix(),
+                updated_at: self.now(),
             },
         )
         .await?;
@@ -442,7 +442,7 @@ impl Services {
                 "error-notify-signature",
             )));
         };
-        let now = store::now_unix();
+        let now = self.now();
         sms::verify(
             sms_config.secret.as_bytes(),
             timestamp,

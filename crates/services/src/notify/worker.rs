@@ -95,7 +95,7 @@ impl Notifier {
             .iter()
             .filter_map(|j| j.subject_id.as_deref())
             .collect();
-        outbox::mark_sending(&services.db, &ids, store::now_unix()).await?;
+        outbox::mark_sending(&services.db, &ids, services.now()).await?;
         let messages: HashMap<String, outbox::Notification> = outbox::get_many(&services.db, &ids)
             .await?
             .into_iter()
@@ -121,7 +121,7 @@ impl Notifier {
                 jobs::settle_alone(services, job, token, JobSettle::Done, "done", &detail).await?;
                 continue;
             }
-            let now = store::now_unix();
+            let now = services.now();
             if now + config.send_timeout.as_secs() as i64 >= job.locked_until.unwrap_or(0) {
                 // Not enough of the lease left to send safely: give it back untouched.
                 settle_message(
@@ -261,7 +261,7 @@ async fn deliver(
 ) -> Result<(), ServiceError> {
     let db = &services.db;
     let config = &notifier.config;
-    let now = store::now_unix();
+    let now = services.now();
     let attempt = job.attempts + 1;
     let settle = |how: Settle, attempts: i64, outcome: &'static str, detail: String| async move {
         settle_message(

@@ -222,7 +222,7 @@ impl Services {
                 new.department_code.as_deref(),
             )
             .await?;
-        let now = store::now_unix();
+        let now = self.now();
         let s = Subscription {
             id: uuid::Uuid::now_v7().to_string(),
             jurisdiction_id: actor.jurisdiction_id.clone(),
@@ -307,7 +307,7 @@ impl Services {
             event_types,
             department_code,
             active: update.active.unwrap_or(old.active),
-            updated_at: store::now_unix(),
+            updated_at: self.now(),
             ..old.clone()
         };
         let mut tx = self.db.begin().await?;
@@ -354,7 +354,7 @@ impl Services {
         let old = self.subscription(actor, id).await?;
         let s = Subscription {
             secret: new_secret(),
-            updated_at: store::now_unix(),
+            updated_at: self.now(),
             ..old
         };
         let mut tx = self.db.begin().await?;
@@ -460,7 +460,7 @@ impl Services {
                 "error-webhook-inactive",
             )));
         }
-        let now = store::now_unix();
+        let now = self.now();
         let mut tx = self.db.begin().await?;
         if !repo::requeue(&mut tx, &actor.jurisdiction_id, &d.id, now).await? {
             return Err(ServiceError::invalid(
@@ -519,7 +519,7 @@ impl Services {
                 "error-webhook-inactive",
             )));
         }
-        let now = store::now_unix();
+        let now = self.now();
         let event_id = uuid::Uuid::now_v7().to_string();
         let data = serde_json::json!({
             "subscription_id": s.id,

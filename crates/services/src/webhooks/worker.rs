@@ -215,7 +215,7 @@ async fn deliver(
     token: &str,
 ) -> Result<bool, ServiceError> {
     let config = &sender.config;
-    let now = store::now_unix();
+    let now = services.now();
     if now + config.send_timeout.as_secs() as i64 >= job.locked_until.unwrap_or(0) {
         // Not enough of the lease left to send safely: give it back untouched.
         let mut tx = services.db.begin().await?;
@@ -311,7 +311,7 @@ async fn deliver(
         }
     };
 
-    let timestamp = store::now_unix();
+    let timestamp = services.now();
     let signature = sign(s.secret.as_bytes(), timestamp, d.payload.as_bytes());
     let request = hyper::Request::post(uri)
         .header("content-type", "application/json")

@@ -33,6 +33,8 @@ pub struct TestAppBuilder {
     configure: Vec<Configure>,
     /// Login and roles (`role` or `role:SCOPE`) of each staff member to create.
     staff: Vec<(String, Vec<String>)>,
+    /// The services' clock, when the test moves time on (`domain::clock`).
+    clock: Option<std::sync::Arc<dyn domain::clock::Clock>>,
 }
 
 /// The login [`TestAppBuilder::with_user`] gives a member with `role` in `scope`.
@@ -50,6 +52,7 @@ impl TestApp {
         TestAppBuilder {
             configure: Vec::new(),
             staff: Vec::new(),
+            clock: None,
         }
     }
 
@@ -100,6 +103,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Has the services read the time from `clock` (e.g. a `domain::clock::ShiftedClock` the
+    /// test moves on by days, instead of rewriting stored times).
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn domain::clock::Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// A staff member with one role, in the jurisdiction (`None`) or in a department, with the
     /// login `role` or `role.scope` (lower case) and the password [`STAFF_PASSWORD`]; the
     /// started app has them signed in: [`TestApp::user`].
@@ -123,11 +133,14 @@ impl TestAppBuilder {
     /// Starts the application, then creates and signs in the staff.
     pub async fn start(self) -> TestApp {
         let configure = self.configure;
-        let mut app = TestApp::start_with(move |c| {
-            for f in configure {
-                f(c);
-            }
-        })
+        let mut app = TestApp::start_with_clock(
+            move |c| {
+                for f in configure {
+                    f(c);
+                }
+            },
+            self.clock,
+        )
         .await;
         for (login, roles) in self.staff {
             let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
