@@ -148,7 +148,7 @@ fn redact_once(table: &Table, text: &str) -> (String, bool) {
             break;
         };
         let (start, end) = (base + m.start(), base + m.end());
-        if start == end || row.unless.is_some_and(|no| no(m.as_str())) {
+        if start == end || row.unless.is_some_and(|no| no(m.as_str(), &text[end..])) {
             // Not a match after all: go on one character after where this one began.
             let began = base + caps.get(0).map_or(m.start(), |whole| whole.start());
             from = began + text[began..].chars().next().map_or(1, char::len_utf8);

@@ -42,8 +42,9 @@ pub(super) struct Pattern {
     /// that no other row reads it, such as `Lane 5`).
     pub mask: Option<&'static str>,
     pub applies: Applies,
-    /// A match this says no to is not one: the search goes on one character later.
-    pub unless: Option<fn(&str) -> bool>,
+    /// A match this says no to is not one: the search goes on one character later. It is
+    /// given the group `m` and the text after it.
+    pub unless: Option<fn(&str, &str) -> bool>,
 }
 
 /// Shared pieces, expanded into the patterns by name (`{GAP}`). Pieces may use pieces listed
@@ -158,11 +159,12 @@ pub(super) const PATTERNS: &[Pattern] = &[
         name: "lamp_number",
         doc: "Lamp and pole numbers after the word are kept, even when they look like a landline: \
               路燈編號：050505365, 燈桿編號：025-2040554, 路燈0707468.469.464, \
-              路燈編號 033 114 115 116. A mobile number is not a lamp number (路燈 0912345678).",
+              路燈編號 033 114 115 116. A mobile number is not a lamp number (路燈 0912345678), nor \
+              is a phone number cut into short lamp-like groups (燈號 022.0000.000).",
         matches: r"(?:編號|燈號|桿號|(?:路燈|燈桿|電桿)號碼|路燈)[:：{WS}]*(?P<m>{LAMP}(?:{WS}*[、,，./{WS}]{WS}*{LAMP})*)(?:$|[^0-9A-Za-z\-])",
         mask: None,
         applies: Applies::Everywhere,
-        unless: None,
+        unless: Some(reads_as_phone),
     },
     Pattern {
         name: "phone_chinese_numerals",
@@ -233,7 +235,7 @@ pub(super) const PATTERNS: &[Pattern] = &[
         matches: r"{NUM_START}(?P<m>[2-9][0-9]{2,3}[\-\x{2010}-\x{2015}\x{2212}][0-9]{4}|[2-9][0-9]{3} [0-9]{4})(?:$|[^0-9\-元塊萬年月日時點分號樓])",
         mask: Some(MASK),
         applies: Applies::Everywhere,
-        unless: Some(is_year_range),
+        unless: Some(|m, _| is_year_range(m)),
     },
     Pattern {
         name: "phone_grouped",
@@ -270,7 +272,7 @@ pub(super) const PATTERNS: &[Pattern] = &[
         matches: r"(?:^|[^A-Za-z0-9\-])(?P<m>[A-Za-z]{2,3}-?[0-9]{4}|[A-Za-z]{3}-?[0-9]{3}|[0-9]{4}-?[A-Za-z]{2}|[0-9]{3}-?[A-Za-z]{3}|(?:[A-Za-z][0-9]|[0-9][A-Za-z])-[0-9]{4}|[0-9]{4}-(?:[A-Za-z][0-9]|[0-9][A-Za-z]))(?:$|[^A-Za-z0-9\-])",
         mask: Some(MASK),
         applies: Applies::Everywhere,
-        unless: Some(is_amount),
+        unless: Some(|m, _| is_amount(m)),
     },
     Pattern {
         name: "house_number_on_a_road",
@@ -302,8 +304,8 @@ pub(super) const PATTERNS: &[Pattern] = &[
     Pattern {
         name: "english_lane_or_section",
         doc: "Lane, alley and section numbers in English addresses are kept: Lane 5, Ln. 70, \
-              Aly. 3, Sec. 5.",
-        matches: r"(?:^|[^A-Za-z])(?P<m>(?i:lane|ln\.?|alley|aly\.?|sec(?:tion|\.)?){WS}*[0-9]{1,4})(?:$|[^0-9 \-./]|[ \-./](?:$|[^0-9]))",
+              Aly. 3, Sec. 5. Not a plate after the word (ln 0000-AA, ln 0000AA).",
+        matches: r"(?:^|[^A-Za-z])(?P<m>(?i:lane|ln\.?|alley|aly\.?|sec(?:tion|\.)?){WS}*[0-9]{1,4})(?:$|[^0-9A-Za-z \-./]|[ ./](?:$|[^0-9])|-(?:$|[^0-9A-Za-z]))",
         mask: None,
         applies: Applies::Everywhere,
         unless: None,
@@ -344,6 +346,54 @@ pub(super) const PATTERNS: &[Pattern] = &[
         unless: None,
     },
 ];
+
+/// `022.0000.000`, `0220 0000 00`: lamp numbers whose digits, read on together (through
+/// the text after the list, with up to three separators between digits, as `{GAP}` does),
+/// are exactly a phone number with its 0 (the shapes `{LAMP}` refuses one by one) are that
+/// phone number. One pole number with its dash (`025-2040554`) and nothing after it stays; a run
+/// longer than a phone number (`033 114 115 116`) is a list.
+fn reads_as_phone(list: &str, after: &str) -> bool {
+    let one_number = list.chars().all(|c| c.is_ascii_digit() || c == '-');
+    let in_list = list.bytes().filter(u8::is_ascii_digit).count();
+    let mut digits = Vec::new();
+    let mut gap = 0;
+    for c in list.chars().chain(after.chars()) {
+        if c.is_ascii_digit() {
+            digits.push(c as u8);
+            gap = 0;
+        } else if is_gap(c) && gap < 3 {
+            gap += 1;
+        } else {
+            break;
+        }
+    }
+    if one_number && digits.len() == in_list {
+        return false;
+    }
+    match digits.as_slice() {
+        [b'0', b'9', rest @ ..] => rest.len() == 8,
+        [b'0', b'2'..=b'8', b'2'..=b'9', rest @ ..] => (6..=7).contains(&rest.len()),
+        _ => false,
+    }
+}
+
+/// A character of `{SEP}`.
+fn is_gap(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\u{A0}' | '-' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '\u{30FC}'
+                | '~'
+                | '\u{FF5E}'
+                | '.'
+                | '\u{B7}'
+                | '\u{30FB}'
+                | '/'
+                | '_'
+    )
+}
 
 /// `2024-2025`, `2019-2023`: a range of years, not a phone number.
 fn is_year_range(text: &str) -> bool {

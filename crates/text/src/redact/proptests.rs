@@ -146,7 +146,9 @@ proptest::proptest! {
     ) {
         let text = format!("{before} {local}{at}{domain}{dot}com {after}");
         let out = redact_personal_data(&text);
-        prop_assert!(!out.contains(&local), "{text:?} → {out:?}");
+        // The words around it may hold the same letters ("please" holds "eas").
+        let around = before.matches(&local).count() + after.matches(&local).count();
+        prop_assert!(out.matches(&local).count() <= around, "{text:?} → {out:?}");
         prop_assert_eq!(redact_personal_data(&out), out.clone());
     }
 

@@ -178,6 +178,18 @@ fn id_number() {
     assert_eq!(redact_personal_data("身分證A123456789"), "身分證＊＊＊");
     assert_eq!(redact_personal_data("idA123456789"), "id＊＊＊");
     assert_eq!(redact_personal_data("路燈 0912345678"), "路燈 ＊＊＊");
+    // A phone number cut into groups that each look like a lamp number is still a phone
+    // number (found by the property test).
+    assert_eq!(redact_personal_data("燈號 022.0000.000 "), "燈號 ＊＊＊ ");
+    assert_eq!(
+        redact_personal_data("路燈編號 09 1234 5678"),
+        "路燈編號 ＊＊＊"
+    );
+    assert_eq!(redact_personal_data("路燈 0220 0000 00 "), "路燈 ＊＊＊ ");
+    assert_eq!(
+        redact_personal_data("燈號：0\u{200b}2\u{200b}2．0000．000"),
+        "燈號：＊＊＊"
+    );
     assert_eq!(redact_personal_data("編號 0227208889"), "編號 ＊＊＊");
 }
 
@@ -247,6 +259,17 @@ fn licence_plate() {
         redact_personal_data("遭車輛AHU-6690擊落"),
         "遭車輛＊＊＊擊落"
     );
+    assert_eq!(
+        redact_personal_data("ln 0000-AA"),
+        "ln ＊＊＊",
+        "a plate after a lane word"
+    );
+    assert_eq!(
+        redact_personal_data("ln 0000AA"),
+        "ln ＊＊＊",
+        "a plate after a lane word"
+    );
+    assert_eq!(redact_personal_data("Ln. 70-1"), "Ln. 70-1");
 }
 
 #[test]
