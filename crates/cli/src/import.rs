@@ -5,7 +5,7 @@
 //! side. Bad rows are reported with their line numbers and counted; the import goes on.
 
 use anyhow::{Context, Result, bail};
-use services::Services;
+use services::Modules;
 use services::import::{ATTRIBUTION, BatchOutcome, ImportPlan, Prepared, PreparedBatch, Source};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -243,10 +243,11 @@ impl Progress {
     }
 }
 
-pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
+pub async fn run(modules: &Modules, command: ImportCommand) -> Result<()> {
     let (source, args) = command.parts();
     let started = Instant::now();
-    let plan = services
+    let plan = modules
+        .cases
         .import_plan(&args.jurisdiction, source)
         .await
         .map_err(crate::explain)?;
@@ -257,7 +258,7 @@ pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
     let input = open_input(&args.path, bytes.clone())?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let batch_size = args.batch_size as usize;
-    let backend = services.db.backend();
+    let backend = modules.platform.db.backend();
     let reader = std::thread::Builder::new()
         .name("import-reader".into())
         .spawn(move || read_rows(plan, input, batch_size, backend, tx))?;
@@ -282,7 +283,11 @@ pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
                 }
                 duplicates += d;
                 read = r;
-                let o = services.import_batch(batch).await.map_err(crate::explain)?;
+                let o = modules
+                    .cases
+                    .import_batch(batch)
+                    .await
+                    .map_err(crate::explain)?;
                 outcome.add(&o);
                 progress.update(bytes.load(Ordering::Relaxed), read, outcome.imported);
             }
@@ -310,7 +315,8 @@ pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
         "without_district": outcome.without_district,
         "seconds": (elapsed * 10.0).round() / 10.0,
     });
-    services
+    modules
+        .cases
         .record_import(&args.jurisdiction, source, summary)
         .await
         .map_err(crate::explain)?;
@@ -346,12 +352,13 @@ pub async fn run(services: &Services, command: ImportCommand) -> Result<()> {
     if outcome.imported > 0 {
         // The new rows change what the query planner should choose (see `Db::analyze`).
         let started = Instant::now();
-        services
+        modules
+            .platform
             .db
             .analyze()
             .await
             .context("updating the planner's statistics (ANALYZE)")?;
-        let how = match services.db.backend() {
+        let how = match modules.platform.db.backend() {
             store::Backend::Sqlite => "ANALYZE",
             store::Backend::Postgres => "VACUUM (ANALYZE)",
         };

@@ -10,7 +10,7 @@ mod webhook_config;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use config::{DbArgs, FileConfig, ServeArgs, Settings};
-use services::{ServiceConfig, Services};
+use services::{Modules, ServiceConfig};
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
@@ -138,7 +138,7 @@ fn init_logging(format: Option<&str>, command: &Command) {
     }
 }
 
-async fn open(settings: &Settings) -> Result<Services> {
+async fn open(settings: &Settings) -> Result<Modules> {
     let (db, _) =
         store::migrate::connect_and_migrate(&settings.database_url, settings.max_connections)
             .await
@@ -158,10 +158,10 @@ async fn open(settings: &Settings) -> Result<Services> {
         jobs: settings.jobs,
         filing_limits: settings.filing_limits,
     };
-    Ok(Services::new(db, config).await?)
+    Ok(Modules::open(db, config).await?)
 }
 
-async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> Result<()> {
+async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Result<()> {
     let bind = &settings.bind;
     let web_config = web::WebConfig {
         trusted_proxies: web::api::TrustedProxies::parse(&settings.trusted_proxies)
@@ -182,16 +182,21 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
         .with_context(|| format!("listening on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
-    let app = web::router_with_pages(services.clone(), web_config, ui::pages());
+    let app = web::router_with_pages(modules.clone(), web_config, ui::pages());
     // Job workers (notifications, webhooks) run beside the HTTP server on every node; the
     // job claim makes sure each job is run by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    let mut workers: Vec<_> = (0..services.config().jobs.workers)
-        .map(|_| tokio::spawn(services::jobs::run_all(services.clone(), stopped.clone())))
+    let mut workers: Vec<_> = (0..modules.platform.config().jobs.workers)
+        .map(|_| {
+            tokio::spawn(services::jobs::run_all(
+                modules.platform.clone(),
+                stopped.clone(),
+            ))
+        })
         .collect();
     // SLA supervision runs on every node; the row lock makes each warning happen once.
     workers.push(tokio::spawn(services::casework::run_supervisor(
-        services.clone(),
+        modules.cases.clone(),
         std::time::Duration::from_secs(60),
         stopped.clone(),
     )));
@@ -214,7 +219,7 @@ async fn serve(services: Services, settings: &Settings, bench_ceiling: bool) -> 
     for worker in workers {
         let _ = worker.await;
     }
-    services.db.close().await;
+    modules.platform.db.close().await;
     Ok(())
 }
 
@@ -234,8 +239,8 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let settings = Settings::load(&file, &cli.db, &args)?;
-            let services = open(&settings).await?;
-            serve(services, &settings, args.bench_ceiling).await
+            let modules = open(&settings).await?;
+            serve(modules, &settings, args.bench_ceiling).await
         }
         Command::Demo(mut args) => {
             args.default_jurisdiction
@@ -246,11 +251,11 @@ async fn main() -> Result<()> {
             settings.webhooks =
                 webhook_config::resolve(file.webhooks.as_ref(), &args.webhooks, true)?;
             settings.webhooks.enabled = enabled;
-            let services = open(&settings).await?;
-            services.seed_reference().await?;
-            let filed = services.seed_sample_cases().await?;
-            let key = services.demo_api_key("taipei.gov.tw").await?;
-            let staff = services.demo_staff("taipei.gov.tw").await?;
+            let modules = open(&settings).await?;
+            modules.cases.seed_reference().await?;
+            let filed = modules.cases.seed_sample_cases().await?;
+            let key = modules.cases.demo_api_key("taipei.gov.tw").await?;
+            let staff = modules.cases.demo_staff("taipei.gov.tw").await?;
             let base = settings.public_url.trim_end_matches('/');
             println!("civicdesk demo — 臺北市、新北市、高雄市 / Taipei, New Taipei, Kaohsiung");
             println!("  web:             {base}/   (staff: {base}/sign-in with an account below)");
@@ -281,7 +286,7 @@ async fn main() -> Result<()> {
             println!(
                 "  sign in:         curl -c jar -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"…\"}}' {base}/api/v1/auth/sign-in"
             );
-            serve(services, &settings, args.bench_ceiling).await
+            serve(modules, &settings, args.bench_ceiling).await
         }
         Command::Migrate => {
             let settings = Settings::resolve(&file, &cli.db, &no_serve);
@@ -297,16 +302,17 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Seed => {
-            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
-            let n = services.seed_reference().await?;
+            let modules = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            let n = modules.cases.seed_reference().await?;
             println!("loaded {n} reference sets");
             Ok(())
         }
         Command::ApiKey(cmd) => {
-            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            let modules = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
             match cmd {
                 ApiKeyCommand::Create { jurisdiction, name } => {
-                    let created = services
+                    let created = modules
+                        .identity
                         .create_api_key(&operator(&jurisdiction), &name)
                         .await
                         .map_err(explain)?;
@@ -319,7 +325,8 @@ async fn main() -> Result<()> {
                 ApiKeyCommand::List { jurisdiction } => {
                     let jurisdictions = match jurisdiction {
                         Some(j) => vec![j],
-                        None => services
+                        None => modules
+                            .platform
                             .jurisdictions()
                             .await?
                             .into_iter()
@@ -329,7 +336,8 @@ async fn main() -> Result<()> {
                     let mut keys = Vec::new();
                     for j in &jurisdictions {
                         keys.extend(
-                            services
+                            modules
+                                .identity
                                 .list_api_keys(&operator(j))
                                 .await
                                 .map_err(explain)?,
@@ -349,8 +357,9 @@ async fn main() -> Result<()> {
                 }
                 ApiKeyCommand::Revoke { id_or_prefix } => {
                     let mut owner = None;
-                    for j in services.jurisdictions().await? {
-                        let keys = services
+                    for j in modules.platform.jurisdictions().await? {
+                        let keys = modules
+                            .identity
                             .list_api_keys(&operator(&j.id))
                             .await
                             .map_err(explain)?;
@@ -364,7 +373,8 @@ async fn main() -> Result<()> {
                     let Some(owner) = owner else {
                         bail!("no API key with id or prefix {id_or_prefix:?}");
                     };
-                    services
+                    modules
+                        .identity
                         .revoke_api_key(&operator(&owner), &id_or_prefix)
                         .await
                         .map_err(explain)?;
@@ -374,25 +384,25 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::User(cmd) => {
-            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
-            users::run(&services, cmd).await
+            let modules = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            users::run(&modules, cmd).await
         }
         Command::Import(cmd) => {
-            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
-            import::run(&services, cmd).await
+            let modules = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            import::run(&modules, cmd).await
         }
         Command::VerifyAudit => {
-            let services = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
+            let modules = open(&Settings::resolve(&file, &cli.db, &no_serve)).await?;
             let mut broken = false;
-            for j in services.jurisdictions().await? {
+            for j in modules.platform.jurisdictions().await? {
                 let chains = [
                     (
                         "case events",
-                        store::events::verify_chain(&services.db, &j.id).await?,
+                        store::events::verify_chain(&modules.platform.db, &j.id).await?,
                     ),
                     (
                         "audit trail",
-                        store::audit::verify_chain(&services.db, &j.id).await?,
+                        store::audit::verify_chain(&modules.platform.db, &j.id).await?,
                     ),
                 ];
                 for (name, report) in chains {
@@ -453,9 +463,9 @@ async fn main() -> Result<()> {
             let settings = Settings::load(&file, &cli.db, &args.serve)?;
             let locale = domain::Locale::from_tag(&args.locale)
                 .with_context(|| format!("unknown locale {:?}: use zh-TW or en", args.locale))?;
-            let services = open(&settings).await?;
+            let modules = open(&settings).await?;
             let outcome = services::notify::send_test(
-                &services,
+                &modules.platform,
                 args.to.trim(),
                 args.jurisdiction.as_deref(),
                 locale,

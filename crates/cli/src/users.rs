@@ -5,7 +5,7 @@ use crate::{explain, operator};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use domain::Locale;
-use services::Services;
+use services::Modules;
 use services::accounts::NewStaff;
 use services::authz::{Grant, ScopeGiven, ScopeKind};
 
@@ -64,8 +64,9 @@ fn parse_role(jurisdiction: &str, text: &str) -> Result<Grant> {
     Ok(Grant::parse(jurisdiction, role, scope)?)
 }
 
-async fn find(services: &Services, jurisdiction: &str, account: &str) -> Result<String> {
-    let staff = services
+async fn find(modules: &Modules, jurisdiction: &str, account: &str) -> Result<String> {
+    let staff = modules
+        .identity
         .list_staff(&operator(jurisdiction))
         .await
         .map_err(explain)?;
@@ -78,7 +79,7 @@ async fn find(services: &Services, jurisdiction: &str, account: &str) -> Result<
     }
 }
 
-pub async fn run(services: &Services, cmd: UserCommand) -> Result<()> {
+pub async fn run(modules: &Modules, cmd: UserCommand) -> Result<()> {
     match cmd {
         UserCommand::Create {
             jurisdiction,
@@ -99,7 +100,8 @@ pub async fn run(services: &Services, cmd: UserCommand) -> Result<()> {
             } else {
                 None
             };
-            let (view, generated) = services
+            let (view, generated) = modules
+                .identity
                 .create_staff(
                     &operator(&jurisdiction),
                     NewStaff {
@@ -123,7 +125,8 @@ pub async fn run(services: &Services, cmd: UserCommand) -> Result<()> {
             }
         }
         UserCommand::List { jurisdiction } => {
-            for s in services
+            for s in modules
+                .identity
                 .list_staff(&operator(&jurisdiction))
                 .await
                 .map_err(explain)?
@@ -152,8 +155,9 @@ pub async fn run(services: &Services, cmd: UserCommand) -> Result<()> {
             jurisdiction,
             account,
         } => {
-            let id = find(services, &jurisdiction, &account).await?;
-            services
+            let id = find(modules, &jurisdiction, &account).await?;
+            modules
+                .identity
                 .set_staff_enabled(&operator(&jurisdiction), &id, false)
                 .await
                 .map_err(explain)?;
@@ -164,8 +168,9 @@ pub async fn run(services: &Services, cmd: UserCommand) -> Result<()> {
             account,
             clear_second_factor,
         } => {
-            let id = find(services, &jurisdiction, &account).await?;
-            let password = services
+            let id = find(modules, &jurisdiction, &account).await?;
+            let password = modules
+                .identity
                 .reset_staff_password(&operator(&jurisdiction), &id, clear_second_factor)
                 .await
                 .map_err(explain)?;

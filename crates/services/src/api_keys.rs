@@ -4,7 +4,7 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services, secrets};
+use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
 use store::api_clients::{self, ApiClient};
 
@@ -14,14 +14,14 @@ pub struct CreatedKey {
     pub key: String,
 }
 
-impl Services {
+impl IdentityApp {
     pub async fn create_api_key(&self, actor: &Actor, name: &str) -> Result<CreatedKey> {
         actor.require(Permission::ManageApiClients, Target::Jurisdiction)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ServiceError::invalid(Message::new("error-api-key-name")));
         }
-        self.jurisdiction(&actor.jurisdiction_id).await?;
+        self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let key = secrets::api_key();
         let client = ApiClient {
             id: uuid::Uuid::now_v7().to_string(),

@@ -3,7 +3,7 @@
 //! change, so the trail is complete exactly when the change is.
 
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, Services};
+use crate::{Platform, Result};
 use store::Tx;
 use store::audit::{self, AuditFilter, AuditRecord, NewAuditRecord};
 
@@ -72,7 +72,7 @@ pub struct DataAccess {
     pub reason: Option<String>,
 }
 
-impl Services {
+impl Platform {
     /// The audit trail of the actor's jurisdiction, newest first.
     pub async fn audit_records(
         &self,

@@ -1,5 +1,5 @@
 //! Who may do what: one permission table (role × permission × reach) that is the single source
-//! of truth. Services call [`Actor::require`] (or [`Actor::departments_for`] for lists) before
+//! of truth. CasesApp call [`Actor::require`] (or [`Actor::departments_for`] for lists) before
 //! acting; handlers never decide. A role is held within a scope — the whole jurisdiction, one
 //! department, or one community — and a grant only reaches targets inside its scope.
 

@@ -1,7 +1,7 @@
 //! Reading the catalogue: which jurisdiction a request is for, and what it offers.
 
 use crate::catalog_cache::CatalogSnapshot;
-use crate::{Result, ServiceError, Services};
+use crate::{Platform, Result, ServiceError};
 use domain::Message;
 use domain::catalog::{Category, District, Jurisdiction};
 use domain::geo::Point;
@@ -13,7 +13,7 @@ pub struct ServiceList {
     pub changeset: i64,
 }
 
-impl Services {
+impl Platform {
     /// The jurisdiction with this id, or NotFound.
     pub async fn jurisdiction(&self, id: &str) -> Result<Jurisdiction> {
         self.catalog_snapshot(id.trim())

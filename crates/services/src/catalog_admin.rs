@@ -6,7 +6,7 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{Platform, Result, ServiceError};
 use domain::Message;
 use domain::catalog::{Category, Department, DepartmentKind};
 use domain::category::{AttributeDef, AttributeValue, Datatype, ServiceType, Urgency};
@@ -223,7 +223,7 @@ fn check_attributes(input: &[AttributeInput], problems: &mut Vec<Message>) -> Ve
     out
 }
 
-impl Services {
+impl Platform {
     /// Every category of the actor's jurisdiction, inactive ones included, in display order.
     pub async fn catalogue_categories(&self, actor: &Actor) -> Result<Vec<Category>> {
         actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;

@@ -118,7 +118,7 @@ impl CatalogCache {
     }
 }
 
-impl crate::Services {
+impl crate::Platform {
     /// The catalogue snapshot of a jurisdiction, loaded if it is missing or stale. `None`
     /// when there is no such jurisdiction.
     pub async fn catalog_snapshot(
@@ -149,8 +149,8 @@ impl crate::Services {
             .collect();
         let departments = store::catalog::list_departments(&self.db, &jurisdiction.id).await?;
         let districts = store::catalog::list_districts(&self.db, &jurisdiction.id).await?;
-        let routing = self.load_routing_rules(&jurisdiction).await?;
-        let triage = self.load_triage_rules(&jurisdiction).await?;
+        let routing = crate::casework::rules::load_routing_rules(&self.db, &jurisdiction).await?;
+        let triage = crate::casework::rules::load_triage_rules(&self.db, &jurisdiction).await?;
         let sla_policies = store::case_config::sla_policies(&self.db, &jurisdiction.id).await?;
         let calendar = calendar_from(
             &jurisdiction,

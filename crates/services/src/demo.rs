@@ -3,7 +3,7 @@
 
 use crate::api_keys::CreatedKey;
 use crate::intake::{Channel, Filer, NewReport};
-use crate::{Result, Services};
+use crate::{CasesApp, Result};
 use domain::actor::ActorRef;
 use domain::lifecycle::{Action, Outcome};
 
@@ -137,12 +137,12 @@ const NEW_TAIPEI: &[Sample] = &[Sample {
     outcome: None,
 }];
 
-impl Services {
+impl CasesApp {
     /// Loads the built-in reference sets.
     pub async fn seed_reference(&self) -> Result<usize> {
         let sets = crate::reference::builtin()?;
         for set in &sets {
-            self.load_reference(set).await?;
+            self.platform.load_reference(set).await?;
         }
         Ok(sets.len())
     }
@@ -155,7 +155,7 @@ impl Services {
             ("kcg.gov.tw", KAOHSIUNG),
             ("ntpc.gov.tw", NEW_TAIPEI),
         ] {
-            let j = self.jurisdiction(jid).await?;
+            let j = self.platform.jurisdiction(jid).await?;
             if store::cases::count(&self.db, jid).await? > 0 {
                 continue;
             }
@@ -198,11 +198,12 @@ impl Services {
     pub async fn demo_api_key(&self, jurisdiction_id: &str) -> Result<CreatedKey> {
         store::api_clients::revoke_named(&self.db, jurisdiction_id, DEMO_KEY_NAME, self.now())
             .await?;
-        self.create_api_key(
-            &crate::authz::Actor::system(jurisdiction_id, "civicdesk demo"),
-            DEMO_KEY_NAME,
-        )
-        .await
+        self.identity
+            .create_api_key(
+                &crate::authz::Actor::system(jurisdiction_id, "civicdesk demo"),
+                DEMO_KEY_NAME,
+            )
+            .await
     }
 }
 
@@ -215,17 +216,21 @@ const DEMO_STAFF: &[(&str, &str, &str)] = &[
     ("supervisor", "研考人員 黃美玲", "supervisor"),
 ];
 
-impl Services {
+impl CasesApp {
     /// Creates the demo staff accounts of a jurisdiction, or gives existing ones a new random
     /// password, and returns `(login, role, password)` to print. Passwords change at every start.
     pub async fn demo_staff(&self, jurisdiction_id: &str) -> Result<Vec<(String, String, String)>> {
         use crate::authz::{Actor, Grant, Role};
         let operator = Actor::system(jurisdiction_id, "civicdesk demo");
-        let existing = self.list_staff(&operator).await?;
+        let existing = self.identity.list_staff(&operator).await?;
         let mut out = Vec::new();
         for (login, name, role) in DEMO_STAFF {
             let password = match existing.iter().find(|s| s.login == *login) {
-                Some(s) => self.reset_staff_password(&operator, &s.id, true).await?,
+                Some(s) => {
+                    self.identity
+                        .reset_staff_password(&operator, &s.id, true)
+                        .await?
+                }
                 None => {
                     let (role_name, scope) = role
                         .split_once(':')
@@ -239,6 +244,7 @@ impl Services {
                         scope_id: scope.unwrap_or(jurisdiction_id).to_string(),
                     };
                     let (_, generated) = self
+                        .identity
                         .create_staff(
                             &operator,
                             crate::accounts::NewStaff {

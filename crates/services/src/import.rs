@@ -6,7 +6,7 @@
 //! * the caller reads the file (gzip, CSV) and hands each record's fields to
 //!   [`ImportPlan::prepare`], on a thread of its own and in file order. It parses the row
 //!   (`text::open_data`), decides the case number and derives the case's and event's ids;
-//! * [`Services::import_batch`] writes a batch of prepared cases in one transaction:
+//! * [`CasesApp::import_batch`] writes a batch of prepared cases in one transaction:
 //!   multi-row inserts of the cases (`ON CONFLICT DO NOTHING`), their `create` events appended
 //!   to the hash chain in one step, and the daily case-number counters raised.
 //!
@@ -32,7 +32,7 @@
 //! **Passwords.** Historical cases have no case password: the stored hash is `!imported`,
 //! which no HMAC-SHA256 hex digest can equal, so nobody can sign in to them as a citizen.
 
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::actor::ActorRef;
 use domain::case_number::CaseNumber;
 use domain::catalog::{Category, District, Jurisdiction};
@@ -485,7 +485,7 @@ impl BatchOutcome {
     }
 }
 
-impl Services {
+impl CasesApp {
     /// Prepares an import into `jurisdiction_id`. Its reference data (districts, taxonomy) is
     /// loaded from the built-in set first when the jurisdiction does not exist yet.
     pub async fn import_plan(&self, jurisdiction_id: &str, source: Source) -> Result<ImportPlan> {
@@ -501,10 +501,10 @@ impl Services {
                         "jurisdiction {jurisdiction_id} does not exist and has no built-in reference data"
                     ))
                 })?;
-            self.load_reference(&set).await?;
+            self.platform.load_reference(&set).await?;
         }
-        let jurisdiction = self.jurisdiction(jurisdiction_id).await?;
-        let districts = self.districts(&jurisdiction).await?;
+        let jurisdiction = self.platform.jurisdiction(jurisdiction_id).await?;
+        let districts = self.platform.districts(&jurisdiction).await?;
         let (categories, _) = store::catalog::list_categories(&self.db, jurisdiction_id).await?;
         Ok(ImportPlan::new(
             source,

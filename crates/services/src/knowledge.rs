@@ -11,7 +11,7 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use store::knowledge::{self, KnowledgeEntry};
 
@@ -112,7 +112,7 @@ fn bounded(
     t.to_string()
 }
 
-impl Services {
+impl CasesApp {
     /// Checks an entry; every problem is reported together.
     async fn checked_answer(&self, actor: &Actor, input: &AnswerInput) -> Result<AnswerInput> {
         let mut errors = Vec::new();

@@ -62,53 +62,78 @@ pub struct ServiceConfig {
     pub filing_limits: rate_limit::FilingLimits,
 }
 
-/// The handle every interface uses. Cheap to clone.
+/// What every module shares: the database, the settings, the clock, the instance secret and the
+/// catalogue cache; and the shared services over them (catalogue, audit trail, job queue,
+/// notifications, webhooks, rate limits, reference data). Cheap to clone.
 #[derive(Clone)]
-pub struct Services {
+pub struct Platform {
     pub db: Db,
     config: Arc<ServiceConfig>,
-    case_password_key: Arc<Vec<u8>>,
-    session_policy: accounts::SessionPolicy,
+    /// The instance secret: signs form tokens and device cookies, keys case passwords.
+    secret_key: Arc<Vec<u8>>,
     catalog: Arc<catalog_cache::CatalogCache>,
-    /// Filings waiting to be written together (`intake::writer`).
-    filings: Arc<intake::writer::FilingQueue>,
     /// What time it is (`domain::clock`); the system clock unless a test fixes it.
     clock: Arc<dyn domain::clock::Clock>,
 }
 
-impl Services {
-    /// Opens the services over a migrated database.
-    pub async fn new(db: Db, config: ServiceConfig) -> Result<Services> {
+impl Platform {
+    /// Opens the platform over a migrated database.
+    pub async fn new(db: Db, config: ServiceConfig) -> Result<Platform> {
         let key = store::settings::get_or_init(&db, "case_password_key", || {
             hex::encode(secrets::random_bytes::<32>())
         })
         .await?;
         let key =
             hex::decode(key).map_err(|_| ServiceError::Internal("case_password_key".into()))?;
-        Ok(Services {
+        Ok(Platform {
             db,
             config: Arc::new(config),
-            case_password_key: Arc::new(key),
-            session_policy: accounts::SessionPolicy::default(),
+            secret_key: Arc::new(key),
             catalog: Arc::default(),
-            filings: Arc::default(),
             clock: Arc::new(domain::clock::SystemClock),
         })
     }
 
     /// Replaces the clock (tests fix it and move it on).
-    pub fn with_clock(mut self, clock: Arc<dyn domain::clock::Clock>) -> Services {
+    pub fn with_clock(mut self, clock: Arc<dyn domain::clock::Clock>) -> Platform {
         self.clock = clock;
         self
     }
 
-    /// The current time, in unix seconds, from the services' clock.
+    /// The current time, in unix seconds, from the platform's clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
 
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    pub(crate) fn secret_key(&self) -> &[u8] {
+        &self.secret_key
+    }
+}
+
+/// Accounts: sign-in, sessions, the second factor, access tokens, API clients and staff
+/// administration. Cheap to clone.
+#[derive(Clone)]
+pub struct IdentityApp {
+    pub(crate) platform: Platform,
+    pub(crate) db: Db,
+    session_policy: accounts::SessionPolicy,
+}
+
+impl IdentityApp {
+    pub fn new(platform: Platform) -> IdentityApp {
+        IdentityApp {
+            db: platform.db.clone(),
+            platform,
+            session_policy: accounts::SessionPolicy::default(),
+        }
+    }
+
     /// Replaces the session lifetimes (tests use short ones).
-    pub fn with_session_policy(mut self, policy: accounts::SessionPolicy) -> Services {
+    pub fn with_session_policy(mut self, policy: accounts::SessionPolicy) -> IdentityApp {
         self.session_policy = policy;
         self
     }
@@ -117,7 +142,83 @@ impl Services {
         self.session_policy
     }
 
-    pub fn config(&self) -> &ServiceConfig {
-        &self.config
+    pub(crate) fn now(&self) -> i64 {
+        self.platform.now()
+    }
+
+    pub(crate) fn config(&self) -> &ServiceConfig {
+        self.platform.config()
+    }
+}
+
+/// The 1999 hotline: intake, case work, SLA, the agent's desk, knowledge answers, reports,
+/// import and the public projection of cases. Cheap to clone.
+#[derive(Clone)]
+pub struct CasesApp {
+    pub(crate) platform: Platform,
+    pub(crate) identity: IdentityApp,
+    pub(crate) db: Db,
+    /// Filings waiting to be written together (`intake::writer`).
+    filings: Arc<intake::writer::FilingQueue>,
+}
+
+impl CasesApp {
+    pub fn new(platform: Platform, identity: IdentityApp) -> CasesApp {
+        CasesApp {
+            db: platform.db.clone(),
+            platform,
+            identity,
+            filings: Arc::default(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.platform.now()
+    }
+
+    pub(crate) fn config(&self) -> &ServiceConfig {
+        self.platform.config()
+    }
+}
+
+/// The modules of this build over one platform, as the composition root assembles them.
+#[derive(Clone)]
+pub struct Modules {
+    pub platform: Platform,
+    pub identity: IdentityApp,
+    pub cases: CasesApp,
+}
+
+impl Modules {
+    /// Opens the platform over a migrated database and the modules over it.
+    pub async fn open(db: Db, config: ServiceConfig) -> Result<Modules> {
+        Ok(Modules::over(Platform::new(db, config).await?))
+    }
+
+    /// The modules over `platform`, with default settings.
+    pub fn over(platform: Platform) -> Modules {
+        let identity = IdentityApp::new(platform.clone());
+        let cases = CasesApp::new(platform.clone(), identity.clone());
+        Modules {
+            platform,
+            identity,
+            cases,
+        }
+    }
+
+    /// Replaces the clock everywhere (tests fix it and move it on).
+    pub fn with_clock(self, clock: Arc<dyn domain::clock::Clock>) -> Modules {
+        let identity = self.identity.session_policy();
+        let mut modules = Modules::over(self.platform.with_clock(clock));
+        modules.identity = modules.identity.with_session_policy(identity);
+        modules.cases.identity = modules.identity.clone();
+        modules
+    }
+
+    /// Replaces the session lifetimes (tests use short ones).
+    pub fn with_session_policy(mut self, policy: accounts::SessionPolicy) -> Modules {
+        self.identity = self.identity.with_session_policy(policy);
+        self.cases.identity = self.identity.clone();
+        self
     }
 }

@@ -3,7 +3,7 @@
 //! [`PublicCase`] view, made by `crate::public`.
 
 use crate::public::{Known, PublicCase, public_grid};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::catalog::Jurisdiction;
 use domain::geo::RadiusFilter;
@@ -43,13 +43,13 @@ pub struct CaseQuery {
     pub with_events: bool,
 }
 
-impl Services {
+impl CasesApp {
     /// Cases matching `q`, newest first, as the public sees them. An unknown service code is
     /// NotFound, so a client with a typo does not silently receive every case. A search
     /// `near` a point is tested against the points as published, never the exact ones.
     pub async fn search_cases(&self, j: &Jurisdiction, q: CaseQuery) -> Result<Vec<PublicCase>> {
         check_offset(q.offset)?;
-        let snapshot = self.snapshot_of(j).await?;
+        let snapshot = self.platform.snapshot_of(j).await?;
         let categories = &snapshot.categories;
         if let Some(codes) = &q.service_codes {
             for code in codes {
@@ -92,7 +92,7 @@ impl Services {
         cases: Vec<CaseView>,
         load: bool,
     ) -> Result<Vec<PublicCase>> {
-        let snapshot = self.snapshot_of(j).await?;
+        let snapshot = self.platform.snapshot_of(j).await?;
         let grid = public_grid(&snapshot, self.config().public_grid_m);
         let mut by_case: HashMap<String, Vec<Event>> = HashMap::new();
         if load {
@@ -128,7 +128,7 @@ impl Services {
         let case = store::cases::by_number(&self.db, &j.id, case_number.trim())
             .await?
             .ok_or_else(not_found)?;
-        let snapshot = self.snapshot_of(j).await?;
+        let snapshot = self.platform.snapshot_of(j).await?;
         if snapshot.confidential.contains(&case.category_code) {
             return Err(not_found());
         }

@@ -1,7 +1,7 @@
 //! Limits on sign-in, one-time codes, sign-up and password reset, per account and per client
 //! address, counted in the database so every node enforces the same limit.
 
-use crate::{Result, ServiceError, Services};
+use crate::{Platform, Result, ServiceError};
 use domain::Message;
 
 /// A limit: at most `max` attempts for one key in `window` seconds from its first attempt.
@@ -65,10 +65,10 @@ fn limited(limit: Limit, started_at: i64, now: i64) -> ServiceError {
     }
 }
 
-impl Services {
+impl Platform {
     /// Counts an attempt; refuses it once the limit is passed. Counting and reading the count
     /// are one statement, so concurrent attempts cannot all slip under the limit: count
-    /// before the (slow) check, and [`Services::refund_attempt`] one that proves allowed.
+    /// before the (slow) check, and [`Platform::refund_attempt`] one that proves allowed.
     pub async fn count_attempt(&self, limit: Limit, key: &str) -> Result<()> {
         let now = self.now();
         let w = store::rate_limits::hit(&self.db, &bucket(limit, key), now, limit.window).await?;
@@ -78,7 +78,7 @@ impl Services {
         Ok(())
     }
 
-    /// Gives back one attempt counted with [`Services::count_attempt`].
+    /// Gives back one attempt counted with [`Platform::count_attempt`].
     pub async fn refund_attempt(&self, limit: Limit, key: &str) -> Result<()> {
         Ok(store::rate_limits::refund(&self.db, &bucket(limit, key)).await?)
     }
@@ -110,7 +110,7 @@ impl Default for FilingLimits {
 /// The window of [`FilingLimits`].
 pub const FILING_WINDOW: i64 = 60 * 60;
 
-impl Services {
+impl Platform {
     /// Counts a filing by API client `client_id` from `address`; refuses it (429 with the
     /// time to wait) past either of the configured [`FilingLimits`]. One upsert per limit,
     /// in the shared database, so every node counts together.

@@ -1,7 +1,7 @@
 //! Reference data sets (a jurisdiction with its departments, districts and categories), kept
 //! as TOML files that city staff can read, and loaded idempotently.
 
-use crate::{Result, ServiceError, Services};
+use crate::{Platform, Result, ServiceError};
 use domain::catalog::{Category, Department, District, Jurisdiction};
 use domain::category::{AttributeDef, ServiceType, Urgency};
 use domain::locale::Localized;
@@ -127,7 +127,7 @@ pub fn builtin() -> Result<Vec<ReferenceSet>> {
     BUILTIN.iter().map(|(_, text)| parse(text)).collect()
 }
 
-impl Services {
+impl Platform {
     /// Creates or updates a jurisdiction and its reference data in one transaction.
     pub async fn load_reference(&self, set: &ReferenceSet) -> Result<()> {
         let jid = &set.jurisdiction.id;

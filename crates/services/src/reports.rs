@@ -3,14 +3,14 @@
 //! at-risk lists, and citizen satisfaction. Each is one aggregate query (`store::reports`);
 //! the rules of what counts are in `domain::reports`.
 //!
-//! Every statistic goes through a [`ReportScope`], which only [`Services::report_scope`]
+//! Every statistic goes through a [`ReportScope`], which only [`CasesApp::report_scope`]
 //! makes: it checks `ViewReports` and narrows the statistics to the departments the actor's
 //! grants reach (a dispatcher sees their own department, a supervisor the jurisdiction). The
 //! period is a range of local dates, both inclusive, compared with when a case was received
 //! (backlog, ageing, lists), resolved (SLA compliance) or rated (satisfaction).
 
 use crate::authz::{Actor, Permission, forbidden};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::lifecycle::CaseStatus;
 use domain::reports::{AgeBucket, Compliance, Ratings, age_days};
@@ -34,7 +34,7 @@ pub struct ReportRequest {
     pub department: Option<String>,
 }
 
-/// A checked statistics request. Only [`Services::report_scope`] makes one, so holding it
+/// A checked statistics request. Only [`CasesApp::report_scope`] makes one, so holding it
 /// means the permission was checked.
 #[derive(Debug, Clone)]
 pub struct ReportScope {
@@ -153,7 +153,7 @@ fn lowest_share_first<K: Ord>(map: BTreeMap<K, Compliance>) -> Vec<(K, Complianc
     v
 }
 
-impl Services {
+impl CasesApp {
     /// Checks that `actor` may see statistics and what they cover, and validates the period
     /// and the department. A department outside the actor's grants is Forbidden.
     pub async fn report_scope(&self, actor: &Actor, req: &ReportRequest) -> Result<ReportScope> {
@@ -165,7 +165,7 @@ impl Services {
             (Some(mine), None) if !mine.is_empty() => Some(mine),
             _ => return Err(forbidden()),
         };
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         // In the order of the form: the period, then the department.
         let mut errors = Vec::new();
         let from = parse_date(blank_to_none(&req.from), "from", &mut errors);
@@ -176,7 +176,12 @@ impl Services {
             errors.push(Message::new("error-date-order").arg("field", "until"));
         }
         if let Some(d) = &department
-            && !self.departments(&j).await?.iter().any(|x| &x.code == d)
+            && !self
+                .platform
+                .departments(&j)
+                .await?
+                .iter()
+                .any(|x| &x.code == d)
         {
             errors.push(
                 Message::new("error-department-unknown")

@@ -104,13 +104,13 @@ pub fn recovery_code() -> String {
     format!("{}-{}", &c[..4], &c[4..])
 }
 
-impl crate::Services {
+impl crate::Platform {
     /// Signs `data` for `purpose` with the instance secret (form tokens, device cookies).
     pub fn sign(&self, purpose: &str, data: &str) -> String {
-        mac_hex(&self.case_password_key, purpose, data)
+        mac_hex(self.secret_key(), purpose, data)
     }
 
-    /// Whether `signature` is [`Services::sign`] of `data` for `purpose`, compared in
+    /// Whether `signature` is [`Platform::sign`] of `data` for `purpose`, compared in
     /// constant time.
     pub fn verify_signature(&self, purpose: &str, data: &str, signature: &str) -> bool {
         constant_time_eq(&self.sign(purpose, data), signature)

@@ -3,7 +3,7 @@
 
 use crate::casework::CaseChange;
 use crate::public::Known;
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::case_event::CaseEventKind;
@@ -172,7 +172,7 @@ fn validate_client_update(u: &ClientUpdate) -> Result<ValidUpdate> {
     })
 }
 
-/// The part of a case's working state that [`Services::apply_action`] reads.
+/// The part of a case's working state that [`CasesApp::apply_action`] reads.
 pub(crate) fn summary_of(work: &store::case_work::WorkView) -> CaseSummary {
     CaseSummary {
         id: work.id.clone(),
@@ -185,7 +185,7 @@ pub(crate) fn summary_of(work: &store::case_work::WorkView) -> CaseSummary {
     }
 }
 
-impl Services {
+impl CasesApp {
     /// Applies a lifecycle action to a locked case inside `tx`: checks the transition, updates
     /// the materialised state and appends the event. The one place a case's state changes.
     #[allow(clippy::too_many_arguments)]
@@ -327,7 +327,7 @@ impl Services {
         to: i64,
         limit: u64,
     ) -> Result<Vec<PublicUpdate>> {
-        let snapshot = self.snapshot_of(j).await?;
+        let snapshot = self.platform.snapshot_of(j).await?;
         let hidden: Vec<&str> = snapshot.confidential.iter().map(String::as_str).collect();
         let events = store::events::public_feed(&self.db, &j.id, from, to, &hidden, limit).await?;
         self.public_view_of_feed(j, events).await
@@ -382,7 +382,7 @@ impl Services {
             .into_iter()
             .map(|c| (c.id.clone(), c))
             .collect();
-        let snapshot = self.snapshot_of(j).await?;
+        let snapshot = self.platform.snapshot_of(j).await?;
         let feed = events
             .into_iter()
             .filter_map(|Event { event: e, .. }| {
@@ -423,7 +423,7 @@ impl Services {
                 Message::new("error-field-required").arg("field", "service_request_id"),
             ));
         };
-        let snapshot = self.snapshot_of(j).await?;
+        let snapshot = self.platform.snapshot_of(j).await?;
         let mut tx = self.db.begin().await?;
         let unknown = || {
             ServiceError::NotFound(

@@ -42,18 +42,18 @@ const FORM_COOKIE_PURPOSE: &str = "form-cookie";
 const FORM_TOKEN_PURPOSE: &str = "form-token";
 
 /// The form token that goes with a visitor's form cookie, if the server issued that cookie.
-pub fn visitor_form_token(services: &services::Services, cookie_value: &str) -> Option<String> {
+pub fn visitor_form_token(platform: &services::Platform, cookie_value: &str) -> Option<String> {
     let (nonce, signature) = cookie_value.split_once('.')?;
     let well_formed = nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
-    (well_formed && services.verify_signature(FORM_COOKIE_PURPOSE, nonce, signature))
-        .then(|| services.sign(FORM_TOKEN_PURPOSE, nonce))
+    (well_formed && platform.verify_signature(FORM_COOKIE_PURPOSE, nonce, signature))
+        .then(|| platform.sign(FORM_TOKEN_PURPOSE, nonce))
 }
 
 /// A new visitor form cookie value and its token.
-fn new_visitor_form(services: &services::Services) -> (String, String) {
+fn new_visitor_form(platform: &services::Platform) -> (String, String) {
     let nonce = services::secrets::token_of::<16>();
-    let cookie = format!("{nonce}.{}", services.sign(FORM_COOKIE_PURPOSE, &nonce));
-    (cookie, services.sign(FORM_TOKEN_PURPOSE, &nonce))
+    let cookie = format!("{nonce}.{}", platform.sign(FORM_COOKIE_PURPOSE, &nonce));
+    (cookie, platform.sign(FORM_TOKEN_PURPOSE, &nonce))
 }
 
 /// Who is looking at the page.
@@ -140,12 +140,12 @@ impl FromRequestParts<AppState> for Viewer {
             None => (None, None, None),
         };
         let visitor = cookie(&parts.headers, form_cookie_name(state.web.secure_cookies))
-            .and_then(|v| visitor_form_token(&state.services, v));
+            .and_then(|v| visitor_form_token(&state.platform, v));
         let (csrf, new_form_cookie) = match (&session, visitor) {
             (Some(s), _) => (s.csrf_token.clone(), None),
             (None, Some(token)) => (token, None),
             (None, None) => {
-                let (cookie, token) = new_visitor_form(&state.services);
+                let (cookie, token) = new_visitor_form(&state.platform);
                 (token, Some(cookie))
             }
         };
@@ -464,10 +464,10 @@ pub fn escape_html(text: &str) -> String {
 
 /// The jurisdiction the pages serve: the configured default, else the first one.
 pub async fn jurisdiction(state: &AppState, locale: Locale) -> Result<Jurisdiction, PageError> {
-    let services = &state.services;
-    let found = match services.config().default_jurisdiction.clone() {
-        Some(id) => services.jurisdiction(&id).await.map(Some),
-        None => services
+    let found = match state.platform.config().default_jurisdiction.clone() {
+        Some(id) => state.platform.jurisdiction(&id).await.map(Some),
+        None => state
+            .platform
             .jurisdictions()
             .await
             .map(|all| all.into_iter().next()),

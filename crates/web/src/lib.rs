@@ -15,7 +15,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use services::Services;
+use services::{CasesApp, IdentityApp, Modules, Platform};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -26,7 +26,9 @@ use tower_http::trace::TraceLayer;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub services: Services,
+    pub platform: Platform,
+    pub identity: IdentityApp,
+    pub cases: CasesApp,
     pub web: WebConfig,
     /// Public Open311 lists answered from memory for `web.open311_cache`.
     pub open311_cache: std::sync::Arc<open311::microcache::MicroCache>,
@@ -82,14 +84,14 @@ pub const DEFAULT_OPEN311_CACHE_BYTES: usize = 64 * 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the application with the default HTTP settings for the services' public URL.
-pub fn router(services: Services) -> Router {
-    let web = WebConfig::for_public_url(&services.config().public_url);
-    router_with(services, web)
+pub fn router(modules: Modules) -> Router {
+    let web = WebConfig::for_public_url(&modules.platform.config().public_url);
+    router_with(modules, web)
 }
 
 /// Builds the application without web pages (the API, Open311 and health only).
-pub fn router_with(services: Services, web: WebConfig) -> Router {
-    router_with_pages(services, web, Pages::default())
+pub fn router_with(modules: Modules, web: WebConfig) -> Router {
+    router_with_pages(modules, web, Pages::default())
 }
 
 /// The web pages merged into the application, and what answers a path nothing else serves.
@@ -128,7 +130,7 @@ pub fn tile_origin(template: &str) -> Option<&str> {
 
 /// Builds the application with the web pages (`crates/ui`) merged in, under the same
 /// middleware as every other route.
-pub fn router_with_pages(services: Services, web: WebConfig, pages: Pages) -> Router {
+pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Router {
     let hsts = web.secure_cookies;
     let img_src = match web.map_tiles.as_deref().and_then(tile_origin) {
         // `{s}` subdomains: allow any subdomain of the host.
@@ -144,13 +146,15 @@ pub fn router_with_pages(services: Services, web: WebConfig, pages: Pages) -> Ro
         web.open311_cache_bytes,
     ));
     let uploads = uploads::Uploads::new(
-        services.config().media_dir.clone(),
+        modules.platform.config().media_dir.clone(),
         web.upload_slots.0,
         web.upload_slots.1,
     );
     let request_timeout = web.request_timeout;
     let state = AppState {
-        services,
+        platform: modules.platform,
+        identity: modules.identity,
+        cases: modules.cases,
         web,
         open311_cache,
         uploads,
@@ -247,7 +251,7 @@ async fn media(
     caller: Result<api::Caller, api::ApiError>,
 ) -> Response {
     let viewer = caller.ok().map(|c| c.actor);
-    match state.services.media_file(&file, viewer.as_ref()).await {
+    match state.cases.media_file(&file, viewer.as_ref()).await {
         Ok(photo) => {
             let cache = if photo.public {
                 "public, max-age=31536000, immutable"
@@ -284,7 +288,7 @@ async fn media(
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
-    match state.services.db.ping().await {
+    match state.platform.db.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");

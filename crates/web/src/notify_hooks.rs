@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 async fn sms_receipt(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     match state
-        .services
+        .platform
         .sms_receipt(header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER), &body)
         .await
     {

@@ -300,7 +300,7 @@ async fn panics_and_timeouts_carry_the_security_headers() {
         routes,
         ..web::Pages::default()
     };
-    let router = web::router_with_pages(app.services.clone(), config, pages);
+    let router = web::router_with_pages(app.modules(), config, pages);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     web::server::spawn(listener, router);

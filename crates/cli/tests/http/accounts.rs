@@ -132,7 +132,7 @@ async fn expired_sessions_are_refused() {
         .table("sessions")
         .value("idle_expires_at", store::now_unix() - 1)
         .to_owned();
-    app.services.db.execute(&expire).await.unwrap();
+    app.platform.db.execute(&expire).await.unwrap();
     let (status, body) = send(app.as_browser(&b, Method::GET, "me")).await;
     assert_eq!(status, 401);
     assert_eq!(body["errors"][0]["code"], "error-session-expired");
@@ -443,7 +443,7 @@ async fn the_audit_trail_records_writes_and_detects_tampering() {
     assert_eq!(records[0]["actor"], "Staff admin.ho");
     assert_eq!(records[0]["request_id"], "req-audit-1");
     assert!(matches!(
-        store::audit::verify_chain(&app.services.db, TAIPEI)
+        store::audit::verify_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         store::chain::ChainReport::Intact { .. }
@@ -457,8 +457,8 @@ async fn the_audit_trail_records_writes_and_detects_tampering() {
             seq,
         ))
         .to_owned();
-    app.services.db.execute(&edit).await.unwrap();
-    match store::audit::verify_chain(&app.services.db, TAIPEI)
+    app.platform.db.execute(&edit).await.unwrap();
+    match store::audit::verify_chain(&app.platform.db, TAIPEI)
         .await
         .unwrap()
     {
@@ -517,7 +517,7 @@ async fn expired_codes_are_refused() {
         .table("one_time_codes")
         .value("expires_at", store::now_unix() - 1)
         .to_owned();
-    app.services.db.execute(&expire).await.unwrap();
+    app.platform.db.execute(&expire).await.unwrap();
     for code in ["000000", "123456", "999999"] {
         let (status, body) = send(
             app.client

@@ -9,7 +9,7 @@ async fn editing_an_event_in_the_database_is_detected() {
         app.file_streetlight().await;
     }
     assert_eq!(
-        verify_chain(&app.services.db, TAIPEI).await.unwrap(),
+        verify_chain(&app.platform.db, TAIPEI).await.unwrap(),
         ChainReport::Intact { records: 3 }
     );
     let tamper = Query::update()
@@ -18,8 +18,8 @@ async fn editing_an_event_in_the_database_is_detected() {
         .and_where(Expr::col("jurisdiction_id").eq(TAIPEI))
         .and_where(Expr::col("chain_seq").eq(2))
         .to_owned();
-    app.services.db.execute(&tamper).await.unwrap();
-    match verify_chain(&app.services.db, TAIPEI).await.unwrap() {
+    app.platform.db.execute(&tamper).await.unwrap();
+    match verify_chain(&app.platform.db, TAIPEI).await.unwrap() {
         ChainReport::Broken { chain_seq, .. } => assert_eq!(chain_seq, 2),
         other => panic!("tampering not detected: {other:?}"),
     }
@@ -36,9 +36,9 @@ async fn deleting_an_event_is_detected() {
         .and_where(Expr::col("jurisdiction_id").eq(TAIPEI))
         .and_where(Expr::col("chain_seq").eq(3))
         .to_owned();
-    app.services.db.execute(&delete).await.unwrap();
+    app.platform.db.execute(&delete).await.unwrap();
     assert!(matches!(
-        verify_chain(&app.services.db, TAIPEI).await.unwrap(),
+        verify_chain(&app.platform.db, TAIPEI).await.unwrap(),
         ChainReport::Broken { .. }
     ));
 }

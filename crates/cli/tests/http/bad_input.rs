@@ -155,11 +155,11 @@ async fn every_kind_of_bad_post_is_rejected_and_writes_nothing() {
     assert!(e.as_array().unwrap().len() >= 3, "{e}");
     // A revoked key.
     let created = app
-        .services
+        .identity
         .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "to revoke")
         .await
         .unwrap();
-    app.services
+    app.identity
         .revoke_api_key(
             &services::authz::Actor::system(TAIPEI, "test"),
             &created.client.id,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 /// Sets today's (and, should the test cross midnight, tomorrow's) counter as if `last` cases
 /// had been filed: faster than filing them.
 async fn counter_at(app: &TestApp, last: u64) {
-    let j = app.services.jurisdiction(TAIPEI).await.unwrap();
+    let j = app.platform.jurisdiction(TAIPEI).await.unwrap();
     let now = store::now_unix();
     let days: Vec<(String, u64)> = [now, now + 86_400]
         .iter()
@@ -21,7 +21,7 @@ async fn counter_at(app: &TestApp, last: u64) {
             )
         })
         .collect();
-    let mut tx = app.services.db.begin().await.unwrap();
+    let mut tx = app.platform.db.begin().await.unwrap();
     store::cases::raise_counters(&mut tx, TAIPEI, &days)
         .await
         .unwrap();

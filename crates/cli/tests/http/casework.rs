@@ -44,7 +44,7 @@ async fn act(app: &TestApp, who: &Browser, number: &str, body: Value) -> (u16, V
 }
 
 async fn mail_after(app: &TestApp, sink: &SmtpSink, count: usize) -> Vec<Value> {
-    notify::process_due(&app.services).await.expect("send");
+    notify::process_due(&app.platform).await.expect("send");
     let mail = sink.messages();
     assert_eq!(mail.len(), count, "{mail:#?}");
     mail
@@ -431,7 +431,7 @@ async fn a_call_is_worked_to_the_end() {
     assert_eq!(status, 400, "a closed case is not assigned: {body}");
 
     // 7. The department system heard every step of its own cases, signed; nothing personal.
-    services::webhooks::process_due(&app.services)
+    services::webhooks::process_due(&app.platform)
         .await
         .expect("deliver");
     let heard = receiver.at("pks");
@@ -492,7 +492,7 @@ async fn a_call_is_worked_to_the_end() {
     assert_eq!(status, 200);
     assert_eq!(audit.as_array().unwrap().len(), 2, "{audit}");
     assert!(matches!(
-        store::audit::verify_chain(&app.services.db, TAIPEI)
+        store::audit::verify_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         store::chain::ChainReport::Intact { .. }
@@ -533,7 +533,7 @@ async fn a_call_is_worked_to_the_end() {
         updates.as_array().unwrap().iter().collect::<Vec<_>>()
     );
     assert!(matches!(
-        store::events::verify_chain(&app.services.db, TAIPEI)
+        store::events::verify_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         store::chain::ChainReport::Intact { .. }
@@ -771,9 +771,9 @@ async fn overdue_cases_warn_supervisors_once() {
         .table("cases")
         .value("updated_at", 1)
         .to_owned();
-    app.services.db.execute(&mark).await.unwrap();
+    app.platform.db.execute(&mark).await.unwrap();
     assert_eq!(
-        app.services.supervise_sla().await.unwrap(),
+        app.cases.supervise_sla().await.unwrap(),
         0,
         "nothing is due yet"
     );
@@ -785,7 +785,7 @@ async fn overdue_cases_warn_supervisors_once() {
             number.as_str(),
         ))
         .to_owned();
-    let row = app.services.db.fetch_all(&updated).await.unwrap().remove(0);
+    let row = app.platform.db.fetch_all(&updated).await.unwrap().remove(0);
     assert_eq!(
         row.get::<i64>("updated_at").unwrap(),
         1,
@@ -800,22 +800,18 @@ async fn overdue_cases_warn_supervisors_once() {
             sea_query::ExprTrait::sub(sea_query::Expr::col("created_at"), month),
         )
         .to_owned();
-    app.services.db.execute(&back).await.unwrap();
+    app.platform.db.execute(&back).await.unwrap();
     let back = sea_query::Query::update()
         .table("cases")
         .value("ack_due_at", 0)
         .to_owned();
-    app.services.db.execute(&back).await.unwrap();
+    app.platform.db.execute(&back).await.unwrap();
     assert_eq!(
-        app.services.supervise_sla().await.unwrap(),
+        app.cases.supervise_sla().await.unwrap(),
         1,
         "one breach warning"
     );
-    assert_eq!(
-        app.services.supervise_sla().await.unwrap(),
-        0,
-        "and only once"
-    );
+    assert_eq!(app.cases.supervise_sla().await.unwrap(), 0, "and only once");
     let (_, case) =
         send(app.as_browser(&t.dispatcher, Method::GET, &format!("cases/{number}"))).await;
     assert_eq!(case["sla"]["state"], "breached", "{case}");
@@ -827,7 +823,7 @@ async fn overdue_cases_warn_supervisors_once() {
             .any(|e| e["kind"] == "sla_breached" && e["public"] == false)
     );
     let outbox = app
-        .services
+        .platform
         .notifications(&services::authz::Actor::system(TAIPEI, "test"), None, 50)
         .await
         .unwrap();
@@ -853,7 +849,7 @@ async fn a_supervision_pass_checks_every_candidate_whatever_the_page_size() {
         .await;
         assert_eq!(status, 201, "{body}");
     }
-    assert_eq!(app.services.supervise_sla_in_pages(1).await.unwrap(), 0);
+    assert_eq!(app.cases.supervise_sla_in_pages(1).await.unwrap(), 0);
     // All three were filed a month ago, and all three are overdue.
     let back = sea_query::Query::update()
         .table("case_events")
@@ -862,13 +858,13 @@ async fn a_supervision_pass_checks_every_candidate_whatever_the_page_size() {
             sea_query::ExprTrait::sub(sea_query::Expr::col("created_at"), 30 * 86_400),
         )
         .to_owned();
-    app.services.db.execute(&back).await.unwrap();
+    app.platform.db.execute(&back).await.unwrap();
     assert_eq!(
-        app.services.supervise_sla_in_pages(1).await.unwrap(),
+        app.cases.supervise_sla_in_pages(1).await.unwrap(),
         3,
         "pages of one case, three warnings in one pass"
     );
-    assert_eq!(app.services.supervise_sla_in_pages(1).await.unwrap(), 0);
+    assert_eq!(app.cases.supervise_sla_in_pages(1).await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -67,7 +67,7 @@ async fn a_change_made_by_another_node_is_served_within_the_cache_lifetime() {
     }
 
     // A change made through this server's services is offered at once.
-    app.services
+    app.platform
         .load_reference(
             &services::reference::builtin()
                 .unwrap()

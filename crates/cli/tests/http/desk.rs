@@ -18,7 +18,7 @@ async fn count(app: &TestApp, table: &str) -> i64 {
         .expr_as(Expr::col("jurisdiction_id").count(), "n")
         .from(sea_query::Alias::new(table))
         .to_owned();
-    app.services.db.fetch_all(&q).await.unwrap()[0]
+    app.platform.db.fetch_all(&q).await.unwrap()[0]
         .get("n")
         .unwrap()
 }
@@ -392,7 +392,7 @@ async fn an_emergency_is_flagged_119_and_the_case_still_filed() {
 }
 
 async fn mail(app: &TestApp, sink: &SmtpSink) -> Vec<Value> {
-    notify::process_due(&app.services).await.expect("send");
+    notify::process_due(&app.platform).await.expect("send");
     sink.messages()
 }
 
@@ -663,13 +663,13 @@ async fn case_work_fills_the_out_call_queue_and_one_agent_takes_each_call() {
     );
     assert!(actions.contains(&"outcall.claim") && actions.contains(&"outcall.complete"));
     assert!(matches!(
-        store::audit::verify_chain(&app.services.db, TAIPEI)
+        store::audit::verify_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         store::chain::ChainReport::Intact { .. }
     ));
     assert!(matches!(
-        store::events::verify_chain(&app.services.db, TAIPEI)
+        store::events::verify_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         store::chain::ChainReport::Intact { .. }
@@ -809,9 +809,10 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
     // The schema as it was before the desk (version 6), with reference data and cases.
     let db = store::Db::connect(&url, 4).await.unwrap();
     store::migrate::migrate_to(&db, 5).await.unwrap();
-    services::Services::new(db.clone(), config.clone())
+    services::Modules::open(db.clone(), config.clone())
         .await
         .unwrap()
+        .cases
         .seed_reference()
         .await
         .unwrap();
@@ -912,14 +913,16 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         None,
     ];
     assert_eq!(keys, expected.map(|k| k.map(str::to_string)));
-    let services = services::Services::new(db.clone(), config).await.unwrap();
+    let services = services::Modules::open(db.clone(), config).await.unwrap();
     let operator = services::authz::Actor::system(TAIPEI, "test");
     let h = services
+        .cases
         .lookup_caller(&operator, "0912345678", "upgrade check")
         .await
         .unwrap();
     assert_eq!(h.cases.len(), 2);
     let h = services
+        .cases
         .lookup_caller(&operator, "02-2720-8889", "upgrade check")
         .await
         .unwrap();

@@ -186,11 +186,11 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
     assert!(err.contains("unknown category \"外星人入侵\""), "{err}");
     assert!(err.contains("not valid UTF-8"), "{err}");
     assert_eq!(
-        store::cases::count(&app.services.db, TAIPEI).await.unwrap(),
+        store::cases::count(&app.platform.db, TAIPEI).await.unwrap(),
         imported as i64
     );
 
-    let db = &app.services.db;
+    let db = &app.platform.db;
     let case = |n: &'static str| async move {
         store::cases::by_number(db, TAIPEI, n)
             .await
@@ -397,7 +397,7 @@ async fn streetlight_reports_become_streetlight_cases_with_the_citizens_words() 
     // The third record starts on line 5: the second spans two lines.
     assert!(err.contains("line 5: district \"非台北市域\""), "{err}");
 
-    let db = &app.services.db;
+    let db = &app.platform.db;
     let first = store::cases::by_number(db, TAIPEI, "2024010189999")
         .await
         .unwrap()
@@ -458,7 +458,7 @@ async fn a_file_of_another_kind_is_refused() {
     assert!(!ok, "{out}");
     assert!(err.contains("not a taipei1999 file"), "{err}");
     assert_eq!(
-        store::cases::count(&app.services.db, TAIPEI).await.unwrap(),
+        store::cases::count(&app.platform.db, TAIPEI).await.unwrap(),
         0
     );
 }
@@ -479,7 +479,7 @@ async fn real_dispatch_file_imports_completely() {
     assert_eq!(count(&out, "imported"), 1_612_530, "{out}");
     assert_eq!(count(&out, "bad rows"), 0, "{out}");
     assert_eq!(
-        store::events::verify_chain(&app.services.db, TAIPEI)
+        store::events::verify_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         ChainReport::Intact { records: 1_612_530 }

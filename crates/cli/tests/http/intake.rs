@@ -43,7 +43,7 @@ async fn count(app: &TestApp, table: &'static str) -> i64 {
         .from(table)
         .and_where(Expr::col("jurisdiction_id").eq(TAIPEI))
         .to_owned();
-    let rows = app.services.db.fetch_all(&q).await.expect("count");
+    let rows = app.platform.db.fetch_all(&q).await.expect("count");
     rows[0].get("n").expect("n")
 }
 
@@ -80,7 +80,7 @@ async fn a_burst_of_filings_is_numbered_in_sequence_and_each_stored_and_chained_
     assert_eq!(numbers, (first..first + n as u64).collect::<Vec<_>>());
     assert_eq!(app.case_count().await, n as i64);
     assert_eq!(
-        verify_chain(&app.services.db, TAIPEI).await.unwrap(),
+        verify_chain(&app.platform.db, TAIPEI).await.unwrap(),
         ChainReport::Intact { records: n as u64 }
     );
     for number in numbers.iter().step_by(7) {
@@ -103,14 +103,14 @@ async fn a_burst_of_filings_is_numbered_in_sequence_and_each_stored_and_chained_
 /// Sets today's counter (and tomorrow's, should the test cross midnight) as if `last` cases had
 /// been filed; the days, today's first.
 async fn counter_at(app: &TestApp, last: u64) -> Vec<String> {
-    let j = app.services.jurisdiction(TAIPEI).await.unwrap();
+    let j = app.platform.jurisdiction(TAIPEI).await.unwrap();
     let now = store::now_unix();
     let days: Vec<String> = [now, now + 86_400]
         .iter()
         .map(|&t| domain::datetime::local_yyyymmdd(t, j.utc_offset_minutes))
         .collect();
     let counters: Vec<(String, u64)> = days.iter().map(|d| (d.clone(), last)).collect();
-    let mut tx = app.services.db.begin().await.unwrap();
+    let mut tx = app.platform.db.begin().await.unwrap();
     store::cases::raise_counters(&mut tx, TAIPEI, &counters)
         .await
         .unwrap();
@@ -123,7 +123,7 @@ async fn when_a_number_is_taken_only_the_filing_that_cannot_be_written_fails() {
     let app = TestApp::start().await;
     let days = counter_at(&app, 99_997).await;
     // The fifth number of the burst is taken already (as an imported case could take it).
-    let mut tx = app.services.db.begin().await.unwrap();
+    let mut tx = app.platform.db.begin().await.unwrap();
     for (i, day) in days.iter().enumerate() {
         store::cases::insert(
             &mut tx,
@@ -187,7 +187,7 @@ async fn a_burst_across_the_days_99999th_case_is_numbered_without_a_gap() {
     assert_eq!(sequences, [99_998, 99_999, 100_000, 100_001, 100_002]);
     assert_eq!(app.case_count().await, 5);
     assert_eq!(
-        verify_chain(&app.services.db, TAIPEI).await.unwrap(),
+        verify_chain(&app.platform.db, TAIPEI).await.unwrap(),
         ChainReport::Intact { records: 5 }
     );
 }

@@ -1,5 +1,5 @@
 //! The one job queue as its users see it: an administrator's list of dead, stuck and overdue
-//! jobs (REST and HTML) with "retry now", `Services::run_due_jobs` draining every kind, and a
+//! jobs (REST and HTML) with "retry now", `Platform::run_due_jobs` draining every kind, and a
 //! database from before the queue keeping its pending work across the upgrade.
 
 use crate::notify::SmtpSink;
@@ -71,11 +71,11 @@ async fn set_job(app: &TestApp, subject: &str, column: &'static str, value: i64)
         .value(column, value)
         .and_where(Expr::col("subject_id").eq(subject))
         .to_owned();
-    app.services.db.execute(&stmt).await.expect("update");
+    app.platform.db.execute(&stmt).await.expect("update");
 }
 
 async fn delivery_status(app: &TestApp, id: &str) -> String {
-    store::webhooks::get_delivery(&app.services.db, TAIPEI, id)
+    store::webhooks::get_delivery(&app.platform.db, TAIPEI, id)
         .await
         .expect("get")
         .expect("exists")
@@ -102,8 +102,8 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
         &[("case.created", None, case_data("2026120100001", "DEP"))],
     )
     .await;
-    assert_eq!(app.services.run_due_jobs().await.expect("run"), 1);
-    let dead = store::webhooks::list_deliveries(&app.services.db, TAIPEI, &dying, None, 10)
+    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 1);
+    let dead = store::webhooks::list_deliveries(&app.platform.db, TAIPEI, &dying, None, 10)
         .await
         .expect("list")[0]
         .id
@@ -122,7 +122,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
         lane: "",
     }];
     let now = store::now_unix();
-    let held = store::jobs::claim(&app.services.db, now, 600, 10, &lanes, "gone")
+    let held = store::jobs::claim(&app.platform.db, now, 600, 10, &lanes, "gone")
         .await
         .expect("claim");
     assert_eq!(held.len(), 1);
@@ -130,7 +130,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
     set_job(&app, &stuck, "locked_until", now - 1).await;
 
     // No node has an SMS gateway: the message waits, long past its time.
-    let mut tx = app.services.db.begin().await.expect("begin");
+    let mut tx = app.platform.db.begin().await.expect("begin");
     services::notify::enqueue(
         &mut tx,
         &Notification {
@@ -146,7 +146,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
     .expect("enqueue");
     tx.commit().await.expect("commit");
     let sms = app
-        .services
+        .platform
         .notifications(&services::authz::Actor::system(TAIPEI, "test"), None, 10)
         .await
         .expect("messages")[0]
@@ -246,7 +246,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
     assert_eq!(status, 303);
     assert_eq!(location.as_deref(), Some("/admin/jobs?done=queued"));
     assert_eq!(delivery_status(&app, &dead).await, "queued");
-    app.services.run_due_jobs().await.expect("run");
+    app.platform.run_due_jobs().await.expect("run");
     assert_eq!(delivery_status(&app, &dead).await, "delivered");
     assert_eq!(
         delivery_status(&app, &stuck).await,
@@ -283,7 +283,7 @@ async fn run_due_jobs_drains_every_kind() {
     })
     .await;
     subscribe(&app, &receiver, "all", &["case.created"], None).await;
-    let mut tx = app.services.db.begin().await.expect("begin");
+    let mut tx = app.platform.db.begin().await.expect("begin");
     services::notify::enqueue(
         &mut tx,
         &Notification {
@@ -308,11 +308,11 @@ async fn run_due_jobs_drains_every_kind() {
     .await
     .expect("event");
     tx.commit().await.expect("commit");
-    assert_eq!(app.services.run_due_jobs().await.expect("run"), 2);
+    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 2);
     assert_eq!(sink.messages().len(), 1);
     assert_eq!(receiver.at("all").len(), 1);
     assert_eq!(
-        app.services.run_due_jobs().await.expect("run"),
+        app.platform.run_due_jobs().await.expect("run"),
         0,
         "nothing twice"
     );
@@ -342,9 +342,10 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
         filing_limits: Default::default(),
     };
-    services::Services::new(db.clone(), config.clone())
+    services::Modules::open(db.clone(), config.clone())
         .await
         .unwrap()
+        .cases
         .seed_reference()
         .await
         .unwrap();
@@ -424,8 +425,8 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
     store::migrate::migrate(&db).await.unwrap();
     db.close().await;
     let db = store::Db::connect(&url, 4).await.unwrap();
-    let services = services::Services::new(db.clone(), config).await.unwrap();
-    assert_eq!(services.run_due_jobs().await.unwrap(), 3);
+    let services = services::Modules::open(db.clone(), config).await.unwrap();
+    assert_eq!(services.platform.run_due_jobs().await.unwrap(), 3);
     let mut to: Vec<String> = sink
         .messages()
         .iter()
@@ -453,5 +454,9 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         .unwrap()
         .unwrap();
     assert_eq!(d.status, "delivered");
-    assert_eq!(services.run_due_jobs().await.unwrap(), 0, "nothing twice");
+    assert_eq!(
+        services.platform.run_due_jobs().await.unwrap(),
+        0,
+        "nothing twice"
+    );
 }

@@ -485,9 +485,10 @@ async fn the_upgrade_keeps_published_photos_public() {
         jobs: Default::default(),
         filing_limits: Default::default(),
     };
-    services::Services::new(db.clone(), config)
+    services::Modules::open(db.clone(), config)
         .await
         .unwrap()
+        .cases
         .seed_reference()
         .await
         .unwrap();

@@ -112,7 +112,7 @@ fn case_vars(number: &str) -> serde_json::Value {
 }
 
 async fn enqueue_all(app: &TestApp, list: &[Notification]) {
-    let mut tx = app.services.db.begin().await.expect("begin");
+    let mut tx = app.platform.db.begin().await.expect("begin");
     for n in list {
         notify::enqueue(&mut tx, n).await.expect("enqueue");
     }
@@ -121,7 +121,7 @@ async fn enqueue_all(app: &TestApp, list: &[Notification]) {
 
 async fn all_messages(app: &TestApp) -> Vec<services::notify::admin::MessageView> {
     let mut list = app
-        .services
+        .platform
         .notifications(&operator(), None, 200)
         .await
         .expect("list");
@@ -130,7 +130,7 @@ async fn all_messages(app: &TestApp) -> Vec<services::notify::admin::MessageView
 }
 
 async fn outbox_row(app: &TestApp, id: &str) -> store::outbox::Notification {
-    store::outbox::get(&app.services.db, id)
+    store::outbox::get(&app.platform.db, id)
         .await
         .expect("get")
         .expect("exists")
@@ -143,13 +143,13 @@ async fn make_due(app: &TestApp, id: &str) {
         .value("next_attempt_at", 0i64)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    app.services.db.execute(&stmt).await.expect("update");
+    app.platform.db.execute(&stmt).await.expect("update");
     let stmt = Query::update()
         .table("jobs")
         .value("run_at", 0i64)
         .and_where(Expr::col("subject_id").eq(id))
         .to_owned();
-    app.services.db.execute(&stmt).await.expect("update");
+    app.platform.db.execute(&stmt).await.expect("update");
 }
 
 async fn insert_account(app: &TestApp, id: &str, email: Option<&str>, mobile: Option<&str>) {
@@ -183,7 +183,7 @@ async fn insert_account(app: &TestApp, id: &str, email: Option<&str>, mobile: Op
             now.into(),
         ])
         .to_owned();
-    app.services
+    app.platform
         .db
         .execute(&stmt)
         .await
@@ -220,7 +220,7 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
     };
     let app = app_with_jobs(config, jobs).await;
 
-    let mut tx = app.services.db.begin().await.expect("begin");
+    let mut tx = app.platform.db.begin().await.expect("begin");
     let gone = email(
         "rolled.back@example.com",
         "notify_test",
@@ -250,8 +250,8 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
     );
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let a = tokio::spawn(notify::run_worker(app.services.clone(), stopped.clone()));
-    let b = tokio::spawn(notify::run_worker(app.services.clone(), stopped));
+    let a = tokio::spawn(notify::run_worker(app.platform.clone(), stopped.clone()));
+    let b = tokio::spawn(notify::run_worker(app.platform.clone(), stopped));
     wait_until("all 12 messages sent", || async {
         all_messages(&app).await.iter().all(|m| m.status == "sent")
     })
@@ -287,7 +287,7 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
         assert!(ids.contains(&m.id), "{} was not received", m.id);
         assert_eq!(m.attempts, 1);
         let log = app
-            .services
+            .platform
             .notification_log(&operator(), &m.id)
             .await
             .expect("log");
@@ -341,7 +341,7 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
     let id = all_messages(&app).await[0].id.clone();
 
     let before = store::now_unix();
-    assert_eq!(notify::process_due(&app.services).await.expect("run"), 1);
+    assert_eq!(notify::process_due(&app.platform).await.expect("run"), 1);
     let row = outbox_row(&app, &id).await;
     assert_eq!((row.status.as_str(), row.attempts), ("queued", 1));
     let wait = row.next_attempt_at - before;
@@ -350,14 +350,14 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
         "first retry after ~60 s ±20 %, got {wait}"
     );
     assert_eq!(
-        notify::process_due(&app.services).await.expect("run"),
+        notify::process_due(&app.platform).await.expect("run"),
         0,
         "not due yet"
     );
 
     make_due(&app, &id).await;
     let before = store::now_unix();
-    notify::process_due(&app.services).await.expect("run");
+    notify::process_due(&app.platform).await.expect("run");
     let row = outbox_row(&app, &id).await;
     assert_eq!((row.status.as_str(), row.attempts), ("queued", 2));
     let wait = row.next_attempt_at - before;
@@ -367,7 +367,7 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
     );
 
     make_due(&app, &id).await;
-    notify::process_due(&app.services).await.expect("run");
+    notify::process_due(&app.platform).await.expect("run");
     let row = outbox_row(&app, &id).await;
     assert_eq!((row.status.as_str(), row.attempts), ("dead", 3));
     assert!(
@@ -377,7 +377,7 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
     );
 
     let log = app
-        .services
+        .platform
         .notification_log(&operator(), &id)
         .await
         .expect("log");
@@ -392,7 +392,7 @@ async fn smtp_down_is_retried_with_backoff_then_dead() {
     );
     make_due(&app, &id).await;
     assert_eq!(
-        notify::process_due(&app.services).await.expect("run"),
+        notify::process_due(&app.platform).await.expect("run"),
         0,
         "dead stays dead"
     );
@@ -419,16 +419,16 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
     let local_minute = (store::now_unix() + 8 * 3600).rem_euclid(86_400) / 60;
     let start = (local_minute - 10).rem_euclid(1440);
     let end = (local_minute + 50).rem_euclid(1440);
-    app.services
+    app.platform
         .set_notify_preferences(&as_account("acct-quiet"), &[Channel::Email], start, end)
         .await
         .expect("preferences");
-    app.services
+    app.platform
         .set_notify_preferences(&as_account("acct-off"), &[], 0, 0)
         .await
         .expect("preferences");
     let saved = app
-        .services
+        .platform
         .notify_preferences(&as_account("acct-quiet"))
         .await
         .expect("get");
@@ -437,7 +437,7 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
         (vec![Channel::Email], start, end)
     );
     assert!(
-        app.services
+        app.platform
             .set_notify_preferences(&as_account("acct-quiet"), &[], 0, 1440)
             .await
             .is_err()
@@ -476,7 +476,7 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
         ],
     )
     .await;
-    notify::process_due(&app.services).await.expect("run");
+    notify::process_due(&app.platform).await.expect("run");
 
     let received = sink.messages();
     assert_eq!(received.len(), 1, "only the urgent message goes out now");
@@ -498,7 +498,7 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
         "held until the quiet period ends"
     );
     let log = app
-        .services
+        .platform
         .notification_log(&operator(), &held.id)
         .await
         .expect("log");
@@ -511,7 +511,7 @@ async fn quiet_hours_delay_non_urgent_messages_only() {
         .unwrap();
     assert_eq!(off.status, "suppressed");
     let log = app
-        .services
+        .platform
         .notification_log(&operator(), &off.id)
         .await
         .expect("log");
@@ -556,7 +556,7 @@ async fn the_daily_cap_is_honoured() {
     ));
     enqueue_all(&app, &list).await;
     let now = store::now_unix();
-    notify::process_due(&app.services).await.expect("run");
+    notify::process_due(&app.platform).await.expect("run");
 
     assert_eq!(sink.messages().len(), 2);
     let msgs = all_messages(&app).await;
@@ -568,21 +568,21 @@ async fn the_daily_cap_is_honoured() {
         "waits for the next Taipei day"
     );
     let log = app
-        .services
+        .platform
         .notification_log(&operator(), &msgs[2].id)
         .await
         .expect("log");
     assert_eq!(log[0].outcome, "deferred");
     assert!(log[0].detail.contains("cap of 2"));
     let log = app
-        .services
+        .platform
         .notification_log(&operator(), &msgs[3].id)
         .await
         .expect("log");
     assert_eq!(log[0].outcome, "suppressed");
     let day = domain::datetime::local_yyyymmdd(now, 480);
     assert_eq!(
-        store::outbox::daily_count(&app.services.db, TAIPEI, &day, "email")
+        store::outbox::daily_count(&app.platform.db, TAIPEI, &day, "email")
             .await
             .unwrap(),
         2
@@ -617,7 +617,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
         ],
     )
     .await;
-    notify::process_due(&app.services).await.expect("run");
+    notify::process_due(&app.platform).await.expect("run");
     let received = sink.messages();
     assert_eq!(received.len(), 2);
     assert_eq!(
@@ -669,7 +669,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
 
     // A broken override is refused and nothing is stored.
     let broken = app
-        .services
+        .platform
         .save_notify_template(
             &operator(),
             "case_accepted",
@@ -687,7 +687,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
     }
     for bad in ["{% if %}", "{{ code }}", "{% include 'x' %}"] {
         assert!(
-            app.services
+            app.platform
                 .save_notify_template(
                     &operator(),
                     "case_accepted",
@@ -702,7 +702,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
         );
     }
     assert!(
-        app.services
+        app.platform
             .notify_templates(&operator())
             .await
             .unwrap()
@@ -711,7 +711,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
     );
 
     // A good override is used, with HTML escaping in the HTML part only.
-    app.services
+    app.platform
         .save_notify_template(
             &operator(),
             "case_accepted",
@@ -722,7 +722,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
         )
         .await
         .expect("a valid override is saved");
-    let views = app.services.notify_templates(&operator()).await.unwrap();
+    let views = app.platform.notify_templates(&operator()).await.unwrap();
     let view = views
         .iter()
         .find(|t| t.key == "case_accepted" && t.locale == Locale::En && t.channel == Channel::Email)
@@ -740,7 +740,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
         )],
     )
     .await;
-    notify::process_due(&app.services).await.expect("run");
+    notify::process_due(&app.platform).await.expect("run");
     let m = &sink.messages()[2];
     assert_eq!(m["subject"], "Case 2026112400012 is with us");
     assert!(
@@ -757,13 +757,13 @@ async fn templates_follow_the_locale_and_admin_overrides() {
 
     // Reset goes back to the built-in text.
     assert!(
-        app.services
+        app.platform
             .reset_notify_template(&operator(), "case_accepted", Locale::En, Channel::Email)
             .await
             .unwrap()
     );
     assert!(
-        app.services
+        app.platform
             .notify_templates(&operator())
             .await
             .unwrap()
@@ -880,7 +880,7 @@ async fn sms_goes_through_the_signed_gateway_and_receipts_are_checked() {
     };
     enqueue_all(&app, &[n]).await;
     let id = all_messages(&app).await[0].id.clone();
-    assert_eq!(notify::process_due(&app.services).await.unwrap(), 1);
+    assert_eq!(notify::process_due(&app.platform).await.unwrap(), 1);
 
     let received = gw.received.lock().unwrap().clone();
     assert_eq!(received.len(), 1);
@@ -903,12 +903,12 @@ async fn sms_goes_through_the_signed_gateway_and_receipts_are_checked() {
     let row = outbox_row(&app, &id).await;
     assert_eq!(row.provider_message_id.as_deref(), Some("gw-1"));
     let log_len = app
-        .services
+        .platform
         .notification_log(&operator(), &id)
         .await
         .unwrap()
         .len();
-    let view = app.services.notification(&operator(), &id).await.unwrap();
+    let view = app.platform.notification(&operator(), &id).await.unwrap();
     assert_eq!(view.to, "+88691****678", "numbers are masked for admins");
 
     // Receipts with a wrong secret, a stale timestamp or no signature change nothing.
@@ -932,7 +932,7 @@ async fn sms_goes_through_the_signed_gateway_and_receipts_are_checked() {
     assert_eq!(unsigned.status().as_u16(), 401);
     assert_eq!(outbox_row(&app, &id).await.status, "delivered");
     assert_eq!(
-        app.services
+        app.platform
             .notification_log(&operator(), &id)
             .await
             .unwrap()
@@ -1028,7 +1028,7 @@ async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
         )],
     )
     .await;
-    let db = &app.services.db;
+    let db = &app.platform.db;
     let now = store::now_unix();
     let lanes = [store::jobs::Lane {
         kind: services::jobs::NOTIFY_DELIVER,
@@ -1044,7 +1044,7 @@ async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
         .clone()
         .expect("the job names its message");
     assert_eq!(
-        notify::process_due(&app.services).await.unwrap(),
+        notify::process_due(&app.platform).await.unwrap(),
         0,
         "claimed by the crashed worker"
     );
@@ -1055,7 +1055,7 @@ async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
         .and_where(Expr::col("id").eq(job.as_str()))
         .to_owned();
     db.execute(&expire).await.unwrap();
-    assert_eq!(notify::process_due(&app.services).await.unwrap(), 1);
+    assert_eq!(notify::process_due(&app.platform).await.unwrap(), 1);
     assert_eq!(outbox_row(&app, &id).await.status, "sent");
     assert_eq!(sink.messages().len(), 1);
 
@@ -1120,7 +1120,7 @@ async fn sign_up_and_reset_codes_arrive_by_mail_and_work_once() {
     let sign_up = json!({ "login": "Mei@Example.TW", "password": "tea by the river", "display_name": "林美", "locale": "en" });
     let (status, _) = send(app.client.post(app.api_url("auth/sign-up")).json(&sign_up)).await;
     assert_eq!(status, 202);
-    notify::process_due(&app.services).await.expect("send");
+    notify::process_due(&app.platform).await.expect("send");
     let mail = sink.messages();
     assert_eq!(mail.len(), 1, "{mail:?}");
     assert_eq!(mail[0]["rcpt_tos"][0], "mei@example.tw");
@@ -1171,7 +1171,7 @@ async fn sign_up_and_reset_codes_arrive_by_mail_and_work_once() {
     .await;
     assert_eq!((s1, s2), (202, 202));
     assert_eq!(unknown, known);
-    notify::process_due(&app.services).await.expect("send");
+    notify::process_due(&app.platform).await.expect("send");
     let mail = sink.messages();
     assert_eq!(
         mail.len(),
@@ -1350,7 +1350,7 @@ async fn markup_in_a_note_is_escaped_in_html_mail_only() {
         .await;
     let admin = &app.user("jurisdiction_admin", None).browser;
     // The built-in SMS leaves notes out; this jurisdiction's includes them.
-    app.services
+    app.platform
         .save_notify_template(
             &operator(),
             "case_updated",

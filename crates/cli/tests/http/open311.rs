@@ -243,7 +243,7 @@ async fn batch_services_answer_with_a_token_and_blackbox_ones_stay_private() {
     );
 
     // Withdrawing the confidential category does not make its cases public.
-    let db = &app.services.db;
+    let db = &app.platform.db;
     let mut category = store::catalog::all_categories(db, TAIPEI)
         .await
         .unwrap()
@@ -256,7 +256,7 @@ async fn batch_services_answer_with_a_token_and_blackbox_ones_stay_private() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    app.services.catalog_changed();
+    app.platform.catalog_changed();
     for path in ["requests.json", "servicerequestupdates.json"] {
         assert_eq!(
             public_case_numbers(&app, path).await,

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 /// A second application with a key for Taipei.
 async fn other_client(app: &TestApp) -> (String, String) {
     let created = app
-        .services
+        .identity
         .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "other app")
         .await
         .expect("key");
@@ -18,7 +18,7 @@ async fn other_client(app: &TestApp) -> (String, String) {
 }
 
 async fn client_id(app: &TestApp, key: &str) -> String {
-    app.services
+    app.identity
         .authenticate_api_key(Some(key))
         .await
         .expect("client")
@@ -65,11 +65,11 @@ async fn update(
 
 /// How many events a case has (read from the database: the public reads leave some out).
 async fn event_count(app: &TestApp, number: &str) -> usize {
-    let case = store::case_work::find(&app.services.db, TAIPEI, number)
+    let case = store::case_work::find(&app.platform.db, TAIPEI, number)
         .await
         .unwrap()
         .expect("case");
-    store::events::for_cases(&app.services.db, std::slice::from_ref(&case.id), false)
+    store::events::for_cases(&app.platform.db, std::slice::from_ref(&case.id), false)
         .await
         .unwrap()
         .len()
@@ -121,7 +121,7 @@ async fn a_client_updates_only_the_public_cases_it_filed() {
         .await;
     assert_eq!(status, 200);
     let confidential = store::case_work::queue(
-        &app.services.db,
+        &app.platform.db,
         TAIPEI,
         &store::case_work::QueueFilter {
             category: Some("PET-07".into()),
@@ -275,7 +275,7 @@ async fn a_clients_account_id_is_its_own_reference() {
         .from("notifications")
         .and_where(Expr::col("account_id").eq(citizen_id.as_str()))
         .to_owned();
-    let sent: i64 = app.services.db.fetch_all(&to_citizen).await.unwrap()[0]
+    let sent: i64 = app.platform.db.fetch_all(&to_citizen).await.unwrap()[0]
         .get("n")
         .unwrap();
     assert_eq!(sent, 0, "nothing sent to the citizen");
@@ -284,7 +284,7 @@ async fn a_clients_account_id_is_its_own_reference() {
     assert_eq!(status, 200, "{filed}");
     assert_eq!(filed["account_id"], "fms-user-42");
     let number = filed["service_request_id"].as_str().unwrap();
-    let case = store::case_work::find(&app.services.db, TAIPEI, number)
+    let case = store::case_work::find(&app.platform.db, TAIPEI, number)
         .await
         .unwrap()
         .unwrap();
@@ -294,7 +294,7 @@ async fn a_clients_account_id_is_its_own_reference() {
         .and_where(Expr::col("case_id").eq(case.id.as_str()))
         .to_owned();
     let row = app
-        .services
+        .platform
         .db
         .fetch_optional(&reporter)
         .await

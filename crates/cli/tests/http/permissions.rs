@@ -11,7 +11,7 @@ use services::authz::{Permission, Role, role_has};
 
 /// Everything a denied request could have changed.
 async fn fingerprint(app: &TestApp) -> Vec<String> {
-    let db = &app.services.db;
+    let db = &app.platform.db;
     let mut out = Vec::new();
     let accounts = Query::select()
         .columns(["id", "status", "password_hash", "totp_secret"])
@@ -270,7 +270,7 @@ async fn every_role_against_every_action() {
     for who in &callers {
         // A fresh API client per caller, so revoking has something to revoke.
         let client = app
-            .services
+            .identity
             .create_api_key(
                 &services::authz::Actor::system(TAIPEI, "test"),
                 "matrix client",
@@ -286,7 +286,7 @@ async fn every_role_against_every_action() {
         let outcall = queued_outcall(&app).await;
         // A fresh answer per caller, so editing and deleting have something to act on.
         let answer = app
-            .services
+            .cases
             .create_answer(
                 &services::authz::Actor::system(TAIPEI, "test"),
                 services::knowledge::AnswerInput {
@@ -809,7 +809,7 @@ async fn every_role_against_every_action() {
 /// A queued out-call, inserted directly (case work queues them through its hooks).
 async fn queued_outcall(app: &TestApp) -> String {
     let id = uuid::Uuid::now_v7().to_string();
-    let mut tx = app.services.db.begin().await.unwrap();
+    let mut tx = app.platform.db.begin().await.unwrap();
     store::desk::insert_outcall(
         &mut tx,
         &store::desk::Outcall {
@@ -839,7 +839,7 @@ async fn queued_outcall(app: &TestApp) -> String {
 pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String) {
     let operator = services::authz::Actor::system(TAIPEI, "test");
     let hook = app
-        .services
+        .platform
         .create_webhook(
             &operator,
             services::webhooks::admin::NewWebhook {
@@ -854,12 +854,12 @@ pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String
         .unwrap()
         .webhook
         .id;
-    let mut tx = app.services.db.begin().await.unwrap();
+    let mut tx = app.platform.db.begin().await.unwrap();
     services::webhooks::enqueue(&mut tx, TAIPEI, "case.created", None, "e", json!({}))
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let dead = store::webhooks::list_deliveries(&app.services.db, TAIPEI, &hook, None, 1)
+    let dead = store::webhooks::list_deliveries(&app.platform.db, TAIPEI, &hook, None, 1)
         .await
         .unwrap()[0]
         .id
@@ -869,7 +869,7 @@ pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String
         .value("status", "dead")
         .and_where(Expr::col("id").eq(dead.as_str()))
         .to_owned();
-    app.services.db.execute(&stmt).await.unwrap();
+    app.platform.db.execute(&stmt).await.unwrap();
     (hook, dead)
 }
 

@@ -214,7 +214,7 @@ async fn staff_accounts_from_the_command_line() {
             "staff.disable",
         ))
         .to_owned();
-    app.services.db.execute(&edit).await.unwrap();
+    app.platform.db.execute(&edit).await.unwrap();
     let (ok, out, _) = cli(&app, &["verify-audit"], None);
     assert!(!ok, "a broken chain fails the command");
     assert!(out.contains("taipei.gov.tw: audit trail BROKEN"), "{out}");

@@ -101,7 +101,7 @@ async fn parallel_guesses_are_checked_at_most_the_budget_and_the_owner_still_get
 #[tokio::test]
 async fn every_name_of_an_account_shares_one_budget() {
     let app = TestApp::start().await;
-    app.services
+    app.identity
         .create_staff(
             &services::authz::Actor::system(TAIPEI, "test"),
             services::accounts::NewStaff {

@@ -2,7 +2,7 @@
 //! [`TestApp::new`] or started plainly with [`TestApp::start`]), signing in, and requests
 //! checked against the OpenAPI document.
 
-use services::{ServiceConfig, Services};
+use services::{CasesApp, IdentityApp, Modules, Platform, ServiceConfig};
 use std::path::PathBuf;
 
 // By path, so that the `logging` test binary, which includes this file by path, finds it too.
@@ -16,7 +16,9 @@ pub const KAOHSIUNG: &str = "kcg.gov.tw";
 
 pub struct TestApp {
     pub base: String,
-    pub services: Services,
+    pub platform: Platform,
+    pub identity: IdentityApp,
+    pub cases: CasesApp,
     pub database_url: String,
     pub key: String,
     pub kcg_key: String,
@@ -79,17 +81,23 @@ impl TestApp {
             filing_limits: Default::default(),
         };
         configure(&mut config);
-        let mut services = Services::new(db, config).await.expect("services");
+        let mut services = Modules::open(db, config).await.expect("services");
         if let Some(clock) = clock {
             services = services.with_clock(clock);
         }
-        services.seed_reference().await.expect("reference data");
+        services
+            .cases
+            .seed_reference()
+            .await
+            .expect("reference data");
         let key = services
+            .identity
             .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "test app")
             .await
             .expect("key")
             .key;
         let kcg_key = services
+            .identity
             .create_api_key(
                 &services::authz::Actor::system(KAOHSIUNG, "test"),
                 "kcg app",
@@ -104,13 +112,24 @@ impl TestApp {
         web::server::spawn(listener, app);
         TestApp {
             base,
-            services,
+            platform: services.platform,
+            identity: services.identity,
+            cases: services.cases,
             database_url,
             key,
             kcg_key,
             client: reqwest::Client::new(),
             dir,
             users: Vec::new(),
+        }
+    }
+
+    /// The application's modules, as the composition root holds them.
+    pub fn modules(&self) -> Modules {
+        Modules {
+            platform: self.platform.clone(),
+            identity: self.identity.clone(),
+            cases: self.cases.clone(),
         }
     }
 
@@ -161,10 +180,10 @@ impl TestApp {
 
     /// Number of cases stored, to prove a rejected request wrote nothing.
     pub async fn case_count(&self) -> i64 {
-        store::cases::count(&self.services.db, TAIPEI)
+        store::cases::count(&self.platform.db, TAIPEI)
             .await
             .expect("count")
-            + store::cases::count(&self.services.db, KAOHSIUNG)
+            + store::cases::count(&self.platform.db, KAOHSIUNG)
                 .await
                 .expect("count")
     }
@@ -225,7 +244,7 @@ impl TestApp {
             })
             .collect();
         let (view, _) = self
-            .services
+            .identity
             .create_staff(
                 &services::authz::Actor::system(TAIPEI, "test"),
                 services::accounts::NewStaff {
@@ -259,7 +278,7 @@ impl TestApp {
             r.text().await.unwrap_or_default()
         );
         let account = store::accounts::find_by_login(
-            &self.services.db,
+            &self.platform.db,
             TAIPEI,
             services::accounts::Login::parse(login)
                 .expect("login")
@@ -268,7 +287,7 @@ impl TestApp {
         .await
         .expect("db")
         .expect("account");
-        let mut tx = self.services.db.begin().await.expect("tx");
+        let mut tx = self.platform.db.begin().await.expect("tx");
         store::accounts::update(
             &mut tx,
             &account.id,

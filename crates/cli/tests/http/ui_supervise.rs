@@ -106,7 +106,7 @@ async fn backdate(
     }
     stmt.and_where(Expr::col("jurisdiction_id").eq(TAIPEI))
         .and_where(Expr::col("case_number").eq(number));
-    app.services.db.execute(&stmt).await.expect("update");
+    app.platform.db.execute(&stmt).await.expect("update");
 }
 
 async fn file(app: &TestApp, code: &str, attributes: &[(&str, &str)]) -> String {
@@ -148,11 +148,11 @@ async fn resolve(app: &TestApp, who: &Browser, number: &str) {
 }
 
 async fn rate(app: &TestApp, number: &str, score: i64) {
-    let case = store::case_work::find(&app.services.db, TAIPEI, number)
+    let case = store::case_work::find(&app.platform.db, TAIPEI, number)
         .await
         .expect("db")
         .expect("case");
-    let mut tx = app.services.db.begin().await.expect("tx");
+    let mut tx = app.platform.db.begin().await.expect("tx");
     store::surveys::create(
         &mut tx,
         &case.id,
@@ -235,7 +235,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     // Resolved an hour after its deadline.
-    let late_case = store::case_work::find(&app.services.db, TAIPEI, &late)
+    let late_case = store::case_work::find(&app.platform.db, TAIPEI, &late)
         .await
         .unwrap()
         .unwrap();
@@ -261,8 +261,8 @@ async fn the_dashboard_the_api_and_the_csv_files_agree() {
     let app = app_with_dispatchers(|b| b.with_user("supervisor", None)).await;
     let f = fixture(&app).await;
     let sup = app.user("supervisor", None).browser.clone();
-    let j = app.services.jurisdiction(TAIPEI).await.unwrap();
-    let departments = app.services.departments(&j).await.unwrap();
+    let j = app.platform.jurisdiction(TAIPEI).await.unwrap();
+    let departments = app.platform.departments(&j).await.unwrap();
     let name = |code: &str| {
         departments
             .iter()

@@ -160,7 +160,7 @@ pub(crate) async fn subscribe(
     department: Option<&str>,
 ) -> String {
     let created = app
-        .services
+        .platform
         .create_webhook(
             &operator(),
             NewWebhook {
@@ -192,7 +192,7 @@ pub(crate) async fn enqueue_all(
     app: &TestApp,
     events: &[(&str, Option<&str>, serde_json::Value)],
 ) -> Vec<usize> {
-    let mut tx = app.services.db.begin().await.expect("begin");
+    let mut tx = app.platform.db.begin().await.expect("begin");
     let mut counts = Vec::new();
     for (event_type, department, data) in events {
         let event_id = uuid::Uuid::now_v7().to_string();
@@ -214,14 +214,14 @@ pub(crate) async fn enqueue_all(
 }
 
 async fn delivery(app: &TestApp, id: &str) -> store::webhooks::Delivery {
-    store::webhooks::get_delivery(&app.services.db, TAIPEI, id)
+    store::webhooks::get_delivery(&app.platform.db, TAIPEI, id)
         .await
         .expect("get")
         .expect("exists")
 }
 
 async fn deliveries_of(app: &TestApp, subscription: &str) -> Vec<store::webhooks::Delivery> {
-    store::webhooks::list_deliveries(&app.services.db, TAIPEI, subscription, None, 1000)
+    store::webhooks::list_deliveries(&app.platform.db, TAIPEI, subscription, None, 1000)
         .await
         .expect("list")
 }
@@ -231,7 +231,7 @@ async fn all_deliveries(app: &TestApp) -> i64 {
         .expr_as(Expr::col("id").count(), "n")
         .from("webhook_deliveries")
         .to_owned();
-    app.services.db.fetch_all(&stmt).await.unwrap()[0]
+    app.platform.db.fetch_all(&stmt).await.unwrap()[0]
         .get("n")
         .unwrap()
 }
@@ -243,13 +243,13 @@ async fn make_due(app: &TestApp, id: &str) {
         .value("next_attempt_at", 0i64)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    app.services.db.execute(&stmt).await.expect("update");
+    app.platform.db.execute(&stmt).await.expect("update");
     let stmt = Query::update()
         .table("jobs")
         .value("run_at", 0i64)
         .and_where(Expr::col("subject_id").eq(id))
         .to_owned();
-    app.services.db.execute(&stmt).await.expect("update");
+    app.platform.db.execute(&stmt).await.expect("update");
 }
 
 async fn wait_until<F, Fut>(what: &str, mut check: F)
@@ -288,7 +288,7 @@ async fn audit_count(app: &TestApp) -> i64 {
         .expr_as(Expr::col("id").count(), "n")
         .from("audit_records")
         .to_owned();
-    app.services.db.fetch_all(&stmt).await.unwrap()[0]
+    app.platform.db.fetch_all(&stmt).await.unwrap()[0]
         .get("n")
         .unwrap()
 }
@@ -426,7 +426,7 @@ async fn subscriptions_over_http_show_the_secret_once_and_refuse_bad_input() {
     assert_eq!(status, 404);
 
     let actions: Vec<String> = store::audit::list(
-        &app.services.db,
+        &app.platform.db,
         TAIPEI,
         &store::audit::AuditFilter {
             action_prefix: Some("webhook.".into()),
@@ -495,7 +495,7 @@ async fn committed_events_are_delivered_once_by_racing_workers_and_rolled_back_o
     .await;
     let parks = subscribe(&app, &receiver, "parks", &["case.created"], Some("PWD-PKS")).await;
 
-    let mut tx = app.services.db.begin().await.expect("begin");
+    let mut tx = app.platform.db.begin().await.expect("begin");
     let n = webhooks::enqueue(
         &mut tx,
         TAIPEI,
@@ -550,8 +550,8 @@ async fn committed_events_are_delivered_once_by_racing_workers_and_rolled_back_o
     );
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let a = tokio::spawn(webhooks::run_worker(app.services.clone(), stopped.clone()));
-    let b = tokio::spawn(webhooks::run_worker(app.services.clone(), stopped));
+    let a = tokio::spawn(webhooks::run_worker(app.platform.clone(), stopped.clone()));
+    let b = tokio::spawn(webhooks::run_worker(app.platform.clone(), stopped));
     wait_until("all 16 deliveries delivered", || async {
         let all = deliveries_of(&app, &everything).await;
         let parks = deliveries_of(&app, &parks).await;
@@ -627,7 +627,7 @@ async fn a_failing_receiver_is_retried_with_backoff_until_dead_then_redelivered(
     .await;
     let id = deliveries_of(&app, &sub).await[0].id.clone();
 
-    assert_eq!(webhooks::process_due(&app.services).await.unwrap(), 1);
+    assert_eq!(webhooks::process_due(&app.platform).await.unwrap(), 1);
     let d = delivery(&app, &id).await;
     assert_eq!((d.status.as_str(), d.attempts), ("queued", 1));
     assert_eq!(d.last_status_code, Some(500));
@@ -637,13 +637,13 @@ async fn a_failing_receiver_is_retried_with_backoff_until_dead_then_redelivered(
         "first retry after about 60 s ±20 %: {wait}"
     );
     assert_eq!(
-        webhooks::process_due(&app.services).await.unwrap(),
+        webhooks::process_due(&app.platform).await.unwrap(),
         0,
         "not due yet"
     );
 
     make_due(&app, &id).await;
-    webhooks::process_due(&app.services).await.unwrap();
+    webhooks::process_due(&app.platform).await.unwrap();
     let d = delivery(&app, &id).await;
     assert_eq!((d.status.as_str(), d.attempts), ("queued", 2));
     let wait = d.next_attempt_at - store::now_unix();
@@ -653,7 +653,7 @@ async fn a_failing_receiver_is_retried_with_backoff_until_dead_then_redelivered(
     );
 
     make_due(&app, &id).await;
-    webhooks::process_due(&app.services).await.unwrap();
+    webhooks::process_due(&app.platform).await.unwrap();
     let d = delivery(&app, &id).await;
     assert_eq!((d.status.as_str(), d.attempts), ("dead", 3));
     assert_eq!(receiver.at("flaky").len(), 3);
@@ -695,7 +695,7 @@ async fn a_failing_receiver_is_retried_with_backoff_until_dead_then_redelivered(
     .await;
     assert_eq!(status, 202, "{again}");
     assert_eq!(again["status"], "queued");
-    assert_eq!(webhooks::process_due(&app.services).await.unwrap(), 1);
+    assert_eq!(webhooks::process_due(&app.platform).await.unwrap(), 1);
     let d = delivery(&app, &id).await;
     assert_eq!(
         (d.status.as_str(), d.last_status_code),
@@ -767,7 +767,7 @@ async fn an_unreachable_receiver_is_retried() {
     let closed = format!("http://{}/hook", l.local_addr().unwrap());
     drop(l);
     let created = app
-        .services
+        .platform
         .create_webhook(
             &operator(),
             NewWebhook {
@@ -785,7 +785,7 @@ async fn an_unreachable_receiver_is_retried() {
         &[("case.created", None, case_data("2026112400001", "DEP"))],
     )
     .await;
-    webhooks::process_due(&app.services).await.unwrap();
+    webhooks::process_due(&app.platform).await.unwrap();
     let d = &deliveries_of(&app, &created.webhook.id).await[0];
     assert_eq!((d.status.as_str(), d.attempts), ("queued", 1));
     assert_eq!(d.last_status_code, None);
@@ -815,7 +815,7 @@ async fn gone_turns_the_subscription_off() {
         ],
     )
     .await;
-    assert_eq!(webhooks::process_due(&app.services).await.unwrap(), 2);
+    assert_eq!(webhooks::process_due(&app.platform).await.unwrap(), 2);
     assert_eq!(
         receiver.at("old").len(),
         1,
@@ -838,7 +838,7 @@ async fn gone_turns_the_subscription_off() {
     .await;
     assert_eq!(first["log"][0]["outcome"], "gone");
     let disabled = store::audit::list(
-        &app.services.db,
+        &app.platform.db,
         TAIPEI,
         &store::audit::AuditFilter {
             action_prefix: Some("webhook.disable".into()),
@@ -898,7 +898,7 @@ async fn ping_and_secret_rotation() {
     assert_eq!(status, 202, "{ping}");
     assert_eq!(ping["event_type"], "ping");
     assert_eq!(ping["status"], "queued");
-    webhooks::process_due(&app.services).await.unwrap();
+    webhooks::process_due(&app.platform).await.unwrap();
     let got = receiver.at("dep");
     assert_eq!(got.len(), 1);
     assert!(got[0].valid);
@@ -914,7 +914,7 @@ async fn ping_and_secret_rotation() {
     // The receiver still expects the old secret: the new signature does not verify.
     let (_, ping) = send(app.as_browser(&b, Method::POST, &format!("webhooks/{id}/ping"))).await;
     let ping_id = ping["id"].as_str().unwrap().to_string();
-    webhooks::process_due(&app.services).await.unwrap();
+    webhooks::process_due(&app.platform).await.unwrap();
     let got = receiver.at("dep");
     assert_eq!(got.len(), 2);
     assert!(!got[1].valid, "signed with the new secret");
@@ -935,7 +935,7 @@ async fn ping_and_secret_rotation() {
     // The receiver takes the new secret; the retry goes through.
     receiver.expect("dep", &new);
     make_due(&app, &ping_id).await;
-    webhooks::process_due(&app.services).await.unwrap();
+    webhooks::process_due(&app.platform).await.unwrap();
     assert!(receiver.at("dep")[2].valid);
     assert_eq!(delivery(&app, &ping_id).await.status, "delivered");
     let listed = app
@@ -957,7 +957,7 @@ async fn a_node_without_private_targets_does_not_send_to_them() {
     let app = app_with(fast(WebhookConfig::default())).await;
     let local = receiver.url("local").replace("127.0.0.1", "localhost");
     let created = app
-        .services
+        .platform
         .create_webhook(
             &operator(),
             NewWebhook {
@@ -978,7 +978,7 @@ async fn a_node_without_private_targets_does_not_send_to_them() {
     .await;
     let strict = webhooks::worker::Sender::new(&WebhookConfig::default()).unwrap();
     assert_eq!(
-        webhooks::worker::process_batch(&app.services, &strict)
+        webhooks::worker::process_batch(&app.platform, &strict)
             .await
             .unwrap(),
         1
@@ -992,11 +992,11 @@ async fn a_node_without_private_targets_does_not_send_to_them() {
     assert!(receiver.received().is_empty());
 
     // The node that allows them delivers it after a redelivery.
-    app.services
+    app.platform
         .redeliver_webhook(&operator(), &d.id)
         .await
         .unwrap();
-    webhooks::process_due(&app.services).await.unwrap();
+    webhooks::process_due(&app.platform).await.unwrap();
     assert_eq!(delivery(&app, &d.id).await.status, "delivered");
     assert!(receiver.at("local")[0].valid);
 }
@@ -1029,7 +1029,7 @@ async fn the_documented_python_verifier_accepts_real_deliveries() {
         )],
     )
     .await;
-    webhooks::process_due(&app.services).await.unwrap();
+    webhooks::process_due(&app.platform).await.unwrap();
     let got = receiver.at("py");
     assert_eq!(got.len(), 1);
     assert!(got[0].valid);
@@ -1097,7 +1097,7 @@ async fn a_clients_comment_reaches_department_systems_but_not_its_own_reporter()
             .expr_as(Expr::col("id").count(), "n")
             .from("notifications")
             .to_owned();
-        let n: i64 = app.services.db.fetch_all(&stmt).await.unwrap()[0]
+        let n: i64 = app.platform.db.fetch_all(&stmt).await.unwrap()[0]
             .get("n")
             .unwrap();
         n

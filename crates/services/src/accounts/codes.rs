@@ -5,7 +5,7 @@
 
 use super::Login;
 use crate::rate_limit::CODE_PER_ACCOUNT;
-use crate::{Result, ServiceError, Services, secrets};
+use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
 use store::Tx;
 use store::accounts::{self, Account, AccountUpdate, OneTimeCode};
@@ -109,7 +109,7 @@ pub async fn set_password(
     Ok(sessions::delete_for_account(tx, account_id, None).await?)
 }
 
-impl Services {
+impl IdentityApp {
     /// The account a code for `login` was sent to. The guess is counted first, and an unknown
     /// login gets the same answer as a wrong code, so guessing tells nobody which accounts
     /// exist.
@@ -119,7 +119,9 @@ impl Services {
         login: &str,
     ) -> Result<Account> {
         let login = Login::parse(login).map_err(ServiceError::invalid)?;
-        self.count_attempt(CODE_PER_ACCOUNT, login.as_str()).await?;
+        self.platform
+            .count_attempt(CODE_PER_ACCOUNT, login.as_str())
+            .await?;
         accounts::find_by_login(&self.db, jurisdiction_id, login.as_str())
             .await?
             .ok_or_else(invalid_code)

@@ -13,7 +13,7 @@ use super::signup::self_actor;
 use super::{Login, NewSession, STATUS_ACTIVE, STATUS_PENDING};
 use crate::audit::{self, Subject};
 use crate::rate_limit::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, LOGIN_PER_DEVICE, Limit};
-use crate::{Result, ServiceError, Services, passwords};
+use crate::{IdentityApp, Result, ServiceError, passwords};
 use domain::Message;
 use domain::enums::string_enum;
 use store::accounts;
@@ -53,16 +53,23 @@ pub struct SignInContext<'a> {
 const DEVICE_PURPOSE: &str = "login-device";
 
 /// A device cookie for `account_id`: a random nonce and its signature.
-fn device_cookie(services: &Services, account_id: &str) -> String {
+fn device_cookie(services: &IdentityApp, account_id: &str) -> String {
     let nonce = crate::secrets::token_of::<16>();
-    let signature = services.sign(DEVICE_PURPOSE, &format!("{account_id}\n{nonce}"));
+    let signature = services
+        .platform
+        .sign(DEVICE_PURPOSE, &format!("{account_id}\n{nonce}"));
     format!("{nonce}.{signature}")
 }
 
 /// The nonce of a device cookie that the server issued for `account_id`.
-fn trusted_device<'c>(services: &Services, account_id: &str, cookie: &'c str) -> Option<&'c str> {
+fn trusted_device<'c>(
+    services: &IdentityApp,
+    account_id: &str,
+    cookie: &'c str,
+) -> Option<&'c str> {
     let (nonce, signature) = cookie.split_once('.')?;
     services
+        .platform
         .verify_signature(DEVICE_PURPOSE, &format!("{account_id}\n{nonce}"), signature)
         .then_some(nonce)
 }
@@ -71,7 +78,7 @@ fn wrong_credentials() -> ServiceError {
     ServiceError::Unauthenticated(Message::new("error-login-failed"))
 }
 
-impl Services {
+impl IdentityApp {
     /// Checks a login name and password and starts a session.
     pub async fn sign_in(
         &self,
@@ -89,7 +96,7 @@ impl Services {
             .await
     }
 
-    /// [`Services::sign_in`] from a browser: its device cookie selects its own failure
+    /// [`IdentityApp::sign_in`] from a browser: its device cookie selects its own failure
     /// budget, and the session it still holds ends.
     pub async fn sign_in_from(
         &self,
@@ -105,7 +112,8 @@ impl Services {
                     .arg("max", domain::password::MAX_PASSWORD_CHARS.to_string()),
             ));
         }
-        self.count_attempt(LOGIN_PER_ADDRESS, context.client)
+        self.platform
+            .count_attempt(LOGIN_PER_ADDRESS, context.client)
             .await?;
         let login = Login::parse(login).map_err(|_| wrong_credentials())?;
         let account = accounts::find_by_login(&self.db, jurisdiction_id, login.as_str()).await?;
@@ -113,7 +121,7 @@ impl Services {
             .login_budget(jurisdiction_id, &login, account.as_ref(), context.device)
             .await?;
         // Reserved before the check: parallel guesses each take one of the budget's places.
-        self.count_attempt(limit, &key).await?;
+        self.platform.count_attempt(limit, &key).await?;
         let ok = passwords::verify(
             account.as_ref().and_then(|a| a.password_hash.as_deref()),
             password,
@@ -122,7 +130,7 @@ impl Services {
         let account = match account {
             Some(a) if ok && a.status == STATUS_ACTIVE => a,
             Some(a) if ok && a.status == STATUS_PENDING => {
-                self.refund_attempt(limit, &key).await?;
+                self.platform.refund_attempt(limit, &key).await?;
                 return Err(ServiceError::Forbidden(Message::new(
                     "error-account-not-verified",
                 )));
@@ -131,10 +139,10 @@ impl Services {
         };
         if limit.name == LOGIN_PER_DEVICE.name {
             // The owner's own browser: its failures were its own typing.
-            self.clear_attempts(limit, &key).await?;
+            self.platform.clear_attempts(limit, &key).await?;
         } else {
             // Strangers' failures stay counted; only this attempt is given back.
-            self.refund_attempt(limit, &key).await?;
+            self.platform.refund_attempt(limit, &key).await?;
         }
         let stage = if account.totp_enabled_at.is_some() {
             SessionStage::SecondFactor

@@ -20,7 +20,7 @@ pub use staff::{CitizenRecord, NewStaff, StaffView};
 pub use tokens::CreatedToken;
 
 use crate::authz::{Actor, ActorKind, Grant, Role, ScopeKind};
-use crate::{Result, ServiceError, Services};
+use crate::{IdentityApp, Result, ServiceError};
 use domain::Message;
 use domain::enums::string_enum;
 use domain::identity::{Mobile, PersonalId};
@@ -199,7 +199,7 @@ pub(crate) fn grants_from(rows: Vec<store::accounts::RoleGrant>) -> Vec<Grant> {
         .collect()
 }
 
-impl Services {
+impl IdentityApp {
     pub(crate) async fn account_in(&self, jurisdiction_id: &str, id: &str) -> Result<Account> {
         store::accounts::find(&self.db, id)
             .await?

@@ -7,7 +7,7 @@ use super::{Login, NewSession, STATUS_DISABLED, SessionStage};
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
 use crate::rate_limit::{RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
-use crate::{Result, ServiceError, Services, passwords};
+use crate::{IdentityApp, Result, ServiceError, passwords};
 use domain::password::PasswordPolicy;
 use domain::{Locale, Message};
 use store::accounts::{self, Account, AccountUpdate};
@@ -20,7 +20,7 @@ fn policy_for(account: &Account) -> PasswordPolicy {
     }
 }
 
-impl Services {
+impl IdentityApp {
     /// Sends a reset code to the account's address, if there is such an account.
     pub async fn request_password_reset(
         &self,
@@ -29,11 +29,14 @@ impl Services {
         client: &str,
         locale: Locale,
     ) -> Result<()> {
-        self.count_attempt(RESET_PER_ADDRESS, client).await?;
+        self.platform
+            .count_attempt(RESET_PER_ADDRESS, client)
+            .await?;
         let Ok(login) = Login::parse(login) else {
             return Ok(());
         };
-        self.count_attempt(RESET_PER_ACCOUNT, login.as_str())
+        self.platform
+            .count_attempt(RESET_PER_ACCOUNT, login.as_str())
             .await?;
         let Some(account) =
             accounts::find_by_login(&self.db, jurisdiction_id, login.as_str()).await?

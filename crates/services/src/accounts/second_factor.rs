@@ -6,7 +6,7 @@ use super::{NewSession, SessionStage, codes};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, forbidden};
 use crate::rate_limit::CODE_PER_ACCOUNT;
-use crate::{Result, ServiceError, Services, secrets};
+use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
 use domain::totp;
 use store::accounts::{self, Account, AccountUpdate};
@@ -44,7 +44,7 @@ fn normalise(code: &str) -> String {
         .to_ascii_uppercase()
 }
 
-impl Services {
+impl IdentityApp {
     /// Checks a TOTP code, or a recovery code, for an account; records the step used so the
     /// same code cannot be replayed. Runs inside the caller's transaction; the caller counts
     /// the attempt before starting it (a second writer would wait on SQLite's write lock).
@@ -107,7 +107,9 @@ impl Services {
         let account = store::accounts::find(&self.db, account_id)
             .await?
             .ok_or_else(forbidden)?;
-        self.count_attempt(CODE_PER_ACCOUNT, &account.id).await?;
+        self.platform
+            .count_attempt(CODE_PER_ACCOUNT, &account.id)
+            .await?;
         let mut tx = self.db.begin().await?;
         let checked = self.check_second_factor(&mut tx, &account, code).await;
         let mut tx = codes::keep_guess(tx, checked).await?;
@@ -188,7 +190,9 @@ impl Services {
             .collect();
         let now = self.now();
         let secret = secret_of(&account).ok_or_else(wrong_code)?;
-        self.count_attempt(CODE_PER_ACCOUNT, &account.id).await?;
+        self.platform
+            .count_attempt(CODE_PER_ACCOUNT, &account.id)
+            .await?;
         let mut tx = self.db.begin().await?;
         let step = totp::verify(&secret, &normalise(code), now, None).ok_or_else(wrong_code)?;
         accounts::update(
@@ -240,7 +244,9 @@ impl Services {
                 "error-second-factor-required",
             )));
         }
-        self.count_attempt(CODE_PER_ACCOUNT, &account.id).await?;
+        self.platform
+            .count_attempt(CODE_PER_ACCOUNT, &account.id)
+            .await?;
         let mut tx = self.db.begin().await?;
         let checked = self.check_second_factor(&mut tx, &account, code).await;
         let mut tx = codes::keep_guess(tx, checked).await?;

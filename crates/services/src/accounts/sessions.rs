@@ -5,7 +5,7 @@
 use super::{AccountKind, STATUS_ACTIVE, SessionStage};
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
-use crate::{Result, Services, secrets};
+use crate::{IdentityApp, Result, secrets};
 use store::accounts::Account;
 use store::sessions::{self, Session};
 
@@ -51,7 +51,7 @@ pub struct NewSession {
 /// Idle expiry is extended at most once a minute, so reads do not all become writes.
 const TOUCH_INTERVAL: i64 = 60;
 
-impl Services {
+impl IdentityApp {
     /// Starts a session for an account inside the caller's transaction.
     pub(crate) async fn start_session(
         &self,

@@ -9,7 +9,7 @@ use crate::audit::{self, Subject};
 use crate::authz::{Actor, ActorKind};
 use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::SIGNUP_PER_ADDRESS;
-use crate::{Result, ServiceError, Services, passwords};
+use crate::{IdentityApp, Result, ServiceError, passwords};
 use domain::password::PasswordPolicy;
 use domain::{Locale, Message};
 use store::accounts::{self, Account, AccountUpdate};
@@ -46,7 +46,7 @@ pub(crate) fn self_actor(account: &Account, request_id: Option<String>) -> Actor
     }
 }
 
-impl Services {
+impl IdentityApp {
     /// Registers a citizen. Always answers the same way; see the module documentation.
     pub async fn sign_up(
         &self,
@@ -54,8 +54,10 @@ impl Services {
         client: &str,
         request_id: Option<String>,
     ) -> Result<()> {
-        self.count_attempt(SIGNUP_PER_ADDRESS, client).await?;
-        self.jurisdiction(&input.jurisdiction_id).await?;
+        self.platform
+            .count_attempt(SIGNUP_PER_ADDRESS, client)
+            .await?;
+        self.platform.jurisdiction(&input.jurisdiction_id).await?;
         let mut errors = Vec::new();
         let login = Login::parse(&input.login).map_err(|m| errors.push(m)).ok();
         if matches!(login, Some(Login::Username(_))) {

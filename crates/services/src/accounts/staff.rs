@@ -4,7 +4,7 @@
 use super::{AccountKind, Login, STATUS_ACTIVE, STATUS_DISABLED, codes};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Grant, Permission, Role, ScopeKind, Target};
-use crate::{Result, ServiceError, Services, passwords, secrets};
+use crate::{IdentityApp, Result, ServiceError, passwords, secrets};
 use domain::password::PasswordPolicy;
 use domain::{Locale, Message};
 use store::accounts::{self, Account, AccountUpdate, RoleGrant};
@@ -55,7 +55,7 @@ fn temporary_password() -> String {
         .join("-")
 }
 
-impl Services {
+impl IdentityApp {
     async fn check_grants(&self, jurisdiction_id: &str, grants: &[Grant]) -> Result<()> {
         let departments: Vec<String> = store::catalog::list_departments(&self.db, jurisdiction_id)
             .await?

@@ -4,7 +4,7 @@
 use super::STATUS_ACTIVE;
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, forbidden};
-use crate::{Result, ServiceError, Services, secrets};
+use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
 use store::sessions::{self, AccessToken};
 
@@ -14,7 +14,7 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-impl Services {
+impl IdentityApp {
     pub async fn create_access_token(
         &self,
         actor: &Actor,

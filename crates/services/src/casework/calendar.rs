@@ -3,7 +3,7 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Localized;
 use domain::calendar::{CalendarEntry, Closure};
 use domain::lifecycle::CaseStatus;
@@ -26,7 +26,7 @@ pub enum CalendarChange {
     },
 }
 
-impl Services {
+impl CasesApp {
     /// Adds a calendar change after checking it against the calendar in force, and
     /// recomputes the due dates of the open cases it may move.
     pub async fn change_calendar(
@@ -35,7 +35,7 @@ impl Services {
         change: CalendarChange,
     ) -> Result<CalendarRow> {
         actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let mut cal = self.business_calendar(&j).await?;
         let now = self.now();
         let row = match change {
@@ -89,7 +89,7 @@ impl Services {
         store::case_config::insert_calendar_entry(&mut tx, &j.id, &row).await?;
         audit::record(&mut tx, actor, "calendar.change", Subject { kind: "calendar", id: &row.id, data_subject: None }, None, serde_json::json!({ "kind": row.kind, "day": row.day, "starts_at": row.starts_at, "ends_at": row.ends_at })).await?;
         tx.commit().await?;
-        self.catalog_changed();
+        self.platform.catalog_changed();
         // Open cases' due dates follow the calendar.
         self.refresh_open_cases(&j).await?;
         Ok(row)
@@ -152,9 +152,9 @@ impl Services {
         policy: domain::sla::SlaPolicy,
     ) -> Result<()> {
         actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let is_urgency = domain::category::Urgency::parse(scope).is_some();
-        if !is_urgency && self.service(&j, scope).await.is_err() {
+        if !is_urgency && self.platform.service(&j, scope).await.is_err() {
             return Err(ServiceError::invalid(
                 domain::Message::new("error-sla-scope").arg("scope", scope),
             ));
@@ -180,7 +180,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        self.catalog_changed();
+        self.platform.catalog_changed();
         self.refresh_open_cases(&j).await
     }
 

@@ -1,8 +1,8 @@
 //! Load, authorise, validate: the order every operation on a case follows, written once.
 //!
-//! An operation first loads the case, then [`Services::authorise`] decides whether the caller
+//! An operation first loads the case, then [`CasesApp::authorise`] decides whether the caller
 //! may do the operation to it, and only then is the operation itself looked at: its fields,
-//! the merge target, the assignee, the departments ([`Services::validate`]). `validate` and
+//! the merge target, the assignee, the departments ([`CasesApp::validate`]). `validate` and
 //! the checks under the case's lock take the [`Authorised`] case that only `authorise` makes,
 //! so no check can run for a caller who may not act on the case. So:
 //!
@@ -19,14 +19,14 @@
 use super::operations::Operation;
 use super::{is_assignee, may_view, unknown_case};
 use crate::authz::{Actor, Permission, Target, forbidden};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::catalog::{DepartmentKind, Jurisdiction};
 use domain::lifecycle::{CaseStatus, Outcome};
 use store::Tx;
 use store::case_work::{self, WorkUpdate, WorkView};
 
-/// A case the caller may do an operation to. Only [`Services::authorise`] makes one.
+/// A case the caller may do an operation to. Only [`CasesApp::authorise`] makes one.
 pub(super) struct Authorised {
     work: WorkView,
 }
@@ -67,7 +67,7 @@ fn required(text: &str, field: &'static str) -> Result<String> {
     Ok(t.to_string())
 }
 
-impl Services {
+impl CasesApp {
     /// Who may do `op` to `work`: dispatchers of the holding department (the co-signing one for
     /// co-sign completion), and for field work the assigned field worker too. Looks at nothing
     /// but the caller, the case and the kind of operation.
@@ -131,7 +131,8 @@ impl Services {
     }
 
     async fn department_kind(&self, j: &Jurisdiction, code: &str) -> Result<DepartmentKind> {
-        self.snapshot_of(j)
+        self.platform
+            .snapshot_of(j)
             .await?
             .departments
             .iter()
@@ -167,6 +168,7 @@ impl Services {
             }
             Operation::AssignWorker { account_id } => {
                 let worker = self
+                    .identity
                     .account_in(&j.id, account_id)
                     .await
                     .ok()

@@ -5,7 +5,7 @@
 use super::events::CaseChange;
 use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::Limit;
-use crate::{Result, ServiceError, Services, secrets};
+use crate::{CasesApp, Result, ServiceError, secrets};
 use domain::actor::ActorRef;
 use domain::case_event::CaseEventKind;
 use domain::case_number::CaseNumber;
@@ -69,7 +69,7 @@ pub fn case_number_as_typed(text: &str) -> String {
     text::to_halfwidth(text.trim()).to_uppercase()
 }
 
-impl Services {
+impl CasesApp {
     /// The case with this number and password. Both the client address and the case count the
     /// attempt before the password is checked (one statement each, so parallel guesses cannot
     /// slip under a limit) and get it back when it succeeds: only failures use up a budget. The
@@ -81,26 +81,34 @@ impl Services {
         password: &str,
         client: &str,
     ) -> Result<WorkView> {
-        self.count_attempt(TRACK_PER_ADDRESS, client).await?;
+        self.platform
+            .count_attempt(TRACK_PER_ADDRESS, client)
+            .await?;
         let number = &case_number_as_typed(number);
         let password = password.trim();
         let Ok(parsed) = CaseNumber::parse(number) else {
             return Err(not_found_or_wrong_password(number));
         };
         let case_key = format!("{}\n{}", j.id, parsed.as_str());
-        self.count_attempt(TRACK_PER_CASE, &case_key).await?;
+        self.platform
+            .count_attempt(TRACK_PER_CASE, &case_key)
+            .await?;
         let work = case_work::find(&self.db, &j.id, parsed.as_str())
             .await?
             .ok_or_else(|| not_found_or_wrong_password(number))?;
         let stored = store::cases::password_hash(&self.db, &work.id)
             .await?
             .unwrap_or_default();
-        let given = secrets::case_password_hash(&self.case_password_key, &work.id, password);
+        let given = secrets::case_password_hash(self.platform.secret_key(), &work.id, password);
         if !secrets::constant_time_eq(&stored, &given) {
             return Err(not_found_or_wrong_password(number));
         }
-        self.refund_attempt(TRACK_PER_CASE, &case_key).await?;
-        self.refund_attempt(TRACK_PER_ADDRESS, client).await?;
+        self.platform
+            .refund_attempt(TRACK_PER_CASE, &case_key)
+            .await?;
+        self.platform
+            .refund_attempt(TRACK_PER_ADDRESS, client)
+            .await?;
         Ok(work)
     }
 
@@ -427,7 +435,7 @@ fn given(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|v| !v.trim().is_empty())
 }
 
-impl Services {
+impl CasesApp {
     /// [`address_in_district`] with the jurisdiction's districts.
     pub async fn address_in_district(
         &self,
@@ -436,7 +444,7 @@ impl Services {
         address: Option<&str>,
     ) -> Result<Option<String>> {
         Ok(address_in_district(
-            &self.districts(j).await?,
+            &self.platform.districts(j).await?,
             district,
             address,
         ))
@@ -468,7 +476,7 @@ impl Services {
             return problems;
         }
         let code = report.service_code.as_deref().unwrap_or_default().trim();
-        let mut all = match self.service(j, code).await {
+        let mut all = match self.platform.service(j, code).await {
             Ok(c) => domain::category::validate_attributes(&c.attributes, &report.attributes)
                 .err()
                 .map(|errs| errs.iter().map(domain::DomainError::message).collect())
@@ -502,7 +510,9 @@ impl Services {
             Notice::Sms => report.reporter.email = None,
             Notice::AsGiven => {}
         }
-        self.count_attempt(REPORTS_PER_ADDRESS, client).await?;
+        self.platform
+            .count_attempt(REPORTS_PER_ADDRESS, client)
+            .await?;
         if let Some(actor) = citizen {
             if !actor.is_citizen() || actor.jurisdiction_id != j.id {
                 return Err(crate::authz::forbidden());
@@ -528,7 +538,7 @@ impl Services {
             crate::authz::Permission::FileCases,
             crate::authz::Target::Jurisdiction,
         )?;
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let mut report = report;
         report.address = self
             .address_in_district(&j, report.zipcode.as_deref(), report.address.as_deref())

@@ -4,7 +4,7 @@
 //! reporter of both.
 
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::duplicates::{Candidate, DuplicatePolicy, Report, find_duplicates};
 use domain::geo::Point;
@@ -20,7 +20,7 @@ pub struct Suggestion {
     pub reasons: Vec<Message>,
 }
 
-impl Services {
+impl CasesApp {
     /// Open cases of `category` that a report at `point` / `address` may duplicate.
     pub async fn suggest_duplicates(
         &self,
@@ -36,8 +36,8 @@ impl Services {
             return Err(crate::authz::forbidden());
         }
         policy.validate().map_err(ServiceError::Invalid)?;
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
-        self.service(&j, category).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
+        self.platform.service(&j, category).await?;
         let now = self.now();
         let since = now - i64::from(policy.window_days) * 86_400;
         let open = case_work::recent_open_in_category(
@@ -94,7 +94,7 @@ pub struct AttachCaller {
     pub summary: String,
 }
 
-impl Services {
+impl CasesApp {
     /// Adds a caller to an open case instead of filing a duplicate: they become one of its
     /// reporters (so its updates reach them too), the case gets an internal `caller_added`
     /// event with what they said, and the call is logged as a `dispatch` contact naming the
@@ -108,7 +108,7 @@ impl Services {
     ) -> Result<case_work::WorkView> {
         actor.require(Permission::FileCases, Target::Jurisdiction)?;
         actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let mut errors = Vec::new();
         let number = crate::desk::caller_number(&c.phone)
             .map_err(|e| {

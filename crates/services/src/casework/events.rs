@@ -1,6 +1,6 @@
 //! What a change to a case sets off. Every write to a case (filing, a staff operation, a
 //! citizen's or a client's update, an SLA warning) appends its event and then publishes a
-//! [`CaseChange`] through [`Services::case_changed`], inside the same transaction: the one list
+//! [`CaseChange`] through [`CasesApp::case_changed`], inside the same transaction: the one list
 //! of listeners below decides what follows. A write site never calls a listener itself, so a
 //! new write cannot forget one, and a new listener hears every write.
 //!
@@ -11,11 +11,11 @@
 //!    did not cause it, with the satisfaction survey when the case is resolved;
 //! 3. the supervisors (`supervision::tell_supervisors`): an SLA warning, urgent when a clock
 //!    ran out;
-//! 4. department systems ([`Services::notify_department_systems`]): one webhook event per
+//! 4. department systems ([`CasesApp::notify_department_systems`]): one webhook event per
 //!    change, with the case's public facts only, never reporters' personal data.
 
 use crate::webhooks;
-use crate::{Result, Services};
+use crate::{CasesApp, Result};
 use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::lifecycle::Action;
@@ -65,7 +65,7 @@ impl<'a> CaseChange<'a> {
     }
 }
 
-impl Services {
+impl CasesApp {
     /// Runs every listener over `changes`, in the writer's transaction.
     pub(crate) async fn case_changed(&self, tx: &mut Tx, changes: &[CaseChange<'_>]) -> Result<()> {
         for change in changes {

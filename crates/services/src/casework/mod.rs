@@ -29,7 +29,7 @@ pub use operations::Operation;
 pub use supervision::run_supervisor;
 
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::lifecycle::CaseStatus;
 use store::case_work::{self, QueueFilter, WorkView};
@@ -95,7 +95,7 @@ pub struct QueueRequest {
 /// The SLA states a queue can be filtered by, as `refresh_sla` stores them.
 pub const SLA_STATES: [&str; 5] = ["breached", "at_risk", "running", "paused", "met"];
 
-impl Services {
+impl CasesApp {
     /// A case as staff see it. Staff who may not see it get NotFound (existence does not leak).
     pub async fn case_detail(&self, actor: &Actor, case_number: &str) -> Result<CaseDetail> {
         let work = case_work::find(&self.db, &actor.jurisdiction_id, case_number)

@@ -5,7 +5,7 @@ use super::checks::Plan;
 use super::events::CaseChange;
 use super::unknown_case;
 use crate::authz::Actor;
-use crate::{Result, Services};
+use crate::{CasesApp, Result};
 use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::lifecycle::{Action, Outcome};
@@ -130,7 +130,7 @@ impl Operation {
     }
 }
 
-impl Services {
+impl CasesApp {
     /// Performs one operation on a case and returns its new working state.
     pub async fn operate(
         &self,
@@ -138,7 +138,7 @@ impl Services {
         case_number: &str,
         op: Operation,
     ) -> Result<WorkView> {
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         // Load, authorise, validate (`checks`): nothing the operation names is looked at
         // before the caller is known to be allowed to do it to this case.
         let case = self.load_authorised(actor, &j, case_number, &op).await?;

@@ -4,17 +4,17 @@ use super::events::CaseChange;
 use super::operations::{Operation, record_event};
 use super::unknown_case;
 use crate::authz::Actor;
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::case_event::CaseEventKind;
 use store::case_work::{self, WorkView};
 
-impl Services {
+impl CasesApp {
     /// Whether `actor` may add photos to a case, checked before an upload is read: the
     /// caller's case permission decides whether any of its bytes are received.
     /// `add_case_photos` checks again with the photos' visibility.
     pub async fn check_may_add_case_photos(&self, actor: &Actor, case_number: &str) -> Result<()> {
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let op = Operation::Note {
             text: String::new(),
             public: false,
@@ -34,7 +34,7 @@ impl Services {
         public: bool,
         note: Option<String>,
     ) -> Result<WorkView> {
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         // As every operation: load, authorise (photos go with notes), then validate.
         let op = Operation::Note {
             text: String::new(),

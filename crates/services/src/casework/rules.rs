@@ -4,7 +4,7 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::catalog::{Category, Jurisdiction};
 use domain::category::{AttributeAnswer, Urgency};
 use domain::rules::{self, CaseFacts, Known, Match, RouteDecision, RoutingRule, TriageRule};
@@ -21,15 +21,15 @@ pub struct IntakeDecision {
 const ROUTING: &str = "routing";
 const TRIAGE: &str = "triage";
 
-impl Services {
+impl CasesApp {
     /// The routing rules in force: the stored ones, or the built-in set for Taipei.
     pub async fn routing_rules(&self, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
-        Ok(self.snapshot_of(j).await?.routing.clone())
+        Ok(self.platform.snapshot_of(j).await?.routing.clone())
     }
 
     /// The triage rules in force: the stored ones, or the built-in set.
     pub async fn triage_rules(&self, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
-        Ok(self.snapshot_of(j).await?.triage.clone())
+        Ok(self.platform.snapshot_of(j).await?.triage.clone())
     }
 
     /// The routing rules of the actor's jurisdiction, for staff who may read them.
@@ -52,49 +52,11 @@ impl Services {
         {
             return Err(crate::authz::forbidden());
         }
-        self.jurisdiction(&actor.jurisdiction_id).await
-    }
-
-    /// Reads the routing rules for the catalogue snapshot.
-    pub(crate) async fn load_routing_rules(&self, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
-        let stored = store::case_config::rules(&self.db, &j.id, ROUTING).await?;
-        if stored.is_empty() {
-            return Ok(if j.id == "taipei.gov.tw" {
-                rules::taipei_routing_rules()
-            } else {
-                Vec::new()
-            });
-        }
-        stored
-            .iter()
-            .map(|r| {
-                serde_json::from_str(&r.definition)
-                    .map_err(|e| ServiceError::Internal(format!("routing rule {}: {e}", r.id)))
-            })
-            .collect()
-    }
-
-    /// Reads the triage rules for the catalogue snapshot.
-    pub(crate) async fn load_triage_rules(&self, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
-        let stored = store::case_config::rules(&self.db, &j.id, TRIAGE).await?;
-        if stored.is_empty() {
-            return Ok(if j.id == "taipei.gov.tw" {
-                rules::taipei_triage_rules()
-            } else {
-                rules::default_triage_rules()
-            });
-        }
-        stored
-            .iter()
-            .map(|r| {
-                serde_json::from_str(&r.definition)
-                    .map_err(|e| ServiceError::Internal(format!("triage rule {}: {e}", r.id)))
-            })
-            .collect()
+        self.platform.jurisdiction(&actor.jurisdiction_id).await
     }
 
     async fn known(&self, j: &Jurisdiction) -> Result<Known> {
-        let s = self.snapshot_of(j).await?;
+        let s = self.platform.snapshot_of(j).await?;
         Ok(Known::from_catalog(
             &s.departments,
             &s.districts,
@@ -110,7 +72,7 @@ impl Services {
         list: Vec<RoutingRule>,
     ) -> Result<Vec<RoutingRule>> {
         actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         rules::routing::validate_rules(&list, &self.known(&j).await?)
             .map_err(ServiceError::Invalid)?;
         self.store_rules(
@@ -130,7 +92,7 @@ impl Services {
         list: Vec<TriageRule>,
     ) -> Result<Vec<TriageRule>> {
         actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         rules::triage::validate_rules(&list, &self.known(&j).await?)
             .map_err(ServiceError::Invalid)?;
         self.store_rules(
@@ -182,7 +144,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        self.catalog_changed();
+        self.platform.catalog_changed();
         Ok(())
     }
 
@@ -199,7 +161,7 @@ impl Services {
         if let Some(d) = district {
             facts = facts.with_district(d);
         }
-        let s = self.snapshot_of(j).await?;
+        let s = self.platform.snapshot_of(j).await?;
         let route = rules::route(&s.routing, &facts, &category.department_code);
         let (urgency, triage) = rules::triage(category.urgency, &s.triage, &facts);
         Ok(IntakeDecision {
@@ -209,4 +171,45 @@ impl Services {
             triage,
         })
     }
+}
+
+/// Reads the routing rules for the catalogue snapshot.
+pub(crate) async fn load_routing_rules(
+    db: &store::Db,
+    j: &Jurisdiction,
+) -> Result<Vec<RoutingRule>> {
+    let stored = store::case_config::rules(db, &j.id, ROUTING).await?;
+    if stored.is_empty() {
+        return Ok(if j.id == "taipei.gov.tw" {
+            rules::taipei_routing_rules()
+        } else {
+            Vec::new()
+        });
+    }
+    stored
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.definition)
+                .map_err(|e| ServiceError::Internal(format!("routing rule {}: {e}", r.id)))
+        })
+        .collect()
+}
+
+/// Reads the triage rules for the catalogue snapshot.
+pub(crate) async fn load_triage_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
+    let stored = store::case_config::rules(db, &j.id, TRIAGE).await?;
+    if stored.is_empty() {
+        return Ok(if j.id == "taipei.gov.tw" {
+            rules::taipei_triage_rules()
+        } else {
+            rules::default_triage_rules()
+        });
+    }
+    stored
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.definition)
+                .map_err(|e| ServiceError::Internal(format!("triage rule {}: {e}", r.id)))
+        })
+        .collect()
 }

@@ -3,7 +3,7 @@
 //! due date can never drift from the history that justifies it.
 
 use crate::catalog_cache::calendar_from;
-use crate::{Result, Services};
+use crate::{CasesApp, Result};
 use domain::calendar::BusinessCalendar;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
@@ -50,7 +50,7 @@ impl SlaColumns {
 }
 
 /// The clocks of a case being filed now with status `status`, from the catalogue snapshot's
-/// policies and calendar: the same evaluation [`Services::refresh_sla`] makes from the stored
+/// policies and calendar: the same evaluation [`CasesApp::refresh_sla`] makes from the stored
 /// events, without reading them back inside the filing's transaction.
 pub(crate) fn clocks_at_filing(
     snapshot: &crate::catalog_cache::CatalogSnapshot,
@@ -133,7 +133,7 @@ fn timeline_kind(kind: &str, to_status: Option<&str>, public: bool) -> Vec<Timel
     }
 }
 
-impl Services {
+impl CasesApp {
     /// The business calendar of a jurisdiction: weekends, the national holidays, and the
     /// changes its administrators made (extra holidays, make-up days, declared closures).
     pub async fn business_calendar(&self, j: &Jurisdiction) -> Result<BusinessCalendar> {

@@ -8,7 +8,7 @@ use super::operations::record_event;
 use super::sla::{clocks_from_events, sla_label};
 use crate::catalog_cache::CatalogSnapshot;
 use crate::notify::{self, Notification, Recipient};
-use crate::{Result, Services};
+use crate::{CasesApp, Result};
 use domain::Locale;
 use domain::actor::ActorRef;
 use domain::case_event::CaseEventKind;
@@ -24,7 +24,7 @@ use tokio::sync::watch;
 const HORIZON_SECONDS: i64 = 14 * 86_400;
 const BATCH: u64 = 500;
 
-impl Services {
+impl CasesApp {
     /// One supervision pass over every jurisdiction; returns how many warnings were raised.
     pub async fn supervise_sla(&self) -> Result<usize> {
         self.supervise_sla_in_pages(BATCH).await
@@ -36,9 +36,9 @@ impl Services {
     pub async fn supervise_sla_in_pages(&self, page: u64) -> Result<usize> {
         let page = page.max(1);
         let mut raised = 0;
-        for j in self.jurisdictions().await? {
+        for j in self.platform.jurisdictions().await? {
             let now = self.now();
-            let snapshot = self.snapshot_of(&j).await?;
+            let snapshot = self.platform.snapshot_of(&j).await?;
             let mut after: Option<(i64, String)> = None;
             loop {
                 let candidates = case_work::sla_candidates(
@@ -125,7 +125,7 @@ impl Services {
     }
 }
 
-impl Services {
+impl CasesApp {
     /// Listener (`casework::events`): an SLA warning is sent to every supervisor of the
     /// jurisdiction, urgent when a clock ran out.
     pub(crate) async fn tell_supervisors(
@@ -185,7 +185,7 @@ impl Services {
 
 /// Runs supervision passes every `interval` until `shutdown` turns true.
 pub async fn run_supervisor(
-    services: Services,
+    services: CasesApp,
     interval: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {

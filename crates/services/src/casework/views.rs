@@ -2,7 +2,7 @@
 //! the query string of the queue page. They are the account's own; nobody else sees them.
 
 use crate::authz::{Actor, Permission};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use store::knowledge::{self, SavedView};
 
@@ -18,7 +18,7 @@ fn may_keep_views(actor: &Actor) -> Result<&str> {
     actor.account()
 }
 
-impl Services {
+impl CasesApp {
     /// The signed-in dispatcher's saved views, by name.
     pub async fn saved_views(&self, actor: &Actor) -> Result<Vec<SavedView>> {
         let me = may_keep_views(actor)?;

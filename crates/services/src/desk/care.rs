@@ -4,12 +4,12 @@
 use super::{CallerSubject, bounded, caller_number, citizen_of, staff_id};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::desk::MAX_NOTE;
 use store::desk::CareFlag;
 
-impl Services {
+impl CasesApp {
     /// Flags a number as needing care, with why; flagging again replaces the note. Audited
     /// (`care_flag.set`).
     pub async fn flag_caller(&self, actor: &Actor, phone: &str, note: &str) -> Result<CareFlag> {

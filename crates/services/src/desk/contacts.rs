@@ -4,7 +4,7 @@
 use super::{CallerSubject, bounded, caller_number, citizen_of, staff_id};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::desk::{ContactType, MAX_SUMMARY};
 use domain::rules::emergency::{Emergency, EmergencyKind, emergency};
@@ -31,7 +31,7 @@ pub struct LoggedContact {
     pub emergency: Option<Emergency>,
 }
 
-impl Services {
+impl CasesApp {
     /// Whether a description reads as an emergency for 119 (fire, gas, injury) or 110 (crime),
     /// with the redirect message (`Emergency::message`). Detection only advises: the agent
     /// redirects the caller, and the case may still be filed.
@@ -45,7 +45,7 @@ impl Services {
     /// unless all is valid. Audited (`contact.log`).
     pub async fn log_contact(&self, actor: &Actor, c: NewContact) -> Result<LoggedContact> {
         actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
-        let j = self.jurisdiction(&actor.jurisdiction_id).await?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let mut errors: Vec<Message> = Vec::new();
         let number = caller_number(&c.phone)
             .map_err(|e| errors.extend(messages(e)))

@@ -8,7 +8,7 @@
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
 use crate::casework::CaseChange;
-use crate::{Result, Services};
+use crate::{CasesApp, Result};
 use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
@@ -20,7 +20,7 @@ use store::desk::Outcall;
 /// The label of out-calls' audit records: the rules, not a person, queued them.
 const RULES: &str = "1999 out-call rules";
 
-impl Services {
+impl CasesApp {
     /// Listener (`casework::events`): a filing keys the reporter's number and queues a caring
     /// call for a flagged caller; a reopen, or the resolution of a P1 case, queues a call.
     pub(crate) async fn desk_on_case_change(

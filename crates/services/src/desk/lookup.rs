@@ -3,7 +3,7 @@
 use super::{CallerSubject, caller_number, citizen_of, reason};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, Services};
+use crate::{CasesApp, Result};
 use domain::desk::{CallerNumber, mask_key};
 use store::desk::{CallerCase, CareFlag, CitizenMatch, ContactFilter, ContactRow};
 
@@ -34,7 +34,7 @@ pub struct ContactQuery {
     pub limit: u64,
 }
 
-impl Services {
+impl CasesApp {
     /// Looks a caller up by their number, written any way. Audited as a read of personal data
     /// (`citizen.lookup`), shown to the citizen when the number is their account's.
     pub async fn lookup_caller(

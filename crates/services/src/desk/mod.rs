@@ -19,7 +19,7 @@ pub use lookup::{CallerHistory, ContactQuery};
 pub use outcalls::OutcallQuery;
 
 use crate::authz::Actor;
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::desk::CallerNumber;
@@ -60,7 +60,7 @@ pub(crate) fn staff_id(actor: &Actor) -> String {
         .unwrap_or_else(|| ActorRef::system(&actor.label).to_string())
 }
 
-impl Services {
+impl CasesApp {
     /// The id of the citizen account a stored number key belongs to.
     pub(crate) async fn citizen_id_of_key(
         &self,

@@ -4,7 +4,7 @@
 use super::{bounded, staff_id};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::desk::{MAX_NOTE, OutcallOutcome, OutcallStatus, mask_key};
 use store::Tx;
@@ -61,7 +61,7 @@ async fn outcall_for(tx: &mut Tx, j: &str, id: &str, me: &str) -> Result<Outcall
     }
 }
 
-impl Services {
+impl CasesApp {
     /// The out-call queue, oldest due first. Numbers are masked.
     pub async fn outcall_queue(&self, actor: &Actor, q: OutcallQuery) -> Result<Vec<OutcallRow>> {
         actor.require(Permission::HandleCalls, Target::Jurisdiction)?;

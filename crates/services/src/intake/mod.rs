@@ -3,7 +3,7 @@
 pub(crate) mod writer;
 
 use crate::media::MediaUpload;
-use crate::{Result, ServiceError, Services, secrets};
+use crate::{CasesApp, Result, ServiceError, secrets};
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::catalog::{Category, Jurisdiction};
@@ -148,7 +148,7 @@ fn bounded(
     Some(v.to_string())
 }
 
-impl Services {
+impl CasesApp {
     /// Validates and files a report. The checks follow Open311's order — service code (404
     /// when unknown), then location, attributes and description, reporting every problem of
     /// the last group together — and nothing is written unless everything is valid.
@@ -164,7 +164,7 @@ impl Services {
                 "error-service-code-required",
             )));
         };
-        let category = self.service(jurisdiction, code).await?;
+        let category = self.platform.service(jurisdiction, code).await?;
 
         let mut errors: Vec<Message> = Vec::new();
         let point = Point::parse_pair(report.lat.as_deref(), report.long.as_deref())
@@ -244,7 +244,7 @@ impl Services {
         let case_id = uuid::Uuid::now_v7().to_string();
         let password = secrets::case_password();
         let token = (category.service_type == ServiceType::Batch).then(secrets::token);
-        let snapshot = self.snapshot_of(jurisdiction).await?;
+        let snapshot = self.platform.snapshot_of(jurisdiction).await?;
         let districts: Vec<(String, String)> = snapshot
             .districts
             .iter()
@@ -308,7 +308,7 @@ impl Services {
                 media_urls: serde_json::to_string(&all_media).unwrap_or_else(|_| "[]".into()),
                 status_notes: None,
                 password_hash: secrets::case_password_hash(
-                    &self.case_password_key,
+                    self.platform.secret_key(),
                     &case_id,
                     &password,
                 ),

@@ -24,7 +24,7 @@
 
 use super::Filing;
 use crate::casework::CaseChange;
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::case_event::CaseEventKind;
 use domain::case_number::CaseNumber;
 use std::sync::Mutex;
@@ -81,7 +81,7 @@ impl Drop for WriterGuard<'_> {
     }
 }
 
-impl Services {
+impl CasesApp {
     /// Writes a filing with whatever else is waiting, and answers with its case number once
     /// it is committed.
     pub(crate) async fn write_filing(&self, filing: Filing) -> Result<CaseNumber> {

@@ -6,7 +6,7 @@
 
 use super::{KINDS, NOTIFY_DELIVER, WEBHOOK_DELIVER};
 use crate::authz::{Actor, Permission, Target};
-use crate::{ServiceError, Services};
+use crate::{Platform, ServiceError};
 use domain::Message;
 use store::jobs::{self as repo, Job};
 
@@ -108,7 +108,7 @@ fn not_found() -> ServiceError {
     ServiceError::NotFound(Message::new("error-job-unknown"))
 }
 
-impl Services {
+impl Platform {
     /// The jobs of the actor's jurisdiction that need a look, newest first, of the kinds the
     /// actor administers.
     pub async fn troubled_jobs(

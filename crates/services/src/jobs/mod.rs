@@ -14,7 +14,7 @@
 
 pub mod admin;
 
-use crate::{ServiceError, Services, secrets};
+use crate::{Platform, ServiceError, secrets};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -44,7 +44,7 @@ pub trait JobKind: Send + Sync {
     /// leaves the unsettled jobs to be claimed again when their lease expires.
     fn run<'a>(
         &'a self,
-        services: &'a Services,
+        services: &'a Platform,
         batch: &'a [Job],
         token: &'a str,
     ) -> BoxFuture<'a, Result<(), ServiceError>>;
@@ -155,7 +155,7 @@ pub async fn settle(
 /// Settles a job on its own, with no row of the kind to change (its subject is gone or was
 /// settled from outside).
 pub async fn settle_alone(
-    services: &Services,
+    services: &Platform,
     job: &Job,
     token: &str,
     how: Settle,
@@ -179,7 +179,7 @@ pub async fn settle_alone(
 /// Claims one batch of due jobs of the given kinds and runs each kind's share; returns how
 /// many jobs were claimed.
 pub async fn process_batch(
-    services: &Services,
+    services: &Platform,
     kinds: &[&dyn JobKind],
     config: &JobsConfig,
 ) -> Result<usize, ServiceError> {
@@ -217,7 +217,7 @@ pub async fn process_batch(
 /// dropped). A full batch is followed at once by the next; otherwise the loop waits
 /// `poll_interval`.
 pub async fn run_worker(
-    services: Services,
+    services: Platform,
     kinds: Vec<Box<dyn JobKind>>,
     config: JobsConfig,
     mut shutdown: watch::Receiver<bool>,
@@ -250,7 +250,7 @@ pub async fn run_worker(
 
 /// The kinds this node runs, built once from the configuration (transports, HTTP client);
 /// a kind turned off for this node (`notify.workers = 0`, `webhooks.workers = 0`) is left out.
-pub fn kinds(services: &Services) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
+pub fn kinds(services: &Platform) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
     let mut kinds: Vec<Box<dyn JobKind>> = Vec::new();
     if services.config().notify.enabled {
         kinds.push(Box::new(
@@ -268,7 +268,7 @@ pub fn kinds(services: &Services) -> Result<Vec<Box<dyn JobKind>>, ServiceError>
 
 /// Runs one worker loop over every kind this node runs, until `shutdown` turns true. What a
 /// server starts `jobs.workers` times.
-pub async fn run_all(services: Services, shutdown: watch::Receiver<bool>) {
+pub async fn run_all(services: Platform, shutdown: watch::Receiver<bool>) {
     let notify = &services.config().notify;
     if notify.enabled && notify.smtp.is_none() {
         tracing::info!("SMTP is not configured: e-mail notifications wait in the outbox");
@@ -285,7 +285,7 @@ pub async fn run_all(services: Services, shutdown: watch::Receiver<bool>) {
     }
 }
 
-impl Services {
+impl Platform {
     /// Runs every job that is due now, of every kind this node can run, until none is left
     /// (at most 100 batches); returns how many were claimed. For tests and one-off runs;
     /// servers run [`run_worker`] loops.

@@ -13,7 +13,7 @@ mod rebuild;
 pub use rebuild::{JPEG_QUALITY, MAX_DECODE_BYTES, MAX_PIXELS, MAX_SIDE, RebuildError, Rebuilt};
 
 use crate::authz::Actor;
-use crate::{Result, ServiceError, Services};
+use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -151,7 +151,7 @@ pub(crate) async fn record_media(
     Ok(())
 }
 
-impl Services {
+impl CasesApp {
     fn media_path(&self, file_name: &str) -> PathBuf {
         self.config().media_dir.join(file_name)
     }
@@ -277,6 +277,7 @@ impl Services {
             .await?
             .ok_or_else(not_found)?;
         let confidential = self
+            .platform
             .catalog_snapshot(&record.jurisdiction_id)
             .await?
             .is_none_or(|s| s.confidential.contains(&work.category_code));

@@ -9,7 +9,7 @@ use super::sms::{self, SignatureError};
 use super::templates::{self, MAX_SMS_CHARS, MAX_SOURCE_CHARS, MAX_SUBJECT_CHARS};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
-use crate::{ServiceError, Services};
+use crate::{Platform, ServiceError};
 use domain::notify::{Channel, MINUTES_PER_DAY, format_channels, mask_address, parse_channels};
 use domain::{Locale, Message};
 use store::outbox;
@@ -163,7 +163,7 @@ fn check_template(
     Ok((subject, rendered))
 }
 
-impl Services {
+impl Platform {
     async fn require_jurisdiction(&self, jurisdiction_id: &str) -> Result<(), ServiceError> {
         match store::catalog::get_jurisdiction(&self.db, jurisdiction_id).await? {
             Some(_) => Ok(()),

@@ -12,7 +12,7 @@ use super::sms::Gateway;
 use super::templates::{self, Rendered};
 use super::{NotifyConfig, SendError, log_line};
 use crate::jobs::{self, JobKind};
-use crate::{ServiceError, Services};
+use crate::{Platform, ServiceError};
 use domain::notify::{Channel, channel_of, mask_address, next_local_midnight};
 use domain::{Locale, Message};
 use std::collections::HashMap;
@@ -28,7 +28,7 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub fn new(services: &Services) -> Result<Notifier, String> {
+    pub fn new(services: &Platform) -> Result<Notifier, String> {
         let config = services.config().notify.clone();
         let mailer = match &config.smtp {
             Some(smtp) => Some(Mailer::new(smtp, config.send_timeout)?),
@@ -86,7 +86,7 @@ impl Notifier {
     /// Handles one claimed batch: each job's message is rendered, sent and settled.
     async fn run_batch(
         &self,
-        services: &Services,
+        services: &Platform,
         batch: &[Job],
         token: &str,
     ) -> Result<(), ServiceError> {
@@ -163,7 +163,7 @@ impl JobKind for Notifier {
 
     fn run<'a>(
         &'a self,
-        services: &'a Services,
+        services: &'a Platform,
         batch: &'a [Job],
         token: &'a str,
     ) -> jobs::BoxFuture<'a, Result<(), ServiceError>> {
@@ -172,7 +172,7 @@ impl JobKind for Notifier {
 }
 
 /// Runs one worker until `shutdown` turns true (or its sender is dropped).
-pub async fn run_worker(services: Services, shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(services: Platform, shutdown: watch::Receiver<bool>) {
     let notifier = match Notifier::new(&services) {
         Ok(n) => n,
         Err(e) => {
@@ -191,8 +191,8 @@ pub async fn run_worker(services: Services, shutdown: watch::Receiver<bool>) {
 }
 
 /// Claims and handles one batch of notification jobs with a fresh set of transports; returns
-/// how many it took. For tests and one-off runs; see also [`Services::run_due_jobs`].
-pub async fn process_due(services: &Services) -> Result<usize, ServiceError> {
+/// how many it took. For tests and one-off runs; see also [`Platform::run_due_jobs`].
+pub async fn process_due(services: &Platform) -> Result<usize, ServiceError> {
     let notifier = Notifier::new(services).map_err(ServiceError::Internal)?;
     jobs::process_batch(services, &[&notifier], &services.config().jobs).await
 }
@@ -223,7 +223,7 @@ fn job_settle(how: &Settle) -> JobSettle {
 /// Settles a message and its job in one transaction, with a line in the message's log when
 /// given. Nothing changes if the claim was lost.
 async fn settle_message(
-    services: &Services,
+    services: &Platform,
     job: &Job,
     token: &str,
     now: i64,
@@ -252,7 +252,7 @@ async fn settle_message(
 }
 
 async fn deliver(
-    services: &Services,
+    services: &Platform,
     notifier: &Notifier,
     job: &Job,
     n: &outbox::Notification,
@@ -428,7 +428,7 @@ async fn deliver(
 /// Renders a message with the jurisdiction's override if it has one (falling back to the
 /// built-in text if the override fails), adding the common variables.
 async fn render_for(
-    services: &Services,
+    services: &Platform,
     jurisdiction_id: &str,
     jurisdiction_name: &domain::Localized,
     key: &str,
@@ -486,7 +486,7 @@ pub struct TestSent {
 /// problem (bad address, channel not configured, unknown jurisdiction); the inner one is the
 /// transport's failure, e.g. an unreachable SMTP server.
 pub async fn send_test(
-    services: &Services,
+    services: &Platform,
     to: &str,
     jurisdiction_id: Option<&str>,
     locale: Locale,

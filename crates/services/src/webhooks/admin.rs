@@ -6,7 +6,7 @@
 use super::{EVENT_TYPES, PING, event_types_of, log_line, queue};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
-use crate::{ServiceError, Services, secrets};
+use crate::{Platform, ServiceError, secrets};
 use domain::Message;
 use domain::webhooks::{UrlError, parse_target_url};
 use store::webhooks::{self as repo, Attempt, Delivery, Subscription};
@@ -135,7 +135,7 @@ fn delivery_not_found() -> ServiceError {
     ServiceError::NotFound(Message::new("error-webhook-delivery-unknown"))
 }
 
-impl Services {
+impl Platform {
     /// Checks the fields of a subscription and returns them cleaned (trimmed, event types
     /// de-duplicated in the documented order). Every problem is reported at once.
     async fn check_webhook(

@@ -35,7 +35,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "case.sla_breached",
 ];
 
-/// The test event sent by [`crate::Services::ping_webhook`] to one subscription, whatever its
+/// The test event sent by [`Platform::ping_webhook`] to one subscription, whatever its
 /// event types.
 pub const PING: &str = "ping";
 

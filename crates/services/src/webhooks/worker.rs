@@ -17,7 +17,7 @@ use crate::audit::{self, Subject};
 use crate::authz::Actor;
 use crate::http_client::{self, Failure};
 use crate::jobs::{self, JobKind};
-use crate::{ServiceError, Services};
+use crate::{Platform, ServiceError};
 use domain::webhooks::{is_public_ip, parse_target_url};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::Name;
@@ -97,7 +97,7 @@ impl Sender {
     /// Handles one claimed batch: each job's delivery is signed, POSTed and settled.
     async fn run_batch(
         &self,
-        services: &Services,
+        services: &Platform,
         batch: &[Job],
         token: &str,
     ) -> Result<(), ServiceError> {
@@ -160,7 +160,7 @@ impl JobKind for Sender {
 
     fn run<'a>(
         &'a self,
-        services: &'a Services,
+        services: &'a Platform,
         batch: &'a [Job],
         token: &'a str,
     ) -> jobs::BoxFuture<'a, Result<(), ServiceError>> {
@@ -169,7 +169,7 @@ impl JobKind for Sender {
 }
 
 /// Runs one worker until `shutdown` turns true (or its sender is dropped).
-pub async fn run_worker(services: Services, shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(services: Platform, shutdown: watch::Receiver<bool>) {
     let sender = match Sender::new(&services.config().webhooks) {
         Ok(s) => s,
         Err(e) => {
@@ -182,15 +182,15 @@ pub async fn run_worker(services: Services, shutdown: watch::Receiver<bool>) {
 }
 
 /// Claims and handles one batch of webhook jobs with a fresh client; returns how many it
-/// took. For tests and one-off runs; see also [`Services::run_due_jobs`].
-pub async fn process_due(services: &Services) -> Result<usize, ServiceError> {
+/// took. For tests and one-off runs; see also [`Platform::run_due_jobs`].
+pub async fn process_due(services: &Platform) -> Result<usize, ServiceError> {
     let sender = Sender::new(&services.config().webhooks).map_err(ServiceError::Internal)?;
     process_batch(services, &sender).await
 }
 
 /// Claims and handles one batch of webhook jobs with the given client (e.g. one with other
 /// settings than the node's); returns how many it took.
-pub async fn process_batch(services: &Services, sender: &Sender) -> Result<usize, ServiceError> {
+pub async fn process_batch(services: &Platform, sender: &Sender) -> Result<usize, ServiceError> {
     jobs::process_batch(services, &[sender], &services.config().jobs).await
 }
 
@@ -207,7 +207,7 @@ struct Outcome {
 /// Handles one claimed delivery; returns true if the receiver answered 410 Gone and the
 /// subscription was turned off.
 async fn deliver(
-    services: &Services,
+    services: &Platform,
     sender: &Sender,
     job: &Job,
     d: &Delivery,
@@ -428,7 +428,7 @@ fn job_settle(how: &Settle) -> JobSettle {
 /// subscription off and audits that as the system. Returns whether a subscription was
 /// turned off.
 async fn settle(
-    services: &Services,
+    services: &Platform,
     job: &Job,
     d: &Delivery,
     token: &str,

@@ -68,12 +68,13 @@ fn department_name(p: &Page, departments: &[DepartmentRecord], code: &str) -> St
 
 async fn categories(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
-    let services = &state.services;
-    let categories = services
+    let categories = state
+        .platform
         .catalogue_categories(actor)
         .await
         .map_err(failed(&v))?;
-    let departments = services
+    let departments = state
+        .platform
         .catalogue_departments(actor)
         .await
         .map_err(failed(&v))?;
@@ -334,7 +335,7 @@ async fn category_page(
 ) -> PageResult {
     let actor = require(v, Permission::ManageCaseRules)?;
     let departments = state
-        .services
+        .platform
         .catalogue_departments(actor)
         .await
         .map_err(failed(v))?;
@@ -373,7 +374,7 @@ async fn edit_category(
 ) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let c = state
-        .services
+        .platform
         .catalogue_category(actor, &code)
         .await
         .map_err(failed(&v))?;
@@ -427,7 +428,7 @@ async fn save_category(
     let input = f.input();
     if errors.is_empty() {
         match state
-            .services
+            .platform
             .save_category(actor, input, editing.is_none())
             .await
         {

@@ -39,7 +39,7 @@ async fn list_page(
 ) -> PageResult {
     let actor = require(v, Permission::ManageApiClients)?;
     let mut clients = state
-        .services
+        .identity
         .list_api_keys(actor)
         .await
         .map_err(failed(v))?;
@@ -81,7 +81,7 @@ async fn create(
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let name = f.get("name").to_string();
-    match state.services.create_api_key(actor, &name).await {
+    match state.identity.create_api_key(actor, &name).await {
         Ok(created) => {
             let page = ShownOnce {
                 p: Page::new(&v, &state, "admin-clients-created", "admin"),
@@ -114,7 +114,7 @@ async fn revoke(
     let actor = require(&v, Permission::ManageApiClients)?;
     check_token(&v, Fields(fields).token())?;
     state
-        .services
+        .identity
         .revoke_api_key(actor, &id)
         .await
         .map_err(failed(&v))?;

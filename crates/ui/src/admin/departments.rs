@@ -45,7 +45,7 @@ async fn departments(
 ) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let departments = state
-        .services
+        .platform
         .catalogue_departments(actor)
         .await
         .map_err(failed(&v))?;
@@ -132,7 +132,7 @@ async fn edit_department(
 ) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let all = state
-        .services
+        .platform
         .catalogue_departments(actor)
         .await
         .map_err(failed(&v))?;
@@ -192,7 +192,7 @@ async fn save_department(
         active: f.active,
     };
     match state
-        .services
+        .platform
         .save_department(actor, input, editing.is_none())
         .await
     {

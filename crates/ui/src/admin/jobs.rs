@@ -65,7 +65,7 @@ impl List {
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v)?;
     let jobs = state
-        .services
+        .platform
         .troubled_jobs(actor, services::jobs::admin::MAX_PAGE)
         .await
         .map_err(failed(&v))?;
@@ -86,7 +86,7 @@ async fn retry(
     let actor = require(&v)?;
     check_token(&v, Fields(fields).token())?;
     state
-        .services
+        .platform
         .retry_job(actor, &id)
         .await
         .map_err(failed(&v))?;

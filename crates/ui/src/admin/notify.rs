@@ -56,7 +56,7 @@ fn href(t: &TemplateView) -> String {
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageNotifications)?;
     let templates = state
-        .services
+        .platform
         .notify_templates(actor)
         .await
         .map_err(failed(&v))?;
@@ -103,7 +103,7 @@ async fn template(
         return Err(not_found().into());
     };
     state
-        .services
+        .platform
         .notify_templates(actor)
         .await
         .map_err(failed(v))?
@@ -188,10 +188,10 @@ async fn save(
     let subject = f.get("subject").to_string();
     let body = f.get("body").to_string();
     let subject_arg = (t.channel == Channel::Email).then_some(subject.as_str());
-    let services = &state.services;
     let to_field = |m: &domain::Message| format!("f-{}", field_of(m).unwrap_or("body"));
     if f.get("action") == "preview" {
-        return match services
+        return match state
+            .platform
             .preview_notify_template(actor, &t.key, t.locale, t.channel, subject_arg, &body)
             .await
         {
@@ -220,7 +220,8 @@ async fn save(
             }
         };
     }
-    match services
+    match state
+        .platform
         .save_notify_template(actor, &t.key, t.locale, t.channel, subject_arg, &body)
         .await
     {
@@ -253,7 +254,7 @@ async fn reset(
     check_token(&v, Fields(fields).token())?;
     let t = template(&state, &v, &key, &locale, &channel).await?;
     state
-        .services
+        .platform
         .reset_notify_template(actor, &t.key, t.locale, t.channel)
         .await
         .map_err(failed(&v))?;

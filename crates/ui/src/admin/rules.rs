@@ -111,19 +111,19 @@ struct Overview {
 
 async fn overview(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
-    let services = &state.services;
-    let j = services
+    let j = state
+        .platform
         .jurisdiction(&actor.jurisdiction_id)
         .await
         .map_err(failed(&v))?;
-    let departments = services.departments(&j).await.map_err(failed(&v))?;
+    let departments = state.platform.departments(&j).await.map_err(failed(&v))?;
     let department = |code: &str| {
         departments.iter().find(|d| d.code == code).map_or_else(
             || code.to_string(),
             |d| format!("{} ({code})", d.name.get(v.locale)),
         )
     };
-    let mut routing = services.routing_rules(&j).await.map_err(failed(&v))?;
+    let mut routing = state.cases.routing_rules(&j).await.map_err(failed(&v))?;
     routing.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
     let routing = routing
         .iter()
@@ -136,7 +136,8 @@ async fn overview(State(state): State<AppState>, v: Viewer, Query(q): Query<Done
             then: department(&r.department),
         })
         .collect();
-    let triage = services
+    let triage = state
+        .cases
         .triage_rules(&j)
         .await
         .map_err(failed(&v))?
@@ -214,14 +215,14 @@ fn pretty<T: serde::Serialize>(rules: &T) -> String {
 async fn edit(State(state): State<AppState>, v: Viewer, Path(kind): Path<String>) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let kind = Kind::parse(&kind, v.locale)?;
-    let services = &state.services;
-    let j = services
+    let j = state
+        .platform
         .jurisdiction(&actor.jurisdiction_id)
         .await
         .map_err(failed(&v))?;
     let text = match kind {
-        Kind::Routing => pretty(&services.routing_rules(&j).await.map_err(failed(&v))?),
-        Kind::Triage => pretty(&services.triage_rules(&j).await.map_err(failed(&v))?),
+        Kind::Routing => pretty(&state.cases.routing_rules(&j).await.map_err(failed(&v))?),
+        Kind::Triage => pretty(&state.cases.triage_rules(&j).await.map_err(failed(&v))?),
     };
     edit_page(&state, &v, kind, text, Errors::default())
 }
@@ -263,14 +264,17 @@ async fn save(
     let actor = require(&v, Permission::ManageCaseRules)?;
     let kind = Kind::parse(&kind, v.locale)?;
     check_token(&v, &form._csrf)?;
-    let services = &state.services;
     let result = match kind {
         Kind::Routing => match parse_rules::<RoutingRule>(&form.rules) {
-            Ok(rules) => services.set_routing_rules(actor, rules).await.map(|_| ()),
+            Ok(rules) => state
+                .cases
+                .set_routing_rules(actor, rules)
+                .await
+                .map(|_| ()),
             Err(m) => Err(services::ServiceError::invalid(m)),
         },
         Kind::Triage => match parse_rules::<TriageRule>(&form.rules) {
-            Ok(rules) => services.set_triage_rules(actor, rules).await.map(|_| ()),
+            Ok(rules) => state.cases.set_triage_rules(actor, rules).await.map(|_| ()),
             Err(m) => Err(services::ServiceError::invalid(m)),
         },
     };

@@ -101,9 +101,9 @@ impl Policies {
 
 async fn policies(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
-    let services = &state.services;
-    let stored = services.sla_policies(actor).await.map_err(failed(&v))?;
-    let all = services
+    let stored = state.cases.sla_policies(actor).await.map_err(failed(&v))?;
+    let all = state
+        .platform
         .catalogue_categories(actor)
         .await
         .map_err(failed(&v))?;
@@ -183,7 +183,7 @@ async fn scope_label(state: &AppState, v: &Viewer, scope: &str) -> Result<String
     }
     let actor = require(v, Permission::ManageCaseRules)?;
     let c = state
-        .services
+        .platform
         .catalogue_category(actor, scope)
         .await
         .map_err(failed(v))?;
@@ -215,11 +215,7 @@ async fn policy_form(
     let actor = require(&v, Permission::ManageCaseRules)?;
     let scope = q.scope.trim().to_string();
     let scope_label = scope_label(&state, &v, &scope).await?;
-    let stored = state
-        .services
-        .sla_policies(actor)
-        .await
-        .map_err(failed(&v))?;
+    let stored = state.cases.sla_policies(actor).await.map_err(failed(&v))?;
     let policy = match stored.iter().find(|(s, _)| *s == scope) {
         Some((_, p)) => *p,
         None => {
@@ -227,7 +223,7 @@ async fn policy_form(
                 Some(u) => u,
                 None => {
                     state
-                        .services
+                        .platform
                         .catalogue_category(actor, &scope)
                         .await
                         .map_err(failed(&v))?
@@ -297,7 +293,7 @@ async fn save_policy(
             resolution: *res,
             at_risk_percent,
         };
-        match state.services.set_sla_policy(actor, &scope, policy).await {
+        match state.cases.set_sla_policy(actor, &scope, policy).await {
             Ok(()) => return Ok(see_other("/admin/sla?done=saved")),
             Err(e) => {
                 errors = Errors::from_service(&v, e, |m| {
@@ -399,7 +395,7 @@ async fn calendar_page(
 ) -> PageResult {
     let actor = require(v, Permission::ManageCaseRules)?;
     let rows = state
-        .services
+        .cases
         .calendar_changes(actor)
         .await
         .map_err(failed(v))?;
@@ -510,7 +506,7 @@ async fn change_calendar(
         }
     };
     if let Some(change) = change.filter(|_| errors.is_empty()) {
-        match state.services.change_calendar(actor, change).await {
+        match state.cases.change_calendar(actor, change).await {
             Ok(_) => return Ok(see_other("/admin/calendar?done=saved")),
             Err(e) => {
                 errors = Errors::from_service(&v, e, |m| {

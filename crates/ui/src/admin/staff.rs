@@ -138,11 +138,11 @@ pub struct Choices {
 async fn choices(state: &AppState, v: &Viewer, rows: &[RoleRow]) -> Result<Choices, Stop> {
     let actor = require(v, Permission::ManageStaff)?;
     let j = state
-        .services
+        .platform
         .jurisdiction(&actor.jurisdiction_id)
         .await
         .map_err(failed(v))?;
-    let departments = state.services.departments(&j).await.map_err(failed(v))?;
+    let departments = state.platform.departments(&j).await.map_err(failed(v))?;
     let roles = Role::ALL
         .iter()
         .filter(|r| **r != Role::CommunityManager || rows.iter().any(|x| x.role == r.as_str()))
@@ -190,8 +190,8 @@ struct List {
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageStaff)?;
-    let services = &state.services;
-    let staff = services
+    let staff = state
+        .identity
         .list_staff(actor)
         .await
         .map_err(failed(&v))?
@@ -206,7 +206,8 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -
         })
         .collect();
     let policy = if v.may(Permission::ManageSecurityPolicy) {
-        let required = services
+        let required = state
+            .identity
             .roles_requiring_totp(actor)
             .await
             .map_err(failed(&v))?;
@@ -241,8 +242,8 @@ async fn second_factor(
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let wanted = f.all("required");
-    let services = &state.services;
-    let current = services
+    let current = state
+        .identity
         .roles_requiring_totp(actor)
         .await
         .map_err(failed(&v))?;
@@ -250,7 +251,8 @@ async fn second_factor(
         let want = wanted.iter().any(|w| w == role.as_str());
         let has = current.iter().any(|c| c == role.as_str());
         if want != has {
-            services
+            state
+                .identity
                 .set_role_policy(actor, *role, want)
                 .await
                 .map_err(failed(&v))?;
@@ -347,7 +349,7 @@ async fn create(
             roles,
             password: Some(password.to_string()).filter(|p| !p.is_empty()),
         };
-        match state.services.create_staff(actor, input).await {
+        match state.identity.create_staff(actor, input).await {
             Ok((view, generated)) => {
                 let Some(secret) = generated else {
                     return Ok(see_other(&format!("/admin/staff/{}?done=created", view.id)));
@@ -400,7 +402,7 @@ struct EditPage {
 async fn staff_member(state: &AppState, v: &Viewer, id: &str) -> Result<StaffView, Stop> {
     let actor = require(v, Permission::ManageStaff)?;
     state
-        .services
+        .identity
         .list_staff(actor)
         .await
         .map_err(failed(v))?
@@ -464,7 +466,7 @@ async fn set_roles(
     let mut errors = Errors::default();
     let grants = grants_of(&v, &actor.jurisdiction_id, &rows, &mut errors);
     if errors.is_empty() {
-        match state.services.set_staff_roles(actor, &id, grants).await {
+        match state.identity.set_staff_roles(actor, &id, grants).await {
             Ok(_) => return Ok(see_other(&format!("/admin/staff/{id}?done=saved"))),
             Err(e) => errors = Errors::from_service(&v, e, |_| "f-r0-role".into())?,
         }
@@ -482,7 +484,7 @@ async fn set_status(
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let enable = f.get("enabled") == "yes";
-    match state.services.set_staff_enabled(actor, &id, enable).await {
+    match state.identity.set_staff_enabled(actor, &id, enable).await {
         Ok(()) => Ok(see_other(&format!(
             "/admin/staff/{id}?done={}",
             if enable { "enabled" } else { "disabled" }
@@ -507,7 +509,7 @@ async fn reset_password(
     check_token(&v, f.token())?;
     let s = staff_member(&state, &v, &id).await?;
     let secret = state
-        .services
+        .identity
         .reset_staff_password(actor, &id, f.checked("clear_second_factor"))
         .await
         .map_err(failed(&v))?;

@@ -41,7 +41,7 @@ struct List {
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageWebhooks)?;
-    let webhooks = state.services.webhooks(actor).await.map_err(failed(&v))?;
+    let webhooks = state.platform.webhooks(actor).await.map_err(failed(&v))?;
     let page = List {
         p: Page::new(&v, &state, "admin-webhooks", "admin")
             .with_status(done_message(&v, q.done.as_deref())),
@@ -151,12 +151,13 @@ async fn form_page(
     done: Option<&str>,
 ) -> PageResult {
     let actor = require(v, Permission::ManageWebhooks)?;
-    let services = &state.services;
-    let j = services
+    let j = state
+        .platform
         .jurisdiction(&actor.jurisdiction_id)
         .await
         .map_err(failed(v))?;
-    let departments = services
+    let departments = state
+        .platform
         .departments(&j)
         .await
         .map_err(failed(v))?
@@ -167,7 +168,8 @@ async fn form_page(
         })
         .collect();
     let deliveries = match &w {
-        Some(w) => services
+        Some(w) => state
+            .platform
             .webhook_deliveries(actor, &w.id, None, LOG_LENGTH)
             .await
             .map_err(failed(v))?,
@@ -221,7 +223,7 @@ async fn create(
         department_code: Some(f.department.clone()).filter(|d| !d.is_empty()),
         active: f.active,
     };
-    match state.services.create_webhook(actor, new).await {
+    match state.platform.create_webhook(actor, new).await {
         Ok(created) => {
             let page = ShownOnce {
                 p: Page::new(&v, &state, "admin-webhook-created", "admin"),
@@ -247,7 +249,7 @@ async fn create(
 
 async fn subscription(state: &AppState, v: &Viewer, id: &str) -> Result<WebhookView, Stop> {
     let actor = require(v, Permission::ManageWebhooks)?;
-    state.services.webhook(actor, id).await.map_err(failed(v))
+    state.platform.webhook(actor, id).await.map_err(failed(v))
 }
 
 async fn edit(
@@ -279,7 +281,7 @@ async fn update(
         department_code: Some(Some(f.department.clone()).filter(|d| !d.is_empty())),
         active: Some(f.active),
     };
-    match state.services.update_webhook(actor, &id, update).await {
+    match state.platform.update_webhook(actor, &id, update).await {
         Ok(_) => Ok(see_other(&format!("/admin/webhooks/{id}?done=saved"))),
         Err(e) => {
             let errors = Errors::from_service(&v, e, webhook_field)?;
@@ -297,7 +299,7 @@ async fn ping(
     let actor = require(&v, Permission::ManageWebhooks)?;
     check_token(&v, Fields(fields).token())?;
     state
-        .services
+        .platform
         .ping_webhook(actor, &id)
         .await
         .map_err(failed(&v))?;
@@ -313,7 +315,7 @@ async fn rotate(
     let actor = require(&v, Permission::ManageWebhooks)?;
     check_token(&v, Fields(fields).token())?;
     let rotated = state
-        .services
+        .platform
         .rotate_webhook_secret(actor, &id)
         .await
         .map_err(failed(&v))?;
@@ -350,7 +352,7 @@ async fn delete(
         return form_page(&state, &v, Some(w), f, errors, None).await;
     }
     state
-        .services
+        .platform
         .delete_webhook(actor, &id)
         .await
         .map_err(failed(&v))?;
@@ -366,7 +368,7 @@ async fn redeliver(
     let actor = require(&v, Permission::ManageWebhooks)?;
     check_token(&v, Fields(fields).token())?;
     let d = state
-        .services
+        .platform
         .redeliver_webhook(actor, &id)
         .await
         .map_err(failed(&v))?;

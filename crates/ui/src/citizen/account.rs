@@ -146,7 +146,7 @@ async fn sign_in(
     let back = safe_back(Some(&f.back));
     let context = web::api::sign_in_context(&headers, &state, &v.client);
     match state
-        .services
+        .identity
         .sign_in_from(&j.id, &f.login, &f.password, context, None)
         .await
     {
@@ -197,7 +197,7 @@ async fn code(
         .map_err(|e| PageError::service(e, v.locale))?
         .to_string();
     match state
-        .services
+        .identity
         .complete_second_factor(&session.id_hash, &account, &f.code, None)
         .await
     {
@@ -246,7 +246,7 @@ async fn sign_up(
         display_name: f.name.clone(),
         locale: v.locale,
     };
-    match state.services.sign_up(input, &v.client, None).await {
+    match state.identity.sign_up(input, &v.client, None).await {
         Ok(()) => Ok(see_other(&format!(
             "/sign-up/verify?login={}",
             crate::page::encode(f.login.trim())
@@ -298,7 +298,7 @@ async fn verify(
     check_token(&v, &f._csrf)?;
     let j = jurisdiction(&state, v.locale).await?;
     match state
-        .services
+        .identity
         .verify_sign_up(&j.id, &f.login, &f.code, None)
         .await
     {
@@ -362,7 +362,7 @@ async fn reset(
         ));
     }
     match state
-        .services
+        .identity
         .request_password_reset(&j.id, &f.login, &v.client, v.locale)
         .await
     {
@@ -411,7 +411,7 @@ async fn reset_confirm(
     check_token(&v, &f._csrf)?;
     let j = jurisdiction(&state, v.locale).await?;
     match state
-        .services
+        .identity
         .reset_password(&j.id, &f.login, &f.code, &f.password, None)
         .await
     {
@@ -456,7 +456,7 @@ async fn sign_out(
     check_token(&v, &f._csrf)?;
     if let (Some(actor), Some(session)) = (&v.actor, &v.session) {
         state
-            .services
+            .identity
             .sign_out(actor, &session.id_hash)
             .await
             .map_err(|e| PageError::service(e, v.locale))?;
@@ -499,7 +499,7 @@ async fn my_cases(State(state): State<AppState>, v: Viewer) -> Result<Response, 
         return Ok(see_other("/sign-in?back=/my/cases"));
     };
     let cases = state
-        .services
+        .cases
         .my_cases(actor)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;

@@ -39,7 +39,7 @@ struct Home {
 async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, PageError> {
     let j = jurisdiction(&state, v.locale).await?;
     let list = state
-        .services
+        .platform
         .services(&j, None)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;

@@ -69,7 +69,7 @@ async fn choose(
 ) -> Result<Response, PageError> {
     let j = jurisdiction(&state, v.locale).await?;
     let list = state
-        .services
+        .platform
         .services(&j, None)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
@@ -146,7 +146,7 @@ async fn category(
 ) -> Result<(domain::catalog::Jurisdiction, Category), PageError> {
     let j = jurisdiction(state, v.locale).await?;
     let c = state
-        .services
+        .platform
         .service(&j, code)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
@@ -169,7 +169,7 @@ async fn show_form(
     errors: Errors,
 ) -> Result<Response, PageError> {
     let districts = state
-        .services
+        .platform
         .districts(j)
         .await
         .map_err(|err| PageError::service(err, v.locale))?;
@@ -347,7 +347,7 @@ async fn submit(
     };
     let citizen = v.signed_in().filter(|a| a.is_citizen());
     match state
-        .services
+        .cases
         .report_from_web(&j, citizen, &v.client, report)
         .await
     {

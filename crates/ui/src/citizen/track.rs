@@ -93,14 +93,14 @@ async fn tracked_page(
 ) -> Result<Response, PageError> {
     let j = jurisdiction(state, v.locale).await?;
     let category_name = state
-        .services
+        .platform
         .service(&j, &t.category_code)
         .await
         .map(|c| c.name.get(v.locale).to_string())
         .unwrap_or_else(|_| t.category_code.clone());
     let department_name = match &t.department_code {
         Some(code) => state
-            .services
+            .platform
             .departments(&j)
             .await
             .map_err(|e| PageError::service(e, v.locale))?
@@ -187,7 +187,7 @@ async fn show(
     let j = jurisdiction(&state, v.locale).await?;
     let password = f.password.trim().to_string();
     match state
-        .services
+        .cases
         .track_case(&j, &number, &password, &v.client)
         .await
     {
@@ -227,7 +227,7 @@ async fn reopen(
     check_token(&v, &f._csrf)?;
     let j = jurisdiction(&state, v.locale).await?;
     match state
-        .services
+        .cases
         .reopen_case(&j, &f.number, &f.password, &f.reason, &v.client)
         .await
     {
@@ -246,7 +246,7 @@ async fn reopen(
         }
         Err(ServiceError::Invalid(m)) => {
             let t = state
-                .services
+                .cases
                 .track_case(&j, &f.number, &f.password, &v.client)
                 .await
                 .map_err(|e| PageError::service(e, v.locale))?;
@@ -313,7 +313,7 @@ async fn survey_submit(
     let j = jurisdiction(&state, v.locale).await?;
     let score: i64 = f.score.trim().parse().unwrap_or(0);
     let result = state
-        .services
+        .cases
         .submit_survey(&j, &f.token, score, &f.comment)
         .await;
     let (errors, done) = match result {

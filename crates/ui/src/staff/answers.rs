@@ -84,7 +84,7 @@ async fn search(
     let q = q.q.unwrap_or_default().trim().to_string();
     let catalog = Catalog::load(&state, v.locale).await?;
     let found = state
-        .services
+        .cases
         .search_answers(actor, &q)
         .await
         .map_err(failed(&v))?;
@@ -118,7 +118,7 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuer
     let actor = gate(&v, Permission::ManageKnowledge)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let all = state
-        .services
+        .cases
         .search_answers(actor, "")
         .await
         .map_err(failed(&v))?;
@@ -237,7 +237,7 @@ async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
 async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<AnswerForm>) -> PageResult {
     let actor = gate(&v, Permission::ManageKnowledge)?;
     check_token(&v, &f._csrf)?;
-    match state.services.create_answer(actor, f.input()).await {
+    match state.cases.create_answer(actor, f.input()).await {
         Ok(_) => Ok(see_other("/admin/answers?done=answer-created")),
         Err(e) => {
             let errors = Errors::from_service(&v, e, field_of)?;
@@ -252,7 +252,7 @@ async fn entry(
     actor: &Actor,
     id: &str,
 ) -> Result<KnowledgeEntry, super::Stop> {
-    state.services.answer(actor, id).await.map_err(failed(v))
+    state.cases.answer(actor, id).await.map_err(failed(v))
 }
 
 async fn edit_form(State(state): State<AppState>, v: Viewer, Path(id): Path<String>) -> PageResult {
@@ -275,7 +275,7 @@ async fn update(
 ) -> PageResult {
     let actor = gate(&v, Permission::ManageKnowledge)?;
     check_token(&v, &f._csrf)?;
-    match state.services.update_answer(actor, &id, f.input()).await {
+    match state.cases.update_answer(actor, &id, f.input()).await {
         Ok(_) => Ok(see_other("/admin/answers?done=answer-saved")),
         Err(e) => {
             let errors = Errors::from_service(&v, e, field_of)?;
@@ -322,7 +322,7 @@ async fn delete(
     let actor = gate(&v, Permission::ManageKnowledge)?;
     check_token(&v, &f._csrf)?;
     state
-        .services
+        .cases
         .delete_answer(actor, &id)
         .await
         .map_err(failed(&v))?;

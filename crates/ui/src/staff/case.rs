@@ -172,7 +172,7 @@ pub async fn case_view(
     names: &HashMap<String, String>,
 ) -> Result<CaseView, Stop> {
     let detail = state
-        .services
+        .cases
         .case_detail(actor, number)
         .await
         .map_err(failed(v))?;
@@ -223,7 +223,7 @@ async fn page(
     errors: Errors,
     message: Option<String>,
 ) -> PageResult {
-    let staff = state.services.list_staff(actor).await.unwrap_or_default();
+    let staff = state.identity.list_staff(actor).await.unwrap_or_default();
     let names = staff
         .iter()
         .map(|s| (s.id.clone(), s.display_name.clone()))
@@ -293,7 +293,7 @@ pub async fn apply(
             return Ok(Err(errors));
         }
     };
-    match state.services.operate(actor, number, op).await {
+    match state.cases.operate(actor, number, op).await {
         Ok(_) => Ok(Ok(())),
         Err(e) => Ok(Err(Errors::from_service(
             v,

@@ -124,7 +124,7 @@ async fn console_page(
 ) -> PageResult {
     let catalog = Catalog::load(state, v.locale).await?;
     let recent = state
-        .services
+        .cases
         .contacts(
             actor,
             ContactQuery {
@@ -135,7 +135,7 @@ async fn console_page(
         .await
         .map_err(failed(v))?;
     let queued = state
-        .services
+        .cases
         .outcall_queue(
             actor,
             OutcallQuery {
@@ -252,7 +252,7 @@ async fn show_caller(
     reason: &str,
     extra: CallerExtra,
 ) -> PageResult {
-    let h = match state.services.lookup_caller(actor, phone, reason).await {
+    let h = match state.cases.lookup_caller(actor, phone, reason).await {
         Ok(h) => h,
         Err(e) => {
             let errors = Errors::from_service(v, e, lookup_field)?;
@@ -367,10 +367,10 @@ async fn care_flag(
     let actor = gate(&v, Permission::HandleCalls)?;
     check_token(&v, &f._csrf)?;
     let result = if f.action == "clear" {
-        state.services.unflag_caller(actor, &f.phone).await
+        state.cases.unflag_caller(actor, &f.phone).await
     } else {
         state
-            .services
+            .cases
             .flag_caller(actor, &f.phone, &f.note)
             .await
             .map(|_| ())
@@ -424,7 +424,7 @@ async fn log_contact(
     check_token(&v, &f._csrf)?;
     let keep = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let result = state
-        .services
+        .cases
         .log_contact(
             actor,
             NewContact {
@@ -508,7 +508,7 @@ async fn emergency(
 ) -> PageResult {
     let actor = gate(&v, Permission::HandleCalls)?;
     check_token(&v, &f._csrf)?;
-    match state.services.check_emergency(actor, &f.description) {
+    match state.cases.check_emergency(actor, &f.description) {
         Ok(found) => {
             let emergency = found.as_ref().map(|e| v.msg(&e.message()));
             let message = Some(v.t(if emergency.is_some() {

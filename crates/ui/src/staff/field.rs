@@ -57,7 +57,7 @@ async fn today(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQue
     let actor = gate(&v, Permission::WorkCases)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let mine = state
-        .services
+        .cases
         .case_queue(
             actor,
             QueueRequest {
@@ -230,7 +230,7 @@ async fn photos(
     check_token(&v, &token)?;
     let kept_note = note.clone();
     match state
-        .services
+        .cases
         .add_case_photos(actor, &number, uploads, public, Some(note))
         .await
     {

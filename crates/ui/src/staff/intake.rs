@@ -293,8 +293,7 @@ async fn check_then_file(
     catalog: &Catalog,
     e: Intake,
 ) -> PageResult {
-    let s = &state.services;
-    let emergency = match s.check_emergency(actor, &e.description) {
+    let emergency = match state.cases.check_emergency(actor, &e.description) {
         Ok(found) => found.map(|x| v.msg(&x.message())),
         Err(err) => {
             let errors = Errors::from_service(v, err, field_of)?;
@@ -328,7 +327,7 @@ async fn possible_duplicates(
 ) -> Result<Vec<Possible>, super::Stop> {
     let address = address_in_district(&catalog.districts, Some(&e.district), Some(&e.address));
     let found: Vec<Suggestion> = state
-        .services
+        .cases
         .suggest_duplicates(
             actor,
             &e.category,
@@ -395,7 +394,7 @@ async fn file(
         },
         ..NewReport::default()
     };
-    match state.services.file_for_caller(actor, report).await {
+    match state.cases.file_for_caller(actor, report).await {
         Ok(filed) => Ok(filed_page(state, v, filed, e)),
         Err(err) => {
             let errors = Errors::from_service(v, err, field_of)?;
@@ -447,7 +446,7 @@ async fn attach(
         email: keep(&e.email),
         summary: e.description.clone(),
     };
-    match state.services.attach_caller(actor, &number, caller).await {
+    match state.cases.attach_caller(actor, &number, caller).await {
         Ok(work) => {
             let p = Page::new(v, state, "new-case-attached", "desk");
             let page = Filed {

@@ -105,11 +105,15 @@ pub struct Named {
 impl Catalog {
     pub async fn load(state: &AppState, locale: Locale) -> Result<Catalog, PageError> {
         let j = jurisdiction(state, locale).await?;
-        let s = &state.services;
         let fail = |e| PageError::service(e, locale);
-        let categories = s.services(&j, None).await.map_err(fail)?.categories;
-        let districts = s.districts(&j).await.map_err(fail)?;
-        let departments = s.departments(&j).await.map_err(fail)?;
+        let categories = state
+            .platform
+            .services(&j, None)
+            .await
+            .map_err(fail)?
+            .categories;
+        let districts = state.platform.districts(&j).await.map_err(fail)?;
+        let departments = state.platform.departments(&j).await.map_err(fail)?;
         Ok(Catalog {
             categories,
             districts,

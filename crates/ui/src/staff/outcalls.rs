@@ -92,7 +92,7 @@ async fn queue(
     let actor = gate(&v, Permission::HandleCalls)?;
     let done_view = q.show.as_deref() == Some("done");
     let rows = state
-        .services
+        .cases
         .outcall_queue(
             actor,
             OutcallQuery {
@@ -140,14 +140,14 @@ async fn call_page(
     note: String,
     errors: Errors,
 ) -> PageResult {
-    let row = match state.services.claim_outcall(actor, id).await {
+    let row = match state.cases.claim_outcall(actor, id).await {
         Ok(r) => r,
         Err(e) => {
             // Taken by someone else, or done: back to the queue, with why.
             let errors = Errors::from_service(v, e, |_| String::new())?;
             let message = errors.items.first().map(|e| e.message.clone());
             let rows = state
-                .services
+                .cases
                 .outcall_queue(actor, OutcallQuery::default())
                 .await
                 .map_err(super::failed(v))?;
@@ -217,7 +217,7 @@ async fn complete(
     let actor = gate(&v, Permission::HandleCalls)?;
     check_token(&v, &f._csrf)?;
     match state
-        .services
+        .cases
         .complete_outcall(actor, &id, &f.outcome, Some(&f.note))
         .await
     {

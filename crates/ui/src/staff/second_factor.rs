@@ -127,7 +127,7 @@ async fn begin(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> Pa
     let actor = staff(&v)?;
     check_token(&v, &f._csrf)?;
     let setup = state
-        .services
+        .identity
         .begin_totp(actor)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
@@ -147,7 +147,7 @@ async fn confirm(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> 
     let actor = staff(&v)?;
     check_token(&v, &f._csrf)?;
     let session = v.session.as_ref().map(|s| s.id_hash.as_str());
-    match state.services.confirm_totp(actor, session, &f.code).await {
+    match state.identity.confirm_totp(actor, session, &f.code).await {
         Ok((codes, renewed)) => {
             let mut response = enrol_page(
                 &state,

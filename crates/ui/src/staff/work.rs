@@ -162,8 +162,7 @@ async fn queue_page(
     view_name: String,
 ) -> PageResult {
     let catalog = Catalog::load(state, v.locale).await?;
-    let s = &state.services;
-    let (cases, mut errors) = match s.case_queue(actor, f.request()).await {
+    let (cases, mut errors) = match state.cases.case_queue(actor, f.request()).await {
         Ok(c) => (c, errors),
         Err(e) => {
             let mut errs = Errors::from_service(v, e, |m| {
@@ -179,12 +178,12 @@ async fn queue_page(
             (Vec::new(), errs)
         }
     };
-    let staff = s.list_staff(actor).await.unwrap_or_default();
+    let staff = state.identity.list_staff(actor).await.unwrap_or_default();
     let names = staff
         .iter()
         .map(|s| (s.id.clone(), s.display_name.clone()))
         .collect();
-    let views = s.saved_views(actor).await.map_err(failed(v))?;
+    let views = state.cases.saved_views(actor).await.map_err(failed(v))?;
     let more = cases.len() as u64 > PAGE;
     let departments = match actor.departments_for(Permission::ViewCases) {
         None => catalog.department_options(false),
@@ -267,7 +266,7 @@ async fn save_view(
     check_token(&v, &f._csrf)?;
     // Only filters the queue knows are kept.
     let query = filters_of(&f.query).query();
-    match state.services.save_view(actor, &f.name, &query).await {
+    match state.cases.save_view(actor, &f.name, &query).await {
         Ok(view) => {
             let sep = if view.query.is_empty() { "" } else { "&" };
             Ok(see_other(&format!(
@@ -297,7 +296,7 @@ async fn delete_view(
     let actor = gate(&v, Permission::DispatchCases)?;
     check_token(&v, &f._csrf)?;
     state
-        .services
+        .cases
         .delete_view(actor, &id)
         .await
         .map_err(failed(&v))?;
@@ -359,7 +358,7 @@ async fn bulk_assign(
     if !errors.is_empty() {
         return queue_page(&state, &v, actor, filters_of(&back), errors, String::new()).await;
     }
-    let staff = state.services.list_staff(actor).await.unwrap_or_default();
+    let staff = state.identity.list_staff(actor).await.unwrap_or_default();
     let assignee_name = staff
         .iter()
         .find(|s| s.id == assignee)
@@ -370,7 +369,7 @@ async fn bulk_assign(
             account_id: assignee.clone(),
         };
         // Each case on its own: one refusal does not stop the others.
-        let outcome = match state.services.operate(actor, &number, op).await {
+        let outcome = match state.cases.operate(actor, &number, op).await {
             Ok(_) => Outcome {
                 number,
                 ok: true,

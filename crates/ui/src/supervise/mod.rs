@@ -227,7 +227,7 @@ async fn dashboard(
         ),
         view: None,
     };
-    let scope = match state.services.report_scope(actor, &q.request()).await {
+    let scope = match state.cases.report_scope(actor, &q.request()).await {
         Ok(s) => s,
         Err(e @ ServiceError::Invalid(_)) => {
             page.errors = Errors::from_service(&v, e, field_of)?;
@@ -246,21 +246,22 @@ async fn load(
     names: &Names,
     s: &ReportScope,
 ) -> Result<View, PageError> {
-    let services = &state.services;
     let fail = |e| PageError::service(e, v.locale);
     let t = |id: &str| v.t(id);
-    let backlog = services.report_backlog(s).await.map_err(fail)?;
-    let ageing = services.report_ageing(s).await.map_err(fail)?;
-    let sla = services.report_sla(s).await.map_err(fail)?;
-    let overdue = services
+    let backlog = state.cases.report_backlog(s).await.map_err(fail)?;
+    let ageing = state.cases.report_ageing(s).await.map_err(fail)?;
+    let sla = state.cases.report_sla(s).await.map_err(fail)?;
+    let overdue = state
+        .cases
         .report_overdue(s, LIST_ON_PAGE)
         .await
         .map_err(fail)?;
-    let at_risk = services
+    let at_risk = state
+        .cases
         .report_at_risk(s, LIST_ON_PAGE)
         .await
         .map_err(fail)?;
-    let ratings = services.report_satisfaction(s).await.map_err(fail)?;
+    let ratings = state.cases.report_satisfaction(s).await.map_err(fail)?;
 
     let by_department = views::department_counts(names, &backlog.by_department);
     let ageing_rows = views::ageing_rows(v.locale, &ageing);
@@ -393,7 +394,7 @@ async fn download(
     };
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let scope = state
-        .services
+        .cases
         .report_scope(actor, &q.request())
         .await
         .map_err(|e| PageError::service(e, v.locale))?;

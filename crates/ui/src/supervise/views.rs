@@ -41,20 +41,22 @@ pub struct Names {
 
 impl Names {
     pub async fn load(state: &AppState, actor: &Actor, locale: Locale) -> Result<Names, PageError> {
-        let services = &state.services;
         let fail = |e| PageError::service(e, locale);
-        let j = services
+        let j = state
+            .platform
             .jurisdiction(&actor.jurisdiction_id)
             .await
             .map_err(fail)?;
-        let departments = services
+        let departments = state
+            .platform
             .departments(&j)
             .await
             .map_err(fail)?
             .into_iter()
             .map(|d| (d.code, d.name.get(locale).to_string()))
             .collect();
-        let categories = services
+        let categories = state
+            .platform
             .services(&j, None)
             .await
             .map_err(fail)?
@@ -327,12 +329,11 @@ pub async fn csv(
     s: &ReportScope,
     view: CsvView,
 ) -> services::Result<Csv> {
-    let services = &state.services;
     let h = |id: &str| tr(locale, id, &[]);
     let mut out = Csv::new();
     match view {
         CsvView::Backlog => {
-            let b = services.report_backlog(s).await?;
+            let b = state.cases.report_backlog(s).await?;
             out.header([
                 h("supervise-csv-breakdown"),
                 h("supervise-csv-code"),
@@ -357,7 +358,7 @@ pub async fn csv(
             }
         }
         CsvView::Ageing => {
-            let rows = services.report_ageing(s).await?;
+            let rows = state.cases.report_ageing(s).await?;
             out.header([
                 h("supervise-csv-code"),
                 h("supervise-age"),
@@ -376,7 +377,7 @@ pub async fn csv(
             }
         }
         CsvView::Sla => {
-            let r = services.report_sla(s).await?;
+            let r = state.cases.report_sla(s).await?;
             out.header([
                 h("supervise-csv-breakdown"),
                 h("supervise-csv-code"),
@@ -420,9 +421,9 @@ pub async fn csv(
         }
         CsvView::Overdue | CsvView::AtRisk => {
             let list = if view == CsvView::Overdue {
-                services.report_overdue(s, LIST_IN_CSV).await?
+                state.cases.report_overdue(s, LIST_IN_CSV).await?
             } else {
-                services.report_at_risk(s, LIST_IN_CSV).await?
+                state.cases.report_at_risk(s, LIST_IN_CSV).await?
             };
             out.header([
                 h("case-number"),
@@ -453,7 +454,7 @@ pub async fn csv(
             }
         }
         CsvView::Satisfaction => {
-            let r = services.report_satisfaction(s).await?;
+            let r = state.cases.report_satisfaction(s).await?;
             let score = |n: i64| {
                 tr(
                     locale,

@@ -51,7 +51,7 @@ fn client_json(c: &store::api_clients::ApiClient) -> ClientOut {
     responses((status = 200, description = "The keys, without secrets", body = [ClientOut]))
 )]
 async fn list_clients(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.list_api_keys(&caller.actor).await;
+    let result = state.identity.list_api_keys(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter().map(client_json).collect::<Vec<_>>()
     })
@@ -77,7 +77,7 @@ async fn create_client(
     caller: Caller,
     JsonBody(b): JsonBody<NewClientBody>,
 ) -> Response {
-    let result = state.services.create_api_key(&caller.actor, &b.name).await;
+    let result = state.identity.create_api_key(&caller.actor, &b.name).await;
     reply(caller.lang, StatusCode::CREATED, result, |c| ClientOut {
         key: Some(c.key),
         ..client_json(&c.client)
@@ -100,7 +100,7 @@ async fn revoke_client(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    match state.services.revoke_api_key(&caller.actor, &id).await {
+    match state.identity.revoke_api_key(&caller.actor, &id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ApiError::from_service(e, caller.lang).into_response(),
     }

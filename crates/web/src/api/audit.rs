@@ -61,7 +61,7 @@ async fn read_citizen(
     super::ApiQuery(q): super::ApiQuery<ReasonQuery>,
 ) -> Response {
     let result = state
-        .services
+        .identity
         .read_citizen(&caller.actor, &id, &q.reason)
         .await;
     reply(caller.lang, StatusCode::OK, result, |c| CitizenOut {
@@ -135,7 +135,7 @@ async fn audit(
         before_seq: q.before,
         limit: q.limit.unwrap_or(100),
     };
-    let result = state.services.audit_records(&caller.actor, &filter).await;
+    let result = state.platform.audit_records(&caller.actor, &filter).await;
     reply(caller.lang, StatusCode::OK, result, |records| {
         records
             .iter()

@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for Anonymous {
 fn jurisdiction(state: &AppState, given: Option<String>) -> String {
     given
         .filter(|j| !j.trim().is_empty())
-        .or_else(|| state.services.config().default_jurisdiction.clone())
+        .or_else(|| state.platform.config().default_jurisdiction.clone())
         .unwrap_or_default()
 }
 
@@ -171,7 +171,7 @@ async fn sign_up(
         display_name: b.display_name,
         locale,
     };
-    let result = state.services.sign_up(input, &addr, who.request_id).await;
+    let result = state.identity.sign_up(input, &addr, who.request_id).await;
     reply(who.lang, StatusCode::ACCEPTED, result, |_| {
         said(who.lang, "notice-sign-up-code-sent")
     })
@@ -209,7 +209,7 @@ async fn verify(
 ) -> Response {
     let j = jurisdiction(&state, b.jurisdiction_id);
     let result = state
-        .services
+        .identity
         .verify_sign_up(&j, &b.login, &b.code, who.request_id)
         .await;
     reply(who.lang, StatusCode::OK, result, |_| {
@@ -261,7 +261,7 @@ async fn sign_in(
     let j = jurisdiction(&state, b.jurisdiction_id);
     let context = caller::sign_in_context(&headers, &state, &addr);
     match state
-        .services
+        .identity
         .sign_in_from(&j, &b.login, &b.password, context, who.request_id)
         .await
     {
@@ -311,7 +311,7 @@ async fn second_factor(
         .into_response();
     };
     match state
-        .services
+        .identity
         .complete_second_factor(
             &session.id_hash,
             &session.account_id,
@@ -342,7 +342,7 @@ async fn sign_out(State(state): State<AppState>, caller: PartialCaller) -> Respo
             .into_response();
     };
     match state
-        .services
+        .identity
         .sign_out(&caller.actor, &session.id_hash)
         .await
     {
@@ -369,7 +369,7 @@ struct SessionsEnded {
     responses((status = 200, description = "Signed out everywhere", body = SessionsEnded))
 )]
 async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) -> Response {
-    match state.services.sign_out_everywhere(&caller.actor).await {
+    match state.identity.sign_out_everywhere(&caller.actor).await {
         Ok(n) => {
             let body = SessionsEnded { sessions_ended: n };
             let mut r = (StatusCode::OK, axum::Json(body)).into_response();
@@ -410,7 +410,7 @@ async fn request_reset(
 ) -> Response {
     let j = jurisdiction(&state, b.jurisdiction_id);
     let result = state
-        .services
+        .identity
         .request_password_reset(&j, &b.login, &addr, who.lang.0)
         .await;
     reply(who.lang, StatusCode::ACCEPTED, result, |_| {
@@ -450,7 +450,7 @@ async fn confirm_reset(
 ) -> Response {
     let j = jurisdiction(&state, b.jurisdiction_id);
     let result = state
-        .services
+        .identity
         .reset_password(&j, &b.login, &b.code, &b.new_password, who.request_id)
         .await;
     reply(who.lang, StatusCode::OK, result, |_| {

@@ -81,7 +81,6 @@ async fn resolve(
     state: &AppState,
 ) -> Result<(Actor, Option<Session>, SessionStage, Lang), ApiError> {
     let Ok(lang) = Lang::from_request_parts(parts, state).await;
-    let services = &state.services;
     let rid = request_id(parts);
     let internal = |e| ApiError::from_service(e, lang);
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
@@ -93,7 +92,8 @@ async fn resolve(
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .ok_or_else(|| unauthenticated("error-token-invalid", lang))?;
-        let actor = services
+        let actor = state
+            .identity
             .authenticate_token(token, rid)
             .await
             .map_err(internal)?
@@ -103,7 +103,8 @@ async fn resolve(
     let Some(raw) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Err(unauthenticated("error-sign-in-required", lang));
     };
-    let (session, actor) = services
+    let (session, actor) = state
+        .identity
         .authenticate_session(raw, rid)
         .await
         .map_err(internal)?
@@ -143,7 +144,7 @@ pub async fn browser_session(
         return Ok(None);
     };
     let Some((session, actor)) = state
-        .services
+        .identity
         .authenticate_session(raw, request_id(parts))
         .await?
     else {

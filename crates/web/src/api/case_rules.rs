@@ -25,7 +25,7 @@ use utoipa::ToSchema;
     responses((status = 200, description = "The rules", body = [RoutingRuleSchema]))
 )]
 pub(super) async fn routing_rules(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.routing_rules_for(&caller.actor).await;
+    let result = state.cases.routing_rules_for(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |r| r)
 }
 
@@ -43,7 +43,7 @@ pub(super) async fn set_routing_rules(
     caller: Caller,
     JsonBody(rules): JsonBody<Vec<RoutingRule>>,
 ) -> Response {
-    let result = state.services.set_routing_rules(&caller.actor, rules).await;
+    let result = state.cases.set_routing_rules(&caller.actor, rules).await;
     reply(caller.lang, StatusCode::OK, result, |r| r)
 }
 
@@ -55,7 +55,7 @@ pub(super) async fn set_routing_rules(
     responses((status = 200, description = "The rules", body = [TriageRuleSchema]))
 )]
 pub(super) async fn triage_rules(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.triage_rules_for(&caller.actor).await;
+    let result = state.cases.triage_rules_for(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |r| r)
 }
 
@@ -72,7 +72,7 @@ pub(super) async fn set_triage_rules(
     caller: Caller,
     JsonBody(rules): JsonBody<Vec<TriageRule>>,
 ) -> Response {
-    let result = state.services.set_triage_rules(&caller.actor, rules).await;
+    let result = state.cases.set_triage_rules(&caller.actor, rules).await;
     reply(caller.lang, StatusCode::OK, result, |r| r)
 }
 
@@ -114,7 +114,7 @@ fn calendar_json(r: &store::case_config::CalendarRow) -> CalendarOut {
     responses((status = 200, description = "The changes", body = [CalendarOut]))
 )]
 pub(super) async fn calendar(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.calendar_changes(&caller.actor).await;
+    let result = state.cases.calendar_changes(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |rows| {
         rows.iter().map(calendar_json).collect::<Vec<_>>()
     })
@@ -184,7 +184,7 @@ pub(super) async fn change_calendar(
             name: b.name,
         }
     };
-    let result = state.services.change_calendar(&caller.actor, change).await;
+    let result = state.cases.change_calendar(&caller.actor, change).await;
     reply(caller.lang, StatusCode::CREATED, result, |r| {
         calendar_json(&r)
     })
@@ -208,7 +208,7 @@ pub(crate) struct ScopedPolicyOut {
     responses((status = 200, description = "The policies", body = [ScopedPolicyOut]))
 )]
 pub(super) async fn sla_policies(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.sla_policies(&caller.actor).await;
+    let result = state.cases.sla_policies(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.into_iter()
             .map(|(scope, policy)| ScopedPolicyOut { scope, policy })
@@ -235,7 +235,7 @@ pub(super) async fn set_sla_policy(
     JsonBody(policy): JsonBody<domain::sla::SlaPolicy>,
 ) -> Response {
     let result = state
-        .services
+        .cases
         .set_sla_policy(&caller.actor, &scope, policy)
         .await;
     reply(caller.lang, StatusCode::OK, result, |_| ScopedPolicyOut {

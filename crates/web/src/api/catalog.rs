@@ -230,7 +230,7 @@ const DEPARTMENT_CODE: &str = "The department's code";
     responses((status = 200, description = "The categories", body = [CategoryOut]))
 )]
 async fn categories(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.catalogue_categories(&caller.actor).await;
+    let result = state.platform.catalogue_categories(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter().map(category_json).collect::<Vec<_>>()
     })
@@ -251,7 +251,7 @@ async fn create_category(
 ) -> Response {
     let code = b.code.clone().unwrap_or_default();
     let result = state
-        .services
+        .platform
         .save_category(&caller.actor, category_input(code, b), true)
         .await;
     reply(caller.lang, StatusCode::CREATED, result, |c| {
@@ -276,7 +276,7 @@ async fn category(
     Path(code): Path<String>,
 ) -> Response {
     let result = state
-        .services
+        .platform
         .catalogue_category(&caller.actor, &code)
         .await;
     reply(caller.lang, StatusCode::OK, result, |c| category_json(&c))
@@ -309,7 +309,7 @@ async fn update_category(
         .into_response();
     }
     let result = state
-        .services
+        .platform
         .save_category(&caller.actor, category_input(code, b), false)
         .await;
     reply(caller.lang, StatusCode::OK, result, |c| category_json(&c))
@@ -370,7 +370,7 @@ fn department_input(code: String, b: DepartmentBody) -> DepartmentInput {
     responses((status = 200, description = "The departments", body = [DepartmentOut]))
 )]
 async fn departments(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.catalogue_departments(&caller.actor).await;
+    let result = state.platform.catalogue_departments(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter().map(department_json).collect::<Vec<_>>()
     })
@@ -391,7 +391,7 @@ async fn create_department(
 ) -> Response {
     let code = b.code.clone().unwrap_or_default();
     let result = state
-        .services
+        .platform
         .save_department(&caller.actor, department_input(code, b), true)
         .await;
     reply(caller.lang, StatusCode::CREATED, result, |d| {
@@ -426,7 +426,7 @@ async fn update_department(
         .into_response();
     }
     let result = state
-        .services
+        .platform
         .save_department(&caller.actor, department_input(code, b), false)
         .await;
     reply(caller.lang, StatusCode::OK, result, |d| department_json(&d))

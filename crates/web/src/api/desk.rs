@@ -137,7 +137,7 @@ async fn lookup(
     ApiQuery(q): ApiQuery<ReasonQuery>,
 ) -> Response {
     let result = state
-        .services
+        .cases
         .lookup_caller(&caller.actor, &phone, &q.reason)
         .await;
     let lang = caller.lang;
@@ -196,7 +196,7 @@ async fn log_contact(
     JsonBody(b): JsonBody<ContactBody>,
 ) -> Response {
     let result = state
-        .services
+        .cases
         .log_contact(
             &caller.actor,
             NewContact {
@@ -241,7 +241,7 @@ async fn contacts(
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let result = state
-        .services
+        .cases
         .contacts(
             &caller.actor,
             ContactQuery {
@@ -275,9 +275,7 @@ async fn emergency_check(
     caller: Caller,
     JsonBody(b): JsonBody<EmergencyBody>,
 ) -> Response {
-    let result = state
-        .services
-        .check_emergency(&caller.actor, &b.description);
+    let result = state.cases.check_emergency(&caller.actor, &b.description);
     let lang = caller.lang;
     reply(
         lang,
@@ -316,7 +314,7 @@ async fn outcalls(
             .collect()
     });
     let result = state
-        .services
+        .cases
         .outcall_queue(
             &caller.actor,
             OutcallQuery {
@@ -341,7 +339,7 @@ async fn outcalls(
     responses((status = 200, description = "The out-call", body = Object),
         (status = 400, response = super::doc::BadRequest), (status = 404, response = NotFound)))]
 async fn claim(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    let result = state.services.claim_outcall(&caller.actor, &id).await;
+    let result = state.cases.claim_outcall(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::OK, result, |r| outcall_json(&r))
 }
 
@@ -364,7 +362,7 @@ async fn complete(
     JsonBody(b): JsonBody<CompleteBody>,
 ) -> Response {
     let result = state
-        .services
+        .cases
         .complete_outcall(&caller.actor, &id, &b.outcome, b.note.as_deref())
         .await;
     reply(caller.lang, StatusCode::OK, result, |r| outcall_json(&r))
@@ -388,7 +386,7 @@ async fn flag(
     JsonBody(b): JsonBody<FlagBody>,
 ) -> Response {
     let result = state
-        .services
+        .cases
         .flag_caller(&caller.actor, &phone, &b.note)
         .await;
     reply(caller.lang, StatusCode::OK, result, |f| {
@@ -411,7 +409,7 @@ async fn unflag(
     caller: Caller,
     Path(phone): Path<String>,
 ) -> Response {
-    match state.services.unflag_caller(&caller.actor, &phone).await {
+    match state.cases.unflag_caller(&caller.actor, &phone).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ApiError::from_service(e, caller.lang).into_response(),
     }

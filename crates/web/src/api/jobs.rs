@@ -93,7 +93,7 @@ async fn list_jobs(
     super::ApiQuery(q): super::ApiQuery<Limit>,
 ) -> Response {
     let result = state
-        .services
+        .platform
         .troubled_jobs(&caller.actor, q.limit.unwrap_or(50))
         .await;
     reply(caller.lang, StatusCode::OK, result, |list| {
@@ -119,7 +119,7 @@ async fn retry_job(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    match state.services.retry_job(&caller.actor, &id).await {
+    match state.platform.retry_job(&caller.actor, &id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ApiError::from_service(e, caller.lang).into_response(),
     }

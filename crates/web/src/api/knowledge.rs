@@ -71,7 +71,7 @@ async fn search_answers(
     caller: Caller,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Response {
-    let result = state.services.search_answers(&caller.actor, &q.q).await;
+    let result = state.cases.search_answers(&caller.actor, &q.q).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter().map(answer_json).collect::<Vec<_>>()
     })
@@ -115,7 +115,7 @@ async fn create_answer(
     caller: Caller,
     JsonBody(b): JsonBody<AnswerBody>,
 ) -> Response {
-    let result = state.services.create_answer(&caller.actor, b.into()).await;
+    let result = state.cases.create_answer(&caller.actor, b.into()).await;
     reply(caller.lang, StatusCode::CREATED, result, |e| {
         answer_json(&e)
     })
@@ -130,7 +130,7 @@ async fn show_answer(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    let result = state.services.answer(&caller.actor, &id).await;
+    let result = state.cases.answer(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::OK, result, |e| answer_json(&e))
 }
 
@@ -146,7 +146,7 @@ async fn update_answer(
     JsonBody(b): JsonBody<AnswerBody>,
 ) -> Response {
     let result = state
-        .services
+        .cases
         .update_answer(&caller.actor, &id, b.into())
         .await;
     reply(caller.lang, StatusCode::OK, result, |e| answer_json(&e))
@@ -161,7 +161,7 @@ async fn delete_answer(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    match state.services.delete_answer(&caller.actor, &id).await {
+    match state.cases.delete_answer(&caller.actor, &id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ApiError::from_service(e, caller.lang).into_response(),
     }

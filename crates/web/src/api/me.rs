@@ -94,7 +94,7 @@ async fn me(State(state): State<AppState>, caller: PartialCaller) -> Response {
     if let Err(e) = enrolment_allowed(&caller) {
         return e.into_response();
     }
-    let result = state.services.my_profile(&caller.actor).await;
+    let result = state.identity.my_profile(&caller.actor).await;
     let stage = caller.stage;
     reply(caller.lang, StatusCode::OK, result, |p| MeOut {
         id: p.id,
@@ -154,7 +154,7 @@ async fn update_me(
         national_id: b.national_id,
     };
     let result = state
-        .services
+        .identity
         .update_my_profile(&caller.actor, update)
         .await;
     reply(caller.lang, StatusCode::OK, result, |p| ProfileOut {
@@ -197,7 +197,7 @@ async fn change_password(
     JsonBody(b): JsonBody<ChangePasswordBody>,
 ) -> Response {
     match state
-        .services
+        .identity
         .change_password(&caller.actor, &b.current_password, &b.new_password)
         .await
     {
@@ -256,7 +256,7 @@ async fn begin_totp(State(state): State<AppState>, caller: PartialCaller) -> Res
     if let Err(e) = enrolment_allowed(&caller) {
         return e.into_response();
     }
-    let result = state.services.begin_totp(&caller.actor).await;
+    let result = state.identity.begin_totp(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |s| TotpOut {
         secret: s.secret,
         otpauth_uri: s.otpauth_uri,
@@ -297,7 +297,7 @@ async fn confirm_totp(
     }
     let session = caller.session.as_ref().map(|s| s.id_hash.as_str());
     match state
-        .services
+        .identity
         .confirm_totp(&caller.actor, session, &b.code)
         .await
     {
@@ -333,7 +333,7 @@ async fn disable_totp(
     caller: Caller,
     JsonBody(b): JsonBody<SecondFactorBody>,
 ) -> Response {
-    let result = state.services.disable_totp(&caller.actor, &b.code).await;
+    let result = state.identity.disable_totp(&caller.actor, &b.code).await;
     reply(caller.lang, StatusCode::OK, result, |_| {
         said(caller.lang, "notice-second-factor-disabled")
     })
@@ -374,7 +374,7 @@ fn token_json(t: &store::sessions::AccessToken) -> TokenOut {
     responses((status = 200, description = "The tokens, without secrets", body = [TokenOut]))
 )]
 async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.my_access_tokens(&caller.actor).await;
+    let result = state.identity.my_access_tokens(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |ts| {
         ts.iter().map(token_json).collect::<Vec<_>>()
     })
@@ -404,7 +404,7 @@ async fn create_token(
     JsonBody(b): JsonBody<NewTokenBody>,
 ) -> Response {
     let result = state
-        .services
+        .identity
         .create_access_token(&caller.actor, &b.name, b.expires_in_days)
         .await;
     reply(caller.lang, StatusCode::CREATED, result, |c| TokenOut {
@@ -429,7 +429,7 @@ async fn revoke_token(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    match state.services.revoke_access_token(&caller.actor, &id).await {
+    match state.identity.revoke_access_token(&caller.actor, &id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ApiError::from_service(e, caller.lang).into_response(),
     }
@@ -467,7 +467,7 @@ async fn data_access(
     caller: Caller,
     super::ApiQuery(q): super::ApiQuery<Before>,
 ) -> Response {
-    let result = state.services.my_data_access(&caller.actor, q.before).await;
+    let result = state.platform.my_data_access(&caller.actor, q.before).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter()
             .map(|a| DataAccessOut {

@@ -57,7 +57,7 @@ struct TemplateOut {
     responses((status = 200, description = "The templates", body = [TemplateOut]))
 )]
 async fn templates(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.notify_templates(&caller.actor).await;
+    let result = state.platform.notify_templates(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter()
             .map(|t| TemplateOut {
@@ -143,7 +143,7 @@ async fn save_template(
         Err(e) => return e.into_response(),
     };
     let result = state
-        .services
+        .platform
         .save_notify_template(
             &caller.actor,
             &key,
@@ -185,7 +185,7 @@ async fn reset_template(
         Err(e) => return e.into_response(),
     };
     let result = state
-        .services
+        .platform
         .reset_notify_template(&caller.actor, &key, locale, channel)
         .await;
     reply(caller.lang, StatusCode::OK, result, |existed| {
@@ -273,7 +273,7 @@ async fn messages(
     super::ApiQuery(p): super::ApiQuery<Page>,
 ) -> Response {
     let result = state
-        .services
+        .platform
         .notifications(&caller.actor, p.before.as_deref(), p.limit.unwrap_or(50))
         .await;
     reply(caller.lang, StatusCode::OK, result, |list| {
@@ -297,9 +297,9 @@ async fn message(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    let services = &state.services;
-    let result = match services.notification(&caller.actor, &id).await {
-        Ok(m) => services
+    let result = match state.platform.notification(&caller.actor, &id).await {
+        Ok(m) => state
+            .platform
             .notification_log(&caller.actor, &id)
             .await
             .map(|log| (m, log)),
@@ -355,7 +355,7 @@ struct PreferencesOut {
     responses((status = 200, description = "The preferences", body = PreferencesOut))
 )]
 async fn preferences(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.notify_preferences(&caller.actor).await;
+    let result = state.platform.notify_preferences(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |p| PreferencesOut {
         channels: p.channels.iter().map(|c| c.as_str().to_string()).collect(),
         quiet_start: clock(p.quiet_start),
@@ -412,7 +412,7 @@ async fn set_preferences(
         return bad("error-notify-quiet-hours");
     };
     let result = state
-        .services
+        .platform
         .set_notify_preferences(&caller.actor, &channels, start, end)
         .await;
     reply(caller.lang, StatusCode::OK, result, |_| PreferencesOut {

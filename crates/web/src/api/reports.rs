@@ -90,7 +90,7 @@ async fn scope(
         department,
     };
     state
-        .services
+        .cases
         .report_scope(&caller.actor, &request)
         .await
         .in_lang(caller.lang)
@@ -135,11 +135,7 @@ async fn backlog(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<BacklogOut>, ApiError> {
     let s = scope(&state, &caller, q.from, q.until, q.department).await?;
-    let b = state
-        .services
-        .report_backlog(&s)
-        .await
-        .in_lang(caller.lang)?;
+    let b = state.cases.report_backlog(&s).await.in_lang(caller.lang)?;
     Ok(Json(BacklogOut {
         by_category: b
             .by_category
@@ -192,11 +188,7 @@ async fn ageing(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<AgeingOut>, ApiError> {
     let s = scope(&state, &caller, q.from, q.until, q.department).await?;
-    let buckets = state
-        .services
-        .report_ageing(&s)
-        .await
-        .in_lang(caller.lang)?;
+    let buckets = state.cases.report_ageing(&s).await.in_lang(caller.lang)?;
     Ok(Json(AgeingOut {
         total: buckets.iter().map(|(_, n)| n).sum(),
         buckets: buckets
@@ -273,7 +265,7 @@ async fn sla(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<SlaReportOut>, ApiError> {
     let s = scope(&state, &caller, q.from, q.until, q.department).await?;
-    let r = state.services.report_sla(&s).await.in_lang(caller.lang)?;
+    let r = state.cases.report_sla(&s).await.in_lang(caller.lang)?;
     Ok(Json(SlaReportOut {
         by_category: r
             .by_category
@@ -363,7 +355,7 @@ async fn overdue(
     let s = scope(&state, &caller, q.from, q.until, q.department).await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let list = state
-        .services
+        .cases
         .report_overdue(&s, limit)
         .await
         .in_lang(caller.lang)?;
@@ -387,7 +379,7 @@ async fn at_risk(
     let s = scope(&state, &caller, q.from, q.until, q.department).await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let list = state
-        .services
+        .cases
         .report_at_risk(&s, limit)
         .await
         .in_lang(caller.lang)?;
@@ -447,7 +439,7 @@ async fn satisfaction(
 ) -> Result<Json<SatisfactionOut>, ApiError> {
     let s = scope(&state, &caller, q.from, q.until, q.department).await?;
     let r = state
-        .services
+        .cases
         .report_satisfaction(&s)
         .await
         .in_lang(caller.lang)?;

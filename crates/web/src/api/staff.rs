@@ -109,7 +109,7 @@ fn grants(caller: &Caller, body: Vec<GrantBody>) -> Result<Vec<Grant>, ApiError>
     responses((status = 200, description = "The staff", body = [StaffOut]))
 )]
 async fn list_staff(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.list_staff(&caller.actor).await;
+    let result = state.identity.list_staff(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter().map(staff_json).collect::<Vec<_>>()
     })
@@ -166,7 +166,7 @@ async fn create_staff(
         roles,
         password: b.password,
     };
-    let result = state.services.create_staff(&caller.actor, input).await;
+    let result = state.identity.create_staff(&caller.actor, input).await;
     reply(
         caller.lang,
         StatusCode::CREATED,
@@ -207,7 +207,7 @@ async fn set_roles(
         Err(e) => return e.into_response(),
     };
     let result = state
-        .services
+        .identity
         .set_staff_roles(&caller.actor, &id, roles)
         .await;
     reply(caller.lang, StatusCode::OK, result, |v| staff_json(&v))
@@ -237,7 +237,7 @@ async fn disable(
     Path(id): Path<String>,
 ) -> Response {
     let result = state
-        .services
+        .identity
         .set_staff_enabled(&caller.actor, &id, false)
         .await;
     reply(caller.lang, StatusCode::OK, result, |_| StatusOut {
@@ -258,7 +258,7 @@ async fn disable(
 )]
 async fn enable(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
     let result = state
-        .services
+        .identity
         .set_staff_enabled(&caller.actor, &id, true)
         .await;
     reply(caller.lang, StatusCode::OK, result, |_| StatusOut {
@@ -299,7 +299,7 @@ async fn reset_password(
     JsonBody(b): JsonBody<ResetBody>,
 ) -> Response {
     let result = state
-        .services
+        .identity
         .reset_staff_password(&caller.actor, &id, b.clear_second_factor)
         .await;
     reply(caller.lang, StatusCode::OK, result, |p| {
@@ -324,7 +324,7 @@ struct SecondFactorRolesOut {
     responses((status = 200, description = "The roles", body = SecondFactorRolesOut))
 )]
 async fn second_factor_roles(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.roles_requiring_totp(&caller.actor).await;
+    let result = state.identity.roles_requiring_totp(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |roles| {
         SecondFactorRolesOut { roles }
     })
@@ -370,7 +370,7 @@ async fn set_second_factor_role(
         .into_response();
     };
     let result = state
-        .services
+        .identity
         .set_role_policy(&caller.actor, role, b.required)
         .await;
     reply(caller.lang, StatusCode::OK, result, |_| PolicyOut {

@@ -126,7 +126,7 @@ fn delivery_json(d: &DeliveryView) -> DeliveryOut {
     responses((status = 200, description = "The subscriptions, without secrets", body = [WebhookOut]))
 )]
 async fn list(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.webhooks(&caller.actor).await;
+    let result = state.platform.webhooks(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter().map(webhook_json).collect::<Vec<_>>()
     })
@@ -175,7 +175,7 @@ async fn create(
         department_code: b.department_code,
         active: b.active,
     };
-    let result = state.services.create_webhook(&caller.actor, new).await;
+    let result = state.platform.create_webhook(&caller.actor, new).await;
     reply(caller.lang, StatusCode::CREATED, result, |w| WebhookOut {
         secret: Some(w.secret),
         ..webhook_json(&w.webhook)
@@ -194,7 +194,7 @@ async fn create(
     )
 )]
 async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    let result = state.services.webhook(&caller.actor, &id).await;
+    let result = state.platform.webhook(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::OK, result, |w| webhook_json(&w))
 }
 
@@ -247,7 +247,7 @@ async fn update(
         active: b.active,
     };
     let result = state
-        .services
+        .platform
         .update_webhook(&caller.actor, &id, update)
         .await;
     reply(caller.lang, StatusCode::OK, result, |w| webhook_json(&w))
@@ -265,7 +265,7 @@ async fn update(
     )
 )]
 async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    match state.services.delete_webhook(&caller.actor, &id).await {
+    match state.platform.delete_webhook(&caller.actor, &id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => super::ApiError::from_service(e, caller.lang).into_response(),
     }
@@ -296,7 +296,7 @@ async fn rotate_secret(
     Path(id): Path<String>,
 ) -> Response {
     let result = state
-        .services
+        .platform
         .rotate_webhook_secret(&caller.actor, &id)
         .await;
     reply(caller.lang, StatusCode::OK, result, |w| SecretOut {
@@ -318,7 +318,7 @@ async fn rotate_secret(
     )
 )]
 async fn ping(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    let result = state.services.ping_webhook(&caller.actor, &id).await;
+    let result = state.platform.ping_webhook(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::ACCEPTED, result, |d| {
         delivery_json(&d)
     })
@@ -351,7 +351,7 @@ async fn deliveries(
     super::ApiQuery(page): super::ApiQuery<Page>,
 ) -> Response {
     let result = state
-        .services
+        .platform
         .webhook_deliveries(
             &caller.actor,
             &id,
@@ -380,7 +380,7 @@ async fn delivery(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    let result = state.services.webhook_delivery(&caller.actor, &id).await;
+    let result = state.platform.webhook_delivery(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::OK, result, |(d, log)| {
         DeliveryOut {
             log: Some(
@@ -417,7 +417,7 @@ async fn redeliver(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
-    let result = state.services.redeliver_webhook(&caller.actor, &id).await;
+    let result = state.platform.redeliver_webhook(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::ACCEPTED, result, |d| {
         delivery_json(&d)
     })

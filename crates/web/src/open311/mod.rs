@@ -321,13 +321,13 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
 async fn post_params(state: &AppState, req: Request, query: Params) -> Result<Params, ApiError> {
     let key_checked = match query.get("api_key") {
         Some(key) => {
-            state.services.authenticate_api_key(Some(key)).await?;
+            state.identity.authenticate_api_key(Some(key)).await?;
             true
         }
         None => false,
     };
     let files = params::Files::Receive {
-        services: &state.services,
+        identity: &state.identity,
         uploads: &state.uploads,
         key_checked,
     };

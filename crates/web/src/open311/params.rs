@@ -17,7 +17,7 @@ use domain::Message;
 use domain::datetime::parse;
 use domain::geo::Point;
 use domain::lifecycle::Open311Status;
-use services::Services;
+use services::IdentityApp;
 use services::queries::CaseQuery;
 use std::collections::HashMap;
 use tokio::sync::OwnedSemaphorePermit;
@@ -87,7 +87,7 @@ pub enum Files<'a> {
     Discard,
     /// Check the API key (unless `key_checked`), then receive them to disk.
     Receive {
-        services: &'a Services,
+        identity: &'a IdentityApp,
         uploads: &'a Uploads,
         key_checked: bool,
     },
@@ -202,14 +202,14 @@ impl Params {
                     }
                 }
                 Files::Receive {
-                    services,
+                    identity,
                     uploads,
                     key_checked,
                 } => {
                     if !*key_checked {
                         // Nothing of a file is read for a caller without a valid key.
                         let key = params.get("api_key").or_else(|| query.get("api_key"));
-                        services.authenticate_api_key(key).await?;
+                        identity.authenticate_api_key(key).await?;
                         *key_checked = true;
                     }
                     if params.receiving.is_none() {

@@ -59,13 +59,13 @@ impl Ctx<'_> {
 
     async fn jurisdiction(&self, from_path: Option<&str>) -> Result<Jurisdiction, ApiError> {
         let named = from_path.or(self.params.get("jurisdiction_id"));
-        Ok(self.state.services.resolve_jurisdiction(named).await?)
+        Ok(self.state.platform.resolve_jurisdiction(named).await?)
     }
 
     fn base_url(&self, j: Option<&Jurisdiction>) -> String {
         let base = self
             .state
-            .services
+            .platform
             .config()
             .public_url
             .trim_end_matches('/')
@@ -78,7 +78,7 @@ impl Ctx<'_> {
 
     pub async fn discovery(&self, path_j: Option<&str>) -> Doc {
         let j = self.jurisdiction(path_j).await?;
-        let list = self.state.services.services(&j, None).await?;
+        let list = self.state.platform.services(&j, None).await?;
         let changeset = Node::str(format_unix(list.changeset));
         let formats = || {
             Node::List(
@@ -122,7 +122,7 @@ impl Ctx<'_> {
         let j = self.jurisdiction(path_j).await?;
         let point = Point::parse_pair(self.params.get("lat"), self.params.get("long"))
             .map_err(|e| ApiError::bad_request(e.message()))?;
-        let list = self.state.services.services(&j, point).await?;
+        let list = self.state.platform.services(&j, point).await?;
         Ok((
             "services",
             Node::List(
@@ -150,7 +150,7 @@ impl Ctx<'_> {
 
     pub async fn definition(&self, path_j: Option<&str>, code: &str) -> Doc {
         let j = self.jurisdiction(path_j).await?;
-        let c = self.state.services.service(&j, code).await?;
+        let c = self.state.platform.service(&j, code).await?;
         let l = self.locale;
         let mut attrs = c.attributes.clone();
         attrs.sort_by_key(|a| a.order);
@@ -196,7 +196,7 @@ impl Ctx<'_> {
         let j = self.jurisdiction(path_j).await?;
         let q = search(self.params, store::now_unix())?;
         let extensions = q.with_events;
-        let records = self.state.services.search_cases(&j, q).await?;
+        let records = self.state.cases.search_cases(&j, q).await?;
         Ok((
             "service_requests",
             Node::List(
@@ -215,7 +215,7 @@ impl Ctx<'_> {
             .params
             .get("extensions")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let record = self.state.services.public_case(&j, id, extensions).await?;
+        let record = self.state.cases.public_case(&j, id, extensions).await?;
         Ok((
             "service_requests",
             Node::List("request", vec![self.request_node(&record, extensions)]),
@@ -309,7 +309,7 @@ impl Ctx<'_> {
 
     pub async fn token(&self, path_j: Option<&str>, token: &str) -> Doc {
         let j = self.jurisdiction(path_j).await?;
-        let number = self.state.services.case_number_for_token(&j, token).await?;
+        let number = self.state.cases.case_number_for_token(&j, token).await?;
         Ok((
             "service_requests",
             Node::List(
@@ -327,12 +327,13 @@ impl Ctx<'_> {
         &self,
         path_j: Option<&str>,
     ) -> Result<(store::api_clients::ApiClient, Jurisdiction), ApiError> {
-        let services = &self.state.services;
-        let client = services
+        let client = self
+            .state
+            .identity
             .authenticate_api_key(self.params.get("api_key"))
             .await?;
         if let Some(named) = path_j.or(self.params.get("jurisdiction_id")).map(str::trim) {
-            services.jurisdiction(named).await?;
+            self.state.platform.jurisdiction(named).await?;
             if named != client.jurisdiction_id {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
@@ -340,14 +341,18 @@ impl Ctx<'_> {
                 ));
             }
         }
-        let j = services.jurisdiction(&client.jurisdiction_id).await?;
+        let j = self
+            .state
+            .platform
+            .jurisdiction(&client.jurisdiction_id)
+            .await?;
         Ok((client, j))
     }
 
     pub async fn create(&self, path_j: Option<&str>) -> Doc {
         let (client, j) = self.client_jurisdiction(path_j).await?;
         self.state
-            .services
+            .platform
             .count_client_filing(&client.id, self.client_addr)
             .await?;
         let p = self.params;
@@ -379,7 +384,7 @@ impl Ctx<'_> {
         };
         let filed = self
             .state
-            .services
+            .cases
             .file_case(
                 &j,
                 &Filer::ApiClient {
@@ -435,13 +440,13 @@ impl Ctx<'_> {
         let updates = match self.params.list("service_request_id") {
             Some(numbers) => {
                 self.state
-                    .services
+                    .cases
                     .public_updates_of(&j, &numbers, from, to, MAX_PAGE_SIZE)
                     .await?
             }
             None => {
                 self.state
-                    .services
+                    .cases
                     .public_updates(&j, from, to, MAX_PAGE_SIZE)
                     .await?
             }
@@ -486,7 +491,7 @@ impl Ctx<'_> {
         };
         let event = self
             .state
-            .services
+            .cases
             .post_client_update(&j, &client.id, update)
             .await?;
         Ok((

@@ -99,7 +99,7 @@ pub async fn set_sla(app: &TestApp, number: &str, state: &str, due: i64) {
         .value("resolution_due_at", due)
         .and_where(Expr::col("case_number").eq(number))
         .to_owned();
-    app.services.db.execute(&stmt).await.unwrap();
+    app.platform.db.execute(&stmt).await.unwrap();
 }
 
 #[tokio::test]

@@ -84,9 +84,9 @@ async fn jurisdiction_of(
 ) -> Result<domain::catalog::Jurisdiction, ApiError> {
     let id = given
         .clone()
-        .or_else(|| state.services.config().default_jurisdiction.clone())
+        .or_else(|| state.platform.config().default_jurisdiction.clone())
         .unwrap_or_default();
-    state.services.jurisdiction(&id).await.in_lang(lang)
+    state.platform.jurisdiction(&id).await.in_lang(lang)
 }
 
 /// Tracks a case with its number and password (anyone who has them).
@@ -110,7 +110,7 @@ pub(super) async fn track(
 ) -> Result<Json<TrackingOut>, ApiError> {
     let j = jurisdiction_of(&state, lang, &b.jurisdiction_id).await?;
     let t = state
-        .services
+        .cases
         .track_case(&j, &b.case_number, &b.password, &addr)
         .await
         .in_lang(lang)?;
@@ -139,7 +139,7 @@ pub(super) async fn reopen(
     let j = jurisdiction_of(&state, lang, &b.jurisdiction_id).await?;
     let reason = b.reason.unwrap_or_default();
     let t = state
-        .services
+        .cases
         .reopen_case(&j, &b.case_number, &b.password, &reason, &addr)
         .await
         .in_lang(lang)?;
@@ -186,7 +186,7 @@ pub(super) async fn survey(
 ) -> Result<Json<ThanksOut>, ApiError> {
     let j = jurisdiction_of(&state, lang, &b.jurisdiction_id).await?;
     state
-        .services
+        .cases
         .submit_survey(&j, &b.token, b.score, b.comment.as_deref().unwrap_or(""))
         .await
         .in_lang(lang)?;
@@ -303,7 +303,7 @@ pub(super) async fn report(
         notice: Notice::AsGiven,
     };
     let f = state
-        .services
+        .cases
         .report_from_web(&j, caller.as_ref().map(|c| &c.actor), &addr, report)
         .await
         .in_lang(lang)?;
@@ -341,7 +341,7 @@ pub(crate) struct MyCaseOut {
     responses((status = 200, description = "The cases", body = [MyCaseOut]))
 )]
 pub(super) async fn my_cases(State(state): State<AppState>, caller: Caller) -> Response {
-    let result = state.services.my_cases(&caller.actor).await;
+    let result = state.cases.my_cases(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |cases| {
         cases
             .iter()

@@ -87,7 +87,7 @@ pub(super) async fn queue(
         limit,
         ..QueueRequest::default()
     };
-    let result = state.services.case_queue(&caller.actor, request).await;
+    let result = state.cases.case_queue(&caller.actor, request).await;
     reply(caller.lang, StatusCode::OK, result, |cases| {
         let next = (cases.len() as u64 == limit).then(|| {
             cases
@@ -177,7 +177,7 @@ pub(super) async fn file(
         },
         ..NewReport::default()
     };
-    let result = state.services.file_for_caller(&caller.actor, report).await;
+    let result = state.cases.file_for_caller(&caller.actor, report).await;
     reply(caller.lang, StatusCode::CREATED, result, |f| FiledOut {
         emergency: crate::api::desk::emergency_json(caller.lang, f.emergency.as_ref()),
         case_number: f.case_number,
@@ -202,7 +202,7 @@ pub(super) async fn detail(
     caller: Caller,
     Path(number): Path<String>,
 ) -> Response {
-    let result = state.services.case_detail(&caller.actor, &number).await;
+    let result = state.cases.case_detail(&caller.actor, &number).await;
     reply(caller.lang, StatusCode::OK, result, |d| {
         let events = d
             .events
@@ -308,7 +308,7 @@ pub(super) async fn act(
                 .into_response();
         }
     };
-    let result = state.services.operate(&caller.actor, &number, op).await;
+    let result = state.cases.operate(&caller.actor, &number, op).await;
     reply(caller.lang, StatusCode::OK, result, |w| work_json(&w))
 }
 
@@ -356,7 +356,7 @@ pub(super) async fn photos(
     let limit = crate::open311::MAX_MULTIPART_BYTES;
     // Nothing of the body is read before the caller may add photos to this case.
     if let Err(e) = state
-        .services
+        .cases
         .check_may_add_case_photos(&caller.actor, &number)
         .await
     {
@@ -403,7 +403,7 @@ pub(super) async fn photos(
         Err(e) => return upload_failed(e),
     };
     let result = state
-        .services
+        .cases
         .add_case_photos(&caller.actor, &number, received.files, public, note)
         .await;
     reply(lang, StatusCode::OK, result, |w| work_json(&w))
@@ -481,7 +481,7 @@ pub(super) async fn duplicates(
         policy.window_days = w;
     }
     let result = state
-        .services
+        .cases
         .suggest_duplicates(
             &caller.actor,
             &q.service_code,
