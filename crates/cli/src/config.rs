@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use platform::notify::{ChannelCaps, DailyCaps, NotifyConfig, SmsConfig, SmtpConfig, SmtpTls};
 use serde::Deserialize;
-use services::notify::{ChannelCaps, DailyCaps, NotifyConfig, SmsConfig, SmtpConfig, SmtpTls};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -341,10 +341,10 @@ pub struct Settings {
     pub map_tiles: Option<String>,
     pub open311_cache: std::time::Duration,
     pub open311_cache_bytes: usize,
-    pub filing_limits: services::rate_limit::FilingLimits,
+    pub filing_limits: platform::rate_limit::FilingLimits,
     pub notify: NotifyConfig,
-    pub webhooks: services::webhooks::WebhookConfig,
-    pub jobs: services::jobs::JobsConfig,
+    pub webhooks: platform::webhooks::WebhookConfig,
+    pub jobs: platform::jobs::JobsConfig,
 }
 
 impl Settings {
@@ -436,8 +436,8 @@ impl Settings {
                     mb.saturating_mul(1024 * 1024)
                 }),
             filing_limits: {
-                let default = services::rate_limit::FilingLimits::default();
-                services::rate_limit::FilingLimits {
+                let default = platform::rate_limit::FilingLimits::default();
+                platform::rate_limit::FilingLimits {
                     per_key: serve
                         .filings_per_key
                         .or(file.filings_per_key)

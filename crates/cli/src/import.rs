@@ -5,13 +5,13 @@
 //! side. Bad rows are reported with their line numbers and counted; the import goes on.
 
 use anyhow::{Context, Result, bail};
-use services::Modules;
-use services::import::{ATTRIBUTION, BatchOutcome, ImportPlan, Prepared, PreparedBatch, Source};
+use cases::import::{ATTRIBUTION, BatchOutcome, ImportPlan, Prepared, PreparedBatch, Source};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use web::Modules;
 
 #[derive(clap::Subcommand)]
 pub enum ImportCommand {

@@ -1,5 +1,5 @@
 //! Job worker settings: `[jobs]` in `civicdesk.toml`, `CIVICDESK_JOB_WORKERS` and its flag,
-//! over the defaults of `services::jobs::JobsConfig`. One block for every kind of job
+//! over the defaults of `platform::jobs::JobsConfig`. One block for every kind of job
 //! (notifications, webhooks).
 //!
 //! The per-kind worker settings of earlier versions are still read, as aliases, when `[jobs]`
@@ -12,8 +12,8 @@ use crate::config::NotifyFile;
 use crate::webhook_config::WebhooksFile;
 use anyhow::{Result, bail};
 use clap::Args;
+use platform::jobs::JobsConfig;
 use serde::Deserialize;
-use services::jobs::JobsConfig;
 use std::time::Duration;
 
 /// Job settings given as flags or variables.

@@ -10,9 +10,10 @@ mod webhook_config;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use config::{DbArgs, FileConfig, ServeArgs, Settings};
-use services::{Modules, ServiceConfig};
+use platform::ServiceConfig;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
+use web::Modules;
 
 /// civicdesk: the citizen-service platform of a city — 1999 hotline cases, Open311, and more.
 #[derive(Parser)]
@@ -188,14 +189,14 @@ async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Re
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let mut workers: Vec<_> = (0..modules.platform.config().jobs.workers)
         .map(|_| {
-            tokio::spawn(services::jobs::run_all(
+            tokio::spawn(platform::jobs::run_all(
                 modules.platform.clone(),
                 stopped.clone(),
             ))
         })
         .collect();
     // SLA supervision runs on every node; the row lock makes each warning happen once.
-    workers.push(tokio::spawn(services::casework::run_supervisor(
+    workers.push(tokio::spawn(cases::casework::run_supervisor(
         modules.cases.clone(),
         std::time::Duration::from_secs(60),
         stopped.clone(),
@@ -464,7 +465,7 @@ async fn main() -> Result<()> {
             let locale = domain::Locale::from_tag(&args.locale)
                 .with_context(|| format!("unknown locale {:?}: use zh-TW or en", args.locale))?;
             let modules = open(&settings).await?;
-            let outcome = services::notify::send_test(
+            let outcome = platform::notify::send_test(
                 &modules.platform,
                 args.to.trim(),
                 args.jurisdiction.as_deref(),
@@ -491,8 +492,8 @@ async fn main() -> Result<()> {
 }
 
 /// Turns a service error into a readable CLI error, in English.
-pub(crate) fn explain(e: services::ServiceError) -> anyhow::Error {
-    use services::ServiceError as E;
+pub(crate) fn explain(e: platform::ServiceError) -> anyhow::Error {
+    use platform::ServiceError as E;
     let messages = match &e {
         E::Invalid(m) => m.clone(),
         E::Forbidden(m) | E::NotFound(m) | E::TooLarge(m) | E::Unauthenticated(m) => {
@@ -508,6 +509,6 @@ pub(crate) fn explain(e: services::ServiceError) -> anyhow::Error {
 }
 
 /// The operator at the command line, acting in a jurisdiction.
-pub(crate) fn operator(jurisdiction_id: &str) -> services::authz::Actor {
-    services::authz::Actor::system(jurisdiction_id, "civicdesk command line")
+pub(crate) fn operator(jurisdiction_id: &str) -> platform::authz::Actor {
+    platform::authz::Actor::system(jurisdiction_id, "civicdesk command line")
 }

@@ -5,9 +5,9 @@ use crate::{explain, operator};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use domain::Locale;
-use services::Modules;
-use services::accounts::NewStaff;
-use services::authz::{Grant, ScopeGiven, ScopeKind};
+use identity::accounts::NewStaff;
+use platform::authz::{Grant, ScopeGiven, ScopeKind};
+use web::Modules;
 
 #[derive(Subcommand)]
 pub enum UserCommand {

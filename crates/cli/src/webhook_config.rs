@@ -1,10 +1,10 @@
 //! Webhook delivery settings: `[webhooks]` in `civicdesk.toml`, `CIVICDESK_WEBHOOK_*`
-//! variables and flags, over the defaults of `services::webhooks::WebhookConfig`.
+//! variables and flags, over the defaults of `platform::webhooks::WebhookConfig`.
 
 use anyhow::{Result, bail};
 use clap::Args;
+use platform::webhooks::WebhookConfig;
 use serde::Deserialize;
-use services::webhooks::WebhookConfig;
 use std::time::Duration;
 
 /// Webhook settings given as flags or variables.

@@ -5,9 +5,9 @@ use crate::PageError;
 use crate::page::Viewer;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
+use cases::media::MediaUpload;
 use domain::Message;
-use services::ServiceError;
-use services::media::MediaUpload;
+use platform::ServiceError;
 
 /// Refuses a form post that is cross-site or does not echo the viewer's token.
 pub fn check_token(v: &Viewer, sent: &str) -> Result<(), PageError> {

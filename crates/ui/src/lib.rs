@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::{Locale, Message};
-use services::ServiceError;
+use platform::ServiceError;
 use web::AppState;
 
 pub use page::{Page, Viewer};

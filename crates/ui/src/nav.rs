@@ -2,7 +2,7 @@
 //! module, never an area's own pages, so the frame depends on no area.
 
 use crate::page::Viewer;
-use services::authz::Permission;
+use platform::authz::Permission;
 
 /// The sections of the administration: where, the title's text id (its lead is `<id>-lead`),
 /// and the permissions that open it (any of them).

@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use domain::catalog::Jurisdiction;
 use domain::{Locale, Message};
-use services::accounts::SessionStage;
-use services::authz::{Actor, Permission};
+use identity::accounts::SessionStage;
+use platform::authz::{Actor, Permission};
 use store::sessions::Session;
 use web::AppState;
 use web::api::{ClientAddr, Lang, cookie};
@@ -42,7 +42,7 @@ const FORM_COOKIE_PURPOSE: &str = "form-cookie";
 const FORM_TOKEN_PURPOSE: &str = "form-token";
 
 /// The form token that goes with a visitor's form cookie, if the server issued that cookie.
-pub fn visitor_form_token(platform: &services::Platform, cookie_value: &str) -> Option<String> {
+pub fn visitor_form_token(platform: &platform::Platform, cookie_value: &str) -> Option<String> {
     let (nonce, signature) = cookie_value.split_once('.')?;
     let well_formed = nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
     (well_formed && platform.verify_signature(FORM_COOKIE_PURPOSE, nonce, signature))
@@ -50,8 +50,8 @@ pub fn visitor_form_token(platform: &services::Platform, cookie_value: &str) -> 
 }
 
 /// A new visitor form cookie value and its token.
-fn new_visitor_form(platform: &services::Platform) -> (String, String) {
-    let nonce = services::secrets::token_of::<16>();
+fn new_visitor_form(platform: &platform::Platform) -> (String, String) {
+    let nonce = platform::secrets::token_of::<16>();
     let cookie = format!("{nonce}.{}", platform.sign(FORM_COOKIE_PURPOSE, &nonce));
     (cookie, platform.sign(FORM_TOKEN_PURPOSE, &nonce))
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod apidocs;
 pub mod bench;
 pub mod i18n;
+mod modules;
 pub mod notify_hooks;
 pub mod open311;
 pub mod server;
@@ -15,7 +16,10 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use services::{CasesApp, IdentityApp, Modules, Platform};
+use cases::CasesApp;
+use identity::IdentityApp;
+pub use modules::Modules;
+use platform::Platform;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -109,7 +113,7 @@ impl Default for Pages {
     }
 }
 
-/// The status of a refusal (`services::ServiceError::status`), as every door sends it.
+/// The status of a refusal (`platform::ServiceError::status`), as every door sends it.
 pub fn status_of(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
@@ -267,7 +271,7 @@ async fn media(
             )
                 .into_response()
         }
-        Err(services::ServiceError::NotFound(_)) => {
+        Err(platform::ServiceError::NotFound(_)) => {
             // Not cached either: a cache must not keep an anonymous 404 from staff.
             let mut response = not_found().await.into_response();
             response

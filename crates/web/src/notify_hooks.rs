@@ -1,5 +1,5 @@
 //! Callbacks of notification providers. `POST /hooks/sms/receipt` takes the SMS gateway's
-//! signed delivery receipts (see `services::notify::sms` for the protocol): 204 when recorded,
+//! signed delivery receipts (see `platform::notify::sms` for the protocol): 204 when recorded,
 //! 401 for a missing, wrong or stale signature (nothing changes), 400 for a malformed body and
 //! 404 for an unknown message.
 
@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use domain::Locale;
-use services::ServiceError;
-use services::notify::sms::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use platform::ServiceError;
+use platform::notify::sms::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// Receipts are small; anything bigger is not one.
 const MAX_RECEIPT_BYTES: usize = 16 * 1024;

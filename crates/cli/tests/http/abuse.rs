@@ -372,7 +372,7 @@ async fn a_connection_trickling_its_headers_is_closed() {
 #[tokio::test]
 async fn open311_filings_are_limited_per_key() {
     let app = TestApp::start_with(|c| {
-        c.filing_limits = services::rate_limit::FilingLimits {
+        c.filing_limits = platform::rate_limit::FilingLimits {
             per_key: 3,
             per_address: 0,
         }
@@ -428,7 +428,7 @@ async fn open311_filings_are_limited_per_key() {
 #[tokio::test]
 async fn open311_filings_are_limited_per_address() {
     let app = TestApp::start_with(|c| {
-        c.filing_limits = services::rate_limit::FilingLimits {
+        c.filing_limits = platform::rate_limit::FilingLimits {
             per_key: 0,
             per_address: 2,
         }

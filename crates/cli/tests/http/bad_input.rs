@@ -156,12 +156,12 @@ async fn every_kind_of_bad_post_is_rejected_and_writes_nothing() {
     // A revoked key.
     let created = app
         .identity
-        .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "to revoke")
+        .create_api_key(&platform::authz::Actor::system(TAIPEI, "test"), "to revoke")
         .await
         .unwrap();
     app.identity
         .revoke_api_key(
-            &services::authz::Actor::system(TAIPEI, "test"),
+            &platform::authz::Actor::system(TAIPEI, "test"),
             &created.client.id,
         )
         .await

@@ -1,5 +1,5 @@
 //! Operations on a case load the case, authorise the caller, and only then validate what the
-//! operation names (`services::casework::checks`). What an operation names — a merge target,
+//! operation names (`cases::casework::checks`). What an operation names — a merge target,
 //! an assignee — must tell a caller who may not act on the case nothing.
 
 use crate::support::*;

@@ -6,9 +6,9 @@
 
 use crate::notify::{SmtpSink, app_with, fast};
 use crate::support::*;
+use platform::notify::{self, NotifyConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
-use services::notify::{self, NotifyConfig};
 
 struct Team {
     agent: Browser,
@@ -66,7 +66,7 @@ async fn a_call_is_worked_to_the_end() {
     });
     let app = TestApp::start_with(move |c| {
         c.notify = notify_config;
-        c.webhooks = crate::webhooks::fast(services::webhooks::WebhookConfig::default());
+        c.webhooks = crate::webhooks::fast(platform::webhooks::WebhookConfig::default());
         c.jobs = crate::notify::fast_jobs();
     })
     .await;
@@ -431,7 +431,7 @@ async fn a_call_is_worked_to_the_end() {
     assert_eq!(status, 400, "a closed case is not assigned: {body}");
 
     // 7. The department system heard every step of its own cases, signed; nothing personal.
-    services::webhooks::process_due(&app.platform)
+    platform::webhooks::process_due(&app.platform)
         .await
         .expect("deliver");
     let heard = receiver.at("pks");
@@ -824,7 +824,7 @@ async fn overdue_cases_warn_supervisors_once() {
     );
     let outbox = app
         .platform
-        .notifications(&services::authz::Actor::system(TAIPEI, "test"), None, 50)
+        .notifications(&platform::authz::Actor::system(TAIPEI, "test"), None, 50)
         .await
         .unwrap();
     assert!(

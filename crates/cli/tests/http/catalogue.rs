@@ -51,7 +51,7 @@ async fn a_change_made_by_another_node_is_served_within_the_cache_lifetime() {
     // Not yet while this server's snapshot is fresh (checked only when the machine was quick
     // enough for the snapshot still to be fresh).
     let now_served = street_light_name(&app).await;
-    if loaded.elapsed() + Duration::from_secs(1) < services::catalog_cache::CATALOG_TTL {
+    if loaded.elapsed() + Duration::from_secs(1) < platform::catalog_cache::CATALOG_TTL {
         assert_eq!(now_served, before, "served from the snapshot");
     }
     let changed = Instant::now();
@@ -60,7 +60,7 @@ async fn a_change_made_by_another_node_is_served_within_the_cache_lifetime() {
             break;
         }
         assert!(
-            changed.elapsed() < services::catalog_cache::CATALOG_TTL + Duration::from_secs(2),
+            changed.elapsed() < platform::catalog_cache::CATALOG_TTL + Duration::from_secs(2),
             "the other node's change is served within the cache lifetime"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -69,7 +69,7 @@ async fn a_change_made_by_another_node_is_served_within_the_cache_lifetime() {
     // A change made through this server's services is offered at once.
     app.platform
         .load_reference(
-            &services::reference::builtin()
+            &platform::reference::builtin()
                 .unwrap()
                 .into_iter()
                 .find(|s| s.jurisdiction.id == TAIPEI)

@@ -4,10 +4,10 @@
 
 use crate::notify::{SmtpSink, app_with, fast};
 use crate::support::*;
+use platform::notify::{self, NotifyConfig};
 use reqwest::Method;
 use sea_query::{Expr, ExprTrait, Query};
 use serde_json::{Value, json};
-use services::notify::{self, NotifyConfig};
 
 fn code(body: &Value) -> &str {
     body["errors"][0]["code"].as_str().unwrap_or_default()
@@ -796,7 +796,7 @@ async fn field_workers_and_dispatchers_are_denied_the_desk() {
 async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database(dir.path()).await;
-    let config = services::ServiceConfig {
+    let config = platform::ServiceConfig {
         public_url: "http://127.0.0.1".into(),
         media_dir: dir.path().join("media"),
         default_jurisdiction: Some(TAIPEI.into()),
@@ -809,7 +809,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
     // The schema as it was before the desk (version 6), with reference data and cases.
     let db = store::Db::connect(&url, 4).await.unwrap();
     store::migrate::migrate_to(&db, 5).await.unwrap();
-    services::Modules::open(db.clone(), config.clone())
+    web::Modules::open(db.clone(), config.clone())
         .await
         .unwrap()
         .cases
@@ -913,8 +913,8 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         None,
     ];
     assert_eq!(keys, expected.map(|k| k.map(str::to_string)));
-    let services = services::Modules::open(db.clone(), config).await.unwrap();
-    let operator = services::authz::Actor::system(TAIPEI, "test");
+    let services = web::Modules::open(db.clone(), config).await.unwrap();
+    let operator = platform::authz::Actor::system(TAIPEI, "test");
     let h = services
         .cases
         .lookup_caller(&operator, "0912345678", "upgrade check")

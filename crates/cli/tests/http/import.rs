@@ -293,7 +293,7 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
             .await
             .unwrap()
             .as_deref(),
-        Some(services::import::UNUSABLE_PASSWORD)
+        Some(cases::import::UNUSABLE_PASSWORD)
     );
 
     // A second run changes nothing.
@@ -402,7 +402,7 @@ async fn streetlight_reports_become_streetlight_cases_with_the_citizens_words() 
         .await
         .unwrap()
         .expect("first report");
-    assert_eq!(first.category_code, services::import::STREETLIGHT_CATEGORY);
+    assert_eq!(first.category_code, cases::import::STREETLIGHT_CATEGORY);
     assert_eq!(first.district_code.as_deref(), Some("112"));
     assert_eq!(
         first.address.as_deref(),

@@ -1,5 +1,5 @@
 //! Filing under concurrency: filings that arrive together are written together
-//! (`services::intake::writer`), and each must still come out as if filed alone.
+//! (`cases::intake::writer`), and each must still come out as if filed alone.
 
 use crate::support::*;
 use sea_query::{Expr, ExprTrait, Query};

@@ -5,10 +5,10 @@
 use crate::notify::SmtpSink;
 use crate::support::*;
 use crate::webhooks::{Receiver, case_data, enqueue_all, subscribe};
+use platform::notify::{Notification, NotifyConfig, Recipient};
+use platform::webhooks::WebhookConfig;
 use reqwest::Method;
 use sea_query::{Expr, ExprTrait, Query};
-use services::notify::{Notification, NotifyConfig, Recipient};
-use services::webhooks::WebhookConfig;
 
 /// A signed-in browser that does not follow redirects, for the HTML pages.
 struct Pages<'a> {
@@ -118,7 +118,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
     )
     .await;
     let lanes = [store::jobs::Lane {
-        kind: services::jobs::WEBHOOK_DELIVER,
+        kind: platform::jobs::WEBHOOK_DELIVER,
         lane: "",
     }];
     let now = store::now_unix();
@@ -131,7 +131,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
 
     // No node has an SMS gateway: the message waits, long past its time.
     let mut tx = app.platform.db.begin().await.expect("begin");
-    services::notify::enqueue(
+    platform::notify::enqueue(
         &mut tx,
         &Notification {
             jurisdiction_id: TAIPEI.into(),
@@ -147,7 +147,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
     tx.commit().await.expect("commit");
     let sms = app
         .platform
-        .notifications(&services::authz::Actor::system(TAIPEI, "test"), None, 10)
+        .notifications(&platform::authz::Actor::system(TAIPEI, "test"), None, 10)
         .await
         .expect("messages")[0]
         .id
@@ -284,7 +284,7 @@ async fn run_due_jobs_drains_every_kind() {
     .await;
     subscribe(&app, &receiver, "all", &["case.created"], None).await;
     let mut tx = app.platform.db.begin().await.expect("begin");
-    services::notify::enqueue(
+    platform::notify::enqueue(
         &mut tx,
         &Notification {
             jurisdiction_id: TAIPEI.into(),
@@ -297,7 +297,7 @@ async fn run_due_jobs_drains_every_kind() {
     )
     .await
     .expect("notification");
-    services::webhooks::enqueue(
+    platform::webhooks::enqueue(
         &mut tx,
         TAIPEI,
         "case.created",
@@ -329,7 +329,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
     let url = fresh_database(dir.path()).await;
     let db = store::Db::connect(&url, 4).await.unwrap();
     store::migrate::migrate_to(&db, 13).await.unwrap();
-    let config = services::ServiceConfig {
+    let config = platform::ServiceConfig {
         public_url: "https://1999.example.tw".into(),
         media_dir: dir.path().join("media"),
         default_jurisdiction: Some(TAIPEI.into()),
@@ -342,7 +342,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
         filing_limits: Default::default(),
     };
-    services::Modules::open(db.clone(), config.clone())
+    web::Modules::open(db.clone(), config.clone())
         .await
         .unwrap()
         .cases
@@ -425,7 +425,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
     store::migrate::migrate(&db).await.unwrap();
     db.close().await;
     let db = store::Db::connect(&url, 4).await.unwrap();
-    let services = services::Modules::open(db.clone(), config).await.unwrap();
+    let services = web::Modules::open(db.clone(), config).await.unwrap();
     assert_eq!(services.platform.run_due_jobs().await.unwrap(), 3);
     let mut to: Vec<String> = sink
         .messages()

@@ -475,7 +475,7 @@ async fn the_upgrade_keeps_published_photos_public() {
     let url = fresh_database(dir.path()).await;
     let db = store::Db::connect(&url, 4).await.unwrap();
     store::migrate::migrate_to(&db, 12).await.unwrap();
-    let config = services::ServiceConfig {
+    let config = platform::ServiceConfig {
         public_url: "https://1999.example.tw".into(),
         media_dir: dir.path().join("media"),
         default_jurisdiction: Some(TAIPEI.into()),
@@ -485,7 +485,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         jobs: Default::default(),
         filing_limits: Default::default(),
     };
-    services::Modules::open(db.clone(), config)
+    web::Modules::open(db.clone(), config)
         .await
         .unwrap()
         .cases

@@ -7,11 +7,11 @@ use crate::support::*;
 use domain::Locale;
 use domain::notify::Channel;
 use hmac::{Hmac, KeyInit, Mac};
-use sea_query::{Expr, ExprTrait, Query};
-use services::jobs::JobsConfig;
-use services::notify::{
+use platform::jobs::JobsConfig;
+use platform::notify::{
     self, Notification, NotifyConfig, Recipient, SmsConfig, SmtpConfig, SmtpTls,
 };
+use sea_query::{Expr, ExprTrait, Query};
 use sha2::Sha256;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -119,7 +119,7 @@ async fn enqueue_all(app: &TestApp, list: &[Notification]) {
     tx.commit().await.expect("commit");
 }
 
-async fn all_messages(app: &TestApp) -> Vec<services::notify::admin::MessageView> {
+async fn all_messages(app: &TestApp) -> Vec<platform::notify::admin::MessageView> {
     let mut list = app
         .platform
         .notifications(&operator(), None, 200)
@@ -680,7 +680,7 @@ async fn templates_follow_the_locale_and_admin_overrides() {
         )
         .await;
     match broken {
-        Err(services::ServiceError::Invalid(m)) => {
+        Err(platform::ServiceError::Invalid(m)) => {
             assert_eq!(m[0].id, "error-notify-template-invalid")
         }
         other => panic!("expected a validation error, got {other:?}"),
@@ -1031,7 +1031,7 @@ async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
     let db = &app.platform.db;
     let now = store::now_unix();
     let lanes = [store::jobs::Lane {
-        kind: services::jobs::NOTIFY_DELIVER,
+        kind: platform::jobs::NOTIFY_DELIVER,
         lane: "email",
     }];
     let claimed = store::jobs::claim(db, now, 600, 10, &lanes, "crashed-worker")
@@ -1080,16 +1080,16 @@ async fn a_crashed_workers_claim_expires_and_its_late_answer_is_ignored() {
 }
 
 /// The operator acting in Taipei (what the admin API does after its permission check).
-fn operator() -> services::authz::Actor {
-    services::authz::Actor::system(TAIPEI, "admin")
+fn operator() -> platform::authz::Actor {
+    platform::authz::Actor::system(TAIPEI, "admin")
 }
 
 /// Someone signed in as this account.
-fn as_account(id: &str) -> services::authz::Actor {
-    services::authz::Actor {
+fn as_account(id: &str) -> platform::authz::Actor {
+    platform::authz::Actor {
         account_id: Some(id.to_string()),
         jurisdiction_id: TAIPEI.to_string(),
-        kind: services::authz::ActorKind::Citizen,
+        kind: platform::authz::ActorKind::Citizen,
         label: id.to_string(),
         grants: Vec::new(),
         request_id: None,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 async fn other_client(app: &TestApp) -> (String, String) {
     let created = app
         .identity
-        .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "other app")
+        .create_api_key(&platform::authz::Actor::system(TAIPEI, "test"), "other app")
         .await
         .expect("key");
     (created.client.id, created.key)

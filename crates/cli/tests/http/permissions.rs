@@ -1,13 +1,13 @@
 //! The permission matrix: every role (and a citizen) against every HTTP action that needs a
 //! permission. Allowed → success; denied → 403, or 404 where existence must not leak; and
 //! after a denial nothing in the database has changed. The expectation comes from the one
-//! permission table in `services::authz`, so the table and the handlers cannot drift apart.
+//! permission table in `platform::authz`, so the table and the handlers cannot drift apart.
 
 use crate::support::*;
+use platform::authz::{Permission, Role, role_has};
 use reqwest::Method;
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde_json::json;
-use services::authz::{Permission, Role, role_has};
 
 /// Everything a denied request could have changed.
 async fn fingerprint(app: &TestApp) -> Vec<String> {
@@ -240,9 +240,9 @@ fn request(app: &TestApp, who: &Who, a: &Action) -> reqwest::RequestBuilder {
 #[tokio::test]
 async fn every_role_against_every_action() {
     let scope = |role: &Role| match role.scope_kinds()[0] {
-        services::authz::ScopeKind::Jurisdiction => None,
-        services::authz::ScopeKind::Department => Some("PWD-PKS"),
-        services::authz::ScopeKind::Community => Some("community-1"),
+        platform::authz::ScopeKind::Jurisdiction => None,
+        platform::authz::ScopeKind::Department => Some("PWD-PKS"),
+        platform::authz::ScopeKind::Community => Some("community-1"),
     };
     let app = Role::ALL
         .iter()
@@ -272,7 +272,7 @@ async fn every_role_against_every_action() {
         let client = app
             .identity
             .create_api_key(
-                &services::authz::Actor::system(TAIPEI, "test"),
+                &platform::authz::Actor::system(TAIPEI, "test"),
                 "matrix client",
             )
             .await
@@ -288,8 +288,8 @@ async fn every_role_against_every_action() {
         let answer = app
             .cases
             .create_answer(
-                &services::authz::Actor::system(TAIPEI, "test"),
-                services::knowledge::AnswerInput {
+                &platform::authz::Actor::system(TAIPEI, "test"),
+                cases::knowledge::AnswerInput {
                     question: format!("問題 {checked}"),
                     answer: "答覆".into(),
                     ..Default::default()
@@ -774,7 +774,7 @@ async fn every_role_against_every_action() {
                     role_has(*role, a.permission)
                         && (role
                             .scope_kinds()
-                            .contains(&services::authz::ScopeKind::Jurisdiction)
+                            .contains(&platform::authz::ScopeKind::Jurisdiction)
                             || a.department_scoped_ok)
                 }
                 Who::Citizen(_) => false,
@@ -837,12 +837,12 @@ async fn queued_outcall(app: &TestApp) -> String {
 
 /// A webhook subscription with one delivery that is dead (as if every attempt had failed).
 pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String) {
-    let operator = services::authz::Actor::system(TAIPEI, "test");
+    let operator = platform::authz::Actor::system(TAIPEI, "test");
     let hook = app
         .platform
         .create_webhook(
             &operator,
-            services::webhooks::admin::NewWebhook {
+            platform::webhooks::admin::NewWebhook {
                 name: "matrix hook".into(),
                 url: "http://127.0.0.1:9/matrix".into(),
                 event_types: vec!["case.created".into()],
@@ -855,7 +855,7 @@ pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String
         .webhook
         .id;
     let mut tx = app.platform.db.begin().await.unwrap();
-    services::webhooks::enqueue(&mut tx, TAIPEI, "case.created", None, "e", json!({}))
+    platform::webhooks::enqueue(&mut tx, TAIPEI, "case.created", None, "e", json!({}))
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -103,8 +103,8 @@ async fn every_name_of_an_account_shares_one_budget() {
     let app = TestApp::start().await;
     app.identity
         .create_staff(
-            &services::authz::Actor::system(TAIPEI, "test"),
-            services::accounts::NewStaff {
+            &platform::authz::Actor::system(TAIPEI, "test"),
+            identity::accounts::NewStaff {
                 login: "field.chou".into(),
                 display_name: "周".into(),
                 email: Some("chou@taipei.gov.tw".into()),

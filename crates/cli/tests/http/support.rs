@@ -2,8 +2,11 @@
 //! [`TestApp::new`] or started plainly with [`TestApp::start`]), signing in, and requests
 //! checked against the OpenAPI document.
 
-use services::{CasesApp, IdentityApp, Modules, Platform, ServiceConfig};
+use cases::CasesApp;
+use identity::IdentityApp;
+use platform::{Platform, ServiceConfig};
 use std::path::PathBuf;
+use web::Modules;
 
 // By path, so that the `logging` test binary, which includes this file by path, finds it too.
 #[path = "support/builder.rs"]
@@ -73,7 +76,7 @@ impl TestApp {
             default_jurisdiction: Some(TAIPEI.into()),
             public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
             notify: Default::default(),
-            webhooks: services::webhooks::WebhookConfig {
+            webhooks: platform::webhooks::WebhookConfig {
                 allow_private_targets: true,
                 ..Default::default()
             },
@@ -92,14 +95,14 @@ impl TestApp {
             .expect("reference data");
         let key = services
             .identity
-            .create_api_key(&services::authz::Actor::system(TAIPEI, "test"), "test app")
+            .create_api_key(&platform::authz::Actor::system(TAIPEI, "test"), "test app")
             .await
             .expect("key")
             .key;
         let kcg_key = services
             .identity
             .create_api_key(
-                &services::authz::Actor::system(KAOHSIUNG, "test"),
+                &platform::authz::Actor::system(KAOHSIUNG, "test"),
                 "kcg app",
             )
             .await
@@ -234,9 +237,9 @@ impl TestApp {
             .iter()
             .map(|r| {
                 let (name, scope) = r.split_once(':').map_or((*r, None), |(a, b)| (a, Some(b)));
-                let role = services::authz::Role::parse(name).expect("role");
+                let role = platform::authz::Role::parse(name).expect("role");
                 let kind = role.scope_kinds()[0];
-                services::authz::Grant {
+                platform::authz::Grant {
                     role,
                     scope: kind,
                     scope_id: scope.unwrap_or(TAIPEI).to_string(),
@@ -246,8 +249,8 @@ impl TestApp {
         let (view, _) = self
             .identity
             .create_staff(
-                &services::authz::Actor::system(TAIPEI, "test"),
-                services::accounts::NewStaff {
+                &platform::authz::Actor::system(TAIPEI, "test"),
+                identity::accounts::NewStaff {
                     login: login.into(),
                     display_name: format!("Staff {login}"),
                     email: Some(format!("{login}@taipei.gov.tw")),
@@ -280,7 +283,7 @@ impl TestApp {
         let account = store::accounts::find_by_login(
             &self.platform.db,
             TAIPEI,
-            services::accounts::Login::parse(login)
+            identity::accounts::Login::parse(login)
                 .expect("login")
                 .as_str(),
         )

@@ -4,11 +4,11 @@
 
 use crate::support::*;
 use hmac::{Hmac, KeyInit, Mac};
+use platform::webhooks::admin::NewWebhook;
+use platform::webhooks::{self, WebhookConfig};
 use reqwest::Method;
 use sea_query::{Expr, ExprTrait, Query};
 use serde_json::json;
-use services::webhooks::admin::NewWebhook;
-use services::webhooks::{self, WebhookConfig};
 use sha2::Sha256;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -139,7 +139,7 @@ async fn app_with(config: WebhookConfig) -> TestApp {
     app_with_jobs(config, crate::notify::fast_jobs()).await
 }
 
-async fn app_with_jobs(config: WebhookConfig, jobs: services::jobs::JobsConfig) -> TestApp {
+async fn app_with_jobs(config: WebhookConfig, jobs: platform::jobs::JobsConfig) -> TestApp {
     TestApp::start_with(move |c| {
         c.webhooks = config;
         c.jobs = jobs;
@@ -147,8 +147,8 @@ async fn app_with_jobs(config: WebhookConfig, jobs: services::jobs::JobsConfig) 
     .await
 }
 
-fn operator() -> services::authz::Actor {
-    services::authz::Actor::system(TAIPEI, "admin")
+fn operator() -> platform::authz::Actor {
+    platform::authz::Actor::system(TAIPEI, "admin")
 }
 
 /// Subscribes `path` of the receiver and tells the receiver the secret.
@@ -480,7 +480,7 @@ async fn private_targets_are_refused_unless_allowed() {
 #[tokio::test]
 async fn committed_events_are_delivered_once_by_racing_workers_and_rolled_back_ones_never() {
     let receiver = Receiver::start().await;
-    let jobs = services::jobs::JobsConfig {
+    let jobs = platform::jobs::JobsConfig {
         batch_size: 3,
         ..crate::notify::fast_jobs()
     };

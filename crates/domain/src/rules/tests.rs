@@ -26,7 +26,7 @@ fn def(code: &str, datatype: Datatype, values: &[&str]) -> AttributeDef {
     }
 }
 
-/// A slice of the Taipei catalogue (crates/services/reference/taipei.toml).
+/// A slice of the Taipei catalogue (crates/platform/reference/taipei.toml).
 fn taipei() -> Known {
     Known::new(
         ["PWD-NCO", "PWD-HEO", "PWD-PKS", "DEP", "TPC", "GAS", "TCPD"],

@@ -225,7 +225,7 @@ pub fn default_triage_rules() -> Vec<TriageRule> {
 }
 
 /// The built-in rules plus rules on the attributes of the Taipei catalogue
-/// (`crates/services/reference/taipei.toml`).
+/// (`crates/platform/reference/taipei.toml`).
 pub fn taipei_triage_rules() -> Vec<TriageRule> {
     use Condition as C;
     let mut rules = default_triage_rules();

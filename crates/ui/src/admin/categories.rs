@@ -14,8 +14,8 @@ use axum::routing::get;
 use domain::catalog::Category;
 use domain::category::{AttributeValue, Urgency};
 use domain::locale::Localized;
-use services::authz::Permission;
-use services::catalog_admin::{AttributeInput, CategoryInput};
+use platform::authz::Permission;
+use platform::catalog_admin::{AttributeInput, CategoryInput};
 use store::catalog::DepartmentRecord;
 use web::AppState;
 

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use services::authz::Permission;
+use platform::authz::Permission;
 use store::api_clients::ApiClient;
 use web::AppState;
 

@@ -11,8 +11,8 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use domain::locale::Localized;
-use services::authz::Permission;
-use services::catalog_admin::DepartmentInput;
+use platform::authz::Permission;
+use platform::catalog_admin::DepartmentInput;
 use store::catalog::DepartmentRecord;
 use web::AppState;
 

@@ -11,8 +11,8 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use services::authz::{Actor, Permission};
-use services::jobs::admin::JobView;
+use platform::authz::{Actor, Permission};
+use platform::jobs::admin::JobView;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -66,7 +66,7 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -
     let actor = require(&v)?;
     let jobs = state
         .platform
-        .troubled_jobs(actor, services::jobs::admin::MAX_PAGE)
+        .troubled_jobs(actor, platform::jobs::admin::MAX_PAGE)
         .await
         .map_err(failed(&v))?;
     let page = List {

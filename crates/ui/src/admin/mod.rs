@@ -24,7 +24,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::Message;
-use services::authz::{Actor, Permission};
+use platform::authz::{Actor, Permission};
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -82,7 +82,7 @@ pub fn require(v: &Viewer, permission: Permission) -> Result<&Actor, Stop> {
 }
 
 /// A service failure as an error page.
-pub fn failed(v: &Viewer) -> impl Fn(services::ServiceError) -> Stop + '_ {
+pub fn failed(v: &Viewer) -> impl Fn(platform::ServiceError) -> Stop + '_ {
     |e| Stop::Page(PageError::service(e, v.locale))
 }
 
@@ -195,7 +195,7 @@ async fn index(State(state): State<AppState>, v: Viewer) -> PageResult {
 #[cfg(test)]
 mod tests {
     use domain::Locale;
-    use services::authz::Role;
+    use platform::authz::Role;
 
     /// Labels built from codes (`admin-role-{role}`, `admin-event-{type}`, …) exist in both
     /// languages for every code the services can produce.
@@ -204,7 +204,7 @@ mod tests {
         let mut keys: Vec<String> = Vec::new();
         keys.extend(Role::ALL.iter().map(|r| format!("admin-role-{r}")));
         keys.extend(
-            services::webhooks::EVENT_TYPES
+            platform::webhooks::EVENT_TYPES
                 .iter()
                 .map(|e| format!("admin-event-{}", e.replace('.', "-"))),
         );
@@ -220,7 +220,7 @@ mod tests {
             .map(|s| format!("admin-delivery-{s}")),
         );
         keys.extend(
-            services::notify::templates::SPECS
+            platform::notify::templates::SPECS
                 .iter()
                 .map(|s| format!("admin-template-{}", s.key)),
         );
@@ -253,7 +253,7 @@ mod tests {
         for t in domain::category::ServiceType::ALL {
             keys.push(format!("admin-service-type-{}", t.as_str()));
         }
-        for kind in services::jobs::KINDS {
+        for kind in platform::jobs::KINDS {
             keys.push(format!("admin-job-kind-{}", kind.replace('.', "-")));
         }
         for trouble in ["dead", "stuck", "overdue"] {

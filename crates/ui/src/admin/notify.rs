@@ -13,9 +13,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::Locale;
 use domain::notify::Channel;
-use services::authz::Permission;
-use services::notify::admin::TemplateView;
-use services::notify::templates::Rendered;
+use platform::authz::Permission;
+use platform::notify::admin::TemplateView;
+use platform::notify::templates::Rendered;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

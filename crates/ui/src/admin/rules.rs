@@ -13,9 +13,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use domain::rules::{AttributeTest, Condition, RoutingRule, TriageRule};
 use domain::{Locale, Message};
+use platform::authz::Permission;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use services::authz::Permission;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -271,11 +271,11 @@ async fn save(
                 .set_routing_rules(actor, rules)
                 .await
                 .map(|_| ()),
-            Err(m) => Err(services::ServiceError::invalid(m)),
+            Err(m) => Err(platform::ServiceError::invalid(m)),
         },
         Kind::Triage => match parse_rules::<TriageRule>(&form.rules) {
             Ok(rules) => state.cases.set_triage_rules(actor, rules).await.map(|_| ()),
-            Err(m) => Err(services::ServiceError::invalid(m)),
+            Err(m) => Err(platform::ServiceError::invalid(m)),
         },
     };
     match result {

@@ -12,12 +12,12 @@ use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use cases::casework::CalendarChange;
 use domain::Message;
 use domain::category::Urgency;
 use domain::sla::{Duration, SlaPolicy};
+use platform::authz::Permission;
 use serde::Deserialize;
-use services::authz::Permission;
-use services::casework::CalendarChange;
 use store::case_config::CalendarRow;
 use web::AppState;
 

@@ -12,8 +12,8 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::{Locale, Message};
-use services::accounts::{NewStaff, StaffView};
-use services::authz::{Grant, GrantError, Permission, Role, ScopeGiven, ScopeKind};
+use identity::accounts::{NewStaff, StaffView};
+use platform::authz::{Grant, GrantError, Permission, Role, ScopeGiven, ScopeKind};
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -13,9 +13,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::Message;
-use services::authz::Permission;
-use services::webhooks::EVENT_TYPES;
-use services::webhooks::admin::{DeliveryView, NewWebhook, WebhookUpdate, WebhookView};
+use platform::authz::Permission;
+use platform::webhooks::EVENT_TYPES;
+use platform::webhooks::admin::{DeliveryView, NewWebhook, WebhookUpdate, WebhookView};
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

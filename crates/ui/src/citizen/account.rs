@@ -12,9 +12,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use domain::Message;
+use identity::accounts::{SessionStage, SignUp};
+use platform::authz::Permission;
 use serde::Deserialize;
-use services::accounts::{SessionStage, SignUp};
-use services::authz::Permission;
 use store::case_work::WorkView;
 use web::AppState;
 
@@ -110,7 +110,7 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
     response
 }
 
-fn errors_on(v: &Viewer, e: services::ServiceError, field: &str) -> Result<Errors, PageError> {
+fn errors_on(v: &Viewer, e: platform::ServiceError, field: &str) -> Result<Errors, PageError> {
     Errors::from_service(v, e, |m| {
         if m.id.contains("password") {
             "f-password".to_string()

@@ -14,11 +14,11 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use cases::casework::{CitizenReport, Notice};
+use cases::intake::{FiledCase, NewReport};
 use domain::Message;
 use domain::catalog::{Category, District};
 use serde::Deserialize;
-use services::casework::{CitizenReport, Notice};
-use services::intake::{FiledCase, NewReport};
 use store::cases::Reporter;
 use web::AppState;
 
@@ -352,7 +352,7 @@ async fn submit(
         .await
     {
         Ok(filed) => Ok(confirmation(&state, &v, filed)),
-        Err(services::ServiceError::Invalid(problems)) => {
+        Err(platform::ServiceError::Invalid(problems)) => {
             let mut errors = Errors::default();
             for m in problems {
                 let m = with_labels(&c, &v, m);

@@ -12,10 +12,10 @@ use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use cases::casework::Tracking;
 use domain::Message;
+use platform::ServiceError;
 use serde::Deserialize;
-use services::ServiceError;
-use services::casework::Tracking;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -167,7 +167,7 @@ async fn show(
     Form(f): Form<TrackForm>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let number = services::casework::case_number_as_typed(&f.number);
+    let number = cases::casework::case_number_as_typed(&f.number);
     if number.is_empty() || f.password.trim().is_empty() {
         let mut errors = Errors::default();
         if number.is_empty() {

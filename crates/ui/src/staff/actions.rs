@@ -1,16 +1,16 @@
 //! What staff may do to a case from a page: which operations the lifecycle allows in the case's
 //! state (only those are offered), the form every operation posts, its translation into a
-//! `services::casework::Operation`, and the timeline as staff read it.
+//! `cases::casework::Operation`, and the timeline as staff read it.
 
 use super::Catalog;
 use crate::page::Viewer;
+use cases::casework::{Operation, OperationFields};
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::geo::Point;
 use domain::lifecycle::{CaseStatus, OperationKind, Outcome, allowed};
 use serde::Deserialize;
 use serde_json::Value;
-use services::casework::{Operation, OperationFields};
 use std::collections::HashMap;
 use store::events::Event;
 

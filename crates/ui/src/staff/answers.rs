@@ -10,10 +10,10 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use cases::knowledge::AnswerInput;
 use domain::Message;
+use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use services::authz::{Actor, Permission};
-use services::knowledge::AnswerInput;
 use store::knowledge::KnowledgeEntry;
 use web::AppState;
 

@@ -11,10 +11,10 @@ use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use cases::desk::{CallerHistory, ContactQuery, NewContact, OutcallQuery};
 use domain::Message;
+use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use services::authz::{Actor, Permission};
-use services::desk::{CallerHistory, ContactQuery, NewContact, OutcallQuery};
 use store::desk::ContactRow;
 use web::AppState;
 

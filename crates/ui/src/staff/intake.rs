@@ -14,13 +14,13 @@ use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use cases::casework::{AttachCaller, Suggestion, address_in_district};
+use cases::intake::{FiledCase, NewReport};
 use domain::Message;
 use domain::catalog::Category;
 use domain::duplicates::DuplicatePolicy;
+use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use services::authz::{Actor, Permission};
-use services::casework::{AttachCaller, Suggestion, address_in_district};
-use services::intake::{FiledCase, NewReport};
 use store::cases::Reporter;
 use web::AppState;
 

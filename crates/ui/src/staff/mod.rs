@@ -23,8 +23,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Locale;
 use domain::catalog::{Category, Department, DepartmentKind, District};
-use services::accounts::SessionStage;
-use services::authz::{Actor, Permission};
+use identity::accounts::SessionStage;
+use platform::authz::{Actor, Permission};
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -83,7 +83,7 @@ pub fn gate(v: &Viewer, permission: Permission) -> Result<&Actor, Stop> {
 }
 
 /// A service failure as an error page.
-pub fn failed(v: &Viewer) -> impl Fn(services::ServiceError) -> Stop + '_ {
+pub fn failed(v: &Viewer) -> impl Fn(platform::ServiceError) -> Stop + '_ {
     move |e| Stop::Page(PageError::service(e, v.locale))
 }
 
@@ -222,8 +222,8 @@ pub fn done_message(v: &Viewer, done: Option<&str>) -> Option<String> {
 }
 
 /// A refusal in words, for a list of results (one line per case).
-pub fn service_message(v: &Viewer, e: services::ServiceError) -> String {
-    use services::ServiceError as E;
+pub fn service_message(v: &Viewer, e: platform::ServiceError) -> String {
+    use platform::ServiceError as E;
     match e {
         E::Invalid(ms) => ms.iter().map(|m| v.msg(m)).collect::<Vec<_>>().join(" "),
         E::NotFound(m) | E::Forbidden(m) | E::Unauthenticated(m) | E::TooLarge(m) => v.msg(&m),

@@ -11,9 +11,9 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use cases::desk::OutcallQuery;
+use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use services::authz::{Actor, Permission};
-use services::desk::OutcallQuery;
 use store::desk::OutcallRow;
 use web::AppState;
 

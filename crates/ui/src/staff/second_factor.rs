@@ -13,8 +13,8 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use platform::authz::Actor;
 use serde::Deserialize;
-use services::authz::Actor;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

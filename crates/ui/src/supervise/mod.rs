@@ -19,11 +19,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use cases::reports::{ReportRequest, ReportScope};
 use chart::BarChart;
+use platform::ServiceError;
+use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use services::ServiceError;
-use services::authz::{Actor, Permission};
-use services::reports::{ReportRequest, ReportScope};
 use views::{CaseRow, CountRow, Names, RatingRow, ShareRow};
 use web::AppState;
 

@@ -4,15 +4,15 @@
 
 use super::csv::{Csv, Field};
 use crate::PageError;
+use cases::reports::{ReportScope, WatchedCase};
 use domain::Locale;
 use domain::reports::{AgeBucket, Compliance, Ratings, format_hundredths, format_permille};
-use services::authz::{Actor, Permission};
-use services::reports::{ReportScope, WatchedCase};
+use platform::authz::{Actor, Permission};
 use std::collections::HashMap;
 use web::AppState;
 
 /// Most cases a CSV list holds.
-const LIST_IN_CSV: u64 = services::reports::MAX_LIST;
+const LIST_IN_CSV: u64 = cases::reports::MAX_LIST;
 
 /// A count with thousands separated by commas (`11,500`), as both languages write it here.
 pub fn num(n: i64) -> String {
@@ -328,7 +328,7 @@ pub async fn csv(
     names: &Names,
     s: &ReportScope,
     view: CsvView,
-) -> services::Result<Csv> {
+) -> platform::Result<Csv> {
     let h = |id: &str| tr(locale, id, &[]);
     let mut out = Csv::new();
     match view {

@@ -8,14 +8,14 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use domain::Message;
-use services::accounts::SessionStage;
-use services::authz::Actor;
+use identity::accounts::SessionStage;
+use platform::authz::Actor;
 use std::net::{IpAddr, SocketAddr};
 use store::sessions::Session;
 
 pub const SESSION_COOKIE: &str = "civicdesk_session";
 /// The device cookie a browser gets at a successful sign-in: with it, that browser keeps a
-/// sign-in failure budget of its own (`services::accounts::login`). `__Host-` prefixed on https.
+/// sign-in failure budget of its own (`identity::accounts::login`). `__Host-` prefixed on https.
 pub const DEVICE_COOKIE: &str = "civicdesk_device";
 const DEVICE_COOKIE_DAYS: i64 = 180;
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -139,7 +139,7 @@ async fn resolve(
 pub async fn browser_session(
     parts: &Parts,
     state: &AppState,
-) -> Result<Option<(Actor, Session, SessionStage)>, services::ServiceError> {
+) -> Result<Option<(Actor, Session, SessionStage)>, platform::ServiceError> {
     let Some(raw) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -193,8 +193,8 @@ pub fn sign_in_context<'a>(
     headers: &'a HeaderMap,
     state: &AppState,
     client: &'a str,
-) -> services::accounts::SignInContext<'a> {
-    services::accounts::SignInContext {
+) -> identity::accounts::SignInContext<'a> {
+    identity::accounts::SignInContext {
         client,
         device: cookie(headers, &device_cookie_name(state)),
         previous_session: cookie(headers, SESSION_COOKIE),

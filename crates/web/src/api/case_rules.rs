@@ -10,11 +10,11 @@ use crate::api::{ApiError, Caller, JsonBody, reply};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cases::casework::CalendarChange;
 use domain::Message;
 use domain::datetime::format_unix;
 use domain::rules::{RoutingRule, TriageRule};
 use serde::{Deserialize, Serialize};
-use services::casework::CalendarChange;
 use utoipa::ToSchema;
 
 /// The jurisdiction's routing rules (the built-in ones until replaced).

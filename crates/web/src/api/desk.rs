@@ -1,5 +1,5 @@
 //! The 1999 agent's desk over the API: caller lookup, the contact log, the emergency check,
-//! the out-call queue and care flags. Decisions are in `services::desk`.
+//! the out-call queue and care flags. Decisions are in `cases::desk`.
 
 use super::ApiPath as Path;
 use super::doc::NotFound;
@@ -9,12 +9,12 @@ use crate::i18n;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cases::desk::{ContactQuery, NewContact, OutcallQuery};
 use domain::datetime::format_unix;
 use domain::rules::emergency::Emergency;
 use domain::{Locale, Message};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use services::desk::{ContactQuery, NewContact, OutcallQuery};
 use std::borrow::Cow;
 use store::desk::{ContactRow, OutcallRow};
 use utoipa::{IntoParams, ToSchema};

@@ -1,6 +1,6 @@
 //! The knowledge base of the agent's desk: answers agents search during a call
 //! (`handle_calls`), kept by administrators and supervisors (`manage_knowledge`). Decisions are
-//! in `services::knowledge`.
+//! in `cases::knowledge`.
 
 use super::ApiPath as Path;
 use super::doc::NotFound;
@@ -9,9 +9,9 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cases::knowledge::AnswerInput;
 use domain::datetime::format_unix;
 use serde::{Deserialize, Serialize};
-use services::knowledge::AnswerInput;
 use store::knowledge::KnowledgeEntry;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;

@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Message;
+use identity::accounts::SessionStage;
 use serde::{Deserialize, Serialize};
-use services::accounts::SessionStage;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -44,7 +44,7 @@ pub(super) struct GrantOut {
     scope_id: String,
 }
 
-pub(super) fn grants_json(grants: &[services::authz::Grant]) -> Vec<GrantOut> {
+pub(super) fn grants_json(grants: &[platform::authz::Grant]) -> Vec<GrantOut> {
     grants
         .iter()
         .map(|g| GrantOut {
@@ -148,7 +148,7 @@ async fn update_me(
     caller: Caller,
     JsonBody(b): JsonBody<UpdateMeBody>,
 ) -> Response {
-    let update = services::accounts::ProfileUpdate {
+    let update = identity::accounts::ProfileUpdate {
         display_name: b.display_name,
         locale: b.locale,
         national_id: b.national_id,

@@ -34,9 +34,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
+use platform::ServiceError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use services::ServiceError;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -305,7 +305,7 @@ pub trait InLang<T> {
     fn in_lang(self, lang: Lang) -> Result<T, ApiError>;
 }
 
-impl<T> InLang<T> for services::Result<T> {
+impl<T> InLang<T> for platform::Result<T> {
     fn in_lang(self, lang: Lang) -> Result<T, ApiError> {
         self.map_err(|e| ApiError::from_service(e, lang))
     }
@@ -314,7 +314,7 @@ impl<T> InLang<T> for services::Result<T> {
 pub fn reply<T, B: Serialize>(
     lang: Lang,
     status: StatusCode,
-    result: services::Result<T>,
+    result: platform::Result<T>,
     render: impl FnOnce(T) -> B,
 ) -> Response {
     match result {

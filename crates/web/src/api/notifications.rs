@@ -240,7 +240,7 @@ struct AttemptOut {
     outcome: String,
 }
 
-fn message_json(m: &services::notify::admin::MessageView) -> MessageOut {
+fn message_json(m: &platform::notify::admin::MessageView) -> MessageOut {
     MessageOut {
         id: m.id.clone(),
         account_id: m.account_id.clone(),

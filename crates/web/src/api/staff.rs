@@ -10,9 +10,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
+use identity::accounts::{NewStaff, StaffView};
+use platform::authz::{Grant, Role, ScopeGiven};
 use serde::{Deserialize, Serialize};
-use services::accounts::{NewStaff, StaffView};
-use services::authz::{Grant, Role, ScopeGiven};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -95,7 +95,7 @@ fn grants(caller: &Caller, body: Vec<GrantBody>) -> Result<Vec<Grant>, ApiError>
         Ok(out)
     } else {
         Err(ApiError::from_service(
-            services::ServiceError::Invalid(errors),
+            platform::ServiceError::Invalid(errors),
             caller.lang,
         ))
     }

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
 use microcache::Lookup;
 use params::Params;
-use services::ServiceError;
+use platform::ServiceError;
 
 /// An Open311 error: a status and a list of messages, rendered as `<errors>`.
 #[derive(Debug)]

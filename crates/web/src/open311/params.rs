@@ -13,12 +13,12 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use cases::queries::CaseQuery;
 use domain::Message;
 use domain::datetime::parse;
 use domain::geo::Point;
 use domain::lifecycle::Open311Status;
-use services::IdentityApp;
-use services::queries::CaseQuery;
+use identity::IdentityApp;
 use std::collections::HashMap;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -189,14 +189,14 @@ impl Params {
             match &mut files {
                 Files::Discard => {
                     discarded += 1;
-                    if discarded > services::media::MAX_MEDIA_FILES {
+                    if discarded > cases::media::MAX_MEDIA_FILES {
                         return Err(upload_error(UploadError::TooManyFiles));
                     }
                     let mut field = field;
                     let mut size = 0;
                     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                         size += chunk.len();
-                        if size > services::media::MAX_MEDIA_BYTES {
+                        if size > cases::media::MAX_MEDIA_BYTES {
                             return Err(upload_error(UploadError::FileTooLarge("file".into())));
                         }
                     }

@@ -1,5 +1,5 @@
 //! The Open311 resources: each handler reads parameters, calls one service function and builds
-//! the document. Cases and updates arrive as the public view of `services::public`, the one
+//! the document. Cases and updates arrive as the public view of `cases::public`, the one
 //! place personal data is removed; nothing here reads a case's own fields.
 
 use super::ApiError;
@@ -8,15 +8,15 @@ use super::tree::Node;
 use crate::AppState;
 use crate::i18n;
 use axum::http::StatusCode;
+use cases::intake::{Channel, Filer, NewReport};
+use cases::public::PublicCase;
+use cases::updates::ClientUpdate;
 use domain::catalog::{Category, Jurisdiction};
 use domain::category::ServiceType;
 use domain::datetime::format_unix;
 use domain::geo::Point;
 use domain::lifecycle::{CaseStatus, Open311Status};
 use domain::{Locale, Localized, Message};
-use services::intake::{Channel, Filer, NewReport};
-use services::public::PublicCase;
-use services::updates::ClientUpdate;
 use store::cases::Reporter;
 
 type Doc = Result<(&'static str, Node), ApiError>;
@@ -222,7 +222,7 @@ impl Ctx<'_> {
         ))
     }
 
-    /// One request. `c` is already the public view (`services::public`): this only renders.
+    /// One request. `c` is already the public view (`cases::public`): this only renders.
     fn request_node(&self, c: &PublicCase, extensions: bool) -> Node {
         let l = self.locale;
         let status = CaseStatus::parse(&c.status).map_or(Open311Status::Open, CaseStatus::open311);

@@ -13,7 +13,7 @@
 //! ```
 
 use super::{Browser, STAFF_PASSWORD, TestApp};
-use services::ServiceConfig;
+use platform::ServiceConfig;
 
 type Configure = Box<dyn FnOnce(&mut ServiceConfig) + Send>;
 
@@ -83,10 +83,10 @@ impl TestApp {
     /// Runs the background jobs that are due now, as the workers would on their next turn:
     /// notifications, then webhook deliveries. Returns how many were handled.
     pub async fn run_due_jobs(&self) -> usize {
-        let sent = services::notify::process_due(&self.platform)
+        let sent = platform::notify::process_due(&self.platform)
             .await
             .expect("notifications");
-        let delivered = services::webhooks::process_due(&self.platform)
+        let delivered = platform::webhooks::process_due(&self.platform)
             .await
             .expect("webhook deliveries");
         sent + delivered

@@ -9,11 +9,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use cases::casework::{CitizenReport, Notice, Tracking};
+use cases::intake::NewReport;
 use domain::datetime::format_unix;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use services::casework::{CitizenReport, Notice, Tracking};
-use services::intake::NewReport;
 use utoipa::ToSchema;
 
 /// A case as its citizen sees it.

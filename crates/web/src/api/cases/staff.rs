@@ -9,12 +9,12 @@ use crate::api::{ApiError, Caller, JsonBody, reply};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cases::casework::{Operation, OperationFields, QueueRequest};
+use cases::intake::NewReport;
 use domain::Message;
 use domain::datetime::format_unix;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use services::casework::{Operation, OperationFields, QueueRequest};
-use services::intake::NewReport;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]

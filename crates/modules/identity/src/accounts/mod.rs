@@ -200,7 +200,7 @@ pub(crate) fn grants_from(rows: Vec<store::accounts::RoleGrant>) -> Vec<Grant> {
 }
 
 impl IdentityApp {
-    pub(crate) async fn account_in(&self, jurisdiction_id: &str, id: &str) -> Result<Account> {
+    pub async fn account_in(&self, jurisdiction_id: &str, id: &str) -> Result<Account> {
         store::accounts::find(&self.db, id)
             .await?
             .filter(|a| a.jurisdiction_id == jurisdiction_id)

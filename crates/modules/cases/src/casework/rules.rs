@@ -18,8 +18,7 @@ pub struct IntakeDecision {
     pub triage: Vec<Match>,
 }
 
-const ROUTING: &str = "routing";
-const TRIAGE: &str = "triage";
+use platform::catalog_cache::{ROUTING, TRIAGE};
 
 impl CasesApp {
     /// The routing rules in force: the stored ones, or the built-in set for Taipei.
@@ -171,45 +170,4 @@ impl CasesApp {
             triage,
         })
     }
-}
-
-/// Reads the routing rules for the catalogue snapshot.
-pub(crate) async fn load_routing_rules(
-    db: &store::Db,
-    j: &Jurisdiction,
-) -> Result<Vec<RoutingRule>> {
-    let stored = store::case_config::rules(db, &j.id, ROUTING).await?;
-    if stored.is_empty() {
-        return Ok(if j.id == "taipei.gov.tw" {
-            rules::taipei_routing_rules()
-        } else {
-            Vec::new()
-        });
-    }
-    stored
-        .iter()
-        .map(|r| {
-            serde_json::from_str(&r.definition)
-                .map_err(|e| ServiceError::Internal(format!("routing rule {}: {e}", r.id)))
-        })
-        .collect()
-}
-
-/// Reads the triage rules for the catalogue snapshot.
-pub(crate) async fn load_triage_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
-    let stored = store::case_config::rules(db, &j.id, TRIAGE).await?;
-    if stored.is_empty() {
-        return Ok(if j.id == "taipei.gov.tw" {
-            rules::taipei_triage_rules()
-        } else {
-            rules::default_triage_rules()
-        });
-    }
-    stored
-        .iter()
-        .map(|r| {
-            serde_json::from_str(&r.definition)
-                .map_err(|e| ServiceError::Internal(format!("triage rule {}: {e}", r.id)))
-        })
-        .collect()
 }

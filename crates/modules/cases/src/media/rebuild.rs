@@ -342,7 +342,7 @@ mod tests {
 
     /// The cost of a typical phone photo (4000 × 3000 JPEG, textured like a street scene)
     /// rebuilt from its pixels, against copying it without its metadata segments as before.
-    /// `cargo test --release -p civicdesk-services --lib -- --ignored --nocapture rebuild_cost`
+    /// `cargo test --release -p civicdesk-cases --lib -- --ignored --nocapture rebuild_cost`
     #[test]
     #[ignore = "a measurement; run it in release"]
     fn rebuild_cost() {

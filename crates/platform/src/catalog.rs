@@ -91,7 +91,7 @@ impl Platform {
     }
 
     /// The catalogue snapshot of a jurisdiction already resolved; NotFound if it has gone.
-    pub(crate) async fn snapshot_of(&self, j: &Jurisdiction) -> Result<Arc<CatalogSnapshot>> {
+    pub async fn snapshot_of(&self, j: &Jurisdiction) -> Result<Arc<CatalogSnapshot>> {
         self.catalog_snapshot(&j.id).await?.ok_or_else(|| {
             ServiceError::NotFound(Message::new("error-jurisdiction-unknown").arg("id", &j.id))
         })

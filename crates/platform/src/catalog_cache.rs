@@ -17,7 +17,7 @@ use crate::{Result, ServiceError};
 use domain::calendar::{BusinessCalendar, StoredChange};
 use domain::catalog::{Category, Department, District, Jurisdiction};
 use domain::category::AttributeDef;
-use domain::rules::{RoutingRule, TriageRule};
+use domain::rules::{self, RoutingRule, TriageRule};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -54,7 +54,7 @@ pub struct CatalogSnapshot {
 
 /// A jurisdiction's business calendar from its stored changes
 /// ([`BusinessCalendar::with_changes`]).
-pub(crate) fn calendar_from(j: &Jurisdiction, rows: Vec<CalendarRow>) -> Result<BusinessCalendar> {
+pub fn calendar_from(j: &Jurisdiction, rows: Vec<CalendarRow>) -> Result<BusinessCalendar> {
     BusinessCalendar::with_changes(
         j.utc_offset_minutes,
         rows.iter().map(|r| StoredChange {
@@ -149,8 +149,8 @@ impl crate::Platform {
             .collect();
         let departments = store::catalog::list_departments(&self.db, &jurisdiction.id).await?;
         let districts = store::catalog::list_districts(&self.db, &jurisdiction.id).await?;
-        let routing = crate::casework::rules::load_routing_rules(&self.db, &jurisdiction).await?;
-        let triage = crate::casework::rules::load_triage_rules(&self.db, &jurisdiction).await?;
+        let routing = load_routing_rules(&self.db, &jurisdiction).await?;
+        let triage = load_triage_rules(&self.db, &jurisdiction).await?;
         let sla_policies = store::case_config::sla_policies(&self.db, &jurisdiction.id).await?;
         let calendar = calendar_from(
             &jurisdiction,
@@ -177,4 +177,46 @@ impl crate::Platform {
     pub fn catalog_changed(&self) {
         self.catalog.invalidate();
     }
+}
+
+/// The kinds of stored case rules (`case_rules.kind`).
+pub const ROUTING: &str = "routing";
+pub const TRIAGE: &str = "triage";
+
+/// Reads the routing rules for the catalogue snapshot.
+async fn load_routing_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
+    let stored = store::case_config::rules(db, &j.id, ROUTING).await?;
+    if stored.is_empty() {
+        return Ok(if j.id == "taipei.gov.tw" {
+            rules::taipei_routing_rules()
+        } else {
+            Vec::new()
+        });
+    }
+    stored
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.definition)
+                .map_err(|e| ServiceError::Internal(format!("routing rule {}: {e}", r.id)))
+        })
+        .collect()
+}
+
+/// Reads the triage rules for the catalogue snapshot.
+async fn load_triage_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
+    let stored = store::case_config::rules(db, &j.id, TRIAGE).await?;
+    if stored.is_empty() {
+        return Ok(if j.id == "taipei.gov.tw" {
+            rules::taipei_triage_rules()
+        } else {
+            rules::default_triage_rules()
+        });
+    }
+    stored
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.definition)
+                .map_err(|e| ServiceError::Internal(format!("triage rule {}: {e}", r.id)))
+        })
+        .collect()
 }

@@ -1,0 +1,56 @@
+//! The cases module: the 1999 hotline. Intake from every channel, case work, SLA, the agent's
+//! desk, knowledge answers, reports, import of published data, media and the public projection
+//! of cases, as the [`CasesApp`] handle over a [`platform::Platform`] and an
+//! [`identity::IdentityApp`]. Other modules reach cases through this handle only.
+
+pub mod casework;
+pub mod demo;
+pub mod desk;
+pub mod import;
+pub mod intake;
+pub mod knowledge;
+pub mod media;
+pub mod public;
+pub mod queries;
+pub mod reports;
+pub mod updates;
+
+// The platform's and identity's pieces this module's files name as `crate::…`.
+pub(crate) use identity::{IdentityApp, accounts, api_keys};
+pub(crate) use platform::{
+    Platform, Result, ServiceConfig, ServiceError, audit, authz, catalog_cache, notify, rate_limit,
+    reference, secrets, webhooks,
+};
+
+use platform::Db;
+use std::sync::Arc;
+
+/// The 1999 hotline: intake, case work, SLA, the agent's desk, knowledge answers, reports,
+/// import and the public projection of cases. Cheap to clone.
+#[derive(Clone)]
+pub struct CasesApp {
+    pub(crate) platform: Platform,
+    pub(crate) identity: IdentityApp,
+    pub(crate) db: Db,
+    /// Filings waiting to be written together (`intake::writer`).
+    filings: Arc<intake::writer::FilingQueue>,
+}
+
+impl CasesApp {
+    pub fn new(platform: Platform, identity: IdentityApp) -> CasesApp {
+        CasesApp {
+            db: platform.db.clone(),
+            platform,
+            identity,
+            filings: Arc::default(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.platform.now()
+    }
+
+    pub(crate) fn config(&self) -> &ServiceConfig {
+        self.platform.config()
+    }
+}

@@ -1,0 +1,51 @@
+//! The identity module: accounts of staff and citizens (sign-up, sign-in, sessions, the second
+//! factor, password reset, access tokens), API clients and staff administration, as the
+//! [`IdentityApp`] handle over a [`platform::Platform`].
+
+pub mod accounts;
+pub mod api_keys;
+mod passwords;
+
+// The platform's pieces this module's files name as `crate::…`.
+pub(crate) use platform::{
+    Result, ServiceConfig, ServiceError, audit, authz, notify, rate_limit, secrets,
+};
+
+use platform::{Db, Platform};
+
+/// Accounts: sign-in, sessions, the second factor, access tokens, API clients and staff
+/// administration. Cheap to clone.
+#[derive(Clone)]
+pub struct IdentityApp {
+    pub(crate) platform: Platform,
+    pub(crate) db: Db,
+    session_policy: accounts::SessionPolicy,
+}
+
+impl IdentityApp {
+    pub fn new(platform: Platform) -> IdentityApp {
+        IdentityApp {
+            db: platform.db.clone(),
+            platform,
+            session_policy: accounts::SessionPolicy::default(),
+        }
+    }
+
+    /// Replaces the session lifetimes (tests use short ones).
+    pub fn with_session_policy(mut self, policy: accounts::SessionPolicy) -> IdentityApp {
+        self.session_policy = policy;
+        self
+    }
+
+    pub fn session_policy(&self) -> accounts::SessionPolicy {
+        self.session_policy
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.platform.now()
+    }
+
+    pub(crate) fn config(&self) -> &ServiceConfig {
+        self.platform.config()
+    }
+}

@@ -1,0 +1,103 @@
+//! What every module of civicdesk shares: the [`Platform`] handle (database, settings, clock,
+//! instance secret, catalogue cache) and the services over it that two or more modules use:
+//! authorisation (`authz`), the audit trail, the catalogue, one job queue (`jobs`),
+//! notifications, webhooks, signing, rate limits and reference data. Nothing here knows a
+//! module; modules (`crates/modules/*`) hold a `Platform` and add their use cases.
+
+pub mod audit;
+pub mod authz;
+pub mod catalog;
+pub mod catalog_admin;
+pub mod catalog_cache;
+mod error;
+pub mod http_client;
+pub mod jobs;
+pub mod notify;
+pub mod rate_limit;
+pub mod reference;
+pub mod secrets;
+pub mod signing;
+pub mod webhooks;
+
+pub use error::ServiceError;
+pub use store::{Backend, Db};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The public base URL, e.g. `https://1999.example.gov.tw`, used in media links and discovery.
+    pub public_url: String,
+    /// Where uploaded media are stored.
+    pub media_dir: PathBuf,
+    /// The jurisdiction that answers a bare `/open311/v2/` when a request names none.
+    pub default_jurisdiction: Option<String>,
+    /// The size in metres of the grid cells whose centre is published instead of a case's
+    /// own point ([`domain::geo::PublicGrid`]).
+    pub public_grid_m: f64,
+    /// Notification delivery: transports, caps, retries.
+    pub notify: notify::NotifyConfig,
+    /// Webhook delivery: retries, which targets are allowed.
+    pub webhooks: webhooks::WebhookConfig,
+    /// The job workers of this node (every kind: notifications, webhooks).
+    pub jobs: jobs::JobsConfig,
+    /// How many cases an Open311 client may file per hour.
+    pub filing_limits: rate_limit::FilingLimits,
+}
+
+/// What every module shares: the database, the settings, the clock, the instance secret and the
+/// catalogue cache; and the shared services over them (catalogue, audit trail, job queue,
+/// notifications, webhooks, rate limits, reference data). Cheap to clone.
+#[derive(Clone)]
+pub struct Platform {
+    pub db: Db,
+    config: Arc<ServiceConfig>,
+    /// The instance secret: signs form tokens and device cookies, keys case passwords.
+    secret_key: Arc<Vec<u8>>,
+    catalog: Arc<catalog_cache::CatalogCache>,
+    /// What time it is (`domain::clock`); the system clock unless a test fixes it.
+    clock: Arc<dyn domain::clock::Clock>,
+}
+
+impl Platform {
+    /// Opens the platform over a migrated database.
+    pub async fn new(db: Db, config: ServiceConfig) -> Result<Platform> {
+        let key = store::settings::get_or_init(&db, "case_password_key", || {
+            hex::encode(secrets::random_bytes::<32>())
+        })
+        .await?;
+        let key =
+            hex::decode(key).map_err(|_| ServiceError::Internal("case_password_key".into()))?;
+        Ok(Platform {
+            db,
+            config: Arc::new(config),
+            secret_key: Arc::new(key),
+            catalog: Arc::default(),
+            clock: Arc::new(domain::clock::SystemClock),
+        })
+    }
+
+    /// Replaces the clock (tests fix it and move it on).
+    pub fn with_clock(mut self, clock: Arc<dyn domain::clock::Clock>) -> Platform {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time, in unix seconds, from the platform's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// The instance secret (keys case passwords; signs form tokens and device cookies).
+    pub fn secret_key(&self) -> &[u8] {
+        &self.secret_key
+    }
+}
