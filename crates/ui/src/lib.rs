@@ -72,7 +72,7 @@ impl PageError {
     pub fn service(e: ServiceError, locale: Locale) -> PageError {
         let mut r = e.refusal("page");
         PageError {
-            status: web::status_of(r.status),
+            status: webkit::status_of(r.status),
             // A page shows one reason: the last one found.
             message: r
                 .messages

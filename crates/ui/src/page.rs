@@ -12,7 +12,7 @@ use identity::accounts::SessionStage;
 use platform::authz::{Actor, Permission};
 use store::sessions::Session;
 use web::AppState;
-use web::api::{ClientAddr, Lang, cookie};
+use webkit::{ClientAddr, Lang, cookie};
 
 pub use crate::paths::{decode, encode, safe_back};
 
@@ -90,11 +90,11 @@ impl Viewer {
     }
 
     pub fn t(&self, id: &str) -> String {
-        web::i18n::tr(self.locale, id, &[])
+        webkit::i18n::tr(self.locale, id, &[])
     }
 
     pub fn msg(&self, m: &Message) -> String {
-        web::i18n::message(self.locale, m)
+        webkit::i18n::message(self.locale, m)
     }
 }
 
@@ -132,7 +132,7 @@ impl FromRequestParts<AppState> for Viewer {
         let Ok(Lang(negotiated)) = Lang::from_request_parts(parts, state).await;
         let locale = locale_of(parts, negotiated);
         let Ok(ClientAddr(client)) = ClientAddr::from_request_parts(parts, state).await;
-        let found = web::api::browser_session(parts, state)
+        let found = identity::doors::browser_session(parts, state)
             .await
             .map_err(|e| crate::PageError::service(e, locale))?;
         let (actor, session, stage) = match found {
@@ -271,10 +271,10 @@ impl Page {
         };
         Page {
             locale,
-            title: web::i18n::tr(locale, title_id, &[]),
+            title: webkit::i18n::tr(locale, title_id, &[]),
             nav: vec![NavItem {
                 href: "/",
-                label: web::i18n::tr(locale, "nav-home", &[]),
+                label: webkit::i18n::tr(locale, "nav-home", &[]),
                 current: false,
             }],
             csrf: String::new(),
@@ -358,16 +358,16 @@ impl Page {
     }
 
     pub fn t(&self, id: impl AsRef<str>) -> String {
-        web::i18n::tr(self.locale, id.as_ref(), &[])
+        webkit::i18n::tr(self.locale, id.as_ref(), &[])
     }
 
     /// A message with one argument.
     pub fn t1(&self, id: &str, name: &str, value: impl AsRef<str>) -> String {
-        web::i18n::tr(self.locale, id, &[(name, value.as_ref().to_string())])
+        webkit::i18n::tr(self.locale, id, &[(name, value.as_ref().to_string())])
     }
 
     pub fn msg(&self, m: &Message) -> String {
-        web::i18n::message(self.locale, m)
+        webkit::i18n::message(self.locale, m)
     }
 
     /// A date and time as shown on this page (ROC years on zh-TW pages).

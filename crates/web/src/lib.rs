@@ -4,7 +4,7 @@
 pub mod api;
 pub mod apidocs;
 pub mod bench;
-pub mod i18n;
+pub use webkit::i18n;
 mod modules;
 pub mod notify_hooks;
 pub mod open311;
@@ -38,6 +38,22 @@ pub struct AppState {
     pub open311_cache: std::sync::Arc<open311::microcache::MicroCache>,
     /// Slots for receiving and processing photo uploads (see [`uploads`]).
     pub uploads: uploads::Uploads,
+}
+
+impl webkit::DoorState for AppState {
+    fn trusted_proxies(&self) -> &api::TrustedProxies {
+        &self.web.trusted_proxies
+    }
+
+    fn secure_cookies(&self) -> bool {
+        self.web.secure_cookies
+    }
+}
+
+impl identity::doors::SignInState for AppState {
+    fn identity(&self) -> &IdentityApp {
+        &self.identity
+    }
 }
 
 /// Settings of the HTTP layer.
@@ -113,10 +129,7 @@ impl Default for Pages {
     }
 }
 
-/// The status of a refusal (`platform::ServiceError::status`), as every door sends it.
-pub fn status_of(code: u16) -> StatusCode {
-    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
+pub use webkit::status_of;
 
 /// The origin (`scheme://host[:port]`) of a tile URL template, for the CSP's `img-src`.
 pub fn tile_origin(template: &str) -> Option<&str> {

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod doors;
 mod passwords;
 
 // The platform's pieces this module's files name as `crate::…`.

@@ -86,7 +86,7 @@ async fn create(
             let page = ShownOnce {
                 p: Page::new(&v, &state, "admin-clients-created", "admin"),
                 heading: v.t("admin-clients-created"),
-                lead: web::i18n::tr(
+                lead: webkit::i18n::tr(
                     v.locale,
                     "admin-clients-created-lead",
                     &[("name", created.client.name.clone())],

@@ -274,7 +274,7 @@ mod tests {
         }
         for key in &keys {
             for locale in Locale::ALL {
-                assert!(web::i18n::has(locale, key), "{key} in {locale:?}");
+                assert!(webkit::i18n::has(locale, key), "{key} in {locale:?}");
             }
         }
     }

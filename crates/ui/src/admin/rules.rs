@@ -25,7 +25,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn tr(locale: Locale, id: &str, args: &[(&str, String)]) -> String {
-    web::i18n::tr(locale, id, args)
+    webkit::i18n::tr(locale, id, args)
 }
 
 /// A condition in plain words, e.g. "category is 1999-L01 and lamps_out ≥ 10".

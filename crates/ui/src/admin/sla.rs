@@ -58,10 +58,10 @@ pub struct PolicyRow {
 fn duration_text(v: &Viewer, d: Duration) -> String {
     match d {
         Duration::WorkingDays(n) => {
-            web::i18n::tr(v.locale, "admin-sla-days", &[("n", n.to_string())])
+            webkit::i18n::tr(v.locale, "admin-sla-days", &[("n", n.to_string())])
         }
         Duration::WorkingHours(n) => {
-            web::i18n::tr(v.locale, "admin-sla-hours", &[("n", n.to_string())])
+            webkit::i18n::tr(v.locale, "admin-sla-hours", &[("n", n.to_string())])
         }
     }
 }

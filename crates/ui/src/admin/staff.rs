@@ -357,7 +357,7 @@ async fn create(
                 let page = ShownOnce {
                     p: Page::new(&v, &state, "admin-staff-created", "admin"),
                     heading: v.t("admin-staff-created"),
-                    lead: web::i18n::tr(
+                    lead: webkit::i18n::tr(
                         v.locale,
                         "admin-staff-created-lead",
                         &[("login", view.login.clone())],
@@ -516,7 +516,7 @@ async fn reset_password(
     let page = ShownOnce {
         p: Page::new(&v, &state, "admin-staff-reset", "admin"),
         heading: v.t("admin-staff-reset"),
-        lead: web::i18n::tr(
+        lead: webkit::i18n::tr(
             v.locale,
             "admin-staff-reset-lead",
             &[("login", s.login.clone())],

@@ -228,7 +228,7 @@ async fn create(
             let page = ShownOnce {
                 p: Page::new(&v, &state, "admin-webhook-created", "admin"),
                 heading: v.t("admin-webhook-created"),
-                lead: web::i18n::tr(
+                lead: webkit::i18n::tr(
                     v.locale,
                     "admin-webhook-secret-lead",
                     &[("name", created.webhook.name.clone())],
@@ -322,7 +322,7 @@ async fn rotate(
     let page = ShownOnce {
         p: Page::new(&v, &state, "admin-webhook-rotated", "admin"),
         heading: v.t("admin-webhook-rotated"),
-        lead: web::i18n::tr(
+        lead: webkit::i18n::tr(
             v.locale,
             "admin-webhook-rotated-lead",
             &[("name", rotated.webhook.name.clone())],

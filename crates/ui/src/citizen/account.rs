@@ -144,7 +144,7 @@ async fn sign_in(
     check_token(&v, &f._csrf)?;
     let j = jurisdiction(&state, v.locale).await?;
     let back = safe_back(Some(&f.back));
-    let context = web::api::sign_in_context(&headers, &state, &v.client);
+    let context = identity::doors::sign_in_context(&headers, &state, &v.client);
     match state
         .identity
         .sign_in_from(&j.id, &f.login, &f.password, context, None)
@@ -158,8 +158,8 @@ async fn sign_in(
                 SessionStage::SecondFactor => "/sign-in/code".to_string(),
                 SessionStage::EnrolSecondFactor => "/account/second-factor".to_string(),
             };
-            let cookie = web::api::session_cookie(&state, &s.id, s.expires_at);
-            let device = web::api::device_cookie(&state, &outcome.device);
+            let cookie = identity::doors::session_cookie(&state, &s.id, s.expires_at);
+            let device = identity::doors::device_cookie(&state, &outcome.device);
             Ok(with_cookie(with_cookie(see_other(&next), &cookie), &device))
         }
         Err(e) => {
@@ -202,7 +202,7 @@ async fn code(
         .await
     {
         Ok(s) => {
-            let cookie = web::api::session_cookie(&state, &s.id, s.expires_at);
+            let cookie = identity::doors::session_cookie(&state, &s.id, s.expires_at);
             Ok(with_cookie(see_other("/start"), &cookie))
         }
         Err(e) => {
@@ -463,7 +463,7 @@ async fn sign_out(
     }
     Ok(with_cookie(
         see_other("/"),
-        &web::api::clear_session_cookie(&state),
+        &identity::doors::clear_session_cookie(&state),
     ))
 }
 

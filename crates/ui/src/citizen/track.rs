@@ -120,7 +120,7 @@ async fn tracked_page(
                     Some(s) if e.kind != "create" => format!("timeline-status-{s}"),
                     _ => format!("timeline-{}", e.kind),
                 };
-                if web::i18n::has(v.locale, &id) {
+                if webkit::i18n::has(v.locale, &id) {
                     v.t(&id)
                 } else {
                     v.t("timeline-update")

@@ -191,7 +191,7 @@ pub fn event_lines(
     catalog: &Catalog,
     names: &HashMap<String, String>,
 ) -> Vec<EventLine> {
-    let tr = |id: &str, name: &str, value: String| web::i18n::tr(v.locale, id, &[(name, value)]);
+    let tr = |id: &str, name: &str, value: String| webkit::i18n::tr(v.locale, id, &[(name, value)]);
     events
         .iter()
         .map(|e| {
@@ -199,7 +199,7 @@ pub fn event_lines(
             let staff_key = format!("staff-event-{}", e.kind);
             let what = if e.kind == "create" {
                 v.t("timeline-create")
-            } else if web::i18n::has(v.locale, &staff_key) {
+            } else if webkit::i18n::has(v.locale, &staff_key) {
                 v.t(&staff_key)
             } else if let Some(to) = e
                 .to_status

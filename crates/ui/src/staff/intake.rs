@@ -345,7 +345,7 @@ async fn possible_duplicates(
             distance: d
                 .distance_m
                 .map(|m| {
-                    web::i18n::tr(
+                    webkit::i18n::tr(
                         v.locale,
                         "duplicate-distance",
                         &[("metres", format!("{m:.0}"))],

@@ -216,7 +216,7 @@ pub fn done_message(v: &Viewer, done: Option<&str>) -> Option<String> {
     let key = format!("done-{}", done?);
     key.chars()
         .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
-        .then(|| web::i18n::has(v.locale, &key))
+        .then(|| webkit::i18n::has(v.locale, &key))
         .filter(|known| *known)
         .map(|_| v.t(&key))
 }

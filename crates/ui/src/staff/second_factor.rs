@@ -160,7 +160,7 @@ async fn confirm(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> 
                 renewed.as_ref().map(|s| s.csrf_token.clone()),
             );
             if let Some(s) = renewed {
-                let cookie = web::api::session_cookie(&state, &s.id, s.expires_at);
+                let cookie = identity::doors::session_cookie(&state, &s.id, s.expires_at);
                 if let Ok(value) = HeaderValue::from_str(&cookie) {
                     response.headers_mut().append(header::SET_COOKIE, value);
                 }

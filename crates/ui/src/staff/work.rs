@@ -390,7 +390,7 @@ async fn bulk_assign(
     let failed = outcomes.len() - succeeded;
     // The status (a success) says only what was done; refusals are listed apart.
     let done = (succeeded > 0).then(|| {
-        web::i18n::tr(
+        webkit::i18n::tr(
             v.locale,
             "bulk-done",
             &[

@@ -28,7 +28,7 @@ pub fn num(n: i64) -> String {
 }
 
 pub fn tr(locale: Locale, id: &str, args: &[(&str, String)]) -> String {
-    web::i18n::tr(locale, id, args)
+    webkit::i18n::tr(locale, id, args)
 }
 
 /// Department and category names in the viewer's language.

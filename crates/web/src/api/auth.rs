@@ -1,7 +1,6 @@
 //! Sign-up, verification, sign-in (with the second factor), sign-out and password reset: the
 //! `/auth/*` operations, and the session cookie they set.
 
-use super::caller::{self, PartialCaller, check_same_site};
 use super::doc::{Problem, TooManyRequests};
 use super::{ApiError, Caller, ClientAddr, JsonBody, Lang, reply};
 use crate::AppState;
@@ -13,10 +12,12 @@ use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
 use identity::accounts::SignUp;
 use identity::accounts::{NewSession, SessionStage};
+use identity::doors::{self as caller, PartialCaller};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use webkit::check_same_site;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

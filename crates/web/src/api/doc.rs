@@ -17,7 +17,6 @@
 //! Error answers are `application/problem+json` ([`Problem`]), referenced from
 //! `components/responses`.
 
-use serde::Serialize;
 use serde_json::json;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{
@@ -26,38 +25,7 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{OpenApi as Document, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-/// An error answer (RFC 9457), in the caller's language (`Content-Language`).
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "about:blank",
-    "title": "Bad Request",
-    "status": 400,
-    "detail": "請填寫 login。",
-    "errors": [{"code": "error-field-required", "message": "請填寫 login。"}]
-}))]
-pub struct Problem {
-    /// Every message joined, in the caller's language.
-    pub detail: String,
-    /// Each problem found; all of them are reported at once.
-    pub errors: Vec<ProblemItem>,
-    /// The HTTP status code.
-    pub status: u16,
-    /// The status's reason phrase.
-    pub title: String,
-    /// Always `about:blank`: the `errors[].code` identify the problems.
-    #[serde(rename = "type")]
-    #[schema(rename = "type")]
-    pub kind: &'static str,
-}
-
-/// One problem: a stable message id and its text in the caller's language.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProblemItem {
-    /// The message id (e.g. `error-field-required`), stable across releases and languages.
-    pub code: String,
-    /// The message in the caller's language.
-    pub message: String,
-}
+pub use webkit::{Problem, ProblemItem};
 
 /// The error answers every operation may give, by status, with the name they have in
 /// `components/responses`.

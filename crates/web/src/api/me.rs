@@ -2,8 +2,8 @@
 //! factor, access tokens, and the list of staff who read their personal data.
 
 use super::ApiPath as Path;
+use super::PartialCaller;
 use super::auth::{Notice, SecondFactorBody, SessionOut, said, session_out, set_cookie};
-use super::caller::PartialCaller;
 use super::doc::{BadRequest, NotFound, Problem, TooManyRequests};
 use super::{ApiError, Caller, JsonBody, reply};
 use crate::AppState;

@@ -5,7 +5,6 @@
 mod api_clients;
 mod audit;
 mod auth;
-mod caller;
 mod case_rules;
 mod cases;
 mod catalog;
@@ -20,28 +19,21 @@ mod schemas;
 mod staff;
 mod webhooks;
 
-pub use caller::{
-    Caller, ClientAddr, DEVICE_COOKIE, SESSION_COOKIE, TrustedProxies, browser_session,
-    clear_session_cookie, cookie, device_cookie, session_cookie, sign_in_context,
+pub use identity::doors::{
+    Caller, DEVICE_COOKIE, PartialCaller, SESSION_COOKIE, browser_session, clear_session_cookie,
+    device_cookie, session_cookie, sign_in_context,
+};
+pub use webkit::{
+    ApiError, ApiPath, ApiQuery, ClientAddr, InLang, JsonBody, Lang, MAX_JSON_BYTES,
+    TrustedProxies, cookie, reply,
 };
 
 use crate::AppState;
-use crate::i18n;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use domain::{Locale, Message};
-use platform::ServiceError;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use axum::http::StatusCode;
+use domain::Message;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-
-/// Largest JSON body the API accepts.
-pub const MAX_JSON_BYTES: usize = 64 * 1024;
 
 /// The API's routes and their documentation, from the same annotations: each module
 /// registers its handlers with `utoipa_axum::routes!`, which reads the method and the path
@@ -77,248 +69,4 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut document) = documented().split_for_parts();
     doc::conventions(&mut document);
     document
-}
-
-/// The language of the response: `?locale=`, then `Accept-Language`, then zh-TW.
-#[derive(Debug, Clone, Copy)]
-pub struct Lang(pub Locale);
-
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let from_query = parts.uri.query().and_then(|q| {
-            q.split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .find(|(k, _)| *k == "locale")
-                .and_then(|(_, v)| Locale::from_tag(v))
-        });
-        let from_header = || {
-            parts
-                .headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Locale::negotiate)
-        };
-        Ok(Lang(
-            from_query.or_else(from_header).unwrap_or(Locale::ZhTw),
-        ))
-    }
-}
-
-/// An API error: a status and the messages explaining it.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub messages: Vec<Message>,
-    pub retry_after: Option<i64>,
-    pub locale: Locale,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: Message) -> Self {
-        ApiError {
-            status,
-            messages: vec![message],
-            retry_after: None,
-            locale: Locale::ZhTw,
-        }
-    }
-
-    pub fn in_lang(mut self, lang: Lang) -> Self {
-        self.locale = lang.0;
-        self
-    }
-
-    pub(crate) fn into_response_in(mut self, locale: Locale) -> Response {
-        self.locale = locale;
-        self.into_response()
-    }
-
-    pub fn from_service(e: ServiceError, lang: Lang) -> Self {
-        let r = e.refusal("API request");
-        ApiError {
-            status: crate::status_of(r.status),
-            messages: r.messages,
-            retry_after: r.retry_after,
-            locale: lang.0,
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let texts: Vec<String> = self
-            .messages
-            .iter()
-            .map(|m| i18n::message(self.locale, m))
-            .collect();
-        let body = doc::Problem {
-            kind: "about:blank",
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
-            status: self.status.as_u16(),
-            detail: texts.join(" "),
-            errors: self
-                .messages
-                .iter()
-                .zip(texts)
-                .map(|(m, t)| doc::ProblemItem {
-                    code: m.id.to_string(),
-                    message: t,
-                })
-                .collect(),
-        };
-        let mut response = (
-            self.status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            serde_json::to_string(&body).unwrap_or_default(),
-        )
-            .into_response();
-        response.headers_mut().insert(
-            header::CONTENT_LANGUAGE,
-            HeaderValue::from_static(self.locale.tag()),
-        );
-        if let Some(secs) = self.retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        response
-    }
-}
-
-/// A JSON request body: `application/json`, at most [`MAX_JSON_BYTES`], valid UTF-8 and
-/// matching the expected shape, or a clear 415/413/400.
-pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let Ok(lang) = Lang::from_request_parts(&mut parts, state).await;
-        let is_json = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim();
-                mime.eq_ignore_ascii_case("application/json")
-            });
-        if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                Message::new("error-content-type-json"),
-            )
-            .in_lang(lang));
-        }
-        let bytes: Bytes = axum::body::to_bytes(body, MAX_JSON_BYTES)
-            .await
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    Message::new("error-body-too-large-kb")
-                        .arg("max", (MAX_JSON_BYTES / 1024).to_string()),
-                )
-                .in_lang(lang)
-            })?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            // The detail names the line and column and what was expected, never the input.
-            let detail = format!(
-                "line {}, column {}: {:?}",
-                e.line(),
-                e.column(),
-                e.classify()
-            );
-            let detail = match e.classify() {
-                serde_json::error::Category::Data => e
-                    .to_string()
-                    .split(" at line")
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
-                _ => detail,
-            };
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                Message::new("error-body-malformed").arg("detail", detail),
-            )
-            .in_lang(lang)
-        })
-    }
-}
-
-/// Query parameters, or a `400` problem naming what is wrong (axum's own rejection is plain
-/// text).
-pub struct ApiQuery<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Ok(lang) = Lang::from_request_parts(parts, state).await;
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(e) => {
-                let detail = e.body_text();
-                let detail = detail
-                    .strip_prefix("Failed to deserialize query string: ")
-                    .unwrap_or(&detail)
-                    .to_string();
-                Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    Message::new("error-query-malformed").arg("detail", detail),
-                )
-                .in_lang(lang))
-            }
-        }
-    }
-}
-
-/// Path parameters, or a `400` problem (axum's own rejection, e.g. for a segment that is not
-/// UTF-8, is plain text). Handlers import it as `Path`.
-pub struct ApiPath<T>(pub T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Ok(lang) = Lang::from_request_parts(parts, state).await;
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
-            Err(e) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                Message::new("error-path-malformed").arg("detail", e.body_text()),
-            )
-            .in_lang(lang)),
-        }
-    }
-}
-
-/// Maps a service result to a JSON response or a localised problem.
-/// A service's answer as a handler's: `?` then refuses in the caller's language.
-pub trait InLang<T> {
-    fn in_lang(self, lang: Lang) -> Result<T, ApiError>;
-}
-
-impl<T> InLang<T> for platform::Result<T> {
-    fn in_lang(self, lang: Lang) -> Result<T, ApiError> {
-        self.map_err(|e| ApiError::from_service(e, lang))
-    }
-}
-
-pub fn reply<T, B: Serialize>(
-    lang: Lang,
-    status: StatusCode,
-    result: platform::Result<T>,
-    render: impl FnOnce(T) -> B,
-) -> Response {
-    match result {
-        Ok(v) => (status, axum::Json(render(v))).into_response(),
-        Err(e) => ApiError::from_service(e, lang).into_response(),
-    }
 }
