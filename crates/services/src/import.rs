@@ -608,6 +608,7 @@ impl Services {
             },
             None,
             summary,
+            self.now(),
         )
         .await?;
         tx.commit().await?;

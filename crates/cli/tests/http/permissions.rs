@@ -855,9 +855,17 @@ pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String
         .webhook
         .id;
     let mut tx = app.services.db.begin().await.unwrap();
-    services::webhooks::enqueue(&mut tx, TAIPEI, "case.created", None, "e", json!({}))
-        .await
-        .unwrap();
+    services::webhooks::enqueue(
+        &mut tx,
+        TAIPEI,
+        "case.created",
+        None,
+        "e",
+        json!({}),
+        app.services.now(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let dead = store::webhooks::list_deliveries(&app.services.db, TAIPEI, &hook, None, 1)
         .await

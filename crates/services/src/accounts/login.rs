@@ -155,6 +155,7 @@ impl Services {
             Subject::account(&account.id),
             None,
             serde_json::json!({ "stage": stage.as_str() }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

@@ -73,9 +73,9 @@ impl Services {
             .map_err(ServiceError::invalid)?;
         let hash = passwords::hash(new_password).await?;
         let mut tx = self.db.begin().await?;
-        let checked = codes::redeem(&mut tx, &account.id, codes::RESET, code).await;
-        let mut tx = codes::keep_guess(tx, checked).await?;
         let now = self.now();
+        let checked = codes::redeem(&mut tx, &account.id, codes::RESET, code, now).await;
+        let mut tx = codes::keep_guess(tx, checked).await?;
         let ended = codes::set_password(
             &mut tx,
             &account.id,
@@ -97,6 +97,7 @@ impl Services {
             Subject::account(&account.id),
             None,
             serde_json::json!({ "sessions_ended": ended }),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -135,6 +136,7 @@ impl Services {
             Subject::account(&account.id),
             None,
             serde_json::json!({}),
+            now,
         )
         .await?;
         tx.commit().await?;

@@ -123,6 +123,7 @@ impl Services {
             Subject::account(&account.id),
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -219,6 +220,7 @@ impl Services {
             Subject::account(&account.id),
             None,
             serde_json::json!({}),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -252,6 +254,7 @@ impl Services {
             Subject::account(&account.id),
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

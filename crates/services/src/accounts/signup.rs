@@ -108,6 +108,7 @@ impl Services {
                         vars: serde_json::json!({}),
                         urgent: true,
                     },
+                    now,
                 )
                 .await?;
             }
@@ -145,6 +146,7 @@ impl Services {
                     Subject::citizen(&account.id),
                     None,
                     serde_json::json!({}),
+                    now,
                 )
                 .await?;
                 self.send_code(&mut tx, &account, &login, codes::VERIFY, input.locale)
@@ -163,7 +165,8 @@ impl Services {
         purpose: &str,
         locale: Locale,
     ) -> Result<()> {
-        let code = codes::issue(tx, &account.id, purpose).await?;
+        let now = self.now();
+        let code = codes::issue(tx, &account.id, purpose, now).await?;
         let (template, vars) = if purpose == codes::VERIFY {
             (
                 "account_verification",
@@ -189,6 +192,7 @@ impl Services {
                 vars,
                 urgent: true,
             },
+            now,
         )
         .await
     }
@@ -203,9 +207,9 @@ impl Services {
     ) -> Result<()> {
         let account = self.account_for_code(jurisdiction_id, login).await?;
         let mut tx = self.db.begin().await?;
-        let checked = codes::redeem(&mut tx, &account.id, codes::VERIFY, code).await;
-        let mut tx = codes::keep_guess(tx, checked).await?;
         let now = self.now();
+        let checked = codes::redeem(&mut tx, &account.id, codes::VERIFY, code, now).await;
+        let mut tx = codes::keep_guess(tx, checked).await?;
         if account.status == STATUS_PENDING {
             accounts::update(
                 &mut tx,
@@ -226,6 +230,7 @@ impl Services {
             Subject::citizen(&account.id),
             None,
             serde_json::json!({}),
+            now,
         )
         .await?;
         tx.commit().await?;

@@ -264,12 +264,14 @@ impl Services {
             return Ok(None);
         }
         let token = secrets::token_of::<24>();
+        let now = self.now();
         store::surveys::create(
             tx,
             &work.id,
             &j.id,
             &secrets::sha256_hex(&token),
-            self.now() + SURVEY_DAYS * 86_400,
+            now + SURVEY_DAYS * 86_400,
+            now,
         )
         .await?;
         let base = self.config().public_url.trim_end_matches('/').to_string();
@@ -355,6 +357,7 @@ impl Services {
                     vars: vars.clone(),
                     urgent,
                 },
+                self.now(),
             )
             .await?;
         }

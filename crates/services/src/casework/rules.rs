@@ -179,6 +179,7 @@ impl Services {
             },
             None,
             serde_json::json!({ "rules": ids }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
