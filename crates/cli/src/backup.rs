@@ -180,6 +180,7 @@ pub async fn restore(settings: &Settings, dir: &Path, force: bool) -> Result<()>
     // Checked again just before the swap: a server may have started meanwhile. This also
     // folds the old database's WAL into it, so the copy kept aside is complete.
     refuse_if_in_use(&db_path, force).await?;
+    // The wall clock on purpose: a name for the files kept aside, not a time the services keep.
     let stamp = format!(".pre-restore-{}", store::now_unix());
     let mut kept = Vec::new();
     if db_path.exists() {
@@ -482,6 +483,8 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// When a backup was taken, for its manifest: the wall clock on purpose, as a backup runs
+/// outside the services (and their clock) and records when the copy was really made.
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)

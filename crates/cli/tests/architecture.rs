@@ -9,6 +9,9 @@
 //!
 //! The same document lists, in its `long-files` block, the source files allowed past 600 lines
 //! and why each still holds one concern; any other file that long fails the second test.
+//!
+//! A third test keeps domain, store and services off the wall clock: they take the time from
+//! the services' clock (`domain::clock`), except in the few places `WALL_CLOCK_ALLOWED` names.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -214,4 +217,112 @@ fn no_source_file_is_long_unless_the_architecture_says_why() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The crates whose code must take the time from the platform's clock (`domain::clock`,
+/// `Platform::now()`), so that a test's clock governs everything they write.
+const CLOCKED: [&str; 7] = [
+    "crates/domain/src",
+    "crates/store/src",
+    "crates/platform/src",
+    "crates/modules",
+    "crates/webkit/src",
+    "crates/web/src",
+    "crates/ui/src",
+];
+
+/// The reads of the wall clock allowed in [`CLOCKED`]: file, how many, why.
+const WALL_CLOCK_ALLOWED: [(&str, usize, &str); 3] = [
+    (
+        "crates/domain/src/clock.rs",
+        1,
+        "`SystemClock` is the wall clock",
+    ),
+    ("crates/store/src/db/mod.rs", 1, "`store::now_unix` itself"),
+    (
+        "crates/store/src/migrate.rs",
+        1,
+        "migrations run before there are services and a clock",
+    ),
+];
+
+/// The lines (1-based) of non-test code in `text` that read the wall clock: `now_unix()`,
+/// `now_utc()` or `SystemTime::now`. Comments, the definition of `now_unix` and everything
+/// from a `#[cfg(test)]` module on (test modules close a file) do not count.
+fn wall_clock_reads(text: &str) -> Vec<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let end = lines
+        .windows(2)
+        .position(|w| w[0].trim() == "#[cfg(test)]" && w[1].contains("mod "))
+        .unwrap_or(lines.len());
+    lines[..end]
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+        .filter(|(_, l)| {
+            let code = l.replace("fn now_unix()", "");
+            ["now_unix()", "now_utc()", "SystemTime::now"]
+                .iter()
+                .any(|read| code.contains(read))
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// The `.rs` files under `dir`, as paths relative to the workspace root.
+fn rust_files(root: &std::path::Path, dir: &str, out: &mut Vec<String>) {
+    let entries = std::fs::read_dir(root.join(dir)).unwrap_or_else(|e| panic!("{dir}: {e}"));
+    for entry in entries {
+        let path = entry.expect("a directory entry").path();
+        let relative = format!(
+            "{dir}/{}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
+        if path.is_dir() {
+            rust_files(root, &relative, out);
+        } else if relative.ends_with(".rs") {
+            out.push(relative);
+        }
+    }
+}
+
+#[test]
+fn services_and_store_take_the_time_from_the_clock() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    for dir in CLOCKED {
+        rust_files(&root, dir, &mut files);
+    }
+    let mut found = Vec::new();
+    for path in files.iter().filter(|p| !is_test_file(p)) {
+        let text = std::fs::read_to_string(root.join(path)).expect("a source file");
+        let reads = wall_clock_reads(&text);
+        let allowed = WALL_CLOCK_ALLOWED
+            .iter()
+            .find(|(p, ..)| p == path)
+            .map_or(0, |(_, n, _)| *n);
+        if reads.len() != allowed {
+            found.push(format!(
+                "{path} reads the wall clock on lines {reads:?} ({allowed} allowed): take \
+                 `now: i64` from the caller (`Services::now()`), or update WALL_CLOCK_ALLOWED"
+            ));
+        }
+    }
+    for (path, ..) in WALL_CLOCK_ALLOWED {
+        if !files.iter().any(|f| f == path) {
+            found.push(format!(
+                "WALL_CLOCK_ALLOWED lists {path}, which does not exist"
+            ));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn the_clock_check_sees_calls_but_not_comments_definitions_or_tests() {
+    let text = "pub fn now_unix() -> i64 {\n    time::OffsetDateTime::now_utc().unix_timestamp()\n}\n\
+                // store::now_unix() in a comment\nlet t = store::now_unix();\n#[cfg(test)]\n\
+                fn helper() {}\nlet s = std::time::SystemTime::now();\n#[cfg(test)]\n\
+                mod tests { now_unix(); }\n";
+    assert_eq!(wall_clock_reads(text), vec![2, 5, 8]);
 }

@@ -21,6 +21,7 @@ pub mod identity;
 pub mod lifecycle;
 pub mod limits;
 pub mod locale;
+pub mod money;
 pub mod notify;
 pub mod password;
 pub mod reports;

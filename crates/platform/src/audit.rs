@@ -33,7 +33,7 @@ impl<'a> Subject<'a> {
     }
 }
 
-/// Appends an audit record for `actor` inside `tx`.
+/// Appends an audit record for `actor` inside `tx`, made at `now` (the services' clock).
 pub async fn record(
     tx: &mut Tx,
     actor: &Actor,
@@ -41,6 +41,7 @@ pub async fn record(
     subject: Subject<'_>,
     reason: Option<&str>,
     data: serde_json::Value,
+    now: i64,
 ) -> Result<()> {
     audit::append(
         tx,
@@ -56,7 +57,7 @@ pub async fn record(
             reason: reason.map(str::to_string),
             request_id: actor.request_id.clone(),
             data: data.to_string(),
-            created_at: store::now_unix(),
+            created_at: now,
         },
     )
     .await?;

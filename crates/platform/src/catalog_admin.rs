@@ -359,6 +359,7 @@ impl Platform {
             active: input.active,
             sort_order,
         };
+        let now = self.now();
         let mut tx = self.db.begin().await?;
         // Checked again under the write lock: two administrators may add the same code.
         let stored = repo::any_category(&mut tx, &jid, &category.code).await?;
@@ -367,7 +368,7 @@ impl Platform {
                 field("error-category-exists", "code").arg("code", &category.code),
             ));
         }
-        repo::upsert_category(&mut tx, &jid, &category).await?;
+        repo::upsert_category(&mut tx, &jid, &category, now).await?;
         audit::record(
             &mut tx,
             actor,
@@ -390,7 +391,7 @@ impl Platform {
                 "active": category.active,
                 "attributes": category.attributes.iter().map(|a| a.code.as_str()).collect::<Vec<_>>(),
             }),
-        )
+         now,)
         .await?;
         tx.commit().await?;
         self.catalog_changed();
@@ -484,6 +485,7 @@ impl Platform {
                 "kind": record.department.kind.as_str(),
                 "active": record.active,
             }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

@@ -131,8 +131,9 @@ impl Platform {
     /// Creates or updates a jurisdiction and its reference data in one transaction.
     pub async fn load_reference(&self, set: &ReferenceSet) -> Result<()> {
         let jid = &set.jurisdiction.id;
+        let now = self.now();
         let mut tx = self.db.begin().await?;
-        store::catalog::upsert_jurisdiction(&mut tx, &set.jurisdiction).await?;
+        store::catalog::upsert_jurisdiction(&mut tx, &set.jurisdiction, now).await?;
         for d in &set.departments {
             store::catalog::save_department(&mut tx, jid, d, true).await?;
         }
@@ -140,7 +141,7 @@ impl Platform {
             store::catalog::upsert_district(&mut tx, jid, d).await?;
         }
         for c in &set.categories {
-            store::catalog::upsert_category(&mut tx, jid, c).await?;
+            store::catalog::upsert_category(&mut tx, jid, c, now).await?;
         }
         tx.commit().await?;
         self.catalog_changed();

@@ -1,6 +1,6 @@
 //! Jurisdictions, departments, districts and categories.
 
-use crate::db::{Conn, Db, Row, StoreError, Tx, now_unix};
+use crate::db::{Conn, Db, Row, StoreError, Tx};
 use domain::catalog::{Category, Department, DepartmentKind, District, Jurisdiction};
 use domain::category::{ServiceType, Urgency};
 use domain::geo::BoundingBox;
@@ -21,8 +21,11 @@ const JURISDICTION_COLUMNS: [&str; 11] = [
     "max_lon",
 ];
 
-pub async fn upsert_jurisdiction(tx: &mut Tx, j: &Jurisdiction) -> Result<(), StoreError> {
-    let now = now_unix();
+pub async fn upsert_jurisdiction(
+    tx: &mut Tx,
+    j: &Jurisdiction,
+    now: i64,
+) -> Result<(), StoreError> {
     let b = j.bounds;
     let stmt = Query::insert()
         .into_table("jurisdictions")
@@ -200,12 +203,13 @@ const CATEGORY_COLUMNS: [&str; 15] = [
     "updated_at",
 ];
 
-/// Inserts or updates a category. `updated_at` only moves when something changed, so the
-/// Open311 discovery `changeset` stays stable across restarts of the demo.
+/// Inserts or updates a category. `updated_at` only moves (to `now`) when something changed,
+/// so the Open311 discovery `changeset` stays stable across restarts of the demo.
 pub async fn upsert_category(
     tx: &mut Tx,
     jurisdiction_id: &str,
     c: &Category,
+    now: i64,
 ) -> Result<(), StoreError> {
     let attributes = serde_json::to_string(&c.attributes)
         .map_err(|e| StoreError::Corrupt(format!("attributes of {}: {e}", c.code)))?;
@@ -239,7 +243,7 @@ pub async fn upsert_category(
             attributes.into(),
             c.active.into(),
             c.sort_order.into(),
-            now_unix().into(),
+            now.into(),
         ])
         .on_conflict(
             OnConflict::columns(["jurisdiction_id", "code"])

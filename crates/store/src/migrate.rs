@@ -297,6 +297,7 @@ async fn apply(
             migration.version.into(),
             migration.name.into(),
             migration.checksum(tx.backend()).into(),
+            // The wall clock: migrations run before there are any services (and their clock).
             now_unix().into(),
         ])
         .to_owned();

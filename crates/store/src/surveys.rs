@@ -12,16 +12,16 @@ pub struct Survey {
     pub submitted_at: Option<i64>,
 }
 
-/// Offers a survey for a case; a case resolved again gets a fresh link (an unanswered earlier
-/// one is replaced, an answered one is kept).
+/// Offers a survey for a case at `now`; a case resolved again gets a fresh link (an unanswered
+/// earlier one is replaced, an answered one is kept).
 pub async fn create(
     tx: &mut Tx,
     case_id: &str,
     jurisdiction_id: &str,
     token_hash: &str,
     expires_at: i64,
+    now: i64,
 ) -> Result<(), StoreError> {
-    let now = crate::now_unix();
     let stmt = Query::insert()
         .into_table("case_surveys")
         .columns([

@@ -949,8 +949,8 @@ async fn duplicates_are_suggested_and_merged_and_both_reporters_follow() {
 #[tokio::test]
 async fn reopen_and_survey_windows_are_enforced() {
     let sink = SmtpSink::start();
-    // The services' clock runs with the system's until the test moves it on.
-    let clock = std::sync::Arc::new(domain::clock::ShiftedClock::default());
+    // The services' clock stands still until the test moves it on.
+    let clock = std::sync::Arc::new(domain::clock::FixedClock::at(crate::clock::T));
     let app = crate::notify::app_with_clock(
         fast(NotifyConfig {
             smtp: Some(sink.config()),

@@ -42,7 +42,7 @@ async fn a_change_made_by_another_node_is_served_within_the_cache_lifetime() {
         .unwrap();
     light.name.en = "Street light out (renamed elsewhere)".into();
     let mut tx = other.begin().await.unwrap();
-    store::catalog::upsert_category(&mut tx, TAIPEI, light)
+    store::catalog::upsert_category(&mut tx, TAIPEI, light, app.platform.now())
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -141,6 +141,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
             vars: serde_json::json!({}),
             urgent: false,
         },
+        app.platform.now(),
     )
     .await
     .expect("enqueue");
@@ -294,6 +295,7 @@ async fn run_due_jobs_drains_every_kind() {
             vars: serde_json::json!({}),
             urgent: false,
         },
+        app.platform.now(),
     )
     .await
     .expect("notification");
@@ -304,6 +306,7 @@ async fn run_due_jobs_drains_every_kind() {
         None,
         &uuid::Uuid::now_v7().to_string(),
         case_data("2026120100003", "DEP"),
+        app.platform.now(),
     )
     .await
     .expect("event");

@@ -11,6 +11,7 @@ mod case_authorisation;
 mod case_numbers;
 mod casework;
 mod catalogue;
+mod clock;
 mod desk;
 mod import;
 mod intake;

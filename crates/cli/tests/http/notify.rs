@@ -114,7 +114,9 @@ fn case_vars(number: &str) -> serde_json::Value {
 async fn enqueue_all(app: &TestApp, list: &[Notification]) {
     let mut tx = app.platform.db.begin().await.expect("begin");
     for n in list {
-        notify::enqueue(&mut tx, n).await.expect("enqueue");
+        notify::enqueue(&mut tx, n, app.platform.now())
+            .await
+            .expect("enqueue");
     }
     tx.commit().await.expect("commit");
 }
@@ -228,7 +230,9 @@ async fn committed_messages_are_sent_once_by_racing_workers_and_rolled_back_ones
         serde_json::json!({}),
         false,
     );
-    notify::enqueue(&mut tx, &gone).await.expect("enqueue");
+    notify::enqueue(&mut tx, &gone, app.platform.now())
+        .await
+        .expect("enqueue");
     drop(tx);
 
     let list: Vec<Notification> = (0..12)

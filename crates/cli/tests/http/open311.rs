@@ -252,7 +252,7 @@ async fn batch_services_answer_with_a_token_and_blackbox_ones_stay_private() {
         .unwrap();
     category.active = false;
     let mut tx = db.begin().await.unwrap();
-    store::catalog::upsert_category(&mut tx, TAIPEI, &category)
+    store::catalog::upsert_category(&mut tx, TAIPEI, &category, app.platform.now())
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -855,9 +855,17 @@ pub(crate) async fn webhook_with_dead_delivery(app: &TestApp) -> (String, String
         .webhook
         .id;
     let mut tx = app.platform.db.begin().await.unwrap();
-    platform::webhooks::enqueue(&mut tx, TAIPEI, "case.created", None, "e", json!({}))
-        .await
-        .unwrap();
+    platform::webhooks::enqueue(
+        &mut tx,
+        TAIPEI,
+        "case.created",
+        None,
+        "e",
+        json!({}),
+        app.platform.now(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let dead = store::webhooks::list_deliveries(&app.platform.db, TAIPEI, &hook, None, 1)
         .await

@@ -159,6 +159,7 @@ async fn rate(app: &TestApp, number: &str, score: i64) {
         TAIPEI,
         &format!("test-{number}"),
         store::now_unix() + DAY,
+        store::now_unix(),
     )
     .await
     .expect("survey");

@@ -204,6 +204,7 @@ pub(crate) async fn enqueue_all(
                 *department,
                 &event_id,
                 data.clone(),
+                app.platform.now(),
             )
             .await
             .expect("enqueue"),
@@ -503,6 +504,7 @@ async fn committed_events_are_delivered_once_by_racing_workers_and_rolled_back_o
         Some("PWD-PKS"),
         "rolled-back",
         case_data("2026112499999", "PWD-PKS"),
+        app.platform.now(),
     )
     .await
     .expect("enqueue");

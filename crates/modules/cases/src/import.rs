@@ -608,6 +608,7 @@ impl CasesApp {
             },
             None,
             summary,
+            self.now(),
         )
         .await?;
         tx.commit().await?;

@@ -207,6 +207,7 @@ impl CasesApp {
             subject(&entry.id),
             None,
             serde_json::json!({ "question": entry.question, "category": entry.category_code }),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -249,6 +250,7 @@ impl CasesApp {
                 "answer_changed": entry.answer != before.answer,
                 "category": entry.category_code,
             }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -270,6 +272,7 @@ impl CasesApp {
             subject(id),
             None,
             serde_json::json!({ "question": before.question }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

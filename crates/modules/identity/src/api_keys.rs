@@ -44,6 +44,7 @@ impl IdentityApp {
             },
             None,
             serde_json::json!({ "name": name, "key_prefix": client.key_prefix }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -78,6 +79,7 @@ impl IdentityApp {
             },
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

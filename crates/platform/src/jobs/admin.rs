@@ -191,7 +191,16 @@ pub async fn rerun_subject(
             }
         }
         None => {
-            super::enqueue(tx, kind, lane, Some(subject_id), Some(jurisdiction_id), now).await?;
+            super::enqueue(
+                tx,
+                kind,
+                lane,
+                Some(subject_id),
+                Some(jurisdiction_id),
+                now,
+                now,
+            )
+            .await?;
         }
     }
     Ok(())

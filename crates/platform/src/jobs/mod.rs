@@ -75,7 +75,8 @@ impl Default for JobsConfig {
     }
 }
 
-/// Queues a job inside the caller's transaction; returns its id.
+/// Queues a job inside the caller's transaction, created at `now`, to run at `run_at`; returns
+/// its id.
 pub async fn enqueue(
     tx: &mut store::Tx,
     kind: &str,
@@ -83,6 +84,7 @@ pub async fn enqueue(
     subject_id: Option<&str>,
     jurisdiction_id: Option<&str>,
     run_at: i64,
+    now: i64,
 ) -> Result<String, ServiceError> {
     debug_assert!(KINDS.contains(&kind), "unregistered job kind {kind}");
     let id = uuid::Uuid::now_v7().to_string();
@@ -96,7 +98,7 @@ pub async fn enqueue(
             payload: "{}".into(),
             jurisdiction_id: jurisdiction_id.map(str::to_string),
             run_at,
-            created_at: store::now_unix(),
+            created_at: now,
         },
     )
     .await?;

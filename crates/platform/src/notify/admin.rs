@@ -274,6 +274,7 @@ impl Platform {
             },
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -328,6 +329,7 @@ impl Platform {
                 },
                 None,
                 serde_json::json!({}),
+                self.now(),
             )
             .await?;
         }
@@ -424,7 +426,7 @@ impl Platform {
             },
         )
         .await?;
-        audit::record(&mut tx, actor, "notify.preferences", Subject::account(account_id), None, serde_json::json!({ "channels": formatted, "quiet_start": quiet_start, "quiet_end": quiet_end })).await?;
+        audit::record(&mut tx, actor, "notify.preferences", Subject::account(account_id), None, serde_json::json!({ "channels": formatted, "quiet_start": quiet_start, "quiet_end": quiet_end }), self.now()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -61,13 +61,14 @@ struct Target {
     why: Option<String>,
 }
 
-/// Queues a message in the caller's transaction; nothing is sent until it commits.
+/// Queues a message in the caller's transaction at `now` (the services' clock); nothing is sent
+/// until it commits.
 ///
 /// Fails when the template key is unknown, a required variable is missing, an explicit
 /// address is malformed, or the account or jurisdiction does not exist. An account with no
 /// usable address or channel gets a `suppressed` row with a log line instead, so the admin can
 /// see why nothing went out.
-pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), ServiceError> {
+pub async fn enqueue(tx: &mut store::Tx, n: &Notification, now: i64) -> Result<(), ServiceError> {
     let spec = templates::spec(&n.template).ok_or_else(|| {
         ServiceError::invalid(Message::new("error-notify-template-unknown").arg("key", &n.template))
     })?;
@@ -88,7 +89,6 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
     }
     templates::with_optional_defaults(spec, &mut vars);
     let vars = serde_json::Value::Object(vars).to_string();
-    let now = store::now_unix();
     let offset = outbox::utc_offset_in(tx, &n.jurisdiction_id)
         .await?
         .ok_or_else(|| {
@@ -208,6 +208,7 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification) -> Result<(), Service
             Some(&id),
             Some(&n.jurisdiction_id),
             due,
+            now,
         )
         .await?;
         if let Some(why) = why {

@@ -73,12 +73,14 @@ impl Gateway {
         })
     }
 
-    /// Hands one message to the gateway. Returns the gateway's id for it, if it gave one.
+    /// Hands one message to the gateway, signed with `now` (the services' clock) as its
+    /// timestamp. Returns the gateway's id for it, if it gave one.
     pub async fn send(
         &self,
         message_id: &str,
         to: &str,
         body: &str,
+        now: i64,
     ) -> Result<Option<String>, SendError> {
         let payload = serde_json::json!({
             "message_id": message_id,
@@ -87,12 +89,11 @@ impl Gateway {
             "callback_url": self.callback_url,
         })
         .to_string();
-        let timestamp = store::now_unix();
-        let signature = sign(self.secret.as_bytes(), timestamp, payload.as_bytes());
+        let signature = sign(self.secret.as_bytes(), now, payload.as_bytes());
         let request = hyper::Request::post(self.url.clone())
             .header("content-type", "application/json")
             .header("user-agent", "civicdesk")
-            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(TIMESTAMP_HEADER, now.to_string())
             .header(SIGNATURE_HEADER, signature)
             .body(http_body_util::Full::new(hyper::body::Bytes::from(payload)))
             .map_err(|_| SendError::permanent("SMS gateway: could not build the request"))?;

@@ -62,12 +62,14 @@ impl Notifier {
         c
     }
 
+    /// Sends one rendered message; `now` is the services' clock (the SMS signature's time).
     async fn send(
         &self,
         channel: Channel,
         id: &str,
         to: &str,
         r: &Rendered,
+        now: i64,
     ) -> Result<Option<String>, SendError> {
         match channel {
             Channel::Email => match &self.mailer {
@@ -75,7 +77,7 @@ impl Notifier {
                 None => Err(SendError::transient("e-mail is not configured")),
             },
             Channel::Sms => match &self.sms {
-                Some(g) => g.send(id, to, &r.text).await,
+                Some(g) => g.send(id, to, &r.text, now).await,
                 None => Err(SendError::transient("SMS is not configured")),
             },
         }
@@ -357,7 +359,10 @@ async fn deliver(
         }
     };
 
-    match notifier.send(channel, &n.id, &n.address, &rendered).await {
+    match notifier
+        .send(channel, &n.id, &n.address, &rendered, now)
+        .await
+    {
         Ok(provider_message_id) => {
             tracing::info!(
                 notification = %n.id,
@@ -531,12 +536,17 @@ pub async fn send_test(
     .await
     .map_err(ServiceError::Internal)?;
     let id = uuid::Uuid::now_v7().to_string();
-    Ok(match notifier.send(channel, &id, to, &rendered).await {
-        Ok(provider_message_id) => Ok(TestSent {
-            channel,
-            to: mask_address(to),
-            provider_message_id,
-        }),
-        Err(e) => Err(super::safe_detail(&e.detail)),
-    })
+    Ok(
+        match notifier
+            .send(channel, &id, to, &rendered, services.now())
+            .await
+        {
+            Ok(provider_message_id) => Ok(TestSent {
+                channel,
+                to: mask_address(to),
+                provider_message_id,
+            }),
+            Err(e) => Err(super::safe_detail(&e.detail)),
+        },
+    )
 }

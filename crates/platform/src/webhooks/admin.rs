@@ -250,6 +250,7 @@ impl Platform {
                 "department_code": s.department_code,
                 "active": s.active,
             }),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -337,6 +338,7 @@ impl Platform {
             subject(&s.id),
             None,
             serde_json::Value::Object(changed),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -368,6 +370,7 @@ impl Platform {
             subject(&s.id),
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -399,6 +402,7 @@ impl Platform {
             subject(id),
             None,
             serde_json::json!({ "name": s.name, "url": url_for_audit(&s.url) }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -496,6 +500,7 @@ impl Platform {
             subject(&s.id),
             None,
             serde_json::json!({ "delivery_id": d.id, "event_type": d.event_type }),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -535,6 +540,7 @@ impl Platform {
             subject(&s.id),
             None,
             serde_json::json!({ "delivery_id": delivery_id }),
+            now,
         )
         .await?;
         tx.commit().await?;

@@ -102,7 +102,8 @@ fn wants(s: &Subscription, event_type: &str, departments: &[&str]) -> bool {
 ///
 /// `event_type` must be one of [`EVENT_TYPES`]; `event_id` identifies the change that caused
 /// the event (e.g. the case event's id) and is repeated in the envelope; `payload` becomes
-/// the envelope's `data` and must hold no personal data of reporters.
+/// the envelope's `data` and must hold no personal data of reporters; `now` (the services'
+/// clock) is when the event happened and when its deliveries are first due.
 pub async fn enqueue(
     tx: &mut store::Tx,
     jurisdiction_id: &str,
@@ -110,6 +111,7 @@ pub async fn enqueue(
     department_code: Option<&str>,
     event_id: &str,
     payload: serde_json::Value,
+    now: i64,
 ) -> Result<usize, ServiceError> {
     let departments: Vec<&str> = department_code.into_iter().collect();
     enqueue_for_departments(
@@ -119,6 +121,7 @@ pub async fn enqueue(
         &departments,
         event_id,
         payload,
+        now,
     )
     .await
 }
@@ -132,13 +135,13 @@ pub async fn enqueue_for_departments(
     departments: &[&str],
     event_id: &str,
     payload: serde_json::Value,
+    now: i64,
 ) -> Result<usize, ServiceError> {
     if !EVENT_TYPES.contains(&event_type) {
         return Err(ServiceError::Internal(format!(
             "unknown webhook event type {event_type:?}"
         )));
     }
-    let now = store::now_unix();
     let mut queued = 0;
     for s in repo::active_subscriptions_in(tx, jurisdiction_id).await? {
         if wants(&s, event_type, departments) {
@@ -202,6 +205,7 @@ pub(crate) async fn queue(
         "",
         Some(&id),
         Some(&s.jurisdiction_id),
+        now,
         now,
     )
     .await?;

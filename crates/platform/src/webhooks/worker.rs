@@ -472,6 +472,7 @@ async fn settle(
             },
             Some("the receiver answered 410 Gone"),
             serde_json::json!({ "delivery_id": d.id, "status_code": 410 }),
+            now,
         )
         .await?;
         disabled = true;

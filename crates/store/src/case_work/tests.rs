@@ -38,7 +38,7 @@ use sea_query::SqliteQueryBuilder;
 async fn city_db() -> (tempfile::TempDir, Db, Tx) {
     let (dir, db) = crate::db::testing::sqlite_db().await;
     let mut tx = db.begin().await.unwrap();
-    crate::catalog::upsert_jurisdiction(&mut tx, &city())
+    crate::catalog::upsert_jurisdiction(&mut tx, &city(), 1_790_000_000)
         .await
         .unwrap();
     (dir, db, tx)

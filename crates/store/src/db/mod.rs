@@ -68,6 +68,10 @@ pub enum Backend {
 pub trait Statement: SqlxBinder + Sync {}
 impl<T: SqlxBinder + Sync> Statement for T {}
 
+/// The wall clock, in unix seconds. Only for what runs outside the services (migrations, the
+/// CLI's file names) and the few web and UI pages not yet given the services' clock: anything
+/// the services write takes `now` from `Services::now()` (`domain::clock`), so a test's clock
+/// governs it. `crates/cli/tests/architecture.rs` keeps new uses out of services and store.
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }

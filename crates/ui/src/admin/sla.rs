@@ -399,7 +399,7 @@ async fn calendar_page(
         .calendar_changes(actor)
         .await
         .map_err(failed(v))?;
-    let now = store::now_unix();
+    let now = state.platform.now();
     let today = parse_ymd(&ymd(now)).unwrap_or(now);
     let (mut upcoming, mut past): (Vec<ChangeRow>, Vec<ChangeRow>) = rows
         .iter()

@@ -196,7 +196,7 @@ pub async fn case_view(
         outcomes: actions::outcomes(),
         action_base: base.clone(),
         form_base: base,
-        today: crate::dates::ymd(store::now_unix()),
+        today: crate::dates::ymd(state.platform.now()),
         status: StatusCode::OK,
         w,
         catalog,

@@ -103,7 +103,7 @@ async fn queue(
         )
         .await
         .map_err(super::failed(&v))?;
-    let now = store::now_unix();
+    let now = state.platform.now();
     let page = Queue {
         p: Page::new(&v, &state, "outcalls-title", "desk")
             .with_status(done_message(&v, q.done.as_deref())),
@@ -151,7 +151,7 @@ async fn call_page(
                 .outcall_queue(actor, OutcallQuery::default())
                 .await
                 .map_err(super::failed(v))?;
-            let now = store::now_unix();
+            let now = state.platform.now();
             let page = Queue {
                 p: Page::new(v, state, "outcalls-title", "desk").with_status(message),
                 lines: rows.iter().map(|r| line(r, &me(actor), now, v)).collect(),
@@ -165,7 +165,7 @@ async fn call_page(
     } else {
         StatusCode::BAD_REQUEST
     };
-    let c = line(&row, &me(actor), store::now_unix(), v);
+    let c = line(&row, &me(actor), state.platform.now(), v);
     let p = Page::new(v, state, "outcall-title", "desk").with_errors(&errors);
     let page = Call {
         p,

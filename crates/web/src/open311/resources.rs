@@ -194,7 +194,7 @@ impl Ctx<'_> {
 
     pub async fn requests(&self, path_j: Option<&str>) -> Doc {
         let j = self.jurisdiction(path_j).await?;
-        let q = search(self.params, store::now_unix())?;
+        let q = search(self.params, self.state.platform.now())?;
         let extensions = q.with_events;
         let records = self.state.cases.search_cases(&j, q).await?;
         Ok((
@@ -435,7 +435,7 @@ impl Ctx<'_> {
 
     pub async fn updates(&self, path_j: Option<&str>) -> Doc {
         let j = self.jurisdiction(path_j).await?;
-        let (from, to) = updates_window(self.params, store::now_unix())?;
+        let (from, to) = updates_window(self.params, self.state.platform.now())?;
         // Not in mySociety's specification, but handy and harmless: one case's updates.
         let updates = match self.params.list("service_request_id") {
             Some(numbers) => {

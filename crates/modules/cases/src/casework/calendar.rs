@@ -87,7 +87,7 @@ impl CasesApp {
         };
         let mut tx = self.db.begin().await?;
         store::case_config::insert_calendar_entry(&mut tx, &j.id, &row).await?;
-        audit::record(&mut tx, actor, "calendar.change", Subject { kind: "calendar", id: &row.id, data_subject: None }, None, serde_json::json!({ "kind": row.kind, "day": row.day, "starts_at": row.starts_at, "ends_at": row.ends_at })).await?;
+        audit::record(&mut tx, actor, "calendar.change", Subject { kind: "calendar", id: &row.id, data_subject: None }, None, serde_json::json!({ "kind": row.kind, "day": row.day, "starts_at": row.starts_at, "ends_at": row.ends_at }), now).await?;
         tx.commit().await?;
         self.platform.catalog_changed();
         // Open cases' due dates follow the calendar.
@@ -177,6 +177,7 @@ impl CasesApp {
             },
             None,
             serde_json::from_str(&definition).unwrap_or_default(),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

@@ -272,12 +272,14 @@ impl CasesApp {
             return Ok(None);
         }
         let token = secrets::token_of::<24>();
+        let now = self.now();
         store::surveys::create(
             tx,
             &work.id,
             &j.id,
             &secrets::sha256_hex(&token),
-            self.now() + SURVEY_DAYS * 86_400,
+            now + SURVEY_DAYS * 86_400,
+            now,
         )
         .await?;
         let base = self.config().public_url.trim_end_matches('/').to_string();
@@ -363,6 +365,7 @@ impl CasesApp {
                     vars: vars.clone(),
                     urgent,
                 },
+                self.now(),
             )
             .await?;
         }

@@ -184,6 +184,7 @@ impl CasesApp {
             false,
             summary.clone(),
             serde_json::json!({ "phone": number.masked() }),
+            now,
         )
         .await?;
         let change = super::CaseChange::new(&j, &work, kind, &event_id, false);
@@ -223,6 +224,7 @@ impl CasesApp {
             sub,
             None,
             serde_json::json!({ "phone": number.masked(), "contact": contact.id }),
+            now,
         )
         .await?;
         let after = case_work::find_for_update(&mut tx, &j.id, case_number)

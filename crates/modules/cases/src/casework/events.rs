@@ -104,7 +104,7 @@ impl CasesApp {
                 }
             };
             if heard {
-                publish_webhook(tx, change, event_type).await?;
+                publish_webhook(tx, change, event_type, self.now()).await?;
             }
         }
         Ok(())
@@ -148,8 +148,13 @@ pub(crate) fn event_type(kind: CaseEventKind, public: bool) -> Option<&'static s
     })
 }
 
-/// Queues the webhook event for one change.
-async fn publish_webhook(tx: &mut Tx, change: &CaseChange<'_>, event_type: &str) -> Result<()> {
+/// Queues the webhook event for one change, at `now`.
+async fn publish_webhook(
+    tx: &mut Tx,
+    change: &CaseChange<'_>,
+    event_type: &str,
+    now: i64,
+) -> Result<()> {
     let work = change.case;
     let time = |t: Option<i64>| t.map(domain::datetime::format_unix);
     let payload = serde_json::json!({
@@ -188,6 +193,7 @@ async fn publish_webhook(tx: &mut Tx, change: &CaseChange<'_>, event_type: &str)
         &departments,
         change.event_id,
         payload,
+        now,
     )
     .await?;
     Ok(())

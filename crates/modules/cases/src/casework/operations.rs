@@ -164,6 +164,7 @@ impl CasesApp {
             Operation::Resolve { outcome, .. } => Some(*outcome),
             _ => None,
         };
+        let now = self.now();
         let event_id = match op.action() {
             Some(action) => {
                 self.apply_action_with(
@@ -191,11 +192,11 @@ impl CasesApp {
                     public,
                     note.clone(),
                     data,
+                    now,
                 )
                 .await?
             }
         };
-        let now = self.now();
         case_work::update(&mut tx, &work.id, &update, now).await?;
         self.refresh_sla(&mut tx, &j, &work.id).await?;
         if let Operation::MergeInto {
@@ -206,7 +207,7 @@ impl CasesApp {
             let data = serde_json::json!({ "merged": work.case_number });
             let kind = CaseEventKind::Merged;
             let event_id =
-                record_event(&mut tx, &j, &target, kind, &label, false, None, data).await?;
+                record_event(&mut tx, &j, &target, kind, &label, false, None, data, now).await?;
             self.case_changed(
                 &mut tx,
                 &[CaseChange::new(&j, &target, kind, &event_id, false)],
@@ -227,7 +228,8 @@ impl CasesApp {
     }
 }
 
-/// Appends an event that does not change the status (a note, an assignment to a worker).
+/// Appends an event that does not change the status (a note, an assignment to a worker), made
+/// at `now`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn record_event(
     tx: &mut Tx,
@@ -238,6 +240,7 @@ pub(crate) async fn record_event(
     public: bool,
     note: Option<String>,
     data: serde_json::Value,
+    now: i64,
 ) -> Result<String> {
     let event = store::events::append(
         tx,
@@ -252,7 +255,7 @@ pub(crate) async fn record_event(
             to_status: Some(work.status.clone()),
             note,
             data: data.to_string(),
-            created_at: store::now_unix(),
+            created_at: now,
         },
     )
     .await?;

@@ -83,6 +83,7 @@ impl CasesApp {
                 public,
                 note.clone(),
                 serde_json::json!({ "photos": urls }),
+                now,
             )
             .await?;
             let after = case_work::find_for_update(&mut tx, &j.id, case_number)

@@ -140,6 +140,7 @@ impl CasesApp {
             },
             None,
             serde_json::json!({ "rules": ids }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

@@ -110,6 +110,7 @@ impl CasesApp {
                 false,
                 None,
                 data,
+                now,
             )
             .await?;
             if let Some(after) = case_work::find_for_update(&mut tx, &j.id, &number).await? {
@@ -176,6 +177,7 @@ impl CasesApp {
                     vars: vars.clone(),
                     urgent,
                 },
+                self.now(),
             )
             .await?;
         }

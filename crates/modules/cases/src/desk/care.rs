@@ -38,6 +38,7 @@ impl CasesApp {
             subject.subject(),
             None,
             serde_json::json!({ "phone": number.masked() }),
+            self.now(),
         )
         .await?;
         let flag = store::desk::care_flag(&mut tx, j, number.key())
@@ -67,6 +68,7 @@ impl CasesApp {
             subject.subject(),
             None,
             serde_json::json!({ "phone": number.masked() }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

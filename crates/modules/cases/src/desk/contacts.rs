@@ -154,6 +154,7 @@ impl CasesApp {
                 "case_number": contact.case_number,
                 "emergency_kind": contact.emergency_kind,
             }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

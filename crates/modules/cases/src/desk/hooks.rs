@@ -145,6 +145,7 @@ impl CasesApp {
             },
             None,
             serde_json::json!({ "reason": reason.as_str(), "case_number": case_number }),
+            now,
         )
         .await?;
         Ok(Some(id))

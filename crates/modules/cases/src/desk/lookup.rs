@@ -81,6 +81,7 @@ impl CasesApp {
                 "contacts": contacts.len(),
                 "care_flag": care_flag.is_some(),
             }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -140,6 +141,7 @@ impl CasesApp {
             subject.subject(),
             Some(reason),
             serde_json::json!({ "phone": number.masked(), "contacts": rows.len() }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

@@ -128,6 +128,7 @@ impl CasesApp {
                 "reason": row.outcall.reason,
                 "case_number": row.outcall.case_number,
             }),
+            self.now(),
         )
         .await?;
         let row = store::desk::find_outcall(&mut tx, j, id)
@@ -216,6 +217,7 @@ impl CasesApp {
                 "case_number": row.outcall.case_number,
                 "outcome": outcome.as_str(),
             }),
+            now,
         )
         .await?;
         let row = store::desk::find_outcall(&mut tx, j, id)

@@ -23,10 +23,9 @@ fn code_hash(account_id: &str, purpose: &str, code: &str) -> String {
     secrets::sha256_hex(&format!("{account_id}\n{purpose}\n{}", code.trim()))
 }
 
-/// Creates a code for an account and returns it (to be sent, never stored in clear).
-pub async fn issue(tx: &mut Tx, account_id: &str, purpose: &str) -> Result<String> {
+/// Creates a code for an account at `now` and returns it (to be sent, never stored in clear).
+pub async fn issue(tx: &mut Tx, account_id: &str, purpose: &str, now: i64) -> Result<String> {
     let code = secrets::numeric_code(6);
-    let now = store::now_unix();
     accounts::insert_code(
         tx,
         &OneTimeCode {
@@ -49,9 +48,14 @@ pub fn invalid_code() -> ServiceError {
 }
 
 /// Uses the account's live code for `purpose` if `code` matches; every wrong guess counts.
-/// Expired, used-up and unknown codes all get the same answer.
-pub async fn redeem(tx: &mut Tx, account_id: &str, purpose: &str, code: &str) -> Result<()> {
-    let now = store::now_unix();
+/// Expired (at `now`), used-up and unknown codes all get the same answer.
+pub async fn redeem(
+    tx: &mut Tx,
+    account_id: &str,
+    purpose: &str,
+    code: &str,
+    now: i64,
+) -> Result<()> {
     let Some(live) = accounts::live_code(tx, account_id, purpose).await? else {
         return Err(invalid_code());
     };

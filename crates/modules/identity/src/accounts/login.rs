@@ -163,6 +163,7 @@ impl IdentityApp {
             Subject::account(&account.id),
             None,
             serde_json::json!({ "stage": stage.as_str() }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

@@ -290,6 +290,7 @@ impl IdentityApp {
             crate::audit::Subject::citizen(&account.id),
             None,
             serde_json::json!({ "changed": changed }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

@@ -76,9 +76,9 @@ impl IdentityApp {
             .map_err(ServiceError::invalid)?;
         let hash = passwords::hash(new_password).await?;
         let mut tx = self.db.begin().await?;
-        let checked = codes::redeem(&mut tx, &account.id, codes::RESET, code).await;
-        let mut tx = codes::keep_guess(tx, checked).await?;
         let now = self.now();
+        let checked = codes::redeem(&mut tx, &account.id, codes::RESET, code, now).await;
+        let mut tx = codes::keep_guess(tx, checked).await?;
         let ended = codes::set_password(
             &mut tx,
             &account.id,
@@ -100,6 +100,7 @@ impl IdentityApp {
             Subject::account(&account.id),
             None,
             serde_json::json!({ "sessions_ended": ended }),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -138,6 +139,7 @@ impl IdentityApp {
             Subject::account(&account.id),
             None,
             serde_json::json!({}),
+            now,
         )
         .await?;
         tx.commit().await?;

@@ -125,6 +125,7 @@ impl IdentityApp {
             Subject::account(&account.id),
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -223,6 +224,7 @@ impl IdentityApp {
             Subject::account(&account.id),
             None,
             serde_json::json!({}),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -258,6 +260,7 @@ impl IdentityApp {
             Subject::account(&account.id),
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

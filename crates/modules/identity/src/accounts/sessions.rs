@@ -140,6 +140,7 @@ impl IdentityApp {
             Subject::account(actor.account()?),
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -158,6 +159,7 @@ impl IdentityApp {
             Subject::account(me),
             None,
             serde_json::json!({ "sessions_ended": ended }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

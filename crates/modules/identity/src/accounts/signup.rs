@@ -110,6 +110,7 @@ impl IdentityApp {
                         vars: serde_json::json!({}),
                         urgent: true,
                     },
+                    now,
                 )
                 .await?;
             }
@@ -147,6 +148,7 @@ impl IdentityApp {
                     Subject::citizen(&account.id),
                     None,
                     serde_json::json!({}),
+                    now,
                 )
                 .await?;
                 self.send_code(&mut tx, &account, &login, codes::VERIFY, input.locale)
@@ -165,7 +167,8 @@ impl IdentityApp {
         purpose: &str,
         locale: Locale,
     ) -> Result<()> {
-        let code = codes::issue(tx, &account.id, purpose).await?;
+        let now = self.now();
+        let code = codes::issue(tx, &account.id, purpose, now).await?;
         let (template, vars) = if purpose == codes::VERIFY {
             (
                 "account_verification",
@@ -191,6 +194,7 @@ impl IdentityApp {
                 vars,
                 urgent: true,
             },
+            now,
         )
         .await
     }
@@ -205,9 +209,9 @@ impl IdentityApp {
     ) -> Result<()> {
         let account = self.account_for_code(jurisdiction_id, login).await?;
         let mut tx = self.db.begin().await?;
-        let checked = codes::redeem(&mut tx, &account.id, codes::VERIFY, code).await;
-        let mut tx = codes::keep_guess(tx, checked).await?;
         let now = self.now();
+        let checked = codes::redeem(&mut tx, &account.id, codes::VERIFY, code, now).await;
+        let mut tx = codes::keep_guess(tx, checked).await?;
         if account.status == STATUS_PENDING {
             accounts::update(
                 &mut tx,
@@ -228,6 +232,7 @@ impl IdentityApp {
             Subject::citizen(&account.id),
             None,
             serde_json::json!({}),
+            now,
         )
         .await?;
         tx.commit().await?;

@@ -209,6 +209,7 @@ impl IdentityApp {
             Subject::account(&account.id),
             None,
             serde_json::json!({ "login": account.login, "roles": grant_names(&input.roles) }),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -274,6 +275,7 @@ impl IdentityApp {
             Subject::account(id),
             None,
             serde_json::json!({ "before": grant_names(&before), "after": grant_names(&roles) }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -320,6 +322,7 @@ impl IdentityApp {
             Subject::account(id),
             None,
             serde_json::json!({}),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -351,6 +354,7 @@ impl IdentityApp {
             Subject::account(id),
             None,
             serde_json::json!({ "second_factor_cleared": clear_second_factor }),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -379,6 +383,7 @@ impl IdentityApp {
             },
             None,
             serde_json::json!({ "require_totp": require_totp }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
@@ -421,6 +426,7 @@ impl IdentityApp {
             Subject::citizen(id),
             Some(reason),
             serde_json::json!({ "fields": ["display_name", "email", "mobile", "national_id"] }),
+            self.now(),
         )
         .await?;
         tx.commit().await?;

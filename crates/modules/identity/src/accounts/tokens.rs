@@ -57,6 +57,7 @@ impl IdentityApp {
             },
             None,
             serde_json::json!({ "name": name }),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -86,6 +87,7 @@ impl IdentityApp {
             },
             None,
             serde_json::json!({}),
+            self.now(),
         )
         .await?;
         tx.commit().await?;
