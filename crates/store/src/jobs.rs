@@ -340,6 +340,43 @@ pub async fn delete_for_subjects(
     Ok(())
 }
 
+/// Removes up to `limit` jobs that finished (`done`) before `before`, with their log; returns
+/// how many. Dead jobs are never removed here: an administrator must see them. On PostgreSQL
+/// a job another transaction holds (an administrator's requeue) is skipped until next time.
+pub async fn prune_done(db: &Db, before: i64, limit: u64) -> Result<u64, StoreError> {
+    let old = Query::select()
+        .column("id")
+        .from("jobs")
+        .and_where(Expr::col("status").eq(STATUS_DONE))
+        .and_where(Expr::col("updated_at").lt(before))
+        .order_by("updated_at", Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let mut tx = db.begin().await?;
+    let ids = tx
+        .fetch_all(&old)
+        .await?
+        .iter()
+        .map(|r| r.get::<String>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let log = Query::delete()
+        .from_table("job_attempts")
+        .and_where(Expr::col("job_id").is_in(ids.iter().map(String::as_str)))
+        .to_owned();
+    tx.execute(&log).await?;
+    let jobs = Query::delete()
+        .from_table("jobs")
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .to_owned();
+    let removed = tx.execute(&jobs).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
 pub async fn get(db: &Db, id: &str) -> Result<Option<Job>, StoreError> {
     let stmt = Query::select()
         .columns(COLUMNS)

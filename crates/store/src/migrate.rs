@@ -106,6 +106,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0014_jobs.sql"),
     },
+    Migration {
+        version: 15,
+        name: "jobs_retention",
+        sqlite: include_str!("../migrations/sqlite/0015_jobs_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0015_jobs_retention.sql"),
+    },
 ];
 
 /// The module that owns every migration made before migrations were keyed by module.

@@ -9,7 +9,8 @@
 //! - [`WEBHOOK_DELIVER`]: POST one webhook delivery (`webhooks::worker`).
 //!
 //! Work is enqueued in the caller's transaction ([`enqueue`]): nothing runs for a change that
-//! rolls back. [`admin`] lists stuck and dead jobs and retries a dead one. See
+//! rolls back. [`admin`] lists stuck and dead jobs and retries a dead one. Finished jobs are
+//! removed with their log once older than `keep_done` ([`prune_done`]); dead ones stay. See
 //! docs/OPERATIONS.md ("Deferred work").
 
 pub mod admin;
@@ -62,6 +63,9 @@ pub struct JobsConfig {
     /// How long a claim lasts before another worker may take the job. Must be more than
     /// twice the longest send timeout of a kind, so a send never outlives its claim.
     pub lease: Duration,
+    /// How long a finished (`done`) job and its log are kept before a worker loop removes
+    /// them. Dead jobs are kept until an administrator retries them.
+    pub keep_done: Duration,
 }
 
 impl Default for JobsConfig {
@@ -71,9 +75,18 @@ impl Default for JobsConfig {
             batch_size: 20,
             poll_interval: Duration::from_secs(2),
             lease: Duration::from_secs(300),
+            keep_done: Duration::from_secs(30 * SECONDS_PER_DAY),
         }
     }
 }
+
+const SECONDS_PER_DAY: u64 = 86_400;
+
+/// How often a worker loop removes the finished jobs past `keep_done`.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Finished jobs removed in one transaction.
+const PRUNE_BATCH: u64 = 500;
 
 /// Queues a job inside the caller's transaction; returns its id.
 pub async fn enqueue(
@@ -213,9 +226,26 @@ pub async fn process_batch(
     Ok(claimed.len())
 }
 
+/// Removes the jobs that finished (`done`) more than `keep_done` ago by the services' clock,
+/// with their log, a batch per transaction; returns how many. Dead jobs are kept: an
+/// administrator must see them.
+pub async fn prune_done(services: &Services, keep_done: Duration) -> Result<u64, ServiceError> {
+    let keep = i64::try_from(keep_done.as_secs()).unwrap_or(i64::MAX);
+    let before = services.now().saturating_sub(keep);
+    let mut removed = 0;
+    loop {
+        let n = repo::prune_done(&services.db, before, PRUNE_BATCH).await?;
+        removed += n;
+        if n < PRUNE_BATCH {
+            return Ok(removed);
+        }
+    }
+}
+
 /// Runs one worker loop over the given kinds until `shutdown` turns true (or its sender is
 /// dropped). A full batch is followed at once by the next; otherwise the loop waits
-/// `poll_interval`.
+/// `poll_interval`. At its start and then hourly it removes the finished jobs past
+/// `keep_done` ([`prune_done`]), also on a node that serves no lane.
 pub async fn run_worker(
     services: Services,
     kinds: Vec<Box<dyn JobKind>>,
@@ -223,27 +253,38 @@ pub async fn run_worker(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let kinds: Vec<&dyn JobKind> = kinds.iter().map(|k| k.as_ref()).collect();
-    if kinds.iter().all(|k| k.lanes().is_empty()) {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-        return;
-    }
+    let serving = kinds.iter().any(|k| !k.lanes().is_empty());
+    let mut next_prune = tokio::time::Instant::now();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let handled = match process_batch(&services, &kinds, &config).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "job batch failed");
-                0
+        if tokio::time::Instant::now() >= next_prune {
+            match prune_done(&services, config.keep_done).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "finished jobs removed"),
+                Err(e) => tracing::warn!(error = %e, "removing finished jobs failed"),
             }
-        };
-        if handled as u64 >= config.batch_size {
-            continue;
+            next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
         }
+        let pause = if serving {
+            let handled = match process_batch(&services, &kinds, &config).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "job batch failed");
+                    0
+                }
+            };
+            if handled as u64 >= config.batch_size {
+                continue;
+            }
+            config.poll_interval
+        } else {
+            PRUNE_EVERY
+        };
         tokio::select! {
             changed = shutdown.changed() => if changed.is_err() { break },
-            _ = tokio::time::sleep(config.poll_interval) => {}
+            _ = tokio::time::sleep(pause) => {}
         }
     }
 }
@@ -287,8 +328,9 @@ pub async fn run_all(services: Services, shutdown: watch::Receiver<bool>) {
 
 impl Services {
     /// Runs every job that is due now, of every kind this node can run, until none is left
-    /// (at most 100 batches); returns how many were claimed. For tests and one-off runs;
-    /// servers run [`run_worker`] loops.
+    /// (at most 100 batches), then removes the finished jobs past `keep_done` as a worker loop
+    /// does; returns how many were claimed. For tests and one-off runs; servers run
+    /// [`run_worker`] loops.
     pub async fn run_due_jobs(&self) -> Result<usize, ServiceError> {
         let kinds = kinds(self)?;
         let kinds: Vec<&dyn JobKind> = kinds.iter().map(|k| k.as_ref()).collect();
@@ -304,6 +346,7 @@ impl Services {
                 break;
             }
         }
+        prune_done(self, config.keep_done).await?;
         Ok(total)
     }
 }
