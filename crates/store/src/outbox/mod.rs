@@ -5,7 +5,7 @@
 //! Rows are inserted in the caller's transaction (so nothing is sent for a change that rolls
 //! back), each with a `notify.deliver` job in [`crate::jobs`], the one queue whose claim and
 //! lease decide which worker sends a message. This module keeps what the message is and what
-//! became of it; `locked_until` and `claim_token` are no longer written (the job holds them).
+//! became of it; the job holds the claim.
 
 use crate::db::{Db, Row, StoreError, Tx};
 mod caps;
@@ -60,8 +60,6 @@ pub struct Notification {
     pub status: String,
     pub attempts: i64,
     pub next_attempt_at: i64,
-    pub locked_until: Option<i64>,
-    pub claim_token: Option<String>,
     pub sent_at: Option<i64>,
     pub provider_message_id: Option<String>,
     pub last_error: Option<String>,
@@ -69,7 +67,7 @@ pub struct Notification {
     pub updated_at: i64,
 }
 
-const COLUMNS: [&str; 19] = [
+const COLUMNS: [&str; 17] = [
     "id",
     "jurisdiction_id",
     "account_id",
@@ -82,8 +80,6 @@ const COLUMNS: [&str; 19] = [
     "status",
     "attempts",
     "next_attempt_at",
-    "locked_until",
-    "claim_token",
     "sent_at",
     "provider_message_id",
     "last_error",
@@ -105,8 +101,6 @@ fn from_row(r: &Row) -> Result<Notification, StoreError> {
         status: r.get("status")?,
         attempts: r.get("attempts")?,
         next_attempt_at: r.get("next_attempt_at")?,
-        locked_until: r.get("locked_until")?,
-        claim_token: r.get("claim_token")?,
         sent_at: r.get("sent_at")?,
         provider_message_id: r.get("provider_message_id")?,
         last_error: r.get("last_error")?,
