@@ -16,6 +16,7 @@
 pub mod admin;
 
 use crate::{ServiceError, Services, secrets};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -187,6 +188,65 @@ pub async fn settle_alone(
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// The row a job of a kind works on (a notification, a webhook delivery), as
+/// [`load_subjects`] reads it.
+pub trait Subject: Clone + Send + Sync + Sized {
+    /// What the kind's log lines call it: "message", "delivery".
+    const NOUN: &'static str;
+    fn id(&self) -> &str;
+    fn status(&self) -> &str;
+    /// Whether it still waits for its job, rather than settled from outside (an SMS delivery
+    /// receipt) or by an earlier run.
+    fn pending(&self) -> bool;
+    /// Reads the rows with these ids (those that still exist), marking the pending ones as
+    /// being worked on.
+    fn load(
+        services: &Services,
+        ids: &[&str],
+    ) -> impl Future<Output = Result<Vec<Self>, ServiceError>> + Send;
+}
+
+/// What every kind does first with a claimed batch: loads the rows its jobs work on, settles
+/// as done the jobs whose row no longer exists or no longer waits for them, and returns the
+/// others with their row, in the batch's order.
+pub async fn load_subjects<'b, S: Subject>(
+    services: &Services,
+    batch: &'b [Job],
+    token: &str,
+) -> Result<Vec<(&'b Job, S)>, ServiceError> {
+    let ids: Vec<&str> = batch
+        .iter()
+        .filter_map(|j| j.subject_id.as_deref())
+        .collect();
+    let rows: HashMap<String, S> = S::load(services, &ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id().to_string(), s))
+        .collect();
+    let mut open = Vec::with_capacity(batch.len());
+    for job in batch {
+        let Some(row) = job.subject_id.as_ref().and_then(|id| rows.get(id)) else {
+            let detail = format!("the {} no longer exists", S::NOUN);
+            settle_alone(services, job, token, Settle::Done, "done", &detail).await?;
+            continue;
+        };
+        if !row.pending() {
+            // Settled from outside: nothing left to do.
+            let detail = format!("the {} is already {}", S::NOUN, row.status());
+            settle_alone(services, job, token, Settle::Done, "done", &detail).await?;
+            continue;
+        }
+        open.push((job, row.clone()));
+    }
+    Ok(open)
+}
+
+/// Whether a claimed job has too little of its lease left for a send that may take
+/// `send_timeout`: the kind then hands it back untouched (a deferral to now).
+pub fn lease_too_short(job: &Job, now: i64, send_timeout: Duration) -> bool {
+    now + send_timeout.as_secs() as i64 >= job.locked_until.unwrap_or(0)
 }
 
 /// Claims one batch of due jobs of the given kinds and runs each kind's share; returns how
