@@ -13,6 +13,7 @@
 //! What a job works on stays in its own table (`notifications`, `webhook_deliveries`); the
 //! kind settles that row in the same transaction as the job (see `services::jobs`).
 
+use crate::attempt_log::{Line, Log};
 use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{
     Condition, Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement,
@@ -439,48 +440,37 @@ pub struct Attempt {
     pub detail: String,
 }
 
-const ATTEMPT_COLUMNS: [&str; 6] = ["id", "job_id", "attempt", "at", "outcome", "detail"];
+const LOG: Log = Log {
+    table: "job_attempts",
+    key: "job_id",
+};
 
 /// Appends a line to a job's log.
 pub async fn log(tx: &mut Tx, a: &Attempt) -> Result<(), StoreError> {
-    let stmt = Query::insert()
-        .into_table("job_attempts")
-        .columns(ATTEMPT_COLUMNS)
-        .values_panic([
-            a.id.clone().into(),
-            a.job_id.clone().into(),
-            a.attempt.into(),
-            a.at.into(),
-            a.outcome.clone().into(),
-            a.detail.clone().into(),
-        ])
-        .to_owned();
-    tx.execute(&stmt).await?;
-    Ok(())
+    let line = Line {
+        id: &a.id,
+        subject_id: &a.job_id,
+        attempt: a.attempt,
+        at: a.at,
+        outcome: &a.outcome,
+        detail: &a.detail,
+    };
+    LOG.append(tx, line).await
 }
 
 /// The log of one job, oldest first.
 pub async fn attempts(db: &Db, job_id: &str) -> Result<Vec<Attempt>, StoreError> {
-    let stmt = Query::select()
-        .columns(ATTEMPT_COLUMNS)
-        .from("job_attempts")
-        .and_where(Expr::col("job_id").eq(job_id))
-        .order_by("id", Order::Asc)
-        .to_owned();
-    db.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Attempt {
-                id: r.get("id")?,
-                job_id: r.get("job_id")?,
-                attempt: r.get("attempt")?,
-                at: r.get("at")?,
-                outcome: r.get("outcome")?,
-                detail: r.get("detail")?,
-            })
-        })
-        .collect()
+    LOG.read(db, job_id, |(id, job_id, attempt, at, outcome, detail)| {
+        Attempt {
+            id,
+            job_id,
+            attempt,
+            at,
+            outcome,
+            detail,
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -325,19 +325,14 @@ pub async fn insert_delivery(tx: &mut Tx, d: &NewDelivery) -> Result<(), StoreEr
 
 /// The deliveries with these ids (in no particular order).
 pub async fn get_many(db: &Db, ids: &[&str]) -> Result<Vec<Delivery>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = Query::select()
-        .columns(DELIVERY_COLUMNS)
-        .from("webhook_deliveries")
-        .and_where(Expr::col("id").is_in(ids.iter().copied()))
-        .to_owned();
-    db.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(delivery_from_row)
-        .collect()
+    crate::db::rows_with_ids(
+        db,
+        "webhook_deliveries",
+        &DELIVERY_COLUMNS,
+        ids,
+        delivery_from_row,
+    )
+    .await
 }
 
 /// Marks queued deliveries as being sent (their jobs were just claimed).
