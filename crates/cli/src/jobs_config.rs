@@ -16,6 +16,8 @@ use platform::jobs::JobsConfig;
 use serde::Deserialize;
 use std::time::Duration;
 
+const SECONDS_PER_DAY: u64 = 86_400;
+
 /// Job settings given as flags or variables.
 #[derive(Debug, Clone, Default, Args)]
 pub struct JobArgs {
@@ -33,6 +35,8 @@ pub struct JobsFile {
     pub batch_size: Option<u64>,
     pub poll_interval_ms: Option<u64>,
     pub lease_secs: Option<u64>,
+    /// Days a finished job and its log are kept (0: removed at the next pass).
+    pub keep_done_days: Option<u64>,
 }
 
 /// The older per-kind worker settings, read as aliases.
@@ -93,6 +97,9 @@ pub fn resolve(
     if let Some(s) = file.lease_secs.or(larger(n.lease_secs, w.lease_secs)) {
         jobs.lease = Duration::from_secs(s);
     }
+    if let Some(days) = file.keep_done_days {
+        jobs.keep_done = Duration::from_secs(days.saturating_mul(SECONDS_PER_DAY));
+    }
     if jobs.lease <= longest_send * 2 {
         bail!(
             "jobs.lease_secs must be more than twice notify.send_timeout_secs and webhooks.send_timeout_secs"
@@ -108,11 +115,15 @@ pub fn resolve(
 /// The job settings as `civicdesk config` prints them.
 pub fn describe(c: &JobsConfig) -> String {
     format!(
-        "[jobs]\nworkers = {}\nbatch_size = {}\npoll_interval_ms = {}\nlease_secs = {}\n",
+        concat!(
+            "[jobs]\nworkers = {}\nbatch_size = {}\npoll_interval_ms = {}\nlease_secs = {}\n",
+            "keep_done_days = {}\n"
+        ),
         c.workers,
         c.batch_size,
         c.poll_interval.as_millis(),
         c.lease.as_secs(),
+        c.keep_done.as_secs() / SECONDS_PER_DAY,
     )
 }
 
@@ -146,6 +157,18 @@ mod tests {
         assert_eq!(r.jobs.workers, 0, "the flag wins");
         assert!(toml::from_str::<JobsFile>("wrokers = 1").is_err());
         assert!(describe(&r.jobs).contains("lease_secs = 900"));
+    }
+
+    #[test]
+    fn finished_jobs_are_kept_thirty_days_unless_told_otherwise() {
+        let none = JobArgs::default();
+        let r = resolve(None, None, None, &none, Legacy::default(), SEND).unwrap();
+        assert_eq!(r.jobs.keep_done, Duration::from_secs(30 * SECONDS_PER_DAY));
+        assert!(describe(&r.jobs).contains("keep_done_days = 30"));
+        let jobs: JobsFile = toml::from_str("keep_done_days = 7").unwrap();
+        let r = resolve(Some(&jobs), None, None, &none, Legacy::default(), SEND).unwrap();
+        assert_eq!(r.jobs.keep_done, Duration::from_secs(7 * SECONDS_PER_DAY));
+        assert!(describe(&r.jobs).contains("keep_done_days = 7"));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! What a job works on stays in its own table (`notifications`, `webhook_deliveries`); the
 //! kind settles that row in the same transaction as the job (see `services::jobs`).
 
+use crate::attempt_log::{Line, Log};
 use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{
     Condition, Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement,
@@ -340,6 +341,43 @@ pub async fn delete_for_subjects(
     Ok(())
 }
 
+/// Removes up to `limit` jobs that finished (`done`) before `before`, with their log; returns
+/// how many. Dead jobs are never removed here: an administrator must see them. On PostgreSQL
+/// a job another transaction holds (an administrator's requeue) is skipped until next time.
+pub async fn prune_done(db: &Db, before: i64, limit: u64) -> Result<u64, StoreError> {
+    let old = Query::select()
+        .column("id")
+        .from("jobs")
+        .and_where(Expr::col("status").eq(STATUS_DONE))
+        .and_where(Expr::col("updated_at").lt(before))
+        .order_by("updated_at", Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let mut tx = db.begin().await?;
+    let ids = tx
+        .fetch_all(&old)
+        .await?
+        .iter()
+        .map(|r| r.get::<String>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let log = Query::delete()
+        .from_table("job_attempts")
+        .and_where(Expr::col("job_id").is_in(ids.iter().map(String::as_str)))
+        .to_owned();
+    tx.execute(&log).await?;
+    let jobs = Query::delete()
+        .from_table("jobs")
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .to_owned();
+    let removed = tx.execute(&jobs).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
 pub async fn get(db: &Db, id: &str) -> Result<Option<Job>, StoreError> {
     let stmt = Query::select()
         .columns(COLUMNS)
@@ -402,48 +440,37 @@ pub struct Attempt {
     pub detail: String,
 }
 
-const ATTEMPT_COLUMNS: [&str; 6] = ["id", "job_id", "attempt", "at", "outcome", "detail"];
+const LOG: Log = Log {
+    table: "job_attempts",
+    key: "job_id",
+};
 
 /// Appends a line to a job's log.
 pub async fn log(tx: &mut Tx, a: &Attempt) -> Result<(), StoreError> {
-    let stmt = Query::insert()
-        .into_table("job_attempts")
-        .columns(ATTEMPT_COLUMNS)
-        .values_panic([
-            a.id.clone().into(),
-            a.job_id.clone().into(),
-            a.attempt.into(),
-            a.at.into(),
-            a.outcome.clone().into(),
-            a.detail.clone().into(),
-        ])
-        .to_owned();
-    tx.execute(&stmt).await?;
-    Ok(())
+    let line = Line {
+        id: &a.id,
+        subject_id: &a.job_id,
+        attempt: a.attempt,
+        at: a.at,
+        outcome: &a.outcome,
+        detail: &a.detail,
+    };
+    LOG.append(tx, line).await
 }
 
 /// The log of one job, oldest first.
 pub async fn attempts(db: &Db, job_id: &str) -> Result<Vec<Attempt>, StoreError> {
-    let stmt = Query::select()
-        .columns(ATTEMPT_COLUMNS)
-        .from("job_attempts")
-        .and_where(Expr::col("job_id").eq(job_id))
-        .order_by("id", Order::Asc)
-        .to_owned();
-    db.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Attempt {
-                id: r.get("id")?,
-                job_id: r.get("job_id")?,
-                attempt: r.get("attempt")?,
-                at: r.get("at")?,
-                outcome: r.get("outcome")?,
-                detail: r.get("detail")?,
-            })
-        })
-        .collect()
+    LOG.read(db, job_id, |(id, job_id, attempt, at, outcome, detail)| {
+        Attempt {
+            id,
+            job_id,
+            attempt,
+            at,
+            outcome,
+            detail,
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_clients;
+mod attempt_log;
 pub mod audit;
 pub mod backup;
 pub mod case_config;

@@ -106,6 +106,18 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0014_jobs.sql"),
     },
+    Migration {
+        version: 15,
+        name: "jobs_retention",
+        sqlite: include_str!("../migrations/sqlite/0015_jobs_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0015_jobs_retention.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "outbox_claims_dropped",
+        sqlite: include_str!("../migrations/sqlite/0016_outbox_claims_dropped.sql"),
+        postgres: include_str!("../migrations/postgres/0016_outbox_claims_dropped.sql"),
+    },
 ];
 
 /// The module that owns every migration made before migrations were keyed by module.

@@ -4,8 +4,7 @@
 //! Deliveries are inserted in the caller's transaction (nothing is sent for a change that
 //! rolls back), each with a `webhook.deliver` job in [`crate::jobs`], the one queue whose
 //! claim and lease decide which worker sends a delivery. This module keeps what a delivery is
-//! and what became of it; `locked_until` and `claim_token` are no longer written (the job
-//! holds them).
+//! and what became of it; the job holds the claim.
 
 use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
@@ -251,15 +250,13 @@ pub struct Delivery {
     pub status: String,
     pub attempts: i64,
     pub next_attempt_at: i64,
-    pub locked_until: Option<i64>,
-    pub claim_token: Option<String>,
     pub last_status_code: Option<i64>,
     pub last_error: Option<String>,
     pub delivered_at: Option<i64>,
     pub created_at: i64,
 }
 
-const DELIVERY_COLUMNS: [&str; 15] = [
+const DELIVERY_COLUMNS: [&str; 13] = [
     "id",
     "subscription_id",
     "jurisdiction_id",
@@ -269,8 +266,6 @@ const DELIVERY_COLUMNS: [&str; 15] = [
     "status",
     "attempts",
     "next_attempt_at",
-    "locked_until",
-    "claim_token",
     "last_status_code",
     "last_error",
     "delivered_at",
@@ -288,8 +283,6 @@ fn delivery_from_row(r: &Row) -> Result<Delivery, StoreError> {
         status: r.get("status")?,
         attempts: r.get("attempts")?,
         next_attempt_at: r.get("next_attempt_at")?,
-        locked_until: r.get("locked_until")?,
-        claim_token: r.get("claim_token")?,
         last_status_code: r.get("last_status_code")?,
         last_error: r.get("last_error")?,
         delivered_at: r.get("delivered_at")?,
@@ -332,19 +325,14 @@ pub async fn insert_delivery(tx: &mut Tx, d: &NewDelivery) -> Result<(), StoreEr
 
 /// The deliveries with these ids (in no particular order).
 pub async fn get_many(db: &Db, ids: &[&str]) -> Result<Vec<Delivery>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = Query::select()
-        .columns(DELIVERY_COLUMNS)
-        .from("webhook_deliveries")
-        .and_where(Expr::col("id").is_in(ids.iter().copied()))
-        .to_owned();
-    db.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(delivery_from_row)
-        .collect()
+    crate::db::rows_with_ids(
+        db,
+        "webhook_deliveries",
+        &DELIVERY_COLUMNS,
+        ids,
+        delivery_from_row,
+    )
+    .await
 }
 
 /// Marks queued deliveries as being sent (their jobs were just claimed).

@@ -463,3 +463,156 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         "nothing twice"
     );
 }
+
+const DAY: i64 = 86_400;
+
+/// The status of each job working on `subject`, with the number of lines in its log.
+async fn jobs_on(app: &TestApp, subject: &str) -> Vec<(String, usize)> {
+    let stmt = Query::select()
+        .columns(["id", "status"])
+        .from("jobs")
+        .and_where(Expr::col("subject_id").eq(subject))
+        .to_owned();
+    let mut jobs = Vec::new();
+    for row in app.platform.db.fetch_all(&stmt).await.expect("jobs") {
+        let id: String = row.get("id").expect("id");
+        let log = store::jobs::attempts(&app.platform.db, &id)
+            .await
+            .expect("log");
+        jobs.push((row.get("status").expect("status"), log.len()));
+    }
+    jobs
+}
+
+/// The id of the one delivery of a subscription.
+async fn only_delivery(app: &TestApp, subscription: &str) -> String {
+    let list = store::webhooks::list_deliveries(&app.platform.db, TAIPEI, subscription, None, 10)
+        .await
+        .expect("list");
+    assert_eq!(list.len(), 1);
+    list[0].id.clone()
+}
+
+/// Queues an e-mail to `to`; returns the message's id.
+async fn mail(app: &TestApp, to: &str) -> String {
+    let mut tx = app.platform.db.begin().await.expect("begin");
+    platform::notify::enqueue(
+        &mut tx,
+        &Notification {
+            jurisdiction_id: TAIPEI.into(),
+            recipient: Recipient::Email(to.into()),
+            template: "notify_test".into(),
+            locale: domain::Locale::En,
+            vars: serde_json::json!({}),
+            urgent: false,
+        },
+        app.platform.now(),
+    )
+    .await
+    .expect("enqueue");
+    tx.commit().await.expect("commit");
+    app.platform
+        .notifications(&platform::authz::Actor::system(TAIPEI, "test"), None, 1)
+        .await
+        .expect("messages")[0]
+        .id
+        .clone()
+}
+
+/// Finished jobs are removed with their log once they are more than `keep_done_days` (30 by
+/// default) old on the services' clock, while a dead job stays listed for the administrator
+/// and the messages and deliveries keep their own logs.
+#[tokio::test]
+async fn finished_jobs_are_removed_after_thirty_days_and_dead_ones_kept() {
+    let sink = SmtpSink::start();
+    let receiver = Receiver::start().await;
+    let clock = std::sync::Arc::new(domain::clock::ShiftedClock::default());
+    let notify = NotifyConfig {
+        smtp: Some(sink.config()),
+        ..crate::notify::fast(NotifyConfig::default())
+    };
+    let mut webhooks = crate::webhooks::fast(WebhookConfig::default());
+    webhooks.max_attempts = 1;
+    let app = TestApp::new()
+        .with_config(move |c| {
+            c.notify = notify;
+            c.webhooks = webhooks;
+            c.jobs = crate::notify::fast_jobs();
+        })
+        .with_clock(clock.clone())
+        .start()
+        .await;
+    let fine = subscribe(&app, &receiver, "fine", &["case.created"], None).await;
+    let dying = subscribe(&app, &receiver, "dying", &["case.created"], None).await;
+    receiver.answer("dying", 500);
+    enqueue_all(
+        &app,
+        &[("case.created", None, case_data("2026120100005", "DEP"))],
+    )
+    .await;
+    let sent = mail(&app, "early@example.com").await;
+    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 3);
+    let delivered = only_delivery(&app, &fine).await;
+    let dead = only_delivery(&app, &dying).await;
+    assert_eq!(delivery_status(&app, &delivered).await, "delivered");
+    assert_eq!(delivery_status(&app, &dead).await, "dead");
+    let done = vec![("done".to_string(), 1)];
+    assert_eq!(jobs_on(&app, &sent).await, done);
+    assert_eq!(jobs_on(&app, &delivered).await, done);
+    assert_eq!(jobs_on(&app, &dead).await, [("dead".to_string(), 1)]);
+
+    clock.advance(29 * DAY);
+    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 0);
+    assert_eq!(jobs_on(&app, &sent).await, done, "kept for 30 days");
+    assert_eq!(jobs_on(&app, &delivered).await, done);
+
+    clock.advance(2 * DAY);
+    let fresh = mail(&app, "late@example.com").await;
+    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 1);
+    assert_eq!(sink.messages().len(), 2);
+    assert!(
+        jobs_on(&app, &sent).await.is_empty(),
+        "removed with its log"
+    );
+    assert!(jobs_on(&app, &delivered).await.is_empty());
+    assert_eq!(jobs_on(&app, &fresh).await, done, "finished today: kept");
+    assert_eq!(
+        jobs_on(&app, &dead).await,
+        [("dead".to_string(), 1)],
+        "dead jobs are kept"
+    );
+
+    // What the pages show of the message and the delivery is as it was.
+    let operator = platform::authz::Actor::system(TAIPEI, "test");
+    let log = app
+        .platform
+        .notification_log(&operator, &sent)
+        .await
+        .expect("log");
+    let outcomes: Vec<&str> = log.iter().map(|a| a.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["sent"]);
+    let (d, log) = app
+        .platform
+        .webhook_delivery(&operator, &delivered)
+        .await
+        .expect("delivery");
+    assert_eq!(d.status, "delivered");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].status_code, Some(200));
+
+    let admin = Pages::sign_in(&app, "jobs.admin", &["jurisdiction_admin"]).await;
+    let (status, jobs) = admin.api(Method::GET, "jobs").await;
+    assert_eq!(status, 200, "{jobs}");
+    let listed: Vec<(&str, &str)> = jobs
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|j| {
+            (
+                j["subject_id"].as_str().unwrap_or(""),
+                j["trouble"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(listed, [(dead.as_str(), "dead")], "{jobs}");
+}

@@ -602,7 +602,7 @@ async fn committed_events_are_delivered_once_by_racing_workers_and_rolled_back_o
     for d in deliveries_of(&app, &everything).await {
         assert_eq!(d.attempts, 1);
         assert_eq!(d.last_status_code, Some(200));
-        assert!(d.delivered_at.is_some() && d.claim_token.is_none());
+        assert!(d.delivered_at.is_some());
     }
 }
 

@@ -9,12 +9,14 @@
 //! - [`WEBHOOK_DELIVER`]: POST one webhook delivery (`webhooks::worker`).
 //!
 //! Work is enqueued in the caller's transaction ([`enqueue`]): nothing runs for a change that
-//! rolls back. [`admin`] lists stuck and dead jobs and retries a dead one. See
+//! rolls back. [`admin`] lists stuck and dead jobs and retries a dead one. Finished jobs are
+//! removed with their log once older than `keep_done` ([`prune_done`]); dead ones stay. See
 //! docs/OPERATIONS.md ("Deferred work").
 
 pub mod admin;
 
 use crate::{Platform, ServiceError, secrets};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -62,6 +64,9 @@ pub struct JobsConfig {
     /// How long a claim lasts before another worker may take the job. Must be more than
     /// twice the longest send timeout of a kind, so a send never outlives its claim.
     pub lease: Duration,
+    /// How long a finished (`done`) job and its log are kept before a worker loop removes
+    /// them. Dead jobs are kept until an administrator retries them.
+    pub keep_done: Duration,
 }
 
 impl Default for JobsConfig {
@@ -71,9 +76,18 @@ impl Default for JobsConfig {
             batch_size: 20,
             poll_interval: Duration::from_secs(2),
             lease: Duration::from_secs(300),
+            keep_done: Duration::from_secs(30 * SECONDS_PER_DAY),
         }
     }
 }
+
+const SECONDS_PER_DAY: u64 = 86_400;
+
+/// How often a worker loop removes the finished jobs past `keep_done`.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Finished jobs removed in one transaction.
+const PRUNE_BATCH: u64 = 500;
 
 /// Queues a job inside the caller's transaction, created at `now`, to run at `run_at`; returns
 /// its id.
@@ -178,6 +192,65 @@ pub async fn settle_alone(
     Ok(())
 }
 
+/// The row a job of a kind works on (a notification, a webhook delivery), as
+/// [`load_subjects`] reads it.
+pub trait Subject: Clone + Send + Sync + Sized {
+    /// What the kind's log lines call it: "message", "delivery".
+    const NOUN: &'static str;
+    fn id(&self) -> &str;
+    fn status(&self) -> &str;
+    /// Whether it still waits for its job, rather than settled from outside (an SMS delivery
+    /// receipt) or by an earlier run.
+    fn pending(&self) -> bool;
+    /// Reads the rows with these ids (those that still exist), marking the pending ones as
+    /// being worked on.
+    fn load(
+        services: &Platform,
+        ids: &[&str],
+    ) -> impl Future<Output = Result<Vec<Self>, ServiceError>> + Send;
+}
+
+/// What every kind does first with a claimed batch: loads the rows its jobs work on, settles
+/// as done the jobs whose row no longer exists or no longer waits for them, and returns the
+/// others with their row, in the batch's order.
+pub async fn load_subjects<'b, S: Subject>(
+    services: &Platform,
+    batch: &'b [Job],
+    token: &str,
+) -> Result<Vec<(&'b Job, S)>, ServiceError> {
+    let ids: Vec<&str> = batch
+        .iter()
+        .filter_map(|j| j.subject_id.as_deref())
+        .collect();
+    let rows: HashMap<String, S> = S::load(services, &ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id().to_string(), s))
+        .collect();
+    let mut open = Vec::with_capacity(batch.len());
+    for job in batch {
+        let Some(row) = job.subject_id.as_ref().and_then(|id| rows.get(id)) else {
+            let detail = format!("the {} no longer exists", S::NOUN);
+            settle_alone(services, job, token, Settle::Done, "done", &detail).await?;
+            continue;
+        };
+        if !row.pending() {
+            // Settled from outside: nothing left to do.
+            let detail = format!("the {} is already {}", S::NOUN, row.status());
+            settle_alone(services, job, token, Settle::Done, "done", &detail).await?;
+            continue;
+        }
+        open.push((job, row.clone()));
+    }
+    Ok(open)
+}
+
+/// Whether a claimed job has too little of its lease left for a send that may take
+/// `send_timeout`: the kind then hands it back untouched (a deferral to now).
+pub fn lease_too_short(job: &Job, now: i64, send_timeout: Duration) -> bool {
+    now + send_timeout.as_secs() as i64 >= job.locked_until.unwrap_or(0)
+}
+
 /// Claims one batch of due jobs of the given kinds and runs each kind's share; returns how
 /// many jobs were claimed.
 pub async fn process_batch(
@@ -215,9 +288,26 @@ pub async fn process_batch(
     Ok(claimed.len())
 }
 
+/// Removes the jobs that finished (`done`) more than `keep_done` ago by the services' clock,
+/// with their log, a batch per transaction; returns how many. Dead jobs are kept: an
+/// administrator must see them.
+pub async fn prune_done(services: &Platform, keep_done: Duration) -> Result<u64, ServiceError> {
+    let keep = i64::try_from(keep_done.as_secs()).unwrap_or(i64::MAX);
+    let before = services.now().saturating_sub(keep);
+    let mut removed = 0;
+    loop {
+        let n = repo::prune_done(&services.db, before, PRUNE_BATCH).await?;
+        removed += n;
+        if n < PRUNE_BATCH {
+            return Ok(removed);
+        }
+    }
+}
+
 /// Runs one worker loop over the given kinds until `shutdown` turns true (or its sender is
 /// dropped). A full batch is followed at once by the next; otherwise the loop waits
-/// `poll_interval`.
+/// `poll_interval`. At its start and then hourly it removes the finished jobs past
+/// `keep_done` ([`prune_done`]), also on a node that serves no lane.
 pub async fn run_worker(
     services: Platform,
     kinds: Vec<Box<dyn JobKind>>,
@@ -225,27 +315,38 @@ pub async fn run_worker(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let kinds: Vec<&dyn JobKind> = kinds.iter().map(|k| k.as_ref()).collect();
-    if kinds.iter().all(|k| k.lanes().is_empty()) {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-        return;
-    }
+    let serving = kinds.iter().any(|k| !k.lanes().is_empty());
+    let mut next_prune = tokio::time::Instant::now();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let handled = match process_batch(&services, &kinds, &config).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "job batch failed");
-                0
+        if tokio::time::Instant::now() >= next_prune {
+            match prune_done(&services, config.keep_done).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "finished jobs removed"),
+                Err(e) => tracing::warn!(error = %e, "removing finished jobs failed"),
             }
-        };
-        if handled as u64 >= config.batch_size {
-            continue;
+            next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
         }
+        let pause = if serving {
+            let handled = match process_batch(&services, &kinds, &config).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "job batch failed");
+                    0
+                }
+            };
+            if handled as u64 >= config.batch_size {
+                continue;
+            }
+            config.poll_interval
+        } else {
+            PRUNE_EVERY
+        };
         tokio::select! {
             changed = shutdown.changed() => if changed.is_err() { break },
-            _ = tokio::time::sleep(config.poll_interval) => {}
+            _ = tokio::time::sleep(pause) => {}
         }
     }
 }
@@ -289,8 +390,9 @@ pub async fn run_all(services: Platform, shutdown: watch::Receiver<bool>) {
 
 impl Platform {
     /// Runs every job that is due now, of every kind this node can run, until none is left
-    /// (at most 100 batches); returns how many were claimed. For tests and one-off runs;
-    /// servers run [`run_worker`] loops.
+    /// (at most 100 batches), then removes the finished jobs past `keep_done` as a worker loop
+    /// does; returns how many were claimed. For tests and one-off runs; servers run
+    /// [`run_worker`] loops.
     pub async fn run_due_jobs(&self) -> Result<usize, ServiceError> {
         let kinds = kinds(self)?;
         let kinds: Vec<&dyn JobKind> = kinds.iter().map(|k| k.as_ref()).collect();
@@ -306,6 +408,7 @@ impl Platform {
                 break;
             }
         }
+        prune_done(self, config.keep_done).await?;
         Ok(total)
     }
 }

@@ -93,38 +93,10 @@ impl Notifier {
         token: &str,
     ) -> Result<(), ServiceError> {
         let config = &self.config;
-        let ids: Vec<&str> = batch
-            .iter()
-            .filter_map(|j| j.subject_id.as_deref())
-            .collect();
-        outbox::mark_sending(&services.db, &ids, services.now()).await?;
-        let messages: HashMap<String, outbox::Notification> = outbox::get_many(&services.db, &ids)
-            .await?
-            .into_iter()
-            .map(|n| (n.id.clone(), n))
-            .collect();
         let mut places: HashMap<String, Option<Place>> = HashMap::new();
-        for job in batch {
-            let Some(n) = job.subject_id.as_ref().and_then(|id| messages.get(id)) else {
-                jobs::settle_alone(
-                    services,
-                    job,
-                    token,
-                    JobSettle::Done,
-                    "done",
-                    "the message no longer exists",
-                )
-                .await?;
-                continue;
-            };
-            if n.status != outbox::STATUS_QUEUED && n.status != outbox::STATUS_SENDING {
-                // Settled from outside (a delivery receipt): nothing left to send.
-                let detail = format!("the message is already {}", n.status);
-                jobs::settle_alone(services, job, token, JobSettle::Done, "done", &detail).await?;
-                continue;
-            }
+        for (job, n) in jobs::load_subjects::<outbox::Notification>(services, batch, token).await? {
             let now = services.now();
-            if now + config.send_timeout.as_secs() as i64 >= job.locked_until.unwrap_or(0) {
+            if jobs::lease_too_short(job, now, config.send_timeout) {
                 // Not enough of the lease left to send safely: give it back untouched.
                 settle_message(
                     services,
@@ -148,9 +120,30 @@ impl Notifier {
                 places.insert(n.jurisdiction_id.clone(), place);
             }
             let place = places.get(&n.jurisdiction_id).and_then(|p| p.as_ref());
-            deliver(services, self, job, n, place, token).await?;
+            deliver(services, self, job, &n, place, token).await?;
         }
         Ok(())
+    }
+}
+
+impl jobs::Subject for outbox::Notification {
+    const NOUN: &'static str = "message";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn status(&self) -> &str {
+        &self.status
+    }
+
+    fn pending(&self) -> bool {
+        self.status == outbox::STATUS_QUEUED || self.status == outbox::STATUS_SENDING
+    }
+
+    async fn load(services: &Platform, ids: &[&str]) -> Result<Vec<Self>, ServiceError> {
+        outbox::mark_sending(&services.db, ids, services.now()).await?;
+        Ok(outbox::get_many(&services.db, ids).await?)
     }
 }
 

@@ -101,35 +101,8 @@ impl Sender {
         batch: &[Job],
         token: &str,
     ) -> Result<(), ServiceError> {
-        let ids: Vec<&str> = batch
-            .iter()
-            .filter_map(|j| j.subject_id.as_deref())
-            .collect();
-        repo::mark_sending(&services.db, &ids).await?;
-        let deliveries: HashMap<String, Delivery> = repo::get_many(&services.db, &ids)
-            .await?
-            .into_iter()
-            .map(|d| (d.id.clone(), d))
-            .collect();
         let mut subscriptions: HashMap<String, Option<Subscription>> = HashMap::new();
-        for job in batch {
-            let Some(d) = job.subject_id.as_ref().and_then(|id| deliveries.get(id)) else {
-                jobs::settle_alone(
-                    services,
-                    job,
-                    token,
-                    JobSettle::Done,
-                    "done",
-                    "the delivery no longer exists",
-                )
-                .await?;
-                continue;
-            };
-            if d.status != repo::STATUS_QUEUED && d.status != repo::STATUS_SENDING {
-                let detail = format!("the delivery is already {}", d.status);
-                jobs::settle_alone(services, job, token, JobSettle::Done, "done", &detail).await?;
-                continue;
-            }
+        for (job, d) in jobs::load_subjects::<Delivery>(services, batch, token).await? {
             if !subscriptions.contains_key(&d.subscription_id) {
                 let s =
                     repo::get_subscription(&services.db, &d.jurisdiction_id, &d.subscription_id)
@@ -139,13 +112,34 @@ impl Sender {
             let s = subscriptions
                 .get(&d.subscription_id)
                 .and_then(|s| s.as_ref());
-            let gone = deliver(services, self, job, d, s, token).await?;
+            let gone = deliver(services, self, job, &d, s, token).await?;
             if gone {
                 // Later deliveries of this batch must see the subscription as turned off.
                 subscriptions.insert(d.subscription_id.clone(), None);
             }
         }
         Ok(())
+    }
+}
+
+impl jobs::Subject for Delivery {
+    const NOUN: &'static str = "delivery";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn status(&self) -> &str {
+        &self.status
+    }
+
+    fn pending(&self) -> bool {
+        self.status == repo::STATUS_QUEUED || self.status == repo::STATUS_SENDING
+    }
+
+    async fn load(services: &Platform, ids: &[&str]) -> Result<Vec<Self>, ServiceError> {
+        repo::mark_sending(&services.db, ids).await?;
+        Ok(repo::get_many(&services.db, ids).await?)
     }
 }
 
@@ -216,7 +210,7 @@ async fn deliver(
 ) -> Result<bool, ServiceError> {
     let config = &sender.config;
     let now = services.now();
-    if now + config.send_timeout.as_secs() as i64 >= job.locked_until.unwrap_or(0) {
+    if jobs::lease_too_short(job, now, config.send_timeout) {
         // Not enough of the lease left to send safely: give it back untouched.
         let mut tx = services.db.begin().await?;
         let how = Settle::Defer { until: now };

@@ -17,6 +17,7 @@ pub use rendered::Rendered;
 pub use row::Row;
 pub use tx::Tx;
 
+use sea_query::{Expr, ExprTrait, Query};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
 use sqlx::AssertSqlSafe;
 use thiserror::Error;
@@ -68,10 +69,30 @@ pub enum Backend {
 pub trait Statement: SqlxBinder + Sync {}
 impl<T: SqlxBinder + Sync> Statement for T {}
 
+/// The rows of `table` whose `id` is one of `ids`, in no particular order, each read with
+/// `from_row`; no query at all for no ids.
+pub(crate) async fn rows_with_ids<T>(
+    db: &Db,
+    table: &'static str,
+    columns: &[&'static str],
+    ids: &[&str],
+    from_row: fn(&Row) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(columns.iter().copied())
+        .from(table)
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
 /// The wall clock, in unix seconds. Only for what runs outside the services (migrations, the
-/// CLI's file names) and the few web and UI pages not yet given the services' clock: anything
-/// the services write takes `now` from `Services::now()` (`domain::clock`), so a test's clock
-/// governs it. `crates/cli/tests/architecture.rs` keeps new uses out of services and store.
+/// CLI's file names) and the few web and UI pages not yet given the platform's clock: anything
+/// the services write takes `now` from `Platform::now()` (`domain::clock`), so a test's clock
+/// governs it. `crates/cli/tests/architecture.rs` keeps new uses out of every crate but cli.
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }

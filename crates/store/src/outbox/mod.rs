@@ -5,8 +5,9 @@
 //! Rows are inserted in the caller's transaction (so nothing is sent for a change that rolls
 //! back), each with a `notify.deliver` job in [`crate::jobs`], the one queue whose claim and
 //! lease decide which worker sends a message. This module keeps what the message is and what
-//! became of it; `locked_until` and `claim_token` are no longer written (the job holds them).
+//! became of it; the job holds the claim.
 
+use crate::attempt_log::{Line, Log};
 use crate::db::{Db, Row, StoreError, Tx};
 mod caps;
 mod preferences;
@@ -60,8 +61,6 @@ pub struct Notification {
     pub status: String,
     pub attempts: i64,
     pub next_attempt_at: i64,
-    pub locked_until: Option<i64>,
-    pub claim_token: Option<String>,
     pub sent_at: Option<i64>,
     pub provider_message_id: Option<String>,
     pub last_error: Option<String>,
@@ -69,7 +68,7 @@ pub struct Notification {
     pub updated_at: i64,
 }
 
-const COLUMNS: [&str; 19] = [
+const COLUMNS: [&str; 17] = [
     "id",
     "jurisdiction_id",
     "account_id",
@@ -82,8 +81,6 @@ const COLUMNS: [&str; 19] = [
     "status",
     "attempts",
     "next_attempt_at",
-    "locked_until",
-    "claim_token",
     "sent_at",
     "provider_message_id",
     "last_error",
@@ -105,8 +102,6 @@ fn from_row(r: &Row) -> Result<Notification, StoreError> {
         status: r.get("status")?,
         attempts: r.get("attempts")?,
         next_attempt_at: r.get("next_attempt_at")?,
-        locked_until: r.get("locked_until")?,
-        claim_token: r.get("claim_token")?,
         sent_at: r.get("sent_at")?,
         provider_message_id: r.get("provider_message_id")?,
         last_error: r.get("last_error")?,
@@ -158,15 +153,7 @@ pub async fn insert(tx: &mut Tx, n: &NewNotification) -> Result<(), StoreError> 
 
 /// The messages with these ids (in no particular order).
 pub async fn get_many(db: &Db, ids: &[&str]) -> Result<Vec<Notification>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stmt = Query::select()
-        .columns(COLUMNS)
-        .from("notifications")
-        .and_where(Expr::col("id").is_in(ids.iter().copied()))
-        .to_owned();
-    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+    crate::db::rows_with_ids(db, "notifications", &COLUMNS, ids, from_row).await
 }
 
 /// Marks queued messages as being sent (their jobs were just claimed).
@@ -213,28 +200,21 @@ pub struct Attempt {
     pub detail: String,
 }
 
+const LOG: Log = Log {
+    table: "notification_attempts",
+    key: "notification_id",
+};
+
 async fn log_in(tx: &mut Tx, a: &Attempt) -> Result<(), StoreError> {
-    let stmt = Query::insert()
-        .into_table("notification_attempts")
-        .columns([
-            "id",
-            "notification_id",
-            "attempt",
-            "at",
-            "outcome",
-            "detail",
-        ])
-        .values_panic([
-            a.id.clone().into(),
-            a.notification_id.clone().into(),
-            a.attempt.into(),
-            a.at.into(),
-            a.outcome.clone().into(),
-            a.detail.clone().into(),
-        ])
-        .to_owned();
-    tx.execute(&stmt).await?;
-    Ok(())
+    let line = Line {
+        id: &a.id,
+        subject_id: &a.notification_id,
+        attempt: a.attempt,
+        at: a.at,
+        outcome: &a.outcome,
+        detail: &a.detail,
+    };
+    LOG.append(tx, line).await
 }
 
 /// Records what became of an attempt, with its log line, in the caller's transaction (where
@@ -377,33 +357,19 @@ pub async fn list(
 
 /// The delivery log of one message, oldest first.
 pub async fn attempts(db: &Db, notification_id: &str) -> Result<Vec<Attempt>, StoreError> {
-    let stmt = Query::select()
-        .columns([
-            "id",
-            "notification_id",
-            "attempt",
-            "at",
-            "outcome",
-            "detail",
-        ])
-        .from("notification_attempts")
-        .and_where(Expr::col("notification_id").eq(notification_id))
-        .order_by("id", Order::Asc)
-        .to_owned();
-    db.fetch_all(&stmt)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Attempt {
-                id: r.get("id")?,
-                notification_id: r.get("notification_id")?,
-                attempt: r.get("attempt")?,
-                at: r.get("at")?,
-                outcome: r.get("outcome")?,
-                detail: r.get("detail")?,
-            })
-        })
-        .collect()
+    LOG.read(
+        db,
+        notification_id,
+        |(id, notification_id, attempt, at, outcome, detail)| Attempt {
+            id,
+            notification_id,
+            attempt,
+            at,
+            outcome,
+            detail,
+        },
+    )
+    .await
 }
 
 /// Writes a log line outside a claim (e.g. a message suppressed at enqueue).
