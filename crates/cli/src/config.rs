@@ -64,6 +64,10 @@ pub struct ServeArgs {
     /// Cases Open311 clients may file per hour from one address; 0: no limit [default: 300]
     #[arg(long, env = "CIVICDESK_FILINGS_PER_ADDRESS")]
     pub filings_per_address: Option<i64>,
+    /// Run the cases module (the 1999 hotline, Open311, the desk, supervision); false serves
+    /// only sign-in, accounts and administration [default: true]
+    #[arg(long = "module-cases", env = "CIVICDESK_MODULE_CASES")]
+    pub module_cases: Option<bool>,
     /// Serve /bench/ceiling/<path>: the bytes of /<path> from memory, the benchmark's ceiling.
     /// For benchmarks only.
     #[arg(long, hide = true)]
@@ -126,6 +130,14 @@ pub struct FileConfig {
     pub notify: Option<NotifyFile>,
     pub webhooks: Option<crate::webhook_config::WebhooksFile>,
     pub jobs: Option<crate::jobs_config::JobsFile>,
+    pub modules: Option<ModulesFile>,
+}
+
+/// `[modules]`: which modules run (see `platform::ModulesConfig`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModulesFile {
+    pub cases: Option<bool>,
 }
 
 /// `[notify]` in `civicdesk.toml`. `workers`, `batch_size`, `poll_interval_ms` and
@@ -345,6 +357,7 @@ pub struct Settings {
     pub notify: NotifyConfig,
     pub webhooks: platform::webhooks::WebhookConfig,
     pub jobs: platform::jobs::JobsConfig,
+    pub modules: platform::ModulesConfig,
 }
 
 impl Settings {
@@ -447,6 +460,12 @@ impl Settings {
                         .or(file.filings_per_address)
                         .unwrap_or(default.per_address),
                 }
+            },
+            modules: platform::ModulesConfig {
+                cases: serve
+                    .module_cases
+                    .or_else(|| file.modules.as_ref().and_then(|m| m.cases))
+                    .unwrap_or(true),
             },
             bind,
             notify: NotifyConfig::default(),

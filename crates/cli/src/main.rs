@@ -158,6 +158,7 @@ async fn open(settings: &Settings) -> Result<Modules> {
         webhooks: settings.webhooks.clone(),
         jobs: settings.jobs,
         filing_limits: settings.filing_limits,
+        modules: settings.modules,
     };
     Ok(Modules::open(db, config).await?)
 }
@@ -183,7 +184,8 @@ async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Re
         .with_context(|| format!("listening on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
-    let app = web::router_with_pages(modules.clone(), web_config, ui::pages());
+    let pages = ui::pages(modules.platform.config().modules);
+    let app = web::router_with_pages(modules.clone(), web_config, pages);
     // Job workers (notifications, webhooks) run beside the HTTP server on every node; the
     // job claim makes sure each job is run by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
@@ -195,12 +197,15 @@ async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Re
             ))
         })
         .collect();
-    // SLA supervision runs on every node; the row lock makes each warning happen once.
-    workers.push(tokio::spawn(cases::casework::run_supervisor(
-        modules.cases.clone(),
-        std::time::Duration::from_secs(60),
-        stopped.clone(),
-    )));
+    // SLA supervision runs on every node that runs the cases module; the row lock makes each
+    // warning happen once.
+    if modules.platform.config().modules.cases {
+        workers.push(tokio::spawn(cases::casework::run_supervisor(
+            modules.cases.clone(),
+            std::time::Duration::from_secs(60),
+            stopped.clone(),
+        )));
+    }
     let options = web::server::ServeOptions::default();
     web::server::serve(listener, app, options, async {
         let ctrl_c = tokio::signal::ctrl_c();
@@ -449,6 +454,7 @@ async fn main() -> Result<()> {
                 s.max_connections
             );
             println!("trusted_proxies = {:?}", s.trusted_proxies);
+            println!("modules = {{ cases = {} }}", s.modules.cases);
             println!(
                 "open311_cache_mb = {}\nfilings_per_key = {}\nfilings_per_address = {}",
                 s.open311_cache_bytes / 1024 / 1024,

@@ -47,6 +47,43 @@ pub struct ServiceConfig {
     pub jobs: jobs::JobsConfig,
     /// How many cases an Open311 client may file per hour.
     pub filing_limits: rate_limit::FilingLimits,
+    /// Which modules this instance runs.
+    pub modules: ModulesConfig,
+}
+
+/// Which modules an instance runs. The platform and identity (sign-in, staff) always run; a
+/// module switched off serves no route, shows no menu entry and runs no background work, while
+/// its tables stay (switching it on again finds them as they were).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModulesConfig {
+    /// The 1999 hotline: intake, case work, Open311, the agent's desk, supervision.
+    pub cases: bool,
+}
+
+/// A module, as menus and routes name their owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Module {
+    /// The shared base: always runs.
+    Platform,
+    /// Sign-in, accounts, staff: always runs.
+    Identity,
+    Cases,
+}
+
+impl ModulesConfig {
+    /// Whether `module` runs on this instance.
+    pub fn runs(&self, module: Module) -> bool {
+        match module {
+            Module::Platform | Module::Identity => true,
+            Module::Cases => self.cases,
+        }
+    }
+}
+
+impl Default for ModulesConfig {
+    fn default() -> ModulesConfig {
+        ModulesConfig { cases: true }
+    }
 }
 
 /// What every module shares: the database, the settings, the clock, the instance secret and the

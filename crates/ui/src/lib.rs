@@ -26,10 +26,11 @@ use web::AppState;
 
 pub use page::{Page, Viewer};
 
-/// The pages, with an HTML "not found" page in the visitor's language for every other path.
-pub fn pages() -> web::Pages {
+/// The pages of the modules that run, with an HTML "not found" page in the visitor's language
+/// for every other path.
+pub fn pages(modules: platform::ModulesConfig) -> web::Pages {
     web::Pages {
-        routes: routes(),
+        routes: routes(modules),
         not_found: axum::routing::any(not_found),
     }
 }
@@ -38,15 +39,23 @@ async fn not_found(v: Viewer) -> PageError {
     PageError::new(StatusCode::NOT_FOUND, "error-page-not-found", v.locale)
 }
 
-/// Every page route.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The page routes of the modules that run.
+pub fn routes(modules: platform::ModulesConfig) -> Router<AppState> {
+    // The platform's and identity's pages: always served.
+    let router = Router::new()
         .route("/assets/{*file}", get(assets::serve))
         .route("/lang/{code}", get(citizen::switch_language))
         .merge(citizen::routes())
-        .merge(supervise::routes())
         .merge(staff::routes())
-        .merge(admin::routes())
+        .merge(admin::routes());
+    if !modules.cases {
+        return router.route("/", get(citizen::account::start));
+    }
+    router
+        .merge(citizen::case_routes())
+        .merge(supervise::routes())
+        .merge(staff::case_routes())
+        .merge(admin::case_routes())
 }
 
 /// A page that could not be shown: rendered as an HTML page with the reason in the viewer's

@@ -70,6 +70,8 @@ pub struct Viewer {
     pub here: String,
     pub client: String,
     pub cross_site: bool,
+    /// The modules this instance runs: menus offer only what they serve.
+    pub modules: platform::ModulesConfig,
 }
 
 impl Viewer {
@@ -164,6 +166,7 @@ impl FromRequestParts<AppState> for Viewer {
             here,
             client,
             cross_site: is_cross_site(&parts.headers),
+            modules: state.platform.config().modules,
         })
     }
 }
@@ -209,32 +212,7 @@ pub struct Page {
 impl Page {
     pub fn new(v: &Viewer, state: &AppState, title_id: &str, section: &str) -> Page {
         let t = |id: &str| v.t(id);
-        let mut nav: Vec<(&'static str, &'static str, String)> = vec![
-            ("/", "home", t("nav-home")),
-            ("/report", "report", t("nav-report")),
-            ("/track", "track", t("nav-track")),
-        ];
-        if v.is_citizen() {
-            nav.push(("/my/cases", "my", t("nav-my-cases")));
-        }
-        if v.may(Permission::HandleCalls) {
-            nav.push(("/desk", "desk", t("nav-desk")));
-        }
-        if v.may(Permission::DispatchCases) {
-            nav.push(("/work", "work", t("nav-work")));
-        }
-        if v.may(Permission::WorkCases) && !v.may(Permission::DispatchCases) {
-            nav.push(("/field", "field", t("nav-field")));
-        }
-        if v.may(Permission::ViewReports)
-            || v.may(Permission::ViewAudit)
-            || v.may(Permission::ManageCaseRules)
-        {
-            nav.push(("/supervise", "supervise", t("nav-supervise")));
-        }
-        if crate::nav::may_administer(v) {
-            nav.push(("/admin", "admin", t("nav-admin")));
-        }
+        let nav = crate::nav::main_menu(v);
         let (other_lang_label, other_lang_tag, code) = match v.locale {
             Locale::ZhTw => ("English", "en", "en"),
             Locale::En => ("中文", "zh-Hant-TW", "zh-TW"),

@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -31,23 +31,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/docs/assets/{file}", get(asset))
 }
 
-/// The document, rendered once.
-pub fn openapi_text() -> &'static str {
-    static TEXT: OnceLock<String> = OnceLock::new();
-    TEXT.get_or_init(|| {
-        crate::api::openapi()
+/// The document of the modules that run, rendered once.
+pub fn openapi_text(modules: platform::ModulesConfig) -> &'static str {
+    // One per set of modules; `cases` is the only switch today.
+    static TEXT: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    TEXT[usize::from(modules.cases)].get_or_init(|| {
+        crate::api::openapi_for(modules)
             .to_pretty_json()
             .expect("the OpenAPI document serialises")
     })
 }
 
-async fn openapi_json() -> Response {
+async fn openapi_json(State(state): State<AppState>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        openapi_text(),
+        openapi_text(state.platform.config().modules),
     )
         .into_response()
 }

@@ -168,6 +168,7 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         web.upload_slots.1,
     );
     let request_timeout = web.request_timeout;
+    let running = modules.platform.config().modules;
     let state = AppState {
         platform: modules.platform,
         identity: modules.identity,
@@ -176,7 +177,7 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         open311_cache,
         uploads,
     };
-    let api = api::routes()
+    let api = api::routes(running)
         .layer(DefaultBodyLimit::max(api::MAX_JSON_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -192,6 +193,12 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
                 .max_age(Duration::from_secs(3600)),
         );
     let ceiling = state.web.bench_ceiling;
+    // Open311 is the cases module's door.
+    let open311 = if running.cases {
+        open311
+    } else {
+        Router::new()
+    };
     let routes = Router::new()
         .merge(open311)
         .merge(api)

@@ -17,6 +17,7 @@ mod import;
 mod intake;
 mod jobs;
 mod media;
+mod modules;
 mod notify;
 mod open311;
 mod open311_clients;

@@ -484,6 +484,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
         jobs: Default::default(),
         filing_limits: Default::default(),
+        modules: Default::default(),
     };
     web::Modules::open(db.clone(), config)
         .await

@@ -82,6 +82,7 @@ impl TestApp {
             },
             jobs: Default::default(),
             filing_limits: Default::default(),
+            modules: Default::default(),
         };
         configure(&mut config);
         let mut services = Modules::open(db, config).await.expect("services");
@@ -111,7 +112,11 @@ impl TestApp {
         // The same application and server as `civicdesk serve`: API, Open311 and the web
         // pages, with the same connection settings.
         let web_config = web::WebConfig::for_public_url(&base);
-        let app = web::router_with_pages(services.clone(), web_config, ui::pages());
+        let app = web::router_with_pages(
+            services.clone(),
+            web_config,
+            ui::pages(services.platform.config().modules),
+        );
         web::server::spawn(listener, app);
         TestApp {
             base,

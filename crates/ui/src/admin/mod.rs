@@ -27,18 +27,24 @@ use domain::Message;
 use platform::authz::{Actor, Permission};
 use web::AppState;
 
+/// The administration of the platform and identity.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(index))
-        .merge(categories::routes())
         .merge(departments::routes())
-        .merge(rules::routes())
-        .merge(sla::routes())
         .merge(staff::routes())
         .merge(clients::routes())
         .merge(webhooks::routes())
         .merge(notify::routes())
         .merge(jobs::routes())
+}
+
+/// The administration of the cases module: categories, case rules, SLA and calendar.
+pub fn case_routes() -> Router<AppState> {
+    Router::new()
+        .merge(categories::routes())
+        .merge(rules::routes())
+        .merge(sla::routes())
 }
 
 /// Why an admin page is not shown: an error page, or a redirect (to sign in, by location).
@@ -159,10 +165,8 @@ pub struct Section {
 
 /// The sections `v` may use, in the order they are shown.
 pub fn sections(v: &Viewer) -> Vec<Section> {
-    crate::nav::ADMIN_SECTIONS
-        .iter()
-        .filter(|(_, _, any)| any.iter().any(|p| v.may(*p)))
-        .map(|(href, key, _)| Section {
+    crate::nav::admin_sections(v)
+        .map(|(href, key)| Section {
             href,
             title: v.t(key),
             lead: v.t(&format!("{key}-lead")),

@@ -31,7 +31,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/sign-out", post(sign_out))
         .route("/start", get(start))
-        .route("/my/cases", get(my_cases))
+}
+
+/// The cases module's page of a citizen's account.
+pub fn case_routes() -> Router<AppState> {
+    Router::new().route("/my/cases", get(my_cases))
 }
 
 /// One form page of the account journeys; `kind` selects the fields in the template.
@@ -468,9 +472,16 @@ async fn sign_out(
 }
 
 /// Where an account lands after signing in: the first tool its roles give it.
-async fn start(v: Viewer) -> Response {
+/// Where a signed-in account starts: its first area of work, of the modules that run.
+pub async fn start(v: Viewer) -> Response {
     let to = if v.signed_in().is_none() {
         "/sign-in"
+    } else if !v.modules.cases {
+        if crate::nav::may_administer(&v) {
+            "/admin"
+        } else {
+            "/account/second-factor"
+        }
     } else if v.may(Permission::HandleCalls) {
         "/desk"
     } else if v.may(Permission::DispatchCases) {

@@ -1,7 +1,7 @@
 //! The citizen's side: the home page, reporting a problem, tracking a case, the survey, and
 //! the account pages (sign-up, sign-in, reset, "my cases").
 
-mod account;
+pub(crate) mod account;
 pub(crate) mod report;
 mod track;
 
@@ -19,13 +19,21 @@ use domain::Locale;
 use serde::Deserialize;
 use web::AppState;
 
+/// The citizen's pages of the platform and identity: about, sign-in, sign-up, reset.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .route("/about", get(about))
+        .merge(account::routes())
+}
+
+/// The citizen's pages of the cases module: the home page with its categories, reporting,
+/// tracking, surveys and "my cases".
+pub fn case_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
         .merge(report::routes())
         .merge(track::routes())
-        .merge(account::routes())
+        .merge(account::case_routes())
 }
 
 #[derive(Template)]

@@ -27,7 +27,14 @@ use identity::accounts::SessionStage;
 use platform::authz::{Actor, Permission};
 use web::AppState;
 
+/// The staff pages of identity: the second factor.
 pub fn routes() -> Router<AppState> {
+    Router::new().merge(second_factor::routes())
+}
+
+/// The staff pages of the cases module: the desk, intake, out-calls, answers, the work queue,
+/// a case and the field crews' pages.
+pub fn case_routes() -> Router<AppState> {
     Router::new()
         .merge(desk::routes())
         .merge(intake::routes())
@@ -36,7 +43,6 @@ pub fn routes() -> Router<AppState> {
         .merge(work::routes())
         .merge(case::routes())
         .merge(field::routes())
-        .merge(second_factor::routes())
 }
 
 /// Why a staff page is not shown: a redirect (to sign in, say) or an error page.

@@ -19,12 +19,18 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// The departments: the platform's catalogue, whatever modules run.
 pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(departments, create_department))
+        .routes(routes!(update_department))
+}
+
+/// The categories of cases (the Open311 services): the cases module's.
+pub fn category_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(categories, create_category))
         .routes(routes!(category, update_category))
-        .routes(routes!(departments, create_department))
-        .routes(routes!(update_department))
 }
 
 /// A text in both languages.

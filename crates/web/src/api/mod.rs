@@ -32,6 +32,7 @@ use crate::AppState;
 use axum::Router;
 use axum::http::StatusCode;
 use domain::Message;
+use platform::ModulesConfig;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -39,34 +40,46 @@ use utoipa_axum::router::OpenApiRouter;
 /// registers its handlers with `utoipa_axum::routes!`, which reads the method and the path
 /// from the handler's `#[utoipa::path]`. Never add a route with `.route(...)`: a test
 /// (`doc::tests::routes_come_only_from_annotations`) refuses it.
-fn documented() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+fn documented(modules: ModulesConfig) -> OpenApiRouter<AppState> {
+    // The platform's and identity's routes: always served.
+    let router = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .merge(auth::routes())
         .merge(me::routes())
         .merge(staff::routes())
-        .merge(audit::routes())
         .merge(api_clients::routes())
+        .merge(audit::routes())
         .merge(notifications::routes())
-        .merge(cases::routes())
         .merge(catalog::routes())
+        .merge(webhooks::routes())
+        .merge(jobs::routes());
+    if !modules.cases {
+        return router;
+    }
+    router
+        .merge(cases::routes())
+        .merge(catalog::category_routes())
         .merge(desk::routes())
         .merge(knowledge::routes())
-        .merge(webhooks::routes())
-        .merge(jobs::routes())
         .merge(reports::routes())
 }
 
-pub fn routes() -> Router<AppState> {
-    let (router, _) = documented().split_for_parts();
+/// The API of the modules that run; anything else under `/api/` answers a `404` problem.
+pub fn routes(modules: ModulesConfig) -> Router<AppState> {
+    let (router, _) = documented(modules).split_for_parts();
     router.fallback(|lang: Lang| async move {
         ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
             .into_response_in(lang.0)
     })
 }
 
-/// The OpenAPI document of every route of [`routes`].
+/// The OpenAPI document of every route of every module.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut document) = documented().split_for_parts();
+    openapi_for(ModulesConfig::default())
+}
+
+/// The OpenAPI document of the routes of the modules that run.
+pub fn openapi_for(modules: ModulesConfig) -> utoipa::openapi::OpenApi {
+    let (_, mut document) = documented(modules).split_for_parts();
     doc::conventions(&mut document);
     document
 }
