@@ -404,7 +404,7 @@ async fn main() -> Result<()> {
                 let chains = [
                     (
                         "case events",
-                        store::events::verify_chain(&modules.platform.db, &j.id).await?,
+                        cases::store::events::verify_chain(&modules.platform.db, &j.id).await?,
                     ),
                     (
                         "audit trail",

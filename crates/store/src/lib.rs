@@ -8,23 +8,15 @@ mod attempt_log;
 pub mod audit;
 pub mod backup;
 pub mod case_config;
-pub mod case_work;
-pub mod cases;
 pub mod catalog;
 pub mod chain;
 mod db;
-pub mod desk;
-pub mod events;
 pub mod jobs;
-pub mod knowledge;
 pub mod migrate;
 pub mod outbox;
 pub mod rate_limits;
-pub mod reporters;
-pub mod reports;
 pub mod sessions;
 pub mod settings;
-pub mod surveys;
 pub mod webhooks;
 
 pub use db::{

@@ -1,6 +1,6 @@
 use crate::support::*;
+use cases::store::events::{ChainReport, verify_chain};
 use sea_query::{Expr, ExprTrait, Query};
-use store::events::{ChainReport, verify_chain};
 
 #[tokio::test]
 async fn editing_an_event_in_the_database_is_detected() {

@@ -181,14 +181,17 @@ async fn a_backup_taken_while_cases_are_filed_restores_every_acknowledged_case()
     .unwrap();
     for id in &before_backup {
         assert!(
-            store::cases::by_number(&restored, TAIPEI, id)
+            cases::store::cases::by_number(&restored, TAIPEI, id)
                 .await
                 .unwrap()
                 .is_some(),
             "case {id}, acknowledged before the backup began, was restored"
         );
     }
-    assert_eq!(store::cases::count(&restored, TAIPEI).await.unwrap(), cases);
+    assert_eq!(
+        cases::store::cases::count(&restored, TAIPEI).await.unwrap(),
+        cases
+    );
     restored.close().await;
 
     // Restoring again over a stopped instance keeps what it replaces.

@@ -22,7 +22,7 @@ async fn counter_at(app: &TestApp, last: u64) {
         })
         .collect();
     let mut tx = app.platform.db.begin().await.unwrap();
-    store::cases::raise_counters(&mut tx, TAIPEI, &days)
+    cases::store::cases::raise_counters(&mut tx, TAIPEI, &days)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -2,8 +2,8 @@
 //! (`cases::intake::writer`), and each must still come out as if filed alone.
 
 use crate::support::*;
+use cases::store::events::{ChainReport, verify_chain};
 use sea_query::{Expr, ExprTrait, Query};
-use store::events::{ChainReport, verify_chain};
 
 /// Files `n` street-light cases at once; `extra(i)` adds fields to the i-th.
 async fn file_at_once(
@@ -111,7 +111,7 @@ async fn counter_at(app: &TestApp, last: u64) -> Vec<String> {
         .collect();
     let counters: Vec<(String, u64)> = days.iter().map(|d| (d.clone(), last)).collect();
     let mut tx = app.platform.db.begin().await.unwrap();
-    store::cases::raise_counters(&mut tx, TAIPEI, &counters)
+    cases::store::cases::raise_counters(&mut tx, TAIPEI, &counters)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -125,9 +125,9 @@ async fn when_a_number_is_taken_only_the_filing_that_cannot_be_written_fails() {
     // The fifth number of the burst is taken already (as an imported case could take it).
     let mut tx = app.platform.db.begin().await.unwrap();
     for (i, day) in days.iter().enumerate() {
-        store::cases::insert(
+        cases::store::cases::insert(
             &mut tx,
-            &store::cases::NewCase {
+            &cases::store::cases::NewCase {
                 id: format!("taken-{i}"),
                 jurisdiction_id: TAIPEI.into(),
                 case_number: format!("{day}99999100002"),

@@ -496,9 +496,9 @@ async fn the_upgrade_keeps_published_photos_public() {
     let published = "0196a1b2c3d4e5f60718293a4b5c6d7e";
     let internal = "0196a1b2c3d4e5f60718293a4b5c6d7f";
     let mut tx = db.begin().await.unwrap();
-    store::cases::insert(
+    cases::store::cases::insert(
         &mut tx,
-        &store::cases::NewCase {
+        &cases::store::cases::NewCase {
             id: "case-1".into(),
             jurisdiction_id: TAIPEI.into(),
             case_number: "2026010100001".into(),
@@ -543,7 +543,10 @@ async fn the_upgrade_keeps_published_photos_public() {
     // The upgrade, as `civicdesk serve` runs it before serving.
     let (db, _) = store::migrate::connect_and_migrate(&url, 4).await.unwrap();
     for (id, public) in [(published, true), (internal, false)] {
-        let record = store::cases::media(&db, id).await.unwrap().expect("kept");
+        let record = cases::store::cases::media(&db, id)
+            .await
+            .unwrap()
+            .expect("kept");
         assert_eq!(record.public, public, "{id}");
     }
 }

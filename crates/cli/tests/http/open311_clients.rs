@@ -65,11 +65,11 @@ async fn update(
 
 /// How many events a case has (read from the database: the public reads leave some out).
 async fn event_count(app: &TestApp, number: &str) -> usize {
-    let case = store::case_work::find(&app.platform.db, TAIPEI, number)
+    let case = cases::store::case_work::find(&app.platform.db, TAIPEI, number)
         .await
         .unwrap()
         .expect("case");
-    store::events::for_cases(&app.platform.db, std::slice::from_ref(&case.id), false)
+    cases::store::events::for_cases(&app.platform.db, std::slice::from_ref(&case.id), false)
         .await
         .unwrap()
         .len()
@@ -120,10 +120,10 @@ async fn a_client_updates_only_the_public_cases_it_filed() {
         )
         .await;
     assert_eq!(status, 200);
-    let confidential = store::case_work::queue(
+    let confidential = cases::store::case_work::queue(
         &app.platform.db,
         TAIPEI,
-        &store::case_work::QueueFilter {
+        &cases::store::case_work::QueueFilter {
             category: Some("PET-07".into()),
             limit: 10,
             ..Default::default()
@@ -284,7 +284,7 @@ async fn a_clients_account_id_is_its_own_reference() {
     assert_eq!(status, 200, "{filed}");
     assert_eq!(filed["account_id"], "fms-user-42");
     let number = filed["service_request_id"].as_str().unwrap();
-    let case = store::case_work::find(&app.platform.db, TAIPEI, number)
+    let case = cases::store::case_work::find(&app.platform.db, TAIPEI, number)
         .await
         .unwrap()
         .unwrap();

@@ -810,9 +810,9 @@ async fn every_role_against_every_action() {
 async fn queued_outcall(app: &TestApp) -> String {
     let id = uuid::Uuid::now_v7().to_string();
     let mut tx = app.platform.db.begin().await.unwrap();
-    store::desk::insert_outcall(
+    cases::store::desk::insert_outcall(
         &mut tx,
-        &store::desk::Outcall {
+        &cases::store::desk::Outcall {
             id: id.clone(),
             jurisdiction_id: TAIPEI.into(),
             case_id: None,

@@ -188,10 +188,10 @@ impl TestApp {
 
     /// Number of cases stored, to prove a rejected request wrote nothing.
     pub async fn case_count(&self) -> i64 {
-        store::cases::count(&self.platform.db, TAIPEI)
+        cases::store::cases::count(&self.platform.db, TAIPEI)
             .await
             .expect("count")
-            + store::cases::count(&self.platform.db, KAOHSIUNG)
+            + cases::store::cases::count(&self.platform.db, KAOHSIUNG)
                 .await
                 .expect("count")
     }

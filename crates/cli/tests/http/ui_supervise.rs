@@ -148,12 +148,12 @@ async fn resolve(app: &TestApp, who: &Browser, number: &str) {
 }
 
 async fn rate(app: &TestApp, number: &str, score: i64) {
-    let case = store::case_work::find(&app.platform.db, TAIPEI, number)
+    let case = cases::store::case_work::find(&app.platform.db, TAIPEI, number)
         .await
         .expect("db")
         .expect("case");
     let mut tx = app.platform.db.begin().await.expect("tx");
-    store::surveys::create(
+    cases::store::surveys::create(
         &mut tx,
         &case.id,
         TAIPEI,
@@ -163,7 +163,7 @@ async fn rate(app: &TestApp, number: &str, score: i64) {
     )
     .await
     .expect("survey");
-    store::surveys::submit(&mut tx, &case.id, score, None, store::now_unix())
+    cases::store::surveys::submit(&mut tx, &case.id, score, None, store::now_unix())
         .await
         .expect("answer");
     tx.commit().await.expect("commit");
@@ -236,7 +236,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     // Resolved an hour after its deadline.
-    let late_case = store::case_work::find(&app.platform.db, TAIPEI, &late)
+    let late_case = cases::store::case_work::find(&app.platform.db, TAIPEI, &late)
         .await
         .unwrap()
         .unwrap();

@@ -156,7 +156,7 @@ impl CasesApp {
             ("ntpc.gov.tw", NEW_TAIPEI),
         ] {
             let j = self.platform.jurisdiction(jid).await?;
-            if store::cases::count(&self.db, jid).await? > 0 {
+            if crate::store::cases::count(&self.db, jid).await? > 0 {
                 continue;
             }
             for s in samples {

@@ -32,14 +32,14 @@
 //! **Passwords.** Historical cases have no case password: the stored hash is `!imported`,
 //! which no HMAC-SHA256 hex digest can equal, so nobody can sign in to them as a citizen.
 
+use crate::store::cases::{ImportedCase, ImportedCases};
+use crate::store::events::NewEvent;
 use crate::{CasesApp, Result, ServiceError};
 use domain::actor::ActorRef;
 use domain::case_number::CaseNumber;
 use domain::catalog::{Category, District, Jurisdiction};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use store::cases::{ImportedCase, ImportedCases};
-use store::events::NewEvent;
 use text::open_data::{self, Context, RowError, SourceCaseId};
 
 /// Imported cases are closed: the data has no outcomes, so they were closed when received.
@@ -184,7 +184,7 @@ impl PreparedBatch {
             jurisdiction_id,
             cases.iter().map(|p| p.case.clone()).collect(),
         );
-        let inserts = store::cases::insert_imported_statements(backend, rows);
+        let inserts = crate::store::cases::insert_imported_statements(backend, rows);
         PreparedBatch {
             jurisdiction_id: jurisdiction_id.to_string(),
             cases,
@@ -434,7 +434,7 @@ async fn renumber(tx: &mut store::Tx, jurisdiction_id: &str, p: &mut PreparedCas
     let c = &mut p.case;
     let day = c.case_number[..8].to_string();
     let (floor, top) = p.source.generated_range();
-    let lowest = store::cases::lowest_number_between(
+    let lowest = crate::store::cases::lowest_number_between(
         tx,
         jurisdiction_id,
         &format!("{day}{floor:05}"),
@@ -446,7 +446,7 @@ async fn renumber(tx: &mut store::Tx, jurisdiction_id: &str, p: &mut PreparedCas
         None => top,
     };
     let number = format!("{day}{next:05}");
-    if next < floor || store::cases::number_taken(tx, jurisdiction_id, &number).await? {
+    if next < floor || crate::store::cases::number_taken(tx, jurisdiction_id, &number).await? {
         return Err(ServiceError::Internal(format!(
             "no free generated case number left for {day}"
         )));
@@ -527,7 +527,8 @@ impl CasesApp {
             return Ok(outcome);
         }
         let mut tx = self.db.begin().await?;
-        let (_, all_inserted) = store::cases::insert_imported_rendered(&mut tx, inserts).await?;
+        let (_, all_inserted) =
+            crate::store::cases::insert_imported_rendered(&mut tx, inserts).await?;
         // Which cases this batch inserted: all of them, usually. Otherwise the cases that exist
         // now but have no event yet are this batch's, those with events were there before, and
         // the rest lost their number to another case.
@@ -535,8 +536,8 @@ impl CasesApp {
             None
         } else {
             let ids: Vec<String> = cases.iter().map(|p| p.case.id.clone()).collect();
-            let exist = store::cases::existing_ids(&mut tx, &ids).await?;
-            let before = store::events::cases_with_events(&mut tx, &ids).await?;
+            let exist = crate::store::cases::existing_ids(&mut tx, &ids).await?;
+            let before = crate::store::events::cases_with_events(&mut tx, &ids).await?;
             let mut inserted = HashSet::new();
             for p in cases.iter_mut() {
                 let id = &p.case.id;
@@ -549,7 +550,7 @@ impl CasesApp {
                     // lowest used in the day's generated range.
                     renumber(&mut tx, &jid, p).await?;
                     let one = imported(&jid, vec![p.case.clone()]);
-                    let n = store::cases::insert_imported(&mut tx, one).await?;
+                    let n = crate::store::cases::insert_imported(&mut tx, one).await?;
                     if n != 1 {
                         return Err(ServiceError::Internal(format!(
                             "case {} could not be inserted after renumbering",
@@ -581,9 +582,9 @@ impl CasesApp {
             }
             events.push(p.event);
         }
-        store::events::append_many(&mut tx, &jid, events).await?;
+        crate::store::events::append_many(&mut tx, &jid, events).await?;
         let counters: Vec<(String, u64)> = counters.into_iter().collect();
-        store::cases::raise_counters(&mut tx, &jid, &counters).await?;
+        crate::store::cases::raise_counters(&mut tx, &jid, &counters).await?;
         tx.commit().await?;
         Ok(outcome)
     }

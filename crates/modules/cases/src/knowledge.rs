@@ -11,9 +11,9 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
+use crate::store::knowledge::{self, KnowledgeEntry};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use store::knowledge::{self, KnowledgeEntry};
 
 pub const MAX_QUESTION: usize = 300;
 pub const MAX_ANSWER: usize = 4000;

@@ -13,6 +13,7 @@ pub mod media;
 pub mod public;
 pub mod queries;
 pub mod reports;
+pub mod store;
 pub mod updates;
 
 // The platform's and identity's pieces this module's files name as `crate::…`.

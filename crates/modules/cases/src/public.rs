@@ -14,10 +14,10 @@
 //! Staff read cases through other types; nothing here is used for them.
 
 use crate::catalog_cache::CatalogSnapshot;
+use crate::store::cases::CaseView;
+use crate::store::events::Event;
 use domain::category::{AttributeAnswer, AttributeDef, Datatype};
 use domain::geo::{Point, PublicGrid};
-use store::cases::CaseView;
-use store::events::Event;
 
 /// A case as the public sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +68,7 @@ pub fn public_text(text: &str) -> String {
 }
 
 /// What a case's reporters told us about themselves (names, e-mail, phone, device and client
-/// ids, as `store::reporters::identifiers` reads them): masked wherever it turns up in the
+/// ids, as `crate::store::reporters::identifiers` reads them): masked wherever it turns up in the
 /// case's public text, as when a citizen writes "我是王小明" or a note names the caller.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Known(Vec<String>);

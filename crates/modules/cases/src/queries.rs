@@ -3,14 +3,14 @@
 //! [`PublicCase`] view, made by `crate::public`.
 
 use crate::public::{Known, PublicCase, public_grid};
+use crate::store::cases::{CaseFilter, CaseView};
+use crate::store::events::Event;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::catalog::Jurisdiction;
 use domain::geo::RadiusFilter;
 use domain::lifecycle::{CaseStatus, Open311Status};
 use std::collections::HashMap;
-use store::cases::{CaseFilter, CaseView};
-use store::events::Event;
 
 /// The most cases a list may skip (its `offset`): far past any real list, and far from the
 /// integer limits of the databases (a larger offset was a panic, then a 500).
@@ -82,7 +82,7 @@ impl CasesApp {
             limit: q.limit,
             offset: q.offset,
         };
-        let cases = store::cases::list(&self.db, &filter).await?;
+        let cases = crate::store::cases::list(&self.db, &filter).await?;
         self.public_view(j, cases, q.with_events).await
     }
 
@@ -97,12 +97,12 @@ impl CasesApp {
         let mut by_case: HashMap<String, Vec<Event>> = HashMap::new();
         if load {
             let ids: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
-            for e in store::events::for_cases(&self.db, &ids, true).await? {
+            for e in crate::store::events::for_cases(&self.db, &ids, true).await? {
                 by_case.entry(e.event.case_id.clone()).or_default().push(e);
             }
         }
         let numbers: Vec<String> = cases.iter().map(|c| c.case_number.clone()).collect();
-        let mut reporters = store::reporters::identifiers(&self.db, &j.id, &numbers).await?;
+        let mut reporters = crate::store::reporters::identifiers(&self.db, &j.id, &numbers).await?;
         Ok(cases
             .iter()
             .map(|case| {
@@ -125,7 +125,7 @@ impl CasesApp {
                 Message::new("error-request-unknown").arg("id", case_number.trim()),
             )
         };
-        let case = store::cases::by_number(&self.db, &j.id, case_number.trim())
+        let case = crate::store::cases::by_number(&self.db, &j.id, case_number.trim())
             .await?
             .ok_or_else(not_found)?;
         let snapshot = self.platform.snapshot_of(j).await?;
@@ -138,7 +138,7 @@ impl CasesApp {
 
     /// The case number a batch token became. NotFound for an unknown token.
     pub async fn case_number_for_token(&self, j: &Jurisdiction, token: &str) -> Result<String> {
-        store::cases::number_for_token(&self.db, &j.id, token.trim())
+        crate::store::cases::number_for_token(&self.db, &j.id, token.trim())
             .await?
             .ok_or_else(|| ServiceError::NotFound(Message::new("error-token-unknown")))
     }

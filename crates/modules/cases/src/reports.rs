@@ -1,6 +1,6 @@
 //! The supervisor's statistics (督導統計): the backlog of open cases by department and
 //! category, how long they have been open, SLA compliance of resolved cases, the overdue and
-//! at-risk lists, and citizen satisfaction. Each is one aggregate query (`store::reports`);
+//! at-risk lists, and citizen satisfaction. Each is one aggregate query (`crate::store::reports`);
 //! the rules of what counts are in `domain::reports`.
 //!
 //! Every statistic goes through a [`ReportScope`], which only [`CasesApp::report_scope`]
@@ -10,12 +10,12 @@
 //! (backlog, ageing, lists), resolved (SLA compliance) or rated (satisfaction).
 
 use crate::authz::{Actor, Permission, forbidden};
+use crate::store::reports::{self as q, ListedCase, ReportFilter, Watch};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::lifecycle::CaseStatus;
 use domain::reports::{AgeBucket, Compliance, Ratings, age_days};
 use std::collections::BTreeMap;
-use store::reports::{self as q, ListedCase, ReportFilter, Watch};
 use time::Date;
 use time::macros::format_description;
 

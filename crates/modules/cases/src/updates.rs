@@ -3,6 +3,8 @@
 
 use crate::casework::CaseChange;
 use crate::public::Known;
+use crate::store::cases::{CaseSummary, CaseUpdate};
+use crate::store::events::{Event, FeedEvent, NewEvent};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::actor::ActorRef;
@@ -13,8 +15,6 @@ use domain::lifecycle::{
 };
 use std::collections::HashMap;
 use store::Tx;
-use store::cases::{CaseSummary, CaseUpdate};
-use store::events::{Event, FeedEvent, NewEvent};
 
 /// One entry of the public update feed: made here from a public event and nothing else, its
 /// note redacted by `crate::public`.
@@ -173,7 +173,7 @@ fn validate_client_update(u: &ClientUpdate) -> Result<ValidUpdate> {
 }
 
 /// The part of a case's working state that [`CasesApp::apply_action`] reads.
-pub(crate) fn summary_of(work: &store::case_work::WorkView) -> CaseSummary {
+pub(crate) fn summary_of(work: &crate::store::case_work::WorkView) -> CaseSummary {
     CaseSummary {
         id: work.id.clone(),
         case_number: work.case_number.clone(),
@@ -249,9 +249,9 @@ impl CasesApp {
             }
             _ => {}
         }
-        store::cases::update(tx, &j.id, &case.id, &update, now).await?;
+        crate::store::cases::update(tx, &j.id, &case.id, &update, now).await?;
         data["outcome"] = serde_json::json!(outcome.map(|o| o.as_str()));
-        let event = store::events::append(
+        let event = crate::store::events::append(
             tx,
             &j.id,
             NewEvent {
@@ -283,7 +283,8 @@ impl CasesApp {
         let e = &event.event;
         let kind = CaseEventKind::parse(&e.kind)
             .ok_or_else(|| ServiceError::Internal(format!("unknown event kind {}", e.kind)))?;
-        let Some(after) = store::case_work::find_for_update(tx, &j.id, case_number).await? else {
+        let Some(after) = crate::store::case_work::find_for_update(tx, &j.id, case_number).await?
+        else {
             return Ok(());
         };
         let change = CaseChange {
@@ -305,7 +306,7 @@ impl CasesApp {
         outcome: Option<Outcome>,
     ) -> Result<Event> {
         let mut tx = self.db.begin().await?;
-        let case = store::cases::summary_for_update(&mut tx, &j.id, case_number)
+        let case = crate::store::cases::summary_for_update(&mut tx, &j.id, case_number)
             .await?
             .ok_or_else(|| {
                 ServiceError::NotFound(Message::new("error-request-unknown").arg("id", case_number))
@@ -329,7 +330,8 @@ impl CasesApp {
     ) -> Result<Vec<PublicUpdate>> {
         let snapshot = self.platform.snapshot_of(j).await?;
         let hidden: Vec<&str> = snapshot.confidential.iter().map(String::as_str).collect();
-        let events = store::events::public_feed(&self.db, &j.id, from, to, &hidden, limit).await?;
+        let events =
+            crate::store::events::public_feed(&self.db, &j.id, from, to, &hidden, limit).await?;
         self.public_view_of_feed(j, events).await
     }
 
@@ -344,7 +346,7 @@ impl CasesApp {
         numbers.sort_unstable();
         numbers.dedup();
         let known: HashMap<String, Known> =
-            store::reporters::identifiers(&self.db, &j.id, &numbers)
+            crate::store::reporters::identifiers(&self.db, &j.id, &numbers)
                 .await?
                 .into_iter()
                 .map(|(number, values)| (number, Known::new(values)))
@@ -370,18 +372,19 @@ impl CasesApp {
     ) -> Result<Vec<PublicUpdate>> {
         let mut ids = Vec::new();
         for number in case_numbers.iter().take(100) {
-            if let Some(w) = store::case_work::find(&self.db, &j.id, number).await? {
+            if let Some(w) = crate::store::case_work::find(&self.db, &j.id, number).await? {
                 ids.push(w.id);
             }
         }
-        let mut events = store::events::for_cases(&self.db, &ids, true).await?;
+        let mut events = crate::store::events::for_cases(&self.db, &ids, true).await?;
         events.retain(|e| (from..=to).contains(&e.event.created_at));
         events.truncate(limit as usize);
-        let cases: HashMap<String, CaseSummary> = store::cases::summaries(&self.db, &j.id, &ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect();
+        let cases: HashMap<String, CaseSummary> =
+            crate::store::cases::summaries(&self.db, &j.id, &ids)
+                .await?
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect();
         let snapshot = self.platform.snapshot_of(j).await?;
         let feed = events
             .into_iter()
@@ -430,10 +433,10 @@ impl CasesApp {
                 Message::new("error-request-unknown").arg("id", case_number.as_str()),
             )
         };
-        let case = store::cases::summary_for_update(&mut tx, &j.id, &case_number)
+        let case = crate::store::cases::summary_for_update(&mut tx, &j.id, &case_number)
             .await?
             .ok_or_else(unknown)?;
-        let filed_by = store::cases::filed_by_client(&mut tx, &case.id).await?;
+        let filed_by = crate::store::cases::filed_by_client(&mut tx, &case.id).await?;
         let confidential = snapshot.confidential.contains(&case.category_code);
         if !client_may_update(client_id, filed_by.as_deref(), confidential) {
             return Err(unknown());
@@ -447,7 +450,7 @@ impl CasesApp {
         // The case row is locked, so a concurrent post of the same update for this case waits
         // and then finds this one's record.
         if let Some(existing) =
-            store::cases::find_client_update(&mut tx, client_id, &update_id).await?
+            crate::store::cases::find_client_update(&mut tx, client_id, &update_id).await?
         {
             drop(tx);
             return self
@@ -481,13 +484,13 @@ impl CasesApp {
                     .then(|| serde_json::to_string(&all_media).unwrap_or_default()),
                 ..CaseUpdate::default()
             };
-            store::cases::update(&mut tx, &j.id, &case.id, &media_update, now).await?;
+            crate::store::cases::update(&mut tx, &j.id, &case.id, &media_update, now).await?;
             let data = serde_json::json!({
                 "client_update_id": update_id,
                 "client_status": status,
                 "media_urls": media_urls,
             });
-            store::events::append(
+            crate::store::events::append(
                 &mut tx,
                 &j.id,
                 NewEvent {
@@ -508,14 +511,19 @@ impl CasesApp {
         // The client filed the case for its reporter: it speaks for them.
         self.publish_change(&mut tx, j, &case.case_number, &event, true)
             .await?;
-        if !store::cases::insert_client_update(&mut tx, client_id, &update_id, &event.event.id)
-            .await?
+        if !crate::store::cases::insert_client_update(
+            &mut tx,
+            client_id,
+            &update_id,
+            &event.event.id,
+        )
+        .await?
         {
             // A post of the same update id for another case committed first (on PostgreSQL,
             // where writers to different cases run side by side): this one is undone.
             drop(tx);
             let mut tx = self.db.begin().await?;
-            let existing = store::cases::find_client_update(&mut tx, client_id, &update_id)
+            let existing = crate::store::cases::find_client_update(&mut tx, client_id, &update_id)
                 .await?
                 .ok_or_else(|| ServiceError::Internal("client update vanished".into()))?;
             drop(tx);
@@ -537,7 +545,8 @@ impl CasesApp {
         update_id: &str,
     ) -> Result<Event> {
         let events =
-            store::events::for_cases(&self.db, std::slice::from_ref(&case.id), false).await?;
+            crate::store::events::for_cases(&self.db, std::slice::from_ref(&case.id), false)
+                .await?;
         events
             .into_iter()
             .find(|e| e.event.id == event_id)

@@ -11,11 +11,11 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use cases::store::case_work::WorkView;
 use domain::Message;
 use identity::accounts::{SessionStage, SignUp};
 use platform::authz::Permission;
 use serde::Deserialize;
-use store::case_work::WorkView;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

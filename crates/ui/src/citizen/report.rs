@@ -16,10 +16,10 @@ use axum::response::Response;
 use axum::routing::get;
 use cases::casework::{CitizenReport, Notice};
 use cases::intake::{FiledCase, NewReport};
+use cases::store::cases::Reporter;
 use domain::Message;
 use domain::catalog::{Category, District};
 use serde::Deserialize;
-use store::cases::Reporter;
 use web::AppState;
 
 /// Photos and text together; the services check each photo's size and count.

@@ -5,6 +5,7 @@
 use super::Catalog;
 use crate::page::Viewer;
 use cases::casework::{Operation, OperationFields};
+use cases::store::events::Event;
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::geo::Point;
@@ -12,7 +13,6 @@ use domain::lifecycle::{CaseStatus, OperationKind, Outcome, allowed};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use store::events::Event;
 
 /// The operations a dispatcher's case page offers, in the order shown.
 pub const DISPATCH: [&str; 16] = [

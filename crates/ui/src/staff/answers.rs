@@ -11,10 +11,10 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use cases::knowledge::AnswerInput;
+use cases::store::knowledge::KnowledgeEntry;
 use domain::Message;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use store::knowledge::KnowledgeEntry;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -11,10 +11,10 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use cases::store::case_work::WorkView;
 use identity::accounts::StaffView;
 use platform::authz::{Actor, Permission, Role};
 use std::collections::HashMap;
-use store::case_work::WorkView;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -12,10 +12,10 @@ use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::desk::{CallerHistory, ContactQuery, NewContact, OutcallQuery};
+use cases::store::desk::ContactRow;
 use domain::Message;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use store::desk::ContactRow;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

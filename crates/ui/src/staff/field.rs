@@ -14,10 +14,10 @@ use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::casework::QueueRequest;
+use cases::store::case_work::WorkView;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::case_work::WorkView;
 use web::AppState;
 
 /// Photos and a note; the services check each photo's size and count.

@@ -16,12 +16,12 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use cases::casework::{AttachCaller, Suggestion, address_in_district};
 use cases::intake::{FiledCase, NewReport};
+use cases::store::cases::Reporter;
 use domain::Message;
 use domain::catalog::Category;
 use domain::duplicates::DuplicatePolicy;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use store::cases::Reporter;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

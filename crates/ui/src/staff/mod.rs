@@ -157,7 +157,7 @@ impl Catalog {
 
     /// Where a case is, in words: its address (which usually names the district already), or
     /// the district with it.
-    pub fn place(&self, w: &store::case_work::WorkView) -> String {
+    pub fn place(&self, w: &cases::store::case_work::WorkView) -> String {
         let district = self
             .districts
             .iter()

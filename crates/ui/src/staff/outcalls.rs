@@ -12,9 +12,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::desk::OutcallQuery;
+use cases::store::desk::OutcallRow;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use store::desk::OutcallRow;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -14,12 +14,12 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
 use cases::casework::{Operation, QueueRequest, SLA_STATES};
+use cases::store::case_work::WorkView;
+use cases::store::knowledge::SavedView;
 use domain::Message;
 use domain::lifecycle::CaseStatus;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use store::case_work::WorkView;
-use store::knowledge::SavedView;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -10,6 +10,7 @@ use crate::i18n;
 use axum::http::StatusCode;
 use cases::intake::{Channel, Filer, NewReport};
 use cases::public::PublicCase;
+use cases::store::cases::Reporter;
 use cases::updates::ClientUpdate;
 use domain::catalog::{Category, Jurisdiction};
 use domain::category::ServiceType;
@@ -17,7 +18,6 @@ use domain::datetime::format_unix;
 use domain::geo::Point;
 use domain::lifecycle::{CaseStatus, Open311Status};
 use domain::{Locale, Localized, Message};
-use store::cases::Reporter;
 
 type Doc = Result<(&'static str, Node), ApiError>;
 

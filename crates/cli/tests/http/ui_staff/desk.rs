@@ -144,7 +144,9 @@ async fn an_agent_looks_up_a_caller_and_files_a_case_through_the_pages() {
         .collect();
     assert!(kinds.contains(&"caller_added"), "{kinds:?}");
     assert_eq!(
-        store::cases::count(&app.platform.db, TAIPEI).await.unwrap(),
+        cases::store::cases::count(&app.platform.db, TAIPEI)
+            .await
+            .unwrap(),
         1,
         "no duplicate was filed"
     );
@@ -185,7 +187,9 @@ async fn an_emergency_is_shown_before_filing_and_the_case_can_still_be_filed() {
     );
     assert!(review.body.contains("119"));
     assert_eq!(
-        store::cases::count(&app.platform.db, TAIPEI).await.unwrap(),
+        cases::store::cases::count(&app.platform.db, TAIPEI)
+            .await
+            .unwrap(),
         0
     );
     let mut anyway = fields.to_vec();
@@ -197,7 +201,9 @@ async fn an_emergency_is_shown_before_filing_and_the_case_can_still_be_filed() {
         "the redirect is repeated with the case number"
     );
     assert_eq!(
-        store::cases::count(&app.platform.db, TAIPEI).await.unwrap(),
+        cases::store::cases::count(&app.platform.db, TAIPEI)
+            .await
+            .unwrap(),
         1
     );
 

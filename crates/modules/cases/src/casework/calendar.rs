@@ -98,16 +98,16 @@ impl CasesApp {
     /// Recomputes the due dates of every open case of a jurisdiction (after a calendar or
     /// policy change).
     pub(crate) async fn refresh_open_cases(&self, j: &domain::catalog::Jurisdiction) -> Result<()> {
-        let filter = store::case_work::QueueFilter {
+        let filter = crate::store::case_work::QueueFilter {
             limit: 500,
             ..Default::default()
         };
         let mut after = None;
         loop {
-            let page = store::case_work::queue(
+            let page = crate::store::case_work::queue(
                 &self.db,
                 &j.id,
-                &store::case_work::QueueFilter {
+                &crate::store::case_work::QueueFilter {
                     after: after.clone(),
                     ..filter.clone()
                 },

@@ -19,12 +19,12 @@
 use super::operations::Operation;
 use super::{is_assignee, may_view, unknown_case};
 use crate::authz::{Actor, Permission, Target, forbidden};
+use crate::store::case_work::{self, WorkUpdate, WorkView};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::catalog::{DepartmentKind, Jurisdiction};
 use domain::lifecycle::{CaseStatus, Outcome};
 use store::Tx;
-use store::case_work::{self, WorkUpdate, WorkView};
 
 /// A case the caller may do an operation to. Only [`CasesApp::authorise`] makes one.
 pub(super) struct Authorised {

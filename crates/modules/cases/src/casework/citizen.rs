@@ -5,6 +5,7 @@
 use super::events::CaseChange;
 use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::Limit;
+use crate::store::case_work::{self, WorkView};
 use crate::{CasesApp, Result, ServiceError, secrets};
 use domain::actor::ActorRef;
 use domain::case_event::CaseEventKind;
@@ -14,7 +15,6 @@ use domain::category::Urgency;
 use domain::lifecycle::{self, Action, CaseStatus};
 use domain::{Locale, Message};
 use store::Tx;
-use store::case_work::{self, WorkView};
 
 /// Failed tracking attempts per case, against guessing its password. A random case password
 /// has ~40 bits: even this budget, used up every hour for a year, finds it with a chance below
@@ -96,7 +96,7 @@ impl CasesApp {
         let work = case_work::find(&self.db, &j.id, parsed.as_str())
             .await?
             .ok_or_else(|| not_found_or_wrong_password(number))?;
-        let stored = store::cases::password_hash(&self.db, &work.id)
+        let stored = crate::store::cases::password_hash(&self.db, &work.id)
             .await?
             .unwrap_or_default();
         let given = secrets::case_password_hash(self.platform.secret_key(), &work.id, password);
@@ -122,10 +122,10 @@ impl CasesApp {
     ) -> Result<Tracking> {
         let work = self.tracked_case(j, number, password, client).await?;
         let events =
-            store::events::for_cases(&self.db, std::slice::from_ref(&work.id), true).await?;
+            crate::store::events::for_cases(&self.db, std::slice::from_ref(&work.id), true).await?;
         let number = std::slice::from_ref(&work.case_number);
         let known = crate::public::Known::new(
-            store::reporters::identifiers(&self.db, &j.id, number)
+            crate::store::reporters::identifiers(&self.db, &j.id, number)
                 .await?
                 .remove(&work.case_number)
                 .unwrap_or_default(),
@@ -235,7 +235,7 @@ impl CasesApp {
         }
         let hash = secrets::sha256_hex(token.trim());
         let mut tx = self.db.begin().await?;
-        let Some(survey) = store::surveys::by_token(&mut tx, &j.id, &hash).await? else {
+        let Some(survey) = crate::store::surveys::by_token(&mut tx, &j.id, &hash).await? else {
             return Err(ServiceError::NotFound(Message::new("error-survey-unknown")));
         };
         if survey.submitted_at.is_some() {
@@ -244,7 +244,7 @@ impl CasesApp {
         if self.now() > survey.expires_at {
             return Err(ServiceError::invalid(Message::new("error-survey-expired")));
         }
-        store::surveys::submit(
+        crate::store::surveys::submit(
             &mut tx,
             &survey.case_id,
             score,
@@ -273,7 +273,7 @@ impl CasesApp {
         }
         let token = secrets::token_of::<24>();
         let now = self.now();
-        store::surveys::create(
+        crate::store::surveys::create(
             tx,
             &work.id,
             &j.id,

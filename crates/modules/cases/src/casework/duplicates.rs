@@ -4,11 +4,11 @@
 //! reporter of both.
 
 use crate::authz::{Actor, Permission, Target};
+use crate::store::case_work;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::duplicates::{Candidate, DuplicatePolicy, Report, find_duplicates};
 use domain::geo::Point;
-use store::case_work;
 
 /// An open case a new report may duplicate, and why.
 #[derive(Debug, Clone)]
@@ -159,12 +159,12 @@ impl CasesApp {
         }
         let now = self.now();
         let reporter_id = uuid::Uuid::now_v7().to_string();
-        store::cases::insert_reporter(
+        crate::store::cases::insert_reporter(
             &mut tx,
             &reporter_id,
             &j.id,
             &work.id,
-            &store::cases::Reporter {
+            &crate::store::cases::Reporter {
                 phone: Some(c.phone.trim().to_string()),
                 first_name: name,
                 email,
@@ -173,7 +173,7 @@ impl CasesApp {
             now,
         )
         .await?;
-        store::desk::set_phone_key_of_reporter(&mut tx, &reporter_id, number.key()).await?;
+        crate::store::desk::set_phone_key_of_reporter(&mut tx, &reporter_id, number.key()).await?;
         let kind = domain::case_event::CaseEventKind::CallerAdded;
         let event_id = super::operations::record_event(
             &mut tx,
@@ -189,7 +189,7 @@ impl CasesApp {
         .await?;
         let change = super::CaseChange::new(&j, &work, kind, &event_id, false);
         self.case_changed(&mut tx, &[change]).await?;
-        let contact = store::desk::Contact {
+        let contact = crate::store::desk::Contact {
             id: uuid::Uuid::now_v7().to_string(),
             jurisdiction_id: j.id.clone(),
             agent_id: crate::desk::staff_id(actor),
@@ -201,8 +201,8 @@ impl CasesApp {
             emergency_kind: None,
             created_at: now,
         };
-        store::desk::insert_contact(&mut tx, &contact).await?;
-        if store::desk::care_flag(&mut tx, &j.id, number.key())
+        crate::store::desk::insert_contact(&mut tx, &contact).await?;
+        if crate::store::desk::care_flag(&mut tx, &j.id, number.key())
             .await?
             .is_some()
         {

@@ -29,11 +29,11 @@ pub use operations::Operation;
 pub use supervision::run_supervisor;
 
 use crate::authz::{Actor, Permission, Target};
+use crate::store::case_work::{self, QueueFilter, WorkView};
+use crate::store::events::Event;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::lifecycle::CaseStatus;
-use store::case_work::{self, QueueFilter, WorkView};
-use store::events::Event;
 
 /// The staff view of one case: its working state and every event, internal ones included.
 #[derive(Debug, Clone)]
@@ -103,7 +103,8 @@ impl CasesApp {
             .filter(|w| may_view(actor, w))
             .ok_or_else(|| unknown_case(case_number))?;
         let events =
-            store::events::for_cases(&self.db, std::slice::from_ref(&work.id), false).await?;
+            crate::store::events::for_cases(&self.db, std::slice::from_ref(&work.id), false)
+                .await?;
         Ok(CaseDetail { work, events })
     }
 

@@ -5,13 +5,13 @@ use super::checks::Plan;
 use super::events::CaseChange;
 use super::unknown_case;
 use crate::authz::Actor;
+use crate::store::case_work::{self, WorkView};
+use crate::store::events::NewEvent;
 use crate::{CasesApp, Result};
 use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::lifecycle::{Action, Outcome};
 use store::Tx;
-use store::case_work::{self, WorkView};
-use store::events::NewEvent;
 
 /// Something staff do to a case.
 #[derive(Debug, Clone, PartialEq)]
@@ -242,7 +242,7 @@ pub(crate) async fn record_event(
     data: serde_json::Value,
     now: i64,
 ) -> Result<String> {
-    let event = store::events::append(
+    let event = crate::store::events::append(
         tx,
         &j.id,
         NewEvent {

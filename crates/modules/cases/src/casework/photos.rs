@@ -4,10 +4,10 @@ use super::events::CaseChange;
 use super::operations::{Operation, record_event};
 use super::unknown_case;
 use crate::authz::Actor;
+use crate::store::case_work::{self, WorkView};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::case_event::CaseEventKind;
-use store::case_work::{self, WorkView};
 
 impl CasesApp {
     /// Whether `actor` may add photos to a case, checked before an upload is read: the
@@ -67,11 +67,11 @@ impl CasesApp {
                 let mut all: Vec<String> =
                     serde_json::from_str(&work.media_urls).unwrap_or_default();
                 all.extend(urls.iter().map(|u| u.to_string()));
-                let update = store::cases::CaseUpdate {
+                let update = crate::store::cases::CaseUpdate {
                     media_urls: Some(serde_json::to_string(&all).unwrap_or_else(|_| "[]".into())),
                     ..Default::default()
                 };
-                store::cases::update(&mut tx, &j.id, &work.id, &update, now).await?;
+                crate::store::cases::update(&mut tx, &j.id, &work.id, &update, now).await?;
             }
             let kind = CaseEventKind::Photo;
             let event_id = record_event(

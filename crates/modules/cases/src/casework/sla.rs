@@ -3,13 +3,13 @@
 //! due date can never drift from the history that justifies it.
 
 use crate::catalog_cache::calendar_from;
+use crate::store::case_work::{self, WorkUpdate};
 use crate::{CasesApp, Result};
 use domain::calendar::BusinessCalendar;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
 use domain::sla::{self, ClockStatus, SlaPolicy, SlaState, TimelineEntry, TimelineKind};
 use store::Tx;
-use store::case_work::{self, WorkUpdate};
 
 /// One word for the state of a case's clocks, stored for queues and dashboards.
 pub(crate) fn sla_label(state: &SlaState) -> &'static str {
@@ -85,7 +85,7 @@ pub(crate) fn clocks_from_events(
     snapshot: &crate::catalog_cache::CatalogSnapshot,
     category: &str,
     urgency: Urgency,
-    events: &[store::events::EventRow],
+    events: &[crate::store::events::EventRow],
     now: i64,
 ) -> SlaColumns {
     let policy = policy_from(&snapshot.sla_policies, category, urgency);
@@ -98,7 +98,7 @@ pub(crate) fn clocks_from_events(
 }
 
 /// What the SLA clocks care about in a case's events, oldest first.
-fn timeline_of(events: &[store::events::EventRow]) -> Vec<TimelineEntry> {
+fn timeline_of(events: &[crate::store::events::EventRow]) -> Vec<TimelineEntry> {
     events
         .iter()
         .flat_map(|(kind, to, at, public, _)| {
@@ -175,7 +175,7 @@ impl CasesApp {
         urgency: Urgency,
         now: i64,
     ) -> Result<SlaState> {
-        let timeline = timeline_of(&store::events::of_case(&mut *tx, case_id).await?);
+        let timeline = timeline_of(&crate::store::events::of_case(&mut *tx, case_id).await?);
         let stored = store::case_config::sla_policies(&mut *tx, &j.id).await?;
         let policy = policy_from(&stored, category, urgency);
         let cal = calendar_from(

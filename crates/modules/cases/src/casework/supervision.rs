@@ -8,6 +8,7 @@ use super::operations::record_event;
 use super::sla::{clocks_from_events, sla_label};
 use crate::catalog_cache::CatalogSnapshot;
 use crate::notify::{self, Notification, Recipient};
+use crate::store::case_work::{self, WorkView};
 use crate::{CasesApp, Result};
 use domain::Locale;
 use domain::actor::ActorRef;
@@ -16,7 +17,6 @@ use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
 use std::time::Duration;
 use store::Tx;
-use store::case_work::{self, WorkView};
 use tokio::sync::watch;
 
 /// How far ahead a pass looks: at-risk thresholds are a share of the budget, and the longest
@@ -77,7 +77,7 @@ impl CasesApp {
         // whole database) and leaves their `updated_at` alone: Open311 clients poll
         // by it, and a case nobody touched must not look updated every minute.
         let urgency = Urgency::parse(&candidate.urgency).unwrap_or(Urgency::P4);
-        let events = store::events::of_case(&self.db, &candidate.id).await?;
+        let events = crate::store::events::of_case(&self.db, &candidate.id).await?;
         let clocks = clocks_from_events(snapshot, &candidate.category_code, urgency, &events, now);
         if candidate.sla_state.as_deref() == Some(clocks.label) {
             return Ok(0);

@@ -2,9 +2,9 @@
 //! the query string of the queue page. They are the account's own; nobody else sees them.
 
 use crate::authz::{Actor, Permission};
+use crate::store::knowledge::{self, SavedView};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use store::knowledge::{self, SavedView};
 
 /// Views an account may keep.
 pub const MAX_VIEWS: i64 = 30;

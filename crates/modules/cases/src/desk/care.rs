@@ -4,10 +4,10 @@
 use super::{CallerSubject, bounded, caller_number, citizen_of, staff_id};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
+use crate::store::desk::CareFlag;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::desk::MAX_NOTE;
-use store::desk::CareFlag;
 
 impl CasesApp {
     /// Flags a number as needing care, with why; flagging again replaces the note. Audited
@@ -22,7 +22,7 @@ impl CasesApp {
         let citizen = citizen_of(&self.db, j, &number).await?;
         let subject = CallerSubject::new(&number, citizen.as_ref());
         let mut tx = self.db.begin().await?;
-        store::desk::set_care_flag(
+        crate::store::desk::set_care_flag(
             &mut tx,
             j,
             number.key(),
@@ -41,7 +41,7 @@ impl CasesApp {
             self.now(),
         )
         .await?;
-        let flag = store::desk::care_flag(&mut tx, j, number.key())
+        let flag = crate::store::desk::care_flag(&mut tx, j, number.key())
             .await?
             .ok_or_else(|| ServiceError::Internal("care flag vanished".into()))?;
         tx.commit().await?;
@@ -56,7 +56,7 @@ impl CasesApp {
         let citizen = citizen_of(&self.db, j, &number).await?;
         let subject = CallerSubject::new(&number, citizen.as_ref());
         let mut tx = self.db.begin().await?;
-        if !store::desk::clear_care_flag(&mut tx, j, number.key()).await? {
+        if !crate::store::desk::clear_care_flag(&mut tx, j, number.key()).await? {
             return Err(ServiceError::NotFound(Message::new(
                 "error-care-flag-unknown",
             )));

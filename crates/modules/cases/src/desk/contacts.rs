@@ -4,11 +4,11 @@
 use super::{CallerSubject, bounded, caller_number, citizen_of, staff_id};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
+use crate::store::desk::{Contact, ContactRow};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::desk::{ContactType, MAX_SUMMARY};
 use domain::rules::emergency::{Emergency, EmergencyKind, emergency};
-use store::desk::{Contact, ContactRow};
 
 /// A call to log, as the agent entered it.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +83,10 @@ impl CasesApp {
             .map(str::trim)
             .filter(|s| !s.is_empty());
         if let Some(n) = case_number {
-            if store::case_work::find(&self.db, &j.id, n).await?.is_none() {
+            if crate::store::case_work::find(&self.db, &j.id, n)
+                .await?
+                .is_none()
+            {
                 errors.push(Message::new("error-request-unknown").arg("id", n));
             }
         } else if service_type == Some(ContactType::Dispatch) {
@@ -137,7 +140,7 @@ impl CasesApp {
         let citizen = citizen_of(&self.db, &j.id, &number).await?;
         let subject = CallerSubject::new(&number, citizen.as_ref());
         let mut tx = self.db.begin().await?;
-        store::desk::insert_contact(&mut tx, &contact).await?;
+        crate::store::desk::insert_contact(&mut tx, &contact).await?;
         let mut sub = subject.subject();
         sub.kind = "contact";
         sub.id = &contact.id;

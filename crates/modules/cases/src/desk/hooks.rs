@@ -8,6 +8,7 @@
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
 use crate::casework::CaseChange;
+use crate::store::desk::Outcall;
 use crate::{CasesApp, Result};
 use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
@@ -15,7 +16,6 @@ use domain::category::Urgency;
 use domain::desk::{CallerNumber, LOW_SATISFACTION_MAX, OutcallReason, OutcallStatus};
 use domain::lifecycle::Action;
 use store::Tx;
-use store::desk::Outcall;
 
 /// The label of out-calls' audit records: the rules, not a person, queued them.
 const RULES: &str = "1999 out-call rules";
@@ -37,8 +37,8 @@ impl CasesApp {
                 else {
                     return Ok(());
                 };
-                store::desk::set_reporter_phone_key(tx, case_id, number.key()).await?;
-                let flagged = store::desk::care_flag(&mut *tx, &j.id, number.key())
+                crate::store::desk::set_reporter_phone_key(tx, case_id, number.key()).await?;
+                let flagged = crate::store::desk::care_flag(&mut *tx, &j.id, number.key())
                     .await?
                     .is_some();
                 flagged.then_some(OutcallReason::NeedsCare)
@@ -88,10 +88,10 @@ impl CasesApp {
         case_id: &str,
         reason: OutcallReason,
     ) -> Result<Option<String>> {
-        if store::desk::open_outcall_exists(tx, case_id, reason.as_str()).await? {
+        if crate::store::desk::open_outcall_exists(tx, case_id, reason.as_str()).await? {
             return Ok(None);
         }
-        let reporters = store::desk::reporter_phones(tx, case_id).await?;
+        let reporters = crate::store::desk::reporter_phones(tx, case_id).await?;
         let reached = reporters.iter().find_map(|r| {
             let number = r
                 .phone_key
@@ -104,7 +104,7 @@ impl CasesApp {
         let Some(number) = reached else {
             return Ok(None);
         };
-        let case_number = store::desk::case_number(&mut *tx, case_id).await?;
+        let case_number = crate::store::desk::case_number(&mut *tx, case_id).await?;
         let now = self.now();
         // Through the transaction: a writer must not wait for a second pooled connection.
         let due_at = self
@@ -112,7 +112,7 @@ impl CasesApp {
             .await?
             .add_working_days(now, reason.due_working_days());
         let id = uuid::Uuid::now_v7().to_string();
-        store::desk::insert_outcall(
+        crate::store::desk::insert_outcall(
             tx,
             &Outcall {
                 id: id.clone(),

@@ -3,9 +3,9 @@
 use super::{CallerSubject, caller_number, citizen_of, reason};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
+use crate::store::desk::{CallerCase, CareFlag, CitizenMatch, ContactFilter, ContactRow};
 use crate::{CasesApp, Result};
 use domain::desk::{CallerNumber, mask_key};
-use store::desk::{CallerCase, CareFlag, CitizenMatch, ContactFilter, ContactRow};
 
 /// How many cases and contacts a lookup shows.
 const HISTORY_LIMIT: u64 = 50;
@@ -48,7 +48,7 @@ impl CasesApp {
         let number = caller_number(phone)?;
         let j = &actor.jurisdiction_id;
         let citizen = citizen_of(&self.db, j, &number).await?;
-        let cases = store::desk::caller_cases(
+        let cases = crate::store::desk::caller_cases(
             &self.db,
             j,
             number.key(),
@@ -56,7 +56,7 @@ impl CasesApp {
             HISTORY_LIMIT,
         )
         .await?;
-        let contacts = store::desk::list_contacts(
+        let contacts = crate::store::desk::list_contacts(
             &self.db,
             j,
             &ContactFilter {
@@ -66,7 +66,7 @@ impl CasesApp {
             },
         )
         .await?;
-        let care_flag = store::desk::care_flag(&self.db, j, number.key()).await?;
+        let care_flag = crate::store::desk::care_flag(&self.db, j, number.key()).await?;
         let subject = CallerSubject::new(&number, citizen.as_ref());
         let mut tx = self.db.begin().await?;
         audit::record(
@@ -102,7 +102,7 @@ impl CasesApp {
         let limit = if q.limit == 0 { 50 } else { q.limit };
         let j = &actor.jurisdiction_id;
         let Some(phone) = q.phone.as_deref().filter(|p| !p.trim().is_empty()) else {
-            let mut rows = store::desk::list_contacts(
+            let mut rows = crate::store::desk::list_contacts(
                 &self.db,
                 j,
                 &ContactFilter {
@@ -121,7 +121,7 @@ impl CasesApp {
         let reason = reason(q.reason.as_deref().unwrap_or_default())?;
         let number = caller_number(phone)?;
         actor.require(Permission::ReadPersonalData, Target::Jurisdiction)?;
-        let rows = store::desk::list_contacts(
+        let rows = crate::store::desk::list_contacts(
             &self.db,
             j,
             &ContactFilter {

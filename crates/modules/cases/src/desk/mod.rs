@@ -19,11 +19,11 @@ pub use lookup::{CallerHistory, ContactQuery};
 pub use outcalls::OutcallQuery;
 
 use crate::authz::Actor;
+use crate::store::desk::CitizenMatch;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::desk::CallerNumber;
-use store::desk::CitizenMatch;
 
 /// A caller number from the agent's input, or a 400 saying what is wrong with it.
 pub(crate) fn caller_number(text: &str) -> Result<CallerNumber> {
@@ -83,7 +83,7 @@ pub(crate) async fn citizen_of(
     number: &CallerNumber,
 ) -> Result<Option<CitizenMatch>> {
     match number.mobile() {
-        Some(m) => Ok(store::desk::citizen_by_mobile(db, jurisdiction_id, m).await?),
+        Some(m) => Ok(crate::store::desk::citizen_by_mobile(db, jurisdiction_id, m).await?),
         None => Ok(None),
     }
 }

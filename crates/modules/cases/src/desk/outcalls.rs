@@ -4,12 +4,12 @@
 use super::{bounded, staff_id};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
+use crate::store::desk::{OutcallFilter, OutcallRow};
+use crate::store::events::NewEvent;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::desk::{MAX_NOTE, OutcallOutcome, OutcallStatus, mask_key};
 use store::Tx;
-use store::desk::{OutcallFilter, OutcallRow};
-use store::events::NewEvent;
 
 /// Which out-calls to list.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +52,7 @@ fn held_elsewhere(row: &OutcallRow, me: &str) -> Option<ServiceError> {
 
 /// The out-call `me` may act on, read under `tx`: known, not done, and not held by another.
 async fn outcall_for(tx: &mut Tx, j: &str, id: &str, me: &str) -> Result<OutcallRow> {
-    let row = store::desk::find_outcall(tx, j, id)
+    let row = crate::store::desk::find_outcall(tx, j, id)
         .await?
         .ok_or_else(|| unknown(id))?;
     match held_elsewhere(&row, me) {
@@ -76,7 +76,7 @@ impl CasesApp {
             }
             _ => vec!["queued".into(), "claimed".into()],
         };
-        let rows = store::desk::outcall_queue(
+        let rows = crate::store::desk::outcall_queue(
             &self.db,
             &actor.jurisdiction_id,
             &OutcallFilter {
@@ -101,11 +101,11 @@ impl CasesApp {
         if row.outcall.status == OutcallStatus::Claimed.as_str() {
             return Ok(row);
         }
-        if !store::desk::claim_outcall(&mut tx, j, id, &me, self.now()).await? {
+        if !crate::store::desk::claim_outcall(&mut tx, j, id, &me, self.now()).await? {
             // Another agent won the race between the read and the claim.
             drop(tx);
             let mut tx = self.db.begin().await?;
-            let row = store::desk::find_outcall(&mut tx, j, id)
+            let row = crate::store::desk::find_outcall(&mut tx, j, id)
                 .await?
                 .ok_or_else(|| unknown(id))?;
             return Err(held_elsewhere(&row, &me)
@@ -131,7 +131,7 @@ impl CasesApp {
             self.now(),
         )
         .await?;
-        let row = store::desk::find_outcall(&mut tx, j, id)
+        let row = crate::store::desk::find_outcall(&mut tx, j, id)
             .await?
             .ok_or_else(|| unknown(id))?;
         tx.commit().await?;
@@ -159,7 +159,7 @@ impl CasesApp {
         let mut tx = self.db.begin().await?;
         let row = outcall_for(&mut tx, j, id, &me).await?;
         let now = self.now();
-        if !store::desk::complete_outcall(
+        if !crate::store::desk::complete_outcall(
             &mut tx,
             j,
             id,
@@ -175,7 +175,7 @@ impl CasesApp {
             )));
         }
         if let Some(case_id) = &row.outcall.case_id {
-            store::events::append(
+            crate::store::events::append(
                 &mut tx,
                 j,
                 NewEvent {
@@ -220,7 +220,7 @@ impl CasesApp {
             now,
         )
         .await?;
-        let row = store::desk::find_outcall(&mut tx, j, id)
+        let row = crate::store::desk::find_outcall(&mut tx, j, id)
             .await?
             .ok_or_else(|| unknown(id))?;
         tx.commit().await?;

@@ -3,6 +3,8 @@
 pub(crate) mod writer;
 
 use crate::media::MediaUpload;
+use crate::store::cases::{NewCase, Reporter};
+use crate::store::events::NewEvent;
 use crate::{CasesApp, Result, ServiceError, secrets};
 use domain::Message;
 use domain::actor::ActorRef;
@@ -13,8 +15,6 @@ use domain::enums::string_enum;
 use domain::geo::Point;
 use domain::lifecycle::{Action, CaseStatus, transition};
 use domain::limits;
-use store::cases::{NewCase, Reporter};
-use store::events::NewEvent;
 
 const MAX_ADDRESS: usize = 500;
 const MAX_MEDIA_URLS: usize = 10;

@@ -24,12 +24,12 @@
 
 use super::Filing;
 use crate::casework::CaseChange;
+use crate::store::case_work::WorkView;
+use crate::store::cases::NewCase;
 use crate::{CasesApp, Result, ServiceError};
 use domain::case_event::CaseEventKind;
 use domain::case_number::CaseNumber;
 use std::sync::Mutex;
-use store::case_work::WorkView;
-use store::cases::NewCase;
 use tokio::sync::oneshot;
 
 /// The most filings one transaction takes. Large enough for every connection of a busy
@@ -149,7 +149,8 @@ impl CasesApp {
         {
             let n = u32::try_from(members.len())
                 .map_err(|_| ServiceError::Internal("batch too large".into()))?;
-            let taken = store::cases::next_case_numbers(&mut tx, jurisdiction_id, day, n).await?;
+            let taken =
+                crate::store::cases::next_case_numbers(&mut tx, jurisdiction_id, day, n).await?;
             for (i, number) in members.into_iter().zip(taken) {
                 numbers[i] = Some(number);
             }
@@ -166,12 +167,12 @@ impl CasesApp {
                 ..f.case.clone()
             })
             .collect();
-        store::cases::insert_many(&mut tx, &cases).await?;
+        crate::store::cases::insert_many(&mut tx, &cases).await?;
         for (f, case) in filings.iter().zip(&cases) {
             let j = &f.jurisdiction;
             if !f.reporter.is_empty() {
                 let id = uuid::Uuid::now_v7().to_string();
-                store::cases::insert_reporter(
+                crate::store::cases::insert_reporter(
                     &mut tx,
                     &id,
                     &j.id,
@@ -191,7 +192,7 @@ impl CasesApp {
                 .iter()
                 .map(|&i| filings[i].created.clone())
                 .collect();
-            store::events::append_many(&mut tx, jurisdiction_id, events).await?;
+            crate::store::events::append_many(&mut tx, jurisdiction_id, events).await?;
         }
         // What a filing sets off (the desk's caller key, the reporter's notice, webhooks):
         // the case listeners, over the whole batch.

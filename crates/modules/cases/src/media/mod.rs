@@ -138,7 +138,7 @@ pub(crate) async fn record_media(
     at: i64,
 ) -> Result<()> {
     for m in stored {
-        let record = store::cases::NewMedia {
+        let record = crate::store::cases::NewMedia {
             id: &m.id,
             jurisdiction_id,
             case_id,
@@ -146,7 +146,7 @@ pub(crate) async fn record_media(
             size: m.size,
             public,
         };
-        store::cases::insert_media(tx, &record, at).await?;
+        crate::store::cases::insert_media(tx, &record, at).await?;
     }
     Ok(())
 }
@@ -268,12 +268,12 @@ impl CasesApp {
             return Err(not_found());
         }
         let kind = ImageKind::from_extension(ext).ok_or_else(not_found)?;
-        let record = store::cases::media(&self.db, id)
+        let record = crate::store::cases::media(&self.db, id)
             .await?
             .filter(|r| r.content_type == kind.content_type())
             .ok_or_else(not_found)?;
         let case_id = record.case_id.as_deref().ok_or_else(not_found)?;
-        let work = store::case_work::find_by_id(&self.db, &record.jurisdiction_id, case_id)
+        let work = crate::store::case_work::find_by_id(&self.db, &record.jurisdiction_id, case_id)
             .await?
             .ok_or_else(not_found)?;
         let confidential = self

@@ -291,7 +291,7 @@ pub(super) async fn report(
             address: b.address,
             description: b.description,
             attributes,
-            reporter: store::cases::Reporter {
+            reporter: cases::store::cases::Reporter {
                 email: b.email,
                 phone: b.phone,
                 first_name: b.name,

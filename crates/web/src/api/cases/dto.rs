@@ -1,10 +1,10 @@
 //! What the case operations share: a case as staff work it (with its SLA clocks and events),
 //! and how a JSON body's category answers are read.
 
+use cases::store::case_work::WorkView;
 use domain::datetime::format_unix;
 use serde::Serialize;
 use serde_json::Value;
-use store::case_work::WorkView;
 use utoipa::ToSchema;
 
 pub(crate) fn time(t: Option<i64>) -> Option<String> {

@@ -169,7 +169,7 @@ pub(super) async fn file(
         address: b.address,
         description: b.description,
         attributes,
-        reporter: store::cases::Reporter {
+        reporter: cases::store::cases::Reporter {
             phone: b.caller_phone,
             email: b.caller_email,
             first_name: b.caller_name,

@@ -1,7 +1,7 @@
 //! The out-call queue.
 
-use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use store::{Db, Row, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcall {

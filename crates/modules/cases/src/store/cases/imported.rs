@@ -52,9 +52,9 @@ const IMPORTED_COLUMNS: [&str; 11] = [
 /// `backend` so that the caller can build them on another thread than the one that runs them
 /// ([`insert_imported_rendered`]).
 pub fn insert_imported_statements(
-    backend: crate::Backend,
+    backend: store::Backend,
     batch: ImportedCases,
-) -> Vec<(crate::Rendered, usize)> {
+) -> Vec<(store::Rendered, usize)> {
     use sea_query::Value;
     let per_statement = rows_per_statement(backend, IMPORTED_COLUMNS.len());
     let mut statements = Vec::with_capacity(batch.cases.len().div_ceil(per_statement));
@@ -85,7 +85,7 @@ pub fn insert_imported_statements(
             ("password_hash", batch.password_hash.clone().into()),
         ];
         statements.push((
-            crate::Rendered::multi_row_insert(
+            store::Rendered::multi_row_insert(
                 backend,
                 "cases",
                 shared,
@@ -103,7 +103,7 @@ pub fn insert_imported_statements(
 /// every statement inserted all its rows.
 pub async fn insert_imported_rendered(
     tx: &mut Tx,
-    statements: Vec<(crate::Rendered, usize)>,
+    statements: Vec<(store::Rendered, usize)>,
 ) -> Result<(u64, bool), StoreError> {
     let mut inserted = 0;
     let mut all = true;

@@ -1,10 +1,10 @@
 //! Cases: the materialised current state of each case (its history is in `events`), the people
 //! who reported it, and the queries Open311 and the REST API run over them.
 
-use crate::db::{Backend, Db, Row, StoreError, Tx};
 use domain::case_number::CaseNumber;
 use domain::geo::{PublicGrid, RadiusFilter};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use store::{Backend, Db, Row, StoreError, Tx};
 
 mod imported;
 mod listing;
@@ -546,7 +546,7 @@ pub async fn summary_for_update(
     let mut q = summary_select(jurisdiction_id)
         .and_where(Expr::col("case_number").eq(case_number))
         .to_owned();
-    if tx.backend() == crate::Backend::Postgres {
+    if tx.backend() == store::Backend::Postgres {
         q.lock(sea_query::LockType::Update);
     }
     tx.fetch_optional(&q)
@@ -571,10 +571,10 @@ pub async fn password_hash(db: &Db, case_id: &str) -> Result<Option<String>, Sto
 
 /// The most bound parameters one statement may carry: SQLite allows 32,766 and PostgreSQL
 /// 65,535. Bulk inserts split their rows to stay under it.
-pub(crate) fn rows_per_statement(backend: crate::Backend, columns: usize) -> usize {
+pub(crate) fn rows_per_statement(backend: store::Backend, columns: usize) -> usize {
     let limit = match backend {
-        crate::Backend::Sqlite => 32_766,
-        crate::Backend::Postgres => 65_535,
+        store::Backend::Sqlite => 32_766,
+        store::Backend::Postgres => 65_535,
     };
     (limit / columns).max(1)
 }

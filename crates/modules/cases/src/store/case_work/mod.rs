@@ -2,8 +2,8 @@
 //! department), why they were routed there, their SLA due dates, and the queues built on them.
 //! The case row is the materialised state; the events remain the source of truth.
 
-use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use store::{Db, Row, StoreError, Tx};
 
 mod queue;
 mod sla;
@@ -59,7 +59,7 @@ impl WorkView {
     /// The working state of a case just inserted from `c`, exactly as [`find`] would read it
     /// back: intake needs it for the case's first webhook event, and a read-back would cost
     /// the filing's transaction another round trip.
-    pub fn of_new(c: &crate::cases::NewCase) -> WorkView {
+    pub fn of_new(c: &crate::store::cases::NewCase) -> WorkView {
         WorkView {
             id: c.id.clone(),
             jurisdiction_id: c.jurisdiction_id.clone(),
@@ -197,7 +197,7 @@ pub async fn find_for_update(
     case_number: &str,
 ) -> Result<Option<WorkView>, StoreError> {
     let mut stmt = by_number(jurisdiction_id, case_number);
-    if tx.backend() == crate::Backend::Postgres {
+    if tx.backend() == store::Backend::Postgres {
         stmt.lock(sea_query::LockType::Update);
     }
     tx.fetch_optional(&stmt)

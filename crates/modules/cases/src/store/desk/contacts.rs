@@ -1,7 +1,7 @@
 //! The contact log.
 
-use crate::db::{Db, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
+use store::{Db, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {

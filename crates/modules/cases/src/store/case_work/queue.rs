@@ -1,8 +1,8 @@
 //! The work queues: a page of cases in SLA-risk order, filtered by scope and search.
 
 use super::{COLUMNS, WorkView};
-use crate::db::{Db, StoreError};
 use sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
+use store::{Db, StoreError};
 
 /// Which cases a queue shows.
 #[derive(Debug, Clone, Default)]

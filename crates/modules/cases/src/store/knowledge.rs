@@ -3,8 +3,8 @@
 //! over the jurisdiction's entries (a few hundred), so it normalises Chinese text the same way
 //! on both backends.
 
-use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
+use store::{Db, Row, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnowledgeEntry {

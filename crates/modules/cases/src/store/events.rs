@@ -6,10 +6,10 @@
 //! strict order. [`verify_chain`] recomputes everything and reports the first broken link:
 //! an edited field, a deleted or inserted event, or a truncated tail.
 
-pub use crate::chain::ChainReport;
-use crate::chain::{self, ChainTables, Link};
-use crate::db::{Conn, Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
+pub use store::chain::ChainReport;
+use store::chain::{self, ChainTables, Link};
+use store::{Conn, Db, Row, StoreError, Tx};
 
 const TABLES: ChainTables = ChainTables {
     records: "case_events",
@@ -182,7 +182,7 @@ pub async fn append_many(
         }
     }
     columns.extend(["data", "created_at", "prev_hash", "hash"]);
-    let per_statement = crate::cases::rows_per_statement(backend, columns.len());
+    let per_statement = crate::store::cases::rows_per_statement(backend, columns.len());
     let mut canonical = Vec::with_capacity(512);
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
@@ -220,7 +220,7 @@ pub async fn append_many(
             values.push(Value::String(Some(hash)));
             seq += 1;
         }
-        let insert = crate::Rendered::multi_row_insert(
+        let insert = store::Rendered::multi_row_insert(
             backend,
             "case_events",
             shared.clone(),
@@ -382,7 +382,7 @@ pub async fn cases_with_events(
     case_ids: &[String],
 ) -> Result<std::collections::HashSet<String>, StoreError> {
     let mut found = std::collections::HashSet::new();
-    for chunk in case_ids.chunks(crate::cases::rows_per_statement(tx.backend(), 1)) {
+    for chunk in case_ids.chunks(crate::store::cases::rows_per_statement(tx.backend(), 1)) {
         let q = Query::select()
             .distinct()
             .column("case_id")

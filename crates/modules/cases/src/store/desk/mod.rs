@@ -1,6 +1,6 @@
 //! The agent's desk: the contact log, the out-call queue, care flags, and the case history of a
 //! caller number. Phone numbers are stored as the keys `domain::desk::CallerNumber` makes.
-//! Split by concern; the items are re-exported so `store::desk::…` stays the one path.
+//! Split by concern; the items are re-exported so `crate::store::desk::…` stays the one path.
 
 mod care;
 mod contacts;

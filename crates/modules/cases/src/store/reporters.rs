@@ -2,9 +2,9 @@
 //! when it turns up in the public text of their own case ("我是王小明", a note that names the
 //! caller). Never returned to any route.
 
-use crate::db::{Db, StoreError};
 use sea_query::{Expr, ExprTrait, Query};
 use std::collections::HashMap;
+use store::{Db, StoreError};
 
 /// Per case number, the names, e-mail addresses, phone numbers, device ids and client
 /// references of its reporters, as given (empty values left out).

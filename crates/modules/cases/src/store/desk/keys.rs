@@ -1,7 +1,7 @@
 //! Caller keys: the number keys of reporters, and the case history of a caller number.
 
-use crate::db::{Conn, Db, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
+use store::{Conn, Db, StoreError, Tx};
 
 /// A citizen account whose mobile number is the caller's.
 #[derive(Debug, Clone, PartialEq, Eq)]

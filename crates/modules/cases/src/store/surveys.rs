@@ -1,8 +1,8 @@
 //! Satisfaction surveys: one per resolved case, reached through a link whose token is stored
 //! only as a hash, valid for a few days, answered once.
 
-use crate::db::{StoreError, Tx};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use store::{StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Survey {

@@ -2,8 +2,8 @@
 //! list) over an index of migration 0008, written once for SQLite and PostgreSQL. What counts
 //! (ages, on time, scores) is decided in `domain::reports`; this module only counts.
 
-use crate::db::{Db, Row, StoreError};
 use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use store::{Db, Row, StoreError};
 
 /// Which cases a statistic covers. Times are unix seconds, `from` inclusive, `until`
 /// exclusive; what they are compared with depends on the statistic (received, resolved or

@@ -1,7 +1,7 @@
 //! Care flags on caller numbers.
 
-use crate::db::{Conn, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use store::{Conn, Row, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CareFlag {

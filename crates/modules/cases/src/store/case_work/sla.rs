@@ -2,8 +2,8 @@
 
 use super::queue::after_in_queue;
 use super::{COLUMNS, WorkView, from_row};
-use crate::db::{Db, StoreError};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use store::{Db, StoreError};
 
 /// Open cases with a clock due before `horizon` whose SLA state has not yet reached
 /// `breached`: the candidates for an at-risk or breach check. A page of at most `limit` in the

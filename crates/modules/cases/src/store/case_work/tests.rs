@@ -36,9 +36,9 @@ use sea_query::SqliteQueryBuilder;
 
 /// A migrated database holding the test city, and a transaction open to add its cases.
 async fn city_db() -> (tempfile::TempDir, Db, Tx) {
-    let (dir, db) = crate::db::testing::sqlite_db().await;
+    let (dir, db) = crate::store::testing::sqlite_db().await;
     let mut tx = db.begin().await.unwrap();
-    crate::catalog::upsert_jurisdiction(&mut tx, &city(), 1_790_000_000)
+    store::catalog::upsert_jurisdiction(&mut tx, &city(), 1_790_000_000)
         .await
         .unwrap();
     (dir, db, tx)
@@ -48,7 +48,7 @@ async fn city_db() -> (tempfile::TempDir, Db, Tx) {
 /// cases (the planner's choice depends on the table's size): 20,000 of `status`,
 /// analysed, then changed by `then`.
 async fn plan_among_many_cases(status: &str, then: &str, stmt: &SelectStatement) -> Vec<String> {
-    let (_dir, db) = crate::db::testing::sqlite_db().await;
+    let (_dir, db) = crate::store::testing::sqlite_db().await;
     let Db::Sqlite(pool, _) = &db else {
         unreachable!("a SQLite URL")
     };
@@ -106,8 +106,8 @@ fn city() -> domain::catalog::Jurisdiction {
     }
 }
 
-fn new_case(n: u32, sla_state: &str, due: Option<i64>) -> crate::cases::NewCase {
-    crate::cases::NewCase {
+fn new_case(n: u32, sla_state: &str, due: Option<i64>) -> crate::store::cases::NewCase {
+    crate::store::cases::NewCase {
         id: format!("c{n}"),
         jurisdiction_id: "j".into(),
         case_number: format!("202611240000{n:02}"),
@@ -218,7 +218,7 @@ async fn queue_rank_agrees_with_the_lifecycle() {
             n += 1;
             let mut c = new_case(n, sla, None);
             c.status = status.as_str().into();
-            crate::cases::insert(&mut tx, &c).await.unwrap();
+            crate::store::cases::insert(&mut tx, &c).await.unwrap();
             let rank = (!status.is_final()).then_some(rank);
             expected.push((c.case_number, status.as_str(), sla, rank));
         }
@@ -258,7 +258,7 @@ async fn the_queue_keeps_its_order_by_risk_and_due_date() {
         new_case(7, "running", Some(100)),
     ];
     for c in &cases {
-        crate::cases::insert(&mut tx, c).await.unwrap();
+        crate::store::cases::insert(&mut tx, c).await.unwrap();
     }
     tx.commit().await.unwrap();
     let numbers = |by_risk: bool| {
@@ -298,7 +298,7 @@ async fn the_queue_keeps_its_order_by_risk_and_due_date() {
 async fn the_view_of_a_new_case_is_what_reading_it_back_gives() {
     let (_dir, db, mut tx) = city_db().await;
     // Every optional column filled, so that a field the view forgot shows up.
-    let new = crate::cases::NewCase {
+    let new = crate::store::cases::NewCase {
         id: "c1".into(),
         jurisdiction_id: "j".into(),
         case_number: "20261124000001".into(),
@@ -329,7 +329,7 @@ async fn the_view_of_a_new_case_is_what_reading_it_back_gives() {
         response_due_at: Some(1_790_086_400),
         resolution_due_at: Some(1_790_400_000),
     };
-    crate::cases::insert(&mut tx, &new).await.unwrap();
+    crate::store::cases::insert(&mut tx, &new).await.unwrap();
     tx.commit().await.unwrap();
     let read = find(&db, "j", "20261124000001").await.unwrap();
     assert_eq!(read, Some(WorkView::of_new(&new)));

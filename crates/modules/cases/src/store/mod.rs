@@ -1,0 +1,32 @@
+//! The cases module's tables: cases and their working state, the event log, the agent's desk,
+//! knowledge answers, reporters, reports and surveys. Queries are written once for SQLite and
+//! PostgreSQL over the `store` crate's `Db`, `Tx` and `Conn`. (The migrations that create these
+//! tables are still in `store`'s "core" set; the doors still read some row types here directly.)
+
+pub mod case_work;
+pub mod cases;
+pub mod desk;
+pub mod events;
+pub mod knowledge;
+pub mod reporters;
+pub mod reports;
+pub mod surveys;
+
+/// What the store's tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use store::Db;
+
+    /// A migrated SQLite database in a temporary directory (kept alive by the first value).
+    pub(crate) async fn sqlite_db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            2,
+        )
+        .await
+        .unwrap();
+        store::migrate::migrate(&db).await.unwrap();
+        (dir, db)
+    }
+}
