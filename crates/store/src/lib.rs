@@ -2,8 +2,6 @@
 //! with the same query text for both (built with sea-query, rendered per backend at run time),
 //! migrations per backend, and repositories per aggregate. No business decisions live here.
 
-pub mod accounts;
-pub mod api_clients;
 mod attempt_log;
 pub mod audit;
 pub mod backup;
@@ -15,7 +13,6 @@ pub mod jobs;
 pub mod migrate;
 pub mod outbox;
 pub mod rate_limits;
-pub mod sessions;
 pub mod settings;
 pub mod webhooks;
 

@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use domain::catalog::Jurisdiction;
 use domain::{Locale, Message};
 use identity::accounts::SessionStage;
+use identity::store::sessions::Session;
 use platform::authz::{Actor, Permission};
-use store::sessions::Session;
 use web::AppState;
 use webkit::{ClientAddr, Lang, cookie};
 

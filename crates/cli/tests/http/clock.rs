@@ -50,12 +50,12 @@ async fn what_the_services_write_is_stamped_with_their_clock() {
     })))
     .await;
     assert_eq!(status, 202, "{body}");
-    let account = store::accounts::find_by_login(db, TAIPEI, "clock@example.tw")
+    let account = identity::store::accounts::find_by_login(db, TAIPEI, "clock@example.tw")
         .await
         .expect("db")
         .expect("account");
     let mut tx = db.begin().await.expect("tx");
-    let code = store::accounts::live_code(&mut tx, &account.id, "verify")
+    let code = identity::store::accounts::live_code(&mut tx, &account.id, "verify")
         .await
         .expect("db")
         .expect("a code");

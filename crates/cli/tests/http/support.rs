@@ -285,7 +285,7 @@ impl TestApp {
             "{}",
             r.text().await.unwrap_or_default()
         );
-        let account = store::accounts::find_by_login(
+        let account = identity::store::accounts::find_by_login(
             &self.platform.db,
             TAIPEI,
             identity::accounts::Login::parse(login)
@@ -296,10 +296,10 @@ impl TestApp {
         .expect("db")
         .expect("account");
         let mut tx = self.platform.db.begin().await.expect("tx");
-        store::accounts::update(
+        identity::store::accounts::update(
             &mut tx,
             &account.id,
-            &store::accounts::AccountUpdate {
+            &identity::store::accounts::AccountUpdate {
                 status: Some("active".into()),
                 ..Default::default()
             },

@@ -196,8 +196,13 @@ impl CasesApp {
 
     /// Revokes the previous demo key of the jurisdiction and issues a new one.
     pub async fn demo_api_key(&self, jurisdiction_id: &str) -> Result<CreatedKey> {
-        store::api_clients::revoke_named(&self.db, jurisdiction_id, DEMO_KEY_NAME, self.now())
-            .await?;
+        identity::store::api_clients::revoke_named(
+            &self.db,
+            jurisdiction_id,
+            DEMO_KEY_NAME,
+            self.now(),
+        )
+        .await?;
         self.identity
             .create_api_key(
                 &crate::authz::Actor::system(jurisdiction_id, "civicdesk demo"),

@@ -4,9 +4,9 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
+use crate::store::api_clients::{self, ApiClient};
 use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
-use store::api_clients::{self, ApiClient};
 
 /// A newly created client with its key, which is never shown again.
 pub struct CreatedKey {

@@ -5,12 +5,12 @@
 
 use crate::IdentityApp;
 use crate::accounts::SessionStage;
+use crate::store::sessions::Session;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use domain::Message;
 use platform::authz::Actor;
-use store::sessions::Session;
 use webkit::{ApiError, DoorState, Lang, check_same_site, cookie, is_write, request_id};
 
 /// A door state that signs callers in: the HTTP settings and the identity module.

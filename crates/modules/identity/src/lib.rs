@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod doors;
 mod passwords;
+pub mod store;
 
 // The platform's pieces this module's files name as `crate::…`.
 pub(crate) use platform::{

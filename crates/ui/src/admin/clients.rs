@@ -11,8 +11,8 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use identity::store::api_clients::ApiClient;
 use platform::authz::Permission;
-use store::api_clients::ApiClient;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -32,7 +32,7 @@ struct ClientOut {
     revoked_at: Option<String>,
 }
 
-fn client_json(c: &store::api_clients::ApiClient) -> ClientOut {
+fn client_json(c: &identity::store::api_clients::ApiClient) -> ClientOut {
     ClientOut {
         id: c.id.clone(),
         name: c.name.clone(),

@@ -353,7 +353,7 @@ struct TokenOut {
     token: Option<String>,
 }
 
-fn token_json(t: &store::sessions::AccessToken) -> TokenOut {
+fn token_json(t: &identity::store::sessions::AccessToken) -> TokenOut {
     let at = |v: Option<i64>| v.map(domain::datetime::format_unix);
     TokenOut {
         id: t.id.clone(),

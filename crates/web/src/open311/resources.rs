@@ -326,7 +326,7 @@ impl Ctx<'_> {
     async fn client_jurisdiction(
         &self,
         path_j: Option<&str>,
-    ) -> Result<(store::api_clients::ApiClient, Jurisdiction), ApiError> {
+    ) -> Result<(identity::store::api_clients::ApiClient, Jurisdiction), ApiError> {
         let client = self
             .state
             .identity

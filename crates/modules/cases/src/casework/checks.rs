@@ -301,7 +301,7 @@ impl CasesApp {
         let work = case.work();
         if let Operation::AssignWorker { account_id } = op {
             // The worker must belong to the holding department.
-            let roles = store::accounts::roles(&mut *tx, account_id).await?;
+            let roles = identity::store::accounts::roles(&mut *tx, account_id).await?;
             let dept = work.department_code.clone().unwrap_or_default();
             if !roles
                 .iter()

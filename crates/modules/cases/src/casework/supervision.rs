@@ -147,7 +147,8 @@ impl CasesApp {
             | CaseEventKind::CallerAdded => return Ok(()),
         };
         let (j, work) = (change.jurisdiction, change.case);
-        let supervisors = store::accounts::staff_with_role(&mut *tx, &j.id, "supervisor").await?;
+        let supervisors =
+            identity::store::accounts::staff_with_role(&mut *tx, &j.id, "supervisor").await?;
         if supervisors.is_empty() {
             return Ok(());
         }

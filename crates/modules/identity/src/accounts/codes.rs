@@ -5,11 +5,11 @@
 
 use super::Login;
 use crate::rate_limit::CODE_PER_ACCOUNT;
+use crate::store::accounts::{self, Account, AccountUpdate, OneTimeCode};
+use crate::store::sessions;
 use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
 use store::Tx;
-use store::accounts::{self, Account, AccountUpdate, OneTimeCode};
-use store::sessions;
 
 pub const VERIFY: &str = "verify";
 pub const RESET: &str = "reset";

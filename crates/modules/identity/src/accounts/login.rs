@@ -13,10 +13,10 @@ use super::signup::self_actor;
 use super::{Login, NewSession, STATUS_ACTIVE, STATUS_PENDING};
 use crate::audit::{self, Subject};
 use crate::rate_limit::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, LOGIN_PER_DEVICE, Limit};
+use crate::store::accounts;
 use crate::{IdentityApp, Result, ServiceError, passwords};
 use domain::Message;
 use domain::enums::string_enum;
-use store::accounts;
 
 string_enum! {
     /// How far a session has got.
@@ -153,7 +153,7 @@ impl IdentityApp {
         };
         let mut tx = self.db.begin().await?;
         if let Some(previous) = context.previous_session {
-            store::sessions::delete(&mut tx, &crate::secrets::sha256_hex(previous)).await?;
+            crate::store::sessions::delete(&mut tx, &crate::secrets::sha256_hex(previous)).await?;
         }
         let session = self.start_session(&mut tx, &account, stage).await?;
         audit::record(

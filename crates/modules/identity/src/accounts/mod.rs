@@ -20,11 +20,11 @@ pub use staff::{CitizenRecord, NewStaff, StaffView};
 pub use tokens::CreatedToken;
 
 use crate::authz::{Actor, ActorKind, Grant, Role, ScopeKind};
+use crate::store::accounts::Account;
 use crate::{IdentityApp, Result, ServiceError};
 use domain::Message;
 use domain::enums::string_enum;
 use domain::identity::{Mobile, PersonalId};
-use store::accounts::Account;
 
 string_enum! {
     /// Who an account belongs to.
@@ -187,7 +187,7 @@ pub(crate) fn actor_with(
     }
 }
 
-pub(crate) fn grants_from(rows: Vec<store::accounts::RoleGrant>) -> Vec<Grant> {
+pub(crate) fn grants_from(rows: Vec<crate::store::accounts::RoleGrant>) -> Vec<Grant> {
     rows.into_iter()
         .filter_map(|g| {
             Some(Grant {
@@ -201,7 +201,7 @@ pub(crate) fn grants_from(rows: Vec<store::accounts::RoleGrant>) -> Vec<Grant> {
 
 impl IdentityApp {
     pub async fn account_in(&self, jurisdiction_id: &str, id: &str) -> Result<Account> {
-        store::accounts::find(&self.db, id)
+        crate::store::accounts::find(&self.db, id)
             .await?
             .filter(|a| a.jurisdiction_id == jurisdiction_id)
             .ok_or_else(|| ServiceError::NotFound(Message::new("error-account-unknown")))
@@ -216,9 +216,12 @@ impl IdentityApp {
         if account.kind != AccountKind::Staff.as_str() {
             return Ok((Vec::new(), false));
         }
-        let rows =
-            store::accounts::roles_with_policy(&self.db, &account.id, &account.jurisdiction_id)
-                .await?;
+        let rows = crate::store::accounts::roles_with_policy(
+            &self.db,
+            &account.id,
+            &account.jurisdiction_id,
+        )
+        .await?;
         let required = rows.iter().any(|(_, required)| *required);
         Ok((
             grants_from(rows.into_iter().map(|(grant, _)| grant).collect()),
@@ -271,10 +274,10 @@ impl IdentityApp {
         .filter_map(|(name, changed)| changed.then_some(name))
         .collect();
         let mut tx = self.db.begin().await?;
-        store::accounts::update(
+        crate::store::accounts::update(
             &mut tx,
             &account.id,
-            &store::accounts::AccountUpdate {
+            &crate::store::accounts::AccountUpdate {
                 display_name,
                 locale,
                 national_id,

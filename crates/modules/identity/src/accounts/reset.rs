@@ -7,10 +7,10 @@ use super::{Login, NewSession, STATUS_DISABLED, SessionStage};
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
 use crate::rate_limit::{RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
+use crate::store::accounts::{self, Account, AccountUpdate};
 use crate::{IdentityApp, Result, ServiceError, passwords};
 use domain::password::PasswordPolicy;
 use domain::{Locale, Message};
-use store::accounts::{self, Account, AccountUpdate};
 
 fn policy_for(account: &Account) -> PasswordPolicy {
     if account.kind == super::AccountKind::Staff.as_str() {

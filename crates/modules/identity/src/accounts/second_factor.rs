@@ -6,11 +6,11 @@ use super::{NewSession, SessionStage, codes};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, forbidden};
 use crate::rate_limit::CODE_PER_ACCOUNT;
+use crate::store::accounts::{self, Account, AccountUpdate};
+use crate::store::sessions;
 use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
 use domain::totp;
-use store::accounts::{self, Account, AccountUpdate};
-use store::sessions;
 
 /// What an authenticator app needs, shown once while enrolling.
 #[derive(Debug, Clone)]
@@ -104,7 +104,7 @@ impl IdentityApp {
         if pending.is_none() {
             return Err(not_pending());
         }
-        let account = store::accounts::find(&self.db, account_id)
+        let account = crate::store::accounts::find(&self.db, account_id)
             .await?
             .ok_or_else(forbidden)?;
         self.platform

@@ -5,9 +5,9 @@
 use super::{AccountKind, STATUS_ACTIVE, SessionStage};
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
+use crate::store::accounts::Account;
+use crate::store::sessions::{self, Session};
 use crate::{IdentityApp, Result, secrets};
-use store::accounts::Account;
-use store::sessions::{self, Session};
 
 /// How long sessions live, by kind of account.
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +97,8 @@ impl IdentityApp {
         else {
             return Ok(None);
         };
-        let Some(account) = store::accounts::find(&self.db, &session.account_id).await? else {
+        let Some(account) = crate::store::accounts::find(&self.db, &session.account_id).await?
+        else {
             return Ok(None);
         };
         if account.status != STATUS_ACTIVE {

@@ -9,10 +9,10 @@ use crate::audit::{self, Subject};
 use crate::authz::{Actor, ActorKind};
 use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::SIGNUP_PER_ADDRESS;
+use crate::store::accounts::{self, Account, AccountUpdate};
 use crate::{IdentityApp, Result, ServiceError, passwords};
 use domain::password::PasswordPolicy;
 use domain::{Locale, Message};
-use store::accounts::{self, Account, AccountUpdate};
 
 /// What a citizen gives to sign up.
 #[derive(Debug, Clone)]

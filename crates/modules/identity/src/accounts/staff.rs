@@ -4,11 +4,11 @@
 use super::{AccountKind, Login, STATUS_ACTIVE, STATUS_DISABLED, codes};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Grant, Permission, Role, ScopeKind, Target};
+use crate::store::accounts::{self, Account, AccountUpdate, RoleGrant};
+use crate::store::sessions;
 use crate::{IdentityApp, Result, ServiceError, passwords, secrets};
 use domain::password::PasswordPolicy;
 use domain::{Locale, Message};
-use store::accounts::{self, Account, AccountUpdate, RoleGrant};
-use store::sessions;
 
 /// A new staff member.
 #[derive(Debug, Clone)]

@@ -4,9 +4,9 @@
 use super::STATUS_ACTIVE;
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, forbidden};
+use crate::store::sessions::{self, AccessToken};
 use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
-use store::sessions::{self, AccessToken};
 
 pub struct CreatedToken {
     pub token: AccessToken,
@@ -106,7 +106,7 @@ impl IdentityApp {
         else {
             return Ok(None);
         };
-        let Some(account) = store::accounts::find(&self.db, &token.account_id).await? else {
+        let Some(account) = crate::store::accounts::find(&self.db, &token.account_id).await? else {
             return Ok(None);
         };
         if account.status != STATUS_ACTIVE {

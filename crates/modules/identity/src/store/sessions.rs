@@ -1,8 +1,8 @@
 //! Server-side sessions and personal access tokens. The database holds only SHA-256 hashes of
 //! the random ids, so a leaked table does not let anyone sign in.
 
-use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
+use store::{Db, Row, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

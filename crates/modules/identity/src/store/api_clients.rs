@@ -1,8 +1,8 @@
 //! API clients: applications allowed to file cases over Open311. Only the SHA-256 of each key
 //! is stored; keys are random and long, so a fast hash is the right tool (as for tokens).
 
-use crate::db::{Db, Row, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, Order, Query};
+use store::{Db, Row, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiClient {

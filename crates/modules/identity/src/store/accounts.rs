@@ -1,8 +1,8 @@
 //! Accounts of staff and citizens, their roles and scopes, per-role security policies,
 //! one-time codes and recovery codes. Secrets are stored only as hashes.
 
-use crate::db::{Conn, Db, Row, StoreError, Tx};
 use sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query};
+use store::{Conn, Db, Row, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -119,7 +119,7 @@ pub async fn find_for_update(tx: &mut Tx, id: &str) -> Result<Option<Account>, S
         .from("accounts")
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    if tx.backend() == crate::Backend::Postgres {
+    if tx.backend() == store::Backend::Postgres {
         stmt.lock(sea_query::LockType::Update);
     }
     tx.fetch_optional(&stmt)
@@ -540,7 +540,7 @@ pub async fn touch_code(tx: &mut Tx, id: &str, used_at: Option<i64>) -> Result<(
 
 /// Active staff holding a role in the jurisdiction (e.g. the supervisors to warn).
 pub async fn staff_with_role(
-    mut conn: impl crate::Conn,
+    mut conn: impl store::Conn,
     jurisdiction_id: &str,
     role: &str,
 ) -> Result<Vec<String>, StoreError> {
