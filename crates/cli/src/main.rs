@@ -262,7 +262,7 @@ async fn main() -> Result<()> {
             let filed = modules.cases.seed_sample_cases().await?;
             let key = modules.cases.demo_api_key("taipei.gov.tw").await?;
             let staff = modules.cases.demo_staff("taipei.gov.tw").await?;
-            let base = settings.public_url.trim_end_matches('/');
+            let base = modules.platform.config().public_base();
             println!("civicdesk demo — 臺北市、新北市、高雄市 / Taipei, New Taipei, Kaohsiung");
             println!("  web:             {base}/   (staff: {base}/sign-in with an account below)");
             println!("  database:        {}", settings.database_url_redacted());

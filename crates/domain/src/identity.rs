@@ -9,19 +9,8 @@
 //! value either.
 
 use crate::error::Message;
+use crate::width::to_half_width;
 use std::fmt;
-
-/// Maps full-width ASCII (U+FF01–U+FF5E) to half-width and the ideographic space (U+3000) to a
-/// space. Everything else is kept.
-pub(crate) fn to_half_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            c => c,
-        })
-        .collect()
-}
 
 /// The two-digit code of each area letter, in alphabetical order (A10 B11 … H17 I34 J18 …
 /// N22 O35 P23 … V29 W32 X30 Y31 Z33).

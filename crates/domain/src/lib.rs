@@ -29,6 +29,7 @@ pub mod rules;
 pub mod sla;
 pub mod totp;
 pub mod webhooks;
+pub mod width;
 
 pub use error::{DomainError, Message};
 pub use identity::{Mobile, NationalId, PersonalId, PersonalIdKind};

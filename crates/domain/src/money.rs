@@ -2,7 +2,7 @@
 //! shows no decimals). Arithmetic is checked: an amount that would not fit is `None`, never a
 //! wrapped or saturated number. Stored and sent (serde) as a plain integer of dollars.
 
-use crate::identity::to_half_width;
+use crate::width::to_half_width;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;

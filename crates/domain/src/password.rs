@@ -12,7 +12,7 @@
 //! itself is never changed here. Hashing is the caller's business.
 
 use crate::error::Message;
-use crate::identity::to_half_width;
+use crate::width::to_half_width;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 

@@ -6,7 +6,7 @@
 //! used twice.
 
 use crate::error::Message;
-use crate::identity::to_half_width;
+use crate::width::to_half_width;
 use data_encoding::{BASE32_NOPAD, Encoding};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::fmt;

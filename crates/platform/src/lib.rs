@@ -86,6 +86,13 @@ impl Default for ModulesConfig {
     }
 }
 
+impl ServiceConfig {
+    /// The public base URL without a trailing slash, ready for `{base}/path`.
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}
+
 /// What every module shares: the database, the settings, the clock, the instance secret and the
 /// catalogue cache; and the shared services over them (catalogue, audit trail, job queue,
 /// notifications, webhooks, rate limits, reference data). Cheap to clone.

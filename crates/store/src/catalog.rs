@@ -324,31 +324,32 @@ pub async fn get_category(
 
 /// The zh-TW name of a department.
 pub async fn department_name(
-    mut tx: impl Conn,
+    tx: impl Conn,
     jurisdiction_id: &str,
     code: &str,
 ) -> Result<Option<String>, StoreError> {
-    let stmt = Query::select()
-        .column("name_zh")
-        .from("departments")
-        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .and_where(Expr::col("code").eq(code))
-        .to_owned();
-    tx.fetch_optional(&stmt)
-        .await?
-        .map(|r| r.get("name_zh"))
-        .transpose()
+    zh_name(tx, "departments", jurisdiction_id, code).await
 }
 
 /// The zh-TW name of a category.
 pub async fn category_name(
+    tx: impl Conn,
+    jurisdiction_id: &str,
+    code: &str,
+) -> Result<Option<String>, StoreError> {
+    zh_name(tx, "categories", jurisdiction_id, code).await
+}
+
+/// The zh-TW name of the row of `table` with this code.
+async fn zh_name(
     mut tx: impl Conn,
+    table: &'static str,
     jurisdiction_id: &str,
     code: &str,
 ) -> Result<Option<String>, StoreError> {
     let stmt = Query::select()
         .column("name_zh")
-        .from("categories")
+        .from(table)
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("code").eq(code))
         .to_owned();

@@ -1,19 +1,8 @@
 //! Normalisation of user-typed Chinese text.
 
-/// Converts full-width digits, Latin letters, the symbols used in addresses, e-mails and
-/// phone numbers (`－．／＠＋＃`) and the ideographic space to half-width:
-/// `延吉街６４之２號` → `延吉街64之2號`. Chinese punctuation such as `，` and `（）` is kept.
-pub fn to_halfwidth(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '－' | '．' | '／' | '＠' | '＋' | '＃' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            _ => c,
-        })
-        .collect()
-}
+/// Full-width digits, letters and address symbols to half-width, Chinese punctuation kept:
+/// the prose form of the one mapping in [`domain::width`].
+pub use domain::width::to_half_width_text as to_halfwidth;
 
 /// A key for matching place names: half-width, 台 → 臺 (the official character), whitespace
 /// collapsed, ASCII lower-cased.

@@ -27,6 +27,40 @@ pub fn grouped(categories: Vec<Category>, locale: Locale) -> Vec<Group> {
     groups
 }
 
+/// The answers typed into a category's questions, by attribute code, in the order first given.
+pub type Answers = Vec<(String, Vec<String>)>;
+
+/// Keeps the value of a posted `attr-<code>` field as an answer to `<code>`; a blank value, or
+/// a field of another name, is left out.
+pub fn add_answer(answers: &mut Answers, field: &str, value: String) {
+    let Some(code) = field.strip_prefix("attr-") else {
+        return;
+    };
+    if value.trim().is_empty() {
+        return;
+    }
+    match answers.iter_mut().find(|(c, _)| c == code) {
+        Some((_, values)) => values.push(value),
+        None => answers.push((code.to_string(), vec![value])),
+    }
+}
+
+/// The first answer to `code`, or empty.
+pub fn first_answer(answers: &Answers, code: &str) -> String {
+    answers
+        .iter()
+        .find(|(c, _)| c == code)
+        .and_then(|(_, v)| v.first().cloned())
+        .unwrap_or_default()
+}
+
+/// Whether `value` is among the answers to `code` (a ticked box of a list question).
+pub fn has_answer(answers: &Answers, code: &str, value: &str) -> bool {
+    answers
+        .iter()
+        .any(|(c, v)| c == code && v.iter().any(|x| x == value))
+}
+
 /// One question of the category, ready for the template.
 pub struct Question {
     pub code: String,

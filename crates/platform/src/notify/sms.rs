@@ -54,7 +54,7 @@ impl Gateway {
     pub fn new(
         url: &str,
         secret: &str,
-        public_url: &str,
+        public_base: &str,
         timeout: Duration,
     ) -> Result<Gateway, String> {
         let uri: hyper::Uri = url
@@ -68,7 +68,7 @@ impl Gateway {
             client,
             url: uri,
             secret: secret.to_string(),
-            callback_url: format!("{}/hooks/sms/receipt", public_url.trim_end_matches('/')),
+            callback_url: format!("{public_base}/hooks/sms/receipt"),
             timeout,
         })
     }

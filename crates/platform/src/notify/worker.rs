@@ -38,7 +38,7 @@ impl Notifier {
             Some(sms) => Some(Gateway::new(
                 &sms.url,
                 &sms.secret,
-                &services.config().public_url,
+                services.config().public_base(),
                 config.send_timeout,
             )?),
             None => None,
@@ -439,10 +439,7 @@ async fn render_for(
             "jurisdiction_name".into(),
             jurisdiction_name.get(locale).into(),
         );
-        map.insert(
-            "site_url".into(),
-            services.config().public_url.trim_end_matches('/').into(),
-        );
+        map.insert("site_url".into(), services.config().public_base().into());
     }
     let custom = store::outbox::get_template(
         &services.db,

@@ -12,7 +12,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use domain::catalog::Category;
-use domain::category::{AttributeValue, Urgency};
+use domain::category::{AttributeValue, Datatype, ServiceType, Urgency};
 use domain::locale::Localized;
 use platform::authz::Permission;
 use platform::catalog_admin::{AttributeInput, CategoryInput};
@@ -34,16 +34,6 @@ pub fn routes() -> Router<AppState> {
 
 /// Empty question rows offered under the existing ones.
 const EMPTY_ROWS: usize = 2;
-
-pub const DATATYPES: [&str; 6] = [
-    "string",
-    "number",
-    "datetime",
-    "text",
-    "singlevaluelist",
-    "multivaluelist",
-];
-const SERVICE_TYPES: [&str; 3] = ["realtime", "batch", "blackbox"];
 
 #[derive(Template)]
 #[template(path = "admin/categories.html")]
@@ -195,7 +185,7 @@ impl CategoryForm {
     fn blank() -> CategoryForm {
         CategoryForm {
             urgency: Urgency::P4.as_str().to_string(),
-            service_type: "realtime".into(),
+            service_type: ServiceType::Realtime.as_str().into(),
             active: true,
             rows: vec![QuestionRow::default(); EMPTY_ROWS + 1],
             ..CategoryForm::default()
@@ -300,7 +290,7 @@ impl CategoryPage {
     }
 
     fn datatypes(&self) -> &'static [&'static str] {
-        &DATATYPES
+        Datatype::NAMES
     }
 
     fn urgencies(&self) -> &'static [&'static str] {
@@ -308,7 +298,7 @@ impl CategoryPage {
     }
 
     fn service_types(&self) -> &'static [&'static str] {
-        &SERVICE_TYPES
+        ServiceType::NAMES
     }
 
     /// Departments to choose from: the active ones, and the current one even if it is not.

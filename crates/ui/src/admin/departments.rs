@@ -10,6 +10,7 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use domain::catalog::DepartmentKind;
 use domain::locale::Localized;
 use platform::authz::Permission;
 use platform::catalog_admin::DepartmentInput;
@@ -28,8 +29,6 @@ pub fn routes() -> Router<AppState> {
             get(edit_department).post(update_department),
         )
 }
-
-const DEPARTMENT_KINDS: [&str; 3] = ["city", "district_office", "utility"];
 
 #[derive(Template)]
 #[template(path = "admin/departments.html")]
@@ -77,7 +76,7 @@ struct DepartmentPage {
 
 impl DepartmentPage {
     fn kinds(&self) -> &'static [&'static str] {
-        &DEPARTMENT_KINDS
+        DepartmentKind::NAMES
     }
 
     fn action(&self) -> String {
@@ -118,7 +117,7 @@ fn department_page(
 async fn new_department(State(state): State<AppState>, v: Viewer) -> PageResult {
     require(&v, Permission::ManageCaseRules)?;
     let f = DepartmentForm {
-        kind: "city".into(),
+        kind: DepartmentKind::City.as_str().into(),
         active: true,
         ..DepartmentForm::default()
     };

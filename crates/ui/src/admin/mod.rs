@@ -234,7 +234,7 @@ mod tests {
                 .map(|s| format!("admin-account-{s}")),
         );
         keys.extend(
-            super::categories::DATATYPES
+            domain::category::Datatype::NAMES
                 .iter()
                 .map(|d| format!("admin-datatype-{d}")),
         );

@@ -4,7 +4,9 @@
 //! personal-data notice. The answer shows the case number and its password once.
 
 use super::jurisdiction;
-use crate::category_form::{Group, Question, grouped, questions};
+use crate::category_form::{
+    Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
+};
 use crate::forms::{Errors, check_token, field_arg, read_multipart};
 use crate::page::{Page, Viewer};
 use crate::{PageError, render};
@@ -102,7 +104,7 @@ pub struct Entered {
     pub lat: String,
     pub long: String,
     pub description: String,
-    pub attributes: Vec<(String, Vec<String>)>,
+    pub attributes: Answers,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
@@ -113,17 +115,11 @@ pub struct Entered {
 
 impl Entered {
     pub fn attr(&self, code: &str) -> String {
-        self.attributes
-            .iter()
-            .find(|(c, _)| c == code)
-            .and_then(|(_, v)| v.first().cloned())
-            .unwrap_or_default()
+        first_answer(&self.attributes, code)
     }
 
     pub fn attr_has(&self, code: &str, value: &str) -> bool {
-        self.attributes
-            .iter()
-            .any(|(c, v)| c == code && v.iter().any(|x| x == value))
+        has_answer(&self.attributes, code, value)
     }
 }
 
@@ -303,17 +299,7 @@ async fn submit(
             "phone" => e.phone = value,
             "notify" => e.notify = value,
             "consent" => e.consent = value == "yes",
-            other => {
-                if let Some(code) = other.strip_prefix("attr-") {
-                    if value.trim().is_empty() {
-                        continue;
-                    }
-                    match e.attributes.iter_mut().find(|(c, _)| c == code) {
-                        Some((_, values)) => values.push(value),
-                        None => e.attributes.push((code.to_string(), vec![value])),
-                    }
-                }
-            }
+            other => add_answer(&mut e.attributes, other, value),
         }
     }
     check_token(&v, &token)?;

@@ -5,7 +5,9 @@
 //! files a new case anyway. Everything is a plain form post.
 
 use super::{Catalog, Named, PageResult, failed, gate};
-use crate::category_form::{Group, Question, grouped, questions};
+use crate::category_form::{
+    Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
+};
 use crate::forms::{Errors, check_token, field_arg};
 use crate::page::{Page, Viewer};
 use crate::{PageError, render};
@@ -38,7 +40,7 @@ pub struct Intake {
     pub district: String,
     pub address: String,
     pub description: String,
-    pub attributes: Vec<(String, Vec<String>)>,
+    pub attributes: Answers,
     /// `file` (check, then file), `confirm` (file anyway), or empty (show the form).
     pub step: String,
     /// The case to add the caller to.
@@ -61,34 +63,18 @@ impl Intake {
                 "description" => i.description = value,
                 "step" => i.step = value,
                 "attach" => i.attach = value,
-                other => {
-                    if let Some(code) = other.strip_prefix("attr-") {
-                        if value.trim().is_empty() {
-                            continue;
-                        }
-                        match i.attributes.iter_mut().find(|(c, _)| c == code) {
-                            Some((_, values)) => values.push(value),
-                            None => i.attributes.push((code.to_string(), vec![value])),
-                        }
-                    }
-                }
+                other => add_answer(&mut i.attributes, other, value),
             }
         }
         i
     }
 
     pub fn attr(&self, code: &str) -> String {
-        self.attributes
-            .iter()
-            .find(|(c, _)| c == code)
-            .and_then(|(_, v)| v.first().cloned())
-            .unwrap_or_default()
+        first_answer(&self.attributes, code)
     }
 
     pub fn attr_has(&self, code: &str, value: &str) -> bool {
-        self.attributes
-            .iter()
-            .any(|(c, v)| c == code && v.iter().any(|x| x == value))
+        has_answer(&self.attributes, code, value)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::ApiPath as Path;
 use super::doc::NotFound;
-use super::{Caller, JsonBody, reply};
+use super::{Caller, JsonBody, Lang, reply};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -225,6 +225,19 @@ fn category_input(code: String, b: CategoryBody) -> CategoryInput {
     }
 }
 
+/// The answer to a body whose `code` names another record than the path does; `None` when the
+/// body names none or the same one.
+fn code_mismatch(body_code: Option<&str>, code: &str, lang: Lang) -> Option<Response> {
+    body_code.is_some_and(|c| c.trim() != code).then(|| {
+        super::ApiError::new(
+            StatusCode::BAD_REQUEST,
+            domain::Message::new("error-code-mismatch"),
+        )
+        .in_lang(lang)
+        .into_response()
+    })
+}
+
 const CATEGORY_CODE: &str = "The category's code (Open311 `service_code`)";
 const DEPARTMENT_CODE: &str = "The department's code";
 
@@ -306,13 +319,8 @@ async fn update_category(
     Path(code): Path<String>,
     JsonBody(b): JsonBody<CategoryBody>,
 ) -> Response {
-    if b.code.as_deref().is_some_and(|c| c.trim() != code) {
-        return super::ApiError::new(
-            StatusCode::BAD_REQUEST,
-            domain::Message::new("error-code-mismatch"),
-        )
-        .in_lang(caller.lang)
-        .into_response();
+    if let Some(mismatch) = code_mismatch(b.code.as_deref(), &code, caller.lang) {
+        return mismatch;
     }
     let result = state
         .platform
@@ -423,13 +431,8 @@ async fn update_department(
     Path(code): Path<String>,
     JsonBody(b): JsonBody<DepartmentBody>,
 ) -> Response {
-    if b.code.as_deref().is_some_and(|c| c.trim() != code) {
-        return super::ApiError::new(
-            StatusCode::BAD_REQUEST,
-            domain::Message::new("error-code-mismatch"),
-        )
-        .in_lang(caller.lang)
-        .into_response();
+    if let Some(mismatch) = code_mismatch(b.code.as_deref(), &code, caller.lang) {
+        return mismatch;
     }
     let result = state
         .platform

@@ -239,7 +239,7 @@ async fn contacts(
         Ok(c) => c,
         Err(m) => return bad_request(caller.lang, m),
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let limit = super::page_limit(q.limit);
     let result = state
         .cases
         .contacts(
@@ -306,7 +306,7 @@ async fn outcalls(
         Ok(c) => c,
         Err(m) => return bad_request(caller.lang, m),
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let limit = super::page_limit(q.limit);
     let statuses = q.status.map(|s| {
         s.split(',')
             .map(|x| x.trim().to_string())

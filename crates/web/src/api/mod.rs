@@ -83,3 +83,8 @@ pub fn openapi_for(modules: ModulesConfig) -> utoipa::openapi::OpenApi {
     doc::conventions(&mut document);
     document
 }
+
+/// How many rows a page of a cursor-paged list shows: 50 unless the client asks, 1–200.
+fn page_limit(asked: Option<u64>) -> u64 {
+    asked.unwrap_or(50).clamp(1, 200)
+}

@@ -50,6 +50,13 @@ struct ListQuery {
     limit: Option<u64>,
 }
 
+impl ListQuery {
+    /// The asked-for number of cases, 100 unless said, at most 500.
+    fn limit(&self) -> u64 {
+        self.limit.unwrap_or(100).clamp(1, 500)
+    }
+}
+
 /// What the statistic covers, as the server understood the request.
 #[derive(Serialize, ToSchema)]
 struct ScopeOut {
@@ -352,8 +359,8 @@ async fn overdue(
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<CaseListOut>, ApiError> {
+    let limit = q.limit();
     let s = scope(&state, &caller, q.from, q.until, q.department).await?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let list = state
         .cases
         .report_overdue(&s, limit)
@@ -376,8 +383,8 @@ async fn at_risk(
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<CaseListOut>, ApiError> {
+    let limit = q.limit();
     let s = scope(&state, &caller, q.from, q.until, q.department).await?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let list = state
         .cases
         .report_at_risk(&s, limit)
@@ -447,11 +454,18 @@ async fn satisfaction(
         by_department: r
             .by_department
             .iter()
-            .map(|(department, ratings)| DepartmentRatings {
-                average: ratings.average(),
-                count: ratings.count(),
-                department: department.clone(),
-                distribution: ratings.counts.to_vec(),
+            .map(|(department, ratings)| {
+                let RatingsOut {
+                    average,
+                    count,
+                    distribution,
+                } = ratings_out(ratings);
+                DepartmentRatings {
+                    average,
+                    count,
+                    department: department.clone(),
+                    distribution,
+                }
             })
             .collect(),
         overall: ratings_out(&r.overall),

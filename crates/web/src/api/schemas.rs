@@ -3,6 +3,7 @@
 //! written here, from the documentation in `domain::rules` and `domain::sla`; a test checks
 //! that every example deserialises into the domain type.
 
+use domain::category::Urgency;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use utoipa::openapi::{RefOr, schema::Schema};
@@ -135,7 +136,7 @@ documented!(
                 "name": name,
                 "enabled": { "type": "boolean", "default": true },
                 "when": reference("Condition"),
-                "raise_to": { "type": "string", "enum": ["P1", "P2", "P3", "P4"] }
+                "raise_to": { "type": "string", "enum": Urgency::ALL }
             },
             "required": ["id", "name", "when", "raise_to"],
             "additionalProperties": false,

@@ -63,13 +63,7 @@ impl Ctx<'_> {
     }
 
     fn base_url(&self, j: Option<&Jurisdiction>) -> String {
-        let base = self
-            .state
-            .platform
-            .config()
-            .public_url
-            .trim_end_matches('/')
-            .to_string();
+        let base = self.state.platform.config().public_base().to_string();
         match j {
             Some(j) => format!("{base}/open311/v2/{}/", j.id),
             None => format!("{base}/open311/v2/"),

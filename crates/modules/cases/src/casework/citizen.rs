@@ -282,7 +282,7 @@ impl CasesApp {
             now,
         )
         .await?;
-        let base = self.config().public_url.trim_end_matches('/').to_string();
+        let base = self.config().public_base().to_string();
         Ok(Some(format!("{base}/survey?token={token}")))
     }
 
@@ -316,7 +316,7 @@ impl CasesApp {
         if reporters.is_empty() {
             return Ok(());
         }
-        let base = self.config().public_url.trim_end_matches('/').to_string();
+        let base = self.config().public_base().to_string();
         let mut vars = serde_json::json!({
             "case_number": work.case_number,
             "category": store::catalog::category_name(&mut *tx, &j.id, &work.category_code).await?.unwrap_or_else(|| work.category_code.clone()),

@@ -152,7 +152,7 @@ impl CasesApp {
         if supervisors.is_empty() {
             return Ok(());
         }
-        let base = self.config().public_url.trim_end_matches('/').to_string();
+        let base = self.config().public_base().to_string();
         let mut vars = serde_json::json!({
             "case_number": work.case_number,
             "category": work.category_code,

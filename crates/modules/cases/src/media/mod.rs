@@ -237,10 +237,7 @@ impl CasesApp {
                 return Err(ServiceError::Internal(format!("storing media: {e}")));
             }
             stored.push(StoredMedia {
-                url: format!(
-                    "{}/media/{file_name}",
-                    self.config().public_url.trim_end_matches('/')
-                ),
+                url: format!("{}/media/{file_name}", self.config().public_base()),
                 id,
                 content_type: m.kind.content_type().into(),
                 size: m.bytes.len() as i64,

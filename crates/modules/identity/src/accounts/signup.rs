@@ -175,10 +175,7 @@ impl IdentityApp {
                 serde_json::json!({ "code": code, "minutes": CODE_MINUTES }),
             )
         } else {
-            let link = format!(
-                "{}/account/reset?code={code}",
-                self.config().public_url.trim_end_matches('/')
-            );
+            let link = format!("{}/account/reset?code={code}", self.config().public_base());
             (
                 "password_reset",
                 serde_json::json!({ "code": code, "minutes": CODE_MINUTES, "link": link }),

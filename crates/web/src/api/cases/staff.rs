@@ -73,7 +73,7 @@ pub(super) async fn queue(
         Some(Some(c)) => Some(c),
         None => None,
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let limit = crate::api::page_limit(q.limit);
     let request = QueueRequest {
         department: q.department,
         mine: q.mine,
