@@ -1,10 +1,10 @@
 //! The parts of a category's form that the citizen's report page and the agent's intake page
 //! share: the categories grouped for choosing one, and the category's questions.
 
-use crate::page::Viewer;
 use domain::Locale;
 use domain::catalog::Category;
 use domain::category::Datatype;
+use identity::doors::Viewer;
 
 /// Categories grouped as the catalogue groups them, in catalogue order.
 pub struct Group {

@@ -34,6 +34,8 @@ pub struct AppState {
     pub identity: IdentityApp,
     pub cases: CasesApp,
     pub web: WebConfig,
+    /// What every door reads: HTTP settings and the navigation of the modules that run.
+    pub doors: webkit::Doors,
     /// Public Open311 lists answered from memory for `web.open311_cache`.
     pub open311_cache: std::sync::Arc<open311::microcache::MicroCache>,
     /// Slots for receiving and processing photo uploads (see [`uploads`]).
@@ -41,12 +43,8 @@ pub struct AppState {
 }
 
 impl webkit::DoorState for AppState {
-    fn trusted_proxies(&self) -> &api::TrustedProxies {
-        &self.web.trusted_proxies
-    }
-
-    fn secure_cookies(&self) -> bool {
-        self.web.secure_cookies
+    fn doors(&self) -> &webkit::Doors {
+        &self.doors
     }
 }
 
@@ -114,10 +112,12 @@ pub fn router_with(modules: Modules, web: WebConfig) -> Router {
     router_with_pages(modules, web, Pages::default())
 }
 
-/// The web pages merged into the application, and what answers a path nothing else serves.
+/// The web pages merged into the application, what answers a path nothing else serves, and
+/// the menus of the modules whose pages they are.
 pub struct Pages {
     pub routes: Router<AppState>,
     pub not_found: axum::routing::MethodRouter<AppState>,
+    pub navigation: Vec<webkit::page::nav::NavPart>,
 }
 
 impl Default for Pages {
@@ -125,6 +125,7 @@ impl Default for Pages {
         Pages {
             routes: Router::new(),
             not_found: any(not_found),
+            navigation: Vec::new(),
         }
     }
 }
@@ -169,11 +170,18 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
     );
     let request_timeout = web.request_timeout;
     let running = modules.platform.config().modules;
+    let doors = webkit::Doors {
+        trusted_proxies: web.trusted_proxies.clone(),
+        secure_cookies: web.secure_cookies,
+        map_tiles: web.map_tiles.clone(),
+        navigation: std::sync::Arc::new(webkit::page::Navigation::new(&pages.navigation)),
+    };
     let state = AppState {
         platform: modules.platform,
         identity: modules.identity,
         cases: modules.cases,
         web,
+        doors,
         open311_cache,
         uploads,
     };

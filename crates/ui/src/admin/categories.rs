@@ -3,9 +3,6 @@
 //! box); list options are lines of `key | 中文 | English`.
 
 use super::{Done, Fields, PageResult, done_message, failed, field_of, require, row_of};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -14,10 +11,16 @@ use axum::routing::get;
 use domain::catalog::Category;
 use domain::category::{AttributeValue, Datatype, ServiceType, Urgency};
 use domain::locale::Localized;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::Permission;
 use platform::catalog_admin::{AttributeInput, CategoryInput};
 use store::catalog::DepartmentRecord;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

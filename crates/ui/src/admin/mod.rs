@@ -8,15 +8,13 @@
 mod categories;
 mod clients;
 mod departments;
-mod jobs;
+pub(crate) mod jobs;
 mod notify;
 mod rules;
 mod sla;
 mod staff;
 mod webhooks;
 
-use crate::page::{Page, Viewer, encode};
-use crate::{PageError, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -24,8 +22,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::Message;
+use identity::doors::Viewer;
+use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use web::AppState;
+use webkit::page::PageError;
+use webkit::page::{Page, encode};
 
 /// The administration of the platform and identity.
 pub fn routes() -> Router<AppState> {
@@ -63,7 +65,7 @@ impl IntoResponse for Stop {
     fn into_response(self) -> Response {
         match self {
             Stop::Page(e) => e.into_response(),
-            Stop::Redirect(to) => crate::see_other(&to),
+            Stop::Redirect(to) => webkit::page::see_other(&to),
         }
     }
 }
@@ -124,7 +126,7 @@ impl Fields {
 
 /// The `field` argument of a service message, if any.
 pub fn field_of(m: &Message) -> Option<&str> {
-    crate::forms::field_arg(m)
+    webkit::page::forms::field_arg(m)
 }
 
 /// The `row` argument of a service message, if any.
@@ -164,8 +166,11 @@ pub struct Section {
 }
 
 /// The sections `v` may use, in the order they are shown.
-pub fn sections(v: &Viewer) -> Vec<Section> {
-    crate::nav::admin_sections(v)
+pub fn sections(v: &Viewer, state: &AppState) -> Vec<Section> {
+    state
+        .doors
+        .navigation
+        .admin_sections(v)
         .map(|(href, key)| Section {
             href,
             title: v.t(key),
@@ -183,9 +188,9 @@ struct Index {
 
 async fn index(State(state): State<AppState>, v: Viewer) -> PageResult {
     if v.signed_in().is_none() {
-        return Ok(crate::see_other("/sign-in?back=/admin"));
+        return Ok(webkit::page::see_other("/sign-in?back=/admin"));
     }
-    let sections = sections(&v);
+    let sections = sections(&v, &state);
     if sections.is_empty() {
         return Err(PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into());
     }

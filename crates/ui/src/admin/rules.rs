@@ -3,9 +3,6 @@
 //! problem is shown next to the text.
 
 use super::{Done, PageResult, done_message, failed, require};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{PageError, render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -13,10 +10,16 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use domain::rules::{AttributeTest, Condition, RoutingRule, TriageRule};
 use domain::{Locale, Message};
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::Permission;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::Errors;
+use webkit::page::{PageError, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -3,10 +3,6 @@
 //! the due dates of open cases (in the services).
 
 use super::{Done, Fields, PageResult, done_message, failed, field_of, require};
-use crate::dates::{parse_ymd, ymd};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer, encode};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -16,10 +12,17 @@ use cases::casework::CalendarChange;
 use domain::Message;
 use domain::category::Urgency;
 use domain::sla::{Duration, SlaPolicy};
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::Permission;
 use serde::Deserialize;
 use store::case_config::CalendarRow;
 use web::AppState;
+use webkit::page::dates::{parse_ymd, ymd};
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
+use webkit::page::{Page, encode};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

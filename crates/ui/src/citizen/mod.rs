@@ -6,9 +6,6 @@ pub(crate) mod report;
 mod track;
 
 use crate::category_form::{Group, grouped};
-pub(crate) use crate::page::jurisdiction;
-use crate::page::{LANG_COOKIE, Page, Viewer, decode, safe_back, set_cookie_header};
-use crate::{PageError, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,8 +13,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::Locale;
+use identity::doors::Viewer;
+use identity::doors::render;
+use identity::doors::viewer::LANG_COOKIE;
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::PageError;
+pub(crate) use webkit::page::jurisdiction;
+use webkit::page::{Page, decode, safe_back, set_cookie_header};
 
 /// The citizen's pages of the platform and identity: about, sign-in, sign-up, reset.
 pub fn routes() -> Router<AppState> {
@@ -45,7 +48,7 @@ struct Home {
 }
 
 async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, PageError> {
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     let list = state
         .platform
         .services(&j, None)

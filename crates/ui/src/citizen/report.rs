@@ -7,9 +7,7 @@ use super::jurisdiction;
 use crate::category_form::{
     Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
 };
-use crate::forms::{Errors, check_token, field_arg, read_multipart};
-use crate::page::{Page, Viewer};
-use crate::{PageError, render};
+use crate::multipart::read_multipart;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -21,8 +19,14 @@ use cases::intake::{FiledCase, NewReport};
 use cases::store::cases::Reporter;
 use domain::Message;
 use domain::catalog::{Category, District};
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::PageError;
+use webkit::page::forms::{Errors, field_arg};
 
 /// Photos and text together; the services check each photo's size and count.
 const MAX_FORM_BYTES: usize = 52 * 1024 * 1024;
@@ -69,7 +73,7 @@ async fn choose(
     v: Viewer,
     Query(s): Query<Search>,
 ) -> Result<Response, PageError> {
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     let list = state
         .platform
         .services(&j, None)
@@ -140,7 +144,7 @@ async fn category(
     v: &Viewer,
     code: &str,
 ) -> Result<(domain::catalog::Jurisdiction, Category), PageError> {
-    let j = jurisdiction(state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     let c = state
         .platform
         .service(&j, code)

@@ -3,9 +3,6 @@
 //! resolution.
 
 use super::jurisdiction;
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{PageError, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -14,9 +11,15 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use cases::casework::Tracking;
 use domain::Message;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::ServiceError;
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::PageError;
+use webkit::page::forms::Errors;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -91,7 +94,7 @@ async fn tracked_page(
     errors: Errors,
     reason: String,
 ) -> Result<Response, PageError> {
-    let j = jurisdiction(state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     let category_name = state
         .platform
         .service(&j, &t.category_code)
@@ -184,7 +187,7 @@ async fn show(
         let page = Ask { p, number, errors };
         return Ok(render(&v, &state, StatusCode::BAD_REQUEST, &page));
     }
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     let password = f.password.trim().to_string();
     match state
         .cases
@@ -225,7 +228,7 @@ async fn reopen(
     Form(f): Form<ReopenForm>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     match state
         .cases
         .reopen_case(&j, &f.number, &f.password, &f.reason, &v.client)
@@ -310,7 +313,7 @@ async fn survey_submit(
     Form(f): Form<SurveyForm>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     let score: i64 = f.score.trim().parse().unwrap_or(0);
     let result = state
         .cases

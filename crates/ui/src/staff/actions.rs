@@ -3,13 +3,13 @@
 //! `cases::casework::Operation`, and the timeline as staff read it.
 
 use super::Catalog;
-use crate::page::Viewer;
 use cases::casework::{Operation, OperationFields};
 use cases::store::events::Event;
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::geo::Point;
 use domain::lifecycle::{CaseStatus, OperationKind, Outcome, allowed};
+use identity::doors::Viewer;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -133,7 +133,7 @@ pub fn operation(f: &ActionForm) -> Result<Operation, Message> {
 pub fn field_of(action: &str) -> impl Fn(&Message) -> String + '_ {
     move |m: &Message| {
         let id = |field: &str| format!("f-{}-{field}", action.replace('_', "-"));
-        match crate::forms::field_arg(m) {
+        match webkit::page::forms::field_arg(m) {
             Some("note") => return id("note"),
             Some("reason") => return id("reason"),
             Some("department") => return id("department"),

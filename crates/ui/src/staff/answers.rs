@@ -2,9 +2,6 @@
 //! supervisors keep it at `/admin/answers` (list, create, edit, delete).
 
 use super::{Catalog, Named, PageResult, done_message, failed, gate};
-use crate::forms::{Errors, check_token, field_arg};
-use crate::page::{Page, Viewer};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -13,9 +10,15 @@ use axum::routing::get;
 use cases::knowledge::AnswerInput;
 use cases::store::knowledge::KnowledgeEntry;
 use domain::Message;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::{Errors, field_arg};
+use webkit::page::see_other;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -3,9 +3,6 @@
 
 use super::actions::{self, ActionForm, EventLine};
 use super::{Catalog, Named, PageResult, Stop, done_message, failed, gate, sla_tag};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer, encode};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -13,9 +10,15 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::store::case_work::WorkView;
 use identity::accounts::StaffView;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Actor, Permission, Role};
 use std::collections::HashMap;
 use web::AppState;
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
+use webkit::page::{Page, encode};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -196,7 +199,7 @@ pub async fn case_view(
         outcomes: actions::outcomes(),
         action_base: base.clone(),
         form_base: base,
-        today: crate::dates::ymd(state.platform.now()),
+        today: webkit::page::dates::ymd(state.platform.now()),
         status: StatusCode::OK,
         w,
         catalog,

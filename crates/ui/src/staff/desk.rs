@@ -3,9 +3,6 @@
 //! case, the answers and the out-call queue.
 
 use super::{Catalog, Named, PageResult, done_message, failed, gate};
-use crate::forms::{Errors, check_token, field_arg};
-use crate::page::{Page, Viewer};
-use crate::render;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -14,9 +11,14 @@ use axum::routing::{get, post};
 use cases::desk::{CallerHistory, ContactQuery, NewContact, OutcallQuery};
 use cases::store::desk::ContactRow;
 use domain::Message;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::{Errors, field_arg};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

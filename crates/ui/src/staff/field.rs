@@ -5,9 +5,7 @@
 use super::actions::{self, ActionForm, EventLine};
 use super::case::{Desk, Facts, apply, case_view};
 use super::{Catalog, PageResult, done_message, failed, gate, sla_tag};
-use crate::forms::{Errors, check_token, read_multipart};
-use crate::page::{Page, Viewer, encode};
-use crate::{PageError, render, see_other};
+use crate::multipart::read_multipart;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
@@ -15,10 +13,16 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::casework::QueueRequest;
 use cases::store::case_work::WorkView;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use std::collections::HashMap;
 use web::AppState;
+use webkit::page::forms::Errors;
+use webkit::page::{Page, encode};
+use webkit::page::{PageError, see_other};
 
 /// Photos and a note; the services check each photo's size and count.
 const MAX_FORM_BYTES: usize = 52 * 1024 * 1024;

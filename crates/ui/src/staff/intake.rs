@@ -8,9 +8,6 @@ use super::{Catalog, Named, PageResult, failed, gate};
 use crate::category_form::{
     Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
 };
-use crate::forms::{Errors, check_token, field_arg};
-use crate::page::{Page, Viewer};
-use crate::{PageError, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -22,9 +19,15 @@ use cases::store::cases::Reporter;
 use domain::Message;
 use domain::catalog::Category;
 use domain::duplicates::DuplicatePolicy;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::PageError;
+use webkit::page::forms::{Errors, field_arg};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/desk/new", get(start).post(step))

@@ -15,17 +15,18 @@ mod outcalls;
 mod second_factor;
 mod work;
 
-use crate::page::jurisdiction;
-use crate::page::{Viewer, encode};
-use crate::{PageError, see_other};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Locale;
 use domain::catalog::{Category, Department, DepartmentKind, District};
 use identity::accounts::SessionStage;
+use identity::doors::Viewer;
 use platform::authz::{Actor, Permission};
 use web::AppState;
+use webkit::page::encode;
+use webkit::page::jurisdiction;
+use webkit::page::{PageError, see_other};
 
 /// The staff pages of identity: the second factor.
 pub fn routes() -> Router<AppState> {
@@ -110,7 +111,7 @@ pub struct Named {
 
 impl Catalog {
     pub async fn load(state: &AppState, locale: Locale) -> Result<Catalog, PageError> {
-        let j = jurisdiction(state, locale).await?;
+        let j = jurisdiction(&state.platform, locale).await?;
         let fail = |e| PageError::service(e, locale);
         let categories = state
             .platform

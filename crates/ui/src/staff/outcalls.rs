@@ -3,9 +3,6 @@
 //! finishes it.
 
 use super::{PageResult, done_message, gate};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -13,9 +10,15 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::desk::OutcallQuery;
 use cases::store::desk::OutcallRow;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -5,9 +5,6 @@
 
 use super::case::field_workers;
 use super::{Catalog, Named, PageResult, done_message, failed, gate, sla_tag};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer, encode};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -18,9 +15,15 @@ use cases::store::case_work::WorkView;
 use cases::store::knowledge::SavedView;
 use domain::Message;
 use domain::lifecycle::CaseStatus;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
+use webkit::page::{Page, encode};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

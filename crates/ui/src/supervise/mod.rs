@@ -9,9 +9,6 @@ mod chart;
 mod csv;
 mod views;
 
-use crate::forms::{Errors, field_arg};
-use crate::page::{Page, Viewer, encode};
-use crate::{PageError, render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -21,11 +18,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cases::reports::{ReportRequest, ReportScope};
 use chart::BarChart;
+use identity::doors::Viewer;
+use identity::doors::render;
 use platform::ServiceError;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use views::{CaseRow, CountRow, Names, RatingRow, ShareRow};
 use web::AppState;
+use webkit::page::forms::{Errors, field_arg};
+use webkit::page::{Page, encode};
+use webkit::page::{PageError, see_other};
 
 /// Cases shown on the page per list; the CSV has them all (up to the services' maximum).
 const LIST_ON_PAGE: u64 = 100;
@@ -402,6 +404,6 @@ async fn download(
     let csv = views::csv(&state, v.locale, &names, &scope, view)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
-    let day = crate::dates::ymd(scope.now);
+    let day = webkit::page::dates::ymd(scope.now);
     Ok(csv.into_response(&format!("{}-{day}.csv", view.as_str())))
 }

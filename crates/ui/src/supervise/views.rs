@@ -3,13 +3,13 @@
 //! never disagree.
 
 use super::csv::{Csv, Field};
-use crate::PageError;
 use cases::reports::{ReportScope, WatchedCase};
 use domain::Locale;
 use domain::reports::{AgeBucket, Compliance, Ratings, format_hundredths, format_permille};
 use platform::authz::{Actor, Permission};
 use std::collections::HashMap;
 use web::AppState;
+use webkit::page::PageError;
 
 /// Most cases a CSV list holds.
 const LIST_IN_CSV: u64 = cases::reports::MAX_LIST;

@@ -1,73 +1,9 @@
-//! Form plumbing shared by every page: the form token, and errors shown both as a summary at
-//! the top (links to the fields) and beside each field.
+//! Form errors shared by every page, shown both as a summary at the top (links to the fields)
+//! and beside each field. (The form token is checked by `identity::doors::check_token`.)
 
-use crate::PageError;
-use crate::page::Viewer;
-use axum::extract::Multipart;
-use axum::http::StatusCode;
-use cases::media::MediaUpload;
+use super::{PageError, Visitor};
 use domain::Message;
 use platform::ServiceError;
-
-/// Refuses a form post that is cross-site or does not echo the viewer's token.
-pub fn check_token(v: &Viewer, sent: &str) -> Result<(), PageError> {
-    let expected = v.csrf.as_bytes();
-    let same = v.new_form_cookie.is_none()
-        && sent.len() == expected.len()
-        && sent
-            .bytes()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if v.cross_site || !same {
-        return Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "error-form-expired",
-            v.locale,
-        ));
-    }
-    Ok(())
-}
-
-/// A multipart form as posted: the files of its `photos` inputs (empty ones left out) and its
-/// other fields, in order.
-pub struct Posted {
-    pub photos: Vec<MediaUpload>,
-    pub fields: Vec<(String, String)>,
-}
-
-/// Reads a multipart form with photos (the report page, the field worker's photos). A photo
-/// over the body limit is `413`; an unreadable form is `400`.
-pub async fn read_multipart(v: &Viewer, mut multipart: Multipart) -> Result<Posted, PageError> {
-    let bad_form = || PageError::new(StatusCode::BAD_REQUEST, "error-form-unreadable", v.locale);
-    let mut posted = Posted {
-        photos: Vec::new(),
-        fields: Vec::new(),
-    };
-    while let Some(field) = multipart.next_field().await.map_err(|_| bad_form())? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "photos" {
-            let filename = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(|_| {
-                PageError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "error-media-too-large",
-                    v.locale,
-                )
-            })?;
-            if !bytes.is_empty() {
-                posted.photos.push(MediaUpload {
-                    filename,
-                    bytes: bytes.to_vec(),
-                });
-            }
-            continue;
-        }
-        let value = field.text().await.map_err(|_| bad_form())?;
-        posted.fields.push((name, value));
-    }
-    Ok(posted)
-}
 
 /// One problem with what was entered.
 #[derive(Debug, Clone)]
@@ -88,7 +24,7 @@ impl Errors {
         self.items.is_empty()
     }
 
-    pub fn add(&mut self, v: &Viewer, field: &str, message: &Message) {
+    pub fn add(&mut self, v: &dyn Visitor, field: &str, message: &Message) {
         self.items.push(FieldError {
             field: field.to_string(),
             message: v.msg(message),
@@ -145,14 +81,14 @@ impl Errors {
     /// Turns a refused operation into field errors; what is not a validation problem stays
     /// an error page. `field_of` maps a message to the input it concerns.
     pub fn from_service(
-        v: &Viewer,
+        v: &dyn Visitor,
         e: ServiceError,
         field_of: impl Fn(&Message) -> String,
     ) -> Result<Errors, PageError> {
         // What the person entered can be wrong (400), name nothing known (404), fail to sign
         // in (401) or be too large (413): those are shown on the form.
         if !matches!(e.status(), 400 | 401 | 404 | 413) {
-            return Err(PageError::service(e, v.locale));
+            return Err(PageError::service(e, v.locale()));
         }
         let messages = e.refusal("form").messages;
         let mut errors = Errors::default();

@@ -1,188 +1,27 @@
-//! What every page knows about its viewer: the language, the signed-in account (if any), the
-//! form token, and the navigation that account may use.
+//! The page frame every module's pages share: [`Page`] (language, navigation, form token,
+//! status message), [`PageError`] (an HTML error page in the viewer's language), form errors
+//! ([`forms`]), dates as people read them ([`dates`]), safe local paths ([`paths`]), the embedded
+//! assets ([`assets`]) and the navigation registry ([`nav`]) that modules add their menu entries
+//! to. The base templates (`base.html`, `error.html`, `errors.html`, `admin/crumb.html`,
+//! `admin/macros.html`) are in `crates/webkit/templates/`; a module's `askama.toml` lists that
+//! directory after its own. Who the viewer is (a session, a form cookie) is identity's
+//! (`identity::doors::Viewer`); the frame only asks it through [`Visitor`].
 
-use crate::PageError;
-use crate::dates;
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+pub mod assets;
+pub mod dates;
+mod error;
+pub mod forms;
+pub mod nav;
+pub mod paths;
+
+pub use error::{PageError, html, see_other};
+pub use nav::{AdminSection, MenuEntry, Navigation, Visitor};
+pub use paths::{decode, encode, safe_back};
+
+use crate::DoorState;
+use axum::http::{StatusCode, header};
 use domain::catalog::Jurisdiction;
 use domain::{Locale, Message};
-use identity::accounts::SessionStage;
-use identity::store::sessions::Session;
-use platform::authz::{Actor, Permission};
-use web::AppState;
-use webkit::{ClientAddr, Lang, cookie};
-
-pub use crate::paths::{decode, encode, safe_back};
-
-/// The cookie that remembers the language chosen with the switch.
-pub const LANG_COOKIE: &str = "civicdesk_lang";
-/// The cookie that carries the form token of a visitor who is not signed in (on plain http;
-/// see [`form_cookie_name`]).
-pub const FORM_COOKIE: &str = "civicdesk_form";
-/// Its name when the public URL is https: a `__Host-` cookie is only accepted by browsers
-/// from this very host over https with `Path=/`, so a sibling subdomain or a man in the middle
-/// cannot plant one. Plain http cannot use the prefix; there the signature below still refuses
-/// a planted value, but not a pair the planter obtained from us (use https in production).
-pub const HOST_FORM_COOKIE: &str = "__Host-civicdesk_form";
-
-pub fn form_cookie_name(secure: bool) -> &'static str {
-    if secure {
-        HOST_FORM_COOKIE
-    } else {
-        FORM_COOKIE
-    }
-}
-
-/// The visitor's form cookie is `<nonce>.<signature>`; the token forms echo is another
-/// signature of the nonce. A cookie the server did not issue carries no valid signature, so a
-/// chosen value planted in a browser is never accepted as a token.
-const FORM_COOKIE_PURPOSE: &str = "form-cookie";
-const FORM_TOKEN_PURPOSE: &str = "form-token";
-
-/// The form token that goes with a visitor's form cookie, if the server issued that cookie.
-pub fn visitor_form_token(platform: &platform::Platform, cookie_value: &str) -> Option<String> {
-    let (nonce, signature) = cookie_value.split_once('.')?;
-    let well_formed = nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit());
-    (well_formed && platform.verify_signature(FORM_COOKIE_PURPOSE, nonce, signature))
-        .then(|| platform.sign(FORM_TOKEN_PURPOSE, nonce))
-}
-
-/// A new visitor form cookie value and its token.
-fn new_visitor_form(platform: &platform::Platform) -> (String, String) {
-    let nonce = platform::secrets::token_of::<16>();
-    let cookie = format!("{nonce}.{}", platform.sign(FORM_COOKIE_PURPOSE, &nonce));
-    (cookie, platform.sign(FORM_TOKEN_PURPOSE, &nonce))
-}
-
-/// Who is looking at the page.
-pub struct Viewer {
-    pub locale: Locale,
-    pub actor: Option<Actor>,
-    pub session: Option<Session>,
-    pub stage: Option<SessionStage>,
-    /// The token forms must echo: the session's, or the one signed for the visitor cookie.
-    pub csrf: String,
-    /// A visitor form cookie value that still has to be set.
-    pub new_form_cookie: Option<String>,
-    /// Path and query of this request, for the language switch.
-    pub here: String,
-    pub client: String,
-    pub cross_site: bool,
-    /// The modules this instance runs: menus offer only what they serve.
-    pub modules: platform::ModulesConfig,
-}
-
-impl Viewer {
-    /// The signed-in account, only when its session has passed every stage.
-    pub fn signed_in(&self) -> Option<&Actor> {
-        match self.stage {
-            Some(SessionStage::Full) => self.actor.as_ref(),
-            _ => None,
-        }
-    }
-
-    pub fn may(&self, p: Permission) -> bool {
-        self.signed_in().is_some_and(|a| a.may_somewhere(p))
-    }
-
-    pub fn is_citizen(&self) -> bool {
-        self.signed_in().is_some_and(Actor::is_citizen)
-    }
-
-    pub fn t(&self, id: &str) -> String {
-        webkit::i18n::tr(self.locale, id, &[])
-    }
-
-    pub fn msg(&self, m: &Message) -> String {
-        webkit::i18n::message(self.locale, m)
-    }
-}
-
-fn query_param<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .uri
-        .query()?
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-pub fn locale_of(parts: &Parts, fallback: Locale) -> Locale {
-    query_param(parts, "lang")
-        .and_then(Locale::from_tag)
-        .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(Locale::from_tag))
-        .unwrap_or(fallback)
-}
-
-fn is_cross_site(headers: &HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
-}
-
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = crate::PageError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Ok(Lang(negotiated)) = Lang::from_request_parts(parts, state).await;
-        let locale = locale_of(parts, negotiated);
-        let Ok(ClientAddr(client)) = ClientAddr::from_request_parts(parts, state).await;
-        let found = identity::doors::browser_session(parts, state)
-            .await
-            .map_err(|e| crate::PageError::service(e, locale))?;
-        let (actor, session, stage) = match found {
-            Some((a, s, st)) => (Some(a), Some(s), Some(st)),
-            None => (None, None, None),
-        };
-        let visitor = cookie(&parts.headers, form_cookie_name(state.web.secure_cookies))
-            .and_then(|v| visitor_form_token(&state.platform, v));
-        let (csrf, new_form_cookie) = match (&session, visitor) {
-            (Some(s), _) => (s.csrf_token.clone(), None),
-            (None, Some(token)) => (token, None),
-            (None, None) => {
-                let (cookie, token) = new_visitor_form(&state.platform);
-                (token, Some(cookie))
-            }
-        };
-        let here = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_string();
-        Ok(Viewer {
-            locale,
-            actor,
-            session,
-            stage,
-            csrf,
-            new_form_cookie,
-            here,
-            client,
-            cross_site: is_cross_site(&parts.headers),
-            modules: state.platform.config().modules,
-        })
-    }
-}
-
-impl OptionalFromRequestParts<AppState> for Viewer {
-    type Rejection = crate::PageError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        <Viewer as FromRequestParts<AppState>>::from_request_parts(parts, state)
-            .await
-            .map(Some)
-    }
-}
 
 /// One link of the main navigation.
 pub struct NavItem {
@@ -210,16 +49,17 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn new(v: &Viewer, state: &AppState, title_id: &str, section: &str) -> Page {
+    pub fn new(v: &dyn Visitor, state: &impl DoorState, title_id: &str, section: &str) -> Page {
         let t = |id: &str| v.t(id);
-        let nav = crate::nav::main_menu(v);
-        let (other_lang_label, other_lang_tag, code) = match v.locale {
+        let doors = state.doors();
+        let nav = doors.navigation.main_menu(v);
+        let (other_lang_label, other_lang_tag, code) = match v.locale() {
             Locale::ZhTw => ("English", "en", "en"),
             Locale::En => ("中文", "zh-Hant-TW", "zh-TW"),
         };
-        let back = strip_lang(&v.here);
+        let back = strip_lang(v.here());
         Page {
-            locale: v.locale,
+            locale: v.locale(),
             title: t(title_id),
             nav: nav
                 .into_iter()
@@ -229,15 +69,15 @@ impl Page {
                     current: key == section,
                 })
                 .collect(),
-            csrf: v.csrf.clone(),
-            signed_in_as: v.signed_in().map(|a| a.label.clone()),
-            signed_in: v.signed_in().is_some(),
+            csrf: v.csrf().to_string(),
+            signed_in_as: v.signed_in_label().map(str::to_string),
+            signed_in: v.signed_in_label().is_some(),
             other_lang_label,
             other_lang_tag,
             other_lang_href: format!("/lang/{code}?back={}", encode(&back)),
             status: None,
-            map_tiles: state.web.map_tiles.clone(),
-            asset_version: crate::assets::version(),
+            map_tiles: doors.map_tiles.clone(),
+            asset_version: assets::version(),
         }
     }
 
@@ -249,10 +89,10 @@ impl Page {
         };
         Page {
             locale,
-            title: webkit::i18n::tr(locale, title_id, &[]),
+            title: crate::i18n::tr(locale, title_id, &[]),
             nav: vec![NavItem {
                 href: "/",
-                label: webkit::i18n::tr(locale, "nav-home", &[]),
+                label: crate::i18n::tr(locale, "nav-home", &[]),
                 current: false,
             }],
             csrf: String::new(),
@@ -271,7 +111,7 @@ impl Page {
             other_lang_href: format!("/lang/{code}?back=/"),
             status: None,
             map_tiles: None,
-            asset_version: crate::assets::version(),
+            asset_version: assets::version(),
         }
     }
 
@@ -281,7 +121,7 @@ impl Page {
     }
 
     /// Marks the title of a page that shows errors, so screen readers hear it first.
-    pub fn with_errors(mut self, errors: &crate::forms::Errors) -> Page {
+    pub fn with_errors(mut self, errors: &forms::Errors) -> Page {
         if !errors.is_empty() {
             self.title = format!("{} {}", self.t("error-title-prefix"), self.title);
         }
@@ -336,16 +176,16 @@ impl Page {
     }
 
     pub fn t(&self, id: impl AsRef<str>) -> String {
-        webkit::i18n::tr(self.locale, id.as_ref(), &[])
+        crate::i18n::tr(self.locale, id.as_ref(), &[])
     }
 
     /// A message with one argument.
     pub fn t1(&self, id: &str, name: &str, value: impl AsRef<str>) -> String {
-        webkit::i18n::tr(self.locale, id, &[(name, value.as_ref().to_string())])
+        crate::i18n::tr(self.locale, id, &[(name, value.as_ref().to_string())])
     }
 
     pub fn msg(&self, m: &Message) -> String {
-        webkit::i18n::message(self.locale, m)
+        crate::i18n::message(self.locale, m)
     }
 
     /// A date and time as shown on this page (ROC years on zh-TW pages).
@@ -441,11 +281,13 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// The jurisdiction the pages serve: the configured default, else the first one.
-pub async fn jurisdiction(state: &AppState, locale: Locale) -> Result<Jurisdiction, PageError> {
-    let found = match state.platform.config().default_jurisdiction.clone() {
-        Some(id) => state.platform.jurisdiction(&id).await.map(Some),
-        None => state
-            .platform
+pub async fn jurisdiction(
+    platform: &platform::Platform,
+    locale: Locale,
+) -> Result<Jurisdiction, PageError> {
+    let found = match platform.config().default_jurisdiction.clone() {
+        Some(id) => platform.jurisdiction(&id).await.map(Some),
+        None => platform
             .jurisdictions()
             .await
             .map(|all| all.into_iter().next()),
@@ -465,23 +307,6 @@ mod tests {
         assert_eq!(safe_back(Some("/work?x=1")), "/work?x=1");
         assert_eq!(decode(&encode("/work?q=路燈 壞了")), "/work?q=路燈 壞了");
         assert_eq!(decode("a%2"), "a%2");
-    }
-
-    /// F22: on https the form cookie is a `__Host-` cookie (Secure, Path=/, no Domain), which
-    /// no sibling subdomain can set; plain http cannot use the prefix.
-    #[test]
-    fn the_form_cookie_is_a_host_cookie_on_https() {
-        assert_eq!(form_cookie_name(true), "__Host-civicdesk_form");
-        assert_eq!(form_cookie_name(false), "civicdesk_form");
-        let (_, header) = set_cookie_header(form_cookie_name(true), "n.s", 60, true);
-        assert!(
-            header.starts_with("__Host-civicdesk_form=n.s; Path=/;"),
-            "{header}"
-        );
-        assert!(
-            header.contains("; Secure") && !header.contains("Domain"),
-            "{header}"
-        );
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! cookies a sign-in sets. The extractors work over any door state that can lend an
 //! [`IdentityApp`] ([`SignInState`]).
 
+pub mod viewer;
+
+pub use viewer::{Viewer, check_token, render};
+
 use crate::IdentityApp;
 use crate::accounts::SessionStage;
 use crate::store::sessions::Session;
