@@ -9,11 +9,12 @@ mod client;
 mod error;
 mod extract;
 pub mod i18n;
+pub mod openapi;
 pub mod page;
 
 pub use client::{ClientAddr, TrustedProxies, check_same_site, cookie, is_write, request_id};
 pub use error::{ApiError, Problem, ProblemItem, status_of};
-pub use extract::{ApiPath, ApiQuery, InLang, JsonBody, Lang, MAX_JSON_BYTES, reply};
+pub use extract::{ApiPath, ApiQuery, InLang, JsonBody, Lang, MAX_JSON_BYTES, page_limit, reply};
 
 use std::sync::Arc;
 

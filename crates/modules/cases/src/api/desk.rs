@@ -1,16 +1,15 @@
 //! The 1999 agent's desk over the API: caller lookup, the contact log, the emergency check,
-//! the out-call queue and care flags. Decisions are in `cases::desk`.
+//! the out-call queue and care flags. Decisions are in `crate::desk`.
 
 use super::ApiPath as Path;
 use super::doc::NotFound;
 use super::{ApiError, ApiQuery, Caller, JsonBody, Lang, reply};
-use crate::AppState;
-use crate::i18n;
+use crate::desk::{ContactQuery, NewContact, OutcallQuery};
+use crate::doors::CasesState;
+use crate::store::desk::{ContactRow, OutcallRow};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cases::desk::{ContactQuery, NewContact, OutcallQuery};
-use cases::store::desk::{ContactRow, OutcallRow};
 use domain::datetime::format_unix;
 use domain::rules::emergency::Emergency;
 use domain::{Locale, Message};
@@ -20,8 +19,9 @@ use std::borrow::Cow;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use webkit::i18n;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<CasesState> {
     OpenApiRouter::new()
         .routes(routes!(lookup))
         .routes(routes!(contacts, log_contact))
@@ -131,7 +131,7 @@ struct ReasonQuery {
     responses((status = 200, description = "What is known of the caller", body = Object),
         (status = 400, response = super::doc::BadRequest), (status = 404, response = NotFound)))]
 async fn lookup(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(phone): Path<String>,
     ApiQuery(q): ApiQuery<ReasonQuery>,
@@ -191,7 +191,7 @@ struct ContactBody {
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "desk", request_body = ContactBody,
     responses((status = 201, description = "The logged contact", body = Object), (status = 404, response = NotFound)))]
 async fn log_contact(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     JsonBody(b): JsonBody<ContactBody>,
 ) -> Response {
@@ -231,7 +231,7 @@ struct ContactsQuery {
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "desk", params(ContactsQuery),
     responses((status = 200, description = "`{contacts: […], next}`", body = Object)))]
 async fn contacts(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ContactsQuery>,
 ) -> Response {
@@ -271,7 +271,7 @@ struct EmergencyBody {
 #[utoipa::path(post, path = "/api/v1/emergency-check", tag = "desk", request_body = EmergencyBody,
     responses((status = 200, description = "`{emergency: null | {kind, matched, message}}`", body = Object)))]
 async fn emergency_check(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     JsonBody(b): JsonBody<EmergencyBody>,
 ) -> Response {
@@ -298,7 +298,7 @@ struct OutcallsQuery {
 #[utoipa::path(get, path = "/api/v1/outcalls", tag = "desk", params(OutcallsQuery),
     responses((status = 200, description = "`{outcalls: […], next}`", body = Object)))]
 async fn outcalls(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<OutcallsQuery>,
 ) -> Response {
@@ -338,7 +338,11 @@ async fn outcalls(
     params(("id" = String, Path, description = "The out-call's id")),
     responses((status = 200, description = "The out-call", body = Object),
         (status = 400, response = super::doc::BadRequest), (status = 404, response = NotFound)))]
-async fn claim(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+async fn claim(
+    State(state): State<CasesState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
     let result = state.cases.claim_outcall(&caller.actor, &id).await;
     reply(caller.lang, StatusCode::OK, result, |r| outcall_json(&r))
 }
@@ -356,7 +360,7 @@ struct CompleteBody {
     params(("id" = String, Path, description = "The out-call's id")), request_body = CompleteBody,
     responses((status = 200, description = "The out-call", body = Object), (status = 404, response = NotFound)))]
 async fn complete(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<CompleteBody>,
@@ -380,7 +384,7 @@ struct FlagBody {
     params(("phone" = String, Path, description = PHONE)), request_body = FlagBody,
     responses((status = 200, description = "The flag", body = Object), (status = 404, response = NotFound)))]
 async fn flag(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(phone): Path<String>,
     JsonBody(b): JsonBody<FlagBody>,
@@ -405,7 +409,7 @@ async fn flag(
     params(("phone" = String, Path, description = PHONE)),
     responses((status = 204, description = "Removed"), (status = 400, response = super::doc::BadRequest), (status = 404, response = NotFound)))]
 async fn unflag(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(phone): Path<String>,
 ) -> Response {

@@ -10,8 +10,7 @@ mod tree;
 
 pub use tree::{Format, Node, render};
 
-use crate::AppState;
-use crate::i18n;
+use crate::doors::CasesState;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -20,6 +19,7 @@ use domain::{Locale, Message};
 use microcache::Lookup;
 use params::Params;
 use platform::ServiceError;
+use webkit::i18n;
 
 /// An Open311 error: a status and a list of messages, rendered as `<errors>`.
 #[derive(Debug)]
@@ -86,7 +86,7 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let r = e.refusal("open311 request");
         ApiError {
-            status: crate::status_of(r.status),
+            status: webkit::status_of(r.status),
             messages: r.messages,
             retry_after: r.retry_after,
         }
@@ -196,8 +196,15 @@ fn locale(params: &Params, headers: &HeaderMap) -> Locale {
         .unwrap_or_default()
 }
 
+/// The Open311 GeoReport v2 routes (`/open311/v2/…`), photos included in the body limit.
+pub fn router() -> axum::Router<CasesState> {
+    axum::Router::new()
+        .route("/open311/v2/{*rest}", axum::routing::any(handle))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_MULTIPART_BYTES))
+}
+
 /// The single entry point for every Open311 path and method.
-pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
+pub async fn handle(State(state): State<CasesState>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let rest = path.strip_prefix("/open311/v2").unwrap_or(&path);
     let headers = req.headers().clone();
@@ -318,7 +325,7 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
 /// The parameters of a POST. An `api_key` in the query string is checked before the body is
 /// read, so a caller without a valid key costs no more than the look-up; one in the body is
 /// checked before any photo is read (see [`params::Files`]).
-async fn post_params(state: &AppState, req: Request, query: Params) -> Result<Params, ApiError> {
+async fn post_params(state: &CasesState, req: Request, query: Params) -> Result<Params, ApiError> {
     let key_checked = match query.get("api_key") {
         Some(key) => {
             state.identity.authenticate_api_key(Some(key)).await?;

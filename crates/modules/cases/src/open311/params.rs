@@ -8,12 +8,12 @@
 //! [`Files`]); they go to temporary files on disk, not to memory ([`crate::uploads`]).
 
 use super::ApiError;
+use crate::queries::CaseQuery;
 use crate::uploads::{self, Incoming, UploadError, Uploads};
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
-use cases::queries::CaseQuery;
 use domain::Message;
 use domain::datetime::parse;
 use domain::geo::Point;
@@ -189,14 +189,14 @@ impl Params {
             match &mut files {
                 Files::Discard => {
                     discarded += 1;
-                    if discarded > cases::media::MAX_MEDIA_FILES {
+                    if discarded > crate::media::MAX_MEDIA_FILES {
                         return Err(upload_error(UploadError::TooManyFiles));
                     }
                     let mut field = field;
                     let mut size = 0;
                     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                         size += chunk.len();
-                        if size > cases::media::MAX_MEDIA_BYTES {
+                        if size > crate::media::MAX_MEDIA_BYTES {
                             return Err(upload_error(UploadError::FileTooLarge("file".into())));
                         }
                     }

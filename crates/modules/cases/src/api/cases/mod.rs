@@ -8,11 +8,11 @@ pub(super) mod dto;
 mod staff;
 
 use super::case_rules;
-use crate::AppState;
+use crate::doors::CasesState;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<CasesState> {
     OpenApiRouter::new()
         .routes(routes!(staff::queue, staff::file))
         .routes(routes!(staff::detail))

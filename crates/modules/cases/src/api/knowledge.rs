@@ -1,23 +1,23 @@
 //! The knowledge base of the agent's desk: answers agents search during a call
 //! (`handle_calls`), kept by administrators and supervisors (`manage_knowledge`). Decisions are
-//! in `cases::knowledge`.
+//! in `crate::knowledge`.
 
 use super::ApiPath as Path;
 use super::doc::NotFound;
 use super::{ApiError, ApiQuery, Caller, JsonBody, reply};
-use crate::AppState;
+use crate::doors::CasesState;
+use crate::knowledge::AnswerInput;
+use crate::store::knowledge::KnowledgeEntry;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cases::knowledge::AnswerInput;
-use cases::store::knowledge::KnowledgeEntry;
 use domain::datetime::format_unix;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<CasesState> {
     OpenApiRouter::new()
         .routes(routes!(search_answers, create_answer))
         .routes(routes!(show_answer, update_answer, delete_answer))
@@ -67,7 +67,7 @@ struct SearchQuery {
 #[utoipa::path(get, path = "/api/v1/knowledge", tag = "knowledge", params(SearchQuery),
     responses((status = 200, description = "The answers", body = [AnswerOut])))]
 async fn search_answers(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Response {
@@ -111,7 +111,7 @@ impl From<AnswerBody> for AnswerInput {
 #[utoipa::path(post, path = "/api/v1/knowledge", tag = "knowledge", request_body = AnswerBody,
     responses((status = 201, description = "The answer", body = AnswerOut)))]
 async fn create_answer(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     JsonBody(b): JsonBody<AnswerBody>,
 ) -> Response {
@@ -126,7 +126,7 @@ async fn create_answer(
     params(("id" = String, Path, description = ANSWER_ID)),
     responses((status = 200, description = "The answer", body = AnswerOut), (status = 404, response = NotFound)))]
 async fn show_answer(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
@@ -140,7 +140,7 @@ async fn show_answer(
     params(("id" = String, Path, description = ANSWER_ID)), request_body = AnswerBody,
     responses((status = 200, description = "The answer", body = AnswerOut), (status = 404, response = NotFound)))]
 async fn update_answer(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<AnswerBody>,
@@ -157,7 +157,7 @@ async fn update_answer(
     params(("id" = String, Path, description = ANSWER_ID)),
     responses((status = 204, description = "Deleted"), (status = 404, response = NotFound)))]
 async fn delete_answer(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {

@@ -2,19 +2,19 @@
 //! password, reopening, the survey, and "my cases".
 
 use super::dto::*;
-use crate::AppState;
-use crate::api::doc::{NotFound, Problem, TooManyRequests};
 use crate::api::{ApiError, Caller, ClientAddr, InLang, JsonBody, Lang, reply};
+use crate::casework::{CitizenReport, Notice, Tracking};
+use crate::doors::CasesState;
+use crate::intake::NewReport;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use cases::casework::{CitizenReport, Notice, Tracking};
-use cases::intake::NewReport;
 use domain::datetime::format_unix;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+use webkit::openapi::{NotFound, Problem, TooManyRequests};
 
 /// A case as its citizen sees it.
 #[derive(Serialize, ToSchema)]
@@ -78,7 +78,7 @@ pub(crate) struct TrackBody {
 }
 
 async fn jurisdiction_of(
-    state: &AppState,
+    state: &CasesState,
     lang: Lang,
     given: &Option<String>,
 ) -> Result<domain::catalog::Jurisdiction, ApiError> {
@@ -103,7 +103,7 @@ async fn jurisdiction_of(
     )
 )]
 pub(super) async fn track(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     lang: Lang,
     ClientAddr(addr): ClientAddr,
     JsonBody(b): JsonBody<TrackBody>,
@@ -131,7 +131,7 @@ pub(super) async fn track(
     )
 )]
 pub(super) async fn reopen(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     lang: Lang,
     ClientAddr(addr): ClientAddr,
     JsonBody(b): JsonBody<TrackBody>,
@@ -180,7 +180,7 @@ pub(crate) struct ThanksOut {
     )
 )]
 pub(super) async fn survey(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     lang: Lang,
     JsonBody(b): JsonBody<SurveyBody>,
 ) -> Result<Json<ThanksOut>, ApiError> {
@@ -271,7 +271,7 @@ pub(crate) struct ReportedOut {
     )
 )]
 pub(super) async fn report(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     lang: Lang,
     caller: Option<Caller>,
     crate::api::ClientAddr(addr): crate::api::ClientAddr,
@@ -291,7 +291,7 @@ pub(super) async fn report(
             address: b.address,
             description: b.description,
             attributes,
-            reporter: cases::store::cases::Reporter {
+            reporter: crate::store::cases::Reporter {
                 email: b.email,
                 phone: b.phone,
                 first_name: b.name,
@@ -312,7 +312,7 @@ pub(super) async fn report(
         Json(ReportedOut {
             emergency: f.emergency.as_ref().map(|e| EmergencyOut {
                 kind: e.kind,
-                message: crate::i18n::message(lang.0, &e.message()),
+                message: webkit::i18n::message(lang.0, &e.message()),
             }),
             case_number: f.case_number,
             password: f.password,
@@ -340,7 +340,7 @@ pub(crate) struct MyCaseOut {
     tag = "me",
     responses((status = 200, description = "The cases", body = [MyCaseOut]))
 )]
-pub(super) async fn my_cases(State(state): State<AppState>, caller: Caller) -> Response {
+pub(super) async fn my_cases(State(state): State<CasesState>, caller: Caller) -> Response {
     let result = state.cases.my_cases(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |cases| {
         cases

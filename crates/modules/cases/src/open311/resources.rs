@@ -1,28 +1,28 @@
 //! The Open311 resources: each handler reads parameters, calls one service function and builds
-//! the document. Cases and updates arrive as the public view of `cases::public`, the one
+//! the document. Cases and updates arrive as the public view of `crate::public`, the one
 //! place personal data is removed; nothing here reads a case's own fields.
 
 use super::ApiError;
 use super::params::{MAX_PAGE_SIZE, Params, search, updates_window};
 use super::tree::Node;
-use crate::AppState;
-use crate::i18n;
+use crate::doors::CasesState;
+use crate::intake::{Channel, Filer, NewReport};
+use crate::public::PublicCase;
+use crate::store::cases::Reporter;
+use crate::updates::ClientUpdate;
 use axum::http::StatusCode;
-use cases::intake::{Channel, Filer, NewReport};
-use cases::public::PublicCase;
-use cases::store::cases::Reporter;
-use cases::updates::ClientUpdate;
 use domain::catalog::{Category, Jurisdiction};
 use domain::category::ServiceType;
 use domain::datetime::format_unix;
 use domain::geo::Point;
 use domain::lifecycle::{CaseStatus, Open311Status};
 use domain::{Locale, Localized, Message};
+use webkit::i18n;
 
 type Doc = Result<(&'static str, Node), ApiError>;
 
 pub struct Ctx<'a> {
-    pub state: &'a AppState,
+    pub state: &'a CasesState,
     pub params: &'a Params,
     pub locale: Locale,
     /// The client's address, for the filing limits.
@@ -216,7 +216,7 @@ impl Ctx<'_> {
         ))
     }
 
-    /// One request. `c` is already the public view (`cases::public`): this only renders.
+    /// One request. `c` is already the public view (`crate::public`): this only renders.
     fn request_node(&self, c: &PublicCase, extensions: bool) -> Node {
         let l = self.locale;
         let status = CaseStatus::parse(&c.status).map_or(Open311Status::Open, CaseStatus::open311);

@@ -4,15 +4,15 @@
 //! The caller is authenticated before the first file part is read. Each file is then streamed
 //! to a temporary file in the media directory (`<uuid>.upload`, never served, removed when the
 //! request ends), refused as soon as it passes [`MAX_MEDIA_BYTES`] or when it is one file too
-//! many; what it contains is checked by `cases::media` once it has arrived. Two caps bound what uploads can take from a node:
+//! many; what it contains is checked by `crate::media` once it has arrived. Two caps bound what uploads can take from a node:
 //! at most `receiving` requests stream files at once (a slow phone holds a slot, not memory),
 //! and at most `processing` requests have their photos in memory (read back, checked and
-//! stripped by `cases::media`) at once. A request that waits too long for a slot is
+//! stripped by `crate::media`) at once. A request that waits too long for a slot is
 //! answered `503` with `Retry-After`.
 
+use crate::media::{MAX_MEDIA_BYTES, MAX_MEDIA_FILES, MediaUpload};
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::StatusCode;
-use cases::media::{MAX_MEDIA_BYTES, MAX_MEDIA_FILES, MediaUpload};
 use domain::Message;
 use std::path::PathBuf;
 use std::sync::Arc;

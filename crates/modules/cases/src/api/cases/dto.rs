@@ -1,7 +1,7 @@
 //! What the case operations share: a case as staff work it (with its SLA clocks and events),
 //! and how a JSON body's category answers are read.
 
-use cases::store::case_work::WorkView;
+use crate::store::case_work::WorkView;
 use domain::datetime::format_unix;
 use serde::Serialize;
 use serde_json::Value;

@@ -2,20 +2,20 @@
 //! and field operation, photos from the field and possible duplicates.
 
 use super::dto::*;
-use crate::AppState;
 use crate::api::ApiPath as Path;
-use crate::api::doc::{NotFound, Problem};
 use crate::api::{ApiError, Caller, JsonBody, reply};
+use crate::casework::{Operation, OperationFields, QueueRequest};
+use crate::doors::CasesState;
+use crate::intake::NewReport;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cases::casework::{Operation, OperationFields, QueueRequest};
-use cases::intake::NewReport;
 use domain::Message;
 use domain::datetime::format_unix;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+use webkit::openapi::{NotFound, Problem};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -54,7 +54,7 @@ pub(crate) struct QueueOut {
     )
 )]
 pub(super) async fn queue(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     crate::api::ApiQuery(q): crate::api::ApiQuery<QueueQuery>,
 ) -> Response {
@@ -157,7 +157,7 @@ pub(crate) struct FiledOut {
     )
 )]
 pub(super) async fn file(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     JsonBody(b): JsonBody<NewCaseBody>,
 ) -> Response {
@@ -169,7 +169,7 @@ pub(super) async fn file(
         address: b.address,
         description: b.description,
         attributes,
-        reporter: cases::store::cases::Reporter {
+        reporter: crate::store::cases::Reporter {
             phone: b.caller_phone,
             email: b.caller_email,
             first_name: b.caller_name,
@@ -198,7 +198,7 @@ pub(super) async fn file(
     )
 )]
 pub(super) async fn detail(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(number): Path<String>,
 ) -> Response {
@@ -295,7 +295,7 @@ fn operation(b: ActionBody) -> Result<Operation, Message> {
     )
 )]
 pub(super) async fn act(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(number): Path<String>,
     JsonBody(b): JsonBody<ActionBody>,
@@ -341,7 +341,7 @@ pub(crate) struct PhotosForm {
     )
 )]
 pub(super) async fn photos(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(number): Path<String>,
     mut multipart: axum::extract::Multipart,
@@ -453,7 +453,7 @@ pub(crate) struct DuplicateOut {
     )
 )]
 pub(super) async fn duplicates(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     crate::api::ApiQuery(q): crate::api::ApiQuery<DuplicateQuery>,
 ) -> Response {
@@ -500,7 +500,7 @@ pub(super) async fn duplicates(
                 reasons: s
                     .reasons
                     .iter()
-                    .map(|m| crate::i18n::message(caller.lang.0, m))
+                    .map(|m| webkit::i18n::message(caller.lang.0, m))
                     .collect(),
             })
             .collect::<Vec<_>>()

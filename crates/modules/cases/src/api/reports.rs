@@ -3,10 +3,10 @@
 //! CSV files, from the same services.
 
 use super::{ApiError, ApiQuery, Caller, InLang};
-use crate::AppState;
+use crate::doors::CasesState;
+use crate::reports::{CaseList, ReportRequest, ReportScope};
 use axum::Json;
 use axum::extract::State;
-use cases::reports::{CaseList, ReportRequest, ReportScope};
 use domain::datetime::format_unix;
 use domain::reports::{Compliance, Ratings};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<CasesState> {
     OpenApiRouter::new()
         .routes(routes!(backlog))
         .routes(routes!(ageing))
@@ -85,7 +85,7 @@ fn scope_out(s: &ReportScope) -> ScopeOut {
 }
 
 async fn scope(
-    state: &AppState,
+    state: &CasesState,
     caller: &Caller,
     from: Option<String>,
     until: Option<String>,
@@ -137,7 +137,7 @@ struct BacklogOut {
     responses((status = 200, description = "The backlog", body = BacklogOut))
 )]
 async fn backlog(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<BacklogOut>, ApiError> {
@@ -190,7 +190,7 @@ struct AgeingOut {
     responses((status = 200, description = "Open cases by age", body = AgeingOut))
 )]
 async fn ageing(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<AgeingOut>, ApiError> {
@@ -267,7 +267,7 @@ struct SlaReportOut {
     responses((status = 200, description = "SLA compliance", body = SlaReportOut))
 )]
 async fn sla(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<SlaReportOut>, ApiError> {
@@ -355,7 +355,7 @@ fn list_out(list: CaseList, s: &ReportScope) -> CaseListOut {
     responses((status = 200, description = "Overdue cases", body = CaseListOut))
 )]
 async fn overdue(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<CaseListOut>, ApiError> {
@@ -379,7 +379,7 @@ async fn overdue(
     responses((status = 200, description = "Cases at risk", body = CaseListOut))
 )]
 async fn at_risk(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<CaseListOut>, ApiError> {
@@ -440,7 +440,7 @@ struct SatisfactionOut {
     responses((status = 200, description = "Satisfaction", body = SatisfactionOut))
 )]
 async fn satisfaction(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<SatisfactionOut>, ApiError> {

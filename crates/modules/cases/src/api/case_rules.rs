@@ -3,19 +3,19 @@
 
 use super::cases::dto::*;
 use super::schemas::{RoutingRuleSchema, SlaPolicySchema, TriageRuleSchema};
-use crate::AppState;
 use crate::api::ApiPath as Path;
-use crate::api::doc::NotFound;
 use crate::api::{ApiError, Caller, JsonBody, reply};
+use crate::casework::CalendarChange;
+use crate::doors::CasesState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cases::casework::CalendarChange;
 use domain::Message;
 use domain::datetime::format_unix;
 use domain::rules::{RoutingRule, TriageRule};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use webkit::openapi::NotFound;
 
 /// The jurisdiction's routing rules (the built-in ones until replaced).
 #[utoipa::path(
@@ -24,7 +24,7 @@ use utoipa::ToSchema;
     tag = "rules",
     responses((status = 200, description = "The rules", body = [RoutingRuleSchema]))
 )]
-pub(super) async fn routing_rules(State(state): State<AppState>, caller: Caller) -> Response {
+pub(super) async fn routing_rules(State(state): State<CasesState>, caller: Caller) -> Response {
     let result = state.cases.routing_rules_for(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |r| r)
 }
@@ -39,7 +39,7 @@ pub(super) async fn routing_rules(State(state): State<AppState>, caller: Caller)
     responses((status = 200, description = "The stored rules", body = [RoutingRuleSchema]))
 )]
 pub(super) async fn set_routing_rules(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     JsonBody(rules): JsonBody<Vec<RoutingRule>>,
 ) -> Response {
@@ -54,7 +54,7 @@ pub(super) async fn set_routing_rules(
     tag = "rules",
     responses((status = 200, description = "The rules", body = [TriageRuleSchema]))
 )]
-pub(super) async fn triage_rules(State(state): State<AppState>, caller: Caller) -> Response {
+pub(super) async fn triage_rules(State(state): State<CasesState>, caller: Caller) -> Response {
     let result = state.cases.triage_rules_for(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |r| r)
 }
@@ -68,7 +68,7 @@ pub(super) async fn triage_rules(State(state): State<AppState>, caller: Caller) 
     responses((status = 200, description = "The stored rules", body = [TriageRuleSchema]))
 )]
 pub(super) async fn set_triage_rules(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     JsonBody(rules): JsonBody<Vec<TriageRule>>,
 ) -> Response {
@@ -113,7 +113,7 @@ fn calendar_json(r: &store::case_config::CalendarRow) -> CalendarOut {
     tag = "calendar",
     responses((status = 200, description = "The changes", body = [CalendarOut]))
 )]
-pub(super) async fn calendar(State(state): State<AppState>, caller: Caller) -> Response {
+pub(super) async fn calendar(State(state): State<CasesState>, caller: Caller) -> Response {
     let result = state.cases.calendar_changes(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |rows| {
         rows.iter().map(calendar_json).collect::<Vec<_>>()
@@ -149,7 +149,7 @@ pub(crate) struct CalendarBody {
     responses((status = 201, description = "Added", body = CalendarOut))
 )]
 pub(super) async fn change_calendar(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     JsonBody(b): JsonBody<CalendarBody>,
 ) -> Response {
@@ -207,7 +207,7 @@ pub(crate) struct ScopedPolicyOut {
     tag = "sla",
     responses((status = 200, description = "The policies", body = [ScopedPolicyOut]))
 )]
-pub(super) async fn sla_policies(State(state): State<AppState>, caller: Caller) -> Response {
+pub(super) async fn sla_policies(State(state): State<CasesState>, caller: Caller) -> Response {
     let result = state.cases.sla_policies(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.into_iter()
@@ -229,7 +229,7 @@ pub(super) async fn sla_policies(State(state): State<AppState>, caller: Caller) 
     )
 )]
 pub(super) async fn set_sla_policy(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     caller: Caller,
     Path(scope): Path<String>,
     JsonBody(policy): JsonBody<domain::sla::SlaPolicy>,
