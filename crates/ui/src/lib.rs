@@ -4,12 +4,9 @@
 //! does, so permissions, validation and audit are the same.
 
 mod admin;
-mod category_form;
 mod citizen;
 mod menus;
-mod multipart;
 mod staff;
-mod supervise;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -42,12 +39,11 @@ pub fn routes(modules: platform::ModulesConfig) -> Router<AppState> {
         .merge(citizen::routes())
         .merge(staff::routes())
         .merge(admin::routes());
-    if !modules.cases {
-        return router.route("/", get(citizen::account::start));
+    if modules.cases {
+        // The cases module's pages (the home page among them) are merged by the composition
+        // root with the module's own state (`cases::pages`).
+        router
+    } else {
+        router.route("/", get(citizen::account::start))
     }
-    router
-        .merge(citizen::case_routes())
-        .merge(supervise::routes())
-        .merge(staff::case_routes())
-        .merge(admin::case_routes())
 }

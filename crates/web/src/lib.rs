@@ -204,6 +204,7 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
                     .max_age(Duration::from_secs(3600)),
             )
             .merge(cases::doors::media::router())
+            .merge(cases::pages::routes())
             .with_state(cases_state),
         None => Router::new(),
     };

@@ -13,6 +13,7 @@ pub mod intake;
 pub mod knowledge;
 pub mod media;
 pub mod open311;
+pub mod pages;
 pub mod public;
 pub mod queries;
 pub mod reports;

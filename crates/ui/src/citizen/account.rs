@@ -8,7 +8,6 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use cases::store::case_work::WorkView;
 use domain::Message;
 use identity::accounts::{SessionStage, SignUp};
 use identity::doors::Viewer;
@@ -37,10 +36,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The cases module's page of a citizen's account.
-pub fn case_routes() -> Router<AppState> {
-    Router::new().route("/my/cases", get(my_cases))
-}
-
 /// One form page of the account journeys; `kind` selects the fields in the template.
 #[derive(Template)]
 #[template(path = "citizen/account.html")]
@@ -500,27 +495,4 @@ pub async fn start(State(state): State<AppState>, v: Viewer) -> Response {
         "/my/cases"
     };
     see_other(to)
-}
-
-#[derive(Template)]
-#[template(path = "citizen/my_cases.html")]
-struct MyCases {
-    p: Page,
-    cases: Vec<WorkView>,
-}
-
-async fn my_cases(State(state): State<AppState>, v: Viewer) -> Result<Response, PageError> {
-    let Some(actor) = v.signed_in() else {
-        return Ok(see_other("/sign-in?back=/my/cases"));
-    };
-    let cases = state
-        .cases
-        .my_cases(actor)
-        .await
-        .map_err(|e| PageError::service(e, v.locale))?;
-    let page = MyCases {
-        p: Page::new(&v, &state, "my-cases-title", "my"),
-        cases,
-    };
-    Ok(render(&v, &state, StatusCode::OK, &page))
 }

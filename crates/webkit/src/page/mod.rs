@@ -7,16 +7,19 @@
 //! directory after its own. Who the viewer is (a session, a form cookie) is identity's
 //! (`identity::doors::Viewer`); the frame only asks it through [`Visitor`].
 
+pub mod admin;
 pub mod assets;
 pub mod dates;
 mod error;
 pub mod forms;
 pub mod nav;
 pub mod paths;
+mod stop;
 
 pub use error::{PageError, html, see_other};
 pub use nav::{AdminSection, MenuEntry, Navigation, Visitor};
 pub use paths::{decode, encode, safe_back};
+pub use stop::{PageResult, Stop, failed};
 
 use crate::DoorState;
 use axum::http::{StatusCode, header};

@@ -5,7 +5,7 @@
 
 pub mod viewer;
 
-pub use viewer::{Viewer, check_token, render};
+pub use viewer::{Viewer, check_token, gate, render, require};
 
 use crate::IdentityApp;
 use crate::accounts::SessionStage;

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use domain::{Locale, Message};
 use platform::authz::{Actor, Permission};
-use webkit::page::{PageError, Visitor, html, set_cookie_header};
+use webkit::page::{PageError, Stop, Visitor, encode, html, set_cookie_header};
 use webkit::{ClientAddr, DoorState, Lang, cookie};
 
 /// The cookie that remembers the language chosen with the switch.
@@ -203,6 +203,42 @@ impl Visitor for Viewer {
     fn is_citizen(&self) -> bool {
         Viewer::is_citizen(self)
     }
+}
+
+/// The signed-in staff member, if they hold `permission` anywhere. Someone not signed in is
+/// sent to sign in (and back here after); a half-finished sign-in to its next step; anyone
+/// else without the permission gets 403.
+pub fn gate(v: &Viewer, permission: Permission) -> Result<&Actor, Stop> {
+    match (v.signed_in(), v.stage) {
+        (Some(actor), _) if actor.is_staff() && actor.may_somewhere(permission) => Ok(actor),
+        (Some(_), _) => Err(Stop::Page(PageError::new(
+            StatusCode::FORBIDDEN,
+            "error-forbidden",
+            v.locale,
+        ))),
+        (None, Some(SessionStage::EnrolSecondFactor)) => {
+            Err(Stop::Redirect("/account/second-factor".into()))
+        }
+        (None, Some(SessionStage::SecondFactor)) => Err(Stop::Redirect("/sign-in/code".into())),
+        (None, _) => Err(Stop::Redirect(format!("/sign-in?back={}", encode(&v.here)))),
+    }
+}
+
+/// The signed-in actor if they hold `permission`: otherwise a redirect to sign in (with the
+/// way back), or 403.
+pub fn require(v: &Viewer, permission: Permission) -> Result<&Actor, Stop> {
+    let Some(actor) = v.signed_in() else {
+        let path = v.here.split('?').next().unwrap_or("/admin");
+        return Err(Stop::Redirect(format!("/sign-in?back={}", encode(path))));
+    };
+    if !v.may(permission) {
+        return Err(Stop::Page(PageError::new(
+            StatusCode::FORBIDDEN,
+            "error-forbidden",
+            v.locale,
+        )));
+    }
+    Ok(actor)
 }
 
 /// Refuses a form post that is cross-site or does not echo the viewer's token.

@@ -3,24 +3,24 @@
 //! finishes it.
 
 use super::{PageResult, done_message, gate};
+use crate::desk::OutcallQuery;
+use crate::doors::CasesState;
+use crate::store::desk::OutcallRow;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use cases::desk::OutcallQuery;
-use cases::store::desk::OutcallRow;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/desk/outcalls", get(queue))
         .route("/desk/outcalls/{id}/claim", post(claim))
@@ -88,7 +88,7 @@ fn me(actor: &Actor) -> String {
 }
 
 async fn queue(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Query(q): Query<QueueQuery>,
 ) -> PageResult {
@@ -135,7 +135,7 @@ struct TokenForm {
 
 /// Claims the call (again, for its holder: nothing changes) and shows it with its number.
 async fn call_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     id: &str,
@@ -182,7 +182,7 @@ async fn call_page(
 }
 
 async fn claim(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
@@ -212,7 +212,7 @@ struct CompleteForm {
 }
 
 async fn complete(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(f): Form<CompleteForm>,

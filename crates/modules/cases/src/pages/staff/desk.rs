@@ -3,24 +3,24 @@
 //! case, the answers and the out-call queue.
 
 use super::{Catalog, Named, PageResult, done_message, failed, gate};
+use crate::desk::{CallerHistory, ContactQuery, NewContact, OutcallQuery};
+use crate::doors::CasesState;
+use crate::store::desk::ContactRow;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use cases::desk::{CallerHistory, ContactQuery, NewContact, OutcallQuery};
-use cases::store::desk::ContactRow;
 use domain::Message;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::forms::{Errors, field_arg};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/desk", get(console))
         .route("/desk/caller", post(lookup))
@@ -116,7 +116,7 @@ struct DoneQuery {
 /// Renders the console with what was entered, the errors and an announced status.
 #[allow(clippy::too_many_arguments)]
 async fn console_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     status: StatusCode,
@@ -184,7 +184,7 @@ struct ConsoleInput {
 }
 
 async fn console(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
@@ -247,7 +247,7 @@ pub struct CallerCaseLine {
 /// Looks the caller up and shows their history; problems with the number or reason go back to
 /// the console beside the fields.
 async fn show_caller(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     phone: &str,
@@ -332,7 +332,11 @@ struct CallerExtra {
     message: Option<String>,
 }
 
-async fn lookup(State(state): State<AppState>, v: Viewer, Form(f): Form<LookupForm>) -> PageResult {
+async fn lookup(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Form(f): Form<LookupForm>,
+) -> PageResult {
     let actor = gate(&v, Permission::HandleCalls)?;
     check_token(&v, &f._csrf)?;
     show_caller(
@@ -362,7 +366,7 @@ struct FlagForm {
 }
 
 async fn care_flag(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(f): Form<FlagForm>,
 ) -> PageResult {
@@ -418,7 +422,7 @@ fn contact_field(m: &Message) -> String {
 }
 
 async fn log_contact(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(f): Form<ContactForm>,
 ) -> PageResult {
@@ -504,7 +508,7 @@ struct EmergencyForm {
 }
 
 async fn emergency(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(f): Form<EmergencyForm>,
 ) -> PageResult {

@@ -3,24 +3,24 @@
 
 use super::actions::{self, ActionForm, EventLine};
 use super::{Catalog, Named, PageResult, Stop, done_message, failed, gate, sla_tag};
+use crate::doors::CasesState;
+use crate::store::case_work::WorkView;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use cases::store::case_work::WorkView;
 use identity::accounts::StaffView;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::{Actor, Permission, Role};
 use std::collections::HashMap;
-use web::AppState;
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
 use webkit::page::{Page, encode};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/work/cases/{number}", get(show))
         .route("/work/cases/{number}/act", post(act))
@@ -167,7 +167,7 @@ pub struct CaseView {
 
 /// The case page of `desk` for `number`; `names` gives staff names by account id.
 pub async fn case_view(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     number: &str,
@@ -218,7 +218,7 @@ impl CaseView {
 }
 
 async fn page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     number: &str,
@@ -260,7 +260,7 @@ async fn page(
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(number): Path<String>,
     Query(q): Query<DoneQuery>,
@@ -282,7 +282,7 @@ async fn show(
 /// Applies one operation; afterwards the page is shown again (with the errors beside the
 /// form that failed, or the done message).
 pub async fn apply(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     number: &str,
@@ -307,7 +307,7 @@ pub async fn apply(
 }
 
 async fn act(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(number): Path<String>,
     Form(f): Form<ActionForm>,

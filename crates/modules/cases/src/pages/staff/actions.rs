@@ -1,10 +1,10 @@
 //! What staff may do to a case from a page: which operations the lifecycle allows in the case's
 //! state (only those are offered), the form every operation posts, its translation into a
-//! `cases::casework::Operation`, and the timeline as staff read it.
+//! `crate::casework::Operation`, and the timeline as staff read it.
 
 use super::Catalog;
-use cases::casework::{Operation, OperationFields};
-use cases::store::events::Event;
+use crate::casework::{Operation, OperationFields};
+use crate::store::events::Event;
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::geo::Point;

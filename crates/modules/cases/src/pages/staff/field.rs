@@ -5,21 +5,21 @@
 use super::actions::{self, ActionForm, EventLine};
 use super::case::{Desk, Facts, apply, case_view};
 use super::{Catalog, PageResult, done_message, failed, gate, sla_tag};
-use crate::multipart::read_multipart;
+use crate::casework::QueueRequest;
+use crate::doors::CasesState;
+use crate::pages::multipart::read_multipart;
+use crate::store::case_work::WorkView;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use cases::casework::QueueRequest;
-use cases::store::case_work::WorkView;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use std::collections::HashMap;
-use web::AppState;
 use webkit::page::forms::Errors;
 use webkit::page::{Page, encode};
 use webkit::page::{PageError, see_other};
@@ -27,7 +27,7 @@ use webkit::page::{PageError, see_other};
 /// Photos and a note; the services check each photo's size and count.
 const MAX_FORM_BYTES: usize = 52 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/field", get(today))
         .route("/field/cases/{number}", get(show))
@@ -57,7 +57,11 @@ struct Today {
     tasks: Vec<Task>,
 }
 
-async fn today(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> PageResult {
+async fn today(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     let actor = gate(&v, Permission::WorkCases)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let mine = state
@@ -133,7 +137,7 @@ struct DoneQuery {
 
 #[allow(clippy::too_many_arguments)]
 async fn page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     number: &str,
@@ -168,7 +172,7 @@ async fn page(
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(number): Path<String>,
     Query(q): Query<DoneQuery>,
@@ -189,7 +193,7 @@ async fn show(
 }
 
 async fn act(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(number): Path<String>,
     Form(f): Form<ActionForm>,
@@ -212,7 +216,7 @@ async fn act(
 }
 
 async fn photos(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(number): Path<String>,
     multipart: Multipart,

@@ -3,6 +3,7 @@
 //! box); list options are lines of `key | 中文 | English`.
 
 use super::{Done, Fields, PageResult, done_message, failed, field_of, require, row_of};
+use crate::doors::CasesState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -17,12 +18,11 @@ use identity::doors::render;
 use platform::authz::Permission;
 use platform::catalog_admin::{AttributeInput, CategoryInput};
 use store::catalog::DepartmentRecord;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/admin/categories", get(categories))
         .route(
@@ -59,7 +59,11 @@ fn department_name(p: &Page, departments: &[DepartmentRecord], code: &str) -> St
         .map_or_else(|| code.to_string(), |d| p.loc(&d.department.name))
 }
 
-async fn categories(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+async fn categories(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Query(q): Query<Done>,
+) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let categories = state
         .platform
@@ -320,7 +324,7 @@ impl CategoryPage {
 }
 
 async fn category_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     creating: bool,
     f: CategoryForm,
@@ -356,12 +360,12 @@ async fn category_page(
     Ok(render(v, state, status, &page))
 }
 
-async fn new_category(State(state): State<AppState>, v: Viewer) -> PageResult {
+async fn new_category(State(state): State<CasesState>, v: Viewer) -> PageResult {
     category_page(&state, &v, true, CategoryForm::blank(), Errors::default()).await
 }
 
 async fn edit_category(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(code): Path<String>,
 ) -> PageResult {
@@ -382,7 +386,7 @@ async fn edit_category(
 }
 
 async fn create_category(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -390,7 +394,7 @@ async fn create_category(
 }
 
 async fn update_category(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
@@ -399,7 +403,7 @@ async fn update_category(
 }
 
 async fn save_category(
-    state: AppState,
+    state: CasesState,
     v: Viewer,
     fields: Fields,
     editing: Option<String>,

@@ -5,14 +5,15 @@
 
 use super::case::field_workers;
 use super::{Catalog, Named, PageResult, done_message, failed, gate, sla_tag};
+use crate::casework::{Operation, QueueRequest, SLA_STATES};
+use crate::doors::CasesState;
+use crate::store::case_work::WorkView;
+use crate::store::knowledge::SavedView;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
-use cases::casework::{Operation, QueueRequest, SLA_STATES};
-use cases::store::case_work::WorkView;
-use cases::store::knowledge::SavedView;
 use domain::Message;
 use domain::lifecycle::CaseStatus;
 use identity::doors::Viewer;
@@ -20,12 +21,11 @@ use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
 use webkit::page::{Page, encode};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/work", get(queue))
         .route("/work/assign", post(bulk_assign))
@@ -157,7 +157,7 @@ struct Queue {
 }
 
 async fn queue_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     f: Filters,
@@ -235,7 +235,7 @@ async fn queue_page(
     Ok(render(v, state, status, &page))
 }
 
-async fn queue(State(state): State<AppState>, v: Viewer, Query(f): Query<Filters>) -> PageResult {
+async fn queue(State(state): State<CasesState>, v: Viewer, Query(f): Query<Filters>) -> PageResult {
     let actor = gate(&v, Permission::DispatchCases)?;
     queue_page(&state, &v, actor, f, Errors::default(), String::new()).await
 }
@@ -261,7 +261,7 @@ struct ViewForm {
 }
 
 async fn save_view(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(f): Form<ViewForm>,
 ) -> PageResult {
@@ -291,7 +291,7 @@ struct TokenForm {
 }
 
 async fn delete_view(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
@@ -325,7 +325,7 @@ struct BulkResult {
 }
 
 async fn bulk_assign(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {

@@ -3,16 +3,16 @@
 //! never disagree.
 
 use super::csv::{Csv, Field};
-use cases::reports::{ReportScope, WatchedCase};
+use crate::doors::CasesState;
+use crate::reports::{ReportScope, WatchedCase};
 use domain::Locale;
 use domain::reports::{AgeBucket, Compliance, Ratings, format_hundredths, format_permille};
 use platform::authz::{Actor, Permission};
 use std::collections::HashMap;
-use web::AppState;
 use webkit::page::PageError;
 
 /// Most cases a CSV list holds.
-const LIST_IN_CSV: u64 = cases::reports::MAX_LIST;
+const LIST_IN_CSV: u64 = crate::reports::MAX_LIST;
 
 /// A count with thousands separated by commas (`11,500`), as both languages write it here.
 pub fn num(n: i64) -> String {
@@ -40,7 +40,11 @@ pub struct Names {
 }
 
 impl Names {
-    pub async fn load(state: &AppState, actor: &Actor, locale: Locale) -> Result<Names, PageError> {
+    pub async fn load(
+        state: &CasesState,
+        actor: &Actor,
+        locale: Locale,
+    ) -> Result<Names, PageError> {
         let fail = |e| PageError::service(e, locale);
         let j = state
             .platform
@@ -323,7 +327,7 @@ fn local_time(unix: i64, offset_minutes: i32) -> String {
 /// One section of the dashboard as CSV, with headers in the viewer's language and codes
 /// beside names, so the file can be both read and joined with other data.
 pub async fn csv(
-    state: &AppState,
+    state: &CasesState,
     locale: Locale,
     names: &Names,
     s: &ReportScope,

@@ -4,26 +4,26 @@
 //! personal-data notice. The answer shows the case number and its password once.
 
 use super::jurisdiction;
-use crate::category_form::{
+use crate::casework::{CitizenReport, Notice};
+use crate::doors::CasesState;
+use crate::intake::{FiledCase, NewReport};
+use crate::pages::category_form::{
     Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
 };
-use crate::multipart::read_multipart;
+use crate::pages::multipart::read_multipart;
+use crate::store::cases::Reporter;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use cases::casework::{CitizenReport, Notice};
-use cases::intake::{FiledCase, NewReport};
-use cases::store::cases::Reporter;
 use domain::Message;
 use domain::catalog::{Category, District};
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::PageError;
 use webkit::page::forms::{Errors, field_arg};
@@ -31,7 +31,7 @@ use webkit::page::forms::{Errors, field_arg};
 /// Photos and text together; the services check each photo's size and count.
 const MAX_FORM_BYTES: usize = 52 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new().route("/report", get(choose)).route(
         "/report/{code}",
         get(form)
@@ -69,7 +69,7 @@ fn matches(c: &Category, q: &str) -> bool {
 }
 
 async fn choose(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Query(s): Query<Search>,
 ) -> Result<Response, PageError> {
@@ -140,7 +140,7 @@ struct ReportForm {
 }
 
 async fn category(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     code: &str,
 ) -> Result<(domain::catalog::Jurisdiction, Category), PageError> {
@@ -161,7 +161,7 @@ async fn category(
 }
 
 async fn show_form(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     j: &domain::catalog::Jurisdiction,
     c: Category,
@@ -195,7 +195,7 @@ async fn show_form(
 }
 
 async fn form(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
@@ -279,7 +279,7 @@ struct Filed {
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(code): Path<String>,
     multipart: Multipart,
@@ -357,7 +357,7 @@ async fn submit(
     }
 }
 
-fn confirmation(state: &AppState, v: &Viewer, filed: FiledCase) -> Response {
+fn confirmation(state: &CasesState, v: &Viewer, filed: FiledCase) -> Response {
     let p = Page::new(v, state, "filed-title", "report");
     let page = Filed {
         category_name: filed.category.name.get(v.locale).to_string(),

@@ -5,17 +5,18 @@
 //! files a new case anyway. Everything is a plain form post.
 
 use super::{Catalog, Named, PageResult, failed, gate};
-use crate::category_form::{
+use crate::casework::{AttachCaller, Suggestion, address_in_district};
+use crate::doors::CasesState;
+use crate::intake::{FiledCase, NewReport};
+use crate::pages::category_form::{
     Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
 };
+use crate::store::cases::Reporter;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use cases::casework::{AttachCaller, Suggestion, address_in_district};
-use cases::intake::{FiledCase, NewReport};
-use cases::store::cases::Reporter;
 use domain::Message;
 use domain::catalog::Category;
 use domain::duplicates::DuplicatePolicy;
@@ -24,12 +25,11 @@ use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::PageError;
 use webkit::page::forms::{Errors, field_arg};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new().route("/desk/new", get(start).post(step))
 }
 
@@ -118,7 +118,7 @@ struct StartQuery {
 }
 
 async fn start(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Query(q): Query<StartQuery>,
 ) -> PageResult {
@@ -135,7 +135,7 @@ async fn start(
 }
 
 fn choose_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     catalog: Catalog,
     e: Intake,
@@ -177,7 +177,7 @@ fn category_of<'a>(
 }
 
 async fn form_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     _actor: &Actor,
     catalog: &Catalog,
@@ -249,7 +249,7 @@ fn keep(s: &str) -> Option<String> {
 }
 
 async fn step(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -276,7 +276,7 @@ async fn step(
 }
 
 async fn check_then_file(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     catalog: &Catalog,
@@ -308,7 +308,7 @@ async fn check_then_file(
 
 /// Open cases of the category at the place the caller gives.
 async fn possible_duplicates(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     catalog: &Catalog,
@@ -362,7 +362,7 @@ struct Filed {
 }
 
 async fn file(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     catalog: &Catalog,
@@ -397,7 +397,7 @@ async fn file(
 }
 
 fn filed_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     filed: FiledCase,
     e: Intake,
@@ -422,7 +422,7 @@ fn filed_page(
 }
 
 async fn attach(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     catalog: &Catalog,

@@ -2,25 +2,25 @@
 //! supervisors keep it at `/admin/answers` (list, create, edit, delete).
 
 use super::{Catalog, Named, PageResult, done_message, failed, gate};
+use crate::doors::CasesState;
+use crate::knowledge::AnswerInput;
+use crate::store::knowledge::KnowledgeEntry;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use cases::knowledge::AnswerInput;
-use cases::store::knowledge::KnowledgeEntry;
 use domain::Message;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::forms::{Errors, field_arg};
 use webkit::page::see_other;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/desk/answers", get(search))
         .route("/admin/answers", get(list).post(create))
@@ -79,7 +79,7 @@ struct SearchQuery {
 }
 
 async fn search(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Query(q): Query<SearchQuery>,
 ) -> PageResult {
@@ -117,7 +117,11 @@ struct DoneQuery {
     done: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> PageResult {
+async fn list(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     let actor = gate(&v, Permission::ManageKnowledge)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let all = state
@@ -189,7 +193,7 @@ impl From<AnswerForm> for AnswerFields {
 }
 
 async fn edit_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     id: String,
     f: AnswerFields,
@@ -226,7 +230,7 @@ fn field_of(m: &Message) -> String {
     }
 }
 
-async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
+async fn new_form(State(state): State<CasesState>, v: Viewer) -> PageResult {
     gate(&v, Permission::ManageKnowledge)?;
     let blank = AnswerFields {
         question: String::new(),
@@ -237,7 +241,11 @@ async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
     edit_page(&state, &v, String::new(), blank, Errors::default()).await
 }
 
-async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<AnswerForm>) -> PageResult {
+async fn create(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Form(f): Form<AnswerForm>,
+) -> PageResult {
     let actor = gate(&v, Permission::ManageKnowledge)?;
     check_token(&v, &f._csrf)?;
     match state.cases.create_answer(actor, f.input()).await {
@@ -250,7 +258,7 @@ async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<AnswerFo
 }
 
 async fn entry(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     actor: &Actor,
     id: &str,
@@ -258,7 +266,11 @@ async fn entry(
     state.cases.answer(actor, id).await.map_err(failed(v))
 }
 
-async fn edit_form(State(state): State<AppState>, v: Viewer, Path(id): Path<String>) -> PageResult {
+async fn edit_form(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
     let actor = gate(&v, Permission::ManageKnowledge)?;
     let e = entry(&state, &v, actor, &id).await?;
     let fields = AnswerFields {
@@ -271,7 +283,7 @@ async fn edit_form(State(state): State<AppState>, v: Viewer, Path(id): Path<Stri
 }
 
 async fn update(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(f): Form<AnswerForm>,
@@ -296,7 +308,7 @@ struct ConfirmDelete {
 }
 
 async fn confirm_delete(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
@@ -317,7 +329,7 @@ struct TokenForm {
 }
 
 async fn delete(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,

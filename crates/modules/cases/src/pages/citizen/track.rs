@@ -3,25 +3,25 @@
 //! resolution.
 
 use super::jurisdiction;
+use crate::casework::Tracking;
+use crate::doors::CasesState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use cases::casework::Tracking;
 use domain::Message;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::ServiceError;
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::PageError;
 use webkit::page::forms::Errors;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/track", get(ask).post(show))
         .route("/track/reopen", post(reopen))
@@ -42,7 +42,7 @@ struct Prefill {
 }
 
 async fn ask(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Query(q): Query<Prefill>,
 ) -> Result<Response, PageError> {
@@ -86,7 +86,7 @@ struct Tracked {
 }
 
 async fn tracked_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     t: Tracking,
     password: String,
@@ -153,7 +153,7 @@ async fn tracked_page(
 
 /// A wrong number or password is shown on the form, not as an error page.
 fn ask_again(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     number: String,
     e: ServiceError,
@@ -165,12 +165,12 @@ fn ask_again(
 }
 
 async fn show(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(f): Form<TrackForm>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let number = cases::casework::case_number_as_typed(&f.number);
+    let number = crate::casework::case_number_as_typed(&f.number);
     if number.is_empty() || f.password.trim().is_empty() {
         let mut errors = Errors::default();
         if number.is_empty() {
@@ -223,7 +223,7 @@ struct ReopenForm {
 }
 
 async fn reopen(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(f): Form<ReopenForm>,
 ) -> Result<Response, PageError> {
@@ -280,7 +280,7 @@ struct Survey {
 }
 
 async fn survey_form(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Query(q): Query<SurveyQuery>,
 ) -> Result<Response, PageError> {
@@ -308,7 +308,7 @@ struct SurveyForm {
 }
 
 async fn survey_submit(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(f): Form<SurveyForm>,
 ) -> Result<Response, PageError> {

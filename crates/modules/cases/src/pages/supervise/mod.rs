@@ -9,6 +9,8 @@ mod chart;
 mod csv;
 mod views;
 
+use crate::doors::CasesState;
+use crate::reports::{ReportRequest, ReportScope};
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -16,7 +18,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use cases::reports::{ReportRequest, ReportScope};
 use chart::BarChart;
 use identity::doors::Viewer;
 use identity::doors::render;
@@ -24,7 +25,6 @@ use platform::ServiceError;
 use platform::authz::{Actor, Permission};
 use serde::Deserialize;
 use views::{CaseRow, CountRow, Names, RatingRow, ShareRow};
-use web::AppState;
 use webkit::page::forms::{Errors, field_arg};
 use webkit::page::{Page, encode};
 use webkit::page::{PageError, see_other};
@@ -32,7 +32,7 @@ use webkit::page::{PageError, see_other};
 /// Cases shown on the page per list; the CSV has them all (up to the services' maximum).
 const LIST_ON_PAGE: u64 = 100;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/supervise", get(dashboard))
         .route("/supervise/{file}", get(download))
@@ -194,7 +194,7 @@ struct Dashboard {
 }
 
 async fn dashboard(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     q: Result<Query<FilterQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
@@ -243,7 +243,7 @@ async fn dashboard(
 }
 
 async fn load(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     names: &Names,
     s: &ReportScope,
@@ -378,7 +378,7 @@ async fn load(
 
 /// `/supervise/<view>.csv`: one section of the dashboard as a spreadsheet file.
 async fn download(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(file): Path<String>,
     q: Result<Query<FilterQuery>, QueryRejection>,

@@ -3,12 +3,13 @@
 //! the due dates of open cases (in the services).
 
 use super::{Done, Fields, PageResult, done_message, failed, field_of, require};
+use crate::casework::CalendarChange;
+use crate::doors::CasesState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use cases::casework::CalendarChange;
 use domain::Message;
 use domain::category::Urgency;
 use domain::sla::{Duration, SlaPolicy};
@@ -18,13 +19,12 @@ use identity::doors::render;
 use platform::authz::Permission;
 use serde::Deserialize;
 use store::case_config::CalendarRow;
-use web::AppState;
 use webkit::page::dates::{parse_ymd, ymd};
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
 use webkit::page::{Page, encode};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/admin/sla", get(policies))
         .route("/admin/sla/policy", get(policy_form).post(save_policy))
@@ -102,7 +102,7 @@ impl Policies {
     }
 }
 
-async fn policies(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+async fn policies(State(state): State<CasesState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let stored = state.cases.sla_policies(actor).await.map_err(failed(&v))?;
     let all = state
@@ -180,7 +180,7 @@ struct Scope {
 }
 
 /// The label of a scope: an urgency, or a category's name (404 if it is neither).
-async fn scope_label(state: &AppState, v: &Viewer, scope: &str) -> Result<String, super::Stop> {
+async fn scope_label(state: &CasesState, v: &Viewer, scope: &str) -> Result<String, super::Stop> {
     if Urgency::parse(scope).is_some() {
         return Ok(v.t(&format!("admin-urgency-{scope}")));
     }
@@ -211,7 +211,7 @@ fn clock_inputs(policy: &SlaPolicy) -> Vec<ClockInput> {
 }
 
 async fn policy_form(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Query(q): Query<Scope>,
 ) -> PageResult {
@@ -248,7 +248,7 @@ async fn policy_form(
 }
 
 async fn save_policy(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -390,7 +390,7 @@ impl CalendarPage {
 }
 
 async fn calendar_page(
-    state: &AppState,
+    state: &CasesState,
     v: &Viewer,
     f: CalendarForm,
     errors: Errors,
@@ -428,7 +428,7 @@ async fn calendar_page(
     Ok(render(v, state, status, &page))
 }
 
-async fn calendar(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+async fn calendar(State(state): State<CasesState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let f = CalendarForm {
         kind: "holiday".into(),
         ..CalendarForm::default()
@@ -448,7 +448,7 @@ fn minutes(text: &str, default: i64) -> Option<i64> {
 }
 
 async fn change_calendar(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {

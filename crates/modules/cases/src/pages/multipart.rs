@@ -1,8 +1,8 @@
 //! A multipart form with photos (the report page, the field worker's photos).
 
+use crate::media::MediaUpload;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
-use cases::media::MediaUpload;
 use identity::doors::Viewer;
 use webkit::page::PageError;
 

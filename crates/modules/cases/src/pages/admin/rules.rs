@@ -3,6 +3,7 @@
 //! problem is shown next to the text.
 
 use super::{Done, PageResult, done_message, failed, require};
+use crate::doors::CasesState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -16,12 +17,11 @@ use identity::doors::render;
 use platform::authz::Permission;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::forms::Errors;
 use webkit::page::{PageError, see_other};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/admin/rules", get(overview))
         .route("/admin/rules/{kind}", get(edit).post(save))
@@ -112,7 +112,7 @@ struct Overview {
     triage: Vec<RuleRow>,
 }
 
-async fn overview(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+async fn overview(State(state): State<CasesState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let j = state
         .platform
@@ -192,7 +192,13 @@ struct Edit {
     errors: Errors,
 }
 
-fn edit_page(state: &AppState, v: &Viewer, kind: Kind, text: String, errors: Errors) -> PageResult {
+fn edit_page(
+    state: &CasesState,
+    v: &Viewer,
+    kind: Kind,
+    text: String,
+    errors: Errors,
+) -> PageResult {
     let (name, title) = match kind {
         Kind::Routing => ("routing", "admin-rules-routing"),
         Kind::Triage => ("triage", "admin-rules-triage"),
@@ -215,7 +221,7 @@ fn pretty<T: serde::Serialize>(rules: &T) -> String {
     serde_json::to_string_pretty(rules).unwrap_or_default()
 }
 
-async fn edit(State(state): State<AppState>, v: Viewer, Path(kind): Path<String>) -> PageResult {
+async fn edit(State(state): State<CasesState>, v: Viewer, Path(kind): Path<String>) -> PageResult {
     let actor = require(&v, Permission::ManageCaseRules)?;
     let kind = Kind::parse(&kind, v.locale)?;
     let j = state
@@ -259,7 +265,7 @@ fn parse_rules<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, Message> {
 }
 
 async fn save(
-    State(state): State<AppState>,
+    State(state): State<CasesState>,
     v: Viewer,
     Path(kind): Path<String>,
     Form(form): Form<RulesForm>,
