@@ -6,7 +6,6 @@
 mod admin;
 mod citizen;
 mod menus;
-mod staff;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -20,7 +19,7 @@ use webkit::page::{PageError, assets};
 /// for every other path.
 pub fn pages(modules: platform::ModulesConfig) -> web::Pages {
     web::Pages {
-        routes: routes(modules),
+        routes: routes(),
         not_found: axum::routing::any(not_found),
         navigation: menus::parts(modules),
     }
@@ -30,20 +29,12 @@ async fn not_found(v: Viewer) -> PageError {
     PageError::new(StatusCode::NOT_FOUND, "error-page-not-found", v.locale)
 }
 
-/// The page routes of the modules that run.
-pub fn routes(modules: platform::ModulesConfig) -> Router<AppState> {
-    // The platform's and identity's pages: always served.
-    let router = Router::new()
+/// The platform's page routes. The modules' pages (the hotline's home page, identity's
+/// account pages) are merged by the composition root, each over its module's own state.
+pub fn routes() -> Router<AppState> {
+    Router::new()
         .route("/assets/{*file}", get(assets::serve))
         .route("/lang/{code}", get(citizen::switch_language))
         .merge(citizen::routes())
-        .merge(staff::routes())
-        .merge(admin::routes());
-    if modules.cases {
-        // The cases module's pages (the home page among them) are merged by the composition
-        // root with the module's own state (`cases::pages`).
-        router
-    } else {
-        router.route("/", get(citizen::account::start))
-    }
+        .merge(admin::routes())
 }

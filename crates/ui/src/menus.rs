@@ -5,25 +5,6 @@ use platform::ModulesConfig;
 use platform::authz::Permission;
 use webkit::page::nav::{AdminSection, FRAME, NavPart};
 
-/// Identity's administration: staff and API clients.
-pub const IDENTITY: NavPart = NavPart {
-    menu: &[],
-    admin: &[
-        AdminSection {
-            href: "/admin/staff",
-            title: "admin-staff",
-            any_of: &[Permission::ManageStaff],
-            order: 40,
-        },
-        AdminSection {
-            href: "/admin/api-clients",
-            title: "admin-clients",
-            any_of: &[Permission::ManageApiClients],
-            order: 50,
-        },
-    ],
-};
-
 /// The platform's administration: webhooks, notification templates, the job queue.
 pub const PLATFORM: NavPart = NavPart {
     menu: &[],
@@ -52,7 +33,7 @@ pub const PLATFORM: NavPart = NavPart {
 
 /// The parts of the modules that run.
 pub fn parts(modules: ModulesConfig) -> Vec<NavPart> {
-    let mut parts = vec![FRAME, PLATFORM, IDENTITY];
+    let mut parts = vec![FRAME, PLATFORM, identity::pages::NAV];
     if modules.cases {
         parts.push(cases::pages::NAV);
     }

@@ -180,6 +180,8 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
             web.upload_slots.1,
         ),
     });
+    let identity_state =
+        identity::doors::IdentityState::new(modules.identity.clone(), doors.clone());
     let state = AppState {
         platform: modules.platform,
         identity: modules.identity,
@@ -187,7 +189,7 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         web,
         doors,
     };
-    let api = api::routes(running, cases_state.clone())
+    let api = api::routes(running, identity_state.clone(), cases_state.clone())
         .layer(DefaultBodyLimit::max(api::MAX_JSON_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -195,6 +197,12 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         ));
     let ceiling = state.web.bench_ceiling;
     // Open311 and media are the cases module's doors.
+    let identity_pages = if running.cases {
+        identity::pages::routes()
+    } else {
+        // Without the hotline's home page, `/` is where an account starts.
+        identity::pages::routes().route("/", get(identity::pages::start))
+    };
     let case_doors = match cases_state {
         Some(cases_state) => cases::open311::router()
             .layer(
@@ -210,6 +218,7 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
     };
     let routes = Router::new()
         .merge(case_doors)
+        .merge(identity_pages.with_state(identity_state))
         .merge(api)
         .merge(notify_hooks::router())
         .merge(apidocs::router())

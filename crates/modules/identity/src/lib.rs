@@ -3,8 +3,10 @@
 //! [`IdentityApp`] handle over a [`platform::Platform`].
 
 pub mod accounts;
+pub mod api;
 pub mod api_keys;
 pub mod doors;
+pub mod pages;
 mod passwords;
 pub mod store;
 

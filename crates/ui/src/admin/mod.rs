@@ -5,11 +5,9 @@
 //! edited as rows of inputs (with a few empty ones for additions), never with JavaScript.
 //! Services check every permission again.
 
-mod clients;
 mod departments;
 pub(crate) mod jobs;
 mod notify;
-mod staff;
 mod webhooks;
 
 use askama::Template;
@@ -28,8 +26,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(index))
         .merge(departments::routes())
-        .merge(staff::routes())
-        .merge(clients::routes())
         .merge(webhooks::routes())
         .merge(notify::routes())
         .merge(jobs::routes())

@@ -2,7 +2,6 @@
 //! once, edited, the secret rotated (shown once), a test ping, deleted after a confirmation,
 //! and the delivery log with "send again" for failed deliveries.
 
-use super::staff::ShownOnce;
 use super::{Done, Fields, PageResult, Stop, done_message, failed, require};
 use askama::Template;
 use axum::Router;
@@ -18,6 +17,7 @@ use platform::webhooks::EVENT_TYPES;
 use platform::webhooks::admin::{DeliveryView, NewWebhook, WebhookUpdate, WebhookView};
 use web::AppState;
 use webkit::page::Page;
+use webkit::page::admin::ShownOnce;
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
 

@@ -1,8 +1,6 @@
 //! The citizen's side: the home page, reporting a problem, tracking a case, the survey, and
 //! the account pages (sign-up, sign-in, reset, "my cases").
 
-pub(crate) mod account;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -15,14 +13,11 @@ use identity::doors::render;
 use identity::doors::viewer::LANG_COOKIE;
 use serde::Deserialize;
 use web::AppState;
-pub(crate) use webkit::page::jurisdiction;
 use webkit::page::{Page, decode, safe_back, set_cookie_header};
 
 /// The citizen's pages of the platform and identity: about, sign-in, sign-up, reset.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/about", get(about))
-        .merge(account::routes())
+    Router::new().route("/about", get(about))
 }
 
 #[derive(Template)]

@@ -2,15 +2,11 @@
 //! caller's language. Handlers parse and render; every decision (who may do what, what is
 //! valid) is made in `services`.
 
-mod api_clients;
 mod audit;
-mod auth;
 mod catalog;
 pub mod doc;
 mod jobs;
-mod me;
 mod notifications;
-mod staff;
 mod webhooks;
 
 pub use identity::doors::{
@@ -30,7 +26,7 @@ use platform::ModulesConfig;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-/// The platform's and identity's API routes and their documentation, from the same
+/// The platform's API routes and their documentation, from the same
 /// annotations: each module registers its handlers with `utoipa_axum::routes!`, which reads
 /// the method and the path from the handler's `#[utoipa::path]`. Never add a route with
 /// `.route(...)`: a test (`doc::tests::routes_come_only_from_annotations`) refuses it. The
@@ -38,10 +34,6 @@ use utoipa_axum::router::OpenApiRouter;
 fn documented(modules: ModulesConfig) -> OpenApiRouter<AppState> {
     // The platform's and identity's routes: always served.
     let router = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
-        .merge(auth::routes())
-        .merge(me::routes())
-        .merge(staff::routes())
-        .merge(api_clients::routes())
         .merge(audit::routes())
         .merge(notifications::routes())
         .merge(catalog::routes())
@@ -53,10 +45,16 @@ fn documented(modules: ModulesConfig) -> OpenApiRouter<AppState> {
     router.merge(catalog::category_routes())
 }
 
-/// The API of the modules that run (the cases module's when it is given its state); anything
-/// else under `/api/` answers a `404` problem.
-pub fn routes(modules: ModulesConfig, cases: Option<cases::doors::CasesState>) -> Router<AppState> {
+/// The API of the modules that run, each module's part over its own state; anything else under
+/// `/api/` answers a `404` problem.
+pub fn routes(
+    modules: ModulesConfig,
+    identity: identity::doors::IdentityState,
+    cases: Option<cases::doors::CasesState>,
+) -> Router<AppState> {
     let (mut router, _) = documented(modules).split_for_parts();
+    let (part, _) = identity::api::routes().split_for_parts();
+    router = router.merge(part.with_state(identity));
     if let Some(state) = cases {
         let (part, _) = cases::api::routes().split_for_parts();
         router = router.merge(part.with_state(state));
@@ -75,6 +73,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The OpenAPI document of the routes of the modules that run.
 pub fn openapi_for(modules: ModulesConfig) -> utoipa::openapi::OpenApi {
     let mut document = documented(modules).into_openapi();
+    document.merge(identity::api::openapi());
     if modules.cases {
         document.merge(cases::api::openapi());
     }

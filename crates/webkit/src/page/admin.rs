@@ -1,7 +1,8 @@
 //! What the administration pages of every module share: forms of rows, the row and field a
 //! refusal names, and the status line after a redirect.
 
-use super::Visitor;
+use super::{Page, Visitor};
+use askama::Template;
 use domain::Message;
 
 /// A form as name/value pairs in the order sent: for rows of inputs (`a3_code`) and repeated
@@ -66,4 +67,17 @@ pub fn done_message(v: &dyn Visitor, done: Option<&str>) -> Option<String> {
 #[derive(serde::Deserialize, Default)]
 pub struct Done {
     pub done: Option<String>,
+}
+
+/// A secret shown once: a new password, API key or webhook secret.
+#[derive(Template)]
+#[template(path = "admin/shown_once.html")]
+pub struct ShownOnce {
+    pub p: Page,
+    pub heading: String,
+    pub lead: String,
+    pub label: String,
+    pub secret: String,
+    pub back_href: String,
+    pub back_label: String,
 }

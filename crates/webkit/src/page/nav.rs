@@ -37,6 +37,8 @@ pub struct MenuEntry {
     pub label: &'static str,
     pub order: u16,
     pub shown: fn(&dyn Visitor, &Navigation) -> bool,
+    /// An area of work where an account may start after signing in (`/start`).
+    pub start: bool,
 }
 
 /// A section of the administration: where, the title's text id (its lead is `<id>-lead`),
@@ -81,6 +83,14 @@ impl Navigation {
             .collect()
     }
 
+    /// Where `v` starts after signing in: the first area of work it sees.
+    pub fn start(&self, v: &dyn Visitor) -> Option<&'static str> {
+        self.menu
+            .iter()
+            .find(|e| e.start && (e.shown)(v, self))
+            .map(|e| e.href)
+    }
+
     /// The administration's sections `v` may use: (where, title id).
     pub fn admin_sections<'a>(
         &'a self,
@@ -107,6 +117,7 @@ pub const FRAME: NavPart = NavPart {
             label: "nav-home",
             order: 0,
             shown: |_, _| true,
+            start: false,
         },
         MenuEntry {
             href: "/admin",
@@ -114,6 +125,7 @@ pub const FRAME: NavPart = NavPart {
             label: "nav-admin",
             order: 900,
             shown: |v, nav| nav.may_administer(v),
+            start: true,
         },
     ],
     admin: &[],
@@ -153,6 +165,7 @@ mod tests {
             label: "nav-work",
             order: 50,
             shown: |v, _| v.may(Permission::DispatchCases),
+            start: true,
         }],
         admin: &[AdminSection {
             href: "/admin/rules",
@@ -178,6 +191,15 @@ mod tests {
             hrefs(&nav, &Someone(&[Permission::ManageCaseRules])),
             ["/", "/admin"]
         );
+        assert_eq!(
+            nav.start(&Someone(&[Permission::DispatchCases])),
+            Some("/work")
+        );
+        assert_eq!(
+            nav.start(&Someone(&[Permission::ManageCaseRules])),
+            Some("/admin")
+        );
+        assert_eq!(nav.start(&Someone(&[])), None);
         // The module switched off: its part is not given, and nothing of it shows.
         let without = Navigation::new(&[FRAME]);
         assert_eq!(

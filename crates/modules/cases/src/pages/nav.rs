@@ -12,6 +12,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-report",
             order: 10,
             shown: |_, _| true,
+            start: false,
         },
         MenuEntry {
             href: "/track",
@@ -19,6 +20,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-track",
             order: 20,
             shown: |_, _| true,
+            start: false,
         },
         MenuEntry {
             href: "/my/cases",
@@ -26,6 +28,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-my-cases",
             order: 30,
             shown: |v, _| v.is_citizen(),
+            start: true,
         },
         MenuEntry {
             href: "/desk",
@@ -33,6 +36,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-desk",
             order: 40,
             shown: |v, _| v.may(Permission::HandleCalls),
+            start: true,
         },
         MenuEntry {
             href: "/work",
@@ -40,6 +44,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-work",
             order: 50,
             shown: |v, _| v.may(Permission::DispatchCases),
+            start: true,
         },
         MenuEntry {
             href: "/field",
@@ -47,6 +52,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-field",
             order: 60,
             shown: |v, _| v.may(Permission::WorkCases) && !v.may(Permission::DispatchCases),
+            start: true,
         },
         MenuEntry {
             href: "/supervise",
@@ -58,6 +64,7 @@ pub const NAV: NavPart = NavPart {
                     || v.may(Permission::ViewAudit)
                     || v.may(Permission::ManageCaseRules)
             },
+            start: true,
         },
     ],
     admin: &[

@@ -3,7 +3,10 @@
 //! cookies a sign-in sets. The extractors work over any door state that can lend an
 //! [`IdentityApp`] ([`SignInState`]).
 
+mod state;
 pub mod viewer;
+
+pub use state::IdentityState;
 
 pub use viewer::{Viewer, check_token, gate, render, require};
 

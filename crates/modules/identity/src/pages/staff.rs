@@ -2,24 +2,26 @@
 //! roles must use a second factor. A role is a row of the form: the role and where it is held
 //! (the whole city, or one department).
 
-use super::{Done, Fields, PageResult, Stop, done_message, failed, require};
+use crate::accounts::{NewStaff, StaffView};
+use crate::doors::IdentityState;
+use crate::doors::Viewer;
+use crate::doors::check_token;
+use crate::doors::render;
+use crate::doors::require;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::{Locale, Message};
-use identity::accounts::{NewStaff, StaffView};
-use identity::doors::Viewer;
-use identity::doors::check_token;
-use identity::doors::render;
 use platform::authz::{Grant, GrantError, Permission, Role, ScopeGiven, ScopeKind};
-use web::AppState;
 use webkit::page::Page;
+use webkit::page::admin::{Done, Fields, ShownOnce, done_message};
 use webkit::page::forms::Errors;
 use webkit::page::{PageError, see_other};
+use webkit::page::{PageResult, Stop, failed};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<IdentityState> {
     Router::new()
         .route("/admin/staff", get(list))
         .route("/admin/staff/new", get(new_form).post(create))
@@ -138,7 +140,7 @@ pub struct Choices {
     pub scopes: Vec<(String, String)>,
 }
 
-async fn choices(state: &AppState, v: &Viewer, rows: &[RoleRow]) -> Result<Choices, Stop> {
+async fn choices(state: &IdentityState, v: &Viewer, rows: &[RoleRow]) -> Result<Choices, Stop> {
     let actor = require(v, Permission::ManageStaff)?;
     let j = state
         .platform
@@ -191,7 +193,7 @@ struct List {
     policy: Vec<(String, String, bool)>,
 }
 
-async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+async fn list(State(state): State<IdentityState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     let actor = require(&v, Permission::ManageStaff)?;
     let staff = state
         .identity
@@ -237,7 +239,7 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -
 }
 
 async fn second_factor(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -285,7 +287,7 @@ struct NewPage {
     errors: Errors,
 }
 
-async fn new_page(state: &AppState, v: &Viewer, f: NewForm, errors: Errors) -> PageResult {
+async fn new_page(state: &IdentityState, v: &Viewer, f: NewForm, errors: Errors) -> PageResult {
     let c = choices(state, v, &f.rows).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -301,7 +303,7 @@ async fn new_page(state: &AppState, v: &Viewer, f: NewForm, errors: Errors) -> P
     Ok(render(v, state, status, &page))
 }
 
-async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
+async fn new_form(State(state): State<IdentityState>, v: Viewer) -> PageResult {
     let f = NewForm {
         locale: "zh-TW".into(),
         rows: rows_of(&[]),
@@ -310,21 +312,8 @@ async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
     new_page(&state, &v, f, Errors::default()).await
 }
 
-/// A secret shown once: a new password, API key or webhook secret.
-#[derive(Template)]
-#[template(path = "admin/shown_once.html")]
-pub struct ShownOnce {
-    pub p: Page,
-    pub heading: String,
-    pub lead: String,
-    pub label: String,
-    pub secret: String,
-    pub back_href: String,
-    pub back_label: String,
-}
-
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -402,7 +391,7 @@ struct EditPage {
     errors: Errors,
 }
 
-async fn staff_member(state: &AppState, v: &Viewer, id: &str) -> Result<StaffView, Stop> {
+async fn staff_member(state: &IdentityState, v: &Viewer, id: &str) -> Result<StaffView, Stop> {
     let actor = require(v, Permission::ManageStaff)?;
     state
         .identity
@@ -417,7 +406,7 @@ async fn staff_member(state: &AppState, v: &Viewer, id: &str) -> Result<StaffVie
 }
 
 async fn edit_page(
-    state: &AppState,
+    state: &IdentityState,
     v: &Viewer,
     s: StaffView,
     rows: Vec<RoleRow>,
@@ -445,7 +434,7 @@ async fn edit_page(
 }
 
 async fn edit(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Path(id): Path<String>,
     Query(q): Query<Done>,
@@ -456,7 +445,7 @@ async fn edit(
 }
 
 async fn set_roles(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
@@ -478,7 +467,7 @@ async fn set_roles(
 }
 
 async fn set_status(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
@@ -502,7 +491,7 @@ async fn set_status(
 }
 
 async fn reset_password(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,

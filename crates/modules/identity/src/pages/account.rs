@@ -1,7 +1,11 @@
 //! Accounts in the browser: sign-in (with the second factor where required), sign-up with a
 //! one-time code, password reset, sign-out, and the citizen's "my cases".
 
-use super::jurisdiction;
+use crate::accounts::{SessionStage, SignUp};
+use crate::doors::IdentityState;
+use crate::doors::Viewer;
+use crate::doors::check_token;
+use crate::doors::render;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -9,18 +13,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use domain::Message;
-use identity::accounts::{SessionStage, SignUp};
-use identity::doors::Viewer;
-use identity::doors::check_token;
-use identity::doors::render;
-use platform::authz::Permission;
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::forms::Errors;
+use webkit::page::jurisdiction;
 use webkit::page::{Page, decode, safe_back};
 use webkit::page::{PageError, see_other};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<IdentityState> {
     Router::new()
         .route("/sign-in", get(sign_in_form).post(sign_in))
         .route("/sign-in/code", get(code_form).post(code))
@@ -57,7 +56,7 @@ impl AccountForm {
 }
 
 fn form_page(
-    state: &AppState,
+    state: &IdentityState,
     v: &Viewer,
     kind: &'static str,
     login: String,
@@ -124,7 +123,11 @@ fn errors_on(v: &Viewer, e: platform::ServiceError, field: &str) -> Result<Error
     })
 }
 
-async fn sign_in_form(State(state): State<AppState>, v: Viewer, Query(q): Query<Q>) -> Response {
+async fn sign_in_form(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    Query(q): Query<Q>,
+) -> Response {
     let back = safe_back(q.back.as_deref().map(decode).as_deref());
     form_page(
         &state,
@@ -138,7 +141,7 @@ async fn sign_in_form(State(state): State<AppState>, v: Viewer, Query(q): Query<
 }
 
 async fn sign_in(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     headers: HeaderMap,
     Form(f): Form<F>,
@@ -146,7 +149,7 @@ async fn sign_in(
     check_token(&v, &f._csrf)?;
     let j = jurisdiction(&state.platform, v.locale).await?;
     let back = safe_back(Some(&f.back));
-    let context = identity::doors::sign_in_context(&headers, &state, &v.client);
+    let context = crate::doors::sign_in_context(&headers, &state, &v.client);
     match state
         .identity
         .sign_in_from(&j.id, &f.login, &f.password, context, None)
@@ -160,8 +163,8 @@ async fn sign_in(
                 SessionStage::SecondFactor => "/sign-in/code".to_string(),
                 SessionStage::EnrolSecondFactor => "/account/second-factor".to_string(),
             };
-            let cookie = identity::doors::session_cookie(&state, &s.id, s.expires_at);
-            let device = identity::doors::device_cookie(&state, &outcome.device);
+            let cookie = crate::doors::session_cookie(&state, &s.id, s.expires_at);
+            let device = crate::doors::device_cookie(&state, &outcome.device);
             Ok(with_cookie(with_cookie(see_other(&next), &cookie), &device))
         }
         Err(e) => {
@@ -173,7 +176,7 @@ async fn sign_in(
     }
 }
 
-async fn code_form(State(state): State<AppState>, v: Viewer) -> Response {
+async fn code_form(State(state): State<IdentityState>, v: Viewer) -> Response {
     form_page(
         &state,
         &v,
@@ -186,7 +189,7 @@ async fn code_form(State(state): State<AppState>, v: Viewer) -> Response {
 }
 
 async fn code(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
@@ -204,7 +207,7 @@ async fn code(
         .await
     {
         Ok(s) => {
-            let cookie = identity::doors::session_cookie(&state, &s.id, s.expires_at);
+            let cookie = crate::doors::session_cookie(&state, &s.id, s.expires_at);
             Ok(with_cookie(see_other("/start"), &cookie))
         }
         Err(e) => {
@@ -222,7 +225,7 @@ async fn code(
     }
 }
 
-async fn sign_up_form(State(state): State<AppState>, v: Viewer) -> Response {
+async fn sign_up_form(State(state): State<IdentityState>, v: Viewer) -> Response {
     form_page(
         &state,
         &v,
@@ -235,7 +238,7 @@ async fn sign_up_form(State(state): State<AppState>, v: Viewer) -> Response {
 }
 
 async fn sign_up(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
@@ -279,7 +282,11 @@ async fn sign_up(
     }
 }
 
-async fn verify_form(State(state): State<AppState>, v: Viewer, Query(q): Query<Q>) -> Response {
+async fn verify_form(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    Query(q): Query<Q>,
+) -> Response {
     let notice = Some(v.t("sign-up-code-sent"));
     form_page(
         &state,
@@ -293,7 +300,7 @@ async fn verify_form(State(state): State<AppState>, v: Viewer, Query(q): Query<Q
 }
 
 async fn verify(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
@@ -331,7 +338,7 @@ async fn verify(
     }
 }
 
-async fn reset_form(State(state): State<AppState>, v: Viewer) -> Response {
+async fn reset_form(State(state): State<IdentityState>, v: Viewer) -> Response {
     form_page(
         &state,
         &v,
@@ -344,7 +351,7 @@ async fn reset_form(State(state): State<AppState>, v: Viewer) -> Response {
 }
 
 async fn reset(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
@@ -389,7 +396,7 @@ async fn reset(
 }
 
 async fn reset_confirm_form(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Query(q): Query<Q>,
 ) -> Response {
@@ -406,7 +413,7 @@ async fn reset_confirm_form(
 }
 
 async fn reset_confirm(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
@@ -451,7 +458,7 @@ struct Token {
 }
 
 async fn sign_out(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(f): Form<Token>,
 ) -> Result<Response, PageError> {
@@ -465,34 +472,21 @@ async fn sign_out(
     }
     Ok(with_cookie(
         see_other("/"),
-        &identity::doors::clear_session_cookie(&state),
+        &crate::doors::clear_session_cookie(&state),
     ))
 }
 
-/// Where an account lands after signing in: the first tool its roles give it.
-/// Where a signed-in account starts: its first area of work, of the modules that run.
-pub async fn start(State(state): State<AppState>, v: Viewer) -> Response {
-    let may_administer = state.doors.navigation.may_administer(&v);
+/// Where a signed-in account starts: the first area of work its permissions open in the
+/// navigation of the modules that run (`webkit::page::Navigation::start`).
+pub async fn start(State(state): State<IdentityState>, v: Viewer) -> Response {
     let to = if v.signed_in().is_none() {
         "/sign-in"
-    } else if !v.modules.cases {
-        if may_administer {
-            "/admin"
-        } else {
-            "/account/second-factor"
-        }
-    } else if v.may(Permission::HandleCalls) {
-        "/desk"
-    } else if v.may(Permission::DispatchCases) {
-        "/work"
-    } else if v.may(Permission::WorkCases) {
-        "/field"
-    } else if v.may(Permission::ViewAudit) {
-        "/supervise"
-    } else if may_administer {
-        "/admin"
     } else {
-        "/my/cases"
+        state
+            .web
+            .navigation
+            .start(&v)
+            .unwrap_or("/account/second-factor")
     };
     see_other(to)
 }

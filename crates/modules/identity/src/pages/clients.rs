@@ -1,24 +1,26 @@
 //! API keys of Open311 client applications: created with the key shown once, listed by their
 //! first characters, revoked.
 
-use super::staff::ShownOnce;
-use super::{Done, Fields, PageResult, done_message, failed, require};
+use crate::doors::IdentityState;
+use crate::doors::Viewer;
+use crate::doors::check_token;
+use crate::doors::render;
+use crate::doors::require;
+use crate::store::api_clients::ApiClient;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use identity::doors::Viewer;
-use identity::doors::check_token;
-use identity::doors::render;
-use identity::store::api_clients::ApiClient;
 use platform::authz::Permission;
-use web::AppState;
 use webkit::page::Page;
+use webkit::page::admin::ShownOnce;
+use webkit::page::admin::{Done, Fields, done_message};
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
+use webkit::page::{PageResult, failed};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<IdentityState> {
     Router::new()
         .route("/admin/api-clients", get(list).post(create))
         .route("/admin/api-clients/{id}/revoke", post(revoke))
@@ -34,7 +36,7 @@ struct List {
 }
 
 async fn list_page(
-    state: &AppState,
+    state: &IdentityState,
     v: &Viewer,
     name: String,
     errors: Errors,
@@ -64,7 +66,7 @@ async fn list_page(
     Ok(render(v, state, status, &page))
 }
 
-async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
+async fn list(State(state): State<IdentityState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
     list_page(
         &state,
         &v,
@@ -76,7 +78,7 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -
 }
 
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -109,7 +111,7 @@ async fn create(
 }
 
 async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     v: Viewer,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,

@@ -1,25 +1,25 @@
 //! Sign-up, verification, sign-in (with the second factor), sign-out and password reset: the
 //! `/auth/*` operations, and the session cookie they set.
 
-use super::doc::{Problem, TooManyRequests};
 use super::{ApiError, Caller, ClientAddr, JsonBody, Lang, reply};
-use crate::AppState;
-use crate::i18n;
+use crate::accounts::SignUp;
+use crate::accounts::{NewSession, SessionStage};
+use crate::doors::IdentityState;
+use crate::doors::{self as caller, PartialCaller};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
-use identity::accounts::SignUp;
-use identity::accounts::{NewSession, SessionStage};
-use identity::doors::{self as caller, PartialCaller};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use webkit::check_same_site;
+use webkit::i18n;
+use webkit::openapi::{Problem, TooManyRequests};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<IdentityState> {
     OpenApiRouter::new()
         .routes(routes!(sign_up))
         .routes(routes!(verify))
@@ -56,12 +56,12 @@ struct Anonymous {
     request_id: Option<String>,
 }
 
-impl FromRequestParts<AppState> for Anonymous {
+impl FromRequestParts<IdentityState> for Anonymous {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &IdentityState,
     ) -> Result<Self, Self::Rejection> {
         let Ok(lang) = Lang::from_request_parts(parts, state).await;
         check_same_site(parts, lang)?;
@@ -76,21 +76,21 @@ impl FromRequestParts<AppState> for Anonymous {
     }
 }
 
-fn jurisdiction(state: &AppState, given: Option<String>) -> String {
+fn jurisdiction(state: &IdentityState, given: Option<String>) -> String {
     given
         .filter(|j| !j.trim().is_empty())
         .or_else(|| state.platform.config().default_jurisdiction.clone())
         .unwrap_or_default()
 }
 
-pub(super) fn set_cookie(state: &AppState, session: &NewSession, response: &mut Response) {
+pub(super) fn set_cookie(state: &IdentityState, session: &NewSession, response: &mut Response) {
     let value = caller::session_cookie(state, &session.id, session.expires_at);
     if let Ok(v) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 
-pub(super) fn clear_cookie(state: &AppState, response: &mut Response) {
+pub(super) fn clear_cookie(state: &IdentityState, response: &mut Response) {
     if let Ok(v) = HeaderValue::from_str(&caller::clear_session_cookie(state)) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -105,7 +105,7 @@ pub(super) fn session_out(session: &NewSession) -> SessionOut {
 }
 
 pub(super) fn session_response(
-    state: &AppState,
+    state: &IdentityState,
     status: StatusCode,
     session: NewSession,
 ) -> Response {
@@ -155,7 +155,7 @@ struct SignUpBody {
     )
 )]
 async fn sign_up(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     who: Anonymous,
     ClientAddr(addr): ClientAddr,
     JsonBody(b): JsonBody<SignUpBody>,
@@ -204,7 +204,7 @@ struct CodeBody {
     )
 )]
 async fn verify(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     who: Anonymous,
     JsonBody(b): JsonBody<CodeBody>,
 ) -> Response {
@@ -253,7 +253,7 @@ struct SignInBody {
     )
 )]
 async fn sign_in(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     who: Anonymous,
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
@@ -298,7 +298,7 @@ pub(super) struct SecondFactorBody {
     )
 )]
 async fn second_factor(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: PartialCaller,
     JsonBody(b): JsonBody<SecondFactorBody>,
 ) -> Response {
@@ -336,7 +336,7 @@ async fn second_factor(
         (status = 400, description = "Not a session (a bearer token cannot sign out)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn sign_out(State(state): State<AppState>, caller: PartialCaller) -> Response {
+async fn sign_out(State(state): State<IdentityState>, caller: PartialCaller) -> Response {
     let Some(session) = &caller.session else {
         return ApiError::new(StatusCode::BAD_REQUEST, Message::new("error-not-a-session"))
             .in_lang(caller.lang)
@@ -369,7 +369,7 @@ struct SessionsEnded {
     tag = "auth",
     responses((status = 200, description = "Signed out everywhere", body = SessionsEnded))
 )]
-async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) -> Response {
+async fn sign_out_everywhere(State(state): State<IdentityState>, caller: Caller) -> Response {
     match state.identity.sign_out_everywhere(&caller.actor).await {
         Ok(n) => {
             let body = SessionsEnded { sessions_ended: n };
@@ -404,7 +404,7 @@ struct ResetBody {
     )
 )]
 async fn request_reset(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     who: Anonymous,
     ClientAddr(addr): ClientAddr,
     JsonBody(b): JsonBody<ResetBody>,
@@ -445,7 +445,7 @@ struct ConfirmResetBody {
     )
 )]
 async fn confirm_reset(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     who: Anonymous,
     JsonBody(b): JsonBody<ConfirmResetBody>,
 ) -> Response {

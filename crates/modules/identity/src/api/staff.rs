@@ -2,22 +2,22 @@
 //! use a second factor.
 
 use super::ApiPath as Path;
-use super::doc::NotFound;
 use super::me::{GrantOut, grants_json};
 use super::{ApiError, Caller, JsonBody, reply};
-use crate::AppState;
+use crate::accounts::{NewStaff, StaffView};
+use crate::doors::IdentityState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::{Locale, Message};
-use identity::accounts::{NewStaff, StaffView};
 use platform::authz::{Grant, Role, ScopeGiven};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use webkit::openapi::NotFound;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<IdentityState> {
     OpenApiRouter::new()
         .routes(routes!(list_staff, create_staff))
         .routes(routes!(set_roles))
@@ -108,7 +108,7 @@ fn grants(caller: &Caller, body: Vec<GrantBody>) -> Result<Vec<Grant>, ApiError>
     tag = "staff",
     responses((status = 200, description = "The staff", body = [StaffOut]))
 )]
-async fn list_staff(State(state): State<AppState>, caller: Caller) -> Response {
+async fn list_staff(State(state): State<IdentityState>, caller: Caller) -> Response {
     let result = state.identity.list_staff(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter().map(staff_json).collect::<Vec<_>>()
@@ -145,7 +145,7 @@ struct NewStaffBody {
     responses((status = 201, description = "The account", body = StaffOut))
 )]
 async fn create_staff(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     JsonBody(b): JsonBody<NewStaffBody>,
 ) -> Response {
@@ -197,7 +197,7 @@ struct RolesBody {
     )
 )]
 async fn set_roles(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<RolesBody>,
@@ -232,7 +232,7 @@ struct StatusOut {
     )
 )]
 async fn disable(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
@@ -256,7 +256,11 @@ async fn disable(
         (status = 404, response = NotFound),
     )
 )]
-async fn enable(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+async fn enable(
+    State(state): State<IdentityState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
     let result = state
         .identity
         .set_staff_enabled(&caller.actor, &id, true)
@@ -293,7 +297,7 @@ struct TemporaryPasswordOut {
     )
 )]
 async fn reset_password(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<ResetBody>,
@@ -323,7 +327,7 @@ struct SecondFactorRolesOut {
     tag = "security",
     responses((status = 200, description = "The roles", body = SecondFactorRolesOut))
 )]
-async fn second_factor_roles(State(state): State<AppState>, caller: Caller) -> Response {
+async fn second_factor_roles(State(state): State<IdentityState>, caller: Caller) -> Response {
     let result = state.identity.roles_requiring_totp(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |roles| {
         SecondFactorRolesOut { roles }
@@ -356,7 +360,7 @@ struct PolicyOut {
     )
 )]
 async fn set_second_factor_role(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     Path(role): Path<String>,
     JsonBody(b): JsonBody<PolicyBody>,

@@ -1,9 +1,8 @@
 //! Open311 client applications' API keys over the API.
 
 use super::ApiPath as Path;
-use super::doc::NotFound;
 use super::{ApiError, Caller, JsonBody, reply};
-use crate::AppState;
+use crate::doors::IdentityState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use webkit::openapi::NotFound;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<IdentityState> {
     OpenApiRouter::new()
         .routes(routes!(list_clients, create_client))
         .routes(routes!(revoke_client))
@@ -32,7 +32,7 @@ struct ClientOut {
     revoked_at: Option<String>,
 }
 
-fn client_json(c: &identity::store::api_clients::ApiClient) -> ClientOut {
+fn client_json(c: &crate::store::api_clients::ApiClient) -> ClientOut {
     ClientOut {
         id: c.id.clone(),
         name: c.name.clone(),
@@ -50,7 +50,7 @@ fn client_json(c: &identity::store::api_clients::ApiClient) -> ClientOut {
     tag = "api-clients",
     responses((status = 200, description = "The keys, without secrets", body = [ClientOut]))
 )]
-async fn list_clients(State(state): State<AppState>, caller: Caller) -> Response {
+async fn list_clients(State(state): State<IdentityState>, caller: Caller) -> Response {
     let result = state.identity.list_api_keys(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |list| {
         list.iter().map(client_json).collect::<Vec<_>>()
@@ -73,7 +73,7 @@ struct NewClientBody {
     responses((status = 201, description = "The key, shown once", body = ClientOut))
 )]
 async fn create_client(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     JsonBody(b): JsonBody<NewClientBody>,
 ) -> Response {
@@ -96,7 +96,7 @@ async fn create_client(
     )
 )]
 async fn revoke_client(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {

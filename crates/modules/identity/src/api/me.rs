@@ -4,20 +4,20 @@
 use super::ApiPath as Path;
 use super::PartialCaller;
 use super::auth::{Notice, SecondFactorBody, SessionOut, said, session_out, set_cookie};
-use super::doc::{BadRequest, NotFound, Problem, TooManyRequests};
 use super::{ApiError, Caller, JsonBody, reply};
-use crate::AppState;
+use crate::accounts::SessionStage;
+use crate::doors::IdentityState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Message;
-use identity::accounts::SessionStage;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use webkit::openapi::{BadRequest, NotFound, Problem, TooManyRequests};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<IdentityState> {
     OpenApiRouter::new()
         .routes(routes!(me, update_me))
         .routes(routes!(change_password))
@@ -89,7 +89,7 @@ struct MeOut {
         (status = 401, description = "Not signed in, or the second factor is still awaited", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn me(State(state): State<AppState>, caller: PartialCaller) -> Response {
+async fn me(State(state): State<IdentityState>, caller: PartialCaller) -> Response {
     // The password alone shows nothing of the account: not before the second factor.
     if let Err(e) = enrolment_allowed(&caller) {
         return e.into_response();
@@ -144,11 +144,11 @@ struct ProfileOut {
     responses((status = 200, description = "The profile", body = ProfileOut))
 )]
 async fn update_me(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     JsonBody(b): JsonBody<UpdateMeBody>,
 ) -> Response {
-    let update = identity::accounts::ProfileUpdate {
+    let update = crate::accounts::ProfileUpdate {
         display_name: b.display_name,
         locale: b.locale,
         national_id: b.national_id,
@@ -192,7 +192,7 @@ struct ChangePasswordBody {
     )
 )]
 async fn change_password(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     JsonBody(b): JsonBody<ChangePasswordBody>,
 ) -> Response {
@@ -252,7 +252,7 @@ struct TotpOut {
         (status = 400, response = BadRequest),
     )
 )]
-async fn begin_totp(State(state): State<AppState>, caller: PartialCaller) -> Response {
+async fn begin_totp(State(state): State<IdentityState>, caller: PartialCaller) -> Response {
     if let Err(e) = enrolment_allowed(&caller) {
         return e.into_response();
     }
@@ -288,7 +288,7 @@ struct RecoveryCodesOut {
     )
 )]
 async fn confirm_totp(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: PartialCaller,
     JsonBody(b): JsonBody<SecondFactorBody>,
 ) -> Response {
@@ -329,7 +329,7 @@ async fn confirm_totp(
     )
 )]
 async fn disable_totp(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     JsonBody(b): JsonBody<SecondFactorBody>,
 ) -> Response {
@@ -353,7 +353,7 @@ struct TokenOut {
     token: Option<String>,
 }
 
-fn token_json(t: &identity::store::sessions::AccessToken) -> TokenOut {
+fn token_json(t: &crate::store::sessions::AccessToken) -> TokenOut {
     let at = |v: Option<i64>| v.map(domain::datetime::format_unix);
     TokenOut {
         id: t.id.clone(),
@@ -373,7 +373,7 @@ fn token_json(t: &identity::store::sessions::AccessToken) -> TokenOut {
     tag = "me",
     responses((status = 200, description = "The tokens, without secrets", body = [TokenOut]))
 )]
-async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Response {
+async fn list_tokens(State(state): State<IdentityState>, caller: Caller) -> Response {
     let result = state.identity.my_access_tokens(&caller.actor).await;
     reply(caller.lang, StatusCode::OK, result, |ts| {
         ts.iter().map(token_json).collect::<Vec<_>>()
@@ -399,7 +399,7 @@ struct NewTokenBody {
     responses((status = 201, description = "The token, with its secret shown once", body = TokenOut))
 )]
 async fn create_token(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     JsonBody(b): JsonBody<NewTokenBody>,
 ) -> Response {
@@ -425,7 +425,7 @@ async fn create_token(
     )
 )]
 async fn revoke_token(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Response {
@@ -463,7 +463,7 @@ struct DataAccessOut {
     responses((status = 200, description = "The reads", body = [DataAccessOut]))
 )]
 async fn data_access(
-    State(state): State<AppState>,
+    State(state): State<IdentityState>,
     caller: Caller,
     super::ApiQuery(q): super::ApiQuery<Before>,
 ) -> Response {

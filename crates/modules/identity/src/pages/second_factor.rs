@@ -3,24 +3,24 @@
 //! `otpauth://` link for authenticator apps), a first code confirms it, and the recovery codes
 //! are shown once. The session is then renewed with full rights.
 
-use super::{PageResult, Stop};
+use crate::doors::IdentityState;
+use crate::doors::Viewer;
+use crate::doors::check_token;
+use crate::doors::render;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use identity::doors::Viewer;
-use identity::doors::check_token;
-use identity::doors::render;
 use platform::authz::Actor;
 use serde::Deserialize;
-use web::AppState;
 use webkit::page::Page;
 use webkit::page::PageError;
 use webkit::page::forms::Errors;
+use webkit::page::{PageResult, Stop};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<IdentityState> {
     Router::new()
         .route("/account/second-factor", get(intro))
         .route("/account/second-factor/begin", post(begin))
@@ -69,7 +69,7 @@ fn staff(v: &Viewer) -> Result<&Actor, Stop> {
 
 #[allow(clippy::too_many_arguments)]
 fn enrol_page(
-    state: &AppState,
+    state: &IdentityState,
     v: &Viewer,
     stage: &'static str,
     secret: String,
@@ -99,7 +99,7 @@ fn enrol_page(
     render(v, state, status, &page)
 }
 
-async fn intro(State(state): State<AppState>, v: Viewer) -> PageResult {
+async fn intro(State(state): State<IdentityState>, v: Viewer) -> PageResult {
     staff(&v)?;
     Ok(enrol_page(
         &state,
@@ -126,7 +126,7 @@ struct F {
     uri: String,
 }
 
-async fn begin(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> PageResult {
+async fn begin(State(state): State<IdentityState>, v: Viewer, Form(f): Form<F>) -> PageResult {
     let actor = staff(&v)?;
     check_token(&v, &f._csrf)?;
     let setup = state
@@ -146,7 +146,7 @@ async fn begin(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> Pa
     ))
 }
 
-async fn confirm(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> PageResult {
+async fn confirm(State(state): State<IdentityState>, v: Viewer, Form(f): Form<F>) -> PageResult {
     let actor = staff(&v)?;
     check_token(&v, &f._csrf)?;
     let session = v.session.as_ref().map(|s| s.id_hash.as_str());
@@ -163,7 +163,7 @@ async fn confirm(State(state): State<AppState>, v: Viewer, Form(f): Form<F>) -> 
                 renewed.as_ref().map(|s| s.csrf_token.clone()),
             );
             if let Some(s) = renewed {
-                let cookie = identity::doors::session_cookie(&state, &s.id, s.expires_at);
+                let cookie = crate::doors::session_cookie(&state, &s.id, s.expires_at);
                 if let Ok(value) = HeaderValue::from_str(&cookie) {
                     response.headers_mut().append(header::SET_COOKIE, value);
                 }

@@ -1,0 +1,44 @@
+//! Identity's web pages: signing up, in (with the second factor) and out, resetting a
+//! password, where an account starts (`/start`), enrolling the second factor, and the
+//! administration of staff and API clients. Templates are in `templates/`; the frame is
+//! webkit's. The module's admin sections are [`NAV`].
+
+mod account;
+mod clients;
+mod second_factor;
+mod staff;
+
+pub use account::start;
+
+use crate::doors::IdentityState;
+use axum::Router;
+use platform::authz::Permission;
+use webkit::page::nav::{AdminSection, NavPart};
+
+/// Every page route of the module.
+pub fn routes() -> Router<IdentityState> {
+    Router::new()
+        .merge(account::routes())
+        .merge(second_factor::routes())
+        .merge(staff::routes())
+        .merge(clients::routes())
+}
+
+/// Identity's administration: staff and API clients.
+pub const NAV: NavPart = NavPart {
+    menu: &[],
+    admin: &[
+        AdminSection {
+            href: "/admin/staff",
+            title: "admin-staff",
+            any_of: &[Permission::ManageStaff],
+            order: 40,
+        },
+        AdminSection {
+            href: "/admin/api-clients",
+            title: "admin-clients",
+            any_of: &[Permission::ManageApiClients],
+            order: 50,
+        },
+    ],
+};
