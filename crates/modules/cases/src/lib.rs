@@ -10,6 +10,7 @@ pub mod import;
 pub mod intake;
 pub mod knowledge;
 pub mod media;
+mod module;
 pub mod public;
 pub mod queries;
 pub mod reports;
@@ -22,6 +23,8 @@ pub(crate) use platform::{
     Platform, Result, ServiceConfig, ServiceError, audit, authz, catalog_cache, notify, rate_limit,
     reference, secrets, webhooks,
 };
+
+pub use module::{MIGRATIONS, MODULE};
 
 use platform::Db;
 use std::sync::Arc;

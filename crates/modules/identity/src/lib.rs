@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod doors;
+mod module;
 mod passwords;
 pub mod store;
 
@@ -12,6 +13,8 @@ pub mod store;
 pub(crate) use platform::{
     Result, ServiceConfig, ServiceError, audit, authz, notify, rate_limit, secrets,
 };
+
+pub use module::{MIGRATIONS, MODULE};
 
 use platform::{Db, Platform};
 
