@@ -2,9 +2,9 @@
 //! [`MigrationSet`]), one directory per backend with the same versions in both. The sets of a
 //! build are listed by its composition root (`web::Modules::migrate` runs every compiled
 //! module's); this crate holds the runner and the [`CORE`] baseline, the tables created before
-//! modules carried their own migrations. Applied in order,
-//! each in its own transaction, recorded in `schema_migrations` under (module, version) with a
-//! checksum so an edited migration is detected. Safe to run from several nodes at once: on
+//! modules carried their own migrations. Applied in order, each in its own transaction,
+//! recorded in `schema_migrations` under (module, version) with a checksum so an edited
+//! migration is detected. Safe to run from several nodes at once: on
 //! PostgreSQL an advisory lock guards the migrations table's own shape and the table is locked
 //! while each migration runs; on SQLite `BEGIN IMMEDIATE` serialises writers.
 //!
