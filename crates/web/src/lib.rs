@@ -7,12 +7,10 @@ pub mod bench;
 pub use webkit::i18n;
 mod modules;
 pub mod notify_hooks;
-pub mod open311;
 pub mod server;
-pub mod uploads;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -34,19 +32,13 @@ pub struct AppState {
     pub identity: IdentityApp,
     pub cases: CasesApp,
     pub web: WebConfig,
-    /// Public Open311 lists answered from memory for `web.open311_cache`.
-    pub open311_cache: std::sync::Arc<open311::microcache::MicroCache>,
-    /// Slots for receiving and processing photo uploads (see [`uploads`]).
-    pub uploads: uploads::Uploads,
+    /// What every door reads: HTTP settings and the navigation of the modules that run.
+    pub doors: webkit::Doors,
 }
 
 impl webkit::DoorState for AppState {
-    fn trusted_proxies(&self) -> &api::TrustedProxies {
-        &self.web.trusted_proxies
-    }
-
-    fn secure_cookies(&self) -> bool {
-        self.web.secure_cookies
+    fn doors(&self) -> &webkit::Doors {
+        &self.doors
     }
 }
 
@@ -69,12 +61,12 @@ pub struct WebConfig {
     /// `None`: no map; locations are given by district and address.
     pub map_tiles: Option<String>,
     /// How long a public Open311 list may be answered from memory (see
-    /// [`open311::microcache`]); zero turns the cache off.
+    /// `cases::open311::microcache`); zero turns the cache off.
     pub open311_cache: Duration,
     /// The most bytes of answers that cache keeps.
     pub open311_cache_bytes: usize,
     /// Requests that may stream photos to disk at once, and that may have them in memory
-    /// at once (see [`uploads`]).
+    /// at once (see `cases::uploads`).
     pub upload_slots: (usize, usize),
     /// A request not answered in this time is answered `408`.
     pub request_timeout: Duration,
@@ -90,7 +82,10 @@ impl WebConfig {
             map_tiles: None,
             open311_cache: DEFAULT_OPEN311_CACHE,
             open311_cache_bytes: DEFAULT_OPEN311_CACHE_BYTES,
-            upload_slots: (uploads::DEFAULT_RECEIVING, uploads::DEFAULT_PROCESSING),
+            upload_slots: (
+                cases::uploads::DEFAULT_RECEIVING,
+                cases::uploads::DEFAULT_PROCESSING,
+            ),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
@@ -114,10 +109,12 @@ pub fn router_with(modules: Modules, web: WebConfig) -> Router {
     router_with_pages(modules, web, Pages::default())
 }
 
-/// The web pages merged into the application, and what answers a path nothing else serves.
+/// The web pages merged into the application, what answers a path nothing else serves, and
+/// the menus of the modules whose pages they are.
 pub struct Pages {
     pub routes: Router<AppState>,
     pub not_found: axum::routing::MethodRouter<AppState>,
+    pub navigation: Vec<webkit::page::nav::NavPart>,
 }
 
 impl Default for Pages {
@@ -125,6 +122,7 @@ impl Default for Pages {
         Pages {
             routes: Router::new(),
             not_found: any(not_found),
+            navigation: Vec::new(),
         }
     }
 }
@@ -163,54 +161,64 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         "default-src 'self'; img-src 'self' data:{img_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-    let open311_cache = std::sync::Arc::new(open311::microcache::MicroCache::new(
-        web.open311_cache,
-        web.open311_cache_bytes,
-    ));
-    let uploads = uploads::Uploads::new(
-        modules.platform.config().media_dir.clone(),
-        web.upload_slots.0,
-        web.upload_slots.1,
-    );
     let request_timeout = web.request_timeout;
     let running = modules.platform.config().modules;
+    let doors = webkit::Doors {
+        trusted_proxies: web.trusted_proxies.clone(),
+        secure_cookies: web.secure_cookies,
+        map_tiles: web.map_tiles.clone(),
+        navigation: std::sync::Arc::new(webkit::page::Navigation::new(&pages.navigation)),
+    };
+    // The cases module's doors get their own state; its routes are merged below.
+    let cases_state = running.cases.then(|| cases::doors::CasesState {
+        platform: modules.platform.clone(),
+        identity: modules.identity.clone(),
+        cases: modules.cases.clone(),
+        web: doors.clone(),
+        open311_cache: std::sync::Arc::new(cases::open311::microcache::MicroCache::new(
+            web.open311_cache,
+            web.open311_cache_bytes,
+        )),
+        uploads: cases::uploads::Uploads::new(
+            modules.platform.config().media_dir.clone(),
+            web.upload_slots.0,
+            web.upload_slots.1,
+        ),
+    });
     let state = AppState {
         platform: modules.platform,
         identity: modules.identity,
         cases: modules.cases,
         web,
-        open311_cache,
-        uploads,
+        doors,
     };
-    let api = api::routes(running)
+    let api = api::routes(running, cases_state.clone())
         .layer(DefaultBodyLimit::max(api::MAX_JSON_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    let open311 = Router::new()
-        .route("/open311/v2/{*rest}", any(open311::handle))
-        .layer(DefaultBodyLimit::max(open311::MAX_MULTIPART_BYTES))
-        .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([Method::GET, Method::HEAD])
-                .max_age(Duration::from_secs(3600)),
-        );
     let ceiling = state.web.bench_ceiling;
-    // Open311 is the cases module's door.
-    let open311 = if running.cases {
-        open311
-    } else {
-        Router::new()
+    // Open311 and media are the cases module's doors.
+    let case_doors = match cases_state {
+        Some(cases_state) => cases::open311::router()
+            .layer(
+                CorsLayer::new()
+                    .allow_origin(Any)
+                    .allow_methods([Method::GET, Method::HEAD])
+                    .max_age(Duration::from_secs(3600)),
+            )
+            .merge(cases::doors::media::router())
+            .merge(cases::pages::routes())
+            .with_state(cases_state),
+        None => Router::new(),
     };
     let routes = Router::new()
-        .merge(open311)
+        .merge(case_doors)
         .merge(api)
         .merge(notify_hooks::router())
         .merge(apidocs::router())
         .merge(pages.routes)
-        .route("/media/{file}", get(media))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .fallback({
@@ -258,7 +266,7 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
             // Only method, path and request id: query strings can carry personal data.
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %req.method(), path = %api::desk::loggable_path(req.uri().path()), request_id = %id)
+            tracing::info_span!("request", method = %req.method(), path = %cases::api::desk::loggable_path(req.uri().path()), request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     if hsts {
@@ -268,51 +276,6 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         ))
     } else {
         app
-    }
-}
-
-/// A stored photo. A public one goes to anyone and may be cached for good (its name never
-/// changes); any other only to staff who may see its case (by session or token), never stored
-/// by a cache. Everyone else gets the same 404 as for a name that does not exist.
-async fn media(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    caller: Result<api::Caller, api::ApiError>,
-) -> Response {
-    let viewer = caller.ok().map(|c| c.actor);
-    match state.cases.media_file(&file, viewer.as_ref()).await {
-        Ok(photo) => {
-            let cache = if photo.public {
-                "public, max-age=31536000, immutable"
-            } else {
-                "private, no-store"
-            };
-            (
-                [
-                    (header::CONTENT_TYPE, photo.content_type),
-                    (header::CACHE_CONTROL, cache),
-                ],
-                photo.bytes,
-            )
-                .into_response()
-        }
-        Err(platform::ServiceError::NotFound(_)) => {
-            // Not cached either: a cache must not keep an anonymous 404 from staff.
-            let mut response = not_found().await.into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "serving a photo");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CACHE_CONTROL, "no-store")],
-                "500",
-            )
-                .into_response()
-        }
     }
 }
 

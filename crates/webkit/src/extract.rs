@@ -173,3 +173,8 @@ pub fn reply<T, B: Serialize>(
         Err(e) => ApiError::from_service(e, lang).into_response(),
     }
 }
+
+/// How many rows a page of a cursor-paged list shows: 50 unless the client asks, 1–200.
+pub fn page_limit(asked: Option<u64>) -> u64 {
+    asked.unwrap_or(50).clamp(1, 200)
+}

@@ -2,21 +2,47 @@
 //! `application/problem+json` answers (`error`), the extractors for the caller's language and
 //! for JSON, query and path input (`extract`), and the request as the network delivered it:
 //! cookies, cross-site writes, client addresses behind trusted proxies (`client`). Nothing here
-//! knows a module; a door state lends what the extractors need through [`DoorState`].
+//! knows a module; a door state lends what the extractors need through [`DoorState`]. The page
+//! frame every module's pages share is [`page`].
 
 mod client;
 mod error;
 mod extract;
 pub mod i18n;
+pub mod openapi;
+pub mod page;
 
 pub use client::{ClientAddr, TrustedProxies, check_same_site, cookie, is_write, request_id};
 pub use error::{ApiError, Problem, ProblemItem, status_of};
-pub use extract::{ApiPath, ApiQuery, InLang, JsonBody, Lang, MAX_JSON_BYTES, reply};
+pub use extract::{ApiPath, ApiQuery, InLang, JsonBody, Lang, MAX_JSON_BYTES, page_limit, reply};
 
-/// What a door's state lends the shared extractors: the HTTP settings they read.
-pub trait DoorState: Send + Sync {
+use std::sync::Arc;
+
+/// The HTTP settings every door reads, and the navigation of the modules that run. The
+/// composition root makes one and lends it to every module's door state.
+#[derive(Clone, Default)]
+pub struct Doors {
     /// Proxies whose `X-Forwarded-For` is believed.
-    fn trusted_proxies(&self) -> &TrustedProxies;
+    pub trusted_proxies: TrustedProxies,
     /// Whether cookies are marked `Secure` (the public URL is HTTPS).
-    fn secure_cookies(&self) -> bool;
+    pub secure_cookies: bool,
+    /// Map tiles for the pages (`None`: no map).
+    pub map_tiles: Option<String>,
+    /// The menus of the modules that run.
+    pub navigation: Arc<page::Navigation>,
+}
+
+/// What a door's state lends the shared extractors and the page frame.
+pub trait DoorState: Send + Sync {
+    fn doors(&self) -> &Doors;
+
+    /// Proxies whose `X-Forwarded-For` is believed.
+    fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.doors().trusted_proxies
+    }
+
+    /// Whether cookies are marked `Secure` (the public URL is HTTPS).
+    fn secure_cookies(&self) -> bool {
+        self.doors().secure_cookies
+    }
 }

@@ -3,19 +3,24 @@
 //! of cases, as the [`CasesApp`] handle over a [`platform::Platform`] and an
 //! [`identity::IdentityApp`]. Other modules reach cases through this handle only.
 
+pub mod api;
 pub mod casework;
 pub mod demo;
 pub mod desk;
+pub mod doors;
 pub mod import;
 pub mod intake;
 pub mod knowledge;
 pub mod media;
 mod module;
+pub mod open311;
+pub mod pages;
 pub mod public;
 pub mod queries;
 pub mod reports;
 pub mod store;
 pub mod updates;
+pub mod uploads;
 
 // The platform's and identity's pieces this module's files name as `crate::…`.
 pub(crate) use identity::{IdentityApp, accounts, api_keys};

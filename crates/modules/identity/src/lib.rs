@@ -28,6 +28,11 @@ pub struct IdentityApp {
 }
 
 impl IdentityApp {
+    /// The platform this module runs over (doors read its settings and signing key).
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
     pub fn new(platform: Platform) -> IdentityApp {
         IdentityApp {
             db: platform.db.clone(),

@@ -3,17 +3,20 @@
 
 use super::staff::ShownOnce;
 use super::{Done, Fields, PageResult, done_message, failed, require};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use identity::store::api_clients::ApiClient;
 use platform::authz::Permission;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

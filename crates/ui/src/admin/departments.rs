@@ -2,9 +2,6 @@
 //! are routed to.
 
 use super::{Done, Fields, PageResult, done_message, failed, field_of, require};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -12,10 +9,16 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use domain::catalog::DepartmentKind;
 use domain::locale::Localized;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::Permission;
 use platform::catalog_admin::DepartmentInput;
 use store::catalog::DepartmentRecord;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -136,9 +139,12 @@ async fn edit_department(
         .await
         .map_err(failed(&v))?;
     let Some(d) = all.into_iter().find(|d| d.department.code == code) else {
-        return Err(
-            crate::PageError::new(StatusCode::NOT_FOUND, "error-page-not-found", v.locale).into(),
-        );
+        return Err(webkit::page::PageError::new(
+            StatusCode::NOT_FOUND,
+            "error-page-not-found",
+            v.locale,
+        )
+        .into());
     };
     let f = DepartmentForm {
         code: d.department.code,

@@ -3,17 +3,19 @@
 //! to whoever administers notifications or webhooks; each sees the kinds they administer.
 
 use super::{Done, Fields, PageResult, Stop, done_message, failed};
-use crate::forms::check_token;
-use crate::page::{Page, Viewer, encode};
-use crate::{PageError, render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Actor, Permission};
 use platform::jobs::admin::JobView;
 use web::AppState;
+use webkit::page::{Page, encode};
+use webkit::page::{PageError, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -5,27 +5,23 @@
 //! edited as rows of inputs (with a few empty ones for additions), never with JavaScript.
 //! Services check every permission again.
 
-mod categories;
 mod clients;
 mod departments;
-mod jobs;
+pub(crate) mod jobs;
 mod notify;
-mod rules;
-mod sla;
 mod staff;
 mod webhooks;
 
-use crate::page::{Page, Viewer, encode};
-use crate::{PageError, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use domain::Message;
-use platform::authz::{Actor, Permission};
+use identity::doors::Viewer;
+use identity::doors::render;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::PageError;
 
 /// The administration of the platform and identity.
 pub fn routes() -> Router<AppState> {
@@ -39,122 +35,9 @@ pub fn routes() -> Router<AppState> {
         .merge(jobs::routes())
 }
 
-/// The administration of the cases module: categories, case rules, SLA and calendar.
-pub fn case_routes() -> Router<AppState> {
-    Router::new()
-        .merge(categories::routes())
-        .merge(rules::routes())
-        .merge(sla::routes())
-}
-
-/// Why an admin page is not shown: an error page, or a redirect (to sign in, by location).
-pub enum Stop {
-    Page(PageError),
-    Redirect(String),
-}
-
-impl From<PageError> for Stop {
-    fn from(e: PageError) -> Self {
-        Stop::Page(e)
-    }
-}
-
-impl IntoResponse for Stop {
-    fn into_response(self) -> Response {
-        match self {
-            Stop::Page(e) => e.into_response(),
-            Stop::Redirect(to) => crate::see_other(&to),
-        }
-    }
-}
-
-pub type PageResult = Result<Response, Stop>;
-
-/// The signed-in actor if they hold `permission`: otherwise a redirect to sign in (with the
-/// way back), or 403.
-pub fn require(v: &Viewer, permission: Permission) -> Result<&Actor, Stop> {
-    let Some(actor) = v.signed_in() else {
-        let path = v.here.split('?').next().unwrap_or("/admin");
-        return Err(Stop::Redirect(format!("/sign-in?back={}", encode(path))));
-    };
-    if !v.may(permission) {
-        return Err(Stop::Page(PageError::new(
-            StatusCode::FORBIDDEN,
-            "error-forbidden",
-            v.locale,
-        )));
-    }
-    Ok(actor)
-}
-
-/// A service failure as an error page.
-pub fn failed(v: &Viewer) -> impl Fn(platform::ServiceError) -> Stop + '_ {
-    |e| Stop::Page(PageError::service(e, v.locale))
-}
-
-/// A form as name/value pairs in the order sent: for rows of inputs (`a3_code`) and repeated
-/// checkboxes, which a fixed struct cannot hold.
-pub struct Fields(pub Vec<(String, String)>);
-
-impl Fields {
-    pub fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    /// Every value sent under `name` (checkboxes).
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    pub fn checked(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
-    }
-
-    pub fn token(&self) -> &str {
-        self.get("_csrf")
-    }
-}
-
-/// The `field` argument of a service message, if any.
-pub fn field_of(m: &Message) -> Option<&str> {
-    crate::forms::field_arg(m)
-}
-
-/// The `row` argument of a service message, if any.
-pub fn row_of(m: &Message) -> Option<&str> {
-    m.args
-        .iter()
-        .find(|(k, _)| *k == "row")
-        .map(|(_, v)| v.as_str())
-}
-
-/// A status line after a redirect (`?done=saved`), announced to screen readers.
-pub fn done_message(v: &Viewer, done: Option<&str>) -> Option<String> {
-    let key = match done? {
-        "saved" => "admin-done-saved",
-        "created" => "admin-done-created",
-        "deleted" => "admin-done-deleted",
-        "revoked" => "admin-done-revoked",
-        "queued" => "admin-done-queued",
-        "reset" => "admin-done-reset",
-        "enabled" => "admin-done-enabled",
-        "disabled" => "admin-done-disabled",
-        _ => return None,
-    };
-    Some(v.t(key))
-}
-
-#[derive(serde::Deserialize, Default)]
-pub struct Done {
-    pub done: Option<String>,
-}
+pub use identity::doors::require;
+pub use webkit::page::admin::{Done, Fields, done_message, field_of};
+pub use webkit::page::{PageResult, Stop, failed};
 
 /// One section of the administration.
 pub struct Section {
@@ -164,8 +47,11 @@ pub struct Section {
 }
 
 /// The sections `v` may use, in the order they are shown.
-pub fn sections(v: &Viewer) -> Vec<Section> {
-    crate::nav::admin_sections(v)
+pub fn sections(v: &Viewer, state: &AppState) -> Vec<Section> {
+    state
+        .doors
+        .navigation
+        .admin_sections(v)
         .map(|(href, key)| Section {
             href,
             title: v.t(key),
@@ -183,9 +69,9 @@ struct Index {
 
 async fn index(State(state): State<AppState>, v: Viewer) -> PageResult {
     if v.signed_in().is_none() {
-        return Ok(crate::see_other("/sign-in?back=/admin"));
+        return Ok(webkit::page::see_other("/sign-in?back=/admin"));
     }
-    let sections = sections(&v);
+    let sections = sections(&v, &state);
     if sections.is_empty() {
         return Err(PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into());
     }
@@ -243,14 +129,6 @@ mod tests {
                 .iter()
                 .map(|u| format!("admin-urgency-{u}")),
         );
-        for clock in super::sla::CLOCKS {
-            keys.push(format!("admin-clock-{clock}"));
-            keys.push(format!("admin-clock-{clock}-hint"));
-        }
-        for kind in ["holiday", "makeup_workday", "closure"] {
-            keys.push(format!("admin-calendar-kind-{kind}"));
-            keys.push(format!("admin-calendar-kind-{kind}-hint"));
-        }
         for kind in domain::catalog::DepartmentKind::ALL {
             keys.push(format!("admin-kind-{}", kind.as_str()));
         }

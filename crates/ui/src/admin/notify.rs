@@ -3,9 +3,6 @@
 //! show MiniJinja's problems next to the field. "Reset" goes back to the built-in text.
 
 use super::{Done, Fields, PageResult, Stop, done_message, failed, field_of, require};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{PageError, render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -13,10 +10,16 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::Locale;
 use domain::notify::Channel;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::Permission;
 use platform::notify::admin::TemplateView;
 use platform::notify::templates::Rendered;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::Errors;
+use webkit::page::{PageError, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

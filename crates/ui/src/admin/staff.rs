@@ -3,9 +3,6 @@
 //! (the whole city, or one department).
 
 use super::{Done, Fields, PageResult, Stop, done_message, failed, require};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{PageError, render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -13,8 +10,14 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::{Locale, Message};
 use identity::accounts::{NewStaff, StaffView};
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::{Grant, GrantError, Permission, Role, ScopeGiven, ScopeKind};
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::Errors;
+use webkit::page::{PageError, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -4,19 +4,22 @@
 
 use super::staff::ShownOnce;
 use super::{Done, Fields, PageResult, Stop, done_message, failed, require};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::Message;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::Permission;
 use platform::webhooks::EVENT_TYPES;
 use platform::webhooks::admin::{DeliveryView, NewWebhook, WebhookUpdate, WebhookView};
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -2,21 +2,23 @@
 //! one-time code, password reset, sign-out, and the citizen's "my cases".
 
 use super::jurisdiction;
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer, decode, safe_back};
-use crate::{PageError, render, see_other};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use cases::store::case_work::WorkView;
 use domain::Message;
 use identity::accounts::{SessionStage, SignUp};
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::Permission;
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::forms::Errors;
+use webkit::page::{Page, decode, safe_back};
+use webkit::page::{PageError, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,10 +36,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The cases module's page of a citizen's account.
-pub fn case_routes() -> Router<AppState> {
-    Router::new().route("/my/cases", get(my_cases))
-}
-
 /// One form page of the account journeys; `kind` selects the fields in the template.
 #[derive(Template)]
 #[template(path = "citizen/account.html")]
@@ -146,7 +144,7 @@ async fn sign_in(
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     let back = safe_back(Some(&f.back));
     let context = identity::doors::sign_in_context(&headers, &state, &v.client);
     match state
@@ -242,7 +240,7 @@ async fn sign_up(
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     let input = SignUp {
         jurisdiction_id: j.id.clone(),
         login: f.login.clone(),
@@ -253,7 +251,7 @@ async fn sign_up(
     match state.identity.sign_up(input, &v.client, None).await {
         Ok(()) => Ok(see_other(&format!(
             "/sign-up/verify?login={}",
-            crate::page::encode(f.login.trim())
+            webkit::page::encode(f.login.trim())
         ))),
         Err(e) => {
             let errors = Errors::from_service(&v, e, |m| {
@@ -300,7 +298,7 @@ async fn verify(
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     match state
         .identity
         .verify_sign_up(&j.id, &f.login, &f.code, None)
@@ -351,7 +349,7 @@ async fn reset(
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     if f.login.trim().is_empty() {
         let mut errors = Errors::default();
         errors.add(&v, "f-login", &Message::new("error-login-required"));
@@ -373,7 +371,7 @@ async fn reset(
         // The same answer whether or not the account exists.
         Ok(()) => Ok(see_other(&format!(
             "/reset/confirm?login={}",
-            crate::page::encode(f.login.trim())
+            webkit::page::encode(f.login.trim())
         ))),
         Err(e) => {
             let errors = errors_on(&v, e, "f-login")?;
@@ -413,7 +411,7 @@ async fn reset_confirm(
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
-    let j = jurisdiction(&state, v.locale).await?;
+    let j = jurisdiction(&state.platform, v.locale).await?;
     match state
         .identity
         .reset_password(&j.id, &f.login, &f.code, &f.password, None)
@@ -473,11 +471,12 @@ async fn sign_out(
 
 /// Where an account lands after signing in: the first tool its roles give it.
 /// Where a signed-in account starts: its first area of work, of the modules that run.
-pub async fn start(v: Viewer) -> Response {
+pub async fn start(State(state): State<AppState>, v: Viewer) -> Response {
+    let may_administer = state.doors.navigation.may_administer(&v);
     let to = if v.signed_in().is_none() {
         "/sign-in"
     } else if !v.modules.cases {
-        if crate::nav::may_administer(&v) {
+        if may_administer {
             "/admin"
         } else {
             "/account/second-factor"
@@ -490,33 +489,10 @@ pub async fn start(v: Viewer) -> Response {
         "/field"
     } else if v.may(Permission::ViewAudit) {
         "/supervise"
-    } else if crate::nav::may_administer(&v) {
+    } else if may_administer {
         "/admin"
     } else {
         "/my/cases"
     };
     see_other(to)
-}
-
-#[derive(Template)]
-#[template(path = "citizen/my_cases.html")]
-struct MyCases {
-    p: Page,
-    cases: Vec<WorkView>,
-}
-
-async fn my_cases(State(state): State<AppState>, v: Viewer) -> Result<Response, PageError> {
-    let Some(actor) = v.signed_in() else {
-        return Ok(see_other("/sign-in?back=/my/cases"));
-    };
-    let cases = state
-        .cases
-        .my_cases(actor)
-        .await
-        .map_err(|e| PageError::service(e, v.locale))?;
-    let page = MyCases {
-        p: Page::new(&v, &state, "my-cases-title", "my"),
-        cases,
-    };
-    Ok(render(&v, &state, StatusCode::OK, &page))
 }

@@ -2,13 +2,7 @@
 //! the account pages (sign-up, sign-in, reset, "my cases").
 
 pub(crate) mod account;
-pub(crate) mod report;
-mod track;
 
-use crate::category_form::{Group, grouped};
-pub(crate) use crate::page::jurisdiction;
-use crate::page::{LANG_COOKIE, Page, Viewer, decode, safe_back, set_cookie_header};
-use crate::{PageError, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,47 +10,19 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::Locale;
+use identity::doors::Viewer;
+use identity::doors::render;
+use identity::doors::viewer::LANG_COOKIE;
 use serde::Deserialize;
 use web::AppState;
+pub(crate) use webkit::page::jurisdiction;
+use webkit::page::{Page, decode, safe_back, set_cookie_header};
 
 /// The citizen's pages of the platform and identity: about, sign-in, sign-up, reset.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/about", get(about))
         .merge(account::routes())
-}
-
-/// The citizen's pages of the cases module: the home page with its categories, reporting,
-/// tracking, surveys and "my cases".
-pub fn case_routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .merge(report::routes())
-        .merge(track::routes())
-        .merge(account::case_routes())
-}
-
-#[derive(Template)]
-#[template(path = "citizen/home.html")]
-struct Home {
-    p: Page,
-    groups: Vec<Group>,
-    hotline: String,
-}
-
-async fn home(State(state): State<AppState>, v: Viewer) -> Result<Response, PageError> {
-    let j = jurisdiction(&state, v.locale).await?;
-    let list = state
-        .platform
-        .services(&j, None)
-        .await
-        .map_err(|e| PageError::service(e, v.locale))?;
-    let page = Home {
-        p: Page::new(&v, &state, "home-title", "home"),
-        groups: grouped(list.categories, v.locale),
-        hotline: j.name.get(v.locale).to_string(),
-    };
-    Ok(render(&v, &state, StatusCode::OK, &page))
 }
 
 #[derive(Template)]

@@ -4,18 +4,21 @@
 //! are shown once. The session is then renewed with full rights.
 
 use super::{PageResult, Stop};
-use crate::forms::{Errors, check_token};
-use crate::page::{Page, Viewer};
-use crate::{PageError, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
 use platform::authz::Actor;
 use serde::Deserialize;
 use web::AppState;
+use webkit::page::Page;
+use webkit::page::PageError;
+use webkit::page::forms::Errors;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

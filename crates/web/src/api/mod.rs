@@ -5,17 +5,11 @@
 mod api_clients;
 mod audit;
 mod auth;
-mod case_rules;
-mod cases;
 mod catalog;
-pub(crate) mod desk;
 pub mod doc;
 mod jobs;
-mod knowledge;
 mod me;
 mod notifications;
-mod reports;
-mod schemas;
 mod staff;
 mod webhooks;
 
@@ -25,7 +19,7 @@ pub use identity::doors::{
 };
 pub use webkit::{
     ApiError, ApiPath, ApiQuery, ClientAddr, InLang, JsonBody, Lang, MAX_JSON_BYTES,
-    TrustedProxies, cookie, reply,
+    TrustedProxies, cookie, page_limit, reply,
 };
 
 use crate::AppState;
@@ -36,10 +30,11 @@ use platform::ModulesConfig;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-/// The API's routes and their documentation, from the same annotations: each module
-/// registers its handlers with `utoipa_axum::routes!`, which reads the method and the path
-/// from the handler's `#[utoipa::path]`. Never add a route with `.route(...)`: a test
-/// (`doc::tests::routes_come_only_from_annotations`) refuses it.
+/// The platform's and identity's API routes and their documentation, from the same
+/// annotations: each module registers its handlers with `utoipa_axum::routes!`, which reads
+/// the method and the path from the handler's `#[utoipa::path]`. Never add a route with
+/// `.route(...)`: a test (`doc::tests::routes_come_only_from_annotations`) refuses it. The
+/// modules' own API parts (`cases::api`) are merged by [`routes`] and [`openapi_for`].
 fn documented(modules: ModulesConfig) -> OpenApiRouter<AppState> {
     // The platform's and identity's routes: always served.
     let router = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
@@ -55,17 +50,17 @@ fn documented(modules: ModulesConfig) -> OpenApiRouter<AppState> {
     if !modules.cases {
         return router;
     }
-    router
-        .merge(cases::routes())
-        .merge(catalog::category_routes())
-        .merge(desk::routes())
-        .merge(knowledge::routes())
-        .merge(reports::routes())
+    router.merge(catalog::category_routes())
 }
 
-/// The API of the modules that run; anything else under `/api/` answers a `404` problem.
-pub fn routes(modules: ModulesConfig) -> Router<AppState> {
-    let (router, _) = documented(modules).split_for_parts();
+/// The API of the modules that run (the cases module's when it is given its state); anything
+/// else under `/api/` answers a `404` problem.
+pub fn routes(modules: ModulesConfig, cases: Option<cases::doors::CasesState>) -> Router<AppState> {
+    let (mut router, _) = documented(modules).split_for_parts();
+    if let Some(state) = cases {
+        let (part, _) = cases::api::routes().split_for_parts();
+        router = router.merge(part.with_state(state));
+    }
     router.fallback(|lang: Lang| async move {
         ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
             .into_response_in(lang.0)
@@ -79,12 +74,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The OpenAPI document of the routes of the modules that run.
 pub fn openapi_for(modules: ModulesConfig) -> utoipa::openapi::OpenApi {
-    let (_, mut document) = documented(modules).split_for_parts();
+    let mut document = documented(modules).into_openapi();
+    if modules.cases {
+        document.merge(cases::api::openapi());
+    }
     doc::conventions(&mut document);
     document
-}
-
-/// How many rows a page of a cursor-paged list shows: 50 unless the client asks, 1–200.
-fn page_limit(asked: Option<u64>) -> u64 {
-    asked.unwrap_or(50).clamp(1, 200)
 }

@@ -1,0 +1,325 @@
+//! The dispatcher's case page: the working state, the SLA clocks, the whole timeline (internal
+//! events included) and one small form for each operation the lifecycle allows now.
+
+use super::actions::{self, ActionForm, EventLine};
+use super::{Catalog, Named, PageResult, Stop, done_message, failed, gate, sla_tag};
+use crate::doors::CasesState;
+use crate::store::case_work::WorkView;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use identity::accounts::StaffView;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
+use platform::authz::{Actor, Permission, Role};
+use std::collections::HashMap;
+use webkit::page::forms::Errors;
+use webkit::page::see_other;
+use webkit::page::{Page, encode};
+
+pub fn routes() -> Router<CasesState> {
+    Router::new()
+        .route("/work/cases/{number}", get(show))
+        .route("/work/cases/{number}/act", post(act))
+}
+
+/// The facts of a case in words.
+pub struct Facts {
+    pub category: String,
+    pub department: String,
+    pub cosign: String,
+    pub place: String,
+    pub assignee: String,
+    pub sla_class: &'static str,
+    pub sla_label: String,
+    pub photos: Vec<String>,
+}
+
+pub fn facts(
+    w: &WorkView,
+    catalog: &Catalog,
+    names: &HashMap<String, String>,
+    v: &Viewer,
+) -> Facts {
+    let (sla_class, key) = sla_tag(w.sla_state.as_deref());
+    Facts {
+        category: catalog.category(&w.category_code),
+        department: catalog.department(w.department_code.as_deref()),
+        cosign: catalog.department(w.cosign_department_code.as_deref()),
+        place: catalog.place(w),
+        assignee: w
+            .assignee_id
+            .as_ref()
+            .map(|id| names.get(id).cloned().unwrap_or_else(|| v.t("event-staff")))
+            .unwrap_or_default(),
+        sla_class,
+        sla_label: v.t(&key),
+        photos: serde_json::from_str(&w.media_urls).unwrap_or_default(),
+    }
+}
+
+/// The active field workers of a department, for the assignment form.
+pub fn field_workers(staff: &[StaffView], department: Option<&str>) -> Vec<Named> {
+    staff
+        .iter()
+        .filter(|s| s.status == "active")
+        .filter(|s| {
+            s.roles
+                .iter()
+                .any(|g| g.role == Role::FieldWorker && department.is_none_or(|d| g.scope_id == d))
+        })
+        .map(|s| Named {
+            code: s.id.clone(),
+            name: s.display_name.clone(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "staff/case.html")]
+struct CasePage {
+    p: Page,
+    w: WorkView,
+    x: Facts,
+    events: Vec<EventLine>,
+    legal: Vec<&'static str>,
+    f: ActionForm,
+    errors: Errors,
+    workers: Vec<Named>,
+    departments: Vec<Named>,
+    utilities: Vec<Named>,
+    outcomes: Vec<&'static str>,
+    action_base: String,
+    form_base: String,
+    /// The local date today, the earliest a deferral can be planned for.
+    today: String,
+}
+
+impl CasePage {
+    fn can(&self, action: &str) -> bool {
+        self.legal.contains(&action)
+    }
+
+    fn kept(&self, action: &str, field: &str) -> String {
+        self.f.kept(action, field)
+    }
+
+    /// The text a routing operation asks for: a reason for 改分, a note otherwise.
+    fn text_field(&self, action: &str) -> &'static str {
+        if action == "reassign" {
+            "reason"
+        } else {
+            "note"
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+/// Which desk a staff case page belongs to: where it sits and which operations it offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Desk {
+    /// The dispatcher's `/work/cases/…`: every operation.
+    Dispatch,
+    /// The field worker's `/field/cases/…`: the field operations.
+    Field,
+}
+
+impl Desk {
+    fn section(self) -> &'static str {
+        match self {
+            Desk::Dispatch => "work",
+            Desk::Field => "field",
+        }
+    }
+
+    fn operations(self) -> &'static [&'static str] {
+        match self {
+            Desk::Dispatch => &actions::DISPATCH,
+            Desk::Field => &actions::FIELD,
+        }
+    }
+}
+
+/// What every staff case page shows, built once for both desks: the frame, the case, its
+/// facts and timeline, and the desk's operations the lifecycle allows now.
+pub struct CaseView {
+    pub p: Page,
+    pub w: WorkView,
+    pub x: Facts,
+    pub events: Vec<EventLine>,
+    pub legal: Vec<&'static str>,
+    pub outcomes: Vec<&'static str>,
+    pub action_base: String,
+    pub form_base: String,
+    /// The local date today, the earliest a deferral can be planned for.
+    pub today: String,
+    /// 400 when a form came back refused.
+    pub status: StatusCode,
+    pub catalog: Catalog,
+}
+
+/// The case page of `desk` for `number`; `names` gives staff names by account id.
+pub async fn case_view(
+    state: &CasesState,
+    v: &Viewer,
+    actor: &Actor,
+    number: &str,
+    desk: Desk,
+    names: &HashMap<String, String>,
+) -> Result<CaseView, Stop> {
+    let detail = state
+        .cases
+        .case_detail(actor, number)
+        .await
+        .map_err(failed(v))?;
+    let catalog = Catalog::load(state, v.locale).await?;
+    let w = detail.work;
+    let legal = desk
+        .operations()
+        .iter()
+        .copied()
+        .filter(|a| actions::legal(&w.status, a))
+        .collect();
+    let p = Page::new(v, state, "case-title", desk.section());
+    let title = p.t1("case-heading", "number", &w.case_number);
+    let p = p.with_title(title);
+    let base = format!("/{}/cases/{}/act", desk.section(), encode(&w.case_number));
+    Ok(CaseView {
+        p,
+        x: facts(&w, &catalog, names, v),
+        events: actions::event_lines(&detail.events, v, &catalog, names),
+        legal,
+        outcomes: actions::outcomes(),
+        action_base: base.clone(),
+        form_base: base,
+        today: webkit::page::dates::ymd(state.platform.now()),
+        status: StatusCode::OK,
+        w,
+        catalog,
+    })
+}
+
+impl CaseView {
+    /// The page shown again after a form: with its problems (400), or the done message.
+    pub fn after(mut self, errors: &Errors, message: Option<String>) -> CaseView {
+        if !errors.is_empty() {
+            self.status = StatusCode::BAD_REQUEST;
+        }
+        self.p = self.p.with_errors(errors).with_status(message);
+        self
+    }
+}
+
+async fn page(
+    state: &CasesState,
+    v: &Viewer,
+    actor: &Actor,
+    number: &str,
+    f: ActionForm,
+    errors: Errors,
+    message: Option<String>,
+) -> PageResult {
+    let staff = state.identity.list_staff(actor).await.unwrap_or_default();
+    let names = staff
+        .iter()
+        .map(|s| (s.id.clone(), s.display_name.clone()))
+        .collect();
+    let c = case_view(state, v, actor, number, Desk::Dispatch, &names)
+        .await?
+        .after(&errors, message);
+    let current = c.w.department_code.clone();
+    let page = CasePage {
+        workers: field_workers(&staff, c.w.department_code.as_deref()),
+        departments: c
+            .catalog
+            .department_options(false)
+            .into_iter()
+            .filter(|d| Some(&d.code) != current.as_ref())
+            .collect(),
+        utilities: c.catalog.department_options(true),
+        p: c.p,
+        x: c.x,
+        events: c.events,
+        outcomes: c.outcomes,
+        action_base: c.action_base,
+        form_base: c.form_base,
+        today: c.today,
+        legal: c.legal,
+        w: c.w,
+        f,
+        errors,
+    };
+    Ok(render(v, state, c.status, &page))
+}
+
+async fn show(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Path(number): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let actor = gate(&v, Permission::DispatchCases)?;
+    let message = done_message(&v, q.done.as_deref());
+    page(
+        &state,
+        &v,
+        actor,
+        &number,
+        ActionForm::default(),
+        Errors::default(),
+        message,
+    )
+    .await
+}
+
+/// Applies one operation; afterwards the page is shown again (with the errors beside the
+/// form that failed, or the done message).
+pub async fn apply(
+    state: &CasesState,
+    v: &Viewer,
+    actor: &Actor,
+    number: &str,
+    f: &ActionForm,
+) -> Result<Result<(), Errors>, Stop> {
+    let op = match actions::operation(f) {
+        Ok(op) => op,
+        Err(m) => {
+            let mut errors = Errors::default();
+            errors.add(v, &(actions::field_of(&f.action))(&m), &m);
+            return Ok(Err(errors));
+        }
+    };
+    match state.cases.operate(actor, number, op).await {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => Ok(Err(Errors::from_service(
+            v,
+            e,
+            actions::field_of(&f.action),
+        )?)),
+    }
+}
+
+async fn act(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Path(number): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
+    let actor = gate(&v, Permission::DispatchCases)?;
+    check_token(&v, &f._csrf)?;
+    match apply(&state, &v, actor, &number, &f).await? {
+        Ok(()) => Ok(see_other(&format!(
+            "/work/cases/{}?done={}",
+            encode(&number),
+            encode(&f.action.replace('_', "-"))
+        ))),
+        Err(errors) => page(&state, &v, actor, &number, f, errors, None).await,
+    }
+}

@@ -1,0 +1,466 @@
+//! A new case for the caller on the line: choose the category, fill in the category's
+//! questions, the place and what the caller says. Sending it first checks for an emergency
+//! (110/119) and for open cases of the same category at the same place; if there are any, the
+//! form comes back with them, and the agent either adds the caller to one of those cases or
+//! files a new case anyway. Everything is a plain form post.
+
+use super::{Catalog, Named, PageResult, failed, gate};
+use crate::casework::{AttachCaller, Suggestion, address_in_district};
+use crate::doors::CasesState;
+use crate::intake::{FiledCase, NewReport};
+use crate::pages::category_form::{
+    Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
+};
+use crate::store::cases::Reporter;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use domain::Message;
+use domain::catalog::Category;
+use domain::duplicates::DuplicatePolicy;
+use identity::doors::Viewer;
+use identity::doors::check_token;
+use identity::doors::render;
+use platform::authz::{Actor, Permission};
+use serde::Deserialize;
+use webkit::page::Page;
+use webkit::page::PageError;
+use webkit::page::forms::{Errors, field_arg};
+
+pub fn routes() -> Router<CasesState> {
+    Router::new().route("/desk/new", get(start).post(step))
+}
+
+/// What the agent entered so far; every step posts all of it back.
+#[derive(Default, Clone)]
+pub struct Intake {
+    pub phone: String,
+    pub name: String,
+    pub email: String,
+    pub category: String,
+    pub district: String,
+    pub address: String,
+    pub description: String,
+    pub attributes: Answers,
+    /// `file` (check, then file), `confirm` (file anyway), or empty (show the form).
+    pub step: String,
+    /// The case to add the caller to.
+    pub attach: String,
+    pub csrf: String,
+}
+
+impl Intake {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Intake {
+        let mut i = Intake::default();
+        for (k, value) in pairs {
+            match k.as_str() {
+                "_csrf" => i.csrf = value,
+                "phone" => i.phone = value,
+                "name" => i.name = value,
+                "email" => i.email = value,
+                "category" => i.category = value,
+                "district" => i.district = value,
+                "address" => i.address = value,
+                "description" => i.description = value,
+                "step" => i.step = value,
+                "attach" => i.attach = value,
+                other => add_answer(&mut i.attributes, other, value),
+            }
+        }
+        i
+    }
+
+    pub fn attr(&self, code: &str) -> String {
+        first_answer(&self.attributes, code)
+    }
+
+    pub fn attr_has(&self, code: &str, value: &str) -> bool {
+        has_answer(&self.attributes, code, value)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/new_choose.html")]
+struct Choose {
+    p: Page,
+    groups: Vec<Group>,
+    phone: String,
+    errors: Errors,
+}
+
+/// One possible duplicate, ready to show.
+pub struct Possible {
+    pub number: String,
+    pub status: String,
+    pub distance: String,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/new_form.html")]
+struct CaseForm {
+    p: Page,
+    questions: Vec<Question>,
+    districts: Vec<Named>,
+    e: Intake,
+    errors: Errors,
+    emergency: Option<String>,
+    possible: Vec<Possible>,
+    /// The form comes back after the check: offer "file anyway".
+    reviewing: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct StartQuery {
+    category: Option<String>,
+}
+
+async fn start(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Query(q): Query<StartQuery>,
+) -> PageResult {
+    let actor = gate(&v, Permission::FileCases)?;
+    let catalog = Catalog::load(&state, v.locale).await?;
+    let e = Intake {
+        category: q.category.unwrap_or_default(),
+        ..Intake::default()
+    };
+    if e.category.is_empty() {
+        return Ok(choose_page(&state, &v, catalog, e, Errors::default()));
+    }
+    form_page(&state, &v, actor, &catalog, e, Review::default()).await
+}
+
+fn choose_page(
+    state: &CasesState,
+    v: &Viewer,
+    catalog: Catalog,
+    e: Intake,
+    errors: Errors,
+) -> axum::response::Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = Choose {
+        p: Page::new(v, state, "new-case-title", "desk").with_errors(&errors),
+        groups: grouped(catalog.categories, v.locale),
+        phone: e.phone,
+        errors,
+    };
+    render(v, state, status, &page)
+}
+
+/// What the check after the first send found.
+#[derive(Default)]
+struct Review {
+    errors: Errors,
+    emergency: Option<String>,
+    possible: Vec<Possible>,
+    reviewing: bool,
+}
+
+fn category_of<'a>(
+    catalog: &'a Catalog,
+    code: &str,
+    v: &Viewer,
+) -> Result<&'a Category, PageError> {
+    catalog
+        .categories
+        .iter()
+        .find(|c| c.code == code && c.active)
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "error-service-unknown", v.locale))
+}
+
+async fn form_page(
+    state: &CasesState,
+    v: &Viewer,
+    _actor: &Actor,
+    catalog: &Catalog,
+    e: Intake,
+    review: Review,
+) -> PageResult {
+    let category = category_of(catalog, &e.category, v)?;
+    let name = category.name.get(v.locale).to_string();
+    let status = if review.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let p = Page::new(v, state, "new-case-title", "desk");
+    let title = p.t1("new-case-title-of", "category", &name);
+    let message = (!review.possible.is_empty()).then(|| {
+        p.t1(
+            "duplicates-found",
+            "count",
+            review.possible.len().to_string(),
+        )
+    });
+    let p = p
+        .with_title(title)
+        .with_errors(&review.errors)
+        .with_status(message);
+    let page = CaseForm {
+        p,
+        questions: questions(category, v),
+        districts: catalog.district_options(),
+        e,
+        errors: review.errors,
+        emergency: review.emergency,
+        possible: review.possible,
+        reviewing: review.reviewing,
+    };
+    Ok(render(v, state, status, &page))
+}
+
+/// Which input a refusal from intake concerns.
+fn field_of(m: &Message) -> String {
+    let id = m.id;
+    if let Some(code) = m.args.iter().find(|(k, _)| *k == "code").map(|(_, v)| v)
+        && id.starts_with("error-attribute")
+    {
+        return format!("f-attr-{code}");
+    }
+    match field_arg(m) {
+        Some("address_string" | "address" | "lat" | "long") => return "f-address".into(),
+        Some("email") => return "f-email".into(),
+        Some("phone") => return "f-phone".into(),
+        Some("first_name" | "name") => return "f-name".into(),
+        Some("summary") => return "f-description".into(),
+        _ => {}
+    }
+    if id.contains("location") {
+        "f-address".into()
+    } else if id.contains("description") {
+        "f-description".into()
+    } else if id.contains("phone") {
+        "f-phone".into()
+    } else {
+        String::new()
+    }
+}
+
+fn keep(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+async fn step(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = gate(&v, Permission::FileCases)?;
+    let e = Intake::from_pairs(pairs);
+    check_token(&v, &e.csrf)?;
+    let catalog = Catalog::load(&state, v.locale).await?;
+    if e.category.trim().is_empty() {
+        // From the caller's page (phone only), or the chooser sent without a choice.
+        let mut errors = Errors::default();
+        if e.step == "choose" {
+            errors.add(&v, "f-category", &Message::new("error-category-required"));
+        }
+        return Ok(choose_page(&state, &v, catalog, e, errors));
+    }
+    if !e.attach.trim().is_empty() {
+        return attach(&state, &v, actor, &catalog, e).await;
+    }
+    match e.step.as_str() {
+        "file" => check_then_file(&state, &v, actor, &catalog, e).await,
+        "confirm" => file(&state, &v, actor, &catalog, e).await,
+        _ => form_page(&state, &v, actor, &catalog, e, Review::default()).await,
+    }
+}
+
+async fn check_then_file(
+    state: &CasesState,
+    v: &Viewer,
+    actor: &Actor,
+    catalog: &Catalog,
+    e: Intake,
+) -> PageResult {
+    let emergency = match state.cases.check_emergency(actor, &e.description) {
+        Ok(found) => found.map(|x| v.msg(&x.message())),
+        Err(err) => {
+            let errors = Errors::from_service(v, err, field_of)?;
+            let review = Review {
+                errors,
+                ..Review::default()
+            };
+            return form_page(state, v, actor, catalog, e, review).await;
+        }
+    };
+    let possible = possible_duplicates(state, v, actor, catalog, &e).await?;
+    if possible.is_empty() && emergency.is_none() {
+        return file(state, v, actor, catalog, e).await;
+    }
+    let review = Review {
+        errors: Errors::default(),
+        emergency,
+        possible,
+        reviewing: true,
+    };
+    form_page(state, v, actor, catalog, e, review).await
+}
+
+/// Open cases of the category at the place the caller gives.
+async fn possible_duplicates(
+    state: &CasesState,
+    v: &Viewer,
+    actor: &Actor,
+    catalog: &Catalog,
+    e: &Intake,
+) -> Result<Vec<Possible>, super::Stop> {
+    let address = address_in_district(&catalog.districts, Some(&e.district), Some(&e.address));
+    let found: Vec<Suggestion> = state
+        .cases
+        .suggest_duplicates(
+            actor,
+            &e.category,
+            None,
+            address.as_deref(),
+            DuplicatePolicy::default(),
+        )
+        .await
+        .map_err(failed(v))?;
+    Ok(found
+        .into_iter()
+        .map(|d| Possible {
+            number: d.case_number,
+            status: d.status,
+            distance: d
+                .distance_m
+                .map(|m| {
+                    webkit::i18n::tr(
+                        v.locale,
+                        "duplicate-distance",
+                        &[("metres", format!("{m:.0}"))],
+                    )
+                })
+                .unwrap_or_default(),
+            reasons: d.reasons.iter().map(|m| v.msg(m)).collect(),
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "staff/filed.html")]
+struct Filed {
+    p: Page,
+    case_number: String,
+    password: String,
+    category_name: String,
+    department: String,
+    emergency: Option<String>,
+    phone: String,
+    description: String,
+    /// The caller was added to an existing case (no new case, no password).
+    attached: bool,
+}
+
+async fn file(
+    state: &CasesState,
+    v: &Viewer,
+    actor: &Actor,
+    catalog: &Catalog,
+    e: Intake,
+) -> PageResult {
+    let report = NewReport {
+        service_code: Some(e.category.clone()),
+        // `file_for_caller` puts the district's name before the address.
+        address: keep(&e.address),
+        zipcode: keep(&e.district),
+        description: keep(&e.description),
+        attributes: e.attributes.clone(),
+        reporter: Reporter {
+            phone: keep(&e.phone),
+            email: keep(&e.email),
+            first_name: keep(&e.name),
+            ..Reporter::default()
+        },
+        ..NewReport::default()
+    };
+    match state.cases.file_for_caller(actor, report).await {
+        Ok(filed) => Ok(filed_page(state, v, filed, e)),
+        Err(err) => {
+            let errors = Errors::from_service(v, err, field_of)?;
+            let review = Review {
+                errors,
+                ..Review::default()
+            };
+            form_page(state, v, actor, catalog, e, review).await
+        }
+    }
+}
+
+fn filed_page(
+    state: &CasesState,
+    v: &Viewer,
+    filed: FiledCase,
+    e: Intake,
+) -> axum::response::Response {
+    let p = Page::new(v, state, "new-case-filed", "desk");
+    let page = Filed {
+        p,
+        category_name: filed.category.name.get(v.locale).to_string(),
+        department: filed
+            .department_name
+            .as_ref()
+            .map(|d| d.get(v.locale).to_string())
+            .unwrap_or_default(),
+        emergency: filed.emergency.as_ref().map(|x| v.msg(&x.message())),
+        case_number: filed.case_number,
+        password: filed.password,
+        phone: e.phone,
+        description: e.description,
+        attached: false,
+    };
+    render(v, state, StatusCode::CREATED, &page)
+}
+
+async fn attach(
+    state: &CasesState,
+    v: &Viewer,
+    actor: &Actor,
+    catalog: &Catalog,
+    e: Intake,
+) -> PageResult {
+    let number = e.attach.trim().to_string();
+    let caller = AttachCaller {
+        phone: e.phone.clone(),
+        name: keep(&e.name),
+        email: keep(&e.email),
+        summary: e.description.clone(),
+    };
+    match state.cases.attach_caller(actor, &number, caller).await {
+        Ok(work) => {
+            let p = Page::new(v, state, "new-case-attached", "desk");
+            let page = Filed {
+                p,
+                category_name: catalog.category(&work.category_code),
+                department: catalog.department(work.department_code.as_deref()),
+                emergency: None,
+                case_number: work.case_number,
+                password: String::new(),
+                phone: e.phone,
+                description: e.description,
+                attached: true,
+            };
+            Ok(render(v, state, StatusCode::OK, &page))
+        }
+        Err(err) => {
+            let errors = Errors::from_service(v, err, field_of)?;
+            let possible = possible_duplicates(state, v, actor, catalog, &e).await?;
+            let review = Review {
+                errors,
+                possible,
+                reviewing: true,
+                emergency: None,
+            };
+            form_page(state, v, actor, catalog, e, review).await
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The navigation registry. Each module adds its entries to the main menu and its sections to
+//! the administration ([`MenuEntry`], [`AdminSection`]); the composition root builds one
+//! [`Navigation`] from the parts of the modules that run, and every page's frame asks it, so
+//! the frame depends on no module, a module switched off shows no entry, and a menu never
+//! offers what would answer 403.
+
+use domain::{Locale, Message};
+use platform::authz::Permission;
+
+/// What the frame needs to know about who is looking (identity's `Viewer` is one).
+pub trait Visitor {
+    fn locale(&self) -> Locale;
+    /// Path and query of this request, for the language switch.
+    fn here(&self) -> &str;
+    /// The token forms must echo.
+    fn csrf(&self) -> &str;
+    /// The signed-in account's label, only when its session has passed every stage.
+    fn signed_in_label(&self) -> Option<&str>;
+    /// Whether the signed-in account holds `p` anywhere.
+    fn may(&self, p: Permission) -> bool;
+    fn is_citizen(&self) -> bool;
+
+    fn t(&self, id: &str) -> String {
+        crate::i18n::tr(self.locale(), id, &[])
+    }
+
+    fn msg(&self, m: &Message) -> String {
+        crate::i18n::message(self.locale(), m)
+    }
+}
+
+/// An entry of the main menu: where, its section key (the page that is current), the text id
+/// of its label, its place (entries are shown by `order`), and who sees it.
+pub struct MenuEntry {
+    pub href: &'static str,
+    pub section: &'static str,
+    pub label: &'static str,
+    pub order: u16,
+    pub shown: fn(&dyn Visitor, &Navigation) -> bool,
+}
+
+/// A section of the administration: where, the title's text id (its lead is `<id>-lead`),
+/// the permissions that open it (any of them), and its place.
+pub struct AdminSection {
+    pub href: &'static str,
+    pub title: &'static str,
+    pub any_of: &'static [Permission],
+    pub order: u16,
+}
+
+/// A module's part of the navigation.
+#[derive(Clone, Copy)]
+pub struct NavPart {
+    pub menu: &'static [MenuEntry],
+    pub admin: &'static [AdminSection],
+}
+
+/// The navigation of the modules that run, in order.
+#[derive(Default)]
+pub struct Navigation {
+    menu: Vec<&'static MenuEntry>,
+    admin: Vec<&'static AdminSection>,
+}
+
+impl Navigation {
+    /// The navigation made of `parts` (one per module that runs).
+    pub fn new(parts: &[NavPart]) -> Navigation {
+        let mut menu: Vec<&'static MenuEntry> = parts.iter().flat_map(|p| p.menu).collect();
+        let mut admin: Vec<&'static AdminSection> = parts.iter().flat_map(|p| p.admin).collect();
+        menu.sort_by_key(|e| e.order);
+        admin.sort_by_key(|s| s.order);
+        Navigation { menu, admin }
+    }
+
+    /// The main menu as `v` sees it: (where, section key, label).
+    pub fn main_menu(&self, v: &dyn Visitor) -> Vec<(&'static str, &'static str, String)> {
+        self.menu
+            .iter()
+            .filter(|e| (e.shown)(v, self))
+            .map(|e| (e.href, e.section, v.t(e.label)))
+            .collect()
+    }
+
+    /// The administration's sections `v` may use: (where, title id).
+    pub fn admin_sections<'a>(
+        &'a self,
+        v: &'a dyn Visitor,
+    ) -> impl Iterator<Item = (&'static str, &'static str)> + 'a {
+        self.admin
+            .iter()
+            .filter(|s| s.any_of.iter().any(|p| v.may(*p)))
+            .map(|s| (s.href, s.title))
+    }
+
+    /// Whether `v` may use any section (the menu shows "Administration").
+    pub fn may_administer(&self, v: &dyn Visitor) -> bool {
+        self.admin_sections(v).next().is_some()
+    }
+}
+
+/// The frame's own part: the home page first and the administration last.
+pub const FRAME: NavPart = NavPart {
+    menu: &[
+        MenuEntry {
+            href: "/",
+            section: "home",
+            label: "nav-home",
+            order: 0,
+            shown: |_, _| true,
+        },
+        MenuEntry {
+            href: "/admin",
+            section: "admin",
+            label: "nav-admin",
+            order: 900,
+            shown: |v, nav| nav.may_administer(v),
+        },
+    ],
+    admin: &[],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Someone(&'static [Permission]);
+
+    impl Visitor for Someone {
+        fn locale(&self) -> Locale {
+            Locale::En
+        }
+        fn here(&self) -> &str {
+            "/"
+        }
+        fn csrf(&self) -> &str {
+            ""
+        }
+        fn signed_in_label(&self) -> Option<&str> {
+            None
+        }
+        fn may(&self, p: Permission) -> bool {
+            self.0.contains(&p)
+        }
+        fn is_citizen(&self) -> bool {
+            false
+        }
+    }
+
+    const PART: NavPart = NavPart {
+        menu: &[MenuEntry {
+            href: "/work",
+            section: "work",
+            label: "nav-work",
+            order: 50,
+            shown: |v, _| v.may(Permission::DispatchCases),
+        }],
+        admin: &[AdminSection {
+            href: "/admin/rules",
+            title: "admin-rules",
+            any_of: &[Permission::ManageCaseRules],
+            order: 10,
+        }],
+    };
+
+    fn hrefs(nav: &Navigation, v: &dyn Visitor) -> Vec<&'static str> {
+        nav.main_menu(v).into_iter().map(|(h, ..)| h).collect()
+    }
+
+    #[test]
+    fn a_menu_offers_only_what_the_viewer_may_open_of_the_parts_given() {
+        let nav = Navigation::new(&[FRAME, PART]);
+        assert_eq!(hrefs(&nav, &Someone(&[])), ["/"]);
+        assert_eq!(
+            hrefs(&nav, &Someone(&[Permission::DispatchCases])),
+            ["/", "/work"]
+        );
+        assert_eq!(
+            hrefs(&nav, &Someone(&[Permission::ManageCaseRules])),
+            ["/", "/admin"]
+        );
+        // The module switched off: its part is not given, and nothing of it shows.
+        let without = Navigation::new(&[FRAME]);
+        assert_eq!(
+            hrefs(&without, &Someone(&[Permission::ManageCaseRules])),
+            ["/"]
+        );
+    }
+}
