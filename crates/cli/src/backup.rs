@@ -298,7 +298,7 @@ async fn verify_database(manifest: &Manifest, staged: &Path, bytes: u64, sha: &s
             shown.join("; ")
         );
     }
-    let unknown = facts.unknown_migrations();
+    let unknown = facts.unknown_migrations(&web::Modules::migration_sets());
     if !unknown.is_empty() {
         bail!(
             "the backup has schema migrations {unknown:?}, which this civicdesk ({}) does not know: \

@@ -140,15 +140,14 @@ fn init_logging(format: Option<&str>, command: &Command) {
 }
 
 async fn open(settings: &Settings) -> Result<Modules> {
-    let (db, _) =
-        store::migrate::connect_and_migrate(&settings.database_url, settings.max_connections)
-            .await
-            .with_context(|| {
-                format!(
-                    "connecting to {} and applying migrations",
-                    settings.database_url_redacted()
-                )
-            })?;
+    let (db, _) = Modules::connect_and_migrate(&settings.database_url, settings.max_connections)
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to {} and applying migrations",
+                settings.database_url_redacted()
+            )
+        })?;
     let config = ServiceConfig {
         public_url: settings.public_url.clone(),
         media_dir: settings.data_dir.join("media"),
@@ -186,16 +185,11 @@ async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Re
     println!("civicdesk listening on http://{addr}");
     let pages = ui::pages(modules.platform.config().modules);
     let app = web::router_with_pages(modules.clone(), web_config, pages);
-    // Job workers (notifications, webhooks) run beside the HTTP server on every node; the
-    // job claim makes sure each job is run by one of them only.
+    // Job workers (every running module's kinds: notifications, webhooks) run beside the HTTP
+    // server on every node; the job claim makes sure each job is run by one of them only.
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let mut workers: Vec<_> = (0..modules.platform.config().jobs.workers)
-        .map(|_| {
-            tokio::spawn(platform::jobs::run_all(
-                modules.platform.clone(),
-                stopped.clone(),
-            ))
-        })
+        .map(|_| tokio::spawn(modules.clone().run_jobs(stopped.clone())))
         .collect();
     // SLA supervision runs on every node that runs the cases module; the row lock makes each
     // warning happen once.
@@ -297,7 +291,7 @@ async fn main() -> Result<()> {
         Command::Migrate => {
             let settings = Settings::resolve(&file, &cli.db, &no_serve);
             let db = store::Db::connect(&settings.database_url, 2).await?;
-            let report = store::migrate::migrate(&db).await?;
+            let report = Modules::migrate(&db).await?;
             for (module, v, name) in &report.applied {
                 println!("applied migration {module} {v} ({name})");
             }

@@ -2,7 +2,8 @@
 //! instance secret, catalogue cache) and the services over it that two or more modules use:
 //! authorisation (`authz`), the audit trail, the catalogue, one job queue (`jobs`),
 //! notifications, webhooks, signing, rate limits and reference data. Nothing here knows a
-//! module; modules (`crates/modules/*`) hold a `Platform` and add their use cases.
+//! module; modules (`crates/modules/*`) hold a `Platform` and add their use cases, and each
+//! describes itself to the composition root with a [`ModuleDef`] (`module`).
 
 pub mod audit;
 pub mod authz;
@@ -12,6 +13,7 @@ pub mod catalog_cache;
 mod error;
 pub mod http_client;
 pub mod jobs;
+pub mod module;
 pub mod notify;
 pub mod rate_limit;
 pub mod reference;
@@ -20,6 +22,7 @@ pub mod signing;
 pub mod webhooks;
 
 pub use error::ServiceError;
+pub use module::{LocaleSource, MODULE, ModuleDef, ModuleHandle};
 pub use store::{Backend, Db};
 
 use std::path::PathBuf;

@@ -59,12 +59,12 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
-    /// The migrations (module, version) in the file that this civicdesk does not know (it is
-    /// newer).
-    pub fn unknown_migrations(&self) -> Vec<(String, i64)> {
+    /// The migrations (module, version) in the file that are not among `known` (the sets of
+    /// this civicdesk's modules): the file is newer.
+    pub fn unknown_migrations(&self, known: &[migrate::MigrationSet]) -> Vec<(String, i64)> {
         self.migrations
             .iter()
-            .filter(|m| !migrate::is_known(&m.module, m.version))
+            .filter(|m| !migrate::is_known(known, &m.module, m.version))
             .map(|m| (m.module.clone(), m.version))
             .collect()
     }
@@ -202,14 +202,14 @@ mod tests {
         let db = Db::connect(&format!("sqlite://{}", live.display()), 2)
             .await
             .unwrap();
-        crate::migrate::migrate(&db).await.unwrap();
+        crate::migrate::migrate_core(&db).await.unwrap();
         assert!(in_use(&live).await.unwrap(), "the pool holds it open");
         let copy = dir.path().join("copy.db");
         snapshot(&db, &copy).await.unwrap();
         let facts = inspect(&copy).await.unwrap();
         assert!(facts.integrity_problems.is_empty());
         assert_eq!(facts.migrations.len(), migrate::MIGRATIONS.len());
-        assert!(facts.unknown_migrations().is_empty());
+        assert!(facts.unknown_migrations(migrate::CORE_ONLY).is_empty());
         assert_eq!(facts.cases, 0);
         assert!(!in_use(&copy).await.unwrap());
         db.close().await;

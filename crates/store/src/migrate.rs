@@ -1,7 +1,10 @@
-//! Schema migrations, keyed by module and version: each module (today one set, "core") brings
-//! its own sequence, one directory per backend with the same versions in both. Applied in order,
-//! each in its own transaction, recorded in `schema_migrations` under (module, version) with a
-//! checksum so an edited migration is detected. Safe to run from several nodes at once: on
+//! Schema migrations, keyed by module and version: each module brings its own sequence (a
+//! [`MigrationSet`]), one directory per backend with the same versions in both. The sets of a
+//! build are listed by its composition root (`web::Modules::migrate` runs every compiled
+//! module's); this crate holds the runner and the [`CORE`] baseline, the tables created before
+//! modules carried their own migrations. Applied in order, each in its own transaction,
+//! recorded in `schema_migrations` under (module, version) with a checksum so an edited
+//! migration is detected. Safe to run from several nodes at once: on
 //! PostgreSQL an advisory lock guards the migrations table's own shape and the table is locked
 //! while each migration runs; on SQLite `BEGIN IMMEDIATE` serialises writers.
 //!
@@ -126,12 +129,13 @@ pub const CORE: &str = "core";
 /// A module's name and its migrations, in version order.
 pub type MigrationSet = (&'static str, &'static [Migration]);
 
-/// Every module's migrations, as `civicdesk migrate` applies them.
-pub const SETS: &[MigrationSet] = &[(CORE, MIGRATIONS)];
+/// The core baseline alone, for what knows no module (this crate's own tests, upgrade tests
+/// that start from an old schema).
+pub const CORE_ONLY: &[MigrationSet] = &[(CORE, MIGRATIONS)];
 
-/// Whether `(module, version)` is a migration this civicdesk knows.
-pub fn is_known(module: &str, version: i64) -> bool {
-    SETS.iter()
+/// Whether `(module, version)` is a migration of `sets`.
+pub fn is_known(sets: &[MigrationSet], module: &str, version: i64) -> bool {
+    sets.iter()
         .any(|(m, set)| *m == module && set.iter().any(|k| k.version == version))
 }
 
@@ -175,21 +179,25 @@ ALTER TABLE schema_migrations_by_module RENAME TO schema_migrations";
 /// created or rebuilt (two nodes creating it at once would otherwise collide in the catalogue).
 const PG_TABLE_LOCK: i64 = 0x6369_7669_635f_6d67;
 
-pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
-    migrate_sets(db, SETS).await
+/// Applies the core baseline only. A database that has migrations of a module is refused (an
+/// unknown migration): servers and `civicdesk migrate` run every compiled module's set through
+/// the composition root (`web::Modules::migrate`).
+pub async fn migrate_core(db: &Db) -> Result<MigrationReport, StoreError> {
+    migrate_sets(db, CORE_ONLY).await
 }
 
-/// Connects and applies the migrations; what a server does before it serves. When a
+/// Connects and applies the migrations of `sets`; what a server does before it serves. When a
 /// migration was applied, the pool is opened again: on SQLite a connection opened before a
 /// schema change (the pool opens them as it likes, also while migrating) keeps the old schema
 /// for the statements it prepares next, and sqlx then keeps their old column names, so a
 /// column added by `ALTER TABLE` is "not found" on that connection for good.
-pub async fn connect_and_migrate(
+pub async fn connect_and_migrate_sets(
     url: &str,
     max_connections: u32,
+    sets: &[MigrationSet],
 ) -> Result<(Db, MigrationReport), StoreError> {
     let db = Db::connect(url, max_connections).await?;
-    let report = migrate(&db).await?;
+    let report = migrate_sets(&db, sets).await?;
     if report.applied.is_empty() {
         return Ok((db, report));
     }
@@ -204,7 +212,7 @@ pub async fn migrate_to(db: &Db, version: i64) -> Result<MigrationReport, StoreE
     prepare_table(db).await?;
     let mut report = MigrationReport::default();
     for migration in core {
-        apply(db, SETS, CORE, migration, &mut report).await?;
+        apply(db, CORE_ONLY, CORE, migration, &mut report).await?;
     }
     Ok(report)
 }
@@ -378,7 +386,7 @@ mod tests {
         assert_eq!(report.already, MIGRATIONS.len());
         let again = migrate_sets(&db, sets).await.unwrap();
         assert!(again.applied.is_empty());
-        match migrate(&db).await {
+        match migrate_core(&db).await {
             Err(StoreError::UnknownMigration { module, version }) => {
                 assert_eq!((module.as_str(), version), ("extra", 1))
             }

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use cases::CasesApp;
 use identity::IdentityApp;
-pub use modules::Modules;
+pub use modules::{COMPILED, Modules};
 use platform::Platform;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -146,6 +146,11 @@ pub fn tile_origin(template: &str) -> Option<&str> {
 /// Builds the application with the web pages (`crates/ui`) merged in, under the same
 /// middleware as every other route.
 pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Router {
+    // Already done when `modules` came from `Modules::over`; the messages must be in before
+    // any request however the modules were put together.
+    if let Err(e) = Modules::install_locales() {
+        tracing::error!(error = %e, "a module's messages are not installed");
+    }
     let hsts = web.secure_cookies;
     let img_src = match web.map_tiles.as_deref().and_then(tile_origin) {
         // `{s}` subdomains: allow any subdomain of the host.

@@ -885,7 +885,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
 
     // The upgrade, as `civicdesk migrate` runs it.
     let db = store::Db::connect(&url, 4).await.unwrap();
-    let report = store::migrate::migrate(&db).await.unwrap();
+    let report = web::Modules::migrate(&db).await.unwrap();
     assert!(
         report.applied.contains(&("core", 6, "agent_desk")),
         "{:?}",

@@ -1,5 +1,5 @@
 //! The one job queue as its users see it: an administrator's list of dead, stuck and overdue
-//! jobs (REST and HTML) with "retry now", `Platform::run_due_jobs` draining every kind, and a
+//! jobs (REST and HTML) with "retry now", `Modules::run_due_jobs` draining every kind, and a
 //! database from before the queue keeping its pending work across the upgrade.
 
 use crate::notify::SmtpSink;
@@ -102,7 +102,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
         &[("case.created", None, case_data("2026120100001", "DEP"))],
     )
     .await;
-    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 1);
+    assert_eq!(app.modules().run_due_jobs().await.expect("run"), 1);
     let dead = store::webhooks::list_deliveries(&app.platform.db, TAIPEI, &dying, None, 10)
         .await
         .expect("list")[0]
@@ -247,7 +247,7 @@ async fn dead_stuck_and_overdue_jobs_are_listed_to_administrators_and_a_dead_one
     assert_eq!(status, 303);
     assert_eq!(location.as_deref(), Some("/admin/jobs?done=queued"));
     assert_eq!(delivery_status(&app, &dead).await, "queued");
-    app.platform.run_due_jobs().await.expect("run");
+    app.modules().run_due_jobs().await.expect("run");
     assert_eq!(delivery_status(&app, &dead).await, "delivered");
     assert_eq!(
         delivery_status(&app, &stuck).await,
@@ -311,11 +311,11 @@ async fn run_due_jobs_drains_every_kind() {
     .await
     .expect("event");
     tx.commit().await.expect("commit");
-    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 2);
+    assert_eq!(app.modules().run_due_jobs().await.expect("run"), 2);
     assert_eq!(sink.messages().len(), 1);
     assert_eq!(receiver.at("all").len(), 1);
     assert_eq!(
-        app.platform.run_due_jobs().await.expect("run"),
+        app.modules().run_due_jobs().await.expect("run"),
         0,
         "nothing twice"
     );
@@ -426,11 +426,11 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
     tx.commit().await.unwrap();
     receiver.expect("old", secret);
 
-    store::migrate::migrate(&db).await.unwrap();
+    web::Modules::migrate(&db).await.unwrap();
     db.close().await;
     let db = store::Db::connect(&url, 4).await.unwrap();
     let services = web::Modules::open(db.clone(), config).await.unwrap();
-    assert_eq!(services.platform.run_due_jobs().await.unwrap(), 3);
+    assert_eq!(services.run_due_jobs().await.unwrap(), 3);
     let mut to: Vec<String> = sink
         .messages()
         .iter()
@@ -458,11 +458,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         .unwrap()
         .unwrap();
     assert_eq!(d.status, "delivered");
-    assert_eq!(
-        services.platform.run_due_jobs().await.unwrap(),
-        0,
-        "nothing twice"
-    );
+    assert_eq!(services.run_due_jobs().await.unwrap(), 0, "nothing twice");
 }
 
 const DAY: i64 = 86_400;
@@ -552,7 +548,7 @@ async fn finished_jobs_are_removed_after_thirty_days_and_dead_ones_kept() {
     )
     .await;
     let sent = mail(&app, "early@example.com").await;
-    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 3);
+    assert_eq!(app.modules().run_due_jobs().await.expect("run"), 3);
     let delivered = only_delivery(&app, &fine).await;
     let dead = only_delivery(&app, &dying).await;
     assert_eq!(delivery_status(&app, &delivered).await, "delivered");
@@ -563,13 +559,13 @@ async fn finished_jobs_are_removed_after_thirty_days_and_dead_ones_kept() {
     assert_eq!(jobs_on(&app, &dead).await, [("dead".to_string(), 1)]);
 
     clock.advance(29 * DAY);
-    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 0);
+    assert_eq!(app.modules().run_due_jobs().await.expect("run"), 0);
     assert_eq!(jobs_on(&app, &sent).await, done, "kept for 30 days");
     assert_eq!(jobs_on(&app, &delivered).await, done);
 
     clock.advance(2 * DAY);
     let fresh = mail(&app, "late@example.com").await;
-    assert_eq!(app.platform.run_due_jobs().await.expect("run"), 1);
+    assert_eq!(app.modules().run_due_jobs().await.expect("run"), 1);
     assert_eq!(sink.messages().len(), 2);
     assert!(
         jobs_on(&app, &sent).await.is_empty(),

@@ -17,6 +17,7 @@ mod import;
 mod intake;
 mod jobs;
 mod media;
+mod module_migrations;
 mod modules;
 mod notify;
 mod open311;

@@ -541,7 +541,7 @@ async fn the_upgrade_keeps_published_photos_public() {
     tx.commit().await.unwrap();
     db.close().await;
     // The upgrade, as `civicdesk serve` runs it before serving.
-    let (db, _) = store::migrate::connect_and_migrate(&url, 4).await.unwrap();
+    let (db, _) = web::Modules::connect_and_migrate(&url, 4).await.unwrap();
     for (id, public) in [(published, true), (internal, false)] {
         let record = cases::store::cases::media(&db, id)
             .await

@@ -63,7 +63,7 @@ impl TestApp {
     ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(dir.path()).await;
-        let (db, _) = store::migrate::connect_and_migrate(&database_url, 8)
+        let (db, _) = web::Modules::connect_and_migrate(&database_url, 8)
             .await
             .expect("database and migrations");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

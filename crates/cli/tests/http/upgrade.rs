@@ -220,7 +220,7 @@ async fn migrates_forward_intact(url: &str) {
         [Some("reporter@example.org")]
     );
 
-    let report = store::migrate::migrate(&db).await.unwrap();
+    let report = web::Modules::migrate(&db).await.unwrap();
     assert_eq!(report.already, old.len(), "{report:?}");
     assert!(
         report
@@ -258,7 +258,7 @@ async fn migrates_forward_intact(url: &str) {
     db.close().await;
 
     // A server starting on it next finds nothing to do.
-    let (db, report) = store::migrate::connect_and_migrate(url, 2).await.unwrap();
+    let (db, report) = web::Modules::connect_and_migrate(url, 2).await.unwrap();
     assert!(report.applied.is_empty(), "{report:?}");
     assert_eq!(report.already, keyed.len());
     db.close().await;

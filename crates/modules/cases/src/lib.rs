@@ -12,6 +12,7 @@ pub mod import;
 pub mod intake;
 pub mod knowledge;
 pub mod media;
+mod module;
 pub mod open311;
 pub mod pages;
 pub mod public;
@@ -27,6 +28,8 @@ pub(crate) use platform::{
     Platform, Result, ServiceConfig, ServiceError, audit, authz, catalog_cache, notify, rate_limit,
     reference, secrets, webhooks,
 };
+
+pub use module::{MIGRATIONS, MODULE};
 
 use platform::Db;
 use std::sync::Arc;

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod api_keys;
 pub mod doors;
+mod module;
 pub mod pages;
 mod passwords;
 pub mod store;
@@ -14,6 +15,8 @@ pub mod store;
 pub(crate) use platform::{
     Result, ServiceConfig, ServiceError, audit, authz, notify, rate_limit, secrets,
 };
+
+pub use module::{MIGRATIONS, MODULE};
 
 use platform::{Db, Platform};
 

@@ -4,7 +4,9 @@
 //! batch to its kind, and settles what the kind decided (done, retry with backoff, deferred,
 //! dead) together with the kind's own row, in one transaction.
 //!
-//! The kinds, registered in [`KINDS`]:
+//! Each module names its kinds in its `ModuleDef` and builds them from its handle
+//! (`module::ModuleHandle::job_kinds`); the composition root hands the kinds of the modules
+//! that run to the worker loops ([`run_all`]). The platform's own, in [`KINDS`]:
 //! - [`NOTIFY_DELIVER`]: send one notification (`notify::worker`);
 //! - [`WEBHOOK_DELIVER`]: POST one webhook delivery (`webhooks::worker`).
 //!
@@ -29,7 +31,7 @@ pub const NOTIFY_DELIVER: &str = "notify.deliver";
 /// POSTing one webhook delivery (the subject is the `webhook_deliveries` row).
 pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
 
-/// Every kind of job, in the order the admin view names them.
+/// The platform's kinds of job, in the order the admin view names them.
 pub const KINDS: &[&str] = &[NOTIFY_DELIVER, WEBHOOK_DELIVER];
 
 /// A future a kind returns; boxed so kinds can be listed side by side.
@@ -351,8 +353,9 @@ pub async fn run_worker(
     }
 }
 
-/// The kinds this node runs, built once from the configuration (transports, HTTP client);
-/// a kind turned off for this node (`notify.workers = 0`, `webhooks.workers = 0`) is left out.
+/// The platform's kinds this node runs, built once from the configuration (transports, HTTP
+/// client); a kind turned off for this node (`notify.workers = 0`, `webhooks.workers = 0`) is
+/// left out. The platform's `ModuleHandle::job_kinds`.
 pub fn kinds(services: &Platform) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
     let mut kinds: Vec<Box<dyn JobKind>> = Vec::new();
     if services.config().notify.enabled {
@@ -369,9 +372,14 @@ pub fn kinds(services: &Platform) -> Result<Vec<Box<dyn JobKind>>, ServiceError>
     Ok(kinds)
 }
 
-/// Runs one worker loop over every kind this node runs, until `shutdown` turns true. What a
-/// server starts `jobs.workers` times.
-pub async fn run_all(services: Platform, shutdown: watch::Receiver<bool>) {
+/// Runs one worker loop over `kinds` (every kind of the modules this node runs, as the
+/// composition root builds them) until `shutdown` turns true. What a server starts
+/// `jobs.workers` times.
+pub async fn run_all(
+    services: Platform,
+    kinds: Result<Vec<Box<dyn JobKind>>, ServiceError>,
+    shutdown: watch::Receiver<bool>,
+) {
     let notify = &services.config().notify;
     if notify.enabled && notify.smtp.is_none() {
         tracing::info!("SMTP is not configured: e-mail notifications wait in the outbox");
@@ -379,7 +387,7 @@ pub async fn run_all(services: Platform, shutdown: watch::Receiver<bool>) {
     if notify.enabled && notify.sms.is_none() {
         tracing::info!("the SMS gateway is not configured: SMS notifications wait in the outbox");
     }
-    match kinds(&services) {
+    match kinds {
         Ok(kinds) => {
             let config = services.config().jobs;
             run_worker(services, kinds, config, shutdown).await;
@@ -388,27 +396,34 @@ pub async fn run_all(services: Platform, shutdown: watch::Receiver<bool>) {
     }
 }
 
-impl Platform {
-    /// Runs every job that is due now, of every kind this node can run, until none is left
-    /// (at most 100 batches), then removes the finished jobs past `keep_done` as a worker loop
-    /// does; returns how many were claimed. For tests and one-off runs; servers run
-    /// [`run_worker`] loops.
-    pub async fn run_due_jobs(&self) -> Result<usize, ServiceError> {
-        let kinds = kinds(self)?;
-        let kinds: Vec<&dyn JobKind> = kinds.iter().map(|k| k.as_ref()).collect();
-        let config = JobsConfig {
-            batch_size: 100,
-            ..self.config().jobs
-        };
-        let mut total = 0;
-        for _ in 0..100 {
-            let n = process_batch(self, &kinds, &config).await?;
-            total += n;
-            if (n as u64) < config.batch_size {
-                break;
-            }
+/// Runs every job of `kinds` that is due now until none is left (at most 100 batches), then
+/// removes the finished jobs past `keep_done` as a worker loop does; returns how many were
+/// claimed. For tests and one-off runs; servers run [`run_worker`] loops.
+pub async fn run_due(
+    services: &Platform,
+    kinds: &[Box<dyn JobKind>],
+) -> Result<usize, ServiceError> {
+    let kinds: Vec<&dyn JobKind> = kinds.iter().map(|k| k.as_ref()).collect();
+    let config = JobsConfig {
+        batch_size: 100,
+        ..services.config().jobs
+    };
+    let mut total = 0;
+    for _ in 0..100 {
+        let n = process_batch(services, &kinds, &config).await?;
+        total += n;
+        if (n as u64) < config.batch_size {
+            break;
         }
-        prune_done(self, config.keep_done).await?;
-        Ok(total)
+    }
+    prune_done(services, config.keep_done).await?;
+    Ok(total)
+}
+
+impl Platform {
+    /// Runs every job of the platform's kinds that is due now ([`run_due`]); the composition
+    /// root's `web::Modules::run_due_jobs` runs every module's.
+    pub async fn run_due_jobs(&self) -> Result<usize, ServiceError> {
+        run_due(self, &kinds(self)?).await
     }
 }

@@ -119,7 +119,7 @@ pub(crate) mod testing {
         )
         .await
         .unwrap();
-        crate::migrate::migrate(&db).await.unwrap();
+        crate::migrate::migrate_core(&db).await.unwrap();
         (dir, db)
     }
 }

@@ -26,7 +26,13 @@ pub(crate) mod testing {
         )
         .await
         .unwrap();
-        store::migrate::migrate(&db).await.unwrap();
+        // The sets of the modules this one stands on, and its own.
+        let sets = platform::module::migration_sets(&[
+            &platform::MODULE,
+            &identity::MODULE,
+            &crate::MODULE,
+        ]);
+        store::migrate::migrate_sets(&db, &sets).await.unwrap();
         (dir, db)
     }
 }

@@ -1,0 +1,116 @@
+//! What a module brings to the composition root: a [`ModuleDef`] (its key, its migration sets,
+//! the names of its job kinds and its message files) that the module crate exports as a
+//! constant, and its handle ([`ModuleHandle`]: the `Platform`, an `IdentityApp`, a
+//! `CasesApp`), which builds the module's job kinds once the handle is open. The composition
+//! root (`web::Modules`) lists the modules of the build and migrates, installs the messages of
+//! and starts the job workers of each from these values, so a new module plugs in without an
+//! edit to the base. See "Modules" in docs/ARCHITECTURE.md.
+
+use crate::jobs::JobKind;
+use crate::{Module, ServiceError};
+use domain::Locale;
+use store::migrate::MigrationSet;
+
+/// A module, as the composition root assembles it. Each module crate exports its own
+/// (`platform::MODULE`, `identity::MODULE`, `cases::MODULE`).
+pub struct ModuleDef {
+    /// Which module this is: its key names its migration set, and `[modules]` switches it.
+    pub module: Module,
+    /// Its migration sets, in the order they run, each keyed by the module that owns it
+    /// (`store::migrate::CORE` for the baseline made before modules had their own). Every
+    /// compiled module is migrated, whether it runs or not: a module switched off keeps its
+    /// tables.
+    pub migrations: &'static [MigrationSet],
+    /// The names of the job kinds its handle builds ([`ModuleHandle::job_kinds`]), as stored in
+    /// `jobs.kind`.
+    pub job_kinds: &'static [&'static str],
+    /// Its Fluent message files, both languages, merged into the one catalogue before any
+    /// request is served.
+    pub locales: &'static [LocaleSource],
+}
+
+/// One Fluent file of a module's messages, embedded with `include_str!`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocaleSource {
+    pub locale: Locale,
+    /// Where the file lives in the workspace, for error messages.
+    pub path: &'static str,
+    /// The file's text.
+    pub ftl: &'static str,
+}
+
+/// A module's handle, as the composition root holds it: says which module it is and builds
+/// the job kinds the module runs (given its own handle, so a kind may call the module's use
+/// cases).
+pub trait ModuleHandle: Send + Sync {
+    fn def(&self) -> &'static ModuleDef;
+
+    /// The job kinds this node runs for the module, built from the configuration; a kind
+    /// turned off for this node is left out. Each is one of [`ModuleDef::job_kinds`].
+    fn job_kinds(&self) -> Result<Vec<Box<dyn JobKind>>, ServiceError>;
+}
+
+impl Module {
+    /// The module's key: the key of its migration set and its name in `[modules]`.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Module::Platform => "platform",
+            Module::Identity => "identity",
+            Module::Cases => "cases",
+        }
+    }
+}
+
+/// The platform's own: the core migration baseline (every table created before modules had
+/// their own migrations, the modules' too) and the notification and webhook job kinds. Its
+/// messages are the frame's, in `webkit`'s catalogue.
+pub const MODULE: ModuleDef = ModuleDef {
+    module: Module::Platform,
+    migrations: &[(store::migrate::CORE, store::migrate::MIGRATIONS)],
+    job_kinds: crate::jobs::KINDS,
+    locales: &[],
+};
+
+impl ModuleHandle for crate::Platform {
+    fn def(&self) -> &'static ModuleDef {
+        &MODULE
+    }
+
+    fn job_kinds(&self) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
+        crate::jobs::kinds(self)
+    }
+}
+
+/// Every migration set of `modules`, in order: what `civicdesk migrate` applies.
+pub fn migration_sets(modules: &[&ModuleDef]) -> Vec<MigrationSet> {
+    modules
+        .iter()
+        .flat_map(|m| m.migrations.iter().copied())
+        .collect()
+}
+
+/// Every message file of `modules`, in order.
+pub fn locale_sources(modules: &[&ModuleDef]) -> Vec<LocaleSource> {
+    modules
+        .iter()
+        .flat_map(|m| m.locales.iter().copied())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_platform_owns_the_core_baseline_and_its_job_kinds() {
+        let sets = migration_sets(&[&MODULE]);
+        assert_eq!(sets.len(), 1);
+        assert_eq!(sets[0].0, store::migrate::CORE);
+        assert_eq!(sets[0].1.len(), store::migrate::MIGRATIONS.len());
+        assert_eq!(
+            MODULE.job_kinds,
+            [crate::jobs::NOTIFY_DELIVER, crate::jobs::WEBHOOK_DELIVER]
+        );
+        assert_eq!(MODULE.module.key(), "platform");
+    }
+}
