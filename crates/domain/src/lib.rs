@@ -6,27 +6,19 @@
 
 pub mod actor;
 pub mod calendar;
-pub mod case_event;
-pub mod case_number;
 pub mod catalog;
 pub mod category;
 pub mod clock;
 pub mod datetime;
-pub mod desk;
-pub mod duplicates;
 pub mod enums;
 pub mod error;
 pub mod geo;
 pub mod identity;
-pub mod lifecycle;
 pub mod limits;
 pub mod locale;
 pub mod money;
 pub mod notify;
 pub mod password;
-pub mod reports;
-pub mod rules;
-pub mod sla;
 pub mod totp;
 pub mod webhooks;
 pub mod width;

@@ -6,6 +6,7 @@
 pub mod casework;
 pub mod demo;
 pub mod desk;
+pub mod domain;
 pub mod import;
 pub mod intake;
 pub mod knowledge;

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use domain::rules::{AttributeTest, Condition, RoutingRule, TriageRule};
+use cases::domain::rules::{AttributeTest, Condition, RoutingRule, TriageRule};
 use domain::{Locale, Message};
 use platform::authz::Permission;
 use serde::Deserialize;

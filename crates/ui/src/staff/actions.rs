@@ -5,11 +5,11 @@
 use super::Catalog;
 use crate::page::Viewer;
 use cases::casework::{Operation, OperationFields};
+use cases::domain::lifecycle::{CaseStatus, OperationKind, Outcome, allowed};
 use cases::store::events::Event;
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::geo::Point;
-use domain::lifecycle::{CaseStatus, OperationKind, Outcome, allowed};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -45,7 +45,7 @@ pub const FIELD: [&str; 6] = [
 ];
 
 /// Whether `action` is legal for a case in `status`: only legal operations are offered
-/// (`domain::lifecycle::allowed` decides, as it does for services).
+/// (`cases::domain::lifecycle::allowed` decides, as it does for services).
 pub fn legal(status: &str, action: &str) -> bool {
     match (CaseStatus::parse(status), OperationKind::parse(action)) {
         (Some(s), Some(op)) => allowed(op, s),

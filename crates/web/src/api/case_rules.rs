@@ -11,9 +11,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cases::casework::CalendarChange;
+use cases::domain::rules::{RoutingRule, TriageRule};
 use domain::Message;
 use domain::datetime::format_unix;
-use domain::rules::{RoutingRule, TriageRule};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -194,7 +194,7 @@ pub(super) async fn change_calendar(
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ScopedPolicyOut {
     #[schema(value_type = SlaPolicySchema)]
-    policy: domain::sla::SlaPolicy,
+    policy: cases::domain::sla::SlaPolicy,
     /// A category code, or an urgency `P1`…`P4`.
     #[schema(example = "P4")]
     scope: String,
@@ -232,7 +232,7 @@ pub(super) async fn set_sla_policy(
     State(state): State<AppState>,
     caller: Caller,
     Path(scope): Path<String>,
-    JsonBody(policy): JsonBody<domain::sla::SlaPolicy>,
+    JsonBody(policy): JsonBody<cases::domain::sla::SlaPolicy>,
 ) -> Response {
     let result = state
         .cases

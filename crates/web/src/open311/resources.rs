@@ -8,6 +8,7 @@ use super::tree::Node;
 use crate::AppState;
 use crate::i18n;
 use axum::http::StatusCode;
+use cases::domain::lifecycle::{CaseStatus, Open311Status};
 use cases::intake::{Channel, Filer, NewReport};
 use cases::public::PublicCase;
 use cases::store::cases::Reporter;
@@ -16,7 +17,6 @@ use domain::catalog::{Category, Jurisdiction};
 use domain::category::ServiceType;
 use domain::datetime::format_unix;
 use domain::geo::Point;
-use domain::lifecycle::{CaseStatus, Open311Status};
 use domain::{Locale, Localized, Message};
 
 type Doc = Result<(&'static str, Node), ApiError>;
