@@ -222,3 +222,77 @@ impl crate::Platform {
         self.catalog.invalidate();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::locale::Localized;
+    use std::sync::atomic::AtomicUsize;
+
+    fn snapshot() -> CatalogSnapshot {
+        CatalogSnapshot {
+            jurisdiction: Jurisdiction {
+                id: "example.gov.tw".into(),
+                name: Localized::new("範例市", "Example City"),
+                timezone: "Asia/Taipei".into(),
+                utc_offset_minutes: 480,
+                contact: String::new(),
+                key_service: String::new(),
+                bounds: None,
+            },
+            categories: Vec::new(),
+            confidential: Vec::new(),
+            questions: HashMap::new(),
+            changeset: 0,
+            departments: Vec::new(),
+            districts: Vec::new(),
+            sla_policies: Vec::new(),
+            calendar: BusinessCalendar::taiwan().expect("the built-in calendar"),
+            parts: Parts::default(),
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Rules(u32);
+    #[derive(Debug, PartialEq)]
+    struct Other(&'static str);
+
+    #[tokio::test]
+    async fn a_part_is_loaded_once_per_snapshot_even_by_callers_at_once() {
+        let s = snapshot();
+        let counter = AtomicUsize::new(0);
+        let loads = &counter;
+        let load = move || async move {
+            loads.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok(Rules(7))
+        };
+        let (a, b) = tokio::join!(s.part(load), s.part(load));
+        let (a, b) = (a.expect("loaded"), b.expect("loaded"));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(*s.part(load).await.expect("kept"), Rules(7));
+        assert_eq!(counter.load(Ordering::SeqCst), 1);
+
+        // Another type is another part; a fresh snapshot (after a change) loads its own.
+        assert_eq!(
+            *s.part(|| async { Ok(Other("x")) }).await.expect("loaded"),
+            Other("x")
+        );
+        let fresh = snapshot();
+        fresh.part(load).await.expect("loaded");
+        assert_eq!(counter.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_load_is_tried_again() {
+        let s = snapshot();
+        let failed = s
+            .part(|| async { Err::<Rules, _>(ServiceError::Internal("down".into())) })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(
+            *s.part(|| async { Ok(Rules(1)) }).await.expect("loaded"),
+            Rules(1)
+        );
+    }
+}
