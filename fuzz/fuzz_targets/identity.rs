@@ -1,9 +1,9 @@
 //! The validators of personal numbers (`domain::identity`: national and resident ids, mobile
-//! numbers) and of callers' numbers (`domain::desk`). What they accept must survive its own
+//! numbers) and of callers' numbers (`cases::domain::desk`). What they accept must survive its own
 //! round trip and mask without panicking.
 #![no_main]
 
-use domain::desk::CallerNumber;
+use cases::domain::desk::CallerNumber;
 use domain::identity::{Mobile, NationalId, PersonalId};
 use libfuzzer_sys::fuzz_target;
 
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(n) = CallerNumber::parse(text) {
         let _ = (n.kind(), n.mobile(), n.display(), n.masked());
-        let _ = domain::desk::mask_key(n.key());
+        let _ = cases::domain::desk::mask_key(n.key());
         let again = CallerNumber::parse(n.key()).ok();
         assert_eq!(
             again.as_ref().map(CallerNumber::key),

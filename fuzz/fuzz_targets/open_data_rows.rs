@@ -1,10 +1,10 @@
-//! The row parsers of Taipei's published 1999 data (`text::open_data`): every line of the input
+//! The row parsers of Taipei's published 1999 data (`cases::domain::open_data`): every line of the input
 //! is a record, its fields separated by `,` (the importer's CSV reader has unquoted them).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use text::open_data::{self, Context};
+use cases::domain::open_data::{self, Context};
 
 fn context() -> &'static Context {
     static CTX: OnceLock<Context> = OnceLock::new();

@@ -176,7 +176,7 @@ fn checksum_ok(number: &[u8]) -> bool {
 /// The digits of a phone number as people write it, and whether it began with `+`. Full-width
 /// characters count as their ASCII forms; spaces, dots, hyphens, dashes and parentheses are
 /// ignored. `None` for anything else, or for text too long to be a number.
-pub(crate) fn phone_digits(text: &str) -> Option<(bool, String)> {
+pub fn phone_digits(text: &str) -> Option<(bool, String)> {
     if text.len() > 64 {
         return None;
     }

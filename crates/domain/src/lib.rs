@@ -1,32 +1,26 @@
-//! The rules of civicdesk as plain types and pure functions.
+//! The shared kernel of civicdesk: the plain types and pure functions that two or more modules
+//! use (ids, `Actor`, the `Clock` passed in, locales and messages, NT$ money as integers, geo,
+//! the business calendar, the catalogue types).
 //!
-//! Nothing in this crate performs I/O, is async, or knows about SQL or HTTP. Every other crate
-//! asks this one whether something is allowed and how a value is derived, so each rule lives in
-//! exactly one place.
+//! Nothing in this crate performs I/O, is async, or knows about SQL or HTTP. A rule that one
+//! module alone uses lives in that module's own `domain` (the hotline's in `cases::domain`), so
+//! each rule still lives in exactly one place.
 
 pub mod actor;
 pub mod calendar;
-pub mod case_event;
-pub mod case_number;
 pub mod catalog;
 pub mod category;
 pub mod clock;
 pub mod datetime;
-pub mod desk;
-pub mod duplicates;
 pub mod enums;
 pub mod error;
 pub mod geo;
 pub mod identity;
-pub mod lifecycle;
 pub mod limits;
 pub mod locale;
 pub mod money;
 pub mod notify;
 pub mod password;
-pub mod reports;
-pub mod rules;
-pub mod sla;
 pub mod totp;
 pub mod webhooks;
 pub mod width;

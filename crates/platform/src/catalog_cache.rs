@@ -1,6 +1,6 @@
 //! The catalogue of each jurisdiction held in memory: its record, active categories,
-//! departments, districts, the routing and triage rules in force, its SLA policies and its
-//! business calendar.
+//! departments, districts, its SLA policies and its business calendar, and the parts modules
+//! keep with it (the cases module's routing and triage rules: [`CatalogSnapshot::part`]).
 //!
 //! Every Open311 read and every filing needs them, and they change a few times a year, so
 //! reading them from the database per request cost more than the request's own query (five
@@ -12,13 +12,18 @@
 //! - a change made by another process — another node on the same PostgreSQL database, or a
 //!   CLI command beside a running server — is seen once the snapshot is older than
 //!   [`CATALOG_TTL`].
+//!
+//! A module's part of a snapshot is loaded by the module the first time it asks the snapshot
+//! for it, and kept and dropped with the snapshot, so it follows the same invalidations and is
+//! loaded once per snapshot, as the rest of it is; the platform does not know its type.
 
 use crate::{Result, ServiceError};
 use domain::calendar::{BusinessCalendar, StoredChange};
 use domain::catalog::{Category, Department, District, Jurisdiction};
 use domain::category::AttributeDef;
-use domain::rules::{self, RoutingRule, TriageRule};
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -44,12 +49,28 @@ pub struct CatalogSnapshot {
     pub changeset: i64,
     pub departments: Vec<Department>,
     pub districts: Vec<District>,
-    pub routing: Vec<RoutingRule>,
-    pub triage: Vec<TriageRule>,
     /// Stored SLA policies as (scope, JSON definition).
     pub sla_policies: Vec<(String, String)>,
     /// The national calendar with the jurisdiction's changes applied.
     pub calendar: BusinessCalendar,
+    /// The modules' parts, by type ([`CatalogSnapshot::part`]).
+    parts: Parts,
+}
+
+/// A part's cell: loaded at most once at a time, and once for good when a load succeeds.
+type PartCell = Arc<tokio::sync::OnceCell<Arc<dyn Any + Send + Sync>>>;
+
+/// The parts modules keep with a snapshot, one per type.
+#[derive(Default)]
+struct Parts(std::sync::Mutex<HashMap<TypeId, PartCell>>);
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f.debug_struct("Parts")
+            .field("count", &parts.len())
+            .finish()
+    }
 }
 
 /// A jurisdiction's business calendar from its stored changes
@@ -71,6 +92,32 @@ pub fn calendar_from(j: &Jurisdiction, rows: Vec<CalendarRow>) -> Result<Busines
 impl CatalogSnapshot {
     pub fn category(&self, code: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.code == code)
+    }
+
+    /// A module's part of this snapshot (one per type `T`), loaded by `load` the first time it
+    /// is asked for. Concurrent callers wait for one load; a failed load is tried again by the
+    /// next caller. The part lives as long as the snapshot, so a change that drops the snapshot
+    /// (`Platform::catalog_changed`, or [`CATALOG_TTL`]) drops it too, and the next snapshot
+    /// loads it afresh.
+    pub async fn part<T, F, Fut>(&self, load: F) -> Result<Arc<T>>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let cell = {
+            let mut parts = self.parts.0.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(parts.entry(TypeId::of::<T>()).or_default())
+        };
+        let part = cell
+            .get_or_try_init(|| async {
+                let part: Arc<dyn Any + Send + Sync> = Arc::new(load().await?);
+                Ok::<_, ServiceError>(part)
+            })
+            .await?;
+        Arc::clone(part)
+            .downcast::<T>()
+            .map_err(|_| ServiceError::Internal("a catalogue part of another type".into()))
     }
 }
 
@@ -149,8 +196,6 @@ impl crate::Platform {
             .collect();
         let departments = store::catalog::list_departments(&self.db, &jurisdiction.id).await?;
         let districts = store::catalog::list_districts(&self.db, &jurisdiction.id).await?;
-        let routing = load_routing_rules(&self.db, &jurisdiction).await?;
-        let triage = load_triage_rules(&self.db, &jurisdiction).await?;
         let sla_policies = store::case_config::sla_policies(&self.db, &jurisdiction.id).await?;
         let calendar = calendar_from(
             &jurisdiction,
@@ -164,10 +209,9 @@ impl crate::Platform {
             changeset,
             departments,
             districts,
-            routing,
-            triage,
             sla_policies,
             calendar,
+            parts: Parts::default(),
         });
         self.catalog.put(generation, Arc::clone(&snapshot), started);
         Ok(Some(snapshot))
@@ -179,44 +223,76 @@ impl crate::Platform {
     }
 }
 
-/// The kinds of stored case rules (`case_rules.kind`).
-pub const ROUTING: &str = "routing";
-pub const TRIAGE: &str = "triage";
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::locale::Localized;
+    use std::sync::atomic::AtomicUsize;
 
-/// Reads the routing rules for the catalogue snapshot.
-async fn load_routing_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
-    let stored = store::case_config::rules(db, &j.id, ROUTING).await?;
-    if stored.is_empty() {
-        return Ok(if j.id == "taipei.gov.tw" {
-            rules::taipei_routing_rules()
-        } else {
-            Vec::new()
-        });
+    fn snapshot() -> CatalogSnapshot {
+        CatalogSnapshot {
+            jurisdiction: Jurisdiction {
+                id: "example.gov.tw".into(),
+                name: Localized::new("範例市", "Example City"),
+                timezone: "Asia/Taipei".into(),
+                utc_offset_minutes: 480,
+                contact: String::new(),
+                key_service: String::new(),
+                bounds: None,
+            },
+            categories: Vec::new(),
+            confidential: Vec::new(),
+            questions: HashMap::new(),
+            changeset: 0,
+            departments: Vec::new(),
+            districts: Vec::new(),
+            sla_policies: Vec::new(),
+            calendar: BusinessCalendar::taiwan().expect("the built-in calendar"),
+            parts: Parts::default(),
+        }
     }
-    stored
-        .iter()
-        .map(|r| {
-            serde_json::from_str(&r.definition)
-                .map_err(|e| ServiceError::Internal(format!("routing rule {}: {e}", r.id)))
-        })
-        .collect()
-}
 
-/// Reads the triage rules for the catalogue snapshot.
-async fn load_triage_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
-    let stored = store::case_config::rules(db, &j.id, TRIAGE).await?;
-    if stored.is_empty() {
-        return Ok(if j.id == "taipei.gov.tw" {
-            rules::taipei_triage_rules()
-        } else {
-            rules::default_triage_rules()
-        });
+    #[derive(Debug, PartialEq)]
+    struct Rules(u32);
+    #[derive(Debug, PartialEq)]
+    struct Other(&'static str);
+
+    #[tokio::test]
+    async fn a_part_is_loaded_once_per_snapshot_even_by_callers_at_once() {
+        let s = snapshot();
+        let counter = AtomicUsize::new(0);
+        let loads = &counter;
+        let load = move || async move {
+            loads.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok(Rules(7))
+        };
+        let (a, b) = tokio::join!(s.part(load), s.part(load));
+        let (a, b) = (a.expect("loaded"), b.expect("loaded"));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(*s.part(load).await.expect("kept"), Rules(7));
+        assert_eq!(counter.load(Ordering::SeqCst), 1);
+
+        // Another type is another part; a fresh snapshot (after a change) loads its own.
+        assert_eq!(
+            *s.part(|| async { Ok(Other("x")) }).await.expect("loaded"),
+            Other("x")
+        );
+        let fresh = snapshot();
+        fresh.part(load).await.expect("loaded");
+        assert_eq!(counter.load(Ordering::SeqCst), 2);
     }
-    stored
-        .iter()
-        .map(|r| {
-            serde_json::from_str(&r.definition)
-                .map_err(|e| ServiceError::Internal(format!("triage rule {}: {e}", r.id)))
-        })
-        .collect()
+
+    #[tokio::test]
+    async fn a_failed_load_is_tried_again() {
+        let s = snapshot();
+        let failed = s
+            .part(|| async { Err::<Rules, _>(ServiceError::Internal("down".into())) })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(
+            *s.part(|| async { Ok(Rules(1)) }).await.expect("loaded"),
+            Rules(1)
+        );
+    }
 }

@@ -1,5 +1,5 @@
 //! A comparison key for Taiwanese addresses, used to spot reports of the same place
-//! (`domain::duplicates`). Two ways of writing one address give the same key:
+//! (`cases::domain::duplicates`). Two ways of writing one address give the same key:
 //!
 //! 1. full-width letters and digits become half-width, 台 becomes 臺, Latin letters are
 //!    lower-cased;

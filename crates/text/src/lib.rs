@@ -5,7 +5,6 @@
 pub mod address;
 pub mod address_key;
 pub mod normalize;
-pub mod open_data;
 pub mod redact;
 
 pub use address::{find_district, mask_house_number};

@@ -1,9 +1,9 @@
 //! Case numbers never run out: past the Taipei form's 99,999 a day the sequence widens
-//! (`domain::case_number`), on every channel and on both backends, and the longer numbers work
+//! (`cases::domain::case_number`), on every channel and on both backends, and the longer numbers work
 //! wherever a number is typed or looked up.
 
 use crate::support::*;
-use domain::case_number::CaseNumber;
+use cases::domain::case_number::CaseNumber;
 use reqwest::Method;
 use serde_json::{Value, json};
 

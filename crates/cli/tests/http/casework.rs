@@ -140,7 +140,7 @@ async fn a_call_is_worked_to_the_end() {
     calendar
         .close_day(date(typhoon), domain::Localized::new("颱風", "typhoon"))
         .unwrap();
-    let policy = domain::sla::SlaPolicy::for_urgency(domain::category::Urgency::P3);
+    let policy = cases::domain::sla::SlaPolicy::for_urgency(domain::category::Urgency::P3);
 
     // 1. The agent files the caller's report.
     let (status, filed) = send(

@@ -101,7 +101,7 @@ fn dispatch_fixture() -> Fixture {
     );
     // The midnight case: its id names the day before.
     lines.push("2024030100150,污染舉發,萬華區,20240302,000000".into());
-    let spellings = text::open_data::DISPATCH_CATEGORIES;
+    let spellings = cases::domain::open_data::DISPATCH_CATEGORIES;
     for i in 0..300usize {
         let day = 20240301 + (i / 100) as u32;
         let minutes = 8 * 60 + (i % 100) * 7;

@@ -166,7 +166,7 @@ async fn when_a_number_is_taken_only_the_filing_that_cannot_be_written_fails() {
 }
 
 /// Item 9 of issue 23: a burst of filings across the day's 99,999th case is numbered as one
-/// batch, without a gap, continuing in the wider form (`domain::case_number`). Before, the
+/// batch, without a gap, continuing in the wider form (`cases::domain::case_number`). Before, the
 /// day's numbers ran out there and every later filing answered 500 until midnight.
 #[tokio::test]
 async fn a_burst_across_the_days_99999th_case_is_numbered_without_a_gap() {
@@ -178,7 +178,7 @@ async fn a_burst_across_the_days_99999th_case_is_numbered_without_a_gap() {
         .map(|(status, body)| {
             assert_eq!(*status, 200, "{body}");
             let number = body[0]["service_request_id"].as_str().expect("a number");
-            domain::case_number::CaseNumber::parse(number)
+            cases::domain::case_number::CaseNumber::parse(number)
                 .expect("a valid number")
                 .sequence()
         })

@@ -2,10 +2,10 @@
 //! cases filed and progressed through the same functions as real ones.
 
 use crate::api_keys::CreatedKey;
+use crate::domain::lifecycle::{Action, Outcome};
 use crate::intake::{Channel, Filer, NewReport};
 use crate::{CasesApp, Result};
 use domain::actor::ActorRef;
-use domain::lifecycle::{Action, Outcome};
 
 const DEMO_KEY_NAME: &str = "demo";
 

@@ -5,7 +5,7 @@
 //!
 //! * the caller reads the file (gzip, CSV) and hands each record's fields to
 //!   [`ImportPlan::prepare`], on a thread of its own and in file order. It parses the row
-//!   (`text::open_data`), decides the case number and derives the case's and event's ids;
+//!   (`crate::domain::open_data`), decides the case number and derives the case's and event's ids;
 //! * [`CasesApp::import_batch`] writes a batch of prepared cases in one transaction:
 //!   multi-row inserts of the cases (`ON CONFLICT DO NOTHING`), their `create` events appended
 //!   to the hash chain in one step, and the daily case-number counters raised.
@@ -32,15 +32,15 @@
 //! **Passwords.** Historical cases have no case password: the stored hash is `!imported`,
 //! which no HMAC-SHA256 hex digest can equal, so nobody can sign in to them as a citizen.
 
+use crate::domain::case_number::CaseNumber;
+use crate::domain::open_data::{self, Context, RowError, SourceCaseId};
 use crate::store::cases::{ImportedCase, ImportedCases};
 use crate::store::events::NewEvent;
 use crate::{CasesApp, Result, ServiceError};
 use domain::actor::ActorRef;
-use domain::case_number::CaseNumber;
 use domain::catalog::{Category, District, Jurisdiction};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use text::open_data::{self, Context, RowError, SourceCaseId};
 
 /// Imported cases are closed: the data has no outcomes, so they were closed when received.
 pub const STATUS: &str = "closed";

@@ -1,12 +1,14 @@
 //! The cases module: the 1999 hotline. Intake from every channel, case work, SLA, the agent's
 //! desk, knowledge answers, reports, import of published data, media and the public projection
 //! of cases, as the [`CasesApp`] handle over a [`platform::Platform`] and an
-//! [`identity::IdentityApp`]. Other modules reach cases through this handle only.
+//! [`identity::IdentityApp`]. Other modules reach cases through this handle only. The
+//! hotline's rules, pure and without I/O, are in [`domain`].
 
 pub mod api;
 pub mod casework;
 pub mod demo;
 pub mod desk;
+pub mod domain;
 pub mod doors;
 pub mod import;
 pub mod intake;

@@ -26,7 +26,7 @@ pub struct PublicCase {
     pub category_code: String,
     pub category_name_zh: Option<String>,
     pub category_name_en: Option<String>,
-    /// The workflow status (see `domain::lifecycle::CaseStatus`).
+    /// The workflow status (see `crate::domain::lifecycle::CaseStatus`).
     pub status: String,
     pub outcome: Option<String>,
     pub urgency: String,

@@ -2,6 +2,7 @@
 //! Confidential (blackbox) categories are never listed, and what is listed is the
 //! [`PublicCase`] view, made by `crate::public`.
 
+use crate::domain::lifecycle::{CaseStatus, Open311Status};
 use crate::public::{Known, PublicCase, public_grid};
 use crate::store::cases::{CaseFilter, CaseView};
 use crate::store::events::Event;
@@ -9,7 +10,6 @@ use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::catalog::Jurisdiction;
 use domain::geo::RadiusFilter;
-use domain::lifecycle::{CaseStatus, Open311Status};
 use std::collections::HashMap;
 
 /// The most cases a list may skip (its `offset`): far past any real list, and far from the

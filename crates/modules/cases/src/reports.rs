@@ -1,7 +1,7 @@
 //! The supervisor's statistics (督導統計): the backlog of open cases by department and
 //! category, how long they have been open, SLA compliance of resolved cases, the overdue and
 //! at-risk lists, and citizen satisfaction. Each is one aggregate query (`crate::store::reports`);
-//! the rules of what counts are in `domain::reports`.
+//! the rules of what counts are in `crate::domain::reports`.
 //!
 //! Every statistic goes through a [`ReportScope`], which only [`CasesApp::report_scope`]
 //! makes: it checks `ViewReports` and narrows the statistics to the departments the actor's
@@ -10,11 +10,11 @@
 //! (backlog, ageing, lists), resolved (SLA compliance) or rated (satisfaction).
 
 use crate::authz::{Actor, Permission, forbidden};
+use crate::domain::lifecycle::CaseStatus;
+use crate::domain::reports::{AgeBucket, Compliance, Ratings, age_days};
 use crate::store::reports::{self as q, ListedCase, ReportFilter, Watch};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use domain::lifecycle::CaseStatus;
-use domain::reports::{AgeBucket, Compliance, Ratings, age_days};
 use std::collections::BTreeMap;
 use time::Date;
 use time::macros::format_description;
@@ -197,7 +197,7 @@ impl CasesApp {
         let filter = ReportFilter {
             departments: departments.clone(),
             from: from.map(local_midnight),
-            until: until.map(|d| local_midnight(d) + domain::reports::DAY_SECONDS),
+            until: until.map(|d| local_midnight(d) + crate::domain::reports::DAY_SECONDS),
         };
         Ok(ReportScope {
             jurisdiction_id: j.id,

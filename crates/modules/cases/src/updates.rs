@@ -2,17 +2,17 @@
 //! feed and updates posted by client applications).
 
 use crate::casework::CaseChange;
+use crate::domain::case_event::CaseEventKind;
+use crate::domain::lifecycle::{
+    Action, CaseStatus, Outcome, reopen_until, reopen_window_passed, transition,
+};
 use crate::public::Known;
 use crate::store::cases::{CaseSummary, CaseUpdate};
 use crate::store::events::{Event, FeedEvent, NewEvent};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::actor::ActorRef;
-use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
-use domain::lifecycle::{
-    Action, CaseStatus, Outcome, reopen_until, reopen_window_passed, transition,
-};
 use std::collections::HashMap;
 use store::Tx;
 

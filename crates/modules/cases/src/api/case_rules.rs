@@ -6,13 +6,13 @@ use super::schemas::{RoutingRuleSchema, SlaPolicySchema, TriageRuleSchema};
 use crate::api::ApiPath as Path;
 use crate::api::{ApiError, Caller, JsonBody, reply};
 use crate::casework::CalendarChange;
+use crate::domain::rules::{RoutingRule, TriageRule};
 use crate::doors::CasesState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Message;
 use domain::datetime::format_unix;
-use domain::rules::{RoutingRule, TriageRule};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use webkit::openapi::NotFound;
@@ -194,7 +194,7 @@ pub(super) async fn change_calendar(
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ScopedPolicyOut {
     #[schema(value_type = SlaPolicySchema)]
-    policy: domain::sla::SlaPolicy,
+    policy: crate::domain::sla::SlaPolicy,
     /// A category code, or an urgency `P1`…`P4`.
     #[schema(example = "P4")]
     scope: String,
@@ -232,7 +232,7 @@ pub(super) async fn set_sla_policy(
     State(state): State<CasesState>,
     caller: Caller,
     Path(scope): Path<String>,
-    JsonBody(policy): JsonBody<domain::sla::SlaPolicy>,
+    JsonBody(policy): JsonBody<crate::domain::sla::SlaPolicy>,
 ) -> Response {
     let result = state
         .cases

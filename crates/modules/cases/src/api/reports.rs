@@ -3,12 +3,12 @@
 //! CSV files, from the same services.
 
 use super::{ApiError, ApiQuery, Caller, InLang};
+use crate::domain::reports::{Compliance, Ratings};
 use crate::doors::CasesState;
 use crate::reports::{CaseList, ReportRequest, ReportScope};
 use axum::Json;
 use axum::extract::State;
 use domain::datetime::format_unix;
-use domain::reports::{Compliance, Ratings};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;

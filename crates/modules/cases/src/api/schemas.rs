@@ -1,6 +1,6 @@
 //! Schemas of the domain types that travel in API bodies as they are (routing and triage
 //! rules, SLA policies). The domain crate knows nothing of OpenAPI, so their JSON shape is
-//! written here, from the documentation in `domain::rules` and `domain::sla`; a test checks
+//! written here, from the documentation in `crate::domain::rules` and `crate::domain::sla`; a test checks
 //! that every example deserialises into the domain type.
 
 use domain::category::Urgency;
@@ -106,7 +106,7 @@ documented!(
         let (id, name) = rule_identity();
         json!({
             "type": "object",
-            "description": "A routing rule (`domain::rules::RoutingRule`): the first enabled rule, by ascending `order` then `id`, whose `when` matches decides the department or utility; otherwise the category's department does.",
+            "description": "A routing rule (`crate::domain::rules::RoutingRule`): the first enabled rule, by ascending `order` then `id`, whose `when` matches decides the department or utility; otherwise the category's department does.",
             "properties": {
                 "id": id,
                 "name": name,
@@ -130,7 +130,7 @@ documented!(
         let (id, name) = rule_identity();
         json!({
             "type": "object",
-            "description": "A triage rule (`domain::rules::TriageRule`): when it matches, the case's urgency is raised to `raise_to` (never lowered).",
+            "description": "A triage rule (`crate::domain::rules::TriageRule`): when it matches, the case's urgency is raised to `raise_to` (never lowered).",
             "properties": {
                 "id": id,
                 "name": name,
@@ -150,7 +150,7 @@ documented!(
     ConditionSchema,
     "Condition",
     json!({
-        "description": "A test on a case's facts (`domain::rules::Condition`): an object with exactly one key. `all: []` always matches; `any` needs at least one condition. Keywords and text tests compare normalised text (half-width, 台→臺, lower case).",
+        "description": "A test on a case's facts (`crate::domain::rules::Condition`): an object with exactly one key. `all: []` always matches; `any` needs at least one condition. Keywords and text tests compare normalised text (half-width, 台→臺, lower case).",
         "oneOf": [
             one_key("category_is", json!({ "type": "string", "description": "The category code is exactly this." })),
             one_key("category_in", json!({ "type": "array", "items": { "type": "string" }, "minItems": 1 })),
@@ -181,7 +181,7 @@ documented!(
     AttributeTestSchema,
     "AttributeTest",
     json!({
-        "description": "A test on an attribute's answers (`domain::rules::AttributeTest`); for multi-value attributes it passes when any value passes. Numeric tests fail on a missing or non-numeric answer.",
+        "description": "A test on an attribute's answers (`crate::domain::rules::AttributeTest`); for multi-value attributes it passes when any value passes. Numeric tests fail on a missing or non-numeric answer.",
         "oneOf": [
             one_key("equals", json!({ "type": "string" })),
             one_key("one_of", json!({ "type": "array", "items": { "type": "string" }, "minItems": 1 })),
@@ -206,7 +206,7 @@ documented!(
     "SlaPolicy",
     json!({
         "type": "object",
-        "description": "The SLA of a category or urgency (`domain::sla::SlaPolicy`): a budget per clock on the business calendar, and when a running clock is at risk.",
+        "description": "The SLA of a category or urgency (`crate::domain::sla::SlaPolicy`): a budget per clock on the business calendar, and when a running clock is at risk.",
         "properties": {
             "acknowledgement": reference("SlaDuration"),
             "reassignment_acknowledgement": {
@@ -246,21 +246,22 @@ mod tests {
 
     #[test]
     fn examples_are_what_the_domain_reads() {
-        let _: domain::rules::RoutingRule =
+        let _: crate::domain::rules::RoutingRule =
             serde_json::from_value(routing_rule_example()).expect("routing rule");
-        let _: domain::rules::TriageRule =
+        let _: crate::domain::rules::TriageRule =
             serde_json::from_value(triage_rule_example()).expect("triage rule");
-        let _: domain::sla::SlaPolicy =
+        let _: crate::domain::sla::SlaPolicy =
             serde_json::from_value(sla_policy_example()).expect("SLA policy");
         let condition = serde_json::to_value(ConditionSchema::schema()).expect("json");
-        let _: domain::rules::Condition =
+        let _: crate::domain::rules::Condition =
             serde_json::from_value(condition["example"].clone()).expect("condition");
     }
 
     #[test]
     fn built_in_rules_serialise_to_the_documented_keys() {
         // The documented property names are the ones the domain writes.
-        let rule = serde_json::to_value(&domain::rules::taipei_routing_rules()[0]).expect("json");
+        let rule =
+            serde_json::to_value(&crate::domain::rules::taipei_routing_rules()[0]).expect("json");
         let documented = serde_json::to_value(RoutingRuleSchema::schema()).expect("json");
         for key in rule.as_object().expect("object").keys() {
             assert!(
@@ -268,7 +269,8 @@ mod tests {
                 "RoutingRule.{key} is not documented"
             );
         }
-        let rule = serde_json::to_value(&domain::rules::default_triage_rules()[0]).expect("json");
+        let rule =
+            serde_json::to_value(&crate::domain::rules::default_triage_rules()[0]).expect("json");
         let documented = serde_json::to_value(TriageRuleSchema::schema()).expect("json");
         for key in rule.as_object().expect("object").keys() {
             assert!(

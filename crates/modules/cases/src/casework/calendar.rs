@@ -3,10 +3,10 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
+use crate::domain::lifecycle::CaseStatus;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Localized;
 use domain::calendar::{CalendarEntry, Closure};
-use domain::lifecycle::CaseStatus;
 use store::case_config::CalendarRow;
 
 /// A change to the calendar.
@@ -134,7 +134,7 @@ impl CasesApp {
     pub async fn sla_policies(
         &self,
         actor: &Actor,
-    ) -> Result<Vec<(String, domain::sla::SlaPolicy)>> {
+    ) -> Result<Vec<(String, crate::domain::sla::SlaPolicy)>> {
         actor.require(Permission::ViewCases, Target::Jurisdiction)?;
         let stored = store::case_config::sla_policies(&self.db, &actor.jurisdiction_id).await?;
         Ok(stored
@@ -149,7 +149,7 @@ impl CasesApp {
         &self,
         actor: &Actor,
         scope: &str,
-        policy: domain::sla::SlaPolicy,
+        policy: crate::domain::sla::SlaPolicy,
     ) -> Result<()> {
         actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;

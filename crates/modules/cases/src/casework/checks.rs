@@ -19,11 +19,11 @@
 use super::operations::Operation;
 use super::{is_assignee, may_view, unknown_case};
 use crate::authz::{Actor, Permission, Target, forbidden};
+use crate::domain::lifecycle::{CaseStatus, Outcome};
 use crate::store::case_work::{self, WorkUpdate, WorkView};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::catalog::{DepartmentKind, Jurisdiction};
-use domain::lifecycle::{CaseStatus, Outcome};
 use store::Tx;
 
 /// A case the caller may do an operation to. Only [`CasesApp::authorise`] makes one.
@@ -312,7 +312,7 @@ impl CasesApp {
                 ));
             }
             let status = CaseStatus::parse(&work.status).unwrap_or(CaseStatus::Received);
-            if !domain::lifecycle::allowed(op.kind(), status) {
+            if !crate::domain::lifecycle::allowed(op.kind(), status) {
                 return Err(ServiceError::invalid(Message::new(
                     "error-assign-before-acknowledge",
                 )));

@@ -3,16 +3,16 @@
 //! satisfaction survey, and the notifications that keep them informed.
 
 use super::events::CaseChange;
+use crate::domain::case_event::CaseEventKind;
+use crate::domain::case_number::CaseNumber;
+use crate::domain::lifecycle::{self, Action, CaseStatus};
 use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::Limit;
 use crate::store::case_work::{self, WorkView};
 use crate::{CasesApp, Result, ServiceError, secrets};
 use domain::actor::ActorRef;
-use domain::case_event::CaseEventKind;
-use domain::case_number::CaseNumber;
 use domain::catalog::{District, Jurisdiction};
 use domain::category::Urgency;
-use domain::lifecycle::{self, Action, CaseStatus};
 use domain::{Locale, Message};
 use store::Tx;
 

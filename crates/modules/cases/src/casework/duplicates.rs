@@ -4,10 +4,10 @@
 //! reporter of both.
 
 use crate::authz::{Actor, Permission, Target};
+use crate::domain::duplicates::{Candidate, DuplicatePolicy, Report, find_duplicates};
 use crate::store::case_work;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use domain::duplicates::{Candidate, DuplicatePolicy, Report, find_duplicates};
 use domain::geo::Point;
 
 /// An open case a new report may duplicate, and why.
@@ -131,15 +131,18 @@ impl CasesApp {
         };
         let name = personal(c.name, "name");
         let email = personal(c.email, "email");
-        let summary =
-            match crate::desk::bounded(Some(&c.summary), "summary", domain::desk::MAX_SUMMARY) {
-                Ok(s) => s,
-                Err(ServiceError::Invalid(m)) => {
-                    errors.extend(m);
-                    None
-                }
-                Err(e) => return Err(e),
-            };
+        let summary = match crate::desk::bounded(
+            Some(&c.summary),
+            "summary",
+            crate::domain::desk::MAX_SUMMARY,
+        ) {
+            Ok(s) => s,
+            Err(ServiceError::Invalid(m)) => {
+                errors.extend(m);
+                None
+            }
+            Err(e) => return Err(e),
+        };
         let (Some(number), true) = (number, errors.is_empty()) else {
             return Err(ServiceError::Invalid(errors));
         };
@@ -152,7 +155,7 @@ impl CasesApp {
             .await?
             .filter(|w| super::may_view(actor, w))
             .ok_or_else(unknown)?;
-        if domain::lifecycle::CaseStatus::parse(&work.status).is_none_or(|s| s.is_final()) {
+        if crate::domain::lifecycle::CaseStatus::parse(&work.status).is_none_or(|s| s.is_final()) {
             return Err(ServiceError::invalid(
                 Message::new("error-attach-closed").arg("id", case_number),
             ));
@@ -174,7 +177,7 @@ impl CasesApp {
         )
         .await?;
         crate::store::desk::set_phone_key_of_reporter(&mut tx, &reporter_id, number.key()).await?;
-        let kind = domain::case_event::CaseEventKind::CallerAdded;
+        let kind = crate::domain::case_event::CaseEventKind::CallerAdded;
         let event_id = super::operations::record_event(
             &mut tx,
             &j,
@@ -194,7 +197,9 @@ impl CasesApp {
             jurisdiction_id: j.id.clone(),
             agent_id: crate::desk::staff_id(actor),
             caller_phone: number.key().to_string(),
-            service_type: domain::desk::ContactType::Dispatch.as_str().to_string(),
+            service_type: crate::domain::desk::ContactType::Dispatch
+                .as_str()
+                .to_string(),
             category_code: Some(work.category_code.clone()),
             case_number: Some(work.case_number.clone()),
             summary: summary.unwrap_or_else(|| format!("→ {}", work.case_number)),
@@ -210,7 +215,7 @@ impl CasesApp {
                 &mut tx,
                 &j,
                 &work.id,
-                domain::desk::OutcallReason::NeedsCare,
+                crate::domain::desk::OutcallReason::NeedsCare,
             )
             .await?;
         }

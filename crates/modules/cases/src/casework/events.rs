@@ -14,12 +14,12 @@
 //! 4. department systems ([`CasesApp::notify_department_systems`]): one webhook event per
 //!    change, with the case's public facts only, never reporters' personal data.
 
+use crate::domain::case_event::CaseEventKind;
+use crate::domain::lifecycle::Action;
 use crate::store::case_work::WorkView;
 use crate::webhooks;
 use crate::{CasesApp, Result};
-use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
-use domain::lifecycle::Action;
 use store::Tx;
 
 /// One change to a case, as its listeners hear it.

@@ -29,11 +29,11 @@ pub use operations::Operation;
 pub use supervision::run_supervisor;
 
 use crate::authz::{Actor, Permission, Target};
+use crate::domain::lifecycle::CaseStatus;
 use crate::store::case_work::{self, QueueFilter, WorkView};
 use crate::store::events::Event;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use domain::lifecycle::CaseStatus;
 
 /// The staff view of one case: its working state and every event, internal ones included.
 #[derive(Debug, Clone)]

@@ -3,8 +3,8 @@
 //! thing with the same names and the same required fields.
 
 use super::operations::Operation;
+use crate::domain::lifecycle::{OperationKind, Outcome};
 use domain::Message;
-use domain::lifecycle::{OperationKind, Outcome};
 
 /// The fields an operation may use; each action reads the ones it needs. Text is as entered:
 /// a blank field counts as absent.
@@ -95,7 +95,7 @@ impl Operation {
         })
     }
 
-    /// Which operation this is, for [`domain::lifecycle::allowed`].
+    /// Which operation this is, for [`crate::domain::lifecycle::allowed`].
     pub fn kind(&self) -> OperationKind {
         use OperationKind as K;
         match self {

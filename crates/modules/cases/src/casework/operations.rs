@@ -5,12 +5,12 @@ use super::checks::Plan;
 use super::events::CaseChange;
 use super::unknown_case;
 use crate::authz::Actor;
+use crate::domain::case_event::CaseEventKind;
+use crate::domain::lifecycle::{Action, Outcome};
 use crate::store::case_work::{self, WorkView};
 use crate::store::events::NewEvent;
 use crate::{CasesApp, Result};
-use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
-use domain::lifecycle::{Action, Outcome};
 use store::Tx;
 
 /// Something staff do to a case.

@@ -4,10 +4,10 @@ use super::events::CaseChange;
 use super::operations::{Operation, record_event};
 use super::unknown_case;
 use crate::authz::Actor;
+use crate::domain::case_event::CaseEventKind;
 use crate::store::case_work::{self, WorkView};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use domain::case_event::CaseEventKind;
 
 impl CasesApp {
     /// Whether `actor` may add photos to a case, checked before an upload is read: the

@@ -1,13 +1,18 @@
 //! Routing and triage rules of a jurisdiction: stored in order, validated against its
 //! departments, districts and categories before they are saved, and applied at intake so every
 //! case records which rule sent it where and why.
+//!
+//! The rules in force are this module's part of the catalogue snapshot ([`CaseRules`]): loaded
+//! with the first request that needs them after the snapshot is, and dropped with it.
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
+use crate::catalog_cache::CatalogSnapshot;
+use crate::domain::rules::{self, CaseFacts, Known, Match, RouteDecision, RoutingRule, TriageRule};
 use crate::{CasesApp, Result, ServiceError};
 use domain::catalog::{Category, Jurisdiction};
 use domain::category::{AttributeAnswer, Urgency};
-use domain::rules::{self, CaseFacts, Known, Match, RouteDecision, RoutingRule, TriageRule};
+use std::sync::Arc;
 
 /// What intake decided for a new case.
 #[derive(Debug, Clone)]
@@ -18,17 +23,35 @@ pub struct IntakeDecision {
     pub triage: Vec<Match>,
 }
 
-use platform::catalog_cache::{ROUTING, TRIAGE};
+/// The kinds of stored case rules (`case_rules.kind`).
+pub const ROUTING: &str = "routing";
+pub const TRIAGE: &str = "triage";
+
+/// A jurisdiction's routing and triage rules in force: the cases module's part of its
+/// catalogue snapshot ([`CatalogSnapshot::part`]).
+#[derive(Debug)]
+pub struct CaseRules {
+    pub routing: Vec<RoutingRule>,
+    pub triage: Vec<TriageRule>,
+}
 
 impl CasesApp {
+    /// The rules in force, loaded once per catalogue snapshot.
+    async fn rules_in_force(&self, j: &Jurisdiction) -> Result<Arc<CaseRules>> {
+        let snapshot: Arc<CatalogSnapshot> = self.platform.snapshot_of(j).await?;
+        snapshot
+            .part(|| load_case_rules(&self.db, &snapshot.jurisdiction))
+            .await
+    }
+
     /// The routing rules in force: the stored ones, or the built-in set for Taipei.
     pub async fn routing_rules(&self, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
-        Ok(self.platform.snapshot_of(j).await?.routing.clone())
+        Ok(self.rules_in_force(j).await?.routing.clone())
     }
 
     /// The triage rules in force: the stored ones, or the built-in set.
     pub async fn triage_rules(&self, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
-        Ok(self.platform.snapshot_of(j).await?.triage.clone())
+        Ok(self.rules_in_force(j).await?.triage.clone())
     }
 
     /// The routing rules of the actor's jurisdiction, for staff who may read them.
@@ -161,9 +184,9 @@ impl CasesApp {
         if let Some(d) = district {
             facts = facts.with_district(d);
         }
-        let s = self.platform.snapshot_of(j).await?;
-        let route = rules::route(&s.routing, &facts, &category.department_code);
-        let (urgency, triage) = rules::triage(category.urgency, &s.triage, &facts);
+        let r = self.rules_in_force(j).await?;
+        let route = rules::route(&r.routing, &facts, &category.department_code);
+        let (urgency, triage) = rules::triage(category.urgency, &r.triage, &facts);
         Ok(IntakeDecision {
             department: route.department.clone(),
             urgency,
@@ -171,4 +194,50 @@ impl CasesApp {
             triage,
         })
     }
+}
+
+/// Reads a jurisdiction's rules in force, for its catalogue snapshot.
+async fn load_case_rules(db: &store::Db, j: &Jurisdiction) -> Result<CaseRules> {
+    Ok(CaseRules {
+        routing: load_routing_rules(db, j).await?,
+        triage: load_triage_rules(db, j).await?,
+    })
+}
+
+/// Reads the routing rules in force.
+async fn load_routing_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
+    let stored = store::case_config::rules(db, &j.id, ROUTING).await?;
+    if stored.is_empty() {
+        return Ok(if j.id == "taipei.gov.tw" {
+            rules::taipei_routing_rules()
+        } else {
+            Vec::new()
+        });
+    }
+    stored
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.definition)
+                .map_err(|e| ServiceError::Internal(format!("routing rule {}: {e}", r.id)))
+        })
+        .collect()
+}
+
+/// Reads the triage rules in force.
+async fn load_triage_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
+    let stored = store::case_config::rules(db, &j.id, TRIAGE).await?;
+    if stored.is_empty() {
+        return Ok(if j.id == "taipei.gov.tw" {
+            rules::taipei_triage_rules()
+        } else {
+            rules::default_triage_rules()
+        });
+    }
+    stored
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.definition)
+                .map_err(|e| ServiceError::Internal(format!("triage rule {}: {e}", r.id)))
+        })
+        .collect()
 }

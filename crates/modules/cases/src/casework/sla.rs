@@ -3,12 +3,12 @@
 //! due date can never drift from the history that justifies it.
 
 use crate::catalog_cache::calendar_from;
+use crate::domain::sla::{self, ClockStatus, SlaPolicy, SlaState, TimelineEntry, TimelineKind};
 use crate::store::case_work::{self, WorkUpdate};
 use crate::{CasesApp, Result};
 use domain::calendar::BusinessCalendar;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
-use domain::sla::{self, ClockStatus, SlaPolicy, SlaState, TimelineEntry, TimelineKind};
 use store::Tx;
 
 /// One word for the state of a case's clocks, stored for queues and dashboards.

@@ -4,10 +4,10 @@
 use super::{CallerSubject, bounded, caller_number, citizen_of, staff_id};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
+use crate::domain::desk::MAX_NOTE;
 use crate::store::desk::CareFlag;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use domain::desk::MAX_NOTE;
 
 impl CasesApp {
     /// Flags a number as needing care, with why; flagging again replaces the note. Audited

@@ -4,11 +4,11 @@
 use super::{CallerSubject, bounded, caller_number, citizen_of, staff_id};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
+use crate::domain::desk::{ContactType, MAX_SUMMARY};
+use crate::domain::rules::emergency::{Emergency, EmergencyKind, emergency};
 use crate::store::desk::{Contact, ContactRow};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use domain::desk::{ContactType, MAX_SUMMARY};
-use domain::rules::emergency::{Emergency, EmergencyKind, emergency};
 
 /// A call to log, as the agent entered it.
 #[derive(Debug, Clone, Default)]

@@ -8,13 +8,13 @@
 use crate::audit::{self, Subject};
 use crate::authz::Actor;
 use crate::casework::CaseChange;
+use crate::domain::case_event::CaseEventKind;
+use crate::domain::desk::{CallerNumber, LOW_SATISFACTION_MAX, OutcallReason, OutcallStatus};
+use crate::domain::lifecycle::Action;
 use crate::store::desk::Outcall;
 use crate::{CasesApp, Result};
-use domain::case_event::CaseEventKind;
 use domain::catalog::Jurisdiction;
 use domain::category::Urgency;
-use domain::desk::{CallerNumber, LOW_SATISFACTION_MAX, OutcallReason, OutcallStatus};
-use domain::lifecycle::Action;
 use store::Tx;
 
 /// The label of out-calls' audit records: the rules, not a person, queued them.

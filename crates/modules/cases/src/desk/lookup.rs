@@ -3,9 +3,9 @@
 use super::{CallerSubject, caller_number, citizen_of, reason};
 use crate::audit;
 use crate::authz::{Actor, Permission, Target};
+use crate::domain::desk::{CallerNumber, mask_key};
 use crate::store::desk::{CallerCase, CareFlag, CitizenMatch, ContactFilter, ContactRow};
 use crate::{CasesApp, Result};
-use domain::desk::{CallerNumber, mask_key};
 
 /// How many cases and contacts a lookup shows.
 const HISTORY_LIMIT: u64 = 50;

@@ -4,7 +4,7 @@
 //! call, 關懷電話) queue that case work feeds: a low satisfaction score, a reopened case, a
 //! resolved P1 case, or a new case from a caller flagged as needing care.
 //!
-//! Phone numbers are reduced to one key by `domain::desk::CallerNumber` before they are stored
+//! Phone numbers are reduced to one key by `crate::domain::desk::CallerNumber` before they are stored
 //! or compared. Lists show them masked; the full number is shown by a lookup, a filtered
 //! contact list and a claimed out-call, each audited.
 
@@ -19,11 +19,11 @@ pub use lookup::{CallerHistory, ContactQuery};
 pub use outcalls::OutcallQuery;
 
 use crate::authz::Actor;
+use crate::domain::desk::CallerNumber;
 use crate::store::desk::CitizenMatch;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
 use domain::actor::ActorRef;
-use domain::desk::CallerNumber;
 
 /// A caller number from the agent's input, or a 400 saying what is wrong with it.
 pub(crate) fn caller_number(text: &str) -> Result<CallerNumber> {

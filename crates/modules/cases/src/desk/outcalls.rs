@@ -4,11 +4,11 @@
 use super::{bounded, staff_id};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Permission, Target};
+use crate::domain::desk::{MAX_NOTE, OutcallOutcome, OutcallStatus, mask_key};
 use crate::store::desk::{OutcallFilter, OutcallRow};
 use crate::store::events::NewEvent;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
-use domain::desk::{MAX_NOTE, OutcallOutcome, OutcallStatus, mask_key};
 use store::Tx;
 
 /// Which out-calls to list.

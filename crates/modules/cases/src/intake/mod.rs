@@ -2,6 +2,7 @@
 
 pub(crate) mod writer;
 
+use crate::domain::lifecycle::{Action, CaseStatus, transition};
 use crate::media::MediaUpload;
 use crate::store::cases::{NewCase, Reporter};
 use crate::store::events::NewEvent;
@@ -13,7 +14,6 @@ use domain::category::{AttributeAnswer, ServiceType, validate_attributes};
 use domain::datetime::local_yyyymmdd;
 use domain::enums::string_enum;
 use domain::geo::Point;
-use domain::lifecycle::{Action, CaseStatus, transition};
 use domain::limits;
 
 const MAX_ADDRESS: usize = 500;
@@ -95,7 +95,7 @@ pub struct FiledCase {
     pub department_name: Option<domain::Localized>,
     /// Set when the description reads like an emergency: 1999 is not an emergency line, so
     /// the filer is told to call 110 or 119 (the case is filed all the same).
-    pub emergency: Option<domain::rules::Emergency>,
+    pub emergency: Option<crate::domain::rules::Emergency>,
 }
 
 /// A validated filing, ready to be written (by [`writer`], in a batch with others): all but
@@ -376,7 +376,7 @@ impl CasesApp {
             password,
             category,
             department_name,
-            emergency: domain::rules::emergency(description),
+            emergency: crate::domain::rules::emergency(description),
         })
     }
 }

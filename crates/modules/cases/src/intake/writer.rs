@@ -24,11 +24,11 @@
 
 use super::Filing;
 use crate::casework::CaseChange;
+use crate::domain::case_event::CaseEventKind;
+use crate::domain::case_number::CaseNumber;
 use crate::store::case_work::WorkView;
 use crate::store::cases::NewCase;
 use crate::{CasesApp, Result, ServiceError};
-use domain::case_event::CaseEventKind;
-use domain::case_number::CaseNumber;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
 

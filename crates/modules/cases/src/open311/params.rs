@@ -8,6 +8,7 @@
 //! [`Files`]); they go to temporary files on disk, not to memory ([`crate::uploads`]).
 
 use super::ApiError;
+use crate::domain::lifecycle::Open311Status;
 use crate::queries::CaseQuery;
 use crate::uploads::{self, Incoming, UploadError, Uploads};
 use axum::body::{Body, to_bytes};
@@ -17,7 +18,6 @@ use axum::http::header::CONTENT_TYPE;
 use domain::Message;
 use domain::datetime::parse;
 use domain::geo::Point;
-use domain::lifecycle::Open311Status;
 use identity::IdentityApp;
 use std::collections::HashMap;
 use tokio::sync::OwnedSemaphorePermit;

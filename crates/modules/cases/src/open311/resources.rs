@@ -5,6 +5,7 @@
 use super::ApiError;
 use super::params::{MAX_PAGE_SIZE, Params, search, updates_window};
 use super::tree::Node;
+use crate::domain::lifecycle::{CaseStatus, Open311Status};
 use crate::doors::CasesState;
 use crate::intake::{Channel, Filer, NewReport};
 use crate::public::PublicCase;
@@ -15,7 +16,6 @@ use domain::catalog::{Category, Jurisdiction};
 use domain::category::ServiceType;
 use domain::datetime::format_unix;
 use domain::geo::Point;
-use domain::lifecycle::{CaseStatus, Open311Status};
 use domain::{Locale, Localized, Message};
 use webkit::i18n;
 

@@ -1,6 +1,6 @@
 //! Counting for the supervisor's statistics: each function is one `GROUP BY` (or one bounded
 //! list) over an index of migration 0008, written once for SQLite and PostgreSQL. What counts
-//! (ages, on time, scores) is decided in `domain::reports`; this module only counts.
+//! (ages, on time, scores) is decided in `crate::domain::reports`; this module only counts.
 
 use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use store::{Db, Row, StoreError};

@@ -237,7 +237,7 @@ pub(crate) struct ReportBody {
 pub(crate) struct EmergencyOut {
     /// `110` (police) or `119` (fire and ambulance).
     #[schema(value_type = String, example = "119")]
-    kind: domain::rules::EmergencyKind,
+    kind: crate::domain::rules::EmergencyKind,
     /// The notice, in the caller's language.
     message: String,
 }

@@ -473,7 +473,7 @@ pub(super) async fn duplicates(
                 .into_response();
         }
     };
-    let mut policy = domain::duplicates::DuplicatePolicy::default();
+    let mut policy = crate::domain::duplicates::DuplicatePolicy::default();
     if let Some(r) = q.radius_m {
         policy.radius_m = r;
     }

@@ -3,13 +3,13 @@
 //! problem is shown next to the text.
 
 use super::{Done, PageResult, done_message, failed, require};
+use crate::domain::rules::{AttributeTest, Condition, RoutingRule, TriageRule};
 use crate::doors::CasesState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use domain::rules::{AttributeTest, Condition, RoutingRule, TriageRule};
 use domain::{Locale, Message};
 use identity::doors::Viewer;
 use identity::doors::check_token;

@@ -4,6 +4,7 @@
 
 use super::{Done, Fields, PageResult, done_message, failed, field_of, require};
 use crate::casework::CalendarChange;
+use crate::domain::sla::{Duration, SlaPolicy};
 use crate::doors::CasesState;
 use askama::Template;
 use axum::Router;
@@ -12,7 +13,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use domain::Message;
 use domain::category::Urgency;
-use domain::sla::{Duration, SlaPolicy};
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;

@@ -4,11 +4,11 @@
 
 use super::Catalog;
 use crate::casework::{Operation, OperationFields};
+use crate::domain::lifecycle::{CaseStatus, OperationKind, Outcome, allowed};
 use crate::store::events::Event;
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::geo::Point;
-use domain::lifecycle::{CaseStatus, OperationKind, Outcome, allowed};
 use identity::doors::Viewer;
 use serde::Deserialize;
 use serde_json::Value;
@@ -45,7 +45,7 @@ pub const FIELD: [&str; 6] = [
 ];
 
 /// Whether `action` is legal for a case in `status`: only legal operations are offered
-/// (`domain::lifecycle::allowed` decides, as it does for services).
+/// (`crate::domain::lifecycle::allowed` decides, as it does for services).
 pub fn legal(status: &str, action: &str) -> bool {
     match (CaseStatus::parse(status), OperationKind::parse(action)) {
         (Some(s), Some(op)) => allowed(op, s),

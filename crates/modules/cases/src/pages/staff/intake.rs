@@ -6,6 +6,7 @@
 
 use super::{Catalog, Named, PageResult, failed, gate};
 use crate::casework::{AttachCaller, Suggestion, address_in_district};
+use crate::domain::duplicates::DuplicatePolicy;
 use crate::doors::CasesState;
 use crate::intake::{FiledCase, NewReport};
 use crate::pages::category_form::{
@@ -19,7 +20,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use domain::Message;
 use domain::catalog::Category;
-use domain::duplicates::DuplicatePolicy;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;

@@ -6,6 +6,7 @@
 use super::case::field_workers;
 use super::{Catalog, Named, PageResult, done_message, failed, gate, sla_tag};
 use crate::casework::{Operation, QueueRequest, SLA_STATES};
+use crate::domain::lifecycle::CaseStatus;
 use crate::doors::CasesState;
 use crate::store::case_work::WorkView;
 use crate::store::knowledge::SavedView;
@@ -15,7 +16,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
 use domain::Message;
-use domain::lifecycle::CaseStatus;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;

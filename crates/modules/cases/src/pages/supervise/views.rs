@@ -3,10 +3,10 @@
 //! never disagree.
 
 use super::csv::{Csv, Field};
+use crate::domain::reports::{AgeBucket, Compliance, Ratings, format_hundredths, format_permille};
 use crate::doors::CasesState;
 use crate::reports::{ReportScope, WatchedCase};
 use domain::Locale;
-use domain::reports::{AgeBucket, Compliance, Ratings, format_hundredths, format_permille};
 use platform::authz::{Actor, Permission};
 use std::collections::HashMap;
 use webkit::page::PageError;
@@ -260,7 +260,7 @@ pub fn case_rows(locale: Locale, names: &Names, cases: &[WatchedCase], now: i64)
                 age_days: w.age_days,
                 overdue_days: c
                     .resolution_due_at
-                    .map_or(0, |d| domain::reports::age_days(d, now)),
+                    .map_or(0, |d| crate::domain::reports::age_days(d, now)),
                 sla_label,
                 sla_class,
             }

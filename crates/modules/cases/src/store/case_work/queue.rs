@@ -62,7 +62,7 @@ pub async fn queue(
 fn open_only(statuses: Option<&[String]>) -> bool {
     statuses.is_none_or(|s| {
         s.iter()
-            .all(|s| domain::lifecycle::CaseStatus::parse(s).is_some_and(|s| !s.is_final()))
+            .all(|s| crate::domain::lifecycle::CaseStatus::parse(s).is_some_and(|s| !s.is_final()))
     })
 }
 

@@ -208,7 +208,7 @@ async fn the_queue_reads_a_page_in_index_order_among_many_closed_cases() {
 /// final statuses of the lifecycle, and otherwise the SLA risk.
 #[tokio::test]
 async fn queue_rank_agrees_with_the_lifecycle() {
-    use domain::lifecycle::CaseStatus;
+    use crate::domain::lifecycle::CaseStatus;
     let (_dir, db, mut tx) = city_db().await;
     let sla_states = [("breached", 0), ("at_risk", 1), ("running", 2), ("met", 2)];
     let mut n = 0;

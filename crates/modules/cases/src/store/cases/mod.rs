@@ -1,7 +1,7 @@
 //! Cases: the materialised current state of each case (its history is in `events`), the people
 //! who reported it, and the queries Open311 and the REST API run over them.
 
-use domain::case_number::CaseNumber;
+use crate::domain::case_number::CaseNumber;
 use domain::geo::{PublicGrid, RadiusFilter};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use store::{Backend, Db, Row, StoreError, Tx};
@@ -139,7 +139,7 @@ pub async fn next_case_numbers(
         .to_owned();
     let last: i64 = tx.fetch_one(&stmt).await?.get("last")?;
     // The sequence never runs out: past the Taipei form's 99,999 a day it widens
-    // (`domain::case_number`), and the counter is 64-bit on both backends.
+    // (`crate::domain::case_number`), and the counter is 64-bit on both backends.
     (last - n + 1..=last)
         .map(|k| {
             u64::try_from(k)

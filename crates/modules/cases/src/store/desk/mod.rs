@@ -1,5 +1,5 @@
 //! The agent's desk: the contact log, the out-call queue, care flags, and the case history of a
-//! caller number. Phone numbers are stored as the keys `domain::desk::CallerNumber` makes.
+//! caller number. Phone numbers are stored as the keys `crate::domain::desk::CallerNumber` makes.
 //! Split by concern; the items are re-exported so `crate::store::desk::…` stays the one path.
 
 mod care;

@@ -4,7 +4,7 @@
 //! the desk's out-calls. Each listener decides with an exhaustive `match` over this type, so a
 //! new kind of event cannot slip past one of them unnoticed.
 
-use crate::lifecycle::Action;
+use crate::domain::lifecycle::Action;
 
 /// The kind of a case event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

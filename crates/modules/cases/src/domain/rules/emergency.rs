@@ -18,8 +18,8 @@
 //! or factory emissions, which are pollution complaints.
 
 use super::condition::normalize_for_match;
-use crate::enums::string_enum;
-use crate::error::Message;
+use domain::enums::string_enum;
+use domain::error::Message;
 use serde::{Deserialize, Serialize};
 
 string_enum! {

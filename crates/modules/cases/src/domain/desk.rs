@@ -11,9 +11,9 @@
 //! A landline without its area code (`2720-8889`) is refused: the same digits exist in every
 //! area. Spaces, dots, hyphens, dashes, parentheses and full-width characters are ignored.
 
-use crate::enums::string_enum;
-use crate::error::Message;
-use crate::identity::{Mobile, phone_digits};
+use domain::enums::string_enum;
+use domain::error::Message;
+use domain::identity::{Mobile, phone_digits};
 
 /// Longest contact summary and out-call note, in characters.
 pub const MAX_SUMMARY: usize = 2000;

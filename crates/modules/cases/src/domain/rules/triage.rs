@@ -5,8 +5,8 @@
 use super::check::{Known, check_condition};
 use super::condition::{AttributeTest, CaseFacts, Condition, Prepared};
 use super::{Match, check_identity, default_enabled};
-use crate::category::Urgency;
-use crate::error::Message;
+use domain::category::Urgency;
+use domain::error::Message;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

@@ -29,10 +29,10 @@
 //! - Entries later than `now` are ignored; entries are taken in time order (ties keep their
 //!   order in the slice).
 
-use crate::calendar::BusinessCalendar;
-use crate::category::Urgency;
-use crate::enums::string_enum;
-use crate::error::Message;
+use domain::calendar::BusinessCalendar;
+use domain::category::Urgency;
+use domain::enums::string_enum;
+use domain::error::Message;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -535,8 +535,8 @@ impl Track {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::datetime;
     use TimelineKind as K;
+    use domain::datetime;
     use proptest::prelude::*;
 
     /// A Taipei local time, `YYYY-MM-DD hh:mm`.

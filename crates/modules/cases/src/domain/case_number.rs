@@ -20,7 +20,7 @@
 //! sequence: a wider form starts with the nines that the widest number of every narrower
 //! form consists of, so it sorts after all of them.
 
-use crate::error::DomainError;
+use domain::error::DomainError;
 use time::{Date, Month};
 
 /// The last sequence number of the Taipei form (`YYYYMMDD` + 5 digits).

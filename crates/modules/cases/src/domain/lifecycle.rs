@@ -10,8 +10,8 @@
 //!
 //! `transition` is the single place that decides whether an action is legal from a state.
 
-use crate::enums::string_enum;
-use crate::error::{DomainError, Message};
+use domain::enums::string_enum;
+use domain::error::{DomainError, Message};
 
 string_enum! {
     /// Where a case is in its life. Stored as text; the i18n id is `case-status-<text>`.

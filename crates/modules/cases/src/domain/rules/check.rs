@@ -2,9 +2,9 @@
 //! reference data ([`Known`]), nesting and size stay bounded, and no condition can never hold.
 
 use super::condition::{AttributeCondition, AttributeTest, Condition, bounds, normalize_for_match};
-use crate::catalog::{Category, Department, District};
-use crate::category::{AttributeDef, Datatype};
-use crate::error::Message;
+use domain::catalog::{Category, Department, District};
+use domain::category::{AttributeDef, Datatype};
+use domain::error::Message;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The reference data rules may name: departments, districts, and categories with their

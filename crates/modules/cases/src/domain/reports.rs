@@ -11,7 +11,7 @@
 //!   share is unknown, never 0 % or 100 %.
 //! - **Satisfaction** averages the 1–5 scores of answered surveys.
 
-use crate::enums::string_enum;
+use domain::enums::string_enum;
 
 pub const DAY_SECONDS: i64 = 86_400;
 

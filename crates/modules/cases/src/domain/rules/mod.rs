@@ -60,7 +60,7 @@ pub use emergency::{Emergency, EmergencyKind, emergencies, emergency};
 pub use routing::{RouteDecision, RoutingRule, route, taipei_routing_rules};
 pub use triage::{TriageRule, default_triage_rules, taipei_triage_rules, triage};
 
-use crate::error::Message;
+use domain::error::Message;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 

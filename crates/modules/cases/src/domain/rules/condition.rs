@@ -2,8 +2,8 @@
 //! ([`CaseFacts`]), and how they are evaluated. The checks that keep stored rules meaningful
 //! are in `check`.
 
-use crate::category::AttributeAnswer;
-use crate::error::Message;
+use domain::category::AttributeAnswer;
+use domain::error::Message;
 use serde::{Deserialize, Serialize};
 
 /// What rules look at: the facts of one case.
@@ -65,7 +65,7 @@ impl CaseFacts {
     }
 }
 
-/// A test on case facts. See the module documentation of [`crate::rules`] for the JSON shape.
+/// A test on case facts. See the module documentation of [`crate::domain::rules`] for the JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {

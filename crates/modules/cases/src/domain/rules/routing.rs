@@ -5,7 +5,7 @@
 use super::check::{Known, check_condition};
 use super::condition::{AttributeTest, CaseFacts, Condition, Prepared};
 use super::{check_identity, default_enabled, serialize_messages};
-use crate::error::Message;
+use domain::error::Message;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

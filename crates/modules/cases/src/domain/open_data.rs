@@ -15,9 +15,9 @@
 //! Every field is trimmed and converted to half-width first, so full-width digits
 //! (`２０１５０７０１`) parse like ASCII ones. A byte-order mark in front of a field is dropped.
 
-use crate::address::find_district;
-use crate::normalize::to_halfwidth;
-use domain::case_number::CaseNumber;
+use crate::domain::case_number::CaseNumber;
+use text::find_district;
+use text::to_halfwidth;
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 /// The header of the dispatch data.

@@ -2,9 +2,9 @@
 //! distance or by address) and recent. Duplicates are only suggested to the agent or citizen
 //! ("is this your issue?"); merging (併案) is always a person's decision.
 
-use crate::error::Message;
-use crate::geo::{Point, RadiusFilter};
-use crate::rules::serialize_messages;
+use crate::domain::rules::serialize_messages;
+use domain::error::Message;
+use domain::geo::{Point, RadiusFilter};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 

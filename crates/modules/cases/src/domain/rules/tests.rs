@@ -2,8 +2,8 @@ use super::check::MAX_CONDITION_DEPTH;
 use super::routing::{ordered, validate_rules as validate_routing};
 use super::triage::{most_urgent, validate_rules as validate_triage};
 use super::*;
-use crate::category::{AttributeDef, AttributeValue, Datatype, Urgency};
-use crate::locale::Localized;
+use domain::category::{AttributeDef, AttributeValue, Datatype, Urgency};
+use domain::locale::Localized;
 use proptest::prelude::*;
 
 fn def(code: &str, datatype: Datatype, values: &[&str]) -> AttributeDef {
