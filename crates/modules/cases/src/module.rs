@@ -30,6 +30,13 @@ pub const MODULE: ModuleDef = ModuleDef {
     ],
 };
 
+/// Adds this module's messages to the catalogue. The composition root installs every module's
+/// before any request (`web::Modules`); a unit test of this crate that renders text calls this.
+#[cfg(test)]
+pub(crate) fn install_messages() -> Result<(), webkit::i18n::CatalogueError> {
+    webkit::i18n::install(MODULE.locales)
+}
+
 impl ModuleHandle for CasesApp {
     fn def(&self) -> &'static ModuleDef {
         &MODULE

@@ -12,37 +12,17 @@ error-coordinate-not-number = { $field } 須為數字。
 error-lat-long-pair = 緯度（lat）與經度（long）須同時提供。
 error-invalid-datetime = 「{ $value }」不是有效的日期時間，請使用 YYYY-MM-DDThh:mm:ssZ 格式。
 error-invalid-case-number = 「{ $value }」不是有效的案件編號。
-error-api-key-jurisdiction = 這把 api_key 不屬於轄區「{ $jurisdiction }」。
 error-jurisdiction-unknown = 找不到轄區「{ $id }」。
 error-jurisdiction-required = 此伺服器服務多個轄區，請提供 jurisdiction_id。
 error-service-unknown = 找不到服務代碼「{ $code }」。
 error-field-too-long = 欄位「{ $field }」不可超過 { $max } 個字。
 error-field-required = 欄位「{ $field }」為必填。
 error-description-too-long = 描述不可超過 { $max } 個字。
-error-too-many-media = 最多只能附加 { $max } 個檔案。
-error-media-too-large = 檔案「{ $name }」太大，每個檔案不可超過 { $max } MB。
-error-reopen-window = 案件處理完成已超過 { $days } 天，無法重新開啟，請另行陳情。
 error-internal = 系統發生錯誤，請稍後再試。如持續發生，請撥 1999。
-error-bad-extension = 網址須以 .xml 或 .json 結尾。
 error-not-found = 找不到這個資源。
-error-method = 此資源不支援這個 HTTP 方法。
-error-content-type = 不支援的內容類型，請使用 application/x-www-form-urlencoded、multipart/form-data 或 application/json。
-error-body-too-large = 送出的資料太大，上限為 { $max } MB。
-error-too-many-params = 請求的參數太多，最多只接受 { $max } 個。
-error-uploads-busy = 目前上傳的檔案太多，請在 { $seconds } 秒後再試。
 error-body-malformed = 送出的資料格式錯誤：{ $detail }
 error-query-malformed = 網址的查詢參數格式錯誤：{ $detail }
 error-path-malformed = 網址的路徑格式錯誤：{ $detail }
-error-not-utf8 = 送出的資料不是有效的 UTF-8 編碼。
-error-date-range = 日期區間不可超過 { $days } 天。
-error-date-order = 開始時間不可晚於結束時間。
-error-page = page 須為 1 至 { $max } 的整數。
-error-page-size = page_size 須為 1 至 { $max } 的整數。
-error-status-filter = 狀態須為 open 或 closed，收到「{ $value }」。
-error-radius = radius 須為 1 至 { $max } 公尺的數字。
-notice-case-filed = 案件編號 { $number }，查詢密碼 { $password }（僅顯示這一次，請妥善保存）。本案由{ $department }處理。
-notice-case-filed-batch = 已收到您的陳情，查詢密碼 { $password }（僅顯示這一次）。審核後將提供案件編號，本案由{ $department }處理。
-notice-case-filed-blackbox = 已收到您的檢舉，內容將保密處理，不提供線上查詢。
 event-create = 案件已受理，分派至承辦單位。
 event-triage = 案件已分類。
 event-assign = 案件已分派至承辦單位。
@@ -81,27 +61,17 @@ error-password-repetitive = 密碼不可只是重複或連續的字元（例如 
 error-totp-code = 驗證碼錯誤、已過期或已使用過。請等待驗證器 App 顯示下一組驗證碼後再試一次。
 
 # accounts, sessions, access tokens, administration
-error-account-unknown = 找不到這個帳號。
 error-body-too-large-kb = 請求內容過大（上限 { $max } KB）。
 error-content-type-json = 請以 JSON 格式傳送請求內容（Content-Type: application/json）。
 error-csrf = 這個請求不是從 civicdesk 頁面送出的（安全驗證碼遺失或錯誤）。請重新整理頁面後再試一次。
 error-department-unknown = 沒有「{ $department }」這個單位。
 error-forbidden = 您沒有執行這項操作的權限。
-error-not-a-session = 這個請求不是以登入工作階段送出的。
 error-rate-limited = 嘗試次數過多，請在 { $minutes } 分鐘後再試。
 error-filing-rate-limited = 送出的案件太多：同一把 API 金鑰或同一個來源位址每小時最多 { $max } 件。請在 { $minutes } 分鐘後再試。
 error-reason-required = 請說明查看此人資料的理由（2 到 500 個字）。
 error-role-scope = 角色 { $role } 不能授予在「{ $scope }」範圍。
 error-role-unknown = 沒有「{ $role }」這個角色。
 error-role-needs-scope = 角色 { $role } 必須屬於某個機關或社區，請以 scope_id 指定。
-error-second-factor-not-pending = 目前沒有等待第二道驗證的登入。
-error-second-factor-pending = 請輸入驗證器 App 顯示的驗證碼以完成登入。
-notice-account-verified = 帳號已完成驗證，現在可以登入。
-notice-password-changed = 密碼已變更。
-notice-password-reset = 密碼已變更，所有裝置皆已登出。請以新密碼登入。
-notice-reset-code-sent = 如果有帳號使用這個名稱，重設驗證碼已寄出。
-notice-second-factor-disabled = 第二道驗證已關閉。
-notice-sign-up-code-sent = 請查看您的電子郵件或簡訊：我們已寄出完成註冊的驗證碼。
 error-notify-template-unknown = 沒有名為「{ $key }」的通知範本。
 error-notify-template-invalid = 範本無法使用：{ $detail }。請只使用列出的變數。
 error-notify-template-subject = 電子郵件範本需要主旨。
@@ -129,19 +99,6 @@ error-calendar-closure-order = 停止上班的結束時間（{ $end }）早於�
 error-calendar-closure-too-long = 一次停止上班最長{ $days }天，更長的期間請逐日宣布。
 error-calendar-closure-duplicate = 已宣布過{ $start }至{ $end }停止上班。
 error-calendar-data = 無法讀取假日資料：{ $detail }
-error-sla-duration-zero = { $clock ->
-        [acknowledgement] 簽收
-        [reassignment_acknowledgement] 改分後簽收
-        [first_response] 首次回應
-       *[resolution] 處理完成
-    }期限必須大於零。
-error-sla-duration-too-long = { $clock ->
-        [acknowledgement] 簽收
-        [reassignment_acknowledgement] 改分後簽收
-        [first_response] 首次回應
-       *[resolution] 處理完成
-    }期限最長為{ $days }個工作天或{ $hours }個工作小時。
-error-sla-at-risk-percent = 即將逾期的門檻{ $value }%必須介於 0 到 100 之間。
 sla-clock-acknowledgement = 簽收
 sla-clock-first_response = 首次回應
 sla-clock-resolution = 處理完成
@@ -159,59 +116,8 @@ calendar-day-closed = 停止上班
 calendar-day-partly_closed = 部分時段停止上班
 
 # triage, routing, duplicates
-triage-rule = 符合規則「{ $rule }」：緊急程度至少為 { $urgency }。
-route-rule = 依規則「{ $rule }」分派至 { $department }。
-route-default = 沒有符合的分派規則，依類別 { $category } 的預設分派至 { $department }。
-rule-reason-category = 類別為 { $category }。
-rule-reason-category-not = 類別 { $category } 不是 { $expected }。
-rule-reason-district = 行政區為 { $district }。
-rule-reason-district-not = 行政區 { $district } 不是 { $expected }。
-rule-reason-district-unknown = 案件沒有行政區。
-rule-reason-keywords = 描述中提到：{ $keywords }。
-rule-reason-no-keywords = 描述中沒有提到：{ $keywords }。
-rule-reason-attribute-equals = { $code } 為 { $value }。
-rule-reason-attribute-not-equals = { $code } 為 { $value }，不是 { $expected }。
-rule-reason-attribute-one-of = { $code } 為 { $value }（屬於 { $expected }）。
-rule-reason-attribute-not-one-of = { $code } 為 { $value }，不屬於 { $expected }。
-rule-reason-attribute-at-least = { $code } 為 { $value }，不少於 { $min }。
-rule-reason-attribute-below = { $code } 為 { $value }，少於 { $min }。
-rule-reason-attribute-at-most = { $code } 為 { $value }，不超過 { $max }。
-rule-reason-attribute-above = { $code } 為 { $value }，超過 { $max }。
-rule-reason-attribute-between = { $code } 為 { $value }，介於 { $min } 到 { $max } 之間。
-rule-reason-attribute-outside = { $code } 為 { $value }，不在 { $min } 到 { $max } 之間。
-rule-reason-attribute-contains = { $code } 含有「{ $text }」。
-rule-reason-attribute-not-contains = { $code } 沒有「{ $text }」。
-rule-reason-attribute-missing = 沒有填寫 { $code }。
-rule-reason-attribute-not-number = { $code } 的值「{ $value }」不是數字。
-rule-invalid-id = 規則代碼「{ $rule }」必須是 1 到 64 個英文字母、數字、-、_ 或 .。
-rule-invalid-id-duplicate = 規則代碼「{ $rule }」重複了。
-rule-invalid-name = 規則「{ $rule }」的名稱必須是 1 到 { $max } 個字。
-rule-invalid-department = 規則「{ $rule }」指定的單位 { $department } 不存在。
-rule-invalid-category = 規則「{ $rule }」使用的類別 { $category } 不存在。
-rule-invalid-district = 規則「{ $rule }」使用的行政區 { $district } 不存在。
-rule-invalid-attribute = 規則「{ $rule }」使用的欄位 { $code } 不屬於它適用的類別。
-rule-invalid-attribute-not-number = 規則「{ $rule }」以數字比較欄位 { $code }，但這個欄位不是數字。
-rule-invalid-attribute-value = 規則「{ $rule }」的欄位 { $code } 沒有「{ $value }」這個選項。
-rule-invalid-number = 規則「{ $rule }」中欄位 { $code } 的比較值必須是有限的數字。
-rule-invalid-range = 規則「{ $rule }」中欄位 { $code } 的範圍下限 { $min } 大於上限 { $max }。
-rule-invalid-range-contradiction = 規則「{ $rule }」要求欄位 { $code } 同時至少為 { $min } 且至多為 { $max }，永遠不會成立。
-rule-invalid-empty-list = 規則「{ $rule }」的條件中有空的清單，永遠不會成立。
-rule-invalid-keyword = 規則「{ $rule }」有空白的關鍵字或比對文字。
-rule-invalid-too-complex = 規則「{ $rule }」的條件太複雜（最多 { $depth } 層、{ $max } 個條件）。
-emergency-redirect-119 = 這可能是緊急狀況（{ $keywords }）：請立即撥打 119（消防、救護）。1999 不是緊急專線，案件仍可登錄。
-emergency-redirect-110 = 這可能是緊急狀況（{ $keywords }）：請立即撥打 110（警察）。1999 不是緊急專線，案件仍可登錄。
-duplicate-same-category = 同一類別（{ $category }）。
-duplicate-nearby = 距離約 { $distance } 公尺（{ $radius } 公尺內）。
-duplicate-same-address = 地址相同。
-duplicate-age-hours = { $hours } 小時前立案。
-duplicate-age-days = { $days } 天前立案。
-duplicate-policy-radius = 重複案件的搜尋半徑必須是 1 到 { $max } 公尺。
-duplicate-policy-window = 重複案件的搜尋期間必須是 1 到 { $max } 天。
 
 # case work
-error-cursor-invalid = 分頁位置無效，請從第一頁重新開始。
-error-location-pair = 請同時提供緯度與經度，或兩者都不提供。
-error-survey-score = 請給 1 到 5 分。
 error-webhook-name = 請為 Webhook 取 1 到 { $max } 個字的名稱。
 error-webhook-url = Webhook 網址必須是含主機名稱的完整 http:// 或 https:// 網址，不能有空白或 #片段。
 error-webhook-url-credentials = Webhook 網址不可包含使用者名稱或密碼；接收端應改以簽章驗證。
@@ -227,10 +133,6 @@ error-job-unknown = 找不到這個背景工作。
 error-job-not-retryable = 這裡只能重試已停止重試的 Webhook 傳送；這個工作的狀態是 { $status }。
 
 # 話務台
-error-phone-format = 無法辨識這個電話號碼；請輸入手機（0912-345-678）、含區碼的市話（(02) 2720-8889）或國際號碼（+81 …）。
-error-phone-area-code = 請輸入含區碼的市話號碼，例如 (02) 2720-8889。
-error-contact-type = 沒有「{ $type }」這種服務類型（consult 諮詢、transfer 轉接、inform 告知、emergency 緊急轉介、dispatch 派工）。
-error-outcall-outcome = 沒有「{ $outcome }」這種撥打結果（reached 已聯繫、no_answer 未接聽、wrong_number 號碼錯誤、declined 婉拒）。
 
 # catalogue administration (categories, their questions, departments)
 error-category-code = 類別代碼必須是 1 到 { $max } 個英文字母、數字、-、_ 或 .（例如 1999-L01）。

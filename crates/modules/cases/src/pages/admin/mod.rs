@@ -27,6 +27,7 @@ mod tests {
     /// Labels built from codes of the SLA and calendar pages exist in both languages.
     #[test]
     fn every_label_built_from_a_code_is_translated() {
+        crate::module::install_messages().unwrap();
         let mut keys: Vec<String> = Vec::new();
         for clock in super::sla::CLOCKS {
             keys.push(format!("admin-clock-{clock}"));

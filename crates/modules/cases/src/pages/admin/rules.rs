@@ -319,6 +319,7 @@ mod tests {
 
     #[test]
     fn conditions_read_as_words() {
+        crate::module::install_messages().unwrap();
         let c = Condition::All(vec![
             Condition::CategoryIs("1999-L01".into()),
             Condition::attribute("lamps_out", AttributeTest::AtLeast(10.0)),

@@ -185,6 +185,7 @@ mod tests {
 
     #[test]
     fn the_svg_is_named_described_and_labelled_in_text() {
+        crate::module::install_messages().unwrap();
         let chart = BarChart::new(
             Locale::En,
             "c-test",
