@@ -51,21 +51,23 @@ pub const MAIN_MENU: [MenuEntry; 9] = [
         section: "desk",
         label: "nav-desk",
         module: Module::Cases,
-        shown: |v| v.may(Permission::HandleCalls),
+        shown: |v| v.may(cases::permissions::HANDLE_CALLS),
     },
     MenuEntry {
         href: "/work",
         section: "work",
         label: "nav-work",
         module: Module::Cases,
-        shown: |v| v.may(Permission::DispatchCases),
+        shown: |v| v.may(cases::permissions::DISPATCH_CASES),
     },
     MenuEntry {
         href: "/field",
         section: "field",
         label: "nav-field",
         module: Module::Cases,
-        shown: |v| v.may(Permission::WorkCases) && !v.may(Permission::DispatchCases),
+        shown: |v| {
+            v.may(cases::permissions::WORK_CASES) && !v.may(cases::permissions::DISPATCH_CASES)
+        },
     },
     MenuEntry {
         href: "/supervise",
@@ -73,9 +75,9 @@ pub const MAIN_MENU: [MenuEntry; 9] = [
         label: "nav-supervise",
         module: Module::Cases,
         shown: |v| {
-            v.may(Permission::ViewReports)
-                || v.may(Permission::ViewAudit)
-                || v.may(Permission::ManageCaseRules)
+            v.may(cases::permissions::VIEW_REPORTS)
+                || v.may(platform::permissions::VIEW_AUDIT)
+                || v.may(platform::permissions::MANAGE_CASE_RULES)
         },
     },
     MenuEntry {
@@ -102,56 +104,59 @@ pub const ADMIN_SECTIONS: [(&str, &str, &[Permission], Module); 9] = [
     (
         "/admin/categories",
         "admin-categories",
-        &[Permission::ManageCaseRules],
+        &[platform::permissions::MANAGE_CASE_RULES],
         Module::Cases,
     ),
     (
         "/admin/rules",
         "admin-rules",
-        &[Permission::ManageCaseRules],
+        &[platform::permissions::MANAGE_CASE_RULES],
         Module::Cases,
     ),
     (
         "/admin/sla",
         "admin-sla",
-        &[Permission::ManageCaseRules],
+        &[platform::permissions::MANAGE_CASE_RULES],
         Module::Cases,
     ),
     (
         "/admin/staff",
         "admin-staff",
-        &[Permission::ManageStaff],
+        &[identity::permissions::MANAGE_STAFF],
         Module::Identity,
     ),
     (
         "/admin/api-clients",
         "admin-clients",
-        &[Permission::ManageApiClients],
+        &[identity::permissions::MANAGE_API_CLIENTS],
         Module::Identity,
     ),
     (
         "/admin/webhooks",
         "admin-webhooks",
-        &[Permission::ManageWebhooks],
+        &[platform::permissions::MANAGE_WEBHOOKS],
         Module::Platform,
     ),
     (
         "/admin/templates",
         "admin-templates",
-        &[Permission::ManageNotifications],
+        &[platform::permissions::MANAGE_NOTIFICATIONS],
         Module::Platform,
     ),
     // Each kind of job is seen by who manages that kind (`admin::jobs`).
     (
         "/admin/jobs",
         "admin-jobs",
-        &[Permission::ManageNotifications, Permission::ManageWebhooks],
+        &[
+            platform::permissions::MANAGE_NOTIFICATIONS,
+            platform::permissions::MANAGE_WEBHOOKS,
+        ],
         Module::Platform,
     ),
     (
         "/admin/answers",
         "admin-answers",
-        &[Permission::ManageKnowledge],
+        &[cases::permissions::MANAGE_KNOWLEDGE],
         Module::Cases,
     ),
 ];

@@ -1,7 +1,8 @@
 //! The cases module: the 1999 hotline. Intake from every channel, case work, SLA, the agent's
 //! desk, knowledge answers, reports, import of published data, media and the public projection
 //! of cases, as the [`CasesApp`] handle over a [`platform::Platform`] and an
-//! [`identity::IdentityApp`]. Other modules reach cases through this handle only.
+//! [`identity::IdentityApp`]. Other modules reach cases through this handle only. Its
+//! permissions and the roles that get them are its own ([`permissions`]).
 
 pub mod casework;
 pub mod demo;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod intake;
 pub mod knowledge;
 pub mod media;
+pub mod permissions;
 pub mod public;
 pub mod queries;
 pub mod reports;

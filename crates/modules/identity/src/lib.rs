@@ -1,11 +1,14 @@
 //! The identity module: accounts of staff and citizens (sign-up, sign-in, sessions, the second
 //! factor, password reset, access tokens), API clients and staff administration, as the
-//! [`IdentityApp`] handle over a [`platform::Platform`].
+//! [`IdentityApp`] handle over a [`platform::Platform`]. Its permissions and the roles that get
+//! them are its own ([`permissions`]); the actors it builds from sessions and tokens carry the
+//! platform's assembled permission table.
 
 pub mod accounts;
 pub mod api_keys;
 pub mod doors;
 mod passwords;
+pub mod permissions;
 pub mod store;
 
 // The platform's pieces this module's files name as `crate::…`.

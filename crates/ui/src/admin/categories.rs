@@ -14,7 +14,6 @@ use axum::routing::get;
 use domain::catalog::Category;
 use domain::category::{AttributeValue, Datatype, ServiceType, Urgency};
 use domain::locale::Localized;
-use platform::authz::Permission;
 use platform::catalog_admin::{AttributeInput, CategoryInput};
 use store::catalog::DepartmentRecord;
 use web::AppState;
@@ -57,7 +56,7 @@ fn department_name(p: &Page, departments: &[DepartmentRecord], code: &str) -> St
 }
 
 async fn categories(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let categories = state
         .platform
         .catalogue_categories(actor)
@@ -323,7 +322,7 @@ async fn category_page(
     f: CategoryForm,
     errors: Errors,
 ) -> PageResult {
-    let actor = require(v, Permission::ManageCaseRules)?;
+    let actor = require(v, platform::permissions::MANAGE_CASE_RULES)?;
     let departments = state
         .platform
         .catalogue_departments(actor)
@@ -362,7 +361,7 @@ async fn edit_category(
     v: Viewer,
     Path(code): Path<String>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let c = state
         .platform
         .catalogue_category(actor, &code)
@@ -401,7 +400,7 @@ async fn save_category(
     fields: Fields,
     editing: Option<String>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     check_token(&v, fields.token())?;
     let mut f = CategoryForm::read(&fields);
     if let Some(code) = &editing {

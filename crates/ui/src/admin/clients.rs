@@ -12,7 +12,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use identity::store::api_clients::ApiClient;
-use platform::authz::Permission;
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -37,7 +36,7 @@ async fn list_page(
     errors: Errors,
     done: Option<&str>,
 ) -> PageResult {
-    let actor = require(v, Permission::ManageApiClients)?;
+    let actor = require(v, identity::permissions::MANAGE_API_CLIENTS)?;
     let mut clients = state
         .identity
         .list_api_keys(actor)
@@ -77,7 +76,7 @@ async fn create(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageApiClients)?;
+    let actor = require(&v, identity::permissions::MANAGE_API_CLIENTS)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let name = f.get("name").to_string();
@@ -111,7 +110,7 @@ async fn revoke(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageApiClients)?;
+    let actor = require(&v, identity::permissions::MANAGE_API_CLIENTS)?;
     check_token(&v, Fields(fields).token())?;
     state
         .identity

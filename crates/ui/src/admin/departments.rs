@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use domain::catalog::DepartmentKind;
 use domain::locale::Localized;
-use platform::authz::Permission;
 use platform::catalog_admin::DepartmentInput;
 use store::catalog::DepartmentRecord;
 use web::AppState;
@@ -42,7 +41,7 @@ async fn departments(
     v: Viewer,
     Query(q): Query<Done>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let departments = state
         .platform
         .catalogue_departments(actor)
@@ -115,7 +114,7 @@ fn department_page(
 }
 
 async fn new_department(State(state): State<AppState>, v: Viewer) -> PageResult {
-    require(&v, Permission::ManageCaseRules)?;
+    require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let f = DepartmentForm {
         kind: DepartmentKind::City.as_str().into(),
         active: true,
@@ -129,7 +128,7 @@ async fn edit_department(
     v: Viewer,
     Path(code): Path<String>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let all = state
         .platform
         .catalogue_departments(actor)
@@ -173,7 +172,7 @@ async fn save_department(
     fields: Fields,
     editing: Option<String>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     check_token(&v, fields.token())?;
     let f = DepartmentForm {
         code: editing

@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use domain::rules::{AttributeTest, Condition, RoutingRule, TriageRule};
 use domain::{Locale, Message};
-use platform::authz::Permission;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use web::AppState;
@@ -110,7 +109,7 @@ struct Overview {
 }
 
 async fn overview(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let j = state
         .platform
         .jurisdiction(&actor.jurisdiction_id)
@@ -213,7 +212,7 @@ fn pretty<T: serde::Serialize>(rules: &T) -> String {
 }
 
 async fn edit(State(state): State<AppState>, v: Viewer, Path(kind): Path<String>) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let kind = Kind::parse(&kind, v.locale)?;
     let j = state
         .platform
@@ -261,7 +260,7 @@ async fn save(
     Path(kind): Path<String>,
     Form(form): Form<RulesForm>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let kind = Kind::parse(&kind, v.locale)?;
     check_token(&v, &form._csrf)?;
     let result = match kind {

@@ -16,7 +16,6 @@ use cases::casework::CalendarChange;
 use domain::Message;
 use domain::category::Urgency;
 use domain::sla::{Duration, SlaPolicy};
-use platform::authz::Permission;
 use serde::Deserialize;
 use store::case_config::CalendarRow;
 use web::AppState;
@@ -100,7 +99,7 @@ impl Policies {
 }
 
 async fn policies(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let stored = state.cases.sla_policies(actor).await.map_err(failed(&v))?;
     let all = state
         .platform
@@ -181,7 +180,7 @@ async fn scope_label(state: &AppState, v: &Viewer, scope: &str) -> Result<String
     if Urgency::parse(scope).is_some() {
         return Ok(v.t(&format!("admin-urgency-{scope}")));
     }
-    let actor = require(v, Permission::ManageCaseRules)?;
+    let actor = require(v, platform::permissions::MANAGE_CASE_RULES)?;
     let c = state
         .platform
         .catalogue_category(actor, scope)
@@ -212,7 +211,7 @@ async fn policy_form(
     v: Viewer,
     Query(q): Query<Scope>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let scope = q.scope.trim().to_string();
     let scope_label = scope_label(&state, &v, &scope).await?;
     let stored = state.cases.sla_policies(actor).await.map_err(failed(&v))?;
@@ -249,7 +248,7 @@ async fn save_policy(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let scope = f.get("scope").trim().to_string();
@@ -393,7 +392,7 @@ async fn calendar_page(
     errors: Errors,
     done: Option<&str>,
 ) -> PageResult {
-    let actor = require(v, Permission::ManageCaseRules)?;
+    let actor = require(v, platform::permissions::MANAGE_CASE_RULES)?;
     let rows = state
         .cases
         .calendar_changes(actor)
@@ -449,7 +448,7 @@ async fn change_calendar(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let form = CalendarForm {

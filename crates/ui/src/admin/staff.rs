@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::{Locale, Message};
 use identity::accounts::{NewStaff, StaffView};
-use platform::authz::{Grant, GrantError, Permission, Role, ScopeGiven, ScopeKind};
+use platform::authz::{Grant, GrantError, Role, ScopeGiven, ScopeKind};
 use web::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -136,7 +136,7 @@ pub struct Choices {
 }
 
 async fn choices(state: &AppState, v: &Viewer, rows: &[RoleRow]) -> Result<Choices, Stop> {
-    let actor = require(v, Permission::ManageStaff)?;
+    let actor = require(v, identity::permissions::MANAGE_STAFF)?;
     let j = state
         .platform
         .jurisdiction(&actor.jurisdiction_id)
@@ -189,7 +189,7 @@ struct List {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, identity::permissions::MANAGE_STAFF)?;
     let staff = state
         .identity
         .list_staff(actor)
@@ -205,7 +205,7 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -
             second_factor: s.second_factor,
         })
         .collect();
-    let policy = if v.may(Permission::ManageSecurityPolicy) {
+    let policy = if v.may(identity::permissions::MANAGE_SECURITY_POLICY) {
         let required = state
             .identity
             .roles_requiring_totp(actor)
@@ -238,7 +238,7 @@ async fn second_factor(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageSecurityPolicy)?;
+    let actor = require(&v, identity::permissions::MANAGE_SECURITY_POLICY)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let wanted = f.all("required");
@@ -325,7 +325,7 @@ async fn create(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, identity::permissions::MANAGE_STAFF)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let form = NewForm {
@@ -400,7 +400,7 @@ struct EditPage {
 }
 
 async fn staff_member(state: &AppState, v: &Viewer, id: &str) -> Result<StaffView, Stop> {
-    let actor = require(v, Permission::ManageStaff)?;
+    let actor = require(v, identity::permissions::MANAGE_STAFF)?;
     state
         .identity
         .list_staff(actor)
@@ -458,7 +458,7 @@ async fn set_roles(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, identity::permissions::MANAGE_STAFF)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let s = staff_member(&state, &v, &id).await?;
@@ -480,7 +480,7 @@ async fn set_status(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, identity::permissions::MANAGE_STAFF)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let enable = f.get("enabled") == "yes";
@@ -504,7 +504,7 @@ async fn reset_password(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, identity::permissions::MANAGE_STAFF)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let s = staff_member(&state, &v, &id).await?;

@@ -13,7 +13,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::Message;
-use platform::authz::Permission;
 use platform::webhooks::EVENT_TYPES;
 use platform::webhooks::admin::{DeliveryView, NewWebhook, WebhookUpdate, WebhookView};
 use web::AppState;
@@ -40,7 +39,7 @@ struct List {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     let webhooks = state.platform.webhooks(actor).await.map_err(failed(&v))?;
     let page = List {
         p: Page::new(&v, &state, "admin-webhooks", "admin")
@@ -150,7 +149,7 @@ async fn form_page(
     errors: Errors,
     done: Option<&str>,
 ) -> PageResult {
-    let actor = require(v, Permission::ManageWebhooks)?;
+    let actor = require(v, platform::permissions::MANAGE_WEBHOOKS)?;
     let j = state
         .platform
         .jurisdiction(&actor.jurisdiction_id)
@@ -212,7 +211,7 @@ async fn create(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     let fields = Fields(fields);
     check_token(&v, fields.token())?;
     let f = WebhookForm::read(&fields);
@@ -248,7 +247,7 @@ async fn create(
 }
 
 async fn subscription(state: &AppState, v: &Viewer, id: &str) -> Result<WebhookView, Stop> {
-    let actor = require(v, Permission::ManageWebhooks)?;
+    let actor = require(v, platform::permissions::MANAGE_WEBHOOKS)?;
     state.platform.webhook(actor, id).await.map_err(failed(v))
 }
 
@@ -269,7 +268,7 @@ async fn update(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     let fields = Fields(fields);
     check_token(&v, fields.token())?;
     let w = subscription(&state, &v, &id).await?;
@@ -296,7 +295,7 @@ async fn ping(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     check_token(&v, Fields(fields).token())?;
     state
         .platform
@@ -312,7 +311,7 @@ async fn rotate(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     check_token(&v, Fields(fields).token())?;
     let rotated = state
         .platform
@@ -341,7 +340,7 @@ async fn delete(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     let fields = Fields(fields);
     check_token(&v, fields.token())?;
     if !fields.checked("confirm") {
@@ -365,7 +364,7 @@ async fn redeliver(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     check_token(&v, Fields(fields).token())?;
     let d = state
         .platform

@@ -14,7 +14,6 @@ use axum::routing::{get, post};
 use cases::store::case_work::WorkView;
 use domain::Message;
 use identity::accounts::{SessionStage, SignUp};
-use platform::authz::Permission;
 use serde::Deserialize;
 use web::AppState;
 
@@ -482,13 +481,13 @@ pub async fn start(v: Viewer) -> Response {
         } else {
             "/account/second-factor"
         }
-    } else if v.may(Permission::HandleCalls) {
+    } else if v.may(cases::permissions::HANDLE_CALLS) {
         "/desk"
-    } else if v.may(Permission::DispatchCases) {
+    } else if v.may(cases::permissions::DISPATCH_CASES) {
         "/work"
-    } else if v.may(Permission::WorkCases) {
+    } else if v.may(cases::permissions::WORK_CASES) {
         "/field"
-    } else if v.may(Permission::ViewAudit) {
+    } else if v.may(platform::permissions::VIEW_AUDIT) {
         "/supervise"
     } else if crate::nav::may_administer(&v) {
         "/admin"

@@ -13,7 +13,7 @@ use axum::routing::get;
 use cases::knowledge::AnswerInput;
 use cases::store::knowledge::KnowledgeEntry;
 use domain::Message;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use web::AppState;
 
@@ -80,7 +80,7 @@ async fn search(
     v: Viewer,
     Query(q): Query<SearchQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     let q = q.q.unwrap_or_default().trim().to_string();
     let catalog = Catalog::load(&state, v.locale).await?;
     let found = state
@@ -97,7 +97,7 @@ async fn search(
         p,
         q,
         answers: found.iter().map(|e| shown(e, &catalog)).collect(),
-        may_edit: v.may(Permission::ManageKnowledge),
+        may_edit: v.may(cases::permissions::MANAGE_KNOWLEDGE),
     };
     Ok(render(&v, &state, StatusCode::OK, &page))
 }
@@ -115,7 +115,7 @@ struct DoneQuery {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, cases::permissions::MANAGE_KNOWLEDGE)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let all = state
         .cases
@@ -224,7 +224,7 @@ fn field_of(m: &Message) -> String {
 }
 
 async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
-    gate(&v, Permission::ManageKnowledge)?;
+    gate(&v, cases::permissions::MANAGE_KNOWLEDGE)?;
     let blank = AnswerFields {
         question: String::new(),
         answer: String::new(),
@@ -235,7 +235,7 @@ async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
 }
 
 async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<AnswerForm>) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, cases::permissions::MANAGE_KNOWLEDGE)?;
     check_token(&v, &f._csrf)?;
     match state.cases.create_answer(actor, f.input()).await {
         Ok(_) => Ok(see_other("/admin/answers?done=answer-created")),
@@ -256,7 +256,7 @@ async fn entry(
 }
 
 async fn edit_form(State(state): State<AppState>, v: Viewer, Path(id): Path<String>) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, cases::permissions::MANAGE_KNOWLEDGE)?;
     let e = entry(&state, &v, actor, &id).await?;
     let fields = AnswerFields {
         question: e.question,
@@ -273,7 +273,7 @@ async fn update(
     Path(id): Path<String>,
     Form(f): Form<AnswerForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, cases::permissions::MANAGE_KNOWLEDGE)?;
     check_token(&v, &f._csrf)?;
     match state.cases.update_answer(actor, &id, f.input()).await {
         Ok(_) => Ok(see_other("/admin/answers?done=answer-saved")),
@@ -297,7 +297,7 @@ async fn confirm_delete(
     v: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, cases::permissions::MANAGE_KNOWLEDGE)?;
     let e = entry(&state, &v, actor, &id).await?;
     let page = ConfirmDelete {
         p: Page::new(&v, &state, "admin-answer-delete", "admin"),
@@ -319,7 +319,7 @@ async fn delete(
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, cases::permissions::MANAGE_KNOWLEDGE)?;
     check_token(&v, &f._csrf)?;
     state
         .cases

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::store::case_work::WorkView;
 use identity::accounts::StaffView;
-use platform::authz::{Actor, Permission, Role};
+use platform::authz::{Actor, Role};
 use std::collections::HashMap;
 use web::AppState;
 
@@ -262,7 +262,7 @@ async fn show(
     Path(number): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, cases::permissions::DISPATCH_CASES)?;
     let message = done_message(&v, q.done.as_deref());
     page(
         &state,
@@ -309,7 +309,7 @@ async fn act(
     Path(number): Path<String>,
     Form(f): Form<ActionForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, cases::permissions::DISPATCH_CASES)?;
     check_token(&v, &f._csrf)?;
     match apply(&state, &v, actor, &number, &f).await? {
         Ok(()) => Ok(see_other(&format!(

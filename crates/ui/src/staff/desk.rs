@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use cases::desk::{CallerHistory, ContactQuery, NewContact, OutcallQuery};
 use cases::store::desk::ContactRow;
 use domain::Message;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use web::AppState;
 
@@ -186,7 +186,7 @@ async fn console(
     v: Viewer,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     let message = done_message(&v, q.done.as_deref());
     console_page(
         &state,
@@ -331,7 +331,7 @@ struct CallerExtra {
 }
 
 async fn lookup(State(state): State<AppState>, v: Viewer, Form(f): Form<LookupForm>) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     show_caller(
         &state,
@@ -364,7 +364,7 @@ async fn care_flag(
     v: Viewer,
     Form(f): Form<FlagForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     let result = if f.action == "clear" {
         state.cases.unflag_caller(actor, &f.phone).await
@@ -420,7 +420,7 @@ async fn log_contact(
     v: Viewer,
     Form(f): Form<ContactForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     let keep = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let result = state
@@ -506,7 +506,7 @@ async fn emergency(
     v: Viewer,
     Form(f): Form<EmergencyForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     match state.cases.check_emergency(actor, &f.description) {
         Ok(found) => {

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::casework::QueueRequest;
 use cases::store::case_work::WorkView;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use std::collections::HashMap;
 use web::AppState;
@@ -54,7 +54,7 @@ struct Today {
 }
 
 async fn today(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> PageResult {
-    let actor = gate(&v, Permission::WorkCases)?;
+    let actor = gate(&v, cases::permissions::WORK_CASES)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let mine = state
         .cases
@@ -169,7 +169,7 @@ async fn show(
     Path(number): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::WorkCases)?;
+    let actor = gate(&v, cases::permissions::WORK_CASES)?;
     let message = done_message(&v, q.done.as_deref());
     page(
         &state,
@@ -190,7 +190,7 @@ async fn act(
     Path(number): Path<String>,
     Form(f): Form<ActionForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::WorkCases)?;
+    let actor = gate(&v, cases::permissions::WORK_CASES)?;
     check_token(&v, &f._csrf)?;
     if !actions::FIELD.contains(&f.action.as_str()) {
         return Err(PageError::new(StatusCode::BAD_REQUEST, "error-invalid", v.locale).into());
@@ -213,7 +213,7 @@ async fn photos(
     Path(number): Path<String>,
     multipart: Multipart,
 ) -> PageResult {
-    let actor = gate(&v, Permission::WorkCases)?;
+    let actor = gate(&v, cases::permissions::WORK_CASES)?;
     let posted = read_multipart(&v, multipart).await?;
     let mut token = String::new();
     let mut note = String::new();

@@ -22,7 +22,7 @@ use cases::store::cases::Reporter;
 use domain::Message;
 use domain::catalog::Category;
 use domain::duplicates::DuplicatePolicy;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use web::AppState;
 
@@ -119,7 +119,7 @@ async fn start(
     v: Viewer,
     Query(q): Query<StartQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::FileCases)?;
+    let actor = gate(&v, cases::permissions::FILE_CASES)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let e = Intake {
         category: q.category.unwrap_or_default(),
@@ -250,7 +250,7 @@ async fn step(
     v: Viewer,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::FileCases)?;
+    let actor = gate(&v, cases::permissions::FILE_CASES)?;
     let e = Intake::from_pairs(pairs);
     check_token(&v, &e.csrf)?;
     let catalog = Catalog::load(&state, v.locale).await?;

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cases::desk::OutcallQuery;
 use cases::store::desk::OutcallRow;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use web::AppState;
 
@@ -89,7 +89,7 @@ async fn queue(
     v: Viewer,
     Query(q): Query<QueueQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     let done_view = q.show.as_deref() == Some("done");
     let rows = state
         .cases
@@ -184,7 +184,7 @@ async fn claim(
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     call_page(
         &state,
@@ -214,7 +214,7 @@ async fn complete(
     Path(id): Path<String>,
     Form(f): Form<CompleteForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, cases::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     match state
         .cases

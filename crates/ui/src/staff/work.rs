@@ -18,7 +18,7 @@ use cases::store::case_work::WorkView;
 use cases::store::knowledge::SavedView;
 use domain::Message;
 use domain::lifecycle::CaseStatus;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use web::AppState;
 
@@ -185,7 +185,7 @@ async fn queue_page(
         .collect();
     let views = state.cases.saved_views(actor).await.map_err(failed(v))?;
     let more = cases.len() as u64 > PAGE;
-    let departments = match actor.departments_for(Permission::ViewCases) {
+    let departments = match actor.departments_for(cases::permissions::VIEW_CASES) {
         None => catalog.department_options(false),
         Some(mine) => mine
             .into_iter()
@@ -233,7 +233,7 @@ async fn queue_page(
 }
 
 async fn queue(State(state): State<AppState>, v: Viewer, Query(f): Query<Filters>) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, cases::permissions::DISPATCH_CASES)?;
     queue_page(&state, &v, actor, f, Errors::default(), String::new()).await
 }
 
@@ -262,7 +262,7 @@ async fn save_view(
     v: Viewer,
     Form(f): Form<ViewForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, cases::permissions::DISPATCH_CASES)?;
     check_token(&v, &f._csrf)?;
     // Only filters the queue knows are kept.
     let query = filters_of(&f.query).query();
@@ -293,7 +293,7 @@ async fn delete_view(
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, cases::permissions::DISPATCH_CASES)?;
     check_token(&v, &f._csrf)?;
     state
         .cases
@@ -326,7 +326,7 @@ async fn bulk_assign(
     v: Viewer,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, cases::permissions::DISPATCH_CASES)?;
     let value = |name: &str| {
         pairs
             .iter()

@@ -22,7 +22,7 @@ use axum::routing::get;
 use cases::reports::{ReportRequest, ReportScope};
 use chart::BarChart;
 use platform::ServiceError;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use views::{CaseRow, CountRow, Names, RatingRow, ShareRow};
 use web::AppState;
@@ -65,7 +65,7 @@ fn reader(v: &Viewer) -> Reader<'_> {
     let Some(actor) = v.signed_in() else {
         return Reader::Away(see_other(&format!("/sign-in?back={}", encode(&v.here))));
     };
-    if !actor.may_somewhere(Permission::ViewReports) {
+    if !actor.may_somewhere(cases::permissions::VIEW_REPORTS) {
         return Reader::Away(
             PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into_response(),
         );
@@ -219,7 +219,10 @@ async fn dashboard(
             .collect(),
         all_selected: wanted.trim().is_empty(),
         all_label: v.t(
-            if actor.departments_for(Permission::ViewReports).is_some() {
+            if actor
+                .departments_for(cases::permissions::VIEW_REPORTS)
+                .is_some()
+            {
                 "supervise-my-departments"
             } else {
                 "supervise-all-departments"

@@ -7,7 +7,7 @@ use crate::PageError;
 use cases::reports::{ReportScope, WatchedCase};
 use domain::Locale;
 use domain::reports::{AgeBucket, Compliance, Ratings, format_hundredths, format_permille};
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use std::collections::HashMap;
 use web::AppState;
 
@@ -92,7 +92,7 @@ impl Names {
 
     /// The departments the actor's statistics may be narrowed to, in catalogue order.
     pub fn reachable(&self, actor: &Actor) -> Vec<(String, String)> {
-        match actor.departments_for(Permission::ViewReports) {
+        match actor.departments_for(cases::permissions::VIEW_REPORTS) {
             None => self.departments.clone(),
             Some(mine) => self
                 .departments
