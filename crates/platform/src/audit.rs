@@ -2,7 +2,7 @@
 //! read of a citizen's personal data by staff, leaves a record in the same transaction as the
 //! change, so the trail is complete exactly when the change is.
 
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::{Platform, Result};
 use store::Tx;
 use store::audit::{self, AuditFilter, AuditRecord, NewAuditRecord};
@@ -80,7 +80,7 @@ impl Platform {
         actor: &Actor,
         filter: &AuditFilter,
     ) -> Result<Vec<AuditRecord>> {
-        actor.require(Permission::ViewAudit, Target::Jurisdiction)?;
+        actor.require(crate::permissions::VIEW_AUDIT, Target::Jurisdiction)?;
         Ok(audit::list(&self.db, &actor.jurisdiction_id, filter).await?)
     }
 

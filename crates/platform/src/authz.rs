@@ -1,12 +1,19 @@
 //! Who may do what: one permission table (role × permission × reach) that is the single source
-//! of truth. CasesApp call [`Actor::require`] (or [`Actor::departments_for`] for lists) before
-//! acting; handlers never decide. A role is held within a scope — the whole jurisdiction, one
-//! department, or one community — and a grant only reaches targets inside its scope.
+//! of truth. The roles are the jurisdiction's staff roles, shared by every module; the
+//! permissions are open values that each module declares with the roles that get them
+//! ([`registry`]: `platform::permissions`, `identity::permissions`, `cases::permissions`), and
+//! the composition root assembles the table from the modules' parts. The use cases call
+//! [`Actor::require`] (or [`Actor::departments_for`] for lists) before acting; handlers never
+//! decide. A role is held within a scope — the whole jurisdiction, one department, or one
+//! community — and a grant only reaches targets inside its scope.
 
 use crate::{Result, ServiceError};
 use domain::Message;
 use domain::actor::ActorRef;
 use domain::enums::string_enum;
+
+mod registry;
+pub use registry::{Permission, PermissionSet, Permissions, RegistryError};
 
 string_enum!(
     /// Staff roles.
@@ -18,29 +25,6 @@ string_enum!(
         CounterClerk = "counter_clerk",
         CommunityManager = "community_manager",
         JurisdictionAdmin = "jurisdiction_admin",
-    }
-);
-
-string_enum!(
-    /// Things a staff member may be allowed to do.
-    Permission {
-        ViewStaff = "view_staff",
-        ManageStaff = "manage_staff",
-        ManageSecurityPolicy = "manage_security_policy",
-        ManageApiClients = "manage_api_clients",
-        ViewAudit = "view_audit",
-        ReadPersonalData = "read_personal_data",
-        ManageNotifications = "manage_notifications",
-        ViewNotificationLog = "view_notification_log",
-        ViewCases = "view_cases",
-        FileCases = "file_cases",
-        HandleCalls = "handle_calls",
-        DispatchCases = "dispatch_cases",
-        WorkCases = "work_cases",
-        ManageCaseRules = "manage_case_rules",
-        ManageWebhooks = "manage_webhooks",
-        ViewReports = "view_reports",
-        ManageKnowledge = "manage_knowledge",
     }
 );
 
@@ -64,67 +48,6 @@ impl Role {
             Role::CommunityManager => &[Community],
         }
     }
-}
-
-/// The permission table. Every row grants a permission to a role within the role's scope.
-pub const PERMISSIONS: &[(Role, &[Permission])] = {
-    use Permission::*;
-    &[
-        (
-            Role::Agent,
-            &[ReadPersonalData, ViewCases, FileCases, HandleCalls],
-        ),
-        // A dispatcher's statistics cover their own department.
-        (
-            Role::Dispatcher,
-            &[ViewStaff, ViewCases, DispatchCases, WorkCases, ViewReports],
-        ),
-        // Field workers see and work only the cases assigned to them (checked in casework).
-        (Role::FieldWorker, &[WorkCases]),
-        (
-            Role::Supervisor,
-            &[
-                ViewStaff,
-                ViewAudit,
-                ReadPersonalData,
-                ViewNotificationLog,
-                ViewCases,
-                HandleCalls,
-                ViewReports,
-                ManageKnowledge,
-            ],
-        ),
-        (Role::CounterClerk, &[ReadPersonalData]),
-        (Role::CommunityManager, &[]),
-        (
-            Role::JurisdictionAdmin,
-            &[
-                ViewStaff,
-                ManageStaff,
-                ManageSecurityPolicy,
-                ManageApiClients,
-                ViewAudit,
-                ReadPersonalData,
-                ManageNotifications,
-                ViewNotificationLog,
-                ViewCases,
-                FileCases,
-                HandleCalls,
-                DispatchCases,
-                WorkCases,
-                ManageCaseRules,
-                ManageWebhooks,
-                ViewReports,
-                ManageKnowledge,
-            ],
-        ),
-    ]
-};
-
-pub fn role_has(role: Role, permission: Permission) -> bool {
-    PERMISSIONS
-        .iter()
-        .any(|(r, ps)| *r == role && ps.contains(&permission))
 }
 
 /// A role held within a scope.
@@ -262,6 +185,10 @@ pub struct Actor {
     /// The display name, kept in audit records.
     pub label: String,
     pub grants: Vec<Grant>,
+    /// The permission table the grants are read against: the platform's, assembled by the
+    /// composition root (`Platform::permissions`). [`Permissions::NONE`] for an actor without
+    /// grants (the operator, who may do everything anyway, or a citizen).
+    pub permissions: Permissions,
     /// The HTTP request id, kept in audit records.
     pub request_id: Option<String>,
 }
@@ -275,6 +202,7 @@ impl Actor {
             kind: ActorKind::System,
             label: label.to_string(),
             grants: Vec::new(),
+            permissions: Permissions::NONE,
             request_id: None,
         }
     }
@@ -290,7 +218,7 @@ impl Actor {
             return true;
         }
         self.grants.iter().any(|g| {
-            role_has(g.role, permission)
+            self.permissions.role_has(g.role, permission)
                 && match (g.scope, target) {
                     (ScopeKind::Jurisdiction, _) => true,
                     (ScopeKind::Department, Target::Department(d)) => g.scope_id == d,
@@ -303,7 +231,11 @@ impl Actor {
     /// Whether the actor holds `permission` anywhere (any department or community): what a
     /// menu shows before the target is known.
     pub fn may_somewhere(&self, permission: Permission) -> bool {
-        self.kind == ActorKind::System || self.grants.iter().any(|g| role_has(g.role, permission))
+        self.kind == ActorKind::System
+            || self
+                .grants
+                .iter()
+                .any(|g| self.permissions.role_has(g.role, permission))
     }
 
     pub fn require(&self, permission: Permission, target: Target<'_>) -> Result<()> {
@@ -323,7 +255,9 @@ impl Actor {
         let mut ds: Vec<String> = self
             .grants
             .iter()
-            .filter(|g| g.scope == ScopeKind::Department && role_has(g.role, permission))
+            .filter(|g| {
+                g.scope == ScopeKind::Department && self.permissions.role_has(g.role, permission)
+            })
             .map(|g| g.scope_id.clone())
             .collect();
         ds.sort();
@@ -424,6 +358,19 @@ mod tests {
         );
     }
 
+    // A module's permissions as a test sees them: shaped like identity's staff permissions.
+    const VIEW: Permission = Permission::new("test_view");
+    const MANAGE: Permission = Permission::new("test_manage");
+    const TEST: PermissionSet = PermissionSet {
+        module: "test",
+        declared: &[VIEW, MANAGE],
+        grants: &[
+            (Role::Dispatcher, &[VIEW]),
+            (Role::JurisdictionAdmin, &[VIEW, MANAGE]),
+        ],
+    };
+    const TABLE: Permissions = Permissions::new(&[&crate::permissions::SET, &TEST]);
+
     fn actor(grants: &[(Role, ScopeKind, &str)]) -> Actor {
         Actor {
             account_id: Some("a".into()),
@@ -438,42 +385,35 @@ mod tests {
                     scope_id: id.to_string(),
                 })
                 .collect(),
+            permissions: TABLE,
             request_id: None,
-        }
-    }
-
-    #[test]
-    fn every_role_and_permission_appears_in_the_table() {
-        for role in Role::ALL {
-            assert!(PERMISSIONS.iter().any(|(r, _)| r == role), "{role}");
-        }
-        for p in Permission::ALL {
-            assert!(
-                PERMISSIONS.iter().any(|(_, ps)| ps.contains(p)),
-                "{p} is granted to nobody"
-            );
         }
     }
 
     #[test]
     fn department_grants_reach_only_their_department() {
         let d = actor(&[(Role::Dispatcher, ScopeKind::Department, "PWD")]);
-        assert!(d.may(Permission::ViewStaff, Target::Department("PWD")));
-        assert!(!d.may(Permission::ViewStaff, Target::Department("EPB")));
-        assert!(!d.may(Permission::ViewStaff, Target::Jurisdiction));
-        assert_eq!(
-            d.departments_for(Permission::ViewStaff),
-            Some(vec!["PWD".to_string()])
-        );
-        assert!(!d.may(Permission::ManageStaff, Target::Department("PWD")));
+        assert!(d.may(VIEW, Target::Department("PWD")));
+        assert!(!d.may(VIEW, Target::Department("EPB")));
+        assert!(!d.may(VIEW, Target::Jurisdiction));
+        assert_eq!(d.departments_for(VIEW), Some(vec!["PWD".to_string()]));
+        assert!(!d.may(MANAGE, Target::Department("PWD")));
+        assert!(d.may_somewhere(VIEW));
+        assert!(!d.may_somewhere(MANAGE));
         let admin = actor(&[(Role::JurisdictionAdmin, ScopeKind::Jurisdiction, "j")]);
-        assert!(admin.may(Permission::ManageStaff, Target::Department("EPB")));
-        assert_eq!(admin.departments_for(Permission::ViewStaff), None);
+        assert!(admin.may(MANAGE, Target::Department("EPB")));
+        assert_eq!(admin.departments_for(VIEW), None);
         assert!(
             actor(&[])
-                .require(Permission::ViewAudit, Target::Jurisdiction)
+                .require(crate::permissions::VIEW_AUDIT, Target::Jurisdiction)
                 .is_err()
         );
+        // Grants are read against the actor's table: without it, a role holds nothing.
+        let mut bare = admin.clone();
+        bare.permissions = Permissions::NONE;
+        assert!(!bare.may(MANAGE, Target::Jurisdiction));
+        assert_eq!(bare.departments_for(VIEW), Some(vec![]));
+        assert!(Actor::system("j", "op").may(MANAGE, Target::Jurisdiction));
     }
 
     #[test]
@@ -481,8 +421,8 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(*r));
         }
-        for p in Permission::ALL {
-            assert_eq!(Permission::parse(p.as_str()), Some(*p));
+        for p in TABLE.all() {
+            assert_eq!(TABLE.parse(p.as_str()), Some(p));
         }
     }
 }

@@ -5,7 +5,7 @@
 //! new `changeset`.
 
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::{Platform, Result, ServiceError};
 use domain::Message;
 use domain::catalog::{Category, Department, DepartmentKind};
@@ -226,13 +226,13 @@ fn check_attributes(input: &[AttributeInput], problems: &mut Vec<Message>) -> Ve
 impl Platform {
     /// Every category of the actor's jurisdiction, inactive ones included, in display order.
     pub async fn catalogue_categories(&self, actor: &Actor) -> Result<Vec<Category>> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_CASE_RULES, Target::Jurisdiction)?;
         Ok(repo::all_categories(&self.db, &actor.jurisdiction_id).await?)
     }
 
     /// One category, active or not.
     pub async fn catalogue_category(&self, actor: &Actor, code: &str) -> Result<Category> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_CASE_RULES, Target::Jurisdiction)?;
         repo::all_categories(&self.db, &actor.jurisdiction_id)
             .await?
             .into_iter()
@@ -242,7 +242,7 @@ impl Platform {
 
     /// Every department, active or not.
     pub async fn catalogue_departments(&self, actor: &Actor) -> Result<Vec<DepartmentRecord>> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_CASE_RULES, Target::Jurisdiction)?;
         Ok(repo::department_records(&self.db, &actor.jurisdiction_id).await?)
     }
 
@@ -254,7 +254,7 @@ impl Platform {
         input: CategoryInput,
         creating: bool,
     ) -> Result<Category> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_CASE_RULES, Target::Jurisdiction)?;
         let jid = actor.jurisdiction_id.clone();
         let departments = repo::department_records(&self.db, &jid).await?;
         let all = repo::all_categories(&self.db, &jid).await?;
@@ -406,7 +406,7 @@ impl Platform {
         input: DepartmentInput,
         creating: bool,
     ) -> Result<DepartmentRecord> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_CASE_RULES, Target::Jurisdiction)?;
         let jid = actor.jurisdiction_id.clone();
         let code = input.code.trim().to_string();
         let mut problems = Vec::new();

@@ -1,6 +1,7 @@
 //! What every module of civicdesk shares: the [`Platform`] handle (database, settings, clock,
 //! instance secret, catalogue cache) and the services over it that two or more modules use:
-//! authorisation (`authz`), the audit trail, the catalogue, one job queue (`jobs`),
+//! authorisation (`authz`, with the registry the modules' permissions are assembled in, and
+//! the platform's own permissions in `permissions`), the audit trail, the catalogue, one job queue (`jobs`),
 //! notifications, webhooks, signing, rate limits and reference data. Nothing here knows a
 //! module; modules (`crates/modules/*`) hold a `Platform` and add their use cases, and each
 //! describes itself to the composition root with a [`ModuleDef`] (`module`).
@@ -15,6 +16,7 @@ pub mod http_client;
 pub mod jobs;
 pub mod module;
 pub mod notify;
+pub mod permissions;
 pub mod rate_limit;
 pub mod reference;
 pub mod secrets;
@@ -108,6 +110,10 @@ pub struct Platform {
     catalog: Arc<catalog_cache::CatalogCache>,
     /// What time it is (`domain::clock`); the system clock unless a test fixes it.
     clock: Arc<dyn domain::clock::Clock>,
+    /// The permission table the actors built over this platform read their grants against:
+    /// the platform's own part until the composition root names the modules' parts
+    /// ([`Platform::with_permissions`]).
+    permissions: authz::Permissions,
 }
 
 impl Platform {
@@ -125,6 +131,7 @@ impl Platform {
             secret_key: Arc::new(key),
             catalog: Arc::default(),
             clock: Arc::new(domain::clock::SystemClock),
+            permissions: authz::Permissions::new(&[&permissions::SET]),
         })
     }
 
@@ -132,6 +139,18 @@ impl Platform {
     pub fn with_clock(mut self, clock: Arc<dyn domain::clock::Clock>) -> Platform {
         self.clock = clock;
         self
+    }
+
+    /// Sets the permission table: the composition root assembles it from the parts of the
+    /// modules it compiles (`crate::permissions::SET`, `identity::permissions::SET`, …).
+    pub fn with_permissions(mut self, permissions: authz::Permissions) -> Platform {
+        self.permissions = permissions;
+        self
+    }
+
+    /// The permission table: what an actor's grants are read against when it is built.
+    pub fn permissions(&self) -> authz::Permissions {
+        self.permissions
     }
 
     /// The current time, in unix seconds, from the platform's clock.

@@ -2,7 +2,6 @@
 //! and its administration sections, given to the frame only for the modules that run.
 
 use platform::ModulesConfig;
-use platform::authz::Permission;
 use webkit::page::nav::{AdminSection, FRAME, NavPart};
 
 /// The platform's administration: webhooks, notification templates, the job queue.
@@ -12,13 +11,13 @@ pub const PLATFORM: NavPart = NavPart {
         AdminSection {
             href: "/admin/webhooks",
             title: "admin-webhooks",
-            any_of: &[Permission::ManageWebhooks],
+            any_of: &[platform::permissions::MANAGE_WEBHOOKS],
             order: 60,
         },
         AdminSection {
             href: "/admin/templates",
             title: "admin-templates",
-            any_of: &[Permission::ManageNotifications],
+            any_of: &[platform::permissions::MANAGE_NOTIFICATIONS],
             order: 70,
         },
         // Each kind of job is seen by who manages that kind (`admin::jobs`).

@@ -1,9 +1,11 @@
 //! The modules this build serves, as the composition root assembles them over one platform:
 //! from the values each module exports ([`platform::ModuleDef`], listed in [`COMPILED`], and
 //! its handle, a [`ModuleHandle`]) it migrates the database, installs the messages and builds
-//! the job kinds. A new module adds its definition to [`COMPILED`] and its handle to
+//! the job kinds, and assembles the permission table ([`PERMISSIONS`]). A new module adds its
+//! definition to [`COMPILED`], its permissions to [`PERMISSIONS`] and its handle to
 //! [`Modules`]; nothing in the base changes.
 
+use platform::authz::Permissions;
 use platform::jobs::JobKind;
 use platform::{Db, ModuleDef, ModuleHandle, Platform, ServiceConfig, ServiceError};
 use std::sync::Arc;
@@ -19,6 +21,16 @@ use identity::IdentityApp;
 /// its messages installed whether it runs or not (`[modules]`): a module switched off keeps
 /// its tables.
 pub const COMPILED: &[&ModuleDef] = &[&platform::MODULE, &identity::MODULE, &cases::MODULE];
+
+/// The permission table of this build: each compiled module's part (its permissions and the
+/// roles that get them), assembled here once. It is constant data, not global state: the
+/// platform carries it ([`Platform::with_permissions`]) and every actor built over the
+/// platform reads its grants against it. A module added to the build adds its part here.
+pub const PERMISSIONS: Permissions = Permissions::new(&[
+    &platform::permissions::SET,
+    &identity::permissions::SET,
+    &cases::permissions::SET,
+]);
 
 /// The modules of this build over one platform, as the composition root assembles them.
 #[derive(Clone)]
@@ -62,13 +74,14 @@ impl Modules {
         Ok(Modules::over(Platform::new(db, config).await?))
     }
 
-    /// The modules over `platform`, with default settings.
+    /// The modules over `platform`, with default settings and this build's permission table.
     pub fn over(platform: Platform) -> Modules {
         if let Err(e) = Modules::install_locales() {
             // The files are embedded and checked by the tests: a broken one is a build's bug,
             // and its messages show as their ids rather than stop the server.
             tracing::error!(error = %e, "a module's messages are not installed");
         }
+        let platform = platform.with_permissions(PERMISSIONS);
         let identity = IdentityApp::new(platform.clone());
         let cases = CasesApp::new(platform.clone(), identity.clone());
         Modules {
@@ -233,5 +246,61 @@ mod tests {
             "This survey was already answered. Thank you!"
         );
         assert!(webkit::i18n::has(Locale::ZhTw, "error-login-failed"));
+    }
+}
+
+/// The permission table of the build.
+#[cfg(test)]
+mod permission_tests {
+    use super::PERMISSIONS;
+    use platform::authz::Role;
+
+    #[test]
+    fn each_permission_is_declared_once_and_every_grant_names_a_declared_one() {
+        assert_eq!(PERMISSIONS.check(), Ok(()));
+    }
+
+    #[test]
+    fn every_role_and_permission_appears_in_the_table() {
+        for role in Role::ALL {
+            assert!(
+                PERMISSIONS
+                    .parts()
+                    .iter()
+                    .any(|part| part.grants.iter().any(|(r, _)| r == role)),
+                "{role} is in no module's grants (list it, even with nothing, to say so)"
+            );
+        }
+        for p in PERMISSIONS.all() {
+            assert!(
+                Role::ALL.iter().any(|r| PERMISSIONS.role_has(*r, p)),
+                "{p} is granted to nobody"
+            );
+            assert_eq!(PERMISSIONS.parse(p.as_str()), Some(p));
+        }
+        // The codes are stored and shown: the table keeps every one it had.
+        let codes: Vec<&str> = PERMISSIONS.all().map(|p| p.as_str()).collect();
+        for code in [
+            "view_staff",
+            "manage_staff",
+            "manage_security_policy",
+            "manage_api_clients",
+            "view_audit",
+            "read_personal_data",
+            "manage_notifications",
+            "view_notification_log",
+            "view_cases",
+            "file_cases",
+            "handle_calls",
+            "dispatch_cases",
+            "work_cases",
+            "manage_case_rules",
+            "manage_webhooks",
+            "view_reports",
+            "manage_knowledge",
+        ] {
+            assert!(codes.contains(&code), "{code} is no longer declared");
+        }
+        assert_eq!(codes.len(), 17);
     }
 }

@@ -1096,6 +1096,7 @@ fn as_account(id: &str) -> platform::authz::Actor {
         kind: platform::authz::ActorKind::Citizen,
         label: id.to_string(),
         grants: Vec::new(),
+        permissions: platform::authz::Permissions::NONE,
         request_id: None,
     }
 }

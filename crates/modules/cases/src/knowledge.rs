@@ -10,7 +10,7 @@
 //! runs over all of them in memory, identically on both backends.
 
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::store::knowledge::{self, KnowledgeEntry};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
@@ -37,8 +37,8 @@ fn unknown(id: &str) -> ServiceError {
 }
 
 fn may_read(actor: &Actor) -> Result<()> {
-    if actor.may(Permission::HandleCalls, Target::Jurisdiction)
-        || actor.may(Permission::ManageKnowledge, Target::Jurisdiction)
+    if actor.may(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)
+        || actor.may(crate::permissions::MANAGE_KNOWLEDGE, Target::Jurisdiction)
     {
         Ok(())
     } else {
@@ -177,7 +177,7 @@ impl CasesApp {
 
     /// Adds an entry. Audited (`knowledge.create`).
     pub async fn create_answer(&self, actor: &Actor, input: AnswerInput) -> Result<KnowledgeEntry> {
-        actor.require(Permission::ManageKnowledge, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_KNOWLEDGE, Target::Jurisdiction)?;
         let input = self.checked_answer(actor, &input).await?;
         let now = self.now();
         let by = crate::desk::staff_id(actor);
@@ -222,7 +222,7 @@ impl CasesApp {
         id: &str,
         input: AnswerInput,
     ) -> Result<KnowledgeEntry> {
-        actor.require(Permission::ManageKnowledge, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_KNOWLEDGE, Target::Jurisdiction)?;
         let input = self.checked_answer(actor, &input).await?;
         let mut tx = self.db.begin().await?;
         let before = knowledge::find_entry(&mut tx, &actor.jurisdiction_id, id)
@@ -259,7 +259,7 @@ impl CasesApp {
 
     /// Removes an entry. Audited (`knowledge.delete`, with its question).
     pub async fn delete_answer(&self, actor: &Actor, id: &str) -> Result<()> {
-        actor.require(Permission::ManageKnowledge, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_KNOWLEDGE, Target::Jurisdiction)?;
         let mut tx = self.db.begin().await?;
         let before = knowledge::find_entry(&mut tx, &actor.jurisdiction_id, id)
             .await?

@@ -2,7 +2,8 @@
 //! desk, knowledge answers, reports, import of published data, media and the public projection
 //! of cases, as the [`CasesApp`] handle over a [`platform::Platform`] and an
 //! [`identity::IdentityApp`]. Other modules reach cases through this handle only. The
-//! hotline's rules, pure and without I/O, are in [`domain`].
+//! hotline's rules, pure and without I/O, are in [`domain`]; its permissions and the roles
+//! that get them are its own ([`permissions`]).
 
 pub mod api;
 pub mod casework;
@@ -17,6 +18,7 @@ pub mod media;
 mod module;
 pub mod open311;
 pub mod pages;
+pub mod permissions;
 pub mod public;
 pub mod queries;
 pub mod reports;

@@ -9,7 +9,7 @@
 //! period is a range of local dates, both inclusive, compared with when a case was received
 //! (backlog, ageing, lists), resolved (SLA compliance) or rated (satisfaction).
 
-use crate::authz::{Actor, Permission, forbidden};
+use crate::authz::{Actor, forbidden};
 use crate::domain::lifecycle::CaseStatus;
 use crate::domain::reports::{AgeBucket, Compliance, Ratings, age_days};
 use crate::store::reports::{self as q, ListedCase, ReportFilter, Watch};
@@ -158,7 +158,10 @@ impl CasesApp {
     /// and the department. A department outside the actor's grants is Forbidden.
     pub async fn report_scope(&self, actor: &Actor, req: &ReportRequest) -> Result<ReportScope> {
         let department = blank_to_none(&req.department).map(str::to_string);
-        let departments = match (actor.departments_for(Permission::ViewReports), &department) {
+        let departments = match (
+            actor.departments_for(crate::permissions::VIEW_REPORTS),
+            &department,
+        ) {
             (None, Some(d)) => Some(vec![d.clone()]),
             (None, None) => None,
             (Some(mine), Some(d)) if mine.contains(d) => Some(vec![d.clone()]),

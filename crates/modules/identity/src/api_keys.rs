@@ -3,7 +3,7 @@
 //! `manage_api_clients` permission (the command line acts as the operator) and is audited.
 
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::store::api_clients::{self, ApiClient};
 use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
@@ -16,7 +16,7 @@ pub struct CreatedKey {
 
 impl IdentityApp {
     pub async fn create_api_key(&self, actor: &Actor, name: &str) -> Result<CreatedKey> {
-        actor.require(Permission::ManageApiClients, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_API_CLIENTS, Target::Jurisdiction)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ServiceError::invalid(Message::new("error-api-key-name")));
@@ -52,13 +52,13 @@ impl IdentityApp {
     }
 
     pub async fn list_api_keys(&self, actor: &Actor) -> Result<Vec<ApiClient>> {
-        actor.require(Permission::ManageApiClients, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_API_CLIENTS, Target::Jurisdiction)?;
         Ok(api_clients::list(&self.db, Some(&actor.jurisdiction_id)).await?)
     }
 
     /// Revokes by client id or key prefix; NotFound if no active key matched.
     pub async fn revoke_api_key(&self, actor: &Actor, id_or_prefix: &str) -> Result<()> {
-        actor.require(Permission::ManageApiClients, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_API_CLIENTS, Target::Jurisdiction)?;
         let id_or_prefix = id_or_prefix.trim();
         let mut tx = self.db.begin().await?;
         let revoked =

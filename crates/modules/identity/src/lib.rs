@@ -1,6 +1,8 @@
 //! The identity module: accounts of staff and citizens (sign-up, sign-in, sessions, the second
 //! factor, password reset, access tokens), API clients and staff administration, as the
-//! [`IdentityApp`] handle over a [`platform::Platform`].
+//! [`IdentityApp`] handle over a [`platform::Platform`]. Its permissions and the roles that get
+//! them are its own ([`permissions`]); the actors it builds from sessions and tokens carry the
+//! platform's assembled permission table.
 
 pub mod accounts;
 pub mod api;
@@ -9,6 +11,7 @@ pub mod doors;
 mod module;
 pub mod pages;
 mod passwords;
+pub mod permissions;
 pub mod store;
 
 // The platform's pieces this module's files name as `crate::…`.

@@ -60,8 +60,8 @@ pub struct JobView {
 /// The permission that administers a kind's jobs.
 fn permission_of(kind: &str) -> Option<Permission> {
     match kind {
-        NOTIFY_DELIVER => Some(Permission::ManageNotifications),
-        WEBHOOK_DELIVER => Some(Permission::ManageWebhooks),
+        NOTIFY_DELIVER => Some(crate::permissions::MANAGE_NOTIFICATIONS),
+        WEBHOOK_DELIVER => Some(crate::permissions::MANAGE_WEBHOOKS),
         _ => None,
     }
 }

@@ -8,7 +8,7 @@ use super::log_line;
 use super::sms::{self, SignatureError};
 use super::templates::{self, MAX_SMS_CHARS, MAX_SOURCE_CHARS, MAX_SUBJECT_CHARS};
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::{Platform, ServiceError};
 use domain::notify::{Channel, MINUTES_PER_DAY, format_channels, mask_address, parse_channels};
 use domain::{Locale, Message};
@@ -175,7 +175,10 @@ impl Platform {
 
     /// Every template of a jurisdiction, for every language and channel.
     pub async fn notify_templates(&self, actor: &Actor) -> Result<Vec<TemplateView>, ServiceError> {
-        actor.require(Permission::ManageNotifications, Target::Jurisdiction)?;
+        actor.require(
+            crate::permissions::MANAGE_NOTIFICATIONS,
+            Target::Jurisdiction,
+        )?;
         let jurisdiction_id = actor.jurisdiction_id.as_str();
         self.require_jurisdiction(jurisdiction_id).await?;
         let overrides = outbox::list_templates(&self.db, jurisdiction_id).await?;
@@ -242,7 +245,10 @@ impl Platform {
         subject: Option<&str>,
         body: &str,
     ) -> Result<(), ServiceError> {
-        actor.require(Permission::ManageNotifications, Target::Jurisdiction)?;
+        actor.require(
+            crate::permissions::MANAGE_NOTIFICATIONS,
+            Target::Jurisdiction,
+        )?;
         let jurisdiction_id = actor.jurisdiction_id.as_str();
         self.require_jurisdiction(jurisdiction_id).await?;
         let spec = spec_of(key)?;
@@ -292,7 +298,10 @@ impl Platform {
         subject: Option<&str>,
         body: &str,
     ) -> Result<templates::Rendered, ServiceError> {
-        actor.require(Permission::ManageNotifications, Target::Jurisdiction)?;
+        actor.require(
+            crate::permissions::MANAGE_NOTIFICATIONS,
+            Target::Jurisdiction,
+        )?;
         let spec = spec_of(key)?;
         check_template(spec, locale, channel, subject, body).map(|(_, rendered)| rendered)
     }
@@ -305,7 +314,10 @@ impl Platform {
         locale: Locale,
         channel: Channel,
     ) -> Result<bool, ServiceError> {
-        actor.require(Permission::ManageNotifications, Target::Jurisdiction)?;
+        actor.require(
+            crate::permissions::MANAGE_NOTIFICATIONS,
+            Target::Jurisdiction,
+        )?;
         spec_of(key)?;
         let mut tx = self.db.begin().await?;
         let existed = outbox::delete_template(
@@ -344,7 +356,10 @@ impl Platform {
         before: Option<&str>,
         limit: u64,
     ) -> Result<Vec<MessageView>, ServiceError> {
-        actor.require(Permission::ViewNotificationLog, Target::Jurisdiction)?;
+        actor.require(
+            crate::permissions::VIEW_NOTIFICATION_LOG,
+            Target::Jurisdiction,
+        )?;
         let jurisdiction_id = actor.jurisdiction_id.as_str();
         let rows = outbox::list(&self.db, jurisdiction_id, before, limit.clamp(1, 200)).await?;
         Ok(rows.into_iter().map(MessageView::from).collect())
@@ -352,7 +367,10 @@ impl Platform {
 
     /// One message of a jurisdiction.
     pub async fn notification(&self, actor: &Actor, id: &str) -> Result<MessageView, ServiceError> {
-        actor.require(Permission::ViewNotificationLog, Target::Jurisdiction)?;
+        actor.require(
+            crate::permissions::VIEW_NOTIFICATION_LOG,
+            Target::Jurisdiction,
+        )?;
         match outbox::get(&self.db, id).await? {
             Some(n) if n.jurisdiction_id == actor.jurisdiction_id => Ok(n.into()),
             _ => Err(ServiceError::NotFound(Message::new(

@@ -5,7 +5,7 @@
 
 use super::{EVENT_TYPES, PING, event_types_of, log_line, queue};
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::{Platform, ServiceError, secrets};
 use domain::Message;
 use domain::webhooks::{UrlError, parse_target_url};
@@ -212,7 +212,7 @@ impl Platform {
         actor: &Actor,
         new: NewWebhook,
     ) -> Result<WebhookWithSecret, ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         let (name, url, event_types, department_code) = self
             .check_webhook(
                 &actor.jurisdiction_id,
@@ -262,7 +262,7 @@ impl Platform {
 
     /// The subscriptions of the actor's jurisdiction, oldest first, without secrets.
     pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<WebhookView>, ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         Ok(repo::list_subscriptions(&self.db, &actor.jurisdiction_id)
             .await?
             .iter()
@@ -271,7 +271,7 @@ impl Platform {
     }
 
     pub async fn webhook(&self, actor: &Actor, id: &str) -> Result<WebhookView, ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         Ok(WebhookView::from(&self.subscription(actor, id).await?))
     }
 
@@ -283,7 +283,7 @@ impl Platform {
         id: &str,
         update: WebhookUpdate,
     ) -> Result<WebhookView, ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         let old = self.subscription(actor, id).await?;
         let event_types = update
             .event_types
@@ -352,7 +352,7 @@ impl Platform {
         actor: &Actor,
         id: &str,
     ) -> Result<WebhookWithSecret, ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         let old = self.subscription(actor, id).await?;
         let s = Subscription {
             secret: new_secret(),
@@ -383,7 +383,7 @@ impl Platform {
     /// Removes a subscription with its deliveries and their log (the audit trail keeps the
     /// record of it).
     pub async fn delete_webhook(&self, actor: &Actor, id: &str) -> Result<(), ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         let s = self.subscription(actor, id).await?;
         let mut tx = self.db.begin().await?;
         store::jobs::delete_for_subjects(
@@ -418,7 +418,7 @@ impl Platform {
         before: Option<&str>,
         limit: u64,
     ) -> Result<Vec<DeliveryView>, ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         self.subscription(actor, id).await?;
         Ok(repo::list_deliveries(
             &self.db,
@@ -439,7 +439,7 @@ impl Platform {
         actor: &Actor,
         delivery_id: &str,
     ) -> Result<(DeliveryView, Vec<Attempt>), ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         let d = repo::get_delivery(&self.db, &actor.jurisdiction_id, delivery_id)
             .await?
             .ok_or_else(delivery_not_found)?;
@@ -454,7 +454,7 @@ impl Platform {
         actor: &Actor,
         delivery_id: &str,
     ) -> Result<DeliveryView, ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         let d = repo::get_delivery(&self.db, &actor.jurisdiction_id, delivery_id)
             .await?
             .ok_or_else(delivery_not_found)?;
@@ -517,7 +517,7 @@ impl Platform {
         actor: &Actor,
         id: &str,
     ) -> Result<DeliveryView, ServiceError> {
-        actor.require(Permission::ManageWebhooks, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_WEBHOOKS, Target::Jurisdiction)?;
         let s = self.subscription(actor, id).await?;
         if !s.active {
             return Err(ServiceError::invalid(Message::new(

@@ -12,7 +12,6 @@ use domain::locale::Localized;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::Permission;
 use platform::catalog_admin::DepartmentInput;
 use store::catalog::DepartmentRecord;
 use web::AppState;
@@ -45,7 +44,7 @@ async fn departments(
     v: Viewer,
     Query(q): Query<Done>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let departments = state
         .platform
         .catalogue_departments(actor)
@@ -118,7 +117,7 @@ fn department_page(
 }
 
 async fn new_department(State(state): State<AppState>, v: Viewer) -> PageResult {
-    require(&v, Permission::ManageCaseRules)?;
+    require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let f = DepartmentForm {
         kind: DepartmentKind::City.as_str().into(),
         active: true,
@@ -132,7 +131,7 @@ async fn edit_department(
     v: Viewer,
     Path(code): Path<String>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let all = state
         .platform
         .catalogue_departments(actor)
@@ -179,7 +178,7 @@ async fn save_department(
     fields: Fields,
     editing: Option<String>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     check_token(&v, fields.token())?;
     let f = DepartmentForm {
         code: editing

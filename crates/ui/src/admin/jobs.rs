@@ -24,8 +24,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The permissions that open this page (any of them).
-pub const PERMISSIONS: &[Permission] =
-    &[Permission::ManageNotifications, Permission::ManageWebhooks];
+pub const PERMISSIONS: &[Permission] = &[
+    platform::permissions::MANAGE_NOTIFICATIONS,
+    platform::permissions::MANAGE_WEBHOOKS,
+];
 
 /// The signed-in actor if they administer some kind of job: otherwise a redirect to sign in,
 /// or 403.

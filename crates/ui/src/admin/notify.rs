@@ -13,7 +13,6 @@ use domain::notify::Channel;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::Permission;
 use platform::notify::admin::TemplateView;
 use platform::notify::templates::Rendered;
 use web::AppState;
@@ -57,7 +56,7 @@ fn href(t: &TemplateView) -> String {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageNotifications)?;
+    let actor = require(&v, platform::permissions::MANAGE_NOTIFICATIONS)?;
     let templates = state
         .platform
         .notify_templates(actor)
@@ -100,7 +99,7 @@ async fn template(
     locale: &str,
     channel: &str,
 ) -> Result<TemplateView, Stop> {
-    let actor = require(v, Permission::ManageNotifications)?;
+    let actor = require(v, platform::permissions::MANAGE_NOTIFICATIONS)?;
     let not_found = || PageError::new(StatusCode::NOT_FOUND, "error-page-not-found", v.locale);
     let (Some(locale), Some(channel)) = (Locale::from_tag(locale), Channel::parse(channel)) else {
         return Err(not_found().into());
@@ -184,7 +183,7 @@ async fn save(
     Path((key, locale, channel)): Path<(String, String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageNotifications)?;
+    let actor = require(&v, platform::permissions::MANAGE_NOTIFICATIONS)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let t = template(&state, &v, &key, &locale, &channel).await?;
@@ -253,7 +252,7 @@ async fn reset(
     Path((key, locale, channel)): Path<(String, String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageNotifications)?;
+    let actor = require(&v, platform::permissions::MANAGE_NOTIFICATIONS)?;
     check_token(&v, Fields(fields).token())?;
     let t = template(&state, &v, &key, &locale, &channel).await?;
     state

@@ -12,7 +12,6 @@ use domain::Message;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::Permission;
 use platform::webhooks::EVENT_TYPES;
 use platform::webhooks::admin::{DeliveryView, NewWebhook, WebhookUpdate, WebhookView};
 use web::AppState;
@@ -43,7 +42,7 @@ struct List {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     let webhooks = state.platform.webhooks(actor).await.map_err(failed(&v))?;
     let page = List {
         p: Page::new(&v, &state, "admin-webhooks", "admin")
@@ -153,7 +152,7 @@ async fn form_page(
     errors: Errors,
     done: Option<&str>,
 ) -> PageResult {
-    let actor = require(v, Permission::ManageWebhooks)?;
+    let actor = require(v, platform::permissions::MANAGE_WEBHOOKS)?;
     let j = state
         .platform
         .jurisdiction(&actor.jurisdiction_id)
@@ -215,7 +214,7 @@ async fn create(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     let fields = Fields(fields);
     check_token(&v, fields.token())?;
     let f = WebhookForm::read(&fields);
@@ -251,7 +250,7 @@ async fn create(
 }
 
 async fn subscription(state: &AppState, v: &Viewer, id: &str) -> Result<WebhookView, Stop> {
-    let actor = require(v, Permission::ManageWebhooks)?;
+    let actor = require(v, platform::permissions::MANAGE_WEBHOOKS)?;
     state.platform.webhook(actor, id).await.map_err(failed(v))
 }
 
@@ -272,7 +271,7 @@ async fn update(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     let fields = Fields(fields);
     check_token(&v, fields.token())?;
     let w = subscription(&state, &v, &id).await?;
@@ -299,7 +298,7 @@ async fn ping(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     check_token(&v, Fields(fields).token())?;
     state
         .platform
@@ -315,7 +314,7 @@ async fn rotate(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     check_token(&v, Fields(fields).token())?;
     let rotated = state
         .platform
@@ -344,7 +343,7 @@ async fn delete(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     let fields = Fields(fields);
     check_token(&v, fields.token())?;
     if !fields.checked("confirm") {
@@ -368,7 +367,7 @@ async fn redeliver(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageWebhooks)?;
+    let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
     check_token(&v, Fields(fields).token())?;
     let d = state
         .platform

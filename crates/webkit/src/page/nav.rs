@@ -135,6 +135,9 @@ pub const FRAME: NavPart = NavPart {
 mod tests {
     use super::*;
 
+    /// A module's permission, as a module would declare it.
+    const WORK: Permission = Permission::new("dispatch_cases");
+
     struct Someone(&'static [Permission]);
 
     impl Visitor for Someone {
@@ -164,13 +167,13 @@ mod tests {
             section: "work",
             label: "nav-work",
             order: 50,
-            shown: |v, _| v.may(Permission::DispatchCases),
+            shown: |v, _| v.may(WORK),
             start: true,
         }],
         admin: &[AdminSection {
             href: "/admin/rules",
             title: "admin-rules",
-            any_of: &[Permission::ManageCaseRules],
+            any_of: &[platform::permissions::MANAGE_CASE_RULES],
             order: 10,
         }],
     };
@@ -183,27 +186,24 @@ mod tests {
     fn a_menu_offers_only_what_the_viewer_may_open_of_the_parts_given() {
         let nav = Navigation::new(&[FRAME, PART]);
         assert_eq!(hrefs(&nav, &Someone(&[])), ["/"]);
+        assert_eq!(hrefs(&nav, &Someone(&[WORK])), ["/", "/work"]);
         assert_eq!(
-            hrefs(&nav, &Someone(&[Permission::DispatchCases])),
-            ["/", "/work"]
-        );
-        assert_eq!(
-            hrefs(&nav, &Someone(&[Permission::ManageCaseRules])),
+            hrefs(&nav, &Someone(&[platform::permissions::MANAGE_CASE_RULES])),
             ["/", "/admin"]
         );
+        assert_eq!(nav.start(&Someone(&[WORK])), Some("/work"));
         assert_eq!(
-            nav.start(&Someone(&[Permission::DispatchCases])),
-            Some("/work")
-        );
-        assert_eq!(
-            nav.start(&Someone(&[Permission::ManageCaseRules])),
+            nav.start(&Someone(&[platform::permissions::MANAGE_CASE_RULES])),
             Some("/admin")
         );
         assert_eq!(nav.start(&Someone(&[])), None);
         // The module switched off: its part is not given, and nothing of it shows.
         let without = Navigation::new(&[FRAME]);
         assert_eq!(
-            hrefs(&without, &Someone(&[Permission::ManageCaseRules])),
+            hrefs(
+                &without,
+                &Someone(&[platform::permissions::MANAGE_CASE_RULES])
+            ),
             ["/"]
         );
     }

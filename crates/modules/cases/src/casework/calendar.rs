@@ -2,7 +2,7 @@
 //! declared closures (typhoon days). Checked by `domain::calendar` before they are stored.
 
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::domain::lifecycle::CaseStatus;
 use crate::{CasesApp, Result, ServiceError};
 use domain::Localized;
@@ -34,7 +34,10 @@ impl CasesApp {
         actor: &Actor,
         change: CalendarChange,
     ) -> Result<CalendarRow> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(
+            platform::permissions::MANAGE_CASE_RULES,
+            Target::Jurisdiction,
+        )?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let mut cal = self.business_calendar(&j).await?;
         let now = self.now();
@@ -135,7 +138,7 @@ impl CasesApp {
         &self,
         actor: &Actor,
     ) -> Result<Vec<(String, crate::domain::sla::SlaPolicy)>> {
-        actor.require(Permission::ViewCases, Target::Jurisdiction)?;
+        actor.require(crate::permissions::VIEW_CASES, Target::Jurisdiction)?;
         let stored = store::case_config::sla_policies(&self.db, &actor.jurisdiction_id).await?;
         Ok(stored
             .into_iter()
@@ -151,7 +154,10 @@ impl CasesApp {
         scope: &str,
         policy: crate::domain::sla::SlaPolicy,
     ) -> Result<()> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(
+            platform::permissions::MANAGE_CASE_RULES,
+            Target::Jurisdiction,
+        )?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let is_urgency = domain::category::Urgency::parse(scope).is_some();
         if !is_urgency && self.platform.service(&j, scope).await.is_err() {
@@ -186,7 +192,7 @@ impl CasesApp {
     }
 
     pub async fn calendar_changes(&self, actor: &Actor) -> Result<Vec<CalendarRow>> {
-        actor.require(Permission::ViewCases, Target::Jurisdiction)?;
+        actor.require(crate::permissions::VIEW_CASES, Target::Jurisdiction)?;
         Ok(store::case_config::calendar_entries(&self.db, &actor.jurisdiction_id).await?)
     }
 }

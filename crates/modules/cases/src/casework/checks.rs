@@ -18,7 +18,7 @@
 
 use super::operations::Operation;
 use super::{is_assignee, may_view, unknown_case};
-use crate::authz::{Actor, Permission, Target, forbidden};
+use crate::authz::{Actor, Target, forbidden};
 use crate::domain::lifecycle::{CaseStatus, Outcome};
 use crate::store::case_work::{self, WorkUpdate, WorkView};
 use crate::{CasesApp, Result, ServiceError};
@@ -85,12 +85,12 @@ impl CasesApp {
             Operation::CompleteCosign { .. } => dept(&work.cosign_department_code),
             _ => dept(&work.department_code),
         };
-        let allowed = actor.may(Permission::DispatchCases, target)
+        let allowed = actor.may(crate::permissions::DISPATCH_CASES, target)
             || (op.is_field_work()
                 && is_assignee(actor, &work)
-                && actor.may(Permission::WorkCases, dept(&work.department_code)))
+                && actor.may(crate::permissions::WORK_CASES, dept(&work.department_code)))
             // Agents and supervisors may add notes (e.g. a caller's follow-up call).
-            || (matches!(op, Operation::Note { .. }) && actor.may(Permission::ViewCases, target));
+            || (matches!(op, Operation::Note { .. }) && actor.may(crate::permissions::VIEW_CASES, target));
         if allowed {
             Ok(Authorised { work })
         } else if may_view(actor, &work) {

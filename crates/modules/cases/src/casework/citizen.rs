@@ -538,7 +538,7 @@ impl CasesApp {
         report: crate::intake::NewReport,
     ) -> Result<crate::intake::FiledCase> {
         actor.require(
-            crate::authz::Permission::FileCases,
+            crate::permissions::FILE_CASES,
             crate::authz::Target::Jurisdiction,
         )?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;

@@ -3,7 +3,7 @@
 //! dispatcher merges a duplicate into the surviving case, whose updates then reach every
 //! reporter of both.
 
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::domain::duplicates::{Candidate, DuplicatePolicy, Report, find_duplicates};
 use crate::store::case_work;
 use crate::{CasesApp, Result, ServiceError};
@@ -30,8 +30,8 @@ impl CasesApp {
         address: Option<&str>,
         policy: DuplicatePolicy,
     ) -> Result<Vec<Suggestion>> {
-        if !actor.may(Permission::FileCases, Target::Jurisdiction)
-            && !actor.may(Permission::ViewCases, Target::Jurisdiction)
+        if !actor.may(crate::permissions::FILE_CASES, Target::Jurisdiction)
+            && !actor.may(crate::permissions::VIEW_CASES, Target::Jurisdiction)
         {
             return Err(crate::authz::forbidden());
         }
@@ -106,8 +106,8 @@ impl CasesApp {
         case_number: &str,
         c: AttachCaller,
     ) -> Result<case_work::WorkView> {
-        actor.require(Permission::FileCases, Target::Jurisdiction)?;
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::FILE_CASES, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let mut errors = Vec::new();
         let number = crate::desk::caller_number(&c.phone)

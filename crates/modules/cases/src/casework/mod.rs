@@ -28,7 +28,7 @@ pub use operation_fields::OperationFields;
 pub use operations::Operation;
 pub use supervision::run_supervisor;
 
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::domain::lifecycle::CaseStatus;
 use crate::store::case_work::{self, QueueFilter, WorkView};
 use crate::store::events::Event;
@@ -50,9 +50,9 @@ fn unknown_case(number: &str) -> ServiceError {
 pub(crate) fn may_view(actor: &Actor, work: &WorkView) -> bool {
     let holds = |d: &Option<String>| {
         d.as_deref()
-            .is_some_and(|d| actor.may(Permission::ViewCases, Target::Department(d)))
+            .is_some_and(|d| actor.may(crate::permissions::VIEW_CASES, Target::Department(d)))
     };
-    actor.may(Permission::ViewCases, Target::Jurisdiction)
+    actor.may(crate::permissions::VIEW_CASES, Target::Jurisdiction)
         || holds(&work.department_code)
         || holds(&work.cosign_department_code)
         || is_assignee(actor, work)
@@ -142,7 +142,10 @@ impl CasesApp {
         if q.mine {
             filter.assignee_id = Some(actor.account()?.to_string());
         } else {
-            match (actor.departments_for(Permission::ViewCases), &q.department) {
+            match (
+                actor.departments_for(crate::permissions::VIEW_CASES),
+                &q.department,
+            ) {
                 (None, Some(d)) => filter.departments = Some(vec![d.clone()]),
                 (None, None) => {}
                 (Some(mine), Some(d)) if mine.contains(d) => {

@@ -6,7 +6,7 @@
 //! with the first request that needs them after the snapshot is, and dropped with it.
 
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::catalog_cache::CatalogSnapshot;
 use crate::domain::rules::{self, CaseFacts, Known, Match, RouteDecision, RoutingRule, TriageRule};
 use crate::{CasesApp, Result, ServiceError};
@@ -69,8 +69,8 @@ impl CasesApp {
     /// The actor's jurisdiction if the actor may read its rules: staff who see cases anywhere
     /// in it, or manage its rules. Citizens and API clients may not.
     async fn rules_jurisdiction(&self, actor: &Actor) -> Result<Jurisdiction> {
-        if !(actor.may_somewhere(Permission::ViewCases)
-            || actor.may_somewhere(Permission::ManageCaseRules))
+        if !(actor.may_somewhere(crate::permissions::VIEW_CASES)
+            || actor.may_somewhere(platform::permissions::MANAGE_CASE_RULES))
         {
             return Err(crate::authz::forbidden());
         }
@@ -93,7 +93,10 @@ impl CasesApp {
         actor: &Actor,
         list: Vec<RoutingRule>,
     ) -> Result<Vec<RoutingRule>> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(
+            platform::permissions::MANAGE_CASE_RULES,
+            Target::Jurisdiction,
+        )?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         rules::routing::validate_rules(&list, &self.known(&j).await?)
             .map_err(ServiceError::Invalid)?;
@@ -113,7 +116,10 @@ impl CasesApp {
         actor: &Actor,
         list: Vec<TriageRule>,
     ) -> Result<Vec<TriageRule>> {
-        actor.require(Permission::ManageCaseRules, Target::Jurisdiction)?;
+        actor.require(
+            platform::permissions::MANAGE_CASE_RULES,
+            Target::Jurisdiction,
+        )?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         rules::triage::validate_rules(&list, &self.known(&j).await?)
             .map_err(ServiceError::Invalid)?;

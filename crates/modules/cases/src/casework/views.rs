@@ -1,7 +1,7 @@
 //! Saved views of the dispatcher's queue: a named set of filters per staff account, kept as
 //! the query string of the queue page. They are the account's own; nobody else sees them.
 
-use crate::authz::{Actor, Permission};
+use crate::authz::Actor;
 use crate::store::knowledge::{self, SavedView};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
@@ -12,7 +12,7 @@ const MAX_NAME: usize = 60;
 const MAX_QUERY: usize = 1000;
 
 fn may_keep_views(actor: &Actor) -> Result<&str> {
-    if !actor.may_somewhere(Permission::DispatchCases) {
+    if !actor.may_somewhere(crate::permissions::DISPATCH_CASES) {
         return Err(crate::authz::forbidden());
     }
     actor.account()

@@ -3,7 +3,7 @@
 
 use super::{CallerSubject, bounded, caller_number, citizen_of, staff_id};
 use crate::audit;
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::domain::desk::MAX_NOTE;
 use crate::store::desk::CareFlag;
 use crate::{CasesApp, Result, ServiceError};
@@ -13,7 +13,7 @@ impl CasesApp {
     /// Flags a number as needing care, with why; flagging again replaces the note. Audited
     /// (`care_flag.set`).
     pub async fn flag_caller(&self, actor: &Actor, phone: &str, note: &str) -> Result<CareFlag> {
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         let number = caller_number(phone)?;
         let note = bounded(Some(note), "note", MAX_NOTE)?.ok_or_else(|| {
             ServiceError::invalid(Message::new("error-field-required").arg("field", "note"))
@@ -50,7 +50,7 @@ impl CasesApp {
 
     /// Removes a number's care flag. Audited (`care_flag.clear`).
     pub async fn unflag_caller(&self, actor: &Actor, phone: &str) -> Result<()> {
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         let number = caller_number(phone)?;
         let j = &actor.jurisdiction_id;
         let citizen = citizen_of(&self.db, j, &number).await?;

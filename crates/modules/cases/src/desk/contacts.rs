@@ -3,7 +3,7 @@
 
 use super::{CallerSubject, bounded, caller_number, citizen_of, staff_id};
 use crate::audit;
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::domain::desk::{ContactType, MAX_SUMMARY};
 use crate::domain::rules::emergency::{Emergency, EmergencyKind, emergency};
 use crate::store::desk::{Contact, ContactRow};
@@ -36,7 +36,7 @@ impl CasesApp {
     /// with the redirect message (`Emergency::message`). Detection only advises: the agent
     /// redirects the caller, and the case may still be filed.
     pub fn check_emergency(&self, actor: &Actor, description: &str) -> Result<Option<Emergency>> {
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         domain::limits::check_description(description).map_err(ServiceError::invalid)?;
         Ok(emergency(description))
     }
@@ -44,7 +44,7 @@ impl CasesApp {
     /// Logs a call. Every problem with the input is reported together; nothing is written
     /// unless all is valid. Audited (`contact.log`).
     pub async fn log_contact(&self, actor: &Actor, c: NewContact) -> Result<LoggedContact> {
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let mut errors: Vec<Message> = Vec::new();
         let number = caller_number(&c.phone)

@@ -2,7 +2,7 @@
 
 use super::{CallerSubject, caller_number, citizen_of, reason};
 use crate::audit;
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::domain::desk::{CallerNumber, mask_key};
 use crate::store::desk::{CallerCase, CareFlag, CitizenMatch, ContactFilter, ContactRow};
 use crate::{CasesApp, Result};
@@ -43,7 +43,10 @@ impl CasesApp {
         phone: &str,
         reason_text: &str,
     ) -> Result<CallerHistory> {
-        actor.require(Permission::ReadPersonalData, Target::Jurisdiction)?;
+        actor.require(
+            platform::permissions::READ_PERSONAL_DATA,
+            Target::Jurisdiction,
+        )?;
         let reason = reason(reason_text)?;
         let number = caller_number(phone)?;
         let j = &actor.jurisdiction_id;
@@ -98,7 +101,7 @@ impl CasesApp {
     /// audited (`contact.list`); unfiltered, numbers are masked, and so is personal data the
     /// agent wrote in a summary (a call-back number, an address).
     pub async fn contacts(&self, actor: &Actor, q: ContactQuery) -> Result<Vec<ContactRow>> {
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         let limit = if q.limit == 0 { 50 } else { q.limit };
         let j = &actor.jurisdiction_id;
         let Some(phone) = q.phone.as_deref().filter(|p| !p.trim().is_empty()) else {
@@ -120,7 +123,10 @@ impl CasesApp {
         };
         let reason = reason(q.reason.as_deref().unwrap_or_default())?;
         let number = caller_number(phone)?;
-        actor.require(Permission::ReadPersonalData, Target::Jurisdiction)?;
+        actor.require(
+            platform::permissions::READ_PERSONAL_DATA,
+            Target::Jurisdiction,
+        )?;
         let rows = crate::store::desk::list_contacts(
             &self.db,
             j,

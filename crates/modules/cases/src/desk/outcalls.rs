@@ -3,7 +3,7 @@
 
 use super::{bounded, staff_id};
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::domain::desk::{MAX_NOTE, OutcallOutcome, OutcallStatus, mask_key};
 use crate::store::desk::{OutcallFilter, OutcallRow};
 use crate::store::events::NewEvent;
@@ -64,7 +64,7 @@ async fn outcall_for(tx: &mut Tx, j: &str, id: &str, me: &str) -> Result<Outcall
 impl CasesApp {
     /// The out-call queue, oldest due first. Numbers are masked.
     pub async fn outcall_queue(&self, actor: &Actor, q: OutcallQuery) -> Result<Vec<OutcallRow>> {
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         let statuses = match q.statuses {
             Some(s) if !s.is_empty() => {
                 if let Some(bad) = s.iter().find(|s| OutcallStatus::parse(s).is_none()) {
@@ -93,7 +93,7 @@ impl CasesApp {
     /// holds, or one that is done, is refused. Claiming again what one holds changes nothing.
     /// The answer carries the full number; the claim is audited (`outcall.claim`).
     pub async fn claim_outcall(&self, actor: &Actor, id: &str) -> Result<OutcallRow> {
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         let me = staff_id(actor);
         let j = &actor.jurisdiction_id;
         let mut tx = self.db.begin().await?;
@@ -147,7 +147,7 @@ impl CasesApp {
         outcome: &str,
         note: Option<&str>,
     ) -> Result<OutcallRow> {
-        actor.require(Permission::HandleCalls, Target::Jurisdiction)?;
+        actor.require(crate::permissions::HANDLE_CALLS, Target::Jurisdiction)?;
         let Some(outcome) = OutcallOutcome::parse(outcome.trim()) else {
             return Err(ServiceError::invalid(
                 Message::new("error-outcall-outcome").arg("outcome", outcome.trim()),

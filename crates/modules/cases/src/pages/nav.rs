@@ -1,6 +1,4 @@
 //! The hotline's part of the navigation registry (`webkit::page::nav`).
-
-use platform::authz::Permission;
 use webkit::page::nav::{AdminSection, MenuEntry, NavPart};
 
 /// The hotline's menu: reporting and tracking for everyone, then the staff's work places.
@@ -35,7 +33,7 @@ pub const NAV: NavPart = NavPart {
             section: "desk",
             label: "nav-desk",
             order: 40,
-            shown: |v, _| v.may(Permission::HandleCalls),
+            shown: |v, _| v.may(crate::permissions::HANDLE_CALLS),
             start: true,
         },
         MenuEntry {
@@ -43,7 +41,7 @@ pub const NAV: NavPart = NavPart {
             section: "work",
             label: "nav-work",
             order: 50,
-            shown: |v, _| v.may(Permission::DispatchCases),
+            shown: |v, _| v.may(crate::permissions::DISPATCH_CASES),
             start: true,
         },
         MenuEntry {
@@ -51,7 +49,9 @@ pub const NAV: NavPart = NavPart {
             section: "field",
             label: "nav-field",
             order: 60,
-            shown: |v, _| v.may(Permission::WorkCases) && !v.may(Permission::DispatchCases),
+            shown: |v, _| {
+                v.may(crate::permissions::WORK_CASES) && !v.may(crate::permissions::DISPATCH_CASES)
+            },
             start: true,
         },
         MenuEntry {
@@ -60,9 +60,9 @@ pub const NAV: NavPart = NavPart {
             label: "nav-supervise",
             order: 70,
             shown: |v, _| {
-                v.may(Permission::ViewReports)
-                    || v.may(Permission::ViewAudit)
-                    || v.may(Permission::ManageCaseRules)
+                v.may(crate::permissions::VIEW_REPORTS)
+                    || v.may(platform::permissions::VIEW_AUDIT)
+                    || v.may(platform::permissions::MANAGE_CASE_RULES)
             },
             start: true,
         },
@@ -71,25 +71,25 @@ pub const NAV: NavPart = NavPart {
         AdminSection {
             href: "/admin/categories",
             title: "admin-categories",
-            any_of: &[Permission::ManageCaseRules],
+            any_of: &[platform::permissions::MANAGE_CASE_RULES],
             order: 10,
         },
         AdminSection {
             href: "/admin/rules",
             title: "admin-rules",
-            any_of: &[Permission::ManageCaseRules],
+            any_of: &[platform::permissions::MANAGE_CASE_RULES],
             order: 20,
         },
         AdminSection {
             href: "/admin/sla",
             title: "admin-sla",
-            any_of: &[Permission::ManageCaseRules],
+            any_of: &[platform::permissions::MANAGE_CASE_RULES],
             order: 30,
         },
         AdminSection {
             href: "/admin/answers",
             title: "admin-answers",
-            any_of: &[Permission::ManageKnowledge],
+            any_of: &[crate::permissions::MANAGE_KNOWLEDGE],
             order: 90,
         },
     ],

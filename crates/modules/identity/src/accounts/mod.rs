@@ -19,7 +19,7 @@ pub use signup::SignUp;
 pub use staff::{CitizenRecord, NewStaff, StaffView};
 pub use tokens::CreatedToken;
 
-use crate::authz::{Actor, ActorKind, Grant, Role, ScopeKind};
+use crate::authz::{Actor, ActorKind, Grant, Permissions, Role, ScopeKind};
 use crate::store::accounts::Account;
 use crate::{IdentityApp, Result, ServiceError};
 use domain::Message;
@@ -170,6 +170,7 @@ pub struct Profile {
 pub(crate) fn actor_with(
     account: &Account,
     grants: Vec<Grant>,
+    permissions: Permissions,
     request_id: Option<String>,
 ) -> Actor {
     let kind = if account.kind == AccountKind::Staff.as_str() {
@@ -183,6 +184,7 @@ pub(crate) fn actor_with(
         kind,
         label: account.display_name.clone(),
         grants,
+        permissions,
         request_id,
     }
 }

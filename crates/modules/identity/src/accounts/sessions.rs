@@ -126,7 +126,7 @@ impl IdentityApp {
             sessions::set_stage(&self.db, &session.id_hash, stage).await?;
             session.stage = stage.to_string();
         }
-        let actor = super::actor_with(&account, grants, request_id);
+        let actor = super::actor_with(&account, grants, self.platform.permissions(), request_id);
         Ok(Some((session, actor)))
     }
 

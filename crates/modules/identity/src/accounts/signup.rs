@@ -6,7 +6,7 @@
 use super::codes::{self, CODE_MINUTES};
 use super::{AccountKind, Login, STATUS_ACTIVE, STATUS_PENDING};
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, ActorKind};
+use crate::authz::{Actor, ActorKind, Permissions};
 use crate::notify::{self, Notification, Recipient};
 use crate::rate_limit::SIGNUP_PER_ADDRESS;
 use crate::store::accounts::{self, Account, AccountUpdate};
@@ -42,6 +42,8 @@ pub(crate) fn self_actor(account: &Account, request_id: Option<String>) -> Actor
         },
         label: account.display_name.clone(),
         grants: Vec::new(),
+        // No grants: an account acting on itself needs no permission.
+        permissions: Permissions::NONE,
         request_id,
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{AccountKind, Login, STATUS_ACTIVE, STATUS_DISABLED, codes};
 use crate::audit::{self, Subject};
-use crate::authz::{Actor, Grant, Permission, Role, ScopeKind, Target};
+use crate::authz::{Actor, Grant, Role, ScopeKind, Target};
 use crate::store::accounts::{self, Account, AccountUpdate, RoleGrant};
 use crate::store::sessions;
 use crate::{IdentityApp, Result, ServiceError, passwords, secrets};
@@ -97,14 +97,14 @@ impl IdentityApp {
 
     /// The grants an actor may hand out: only within scopes they manage.
     fn require_manage(&self, actor: &Actor, grants: &[Grant]) -> Result<()> {
-        actor.require(Permission::ManageStaff, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_STAFF, Target::Jurisdiction)?;
         for g in grants {
             let target = match g.scope {
                 ScopeKind::Department => Target::Department(&g.scope_id),
                 ScopeKind::Community => Target::Community(&g.scope_id),
                 ScopeKind::Jurisdiction => Target::Jurisdiction,
             };
-            actor.require(Permission::ManageStaff, target)?;
+            actor.require(crate::permissions::MANAGE_STAFF, target)?;
         }
         Ok(())
     }
@@ -219,7 +219,7 @@ impl IdentityApp {
     /// Staff of the jurisdiction the actor may see: everyone for jurisdiction-wide grants,
     /// otherwise the members of the actor's departments.
     pub async fn list_staff(&self, actor: &Actor) -> Result<Vec<StaffView>> {
-        let scope = actor.departments_for(Permission::ViewStaff);
+        let scope = actor.departments_for(crate::permissions::VIEW_STAFF);
         let accounts = match &scope {
             None => accounts::list(&self.db, &actor.jurisdiction_id, "staff", None).await?,
             Some(ds) if ds.is_empty() => return Err(crate::authz::forbidden()),
@@ -284,7 +284,7 @@ impl IdentityApp {
 
     /// Disables or re-enables a staff member; disabling ends their sessions and tokens.
     pub async fn set_staff_enabled(&self, actor: &Actor, id: &str, enabled: bool) -> Result<()> {
-        actor.require(Permission::ManageStaff, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_STAFF, Target::Jurisdiction)?;
         let account = self.staff_account(actor, id).await?;
         if actor.account_id.as_deref() == Some(id) && !enabled {
             return Err(ServiceError::invalid(Message::new("error-disable-self")));
@@ -337,7 +337,7 @@ impl IdentityApp {
         id: &str,
         clear_second_factor: bool,
     ) -> Result<String> {
-        actor.require(Permission::ManageStaff, Target::Jurisdiction)?;
+        actor.require(crate::permissions::MANAGE_STAFF, Target::Jurisdiction)?;
         let account = self.staff_account(actor, id).await?;
         let password = temporary_password();
         let hash = passwords::hash(&password).await?;
@@ -368,7 +368,10 @@ impl IdentityApp {
         role: Role,
         require_totp: bool,
     ) -> Result<()> {
-        actor.require(Permission::ManageSecurityPolicy, Target::Jurisdiction)?;
+        actor.require(
+            crate::permissions::MANAGE_SECURITY_POLICY,
+            Target::Jurisdiction,
+        )?;
         let mut tx = self.db.begin().await?;
         accounts::set_role_policy(&mut tx, &actor.jurisdiction_id, role.as_str(), require_totp)
             .await?;
@@ -391,7 +394,10 @@ impl IdentityApp {
     }
 
     pub async fn roles_requiring_totp(&self, actor: &Actor) -> Result<Vec<String>> {
-        actor.require(Permission::ManageSecurityPolicy, Target::Jurisdiction)?;
+        actor.require(
+            crate::permissions::MANAGE_SECURITY_POLICY,
+            Target::Jurisdiction,
+        )?;
         Ok(accounts::roles_requiring_totp(&self.db, &actor.jurisdiction_id).await?)
     }
 
@@ -403,7 +409,10 @@ impl IdentityApp {
         id: &str,
         reason: &str,
     ) -> Result<CitizenRecord> {
-        if !actor.may(Permission::ReadPersonalData, Target::Jurisdiction) {
+        if !actor.may(
+            platform::permissions::READ_PERSONAL_DATA,
+            Target::Jurisdiction,
+        ) {
             return Err(ServiceError::NotFound(Message::new(
                 "error-account-unknown",
             )));

@@ -120,6 +120,11 @@ impl IdentityApp {
         if token.last_used_at.is_none_or(|t| now - t >= 60) {
             sessions::mark_token_used(&self.db, &token.id, now).await?;
         }
-        Ok(Some(super::actor_with(&account, grants, request_id)))
+        Ok(Some(super::actor_with(
+            &account,
+            grants,
+            self.platform.permissions(),
+            request_id,
+        )))
     }
 }

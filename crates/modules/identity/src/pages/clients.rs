@@ -12,7 +12,6 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use platform::authz::Permission;
 use webkit::page::Page;
 use webkit::page::admin::ShownOnce;
 use webkit::page::admin::{Done, Fields, done_message};
@@ -42,7 +41,7 @@ async fn list_page(
     errors: Errors,
     done: Option<&str>,
 ) -> PageResult {
-    let actor = require(v, Permission::ManageApiClients)?;
+    let actor = require(v, crate::permissions::MANAGE_API_CLIENTS)?;
     let mut clients = state
         .identity
         .list_api_keys(actor)
@@ -82,7 +81,7 @@ async fn create(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageApiClients)?;
+    let actor = require(&v, crate::permissions::MANAGE_API_CLIENTS)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let name = f.get("name").to_string();
@@ -116,7 +115,7 @@ async fn revoke(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageApiClients)?;
+    let actor = require(&v, crate::permissions::MANAGE_API_CLIENTS)?;
     check_token(&v, Fields(fields).token())?;
     state
         .identity

@@ -12,7 +12,6 @@ pub use account::start;
 
 use crate::doors::IdentityState;
 use axum::Router;
-use platform::authz::Permission;
 use webkit::page::nav::{AdminSection, NavPart};
 
 /// Every page route of the module.
@@ -31,13 +30,13 @@ pub const NAV: NavPart = NavPart {
         AdminSection {
             href: "/admin/staff",
             title: "admin-staff",
-            any_of: &[Permission::ManageStaff],
+            any_of: &[crate::permissions::MANAGE_STAFF],
             order: 40,
         },
         AdminSection {
             href: "/admin/api-clients",
             title: "admin-clients",
-            any_of: &[Permission::ManageApiClients],
+            any_of: &[crate::permissions::MANAGE_API_CLIENTS],
             order: 50,
         },
     ],

@@ -14,7 +14,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::{Locale, Message};
-use platform::authz::{Grant, GrantError, Permission, Role, ScopeGiven, ScopeKind};
+use platform::authz::{Grant, GrantError, Role, ScopeGiven, ScopeKind};
 use webkit::page::Page;
 use webkit::page::admin::{Done, Fields, ShownOnce, done_message};
 use webkit::page::forms::Errors;
@@ -141,7 +141,7 @@ pub struct Choices {
 }
 
 async fn choices(state: &IdentityState, v: &Viewer, rows: &[RoleRow]) -> Result<Choices, Stop> {
-    let actor = require(v, Permission::ManageStaff)?;
+    let actor = require(v, crate::permissions::MANAGE_STAFF)?;
     let j = state
         .platform
         .jurisdiction(&actor.jurisdiction_id)
@@ -194,7 +194,7 @@ struct List {
 }
 
 async fn list(State(state): State<IdentityState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, crate::permissions::MANAGE_STAFF)?;
     let staff = state
         .identity
         .list_staff(actor)
@@ -210,7 +210,7 @@ async fn list(State(state): State<IdentityState>, v: Viewer, Query(q): Query<Don
             second_factor: s.second_factor,
         })
         .collect();
-    let policy = if v.may(Permission::ManageSecurityPolicy) {
+    let policy = if v.may(crate::permissions::MANAGE_SECURITY_POLICY) {
         let required = state
             .identity
             .roles_requiring_totp(actor)
@@ -243,7 +243,7 @@ async fn second_factor(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageSecurityPolicy)?;
+    let actor = require(&v, crate::permissions::MANAGE_SECURITY_POLICY)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let wanted = f.all("required");
@@ -317,7 +317,7 @@ async fn create(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, crate::permissions::MANAGE_STAFF)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let form = NewForm {
@@ -392,7 +392,7 @@ struct EditPage {
 }
 
 async fn staff_member(state: &IdentityState, v: &Viewer, id: &str) -> Result<StaffView, Stop> {
-    let actor = require(v, Permission::ManageStaff)?;
+    let actor = require(v, crate::permissions::MANAGE_STAFF)?;
     state
         .identity
         .list_staff(actor)
@@ -450,7 +450,7 @@ async fn set_roles(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, crate::permissions::MANAGE_STAFF)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let s = staff_member(&state, &v, &id).await?;
@@ -472,7 +472,7 @@ async fn set_status(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, crate::permissions::MANAGE_STAFF)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let enable = f.get("enabled") == "yes";
@@ -496,7 +496,7 @@ async fn reset_password(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageStaff)?;
+    let actor = require(&v, crate::permissions::MANAGE_STAFF)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let s = staff_member(&state, &v, &id).await?;

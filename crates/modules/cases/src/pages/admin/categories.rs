@@ -15,7 +15,6 @@ use domain::locale::Localized;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::Permission;
 use platform::catalog_admin::{AttributeInput, CategoryInput};
 use store::catalog::DepartmentRecord;
 use webkit::page::Page;
@@ -64,7 +63,7 @@ async fn categories(
     v: Viewer,
     Query(q): Query<Done>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let categories = state
         .platform
         .catalogue_categories(actor)
@@ -330,7 +329,7 @@ async fn category_page(
     f: CategoryForm,
     errors: Errors,
 ) -> PageResult {
-    let actor = require(v, Permission::ManageCaseRules)?;
+    let actor = require(v, platform::permissions::MANAGE_CASE_RULES)?;
     let departments = state
         .platform
         .catalogue_departments(actor)
@@ -369,7 +368,7 @@ async fn edit_category(
     v: Viewer,
     Path(code): Path<String>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let c = state
         .platform
         .catalogue_category(actor, &code)
@@ -408,7 +407,7 @@ async fn save_category(
     fields: Fields,
     editing: Option<String>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     check_token(&v, fields.token())?;
     let mut f = CategoryForm::read(&fields);
     if let Some(code) = &editing {

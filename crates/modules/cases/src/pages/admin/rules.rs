@@ -14,7 +14,6 @@ use domain::{Locale, Message};
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::Permission;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use webkit::page::Page;
@@ -113,7 +112,7 @@ struct Overview {
 }
 
 async fn overview(State(state): State<CasesState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let j = state
         .platform
         .jurisdiction(&actor.jurisdiction_id)
@@ -222,7 +221,7 @@ fn pretty<T: serde::Serialize>(rules: &T) -> String {
 }
 
 async fn edit(State(state): State<CasesState>, v: Viewer, Path(kind): Path<String>) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let kind = Kind::parse(&kind, v.locale)?;
     let j = state
         .platform
@@ -270,7 +269,7 @@ async fn save(
     Path(kind): Path<String>,
     Form(form): Form<RulesForm>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let kind = Kind::parse(&kind, v.locale)?;
     check_token(&v, &form._csrf)?;
     let result = match kind {

@@ -16,7 +16,6 @@ use domain::category::Urgency;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::Permission;
 use serde::Deserialize;
 use store::case_config::CalendarRow;
 use webkit::page::dates::{parse_ymd, ymd};
@@ -103,7 +102,7 @@ impl Policies {
 }
 
 async fn policies(State(state): State<CasesState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let stored = state.cases.sla_policies(actor).await.map_err(failed(&v))?;
     let all = state
         .platform
@@ -184,7 +183,7 @@ async fn scope_label(state: &CasesState, v: &Viewer, scope: &str) -> Result<Stri
     if Urgency::parse(scope).is_some() {
         return Ok(v.t(&format!("admin-urgency-{scope}")));
     }
-    let actor = require(v, Permission::ManageCaseRules)?;
+    let actor = require(v, platform::permissions::MANAGE_CASE_RULES)?;
     let c = state
         .platform
         .catalogue_category(actor, scope)
@@ -215,7 +214,7 @@ async fn policy_form(
     v: Viewer,
     Query(q): Query<Scope>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let scope = q.scope.trim().to_string();
     let scope_label = scope_label(&state, &v, &scope).await?;
     let stored = state.cases.sla_policies(actor).await.map_err(failed(&v))?;
@@ -252,7 +251,7 @@ async fn save_policy(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let scope = f.get("scope").trim().to_string();
@@ -396,7 +395,7 @@ async fn calendar_page(
     errors: Errors,
     done: Option<&str>,
 ) -> PageResult {
-    let actor = require(v, Permission::ManageCaseRules)?;
+    let actor = require(v, platform::permissions::MANAGE_CASE_RULES)?;
     let rows = state
         .cases
         .calendar_changes(actor)
@@ -452,7 +451,7 @@ async fn change_calendar(
     v: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v, Permission::ManageCaseRules)?;
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let form = CalendarForm {

@@ -14,7 +14,7 @@ use domain::Message;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use webkit::page::Page;
 use webkit::page::forms::{Errors, field_arg};
@@ -83,7 +83,7 @@ async fn search(
     v: Viewer,
     Query(q): Query<SearchQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     let q = q.q.unwrap_or_default().trim().to_string();
     let catalog = Catalog::load(&state, v.locale).await?;
     let found = state
@@ -100,7 +100,7 @@ async fn search(
         p,
         q,
         answers: found.iter().map(|e| shown(e, &catalog)).collect(),
-        may_edit: v.may(Permission::ManageKnowledge),
+        may_edit: v.may(crate::permissions::MANAGE_KNOWLEDGE),
     };
     Ok(render(&v, &state, StatusCode::OK, &page))
 }
@@ -122,7 +122,7 @@ async fn list(
     v: Viewer,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, crate::permissions::MANAGE_KNOWLEDGE)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let all = state
         .cases
@@ -231,7 +231,7 @@ fn field_of(m: &Message) -> String {
 }
 
 async fn new_form(State(state): State<CasesState>, v: Viewer) -> PageResult {
-    gate(&v, Permission::ManageKnowledge)?;
+    gate(&v, crate::permissions::MANAGE_KNOWLEDGE)?;
     let blank = AnswerFields {
         question: String::new(),
         answer: String::new(),
@@ -246,7 +246,7 @@ async fn create(
     v: Viewer,
     Form(f): Form<AnswerForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, crate::permissions::MANAGE_KNOWLEDGE)?;
     check_token(&v, &f._csrf)?;
     match state.cases.create_answer(actor, f.input()).await {
         Ok(_) => Ok(see_other("/admin/answers?done=answer-created")),
@@ -271,7 +271,7 @@ async fn edit_form(
     v: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, crate::permissions::MANAGE_KNOWLEDGE)?;
     let e = entry(&state, &v, actor, &id).await?;
     let fields = AnswerFields {
         question: e.question,
@@ -288,7 +288,7 @@ async fn update(
     Path(id): Path<String>,
     Form(f): Form<AnswerForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, crate::permissions::MANAGE_KNOWLEDGE)?;
     check_token(&v, &f._csrf)?;
     match state.cases.update_answer(actor, &id, f.input()).await {
         Ok(_) => Ok(see_other("/admin/answers?done=answer-saved")),
@@ -312,7 +312,7 @@ async fn confirm_delete(
     v: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, crate::permissions::MANAGE_KNOWLEDGE)?;
     let e = entry(&state, &v, actor, &id).await?;
     let page = ConfirmDelete {
         p: Page::new(&v, &state, "admin-answer-delete", "admin"),
@@ -334,7 +334,7 @@ async fn delete(
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::ManageKnowledge)?;
+    let actor = gate(&v, crate::permissions::MANAGE_KNOWLEDGE)?;
     check_token(&v, &f._csrf)?;
     state
         .cases

@@ -14,7 +14,7 @@ use identity::accounts::StaffView;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::{Actor, Permission, Role};
+use platform::authz::{Actor, Role};
 use std::collections::HashMap;
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
@@ -265,7 +265,7 @@ async fn show(
     Path(number): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, crate::permissions::DISPATCH_CASES)?;
     let message = done_message(&v, q.done.as_deref());
     page(
         &state,
@@ -312,7 +312,7 @@ async fn act(
     Path(number): Path<String>,
     Form(f): Form<ActionForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, crate::permissions::DISPATCH_CASES)?;
     check_token(&v, &f._csrf)?;
     match apply(&state, &v, actor, &number, &f).await? {
         Ok(()) => Ok(see_other(&format!(

@@ -15,7 +15,7 @@ use domain::Message;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use webkit::page::Page;
 use webkit::page::forms::{Errors, field_arg};
@@ -188,7 +188,7 @@ async fn console(
     v: Viewer,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     let message = done_message(&v, q.done.as_deref());
     console_page(
         &state,
@@ -337,7 +337,7 @@ async fn lookup(
     v: Viewer,
     Form(f): Form<LookupForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     show_caller(
         &state,
@@ -370,7 +370,7 @@ async fn care_flag(
     v: Viewer,
     Form(f): Form<FlagForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     let result = if f.action == "clear" {
         state.cases.unflag_caller(actor, &f.phone).await
@@ -426,7 +426,7 @@ async fn log_contact(
     v: Viewer,
     Form(f): Form<ContactForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     let keep = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let result = state
@@ -512,7 +512,7 @@ async fn emergency(
     v: Viewer,
     Form(f): Form<EmergencyForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     match state.cases.check_emergency(actor, &f.description) {
         Ok(found) => {

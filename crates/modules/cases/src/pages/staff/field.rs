@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use std::collections::HashMap;
 use webkit::page::forms::Errors;
@@ -62,7 +62,7 @@ async fn today(
     v: Viewer,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::WorkCases)?;
+    let actor = gate(&v, crate::permissions::WORK_CASES)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let mine = state
         .cases
@@ -177,7 +177,7 @@ async fn show(
     Path(number): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::WorkCases)?;
+    let actor = gate(&v, crate::permissions::WORK_CASES)?;
     let message = done_message(&v, q.done.as_deref());
     page(
         &state,
@@ -198,7 +198,7 @@ async fn act(
     Path(number): Path<String>,
     Form(f): Form<ActionForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::WorkCases)?;
+    let actor = gate(&v, crate::permissions::WORK_CASES)?;
     check_token(&v, &f._csrf)?;
     if !actions::FIELD.contains(&f.action.as_str()) {
         return Err(PageError::new(StatusCode::BAD_REQUEST, "error-invalid", v.locale).into());
@@ -221,7 +221,7 @@ async fn photos(
     Path(number): Path<String>,
     multipart: Multipart,
 ) -> PageResult {
-    let actor = gate(&v, Permission::WorkCases)?;
+    let actor = gate(&v, crate::permissions::WORK_CASES)?;
     let posted = read_multipart(&v, multipart).await?;
     let mut token = String::new();
     let mut note = String::new();

@@ -23,7 +23,7 @@ use domain::catalog::Category;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use webkit::page::Page;
 use webkit::page::PageError;
@@ -122,7 +122,7 @@ async fn start(
     v: Viewer,
     Query(q): Query<StartQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::FileCases)?;
+    let actor = gate(&v, crate::permissions::FILE_CASES)?;
     let catalog = Catalog::load(&state, v.locale).await?;
     let e = Intake {
         category: q.category.unwrap_or_default(),
@@ -253,7 +253,7 @@ async fn step(
     v: Viewer,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::FileCases)?;
+    let actor = gate(&v, crate::permissions::FILE_CASES)?;
     let e = Intake::from_pairs(pairs);
     check_token(&v, &e.csrf)?;
     let catalog = Catalog::load(&state, v.locale).await?;

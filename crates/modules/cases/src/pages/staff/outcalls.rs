@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use webkit::page::Page;
 use webkit::page::forms::Errors;
@@ -92,7 +92,7 @@ async fn queue(
     v: Viewer,
     Query(q): Query<QueueQuery>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     let done_view = q.show.as_deref() == Some("done");
     let rows = state
         .cases
@@ -187,7 +187,7 @@ async fn claim(
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     call_page(
         &state,
@@ -217,7 +217,7 @@ async fn complete(
     Path(id): Path<String>,
     Form(f): Form<CompleteForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::HandleCalls)?;
+    let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     check_token(&v, &f._csrf)?;
     match state
         .cases

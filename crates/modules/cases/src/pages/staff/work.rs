@@ -19,7 +19,7 @@ use domain::Message;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
@@ -188,7 +188,7 @@ async fn queue_page(
         .collect();
     let views = state.cases.saved_views(actor).await.map_err(failed(v))?;
     let more = cases.len() as u64 > PAGE;
-    let departments = match actor.departments_for(Permission::ViewCases) {
+    let departments = match actor.departments_for(crate::permissions::VIEW_CASES) {
         None => catalog.department_options(false),
         Some(mine) => mine
             .into_iter()
@@ -236,7 +236,7 @@ async fn queue_page(
 }
 
 async fn queue(State(state): State<CasesState>, v: Viewer, Query(f): Query<Filters>) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, crate::permissions::DISPATCH_CASES)?;
     queue_page(&state, &v, actor, f, Errors::default(), String::new()).await
 }
 
@@ -265,7 +265,7 @@ async fn save_view(
     v: Viewer,
     Form(f): Form<ViewForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, crate::permissions::DISPATCH_CASES)?;
     check_token(&v, &f._csrf)?;
     // Only filters the queue knows are kept.
     let query = filters_of(&f.query).query();
@@ -296,7 +296,7 @@ async fn delete_view(
     Path(id): Path<String>,
     Form(f): Form<TokenForm>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, crate::permissions::DISPATCH_CASES)?;
     check_token(&v, &f._csrf)?;
     state
         .cases
@@ -329,7 +329,7 @@ async fn bulk_assign(
     v: Viewer,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = gate(&v, Permission::DispatchCases)?;
+    let actor = gate(&v, crate::permissions::DISPATCH_CASES)?;
     let value = |name: &str| {
         pairs
             .iter()

@@ -22,7 +22,7 @@ use chart::BarChart;
 use identity::doors::Viewer;
 use identity::doors::render;
 use platform::ServiceError;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use serde::Deserialize;
 use views::{CaseRow, CountRow, Names, RatingRow, ShareRow};
 use webkit::page::forms::{Errors, field_arg};
@@ -67,7 +67,7 @@ fn reader(v: &Viewer) -> Reader<'_> {
     let Some(actor) = v.signed_in() else {
         return Reader::Away(see_other(&format!("/sign-in?back={}", encode(&v.here))));
     };
-    if !actor.may_somewhere(Permission::ViewReports) {
+    if !actor.may_somewhere(crate::permissions::VIEW_REPORTS) {
         return Reader::Away(
             PageError::new(StatusCode::FORBIDDEN, "error-forbidden", v.locale).into_response(),
         );
@@ -221,7 +221,10 @@ async fn dashboard(
             .collect(),
         all_selected: wanted.trim().is_empty(),
         all_label: v.t(
-            if actor.departments_for(Permission::ViewReports).is_some() {
+            if actor
+                .departments_for(crate::permissions::VIEW_REPORTS)
+                .is_some()
+            {
                 "supervise-my-departments"
             } else {
                 "supervise-all-departments"

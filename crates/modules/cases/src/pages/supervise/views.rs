@@ -7,7 +7,7 @@ use crate::domain::reports::{AgeBucket, Compliance, Ratings, format_hundredths, 
 use crate::doors::CasesState;
 use crate::reports::{ReportScope, WatchedCase};
 use domain::Locale;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use std::collections::HashMap;
 use webkit::page::PageError;
 
@@ -96,7 +96,7 @@ impl Names {
 
     /// The departments the actor's statistics may be narrowed to, in catalogue order.
     pub fn reachable(&self, actor: &Actor) -> Vec<(String, String)> {
-        match actor.departments_for(Permission::ViewReports) {
+        match actor.departments_for(crate::permissions::VIEW_REPORTS) {
             None => self.departments.clone(),
             Some(mine) => self
                 .departments
