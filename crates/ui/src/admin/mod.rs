@@ -87,6 +87,8 @@ mod tests {
     /// languages for every code the services can produce.
     #[test]
     fn every_label_built_from_a_code_is_translated() {
+        // The index shows every module's sections: their messages are the modules' own.
+        web::Modules::install_locales().unwrap();
         let mut keys: Vec<String> = Vec::new();
         keys.extend(Role::ALL.iter().map(|r| format!("admin-role-{r}")));
         keys.extend(
