@@ -14,7 +14,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use cases::CasesApp;
 use identity::IdentityApp;
 pub use modules::{COMPILED, Modules};
 use platform::Platform;
@@ -30,7 +29,6 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub platform: Platform,
     pub identity: IdentityApp,
-    pub cases: CasesApp,
     pub web: WebConfig,
     /// What every door reads: HTTP settings and the navigation of the modules that run.
     pub doors: webkit::Doors,
@@ -190,7 +188,6 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
     let state = AppState {
         platform: modules.platform,
         identity: modules.identity,
-        cases: modules.cases,
         web,
         doors,
     };

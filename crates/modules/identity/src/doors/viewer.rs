@@ -67,8 +67,6 @@ pub struct Viewer {
     pub here: String,
     pub client: String,
     pub cross_site: bool,
-    /// The modules this instance runs: menus offer only what they serve.
-    pub modules: platform::ModulesConfig,
 }
 
 impl Viewer {
@@ -161,7 +159,6 @@ impl<S: SignInState> FromRequestParts<S> for Viewer {
             here,
             client,
             cross_site: is_cross_site(&parts.headers),
-            modules: platform.config().modules,
         })
     }
 }
