@@ -133,12 +133,9 @@ pub struct FileConfig {
     pub modules: Option<ModulesFile>,
 }
 
-/// `[modules]`: which modules run (see `platform::ModulesConfig`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModulesFile {
-    pub cases: Option<bool>,
-}
+/// `[modules]`: which modules run, `<module> = false` to switch one off (see
+/// `crate::modules_config`).
+pub type ModulesFile = std::collections::BTreeMap<String, bool>;
 
 /// `[notify]` in `civicdesk.toml`. `workers`, `batch_size`, `poll_interval_ms` and
 /// `lease_secs` are older names of the `[jobs]` settings (see `jobs_config`).
@@ -370,6 +367,7 @@ impl Settings {
         s.webhooks =
             crate::webhook_config::resolve(file.webhooks.as_ref(), &serve.webhooks, false)?;
         s.resolve_jobs(file, serve)?;
+        s.modules = crate::modules_config::resolve(file.modules.as_ref(), serve.module_cases)?;
         Ok(s)
     }
 
@@ -461,12 +459,10 @@ impl Settings {
                         .unwrap_or(default.per_address),
                 }
             },
-            modules: platform::ModulesConfig {
-                cases: serve
-                    .module_cases
-                    .or_else(|| file.modules.as_ref().and_then(|m| m.cases))
-                    .unwrap_or(true),
-            },
+            // `load` refuses a `[modules]` that names no switchable module; the commands that
+            // only resolve (migrate, seed, …) run every module.
+            modules: crate::modules_config::resolve(file.modules.as_ref(), serve.module_cases)
+                .unwrap_or_default(),
             bind,
             notify: NotifyConfig::default(),
             webhooks: Default::default(),

@@ -4,6 +4,7 @@ mod backup;
 mod config;
 mod import;
 mod jobs_config;
+mod modules_config;
 mod users;
 mod webhook_config;
 
@@ -157,7 +158,7 @@ async fn open(settings: &Settings) -> Result<Modules> {
         webhooks: settings.webhooks.clone(),
         jobs: settings.jobs,
         filing_limits: settings.filing_limits,
-        modules: settings.modules,
+        modules: settings.modules.clone(),
     };
     Ok(Modules::open(db, config).await?)
 }
@@ -183,7 +184,7 @@ async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Re
         .with_context(|| format!("listening on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("civicdesk listening on http://{addr}");
-    let pages = ui::pages(modules.platform.config().modules);
+    let pages = ui::pages();
     let app = web::router_with_pages(modules.clone(), web_config, pages);
     // Job workers (every running module's kinds: notifications, webhooks) run beside the HTTP
     // server on every node; the job claim makes sure each job is run by one of them only.
@@ -193,7 +194,7 @@ async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Re
         .collect();
     // SLA supervision runs on every node that runs the cases module; the row lock makes each
     // warning happen once.
-    if modules.platform.config().modules.cases {
+    if modules.runs(&cases::MODULE) {
         workers.push(tokio::spawn(cases::casework::run_supervisor(
             modules.cases.clone(),
             std::time::Duration::from_secs(60),
@@ -448,7 +449,12 @@ async fn main() -> Result<()> {
                 s.max_connections
             );
             println!("trusted_proxies = {:?}", s.trusted_proxies);
-            println!("modules = {{ cases = {} }}", s.modules.cases);
+            let switches: Vec<String> = web::COMPILED
+                .iter()
+                .filter(|m| m.switchable)
+                .map(|m| format!("{} = {}", m.module, s.modules.runs(m.module)))
+                .collect();
+            println!("modules = {{ {} }}", switches.join(", "));
             println!(
                 "open311_cache_mb = {}\nfilings_per_key = {}\nfilings_per_address = {}",
                 s.open311_cache_bytes / 1024 / 1024,

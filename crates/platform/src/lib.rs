@@ -24,6 +24,7 @@ pub mod signing;
 pub mod webhooks;
 
 pub use error::ServiceError;
+pub use jobs::JobKindDef;
 pub use module::{LocaleSource, MODULE, ModuleDef, ModuleHandle};
 pub use store::{Backend, Db};
 
@@ -56,38 +57,60 @@ pub struct ServiceConfig {
     pub modules: ModulesConfig,
 }
 
-/// Which modules an instance runs. The platform and identity (sign-in, staff) always run; a
-/// module switched off serves no route, shows no menu entry and runs no background work, while
-/// its tables stay (switching it on again finds them as they were).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which modules an instance runs: every module of the build except those switched off in
+/// `[modules]`. Only a module whose definition says so ([`ModuleDef::switchable`]) may be
+/// switched off; the platform and identity (sign-in, staff) always run. A module switched off
+/// serves no route, shows no menu entry and runs no background work, while its tables stay
+/// (switching it on again finds them as they were).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModulesConfig {
-    /// The 1999 hotline: intake, case work, Open311, the agent's desk, supervision.
-    pub cases: bool,
+    /// The keys of the modules switched off.
+    off: std::collections::BTreeSet<String>,
 }
 
-/// A module, as menus and routes name their owner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Module {
-    /// The shared base: always runs.
-    Platform,
-    /// Sign-in, accounts, staff: always runs.
-    Identity,
-    Cases,
+/// A module's name: the key of its migration set, its switch in `[modules]` and what its
+/// menus and job kinds are filed under. Each module crate declares its own
+/// (`module::PLATFORM`, `identity::MODULE.module`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Module(&'static str);
+
+impl Module {
+    /// A module named `key`: lower-case ASCII letters, as `[modules]` spells it.
+    pub const fn new(key: &'static str) -> Module {
+        Module(key)
+    }
+
+    /// The module's key: the key of its migration set and its name in `[modules]`.
+    pub const fn key(self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
 }
 
 impl ModulesConfig {
     /// Whether `module` runs on this instance.
     pub fn runs(&self, module: Module) -> bool {
-        match module {
-            Module::Platform | Module::Identity => true,
-            Module::Cases => self.cases,
+        !self.off.contains(module.key())
+    }
+
+    /// Switches `module` on or off (whether it may be switched off is checked where the
+    /// settings are read, against the build's modules).
+    pub fn set(&mut self, module: &str, on: bool) {
+        if on {
+            self.off.remove(module);
+        } else {
+            self.off.insert(module.to_string());
         }
     }
-}
 
-impl Default for ModulesConfig {
-    fn default() -> ModulesConfig {
-        ModulesConfig { cases: true }
+    /// The keys of the modules switched off, in order.
+    pub fn switched_off(&self) -> impl Iterator<Item = &str> {
+        self.off.iter().map(String::as_str)
     }
 }
 
@@ -110,11 +133,15 @@ pub struct Platform {
     catalog: Arc<catalog_cache::CatalogCache>,
     /// What time it is (`domain::clock`); the system clock unless a test fixes it.
     clock: Arc<dyn domain::clock::Clock>,
-    /// The permission table the actors built over this platform read their grants against:
-    /// the platform's own part until the composition root names the modules' parts
-    /// ([`Platform::with_permissions`]).
-    permissions: authz::Permissions,
+    /// The modules of the build this platform serves: the actors built over it read their
+    /// grants against their permission table, and the job queue's admin view reads who
+    /// administers each kind of job from their job kinds. The platform's own until the
+    /// composition root names the build ([`Platform::with_modules`]).
+    build: &'static [&'static ModuleDef],
 }
+
+/// The platform's own build, until the composition root names its modules.
+const ALONE: &[&ModuleDef] = &[&MODULE];
 
 impl Platform {
     /// Opens the platform over a migrated database.
@@ -131,7 +158,7 @@ impl Platform {
             secret_key: Arc::new(key),
             catalog: Arc::default(),
             clock: Arc::new(domain::clock::SystemClock),
-            permissions: authz::Permissions::new(&[&permissions::SET]),
+            build: ALONE,
         })
     }
 
@@ -141,16 +168,29 @@ impl Platform {
         self
     }
 
-    /// Sets the permission table: the composition root assembles it from the parts of the
-    /// modules it compiles (`crate::permissions::SET`, `identity::permissions::SET`, …).
-    pub fn with_permissions(mut self, permissions: authz::Permissions) -> Platform {
-        self.permissions = permissions;
+    /// Names the modules of the build (`web::COMPILED`): their permission table and their
+    /// job kinds are what this platform's actors and job queue read.
+    pub fn with_modules(mut self, build: &'static [&'static ModuleDef]) -> Platform {
+        self.build = build;
         self
+    }
+
+    /// The modules of the build, in the order they migrate.
+    pub fn build(&self) -> &'static [&'static ModuleDef] {
+        self.build
     }
 
     /// The permission table: what an actor's grants are read against when it is built.
     pub fn permissions(&self) -> authz::Permissions {
-        self.permissions
+        authz::Permissions::of_modules(self.build)
+    }
+
+    /// The declaration of the job kind stored as `name`, if a module of the build has it.
+    pub fn job_kind(&self, name: &str) -> Option<&'static JobKindDef> {
+        self.build
+            .iter()
+            .flat_map(|m| m.job_kinds.iter())
+            .find(|k| k.name == name)
     }
 
     /// The current time, in unix seconds, from the platform's clock.

@@ -1,12 +1,13 @@
 //! What a module brings to the composition root: a [`ModuleDef`] (its key, its migration sets,
-//! the names of its job kinds and its message files) that the module crate exports as a
+//! its permissions, its job kinds and its message files) that the module crate exports as a
 //! constant, and its handle ([`ModuleHandle`]: the `Platform`, an `IdentityApp`, a
 //! `CasesApp`), which builds the module's job kinds once the handle is open. The composition
 //! root (`web::Modules`) lists the modules of the build and migrates, installs the messages of
 //! and starts the job workers of each from these values, so a new module plugs in without an
 //! edit to the base. See "Modules" in docs/ARCHITECTURE.md.
 
-use crate::jobs::JobKind;
+use crate::authz::PermissionSet;
+use crate::jobs::{JobKind, JobKindDef};
 use crate::{Module, ServiceError};
 use domain::Locale;
 use store::migrate::MigrationSet;
@@ -16,14 +17,19 @@ use store::migrate::MigrationSet;
 pub struct ModuleDef {
     /// Which module this is: its key names its migration set, and `[modules]` switches it.
     pub module: Module,
+    /// Whether `[modules]` may switch it off. The platform and identity may not: every other
+    /// module signs its users in through them.
+    pub switchable: bool,
     /// Its migration sets, in the order they run, each keyed by the module that owns it
     /// (`store::migrate::CORE` for the baseline made before modules had their own). Every
     /// compiled module is migrated, whether it runs or not: a module switched off keeps its
     /// tables.
     pub migrations: &'static [MigrationSet],
-    /// The names of the job kinds its handle builds ([`ModuleHandle::job_kinds`]), as stored in
-    /// `jobs.kind`.
-    pub job_kinds: &'static [&'static str],
+    /// Its permissions and the roles that get them: its part of the build's permission table.
+    pub permissions: &'static PermissionSet,
+    /// The job kinds its handle builds ([`ModuleHandle::job_kinds`]): their names as stored in
+    /// `jobs.kind`, who administers their jobs and whether a dead one may be retried.
+    pub job_kinds: &'static [JobKindDef],
     /// Its Fluent message files, both languages, merged into the one catalogue before any
     /// request is served.
     pub locales: &'static [LocaleSource],
@@ -39,6 +45,36 @@ pub struct LocaleSource {
     pub ftl: &'static str,
 }
 
+/// The message files of a module crate, `locales/{zh-TW,en}/<name>.ftl`, embedded:
+/// `locales: platform::module_locales!("housing")` in its [`ModuleDef`].
+#[macro_export]
+macro_rules! module_locales {
+    ($name:literal) => {
+        &[
+            $crate::LocaleSource {
+                locale: ::domain::Locale::ZhTw,
+                path: concat!("crates/modules/", $name, "/locales/zh-TW/", $name, ".ftl"),
+                ftl: include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/locales/zh-TW/",
+                    $name,
+                    ".ftl"
+                )),
+            },
+            $crate::LocaleSource {
+                locale: ::domain::Locale::En,
+                path: concat!("crates/modules/", $name, "/locales/en/", $name, ".ftl"),
+                ftl: include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/locales/en/",
+                    $name,
+                    ".ftl"
+                )),
+            },
+        ]
+    };
+}
+
 /// A module's handle, as the composition root holds it: says which module it is and builds
 /// the job kinds the module runs (given its own handle, so a kind may call the module's use
 /// cases).
@@ -50,23 +86,17 @@ pub trait ModuleHandle: Send + Sync {
     fn job_kinds(&self) -> Result<Vec<Box<dyn JobKind>>, ServiceError>;
 }
 
-impl Module {
-    /// The module's key: the key of its migration set and its name in `[modules]`.
-    pub const fn key(self) -> &'static str {
-        match self {
-            Module::Platform => "platform",
-            Module::Identity => "identity",
-            Module::Cases => "cases",
-        }
-    }
-}
+/// The platform's name.
+pub const PLATFORM: Module = Module::new("platform");
 
 /// The platform's own: the core migration baseline (every table created before modules had
 /// their own migrations, the modules' too) and the notification and webhook job kinds. Its
 /// messages are the frame's, in `webkit`'s catalogue.
 pub const MODULE: ModuleDef = ModuleDef {
-    module: Module::Platform,
+    module: PLATFORM,
+    switchable: false,
     migrations: &[(store::migrate::CORE, store::migrate::MIGRATIONS)],
+    permissions: &crate::permissions::SET,
     job_kinds: crate::jobs::KINDS,
     locales: &[],
 };
@@ -107,8 +137,9 @@ mod tests {
         assert_eq!(sets.len(), 1);
         assert_eq!(sets[0].0, store::migrate::CORE);
         assert_eq!(sets[0].1.len(), store::migrate::MIGRATIONS.len());
+        let kinds: Vec<&str> = MODULE.job_kinds.iter().map(|k| k.name).collect();
         assert_eq!(
-            MODULE.job_kinds,
+            kinds,
             [crate::jobs::NOTIFY_DELIVER, crate::jobs::WEBHOOK_DELIVER]
         );
         assert_eq!(MODULE.module.key(), "platform");

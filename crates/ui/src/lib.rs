@@ -15,13 +15,13 @@ use web::AppState;
 use identity::doors::Viewer;
 use webkit::page::{PageError, assets};
 
-/// The pages of the modules that run, with an HTML "not found" page in the visitor's language
-/// for every other path.
-pub fn pages(modules: platform::ModulesConfig) -> web::Pages {
+/// The platform's pages, with an HTML "not found" page in the visitor's language for every
+/// other path; the modules' pages come with their doors.
+pub fn pages() -> web::Pages {
     web::Pages {
         routes: routes(),
         not_found: axum::routing::any(not_found),
-        navigation: menus::parts(modules),
+        navigation: menus::parts(),
     }
 }
 

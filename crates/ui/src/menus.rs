@@ -1,7 +1,7 @@
-//! Each module's part of the navigation registry (`webkit::page::nav`): its main-menu entries
-//! and its administration sections, given to the frame only for the modules that run.
+//! The frame's and the platform's parts of the navigation registry (`webkit::page::nav`); each
+//! module's part comes with its doors (`webkit::module::ModuleDoors::navigation`), given to the
+//! frame only for the modules that run.
 
-use platform::ModulesConfig;
 use webkit::page::nav::{AdminSection, FRAME, NavPart};
 
 /// The platform's administration: webhooks, notification templates, the job queue.
@@ -30,11 +30,7 @@ pub const PLATFORM: NavPart = NavPart {
     ],
 };
 
-/// The parts of the modules that run.
-pub fn parts(modules: ModulesConfig) -> Vec<NavPart> {
-    let mut parts = vec![FRAME, PLATFORM, identity::pages::NAV];
-    if modules.cases {
-        parts.push(cases::pages::NAV);
-    }
-    parts
+/// The frame's and the platform's parts.
+pub fn parts() -> Vec<NavPart> {
+    vec![FRAME, PLATFORM]
 }

@@ -4,11 +4,11 @@
 
 use crate::AppState;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::sync::OnceLock;
 
 /// The vendored Swagger UI's version (`swagger-ui-dist` on npm).
 pub const SWAGGER_UI_VERSION: &str = "5.35.0";
@@ -31,24 +31,26 @@ pub fn router() -> Router<AppState> {
         .route("/api/docs/assets/{file}", get(asset))
 }
 
-/// The document of the modules that run, rendered once.
-pub fn openapi_text(modules: platform::ModulesConfig) -> &'static str {
-    // One per set of modules; `cases` is the only switch today.
-    static TEXT: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
-    TEXT[usize::from(modules.cases)].get_or_init(|| {
-        crate::api::openapi_for(modules)
-            .to_pretty_json()
-            .expect("the OpenAPI document serialises")
-    })
-}
-
+/// The document of the modules that run, rendered at its first request and kept.
 async fn openapi_json(State(state): State<AppState>) -> Response {
+    let text = match state.openapi.get() {
+        Some(text) => text.clone(),
+        None => match crate::api::openapi_for(&state.platform.config().modules, &state.modules)
+            .to_pretty_json()
+        {
+            Ok(text) => state.openapi.get_or_init(|| Bytes::from(text)).clone(),
+            Err(e) => {
+                tracing::error!(error = %e, "the OpenAPI document does not serialise");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        },
+    };
     (
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        openapi_text(state.platform.config().modules),
+        text,
     )
         .into_response()
 }

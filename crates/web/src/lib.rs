@@ -10,28 +10,46 @@ pub mod notify_hooks;
 pub mod server;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use identity::IdentityApp;
-pub use modules::{COMPILED, Modules};
+pub use modules::{AddModule, BUILD, Build, COMPILED, Modules};
 use platform::Platform;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+/// The state of the platform's routes. axum clones it for every request, so it is one
+/// reference count ([`AppStateInner`] behind an `Arc`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+/// What the platform's routes hold.
+pub struct AppStateInner {
     pub platform: Platform,
     pub identity: IdentityApp,
     pub web: WebConfig,
     /// What every door reads: HTTP settings and the navigation of the modules that run.
     pub doors: webkit::Doors,
+    /// The doors of the modules that run (`Modules::running_doors`): their parts of the
+    /// OpenAPI document.
+    pub modules: Vec<Arc<dyn webkit::module::ModuleDoors>>,
+    /// The OpenAPI document of the modules that run, rendered at its first request.
+    pub openapi: std::sync::OnceLock<axum::body::Bytes>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
 }
 
 impl webkit::DoorState for AppState {
@@ -160,68 +178,41 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let request_timeout = web.request_timeout;
-    let running = modules.platform.config().modules;
+    let running = modules.platform.config().modules.clone();
+    let runs_cases = modules.runs(&cases::MODULE);
+    // The doors of every module that runs, and the navigation of all of them.
+    let module_doors = modules.running_doors(&web);
+    let mut navigation = pages.navigation;
+    navigation.extend(module_doors.iter().map(|m| m.navigation()));
     let doors = webkit::Doors {
         trusted_proxies: web.trusted_proxies.clone(),
         secure_cookies: web.secure_cookies,
         map_tiles: web.map_tiles.clone(),
-        navigation: std::sync::Arc::new(webkit::page::Navigation::new(&pages.navigation)),
+        navigation: Arc::new(webkit::page::Navigation::new(&navigation)),
     };
-    // The cases module's doors get their own state; its routes are merged below.
-    let cases_state = running.cases.then(|| cases::doors::CasesState {
-        platform: modules.platform.clone(),
-        identity: modules.identity.clone(),
-        cases: modules.cases.clone(),
-        web: doors.clone(),
-        open311_cache: std::sync::Arc::new(cases::open311::microcache::MicroCache::new(
-            web.open311_cache,
-            web.open311_cache_bytes,
-        )),
-        uploads: cases::uploads::Uploads::new(
-            modules.platform.config().media_dir.clone(),
-            web.upload_slots.0,
-            web.upload_slots.1,
-        ),
+    // Each module's routes over its own state.
+    let module_routes: Vec<webkit::module::ModuleRoutes> =
+        module_doors.iter().map(|m| m.routes(&doors)).collect();
+    // Without the hotline's home page, `/` is where an account starts.
+    let start = (!runs_cases).then(|| {
+        Router::new()
+            .route("/", get(identity::pages::start))
+            .with_state(identity::doors::IdentityState::new(
+                modules.identity.clone(),
+                doors.clone(),
+            ))
     });
-    let identity_state =
-        identity::doors::IdentityState::new(modules.identity.clone(), doors.clone());
-    let state = AppState {
+    let state = AppState(Arc::new(AppStateInner {
         platform: modules.platform,
         identity: modules.identity,
         web,
         doors,
-    };
-    let api = api::routes(running, identity_state.clone(), cases_state.clone())
-        .layer(DefaultBodyLimit::max(api::MAX_JSON_BYTES))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+        modules: module_doors,
+        openapi: std::sync::OnceLock::new(),
+    }));
     let ceiling = state.web.bench_ceiling;
-    // Open311 and media are the cases module's doors.
-    let identity_pages = if running.cases {
-        identity::pages::routes()
-    } else {
-        // Without the hotline's home page, `/` is where an account starts.
-        identity::pages::routes().route("/", get(identity::pages::start))
-    };
-    let case_doors = match cases_state {
-        Some(cases_state) => cases::open311::router()
-            .layer(
-                CorsLayer::new()
-                    .allow_origin(Any)
-                    .allow_methods([Method::GET, Method::HEAD])
-                    .max_age(Duration::from_secs(3600)),
-            )
-            .merge(cases::doors::media::router())
-            .merge(cases::pages::routes())
-            .with_state(cases_state),
-        None => Router::new(),
-    };
     let routes = Router::new()
-        .merge(case_doors)
-        .merge(identity_pages.with_state(identity_state))
-        .merge(api)
+        .merge(api::routes(&running))
         .merge(notify_hooks::router())
         .merge(apidocs::router())
         .merge(pages.routes)
@@ -245,7 +236,13 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
                 }
             }
         })
-        .with_state(state);
+        .with_state(state)
+        .merge(start.unwrap_or_default());
+    // The modules' routes; their API, as the platform's, under the API's body limit and
+    // `no-store`.
+    let routes = module_routes.into_iter().fold(routes, |routes, part| {
+        routes.merge(api::limits(part.api)).merge(part.pages)
+    });
     // The benchmark ceiling sits inside the same middleware as every other route.
     let routes = if ceiling {
         bench::with_ceiling(routes)

@@ -1,17 +1,18 @@
-//! The modules this build serves, as the composition root assembles them over one platform:
-//! from the values each module exports ([`platform::ModuleDef`], listed in [`COMPILED`], and
-//! its handle, a [`ModuleHandle`]) it migrates the database, installs the messages and builds
-//! the job kinds, and assembles the permission table ([`PERMISSIONS`]). A new module adds its
-//! definition to [`COMPILED`], its permissions to [`PERMISSIONS`] and its handle to
-//! [`Modules`]; nothing in the base changes.
+//! The modules this build serves, as the composition root assembles them over one platform.
+//! A [`Build`] lists every module's definition ([`platform::ModuleDef`]) and how to make the
+//! handles of the modules added through their doors alone ([`AddModule`]); from those values
+//! it migrates the database, installs the messages and assembles the permission table, and
+//! [`Modules`] builds the job kinds and (in `router_with_pages`) the routes. The binary's
+//! build is [`BUILD`]; a new module is one more definition and one more adder in it, and
+//! nothing in the base changes (see "How to add a module" in docs/ARCHITECTURE.md).
 
-use platform::authz::Permissions;
 use platform::jobs::JobKind;
 use platform::{Db, ModuleDef, ModuleHandle, Platform, ServiceConfig, ServiceError};
 use std::sync::Arc;
 use store::StoreError;
 use store::migrate::{MigrationReport, MigrationSet};
 use tokio::sync::watch;
+use webkit::module::ModuleDoors;
 
 use cases::CasesApp;
 use identity::IdentityApp;
@@ -22,104 +23,206 @@ use identity::IdentityApp;
 /// its tables.
 pub const COMPILED: &[&ModuleDef] = &[&platform::MODULE, &identity::MODULE, &cases::MODULE];
 
-/// The permission table of this build: each compiled module's part (its permissions and the
-/// roles that get them), assembled here once. It is constant data, not global state: the
-/// platform carries it ([`Platform::with_permissions`]) and every actor built over the
-/// platform reads its grants against it. A module added to the build adds its part here.
-pub const PERMISSIONS: Permissions = Permissions::new(&[
-    &platform::permissions::SET,
-    &identity::permissions::SET,
-    &cases::permissions::SET,
-]);
+/// The binary's build.
+pub const BUILD: Build = Build {
+    modules: COMPILED,
+    added: &[],
+};
 
-/// The modules of this build over one platform, as the composition root assembles them.
-#[derive(Clone)]
-pub struct Modules {
-    pub platform: Platform,
-    pub identity: IdentityApp,
-    pub cases: CasesApp,
+/// Makes the handle of a module added through its doors, over the modules before it (its
+/// use cases may call theirs).
+pub type AddModule = fn(&Modules) -> Arc<dyn ModuleDoors>;
+
+/// What a binary compiles: every module's definition, and the adders of the modules that come
+/// in through their doors alone (the platform, identity and the hotline are assembled by
+/// name: [`Modules`] has a field for each).
+#[derive(Clone, Copy)]
+pub struct Build {
+    /// Every module's definition, in migration order; the added ones' too.
+    pub modules: &'static [&'static ModuleDef],
+    /// How to make the handle of each added module, in order.
+    pub added: &'static [AddModule],
 }
 
-impl Modules {
-    /// Every migration set of the modules of this build ([`COMPILED`]), in order.
-    pub fn migration_sets() -> Vec<MigrationSet> {
-        platform::module::migration_sets(COMPILED)
+impl Build {
+    /// Every migration set of the build, in order.
+    pub fn migration_sets(&self) -> Vec<MigrationSet> {
+        platform::module::migration_sets(self.modules)
     }
 
-    /// Applies every migration of every module of this build not yet applied; what
+    /// Applies every migration of every module of the build not yet applied; what
     /// `civicdesk migrate` does.
-    pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
-        store::migrate::migrate_sets(db, &Modules::migration_sets()).await
+    pub async fn migrate(&self, db: &Db) -> Result<MigrationReport, StoreError> {
+        store::migrate::migrate_sets(db, &self.migration_sets()).await
     }
 
     /// Connects and applies every module's migrations; what a server does before it serves
     /// (see [`store::migrate::connect_and_migrate_sets`]).
     pub async fn connect_and_migrate(
+        &self,
         url: &str,
         max_connections: u32,
     ) -> Result<(Db, MigrationReport), StoreError> {
-        store::migrate::connect_and_migrate_sets(url, max_connections, &Modules::migration_sets())
-            .await
+        store::migrate::connect_and_migrate_sets(url, max_connections, &self.migration_sets()).await
     }
 
-    /// Adds the messages of every module of this build to the catalogue (`webkit::i18n`);
-    /// installing them again changes nothing. [`Modules::over`] and the router builders do it,
-    /// so it has happened before any request is served.
-    pub fn install_locales() -> Result<(), webkit::i18n::CatalogueError> {
-        webkit::i18n::install(&platform::module::locale_sources(COMPILED))
+    /// Adds the messages of every module of the build to the catalogue (`webkit::i18n`);
+    /// installing them again changes nothing.
+    pub fn install_locales(&self) -> Result<(), webkit::i18n::CatalogueError> {
+        webkit::i18n::install(&platform::module::locale_sources(self.modules))
     }
 
-    /// Opens the platform over a migrated database and the modules over it.
-    pub async fn open(db: Db, config: ServiceConfig) -> platform::Result<Modules> {
-        Ok(Modules::over(Platform::new(db, config).await?))
+    /// The definition of the module named `key`.
+    pub fn module(&self, key: &str) -> Option<&'static ModuleDef> {
+        self.modules.iter().copied().find(|m| m.module.key() == key)
     }
 
-    /// The modules over `platform`, with default settings and this build's permission table.
-    pub fn over(platform: Platform) -> Modules {
-        if let Err(e) = Modules::install_locales() {
+    /// Opens the platform over a migrated database and the build's modules over it.
+    pub async fn open(self, db: Db, config: ServiceConfig) -> platform::Result<Modules> {
+        Ok(self.over(Platform::new(db, config).await?))
+    }
+
+    /// The build's modules over `platform`, with default settings.
+    pub fn over(self, platform: Platform) -> Modules {
+        if let Err(e) = self.install_locales() {
             // The files are embedded and checked by the tests: a broken one is a build's bug,
             // and its messages show as their ids rather than stop the server.
             tracing::error!(error = %e, "a module's messages are not installed");
         }
-        let platform = platform.with_permissions(PERMISSIONS);
+        let platform = platform.with_modules(self.modules);
         let identity = IdentityApp::new(platform.clone());
+        Modules::assemble(self, platform, identity)
+    }
+}
+
+/// The modules of a build over one platform, as the composition root assembles them.
+#[derive(Clone)]
+pub struct Modules {
+    pub platform: Platform,
+    pub identity: IdentityApp,
+    pub cases: CasesApp,
+    /// The modules added through their doors ([`Build::added`]), in order.
+    pub added: Vec<Arc<dyn ModuleDoors>>,
+    build: Build,
+}
+
+impl Modules {
+    /// Every migration set of the modules of the binary's build ([`BUILD`]), in order.
+    pub fn migration_sets() -> Vec<MigrationSet> {
+        BUILD.migration_sets()
+    }
+
+    /// [`Build::migrate`] of the binary's build.
+    pub async fn migrate(db: &Db) -> Result<MigrationReport, StoreError> {
+        BUILD.migrate(db).await
+    }
+
+    /// [`Build::connect_and_migrate`] of the binary's build.
+    pub async fn connect_and_migrate(
+        url: &str,
+        max_connections: u32,
+    ) -> Result<(Db, MigrationReport), StoreError> {
+        BUILD.connect_and_migrate(url, max_connections).await
+    }
+
+    /// [`Build::install_locales`] of the binary's build.
+    pub fn install_locales() -> Result<(), webkit::i18n::CatalogueError> {
+        BUILD.install_locales()
+    }
+
+    /// Opens the platform over a migrated database and the binary's modules over it.
+    pub async fn open(db: Db, config: ServiceConfig) -> platform::Result<Modules> {
+        BUILD.open(db, config).await
+    }
+
+    /// The binary's modules over `platform`.
+    pub fn over(platform: Platform) -> Modules {
+        BUILD.over(platform)
+    }
+
+    /// The modules over `platform` and `identity`: the hotline, then each added module over
+    /// the ones before it.
+    fn assemble(build: Build, platform: Platform, identity: IdentityApp) -> Modules {
         let cases = CasesApp::new(platform.clone(), identity.clone());
-        Modules {
+        let mut modules = Modules {
             platform,
             identity,
             cases,
+            added: Vec::with_capacity(build.added.len()),
+            build,
+        };
+        for add in build.added {
+            let module = add(&modules);
+            assert!(
+                build
+                    .modules
+                    .iter()
+                    .any(|m| m.module == module.def().module),
+                "the build lists the definition of every module it adds ({})",
+                module.def().module
+            );
+            modules.added.push(module);
         }
+        modules
+    }
+
+    /// The build these modules come from.
+    pub fn build(&self) -> Build {
+        self.build
     }
 
     /// Replaces the clock everywhere (tests fix it and move it on).
     pub fn with_clock(self, clock: Arc<dyn domain::clock::Clock>) -> Modules {
         let policy = self.identity.session_policy();
-        Modules::over(self.platform.with_clock(clock)).with_session_policy(policy)
+        self.build
+            .over(self.platform.with_clock(clock))
+            .with_session_policy(policy)
     }
 
     /// Replaces the session lifetimes (tests use short ones).
     pub fn with_session_policy(self, policy: identity::accounts::SessionPolicy) -> Modules {
         let identity = self.identity.with_session_policy(policy);
-        let cases = CasesApp::new(self.platform.clone(), identity.clone());
-        Modules {
-            platform: self.platform,
-            identity,
-            cases,
-        }
+        Modules::assemble(self.build, self.platform, identity)
     }
 
-    /// The handle of every module of this build, in [`COMPILED`]'s order.
-    fn handles(&self) -> [&dyn ModuleHandle; 3] {
-        [&self.platform, &self.identity, &self.cases]
+    /// Whether the instance runs `module`: a module that may not be switched off always runs.
+    pub fn runs(&self, module: &ModuleDef) -> bool {
+        !module.switchable || self.platform.config().modules.runs(module.module)
+    }
+
+    /// The handle of every module of this build, in [`Build::modules`]'s order.
+    fn handles(&self) -> Vec<&dyn ModuleHandle> {
+        let mut handles: Vec<&dyn ModuleHandle> = vec![&self.platform, &self.identity, &self.cases];
+        handles.extend(self.added.iter().map(|m| m.as_ref() as &dyn ModuleHandle));
+        handles
     }
 
     /// The handles of the modules this instance runs (`[modules]`).
     pub fn running(&self) -> Vec<&dyn ModuleHandle> {
-        let config = self.platform.config().modules;
         self.handles()
             .into_iter()
-            .filter(|h| config.runs(h.def().module))
+            .filter(|h| self.runs(h.def()))
             .collect()
+    }
+
+    /// The doors of the modules this instance runs, whose routes the router merges: identity's,
+    /// the hotline's (with its settings from `web`) and each added module's.
+    pub fn running_doors(&self, web: &crate::WebConfig) -> Vec<Arc<dyn ModuleDoors>> {
+        let mut doors: Vec<Arc<dyn ModuleDoors>> = vec![Arc::new(identity::doors::IdentityDoors {
+            identity: self.identity.clone(),
+        })];
+        if self.runs(&cases::MODULE) {
+            doors.push(Arc::new(cases::doors::CasesDoors {
+                cases: self.cases.clone(),
+                settings: cases::doors::DoorSettings {
+                    open311_cache: web.open311_cache,
+                    open311_cache_bytes: web.open311_cache_bytes,
+                    upload_slots: web.upload_slots,
+                },
+            }));
+        }
+        doors.extend(self.added.iter().filter(|m| self.runs(m.def())).cloned());
+        doors
     }
 
     /// The job kinds of every module this instance runs, as this node's configuration
@@ -127,7 +230,18 @@ impl Modules {
     pub fn job_kinds(&self) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
         let mut kinds = Vec::new();
         for module in self.running() {
-            kinds.extend(module.job_kinds()?);
+            for kind in module.job_kinds()? {
+                // The admin view and the retries read the declaration: a kind built but not
+                // declared would run unseen.
+                if !module.def().job_kinds.iter().any(|k| k.name == kind.kind()) {
+                    return Err(ServiceError::Internal(format!(
+                        "{} builds the job kind {} but does not declare it",
+                        module.def().module,
+                        kind.kind()
+                    )));
+                }
+                kinds.push(kind);
+            }
         }
         Ok(kinds)
     }
@@ -189,7 +303,7 @@ mod tests {
     fn job_kind_names_are_distinct() {
         let mut names: Vec<&str> = COMPILED
             .iter()
-            .flat_map(|m| m.job_kinds.iter().copied())
+            .flat_map(|m| m.job_kinds.iter().map(|k| k.name))
             .collect();
         let n = names.len();
         names.sort_unstable();
@@ -215,6 +329,8 @@ mod tests {
         let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut on_disk = Vec::new();
         ftl_files(&crates, &mut on_disk);
+        // The example module is compiled into the tests only; its test installs its messages.
+        on_disk.retain(|p| !p.starts_with(crates.join("modules/example")));
         let installed: Vec<_> = webkit::i18n::BASE
             .iter()
             .copied()
@@ -252,8 +368,11 @@ mod tests {
 /// The permission table of the build.
 #[cfg(test)]
 mod permission_tests {
-    use super::PERMISSIONS;
-    use platform::authz::Role;
+    use super::COMPILED;
+    use platform::authz::{Permissions, Role};
+
+    /// The binary's permission table, as its platform carries it (`Platform::with_modules`).
+    const PERMISSIONS: Permissions = Permissions::of_modules(COMPILED);
 
     #[test]
     fn each_permission_is_declared_once_and_every_grant_names_a_declared_one() {
@@ -266,7 +385,6 @@ mod permission_tests {
             assert!(
                 PERMISSIONS
                     .parts()
-                    .iter()
                     .any(|part| part.grants.iter().any(|(r, _)| r == role)),
                 "{role} is in no module's grants (list it, even with nothing, to say so)"
             );

@@ -3,12 +3,14 @@
 //! for JSON, query and path input (`extract`), and the request as the network delivered it:
 //! cookies, cross-site writes, client addresses behind trusted proxies (`client`). Nothing here
 //! knows a module; a door state lends what the extractors need through [`DoorState`]. The page
-//! frame every module's pages share is [`page`].
+//! frame every module's pages share is [`page`]; how a module's doors plug into the composition
+//! root is [`module`].
 
 mod client;
 mod error;
 mod extract;
 pub mod i18n;
+pub mod module;
 pub mod openapi;
 pub mod page;
 

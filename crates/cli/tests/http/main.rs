@@ -19,6 +19,7 @@ mod jobs;
 mod media;
 mod module_migrations;
 mod modules;
+mod new_module;
 mod notify;
 mod open311;
 mod open311_clients;

@@ -32,7 +32,7 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, O
 
 async fn started(cases: bool) -> TestApp {
     TestApp::new()
-        .with_config(move |c| c.modules.cases = cases)
+        .with_config(move |c| c.modules.set("cases", cases))
         .with_user("jurisdiction_admin", None)
         .start()
         .await

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub platform: Platform,
     pub identity: IdentityApp,
     pub cases: CasesApp,
+    /// Every module of the application, as the composition root holds them.
+    pub modules: Modules,
     pub database_url: String,
     pub key: String,
     pub kcg_key: String,
@@ -61,9 +63,20 @@ impl TestApp {
         configure: impl FnOnce(&mut ServiceConfig),
         clock: Option<std::sync::Arc<dyn domain::clock::Clock>>,
     ) -> TestApp {
+        TestApp::start_build(web::BUILD, configure, clock).await
+    }
+
+    /// [`TestApp::start_with_clock`] of another build than the binary's (a test that adds a
+    /// module: [`TestAppBuilder::with_build`]).
+    pub async fn start_build(
+        build: web::Build,
+        configure: impl FnOnce(&mut ServiceConfig),
+        clock: Option<std::sync::Arc<dyn domain::clock::Clock>>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = fresh_database(dir.path()).await;
-        let (db, _) = web::Modules::connect_and_migrate(&database_url, 8)
+        let (db, _) = build
+            .connect_and_migrate(&database_url, 8)
             .await
             .expect("database and migrations");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -85,7 +98,7 @@ impl TestApp {
             modules: Default::default(),
         };
         configure(&mut config);
-        let mut services = Modules::open(db, config).await.expect("services");
+        let mut services = build.open(db, config).await.expect("services");
         if let Some(clock) = clock {
             services = services.with_clock(clock);
         }
@@ -112,17 +125,14 @@ impl TestApp {
         // The same application and server as `civicdesk serve`: API, Open311 and the web
         // pages, with the same connection settings.
         let web_config = web::WebConfig::for_public_url(&base);
-        let app = web::router_with_pages(
-            services.clone(),
-            web_config,
-            ui::pages(services.platform.config().modules),
-        );
+        let app = web::router_with_pages(services.clone(), web_config, ui::pages());
         web::server::spawn(listener, app);
         TestApp {
             base,
-            platform: services.platform,
-            identity: services.identity,
-            cases: services.cases,
+            platform: services.platform.clone(),
+            identity: services.identity.clone(),
+            cases: services.cases.clone(),
+            modules: services,
             database_url,
             key,
             kcg_key,
@@ -134,11 +144,7 @@ impl TestApp {
 
     /// The application's modules, as the composition root holds them.
     pub fn modules(&self) -> Modules {
-        Modules {
-            platform: self.platform.clone(),
-            identity: self.identity.clone(),
-            cases: self.cases.clone(),
-        }
+        self.modules.clone()
     }
 
     pub fn url(&self, path: &str) -> String {

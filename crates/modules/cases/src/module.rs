@@ -4,30 +4,20 @@
 
 use crate::CasesApp;
 use ::store::migrate::Migration;
-use domain::Locale;
 use platform::jobs::JobKind;
-use platform::{LocaleSource, Module, ModuleDef, ModuleHandle, ServiceError};
+use platform::{Module, ModuleDef, ModuleHandle, ServiceError};
 
 /// The module's own migrations (`migrations/{sqlite,postgres}/`), keyed `cases` and numbered
 /// from 1. Its tables from before the split are in the `core` baseline (`store::migrate`).
 pub const MIGRATIONS: &[Migration] = &[];
 
 pub const MODULE: ModuleDef = ModuleDef {
-    module: Module::Cases,
-    migrations: &[(Module::Cases.key(), MIGRATIONS)],
+    module: Module::new("cases"),
+    switchable: true,
+    migrations: &[("cases", MIGRATIONS)],
+    permissions: &crate::permissions::SET,
     job_kinds: &[],
-    locales: &[
-        LocaleSource {
-            locale: Locale::ZhTw,
-            path: "crates/modules/cases/locales/zh-TW/cases.ftl",
-            ftl: include_str!("../locales/zh-TW/cases.ftl"),
-        },
-        LocaleSource {
-            locale: Locale::En,
-            path: "crates/modules/cases/locales/en/cases.ftl",
-            ftl: include_str!("../locales/en/cases.ftl"),
-        },
-    ],
+    locales: platform::module_locales!("cases"),
 };
 
 /// Adds this module's messages to the catalogue. The composition root installs every module's

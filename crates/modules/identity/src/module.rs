@@ -4,30 +4,20 @@
 
 use crate::IdentityApp;
 use ::store::migrate::Migration;
-use domain::Locale;
 use platform::jobs::JobKind;
-use platform::{LocaleSource, Module, ModuleDef, ModuleHandle, ServiceError};
+use platform::{Module, ModuleDef, ModuleHandle, ServiceError};
 
 /// The module's own migrations (`migrations/{sqlite,postgres}/`), keyed `identity` and numbered
 /// from 1. Its tables from before the split are in the `core` baseline (`store::migrate`).
 pub const MIGRATIONS: &[Migration] = &[];
 
 pub const MODULE: ModuleDef = ModuleDef {
-    module: Module::Identity,
-    migrations: &[(Module::Identity.key(), MIGRATIONS)],
+    module: Module::new("identity"),
+    switchable: false,
+    migrations: &[("identity", MIGRATIONS)],
+    permissions: &crate::permissions::SET,
     job_kinds: &[],
-    locales: &[
-        LocaleSource {
-            locale: Locale::ZhTw,
-            path: "crates/modules/identity/locales/zh-TW/identity.ftl",
-            ftl: include_str!("../locales/zh-TW/identity.ftl"),
-        },
-        LocaleSource {
-            locale: Locale::En,
-            path: "crates/modules/identity/locales/en/identity.ftl",
-            ftl: include_str!("../locales/en/identity.ftl"),
-        },
-    ],
+    locales: platform::module_locales!("identity"),
 };
 
 impl ModuleHandle for IdentityApp {

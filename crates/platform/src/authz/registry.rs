@@ -1,10 +1,10 @@
 //! The permission registry. A [`Permission`] is an open value named by a stable code; each
 //! module declares its own (`platform::permissions`, `identity::permissions`,
 //! `cases::permissions`) with the roles that get them, as one [`PermissionSet`], and the
-//! composition root lists the sets of the modules it compiles in one [`Permissions`] value.
-//! The registry is plain `'static` data, assembled once by the composition root; there is no
-//! global mutable state. It reaches an [`Actor`](super::Actor) when the actor is built (the
-//! `Platform` carries it, see `Platform::with_permissions`), so checks never thread it through.
+//! composition root's list of the modules it compiles (`ModuleDef::permissions`) is the
+//! [`Permissions`] table. The registry is plain `'static` data; there is no global mutable
+//! state. It reaches an [`Actor`](super::Actor) when the actor is built (the `Platform`
+//! carries the build, see `Platform::with_modules`), so checks never thread it through.
 
 use super::Role;
 use std::fmt;
@@ -60,7 +60,14 @@ pub struct PermissionSet {
 /// The permission table of a build: the [`PermissionSet`]s of the modules it compiles.
 #[derive(Debug, Clone, Copy)]
 pub struct Permissions {
-    parts: &'static [&'static PermissionSet],
+    parts: Parts,
+}
+
+/// Where a table's sets are: listed, or each module's of a build.
+#[derive(Clone, Copy)]
+enum Parts {
+    Sets(&'static [&'static PermissionSet]),
+    Modules(&'static [&'static crate::ModuleDef]),
 }
 
 /// Why a list of permission sets is not a consistent table.
@@ -80,22 +87,57 @@ pub enum RegistryError {
     },
 }
 
+impl fmt::Debug for Parts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Parts::Sets(sets) => f.debug_tuple("Sets").field(sets).finish(),
+            Parts::Modules(modules) => f
+                .debug_tuple("Modules")
+                .field(&modules.iter().map(|m| m.module).collect::<Vec<_>>())
+                .finish(),
+        }
+    }
+}
+
 impl Permissions {
     /// No permissions at all: what an actor that needs none (the operator, a citizen acting
     /// on their own account) carries.
-    pub const NONE: Permissions = Permissions { parts: &[] };
+    pub const NONE: Permissions = Permissions {
+        parts: Parts::Sets(&[]),
+    };
 
+    /// The table of these sets.
     pub const fn new(parts: &'static [&'static PermissionSet]) -> Permissions {
-        Permissions { parts }
+        Permissions {
+            parts: Parts::Sets(parts),
+        }
     }
 
-    pub fn parts(&self) -> &'static [&'static PermissionSet] {
-        self.parts
+    /// The table of a build: each module's set ([`ModuleDef::permissions`](crate::ModuleDef)).
+    pub const fn of_modules(build: &'static [&'static crate::ModuleDef]) -> Permissions {
+        Permissions {
+            parts: Parts::Modules(build),
+        }
+    }
+
+    /// The sets of the table, module by module.
+    pub fn parts(&self) -> impl Iterator<Item = &'static PermissionSet> + 'static {
+        #[allow(clippy::type_complexity)]
+        let (sets, modules): (
+            &'static [&'static PermissionSet],
+            &'static [&'static crate::ModuleDef],
+        ) = match self.parts {
+            Parts::Sets(sets) => (sets, &[]),
+            Parts::Modules(modules) => (&[], modules),
+        };
+        sets.iter()
+            .copied()
+            .chain(modules.iter().map(|m| m.permissions))
     }
 
     /// Every declared permission, module by module in declaration order.
     pub fn all(&self) -> impl Iterator<Item = Permission> + 'static {
-        self.parts.iter().flat_map(|p| p.declared.iter().copied())
+        self.parts().flat_map(|p| p.declared.iter().copied())
     }
 
     /// The declared permission with this code.
@@ -105,7 +147,7 @@ impl Permissions {
 
     /// Whether some module grants `permission` to `role`.
     pub fn role_has(&self, role: Role, permission: Permission) -> bool {
-        self.parts.iter().any(|part| {
+        self.parts().any(|part| {
             part.grants
                 .iter()
                 .any(|(r, ps)| *r == role && ps.contains(&permission))
@@ -114,7 +156,7 @@ impl Permissions {
 
     /// The permissions `role` holds, module by module.
     pub fn of_role(&self, role: Role) -> impl Iterator<Item = Permission> + 'static {
-        self.parts.iter().flat_map(move |part| {
+        self.parts().flat_map(move |part| {
             part.grants
                 .iter()
                 .filter(move |(r, _)| *r == role)
@@ -127,7 +169,7 @@ impl Permissions {
     pub fn check(&self) -> Result<(), Vec<RegistryError>> {
         let mut errors = Vec::new();
         let mut seen: Vec<(&'static str, &'static str)> = Vec::new();
-        for part in self.parts {
+        for part in self.parts() {
             for p in part.declared {
                 match seen.iter().find(|(code, _)| *code == p.as_str()) {
                     Some((_, first)) => errors.push(RegistryError::DeclaredTwice {
@@ -139,7 +181,7 @@ impl Permissions {
                 }
             }
         }
-        for part in self.parts {
+        for part in self.parts() {
             for (role, ps) in part.grants {
                 for p in *ps {
                     if !seen.iter().any(|(code, _)| *code == p.as_str()) {

@@ -1,11 +1,11 @@
 //! The administrator's view of the job queue: the jobs that need a look (dead, stuck with an
 //! expired lease, or overdue because no worker takes them) and "retry now" for a dead one.
 //!
-//! A kind's jobs are shown to whoever administers that kind: notification jobs need
-//! `manage_notifications`, webhook jobs `manage_webhooks`, over the jurisdiction.
+//! A kind's jobs are shown to whoever administers that kind over the jurisdiction, as its
+//! module declares it ([`JobKindDef`](super::JobKindDef)): notification jobs need
+//! `manage_notifications`, webhook jobs `manage_webhooks`.
 
-use super::{KINDS, NOTIFY_DELIVER, WEBHOOK_DELIVER};
-use crate::authz::{Actor, Permission, Target};
+use crate::authz::{Actor, Target};
 use crate::{Platform, ServiceError};
 use domain::Message;
 use store::jobs::{self as repo, Job};
@@ -40,7 +40,7 @@ impl Trouble {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobView {
     pub id: String,
-    /// One of [`KINDS`].
+    /// The kind's name (`jobs.kind`).
     pub kind: String,
     pub lane: String,
     /// The notification or delivery the job works on.
@@ -57,38 +57,14 @@ pub struct JobView {
     pub retryable: bool,
 }
 
-/// The permission that administers a kind's jobs.
-fn permission_of(kind: &str) -> Option<Permission> {
-    match kind {
-        NOTIFY_DELIVER => Some(crate::permissions::MANAGE_NOTIFICATIONS),
-        WEBHOOK_DELIVER => Some(crate::permissions::MANAGE_WEBHOOKS),
-        _ => None,
-    }
-}
-
-/// Whether a dead job of this kind may be started again. A dead notification's variables
-/// (one-time codes, links) were erased when it died, so it cannot be rendered again.
-fn retryable(kind: &str) -> bool {
-    kind == WEBHOOK_DELIVER
-}
-
-/// The kinds whose jobs the actor may see.
-pub fn visible_kinds(actor: &Actor) -> Vec<&'static str> {
-    KINDS
-        .iter()
-        .copied()
-        .filter(|k| permission_of(k).is_some_and(|p| actor.may(p, Target::Jurisdiction)))
-        .collect()
-}
-
-fn view(j: Job) -> JobView {
+fn view(j: Job, retryable: bool) -> JobView {
     let trouble = match j.status.as_str() {
         repo::STATUS_DEAD => Trouble::Dead,
         repo::STATUS_RUNNING => Trouble::Stuck,
         _ => Trouble::Overdue,
     };
     JobView {
-        retryable: trouble == Trouble::Dead && retryable(&j.kind),
+        retryable: trouble == Trouble::Dead && retryable,
         id: j.id,
         kind: j.kind,
         lane: j.lane,
@@ -109,6 +85,17 @@ fn not_found() -> ServiceError {
 }
 
 impl Platform {
+    /// The kinds whose jobs the actor may see: those of the build's modules that the actor
+    /// administers.
+    pub fn visible_job_kinds(&self, actor: &Actor) -> Vec<&'static str> {
+        self.build()
+            .iter()
+            .flat_map(|m| m.job_kinds.iter())
+            .filter(|k| actor.may(k.administered_by, Target::Jurisdiction))
+            .map(|k| k.name)
+            .collect()
+    }
+
     /// The jobs of the actor's jurisdiction that need a look, newest first, of the kinds the
     /// actor administers.
     pub async fn troubled_jobs(
@@ -116,7 +103,7 @@ impl Platform {
         actor: &Actor,
         limit: u64,
     ) -> Result<Vec<JobView>, ServiceError> {
-        let kinds = visible_kinds(actor);
+        let kinds = self.visible_job_kinds(actor);
         if kinds.is_empty() {
             return Err(crate::authz::forbidden());
         }
@@ -132,7 +119,10 @@ impl Platform {
         Ok(jobs
             .into_iter()
             .filter(|j| kinds.contains(&j.kind.as_str()))
-            .map(view)
+            .map(|j| {
+                let retryable = self.job_kind(&j.kind).is_some_and(|k| k.retry.is_some());
+                view(j, retryable)
+            })
             .collect())
     }
 
@@ -143,21 +133,18 @@ impl Platform {
         if job.jurisdiction_id.as_deref() != Some(actor.jurisdiction_id.as_str()) {
             return Err(not_found());
         }
-        let permission = permission_of(&job.kind).ok_or_else(not_found)?;
-        actor.require(permission, Target::Jurisdiction)?;
-        if job.status != repo::STATUS_DEAD || !retryable(&job.kind) {
-            return Err(ServiceError::invalid(
-                Message::new("error-job-not-retryable").arg("status", &job.status),
-            ));
-        }
-        let subject = job.subject_id.as_deref().ok_or_else(not_found)?;
-        match job.kind.as_str() {
-            WEBHOOK_DELIVER => {
-                self.redeliver_webhook(actor, subject).await?;
-                Ok(())
+        let kind = self.job_kind(&job.kind).ok_or_else(not_found)?;
+        actor.require(kind.administered_by, Target::Jurisdiction)?;
+        let retry = match kind.retry {
+            Some(retry) if job.status == repo::STATUS_DEAD => retry,
+            _ => {
+                return Err(ServiceError::invalid(
+                    Message::new("error-job-not-retryable").arg("status", &job.status),
+                ));
             }
-            _ => Err(not_found()),
-        }
+        };
+        let subject = job.subject_id.as_deref().ok_or_else(not_found)?;
+        retry(self, actor, subject).await
     }
 }
 

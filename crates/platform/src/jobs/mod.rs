@@ -6,7 +6,9 @@
 //!
 //! Each module names its kinds in its `ModuleDef` and builds them from its handle
 //! (`module::ModuleHandle::job_kinds`); the composition root hands the kinds of the modules
-//! that run to the worker loops ([`run_all`]). The platform's own, in [`KINDS`]:
+//! that run to the worker loops ([`run_all`]). A job of a kind no module declares is never
+//! claimed and shows nowhere; the composition root's tests check that every kind a module
+//! builds is declared, once. The platform's own, in [`KINDS`]:
 //! - [`NOTIFY_DELIVER`]: send one notification (`notify::worker`);
 //! - [`WEBHOOK_DELIVER`]: POST one webhook delivery (`webhooks::worker`).
 //!
@@ -31,15 +33,59 @@ pub const NOTIFY_DELIVER: &str = "notify.deliver";
 /// POSTing one webhook delivery (the subject is the `webhook_deliveries` row).
 pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
 
+/// A kind of job as its module declares it ([`ModuleDef::job_kinds`](crate::ModuleDef)): what
+/// the admin view of the queue needs to know of it without running it.
+#[derive(Debug, Clone, Copy)]
+pub struct JobKindDef {
+    /// The name stored in `jobs.kind`: `<module>.<verb>`, unique in the build.
+    pub name: &'static str,
+    /// Who sees this kind's stuck and dead jobs, and retries them.
+    pub administered_by: crate::authz::Permission,
+    /// How a dead job is started again ("retry now"), if it may be: the kind's own path,
+    /// audited, given the administrator and the job's subject. `None`: a dead job stays dead
+    /// (a notification's variables are erased when it dies, so it cannot be rendered again).
+    pub retry: Option<RetryFn>,
+}
+
+/// Starts a dead job of a kind again: `(platform, administrator, subject id)`.
+pub type RetryFn = for<'a> fn(
+    &'a Platform,
+    &'a crate::authz::Actor,
+    &'a str,
+) -> BoxFuture<'a, Result<(), ServiceError>>;
+
 /// The platform's kinds of job, in the order the admin view names them.
-pub const KINDS: &[&str] = &[NOTIFY_DELIVER, WEBHOOK_DELIVER];
+pub const KINDS: &[JobKindDef] = &[
+    JobKindDef {
+        name: NOTIFY_DELIVER,
+        administered_by: crate::permissions::MANAGE_NOTIFICATIONS,
+        retry: None,
+    },
+    JobKindDef {
+        name: WEBHOOK_DELIVER,
+        administered_by: crate::permissions::MANAGE_WEBHOOKS,
+        retry: Some(redeliver_webhook),
+    },
+];
+
+/// A dead webhook job is retried as `redeliver_webhook` does it.
+fn redeliver_webhook<'a>(
+    platform: &'a Platform,
+    actor: &'a crate::authz::Actor,
+    delivery_id: &'a str,
+) -> BoxFuture<'a, Result<(), ServiceError>> {
+    Box::pin(async move {
+        platform.redeliver_webhook(actor, delivery_id).await?;
+        Ok(())
+    })
+}
 
 /// A future a kind returns; boxed so kinds can be listed side by side.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One kind of deferred work.
 pub trait JobKind: Send + Sync {
-    /// The name stored in `jobs.kind`, one of [`KINDS`].
+    /// The name stored in `jobs.kind`, one its module declares ([`JobKindDef`]).
     fn kind(&self) -> &'static str;
     /// The lanes this node serves (e.g. the notification channels it has transports for);
     /// `[""]` for a kind without lanes, empty to serve none.
@@ -102,7 +148,6 @@ pub async fn enqueue(
     run_at: i64,
     now: i64,
 ) -> Result<String, ServiceError> {
-    debug_assert!(KINDS.contains(&kind), "unregistered job kind {kind}");
     let id = uuid::Uuid::now_v7().to_string();
     repo::insert(
         tx,

@@ -1,6 +1,7 @@
 //! Background jobs (`/admin/jobs`): the notification and webhook jobs that need a look (dead,
 //! stuck with an expired lease, overdue), and "retry now" for a dead webhook delivery. Shown
-//! to whoever administers notifications or webhooks; each sees the kinds they administer.
+//! to whoever administers a kind of job (each module declares who administers its kinds:
+//! `platform::JobKindDef`); each sees the kinds they administer.
 
 use super::{Done, Fields, PageResult, Stop, done_message, failed};
 use askama::Template;
@@ -23,7 +24,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/jobs/{id}/retry", post(retry))
 }
 
-/// The permissions that open this page (any of them).
+/// The permissions that offer this page in the administration's menu (any of them): those of
+/// the platform's kinds. The page itself opens to whoever administers any kind of the build.
 pub const PERMISSIONS: &[Permission] = &[
     platform::permissions::MANAGE_NOTIFICATIONS,
     platform::permissions::MANAGE_WEBHOOKS,
@@ -31,14 +33,14 @@ pub const PERMISSIONS: &[Permission] = &[
 
 /// The signed-in actor if they administer some kind of job: otherwise a redirect to sign in,
 /// or 403.
-fn require(v: &Viewer) -> Result<&Actor, Stop> {
+fn require<'v>(state: &AppState, v: &'v Viewer) -> Result<&'v Actor, Stop> {
     let Some(actor) = v.signed_in() else {
         return Err(Stop::Redirect(format!(
             "/sign-in?back={}",
             encode("/admin/jobs")
         )));
     };
-    if !PERMISSIONS.iter().any(|p| v.may(*p)) {
+    if state.platform.visible_job_kinds(actor).is_empty() {
         return Err(Stop::Page(PageError::new(
             StatusCode::FORBIDDEN,
             "error-forbidden",
@@ -67,7 +69,7 @@ impl List {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
-    let actor = require(&v)?;
+    let actor = require(&state, &v)?;
     let jobs = state
         .platform
         .troubled_jobs(actor, platform::jobs::admin::MAX_PAGE)
@@ -87,7 +89,7 @@ async fn retry(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = require(&v)?;
+    let actor = require(&state, &v)?;
     check_token(&v, Fields(fields).token())?;
     state
         .platform

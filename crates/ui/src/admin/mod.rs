@@ -133,8 +133,8 @@ mod tests {
         for t in domain::category::ServiceType::ALL {
             keys.push(format!("admin-service-type-{}", t.as_str()));
         }
-        for kind in platform::jobs::KINDS {
-            keys.push(format!("admin-job-kind-{}", kind.replace('.', "-")));
+        for kind in web::COMPILED.iter().flat_map(|m| m.job_kinds) {
+            keys.push(format!("admin-job-kind-{}", kind.name.replace('.', "-")));
         }
         for trouble in ["dead", "stuck", "overdue"] {
             keys.push(format!("admin-job-{trouble}"));

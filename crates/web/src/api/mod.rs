@@ -20,9 +20,11 @@ pub use webkit::{
 
 use crate::AppState;
 use axum::Router;
-use axum::http::StatusCode;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
 use domain::Message;
 use platform::ModulesConfig;
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -31,7 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 /// the method and the path from the handler's `#[utoipa::path]`. Never add a route with
 /// `.route(...)`: a test (`doc::tests::routes_come_only_from_annotations`) refuses it. The
 /// modules' own API parts (`cases::api`) are merged by [`routes`] and [`openapi_for`].
-fn documented(modules: ModulesConfig) -> OpenApiRouter<AppState> {
+fn documented(modules: &ModulesConfig) -> OpenApiRouter<AppState> {
     // The platform's and identity's routes: always served.
     let router = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .merge(audit::routes())
@@ -39,43 +41,57 @@ fn documented(modules: ModulesConfig) -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(webhooks::routes())
         .merge(jobs::routes());
-    if !modules.cases {
+    if !modules.runs(cases::MODULE.module) {
         return router;
     }
     router.merge(catalog::category_routes())
 }
 
-/// The API of the modules that run, each module's part over its own state; anything else under
-/// `/api/` answers a `404` problem.
-pub fn routes(
-    modules: ModulesConfig,
-    identity: identity::doors::IdentityState,
-    cases: Option<cases::doors::CasesState>,
-) -> Router<AppState> {
-    let (mut router, _) = documented(modules).split_for_parts();
-    let (part, _) = identity::api::routes().split_for_parts();
-    router = router.merge(part.with_state(identity));
-    if let Some(state) = cases {
-        let (part, _) = cases::api::routes().split_for_parts();
-        router = router.merge(part.with_state(state));
-    }
-    router.fallback(|lang: Lang| async move {
+/// The platform's API routes, with their limits; anything else under `/api/` answers a `404`
+/// problem. The modules' API routes are merged beside them, under the same [`limits`].
+pub fn routes(modules: &ModulesConfig) -> Router<AppState> {
+    let (router, _) = documented(modules).split_for_parts();
+    limits(router.fallback(|lang: Lang| async move {
         ApiError::new(StatusCode::NOT_FOUND, Message::new("error-not-found"))
             .into_response_in(lang.0)
-    })
+    }))
 }
 
-/// The OpenAPI document of every route of every module.
+/// What every API route is served under: the JSON body limit and `Cache-Control: no-store`
+/// unless the handler says otherwise.
+pub fn limits<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(DefaultBodyLimit::max(MAX_JSON_BYTES)).layer(
+        SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ),
+    )
+}
+
+/// The OpenAPI document of every route of every module of the binary's build.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    openapi_for(ModulesConfig::default())
+    assemble(
+        &ModulesConfig::default(),
+        [identity::api::openapi(), cases::api::openapi()],
+    )
 }
 
-/// The OpenAPI document of the routes of the modules that run.
-pub fn openapi_for(modules: ModulesConfig) -> utoipa::openapi::OpenApi {
+/// The OpenAPI document of the routes of the modules that run: the platform's part for
+/// `modules` and the part of each of the modules' `doors`.
+pub fn openapi_for(
+    modules: &ModulesConfig,
+    doors: &[std::sync::Arc<dyn webkit::module::ModuleDoors>],
+) -> utoipa::openapi::OpenApi {
+    assemble(modules, doors.iter().map(|m| m.openapi()))
+}
+
+fn assemble(
+    modules: &ModulesConfig,
+    parts: impl IntoIterator<Item = utoipa::openapi::OpenApi>,
+) -> utoipa::openapi::OpenApi {
     let mut document = documented(modules).into_openapi();
-    document.merge(identity::api::openapi());
-    if modules.cases {
-        document.merge(cases::api::openapi());
+    for part in parts {
+        document.merge(part);
     }
     doc::conventions(&mut document);
     document

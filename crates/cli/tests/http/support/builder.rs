@@ -35,6 +35,8 @@ pub struct TestAppBuilder {
     staff: Vec<(String, Vec<String>)>,
     /// The services' clock, when the test moves time on (`domain::clock`).
     clock: Option<std::sync::Arc<dyn domain::clock::Clock>>,
+    /// The modules compiled in: the binary's unless a test adds one.
+    build: web::Build,
 }
 
 /// The login [`TestAppBuilder::with_user`] gives a member with `role` in `scope`.
@@ -53,6 +55,7 @@ impl TestApp {
             configure: Vec::new(),
             staff: Vec::new(),
             clock: None,
+            build: web::BUILD,
         }
     }
 
@@ -90,6 +93,11 @@ impl TestApp {
             .await
             .expect("webhook deliveries");
         sent + delivered
+    }
+
+    /// Runs every job of every running module that is due now, as one worker turn would.
+    pub async fn run_every_due_job(&self) -> usize {
+        self.modules.run_due_jobs().await.expect("due jobs")
     }
 }
 
@@ -130,10 +138,18 @@ impl TestAppBuilder {
         self
     }
 
+    /// Compiles in the modules of `build` instead of the binary's (a test of a module added
+    /// through its doors).
+    pub fn with_build(mut self, build: web::Build) -> Self {
+        self.build = build;
+        self
+    }
+
     /// Starts the application, then creates and signs in the staff.
     pub async fn start(self) -> TestApp {
         let configure = self.configure;
-        let mut app = TestApp::start_with_clock(
+        let mut app = TestApp::start_build(
+            self.build,
             move |c| {
                 for f in configure {
                     f(c);

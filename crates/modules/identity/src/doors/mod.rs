@@ -6,7 +6,7 @@
 mod state;
 pub mod viewer;
 
-pub use state::IdentityState;
+pub use state::{IdentityDoors, IdentityState, ModuleState};
 
 pub use viewer::{Viewer, check_token, gate, render, require};
 
