@@ -162,9 +162,9 @@ pub fn tile_origin(template: &str) -> Option<&str> {
 /// Builds the application with the web pages (`crates/ui`) merged in, under the same
 /// middleware as every other route.
 pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Router {
-    // Already done when `modules` came from `Modules::over`; the messages must be in before
+    // Already done when `modules` came from `Build::over`; the messages must be in before
     // any request however the modules were put together.
-    if let Err(e) = Modules::install_locales() {
+    if let Err(e) = modules.build().install_locales() {
         tracing::error!(error = %e, "a module's messages are not installed");
     }
     let hsts = web.secure_cookies;
