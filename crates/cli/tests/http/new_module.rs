@@ -68,24 +68,6 @@ async fn post_notice(app: &TestApp, user: &TestUser, title: &str) -> (u16, serde
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }
 
-async fn documented_paths(app: &TestApp) -> Vec<String> {
-    let doc: serde_json::Value = app
-        .client
-        .get(app.api_url("/openapi.json"))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("JSON");
-    doc["paths"]
-        .as_object()
-        .expect("paths")
-        .keys()
-        .cloned()
-        .collect()
-}
-
 #[tokio::test]
 async fn a_new_module_brings_its_migration_route_job_and_page() {
     // Its migration set runs under its own key, after the build's others.
@@ -115,7 +97,7 @@ async fn a_new_module_brings_its_migration_route_job_and_page() {
     assert_eq!(notice["title"], "信義區停水通知");
     assert!(notice["published_at"].is_null(), "published by the job");
     assert!(
-        documented_paths(&app)
+        app.documented_paths()
             .await
             .contains(&"/api/v1/example/notices".to_string())
     );
@@ -168,7 +150,7 @@ async fn a_new_module_switched_off_serves_and_offers_nothing() {
         "a problem, as every unknown API path"
     );
     assert!(
-        !documented_paths(&app)
+        !app.documented_paths()
             .await
             .iter()
             .any(|p| p.contains("example"))

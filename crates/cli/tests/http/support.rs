@@ -242,6 +242,25 @@ impl TestApp {
         format!("{}/api/v1/{}", self.base, path.trim_start_matches('/'))
     }
 
+    /// The paths of the OpenAPI document the application serves (of the modules that run).
+    pub async fn documented_paths(&self) -> Vec<String> {
+        let doc: serde_json::Value = self
+            .client
+            .get(self.api_url("/openapi.json"))
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON");
+        doc["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
     /// Creates a staff member with roles given as `role` or `role:DEPARTMENT`.
     pub async fn staff(&self, login: &str, roles: &[&str]) -> String {
         let grants = roles
