@@ -25,10 +25,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// The state of the platform's routes. axum clones it for every request, so it is one
-/// reference count ([`AppStateInner`] behind an `Arc`).
-#[derive(Clone)]
-pub struct AppState(Arc<AppStateInner>);
+/// The state of the platform's routes, shared (one reference count per request).
+pub type AppState = webkit::Shared<AppStateInner>;
 
 /// What the platform's routes hold.
 pub struct AppStateInner {
@@ -44,21 +42,13 @@ pub struct AppStateInner {
     pub openapi: std::sync::OnceLock<axum::body::Bytes>,
 }
 
-impl std::ops::Deref for AppState {
-    type Target = AppStateInner;
-
-    fn deref(&self) -> &AppStateInner {
-        &self.0
-    }
-}
-
-impl webkit::DoorState for AppState {
+impl webkit::DoorState for AppStateInner {
     fn doors(&self) -> &webkit::Doors {
         &self.doors
     }
 }
 
-impl identity::doors::SignInState for AppState {
+impl identity::doors::SignInState for AppStateInner {
     fn identity(&self) -> &IdentityApp {
         &self.identity
     }
@@ -197,19 +187,19 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
     let start = (!runs_cases).then(|| {
         Router::new()
             .route("/", get(identity::pages::start))
-            .with_state(identity::doors::IdentityState::new(
+            .with_state(identity::doors::IdentityStateInner::shared(
                 modules.identity.clone(),
                 doors.clone(),
             ))
     });
-    let state = AppState(Arc::new(AppStateInner {
+    let state = webkit::Shared::new(AppStateInner {
         platform: modules.platform,
         identity: modules.identity,
         web,
         doors,
         modules: module_doors,
         openapi: std::sync::OnceLock::new(),
-    }));
+    });
     let ceiling = state.web.bench_ceiling;
     let routes = Router::new()
         .merge(api::routes(&running))

@@ -48,3 +48,35 @@ pub trait DoorState: Send + Sync {
         self.doors().secure_cookies
     }
 }
+
+/// A door state behind one `Arc`: axum clones a router's state for every request, so a state
+/// that holds module handles by value (each a few reference counts) is shared instead. It lends
+/// what the state it holds lends ([`DoorState`]; identity's `SignInState` likewise), and reads
+/// as it through `Deref`.
+pub struct Shared<T>(Arc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(state: T) -> Shared<T> {
+        Shared(Arc::new(state))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Shared<T> {
+        Shared(Arc::clone(&self.0))
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DoorState> DoorState for Shared<T> {
+    fn doors(&self) -> &Doors {
+        self.0.doors()
+    }
+}

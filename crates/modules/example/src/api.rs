@@ -52,7 +52,7 @@ async fn post_notice(
     JsonBody(body): JsonBody<NewNotice>,
 ) -> Response {
     let result = state
-        .module()
+        .module
         .app
         .post_notice(&caller.actor, &body.title)
         .await;

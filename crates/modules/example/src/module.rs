@@ -5,7 +5,7 @@
 use crate::{api, jobs, pages};
 use ::store::migrate::Migration;
 use identity::IdentityApp;
-use identity::doors::ModuleState;
+use identity::doors::{ModuleState, ModuleStateInner};
 use platform::authz::{Permission, PermissionSet, Role};
 use platform::jobs::{JobKind, JobKindDef};
 use platform::{Module, ModuleDef, ModuleHandle, Platform, ServiceError};
@@ -73,7 +73,7 @@ impl ModuleDoors for Example {
     }
 
     fn routes(&self, doors: &Doors) -> ModuleRoutes {
-        let state = ModuleState::new(self.clone(), self.identity.clone(), doors.clone());
+        let state = ModuleStateInner::shared(self.clone(), self.identity.clone(), doors.clone());
         ModuleRoutes {
             api: api::routes().split_for_parts().0.with_state(state.clone()),
             pages: pages::routes().with_state(state),

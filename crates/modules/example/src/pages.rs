@@ -37,12 +37,7 @@ struct List {
 
 async fn list(State(state): State<ExampleState>, v: Viewer) -> PageResult {
     let actor = require(&v, POST_NOTICES)?;
-    let notices = state
-        .module()
-        .app
-        .notices(actor)
-        .await
-        .map_err(failed(&v))?;
+    let notices = state.module.app.notices(actor).await.map_err(failed(&v))?;
     let page = List {
         p: Page::new(&v, &state, "example-notices", "example-notices"),
         notices,

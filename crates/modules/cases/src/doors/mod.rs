@@ -18,7 +18,7 @@ use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 use webkit::module::{ModuleDoors, ModuleRoutes};
 use webkit::page::nav::NavPart;
-use webkit::{DoorState, Doors};
+use webkit::{DoorState, Doors, Shared};
 
 /// The settings of the hotline's doors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl ModuleDoors for CasesDoors {
     fn routes(&self, doors: &Doors) -> ModuleRoutes {
         let platform = self.cases.platform.clone();
         let settings = self.settings;
-        let state = CasesState::new(CasesStateInner {
+        let state = Shared::new(CasesStateInner {
             identity: self.cases.identity.clone(),
             cases: self.cases.clone(),
             web: doors.clone(),
@@ -95,10 +95,8 @@ impl ModuleDoors for CasesDoors {
     }
 }
 
-/// The state of the cases module's routes. axum clones it for every request, so it is one
-/// reference count ([`CasesStateInner`] behind an `Arc`).
-#[derive(Clone)]
-pub struct CasesState(Arc<CasesStateInner>);
+/// The state of the cases module's routes, shared (one reference count per request).
+pub type CasesState = Shared<CasesStateInner>;
 
 /// What the cases module's routes hold.
 pub struct CasesStateInner {
@@ -113,27 +111,13 @@ pub struct CasesStateInner {
     pub uploads: Uploads,
 }
 
-impl CasesState {
-    pub fn new(inner: CasesStateInner) -> CasesState {
-        CasesState(Arc::new(inner))
-    }
-}
-
-impl std::ops::Deref for CasesState {
-    type Target = CasesStateInner;
-
-    fn deref(&self) -> &CasesStateInner {
-        &self.0
-    }
-}
-
-impl DoorState for CasesState {
+impl DoorState for CasesStateInner {
     fn doors(&self) -> &Doors {
         &self.web
     }
 }
 
-impl SignInState for CasesState {
+impl SignInState for CasesStateInner {
     fn identity(&self) -> &IdentityApp {
         &self.identity
     }

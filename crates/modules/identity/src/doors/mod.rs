@@ -6,7 +6,7 @@
 mod state;
 pub mod viewer;
 
-pub use state::{IdentityDoors, IdentityState, ModuleState};
+pub use state::{IdentityDoors, IdentityState, IdentityStateInner, ModuleState, ModuleStateInner};
 
 pub use viewer::{Viewer, check_token, gate, render, require};
 
@@ -23,6 +23,12 @@ use webkit::{ApiError, DoorState, Lang, check_same_site, cookie, is_write, reque
 /// A door state that signs callers in: the HTTP settings and the identity module.
 pub trait SignInState: DoorState {
     fn identity(&self) -> &IdentityApp;
+}
+
+impl<T: SignInState> SignInState for webkit::Shared<T> {
+    fn identity(&self) -> &IdentityApp {
+        (**self).identity()
+    }
 }
 
 pub const SESSION_COOKIE: &str = "civicdesk_session";

@@ -5,10 +5,10 @@ use super::SignInState;
 use crate::IdentityApp;
 use platform::jobs::JobKind;
 use platform::{ModuleDef, ModuleHandle, Platform, ServiceError};
-use std::sync::Arc;
+
 use webkit::module::{ModuleDoors, ModuleRoutes};
 use webkit::page::nav::NavPart;
-use webkit::{DoorState, Doors};
+use webkit::{DoorState, Doors, Shared};
 
 /// Identity's doors: its REST API and its pages.
 #[derive(Clone)]
@@ -32,7 +32,7 @@ impl ModuleDoors for IdentityDoors {
     }
 
     fn routes(&self, doors: &Doors) -> ModuleRoutes {
-        let state = IdentityState::new(self.identity.clone(), doors.clone());
+        let state = IdentityStateInner::shared(self.identity.clone(), doors.clone());
         let (api, _) = crate::api::routes().split_for_parts();
         ModuleRoutes {
             api: api.with_state(state.clone()),
@@ -45,10 +45,8 @@ impl ModuleDoors for IdentityDoors {
     }
 }
 
-/// The state of identity's routes. axum clones it for every request, so it is one reference
-/// count ([`IdentityStateInner`] behind an `Arc`).
-#[derive(Clone)]
-pub struct IdentityState(Arc<IdentityStateInner>);
+/// The state of identity's routes, shared (one reference count per request).
+pub type IdentityState = Shared<IdentityStateInner>;
 
 /// What identity's doors hold: the module, the platform and the HTTP settings.
 pub struct IdentityStateInner {
@@ -58,66 +56,58 @@ pub struct IdentityStateInner {
     pub web: Doors,
 }
 
-impl IdentityState {
-    pub fn new(identity: IdentityApp, web: Doors) -> IdentityState {
-        IdentityState(Arc::new(IdentityStateInner {
+impl IdentityStateInner {
+    pub fn shared(identity: IdentityApp, web: Doors) -> IdentityState {
+        Shared::new(IdentityStateInner {
             platform: identity.platform().clone(),
             identity,
             web,
-        }))
+        })
     }
 }
 
-impl std::ops::Deref for IdentityState {
-    type Target = IdentityStateInner;
-
-    fn deref(&self) -> &IdentityStateInner {
-        &self.0
-    }
-}
-
-impl DoorState for IdentityState {
+impl DoorState for IdentityStateInner {
     fn doors(&self) -> &Doors {
         &self.web
     }
 }
 
-impl SignInState for IdentityState {
+impl SignInState for IdentityStateInner {
     fn identity(&self) -> &IdentityApp {
         &self.identity
     }
 }
 
-/// The state of a module's routes when they need only the module's handle, identity (who is
-/// calling) and the shared doors: what a new module's door state starts as. One reference
-/// count per clone, as axum clones it for every request.
-pub struct ModuleState<M>(Arc<(M, IdentityApp, Doors)>);
+/// What a module's routes hold when they need only the module's handle, identity (who is
+/// calling) and the shared doors: what a new module's door state starts as
+/// ([`ModuleState`]).
+pub struct ModuleStateInner<M> {
+    pub module: M,
+    pub identity: IdentityApp,
+    pub web: Doors,
+}
 
-impl<M> ModuleState<M> {
-    pub fn new(module: M, identity: IdentityApp, web: Doors) -> ModuleState<M> {
-        ModuleState(Arc::new((module, identity, web)))
-    }
+/// A module's door state, shared (one reference count per request).
+pub type ModuleState<M> = Shared<ModuleStateInner<M>>;
 
-    /// The module's handle.
-    pub fn module(&self) -> &M {
-        &self.0.0
+impl<M> ModuleStateInner<M> {
+    pub fn shared(module: M, identity: IdentityApp, web: Doors) -> ModuleState<M> {
+        Shared::new(ModuleStateInner {
+            module,
+            identity,
+            web,
+        })
     }
 }
 
-impl<M> Clone for ModuleState<M> {
-    fn clone(&self) -> ModuleState<M> {
-        ModuleState(Arc::clone(&self.0))
-    }
-}
-
-impl<M: Send + Sync> DoorState for ModuleState<M> {
+impl<M: Send + Sync> DoorState for ModuleStateInner<M> {
     fn doors(&self) -> &Doors {
-        &self.0.2
+        &self.web
     }
 }
 
-impl<M: Send + Sync> SignInState for ModuleState<M> {
+impl<M: Send + Sync> SignInState for ModuleStateInner<M> {
     fn identity(&self) -> &IdentityApp {
-        &self.0.1
+        &self.identity
     }
 }
