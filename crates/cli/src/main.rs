@@ -399,7 +399,7 @@ async fn main() -> Result<()> {
                 let chains = [
                     (
                         "case events",
-                        cases::store::events::verify_chain(&modules.platform.db, &j.id).await?,
+                        modules.cases.verify_event_chain(&j.id).await?,
                     ),
                     (
                         "audit trail",

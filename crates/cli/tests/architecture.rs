@@ -10,6 +10,10 @@
 //! The same document lists, in its `long-files` block, the source files allowed past 600 lines
 //! and why each still holds one concern; any other file that long fails the second test.
 //!
+//! Another keeps each module's store its own: no module's `lib.rs` makes `store` public, and
+//! a module's `testkit` feature (reads and seeds below its app API) is turned on only by
+//! dev-dependencies, so the product never compiles it.
+//!
 //! A third test keeps domain, store and services off the wall clock: they take the time from
 //! the services' clock (`domain::clock`), except in the few places `WALL_CLOCK_ALLOWED` names.
 
@@ -33,8 +37,8 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The workspace's crates and, for each, the workspace crates it depends on.
-fn actual_graph() -> Graph {
+/// `cargo metadata` of the workspace's own packages.
+fn metadata() -> serde_json::Value {
     let out = Command::new(env!("CARGO"))
         .args([
             "metadata",
@@ -51,7 +55,12 @@ fn actual_graph() -> Graph {
         "cargo metadata failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata is JSON");
+    serde_json::from_slice(&out.stdout).expect("metadata is JSON")
+}
+
+/// The workspace's crates and, for each, the workspace crates it depends on.
+fn actual_graph() -> Graph {
+    let meta = metadata();
     let packages = meta["packages"].as_array().expect("packages");
     let members: BTreeSet<String> = packages
         .iter()
@@ -156,6 +165,83 @@ fn the_check_catches_a_forbidden_edge_a_stray_crate_and_a_stale_entry() {
             "`kernel` depends on `store`, which it may not".to_string(),
             "the crate-graph block lists `gone`, which does not exist".to_string(),
         ]
+    );
+}
+
+/// The feature that opens a module's test kit.
+const TESTKIT: &str = "testkit";
+
+/// Each normal or build dependency, in a package of `meta`, that turns a test kit on.
+fn testkit_leaks(meta: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in meta["packages"].as_array().expect("packages") {
+        let name = p["name"].as_str().expect("package name");
+        for d in p["dependencies"].as_array().expect("dependencies") {
+            let test_only = d["kind"].as_str() == Some("dev");
+            let features = d["features"].as_array().into_iter().flatten();
+            if !test_only && features.filter_map(|f| f.as_str()).any(|f| f == TESTKIT) {
+                out.push(format!(
+                    "`{}` turns on the test kit of `{}` outside its dev-dependencies",
+                    short(name),
+                    short(d["name"].as_str().unwrap_or("?"))
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Each line of a module's `lib.rs` that makes its store public.
+fn public_stores(lib_rs: &str) -> Vec<usize> {
+    lib_rs
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let l = l.trim_start();
+            ["pub mod store", "pub use store", "pub use crate::store"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+#[test]
+fn module_stores_stay_inside_their_module() {
+    let mut found = testkit_leaks(&metadata());
+    let modules = workspace_root().join("crates/modules");
+    for entry in std::fs::read_dir(&modules).expect("crates/modules") {
+        let lib = entry.expect("entry").path().join("src/lib.rs");
+        let Ok(text) = std::fs::read_to_string(&lib) else {
+            continue;
+        };
+        for line in public_stores(&text) {
+            found.push(format!("{}:{line} makes the store public", lib.display()));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn the_store_check_catches_a_public_store_and_a_test_kit_in_the_product() {
+    assert_eq!(
+        public_stores(
+            "pub mod api;\npub(crate) mod store;\n  pub mod store;\npub use crate::store::x;"
+        ),
+        vec![3, 4]
+    );
+    let meta = serde_json::json!({ "packages": [
+        { "name": "civicdesk-web", "dependencies": [
+            { "name": "civicdesk-cases", "kind": null, "features": ["testkit"] },
+            { "name": "civicdesk-identity", "kind": null, "features": [] },
+        ]},
+        { "name": "civicdesk", "dependencies": [
+            { "name": "civicdesk-cases", "kind": "dev", "features": ["testkit"] },
+        ]},
+    ]});
+    assert_eq!(
+        testkit_leaks(&meta),
+        vec!["`web` turns on the test kit of `cases` outside its dev-dependencies".to_string()]
     );
 }
 

@@ -2,6 +2,7 @@
 //! shows no decimals). Arithmetic is checked: an amount that would not fit is `None`, never a
 //! wrapped or saturated number. Stored and sent (serde) as a plain integer of dollars.
 
+use crate::Message;
 use crate::width::to_half_width;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -29,6 +30,21 @@ pub enum MoneyError {
     Fraction,
     #[error("the amount is too large")]
     TooLarge,
+}
+
+impl MoneyError {
+    /// What to tell the person who typed it, in their language.
+    pub fn message(&self) -> Message {
+        match self {
+            MoneyError::Empty => Message::new("error-money-empty"),
+            MoneyError::NotAnAmount(text) => {
+                Message::new("error-money-not-an-amount").arg("text", text.as_str())
+            }
+            MoneyError::Negative => Message::new("error-money-negative"),
+            MoneyError::Fraction => Message::new("error-money-fraction"),
+            MoneyError::TooLarge => Message::new("error-money-too-large"),
+        }
+    }
 }
 
 impl Twd {

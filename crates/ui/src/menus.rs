@@ -2,7 +2,7 @@
 //! module's part comes with its doors (`webkit::module::ModuleDoors::navigation`), given to the
 //! frame only for the modules that run.
 
-use webkit::page::nav::{AdminSection, FRAME, NavPart};
+use webkit::page::nav::{AdminSection, FRAME, NavPart, Opens};
 
 /// The platform's administration: webhooks, notification templates, the job queue.
 pub const PLATFORM: NavPart = NavPart {
@@ -11,20 +11,20 @@ pub const PLATFORM: NavPart = NavPart {
         AdminSection {
             href: "/admin/webhooks",
             title: "admin-webhooks",
-            any_of: &[platform::permissions::MANAGE_WEBHOOKS],
+            opens: Opens::AnyOf(&[platform::permissions::MANAGE_WEBHOOKS]),
             order: 60,
         },
         AdminSection {
             href: "/admin/templates",
             title: "admin-templates",
-            any_of: &[platform::permissions::MANAGE_NOTIFICATIONS],
+            opens: Opens::AnyOf(&[platform::permissions::MANAGE_NOTIFICATIONS]),
             order: 70,
         },
-        // Each kind of job is seen by who manages that kind (`admin::jobs`).
+        // Each kind of job is seen by who administers that kind (`admin::jobs`).
         AdminSection {
             href: "/admin/jobs",
             title: "admin-jobs",
-            any_of: crate::admin::jobs::PERMISSIONS,
+            opens: Opens::JobAdministrators,
             order: 80,
         },
     ],

@@ -169,7 +169,6 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let request_timeout = web.request_timeout;
     let running = modules.platform.config().modules.clone();
-    let runs_cases = modules.runs(&cases::MODULE);
     // The doors of every module that runs, and the navigation of all of them.
     let module_doors = modules.running_doors(&web);
     let mut navigation = pages.navigation;
@@ -178,13 +177,16 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         trusted_proxies: web.trusted_proxies.clone(),
         secure_cookies: web.secure_cookies,
         map_tiles: web.map_tiles.clone(),
-        navigation: Arc::new(webkit::page::Navigation::new(&navigation)),
+        navigation: Arc::new(webkit::page::Navigation::new(
+            &navigation,
+            &modules.platform.job_administrators(),
+        )),
     };
     // Each module's routes over its own state.
     let module_routes: Vec<webkit::module::ModuleRoutes> =
         module_doors.iter().map(|m| m.routes(&doors)).collect();
-    // Without the hotline's home page, `/` is where an account starts.
-    let start = (!runs_cases).then(|| {
+    // When no running module has a home page, `/` is where an account starts.
+    let start = (!module_doors.iter().any(|m| m.serves_home())).then(|| {
         Router::new()
             .route("/", get(identity::pages::start))
             .with_state(identity::doors::IdentityStateInner::shared(

@@ -21,6 +21,12 @@ pub trait ModuleDoors: platform::ModuleHandle {
     /// Its part of the OpenAPI document: the documentation of its `api` routes, from the same
     /// annotations (`utoipa_axum::routes!`).
     fn openapi(&self) -> utoipa::openapi::OpenApi;
+
+    /// Whether its pages answer `/`. When no running module's do, `/` is where an account
+    /// starts (identity's start page).
+    fn serves_home(&self) -> bool {
+        false
+    }
 }
 
 /// A module's routes.

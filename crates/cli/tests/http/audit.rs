@@ -1,5 +1,5 @@
 use crate::support::*;
-use cases::store::events::{ChainReport, verify_chain};
+use cases::testkit::{ChainReport, event_chain as verify_chain};
 use sea_query::{Expr, ExprTrait, Query};
 
 #[tokio::test]

@@ -181,7 +181,7 @@ async fn a_backup_taken_while_cases_are_filed_restores_every_acknowledged_case()
     .unwrap();
     for id in &before_backup {
         assert!(
-            cases::store::cases::by_number(&restored, TAIPEI, id)
+            cases::testkit::stored_case(&restored, TAIPEI, id)
                 .await
                 .unwrap()
                 .is_some(),
@@ -189,7 +189,7 @@ async fn a_backup_taken_while_cases_are_filed_restores_every_acknowledged_case()
         );
     }
     assert_eq!(
-        cases::store::cases::count(&restored, TAIPEI).await.unwrap(),
+        cases::testkit::case_count(&restored, TAIPEI).await.unwrap(),
         cases
     );
     restored.close().await;

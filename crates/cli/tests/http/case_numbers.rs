@@ -21,11 +21,9 @@ async fn counter_at(app: &TestApp, last: u64) {
             )
         })
         .collect();
-    let mut tx = app.platform.db.begin().await.unwrap();
-    cases::store::cases::raise_counters(&mut tx, TAIPEI, &days)
+    cases::testkit::raise_counters(&app.platform.db, TAIPEI, &days)
         .await
         .unwrap();
-    tx.commit().await.unwrap();
 }
 
 /// An agent files a street-light case for a caller; its number and password.

@@ -533,7 +533,7 @@ async fn a_call_is_worked_to_the_end() {
         updates.as_array().unwrap().iter().collect::<Vec<_>>()
     );
     assert!(matches!(
-        cases::store::events::verify_chain(&app.platform.db, TAIPEI)
+        cases::testkit::event_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         store::chain::ChainReport::Intact { .. }

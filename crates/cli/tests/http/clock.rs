@@ -50,15 +50,15 @@ async fn what_the_services_write_is_stamped_with_their_clock() {
     })))
     .await;
     assert_eq!(status, 202, "{body}");
-    let account = identity::store::accounts::find_by_login(db, TAIPEI, "clock@example.tw")
+    let account = identity::testkit::account_id(db, TAIPEI, "clock@example.tw")
         .await
         .expect("db")
         .expect("account");
-    let mut tx = db.begin().await.expect("tx");
-    let code = identity::store::accounts::live_code(&mut tx, &account.id, "verify")
+    let code = identity::testkit::live_code(db, &account, "verify")
         .await
         .expect("db")
         .expect("a code");
+    let mut tx = db.begin().await.expect("tx");
     // A code lives for fifteen minutes.
     assert_eq!((code.created_at, code.expires_at), (T, T + 15 * 60));
     let messages = store::outbox::list(db, TAIPEI, None, 10).await.expect("db");

@@ -669,7 +669,7 @@ async fn case_work_fills_the_out_call_queue_and_one_agent_takes_each_call() {
         store::chain::ChainReport::Intact { .. }
     ));
     assert!(matches!(
-        cases::store::events::verify_chain(&app.platform.db, TAIPEI)
+        cases::testkit::event_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         store::chain::ChainReport::Intact { .. }
@@ -828,9 +828,9 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
     let mut tx = db.begin().await.unwrap();
     for (i, phone) in phones.iter().enumerate() {
         let id = format!("case-{i}");
-        cases::store::cases::insert(
+        cases::testkit::insert_case(
             &mut tx,
-            &cases::store::cases::NewCase {
+            &cases::testkit::NewCase {
                 id: id.clone(),
                 jurisdiction_id: TAIPEI.into(),
                 case_number: format!("2026010100{i:03}"),
@@ -893,7 +893,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
     );
     let q = Query::select()
         // Aliased: a SQLite connection that prepared this before the upgrade would name the
-        // new column `"phone_key"`, quotes included (see cases::store::desk::reporter_phones).
+        // new column `"phone_key"`, quotes included (see the cases store's `reporter_phones`).
         .expr_as(Expr::col("phone_key"), "phone_key")
         .from("case_reporters")
         .order_by("id", sea_query::Order::Asc)

@@ -186,7 +186,7 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
     assert!(err.contains("unknown category \"外星人入侵\""), "{err}");
     assert!(err.contains("not valid UTF-8"), "{err}");
     assert_eq!(
-        cases::store::cases::count(&app.platform.db, TAIPEI)
+        cases::testkit::case_count(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         imported as i64
@@ -194,7 +194,7 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
 
     let db = &app.platform.db;
     let case = |n: &'static str| async move {
-        cases::store::cases::by_number(db, TAIPEI, n)
+        cases::testkit::stored_case(db, TAIPEI, n)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("case {n}"))
@@ -234,9 +234,9 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
         "2024-02-29T23:42:51Z"
     );
     // The repeated id got a generated number of its own day, and keeps its id in the event.
-    let repeated = cases::store::cases::list(
+    let repeated = cases::testkit::stored_cases(
         db,
-        &cases::store::cases::CaseFilter {
+        &cases::testkit::CaseFilter {
             jurisdiction_id: TAIPEI.into(),
             category_codes: Some(vec!["1999-R03".into()]),
             requested_from: Some(domain::datetime::parse("2024-03-03T00:36:51Z").unwrap()),
@@ -252,7 +252,7 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
         repeated[0].case_number.starts_with("202403039"),
         "{repeated:?}"
     );
-    let events = cases::store::events::for_cases(db, std::slice::from_ref(&repeated[0].id), false)
+    let events = cases::testkit::events_of(db, std::slice::from_ref(&repeated[0].id))
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
@@ -271,9 +271,7 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
 
     // Every imported case has its create event on an intact chain.
     assert_eq!(
-        cases::store::events::verify_chain(db, TAIPEI)
-            .await
-            .unwrap(),
+        cases::testkit::event_chain(db, TAIPEI).await.unwrap(),
         ChainReport::Intact { records: imported }
     );
     let (ok, out, err) = cli(&app, &["verify-audit"]);
@@ -284,16 +282,14 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
     );
 
     // New cases continue after the highest real number of the day.
-    let mut tx = db.begin().await.unwrap();
-    let next = cases::store::cases::next_case_number(&mut tx, TAIPEI, "20240301")
+    let next = cases::testkit::next_case_number(db, TAIPEI, "20240301")
         .await
         .unwrap();
-    assert_eq!(next.as_str(), "2024030100151");
-    drop(tx);
+    assert_eq!(next, "2024030100151");
 
     // Imported cases have no usable password.
     assert_eq!(
-        cases::store::cases::password_hash(db, &a.id)
+        cases::testkit::password_hash(db, &a.id)
             .await
             .unwrap()
             .as_deref(),
@@ -307,13 +303,11 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
     assert_eq!(count(&out, "already present"), imported, "{out}");
     assert_eq!(count(&out, "bad rows"), fixture.bad, "{out}");
     assert_eq!(
-        cases::store::cases::count(db, TAIPEI).await.unwrap(),
+        cases::testkit::case_count(db, TAIPEI).await.unwrap(),
         imported as i64
     );
     assert_eq!(
-        cases::store::events::verify_chain(db, TAIPEI)
-            .await
-            .unwrap(),
+        cases::testkit::event_chain(db, TAIPEI).await.unwrap(),
         ChainReport::Intact { records: imported }
     );
 
@@ -332,9 +326,9 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
     assert_eq!(count(&out, "imported"), 1, "{out}");
     assert_eq!(count(&out, "already present"), 1, "{out}");
     assert!(out.contains("1 rows renumbered"), "{out}");
-    let moved = cases::store::cases::list(
+    let moved = cases::testkit::stored_cases(
         db,
-        &cases::store::cases::CaseFilter {
+        &cases::testkit::CaseFilter {
             jurisdiction_id: TAIPEI.into(),
             category_codes: Some(vec!["1999-G01".into()]),
             requested_from: Some(domain::datetime::parse("2024-03-01T15:59:00Z").unwrap()),
@@ -347,15 +341,13 @@ async fn dispatch_data_is_imported_once_with_numbers_districts_and_utc_times() {
     .unwrap();
     assert_eq!(moved.len(), 1, "{moved:?}");
     assert!(moved[0].case_number.starts_with("202403019"), "{moved:?}");
-    let events = cases::store::events::for_cases(db, std::slice::from_ref(&moved[0].id), false)
+    let events = cases::testkit::events_of(db, std::slice::from_ref(&moved[0].id))
         .await
         .unwrap();
     let data: serde_json::Value = serde_json::from_str(&events[0].event.data).unwrap();
     assert_eq!(data["source_case_id"], "2024030100002");
     assert_eq!(
-        cases::store::events::verify_chain(db, TAIPEI)
-            .await
-            .unwrap(),
+        cases::testkit::event_chain(db, TAIPEI).await.unwrap(),
         ChainReport::Intact {
             records: imported + 1
         }
@@ -406,7 +398,7 @@ async fn streetlight_reports_become_streetlight_cases_with_the_citizens_words() 
     assert!(err.contains("line 5: district \"非台北市域\""), "{err}");
 
     let db = &app.platform.db;
-    let first = cases::store::cases::by_number(db, TAIPEI, "2024010189999")
+    let first = cases::testkit::stored_case(db, TAIPEI, "2024010189999")
         .await
         .unwrap()
         .expect("first report");
@@ -424,14 +416,14 @@ async fn streetlight_reports_become_streetlight_cases_with_the_citizens_words() 
         domain::datetime::format_unix(first.requested_at),
         "2024-01-01T03:17:00Z"
     );
-    let events = cases::store::events::for_cases(db, std::slice::from_ref(&first.id), false)
+    let events = cases::testkit::events_of(db, std::slice::from_ref(&first.id))
         .await
         .unwrap();
     let data: serde_json::Value = serde_json::from_str(&events[0].event.data).unwrap();
     assert_eq!(data["report_number"], "11300001");
     assert_eq!(data["source"], "streetlights");
 
-    let second = cases::store::cases::by_number(db, TAIPEI, "2024010189998")
+    let second = cases::testkit::stored_case(db, TAIPEI, "2024010189998")
         .await
         .unwrap()
         .expect("second report");
@@ -452,9 +444,7 @@ async fn streetlight_reports_become_streetlight_cases_with_the_citizens_words() 
     assert!(ok);
     assert_eq!(count(&out, "already present"), 3, "{out}");
     assert_eq!(
-        cases::store::events::verify_chain(db, TAIPEI)
-            .await
-            .unwrap(),
+        cases::testkit::event_chain(db, TAIPEI).await.unwrap(),
         ChainReport::Intact { records: 3 }
     );
 }
@@ -468,7 +458,7 @@ async fn a_file_of_another_kind_is_refused() {
     assert!(!ok, "{out}");
     assert!(err.contains("not a taipei1999 file"), "{err}");
     assert_eq!(
-        cases::store::cases::count(&app.platform.db, TAIPEI)
+        cases::testkit::case_count(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         0
@@ -491,7 +481,7 @@ async fn real_dispatch_file_imports_completely() {
     assert_eq!(count(&out, "imported"), 1_612_530, "{out}");
     assert_eq!(count(&out, "bad rows"), 0, "{out}");
     assert_eq!(
-        cases::store::events::verify_chain(&app.platform.db, TAIPEI)
+        cases::testkit::event_chain(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         ChainReport::Intact { records: 1_612_530 }

@@ -2,7 +2,7 @@
 //! (`cases::intake::writer`), and each must still come out as if filed alone.
 
 use crate::support::*;
-use cases::store::events::{ChainReport, verify_chain};
+use cases::testkit::{ChainReport, event_chain as verify_chain};
 use sea_query::{Expr, ExprTrait, Query};
 
 /// Files `n` street-light cases at once; `extra(i)` adds fields to the i-th.
@@ -110,11 +110,9 @@ async fn counter_at(app: &TestApp, last: u64) -> Vec<String> {
         .map(|&t| domain::datetime::local_yyyymmdd(t, j.utc_offset_minutes))
         .collect();
     let counters: Vec<(String, u64)> = days.iter().map(|d| (d.clone(), last)).collect();
-    let mut tx = app.platform.db.begin().await.unwrap();
-    cases::store::cases::raise_counters(&mut tx, TAIPEI, &counters)
+    cases::testkit::raise_counters(&app.platform.db, TAIPEI, &counters)
         .await
         .unwrap();
-    tx.commit().await.unwrap();
     days
 }
 
@@ -125,9 +123,9 @@ async fn when_a_number_is_taken_only_the_filing_that_cannot_be_written_fails() {
     // The fifth number of the burst is taken already (as an imported case could take it).
     let mut tx = app.platform.db.begin().await.unwrap();
     for (i, day) in days.iter().enumerate() {
-        cases::store::cases::insert(
+        cases::testkit::insert_case(
             &mut tx,
-            &cases::store::cases::NewCase {
+            &cases::testkit::NewCase {
                 id: format!("taken-{i}"),
                 jurisdiction_id: TAIPEI.into(),
                 case_number: format!("{day}99999100002"),

@@ -496,9 +496,9 @@ async fn the_upgrade_keeps_published_photos_public() {
     let published = "0196a1b2c3d4e5f60718293a4b5c6d7e";
     let internal = "0196a1b2c3d4e5f60718293a4b5c6d7f";
     let mut tx = db.begin().await.unwrap();
-    cases::store::cases::insert(
+    cases::testkit::insert_case(
         &mut tx,
-        &cases::store::cases::NewCase {
+        &cases::testkit::NewCase {
             id: "case-1".into(),
             jurisdiction_id: TAIPEI.into(),
             case_number: "2026010100001".into(),
@@ -543,10 +543,7 @@ async fn the_upgrade_keeps_published_photos_public() {
     // The upgrade, as `civicdesk serve` runs it before serving.
     let (db, _) = web::Modules::connect_and_migrate(&url, 4).await.unwrap();
     for (id, public) in [(published, true), (internal, false)] {
-        let record = cases::store::cases::media(&db, id)
-            .await
-            .unwrap()
-            .expect("kept");
+        let record = cases::testkit::media(&db, id).await.unwrap().expect("kept");
         assert_eq!(record.public, public, "{id}");
     }
 }

@@ -65,11 +65,11 @@ async fn update(
 
 /// How many events a case has (read from the database: the public reads leave some out).
 async fn event_count(app: &TestApp, number: &str) -> usize {
-    let case = cases::store::case_work::find(&app.platform.db, TAIPEI, number)
+    let case = cases::testkit::work_case(&app.platform.db, TAIPEI, number)
         .await
         .unwrap()
         .expect("case");
-    cases::store::events::for_cases(&app.platform.db, std::slice::from_ref(&case.id), false)
+    cases::testkit::events_of(&app.platform.db, std::slice::from_ref(&case.id))
         .await
         .unwrap()
         .len()
@@ -120,10 +120,10 @@ async fn a_client_updates_only_the_public_cases_it_filed() {
         )
         .await;
     assert_eq!(status, 200);
-    let confidential = cases::store::case_work::queue(
+    let confidential = cases::testkit::queue(
         &app.platform.db,
         TAIPEI,
-        &cases::store::case_work::QueueFilter {
+        &cases::testkit::QueueFilter {
             category: Some("PET-07".into()),
             limit: 10,
             ..Default::default()
@@ -284,7 +284,7 @@ async fn a_clients_account_id_is_its_own_reference() {
     assert_eq!(status, 200, "{filed}");
     assert_eq!(filed["account_id"], "fms-user-42");
     let number = filed["service_request_id"].as_str().unwrap();
-    let case = cases::store::case_work::find(&app.platform.db, TAIPEI, number)
+    let case = cases::testkit::work_case(&app.platform.db, TAIPEI, number)
         .await
         .unwrap()
         .unwrap();

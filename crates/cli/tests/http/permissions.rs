@@ -810,10 +810,9 @@ async fn every_role_against_every_action() {
 /// A queued out-call, inserted directly (case work queues them through its hooks).
 async fn queued_outcall(app: &TestApp) -> String {
     let id = uuid::Uuid::now_v7().to_string();
-    let mut tx = app.platform.db.begin().await.unwrap();
-    cases::store::desk::insert_outcall(
-        &mut tx,
-        &cases::store::desk::Outcall {
+    cases::testkit::insert_outcall(
+        &app.platform.db,
+        &cases::testkit::Outcall {
             id: id.clone(),
             jurisdiction_id: TAIPEI.into(),
             case_id: None,
@@ -832,7 +831,6 @@ async fn queued_outcall(app: &TestApp) -> String {
     )
     .await
     .unwrap();
-    tx.commit().await.unwrap();
     id
 }
 

@@ -267,7 +267,7 @@ async fn answers_are_published_redacted_and_personal_ones_not_at_all() {
     assert!(items.starts_with("沙發 請聯絡 "), "{items}");
     assert!(items.contains("＊＊＊"), "{items}");
     // The answer is kept as given, for staff.
-    let stored = cases::store::cases::by_number(&app.platform.db, TAIPEI, &seeded.numbers[0])
+    let stored = cases::testkit::stored_case(&app.platform.db, TAIPEI, &seeded.numbers[0])
         .await
         .unwrap()
         .unwrap();

@@ -194,10 +194,10 @@ impl TestApp {
 
     /// Number of cases stored, to prove a rejected request wrote nothing.
     pub async fn case_count(&self) -> i64 {
-        cases::store::cases::count(&self.platform.db, TAIPEI)
+        cases::testkit::case_count(&self.platform.db, TAIPEI)
             .await
             .expect("count")
-            + cases::store::cases::count(&self.platform.db, KAOHSIUNG)
+            + cases::testkit::case_count(&self.platform.db, KAOHSIUNG)
                 .await
                 .expect("count")
     }
@@ -310,30 +310,10 @@ impl TestApp {
             "{}",
             r.text().await.unwrap_or_default()
         );
-        let account = identity::store::accounts::find_by_login(
-            &self.platform.db,
-            TAIPEI,
-            identity::accounts::Login::parse(login)
-                .expect("login")
-                .as_str(),
-        )
-        .await
-        .expect("db")
-        .expect("account");
-        let mut tx = self.platform.db.begin().await.expect("tx");
-        identity::store::accounts::update(
-            &mut tx,
-            &account.id,
-            &identity::store::accounts::AccountUpdate {
-                status: Some("active".into()),
-                ..Default::default()
-            },
-            store::now_unix(),
-        )
-        .await
-        .expect("activate");
-        tx.commit().await.expect("commit");
-        account.id
+        identity::testkit::activate(&self.platform.db, TAIPEI, login, store::now_unix())
+            .await
+            .expect("activate")
+            .expect("account")
     }
 
     /// Signs in and returns the browser state; panics unless the session is complete.

@@ -609,7 +609,7 @@ async fn staff_are_created_with_a_password_shown_once_and_their_roles_changed() 
         )
         .await;
     assert_eq!(status, 303);
-    let policy = identity::store::accounts::roles_requiring_totp(&app.platform.db, TAIPEI)
+    let policy = identity::testkit::roles_requiring_totp(&app.platform.db, TAIPEI)
         .await
         .unwrap();
     assert!(policy.iter().any(|r| r == "supervisor"), "{policy:?}");

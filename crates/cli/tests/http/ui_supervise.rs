@@ -148,25 +148,11 @@ async fn resolve(app: &TestApp, who: &Browser, number: &str) {
 }
 
 async fn rate(app: &TestApp, number: &str, score: i64) {
-    let case = cases::store::case_work::find(&app.platform.db, TAIPEI, number)
-        .await
-        .expect("db")
-        .expect("case");
-    let mut tx = app.platform.db.begin().await.expect("tx");
-    cases::store::surveys::create(
-        &mut tx,
-        &case.id,
-        TAIPEI,
-        &format!("test-{number}"),
-        store::now_unix() + DAY,
-        store::now_unix(),
-    )
-    .await
-    .expect("survey");
-    cases::store::surveys::submit(&mut tx, &case.id, score, None, store::now_unix())
-        .await
-        .expect("answer");
-    tx.commit().await.expect("commit");
+    let answered =
+        cases::testkit::answer_survey(&app.platform.db, TAIPEI, number, score, store::now_unix())
+            .await
+            .expect("answer");
+    assert!(answered, "case {number}");
 }
 
 /// The fixture: three open cases (one overdue, one at risk, one new), three resolved (two of
@@ -236,7 +222,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     // Resolved an hour after its deadline.
-    let late_case = cases::store::case_work::find(&app.platform.db, TAIPEI, &late)
+    let late_case = cases::testkit::work_case(&app.platform.db, TAIPEI, &late)
         .await
         .unwrap()
         .unwrap();

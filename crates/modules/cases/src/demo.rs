@@ -196,19 +196,11 @@ impl CasesApp {
 
     /// Revokes the previous demo key of the jurisdiction and issues a new one.
     pub async fn demo_api_key(&self, jurisdiction_id: &str) -> Result<CreatedKey> {
-        identity::store::api_clients::revoke_named(
-            &self.db,
-            jurisdiction_id,
-            DEMO_KEY_NAME,
-            self.now(),
-        )
-        .await?;
+        let demo = crate::authz::Actor::system(jurisdiction_id, "civicdesk demo");
         self.identity
-            .create_api_key(
-                &crate::authz::Actor::system(jurisdiction_id, "civicdesk demo"),
-                DEMO_KEY_NAME,
-            )
-            .await
+            .revoke_api_keys_named(&demo, DEMO_KEY_NAME)
+            .await?;
+        self.identity.create_api_key(&demo, DEMO_KEY_NAME).await
     }
 }
 

@@ -22,7 +22,9 @@ pub mod permissions;
 pub mod public;
 pub mod queries;
 pub mod reports;
-pub mod store;
+pub(crate) mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod updates;
 pub mod uploads;
 
@@ -65,5 +67,11 @@ impl CasesApp {
 
     pub(crate) fn config(&self) -> &ServiceConfig {
         self.platform.config()
+    }
+
+    /// The jurisdiction's chain of case events, checked from its first record
+    /// (`civicdesk verify-audit`).
+    pub async fn verify_event_chain(&self, jurisdiction_id: &str) -> Result<store::ChainReport> {
+        Ok(store::events::verify_chain(&self.db, jurisdiction_id).await?)
     }
 }

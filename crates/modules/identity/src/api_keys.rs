@@ -4,7 +4,8 @@
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, Target};
-use crate::store::api_clients::{self, ApiClient};
+use crate::store::api_clients;
+pub use crate::store::api_clients::ApiClient;
 use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
 
@@ -84,6 +85,33 @@ impl IdentityApp {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Revokes every active key of the actor's jurisdiction with this name (the demo issues a
+    /// fresh key on each start and retires the last one); how many were revoked.
+    pub async fn revoke_api_keys_named(&self, actor: &Actor, name: &str) -> Result<u64> {
+        actor.require(crate::permissions::MANAGE_API_CLIENTS, Target::Jurisdiction)?;
+        let mut tx = self.db.begin().await?;
+        let revoked =
+            api_clients::revoke_named(&mut tx, &actor.jurisdiction_id, name, self.now()).await?;
+        if revoked > 0 {
+            audit::record(
+                &mut tx,
+                actor,
+                "api_client.revoke",
+                Subject {
+                    kind: "api_client",
+                    id: name,
+                    data_subject: None,
+                },
+                None,
+                serde_json::json!({ "by_name": revoked }),
+                self.now(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
     }
 
     /// The client an API key belongs to. A missing, unknown or revoked key is Forbidden.

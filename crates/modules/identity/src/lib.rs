@@ -12,7 +12,9 @@ mod module;
 pub mod pages;
 mod passwords;
 pub mod permissions;
-pub mod store;
+pub(crate) mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 // The platform's pieces this module's files name as `crate::…`.
 pub(crate) use platform::{

@@ -5,8 +5,8 @@
 //! module declares it ([`JobKindDef`](super::JobKindDef)): notification jobs need
 //! `manage_notifications`, webhook jobs `manage_webhooks`.
 
-use crate::authz::{Actor, Target};
-use crate::{Platform, ServiceError};
+use crate::authz::{Actor, Permission, Target};
+use crate::{JobKindDef, Platform, ServiceError};
 use domain::Message;
 use store::jobs::{self as repo, Job};
 
@@ -88,12 +88,30 @@ impl Platform {
     /// The kinds whose jobs the actor may see: those of the build's modules that the actor
     /// administers.
     pub fn visible_job_kinds(&self, actor: &Actor) -> Vec<&'static str> {
-        self.build()
-            .iter()
-            .flat_map(|m| m.job_kinds.iter())
+        self.running_job_kinds()
             .filter(|k| actor.may(k.administered_by, Target::Jurisdiction))
             .map(|k| k.name)
             .collect()
+    }
+
+    /// The kinds of job of the build's modules that run.
+    fn running_job_kinds(&self) -> impl Iterator<Item = &'static JobKindDef> + '_ {
+        self.build()
+            .iter()
+            .filter(|m| self.config().modules.runs(m.module))
+            .flat_map(|m| m.job_kinds.iter())
+    }
+
+    /// The permissions that administer a kind of job of the build, each once: who holds any
+    /// of them is offered the job queue's page.
+    pub fn job_administrators(&self) -> Vec<Permission> {
+        let mut out: Vec<Permission> = Vec::new();
+        for k in self.running_job_kinds() {
+            if !out.contains(&k.administered_by) {
+                out.push(k.administered_by);
+            }
+        }
+        out
     }
 
     /// The jobs of the actor's jurisdiction that need a look, newest first, of the kinds the

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::authz::{Actor, Permission};
+use platform::authz::Actor;
 use platform::jobs::admin::JobView;
 use web::AppState;
 use webkit::page::{Page, encode};
@@ -23,13 +23,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/jobs", get(list))
         .route("/admin/jobs/{id}/retry", post(retry))
 }
-
-/// The permissions that offer this page in the administration's menu (any of them): those of
-/// the platform's kinds. The page itself opens to whoever administers any kind of the build.
-pub const PERMISSIONS: &[Permission] = &[
-    platform::permissions::MANAGE_NOTIFICATIONS,
-    platform::permissions::MANAGE_WEBHOOKS,
-];
 
 /// The signed-in actor if they administer some kind of job: otherwise a redirect to sign in,
 /// or 403.

@@ -42,12 +42,23 @@ pub struct MenuEntry {
 }
 
 /// A section of the administration: where, the title's text id (its lead is `<id>-lead`),
-/// the permissions that open it (any of them), and its place.
+/// who it opens to, and its place.
 pub struct AdminSection {
     pub href: &'static str,
     pub title: &'static str,
-    pub any_of: &'static [Permission],
+    pub opens: Opens,
     pub order: u16,
+}
+
+/// Who an administration section opens to.
+#[derive(Debug, Clone, Copy)]
+pub enum Opens {
+    /// Whoever holds any of these permissions.
+    AnyOf(&'static [Permission]),
+    /// Whoever administers a kind of job of the build (the job queue's section): each module
+    /// declares who administers its kinds (`platform::JobKindDef`), so a new module's kind
+    /// brings its administrators here without a change to the section.
+    JobAdministrators,
 }
 
 /// A module's part of the navigation.
@@ -61,16 +72,29 @@ pub struct NavPart {
 #[derive(Default)]
 pub struct Navigation {
     menu: Vec<&'static MenuEntry>,
-    admin: Vec<&'static AdminSection>,
+    /// Each section with the permissions that open it (any of them).
+    admin: Vec<(&'static AdminSection, Vec<Permission>)>,
 }
 
 impl Navigation {
-    /// The navigation made of `parts` (one per module that runs).
-    pub fn new(parts: &[NavPart]) -> Navigation {
+    /// The navigation made of `parts` (one per module that runs); `job_administrators` are
+    /// the permissions that administer the build's kinds of job
+    /// (`platform::Platform::job_administrators`).
+    pub fn new(parts: &[NavPart], job_administrators: &[Permission]) -> Navigation {
         let mut menu: Vec<&'static MenuEntry> = parts.iter().flat_map(|p| p.menu).collect();
-        let mut admin: Vec<&'static AdminSection> = parts.iter().flat_map(|p| p.admin).collect();
+        let mut admin: Vec<(&'static AdminSection, Vec<Permission>)> = parts
+            .iter()
+            .flat_map(|p| p.admin)
+            .map(|s| {
+                let opens = match s.opens {
+                    Opens::AnyOf(any) => any.to_vec(),
+                    Opens::JobAdministrators => job_administrators.to_vec(),
+                };
+                (s, opens)
+            })
+            .collect();
         menu.sort_by_key(|e| e.order);
-        admin.sort_by_key(|s| s.order);
+        admin.sort_by_key(|(s, _)| s.order);
         Navigation { menu, admin }
     }
 
@@ -98,8 +122,8 @@ impl Navigation {
     ) -> impl Iterator<Item = (&'static str, &'static str)> + 'a {
         self.admin
             .iter()
-            .filter(|s| s.any_of.iter().any(|p| v.may(*p)))
-            .map(|s| (s.href, s.title))
+            .filter(|(_, opens)| opens.iter().any(|p| v.may(*p)))
+            .map(|(s, _)| (s.href, s.title))
     }
 
     /// Whether `v` may use any section (the menu shows "Administration").
@@ -173,7 +197,7 @@ mod tests {
         admin: &[AdminSection {
             href: "/admin/rules",
             title: "admin-rules",
-            any_of: &[platform::permissions::MANAGE_CASE_RULES],
+            opens: Opens::AnyOf(&[platform::permissions::MANAGE_CASE_RULES]),
             order: 10,
         }],
     };
@@ -184,7 +208,7 @@ mod tests {
 
     #[test]
     fn a_menu_offers_only_what_the_viewer_may_open_of_the_parts_given() {
-        let nav = Navigation::new(&[FRAME, PART]);
+        let nav = Navigation::new(&[FRAME, PART], &[]);
         assert_eq!(hrefs(&nav, &Someone(&[])), ["/"]);
         assert_eq!(hrefs(&nav, &Someone(&[WORK])), ["/", "/work"]);
         assert_eq!(
@@ -198,7 +222,7 @@ mod tests {
         );
         assert_eq!(nav.start(&Someone(&[])), None);
         // The module switched off: its part is not given, and nothing of it shows.
-        let without = Navigation::new(&[FRAME]);
+        let without = Navigation::new(&[FRAME], &[]);
         assert_eq!(
             hrefs(
                 &without,
@@ -206,5 +230,31 @@ mod tests {
             ),
             ["/"]
         );
+    }
+
+    #[test]
+    fn the_job_queue_section_opens_to_the_administrators_of_the_builds_kinds() {
+        const PUBLISH: Permission = Permission::new("post_notices");
+        const QUEUE: NavPart = NavPart {
+            menu: &[],
+            admin: &[AdminSection {
+                href: "/admin/jobs",
+                title: "admin-jobs",
+                opens: Opens::JobAdministrators,
+                order: 80,
+            }],
+        };
+        let sections = |nav: &Navigation, v: &dyn Visitor| -> Vec<&'static str> {
+            nav.admin_sections(v).map(|(h, _)| h).collect()
+        };
+        // A module's kind, administered by its own permission: its administrator gets the
+        // section (and so the menu's "Administration"); nobody else does.
+        let nav = Navigation::new(&[FRAME, QUEUE], &[PUBLISH]);
+        assert_eq!(sections(&nav, &Someone(&[PUBLISH])), ["/admin/jobs"]);
+        assert_eq!(hrefs(&nav, &Someone(&[PUBLISH])), ["/", "/admin"]);
+        assert!(sections(&nav, &Someone(&[WORK])).is_empty());
+        // A build whose kinds nobody administers offers the section to nobody.
+        let none = Navigation::new(&[FRAME, QUEUE], &[]);
+        assert!(sections(&none, &Someone(&[PUBLISH])).is_empty());
     }
 }

@@ -144,7 +144,7 @@ async fn an_agent_looks_up_a_caller_and_files_a_case_through_the_pages() {
         .collect();
     assert!(kinds.contains(&"caller_added"), "{kinds:?}");
     assert_eq!(
-        cases::store::cases::count(&app.platform.db, TAIPEI)
+        cases::testkit::case_count(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         1,
@@ -187,7 +187,7 @@ async fn an_emergency_is_shown_before_filing_and_the_case_can_still_be_filed() {
     );
     assert!(review.body.contains("119"));
     assert_eq!(
-        cases::store::cases::count(&app.platform.db, TAIPEI)
+        cases::testkit::case_count(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         0
@@ -201,7 +201,7 @@ async fn an_emergency_is_shown_before_filing_and_the_case_can_still_be_filed() {
         "the redirect is repeated with the case number"
     );
     assert_eq!(
-        cases::store::cases::count(&app.platform.db, TAIPEI)
+        cases::testkit::case_count(&app.platform.db, TAIPEI)
             .await
             .unwrap(),
         1

@@ -301,11 +301,11 @@ impl CasesApp {
         let work = case.work();
         if let Operation::AssignWorker { account_id } = op {
             // The worker must belong to the holding department.
-            let roles = identity::store::accounts::roles(&mut *tx, account_id).await?;
+            let grants = self.identity.grants_within(tx, account_id).await?;
             let dept = work.department_code.clone().unwrap_or_default();
-            if !roles
+            if !grants
                 .iter()
-                .any(|r| r.scope_id == dept && r.role == "field_worker")
+                .any(|g| g.scope_id == dept && g.role == crate::authz::Role::FieldWorker)
             {
                 return Err(ServiceError::invalid(
                     Message::new("error-assignee-not-in-department").arg("department", dept),

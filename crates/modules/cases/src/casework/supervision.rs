@@ -147,8 +147,10 @@ impl CasesApp {
             | CaseEventKind::CallerAdded => return Ok(()),
         };
         let (j, work) = (change.jurisdiction, change.case);
-        let supervisors =
-            identity::store::accounts::staff_with_role(&mut *tx, &j.id, "supervisor").await?;
+        let supervisors = self
+            .identity
+            .staff_with_role_within(tx, &j.id, "supervisor")
+            .await?;
         if supervisors.is_empty() {
             return Ok(());
         }

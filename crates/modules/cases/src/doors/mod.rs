@@ -55,6 +55,11 @@ impl ModuleDoors for CasesDoors {
         crate::pages::NAV
     }
 
+    /// The citizen's home page: report a problem, track a case.
+    fn serves_home(&self) -> bool {
+        true
+    }
+
     /// The case API; Open311 (readable from any origin), media and the pages.
     fn routes(&self, doors: &Doors) -> ModuleRoutes {
         let platform = self.cases.platform.clone();

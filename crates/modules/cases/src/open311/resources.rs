@@ -320,7 +320,7 @@ impl Ctx<'_> {
     async fn client_jurisdiction(
         &self,
         path_j: Option<&str>,
-    ) -> Result<(identity::store::api_clients::ApiClient, Jurisdiction), ApiError> {
+    ) -> Result<(identity::api_keys::ApiClient, Jurisdiction), ApiError> {
         let client = self
             .state
             .identity

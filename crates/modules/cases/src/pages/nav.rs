@@ -1,5 +1,5 @@
 //! The hotline's part of the navigation registry (`webkit::page::nav`).
-use webkit::page::nav::{AdminSection, MenuEntry, NavPart};
+use webkit::page::nav::{AdminSection, MenuEntry, NavPart, Opens};
 
 /// The hotline's menu: reporting and tracking for everyone, then the staff's work places.
 pub const NAV: NavPart = NavPart {
@@ -71,25 +71,25 @@ pub const NAV: NavPart = NavPart {
         AdminSection {
             href: "/admin/categories",
             title: "admin-categories",
-            any_of: &[platform::permissions::MANAGE_CASE_RULES],
+            opens: Opens::AnyOf(&[platform::permissions::MANAGE_CASE_RULES]),
             order: 10,
         },
         AdminSection {
             href: "/admin/rules",
             title: "admin-rules",
-            any_of: &[platform::permissions::MANAGE_CASE_RULES],
+            opens: Opens::AnyOf(&[platform::permissions::MANAGE_CASE_RULES]),
             order: 20,
         },
         AdminSection {
             href: "/admin/sla",
             title: "admin-sla",
-            any_of: &[platform::permissions::MANAGE_CASE_RULES],
+            opens: Opens::AnyOf(&[platform::permissions::MANAGE_CASE_RULES]),
             order: 30,
         },
         AdminSection {
             href: "/admin/answers",
             title: "admin-answers",
-            any_of: &[crate::permissions::MANAGE_KNOWLEDGE],
+            opens: Opens::AnyOf(&[crate::permissions::MANAGE_KNOWLEDGE]),
             order: 90,
         },
     ],

@@ -1,7 +1,8 @@
 //! The cases module's tables: cases and their working state, the event log, the agent's desk,
 //! knowledge answers, reporters, reports and surveys. Queries are written once for SQLite and
-//! PostgreSQL over the `store` crate's `Db`, `Tx` and `Conn`. (The migrations that create these
-//! tables are still in `store`'s "core" set; the doors still read some row types here directly.)
+//! PostgreSQL over the `store` crate's `Db`, `Tx` and `Conn`. Private to the module: the doors
+//! and other modules go through the app handle ([`crate::CasesApp`]); black-box tests read
+//! below it through [`crate::testkit`].
 
 pub mod case_work;
 pub mod cases;
@@ -11,6 +12,8 @@ pub mod knowledge;
 pub mod reporters;
 pub mod reports;
 pub mod surveys;
+
+pub use ::store::chain::ChainReport;
 
 /// What the store's tests share.
 #[cfg(test)]

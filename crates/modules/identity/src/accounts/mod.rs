@@ -4,6 +4,7 @@
 //! whether an account exists to someone who does not already control it.
 
 mod codes;
+mod directory;
 mod login;
 mod reset;
 mod second_factor;

@@ -12,7 +12,7 @@ pub use account::start;
 
 use crate::doors::IdentityState;
 use axum::Router;
-use webkit::page::nav::{AdminSection, NavPart};
+use webkit::page::nav::{AdminSection, NavPart, Opens};
 
 /// Every page route of the module.
 pub fn routes() -> Router<IdentityState> {
@@ -30,13 +30,13 @@ pub const NAV: NavPart = NavPart {
         AdminSection {
             href: "/admin/staff",
             title: "admin-staff",
-            any_of: &[crate::permissions::MANAGE_STAFF],
+            opens: Opens::AnyOf(&[crate::permissions::MANAGE_STAFF]),
             order: 40,
         },
         AdminSection {
             href: "/admin/api-clients",
             title: "admin-clients",
-            any_of: &[crate::permissions::MANAGE_API_CLIENTS],
+            opens: Opens::AnyOf(&[crate::permissions::MANAGE_API_CLIENTS]),
             order: 50,
         },
     ],

@@ -112,23 +112,6 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<Account>, StoreError> {
         .transpose()
 }
 
-/// The account row, locked for update on PostgreSQL (SQLite's write transaction serialises).
-pub async fn find_for_update(tx: &mut Tx, id: &str) -> Result<Option<Account>, StoreError> {
-    let mut stmt = Query::select()
-        .columns(COLUMNS)
-        .from("accounts")
-        .and_where(Expr::col("id").eq(id))
-        .to_owned();
-    if tx.backend() == store::Backend::Postgres {
-        stmt.lock(sea_query::LockType::Update);
-    }
-    tx.fetch_optional(&stmt)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
-}
-
 pub async fn find_by_login(
     db: &Db,
     jurisdiction_id: &str,
@@ -420,19 +403,6 @@ pub async fn use_recovery_code(
         .and_where(Expr::col("used_at").is_null())
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)
-}
-
-pub async fn unused_recovery_codes(db: &Db, account_id: &str) -> Result<i64, StoreError> {
-    let stmt = Query::select()
-        .expr_as(Expr::col("code_hash").count(), "n")
-        .from("recovery_codes")
-        .and_where(Expr::col("account_id").eq(account_id))
-        .and_where(Expr::col("used_at").is_null())
-        .to_owned();
-    match db.fetch_optional(&stmt).await? {
-        Some(r) => r.get("n"),
-        None => Ok(0),
-    }
 }
 
 /// A one-time code for verifying an address or resetting a password.

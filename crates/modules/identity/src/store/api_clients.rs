@@ -111,7 +111,7 @@ pub async fn revoke(
 /// Revokes every active key of a jurisdiction with the given name (used by the demo, which
 /// issues a fresh key on each start).
 pub async fn revoke_named(
-    db: &Db,
+    tx: &mut Tx,
     jurisdiction_id: &str,
     name: &str,
     at: i64,
@@ -123,5 +123,5 @@ pub async fn revoke_named(
         .and_where(Expr::col("name").eq(name))
         .and_where(Expr::col("revoked_at").is_null())
         .to_owned();
-    db.execute(&stmt).await
+    tx.execute(&stmt).await
 }

@@ -106,6 +106,7 @@ pub struct CaseView {
 
 /// Takes the next number in the jurisdiction's daily sequence for local date `day`
 /// (`YYYYMMDD`). The counter row is locked until the transaction ends.
+#[cfg(any(test, feature = "testkit"))]
 pub async fn next_case_number(
     tx: &mut Tx,
     jurisdiction_id: &str,
@@ -150,6 +151,7 @@ pub async fn next_case_numbers(
         .collect()
 }
 
+#[cfg(any(test, feature = "testkit"))]
 pub async fn insert(tx: &mut Tx, c: &NewCase) -> Result<(), StoreError> {
     insert_many(tx, std::slice::from_ref(c)).await
 }

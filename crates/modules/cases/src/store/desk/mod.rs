@@ -10,8 +10,8 @@ mod outcalls;
 pub use care::{CareFlag, care_flag, clear_care_flag, set_care_flag};
 pub use contacts::{Contact, ContactFilter, ContactRow, insert_contact, list_contacts};
 pub use keys::{
-    CallerCase, CitizenMatch, ReporterPhone, caller_cases, case_number, citizen_by_mobile,
-    reporter_phones, set_phone_key_of_reporter, set_reporter_phone_key,
+    CallerCase, CitizenMatch, caller_cases, case_number, citizen_by_mobile, reporter_phones,
+    set_phone_key_of_reporter, set_reporter_phone_key,
 };
 pub use outcalls::{
     Outcall, OutcallFilter, OutcallRow, claim_outcall, complete_outcall, find_outcall,

@@ -1,0 +1,66 @@
+//! Reads and seeds below the `app` API, for black-box tests only: an account's id by its
+//! login, a citizen account activated without its e-mail round trip, the live one-time code
+//! the e-mail would carry, the stored second-factor policy. Compiled only with the `testkit`
+//! feature, which only dev-dependencies turn on (`crates/cli/tests/architecture.rs` checks
+//! it); the product itself never reaches the module's store except through `app`.
+
+use crate::accounts::Login;
+use crate::store::accounts::{self, AccountUpdate};
+use store::{Db, StoreError};
+
+pub use crate::store::accounts::OneTimeCode;
+
+/// The id of the account with this login (as typed: it is normalised first).
+pub async fn account_id(
+    db: &Db,
+    jurisdiction_id: &str,
+    login: &str,
+) -> Result<Option<String>, StoreError> {
+    let Ok(login) = Login::parse(login) else {
+        return Ok(None);
+    };
+    Ok(accounts::find_by_login(db, jurisdiction_id, login.as_str())
+        .await?
+        .map(|a| a.id))
+}
+
+/// Marks an account active, as the link in its verification e-mail would; its id, if the
+/// login names one.
+pub async fn activate(
+    db: &Db,
+    jurisdiction_id: &str,
+    login: &str,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    let Some(id) = account_id(db, jurisdiction_id, login).await? else {
+        return Ok(None);
+    };
+    let mut tx = db.begin().await?;
+    let update = AccountUpdate {
+        status: Some("active".into()),
+        ..Default::default()
+    };
+    accounts::update(&mut tx, &id, &update, now).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// The unused one-time code of an account for `purpose` ("verify", "reset"), if one lives.
+pub async fn live_code(
+    db: &Db,
+    account_id: &str,
+    purpose: &str,
+) -> Result<Option<OneTimeCode>, StoreError> {
+    let mut tx = db.begin().await?;
+    let code = accounts::live_code(&mut tx, account_id, purpose).await?;
+    drop(tx);
+    Ok(code)
+}
+
+/// The roles the jurisdiction's policy requires a second factor of, as stored.
+pub async fn roles_requiring_totp(
+    db: &Db,
+    jurisdiction_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    accounts::roles_requiring_totp(db, jurisdiction_id).await
+}
