@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
             (ct.to_string(), rest.get(end + 1..).unwrap_or_default())
         }
     };
-    let _ = runtime().block_on(web::open311::parse::body(
+    let _ = runtime().block_on(cases::open311::parse::body(
         &content_type,
         "api_key=k",
         body.to_vec(),
