@@ -185,6 +185,11 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
     // Each module's routes over its own state.
     let module_routes: Vec<webkit::module::ModuleRoutes> =
         module_doors.iter().map(|m| m.routes(&doors)).collect();
+    // What the request log leaves out of paths.
+    let private_paths: Arc<[webkit::module::PrivatePath]> = module_doors
+        .iter()
+        .flat_map(|m| m.private_paths().iter().copied())
+        .collect();
     // When no running module has a home page, `/` is where an account starts.
     let start = (!module_doors.iter().any(|m| m.serves_home())).then(|| {
         Router::new()
@@ -258,10 +263,12 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
             HeaderValue::from_static("camera=(), microphone=(), geolocation=(self), payment=()"),
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
-            // Only method, path and request id: query strings can carry personal data.
+        .layer(TraceLayer::new_for_http().make_span_with(move |req: &axum::extract::Request| {
+            // Only method, path and request id: query strings can carry personal data, and so
+            // can the paths the modules name.
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %req.method(), path = %cases::api::desk::loggable_path(req.uri().path()), request_id = %id)
+            let path = webkit::module::loggable_path(req.uri().path(), &private_paths);
+            tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     if hsts {

@@ -231,15 +231,7 @@ impl Modules {
         let mut kinds = Vec::new();
         for module in self.running() {
             for kind in module.job_kinds()? {
-                // The admin view and the retries read the declaration: a kind built but not
-                // declared would run unseen.
-                if !module.def().job_kinds.iter().any(|k| k.name == kind.kind()) {
-                    return Err(ServiceError::Internal(format!(
-                        "{} builds the job kind {} but does not declare it",
-                        module.def().module,
-                        kind.kind()
-                    )));
-                }
+                declared(module.def(), kind.kind())?;
                 kinds.push(kind);
             }
         }
@@ -260,9 +252,34 @@ impl Modules {
     }
 }
 
+/// A kind a module builds must be one it declares: the admin view and the retries read the
+/// declaration, so a kind built but not declared would run unseen.
+fn declared(def: &ModuleDef, kind: &str) -> Result<(), ServiceError> {
+    if def.job_kinds.iter().any(|k| k.name == kind) {
+        return Ok(());
+    }
+    Err(ServiceError::Internal(format!(
+        "{} builds the job kind {kind} but does not declare it",
+        def.module
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_job_kind_built_but_not_declared_is_refused() {
+        assert!(declared(&platform::MODULE, platform::jobs::NOTIFY_DELIVER).is_ok());
+        let refused = declared(&platform::MODULE, "example.publish").unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("builds the job kind example.publish but does not declare it"),
+            "{refused}"
+        );
+        assert!(declared(&cases::MODULE, platform::jobs::NOTIFY_DELIVER).is_err());
+    }
     use domain::Locale;
     use std::path::{Path, PathBuf};
 

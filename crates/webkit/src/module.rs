@@ -27,6 +27,33 @@ pub trait ModuleDoors: platform::ModuleHandle {
     fn serves_home(&self) -> bool {
         false
     }
+
+    /// Its paths whose next segment is personal data (a caller's phone number): the request
+    /// log shows the placeholder instead (see [`loggable_path`]).
+    fn private_paths(&self) -> &'static [PrivatePath] {
+        &[]
+    }
+}
+
+/// A path prefix whose next segment is personal data, and what the log shows in its place.
+#[derive(Debug, Clone, Copy)]
+pub struct PrivatePath {
+    /// e.g. `/api/v1/callers/`
+    pub prefix: &'static str,
+    /// e.g. `{phone}`
+    pub placeholder: &'static str,
+}
+
+/// The request path as it may be logged: the segment after a private prefix is replaced by its
+/// placeholder.
+pub fn loggable_path<'a>(path: &'a str, private: &[PrivatePath]) -> std::borrow::Cow<'a, str> {
+    for p in private {
+        if let Some(rest) = path.strip_prefix(p.prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return std::borrow::Cow::Owned(format!("{}{}{tail}", p.prefix, p.placeholder));
+        }
+    }
+    std::borrow::Cow::Borrowed(path)
 }
 
 /// A module's routes.
@@ -37,4 +64,41 @@ pub struct ModuleRoutes {
     pub api: Router,
     /// Its pages and anything else it serves, as they are.
     pub pages: Router,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PrivatePath, loggable_path};
+
+    #[test]
+    fn personal_data_in_paths_is_not_logged() {
+        const PRIVATE: &[PrivatePath] = &[
+            PrivatePath {
+                prefix: "/api/v1/callers/",
+                placeholder: "{phone}",
+            },
+            PrivatePath {
+                prefix: "/api/v1/care-flags/",
+                placeholder: "{phone}",
+            },
+        ];
+        let logged = |p| loggable_path(p, PRIVATE).into_owned();
+        assert_eq!(
+            logged("/api/v1/callers/0912-345-678"),
+            "/api/v1/callers/{phone}"
+        );
+        assert_eq!(
+            logged("/api/v1/care-flags/%2B886912345678"),
+            "/api/v1/care-flags/{phone}"
+        );
+        assert_eq!(
+            logged("/api/v1/callers/0912345678/more"),
+            "/api/v1/callers/{phone}/more"
+        );
+        assert_eq!(logged("/api/v1/cases"), "/api/v1/cases");
+        assert_eq!(
+            loggable_path("/api/v1/callers/0912", &[]),
+            "/api/v1/callers/0912"
+        );
+    }
 }

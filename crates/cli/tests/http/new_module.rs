@@ -118,7 +118,7 @@ async fn a_new_module_brings_its_migration_route_job_and_page() {
     assert!(!agents_work.contains(&format!("href=\"{NOTICES}\"")));
 
     // Its job runs in the one queue, beside every other module's kinds.
-    assert!(app.run_every_due_job().await >= 1);
+    assert!(app.run_due_jobs().await >= 1);
     let (_, body) = page(&app, admin, NOTICES).await;
     assert!(body.contains("Published") && !body.contains("Waiting to be published"));
 

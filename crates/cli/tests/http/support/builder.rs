@@ -83,20 +83,9 @@ impl TestApp {
         created["token"].as_str().expect("a token").to_string()
     }
 
-    /// Runs the background jobs that are due now, as the workers would on their next turn:
-    /// notifications, then webhook deliveries. Returns how many were handled.
+    /// Runs every job of every running module that is due now, as one worker turn would
+    /// (notifications, webhook deliveries, the modules' own kinds). Returns how many ran.
     pub async fn run_due_jobs(&self) -> usize {
-        let sent = platform::notify::process_due(&self.platform)
-            .await
-            .expect("notifications");
-        let delivered = platform::webhooks::process_due(&self.platform)
-            .await
-            .expect("webhook deliveries");
-        sent + delivered
-    }
-
-    /// Runs every job of every running module that is due now, as one worker turn would.
-    pub async fn run_every_due_job(&self) -> usize {
         self.modules.run_due_jobs().await.expect("due jobs")
     }
 }

@@ -60,6 +60,11 @@ impl ModuleDoors for CasesDoors {
         true
     }
 
+    /// The desk's paths that carry a caller's phone number.
+    fn private_paths(&self) -> &'static [webkit::module::PrivatePath] {
+        crate::api::desk::PRIVATE_PATHS
+    }
+
     /// The case API; Open311 (readable from any origin), media and the pages.
     fn routes(&self, doors: &Doors) -> ModuleRoutes {
         let platform = self.cases.platform.clone();
