@@ -174,15 +174,20 @@ async fn a_call_is_worked_to_the_end() {
     let ack_due = due(&case, "acknowledgement_due");
     let resolution_due = due(&case, "resolution_due");
     assert!(ack_due < resolution_due);
+    assert_eq!(case["sla"]["calendar"], "business", "P3 counts office time");
     let requested = domain::datetime::parse(case["requested_at"].as_str().unwrap()).unwrap();
     assert_eq!(
         resolution_due,
-        policy.resolution.due_from(&calendar, requested),
+        policy
+            .resolution
+            .due_from(policy.clock_calendar().time(&calendar), requested),
         "the holiday and the typhoon day are skipped"
     );
     assert_eq!(
         ack_due,
-        policy.acknowledgement.due_from(&calendar, requested)
+        policy
+            .acknowledgement
+            .due_from(policy.clock_calendar().time(&calendar), requested)
     );
     for skipped in [holiday, typhoon] {
         assert_ne!(
@@ -542,7 +547,7 @@ async fn a_call_is_worked_to_the_end() {
 }
 
 #[tokio::test]
-async fn rules_route_and_triage_and_the_calendar_moves_due_dates() {
+async fn rules_route_and_triage_and_a_closure_moves_only_the_due_dates_that_count_office_time() {
     let app = TestApp::start().await;
     let t = team(&app).await;
     // A rule naming a department that does not exist is refused, and nothing is stored.
@@ -598,8 +603,22 @@ async fn rules_route_and_triage_and_the_calendar_moves_due_dates() {
     assert_eq!(case["urgency"], "P1", "{case}");
     assert!(!case["triage"].as_array().unwrap().is_empty());
 
-    // A typhoon closure over the next days pushes the open case's resolution due date later.
+    assert_eq!(case["sla"]["calendar"], "24x7", "{case}");
+    // And an everyday case beside it.
+    let (status, filed) = send(app.as_browser(&t.agent, Method::POST, "cases").json(&json!({
+        "service_code": "1999-L01", "address": "臺北市大安區仁愛路四段2號", "description": "路燈不亮", "attributes": { "lamps_out": 1 }
+    })))
+    .await;
+    assert_eq!(status, 201, "{filed}");
+    let everyday = filed["case_number"].as_str().unwrap().to_string();
+    let (_, light) =
+        send(app.as_browser(&t.agent, Method::GET, &format!("cases/{everyday}"))).await;
+    assert_eq!(light["sla"]["calendar"], "business", "{light}");
+
+    // A typhoon closure over the next days pushes the everyday case's resolution due date
+    // later; the emergency's clock, around the clock, does not pause.
     let before = due(&case, "resolution_due");
+    let light_before = due(&light, "resolution_due");
     let now = store::now_unix();
     let (status, body) = send(
         app.as_browser(&t.admin, Method::POST, "calendar")
@@ -613,7 +632,13 @@ async fn rules_route_and_triage_and_the_calendar_moves_due_dates() {
     .await;
     assert_eq!(status, 201, "{body}");
     let (_, case) = send(app.as_browser(&t.agent, Method::GET, &format!("cases/{number}"))).await;
-    assert!(due(&case, "resolution_due") > before, "{before} → {case}");
+    assert_eq!(due(&case, "resolution_due"), before, "{case}");
+    let (_, light) =
+        send(app.as_browser(&t.agent, Method::GET, &format!("cases/{everyday}"))).await;
+    assert!(
+        due(&light, "resolution_due") > light_before,
+        "{light_before} → {light}"
+    );
     let (status, _) = send(app.as_browser(&t.admin, Method::POST, "calendar").json(&json!({
         "kind": "closure", "starts_at": "2026-11-30T00:00:00Z", "ends_at": "2026-11-29T00:00:00Z", "name": "錯"
     })))

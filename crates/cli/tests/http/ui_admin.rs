@@ -482,12 +482,28 @@ async fn a_typhoon_day_declared_on_the_page_moves_due_dates_and_policies_are_set
             ("resolution_amount", resolution),
             ("resolution_unit", "days"),
             ("at_risk_percent", "25"),
+            ("calendar", "business"),
         ]
     };
     let (status, html, _) = admin.post("/admin/sla/policy", &policy("0")).await;
     assert_eq!(status, 400);
     assert!(error_beside(&html, "f-resolution").is_some(), "{html}");
     assert_tied(&html, "f-resolution");
+    // Which calendar the clocks count on is chosen, never guessed.
+    let mut without_calendar = policy("10");
+    without_calendar.retain(|(k, _)| *k != "calendar");
+    let (status, html, _) = admin.post("/admin/sla/policy", &without_calendar).await;
+    assert_eq!(status, 400);
+    assert!(
+        error_beside(&html, "f-calendar-business").is_some(),
+        "{html}"
+    );
+    // P1 counts around the clock unless an administrator says otherwise.
+    let (_, html) = admin.get("/admin/sla/policy?scope=P1").await;
+    assert!(
+        html.contains(r#"id="f-calendar-24x7" name="calendar" value="24x7" checked"#),
+        "{html}"
+    );
     let (status, html, _) = admin.post("/admin/sla/policy", &policy("10")).await;
     assert_eq!(status, 303, "{html}");
     let (_, policies) = admin.api(Method::GET, "sla-policies").await;
@@ -498,6 +514,7 @@ async fn a_typhoon_day_declared_on_the_page_moves_due_dates_and_policies_are_set
         .find(|p| p["scope"] == "P3")
         .expect("P3's policy");
     assert_eq!(p3["policy"]["resolution"]["working_days"], 10);
+    assert_eq!(p3["policy"]["calendar"], "business");
     let (_, case) = admin.api(Method::GET, &format!("cases/{number}")).await;
     assert!(due(&case) > before + 3 * 86_400, "ten working days now");
 }

@@ -354,8 +354,12 @@ async fn the_dashboard_the_api_and_the_csv_files_agree() {
     assert!(html.contains(&format!("href=\"/work/cases/{}\"", f.overdue)));
     assert_eq!(table(&html, "t-at-risk")[0][0], f.at_risk);
     assert!(
-        table(&html, "t-at-risk")[0][6].contains("即將到期"),
+        table(&html, "t-at-risk")[0][7].contains("即將到期"),
         "the state in words"
+    );
+    assert!(
+        table(&html, "t-at-risk")[0][5].contains("上班時間"),
+        "which calendar the due date was counted on"
     );
     let distribution: Vec<String> = table(&html, "t-satisfaction-distribution")
         .into_iter()
@@ -442,6 +446,7 @@ async fn the_dashboard_the_api_and_the_csv_files_agree() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][0], f.overdue);
     assert_eq!(rows[0][9], "10");
+    assert!(rows[0][10].starts_with("上班時間"), "{:?}", rows[0]);
     let (_, headers, body) = page(&app, Some(&sup), "/supervise/at-risk.csv").await;
     assert_eq!(csv_rows(&headers, &body, "at-risk")[0][0], f.at_risk);
     let (_, headers, body) = page(&app, Some(&sup), "/supervise/satisfaction.csv").await;

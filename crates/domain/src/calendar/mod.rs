@@ -21,12 +21,14 @@
 //! keep budgets bounded (see `sla::MAX_WORKING_DAYS`). Outside the years that have entries
 //! only weekends are known ([`BusinessCalendar::has_entries_for`] tells which years do).
 
+mod arithmetic;
 mod changes;
 mod error;
 mod taiwan;
 #[cfg(test)]
 mod tests;
 
+pub use arithmetic::ClockTime;
 pub use changes::StoredChange;
 pub use error::CalendarError;
 pub use taiwan::{TAIWAN_HOLIDAYS_TOML, parse_entries, taiwan_entries};
@@ -160,6 +162,13 @@ pub fn format_date(date: Date) -> String {
         u8::from(date.month()),
         date.day()
     )
+}
+
+/// Whether the arithmetic takes the declared closures out of office time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closures {
+    Count,
+    Ignore,
 }
 
 /// A declared closure (停止上班): no office time in `[start, end)`.
@@ -376,93 +385,6 @@ impl BusinessCalendar {
         }
     }
 
-    /// The deadline `n` working days after `start`, counted from the next working day:
-    /// whatever the time of `start` on local date D, day 1 is the first working day after D and
-    /// the deadline is the end of office hours on day `n`. `n == 0` gives `start` itself.
-    pub fn add_working_days(&self, start: i64, n: u32) -> i64 {
-        if n == 0 {
-            return start;
-        }
-        let mut day = self.day_of(start);
-        let mut left = n;
-        loop {
-            day += 1;
-            if self.is_full_working(day) {
-                left -= 1;
-                if left == 0 {
-                    return self.office_span(day).1;
-                }
-            }
-        }
-    }
-
-    /// The working days after the local date of `a` whose office hours have ended by `b`; the
-    /// inverse of [`add_working_days`](Self::add_working_days).
-    pub fn working_days_between(&self, a: i64, b: i64) -> u32 {
-        if b <= a {
-            return 0;
-        }
-        let last = self.day_of(b);
-        let mut count = 0u32;
-        let mut day = self.day_of(a) + 1;
-        while day <= last {
-            if self.is_full_working(day) && self.office_span(day).1 <= b {
-                count = count.saturating_add(1);
-            }
-            day += 1;
-        }
-        count
-    }
-
-    /// The earliest instant by which `hours` hours of office time have passed since `start`.
-    pub fn add_working_hours(&self, start: i64, hours: u32) -> i64 {
-        self.add_working_seconds(start, i64::from(hours) * 3600)
-    }
-
-    /// The earliest instant by which `seconds` of office time have passed since `start`.
-    /// Zero or negative gives `start`.
-    pub fn add_working_seconds(&self, start: i64, seconds: i64) -> i64 {
-        if seconds <= 0 {
-            return start;
-        }
-        let mut left = seconds;
-        let mut day = self.day_of(start);
-        let mut open = Vec::new();
-        loop {
-            self.open_intervals(day, &mut open);
-            for &(s, e) in &open {
-                let from = s.max(start);
-                if e > from {
-                    let available = e - from;
-                    if left <= available {
-                        return from + left;
-                    }
-                    left -= available;
-                }
-            }
-            day += 1;
-        }
-    }
-
-    /// Office time in `[a, b)`, in seconds; zero when `b <= a`.
-    pub fn working_seconds_between(&self, a: i64, b: i64) -> i64 {
-        if b <= a {
-            return 0;
-        }
-        let mut total = 0;
-        let mut open = Vec::new();
-        for day in self.day_of(a)..=self.day_of(b) {
-            self.open_intervals(day, &mut open);
-            for &(s, e) in &open {
-                let (s, e) = (s.max(a), e.min(b));
-                if e > s {
-                    total += e - s;
-                }
-            }
-        }
-        total
-    }
-
     // --- internals on day numbers (days since 1970-01-01, local) ---
 
     fn offset_seconds(&self) -> i64 {
@@ -497,11 +419,16 @@ impl BusinessCalendar {
     }
 
     fn is_full_working(&self, day: i64) -> bool {
+        self.is_full_working_with(day, Closures::Count)
+    }
+
+    /// Whether a day counts as a working day, with or without the declared closures.
+    fn is_full_working_with(&self, day: i64, closures: Closures) -> bool {
         if !self.is_office_day(day) {
             return false;
         }
         let (opens, closes) = self.office_span(day);
-        self.closures_touching(opens, closes).next().is_none()
+        closures == Closures::Ignore || self.closures_touching(opens, closes).next().is_none()
     }
 
     fn closures_touching(&self, from: i64, to: i64) -> impl Iterator<Item = &Closure> {
@@ -531,12 +458,16 @@ impl BusinessCalendar {
         }
     }
 
-    /// The office time of a day as ordered disjoint intervals.
-    fn open_intervals(&self, day: i64, out: &mut Vec<(i64, i64)>) {
+    /// The office time of a day as ordered disjoint intervals, with or without the declared
+    /// closures taken out.
+    fn open_intervals(&self, day: i64, closures: Closures, out: &mut Vec<(i64, i64)>) {
         out.clear();
         if self.is_office_day(day) {
             let (opens, closes) = self.office_span(day);
-            self.subtract_closures(opens, closes, out);
+            match closures {
+                Closures::Count => self.subtract_closures(opens, closes, out),
+                Closures::Ignore => out.push((opens, closes)),
+            }
         }
     }
 

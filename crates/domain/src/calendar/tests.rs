@@ -494,4 +494,34 @@ proptest! {
             cal.office_hours().seconds()
         );
     }
+
+    #[test]
+    fn a_clock_through_closures_counts_as_if_none_were_declared(
+        cal in any_calendar(), a in any_instant(), n in 0u32..30, h in 0u32..100, x in 0i64..30 * DAY,
+    ) {
+        let mut open = cal.clone();
+        for c in cal.closures() {
+            open.remove_closure(c.start, c.end);
+        }
+        let through = ClockTime::OfficeThroughClosures(&cal);
+        prop_assert_eq!(through.add_days(a, n), open.add_working_days(a, n));
+        prop_assert_eq!(through.add_hours(a, h), open.add_working_hours(a, h));
+        prop_assert_eq!(through.seconds_between(a, a + x), open.working_seconds_between(a, a + x));
+        // And on the calendar itself, a closure only ever moves a deadline later.
+        let office = ClockTime::Office(&cal);
+        prop_assert_eq!(office.add_days(a, n), cal.add_working_days(a, n));
+        prop_assert!(office.add_days(a, n) >= through.add_days(a, n));
+        prop_assert!(office.add_hours(a, h) >= through.add_hours(a, h));
+    }
+
+    #[test]
+    fn a_continuous_clock_counts_every_second(
+        a in any_instant(), n in 0u32..30, h in 0u32..100, x in -DAY..30 * DAY,
+    ) {
+        let c = ClockTime::Continuous;
+        prop_assert_eq!(c.add_days(a, n), a + i64::from(n) * DAY);
+        prop_assert_eq!(c.add_hours(a, h), a + i64::from(h) * 3600);
+        prop_assert_eq!(c.seconds_between(a, a + x), x.max(0));
+        prop_assert_eq!(c.add_seconds(a, c.seconds_between(a, a + x)), a + x.max(0));
+    }
 }

@@ -12,9 +12,11 @@
 use crate::authz::{Actor, forbidden};
 use crate::domain::lifecycle::CaseStatus;
 use crate::domain::reports::{AgeBucket, Compliance, Ratings, age_days};
+use crate::domain::sla::ClockCalendar;
 use crate::store::reports::{self as q, ListedCase, ReportFilter, Watch};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
+use domain::category::Urgency;
 use std::collections::BTreeMap;
 use time::Date;
 use time::macros::format_description;
@@ -73,6 +75,8 @@ pub struct WatchedCase {
     pub case: ListedCase,
     /// Whole calendar days since it was received.
     pub age_days: i64,
+    /// The calendar its due dates were counted on (its SLA policy's).
+    pub calendar: ClockCalendar,
 }
 
 /// One of the supervision lists: the first cases and how many there are.
@@ -316,13 +320,24 @@ impl CasesApp {
             limit.clamp(1, MAX_LIST),
         )
         .await?;
+        let j = self.platform.jurisdiction(&s.jurisdiction_id).await?;
+        let snapshot = self.platform.snapshot_of(&j).await?;
         Ok(CaseList {
             total,
             cases: cases
                 .into_iter()
-                .map(|case| WatchedCase {
-                    age_days: age_days(case.requested_at, s.now),
-                    case,
+                .map(|case| {
+                    let urgency = Urgency::parse(&case.urgency).unwrap_or(Urgency::P4);
+                    WatchedCase {
+                        age_days: age_days(case.requested_at, s.now),
+                        calendar: crate::casework::sla::policy_of(
+                            &snapshot,
+                            &case.category_code,
+                            urgency,
+                        )
+                        .clock_calendar(),
+                        case,
+                    }
                 })
                 .collect(),
         })

@@ -671,7 +671,7 @@ admin-cond-or = or
 admin-cond-not = not ({ $condition })
 error-rules-json = The rules are not valid JSON: { $detail }
 error-rules-toml = The rules are not valid TOML: { $detail }
-admin-sla-intro = Time limits count working time on the business calendar. The urgency's policy applies unless a category has its own.
+admin-sla-intro = Time limits count on their clock: office hours on the business calendar, or around the clock. The urgency's policy applies unless a category has its own.
 admin-sla-by-urgency = By urgency
 admin-sla-by-urgency-caption = Time limits by urgency
 admin-sla-by-category = Categories with their own limits
@@ -691,9 +691,13 @@ admin-sla-hours =
         [one] { $n } working hour
        *[other] { $n } working hours
     }
+admin-sla-days-24x7 = { $n } days (24 hours each)
+admin-sla-hours-24x7 = { $n } hours (around the clock)
+admin-col-sla-calendar = Clock
+admin-error-sla-calendar = Choose how the clocks count.
 admin-sla-policy = Time limits
 admin-sla-policy-for = Time limits: { $scope }
-admin-sla-policy-lead = Each limit is a number of working days or working office hours.
+admin-sla-policy-lead = Each limit is a number of working days or working office hours; on an around-the-clock clock a day is 24 hours.
 admin-sla-amount = Amount
 admin-sla-unit = Unit
 admin-sla-unit-days = working days

@@ -310,6 +310,9 @@ struct WatchedCaseOut {
     requested_at: String,
     /// The resolution due date; null while no clock runs.
     resolution_due: Option<String>,
+    /// The calendar the due dates were counted on: `business`, `24x7` or
+    /// `business_through_closures` (see `SlaPolicy`).
+    sla_calendar: &'static str,
     /// `at_risk`, `breached`, `running`, `paused` or `met`, as SLA supervision last saw it.
     sla_state: Option<String>,
     status: String,
@@ -336,6 +339,7 @@ fn list_out(list: CaseList, s: &ReportScope) -> CaseListOut {
                 department: w.case.department_code,
                 requested_at: format_unix(w.case.requested_at),
                 resolution_due: w.case.resolution_due_at.map(format_unix),
+                sla_calendar: w.calendar.as_str(),
                 sla_state: w.case.sla_state,
                 status: w.case.status,
             })

@@ -84,7 +84,8 @@ pub fn sla_policy_example() -> Value {
         "reassignment_acknowledgement": {"working_days": 1},
         "first_response": {"working_days": 3},
         "resolution": {"working_days": 6},
-        "at_risk_percent": 25
+        "at_risk_percent": 25,
+        "calendar": "business"
     })
 }
 
@@ -206,7 +207,7 @@ documented!(
     "SlaPolicy",
     json!({
         "type": "object",
-        "description": "The SLA of a category or urgency (`crate::domain::sla::SlaPolicy`): a budget per clock on the business calendar, and when a running clock is at risk.",
+        "description": "The SLA of a category or urgency (`crate::domain::sla::SlaPolicy`): a budget per clock, the calendar the clocks count on, and when a running clock is at risk.",
         "properties": {
             "acknowledgement": reference("SlaDuration"),
             "reassignment_acknowledgement": {
@@ -218,6 +219,11 @@ documented!(
             "at_risk_percent": {
                 "type": "integer", "minimum": 0, "maximum": 100, "default": 25,
                 "description": "A running clock is at risk when less than this percentage of its budget remains."
+            },
+            "calendar": {
+                "type": "string",
+                "enum": ["business", "24x7", "business_through_closures"],
+                "description": "What the clocks count: `business`, office time on working days, paused on declared closure days (a typhoon day); `business_through_closures`, office time that keeps counting on closure days; `24x7`, every hour of every day (a working day is then 24 hours). Left out: the urgency's default (P1 `24x7`, P2 `business_through_closures`, P3 and P4 `business`)."
             }
         },
         "required": ["acknowledgement", "reassignment_acknowledgement", "first_response", "resolution"],

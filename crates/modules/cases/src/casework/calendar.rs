@@ -139,11 +139,29 @@ impl CasesApp {
         actor: &Actor,
     ) -> Result<Vec<(String, crate::domain::sla::SlaPolicy)>> {
         actor.require(crate::permissions::VIEW_CASES, Target::Jurisdiction)?;
-        let stored = store::case_config::sla_policies(&self.db, &actor.jurisdiction_id).await?;
-        Ok(stored
-            .into_iter()
-            .filter_map(|(scope, def)| serde_json::from_str(&def).ok().map(|p| (scope, p)))
-            .collect())
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
+        let stored = store::case_config::sla_policies(&self.db, &j.id).await?;
+        let mut policies = Vec::with_capacity(stored.len());
+        for (scope, def) in stored {
+            let Ok(policy) = serde_json::from_str::<crate::domain::sla::SlaPolicy>(&def) else {
+                continue;
+            };
+            // A policy stored without a calendar counts on its urgency's.
+            let urgency = match domain::category::Urgency::parse(&scope) {
+                Some(u) => Some(u),
+                None => self
+                    .platform
+                    .service(&j, &scope)
+                    .await
+                    .ok()
+                    .map(|c| c.urgency),
+            };
+            policies.push((
+                scope,
+                urgency.map_or(policy, |u| policy.with_calendar_of(u)),
+            ));
+        }
+        Ok(policies)
     }
 
     /// Sets the SLA policy of a category (its code) or an urgency (`P1`..`P4`), then

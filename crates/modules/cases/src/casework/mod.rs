@@ -40,6 +40,8 @@ use domain::Message;
 pub struct CaseDetail {
     pub work: WorkView,
     pub events: Vec<Event>,
+    /// The calendar its SLA clocks count on (its policy's).
+    pub sla_calendar: crate::domain::sla::ClockCalendar,
 }
 
 fn unknown_case(number: &str) -> ServiceError {
@@ -105,7 +107,16 @@ impl CasesApp {
         let events =
             crate::store::events::for_cases(&self.db, std::slice::from_ref(&work.id), false)
                 .await?;
-        Ok(CaseDetail { work, events })
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
+        let snapshot = self.platform.snapshot_of(&j).await?;
+        let urgency = domain::category::Urgency::parse(&work.urgency)
+            .unwrap_or(domain::category::Urgency::P4);
+        let sla_calendar = sla::policy_of(&snapshot, &work.category_code, urgency).clock_calendar();
+        Ok(CaseDetail {
+            work,
+            events,
+            sla_calendar,
+        })
     }
 
     /// A work queue ordered by SLA risk (earliest resolution due date first): a department's

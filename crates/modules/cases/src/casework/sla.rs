@@ -67,12 +67,21 @@ pub(crate) fn clocks_at_filing(
     SlaColumns::of(&sla::evaluate(&policy, &snapshot.calendar, &timeline, now))
 }
 
+/// The SLA policy of a category in force in a catalogue snapshot, its calendar resolved.
+pub(crate) fn policy_of(
+    snapshot: &crate::catalog_cache::CatalogSnapshot,
+    category: &str,
+    urgency: Urgency,
+) -> SlaPolicy {
+    policy_from(&snapshot.sla_policies, category, urgency)
+}
+
 fn policy_from(stored: &[(String, String)], category: &str, urgency: Urgency) -> SlaPolicy {
     for scope in [category, urgency.as_str()] {
         if let Some((_, def)) = stored.iter().find(|(s, _)| s == scope)
             && let Ok(p) = serde_json::from_str::<SlaPolicy>(def)
         {
-            return p;
+            return p.with_calendar_of(urgency);
         }
     }
     SlaPolicy::for_urgency(urgency)

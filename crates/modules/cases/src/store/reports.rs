@@ -188,6 +188,7 @@ pub async fn compliance(
 pub struct ListedCase {
     pub case_number: String,
     pub category_code: String,
+    pub urgency: String,
     pub department_code: Option<String>,
     pub status: String,
     pub sla_state: Option<String>,
@@ -265,6 +266,7 @@ fn list_statement(
         .columns([
             ("c", "case_number"),
             ("c", "category_code"),
+            ("c", "urgency"),
             ("c", "department_code"),
             ("c", "status"),
             ("c", "sla_state"),
@@ -286,6 +288,7 @@ fn listed(r: &Row) -> Result<ListedCase, StoreError> {
     Ok(ListedCase {
         case_number: r.get("case_number")?,
         category_code: r.get("category_code")?,
+        urgency: r.get("urgency")?,
         department_code: r.get("department_code")?,
         status: r.get("status")?,
         sla_state: r.get("sla_state")?,

@@ -28,6 +28,10 @@ pub(crate) struct SlaOut {
     /// `running`, `paused` (waiting for information), `at_risk`, `breached` or `met`; null
     /// before the clocks start.
     pub(crate) state: Option<String>,
+    /// The calendar the due dates count on (`business`, `24x7`, `business_through_closures`):
+    /// only in the answer for one case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) calendar: Option<&'static str>,
 }
 
 /// One event of a case's log (staff view: internal events included).
@@ -115,6 +119,7 @@ pub(crate) fn work_json(w: &WorkView) -> CaseOut {
             acknowledgement_due: time(w.ack_due_at),
             first_response_due: time(w.response_due_at),
             resolution_due: time(w.resolution_due_at),
+            calendar: None,
         },
         merged_into: w.merged_into.clone(),
         requested_at: format_unix(w.requested_at),

@@ -219,9 +219,11 @@ pub(super) async fn detail(
                 at: format_unix(e.event.created_at),
             })
             .collect();
+        let mut out = work_json(&d.work);
+        out.sla.calendar = Some(d.sla_calendar.as_str());
         CaseOut {
             events: Some(events),
-            ..work_json(&d.work)
+            ..out
         }
     })
 }

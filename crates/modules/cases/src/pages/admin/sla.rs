@@ -4,7 +4,7 @@
 
 use super::{Done, Fields, PageResult, done_message, failed, field_of, require};
 use crate::casework::CalendarChange;
-use crate::domain::sla::{Duration, SlaPolicy};
+use crate::domain::sla::{ClockCalendar, Duration, SlaPolicy};
 use crate::doors::CasesState;
 use askama::Template;
 use axum::Router;
@@ -55,17 +55,21 @@ pub struct PolicyRow {
     pub custom: bool,
     pub clocks: Vec<String>,
     pub at_risk: u8,
+    /// The calendar the clocks count on, as shown.
+    pub calendar: String,
 }
 
-fn duration_text(v: &Viewer, d: Duration) -> String {
-    match d {
-        Duration::WorkingDays(n) => {
-            webkit::i18n::tr(v.locale, "admin-sla-days", &[("n", n.to_string())])
-        }
-        Duration::WorkingHours(n) => {
-            webkit::i18n::tr(v.locale, "admin-sla-hours", &[("n", n.to_string())])
-        }
-    }
+/// A budget as shown: working days and hours on a business calendar, plain days and hours on
+/// a 24×7 one.
+fn duration_text(v: &Viewer, d: Duration, calendar: ClockCalendar) -> String {
+    let continuous = calendar == ClockCalendar::Continuous;
+    let (id, n) = match (d, continuous) {
+        (Duration::WorkingDays(n), false) => ("admin-sla-days", n),
+        (Duration::WorkingHours(n), false) => ("admin-sla-hours", n),
+        (Duration::WorkingDays(n), true) => ("admin-sla-days-24x7", n),
+        (Duration::WorkingHours(n), true) => ("admin-sla-hours-24x7", n),
+    };
+    webkit::i18n::tr(v.locale, id, &[("n", n.to_string())])
 }
 
 fn row(v: &Viewer, scope: &str, label: String, policy: &SlaPolicy, custom: bool) -> PolicyRow {
@@ -75,9 +79,13 @@ fn row(v: &Viewer, scope: &str, label: String, policy: &SlaPolicy, custom: bool)
         custom,
         clocks: CLOCKS
             .iter()
-            .map(|c| duration_text(v, clock_of(policy, c)))
+            .map(|c| duration_text(v, clock_of(policy, c), policy.clock_calendar()))
             .collect(),
         at_risk: policy.at_risk_percent,
+        calendar: v.t(&format!(
+            "sla-calendar-{}",
+            policy.clock_calendar().as_str()
+        )),
     }
 }
 
@@ -169,7 +177,15 @@ struct PolicyPage {
     scope_label: String,
     clocks: Vec<ClockInput>,
     at_risk: String,
+    /// The chosen calendar (`ClockCalendar` as text).
+    calendar: String,
     errors: Errors,
+}
+
+impl PolicyPage {
+    fn calendars(&self) -> &'static [ClockCalendar] {
+        ClockCalendar::ALL
+    }
 }
 
 #[derive(Deserialize)]
@@ -235,12 +251,17 @@ async fn policy_form(
             SlaPolicy::for_urgency(urgency)
         }
     };
+    let policy = match Urgency::parse(&scope) {
+        Some(u) => policy.with_calendar_of(u),
+        None => policy,
+    };
     let page = PolicyPage {
         p: Page::new(&v, &state, "admin-sla-policy", "admin"),
         scope,
         scope_label,
         clocks: clock_inputs(&policy),
         at_risk: policy.at_risk_percent.to_string(),
+        calendar: policy.clock_calendar().as_str().to_string(),
         errors: Errors::default(),
     };
     Ok(render(&v, &state, StatusCode::OK, &page))
@@ -265,7 +286,12 @@ async fn save_policy(
         })
         .collect();
     let at_risk = f.get("at_risk_percent").trim().to_string();
+    let calendar_text = f.get("calendar").to_string();
     let mut errors = Errors::default();
+    let calendar = ClockCalendar::parse(&calendar_text);
+    if calendar.is_none() {
+        errors.add(&v, "f-calendar", &Message::new("admin-error-sla-calendar"));
+    }
     let mut durations = Vec::new();
     for c in &clocks {
         match (c.amount.parse::<u32>(), c.unit.as_str()) {
@@ -287,13 +313,16 @@ async fn save_policy(
             &Message::new("error-sla-at-risk-percent").arg("value", &at_risk),
         );
     }
-    if let ([a, r, f1, res], Some(at_risk_percent)) = (durations.as_slice(), percent) {
+    if let ([a, r, f1, res], Some(at_risk_percent), Some(calendar)) =
+        (durations.as_slice(), percent, calendar)
+    {
         let policy = SlaPolicy {
             acknowledgement: *a,
             reassignment_acknowledgement: *r,
             first_response: *f1,
             resolution: *res,
             at_risk_percent,
+            calendar: Some(calendar),
         };
         match state.cases.set_sla_policy(actor, &scope, policy).await {
             Ok(()) => return Ok(see_other("/admin/sla?done=saved")),
@@ -314,6 +343,7 @@ async fn save_policy(
         scope_label,
         clocks,
         at_risk,
+        calendar: calendar_text,
         errors,
     };
     Ok(render(&v, &state, StatusCode::BAD_REQUEST, &page))

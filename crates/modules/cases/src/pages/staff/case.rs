@@ -35,6 +35,8 @@ pub struct Facts {
     pub assignee: String,
     pub sla_class: &'static str,
     pub sla_label: String,
+    /// The calendar the due dates count on, in words (empty where it is not known).
+    pub sla_calendar: String,
     pub photos: Vec<String>,
 }
 
@@ -57,6 +59,7 @@ pub fn facts(
             .unwrap_or_default(),
         sla_class,
         sla_label: v.t(&key),
+        sla_calendar: String::new(),
         photos: serde_json::from_str(&w.media_urls).unwrap_or_default(),
     }
 }
@@ -193,7 +196,10 @@ pub async fn case_view(
     let base = format!("/{}/cases/{}/act", desk.section(), encode(&w.case_number));
     Ok(CaseView {
         p,
-        x: facts(&w, &catalog, names, v),
+        x: Facts {
+            sla_calendar: v.t(&format!("sla-calendar-{}", detail.sla_calendar.as_str())),
+            ..facts(&w, &catalog, names, v)
+        },
         events: actions::event_lines(&detail.events, v, &catalog, names),
         legal,
         outcomes: actions::outcomes(),

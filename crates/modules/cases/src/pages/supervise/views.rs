@@ -134,6 +134,8 @@ pub struct CaseRow {
     pub status_label: String,
     pub requested_at: i64,
     pub due: Option<i64>,
+    /// The calendar the due date was counted on, in words.
+    pub calendar: String,
     pub age_days: i64,
     /// Whole days past the resolution due date (0 when not past).
     pub overdue_days: i64,
@@ -257,6 +259,11 @@ pub fn case_rows(locale: Locale, names: &Names, cases: &[WatchedCase], now: i64)
                 status_label: tr(locale, &format!("case-status-{}", c.status), &[]),
                 requested_at: c.requested_at,
                 due: c.resolution_due_at,
+                calendar: tr(
+                    locale,
+                    &format!("sla-calendar-{}", w.calendar.as_str()),
+                    &[],
+                ),
                 age_days: w.age_days,
                 overdue_days: c
                     .resolution_due_at
@@ -440,6 +447,7 @@ pub async fn csv(
                 h("case-requested"),
                 h("supervise-due"),
                 h("supervise-age-days"),
+                h("admin-col-sla-calendar"),
             ]);
             let offset = names.utc_offset_minutes;
             for r in case_rows(locale, names, &list.cases, s.now) {
@@ -454,6 +462,7 @@ pub async fn csv(
                     local_time(r.requested_at, offset).into(),
                     r.due.map(|d| local_time(d, offset)).into(),
                     r.age_days.into(),
+                    r.calendar.into(),
                 ]);
             }
         }

@@ -106,7 +106,7 @@ pub struct CaseView {
 
 /// Takes the next number in the jurisdiction's daily sequence for local date `day`
 /// (`YYYYMMDD`). The counter row is locked until the transaction ends.
-#[cfg(any(test, feature = "testkit"))]
+#[cfg(feature = "testkit")]
 pub async fn next_case_number(
     tx: &mut Tx,
     jurisdiction_id: &str,
