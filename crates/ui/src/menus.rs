@@ -28,6 +28,7 @@ pub const PLATFORM: NavPart = NavPart {
             order: 80,
         },
     ],
+    search: &[],
 };
 
 /// The frame's and the platform's parts.

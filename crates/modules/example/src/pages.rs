@@ -26,6 +26,7 @@ pub const NAV: NavPart = NavPart {
         start: false,
     }],
     admin: &[],
+    search: &[],
 };
 
 #[derive(Template)]

@@ -1,6 +1,7 @@
 # Web pages (crates/ui). Keys must match zh-TW/ui.ftl.
 site-name = 1999 Citizen Service
 skip-to-content = Skip to main content
+site-search-button = Search
 nav-label = Main menu
 nav-home = Home
 nav-work = Dispatch

@@ -1,6 +1,7 @@
 # Web pages (crates/ui). Keys must match en/ui.ftl.
 site-name = 1999 市民服務
 skip-to-content = 跳到主要內容
+site-search-button = 搜尋
 nav-label = 主選單
 nav-home = 首頁
 nav-work = 派工

@@ -49,6 +49,8 @@ pub struct Page {
     pub status: Option<String>,
     pub map_tiles: Option<String>,
     pub asset_version: &'static str,
+    /// The header's search box for this viewer: where it is sent and its label.
+    pub search: Option<(&'static str, String)>,
 }
 
 impl Page {
@@ -56,6 +58,7 @@ impl Page {
         let t = |id: &str| v.t(id);
         let doors = state.doors();
         let nav = doors.navigation.main_menu(v);
+        let search = doors.navigation.search_box(v);
         let (other_lang_label, other_lang_tag, code) = match v.locale() {
             Locale::ZhTw => ("English", "en", "en"),
             Locale::En => ("中文", "zh-Hant-TW", "zh-TW"),
@@ -81,6 +84,7 @@ impl Page {
             status: None,
             map_tiles: doors.map_tiles.clone(),
             asset_version: assets::version(),
+            search,
         }
     }
 
@@ -115,6 +119,7 @@ impl Page {
             status: None,
             map_tiles: None,
             asset_version: assets::version(),
+            search: None,
         }
     }
 

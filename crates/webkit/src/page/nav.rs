@@ -61,17 +61,28 @@ pub enum Opens {
     JobAdministrators,
 }
 
+/// A search box the frame shows in the header of every page, for the viewers who may use it
+/// (the first such box of the parts, in order). The form is a GET with the text as `q`.
+pub struct SearchBox {
+    pub action: &'static str,
+    /// The text id of its label.
+    pub label: &'static str,
+    pub shown: fn(&dyn Visitor) -> bool,
+}
+
 /// A module's part of the navigation.
 #[derive(Clone, Copy)]
 pub struct NavPart {
     pub menu: &'static [MenuEntry],
     pub admin: &'static [AdminSection],
+    pub search: &'static [SearchBox],
 }
 
 /// The navigation of the modules that run, in order.
 #[derive(Default)]
 pub struct Navigation {
     menu: Vec<&'static MenuEntry>,
+    search: Vec<&'static SearchBox>,
     /// Each section with the permissions that open it (any of them).
     admin: Vec<(&'static AdminSection, Vec<Permission>)>,
 }
@@ -95,7 +106,20 @@ impl Navigation {
             .collect();
         menu.sort_by_key(|e| e.order);
         admin.sort_by_key(|(s, _)| s.order);
-        Navigation { menu, admin }
+        let search = parts.iter().flat_map(|p| p.search).collect();
+        Navigation {
+            menu,
+            search,
+            admin,
+        }
+    }
+
+    /// The header's search box for `v`, if any: where it is sent and its label.
+    pub fn search_box(&self, v: &dyn Visitor) -> Option<(&'static str, String)> {
+        self.search
+            .iter()
+            .find(|s| (s.shown)(v))
+            .map(|s| (s.action, v.t(s.label)))
     }
 
     /// The main menu as `v` sees it: (where, section key, label).
@@ -153,6 +177,7 @@ pub const FRAME: NavPart = NavPart {
         },
     ],
     admin: &[],
+    search: &[],
 };
 
 #[cfg(test)]
@@ -200,6 +225,7 @@ mod tests {
             opens: Opens::AnyOf(&[platform::permissions::MANAGE_CASE_RULES]),
             order: 10,
         }],
+        search: &[],
     };
 
     fn hrefs(nav: &Navigation, v: &dyn Visitor) -> Vec<&'static str> {
@@ -243,6 +269,7 @@ mod tests {
                 opens: Opens::JobAdministrators,
                 order: 80,
             }],
+            search: &[],
         };
         let sections = |nav: &Navigation, v: &dyn Visitor| -> Vec<&'static str> {
             nav.admin_sections(v).map(|(h, _)| h).collect()

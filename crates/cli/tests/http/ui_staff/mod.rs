@@ -8,6 +8,7 @@
 
 mod desk;
 mod field;
+mod find;
 mod work;
 
 use crate::support::*;

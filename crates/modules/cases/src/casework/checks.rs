@@ -19,7 +19,7 @@
 use super::operations::Operation;
 use super::{is_assignee, may_view, unknown_case};
 use crate::authz::{Actor, Target, forbidden};
-use crate::domain::lifecycle::{CaseStatus, Outcome};
+use crate::domain::lifecycle::{CaseStatus, OperationKind, Outcome};
 use crate::store::case_work::{self, WorkUpdate, WorkView};
 use crate::{CasesApp, Result, ServiceError};
 use domain::Message;
@@ -67,31 +67,37 @@ fn required(text: &str, field: &'static str) -> Result<String> {
     Ok(t.to_string())
 }
 
+/// Who may do an operation of `kind` to `work`: dispatchers of the holding department (the
+/// co-signing one for co-sign completion), for field work the assigned field worker too, and
+/// for a note anyone who may see the case's department (an agent writing down a caller's
+/// follow-up call). Looks at nothing but the caller, the case and the kind of operation; the
+/// pages offer by it, and [`CasesApp::authorise`] refuses by it.
+pub fn may_do(actor: &Actor, work: &WorkView, kind: OperationKind) -> bool {
+    fn dept(d: &Option<String>) -> Target<'_> {
+        d.as_deref()
+            .map_or(Target::Jurisdiction, Target::Department)
+    }
+    let target = match kind {
+        OperationKind::CompleteCosign => dept(&work.cosign_department_code),
+        _ => dept(&work.department_code),
+    };
+    actor.may(crate::permissions::DISPATCH_CASES, target)
+        || (kind.is_field_work()
+            && is_assignee(actor, work)
+            && actor.may(crate::permissions::WORK_CASES, dept(&work.department_code)))
+        || (kind == OperationKind::Note && actor.may(crate::permissions::VIEW_CASES, target))
+}
+
 impl CasesApp {
-    /// Who may do `op` to `work`: dispatchers of the holding department (the co-signing one for
-    /// co-sign completion), and for field work the assigned field worker too. Looks at nothing
-    /// but the caller, the case and the kind of operation.
+    /// Who may do `op` to `work` ([`may_do`]); a caller who may not see the case is told it
+    /// does not exist.
     pub(super) fn authorise(
         &self,
         actor: &Actor,
         work: WorkView,
         op: &Operation,
     ) -> Result<Authorised> {
-        fn dept(d: &Option<String>) -> Target<'_> {
-            d.as_deref()
-                .map_or(Target::Jurisdiction, Target::Department)
-        }
-        let target = match op {
-            Operation::CompleteCosign { .. } => dept(&work.cosign_department_code),
-            _ => dept(&work.department_code),
-        };
-        let allowed = actor.may(crate::permissions::DISPATCH_CASES, target)
-            || (op.is_field_work()
-                && is_assignee(actor, &work)
-                && actor.may(crate::permissions::WORK_CASES, dept(&work.department_code)))
-            // Agents and supervisors may add notes (e.g. a caller's follow-up call).
-            || (matches!(op, Operation::Note { .. }) && actor.may(crate::permissions::VIEW_CASES, target));
-        if allowed {
+        if may_do(actor, &work, op.kind()) {
             Ok(Authorised { work })
         } else if may_view(actor, &work) {
             Err(forbidden())

@@ -10,6 +10,7 @@ mod checks;
 mod citizen;
 mod duplicates;
 mod events;
+mod find;
 mod operation_fields;
 mod operations;
 mod photos;
@@ -19,11 +20,13 @@ mod supervision;
 mod views;
 
 pub use calendar::CalendarChange;
+pub use checks::may_do;
 pub use citizen::{
     CitizenReport, Notice, TimelineEntry, Tracking, address_in_district, case_number_as_typed,
 };
 pub use duplicates::{AttachCaller, Suggestion};
 pub(crate) use events::CaseChange;
+pub use find::{FIND_LIMIT, Found};
 pub use operation_fields::OperationFields;
 pub use operations::Operation;
 pub use supervision::run_supervisor;

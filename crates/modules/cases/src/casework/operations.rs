@@ -115,19 +115,6 @@ impl Operation {
     pub fn name(&self) -> &'static str {
         self.event_kind().as_str()
     }
-
-    /// Field operations: the assigned field worker may do these, as may the dispatcher.
-    pub(super) fn is_field_work(&self) -> bool {
-        matches!(
-            self,
-            Operation::Start
-                | Operation::Arrive { .. }
-                | Operation::LeaveSite
-                | Operation::Note { .. }
-                | Operation::ProvideInfo { .. }
-                | Operation::Resolve { .. }
-        )
-    }
 }
 
 impl CasesApp {

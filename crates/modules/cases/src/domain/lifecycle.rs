@@ -244,6 +244,15 @@ string_enum! {
 }
 
 impl OperationKind {
+    /// Field operations: the assigned field worker may do these, as may the dispatcher.
+    pub fn is_field_work(self) -> bool {
+        use OperationKind as K;
+        matches!(
+            self,
+            K::Start | K::Arrive | K::LeaveSite | K::Note | K::ProvideInfo | K::Resolve
+        )
+    }
+
     /// The lifecycle action, for the operations that change the status.
     pub fn action(self) -> Option<Action> {
         use OperationKind as K;

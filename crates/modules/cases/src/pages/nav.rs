@@ -93,4 +93,5 @@ pub const NAV: NavPart = NavPart {
             order: 90,
         },
     ],
+    search: &[crate::pages::staff::find::SEARCH],
 };

@@ -40,4 +40,5 @@ pub const NAV: NavPart = NavPart {
             order: 50,
         },
     ],
+    search: &[],
 };

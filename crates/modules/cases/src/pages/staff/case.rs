@@ -1,8 +1,11 @@
-//! The dispatcher's case page: the working state, the SLA clocks, the whole timeline (internal
-//! events included) and one small form for each operation the lifecycle allows now.
+//! The staff case page: the working state, the SLA clocks, the whole timeline (internal events
+//! included) and one small form for each operation the lifecycle allows now and the viewer may
+//! do. Everyone who may see the case opens it (an agent answering "what is happening with my
+//! case?", a supervisor following an overdue case); only the holding department acts.
 
 use super::actions::{self, ActionForm, EventLine};
 use super::{Catalog, Named, PageResult, Stop, done_message, failed, gate, sla_tag};
+use crate::domain::lifecycle::OperationKind;
 use crate::doors::CasesState;
 use crate::store::case_work::WorkView;
 use askama::Template;
@@ -99,6 +102,7 @@ struct CasePage {
     form_base: String,
     /// The local date today, the earliest a deferral can be planned for.
     today: String,
+    read_only: bool,
 }
 
 impl CasePage {
@@ -166,6 +170,8 @@ pub struct CaseView {
     /// 400 when a form came back refused.
     pub status: StatusCode,
     pub catalog: Catalog,
+    /// The viewer may see the case but do nothing to it (it is another department's).
+    pub read_only: bool,
 }
 
 /// The case page of `desk` for `number`; `names` gives staff names by account id.
@@ -184,12 +190,17 @@ pub async fn case_view(
         .map_err(failed(v))?;
     let catalog = Catalog::load(state, v.locale).await?;
     let w = detail.work;
-    let legal = desk
+    let legal: Vec<&'static str> = desk
         .operations()
         .iter()
         .copied()
         .filter(|a| actions::legal(&w.status, a))
+        .filter(|a| OperationKind::parse(a).is_some_and(|k| crate::casework::may_do(actor, &w, k)))
         .collect();
+    let read_only = legal.is_empty()
+        && !desk.operations().iter().any(|a| {
+            OperationKind::parse(a).is_some_and(|k| crate::casework::may_do(actor, &w, k))
+        });
     let p = Page::new(v, state, "case-title", desk.section());
     let title = p.t1("case-heading", "number", &w.case_number);
     let p = p.with_title(title);
@@ -209,6 +220,7 @@ pub async fn case_view(
         status: StatusCode::OK,
         w,
         catalog,
+        read_only,
     })
 }
 
@@ -258,6 +270,7 @@ async fn page(
         form_base: c.form_base,
         today: c.today,
         legal: c.legal,
+        read_only: c.read_only,
         w: c.w,
         f,
         errors,
@@ -271,7 +284,7 @@ async fn show(
     Path(number): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let actor = gate(&v, crate::permissions::DISPATCH_CASES)?;
+    let actor = gate(&v, crate::permissions::VIEW_CASES)?;
     let message = done_message(&v, q.done.as_deref());
     page(
         &state,
@@ -318,7 +331,7 @@ async fn act(
     Path(number): Path<String>,
     Form(f): Form<ActionForm>,
 ) -> PageResult {
-    let actor = gate(&v, crate::permissions::DISPATCH_CASES)?;
+    let actor = gate(&v, crate::permissions::VIEW_CASES)?;
     check_token(&v, &f._csrf)?;
     match apply(&state, &v, actor, &number, &f).await? {
         Ok(()) => Ok(see_other(&format!(

@@ -108,11 +108,6 @@ struct Console {
     on_caller: bool,
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 /// Renders the console with what was entered, the errors and an announced status.
 #[allow(clippy::too_many_arguments)]
 async fn console_page(
@@ -183,10 +178,18 @@ struct ConsoleInput {
     contact: ContactForm,
 }
 
+/// The console's query: a redirect's done key, or a number to look up (from the staff search).
+#[derive(Deserialize, Default)]
+struct ConsoleQuery {
+    done: Option<String>,
+    #[serde(default)]
+    phone: String,
+}
+
 async fn console(
     State(state): State<CasesState>,
     v: Viewer,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<ConsoleQuery>,
 ) -> PageResult {
     let actor = gate(&v, crate::permissions::HANDLE_CALLS)?;
     let message = done_message(&v, q.done.as_deref());
@@ -195,7 +198,10 @@ async fn console(
         &v,
         actor,
         StatusCode::OK,
-        ConsoleInput::default(),
+        ConsoleInput {
+            phone: q.phone.trim().chars().take(40).collect(),
+            ..ConsoleInput::default()
+        },
         Errors::default(),
         message,
     )

@@ -10,6 +10,7 @@ mod answers;
 mod case;
 mod desk;
 mod field;
+pub(crate) mod find;
 mod intake;
 mod outcalls;
 mod work;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<CasesState> {
         .merge(work::routes())
         .merge(case::routes())
         .merge(field::routes())
+        .merge(find::routes())
 }
 
 pub use identity::doors::gate;
