@@ -422,6 +422,19 @@ async fn unknown_pages_are_html_in_the_visitors_language_and_api_paths_stay_json
 #[tokio::test]
 async fn a_signed_in_citizen_finds_the_report_under_my_cases() {
     let app = TestApp::start().await;
+    // Before she had an account, she reported with her e-mail address.
+    let mut before = Visitor::new(&app, "zh-TW");
+    before.get("/report/1999-L01").await;
+    let (status, html) = before
+        .post_multipart(
+            "/report/1999-L01",
+            report_form("2")
+                .text("notify", "email")
+                .text("email", "Mei@Example.tw"),
+        )
+        .await;
+    assert_eq!(status, 201, "{html}");
+    let (earlier, _) = filed_number_and_password(&html);
     app.citizen("mei@example.tw", "a lantern by the quiet harbour")
         .await;
     let mut me = Visitor::new(&app, "zh-TW");
@@ -450,7 +463,86 @@ async fn a_signed_in_citizen_finds_the_report_under_my_cases() {
     let (number, _) = filed_number_and_password(&html);
     let (status, html) = me.get("/my/cases").await;
     assert_eq!(status, 200);
-    assert!(html.contains(&number));
+    assert!(
+        html.contains(&format!(r#"href="/my/cases/{number}""#)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"href="/my/cases/{earlier}""#)),
+        "the report made with her verified e-mail before she signed up: {html}"
+    );
+    let (status, _) = me.get(&format!("/my/cases/{earlier}")).await;
+    assert_eq!(status, 200);
+
+    // The citizen opens their case without its password.
+    let (status, html) = me.get(&format!("/my/cases/{number}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(&number) && html.contains("處理歷程"),
+        "{html}"
+    );
+    assert!(!html.contains("name=\"password\""), "no password travels");
+    // Nobody else does, and a link from a notification fills the number in for them.
+    app.citizen("lin@example.tw", "another lantern by the harbour")
+        .await;
+    let mut other = Visitor::new(&app, "zh-TW");
+    other.get("/sign-in").await;
+    other
+        .post(
+            "/sign-in",
+            &[
+                ("login", "lin@example.tw"),
+                ("password", "another lantern by the harbour"),
+                ("back", "/"),
+            ],
+        )
+        .await;
+    let (status, _) = other.get(&format!("/my/cases/{number}")).await;
+    assert_eq!(status, 404);
+    let (_, html) = other.get(&format!("/track?case={number}")).await;
+    assert!(html.contains(&format!(r#"value="{number}""#)), "{html}");
+
+    // Once resolved, the citizen reopens it from the same page, and lands back on it.
+    app.staff("disp.mei", &["dispatcher:PWD-PKS"]).await;
+    let disp = app
+        .sign_in("disp.mei", crate::support::STAFF_PASSWORD)
+        .await;
+    for action in [
+        serde_json::json!({ "action": "acknowledge" }),
+        serde_json::json!({ "action": "resolve", "outcome": "fixed", "note": "已修復" }),
+    ] {
+        let (status, body) = crate::support::send(
+            app.as_browser(
+                &disp,
+                reqwest::Method::POST,
+                &format!("cases/{number}/actions"),
+            )
+            .json(&action),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let path = format!("/my/cases/{number}");
+    let (_, html) = me.get(&path).await;
+    assert!(
+        html.contains(&format!(r#"action="{path}/reopen""#)),
+        "{html}"
+    );
+    let (status, html, _) = me.post(&format!("{path}/reopen"), &[("reason", "")]).await;
+    assert_eq!(status, 400, "{html}");
+    let (status, _, location) = me
+        .post(&format!("{path}/reopen"), &[("reason", "燈又不亮了")])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("{path}?done=reopened").as_str())
+    );
+    let (_, html) = me.get(&format!("{path}?done=reopened")).await;
+    assert!(
+        html.contains("燈又不亮了"),
+        "the reason is on the timeline: {html}"
+    );
 
     // Signing out ends the session: my cases asks to sign in again.
     me.post("/sign-out", &[]).await;

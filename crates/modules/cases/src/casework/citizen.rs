@@ -121,6 +121,11 @@ impl CasesApp {
         client: &str,
     ) -> Result<Tracking> {
         let work = self.tracked_case(j, number, password, client).await?;
+        self.tracking_of(j, work).await
+    }
+
+    /// What the citizen sees of a case: its state and the public timeline.
+    pub(super) async fn tracking_of(&self, j: &Jurisdiction, work: WorkView) -> Result<Tracking> {
         let events =
             crate::store::events::for_cases(&self.db, std::slice::from_ref(&work.id), true).await?;
         let number = std::slice::from_ref(&work.case_number);
@@ -165,6 +170,18 @@ impl CasesApp {
         client: &str,
     ) -> Result<Tracking> {
         let work = self.tracked_case(j, number, password, client).await?;
+        self.reopen(j, work, reason, ActorRef::Citizen { account_id: None })
+            .await?;
+        self.track_case(j, number, password, client).await
+    }
+
+    pub(super) async fn reopen(
+        &self,
+        j: &Jurisdiction,
+        work: WorkView,
+        reason: &str,
+        by: ActorRef,
+    ) -> Result<()> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 2000 {
             return Err(ServiceError::invalid(Message::new("error-reopen-reason")));
@@ -184,7 +201,7 @@ impl CasesApp {
                 j,
                 &summary,
                 Action::Reopen,
-                &ActorRef::Citizen { account_id: None }.to_string(),
+                &by.to_string(),
                 Some(reason.to_string()),
                 None,
                 true,
@@ -211,7 +228,7 @@ impl CasesApp {
             self.case_changed(&mut tx, &[change]).await?;
         }
         tx.commit().await?;
-        self.track_case(j, number, password, client).await
+        Ok(())
     }
 
     /// Records a satisfaction score (1–5) and comment through the survey link, once.
@@ -551,11 +568,5 @@ impl CasesApp {
         };
         self.file_case(&j, &filer, crate::intake::Channel::Phone, report)
             .await
-    }
-
-    /// The signed-in citizen's own reports, newest first.
-    pub async fn my_cases(&self, actor: &crate::authz::Actor) -> Result<Vec<WorkView>> {
-        let me = actor.account()?;
-        Ok(case_work::reported_by(&self.db, &actor.jurisdiction_id, me, 200).await?)
     }
 }

@@ -11,6 +11,7 @@ mod citizen;
 mod duplicates;
 mod events;
 mod find;
+mod my_cases;
 mod operation_fields;
 mod operations;
 mod photos;

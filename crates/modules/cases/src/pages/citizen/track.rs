@@ -7,7 +7,7 @@ use crate::casework::Tracking;
 use crate::doors::CasesState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -17,14 +17,16 @@ use identity::doors::check_token;
 use identity::doors::render;
 use platform::ServiceError;
 use serde::Deserialize;
-use webkit::page::Page;
 use webkit::page::PageError;
 use webkit::page::forms::Errors;
+use webkit::page::{Page, encode, see_other};
 
 pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/track", get(ask).post(show))
         .route("/track/reopen", post(reopen))
+        .route("/my/cases/{number}", get(my_case))
+        .route("/my/cases/{number}/reopen", post(reopen_mine))
         .route("/survey", get(survey_form).post(survey_submit))
 }
 
@@ -36,9 +38,12 @@ struct Ask {
     errors: Errors,
 }
 
+/// The number to fill in: `?number=` from the confirmation page, `?case=` from the link in
+/// every notification.
 #[derive(Deserialize, Default)]
 struct Prefill {
     number: Option<String>,
+    case: Option<String>,
 }
 
 async fn ask(
@@ -48,7 +53,11 @@ async fn ask(
 ) -> Result<Response, PageError> {
     let page = Ask {
         p: Page::new(&v, &state, "track-title", "track"),
-        number: q.number.unwrap_or_default(),
+        number: q
+            .number
+            .or(q.case)
+            .map(|n| crate::casework::case_number_as_typed(&n))
+            .unwrap_or_default(),
         errors: Errors::default(),
     };
     Ok(render(&v, &state, StatusCode::OK, &page))
@@ -76,8 +85,11 @@ pub struct Step {
 struct Tracked {
     p: Page,
     t: Tracking,
-    /// The password travels in the reopen form (never in a URL).
+    /// The password travels in the reopen form (never in a URL); empty for the signed-in
+    /// citizen's own case.
     password: String,
+    /// Where the reopen form is sent.
+    reopen_action: String,
     category_name: String,
     department_name: String,
     steps: Vec<Step>,
@@ -137,10 +149,18 @@ async fn tracked_page(
     } else {
         StatusCode::BAD_REQUEST
     };
-    let p = Page::new(v, state, "tracked-title", "track").with_status(status);
+    let (section, reopen_action) = if password.is_empty() {
+        ("my", format!("/my/cases/{}/reopen", t.case_number))
+    } else {
+        ("track", "/track/reopen".to_string())
+    };
+    let p = Page::new(v, state, "tracked-title", section)
+        .with_status(status)
+        .with_errors(&errors);
     let page = Tracked {
         p,
         t,
+        reopen_action,
         password,
         category_name,
         department_name,
@@ -260,6 +280,81 @@ async fn reopen(
             tracked_page(&state, &v, t, f.password, None, errors, f.reason).await
         }
         Err(e) => ask_again(&state, &v, f.number, e),
+    }
+}
+
+/// One of the signed-in citizen's own cases, without its password.
+async fn my_case(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Path(number): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, PageError> {
+    let Some(actor) = v.signed_in() else {
+        return Ok(see_other(&format!(
+            "/sign-in?back={}",
+            encode(&format!("/my/cases/{number}"))
+        )));
+    };
+    let t = state
+        .cases
+        .my_case(actor, &number)
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    let done = (q.done.as_deref() == Some("reopened")).then(|| v.t("reopen-done"));
+    tracked_page(
+        &state,
+        &v,
+        t,
+        String::new(),
+        done,
+        Errors::default(),
+        String::new(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MyReopenForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reopen_mine(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Path(number): Path<String>,
+    Form(f): Form<MyReopenForm>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    let Some(actor) = v.signed_in() else {
+        return Ok(see_other("/sign-in?back=/my/cases"));
+    };
+    match state.cases.reopen_my_case(actor, &number, &f.reason).await {
+        Ok(t) => Ok(see_other(&format!(
+            "/my/cases/{}?done=reopened",
+            encode(&t.case_number)
+        ))),
+        Err(ServiceError::Invalid(m)) => {
+            let t = state
+                .cases
+                .my_case(actor, &number)
+                .await
+                .map_err(|e| PageError::service(e, v.locale))?;
+            let mut errors = Errors::default();
+            for message in &m {
+                errors.add(&v, "f-reason", message);
+            }
+            tracked_page(&state, &v, t, String::new(), None, errors, f.reason).await
+        }
+        Err(e) => Err(PageError::service(e, v.locale)),
     }
 }
 

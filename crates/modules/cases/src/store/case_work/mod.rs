@@ -2,7 +2,7 @@
 //! department), why they were routed there, their SLA due dates, and the queues built on them.
 //! The case row is the materialised state; the events remain the source of truth.
 
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use store::{Db, Row, StoreError, Tx};
 
 mod queue;
@@ -373,25 +373,72 @@ pub async fn recent_open_in_category(
         .collect()
 }
 
-/// The cases an account reported, newest first.
+/// Whose reports a citizen sees as theirs: those made signed in to their account, and those
+/// made without an account with the e-mail address or mobile number the account verified.
+#[derive(Debug, Clone, Default)]
+pub struct ReporterKeys {
+    pub account_id: String,
+    /// Lower-case.
+    pub email: Option<String>,
+    /// The caller-number key (`CallerNumber::key`).
+    pub phone_key: Option<String>,
+}
+
+fn reported_by_keys(jurisdiction_id: &str, keys: &ReporterKeys) -> SelectStatement {
+    let mut anonymous = Cond::any();
+    if let Some(e) = &keys.email {
+        anonymous = anonymous.add(Func::lower(Expr::col("email")).eq(e.as_str()));
+    }
+    if let Some(k) = &keys.phone_key {
+        anonymous = anonymous.add(Expr::col("phone_key").eq(k.as_str()));
+    }
+    let mut by = Cond::any().add(Expr::col("account_id").eq(keys.account_id.as_str()));
+    if !anonymous.is_empty() {
+        by = by.add(
+            Cond::all()
+                .add(Expr::col("account_id").is_null())
+                .add(anonymous),
+        );
+    }
+    Query::select()
+        .column("case_id")
+        .from("case_reporters")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .cond_where(by)
+        .to_owned()
+}
+
+/// The cases a citizen reported (see [`ReporterKeys`]), newest first.
 pub async fn reported_by(
     db: &Db,
     jurisdiction_id: &str,
-    account_id: &str,
+    keys: &ReporterKeys,
     limit: u64,
 ) -> Result<Vec<WorkView>, StoreError> {
-    let reported = Query::select()
-        .column("case_id")
-        .from("case_reporters")
-        .and_where(Expr::col("account_id").eq(account_id))
-        .to_owned();
     let stmt = Query::select()
         .columns(COLUMNS)
         .from("cases")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .and_where(Expr::col("id").in_subquery(reported))
+        .and_where(Expr::col("id").in_subquery(reported_by_keys(jurisdiction_id, keys)))
         .order_by("requested_at", Order::Desc)
         .limit(limit)
         .to_owned();
     db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
+/// The case with this number, if the citizen reported it (see [`ReporterKeys`]).
+pub async fn reported_case(
+    db: &Db,
+    jurisdiction_id: &str,
+    keys: &ReporterKeys,
+    case_number: &str,
+) -> Result<Option<WorkView>, StoreError> {
+    let stmt = by_number(jurisdiction_id, case_number)
+        .and_where(Expr::col("id").in_subquery(reported_by_keys(jurisdiction_id, keys)))
+        .to_owned();
+    db.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
