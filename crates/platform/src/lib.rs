@@ -21,6 +21,7 @@ pub mod rate_limit;
 pub mod reference;
 pub mod secrets;
 pub mod signing;
+pub mod submissions;
 pub mod webhooks;
 
 pub use error::ServiceError;

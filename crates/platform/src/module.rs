@@ -92,10 +92,21 @@ pub const PLATFORM: Module = Module::new("platform");
 /// The platform's own: the core migration baseline (every table created before modules had
 /// their own migrations, the modules' too) and the notification and webhook job kinds. Its
 /// messages are the frame's, in `webkit`'s catalogue.
+/// The platform's own migrations after the `core` baseline (crates/platform/migrations).
+pub const MIGRATIONS: &[store::migrate::Migration] = &[store::migrate::Migration {
+    version: 1,
+    name: "form_submissions",
+    sqlite: include_str!("../migrations/sqlite/0001_form_submissions.sql"),
+    postgres: include_str!("../migrations/postgres/0001_form_submissions.sql"),
+}];
+
 pub const MODULE: ModuleDef = ModuleDef {
     module: PLATFORM,
     switchable: false,
-    migrations: &[(store::migrate::CORE, store::migrate::MIGRATIONS)],
+    migrations: &[
+        (store::migrate::CORE, store::migrate::MIGRATIONS),
+        (PLATFORM.key(), MIGRATIONS),
+    ],
     permissions: &crate::permissions::SET,
     job_kinds: crate::jobs::KINDS,
     locales: &[],
@@ -134,9 +145,10 @@ mod tests {
     #[test]
     fn the_platform_owns_the_core_baseline_and_its_job_kinds() {
         let sets = migration_sets(&[&MODULE]);
-        assert_eq!(sets.len(), 1);
-        assert_eq!(sets[0].0, store::migrate::CORE);
+        assert_eq!(sets.len(), 2);
+        assert_eq!(sets[0].0, store::migrate::CORE, "the baseline runs first");
         assert_eq!(sets[0].1.len(), store::migrate::MIGRATIONS.len());
+        assert_eq!((sets[1].0, sets[1].1.len()), ("platform", MIGRATIONS.len()));
         let kinds: Vec<&str> = MODULE.job_kinds.iter().map(|k| k.name).collect();
         assert_eq!(
             kinds,

@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod rate_limits;
 pub mod settings;
+pub mod submissions;
 pub mod webhooks;
 
 pub use db::{

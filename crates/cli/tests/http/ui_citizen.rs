@@ -97,6 +97,8 @@ impl<'a> Visitor<'a> {
         (status, r.text().await.expect("body"), location)
     }
 
+    /// Posts a multipart form as a browser does: a redirect is followed (the status is the
+    /// POST's, the page the one it leads to).
     async fn post_multipart(
         &mut self,
         path: &str,
@@ -109,7 +111,16 @@ impl<'a> Visitor<'a> {
             .await
             .expect("POST");
         self.keep(&r);
-        (r.status().as_u16(), r.text().await.expect("body"))
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        match location {
+            Some(to) if status == 303 => (status, self.get(&to).await.1),
+            _ => (status, r.text().await.expect("body")),
+        }
     }
 }
 
@@ -156,7 +167,7 @@ async fn a_citizen_reports_through_the_form_and_tracks_the_case() {
     let (status, html) = me
         .post_multipart("/report/1999-L01", report_form("2"))
         .await;
-    assert_eq!(status, 201, "{html}");
+    assert_eq!(status, 303, "redirected to the confirmation: {html}");
     assert_eq!(app.case_count().await, before + 1);
     let (number, password) = filed_number_and_password(&html);
 
@@ -433,7 +444,7 @@ async fn a_signed_in_citizen_finds_the_report_under_my_cases() {
                 .text("email", "Mei@Example.tw"),
         )
         .await;
-    assert_eq!(status, 201, "{html}");
+    assert_eq!(status, 303, "{html}");
     let (earlier, _) = filed_number_and_password(&html);
     app.citizen("mei@example.tw", "a lantern by the quiet harbour")
         .await;
@@ -459,7 +470,7 @@ async fn a_signed_in_citizen_finds_the_report_under_my_cases() {
     let (status, html) = me
         .post_multipart("/report/1999-L01", report_form("1"))
         .await;
-    assert_eq!(status, 201, "{html}");
+    assert_eq!(status, 303, "{html}");
     let (number, _) = filed_number_and_password(&html);
     let (status, html) = me.get("/my/cases").await;
     assert_eq!(status, 200);
@@ -552,4 +563,69 @@ async fn a_signed_in_citizen_finds_the_report_under_my_cases() {
         .await
         .expect("GET");
     assert_eq!(r.status().as_u16(), 303);
+}
+
+/// The form's submission key, as the page put it in.
+fn submission_of(html: &str) -> String {
+    between(html, r#"name="submission" value=""#, "\"")
+        .unwrap_or_else(|| panic!("a submission key in {html}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_report_sent_twice_or_reloaded_is_filed_once() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "zh-TW");
+    let (_, html) = me.get("/report/1999-L01").await;
+    let key = submission_of(&html);
+    let before = app.case_count().await;
+    let (status, first) = me
+        .post_multipart(
+            "/report/1999-L01",
+            report_form("2").text("submission", key.clone()),
+        )
+        .await;
+    assert_eq!(status, 303, "{first}");
+    let (number, password) = filed_number_and_password(&first);
+    // Sent again (the back button, a double click): the same confirmation, nothing filed.
+    let (status, again) = me
+        .post_multipart(
+            "/report/1999-L01",
+            report_form("2").text("submission", key.clone()),
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        filed_number_and_password(&again),
+        (number.clone(), password)
+    );
+    assert_eq!(app.case_count().await, before + 1);
+    // Reloading the confirmation shows it again.
+    let (status, reloaded) = me.get(&format!("/report/filed?s={key}")).await;
+    assert_eq!(status, 200);
+    assert!(reloaded.contains(&number));
+    // Without the key, or with another, nothing is shown.
+    let other = "0".repeat(64);
+    let (status, html) = me.get(&format!("/report/filed?s={other}")).await;
+    assert_eq!(status, 404);
+    assert!(!html.contains(&number));
+    // A refused form keeps its key, and once corrected is filed once.
+    let (status, html) = me
+        .post_multipart(
+            "/report/1999-L01",
+            report_form("2")
+                .text("submission", key.replace('0', "1").replace('a', "b"))
+                .text("consent", "no"),
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    let kept = submission_of(&html);
+    let (status, _) = me
+        .post_multipart(
+            "/report/1999-L01",
+            report_form("2").text("submission", kept),
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(app.case_count().await, before + 2);
 }

@@ -3,10 +3,11 @@
 //! description, photos, contact details with the notification preference, and the
 //! personal-data notice. The answer shows the case number and its password once.
 
+use super::filed;
 use super::jurisdiction;
 use crate::casework::{CitizenReport, Notice};
 use crate::doors::CasesState;
-use crate::intake::{FiledCase, NewReport};
+use crate::intake::NewReport;
 use crate::pages::category_form::{
     Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
 };
@@ -23,6 +24,7 @@ use domain::catalog::{Category, District};
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
+use platform::submissions::{Claimed, SubmissionKey};
 use serde::Deserialize;
 use webkit::page::Page;
 use webkit::page::PageError;
@@ -115,6 +117,8 @@ pub struct Entered {
     pub phone: String,
     pub notify: String,
     pub consent: bool,
+    /// The form's submission key (`platform::submissions`): the same form files once.
+    pub submission: String,
 }
 
 impl Entered {
@@ -202,6 +206,7 @@ async fn form(
     let (j, c) = category(&state, &v, &code).await?;
     let e = Entered {
         notify: "email".into(),
+        submission: SubmissionKey::new().as_str().to_string(),
         ..Entered::default()
     };
     show_form(&state, &v, &j, c, e, Errors::default()).await
@@ -267,17 +272,6 @@ fn field_of(m: &Message) -> String {
     }
 }
 
-#[derive(Template)]
-#[template(path = "citizen/filed.html")]
-struct Filed {
-    p: Page,
-    case_number: String,
-    password: String,
-    category_name: String,
-    department: String,
-    emergency: bool,
-}
-
 async fn submit(
     State(state): State<CasesState>,
     v: Viewer,
@@ -303,6 +297,7 @@ async fn submit(
             "phone" => e.phone = value,
             "notify" => e.notify = value,
             "consent" => e.consent = value == "yes",
+            "submission" => e.submission = value,
             other => add_answer(&mut e.attributes, other, value),
         }
     }
@@ -336,12 +331,40 @@ async fn submit(
         notice: Notice::parse(&e.notify),
     };
     let citizen = v.signed_in().filter(|a| a.is_citizen());
+    // A form without a key (sent by something other than the page) is filed once as it is.
+    let key = SubmissionKey::parse(&e.submission).unwrap_or_else(SubmissionKey::new);
+    e.submission = key.as_str().to_string();
+    let fail = |e: platform::ServiceError| PageError::service(e, v.locale);
     match state
+        .platform
+        .claim_submission::<filed::Answer>(&j.id, filed::KIND, &key)
+        .await
+        .map_err(fail)?
+    {
+        Claimed::New => {}
+        Claimed::Done(_) | Claimed::Pending => return Ok(filed::filed_href(&key)),
+    }
+    let result = state
         .cases
         .report_from_web(&j, citizen, &v.client, report)
-        .await
-    {
-        Ok(filed) => Ok(confirmation(&state, &v, filed)),
+        .await;
+    match &result {
+        Ok(_) => {}
+        Err(_) => state
+            .platform
+            .release_submission(&key)
+            .await
+            .map_err(fail)?,
+    }
+    match result {
+        Ok(case) => {
+            state
+                .platform
+                .finish_submission(&key, &filed::Answer::from(case))
+                .await
+                .map_err(fail)?;
+            Ok(filed::filed_href(&key))
+        }
         Err(platform::ServiceError::Invalid(problems)) => {
             let mut errors = Errors::default();
             for m in problems {
@@ -355,21 +378,4 @@ async fn submit(
             show_form(&state, &v, &j, c, e, errors).await
         }
     }
-}
-
-fn confirmation(state: &CasesState, v: &Viewer, filed: FiledCase) -> Response {
-    let p = Page::new(v, state, "filed-title", "report");
-    let page = Filed {
-        category_name: filed.category.name.get(v.locale).to_string(),
-        department: filed
-            .department_name
-            .as_ref()
-            .map(|d| d.get(v.locale).to_string())
-            .unwrap_or_default(),
-        emergency: filed.emergency.is_some(),
-        case_number: filed.case_number,
-        password: filed.password,
-        p,
-    };
-    render(v, state, StatusCode::CREATED, &page)
 }
