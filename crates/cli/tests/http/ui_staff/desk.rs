@@ -87,9 +87,15 @@ async fn an_agent_looks_up_a_caller_and_files_a_case_through_the_pages() {
     );
 
     // Nothing like it is open: the case is filed at once.
-    let filed = post(&app, &agent, "/desk/new", &case_fields("2")).await;
-    assert_eq!(filed.status, 201, "{}", filed.body);
+    let posted = post(&app, &agent, "/desk/new", &case_fields("2")).await;
+    let to = posted.location.clone().unwrap_or_default();
+    assert!(to.starts_with("/desk/filed?s="), "{to}");
+    let filed = follow(&app, &agent, posted).await;
+    assert_eq!(filed.status, 200, "{}", filed.body);
     let number = shown_case_number(&filed.body);
+    // A reload shows the same confirmation; nothing more is filed.
+    let reloaded = get(&app, &agent, &to).await;
+    assert_eq!(shown_case_number(&reloaded.body), number);
     let (status, case) = api(&app, &agent, Method::GET, &format!("cases/{number}")).await;
     assert_eq!(status, 200);
     assert_eq!(case["category"], "1999-L01");
@@ -132,7 +138,7 @@ async fn an_agent_looks_up_a_caller_and_files_a_case_through_the_pages() {
         .copied()
         .collect();
     attach.push(("attach", number.as_str()));
-    let attached = post(&app, &agent, "/desk/new", &attach).await;
+    let attached = follow(&app, &agent, post(&app, &agent, "/desk/new", &attach).await).await;
     assert_eq!(attached.status, 200, "{}", attached.body);
     assert!(attached.body.contains(&number));
     let (_, case) = api(&app, &agent, Method::GET, &format!("cases/{number}")).await;
@@ -194,8 +200,8 @@ async fn an_emergency_is_shown_before_filing_and_the_case_can_still_be_filed() {
     );
     let mut anyway = fields.to_vec();
     anyway.push(("step", "confirm"));
-    let filed = post(&app, &agent, "/desk/new", &anyway).await;
-    assert_eq!(filed.status, 201);
+    let filed = follow(&app, &agent, post(&app, &agent, "/desk/new", &anyway).await).await;
+    assert_eq!(filed.status, 200);
     assert!(
         filed.body.contains("119"),
         "the redirect is repeated with the case number"
@@ -463,7 +469,7 @@ async fn out_calls_are_claimed_and_completed_on_the_page() {
         ],
     )
     .await;
-    assert_eq!(filed.status, 201, "{}", filed.body);
+    assert_eq!(filed.status, 303, "{}", filed.body);
 
     let queue = get(&app, &agent, "/desk/outcalls").await;
     assert_eq!(queue.status, 200);
@@ -505,4 +511,50 @@ async fn out_calls_are_claimed_and_completed_on_the_page() {
     assert_eq!(done.status, 303);
     let (_, list) = api(&app, &agent, Method::GET, "outcalls?status=done").await;
     assert_eq!(list["outcalls"][0]["outcome"], "reached");
+}
+
+#[tokio::test]
+async fn a_case_form_sent_twice_files_one_case() {
+    let app = TestApp::start().await;
+    app.staff("agent.wu", &["agent"]).await;
+    let agent = app.sign_in("agent.wu", STAFF_PASSWORD).await;
+    let form = get(&app, &agent, "/desk/new?category=1999-L01").await;
+    let key = form
+        .body
+        .split(r#"name="submission" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a submission key in {}", form.body))
+        .to_string();
+    let fields = [
+        ("phone", "0912345678"),
+        ("category", "1999-L01"),
+        ("attr-lamps_out", "1"),
+        ("district", "106"),
+        ("address", "復興南路一段200號"),
+        ("description", "路燈不亮"),
+        ("step", "confirm"),
+        ("submission", key.as_str()),
+    ];
+    let first = post(&app, &agent, "/desk/new", &fields).await;
+    let second = post(&app, &agent, "/desk/new", &fields).await;
+    assert_eq!((first.status, second.status), (303, 303));
+    assert_eq!(first.location, second.location, "the same confirmation");
+    assert_eq!(
+        cases::testkit::case_count(&app.platform.db, TAIPEI)
+            .await
+            .unwrap(),
+        1,
+        "one case"
+    );
+    // Another form (another key) files another case.
+    let mut other = fields.to_vec();
+    other.retain(|(k, _)| *k != "submission");
+    assert_eq!(post(&app, &agent, "/desk/new", &other).await.status, 303);
+    assert_eq!(
+        cases::testkit::case_count(&app.platform.db, TAIPEI)
+            .await
+            .unwrap(),
+        2
+    );
 }

@@ -64,6 +64,13 @@ pub async fn post(app: &TestApp, b: &Browser, path: &str, form: &[(&str, &str)])
     answer(with_session(pages().post(format!("{}{path}", app.base)), b).form(&fields)).await
 }
 
+/// Where a form's redirect leads (POST, redirect, GET), as a browser follows it.
+pub async fn follow(app: &TestApp, b: &Browser, posted: Answer) -> Answer {
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let to = posted.location.expect("a redirect");
+    get(app, b, &to).await
+}
+
 /// The case number shown in big type on a confirmation page.
 pub fn shown_case_number(html: &str) -> String {
     let re = regex::Regex::new(r#"big-code">(\d{13})<"#).unwrap();

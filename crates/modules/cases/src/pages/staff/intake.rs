@@ -8,7 +8,7 @@ use super::{Catalog, Named, PageResult, failed, gate};
 use crate::casework::{AttachCaller, Suggestion, address_in_district};
 use crate::domain::duplicates::DuplicatePolicy;
 use crate::doors::CasesState;
-use crate::intake::{FiledCase, NewReport};
+use crate::intake::NewReport;
 use crate::pages::category_form::{
     Answers, Group, Question, add_answer, first_answer, grouped, has_answer, questions,
 };
@@ -24,13 +24,35 @@ use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::Actor;
-use serde::Deserialize;
-use webkit::page::Page;
+use platform::submissions::{Claimed, SubmissionAnswer, SubmissionKey};
+use serde::{Deserialize, Serialize};
 use webkit::page::PageError;
 use webkit::page::forms::{Errors, field_arg};
+use webkit::page::{Page, encode, see_other};
 
 pub fn routes() -> Router<CasesState> {
-    Router::new().route("/desk/new", get(start).post(step))
+    Router::new()
+        .route("/desk/new", get(start).post(step))
+        .route("/desk/filed", get(filed))
+}
+
+/// The kind of submission a case filed for a caller is (`platform::submissions`).
+const KIND: &str = "cases.intake";
+
+/// What the confirmation shows (a new case, or the caller added to one), kept sealed.
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    case_number: String,
+    /// Empty when the caller was added to an existing case.
+    password: String,
+    category_code: String,
+    /// The department routing chose, by name (a new case) or by code (an existing one).
+    department_name: Option<domain::Localized>,
+    department_code: Option<String>,
+    emergency: Option<crate::domain::rules::Emergency>,
+    phone: String,
+    description: String,
+    attached: bool,
 }
 
 /// What the agent entered so far; every step posts all of it back.
@@ -49,6 +71,8 @@ pub struct Intake {
     /// The case to add the caller to.
     pub attach: String,
     pub csrf: String,
+    /// The form's submission key: one filing however often the form is sent.
+    pub submission: String,
 }
 
 impl Intake {
@@ -66,6 +90,7 @@ impl Intake {
                 "description" => i.description = value,
                 "step" => i.step = value,
                 "attach" => i.attach = value,
+                "submission" => i.submission = value,
                 other => add_answer(&mut i.attributes, other, value),
             }
         }
@@ -181,9 +206,13 @@ async fn form_page(
     v: &Viewer,
     _actor: &Actor,
     catalog: &Catalog,
-    e: Intake,
+    mut e: Intake,
     review: Review,
 ) -> PageResult {
+    // The key the form keeps through every step, so it files once however often it is sent.
+    if SubmissionKey::parse(&e.submission).is_none() {
+        e.submission = SubmissionKey::new().as_str().to_string();
+    }
     let category = category_of(catalog, &e.category, v)?;
     let name = category.name.get(v.locale).to_string();
     let status = if review.errors.is_empty() {
@@ -361,6 +390,47 @@ struct Filed {
     attached: bool,
 }
 
+/// Where a filing's confirmation is shown.
+fn filed_href(key: &SubmissionKey) -> axum::response::Response {
+    see_other(&format!("/desk/filed?s={}", encode(key.as_str())))
+}
+
+/// Claims the form's submission: `Ok(None)` when this request is to make it, or the answer
+/// to give when the form was sent before.
+async fn claim(
+    state: &CasesState,
+    v: &Viewer,
+    actor: &Actor,
+    e: &Intake,
+) -> Result<(SubmissionKey, Option<axum::response::Response>), super::Stop> {
+    let key = SubmissionKey::parse(&e.submission).unwrap_or_else(SubmissionKey::new);
+    let claimed = state
+        .platform
+        .claim_submission::<Answer>(&actor.jurisdiction_id, KIND, &key)
+        .await
+        .map_err(failed(v))?;
+    let earlier = match claimed {
+        Claimed::New => None,
+        Claimed::Done(_) | Claimed::Pending => Some(filed_href(&key)),
+    };
+    Ok((key, earlier))
+}
+
+/// Ends a claimed submission: the answer is kept for the confirmation page, or, when nothing
+/// was made, the claim is released so the corrected form can be sent again.
+async fn settle(
+    state: &CasesState,
+    v: &Viewer,
+    key: &SubmissionKey,
+    answer: Option<&Answer>,
+) -> Result<(), super::Stop> {
+    match answer {
+        Some(a) => state.platform.finish_submission(key, a).await,
+        None => state.platform.release_submission(key).await,
+    }
+    .map_err(failed(v))
+}
+
 async fn file(
     state: &CasesState,
     v: &Viewer,
@@ -368,6 +438,10 @@ async fn file(
     catalog: &Catalog,
     e: Intake,
 ) -> PageResult {
+    let (key, earlier) = claim(state, v, actor, &e).await?;
+    if let Some(answer) = earlier {
+        return Ok(answer);
+    }
     let report = NewReport {
         service_code: Some(e.category.clone()),
         // `file_for_caller` puts the district's name before the address.
@@ -384,8 +458,23 @@ async fn file(
         ..NewReport::default()
     };
     match state.cases.file_for_caller(actor, report).await {
-        Ok(filed) => Ok(filed_page(state, v, filed, e)),
+        Ok(filed) => {
+            let answer = Answer {
+                case_number: filed.case_number,
+                password: filed.password,
+                category_code: filed.category.code,
+                department_name: filed.department_name,
+                department_code: None,
+                emergency: filed.emergency,
+                phone: e.phone,
+                description: e.description,
+                attached: false,
+            };
+            settle(state, v, &key, Some(&answer)).await?;
+            Ok(filed_href(&key))
+        }
         Err(err) => {
+            settle(state, v, &key, None).await?;
             let errors = Errors::from_service(v, err, field_of)?;
             let review = Review {
                 errors,
@@ -396,29 +485,59 @@ async fn file(
     }
 }
 
-fn filed_page(
-    state: &CasesState,
-    v: &Viewer,
-    filed: FiledCase,
-    e: Intake,
-) -> axum::response::Response {
-    let p = Page::new(v, state, "new-case-filed", "desk");
-    let page = Filed {
-        p,
-        category_name: filed.category.name.get(v.locale).to_string(),
-        department: filed
-            .department_name
-            .as_ref()
-            .map(|d| d.get(v.locale).to_string())
-            .unwrap_or_default(),
-        emergency: filed.emergency.as_ref().map(|x| v.msg(&x.message())),
-        case_number: filed.case_number,
-        password: filed.password,
-        phone: e.phone,
-        description: e.description,
-        attached: false,
+#[derive(Deserialize)]
+struct FiledQuery {
+    #[serde(default)]
+    s: String,
+}
+
+/// The confirmation, after the redirect: a reload shows it again.
+async fn filed(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Query(q): Query<FiledQuery>,
+) -> PageResult {
+    gate(&v, crate::permissions::FILE_CASES)?;
+    let answer = match SubmissionKey::parse(&q.s) {
+        Some(key) => state
+            .platform
+            .submission_answer::<Answer>(&key, KIND)
+            .await
+            .map_err(failed(&v))?,
+        None => SubmissionAnswer::Gone,
     };
-    render(v, state, StatusCode::CREATED, &page)
+    let a = match answer {
+        SubmissionAnswer::Ready(a) => a,
+        SubmissionAnswer::Pending => return Ok(see_other("/desk")),
+        SubmissionAnswer::Gone => {
+            return Err(super::Stop::Page(PageError::new(
+                StatusCode::NOT_FOUND,
+                "error-page-not-found",
+                v.locale,
+            )));
+        }
+    };
+    let catalog = Catalog::load(&state, v.locale).await?;
+    let title = if a.attached {
+        "new-case-attached"
+    } else {
+        "new-case-filed"
+    };
+    let page = Filed {
+        p: Page::new(&v, &state, title, "desk"),
+        category_name: catalog.category(&a.category_code),
+        department: match &a.department_name {
+            Some(name) => name.get(v.locale).to_string(),
+            None => catalog.department(a.department_code.as_deref()),
+        },
+        emergency: a.emergency.as_ref().map(|x| v.msg(&x.message())),
+        case_number: a.case_number,
+        password: a.password,
+        phone: a.phone,
+        description: a.description,
+        attached: a.attached,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
 }
 
 async fn attach(
@@ -428,6 +547,10 @@ async fn attach(
     catalog: &Catalog,
     e: Intake,
 ) -> PageResult {
+    let (key, earlier) = claim(state, v, actor, &e).await?;
+    if let Some(answer) = earlier {
+        return Ok(answer);
+    }
     let number = e.attach.trim().to_string();
     let caller = AttachCaller {
         phone: e.phone.clone(),
@@ -437,21 +560,22 @@ async fn attach(
     };
     match state.cases.attach_caller(actor, &number, caller).await {
         Ok(work) => {
-            let p = Page::new(v, state, "new-case-attached", "desk");
-            let page = Filed {
-                p,
-                category_name: catalog.category(&work.category_code),
-                department: catalog.department(work.department_code.as_deref()),
-                emergency: None,
+            let answer = Answer {
                 case_number: work.case_number,
                 password: String::new(),
+                category_code: work.category_code,
+                department_name: None,
+                department_code: work.department_code,
+                emergency: None,
                 phone: e.phone,
                 description: e.description,
                 attached: true,
             };
-            Ok(render(v, state, StatusCode::OK, &page))
+            settle(state, v, &key, Some(&answer)).await?;
+            Ok(filed_href(&key))
         }
         Err(err) => {
+            settle(state, v, &key, None).await?;
             let errors = Errors::from_service(v, err, field_of)?;
             let possible = possible_duplicates(state, v, actor, catalog, &e).await?;
             let review = Review {
