@@ -111,6 +111,40 @@ impl Platform {
         }
     }
 
+    /// Makes a form's thing once per submission key: `make` runs only for the first request
+    /// with the key, its answer is kept for the confirmation page, and a refusal releases the
+    /// claim. `Ok(Ok(()))`: the confirmation page (for this key) is ready or being made;
+    /// `Ok(Err(e))`: `make` refused, nothing was made.
+    pub async fn make_once<T, E, Fut>(
+        &self,
+        jurisdiction_id: &str,
+        kind: &str,
+        key: &SubmissionKey,
+        make: impl FnOnce() -> Fut,
+    ) -> Result<Result<(), E>, ServiceError>
+    where
+        T: Serialize + DeserializeOwned,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        match self
+            .claim_submission::<T>(jurisdiction_id, kind, key)
+            .await?
+        {
+            Claimed::Done(_) | Claimed::Pending => return Ok(Ok(())),
+            Claimed::New => {}
+        }
+        match make().await {
+            Ok(answer) => {
+                self.finish_submission(key, &answer).await?;
+                Ok(Ok(()))
+            }
+            Err(e) => {
+                self.release_submission(key).await?;
+                Ok(Err(e))
+            }
+        }
+    }
+
     /// Stores the answer of a submission this request claimed.
     pub async fn finish_submission<T: Serialize>(
         &self,

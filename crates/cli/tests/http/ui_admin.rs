@@ -53,6 +53,16 @@ impl<'a> Staff<'a> {
         self.post_raw(path, &fields).await
     }
 
+    /// Posts a form and follows its redirect (POST, redirect, GET): the POST's status, the page
+    /// it leads to, and where that is.
+    async fn post_follow(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let (status, html, location) = self.post(path, form).await;
+        let Some(to) = location.filter(|_| status == 303) else {
+            return (status, html, String::new());
+        };
+        (status, self.get(&to).await.1, to)
+    }
+
     async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, Option<String>) {
         let r = self
             .request(Method::POST, path)
@@ -545,7 +555,7 @@ async fn staff_are_created_with_a_password_shown_once_and_their_roles_changed() 
     assert_tied(&html, "f-r0-scope");
 
     let (status, html, _) = admin
-        .post(
+        .post_follow(
             "/admin/staff/new",
             &[
                 ("login", "field.wu"),
@@ -558,7 +568,7 @@ async fn staff_are_created_with_a_password_shown_once_and_their_roles_changed() 
             ],
         )
         .await;
-    assert_eq!(status, 201, "{html}");
+    assert_eq!(status, 303, "{html}");
     let password = shown_once(&html);
     let (status, _, _) = app.try_sign_in("field.wu", &password).await;
     assert_eq!(status, 200, "the shown password works");
@@ -596,9 +606,9 @@ async fn staff_are_created_with_a_password_shown_once_and_their_roles_changed() 
     assert_eq!(status, 303, "{html}");
     // A new temporary password, then the account is disabled.
     let (status, html, _) = admin
-        .post(&format!("/admin/staff/{id}/reset-password"), &[])
+        .post_follow(&format!("/admin/staff/{id}/reset-password"), &[])
         .await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 303);
     let temporary = shown_once(&html);
     assert_ne!(temporary, password);
     let (status, _, _) = admin
@@ -643,12 +653,36 @@ async fn an_api_key_made_on_the_page_files_reports_until_it_is_revoked() {
     let (status, html, _) = admin.post("/admin/api-clients", &[("name", "")]).await;
     assert_eq!(status, 400);
     assert!(error_beside(&html, "f-name").is_some(), "{html}");
-    let (status, html, _) = admin
-        .post("/admin/api-clients", &[("name", "FixMyStreet Taipei")])
-        .await;
-    assert_eq!(status, 201, "{html}");
+    let (_, form) = admin.get("/admin/api-clients").await;
+    let submission = form
+        .split(r#"name="submission" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a submission key")
+        .to_string();
+    let fields = [
+        ("name", "FixMyStreet Taipei"),
+        ("submission", submission.as_str()),
+    ];
+    let (status, html, shown_at) = admin.post_follow("/admin/api-clients", &fields).await;
+    assert_eq!(status, 303, "{html}");
     let key = shown_once(&html);
     assert!(key.starts_with("cdk_"));
+    // Sent again (a double click) or reloaded: the same key, and only one was made.
+    let (status, again, _) = admin.post_follow("/admin/api-clients", &fields).await;
+    assert_eq!((status, shown_once(&again)), (303, key.clone()));
+    assert_eq!(shown_once(&admin.get(&shown_at).await.1), key);
+    let (_, clients) = admin.api(Method::GET, "api-clients").await;
+    assert_eq!(
+        clients
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["name"] == "FixMyStreet Taipei")
+            .count(),
+        1,
+        "{clients}"
+    );
     let app = &app;
     let file = |key: String| async move {
         app.post_form(
@@ -701,7 +735,7 @@ async fn webhooks_are_subscribed_pinged_and_deleted_on_the_page() {
     assert_eq!(status, 400);
     assert!(error_beside(&html, "f-url").is_some(), "{html}");
     let (status, html, _) = admin
-        .post(
+        .post_follow(
             "/admin/webhooks/new",
             &[
                 ("name", "公園處派工系統"),
@@ -713,7 +747,7 @@ async fn webhooks_are_subscribed_pinged_and_deleted_on_the_page() {
             ],
         )
         .await;
-    assert_eq!(status, 201, "{html}");
+    assert_eq!(status, 303, "{html}");
     assert!(shown_once(&html).starts_with("whsec_"));
     let (_, hooks) = admin.api(Method::GET, "webhooks").await;
     let hook = &hooks[0];
@@ -738,9 +772,9 @@ async fn webhooks_are_subscribed_pinged_and_deleted_on_the_page() {
     );
 
     let (status, html, _) = admin
-        .post(&format!("/admin/webhooks/{id}/rotate"), &[])
+        .post_follow(&format!("/admin/webhooks/{id}/rotate"), &[])
         .await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 303);
     assert!(shown_once(&html).starts_with("whsec_"));
 
     // A delivery that failed for good is sent again from the log.

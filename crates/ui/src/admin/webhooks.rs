@@ -12,11 +12,14 @@ use domain::Message;
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
+use platform::submissions::SubmissionKey;
 use platform::webhooks::EVENT_TYPES;
 use platform::webhooks::admin::{DeliveryView, NewWebhook, WebhookUpdate, WebhookView};
 use web::AppState;
 use webkit::page::Page;
-use webkit::page::admin::ShownOnce;
+use webkit::page::admin::{
+    Secret, SecretQuery, ShownOnce, read_secret, secret_href, submission_of,
+};
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
 
@@ -24,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/webhooks", get(list))
         .route("/admin/webhooks/new", get(new_form).post(create))
+        .route("/admin/webhooks/secret", get(secret))
         .route("/admin/webhooks/{id}", get(edit).post(update))
         .route("/admin/webhooks/{id}/ping", post(ping))
         .route("/admin/webhooks/{id}/rotate", post(rotate))
@@ -60,7 +64,13 @@ pub struct WebhookForm {
     pub events: Vec<String>,
     pub department: String,
     pub active: bool,
+    /// The form's submission key (`platform::submissions`): a form sent twice makes one.
+    pub submission: String,
 }
+
+/// The kind of submission that shows a webhook's signing secret.
+const KIND: &str = "platform.webhook_secret";
+const SECRET: &str = "/admin/webhooks/secret";
 
 impl WebhookForm {
     fn read(f: &Fields) -> WebhookForm {
@@ -70,6 +80,7 @@ impl WebhookForm {
             events: f.all("events"),
             department: f.get("department").to_string(),
             active: f.checked("active"),
+            submission: submission_of(f).as_str().to_string(),
         }
     }
 
@@ -80,6 +91,7 @@ impl WebhookForm {
             events: w.event_types.clone(),
             department: w.department_code.clone().unwrap_or_default(),
             active: w.active,
+            submission: SubmissionKey::new().as_str().to_string(),
         }
     }
 }
@@ -204,6 +216,7 @@ async fn form_page(
 async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult {
     let f = WebhookForm {
         active: true,
+        submission: SubmissionKey::new().as_str().to_string(),
         ..WebhookForm::default()
     };
     form_page(&state, &v, None, f, Errors::default(), None).await
@@ -225,10 +238,12 @@ async fn create(
         department_code: Some(f.department.clone()).filter(|d| !d.is_empty()),
         active: f.active,
     };
-    match state.platform.create_webhook(actor, new).await {
-        Ok(created) => {
-            let page = ShownOnce {
-                p: Page::new(&v, &state, "admin-webhook-created", "admin"),
+    let key = submission_of(&fields);
+    let made = state
+        .platform
+        .make_once(&actor.jurisdiction_id, KIND, &key, || async {
+            let created = state.platform.create_webhook(actor, new).await?;
+            Ok::<_, platform::ServiceError>(Secret {
                 heading: v.t("admin-webhook-created"),
                 lead: webkit::i18n::tr(
                     v.locale,
@@ -239,9 +254,12 @@ async fn create(
                 secret: created.secret,
                 back_href: format!("/admin/webhooks/{}", created.webhook.id),
                 back_label: v.t("admin-webhook-open"),
-            };
-            Ok(render(&v, &state, StatusCode::CREATED, &page))
-        }
+            })
+        })
+        .await
+        .map_err(failed(&v))?;
+    match made {
+        Ok(()) => Ok(see_other(&secret_href(SECRET, &key))),
         Err(e) => {
             let errors = Errors::from_service(&v, e, webhook_field)?;
             form_page(&state, &v, None, f, errors, None).await
@@ -315,25 +333,50 @@ async fn rotate(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let actor = require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
-    check_token(&v, Fields(fields).token())?;
-    let rotated = state
+    let fields = Fields(fields);
+    check_token(&v, fields.token())?;
+    let key = submission_of(&fields);
+    state
         .platform
-        .rotate_webhook_secret(actor, &id)
+        .make_once(&actor.jurisdiction_id, KIND, &key, || async {
+            let rotated = state.platform.rotate_webhook_secret(actor, &id).await?;
+            Ok::<_, platform::ServiceError>(Secret {
+                heading: v.t("admin-webhook-rotated"),
+                lead: webkit::i18n::tr(
+                    v.locale,
+                    "admin-webhook-rotated-lead",
+                    &[("name", rotated.webhook.name.clone())],
+                ),
+                label: v.t("admin-webhook-secret"),
+                secret: rotated.secret,
+                back_href: format!("/admin/webhooks/{id}"),
+                back_label: v.t("admin-webhook-open"),
+            })
+        })
         .await
+        .map_err(failed(&v))?
         .map_err(failed(&v))?;
-    let page = ShownOnce {
-        p: Page::new(&v, &state, "admin-webhook-rotated", "admin"),
-        heading: v.t("admin-webhook-rotated"),
-        lead: webkit::i18n::tr(
-            v.locale,
-            "admin-webhook-rotated-lead",
-            &[("name", rotated.webhook.name.clone())],
-        ),
-        label: v.t("admin-webhook-secret"),
-        secret: rotated.secret,
-        back_href: format!("/admin/webhooks/{id}"),
-        back_label: v.t("admin-webhook-open"),
+    Ok(see_other(&secret_href(SECRET, &key)))
+}
+
+/// A new or rotated signing secret, after the redirect: shown again on a reload, for half an
+/// hour.
+async fn secret(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<SecretQuery>,
+) -> PageResult {
+    require(&v, platform::permissions::MANAGE_WEBHOOKS)?;
+    let Some(secret) = read_secret(&state.platform, KIND, &q.s)
+        .await
+        .map_err(failed(&v))?
+    else {
+        return Ok(see_other("/admin/webhooks"));
     };
+    let page = ShownOnce::of(
+        Page::new(&v, &state, "admin-webhook-secret", "admin"),
+        secret,
+    );
     Ok(render(&v, &state, StatusCode::OK, &page))
 }
 

@@ -69,6 +69,55 @@ pub struct Done {
     pub done: Option<String>,
 }
 
+/// A secret to show once, after the form that made it redirected (POST, redirect, GET): kept
+/// sealed with the form's submission (`platform::submissions`), so a reload shows it again and
+/// the form sent twice makes one. Its texts are in the language of the form's request.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Secret {
+    pub heading: String,
+    pub lead: String,
+    pub label: String,
+    pub secret: String,
+    pub back_href: String,
+    pub back_label: String,
+}
+
+/// The form's submission key as sent (`submission`), or a new one for a form without it.
+pub fn submission_of(f: &Fields) -> platform::submissions::SubmissionKey {
+    platform::submissions::SubmissionKey::parse(f.get("submission"))
+        .unwrap_or_else(platform::submissions::SubmissionKey::new)
+}
+
+/// Where the secret made by a submission is shown: `path?s=<key>`.
+pub fn secret_href(path: &str, key: &platform::submissions::SubmissionKey) -> String {
+    format!("{path}?s={}", key.as_str())
+}
+
+/// The secret a submission of `kind` made, for the page at its [`secret_href`]; `None` when the
+/// key is unknown, expired or still being made.
+pub async fn read_secret(
+    platform: &platform::Platform,
+    kind: &str,
+    s: &str,
+) -> Result<Option<Secret>, platform::ServiceError> {
+    let Some(key) = platform::submissions::SubmissionKey::parse(s) else {
+        return Ok(None);
+    };
+    Ok(
+        match platform.submission_answer::<Secret>(&key, kind).await? {
+            platform::submissions::SubmissionAnswer::Ready(secret) => Some(secret),
+            _ => None,
+        },
+    )
+}
+
+/// The query of a secret's page.
+#[derive(serde::Deserialize, Default)]
+pub struct SecretQuery {
+    #[serde(default)]
+    pub s: String,
+}
+
 /// A secret shown once: a new password, API key or webhook secret.
 #[derive(Template)]
 #[template(path = "admin/shown_once.html")]
@@ -80,4 +129,18 @@ pub struct ShownOnce {
     pub secret: String,
     pub back_href: String,
     pub back_label: String,
+}
+
+impl ShownOnce {
+    pub fn of(p: Page, s: Secret) -> ShownOnce {
+        ShownOnce {
+            p,
+            heading: s.heading,
+            lead: s.lead,
+            label: s.label,
+            secret: s.secret,
+            back_href: s.back_href,
+            back_label: s.back_label,
+        }
+    }
 }

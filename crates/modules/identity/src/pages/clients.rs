@@ -12,9 +12,12 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use platform::submissions::SubmissionKey;
 use webkit::page::Page;
-use webkit::page::admin::ShownOnce;
 use webkit::page::admin::{Done, Fields, done_message};
+use webkit::page::admin::{
+    Secret, SecretQuery, ShownOnce, read_secret, secret_href, submission_of,
+};
 use webkit::page::forms::Errors;
 use webkit::page::see_other;
 use webkit::page::{PageResult, failed};
@@ -22,8 +25,13 @@ use webkit::page::{PageResult, failed};
 pub fn routes() -> Router<IdentityState> {
     Router::new()
         .route("/admin/api-clients", get(list).post(create))
+        .route("/admin/api-clients/created", get(created))
         .route("/admin/api-clients/{id}/revoke", post(revoke))
 }
+
+/// The kind of submission a new API key is (`platform::submissions`).
+const KIND: &str = "identity.api_key";
+const CREATED: &str = "/admin/api-clients/created";
 
 #[derive(Template)]
 #[template(path = "admin/clients.html")]
@@ -32,6 +40,8 @@ struct List {
     clients: Vec<ApiClient>,
     name: String,
     errors: Errors,
+    /// The create form's submission key: one key however often the form is sent.
+    submission: String,
 }
 
 async fn list_page(
@@ -40,6 +50,7 @@ async fn list_page(
     name: String,
     errors: Errors,
     done: Option<&str>,
+    submission: SubmissionKey,
 ) -> PageResult {
     let actor = require(v, crate::permissions::MANAGE_API_CLIENTS)?;
     let mut clients = state
@@ -61,6 +72,7 @@ async fn list_page(
         clients,
         name,
         errors,
+        submission: submission.as_str().to_string(),
     };
     Ok(render(v, state, status, &page))
 }
@@ -72,6 +84,7 @@ async fn list(State(state): State<IdentityState>, v: Viewer, Query(q): Query<Don
         String::new(),
         Errors::default(),
         q.done.as_deref(),
+        SubmissionKey::new(),
     )
     .await
 }
@@ -85,10 +98,13 @@ async fn create(
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let name = f.get("name").to_string();
-    match state.identity.create_api_key(actor, &name).await {
-        Ok(created) => {
-            let page = ShownOnce {
-                p: Page::new(&v, &state, "admin-clients-created", "admin"),
+    let key = submission_of(&f);
+    let made = state
+        .identity
+        .platform()
+        .make_once(&actor.jurisdiction_id, KIND, &key, || async {
+            let created = state.identity.create_api_key(actor, &name).await?;
+            Ok::<_, platform::ServiceError>(Secret {
                 heading: v.t("admin-clients-created"),
                 lead: webkit::i18n::tr(
                     v.locale,
@@ -99,14 +115,37 @@ async fn create(
                 secret: created.key,
                 back_href: "/admin/api-clients".into(),
                 back_label: v.t("admin-clients"),
-            };
-            Ok(render(&v, &state, StatusCode::CREATED, &page))
-        }
+            })
+        })
+        .await
+        .map_err(failed(&v))?;
+    match made {
+        Ok(()) => Ok(see_other(&secret_href(CREATED, &key))),
         Err(e) => {
             let errors = Errors::from_service(&v, e, |_| "f-name".into())?;
-            list_page(&state, &v, name, errors, None).await
+            list_page(&state, &v, name, errors, None, key).await
         }
     }
+}
+
+/// The new key, after the redirect: shown again on a reload, for half an hour.
+async fn created(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    Query(q): Query<SecretQuery>,
+) -> PageResult {
+    require(&v, crate::permissions::MANAGE_API_CLIENTS)?;
+    let secret = read_secret(state.identity.platform(), KIND, &q.s)
+        .await
+        .map_err(failed(&v))?;
+    let Some(secret) = secret else {
+        return Ok(see_other("/admin/api-clients"));
+    };
+    let page = ShownOnce::of(
+        Page::new(&v, &state, "admin-clients-created", "admin"),
+        secret,
+    );
+    Ok(render(&v, &state, StatusCode::OK, &page))
 }
 
 async fn revoke(

@@ -15,8 +15,12 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use domain::{Locale, Message};
 use platform::authz::{Grant, GrantError, Role, ScopeGiven, ScopeKind};
+use platform::submissions::SubmissionKey;
 use webkit::page::Page;
-use webkit::page::admin::{Done, Fields, ShownOnce, done_message};
+use webkit::page::admin::{
+    Done, Fields, Secret, SecretQuery, ShownOnce, done_message, read_secret, secret_href,
+    submission_of,
+};
 use webkit::page::forms::Errors;
 use webkit::page::{PageError, see_other};
 use webkit::page::{PageResult, Stop, failed};
@@ -25,6 +29,7 @@ pub fn routes() -> Router<IdentityState> {
     Router::new()
         .route("/admin/staff", get(list))
         .route("/admin/staff/new", get(new_form).post(create))
+        .route("/admin/staff/password", get(password_shown))
         .route("/admin/staff/second-factor", post(second_factor))
         .route("/admin/staff/{id}", get(edit))
         .route("/admin/staff/{id}/roles", post(set_roles))
@@ -276,6 +281,8 @@ pub struct NewForm {
     pub mobile: String,
     pub locale: String,
     pub rows: Vec<RoleRow>,
+    /// The form's submission key: one account however often the form is sent.
+    pub submission: String,
 }
 
 #[derive(Template)]
@@ -307,6 +314,7 @@ async fn new_form(State(state): State<IdentityState>, v: Viewer) -> PageResult {
     let f = NewForm {
         locale: "zh-TW".into(),
         rows: rows_of(&[]),
+        submission: SubmissionKey::new().as_str().to_string(),
         ..NewForm::default()
     };
     new_page(&state, &v, f, Errors::default()).await
@@ -327,6 +335,7 @@ async fn create(
         mobile: f.get("mobile").trim().to_string(),
         locale: f.get("locale").to_string(),
         rows: read_rows(&f),
+        submission: submission_of(&f).as_str().to_string(),
     };
     let mut errors = Errors::default();
     let roles = grants_of(&v, &actor.jurisdiction_id, &form.rows, &mut errors);
@@ -341,13 +350,15 @@ async fn create(
             roles,
             password: Some(password.to_string()).filter(|p| !p.is_empty()),
         };
-        match state.identity.create_staff(actor, input).await {
-            Ok((view, generated)) => {
-                let Some(secret) = generated else {
-                    return Ok(see_other(&format!("/admin/staff/{}?done=created", view.id)));
-                };
-                let page = ShownOnce {
-                    p: Page::new(&v, &state, "admin-staff-created", "admin"),
+        let key = SubmissionKey::parse(&form.submission).unwrap_or_else(SubmissionKey::new);
+        let made = state
+            .identity
+            .platform()
+            .make_once(&actor.jurisdiction_id, KIND, &key, || async {
+                let (view, generated) = state.identity.create_staff(actor, input).await?;
+                // A password the administrator chose is not shown again: the page says so
+                // by having none.
+                Ok::<_, platform::ServiceError>(Secret {
                     heading: v.t("admin-staff-created"),
                     lead: webkit::i18n::tr(
                         v.locale,
@@ -355,12 +366,15 @@ async fn create(
                         &[("login", view.login.clone())],
                     ),
                     label: v.t("admin-temporary-password"),
-                    secret,
+                    secret: generated.unwrap_or_default(),
                     back_href: format!("/admin/staff/{}", view.id),
                     back_label: v.t("admin-staff-open"),
-                };
-                return Ok(render(&v, &state, StatusCode::CREATED, &page));
-            }
+                })
+            })
+            .await
+            .map_err(failed(&v))?;
+        match made {
+            Ok(()) => return Ok(see_other(&secret_href(PASSWORD, &key))),
             Err(e) => errors = Errors::from_service(&v, e, staff_field)?,
         }
     }
@@ -389,6 +403,8 @@ struct EditPage {
     rows: Vec<RoleRow>,
     c: Choices,
     errors: Errors,
+    /// The password reset form's submission key.
+    submission: String,
 }
 
 async fn staff_member(state: &IdentityState, v: &Viewer, id: &str) -> Result<StaffView, Stop> {
@@ -429,6 +445,7 @@ async fn edit_page(
         s,
         c,
         errors,
+        submission: SubmissionKey::new().as_str().to_string(),
     };
     Ok(render(v, state, status, &page))
 }
@@ -500,23 +517,56 @@ async fn reset_password(
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let s = staff_member(&state, &v, &id).await?;
-    let secret = state
+    let key = submission_of(&f);
+    state
         .identity
-        .reset_staff_password(actor, &id, f.checked("clear_second_factor"))
+        .platform()
+        .make_once(&actor.jurisdiction_id, KIND, &key, || async {
+            let secret = state
+                .identity
+                .reset_staff_password(actor, &id, f.checked("clear_second_factor"))
+                .await?;
+            Ok::<_, platform::ServiceError>(Secret {
+                heading: v.t("admin-staff-reset"),
+                lead: webkit::i18n::tr(
+                    v.locale,
+                    "admin-staff-reset-lead",
+                    &[("login", s.login.clone())],
+                ),
+                label: v.t("admin-temporary-password"),
+                secret,
+                back_href: format!("/admin/staff/{id}"),
+                back_label: v.t("admin-staff-open"),
+            })
+        })
         .await
+        .map_err(failed(&v))?
         .map_err(failed(&v))?;
-    let page = ShownOnce {
-        p: Page::new(&v, &state, "admin-staff-reset", "admin"),
-        heading: v.t("admin-staff-reset"),
-        lead: webkit::i18n::tr(
-            v.locale,
-            "admin-staff-reset-lead",
-            &[("login", s.login.clone())],
-        ),
-        label: v.t("admin-temporary-password"),
-        secret,
-        back_href: format!("/admin/staff/{id}"),
-        back_label: v.t("admin-staff-open"),
+    Ok(see_other(&secret_href(PASSWORD, &key)))
+}
+
+/// The kind of submission that shows a staff member's temporary password.
+const KIND: &str = "identity.staff_password";
+const PASSWORD: &str = "/admin/staff/password";
+
+/// A new temporary password, after the redirect: shown again on a reload, for half an hour. A
+/// staff member created with a password the administrator chose goes to their page.
+async fn password_shown(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    Query(q): Query<SecretQuery>,
+) -> PageResult {
+    require(&v, crate::permissions::MANAGE_STAFF)?;
+    let Some(secret) = read_secret(state.identity.platform(), KIND, &q.s)
+        .await
+        .map_err(failed(&v))?
+    else {
+        return Ok(see_other("/admin/staff"));
     };
+    if secret.secret.is_empty() {
+        return Ok(see_other(&format!("{}?done=created", secret.back_href)));
+    }
+    let p = Page::new(&v, &state, "admin-staff", "admin").with_title(secret.heading.clone());
+    let page = ShownOnce::of(p, secret);
     Ok(render(&v, &state, StatusCode::OK, &page))
 }
