@@ -8,7 +8,8 @@ const { assertFocusVisible, focusState } = require("./checks");
 /**
  * Clicks `button` (a selector) to submit its form and waits for the page it leads to (after
  * any redirect); resolves with that page's HTTP status. The pages answer a refused form with
- * 400 and the form again, a done one with 303 to the next page or 201 for something created.
+ * 400 and the form again, a done one with 303 to the next page: for something created, a
+ * confirmation that a reload shows again (200).
  */
 async function submit(page, button) {
   const [response] = await Promise.all([page.waitForNavigation(), page.locator(button).click()]);

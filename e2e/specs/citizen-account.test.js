@@ -50,7 +50,7 @@ eachLanguage("a citizen signs up with the e-mailed code, signs in and sees the c
   await page.fill("#f-description", t("機車道上有坑洞", "A pothole in the scooter lane"));
   await page.check("#f-notify-none");
   await page.check("#f-consent");
-  assert.equal(await submit(page, "main form button[type=submit]"), 201);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
   const number = (await page.locator(".facts .big-code").first().innerText()).trim();
 
   await page.locator(".site-nav a[href='/my/cases']").click();

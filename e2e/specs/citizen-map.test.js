@@ -87,7 +87,7 @@ eachLanguage("a citizen places the pin on the map and the report carries it", as
   await page.check("#f-notify-none");
   await page.check("#f-consent");
   await visit(page, "report-map-pinned");
-  assert.equal(await submit(page, "main form button[type=submit]"), 201);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
   const number = (await page.locator(".facts .big-code").nth(0).innerText()).trim();
   await visit(page, "report-map-filed");
 

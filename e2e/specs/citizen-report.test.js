@@ -71,10 +71,15 @@ eachLanguage("a citizen reports a street light with a photo and tracks the case"
   await page.fill("#f-email", email);
   await page.check("#f-consent");
 
-  assert.equal(await submit(page, "main form button[type=submit]"), 201);
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  assert.ok(page.url().includes("/report/filed?s="), `the confirmation, not ${page.url()}`);
   const codes = page.locator(".facts .big-code");
   const number = (await codes.nth(0).innerText()).trim();
   const password = (await codes.nth(1).innerText()).trim();
+  // Reloading the confirmation shows the same case and files nothing more.
+  await page.reload();
+  assert.equal((await page.locator(".facts .big-code").nth(0).innerText()).trim(), number);
+  assert.equal((await page.locator(".facts .big-code").nth(1).innerText()).trim(), password);
   assert.match(number, /^\d{6,}-?\d*$/, `a case number, not "${number}"`);
   assert.ok(password.length >= 4, "a case password is shown");
   assert.match(await page.locator("h1").innerText(), /\S/);
