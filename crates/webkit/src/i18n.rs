@@ -178,7 +178,20 @@ pub fn tr(locale: Locale, id: &str, args: &[(&str, String)]) -> String {
 }
 
 pub fn message(locale: Locale, m: &Message) -> String {
-    tr(locale, m.id, &m.args)
+    // A field the rule names by its code is shown by its label (`field-name-<code>`), where
+    // the catalogue has one: staff read "the field Note is required", never "note".
+    let args: Vec<(&str, String)> = m
+        .args
+        .iter()
+        .map(|(k, v)| {
+            let label = format!("field-name-{v}");
+            match *k {
+                "field" if has(locale, &label) => (*k, tr(locale, &label, &[])),
+                _ => (*k, v.clone()),
+            }
+        })
+        .collect();
+    tr(locale, m.id, &args)
 }
 
 /// Whether the catalogue of `locale` itself (not the fallback) has `id`.
@@ -300,6 +313,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_field_is_named_by_its_label() {
+        let m = Message::new("error-field-required").arg("field", "note");
+        assert_eq!(message(Locale::ZhTw, &m), "欄位「備註」為必填。");
+        assert_eq!(message(Locale::En, &m), "The field \"Note\" is required.");
+        // A code without a label is shown as it is.
+        let m = Message::new("error-field-required").arg("field", "zzz_unknown");
+        assert!(message(Locale::En, &m).contains("zzz_unknown"));
     }
 
     /// Every message id constructed anywhere in the workspace has a translation in both

@@ -36,7 +36,10 @@ pub struct NavItem {
 /// The frame every template gets: language, navigation, the form token and a status message.
 pub struct Page {
     pub locale: Locale,
+    /// The page's heading, and its title in the browser.
     pub title: String,
+    /// Before the title in the browser only (`Error: `), never in the heading.
+    pub title_prefix: String,
     pub nav: Vec<NavItem>,
     pub csrf: String,
     pub signed_in_as: Option<String>,
@@ -67,6 +70,7 @@ impl Page {
         Page {
             locale: v.locale(),
             title: t(title_id),
+            title_prefix: String::new(),
             nav: nav
                 .into_iter()
                 .map(|(href, key, label)| NavItem {
@@ -97,6 +101,7 @@ impl Page {
         Page {
             locale,
             title: crate::i18n::tr(locale, title_id, &[]),
+            title_prefix: String::new(),
             nav: vec![NavItem {
                 href: "/",
                 label: crate::i18n::tr(locale, "nav-home", &[]),
@@ -131,7 +136,7 @@ impl Page {
     /// Marks the title of a page that shows errors, so screen readers hear it first.
     pub fn with_errors(mut self, errors: &forms::Errors) -> Page {
         if !errors.is_empty() {
-            self.title = format!("{} {}", self.t("error-title-prefix"), self.title);
+            self.title_prefix = format!("{} ", self.t("error-title-prefix"));
         }
         self
     }

@@ -297,3 +297,56 @@ fn section<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
         .map_or(body.len(), |i| from + i + end.len());
     &body[from..to]
 }
+
+#[tokio::test]
+async fn a_reassigned_case_sends_the_dispatcher_back_to_the_queue_saying_where_it_went() {
+    let app = TestApp::start().await;
+    app.staff("agent.su", &["agent"]).await;
+    app.staff("disp.su", &["dispatcher:PWD-PKS"]).await;
+    let agent = app.sign_in("agent.su", STAFF_PASSWORD).await;
+    let disp = app.sign_in("disp.su", STAFF_PASSWORD).await;
+    let number = file_streetlight_by_api(&app, &agent, "臺北市大安區仁愛路四段1號", "不亮").await;
+    let path = format!("/work/cases/{number}");
+
+    // Refused: the field is named by its label, and the heading is the case's, not "Error".
+    let refused = post(
+        &app,
+        &disp,
+        &format!("{path}/act"),
+        &[("action", "reassign"), ("department", ""), ("reason", "")],
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("The field &#34;Department&#34; is required")
+            && !refused.body.contains("&#34;department&#34;"),
+        "the field by its label, not its code: {}",
+        refused.body
+    );
+    assert!(refused.body.contains("<title>Error:"));
+    assert!(!refused.body.contains("<h1>Error:"), "{}", refused.body);
+
+    let done = post(
+        &app,
+        &disp,
+        &format!("{path}/act"),
+        &[
+            ("action", "reassign"),
+            ("department", "DEP"),
+            ("reason", "屬環保局權責"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let to = done.location.expect("back to the queue");
+    assert!(to.starts_with("/work?done=reassigned"), "{to}");
+    let queue = get(&app, &disp, &to).await;
+    assert_eq!(queue.status, 200);
+    assert!(
+        queue
+            .body
+            .contains(&format!("Case {number} was reassigned to")),
+        "{}",
+        queue.body
+    );
+}

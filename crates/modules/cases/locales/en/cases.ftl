@@ -741,3 +741,4 @@ find-button = Search
 find-results-for = Cases matching “{ $q }”
 find-none = No case matches, or none that you may see.
 find-cut = Only the newest { $n } are listed: make the text more precise.
+done-reassigned-to = Case { $number } was reassigned to { $department }.

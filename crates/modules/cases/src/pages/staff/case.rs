@@ -334,6 +334,12 @@ async fn act(
     let actor = gate(&v, crate::permissions::VIEW_CASES)?;
     check_token(&v, &f._csrf)?;
     match apply(&state, &v, actor, &number, &f).await? {
+        // The case has left the department: back to its queue, saying where it went.
+        Ok(()) if f.action == "reassign" => Ok(see_other(&format!(
+            "/work?done=reassigned&moved={}&to={}",
+            encode(&number),
+            encode(&f.department)
+        ))),
         Ok(()) => Ok(see_other(&format!(
             "/work/cases/{}?done={}",
             encode(&number),

@@ -55,6 +55,11 @@ pub struct Filters {
     pub page: u64,
     #[serde(default)]
     pub done: Option<String>,
+    /// After a reassignment (`done=reassigned`): the case that left, and its new department.
+    #[serde(default)]
+    pub moved: String,
+    #[serde(default)]
+    pub to: String,
 }
 
 impl Filters {
@@ -212,7 +217,18 @@ async fn queue_page(
         .map(|w| line(w, &catalog, &names, v))
         .collect();
     let mut p = Page::new(v, state, "work-title", "work").with_errors(&errors);
-    let message = done_message(v, f.done.as_deref())
+    let reassigned = (f.done.as_deref() == Some("reassigned") && !f.moved.is_empty()).then(|| {
+        webkit::i18n::tr(
+            v.locale,
+            "done-reassigned-to",
+            &[
+                ("number", f.moved.clone()),
+                ("department", catalog.department(Some(f.to.as_str()))),
+            ],
+        )
+    });
+    let message = reassigned
+        .or_else(|| done_message(v, f.done.as_deref()))
         .or_else(|| Some(p.t1("work-count", "count", lines.len().to_string())));
     p = p.with_status(message);
     let page = Queue {
