@@ -163,6 +163,10 @@ async fn a_citizen_reports_through_the_form_and_tracks_the_case() {
         html.contains("個人資料蒐集告知事項"),
         "the PDPA notice is on the form"
     );
+    assert!(
+        !html.contains(r#"name="notify" value="email" checked"#),
+        "no way of being told is chosen for the citizen"
+    );
     let before = app.case_count().await;
     let (status, html) = me
         .post_multipart("/report/1999-L01", report_form("2"))
@@ -170,6 +174,10 @@ async fn a_citizen_reports_through_the_form_and_tracks_the_case() {
     assert_eq!(status, 303, "redirected to the confirmation: {html}");
     assert_eq!(app.case_count().await, before + 1);
     let (number, password) = filed_number_and_password(&html);
+    assert!(
+        html.contains("接下來會怎樣") && html.contains("<time datetime="),
+        "what happens next, and by when: {html}"
+    );
 
     // The case is the same one Open311 shows, with the district prefixed to the address.
     let (status, body) = app.get_json(&format!("requests/{number}.json")).await;

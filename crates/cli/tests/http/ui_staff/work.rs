@@ -318,7 +318,9 @@ async fn a_reassigned_case_sends_the_dispatcher_back_to_the_queue_saying_where_i
     .await;
     assert_eq!(refused.status, 400);
     assert!(
-        refused.body.contains("The field &#34;Department&#34; is required")
+        refused
+            .body
+            .contains("The field &#34;Department&#34; is required")
             && !refused.body.contains("&#34;department&#34;"),
         "the field by its label, not its code: {}",
         refused.body

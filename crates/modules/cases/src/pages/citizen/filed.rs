@@ -31,6 +31,9 @@ pub struct Answer {
     pub category_code: String,
     pub department_name: Option<Localized>,
     pub emergency: bool,
+    /// When the case is due to be resolved (its SLA), if known.
+    #[serde(default)]
+    pub due_at: Option<i64>,
 }
 
 impl From<FiledCase> for Answer {
@@ -41,6 +44,7 @@ impl From<FiledCase> for Answer {
             category_code: f.category.code,
             department_name: f.department_name,
             emergency: f.emergency.is_some(),
+            due_at: None,
         }
     }
 }
@@ -65,6 +69,7 @@ struct Filed {
     category_name: String,
     department: String,
     emergency: bool,
+    due_at: Option<i64>,
 }
 
 #[derive(Template)]
@@ -122,6 +127,7 @@ async fn filed(
             .map(|d| d.get(v.locale).to_string())
             .unwrap_or_default(),
         emergency: a.emergency,
+        due_at: a.due_at,
         case_number: a.case_number,
         password: a.password,
     };

@@ -204,11 +204,18 @@ async fn form(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let (j, c) = category(&state, &v, &code).await?;
-    let e = Entered {
-        notify: "email".into(),
+    // Nothing is chosen for the citizen (GOV.UK: never pre-select); a signed-in citizen's
+    // contact details are filled in.
+    let mut e = Entered {
         submission: SubmissionKey::new().as_str().to_string(),
         ..Entered::default()
     };
+    if let Some(actor) = v.signed_in().filter(|a| a.is_citizen())
+        && let Ok(profile) = state.identity.my_profile(actor).await
+    {
+        e.email = profile.email.unwrap_or_default();
+        e.phone = profile.mobile.unwrap_or_default();
+    }
     show_form(&state, &v, &j, c, e, Errors::default()).await
 }
 
@@ -358,9 +365,19 @@ async fn submit(
     }
     match result {
         Ok(case) => {
+            let due_at = state
+                .cases
+                .public_case(&j, &case.case_number, false)
+                .await
+                .ok()
+                .and_then(|c| c.expected_at);
+            let answer = filed::Answer {
+                due_at,
+                ..filed::Answer::from(case)
+            };
             state
                 .platform
-                .finish_submission(&key, &filed::Answer::from(case))
+                .finish_submission(&key, &answer)
                 .await
                 .map_err(fail)?;
             Ok(filed::filed_href(&key))

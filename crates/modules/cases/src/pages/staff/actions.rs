@@ -179,8 +179,11 @@ fn who(actor: &str, names: &HashMap<String, String>, v: &Viewer) -> String {
             .get(&account_id)
             .cloned()
             .unwrap_or_else(|| v.t("event-staff")),
-        Ok(ActorRef::System { label: Some(label) }) => label,
-        Ok(ActorRef::Citizen { account_id: None }) => v.t("event-citizen"),
+        // The operator, a background job or the rules: "system", and which one.
+        Ok(ActorRef::System { label: Some(label) }) => format!("{} ({label})", v.t("event-system")),
+        Ok(ActorRef::System { label: None }) => v.t("event-system"),
+        Ok(ActorRef::Citizen { .. }) => v.t("event-citizen"),
+        Ok(ActorRef::ApiClient { .. }) => v.t("event-api-client"),
         _ => actor.to_string(),
     }
 }
