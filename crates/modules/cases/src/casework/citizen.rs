@@ -311,7 +311,7 @@ impl CasesApp {
         tx: &mut Tx,
         change: &super::events::CaseChange<'_>,
     ) -> Result<()> {
-        if !change.public || change.by_reporter {
+        if !change.public || change.by_reporter || change.no_reporter {
             return Ok(());
         }
         let (j, work, note) = (change.jurisdiction, change.case, change.note);

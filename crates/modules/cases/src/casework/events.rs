@@ -40,6 +40,10 @@ pub(crate) struct CaseChange<'a> {
     pub by_reporter: bool,
     /// For a filing: the phone number the reporter gave, if any.
     pub reporter_phone: Option<&'a str>,
+    /// For a filing that named no reporter: the new case has none (nor any case merged into
+    /// it), so the reporters' listener has nobody to tell and need not look them up inside
+    /// the writer's transaction.
+    pub no_reporter: bool,
 }
 
 impl<'a> CaseChange<'a> {
@@ -61,6 +65,7 @@ impl<'a> CaseChange<'a> {
             previous_department: None,
             by_reporter: false,
             reporter_phone: None,
+            no_reporter: false,
         }
     }
 }

@@ -202,6 +202,7 @@ impl CasesApp {
             .zip(&works)
             .map(|(f, work)| CaseChange {
                 reporter_phone: f.reporter.phone.as_deref(),
+                no_reporter: f.reporter.is_empty(),
                 ..CaseChange::new(
                     &f.jurisdiction,
                     work,
