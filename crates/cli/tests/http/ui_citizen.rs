@@ -88,12 +88,7 @@ impl<'a> Visitor<'a> {
             .await
             .expect("POST");
         self.keep(&r);
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let (status, location) = status_and_location(&r);
         (status, r.text().await.expect("body"), location)
     }
 
@@ -111,17 +106,22 @@ impl<'a> Visitor<'a> {
             .await
             .expect("POST");
         self.keep(&r);
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let (status, location) = status_and_location(&r);
         match location {
             Some(to) if status == 303 => (status, self.get(&to).await.1),
             _ => (status, r.text().await.expect("body")),
         }
     }
+}
+
+/// A response's status and where it redirects, if it does.
+fn status_and_location(r: &reqwest::Response) -> (u16, Option<String>) {
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (r.status().as_u16(), location)
 }
 
 /// The two values the confirmation page shows in large type.
