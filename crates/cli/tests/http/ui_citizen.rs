@@ -637,3 +637,41 @@ async fn a_report_sent_twice_or_reloaded_is_filed_once() {
     assert_eq!(status, 303);
     assert_eq!(app.case_count().await, before + 2);
 }
+
+#[tokio::test]
+async fn the_survey_names_its_case_and_thanks_once_after_a_redirect() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "en");
+    me.get("/report/1999-L01").await;
+    let (_, html) = me
+        .post_multipart("/report/1999-L01", report_form("1"))
+        .await;
+    let (number, _) = filed_number_and_password(&html);
+    let token = "a-survey-link-token-for-the-test";
+    assert!(
+        cases::testkit::open_survey(
+            &app.platform.db,
+            "taipei.gov.tw",
+            &number,
+            token,
+            store::now_unix()
+        )
+        .await
+        .unwrap()
+    );
+    let (status, html) = me.get(&format!("/survey?token={token}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("About case {number}")), "{html}");
+    let (status, html, _) = me.post("/survey", &[("token", token), ("score", "")]).await;
+    assert_eq!(status, 400, "{html}");
+    let (status, _, location) = me
+        .post(
+            "/survey",
+            &[("token", token), ("score", "4"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let to = location.expect("to the thanks");
+    let (_, html) = me.get(&to).await;
+    assert_eq!(html.matches("Thank you").count(), 1, "thanked once: {html}");
+}

@@ -129,6 +129,25 @@ pub async fn answer_survey(
     Ok(true)
 }
 
+/// A survey of a case reached by `token`, as if its link had been sent; false if there is no
+/// such case.
+pub async fn open_survey(
+    db: &Db,
+    jurisdiction_id: &str,
+    case_number: &str,
+    token: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let Some(case) = store::case_work::find(db, jurisdiction_id, case_number).await? else {
+        return Ok(false);
+    };
+    let mut tx = db.begin().await?;
+    let hash = platform::secrets::sha256_hex(token);
+    store::surveys::create(&mut tx, &case.id, jurisdiction_id, &hash, now + 86_400, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Queues an out-call as written.
 pub async fn insert_outcall(db: &Db, outcall: &Outcall) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;

@@ -241,6 +241,7 @@ reopen-reason = Tell us why
 reopen-submit = Ask to handle it again
 reopen-done = The case is open again and goes back to the department.
 survey-title = Satisfaction survey
+survey-about = About case { $number }
 survey-lead = Tell us how satisfied you are with the way your report was handled.
 survey-score = Overall satisfaction
 survey-comment = Comments

@@ -241,6 +241,7 @@ reopen-reason = 請說明原因
 reopen-submit = 要求重新處理
 reopen-done = 已重新開啟案件，將再次交由機關處理。
 survey-title = 滿意度調查
+survey-about = 關於案件 { $number }
 survey-lead = 請告訴我們這次的處理讓您滿不滿意。
 survey-score = 整體滿意度
 survey-comment = 意見

@@ -231,6 +231,16 @@ impl CasesApp {
         Ok(())
     }
 
+    /// The number of the case a survey link asks about, if the link is one of ours.
+    pub async fn survey_case(&self, j: &Jurisdiction, token: &str) -> Result<Option<String>> {
+        let hash = secrets::sha256_hex(token.trim());
+        let mut tx = self.db.begin().await?;
+        let Some(survey) = crate::store::surveys::by_token(&mut tx, &j.id, &hash).await? else {
+            return Ok(None);
+        };
+        Ok(crate::store::desk::case_number(&mut tx, &survey.case_id).await?)
+    }
+
     /// Records a satisfaction score (1–5) and comment through the survey link, once.
     pub async fn submit_survey(
         &self,

@@ -361,6 +361,7 @@ async fn reopen_mine(
 #[derive(Deserialize, Default)]
 struct SurveyQuery {
     token: Option<String>,
+    done: Option<String>,
 }
 
 #[derive(Template)]
@@ -372,6 +373,22 @@ struct Survey {
     comment: String,
     errors: Errors,
     done: bool,
+    /// The case the survey is about, when the link is one of ours.
+    case_number: Option<String>,
+}
+
+/// The case a survey link is about (nothing when the link is not one of ours).
+async fn survey_about(
+    state: &CasesState,
+    v: &Viewer,
+    token: &str,
+) -> Result<Option<String>, PageError> {
+    let j = jurisdiction(&state.platform, v.locale).await?;
+    state
+        .cases
+        .survey_case(&j, token)
+        .await
+        .map_err(|e| PageError::service(e, v.locale))
 }
 
 async fn survey_form(
@@ -379,13 +396,15 @@ async fn survey_form(
     v: Viewer,
     Query(q): Query<SurveyQuery>,
 ) -> Result<Response, PageError> {
+    let token = q.token.unwrap_or_default();
     let page = Survey {
         p: Page::new(&v, &state, "survey-title", "track"),
-        token: q.token.unwrap_or_default(),
+        case_number: survey_about(&state, &v, &token).await?,
+        token,
         score: String::new(),
         comment: String::new(),
         errors: Errors::default(),
-        done: false,
+        done: q.done.as_deref() == Some("thanks"),
     };
     Ok(render(&v, &state, StatusCode::OK, &page))
 }
@@ -414,35 +433,33 @@ async fn survey_submit(
         .cases
         .submit_survey(&j, &f.token, score, &f.comment)
         .await;
-    let (errors, done) = match result {
-        Ok(()) => (Errors::default(), true),
-        Err(e) => (
-            Errors::from_service(&v, e, |m| {
-                if m.id == "error-survey-score" {
-                    "f-score-1".to_string()
-                } else if m.id.contains("comment") || m.args.iter().any(|(_, v)| v == "comment") {
-                    "f-comment".to_string()
-                } else {
-                    String::new()
-                }
-            })?,
-            false,
-        ),
+    let errors = match result {
+        // The answer is kept: the page after the redirect thanks the citizen.
+        Ok(()) => {
+            return Ok(see_other(&format!(
+                "/survey?token={}&done=thanks",
+                encode(f.token.trim())
+            )));
+        }
+        Err(e) => Errors::from_service(&v, e, |m| {
+            if m.id == "error-survey-score" {
+                "f-score-1".to_string()
+            } else if m.id.contains("comment") || m.args.iter().any(|(_, v)| v == "comment") {
+                "f-comment".to_string()
+            } else {
+                String::new()
+            }
+        })?,
     };
-    let status = if done {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let p = Page::new(&v, &state, "survey-title", "track")
-        .with_status(done.then(|| v.t("survey-thanks")));
+    let p = Page::new(&v, &state, "survey-title", "track").with_errors(&errors);
     let page = Survey {
         p,
+        case_number: survey_about(&state, &v, &f.token).await?,
         token: f.token,
         score: f.score,
         comment: f.comment,
         errors,
-        done,
+        done: false,
     };
-    Ok(render(&v, &state, status, &page))
+    Ok(render(&v, &state, StatusCode::BAD_REQUEST, &page))
 }
