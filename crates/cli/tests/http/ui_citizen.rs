@@ -197,6 +197,10 @@ async fn a_citizen_reports_through_the_form_and_tracks_the_case() {
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(&format!("案件 {number}")));
     assert!(
+        html.contains("您陳情的內容") && html.contains("巷口路燈整晚不亮"),
+        "what was reported is shown: {html}"
+    );
+    assert!(
         html.contains("收到陳情"),
         "the timeline starts with the report: {html}"
     );

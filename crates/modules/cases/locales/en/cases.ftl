@@ -234,6 +234,7 @@ track-submit = Track
 tracked-title = Case progress
 tracked-heading = Case { $number }
 timeline-title = History
+tracked-reported = What you reported
 tracked-survey-note = When the case is resolved we send you a satisfaction survey link, valid for 7 days.
 reopen-title = Not satisfied with the result?
 reopen-lead = You can ask for the case to be handled again until { $until }.

@@ -234,6 +234,7 @@ track-submit = 查詢
 tracked-title = 案件進度
 tracked-heading = 案件 { $number }
 timeline-title = 處理歷程
+tracked-reported = 您陳情的內容
 tracked-survey-note = 案件處理完成後，我們會寄給您滿意度調查連結（7 天內有效）。
 reopen-title = 對處理結果不滿意？
 reopen-lead = 您可以在 { $until } 前要求重新處理。

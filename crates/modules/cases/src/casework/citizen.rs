@@ -54,6 +54,10 @@ pub struct Tracking {
     pub category_code: String,
     pub department_code: Option<String>,
     pub due_at: Option<i64>,
+    /// What the citizen reported, as they gave it (the page is theirs: it needs the case's
+    /// password or their account).
+    pub address: Option<String>,
+    pub description: String,
     pub timeline: Vec<TimelineEntry>,
     /// Until when the citizen may reopen it, if they may.
     pub reopen_until: Option<i64>,
@@ -155,6 +159,8 @@ impl CasesApp {
             category_code: work.category_code,
             department_code: work.department_code,
             due_at: work.resolution_due_at,
+            address: work.address,
+            description: work.description,
             reopen_until,
         })
     }
