@@ -23,7 +23,7 @@ pub const NAV: NavPart = NavPart {
         label: "example-notices",
         order: 90,
         shown: |v, _| v.may(POST_NOTICES),
-        start: false,
+        start: None,
     }],
     admin: &[],
     search: &[],

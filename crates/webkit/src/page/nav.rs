@@ -38,7 +38,26 @@ pub struct MenuEntry {
     pub order: u16,
     pub shown: fn(&dyn Visitor, &Navigation) -> bool,
     /// An area of work where an account may start after signing in (`/start`).
-    pub start: bool,
+    pub start: Option<Start>,
+}
+
+/// Where an account may start: each starts in the area of lowest `order` that it is shown and
+/// `when` admits (administration, then the dispatcher's queue, supervision, the field list,
+/// the desk, a citizen's cases).
+#[derive(Clone, Copy)]
+pub struct Start {
+    pub order: u16,
+    pub when: fn(&dyn Visitor) -> bool,
+}
+
+impl Start {
+    /// Whoever is shown the entry may start there.
+    pub const fn at(order: u16) -> Start {
+        Start {
+            order,
+            when: |_| true,
+        }
+    }
 }
 
 /// A section of the administration: where, the title's text id (its lead is `<id>-lead`),
@@ -135,8 +154,10 @@ impl Navigation {
     pub fn start(&self, v: &dyn Visitor) -> Option<&'static str> {
         self.menu
             .iter()
-            .find(|e| e.start && (e.shown)(v, self))
-            .map(|e| e.href)
+            .filter_map(|e| e.start.map(|s| (e, s)))
+            .filter(|(e, s)| (e.shown)(v, self) && (s.when)(v))
+            .min_by_key(|(_, s)| s.order)
+            .map(|(e, _)| e.href)
     }
 
     /// The administration's sections `v` may use: (where, title id).
@@ -165,7 +186,7 @@ pub const FRAME: NavPart = NavPart {
             label: "nav-home",
             order: 0,
             shown: |_, _| true,
-            start: false,
+            start: None,
         },
         MenuEntry {
             href: "/admin",
@@ -173,7 +194,16 @@ pub const FRAME: NavPart = NavPart {
             label: "nav-admin",
             order: 900,
             shown: |v, nav| nav.may_administer(v),
-            start: true,
+            // Those who administer the platform start here; someone who keeps only, say, the
+            // knowledge base starts at their own work.
+            start: Some(Start {
+                order: 10,
+                when: |v| {
+                    v.may(platform::permissions::MANAGE_CASE_RULES)
+                        || v.may(platform::permissions::MANAGE_WEBHOOKS)
+                        || v.may(platform::permissions::MANAGE_NOTIFICATIONS)
+                },
+            }),
         },
     ],
     admin: &[],
@@ -217,7 +247,7 @@ mod tests {
             label: "nav-work",
             order: 50,
             shown: |v, _| v.may(WORK),
-            start: true,
+            start: Some(Start::at(20)),
         }],
         admin: &[AdminSection {
             href: "/admin/rules",

@@ -154,3 +154,29 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn each_role_starts_on_its_own_console_and_staff_headers_carry_no_citizen_links() {
+    let app = TestApp::start().await;
+    for (login, role, console) in [
+        ("agent.la", "agent", "/desk"),
+        ("disp.la", "dispatcher:PWD-PKS", "/work"),
+        ("field.la", "field_worker:PWD-PKS", "/field"),
+        ("sup.la", "supervisor", "/supervise"),
+        ("admin.la", "jurisdiction_admin", "/admin"),
+    ] {
+        app.staff(login, &[role]).await;
+        let who = app.sign_in(login, STAFF_PASSWORD).await;
+        let start = get(&app, &who, "/start").await;
+        assert_eq!(start.location.as_deref(), Some(console), "{role}");
+        let page = get(&app, &who, console).await;
+        assert_eq!(page.status, 200, "{role} {console}");
+        assert!(
+            !page.body.contains(r#"href="/report""#) && !page.body.contains(r#"href="/track""#),
+            "{role}: no citizen links in a staff header"
+        );
+    }
+    // Visitors and citizens keep them.
+    let home = answer(pages().get(format!("{}/", app.base))).await;
+    assert!(home.body.contains(r#"href="/report""#));
+}

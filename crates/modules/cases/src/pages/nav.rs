@@ -1,7 +1,14 @@
 //! The hotline's part of the navigation registry (`webkit::page::nav`).
-use webkit::page::nav::{AdminSection, MenuEntry, NavPart, Opens};
+use webkit::page::nav::{AdminSection, MenuEntry, NavPart, Opens, Start, Visitor};
 
-/// The hotline's menu: reporting and tracking for everyone, then the staff's work places.
+/// Whether the viewer is not signed-in staff: staff headers carry their work places, not the
+/// citizen's links.
+fn not_staff(v: &dyn Visitor) -> bool {
+    v.is_citizen() || v.signed_in_label().is_none()
+}
+
+/// The hotline's menu: reporting and tracking for citizens and visitors, then the staff's work
+/// places.
 pub const NAV: NavPart = NavPart {
     menu: &[
         MenuEntry {
@@ -9,16 +16,16 @@ pub const NAV: NavPart = NavPart {
             section: "report",
             label: "nav-report",
             order: 10,
-            shown: |_, _| true,
-            start: false,
+            shown: |v, _| not_staff(v),
+            start: None,
         },
         MenuEntry {
             href: "/track",
             section: "track",
             label: "nav-track",
             order: 20,
-            shown: |_, _| true,
-            start: false,
+            shown: |v, _| not_staff(v),
+            start: None,
         },
         MenuEntry {
             href: "/my/cases",
@@ -26,7 +33,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-my-cases",
             order: 30,
             shown: |v, _| v.is_citizen(),
-            start: true,
+            start: Some(Start::at(60)),
         },
         MenuEntry {
             href: "/desk",
@@ -34,7 +41,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-desk",
             order: 40,
             shown: |v, _| v.may(crate::permissions::HANDLE_CALLS),
-            start: true,
+            start: Some(Start::at(50)),
         },
         MenuEntry {
             href: "/work",
@@ -42,7 +49,7 @@ pub const NAV: NavPart = NavPart {
             label: "nav-work",
             order: 50,
             shown: |v, _| v.may(crate::permissions::DISPATCH_CASES),
-            start: true,
+            start: Some(Start::at(20)),
         },
         MenuEntry {
             href: "/field",
@@ -52,7 +59,7 @@ pub const NAV: NavPart = NavPart {
             shown: |v, _| {
                 v.may(crate::permissions::WORK_CASES) && !v.may(crate::permissions::DISPATCH_CASES)
             },
-            start: true,
+            start: Some(Start::at(40)),
         },
         MenuEntry {
             href: "/supervise",
@@ -64,7 +71,7 @@ pub const NAV: NavPart = NavPart {
                     || v.may(platform::permissions::VIEW_AUDIT)
                     || v.may(platform::permissions::MANAGE_CASE_RULES)
             },
-            start: true,
+            start: Some(Start::at(30)),
         },
     ],
     admin: &[
