@@ -70,9 +70,22 @@ const GROUPS: &[Group] = &[
             "燒起來",
             "冒火",
             "火苗",
+            "fire",
+            "on fire",
+            "burning",
+            "explosion",
+            "exploded",
         ],
         people_only: false,
-        unless: &[],
+        // A hydrant, an escape or fireworks are everyday 1999 reports.
+        unless: &[
+            "hydrant",
+            "fire escape",
+            "fire exit",
+            "fire lane",
+            "extinguisher",
+            "fire station",
+        ],
     },
     Group {
         kind: EmergencyKind::Fire119,
@@ -101,6 +114,13 @@ const GROUPS: &[Group] = &[
             "天然氣外洩",
             "聞到瓦斯",
             "一氧化碳",
+            "gas leak",
+            "leaking gas",
+            "smell of gas",
+            "smells of gas",
+            "smell gas",
+            "smells like gas",
+            "carbon monoxide",
         ],
         people_only: false,
         unless: &[],
@@ -126,13 +146,27 @@ const GROUPS: &[Group] = &[
             "被困",
             "困在電梯",
             "卡在電梯",
+            "injured",
+            "hurt",
+            "bleeding",
+            "unconscious",
+            "collapsed",
+            "fainted",
+            "not breathing",
+            "stopped breathing",
+            "can't breathe",
+            "cannot breathe",
+            "drowning",
+            "trapped",
+            "stuck in the lift",
+            "stuck in the elevator",
         ],
         people_only: true,
         unless: &[],
     },
     Group {
         kind: EmergencyKind::Fire119,
-        keywords: &["自殺", "輕生", "跳樓", "想不開"],
+        keywords: &["自殺", "輕生", "跳樓", "想不開", "suicide", "going to jump"],
         people_only: false,
         unless: &[],
     },
@@ -166,15 +200,52 @@ const GROUPS: &[Group] = &[
             "肇事逃逸",
             "酒駕",
             "跟蹤",
+            "robbery",
+            "robbed",
+            "fighting",
+            "knife",
+            "gun",
+            "shooting",
+            "domestic violence",
+            "assault",
+            "break-in",
+            "breaking in",
+            "burglar",
+            "car crash",
+            "car accident",
+            "hit and run",
+            "drunk driver",
+            "stalking",
         ],
         people_only: false,
         unless: &[],
     },
 ];
 
-const NEGATORS: &[&str] = &["沒有", "沒", "無", "未", "並未", "不是", "並非", "不會"];
-/// Words allowed between a negator and the keyword: 沒有[人]受傷, 無[路人]受傷.
-const NEGATED_SUBJECTS: &[&str] = &["任何人", "人員", "路人", "行人", "騎士", "民眾", "人"];
+const NEGATORS: &[&str] = &[
+    "沒有", "沒", "無", "未", "並未", "不是", "並非", "不會", "no ", "not ", "nobody ", "never ",
+    "without ",
+];
+/// Words allowed between a negator and the keyword: 沒有[人]受傷, 無[路人]受傷, no [one is]
+/// hurt, nobody [was] injured.
+const NEGATED_SUBJECTS: &[&str] = &[
+    "任何人",
+    "人員",
+    "路人",
+    "行人",
+    "騎士",
+    "民眾",
+    "人",
+    "one is ",
+    "one was ",
+    "one got ",
+    "one ",
+    "is ",
+    "was ",
+    "got ",
+    "people are ",
+    "people were ",
+];
 const HYPOTHETICAL: &[&str] = &[
     "以免",
     "避免",
@@ -202,8 +273,25 @@ const HYPOTHETICAL: &[&str] = &[
     "上次",
     "之前",
     "曾經",
+    "could ",
+    "might ",
+    "may ",
+    "in case",
+    "to avoid",
+    "to prevent",
+    "risk of",
+    "before someone",
+    "before anyone",
+    "otherwise",
+    "if ",
+    "yesterday",
+    "last week",
+    "often",
 ];
+/// Characters before a keyword in which a hypothesis word counts: enough for a Chinese
+/// clause, and for the wider English words.
 const HYPOTHESIS_WINDOW: usize = 12;
+const HYPOTHESIS_WINDOW_ASCII: usize = 32;
 const CLAUSE_ENDS: &[char] = &[
     '，', '。', '！', '？', '；', '、', ',', '.', '!', '?', ';', '\n', '\r',
 ];
@@ -264,10 +352,18 @@ pub fn emergencies(description: &str) -> Vec<Emergency> {
 }
 
 /// Whether `keyword` occurs in `clause` at least once without a negation or hypothesis before it.
+/// An English keyword counts only as whole words ("fire", not "fireworks").
 fn occurs_affirmatively(clause: &str, keyword: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     clause.match_indices(keyword).any(|(at, _)| {
         let before = &clause[..at];
-        !negated(before) && !hypothetical(before)
+        let after = &clause[at + keyword.len()..];
+        let whole = !keyword.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || !word(before.chars().next_back());
+        let whole = whole
+            && (!keyword.ends_with(|c: char| c.is_ascii_alphanumeric())
+                || !word(after.chars().next()));
+        whole && !negated(before) && !hypothetical(before)
     })
 }
 
@@ -283,10 +379,15 @@ fn negated(before: &str) -> bool {
 
 fn hypothetical(before: &str) -> bool {
     let chars: Vec<char> = before.chars().collect();
-    let window: String = chars[chars.len().saturating_sub(HYPOTHESIS_WINDOW)..]
-        .iter()
-        .collect();
-    HYPOTHETICAL.iter().any(|h| window.contains(h))
+    let last = |n: usize| -> String { chars[chars.len().saturating_sub(n)..].iter().collect() };
+    let (cjk, ascii) = (last(HYPOTHESIS_WINDOW), last(HYPOTHESIS_WINDOW_ASCII));
+    HYPOTHETICAL.iter().any(|h| {
+        if h.is_ascii() {
+            ascii.contains(h)
+        } else {
+            cjk.contains(h)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -302,6 +403,42 @@ mod tests {
 
     fn words(w: &[&str]) -> Vec<String> {
         w.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn english_descriptions_are_read_too() {
+        use EmergencyKind::{Fire119, Police110};
+        let kind = |t: &str| emergency(t).map(|e| e.kind);
+        for text in [
+            "fire",
+            "There is a fire",
+            "The shop is on fire!",
+            "gas leak, smells of gas",
+            "someone collapsed and is not breathing",
+            "An old man fainted at the bus stop",
+            "carbon monoxide alarm going off",
+        ] {
+            assert_eq!(kind(text), Some(Fire119), "{text}");
+        }
+        for text in [
+            "a car accident at the crossing",
+            "a man with a knife outside",
+        ] {
+            assert_eq!(kind(text), Some(Police110), "{text}");
+        }
+        // Everyday reports and what did not happen stay everyday.
+        for text in [
+            "The fire hydrant is leaking",
+            "Fireworks every night after 11",
+            "Street light out on Xinyi Road",
+            "The pavement is broken, no one is hurt",
+            "Nobody was injured",
+            "This pothole could hurt someone",
+            "Please fix it before someone gets hurt",
+            "The fire escape is blocked by bikes",
+        ] {
+            assert_eq!(kind(text), None, "{text}");
+        }
     }
 
     #[test]
