@@ -24,7 +24,7 @@ use domain::catalog::{Category, District};
 use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
-use platform::submissions::{Claimed, SubmissionKey};
+use platform::submissions::SubmissionKey;
 use serde::Deserialize;
 use webkit::page::Page;
 use webkit::page::PageError;
@@ -341,47 +341,28 @@ async fn submit(
     // A form without a key (sent by something other than the page) is filed once as it is.
     let key = SubmissionKey::parse(&e.submission).unwrap_or_else(SubmissionKey::new);
     e.submission = key.as_str().to_string();
-    let fail = |e: platform::ServiceError| PageError::service(e, v.locale);
-    match state
+    let made = state
         .platform
-        .claim_submission::<filed::Answer>(&j.id, filed::KIND, &key)
-        .await
-        .map_err(fail)?
-    {
-        Claimed::New => {}
-        Claimed::Done(_) | Claimed::Pending => return Ok(filed::filed_href(&key)),
-    }
-    let result = state
-        .cases
-        .report_from_web(&j, citizen, &v.client, report)
-        .await;
-    match &result {
-        Ok(_) => {}
-        Err(_) => state
-            .platform
-            .release_submission(&key)
-            .await
-            .map_err(fail)?,
-    }
-    match result {
-        Ok(case) => {
+        .make_once(&j.id, filed::KIND, &key, || async {
+            let case = state
+                .cases
+                .report_from_web(&j, citizen, &v.client, report)
+                .await?;
             let due_at = state
                 .cases
                 .public_case(&j, &case.case_number, false)
                 .await
                 .ok()
                 .and_then(|c| c.expected_at);
-            let answer = filed::Answer {
+            Ok(filed::Answer {
                 due_at,
                 ..filed::Answer::from(case)
-            };
-            state
-                .platform
-                .finish_submission(&key, &answer)
-                .await
-                .map_err(fail)?;
-            Ok(filed::filed_href(&key))
-        }
+            })
+        })
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    match made {
+        Ok(()) => Ok(filed::filed_href(&key)),
         Err(platform::ServiceError::Invalid(problems)) => {
             let mut errors = Errors::default();
             for m in problems {

@@ -24,7 +24,7 @@ use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::Actor;
-use platform::submissions::{Claimed, SubmissionAnswer, SubmissionKey};
+use platform::submissions::{SubmissionAnswer, SubmissionKey};
 use serde::{Deserialize, Serialize};
 use webkit::page::PageError;
 use webkit::page::forms::{Errors, field_arg};
@@ -395,40 +395,10 @@ fn filed_href(key: &SubmissionKey) -> axum::response::Response {
     see_other(&format!("/desk/filed?s={}", encode(key.as_str())))
 }
 
-/// Claims the form's submission: `Ok(None)` when this request is to make it, or the answer
-/// to give when the form was sent before.
-async fn claim(
-    state: &CasesState,
-    v: &Viewer,
-    actor: &Actor,
-    e: &Intake,
-) -> Result<(SubmissionKey, Option<axum::response::Response>), super::Stop> {
-    let key = SubmissionKey::parse(&e.submission).unwrap_or_else(SubmissionKey::new);
-    let claimed = state
-        .platform
-        .claim_submission::<Answer>(&actor.jurisdiction_id, KIND, &key)
-        .await
-        .map_err(failed(v))?;
-    let earlier = match claimed {
-        Claimed::New => None,
-        Claimed::Done(_) | Claimed::Pending => Some(filed_href(&key)),
-    };
-    Ok((key, earlier))
-}
-
-/// Ends a claimed submission: the answer is kept for the confirmation page, or, when nothing
-/// was made, the claim is released so the corrected form can be sent again.
-async fn settle(
-    state: &CasesState,
-    v: &Viewer,
-    key: &SubmissionKey,
-    answer: Option<&Answer>,
-) -> Result<(), super::Stop> {
-    match answer {
-        Some(a) => state.platform.finish_submission(key, a).await,
-        None => state.platform.release_submission(key).await,
-    }
-    .map_err(failed(v))
+/// The form's submission key (the form always carries one; a form without it is made once as
+/// it is).
+fn key_of(e: &Intake) -> SubmissionKey {
+    SubmissionKey::parse(&e.submission).unwrap_or_else(SubmissionKey::new)
 }
 
 async fn file(
@@ -438,10 +408,7 @@ async fn file(
     catalog: &Catalog,
     e: Intake,
 ) -> PageResult {
-    let (key, earlier) = claim(state, v, actor, &e).await?;
-    if let Some(answer) = earlier {
-        return Ok(answer);
-    }
+    let key = key_of(&e);
     let report = NewReport {
         service_code: Some(e.category.clone()),
         // `file_for_caller` puts the district's name before the address.
@@ -457,24 +424,27 @@ async fn file(
         },
         ..NewReport::default()
     };
-    match state.cases.file_for_caller(actor, report).await {
-        Ok(filed) => {
-            let answer = Answer {
+    let made = state
+        .platform
+        .make_once(&actor.jurisdiction_id, KIND, &key, || async {
+            let filed = state.cases.file_for_caller(actor, report).await?;
+            Ok(Answer {
                 case_number: filed.case_number,
                 password: filed.password,
                 category_code: filed.category.code,
                 department_name: filed.department_name,
                 department_code: None,
                 emergency: filed.emergency,
-                phone: e.phone,
-                description: e.description,
+                phone: e.phone.clone(),
+                description: e.description.clone(),
                 attached: false,
-            };
-            settle(state, v, &key, Some(&answer)).await?;
-            Ok(filed_href(&key))
-        }
+            })
+        })
+        .await
+        .map_err(failed(v))?;
+    match made {
+        Ok(()) => Ok(filed_href(&key)),
         Err(err) => {
-            settle(state, v, &key, None).await?;
             let errors = Errors::from_service(v, err, field_of)?;
             let review = Review {
                 errors,
@@ -547,10 +517,7 @@ async fn attach(
     catalog: &Catalog,
     e: Intake,
 ) -> PageResult {
-    let (key, earlier) = claim(state, v, actor, &e).await?;
-    if let Some(answer) = earlier {
-        return Ok(answer);
-    }
+    let key = key_of(&e);
     let number = e.attach.trim().to_string();
     let caller = AttachCaller {
         phone: e.phone.clone(),
@@ -558,24 +525,27 @@ async fn attach(
         email: keep(&e.email),
         summary: e.description.clone(),
     };
-    match state.cases.attach_caller(actor, &number, caller).await {
-        Ok(work) => {
-            let answer = Answer {
+    let made = state
+        .platform
+        .make_once(&actor.jurisdiction_id, KIND, &key, || async {
+            let work = state.cases.attach_caller(actor, &number, caller).await?;
+            Ok(Answer {
                 case_number: work.case_number,
                 password: String::new(),
                 category_code: work.category_code,
                 department_name: None,
                 department_code: work.department_code,
                 emergency: None,
-                phone: e.phone,
-                description: e.description,
+                phone: e.phone.clone(),
+                description: e.description.clone(),
                 attached: true,
-            };
-            settle(state, v, &key, Some(&answer)).await?;
-            Ok(filed_href(&key))
-        }
+            })
+        })
+        .await
+        .map_err(failed(v))?;
+    match made {
+        Ok(()) => Ok(filed_href(&key)),
         Err(err) => {
-            settle(state, v, &key, None).await?;
             let errors = Errors::from_service(v, err, field_of)?;
             let possible = possible_duplicates(state, v, actor, catalog, &e).await?;
             let review = Review {
