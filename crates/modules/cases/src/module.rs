@@ -9,12 +9,20 @@ use platform::{Module, ModuleDef, ModuleHandle, ServiceError};
 
 /// The module's own migrations (`migrations/{sqlite,postgres}/`), keyed `cases` and numbered
 /// from 1. Its tables from before the split are in the `core` baseline (`store::migrate`).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "reporter_email",
-    sqlite: include_str!("../migrations/sqlite/0001_reporter_email.sql"),
-    postgres: include_str!("../migrations/postgres/0001_reporter_email.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "reporter_email",
+        sqlite: include_str!("../migrations/sqlite/0001_reporter_email.sql"),
+        postgres: include_str!("../migrations/postgres/0001_reporter_email.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "cosign_beside_status",
+        sqlite: include_str!("../migrations/sqlite/0002_cosign_beside_status.sql"),
+        postgres: include_str!("../migrations/postgres/0002_cosign_beside_status.sql"),
+    },
+];
 
 pub const MODULE: ModuleDef = ModuleDef {
     module: Module::new("cases"),

@@ -67,6 +67,8 @@ fn extended_status(e: &FeedEvent, data: Option<&serde_json::Value>) -> &'static 
     match e.kind.as_str() {
         "reopen" => "reopen",
         "comment" => "unchanged",
+        // Another department's part of the work (the case's own status does not change).
+        "request_cosign" => "internal_referral",
         _ => {
             let status = e.to_status.as_deref().and_then(CaseStatus::parse);
             let outcome = data

@@ -43,6 +43,7 @@ event-request_info = More information is needed from you.
 event-provide_info = Additional information received.
 event-request_cosign = Being handled together with another unit.
 event-complete_cosign = Co-signing completed.
+event-withdraw_cosign = No longer handled together with another unit.
 event-reassign = Request reassigned to another unit.
 event-resolve = The request has been resolved.
 event-close = The request is closed.

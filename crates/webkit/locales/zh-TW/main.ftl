@@ -43,6 +43,7 @@ event-request_info = 需要您補充資料。
 event-provide_info = 已收到補充資料。
 event-request_cosign = 會同其他單位辦理中。
 event-complete_cosign = 會簽完成。
+event-withdraw_cosign = 已撤回會同其他單位辦理。
 event-reassign = 案件已改分至其他單位。
 event-resolve = 案件已處理完成。
 event-close = 案件已結案。

@@ -204,12 +204,15 @@ impl CasesApp {
             }
             Operation::CompleteCosign { note } => {
                 update.cosign_department_code = Some(None);
-                plan(
-                    Some(required(note, "note")?),
-                    false,
-                    serde_json::json!({}),
-                    update,
-                )
+                let data =
+                    serde_json::json!({ "cosign_department": case.work().cosign_department_code });
+                plan(Some(required(note, "note")?), false, data, update)
+            }
+            Operation::WithdrawCosign { reason } => {
+                update.cosign_department_code = Some(None);
+                let data =
+                    serde_json::json!({ "cosign_department": case.work().cosign_department_code });
+                plan(Some(required(reason, "reason")?), false, data, update)
             }
             Operation::TransferExternal { department, note } => {
                 if self.department_kind(j, department).await? != DepartmentKind::Utility {
@@ -305,6 +308,15 @@ impl CasesApp {
         op: &Operation,
     ) -> Result<()> {
         let work = case.work();
+        if let Some(id) = crate::domain::lifecycle::cosign_conflict(
+            op.kind(),
+            work.cosign_department_code.is_some(),
+        ) {
+            let department = work.cosign_department_code.clone().unwrap_or_default();
+            return Err(ServiceError::invalid(
+                Message::new(id).arg("department", department),
+            ));
+        }
         if let Operation::AssignWorker { account_id } = op {
             // The worker must belong to the holding department.
             let grants = self.identity.grants_within(tx, account_id).await?;
@@ -318,7 +330,7 @@ impl CasesApp {
                 ));
             }
             let status = CaseStatus::parse(&work.status).unwrap_or(CaseStatus::Received);
-            if !crate::domain::lifecycle::allowed(op.kind(), status) {
+            if !crate::domain::lifecycle::allowed(op.kind(), status, false) {
                 return Err(ServiceError::invalid(Message::new(
                     "error-assign-before-acknowledge",
                 )));

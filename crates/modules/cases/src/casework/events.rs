@@ -137,7 +137,8 @@ pub(crate) fn event_type(kind: CaseEventKind, public: bool) -> Option<&'static s
             | Action::RequestInfo
             | Action::ProvideInfo
             | Action::RequestCosign
-            | Action::CompleteCosign,
+            | Action::CompleteCosign
+            | Action::WithdrawCosign,
         )
         | CaseEventKind::Note
         | CaseEventKind::Photo

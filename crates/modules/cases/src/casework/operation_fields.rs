@@ -56,6 +56,9 @@ impl Operation {
                 note: text(f.note),
             },
             K::CompleteCosign => Operation::CompleteCosign { note: text(f.note) },
+            K::WithdrawCosign => Operation::WithdrawCosign {
+                reason: text(f.reason),
+            },
             K::TransferExternal => Operation::TransferExternal {
                 department: required(f.department, "department")?,
                 note: text(f.note),
@@ -104,6 +107,7 @@ impl Operation {
             Operation::Reassign { .. } => K::Reassign,
             Operation::RequestCosign { .. } => K::RequestCosign,
             Operation::CompleteCosign { .. } => K::CompleteCosign,
+            Operation::WithdrawCosign { .. } => K::WithdrawCosign,
             Operation::TransferExternal { .. } => K::TransferExternal,
             Operation::Start => K::Start,
             Operation::Arrive { .. } => K::Arrive,

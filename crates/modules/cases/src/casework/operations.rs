@@ -32,8 +32,13 @@ pub enum Operation {
         department: String,
         note: String,
     },
+    /// The co-signing department's part is done.
     CompleteCosign {
         note: String,
+    },
+    /// The requester no longer needs the co-sign, with the reason.
+    WithdrawCosign {
+        reason: String,
     },
     /// Hand the case to an external utility (power, water, gas, telecom).
     TransferExternal {
@@ -87,6 +92,7 @@ impl Operation {
             Operation::Reassign { .. } => Action::Reassign,
             Operation::RequestCosign { .. } => Action::RequestCosign,
             Operation::CompleteCosign { .. } => Action::CompleteCosign,
+            Operation::WithdrawCosign { .. } => Action::WithdrawCosign,
             Operation::TransferExternal { .. } => Action::TransferExternal,
             Operation::Start => Action::Start,
             Operation::Arrive { .. } => Action::Arrive,

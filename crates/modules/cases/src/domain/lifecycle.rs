@@ -3,12 +3,17 @@
 //!
 //! ```text
 //! received → triaged → assigned → acknowledged → in_progress → resolved → closed
-//!                         ↑            ↕              ↕  ↕ ↕
-//!                    transferred   needs_info     on_site cosign
+//!                         ↑            ↕              ↕  ↕
+//!                    transferred   needs_info     on_site
 //! side exits: rejected, duplicate, external (sent to a utility)
 //! ```
 //!
-//! `transition` is the single place that decides whether an action is legal from a state.
+//! A co-sign (會簽) is not a state: it is another department's part of the work, open beside
+//! the case's own progress. The holding department's crew carries on (arrives, starts, notes)
+//! while it is open; only what would end the case waits for it ([`cosign_conflict`]).
+//!
+//! `transition` is the single place that decides whether an action is legal from a state, and
+//! [`allowed`] adds the open co-sign.
 
 use domain::enums::string_enum;
 use domain::error::{DomainError, Message};
@@ -23,7 +28,6 @@ string_enum! {
         InProgress = "in_progress",
         OnSite = "on_site",
         NeedsInfo = "needs_info",
-        Cosign = "cosign",
         Transferred = "transferred",
         Resolved = "resolved",
         Closed = "closed",
@@ -58,6 +62,7 @@ string_enum! {
         ProvideInfo = "provide_info",
         RequestCosign = "request_cosign",
         CompleteCosign = "complete_cosign",
+        WithdrawCosign = "withdraw_cosign",
         Reassign = "reassign",
         Resolve = "resolve",
         Close = "close",
@@ -113,7 +118,6 @@ impl CaseStatus {
                 | CaseStatus::InProgress
                 | CaseStatus::OnSite
                 | CaseStatus::NeedsInfo
-                | CaseStatus::Cosign
         )
     }
 
@@ -141,7 +145,7 @@ impl CaseStatus {
             CaseStatus::Triaged | CaseStatus::Assigned => "open",
             CaseStatus::Acknowledged | CaseStatus::NeedsInfo => "investigating",
             CaseStatus::InProgress | CaseStatus::OnSite => "in_progress",
-            CaseStatus::Cosign | CaseStatus::Transferred => "internal_referral",
+            CaseStatus::Transferred => "internal_referral",
             CaseStatus::Resolved | CaseStatus::Closed => match outcome {
                 Some(o) => o.extended(),
                 None => "closed",
@@ -198,12 +202,14 @@ pub fn transition(from: CaseStatus, action: Action) -> Result<CaseStatus, Domain
         (A::LeaveSite, S::OnSite) => S::InProgress,
         (A::RequestInfo, S::Acknowledged | S::InProgress | S::OnSite) => S::NeedsInfo,
         (A::ProvideInfo, S::NeedsInfo) => S::InProgress,
-        (A::RequestCosign, S::Acknowledged | S::InProgress) => S::Cosign,
-        (A::CompleteCosign, S::Cosign) => S::InProgress,
+        // A co-sign leaves the status alone; whether one is open is [`cosign_conflict`]'s.
+        (A::RequestCosign, S::Acknowledged | S::InProgress | S::OnSite) => from,
+        // An open co-sign follows the case through its working states and a reassign.
+        (A::CompleteCosign | A::WithdrawCosign, s) if s.is_working() || s == S::Transferred => s,
         (A::Reassign, S::Assigned | S::Acknowledged | S::InProgress | S::Transferred) => {
             S::Transferred
         }
-        (A::Resolve, S::Acknowledged | S::InProgress | S::OnSite | S::Cosign) => S::Resolved,
+        (A::Resolve, S::Acknowledged | S::InProgress | S::OnSite) => S::Resolved,
         (A::Close, S::Resolved) => S::Closed,
         (A::Reopen, S::Resolved | S::Closed) => S::Assigned,
         (A::Reject, S::Received | S::Triaged | S::Assigned) => S::Rejected,
@@ -233,6 +239,7 @@ string_enum! {
         ProvideInfo = "provide_info",
         RequestCosign = "request_cosign",
         CompleteCosign = "complete_cosign",
+        WithdrawCosign = "withdraw_cosign",
         Reassign = "reassign",
         TransferExternal = "transfer_external",
         Resolve = "resolve",
@@ -265,6 +272,7 @@ impl OperationKind {
             K::ProvideInfo => Action::ProvideInfo,
             K::RequestCosign => Action::RequestCosign,
             K::CompleteCosign => Action::CompleteCosign,
+            K::WithdrawCosign => Action::WithdrawCosign,
             K::Reassign => Action::Reassign,
             K::TransferExternal => Action::TransferExternal,
             K::Resolve => Action::Resolve,
@@ -276,11 +284,29 @@ impl OperationKind {
     }
 }
 
-/// Whether staff may do `op` to a case in `status`, judged on the status alone: the one answer
-/// services refuse by and pages offer by. Lifecycle actions follow [`transition`]; a field
-/// worker is assigned only once the department has signed for the case and while it is worked
-/// on; a note is always possible.
-pub fn allowed(op: OperationKind, status: CaseStatus) -> bool {
+/// Why `op` cannot be done while a co-sign is open (`cosign_open`), or while none is: the
+/// message id of the refusal. A co-sign is asked for once at a time; only an open one is
+/// completed or withdrawn; and nothing that ends the case (resolving it, merging it into
+/// another, handing it to a utility) happens while the co-signing department's part is still
+/// open. The requester withdraws it first, with a reason.
+pub fn cosign_conflict(op: OperationKind, cosign_open: bool) -> Option<&'static str> {
+    use OperationKind as K;
+    match (op, cosign_open) {
+        (K::RequestCosign, true) => Some("error-cosign-already-open"),
+        (K::CompleteCosign | K::WithdrawCosign, false) => Some("error-cosign-none"),
+        (K::Resolve | K::Merge | K::TransferExternal, true) => Some("error-cosign-open"),
+        _ => None,
+    }
+}
+
+/// Whether staff may do `op` to a case in `status` with a co-sign open or not: the one answer
+/// services refuse by and pages offer by. Lifecycle actions follow [`transition`] and
+/// [`cosign_conflict`]; a field worker is assigned only once the department has signed for the
+/// case and while it is worked on; a note is always possible.
+pub fn allowed(op: OperationKind, status: CaseStatus, cosign_open: bool) -> bool {
+    if cosign_conflict(op, cosign_open).is_some() {
+        return false;
+    }
     match op.action() {
         Some(action) => transition(status, action).is_ok(),
         None => match op {
@@ -340,16 +366,63 @@ mod tests {
     fn a_worker_is_assigned_only_to_a_case_being_worked_on() {
         use CaseStatus as S;
         for s in CaseStatus::ALL {
-            assert!(allowed(OperationKind::Note, *s), "a note on {s}");
+            assert!(allowed(OperationKind::Note, *s, false), "a note on {s}");
+            assert!(allowed(OperationKind::Note, *s, true), "a note on {s}");
         }
-        assert!(!allowed(OperationKind::AssignWorker, S::Assigned));
-        assert!(!allowed(OperationKind::AssignWorker, S::Transferred));
-        assert!(!allowed(OperationKind::AssignWorker, S::Resolved));
-        assert!(allowed(OperationKind::AssignWorker, S::Acknowledged));
-        assert!(allowed(OperationKind::AssignWorker, S::OnSite));
-        assert!(allowed(OperationKind::Merge, S::InProgress));
-        assert!(!allowed(OperationKind::Merge, S::Closed));
-        assert!(!allowed(OperationKind::Close, S::InProgress));
+        assert!(!allowed(OperationKind::AssignWorker, S::Assigned, false));
+        assert!(!allowed(OperationKind::AssignWorker, S::Transferred, false));
+        assert!(!allowed(OperationKind::AssignWorker, S::Resolved, false));
+        assert!(allowed(OperationKind::AssignWorker, S::Acknowledged, false));
+        assert!(allowed(OperationKind::AssignWorker, S::OnSite, false));
+        assert!(allowed(OperationKind::Merge, S::InProgress, false));
+        assert!(!allowed(OperationKind::Merge, S::Closed, false));
+        assert!(!allowed(OperationKind::Close, S::InProgress, false));
+    }
+
+    #[test]
+    fn an_open_co_sign_holds_back_only_what_would_end_the_case() {
+        use CaseStatus as S;
+        use OperationKind as K;
+        // The crew carries on while another department does its part.
+        for op in [
+            K::Start,
+            K::Arrive,
+            K::Note,
+            K::RequestInfo,
+            K::AssignWorker,
+        ] {
+            assert!(
+                allowed(op, S::Acknowledged, true),
+                "{op} with a co-sign open"
+            );
+        }
+        assert!(allowed(K::LeaveSite, S::OnSite, true));
+        // Nothing ends the case before the co-sign is completed or withdrawn.
+        for op in [K::Resolve, K::Merge, K::TransferExternal] {
+            assert!(allowed(op, S::InProgress, false), "{op} without a co-sign");
+            assert!(
+                !allowed(op, S::InProgress, true),
+                "{op} with a co-sign open"
+            );
+            assert_eq!(cosign_conflict(op, true), Some("error-cosign-open"));
+        }
+        // One co-sign at a time; only an open one is completed or withdrawn.
+        assert!(allowed(K::RequestCosign, S::InProgress, false));
+        assert!(!allowed(K::RequestCosign, S::InProgress, true));
+        for op in [K::CompleteCosign, K::WithdrawCosign] {
+            assert!(!allowed(op, S::InProgress, false));
+            assert!(allowed(op, S::InProgress, true));
+            assert!(allowed(op, S::Transferred, true), "after a reassign");
+            assert!(!allowed(op, S::Resolved, true));
+        }
+        // A co-sign never moves the case's own progress.
+        for a in [
+            Action::RequestCosign,
+            Action::CompleteCosign,
+            Action::WithdrawCosign,
+        ] {
+            assert_eq!(transition(S::OnSite, a), Ok(S::OnSite));
+        }
     }
 
     #[test]

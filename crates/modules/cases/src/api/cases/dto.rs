@@ -63,6 +63,8 @@ pub(crate) struct CaseOut {
     /// The category code, e.g. `1999-L01`.
     pub(crate) category: String,
     pub(crate) closed_at: Option<String>,
+    /// The department whose co-sign (會簽) is open, if one is: the case's status goes on
+    /// beside it, and the case cannot be resolved until it is completed or withdrawn.
     pub(crate) cosign_department: Option<String>,
     /// The holding department's code.
     pub(crate) department: Option<String>,
@@ -83,7 +85,7 @@ pub(crate) struct CaseOut {
     pub(crate) routing: Value,
     pub(crate) sla: SlaOut,
     /// `received`, `triaged`, `assigned`, `acknowledged`, `in_progress`, `on_site`,
-    /// `needs_info`, `cosign`, `transferred`, `resolved`, `closed`, `rejected`, `duplicate` or
+    /// `needs_info`, `transferred`, `resolved`, `closed`, `rejected`, `duplicate` or
     /// `external`.
     #[schema(example = "assigned")]
     pub(crate) status: String,

@@ -234,7 +234,8 @@ pub(super) async fn detail(
 #[schema(example = json!({"action": "reassign", "department": "PWD-RD", "reason": "路面屬新工處管轄"}))]
 pub(crate) struct ActionBody {
     /// `acknowledge`, `assign_worker` (`assignee_id`), `reassign` (`department`, `reason`),
-    /// `request_cosign` (`department`, `note`), `complete_cosign`, `transfer_external`
+    /// `request_cosign` (`department`, `note`), `complete_cosign` (`note`), `withdraw_cosign`
+    /// (`reason`: only the requesting department, while the co-sign is open), `transfer_external`
     /// (`department`), `start`, `arrive` (`lat`, `long`), `leave_site`, `note` (`note`,
     /// `public`), `request_info`, `provide_info`, `resolve` (`outcome`, `note`, `responsible`,
     /// `deferred_until`), `close`, `reject` (`reason`) or `merge` (`into`).

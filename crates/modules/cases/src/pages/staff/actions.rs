@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// The operations a dispatcher's case page offers, in the order shown.
-pub const DISPATCH: [&str; 16] = [
+pub const DISPATCH: [&str; 17] = [
     "acknowledge",
     "assign_worker",
     "start",
@@ -25,6 +25,7 @@ pub const DISPATCH: [&str; 16] = [
     "provide_info",
     "request_cosign",
     "complete_cosign",
+    "withdraw_cosign",
     "reassign",
     "transfer_external",
     "resolve",
@@ -44,11 +45,12 @@ pub const FIELD: [&str; 6] = [
     "note",
 ];
 
-/// Whether `action` is legal for a case in `status`: only legal operations are offered
-/// (`crate::domain::lifecycle::allowed` decides, as it does for services).
-pub fn legal(status: &str, action: &str) -> bool {
+/// Whether `action` is legal for a case in `status`, with a co-sign open or not: only legal
+/// operations are offered (`crate::domain::lifecycle::allowed` decides, as it does for
+/// services).
+pub fn legal(status: &str, cosign_open: bool, action: &str) -> bool {
     match (CaseStatus::parse(status), OperationKind::parse(action)) {
-        (Some(s), Some(op)) => allowed(op, s),
+        (Some(s), Some(op)) => allowed(op, s, cosign_open),
         _ => false,
     }
 }
@@ -294,7 +296,7 @@ mod tests {
             DISPATCH
                 .iter()
                 .copied()
-                .filter(|a| legal(status, a))
+                .filter(|a| legal(status, false, a))
                 .collect()
         };
         assert_eq!(
@@ -313,6 +315,16 @@ mod tests {
         assert_eq!(offered("resolved"), ["close", "note"]);
         assert_eq!(offered("closed"), ["note"]);
         assert!(offered("on_site").contains(&"leave_site"));
-        assert!(!legal("bogus", "note"));
+        assert!(!legal("bogus", false, "note"));
+        // With a co-sign open: the crew's actions stay, completing and withdrawing appear,
+        // resolving waits.
+        let cosigning: Vec<&str> = DISPATCH
+            .iter()
+            .copied()
+            .filter(|a| legal("in_progress", true, a))
+            .collect();
+        assert!(cosigning.contains(&"arrive") && cosigning.contains(&"withdraw_cosign"));
+        assert!(!cosigning.contains(&"resolve") && !cosigning.contains(&"request_cosign"));
+        assert!(!offered("in_progress").contains(&"withdraw_cosign"));
     }
 }

@@ -194,7 +194,7 @@ pub async fn case_view(
         .operations()
         .iter()
         .copied()
-        .filter(|a| actions::legal(&w.status, a))
+        .filter(|a| actions::legal(&w.status, w.cosign_department_code.is_some(), a))
         .filter(|a| OperationKind::parse(a).is_some_and(|k| crate::casework::may_do(actor, &w, k)))
         .collect();
     let read_only = legal.is_empty()
@@ -298,6 +298,15 @@ async fn show(
     .await
 }
 
+/// What became of a case after an operation, for where the page goes next.
+pub enum Applied {
+    /// The caller still sees the case: its page is shown again with the done message.
+    Stays,
+    /// The case has left the caller's reach (reassigned, its co-sign completed): back to the
+    /// queue.
+    Left,
+}
+
 /// Applies one operation; afterwards the page is shown again (with the errors beside the
 /// form that failed, or the done message).
 pub async fn apply(
@@ -306,7 +315,7 @@ pub async fn apply(
     actor: &Actor,
     number: &str,
     f: &ActionForm,
-) -> Result<Result<(), Errors>, Stop> {
+) -> Result<Result<Applied, Errors>, Stop> {
     let op = match actions::operation(f) {
         Ok(op) => op,
         Err(m) => {
@@ -316,7 +325,8 @@ pub async fn apply(
         }
     };
     match state.cases.operate(actor, number, op).await {
-        Ok(_) => Ok(Ok(())),
+        Ok(work) if crate::casework::may_view(actor, &work) => Ok(Ok(Applied::Stays)),
+        Ok(_) => Ok(Ok(Applied::Left)),
         Err(e) => Ok(Err(Errors::from_service(
             v,
             e,
@@ -335,12 +345,16 @@ async fn act(
     check_token(&v, &f._csrf)?;
     match apply(&state, &v, actor, &number, &f).await? {
         // The case has left the department: back to its queue, saying where it went.
-        Ok(()) if f.action == "reassign" => Ok(see_other(&format!(
+        Ok(_) if f.action == "reassign" => Ok(see_other(&format!(
             "/work?done=reassigned&moved={}&to={}",
             encode(&number),
             encode(&f.department)
         ))),
-        Ok(()) => Ok(see_other(&format!(
+        Ok(Applied::Left) => Ok(see_other(&format!(
+            "/work?done={}",
+            encode(&f.action.replace('_', "-"))
+        ))),
+        Ok(Applied::Stays) => Ok(see_other(&format!(
             "/work/cases/{}?done={}",
             encode(&number),
             encode(&f.action.replace('_', "-"))

@@ -3,7 +3,7 @@
 //! (with an honest outcome).
 
 use super::actions::{self, ActionForm, EventLine};
-use super::case::{Desk, Facts, apply, case_view};
+use super::case::{Applied, Desk, Facts, apply, case_view};
 use super::{Catalog, PageResult, done_message, failed, gate, sla_tag};
 use crate::casework::QueueRequest;
 use crate::doors::CasesState;
@@ -204,11 +204,14 @@ async fn act(
         return Err(PageError::new(StatusCode::BAD_REQUEST, "error-invalid", v.locale).into());
     }
     match apply(&state, &v, actor, &number, &f).await? {
-        // Resolved: the case leaves the list, so back to the list.
-        Ok(()) if f.action == "resolve" => Ok(see_other("/field?done=resolve")),
-        Ok(()) => Ok(see_other(&format!(
+        // Resolved, or out of reach: the case leaves the list, so back to the list.
+        Ok(Applied::Stays) if f.action != "resolve" => Ok(see_other(&format!(
             "/field/cases/{}?done={}",
             encode(&number),
+            encode(&f.action.replace('_', "-"))
+        ))),
+        Ok(_) => Ok(see_other(&format!(
+            "/field?done={}",
             encode(&f.action.replace('_', "-"))
         ))),
         Err(errors) => page(&state, &v, actor, &number, f, errors, None, String::new()).await,
