@@ -51,6 +51,16 @@ pub struct ServeArgs {
     /// [default: none: places are given by district and address]
     #[arg(long, env = "CIVICDESK_MAP_TILES")]
     pub map_tiles: Option<String>,
+    /// District and village boundaries of a jurisdiction, for its maps and for finding the
+    /// district of a point: JURISDICTION=DISTRICTS.geojson[,VILLAGES.geojson], in the form of
+    /// data/boundaries/taipei/ (repeat the option, or separate with ';') [default: Taipei's
+    /// built-in boundaries for taipei.gov.tw]
+    #[arg(
+        long = "boundaries",
+        env = "CIVICDESK_BOUNDARIES",
+        value_delimiter = ';'
+    )]
+    pub boundaries: Vec<String>,
     /// How many milliseconds a public Open311 list (services, requests, updates) may be
     /// answered from memory; 0 turns this off [default: 1000]
     #[arg(long, env = "CIVICDESK_OPEN311_CACHE_MS")]
@@ -123,6 +133,7 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
     pub map_tiles: Option<String>,
+    pub boundaries: Option<Vec<String>>,
     pub open311_cache_ms: Option<u64>,
     pub open311_cache_mb: Option<usize>,
     pub filings_per_key: Option<i64>,
@@ -348,6 +359,8 @@ pub struct Settings {
     pub max_connections: u32,
     pub trusted_proxies: Vec<String>,
     pub map_tiles: Option<String>,
+    /// `JURISDICTION=DISTRICTS.geojson[,VILLAGES.geojson]`, loaded at start (`maps_config::load`).
+    pub boundaries: Vec<String>,
     pub open311_cache: std::time::Duration,
     pub open311_cache_bytes: usize,
     pub filing_limits: platform::rate_limit::FilingLimits,
@@ -436,6 +449,11 @@ impl Settings {
                 .clone()
                 .or_else(|| file.map_tiles.clone())
                 .filter(|t| !t.trim().is_empty()),
+            boundaries: if serve.boundaries.is_empty() {
+                file.boundaries.clone().unwrap_or_default()
+            } else {
+                serve.boundaries.clone()
+            },
             open311_cache: serve
                 .open311_cache_ms
                 .or(file.open311_cache_ms)

@@ -4,6 +4,7 @@ mod backup;
 mod config;
 mod import;
 mod jobs_config;
+mod maps_config;
 mod modules_config;
 mod users;
 mod webhook_config;
@@ -159,6 +160,7 @@ async fn open(settings: &Settings) -> Result<Modules> {
         jobs: settings.jobs,
         filing_limits: settings.filing_limits,
         modules: settings.modules.clone(),
+        maps: maps_config::load(settings)?,
     };
     Ok(Modules::open(db, config).await?)
 }

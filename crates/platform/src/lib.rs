@@ -14,6 +14,7 @@ pub mod catalog_cache;
 mod error;
 pub mod http_client;
 pub mod jobs;
+pub mod maps;
 pub mod module;
 pub mod notify;
 pub mod permissions;
@@ -56,6 +57,8 @@ pub struct ServiceConfig {
     pub filing_limits: rate_limit::FilingLimits,
     /// Which modules this instance runs.
     pub modules: ModulesConfig,
+    /// The boundaries maps are drawn on and points located in, per jurisdiction.
+    pub maps: maps::MapsConfig,
 }
 
 /// Which modules an instance runs: every module of the build except those switched off in

@@ -10,6 +10,7 @@ mod client;
 mod error;
 mod extract;
 pub mod i18n;
+pub mod map;
 pub mod module;
 pub mod openapi;
 pub mod page;

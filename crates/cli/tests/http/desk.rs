@@ -806,6 +806,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         jobs: Default::default(),
         filing_limits: Default::default(),
         modules: Default::default(),
+        maps: Default::default(),
     };
     // The schema as it was before the desk (version 6), with reference data and cases.
     let db = store::Db::connect(&url, 4).await.unwrap();

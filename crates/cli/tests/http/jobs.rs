@@ -345,6 +345,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         public_grid_m: domain::geo::PublicGrid::DEFAULT_CELL_M,
         filing_limits: Default::default(),
         modules: Default::default(),
+        maps: Default::default(),
     };
     web::Modules::open(db.clone(), config.clone())
         .await

@@ -485,6 +485,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         jobs: Default::default(),
         filing_limits: Default::default(),
         modules: Default::default(),
+        maps: Default::default(),
     };
     web::Modules::open(db.clone(), config)
         .await

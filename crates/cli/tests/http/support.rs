@@ -96,6 +96,7 @@ impl TestApp {
             jobs: Default::default(),
             filing_limits: Default::default(),
             modules: Default::default(),
+            maps: Default::default(),
         };
         configure(&mut config);
         let mut services = build.open(db, config).await.expect("services");

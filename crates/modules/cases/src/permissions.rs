@@ -14,6 +14,8 @@ pub const WORK_CASES: Permission = Permission::new("work_cases");
 pub const VIEW_REPORTS: Permission = Permission::new("view_reports");
 /// The agents' knowledge base.
 pub const MANAGE_KNOWLEDGE: Permission = Permission::new("manage_knowledge");
+/// Reading how to reach a case's reporters (name, phone, e-mail): audited at every read.
+pub const CONTACT_REPORTERS: Permission = Permission::new("contact_reporters");
 
 /// Every permission the cases module declares.
 pub const ALL: &[Permission] = &[
@@ -24,21 +26,37 @@ pub const ALL: &[Permission] = &[
     WORK_CASES,
     VIEW_REPORTS,
     MANAGE_KNOWLEDGE,
+    CONTACT_REPORTERS,
 ];
 
 /// Which roles get the cases module's permissions, within the role's scope.
 pub const GRANTS: &[(Role, &[Permission])] = &[
-    (Role::Agent, &[VIEW_CASES, FILE_CASES, HANDLE_CALLS]),
+    (
+        Role::Agent,
+        &[VIEW_CASES, FILE_CASES, HANDLE_CALLS, CONTACT_REPORTERS],
+    ),
     // A dispatcher's statistics cover their own department.
     (
         Role::Dispatcher,
-        &[VIEW_CASES, DISPATCH_CASES, WORK_CASES, VIEW_REPORTS],
+        &[
+            VIEW_CASES,
+            DISPATCH_CASES,
+            WORK_CASES,
+            VIEW_REPORTS,
+            CONTACT_REPORTERS,
+        ],
     ),
     // Field workers see and work only the cases assigned to them (checked in casework).
-    (Role::FieldWorker, &[WORK_CASES]),
+    (Role::FieldWorker, &[WORK_CASES, CONTACT_REPORTERS]),
     (
         Role::Supervisor,
-        &[VIEW_CASES, HANDLE_CALLS, VIEW_REPORTS, MANAGE_KNOWLEDGE],
+        &[
+            VIEW_CASES,
+            HANDLE_CALLS,
+            VIEW_REPORTS,
+            MANAGE_KNOWLEDGE,
+            CONTACT_REPORTERS,
+        ],
     ),
     (
         Role::JurisdictionAdmin,
@@ -50,6 +68,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             WORK_CASES,
             VIEW_REPORTS,
             MANAGE_KNOWLEDGE,
+            CONTACT_REPORTERS,
         ],
     ),
 ];

@@ -83,6 +83,13 @@ async fn a_field_worker_arrives_uploads_a_photo_and_completes() {
         uploaded.location.as_deref(),
         Some(format!("{path}?done=photo").as_str())
     );
+    // The photo is a thumbnail that opens full size.
+    let shown = follow(&app, &field, uploaded).await;
+    let thumb =
+        regex::Regex::new(r#"<a href="([^"]+)"><img src="([^"]+)"[^>]* loading="lazy""#).unwrap();
+    let c = thumb.captures(&shown.body).expect("a thumbnail");
+    assert_eq!(&c[1], &c[2]);
+    assert!(c[1].contains("/media/"), "{}", &c[1]);
 
     let incomplete = post(
         &app,

@@ -10,6 +10,7 @@ mod cosign;
 mod desk;
 mod field;
 mod find;
+mod said;
 mod work;
 
 use crate::support::*;

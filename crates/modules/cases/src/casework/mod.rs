@@ -15,6 +15,7 @@ mod my_cases;
 mod operation_fields;
 mod operations;
 mod photos;
+mod reporters;
 pub mod rules;
 pub(crate) mod sla;
 mod supervision;
@@ -30,6 +31,7 @@ pub(crate) use events::CaseChange;
 pub use find::{FIND_LIMIT, Found};
 pub use operation_fields::OperationFields;
 pub use operations::Operation;
+pub use reporters::{ReporterContact, may_contact};
 pub use supervision::run_supervisor;
 
 use crate::authz::{Actor, Target};

@@ -250,10 +250,19 @@ impl CasesApp {
             .iter()
             .map(|d| (d.code.clone(), d.name.zh.clone()))
             .collect();
+        // The district the address names, or else the one the point lies in (an Open311
+        // report may give coordinates only).
         let district_code = address
             .as_deref()
             .and_then(|a| text::find_district(a, &districts))
-            .map(str::to_string);
+            .map(str::to_string)
+            .or_else(|| {
+                let place = self.config().maps.locate(&jurisdiction.id, point?)?;
+                districts
+                    .iter()
+                    .find(|(_, name)| *name == place.district)
+                    .map(|(code, _)| code.clone())
+            });
         // Intake triages the case and routes it by the jurisdiction's rules (the category's
         // department when none matches): received → triaged → assigned.
         let decision = self

@@ -41,6 +41,69 @@ pub struct Facts {
     /// The calendar the due dates count on, in words (empty where it is not known).
     pub sla_calendar: String,
     pub photos: Vec<String>,
+    /// The category's questions and the citizen's answers, in words.
+    pub answers: Vec<Answer>,
+    /// Where the reporter placed the case, for a map and a navigation link.
+    pub point: Option<domain::geo::Point>,
+    /// How to reach the reporters, for those who may.
+    pub reporters: Reporters,
+    /// The case on a map, where the jurisdiction has boundaries and the case a point.
+    pub map: Option<super::maps::CaseMap>,
+}
+
+/// One answer to a category's question (pole number, lamps out, pothole size).
+pub struct Answer {
+    pub label: String,
+    pub value: String,
+}
+
+/// The reporters' contact details on a case page: offered to those who may read them, and
+/// shown (and audited) only when asked for.
+#[derive(Default)]
+pub struct Reporters {
+    pub may: bool,
+    pub shown: Option<Vec<crate::casework::ReporterContact>>,
+}
+
+/// The answers a case's reporter gave, labelled by the category's questions in the page's
+/// language, list values by their names; answers to questions the category no longer asks
+/// keep their code.
+pub fn answers(w: &WorkView, catalog: &Catalog) -> Vec<Answer> {
+    let given: Vec<domain::category::AttributeAnswer> =
+        serde_json::from_str(&w.attributes).unwrap_or_default();
+    let defs = catalog
+        .categories
+        .iter()
+        .find(|c| c.code == w.category_code)
+        .map(|c| c.attributes.as_slice())
+        .unwrap_or_default();
+    given
+        .into_iter()
+        .filter(|a| a.values.iter().any(|v| !v.trim().is_empty()))
+        .map(|a| {
+            let def = defs.iter().find(|d| d.code == a.code);
+            let value = a
+                .values
+                .iter()
+                .map(|v| {
+                    def.and_then(|d| d.values.iter().find(|x| x.key == *v))
+                        .map_or_else(|| v.clone(), |x| x.name.get(catalog.locale).to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(if catalog.locale == domain::Locale::ZhTw {
+                    "、"
+                } else {
+                    ", "
+                });
+            Answer {
+                label: def.map_or_else(
+                    || a.code.clone(),
+                    |d| d.description.get(catalog.locale).to_string(),
+                ),
+                value,
+            }
+        })
+        .collect()
 }
 
 pub fn facts(
@@ -64,6 +127,13 @@ pub fn facts(
         sla_label: v.t(&key),
         sla_calendar: String::new(),
         photos: serde_json::from_str(&w.media_urls).unwrap_or_default(),
+        answers: answers(w, catalog),
+        point: w
+            .lat
+            .zip(w.lon)
+            .and_then(|(lat, lon)| domain::geo::Point::new(lat, lon).ok()),
+        reporters: Reporters::default(),
+        map: None,
     }
 }
 
@@ -125,8 +195,16 @@ impl CasePage {
 }
 
 #[derive(serde::Deserialize, Default)]
-struct DoneQuery {
-    done: Option<String>,
+pub struct DoneQuery {
+    pub done: Option<String>,
+    /// `show`: the reporters' contact details are shown (a read that is audited).
+    pub reporters: Option<String>,
+}
+
+impl DoneQuery {
+    pub fn show_reporters(&self) -> bool {
+        self.reporters.as_deref() == Some("show")
+    }
 }
 
 /// Which desk a staff case page belongs to: where it sits and which operations it offers.
@@ -182,12 +260,28 @@ pub async fn case_view(
     number: &str,
     desk: Desk,
     names: &HashMap<String, String>,
+    show_reporters: bool,
 ) -> Result<CaseView, Stop> {
     let detail = state
         .cases
         .case_detail(actor, number)
         .await
         .map_err(failed(v))?;
+    let may_contact = crate::casework::may_contact(actor, &detail.work);
+    let reporters = Reporters {
+        may: may_contact,
+        shown: if show_reporters && may_contact {
+            Some(
+                state
+                    .cases
+                    .reporter_contacts(actor, number)
+                    .await
+                    .map_err(failed(v))?,
+            )
+        } else {
+            None
+        },
+    };
     let catalog = Catalog::load(state, v.locale).await?;
     let w = detail.work;
     let legal: Vec<&'static str> = desk
@@ -205,11 +299,16 @@ pub async fn case_view(
     let title = p.t1("case-heading", "number", &w.case_number);
     let p = p.with_title(title);
     let base = format!("/{}/cases/{}/act", desk.section(), encode(&w.case_number));
+    let said = facts(&w, &catalog, names, v);
     Ok(CaseView {
         p,
         x: Facts {
             sla_calendar: v.t(&format!("sla-calendar-{}", detail.sla_calendar.as_str())),
-            ..facts(&w, &catalog, names, v)
+            reporters,
+            map: said.point.and_then(|p| {
+                super::maps::case_map(state, v, &actor.jurisdiction_id, p, &said.place)
+            }),
+            ..said
         },
         events: actions::event_lines(&detail.events, v, &catalog, names),
         legal,
@@ -235,6 +334,7 @@ impl CaseView {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn page(
     state: &CasesState,
     v: &Viewer,
@@ -243,15 +343,24 @@ async fn page(
     f: ActionForm,
     errors: Errors,
     message: Option<String>,
+    show_reporters: bool,
 ) -> PageResult {
     let staff = state.identity.list_staff(actor).await.unwrap_or_default();
     let names = staff
         .iter()
         .map(|s| (s.id.clone(), s.display_name.clone()))
         .collect();
-    let c = case_view(state, v, actor, number, Desk::Dispatch, &names)
-        .await?
-        .after(&errors, message);
+    let c = case_view(
+        state,
+        v,
+        actor,
+        number,
+        Desk::Dispatch,
+        &names,
+        show_reporters,
+    )
+    .await?
+    .after(&errors, message);
     let current = c.w.department_code.clone();
     let page = CasePage {
         workers: field_workers(&staff, c.w.department_code.as_deref()),
@@ -294,6 +403,7 @@ async fn show(
         ActionForm::default(),
         Errors::default(),
         message,
+        q.show_reporters(),
     )
     .await
 }
@@ -359,6 +469,6 @@ async fn act(
             encode(&number),
             encode(&f.action.replace('_', "-"))
         ))),
-        Err(errors) => page(&state, &v, actor, &number, f, errors, None).await,
+        Err(errors) => page(&state, &v, actor, &number, f, errors, None, false).await,
     }
 }

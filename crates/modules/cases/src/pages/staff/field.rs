@@ -3,7 +3,7 @@
 //! (with an honest outcome).
 
 use super::actions::{self, ActionForm, EventLine};
-use super::case::{Applied, Desk, Facts, apply, case_view};
+use super::case::{Applied, Desk, DoneQuery, Facts, apply, case_view};
 use super::{Catalog, PageResult, done_message, failed, gate, sla_tag};
 use crate::casework::QueueRequest;
 use crate::doors::CasesState;
@@ -18,7 +18,6 @@ use identity::doors::Viewer;
 use identity::doors::check_token;
 use identity::doors::render;
 use platform::authz::Actor;
-use serde::Deserialize;
 use std::collections::HashMap;
 use webkit::page::forms::Errors;
 use webkit::page::{Page, encode};
@@ -130,11 +129,6 @@ impl FieldCase {
     }
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn page(
     state: &CasesState,
@@ -145,12 +139,13 @@ async fn page(
     errors: Errors,
     message: Option<String>,
     photo_note: String,
+    show_reporters: bool,
 ) -> PageResult {
     let mut names = HashMap::new();
     if let (Some(id), true) = (&actor.account_id, actor.is_staff()) {
         names.insert(id.clone(), actor.label.clone());
     }
-    let c = case_view(state, v, actor, number, Desk::Field, &names)
+    let c = case_view(state, v, actor, number, Desk::Field, &names, show_reporters)
         .await?
         .after(&errors, message);
     let page = FieldCase {
@@ -188,6 +183,7 @@ async fn show(
         Errors::default(),
         message,
         String::new(),
+        q.show_reporters(),
     )
     .await
 }
@@ -214,7 +210,20 @@ async fn act(
             "/field?done={}",
             encode(&f.action.replace('_', "-"))
         ))),
-        Err(errors) => page(&state, &v, actor, &number, f, errors, None, String::new()).await,
+        Err(errors) => {
+            page(
+                &state,
+                &v,
+                actor,
+                &number,
+                f,
+                errors,
+                None,
+                String::new(),
+                false,
+            )
+            .await
+        }
     }
 }
 
@@ -260,6 +269,7 @@ async fn photos(
                 errors,
                 None,
                 kept_note,
+                false,
             )
             .await
         }

@@ -12,6 +12,7 @@ mod desk;
 mod field;
 pub(crate) mod find;
 mod intake;
+mod maps;
 mod outcalls;
 mod work;
 

@@ -44,6 +44,9 @@ pub struct WorkView {
     pub updated_at: i64,
     pub closed_at: Option<i64>,
     pub media_urls: String,
+    /// Where the reporter placed it (WGS84), for staff: never published as it is.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 /// `queue_due` of a case without a resolution due date: after every real one.
@@ -87,11 +90,13 @@ impl WorkView {
             updated_at: c.requested_at,
             closed_at: None,
             media_urls: c.media_urls.clone(),
+            lat: c.lat,
+            lon: c.lon,
         }
     }
 }
 
-const COLUMNS: [&str; 26] = [
+const COLUMNS: [&str; 28] = [
     "id",
     "jurisdiction_id",
     "case_number",
@@ -118,6 +123,8 @@ const COLUMNS: [&str; 26] = [
     "updated_at",
     "closed_at",
     "media_urls",
+    "lat",
+    "lon",
 ];
 
 fn from_row(r: &Row) -> Result<WorkView, StoreError> {
@@ -148,6 +155,8 @@ fn from_row(r: &Row) -> Result<WorkView, StoreError> {
         updated_at: r.get("updated_at")?,
         closed_at: r.get("closed_at")?,
         media_urls: r.get("media_urls")?,
+        lat: r.get("lat")?,
+        lon: r.get("lon")?,
     })
 }
 
@@ -278,6 +287,49 @@ pub async fn reporters(tx: &mut Tx, case_id: &str) -> Result<Vec<ReporterContact
         .map(|r| {
             Ok(ReporterContact {
                 account_id: r.get("account_id")?,
+                email: r.get("email")?,
+                phone: r.get("phone")?,
+            })
+        })
+        .collect()
+}
+
+/// A reporter's name and how to reach them, for staff who may call back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReporterDetails {
+    pub account_id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// The names and contact details of a case's reporters (and of the cases merged into it),
+/// oldest first.
+pub async fn reporter_details(
+    tx: &mut Tx,
+    case_id: &str,
+) -> Result<Vec<ReporterDetails>, StoreError> {
+    let mut stmt = reporters_query(case_id);
+    stmt.columns(["first_name", "last_name", "created_at"])
+        .order_by("created_at", Order::Asc);
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            let first: Option<String> = r.get("first_name")?;
+            let last: Option<String> = r.get("last_name")?;
+            // Chinese names are written surname first, without a space; others given first.
+            let name = match (
+                last.filter(|s| !s.trim().is_empty()),
+                first.filter(|s| !s.trim().is_empty()),
+            ) {
+                (Some(l), Some(f)) if l.is_ascii() && f.is_ascii() => Some(format!("{f} {l}")),
+                (Some(l), Some(f)) => Some(format!("{l}{f}")),
+                (one, other) => one.or(other),
+            };
+            Ok(ReporterDetails {
+                account_id: r.get("account_id")?,
+                name,
                 email: r.get("email")?,
                 phone: r.get("phone")?,
             })

@@ -1,4 +1,13 @@
-//! WGS84 points, as Open311 uses them, and the small amount of geometry civicdesk needs.
+//! WGS84 points, as Open311 uses them, and the small amount of geometry civicdesk needs:
+//! radius searches, the public grid, administrative boundaries with point-in-polygon lookup
+//! ([`boundaries`]) and the projection that draws them as SVG ([`projection`]).
+
+pub mod boundaries;
+mod geojson;
+pub mod projection;
+
+pub use boundaries::{Area, AreaRef, Boundaries, BoundaryError, Place, Polygon};
+pub use projection::Viewport;
 
 use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
@@ -109,6 +118,42 @@ impl BoundingBox {
         (self.min_lat..=self.max_lat).contains(&p.lat)
             && (self.min_lon..=self.max_lon).contains(&p.lon)
     }
+
+    /// The smallest box that holds every point, or `None` for no points.
+    pub fn around(points: impl IntoIterator<Item = Point>) -> Option<BoundingBox> {
+        let mut points = points.into_iter();
+        let first = points.next()?;
+        let start = BoundingBox {
+            min_lat: first.lat,
+            max_lat: first.lat,
+            min_lon: first.lon,
+            max_lon: first.lon,
+        };
+        Some(points.fold(start, |b, p| BoundingBox {
+            min_lat: b.min_lat.min(p.lat),
+            max_lat: b.max_lat.max(p.lat),
+            min_lon: b.min_lon.min(p.lon),
+            max_lon: b.max_lon.max(p.lon),
+        }))
+    }
+
+    /// The smallest box that holds both boxes.
+    pub fn union(&self, other: &BoundingBox) -> BoundingBox {
+        BoundingBox {
+            min_lat: self.min_lat.min(other.min_lat),
+            max_lat: self.max_lat.max(other.max_lat),
+            min_lon: self.min_lon.min(other.min_lon),
+            max_lon: self.max_lon.max(other.max_lon),
+        }
+    }
+
+    /// Whether the boxes share at least one point (touching edges count).
+    pub fn intersects(&self, other: &BoundingBox) -> bool {
+        self.min_lat <= other.max_lat
+            && other.min_lat <= self.max_lat
+            && self.min_lon <= other.max_lon
+            && other.min_lon <= self.max_lon
+    }
 }
 
 /// The grid a point is snapped to before it is published: the centre of the cell that holds
@@ -210,6 +255,35 @@ mod tests {
         assert_eq!(
             PublicGrid::new(f64::NAN, 25.0),
             PublicGrid::new(100.0, 25.0)
+        );
+    }
+
+    #[test]
+    fn boxes_grow_and_meet() {
+        let p = |lat, lon| Point { lat, lon };
+        assert_eq!(BoundingBox::around([]), None);
+        let a = BoundingBox::around([p(1.0, 5.0), p(-1.0, 2.0), p(0.0, 9.0)]).unwrap();
+        assert_eq!(
+            a,
+            BoundingBox {
+                min_lat: -1.0,
+                max_lat: 1.0,
+                min_lon: 2.0,
+                max_lon: 9.0
+            }
+        );
+        let b = BoundingBox::around([p(1.0, 9.0), p(3.0, 12.0)]).unwrap();
+        assert!(a.intersects(&b) && b.intersects(&a), "a shared corner");
+        let c = BoundingBox::around([p(1.5, 2.0), p(3.0, 8.0)]).unwrap();
+        assert!(!a.intersects(&c) && !c.intersects(&a), "north of a");
+        let d = BoundingBox::around([p(-5.0, 9.5), p(5.0, 10.0)]).unwrap();
+        assert!(!a.intersects(&d) && !d.intersects(&a), "east of a");
+        let e = BoundingBox::around([p(-0.5, 3.0), p(0.5, 4.0)]).unwrap();
+        assert!(a.intersects(&e) && e.intersects(&a), "inside a");
+        let u = a.union(&b);
+        assert_eq!(
+            (u.min_lat, u.max_lat, u.min_lon, u.max_lon),
+            (-1.0, 3.0, 2.0, 12.0)
         );
     }
 
