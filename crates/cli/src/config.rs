@@ -361,6 +361,10 @@ pub struct Settings {
     pub map_tiles: Option<String>,
     /// `JURISDICTION=DISTRICTS.geojson[,VILLAGES.geojson]`, loaded at start (`maps_config::load`).
     pub boundaries: Vec<String>,
+    /// Administrators and supervisors need a second factor unless their jurisdiction's
+    /// policy says otherwise (`platform::ServiceConfig::SECOND_FACTOR_ROLES`); the demo
+    /// turns this default off.
+    pub default_second_factor: bool,
     pub open311_cache: std::time::Duration,
     pub open311_cache_bytes: usize,
     pub filing_limits: platform::rate_limit::FilingLimits,
@@ -449,6 +453,7 @@ impl Settings {
                 .clone()
                 .or_else(|| file.map_tiles.clone())
                 .filter(|t| !t.trim().is_empty()),
+            default_second_factor: true,
             boundaries: if serve.boundaries.is_empty() {
                 file.boundaries.clone().unwrap_or_default()
             } else {

@@ -161,6 +161,11 @@ async fn open(settings: &Settings) -> Result<Modules> {
         filing_limits: settings.filing_limits,
         modules: settings.modules.clone(),
         maps: maps_config::load(settings)?,
+        second_factor_roles: if settings.default_second_factor {
+            platform::ServiceConfig::SECOND_FACTOR_ROLES.to_vec()
+        } else {
+            Vec::new()
+        },
     };
     Ok(Modules::open(db, config).await?)
 }
@@ -254,6 +259,9 @@ async fn main() -> Result<()> {
             settings.webhooks =
                 webhook_config::resolve(file.webhooks.as_ref(), &args.webhooks, true)?;
             settings.webhooks.enabled = enabled;
+            // Demo accounts sign in with the printed password alone; a real instance asks its
+            // administrators and supervisors for a second factor.
+            settings.default_second_factor = false;
             let modules = open(&settings).await?;
             modules.cases.seed_reference().await?;
             let filed = modules.cases.seed_sample_cases().await?;
@@ -282,7 +290,12 @@ async fn main() -> Result<()> {
                 "                        -d 'attribute[lamps_out]=2' -d 'description=路燈不亮' {base}/open311/v2/requests.json"
             );
             println!("  REST API:        {base}/api/docs   (OpenAPI: {base}/api/v1/openapi.json)");
-            println!("  staff accounts (Taipei; new passwords at every start):");
+            println!(
+                "  staff accounts (Taipei; new passwords at every start; no second factor in the demo,"
+            );
+            println!(
+                "                  which a real instance asks of administrators and supervisors):"
+            );
             for (login, role, password) in &staff {
                 println!("    {login:<11} {password}   {role}");
             }

@@ -59,6 +59,9 @@ pub struct ServiceConfig {
     pub modules: ModulesConfig,
     /// The boundaries maps are drawn on and points located in, per jurisdiction.
     pub maps: maps::MapsConfig,
+    /// The staff roles that need a second factor unless a jurisdiction's policy says
+    /// otherwise ([`ServiceConfig::SECOND_FACTOR_ROLES`]: administrators and supervisors).
+    pub second_factor_roles: Vec<authz::Role>,
 }
 
 /// Which modules an instance runs: every module of the build except those switched off in
@@ -119,6 +122,11 @@ impl ModulesConfig {
 }
 
 impl ServiceConfig {
+    /// The roles that hold the most power over other people's data and the platform: they
+    /// sign in with a second factor unless their jurisdiction's policy turns it off.
+    pub const SECOND_FACTOR_ROLES: [authz::Role; 2] =
+        [authz::Role::JurisdictionAdmin, authz::Role::Supervisor];
+
     /// The public base URL without a trailing slash, ready for `{base}/path`.
     pub fn public_base(&self) -> &str {
         self.public_url.trim_end_matches('/')

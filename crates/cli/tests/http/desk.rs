@@ -807,6 +807,8 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         filing_limits: Default::default(),
         modules: Default::default(),
         maps: Default::default(),
+        // Staff sign in with a password alone unless a test asks for the second factor.
+        second_factor_roles: Vec::new(),
     };
     // The schema as it was before the desk (version 6), with reference data and cases.
     let db = store::Db::connect(&url, 4).await.unwrap();

@@ -346,6 +346,8 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         filing_limits: Default::default(),
         modules: Default::default(),
         maps: Default::default(),
+        // Staff sign in with a password alone unless a test asks for the second factor.
+        second_factor_roles: Vec::new(),
     };
     web::Modules::open(db.clone(), config.clone())
         .await

@@ -486,6 +486,8 @@ async fn the_upgrade_keeps_published_photos_public() {
         filing_limits: Default::default(),
         modules: Default::default(),
         maps: Default::default(),
+        // Staff sign in with a password alone unless a test asks for the second factor.
+        second_factor_roles: Vec::new(),
     };
     web::Modules::open(db.clone(), config)
         .await

@@ -114,3 +114,43 @@ async fn the_account_is_not_shown_before_the_second_factor() {
     assert_eq!(me["errors"][0]["code"], "error-second-factor-pending");
     assert!(!me.to_string().contains("sup.tfa@taipei.gov.tw"), "{me}");
 }
+
+/// Administrators and supervisors need a second factor unless their jurisdiction's policy
+/// says otherwise; other staff sign in with a password, unless the policy asks more of them.
+#[tokio::test]
+async fn administrators_and_supervisors_need_a_second_factor_by_default() {
+    let app = TestApp::new()
+        .with_config(|c| {
+            c.second_factor_roles = platform::ServiceConfig::SECOND_FACTOR_ROLES.to_vec();
+        })
+        .start()
+        .await;
+    app.staff("admin.def", &["jurisdiction_admin"]).await;
+    app.staff("sup.def", &["supervisor"]).await;
+    app.staff("disp.def", &["dispatcher:PWD-PKS"]).await;
+    for login in ["admin.def", "sup.def"] {
+        let (status, body, _) = app.try_sign_in(login, STAFF_PASSWORD).await;
+        assert_eq!(
+            (status, body["stage"].as_str()),
+            (200, Some("enrol_second_factor")),
+            "{login}: {body}"
+        );
+    }
+    app.sign_in("disp.def", STAFF_PASSWORD).await;
+
+    // The policy lists the default roles, and a jurisdiction may turn one off.
+    let system = platform::authz::Actor::system(TAIPEI, "test");
+    assert_eq!(
+        app.identity.roles_requiring_totp(&system).await.unwrap(),
+        ["jurisdiction_admin", "supervisor"]
+    );
+    app.identity
+        .set_role_policy(&system, platform::authz::Role::Supervisor, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.identity.roles_requiring_totp(&system).await.unwrap(),
+        ["jurisdiction_admin"]
+    );
+    app.sign_in("sup.def", STAFF_PASSWORD).await;
+}

@@ -97,6 +97,8 @@ impl TestApp {
             filing_limits: Default::default(),
             modules: Default::default(),
             maps: Default::default(),
+            // Staff sign in with a password alone unless a test asks for the second factor.
+            second_factor_roles: Vec::new(),
         };
         configure(&mut config);
         let mut services = build.open(db, config).await.expect("services");

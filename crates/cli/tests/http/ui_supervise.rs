@@ -268,6 +268,8 @@ async fn the_dashboard_the_api_and_the_csv_files_agree() {
     );
     assert_eq!(count_of(&backlog["by_category"], "category", "1999-L01"), 2);
     assert_eq!(count_of(&backlog["by_category"], "category", "1999-N01"), 1);
+    // Every case was filed at a point only, which lies in Da'an.
+    assert_eq!(count_of(&backlog["by_district"], "district", "106"), 3);
     let (_, ageing) = send(app.as_browser(&sup, Method::GET, "reports/ageing")).await;
     let buckets: Vec<(String, i64)> = ageing["buckets"]
         .as_array()
@@ -337,6 +339,18 @@ async fn the_dashboard_the_api_and_the_csv_files_agree() {
         })
         .collect();
     assert_eq!(rows, api_rows);
+    // By district: a table, and the map filled by it (the table its text alternative).
+    assert_eq!(
+        table(&html, "t-backlog-district"),
+        [vec!["大安區".to_string(), "3".to_string()]]
+    );
+    let map_at = html
+        .find(r#"class="chart report-map""#)
+        .expect("a district map");
+    assert!(
+        html[map_at..].contains(r#"class="map-area map-d"#),
+        "{html}"
+    );
     let ageing_rows: Vec<String> = table(&html, "t-ageing")
         .into_iter()
         .map(|r| r[1].clone())

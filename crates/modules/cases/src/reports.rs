@@ -58,6 +58,8 @@ pub struct Backlog {
     pub total: i64,
     pub by_department: Vec<(Option<String>, i64)>,
     pub by_category: Vec<(String, i64)>,
+    /// By district code; `None` for cases whose district is not known.
+    pub by_district: Vec<(Option<String>, i64)>,
 }
 
 /// Resolved cases and how many on time: overall, by department and by category, lowest
@@ -222,7 +224,9 @@ impl CasesApp {
         let rows = q::backlog(&self.db, &s.jurisdiction_id, &statuses(false), &s.filter).await?;
         let mut by_department: BTreeMap<DeptKey, i64> = BTreeMap::new();
         let mut by_category: BTreeMap<String, i64> = BTreeMap::new();
+        let mut by_district: BTreeMap<Option<String>, i64> = BTreeMap::new();
         for r in &rows {
+            *by_district.entry(r.district_code.clone()).or_default() += r.count;
             *by_department
                 .entry(dept_key(&r.department_code))
                 .or_default() += r.count;
@@ -235,6 +239,7 @@ impl CasesApp {
                 .map(|(k, n)| (dept_of(k), n))
                 .collect(),
             by_category: largest_first(by_category, |n| *n),
+            by_district: largest_first(by_district, |n| *n),
         })
     }
 

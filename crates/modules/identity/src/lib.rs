@@ -65,4 +65,13 @@ impl IdentityApp {
     pub(crate) fn config(&self) -> &ServiceConfig {
         self.platform.config()
     }
+
+    /// The roles that need a second factor where a jurisdiction's policy says nothing of them.
+    pub(crate) fn second_factor_by_default(&self) -> Vec<&'static str> {
+        self.config()
+            .second_factor_roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect()
+    }
 }

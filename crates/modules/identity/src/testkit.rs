@@ -57,10 +57,11 @@ pub async fn live_code(
     Ok(code)
 }
 
-/// The roles the jurisdiction's policy requires a second factor of, as stored.
+/// The roles the jurisdiction's policy requires a second factor of, as stored (no role by
+/// default).
 pub async fn roles_requiring_totp(
     db: &Db,
     jurisdiction_id: &str,
 ) -> Result<Vec<String>, StoreError> {
-    accounts::roles_requiring_totp(db, jurisdiction_id).await
+    accounts::roles_requiring_totp(db, jurisdiction_id, &[]).await
 }

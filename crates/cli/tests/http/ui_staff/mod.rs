@@ -6,6 +6,7 @@
 //! `work`: the dispatcher's queue, case page and bulk assignment; `field`: the field worker;
 //! here: who may see the pages, the form token, and second-factor enrolment.
 
+mod compact;
 mod cosign;
 mod desk;
 mod field;

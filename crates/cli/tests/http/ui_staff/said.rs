@@ -47,9 +47,21 @@ async fn the_dispatcher_and_the_crew_read_the_answers_see_the_map_and_may_call_t
     }
     assert!(!page.body.contains("lamps_out") && !page.body.contains(">flicker<"));
     // The place on a map, with the district and village its point lies in.
-    assert!(page.body.contains(r#"class="map""#), "{}", page.body);
+    assert!(page.body.contains(r#"class="map-svg""#), "{}", page.body);
     assert!(page.body.contains("大安區 學府里"));
     assert!(page.body.contains(r#"href="geo:25.017400,121.540500""#));
+    // The queue shows its cases on a map too, each pin a link to its case.
+    let queue = get(&app, &disp, "/work").await;
+    assert!(
+        queue.body.contains(r#"class="queue-map""#),
+        "{}",
+        queue.body
+    );
+    assert!(
+        queue
+            .body
+            .contains(&format!(r#"<a href="/work/cases/{number}"><title>"#))
+    );
     // The reporter's contact is offered, not shown, until asked for.
     assert!(page.body.contains(r#"id="show-reporters""#));
     assert!(!page.body.contains("王小明") && !page.body.contains("0912"));
@@ -72,7 +84,7 @@ async fn the_dispatcher_and_the_crew_read_the_answers_see_the_map_and_may_call_t
     assert_eq!(status, 200);
     let fpath = format!("/field/cases/{number}");
     let page = get(&app, &field, &fpath).await;
-    assert!(page.body.contains("0505364") && page.body.contains(r#"class="map""#));
+    assert!(page.body.contains("0505364") && page.body.contains(r#"class="map-svg""#));
     assert!(!page.body.contains("tel:"));
     let shown = get(&app, &field, &format!("{fpath}?reporters=show")).await;
     assert!(

@@ -762,3 +762,28 @@ case-reporters-none = The reporter left no contact details.
 case-reporters-show = Show the reporter's contact details
 case-reporters-audited = Reading a reporter's personal data is recorded in the audit trail.
 case-reporter-call = Call { $phone }
+work-map-title = Map of the cases
+work-map-desc = The { $count } cases of this page that have a location; the table above lists every case.
+supervise-by-district = By district
+supervise-backlog-by-district = Open cases by district
+supervise-district-unknown = District not known
+supervise-district-map = Density of open cases by district
+supervise-district-map-desc = The darker a district, the more open cases it holds; the table beside it gives each district's count.
+action-resolve-template = Response template
+action-resolve-template-hint = When no note is typed, the chosen template is the explanation the citizen reads.
+action-resolve-template-none = No template
+note-template-fixed = A crew has repaired it and it works again. Thank you for reporting it.
+note-template-scheduled = The site visit found that follow-up works are needed; they are planned for the date given, and you will be told when they are done.
+note-template-not_ours = This is not the city's responsibility; the responsible body has been told.
+note-template-no_problem = A crew checked the site and found nothing wrong. If the problem remains, please report it again with a photo or a more precise location.
+note-template-duplicate = This is the same problem as a case already reported; they are handled together.
+duration-hours = { $n ->
+    [one] { $n } hour
+   *[other] { $n } hours
+}
+duration-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+countdown-left = { $time } left
+countdown-over = { $time } overdue

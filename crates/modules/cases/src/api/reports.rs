@@ -110,6 +110,14 @@ struct DepartmentCount {
     department: Option<String>,
 }
 
+/// Open cases of one district; `district` (its code, e.g. `106`) is null for cases whose
+/// district is not known (no address naming one, no point inside the boundaries).
+#[derive(Serialize, ToSchema)]
+struct DistrictCount {
+    count: i64,
+    district: Option<String>,
+}
+
 /// Open cases of one category.
 #[derive(Serialize, ToSchema)]
 struct CategoryCount {
@@ -123,12 +131,14 @@ struct CategoryCount {
 struct BacklogOut {
     by_category: Vec<CategoryCount>,
     by_department: Vec<DepartmentCount>,
+    by_district: Vec<DistrictCount>,
     scope: ScopeOut,
     /// Every open case covered.
     total: i64,
 }
 
-/// The backlog: open cases received in the period, by department and by category.
+/// The backlog: open cases received in the period, by department, by category and by
+/// district.
 #[utoipa::path(
     get,
     path = "/api/v1/reports/backlog",
@@ -153,6 +163,11 @@ async fn backlog(
             .by_department
             .into_iter()
             .map(|(department, count)| DepartmentCount { count, department })
+            .collect(),
+        by_district: b
+            .by_district
+            .into_iter()
+            .map(|(district, count)| DistrictCount { count, district })
             .collect(),
         scope: scope_out(&s),
         total: b.total,

@@ -35,6 +35,7 @@ impl ReportFilter {
 pub struct BacklogRow {
     pub department_code: Option<String>,
     pub category_code: String,
+    pub district_code: Option<String>,
     pub count: i64,
 }
 
@@ -76,10 +77,12 @@ pub async fn backlog(
         .column(("c", "status"))
         .column(("c", "department_code"))
         .column(("c", "category_code"))
+        .column(("c", "district_code"))
         .expr_as(count_all(), "n")
         .group_by_col(("c", "status"))
         .group_by_col(("c", "department_code"))
         .group_by_col(("c", "category_code"))
+        .group_by_col(("c", "district_code"))
         .to_owned();
     db.fetch_all(&stmt)
         .await?
@@ -88,6 +91,7 @@ pub async fn backlog(
             Ok(BacklogRow {
                 department_code: r.get("department_code")?,
                 category_code: r.get("category_code")?,
+                district_code: r.get("district_code")?,
                 count: r.get("n")?,
             })
         })

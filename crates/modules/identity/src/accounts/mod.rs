@@ -223,6 +223,7 @@ impl IdentityApp {
             &self.db,
             &account.id,
             &account.jurisdiction_id,
+            &self.second_factor_by_default(),
         )
         .await?;
         let required = rows.iter().any(|(_, required)| *required);

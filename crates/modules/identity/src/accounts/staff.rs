@@ -398,7 +398,12 @@ impl IdentityApp {
             crate::permissions::MANAGE_SECURITY_POLICY,
             Target::Jurisdiction,
         )?;
-        Ok(accounts::roles_requiring_totp(&self.db, &actor.jurisdiction_id).await?)
+        Ok(accounts::roles_requiring_totp(
+            &self.db,
+            &actor.jurisdiction_id,
+            &self.second_factor_by_default(),
+        )
+        .await?)
     }
 
     /// A citizen's contact details, for a stated reason. The read is audited and shown to the

@@ -269,15 +269,24 @@ fn role_grant(r: &Row) -> Result<RoleGrant, StoreError> {
 
 /// An account's roles, each with whether the jurisdiction's policy requires a second factor
 /// for it: what authenticating a staff member needs, in one query.
+/// A role without a policy row of its jurisdiction follows `by_default` (the roles that need
+/// a second factor unless the policy says otherwise).
 pub async fn roles_with_policy(
     db: &Db,
     account_id: &str,
     jurisdiction_id: &str,
+    by_default: &[&str],
 ) -> Result<Vec<(RoleGrant, bool)>, StoreError> {
+    let default = Expr::case(
+        Expr::col(("r", "role")).is_in(by_default.iter().map(|r| r.to_string())),
+        Expr::val(true),
+    )
+    .finally(Expr::val(false));
+    let default: sea_query::Expr = default.into();
     let stmt = Query::select()
         .columns([("r", "role"), ("r", "scope_kind"), ("r", "scope_id")])
         .expr_as(
-            Func::coalesce([Expr::col(("p", "require_totp")), Expr::val(false)]),
+            Func::coalesce([Expr::col(("p", "require_totp")), default]),
             "require_totp",
         )
         .from_as("account_roles", "r")
@@ -327,23 +336,34 @@ pub async fn set_roles(
     Ok(())
 }
 
-/// Roles of a jurisdiction that require a second factor.
+/// Roles of a jurisdiction that require a second factor: those its policy says so of, and
+/// those of `by_default` its policy says nothing of.
 pub async fn roles_requiring_totp(
     db: &Db,
     jurisdiction_id: &str,
+    by_default: &[&str],
 ) -> Result<Vec<String>, StoreError> {
     let stmt = Query::select()
-        .column("role")
+        .columns(["role", "require_totp"])
         .from("role_policies")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
-        .and_where(Expr::col("require_totp").eq(true))
-        .order_by("role", Order::Asc)
         .to_owned();
-    db.fetch_all(&stmt)
-        .await?
+    let mut policy = std::collections::BTreeMap::new();
+    for r in db.fetch_all(&stmt).await? {
+        policy.insert(r.get::<String>("role")?, r.get::<bool>("require_totp")?);
+    }
+    let mut roles: std::collections::BTreeSet<String> = policy
         .iter()
-        .map(|r| r.get("role"))
-        .collect()
+        .filter(|(_, required)| **required)
+        .map(|(role, _)| role.clone())
+        .collect();
+    roles.extend(
+        by_default
+            .iter()
+            .filter(|role| !policy.contains_key(**role))
+            .map(|role| role.to_string()),
+    );
+    Ok(roles.into_iter().collect())
 }
 
 pub async fn set_role_policy(

@@ -35,6 +35,10 @@ pub const DISPATCH: [&str; 17] = [
     "note",
 ];
 
+/// The response templates a resolution note may start from (`note-template-<key>` in the
+/// catalogue): the common answers, so a dispatcher need not type them for every case.
+pub const NOTE_TEMPLATES: [&str; 5] = ["fixed", "scheduled", "not_ours", "no_problem", "duplicate"];
+
 /// The operations of a field worker's case page.
 pub const FIELD: [&str; 6] = [
     "start",
@@ -81,6 +85,9 @@ pub struct ActionForm {
     pub deferred_until: String,
     #[serde(default)]
     pub into: String,
+    /// For `resolve`: a response template ([`NOTE_TEMPLATES`]) used when no note is typed.
+    #[serde(default)]
+    pub template: String,
     /// For `arrive`: where the field worker is, when the page knows it.
     #[serde(default)]
     pub lat: String,

@@ -173,6 +173,23 @@ struct CasePage {
     /// The local date today, the earliest a deferral can be planned for.
     today: String,
     read_only: bool,
+    /// The action whose form is open when none came back refused.
+    next: &'static str,
+}
+
+/// The likely next step of a case among the offered actions: give it to a field worker,
+/// resolve it once someone is at work on it, close it once resolved.
+fn next_step(w: &WorkView, legal: &[&'static str]) -> &'static str {
+    let offered = |a: &str| legal.contains(&a);
+    if offered("assign_worker") && w.assignee_id.is_none() {
+        "assign_worker"
+    } else if offered("resolve") && matches!(w.status.as_str(), "in_progress" | "on_site") {
+        "resolve"
+    } else if offered("close") {
+        "close"
+    } else {
+        ""
+    }
 }
 
 impl CasePage {
@@ -182,6 +199,16 @@ impl CasePage {
 
     fn kept(&self, action: &str, field: &str) -> String {
         self.f.kept(action, field)
+    }
+
+    /// Whether an action's form is open: the one that came back refused, or else the case's
+    /// likely next step (one at a time: the others stay folded).
+    fn open(&self, action: &str) -> bool {
+        if self.f.action.is_empty() {
+            action == self.next
+        } else {
+            self.f.action == action
+        }
     }
 
     /// The text a routing operation asks for: a reason for 改分, a note otherwise.
@@ -378,6 +405,7 @@ async fn page(
         action_base: c.action_base,
         form_base: c.form_base,
         today: c.today,
+        next: next_step(&c.w, &c.legal),
         legal: c.legal,
         read_only: c.read_only,
         w: c.w,
@@ -426,6 +454,15 @@ pub async fn apply(
     number: &str,
     f: &ActionForm,
 ) -> Result<Result<Applied, Errors>, Stop> {
+    // A response template stands in for a resolution note that was not typed.
+    let mut f = f.clone();
+    if f.action == "resolve"
+        && f.note.trim().is_empty()
+        && actions::NOTE_TEMPLATES.contains(&f.template.as_str())
+    {
+        f.note = v.t(&format!("note-template-{}", f.template));
+    }
+    let f = &f;
     let op = match actions::operation(f) {
         Ok(op) => op,
         Err(m) => {

@@ -67,3 +67,55 @@ pub fn case_map(
         geo: format!("geo:{:.6},{:.6}", point.lat, point.lon),
     })
 }
+
+/// The width the queue's map is drawn at.
+const QUEUE_MAP_PX: u32 = 720;
+
+/// The map of a queue's page: a pin for each case with a point, linking to the case; the
+/// table beside it is its text alternative. `None` where the jurisdiction has no boundaries
+/// or no case of the page has a point.
+pub fn queue_map(
+    state: &CasesState,
+    v: &Viewer,
+    jurisdiction_id: &str,
+    cases: &[crate::store::case_work::WorkView],
+    label: impl Fn(&crate::store::case_work::WorkView) -> String,
+) -> Option<String> {
+    let maps = &state.platform.config().maps;
+    let boundaries = maps.boundaries(jurisdiction_id)?;
+    let pins: Vec<Pin> = cases
+        .iter()
+        .filter_map(|w| {
+            let point = Point::new(w.lat?, w.lon?).ok()?;
+            Some(Pin {
+                point,
+                label: label(w),
+                href: Some(format!(
+                    "/work/cases/{}",
+                    webkit::page::encode(&w.case_number)
+                )),
+                class: format!("map-sla-{}", w.sla_state.as_deref().unwrap_or("none")),
+            })
+        })
+        .collect();
+    let bbox = domain::geo::BoundingBox::around(pins.iter().map(|p| p.point))?;
+    let desc = webkit::i18n::tr(
+        v.locale,
+        "work-map-desc",
+        &[("count", pins.len().to_string())],
+    );
+    let map = MapSvg::new(boundaries, QUEUE_MAP_PX).tiles(maps.tiles.as_deref());
+    // One pin, or pins close together: a few blocks around them; else the area they span.
+    let map = if pins.len() == 1 || bbox.max_lat - bbox.min_lat < 0.004 {
+        map.focus(pins[0].point, CASE_RADIUS_M)
+            .layer(AreaLayer::Villages)
+    } else {
+        map.focus_bbox(bbox).layer(AreaLayer::Villages)
+    };
+    let title = v.t("work-map-title");
+    Some(map.district_lines(true).pins(pins).render(&MapText {
+        title: &title,
+        desc: &desc,
+        attribution: platform::maps::attribution(boundaries),
+    }))
+}

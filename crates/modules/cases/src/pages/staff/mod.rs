@@ -83,16 +83,6 @@ impl Catalog {
             .map_or_else(|| code.to_string(), |c| c.name.get(self.locale).to_string())
     }
 
-    pub fn district(&self, code: Option<&str>) -> String {
-        let Some(code) = code else {
-            return String::new();
-        };
-        self.districts
-            .iter()
-            .find(|d| d.code == code)
-            .map_or_else(|| code.to_string(), |d| d.name.get(self.locale).to_string())
-    }
-
     pub fn department(&self, code: Option<&str>) -> String {
         let Some(code) = code else {
             return String::new();

@@ -105,14 +105,34 @@ impl Filters {
 pub struct Line {
     pub number: String,
     pub category: String,
-    pub district: String,
+    /// The address, or the district with it.
+    pub place: String,
+    pub received_at: i64,
+    /// How long ago it was received: "5 hours", "3 days".
+    pub age: String,
+    /// The resolution clock in hours: "12 h left", "3 h overdue" (empty without a due date).
+    pub countdown: String,
+    pub overdue: bool,
     pub status: String,
     pub sla_class: &'static str,
     pub sla_label: String,
-    pub due_at: Option<i64>,
     pub urgency: String,
     pub assignee: String,
     pub summary: String,
+}
+
+/// A duration in words, in whole hours under two days and whole days beyond.
+fn hours_or_days(v: &Viewer, seconds: i64) -> String {
+    let hours = seconds.max(0) / 3600;
+    if hours < 48 {
+        webkit::i18n::tr(v.locale, "duration-hours", &[("n", hours.to_string())])
+    } else {
+        webkit::i18n::tr(
+            v.locale,
+            "duration-days",
+            &[("n", (hours / 24).to_string())],
+        )
+    }
 }
 
 fn line(
@@ -120,17 +140,42 @@ fn line(
     catalog: &Catalog,
     names: &std::collections::HashMap<String, String>,
     v: &Viewer,
+    now: i64,
 ) -> Line {
     let (sla_class, key) = sla_tag(w.sla_state.as_deref());
     let summary: String = w.description.chars().take(60).collect();
+    let open =
+        !crate::domain::lifecycle::CaseStatus::parse(&w.status).is_some_and(|s| s.is_final());
+    let (countdown, overdue) = match w.resolution_due_at.filter(|_| open) {
+        Some(due) if due >= now => (
+            webkit::i18n::tr(
+                v.locale,
+                "countdown-left",
+                &[("time", hours_or_days(v, due - now))],
+            ),
+            false,
+        ),
+        Some(due) => (
+            webkit::i18n::tr(
+                v.locale,
+                "countdown-over",
+                &[("time", hours_or_days(v, now - due))],
+            ),
+            true,
+        ),
+        None => (String::new(), false),
+    };
     Line {
         number: w.case_number.clone(),
         category: catalog.category(&w.category_code),
-        district: catalog.district(w.district_code.as_deref()),
+        place: catalog.place(w),
+        received_at: w.requested_at,
+        age: hours_or_days(v, now - w.requested_at),
+        countdown,
+        overdue,
         status: w.status.clone(),
         sla_class,
         sla_label: v.t(&key),
-        due_at: w.resolution_due_at,
         urgency: w.urgency.clone(),
         assignee: w
             .assignee_id
@@ -159,6 +204,8 @@ struct Queue {
     views: Vec<SavedView>,
     view_name: String,
     errors: Errors,
+    /// The page's cases on a map (pins linking to them), where they have points.
+    map: Option<String>,
 }
 
 async fn queue_page(
@@ -214,8 +261,17 @@ async fn queue_page(
     let lines: Vec<Line> = cases
         .iter()
         .take(PAGE as usize)
-        .map(|w| line(w, &catalog, &names, v))
+        .map(|w| line(w, &catalog, &names, v, state.platform.now()))
         .collect();
+    let page_cases = &cases[..cases.len().min(PAGE as usize)];
+    let map = super::maps::queue_map(state, v, &actor.jurisdiction_id, page_cases, |w| {
+        format!(
+            "{} {} {}",
+            w.case_number,
+            catalog.category(&w.category_code),
+            catalog.place(w)
+        )
+    });
     let mut p = Page::new(v, state, "work-title", "work").with_errors(&errors);
     let reassigned = (f.done.as_deref() == Some("reassigned") && !f.moved.is_empty()).then(|| {
         webkit::i18n::tr(
@@ -246,6 +302,7 @@ async fn queue_page(
         views,
         view_name,
         errors,
+        map,
         f,
     };
     Ok(render(v, state, status, &page))

@@ -7,6 +7,7 @@
 
 mod chart;
 mod csv;
+mod density;
 mod views;
 
 use crate::doors::CasesState;
@@ -114,6 +115,8 @@ struct View {
     by_department: Vec<CountRow>,
     by_category: Vec<CountRow>,
     backlog_chart: BarChart,
+    /// The backlog by district, and its map where the jurisdiction has boundaries.
+    by_district: density::DistrictDensity,
     ageing: Vec<CountRow>,
     ageing_chart: BarChart,
     sla_overall: String,
@@ -267,6 +270,8 @@ async fn load(
         .await
         .map_err(fail)?;
     let ratings = state.cases.report_satisfaction(s).await.map_err(fail)?;
+    let by_district =
+        density::district_density(state, v, &s.jurisdiction_id, &backlog.by_district).await?;
 
     let by_department = views::department_counts(names, &backlog.by_department);
     let ageing_rows = views::ageing_rows(v.locale, &ageing);
@@ -334,6 +339,7 @@ async fn load(
         by_category: views::category_counts(names, &backlog.by_category),
         by_department,
         backlog_chart,
+        by_district,
         ageing: ageing_rows,
         ageing_chart,
         sla_overall: views::tr(
