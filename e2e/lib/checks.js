@@ -72,8 +72,10 @@ function overflow(page) {
     for (const el of document.querySelectorAll("body *")) {
       const r = el.getBoundingClientRect();
       // Tables may scroll in their box; a map's tiles are clipped by the map (overflow:
-      // hidden), whose own box is checked like any other element.
-      const clipped = el.closest(".table-wrap") || (el.parentElement && el.parentElement.closest(".map"));
+      // hidden), and the areas of a drawn map by its <svg> (an outer <svg> clips what lies
+      // outside its view box), whose own box is checked like any other element.
+      const clipped = el.closest(".table-wrap") || (el.parentElement && el.parentElement.closest(".map")) ||
+        (el.ownerSVGElement && el.closest("svg.map-svg"));
       if (r.width > 0 && r.right > width + 1 && !clipped) {
         const id = el.id ? `#${el.id}` : "";
         const cls = typeof el.className === "string" && el.className ? `.${el.className.split(" ").join(".")}` : "";

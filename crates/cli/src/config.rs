@@ -61,6 +61,10 @@ pub struct ServeArgs {
         value_delimiter = ';'
     )]
     pub boundaries: Vec<String>,
+    /// `civicdesk demo` only: `city` loads 30 days of Taipei's real 1999 cases (the first
+    /// start takes a little while), `basic` a handful of hand-written ones [default: city]
+    #[arg(long, env = "CIVICDESK_DEMO_SAMPLE")]
+    pub demo_sample: Option<String>,
     /// How many milliseconds a public Open311 list (services, requests, updates) may be
     /// answered from memory; 0 turns this off [default: 1000]
     #[arg(long, env = "CIVICDESK_OPEN311_CACHE_MS")]

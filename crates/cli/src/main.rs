@@ -2,6 +2,7 @@
 
 mod backup;
 mod config;
+mod demo_sample;
 mod import;
 mod jobs_config;
 mod maps_config;
@@ -170,6 +171,43 @@ async fn open(settings: &Settings) -> Result<Modules> {
     Ok(Modules::open(db, config).await?)
 }
 
+/// Loads the city sample into Taipei once (a database that has Taipei cases is left alone),
+/// with its services reading a clock the sample moves to each case's own time.
+async fn seed_city(modules: &Modules) -> Result<()> {
+    let now = modules.platform.now();
+    let replay = std::sync::Arc::new(domain::clock::FixedClock::at(now));
+    let seeding = modules.clone().with_clock(replay.clone());
+    let (dispatch, streetlights) = demo_sample::texts()?;
+    let started = std::time::Instant::now();
+    let seeded = seeding
+        .cases
+        .seed_city_sample(
+            "taipei.gov.tw",
+            &cases::demo::CitySample {
+                dispatch_csv: &dispatch,
+                streetlights_csv: &streetlights,
+            },
+            &replay,
+            now,
+        )
+        .await?;
+    if seeded.imported + seeded.filed > 0 {
+        println!(
+            "  city sample:     {} closed cases of the past month and {} live ones of the last {} days ({} resolved, {} surveys) in {:.1} s",
+            seeded.imported,
+            seeded.filed,
+            cases::demo::LIVE_DAYS,
+            seeded.resolved,
+            seeded.surveys,
+            started.elapsed().as_secs_f64()
+        );
+        println!(
+            "                   資料來源：臺北市政府資料開放平臺 (Taipei City Government open data)"
+        );
+    }
+    Ok(())
+}
+
 async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Result<()> {
     let bind = &settings.bind;
     let web_config = web::WebConfig {
@@ -262,8 +300,12 @@ async fn main() -> Result<()> {
             // Demo accounts sign in with the printed password alone; a real instance asks its
             // administrators and supervisors for a second factor.
             settings.default_second_factor = false;
+            let sample = demo_sample::Sample::parse(args.demo_sample.as_deref())?;
             let modules = open(&settings).await?;
             modules.cases.seed_reference().await?;
+            if sample == demo_sample::Sample::City {
+                seed_city(&modules).await?;
+            }
             let filed = modules.cases.seed_sample_cases().await?;
             let key = modules.cases.demo_api_key("taipei.gov.tw").await?;
             let staff = modules.cases.demo_staff("taipei.gov.tw").await?;

@@ -433,9 +433,10 @@ mod permission_tests {
             "manage_webhooks",
             "view_reports",
             "manage_knowledge",
+            "contact_reporters",
         ] {
             assert!(codes.contains(&code), "{code} is no longer declared");
         }
-        assert_eq!(codes.len(), 17);
+        assert_eq!(codes.len(), 18);
     }
 }

@@ -12,6 +12,7 @@ mod case_numbers;
 mod casework;
 mod catalogue;
 mod clock;
+mod demo_city;
 mod desk;
 mod import;
 mod intake;

@@ -679,3 +679,63 @@ async fn the_survey_names_its_case_and_thanks_once_after_a_redirect() {
     let (_, html) = me.get(&to).await;
     assert_eq!(html.matches("Thank you").count(), 1, "thanked once: {html}");
 }
+
+/// 1999 is not an emergency line: the "call 119" warning is on the form of categories whose
+/// reports are often emergencies before anything is typed, appears while a description that
+/// reads like one is typed (the fragment htmx swaps in), and is there when the form comes
+/// back without JavaScript.
+#[tokio::test]
+async fn the_call_119_warning_comes_before_the_form_and_while_typing() {
+    let app = TestApp::start().await;
+    let mut v = Visitor::new(&app, "en");
+    let (status, html) = v.get("/report/1999-U03").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"id="emergency-prone""#), "{html}");
+    assert!(html.contains("call 119 now"));
+
+    let (_, html) = v.get("/report/1999-L01").await;
+    assert!(!html.contains(r#"id="emergency-prone""#));
+    assert!(html.contains(r#"hx-post="/report/emergency""#));
+    assert!(html.contains(r#"<div id="emergency-live" aria-live="polite"></div>"#));
+    let (status, live, _) = v
+        .post(
+            "/report/emergency",
+            &[("description", "Flames coming out of a window")],
+        )
+        .await;
+    assert_eq!(status, 200, "{live}");
+    assert!(live.contains("119") && live.contains("flames"), "{live}");
+    let (_, live, _) = v
+        .post(
+            "/report/emergency",
+            &[("description", "路燈不亮，沒有人受傷")],
+        )
+        .await;
+    assert!(live.trim().is_empty(), "{live}");
+    let (status, _) = {
+        let r = v
+            .client
+            .post(format!("{}/report/emergency", app.base))
+            .form(&[("description", "fire")])
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), ())
+    };
+    assert_eq!(status, 403, "the check needs the page's form token");
+
+    // Without JavaScript: the form comes back (a required answer is missing) with the warning.
+    let submission = between(&html, r#"name="submission" value=""#, "\"")
+        .unwrap_or_default()
+        .to_string();
+    let (status, back) = v
+        .post_multipart(
+            "/report/1999-L01",
+            reqwest::multipart::Form::new()
+                .text("submission", submission)
+                .text("description", "電線桿倒了有人受傷"),
+        )
+        .await;
+    assert_eq!(status, 400, "{back}");
+    assert!(back.contains("emergency-warning"), "{back}");
+}

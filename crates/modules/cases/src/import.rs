@@ -260,6 +260,11 @@ impl ImportPlan {
         }
     }
 
+    /// What the row parsers know of the jurisdiction (districts, categories, time zone).
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
     pub fn is_header(&self, fields: &[&str]) -> bool {
         open_data::is_header(fields, self.source.header())
     }

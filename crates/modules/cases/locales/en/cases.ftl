@@ -787,3 +787,5 @@ duration-days = { $n ->
 }
 countdown-left = { $time } left
 countdown-over = { $time } overdue
+emergency-prone-119 = This kind of problem can be dangerous right now. If there is a fire, a gas leak, a fallen wire sparking or anyone hurt, call 119 now: 1999 is not an emergency line.
+emergency-prone-110 = If there is danger right now, such as a crime or a traffic accident, call 110 now: 1999 is not an emergency line.

@@ -733,3 +733,5 @@ duration-hours = { $n } 小時
 duration-days = { $n } 天
 countdown-left = 剩 { $time }
 countdown-over = 逾期 { $time }
+emergency-prone-119 = 這類問題可能有立即的危險。如有火警、瓦斯外洩、電線掉落冒火花或有人受傷，請立即撥打 119；1999 不是緊急專線。
+emergency-prone-110 = 如有治安或交通事故等立即的危險，請立即撥打 110；1999 不是緊急專線。

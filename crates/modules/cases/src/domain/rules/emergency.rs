@@ -3,7 +3,8 @@
 //! 110 (police). Detection only advises — the agent or the citizen sees the redirect, and the
 //! case may still be logged.
 //!
-//! Matching is on keywords in the normalised description (see
+//! The words, per locale with their synonyms, and the guards below are data:
+//! `data/emergency.toml`, read once. Matching is on keywords in the normalised description (see
 //! [`normalize_for_match`](super::normalize_for_match)), with three guards against the commonest
 //! false alarms in real 1999 reports:
 //! - **negation**: a keyword right after 沒有/沒/無/未/並未/不是/並非/不會, optionally with a
@@ -21,6 +22,8 @@ use super::condition::normalize_for_match;
 use domain::enums::string_enum;
 use domain::error::Message;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 string_enum! {
     /// Where to redirect: 110 police, 119 fire and ambulance.
@@ -47,247 +50,68 @@ impl Emergency {
     }
 }
 
+/// The keyword file (`data/emergency.toml`) as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeywordFile {
+    #[serde(default)]
+    emergency_prone: BTreeMap<String, EmergencyKind>,
+    group: Vec<GroupFile>,
+    #[serde(default)]
+    guards: BTreeMap<String, Guards>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupFile {
+    kind: EmergencyKind,
+    /// What the words are synonyms of (for people reading the file).
+    #[allow(dead_code)]
+    concept: String,
+    #[serde(default)]
+    people_only: bool,
+    /// The words per locale.
+    words: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    unless: BTreeMap<String, Vec<String>>,
+}
+
+/// One locale's guards against false alarms (or all locales', merged).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Guards {
+    #[serde(default)]
+    negators: Vec<String>,
+    #[serde(default)]
+    negated_subjects: Vec<String>,
+    #[serde(default)]
+    hypothetical: Vec<String>,
+    #[serde(default)]
+    animals: Vec<String>,
+    #[serde(default)]
+    people: Vec<String>,
+    #[serde(default)]
+    not_people: Vec<String>,
+}
+
+/// A kind of emergency and its words in every locale, the default locale's first.
 struct Group {
     kind: EmergencyKind,
-    keywords: &'static [&'static str],
+    keywords: Vec<String>,
     /// Ignore when the description is about an animal and no person.
     people_only: bool,
     /// Ignore when the description mentions any of these.
-    unless: &'static [&'static str],
+    unless: Vec<String>,
 }
 
-const GROUPS: &[Group] = &[
-    Group {
-        kind: EmergencyKind::Fire119,
-        keywords: &[
-            "火災",
-            "起火",
-            "失火",
-            "著火",
-            "火警",
-            "爆炸",
-            "火燒",
-            "燒起來",
-            "冒火",
-            "火苗",
-            "fire",
-            "on fire",
-            "burning",
-            "explosion",
-            "exploded",
-        ],
-        people_only: false,
-        // A hydrant, an escape or fireworks are everyday 1999 reports.
-        unless: &[
-            "hydrant",
-            "fire escape",
-            "fire exit",
-            "fire lane",
-            "extinguisher",
-            "fire station",
-        ],
-    },
-    Group {
-        kind: EmergencyKind::Fire119,
-        keywords: &["冒煙", "濃煙"],
-        people_only: false,
-        unless: &[
-            "金紙",
-            "紙錢",
-            "金爐",
-            "燒香",
-            "燒垃圾",
-            "露天燃燒",
-            "燒稻草",
-            "烤肉",
-            "工廠",
-            "煙囪",
-            "排放",
-        ],
-    },
-    Group {
-        kind: EmergencyKind::Fire119,
-        keywords: &[
-            "瓦斯外洩",
-            "瓦斯漏氣",
-            "瓦斯味",
-            "天然氣外洩",
-            "聞到瓦斯",
-            "一氧化碳",
-            "gas leak",
-            "leaking gas",
-            "smell of gas",
-            "smells of gas",
-            "smell gas",
-            "smells like gas",
-            "carbon monoxide",
-        ],
-        people_only: false,
-        unless: &[],
-    },
-    Group {
-        kind: EmergencyKind::Fire119,
-        keywords: &[
-            "受傷",
-            "流血",
-            "昏倒",
-            "昏迷",
-            "暈倒",
-            "倒地不起",
-            "沒有呼吸",
-            "沒呼吸",
-            "呼吸困難",
-            "休克",
-            "抽搐",
-            "溺水",
-            "心跳停止",
-            "骨折",
-            "受困",
-            "被困",
-            "困在電梯",
-            "卡在電梯",
-            "injured",
-            "hurt",
-            "bleeding",
-            "unconscious",
-            "collapsed",
-            "fainted",
-            "not breathing",
-            "stopped breathing",
-            "can't breathe",
-            "cannot breathe",
-            "drowning",
-            "trapped",
-            "stuck in the lift",
-            "stuck in the elevator",
-        ],
-        people_only: true,
-        unless: &[],
-    },
-    Group {
-        kind: EmergencyKind::Fire119,
-        keywords: &["自殺", "輕生", "跳樓", "想不開", "suicide", "going to jump"],
-        people_only: false,
-        unless: &[],
-    },
-    Group {
-        kind: EmergencyKind::Police110,
-        keywords: &[
-            "搶劫",
-            "搶案",
-            "搶奪",
-            "打架",
-            "鬥毆",
-            "砍人",
-            "持刀",
-            "拿刀",
-            "開槍",
-            "槍聲",
-            "持槍",
-            "家暴",
-            "家庭暴力",
-            "性侵",
-            "綁架",
-            "擄人",
-            "闖空門",
-            "有人闖入",
-            "小偷",
-            "竊盜",
-            "偷竊",
-            "恐嚇",
-            "殺人",
-            "車禍",
-            "肇事逃逸",
-            "酒駕",
-            "跟蹤",
-            "robbery",
-            "robbed",
-            "fighting",
-            "knife",
-            "gun",
-            "shooting",
-            "domestic violence",
-            "assault",
-            "break-in",
-            "breaking in",
-            "burglar",
-            "car crash",
-            "car accident",
-            "hit and run",
-            "drunk driver",
-            "stalking",
-        ],
-        people_only: false,
-        unless: &[],
-    },
-];
+/// Every locale's words and guards, merged: a citizen may write in either language whatever
+/// the page's.
+struct Keywords {
+    groups: Vec<Group>,
+    guards: Guards,
+    prone: BTreeMap<String, EmergencyKind>,
+}
 
-const NEGATORS: &[&str] = &[
-    "沒有", "沒", "無", "未", "並未", "不是", "並非", "不會", "no ", "not ", "nobody ", "never ",
-    "without ",
-];
-/// Words allowed between a negator and the keyword: 沒有[人]受傷, 無[路人]受傷, no [one is]
-/// hurt, nobody [was] injured.
-const NEGATED_SUBJECTS: &[&str] = &[
-    "任何人",
-    "人員",
-    "路人",
-    "行人",
-    "騎士",
-    "民眾",
-    "人",
-    "one is ",
-    "one was ",
-    "one got ",
-    "one ",
-    "is ",
-    "was ",
-    "got ",
-    "people are ",
-    "people were ",
-];
-const HYPOTHETICAL: &[&str] = &[
-    "以免",
-    "避免",
-    "免得",
-    "怕",
-    "擔心",
-    "可能",
-    "容易",
-    "差點",
-    "萬一",
-    "如果",
-    "防止",
-    "會有人",
-    "會讓",
-    "會造成",
-    "會害",
-    "經常",
-    "常常",
-    "常發生",
-    "時常",
-    "多次",
-    "昨天",
-    "前天",
-    "上週",
-    "上次",
-    "之前",
-    "曾經",
-    "could ",
-    "might ",
-    "may ",
-    "in case",
-    "to avoid",
-    "to prevent",
-    "risk of",
-    "before someone",
-    "before anyone",
-    "otherwise",
-    "if ",
-    "yesterday",
-    "last week",
-    "often",
-];
 /// Characters before a keyword in which a hypothesis word counts: enough for a Chinese
 /// clause, and for the wider English words.
 const HYPOTHESIS_WINDOW: usize = 12;
@@ -295,16 +119,77 @@ const HYPOTHESIS_WINDOW_ASCII: usize = 32;
 const CLAUSE_ENDS: &[char] = &[
     '，', '。', '！', '？', '；', '、', ',', '.', '!', '?', ';', '\n', '\r',
 ];
-const ANIMALS: &[&str] = &[
-    "狗", "犬", "貓", "鳥", "動物", "鴿", "猴", "蛇", "浪浪", "毛孩", "松鼠", "烏龜", "鴨",
-];
-const PEOPLE: &[&str] = &[
-    "人", "民眾", "騎士", "駕駛", "司機", "小孩", "孩童", "兒童", "學生", "長者", "阿公", "阿嬤",
-    "阿伯", "阿姨", "婦人", "先生", "小姐", "男子", "女子", "嬰兒", "媽媽", "爸爸", "我", "他",
-    "她",
-];
-/// Removed before looking for people: 人行道 and 人孔 are not people, 其他 is not 他.
-const NOT_PEOPLE: &[&str] = &["人行", "人孔", "其他", "其它"];
+
+/// The shipped keyword file.
+const KEYWORD_FILE: &str = include_str!("../../../data/emergency.toml");
+
+/// Locales in the order their words are listed: the default language first.
+fn in_locale_order<T>(map: BTreeMap<String, Vec<T>>) -> Vec<T> {
+    let mut entries: Vec<(String, Vec<T>)> = map.into_iter().collect();
+    entries.sort_by_key(|(locale, _)| (locale != domain::Locale::ZhTw.tag(), locale.clone()));
+    entries.into_iter().flat_map(|(_, v)| v).collect()
+}
+
+fn parse_keywords(text: &str) -> Result<Keywords, toml::de::Error> {
+    let file: KeywordFile = toml::from_str(text)?;
+    let mut guards = Guards::default();
+    let mut locales: Vec<(String, Guards)> = file.guards.into_iter().collect();
+    locales.sort_by_key(|(locale, _)| (locale != domain::Locale::ZhTw.tag(), locale.clone()));
+    for (_, g) in locales {
+        guards.negators.extend(g.negators);
+        guards.negated_subjects.extend(g.negated_subjects);
+        guards.hypothetical.extend(g.hypothetical);
+        guards.animals.extend(g.animals);
+        guards.people.extend(g.people);
+        guards.not_people.extend(g.not_people);
+    }
+    let normal = |words: Vec<String>| -> Vec<String> {
+        words.iter().map(|w| normalize_for_match(w)).collect()
+    };
+    Ok(Keywords {
+        groups: file
+            .group
+            .into_iter()
+            .map(|g| Group {
+                kind: g.kind,
+                keywords: normal(in_locale_order(g.words)),
+                people_only: g.people_only,
+                unless: normal(in_locale_order(g.unless)),
+            })
+            .collect(),
+        guards,
+        prone: file.emergency_prone,
+    })
+}
+
+fn keywords() -> &'static Keywords {
+    static KEYWORDS: OnceLock<Keywords> = OnceLock::new();
+    KEYWORDS.get_or_init(|| {
+        // Checked by `the_keyword_file_is_complete`: a file that does not parse never ships.
+        parse_keywords(KEYWORD_FILE).expect("data/emergency.toml parses")
+    })
+}
+
+/// Whether `text` mentions `word`: as a whole word when the word is of Latin letters ("cat",
+/// not "location"), anywhere otherwise (Chinese has no spaces).
+fn mentions(text: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    if !word.is_ascii() {
+        return text.contains(word);
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    text.match_indices(word).any(|(at, _)| {
+        !alnum(text[..at].chars().next_back()) && !alnum(text[at + word.len()..].chars().next())
+    })
+}
+
+/// The emergency a category's reports often are (a gas leak, a fallen power line): its form
+/// warns before the citizen writes anything.
+pub fn emergency_prone(category_code: &str) -> Option<EmergencyKind> {
+    keywords().prone.get(category_code).copied()
+}
 
 /// The most pressing emergency the description suggests: 119 before 110.
 pub fn emergency(description: &str) -> Option<Emergency> {
@@ -319,28 +204,32 @@ pub fn emergencies(description: &str) -> Vec<Emergency> {
         .map(normalize_for_match)
         .filter(|c| !c.is_empty())
         .collect();
-    let whole = clauses.concat();
+    let whole = clauses.join(" ");
+    let k = keywords();
     let about_animal_only = {
         let mut people_text = whole.clone();
-        for w in NOT_PEOPLE {
-            people_text = people_text.replace(w, "");
+        for w in &k.guards.not_people {
+            people_text = people_text.replace(w.as_str(), "");
         }
-        ANIMALS.iter().any(|a| whole.contains(a)) && !PEOPLE.iter().any(|p| people_text.contains(p))
+        k.guards.animals.iter().any(|a| mentions(&whole, a))
+            && !k.guards.people.iter().any(|p| mentions(&people_text, p))
     };
     let mut found: Vec<Emergency> = Vec::new();
     for kind in [EmergencyKind::Fire119, EmergencyKind::Police110] {
         let mut matched: Vec<String> = Vec::new();
-        for group in GROUPS.iter().filter(|g| g.kind == kind) {
+        for group in k.groups.iter().filter(|g| g.kind == kind) {
             if (group.people_only && about_animal_only)
-                || group.unless.iter().any(|u| whole.contains(u))
+                || group.unless.iter().any(|u| mentions(&whole, u))
             {
                 continue;
             }
-            for keyword in group.keywords {
+            for keyword in &group.keywords {
                 if !matched.iter().any(|m| m == keyword)
-                    && clauses.iter().any(|c| occurs_affirmatively(c, keyword))
+                    && clauses
+                        .iter()
+                        .any(|c| occurs_affirmatively(c, keyword, &k.guards))
                 {
-                    matched.push((*keyword).to_string());
+                    matched.push(keyword.clone());
                 }
             }
         }
@@ -353,7 +242,7 @@ pub fn emergencies(description: &str) -> Vec<Emergency> {
 
 /// Whether `keyword` occurs in `clause` at least once without a negation or hypothesis before it.
 /// An English keyword counts only as whole words ("fire", not "fireworks").
-fn occurs_affirmatively(clause: &str, keyword: &str) -> bool {
+fn occurs_affirmatively(clause: &str, keyword: &str, guards: &Guards) -> bool {
     let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     clause.match_indices(keyword).any(|(at, _)| {
         let before = &clause[..at];
@@ -363,29 +252,30 @@ fn occurs_affirmatively(clause: &str, keyword: &str) -> bool {
         let whole = whole
             && (!keyword.ends_with(|c: char| c.is_ascii_alphanumeric())
                 || !word(after.chars().next()));
-        whole && !negated(before) && !hypothetical(before)
+        whole && !negated(before, guards) && !hypothetical(before, guards)
     })
 }
 
-fn negated(before: &str) -> bool {
-    let subject_stripped = NEGATED_SUBJECTS
+fn negated(before: &str, guards: &Guards) -> bool {
+    let subject_stripped = guards
+        .negated_subjects
         .iter()
-        .find_map(|s| before.strip_suffix(s))
+        .find_map(|s| before.strip_suffix(s.as_str()))
         .unwrap_or(before);
     [before, subject_stripped]
         .iter()
-        .any(|b| NEGATORS.iter().any(|n| b.ends_with(n)))
+        .any(|b| guards.negators.iter().any(|n| b.ends_with(n.as_str())))
 }
 
-fn hypothetical(before: &str) -> bool {
+fn hypothetical(before: &str, guards: &Guards) -> bool {
     let chars: Vec<char> = before.chars().collect();
     let last = |n: usize| -> String { chars[chars.len().saturating_sub(n)..].iter().collect() };
     let (cjk, ascii) = (last(HYPOTHESIS_WINDOW), last(HYPOTHESIS_WINDOW_ASCII));
-    HYPOTHETICAL.iter().any(|h| {
+    guards.hypothetical.iter().any(|h| {
         if h.is_ascii() {
-            ascii.contains(h)
+            ascii.contains(h.as_str())
         } else {
-            cjk.contains(h)
+            cjk.contains(h.as_str())
         }
     })
 }
@@ -403,6 +293,43 @@ mod tests {
 
     fn words(w: &[&str]) -> Vec<String> {
         w.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn the_keyword_file_is_complete() {
+        let k = parse_keywords(KEYWORD_FILE).expect("parses");
+        for kind in [EmergencyKind::Fire119, EmergencyKind::Police110] {
+            assert!(
+                k.groups
+                    .iter()
+                    .any(|g| g.kind == kind && !g.keywords.is_empty())
+            );
+        }
+        assert!(!k.guards.negators.is_empty() && !k.guards.hypothetical.is_empty());
+        assert_eq!(emergency_prone("1999-U03"), Some(EmergencyKind::Fire119));
+        assert_eq!(emergency_prone("1999-L01"), None);
+        // A word the file does not know is refused, not ignored.
+        assert!(
+            parse_keywords("[[group]]\nkind = \"119\"\nconcept = \"x\"\nwords = {}\nsynonym = 1\n")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn synonyms_in_either_language_count_and_animals_are_whole_words() {
+        let kind = |t: &str| emergency(t).map(|e| e.kind);
+        assert_eq!(
+            kind("Flames coming out of the window"),
+            Some(EmergencyKind::Fire119)
+        );
+        // A hurt dog is an animal-rescue case; a hurt person is not.
+        assert_eq!(kind("a dog was hit and is hurt"), None);
+        assert_eq!(kind("a man is hurt"), Some(EmergencyKind::Fire119));
+        // "location" holds "cat", "scatter" holds "cat": neither is an animal.
+        assert_eq!(
+            kind("the location: someone is hurt"),
+            Some(EmergencyKind::Fire119)
+        );
     }
 
     #[test]

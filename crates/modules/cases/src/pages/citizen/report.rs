@@ -15,9 +15,9 @@ use crate::pages::multipart::read_multipart;
 use crate::store::cases::Reporter;
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::Message;
 use domain::catalog::{Category, District};
@@ -34,12 +34,56 @@ use webkit::page::forms::{Errors, field_arg};
 const MAX_FORM_BYTES: usize = 52 * 1024 * 1024;
 
 pub fn routes() -> Router<CasesState> {
-    Router::new().route("/report", get(choose)).route(
-        "/report/{code}",
-        get(form)
-            .post(submit)
-            .layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
-    )
+    Router::new()
+        .route("/report", get(choose))
+        .route("/report/emergency", axum::routing::post(emergency_check))
+        .route(
+            "/report/{code}",
+            get(form)
+                .post(submit)
+                .layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+}
+
+/// What the description typed so far reads like, for the warning beside it.
+#[derive(Deserialize)]
+struct EmergencyCheck {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// The "call 119 / 110" warning, or nothing: the fragment htmx swaps into the form's live
+/// region while the citizen types (the same warning is rendered into the form when it comes
+/// back, and on the confirmation, without JavaScript).
+#[derive(Template)]
+#[template(path = "citizen/emergency_live.html")]
+struct EmergencyLive {
+    warning: Option<String>,
+}
+
+fn emergency_warning(v: &Viewer, description: &str) -> Option<String> {
+    crate::domain::rules::emergency(description).map(|e| v.msg(&e.message()))
+}
+
+async fn emergency_check(
+    State(_state): State<CasesState>,
+    v: Viewer,
+    Form(f): Form<EmergencyCheck>,
+) -> Result<Response, PageError> {
+    check_token(&v, &f._csrf)?;
+    let live = EmergencyLive {
+        warning: emergency_warning(&v, &f.description),
+    };
+    let html = live.render().map_err(|_| {
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error-internal",
+            v.locale,
+        )
+    })?;
+    Ok(axum::response::Html(html).into_response())
 }
 
 #[derive(Deserialize)]
@@ -141,6 +185,10 @@ struct ReportForm {
     districts: Vec<District>,
     e: Entered,
     errors: Errors,
+    /// For categories whose reports are often emergencies: the warning before the form.
+    prone: Option<String>,
+    /// The warning for the description entered, when the form comes back.
+    live: EmergencyLive,
 }
 
 async fn category(
@@ -186,8 +234,15 @@ async fn show_form(
     let p = Page::new(v, state, "report-title", "report");
     let title = p.t1("report-title-of", "category", &name);
     let p = p.with_title(title).with_errors(&errors);
+    let prone = crate::domain::rules::emergency::emergency_prone(&c.code)
+        .map(|kind| v.t(&format!("emergency-prone-{}", kind.as_str())));
+    let live = EmergencyLive {
+        warning: emergency_warning(v, &e.description),
+    };
     let page = ReportForm {
         p,
+        prone,
+        live,
         questions: questions(&c, v),
         category_name: name,
         category: c,

@@ -1,6 +1,10 @@
 //! The demo: the built-in reference data, a fresh API key per start, and realistic sample
 //! cases filed and progressed through the same functions as real ones.
 
+mod city;
+
+pub use city::{CitySample, CitySeeded, LIVE_DAYS};
+
 use crate::api_keys::CreatedKey;
 use crate::domain::lifecycle::{Action, Outcome};
 use crate::intake::{Channel, Filer, NewReport};
