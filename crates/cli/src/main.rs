@@ -205,6 +205,10 @@ async fn seed_city(modules: &Modules) -> Result<()> {
             "                   資料來源：臺北市政府資料開放平臺 (Taipei City Government open data)"
         );
     }
+    let answers = modules.cases.seed_starter_answers("taipei.gov.tw").await?;
+    if answers > 0 {
+        println!("  knowledge base:  {answers} starter answers (中文 and English)");
+    }
     Ok(())
 }
 

@@ -22,6 +22,7 @@ const INDEX_HTML: &str = include_str!("../assets/api-docs/index.html");
 const INIT_JS: &[u8] = include_bytes!("../assets/api-docs/init.js");
 const BUNDLE_JS: &[u8] = include_bytes!("../assets/api-docs/swagger-ui-bundle.js");
 const BUNDLE_CSS: &[u8] = include_bytes!("../assets/api-docs/swagger-ui.css");
+const A11Y_CSS: &[u8] = include_bytes!("../assets/api-docs/a11y.css");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -74,6 +75,7 @@ async fn asset(Path(file): Path<String>) -> Response {
     let (content_type, bytes) = match file.as_str() {
         "swagger-ui-bundle.js" => ("text/javascript; charset=utf-8", BUNDLE_JS),
         "swagger-ui.css" => ("text/css; charset=utf-8", BUNDLE_CSS),
+        "a11y.css" => ("text/css; charset=utf-8", A11Y_CSS),
         "init.js" => ("text/javascript; charset=utf-8", INIT_JS),
         _ => {
             return (

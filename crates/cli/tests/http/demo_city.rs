@@ -67,6 +67,16 @@ async fn the_city_sample_loads_history_and_live_cases_in_realistic_states() {
     );
     assert_eq!(replay.now(), now, "the clock is back at now");
 
+    // The knowledge base starts with answers in both languages, once.
+    let added = app.cases.seed_starter_answers(TAIPEI).await.unwrap();
+    assert!(added >= 10 && added % 2 == 0, "{added}");
+    assert_eq!(app.cases.seed_starter_answers(TAIPEI).await.unwrap(), 0);
+    let agent = platform::authz::Actor::system(TAIPEI, "test");
+    for query in ["路燈", "street light"] {
+        let found = app.cases.search_answers(&agent, query).await.unwrap();
+        assert!(!found.is_empty(), "{query}");
+    }
+
     // A second load leaves the city alone.
     let again = app
         .cases

@@ -422,6 +422,52 @@ async fn routing_rules_are_edited_as_text_with_the_problems_beside_it() {
     );
 }
 
+#[tokio::test]
+async fn a_rules_preview_shows_where_recent_cases_would_go_without_saving() {
+    let app = TestApp::start().await;
+    let admin = Staff::admin(&app).await;
+    let first = app.file_streetlight().await;
+    let second = app.file_streetlight().await;
+    let lights_to_dep = r#"[{"id": "lights-dep", "name": "Lights to DEP", "when": {"category_is": "1999-L01"}, "department": "DEP"}]"#;
+    let (status, html, _) = admin
+        .post(
+            "/admin/rules/routing",
+            &[("rules", lights_to_dep), ("preview", "yes")],
+        )
+        .await;
+    assert_eq!(status, 200, "{html}");
+    let table = html
+        .split(r#"<table id="t-preview">"#)
+        .nth(1)
+        .expect("the preview table");
+    for number in [&first, &second] {
+        let row = table
+            .split("<tr>")
+            .find(|r| r.contains(number.as_str()))
+            .unwrap_or_else(|| panic!("{number} in the preview: {table}"));
+        assert!(
+            row.contains("Lights to DEP") && row.contains("<strong>"),
+            "{row}"
+        );
+    }
+    assert!(html.contains("lights-dep"), "the text is kept for saving");
+    let (_, rules) = admin.api(Method::GET, "rules/routing").await;
+    assert_eq!(rules[0]["id"], "tpe-streetlight-taipower", "nothing saved");
+
+    // A rule that cannot be saved cannot be previewed either.
+    let wrong =
+        r#"[{"id": "x", "name": "X", "when": {"category_is": "1999-L01"}, "department": "NOPE"}]"#;
+    let (status, html, _) = admin
+        .post(
+            "/admin/rules/routing",
+            &[("rules", wrong), ("preview", "yes")],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(error_beside(&html, "f-rules").is_some_and(|e| e.contains("NOPE")));
+    assert!(!html.contains("t-preview"));
+}
+
 fn weekday(day: i64) -> i64 {
     (day + 4).rem_euclid(7) // 0 = Sunday
 }

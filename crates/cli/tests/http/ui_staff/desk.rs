@@ -338,8 +338,10 @@ async fn the_knowledge_base_is_kept_by_admins_and_searched_by_agents() {
             found.body
         );
         assert!(
-            found.body.contains("<p>清潔隊將於約定日到府清運。</p>"),
-            "paragraphs"
+            found
+                .body
+                .contains(r#"<p lang="zh-Hant-TW">清潔隊將於約定日到府清運。</p>"#),
+            "paragraphs, marked as Chinese on the English page"
         );
     }
     let none = get(

@@ -789,3 +789,17 @@ countdown-left = { $time } left
 countdown-over = { $time } overdue
 emergency-prone-119 = This kind of problem can be dangerous right now. If there is a fire, a gas leak, a fallen wire sparking or anyone hurt, call 119 now: 1999 is not an emergency line.
 emergency-prone-110 = If there is danger right now, such as a crime or a traffic accident, call 110 now: 1999 is not an emergency line.
+admin-rules-preview = Preview (not saved)
+admin-rules-preview-title = What these rules would do
+admin-rules-preview-lead = Tried on the { $count } most recent cases; the rules are not saved.
+admin-rules-preview-changed = { $count ->
+    [one] For { $count } of them the result would change.
+   *[other] For { $count } of them the result would change.
+}
+admin-rules-preview-caption-routing = Recent cases: the department now, and under these rules
+admin-rules-preview-caption-triage = Recent cases: the urgency now, and under these rules
+admin-rules-preview-now = Now
+admin-rules-preview-then = Under these rules
+admin-rules-preview-rule = Deciding rule
+admin-rules-preview-change = changes
+admin-rules-preview-default = (the category's default)

@@ -16,6 +16,7 @@ mod operation_fields;
 mod operations;
 mod photos;
 mod reporters;
+mod rule_preview;
 pub mod rules;
 pub(crate) mod sla;
 mod supervision;
@@ -32,6 +33,7 @@ pub use find::{FIND_LIMIT, Found};
 pub use operation_fields::OperationFields;
 pub use operations::Operation;
 pub use reporters::{ReporterContact, may_contact};
+pub use rule_preview::{PREVIEW_CASES, RulePreview};
 pub use supervision::run_supervisor;
 
 use crate::authz::{Actor, Target};

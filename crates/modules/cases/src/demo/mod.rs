@@ -1,6 +1,7 @@
 //! The demo: the built-in reference data, a fresh API key per start, and realistic sample
 //! cases filed and progressed through the same functions as real ones.
 
+mod answers;
 mod city;
 
 pub use city::{CitySample, CitySeeded, LIVE_DAYS};

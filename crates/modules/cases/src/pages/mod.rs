@@ -9,7 +9,7 @@ mod category_form;
 mod citizen;
 mod multipart;
 mod nav;
-mod staff;
+pub(crate) mod staff;
 mod supervise;
 
 pub use nav::NAV;

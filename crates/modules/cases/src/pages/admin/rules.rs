@@ -189,6 +189,52 @@ struct Edit {
     kind: &'static str,
     text: String,
     errors: Errors,
+    /// What the edited rules would do to the most recent cases, when asked.
+    preview: Option<Vec<PreviewLine>>,
+    /// How many of them would change.
+    changed: usize,
+}
+
+/// One recent case in the preview, in words.
+struct PreviewLine {
+    number: String,
+    category: String,
+    place: String,
+    now: String,
+    then: String,
+    rule: String,
+    changed: bool,
+}
+
+/// The preview in words: departments by name, urgencies as they are.
+async fn preview_lines(
+    state: &CasesState,
+    v: &Viewer,
+    kind: Kind,
+    rows: Vec<crate::casework::RulePreview>,
+) -> Result<Vec<PreviewLine>, PageError> {
+    let catalog = crate::pages::staff::Catalog::load(state, v.locale).await?;
+    let name = |code: &str| match kind {
+        Kind::Routing => catalog.department(Some(code)),
+        Kind::Triage => code.to_string(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| PreviewLine {
+            changed: r.changed(),
+            number: r.case_number.clone(),
+            category: catalog.category(&r.category_code),
+            place: r
+                .district_code
+                .as_deref()
+                .and_then(|d| catalog.districts.iter().find(|x| x.code == d))
+                .map(|d| d.name.get(v.locale).to_string())
+                .unwrap_or_default(),
+            now: name(&r.now),
+            then: name(&r.then),
+            rule: r.rule.unwrap_or_else(|| v.t("admin-rules-preview-default")),
+        })
+        .collect())
 }
 
 fn edit_page(
@@ -197,6 +243,17 @@ fn edit_page(
     kind: Kind,
     text: String,
     errors: Errors,
+) -> PageResult {
+    edit_page_with(state, v, kind, text, errors, None)
+}
+
+fn edit_page_with(
+    state: &CasesState,
+    v: &Viewer,
+    kind: Kind,
+    text: String,
+    errors: Errors,
+    preview: Option<Vec<PreviewLine>>,
 ) -> PageResult {
     let (name, title) = match kind {
         Kind::Routing => ("routing", "admin-rules-routing"),
@@ -212,6 +269,10 @@ fn edit_page(
         kind: name,
         text,
         errors,
+        changed: preview
+            .as_ref()
+            .map_or(0, |lines| lines.iter().filter(|l| l.changed).count()),
+        preview,
     };
     Ok(render(v, state, status, &page))
 }
@@ -241,6 +302,9 @@ struct RulesForm {
     _csrf: String,
     #[serde(default)]
     rules: String,
+    /// `yes`: show what the rules would do to recent cases, without saving them.
+    #[serde(default)]
+    preview: String,
 }
 
 /// `rules = [...]` in TOML: `[[rules]]` tables.
@@ -272,6 +336,29 @@ async fn save(
     let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
     let kind = Kind::parse(&kind, v.locale)?;
     check_token(&v, &form._csrf)?;
+    if form.preview == "yes" {
+        let previewed = match kind {
+            Kind::Routing => match parse_rules::<RoutingRule>(&form.rules) {
+                Ok(rules) => state.cases.preview_routing(actor, &rules).await,
+                Err(m) => Err(platform::ServiceError::invalid(m)),
+            },
+            Kind::Triage => match parse_rules::<TriageRule>(&form.rules) {
+                Ok(rules) => state.cases.preview_triage(actor, &rules).await,
+                Err(m) => Err(platform::ServiceError::invalid(m)),
+            },
+        };
+        // Nothing changes: the page is shown again, with the preview or the problems.
+        return match previewed {
+            Ok(rows) => {
+                let lines = preview_lines(&state, &v, kind, rows).await?;
+                edit_page_with(&state, &v, kind, form.rules, Errors::default(), Some(lines))
+            }
+            Err(e) => {
+                let errors = Errors::from_service(&v, e, |_| "f-rules".to_string())?;
+                edit_page(&state, &v, kind, form.rules, errors)
+            }
+        };
+    }
     let result = match kind {
         Kind::Routing => match parse_rules::<RoutingRule>(&form.rules) {
             Ok(rules) => state

@@ -160,6 +160,23 @@ fn from_row(r: &Row) -> Result<WorkView, StoreError> {
     })
 }
 
+/// The most recently received cases of a jurisdiction, newest first.
+pub async fn recent(
+    db: &Db,
+    jurisdiction_id: &str,
+    limit: u64,
+) -> Result<Vec<WorkView>, StoreError> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .order_by("requested_at", Order::Desc)
+        .order_by("case_number", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    db.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
 /// One case of a jurisdiction, by `column` (`case_number` or `id`).
 fn one_case(jurisdiction_id: &str, column: &'static str, value: &str) -> SelectStatement {
     Query::select()
