@@ -105,14 +105,20 @@ eachLanguage("an admin sets up a category, its routing, its SLA and the calendar
   const original = await page.inputValue("#f-rules");
   const rules = JSON.parse(original);
   await page.fill("#f-rules", `${original.trim().slice(0, -1)},{`);
-  assert.equal(await submit(page, "main form button[type=submit]"), 400);
+  const save = "main form button[type=submit]:not([name=preview])";
+  assert.equal(await submit(page, save), 400);
   await checkErrorSummary(page, ["f-rules"], t);
   assert.match(await page.locator("#f-rules-error").innerText(), /JSON/, "the parser's complaint is beside the text");
   await visit(page, "admin-rules-refused", { again: true });
   const ruleName = t(`測試規則 ${u}`, `Test rule ${u}`);
   rules.push({ id: `e2e-${u.toLowerCase()}`, name: ruleName, when: { category_is: code }, department: dept });
   await page.fill("#f-rules", JSON.stringify(rules, null, 2));
-  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  // The preview tries the rules on recent cases and saves nothing.
+  assert.equal(await submit(page, "main form button[name=preview]"), 200);
+  assert.equal(new URL(page.url()).pathname, "/admin/rules/routing");
+  assert.ok((await page.locator("#t-preview tbody tr").count()) > 0, "recent cases under the edited rules");
+  await visit(page, "admin-rules-preview", { again: true });
+  assert.equal(await submit(page, save), 200);
   assert.equal(new URL(page.url()).pathname, "/admin/rules");
   const ruleRow = page.locator("#routing ~ .table-wrap tr", { hasText: ruleName }).first();
   assert.match(await ruleRow.innerText(), new RegExp(code), "the rule is shown in words");
