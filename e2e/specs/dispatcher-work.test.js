@@ -48,6 +48,7 @@ eachLanguage("a dispatcher filters the queue, saves a view, assigns a case and b
 
   // Save the filter as a view; it is listed and leads back to the same queue.
   const viewName = `${t("新案件", "New cases")} ${tag}`;
+  await page.locator("details.save-view > summary").click();
   await page.fill("#f-view-name", viewName);
   assert.equal(await submit(page, "form[action='/work/views'] button[type=submit]"), 200);
   assert.match(await page.locator(".status-message").innerText(), /\S/, "the saved view is announced");

@@ -113,9 +113,14 @@ fn street_light_words(text: &str) -> Result<Vec<Words>> {
         .collect())
 }
 
-/// Answers to a category's required questions, where the published data has none: the first
-/// choice of a list, one of a count, the category's name for a text.
-fn required_answers(category: &Category, pole: Option<&str>) -> Vec<(String, Vec<String>)> {
+/// Answers to a category's required questions, where the published data has none: one of a
+/// list's choices (spread over them by `spread`, so not every fallen tree is blocking traffic),
+/// one of a count, the category's name for a text.
+fn required_answers(
+    category: &Category,
+    pole: Option<&str>,
+    spread: u64,
+) -> Vec<(String, Vec<String>)> {
     let mut answers: Vec<(String, Vec<String>)> = category
         .attributes
         .iter()
@@ -123,9 +128,11 @@ fn required_answers(category: &Category, pole: Option<&str>) -> Vec<(String, Vec
         .map(|a| {
             let value = match a.datatype {
                 Datatype::Number => "1".to_string(),
-                Datatype::SingleValueList | Datatype::MultiValueList => {
-                    a.values.first().map(|v| v.key.clone()).unwrap_or_default()
-                }
+                Datatype::SingleValueList | Datatype::MultiValueList => a
+                    .values
+                    .get(usize::try_from(spread).unwrap_or(0) % a.values.len().max(1))
+                    .map(|v| v.key.clone())
+                    .unwrap_or_default(),
                 _ => category.name.zh.clone(),
             };
             (a.code.clone(), vec![value])
@@ -299,7 +306,7 @@ impl CasesApp {
                 service_code: Some(row.category_code.clone()),
                 address,
                 description: Some(description),
-                attributes: required_answers(category, pole),
+                attributes: required_answers(category, pole, spread(&fields.join(","))),
                 ..NewReport::default()
             };
             let Ok(case) = self
