@@ -6,6 +6,7 @@ use crate::authz::{Actor, Target};
 use crate::domain::rules::{self, CaseFacts, RoutingRule, TriageRule};
 use crate::store::case_work::{self, WorkView};
 use crate::{CasesApp, Result, ServiceError};
+use domain::catalog::Category;
 use domain::category::{AttributeAnswer, Urgency};
 
 /// How many recent cases a preview runs the rules on.
@@ -41,22 +42,45 @@ fn facts_of(w: &WorkView) -> CaseFacts {
     }
 }
 
+/// Where a case is now, where the edited rules would put it, and the rule that would decide.
+type Outcome = (String, String, Option<String>);
+
 impl CasesApp {
-    async fn preview_cases(
+    /// The most recent cases, each through `decide`, once `check` has found the edited rules
+    /// valid against the catalogue (as saving them would).
+    async fn preview(
         &self,
         actor: &Actor,
-    ) -> Result<(
-        std::sync::Arc<crate::catalog_cache::CatalogSnapshot>,
-        Vec<WorkView>,
-    )> {
+        check: impl FnOnce(&rules::Known) -> std::result::Result<(), Vec<domain::Message>>,
+        decide: impl Fn(&[Category], &WorkView) -> Outcome,
+    ) -> Result<Vec<RulePreview>> {
         actor.require(
             platform::permissions::MANAGE_CASE_RULES,
             Target::Jurisdiction,
         )?;
         let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
         let snapshot = self.platform.snapshot_of(&j).await?;
+        check(&rules::Known::from_catalog(
+            &snapshot.departments,
+            &snapshot.districts,
+            &snapshot.categories,
+        ))
+        .map_err(ServiceError::Invalid)?;
         let cases = case_work::recent(&self.db, &j.id, PREVIEW_CASES).await?;
-        Ok((snapshot, cases))
+        Ok(cases
+            .iter()
+            .map(|w| {
+                let (now, then, rule) = decide(&snapshot.categories, w);
+                RulePreview {
+                    case_number: w.case_number.clone(),
+                    category_code: w.category_code.clone(),
+                    district_code: w.district_code.clone(),
+                    now,
+                    then,
+                    rule,
+                }
+            })
+            .collect())
     }
 
     /// The most recent cases under edited routing rules (checked as saving checks them).
@@ -65,36 +89,23 @@ impl CasesApp {
         actor: &Actor,
         list: &[RoutingRule],
     ) -> Result<Vec<RulePreview>> {
-        let (snapshot, cases) = self.preview_cases(actor).await?;
-        let known = rules::Known::from_catalog(
-            &snapshot.departments,
-            &snapshot.districts,
-            &snapshot.categories,
-        );
-        rules::routing::validate_rules(list, &known).map_err(ServiceError::Invalid)?;
-        Ok(cases
-            .iter()
-            .map(|w| {
-                let default = snapshot
-                    .categories
-                    .iter()
-                    .find(|c| c.code == w.category_code)
+        self.preview(
+            actor,
+            |known| rules::routing::validate_rules(list, known),
+            |categories, w| {
+                let default = category_of(categories, w)
                     .map(|c| c.department_code.clone())
                     .unwrap_or_default();
                 let decision = rules::route(list, &facts_of(w), &default);
-                RulePreview {
-                    case_number: w.case_number.clone(),
-                    category_code: w.category_code.clone(),
-                    district_code: w.district_code.clone(),
-                    now: w.department_code.clone().unwrap_or_default(),
-                    then: decision.department,
-                    rule: decision
-                        .rule_id
-                        .and_then(|id| list.iter().find(|r| r.id == id))
-                        .map(|r| r.name.clone()),
-                }
-            })
-            .collect())
+                let rule = decision
+                    .rule_id
+                    .and_then(|id| list.iter().find(|r| r.id == id))
+                    .map(|r| r.name.clone());
+                let now = w.department_code.clone().unwrap_or_default();
+                (now, decision.department, rule)
+            },
+        )
+        .await
     }
 
     /// The most recent cases under edited triage rules (checked as saving checks them).
@@ -103,31 +114,20 @@ impl CasesApp {
         actor: &Actor,
         list: &[TriageRule],
     ) -> Result<Vec<RulePreview>> {
-        let (snapshot, cases) = self.preview_cases(actor).await?;
-        let known = rules::Known::from_catalog(
-            &snapshot.departments,
-            &snapshot.districts,
-            &snapshot.categories,
-        );
-        rules::triage::validate_rules(list, &known).map_err(ServiceError::Invalid)?;
-        Ok(cases
-            .iter()
-            .map(|w| {
-                let default = snapshot
-                    .categories
-                    .iter()
-                    .find(|c| c.code == w.category_code)
-                    .map_or(Urgency::P4, |c| c.urgency);
+        self.preview(
+            actor,
+            |known| rules::triage::validate_rules(list, known),
+            |categories, w| {
+                let default = category_of(categories, w).map_or(Urgency::P4, |c| c.urgency);
                 let (urgency, matches) = rules::triage(default, list, &facts_of(w));
-                RulePreview {
-                    case_number: w.case_number.clone(),
-                    category_code: w.category_code.clone(),
-                    district_code: w.district_code.clone(),
-                    now: w.urgency.clone(),
-                    then: urgency.as_str().to_string(),
-                    rule: matches.last().map(|m| m.rule_name.clone()),
-                }
-            })
-            .collect())
+                let rule = matches.last().map(|m| m.rule_name.clone());
+                (w.urgency.clone(), urgency.as_str().to_string(), rule)
+            },
+        )
+        .await
     }
+}
+
+fn category_of<'c>(categories: &'c [Category], w: &WorkView) -> Option<&'c Category> {
+    categories.iter().find(|c| c.code == w.category_code)
 }
