@@ -468,6 +468,55 @@ async fn a_rules_preview_shows_where_recent_cases_would_go_without_saving() {
     assert!(!html.contains("t-preview"));
 }
 
+#[tokio::test]
+async fn routing_rules_move_up_and_down_in_the_order_they_are_tried() {
+    let app = TestApp::start().await;
+    let admin = Staff::admin(&app).await;
+    let (_, rules) = admin.api(Method::GET, "rules/routing").await;
+    let tried = |rules: &serde_json::Value| -> Vec<String> {
+        let mut list: Vec<(i64, String)> = rules
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["order"].as_i64().unwrap_or(0),
+                    r["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        list.sort();
+        list.into_iter().map(|(_, id)| id).collect()
+    };
+    let before = tried(&rules);
+    assert!(before.len() >= 2, "{rules}");
+    let (_, html) = admin.get("/admin/rules").await;
+    assert!(html.contains(r#"action="/admin/rules/routing/move""#));
+
+    let (status, _, location) = admin
+        .post(
+            "/admin/rules/routing/move",
+            &[("rule", before[1].as_str()), ("dir", "up")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/admin/rules?done=saved#routing"));
+    let (_, rules) = admin.api(Method::GET, "rules/routing").await;
+    let after = tried(&rules);
+    assert_eq!((&after[0], &after[1]), (&before[1], &before[0]));
+
+    // The first rule cannot move further up; nothing changes.
+    let (status, _, _) = admin
+        .post(
+            "/admin/rules/routing/move",
+            &[("rule", after[0].as_str()), ("dir", "up")],
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (_, rules) = admin.api(Method::GET, "rules/routing").await;
+    assert_eq!(tried(&rules), after);
+}
+
 fn weekday(day: i64) -> i64 {
     (day + 4).rem_euclid(7) // 0 = Sunday
 }

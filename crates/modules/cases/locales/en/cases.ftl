@@ -803,3 +803,7 @@ admin-rules-preview-then = Under these rules
 admin-rules-preview-rule = Deciding rule
 admin-rules-preview-change = changes
 admin-rules-preview-default = (the category's default)
+admin-col-move = Order
+admin-move-up = Move up
+admin-move-down = Move down
+error-rule-cannot-move = The rule "{ $rule }" cannot move further.

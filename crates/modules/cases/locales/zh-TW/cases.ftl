@@ -746,3 +746,7 @@ admin-rules-preview-then = 套用後
 admin-rules-preview-rule = 依據的規則
 admin-rules-preview-change = 改變
 admin-rules-preview-default = （類別預設）
+admin-col-move = 順序調整
+admin-move-up = 上移
+admin-move-down = 下移
+error-rule-cannot-move = 規則「{ $rule }」無法再移動。

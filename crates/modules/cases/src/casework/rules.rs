@@ -111,6 +111,29 @@ impl CasesApp {
         Ok(list)
     }
 
+    /// Moves a routing rule one place earlier (`up`) or later in the order rules are tried, and
+    /// stores the list as [`Self::set_routing_rules`] does (checked, audited). A rule that does
+    /// not exist, or is already first (last), is refused.
+    pub async fn move_routing_rule(
+        &self,
+        actor: &Actor,
+        id: &str,
+        up: bool,
+    ) -> Result<Vec<RoutingRule>> {
+        actor.require(
+            platform::permissions::MANAGE_CASE_RULES,
+            Target::Jurisdiction,
+        )?;
+        let j = self.platform.jurisdiction(&actor.jurisdiction_id).await?;
+        let mut list = self.routing_rules(&j).await?;
+        if !rules::routing::move_rule(&mut list, id, up) {
+            return Err(ServiceError::invalid(
+                domain::Message::new("error-rule-cannot-move").arg("rule", id),
+            ));
+        }
+        self.set_routing_rules(actor, list).await
+    }
+
     pub async fn set_triage_rules(
         &self,
         actor: &Actor,

@@ -44,6 +44,25 @@ pub fn ordered(rules: &[RoutingRule]) -> Vec<&RoutingRule> {
     ordered
 }
 
+/// Moves the rule `id` one place earlier (`up`) or later among all the rules (enabled or not)
+/// in the order they are tried, and numbers them 10, 20, 30 … so the order is explicit.
+/// `false` when there is no such rule or it is already first (or last).
+pub fn move_rule(rules: &mut [RoutingRule], id: &str, up: bool) -> bool {
+    rules.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
+    let Some(at) = rules.iter().position(|r| r.id == id) else {
+        return false;
+    };
+    let other = if up { at.checked_sub(1) } else { Some(at + 1) };
+    let Some(other) = other.filter(|o| *o < rules.len()) else {
+        return false;
+    };
+    rules.swap(at, other);
+    for (i, r) in rules.iter_mut().enumerate() {
+        r.order = i32::try_from(i + 1).unwrap_or(i32::MAX / 10) * 10;
+    }
+    true
+}
+
 /// Routes a case: the first enabled rule (by `order`, then `id`) whose condition matches, else
 /// `default_department` (the category's).
 pub fn route(rules: &[RoutingRule], facts: &CaseFacts, default_department: &str) -> RouteDecision {

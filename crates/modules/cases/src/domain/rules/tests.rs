@@ -1,5 +1,5 @@
 use super::check::MAX_CONDITION_DEPTH;
-use super::routing::{ordered, validate_rules as validate_routing};
+use super::routing::{move_rule, ordered, validate_rules as validate_routing};
 use super::triage::{most_urgent, validate_rules as validate_triage};
 use super::*;
 use domain::category::{AttributeDef, AttributeValue, Datatype, Urgency};
@@ -775,5 +775,40 @@ fn contains_empty_list(c: &Condition) -> bool {
         }
         Condition::Not(inner) => contains_empty_list(inner),
         _ => false,
+    }
+}
+
+proptest! {
+    /// Moving a rule up and then down again gives back the order it had; every move keeps every
+    /// rule and leaves the orders distinct, so the order tried is the order shown.
+    #[test]
+    fn moving_a_rule_up_and_down_is_undone(n in 2usize..8, pick in 0usize..8) {
+        let mut rules: Vec<RoutingRule> = (0..n)
+            .map(|i| RoutingRule {
+                id: format!("r{i}"),
+                name: format!("rule {i}"),
+                order: i32::try_from(i).unwrap() * 3,
+                enabled: i % 3 != 2,
+                when: Condition::CategoryIs("1999-L01".into()),
+                department: "PWD-PKS".into(),
+            })
+            .collect();
+        let id = format!("r{}", pick % n);
+        let before: Vec<String> = {
+            let mut r = rules.clone();
+            r.sort_by_key(|r| r.order);
+            r.into_iter().map(|r| r.id).collect()
+        };
+        let at = before.iter().position(|x| *x == id).unwrap();
+        prop_assert_eq!(move_rule(&mut rules, &id, true), at > 0);
+        if at > 0 {
+            prop_assert!(move_rule(&mut rules, &id, false));
+        }
+        let after: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
+        prop_assert_eq!(after, before);
+        let mut orders: Vec<i32> = rules.iter().map(|r| r.order).collect();
+        orders.dedup();
+        prop_assert_eq!(orders.len(), n);
+        prop_assert!(!move_rule(&mut rules, "nope", true));
     }
 }

@@ -24,6 +24,7 @@ pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/admin/rules", get(overview))
         .route("/admin/rules/{kind}", get(edit).post(save))
+        .route("/admin/rules/routing/move", axum::routing::post(move_rule))
 }
 
 fn tr(locale: Locale, id: &str, args: &[(&str, String)]) -> String {
@@ -380,6 +381,33 @@ async fn save(
             edit_page(&state, &v, kind, form.rules, errors)
         }
     }
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    rule: String,
+    /// `up` or `down`.
+    #[serde(default)]
+    dir: String,
+}
+
+/// Moves a routing rule one place up or down in the order rules are tried.
+async fn move_rule(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Form(form): Form<MoveForm>,
+) -> PageResult {
+    let actor = require(&v, platform::permissions::MANAGE_CASE_RULES)?;
+    check_token(&v, &form._csrf)?;
+    state
+        .cases
+        .move_routing_rule(actor, &form.rule, form.dir == "up")
+        .await
+        .map_err(failed(&v))?;
+    Ok(see_other("/admin/rules?done=saved#routing"))
 }
 
 #[cfg(test)]
