@@ -134,6 +134,116 @@ impl CasesApp {
         self.set_routing_rules(actor, list).await
     }
 
+    /// The routing rules as they would be with `rule` from the rule form: it replaces the rule
+    /// `original` (keeping its place in the order), or comes last when `original` is `None`.
+    /// Nothing is stored; the list is for [`Self::set_routing_rules`] or a preview.
+    pub async fn routing_rules_with(
+        &self,
+        actor: &Actor,
+        original: Option<&str>,
+        mut rule: RoutingRule,
+    ) -> Result<Vec<RoutingRule>> {
+        let j = self.rules_manager(actor).await?;
+        let mut list = self.routing_rules(&j).await?;
+        match original {
+            Some(id) => {
+                let old = list
+                    .iter_mut()
+                    .find(|r| r.id == id)
+                    .ok_or_else(|| rule_not_found(id))?;
+                rule.order = old.order;
+                *old = rule;
+            }
+            None => {
+                rule.order = list
+                    .iter()
+                    .map(|r| r.order)
+                    .max()
+                    .unwrap_or(0)
+                    .saturating_add(10);
+                list.push(rule);
+            }
+        }
+        Ok(list)
+    }
+
+    /// The triage rules as they would be with `rule` from the rule form, as
+    /// [`Self::routing_rules_with`].
+    pub async fn triage_rules_with(
+        &self,
+        actor: &Actor,
+        original: Option<&str>,
+        rule: TriageRule,
+    ) -> Result<Vec<TriageRule>> {
+        let j = self.rules_manager(actor).await?;
+        let mut list = self.triage_rules(&j).await?;
+        match original {
+            Some(id) => {
+                let old = list
+                    .iter_mut()
+                    .find(|r| r.id == id)
+                    .ok_or_else(|| rule_not_found(id))?;
+                *old = rule;
+            }
+            None => list.push(rule),
+        }
+        Ok(list)
+    }
+
+    /// Deletes one rule (`kind` is [`ROUTING`] or [`TRIAGE`]); checked and audited as any save.
+    pub async fn delete_rule(&self, actor: &Actor, kind: &str, id: &str) -> Result<()> {
+        let j = self.rules_manager(actor).await?;
+        let missing = || rule_not_found(id);
+        if kind == ROUTING {
+            let mut list = self.routing_rules(&j).await?;
+            let before = list.len();
+            list.retain(|r| r.id != id);
+            if list.len() == before {
+                return Err(missing());
+            }
+            self.set_routing_rules(actor, list).await.map(|_| ())
+        } else {
+            let mut list = self.triage_rules(&j).await?;
+            let before = list.len();
+            list.retain(|r| r.id != id);
+            if list.len() == before {
+                return Err(missing());
+            }
+            self.set_triage_rules(actor, list).await.map(|_| ())
+        }
+    }
+
+    /// An unused rule id for a new rule of `kind`: `rule-1`, `rule-2` …
+    pub async fn new_rule_id(&self, actor: &Actor, kind: &str) -> Result<String> {
+        let j = self.rules_manager(actor).await?;
+        let ids: Vec<String> = if kind == ROUTING {
+            self.routing_rules(&j)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        } else {
+            self.triage_rules(&j)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        Ok((1..)
+            .map(|n| format!("rule-{n}"))
+            .find(|id| !ids.contains(id))
+            .unwrap_or_default())
+    }
+
+    /// The actor's jurisdiction, when the actor manages its rules.
+    async fn rules_manager(&self, actor: &Actor) -> Result<Jurisdiction> {
+        actor.require(
+            platform::permissions::MANAGE_CASE_RULES,
+            Target::Jurisdiction,
+        )?;
+        self.platform.jurisdiction(&actor.jurisdiction_id).await
+    }
+
     pub async fn set_triage_rules(
         &self,
         actor: &Actor,
@@ -223,6 +333,10 @@ impl CasesApp {
             triage,
         })
     }
+}
+
+fn rule_not_found(id: &str) -> ServiceError {
+    ServiceError::NotFound(domain::Message::new("error-rule-not-found").arg("rule", id))
 }
 
 /// Reads a jurisdiction's rules in force, for its catalogue snapshot.

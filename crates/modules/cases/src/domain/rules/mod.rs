@@ -46,6 +46,7 @@
 //! Both rule kinds also take `"enabled": false` to switch a rule off without deleting it
 //! (default `true`). Routing rules are tried by ascending `order`, ties broken by `id`.
 
+pub mod builder;
 pub mod check;
 pub mod condition;
 pub mod emergency;

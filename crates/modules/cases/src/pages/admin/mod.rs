@@ -3,6 +3,7 @@
 //! again on every change.
 
 mod categories;
+mod rule_form;
 mod rules;
 pub(crate) mod sla;
 
@@ -17,6 +18,7 @@ pub fn routes() -> Router<CasesState> {
     Router::new()
         .merge(categories::routes())
         .merge(rules::routes())
+        .merge(rule_form::routes())
         .merge(sla::routes())
 }
 

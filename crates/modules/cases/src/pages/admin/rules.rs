@@ -164,13 +164,20 @@ async fn overview(State(state): State<CasesState>, v: Viewer, Query(q): Query<Do
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(super) enum Kind {
     Routing,
     Triage,
 }
 
 impl Kind {
-    fn parse(text: &str, locale: Locale) -> Result<Kind, PageError> {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Routing => crate::casework::rules::ROUTING,
+            Kind::Triage => crate::casework::rules::TRIAGE,
+        }
+    }
+
+    pub(super) fn parse(text: &str, locale: Locale) -> Result<Kind, PageError> {
         match text {
             "routing" => Ok(Kind::Routing),
             "triage" => Ok(Kind::Triage),
@@ -197,18 +204,18 @@ struct Edit {
 }
 
 /// One recent case in the preview, in words.
-struct PreviewLine {
-    number: String,
-    category: String,
-    place: String,
-    now: String,
-    then: String,
-    rule: String,
-    changed: bool,
+pub(super) struct PreviewLine {
+    pub number: String,
+    pub category: String,
+    pub place: String,
+    pub now: String,
+    pub then: String,
+    pub rule: String,
+    pub changed: bool,
 }
 
 /// The preview in words: departments by name, urgencies as they are.
-async fn preview_lines(
+pub(super) async fn preview_lines(
     state: &CasesState,
     v: &Viewer,
     kind: Kind,
