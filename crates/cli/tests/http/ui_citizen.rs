@@ -739,3 +739,51 @@ async fn the_call_119_warning_comes_before_the_form_and_while_typing() {
     assert_eq!(status, 400, "{back}");
     assert!(back.contains("emergency-warning"), "{back}");
 }
+
+/// Review §2: after the e-mailed code the new citizen was sent to sign in and type the password
+/// again. The code that activates the account now signs them in.
+#[tokio::test]
+async fn the_code_that_activates_an_account_signs_the_citizen_in() {
+    let app = TestApp::start().await;
+    let mut me = Visitor::new(&app, "en");
+    me.get("/sign-up").await;
+    let login = "lin.mei@example.tw";
+    let (status, _, location) = me
+        .post(
+            "/sign-up",
+            &[
+                ("name", "林美"),
+                ("login", login),
+                ("password", "tea by the river bank"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    me.get(location.as_deref().expect("to the code form")).await;
+    let messages = store::outbox::list(&app.platform.db, crate::support::TAIPEI, None, 10)
+        .await
+        .expect("db");
+    let vars: serde_json::Value = messages
+        .iter()
+        .find(|m| m.template == "account_verification" && m.address == login)
+        .map(|m| serde_json::from_str(&m.vars).expect("JSON"))
+        .expect("the verification message");
+    let code = vars["code"].as_str().expect("a code").to_string();
+
+    let (status, _, location) = me
+        .post("/sign-up/verify", &[("login", login), ("code", &code)])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/my/cases?done=account-verified"));
+    let (status, html) = me.get("/my/cases?done=account-verified").await;
+    assert_eq!(status, 200, "signed in, not sent to sign in: {html}");
+    assert!(html.contains("you are signed in"), "{html}");
+
+    // The code works once: sent again it signs nobody in.
+    let mut stranger = Visitor::new(&app, "en");
+    stranger.get("/sign-up/verify").await;
+    let (status, _, location) = stranger
+        .post("/sign-up/verify", &[("login", login), ("code", &code)])
+        .await;
+    assert_eq!((status, location), (400, None));
+}

@@ -351,6 +351,19 @@ async fn the_dashboard_the_api_and_the_csv_files_agree() {
         html[map_at..].contains(r#"class="map-area map-d"#),
         "{html}"
     );
+    // By village: the open cases with a point, placed in their village by its boundary.
+    let villages = table(&html, "t-backlog-village");
+    assert_eq!(villages.len(), 1, "{villages:?}");
+    assert!(
+        villages[0][0].starts_with("大安區 ") && villages[0][0].ends_with('里'),
+        "{villages:?}"
+    );
+    assert_eq!(villages[0][1], "3");
+    assert_eq!(
+        html.matches(r#"class="chart report-map""#).count(),
+        2,
+        "a district map and a village map"
+    );
     let ageing_rows: Vec<String> = table(&html, "t-ageing")
         .into_iter()
         .map(|r| r[1].clone())

@@ -60,6 +60,12 @@ pub struct Backlog {
     pub by_category: Vec<(String, i64)>,
     /// By district code; `None` for cases whose district is not known.
     pub by_district: Vec<(Option<String>, i64)>,
+    /// By village (里), for the cases whose point lies in one of the jurisdiction's villages:
+    /// the boundaries' village id and count, largest first. Empty where the jurisdiction has
+    /// no boundaries.
+    pub by_village: Vec<(String, i64)>,
+    /// How many of the open cases have a point (the rest are placed by district only).
+    pub located: i64,
 }
 
 /// Resolved cases and how many on time: overall, by department and by category, lowest
@@ -232,7 +238,10 @@ impl CasesApp {
                 .or_default() += r.count;
             *by_category.entry(r.category_code.clone()).or_default() += r.count;
         }
+        let (by_village, located) = self.backlog_by_village(s).await?;
         Ok(Backlog {
+            by_village,
+            located,
             total: rows.iter().map(|r| r.count).sum(),
             by_department: largest_first(by_department, |n| *n)
                 .into_iter()
@@ -241,6 +250,27 @@ impl CasesApp {
             by_category: largest_first(by_category, |n| *n),
             by_district: largest_first(by_district, |n| *n),
         })
+    }
+
+    /// The open cases with a point, by the village it lies in (point in polygon against the
+    /// jurisdiction's boundaries), and how many have a point.
+    async fn backlog_by_village(&self, s: &ReportScope) -> Result<(Vec<(String, i64)>, i64)> {
+        let Some(boundaries) = self.platform.config().maps.boundaries(&s.jurisdiction_id) else {
+            return Ok((Vec::new(), 0));
+        };
+        let points =
+            q::open_points(&self.db, &s.jurisdiction_id, &statuses(false), &s.filter).await?;
+        let mut by_village: BTreeMap<String, i64> = BTreeMap::new();
+        for (lat, lon) in &points {
+            let place = domain::geo::Point::new(*lat, *lon)
+                .ok()
+                .and_then(|p| boundaries.locate(p));
+            if let Some(village) = place.and_then(|p| p.village_id) {
+                *by_village.entry(village).or_default() += 1;
+            }
+        }
+        let located = i64::try_from(points.len()).unwrap_or(i64::MAX);
+        Ok((largest_first(by_village, |n| *n), located))
     }
 
     /// Open cases received in the period by how long they have been open (calendar days),

@@ -98,6 +98,27 @@ pub async fn backlog(
         .collect()
 }
 
+/// Where the open cases received in the filter's period are: the point of each that has one
+/// (a pin on the map or the GPS of a photo), as `(lat, lon)`.
+pub async fn open_points(
+    db: &Db,
+    jurisdiction_id: &str,
+    open_statuses: &[String],
+    f: &ReportFilter,
+) -> Result<Vec<(f64, f64)>, StoreError> {
+    let stmt = open_cases(jurisdiction_id, open_statuses, f)
+        .column(("c", "lat"))
+        .column(("c", "lon"))
+        .and_where(Expr::col(("c", "lat")).is_not_null())
+        .and_where(Expr::col(("c", "lon")).is_not_null())
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| Ok((r.get("lat")?, r.get("lon")?)))
+        .collect()
+}
+
 /// Open cases received in the filter's period by age group: the bucket index counts up from
 /// 0 for the first threshold a case is younger than (`requested_at > threshold`), and is
 /// `thresholds.len()` for cases older than all. A bucket may come in several rows (one per

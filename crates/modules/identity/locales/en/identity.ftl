@@ -131,3 +131,4 @@ admin-clients-created = API key created
 admin-clients-created-lead = The key of { $name }. Send it to its developers over a secure channel.
 admin-clients-key = API key
 admin-clients-revoke = Revoke the key of { $name }
+done-account-verified = Your account is active and you are signed in.

@@ -127,3 +127,4 @@ admin-clients-created = 已建立 API 金鑰
 admin-clients-created-lead = { $name } 的金鑰。請以安全的方式交給其開發者。
 admin-clients-key = API 金鑰
 admin-clients-revoke = 撤銷 { $name } 的金鑰
+done-account-verified = 帳號已啟用，您已登入。

@@ -144,6 +144,18 @@ impl IdentityApp {
             // Strangers' failures stay counted; only this attempt is given back.
             self.platform.refund_attempt(limit, &key).await?;
         }
+        self.open_session(account, context, request_id).await
+    }
+
+    /// Opens a session for an account whose owner has just proved who they are (a password, or
+    /// the code that verified a new account): full, or waiting for the second factor or its
+    /// enrolment. Replaces the browser's previous session; audited as `session.sign_in`.
+    pub(super) async fn open_session(
+        &self,
+        account: accounts::Account,
+        context: SignInContext<'_>,
+        request_id: Option<String>,
+    ) -> Result<LoginOutcome> {
         let stage = if account.totp_enabled_at.is_some() {
             SessionStage::SecondFactor
         } else if self.second_factor_required(&account).await? {

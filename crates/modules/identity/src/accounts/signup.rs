@@ -206,12 +206,50 @@ impl IdentityApp {
         code: &str,
         request_id: Option<String>,
     ) -> Result<()> {
+        self.activate(jurisdiction_id, login, code, request_id)
+            .await
+            .map(|_| ())
+    }
+
+    /// Verifies as [`Self::verify_sign_up`] and, when this code is what activated the account,
+    /// signs its owner in: they have just set the password and proved the address, so they are
+    /// not asked to type the password again. A code for an account that was already active
+    /// signs nobody in (`None`).
+    pub async fn verify_sign_up_and_sign_in(
+        &self,
+        jurisdiction_id: &str,
+        login: &str,
+        code: &str,
+        context: super::login::SignInContext<'_>,
+        request_id: Option<String>,
+    ) -> Result<Option<super::login::LoginOutcome>> {
+        let (mut account, activated) = self
+            .activate(jurisdiction_id, login, code, request_id.clone())
+            .await?;
+        if !activated {
+            return Ok(None);
+        }
+        account.status = STATUS_ACTIVE.into();
+        self.open_session(account, context, request_id)
+            .await
+            .map(Some)
+    }
+
+    /// Redeems the code; the account, and whether it was pending and is now active.
+    async fn activate(
+        &self,
+        jurisdiction_id: &str,
+        login: &str,
+        code: &str,
+        request_id: Option<String>,
+    ) -> Result<(Account, bool)> {
         let account = self.account_for_code(jurisdiction_id, login).await?;
         let mut tx = self.db.begin().await?;
         let now = self.now();
         let checked = codes::redeem(&mut tx, &account.id, codes::VERIFY, code, now).await;
         let mut tx = codes::keep_guess(tx, checked).await?;
-        if account.status == STATUS_PENDING {
+        let activated = account.status == STATUS_PENDING;
+        if activated {
             accounts::update(
                 &mut tx,
                 &account.id,
@@ -235,6 +273,6 @@ impl IdentityApp {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok((account, activated))
     }
 }

@@ -302,16 +302,31 @@ async fn verify_form(
 async fn verify(
     State(state): State<IdentityState>,
     v: Viewer,
+    headers: HeaderMap,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
     let j = jurisdiction(&state.platform, v.locale).await?;
+    let context = crate::doors::sign_in_context(&headers, &state, &v.client);
     match state
         .identity
-        .verify_sign_up(&j.id, &f.login, &f.code, None)
+        .verify_sign_up_and_sign_in(&j.id, &f.login, &f.code, context, None)
         .await
     {
-        Ok(()) => {
+        // The new account's owner is signed in: no second typing of the password.
+        Ok(Some(outcome)) => {
+            let s = outcome.session;
+            let next = match s.stage {
+                SessionStage::Full => "/my/cases?done=account-verified",
+                SessionStage::SecondFactor => "/sign-in/code",
+                SessionStage::EnrolSecondFactor => "/account/second-factor",
+            };
+            let cookie = crate::doors::session_cookie(&state, &s.id, s.expires_at);
+            let device = crate::doors::device_cookie(&state, &outcome.device);
+            Ok(with_cookie(with_cookie(see_other(next), &cookie), &device))
+        }
+        // Already active (a second click, say): the sign-in form, with the login filled in.
+        Ok(None) => {
             let notice = Some(v.t("sign-up-verified"));
             Ok(form_page(
                 &state,

@@ -10,7 +10,7 @@ use crate::doors::CasesState;
 use crate::store::case_work::WorkView;
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -56,7 +56,11 @@ struct MyCases {
     cases: Vec<WorkView>,
 }
 
-async fn my_cases(State(state): State<CasesState>, v: Viewer) -> Result<Response, PageError> {
+async fn my_cases(
+    State(state): State<CasesState>,
+    v: Viewer,
+    Query(q): Query<webkit::page::admin::Done>,
+) -> Result<Response, PageError> {
     let Some(actor) = v.signed_in() else {
         return Ok(see_other("/sign-in?back=/my/cases"));
     };
@@ -66,7 +70,8 @@ async fn my_cases(State(state): State<CasesState>, v: Viewer) -> Result<Response
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
     let page = MyCases {
-        p: Page::new(&v, &state, "my-cases-title", "my"),
+        p: Page::new(&v, &state, "my-cases-title", "my")
+            .with_status(crate::pages::staff::done_message(&v, q.done.as_deref())),
         cases,
     };
     Ok(render(&v, &state, StatusCode::OK, &page))

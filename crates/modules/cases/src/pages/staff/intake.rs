@@ -222,17 +222,8 @@ async fn form_page(
     };
     let p = Page::new(v, state, "new-case-title", "desk");
     let title = p.t1("new-case-title-of", "category", &name);
-    let message = (!review.possible.is_empty()).then(|| {
-        p.t1(
-            "duplicates-found",
-            "count",
-            review.possible.len().to_string(),
-        )
-    });
-    let p = p
-        .with_title(title)
-        .with_errors(&review.errors)
-        .with_status(message);
+    // The duplicates are announced once, by the notice that links to them.
+    let p = p.with_title(title).with_errors(&review.errors);
     let page = CaseForm {
         p,
         questions: questions(category, v),

@@ -1,6 +1,6 @@
 //! Where the open cases are: the backlog by district, as a table and as a map of the
 //! jurisdiction's districts filled by how many cases each holds (`webkit::map`), the table being
-//! the map's text alternative.
+//! the map's text alternative; and by village (里), for the cases that have a point.
 
 use super::views::{CountRow, tr};
 use crate::doors::CasesState;
@@ -16,14 +16,24 @@ const MAP_PX: u32 = 560;
 pub struct DistrictDensity {
     pub rows: Vec<CountRow>,
     pub map: Option<String>,
+    /// The villages (里) with the most open cases, "大安區 學府里" (largest first).
+    pub villages: Vec<CountRow>,
+    /// Every village filled by its count, where the jurisdiction has boundaries.
+    pub village_map: Option<String>,
+    /// How many open cases have a point, which is what places them in a village.
+    pub located: i64,
 }
+
+/// How many villages the table lists; the map shows them all.
+const VILLAGE_ROWS: usize = 15;
 
 pub async fn district_density(
     state: &CasesState,
     v: &Viewer,
     jurisdiction_id: &str,
-    by_district: &[(Option<String>, i64)],
+    backlog: &crate::reports::Backlog,
 ) -> Result<DistrictDensity, PageError> {
+    let by_district = &backlog.by_district;
     let fail = |e| PageError::service(e, v.locale);
     let j = state
         .platform
@@ -76,5 +86,52 @@ pub async fn district_density(
                 attribution: platform::maps::attribution(boundaries),
             })
     });
-    Ok(DistrictDensity { rows, map })
+    let mut villages = Vec::new();
+    let mut village_map = None;
+    if let Some(boundaries) = maps.boundaries(jurisdiction_id) {
+        let named = |id: &str| {
+            let area = boundaries.villages().iter().find(|a| a.id() == id)?;
+            Some(match area.district() {
+                Some(d) => format!("{} {}", d.name, area.name()),
+                None => area.name().to_string(),
+            })
+        };
+        villages = backlog
+            .by_village
+            .iter()
+            .take(VILLAGE_ROWS)
+            .map(|(id, count)| CountRow {
+                code: id.clone(),
+                name: named(id).unwrap_or_else(|| id.clone()),
+                count: *count,
+            })
+            .collect();
+        if backlog.located > 0 {
+            let density = Density::new(
+                backlog
+                    .by_village
+                    .iter()
+                    .map(|(id, n)| (id.clone(), u64::try_from(*n).unwrap_or(0))),
+            );
+            let title = tr(v.locale, "supervise-village-map", &[]);
+            let desc = tr(v.locale, "supervise-village-map-desc", &[]);
+            village_map = Some(
+                MapSvg::new(boundaries, MAP_PX)
+                    .layer(AreaLayer::Villages)
+                    .density(&density)
+                    .render(&MapText {
+                        title: &title,
+                        desc: &desc,
+                        attribution: platform::maps::attribution(boundaries),
+                    }),
+            );
+        }
+    }
+    Ok(DistrictDensity {
+        rows,
+        map,
+        villages,
+        village_map,
+        located: backlog.located,
+    })
 }

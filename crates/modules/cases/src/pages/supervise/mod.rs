@@ -270,8 +270,7 @@ async fn load(
         .await
         .map_err(fail)?;
     let ratings = state.cases.report_satisfaction(s).await.map_err(fail)?;
-    let by_district =
-        density::district_density(state, v, &s.jurisdiction_id, &backlog.by_district).await?;
+    let by_district = density::district_density(state, v, &s.jurisdiction_id, &backlog).await?;
 
     let by_department = views::department_counts(names, &backlog.by_department);
     let ageing_rows = views::ageing_rows(v.locale, &ageing);
