@@ -1,5 +1,6 @@
-// A citizen signs up with the code sent by e-mail, signs in, reports a problem and finds it
-// under "my cases"; later resets the forgotten password with a code.
+// A citizen signs up with the code sent by e-mail (which signs them in: no second typing of the
+// password), reports a problem and finds it under "my cases"; later resets the forgotten
+// password with a code.
 
 "use strict";
 
@@ -28,19 +29,21 @@ async function signUp(page, { lang, t, server, visit }) {
   const code = await server.mail.code(login, { skip });
   await page.fill("#f-code", code);
   assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  // Verified and signed in at once: my cases, with a notice.
+  assert.equal(new URL(page.url()).pathname, "/my/cases");
+  assert.equal(await page.locator("main .notice[role=status]").count(), 1);
   return login;
 }
 
-eachLanguage("a citizen signs up with the e-mailed code, signs in and sees the case in my cases", async (ctx) => {
+/** Signs out through the header. */
+async function signOut(page) {
+  await page.locator(".site-tools form button").click();
+  await page.waitForURL((u) => u.pathname === "/");
+}
+
+eachLanguage("a citizen signs up with the e-mailed code, is signed in and sees the case in my cases", async (ctx) => {
   const { page, t, visit } = ctx;
-  const login = await signUp(page, ctx);
-  // Verified: the sign-in form, with the login filled in and a notice.
-  assert.equal(await page.inputValue("#f-login"), login);
-  assert.equal(await page.locator("main .notice[role=status]").count(), 1);
-  await visit(page, "sign-up-verified");
-  await page.fill("#f-password", PASSWORD);
-  assert.equal(await submit(page, "main form button[type=submit]"), 200);
-  assert.equal(new URL(page.url()).pathname, "/my/cases");
+  await signUp(page, ctx);
   await visit(page, "my-cases-empty");
 
   // A report made while signed in belongs to the account.
@@ -62,8 +65,7 @@ eachLanguage("a citizen signs up with the e-mailed code, signs in and sees the c
   await visit(page, "my-cases");
 
   // Signing out ends the session: my cases asks to sign in again.
-  await page.locator(".site-tools form button").click();
-  await page.waitForURL((u) => u.pathname === "/");
+  await signOut(page);
   await page.goto("/my/cases");
   assert.equal(new URL(page.url()).pathname, "/sign-in");
 });
@@ -71,6 +73,7 @@ eachLanguage("a citizen signs up with the e-mailed code, signs in and sees the c
 eachLanguage("a citizen resets a forgotten password with the e-mailed code", async (ctx) => {
   const { page, server, visit } = ctx;
   const login = await signUp(page, { ...ctx, visit: null });
+  await signOut(page);
   await page.goto("/sign-in");
   await visit(page, "sign-in");
   await page.locator("main a[href='/reset']").click();

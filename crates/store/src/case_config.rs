@@ -50,7 +50,19 @@ pub async fn rules(
         .collect()
 }
 
-/// Replaces every rule of one kind with these, in this order.
+/// Whether the rules of one kind have been set (even to none) rather than never stored.
+pub async fn rules_set(db: &Db, jurisdiction_id: &str, kind: &str) -> Result<bool, StoreError> {
+    let stmt = Query::select()
+        .column("kind")
+        .from("case_rule_sets")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("kind").eq(kind))
+        .to_owned();
+    Ok(db.fetch_optional(&stmt).await?.is_some())
+}
+
+/// Replaces every rule of one kind with these, in this order, and records that the list has
+/// been set (so an emptied list stays empty).
 pub async fn replace_rules(
     tx: &mut Tx,
     jurisdiction_id: &str,
@@ -89,6 +101,18 @@ pub async fn replace_rules(
             .to_owned();
         tx.execute(&insert).await?;
     }
+    let unmark = Query::delete()
+        .from_table("case_rule_sets")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("kind").eq(kind))
+        .to_owned();
+    tx.execute(&unmark).await?;
+    let mark = Query::insert()
+        .into_table("case_rule_sets")
+        .columns(["jurisdiction_id", "kind", "updated_at"])
+        .values_panic([jurisdiction_id.into(), kind.into(), at.into()])
+        .to_owned();
+    tx.execute(&mark).await?;
     Ok(())
 }
 

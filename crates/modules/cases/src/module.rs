@@ -22,6 +22,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_cosign_beside_status.sql"),
         postgres: include_str!("../migrations/postgres/0002_cosign_beside_status.sql"),
     },
+    Migration {
+        version: 3,
+        name: "rules_keyed_by_kind",
+        sqlite: include_str!("../migrations/sqlite/0003_rules_keyed_by_kind.sql"),
+        postgres: include_str!("../migrations/postgres/0003_rules_keyed_by_kind.sql"),
+    },
 ];
 
 pub const MODULE: ModuleDef = ModuleDef {

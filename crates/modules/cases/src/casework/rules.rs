@@ -44,7 +44,8 @@ impl CasesApp {
             .await
     }
 
-    /// The routing rules in force: the stored ones, or the built-in set for Taipei.
+    /// The routing rules in force: the stored ones (even none, once an administrator has set
+    /// them), or the built-in set for Taipei.
     pub async fn routing_rules(&self, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
         Ok(self.rules_in_force(j).await?.routing.clone())
     }
@@ -350,7 +351,7 @@ async fn load_case_rules(db: &store::Db, j: &Jurisdiction) -> Result<CaseRules> 
 /// Reads the routing rules in force.
 async fn load_routing_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<RoutingRule>> {
     let stored = store::case_config::rules(db, &j.id, ROUTING).await?;
-    if stored.is_empty() {
+    if stored.is_empty() && !store::case_config::rules_set(db, &j.id, ROUTING).await? {
         return Ok(if j.id == "taipei.gov.tw" {
             rules::taipei_routing_rules()
         } else {
@@ -369,7 +370,7 @@ async fn load_routing_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<Rout
 /// Reads the triage rules in force.
 async fn load_triage_rules(db: &store::Db, j: &Jurisdiction) -> Result<Vec<TriageRule>> {
     let stored = store::case_config::rules(db, &j.id, TRIAGE).await?;
-    if stored.is_empty() {
+    if stored.is_empty() && !store::case_config::rules_set(db, &j.id, TRIAGE).await? {
         return Ok(if j.id == "taipei.gov.tw" {
             rules::taipei_triage_rules()
         } else {
