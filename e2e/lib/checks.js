@@ -119,7 +119,8 @@ async function assertTextFits(page, what) {
   const spilled = await page.evaluate((selector) => {
     const out = [];
     for (const el of document.querySelectorAll(selector)) {
-      if (el.offsetParent === null) continue;
+      // Hidden from sight on purpose (a default button for Enter, a screen reader's text).
+      if (el.offsetParent === null || el.closest(".visually-hidden")) continue;
       if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
         out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join(".")} "${el.textContent.trim().slice(0, 30)}"`);
       }
