@@ -5,6 +5,7 @@ mod config;
 mod demo_sample;
 mod import;
 mod jobs_config;
+mod login_config;
 mod maps_config;
 mod modules_config;
 mod users;
@@ -167,6 +168,7 @@ async fn open(settings: &Settings) -> Result<Modules> {
         } else {
             Vec::new()
         },
+        login_providers: settings.login_providers.clone(),
     };
     Ok(Modules::open(db, config).await?)
 }
@@ -563,7 +565,11 @@ pub(crate) fn explain(e: platform::ServiceError) -> anyhow::Error {
     use platform::ServiceError as E;
     let messages = match &e {
         E::Invalid(m) => m.clone(),
-        E::Forbidden(m) | E::NotFound(m) | E::TooLarge(m) | E::Unauthenticated(m) => {
+        E::Forbidden(m)
+        | E::NotFound(m)
+        | E::TooLarge(m)
+        | E::Unauthenticated(m)
+        | E::Unavailable(m) => {
             vec![m.clone()]
         }
         _ => return e.into(),

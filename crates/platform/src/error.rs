@@ -24,6 +24,10 @@ pub enum ServiceError {
     /// The input is too large (413).
     #[error("too large: {0:?}")]
     TooLarge(Message),
+    /// An outside service this needs (a city's identity provider) did not answer as it
+    /// should; trying again later may work (503).
+    #[error("unavailable: {0:?}")]
+    Unavailable(Message),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
@@ -53,6 +57,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => 403,
             ServiceError::NotFound(_) => 404,
             ServiceError::TooLarge(_) => 413,
+            ServiceError::Unavailable(_) => 503,
             ServiceError::RateLimited { .. } => 429,
             ServiceError::Store(_) | ServiceError::Internal(_) => 500,
         }
@@ -67,7 +72,8 @@ impl ServiceError {
             ServiceError::Unauthenticated(m)
             | ServiceError::Forbidden(m)
             | ServiceError::NotFound(m)
-            | ServiceError::TooLarge(m) => (vec![m], None),
+            | ServiceError::TooLarge(m)
+            | ServiceError::Unavailable(m) => (vec![m], None),
             ServiceError::RateLimited {
                 message,
                 retry_after,

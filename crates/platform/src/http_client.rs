@@ -83,3 +83,65 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     }
     current.to_string()
 }
+
+/// A client for a module's calls to an outside service (a city's identity provider): one
+/// request at a time, the whole answer (status, headers, at most `max_answer` bytes of body)
+/// within `timeout`. Redirects are not followed.
+#[derive(Clone)]
+pub struct Outbound {
+    client: Client,
+    timeout: Duration,
+    max_answer: usize,
+}
+
+/// Why an outside service gave no answer. The message never includes the URL or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutboundError {
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("the connection broke or the answer was not HTTP")]
+    Request,
+    #[error("no answer in time")]
+    Timeout,
+    #[error("the answer is larger than {0} bytes")]
+    TooLarge(usize),
+}
+
+impl Outbound {
+    /// `what` names the client in a setup error.
+    pub fn new(what: &str, timeout: Duration, max_answer: usize) -> Result<Outbound, String> {
+        Ok(Outbound {
+            client: client(HttpConnector::new(), what)?,
+            timeout,
+            max_answer,
+        })
+    }
+
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        let (parts, body) = request.into_parts();
+        let request = hyper::Request::from_parts(parts, Body::from(body));
+        let max = self.max_answer;
+        let exchange = async {
+            let response = self.client.request(request).await.map_err(|e| {
+                if e.is_connect() {
+                    OutboundError::Connect(innermost(&e))
+                } else {
+                    OutboundError::Request
+                }
+            })?;
+            let (parts, body) = response.into_parts();
+            let limited = http_body_util::Limited::new(body, max);
+            let bytes = http_body_util::BodyExt::collect(limited)
+                .await
+                .map(|c| c.to_bytes())
+                .map_err(|_| OutboundError::TooLarge(max))?;
+            Ok::<_, OutboundError>(http::Response::from_parts(parts, bytes.to_vec()))
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| OutboundError::Timeout)?
+    }
+}

@@ -14,6 +14,7 @@ pub mod catalog_cache;
 mod error;
 pub mod http_client;
 pub mod jobs;
+pub mod login;
 pub mod maps;
 pub mod module;
 pub mod notify;
@@ -62,6 +63,8 @@ pub struct ServiceConfig {
     /// The staff roles that need a second factor unless a jurisdiction's policy says
     /// otherwise ([`ServiceConfig::SECOND_FACTOR_ROLES`]: administrators and supervisors).
     pub second_factor_roles: Vec<authz::Role>,
+    /// The city identity providers people may sign in through, per jurisdiction.
+    pub login_providers: Vec<login::LoginProvider>,
 }
 
 /// Which modules an instance runs: every module of the build except those switched off in

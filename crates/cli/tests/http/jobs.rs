@@ -348,6 +348,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         maps: Default::default(),
         // Staff sign in with a password alone unless a test asks for the second factor.
         second_factor_roles: Vec::new(),
+        login_providers: Vec::new(),
     };
     web::Modules::open(db.clone(), config.clone())
         .await

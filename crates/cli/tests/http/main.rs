@@ -11,6 +11,8 @@ mod case_authorisation;
 mod case_numbers;
 mod casework;
 mod catalogue;
+mod city_idp;
+mod city_login;
 mod clock;
 mod demo_city;
 mod desk;

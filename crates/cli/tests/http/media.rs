@@ -488,6 +488,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         maps: Default::default(),
         // Staff sign in with a password alone unless a test asks for the second factor.
         second_factor_roles: Vec::new(),
+        login_providers: Vec::new(),
     };
     web::Modules::open(db.clone(), config)
         .await

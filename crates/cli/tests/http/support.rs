@@ -99,6 +99,7 @@ impl TestApp {
             maps: Default::default(),
             // Staff sign in with a password alone unless a test asks for the second factor.
             second_factor_roles: Vec::new(),
+            login_providers: Vec::new(),
         };
         configure(&mut config);
         let mut services = build.open(db, config).await.expect("services");

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod api;
 pub mod api_keys;
+pub mod domain;
 pub mod doors;
 mod module;
 pub mod pages;

@@ -36,8 +36,10 @@ pub async fn activate(
         return Ok(None);
     };
     let mut tx = db.begin().await?;
+    // As the code sent at sign-up does: active, its address proved.
     let update = AccountUpdate {
         status: Some("active".into()),
+        verified_at: Some(now),
         ..Default::default()
     };
     accounts::update(&mut tx, &id, &update, now).await?;

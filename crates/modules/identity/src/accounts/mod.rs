@@ -3,6 +3,7 @@
 //! personal data. Every write is audited in the same transaction; responses never reveal
 //! whether an account exists to someone who does not already control it.
 
+mod city_login;
 mod codes;
 mod directory;
 mod login;
@@ -13,6 +14,9 @@ mod signup;
 mod staff;
 mod tokens;
 
+pub use city_login::{
+    ATTEMPT_SECONDS, AccountOverview, CityLoginDone, CityLoginStart, ProviderView, claims_map,
+};
 pub use login::{LoginOutcome, SessionStage, SignInContext};
 pub use second_factor::TotpSetup;
 pub use sessions::{NewSession, SessionPolicy};

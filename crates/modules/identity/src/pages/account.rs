@@ -46,6 +46,8 @@ struct AccountForm {
     back: String,
     errors: Errors,
     notice: Option<String>,
+    /// The city identity providers' buttons on the sign-in page: where each starts, its name.
+    providers: Vec<(String, String)>,
 }
 
 impl AccountForm {
@@ -70,6 +72,11 @@ fn form_page(
         StatusCode::BAD_REQUEST
     };
     let p = Page::new(v, state, &format!("{kind}-title"), "account").with_errors(&errors);
+    let providers = if kind == "sign-in" {
+        super::city_login::provider_buttons(state, v, &back)
+    } else {
+        Vec::new()
+    };
     let page = AccountForm {
         p,
         kind,
@@ -78,6 +85,7 @@ fn form_page(
         back,
         errors,
         notice,
+        providers,
     };
     render(v, state, status, &page)
 }
@@ -86,6 +94,9 @@ fn form_page(
 struct Q {
     back: Option<String>,
     login: Option<String>,
+    /// `cancelled`: back from a city identity provider that did not sign the person in.
+    #[serde(rename = "city-login")]
+    city_login: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -104,7 +115,7 @@ struct F {
     back: String,
 }
 
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -129,6 +140,8 @@ async fn sign_in_form(
     Query(q): Query<Q>,
 ) -> Response {
     let back = safe_back(q.back.as_deref().map(decode).as_deref());
+    let notice =
+        (q.city_login.as_deref() == Some("cancelled")).then(|| v.t("sign-in-city-login-cancelled"));
     form_page(
         &state,
         &v,
@@ -136,7 +149,7 @@ async fn sign_in_form(
         String::new(),
         back,
         Errors::default(),
-        None,
+        notice,
     )
 }
 
@@ -276,6 +289,7 @@ async fn sign_up(
                 back: String::new(),
                 errors,
                 notice: None,
+                providers: Vec::new(),
             };
             Ok(render(&v, &state, StatusCode::BAD_REQUEST, &page))
         }

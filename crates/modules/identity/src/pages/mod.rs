@@ -4,6 +4,7 @@
 //! webkit's. The module's admin sections are [`NAV`].
 
 mod account;
+mod city_login;
 mod clients;
 mod second_factor;
 mod staff;
@@ -12,20 +13,28 @@ pub use account::start;
 
 use crate::doors::IdentityState;
 use axum::Router;
-use webkit::page::nav::{AdminSection, NavPart, Opens};
+use webkit::page::nav::{AdminSection, MenuEntry, NavPart, Opens};
 
 /// Every page route of the module.
 pub fn routes() -> Router<IdentityState> {
     Router::new()
         .merge(account::routes())
+        .merge(city_login::routes())
         .merge(second_factor::routes())
         .merge(staff::routes())
         .merge(clients::routes())
 }
 
-/// Identity's administration: staff and API clients.
+/// Identity's menu (a citizen's account) and administration (staff and API clients).
 pub const NAV: NavPart = NavPart {
-    menu: &[],
+    menu: &[MenuEntry {
+        href: "/account",
+        section: "account",
+        label: "nav-account",
+        order: 35,
+        shown: |v, _| v.is_citizen(),
+        start: None,
+    }],
     admin: &[
         AdminSection {
             href: "/admin/staff",

@@ -5,4 +5,5 @@
 
 pub mod accounts;
 pub mod api_clients;
+pub mod links;
 pub mod sessions;

@@ -170,7 +170,11 @@ pub fn service_message(v: &Viewer, e: platform::ServiceError) -> String {
     use platform::ServiceError as E;
     match e {
         E::Invalid(ms) => ms.iter().map(|m| v.msg(m)).collect::<Vec<_>>().join(" "),
-        E::NotFound(m) | E::Forbidden(m) | E::Unauthenticated(m) | E::TooLarge(m) => v.msg(&m),
+        E::NotFound(m)
+        | E::Forbidden(m)
+        | E::Unauthenticated(m)
+        | E::TooLarge(m)
+        | E::Unavailable(m) => v.msg(&m),
         E::RateLimited { message, .. } => v.msg(&message),
         other => {
             tracing::error!(error = %other, "operation failed");

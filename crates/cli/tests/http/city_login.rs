@@ -1,0 +1,404 @@
+//! Signing in through a city's identity provider, against a real provider on a local port
+//! (`city_idp`): OpenID Connect and TaipeiPASS's OAuth 2.0 shape; linking a city
+//! login to an account that exists instead of making a twin; and every forged or replayed
+//! answer refused with a clear error and no session.
+
+use crate::city_idp::{CityIdp, Forgery, Person};
+use crate::support::{TAIPEI, TestApp};
+
+/// One browser: its cookies by name, no redirects followed.
+struct Browser {
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+    lang: &'static str,
+}
+
+/// What an answer was: its status, where it sends the browser, and its body.
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new(lang: &'static str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: Vec::new(),
+            lang,
+        }
+    }
+
+    async fn get(&mut self, url: &str) -> Answer {
+        let header: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let r = self
+            .client
+            .get(url)
+            .header("cookie", header.join("; "))
+            .header("accept-language", self.lang)
+            .send()
+            .await
+            .expect("GET");
+        for c in r.headers().get_all("set-cookie") {
+            let text = c.to_str().unwrap_or_default();
+            let pair = text.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = pair.split_once('=') {
+                self.cookies.retain(|(name, _)| name != k);
+                if !v.is_empty() && !text.contains("Max-Age=0") {
+                    self.cookies.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string);
+        Answer {
+            status,
+            location,
+            body: r.text().await.unwrap_or_default(),
+        }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.cookies.iter().any(|(k, _)| k == name)
+    }
+
+    /// Starts a sign-in at `provider` and goes through the provider: the answer of
+    /// civicdesk's callback, and the callback's path (to replay it).
+    async fn city_login(&mut self, app: &TestApp, provider: &str) -> (Answer, String) {
+        let start = self
+            .get(&page_url(
+                app,
+                &format!("/sign-in/with/{provider}?back=/my/cases"),
+            ))
+            .await;
+        assert_eq!(start.status, 303, "{}", start.body);
+        let at_provider = self
+            .get(start.location.as_deref().expect("to the provider"))
+            .await;
+        let back = at_provider.location.expect("back from the provider");
+        let path = back
+            .find("/sign-in/callback/")
+            .map(|i| back[i..].to_string())
+            .expect("the callback");
+        (self.get(&page_url(app, &path)).await, path)
+    }
+}
+
+/// A page of the application (not its Open311 base).
+fn page_url(app: &TestApp, path: &str) -> String {
+    format!("{}{path}", app.base)
+}
+
+fn person(subject: &str, email: Option<(&str, bool)>) -> Person {
+    Person {
+        subject: subject.into(),
+        name: "林美玲".into(),
+        email: email.map(|(e, v)| (e.into(), v)),
+        phone: None,
+        verify_level: "0",
+    }
+}
+
+async fn app_with(idp: &CityIdp) -> TestApp {
+    let providers = vec![idp.oidc_provider("city"), idp.taipeipass_provider()];
+    TestApp::start_with(move |c| c.login_providers = providers).await
+}
+
+async fn assurance(app: &TestApp, login: &str) -> identity::domain::city_login::Assurance {
+    let id = identity::testkit::account_id(&app.platform.db, TAIPEI, login)
+        .await
+        .expect("db")
+        .expect("account");
+    identity::IdentityApp::new(app.platform.clone())
+        .assurance(&id)
+        .await
+        .expect("assurance")
+}
+
+#[tokio::test]
+async fn a_citizen_signs_in_with_the_city_login_and_gets_an_account_once() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    let mut me = Browser::new("zh-TW");
+
+    // The sign-in page offers the city's logins.
+    let page = me.get(&page_url(&app, "/sign-in")).await;
+    assert!(
+        page.body.contains("/sign-in/with/city?back="),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("使用台北通登入"), "{}", page.body);
+
+    idp.will_sign_in(person("oidc-sub-1", Some(("mei.lin@example.tw", true))));
+    let (done, _) = me.city_login(&app, "city").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/my/cases"));
+    assert!(me.has("civicdesk_session"), "signed in: {:?}", me.cookies);
+    let mine = me.get(&page_url(&app, "/my/cases")).await;
+    assert_eq!(mine.status, 200, "my cases, not the sign-in page");
+    assert_eq!(
+        assurance(&app, "mei.lin@example.tw").await,
+        identity::domain::city_login::Assurance::ContactVerified
+    );
+
+    // Signing in again finds the same account.
+    let mut again = Browser::new("zh-TW");
+    let (done, _) = again.city_login(&app, "city").await;
+    assert_eq!(done.status, 303);
+    let first = identity::testkit::account_id(&app.platform.db, TAIPEI, "mei.lin@example.tw")
+        .await
+        .unwrap();
+    assert!(first.is_some());
+}
+
+#[tokio::test]
+async fn a_local_account_links_the_city_login_instead_of_getting_a_twin() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    let local = app.citizen("chen@example.tw", "harbour-lantern-kite").await;
+
+    // The provider vouches for the address the account verified: the same account.
+    idp.will_sign_in(person("oidc-sub-2", Some(("chen@example.tw", true))));
+    let mut me = Browser::new("en");
+    let (done, _) = me.city_login(&app, "city").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        session_account(&app, &me).await.as_deref(),
+        Some(local.as_str()),
+        "signed in to the account that was there"
+    );
+
+    // An address the provider does not vouch for links nothing: a new account is made, and
+    // the local one is not handed over.
+    idp.will_sign_in(person("oidc-sub-3", Some(("chen@example.tw", false))));
+    let mut stranger = Browser::new("en");
+    let (done, _) = stranger.city_login(&app, "city").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let mine = stranger.get(&page_url(&app, "/my/cases")).await;
+    assert_eq!(mine.status, 200);
+    assert_ne!(
+        session_account(&app, &stranger).await,
+        Some(local.clone()),
+        "not the local account"
+    );
+}
+
+/// The account a browser's session belongs to.
+async fn session_account(app: &TestApp, b: &Browser) -> Option<String> {
+    let cookie = b
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "civicdesk_session")
+        .map(|(_, v)| v.clone())?;
+    identity::IdentityApp::new(app.platform.clone())
+        .authenticate_session(&cookie, None)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|(_, actor)| actor.account_id)
+}
+
+#[tokio::test]
+async fn taipeipass_signs_in_through_its_user_info_and_a_real_name_raises_the_level() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    idp.will_sign_in(Person {
+        subject: "7f0c2c1e-3a5e-4f51-9d0b-6d3b2a1f0e9c".into(),
+        name: "王小明".into(),
+        email: Some(("wang@example.tw".into(), true)),
+        phone: Some(("0912345678".into(), true)),
+        verify_level: "3",
+    });
+    let mut me = Browser::new("zh-TW");
+    let (done, _) = me.city_login(&app, "taipeipass").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        assurance(&app, "wang@example.tw").await,
+        identity::domain::city_login::Assurance::RealName
+    );
+}
+
+#[tokio::test]
+async fn forged_tokens_and_replayed_answers_are_refused_and_sign_nobody_in() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    idp.will_sign_in(person("oidc-sub-9", Some(("forged@example.tw", true))));
+    for forgery in [
+        Forgery::WrongIssuer,
+        Forgery::WrongAudience,
+        Forgery::WrongNonce,
+        Forgery::Expired,
+        Forgery::OtherKey,
+        Forgery::Unsigned,
+    ] {
+        idp.forge(forgery);
+        let mut me = Browser::new("en");
+        let (done, _) = me.city_login(&app, "city").await;
+        assert_eq!(done.status, 401, "{forgery:?}: {}", done.body);
+        assert!(
+            done.body.contains("could not be confirmed"),
+            "{forgery:?}: {}",
+            done.body
+        );
+        assert!(
+            !me.has("civicdesk_session"),
+            "{forgery:?} signed someone in"
+        );
+    }
+    assert!(
+        identity::testkit::account_id(&app.platform.db, TAIPEI, "forged@example.tw")
+            .await
+            .unwrap()
+            .is_none(),
+        "no account was made"
+    );
+
+    // A good answer works once: replayed, or brought by another browser, it is refused.
+    idp.forge(Forgery::None);
+    let mut me = Browser::new("en");
+    let (done, path) = me.city_login(&app, "city").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let mut replay = Browser::new("en");
+    let replayed = replay.get(&page_url(&app, &path)).await;
+    assert_eq!(replayed.status, 400, "{}", replayed.body);
+    assert!(
+        replayed.body.contains("another browser"),
+        "{}",
+        replayed.body
+    );
+    let again = me.get(&page_url(&app, &path)).await;
+    assert_eq!(again.status, 400, "the state is used once");
+
+    // The person cancels at the provider: back on the sign-in page, which says so.
+    let mut cancel = Browser::new("en");
+    let answer = cancel
+        .get(&page_url(
+            &app,
+            "/sign-in/callback/city?error=access_denied&state=x",
+        ))
+        .await;
+    assert_eq!(
+        answer.location.as_deref(),
+        Some("/sign-in?city-login=cancelled")
+    );
+    let page = cancel
+        .get(&page_url(&app, "/sign-in?city-login=cancelled"))
+        .await;
+    assert!(
+        page.body.contains("You were not signed in"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_provider_that_does_not_answer_is_a_clear_503() {
+    let idp = CityIdp::start().await;
+    let mut down = idp.oidc_provider("down");
+    // Nothing listens on port 9 of the loopback.
+    down.issuer = Some("http://127.0.0.1:9/oidc".into());
+    let app = TestApp::start_with(move |c| c.login_providers = vec![down]).await;
+    let mut me = Browser::new("zh-TW");
+    let answer = me.get(&page_url(&app, "/sign-in/with/down")).await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert!(
+        answer.body.contains("市府登入服務目前沒有回應"),
+        "{}",
+        answer.body
+    );
+    let unknown = me.get(&page_url(&app, "/sign-in/with/nowhere")).await;
+    assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn a_signed_in_citizen_links_taipeipass_and_the_account_page_shows_the_real_name() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    let local = app.citizen("0933111222", "harbour-lantern-kite").await;
+    let signed_in = app.sign_in("0933111222", "harbour-lantern-kite").await;
+    let mut me = Browser::new("zh-TW");
+    me.cookies
+        .push(("civicdesk_session".into(), signed_in.cookie.clone()));
+
+    let page = me.get(&page_url(&app, "/account")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("聯絡方式已確認"), "{}", page.body);
+    assert!(page.body.contains("href=\"/account/link/taipeipass\""));
+
+    // A person whose contacts match nothing: linked because the account asked.
+    idp.will_sign_in(Person {
+        subject: "tp-member-42".into(),
+        name: "陳志明".into(),
+        email: Some(("other@example.tw".into(), true)),
+        phone: None,
+        verify_level: "1",
+    });
+    let start = me.get(&page_url(&app, "/account/link/taipeipass")).await;
+    assert_eq!(start.status, 303);
+    let at_provider = me.get(start.location.as_deref().unwrap()).await;
+    let back = at_provider.location.unwrap();
+    let path = &back[back.find("/sign-in/callback/").unwrap()..];
+    let done = me.get(&page_url(&app, path)).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/account?done=city-login-linked")
+    );
+    assert_eq!(
+        session_account(&app, &me).await.as_deref(),
+        Some(local.as_str())
+    );
+    let page = me
+        .get(&page_url(&app, "/account?done=city-login-linked"))
+        .await;
+    assert!(page.body.contains("真實姓名已確認"), "{}", page.body);
+    assert!(
+        page.body.contains("已將市府登入連結到您的帳號"),
+        "{}",
+        page.body
+    );
+
+    // The same TaipeiPASS person signs in later, from another browser: the linked account.
+    let mut later = Browser::new("zh-TW");
+    let (done, _) = later.city_login(&app, "taipeipass").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        session_account(&app, &later).await.as_deref(),
+        Some(local.as_str())
+    );
+
+    // Another account cannot take the linked person over.
+    app.citizen("0933444555", "river-tea-lantern-sky").await;
+    let other = app.sign_in("0933444555", "river-tea-lantern-sky").await;
+    let mut thief = Browser::new("en");
+    thief
+        .cookies
+        .push(("civicdesk_session".into(), other.cookie.clone()));
+    let start = thief.get(&page_url(&app, "/account/link/taipeipass")).await;
+    let at_provider = thief.get(start.location.as_deref().unwrap()).await;
+    let back = at_provider.location.unwrap();
+    let refused = thief
+        .get(&page_url(
+            &app,
+            &back[back.find("/sign-in/callback/").unwrap()..],
+        ))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("already linked to another account"),
+        "{}",
+        refused.body
+    );
+}

@@ -1,0 +1,239 @@
+//! Signing in through a city's identity provider: `/sign-in/with/{provider}` sends the browser
+//! there (and keeps the state in a short cookie for this browser), `/sign-in/callback/{provider}`
+//! is where the provider sends it back. A signed-in citizen links a provider to their account
+//! through `/account/link/{provider}`. What happens is the identity app's
+//! ([`crate::IdentityApp::start_city_login`], [`crate::IdentityApp::finish_city_login`]).
+
+use super::account::with_cookie;
+use crate::accounts::{ATTEMPT_SECONDS, SessionStage};
+use crate::doors::{IdentityState, Viewer, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use webkit::page::{Page, PageError, encode, jurisdiction, safe_back, see_other};
+use webkit::{DoorState, cookie};
+
+pub fn routes() -> Router<IdentityState> {
+    Router::new()
+        .route("/sign-in/with/{provider}", get(start))
+        .route("/sign-in/callback/{provider}", get(callback))
+        .route("/account/link/{provider}", get(link))
+        .route("/account", get(account))
+}
+
+/// A linked or linkable city login on the account page.
+struct LoginRow {
+    name: String,
+    /// When it was linked; `None` offers the link.
+    linked_at: Option<i64>,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "citizen/my_account.html")]
+struct MyAccount {
+    p: Page,
+    o: crate::accounts::AccountOverview,
+    logins: Vec<LoginRow>,
+}
+
+/// The citizen's own account: name, sign-in name, how sure civicdesk is of who they are, and
+/// the city logins linked or to link.
+async fn account(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    Query(q): Query<webkit::page::admin::Done>,
+) -> Result<Response, PageError> {
+    let Some(actor) = v.signed_in() else {
+        return Ok(see_other("/sign-in?back=/account"));
+    };
+    let o = state
+        .identity
+        .account_overview(actor)
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    let logins = state
+        .identity
+        .login_providers(&actor.jurisdiction_id)
+        .into_iter()
+        .map(|p| LoginRow {
+            linked_at: o
+                .links
+                .iter()
+                .find(|(id, _)| *id == p.id)
+                .map(|(_, at)| *at),
+            href: format!("/account/link/{}", p.id),
+            name: match v.locale {
+                domain::Locale::En => p.name_en,
+                domain::Locale::ZhTw => p.name_zh,
+            },
+        })
+        .collect();
+    let done = match q.done.as_deref() {
+        Some("city-login-linked") => Some(v.t("done-city-login-linked")),
+        _ => None,
+    };
+    let page = MyAccount {
+        p: Page::new(&v, &state, "my-account-title", "account").with_status(done),
+        o,
+        logins,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
+}
+
+/// The cookie that ties the provider's answer to the browser that asked.
+const STATE_COOKIE: &str = "civicdesk_city_login";
+
+fn state_cookie(state: &IdentityState, value: &str, max_age: i64) -> String {
+    let secure = if state.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{STATE_COOKIE}={value}; Path=/sign-in/callback; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    )
+}
+
+/// The buttons of the sign-in page: where each provider's starts, and its name in the page's
+/// language.
+pub fn provider_buttons(state: &IdentityState, v: &Viewer, back: &str) -> Vec<(String, String)> {
+    let config = state.identity.platform().config();
+    let Some(j) = config.default_jurisdiction.clone().or_else(|| {
+        config
+            .login_providers
+            .first()
+            .map(|p| p.jurisdiction.clone())
+    }) else {
+        return Vec::new();
+    };
+    state
+        .identity
+        .login_providers(&j)
+        .into_iter()
+        .map(|p| {
+            let name = match v.locale {
+                domain::Locale::En => p.name_en,
+                domain::Locale::ZhTw => p.name_zh,
+            };
+            (
+                format!("/sign-in/with/{}?back={}", p.id, encode(back)),
+                name,
+            )
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+struct StartQuery {
+    #[serde(default)]
+    back: Option<String>,
+}
+
+async fn start(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    Path(provider): Path<String>,
+    Query(q): Query<StartQuery>,
+) -> Result<Response, PageError> {
+    let j = jurisdiction(&state.platform, v.locale).await?;
+    let back = safe_back(q.back.as_deref());
+    let started = state
+        .identity
+        .start_city_login(&j.id, &provider, &back, None)
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    Ok(with_cookie(
+        see_other(&started.authorize_url),
+        &state_cookie(&state, &started.state, ATTEMPT_SECONDS),
+    ))
+}
+
+/// Linking a provider to the signed-in citizen's account: the same trip, marked as a link.
+async fn link(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    Path(provider): Path<String>,
+) -> Result<Response, PageError> {
+    let Some(actor) = v.signed_in() else {
+        return Ok(see_other(&format!(
+            "/sign-in?back={}",
+            encode(&format!("/account/link/{provider}"))
+        )));
+    };
+    let j = jurisdiction(&state.platform, v.locale).await?;
+    let started = state
+        .identity
+        .start_city_login(
+            &j.id,
+            &provider,
+            "/account?done=city-login-linked",
+            Some(actor),
+        )
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    Ok(with_cookie(
+        see_other(&started.authorize_url),
+        &state_cookie(&state, &started.state, ATTEMPT_SECONDS),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct CallbackQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    /// The provider's refusal (`access_denied` when the person cancelled).
+    #[serde(default)]
+    error: Option<String>,
+}
+
+async fn callback(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Path(provider): Path<String>,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, PageError> {
+    let clear = state_cookie(&state, "", 0);
+    if q.error.is_some() {
+        // The person said no, or the provider could not sign them in: back to the sign-in
+        // page, which says so.
+        return Ok(with_cookie(
+            see_other("/sign-in?city-login=cancelled"),
+            &clear,
+        ));
+    }
+    let j = jurisdiction(&state.platform, v.locale).await?;
+    let context = crate::doors::sign_in_context(&headers, &state, &v.client);
+    let done = state
+        .identity
+        .finish_city_login(
+            &j.id,
+            &provider,
+            &q.code,
+            &q.state,
+            cookie(&headers, STATE_COOKIE),
+            context,
+        )
+        .await
+        .map_err(|e| PageError::service(e, v.locale))?;
+    let s = done.login.session;
+    let next = match s.stage {
+        SessionStage::Full if done.back != "/" => done.back,
+        SessionStage::Full => "/start".to_string(),
+        SessionStage::SecondFactor => "/sign-in/code".to_string(),
+        SessionStage::EnrolSecondFactor => "/account/second-factor".to_string(),
+    };
+    let session = crate::doors::session_cookie(&state, &s.id, s.expires_at);
+    let device = crate::doors::device_cookie(&state, &done.login.device);
+    Ok(with_cookie(
+        with_cookie(with_cookie(see_other(&next), &session), &device),
+        &clear,
+    ))
+}
