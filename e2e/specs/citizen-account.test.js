@@ -46,6 +46,12 @@ eachLanguage("a citizen signs up with the e-mailed code, is signed in and sees t
   await signUp(page, ctx);
   await visit(page, "my-cases-empty");
 
+  // The account page: the name, the sign-in name, and how sure the city is of who it is.
+  await page.locator(".site-nav a[href='/account']").click();
+  await page.waitForURL((u) => u.pathname === "/account");
+  assert.match(await page.locator("dl.facts").innerText(), new RegExp(t("聯絡方式已確認", "Contact confirmed")));
+  await visit(page, "my-account");
+
   // A report made while signed in belongs to the account.
   await page.goto("/report/1999-R01");
   await page.locator("#f-attr-size input[type=radio]").nth(1).check();
