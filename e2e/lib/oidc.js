@@ -47,8 +47,8 @@ async function startOidcProvider() {
       email: ["email", "email_verified"],
       profile: ["name"],
     },
-    // The claims the scopes ask for go into the ID token, which is what civicdesk reads.
-    conformIdTokenClaims: false,
+    // As the specification has it (conformIdTokenClaims), the ID token carries the subject
+    // and the profile the scopes ask for is at the user-info endpoint, where civicdesk reads it.
     pkce: { required: () => true },
     cookies: { keys: ["e2e-cookie-key-not-a-secret"] },
     async findAccount(_ctx, id) {

@@ -72,6 +72,8 @@ struct Inner {
     forgery: Forgery,
     codes: HashMap<String, Grant>,
     tokens: HashMap<String, Person>,
+    /// The ID token carries only the subject; the profile is at the user-info endpoint.
+    profile_in_user_info: bool,
     next: u64,
 }
 
@@ -96,6 +98,7 @@ impl CityIdp {
             .route("/oidc/jwks", get(jwks))
             .route("/oidc/authorize", get(authorize))
             .route("/oidc/token", post(oidc_token))
+            .route("/oidc/userinfo", get(oidc_user_info))
             .route("/oauth/authorize", get(authorize))
             .route("/oauth/token", post(oauth_token))
             .route("/api/v1.0.9/user/my", get(user_my))
@@ -112,6 +115,11 @@ impl CityIdp {
 
     pub fn will_sign_in(&self, person: Person) {
         self.inner.lock().unwrap().person = Some(person);
+    }
+
+    /// Puts the person's profile only in the user-info answer, as some providers do.
+    pub fn profile_in_user_info(&self, yes: bool) {
+        self.inner.lock().unwrap().profile_in_user_info = yes;
     }
 
     pub fn forge(&self, forgery: Forgery) {
@@ -177,7 +185,10 @@ async fn discovery(State(idp): State<CityIdp>) -> Response {
         vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256],
         EmptyAdditionalProviderMetadata {},
     )
-    .set_token_endpoint(Some(TokenUrl::new(format!("{issuer}/token")).unwrap()));
+    .set_token_endpoint(Some(TokenUrl::new(format!("{issuer}/token")).unwrap()))
+    .set_userinfo_endpoint(Some(
+        openidconnect::UserInfoUrl::new(format!("{issuer}/userinfo")).unwrap(),
+    ));
     axum::Json(serde_json::to_value(metadata).unwrap()).into_response()
 }
 
@@ -286,7 +297,13 @@ async fn oidc_token(
         Ok(g) => g,
         Err(what) => return refused(what),
     };
-    let forgery = idp.inner.lock().unwrap().forgery;
+    let (forgery, profile_in_user_info, access_token) = {
+        let mut inner = idp.inner.lock().unwrap();
+        inner.next += 1;
+        let token = format!("oidc-access-{}", inner.next);
+        inner.tokens.insert(token.clone(), grant.person.clone());
+        (inner.forgery, inner.profile_in_user_info, token)
+    };
     let now = chrono::Utc::now();
     let issuer = match forgery {
         Forgery::WrongIssuer => "https://elsewhere.example/".to_string(),
@@ -305,18 +322,11 @@ async fn oidc_token(
         _ => now + chrono::Duration::minutes(5),
     };
     let p = &grant.person;
-    let mut standard = StandardClaims::new(SubjectIdentifier::new(p.subject.clone()))
-        .set_name(Some(LocalizedClaim::from(EndUserName::new(p.name.clone()))));
-    if let Some((email, verified)) = &p.email {
-        standard = standard
-            .set_email(Some(EndUserEmail::new(email.clone())))
-            .set_email_verified(Some(*verified));
+    let mut standard = StandardClaims::new(SubjectIdentifier::new(p.subject.clone()));
+    if !profile_in_user_info {
+        standard = profile(standard, p);
     }
-    if let Some((phone, verified)) = &p.phone {
-        standard = standard
-            .set_phone_number(Some(EndUserPhoneNumber::new(phone.clone())))
-            .set_phone_number_verified(Some(*verified));
-    }
+    let standard = standard;
     let claims = CoreIdTokenClaims::new(
         IssuerUrl::new(issuer).unwrap(),
         vec![Audience::new(audience.into())],
@@ -353,12 +363,50 @@ async fn oidc_token(
         }
     };
     axum::Json(json!({
-        "access_token": "an-access-token",
+        "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": 300,
         "id_token": id_token,
     }))
     .into_response()
+}
+
+/// The standard profile claims of a person.
+fn profile(
+    standard: StandardClaims<openidconnect::core::CoreGenderClaim>,
+    p: &Person,
+) -> StandardClaims<openidconnect::core::CoreGenderClaim> {
+    let mut standard =
+        standard.set_name(Some(LocalizedClaim::from(EndUserName::new(p.name.clone()))));
+    if let Some((email, verified)) = &p.email {
+        standard = standard
+            .set_email(Some(EndUserEmail::new(email.clone())))
+            .set_email_verified(Some(*verified));
+    }
+    if let Some((phone, verified)) = &p.phone {
+        standard = standard
+            .set_phone_number(Some(EndUserPhoneNumber::new(phone.clone())))
+            .set_phone_number_verified(Some(*verified));
+    }
+    standard
+}
+
+/// OIDC user info: the profile of the bearer's person.
+async fn oidc_user_info(State(idp): State<CityIdp>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let Some(p) = idp.inner.lock().unwrap().tokens.get(token).cloned() else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let standard = profile(
+        StandardClaims::new(SubjectIdentifier::new(p.subject.clone())),
+        &p,
+    );
+    let claims = openidconnect::UserInfoClaims::new(standard, EmptyAdditionalClaims {});
+    axum::Json(serde_json::to_value(claims).unwrap()).into_response()
 }
 
 async fn oauth_token(

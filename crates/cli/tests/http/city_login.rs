@@ -304,6 +304,22 @@ async fn forged_tokens_and_replayed_answers_are_refused_and_sign_nobody_in() {
 }
 
 #[tokio::test]
+async fn a_profile_given_only_at_the_user_info_endpoint_is_read_there() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    idp.profile_in_user_info(true);
+    idp.will_sign_in(person("oidc-sub-ui", Some(("lee@example.tw", true))));
+    let mut me = Browser::new("en");
+    let (done, _) = me.city_login(&app, "city").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        assurance(&app, "lee@example.tw").await,
+        identity::domain::city_login::Assurance::ContactVerified,
+        "the vouched address from the user info is the account's"
+    );
+}
+
+#[tokio::test]
 async fn a_provider_that_does_not_answer_is_a_clear_503() {
     let idp = CityIdp::start().await;
     let mut down = idp.oidc_provider("down");

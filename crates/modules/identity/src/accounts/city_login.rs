@@ -28,8 +28,8 @@ use domain::Message;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-    TokenResponse,
+    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
 };
 use platform::http_client::Outbound;
 use platform::login::{LoginProtocol, LoginProvider};
@@ -477,7 +477,34 @@ impl IdentityApp {
                 &Nonce::new(attempt.nonce.clone()),
             )
             .map_err(token_refused)?;
-        serde_json::to_value(claims).map_err(|e| ServiceError::Internal(e.to_string()))
+        let mut value =
+            serde_json::to_value(claims).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        // Some providers give the profile (e-mail, phone, name) only at their user-info
+        // endpoint: what the ID token lacks is taken from there, for the same subject
+        // (openidconnect checks it). Without the endpoint, or if it fails, the ID token is
+        // what there is.
+        if let Ok(request) =
+            client.user_info(token.access_token().clone(), Some(claims.subject().clone()))
+        {
+            let info: std::result::Result<openidconnect::core::CoreUserInfoClaims, _> =
+                request.request_async(&http).await;
+            match info {
+                Ok(info) => {
+                    if let (Ok(serde_json::Value::Object(more)), Some(mine)) =
+                        (serde_json::to_value(info), value.as_object_mut())
+                    {
+                        for (k, v) in more {
+                            mine.entry(k).or_insert(v);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "city login: user info failed; the ID token's claims are used"
+                ),
+            }
+        }
+        Ok(value)
     }
 
     /// OAuth 2.0: the code for an access token, the token for the user-info answer.
