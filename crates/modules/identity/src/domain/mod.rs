@@ -1,4 +1,5 @@
 //! The identity module's own rules, pure (no I/O): city logins' claims, assurance levels and
-//! account linking.
+//! account linking; mandates (who may act for whom, on what).
 
 pub mod city_login;
+pub mod mandates;
