@@ -52,6 +52,19 @@ eachLanguage("a citizen signs up with the e-mailed code, is signed in and sees t
   assert.match(await page.locator("dl.facts").innerText(), new RegExp(t("聯絡方式已確認", "Contact confirmed")));
   await visit(page, "my-account");
 
+  // Mandates: one given to a named person without an account holds at once and is listed.
+  await page.locator("main a[href='/account/mandates']").click();
+  await page.waitForURL((u) => u.pathname === "/account/mandates");
+  await visit(page, "mandates");
+  await page.check("#f-theme-pick_up_documents");
+  await page.fill("#f-agent_name", t("王大同", "Wang Da-tong"));
+  await page.fill("#f-agent_id_last4", "6789");
+  await page.fill("#f-agent_mobile", "0912345678");
+  assert.equal(await submit(page, "main form[action='/account/mandates'] button[type=submit]"), 200);
+  assert.match(await page.locator(".status-message").innerText(), /\S/, "the mandate is announced");
+  assert.equal(await page.locator("section.mandate").count(), 1, "and listed");
+  await visit(page, "mandates-given", { again: true });
+
   // A report made while signed in belongs to the account.
   await page.goto("/report/1999-R01");
   await page.locator("#f-attr-size input[type=radio]").nth(1).check();

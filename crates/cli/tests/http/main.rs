@@ -19,6 +19,7 @@ mod desk;
 mod import;
 mod intake;
 mod jobs;
+mod mandates;
 mod media;
 mod module_migrations;
 mod modules;

@@ -9,12 +9,20 @@ use platform::{Module, ModuleDef, ModuleHandle, ServiceError};
 
 /// The module's own migrations (`migrations/{sqlite,postgres}/`), keyed `identity` and numbered
 /// from 1. Its tables from before the split are in the `core` baseline (`store::migrate`).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "city_login",
-    sqlite: include_str!("../migrations/sqlite/0001_city_login.sql"),
-    postgres: include_str!("../migrations/postgres/0001_city_login.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "city_login",
+        sqlite: include_str!("../migrations/sqlite/0001_city_login.sql"),
+        postgres: include_str!("../migrations/postgres/0001_city_login.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "mandates",
+        sqlite: include_str!("../migrations/sqlite/0002_mandates.sql"),
+        postgres: include_str!("../migrations/postgres/0002_mandates.sql"),
+    },
+];
 
 pub const MODULE: ModuleDef = ModuleDef {
     module: Module::new("identity"),

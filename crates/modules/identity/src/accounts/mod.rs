@@ -7,6 +7,7 @@ mod city_login;
 mod codes;
 mod directory;
 mod login;
+mod mandates;
 mod reset;
 mod second_factor;
 mod sessions;
@@ -14,10 +15,12 @@ mod signup;
 mod staff;
 mod tokens;
 
+pub use crate::store::mandates::Use as MandateUse;
 pub use city_login::{
     ATTEMPT_SECONDS, AccountOverview, CityLoginDone, CityLoginStart, ProviderView, claims_map,
 };
 pub use login::{LoginOutcome, SessionStage, SignInContext};
+pub use mandates::{ActingFor, MandateInput, MyMandates};
 pub use second_factor::TotpSetup;
 pub use sessions::{NewSession, SessionPolicy};
 pub use signup::SignUp;

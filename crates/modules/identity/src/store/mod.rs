@@ -6,4 +6,5 @@
 pub mod accounts;
 pub mod api_clients;
 pub mod links;
+pub mod mandates;
 pub mod sessions;
