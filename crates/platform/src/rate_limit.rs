@@ -34,6 +34,13 @@ pub const CODE_PER_ACCOUNT: Limit = Limit {
     max: 10,
     window: 60 * 60,
 };
+/// Sign-ins started at a city identity provider from one address: each keeps a login attempt
+/// for ten minutes, so a loop of starts is stopped here.
+pub const CITY_LOGIN_PER_ADDRESS: Limit = Limit {
+    name: "city-login-address",
+    max: 60,
+    window: 15 * 60,
+};
 pub const SIGNUP_PER_ADDRESS: Limit = Limit {
     name: "signup-address",
     max: 20,

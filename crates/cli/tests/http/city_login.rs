@@ -339,6 +339,19 @@ async fn a_provider_that_does_not_answer_is_a_clear_503() {
 }
 
 #[tokio::test]
+async fn a_loop_of_sign_in_starts_from_one_address_is_stopped() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    let mut me = Browser::new("en");
+    for _ in 0..platform::rate_limit::CITY_LOGIN_PER_ADDRESS.max {
+        let start = me.get(&page_url(&app, "/sign-in/with/taipeipass")).await;
+        assert_eq!(start.status, 303);
+    }
+    let stopped = me.get(&page_url(&app, "/sign-in/with/taipeipass")).await;
+    assert_eq!(stopped.status, 429, "{}", stopped.body);
+}
+
+#[tokio::test]
 async fn a_signed_in_citizen_links_taipeipass_and_the_account_page_shows_the_real_name() {
     let idp = CityIdp::start().await;
     let app = app_with(&idp).await;

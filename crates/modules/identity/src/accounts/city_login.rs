@@ -138,15 +138,20 @@ impl IdentityApp {
 
     /// Starts a sign-in at a provider: `back` is where to go afterwards (a local path), and
     /// `linking` the signed-in account that asks to link the provider to itself, if that is
-    /// what this is.
+    /// what this is. `client` is the browser's address, whose starts are counted
+    /// ([`crate::rate_limit::CITY_LOGIN_PER_ADDRESS`]).
     pub async fn start_city_login(
         &self,
         jurisdiction_id: &str,
         provider: &str,
         back: &str,
         linking: Option<&Actor>,
+        client: &str,
     ) -> Result<CityLoginStart> {
         let p = self.login_provider(jurisdiction_id, provider)?;
+        self.platform
+            .count_attempt(crate::rate_limit::CITY_LOGIN_PER_ADDRESS, client)
+            .await?;
         let state = secrets::token_of::<32>();
         let nonce = secrets::token_of::<32>();
         let verifier = secrets::token_of::<48>();

@@ -144,7 +144,7 @@ async fn start(
     let back = safe_back(q.back.as_deref());
     let started = state
         .identity
-        .start_city_login(&j.id, &provider, &back, None)
+        .start_city_login(&j.id, &provider, &back, None, &v.client)
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
     Ok(with_cookie(
@@ -173,6 +173,7 @@ async fn link(
             &provider,
             "/account?done=city-login-linked",
             Some(actor),
+            &v.client,
         )
         .await
         .map_err(|e| PageError::service(e, v.locale))?;
