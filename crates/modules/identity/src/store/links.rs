@@ -4,6 +4,16 @@
 use sea_query::{Expr, ExprTrait, Query};
 use store::{Conn, Db, Row, StoreError, Tx};
 
+const LINK_COLUMNS: [&str; 7] = [
+    "jurisdiction_id",
+    "provider",
+    "subject",
+    "account_id",
+    "real_name",
+    "linked_at",
+    "last_used_at",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub jurisdiction_id: String,
@@ -38,15 +48,7 @@ pub async fn account_of(
 /// The providers an account is linked to.
 pub async fn of_account(db: &Db, account_id: &str) -> Result<Vec<Link>, StoreError> {
     let stmt = Query::select()
-        .columns([
-            "jurisdiction_id",
-            "provider",
-            "subject",
-            "account_id",
-            "real_name",
-            "linked_at",
-            "last_used_at",
-        ])
+        .columns(LINK_COLUMNS)
         .from("account_links")
         .and_where(Expr::col("account_id").eq(account_id))
         .to_owned();
@@ -83,15 +85,7 @@ pub async fn upsert(tx: &mut Tx, l: &Link) -> Result<(), StoreError> {
     }
     let insert = Query::insert()
         .into_table("account_links")
-        .columns([
-            "jurisdiction_id",
-            "provider",
-            "subject",
-            "account_id",
-            "real_name",
-            "linked_at",
-            "last_used_at",
-        ])
+        .columns(LINK_COLUMNS)
         .values_panic([
             l.jurisdiction_id.clone().into(),
             l.provider.clone().into(),
@@ -105,6 +99,18 @@ pub async fn upsert(tx: &mut Tx, l: &Link) -> Result<(), StoreError> {
     tx.execute(&insert).await?;
     Ok(())
 }
+
+const ATTEMPT_COLUMNS: [&str; 9] = [
+    "state_hash",
+    "jurisdiction_id",
+    "provider",
+    "nonce",
+    "pkce_verifier",
+    "back",
+    "link_account_id",
+    "created_at",
+    "expires_at",
+];
 
 /// A sign-in sent to a provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,17 +136,7 @@ pub async fn insert_attempt(tx: &mut Tx, a: &Attempt) -> Result<(), StoreError> 
     tx.execute(&expired).await?;
     let stmt = Query::insert()
         .into_table("login_attempts")
-        .columns([
-            "state_hash",
-            "jurisdiction_id",
-            "provider",
-            "nonce",
-            "pkce_verifier",
-            "back",
-            "link_account_id",
-            "created_at",
-            "expires_at",
-        ])
+        .columns(ATTEMPT_COLUMNS)
         .values_panic([
             a.state_hash.clone().into(),
             a.jurisdiction_id.clone().into(),
@@ -165,17 +161,7 @@ pub async fn take_attempt(
     now: i64,
 ) -> Result<Option<Attempt>, StoreError> {
     let select = Query::select()
-        .columns([
-            "state_hash",
-            "jurisdiction_id",
-            "provider",
-            "nonce",
-            "pkce_verifier",
-            "back",
-            "link_account_id",
-            "created_at",
-            "expires_at",
-        ])
+        .columns(ATTEMPT_COLUMNS)
         .from("login_attempts")
         .and_where(Expr::col("state_hash").eq(state_hash))
         .to_owned();

@@ -221,34 +221,28 @@ fn shown(catalog: &Catalog, row: &Row) -> String {
 fn resolve(catalog: &Catalog, n: usize, row: &mut Row) -> Result<(), Message> {
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
     for value in &mut row.values {
+        let unknown = |id: &'static str| {
+            Message::new(id)
+                .arg("row", n.to_string())
+                .arg("value", value.as_str())
+        };
         let found = match &row.field {
             Field::Category => Some(
-                catalog
-                    .categories
-                    .iter()
-                    .find(|c| {
-                        same(&c.code, value) || same(&c.name.zh, value) || same(&c.name.en, value)
-                    })
-                    .map(|c| c.code.clone())
-                    .ok_or_else(|| {
-                        Message::new("rule-builder-unknown-category")
-                            .arg("row", n.to_string())
-                            .arg("value", value.as_str())
-                    })?,
+                code_named(
+                    catalog
+                        .categories
+                        .iter()
+                        .map(|c| (c.code.as_str(), &c.name)),
+                    value,
+                )
+                .ok_or_else(|| unknown("rule-builder-unknown-category"))?,
             ),
             Field::District => Some(
-                catalog
-                    .districts
-                    .iter()
-                    .find(|d| {
-                        same(&d.code, value) || same(&d.name.zh, value) || same(&d.name.en, value)
-                    })
-                    .map(|d| d.code.clone())
-                    .ok_or_else(|| {
-                        Message::new("rule-builder-unknown-district")
-                            .arg("row", n.to_string())
-                            .arg("value", value.as_str())
-                    })?,
+                code_named(
+                    catalog.districts.iter().map(|d| (d.code.as_str(), &d.name)),
+                    value,
+                )
+                .ok_or_else(|| unknown("rule-builder-unknown-district"))?,
             ),
             Field::Attribute(code) if matches!(row.op, Operator::In | Operator::NotIn) => catalog
                 .categories
@@ -265,6 +259,17 @@ fn resolve(catalog: &Catalog, n: usize, row: &mut Row) -> Result<(), Message> {
         }
     }
     Ok(())
+}
+
+/// The code of the entry whose code, or name in either language, is `value`.
+fn code_named<'a>(
+    mut entries: impl Iterator<Item = (&'a str, &'a domain::Localized)>,
+    value: &str,
+) -> Option<String> {
+    let same = |a: &str| a.trim().eq_ignore_ascii_case(value.trim());
+    entries
+        .find(|(code, name)| same(code) || same(&name.zh) || same(&name.en))
+        .map(|(code, _)| code.to_string())
 }
 
 fn page(
