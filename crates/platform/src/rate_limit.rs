@@ -41,6 +41,12 @@ pub const CITY_LOGIN_PER_ADDRESS: Limit = Limit {
     max: 60,
     window: 15 * 60,
 };
+/// Mandates a citizen may give in an hour (each names someone's sign-in name).
+pub const MANDATES_PER_ACCOUNT: Limit = Limit {
+    name: "mandates-account",
+    max: 20,
+    window: 60 * 60,
+};
 pub const SIGNUP_PER_ADDRESS: Limit = Limit {
     name: "signup-address",
     max: 20,

@@ -11,6 +11,8 @@ struct Browser {
     client: reqwest::Client,
     cookies: Vec<(String, String)>,
     lang: &'static str,
+    /// The session's form token, when signed in.
+    csrf: String,
 }
 
 /// What an answer was: its status, where it sends the browser, and its body.
@@ -29,6 +31,54 @@ impl Browser {
                 .expect("client"),
             cookies: Vec::new(),
             lang,
+            csrf: String::new(),
+        }
+    }
+
+    /// A browser signed in with a session from the API.
+    fn signed_in(lang: &'static str, session: &crate::support::Browser) -> Browser {
+        let mut b = Browser::new(lang);
+        b.cookies
+            .push(("civicdesk_session".into(), session.cookie.clone()));
+        b.csrf = session.csrf.clone();
+        b
+    }
+
+    /// Posts a form with the session's token.
+    async fn post(&mut self, url: &str) -> Answer {
+        let header: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let r = self
+            .client
+            .post(url)
+            .header("cookie", header.join("; "))
+            .header("accept-language", self.lang)
+            .form(&[("_csrf", self.csrf.as_str())])
+            .send()
+            .await
+            .expect("POST");
+        for c in r.headers().get_all("set-cookie") {
+            let text = c.to_str().unwrap_or_default();
+            if let Some((k, v)) = text.split(';').next().unwrap_or_default().split_once('=') {
+                self.cookies.retain(|(name, _)| name != k);
+                if !v.is_empty() {
+                    self.cookies.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string);
+        Answer {
+            status,
+            location,
+            body: r.text().await.unwrap_or_default(),
         }
     }
 
@@ -357,14 +407,12 @@ async fn a_signed_in_citizen_links_taipeipass_and_the_account_page_shows_the_rea
     let app = app_with(&idp).await;
     let local = app.citizen("0933111222", "harbour-lantern-kite").await;
     let signed_in = app.sign_in("0933111222", "harbour-lantern-kite").await;
-    let mut me = Browser::new("zh-TW");
-    me.cookies
-        .push(("civicdesk_session".into(), signed_in.cookie.clone()));
+    let mut me = Browser::signed_in("zh-TW", &signed_in);
 
     let page = me.get(&page_url(&app, "/account")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("聯絡方式已確認"), "{}", page.body);
-    assert!(page.body.contains("href=\"/account/link/taipeipass\""));
+    assert!(page.body.contains("action=\"/account/link/taipeipass\""));
 
     // A person whose contacts match nothing: linked because the account asked.
     idp.will_sign_in(Person {
@@ -374,8 +422,8 @@ async fn a_signed_in_citizen_links_taipeipass_and_the_account_page_shows_the_rea
         phone: None,
         verify_level: "1",
     });
-    let start = me.get(&page_url(&app, "/account/link/taipeipass")).await;
-    assert_eq!(start.status, 303);
+    let start = me.post(&page_url(&app, "/account/link/taipeipass")).await;
+    assert_eq!(start.status, 303, "{}", start.body);
     let at_provider = me.get(start.location.as_deref().unwrap()).await;
     let back = at_provider.location.unwrap();
     let path = &back[back.find("/sign-in/callback/").unwrap()..];
@@ -411,11 +459,10 @@ async fn a_signed_in_citizen_links_taipeipass_and_the_account_page_shows_the_rea
     // Another account cannot take the linked person over.
     app.citizen("0933444555", "river-tea-lantern-sky").await;
     let other = app.sign_in("0933444555", "river-tea-lantern-sky").await;
-    let mut thief = Browser::new("en");
-    thief
-        .cookies
-        .push(("civicdesk_session".into(), other.cookie.clone()));
-    let start = thief.get(&page_url(&app, "/account/link/taipeipass")).await;
+    let mut thief = Browser::signed_in("en", &other);
+    let start = thief
+        .post(&page_url(&app, "/account/link/taipeipass"))
+        .await;
     let at_provider = thief.get(start.location.as_deref().unwrap()).await;
     let back = at_provider.location.unwrap();
     let refused = thief
@@ -427,6 +474,43 @@ async fn a_signed_in_citizen_links_taipeipass_and_the_account_page_shows_the_rea
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(
         refused.body.contains("already linked to another account"),
+        "{}",
+        refused.body
+    );
+
+    // On a shared computer: a link started by one person and finished after they signed out
+    // links nothing and signs nobody in.
+    let mut shared = Browser::signed_in("en", &other);
+    let start = shared
+        .post(&page_url(&app, "/account/link/taipeipass"))
+        .await;
+    shared.cookies.retain(|(k, _)| k != "civicdesk_session");
+    let at_provider = shared.get(start.location.as_deref().unwrap()).await;
+    let back = at_provider.location.unwrap();
+    let finished = shared
+        .get(&page_url(
+            &app,
+            &back[back.find("/sign-in/callback/").unwrap()..],
+        ))
+        .await;
+    assert_eq!(finished.status, 400, "{}", finished.body);
+    assert!(!shared.has("civicdesk_session"));
+}
+
+#[tokio::test]
+async fn staff_accounts_never_sign_in_through_the_city_login() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    let login = "clerk.wang";
+    app.staff(login, &["agent"]).await;
+    let session = app.sign_in(login, crate::support::STAFF_PASSWORD).await;
+    let mut clerk = Browser::signed_in("en", &session);
+    let refused = clerk
+        .post(&page_url(&app, "/account/link/taipeipass"))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("signs in citizens"),
         "{}",
         refused.body
     );

@@ -47,6 +47,10 @@ async fn a_mandate_is_given_accepted_used_by_a_service_and_revoked() {
         Some("/account/mandates?done=given")
     );
 
+    // Until he accepts, she sees the sign-in name she typed, masked, not his name.
+    let page = get(&app, &her, "/account/mandates").await;
+    assert!(page.body.contains("gr***@example.tw"), "{}", page.body);
+
     let agent = Agent::Account(grandson.clone());
     let ask = || async {
         identity::IdentityApp::new(app.platform.clone())

@@ -218,3 +218,4 @@ error-mandate-not-accepted = The mandate has not been accepted yet.
 error-mandate-dates = The mandate is not in force today.
 error-mandate-ended = The mandate was revoked or declined.
 error-date-invalid = Enter a date as year-month-day, for example 2026-12-31.
+error-city-login-citizens-only = The city login signs in citizens. Staff sign in with their user name and password.

@@ -79,6 +79,10 @@ impl IdentityApp {
     /// named person it holds from its start.
     pub async fn give_mandate(&self, actor: &Actor, input: MandateInput) -> Result<Mandate> {
         let principal = citizen(actor)?;
+        // Each try names a sign-in name: bounded, so it cannot be used to sweep for accounts.
+        self.platform
+            .count_attempt(crate::rate_limit::MANDATES_PER_ACCOUNT, principal)
+            .await?;
         let mut errors = Vec::new();
         let theme = Theme::parse(input.theme.trim());
         if theme.is_none() {
@@ -236,6 +240,14 @@ impl IdentityApp {
         Ok(())
     }
 
+    /// The sign-in name of an account, for a mandate not yet accepted (shown masked).
+    pub(crate) async fn login_of(&self, account_id: &str) -> Result<String> {
+        Ok(accounts::find(&self.db, account_id)
+            .await?
+            .map(|a| a.login)
+            .unwrap_or_default())
+    }
+
     /// The name an account goes by, for the other person of a mandate.
     pub(crate) async fn display_name(&self, account_id: &str) -> Result<String> {
         Ok(accounts::find(&self.db, account_id)
@@ -291,6 +303,10 @@ impl IdentityApp {
         if let Decision::Allowed { mandate } = &decision {
             let now = self.now();
             let mut tx = self.db.begin().await?;
+            // Revoked since it was read: refused, and nothing is recorded.
+            if !store::hold_active(&mut tx, mandate).await? {
+                return Ok(Decision::Refused(mandates::Refusal::Ended));
+            }
             store::record_use(
                 &mut tx,
                 &store::Use {

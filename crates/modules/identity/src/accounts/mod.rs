@@ -17,7 +17,8 @@ mod tokens;
 
 pub use crate::store::mandates::Use as MandateUse;
 pub use city_login::{
-    ATTEMPT_SECONDS, AccountOverview, CityLoginDone, CityLoginStart, ProviderView, claims_map,
+    ATTEMPT_SECONDS, AccountOverview, CityLoginDone, CityLoginStart, ProviderAnswer, ProviderView,
+    claims_map,
 };
 pub use login::{LoginOutcome, SessionStage, SignInContext};
 pub use mandates::{ActingFor, MandateInput, MyMandates};

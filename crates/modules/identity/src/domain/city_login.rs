@@ -59,9 +59,8 @@ impl Assurance {
 }
 
 /// Where each fact is in a provider's claims, as JSON pointers (`/sub`, `/data/realName`).
-/// `subject` is required; every other fact may be absent. A `*_verified` pointer that is not
-/// configured means the provider vouches for that contact whenever it gives one (TaipeiPASS
-/// verifies both at registration).
+/// `subject` is required; every other fact may be absent. Without a `*_verified` pointer the
+/// provider vouches for a contact only when it has verified the person's real name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimsMap {
@@ -156,16 +155,18 @@ impl ClaimsMap {
         if subject.chars().count() > 255 {
             return Err(Message::new("error-city-login-no-subject"));
         }
-        // A contact counts as verified when the provider says so, or vouches for every
-        // contact it gives (no flag configured).
+        let verify_level = text(&self.verify_level).and_then(|l| l.parse::<i64>().ok());
+        let real_name = verify_level.is_some_and(|l| l >= self.real_name_level);
+        // A contact counts as verified when the provider's flag says so. Without a flag
+        // (TaipeiPASS has none), only a member whose real name the provider verified is
+        // vouched for: a regular member's address may be anyone's.
         let vouched = |value: Option<String>, pointer: &Option<String>| {
             let verified = match pointer {
                 Some(_) => flag(pointer).unwrap_or(false),
-                None => true,
+                None => real_name,
             };
             value.map(|v| Contact { value: v, verified })
         };
-        let verify_level = text(&self.verify_level).and_then(|l| l.parse::<i64>().ok());
         Ok(CityIdentity {
             subject,
             name: text(&self.name),
@@ -173,7 +174,7 @@ impl ClaimsMap {
             phone: vouched(text(&self.phone), &self.phone_verified),
             national_id: text(&self.national_id),
             member_type: text(&self.member_type),
-            real_name: verify_level.is_some_and(|l| l >= self.real_name_level),
+            real_name,
         })
     }
 }
@@ -264,10 +265,12 @@ mod tests {
         assert!(who.real_name);
         assert_eq!(who.assurance(), Assurance::RealName);
 
+        // A regular member: neither the real name nor the address is vouched for.
         let regular = json!({"data": {"id": "u2", "verifyLevel": "0", "email": "x@example.tw"}});
         let who = ClaimsMap::taipeipass().read(&regular).unwrap();
         assert!(!who.real_name);
-        assert_eq!(who.assurance(), Assurance::ContactVerified);
+        assert!(!who.email.as_ref().unwrap().verified);
+        assert_eq!(who.assurance(), Assurance::Unverified);
         // verifyLevel as a number reads the same.
         let numeric = json!({"data": {"id": "u3", "verifyLevel": 2}});
         assert!(ClaimsMap::taipeipass().read(&numeric).unwrap().real_name);

@@ -6,7 +6,7 @@
 
 use super::account::with_cookie;
 use crate::accounts::{ATTEMPT_SECONDS, SessionStage};
-use crate::doors::{IdentityState, Viewer, render};
+use crate::doors::{IdentityState, Viewer, check_token, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -21,7 +21,7 @@ pub fn routes() -> Router<IdentityState> {
     Router::new()
         .route("/sign-in/with/{provider}", get(start))
         .route("/sign-in/callback/{provider}", get(callback))
-        .route("/account/link/{provider}", get(link))
+        .route("/account/link/{provider}", axum::routing::post(link))
         .route("/account", get(account))
 }
 
@@ -85,8 +85,17 @@ async fn account(
     Ok(render(&v, &state, StatusCode::OK, &page))
 }
 
-/// The cookie that ties the provider's answer to the browser that asked.
+/// The cookie that ties the provider's answer to the browser that asked: on https a
+/// `__Host-` cookie (Secure, `Path=/`, no Domain), which no sibling subdomain can plant.
 const STATE_COOKIE: &str = "civicdesk_city_login";
+
+fn state_cookie_name(state: &IdentityState) -> String {
+    if state.secure_cookies() {
+        format!("__Host-{STATE_COOKIE}")
+    } else {
+        STATE_COOKIE.to_string()
+    }
+}
 
 fn state_cookie(state: &IdentityState, value: &str, max_age: i64) -> String {
     let secure = if state.secure_cookies() {
@@ -95,7 +104,8 @@ fn state_cookie(state: &IdentityState, value: &str, max_age: i64) -> String {
         ""
     };
     format!(
-        "{STATE_COOKIE}={value}; Path=/sign-in/callback; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        state_cookie_name(state)
     )
 }
 
@@ -153,23 +163,28 @@ async fn start(
     ))
 }
 
-/// Linking a provider to the signed-in citizen's account: the same trip, marked as a link.
+#[derive(Deserialize, Default)]
+struct LinkForm {
+    #[serde(default)]
+    _csrf: String,
+}
+
+/// Linking a provider to the signed-in citizen's account (a form on `/account`): the same
+/// trip, marked as a link, finished only in this session.
 async fn link(
     State(state): State<IdentityState>,
     v: Viewer,
     Path(provider): Path<String>,
+    axum::extract::Form(f): axum::extract::Form<LinkForm>,
 ) -> Result<Response, PageError> {
     let Some(actor) = v.signed_in() else {
-        return Ok(see_other(&format!(
-            "/sign-in?back={}",
-            encode(&format!("/account/link/{provider}"))
-        )));
+        return Ok(see_other("/sign-in?back=/account"));
     };
-    let j = jurisdiction(&state.platform, v.locale).await?;
+    check_token(&v, &f._csrf)?;
     let started = state
         .identity
         .start_city_login(
-            &j.id,
+            &actor.jurisdiction_id,
             &provider,
             "/account?done=city-login-linked",
             Some(actor),
@@ -217,9 +232,12 @@ async fn callback(
         .finish_city_login(
             &j.id,
             &provider,
-            &q.code,
-            &q.state,
-            cookie(&headers, STATE_COOKIE),
+            &crate::accounts::ProviderAnswer {
+                code: &q.code,
+                state: &q.state,
+                browser_state: cookie(&headers, &state_cookie_name(&state)),
+            },
+            v.signed_in(),
             context,
         )
         .await

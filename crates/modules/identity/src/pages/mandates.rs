@@ -82,6 +82,11 @@ async fn rows(
     for m in list {
         let other = if given {
             match &m.agent {
+                // Until the agent accepts, their name is theirs: the principal sees the
+                // sign-in name they typed, masked.
+                Agent::Account(id) if m.state != State::Active && m.state != State::Revoked => {
+                    masked(&state.identity.login_of(id).await.map_err(failed(v))?)
+                }
                 Agent::Account(id) => state.identity.display_name(id).await.map_err(failed(v))?,
                 Agent::Person(p) => format!("{}（{}）", p.name, p.id_last4),
             }
@@ -268,6 +273,18 @@ async fn revoke(
         .await
         .map_err(failed(&v))?;
     Ok(see_other("/account/mandates?done=revoked"))
+}
+
+/// A sign-in name with its middle hidden: `gr***@example.tw`, `+886***678`.
+fn masked(login: &str) -> String {
+    let chars: Vec<char> = login.chars().collect();
+    let (keep_start, keep_end) = match login.find('@') {
+        Some(at) => (2.min(at), chars.len() - login[..at].chars().count()),
+        None => (4.min(chars.len()), 3.min(chars.len().saturating_sub(4))),
+    };
+    let start: String = chars.iter().take(keep_start).collect();
+    let end: String = chars[chars.len() - keep_end..].iter().collect();
+    format!("{start}***{end}")
 }
 
 /// Whether a row may still be answered or revoked.

@@ -165,6 +165,18 @@ pub async fn set_state(
     Ok(tx.execute(&stmt).await? == 1)
 }
 
+/// Holds the mandate in force for the transaction: true if it is active now (its row is
+/// written, so a revocation racing the use waits for it or wins before it).
+pub async fn hold_active(tx: &mut Tx, id: &str) -> Result<bool, StoreError> {
+    let stmt = Query::update()
+        .table("mandates")
+        .value("state", State::Active.as_str())
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("state").eq(State::Active.as_str()))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
 /// A use of a mandate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Use {

@@ -59,6 +59,15 @@ pub struct CityLoginDone {
     pub linked: bool,
 }
 
+/// What the provider sends the browser back with (`code`, `state`), and the state the browser
+/// kept in its cookie.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderAnswer<'a> {
+    pub code: &'a str,
+    pub state: &'a str,
+    pub browser_state: Option<&'a str>,
+}
+
 /// A provider as a page shows it: its id and its name in both languages.
 #[derive(Debug, Clone)]
 pub struct ProviderView {
@@ -136,6 +145,13 @@ impl IdentityApp {
         client: &str,
     ) -> Result<CityLoginStart> {
         let p = self.login_provider(jurisdiction_id, provider)?;
+        if let Some(a) = linking
+            && (a.kind != crate::authz::ActorKind::Citizen || a.jurisdiction_id != jurisdiction_id)
+        {
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-city-login-citizens-only",
+            )));
+        }
         self.platform
             .count_attempt(crate::rate_limit::CITY_LOGIN_PER_ADDRESS, client)
             .await?;
@@ -199,11 +215,15 @@ impl IdentityApp {
         &self,
         jurisdiction_id: &str,
         provider: &str,
-        code: &str,
-        state: &str,
-        browser_state: Option<&str>,
+        answer: &ProviderAnswer<'_>,
+        signed_in: Option<&Actor>,
         context: SignInContext<'_>,
     ) -> Result<CityLoginDone> {
+        let ProviderAnswer {
+            code,
+            state,
+            browser_state,
+        } = *answer;
         if state.is_empty() || !browser_state.is_some_and(|b| secrets::constant_time_eq(b, state)) {
             return Err(state_refused());
         }
@@ -214,6 +234,13 @@ impl IdentityApp {
             .filter(|a| a.provider == provider && a.jurisdiction_id == jurisdiction_id)
             .ok_or_else(state_refused)?;
         if code.trim().is_empty() {
+            return Err(state_refused());
+        }
+        // A link finishes only in the session that asked for it: on a shared computer the
+        // next person's city login must not be linked to the last person's account.
+        if let Some(me) = &attempt.link_account_id
+            && signed_in.and_then(|a| a.account_id.as_deref()) != Some(me.as_str())
+        {
             return Err(state_refused());
         }
         let p = self.login_provider(jurisdiction_id, provider)?;
@@ -252,8 +279,8 @@ impl IdentityApp {
         };
         let now = self.now();
         let (account, created, newly_linked) = match decision {
-            LinkDecision::Linked(id) => (self.active_account(&id).await?, false, false),
-            LinkDecision::LinkTo(id) => (self.active_account(&id).await?, false, true),
+            LinkDecision::Linked(id) => (self.active_citizen(&id, j).await?, false, false),
+            LinkDecision::LinkTo(id) => (self.active_citizen(&id, j).await?, false, true),
             LinkDecision::Create => (self.new_city_account(j, p, who).await?, true, true),
             LinkDecision::Ambiguous => {
                 return Err(ServiceError::Forbidden(Message::new(
@@ -330,13 +357,22 @@ impl IdentityApp {
         Ok(found)
     }
 
-    async fn active_account(&self, id: &str) -> Result<Account> {
-        accounts::find(&self.db, id)
+    /// The account a city login signs in to: an active citizen account of the jurisdiction.
+    /// Staff accounts are never signed in through a city login (their sign-in keeps its
+    /// password and second factor).
+    async fn active_citizen(&self, id: &str, jurisdiction_id: &str) -> Result<Account> {
+        let a = accounts::find(&self.db, id)
             .await?
             .filter(|a| a.status == STATUS_ACTIVE)
             .ok_or_else(|| {
                 ServiceError::Forbidden(Message::new("error-city-login-account-disabled"))
-            })
+            })?;
+        if a.kind != AccountKind::Citizen.as_str() || a.jurisdiction_id != jurisdiction_id {
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-city-login-citizens-only",
+            )));
+        }
+        Ok(a)
     }
 
     /// A new citizen account for a person the provider described: its login is a contact the
