@@ -214,6 +214,33 @@ async fn a_citizen_signs_in_with_the_city_login_and_gets_an_account_once() {
 }
 
 #[tokio::test]
+async fn two_tabs_finishing_a_first_sign_in_at_once_share_one_account() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    idp.will_sign_in(person("oidc-sub-tabs", Some(("tabs@example.tw", true))));
+    let mut one = Browser::new("en");
+    let mut two = Browser::new("en");
+    // Both go through the provider; then both come back at the same moment.
+    let mut back = Vec::new();
+    for b in [&mut one, &mut two] {
+        let start = b
+            .get(&page_url(&app, "/sign-in/with/city?back=/my/cases"))
+            .await;
+        let at = b.get(start.location.as_deref().unwrap()).await;
+        let to = at.location.unwrap();
+        back.push(to[to.find("/sign-in/callback/").unwrap()..].to_string());
+    }
+    let (url_one, url_two) = (page_url(&app, &back[0]), page_url(&app, &back[1]));
+    let (a, b) = tokio::join!(one.get(&url_one), two.get(&url_two));
+    assert_eq!((a.status, b.status), (303, 303), "{} {}", a.body, b.body);
+    assert_eq!(
+        session_account(&app, &one).await,
+        session_account(&app, &two).await,
+        "one account, not two"
+    );
+}
+
+#[tokio::test]
 async fn a_local_account_links_the_city_login_instead_of_getting_a_twin() {
     let idp = CityIdp::start().await;
     let app = app_with(&idp).await;

@@ -250,7 +250,19 @@ impl IdentityApp {
         };
         let map = claims_map(&p)?;
         let who = map.read(&claims).map_err(ServiceError::invalid)?;
-        self.sign_in_city_identity(&p, &who, attempt, context).await
+        // Two tabs finishing the first sign-in of one person at once: the one that writes
+        // second meets the first's link (or account) on a unique key, and goes again, now
+        // finding it.
+        match self
+            .sign_in_city_identity(&p, &who, &attempt, context)
+            .await
+        {
+            Err(ServiceError::Store(e)) if e.is_unique_violation() => {
+                self.sign_in_city_identity(&p, &who, &attempt, context)
+                    .await
+            }
+            done => done,
+        }
     }
 
     /// Links (or makes) the account of a person the provider described, and signs it in.
@@ -258,7 +270,7 @@ impl IdentityApp {
         &self,
         p: &LoginProvider,
         who: &CityIdentity,
-        attempt: Attempt,
+        attempt: &Attempt,
         context: SignInContext<'_>,
     ) -> Result<CityLoginDone> {
         let j = attempt.jurisdiction_id.as_str();
@@ -330,7 +342,7 @@ impl IdentityApp {
         let login = self.open_session(account, context, None).await?;
         Ok(CityLoginDone {
             login,
-            back: attempt.back,
+            back: attempt.back.clone(),
             created,
             linked: newly_linked && !created,
         })
