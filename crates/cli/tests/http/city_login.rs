@@ -305,6 +305,34 @@ async fn taipeipass_signs_in_through_its_user_info_and_a_real_name_raises_the_le
         assurance(&app, "wang@example.tw").await,
         identity::domain::city_login::Assurance::RealName
     );
+
+    // The proved name is the account's; changing it forgets the proof.
+    let page = me.get(&page_url(&app, "/account")).await;
+    assert!(page.body.contains("王小明"), "{}", page.body);
+    let csrf = page
+        .body
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form token")
+        .to_string();
+    let cookie = me
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "civicdesk_session")
+        .map(|(_, v)| v.clone())
+        .expect("a session");
+    let session = crate::support::Browser { cookie, csrf };
+    let (status, body) = crate::support::send(
+        app.as_browser(&session, reqwest::Method::PUT, "me")
+            .json(&serde_json::json!({"display_name": "另一個名字"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        assurance(&app, "wang@example.tw").await,
+        identity::domain::city_login::Assurance::ContactVerified
+    );
 }
 
 #[tokio::test]
@@ -482,6 +510,42 @@ async fn a_signed_in_citizen_links_taipeipass_and_the_account_page_shows_the_rea
         session_account(&app, &later).await.as_deref(),
         Some(local.as_str())
     );
+
+    // The account links one person of TaipeiPASS, not two.
+    idp.will_sign_in(Person {
+        subject: "tp-member-43".into(),
+        name: "陳志明".into(),
+        email: None,
+        phone: None,
+        verify_level: "1",
+    });
+    // (The link opened a new session: its form token is on its pages.)
+    let page = me.get(&page_url(&app, "/account")).await;
+    me.csrf = page
+        .body
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form token")
+        .to_string();
+    let start = me.post(&page_url(&app, "/account/link/taipeipass")).await;
+    let at_provider = me.get(start.location.as_deref().unwrap()).await;
+    let back = at_provider.location.unwrap();
+    let second = me
+        .get(&page_url(
+            &app,
+            &back[back.find("/sign-in/callback/").unwrap()..],
+        ))
+        .await;
+    assert_eq!(second.status, 403, "{}", second.body);
+    assert!(second.body.contains("另一個人"), "{}", second.body);
+    idp.will_sign_in(Person {
+        subject: "tp-member-42".into(),
+        name: "陳志明".into(),
+        email: Some(("other@example.tw".into(), true)),
+        phone: None,
+        verify_level: "1",
+    });
 
     // Another account cannot take the linked person over.
     app.citizen("0933444555", "river-tea-lantern-sky").await;

@@ -22,6 +22,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_mandates.sql"),
         postgres: include_str!("../migrations/postgres/0002_mandates.sql"),
     },
+    Migration {
+        version: 3,
+        name: "one_person_per_provider",
+        sqlite: include_str!("../migrations/sqlite/0003_one_person_per_provider.sql"),
+        postgres: include_str!("../migrations/postgres/0003_one_person_per_provider.sql"),
+    },
 ];
 
 pub const MODULE: ModuleDef = ModuleDef {

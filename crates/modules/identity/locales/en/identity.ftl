@@ -219,3 +219,4 @@ error-mandate-dates = The mandate is not in force today.
 error-mandate-ended = The mandate was revoked or declined.
 error-date-invalid = Enter a date as year-month-day, for example 2026-12-31.
 error-city-login-citizens-only = The city login signs in citizens. Staff sign in with their user name and password.
+error-city-login-account-has-another = Your account is already linked to another person at this city login.

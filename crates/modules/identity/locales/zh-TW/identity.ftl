@@ -215,3 +215,4 @@ error-mandate-dates = 授權今天不在有效期間內。
 error-mandate-ended = 授權已撤銷或被婉拒。
 error-date-invalid = 請以年-月-日輸入日期，例如 2026-12-31。
 error-city-login-citizens-only = 市府登入僅供民眾使用。工作人員請以使用者名稱與密碼登入。
+error-city-login-account-has-another = 您的帳號已連結到這個市府登入的另一個人。

@@ -285,7 +285,18 @@ impl IdentityApp {
         .into_iter()
         .filter_map(|(name, changed)| changed.then_some(name))
         .collect();
+        // A real name proved by a city login is this name and ID number: changing either
+        // forgets the proof.
+        let renamed = display_name
+            .as_ref()
+            .is_some_and(|n| *n != account.display_name)
+            || national_id
+                .as_ref()
+                .is_some_and(|n| Some(n) != account.national_id.as_ref());
         let mut tx = self.db.begin().await?;
+        if renamed {
+            crate::store::links::clear_real_name(&mut tx, &account.id, self.now()).await?;
+        }
         crate::store::accounts::update(
             &mut tx,
             &account.id,

@@ -208,6 +208,19 @@ pub async fn set_real_name(
     Ok(())
 }
 
+/// Forgets that the account's real name was proved (its name or ID number changed).
+pub async fn clear_real_name(tx: &mut Tx, account_id: &str, at: i64) -> Result<u64, StoreError> {
+    let stmt = Query::update()
+        .table("accounts")
+        .value("real_name_at", Option::<i64>::None)
+        .value("real_name_by", Option::<String>::None)
+        .value("updated_at", at)
+        .and_where(Expr::col("id").eq(account_id))
+        .and_where(Expr::col("real_name_at").is_not_null())
+        .to_owned();
+    tx.execute(&stmt).await
+}
+
 /// When the account's real name was proved, if it was.
 pub async fn real_name_at(mut db: impl Conn, account_id: &str) -> Result<Option<i64>, StoreError> {
     let stmt = Query::select()

@@ -283,7 +283,17 @@ impl IdentityApp {
                     "error-city-login-linked-elsewhere",
                 )));
             }
-            (Some(me), _) => LinkDecision::LinkTo(me.clone()),
+            (Some(me), linked) => {
+                // One person of each provider per account: a real name proved by one must
+                // not stand for another.
+                let theirs = links::of_account(&self.db, me).await?;
+                if linked.is_none() && theirs.iter().any(|l| l.provider == p.id) {
+                    return Err(ServiceError::Forbidden(Message::new(
+                        "error-city-login-account-has-another",
+                    )));
+                }
+                LinkDecision::LinkTo(me.clone())
+            }
             (None, linked) => {
                 let matches = self.verified_matches(j, who).await?;
                 decide_link(linked.as_deref(), &matches)
@@ -319,6 +329,24 @@ impl IdentityApp {
         .await?;
         if who.real_name {
             links::set_real_name(&mut tx, &account.id, &p.id, now).await?;
+            // The proved name and ID number are the account's: a later change to either
+            // forgets the proof (`update_my_profile`).
+            let national_id = who
+                .national_id
+                .as_deref()
+                .and_then(|n| domain::identity::PersonalId::parse(n).ok())
+                .map(|n| n.as_str().to_string());
+            accounts::update(
+                &mut tx,
+                &account.id,
+                &accounts::AccountUpdate {
+                    display_name: who.name.clone(),
+                    national_id,
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
         }
         let action = match (created, newly_linked) {
             (true, _) => "account.city_login.created",
