@@ -46,56 +46,30 @@ impl Browser {
 
     /// Posts a form with the session's token.
     async fn post(&mut self, url: &str) -> Answer {
-        let header: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let r = self
-            .client
-            .post(url)
-            .header("cookie", header.join("; "))
-            .header("accept-language", self.lang)
-            .form(&[("_csrf", self.csrf.as_str())])
-            .send()
-            .await
-            .expect("POST");
-        for c in r.headers().get_all("set-cookie") {
-            let text = c.to_str().unwrap_or_default();
-            if let Some((k, v)) = text.split(';').next().unwrap_or_default().split_once('=') {
-                self.cookies.retain(|(name, _)| name != k);
-                if !v.is_empty() {
-                    self.cookies.push((k.to_string(), v.to_string()));
-                }
-            }
-        }
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_string);
-        Answer {
-            status,
-            location,
-            body: r.text().await.unwrap_or_default(),
-        }
+        let form = [("_csrf", self.csrf.clone())];
+        let req = self.client.post(url).form(&form);
+        self.send(req).await
     }
 
     async fn get(&mut self, url: &str) -> Answer {
+        let req = self.client.get(url);
+        self.send(req).await
+    }
+
+    /// Sends with this browser's cookies and language, and keeps the cookies the answer sets
+    /// (a `Max-Age=0` or empty one removes its cookie).
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Answer {
         let header: Vec<String> = self
             .cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let r = self
-            .client
-            .get(url)
+        let r = req
             .header("cookie", header.join("; "))
             .header("accept-language", self.lang)
             .send()
             .await
-            .expect("GET");
+            .expect("request");
         for c in r.headers().get_all("set-cookie") {
             let text = c.to_str().unwrap_or_default();
             let pair = text.split(';').next().unwrap_or_default();
