@@ -19,6 +19,7 @@ pub mod maps;
 pub mod module;
 pub mod notify;
 pub mod permissions;
+pub mod personal_data;
 pub mod rate_limit;
 pub mod reference;
 pub mod secrets;
@@ -206,6 +207,16 @@ impl Platform {
             .iter()
             .flat_map(|m| m.job_kinds.iter())
             .find(|k| k.name == name)
+    }
+
+    /// Every purpose the modules of the build use personal data for, in build order.
+    pub fn purposes(&self) -> impl Iterator<Item = &'static personal_data::Purpose> {
+        self.build.iter().flat_map(|m| m.purposes.iter())
+    }
+
+    /// The purpose declared as `code`, if a module of the build has it.
+    pub fn purpose(&self, code: &str) -> Option<&'static personal_data::Purpose> {
+        self.purposes().find(|p| p.code == code)
     }
 
     /// The current time, in unix seconds, from the platform's clock.

@@ -33,6 +33,9 @@ pub struct ModuleDef {
     /// Its Fluent message files, both languages, merged into the one catalogue before any
     /// request is served.
     pub locales: &'static [LocaleSource],
+    /// The uses of personal data it makes beyond the task a citizen started, each with its
+    /// legal basis: the consent ledger's vocabulary (`crate::personal_data`).
+    pub purposes: &'static [crate::personal_data::Purpose],
 }
 
 /// One Fluent file of a module's messages, embedded with `include_str!`.
@@ -110,6 +113,7 @@ pub const MODULE: ModuleDef = ModuleDef {
     permissions: &crate::permissions::SET,
     job_kinds: crate::jobs::KINDS,
     locales: &[],
+    purposes: &[],
 };
 
 impl ModuleHandle for crate::Platform {

@@ -14,6 +14,7 @@ mod catalogue;
 mod city_idp;
 mod city_login;
 mod clock;
+mod consents;
 mod demo_city;
 mod desk;
 mod import;

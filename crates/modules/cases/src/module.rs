@@ -37,6 +37,7 @@ pub const MODULE: ModuleDef = ModuleDef {
     permissions: &crate::permissions::SET,
     job_kinds: &[],
     locales: platform::module_locales!("cases"),
+    purposes: &[],
 };
 
 /// Adds this module's messages to the catalogue. The composition root installs every module's

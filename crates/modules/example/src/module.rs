@@ -39,6 +39,7 @@ pub const MODULE: ModuleDef = ModuleDef {
         retry: None,
     }],
     locales: platform::module_locales!("example"),
+    purposes: &[],
 };
 
 /// The module's handle, as the composition root holds it.

@@ -13,6 +13,7 @@ mod module;
 pub mod pages;
 mod passwords;
 pub mod permissions;
+pub mod purposes;
 pub(crate) mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -28,6 +28,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_one_person_per_provider.sql"),
         postgres: include_str!("../migrations/postgres/0003_one_person_per_provider.sql"),
     },
+    Migration {
+        version: 4,
+        name: "consents",
+        sqlite: include_str!("../migrations/sqlite/0004_consents.sql"),
+        postgres: include_str!("../migrations/postgres/0004_consents.sql"),
+    },
 ];
 
 pub const MODULE: ModuleDef = ModuleDef {
@@ -37,6 +43,7 @@ pub const MODULE: ModuleDef = ModuleDef {
     permissions: &crate::permissions::SET,
     job_kinds: &[],
     locales: platform::module_locales!("identity"),
+    purposes: crate::purposes::ALL,
 };
 
 impl ModuleHandle for IdentityApp {

@@ -220,3 +220,56 @@ error-mandate-ended = The mandate was revoked or declined.
 error-date-invalid = Enter a date as year-month-day, for example 2026-12-31.
 error-city-login-citizens-only = The city login signs in citizens. Staff sign in with their user name and password.
 error-city-login-account-has-another = Your account is already linked to another person at this city login.
+
+## Consents
+consents-title = Uses of your data and your consent
+consents-lead = Beyond what you asked us to do yourself, every use of your personal data by the city's systems needs a basis: a duty set by law, or your consent. Below is each use, the data it takes, who receives it and its basis. Where your consent is needed you can give, renew or withdraw it at any time; a withdrawal stops the use at once.
+consents-manage = See or manage your consents
+consent-data = Data used
+consent-recipient = Given to
+consent-basis = Basis
+consent-basis-statute = A duty set by law
+consent-basis-consent = Your consent
+consent-state = State
+consent-state-active = Given
+consent-state-expired = Expired
+consent-state-withdrawn = Withdrawn
+consent-state-renewed = Renewed (replaced by a newer consent)
+consent-given-on = Given on
+consent-until = until
+consent-withdraw = Withdraw consent
+consent-receipt = Download the consent record
+consent-give-for = For how long
+consent-renew-for = Give it again, for
+consent-give = I agree
+consent-renew = Give it again
+consent-days = { $days ->
+    [365] 1 year
+   *[other] { $days } days
+}
+consent-history = Your consents so far
+consent-history-none = You have not given any consent.
+consent-purpose = Use
+consent-given = Given
+consent-ends = Ends
+consent-done-given = Your consent is recorded.
+consent-done-withdrawn = Your consent is withdrawn: the use stops now.
+error-consent-purpose-unknown = There is no such use.
+error-consent-unknown = There is no such consent record.
+error-consent-not-needed = This use stands on a duty set by law and needs no consent.
+error-consent-days = Choose how long your consent lasts (at most { $max } days).
+error-consent-not-running = This consent has already ended; there is nothing to withdraw.
+error-consent-never-given = You have not agreed to this use, so your data cannot be used for it.
+error-consent-withdrawn = You withdrew your consent to this use, so your data cannot be used for it.
+error-consent-expired = Your consent to this use has expired, so your data cannot be used for it.
+purpose-identity-mydata-prefill = Fill in my applications with the records I bring from MyData
+purpose-identity-mydata-prefill-about = The household-registration and other records you bring from MyData are kept in your account and fill in the forms of the city's services for you, so you need not type them again. Only the fields the forms need are kept.
+data-category-real-name = Real name and national ID number
+data-category-household-registration = Household registration
+data-category-address = Address
+data-category-contact = Contact details (phone, e-mail)
+data-category-case-history = Case history
+recipient-module-identity = The city's accounts and identity service
+recipient-module-cases = The 1999 citizen hotline
+recipient-module-counter = Online services and the Smart Desk
+law-pdpa-16 = Personal Data Protection Act, art. 16 (use by a public agency within its statutory duties)

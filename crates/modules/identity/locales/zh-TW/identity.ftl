@@ -216,3 +216,56 @@ error-mandate-ended = 授權已撤銷或被婉拒。
 error-date-invalid = 請以年-月-日輸入日期，例如 2026-12-31。
 error-city-login-citizens-only = 市府登入僅供民眾使用。工作人員請以使用者名稱與密碼登入。
 error-city-login-account-has-another = 您的帳號已連結到這個市府登入的另一個人。
+
+## Consents (同意與個資運用)
+consents-title = 個資運用與同意
+consents-lead = 除了您自己申辦的事以外，市府各系統使用您的個人資料都要有依據：法定職務，或您的同意。以下列出每一種用途、用到哪些資料、交給誰，以及依據。需要同意的，您可以隨時給予、延長或撤回；撤回後立即停止使用。
+consents-manage = 查看或管理同意
+consent-data = 使用的資料
+consent-recipient = 資料提供給
+consent-basis = 依據
+consent-basis-statute = 法定職務
+consent-basis-consent = 您的同意
+consent-state = 狀態
+consent-state-active = 同意中
+consent-state-expired = 已到期
+consent-state-withdrawn = 已撤回
+consent-state-renewed = 已延長（由較新的同意取代）
+consent-given-on = 同意於
+consent-until = 有效至
+consent-withdraw = 撤回同意
+consent-receipt = 下載同意紀錄
+consent-give-for = 同意期間
+consent-renew-for = 重新同意，期間
+consent-give = 我同意
+consent-renew = 重新同意
+consent-days = { $days ->
+    [365] 1 年
+   *[other] { $days } 天
+}
+consent-history = 同意紀錄
+consent-history-none = 您尚未給過任何同意。
+consent-purpose = 用途
+consent-given = 同意時間
+consent-ends = 結束時間
+consent-done-given = 已記錄您的同意。
+consent-done-withdrawn = 已撤回同意，從現在起停止使用。
+error-consent-purpose-unknown = 沒有這項用途。
+error-consent-unknown = 找不到這筆同意紀錄。
+error-consent-not-needed = 這項用途依法定職務辦理，不需要您的同意。
+error-consent-days = 請選擇同意期間（最長 { $max } 天）。
+error-consent-not-running = 這筆同意已經結束，無法撤回。
+error-consent-never-given = 您未同意這項用途，因此無法使用您的資料。
+error-consent-withdrawn = 您已撤回這項用途的同意，因此無法使用您的資料。
+error-consent-expired = 您對這項用途的同意已到期，因此無法使用您的資料。
+purpose-identity-mydata-prefill = 用 MyData 取得的資料幫我填寫申請表
+purpose-identity-mydata-prefill-about = 您從 MyData 帶來的戶籍等資料會保存在您的帳號，申請市府服務時自動填入表單，您不必再打一次。只保存填表需要的欄位。
+data-category-real-name = 真實姓名與身分證字號
+data-category-household-registration = 戶籍資料
+data-category-address = 地址
+data-category-contact = 聯絡方式（電話、電子郵件）
+data-category-case-history = 案件紀錄
+recipient-module-identity = 市府帳號與身分服務
+recipient-module-cases = 1999 市民熱線
+recipient-module-counter = 線上申辦與智慧櫃檯
+law-pdpa-16 = 個人資料保護法第 16 條（公務機關於法定職務必要範圍內利用）

@@ -5,6 +5,7 @@
 
 mod city_login;
 mod codes;
+mod consents;
 mod directory;
 mod login;
 mod mandates;
@@ -20,6 +21,7 @@ pub use city_login::{
     ATTEMPT_SECONDS, AccountOverview, CityLoginDone, CityLoginStart, ProviderAnswer, ProviderView,
     claims_map,
 };
+pub use consents::{MyConsents, PurposeConsent};
 pub use login::{LoginOutcome, SessionStage, SignInContext};
 pub use mandates::{ActingFor, MandateInput, MyMandates};
 pub use second_factor::TotpSetup;

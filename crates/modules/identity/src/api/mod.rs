@@ -5,6 +5,7 @@
 
 mod api_clients;
 mod auth;
+mod consents;
 mod me;
 mod staff;
 
@@ -19,6 +20,7 @@ pub fn routes() -> OpenApiRouter<IdentityState> {
     OpenApiRouter::new()
         .merge(auth::routes())
         .merge(me::routes())
+        .merge(consents::routes())
         .merge(staff::routes())
         .merge(api_clients::routes())
 }

@@ -1,5 +1,7 @@
 //! The identity module's own rules, pure (no I/O): city logins' claims, assurance levels and
-//! account linking; mandates (who may act for whom, on what).
+//! account linking; mandates (who may act for whom, on what); consent (on what basis a use of
+//! personal data stands).
 
 pub mod city_login;
+pub mod consent;
 pub mod mandates;

@@ -6,6 +6,7 @@
 mod account;
 mod city_login;
 mod clients;
+mod consents;
 mod mandates;
 mod second_factor;
 mod staff;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<IdentityState> {
     Router::new()
         .merge(account::routes())
         .merge(city_login::routes())
+        .merge(consents::routes())
         .merge(mandates::routes())
         .merge(second_factor::routes())
         .merge(staff::routes())

@@ -1,0 +1,98 @@
+//! What every module says about the personal data it holds, so that one place (identity's
+//! consent ledger and "my data") can answer for all of them:
+//! - the **purposes** a module uses personal data for beyond the task the citizen started, each
+//!   with its legal basis (a statutory duty, or the citizen's consent), declared in its
+//!   [`crate::ModuleDef`];
+//! - the **data sets** it holds about one citizen ([`DataHolder`]), as their "my data" page
+//!   shows them and their download writes them (one CSV file per set, and JSON).
+//!
+//! Reads of a citizen's data by staff are recorded in the audit trail with the citizen as its
+//! data subject (`crate::audit::Subject::data_subject`): that is the one access ledger the
+//! citizen sees.
+
+use crate::Result;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A use of personal data beyond the task the citizen started, as a module declares it.
+/// Its name and explanation are the messages `purpose-<code>` and `purpose-<code>-about`, the
+/// code's dots written as dashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purpose {
+    /// Stable and unique across modules: `<module>.<name>`, e.g. `identity.mydata-prefill`.
+    pub code: &'static str,
+    /// The categories of data used, each named by the message `data-category-<key>`.
+    pub data: &'static [&'static str],
+    /// Who receives the data.
+    pub recipient: Recipient,
+    /// Why the use is lawful.
+    pub basis: LegalBasis,
+}
+
+/// Who receives the data a purpose uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    /// The city's own module that declares the purpose.
+    Module(&'static str),
+    /// A department of the city, by its code.
+    Department(&'static str),
+    /// A service outside the city's systems, named by the message `recipient-<key>`.
+    Outside(&'static str),
+}
+
+impl Recipient {
+    /// Its kind and key, as a consent record stores them.
+    pub fn parts(&self) -> (&'static str, &'static str) {
+        match self {
+            Recipient::Module(k) => ("module", k),
+            Recipient::Department(k) => ("department", k),
+            Recipient::Outside(k) => ("outside", k),
+        }
+    }
+}
+
+/// Why a use of personal data is lawful (PDPA arts. 15, 16 for public agencies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegalBasis {
+    /// A statutory duty, named by the message `law-<key>` (e.g. `law-pdpa-16`).
+    Statute(&'static str),
+    /// The citizen's consent, given for at most `max_days` and revocable at any time.
+    Consent { max_days: u32 },
+}
+
+/// One set of records a module holds about a citizen: a table, as the page shows it and as
+/// the download writes it (`<key>.csv`, and under `key` in the JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSet {
+    /// Stable, and a file name: `cases.reports`.
+    pub key: &'static str,
+    /// The message that titles it.
+    pub title: &'static str,
+    /// Its columns: each a key (a JSON field and the CSV header) and the message that labels
+    /// it on the page.
+    pub columns: &'static [Column],
+    /// Each row has one value per column; absent values are empty.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A column of a [`DataSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub key: &'static str,
+    pub label: &'static str,
+}
+
+/// A boxed future, as [`DataHolder`] returns it (the trait is used as an object).
+pub type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// A module that holds personal data about citizens. The composition root hands every running
+/// module's holder to identity's "my data" (`web::Modules::data_holders`).
+pub trait DataHolder: Send + Sync {
+    /// Everything the module holds about the account `account_id` of `jurisdiction_id`:
+    /// each set with every row, however old.
+    fn personal_data<'a>(
+        &'a self,
+        jurisdiction_id: &'a str,
+        account_id: &'a str,
+    ) -> Pending<'a, Vec<DataSet>>;
+}
