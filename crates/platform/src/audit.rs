@@ -67,6 +67,8 @@ pub async fn record(
 /// One staff read of a citizen's personal data, as the citizen sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataAccess {
+    /// Its place in the audit chain (to page on from).
+    pub seq: i64,
     pub at: i64,
     pub staff_name: String,
     pub action: String,
@@ -84,12 +86,38 @@ impl Platform {
         Ok(audit::list(&self.db, &actor.jurisdiction_id, filter).await?)
     }
 
-    /// Who among staff read or changed the signed-in citizen's personal data, and when.
+    /// Who among staff read or changed the signed-in citizen's personal data, and when: the
+    /// reads among the 100 records about them before `before_seq` (the newest when `None`).
     pub async fn my_data_access(
         &self,
         actor: &Actor,
         before_seq: Option<i64>,
     ) -> Result<Vec<DataAccess>> {
+        Ok(self.data_access_page(actor, before_seq).await?.0)
+    }
+
+    /// Every staff read of the signed-in citizen's personal data, newest first.
+    pub async fn my_data_access_all(&self, actor: &Actor) -> Result<Vec<DataAccess>> {
+        let mut all = Vec::new();
+        let mut before = None;
+        loop {
+            let (reads, oldest) = self.data_access_page(actor, before).await?;
+            all.extend(reads);
+            match oldest {
+                Some(seq) => before = Some(seq),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// One page of records about the actor: the staff reads in it, and the oldest record's
+    /// sequence number when there may be more.
+    async fn data_access_page(
+        &self,
+        actor: &Actor,
+        before_seq: Option<i64>,
+    ) -> Result<(Vec<DataAccess>, Option<i64>)> {
+        const PAGE: u64 = 100;
         let me = actor.account()?;
         let records = audit::list(
             &self.db,
@@ -97,20 +125,25 @@ impl Platform {
             &AuditFilter {
                 data_subject_id: Some(me.to_string()),
                 before_seq,
-                limit: 100,
+                limit: PAGE,
                 ..AuditFilter::default()
             },
         )
         .await?;
-        Ok(records
+        let oldest = (records.len() as u64 == PAGE)
+            .then(|| records.last().map(|r| r.chain_seq))
+            .flatten();
+        let reads = records
             .into_iter()
             .filter(|r| r.record.actor_id.as_deref() != Some(me))
             .map(|r| DataAccess {
+                seq: r.chain_seq,
                 at: r.record.created_at,
                 staff_name: r.record.actor_label,
                 action: r.record.action,
                 reason: r.record.reason,
             })
-            .collect())
+            .collect();
+        Ok((reads, oldest))
     }
 }

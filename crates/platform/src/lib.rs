@@ -26,6 +26,7 @@ pub mod secrets;
 pub mod signing;
 pub mod submissions;
 pub mod webhooks;
+pub mod zip;
 
 pub use error::ServiceError;
 pub use jobs::JobKindDef;

@@ -80,19 +80,69 @@ pub struct DataSet {
 pub struct Column {
     pub key: &'static str,
     pub label: &'static str,
+    /// For a column of codes (a status, a theme): the prefix of the messages that name them
+    /// (`case-status-` + `resolved`; a code's dots are written as dashes). The page and the
+    /// CSV files show the name; the JSON keeps the code.
+    pub words: Option<&'static str>,
+}
+
+impl Column {
+    pub const fn new(key: &'static str, label: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            words: None,
+        }
+    }
+
+    /// A column of codes named by the messages `words` + code.
+    pub const fn coded(key: &'static str, label: &'static str, words: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            words: Some(words),
+        }
+    }
 }
 
 /// A boxed future, as [`DataHolder`] returns it (the trait is used as an object).
 pub type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
+/// The citizen whose data is asked for, as identity knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSubject {
+    pub jurisdiction_id: String,
+    pub account_id: String,
+    /// Their mobile number (E.164), by which a module may know them without their account
+    /// (the calls they made to the hotline).
+    pub mobile: Option<String>,
+    /// The jurisdiction's offset from UTC, for the times written.
+    pub utc_offset_minutes: i32,
+}
+
+impl DataSubject {
+    /// A time as the data sets write it: RFC 3339 in the jurisdiction's local time
+    /// (`2026-12-06T09:30:00+08:00`); empty for none.
+    pub fn when(&self, unix: Option<i64>) -> String {
+        let Some(unix) = unix else {
+            return String::new();
+        };
+        let offset = time::UtcOffset::from_whole_seconds(self.utc_offset_minutes * 60)
+            .unwrap_or(time::UtcOffset::UTC);
+        time::OffsetDateTime::from_unix_timestamp(unix)
+            .map(|t| t.to_offset(offset))
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// A module that holds personal data about citizens. The composition root hands every running
 /// module's holder to identity's "my data" (`web::Modules::data_holders`).
 pub trait DataHolder: Send + Sync {
-    /// Everything the module holds about the account `account_id` of `jurisdiction_id`:
-    /// each set with every row, however old.
-    fn personal_data<'a>(
-        &'a self,
-        jurisdiction_id: &'a str,
-        account_id: &'a str,
-    ) -> Pending<'a, Vec<DataSet>>;
+    /// Everything the module holds about `subject`: each set with every row, however old.
+    fn personal_data<'a>(&'a self, subject: &'a DataSubject) -> Pending<'a, Vec<DataSet>>;
 }

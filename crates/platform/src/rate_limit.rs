@@ -47,6 +47,13 @@ pub const MANDATES_PER_ACCOUNT: Limit = Limit {
     max: 20,
     window: 60 * 60,
 };
+/// Downloads of "my data" a citizen may make in an hour (each reads everything held about
+/// them).
+pub const MY_DATA_DOWNLOADS: Limit = Limit {
+    name: "my-data-downloads",
+    max: 10,
+    window: 60 * 60,
+};
 pub const SIGNUP_PER_ADDRESS: Limit = Limit {
     name: "signup-address",
     max: 20,

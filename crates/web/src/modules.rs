@@ -210,6 +210,7 @@ impl Modules {
     pub fn running_doors(&self, web: &crate::WebConfig) -> Vec<Arc<dyn ModuleDoors>> {
         let mut doors: Vec<Arc<dyn ModuleDoors>> = vec![Arc::new(identity::doors::IdentityDoors {
             identity: self.identity.clone(),
+            holders: self.data_holders(),
         })];
         if self.runs(&cases::MODULE) {
             doors.push(Arc::new(cases::doors::CasesDoors {
@@ -223,6 +224,22 @@ impl Modules {
         }
         doors.extend(self.added.iter().filter(|m| self.runs(m.def())).cloned());
         doors
+    }
+
+    /// The holders of personal data of the modules this instance runs, besides identity
+    /// (whose "my data" gathers from them and asks itself too).
+    pub fn data_holders(&self) -> Vec<Arc<dyn platform::personal_data::DataHolder>> {
+        let mut holders: Vec<Arc<dyn platform::personal_data::DataHolder>> = Vec::new();
+        if self.runs(&cases::MODULE) {
+            holders.push(Arc::new(self.cases.clone()));
+        }
+        holders.extend(
+            self.added
+                .iter()
+                .filter(|m| self.runs(m.def()))
+                .filter_map(|m| m.data_holder()),
+        );
+        holders
     }
 
     /// The job kinds of every module this instance runs, as this node's configuration

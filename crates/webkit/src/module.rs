@@ -33,6 +33,12 @@ pub trait ModuleDoors: platform::ModuleHandle {
     fn private_paths(&self) -> &'static [PrivatePath] {
         &[]
     }
+
+    /// What answers for the personal data it holds about citizens, if it holds any: their
+    /// "my data" page and download gather from every running module's.
+    fn data_holder(&self) -> Option<std::sync::Arc<dyn platform::personal_data::DataHolder>> {
+        None
+    }
 }
 
 /// A path prefix whose next segment is personal data, and what the log shows in its place.

@@ -24,6 +24,7 @@ mod mandates;
 mod media;
 mod module_migrations;
 mod modules;
+mod my_data;
 mod new_module;
 mod notify;
 mod open311;

@@ -19,6 +19,7 @@ mod module;
 pub mod open311;
 pub mod pages;
 pub mod permissions;
+mod personal_data;
 pub mod public;
 pub mod queries;
 pub mod reports;

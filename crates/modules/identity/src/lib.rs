@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod domain;
 pub mod doors;
 mod module;
+pub mod my_data_files;
 pub mod pages;
 mod passwords;
 pub mod permissions;

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod desk;
 pub mod events;
 pub mod knowledge;
+pub mod personal_data;
 pub mod reporters;
 pub mod reports;
 pub mod surveys;

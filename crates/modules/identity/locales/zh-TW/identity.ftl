@@ -269,3 +269,106 @@ recipient-module-identity = 市府帳號與身分服務
 recipient-module-cases = 1999 市民熱線
 recipient-module-counter = 線上申辦與智慧櫃檯
 law-pdpa-16 = 個人資料保護法第 16 條（公務機關於法定職務必要範圍內利用）
+
+## My data (我的個人資料)
+my-data-title = 我的個人資料
+my-data-lead = 這裡列出市府各系統保存的您的個人資料，以及每一次市府人員查看您資料的紀錄（誰、什麼時候、為什麼）。依個人資料保護法，您可以查詢、閱覽、取得複本。
+my-data-account-lead = 查看市府保存的您的資料、誰看過，並下載全部資料。
+my-data-see = 查看我的個人資料
+my-data-download = 下載全部資料（ZIP）
+my-data-download-hint = 檔案內有 data.json（完整資料）及每一類資料各一個 CSV 檔，可用試算表開啟。每小時最多下載 10 次。
+my-data-held = 市府保存的資料
+my-data-rows = 共 { $count } 筆
+my-data-set-empty = 沒有這類資料。
+my-data-more = 另有 { $count } 筆在下載檔中。
+my-data-reads = 誰看過您的資料
+my-data-reads-lead = 市府人員每次查看或更動您的個人資料都會留下紀錄，包括當時說明的理由。
+my-data-reads-none = 目前沒有市府人員查看過您的資料。
+my-data-choices = 您的同意與代理
+my-data-readme = 這是市府保存的您的個人資料。
+    data.json：全部資料（機器可讀的 JSON）。
+    每一個 .csv 檔：一類資料，可用試算表開啟（UTF-8）。
+    read-by-staff.csv：市府人員查看您資料的紀錄。
+    若資料有誤，或您希望刪除，請到「我的帳號」提出申請。
+    ---
+    This is the personal data the city holds about you.
+    data.json: all of it, as JSON. Each .csv file: one kind of data, for a spreadsheet (UTF-8).
+    read-by-staff.csv: every time city staff read your data.
+data-set-identity-account = 帳號
+data-set-identity-city-logins = 市府登入
+data-set-identity-sessions = 登入中的裝置
+data-set-identity-mandates = 代理授權
+data-set-identity-consents = 同意紀錄
+data-set-cases-reports = 您反映的案件
+data-set-cases-surveys = 滿意度調查
+data-set-cases-calls = 您打給 1999 的電話
+data-set-cases-care-flag = 關懷註記
+data-set-cases-outcalls = 1999 打給您的電話
+data-col-login = 登入名稱
+data-col-display-name = 姓名
+data-col-email = 電子郵件
+data-col-mobile = 手機
+data-col-national-id = 身分證字號
+data-col-locale = 語言
+data-col-status = 狀態
+data-col-verified-at = 確認時間
+data-col-second-factor = 兩步驟驗證
+data-col-created-at = 建立時間
+data-col-password-changed-at = 密碼變更時間
+data-col-provider = 登入服務
+data-col-provider-subject = 在該服務的代號
+data-col-real-name = 已確認真實姓名
+data-col-linked-at = 連結時間
+data-col-last-used-at = 最近使用
+data-col-signed-in-at = 登入時間
+data-col-last-seen-at = 最近活動
+data-col-expires-at = 到期時間
+data-col-direction = 方向
+data-col-other-person = 對方
+data-col-theme = 事項
+data-col-specifier = 限定
+data-col-starts-on = 開始日
+data-col-ends-on = 結束日
+data-col-state = 狀態
+data-col-purpose = 用途
+data-col-data-categories = 資料類別
+data-col-recipient = 提供給
+data-col-given-at = 同意時間
+data-col-ended-at = 結束時間
+data-col-at = 時間
+data-col-staff = 人員
+data-col-action = 做了什麼
+data-col-reason = 理由
+data-col-case-number = 案件編號
+data-col-requested-at = 反映時間
+data-col-category = 類別
+data-col-channel = 管道
+data-col-address = 地點
+data-col-description = 內容
+data-col-closed-at = 結案時間
+data-col-reporter-name = 反映人姓名
+data-col-reporter-phone = 反映人電話
+data-col-reporter-email = 反映人電子郵件
+data-col-score = 分數
+data-col-comment = 意見
+data-col-submitted-at = 填答時間
+data-col-service-type = 服務類型
+data-col-summary = 摘要
+data-col-note = 註記
+data-col-set-at = 註記時間
+data-col-outcome = 結果
+data-col-done-at = 完成時間
+access-citizen-lookup = 依來電號碼查詢您的資料
+access-citizen-read = 查看您的帳號資料
+access-case-reporters-read = 查看案件的反映人聯絡方式
+access-contact-list = 查看您的來電紀錄
+access-contact-log = 記錄您的來電
+access-care-flag-set = 在您的號碼加上關懷註記
+access-care-flag-clear = 移除您號碼的關懷註記
+access-outcall-enqueue = 排入回電
+access-outcall-claim = 準備回電給您
+access-outcall-complete = 回電給您
+access-case-caller-added = 將您的來電加入案件
+access-account-update-profile = 更新您的帳號資料
+data-direction-given = 我給別人的
+data-direction-received = 別人給我的

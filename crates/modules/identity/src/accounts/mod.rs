@@ -9,6 +9,7 @@ mod consents;
 mod directory;
 mod login;
 mod mandates;
+mod my_data;
 mod reset;
 mod second_factor;
 mod sessions;
@@ -24,6 +25,7 @@ pub use city_login::{
 pub use consents::{MyConsents, PurposeConsent};
 pub use login::{LoginOutcome, SessionStage, SignInContext};
 pub use mandates::{ActingFor, MandateInput, MyMandates};
+pub use my_data::{ACCESS as ACCESS_COLUMNS, MyData};
 pub use second_factor::TotpSetup;
 pub use sessions::{NewSession, SessionPolicy};
 pub use signup::SignUp;

@@ -19,9 +19,9 @@ use webkit::openapi::{BadRequest, NotFound};
 
 pub fn routes() -> OpenApiRouter<IdentityState> {
     OpenApiRouter::new()
-        .routes(routes!(list, give))
-        .routes(routes!(withdraw))
-        .routes(routes!(receipt))
+        .routes(routes!(list_consents, give_consent))
+        .routes(routes!(withdraw_consent))
+        .routes(routes!(consent_receipt))
 }
 
 /// A consent, as the ledger holds it.
@@ -93,7 +93,7 @@ struct ConsentsOut {
     tag = "me",
     responses((status = 200, description = "Purposes and consents", body = ConsentsOut))
 )]
-async fn list(State(state): State<IdentityState>, caller: Caller) -> Response {
+async fn list_consents(State(state): State<IdentityState>, caller: Caller) -> Response {
     let result = state.identity.my_consents(&caller.actor).await;
     let now = state.identity.platform().now();
     let lang = caller.lang;
@@ -147,7 +147,7 @@ struct GiveBody {
         (status = 404, response = NotFound),
     )
 )]
-async fn give(
+async fn give_consent(
     State(state): State<IdentityState>,
     caller: Caller,
     JsonBody(b): JsonBody<GiveBody>,
@@ -174,7 +174,7 @@ async fn give(
         (status = 404, response = NotFound),
     )
 )]
-async fn withdraw(
+async fn withdraw_consent(
     State(state): State<IdentityState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -196,7 +196,7 @@ async fn withdraw(
         (status = 404, response = NotFound),
     )
 )]
-async fn receipt(
+async fn consent_receipt(
     State(state): State<IdentityState>,
     caller: Caller,
     Path(id): Path<String>,

@@ -7,6 +7,7 @@ mod api_clients;
 mod auth;
 mod consents;
 mod me;
+mod my_data;
 mod staff;
 
 pub(crate) use crate::doors::{Caller, PartialCaller};
@@ -21,6 +22,7 @@ pub fn routes() -> OpenApiRouter<IdentityState> {
         .merge(auth::routes())
         .merge(me::routes())
         .merge(consents::routes())
+        .merge(my_data::routes())
         .merge(staff::routes())
         .merge(api_clients::routes())
 }

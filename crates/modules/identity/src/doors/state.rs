@@ -6,6 +6,8 @@ use crate::IdentityApp;
 use platform::jobs::JobKind;
 use platform::{ModuleDef, ModuleHandle, Platform, ServiceError};
 
+use platform::personal_data::DataHolder;
+use std::sync::Arc;
 use webkit::module::{ModuleDoors, ModuleRoutes};
 use webkit::page::nav::NavPart;
 use webkit::{DoorState, Doors, Shared};
@@ -14,6 +16,9 @@ use webkit::{DoorState, Doors, Shared};
 #[derive(Clone)]
 pub struct IdentityDoors {
     pub identity: IdentityApp,
+    /// Every running module's holder of personal data (identity's own is always asked), for
+    /// the citizen's "my data".
+    pub holders: Vec<Arc<dyn DataHolder>>,
 }
 
 impl ModuleHandle for IdentityDoors {
@@ -32,7 +37,11 @@ impl ModuleDoors for IdentityDoors {
     }
 
     fn routes(&self, doors: &Doors) -> ModuleRoutes {
-        let state = IdentityStateInner::shared(self.identity.clone(), doors.clone());
+        let state = IdentityStateInner::with_holders(
+            self.identity.clone(),
+            doors.clone(),
+            self.holders.clone(),
+        );
         let (api, _) = crate::api::routes().split_for_parts();
         ModuleRoutes {
             api: api.with_state(state.clone()),
@@ -48,20 +57,33 @@ impl ModuleDoors for IdentityDoors {
 /// The state of identity's routes, shared (one reference count per request).
 pub type IdentityState = Shared<IdentityStateInner>;
 
-/// What identity's doors hold: the module, the platform and the HTTP settings.
+/// What identity's doors hold: the module, the platform, the HTTP settings and the other
+/// modules' holders of personal data.
 pub struct IdentityStateInner {
     pub platform: Platform,
     pub identity: IdentityApp,
     /// HTTP settings and the navigation.
     pub web: Doors,
+    pub holders: Vec<Arc<dyn DataHolder>>,
 }
 
 impl IdentityStateInner {
+    /// The state of routes that never gather a citizen's data (identity's own holder is
+    /// always asked, so "my data" still shows what identity holds).
     pub fn shared(identity: IdentityApp, web: Doors) -> IdentityState {
+        Self::with_holders(identity, web, Vec::new())
+    }
+
+    pub fn with_holders(
+        identity: IdentityApp,
+        web: Doors,
+        holders: Vec<Arc<dyn DataHolder>>,
+    ) -> IdentityState {
         Shared::new(IdentityStateInner {
             platform: identity.platform().clone(),
             identity,
             web,
+            holders,
         })
     }
 }

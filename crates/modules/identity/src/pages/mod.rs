@@ -8,6 +8,7 @@ mod city_login;
 mod clients;
 mod consents;
 mod mandates;
+mod my_data;
 mod second_factor;
 mod staff;
 
@@ -24,6 +25,7 @@ pub fn routes() -> Router<IdentityState> {
         .merge(city_login::routes())
         .merge(consents::routes())
         .merge(mandates::routes())
+        .merge(my_data::routes())
         .merge(second_factor::routes())
         .merge(staff::routes())
         .merge(clients::routes())

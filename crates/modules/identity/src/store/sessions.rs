@@ -81,6 +81,23 @@ pub async fn find_live(db: &Db, id_hash: &str, now: i64) -> Result<Option<Sessio
         .transpose()
 }
 
+/// The live sessions of an account (its signed-in browsers), newest first.
+pub async fn live_of(db: &Db, account_id: &str, now: i64) -> Result<Vec<Session>, StoreError> {
+    let stmt = Query::select()
+        .columns(SESSION_COLUMNS)
+        .from("sessions")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .and_where(Expr::col("expires_at").gt(now))
+        .and_where(Expr::col("idle_expires_at").gt(now))
+        .order_by("created_at", sea_query::Order::Desc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(session_from_row)
+        .collect()
+}
+
 /// Extends the idle expiry of a session (never past its absolute expiry).
 pub async fn touch(
     db: &Db,
