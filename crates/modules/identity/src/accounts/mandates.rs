@@ -275,6 +275,24 @@ impl IdentityApp {
         Ok(store::uses(&self.db, id).await?)
     }
 
+    /// [`Self::may_act_for`] without recording a use: for showing what an agent may do (which
+    /// of the principal's cases they may follow, whether to offer "apply for them") before
+    /// they do it. The act itself asks `may_act_for`.
+    pub async fn mandate_allows(&self, act: &ActingFor<'_>) -> Result<Decision> {
+        let today = self.today(act.jurisdiction_id).await?;
+        let given = store::given_by(&self.db, act.principal).await?;
+        Ok(mandates::decide(
+            &given,
+            &Question {
+                principal: act.principal,
+                agent: act.agent,
+                theme: act.theme,
+                thing: act.thing,
+                today,
+            },
+        ))
+    }
+
     /// The question services ask: may `agent` act for `principal` on `theme` (and `thing`),
     /// today? A yes is recorded as a use of the mandate (`service` did `what`), which both
     /// people see; a no says why.
