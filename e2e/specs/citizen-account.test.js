@@ -83,6 +83,41 @@ eachLanguage("a citizen signs up with the e-mailed code, is signed in and sees t
   assert.ok((await rows.first().locator("time").count()) >= 1, "the date of the request is shown");
   await visit(page, "my-cases");
 
+  // Consent: the use of her data that needs it is explained; she gives it for 90 days, keeps
+  // the receipt, and withdraws it.
+  await page.goto("/account");
+  await page.locator("main a[href='/account/consents']").click();
+  await page.waitForURL((u) => u.pathname === "/account/consents");
+  await visit(page, "consents");
+  await page.check("#f-days-identity-mydata-prefill-90");
+  assert.equal(await submit(page, "section.consent form[action='/account/consents'] button[type=submit]"), 200);
+  assert.match(await page.locator(".status-message").innerText(), new RegExp(t("已記錄您的同意", "Your consent is recorded")));
+  const [receipt] = await Promise.all([
+    page.waitForEvent("download"),
+    page.locator("section.consent a[href$='/receipt']").first().click(),
+  ]);
+  const record = JSON.parse(require("node:fs").readFileSync(await receipt.path(), "utf8"));
+  assert.equal(record.schema_version, "ISO/IEC TS 27560:2023");
+  assert.equal(record.state, "active");
+  await visit(page, "consents-given", { again: true });
+  assert.equal(await submit(page, "section.consent form[action$='/withdraw'] button[type=submit]"), 200);
+  assert.match(await page.locator(".status-message").innerText(), new RegExp(t("已撤回同意", "Your consent is withdrawn")));
+  assert.match(await page.locator("main table").innerText(), new RegExp(t("已撤回", "Withdrawn")));
+
+  // My data: the report is there, named in words, and the whole of it downloads as a ZIP.
+  await page.goto("/account");
+  await page.locator("main a[href='/account/data']").click();
+  await page.waitForURL((u) => u.pathname === "/account/data");
+  assert.match(await page.locator("#set-cases-reports").innerText(), new RegExp(number));
+  await visit(page, "my-data");
+  const [zip] = await Promise.all([
+    page.waitForEvent("download"),
+    page.locator("main a[href='/account/data/download']").click(),
+  ]);
+  assert.match(zip.suggestedFilename(), /^my-data-\d{4}-\d{2}-\d{2}\.zip$/);
+  const bytes = require("node:fs").readFileSync(await zip.path());
+  assert.equal(bytes.subarray(0, 4).toString("binary"), "PK\x03\x04", "a ZIP archive");
+
   // Signing out ends the session: my cases asks to sign in again.
   await signOut(page);
   await page.goto("/my/cases");

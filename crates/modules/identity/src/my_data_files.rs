@@ -7,19 +7,43 @@ use domain::Locale;
 use platform::ServiceError;
 use platform::personal_data::{Column, DataSet};
 
-/// A cell as a person reads it: a code named by its column's messages, or the value as it is.
+/// A cell as a person reads it: codes named by their column's messages (a column may hold
+/// several, separated by spaces), `true`/`false` as yes and no, times as `YYYY-MM-DD HH:MM` in
+/// the jurisdiction's time; anything else as it is.
 pub fn cell(locale: Locale, column: &Column, value: &str) -> String {
+    let word = |prefix: &str, code: &str| {
+        let id = format!("{prefix}{}", code.replace(['.', ':'], "-"));
+        if webkit::i18n::has(locale, &id) {
+            webkit::i18n::tr(locale, &id, &[])
+        } else {
+            code.to_string()
+        }
+    };
     match column.words {
         Some(prefix) if !value.is_empty() => {
-            let id = format!("{prefix}{}", value.replace('.', "-"));
-            if webkit::i18n::has(locale, &id) {
-                webkit::i18n::tr(locale, &id, &[])
-            } else {
-                value.to_string()
-            }
+            let sep = if locale == Locale::En { ", " } else { "、" };
+            value
+                .split(' ')
+                .map(|code| word(prefix, code))
+                .collect::<Vec<_>>()
+                .join(sep)
         }
-        _ => value.to_string(),
+        _ if value == "true" || value == "false" => word("data-", value),
+        _ => readable_time(value).unwrap_or_else(|| value.to_string()),
     }
+}
+
+/// `2026-12-07T08:47:18+08:00` as `2026-12-07 08:47`; `None` for anything else.
+fn readable_time(value: &str) -> Option<String> {
+    let b = value.as_bytes();
+    let looks = b.len() == 25
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && (b[19] == b'+' || b[19] == b'-');
+    looks.then(|| format!("{} {}", &value[..10], &value[11..16]))
 }
 
 /// What an audit action is, in words (the action itself when it has none).
@@ -128,4 +152,37 @@ pub fn archive(data: &MyData, locale: Locale, now: i64) -> Result<Vec<u8>, Servi
     zip.add("read-by-staff.csv", &csv_of(header, reads)?)
         .map_err(internal)?;
     zip.finish().map_err(internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_read_as_words() {
+        webkit::i18n::install(&platform::module::locale_sources(&[&crate::MODULE]))
+            .expect("messages");
+        let plain = Column::new("x", "x");
+        assert_eq!(
+            cell(Locale::En, &plain, "2026-12-07T08:47:18+08:00"),
+            "2026-12-07 08:47"
+        );
+        assert_eq!(cell(Locale::En, &plain, "true"), "Yes");
+        assert_eq!(cell(Locale::ZhTw, &plain, "false"), "否");
+        assert_eq!(cell(Locale::En, &plain, "路燈"), "路燈");
+        let data = Column::coded("data", "x", "data-category-");
+        assert_eq!(
+            cell(Locale::En, &data, "address contact"),
+            "Address, Contact details (phone, e-mail)"
+        );
+        assert_eq!(
+            cell(Locale::ZhTw, &data, "address unknown"),
+            "地址、unknown"
+        );
+        let to = Column::coded("recipient", "x", "recipient-");
+        assert_eq!(
+            cell(Locale::En, &to, "module:identity"),
+            "The city's accounts and identity service"
+        );
+    }
 }

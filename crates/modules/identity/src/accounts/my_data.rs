@@ -35,8 +35,8 @@ const ACCOUNT: &[Column] = &[
     col("email", "data-col-email"),
     col("mobile", "data-col-mobile"),
     col("national_id", "data-col-national-id"),
-    col("locale", "data-col-locale"),
-    col("status", "data-col-status"),
+    Column::coded("locale", "data-col-locale", "data-language-"),
+    Column::coded("status", "data-col-status", "data-account-"),
     col("verified_at", "data-col-verified-at"),
     col("second_factor", "data-col-second-factor"),
     col("created_at", "data-col-created-at"),
@@ -69,8 +69,8 @@ const MANDATES: &[Column] = &[
 
 const CONSENTS: &[Column] = &[
     Column::coded("purpose", "data-col-purpose", "purpose-"),
-    col("data", "data-col-data-categories"),
-    col("recipient", "data-col-recipient"),
+    Column::coded("data", "data-col-data-categories", "data-category-"),
+    Column::coded("recipient", "data-col-recipient", "recipient-"),
     col("given_at", "data-col-given-at"),
     col("expires_at", "data-col-expires-at"),
     col("ended_at", "data-col-ended-at"),

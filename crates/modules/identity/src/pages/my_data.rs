@@ -39,6 +39,19 @@ impl SetView {
         self.key.replace('.', "-")
     }
 
+    /// A set of one record, as label and value pairs (shown as a list of facts).
+    fn facts(&self) -> Vec<(&str, &str)> {
+        match self.rows.as_slice() {
+            [row] if self.total == 1 => self
+                .labels
+                .iter()
+                .map(String::as_str)
+                .zip(row.iter().map(String::as_str))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn more(&self) -> usize {
         self.total.saturating_sub(self.rows.len())
     }
