@@ -7,7 +7,7 @@ use crate::city_idp::{CityIdp, Forgery, Person};
 use crate::support::{TAIPEI, TestApp};
 
 /// One browser: its cookies by name, no redirects followed.
-struct Browser {
+pub(crate) struct Browser {
     client: reqwest::Client,
     cookies: Vec<(String, String)>,
     lang: &'static str,
@@ -16,14 +16,14 @@ struct Browser {
 }
 
 /// What an answer was: its status, where it sends the browser, and its body.
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
 }
 
 impl Browser {
-    fn new(lang: &'static str) -> Browser {
+    pub(crate) fn new(lang: &'static str) -> Browser {
         Browser {
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -36,7 +36,7 @@ impl Browser {
     }
 
     /// A browser signed in with a session from the API.
-    fn signed_in(lang: &'static str, session: &crate::support::Browser) -> Browser {
+    pub(crate) fn signed_in(lang: &'static str, session: &crate::support::Browser) -> Browser {
         let mut b = Browser::new(lang);
         b.cookies
             .push(("civicdesk_session".into(), session.cookie.clone()));
@@ -45,20 +45,38 @@ impl Browser {
     }
 
     /// Posts a form with the session's token.
-    async fn post(&mut self, url: &str) -> Answer {
+    pub(crate) async fn post(&mut self, url: &str) -> Answer {
         let form = [("_csrf", self.csrf.clone())];
         let req = self.client.post(url).form(&form);
         self.send(req).await
     }
 
-    async fn get(&mut self, url: &str) -> Answer {
+    /// Takes the form token of a page (a city login's callback starts a new session, with a
+    /// new token, as a browser would read it from the next page).
+    pub(crate) fn take_token(&mut self, page: &str) {
+        let start = "name=\"_csrf\" value=\"";
+        if let Some(i) = page.find(start) {
+            let rest = &page[i + start.len()..];
+            self.csrf = rest[..rest.find('"').unwrap_or(0)].to_string();
+        }
+    }
+
+    /// Posts a form with the session's token and `fields`.
+    pub(crate) async fn post_with(&mut self, url: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut form = vec![("_csrf", self.csrf.clone())];
+        form.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        let req = self.client.post(url).form(&form);
+        self.send(req).await
+    }
+
+    pub(crate) async fn get(&mut self, url: &str) -> Answer {
         let req = self.client.get(url);
         self.send(req).await
     }
 
     /// Sends with this browser's cookies and language, and keeps the cookies the answer sets
     /// (a `Max-Age=0` or empty one removes its cookie).
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Answer {
+    pub(crate) async fn send(&mut self, req: reqwest::RequestBuilder) -> Answer {
         let header: Vec<String> = self
             .cookies
             .iter()
@@ -120,7 +138,7 @@ impl Browser {
 }
 
 /// A page of the application (not its Open311 base).
-fn page_url(app: &TestApp, path: &str) -> String {
+pub(crate) fn page_url(app: &TestApp, path: &str) -> String {
     format!("{}{path}", app.base)
 }
 
@@ -134,7 +152,7 @@ fn person(subject: &str, email: Option<(&str, bool)>) -> Person {
     }
 }
 
-async fn app_with(idp: &CityIdp) -> TestApp {
+pub(crate) async fn app_with(idp: &CityIdp) -> TestApp {
     let providers = vec![idp.oidc_provider("city"), idp.taipeipass_provider()];
     TestApp::start_with(move |c| c.login_providers = providers).await
 }

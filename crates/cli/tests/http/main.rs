@@ -37,6 +37,7 @@ mod second_factor_stages;
 mod sign_in_limits;
 mod smtp_sink;
 mod snapshots;
+mod step_up;
 mod supervise_csv;
 mod support;
 mod ui_admin;

@@ -382,3 +382,14 @@ data-language-en = English
 data-account-active = In use
 data-account-pending = Waiting for confirmation
 data-account-disabled = Disabled
+
+## Step up
+step-up-title = First, prove your real name
+step-up-lead = This hands over all the personal data held about you, so we must first be sure it is you. Prove your real name with a city login; you will come back to where you were.
+step-up-with = Prove it with { $provider }
+step-up-hint = The city login tells us only your name, national ID number and how it verified you, never your password.
+step-up-none = The city has no login that can prove a real name yet. Call the 1999 hotline.
+step-up-back = Back
+error-step-up = This needs your real name proved first: link a city login from "My account".
+my-data-stepped-up = Your real name is proved: you can download all of it now.
+my-data-not-proved = The city login did not prove your real name (a TaipeiPASS member not yet verified, for example). Raise your verification level there, then try again.

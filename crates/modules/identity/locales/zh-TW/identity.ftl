@@ -379,3 +379,14 @@ data-language-en = English
 data-account-active = 使用中
 data-account-pending = 待確認
 data-account-disabled = 已停用
+
+## Step up (提高身分確認程度)
+step-up-title = 請先確認您的真實姓名
+step-up-lead = 這項服務會交出與您有關的全部個人資料，所以需要先確認您就是本人。請用市府登入確認真實姓名；完成後會回到剛才的頁面。
+step-up-with = 用{ $provider }確認
+step-up-hint = 市府登入只會告訴我們您的姓名、身分證字號與確認程度，不會給我們您的密碼。
+step-up-none = 本市目前沒有可以確認真實姓名的登入方式，請洽市民服務專線 1999。
+step-up-back = 回上一頁
+error-step-up = 這項服務需要先確認您的真實姓名：請到「我的帳號」連結市府登入。
+my-data-stepped-up = 已確認您的真實姓名，現在可以下載全部資料。
+my-data-not-proved = 市府登入沒有確認您的真實姓名（例如台北通會員尚未完成身分驗證）。請先到該服務提高驗證等級，再試一次。

@@ -20,12 +20,12 @@ mod tokens;
 pub use crate::store::mandates::Use as MandateUse;
 pub use city_login::{
     ATTEMPT_SECONDS, AccountOverview, CityLoginDone, CityLoginStart, ProviderAnswer, ProviderView,
-    claims_map,
+    STEP_UP, claims_map,
 };
 pub use consents::{MyConsents, PurposeConsent};
 pub use login::{LoginOutcome, SessionStage, SignInContext};
 pub use mandates::{ActingFor, MandateInput, MyMandates};
-pub use my_data::{ACCESS as ACCESS_COLUMNS, MyData};
+pub use my_data::{ACCESS as ACCESS_COLUMNS, DOWNLOAD_NEEDS, MyData};
 pub use second_factor::TotpSetup;
 pub use sessions::{NewSession, SessionPolicy};
 pub use signup::SignUp;

@@ -6,6 +6,7 @@
 
 use super::AccountKind;
 use crate::authz::Actor;
+use crate::domain::city_login::Assurance;
 use crate::domain::consent::State as ConsentState;
 use crate::domain::mandates::Agent;
 use crate::store;
@@ -13,6 +14,9 @@ use crate::{IdentityApp, Result, ServiceError};
 use platform::audit::DataAccess;
 use platform::personal_data::{Column, DataHolder, DataSet, DataSubject};
 use std::sync::Arc;
+
+/// What a download of everything needs: the person's real name proved.
+pub const DOWNLOAD_NEEDS: Assurance = Assurance::RealName;
 
 /// Everything held about one citizen, and who read it.
 #[derive(Debug, Clone)]
@@ -121,13 +125,16 @@ impl IdentityApp {
         })
     }
 
-    /// [`Self::my_data`] with every read, for a download: counted against the hourly limit and
-    /// recorded in the audit trail.
+    /// [`Self::my_data`] with every read, for a download: it needs a real name proved (where
+    /// a city login can prove one: everything held about a person leaves with it), is counted
+    /// against the hourly limit and recorded in the audit trail.
     pub async fn my_data_for_download(
         &self,
         actor: &Actor,
         holders: &[Arc<dyn DataHolder>],
     ) -> Result<MyData> {
+        self.data_subject(actor).await?;
+        self.require_assurance(actor, DOWNLOAD_NEEDS).await?;
         let me = actor.account()?.to_string();
         self.platform
             .count_attempt(crate::rate_limit::MY_DATA_DOWNLOADS, &me)

@@ -48,6 +48,13 @@ impl Assurance {
         .find(|a| a.as_str() == text)
     }
 
+    /// What an action that needs `self` asks of an account in a jurisdiction whose city logins
+    /// can prove at most `reachable`: no more than can be reached (a city with no login that
+    /// proves real names cannot ask for one).
+    pub fn asked(self, reachable: Assurance) -> Assurance {
+        self.min(reachable)
+    }
+
     /// The level of an account: real name if proved, else a verified contact, else nothing.
     pub fn of(contact_verified: bool, real_name: bool) -> Assurance {
         match (contact_verified, real_name) {
@@ -93,6 +100,11 @@ fn one() -> i64 {
 }
 
 impl ClaimsMap {
+    /// Whether a provider with this map can prove a real name (it reads a verification level).
+    pub fn proves_real_name(&self) -> bool {
+        self.verify_level.is_some()
+    }
+
     /// The standard claims of OpenID Connect Core §5.1. No real-name level: a provider that
     /// has one maps it.
     pub fn openid() -> ClaimsMap {

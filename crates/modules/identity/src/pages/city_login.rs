@@ -1,7 +1,8 @@
 //! Signing in through a city's identity provider: `/sign-in/with/{provider}` sends the browser
 //! there (and keeps the state in a short cookie for this browser), `/sign-in/callback/{provider}`
 //! is where the provider sends it back. A signed-in citizen links a provider to their account
-//! through `/account/link/{provider}`. What happens is the identity app's
+//! through `/account/link/{provider}`, which is also how an action that needs a real name
+//! proved steps up (`/account/step-up`). What happens is the identity app's
 //! ([`crate::IdentityApp::start_city_login`], [`crate::IdentityApp::finish_city_login`]).
 
 use super::account::with_cookie;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<IdentityState> {
         .route("/sign-in/callback/{provider}", get(callback))
         .route("/account/link/{provider}", axum::routing::post(link))
         .route("/account", get(account))
+        .route("/account/step-up", get(step_up))
 }
 
 /// A linked or linkable city login on the account page.
@@ -167,6 +169,10 @@ async fn start(
 struct LinkForm {
     #[serde(default)]
     _csrf: String,
+    /// Where to go once linked (a step up names the page that asked); the account page by
+    /// default.
+    #[serde(default)]
+    back: Option<String>,
 }
 
 /// Linking a provider to the signed-in citizen's account (a form on `/account`): the same
@@ -181,12 +187,16 @@ async fn link(
         return Ok(see_other("/sign-in?back=/account"));
     };
     check_token(&v, &f._csrf)?;
+    let back = match f.back.as_deref() {
+        Some(b) if !b.is_empty() => safe_back(Some(b)),
+        _ => "/account?done=city-login-linked".to_string(),
+    };
     let started = state
         .identity
         .start_city_login(
             &actor.jurisdiction_id,
             &provider,
-            "/account?done=city-login-linked",
+            &back,
             Some(actor),
             &v.client,
         )
@@ -255,4 +265,57 @@ async fn callback(
         with_cookie(with_cookie(see_other(&next), &session), &device),
         &clear,
     ))
+}
+
+#[derive(Template)]
+#[template(path = "citizen/step_up.html")]
+struct StepUp {
+    p: Page,
+    /// The providers that can prove a real name: their id and name.
+    providers: Vec<(String, String)>,
+    back: String,
+}
+
+#[derive(Deserialize, Default)]
+struct BackQuery {
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// Where an action that needs a real name proved sends a citizen whose account has not: the
+/// city logins that can prove it, each linking to their account and coming back to `back`.
+async fn step_up(
+    State(state): State<IdentityState>,
+    v: Viewer,
+    Query(q): Query<BackQuery>,
+) -> Result<Response, PageError> {
+    let back = safe_back(q.back.as_deref());
+    let Some(actor) = v.signed_in() else {
+        return Ok(see_other(&format!(
+            "/sign-in?back={}",
+            encode(&format!("/account/step-up?back={}", encode(&back)))
+        )));
+    };
+    let providers = state
+        .identity
+        .providers_reaching(
+            &actor.jurisdiction_id,
+            crate::domain::city_login::Assurance::RealName,
+        )
+        .into_iter()
+        .map(|p| {
+            let name = if v.locale == domain::Locale::En {
+                p.name_en
+            } else {
+                p.name_zh
+            };
+            (p.id, name)
+        })
+        .collect();
+    let page = StepUp {
+        p: Page::new(&v, &state, "step-up-title", "account"),
+        providers,
+        back,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
 }

@@ -69,6 +69,8 @@ struct ReadView {
 #[template(path = "citizen/my_data.html")]
 struct MyDataPage {
     p: Page,
+    /// Back from a city login that did not prove a real name.
+    not_proved: bool,
     sets: Vec<SetView>,
     reads: Vec<ReadView>,
 }
@@ -86,9 +88,16 @@ fn read_view(locale: Locale, a: &DataAccess) -> ReadView {
     }
 }
 
+#[derive(serde::Deserialize, Default)]
+struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
 async fn show(
     AxumState(state): AxumState<IdentityState>,
     v: Viewer,
+    axum::extract::Query(q): axum::extract::Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     let Some(actor) = v.signed_in() else {
         return Ok(see_other("/sign-in?back=/account/data"));
@@ -121,8 +130,22 @@ async fn show(
             total: s.rows.len(),
         })
         .collect();
+    // Back from a step up: say whether it worked (the provider may not have proved a name).
+    let mut page = Page::new(&v, &state, "my-data-title", "account");
+    let mut not_proved = false;
+    if q.done.as_deref() == Some("stepped-up") {
+        match state
+            .identity
+            .require_assurance(actor, crate::accounts::DOWNLOAD_NEEDS)
+            .await
+        {
+            Ok(()) => page = page.with_status(Some(v.t("my-data-stepped-up"))),
+            Err(_) => not_proved = true,
+        }
+    }
     let page = MyDataPage {
-        p: Page::new(&v, &state, "my-data-title", "account"),
+        p: page,
+        not_proved,
         sets,
         reads: data.access.iter().map(|a| read_view(v.locale, a)).collect(),
     };
@@ -136,11 +159,21 @@ async fn download(
     let Some(actor) = v.signed_in() else {
         return Ok(see_other("/sign-in?back=/account/data"));
     };
-    let data = state
+    let data = match state
         .identity
         .my_data_for_download(actor, &state.holders)
         .await
-        .map_err(failed(&v))?;
+    {
+        Ok(d) => d,
+        // Not yet sure enough who this is: step up through a city login, then come back.
+        Err(ServiceError::Forbidden(m)) if m.id == crate::accounts::STEP_UP => {
+            return Ok(see_other(&format!(
+                "/account/step-up?back={}",
+                webkit::page::encode("/account/data?done=stepped-up")
+            )));
+        }
+        Err(e) => return Err(failed(&v)(e)),
+    };
     let now = state.identity.platform().now();
     let bytes = crate::my_data_files::archive(&data, v.locale, now).map_err(failed(&v))?;
     let local = now + i64::from(data.subject.utc_offset_minutes) * 60;

@@ -85,6 +85,9 @@ fn unavailable(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Unavailable(Message::new("error-city-login-unavailable"))
 }
 
+/// The message of a refusal that a step up would lift ([`IdentityApp::require_assurance`]).
+pub const STEP_UP: &str = "error-step-up";
+
 fn token_refused(e: impl std::fmt::Display) -> ServiceError {
     tracing::warn!(error = %e, "city login refused the provider's answer");
     ServiceError::Unauthenticated(Message::new("error-city-login-token"))
@@ -482,6 +485,46 @@ impl IdentityApp {
             created_at: now,
             updated_at: now,
         })
+    }
+
+    /// The providers of a jurisdiction through which an account can reach `level`.
+    pub fn providers_reaching(&self, jurisdiction_id: &str, level: Assurance) -> Vec<ProviderView> {
+        self.platform
+            .config()
+            .login_providers
+            .iter()
+            .filter(|p| p.jurisdiction == jurisdiction_id)
+            .filter(|p| {
+                level < Assurance::RealName || claims_map(p).is_ok_and(|m| m.proves_real_name())
+            })
+            .map(|p| ProviderView {
+                id: p.id.clone(),
+                name_zh: p.name_zh.clone(),
+                name_en: p.name_en.clone(),
+            })
+            .collect()
+    }
+
+    /// What an action that needs `needs` asks of the signed-in account: `needs`, or less where
+    /// no city login of the jurisdiction can prove it. Refused (403, `error-step-up`, naming
+    /// the level) when the account is below; a page then sends the person to step up through a
+    /// city login (`/account/step-up`) instead of failing.
+    pub async fn require_assurance(&self, actor: &Actor, needs: Assurance) -> Result<()> {
+        let reachable = if self
+            .providers_reaching(&actor.jurisdiction_id, Assurance::RealName)
+            .is_empty()
+        {
+            Assurance::ContactVerified
+        } else {
+            Assurance::RealName
+        };
+        let asked = needs.asked(reachable);
+        if self.assurance(actor.account()?).await? >= asked {
+            return Ok(());
+        }
+        Err(ServiceError::Forbidden(
+            Message::new(STEP_UP).arg("level", asked.as_str()),
+        ))
     }
 
     /// The assurance level of an account.
