@@ -30,6 +30,8 @@ async function startOidcProvider() {
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = "civicdesk-e2e";
   const clientSecret = "a-client-secret-for-the-browser-tests";
+  // Verification levels by person; everyone starts unverified.
+  const levels = new Map();
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -45,7 +47,8 @@ async function startOidcProvider() {
     claims: {
       openid: ["sub"],
       email: ["email", "email_verified"],
-      profile: ["name"],
+      // A city's own claim: how it verified the person (0: not at all; 1 or more: a real name).
+      profile: ["name", "verify_level"],
     },
     // As the specification has it (conformIdTokenClaims), the ID token carries the subject
     // and the profile the scopes ask for is at the user-info endpoint, where civicdesk reads it.
@@ -55,7 +58,13 @@ async function startOidcProvider() {
       return {
         accountId: id,
         async claims() {
-          return { sub: id, email: `${id}@example.tw`, email_verified: true, name: "林美玲" };
+          return {
+            sub: id,
+            email: `${id}@example.tw`,
+            email_verified: true,
+            name: "林美玲",
+            verify_level: levels.get(id) ?? 0,
+          };
         },
       };
     },
@@ -69,6 +78,8 @@ async function startOidcProvider() {
     issuer,
     clientId,
     clientSecret,
+    /** The person `id` is verified at `level` from now on (as a city's counter would). */
+    setLevel: (id, level) => levels.set(id, level),
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -163,8 +163,21 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         Some(origin) => format!(" {}", origin.replace("{s}", "*")),
         None => String::new(),
     };
+    // A form may lead to a city's login (linking it, stepping up): browsers apply
+    // `form-action` to the redirect that follows the post, so the providers' origins are in it.
+    let mut form_action = String::new();
+    for p in &modules.platform.config().login_providers {
+        for url in [p.issuer.as_deref(), p.authorize_url.as_deref()] {
+            if let Some(origin) = url.and_then(tile_origin)
+                && !form_action.split(' ').any(|o| o == origin)
+            {
+                form_action.push(' ');
+                form_action.push_str(origin);
+            }
+        }
+    }
     let csp = HeaderValue::from_str(&format!(
-        "default-src 'self'; img-src 'self' data:{img_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        "default-src 'self'; img-src 'self' data:{img_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'{form_action}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let request_timeout = web.request_timeout;

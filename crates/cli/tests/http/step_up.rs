@@ -61,6 +61,24 @@ async fn a_download_steps_up_through_the_city_login_and_comes_back() {
     let session = app.sign_in(LOGIN, PASSWORD).await;
     let mut me = Browser::signed_in("en", &session);
 
+    // Browsers apply the pages' form-action to the redirect after a post: the city login's
+    // origin is allowed there, or the step up would stop at the form.
+    let r = app
+        .client
+        .get(page_url(&app, "/account/step-up"))
+        .send()
+        .await
+        .expect("page");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let form_action = csp
+        .split(';')
+        .find(|d| d.trim().starts_with("form-action"))
+        .expect("form-action");
+    assert!(form_action.contains(&idp.base), "{csp}");
+
     // The API says why, in the caller's language.
     let (status, body) = send(app.as_browser(&session, Method::GET, "me/data")).await;
     assert_eq!(status, 403, "{body}");

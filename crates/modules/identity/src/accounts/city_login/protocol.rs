@@ -86,8 +86,10 @@ impl IdentityApp {
         if let Ok(request) =
             client.user_info(token.access_token().clone(), Some(claims.subject().clone()))
         {
-            let info: std::result::Result<openidconnect::core::CoreUserInfoClaims, _> =
-                request.request_async(&http).await;
+            let info: std::result::Result<
+                openidconnect::UserInfoClaims<OtherClaims, openidconnect::core::CoreGenderClaim>,
+                _,
+            > = request.request_async(&http).await;
             match info {
                 Ok(info) => {
                     if let (Ok(serde_json::Value::Object(more)), Some(mine)) =
@@ -168,3 +170,14 @@ fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
     }
     s.finish()
 }
+
+/// The claims of a user-info answer beyond the standard ones (a city's verification level,
+/// its member type): kept as they came, for the claims map to read. Without them the standard
+/// types would drop every claim a city adds.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct OtherClaims {
+    #[serde(flatten)]
+    claims: serde_json::Map<String, serde_json::Value>,
+}
+
+impl openidconnect::AdditionalClaims for OtherClaims {}
