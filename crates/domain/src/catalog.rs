@@ -69,7 +69,16 @@ pub struct Category {
     pub sort_order: i64,
 }
 
+/// The categories of requests a person makes about their own personal data (PDPA arts. 10,
+/// 11): filed only by that person, signed in, from "my data"; never listed among the services.
+pub const DATA_REQUEST_CATEGORIES: [&str; 2] = ["PDPA-01", "PDPA-02"];
+
 impl Category {
+    /// Whether this is a request about one's own personal data ([`DATA_REQUEST_CATEGORIES`]).
+    pub fn is_data_request(&self) -> bool {
+        DATA_REQUEST_CATEGORIES.contains(&self.code.as_str())
+    }
+
     /// Open311 `metadata`: whether the client must fetch the service definition.
     pub fn has_metadata(&self) -> bool {
         !self.attributes.is_empty()

@@ -49,6 +49,8 @@ impl Platform {
     }
 
     /// The active services of a jurisdiction; with a point, only if the jurisdiction covers it.
+    /// Requests about one's own personal data are not among them: they are asked from "my
+    /// data".
     pub async fn services(
         &self,
         jurisdiction: &Jurisdiction,
@@ -58,7 +60,12 @@ impl Platform {
         let categories = if at.is_some_and(|p| !jurisdiction.covers(p)) {
             Vec::new()
         } else {
-            snapshot.categories.clone()
+            snapshot
+                .categories
+                .iter()
+                .filter(|c| !c.is_data_request())
+                .cloned()
+                .collect()
         };
         Ok(ServiceList {
             categories,

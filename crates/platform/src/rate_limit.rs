@@ -54,6 +54,12 @@ pub const MY_DATA_DOWNLOADS: Limit = Limit {
     max: 10,
     window: 60 * 60,
 };
+/// Requests about their personal data a citizen may file in a day.
+pub const DATA_REQUESTS_PER_ACCOUNT: Limit = Limit {
+    name: "data-requests-account",
+    max: 10,
+    window: 24 * 60 * 60,
+};
 pub const SIGNUP_PER_ADDRESS: Limit = Limit {
     name: "signup-address",
     max: 20,

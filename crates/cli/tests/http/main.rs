@@ -15,6 +15,7 @@ mod city_idp;
 mod city_login;
 mod clock;
 mod consents;
+mod data_requests;
 mod demo_city;
 mod desk;
 mod import;

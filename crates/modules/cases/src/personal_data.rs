@@ -4,6 +4,8 @@
 //! care flag on it; and the calls the hotline made to it.
 
 use crate::CasesApp;
+use crate::domain::case_event::CaseEventKind;
+use crate::domain::data_requests;
 use crate::domain::desk::CallerNumber;
 use crate::store::personal_data as store;
 use platform::personal_data::{Column, DataHolder, DataSet, DataSubject, Pending};
@@ -24,6 +26,17 @@ const REPORTS: &[Column] = &[
     col("reporter_name", "data-col-reporter-name"),
     col("reporter_phone", "data-col-reporter-phone"),
     col("reporter_email", "data-col-reporter-email"),
+];
+
+const DATA_REQUESTS: &[Column] = &[
+    col("case_number", "data-col-case-number"),
+    col("requested_at", "data-col-requested-at"),
+    col("category", "data-col-data-request"),
+    col("description", "data-col-description"),
+    Column::coded("status", "data-col-status", "case-status-"),
+    col("due_at", "data-col-due-at"),
+    col("extended_because", "data-col-extended-because"),
+    col("closed_at", "data-col-closed-at"),
 ];
 
 const SURVEYS: &[Column] = &[
@@ -69,8 +82,18 @@ impl CasesApp {
                 .and_then(|c| c.category(code))
                 .map_or_else(|| code.to_string(), |c| format!("{} ({code})", c.name.zh))
         };
-        let reported =
-            store::reported(&self.db, &s.jurisdiction_id, &s.account_id, key.as_deref()).await?;
+        let (requests, reported): (Vec<_>, Vec<_>) =
+            store::reported(&self.db, &s.jurisdiction_id, &s.account_id, key.as_deref())
+                .await?
+                .into_iter()
+                .partition(|r| data_requests::days_for(&r.category_code).is_some());
+        let request_ids: Vec<String> = requests.iter().map(|r| r.case_id.clone()).collect();
+        let extensions = store::public_notes(
+            &self.db,
+            &request_ids,
+            CaseEventKind::DeadlineExtended.as_str(),
+        )
+        .await?;
         let ids: Vec<String> = reported.iter().map(|r| r.case_id.clone()).collect();
         let surveys = store::surveys(&self.db, &ids).await?;
         let number_of = |id: &str| {
@@ -105,6 +128,31 @@ impl CasesApp {
                             name,
                             r.phone.clone().unwrap_or_default(),
                             r.email.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            },
+            DataSet {
+                key: "cases.data-requests",
+                title: "data-set-cases-data-requests",
+                columns: DATA_REQUESTS,
+                rows: requests
+                    .iter()
+                    .map(|r| {
+                        let extended = extensions
+                            .iter()
+                            .find(|(id, _, _)| *id == r.case_id)
+                            .map(|(_, note, _)| note.clone())
+                            .unwrap_or_default();
+                        vec![
+                            r.case_number.clone(),
+                            s.when(Some(r.requested_at)),
+                            category(&r.category_code),
+                            r.description.clone(),
+                            r.status.clone(),
+                            s.when(r.resolution_due_at),
+                            extended,
+                            s.when(r.closed_at),
                         ]
                     })
                     .collect(),

@@ -193,6 +193,7 @@ staff-event-sla_at_risk = Deadline at risk
 staff-event-sla_breached = Deadline passed
 staff-event-outcall = Caring call made
 staff-event-caller_added = Another caller added
+staff-event-deadline_extended = Deadline extended
 staff-event-acknowledge = Acknowledged by the department
 staff-event-reassign = Sent to another department
 staff-event-request_cosign = Co-signing requested

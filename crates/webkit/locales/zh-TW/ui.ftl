@@ -185,6 +185,7 @@ staff-event-sla_at_risk = 即將逾期
 staff-event-sla_breached = 已逾期
 staff-event-outcall = 已撥打關懷電話
 staff-event-caller_added = 加入另一位來電者
+staff-event-deadline_extended = 延長答覆期限
 staff-event-acknowledge = 機關已簽收
 staff-event-reassign = 已改分至其他機關
 staff-event-request_cosign = 已請求會簽

@@ -864,3 +864,25 @@ supervise-backlog-by-village = Open cases by village, the most first (cases with
 supervise-village = Village
 supervise-village-map = Map of open cases by village
 supervise-village-map-desc = Each village is shaded by how many open cases with a place on the map lie in it; the table beside it lists the villages with the most.
+
+## Personal-data requests
+data-request-title = Ask to see, correct or delete your personal data
+data-request-lead = Under the Personal Data Protection Act you may ask to review or have a copy of your data (answered within 15 days), or to have it completed or corrected, deleted, or no longer collected, processed or used (answered within 30 days). If we need longer we may extend that once, and we tell you why.
+data-request-kind = What are you asking for?
+data-request-kind-review = To review it or have a copy
+data-request-kind-review-hint = For data "my data" does not list (paper records, for example). Answered within 15 days.
+data-request-kind-correct = To complete or correct it
+data-request-kind-correct-hint = Something is wrong or missing. Answered within 30 days.
+data-request-kind-delete = To delete it
+data-request-kind-delete-hint = Data no longer needed. Answered within 30 days.
+data-request-kind-stop = To stop its collection, processing or use
+data-request-kind-stop-hint = Answered within 30 days.
+data-request-details = Which data, and what is wrong or what should happen
+data-request-details-hint = A case number, what is wrong and what is right, for example (at most { $max } characters).
+data-request-submit = Send the request
+error-data-request-kind = Choose what you are asking for.
+error-data-request-details = Say which data, and what should happen to it.
+error-extend-not-data-request = Only the deadline of a personal-data request can be extended.
+error-extend-once = This request's deadline was already extended; the law allows it once.
+action-extend_deadline = Extend the deadline (once)
+action-extend_deadline-note = Why (the person is told)

@@ -807,3 +807,25 @@ supervise-backlog-by-village = 各里未結案件（有地圖位置的案件，�
 supervise-village = 里
 supervise-village-map = 各里未結案件地圖
 supervise-village-map-desc = 每個里依其中有地圖位置的未結案件數量著色；旁邊的表格列出案件最多的里。
+
+## Personal-data requests (個資請求)
+data-request-title = 請求查詢、更正或刪除個人資料
+data-request-lead = 依個人資料保護法，您可以請求查詢、閱覽或取得複本（15 日內答覆），或請求補充更正、刪除、停止蒐集處理利用（30 日內答覆）。必要時得延長一次，我們會告訴您理由。
+data-request-kind = 您想請求什麼？
+data-request-kind-review = 查詢、閱覽或取得複本
+data-request-kind-review-hint = 「我的個人資料」頁面沒有列出的資料（例如紙本紀錄），15 日內答覆。
+data-request-kind-correct = 補充或更正
+data-request-kind-correct-hint = 資料有錯或不完整，30 日內答覆。
+data-request-kind-delete = 刪除
+data-request-kind-delete-hint = 不再需要的資料，30 日內答覆。
+data-request-kind-stop = 停止蒐集、處理或利用
+data-request-kind-stop-hint = 30 日內答覆。
+data-request-details = 請說明是哪些資料、哪裡不對或要怎麼處理
+data-request-details-hint = 例如案件編號、錯誤的內容與正確的內容（{ $max } 字以內）。
+data-request-submit = 送出請求
+error-data-request-kind = 請選擇您想請求的事項。
+error-data-request-details = 請說明是哪些資料、要怎麼處理。
+error-extend-not-data-request = 只有個人資料請求的期限可以延長。
+error-extend-once = 這件請求的期限已經延長過，依法只能延長一次。
+action-extend_deadline = 延長答覆期限（一次）
+action-extend_deadline-note = 延長理由（會告知申請人）

@@ -273,6 +273,19 @@ impl CasesApp {
                 serde_json::json!({}),
                 update,
             ),
+            Operation::ExtendDeadline { reason } => {
+                let work = case.work();
+                let days = crate::domain::data_requests::days_for(&work.category_code).ok_or_else(
+                    || ServiceError::invalid(Message::new("error-extend-not-data-request")),
+                )?;
+                let reason = required(reason, "reason")?;
+                plan(
+                    Some(reason),
+                    true,
+                    serde_json::json!({ "days": days }),
+                    update,
+                )
+            }
             Operation::MergeInto {
                 case_number: survivor,
             } => {
@@ -334,6 +347,19 @@ impl CasesApp {
                 return Err(ServiceError::invalid(Message::new(
                     "error-assign-before-acknowledge",
                 )));
+            }
+        }
+        if let Operation::ExtendDeadline { .. } = op {
+            // Once: a second extension is refused, however the first was made.
+            let already = crate::store::events::has_kind(
+                tx,
+                &work.id,
+                crate::domain::case_event::CaseEventKind::DeadlineExtended.as_str(),
+            )
+            .await?;
+            if let Err(id) = crate::domain::data_requests::may_extend(&work.category_code, already)
+            {
+                return Err(ServiceError::invalid(Message::new(id)));
             }
         }
         if let Operation::RequestCosign { department, .. } = op

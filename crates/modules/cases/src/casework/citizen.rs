@@ -343,7 +343,8 @@ impl CasesApp {
             | CaseEventKind::Merged
             | CaseEventKind::CallerAdded
             | CaseEventKind::SlaAtRisk
-            | CaseEventKind::SlaBreached => "case_updated",
+            | CaseEventKind::SlaBreached
+            | CaseEventKind::DeadlineExtended => "case_updated",
         };
         let reporters = case_work::reporters(tx, &work.id).await?;
         if reporters.is_empty() {

@@ -144,7 +144,8 @@ pub(crate) fn event_type(kind: CaseEventKind, public: bool) -> Option<&'static s
         | CaseEventKind::Photo
         | CaseEventKind::ClientComment
         | CaseEventKind::Merged
-        | CaseEventKind::CallerAdded => {
+        | CaseEventKind::CallerAdded
+        | CaseEventKind::DeadlineExtended => {
             if public {
                 "case.updated"
             } else {

@@ -8,6 +8,7 @@
 mod calendar;
 mod checks;
 mod citizen;
+mod data_requests;
 mod duplicates;
 mod events;
 mod find;
@@ -27,6 +28,7 @@ pub use checks::may_do;
 pub use citizen::{
     CitizenReport, Notice, TimelineEntry, Tracking, address_in_district, case_number_as_typed,
 };
+pub use data_requests::MAX_DETAILS as DATA_REQUEST_MAX_DETAILS;
 pub use duplicates::{AttachCaller, Suggestion};
 pub(crate) use events::CaseChange;
 pub use find::{FIND_LIMIT, Found};

@@ -95,6 +95,9 @@ impl Operation {
             K::Merge => Operation::MergeInto {
                 case_number: required(f.into, "into")?,
             },
+            K::ExtendDeadline => Operation::ExtendDeadline {
+                reason: text(f.reason),
+            },
         })
     }
 
@@ -119,6 +122,7 @@ impl Operation {
             Operation::Close { .. } => K::Close,
             Operation::Reject { .. } => K::Reject,
             Operation::MergeInto { .. } => K::Merge,
+            Operation::ExtendDeadline { .. } => K::ExtendDeadline,
         }
     }
 }

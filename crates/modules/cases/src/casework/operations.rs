@@ -82,6 +82,11 @@ pub enum Operation {
     MergeInto {
         case_number: String,
     },
+    /// A personal-data request's deadline, extended once by the law's period, with the reason
+    /// the citizen is told (`domain::data_requests`).
+    ExtendDeadline {
+        reason: String,
+    },
 }
 
 impl Operation {
@@ -103,7 +108,9 @@ impl Operation {
             Operation::Close { .. } => Action::Close,
             Operation::Reject { .. } => Action::Reject,
             Operation::MergeInto { .. } => Action::MarkDuplicate,
-            Operation::AssignWorker { .. } | Operation::Note { .. } => return None,
+            Operation::AssignWorker { .. }
+            | Operation::Note { .. }
+            | Operation::ExtendDeadline { .. } => return None,
         })
     }
 
@@ -112,6 +119,7 @@ impl Operation {
         match self {
             Operation::AssignWorker { .. } => CaseEventKind::WorkerAssigned,
             Operation::Note { .. } => CaseEventKind::Note,
+            Operation::ExtendDeadline { .. } => CaseEventKind::DeadlineExtended,
             other => other
                 .action()
                 .map_or(CaseEventKind::Note, CaseEventKind::Action),

@@ -77,6 +77,10 @@ pub(crate) fn policy_of(
 }
 
 fn policy_from(stored: &[(String, String)], category: &str, urgency: Urgency) -> SlaPolicy {
+    // A personal-data request runs on the law's clock, whatever is configured.
+    if let Some(p) = crate::domain::data_requests::policy(category) {
+        return p;
+    }
     for scope in [category, urgency.as_str()] {
         if let Some((_, def)) = stored.iter().find(|(s, _)| s == scope)
             && let Ok(p) = serde_json::from_str::<SlaPolicy>(def)
@@ -138,6 +142,7 @@ fn timeline_kind(kind: &str, to_status: Option<&str>, public: bool) -> Vec<Timel
         "close" | "reject" | "mark_duplicate" | "transfer_external" => vec![TimelineKind::Closed],
         "arrive" | "start" => vec![TimelineKind::FirstResponse],
         "note" if public => vec![TimelineKind::FirstResponse],
+        "deadline_extended" => vec![TimelineKind::Extended],
         _ => Vec::new(),
     }
 }

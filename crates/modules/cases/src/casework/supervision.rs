@@ -144,7 +144,8 @@ impl CasesApp {
             | CaseEventKind::Photo
             | CaseEventKind::ClientComment
             | CaseEventKind::Merged
-            | CaseEventKind::CallerAdded => return Ok(()),
+            | CaseEventKind::CallerAdded
+            | CaseEventKind::DeadlineExtended => return Ok(()),
         };
         let (j, work) = (change.jurisdiction, change.case);
         let supervisors = self

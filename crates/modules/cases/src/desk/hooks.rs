@@ -55,7 +55,8 @@ impl CasesApp {
             | CaseEventKind::Merged
             | CaseEventKind::CallerAdded
             | CaseEventKind::SlaAtRisk
-            | CaseEventKind::SlaBreached => None,
+            | CaseEventKind::SlaBreached
+            | CaseEventKind::DeadlineExtended => None,
         };
         if let Some(reason) = reason {
             self.enqueue_outcall(tx, j, case_id, reason).await?;

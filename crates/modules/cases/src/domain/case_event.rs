@@ -29,6 +29,8 @@ pub enum CaseEventKind {
     SlaAtRisk,
     /// An SLA clock ran out.
     SlaBreached,
+    /// The deadline of a personal-data request was extended once, with the reason (public).
+    DeadlineExtended,
 }
 
 impl CaseEventKind {
@@ -45,6 +47,7 @@ impl CaseEventKind {
             CaseEventKind::CallerAdded => "caller_added",
             CaseEventKind::SlaAtRisk => "sla_at_risk",
             CaseEventKind::SlaBreached => "sla_breached",
+            CaseEventKind::DeadlineExtended => "deadline_extended",
         }
     }
 
@@ -60,6 +63,7 @@ impl CaseEventKind {
             "caller_added" => CaseEventKind::CallerAdded,
             "sla_at_risk" => CaseEventKind::SlaAtRisk,
             "sla_breached" => CaseEventKind::SlaBreached,
+            "deadline_extended" => CaseEventKind::DeadlineExtended,
             other => CaseEventKind::Action(Action::parse(other)?),
         })
     }
@@ -86,6 +90,7 @@ mod tests {
             CaseEventKind::CallerAdded,
             CaseEventKind::SlaAtRisk,
             CaseEventKind::SlaBreached,
+            CaseEventKind::DeadlineExtended,
         ];
         all.extend(Action::ALL.iter().map(|a| CaseEventKind::Action(*a)));
         all

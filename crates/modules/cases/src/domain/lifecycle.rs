@@ -247,6 +247,7 @@ string_enum! {
         Reject = "reject",
         Merge = "merge",
         Note = "note",
+        ExtendDeadline = "extend_deadline",
     }
 }
 
@@ -279,7 +280,7 @@ impl OperationKind {
             K::Close => Action::Close,
             K::Reject => Action::Reject,
             K::Merge => Action::MarkDuplicate,
-            K::AssignWorker | K::Note => return None,
+            K::AssignWorker | K::Note | K::ExtendDeadline => return None,
         })
     }
 }
@@ -311,6 +312,8 @@ pub fn allowed(op: OperationKind, status: CaseStatus, cosign_open: bool) -> bool
         Some(action) => transition(status, action).is_ok(),
         None => match op {
             OperationKind::AssignWorker => status.is_working(),
+            // Only an open request's deadline can be extended.
+            OperationKind::ExtendDeadline => !status.is_final(),
             _ => true,
         },
     }

@@ -10,6 +10,7 @@
 
 pub mod case_event;
 pub mod case_number;
+pub mod data_requests;
 pub mod desk;
 pub mod duplicates;
 pub mod lifecycle;

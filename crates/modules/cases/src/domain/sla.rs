@@ -239,7 +239,9 @@ string_enum! {
     /// events to these. `received`: filed (受理); `assigned`: a department was given the case
     /// (待簽收); `reassigned`: passed to another department (改分); `acknowledged`: signed for
     /// (簽收); `first_response`: a public update or arrival on site; `paused` / `resumed`: the
-    /// case entered / left needs_info (補正中); `resolved`; `reopened` by the citizen; `closed`.
+    /// case entered / left needs_info (補正中); `resolved`; `reopened` by the citizen; `closed`;
+    /// `extended`: the resolution clock got its budget once more (a request under the Personal
+    /// Data Protection Act, extended once with a reason).
     TimelineKind {
         Received = "received",
         Assigned = "assigned",
@@ -251,6 +253,7 @@ string_enum! {
         Resolved = "resolved",
         Reopened = "reopened",
         Closed = "closed",
+        Extended = "extended",
     }
 }
 
@@ -435,6 +438,13 @@ pub fn evaluate(
                 paused_since = None;
                 for track in [&mut ack, &mut first, &mut resolution] {
                     track.stop(cal, t);
+                }
+            }
+            TimelineKind::Extended => {
+                if let Some(run) = &mut resolution.run
+                    && run.stopped.is_none()
+                {
+                    run.base_due = policy.resolution.due_from(cal, run.base_due);
                 }
             }
             TimelineKind::Reopened => {
@@ -1053,7 +1063,7 @@ mod tests {
             let start = events[0].at;
             let now = events.iter().map(|e| e.at).max().unwrap_or_default() + later;
             let s = evaluate(&policy, &cal, &events, now);
-            if !events.iter().any(|e| e.kind == K::Reopened) {
+            if !events.iter().any(|e| matches!(e.kind, K::Reopened | K::Extended)) {
                 prop_assert_eq!(s.resolution.due, Some(policy.resolution.due_from(time, start)));
             }
             prop_assert_eq!(s.first_response.due, Some(policy.first_response.due_from(time, start)));

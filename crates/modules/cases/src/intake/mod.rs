@@ -165,6 +165,20 @@ impl CasesApp {
             )));
         };
         let category = self.platform.service(jurisdiction, code).await?;
+        // A request about personal data is filed by the person it is about, signed in, and by
+        // no one else (not an agent, not an Open311 client): to them it does not exist.
+        if category.is_data_request()
+            && !matches!(
+                filer,
+                Filer::Citizen {
+                    account_id: Some(_)
+                }
+            )
+        {
+            return Err(ServiceError::NotFound(
+                Message::new("error-service-unknown").arg("code", code.trim()),
+            ));
+        }
 
         let mut errors: Vec<Message> = Vec::new();
         let point = Point::parse_pair(report.lat.as_deref(), report.long.as_deref())
@@ -179,7 +193,9 @@ impl CasesApp {
             || present(&report.long).is_some()
             || address.is_some()
             || address_id.is_some();
-        if !location_given {
+        // A request about one's personal data has no place; every other case has one.
+        let placeless = crate::domain::data_requests::days_for(&category.code).is_some();
+        if !location_given && !placeless {
             errors.push(Message::new("error-location-required"));
         }
         if let Some(p) = point

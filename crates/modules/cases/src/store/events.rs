@@ -79,6 +79,18 @@ fn event_hash_into(
     chain::link_hash_of_bytes(prev_hash, buf)
 }
 
+/// Whether the case has an event of `kind`.
+pub async fn has_kind(tx: &mut Tx, case_id: &str, kind: &str) -> Result<bool, StoreError> {
+    let stmt = Query::select()
+        .expr(Expr::val(1))
+        .from("case_events")
+        .and_where(Expr::col("case_id").eq(case_id))
+        .and_where(Expr::col("kind").eq(kind))
+        .limit(1)
+        .to_owned();
+    Ok(tx.fetch_optional(&stmt).await?.is_some())
+}
+
 #[cfg(test)]
 fn event_hash_by_value(jurisdiction_id: &str, seq: i64, prev_hash: &str, e: &NewEvent) -> String {
     let canonical = serde_json::json!([

@@ -17,6 +17,8 @@ pub struct Reported {
     pub address: Option<String>,
     pub description: String,
     pub closed_at: Option<i64>,
+    /// When the answer is due (the resolution clock, pauses and extensions counted).
+    pub resolution_due_at: Option<i64>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub phone: Option<String>,
@@ -51,6 +53,7 @@ pub async fn reported(
             (c.clone(), Alias::new("address")),
             (c.clone(), Alias::new("description")),
             (c.clone(), Alias::new("closed_at")),
+            (c.clone(), Alias::new("resolution_due_at")),
             (r.clone(), Alias::new("first_name")),
             (r.clone(), Alias::new("last_name")),
             (r.clone(), Alias::new("phone")),
@@ -81,6 +84,7 @@ pub async fn reported(
                 address: row.get("address")?,
                 description: row.get("description")?,
                 closed_at: row.get("closed_at")?,
+                resolution_due_at: row.get("resolution_due_at")?,
                 first_name: row.get("first_name")?,
                 last_name: row.get("last_name")?,
                 phone: row.get("phone")?,
@@ -228,4 +232,30 @@ pub async fn outcalls(
             })
         })
         .collect()
+}
+
+/// The public notes of the events of `kind` on the cases `case_ids`: case id, note, time.
+pub async fn public_notes(
+    db: &Db,
+    case_ids: &[String],
+    kind: &str,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in case_ids.chunks(500) {
+        let stmt = Query::select()
+            .columns(["case_id", "note", "created_at"])
+            .from("case_events")
+            .and_where(Expr::col("case_id").is_in(chunk.iter().cloned()))
+            .and_where(Expr::col("kind").eq(kind))
+            .and_where(Expr::col("public").eq(true))
+            .to_owned();
+        for row in db.fetch_all(&stmt).await? {
+            out.push((
+                row.get("case_id")?,
+                row.get::<Option<String>>("note")?.unwrap_or_default(),
+                row.get("created_at")?,
+            ));
+        }
+    }
+    Ok(out)
 }

@@ -133,6 +133,9 @@ async fn show(
     // Back from a step up: say whether it worked (the provider may not have proved a name).
     let mut page = Page::new(&v, &state, "my-data-title", "account");
     let mut not_proved = false;
+    if q.done.as_deref() == Some("request-filed") {
+        page = page.with_status(Some(v.t("my-data-request-filed")));
+    }
     if q.done.as_deref() == Some("stepped-up") {
         match state
             .identity

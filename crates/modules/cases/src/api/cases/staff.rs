@@ -238,7 +238,8 @@ pub(crate) struct ActionBody {
     /// (`reason`: only the requesting department, while the co-sign is open), `transfer_external`
     /// (`department`), `start`, `arrive` (`lat`, `long`), `leave_site`, `note` (`note`,
     /// `public`), `request_info`, `provide_info`, `resolve` (`outcome`, `note`, `responsible`,
-    /// `deferred_until`), `close`, `reject` (`reason`) or `merge` (`into`).
+    /// `deferred_until`), `close`, `reject` (`reason`), `merge` (`into`) or, for a request
+    /// about personal data only and once, `extend_deadline` (`reason`, which the person is told).
     #[schema(example = "acknowledge")]
     action: String,
     #[serde(default)]

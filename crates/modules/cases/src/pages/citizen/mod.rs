@@ -1,6 +1,7 @@
 //! The citizen's pages of the hotline: the home page with its categories, reporting a
 //! problem, tracking a case, the survey, and "my cases".
 
+mod data_requests;
 mod filed;
 mod report;
 mod track;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<CasesState> {
     Router::new()
         .route("/", get(home))
         .route("/my/cases", get(my_cases))
+        .merge(data_requests::routes())
         .merge(report::routes())
         .merge(filed::routes())
         .merge(track::routes())

@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// The operations a dispatcher's case page offers, in the order shown.
-pub const DISPATCH: [&str; 17] = [
+pub const DISPATCH: [&str; 18] = [
     "acknowledge",
     "assign_worker",
     "start",
@@ -33,6 +33,7 @@ pub const DISPATCH: [&str; 17] = [
     "reject",
     "merge",
     "note",
+    "extend_deadline",
 ];
 
 /// The response templates a resolution note may start from (`note-template-<key>` in the
@@ -314,7 +315,10 @@ mod tests {
                 "transfer_external",
                 "reject",
                 "merge",
-                "note"
+                "note",
+                // The lifecycle allows it on any open case; the page offers it on a request
+                // about personal data only (`staff::case`).
+                "extend_deadline"
             ]
         );
         assert!(offered("acknowledged").contains(&"assign_worker"));

@@ -316,6 +316,11 @@ pub async fn case_view(
         .iter()
         .copied()
         .filter(|a| actions::legal(&w.status, w.cosign_department_code.is_some(), a))
+        // Only a personal-data request has a deadline the law lets be extended.
+        .filter(|a| {
+            *a != "extend_deadline"
+                || crate::domain::data_requests::days_for(&w.category_code).is_some()
+        })
         .filter(|a| OperationKind::parse(a).is_some_and(|k| crate::casework::may_do(actor, &w, k)))
         .collect();
     let read_only = legal.is_empty()
