@@ -7,6 +7,7 @@
 const assert = require("node:assert/strict");
 const { eachLanguage } = require("../lib/harness");
 const { submit } = require("../lib/actions");
+const { asColleague } = require("../lib/staff");
 
 const PASSWORD = "Lantern-Teapot-2026";
 const NEW_PASSWORD = "Harbour-Kite-Orchid-7";
@@ -117,6 +118,43 @@ eachLanguage("a citizen signs up with the e-mailed code, is signed in and sees t
   assert.match(zip.suggestedFilename(), /^my-data-\d{4}-\d{2}-\d{2}\.zip$/);
   const bytes = require("node:fs").readFileSync(await zip.path());
   assert.equal(bytes.subarray(0, 4).toString("binary"), "PK\x03\x04", "a ZIP archive");
+
+  // A request to correct her data: filed from my data, listed there with the date it is due.
+  await page.locator("main a[href='/account/data/requests']").click();
+  await page.waitForURL((u) => u.pathname === "/account/data/requests");
+  await visit(page, "data-request");
+  await page.check("#f-kind-correct");
+  await page.fill("#f-details", t(`案件 ${number} 的地址少了巷弄`, `The address of case ${number} lacks the lane`));
+  assert.equal(await submit(page, "main form button[type=submit]"), 200);
+  assert.equal(new URL(page.url()).pathname, "/account/data");
+  assert.match(await page.locator(".status-message").innerText(), new RegExp(t("已收到您的請求", "Your request is received")));
+  const requests = await page.locator("#set-cases-data-requests").innerText();
+  assert.match(requests, new RegExp(t("答覆期限", "Answer due by")));
+  await visit(page, "my-data-request-filed", { again: true });
+  const request = (await page.locator("#set-cases-data-requests tbody tr, #set-cases-data-requests dd").first().innerText()).trim();
+  assert.match(request, /^\d{13}$/, `the request's case number: ${request}`);
+
+  // The one who answers such requests extends the deadline once, saying why, then answers.
+  await asColleague(page, "privacy", async (p) => {
+    await p.goto(`/work/cases/${request}`);
+    await p.locator("#a-extend_deadline summary").click();
+    await p.fill("#f-extend-deadline-reason", t("需向區公所調閱紙本紀錄", "The paper records must come from the district office"));
+    assert.equal(await submit(p, "form:has(input[name=action][value=extend_deadline]) button[type=submit]"), 200);
+    await p.goto(`/work/cases/${request}`);
+    // (The colleague's own browser keeps its own language.)
+    assert.match(await p.locator("main").innerText(), /延長答覆期限|Deadline extended/, "the extension is in the timeline");
+    assert.equal(await p.locator("#a-extend_deadline").count(), 1);
+    assert.equal(await submit(p, "form:has(input[name=action][value=acknowledge]) button[type=submit]"), 200);
+    await p.goto(`/work/cases/${request}`);
+    await p.locator("#a-resolve summary").click();
+    await p.locator("#f-resolve-outcome input[type=radio]").first().check();
+    await p.fill("#f-resolve-note", t("已更正地址。", "The address is corrected."));
+    assert.equal(await submit(p, "form:has(input[name=action][value=resolve]) button[type=submit]"), 200);
+  });
+  await page.reload();
+  const answered = await page.locator("#set-cases-data-requests").innerText();
+  assert.ok(answered.includes(t("需向區公所調閱紙本紀錄", "The paper records must come from the district office")), answered);
+  assert.match(answered, new RegExp(t("已完成", "Resolved|Done|Completed")));
 
   // Signing out ends the session: my cases asks to sign in again.
   await signOut(page);

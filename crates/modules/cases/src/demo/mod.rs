@@ -209,13 +209,16 @@ impl CasesApp {
     }
 }
 
-/// The demo's staff: one of each everyday role in Taipei.
+/// The demo's staff: one of each everyday role in Taipei, and who answers requests about
+/// personal data.
 const DEMO_STAFF: &[(&str, &str, &str)] = &[
     ("admin", "系統管理員 王大明", "jurisdiction_admin"),
     ("agent", "話務專員 林小華", "agent"),
     ("dispatcher", "派工人員 陳志明", "dispatcher:PWD-PKS"),
     ("field", "外勤人員 張建國", "field_worker:PWD-PKS"),
     ("supervisor", "研考人員 黃美玲", "supervisor"),
+    // Answers citizens' requests about their personal data (PDPA-01/02, routed to RDEC).
+    ("privacy", "個資窗口 李淑芬", "dispatcher:RDEC"),
 ];
 
 impl CasesApp {
