@@ -73,17 +73,33 @@ impl Platform {
         })
     }
 
-    /// One active service, or NotFound.
+    /// One active service, or NotFound. A request about one's personal data is no service
+    /// (it is asked from "my data"): NotFound too.
     pub async fn service(&self, jurisdiction: &Jurisdiction, code: &str) -> Result<Category> {
-        self.snapshot_of(jurisdiction)
+        self.category_of(jurisdiction, code)
+            .await?
+            .filter(|c| !c.is_data_request())
+            .ok_or_else(|| unknown_service(code))
+    }
+
+    /// One active category, a request about personal data included, or NotFound: what filing
+    /// looks up, and then checks who may file it.
+    pub async fn any_category(&self, jurisdiction: &Jurisdiction, code: &str) -> Result<Category> {
+        self.category_of(jurisdiction, code)
+            .await?
+            .ok_or_else(|| unknown_service(code))
+    }
+
+    async fn category_of(
+        &self,
+        jurisdiction: &Jurisdiction,
+        code: &str,
+    ) -> Result<Option<Category>> {
+        Ok(self
+            .snapshot_of(jurisdiction)
             .await?
             .category(code.trim())
-            .cloned()
-            .ok_or_else(|| {
-                ServiceError::NotFound(
-                    Message::new("error-service-unknown").arg("code", code.trim()),
-                )
-            })
+            .cloned())
     }
 
     pub async fn departments(
@@ -103,4 +119,8 @@ impl Platform {
             ServiceError::NotFound(Message::new("error-jurisdiction-unknown").arg("id", &j.id))
         })
     }
+}
+
+fn unknown_service(code: &str) -> ServiceError {
+    ServiceError::NotFound(Message::new("error-service-unknown").arg("code", code.trim()))
 }

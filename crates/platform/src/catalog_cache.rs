@@ -187,7 +187,10 @@ impl crate::Platform {
         let every_category = store::catalog::all_categories(&self.db, &jurisdiction.id).await?;
         let confidential = every_category
             .iter()
-            .filter(|c| c.service_type == domain::category::ServiceType::Blackbox)
+            // Requests about one's personal data are confidential whatever their type says.
+            .filter(|c| {
+                c.service_type == domain::category::ServiceType::Blackbox || c.is_data_request()
+            })
             .map(|c| c.code.clone())
             .collect();
         let questions = every_category

@@ -84,6 +84,9 @@ pub struct Column {
     /// (`case-status-` + `resolved`; a code's dots are written as dashes). The page and the
     /// CSV files show the name; the JSON keeps the code.
     pub words: Option<&'static str>,
+    /// A national ID number: the page shows it masked (`A12****789`); the download, which
+    /// needs a proved real name, holds it whole.
+    pub national_id: bool,
 }
 
 impl Column {
@@ -92,6 +95,7 @@ impl Column {
             key,
             label,
             words: None,
+            national_id: false,
         }
     }
 
@@ -101,6 +105,17 @@ impl Column {
             key,
             label,
             words: Some(words),
+            national_id: false,
+        }
+    }
+
+    /// A column of national ID numbers.
+    pub const fn national_id(key: &'static str, label: &'static str) -> Column {
+        Column {
+            key,
+            label,
+            words: None,
+            national_id: true,
         }
     }
 }
@@ -113,9 +128,13 @@ pub type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 pub struct DataSubject {
     pub jurisdiction_id: String,
     pub account_id: String,
-    /// Their mobile number (E.164), by which a module may know them without their account
-    /// (the calls they made to the hotline).
+    /// Their mobile number (E.164), when they proved it theirs (it is their sign-in name), by
+    /// which a module may know them without their account (the calls they made to the
+    /// hotline); and since when it is theirs. Numbers are given to someone else over time: a
+    /// module gives only what came from the number since then, and only what no other
+    /// account claims.
     pub mobile: Option<String>,
+    pub mobile_since: i64,
     /// The jurisdiction's offset from UTC, for the times written.
     pub utc_offset_minutes: i32,
 }

@@ -130,10 +130,64 @@ async fn a_correction_request_runs_on_the_laws_clock_and_is_extended_once_with_a
     .await;
     assert_eq!(status, 404);
 
-    // The dispatcher's page offers the extension on a request only.
+    // The dispatcher's page offers the extension on a running request only, once.
     let page = get(&app, &rdec, &format!("/work/cases/{number}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Deadline extended"), "{}", page.body);
+    assert!(
+        !page.body.contains("value=\"extend_deadline\""),
+        "extended already"
+    );
     let page = get(&app, &pks, &format!("/work/cases/{light}")).await;
     assert!(!page.body.contains("value=\"extend_deadline\""));
+
+    // A review request left past its 15 days cannot be extended any more: the law has the
+    // extension told within the period.
+    let review = post(
+        &app,
+        &me,
+        "/account/data/requests",
+        &[
+            ("kind", "review"),
+            ("details", "請提供 2025 年的來電紀錄紙本。"),
+        ],
+    )
+    .await;
+    assert_eq!(review.status, 303, "{}", review.body);
+    let (_, data) = send(app.as_browser(&me, Method::GET, "me/data")).await;
+    let late = data["data"]["cases.data-requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["case_number"] != number.as_str())
+        .expect("the review request")["case_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = get(&app, &rdec, &format!("/work/cases/{late}")).await;
+    assert!(
+        page.body.contains("value=\"extend_deadline\""),
+        "{}",
+        page.body
+    );
+    clock.advance(16 * DAY);
+    let rdec = app.sign_in("disp.rdec", STAFF_PASSWORD).await;
+    let (status, body) = send(
+        app.as_browser(&rdec, Method::POST, &format!("cases/{late}/actions"))
+            .json(&json!({ "action": "extend_deadline", "reason": "太忙" })),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["code"], "error-extend-too-late");
+
+    // The report form and Open311 know no such service.
+    let me = app.sign_in("0912345678", "my phone my rules").await;
+    let (status, _) = send(app.as_browser(&me, Method::POST, "reports").json(&json!({
+        "service_code": "PDPA-02", "description": "x", "consent": true,
+        "attributes": { "kind": "delete" },
+    })))
+    .await;
+    assert_eq!(status, 404);
+    let r = app.get("services/PDPA-01.json").await;
+    assert_eq!(r.status(), 404);
 }

@@ -82,11 +82,15 @@ impl CasesApp {
                 .and_then(|c| c.category(code))
                 .map_or_else(|| code.to_string(), |c| format!("{} ({code})", c.name.zh))
         };
-        let (requests, reported): (Vec<_>, Vec<_>) =
-            store::reported(&self.db, &s.jurisdiction_id, &s.account_id, key.as_deref())
-                .await?
-                .into_iter()
-                .partition(|r| data_requests::days_for(&r.category_code).is_some());
+        let (requests, reported): (Vec<_>, Vec<_>) = store::reported(
+            &self.db,
+            &s.jurisdiction_id,
+            &s.account_id,
+            key.as_deref().map(|k| (k, s.mobile_since)),
+        )
+        .await?
+        .into_iter()
+        .partition(|r| data_requests::days_for(&r.category_code).is_some());
         let request_ids: Vec<String> = requests.iter().map(|r| r.case_id.clone()).collect();
         let extensions = store::public_notes(
             &self.db,
@@ -177,7 +181,7 @@ impl CasesApp {
         let Some(key) = key else {
             return Ok(sets);
         };
-        let calls = store::calls(&self.db, &s.jurisdiction_id, &key).await?;
+        let calls = store::calls(&self.db, &s.jurisdiction_id, &key, s.mobile_since).await?;
         sets.push(DataSet {
             key: "cases.calls",
             title: "data-set-cases-calls",
@@ -195,7 +199,7 @@ impl CasesApp {
                 })
                 .collect(),
         });
-        let care = store::care_flag(&self.db, &s.jurisdiction_id, &key).await?;
+        let care = store::care_flag(&self.db, &s.jurisdiction_id, &key, s.mobile_since).await?;
         sets.push(DataSet {
             key: "cases.care-flag",
             title: "data-set-cases-care-flag",
@@ -205,7 +209,7 @@ impl CasesApp {
                 .map(|(note, at)| vec![note, s.when(Some(at))])
                 .collect(),
         });
-        let outcalls = store::outcalls(&self.db, &s.jurisdiction_id, &key).await?;
+        let outcalls = store::outcalls(&self.db, &s.jurisdiction_id, &key, s.mobile_since).await?;
         sets.push(DataSet {
             key: "cases.outcalls",
             title: "data-set-cases-outcalls",

@@ -101,6 +101,19 @@ pub fn data_json(data: &MyData, now: i64) -> serde_json::Value {
     })
 }
 
+/// A cell a spreadsheet program will not run: text starting with what starts a formula
+/// (`= + - @`, a tab or a carriage return, or their full-width forms) is written after an
+/// apostrophe, which spreadsheets show as text. Someone else's words reach these files (a
+/// mandate's name, a note), so nothing in them may become a formula on the citizen's computer.
+fn inert(cell: String) -> String {
+    const STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    if cell.starts_with(STARTS) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn csv_of(
     header: Vec<String>,
     rows: impl Iterator<Item = Vec<String>>,
@@ -110,7 +123,8 @@ fn csv_of(
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     w.write_record(&header).map_err(internal)?;
     for row in rows {
-        w.write_record(&row).map_err(internal)?;
+        w.write_record(row.into_iter().map(inert))
+            .map_err(internal)?;
     }
     w.into_inner()
         .map_err(|e| ServiceError::Internal(e.to_string()))
@@ -179,6 +193,13 @@ mod tests {
             cell(Locale::ZhTw, &data, "address unknown"),
             "地址、unknown"
         );
+        assert_eq!(
+            inert("=HYPERLINK(\"https://evil/\")".into()),
+            "'=HYPERLINK(\"https://evil/\")"
+        );
+        assert_eq!(inert("+886912345678".into()), "'+886912345678");
+        assert_eq!(inert("＝1+1".into()), "'＝1+1");
+        assert_eq!(inert("路燈不亮".into()), "路燈不亮");
         let to = Column::coded("recipient", "x", "recipient-");
         assert_eq!(
             cell(Locale::En, &to, "module:identity"),

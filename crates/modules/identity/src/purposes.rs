@@ -18,17 +18,27 @@ pub const ALL: &[Purpose] = &[MYDATA_PREFILL];
 use crate::domain::consent::{Consent, ReceiptText};
 use domain::Locale;
 
+/// The message `id` in `locale`, or `fallback` when there is none (a purpose no module of
+/// this build declares any more still has consents in the history).
+fn words_or(locale: Locale, id: &str, fallback: &str) -> String {
+    if webkit::i18n::has(locale, id) {
+        webkit::i18n::tr(locale, id, &[])
+    } else {
+        fallback.to_string()
+    }
+}
+
 /// The name of a purpose in `locale` (message ids have no dots: `purpose-identity-…`).
 pub fn name(locale: Locale, code: &str) -> String {
-    webkit::i18n::tr(locale, &format!("purpose-{}", code.replace('.', "-")), &[])
+    words_or(locale, &format!("purpose-{}", code.replace('.', "-")), code)
 }
 
 /// What a purpose is for, in `locale`.
 pub fn about(locale: Locale, code: &str) -> String {
-    webkit::i18n::tr(
+    words_or(
         locale,
         &format!("purpose-{}-about", code.replace('.', "-")),
-        &[],
+        "",
     )
 }
 

@@ -886,3 +886,4 @@ error-extend-not-data-request = Only the deadline of a personal-data request can
 error-extend-once = This request's deadline was already extended; the law allows it once.
 action-extend_deadline = Extend the deadline (once)
 action-extend_deadline-note = Why (the person is told)
+error-extend-too-late = The deadline has passed and can no longer be extended: answer as soon as you can.

@@ -829,3 +829,4 @@ error-extend-not-data-request = 只有個人資料請求的期限可以延長。
 error-extend-once = 這件請求的期限已經延長過，依法只能延長一次。
 action-extend_deadline = 延長答覆期限（一次）
 action-extend_deadline-note = 延長理由（會告知申請人）
+error-extend-too-late = 答覆期限已過，不能再延長；請儘速答覆。

@@ -357,8 +357,12 @@ impl CasesApp {
                 crate::domain::case_event::CaseEventKind::DeadlineExtended.as_str(),
             )
             .await?;
-            if let Err(id) = crate::domain::data_requests::may_extend(&work.category_code, already)
-            {
+            if let Err(id) = crate::domain::data_requests::may_extend(
+                &work.category_code,
+                already,
+                work.resolution_due_at,
+                self.now(),
+            ) {
                 return Err(ServiceError::invalid(Message::new(id)));
             }
         }

@@ -533,6 +533,13 @@ impl CasesApp {
         client: &str,
         filing: CitizenReport,
     ) -> Result<crate::intake::FiledCase> {
+        // What is no service (a request about personal data is asked from "my data") is
+        // answered as such before anything about the report.
+        if let Some(code) = filing.report.service_code.as_deref()
+            && let Err(e @ ServiceError::NotFound(_)) = self.platform.service(j, code).await
+        {
+            return Err(e);
+        }
         let problems = self.citizen_problems(j, &filing).await;
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));

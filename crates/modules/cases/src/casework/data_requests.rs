@@ -60,9 +60,7 @@ impl CasesApp {
         report.reporter.account_id = Some(me.clone());
         self.file_case(
             &j,
-            &Filer::Citizen {
-                account_id: Some(me),
-            },
+            &Filer::DataSubject { account_id: me },
             Channel::Web,
             report,
         )

@@ -142,7 +142,8 @@ fn timeline_kind(kind: &str, to_status: Option<&str>, public: bool) -> Vec<Timel
         "close" | "reject" | "mark_duplicate" | "transfer_external" => vec![TimelineKind::Closed],
         "arrive" | "start" => vec![TimelineKind::FirstResponse],
         "note" if public => vec![TimelineKind::FirstResponse],
-        "deadline_extended" => vec![TimelineKind::Extended],
+        // A public notice to the person (first response) that moves the answer's deadline.
+        "deadline_extended" => vec![TimelineKind::FirstResponse, TimelineKind::Extended],
         _ => Vec::new(),
     }
 }

@@ -46,9 +46,11 @@ pub fn days_for(category: &str) -> Option<u32> {
 /// the answer is due within the law's period. `None` for any other category.
 pub fn policy(category: &str) -> Option<SlaPolicy> {
     let days = days_for(category)?;
+    // Signed for within 3 days of 24 hours, so a request filed on a Friday evening is not
+    // late by Saturday evening.
     Some(SlaPolicy {
-        acknowledgement: Duration::WorkingDays(1),
-        reassignment_acknowledgement: Duration::WorkingDays(1),
+        acknowledgement: Duration::WorkingDays(3),
+        reassignment_acknowledgement: Duration::WorkingDays(3),
         first_response: Duration::WorkingDays(days),
         resolution: Duration::WorkingDays(days),
         at_risk_percent: DEFAULT_AT_RISK_PERCENT,
@@ -56,12 +58,19 @@ pub fn policy(category: &str) -> Option<SlaPolicy> {
     })
 }
 
-/// Whether the deadline of a case in `category` may be extended, given whether it already was:
-/// the message of the refusal if not.
-pub fn may_extend(category: &str, already: bool) -> Result<(), &'static str> {
+/// Whether the deadline of a case in `category`, due at `due` (if its clock runs), may be
+/// extended at `now`, given whether it already was: the message of the refusal if not. The law
+/// has the extension told within the period, so a request already overdue is not extended.
+pub fn may_extend(
+    category: &str,
+    already: bool,
+    due: Option<i64>,
+    now: i64,
+) -> Result<(), &'static str> {
     match (days_for(category), already) {
         (None, _) => Err("error-extend-not-data-request"),
         (Some(_), true) => Err("error-extend-once"),
+        (Some(_), false) if due.is_some_and(|d| now > d) => Err("error-extend-too-late"),
         (Some(_), false) => Ok(()),
     }
 }
@@ -82,11 +91,18 @@ mod tests {
         assert_eq!(days_for("1999-R01"), None);
         assert!(policy("1999-R01").is_none());
         assert_eq!(
-            may_extend("1999-R01", false),
+            may_extend("1999-R01", false, None, 0),
             Err("error-extend-not-data-request")
         );
-        assert_eq!(may_extend(CHANGE_CATEGORY, true), Err("error-extend-once"));
-        assert!(may_extend(CHANGE_CATEGORY, false).is_ok());
+        assert_eq!(
+            may_extend(CHANGE_CATEGORY, true, Some(10), 0),
+            Err("error-extend-once")
+        );
+        assert!(may_extend(CHANGE_CATEGORY, false, Some(10), 10).is_ok());
+        assert_eq!(
+            may_extend(CHANGE_CATEGORY, false, Some(10), 11),
+            Err("error-extend-too-late")
+        );
     }
 
     proptest! {

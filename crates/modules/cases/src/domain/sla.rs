@@ -440,9 +440,12 @@ pub fn evaluate(
                     track.stop(cal, t);
                 }
             }
+            // Only a running clock not yet past its due is extended: an extension cannot
+            // undo a breach.
             TimelineKind::Extended => {
                 if let Some(run) = &mut resolution.run
                     && run.stopped.is_none()
+                    && t <= run.due_at(cal, t)
                 {
                     run.base_due = policy.resolution.due_from(cal, run.base_due);
                 }

@@ -45,6 +45,11 @@ pub enum Filer {
     Citizen {
         account_id: Option<String>,
     },
+    /// A signed-in citizen asking about their own personal data, from "my data": the only
+    /// filer of the categories of `domain::data_requests`.
+    DataSubject {
+        account_id: String,
+    },
     System,
 }
 
@@ -60,6 +65,9 @@ impl Filer {
             },
             Filer::Citizen { account_id } => ActorRef::Citizen {
                 account_id: account_id.clone(),
+            },
+            Filer::DataSubject { account_id } => ActorRef::Citizen {
+                account_id: Some(account_id.clone()),
             },
             Filer::System => ActorRef::System { label: None },
         }
@@ -119,6 +127,7 @@ pub(crate) struct Filing {
 fn link_reporter(filer: &Filer, reporter: &mut Reporter) {
     reporter.account_id = match filer {
         Filer::Citizen { account_id } => account_id.clone(),
+        Filer::DataSubject { account_id } => Some(account_id.clone()),
         Filer::ApiClient { .. } | Filer::Staff { .. } | Filer::System => None,
     };
     reporter.client_reference = match filer {
@@ -126,7 +135,9 @@ fn link_reporter(filer: &Filer, reporter: &mut Reporter) {
             .client_reference
             .take()
             .map(|r| format!("{id}:{r}")),
-        Filer::Citizen { .. } | Filer::Staff { .. } | Filer::System => None,
+        Filer::Citizen { .. } | Filer::DataSubject { .. } | Filer::Staff { .. } | Filer::System => {
+            None
+        }
     };
 }
 
@@ -164,17 +175,11 @@ impl CasesApp {
                 "error-service-code-required",
             )));
         };
-        let category = self.platform.service(jurisdiction, code).await?;
-        // A request about personal data is filed by the person it is about, signed in, and by
-        // no one else (not an agent, not an Open311 client): to them it does not exist.
-        if category.is_data_request()
-            && !matches!(
-                filer,
-                Filer::Citizen {
-                    account_id: Some(_)
-                }
-            )
-        {
+        let category = self.platform.any_category(jurisdiction, code).await?;
+        // A request about personal data is filed by the person it is about, from "my data",
+        // and by no one else (not an agent, not an Open311 client, not the report form): to
+        // them it does not exist. The person files nothing else that way.
+        if category.is_data_request() != matches!(filer, Filer::DataSubject { .. }) {
             return Err(ServiceError::NotFound(
                 Message::new("error-service-unknown").arg("code", code.trim()),
             ));
@@ -339,7 +344,10 @@ impl CasesApp {
                 ),
                 api_client_id: match filer {
                     Filer::ApiClient { id } => Some(id.clone()),
-                    Filer::Staff { .. } | Filer::Citizen { .. } | Filer::System => None,
+                    Filer::Staff { .. }
+                    | Filer::Citizen { .. }
+                    | Filer::DataSubject { .. }
+                    | Filer::System => None,
                 },
                 requested_at: now,
                 expected_at: clocks.expected_at,

@@ -25,19 +25,22 @@ pub struct Reported {
     pub email: Option<String>,
 }
 
-/// The cases reported by the account, or by a reporter with the number key `phone_key`,
-/// newest first.
+/// The cases reported by the account, or by a reporter with no account with the number key
+/// `phone_key` since `since`, newest first.
 pub async fn reported(
     db: &Db,
     jurisdiction_id: &str,
     account_id: &str,
-    phone_key: Option<&str>,
+    phone: Option<(&str, i64)>,
 ) -> Result<Vec<Reported>, StoreError> {
     let r = Alias::new("r");
     let c = Alias::new("c");
     let mut who = Expr::col((r.clone(), Alias::new("account_id"))).eq(account_id);
-    if let Some(key) = phone_key {
-        who = who.or(Expr::col((r.clone(), Alias::new("phone_key"))).eq(key));
+    if let Some((key, since)) = phone {
+        who = who.or(Expr::col((r.clone(), Alias::new("phone_key")))
+            .eq(key)
+            .and(Expr::col((r.clone(), Alias::new("account_id"))).is_null())
+            .and(Expr::col((r.clone(), Alias::new("created_at"))).gte(since)));
     }
     let stmt = Query::select()
         .expr_as(
@@ -135,11 +138,12 @@ pub struct Call {
     pub summary: String,
 }
 
-/// The calls from the number key `phone_key`, newest first.
+/// The calls from the number key `phone_key` since `since`, newest first.
 pub async fn calls(
     db: &Db,
     jurisdiction_id: &str,
     phone_key: &str,
+    since: i64,
 ) -> Result<Vec<Call>, StoreError> {
     let stmt = Query::select()
         .columns([
@@ -152,6 +156,7 @@ pub async fn calls(
         .from("contacts")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("caller_phone").eq(phone_key))
+        .and_where(Expr::col("created_at").gte(since))
         .order_by("created_at", Order::Desc)
         .to_owned();
     db.fetch_all(&stmt)
@@ -169,17 +174,19 @@ pub async fn calls(
         .collect()
 }
 
-/// The care flag on the number key, if any: its note and when it was set.
+/// The care flag set on the number key since `since`, if any: its note and when it was set.
 pub async fn care_flag(
     db: &Db,
     jurisdiction_id: &str,
     phone_key: &str,
+    since: i64,
 ) -> Result<Option<(String, i64)>, StoreError> {
     let stmt = Query::select()
         .columns(["note", "created_at"])
         .from("care_flags")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("phone").eq(phone_key))
+        .and_where(Expr::col("created_at").gte(since))
         .to_owned();
     db.fetch_optional(&stmt)
         .await?
@@ -198,11 +205,12 @@ pub struct Outcall {
     pub done_at: Option<i64>,
 }
 
-/// The out-calls to the number key, newest first.
+/// The out-calls to the number key since `since`, newest first.
 pub async fn outcalls(
     db: &Db,
     jurisdiction_id: &str,
     phone_key: &str,
+    since: i64,
 ) -> Result<Vec<Outcall>, StoreError> {
     let stmt = Query::select()
         .columns([
@@ -216,6 +224,7 @@ pub async fn outcalls(
         .from("outcalls")
         .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
         .and_where(Expr::col("citizen_phone").eq(phone_key))
+        .and_where(Expr::col("created_at").gte(since))
         .order_by("created_at", Order::Desc)
         .to_owned();
     db.fetch_all(&stmt)

@@ -401,3 +401,7 @@ my-data-requests = Something wrong, or want it deleted?
 my-data-requests-lead = You can ask for your personal data to be corrected, completed, deleted or no longer used, or ask for data not listed here. We answer within the time the law sets.
 my-data-request-new = Make a request about your data
 my-data-request-filed = Your request is received; the date we answer by is under "Your requests about your data".
+error-contact-unverified = This needs your e-mail address or mobile number confirmed first: use the code we sent you.
+access-mandate-given = Set up a mandate
+access-mandate-answered = Answered your mandate
+access-mandate-revoked = Ended a mandate

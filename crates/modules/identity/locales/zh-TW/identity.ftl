@@ -398,3 +398,7 @@ my-data-requests = 資料有誤或想刪除？
 my-data-requests-lead = 您可以請求更正、補充、刪除或停止利用您的個人資料，也可以請求這裡沒有列出的資料。我們依法在期限內答覆。
 my-data-request-new = 提出個資請求
 my-data-request-filed = 已收到您的請求，答覆期限列在「您的個資請求」。
+error-contact-unverified = 這項服務需要先確認您的電子郵件或手機：請用寄給您的驗證碼完成確認。
+access-mandate-given = 建立代理授權
+access-mandate-answered = 回覆您的代理授權
+access-mandate-revoked = 撤回代理授權

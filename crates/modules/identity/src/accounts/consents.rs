@@ -113,6 +113,7 @@ impl IdentityApp {
             ended: None,
         };
         let mut tx = self.db.begin().await?;
+        store::hold_account(&mut tx, me).await?;
         let renewed = store::end_running(&mut tx, me, p.code, now, Ending::Renewed).await?;
         store::insert(&mut tx, &actor.jurisdiction_id, &c, language).await?;
         audit::record(
@@ -147,7 +148,10 @@ impl IdentityApp {
             )));
         }
         let mut tx = self.db.begin().await?;
-        if store::end_running(&mut tx, me, &c.purpose, now, Ending::Withdrawn).await? == 0 {
+        store::hold_account(&mut tx, me).await?;
+        // This consent, if it still runs: a renewal since has ended it, and is its own to
+        // withdraw.
+        if !store::end_one(&mut tx, me, &c.id, now, Ending::Withdrawn).await? {
             return Err(ServiceError::invalid(Message::new(
                 "error-consent-not-running",
             )));

@@ -38,7 +38,7 @@ const ACCOUNT: &[Column] = &[
     col("display_name", "data-col-display-name"),
     col("email", "data-col-email"),
     col("mobile", "data-col-mobile"),
-    col("national_id", "data-col-national-id"),
+    Column::national_id("national_id", "data-col-national-id"),
     Column::coded("locale", "data-col-locale", "data-language-"),
     Column::coded("status", "data-col-status", "data-account-"),
     col("verified_at", "data-col-verified-at"),
@@ -101,10 +101,15 @@ impl IdentityApp {
             .filter(|a| a.kind == AccountKind::Citizen.as_str())
             .ok_or_else(crate::authz::forbidden)?;
         let j = self.platform.jurisdiction(&account.jurisdiction_id).await?;
+        // A number is theirs only if they proved it: it is the sign-in name a code verified.
+        let proved = account.mobile.as_deref() == Some(account.login.as_str());
         Ok(DataSubject {
             jurisdiction_id: account.jurisdiction_id,
             account_id: account.id,
-            mobile: account.mobile,
+            mobile: account
+                .mobile
+                .filter(|_| proved && account.verified_at.is_some()),
+            mobile_since: account.verified_at.unwrap_or(i64::MAX),
             utc_offset_minutes: j.utc_offset_minutes,
         })
     }

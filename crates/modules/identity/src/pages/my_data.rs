@@ -123,7 +123,14 @@ async fn show(
                     s.columns
                         .iter()
                         .zip(row)
-                        .map(|(c, v)| crate::my_data_files::cell(v_locale, c, v))
+                        .map(|(c, v)| {
+                            if c.national_id && !v.is_empty() {
+                                domain::identity::PersonalId::parse(v)
+                                    .map_or_else(|_| "****".to_string(), |id| id.masked())
+                            } else {
+                                crate::my_data_files::cell(v_locale, c, v)
+                            }
+                        })
                         .collect()
                 })
                 .collect(),
@@ -162,6 +169,11 @@ async fn download(
     let Some(actor) = v.signed_in() else {
         return Ok(see_other("/sign-in?back=/account/data"));
     };
+    // Another site's link does not download (nor spend the hourly downloads): the citizen
+    // downloads from their own page.
+    if v.cross_site {
+        return Ok(see_other("/account/data"));
+    }
     let data = match state
         .identity
         .my_data_for_download(actor, &state.holders)

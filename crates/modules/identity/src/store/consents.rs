@@ -101,6 +101,38 @@ pub async fn end_running(
     tx.execute(&stmt).await
 }
 
+/// Holds the account's row for the transaction, so that its consents change one at a time
+/// (two renewals at once on PostgreSQL would otherwise both see none running).
+pub async fn hold_account(tx: &mut Tx, account_id: &str) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("accounts")
+        .value("updated_at", Expr::col("updated_at"))
+        .and_where(Expr::col("id").eq(account_id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Ends one consent of the account if it is still running at `at`; whether it did.
+pub async fn end_one(
+    tx: &mut Tx,
+    account_id: &str,
+    id: &str,
+    at: i64,
+    how: Ending,
+) -> Result<bool, StoreError> {
+    let stmt = Query::update()
+        .table("consents")
+        .value("ended_at", at)
+        .value("ended_how", how.as_str())
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("account_id").eq(account_id))
+        .and_where(Expr::col("ended_at").is_null())
+        .and_where(Expr::col("expires_at").gt(at))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
 /// One consent of an account.
 pub async fn find(db: &Db, account_id: &str, id: &str) -> Result<Option<Consent>, StoreError> {
     let stmt = Query::select()

@@ -5,6 +5,7 @@
 
 use super::actions::{self, ActionForm, EventLine};
 use super::{Catalog, Named, PageResult, Stop, done_message, failed, gate, sla_tag};
+use crate::domain::case_event::CaseEventKind;
 use crate::domain::lifecycle::OperationKind;
 use crate::doors::CasesState;
 use crate::store::case_work::WorkView;
@@ -311,16 +312,24 @@ pub async fn case_view(
     };
     let catalog = Catalog::load(state, v.locale).await?;
     let w = detail.work;
+    // A personal-data request's deadline is extended once, while it runs.
+    let extendable = crate::domain::data_requests::may_extend(
+        &w.category_code,
+        detail
+            .events
+            .iter()
+            .any(|e| e.event.kind == CaseEventKind::DeadlineExtended.as_str()),
+        w.resolution_due_at,
+        state.cases.platform.now(),
+    )
+    .is_ok();
     let legal: Vec<&'static str> = desk
         .operations()
         .iter()
         .copied()
         .filter(|a| actions::legal(&w.status, w.cosign_department_code.is_some(), a))
         // Only a personal-data request has a deadline the law lets be extended.
-        .filter(|a| {
-            *a != "extend_deadline"
-                || crate::domain::data_requests::days_for(&w.category_code).is_some()
-        })
+        .filter(|a| *a != "extend_deadline" || extendable)
         .filter(|a| OperationKind::parse(a).is_some_and(|k| crate::casework::may_do(actor, &w, k)))
         .collect();
     let read_only = legal.is_empty()

@@ -522,9 +522,12 @@ impl IdentityApp {
         if self.assurance(actor.account()?).await? >= asked {
             return Ok(());
         }
-        Err(ServiceError::Forbidden(
-            Message::new(STEP_UP).arg("level", asked.as_str()),
-        ))
+        // A real name is proved through a city login (a step up); a contact, by the code sent to
+        // it, which an active account has already done.
+        Err(ServiceError::Forbidden(match asked {
+            Assurance::RealName => Message::new(STEP_UP),
+            _ => Message::new("error-contact-unverified"),
+        }))
     }
 
     /// The assurance level of an account.
