@@ -96,6 +96,7 @@ async fn main() {
         maps: Default::default(),
         second_factor_roles: Vec::new(),
         login_providers: Vec::new(),
+        retention: Default::default(),
     };
     let modules = web::BUILD.open(db, config).await.expect("modules");
     modules

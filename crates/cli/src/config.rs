@@ -147,6 +147,9 @@ pub struct FileConfig {
     pub jobs: Option<crate::jobs_config::JobsFile>,
     pub modules: Option<ModulesFile>,
     pub login_providers: Option<Vec<platform::login::LoginProvider>>,
+    /// `[retention]`: how many days each kind of personal data is kept, by the key its module
+    /// declares (`cases.reporters = 1826`); the modules' defaults otherwise.
+    pub retention: Option<std::collections::BTreeMap<String, u32>>,
 }
 
 /// `[modules]`: which modules run, `<module> = false` to switch one off (see
@@ -378,6 +381,33 @@ pub struct Settings {
     pub jobs: platform::jobs::JobsConfig,
     pub modules: platform::ModulesConfig,
     pub login_providers: Vec<platform::login::LoginProvider>,
+    pub retention: std::collections::BTreeMap<String, u32>,
+}
+
+/// `[retention]` checked: each key is one a module of the build declares, and each period is
+/// at least a day.
+fn retention(
+    file: Option<&std::collections::BTreeMap<String, u32>>,
+) -> Result<std::collections::BTreeMap<String, u32>> {
+    let Some(file) = file else {
+        return Ok(Default::default());
+    };
+    let known: Vec<&str> = web::COMPILED
+        .iter()
+        .flat_map(|m| m.retention.iter().map(|r| r.key))
+        .collect();
+    for (key, days) in file {
+        if !known.contains(&key.as_str()) {
+            anyhow::bail!(
+                "[retention] {key}: no module keeps data under this key (known: {})",
+                known.join(", ")
+            );
+        }
+        if *days == 0 {
+            anyhow::bail!("[retention] {key}: keep data at least 1 day");
+        }
+    }
+    Ok(file.clone())
 }
 
 impl Settings {
@@ -392,6 +422,7 @@ impl Settings {
         s.resolve_jobs(file, serve)?;
         s.modules = crate::modules_config::resolve(file.modules.as_ref(), serve.module_cases)?;
         s.login_providers = crate::login_config::from_env(file.login_providers.as_deref())?;
+        s.retention = retention(file.retention.as_ref())?;
         Ok(s)
     }
 
@@ -498,6 +529,7 @@ impl Settings {
             webhooks: Default::default(),
             jobs: Default::default(),
             login_providers: Vec::new(),
+            retention: Default::default(),
         }
     }
 

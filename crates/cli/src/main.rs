@@ -169,6 +169,7 @@ async fn open(settings: &Settings) -> Result<Modules> {
             Vec::new()
         },
         login_providers: settings.login_providers.clone(),
+        retention: settings.retention.clone(),
     };
     Ok(Modules::open(db, config).await?)
 }
@@ -249,6 +250,15 @@ async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Re
         workers.push(tokio::spawn(cases::casework::run_supervisor(
             modules.cases.clone(),
             std::time::Duration::from_secs(60),
+            stopped.clone(),
+        )));
+    }
+    // The retention pass (personal data past its period), hourly on every node: each update
+    // touches only what still holds personal data, so nodes do not repeat one another's work.
+    if modules.runs(&cases::MODULE) {
+        workers.push(tokio::spawn(cases::retention::run_retention(
+            modules.cases.clone(),
+            std::time::Duration::from_secs(3600),
             stopped.clone(),
         )));
     }

@@ -67,6 +67,9 @@ pub struct ServiceConfig {
     pub second_factor_roles: Vec<authz::Role>,
     /// The city identity providers people may sign in through, per jurisdiction.
     pub login_providers: Vec<login::LoginProvider>,
+    /// Retention periods a city set, in days by key (`personal_data::Retention::key`);
+    /// the modules' defaults otherwise.
+    pub retention: std::collections::BTreeMap<String, u32>,
 }
 
 /// Which modules an instance runs: every module of the build except those switched off in
@@ -218,6 +221,15 @@ impl Platform {
     /// The purpose declared as `code`, if a module of the build has it.
     pub fn purpose(&self, code: &str) -> Option<&'static personal_data::Purpose> {
         self.purposes().find(|p| p.code == code)
+    }
+
+    /// How many days the data `rule` covers is kept: the city's period, or the module's.
+    pub fn retention_days(&self, rule: &personal_data::Retention) -> u32 {
+        self.config()
+            .retention
+            .get(rule.key)
+            .copied()
+            .unwrap_or(rule.default_days)
     }
 
     /// The current time, in unix seconds, from the platform's clock.

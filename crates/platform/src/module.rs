@@ -36,6 +36,8 @@ pub struct ModuleDef {
     /// The uses of personal data it makes beyond the task a citizen started, each with its
     /// legal basis: the consent ledger's vocabulary (`crate::personal_data`).
     pub purposes: &'static [crate::personal_data::Purpose],
+    /// How long it keeps each kind of personal data (`crate::personal_data::Retention`).
+    pub retention: &'static [crate::personal_data::Retention],
 }
 
 /// One Fluent file of a module's messages, embedded with `include_str!`.
@@ -114,6 +116,7 @@ pub const MODULE: ModuleDef = ModuleDef {
     job_kinds: crate::jobs::KINDS,
     locales: &[],
     purposes: &[],
+    retention: &[],
 };
 
 impl ModuleHandle for crate::Platform {

@@ -29,6 +29,23 @@ pub struct Purpose {
     pub basis: LegalBasis,
 }
 
+/// How long a module keeps one kind of personal data (PDPA art. 11: when the purpose ends,
+/// delete or stop using it), as the module declares it in its definition. A city may set
+/// another period (`[retention]` in the configuration, days by key). What has outlived it is
+/// purged or anonymised by the module's retention pass; what statistics need stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Stable: `<module>.<what>`, e.g. `cases.reporters`; the configuration's key.
+    pub key: &'static str,
+    /// The categories of data it covers (`data-category-<key>`).
+    pub data: &'static [&'static str],
+    /// Days kept by default.
+    pub default_days: u32,
+    /// From when the days count, named by the message `retention-from-<key>` with the key's
+    /// dots as dashes (e.g. "after the case is closed").
+    pub what: &'static str,
+}
+
 /// Who receives the data a purpose uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipient {

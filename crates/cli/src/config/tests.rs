@@ -82,3 +82,20 @@ fn passwords_are_hidden() {
     let s = Settings::resolve(&FileConfig::default(), &db, &ServeArgs::default());
     assert_eq!(s.database_url_redacted(), "postgres://cd:***@db:5432/cd");
 }
+
+#[test]
+fn retention_periods_name_a_rule_of_the_build_and_keep_data_a_day_at_least() {
+    let file: FileConfig = toml::from_str("[retention]\n\"cases.calls\" = 365").unwrap();
+    assert_eq!(
+        super::retention(file.retention.as_ref()).unwrap()["cases.calls"],
+        365
+    );
+    let typo: FileConfig = toml::from_str("[retention]\n\"cases.call\" = 365").unwrap();
+    let e = super::retention(typo.retention.as_ref())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cases.call") && e.contains("cases.calls"), "{e}");
+    let zero: FileConfig = toml::from_str("[retention]\n\"cases.reporters\" = 0").unwrap();
+    assert!(super::retention(zero.retention.as_ref()).is_err());
+    assert!(super::retention(None).unwrap().is_empty());
+}

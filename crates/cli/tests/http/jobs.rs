@@ -349,6 +349,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         // Staff sign in with a password alone unless a test asks for the second factor.
         second_factor_roles: Vec::new(),
         login_providers: Vec::new(),
+        retention: Default::default(),
     };
     web::Modules::open(db.clone(), config.clone())
         .await

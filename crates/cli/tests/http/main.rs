@@ -34,6 +34,7 @@ mod openapi;
 mod permissions;
 mod privacy;
 mod processes;
+mod retention;
 mod second_factor_stages;
 mod sign_in_limits;
 mod smtp_sink;

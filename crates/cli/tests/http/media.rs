@@ -489,6 +489,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         // Staff sign in with a password alone unless a test asks for the second factor.
         second_factor_roles: Vec::new(),
         login_providers: Vec::new(),
+        retention: Default::default(),
     };
     web::Modules::open(db.clone(), config)
         .await

@@ -100,6 +100,7 @@ impl TestApp {
             // Staff sign in with a password alone unless a test asks for the second factor.
             second_factor_roles: Vec::new(),
             login_providers: Vec::new(),
+            retention: Default::default(),
         };
         configure(&mut config);
         let mut services = build.open(db, config).await.expect("services");

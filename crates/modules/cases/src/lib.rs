@@ -23,6 +23,7 @@ mod personal_data;
 pub mod public;
 pub mod queries;
 pub mod reports;
+pub mod retention;
 pub(crate) mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -38,6 +38,7 @@ pub const MODULE: ModuleDef = ModuleDef {
     job_kinds: &[],
     locales: platform::module_locales!("cases"),
     purposes: &[],
+    retention: crate::retention::RULES,
 };
 
 /// Adds this module's messages to the catalogue. The composition root installs every module's

@@ -154,3 +154,45 @@ pub async fn insert_outcall(db: &Db, outcall: &Outcall) -> Result<(), StoreError
     store::desk::insert_outcall(&mut tx, outcall).await?;
     tx.commit().await
 }
+
+/// The personal fields of each reporter of a case (email, phone, first and last name, device,
+/// account, number key, client reference), to see what retention left.
+pub async fn reporters_of(
+    db: &Db,
+    jurisdiction_id: &str,
+    case_number: &str,
+) -> Result<Vec<[Option<String>; 8]>, StoreError> {
+    use sea_query::{Expr, ExprTrait, Query};
+    const FIELDS: [&str; 8] = [
+        "email",
+        "phone",
+        "first_name",
+        "last_name",
+        "device_id",
+        "account_id",
+        "phone_key",
+        "client_reference",
+    ];
+    let case = Query::select()
+        .column("id")
+        .from("cases")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("case_number").eq(case_number))
+        .to_owned();
+    let stmt = Query::select()
+        .columns(FIELDS)
+        .from("case_reporters")
+        .and_where(Expr::col("case_id").in_subquery(case))
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            let mut out: [Option<String>; 8] = Default::default();
+            for (i, f) in FIELDS.iter().enumerate() {
+                out[i] = r.get(f)?;
+            }
+            Ok(out)
+        })
+        .collect()
+}

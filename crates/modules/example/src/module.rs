@@ -40,6 +40,7 @@ pub const MODULE: ModuleDef = ModuleDef {
     }],
     locales: platform::module_locales!("example"),
     purposes: &[],
+    retention: &[],
 };
 
 /// The module's handle, as the composition root holds it.

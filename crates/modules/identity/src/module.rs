@@ -44,6 +44,7 @@ pub const MODULE: ModuleDef = ModuleDef {
     job_kinds: &[],
     locales: platform::module_locales!("identity"),
     purposes: crate::purposes::ALL,
+    retention: &[],
 };
 
 impl ModuleHandle for IdentityApp {

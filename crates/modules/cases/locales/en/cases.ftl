@@ -887,3 +887,6 @@ error-extend-once = This request's deadline was already extended; the law allows
 action-extend_deadline = Extend the deadline (once)
 action-extend_deadline-note = Why (the person is told)
 error-extend-too-late = The deadline has passed and can no longer be extended: answer as soon as you can.
+retention-from-cases-reporters = Who reported a case (counted from its closing)
+retention-from-cases-calls = The number and summary of a call (counted from the call)
+retention-from-cases-outcalls = The number and note of a call back (counted from the call)

@@ -830,3 +830,6 @@ error-extend-once = 這件請求的期限已經延長過，依法只能延長一
 action-extend_deadline = 延長答覆期限（一次）
 action-extend_deadline-note = 延長理由（會告知申請人）
 error-extend-too-late = 答覆期限已過，不能再延長；請儘速答覆。
+retention-from-cases-reporters = 案件的反映人資料（結案後起算）
+retention-from-cases-calls = 來電紀錄的號碼與摘要（來電後起算）
+retention-from-cases-outcalls = 回電的號碼與紀錄（回電後起算）

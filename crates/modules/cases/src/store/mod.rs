@@ -12,6 +12,7 @@ pub mod knowledge;
 pub mod personal_data;
 pub mod reporters;
 pub mod reports;
+pub mod retention;
 pub mod surveys;
 
 pub use ::store::chain::ChainReport;

@@ -90,6 +90,18 @@ pub const ACCESS: &[Column] = &[
 ];
 
 impl IdentityApp {
+    /// How long each running module keeps each kind of personal data: every rule with the days
+    /// in force (the city's, or the module's).
+    pub fn retention_schedule(&self) -> Vec<(&'static platform::personal_data::Retention, u32)> {
+        self.platform
+            .build()
+            .iter()
+            .filter(|m| !m.switchable || self.config().modules.runs(m.module))
+            .flat_map(|m| m.retention.iter())
+            .map(|r| (r, self.platform.retention_days(r)))
+            .collect()
+    }
+
     /// The signed-in citizen as a data subject.
     async fn data_subject(&self, actor: &Actor) -> Result<DataSubject> {
         if actor.kind != crate::authz::ActorKind::Citizen {

@@ -57,6 +57,13 @@ impl SetView {
     }
 }
 
+/// A retention rule, as the page shows it.
+struct KeptView {
+    what: String,
+    data: String,
+    days: u32,
+}
+
 /// A staff read, as the page shows it.
 struct ReadView {
     at: i64,
@@ -71,6 +78,7 @@ struct MyDataPage {
     p: Page,
     /// Back from a city login that did not prove a real name.
     not_proved: bool,
+    kept: Vec<KeptView>,
     sets: Vec<SetView>,
     reads: Vec<ReadView>,
 }
@@ -153,9 +161,25 @@ async fn show(
             Err(_) => not_proved = true,
         }
     }
+    let kept = state
+        .identity
+        .retention_schedule()
+        .into_iter()
+        .map(|(r, days)| KeptView {
+            what: v.t(r.what),
+            data: r
+                .data
+                .iter()
+                .map(|d| crate::purposes::data_category(v.locale, d))
+                .collect::<Vec<_>>()
+                .join("、"),
+            days,
+        })
+        .collect();
     let page = MyDataPage {
         p: page,
         not_proved,
+        kept,
         sets,
         reads: data.access.iter().map(|a| read_view(v.locale, a)).collect(),
     };
