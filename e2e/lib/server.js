@@ -196,7 +196,7 @@ async function startDemo(options = {}) {
     throw new Error(`${e.message}\n${stderr}`);
   });
   child.stdout.resume();
-  for (const role of ["admin", "agent", "dispatcher", "field", "supervisor", "privacy"]) {
+  for (const role of ["admin", "agent", "dispatcher", "field", "supervisor", "privacy", "dpo"]) {
     if (!staff[role]) throw new Error(`the demo printed no login for ${role}: ${JSON.stringify(staff)}`);
   }
   return {

@@ -226,3 +226,30 @@ eachLanguage("an admin edits a notification template and previews it", async ({ 
   await page.goto(href);
   assert.ok(!(await page.inputValue("#f-body")).includes(extra), "the built-in text is back");
 });
+
+eachLanguage("the data protection officer records a breach and works through its duties", async ({ page, t, signIn, visit }) => {
+  await signIn(page, "dpo");
+  await page.goto("/admin");
+  await page.locator("main a[href='/admin/breaches']").click();
+  await page.waitForURL((u) => u.pathname === "/admin/breaches");
+  assert.equal(await submit(page, "form[action='/admin/breaches'] button[type=submit]"), 400);
+  await checkErrorSummary(page, ["f-discovered_at", "f-summary", "f-data"], t);
+  await visit(page, "admin-breaches-refused");
+
+  const summary = `${t("外勤筆電遺失", "A field laptop lost")} ${Date.now()}`;
+  const now = new Date(Date.now() + 8 * 3600 * 1000 - 3600 * 1000).toISOString().slice(0, 16).replace("T", " ");
+  await page.fill("#f-discovered_at", now);
+  await page.fill("#f-summary", summary);
+  await page.check("#f-data-contact");
+  await page.fill("#f-records", "250");
+  assert.equal(await submit(page, "form[action='/admin/breaches'] button[type=submit]"), 200);
+  const breach = page.locator("section.breach", { hasText: summary });
+  assert.match(await breach.innerText(), new RegExp(t("通報主管機關", "Report to the authority")));
+  await visit(page, "admin-breach-recorded");
+  for (const duty of ["contain", "notify_subjects", "report_to_authority"]) {
+    assert.equal(await submit(page, `section.breach:has-text("${summary}") form:has(input[name=duty][value=${duty}]) button[type=submit]`), 200);
+  }
+  assert.equal(await submit(page, `section.breach:has-text("${summary}") form:has(input[name=duty][value=close]) button[type=submit]`), 200);
+  assert.match(await page.locator("section.breach", { hasText: summary }).innerText(), new RegExp(t("已結案", "Closed")));
+  await visit(page, "admin-breach-closed", { again: true });
+});

@@ -97,6 +97,7 @@ async fn main() {
         second_factor_roles: Vec::new(),
         login_providers: Vec::new(),
         retention: Default::default(),
+        breach_report_hours: 72,
     };
     let modules = web::BUILD.open(db, config).await.expect("modules");
     modules

@@ -150,6 +150,8 @@ pub struct FileConfig {
     /// `[retention]`: how many days each kind of personal data is kept, by the key its module
     /// declares (`cases.reporters = 1826`); the modules' defaults otherwise.
     pub retention: Option<std::collections::BTreeMap<String, u32>>,
+    /// Hours to report a personal-data breach and tell the people affected (72).
+    pub breach_report_hours: Option<u32>,
 }
 
 /// `[modules]`: which modules run, `<module> = false` to switch one off (see
@@ -382,6 +384,7 @@ pub struct Settings {
     pub modules: platform::ModulesConfig,
     pub login_providers: Vec<platform::login::LoginProvider>,
     pub retention: std::collections::BTreeMap<String, u32>,
+    pub breach_report_hours: u32,
 }
 
 /// `[retention]` checked: each key is one a module of the build declares, and each period is
@@ -423,6 +426,11 @@ impl Settings {
         s.modules = crate::modules_config::resolve(file.modules.as_ref(), serve.module_cases)?;
         s.login_providers = crate::login_config::from_env(file.login_providers.as_deref())?;
         s.retention = retention(file.retention.as_ref())?;
+        s.breach_report_hours = match file.breach_report_hours {
+            Some(0) => bail!("breach_report_hours: at least 1 hour"),
+            Some(h) => h,
+            None => 72,
+        };
         Ok(s)
     }
 
@@ -530,6 +538,7 @@ impl Settings {
             jobs: Default::default(),
             login_providers: Vec::new(),
             retention: Default::default(),
+            breach_report_hours: 72,
         }
     }
 

@@ -170,6 +170,7 @@ async fn open(settings: &Settings) -> Result<Modules> {
         },
         login_providers: settings.login_providers.clone(),
         retention: settings.retention.clone(),
+        breach_report_hours: settings.breach_report_hours,
     };
     Ok(Modules::open(db, config).await?)
 }

@@ -25,6 +25,9 @@ string_enum!(
         CounterClerk = "counter_clerk",
         CommunityManager = "community_manager",
         JurisdictionAdmin = "jurisdiction_admin",
+        /// 個人資料保護長: the data protection officer a public agency must appoint (PDPA as
+        /// amended in 2025), who keeps the breach register.
+        PrivacyOfficer = "privacy_officer",
     }
 );
 
@@ -42,7 +45,9 @@ impl Role {
     pub fn scope_kinds(self) -> &'static [ScopeKind] {
         use ScopeKind::*;
         match self {
-            Role::Agent | Role::Supervisor | Role::JurisdictionAdmin => &[Jurisdiction],
+            Role::Agent | Role::Supervisor | Role::JurisdictionAdmin | Role::PrivacyOfficer => {
+                &[Jurisdiction]
+            }
             Role::Dispatcher | Role::FieldWorker => &[Department],
             Role::CounterClerk => &[Jurisdiction, Department],
             Role::CommunityManager => &[Community],

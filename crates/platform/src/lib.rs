@@ -70,6 +70,9 @@ pub struct ServiceConfig {
     /// Retention periods a city set, in days by key (`personal_data::Retention::key`);
     /// the modules' defaults otherwise.
     pub retention: std::collections::BTreeMap<String, u32>,
+    /// Hours to report a personal-data breach to the authority and tell the people affected
+    /// (the draft rules of 2026 say 72; one report said 24).
+    pub breach_report_hours: u32,
 }
 
 /// Which modules an instance runs: every module of the build except those switched off in

@@ -451,9 +451,10 @@ mod permission_tests {
             "view_reports",
             "manage_knowledge",
             "contact_reporters",
+            "manage_breaches",
         ] {
             assert!(codes.contains(&code), "{code} is no longer declared");
         }
-        assert_eq!(codes.len(), 18);
+        assert_eq!(codes.len(), 19);
     }
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod bad_input;
+mod breaches;
 mod case_authorisation;
 mod case_numbers;
 mod casework;

@@ -490,6 +490,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         second_factor_roles: Vec::new(),
         login_providers: Vec::new(),
         retention: Default::default(),
+        breach_report_hours: 72,
     };
     web::Modules::open(db.clone(), config)
         .await

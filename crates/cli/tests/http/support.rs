@@ -101,6 +101,7 @@ impl TestApp {
             second_factor_roles: Vec::new(),
             login_providers: Vec::new(),
             retention: Default::default(),
+            breach_report_hours: 72,
         };
         configure(&mut config);
         let mut services = build.open(db, config).await.expect("services");

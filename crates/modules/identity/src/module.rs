@@ -34,6 +34,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_consents.sql"),
         postgres: include_str!("../migrations/postgres/0004_consents.sql"),
     },
+    Migration {
+        version: 5,
+        name: "breaches",
+        sqlite: include_str!("../migrations/sqlite/0005_breaches.sql"),
+        postgres: include_str!("../migrations/postgres/0005_breaches.sql"),
+    },
 ];
 
 pub const MODULE: ModuleDef = ModuleDef {

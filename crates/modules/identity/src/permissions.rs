@@ -8,6 +8,8 @@ pub const VIEW_STAFF: Permission = Permission::new("view_staff");
 pub const MANAGE_STAFF: Permission = Permission::new("manage_staff");
 pub const MANAGE_SECURITY_POLICY: Permission = Permission::new("manage_security_policy");
 pub const MANAGE_API_CLIENTS: Permission = Permission::new("manage_api_clients");
+/// Keep the register of personal-data breaches and their notification duties.
+pub const MANAGE_BREACHES: Permission = Permission::new("manage_breaches");
 
 /// Every permission the identity module declares.
 pub const ALL: &[Permission] = &[
@@ -15,6 +17,7 @@ pub const ALL: &[Permission] = &[
     MANAGE_STAFF,
     MANAGE_SECURITY_POLICY,
     MANAGE_API_CLIENTS,
+    MANAGE_BREACHES,
 ];
 
 /// Which roles get the identity module's permissions, within the role's scope.
@@ -31,6 +34,7 @@ pub const GRANTS: &[(Role, &[Permission])] = &[
             MANAGE_API_CLIENTS,
         ],
     ),
+    (Role::PrivacyOfficer, &[MANAGE_BREACHES]),
 ];
 
 /// The identity module's part of the permission table.

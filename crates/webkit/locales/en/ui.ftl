@@ -328,6 +328,7 @@ admin-role-supervisor = Supervisor
 admin-role-counter_clerk = Counter clerk
 admin-role-community_manager = Community manager
 admin-role-jurisdiction_admin = City administrator
+admin-role-privacy_officer = Data protection officer
 admin-account-disabled = Disabled
 admin-account-pending = Not verified
 admin-account-active = Active

@@ -316,6 +316,7 @@ admin-role-supervisor = 督導
 admin-role-counter_clerk = 臨櫃人員
 admin-role-community_manager = 社區管理者
 admin-role-jurisdiction_admin = 系統管理者
+admin-role-privacy_officer = 個人資料保護長
 admin-account-disabled = 已停用
 admin-account-pending = 未驗證
 admin-account-active = 啟用中

@@ -219,6 +219,8 @@ const DEMO_STAFF: &[(&str, &str, &str)] = &[
     ("supervisor", "研考人員 黃美玲", "supervisor"),
     // Answers citizens' requests about their personal data (PDPA-01/02, routed to RDEC).
     ("privacy", "個資窗口 李淑芬", "dispatcher:RDEC"),
+    // The data protection officer: keeps the register of personal-data breaches.
+    ("dpo", "個人資料保護長 吳志偉", "privacy_officer"),
 ];
 
 impl CasesApp {

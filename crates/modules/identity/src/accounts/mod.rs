@@ -3,6 +3,7 @@
 //! personal data. Every write is audited in the same transaction; responses never reveal
 //! whether an account exists to someone who does not already control it.
 
+mod breaches;
 mod city_login;
 mod codes;
 mod consents;
@@ -18,6 +19,7 @@ mod staff;
 mod tokens;
 
 pub use crate::store::mandates::Use as MandateUse;
+pub use breaches::{BREACH_DATA, NewBreach};
 pub use city_login::{
     ATTEMPT_SECONDS, AccountOverview, CityLoginDone, CityLoginStart, ProviderAnswer, ProviderView,
     STEP_UP, claims_map,

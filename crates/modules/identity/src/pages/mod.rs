@@ -4,6 +4,7 @@
 //! webkit's. The module's admin sections are [`NAV`].
 
 mod account;
+mod breaches;
 mod city_login;
 mod clients;
 mod consents;
@@ -29,18 +30,30 @@ pub fn routes() -> Router<IdentityState> {
         .merge(second_factor::routes())
         .merge(staff::routes())
         .merge(clients::routes())
+        .merge(breaches::routes())
 }
 
 /// Identity's menu (a citizen's account) and administration (staff and API clients).
 pub const NAV: NavPart = NavPart {
-    menu: &[MenuEntry {
-        href: "/account",
-        section: "account",
-        label: "nav-account",
-        order: 35,
-        shown: |v, _| v.is_citizen(),
-        start: None,
-    }],
+    menu: &[
+        MenuEntry {
+            href: "/account",
+            section: "account",
+            label: "nav-account",
+            order: 35,
+            shown: |v, _| v.is_citizen(),
+            start: None,
+        },
+        // The data protection officer's work: the breach register, where they start.
+        MenuEntry {
+            href: "/admin/breaches",
+            section: "admin",
+            label: "nav-breaches",
+            order: 860,
+            shown: |v, _| v.may(crate::permissions::MANAGE_BREACHES),
+            start: Some(webkit::page::nav::Start::at(20)),
+        },
+    ],
     admin: &[
         AdminSection {
             href: "/admin/staff",
@@ -53,6 +66,12 @@ pub const NAV: NavPart = NavPart {
             title: "admin-clients",
             opens: Opens::AnyOf(&[crate::permissions::MANAGE_API_CLIENTS]),
             order: 50,
+        },
+        AdminSection {
+            href: "/admin/breaches",
+            title: "admin-breaches",
+            opens: Opens::AnyOf(&[crate::permissions::MANAGE_BREACHES]),
+            order: 60,
         },
     ],
     search: &[],

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api_clients;
+pub mod breaches;
 pub mod consents;
 pub mod links;
 pub mod mandates;
