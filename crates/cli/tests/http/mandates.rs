@@ -7,6 +7,7 @@ use crate::support::{TAIPEI, TestApp};
 use crate::ui_staff::{follow, get, post};
 use identity::accounts::ActingFor;
 use identity::domain::mandates::{Agent, Decision, NamedPerson, Refusal, Theme};
+use sea_query::ExprTrait;
 
 fn between(html: &str, start: &str, end: &str) -> Option<String> {
     let from = html.find(start)? + start.len();
@@ -46,6 +47,22 @@ async fn a_mandate_is_given_accepted_used_by_a_service_and_revoked() {
         given.location.as_deref(),
         Some("/account/mandates?done=given")
     );
+
+    // He is told, by the address he signs in with, in his language.
+    let offered = sea_query::Query::select()
+        .columns(["address", "template", "vars"])
+        .from("notifications")
+        .and_where(sea_query::Expr::col("template").eq("mandate_offered"))
+        .to_owned();
+    let rows = app.platform.db.fetch_all(&offered).await.expect("outbox");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].get::<String>("address").unwrap(),
+        "grandson@example.tw"
+    );
+    let vars: String = rows[0].get("vars").unwrap();
+    assert!(vars.contains("/account/mandates"), "{vars}");
+    assert!(vars.contains("代領"), "the theme in words: {vars}");
 
     // Until he accepts, she sees the sign-in name she typed, masked, not his name.
     let page = get(&app, &her, "/account/mandates").await;

@@ -48,6 +48,12 @@ pub const SPECS: &[Spec] = &[
         urgent_by_nature: true,
     },
     Spec {
+        key: "mandate_offered",
+        required: &["principal", "theme", "link"],
+        optional: &[],
+        urgent_by_nature: false,
+    },
+    Spec {
         key: "notify_test",
         required: &[],
         optional: &[],
@@ -105,6 +111,8 @@ pub fn sample_vars(spec: &Spec, locale: Locale) -> serde_json::Value {
         "jurisdiction_name": if zh { "臺北市政府" } else { "Taipei City Government" },
         "site_url": "https://1999.example.gov.tw",
         "code": "493027",
+        "principal": if zh { "陳淑芬" } else { "Chen Shu-fen" },
+        "theme": if zh { "代領我的文件" } else { "Pick up my documents" },
         "minutes": 10,
         "link": "https://1999.example.gov.tw/reset?token=SAMPLE",
         "case_number": "2026112400042",

@@ -399,6 +399,7 @@ admin-channel-sms = Text message
 admin-template-account_verification = Sign-up code
 admin-template-password_reset = Password reset
 admin-template-account_exists = Sign-up for an existing account
+admin-template-mandate_offered = A mandate offered
 admin-template-notify_test = Test message
 admin-template-case_accepted = Case received
 admin-template-case_assigned = Case assigned

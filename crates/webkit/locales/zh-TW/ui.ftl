@@ -383,6 +383,7 @@ admin-channel-sms = 簡訊
 admin-template-account_verification = 註冊驗證碼
 admin-template-password_reset = 重設密碼
 admin-template-account_exists = 重複註冊通知
+admin-template-mandate_offered = 代理授權邀請
 admin-template-notify_test = 測試通知
 admin-template-case_accepted = 案件已受理
 admin-template-case_assigned = 案件已分派

@@ -158,6 +158,9 @@ impl IdentityApp {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         store::insert(&mut tx, &actor.jurisdiction_id, &m, now).await?;
+        if let Agent::Account(agent) = &m.agent {
+            self.tell_agent(&mut tx, principal, agent, m.theme).await?;
+        }
         audit::record(
             &mut tx,
             actor,
@@ -237,6 +240,43 @@ impl IdentityApp {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Tells the agent's account that a mandate waits for their answer, by the contact they
+    /// signed in with, in their language.
+    async fn tell_agent(
+        &self,
+        tx: &mut ::store::Tx,
+        principal: &str,
+        agent: &str,
+        theme: Theme,
+    ) -> Result<()> {
+        let Some(account) = accounts::find(&self.db, agent).await? else {
+            return Ok(());
+        };
+        let Ok(login) = Login::parse(&account.login) else {
+            return Ok(());
+        };
+        let locale = domain::Locale::from_tag(&account.locale).unwrap_or_default();
+        let words = |id: &str| webkit::i18n::tr(locale, id, &[]);
+        crate::notify::enqueue(
+            tx,
+            &crate::notify::Notification {
+                jurisdiction_id: account.jurisdiction_id.clone(),
+                recipient: super::signup::recipient_for(&login),
+                template: "mandate_offered".into(),
+                locale,
+                vars: serde_json::json!({
+                    "principal": self.display_name(principal).await?,
+                    "theme": words(&format!("mandate-theme-{}", theme.as_str())),
+                    "link": format!("{}/account/mandates", self.config().public_base()),
+                }),
+                urgent: false,
+            },
+            self.now(),
+        )
+        .await?;
         Ok(())
     }
 
