@@ -143,7 +143,7 @@ async fn page(
         StatusCode::BAD_REQUEST
     };
     let page = List {
-        p: Page::new(v, state, "admin-breaches", "admin")
+        p: Page::new(v, state, "admin-breaches", "breaches")
             .with_errors(&errors)
             .with_status(done_message(v, done)),
         rows,

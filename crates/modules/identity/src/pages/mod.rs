@@ -47,7 +47,7 @@ pub const NAV: NavPart = NavPart {
         // The data protection officer's work: the breach register, where they start.
         MenuEntry {
             href: "/admin/breaches",
-            section: "admin",
+            section: "breaches",
             label: "nav-breaches",
             order: 860,
             shown: |v, _| v.may(crate::permissions::MANAGE_BREACHES),
