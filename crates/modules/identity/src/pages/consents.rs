@@ -3,6 +3,7 @@
 //! a chosen time, renewed or withdrawn; the history; and each consent's receipt (ISO/IEC TS
 //! 27560, JSON). Every change redirects (PRG); the rules are the app's.
 
+use super::failed;
 use crate::domain::consent::{Consent, State};
 use crate::doors::{IdentityState, Viewer, check_token, render};
 use crate::purposes;
@@ -56,10 +57,6 @@ struct Consents {
     purposes: Vec<PurposeRow>,
     history: Vec<HistoryRow>,
     errors: Errors,
-}
-
-fn failed(v: &Viewer) -> impl Fn(platform::ServiceError) -> PageError + '_ {
-    move |e| PageError::service(e, v.locale)
 }
 
 fn days_label(v: &Viewer, days: u32) -> String {
@@ -137,16 +134,10 @@ async fn page(
     Ok(render(v, state, status, &page))
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: Option<String>,
-}
-
 async fn list(
     AxumState(state): AxumState<IdentityState>,
     v: Viewer,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<webkit::page::admin::Done>,
 ) -> Result<Response, PageError> {
     let done = match q.done.as_deref() {
         Some(d @ ("given" | "withdrawn")) => Some(v.t(&format!("consent-done-{d}"))),

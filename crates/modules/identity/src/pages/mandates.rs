@@ -2,6 +2,7 @@
 //! uses; a form to give one (to an account by its sign-in name, or to a named person); accept,
 //! decline and revoke. Every change redirects (PRG). The rules and checks are the app's.
 
+use super::failed;
 use crate::accounts::{MandateInput, MandateUse};
 use crate::domain::mandates::{Agent, Mandate, State, Theme};
 use crate::doors::{IdentityState, Viewer, check_token, render};
@@ -65,10 +66,6 @@ struct MandateForm {
     starts_on: String,
     #[serde(default)]
     ends_on: String,
-}
-
-fn failed(v: &Viewer) -> impl Fn(platform::ServiceError) -> PageError + '_ {
-    move |e| PageError::service(e, v.locale)
 }
 
 async fn rows(
@@ -150,16 +147,10 @@ async fn page(
     Ok(render(v, state, status, &page))
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: Option<String>,
-}
-
 async fn list(
     AxumState(state): AxumState<IdentityState>,
     v: Viewer,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<webkit::page::admin::Done>,
 ) -> Result<Response, PageError> {
     let done = match q.done.as_deref() {
         Some(d @ ("given" | "accepted" | "declined" | "revoked")) => {

@@ -19,6 +19,13 @@ use crate::doors::IdentityState;
 use axum::Router;
 use webkit::page::nav::{AdminSection, MenuEntry, NavPart, Opens};
 
+/// A refusal of the app as the page that asked shows it, in the viewer's language.
+fn failed(
+    v: &crate::doors::Viewer,
+) -> impl Fn(platform::ServiceError) -> webkit::page::PageError + '_ {
+    move |e| webkit::page::PageError::service(e, v.locale)
+}
+
 /// Every page route of the module.
 pub fn routes() -> Router<IdentityState> {
     Router::new()

@@ -4,6 +4,7 @@
 //! (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese). The gathering is
 //! the app's (`accounts::my_data`); this file lays it out.
 
+use super::failed;
 use crate::doors::{IdentityState, Viewer, render};
 use askama::Template;
 use axum::Router;
@@ -83,10 +84,6 @@ struct MyDataPage {
     reads: Vec<ReadView>,
 }
 
-fn failed(v: &Viewer) -> impl Fn(ServiceError) -> PageError + '_ {
-    move |e| PageError::service(e, v.locale)
-}
-
 fn read_view(locale: Locale, a: &DataAccess) -> ReadView {
     ReadView {
         at: a.at,
@@ -96,16 +93,10 @@ fn read_view(locale: Locale, a: &DataAccess) -> ReadView {
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: Option<String>,
-}
-
 async fn show(
     AxumState(state): AxumState<IdentityState>,
     v: Viewer,
-    axum::extract::Query(q): axum::extract::Query<DoneQuery>,
+    axum::extract::Query(q): axum::extract::Query<webkit::page::admin::Done>,
 ) -> Result<Response, PageError> {
     let Some(actor) = v.signed_in() else {
         return Ok(see_other("/sign-in?back=/account/data"));
