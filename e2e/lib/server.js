@@ -145,7 +145,7 @@ class Mailbox {
  * { baseURL, staff: { admin: { login, password, role }, … }, mail: Mailbox, stop() }.
  * `options.env` adds settings (e.g. `CIVICDESK_MAP_TILES`) over the test's own;
  * `options.config` is written to the server's `civicdesk.toml` (for settings that have no
- * variable, e.g. `[webhooks] max_attempts`).
+ * variable, e.g. `[webhooks] max_attempts`); `options.host` is the host name of its URL.
  */
 async function startDemo(options = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "civicdesk-e2e-"));
@@ -157,7 +157,9 @@ async function startDemo(options = {}) {
   }
   if (options.config) fs.writeFileSync(path.join(dir, "civicdesk.toml"), options.config);
   const port = await freePort();
-  const baseURL = `http://127.0.0.1:${port}`;
+  // `options.host`: the name the browser uses (passkeys need a host name such as localhost,
+  // not an IP address); the server listens on 127.0.0.1 either way.
+  const baseURL = `http://${options.host || "127.0.0.1"}:${port}`;
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("CIVICDESK_")) delete env[k];
   Object.assign(env, {

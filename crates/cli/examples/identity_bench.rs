@@ -98,6 +98,7 @@ async fn main() {
         login_providers: Vec::new(),
         retention: Default::default(),
         breach_report_hours: 72,
+        mydata: None,
     };
     let modules = web::BUILD.open(db, config).await.expect("modules");
     modules

@@ -152,6 +152,8 @@ pub struct FileConfig {
     pub retention: Option<std::collections::BTreeMap<String, u32>>,
     /// Hours to report a personal-data breach and tell the people affected (72).
     pub breach_report_hours: Option<u32>,
+    /// `[mydata]`: the city's registration at the national MyData platform.
+    pub mydata: Option<platform::login::MyDataService>,
 }
 
 /// `[modules]`: which modules run, `<module> = false` to switch one off (see
@@ -385,6 +387,7 @@ pub struct Settings {
     pub login_providers: Vec<platform::login::LoginProvider>,
     pub retention: std::collections::BTreeMap<String, u32>,
     pub breach_report_hours: u32,
+    pub mydata: Option<platform::login::MyDataService>,
 }
 
 /// `[retention]` checked: each key is one a module of the build declares, and each period is
@@ -430,6 +433,20 @@ impl Settings {
             Some(0) => bail!("breach_report_hours: at least 1 hour"),
             Some(h) => h,
             None => 72,
+        };
+        s.mydata = match &file.mydata {
+            Some(m) => {
+                let mut m = m.clone();
+                if let Some(name) = m.client_secret.strip_prefix("env:") {
+                    m.client_secret = std::env::var(name.trim()).unwrap_or_default();
+                }
+                let problems = m.problems();
+                if !problems.is_empty() {
+                    bail!("{}", problems.join("; "));
+                }
+                Some(m)
+            }
+            None => None,
         };
         Ok(s)
     }
@@ -539,6 +556,7 @@ impl Settings {
             login_providers: Vec::new(),
             retention: Default::default(),
             breach_report_hours: 72,
+            mydata: None,
         }
     }
 

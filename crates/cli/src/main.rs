@@ -2,6 +2,7 @@
 
 mod backup;
 mod config;
+mod demo;
 mod demo_sample;
 mod import;
 mod jobs_config;
@@ -80,6 +81,7 @@ enum Command {
     /// Notification delivery.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    MydataSim(mydata_sim::cli::Args),
 }
 
 #[derive(Subcommand)]
@@ -143,7 +145,7 @@ fn init_logging(format: Option<&str>, command: &Command) {
     }
 }
 
-async fn open(settings: &Settings) -> Result<Modules> {
+pub(crate) async fn open(settings: &Settings) -> Result<Modules> {
     let (db, _) = Modules::connect_and_migrate(&settings.database_url, settings.max_connections)
         .await
         .with_context(|| {
@@ -171,13 +173,14 @@ async fn open(settings: &Settings) -> Result<Modules> {
         login_providers: settings.login_providers.clone(),
         retention: settings.retention.clone(),
         breach_report_hours: settings.breach_report_hours,
+        mydata: settings.mydata.clone(),
     };
     Ok(Modules::open(db, config).await?)
 }
 
 /// Loads the city sample into Taipei once (a database that has Taipei cases is left alone),
 /// with its services reading a clock the sample moves to each case's own time.
-async fn seed_city(modules: &Modules) -> Result<()> {
+pub(crate) async fn seed_city(modules: &Modules) -> Result<()> {
     let now = modules.platform.now();
     let replay = std::sync::Arc::new(domain::clock::FixedClock::at(now));
     let seeding = modules.clone().with_clock(replay.clone());
@@ -216,7 +219,11 @@ async fn seed_city(modules: &Modules) -> Result<()> {
     Ok(())
 }
 
-async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Result<()> {
+pub(crate) async fn serve(
+    modules: Modules,
+    settings: &Settings,
+    bench_ceiling: bool,
+) -> Result<()> {
     let bind = &settings.bind;
     let web_config = web::WebConfig {
         trusted_proxies: web::api::TrustedProxies::parse(&settings.trusted_proxies)
@@ -263,6 +270,14 @@ async fn serve(modules: Modules, settings: &Settings, bench_ceiling: bool) -> Re
             stopped.clone(),
         )));
     }
+    // MyData imports past their time are purged on every node.
+    if modules.platform.config().mydata.is_some() {
+        workers.push(tokio::spawn(identity::accounts::run_mydata_purge(
+            modules.identity.clone(),
+            std::time::Duration::from_secs(600),
+            stopped.clone(),
+        )));
+    }
     let options = web::server::ServeOptions::default();
     web::server::serve(listener, app, options, async {
         let ctrl_c = tokio::signal::ctrl_c();
@@ -305,64 +320,7 @@ async fn main() -> Result<()> {
             let modules = open(&settings).await?;
             serve(modules, &settings, args.bench_ceiling).await
         }
-        Command::Demo(mut args) => {
-            args.default_jurisdiction
-                .get_or_insert_with(|| "taipei.gov.tw".into());
-            let mut settings = Settings::load(&file, &cli.db, &args)?;
-            // The demo may send webhooks to receivers on this machine or network.
-            let enabled = settings.webhooks.enabled;
-            settings.webhooks =
-                webhook_config::resolve(file.webhooks.as_ref(), &args.webhooks, true)?;
-            settings.webhooks.enabled = enabled;
-            // Demo accounts sign in with the printed password alone; a real instance asks its
-            // administrators and supervisors for a second factor.
-            settings.default_second_factor = false;
-            let sample = demo_sample::Sample::parse(args.demo_sample.as_deref())?;
-            let modules = open(&settings).await?;
-            modules.cases.seed_reference().await?;
-            if sample == demo_sample::Sample::City {
-                seed_city(&modules).await?;
-            }
-            let filed = modules.cases.seed_sample_cases().await?;
-            let key = modules.cases.demo_api_key("taipei.gov.tw").await?;
-            let staff = modules.cases.demo_staff("taipei.gov.tw").await?;
-            let base = modules.platform.config().public_base();
-            println!("civicdesk demo — 臺北市、新北市、高雄市 / Taipei, New Taipei, Kaohsiung");
-            println!("  web:             {base}/   (staff: {base}/sign-in with an account below)");
-            println!("  database:        {}", settings.database_url_redacted());
-            if filed > 0 {
-                println!("  sample cases:    {filed} filed");
-            }
-            println!("  services:        {base}/open311/v2/services.xml   (English: ?locale=en)");
-            println!("  requests:        {base}/open311/v2/requests.json?extensions=true");
-            println!("  discovery:       {base}/open311/v2/discovery.json");
-            println!("  Kaohsiung:       {base}/open311/v2/kcg.gov.tw/services.json");
-            println!(
-                "  Taipei API key:  {}   (new at every start; the previous demo key is revoked)",
-                key.key
-            );
-            println!(
-                "  file a case:     curl -d api_key={} -d service_code=1999-L01 -d lat=25.0377 -d long=121.5436 \\",
-                key.key
-            );
-            println!(
-                "                        -d 'attribute[lamps_out]=2' -d 'description=路燈不亮' {base}/open311/v2/requests.json"
-            );
-            println!("  REST API:        {base}/api/docs   (OpenAPI: {base}/api/v1/openapi.json)");
-            println!(
-                "  staff accounts (Taipei; new passwords at every start; no second factor in the demo,"
-            );
-            println!(
-                "                  which a real instance asks of administrators and supervisors):"
-            );
-            for (login, role, password) in &staff {
-                println!("    {login:<11} {password}   {role}");
-            }
-            println!(
-                "  sign in:         curl -c jar -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"…\"}}' {base}/api/v1/auth/sign-in"
-            );
-            serve(modules, &settings, args.bench_ceiling).await
-        }
+        Command::Demo(args) => demo::run(&file, &cli.db, args).await,
         Command::Migrate => {
             let settings = Settings::resolve(&file, &cli.db, &no_serve);
             let db = store::Db::connect(&settings.database_url, 2).await?;
@@ -540,6 +498,7 @@ async fn main() -> Result<()> {
             print!("{}", jobs_config::describe(&s.jobs));
             Ok(())
         }
+        Command::MydataSim(args) => Ok(mydata_sim::cli::run(args).await?),
         Command::Notify(NotifyCommand::Test(args)) => {
             let settings = Settings::load(&file, &cli.db, &args.serve)?;
             let locale = domain::Locale::from_tag(&args.locale)

@@ -73,6 +73,8 @@ pub struct ServiceConfig {
     /// Hours to report a personal-data breach to the authority and tell the people affected
     /// (the draft rules of 2026 say 72; one report said 24).
     pub breach_report_hours: u32,
+    /// The city's registration at the national MyData platform, if it has one.
+    pub mydata: Option<login::MyDataService>,
 }
 
 /// Which modules an instance runs: every module of the build except those switched off in

@@ -88,3 +88,54 @@ impl LoginProvider {
         out
     }
 }
+
+/// The city's registration as a service provider of the national MyData platform (`[mydata]`
+/// in the configuration; `docs/MYDATA.md`): where the platform is, and the identifiers and
+/// secrets it issued. Citizens bring their household-registration record from it, with their
+/// consent, to fill in their details and prove their real name.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MyDataService {
+    /// The platform's base URL: `/service/{ps_id}` (the citizen's consent) and `/service/data`
+    /// are under it.
+    pub base_url: String,
+    pub client_id: String,
+    /// The client secret: 32 characters, the AES-256 key of the secret key MyData sends.
+    pub client_secret: String,
+    /// The per-service IV: 16 characters.
+    pub iv: String,
+    /// The service's id at MyData (`psId`).
+    pub ps_id: String,
+    /// Days the fields kept from an import wait for their use before they are purged.
+    #[serde(default = "MyDataService::default_keep_days")]
+    pub keep_days: u32,
+}
+
+impl MyDataService {
+    pub const DEFAULT_KEEP_DAYS: u32 = 7;
+
+    fn default_keep_days() -> u32 {
+        Self::DEFAULT_KEEP_DAYS
+    }
+
+    /// The problems with these settings, in words for an operator (empty when fine).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !(self.base_url.starts_with("https://") || self.base_url.starts_with("http://")) {
+            out.push("[mydata] base_url: an http(s) URL".to_string());
+        }
+        if self.client_secret.len() != 32 || !self.client_secret.is_ascii() {
+            out.push("[mydata] client_secret: exactly 32 ASCII characters".to_string());
+        }
+        if self.iv.len() != 16 || !self.iv.is_ascii() {
+            out.push("[mydata] iv: exactly 16 ASCII characters".to_string());
+        }
+        if self.client_id.trim().is_empty() || self.ps_id.trim().is_empty() {
+            out.push("[mydata] client_id and ps_id: required".to_string());
+        }
+        if self.keep_days == 0 || self.keep_days > 30 {
+            out.push("[mydata] keep_days: 1 to 30".to_string());
+        }
+        out
+    }
+}

@@ -176,6 +176,18 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
             }
         }
     }
+    // And to MyData, where a citizen is sent to consent to an import.
+    if let Some(origin) = modules
+        .platform
+        .config()
+        .mydata
+        .as_ref()
+        .and_then(|m| tile_origin(&m.base_url))
+        && !form_action.split(' ').any(|o| o == origin)
+    {
+        form_action.push(' ');
+        form_action.push_str(origin);
+    }
     let csp = HeaderValue::from_str(&format!(
         "default-src 'self'; img-src 'self' data:{img_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'{form_action}"
     ))

@@ -40,6 +40,87 @@
     });
   });
 
+  // Passkeys (WebAuthn). A form marked data-passkey="create" or "get" is shown only where the
+  // browser can make or use a passkey; on submit the script asks the form's data-challenge
+  // route for the options (a same-site POST with the form's fields), lets the browser make or
+  // use the passkey, puts its answer (WebAuthn JSON) in the form and sends it. Binary values
+  // travel as base64url both ways.
+  function fromB64u(s) {
+    var b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+    var out = new Uint8Array(b.length);
+    for (var i = 0; i < b.length; i += 1) { out[i] = b.charCodeAt(i); }
+    return out.buffer;
+  }
+  function toB64u(buf) {
+    var bytes = new Uint8Array(buf);
+    var s = "";
+    for (var i = 0; i < bytes.length; i += 1) { s += String.fromCharCode(bytes[i]); }
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function credentialJSON(c) {
+    var r = c.response;
+    var out = { id: c.id, rawId: toB64u(c.rawId), type: c.type, response: {},
+      extensions: c.getClientExtensionResults ? c.getClientExtensionResults() : {} };
+    out.response.clientDataJSON = toB64u(r.clientDataJSON);
+    if (r.attestationObject) {
+      out.response.attestationObject = toB64u(r.attestationObject);
+      if (r.getTransports) { out.response.transports = r.getTransports(); }
+    } else {
+      out.response.authenticatorData = toB64u(r.authenticatorData);
+      out.response.signature = toB64u(r.signature);
+      if (r.userHandle) { out.response.userHandle = toB64u(r.userHandle); }
+    }
+    return out;
+  }
+  var webauthn = window.PublicKeyCredential && navigator.credentials;
+  document.querySelectorAll("form[data-passkey]").forEach(function (form) {
+    if (!webauthn) { return; }
+    var block = form.closest("[data-passkey-block]");
+    if (block) { block.hidden = false; }
+    document.querySelectorAll("[data-passkey-fallback]").forEach(function (p) { p.hidden = true; });
+    var error = form.querySelector("[data-passkey-error]");
+    var said = error ? error.textContent : "";
+    var making = form.getAttribute("data-passkey") === "create";
+    form.addEventListener("submit", function (event) {
+      if (form.elements.credential.value) { return; }
+      event.preventDefault();
+      if (error) { error.hidden = true; }
+      var body = new URLSearchParams(new FormData(form));
+      body.delete("credential");
+      fetch(form.getAttribute("data-challenge"), { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (r) {
+          return r.json().then(function (j) {
+            if (!r.ok) { throw new Error(j.message || ""); }
+            return j;
+          });
+        })
+        .then(function (answer) {
+          form.elements.ceremony.value = answer.ceremony;
+          var pk = answer.options.publicKey;
+          pk.challenge = fromB64u(pk.challenge);
+          if (making) {
+            pk.user.id = fromB64u(pk.user.id);
+            (pk.excludeCredentials || []).forEach(function (c) { c.id = fromB64u(c.id); });
+            return navigator.credentials.create({ publicKey: pk });
+          }
+          (pk.allowCredentials || []).forEach(function (c) { c.id = fromB64u(c.id); });
+          return navigator.credentials.get({ publicKey: pk });
+        })
+        .then(function (credential) {
+          form.elements.credential.value = JSON.stringify(credentialJSON(credential));
+          form.submit();
+        })
+        .catch(function (e) {
+          if (!error) { return; }
+          // The server's refusal in the page's language, or the page's own words for a
+          // passkey the browser did not make or use (cancelled, timed out).
+          var server = e && e.message && !(e instanceof DOMException);
+          error.textContent = server ? e.message : said;
+          error.hidden = false;
+        });
+    });
+  });
+
   // The map: a small slippy map over the configured tiles. Clicking (or Enter on the
   // focused map) sets the pin; arrow keys pan, + and - zoom. District and address remain
   // the way to give a place when tiles do not load.

@@ -27,11 +27,14 @@ mod media;
 mod module_migrations;
 mod modules;
 mod my_data;
+mod mydata;
 mod new_module;
+
 mod notify;
 mod open311;
 mod open311_clients;
 mod openapi;
+mod passkeys;
 mod permissions;
 mod privacy;
 mod processes;

@@ -491,6 +491,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         login_providers: Vec::new(),
         retention: Default::default(),
         breach_report_hours: 72,
+        mydata: None,
     };
     web::Modules::open(db.clone(), config)
         .await

@@ -145,7 +145,7 @@ async fn administrators_and_supervisors_need_a_second_factor_by_default() {
         ["jurisdiction_admin", "supervisor"]
     );
     app.identity
-        .set_role_policy(&system, platform::authz::Role::Supervisor, false)
+        .set_role_policy(&system, platform::authz::Role::Supervisor, false, false)
         .await
         .unwrap();
     assert_eq!(

@@ -102,6 +102,7 @@ impl TestApp {
             login_providers: Vec::new(),
             retention: Default::default(),
             breach_report_hours: 72,
+            mydata: None,
         };
         configure(&mut config);
         let mut services = build.open(db, config).await.expect("services");

@@ -9,6 +9,7 @@ pub mod api;
 pub mod api_keys;
 pub mod domain;
 pub mod doors;
+mod jobs;
 mod module;
 pub mod my_data_files;
 pub mod pages;

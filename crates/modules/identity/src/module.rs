@@ -1,10 +1,10 @@
 //! What the identity module brings to the composition root ([`MODULE`]): its migration set, its
-//! job kinds (none yet: the codes and notices it sends are jobs of the platform's notification
-//! kind) and its messages (`locales/`).
+//! job kind (fetching MyData imports; the codes and notices it sends are jobs of the platform's
+//! notification kind) and its messages (`locales/`).
 
 use crate::IdentityApp;
 use ::store::migrate::Migration;
-use platform::jobs::JobKind;
+use platform::jobs::{JobKind, JobKindDef};
 use platform::{Module, ModuleDef, ModuleHandle, ServiceError};
 
 /// The module's own migrations (`migrations/{sqlite,postgres}/`), keyed `identity` and numbered
@@ -40,6 +40,18 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_breaches.sql"),
         postgres: include_str!("../migrations/postgres/0005_breaches.sql"),
     },
+    Migration {
+        version: 6,
+        name: "passkeys",
+        sqlite: include_str!("../migrations/sqlite/0006_passkeys.sql"),
+        postgres: include_str!("../migrations/postgres/0006_passkeys.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "mydata_imports",
+        sqlite: include_str!("../migrations/sqlite/0007_mydata_imports.sql"),
+        postgres: include_str!("../migrations/postgres/0007_mydata_imports.sql"),
+    },
 ];
 
 pub const MODULE: ModuleDef = ModuleDef {
@@ -47,7 +59,11 @@ pub const MODULE: ModuleDef = ModuleDef {
     switchable: false,
     migrations: &[("identity", MIGRATIONS)],
     permissions: &crate::permissions::SET,
-    job_kinds: &[],
+    job_kinds: &[JobKindDef {
+        name: crate::jobs::MYDATA_FETCH,
+        administered_by: crate::permissions::MANAGE_SECURITY_POLICY,
+        retry: None,
+    }],
     locales: platform::module_locales!("identity"),
     purposes: crate::purposes::ALL,
     retention: &[],
@@ -59,6 +75,6 @@ impl ModuleHandle for IdentityApp {
     }
 
     fn job_kinds(&self) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
-        Ok(Vec::new())
+        Ok(vec![Box::new(crate::jobs::MyDataFetch)])
     }
 }

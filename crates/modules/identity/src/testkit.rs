@@ -67,3 +67,33 @@ pub async fn roles_requiring_totp(
 ) -> Result<Vec<String>, StoreError> {
     accounts::roles_requiring_totp(db, jurisdiction_id, &[]).await
 }
+
+/// The kept record of a MyData import, as stored (JSON), if it holds one.
+pub async fn mydata_record(db: &Db, tx_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(crate::store::mydata::find(db, tx_id)
+        .await?
+        .and_then(|i| i.record))
+}
+
+/// How many MyData imports are in `status`, and how many hold a key or a ticket.
+pub async fn mydata_counts(db: &Db, status: &str) -> Result<(usize, usize), StoreError> {
+    use sea_query::{Expr, ExprTrait, Query};
+    let in_status = Query::select()
+        .column("tx_id")
+        .from("mydata_imports")
+        .and_where(Expr::col("status").eq(status))
+        .to_owned();
+    let holding = Query::select()
+        .column("tx_id")
+        .from("mydata_imports")
+        .and_where(
+            Expr::col("secret_key")
+                .is_not_null()
+                .or(Expr::col("permission_ticket").is_not_null()),
+        )
+        .to_owned();
+    Ok((
+        db.fetch_all(&in_status).await?.len(),
+        db.fetch_all(&holding).await?.len(),
+    ))
+}

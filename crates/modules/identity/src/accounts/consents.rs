@@ -156,6 +156,8 @@ impl IdentityApp {
                 "error-consent-not-running",
             )));
         }
+        // What the consent brought from outside goes with it (a MyData import not yet used).
+        crate::store::mydata::discard_running(&mut tx, me, &c.purpose, now).await?;
         audit::record(
             &mut tx,
             actor,

@@ -156,13 +156,42 @@ impl IdentityApp {
         context: SignInContext<'_>,
         request_id: Option<String>,
     ) -> Result<LoginOutcome> {
-        let stage = if account.totp_enabled_at.is_some() {
+        let stage = self.stage_after_password(&account).await?;
+        self.open_session_at(account, stage, context, request_id, serde_json::json!({}))
+            .await
+    }
+
+    /// Where a sign-in with a password leaves the session: waiting for the second factor the
+    /// account has (a TOTP code, or a staff member's passkey), enrolling the one a role requires
+    /// (a passkey, where the role says so), or signed in.
+    async fn stage_after_password(&self, account: &accounts::Account) -> Result<SessionStage> {
+        let passkey = self.passkey_factor(account).await?;
+        if self.passkey_required(account).await? && !passkey {
+            return Ok(SessionStage::EnrolSecondFactor);
+        }
+        Ok(if account.totp_enabled_at.is_some() || passkey {
             SessionStage::SecondFactor
-        } else if self.second_factor_required(&account).await? {
+        } else if self.second_factor_required(account).await? {
             SessionStage::EnrolSecondFactor
         } else {
             SessionStage::Full
-        };
+        })
+    }
+
+    /// Opens a session at `stage` for an account whose owner has just proved who they are;
+    /// `how` is added to the audit record (e.g. the passkey used).
+    pub(super) async fn open_session_at(
+        &self,
+        account: accounts::Account,
+        stage: SessionStage,
+        context: SignInContext<'_>,
+        request_id: Option<String>,
+        how: serde_json::Value,
+    ) -> Result<LoginOutcome> {
+        let mut details = serde_json::json!({ "stage": stage.as_str() });
+        if let (Some(d), serde_json::Value::Object(how)) = (details.as_object_mut(), how) {
+            d.extend(how);
+        }
         let mut tx = self.db.begin().await?;
         if let Some(previous) = context.previous_session {
             crate::store::sessions::delete(&mut tx, &crate::secrets::sha256_hex(previous)).await?;
@@ -174,7 +203,7 @@ impl IdentityApp {
             "session.sign_in",
             Subject::account(&account.id),
             None,
-            serde_json::json!({ "stage": stage.as_str() }),
+            details,
             self.now(),
         )
         .await?;

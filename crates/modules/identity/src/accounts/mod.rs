@@ -11,6 +11,8 @@ mod directory;
 mod login;
 mod mandates;
 mod my_data;
+mod mydata;
+mod passkeys;
 mod reset;
 mod second_factor;
 mod sessions;
@@ -28,6 +30,11 @@ pub use consents::{MyConsents, PurposeConsent};
 pub use login::{LoginOutcome, SessionStage, SignInContext};
 pub use mandates::{ActingFor, MandateInput, MyMandates};
 pub use my_data::{ACCESS as ACCESS_COLUMNS, DOWNLOAD_NEEDS, MyData};
+pub use mydata::{
+    Fetched, ImportView, NOTICE_PATH as MYDATA_NOTICE_PATH, RETURN_PATH as MYDATA_RETURN_PATH,
+    run_mydata_purge,
+};
+pub use passkeys::{MAX_PASSKEYS, PasskeyChallenge, PasskeyView, check_passkey_name};
 pub use second_factor::TotpSetup;
 pub use sessions::{NewSession, SessionPolicy};
 pub use signup::SignUp;

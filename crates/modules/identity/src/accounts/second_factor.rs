@@ -107,6 +107,11 @@ impl IdentityApp {
         let account = crate::store::accounts::find(&self.db, account_id)
             .await?
             .ok_or_else(forbidden)?;
+        if self.passkey_required(&account).await? {
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-passkey-required",
+            )));
+        }
         self.platform
             .count_attempt(CODE_PER_ACCOUNT, &account.id)
             .await?;
@@ -241,7 +246,8 @@ impl IdentityApp {
                 "error-second-factor-not-started",
             )));
         }
-        if self.second_factor_required(&account).await? {
+        // A passkey can stand in as the factor a role requires.
+        if self.second_factor_required(&account).await? && !self.passkey_factor(&account).await? {
             return Err(ServiceError::Forbidden(Message::new(
                 "error-second-factor-required",
             )));

@@ -116,10 +116,12 @@ impl IdentityApp {
         }
         let (grants, factor_required) = self.grants_and_second_factor(&account).await?;
         let mut session = session;
-        if factor_required
-            && account.totp_enabled_at.is_none()
+        // Only staff whose roles require a second factor pay these reads.
+        let lacking = factor_required
             && SessionStage::parse(&session.stage) == Some(SessionStage::Full)
-        {
+            && !self.passkey_factor(&account).await?
+            && (account.totp_enabled_at.is_none() || self.passkey_required(&account).await?);
+        if lacking {
             // A role now requires a second factor this account lacks (the policy changed, or a
             // role was granted, after the session began): the session keeps only enrolment.
             let stage = SessionStage::EnrolSecondFactor.as_str();

@@ -345,7 +345,9 @@ impl IdentityApp {
         let mut tx = self.db.begin().await?;
         codes::set_password(&mut tx, &account.id, hash, now, AccountUpdate::default()).await?;
         if clear_second_factor {
+            // A lost device: its authenticator app and its passkeys both go.
             self.clear_second_factor(&mut tx, id).await?;
+            crate::store::passkeys::delete_all(&mut tx, id).await?;
         }
         audit::record(
             &mut tx,
@@ -361,20 +363,28 @@ impl IdentityApp {
         Ok(password)
     }
 
-    /// Requires (or stops requiring) a second factor for everyone holding a role.
+    /// Requires (or stops requiring) a second factor for everyone holding a role, and whether
+    /// it must be a passkey (a passkey requirement is a second-factor requirement too).
     pub async fn set_role_policy(
         &self,
         actor: &Actor,
         role: Role,
         require_totp: bool,
+        require_passkey: bool,
     ) -> Result<()> {
         actor.require(
             crate::permissions::MANAGE_SECURITY_POLICY,
             Target::Jurisdiction,
         )?;
         let mut tx = self.db.begin().await?;
-        accounts::set_role_policy(&mut tx, &actor.jurisdiction_id, role.as_str(), require_totp)
-            .await?;
+        accounts::set_role_policy(
+            &mut tx,
+            &actor.jurisdiction_id,
+            role.as_str(),
+            require_totp,
+            require_passkey,
+        )
+        .await?;
         audit::record(
             &mut tx,
             actor,
@@ -385,12 +395,24 @@ impl IdentityApp {
                 data_subject: None,
             },
             None,
-            serde_json::json!({ "require_totp": require_totp }),
+            serde_json::json!({
+                "require_totp": require_totp || require_passkey,
+                "require_passkey": require_passkey,
+            }),
             self.now(),
         )
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The roles whose holders' second factor must be a passkey.
+    pub async fn roles_requiring_passkey(&self, actor: &Actor) -> Result<Vec<String>> {
+        actor.require(
+            crate::permissions::MANAGE_SECURITY_POLICY,
+            Target::Jurisdiction,
+        )?;
+        Ok(accounts::roles_requiring_passkey(&self.db, &actor.jurisdiction_id).await?)
     }
 
     pub async fn roles_requiring_totp(&self, actor: &Actor) -> Result<Vec<String>> {

@@ -51,9 +51,9 @@ pub(super) struct SessionOut {
 }
 
 /// A browser request without a session yet (sign-in, sign-up): only same-site writes.
-struct Anonymous {
-    lang: Lang,
-    request_id: Option<String>,
+pub(super) struct Anonymous {
+    pub(super) lang: Lang,
+    pub(super) request_id: Option<String>,
 }
 
 impl FromRequestParts<IdentityState> for Anonymous {
@@ -76,7 +76,7 @@ impl FromRequestParts<IdentityState> for Anonymous {
     }
 }
 
-fn jurisdiction(state: &IdentityState, given: Option<String>) -> String {
+pub(super) fn jurisdiction(state: &IdentityState, given: Option<String>) -> String {
     given
         .filter(|j| !j.trim().is_empty())
         .or_else(|| state.platform.config().default_jurisdiction.clone())

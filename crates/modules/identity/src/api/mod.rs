@@ -8,6 +8,7 @@ mod auth;
 mod consents;
 mod me;
 mod my_data;
+mod passkeys;
 mod staff;
 
 pub(crate) use crate::doors::{Caller, PartialCaller};
@@ -23,6 +24,7 @@ pub fn routes() -> OpenApiRouter<IdentityState> {
         .merge(me::routes())
         .merge(consents::routes())
         .merge(my_data::routes())
+        .merge(passkeys::routes())
         .merge(staff::routes())
         .merge(api_clients::routes())
 }

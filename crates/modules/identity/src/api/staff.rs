@@ -318,6 +318,9 @@ async fn reset_password(
 struct SecondFactorRolesOut {
     #[schema(example = json!(["jurisdiction_admin", "supervisor"]))]
     roles: Vec<String>,
+    /// Those of `roles` whose second factor must be a passkey.
+    #[schema(example = json!(["jurisdiction_admin"]))]
+    passkey_roles: Vec<String>,
 }
 
 /// Which roles require a second factor.
@@ -328,22 +331,34 @@ struct SecondFactorRolesOut {
     responses((status = 200, description = "The roles", body = SecondFactorRolesOut))
 )]
 async fn second_factor_roles(State(state): State<IdentityState>, caller: Caller) -> Response {
-    let result = state.identity.roles_requiring_totp(&caller.actor).await;
-    reply(caller.lang, StatusCode::OK, result, |roles| {
-        SecondFactorRolesOut { roles }
-    })
+    let result = match state.identity.roles_requiring_totp(&caller.actor).await {
+        Ok(roles) => state
+            .identity
+            .roles_requiring_passkey(&caller.actor)
+            .await
+            .map(|passkey_roles| SecondFactorRolesOut {
+                roles,
+                passkey_roles,
+            }),
+        Err(e) => Err(e),
+    };
+    reply(caller.lang, StatusCode::OK, result, |out| out)
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PolicyBody {
     required: bool,
+    /// The second factor must be a passkey (implies `required`).
+    #[serde(default)]
+    passkey: bool,
 }
 
 /// A role's second-factor policy.
 #[derive(Serialize, ToSchema)]
 struct PolicyOut {
     required: bool,
+    passkey: bool,
     role: &'static str,
 }
 
@@ -375,10 +390,11 @@ async fn set_second_factor_role(
     };
     let result = state
         .identity
-        .set_role_policy(&caller.actor, role, b.required)
+        .set_role_policy(&caller.actor, role, b.required, b.passkey)
         .await;
     reply(caller.lang, StatusCode::OK, result, |_| PolicyOut {
         role: role.as_str(),
-        required: b.required,
+        required: b.required || b.passkey,
+        passkey: b.passkey,
     })
 }

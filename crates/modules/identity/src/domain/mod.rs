@@ -6,3 +6,5 @@ pub mod breaches;
 pub mod city_login;
 pub mod consent;
 pub mod mandates;
+pub mod mydata;
+pub mod mydata_import;

@@ -48,6 +48,8 @@ struct AccountForm {
     notice: Option<String>,
     /// The city identity providers' buttons on the sign-in page: where each starts, its name.
     providers: Vec<(String, String)>,
+    /// Offer a passkey (shown by the script where the browser can use one).
+    passkey: bool,
 }
 
 impl AccountForm {
@@ -57,7 +59,7 @@ impl AccountForm {
     }
 }
 
-fn form_page(
+pub(super) fn form_page(
     state: &IdentityState,
     v: &Viewer,
     kind: &'static str,
@@ -65,6 +67,47 @@ fn form_page(
     back: String,
     errors: Errors,
     notice: Option<String>,
+) -> Response {
+    // Anyone may hold a passkey for the sign-in page; the second step offers one only to
+    // those who have one ([`code_page`]).
+    let passkey = kind == "sign-in" && state.identity.passkeys_available();
+    form_page_with(state, v, kind, login, back, errors, notice, passkey)
+}
+
+/// The second step of a sign-in, offering the account's passkey when it has one.
+pub(super) async fn code_page(state: &IdentityState, v: &Viewer, errors: Errors) -> Response {
+    let passkey = match &v.session {
+        Some(s) => {
+            state.identity.passkeys_available()
+                && state
+                    .identity
+                    .passkey_can_complete(&s.id_hash, &s.account_id)
+                    .await
+        }
+        None => false,
+    };
+    form_page_with(
+        state,
+        v,
+        "sign-in-code",
+        String::new(),
+        String::new(),
+        errors,
+        None,
+        passkey,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page_with(
+    state: &IdentityState,
+    v: &Viewer,
+    kind: &'static str,
+    login: String,
+    back: String,
+    errors: Errors,
+    notice: Option<String>,
+    passkey: bool,
 ) -> Response {
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -86,6 +129,7 @@ fn form_page(
         errors,
         notice,
         providers,
+        passkey,
     };
     render(v, state, status, &page)
 }
@@ -190,15 +234,7 @@ async fn sign_in(
 }
 
 async fn code_form(State(state): State<IdentityState>, v: Viewer) -> Response {
-    form_page(
-        &state,
-        &v,
-        "sign-in-code",
-        String::new(),
-        String::new(),
-        Errors::default(),
-        None,
-    )
+    code_page(&state, &v, Errors::default()).await
 }
 
 async fn code(
@@ -225,15 +261,7 @@ async fn code(
         }
         Err(e) => {
             let errors = errors_on(&v, e, "f-code")?;
-            Ok(form_page(
-                &state,
-                &v,
-                "sign-in-code",
-                String::new(),
-                String::new(),
-                errors,
-                None,
-            ))
+            Ok(code_page(&state, &v, errors).await)
         }
     }
 }
@@ -290,6 +318,7 @@ async fn sign_up(
                 errors,
                 notice: None,
                 providers: Vec::new(),
+                passkey: false,
             };
             Ok(render(&v, &state, StatusCode::BAD_REQUEST, &page))
         }

@@ -10,6 +10,8 @@ mod clients;
 mod consents;
 mod mandates;
 mod my_data;
+mod mydata;
+mod passkeys;
 mod second_factor;
 mod staff;
 
@@ -34,6 +36,8 @@ pub fn routes() -> Router<IdentityState> {
         .merge(consents::routes())
         .merge(mandates::routes())
         .merge(my_data::routes())
+        .merge(mydata::routes())
+        .merge(passkeys::routes())
         .merge(second_factor::routes())
         .merge(staff::routes())
         .merge(clients::routes())
@@ -49,6 +53,15 @@ pub const NAV: NavPart = NavPart {
             label: "nav-account",
             order: 35,
             shown: |v, _| v.is_citizen(),
+            start: None,
+        },
+        // A staff member's own passkeys (citizens reach theirs from their account page).
+        MenuEntry {
+            href: "/account/passkeys",
+            section: "passkeys",
+            label: "nav-passkeys",
+            order: 950,
+            shown: |v, _| v.signed_in_label().is_some() && !v.is_citizen(),
             start: None,
         },
         // The data protection officer's work: the breach register, where they start.

@@ -195,7 +195,7 @@ struct List {
     p: Page,
     staff: Vec<StaffRow>,
     /// `(role, label, required)`; empty when the viewer may not change the policy.
-    policy: Vec<(String, String, bool)>,
+    policy: Vec<(String, String, bool, bool)>,
 }
 
 async fn list(State(state): State<IdentityState>, v: Viewer, Query(q): Query<Done>) -> PageResult {
@@ -221,6 +221,11 @@ async fn list(State(state): State<IdentityState>, v: Viewer, Query(q): Query<Don
             .roles_requiring_totp(actor)
             .await
             .map_err(failed(&v))?;
+        let passkey = state
+            .identity
+            .roles_requiring_passkey(actor)
+            .await
+            .map_err(failed(&v))?;
         Role::ALL
             .iter()
             .map(|r| {
@@ -228,6 +233,7 @@ async fn list(State(state): State<IdentityState>, v: Viewer, Query(q): Query<Don
                     r.as_str().to_string(),
                     v.t(&format!("admin-role-{}", r.as_str())),
                     required.iter().any(|x| x == r.as_str()),
+                    passkey.iter().any(|x| x == r.as_str()),
                 )
             })
             .collect()
@@ -252,18 +258,26 @@ async fn second_factor(
     let f = Fields(fields);
     check_token(&v, f.token())?;
     let wanted = f.all("required");
+    let wanted_passkey = f.all("passkey");
     let current = state
         .identity
         .roles_requiring_totp(actor)
         .await
         .map_err(failed(&v))?;
+    let current_passkey = state
+        .identity
+        .roles_requiring_passkey(actor)
+        .await
+        .map_err(failed(&v))?;
     for role in Role::ALL {
-        let want = wanted.iter().any(|w| w == role.as_str());
+        let passkey = wanted_passkey.iter().any(|w| w == role.as_str());
+        let want = passkey || wanted.iter().any(|w| w == role.as_str());
         let has = current.iter().any(|c| c == role.as_str());
-        if want != has {
+        let has_passkey = current_passkey.iter().any(|c| c == role.as_str());
+        if want != has || passkey != has_passkey {
             state
                 .identity
-                .set_role_policy(actor, *role, want)
+                .set_role_policy(actor, *role, want, passkey)
                 .await
                 .map_err(failed(&v))?;
         }

@@ -366,19 +366,46 @@ pub async fn roles_requiring_totp(
     Ok(roles.into_iter().collect())
 }
 
+/// Roles of a jurisdiction whose holders' second factor must be a passkey.
+pub async fn roles_requiring_passkey(
+    db: &Db,
+    jurisdiction_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let stmt = Query::select()
+        .column("role")
+        .from("role_policies")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("require_passkey").eq(true))
+        .order_by("role", Order::Asc)
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| r.get::<String>("role"))
+        .collect()
+}
+
+/// A role's policy: whether it needs a second factor, and whether that must be a passkey (which
+/// implies the first).
 pub async fn set_role_policy(
     tx: &mut Tx,
     jurisdiction_id: &str,
     role: &str,
     require_totp: bool,
+    require_passkey: bool,
 ) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("role_policies")
-        .columns(["jurisdiction_id", "role", "require_totp"])
-        .values_panic([jurisdiction_id.into(), role.into(), require_totp.into()])
+        .columns(["jurisdiction_id", "role", "require_totp", "require_passkey"])
+        .values_panic([
+            jurisdiction_id.into(),
+            role.into(),
+            (require_totp || require_passkey).into(),
+            require_passkey.into(),
+        ])
         .on_conflict(
             sea_query::OnConflict::columns(["jurisdiction_id", "role"])
-                .update_column("require_totp")
+                .update_columns(["require_totp", "require_passkey"])
                 .to_owned(),
         )
         .to_owned();

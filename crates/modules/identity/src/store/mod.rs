@@ -9,4 +9,6 @@ pub mod breaches;
 pub mod consents;
 pub mod links;
 pub mod mandates;
+pub mod mydata;
+pub mod passkeys;
 pub mod sessions;
