@@ -22,9 +22,9 @@ function freePort() {
 /**
  * Starts the provider. Resolves with { issuer, clientId, clientSecret, close() }. The client is
  * registered as a loopback one (RFC 8252 §7.3), so civicdesk's callback may be on any port of
- * 127.0.0.1.
+ * 127.0.0.1; its sign-out returns to one of `postLogoutRedirectUris` (exact addresses).
  */
-async function startOidcProvider() {
+async function startOidcProvider({ postLogoutRedirectUris = [] } = {}) {
   const { default: Provider } = await import("oidc-provider");
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -39,6 +39,8 @@ async function startOidcProvider() {
         client_secret: clientSecret,
         application_type: "native",
         redirect_uris: ["http://127.0.0.1/sign-in/callback/city"],
+        // Where civicdesk's sign-out may send the browser back to (RP-Initiated Logout).
+        post_logout_redirect_uris: postLogoutRedirectUris,
         grant_types: ["authorization_code"],
         response_types: ["code"],
         token_endpoint_auth_method: "client_secret_basic",

@@ -145,7 +145,8 @@ class Mailbox {
  * { baseURL, staff: { admin: { login, password, role }, … }, mail: Mailbox, stop() }.
  * `options.env` adds settings (e.g. `CIVICDESK_MAP_TILES`) over the test's own;
  * `options.config` is written to the server's `civicdesk.toml` (for settings that have no
- * variable, e.g. `[webhooks] max_attempts`); `options.host` is the host name of its URL.
+ * variable, e.g. `[webhooks] max_attempts`); `options.host` is the host name of its URL;
+ * `options.port` a port chosen beforehand (`freePort`), for a peer that must know it first.
  */
 async function startDemo(options = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "civicdesk-e2e-"));
@@ -156,7 +157,7 @@ async function startDemo(options = {}) {
     throw new Error(`${bin} does not exist: run \`cargo build -p civicdesk\` or set CIVICDESK_BIN`);
   }
   if (options.config) fs.writeFileSync(path.join(dir, "civicdesk.toml"), options.config);
-  const port = await freePort();
+  const port = options.port || (await freePort());
   // `options.host`: the name the browser uses (passkeys need a host name such as localhost,
   // not an IP address); the server listens on 127.0.0.1 either way.
   const baseURL = `http://${options.host || "127.0.0.1"}:${port}`;
@@ -217,4 +218,4 @@ async function startDemo(options = {}) {
   };
 }
 
-module.exports = { startDemo, binary };
+module.exports = { startDemo, binary, freePort };

@@ -10,11 +10,15 @@ const assert = require("node:assert/strict");
 const { after } = require("node:test");
 const { configureServer, eachLanguage } = require("../lib/harness");
 const { startOidcProvider } = require("../lib/oidc");
+const { freePort } = require("../lib/server");
 
 let op;
 configureServer(async () => {
-  op = await startOidcProvider();
+  // The demo's port is chosen first: the provider must know where sign-out comes back to.
+  const port = await freePort();
+  op = await startOidcProvider({ postLogoutRedirectUris: [`http://127.0.0.1:${port}/`] });
   return {
+    port,
     config: [
       "[[login_providers]]",
       'id = "city"',
@@ -112,4 +116,29 @@ eachLanguage("downloading all one's data steps up through the city login to a pr
   assert.match(zip.suggestedFilename(), /^my-data-.*\.zip$/);
   await page.goto("/account");
   assert.match(await page.locator("dl.facts").innerText(), new RegExp(t("真實姓名已確認", "Real name")));
+});
+
+eachLanguage("signing out of civicdesk signs out of the city's login too", async ({ page, lang, t, server }) => {
+  const person = `leaver-${lang.toLowerCase()}-${Date.now()}`;
+  await page.goto("/sign-in");
+  await page.locator("main .city-login a").click();
+  await atProvider(page, person);
+  await page.waitForURL((u) => u.pathname === "/my/cases");
+
+  // Signing out passes by the provider, which asks, ends its session and sends the browser home.
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(op.issuer)),
+    page.locator(".site-tools form[action='/sign-out'] button").click(),
+  ]);
+  await Promise.all([
+    page.waitForURL((u) => u.href === `${server.baseURL}/`),
+    page.locator("button[name=logout][value=yes], button[value=yes]").first().click(),
+  ]);
+  assert.equal(await page.locator(".site-tools a[href='/sign-in']").count(), 1, "signed out here");
+
+  // The provider forgot the person too: the next city login asks them to sign in there again.
+  await page.goto("/sign-in");
+  await page.locator("main .city-login a").click();
+  await page.waitForURL((u) => u.href.startsWith(op.issuer));
+  assert.equal(await page.locator("input[name=login]").count(), 1, t("供應者要求重新登入", "the provider asks again"));
 });

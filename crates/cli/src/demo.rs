@@ -97,7 +97,6 @@ async fn start_mydata(
         client_secret: mydata_sim::DEMO_CLIENT_SECRET.into(),
         iv: mydata_sim::DEMO_IV.into(),
         ps_id: mydata_sim::DEMO_PS_ID.into(),
-        keep_days: platform::login::MyDataService::DEFAULT_KEEP_DAYS,
     };
     Ok((sim, service))
 }

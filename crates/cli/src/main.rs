@@ -270,14 +270,13 @@ pub(crate) async fn serve(
             stopped.clone(),
         )));
     }
-    // MyData imports past their time are purged on every node.
-    if modules.platform.config().mydata.is_some() {
-        workers.push(tokio::spawn(identity::accounts::run_mydata_purge(
-            modules.identity.clone(),
-            std::time::Duration::from_secs(600),
-            stopped.clone(),
-        )));
-    }
+    // MyData imports past their time are purged on every node (also after `[mydata]` is
+    // removed: what was brought still goes on time).
+    workers.push(tokio::spawn(identity::accounts::run_mydata_purge(
+        modules.identity.clone(),
+        std::time::Duration::from_secs(600),
+        stopped.clone(),
+    )));
     let options = web::server::ServeOptions::default();
     web::server::serve(listener, app, options, async {
         let ctrl_c = tokio::signal::ctrl_c();

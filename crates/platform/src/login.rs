@@ -106,18 +106,9 @@ pub struct MyDataService {
     pub iv: String,
     /// The service's id at MyData (`psId`).
     pub ps_id: String,
-    /// Days the fields kept from an import wait for their use before they are purged.
-    #[serde(default = "MyDataService::default_keep_days")]
-    pub keep_days: u32,
 }
 
 impl MyDataService {
-    pub const DEFAULT_KEEP_DAYS: u32 = 7;
-
-    fn default_keep_days() -> u32 {
-        Self::DEFAULT_KEEP_DAYS
-    }
-
     /// The problems with these settings, in words for an operator (empty when fine).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -132,9 +123,6 @@ impl MyDataService {
         }
         if self.client_id.trim().is_empty() || self.ps_id.trim().is_empty() {
             out.push("[mydata] client_id and ps_id: required".to_string());
-        }
-        if self.keep_days == 0 || self.keep_days > 30 {
-            out.push("[mydata] keep_days: 1 to 30".to_string());
         }
         out
     }

@@ -72,6 +72,7 @@
     }
     return out;
   }
+  function PasskeyRefusal(message) { this.message = message; }
   var webauthn = window.PublicKeyCredential && navigator.credentials;
   document.querySelectorAll("form[data-passkey]").forEach(function (form) {
     if (!webauthn) { return; }
@@ -89,8 +90,10 @@
       body.delete("credential");
       fetch(form.getAttribute("data-challenge"), { method: "POST", body: body, credentials: "same-origin" })
         .then(function (r) {
-          return r.json().then(function (j) {
-            if (!r.ok) { throw new Error(j.message || ""); }
+          // An answer that is not JSON (a proxy's error page) says nothing to show: the page's
+          // own words are shown instead.
+          return r.json().catch(function () { return {}; }).then(function (j) {
+            if (!r.ok || !j.options) { throw new PasskeyRefusal(j.message || ""); }
             return j;
           });
         })
@@ -114,7 +117,7 @@
           if (!error) { return; }
           // The server's refusal in the page's language, or the page's own words for a
           // passkey the browser did not make or use (cancelled, timed out).
-          var server = e && e.message && !(e instanceof DOMException);
+          var server = e instanceof PasskeyRefusal && e.message;
           error.textContent = server ? e.message : said;
           error.hidden = false;
         });

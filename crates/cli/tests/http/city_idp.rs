@@ -189,7 +189,10 @@ async fn discovery(State(idp): State<CityIdp>) -> Response {
     .set_userinfo_endpoint(Some(
         openidconnect::UserInfoUrl::new(format!("{issuer}/userinfo")).unwrap(),
     ));
-    axum::Json(serde_json::to_value(metadata).unwrap()).into_response()
+    let mut doc = serde_json::to_value(metadata).unwrap();
+    // RP-Initiated Logout: where a relying party sends the browser to end the session here.
+    doc["end_session_endpoint"] = format!("{issuer}/logout").into();
+    axum::Json(doc).into_response()
 }
 
 async fn jwks() -> Response {

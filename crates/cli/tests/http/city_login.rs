@@ -206,6 +206,46 @@ async fn a_citizen_signs_in_with_the_city_login_and_gets_an_account_once() {
 }
 
 #[tokio::test]
+async fn signing_out_of_a_city_login_ends_the_providers_session_too() {
+    let idp = CityIdp::start().await;
+    let app = app_with(&idp).await;
+    let mut me = Browser::new("en");
+    idp.will_sign_in(person("oidc-sub-out", Some(("out@example.tw", true))));
+    let (done, _) = me.city_login(&app, "city").await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let page = me.get(&page_url(&app, "/my/cases")).await;
+    me.take_token(&page.body);
+
+    // On to the provider's end-session endpoint, with our client id and the way home.
+    let out = me.post(&page_url(&app, "/sign-out")).await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    let to = out.location.expect("to the provider");
+    assert!(to.starts_with(&format!("{}/logout?", idp.issuer())), "{to}");
+    assert!(to.contains("client_id="), "{to}");
+    assert!(
+        to.contains(&format!(
+            "post_logout_redirect_uri={}",
+            format!("{}/", app.base)
+                .replace(':', "%3A")
+                .replace('/', "%2F")
+        )),
+        "{to}"
+    );
+    assert!(
+        !me.has("civicdesk_session"),
+        "our session ended: {:?}",
+        me.cookies
+    );
+
+    // A password session signs out at home.
+    app.citizen("0911000321", "lantern-kite-harbour-7").await;
+    let session = app.sign_in("0911000321", "lantern-kite-harbour-7").await;
+    let mut local = Browser::signed_in("en", &session);
+    let out = local.post(&page_url(&app, "/sign-out")).await;
+    assert_eq!(out.location.as_deref(), Some("/"));
+}
+
+#[tokio::test]
 async fn two_tabs_finishing_a_first_sign_in_at_once_share_one_account() {
     let idp = CityIdp::start().await;
     let app = app_with(&idp).await;

@@ -26,7 +26,6 @@ async fn app_with_mydata(clock: Option<Arc<FixedClock>>) -> (TestApp, mydata_sim
                 client_secret: mydata_sim::DEMO_CLIENT_SECRET.into(),
                 iv: mydata_sim::DEMO_IV.into(),
                 ps_id: mydata_sim::DEMO_PS_ID.into(),
-                keep_days: 7,
             });
         },
         clock.map(|c| c as Arc<dyn domain::clock::Clock>),
@@ -336,6 +335,19 @@ async fn forged_notices_are_refused_and_unused_records_are_purged() {
         .await
         .expect("POST");
     assert_eq!(r.status().as_u16(), 400);
+    // A whole key, encrypted as MyData would but with another secret.
+    let forged = mydata_sim::wire::encrypt_secret_key(
+        "not-the-city-secret-32-bytes-xx!",
+        mydata_sim::DEMO_IV,
+        &[7u8; 32],
+    )
+    .expect("encrypt");
+    let r = notice(
+        serde_json::json!({ "tx_id": tx_id, "permission_ticket": "x", "secret_key": forged }),
+    )
+    .await
+    .expect("POST");
+    assert_eq!(r.status().as_u16(), 400);
     let r = client
         .post(format!("{}/mydata/notice", app.base))
         .body("not json")
@@ -351,6 +363,40 @@ async fn forged_notices_are_refused_and_unused_records_are_purged() {
     let page = get(&app, &b, "/account/mydata").await;
     assert!(
         page.body.contains("未收到") || page.body.contains("Not received"),
+        "{}",
+        page.body
+    );
+
+    // A record fetched and never used is purged after its retention period (7 days).
+    let (back, tx_id) = at_mydata(&app, &b, "F213579245", "agree").await;
+    follow_back(&app, &b, &back).await;
+    fetched(&app).await;
+    let kept = identity::testkit::mydata_record(&app.platform.db, &tx_id).await;
+    assert!(kept.expect("read").is_some());
+    clock.advance(6 * 86_400);
+    assert_eq!(
+        app.identity.purge_mydata().await.expect("purge"),
+        0,
+        "not yet"
+    );
+    clock.advance(86_400 + 60);
+    assert_eq!(app.identity.purge_mydata().await.expect("purge"), 1);
+    let kept = identity::testkit::mydata_record(&app.platform.db, &tx_id).await;
+    assert!(kept.expect("read").is_none());
+    let b = app.sign_in("0911000123", "lantern-kite-harbour-7").await;
+    let page = get(&app, &b, "/account/mydata").await;
+    assert!(
+        page.body.contains("未使用，已刪除") || page.body.contains("Removed unused"),
+        "{}",
+        page.body
+    );
+
+    // A person MyData does not know: nothing is delivered, and the import says so.
+    let (back, _) = at_mydata(&app, &b, "B120000008", "agree").await;
+    assert!(back.contains("code=504"), "{back}");
+    let page = follow_back(&app, &b, &back).await;
+    assert!(
+        page.body.contains("無法傳送") || page.body.contains("could not send"),
         "{}",
         page.body
     );

@@ -575,3 +575,94 @@ async fn the_pages_add_a_passkey_and_sign_in_with_it() {
     );
     assert!(session_cookie(&r).is_some());
 }
+
+#[tokio::test]
+async fn a_session_waiting_for_its_passkey_cannot_enrol_another_factor_instead() {
+    let (app, origin) = app_with_passkeys(|_| {}).await;
+    app.staff("wu.li", &["agent"]).await;
+    let full = app.sign_in("wu.li", STAFF_PASSWORD).await;
+    register(&app, &full, &origin, "laptop").await;
+
+    // The password alone: waiting for the passkey.
+    let (_, body, partial) = app.try_sign_in("wu.li", STAFF_PASSWORD).await;
+    assert_eq!(body["stage"], "second_factor", "{body}");
+    let partial = partial.expect("a session");
+    // Not an authenticator app instead, through the pages or the API …
+    let page = get(&app, &partial, "/account/second-factor").await;
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/sign-in/code"),
+        "{}",
+        page.body
+    );
+    let begun = post(&app, &partial, "/account/second-factor/begin", &[]).await;
+    assert_eq!(
+        begun.location.as_deref(),
+        Some("/sign-in/code"),
+        "{}",
+        begun.body
+    );
+    let (status, _) = send(app.as_browser(&partial, Method::POST, "me/second-factor")).await;
+    assert_eq!(status, 401, "the API knows no half-signed-in caller");
+    // … nor a passkey of the intruder's own.
+    let (status, body) =
+        send(app.as_browser(&partial, Method::POST, "me/passkeys/challenge")).await;
+    assert_eq!(status, 400, "{body}");
+    // An access token cannot add a passkey either (it would outlive the token).
+    let (status, token) = send(
+        app.as_browser(&full, Method::POST, "me/tokens")
+            .json(&json!({ "name": "script" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{token}");
+    let (status, body) = send(app.as_token(
+        token["token"].as_str().expect("token"),
+        Method::POST,
+        "me/passkeys/challenge",
+    ))
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["errors"][0]["code"], "error-passkey-needs-session");
+}
+
+#[tokio::test]
+async fn an_authenticator_app_comes_first_when_a_role_starts_to_require_a_passkey() {
+    let (app, _) = app_with_passkeys(|_| {}).await;
+    app.staff("chief2", &["jurisdiction_admin"]).await;
+    app.staff("chen", &["supervisor"]).await;
+    let admin = app.sign_in("chief2", STAFF_PASSWORD).await;
+
+    // Chen has an authenticator app.
+    let b = app.sign_in("chen", STAFF_PASSWORD).await;
+    let (_, setup) = send(app.as_browser(&b, Method::POST, "me/second-factor")).await;
+    let secret = domain::totp::TotpSecret::from_base32(setup["secret"].as_str().expect("secret"))
+        .expect("secret");
+    let (status, _) = send(
+        app.as_browser(&b, Method::POST, "me/second-factor/confirm")
+            .json(&json!({ "code": domain::totp::code_at(&secret, store::now_unix()) })),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // Supervisors must now use a passkey: the password still leads to the app's code first,
+    // and the code leads only to adding a passkey.
+    send(
+        app.as_browser(
+            &admin,
+            Method::PUT,
+            "security/second-factor-roles/supervisor",
+        )
+        .json(&json!({ "required": true, "passkey": true })),
+    )
+    .await;
+    let (_, body, partial) = app.try_sign_in("chen", STAFF_PASSWORD).await;
+    assert_eq!(body["stage"], "second_factor", "{body}");
+    let partial = partial.expect("a session");
+    let (status, body) = send(
+        app.as_browser(&partial, Method::POST, "auth/second-factor")
+            .json(&json!({ "code": domain::totp::code_at(&secret, store::now_unix() + 30) })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stage"], "enrol_second_factor", "{body}");
+}

@@ -39,9 +39,10 @@ impl JobKind for MyDataFetch {
                     None => Ok(Fetched::Failed("no import")),
                 };
                 let now = platform.now();
+                let give_up = attempts >= MAX_ATTEMPTS;
                 let (how, outcome, detail) = match fetched {
                     Ok(Fetched::Done(d)) => (Settle::Done, "done", d),
-                    Ok(Fetched::Later(_)) if attempts >= MAX_ATTEMPTS => (
+                    Ok(Fetched::Later(_)) | Err(_) if give_up => (
                         Settle::Dead {
                             error: "MyData never had the data ready".into(),
                         },
@@ -66,6 +67,12 @@ impl JobKind for MyDataFetch {
                         "an error",
                     ),
                 };
+                if matches!(how, Settle::Dead { .. })
+                    && let Some(tx_id) = job.subject_id.as_deref()
+                {
+                    // The data will not come: the import ends, its key erased.
+                    identity.give_up_mydata(tx_id).await?;
+                }
                 let mut tx = platform.db.begin().await?;
                 let ran = Ran {
                     attempts,

@@ -52,6 +52,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_mydata_imports.sql"),
         postgres: include_str!("../migrations/postgres/0007_mydata_imports.sql"),
     },
+    Migration {
+        version: 8,
+        name: "session_login_provider",
+        sqlite: include_str!("../migrations/sqlite/0008_session_login_provider.sql"),
+        postgres: include_str!("../migrations/postgres/0008_session_login_provider.sql"),
+    },
 ];
 
 pub const MODULE: ModuleDef = ModuleDef {
@@ -66,7 +72,7 @@ pub const MODULE: ModuleDef = ModuleDef {
     }],
     locales: platform::module_locales!("identity"),
     purposes: crate::purposes::ALL,
-    retention: &[],
+    retention: &[crate::purposes::MYDATA_RECORDS],
 };
 
 impl ModuleHandle for IdentityApp {

@@ -2,7 +2,7 @@
 //! with its legal basis (`platform::personal_data`). Their names and explanations are the
 //! messages `purpose-<code>` and `purpose-<code>-about`.
 
-use platform::personal_data::{LegalBasis, Purpose, Recipient};
+use platform::personal_data::{LegalBasis, Purpose, Recipient, Retention};
 
 /// Records a citizen brings from MyData, kept to fill in the forms of their applications.
 pub const MYDATA_PREFILL: Purpose = Purpose {
@@ -14,6 +14,15 @@ pub const MYDATA_PREFILL: Purpose = Purpose {
 
 /// Every purpose of the module, as its definition declares them.
 pub const ALL: &[Purpose] = &[MYDATA_PREFILL];
+
+/// The fields kept from a MyData import until the citizen uses them, counted from their
+/// arrival (7 days). Used, they are gone at once; a withdrawn consent discards them at once.
+pub const MYDATA_RECORDS: Retention = Retention {
+    key: "identity.mydata",
+    data: &["real-name", "household-registration", "address"],
+    default_days: 7,
+    what: "retention-from-identity-mydata",
+};
 
 use crate::domain::consent::{Consent, ReceiptText};
 use domain::Locale;

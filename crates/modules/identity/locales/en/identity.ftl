@@ -555,3 +555,7 @@ error-mydata-unanswered = MyData did not answer in time.
 error-mydata-not-ready = This record is not ready to use.
 
 admin-job-kind-identity-mydata_fetch = Fetching MyData records
+retention-from-identity-mydata = What you brought from MyData and have not used yet (counted from its arrival; used, it is gone at once)
+error-passkey-needs-session = A passkey is added from a signed-in browser, not with an access token.
+error-mydata-other-person = This record is of another person than the one this account belongs to, so it cannot be used here.
+passkey-only-fallback = Your second step is your passkey, and this browser cannot use passkeys. Use a browser that can, or ask an administrator to reset your second factor.

@@ -552,3 +552,7 @@ error-mydata-unanswered = MyData 未在時限內回應。
 error-mydata-not-ready = 這筆資料還不能使用。
 
 admin-job-kind-identity-mydata_fetch = 取得 MyData 資料
+retention-from-identity-mydata = 您從 MyData 帶入但尚未使用的資料（自送達起算；使用後立即刪除）
+error-passkey-needs-session = 通行密鑰須從已登入的瀏覽器新增，不能使用存取權杖。
+error-mydata-other-person = 這筆資料屬於本帳號以外的人，無法在此使用。
+passkey-only-fallback = 您的第二步驟是通行密鑰，但這個瀏覽器無法使用通行密鑰。請改用可以使用的瀏覽器，或請管理員重設您的第二步驟驗證。

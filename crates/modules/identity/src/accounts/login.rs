@@ -162,13 +162,12 @@ impl IdentityApp {
     }
 
     /// Where a sign-in with a password leaves the session: waiting for the second factor the
-    /// account has (a TOTP code, or a staff member's passkey), enrolling the one a role requires
-    /// (a passkey, where the role says so), or signed in.
+    /// account has (a TOTP code, or a staff member's passkey), enrolling the one a role requires,
+    /// or signed in.
     async fn stage_after_password(&self, account: &accounts::Account) -> Result<SessionStage> {
+        // A factor the account has is asked first, always: a role that now wants a passkey
+        // is satisfied after it (the code leads to adding one), never instead of it.
         let passkey = self.passkey_factor(account).await?;
-        if self.passkey_required(account).await? && !passkey {
-            return Ok(SessionStage::EnrolSecondFactor);
-        }
         Ok(if account.totp_enabled_at.is_some() || passkey {
             SessionStage::SecondFactor
         } else if self.second_factor_required(account).await? {

@@ -107,11 +107,19 @@ impl IdentityApp {
         let account = crate::store::accounts::find(&self.db, account_id)
             .await?
             .ok_or_else(forbidden)?;
-        if self.passkey_required(&account).await? {
+        // A role that wants a passkey: one the account has must be used; without one, the
+        // code leads only to adding it.
+        let passkey_required = self.passkey_required(&account).await?;
+        if passkey_required && self.passkey_factor(&account).await? {
             return Err(ServiceError::Forbidden(Message::new(
                 "error-passkey-required",
             )));
         }
+        let next = if passkey_required {
+            SessionStage::EnrolSecondFactor
+        } else {
+            SessionStage::Full
+        };
         self.platform
             .count_attempt(CODE_PER_ACCOUNT, &account.id)
             .await?;
@@ -119,9 +127,7 @@ impl IdentityApp {
         let checked = self.check_second_factor(&mut tx, &account, code).await;
         let mut tx = codes::keep_guess(tx, checked).await?;
         sessions::delete(&mut tx, session_id_hash).await?;
-        let session = self
-            .start_session(&mut tx, &account, SessionStage::Full)
-            .await?;
+        let session = self.start_session(&mut tx, &account, next).await?;
         let actor = super::signup::self_actor(&account, request_id);
         audit::record(
             &mut tx,
@@ -182,6 +188,16 @@ impl IdentityApp {
         let account = self
             .account_in(&actor.jurisdiction_id, actor.account()?)
             .await?;
+        // A session waiting for its second step confirms nothing: a new factor must not stand
+        // in for the one the account already has.
+        if let Some(hash) = session_id_hash {
+            let waiting = sessions::find_live(&self.db, hash, self.now())
+                .await?
+                .is_none_or(|s| SessionStage::parse(&s.stage) == Some(SessionStage::SecondFactor));
+            if waiting {
+                return Err(forbidden());
+            }
+        }
         if account.totp_enabled_at.is_some() || account.totp_secret.is_none() {
             return Err(ServiceError::invalid(Message::new(
                 "error-second-factor-not-started",

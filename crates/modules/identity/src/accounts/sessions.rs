@@ -116,11 +116,10 @@ impl IdentityApp {
         }
         let (grants, factor_required) = self.grants_and_second_factor(&account).await?;
         let mut session = session;
-        // Only staff whose roles require a second factor pay these reads.
-        let lacking = factor_required
-            && SessionStage::parse(&session.stage) == Some(SessionStage::Full)
-            && !self.passkey_factor(&account).await?
-            && (account.totp_enabled_at.is_none() || self.passkey_required(&account).await?);
+        let lacking = SessionStage::parse(&session.stage) == Some(SessionStage::Full)
+            && self
+                .lacks_required_factor(&account, factor_required)
+                .await?;
         if lacking {
             // A role now requires a second factor this account lacks (the policy changed, or a
             // role was granted, after the session began): the session keeps only enrolment.
@@ -132,9 +131,24 @@ impl IdentityApp {
         Ok(Some((session, actor)))
     }
 
-    /// Ends one session.
-    pub async fn sign_out(&self, actor: &Actor, session_id_hash: &str) -> Result<()> {
+    /// Whether the account lacks the second factor its roles require (`factor_required`, as
+    /// read with its grants): none at all, or no passkey where a role wants one. Only staff
+    /// whose roles require a factor pay the reads.
+    pub(crate) async fn lacks_required_factor(
+        &self,
+        account: &Account,
+        factor_required: bool,
+    ) -> Result<bool> {
+        Ok(factor_required
+            && !self.passkey_factor(account).await?
+            && (account.totp_enabled_at.is_none() || self.passkey_required(account).await?))
+    }
+
+    /// Ends one session; answers the city identity provider it was signed in through, if any
+    /// (whose own session [`IdentityApp::provider_logout_url`] ends).
+    pub async fn sign_out(&self, actor: &Actor, session_id_hash: &str) -> Result<Option<String>> {
         let mut tx = self.db.begin().await?;
+        let provider = sessions::login_provider(&mut tx, session_id_hash).await?;
         sessions::delete(&mut tx, session_id_hash).await?;
         audit::record(
             &mut tx,
@@ -142,12 +156,12 @@ impl IdentityApp {
             "session.sign_out",
             Subject::account(actor.account()?),
             None,
-            serde_json::json!({}),
+            serde_json::json!({ "provider": provider }),
             self.now(),
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(provider)
     }
 
     /// Ends every session of the actor's account, on every device.

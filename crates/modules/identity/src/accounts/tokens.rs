@@ -114,7 +114,7 @@ impl IdentityApp {
         }
         let (grants, second_factor) = self.grants_and_second_factor(&account).await?;
         // Tokens cannot sidestep a second factor the role requires.
-        if account.totp_enabled_at.is_none() && second_factor {
+        if self.lacks_required_factor(&account, second_factor).await? {
             return Ok(None);
         }
         if token.last_used_at.is_none_or(|t| now - t >= 60) {

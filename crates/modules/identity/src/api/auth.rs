@@ -347,7 +347,7 @@ async fn sign_out(State(state): State<IdentityState>, caller: PartialCaller) -> 
         .sign_out(&caller.actor, &session.id_hash)
         .await
     {
-        Ok(()) => {
+        Ok(_) => {
             let mut r = StatusCode::NO_CONTENT.into_response();
             clear_cookie(&state, &mut r);
             r

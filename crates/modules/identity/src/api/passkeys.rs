@@ -103,9 +103,10 @@ async fn passkey_registration_challenge(
     if caller.stage == SessionStage::SecondFactor {
         return not_yet(caller.lang);
     }
+    let session = caller.session.as_ref().map(|s| s.id_hash.as_str());
     let result = state
         .identity
-        .begin_passkey_registration(&caller.actor)
+        .begin_passkey_registration(&caller.actor, session)
         .await;
     reply(caller.lang, StatusCode::OK, result, challenge_out)
 }
@@ -233,10 +234,15 @@ async fn revoke_passkey(
     responses(
         (status = 200, description = "The ceremony", body = ChallengeOut),
         (status = 403, description = "Passkeys are not offered at this address (an IP address, not a host name)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, response = TooManyRequests),
     )
 )]
-async fn passkey_sign_in_challenge(State(state): State<IdentityState>, who: Anonymous) -> Response {
-    let result = state.identity.begin_passkey_sign_in().await;
+async fn passkey_sign_in_challenge(
+    State(state): State<IdentityState>,
+    who: Anonymous,
+    ClientAddr(addr): ClientAddr,
+) -> Response {
+    let result = state.identity.begin_passkey_sign_in(&addr).await;
     reply(who.lang, StatusCode::OK, result, challenge_out)
 }
 

@@ -50,6 +50,8 @@ struct AccountForm {
     providers: Vec<(String, String)>,
     /// Offer a passkey (shown by the script where the browser can use one).
     passkey: bool,
+    /// Show the form (false: the second step of an account that has only a passkey).
+    code: bool,
 }
 
 impl AccountForm {
@@ -71,20 +73,19 @@ pub(super) fn form_page(
     // Anyone may hold a passkey for the sign-in page; the second step offers one only to
     // those who have one ([`code_page`]).
     let passkey = kind == "sign-in" && state.identity.passkeys_available();
-    form_page_with(state, v, kind, login, back, errors, notice, passkey)
+    form_page_with(state, v, kind, login, back, errors, notice, (passkey, true))
 }
 
 /// The second step of a sign-in, offering the account's passkey when it has one.
 pub(super) async fn code_page(state: &IdentityState, v: &Viewer, errors: Errors) -> Response {
-    let passkey = match &v.session {
+    let (passkey, code) = match &v.session {
         Some(s) => {
-            state.identity.passkeys_available()
-                && state
-                    .identity
-                    .passkey_can_complete(&s.id_hash, &s.account_id)
-                    .await
+            state
+                .identity
+                .second_step_options(&s.id_hash, &s.account_id)
+                .await
         }
-        None => false,
+        None => (false, true),
     };
     form_page_with(
         state,
@@ -94,7 +95,7 @@ pub(super) async fn code_page(state: &IdentityState, v: &Viewer, errors: Errors)
         String::new(),
         errors,
         None,
-        passkey,
+        (passkey && state.identity.passkeys_available(), code),
     )
 }
 
@@ -107,7 +108,7 @@ fn form_page_with(
     back: String,
     errors: Errors,
     notice: Option<String>,
-    passkey: bool,
+    (passkey, code): (bool, bool),
 ) -> Response {
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -130,6 +131,7 @@ fn form_page_with(
         notice,
         providers,
         passkey,
+        code,
     };
     render(v, state, status, &page)
 }
@@ -257,7 +259,12 @@ async fn code(
     {
         Ok(s) => {
             let cookie = crate::doors::session_cookie(&state, &s.id, s.expires_at);
-            Ok(with_cookie(see_other("/start"), &cookie))
+            // Still enrolling after the code: the role wants a passkey, which comes next.
+            let next = match s.stage {
+                SessionStage::EnrolSecondFactor => "/account/passkeys",
+                _ => "/start",
+            };
+            Ok(with_cookie(see_other(next), &cookie))
         }
         Err(e) => {
             let errors = errors_on(&v, e, "f-code")?;
@@ -319,6 +326,7 @@ async fn sign_up(
                 notice: None,
                 providers: Vec::new(),
                 passkey: false,
+                code: true,
             };
             Ok(render(&v, &state, StatusCode::BAD_REQUEST, &page))
         }
@@ -521,15 +529,24 @@ async fn sign_out(
     Form(f): Form<Token>,
 ) -> Result<Response, PageError> {
     check_token(&v, &f._csrf)?;
+    let mut next = None;
     if let (Some(actor), Some(session)) = (&v.actor, &v.session) {
-        state
+        let provider = state
             .identity
             .sign_out(actor, &session.id_hash)
             .await
             .map_err(|e| PageError::service(e, v.locale))?;
+        if let Some(p) = provider {
+            next = state
+                .identity
+                .provider_logout_url(&actor.jurisdiction_id, &p)
+                .await;
+        }
     }
+    // Signed in through the city's login: on to the provider, which ends its session and
+    // sends the browser back home.
     Ok(with_cookie(
-        see_other("/"),
+        see_other(next.as_deref().unwrap_or("/")),
         &crate::doors::clear_session_cookie(&state),
     ))
 }

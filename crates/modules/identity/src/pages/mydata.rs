@@ -83,7 +83,10 @@ async fn page(
             .with_errors(&errors)
             .with_status(done),
         offered: config.mydata.is_some(),
-        keep_days: config.mydata.as_ref().map_or(0, |m| m.keep_days),
+        keep_days: state
+            .identity
+            .platform()
+            .retention_days(&crate::purposes::MYDATA_RECORDS),
         no_consent,
         imports,
         errors,
@@ -120,14 +123,14 @@ async fn start(
         return Ok(see_other("/sign-in?back=/account/mydata"));
     };
     check_token(&v, &f._csrf)?;
-    match state.identity.start_mydata_import(actor).await {
-        Ok(url) => Ok(see_other(&url)),
-        Err(e @ platform::ServiceError::Forbidden(_)) => {
-            let errors = Errors::from_service(&v, e, |_| "f-mydata".to_string())?;
-            page(&state, &v, errors, None).await
-        }
-        Err(e) => Err(PageError::service(e, v.locale)),
-    }
+    // Refused (no consent, no MyData here): the error page says why; the page itself never
+    // offers the button then.
+    let url = state
+        .identity
+        .start_mydata_import(actor)
+        .await
+        .map_err(failed(&v))?;
+    Ok(see_other(&url))
 }
 
 #[derive(Deserialize)]
@@ -175,7 +178,7 @@ async fn use_it(
         Ok(()) => Ok(see_other("/account/mydata?done=used")),
         Err(e @ platform::ServiceError::NotFound(_)) => Err(PageError::service(e, v.locale)),
         Err(e) => {
-            let errors = Errors::from_service(&v, e, |_| format!("f-use-{tx}"))?;
+            let errors = Errors::from_service(&v, e, |_| "f-mydata-imports".to_string())?;
             page(&state, &v, errors, None).await
         }
     }
@@ -195,11 +198,5 @@ async fn notice(State(state): State<IdentityState>, body: Bytes) -> Response {
             )
                 .into_response()
         }
-    }
-}
-
-impl MyDataPage {
-    fn field_of(&self, tx: &str) -> String {
-        format!("f-use-{tx}")
     }
 }

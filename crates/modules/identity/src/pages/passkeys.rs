@@ -121,6 +121,19 @@ struct F {
     back: String,
 }
 
+/// The refusal of a form token that does not check out, in JSON like the rest of a challenge
+/// route's answers (the script reads every answer as JSON); None when it checks out.
+fn checked_json(v: &Viewer, token: &str) -> Option<Response> {
+    check_token(v, token).err().map(|_| {
+        challenge_json(
+            v,
+            Err(ServiceError::Forbidden(domain::Message::new(
+                "error-form-expired",
+            ))),
+        )
+    })
+}
+
 /// A ceremony's options for the script, or its refusal as `{"message": …}` with the status
 /// the app gave it.
 fn challenge_json(v: &Viewer, result: platform::Result<PasskeyChallenge>) -> Response {
@@ -153,17 +166,26 @@ async fn registration_challenge(
     v: Viewer,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
-    check_token(&v, &f._csrf)?;
+    if let Some(refused) = checked_json(&v, &f._csrf) {
+        return Ok(refused);
+    }
     let Some(actor) = owner(&v) else {
-        return Err(PageError::new(
-            StatusCode::UNAUTHORIZED,
-            "error-unauthenticated",
-            v.locale,
+        return Ok(challenge_json(
+            &v,
+            Err(ServiceError::Unauthenticated(domain::Message::new(
+                "error-sign-in-required",
+            ))),
         ));
     };
     // The name is asked for before the passkey is made, so a wrong one costs no ceremony.
     let result = match crate::accounts::check_passkey_name(&f.name) {
-        Ok(_) => state.identity.begin_passkey_registration(actor).await,
+        Ok(_) => {
+            let session = v.session.as_ref().map(|s| s.id_hash.as_str());
+            state
+                .identity
+                .begin_passkey_registration(actor, session)
+                .await
+        }
         Err(e) => Err(e),
     };
     Ok(challenge_json(&v, result))
@@ -241,10 +263,12 @@ async fn sign_in_challenge(
     v: Viewer,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
-    check_token(&v, &f._csrf)?;
+    if let Some(refused) = checked_json(&v, &f._csrf) {
+        return Ok(refused);
+    }
     Ok(challenge_json(
         &v,
-        state.identity.begin_passkey_sign_in().await,
+        state.identity.begin_passkey_sign_in(&v.client).await,
     ))
 }
 
@@ -294,7 +318,9 @@ async fn second_factor_challenge(
     v: Viewer,
     Form(f): Form<F>,
 ) -> Result<Response, PageError> {
-    check_token(&v, &f._csrf)?;
+    if let Some(refused) = checked_json(&v, &f._csrf) {
+        return Ok(refused);
+    }
     let result = match (&v.session, v.stage) {
         (Some(s), Some(SessionStage::SecondFactor)) => {
             state

@@ -3,6 +3,7 @@
 //! `otpauth://` link for authenticator apps), a first code confirms it, and the recovery codes
 //! are shown once. The session is then renewed with full rights.
 
+use crate::accounts::SessionStage;
 use crate::doors::IdentityState;
 use crate::doors::Viewer;
 use crate::doors::check_token;
@@ -52,8 +53,13 @@ impl Enrol {
     }
 }
 
-/// The staff member of the session, whatever its stage (enrolment happens half signed in).
+/// The staff member of the session, signed in or enrolling (enrolment happens half signed in).
+/// A session still waiting for its second step may not enrol another factor: that would let a
+/// password alone pass the one the account has.
 fn staff(v: &Viewer) -> Result<&Actor, Stop> {
+    if v.stage == Some(SessionStage::SecondFactor) {
+        return Err(Stop::Redirect("/sign-in/code".into()));
+    }
     match &v.actor {
         Some(a) if a.is_staff() => Ok(a),
         Some(_) => Err(Stop::Page(PageError::new(

@@ -192,3 +192,40 @@ pub async fn expire_unanswered(tx: &mut Tx, before: i64, now: i64) -> Result<u64
     }
     tx.execute(&stmt).await
 }
+
+/// Ends the consented imports whose data never came (notified before `before`), erasing their
+/// key and ticket. Returns how many.
+pub async fn expire_unfetched(tx: &mut Tx, before: i64, now: i64) -> Result<u64, StoreError> {
+    let mut stmt = Query::update()
+        .table("mydata_imports")
+        .value("status", ImportStatus::Failed.as_str())
+        .value("failure", "error-mydata-undelivered")
+        .and_where(Expr::col("notified_at").lt(before))
+        .and_where(Expr::col("status").eq(ImportStatus::Consented.as_str()))
+        .to_owned();
+    for (column, value) in emptied(now) {
+        stmt.value(column, value);
+    }
+    tx.execute(&stmt).await
+}
+
+/// The accounts of a jurisdiction holding this ID number, other than `except`.
+pub async fn others_with_national_id(
+    db: &Db,
+    jurisdiction_id: &str,
+    national_id: &str,
+    except: &str,
+) -> Result<Vec<String>, StoreError> {
+    let stmt = Query::select()
+        .column("id")
+        .from("accounts")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("national_id").eq(national_id))
+        .and_where(Expr::col("id").ne(except))
+        .to_owned();
+    db.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| r.get::<String>("id"))
+        .collect()
+}

@@ -49,6 +49,16 @@ pub async fn of_account(db: &Db, account_id: &str) -> Result<Vec<StoredPasskey>,
     db.fetch_all(&stmt).await?.iter().map(from_row).collect()
 }
 
+/// How many passkeys an account has, read in the caller's transaction.
+pub async fn count_in(tx: &mut Tx, account_id: &str) -> Result<usize, StoreError> {
+    let stmt = Query::select()
+        .column("id")
+        .from("passkeys")
+        .and_where(Expr::col("account_id").eq(account_id))
+        .to_owned();
+    Ok(tx.fetch_all(&stmt).await?.len())
+}
+
 /// The passkey a credential id names, whoever holds it.
 pub async fn by_credential(
     db: &Db,

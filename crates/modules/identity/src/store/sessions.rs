@@ -304,3 +304,27 @@ pub async fn revoke_all_tokens(tx: &mut Tx, account_id: &str, now: i64) -> Resul
         .to_owned();
     tx.execute(&stmt).await
 }
+
+/// Records the city identity provider a session was signed in through.
+pub async fn set_login_provider(db: &Db, id_hash: &str, provider: &str) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("sessions")
+        .value("login_provider", provider)
+        .and_where(Expr::col("id_hash").eq(id_hash))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The city identity provider a session was signed in through, if any.
+pub async fn login_provider(tx: &mut Tx, id_hash: &str) -> Result<Option<String>, StoreError> {
+    let stmt = Query::select()
+        .column("login_provider")
+        .from("sessions")
+        .and_where(Expr::col("id_hash").eq(id_hash))
+        .to_owned();
+    match tx.fetch_optional(&stmt).await? {
+        Some(r) => r.get("login_provider"),
+        None => Ok(None),
+    }
+}

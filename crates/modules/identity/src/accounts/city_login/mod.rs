@@ -31,6 +31,7 @@ use platform::http_client::Outbound;
 use platform::login::{LoginProtocol, LoginProvider};
 use std::time::Duration;
 
+mod logout;
 mod protocol;
 
 /// How long a sign-in may stay at the provider.
@@ -371,6 +372,13 @@ impl IdentityApp {
         .await?;
         tx.commit().await?;
         let login = self.open_session(account, context, None).await?;
+        // Signing out later ends the provider's session too (`logout`).
+        crate::store::sessions::set_login_provider(
+            &self.db,
+            &secrets::sha256_hex(&login.session.id),
+            &p.id,
+        )
+        .await?;
         Ok(CityLoginDone {
             login,
             back: attempt.back.clone(),

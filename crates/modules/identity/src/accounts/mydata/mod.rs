@@ -10,18 +10,20 @@
 //!    are forgotten. The consent is asked again first: withdrawn, nothing is kept.
 //! 4. The citizen uses the kept fields (the consent is asked again): their name and ID number
 //!    are filled in, their real name counts as proved, and the record is gone. Unused, it is
-//!    purged after `keep_days`; a withdrawn consent discards it at once.
+//!    purged after its retention period ([`crate::purposes::MYDATA_RECORDS`], 7 days unless
+//!    `[retention]` says otherwise); a withdrawn consent discards it at once.
 
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, forbidden};
 use crate::domain::mydata::{self as wire, Notice};
-use crate::domain::mydata_import::{ImportStatus, Kept, ReturnCode, keep, tx_id};
+use crate::domain::mydata_import::{ImportStatus, Kept, ReturnCode, tx_id};
 use crate::purposes::MYDATA_PREFILL;
 use crate::store::accounts::AccountUpdate;
 use crate::store::mydata::{self as store, Import, emptied};
+mod fetch;
+
 use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
-use platform::http_client::Outbound;
 use platform::login::MyDataService;
 use std::time::Duration;
 
@@ -31,6 +33,9 @@ pub const NOTICE_PATH: &str = "/mydata/notice";
 pub const RETURN_PATH: &str = "/account/mydata/return";
 /// An import MyData has not answered within this long ends (its download window is 2 hours).
 const UNANSWERED_SECONDS: i64 = 2 * 3600;
+/// A consented import whose data never came within this long ends, its key erased (MyData
+/// keeps a file 8 hours).
+const UNFETCHED_SECONDS: i64 = 8 * 3600;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(20);
 /// The largest data file accepted (a JWE around a ZIP of a few JSON files).
 const MAX_DATA: usize = 4 * 1024 * 1024;
@@ -165,8 +170,16 @@ impl IdentityApp {
             .map_err(|_| ServiceError::invalid(Message::new("error-mydata-notice")))?;
         let import = store::find(&self.db, &notice.tx_id)
             .await?
-            .filter(|i| i.status == ImportStatus::Sent)
             .ok_or_else(unknown)?;
+        // The same notice again (MyData retrying a delivery it did not see answered): done.
+        if import.status == ImportStatus::Consented
+            && import.permission_ticket.as_deref() == Some(notice.permission_ticket.as_str())
+        {
+            return Ok(());
+        }
+        if import.status != ImportStatus::Sent {
+            return Err(unknown());
+        }
         let now = self.now();
         let actor = Actor::system(&import.jurisdiction_id, "MyData");
         let mut tx = self.db.begin().await?;
@@ -270,157 +283,6 @@ impl IdentityApp {
         Ok(view(import))
     }
 
-    /// Fetches the data of a consented import (the job `identity.mydata_fetch`).
-    pub async fn fetch_mydata(&self, tx_id: &str) -> Result<Fetched> {
-        let service = self.mydata_service()?;
-        let Some(import) = store::find(&self.db, tx_id)
-            .await?
-            .filter(|i| i.status == ImportStatus::Consented)
-        else {
-            return Ok(Fetched::Done("no longer waiting"));
-        };
-        // Asked before the data is fetched: a consent withdrawn since stops it here.
-        if self
-            .basis_for(&import.account_id, &import.purpose)
-            .await
-            .is_err()
-        {
-            self.end_import(&import, ImportStatus::Discarded, None)
-                .await?;
-            return Ok(Fetched::Done("the consent ended: discarded"));
-        }
-        let (Some(ticket), Some(key)) = (&import.permission_ticket, &import.secret_key) else {
-            self.end_import(
-                &import,
-                ImportStatus::Failed,
-                Some("error-mydata-unreadable"),
-            )
-            .await?;
-            return Ok(Fetched::Failed("no ticket or key"));
-        };
-        let mut key_bytes = [0u8; 32];
-        if hex::decode_to_slice(key, &mut key_bytes).is_err() {
-            self.end_import(
-                &import,
-                ImportStatus::Failed,
-                Some("error-mydata-unreadable"),
-            )
-            .await?;
-            return Ok(Fetched::Failed("an unreadable key"));
-        }
-        let request = http::Request::get(format!(
-            "{}/service/data",
-            service.base_url.trim_end_matches('/')
-        ))
-        .header("tx_id", &import.tx_id)
-        .header("permission_ticket", ticket)
-        .body(Vec::new())
-        .map_err(|e| ServiceError::Internal(format!("mydata request: {e}")))?;
-        let outbound =
-            Outbound::new("MyData", FETCH_TIMEOUT, MAX_DATA).map_err(ServiceError::Internal)?;
-        let answer = match outbound.send(request).await {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(error = %e, "MyData did not answer");
-                return Ok(Fetched::Later(60));
-            }
-        };
-        match answer.status().as_u16() {
-            200 => {}
-            429 => {
-                let after = answer
-                    .headers()
-                    .get(http::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<i64>().ok())
-                    .unwrap_or(5);
-                return Ok(Fetched::Later(after.clamp(1, 3600)));
-            }
-            500..=503 => return Ok(Fetched::Later(60)),
-            status => {
-                tracing::warn!(status, "MyData refused the data request");
-                self.end_import(
-                    &import,
-                    ImportStatus::Failed,
-                    Some("error-mydata-undelivered"),
-                )
-                .await?;
-                return Ok(Fetched::Failed("MyData refused"));
-            }
-        }
-        let kept = match read_record(answer.body(), &key_bytes) {
-            Ok(k) => k,
-            Err(reason) => {
-                tracing::warn!(reason, "MyData's data could not be read");
-                self.end_import(
-                    &import,
-                    ImportStatus::Failed,
-                    Some("error-mydata-unreadable"),
-                )
-                .await?;
-                return Ok(Fetched::Failed("unreadable data"));
-            }
-        };
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        // Asked again in the transaction that keeps it: a withdrawal meanwhile wins.
-        if self
-            .basis_in(&mut tx, &import.account_id, &import.purpose)
-            .await
-            .is_err()
-        {
-            drop(tx);
-            self.end_import(&import, ImportStatus::Discarded, None)
-                .await?;
-            return Ok(Fetched::Done("the consent ended: discarded"));
-        }
-        let record = serde_json::to_string(&kept)
-            .map_err(|e| ServiceError::Internal(format!("mydata record: {e}")))?;
-        let keep_seconds = i64::from(service.keep_days) * 86_400;
-        store::advance(
-            &mut tx,
-            &import.tx_id,
-            ImportStatus::Consented,
-            ImportStatus::Ready,
-            &[
-                ("record", record.into()),
-                ("secret_key", Option::<String>::None.into()),
-                ("permission_ticket", Option::<String>::None.into()),
-                ("retrieved_at", now.into()),
-                ("purge_at", (now + keep_seconds).into()),
-            ],
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            &Actor::system(&import.jurisdiction_id, "MyData"),
-            "mydata.retrieved",
-            Subject::account(&import.account_id),
-            None,
-            serde_json::json!({ "tx_id": import.tx_id, "kept": crate::domain::mydata_import::KEPT_FIELDS }),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Fetched::Done("kept"))
-    }
-
-    async fn end_import(
-        &self,
-        import: &Import,
-        status: ImportStatus,
-        failure: Option<&'static str>,
-    ) -> Result<()> {
-        let mut values = emptied(self.now());
-        if let Some(f) = failure {
-            values.push(("failure", f.into()));
-        }
-        let mut tx = self.db.begin().await?;
-        store::advance(&mut tx, &import.tx_id, import.status, status, &values).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Uses a ready import: the citizen's name and ID number become the record's, their real
     /// name counts as proved (by MyData), and the record is gone. The consent is asked in the
     /// same transaction: withdrawn, the use is refused.
@@ -444,6 +306,27 @@ impl IdentityApp {
                 )));
             }
         };
+        // The record must be this person's: whoever consents at MyData under a transaction
+        // fills it, so a record of someone else (a link passed on) is refused, and an ID
+        // number another account holds is not taken over.
+        let account = self.account_in(&actor.jurisdiction_id, me).await?;
+        let someone_else = account
+            .national_id
+            .as_deref()
+            .is_some_and(|mine| mine != kept.national_id)
+            || !store::others_with_national_id(
+                &self.db,
+                &actor.jurisdiction_id,
+                &kept.national_id,
+                me,
+            )
+            .await?
+            .is_empty();
+        if someone_else {
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-mydata-other-person",
+            )));
+        }
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.basis_in(&mut tx, me, &import.purpose).await?;
@@ -492,25 +375,11 @@ impl IdentityApp {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let purged = store::purge_due(&mut tx, now).await?;
-        let expired = store::expire_unanswered(&mut tx, now - UNANSWERED_SECONDS, now).await?;
+        let expired = store::expire_unanswered(&mut tx, now - UNANSWERED_SECONDS, now).await?
+            + store::expire_unfetched(&mut tx, now - UNFETCHED_SECONDS, now).await?;
         tx.commit().await?;
         Ok(purged + expired)
     }
-}
-
-/// Opens a data file (JWE) with the key, reads its ZIP and keeps the household record's
-/// needed fields.
-fn read_record(body: &[u8], key: &[u8; 32]) -> std::result::Result<Kept, &'static str> {
-    let jwe = std::str::from_utf8(body).map_err(|_| "not text")?;
-    let file = wire::open_data(jwe.trim(), key).map_err(|_| "the JWE did not open")?;
-    let entries = platform::zip::read_entries(&file.zip, platform::zip::ReadLimits::default())
-        .map_err(|_| "the ZIP did not read")?;
-    let wanted = format!("{}.json", wire::HOUSEHOLD_REGISTRATION);
-    let (_, bytes) = entries
-        .iter()
-        .find(|(name, _)| *name == wanted)
-        .ok_or("no household record")?;
-    keep(bytes).map_err(|_| "the record is not whole")
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).

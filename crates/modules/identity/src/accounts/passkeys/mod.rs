@@ -10,32 +10,38 @@
 //! public URL's host, so passkeys need the service to be reached by a domain name (`localhost`
 //! included), not an IP address.
 
-use super::signup::self_actor;
-use super::{AccountKind, LoginOutcome, NewSession, STATUS_ACTIVE, SessionStage, SignInContext};
+use super::{AccountKind, NewSession, SessionStage};
 use crate::audit::{self, Subject};
 use crate::authz::{Actor, forbidden};
-use crate::rate_limit::LOGIN_PER_ADDRESS;
-use crate::store::accounts::{self, Account};
+use crate::store::accounts::Account;
 use crate::store::passkeys::{self, Ceremony, StoredPasskey};
 use crate::store::sessions;
 use crate::{IdentityApp, Result, ServiceError, secrets};
 use domain::Message;
+mod sign_in;
+
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
-    WebauthnError,
+    Passkey, PasskeyRegistration, RegisterPublicKeyCredential, Url, Uuid, Webauthn,
+    WebauthnBuilder, WebauthnError,
 };
 
 /// How long a begun ceremony waits for the browser's answer.
 const CEREMONY_SECONDS: i64 = 300;
+/// Sign-ins with a passkey started from one address: each keeps a ceremony for five minutes,
+/// so a loop of starts is stopped here.
+pub(super) const CHALLENGES_PER_ADDRESS: crate::rate_limit::Limit = crate::rate_limit::Limit {
+    name: "passkey-challenge-address",
+    max: 60,
+    window: 15 * 60,
+};
 /// Passkeys one account may hold.
 pub const MAX_PASSKEYS: usize = 10;
 /// The longest name of a passkey, in characters.
 const MAX_NAME_CHARS: usize = 60;
 
 const REGISTER: &str = "register";
-const SIGN_IN: &str = "sign_in";
-const SECOND_FACTOR: &str = "second_factor";
+pub(super) const SIGN_IN: &str = "sign_in";
+pub(super) const SECOND_FACTOR: &str = "second_factor";
 
 /// A passkey as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +75,7 @@ pub(crate) fn relying_party(public_url: &str) -> Option<Webauthn> {
 
 /// The WebAuthn user handle of an account: its id when that is a UUID (every account made by
 /// civicdesk), else the first 16 bytes of its SHA-256.
-fn user_handle(account_id: &str) -> Uuid {
+pub(super) fn user_handle(account_id: &str) -> Uuid {
     Uuid::parse_str(account_id)
         .or_else(|_| Uuid::parse_str(&secrets::sha256_hex(account_id)[..32]))
         .unwrap_or_default()
@@ -79,13 +85,13 @@ fn unavailable() -> ServiceError {
     ServiceError::Forbidden(Message::new("error-passkeys-unavailable"))
 }
 
-fn ceremony_over() -> ServiceError {
+pub(super) fn ceremony_over() -> ServiceError {
     ServiceError::invalid(Message::new("error-passkey-ceremony-over"))
 }
 
 /// What a refused answer is told. An answer made for another site says so; the rest are one
 /// refusal (a signature or challenge that does not check out tells an attacker nothing more).
-fn refusal(e: &WebauthnError) -> Message {
+pub(super) fn refusal(e: &WebauthnError) -> Message {
     match e {
         WebauthnError::InvalidRPOrigin | WebauthnError::InvalidRPIDHash => {
             Message::new("error-passkey-other-site")
@@ -95,15 +101,15 @@ fn refusal(e: &WebauthnError) -> Message {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> ServiceError {
+pub(super) fn internal(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(format!("passkeys: {e}"))
 }
 
-fn credential_key(id: &[u8]) -> String {
+pub(super) fn credential_key(id: &[u8]) -> String {
     hex::encode(id)
 }
 
-fn parse_passkey(p: &StoredPasskey) -> Result<Passkey> {
+pub(super) fn parse_passkey(p: &StoredPasskey) -> Result<Passkey> {
     serde_json::from_str(&p.credential).map_err(internal)
 }
 
@@ -135,7 +141,7 @@ fn view(p: StoredPasskey) -> PasskeyView {
 }
 
 impl IdentityApp {
-    fn relying_party(&self) -> Result<Webauthn> {
+    pub(super) fn relying_party(&self) -> Result<Webauthn> {
         relying_party(&self.config().public_url).ok_or_else(unavailable)
     }
 
@@ -144,7 +150,7 @@ impl IdentityApp {
         relying_party(&self.config().public_url).is_some()
     }
 
-    async fn keep_ceremony(
+    pub(super) async fn keep_ceremony(
         &self,
         purpose: &str,
         account_id: Option<&str>,
@@ -168,7 +174,7 @@ impl IdentityApp {
     }
 
     /// Takes a ceremony of this purpose, if it is still running.
-    async fn take_ceremony(&self, token: &str, purpose: &str) -> Result<Ceremony> {
+    pub(super) async fn take_ceremony(&self, token: &str, purpose: &str) -> Result<Ceremony> {
         passkeys::take_ceremony(&self.db, &secrets::sha256_hex(token.trim()), purpose)
             .await?
             .filter(|c| c.expires_at >= self.now())
@@ -204,13 +210,41 @@ impl IdentityApp {
         Ok(passkeys::passkey_required(&self.db, &account.id, &account.jurisdiction_id).await?)
     }
 
+    /// The stage of the browser session a passkey is registered from. Only a session adds a
+    /// passkey (an access token must not mint a way to sign in that outlives it), and only one
+    /// signed in or enrolling: one waiting for its second step may not add a factor.
+    async fn registering_stage(
+        &self,
+        account_id: &str,
+        session_id_hash: Option<&str>,
+    ) -> Result<SessionStage> {
+        let Some(hash) = session_id_hash else {
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-passkey-needs-session",
+            )));
+        };
+        match sessions::find_live(&self.db, hash, self.now())
+            .await?
+            .filter(|s| s.account_id == account_id)
+            .and_then(|s| SessionStage::parse(&s.stage))
+        {
+            Some(stage @ (SessionStage::Full | SessionStage::EnrolSecondFactor)) => Ok(stage),
+            _ => Err(forbidden()),
+        }
+    }
+
     /// Starts registering a passkey for the signed-in person (or a staff member enrolling the
-    /// second factor their role requires).
-    pub async fn begin_passkey_registration(&self, actor: &Actor) -> Result<PasskeyChallenge> {
+    /// second factor their role requires), from their browser session.
+    pub async fn begin_passkey_registration(
+        &self,
+        actor: &Actor,
+        session_id_hash: Option<&str>,
+    ) -> Result<PasskeyChallenge> {
         let rp = self.relying_party()?;
         let account = self
             .account_in(&actor.jurisdiction_id, actor.account()?)
             .await?;
+        self.registering_stage(&account.id, session_id_hash).await?;
         let existing = passkeys::of_account(&self.db, &account.id).await?;
         if existing.len() >= MAX_PASSKEYS {
             return Err(ServiceError::invalid(
@@ -256,17 +290,7 @@ impl IdentityApp {
         let account = self
             .account_in(&actor.jurisdiction_id, actor.account()?)
             .await?;
-        let stage = match session_id_hash {
-            Some(hash) => sessions::find_live(&self.db, hash, self.now())
-                .await?
-                .filter(|s| s.account_id == account.id)
-                .and_then(|s| SessionStage::parse(&s.stage))
-                .ok_or_else(forbidden)?,
-            None => SessionStage::Full,
-        };
-        if stage == SessionStage::SecondFactor {
-            return Err(forbidden());
-        }
+        let stage = self.registering_stage(&account.id, session_id_hash).await?;
         let name = check_passkey_name(name)?;
         let c = self.take_ceremony(ceremony, REGISTER).await?;
         if c.account_id.as_deref() != Some(account.id.as_str()) {
@@ -357,18 +381,18 @@ impl IdentityApp {
                 "error-passkey-unknown",
             )));
         }
-        if mine.len() == 1 {
-            let needed = self.passkey_required(&account).await?
-                || (account.kind == AccountKind::Staff.as_str()
-                    && account.totp_enabled_at.is_none()
-                    && self.second_factor_required(&account).await?);
-            if needed {
-                return Err(ServiceError::Forbidden(Message::new(
-                    "error-passkey-last-required",
-                )));
-            }
-        }
+        let needed = self.passkey_required(&account).await?
+            || (account.kind == AccountKind::Staff.as_str()
+                && account.totp_enabled_at.is_none()
+                && self.second_factor_required(&account).await?);
         let mut tx = self.db.begin().await?;
+        // Counted with the account held: two removals at once cannot both take "one of two".
+        crate::store::consents::hold_account(&mut tx, &account.id).await?;
+        if needed && passkeys::count_in(&mut tx, &account.id).await? <= 1 {
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-passkey-last-required",
+            )));
+        }
         passkeys::delete(&mut tx, &account.id, id).await?;
         audit::record(
             &mut tx,
@@ -382,191 +406,6 @@ impl IdentityApp {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Starts a sign-in with a passkey and no user name: the browser offers the passkeys it
-    /// holds for this site.
-    pub async fn begin_passkey_sign_in(&self) -> Result<PasskeyChallenge> {
-        let rp = self.relying_party()?;
-        let (challenge, state) = rp.start_discoverable_authentication().map_err(internal)?;
-        let mut options = serde_json::to_value(&challenge).map_err(internal)?;
-        // A button press asks for the passkey now (not the autofill-only "conditional" way).
-        if let Some(o) = options.as_object_mut() {
-            o.remove("mediation");
-        }
-        let ceremony = self.keep_ceremony(SIGN_IN, None, &state).await?;
-        Ok(PasskeyChallenge { ceremony, options })
-    }
-
-    /// Finishes a passkey sign-in and opens a full session: a passkey with user verification is
-    /// two factors in itself, so no second step follows.
-    pub async fn finish_passkey_sign_in(
-        &self,
-        jurisdiction_id: &str,
-        ceremony: &str,
-        credential: &str,
-        context: SignInContext<'_>,
-        request_id: Option<String>,
-    ) -> Result<LoginOutcome> {
-        let rp = self.relying_party()?;
-        self.platform
-            .count_attempt(LOGIN_PER_ADDRESS, context.client)
-            .await?;
-        let failed = || ServiceError::Unauthenticated(Message::new("error-passkey-failed"));
-        let c = self.take_ceremony(ceremony, SIGN_IN).await?;
-        let state: DiscoverableAuthentication = serde_json::from_str(&c.state).map_err(internal)?;
-        let answer: PublicKeyCredential = serde_json::from_str(credential).map_err(|_| failed())?;
-        let (handle, credential_id) = rp
-            .identify_discoverable_authentication(&answer)
-            .map_err(|_| failed())?;
-        let stored = passkeys::by_credential(&self.db, &credential_key(credential_id))
-            .await?
-            .filter(|p| user_handle(&p.account_id) == handle)
-            .ok_or_else(failed)?;
-        let account = accounts::find(&self.db, &stored.account_id)
-            .await?
-            .filter(|a| a.jurisdiction_id == jurisdiction_id && a.status == STATUS_ACTIVE)
-            .ok_or_else(failed)?;
-        let mut passkey = parse_passkey(&stored)?;
-        let result = rp
-            .finish_discoverable_authentication_v2(&answer, state, &passkey)
-            .map_err(|e| ServiceError::Unauthenticated(refusal(&e)))?;
-        passkey.update_credential(&result);
-        self.platform
-            .refund_attempt(LOGIN_PER_ADDRESS, context.client)
-            .await?;
-        let mut tx = self.db.begin().await?;
-        passkeys::record_use(
-            &mut tx,
-            &stored.id,
-            &serde_json::to_string(&passkey).map_err(internal)?,
-            self.now(),
-        )
-        .await?;
-        tx.commit().await?;
-        self.open_session_at(
-            account,
-            SessionStage::Full,
-            context,
-            request_id,
-            serde_json::json!({ "passkey": stored.id }),
-        )
-        .await
-    }
-
-    /// Starts the second step of a staff sign-in with one of the account's passkeys.
-    pub async fn begin_passkey_second_factor(
-        &self,
-        session_id_hash: &str,
-        account_id: &str,
-    ) -> Result<PasskeyChallenge> {
-        let rp = self.relying_party()?;
-        self.pending_second_factor(session_id_hash, account_id)
-            .await?;
-        let keys = passkeys::of_account(&self.db, account_id)
-            .await?
-            .iter()
-            .map(parse_passkey)
-            .collect::<Result<Vec<_>>>()?;
-        if keys.is_empty() {
-            return Err(ServiceError::invalid(Message::new("error-passkey-none")));
-        }
-        let (challenge, state) = rp.start_passkey_authentication(&keys).map_err(internal)?;
-        let options = serde_json::to_value(&challenge).map_err(internal)?;
-        let ceremony = self
-            .keep_ceremony(SECOND_FACTOR, Some(account_id), &state)
-            .await?;
-        Ok(PasskeyChallenge { ceremony, options })
-    }
-
-    /// Completes a sign-in that awaits the second factor with a passkey: the half session ends
-    /// and a full one with a new id starts.
-    pub async fn complete_second_factor_with_passkey(
-        &self,
-        session_id_hash: &str,
-        account_id: &str,
-        ceremony: &str,
-        credential: &str,
-        request_id: Option<String>,
-    ) -> Result<NewSession> {
-        let rp = self.relying_party()?;
-        let account = self
-            .pending_second_factor(session_id_hash, account_id)
-            .await?;
-        let c = self.take_ceremony(ceremony, SECOND_FACTOR).await?;
-        if c.account_id.as_deref() != Some(account_id) {
-            return Err(ceremony_over());
-        }
-        let state: PasskeyAuthentication = serde_json::from_str(&c.state).map_err(internal)?;
-        let answer: PublicKeyCredential = serde_json::from_str(credential)
-            .map_err(|_| ServiceError::invalid(Message::new("error-passkey-failed")))?;
-        let stored = passkeys::by_credential(&self.db, &credential_key(answer.get_credential_id()))
-            .await?
-            .filter(|p| p.account_id == account_id)
-            .ok_or_else(|| ServiceError::invalid(Message::new("error-passkey-failed")))?;
-        let mut passkey = parse_passkey(&stored)?;
-        let result = rp
-            .finish_passkey_authentication(&answer, &state)
-            .map_err(|e| ServiceError::invalid(refusal(&e)))?;
-        passkey.update_credential(&result);
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        passkeys::record_use(
-            &mut tx,
-            &stored.id,
-            &serde_json::to_string(&passkey).map_err(internal)?,
-            now,
-        )
-        .await?;
-        sessions::delete(&mut tx, session_id_hash).await?;
-        let session = self
-            .start_session(&mut tx, &account, SessionStage::Full)
-            .await?;
-        audit::record(
-            &mut tx,
-            &self_actor(&account, request_id),
-            "session.second_factor",
-            Subject::account(&account.id),
-            None,
-            serde_json::json!({ "passkey": stored.id }),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(session)
-    }
-
-    /// Whether the account waiting at this session's second step has a passkey to use.
-    pub async fn passkey_can_complete(&self, session_id_hash: &str, account_id: &str) -> bool {
-        match self
-            .pending_second_factor(session_id_hash, account_id)
-            .await
-        {
-            Ok(account) => self.passkey_factor(&account).await.unwrap_or(false),
-            Err(_) => false,
-        }
-    }
-
-    /// The account of a live session at stage `second_factor`.
-    pub(crate) async fn pending_second_factor(
-        &self,
-        session_id_hash: &str,
-        account_id: &str,
-    ) -> Result<Account> {
-        let pending = sessions::find_live(&self.db, session_id_hash, self.now())
-            .await?
-            .filter(|s| {
-                s.account_id == account_id
-                    && SessionStage::parse(&s.stage) == Some(SessionStage::SecondFactor)
-            });
-        if pending.is_none() {
-            return Err(ServiceError::invalid(Message::new(
-                "error-second-factor-not-pending",
-            )));
-        }
-        accounts::find(&self.db, account_id)
-            .await?
-            .ok_or_else(forbidden)
     }
 }
 
