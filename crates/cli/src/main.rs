@@ -82,6 +82,7 @@ enum Command {
     #[command(subcommand)]
     Notify(NotifyCommand),
     MydataSim(mydata_sim::cli::Args),
+    EcpaySim(ecpay_sim::cli::Args),
 }
 
 #[derive(Subcommand)]
@@ -498,6 +499,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::MydataSim(args) => Ok(mydata_sim::cli::run(args).await?),
+        Command::EcpaySim(args) => Ok(ecpay_sim::cli::run(args).await?),
         Command::Notify(NotifyCommand::Test(args)) => {
             let settings = Settings::load(&file, &cli.db, &args.serve)?;
             let locale = domain::Locale::from_tag(&args.locale)
