@@ -364,7 +364,11 @@ mod tests {
         let mut on_disk = Vec::new();
         ftl_files(&crates, &mut on_disk);
         // The example module is compiled into the tests only; its test installs its messages.
-        on_disk.retain(|p| !p.starts_with(crates.join("modules/example")));
+        // The payments module is not in the binary yet (issue 19: its rules only so far).
+        on_disk.retain(|p| {
+            !p.starts_with(crates.join("modules/example"))
+                && !p.starts_with(crates.join("modules/payments"))
+        });
         let installed: Vec<_> = webkit::i18n::BASE
             .iter()
             .copied()

@@ -19,9 +19,11 @@ impl Amount {
         }
     }
 
-    /// Reads what a form or a gateway wrote: digits only (no sign, no decimals, no grouping).
+    /// Reads what a form or a gateway wrote: digits only (no sign, no decimals, no grouping;
+    /// full-width digits are read as digits).
     pub fn parse(text: &str) -> Result<Amount, Message> {
-        let t = text.trim();
+        let half = domain::width::to_half_width(text);
+        let t = half.trim();
         if t.is_empty() || t.len() > 9 || !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Message::new("error-payment-amount").arg("max", MAX_AMOUNT.to_string()));
         }
@@ -57,6 +59,7 @@ mod tests {
     #[test]
     fn amounts_are_whole_positive_dollars() {
         assert_eq!(Amount::parse("15").map(Amount::dollars), Ok(15));
+        assert_eq!(Amount::parse("１５").map(Amount::dollars), Ok(15));
         for bad in [
             "0",
             "-15",
