@@ -114,6 +114,19 @@ pub(super) fn session_response(
     response
 }
 
+/// The answer to a sign-in that worked (a password, or a passkey): the session, with its
+/// cookie and the browser's device cookie.
+pub(super) fn signed_in_response(
+    state: &IdentityState,
+    outcome: crate::accounts::LoginOutcome,
+) -> Response {
+    let mut response = session_response(state, StatusCode::OK, outcome.session);
+    if let Ok(v) = HeaderValue::from_str(&caller::device_cookie(state, &outcome.device)) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
 pub(super) fn said(lang: Lang, id: &'static str) -> Notice {
     Notice {
         message: i18n::message(lang.0, &Message::new(id)),
@@ -266,13 +279,7 @@ async fn sign_in(
         .sign_in_from(&j, &b.login, &b.password, context, who.request_id)
         .await
     {
-        Ok(outcome) => {
-            let mut response = session_response(&state, StatusCode::OK, outcome.session);
-            if let Ok(v) = HeaderValue::from_str(&caller::device_cookie(&state, &outcome.device)) {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
-            response
-        }
+        Ok(outcome) => signed_in_response(&state, outcome),
         Err(e) => ApiError::from_service(e, who.lang).into_response(),
     }
 }

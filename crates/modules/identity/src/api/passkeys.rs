@@ -11,7 +11,7 @@ use super::{ApiError, Caller, ClientAddr, JsonBody, PartialCaller, reply};
 use crate::accounts::{PasskeyChallenge, PasskeyView, SessionStage};
 use crate::doors::{self as caller, IdentityState};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::Message;
 use serde::{Deserialize, Serialize};
@@ -292,13 +292,7 @@ async fn passkey_sign_in(
         )
         .await
     {
-        Ok(outcome) => {
-            let mut response = session_response(&state, StatusCode::OK, outcome.session);
-            if let Ok(v) = HeaderValue::from_str(&caller::device_cookie(&state, &outcome.device)) {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
-            response
-        }
+        Ok(outcome) => super::auth::signed_in_response(&state, outcome),
         Err(e) => ApiError::from_service(e, who.lang).into_response(),
     }
 }

@@ -214,18 +214,7 @@ async fn sign_in(
         .sign_in_from(&j.id, &f.login, &f.password, context, None)
         .await
     {
-        Ok(outcome) => {
-            let s = outcome.session;
-            let next = match s.stage {
-                SessionStage::Full if back != "/" => back,
-                SessionStage::Full => "/start".to_string(),
-                SessionStage::SecondFactor => "/sign-in/code".to_string(),
-                SessionStage::EnrolSecondFactor => "/account/second-factor".to_string(),
-            };
-            let cookie = crate::doors::session_cookie(&state, &s.id, s.expires_at);
-            let device = crate::doors::device_cookie(&state, &outcome.device);
-            Ok(with_cookie(with_cookie(see_other(&next), &cookie), &device))
-        }
+        Ok(outcome) => Ok(signed_in(&state, outcome, back)),
         Err(e) => {
             let errors = errors_on(&v, e, "f-login")?;
             Ok(form_page(
@@ -233,6 +222,25 @@ async fn sign_in(
             ))
         }
     }
+}
+
+/// The answer to a sign-in that worked (a password, or a passkey): on to where its stage leads
+/// (`back`, once fully signed in), with the session and device cookies.
+pub(super) fn signed_in(
+    state: &IdentityState,
+    outcome: crate::accounts::LoginOutcome,
+    back: String,
+) -> Response {
+    let s = outcome.session;
+    let next = match s.stage {
+        SessionStage::Full if back != "/" => back,
+        SessionStage::Full => "/start".to_string(),
+        SessionStage::SecondFactor => "/sign-in/code".to_string(),
+        SessionStage::EnrolSecondFactor => "/account/second-factor".to_string(),
+    };
+    let cookie = crate::doors::session_cookie(state, &s.id, s.expires_at);
+    let device = crate::doors::device_cookie(state, &outcome.device);
+    with_cookie(with_cookie(see_other(&next), &cookie), &device)
 }
 
 async fn code_form(State(state): State<IdentityState>, v: Viewer) -> Response {

@@ -7,7 +7,7 @@
 //! its answer in the form and sends the form. That last POST is an ordinary one: checked by the
 //! app, answered with a redirect (PRG) or the page again with the error.
 
-use super::account::{code_page, form_page, with_cookie};
+use super::account::{code_page, form_page, signed_in, with_cookie};
 use super::failed;
 use crate::accounts::{PasskeyChallenge, PasskeyView, SessionStage};
 use crate::doors::{IdentityState, Viewer, check_token, render};
@@ -287,17 +287,7 @@ async fn sign_in(
         .finish_passkey_sign_in(&j.id, &f.ceremony, &f.credential, context, None)
         .await
     {
-        Ok(outcome) => {
-            let s = outcome.session;
-            let next = if back != "/" {
-                back
-            } else {
-                "/start".to_string()
-            };
-            let cookie = crate::doors::session_cookie(&state, &s.id, s.expires_at);
-            let device = crate::doors::device_cookie(&state, &outcome.device);
-            Ok(with_cookie(with_cookie(see_other(&next), &cookie), &device))
-        }
+        Ok(outcome) => Ok(signed_in(&state, outcome, back)),
         Err(e) => {
             let errors = Errors::from_service(&v, e, |_| "f-passkey".to_string())?;
             Ok(form_page(
