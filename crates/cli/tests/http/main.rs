@@ -43,6 +43,7 @@ mod second_factor_stages;
 mod sign_in_limits;
 mod smtp_sink;
 mod snapshots;
+mod soft_authenticator;
 mod step_up;
 mod supervise_csv;
 mod support;
