@@ -99,6 +99,7 @@ async fn main() {
         retention: Default::default(),
         breach_report_hours: 72,
         mydata: None,
+        payments: Default::default(),
     };
     let modules = web::BUILD.open(db, config).await.expect("modules");
     modules

@@ -154,6 +154,8 @@ pub struct FileConfig {
     pub breach_report_hours: Option<u32>,
     /// `[mydata]`: the city's registration at the national MyData platform.
     pub mydata: Option<platform::login::MyDataService>,
+    /// `[payments.ecpay]`, `[payments.wallet]`: the city's merchant accounts.
+    pub payments: Option<platform::payment_providers::PaymentProviders>,
 }
 
 /// `[modules]`: which modules run, `<module> = false` to switch one off (see
@@ -388,6 +390,7 @@ pub struct Settings {
     pub retention: std::collections::BTreeMap<String, u32>,
     pub breach_report_hours: u32,
     pub mydata: Option<platform::login::MyDataService>,
+    pub payments: platform::payment_providers::PaymentProviders,
 }
 
 /// `[retention]` checked: each key is one a module of the build declares, and each period is
@@ -434,6 +437,7 @@ impl Settings {
             Some(h) => h,
             None => 72,
         };
+        s.payments = crate::payments_config::resolve(file.payments.as_ref())?;
         s.mydata = match &file.mydata {
             Some(m) => {
                 let mut m = m.clone();
@@ -557,6 +561,7 @@ impl Settings {
             retention: Default::default(),
             breach_report_hours: 72,
             mydata: None,
+            payments: Default::default(),
         }
     }
 

@@ -27,6 +27,15 @@ pub async fn run(file: &FileConfig, db: &DbArgs, mut args: ServeArgs) -> Result<
             Some(sim)
         }
     };
+    // Without a `[payments]` of its own, the demo takes payments through the simulators of
+    // ECPay's cashier and a wallet's point of sale, beside it.
+    let payments_sim = if settings.payments == Default::default() {
+        let (sim, providers) = start_payments().await?;
+        settings.payments = providers;
+        Some(sim)
+    } else {
+        None
+    };
     let modules = open(&settings).await?;
     modules.cases.seed_reference().await?;
     if sample == demo_sample::Sample::City {
@@ -64,6 +73,13 @@ pub async fn run(file: &FileConfig, db: &DbArgs, mut args: ServeArgs) -> Result<
             sim.base_url()
         );
     }
+    if let Some(sim) = &payments_sim {
+        println!(
+            "  payments:        {}   (simulated ECPay cashier and wallet; barcodes 280000000000000001…5)",
+            sim.base_url()
+        );
+        println!("                   ask for one at {base}/staff/payments/new (admin or clerk)");
+    }
     println!(
         "  staff accounts (Taipei; new passwords at every start; no second factor in the demo,"
     );
@@ -75,6 +91,32 @@ pub async fn run(file: &FileConfig, db: &DbArgs, mut args: ServeArgs) -> Result<
         "  sign in:         curl -c jar -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"…\"}}' {base}/api/v1/auth/sign-in"
     );
     serve(modules, &settings, args.bench_ceiling).await
+}
+
+/// Starts the payment simulators (ECPay's cashier and a wallet's point of sale, one server)
+/// on a free loopback port, and the `[payments]` settings that speak to them.
+async fn start_payments() -> Result<(
+    ecpay_sim::RunningSim,
+    platform::payment_providers::PaymentProviders,
+)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let sim = ecpay_sim::start(ecpay_sim::SimConfig::demo(), listener)
+        .await
+        .context("starting the payment simulators")?;
+    let providers = platform::payment_providers::PaymentProviders {
+        ecpay: Some(platform::payment_providers::EcpayAccount {
+            base_url: sim.base_url(),
+            merchant_id: ecpay_sim::DEMO_MERCHANT_ID.into(),
+            hash_key: ecpay_sim::DEMO_HASH_KEY.into(),
+            hash_iv: ecpay_sim::DEMO_HASH_IV.into(),
+        }),
+        wallet: Some(platform::payment_providers::WalletAccount {
+            base_url: sim.base_url(),
+            merchant_id: ecpay_sim::DEMO_WALLET_MERCHANT_ID.into(),
+            key: ecpay_sim::DEMO_WALLET_KEY.into(),
+        }),
+    };
+    Ok((sim, providers))
 }
 
 /// Starts the MyData simulator on a free loopback port, registered with this instance as its

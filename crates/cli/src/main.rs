@@ -9,6 +9,7 @@ mod jobs_config;
 mod login_config;
 mod maps_config;
 mod modules_config;
+mod payments_config;
 mod users;
 mod webhook_config;
 
@@ -175,6 +176,7 @@ pub(crate) async fn open(settings: &Settings) -> Result<Modules> {
         retention: settings.retention.clone(),
         breach_report_hours: settings.breach_report_hours,
         mydata: settings.mydata.clone(),
+        payments: settings.payments.clone(),
     };
     Ok(Modules::open(db, config).await?)
 }
@@ -278,6 +280,15 @@ pub(crate) async fn serve(
         std::time::Duration::from_secs(600),
         stopped.clone(),
     )));
+    // Payments handed to a gateway or a wallet and not settled are asked about every minute,
+    // on every node (each payment is settled under its row lock, once).
+    if modules.runs(&payments::MODULE) {
+        workers.push(tokio::spawn(payments::app::reconcile::run_reconciliation(
+            modules.payments.clone(),
+            std::time::Duration::from_secs(60),
+            stopped.clone(),
+        )));
+    }
     let options = web::server::ServeOptions::default();
     web::server::serve(listener, app, options, async {
         let ctrl_c = tokio::signal::ctrl_c();
@@ -436,6 +447,10 @@ async fn main() -> Result<()> {
                     (
                         "audit trail",
                         store::audit::verify_chain(&modules.platform.db, &j.id).await?,
+                    ),
+                    (
+                        "payment events",
+                        modules.payments.verify_event_chain(&j.id).await?,
                     ),
                 ];
                 for (name, report) in chains {

@@ -18,6 +18,7 @@ pub mod login;
 pub mod maps;
 pub mod module;
 pub mod notify;
+pub mod payment_providers;
 pub mod permissions;
 pub mod personal_data;
 pub mod rate_limit;
@@ -75,6 +76,8 @@ pub struct ServiceConfig {
     pub breach_report_hours: u32,
     /// The city's registration at the national MyData platform, if it has one.
     pub mydata: Option<login::MyDataService>,
+    /// The payment services the city takes payments through (`[payments]`).
+    pub payments: payment_providers::PaymentProviders,
 }
 
 /// Which modules an instance runs: every module of the build except those switched off in

@@ -188,6 +188,19 @@ pub fn router_with_pages(modules: Modules, web: WebConfig, pages: Pages) -> Rout
         form_action.push(' ');
         form_action.push_str(origin);
     }
+    // And to the payment gateway's cashier, where the payer's browser posts the checkout.
+    if let Some(origin) = modules
+        .platform
+        .config()
+        .payments
+        .ecpay
+        .as_ref()
+        .and_then(|e| tile_origin(&e.base_url))
+        && !form_action.split(' ').any(|o| o == origin)
+    {
+        form_action.push(' ');
+        form_action.push_str(origin);
+    }
     let csp = HeaderValue::from_str(&format!(
         "default-src 'self'; img-src 'self' data:{img_src}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'{form_action}"
     ))

@@ -16,12 +16,18 @@ use webkit::module::ModuleDoors;
 
 use cases::CasesApp;
 use identity::IdentityApp;
+use payments::PaymentsApp;
 
 /// Every module of this build, in the order their migrations run (a module's tables may refer
 /// to those of the modules before it) and their messages are installed. Each is migrated and
 /// its messages installed whether it runs or not (`[modules]`): a module switched off keeps
 /// its tables.
-pub const COMPILED: &[&ModuleDef] = &[&platform::MODULE, &identity::MODULE, &cases::MODULE];
+pub const COMPILED: &[&ModuleDef] = &[
+    &platform::MODULE,
+    &identity::MODULE,
+    &cases::MODULE,
+    &payments::MODULE,
+];
 
 /// The binary's build.
 pub const BUILD: Build = Build {
@@ -101,6 +107,8 @@ pub struct Modules {
     pub platform: Platform,
     pub identity: IdentityApp,
     pub cases: CasesApp,
+    /// Payments: every paying part asks it (`* -> payments`).
+    pub payments: PaymentsApp,
     /// The modules added through their doors ([`Build::added`]), in order.
     pub added: Vec<Arc<dyn ModuleDoors>>,
     build: Build,
@@ -144,10 +152,12 @@ impl Modules {
     /// the ones before it.
     fn assemble(build: Build, platform: Platform, identity: IdentityApp) -> Modules {
         let cases = CasesApp::new(platform.clone(), identity.clone());
+        let payments = PaymentsApp::new(platform.clone(), identity.clone());
         let mut modules = Modules {
             platform,
             identity,
             cases,
+            payments,
             added: Vec::with_capacity(build.added.len()),
             build,
         };
@@ -192,7 +202,8 @@ impl Modules {
 
     /// The handle of every module of this build, in [`Build::modules`]'s order.
     fn handles(&self) -> Vec<&dyn ModuleHandle> {
-        let mut handles: Vec<&dyn ModuleHandle> = vec![&self.platform, &self.identity, &self.cases];
+        let mut handles: Vec<&dyn ModuleHandle> =
+            vec![&self.platform, &self.identity, &self.cases, &self.payments];
         handles.extend(self.added.iter().map(|m| m.as_ref() as &dyn ModuleHandle));
         handles
     }
@@ -220,6 +231,12 @@ impl Modules {
                     open311_cache_bytes: web.open311_cache_bytes,
                     upload_slots: web.upload_slots,
                 },
+            }));
+        }
+        if self.runs(&payments::MODULE) {
+            doors.push(Arc::new(payments::PaymentsDoors {
+                payments: self.payments.clone(),
+                identity: self.identity.clone(),
             }));
         }
         doors.extend(self.added.iter().filter(|m| self.runs(m.def())).cloned());
@@ -303,7 +320,7 @@ mod tests {
     #[test]
     fn each_module_is_compiled_once_and_keys_its_own_migration_set() {
         let keys: Vec<&str> = COMPILED.iter().map(|m| m.module.key()).collect();
-        assert_eq!(keys, ["platform", "identity", "cases"]);
+        assert_eq!(keys, ["platform", "identity", "cases", "payments"]);
         let sets = Modules::migration_sets();
         assert_eq!(sets[0].0, store::migrate::CORE, "the baseline runs first");
         for module in &COMPILED[1..] {
@@ -364,11 +381,7 @@ mod tests {
         let mut on_disk = Vec::new();
         ftl_files(&crates, &mut on_disk);
         // The example module is compiled into the tests only; its test installs its messages.
-        // The payments module is not in the binary yet (issue 19: its rules only so far).
-        on_disk.retain(|p| {
-            !p.starts_with(crates.join("modules/example"))
-                && !p.starts_with(crates.join("modules/payments"))
-        });
+        on_disk.retain(|p| !p.starts_with(crates.join("modules/example")));
         let installed: Vec<_> = webkit::i18n::BASE
             .iter()
             .copied()
@@ -456,9 +469,12 @@ mod permission_tests {
             "manage_knowledge",
             "contact_reporters",
             "manage_breaches",
+            "take_payments",
+            "view_payments",
+            "refund_payments",
         ] {
             assert!(codes.contains(&code), "{code} is no longer declared");
         }
-        assert_eq!(codes.len(), 19);
+        assert_eq!(codes.len(), 22);
     }
 }

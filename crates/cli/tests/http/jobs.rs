@@ -352,6 +352,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         retention: Default::default(),
         breach_report_hours: 72,
         mydata: None,
+        payments: Default::default(),
     };
     web::Modules::open(db.clone(), config.clone())
         .await

@@ -35,6 +35,7 @@ mod open311;
 mod open311_clients;
 mod openapi;
 mod passkeys;
+mod payments;
 mod permissions;
 mod privacy;
 mod processes;

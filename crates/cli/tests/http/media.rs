@@ -492,6 +492,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         retention: Default::default(),
         breach_report_hours: 72,
         mydata: None,
+        payments: Default::default(),
     };
     web::Modules::open(db.clone(), config)
         .await

@@ -103,6 +103,7 @@ impl TestApp {
             retention: Default::default(),
             breach_report_hours: 72,
             mydata: None,
+            payments: Default::default(),
         };
         configure(&mut config);
         let mut services = build.open(db, config).await.expect("services");

@@ -1,12 +1,25 @@
 //! The payments module: one way for every paying part of civicdesk (counter fees, social-housing
 //! rent, facility deposits, group-buying orders) to ask for money and hear that it was paid,
 //! through a gateway on ECPay's AIO protocol, a mobile wallet's barcode at the counter, or cash;
-//! with one append-only ledger, reconciliation against the gateway, and refunds
+//! with one append-only, hash-chained ledger, reconciliation against the providers, and refunds
 //! (`docs/PAYMENTS.md`).
 //!
-//! Built so far: the pure rules ([`domain`]): the payment's state machine, amounts and
-//! refunds, merchant trade numbers, and ECPay's `CheckMacValue` with the checkout form and the
-//! server notice. The store, the app API, the gateway and wallet adapters, the jobs and the
-//! doors follow in the module's shape (`docs/ARCHITECTURE.md`).
+//! The rooms: [`domain`] the pure rules (the state machine, amounts, trade numbers,
+//! `CheckMacValue` and ECPay's messages, the wallet's, e-invoice carriers, reconciliation);
+//! `store` its queries; [`app`] its use cases, the module's only API; `api` and `pages` its
+//! doors; [`module`] the wiring.
 
+mod api;
+pub mod app;
 pub mod domain;
+pub mod module;
+mod pages;
+mod store;
+
+pub use app::{Created, Payment, PaymentAsk, PaymentListener, PaymentsApp};
+pub use module::{MODULE, PaymentsDoors};
+
+/// This module's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::routes().into_openapi()
+}

@@ -33,6 +33,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "case.merged",
     "case.sla_at_risk",
     "case.sla_breached",
+    "payment.succeeded",
+    "payment.failed",
+    "payment.refunded",
 ];
 
 /// The test event sent by [`Platform::ping_webhook`] to one subscription, whatever its

@@ -72,7 +72,11 @@ pub fn limits<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     assemble(
         &ModulesConfig::default(),
-        [identity::api::openapi(), cases::api::openapi()],
+        [
+            identity::api::openapi(),
+            cases::api::openapi(),
+            payments::openapi(),
+        ],
     )
 }
 

@@ -143,6 +143,31 @@ impl IdentityApp {
         Ok(session)
     }
 
+    /// A step up for a grave action (a refund): the signed-in staff member proves again, with a
+    /// current code from their authenticator app (or a recovery code), that it is them. Counted
+    /// like every code; an account without an app is refused with what to do.
+    pub async fn confirm_second_factor(&self, actor: &Actor, code: &str) -> Result<()> {
+        let account = self
+            .account_in(&actor.jurisdiction_id, actor.account()?)
+            .await?;
+        if account.totp_enabled_at.is_none() {
+            return Err(ServiceError::Forbidden(Message::new(
+                "error-step-up-no-app",
+            )));
+        }
+        if code.trim().is_empty() {
+            return Err(ServiceError::invalid(Message::new("error-step-up-code")));
+        }
+        self.platform
+            .count_attempt(CODE_PER_ACCOUNT, &account.id)
+            .await?;
+        let mut tx = self.db.begin().await?;
+        let checked = self.check_second_factor(&mut tx, &account, code).await;
+        let tx = codes::keep_guess(tx, checked).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Starts enrolling: a new secret, not yet in force until confirmed with a code.
     pub async fn begin_totp(&self, actor: &Actor) -> Result<TotpSetup> {
         if !actor.is_staff() {

@@ -182,6 +182,25 @@ pub fn query_fields(
 }
 
 /// What `QueryTradeInfo` says of a trade.
+/// The fields of a card refund (`/CreditDetail/DoAction`, `Action=R`) of `amount` now.
+pub fn refund_fields(
+    merchant: &Merchant,
+    merchant_trade_no: &str,
+    gateway_trade_no: &str,
+    amount: i64,
+) -> Vec<(String, String)> {
+    signed(
+        &merchant.keys,
+        vec![
+            ("MerchantID".into(), merchant.id.clone()),
+            ("MerchantTradeNo".into(), merchant_trade_no.to_string()),
+            ("TradeNo".into(), gateway_trade_no.to_string()),
+            ("Action".into(), "R".into()),
+            ("TotalAmount".into(), amount.to_string()),
+        ],
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TradeStatus {
     /// `0`: not paid (yet).
@@ -197,6 +216,9 @@ pub enum TradeStatus {
 pub struct TradeInfo {
     pub merchant_trade_no: String,
     pub status: TradeStatus,
+    /// `TradeStatus` as sent: `0`, `1`, or the gateway's code (`10200095` failed or
+    /// cancelled, `10200047` no such trade).
+    pub status_code: String,
     pub trade_no: String,
     /// What the gateway holds as the amount (checked against ours by the caller).
     pub amount: Option<Amount>,
@@ -210,7 +232,8 @@ pub fn read_trade_info(merchant: &Merchant, body: &str) -> Result<TradeInfo, Mes
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     verified(merchant, &fields)?;
-    let status = match field(&fields, "TradeStatus")?.trim() {
+    let status_code = field(&fields, "TradeStatus")?.trim().to_string();
+    let status = match status_code.as_str() {
         "0" => TradeStatus::Unpaid,
         "1" => TradeStatus::Paid,
         _ => TradeStatus::Other,
@@ -218,6 +241,7 @@ pub fn read_trade_info(merchant: &Merchant, body: &str) -> Result<TradeInfo, Mes
     Ok(TradeInfo {
         merchant_trade_no: field(&fields, "MerchantTradeNo")?.to_string(),
         status,
+        status_code,
         trade_no: field(&fields, "TradeNo").unwrap_or_default().to_string(),
         amount: field(&fields, "TradeAmt")
             .ok()

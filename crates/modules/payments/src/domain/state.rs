@@ -29,6 +29,9 @@ pub enum Happening {
     Start,
     /// Handed to the gateway or the wallet.
     Submit,
+    /// The wallet declined it at once, nothing taken: back to `started`, for another barcode
+    /// under a new trade number.
+    Decline,
     /// The provider says it is paid (a verified notice, a query, the wallet's answer, cash).
     Paid,
     /// The provider says it failed.
@@ -67,6 +70,7 @@ impl PaymentState {
             (s, _) if s.is_finished() => None,
             (Created, Start) => Some(Started),
             (Created | Started, Submit) => Some(Submitted),
+            (Submitted, Decline) => Some(Started),
             (Started | Submitted, Paid) => Some(Success),
             (_, Fail) => Some(Failed),
             (_, Cancel) => Some(Cancelled),
@@ -85,9 +89,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const STEPS: [Happening; 6] = [
+    const STEPS: [Happening; 7] = [
         Happening::Start,
         Happening::Submit,
+        Happening::Decline,
         Happening::Paid,
         Happening::Fail,
         Happening::Cancel,
@@ -119,7 +124,7 @@ mod tests {
         /// Whatever happens, a finished payment stays as it is, and success is reached only
         /// through a start.
         #[test]
-        fn finished_payments_never_move(steps in proptest::collection::vec(0usize..6, 0..20)) {
+        fn finished_payments_never_move(steps in proptest::collection::vec(0usize..7, 0..20)) {
             let mut state = PaymentState::Created;
             let mut started = false;
             for i in steps {

@@ -169,6 +169,116 @@ pub fn read_answer(
     })
 }
 
+/// A refund asked of the wallet, idempotent by `merchant_refund_no`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundRequest {
+    pub merchant_id: String,
+    pub merchant_order_no: String,
+    pub merchant_refund_no: String,
+    pub refund_amount: u32,
+}
+
+impl RefundRequest {
+    /// The body to send, and its signature.
+    pub fn signed(&self, key: &str) -> (Vec<u8>, String) {
+        let body = serde_json::to_vec(self).unwrap_or_default();
+        let sig = signature(key, &body);
+        (body, sig)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefundAnswer {
+    result_code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    refund_id: Option<String>,
+}
+
+/// What the wallet answered to a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// The money went back to the wallet, under the wallet's refund id.
+    Refunded { refund_id: String },
+    /// Refused (more than was paid, a declined order): nothing went back.
+    Refused { code: String, message: String },
+}
+
+/// Reads the wallet's answer to a refund.
+pub fn read_refund_answer(
+    key: &str,
+    body: &[u8],
+    signature_header: Option<&str>,
+) -> Result<RefundOutcome, AnswerError> {
+    if !signature_header.is_some_and(|s| verify(key, body, s)) {
+        return Err(AnswerError::Signature);
+    }
+    let a: RefundAnswer = serde_json::from_slice(body).map_err(|_| AnswerError::Malformed)?;
+    Ok(match a.result_code.as_str() {
+        "0000" => RefundOutcome::Refunded {
+            refund_id: a.refund_id.ok_or(AnswerError::Malformed)?,
+        },
+        code => RefundOutcome::Refused {
+            code: code.to_string(),
+            message: a.message,
+        },
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusAnswer {
+    result_code: String,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    order_amount: Option<u32>,
+    #[serde(default)]
+    transaction_id: Option<String>,
+}
+
+/// What the wallet holds of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Paid (refunds or not): the amount taken and the wallet's transaction.
+    Paid { amount: u32, transaction_id: String },
+    /// Declined: nothing taken.
+    Declined,
+    /// The wallet has no such order (the first request never arrived).
+    Unknown,
+}
+
+/// Reads the wallet's answer to `GET /pos/v1/payments/{order}` (`status` 404 is an unknown
+/// order, and is signed like any answer).
+pub fn read_status(
+    key: &str,
+    http_status: u16,
+    body: &[u8],
+    signature_header: Option<&str>,
+) -> Result<OrderStatus, AnswerError> {
+    if !signature_header.is_some_and(|s| verify(key, body, s)) {
+        return Err(AnswerError::Signature);
+    }
+    let a: StatusAnswer = serde_json::from_slice(body).map_err(|_| AnswerError::Malformed)?;
+    if http_status == 404 || a.result_code == "3002" {
+        return Ok(OrderStatus::Unknown);
+    }
+    if a.result_code != "0000" {
+        return Err(AnswerError::Malformed);
+    }
+    Ok(match a.status.as_deref() {
+        Some("PAID" | "PARTIALLY_REFUNDED" | "REFUNDED") => OrderStatus::Paid {
+            amount: a.order_amount.ok_or(AnswerError::Malformed)?,
+            transaction_id: a.transaction_id.ok_or(AnswerError::Malformed)?,
+        },
+        Some("DECLINED") => OrderStatus::Declined,
+        _ => return Err(AnswerError::Malformed),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

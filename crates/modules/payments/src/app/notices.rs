@@ -1,0 +1,128 @@
+//! The gateway's server notices (ECPay's `ReturnURL`): verified, matched on the trade number,
+//! taken once, and logged whatever happens to them. The answer is `1|OK` when the notice is
+//! taken or was already (a duplicate, a re-send), so the gateway stops re-sending; anything
+//! else makes it try again later, which only helps when our side failed.
+
+use super::{Change, PaymentsApp, Result};
+use crate::domain::ecpay::{self, MessageError};
+use crate::domain::state::{Happening, PaymentState};
+use crate::store::{self, notices::NoticeRecord};
+use platform::ServiceError;
+
+/// What to answer the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeAnswer {
+    /// `1|OK`: taken (now or before).
+    Taken,
+    /// Refused, with the reason logged; the gateway will send it again.
+    Refused(&'static str),
+}
+
+impl PaymentsApp {
+    /// Takes one ECPay server notice (its form body as received).
+    pub async fn ecpay_notice(&self, body: &[u8]) -> Result<NoticeAnswer> {
+        let now = self.now();
+        let text = String::from_utf8_lossy(body).into_owned();
+        let fields: Vec<(String, String)> = form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let claimed = fields
+            .iter()
+            .find(|(k, _)| k == "MerchantTradeNo")
+            .map(|(_, v)| v.chars().take(40).collect::<String>());
+        let mut log = NoticeRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            provider: "ecpay".into(),
+            trade_no: claimed,
+            payment_id: None,
+            outcome: String::new(),
+            body: text,
+            received_at: now,
+        };
+        let Some(e) = self.providers.ecpay.as_ref() else {
+            return self.refuse(log, "no-gateway").await;
+        };
+        let notice = match ecpay::read_notice(&e.merchant, &fields) {
+            Ok(n) => n,
+            Err(MessageError::Signature) => return self.refuse(log, "signature").await,
+            Err(MessageError::Merchant) => return self.refuse(log, "merchant").await,
+            Err(MessageError::Field(_)) => return self.refuse(log, "malformed").await,
+        };
+        let mut tx = self.platform.db.begin().await?;
+        let Some(mut p) = store::by_trade_no_for_update(&mut tx, &notice.merchant_trade_no).await?
+        else {
+            drop(tx);
+            return self.refuse(log, "unknown-trade").await;
+        };
+        log.payment_id = Some(p.id.clone());
+        let paid_amount = i64::from(notice.amount.dollars());
+        if paid_amount != p.amount {
+            drop(tx);
+            tracing::error!(payment = %p.id, asked = p.amount, notice = paid_amount, "an ECPay notice names another amount");
+            return self.refuse(log, "amount").await;
+        }
+        let data = serde_json::json!({
+            "RtnCode": notice.rtn_code,
+            "RtnMsg": notice.rtn_msg,
+            "TradeNo": notice.trade_no,
+            "TradeAmt": paid_amount,
+            "PaymentType": notice.payment_type,
+            "PaymentDate": notice.payment_date,
+        });
+        let outcome = match p.state {
+            PaymentState::Submitted => {
+                let (step, kind) = if notice.paid {
+                    p.provider_ref = Some(notice.trade_no.clone());
+                    p.payment_type = Some(notice.payment_type.clone());
+                    (Happening::Paid, "paid")
+                } else {
+                    p.failure = Some(format!("{} {}", notice.rtn_code, notice.rtn_msg));
+                    (Happening::Fail, "failed")
+                };
+                p.provider_status = Some(if notice.paid { "paid" } else { "failed" }.into());
+                p.provider_amount = notice.paid.then_some(paid_amount);
+                let change = Change {
+                    kind,
+                    actor: "ECPay notice".into(),
+                    step: Some(step),
+                    amount: None,
+                    data,
+                };
+                self.step(&mut tx, &mut p, change).await?;
+                "settled"
+            }
+            PaymentState::Success if notice.paid => "duplicate",
+            PaymentState::Failed if !notice.paid => "duplicate",
+            s if s.is_finished() && notice.paid => {
+                // Paid after we gave up on it (cancelled, expired, failed): money was taken
+                // for a payment that is over. Kept in its history, and shown in the
+                // reconciliation report for a refund.
+                p.provider_status = Some("paid".into());
+                p.provider_amount = Some(paid_amount);
+                let change = Change {
+                    kind: "paid_late",
+                    actor: "ECPay notice".into(),
+                    step: None,
+                    amount: Some(paid_amount),
+                    data,
+                };
+                self.step(&mut tx, &mut p, change).await?;
+                "late"
+            }
+            _ => "ignored",
+        };
+        log.outcome = outcome.into();
+        store::notices::insert(&mut tx, &log).await?;
+        tx.commit().await?;
+        Ok(NoticeAnswer::Taken)
+    }
+
+    async fn refuse(&self, mut log: NoticeRecord, why: &'static str) -> Result<NoticeAnswer> {
+        tracing::warn!(trade_no = ?log.trade_no, why, "an ECPay notice was refused");
+        log.outcome = format!("refused:{why}");
+        store::notices::insert(&self.platform.db, &log)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(NoticeAnswer::Refused(why))
+    }
+}
