@@ -582,6 +582,14 @@ async fn at_the_counter_a_declined_wallet_then_a_paid_one_and_cash() {
     let (status, body) = send(cash(&other)).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["errors"][0]["code"], "error-cash-receipt-used");
+    // A receipt number that happens to be another payment's reference is not "used".
+    let (status, body) = send(
+        t.app
+            .as_browser(&t.admin, Method::POST, &format!("payments/{other}/cash"))
+            .json(&json!({ "receipt": "C-002" })),
+    )
+    .await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("success")), "{body}");
     // Both are in the day's export.
     let r = t
         .app

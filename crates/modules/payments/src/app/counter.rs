@@ -186,18 +186,8 @@ impl PaymentsApp {
         let now = self.now();
         let mut tx = self.platform.db.begin().await?;
         let mut p = self.takeable(&mut tx, actor, id).await?;
-        let used = store::search(
-            &mut tx,
-            &actor.jurisdiction_id,
-            &super::Search {
-                text: Some(receipt.clone()),
-                method: Some("cash".into()),
-                ..Default::default()
-            },
-            1,
-        )
-        .await?;
-        if !used.is_empty() {
+        let used = store::receipt_used(&mut tx, &actor.jurisdiction_id, &receipt).await?;
+        if used {
             return Err(ServiceError::invalid(Message::new(
                 "error-cash-receipt-used",
             )));

@@ -274,48 +274,43 @@ impl PaymentsApp {
         ];
         let csv_error = |e: csv::Error| ServiceError::Internal(format!("CSV: {e}"));
         out.write_record(header).map_err(csv_error)?;
-        let mut search = super::Search {
-            state: Some(PaymentState::Success),
-            from: Some(from - 86_400 * 31),
-            until: Some(until),
-            ..Default::default()
-        };
+        let j = &actor.jurisdiction_id;
         let mut rows: Vec<(i64, Vec<String>)> = Vec::new();
-        loop {
-            let page = store::search(db, &actor.jurisdiction_id, &search, 1000).await?;
-            let n = page.len();
-            for p in &page {
-                let at = p.settled_at.unwrap_or(p.updated_at);
-                if at < from || at >= until {
-                    continue;
-                }
-                rows.push((
-                    at,
-                    vec![
-                        "payment".into(),
-                        domain::datetime::format_unix(at),
-                        p.id.clone(),
-                        p.trade_no.clone(),
-                        p.reference.clone(),
-                        p.description.clone(),
-                        p.method.clone().unwrap_or_default(),
-                        p.payment_type.clone().unwrap_or_default(),
-                        p.provider_ref.clone().unwrap_or_default(),
-                        p.amount.to_string(),
-                        p.refunded.to_string(),
-                        p.carrier_kind.clone().unwrap_or_default(),
-                        p.carrier_id.clone().unwrap_or_default(),
-                        String::new(),
-                    ],
-                ));
-            }
-            match page.last() {
-                Some(last) if n == 1000 => search.before = Some((last.created_at, last.id.clone())),
-                _ => break,
-            }
+        for p in store::settled_paid_between(db, j, from, until).await? {
+            let at = p.settled_at.unwrap_or(p.updated_at);
+            rows.push((
+                at,
+                vec![
+                    "payment".into(),
+                    domain::datetime::format_unix(at),
+                    p.id,
+                    p.trade_no,
+                    p.reference,
+                    p.description,
+                    p.method.unwrap_or_default(),
+                    p.payment_type.unwrap_or_default(),
+                    p.provider_ref.unwrap_or_default(),
+                    p.amount.to_string(),
+                    p.refunded.to_string(),
+                    p.carrier_kind.unwrap_or_default(),
+                    p.carrier_id.unwrap_or_default(),
+                    String::new(),
+                ],
+            ));
         }
-        for r in store::refunds::between(db, &actor.jurisdiction_id, from, until).await? {
-            let p = self.in_jurisdiction(actor, &r.payment_id).await?;
+        let refunds = store::refunds::between(db, j, from, until).await?;
+        let mut ids: Vec<String> = refunds.iter().map(|r| r.payment_id.clone()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let refunded: std::collections::HashMap<String, Payment> = store::get_many(db, j, &ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        for r in refunds {
+            let Some(p) = refunded.get(&r.payment_id) else {
+                continue;
+            };
             rows.push((
                 r.created_at,
                 vec![
@@ -326,13 +321,13 @@ impl PaymentsApp {
                     p.reference.clone(),
                     p.description.clone(),
                     p.method.clone().unwrap_or_default(),
-                    r.how.clone(),
-                    r.provider_ref.clone().unwrap_or_default(),
+                    r.how,
+                    r.provider_ref.unwrap_or_default(),
                     (-r.amount).to_string(),
                     String::new(),
                     String::new(),
                     String::new(),
-                    r.reason.clone(),
+                    r.reason,
                 ],
             ));
         }

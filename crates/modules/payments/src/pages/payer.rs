@@ -114,14 +114,20 @@ async fn go(
             Ok(render(&v, &state, StatusCode::OK, &page))
         }
         Ok(PayNext::Finished(_)) => Ok(see_other(&format!("/pay/{id}"))),
-        Err(e @ (ServiceError::Unavailable(_) | ServiceError::Invalid(_))) => {
-            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            let message = e.refusal("pay").messages.first().map(|m| v.msg(m));
-            let pay = state.module.for_payer(&id).await.map_err(failed(&v))?;
-            show(&state, &v, pay, message, status).await
-        }
-        Err(e) => Err(failed(&v)(e)),
+        Err(e) => show_refusal(&state, &v, &id, e).await,
     }
+}
+
+/// The summary again with what went wrong: the gateway not answering (503) or a value refused
+/// (400); anything else is an error page.
+async fn show_refusal(state: &PaymentsState, v: &Viewer, id: &str, e: ServiceError) -> PageResult {
+    if !matches!(e, ServiceError::Unavailable(_) | ServiceError::Invalid(_)) {
+        return Err(failed(v)(e));
+    }
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let message = e.refusal("pay").messages.first().map(|m| v.msg(m));
+    let pay = state.module.for_payer(id).await.map_err(failed(v))?;
+    show(state, v, pay, message, status).await
 }
 
 /// Back from the cashier: the gateway is asked, then the outcome is shown.
@@ -172,12 +178,7 @@ async fn carrier(
     check_token(&v, &f._csrf)?;
     match state.module.set_carrier(&id, &f.kind, &f.carrier).await {
         Ok(_) => Ok(see_other(&format!("/pay/{id}"))),
-        Err(e @ ServiceError::Invalid(_)) => {
-            let message = e.refusal("pay").messages.first().map(|m| v.msg(m));
-            let pay = state.module.for_payer(&id).await.map_err(failed(&v))?;
-            show(&state, &v, pay, message, StatusCode::BAD_REQUEST).await
-        }
-        Err(e) => Err(failed(&v)(e)),
+        Err(e) => show_refusal(&state, &v, &id, e).await,
     }
 }
 

@@ -238,6 +238,59 @@ pub async fn paid_for_reference(
     one(conn, stmt).await
 }
 
+/// The jurisdiction's payments settled paid in `[from, until)`, in the order they were settled.
+pub async fn settled_paid_between(
+    mut conn: impl Conn,
+    jurisdiction_id: &str,
+    from: i64,
+    until: i64,
+) -> Result<Vec<Payment>, StoreError> {
+    let stmt = select()
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("settled_at").gte(from))
+        .and_where(Expr::col("settled_at").lt(until))
+        .and_where(Expr::col("state").eq("success"))
+        .order_by("settled_at", Order::Asc)
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
+/// The jurisdiction's payments of these ids (at most 1,000 ids a statement).
+pub async fn get_many(
+    mut conn: impl Conn,
+    jurisdiction_id: &str,
+    ids: &[String],
+) -> Result<Vec<Payment>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let stmt = select()
+            .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+            .and_where(Expr::col("id").is_in(chunk.iter().cloned()))
+            .to_owned();
+        for row in conn.fetch_all(&stmt).await? {
+            out.push(from_row(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a cash receipt number is already used in the jurisdiction.
+pub async fn receipt_used(
+    mut conn: impl Conn,
+    jurisdiction_id: &str,
+    receipt: &str,
+) -> Result<bool, StoreError> {
+    let stmt = Query::select()
+        .column("id")
+        .from("payments")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("method").eq("cash"))
+        .and_where(Expr::col("provider_ref").eq(receipt))
+        .limit(1)
+        .to_owned();
+    Ok(conn.fetch_optional(&stmt).await?.is_some())
+}
+
 /// Payments of a jurisdiction matching a search, newest first, at most `limit`.
 pub async fn search(
     mut conn: impl Conn,
