@@ -589,7 +589,11 @@ async fn at_the_counter_a_declined_wallet_then_a_paid_one_and_cash() {
             .json(&json!({ "receipt": "C-002" })),
     )
     .await;
-    assert_eq!((status, body["state"].as_str()), (200, Some("success")), "{body}");
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (200, Some("success")),
+        "{body}"
+    );
     // Both are in the day's export.
     let r = t
         .app

@@ -15,6 +15,8 @@ pub mod domain;
 pub mod module;
 mod pages;
 mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use app::{Created, Payment, PaymentAsk, PaymentListener, PaymentsApp};
 pub use module::{MODULE, PaymentsDoors};

@@ -156,6 +156,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "knowledge",
         "The knowledge base agents search during a call: answers to what callers ask most.",
     ),
+    (
+        "payments",
+        "Payments: asking a citizen to pay (online through ECPay, or at a counter by wallet barcode or cash), finding payments and their history, refunds with a step up, and reconciliation with the providers.",
+    ),
 ];
 
 /// The document's frame: info, servers, tags, security schemes and error answers. The paths
