@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod catalog_admin;
 pub mod catalog_cache;
 mod error;
+pub mod group_commit;
 pub mod http_client;
 pub mod jobs;
 pub mod login;

@@ -59,7 +59,7 @@ impl CasesApp {
             db: platform.db.clone(),
             platform,
             identity,
-            filings: Arc::default(),
+            filings: Arc::new(intake::writer::filing_queue()),
         }
     }
 

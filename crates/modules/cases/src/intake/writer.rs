@@ -14,13 +14,8 @@
 //! that arrive while one batch is written form the next. Each filing is answered only after
 //! the commit that holds it.
 //!
-//! The writer is a task of its own, started by the filing that finds none running and
-//! stopping when nothing waits, so a batch is written to its end even if the request that
-//! started the writer is cancelled (its client went away) while others wait on it. (A task
-//! per filing, each taking the writer's turn, piled up under sustained load: every turn found
-//! new filings to write, so the queue of turns grew by a batch's size less one each time, to
-//! hundreds of megabytes within seconds.) If a batch fails, each of its filings is written
-//! alone, so that one bad filing fails only itself.
+//! The queue and its writer task are `platform::group_commit`'s (also the payment gateway's
+//! notices'); what is written, and how a batch becomes one transaction, is here.
 
 use super::Filing;
 use crate::casework::CaseChange;
@@ -29,55 +24,25 @@ use crate::domain::case_number::CaseNumber;
 use crate::store::case_work::WorkView;
 use crate::store::cases::NewCase;
 use crate::{CasesApp, Result, ServiceError};
-use std::sync::Mutex;
-use tokio::sync::oneshot;
+use platform::group_commit::{BatchWriter, GroupCommit};
+use platform::jobs::BoxFuture;
 
 /// The most filings one transaction takes. Large enough for every connection of a busy
 /// node at once; small enough that a batch's statements stay well inside the backends'
 /// limits and its transaction short.
 pub const MAX_BATCH: usize = 256;
 
-type Reply = oneshot::Sender<Result<CaseNumber>>;
+/// Filings waiting to be written together.
+pub(crate) type FilingQueue = GroupCommit<Filing, CaseNumber>;
 
-/// Filings waiting for the writer, and whether a writer task is running.
-#[derive(Default)]
-pub(crate) struct FilingQueue {
-    state: Mutex<QueueState>,
+/// A queue for filings.
+pub(crate) fn filing_queue() -> FilingQueue {
+    GroupCommit::new(MAX_BATCH)
 }
 
-#[derive(Default)]
-struct QueueState {
-    pending: Vec<(Filing, Reply)>,
-    /// A writer task is running, and will look at `pending` again before it stops.
-    writing: bool,
-}
-
-impl FilingQueue {
-    fn state(&self) -> std::sync::MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The next batch, or `None` (and the writer stops) when nothing waits.
-    fn next_batch(&self) -> Option<Vec<(Filing, Reply)>> {
-        let mut state = self.state();
-        if state.pending.is_empty() {
-            state.writing = false;
-            return None;
-        }
-        let n = state.pending.len().min(MAX_BATCH);
-        Some(state.pending.drain(..n).collect())
-    }
-}
-
-/// Marks the writer stopped if its task ends early (a panic), so that the next filing
-/// starts another instead of waiting for one that is gone.
-struct WriterGuard<'a>(&'a FilingQueue);
-
-impl Drop for WriterGuard<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.state().writing = false;
-        }
+impl BatchWriter<Filing, CaseNumber> for CasesApp {
+    fn write_batch<'a>(&'a self, items: &'a [Filing]) -> BoxFuture<'a, Result<Vec<CaseNumber>>> {
+        Box::pin(self.write_filings(items))
     }
 }
 
@@ -85,62 +50,11 @@ impl CasesApp {
     /// Writes a filing with whatever else is waiting, and answers with its case number once
     /// it is committed.
     pub(crate) async fn write_filing(&self, filing: Filing) -> Result<CaseNumber> {
-        let (reply, answer) = oneshot::channel();
-        let start_writer = {
-            let mut state = self.filings.state();
-            state.pending.push((filing, reply));
-            !std::mem::replace(&mut state.writing, true)
-        };
-        if start_writer {
-            let services = self.clone();
-            tokio::spawn(async move { services.run_writer().await });
-        }
-        answer
-            .await
-            .map_err(|_| ServiceError::Internal("the filing writer stopped".into()))?
-    }
-
-    /// The writer: writes batches until nothing waits. One runs at a time.
-    async fn run_writer(&self) {
-        let _guard = WriterGuard(&self.filings);
-        while let Some(batch) = self.filings.next_batch() {
-            self.write_queued(batch).await;
-        }
-    }
-
-    /// Writes one batch and answers each of its filers.
-    async fn write_queued(&self, batch: Vec<(Filing, Reply)>) {
-        let (filings, replies): (Vec<Filing>, Vec<Reply>) = batch.into_iter().unzip();
-        match self.write_batch(&filings).await {
-            Ok(numbers) => {
-                for (reply, number) in replies.into_iter().zip(numbers) {
-                    let _ = reply.send(Ok(number));
-                }
-            }
-            Err(e) if filings.len() == 1 => {
-                if let Some(reply) = replies.into_iter().next() {
-                    let _ = reply.send(Err(e));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(filings = filings.len(), error = %e, "a batch of filings failed; writing them one by one");
-                for (filing, reply) in filings.iter().zip(replies) {
-                    let one = self
-                        .write_batch(std::slice::from_ref(filing))
-                        .await
-                        .and_then(|mut n| {
-                            n.pop().ok_or_else(|| {
-                                ServiceError::Internal("no case number for a filing".into())
-                            })
-                        });
-                    let _ = reply.send(one);
-                }
-            }
-        }
+        self.filings.write(self, filing).await
     }
 
     /// Writes filings in one transaction; their case numbers, in order.
-    async fn write_batch(&self, filings: &[Filing]) -> Result<Vec<CaseNumber>> {
+    async fn write_filings(&self, filings: &[Filing]) -> Result<Vec<CaseNumber>> {
         let mut tx = self.db.begin().await?;
         // Case numbers: one statement per jurisdiction and local day, taken in batch order.
         let mut numbers: Vec<Option<CaseNumber>> = filings.iter().map(|_| None).collect();

@@ -42,6 +42,7 @@ payments-search = Find
 payments-search-hint = A trade number, reference, receipt number, ECPay TradeNo or payment id.
 payments-any = Any
 payments-find = Find
+payments-older = Older payments
 payments-none = No payments match.
 payments-col-asked = Asked
 payments-col-description = What for

@@ -42,6 +42,7 @@ payments-search = 查詢
 payments-search-hint = 交易編號、編號、收據號碼、綠界交易編號或款項代碼。
 payments-any = 全部
 payments-find = 查詢
+payments-older = 較早的款項
 payments-none = 沒有符合的款項。
 payments-col-asked = 建立時間
 payments-col-description = 繳費項目

@@ -36,7 +36,7 @@ CREATE TABLE payments (
 CREATE UNIQUE INDEX payments_open_reference ON payments (jurisdiction_id, owner, reference)
     WHERE state IN ('created', 'started', 'submitted');
 CREATE INDEX payments_by_jurisdiction ON payments (jurisdiction_id, created_at);
-CREATE INDEX payments_unsettled ON payments (state, submitted_at);
+CREATE INDEX payments_unsettled ON payments (state, submitted_at, id);
 CREATE INDEX payments_settled ON payments (jurisdiction_id, settled_at);
 CREATE INDEX payments_by_reference ON payments (jurisdiction_id, reference);
 -- A cash receipt number is used once per jurisdiction.

@@ -8,6 +8,7 @@
 //! written in one transaction, and a finished payment is announced to its asker in that
 //! same transaction.
 
+mod change;
 pub mod counter;
 pub mod notices;
 pub mod online;
@@ -16,11 +17,12 @@ pub mod reconcile;
 pub mod refunds;
 
 use crate::domain::money::Amount;
-use crate::domain::state::{Happening, PaymentState};
+use crate::domain::state::PaymentState;
 use crate::domain::trade_no;
 use crate::module::{TAKE_PAYMENTS, VIEW_PAYMENTS};
 use crate::store::{self, events};
 use ::store::Tx;
+pub(crate) use change::{Change, EventBuffer};
 use domain::{Locale, Message};
 use identity::IdentityApp;
 use platform::authz::{Actor, Target};
@@ -176,15 +178,8 @@ pub struct PaymentsApp {
     pub(crate) identity: IdentityApp,
     pub(crate) providers: Arc<Providers>,
     listeners: Arc<Vec<Arc<dyn PaymentListener>>>,
-}
-
-/// A change to a payment: its event's kind, who made it, and what they said.
-pub(crate) struct Change {
-    pub kind: &'static str,
-    pub actor: String,
-    pub step: Option<Happening>,
-    pub amount: Option<i64>,
-    pub data: serde_json::Value,
+    /// Gateway notices waiting to be taken together (`notices`).
+    notices: Arc<notices::NoticeQueue>,
 }
 
 fn not_found() -> ServiceError {
@@ -217,6 +212,7 @@ impl PaymentsApp {
             identity,
             providers: Arc::new(providers),
             listeners: Arc::new(Vec::new()),
+            notices: Arc::new(platform::group_commit::GroupCommit::new(notices::MAX_BATCH)),
         }
     }
 
@@ -378,107 +374,6 @@ impl PaymentsApp {
             payment,
             existing: false,
         })
-    }
-
-    /// Inserts a new payment with its `created` event.
-    pub(crate) async fn insert_new(&self, tx: &mut Tx, p: &Payment, actor: &str) -> Result<()> {
-        store::insert(&mut *tx, p).await?;
-        let data = serde_json::json!({
-            "owner": p.owner,
-            "reference": p.reference,
-            "description": p.description,
-            "retry_of": p.retry_of,
-        });
-        events::append(
-            tx,
-            &p.jurisdiction_id,
-            &events::NewEvent {
-                id: uuid::Uuid::now_v7().to_string(),
-                payment_id: p.id.clone(),
-                kind: "created".into(),
-                actor: actor.to_string(),
-                from_state: None,
-                to_state: Some(p.state.as_str().into()),
-                amount: Some(p.amount),
-                data: data.to_string(),
-                created_at: p.created_at,
-            },
-        )
-        .await?;
-        Ok(())
-    }
-
-    /// Applies a change: the state machine decides the new state (a refused step is an
-    /// error), then the row, its event and, when the payment has just finished, its asker's
-    /// listener and the department systems' webhook, all in `tx`.
-    pub(crate) async fn step(&self, tx: &mut Tx, p: &mut Payment, change: Change) -> Result<()> {
-        let now = self.now();
-        let from = p.state;
-        if let Some(step) = change.step {
-            p.state = from.after(step).map_err(|_| {
-                ServiceError::invalid(
-                    Message::new("error-payment-state").arg("state", from.as_str()),
-                )
-            })?;
-        }
-        p.updated_at = now;
-        let finished_now = p.state.is_finished() && !from.is_finished();
-        if finished_now {
-            p.settled_at = Some(now);
-        }
-        store::update(tx, p).await?;
-        events::append(
-            tx,
-            &p.jurisdiction_id,
-            &events::NewEvent {
-                id: uuid::Uuid::now_v7().to_string(),
-                payment_id: p.id.clone(),
-                kind: change.kind.into(),
-                actor: change.actor,
-                from_state: Some(from.as_str().into()),
-                to_state: Some(p.state.as_str().into()),
-                amount: change.amount,
-                data: change.data.to_string(),
-                created_at: now,
-            },
-        )
-        .await?;
-        if finished_now {
-            self.announce(tx, p, now).await?;
-        }
-        Ok(())
-    }
-
-    /// Tells the asker (its listener) and any department system (a webhook) that a payment
-    /// finished.
-    async fn announce(&self, tx: &mut Tx, p: &Payment, now: i64) -> Result<()> {
-        for l in self.listeners.iter().filter(|l| l.owner() == p.owner) {
-            l.finished(tx, p).await?;
-        }
-        let event_type = if p.state == PaymentState::Success {
-            "payment.succeeded"
-        } else {
-            "payment.failed"
-        };
-        let payload = serde_json::json!({
-            "payment_id": p.id,
-            "reference": p.reference,
-            "owner": p.owner,
-            "state": p.state.as_str(),
-            "amount": p.amount,
-            "method": p.method,
-        });
-        platform::webhooks::enqueue(
-            tx,
-            &p.jurisdiction_id,
-            event_type,
-            None,
-            &p.id,
-            payload,
-            now,
-        )
-        .await?;
-        Ok(())
     }
 
     /// The payment the payer's page names (its id is the payer's key).

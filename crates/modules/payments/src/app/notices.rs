@@ -3,11 +3,14 @@
 //! taken or was already (a duplicate, a re-send), so the gateway stops re-sending; anything
 //! else makes it try again later, which only helps when our side failed.
 
-use super::{Change, PaymentsApp, Result};
-use crate::domain::ecpay::{self, MessageError};
+use super::{Change, EventBuffer, PaymentsApp, Result};
+use crate::domain::ecpay::{self, MessageError, Notice};
 use crate::domain::state::{Happening, PaymentState};
 use crate::store::{self, notices::NoticeRecord};
+use ::store::Tx;
 use platform::ServiceError;
+use platform::group_commit::{BatchWriter, GroupCommit};
+use platform::jobs::BoxFuture;
 
 /// What to answer the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,8 +21,40 @@ pub enum NoticeAnswer {
     Refused(&'static str),
 }
 
+/// A notice whose signature was checked, waiting to be taken with others in one transaction
+/// (`platform::group_commit`).
+pub struct VerifiedNotice {
+    notice: Notice,
+    log: NoticeRecord,
+}
+
+/// The most notices one transaction takes.
+pub const MAX_BATCH: usize = 256;
+
+pub(crate) type NoticeQueue = GroupCommit<VerifiedNotice, NoticeAnswer>;
+
+impl BatchWriter<VerifiedNotice, NoticeAnswer> for PaymentsApp {
+    fn write_batch<'a>(
+        &'a self,
+        items: &'a [VerifiedNotice],
+    ) -> BoxFuture<'a, Result<Vec<NoticeAnswer>>> {
+        Box::pin(async move {
+            let mut tx = self.platform.db.begin().await?;
+            let mut events = EventBuffer::default();
+            let mut answers = Vec::with_capacity(items.len());
+            for item in items {
+                answers.push(self.take(&mut tx, item, &mut events).await?);
+            }
+            events.append(&mut tx).await?;
+            tx.commit().await?;
+            Ok(answers)
+        })
+    }
+}
+
 impl PaymentsApp {
-    /// Takes one ECPay server notice (its form body as received).
+    /// Takes one ECPay server notice (its form body as received). The signature is checked
+    /// here; the notice is then taken with whatever other notices wait, in one transaction.
     pub async fn ecpay_notice(&self, body: &[u8]) -> Result<NoticeAnswer> {
         let now = self.now();
         let text = String::from_utf8_lossy(body).into_owned();
@@ -30,7 +65,7 @@ impl PaymentsApp {
             .iter()
             .find(|(k, _)| k == "MerchantTradeNo")
             .map(|(_, v)| v.chars().take(40).collect::<String>());
-        let mut log = NoticeRecord {
+        let log = NoticeRecord {
             id: uuid::Uuid::now_v7().to_string(),
             provider: "ecpay".into(),
             trade_no: claimed,
@@ -48,18 +83,30 @@ impl PaymentsApp {
             Err(MessageError::Merchant) => return self.refuse(log, "merchant").await,
             Err(MessageError::Field(_)) => return self.refuse(log, "malformed").await,
         };
-        let mut tx = self.platform.db.begin().await?;
-        let Some(mut p) = store::by_trade_no_for_update(&mut tx, &notice.merchant_trade_no).await?
+        self.notices
+            .write(self, VerifiedNotice { notice, log })
+            .await
+    }
+
+    /// Takes a verified notice inside `tx`: matched on its trade number under the payment's
+    /// row lock, applied once, logged either way.
+    async fn take(
+        &self,
+        tx: &mut Tx,
+        item: &VerifiedNotice,
+        events: &mut EventBuffer,
+    ) -> Result<NoticeAnswer> {
+        let notice = &item.notice;
+        let mut log = item.log.clone();
+        let Some(mut p) = store::by_trade_no_for_update(tx, &notice.merchant_trade_no).await?
         else {
-            drop(tx);
-            return self.refuse(log, "unknown-trade").await;
+            return refused(tx, log, "unknown-trade").await;
         };
         log.payment_id = Some(p.id.clone());
         let paid_amount = i64::from(notice.amount.dollars());
         if paid_amount != p.amount {
-            drop(tx);
             tracing::error!(payment = %p.id, asked = p.amount, notice = paid_amount, "an ECPay notice names another amount");
-            return self.refuse(log, "amount").await;
+            return refused(tx, log, "amount").await;
         }
         let data = serde_json::json!({
             "RtnCode": notice.rtn_code,
@@ -88,7 +135,7 @@ impl PaymentsApp {
                     amount: None,
                     data,
                 };
-                self.step(&mut tx, &mut p, change).await?;
+                self.step_into(tx, &mut p, change, events).await?;
                 "settled"
             }
             PaymentState::Success if notice.paid => "duplicate",
@@ -106,14 +153,13 @@ impl PaymentsApp {
                     amount: Some(paid_amount),
                     data,
                 };
-                self.step(&mut tx, &mut p, change).await?;
+                self.step_into(tx, &mut p, change, events).await?;
                 "late"
             }
             _ => "ignored",
         };
         log.outcome = outcome.into();
-        store::notices::insert(&mut tx, &log).await?;
-        tx.commit().await?;
+        store::notices::insert(&mut *tx, &log).await?;
         Ok(NoticeAnswer::Taken)
     }
 
@@ -125,4 +171,12 @@ impl PaymentsApp {
             .map_err(ServiceError::from)?;
         Ok(NoticeAnswer::Refused(why))
     }
+}
+
+/// Logs a verified notice refused inside the batch's transaction.
+async fn refused(tx: &mut Tx, mut log: NoticeRecord, why: &'static str) -> Result<NoticeAnswer> {
+    tracing::warn!(trade_no = ?log.trade_no, why, "an ECPay notice was refused");
+    log.outcome = format!("refused:{why}");
+    store::notices::insert(&mut *tx, &log).await?;
+    Ok(NoticeAnswer::Refused(why))
 }

@@ -4,7 +4,7 @@
 //! daily report sets each day's trades against what the provider said of them, and the export
 //! gives the finance office the day's payments and refunds as CSV.
 
-use super::online::log_unanswered;
+use super::online::{log_unanswered, step_for};
 use super::{Payment, PaymentsApp, Result};
 use crate::domain::money::Amount;
 use crate::domain::reconcile::{self, Finding, Ours, Theirs};
@@ -38,6 +38,25 @@ pub struct Pass {
     pub expired: usize,
     /// Questions without an answer to believe.
     pub unanswered: usize,
+}
+
+/// What asking the provider about one payment came to.
+enum Asked {
+    /// The answer finished it.
+    Settled,
+    /// The answer was taken and changed nothing to settle.
+    Unchanged,
+    /// The provider's word, which leaves the payment as it is: recorded with the others.
+    Said(Word),
+    /// No answer to believe.
+    Unanswered,
+}
+
+/// What a provider said of a payment it leaves as it is.
+struct Word {
+    id: String,
+    word: &'static str,
+    amount: Option<i64>,
 }
 
 /// One line of a day's report.
@@ -111,16 +130,23 @@ impl PaymentsApp {
             if !configured {
                 continue;
             }
+            // A page at a time in (submitted_at, id) order, so a payment the provider did not
+            // answer about is not asked again in this pass.
+            let mut after: Option<(i64, String)> = None;
             loop {
                 let batch = store::unsettled(
                     &self.platform.db,
                     method,
                     now - GRACE_SECONDS,
                     now - RECHECK_SECONDS,
+                    after.as_ref().map(|(at, id)| (*at, id.as_str())),
                     BATCH,
                 )
                 .await?;
                 let n = batch.len();
+                after = batch
+                    .last()
+                    .map(|p| (p.submitted_at.unwrap_or(0), p.id.clone()));
                 self.ask_all(batch, &mut pass).await?;
                 if (n as u64) < BATCH {
                     break;
@@ -134,6 +160,8 @@ impl PaymentsApp {
     async fn ask_all(&self, payments: Vec<Payment>, pass: &mut Pass) -> Result<()> {
         let mut running = tokio::task::JoinSet::new();
         let mut queue = payments.into_iter();
+        // What the provider said of payments it leaves as they are, written together.
+        let mut words: Vec<Word> = Vec::new();
         loop {
             while running.len() < CONCURRENCY {
                 let Some(p) = queue.next() else { break };
@@ -145,50 +173,69 @@ impl PaymentsApp {
             };
             pass.asked += 1;
             match done {
-                Ok(Ok(Some(true))) => pass.settled += 1,
-                Ok(Ok(Some(false))) => {}
-                Ok(Ok(None)) => pass.unanswered += 1,
+                Ok(Ok(Asked::Settled)) => pass.settled += 1,
+                Ok(Ok(Asked::Unchanged)) => {}
+                Ok(Ok(Asked::Said(word))) => words.push(word),
+                Ok(Ok(Asked::Unanswered)) => pass.unanswered += 1,
                 Ok(Err(e)) => return Err(e),
                 Err(e) => return Err(ServiceError::Internal(format!("reconciliation task: {e}"))),
             }
         }
+        let now = self.now();
+        let mut tx = self.platform.db.begin().await?;
+        for w in &words {
+            store::record_provider_word(&mut tx, &w.id, w.word, w.amount, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Asks about one payment: whether the answer finished it, or `None` without an answer.
-    async fn ask_one(&self, p: Payment) -> Result<Option<bool>> {
+    /// Asks about one payment, and settles it when the answer does.
+    async fn ask_one(&self, p: Payment) -> Result<Asked> {
         let now = self.now();
         let after = match p.method.as_deref() {
             Some("ecpay") => {
                 let Some(e) = self.providers.ecpay.as_ref() else {
-                    return Ok(None);
+                    return Ok(Asked::Unanswered);
                 };
                 match self.providers.ecpay_query(e, &p.trade_no, now).await {
                     Ok(info) => {
+                        let (step, word) = step_for(&info, &p, now);
+                        if step.is_none() {
+                            return Ok(Asked::Said(Word {
+                                id: p.id,
+                                word,
+                                amount: info.amount.map(|a| i64::from(a.dollars())),
+                            }));
+                        }
                         self.settle_from_gateway(&p.id, &info, "reconciliation")
                             .await?
                     }
                     Err(err) => {
                         log_unanswered(&err, &p);
-                        return Ok(None);
+                        return Ok(Asked::Unanswered);
                     }
                 }
             }
             Some("wallet") => {
                 let Some(w) = self.providers.wallet.as_ref() else {
-                    return Ok(None);
+                    return Ok(Asked::Unanswered);
                 };
                 match self.providers.wallet_status(w, &p.trade_no).await {
                     Ok(status) => self.settle_from_wallet(&p.id, &status).await?,
                     Err(err) => {
                         log_unanswered(&err, &p);
-                        return Ok(None);
+                        return Ok(Asked::Unanswered);
                     }
                 }
             }
-            _ => return Ok(Some(false)),
+            _ => return Ok(Asked::Unchanged),
         };
-        Ok(Some(after.state.is_finished() && !p.state.is_finished()))
+        Ok(if after.state.is_finished() && !p.state.is_finished() {
+            Asked::Settled
+        } else {
+            Asked::Unchanged
+        })
     }
 
     /// Asks the provider about one payment now (staff's "check again").
@@ -196,7 +243,7 @@ impl PaymentsApp {
         actor.require(VIEW_PAYMENTS, Target::Jurisdiction)?;
         let p = self.in_jurisdiction(actor, id).await?;
         if p.state == PaymentState::Submitted {
-            self.ask_one(p).await?;
+            self.ask_all(vec![p], &mut Pass::default()).await?;
         }
         self.in_jurisdiction(actor, id).await
     }

@@ -50,6 +50,8 @@ struct List {
     states: &'static [PaymentState],
     may_take: bool,
     today: String,
+    /// The query of the next (older) page, when there is one.
+    older: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -60,7 +62,25 @@ struct ListQuery {
     state: String,
     #[serde(default)]
     method: String,
+    /// The last row of the previous page (`created_at.id`).
+    #[serde(default)]
+    before: String,
 }
+
+impl ListQuery {
+    /// The query of the page after the one ending with `last`.
+    fn older(&self, last: &Payment) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &self.q)
+            .append_pair("state", &self.state)
+            .append_pair("method", &self.method)
+            .append_pair("before", &format!("{}.{}", last.created_at, last.id))
+            .finish()
+    }
+}
+
+/// A page of the staff list.
+const PAGE: u64 = 100;
 
 async fn list(
     State(state): State<PaymentsState>,
@@ -72,13 +92,21 @@ async fn list(
         text: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
         state: PaymentState::parse(&q.state),
         method: Some(q.method.clone()).filter(|m| METHODS.contains(&m.as_str())),
+        before: q
+            .before
+            .split_once('.')
+            .and_then(|(at, id)| Some((at.parse().ok()?, id.to_string()))),
         ..Default::default()
     };
-    let rows = state
+    let found = state
         .module
-        .search(actor, &search, 100)
+        .search(actor, &search, PAGE)
         .await
-        .map_err(failed(&v))?
+        .map_err(failed(&v))?;
+    let older = (found.len() as u64 == PAGE)
+        .then(|| found.last().map(|last| q.older(last)))
+        .flatten();
+    let rows = found
         .into_iter()
         .map(|pay| Row {
             amount: ntd(pay.amount),
@@ -92,6 +120,7 @@ async fn list(
         states: PaymentState::ALL,
         may_take: v.may(TAKE_PAYMENTS),
         today: reconcile::day_of(state.module.platform.now()),
+        older,
     };
     Ok(render(&v, &state, StatusCode::OK, &page))
 }

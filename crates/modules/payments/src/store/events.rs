@@ -116,6 +116,45 @@ pub async fn append(tx: &mut Tx, jurisdiction_id: &str, e: &NewEvent) -> Result<
     chain::set_head(tx, &TABLES, jurisdiction_id, &hash).await
 }
 
+/// Appends events to a jurisdiction's chain as one stretch: the links reserved at once, one
+/// insert, one head update.
+pub async fn append_many(
+    tx: &mut Tx,
+    jurisdiction_id: &str,
+    es: &[NewEvent],
+) -> Result<(), StoreError> {
+    if es.is_empty() {
+        return Ok(());
+    }
+    let n = i64::try_from(es.len()).unwrap_or(i64::MAX);
+    let (first, mut prev) = chain::reserve_links(tx, &TABLES, jurisdiction_id, n).await?;
+    let mut stmt = Query::insert()
+        .into_table("payment_events")
+        .columns(COLUMNS)
+        .to_owned();
+    for (seq, e) in (first..).zip(es) {
+        let hash = event_hash(jurisdiction_id, seq, &prev, e);
+        stmt.values_panic([
+            e.id.clone().into(),
+            jurisdiction_id.into(),
+            seq.into(),
+            prev.into(),
+            hash.clone().into(),
+            e.payment_id.clone().into(),
+            e.kind.clone().into(),
+            e.actor.clone().into(),
+            e.from_state.clone().into(),
+            e.to_state.clone().into(),
+            e.amount.into(),
+            e.data.clone().into(),
+            e.created_at.into(),
+        ]);
+        prev = hash;
+    }
+    tx.execute(&stmt).await?;
+    chain::set_head(tx, &TABLES, jurisdiction_id, &prev).await
+}
+
 /// A payment's events, oldest first.
 pub async fn of_payment(mut conn: impl Conn, payment_id: &str) -> Result<Vec<Event>, StoreError> {
     let stmt = Query::select()

@@ -336,16 +336,17 @@ pub async fn search(
 }
 
 /// Payments handed to `method` and not finished, submitted before `submitted_before` and not
-/// asked about since `checked_before`, oldest first: what reconciliation asks the provider
-/// about.
+/// asked about since `checked_before`, in (submitted_at, id) order after `after`: what
+/// reconciliation asks the provider about, a page at a time.
 pub async fn unsettled(
     mut conn: impl Conn,
     method: &str,
     submitted_before: i64,
     checked_before: i64,
+    after: Option<(i64, &str)>,
     limit: u64,
 ) -> Result<Vec<Payment>, StoreError> {
-    let stmt = select()
+    let mut stmt = select()
         .and_where(Expr::col("state").eq("submitted"))
         .and_where(Expr::col("method").eq(method))
         .and_where(Expr::col("submitted_at").lt(submitted_before))
@@ -354,9 +355,17 @@ pub async fn unsettled(
                 .is_null()
                 .or(Expr::col("checked_at").lt(checked_before)),
         )
-        .order_by("submitted_at", Order::Asc)
-        .limit(limit)
         .to_owned();
+    if let Some((at, id)) = after {
+        stmt.and_where(
+            Expr::col("submitted_at")
+                .gt(at)
+                .or(Expr::col("submitted_at").eq(at).and(Expr::col("id").gt(id))),
+        );
+    }
+    stmt.order_by("submitted_at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit);
     conn.fetch_all(&stmt).await?.iter().map(from_row).collect()
 }
 

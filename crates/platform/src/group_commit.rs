@@ -1,0 +1,202 @@
+//! Group commit: writes that must each be committed before they are answered, taken together.
+//!
+//! On SQLite all writers take turns, and a write of a few statements is bounded by its round
+//! trips inside the write lock (each two thread wake-ups) and by writers queueing for the lock,
+//! not by SQLite itself. So a write that is ready joins a queue, and one writer task at a time
+//! takes everything queued (up to the queue's batch size) and writes it in one transaction
+//! ([`BatchWriter::write_batch`]). When nobody is writing, a lone write goes at once; under
+//! load, the writes that arrive while one batch is written form the next. Each is answered
+//! only after the commit that holds it.
+//!
+//! The writer is a task of its own, started by the write that finds none running and stopping
+//! when nothing waits, so a batch is written to its end even if the request that started the
+//! writer is cancelled while others wait on it. (A task per write, each taking the writer's
+//! turn, piles up under sustained load.) If a batch fails, each of its writes is written alone,
+//! so that one bad write fails only itself. Used by the hotline's filings and the payment
+//! gateway's notices.
+
+use crate::jobs::BoxFuture;
+use crate::{Result, ServiceError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::oneshot;
+
+/// What writes a batch: in one transaction, one answer per item, in order.
+pub trait BatchWriter<I, O>: Clone + Send + Sync + 'static {
+    fn write_batch<'a>(&'a self, items: &'a [I]) -> BoxFuture<'a, Result<Vec<O>>>;
+}
+
+type Reply<O> = oneshot::Sender<Result<O>>;
+
+/// Writes waiting for the writer, and whether a writer task is running.
+pub struct GroupCommit<I, O> {
+    state: Mutex<Waiting<I, O>>,
+    max_batch: usize,
+}
+
+struct Waiting<I, O> {
+    pending: Vec<(I, Reply<O>)>,
+    /// A writer task is running, and will look at `pending` again before it stops.
+    writing: bool,
+}
+
+impl<I, O> GroupCommit<I, O> {
+    /// A queue whose batches hold at most `max_batch` writes: large enough for every
+    /// connection of a busy node at once, small enough that a batch's transaction stays short.
+    pub fn new(max_batch: usize) -> GroupCommit<I, O> {
+        GroupCommit {
+            state: Mutex::new(Waiting {
+                pending: Vec::new(),
+                writing: false,
+            }),
+            max_batch: max_batch.max(1),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, Waiting<I, O>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next batch, or `None` (and the writer stops) when nothing waits.
+    fn next_batch(&self) -> Option<Vec<(I, Reply<O>)>> {
+        let mut state = self.state();
+        if state.pending.is_empty() {
+            state.writing = false;
+            return None;
+        }
+        let n = state.pending.len().min(self.max_batch);
+        Some(state.pending.drain(..n).collect())
+    }
+}
+
+/// Marks the writer stopped if its task ends early (a panic), so that the next write starts
+/// another instead of waiting for one that is gone.
+struct WriterGuard<'a, I, O>(&'a GroupCommit<I, O>);
+
+impl<I, O> Drop for WriterGuard<'_, I, O> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.state().writing = false;
+        }
+    }
+}
+
+impl<I: Send + Sync + 'static, O: Send + 'static> GroupCommit<I, O> {
+    /// Writes `item` with whatever else is waiting, and answers once it is committed.
+    pub async fn write<W: BatchWriter<I, O>>(self: &Arc<Self>, writer: &W, item: I) -> Result<O> {
+        let (reply, answer) = oneshot::channel();
+        let start_writer = {
+            let mut state = self.state();
+            state.pending.push((item, reply));
+            !std::mem::replace(&mut state.writing, true)
+        };
+        if start_writer {
+            let (queue, writer) = (self.clone(), writer.clone());
+            tokio::spawn(async move { queue.run(writer).await });
+        }
+        answer
+            .await
+            .map_err(|_| ServiceError::Internal("the batch writer stopped".into()))?
+    }
+
+    /// The writer: writes batches until nothing waits. One runs at a time.
+    async fn run<W: BatchWriter<I, O>>(&self, writer: W) {
+        let _guard = WriterGuard(self);
+        while let Some(batch) = self.next_batch() {
+            write_queued(&writer, batch).await;
+        }
+    }
+}
+
+/// Writes one batch and answers each of its writes.
+async fn write_queued<I, O, W: BatchWriter<I, O>>(writer: &W, batch: Vec<(I, Reply<O>)>) {
+    let (items, replies): (Vec<I>, Vec<Reply<O>>) = batch.into_iter().unzip();
+    match writer.write_batch(&items).await {
+        Ok(answers) => {
+            for (reply, answer) in replies.into_iter().zip(answers) {
+                let _ = reply.send(Ok(answer));
+            }
+        }
+        Err(e) if items.len() == 1 => {
+            if let Some(reply) = replies.into_iter().next() {
+                let _ = reply.send(Err(e));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(writes = items.len(), error = %e, "a batch failed; writing its items one by one");
+            for (item, reply) in items.iter().zip(replies) {
+                let one = writer
+                    .write_batch(std::slice::from_ref(item))
+                    .await
+                    .and_then(|mut answers| {
+                        answers.pop().ok_or_else(|| {
+                            ServiceError::Internal("no answer for a write of a batch".into())
+                        })
+                    });
+                let _ = reply.send(one);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Doubles numbers in batches; refuses a batch holding 13; counts the batches and keeps
+    /// the largest. The first batch waits for the gate.
+    #[derive(Clone, Default)]
+    struct Doubler {
+        batches: Arc<AtomicUsize>,
+        largest: Arc<AtomicUsize>,
+        gate: Arc<tokio::sync::Notify>,
+    }
+
+    impl BatchWriter<u32, u32> for Doubler {
+        fn write_batch<'a>(&'a self, items: &'a [u32]) -> BoxFuture<'a, Result<Vec<u32>>> {
+            Box::pin(async move {
+                if self.batches.fetch_add(1, Ordering::SeqCst) == 0 {
+                    self.gate.notified().await;
+                }
+                self.largest.fetch_max(items.len(), Ordering::SeqCst);
+                if items.contains(&13) {
+                    return Err(ServiceError::Internal("13".into()));
+                }
+                Ok(items.iter().map(|i| i * 2).collect())
+            })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_go_together_each_gets_its_answer_and_a_bad_one_fails_alone() {
+        let queue = Arc::new(GroupCommit::new(8));
+        let writer = Doubler::default();
+        let first = {
+            let (q, w) = (queue.clone(), writer.clone());
+            tokio::spawn(async move { q.write(&w, 0).await })
+        };
+        let mut tasks = Vec::new();
+        for i in 1..100u32 {
+            let (q, w) = (queue.clone(), writer.clone());
+            tasks.push(tokio::spawn(async move { (i, q.write(&w, i).await) }));
+        }
+        // While the first batch is held, the other 99 wait together.
+        while queue.state().pending.len() < 99 {
+            tokio::task::yield_now().await;
+        }
+        writer.gate.notify_one();
+        assert_eq!(first.await.expect("task").expect("answer"), 0);
+        for t in tasks {
+            let (i, answer) = t.await.expect("task");
+            if i == 13 {
+                assert!(answer.is_err());
+            } else {
+                assert_eq!(answer.expect("answer"), i * 2);
+            }
+        }
+        assert_eq!(writer.largest.load(Ordering::SeqCst), 8);
+        // The lone first, 99 in batches of 8 (13), and the failed batch's 8 one by one.
+        assert_eq!(writer.batches.load(Ordering::SeqCst), 1 + 13 + 8);
+        assert!(!queue.state().writing, "the writer stopped");
+    }
+}
