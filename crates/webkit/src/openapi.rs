@@ -49,6 +49,11 @@ pub const PROBLEMS: &[(u16, &str, &str)] = &[
         "TooManyRequests",
         "Too many attempts: try again after `Retry-After` seconds.",
     ),
+    (
+        503,
+        "ServiceUnavailable",
+        "An outside service this needs (a payment provider, a city's identity provider) did not answer; the message says what became of the request.",
+    ),
 ];
 
 macro_rules! problem_responses {
@@ -73,6 +78,7 @@ problem_responses!(
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests,
+    ServiceUnavailable,
 );
 
 /// A reference to the error answer for `status`, for `responses(...)`.

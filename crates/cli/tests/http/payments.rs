@@ -525,6 +525,60 @@ async fn a_card_payment_is_refunded_through_the_gateway_with_a_step_up() {
     let detail = t.payment(&id).await;
     assert_eq!(detail["payment"]["refunded"], 5);
     assert_eq!(detail["refunds"][0]["reason"], "多收一份");
+    assert_eq!(detail["refunds"][0]["state"], "done");
+
+    // A wallet payment goes back to the wallet.
+    let wallet_id = t.ask("A-008", 15, true).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = send(
+        t.app
+            .as_browser(
+                &t.admin,
+                Method::POST,
+                &format!("payments/{wallet_id}/wallet"),
+            )
+            .json(&json!({ "barcode": "280000000000000002" })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["paid"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
+    let (status, body) = send(
+        t.app
+            .as_browser(
+                &admin,
+                Method::POST,
+                &format!("payments/{wallet_id}/refunds"),
+            )
+            .json(&json!({ "amount": 15, "reason": "申請撤回", "code": codes[4] })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["how"].as_str(), body["state"].as_str()),
+        (Some("wallet"), Some("done"))
+    );
+    assert!(
+        body["provider_ref"]
+            .as_str()
+            .is_some_and(|r| r.starts_with('R')),
+        "{body}"
+    );
+    let (status, body) = send(
+        t.app
+            .as_browser(
+                &admin,
+                Method::POST,
+                &format!("payments/{wallet_id}/refunds"),
+            )
+            .json(&json!({ "amount": 1, "reason": "again", "code": codes[5] })),
+    )
+    .await;
+    assert_eq!(status, 400, "nothing is left: {body}");
 }
 
 #[tokio::test]
@@ -610,5 +664,39 @@ async fn at_the_counter_a_declined_wallet_then_a_paid_one_and_cash() {
     assert!(
         csv.contains("R-115-000001") && csv.contains("wallet"),
         "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn a_trade_left_at_the_cashier_still_settles_its_payment() {
+    let t = setup().await;
+    let id = t.ask("A-007", 15, false).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first = t.payment(&id).await["payment"]["trade_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let left = t.to_cashier(&id).await;
+    // The payer comes back without choosing and presses "pay" again: the gateway holds the
+    // first trade unpaid, so the payment goes on under a new trade number.
+    let again = post(&t.app, &t.payer, &format!("/pay/{id}/go"), &[]).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    let fields = hidden_fields(&again.body);
+    let second = fields
+        .iter()
+        .find(|(k, _)| k == "MerchantTradeNo")
+        .map(|(_, v)| v.clone())
+        .expect("a trade number");
+    assert_ne!(second, first);
+    assert!(kinds(&t.payment(&id).await).contains(&"resubmitted".to_string()));
+    // The first cashier tab is paid after all: its notice finds the payment and settles it.
+    t.choose(&left, "pay", "normal").await;
+    let detail = t.until(&id, "success").await;
+    assert_eq!(
+        kinds(&detail).iter().filter(|k| *k == "paid").count(),
+        1,
+        "{detail}"
     );
 }

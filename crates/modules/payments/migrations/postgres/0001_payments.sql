@@ -43,6 +43,16 @@ CREATE INDEX payments_by_reference ON payments (jurisdiction_id, reference);
 CREATE UNIQUE INDEX payments_receipt ON payments (jurisdiction_id, method, provider_ref)
     WHERE provider_ref IS NOT NULL;
 
+-- Every trade number a payment was handed to a provider under. A payment left on the cashier
+-- page goes on under a new number, and the gateway may still settle the old one: its notice
+-- finds the payment here.
+CREATE TABLE payment_trades (
+    trade_no   TEXT PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX payment_trades_by_payment ON payment_trades (payment_id);
+
 -- Every change to a payment, append-only and hash-chained per jurisdiction (like case events).
 CREATE TABLE payment_events (
     id              TEXT PRIMARY KEY,
@@ -89,6 +99,7 @@ CREATE TABLE payment_refunds (
     amount          BIGINT NOT NULL,
     reason          TEXT NOT NULL,
     how             TEXT NOT NULL,           -- gateway | wallet | manual
+    state           TEXT NOT NULL,           -- pending (asked of the provider, money reserved) | done | refused
     provider_ref    TEXT,                    -- the provider's refund id, if any
     created_by      TEXT NOT NULL,
     created_at      BIGINT NOT NULL

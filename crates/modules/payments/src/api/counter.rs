@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use webkit::openapi::{BadRequest, Forbidden, NotFound};
+use webkit::openapi::{BadRequest, Forbidden, NotFound, ServiceUnavailable};
 use webkit::{ApiPath, JsonBody, reply};
 
 pub fn routes() -> OpenApiRouter<PaymentsState> {
@@ -54,6 +54,7 @@ struct WalletPaymentOut {
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 async fn take_wallet(

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use webkit::openapi::{BadRequest, Forbidden, NotFound};
+use webkit::openapi::{BadRequest, Forbidden, NotFound, ServiceUnavailable};
 use webkit::{ApiError, ApiPath, ApiQuery, JsonBody, page_limit, reply};
 
 pub fn routes() -> OpenApiRouter<PaymentsState> {
@@ -287,6 +287,9 @@ struct PaymentRefundOut {
     reason: String,
     /// `gateway`, `wallet` or `manual`.
     how: String,
+    /// `pending` (asked of the provider, no answer yet: the money is reserved), `done` or
+    /// `refused`.
+    state: String,
     provider_ref: Option<String>,
     created_by: String,
     at: String,
@@ -298,6 +301,7 @@ fn payment_refund_out(r: Refund) -> PaymentRefundOut {
         amount: r.amount,
         reason: r.reason,
         how: r.how,
+        state: r.state,
         provider_ref: r.provider_ref,
         created_by: r.created_by,
         at: domain::datetime::format_unix(r.created_at),
@@ -369,8 +373,10 @@ struct NewPaymentRefund {
     code: String,
 }
 
-/// Refunds part or all of a paid payment: through the gateway for a card, the wallet for a
-/// wallet payment, otherwise recorded as a manual refund.
+/// Refunds part or all of what was taken for a payment (also one paid after it ended):
+/// through the gateway for a card, the wallet for a wallet payment, otherwise recorded as a
+/// manual refund. A provider that does not answer leaves the refund `pending` (503): check
+/// with the provider before asking again.
 #[utoipa::path(
     post,
     path = "/api/v1/payments/{id}/refunds",
@@ -382,6 +388,7 @@ struct NewPaymentRefund {
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 async fn refund_payment(

@@ -33,12 +33,19 @@ impl EventBuffer {
     /// Appends every event kept, in order, and empties the buffer.
     pub(crate) async fn append(&mut self, tx: &mut Tx) -> Result<()> {
         let mut all = std::mem::take(&mut self.events);
-        while !all.is_empty() {
-            let j = all[0].0.clone();
-            let (these, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(|(x, _)| *x == j);
-            let these: Vec<events::NewEvent> = these.into_iter().map(|(_, e)| e).collect();
+        // Chains in jurisdiction order (their heads are locked in that order on every node);
+        // each chain's events in the order they happened (a stable sort).
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut i = 0;
+        while i < all.len() {
+            let j = all[i].0.clone();
+            let end = all[i..]
+                .iter()
+                .position(|(x, _)| *x != j)
+                .map_or(all.len(), |n| i + n);
+            let these: Vec<events::NewEvent> = all[i..end].iter().map(|(_, e)| e.clone()).collect();
             events::append_many(tx, &j, &these).await?;
-            all = rest;
+            i = end;
         }
         Ok(())
     }
@@ -48,6 +55,7 @@ impl PaymentsApp {
     /// Inserts a new payment with its `created` event.
     pub(crate) async fn insert_new(&self, tx: &mut Tx, p: &Payment, actor: &str) -> Result<()> {
         store::insert(&mut *tx, p).await?;
+        store::add_trade(&mut *tx, &p.trade_no, &p.id, p.created_at).await?;
         let data = serde_json::json!({
             "owner": p.owner,
             "reference": p.reference,

@@ -115,8 +115,31 @@ impl PaymentsApp {
             return Err(not_found());
         };
         if p.state != PaymentState::Submitted {
-            // Reconciliation settled it meanwhile.
-            return Ok(CounterOutcome::Paid(p));
+            // Reconciliation settled it while the wallet answered.
+            return match (p.state, outcome) {
+                (PaymentState::Success, _) => Ok(CounterOutcome::Paid(p)),
+                (_, Outcome::Paid { transaction_id, .. }) => {
+                    // The wallet took the money for a payment already over: kept in its
+                    // history, to refund, and the clerk is told.
+                    p.provider_status = Some("paid".into());
+                    p.provider_amount = Some(p.amount);
+                    let change = Change {
+                        kind: "paid_late",
+                        actor: format!("{} (wallet)", actor.label),
+                        step: None,
+                        amount: Some(p.amount),
+                        data: serde_json::json!({ "transactionId": transaction_id }),
+                    };
+                    self.step(&mut tx, &mut p, change).await?;
+                    tx.commit().await?;
+                    Err(ServiceError::invalid(Message::new(
+                        "error-wallet-paid-late",
+                    )))
+                }
+                (state, _) => Err(ServiceError::invalid(
+                    Message::new("error-payment-state").arg("state", state.as_str()),
+                )),
+            };
         }
         let result = match outcome {
             Outcome::Paid {
@@ -143,6 +166,7 @@ impl PaymentsApp {
             }
             Outcome::Declined { code, message } => {
                 let old = std::mem::replace(&mut p.trade_no, new_trade_no(self.now()));
+                store::add_trade(&mut tx, &p.trade_no, &p.id, self.now()).await?;
                 p.method = None;
                 p.submitted_at = None;
                 let change = Change {
@@ -160,10 +184,22 @@ impl PaymentsApp {
                 }
             }
             Outcome::Refused { code, message } => {
+                // The request itself was refused (a signature, a conflict): nothing was taken.
+                // The payment fails, and the clerk is told to take it another way.
                 tracing::error!(payment = %p.id, code, message, "the wallet refused a payment request");
-                return Err(ServiceError::Internal(format!(
-                    "the wallet refused the request: {code} {message}"
-                )));
+                p.failure = Some(format!("wallet {code} {message}"));
+                let change = Change {
+                    kind: "failed",
+                    actor: format!("{} (wallet)", actor.label),
+                    step: Some(Happening::Fail),
+                    amount: None,
+                    data: serde_json::json!({ "resultCode": code, "message": message }),
+                };
+                self.step(&mut tx, &mut p, change).await?;
+                tx.commit().await?;
+                return Err(ServiceError::invalid(
+                    Message::new("error-wallet-refused").arg("code", code),
+                ));
             }
         };
         tx.commit().await?;
@@ -204,7 +240,16 @@ impl PaymentsApp {
             amount: None,
             data: serde_json::json!({ "receipt": receipt }),
         };
-        self.step(&mut tx, &mut p, change).await?;
+        match self.step(&mut tx, &mut p, change).await {
+            Ok(()) => {}
+            // Another clerk used the number at the same moment (`payments_receipt`).
+            Err(ServiceError::Store(e)) if e.is_unique_violation() => {
+                return Err(ServiceError::invalid(Message::new(
+                    "error-cash-receipt-used",
+                )));
+            }
+            Err(e) => return Err(e),
+        }
         let change = Change {
             kind: "paid",
             actor: format!("{} (cash)", actor.label),
@@ -263,7 +308,7 @@ impl PaymentsApp {
                 };
                 self.step(&mut tx, &mut p, change).await?;
             }
-            _ => store::record_provider_word(&mut tx, &p.id, word, amount, now).await?,
+            _ => store::record_provider_word(&mut tx, &p.id, word, amount, now, false).await?,
         }
         tx.commit().await?;
         Ok(p)

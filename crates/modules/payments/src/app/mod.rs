@@ -87,13 +87,21 @@ impl Payment {
         Locale::from_tag(&self.language).unwrap_or(Locale::ZhTw)
     }
 
-    /// What may still be refunded.
-    pub fn refundable(&self) -> i64 {
+    /// What was taken from the payer: the amount of a paid payment, or what the provider took
+    /// for one that had already ended (paid late: to be given back).
+    pub fn taken(&self) -> i64 {
         if self.state == PaymentState::Success {
-            (self.amount - self.refunded).max(0)
+            self.amount
+        } else if self.provider_status.as_deref() == Some("paid") && self.state.is_finished() {
+            self.provider_amount.unwrap_or(0)
         } else {
             0
         }
+    }
+
+    /// What may still be refunded (refunds asked of a provider and not yet answered count).
+    pub fn refundable(&self) -> i64 {
+        (self.taken() - self.refunded).max(0)
     }
 }
 
@@ -106,6 +114,8 @@ pub struct Refund {
     pub reason: String,
     /// `gateway`, `wallet` or `manual`.
     pub how: String,
+    /// `pending` (asked of the provider, the money reserved), `done` or `refused`.
+    pub state: String,
     pub provider_ref: Option<String>,
     pub created_by: String,
     pub created_at: i64,
@@ -190,12 +200,12 @@ fn new_trade_no(now: i64) -> String {
     trade_no::trade_no(now, &platform::secrets::random_bytes::<12>())
 }
 
-/// Checks a return address: a path on this site, or an http(s) address (a department's
+/// Checks a return address: a path on this site, or an https address (a department's
 /// system), at most 500 characters, with nothing that could break out of an attribute.
 fn check_return_url(url: &str) -> std::result::Result<(), Message> {
     let url = url.trim();
     let path = url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\");
-    let http = url.starts_with("https://") || url.starts_with("http://");
+    let http = url.starts_with("https://");
     let clean = !url.chars().any(|c| c.is_control() || c.is_whitespace());
     if (path || http) && clean && url.len() <= 500 {
         Ok(())
@@ -367,8 +377,30 @@ impl PaymentsApp {
             provider_status: None,
             provider_amount: None,
         };
-        self.insert_new(&mut tx, &payment, &actor.label).await?;
-        tx.commit().await?;
+        match self.insert_new(&mut tx, &payment, &actor.label).await {
+            Ok(()) => tx.commit().await?,
+            // Asked twice at once (a double click on two nodes): the other ask's payment.
+            Err(ServiceError::Store(e)) if e.is_unique_violation() => {
+                drop(tx);
+                let db = &self.platform.db;
+                return match store::open_for_reference(db, jurisdiction, owner, &payment.reference)
+                    .await?
+                {
+                    Some(open) if open.amount == payment.amount => Ok(Created {
+                        next_url: self.payer_url(&open.id),
+                        payment: open,
+                        existing: true,
+                    }),
+                    Some(_) => Err(ServiceError::invalid(Message::new(
+                        "error-payment-reference-open",
+                    ))),
+                    None => Err(ServiceError::invalid(Message::new(
+                        "error-payment-already-paid",
+                    ))),
+                };
+            }
+            Err(e) => return Err(e),
+        }
         Ok(Created {
             next_url: self.payer_url(&payment.id),
             payment,
@@ -437,6 +469,7 @@ mod tests {
             "javascript:alert(1)",
             "/a b",
             "",
+            "http://dept.example.gov.tw/",
         ] {
             assert!(check_return_url(bad).is_err(), "{bad}");
         }

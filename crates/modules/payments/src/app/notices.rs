@@ -39,11 +39,20 @@ impl BatchWriter<VerifiedNotice, NoticeAnswer> for PaymentsApp {
         items: &'a [VerifiedNotice],
     ) -> BoxFuture<'a, Result<Vec<NoticeAnswer>>> {
         Box::pin(async move {
+            // Rows are locked in trade-number order, so two nodes' batches never wait on
+            // each other in a circle (PostgreSQL).
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            order.sort_by(|a, b| {
+                items[*a]
+                    .notice
+                    .merchant_trade_no
+                    .cmp(&items[*b].notice.merchant_trade_no)
+            });
             let mut tx = self.platform.db.begin().await?;
             let mut events = EventBuffer::default();
-            let mut answers = Vec::with_capacity(items.len());
-            for item in items {
-                answers.push(self.take(&mut tx, item, &mut events).await?);
+            let mut answers = vec![NoticeAnswer::Taken; items.len()];
+            for i in order {
+                answers[i] = self.take(&mut tx, &items[i], &mut events).await?;
             }
             events.append(&mut tx).await?;
             tx.commit().await?;
@@ -116,7 +125,11 @@ impl PaymentsApp {
             "PaymentType": notice.payment_type,
             "PaymentDate": notice.payment_date,
         });
+        // A notice of a trade the payment left at the cashier: its payment settles the
+        // payment; its failure says nothing about the trade the payment is under now.
+        let current = notice.merchant_trade_no == p.trade_no;
         let outcome = match p.state {
+            PaymentState::Submitted if !notice.paid && !current => "earlier-trade-failed",
             PaymentState::Submitted => {
                 let (step, kind) = if notice.paid {
                     p.provider_ref = Some(notice.trade_no.clone());

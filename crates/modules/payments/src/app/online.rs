@@ -150,8 +150,13 @@ impl PaymentsApp {
                 return Ok(PayNext::Finished(Box::new(p)));
             }
             // Still open at the cashier (the payer came back without choosing): that trade is
-            // left, and this payment goes on under a new trade number.
+            // left, and this payment goes on under a new trade number. The old one stays the
+            // payment's (`payment_trades`): if it is paid after all, its notice settles this
+            // payment, and a second payment shows as paid late, to refund.
             let p = self.renumber(id).await?;
+            if p.state != PaymentState::Submitted {
+                return Ok(PayNext::Finished(Box::new(p)));
+            }
             return Ok(PayNext::Cashier(self.cashier_form(e, &p)));
         }
         let mut tx = self.platform.db.begin().await?;
@@ -185,7 +190,12 @@ impl PaymentsApp {
         let Some(mut p) = store::get_for_update(&mut tx, id).await? else {
             return Err(not_found());
         };
+        if p.state != PaymentState::Submitted {
+            // Settled meanwhile (its notice came): nothing to pay again.
+            return Ok(p);
+        }
         let old = std::mem::replace(&mut p.trade_no, new_trade_no(now));
+        store::add_trade(&mut tx, &p.trade_no, &p.id, now).await?;
         p.submitted_at = Some(now);
         p.expires_at = p.expires_at.max(now + ONLINE_MINUTES * 60);
         let change = Change {
@@ -250,7 +260,7 @@ impl PaymentsApp {
             };
             self.step(&mut tx, &mut p, change).await?;
         } else {
-            store::record_provider_word(&mut tx, &p.id, word, amount, now).await?;
+            store::record_provider_word(&mut tx, &p.id, word, amount, now, false).await?;
         }
         tx.commit().await?;
         Ok(p)
@@ -335,8 +345,20 @@ impl PaymentsApp {
             provider_amount: None,
             ..old
         };
-        self.insert_new(&mut tx, &p, "payer").await?;
-        tx.commit().await?;
+        match self.insert_new(&mut tx, &p, "payer").await {
+            Ok(()) => tx.commit().await?,
+            // Pressed twice at once: the other press's payment.
+            Err(ServiceError::Store(e)) if e.is_unique_violation() => {
+                drop(tx);
+                let db = &self.platform.db;
+                let (j, o, r) = (&p.jurisdiction_id, &p.owner, &p.reference);
+                if let Some(found) = store::open_for_reference(db, j, o, r).await? {
+                    return Ok(found);
+                }
+                return Err(ServiceError::Store(e));
+            }
+            Err(e) => return Err(e),
+        }
         Ok(p)
     }
 }

@@ -184,7 +184,7 @@ impl PaymentsApp {
         let now = self.now();
         let mut tx = self.platform.db.begin().await?;
         for w in &words {
-            store::record_provider_word(&mut tx, &w.id, w.word, w.amount, now).await?;
+            store::record_provider_word(&mut tx, &w.id, w.word, w.amount, now, true).await?;
         }
         tx.commit().await?;
         Ok(())

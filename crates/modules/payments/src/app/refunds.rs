@@ -1,9 +1,16 @@
-//! Refunds: whole or in part, never past what was paid (counting earlier refunds), with a
-//! reason, by staff who may refund and who prove it is them again (a step up). The money goes
-//! back through the provider where it can (ECPay for a card, the wallet), otherwise the refund
-//! is made by hand and recorded as manual.
+//! Refunds: whole or in part, never past what was taken (counting earlier refunds, and those
+//! asked of a provider and not yet answered), with a reason, by staff who may refund and who
+//! prove it is them again (a step up). The money goes back through the provider where it can
+//! (ECPay for a card, the wallet), otherwise the refund is made by hand and recorded as manual.
+//! A payment paid after it had ended (paid late) is refunded the same way.
+//!
+//! A provider's refund is reserved first: under the payment's row lock the amount is checked
+//! and a `pending` refund written, so two refunds at once cannot pass what was taken. Then the
+//! provider is asked; its answer makes the refund `done` or `refused` (the amount released).
+//! A provider that gives no answer leaves it `pending`, the money reserved, and says so: ECPay's
+//! card refund has no refund number, so asking again could refund twice.
 
-use super::{Change, PaymentsApp, Refund, Result, not_found};
+use super::{Change, Payment, PaymentsApp, Refund, Result, not_found};
 use crate::domain::money::{self, Amount};
 use crate::domain::wallet::{RefundOutcome, RefundRequest};
 use crate::module::REFUND_PAYMENTS;
@@ -25,30 +32,57 @@ pub struct RefundAsk {
     pub code: String,
 }
 
+/// How the money goes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Gateway,
+    Wallet,
+    Manual,
+}
+
+impl How {
+    fn as_str(self) -> &'static str {
+        match self {
+            How::Gateway => "gateway",
+            How::Wallet => "wallet",
+            How::Manual => "manual",
+        }
+    }
+
+    fn of(app: &PaymentsApp, p: &Payment) -> How {
+        let card = p.payment_type.as_deref() == Some("Credit_CreditCard");
+        match p.method.as_deref() {
+            Some("ecpay") if card && app.providers.ecpay.is_some() => How::Gateway,
+            Some("wallet") if app.providers.wallet.is_some() => How::Wallet,
+            _ => How::Manual,
+        }
+    }
+}
+
+/// Whether `amount` may be refunded of `p` now; the messages if not.
+fn check(p: &Payment, amount: i64) -> std::result::Result<(), Message> {
+    let taken = p.taken();
+    let Ok(taken) = Amount::new(taken) else {
+        return Err(Message::new("error-refund-unpaid"));
+    };
+    let asked = Amount::new(amount)?;
+    money::refundable(taken, u32::try_from(p.refunded).unwrap_or(u32::MAX), asked)
+}
+
 impl PaymentsApp {
-    /// Refunds part or all of a paid payment.
+    /// Refunds part or all of what was taken for a payment.
     pub async fn refund(&self, actor: &Actor, id: &str, ask: RefundAsk) -> Result<Refund> {
         actor.require(REFUND_PAYMENTS, Target::Jurisdiction)?;
         let p = self.in_jurisdiction(actor, id).await?;
         let reason = ask.reason.trim().to_string();
         let mut problems = Vec::new();
-        let amount = match Amount::new(ask.amount) {
-            Ok(a) => Some(a),
-            Err(m) => {
-                problems.push(m);
-                None
-            }
-        };
+        if let Err(m) = Amount::new(ask.amount) {
+            problems.push(m);
+        } else if let Err(m) = check(&p, ask.amount) {
+            problems.push(m);
+        }
         if reason.is_empty() || reason.chars().count() > MAX_REASON {
             problems.push(Message::new("error-refund-reason").arg("max", MAX_REASON.to_string()));
-        }
-        if p.state != crate::domain::state::PaymentState::Success {
-            problems.push(Message::new("error-refund-unpaid"));
-        } else if let Some(a) = amount
-            && let Ok(paid) = Amount::new(p.amount)
-            && let Err(m) = money::refundable(paid, u32::try_from(p.refunded).unwrap_or(0), a)
-        {
-            problems.push(m);
         }
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
@@ -56,88 +90,110 @@ impl PaymentsApp {
         self.identity
             .confirm_second_factor(actor, &ask.code)
             .await?;
+
+        // Reserve it (or, by hand, make it) under the row lock.
         let now = self.now();
-        let refund_id = uuid::Uuid::now_v7().to_string();
-        let card = p.payment_type.as_deref() == Some("Credit_CreditCard");
-        let (how, provider_ref) = match (
-            p.method.as_deref(),
-            &self.providers.ecpay,
-            &self.providers.wallet,
-        ) {
-            (Some("ecpay"), Some(e), _) if card => {
-                let gateway_no = p.provider_ref.clone().unwrap_or_default();
-                let answer = self
-                    .providers
-                    .ecpay_refund(e, &p.trade_no, &gateway_no, ask.amount)
-                    .await
-                    .map_err(|err| {
-                        tracing::warn!(error = %err, payment = %p.id, "ECPay refund unanswered");
-                        super::online::gateway_down()
-                    })?;
-                if answer.code != "1" {
-                    return Err(ServiceError::invalid(
-                        Message::new("error-refund-refused")
-                            .arg("code", answer.code)
-                            .arg("message", answer.message),
-                    ));
-                }
-                ("gateway", None)
-            }
-            (Some("wallet"), _, Some(w)) => {
-                let request = RefundRequest {
-                    merchant_id: w.merchant_id.clone(),
-                    merchant_order_no: p.trade_no.clone(),
-                    merchant_refund_no: refund_id.replace('-', "").chars().take(32).collect(),
-                    refund_amount: u32::try_from(ask.amount).unwrap_or(0),
-                };
-                match self.providers.wallet_refund(w, &request).await {
-                    Ok(RefundOutcome::Refunded { refund_id }) => ("wallet", Some(refund_id)),
-                    Ok(RefundOutcome::Refused { code, message }) => {
-                        return Err(ServiceError::invalid(
-                            Message::new("error-refund-refused")
-                                .arg("code", code)
-                                .arg("message", message),
-                        ));
-                    }
-                    Err(err) => {
-                        tracing::warn!(error = %err, payment = %p.id, "wallet refund unanswered");
-                        return Err(ServiceError::Unavailable(Message::new("error-wallet-down")));
-                    }
-                }
-            }
-            _ => ("manual", None),
-        };
         let mut tx = self.platform.db.begin().await?;
         let Some(mut p) = store::get_for_update(&mut tx, id).await? else {
             return Err(not_found());
         };
-        if ask.amount > p.refundable() {
-            // Another refund went first; the provider took this one too, which the
-            // reconciliation report will show. Record what the provider did.
-            tracing::error!(payment = %p.id, "a refund passed what was paid after a concurrent refund");
-        }
-        let refund = Refund {
-            id: refund_id,
+        check(&p, ask.amount).map_err(ServiceError::invalid)?;
+        let how = How::of(self, &p);
+        let mut refund = Refund {
+            id: uuid::Uuid::now_v7().to_string(),
             payment_id: p.id.clone(),
             amount: ask.amount,
             reason: reason.clone(),
-            how: how.into(),
-            provider_ref,
+            how: how.as_str().into(),
+            state: if how == How::Manual {
+                "done"
+            } else {
+                "pending"
+            }
+            .into(),
+            provider_ref: None,
             created_by: actor.label.clone(),
             created_at: now,
         };
         store::refunds::insert(&mut tx, &p.jurisdiction_id, &refund).await?;
         p.refunded += ask.amount;
-        let change = Change {
-            kind: "refunded",
-            actor: actor.label.clone(),
-            step: None,
-            amount: Some(ask.amount),
-            data: serde_json::json!({ "how": how, "reason": reason, "refund_id": refund.id }),
+        let kind = if how == How::Manual {
+            "refunded"
+        } else {
+            "refund_asked"
         };
-        self.step(&mut tx, &mut p, change).await?;
+        self.refund_event(&mut tx, &mut p, &refund, kind).await?;
+        if how == How::Manual {
+            self.refund_done(&mut tx, actor, &p, &refund, now).await?;
+            tx.commit().await?;
+            return Ok(refund);
+        }
+        tx.commit().await?;
+
+        // Ask the provider.
+        let answer = match how {
+            How::Gateway => self.refund_at_gateway(&p, ask.amount).await,
+            _ => self.refund_at_wallet(&p, &refund).await,
+        };
+        let (refused, provider_ref) = match answer {
+            Ok(Ok(provider_ref)) => (None, provider_ref),
+            Ok(Err(message)) => (Some(message), None),
+            Err(()) => {
+                return Err(ServiceError::Unavailable(Message::new(
+                    "error-refund-unknown",
+                )));
+            }
+        };
+        let mut tx = self.platform.db.begin().await?;
+        let Some(mut p) = store::get_for_update(&mut tx, id).await? else {
+            return Err(not_found());
+        };
+        if let Some(message) = refused {
+            store::refunds::settle(&mut tx, &refund.id, "refused", None).await?;
+            p.refunded -= refund.amount;
+            self.refund_event(&mut tx, &mut p, &refund, "refund_refused")
+                .await?;
+            tx.commit().await?;
+            return Err(ServiceError::invalid(message));
+        }
+        store::refunds::settle(&mut tx, &refund.id, "done", provider_ref.as_deref()).await?;
+        refund.state = "done".into();
+        refund.provider_ref = provider_ref;
+        self.refund_event(&mut tx, &mut p, &refund, "refunded")
+            .await?;
+        self.refund_done(&mut tx, actor, &p, &refund, now).await?;
+        tx.commit().await?;
+        Ok(refund)
+    }
+
+    async fn refund_event(
+        &self,
+        tx: &mut ::store::Tx,
+        p: &mut Payment,
+        r: &Refund,
+        kind: &'static str,
+    ) -> Result<()> {
+        let change = Change {
+            kind,
+            actor: r.created_by.clone(),
+            step: None,
+            amount: Some(r.amount),
+            data: serde_json::json!({ "how": r.how, "reason": r.reason, "refund_id": r.id }),
+        };
+        self.step(tx, p, change).await
+    }
+
+    /// The audit record and the department systems' webhook of a refund made.
+    async fn refund_done(
+        &self,
+        tx: &mut ::store::Tx,
+        actor: &Actor,
+        p: &Payment,
+        r: &Refund,
+        now: i64,
+    ) -> Result<()> {
         audit::record(
-            &mut tx,
+            tx,
             actor,
             "payment.refund",
             Subject {
@@ -145,27 +201,81 @@ impl PaymentsApp {
                 id: &p.id,
                 data_subject: None,
             },
-            Some(&reason),
-            serde_json::json!({ "amount": ask.amount, "how": how }),
+            Some(&r.reason),
+            serde_json::json!({ "amount": r.amount, "how": r.how }),
             now,
         )
         .await?;
         platform::webhooks::enqueue(
-            &mut tx,
+            tx,
             &p.jurisdiction_id,
             "payment.refunded",
             None,
-            &refund.id,
+            &r.id,
             serde_json::json!({
                 "payment_id": p.id,
                 "reference": p.reference,
-                "amount": ask.amount,
+                "amount": r.amount,
                 "refunded": p.refunded,
             }),
             now,
         )
         .await?;
-        tx.commit().await?;
-        Ok(refund)
+        Ok(())
+    }
+
+    /// ECPay's card refund: `Ok(Ok(None))` refunded, `Ok(Err(why))` refused, `Err(())` no answer.
+    async fn refund_at_gateway(
+        &self,
+        p: &Payment,
+        amount: i64,
+    ) -> std::result::Result<std::result::Result<Option<String>, Message>, ()> {
+        let Some(e) = self.providers.ecpay.as_ref() else {
+            return Err(());
+        };
+        let gateway_no = p.provider_ref.clone().unwrap_or_default();
+        match self
+            .providers
+            .ecpay_refund(e, &p.trade_no, &gateway_no, amount)
+            .await
+        {
+            Ok(a) if a.code == "1" => Ok(Ok(None)),
+            Ok(a) => Ok(Err(Message::new("error-refund-refused")
+                .arg("code", a.code)
+                .arg("message", a.message))),
+            Err(err) => {
+                tracing::warn!(error = %err, payment = %p.id, "ECPay refund unanswered");
+                Err(())
+            }
+        }
+    }
+
+    /// The wallet's refund, idempotent by the refund's id.
+    async fn refund_at_wallet(
+        &self,
+        p: &Payment,
+        r: &Refund,
+    ) -> std::result::Result<std::result::Result<Option<String>, Message>, ()> {
+        let Some(w) = self.providers.wallet.as_ref() else {
+            return Err(());
+        };
+        let request = RefundRequest {
+            merchant_id: w.merchant_id.clone(),
+            merchant_order_no: p.trade_no.clone(),
+            merchant_refund_no: r.id.replace('-', "").chars().take(32).collect(),
+            refund_amount: u32::try_from(r.amount).unwrap_or(0),
+        };
+        match self.providers.wallet_refund(w, &request).await {
+            Ok(RefundOutcome::Refunded { refund_id }) => Ok(Ok(Some(refund_id))),
+            Ok(RefundOutcome::Refused { code, message }) => {
+                Ok(Err(Message::new("error-refund-refused")
+                    .arg("code", code)
+                    .arg("message", message)))
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, payment = %p.id, "wallet refund unanswered");
+                Err(())
+            }
+        }
     }
 }

@@ -87,6 +87,9 @@ pub fn checkout_fields(merchant: &Merchant, c: &Checkout<'_>) -> Vec<(String, St
         ("OrderResultURL".into(), c.result_url.to_string()),
         ("ClientBackURL".into(), c.back_url.to_string()),
         ("ChoosePayment".into(), "ALL".into()),
+        // Only methods paid there and then: an ATM transfer, a convenience-store code or a
+        // barcode is paid hours or days later, long after the payment's time.
+        ("IgnorePayment".into(), "ATM#CVS#BARCODE".into()),
         ("EncryptType".into(), "1".into()),
     ];
     signed(&merchant.keys, fields)

@@ -38,8 +38,6 @@ struct Summary {
     online: bool,
     /// Why the last "pay" did not go through.
     problem: Option<String>,
-    /// The return address is on this site.
-    return_here: bool,
 }
 
 impl Summary {
@@ -67,7 +65,6 @@ async fn show(
         p: Page::new(v, state, title, "pay"),
         amount: ntd(pay.amount),
         online: state.module.cashier_origin().is_some(),
-        return_here: pay.return_url.starts_with('/'),
         pay,
         problem,
     };

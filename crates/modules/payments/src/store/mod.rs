@@ -145,21 +145,27 @@ pub async fn update(tx: &mut Tx, p: &Payment) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Records what the provider said of a payment when asked at `now` (without changing it).
+/// Records what the provider said of a payment when asked at `now` (without changing it);
+/// with `if_submitted`, only while the payment is still with the provider (a notice may have
+/// settled it since the provider was asked).
 pub async fn record_provider_word(
     mut conn: impl Conn,
     id: &str,
     status: &str,
     amount: Option<i64>,
     now: i64,
+    if_submitted: bool,
 ) -> Result<(), StoreError> {
-    let stmt = Query::update()
+    let mut stmt = Query::update()
         .table("payments")
         .value("checked_at", now)
         .value("provider_status", status)
         .value("provider_amount", amount)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
+    if if_submitted {
+        stmt.and_where(Expr::col("state").eq("submitted"));
+    }
     conn.execute(&stmt).await?;
     Ok(())
 }
@@ -191,18 +197,38 @@ pub async fn get_for_update(tx: &mut Tx, id: &str) -> Result<Option<Payment>, St
     one(&mut *tx, stmt).await
 }
 
-/// The payment of a trade number, locked like [`get_for_update`].
+/// Records a trade number a payment is handed to a provider under.
+pub async fn add_trade(
+    mut conn: impl Conn,
+    trade_no: &str,
+    payment_id: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("payment_trades")
+        .columns(["trade_no", "payment_id", "created_at"])
+        .values_panic([trade_no.into(), payment_id.into(), at.into()])
+        .to_owned();
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The payment of a trade number (its current one or an earlier one), locked like
+/// [`get_for_update`].
 pub async fn by_trade_no_for_update(
     tx: &mut Tx,
     trade_no: &str,
 ) -> Result<Option<Payment>, StoreError> {
-    let mut stmt = select()
+    let find = Query::select()
+        .column("payment_id")
+        .from("payment_trades")
         .and_where(Expr::col("trade_no").eq(trade_no))
         .to_owned();
-    if tx.backend() == Backend::Postgres {
-        stmt.lock(sea_query::LockType::Update);
-    }
-    one(&mut *tx, stmt).await
+    let Some(row) = tx.fetch_optional(&find).await? else {
+        return Ok(None);
+    };
+    let id: String = row.get("payment_id")?;
+    get_for_update(tx, &id).await
 }
 
 /// The unfinished payment an asker already asked for under this reference, if any.
@@ -274,7 +300,8 @@ pub async fn get_many(
     Ok(out)
 }
 
-/// Whether a cash receipt number is already used in the jurisdiction.
+/// Whether a cash receipt number is already used in the jurisdiction (the unique index
+/// `payments_receipt` decides between two clerks at once).
 pub async fn receipt_used(
     mut conn: impl Conn,
     jurisdiction_id: &str,
