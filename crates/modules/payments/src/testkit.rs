@@ -56,6 +56,7 @@ pub async fn seed_submitted(
                 provider_amount: None,
             };
             crate::store::insert(&mut tx, &p).await?;
+            crate::store::add_trade(&mut tx, &p.trade_no, &p.id, submitted_at).await?;
             out.push((p.id, p.trade_no));
         }
         tx.commit().await?;
