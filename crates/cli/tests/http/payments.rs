@@ -700,3 +700,99 @@ async fn a_trade_left_at_the_cashier_still_settles_its_payment() {
         "{detail}"
     );
 }
+
+/// An asking module's listener, recording what it heard.
+struct Heard {
+    finished: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+impl payments::PaymentListener for Heard {
+    fn owner(&self) -> &'static str {
+        "counter"
+    }
+
+    fn finished<'a>(
+        &'a self,
+        _tx: &'a mut store::Tx,
+        payment: &'a payments::Payment,
+    ) -> platform::jobs::BoxFuture<'a, platform::Result<()>> {
+        Box::pin(async move {
+            self.finished.lock().unwrap().push((
+                payment.reference.clone(),
+                payment.state.as_str().to_string(),
+            ));
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_asking_module_hears_its_payment_finish_once() {
+    let t = setup().await;
+    let heard = std::sync::Arc::new(Heard {
+        finished: std::sync::Mutex::new(Vec::new()),
+    });
+    let app = t
+        .app
+        .modules()
+        .payments
+        .clone()
+        .with_listener(heard.clone());
+    let identity = &t.app.modules().identity;
+    let session = identity
+        .sign_in(
+            "taipei.gov.tw",
+            "pay.admin",
+            STAFF_PASSWORD,
+            "listener-test",
+            None,
+        )
+        .await
+        .expect("sign-in")
+        .session;
+    let clerk = identity
+        .authenticate_session(&session.id, None)
+        .await
+        .expect("session")
+        .expect("live")
+        .1;
+    let ask = |reference: &str| payments::PaymentAsk {
+        reference: reference.into(),
+        description: "戶籍謄本 1 份".into(),
+        amount: 15,
+        return_url: "/services/1".into(),
+        payer_account_id: None,
+        language: domain::Locale::ZhTw,
+        counter: true,
+    };
+    let created = app
+        .create_payment(&clerk, "counter", ask("APP-1"))
+        .await
+        .expect("asked");
+    assert!(
+        created
+            .next_url
+            .ends_with(&format!("/pay/{}", created.payment.id))
+    );
+    // Asking again under the reference finds the same payment.
+    let again = app
+        .create_payment(&clerk, "counter", ask("APP-1"))
+        .await
+        .expect("asked");
+    assert!(again.existing && again.payment.id == created.payment.id);
+    app.take_cash(&clerk, &created.payment.id, "R-LISTEN-1")
+        .await
+        .expect("paid");
+    // Another module's payments are not its business.
+    let other = app
+        .create_payment(&clerk, "housing", ask("RENT-1"))
+        .await
+        .expect("asked");
+    app.take_cash(&clerk, &other.payment.id, "R-LISTEN-2")
+        .await
+        .expect("paid");
+    assert_eq!(
+        *heard.finished.lock().unwrap(),
+        vec![("APP-1".to_string(), "success".to_string())]
+    );
+}
