@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 struct Pay {
     app: TestApp,
-    sim: ecpay_sim::RunningSim,
+    sim: Option<ecpay_sim::RunningSim>,
     admin: Browser,
     payer: Browser,
 }
@@ -49,13 +49,17 @@ async fn setup() -> Pay {
         .await;
     Pay {
         app,
-        sim,
+        sim: Some(sim),
         admin,
         payer,
     }
 }
 
 impl Pay {
+    fn sim_url(&self) -> String {
+        self.sim.as_ref().expect("the simulator runs").base_url()
+    }
+
     async fn ask(&self, reference: &str, amount: i64, counter: bool) -> Value {
         let (status, body) = send(
             self.app
@@ -103,7 +107,7 @@ impl Pay {
         assert!(summary.body.contains("NT$15"), "{}", summary.body);
         let page = post(&self.app, &self.payer, &format!("/pay/{id}/go"), &[]).await;
         assert_eq!(page.status, 200, "{}", page.body);
-        let action = format!("{}/Cashier/AioCheckOut/V5", self.sim.base_url());
+        let action = format!("{}/Cashier/AioCheckOut/V5", self.sim_url());
         assert!(
             page.body.contains(&format!("action=\"{action}\"")),
             "{}",
@@ -132,7 +136,7 @@ impl Pay {
         pages()
             .post(format!(
                 "{}/Cashier/AioCheckOut/V5/{token}/choice",
-                self.sim.base_url()
+                self.sim_url()
             ))
             .form(&[("choice", choice), ("method", "Credit"), ("notice", notice)])
             .send()
@@ -795,4 +799,59 @@ async fn the_asking_module_hears_its_payment_finish_once() {
         *heard.finished.lock().unwrap(),
         vec![("APP-1".to_string(), "success".to_string())]
     );
+}
+
+#[tokio::test]
+async fn a_refund_the_gateway_does_not_answer_stays_pending_until_settled_by_hand() {
+    let mut t = setup().await;
+    let id = t.ask("A-009", 15, false).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = t.to_cashier(&id).await;
+    t.choose(&token, "pay", "normal").await;
+    t.until(&id, "success").await;
+    let (admin, codes) = with_app(&t).await;
+    // The gateway goes away before the refund.
+    t.sim.take().expect("simulator").shutdown().await;
+    let (status, body) = send(
+        t.app
+            .as_browser(&admin, Method::POST, &format!("payments/{id}/refunds"))
+            .json(&json!({ "amount": 15, "reason": "重複繳費", "code": codes[1] })),
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["errors"][0]["code"], "error-refund-unknown");
+    let detail = t.payment(&id).await;
+    assert_eq!(detail["refunds"][0]["state"], "pending");
+    assert_eq!(detail["payment"]["refunded"], 15, "the amount is reserved");
+    // Nothing more can be refunded while it is reserved.
+    let (status, _) = send(
+        t.app
+            .as_browser(&admin, Method::POST, &format!("payments/{id}/refunds"))
+            .json(&json!({ "amount": 1, "reason": "again", "code": codes[2] })),
+    )
+    .await;
+    assert_eq!(status, 400);
+    // Staff checked with ECPay: it did not refund. The reservation is released.
+    let refund_id = detail["refunds"][0]["id"].as_str().unwrap().to_string();
+    let resolve = |outcome: &'static str, code: &str| {
+        t.app
+            .as_browser(
+                &admin,
+                Method::POST,
+                &format!("payments/{id}/refunds/{refund_id}/resolve"),
+            )
+            .json(&json!({ "outcome": outcome, "code": code }))
+    };
+    let (status, body) = send(resolve("refused", &codes[3])).await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (200, Some("refused")),
+        "{body}"
+    );
+    assert_eq!(t.payment(&id).await["payment"]["refunded"], 0);
+    let (status, body) = send(resolve("done", &codes[4])).await;
+    assert_eq!(status, 400, "settled once: {body}");
+    assert_eq!(body["errors"][0]["code"], "error-refund-not-pending");
 }

@@ -20,6 +20,7 @@ pub fn routes() -> OpenApiRouter<PaymentsState> {
         .routes(routes!(search_payments, request_payment))
         .routes(routes!(get_payment))
         .routes(routes!(refund_payment))
+        .routes(routes!(resolve_refund))
 }
 
 /// A payment.
@@ -404,4 +405,50 @@ async fn refund_payment(
     };
     let result = state.module.refund(&caller.actor, &id, ask).await;
     reply(caller.lang, StatusCode::CREATED, result, payment_refund_out)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RefundResolution {
+    /// `done`: the provider did give the money back; `refused`: it did not (the reserved
+    /// amount is released).
+    outcome: String,
+    /// A current code of the caller's authenticator app (a step up).
+    code: String,
+}
+
+/// Settles a refund left `pending` (the provider did not answer), after checking with the
+/// provider what became of it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/payments/{id}/refunds/{refund_id}/resolve",
+    tag = "payments",
+    params(
+        ("id" = String, Path, description = "The payment's id"),
+        ("refund_id" = String, Path, description = "The refund's id"),
+    ),
+    request_body = RefundResolution,
+    responses(
+        (status = 200, description = "Settled", body = PaymentRefundOut),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn resolve_refund(
+    State(state): State<PaymentsState>,
+    caller: Caller,
+    ApiPath((id, refund_id)): ApiPath<(String, String)>,
+    JsonBody(b): JsonBody<RefundResolution>,
+) -> Response {
+    let done = match b.outcome.as_str() {
+        "done" => true,
+        "refused" => false,
+        _ => return bad("error-refund-outcome", &caller),
+    };
+    let result = state
+        .module
+        .resolve_refund(&caller.actor, &id, &refund_id, done, &b.code)
+        .await;
+    reply(caller.lang, StatusCode::OK, result, payment_refund_out)
 }

@@ -166,6 +166,51 @@ impl PaymentsApp {
         Ok(refund)
     }
 
+    /// Settles a refund the provider left unanswered, once staff have checked with the provider
+    /// what became of it: `done` (the money went back) or not (`refused`: the reservation is
+    /// released, and it may be asked again). A step up, like the refund.
+    pub async fn resolve_refund(
+        &self,
+        actor: &Actor,
+        payment_id: &str,
+        refund_id: &str,
+        done: bool,
+        code: &str,
+    ) -> Result<Refund> {
+        actor.require(REFUND_PAYMENTS, Target::Jurisdiction)?;
+        self.in_jurisdiction(actor, payment_id).await?;
+        self.identity.confirm_second_factor(actor, code).await?;
+        let now = self.now();
+        let mut tx = self.platform.db.begin().await?;
+        let Some(mut p) = store::get_for_update(&mut tx, payment_id).await? else {
+            return Err(not_found());
+        };
+        let Some(mut refund) = store::refunds::get(&mut tx, payment_id, refund_id).await? else {
+            return Err(not_found());
+        };
+        if refund.state != "pending" {
+            return Err(ServiceError::invalid(Message::new(
+                "error-refund-not-pending",
+            )));
+        }
+        refund.created_by = actor.label.clone();
+        if done {
+            store::refunds::settle(&mut tx, &refund.id, "done", None).await?;
+            refund.state = "done".into();
+            self.refund_event(&mut tx, &mut p, &refund, "refunded")
+                .await?;
+            self.refund_done(&mut tx, actor, &p, &refund, now).await?;
+        } else {
+            store::refunds::settle(&mut tx, &refund.id, "refused", None).await?;
+            refund.state = "refused".into();
+            p.refunded -= refund.amount;
+            self.refund_event(&mut tx, &mut p, &refund, "refund_refused")
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(refund)
+    }
+
     async fn refund_event(
         &self,
         tx: &mut ::store::Tx,

@@ -33,6 +33,10 @@ pub fn routes() -> Router<PaymentsState> {
         .route("/staff/payments/{id}/wallet", post(wallet))
         .route("/staff/payments/{id}/cash", post(cash))
         .route("/staff/payments/{id}/refund", post(refund))
+        .route(
+            "/staff/payments/{id}/refunds/{refund_id}",
+            post(resolve_refund),
+        )
         .route("/staff/payments/{id}/check", post(check_one))
 }
 
@@ -230,6 +234,8 @@ struct DetailPage {
     may_take: bool,
     may_refund: bool,
     takeable: bool,
+    /// The first refund left pending by the provider, to settle once checked.
+    pending: Option<crate::app::Refund>,
     f: ActionForm,
     errors: Errors,
 }
@@ -301,6 +307,7 @@ async fn detail_page(
         refundable: p.refundable(),
         payer_url: state.module.payer_url(&p.id),
         takeable: matches!(p.state, PaymentState::Created | PaymentState::Started),
+        pending: d.refunds.iter().find(|r| r.state == "pending").cloned(),
         may_take: v.may(TAKE_PAYMENTS),
         may_refund: v.may(REFUND_PAYMENTS),
         events,
@@ -419,6 +426,36 @@ async fn refund(
             };
             refused(&state, &v, &id, f, e, field).await
         }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ResolveForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Settles a pending refund after checking with the provider.
+async fn resolve_refund(
+    State(state): State<PaymentsState>,
+    v: Viewer,
+    Path((id, refund_id)): Path<(String, String)>,
+    axum::extract::Form(f): axum::extract::Form<ResolveForm>,
+) -> PageResult {
+    let actor = require(&v, REFUND_PAYMENTS)?;
+    check_token(&v, &f._csrf)?;
+    let done = f.outcome == "done";
+    match state
+        .module
+        .resolve_refund(actor, &id, &refund_id, done, &f.code)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/staff/payments/{id}?done=refunded"))),
+        Err(e) => refused(&state, &v, &id, ActionForm::default(), e, "f-resolve-code").await,
     }
 }
 

@@ -74,6 +74,25 @@ pub async fn settle(
     Ok(())
 }
 
+/// A refund of a payment.
+pub async fn get(
+    mut conn: impl Conn,
+    payment_id: &str,
+    id: &str,
+) -> Result<Option<Refund>, StoreError> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("payment_refunds")
+        .and_where(Expr::col("payment_id").eq(payment_id))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    conn.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
 /// A payment's refunds, oldest first.
 pub async fn of_payment(mut conn: impl Conn, payment_id: &str) -> Result<Vec<Refund>, StoreError> {
     let stmt = Query::select()
