@@ -75,6 +75,12 @@ eachLanguage("a payer pays a fee at the cashier and gets a receipt; a cancelled 
   const staffView = await page.locator("main").innerText();
   assert.ok(staffView.includes(t("已付款", "Paid")), staffView);
   assert.ok(staffView.includes("ECPay notice"), staffView);
+  await page.goto("/staff/payments");
+  await visit(page, "payments-list");
+  await page.goto("/staff/payments/reconciliation");
+  const report = await page.locator("main").innerText();
+  assert.ok(report.includes(t("相符", "Matched")), report);
+  await visit(page, "payments-report");
 
   // A second request, cancelled at the cashier: nothing taken, and another go is offered.
   const second = await requestPayment(page, `E2E-${ctx.lang}-c-${Date.now()}`);

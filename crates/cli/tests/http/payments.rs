@@ -855,3 +855,46 @@ async fn a_refund_the_gateway_does_not_answer_stays_pending_until_settled_by_han
     assert_eq!(status, 400, "settled once: {body}");
     assert_eq!(body["errors"][0]["code"], "error-refund-not-pending");
 }
+
+#[tokio::test]
+async fn a_gateway_down_before_the_cashier_says_so_and_the_payment_waits() {
+    let mut t = setup().await;
+    let id = t.ask("A-010", 15, false).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A double click on "pay" hands the same trade to the cashier twice, not two payments.
+    let summary = get(&t.app, &t.payer, &format!("/pay/{id}")).await;
+    assert_eq!(summary.status, 200);
+    let trade = |body: &str| {
+        hidden_fields(body)
+            .into_iter()
+            .find(|(k, _)| k == "MerchantTradeNo")
+            .map(|(_, v)| v)
+    };
+    let first = post(&t.app, &t.payer, &format!("/pay/{id}/go"), &[]).await;
+    let second = post(&t.app, &t.payer, &format!("/pay/{id}/go"), &[]).await;
+    assert_eq!((first.status, second.status), (200, 200));
+    assert!(trade(&first.body).is_some());
+    assert_eq!(trade(&first.body), trade(&second.body));
+    // Another payment, with the gateway gone: the payer is told, and nothing changes.
+    let other = t.ask("A-011", 15, false).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    get(&t.app, &t.payer, &format!("/pay/{other}")).await;
+    t.sim.take().expect("simulator").shutdown().await;
+    let down = post(&t.app, &t.payer, &format!("/pay/{other}/go"), &[]).await;
+    assert_eq!(down.status, 503, "{}", down.body);
+    assert!(
+        down.body.contains("金流服務暫時沒有回應")
+            || down.body.contains("The payment service is not answering just now"),
+        "{}",
+        down.body
+    );
+    assert!(
+        down.body.contains(&format!("action=\"/pay/{other}/go\"")),
+        "pay stays offered"
+    );
+    assert_eq!(t.payment(&other).await["payment"]["state"], "started");
+}

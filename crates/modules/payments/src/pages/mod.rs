@@ -5,6 +5,7 @@
 
 mod notice;
 mod payer;
+mod reconciliation;
 mod staff;
 
 use crate::module::{PaymentsState, TAKE_PAYMENTS, VIEW_PAYMENTS};
@@ -15,6 +16,7 @@ pub fn routes() -> Router<PaymentsState> {
     Router::new()
         .merge(payer::routes())
         .merge(staff::routes())
+        .merge(reconciliation::routes())
         .merge(notice::routes())
 }
 

@@ -4,7 +4,7 @@
 
 use super::ntd;
 use crate::app::counter::CounterOutcome;
-use crate::app::reconcile::{self, DayReport, METHODS};
+use crate::app::reconcile::{self, METHODS};
 use crate::app::refunds::RefundAsk;
 use crate::app::{Payment, PaymentAsk, PaymentDetail, Search};
 use crate::domain::state::PaymentState;
@@ -13,7 +13,6 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::{get, post};
 use domain::Locale;
 use identity::doors::{Viewer, check_token, render, require};
@@ -26,9 +25,6 @@ pub fn routes() -> Router<PaymentsState> {
     Router::new()
         .route("/staff/payments", get(list))
         .route("/staff/payments/new", get(new_form).post(create))
-        .route("/staff/payments/reconciliation", get(report))
-        .route("/staff/payments/reconciliation/check", post(check_day))
-        .route("/staff/payments/export.csv", get(export))
         .route("/staff/payments/{id}", get(detail))
         .route("/staff/payments/{id}/wallet", post(wallet))
         .route("/staff/payments/{id}/cash", post(cash))
@@ -261,7 +257,7 @@ struct DoneQuery {
     done: Option<String>,
 }
 
-fn done_text(v: &Viewer, done: Option<&str>) -> Option<String> {
+pub(super) fn done_text(v: &Viewer, done: Option<&str>) -> Option<String> {
     let key = match done? {
         "created" => "payments-done-created",
         "paid" => "payments-done-paid",
@@ -479,131 +475,4 @@ async fn check_one(
         .await
         .map_err(failed(&v))?;
     Ok(see_other(&format!("/staff/payments/{id}?done=checked")))
-}
-
-#[derive(Deserialize, Default)]
-struct DayQuery {
-    #[serde(default)]
-    day: String,
-    #[serde(default)]
-    method: String,
-    done: Option<String>,
-}
-
-struct LineRow {
-    line: reconcile::ReportLine,
-    finding: &'static str,
-    ours: String,
-    theirs: String,
-}
-
-#[derive(Template)]
-#[template(path = "payments/staff_report.html")]
-struct ReportPage {
-    p: Page,
-    r: DayReport,
-    rows: Vec<LineRow>,
-    methods: [&'static str; 3],
-    ours_total: String,
-    theirs_total: String,
-    problems: usize,
-}
-
-async fn report(
-    State(state): State<PaymentsState>,
-    v: Viewer,
-    Query(q): Query<DayQuery>,
-) -> PageResult {
-    let actor = require(&v, VIEW_PAYMENTS)?;
-    let day = if q.day.is_empty() {
-        reconcile::day_of(state.module.platform.now())
-    } else {
-        q.day.clone()
-    };
-    let method = if q.method.is_empty() {
-        "ecpay".to_string()
-    } else {
-        q.method.clone()
-    };
-    let r = state
-        .module
-        .day_report(actor, &day, &method)
-        .await
-        .map_err(failed(&v))?;
-    let rows: Vec<LineRow> = r
-        .lines
-        .iter()
-        .map(|l| LineRow {
-            finding: crate::api::finding_key(l.finding),
-            ours: l.ours.map(ntd).unwrap_or_default(),
-            theirs: l.theirs.map(ntd).unwrap_or_default(),
-            line: l.clone(),
-        })
-        .collect();
-    let page = ReportPage {
-        p: Page::new(&v, &state, "payments-report", "payments")
-            .with_status(done_text(&v, q.done.as_deref())),
-        problems: rows.iter().filter(|r| r.finding != "matched").count(),
-        ours_total: ntd(r.ours_total),
-        theirs_total: ntd(r.theirs_total),
-        rows,
-        methods: METHODS,
-        r,
-    };
-    Ok(render(&v, &state, StatusCode::OK, &page))
-}
-
-#[derive(Deserialize, Default)]
-struct CheckForm {
-    #[serde(default)]
-    _csrf: String,
-    #[serde(default)]
-    day: String,
-    #[serde(default)]
-    method: String,
-}
-
-async fn check_day(
-    State(state): State<PaymentsState>,
-    v: Viewer,
-    axum::extract::Form(f): axum::extract::Form<CheckForm>,
-) -> PageResult {
-    let actor = require(&v, VIEW_PAYMENTS)?;
-    check_token(&v, &f._csrf)?;
-    state
-        .module
-        .check_day(actor, &f.day, &f.method)
-        .await
-        .map_err(failed(&v))?;
-    let q = form_urlencoded::Serializer::new(String::new())
-        .append_pair("day", &f.day)
-        .append_pair("method", &f.method)
-        .append_pair("done", "checked")
-        .finish();
-    Ok(see_other(&format!("/staff/payments/reconciliation?{q}")))
-}
-
-#[derive(Deserialize, Default)]
-struct ExportQuery {
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    until: String,
-}
-
-async fn export(
-    State(state): State<PaymentsState>,
-    v: Viewer,
-    Query(q): Query<ExportQuery>,
-) -> Result<Response, webkit::page::Stop> {
-    let actor = require(&v, VIEW_PAYMENTS)?;
-    let csv = state
-        .module
-        .export_csv(actor, &q.from, &q.until)
-        .await
-        .map_err(failed(&v))?;
-    Ok(crate::api::csv_response(
-        csv,
-        &format!("payments-{}-{}.csv", q.from, q.until),
-    ))
 }
