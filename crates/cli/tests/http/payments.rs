@@ -888,7 +888,9 @@ async fn a_gateway_down_before_the_cashier_says_so_and_the_payment_waits() {
     assert_eq!(down.status, 503, "{}", down.body);
     assert!(
         down.body.contains("金流服務暫時沒有回應")
-            || down.body.contains("The payment service is not answering just now"),
+            || down
+                .body
+                .contains("The payment service is not answering just now"),
         "{}",
         down.body
     );
