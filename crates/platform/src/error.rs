@@ -21,6 +21,10 @@ pub enum ServiceError {
     /// The thing does not exist, or must not be known to exist (404).
     #[error("not found: {0:?}")]
     NotFound(Message),
+    /// The thing changed since the caller read it, or is taken: two clerks deciding one
+    /// application at once, the last place of a slot (409).
+    #[error("conflict: {0:?}")]
+    Conflict(Message),
     /// The input is too large (413).
     #[error("too large: {0:?}")]
     TooLarge(Message),
@@ -56,6 +60,7 @@ impl ServiceError {
             ServiceError::Unauthenticated(_) => 401,
             ServiceError::Forbidden(_) => 403,
             ServiceError::NotFound(_) => 404,
+            ServiceError::Conflict(_) => 409,
             ServiceError::TooLarge(_) => 413,
             ServiceError::Unavailable(_) => 503,
             ServiceError::RateLimited { .. } => 429,
@@ -72,6 +77,7 @@ impl ServiceError {
             ServiceError::Unauthenticated(m)
             | ServiceError::Forbidden(m)
             | ServiceError::NotFound(m)
+            | ServiceError::Conflict(m)
             | ServiceError::TooLarge(m)
             | ServiceError::Unavailable(m) => (vec![m], None),
             ServiceError::RateLimited {

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use webkit::module::ModuleDoors;
 
 use cases::CasesApp;
+use counter::CounterApp;
 use identity::IdentityApp;
 use payments::PaymentsApp;
 
@@ -27,6 +28,7 @@ pub const COMPILED: &[&ModuleDef] = &[
     &identity::MODULE,
     &cases::MODULE,
     &payments::MODULE,
+    &counter::MODULE,
 ];
 
 /// The binary's build.
@@ -109,6 +111,8 @@ pub struct Modules {
     pub cases: CasesApp,
     /// Payments: every paying part asks it (`* -> payments`).
     pub payments: PaymentsApp,
+    /// The counter: online services with Smart Desk pickup (it asks payments for fees).
+    pub counter: CounterApp,
     /// The modules added through their doors ([`Build::added`]), in order.
     pub added: Vec<Arc<dyn ModuleDoors>>,
     build: Build,
@@ -152,12 +156,18 @@ impl Modules {
     /// the ones before it.
     fn assemble(build: Build, platform: Platform, identity: IdentityApp) -> Modules {
         let cases = CasesApp::new(platform.clone(), identity.clone());
-        let payments = PaymentsApp::new(platform.clone(), identity.clone());
+        // The counter hears its fees settle; the listener is given the counter once both exist.
+        let fees = counter::FeeListener::new();
+        let payments = PaymentsApp::new(platform.clone(), identity.clone())
+            .with_listener(Arc::new(fees.clone()));
+        let counter = CounterApp::new(platform.clone(), identity.clone(), payments.clone());
+        fees.attach(counter.clone());
         let mut modules = Modules {
             platform,
             identity,
             cases,
             payments,
+            counter,
             added: Vec::with_capacity(build.added.len()),
             build,
         };
@@ -202,8 +212,13 @@ impl Modules {
 
     /// The handle of every module of this build, in [`Build::modules`]'s order.
     fn handles(&self) -> Vec<&dyn ModuleHandle> {
-        let mut handles: Vec<&dyn ModuleHandle> =
-            vec![&self.platform, &self.identity, &self.cases, &self.payments];
+        let mut handles: Vec<&dyn ModuleHandle> = vec![
+            &self.platform,
+            &self.identity,
+            &self.cases,
+            &self.payments,
+            &self.counter,
+        ];
         handles.extend(self.added.iter().map(|m| m.as_ref() as &dyn ModuleHandle));
         handles
     }
@@ -236,6 +251,12 @@ impl Modules {
         if self.runs(&payments::MODULE) {
             doors.push(Arc::new(payments::PaymentsDoors {
                 payments: self.payments.clone(),
+                identity: self.identity.clone(),
+            }));
+        }
+        if self.runs(&counter::MODULE) {
+            doors.push(Arc::new(counter::CounterDoors {
+                counter: self.counter.clone(),
                 identity: self.identity.clone(),
             }));
         }
@@ -320,7 +341,10 @@ mod tests {
     #[test]
     fn each_module_is_compiled_once_and_keys_its_own_migration_set() {
         let keys: Vec<&str> = COMPILED.iter().map(|m| m.module.key()).collect();
-        assert_eq!(keys, ["platform", "identity", "cases", "payments"]);
+        assert_eq!(
+            keys,
+            ["platform", "identity", "cases", "payments", "counter"]
+        );
         let sets = Modules::migration_sets();
         assert_eq!(sets[0].0, store::migrate::CORE, "the baseline runs first");
         for module in &COMPILED[1..] {
@@ -472,9 +496,11 @@ mod permission_tests {
             "take_payments",
             "view_payments",
             "refund_payments",
+            "review_applications",
+            "manage_counter",
         ] {
             assert!(codes.contains(&code), "{code} is no longer declared");
         }
-        assert_eq!(codes.len(), 22);
+        assert_eq!(codes.len(), 24);
     }
 }

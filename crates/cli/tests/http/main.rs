@@ -16,6 +16,7 @@ mod city_idp;
 mod city_login;
 mod clock;
 mod consents;
+mod counter;
 mod data_requests;
 mod demo_city;
 mod desk;

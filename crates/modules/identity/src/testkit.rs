@@ -97,3 +97,23 @@ pub async fn mydata_counts(db: &Db, status: &str) -> Result<(usize, usize), Stor
         db.fetch_all(&holding).await?.len(),
     ))
 }
+
+/// Proves an account's real name as a MyData import would: the name and ID number become the
+/// account's, and its real name counts as proved (by `mydata`).
+pub async fn prove_real_name(
+    db: &Db,
+    account_id: &str,
+    name: &str,
+    national_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let update = AccountUpdate {
+        display_name: Some(name.into()),
+        national_id: Some(national_id.into()),
+        ..Default::default()
+    };
+    accounts::update(&mut tx, account_id, &update, now).await?;
+    crate::store::links::set_real_name(&mut tx, account_id, "mydata", now).await?;
+    tx.commit().await
+}

@@ -183,7 +183,7 @@ impl Platform {
         self.require_jurisdiction(jurisdiction_id).await?;
         let overrides = outbox::list_templates(&self.db, jurisdiction_id).await?;
         let mut out = Vec::new();
-        for spec in templates::SPECS {
+        for spec in templates::all_specs() {
             for locale in Locale::ALL {
                 for channel in Channel::ALL {
                     let custom = overrides.iter().find(|t| {

@@ -97,11 +97,50 @@ pub const SPECS: &[Spec] = &[
     },
 ];
 
+const COUNTER_REQUIRED: &[&str] = &["application_number", "service", "track_url"];
+const COUNTER_OPTIONAL: &[&str] = &["fee", "due_date", "note", "code", "place", "until", "who"];
+
+/// The counter's messages (docs/COUNTER.md, "What the applicant is told").
+const COUNTER_SPECS: &[Spec] = &[
+    counter_spec("counter_submitted", false),
+    counter_spec("counter_correction", false),
+    counter_spec("counter_approved", false),
+    counter_spec("counter_rejected", false),
+    // The pickup code: sent when asked for, whatever the hour.
+    counter_spec("counter_ready", true),
+    counter_spec("counter_expiring", false),
+    counter_spec("counter_picked_up", true),
+    counter_spec("counter_to_counter", false),
+    counter_spec("counter_returned", false),
+    counter_spec("counter_locked", true),
+    counter_spec("counter_agent_code", true),
+    Spec {
+        key: "counter_booking",
+        required: &["office", "slot"],
+        optional: &["purpose", "queue_number"],
+        urgent_by_nature: false,
+    },
+];
+
+const fn counter_spec(key: &'static str, urgent: bool) -> Spec {
+    Spec {
+        key,
+        required: COUNTER_REQUIRED,
+        optional: COUNTER_OPTIONAL,
+        urgent_by_nature: urgent,
+    }
+}
+
+/// Every template key: the platform's and the counter's.
+pub fn all_specs() -> impl Iterator<Item = &'static Spec> {
+    SPECS.iter().chain(COUNTER_SPECS)
+}
+
 /// Variables every template can use; filled in by the sender.
 pub const COMMON_VARS: &[&str] = &["jurisdiction_name", "site_url"];
 
 pub fn spec(key: &str) -> Option<&'static Spec> {
-    SPECS.iter().find(|s| s.key == key)
+    all_specs().find(|s| s.key == key)
 }
 
 /// Sample values used to check a template when an admin saves it.
@@ -122,6 +161,16 @@ pub fn sample_vars(spec: &Spec, locale: Locale) -> serde_json::Value {
         "due_date": "2026-11-27",
         "track_url": "https://1999.example.gov.tw/track/2026112400042",
         "survey_url": "https://1999.example.gov.tw/survey?token=SAMPLE",
+        "application_number": "TCSC-20261207-0042",
+        "service": if zh { "戶籍謄本" } else { "Household registration transcript" },
+        "fee": 45,
+        "place": if zh { "縣民服務中心智慧櫃台 B-07" } else { "Civil Service Center Smart Desk B-07" },
+        "until": "2026-12-10 17:00",
+        "who": if zh { "代理人 王小明" } else { "Agent Wang Hsiao-ming" },
+        "office": if zh { "臺東縣縣民服務中心" } else { "Taitung County Civil Service Center" },
+        "slot": "2026-12-08 09:30",
+        "purpose": if zh { "臨櫃申請" } else { "Apply in person" },
+        "queue_number": "A-007",
     });
     let keep: Vec<&str> = COMMON_VARS
         .iter()
@@ -301,7 +350,7 @@ mod tests {
 
     #[test]
     fn every_default_renders_with_its_sample_in_both_languages() {
-        for spec in SPECS {
+        for spec in all_specs() {
             for locale in Locale::ALL {
                 for channel in Channel::ALL {
                     let (subject, body) = default_source(spec.key, locale, channel)

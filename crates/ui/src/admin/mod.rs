@@ -108,9 +108,7 @@ mod tests {
             .map(|s| format!("admin-delivery-{s}")),
         );
         keys.extend(
-            platform::notify::templates::SPECS
-                .iter()
-                .map(|s| format!("admin-template-{}", s.key)),
+            platform::notify::templates::all_specs().map(|s| format!("admin-template-{}", s.key)),
         );
         keys.extend(
             ["pending", "active", "disabled"]

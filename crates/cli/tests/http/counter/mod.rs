@@ -1,0 +1,188 @@
+//! The counter (issue 20): the catalogue as citizens read it, an application from its draft
+//! (pre-filled from a proved identity) through submission with the PDPA consent, a correction
+//! and the clerk's decision, and what is refused on the way: forged fields, documents that are
+//! not documents, an application edited after submission, someone else's application, two
+//! clerks deciding at once. Pages over HTTP as a browser without JavaScript uses them.
+
+mod apply;
+
+use crate::support::{Browser, STAFF_PASSWORD, TAIPEI, TestApp};
+use crate::ui_staff::{Answer, answer, get, pages, post, with_session};
+
+pub(super) const CITIZEN: &str = "applicant@example.tw";
+pub(super) const PASSWORD: &str = "lantern-kite-harbour-7";
+/// A current household transcript (戶籍謄本): NT$15 a copy, counter, locker or post.
+pub(super) const TRANSCRIPT: &str = "hr-transcript-current-full";
+pub(super) const OFFICE: &str = "taitung-csc";
+
+pub(super) struct Desk {
+    pub(super) app: TestApp,
+    pub(super) citizen: Browser,
+    pub(super) clerk: Browser,
+}
+
+/// The app with a citizen whose real name is proved (陳美玲, A123456789) and a counter clerk.
+pub(super) async fn desk() -> Desk {
+    let app = TestApp::start().await;
+    let citizen_id = app.citizen(CITIZEN, PASSWORD).await;
+    identity::testkit::prove_real_name(
+        &app.platform.db,
+        &citizen_id,
+        "陳美玲",
+        "A123456789",
+        store::now_unix(),
+    )
+    .await
+    .expect("real name");
+    let citizen = app.sign_in(CITIZEN, PASSWORD).await;
+    app.staff("clerk.one", &["counter_clerk"]).await;
+    let clerk = app.sign_in("clerk.one", STAFF_PASSWORD).await;
+    Desk {
+        app,
+        citizen,
+        clerk,
+    }
+}
+
+/// Posts an application's form as the page does: multipart, with the token, the answers as
+/// `a.<key>`, files as `file.<key>`, and the button pressed as `do`.
+pub(super) async fn post_application(
+    app: &TestApp,
+    b: &Browser,
+    id: &str,
+    action: &str,
+    answers: &[(&str, &str)],
+    files: &[(&str, &str, Vec<u8>)],
+    consent: bool,
+) -> Answer {
+    let mut form = reqwest::multipart::Form::new()
+        .text("_csrf", b.csrf.clone())
+        .text("do", action.to_string());
+    for (k, v) in answers {
+        form = form.text(format!("a.{k}"), v.to_string());
+    }
+    for (k, name, bytes) in files {
+        form = form.part(
+            format!("file.{k}"),
+            reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
+    }
+    if consent {
+        form = form.text("consent", "yes");
+    }
+    answer(
+        with_session(
+            pages().post(format!("{}/services/applications/{id}", app.base)),
+            b,
+        )
+        .multipart(form),
+    )
+    .await
+}
+
+/// Starts an application of `service` at the Smart Desk office; its id.
+pub(super) async fn start(app: &TestApp, b: &Browser, service: &str, pickup: &str) -> String {
+    let started = post(
+        app,
+        b,
+        &format!("/services/catalogue/{service}/apply"),
+        &[("office", OFFICE), ("pickup", pickup)],
+    )
+    .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let to = started.location.expect("to the draft");
+    to.trim_start_matches("/services/applications/").to_string()
+}
+
+/// The answers of a transcript for oneself, with `copies`.
+pub(super) fn for_myself(copies: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("mobile", "0912345678"),
+        ("applies_for", "self"),
+        ("record_notes", "omitted"),
+        ("purpose", "bank"),
+        ("copies", copies),
+    ]
+}
+
+/// The application as the module holds it.
+pub(super) async fn stored(app: &TestApp, id: &str) -> counter::app::Application {
+    counter::testkit::application(&app.platform.db, id)
+        .await
+        .expect("read")
+        .expect("the application")
+}
+
+#[tokio::test]
+async fn the_catalogue_lists_real_services_with_their_fees_in_both_languages() {
+    let app = TestApp::start().await;
+    let zh = answer(
+        pages()
+            .get(format!("{}/services", app.base))
+            .header("accept-language", "zh-TW"),
+    )
+    .await;
+    assert_eq!(zh.status, 200, "{}", zh.body);
+    assert!(zh.body.contains("戶籍謄本"), "{}", zh.body);
+    assert!(zh.body.contains("每份 NT$15"), "the real fee: {}", zh.body);
+    assert!(
+        zh.body.contains("其中 52 項可於24小時智慧櫃台領件"),
+        "{}",
+        zh.body
+    );
+    let en = answer(
+        pages()
+            .get(format!("{}/services", app.base))
+            .header("accept-language", "en"),
+    )
+    .await;
+    assert!(
+        en.body
+            .contains("NT$100 for the first copy, NT$15 each further copy"),
+        "{}",
+        en.body
+    );
+    let one = answer(
+        pages()
+            .get(format!("{}/services/catalogue/{TRANSCRIPT}", app.base))
+            .header("accept-language", "en"),
+    )
+    .await;
+    assert_eq!(one.status, 200);
+    assert!(one.body.contains("Sign in to apply"), "{}", one.body);
+    let none =
+        answer(pages().get(format!("{}/services/catalogue/no-such-service", app.base))).await;
+    assert_eq!(none.status, 404);
+}
+
+#[tokio::test]
+async fn staff_cannot_apply_and_visitors_are_sent_to_sign_in() {
+    let d = desk().await;
+    let page = get(
+        &d.app,
+        &d.clerk,
+        &format!("/services/catalogue/{TRANSCRIPT}"),
+    )
+    .await;
+    assert!(
+        page.body.contains("Online applications are for citizens"),
+        "{}",
+        page.body
+    );
+    let tried = post(
+        &d.app,
+        &d.clerk,
+        &format!("/services/catalogue/{TRANSCRIPT}/apply"),
+        &[("office", OFFICE), ("pickup", "locker")],
+    )
+    .await;
+    assert_eq!(tried.status, 403, "{}", tried.body);
+    let visitor = answer(pages().get(format!("{}/services/applications", d.app.base))).await;
+    assert_eq!(visitor.status, 303);
+    assert_eq!(
+        visitor.location.as_deref(),
+        Some("/sign-in?back=/services/applications")
+    );
+    // The clerk's queue is the clerk's: a citizen is refused.
+    assert_eq!(get(&d.app, &d.citizen, "/staff/counter").await.status, 403);
+}

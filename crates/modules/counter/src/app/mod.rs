@@ -1,0 +1,187 @@
+//! The module's use cases, its only public API. The catalogue and its forms ([`catalogue`]),
+//! a citizen's applications ([`apply`]), the clerk's review ([`review`]), fees through the
+//! payments module ([`fees`]). Every change to an application goes through
+//! [`CounterApp::step`]: the lifecycle decides, and the row (guarded by the version read) and
+//! its hash-chained event are written in one transaction.
+
+pub mod apply;
+pub mod catalogue;
+mod change;
+pub mod fees;
+pub mod review;
+
+use crate::domain::application::State;
+use crate::domain::catalogue::{Catalogue, Office, Service};
+use crate::domain::forms::Form;
+use crate::domain::reservations::Rules;
+use crate::store;
+use domain::Message;
+use domain::catalog::Jurisdiction;
+use identity::IdentityApp;
+use payments::PaymentsApp;
+use platform::{Platform, ServiceError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use store::documents::Document;
+pub use store::events::Event as ApplicationEvent;
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// The longest correction request or rejection reason, in characters.
+pub const MAX_NOTE: usize = 1_000;
+/// The largest uploaded document.
+pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024 * 1024;
+/// The most documents one application may hold.
+pub const MAX_DOCUMENTS: usize = 10;
+
+/// An application, as its row holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub number: String,
+    pub service_code: String,
+    pub office_code: String,
+    pub applicant_id: String,
+    pub form_key: String,
+    pub form_version: i64,
+    pub answers: BTreeMap<String, String>,
+    pub consent_version: Option<i64>,
+    pub consented_at: Option<i64>,
+    pub state: State,
+    pub version: i64,
+    pub pickup: String,
+    pub copies: i64,
+    pub fee: i64,
+    pub payment_id: Option<String>,
+    pub paid_at: Option<i64>,
+    pub due_at: Option<i64>,
+    pub correction: Option<String>,
+    pub reason: Option<String>,
+    pub place: Option<String>,
+    pub door_id: Option<String>,
+    pub picked_up_by: Option<String>,
+    pub picked_up_how: Option<String>,
+    pub picked_up_where: Option<String>,
+    pub submitted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub issued_at: Option<i64>,
+    pub picked_up_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Application {
+    /// Whether the fee is settled (nothing to pay, or paid).
+    pub fn fee_settled(&self) -> bool {
+        self.fee == 0 || self.paid_at.is_some()
+    }
+}
+
+/// A jurisdiction's catalogue in force: the counter's part of its catalogue snapshot, read
+/// once per snapshot (an edit calls `Platform::catalog_changed`).
+#[derive(Debug, Clone)]
+pub struct CatalogueInForce {
+    pub offices: Vec<(Office, Rules)>,
+    pub services: Vec<Service>,
+    /// The latest version of every form.
+    pub forms: Vec<(Form, i64)>,
+}
+
+impl CatalogueInForce {
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.code == code)
+    }
+
+    pub fn office(&self, code: &str) -> Option<&(Office, Rules)> {
+        self.offices.iter().find(|(o, _)| o.code == code)
+    }
+
+    /// A form's latest version and its number.
+    pub fn form(&self, key: &str) -> Option<&(Form, i64)> {
+        self.forms.iter().find(|(f, _)| f.key == key)
+    }
+}
+
+/// The module's use cases. Cheap to clone.
+#[derive(Clone)]
+pub struct CounterApp {
+    pub(crate) platform: Platform,
+    pub(crate) identity: IdentityApp,
+    pub(crate) payments: PaymentsApp,
+}
+
+pub(crate) fn not_found() -> ServiceError {
+    ServiceError::NotFound(Message::new("counter-error-application-unknown"))
+}
+
+pub(crate) fn unknown_service() -> ServiceError {
+    ServiceError::NotFound(Message::new("counter-error-service-unknown"))
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+impl CounterApp {
+    pub fn new(platform: Platform, identity: IdentityApp, payments: PaymentsApp) -> CounterApp {
+        CounterApp {
+            platform,
+            identity,
+            payments,
+        }
+    }
+
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.platform.now()
+    }
+
+    pub(crate) async fn jurisdiction(&self, id: &str) -> Result<Jurisdiction> {
+        self.platform.jurisdiction(id).await
+    }
+
+    /// The catalogue in force in a jurisdiction. A jurisdiction without one is given the
+    /// shipped catalogue (Taitung County's) the first time it is read, so a new instance
+    /// offers real services; administrators change it from there.
+    pub async fn catalogue(&self, jurisdiction_id: &str) -> Result<Arc<CatalogueInForce>> {
+        let j = self.jurisdiction(jurisdiction_id).await?;
+        let snapshot = self.platform.snapshot_of(&j).await?;
+        snapshot.part(|| self.load_catalogue(jurisdiction_id)).await
+    }
+
+    async fn load_catalogue(&self, jurisdiction_id: &str) -> Result<CatalogueInForce> {
+        let db = &self.platform.db;
+        if store::catalogue::service_count(db, jurisdiction_id).await? == 0 {
+            let shipped = Catalogue::taitung()
+                .map_err(|e| ServiceError::Internal(format!("the shipped catalogue: {e}")))?;
+            self.install(jurisdiction_id, &shipped, "civicdesk").await?;
+        }
+        Ok(CatalogueInForce {
+            offices: store::catalogue::offices(db, jurisdiction_id).await?,
+            services: store::catalogue::services(db, jurisdiction_id).await?,
+            forms: store::catalogue::latest_forms(db, jurisdiction_id).await?,
+        })
+    }
+
+    /// The business calendar of a jurisdiction (the hotline's, with its closures).
+    pub(crate) async fn calendar(
+        &self,
+        jurisdiction_id: &str,
+    ) -> Result<domain::calendar::BusinessCalendar> {
+        let j = self.jurisdiction(jurisdiction_id).await?;
+        Ok(self.platform.snapshot_of(&j).await?.calendar.clone())
+    }
+
+    /// Recomputes the application event chain of a jurisdiction.
+    pub async fn verify_event_chain(
+        &self,
+        jurisdiction_id: &str,
+    ) -> Result<store::events::ChainReport> {
+        Ok(store::events::verify_chain(&self.platform.db, jurisdiction_id).await?)
+    }
+}

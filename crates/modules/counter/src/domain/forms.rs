@@ -1,0 +1,677 @@
+//! Forms as data. A service's form is a list of fields, each with a type (text, number, date
+//! shown in ROC years, choice, address, a national ID or resident certificate number checked by
+//! its check digit, a file), whether it is required, when it applies (after an earlier choice),
+//! what of the applicant's verified identity fills it, and its help in both languages; with the
+//! PDPA notice the applicant consents to. A form is versioned: an application keeps the version
+//! it was filed under.
+//!
+//! [`validate`] is the one place answers are checked, for drafts (types only) and for
+//! submission (required fields too).
+
+use domain::Message;
+use domain::enums::string_enum;
+use domain::identity::PersonalId;
+use domain::locale::Localized;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+use super::catalogue::Text;
+
+/// The most fields a form may have.
+pub const MAX_FIELDS: usize = 40;
+/// The most options of a choice.
+pub const MAX_OPTIONS: usize = 30;
+/// The longest text answer unless the field says less.
+pub const MAX_TEXT: usize = 500;
+/// The longest label or help.
+pub const MAX_LABEL: usize = 500;
+/// The longest PDPA notice.
+pub const MAX_NOTICE: usize = 4_000;
+
+string_enum! {
+    /// A field's type. The i18n id is `counter-field-kind-<text>`.
+    FieldKind {
+        Text = "text",
+        Number = "number",
+        Date = "date",
+        Choice = "choice",
+        Address = "address",
+        IdNumber = "id_number",
+        File = "file",
+    }
+}
+
+string_enum! {
+    /// What of the applicant's verified identity fills a field.
+    Prefill {
+        Name = "name",
+        NationalId = "national_id",
+        Mobile = "mobile",
+        Email = "email",
+    }
+}
+
+string_enum! {
+    /// The kinds of document an upload may be, by its content (never its name).
+    DocumentKind {
+        Pdf = "pdf",
+        Jpg = "jpg",
+        Png = "png",
+    }
+}
+
+/// One option of a choice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: Localized,
+}
+
+/// A field applies only when an earlier choice has a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    pub field: String,
+    pub equals: String,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub key: String,
+    pub kind: FieldKind,
+    pub label: Localized,
+    #[serde(default)]
+    pub help: Option<Localized>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub prefill: Option<Prefill>,
+    #[serde(default)]
+    pub max_length: Option<u32>,
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub options: Vec<Choice>,
+    #[serde(default)]
+    pub when: Option<When>,
+    #[serde(default)]
+    pub accept: Vec<DocumentKind>,
+}
+
+/// A form: its fields and the PDPA notice, at a version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Form {
+    pub key: String,
+    pub pdpa_notice: Localized,
+    pub fields: Vec<Field>,
+}
+
+/// What is wrong with a form definition.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    #[error("the form has no fields or more than 40")]
+    FieldCount,
+    #[error("field {0}: the key must be 1-40 of a-z, 0-9 and _, and unique")]
+    Key(String),
+    #[error("field {0}: a label needs Chinese, and at most 500 characters")]
+    Label(String),
+    #[error("field {0}: only a choice has options, and a choice has 1 to 30 distinct ones")]
+    Options(String),
+    #[error("field {0}: `when` must name an earlier choice and one of its values")]
+    When(String),
+    #[error("field {0}: min, max and max_length belong to numbers and texts, with min <= max")]
+    Bounds(String),
+    #[error("field {0}: accept belongs to a file")]
+    Accept(String),
+    #[error("the PDPA notice needs Chinese, and at most 4,000 characters")]
+    Notice,
+}
+
+/// A form as the catalogue file writes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FormEntry {
+    pub key: String,
+    pdpa_notice: Text,
+    #[serde(default)]
+    fields: Vec<FieldEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldEntry {
+    key: String,
+    kind: FieldKind,
+    label: Text,
+    #[serde(default)]
+    help: Option<Text>,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    prefill: Option<Prefill>,
+    #[serde(default)]
+    max_length: Option<u32>,
+    #[serde(default)]
+    min: Option<i64>,
+    #[serde(default)]
+    max: Option<i64>,
+    #[serde(default)]
+    options: Vec<ChoiceEntry>,
+    #[serde(default)]
+    when: Option<When>,
+    #[serde(default)]
+    accept: Vec<DocumentKind>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceEntry {
+    value: String,
+    label: Text,
+}
+
+impl FormEntry {
+    pub(crate) fn into_form(self) -> Result<Form, FormError> {
+        let form = Form {
+            key: self.key,
+            pdpa_notice: self.pdpa_notice.localized(),
+            fields: self
+                .fields
+                .into_iter()
+                .map(|f| Field {
+                    key: f.key,
+                    kind: f.kind,
+                    label: f.label.localized(),
+                    help: f.help.map(Text::localized),
+                    required: f.required,
+                    prefill: f.prefill,
+                    max_length: f.max_length,
+                    min: f.min,
+                    max: f.max,
+                    options: f
+                        .options
+                        .into_iter()
+                        .map(|c| Choice {
+                            value: c.value,
+                            label: c.label.localized(),
+                        })
+                        .collect(),
+                    when: f.when,
+                    accept: f.accept,
+                })
+                .collect(),
+        };
+        form.check()?;
+        Ok(form)
+    }
+}
+
+fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 40
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn fits(text: &Localized, max: usize) -> bool {
+    !text.zh.trim().is_empty() && text.zh.chars().count() <= max && text.en.chars().count() <= max
+}
+
+impl Form {
+    /// The rules of a definition (also what an admin's edit must pass).
+    pub fn check(&self) -> Result<(), FormError> {
+        if self.fields.is_empty() || self.fields.len() > MAX_FIELDS {
+            return Err(FormError::FieldCount);
+        }
+        if !fits(&self.pdpa_notice, MAX_NOTICE) {
+            return Err(FormError::Notice);
+        }
+        let mut keys = HashSet::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            let name = || f.key.clone();
+            if !valid_key(&f.key) || !keys.insert(f.key.as_str()) {
+                return Err(FormError::Key(name()));
+            }
+            if !fits(&f.label, MAX_LABEL) || f.help.as_ref().is_some_and(|h| !fits(h, MAX_LABEL)) {
+                return Err(FormError::Label(name()));
+            }
+            let is_choice = f.kind == FieldKind::Choice;
+            let distinct: HashSet<&str> = f.options.iter().map(|o| o.value.as_str()).collect();
+            if is_choice == f.options.is_empty()
+                || f.options.len() > MAX_OPTIONS
+                || distinct.len() != f.options.len()
+                || f.options
+                    .iter()
+                    .any(|o| !valid_key(&o.value) || !fits(&o.label, MAX_LABEL))
+            {
+                return Err(FormError::Options(name()));
+            }
+            let numeric = f.kind == FieldKind::Number;
+            let textual = matches!(f.kind, FieldKind::Text | FieldKind::Address);
+            if (!numeric && (f.min.is_some() || f.max.is_some()))
+                || (!textual && f.max_length.is_some())
+                || f.min.zip(f.max).is_some_and(|(a, b)| a > b)
+                || f.max_length
+                    .is_some_and(|m| m == 0 || m as usize > MAX_TEXT)
+            {
+                return Err(FormError::Bounds(name()));
+            }
+            if f.kind != FieldKind::File && !f.accept.is_empty() {
+                return Err(FormError::Accept(name()));
+            }
+            if let Some(w) = &f.when {
+                let earlier = self.fields[..i].iter().find(|e| e.key == w.field);
+                if !earlier.is_some_and(|e| {
+                    e.kind == FieldKind::Choice && e.options.iter().any(|o| o.value == w.equals)
+                }) {
+                    return Err(FormError::When(name()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the form asks how many copies (a required number field `copies`, at least 1).
+    pub fn asks_copies(&self) -> bool {
+        self.fields.iter().any(|f| {
+            f.key == "copies"
+                && f.kind == FieldKind::Number
+                && f.required
+                && f.min.unwrap_or(0) >= 1
+        })
+    }
+
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// Whether a field applies, given the answers so far.
+    pub fn applies(&self, field: &Field, answers: &BTreeMap<String, String>) -> bool {
+        match &field.when {
+            None => true,
+            Some(w) => answers.get(&w.field).is_some_and(|v| v == &w.equals),
+        }
+    }
+}
+
+/// How strictly [`validate`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    /// A draft: what is given must have the right type; nothing is required yet.
+    Draft,
+    /// A submission: every required field that applies is answered too.
+    Submit,
+}
+
+/// A field's problem, for the error summary and the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: Message,
+}
+
+fn problem(field: &Field, id: &'static str) -> FieldError {
+    FieldError {
+        field: field.key.clone(),
+        message: Message::new(id).arg("field", field.label.zh.clone()),
+    }
+}
+
+/// Checks answers against a form and returns them cleaned (trimmed; ID numbers upper case;
+/// dates as `YYYY-MM-DD`; answers to fields that do not apply dropped). `input` holds every
+/// answer as text; a file's answer is the stored upload's id, which the caller has checked.
+/// A key the form does not have is refused (`counter-error-field-unknown`): a forged field.
+pub fn validate(
+    form: &Form,
+    input: &BTreeMap<String, String>,
+    strictness: Strictness,
+) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    for key in input.keys() {
+        if form.field(key).is_none() {
+            errors.push(FieldError {
+                field: key.clone(),
+                message: Message::new("counter-error-field-unknown"),
+            });
+        }
+    }
+    let mut clean = BTreeMap::new();
+    for f in &form.fields {
+        // A draft keeps what was typed into a field that does not apply now (the person may
+        // choose again); a submission drops it.
+        let applies = form.applies(f, &clean);
+        if !applies && strictness == Strictness::Submit {
+            continue;
+        }
+        let raw = input.get(&f.key).map(|v| v.trim()).unwrap_or("");
+        if raw.is_empty() {
+            if applies && f.required && strictness == Strictness::Submit {
+                errors.push(problem(f, "counter-error-field-required"));
+            }
+            continue;
+        }
+        match check_value(f, raw) {
+            Ok(v) => {
+                clean.insert(f.key.clone(), v);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(clean)
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_value(f: &Field, raw: &str) -> Result<String, FieldError> {
+    if raw
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(problem(f, "counter-error-field-characters"));
+    }
+    match f.kind {
+        FieldKind::Text | FieldKind::Address => {
+            let max = f.max_length.map_or(MAX_TEXT, |m| m as usize);
+            if raw.chars().count() > max {
+                return Err(FieldError {
+                    field: f.key.clone(),
+                    message: Message::new("counter-error-field-too-long")
+                        .arg("field", f.label.zh.clone())
+                        .arg("max", max.to_string()),
+                });
+            }
+            Ok(raw.to_string())
+        }
+        FieldKind::Number => {
+            let n: i64 = domain::width::to_half_width(raw)
+                .parse()
+                .map_err(|_| problem(f, "counter-error-field-number"))?;
+            if f.min.is_some_and(|m| n < m) || f.max.is_some_and(|m| n > m) {
+                return Err(FieldError {
+                    field: f.key.clone(),
+                    message: Message::new("counter-error-field-range")
+                        .arg("field", f.label.zh.clone())
+                        .arg("min", f.min.map_or_else(String::new, |m| m.to_string()))
+                        .arg("max", f.max.map_or_else(String::new, |m| m.to_string())),
+                });
+            }
+            Ok(n.to_string())
+        }
+        FieldKind::Date => parse_date(raw)
+            .map(|d| d.to_string())
+            .ok_or_else(|| problem(f, "counter-error-field-date")),
+        FieldKind::Choice => {
+            if f.options.iter().any(|o| o.value == raw) {
+                Ok(raw.to_string())
+            } else {
+                Err(problem(f, "counter-error-field-choice"))
+            }
+        }
+        FieldKind::IdNumber => PersonalId::parse(raw)
+            .map(|id| id.as_str().to_string())
+            .map_err(|m| FieldError {
+                field: f.key.clone(),
+                message: m,
+            }),
+        FieldKind::File => {
+            // The upload's id, as the app stored it: a UUID.
+            if raw.len() == 36 && raw.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+                Ok(raw.to_string())
+            } else {
+                Err(problem(f, "counter-error-field-file"))
+            }
+        }
+    }
+}
+
+/// A date as people in Taiwan write it: ISO (`2026-12-07`), or ROC years (`115/12/07`,
+/// `115-12-07`, `民國115年12月7日`), full-width digits accepted. Returned as ISO.
+pub fn parse_date(raw: &str) -> Option<time::Date> {
+    let text = domain::width::to_half_width(raw.trim());
+    let text = text.trim_start_matches("民國");
+    let parts: Vec<&str> = text
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
+    let (y, m, d): (i32, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    // Three digits or fewer: a ROC year (民國1年 is 1912).
+    let year = if y < 1000 { y + 1911 } else { y };
+    let month = time::Month::try_from(m).ok()?;
+    let date = time::Date::from_calendar_date(year, month, d).ok()?;
+    (1900..=2200).contains(&date.year()).then_some(date)
+}
+
+/// A date in ROC years for zh-TW (`民國115年12月7日`), ISO-like for English (`7 Dec 2026`).
+pub fn display_date(iso: &str, locale: domain::Locale) -> String {
+    let Some(d) = parse_date(iso) else {
+        return iso.to_string();
+    };
+    match locale {
+        domain::Locale::ZhTw => format!(
+            "民國{}年{}月{}日",
+            d.year() - 1911,
+            u8::from(d.month()),
+            d.day()
+        ),
+        domain::Locale::En => format!("{} {} {}", d.day(), &d.month().to_string()[..3], d.year()),
+    }
+}
+
+/// What an upload is, by its first bytes: a PDF, a JPEG or a PNG; anything else is not a
+/// document (an executable renamed `.pdf` is refused).
+pub fn sniff(bytes: &[u8]) -> Option<DocumentKind> {
+    if bytes.starts_with(b"%PDF-") {
+        Some(DocumentKind::Pdf)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(DocumentKind::Jpg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(DocumentKind::Png)
+    } else {
+        None
+    }
+}
+
+/// Whether a field accepts a document kind (a file field that names none accepts all three).
+pub fn accepts(field: &Field, kind: DocumentKind) -> bool {
+    field.accept.is_empty() || field.accept.contains(&kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(zh: &str) -> Localized {
+        Localized::new(zh, zh)
+    }
+
+    fn field(key: &str, kind: FieldKind) -> Field {
+        Field {
+            key: key.into(),
+            kind,
+            label: text(key),
+            help: None,
+            required: true,
+            prefill: None,
+            max_length: None,
+            min: None,
+            max: None,
+            options: Vec::new(),
+            when: None,
+            accept: Vec::new(),
+        }
+    }
+
+    fn form() -> Form {
+        let mut relation = field("relation", FieldKind::Choice);
+        relation.options = vec![
+            Choice {
+                value: "self".into(),
+                label: text("本人"),
+            },
+            Choice {
+                value: "agent".into(),
+                label: text("代理人"),
+            },
+        ];
+        let mut letter = field("letter", FieldKind::File);
+        letter.when = Some(When {
+            field: "relation".into(),
+            equals: "agent".into(),
+        });
+        let mut copies = field("copies", FieldKind::Number);
+        copies.min = Some(1);
+        copies.max = Some(10);
+        Form {
+            key: "t".into(),
+            pdpa_notice: text("告知"),
+            fields: vec![
+                field("id", FieldKind::IdNumber),
+                relation,
+                letter,
+                copies,
+                field("born", FieldKind::Date),
+            ],
+        }
+    }
+
+    fn answers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_submission_is_cleaned() {
+        let f = form();
+        assert!(f.check().is_ok());
+        let ok = validate(
+            &f,
+            &answers(&[
+                ("id", "a123456789"),
+                ("relation", "self"),
+                ("copies", "２"),
+                ("born", "民國70年1月2日"),
+                ("letter", ""),
+            ]),
+            Strictness::Submit,
+        )
+        .expect("valid");
+        assert_eq!(ok["id"], "A123456789");
+        assert_eq!(ok["copies"], "2");
+        assert_eq!(ok["born"], "1981-01-02");
+        assert!(!ok.contains_key("letter"));
+    }
+
+    #[test]
+    fn conditional_fields_are_required_only_when_they_apply() {
+        let f = form();
+        let errors = validate(
+            &f,
+            &answers(&[
+                ("id", "A123456789"),
+                ("relation", "agent"),
+                ("copies", "1"),
+                ("born", "1981-01-02"),
+            ]),
+            Strictness::Submit,
+        )
+        .expect_err("the letter is missing");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "letter");
+        // A hidden field's answer is dropped, not kept.
+        let ok = validate(
+            &f,
+            &answers(&[
+                ("id", "A123456789"),
+                ("relation", "self"),
+                ("copies", "1"),
+                ("born", "1981-01-02"),
+                ("letter", "0190f0f0-0000-7000-8000-000000000000"),
+            ]),
+            Strictness::Submit,
+        )
+        .expect("valid");
+        assert!(!ok.contains_key("letter"));
+    }
+
+    #[test]
+    fn forged_and_wrong_answers_are_refused_by_field() {
+        let f = form();
+        let errors = validate(
+            &f,
+            &answers(&[
+                ("id", "A123456788"),
+                ("relation", "boss"),
+                ("copies", "99"),
+                ("born", "2026-02-30"),
+                ("admin", "1"),
+            ]),
+            Strictness::Submit,
+        )
+        .expect_err("all wrong");
+        let ids: Vec<&str> = errors.iter().map(|e| e.message.id).collect();
+        assert!(ids.contains(&"counter-error-field-unknown"));
+        assert!(ids.contains(&"error-personal-id-checksum"));
+        assert!(ids.contains(&"counter-error-field-choice"));
+        assert!(ids.contains(&"counter-error-field-range"));
+        assert!(ids.contains(&"counter-error-field-date"));
+    }
+
+    #[test]
+    fn a_draft_need_not_be_complete_but_must_be_well_typed() {
+        let f = form();
+        assert!(validate(&f, &answers(&[("copies", "3")]), Strictness::Draft).is_ok());
+        assert!(validate(&f, &answers(&[("copies", "three")]), Strictness::Draft).is_err());
+    }
+
+    #[test]
+    fn definitions_are_checked() {
+        let mut f = form();
+        f.fields[2].when = Some(When {
+            field: "copies".into(),
+            equals: "1".into(),
+        });
+        assert_eq!(f.check(), Err(FormError::When("letter".into())));
+        let mut f = form();
+        f.fields.push(field("id", FieldKind::Text));
+        assert_eq!(f.check(), Err(FormError::Key("id".into())));
+        let mut f = form();
+        f.fields[0].options = vec![Choice {
+            value: "x".into(),
+            label: text("x"),
+        }];
+        assert_eq!(f.check(), Err(FormError::Options("id".into())));
+    }
+
+    #[test]
+    fn documents_are_known_by_their_content() {
+        assert_eq!(sniff(b"%PDF-1.7\n..."), Some(DocumentKind::Pdf));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(DocumentKind::Jpg));
+        assert_eq!(sniff(b"MZ\x90\x00"), None);
+        assert_eq!(sniff(b"<html>"), None);
+    }
+
+    #[test]
+    fn roc_dates_read_and_show() {
+        assert_eq!(
+            parse_date("115/12/07").map(|d| d.to_string()),
+            Some("2026-12-07".into())
+        );
+        assert_eq!(
+            display_date("2026-12-07", domain::Locale::ZhTw),
+            "民國115年12月7日"
+        );
+        assert_eq!(display_date("2026-12-07", domain::Locale::En), "7 Dec 2026");
+        assert_eq!(parse_date("2026-13-01"), None);
+    }
+}

@@ -1,0 +1,7 @@
+//! The module's queries, private to it. Each is written once over `store::Conn`.
+
+pub mod applications;
+pub mod catalogue;
+pub mod documents;
+pub mod events;
+pub mod sequences;
