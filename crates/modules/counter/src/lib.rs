@@ -9,6 +9,7 @@
 
 mod api;
 pub mod app;
+mod device_api;
 pub mod domain;
 pub mod module;
 mod pages;

@@ -8,7 +8,7 @@ use ::store::migrate::Migration;
 use identity::IdentityApp;
 use identity::doors::{ModuleState, ModuleStateInner};
 use platform::authz::{Permission, PermissionSet, Role};
-use platform::jobs::JobKind;
+use platform::jobs::{JobKind, JobKindDef};
 use platform::{Module, ModuleDef, ModuleHandle, ServiceError};
 use webkit::Doors;
 use webkit::module::{ModuleDoors, ModuleRoutes};
@@ -43,7 +43,18 @@ pub const MODULE: ModuleDef = ModuleDef {
             ),
         ],
     },
-    job_kinds: &[],
+    job_kinds: &[
+        JobKindDef {
+            name: crate::app::jobs::REMIND,
+            administered_by: MANAGE_COUNTER,
+            retry: None,
+        },
+        JobKindDef {
+            name: crate::app::jobs::GRANT_DUE,
+            administered_by: MANAGE_COUNTER,
+            retry: None,
+        },
+    ],
     locales: platform::module_locales!("counter"),
     purposes: &[],
     retention: &[],
@@ -55,7 +66,15 @@ impl ModuleHandle for CounterApp {
     }
 
     fn job_kinds(&self) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
-        Ok(Vec::new())
+        Ok([crate::app::jobs::REMIND, crate::app::jobs::GRANT_DUE]
+            .into_iter()
+            .map(|kind| {
+                Box::new(crate::app::jobs::CounterJob {
+                    counter: self.clone(),
+                    kind,
+                }) as Box<dyn JobKind>
+            })
+            .collect())
     }
 }
 

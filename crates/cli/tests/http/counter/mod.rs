@@ -5,6 +5,7 @@
 //! clerks deciding at once. Pages over HTTP as a browser without JavaScript uses them.
 
 mod apply;
+mod smart_desk;
 
 use crate::support::{Browser, STAFF_PASSWORD, TAIPEI, TestApp};
 use crate::ui_staff::{Answer, answer, get, pages, post, with_session};

@@ -75,6 +75,7 @@ counter-done = { $what ->
     [submitted] Your application has been sent; we have sent you a receipt.
     [corrected] Your correction has been sent; the review goes on.
     [withdrawn] Your application is withdrawn.
+    [agent] Your agent is named; they get their own code by SMS.
    *[other] Done.
 }
 counter-due = Review due by
@@ -201,3 +202,137 @@ counter-error-slot-too-soon = That time is too soon to book; choose a later one.
 counter-error-slot-too-far = That time cannot be booked yet.
 counter-error-slot-unknown = There is no such time to book.
 counter-error-booking-cutoff = It is too late to cancel; if you cannot come, please call us.
+
+## Pickup
+counter-pickup-title = Pickup
+counter-place = Where
+counter-until = Collect it by
+counter-place-door = Smart Desk
+counter-place-counter = Counter
+counter-place-post = Post
+counter-place-returned = Returned
+counter-picked-up = Picked up
+counter-by-applicant = The applicant
+counter-by-agent = An agent
+counter-code = Pickup code
+counter-code-title = Your new pickup code
+counter-code-once = This code is shown only once: note it or take a picture. The old code no longer works.
+counter-code-qr = Scan this QR code at the Smart Desk to collect
+counter-code-sent = We sent your code by SMS and e-mail. Forgot it, or want another? Get a new one here.
+counter-code-new = Get a new pickup code
+counter-code-locked = Your code is locked after wrong attempts. Getting a new code unlocks it.
+counter-code-after-payment = Your code is sent by SMS once the fee is paid.
+counter-counter-bring-id = Bring your ID to the counter in office hours.
+counter-back-to-application = Back to the application
+counter-agent-title = Someone picks it up for me
+counter-agent-lead = Your agent gets a code of their own, and shows their own photo ID at the counter. Give their name, the last 4 characters of their ID and their mobile, or their civicdesk sign-in name (they must accept).
+counter-agent-name = Agent's name
+counter-agent-last4 = Last 4 characters of the agent's ID number
+counter-agent-last4-hint = The clerk checks the agent's ID against it.
+counter-agent-mobile = Agent's mobile number
+counter-agent-mobile-hint = The code is sent to this mobile by SMS.
+counter-agent-login = Or the agent's sign-in name (optional)
+counter-agent-login-hint = With a sign-in name, the fields above may be left empty.
+counter-agent-name-button = Name the agent
+counter-agent-named = Agent
+counter-agent-account = A civicdesk account (until they accept)
+counter-event-code_rotated = Pickup code changed
+counter-event-agent_named = Agent named
+counter-issue-where = Issue to
+counter-issue-door = Smart Desk door
+counter-receipt = Print the receipt
+counter-hand-over-who = Who takes it
+counter-hand-over-applicant = The applicant
+counter-hand-over-agent = An agent
+counter-hand-over-last4 = Last 4 characters of the ID shown
+counter-hand-over-last4-hint = Type them after checking the photo ID shown to you.
+counter-hand-over-code = The agent's pickup code
+counter-hand-over-code-hint = Only when an agent collects.
+counter-done-issue = Issued; the applicant is told.
+counter-done-pick_up = Handed over; the applicant is told.
+
+## Smart Desk (staff)
+counter-desk-title = Smart Desk
+counter-desk-days = Items wait { $days } days, then move to the counter.
+counter-desk-done = The door is updated.
+counter-door = Door
+counter-door-size = Size
+counter-door-sensed = Device reports
+counter-door-application = Application
+counter-door-free = Free
+counter-door-reserved = Held
+counter-door-loaded = Loaded
+counter-door-opened = Open
+counter-door-out_of_order = Out of order
+counter-door-clear = Take out (to the counter)
+counter-door-hold = Hold
+counter-door-release = Release
+counter-door-fault = Report a fault
+counter-door-repair = Repaired
+counter-size-s = Small
+counter-size-m = Medium
+counter-size-l = Large
+counter-sensed-open = Open
+counter-sensed-closed_empty = Closed, empty
+counter-sensed-closed_occupied = Closed, something inside
+counter-sensed-fault = Fault
+counter-devices = Devices
+counter-devices-none = No device is registered.
+counter-device-seen = last seen
+counter-device-name = Device name
+counter-device-name-hint = For example "Lobby kiosk".
+counter-device-register = Register a device
+counter-device-title = Device credentials
+counter-device-id = Device id
+counter-device-secret = Device secret
+counter-site-key = Code key
+counter-device-kiosk-lead = Open the link below on the kiosk to set it up; the secrets stay on that machine.
+counter-device-kiosk = Open the kiosk on this device
+
+## Kiosk
+counter-kiosk-title = Smart Desk pickup
+counter-kiosk-tools = Settings
+counter-kiosk-large = Large text
+counter-kiosk-speak = Speech
+counter-kiosk-lead = Enter your mobile number and your 6-digit code, or scan your QR code.
+counter-kiosk-mobile = Mobile number
+counter-kiosk-code = Pickup code
+counter-kiosk-keypad = Number keys
+counter-kiosk-clear = Delete
+counter-kiosk-next = Next field
+counter-kiosk-open-button = Open my door
+counter-kiosk-qr = Scan a QR code
+counter-kiosk-qr-hint = Hold the QR code on your phone to the scanner.
+counter-kiosk-taken = I have taken it and closed the door
+counter-kiosk-checking = Checking…
+counter-kiosk-offline = No connection: working from the offline list.
+counter-kiosk-no-signal = The code cannot be checked now. Try again later or ask at the counter.
+counter-kiosk-open-door = Please collect from door
+counter-kiosk-closed = Thank you; the door is closed.
+counter-kiosk-setup = Not set up
+counter-kiosk-setup-lead = Staff register this device on the Smart Desk page and open its set-up link here.
+counter-kiosk-door-locked = Too many wrong codes at this door. Try later or ask at the counter.
+counter-kiosk-door-state = This door cannot open now. Please ask at the counter.
+
+## Errors (pickup)
+counter-error-door-unknown = There is no such door.
+counter-error-door-taken = That door is in use; choose another.
+counter-error-door-state = The door cannot do that in its present state; reload the page.
+counter-error-door-action = Unknown door action.
+counter-error-no-locker = This application did not choose the Smart Desk, or its office has none.
+counter-error-not-post = This application did not choose post.
+counter-error-not-at-counter = The document is not at the counter.
+counter-error-unpaid = The fee has not been paid.
+counter-error-id-mismatch = The last 4 characters do not match; check the ID again.
+counter-error-code-shape = A pickup code is 6 digits.
+counter-error-no-code = There is no code to use now (not issued, not paid, or already collected).
+counter-error-agent-not-allowed = This service must be collected in person.
+counter-error-agent-not-now = An agent cannot be named for this application now.
+counter-error-site-unknown = There is no such Smart Desk.
+counter-error-device-name = A device name is 1 to 60 characters.
+counter-error-too-many-events = At most 500 events per upload.
+counter-receipt-title = Issue receipt
+counter-receipt-applicant = Applicant
+counter-receipt-issued = Issued at
+counter-receipt-note = This receipt goes with the document into the Smart Desk door or to the counter; check the application number on pickup.
+counter-desk-link = Smart Desk and devices

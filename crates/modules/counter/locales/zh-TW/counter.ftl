@@ -75,6 +75,7 @@ counter-done = { $what ->
     [submitted] 已送出申請，我們已寄送收件通知。
     [corrected] 已送出補正，審核將繼續進行。
     [withdrawn] 已撤回申請。
+    [agent] 已委託代領人，取件碼會以簡訊寄給代領人。
    *[other] 已完成。
 }
 counter-due = 預計審核完成
@@ -201,3 +202,137 @@ counter-error-slot-too-soon = 這個時段已經來不及預約，請選擇較�
 counter-error-slot-too-far = 這個時段尚未開放預約。
 counter-error-slot-unknown = 沒有這個預約時段。
 counter-error-booking-cutoff = 已超過取消期限，如無法前來請來電告知。
+
+## 領件
+counter-pickup-title = 領件
+counter-place = 領件地點
+counter-until = 請於此時間前領取
+counter-place-door = 智慧櫃台
+counter-place-counter = 櫃台
+counter-place-post = 郵寄
+counter-place-returned = 已退回
+counter-picked-up = 領件紀錄
+counter-by-applicant = 本人
+counter-by-agent = 代領人
+counter-code = 取件碼
+counter-code-title = 新的取件碼
+counter-code-once = 取件碼只顯示這一次，請記下或拍照。舊的取件碼已失效。
+counter-code-qr = 在智慧櫃台掃描此 QR 碼即可取件
+counter-code-sent = 取件碼已以簡訊及電子郵件寄給您。忘記了或想換一組，可以在這裡取得新的取件碼。
+counter-code-new = 取得新的取件碼
+counter-code-locked = 取件碼因多次輸入錯誤已鎖定。取得新的取件碼即可解鎖。
+counter-code-after-payment = 繳費後會以簡訊寄送取件碼。
+counter-counter-bring-id = 請於上班時間攜帶身分證件至櫃台領取。
+counter-back-to-application = 回到申辦案件
+counter-agent-title = 委託他人代領
+counter-agent-lead = 代領人會收到自己的取件碼；在櫃台領取時須出示本人身分證件。可以填寫代領人的姓名、身分證後4碼與手機，或填寫代領人的平台帳號（對方須接受委託）。
+counter-agent-name = 代領人姓名
+counter-agent-last4 = 代領人身分證字號後4碼
+counter-agent-last4-hint = 櫃台人員會核對代領人的證件。
+counter-agent-mobile = 代領人手機號碼
+counter-agent-mobile-hint = 取件碼會以簡訊寄到這支手機。
+counter-agent-login = 或代領人的平台帳號（選填）
+counter-agent-login-hint = 填寫帳號時，以上欄位可以留白。
+counter-agent-name-button = 委託代領
+counter-agent-named = 代領人
+counter-agent-account = 平台帳號（待對方接受）
+counter-event-code_rotated = 更換取件碼
+counter-event-agent_named = 委託代領
+counter-issue-where = 核發至
+counter-issue-door = 智慧櫃台
+counter-receipt = 列印收據
+counter-hand-over-who = 領取人
+counter-hand-over-applicant = 申請人本人
+counter-hand-over-agent = 代領人
+counter-hand-over-last4 = 證件號碼後4碼
+counter-hand-over-last4-hint = 核對領取人出示的身分證件後輸入。
+counter-hand-over-code = 代領人的取件碼
+counter-hand-over-code-hint = 代領人領取時才需要。
+counter-done-issue = 已核發，已通知申請人。
+counter-done-pick_up = 已交付並通知申請人。
+
+## 智慧櫃台（員工）
+counter-desk-title = 智慧櫃台
+counter-desk-days = 文件存放 { $days } 天，逾期移回櫃台。
+counter-desk-done = 已更新櫃門狀態。
+counter-door = 櫃門
+counter-door-size = 尺寸
+counter-door-sensed = 設備回報
+counter-door-application = 申辦案件
+counter-door-free = 空櫃
+counter-door-reserved = 保留
+counter-door-loaded = 已放入
+counter-door-opened = 已開啟
+counter-door-out_of_order = 故障
+counter-door-clear = 取出（移回櫃台）
+counter-door-hold = 保留
+counter-door-release = 取消保留
+counter-door-fault = 回報故障
+counter-door-repair = 已修復
+counter-size-s = 小
+counter-size-m = 中
+counter-size-l = 大
+counter-sensed-open = 開啟
+counter-sensed-closed_empty = 關閉，無物品
+counter-sensed-closed_occupied = 關閉，有物品
+counter-sensed-fault = 故障
+counter-devices = 設備
+counter-devices-none = 尚未登錄設備。
+counter-device-seen = 最近連線
+counter-device-name = 設備名稱
+counter-device-name-hint = 例如「大廳取件機」。
+counter-device-register = 登錄設備
+counter-device-title = 設備憑證
+counter-device-id = 設備代號
+counter-device-secret = 設備金鑰
+counter-site-key = 取件碼金鑰
+counter-device-kiosk-lead = 在取件機上開啟下方連結即完成設定；金鑰只會保存在該機器上。
+counter-device-kiosk = 在此設備開啟取件機畫面
+
+## 取件機
+counter-kiosk-title = 智慧櫃台取件
+counter-kiosk-tools = 設定
+counter-kiosk-large = 大字
+counter-kiosk-speak = 語音
+counter-kiosk-lead = 請輸入手機號碼與6位數取件碼，或掃描 QR 碼。
+counter-kiosk-mobile = 手機號碼
+counter-kiosk-code = 取件碼
+counter-kiosk-keypad = 數字鍵盤
+counter-kiosk-clear = 刪除
+counter-kiosk-next = 下一欄
+counter-kiosk-open-button = 開櫃取件
+counter-kiosk-qr = 掃描 QR 碼
+counter-kiosk-qr-hint = 將手機上的 QR 碼對準掃描器。
+counter-kiosk-taken = 已取件並關上櫃門
+counter-kiosk-checking = 確認中…
+counter-kiosk-offline = 暫時無法連線，使用離線資料。
+counter-kiosk-no-signal = 暫時無法確認取件碼，請稍後再試或洽櫃台。
+counter-kiosk-open-door = 請至此櫃門取件：
+counter-kiosk-closed = 謝謝，櫃門已關閉。
+counter-kiosk-setup = 尚未設定
+counter-kiosk-setup-lead = 請由管理人員在「智慧櫃台」登錄此設備後開啟設定連結。
+counter-kiosk-door-locked = 此櫃門輸入錯誤次數過多，請稍後再試或洽櫃台。
+counter-kiosk-door-state = 櫃門目前無法開啟，請洽櫃台。
+
+## 錯誤（領件）
+counter-error-door-unknown = 找不到這個櫃門。
+counter-error-door-taken = 這個櫃門已被使用，請選擇其他櫃門。
+counter-error-door-state = 櫃門目前的狀態不能這樣處理，請重新整理。
+counter-error-door-action = 不明的櫃門操作。
+counter-error-no-locker = 這件申請沒有選擇智慧櫃台，或承辦地點沒有智慧櫃台。
+counter-error-not-post = 這件申請沒有選擇郵寄。
+counter-error-not-at-counter = 文件不在櫃台。
+counter-error-unpaid = 規費尚未繳納。
+counter-error-id-mismatch = 證件號碼後4碼不符，請再核對一次。
+counter-error-code-shape = 取件碼是6位數字。
+counter-error-no-code = 目前沒有可用的取件碼（尚未核發、尚未繳費或已領取）。
+counter-error-agent-not-allowed = 這項服務須本人領取。
+counter-error-agent-not-now = 這件申請目前不能委託代領。
+counter-error-site-unknown = 找不到這個智慧櫃台。
+counter-error-device-name = 設備名稱須為1到60個字。
+counter-error-too-many-events = 一次最多上傳500筆事件。
+counter-receipt-title = 核發收據
+counter-receipt-applicant = 申請人
+counter-receipt-issued = 核發時間
+counter-receipt-note = 本收據隨文件放入智慧櫃台或交付櫃台；領取時請核對申辦編號。
+counter-desk-link = 智慧櫃台與設備

@@ -163,7 +163,9 @@ CREATE TABLE counter_grants (
     id             TEXT PRIMARY KEY,
     application_id TEXT NOT NULL REFERENCES counter_applications(id),
     site_id        TEXT,                    -- the Smart Desk site, for a door pickup
+    door_id        TEXT,
     holder         TEXT NOT NULL,           -- applicant | agent
+    mobile_hash    TEXT,                    -- the holder's mobile, keyed like the code (the kiosk asks for it)
     mandate_id     TEXT,
     agent_name     TEXT,
     agent_mobile   TEXT,

@@ -132,11 +132,11 @@ impl CounterApp {
     /// What a settled fee sets off: an issued document's codes become active.
     pub(crate) async fn fee_settled_in(
         &self,
-        _tx: &mut Tx,
-        _app: &mut Application,
-        _now: i64,
+        tx: &mut Tx,
+        app: &mut Application,
+        now: i64,
     ) -> Result<()> {
-        Ok(())
+        self.activate_in(tx, app, now).await
     }
 }
 

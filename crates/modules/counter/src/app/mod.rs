@@ -7,7 +7,13 @@
 pub mod apply;
 pub mod catalogue;
 mod change;
+pub mod device;
+mod device_events;
 pub mod fees;
+pub mod issue;
+pub mod jobs;
+pub mod lockers;
+pub mod pickup;
 pub mod review;
 
 use crate::domain::application::State;

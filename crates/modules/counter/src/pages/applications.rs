@@ -4,6 +4,7 @@
 use super::fields::{self, FieldView, Posted};
 use super::ntd;
 use crate::app::apply::ApplicationView;
+use crate::app::pickup::{AgentInput, PickupInfo};
 use crate::app::{Application, Document};
 use crate::domain::application::{Role, State as AppState, allowed};
 use crate::module::CounterState;
@@ -34,6 +35,8 @@ pub fn routes() -> Router<CounterState> {
         )
         .route("/services/applications/{id}/withdraw", post(withdraw))
         .route("/services/applications/{id}/pay", post(pay))
+        .route("/services/applications/{id}/code", post(new_code))
+        .route("/services/applications/{id}/agent", post(agent))
         .route("/services/applications/{id}/documents/{doc}", get(document))
 }
 
@@ -107,8 +110,25 @@ struct AppPage {
     may_withdraw: bool,
     may_pay: bool,
     editable: bool,
+    pickup: Option<PickupInfo>,
+    may_name_agent: bool,
+    agent_form: AgentForm,
     errors: Errors,
     done: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct AgentForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_last4: String,
+    #[serde(default)]
+    mobile: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -139,7 +159,30 @@ async fn page(
     errors: Errors,
     done: String,
 ) -> PageResult {
+    page_with(state, v, view, answers, errors, done, AgentForm::default()).await
+}
+
+async fn page_with(
+    state: &CounterState,
+    v: &Viewer,
+    view: ApplicationView,
+    answers: Option<std::collections::BTreeMap<String, String>>,
+    errors: Errors,
+    done: String,
+    agent_form: AgentForm,
+) -> PageResult {
     let a = &view.application;
+    let pickup = state.module.pickup_info(a).await.map_err(failed(v))?;
+    let may_name_agent = view.service.agent_may_pick_up
+        && matches!(
+            a.state,
+            AppState::Submitted
+                | AppState::UnderReview
+                | AppState::NeedsCorrection
+                | AppState::Approved
+                | AppState::ReadyForPickup
+        )
+        && a.place.as_deref() != Some("post");
     let catalogue = state
         .module
         .catalogue(&a.jurisdiction_id)
@@ -180,6 +223,9 @@ async fn page(
             && a.paid_at.is_none()
             && matches!(a.state, AppState::Approved | AppState::ReadyForPickup),
         editable,
+        pickup,
+        may_name_agent,
+        agent_form,
         documents: view.documents.clone(),
         a: view.application.clone(),
         errors,
@@ -323,6 +369,93 @@ async fn pay(
     Ok(see_other(&created.next_url))
 }
 
+#[derive(Template)]
+#[template(path = "counter/code.html")]
+struct CodePage {
+    p: Page,
+    id: String,
+    code: String,
+    qr: String,
+}
+
+/// A new pickup code, shown once with its QR (a secret is not put in a redirect).
+async fn new_code(
+    State(state): State<CounterState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> PageResult {
+    let Some(actor) = v.signed_in() else {
+        return sign_in(&format!("/services/applications/{id}"));
+    };
+    check_token(&v, &f._csrf)?;
+    let (grant, code) = state
+        .module
+        .rotate_code(actor, &id)
+        .await
+        .map_err(failed(&v))?;
+    let payload = crate::domain::pickup::qr_payload(&grant, &code);
+    let qr = qrcode::QrCode::new(payload.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(220, 220)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    let page = CodePage {
+        p: Page::new(&v, &state, "counter-code-title", "services"),
+        id,
+        code,
+        qr,
+    };
+    let mut response = render(&v, &state, StatusCode::OK, &page);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+async fn agent(
+    State(state): State<CounterState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<AgentForm>,
+) -> PageResult {
+    let Some(actor) = v.signed_in() else {
+        return sign_in(&format!("/services/applications/{id}"));
+    };
+    check_token(&v, &f._csrf)?;
+    let input = AgentInput {
+        login: f.login.clone(),
+        name: f.name.clone(),
+        id_last4: f.id_last4.clone(),
+        mobile: f.mobile.clone(),
+    };
+    match state.module.name_agent(actor, &id, input).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/services/applications/{id}?done=agent"
+        ))),
+        Err(e) => {
+            let errors =
+                Errors::from_service(&v, e, |m| match webkit::page::forms::field_arg(m) {
+                    Some("agent_login") => "f-agent-login".to_string(),
+                    Some("agent_name") => "f-agent-name".to_string(),
+                    Some("agent_id_last4") => "f-agent-last4".to_string(),
+                    Some("agent_mobile") => "f-agent-mobile".to_string(),
+                    _ => "f-agent-name".to_string(),
+                })?;
+            let view = state
+                .module
+                .my_application(actor, &id)
+                .await
+                .map_err(failed(&v))?;
+            page_with(&state, &v, view, None, errors, String::new(), f).await
+        }
+    }
+}
+
 async fn document(
     State(state): State<CounterState>,
     v: Viewer,
@@ -362,6 +495,49 @@ pub(crate) fn document_response(kind: &str, body: Vec<u8>) -> axum::response::Re
 }
 
 impl AppPage {
+    /// The agent form's fields: id, name, label, value, hint.
+    fn agent_fields(
+        &self,
+    ) -> Vec<(
+        &'static str,
+        &'static str,
+        &'static str,
+        String,
+        &'static str,
+    )> {
+        let f = &self.agent_form;
+        vec![
+            (
+                "f-agent-name",
+                "name",
+                "counter-agent-name",
+                f.name.clone(),
+                "",
+            ),
+            (
+                "f-agent-last4",
+                "id_last4",
+                "counter-agent-last4",
+                f.id_last4.clone(),
+                "counter-agent-last4-hint",
+            ),
+            (
+                "f-agent-mobile",
+                "mobile",
+                "counter-agent-mobile",
+                f.mobile.clone(),
+                "counter-agent-mobile-hint",
+            ),
+            (
+                "f-agent-login",
+                "login",
+                "counter-agent-login",
+                f.login.clone(),
+                "counter-agent-login-hint",
+            ),
+        ]
+    }
+
     fn state_label(&self) -> String {
         self.p.t(format!("counter-state-{}", self.a.state.as_str()))
     }

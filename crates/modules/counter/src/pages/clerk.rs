@@ -6,6 +6,8 @@ use super::fields::{self, FieldView};
 use super::ntd;
 use crate::app::Application;
 use crate::app::apply::ApplicationView;
+use crate::app::issue::IssueTo;
+use crate::app::pickup::HandOver;
 use crate::app::review::QueueQuery;
 use crate::domain::application::{Role, State as AppState, allowed};
 use crate::module::{CounterState, REVIEW_APPLICATIONS};
@@ -24,6 +26,7 @@ pub fn routes() -> Router<CounterState> {
     Router::new()
         .route("/staff/counter", get(queue))
         .route("/staff/counter/{id}", get(show))
+        .route("/staff/counter/{id}/receipt", get(receipt))
         .route("/staff/counter/{id}/{action}", post(act))
         .route("/staff/counter/{id}/documents/{doc}", get(document))
 }
@@ -153,6 +156,9 @@ struct AppPage {
     checks: Vec<Check>,
     events: Vec<(i64, String, String, String)>,
     actions: Vec<&'static str>,
+    /// The free doors of the office's Smart Desk (for issuing to a locker).
+    free_doors: Vec<(String, String)>,
+    door: String,
     f: ActionForm,
     errors: Errors,
     done: String,
@@ -166,6 +172,16 @@ struct ActionForm {
     note: String,
     #[serde(default)]
     done: String,
+    /// Where to issue: `counter`, `post` or a door's id.
+    #[serde(default)]
+    to: String,
+    /// Who takes it at the counter: `applicant` or `agent`.
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    last4: String,
+    #[serde(default)]
+    code: String,
 }
 
 fn checks(v: &Viewer, view: &ApplicationView) -> Vec<Check> {
@@ -216,6 +232,7 @@ fn checks(v: &Viewer, view: &ApplicationView) -> Vec<Check> {
 async fn page(
     state: &CounterState,
     v: &Viewer,
+    actor: &platform::authz::Actor,
     view: ApplicationView,
     f: ActionForm,
     errors: Errors,
@@ -240,6 +257,26 @@ async fn page(
         && matches!(a.state, AppState::Approved | AppState::ReadyForPickup)
     {
         actions.push("fee");
+    }
+    // Handing over happens at the counter; the locker hands over by itself.
+    actions.retain(|x| *x != "pick_up" || a.place.as_deref() == Some("counter"));
+    actions.retain(|x| !matches!(*x, "to_counter" | "expire"));
+    let mut free_doors = Vec::new();
+    let mut door = String::new();
+    if let Ok(sites) = state.module.smart_desks(actor).await
+        && let Some(site) = sites
+            .into_iter()
+            .find(|s| s.site.office_code == a.office_code)
+    {
+        for d in &site.doors {
+            if Some(&d.id) == a.door_id.as_ref() {
+                door = d.label();
+            }
+            if d.state == "free" && a.state == AppState::Approved && a.pickup == "locker" {
+                let size = v.t(&format!("counter-size-{}", d.size));
+                free_doors.push((d.id.clone(), format!("{} ({size})", d.label())));
+            }
+        }
     }
     let page = AppPage {
         p: Page::new(v, state, "counter-clerk-title", "counter")
@@ -270,6 +307,8 @@ async fn page(
             })
             .collect(),
         actions,
+        free_doors,
+        door,
         done: f.done.clone(),
         a,
         f,
@@ -290,7 +329,7 @@ async fn show(
         .application_for_clerk(actor, &id)
         .await
         .map_err(failed(&v))?;
-    page(&state, &v, view, f, Errors::default()).await
+    page(&state, &v, actor, view, f, Errors::default()).await
 }
 
 async fn act(
@@ -306,6 +345,27 @@ async fn act(
         "start_review" => m.start_review(actor, &id).await.map(|_| ()),
         "request_correction" => m.request_correction(actor, &id, &f.note).await.map(|_| ()),
         "approve" => m.approve(actor, &id).await.map(|_| ()),
+        "issue" => {
+            let to = match f.to.as_str() {
+                "counter" => IssueTo::Counter,
+                "post" => IssueTo::Post,
+                door => IssueTo::Door(door.to_string()),
+            };
+            m.issue(actor, &id, to).await.map(|_| ())
+        }
+        "pick_up" => {
+            let who = if f.who == "agent" {
+                HandOver::Agent {
+                    code: f.code.clone(),
+                    id_last4: f.last4.clone(),
+                }
+            } else {
+                HandOver::Applicant {
+                    id_last4: f.last4.clone(),
+                }
+            };
+            m.hand_over(actor, &id, who).await.map(|_| ())
+        }
         "reject" => m.reject(actor, &id, &f.note).await.map(|_| ()),
         "fee" => {
             let created = m.fee_at_counter(actor, &id).await.map_err(failed(&v))?;
@@ -326,12 +386,18 @@ async fn act(
     match result {
         Ok(()) => Ok(see_other(&format!("/staff/counter/{id}?done={action}"))),
         Err(e) => {
-            let errors = Errors::from_service(&v, e, |_| format!("f-note-{action}"))?;
+            let errors = Errors::from_service(&v, e, |m| match m.id {
+                "counter-error-id-mismatch"
+                | "counter-error-code-shape"
+                | "counter-kiosk-wrong" => "f-last4".to_string(),
+                _ if action == "issue" => "f-to".to_string(),
+                _ => format!("f-note-{action}"),
+            })?;
             let view = m
                 .application_for_clerk(actor, &id)
                 .await
                 .map_err(failed(&v))?;
-            page(&state, &v, view, f, errors).await
+            page(&state, &v, actor, view, f, errors).await
         }
     }
 }
@@ -348,4 +414,60 @@ async fn document(
         .await
         .map_err(failed(&v))?;
     Ok(document_response(&kind, body))
+}
+
+#[derive(Template)]
+#[template(path = "counter/receipt.html")]
+struct ReceiptPage {
+    p: Page,
+    a: Application,
+    service: String,
+    office: String,
+    applicant: String,
+    fee: String,
+}
+
+/// The issue's receipt, to print and put with the document (the applicant's ID masked).
+async fn receipt(
+    State(state): State<CounterState>,
+    v: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    let actor = gate(&v, REVIEW_APPLICATIONS)?;
+    let view = state
+        .module
+        .application_for_clerk(actor, &id)
+        .await
+        .map_err(failed(&v))?;
+    let a = view.application;
+    let catalogue = state
+        .module
+        .catalogue(&a.jurisdiction_id)
+        .await
+        .map_err(failed(&v))?;
+    let masked = a
+        .answers
+        .get("applicant_id")
+        .and_then(|i| PersonalId::parse(i).ok())
+        .map(|i| i.masked())
+        .unwrap_or_default();
+    let page = ReceiptPage {
+        p: Page::new(&v, &state, "counter-receipt-title", "counter"),
+        service: view.service.name.get(v.locale).to_string(),
+        office: catalogue
+            .office(&a.office_code)
+            .map(|(o, _)| o.name.get(v.locale).to_string())
+            .unwrap_or_default(),
+        applicant: format!(
+            "{} {masked}",
+            a.answers.get("applicant_name").cloned().unwrap_or_default()
+        ),
+        fee: if a.fee == 0 {
+            v.t("counter-fee-free")
+        } else {
+            ntd(a.fee)
+        },
+        a,
+    };
+    Ok(render(&v, &state, StatusCode::OK, &page))
 }

@@ -6,6 +6,7 @@ mod applications;
 mod catalogue;
 mod clerk;
 mod fields;
+mod smart_desk;
 
 use crate::module::{CounterState, REVIEW_APPLICATIONS};
 use axum::Router;
@@ -16,6 +17,8 @@ pub fn routes() -> Router<CounterState> {
         .merge(catalogue::routes())
         .merge(applications::routes())
         .merge(clerk::routes())
+        .merge(smart_desk::routes())
+        .merge(crate::device_api::routes())
 }
 
 fn not_staff(v: &dyn Visitor) -> bool {

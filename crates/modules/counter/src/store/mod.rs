@@ -4,4 +4,6 @@ pub mod applications;
 pub mod catalogue;
 pub mod documents;
 pub mod events;
+pub mod grants;
+pub mod lockers;
 pub mod sequences;

@@ -305,6 +305,12 @@ impl IdentityApp {
         })
     }
 
+    /// The mandates a principal gave, for a service that holds their id (a pickup grant
+    /// names its mandate): to find whom a mandate names.
+    pub async fn mandates_given_by(&self, principal: &str) -> Result<Vec<Mandate>> {
+        Ok(store::given_by(&self.db, principal).await?)
+    }
+
     /// The uses of a mandate, for either of its two people.
     pub async fn mandate_uses(&self, actor: &Actor, id: &str) -> Result<Vec<store::Use>> {
         let me = citizen(actor)?;

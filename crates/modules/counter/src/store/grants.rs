@@ -1,0 +1,199 @@
+//! Pickup grants: who may take an issued document, with the hash of their one-time code.
+
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use store::{Conn, Row, StoreError, Tx};
+
+/// A pickup grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: String,
+    pub application_id: String,
+    pub site_id: Option<String>,
+    pub door_id: Option<String>,
+    pub holder: String,
+    pub mobile_hash: Option<String>,
+    pub mandate_id: Option<String>,
+    pub agent_name: Option<String>,
+    pub agent_mobile: Option<String>,
+    pub code_hash: String,
+    pub active: bool,
+    pub revoked: bool,
+    pub locked_at: Option<i64>,
+    pub wrong: i64,
+    pub used_at: Option<i64>,
+    pub expires_at: i64,
+    pub reminded_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const GRANT: [&str; 18] = [
+    "id",
+    "application_id",
+    "site_id",
+    "door_id",
+    "holder",
+    "mobile_hash",
+    "mandate_id",
+    "agent_name",
+    "agent_mobile",
+    "code_hash",
+    "active",
+    "revoked",
+    "locked_at",
+    "wrong",
+    "used_at",
+    "expires_at",
+    "reminded_at",
+    "created_at",
+];
+
+fn grant(r: &Row) -> Result<Grant, StoreError> {
+    let active: i64 = r.get("active")?;
+    let revoked: i64 = r.get("revoked")?;
+    Ok(Grant {
+        id: r.get("id")?,
+        application_id: r.get("application_id")?,
+        site_id: r.get("site_id")?,
+        door_id: r.get("door_id")?,
+        holder: r.get("holder")?,
+        mobile_hash: r.get("mobile_hash")?,
+        mandate_id: r.get("mandate_id")?,
+        agent_name: r.get("agent_name")?,
+        agent_mobile: r.get("agent_mobile")?,
+        code_hash: r.get("code_hash")?,
+        active: active != 0,
+        revoked: revoked != 0,
+        locked_at: r.get("locked_at")?,
+        wrong: r.get("wrong")?,
+        used_at: r.get("used_at")?,
+        expires_at: r.get("expires_at")?,
+        reminded_at: r.get("reminded_at")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+pub async fn insert_grant(mut conn: impl Conn, g: &Grant) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("counter_grants")
+        .columns(GRANT)
+        .values_panic([
+            g.id.clone().into(),
+            g.application_id.clone().into(),
+            g.site_id.clone().into(),
+            g.door_id.clone().into(),
+            g.holder.clone().into(),
+            g.mobile_hash.clone().into(),
+            g.mandate_id.clone().into(),
+            g.agent_name.clone().into(),
+            g.agent_mobile.clone().into(),
+            g.code_hash.clone().into(),
+            i64::from(g.active).into(),
+            i64::from(g.revoked).into(),
+            g.locked_at.into(),
+            g.wrong.into(),
+            g.used_at.into(),
+            g.expires_at.into(),
+            g.reminded_at.into(),
+            g.created_at.into(),
+        ])
+        .to_owned();
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn update_grant(tx: &mut Tx, g: &Grant) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("counter_grants")
+        .value("door_id", g.door_id.clone())
+        .value("site_id", g.site_id.clone())
+        .value("code_hash", g.code_hash.as_str())
+        .value("active", i64::from(g.active))
+        .value("revoked", i64::from(g.revoked))
+        .value("locked_at", g.locked_at)
+        .value("wrong", g.wrong)
+        .value("used_at", g.used_at)
+        .value("expires_at", g.expires_at)
+        .value("reminded_at", g.reminded_at)
+        .and_where(Expr::col("id").eq(g.id.as_str()))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+fn grants_select() -> SelectStatement {
+    Query::select()
+        .columns(GRANT)
+        .from("counter_grants")
+        .to_owned()
+}
+
+pub async fn grant_by_id(mut conn: impl Conn, id: &str) -> Result<Option<Grant>, StoreError> {
+    let stmt = grants_select().and_where(Expr::col("id").eq(id)).to_owned();
+    conn.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(grant)
+        .transpose()
+}
+
+pub async fn grants_of(
+    mut conn: impl Conn,
+    application_id: &str,
+) -> Result<Vec<Grant>, StoreError> {
+    let stmt = grants_select()
+        .and_where(Expr::col("application_id").eq(application_id))
+        .order_by("created_at", Order::Asc)
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(grant).collect()
+}
+
+/// The live (not revoked, not used) grant at a site with this code hash.
+pub async fn live_by_code(
+    mut conn: impl Conn,
+    site_id: &str,
+    code_hash: &str,
+) -> Result<Option<Grant>, StoreError> {
+    let stmt = grants_select()
+        .and_where(Expr::col("site_id").eq(site_id))
+        .and_where(Expr::col("code_hash").eq(code_hash))
+        .and_where(Expr::col("revoked").eq(0i64))
+        .and_where(Expr::col("used_at").is_null())
+        .to_owned();
+    conn.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(grant)
+        .transpose()
+}
+
+/// The live grants at a site held by the owner of a mobile number.
+pub async fn live_by_mobile(
+    mut conn: impl Conn,
+    site_id: &str,
+    mobile_hash: &str,
+) -> Result<Vec<Grant>, StoreError> {
+    let stmt = grants_select()
+        .and_where(Expr::col("site_id").eq(site_id))
+        .and_where(Expr::col("mobile_hash").eq(mobile_hash))
+        .and_where(Expr::col("revoked").eq(0i64))
+        .and_where(Expr::col("used_at").is_null())
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(grant).collect()
+}
+
+/// The active, live grants of a site, for a device's offline list.
+pub async fn active_at_site(
+    mut conn: impl Conn,
+    site_id: &str,
+    now: i64,
+) -> Result<Vec<Grant>, StoreError> {
+    let stmt = grants_select()
+        .and_where(Expr::col("site_id").eq(site_id))
+        .and_where(Expr::col("active").eq(1i64))
+        .and_where(Expr::col("revoked").eq(0i64))
+        .and_where(Expr::col("used_at").is_null())
+        .and_where(Expr::col("expires_at").gt(now))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(grant).collect()
+}

@@ -1,0 +1,414 @@
+//! Smart Desk sites, their doors and devices, and the devices' nonces and events.
+
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use store::{Conn, Row, StoreError, Tx};
+
+/// A Smart Desk site: the lockers of one office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub office_code: String,
+    pub name: String,
+    pub key_generation: i64,
+    pub locker_days: i64,
+    pub counter_days: i64,
+}
+
+/// A locker door.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Door {
+    pub id: String,
+    pub site_id: String,
+    pub bank: String,
+    pub number: i64,
+    pub size: String,
+    pub state: String,
+    pub application_id: Option<String>,
+    pub sensed: Option<String>,
+    pub sensed_at: Option<i64>,
+    pub wrong: i64,
+    pub wrong_since: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl Door {
+    pub fn label(&self) -> String {
+        crate::domain::lockers::door_label(&self.bank, u32::try_from(self.number).unwrap_or(0))
+    }
+}
+
+/// A device at a site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: String,
+    pub site_id: String,
+    pub name: String,
+    pub generation: i64,
+    pub last_seen_at: Option<i64>,
+    pub last_seq: i64,
+    pub retired_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const SITE: [&str; 7] = [
+    "id",
+    "jurisdiction_id",
+    "office_code",
+    "name",
+    "key_generation",
+    "locker_days",
+    "counter_days",
+];
+const DOOR: [&str; 12] = [
+    "id",
+    "site_id",
+    "bank",
+    "number",
+    "size",
+    "state",
+    "application_id",
+    "sensed",
+    "sensed_at",
+    "wrong",
+    "wrong_since",
+    "updated_at",
+];
+const DEVICE: [&str; 8] = [
+    "id",
+    "site_id",
+    "name",
+    "generation",
+    "last_seen_at",
+    "last_seq",
+    "retired_at",
+    "created_at",
+];
+
+fn site(r: &Row) -> Result<Site, StoreError> {
+    Ok(Site {
+        id: r.get("id")?,
+        jurisdiction_id: r.get("jurisdiction_id")?,
+        office_code: r.get("office_code")?,
+        name: r.get("name")?,
+        key_generation: r.get("key_generation")?,
+        locker_days: r.get("locker_days")?,
+        counter_days: r.get("counter_days")?,
+    })
+}
+
+fn door(r: &Row) -> Result<Door, StoreError> {
+    Ok(Door {
+        id: r.get("id")?,
+        site_id: r.get("site_id")?,
+        bank: r.get("bank")?,
+        number: r.get("number")?,
+        size: r.get("size")?,
+        state: r.get("state")?,
+        application_id: r.get("application_id")?,
+        sensed: r.get("sensed")?,
+        sensed_at: r.get("sensed_at")?,
+        wrong: r.get("wrong")?,
+        wrong_since: r.get("wrong_since")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+fn device(r: &Row) -> Result<Device, StoreError> {
+    Ok(Device {
+        id: r.get("id")?,
+        site_id: r.get("site_id")?,
+        name: r.get("name")?,
+        generation: r.get("generation")?,
+        last_seen_at: r.get("last_seen_at")?,
+        last_seq: r.get("last_seq")?,
+        retired_at: r.get("retired_at")?,
+        created_at: r.get("created_at")?,
+    })
+}
+
+// --- sites ---
+
+/// Adds a site unless its office has one; the office's site either way.
+pub async fn ensure_site(tx: &mut Tx, s: &Site) -> Result<Site, StoreError> {
+    let stmt = Query::insert()
+        .into_table("counter_sites")
+        .columns(SITE)
+        .values_panic([
+            s.id.clone().into(),
+            s.jurisdiction_id.clone().into(),
+            s.office_code.clone().into(),
+            s.name.clone().into(),
+            s.key_generation.into(),
+            s.locker_days.into(),
+            s.counter_days.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns(["jurisdiction_id", "office_code"])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    tx.execute(&stmt).await?;
+    let found = Query::select()
+        .columns(SITE)
+        .from("counter_sites")
+        .and_where(Expr::col("jurisdiction_id").eq(s.jurisdiction_id.as_str()))
+        .and_where(Expr::col("office_code").eq(s.office_code.as_str()))
+        .to_owned();
+    site(&tx.fetch_one(&found).await?)
+}
+
+pub async fn site_by_id(mut conn: impl Conn, id: &str) -> Result<Option<Site>, StoreError> {
+    let stmt = Query::select()
+        .columns(SITE)
+        .from("counter_sites")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    conn.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(site)
+        .transpose()
+}
+
+pub async fn site_of_office(
+    mut conn: impl Conn,
+    jurisdiction_id: &str,
+    office: &str,
+) -> Result<Option<Site>, StoreError> {
+    let stmt = Query::select()
+        .columns(SITE)
+        .from("counter_sites")
+        .and_where(Expr::col("jurisdiction_id").eq(jurisdiction_id))
+        .and_where(Expr::col("office_code").eq(office))
+        .to_owned();
+    conn.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(site)
+        .transpose()
+}
+
+// --- doors ---
+
+pub async fn insert_doors(tx: &mut Tx, doors: &[Door]) -> Result<(), StoreError> {
+    if doors.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert()
+        .into_table("counter_doors")
+        .columns(DOOR)
+        .to_owned();
+    for d in doors {
+        stmt.values_panic([
+            d.id.clone().into(),
+            d.site_id.clone().into(),
+            d.bank.clone().into(),
+            d.number.into(),
+            d.size.clone().into(),
+            d.state.clone().into(),
+            d.application_id.clone().into(),
+            d.sensed.clone().into(),
+            d.sensed_at.into(),
+            d.wrong.into(),
+            d.wrong_since.into(),
+            d.updated_at.into(),
+        ]);
+    }
+    stmt.on_conflict(
+        OnConflict::columns(["site_id", "bank", "number"])
+            .do_nothing()
+            .to_owned(),
+    );
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+fn doors_select() -> SelectStatement {
+    Query::select()
+        .columns(DOOR)
+        .from("counter_doors")
+        .to_owned()
+}
+
+pub async fn doors(mut conn: impl Conn, site_id: &str) -> Result<Vec<Door>, StoreError> {
+    let stmt = doors_select()
+        .and_where(Expr::col("site_id").eq(site_id))
+        .order_by("bank", Order::Asc)
+        .order_by("number", Order::Asc)
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(door).collect()
+}
+
+pub async fn door_by_id(mut conn: impl Conn, id: &str) -> Result<Option<Door>, StoreError> {
+    let stmt = doors_select().and_where(Expr::col("id").eq(id)).to_owned();
+    conn.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(door)
+        .transpose()
+}
+
+pub async fn door_by_label(
+    mut conn: impl Conn,
+    site_id: &str,
+    bank: &str,
+    number: i64,
+) -> Result<Option<Door>, StoreError> {
+    let stmt = doors_select()
+        .and_where(Expr::col("site_id").eq(site_id))
+        .and_where(Expr::col("bank").eq(bank))
+        .and_where(Expr::col("number").eq(number))
+        .to_owned();
+    conn.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(door)
+        .transpose()
+}
+
+/// Moves a door from the state it was read in; `false` when it changed meanwhile.
+pub async fn move_door(tx: &mut Tx, d: &Door, from: &str) -> Result<bool, StoreError> {
+    let stmt = Query::update()
+        .table("counter_doors")
+        .value("state", d.state.as_str())
+        .value("application_id", d.application_id.clone())
+        .value("sensed", d.sensed.clone())
+        .value("sensed_at", d.sensed_at)
+        .value("wrong", d.wrong)
+        .value("wrong_since", d.wrong_since)
+        .value("updated_at", d.updated_at)
+        .and_where(Expr::col("id").eq(d.id.as_str()))
+        .and_where(Expr::col("state").eq(from))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+// --- devices ---
+
+pub async fn insert_device(mut conn: impl Conn, d: &Device) -> Result<(), StoreError> {
+    let stmt = Query::insert()
+        .into_table("counter_devices")
+        .columns(DEVICE)
+        .values_panic([
+            d.id.clone().into(),
+            d.site_id.clone().into(),
+            d.name.clone().into(),
+            d.generation.into(),
+            d.last_seen_at.into(),
+            d.last_seq.into(),
+            d.retired_at.into(),
+            d.created_at.into(),
+        ])
+        .to_owned();
+    conn.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn device_by_id(mut conn: impl Conn, id: &str) -> Result<Option<Device>, StoreError> {
+    let stmt = Query::select()
+        .columns(DEVICE)
+        .from("counter_devices")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    conn.fetch_optional(&stmt)
+        .await?
+        .as_ref()
+        .map(device)
+        .transpose()
+}
+
+pub async fn devices(mut conn: impl Conn, site_id: &str) -> Result<Vec<Device>, StoreError> {
+    let stmt = Query::select()
+        .columns(DEVICE)
+        .from("counter_devices")
+        .and_where(Expr::col("site_id").eq(site_id))
+        .order_by("created_at", Order::Asc)
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(device).collect()
+}
+
+pub async fn set_device(tx: &mut Tx, d: &Device) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("counter_devices")
+        .value("generation", d.generation)
+        .value("last_seen_at", d.last_seen_at)
+        .value("last_seq", d.last_seq)
+        .value("retired_at", d.retired_at)
+        .and_where(Expr::col("id").eq(d.id.as_str()))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Records a request's nonce; `false` when the device used it already (a replay).
+pub async fn take_nonce(
+    tx: &mut Tx,
+    device_id: &str,
+    nonce: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let purge = Query::delete()
+        .from_table("counter_device_nonces")
+        .and_where(Expr::col("device_id").eq(device_id))
+        .and_where(Expr::col("expires_at").lt(now))
+        .to_owned();
+    tx.execute(&purge).await?;
+    let stmt = Query::insert()
+        .into_table("counter_device_nonces")
+        .columns(["device_id", "nonce", "expires_at"])
+        .values_panic([device_id.into(), nonce.into(), expires_at.into()])
+        .on_conflict(
+            OnConflict::columns(["device_id", "nonce"])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// A device's event as received.
+pub struct DeviceEvent<'a> {
+    pub device_id: &'a str,
+    pub seq: i64,
+    pub kind: &'a str,
+    pub door_id: Option<&'a str>,
+    pub data: String,
+    pub occurred_at: i64,
+    pub received_at: i64,
+    pub outcome: &'a str,
+}
+
+pub async fn insert_device_event(tx: &mut Tx, e: &DeviceEvent<'_>) -> Result<bool, StoreError> {
+    let stmt = Query::insert()
+        .into_table("counter_device_events")
+        .columns([
+            "device_id",
+            "seq",
+            "kind",
+            "door_id",
+            "data",
+            "occurred_at",
+            "received_at",
+            "outcome",
+        ])
+        .values_panic([
+            e.device_id.into(),
+            e.seq.into(),
+            e.kind.into(),
+            e.door_id.map(str::to_string).into(),
+            e.data.clone().into(),
+            e.occurred_at.into(),
+            e.received_at.into(),
+            e.outcome.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns(["device_id", "seq"])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
