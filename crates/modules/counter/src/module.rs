@@ -54,6 +54,16 @@ pub const MODULE: ModuleDef = ModuleDef {
             administered_by: MANAGE_COUNTER,
             retry: None,
         },
+        JobKindDef {
+            name: crate::app::bookings::BOOKING_REMIND,
+            administered_by: MANAGE_COUNTER,
+            retry: None,
+        },
+        JobKindDef {
+            name: crate::app::bookings::BOOKING_DUE,
+            administered_by: MANAGE_COUNTER,
+            retry: None,
+        },
     ],
     locales: platform::module_locales!("counter"),
     purposes: &[],
@@ -66,15 +76,20 @@ impl ModuleHandle for CounterApp {
     }
 
     fn job_kinds(&self) -> Result<Vec<Box<dyn JobKind>>, ServiceError> {
-        Ok([crate::app::jobs::REMIND, crate::app::jobs::GRANT_DUE]
-            .into_iter()
-            .map(|kind| {
-                Box::new(crate::app::jobs::CounterJob {
-                    counter: self.clone(),
-                    kind,
-                }) as Box<dyn JobKind>
-            })
-            .collect())
+        Ok([
+            crate::app::jobs::REMIND,
+            crate::app::jobs::GRANT_DUE,
+            crate::app::bookings::BOOKING_REMIND,
+            crate::app::bookings::BOOKING_DUE,
+        ]
+        .into_iter()
+        .map(|kind| {
+            Box::new(crate::app::jobs::CounterJob {
+                counter: self.clone(),
+                kind,
+            }) as Box<dyn JobKind>
+        })
+        .collect())
     }
 }
 

@@ -5,6 +5,7 @@
 //! clerks deciding at once. Pages over HTTP as a browser without JavaScript uses them.
 
 mod apply;
+mod bookings;
 mod smart_desk;
 
 use crate::support::{Browser, STAFF_PASSWORD, TAIPEI, TestApp};

@@ -226,6 +226,8 @@ impl JobKind for CounterJob {
                 let subject = job.subject_id.as_deref().unwrap_or_default();
                 let did = match self.kind {
                     REMIND => self.counter.remind(subject).await?,
+                    super::bookings::BOOKING_REMIND => self.counter.remind_booking(subject).await?,
+                    super::bookings::BOOKING_DUE => self.counter.booking_due(subject).await?,
                     _ => self.counter.grant_due(subject).await?,
                 };
                 let ran = Ran {

@@ -5,6 +5,7 @@
 //! its hash-chained event are written in one transaction.
 
 pub mod apply;
+pub mod bookings;
 pub mod catalogue;
 mod change;
 pub mod device;
@@ -181,6 +182,14 @@ impl CounterApp {
     ) -> Result<domain::calendar::BusinessCalendar> {
         let j = self.jurisdiction(jurisdiction_id).await?;
         Ok(self.platform.snapshot_of(&j).await?.calendar.clone())
+    }
+
+    /// The business calendar of a jurisdiction, for pages that show dates and slots.
+    pub async fn calendar_of(
+        &self,
+        jurisdiction_id: &str,
+    ) -> Result<domain::calendar::BusinessCalendar> {
+        self.calendar(jurisdiction_id).await
     }
 
     /// Recomputes the application event chain of a jurisdiction.

@@ -3,6 +3,7 @@
 //! documents and decisions).
 
 mod applications;
+mod bookings;
 mod catalogue;
 mod clerk;
 mod fields;
@@ -18,6 +19,7 @@ pub fn routes() -> Router<CounterState> {
         .merge(applications::routes())
         .merge(clerk::routes())
         .merge(smart_desk::routes())
+        .merge(bookings::routes())
         .merge(crate::device_api::routes())
 }
 
