@@ -80,6 +80,17 @@ pub async fn run(file: &FileConfig, db: &DbArgs, mut args: ServeArgs) -> Result<
         );
         println!("                   ask for one at {base}/staff/payments/new (admin or clerk)");
     }
+    let kiosk = modules.counter.demo_kiosk("taipei.gov.tw").await?;
+    println!(
+        "  online services: {base}/services   (apply, pay, pick up; clerk: {base}/staff/counter)"
+    );
+    println!(
+        "  Smart Desk:      {base}/smart-desk/kiosk#device={}&secret={}&site_key={}",
+        kiosk.device_id, kiosk.secret, kiosk.site_key
+    );
+    println!(
+        "                   (the kiosk: open this link once on the kiosk's browser; it keeps the keys)"
+    );
     println!(
         "  staff accounts (Taipei; new passwords at every start; no second factor in the demo,"
     );

@@ -452,6 +452,10 @@ async fn main() -> Result<()> {
                         "payment events",
                         modules.payments.verify_event_chain(&j.id).await?,
                     ),
+                    (
+                        "application events",
+                        modules.counter.verify_event_chain(&j.id).await?,
+                    ),
                 ];
                 for (name, report) in chains {
                     match report {

@@ -136,6 +136,7 @@
   function sync() {
     return send("GET", "/device/v1/list", null).then(function (r) {
       if (r.status === 200) {
+        offlineWrong = {};
         list = r.body;
         store.setItem("cd-kiosk-list", JSON.stringify(list));
       }
@@ -149,10 +150,14 @@
     return "+886" + d;
   }
 
-  // Offline: the code checked against the last list, the pickup kept to upload later.
+  // Offline: the code checked against the last list, the pickup kept to upload later. Wrong
+  // codes are limited here as the server limits them (5 per mobile or QR, then no more until
+  // the server answers again).
+  var offlineWrong = {};
   function offline(ask) {
     var now = Math.floor(Date.now() / 1000) + skew;
-    if (!list || !siteKey || now > list.valid_until) {
+    var who = ask.qr ? ask.qr.split(".")[1] : e164(ask.mobile || "");
+    if (!list || !siteKey || now > list.valid_until || (!ask.qr && !ask.mobile) || (offlineWrong[who] || 0) >= 5) {
       show(t("no-signal"), false);
       return Promise.resolve();
     }
@@ -169,13 +174,19 @@
     ]).then(function (hashes) {
       var g = list.grants.filter(function (x) {
         return x.code_hash === hashes[0] && x.expires_at > now &&
-          (grantId ? x.grant === grantId : x.mobile_hash === hashes[1]);
+          (grantId ? x.grant === grantId : (hashes[1] !== null && x.mobile_hash === hashes[1]));
       })[0];
-      if (!g || !g.door) { show(t("no-signal"), false); return; }
+      if (!g || !g.door) {
+        offlineWrong[who] = (offlineWrong[who] || 0) + 1;
+        show(t("no-signal"), false);
+        return;
+      }
       list.grants = list.grants.filter(function (x) { return x.grant !== g.grant; });
       store.setItem("cd-kiosk-list", JSON.stringify(list));
       opened(g.door);
-      return record("offline_pickup", { grant: g.grant, door: g.door });
+      return record("offline_pickup", { grant: g.grant, door: g.door }).then(function () {
+        return record("door_opened", { door: g.door });
+      });
     });
   }
 

@@ -17,7 +17,8 @@ use webkit::page::nav::NavPart;
 /// Reviewing applications: the queue, corrections, decisions, issuing, counter pickups, fees
 /// at the counter and bookings for phone callers.
 pub const REVIEW_APPLICATIONS: Permission = Permission::new("review_applications");
-/// Administering the counter: the catalogue, forms, Smart Desk sites, doors and devices.
+/// Administering the counter: the catalogue, forms and Smart Desk devices (doors are set by
+/// whoever reviews applications: the clerks who load and clear them).
 pub const MANAGE_COUNTER: Permission = Permission::new("manage_counter");
 
 pub const MIGRATIONS: &[Migration] = &[Migration {
@@ -64,6 +65,11 @@ pub const MODULE: ModuleDef = ModuleDef {
             administered_by: MANAGE_COUNTER,
             retry: None,
         },
+        JobKindDef {
+            name: crate::app::reconcile::RECONCILE,
+            administered_by: MANAGE_COUNTER,
+            retry: None,
+        },
     ],
     locales: platform::module_locales!("counter"),
     purposes: &[],
@@ -81,6 +87,7 @@ impl ModuleHandle for CounterApp {
             crate::app::jobs::GRANT_DUE,
             crate::app::bookings::BOOKING_REMIND,
             crate::app::bookings::BOOKING_DUE,
+            crate::app::reconcile::RECONCILE,
         ]
         .into_iter()
         .map(|kind| {

@@ -188,3 +188,147 @@ async fn staff_cannot_apply_and_visitors_are_sent_to_sign_in() {
     // The clerk's queue is the clerk's: a citizen is refused.
     assert_eq!(get(&d.app, &d.citizen, "/staff/counter").await.status, 403);
 }
+
+#[tokio::test]
+async fn an_administrator_edits_a_service_and_builds_a_form_with_a_preview() {
+    let app = TestApp::start().await;
+    app.staff("counter.admin", &["jurisdiction_admin"]).await;
+    let admin = app.sign_in("counter.admin", STAFF_PASSWORD).await;
+    app.staff("clerk.one", &["counter_clerk"]).await;
+    let clerk = app.sign_in("clerk.one", STAFF_PASSWORD).await;
+    // Only administrators reach the catalogue; the admin index offers it to them alone.
+    assert_eq!(get(&app, &clerk, "/admin/counter").await.status, 403);
+    let index = get(&app, &admin, "/admin").await;
+    assert!(
+        index.body.contains("href=\"/admin/counter\""),
+        "{}",
+        index.body
+    );
+    let list = get(&app, &admin, "/admin/counter").await;
+    assert!(list.body.contains(TRANSCRIPT), "{}", list.body);
+
+    // A service's fee is changed; a fee that is not a number is named.
+    let page = get(
+        &app,
+        &admin,
+        &format!("/admin/counter/services/{TRANSCRIPT}"),
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let field = |name: &str| {
+        regex::Regex::new(&format!(r#"name="{name}" value="([^"]*)""#))
+            .unwrap()
+            .captures(&page.body)
+            .map(|c| c[1].to_string())
+            .unwrap_or_default()
+    };
+    let mut form: Vec<(&str, String)> = [
+        "name_zh",
+        "name_en",
+        "fee_first",
+        "fee_further",
+        "processing_days",
+        "offices",
+    ]
+    .iter()
+    .map(|n| (*n, field(n)))
+    .collect();
+    form.extend([
+        ("fee_kind", "per_copy".to_string()),
+        ("group", "household".to_string()),
+        ("assurance", "real_name".to_string()),
+        ("form", "transcript".to_string()),
+        ("pickup_counter", "yes".to_string()),
+        ("pickup_locker", "yes".to_string()),
+        ("agent_pick_up", "yes".to_string()),
+        ("active", "yes".to_string()),
+        ("description_zh", "戶籍謄本".to_string()),
+        ("eligibility_zh", "本人".to_string()),
+    ]);
+    let mut bad = form.clone();
+    bad.retain(|(k, _)| *k != "fee_first");
+    bad.push(("fee_first", "fifteen".into()));
+    let refused = post(
+        &app,
+        &admin,
+        &format!("/admin/counter/services/{TRANSCRIPT}"),
+        &bad.iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("href=\"#f-fee_first\""),
+        "{}",
+        refused.body
+    );
+    form.retain(|(k, _)| *k != "fee_first");
+    form.push(("fee_first", "20".into()));
+    let saved = post(
+        &app,
+        &admin,
+        &format!("/admin/counter/services/{TRANSCRIPT}"),
+        &form
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let visitor = answer(
+        pages()
+            .get(format!("{}/services/catalogue/{TRANSCRIPT}", app.base))
+            .header("accept-language", "en"),
+    )
+    .await;
+    assert!(visitor.body.contains("NT$20 a copy"), "{}", visitor.body);
+
+    // The form: previewed, refused when broken, saved as version 2.
+    let editor = get(&app, &admin, "/admin/counter/forms/transcript").await;
+    let text = regex::Regex::new(r#"(?s)<textarea id="f-text" name="text"[^>]*>(.*?)</textarea>"#)
+        .unwrap()
+        .captures(&editor.body)
+        .expect("the form's text")[1]
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let renamed = text.replacen("申請人姓名", "申請人全名", 1);
+    let preview = post(
+        &app,
+        &admin,
+        "/admin/counter/forms/transcript",
+        &[("text", renamed.as_str()), ("do", "preview")],
+    )
+    .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        preview.body.contains("申請人全名"),
+        "the preview shows the change"
+    );
+    let broken = post(
+        &app,
+        &admin,
+        "/admin/counter/forms/transcript",
+        &[("text", "key = \"transcript\""), ("do", "save")],
+    )
+    .await;
+    assert_eq!(broken.status, 400, "{}", broken.body);
+    let saved = post(
+        &app,
+        &admin,
+        "/admin/counter/forms/transcript",
+        &[("text", renamed.as_str()), ("do", "save")],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/admin/counter?done=form-2")
+    );
+}

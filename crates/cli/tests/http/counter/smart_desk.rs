@@ -525,3 +525,49 @@ async fn a_pickup_let_through_offline_is_recorded_when_the_device_uploads_it() {
     let a = stored(app, &id).await;
     assert_eq!(a.state.as_str(), "picked_up");
 }
+
+#[tokio::test]
+async fn reconciliation_takes_a_door_out_of_use_when_the_device_senses_what_should_not_be_there() {
+    let d = desk().await;
+    let app = &d.app;
+    let k = kiosk(app).await;
+    // Something inside a free door: recorded at once, repaired by the job the upload queued.
+    let upload = json!({ "events": [
+        { "seq": 1, "kind": "door_closed", "door": "B-01", "occupied": true, "at": app.platform.now() },
+    ]})
+    .to_string();
+    let (status, body) = k.send(app, "POST", "/device/v1/events", &upload).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["events"][0]["outcome"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("recorded"),
+        "{body}"
+    );
+    app.modules().run_due_jobs().await.expect("jobs");
+    let sites = app
+        .modules()
+        .counter
+        .smart_desks(&system())
+        .await
+        .expect("sites");
+    let door = sites[0]
+        .doors
+        .iter()
+        .find(|x| x.label() == "B-01")
+        .expect("B-01");
+    assert_eq!(door.state, "out_of_order");
+    assert_eq!(door.sensed.as_deref(), Some("closed_occupied"));
+    // Staff clear it out and mark it repaired from the Smart Desk page.
+    let page = get(app, &d.clerk, "/staff/counter/smart-desk").await;
+    assert!(page.body.contains("B-01"), "{}", page.body);
+    let repaired = post(
+        app,
+        &d.clerk,
+        &format!("/staff/counter/smart-desk/doors/{}", door.id),
+        &[("action", "repair")],
+    )
+    .await;
+    assert_eq!(repaired.status, 303, "{}", repaired.body);
+}

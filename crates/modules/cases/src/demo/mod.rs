@@ -217,6 +217,8 @@ const DEMO_STAFF: &[(&str, &str, &str)] = &[
     ("dispatcher", "派工人員 陳志明", "dispatcher:PWD-PKS"),
     ("field", "外勤人員 張建國", "field_worker:PWD-PKS"),
     ("supervisor", "研考人員 黃美玲", "supervisor"),
+    // The civil-service centre's counter: reviews online applications, loads the Smart Desk.
+    ("clerk", "櫃台人員 劉淑惠", "counter_clerk"),
     // Answers citizens' requests about their personal data (PDPA-01/02, routed to RDEC).
     ("privacy", "個資窗口 李淑芬", "dispatcher:RDEC"),
     // The data protection officer: keeps the register of personal-data breaches.

@@ -31,7 +31,7 @@ CREATE TABLE counter_forms (
 CREATE TABLE counter_applications (
     id               TEXT PRIMARY KEY,
     jurisdiction_id  TEXT NOT NULL REFERENCES jurisdictions(id),
-    number           TEXT NOT NULL UNIQUE,
+    number           TEXT NOT NULL,          -- unique in its jurisdiction (below)
     service_code     TEXT NOT NULL,
     office_code      TEXT NOT NULL,
     applicant_id     TEXT NOT NULL,         -- the citizen's account
@@ -50,7 +50,7 @@ CREATE TABLE counter_applications (
     due_at           BIGINT,                -- the review clock's due instant (pauses included)
     correction       TEXT,                  -- what the clerk asked to be fixed
     reason           TEXT,                  -- why rejected
-    place            TEXT,                  -- once issued: door | counter | returned
+    place            TEXT,                  -- once issued: door | counter | post | returned
     door_id          TEXT,
     picked_up_by     TEXT,                  -- applicant | agent
     picked_up_how    TEXT,                  -- door | counter
@@ -62,6 +62,7 @@ CREATE TABLE counter_applications (
     created_at       BIGINT NOT NULL,
     updated_at       BIGINT NOT NULL
 );
+CREATE UNIQUE INDEX counter_applications_number ON counter_applications (jurisdiction_id, number);
 CREATE INDEX counter_applications_queue ON counter_applications (jurisdiction_id, state, due_at, id);
 CREATE INDEX counter_applications_service_queue ON counter_applications (jurisdiction_id, service_code, office_code, state, due_at);
 CREATE INDEX counter_applications_mine ON counter_applications (applicant_id, created_at);

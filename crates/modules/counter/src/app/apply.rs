@@ -108,13 +108,14 @@ impl CounterApp {
         let calendar = self.calendar(j).await?;
         let day = calendar.local_date(now);
         let mut tx = self.platform.db.begin().await?;
-        let seq =
-            store::sequences::next(&mut tx, j, &format!("app:{office_code}"), &day.to_string())
-                .await?;
+        // The office's initials: offices that share them share the day's sequence, so a number
+        // is unique in the jurisdiction.
         let prefix: String = office_code
             .split('-')
             .filter_map(|p| p.chars().next())
             .collect();
+        let seq =
+            store::sequences::next(&mut tx, j, &format!("app:{prefix}"), &day.to_string()).await?;
         let app = Application {
             id: new_id(),
             jurisdiction_id: j.to_string(),
@@ -468,46 +469,18 @@ impl CounterApp {
         let mut app = self.mine(actor, id).await?;
         let now = self.now();
         let mut tx = self.platform.db.begin().await?;
-        if app.state == State::Draft {
-            // A draft was never filed: it ends without a decision.
-            let read = app.version;
-            app.state = State::Withdrawn;
-            app.version += 1;
-            app.updated_at = now;
-            if !store::applications::update(&mut tx, &app, read).await? {
-                return Err(ServiceError::Conflict(Message::new(
-                    "counter-error-changed",
-                )));
-            }
-            store::events::append(
-                &mut tx,
-                &app.jurisdiction_id,
-                &[store::events::NewEvent {
-                    id: new_id(),
-                    application_id: app.id.clone(),
-                    kind: Action::Withdraw.as_str().into(),
-                    actor: actor.label.clone(),
-                    from_state: Some(State::Draft.as_str().into()),
-                    to_state: Some(State::Withdrawn.as_str().into()),
-                    data: "{}".into(),
-                    created_at: now,
-                }],
-            )
-            .await?;
-        } else {
-            self.step_in(
-                &mut tx,
-                &mut app,
-                Step {
-                    action: Action::Withdraw,
-                    role: Role::Applicant,
-                    actor: &actor.label,
-                    data: serde_json::json!({}),
-                },
-                now,
-            )
-            .await?;
-        }
+        self.step_in(
+            &mut tx,
+            &mut app,
+            Step {
+                action: Action::Withdraw,
+                role: Role::Applicant,
+                actor: &actor.label,
+                data: serde_json::json!({}),
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(app)
     }

@@ -251,6 +251,7 @@ impl CounterApp {
             return Ok(Ok(answer(verdict.as_str(), verdict.message_id())));
         }
         let Some(mut app) = store::applications::find(&mut tx, &grant.application_id).await? else {
+            tx.commit().await?;
             return Ok(Ok(answer("refused", "counter-kiosk-wrong")));
         };
         if app.state != State::ReadyForPickup || !app.fee_settled() {
@@ -258,6 +259,7 @@ impl CounterApp {
             return Ok(Ok(answer("inactive", "counter-kiosk-inactive")));
         }
         let Some(mut door) = door else {
+            tx.commit().await?;
             return Ok(Ok(answer("refused", "counter-kiosk-wrong")));
         };
         let from = door.state.clone();
@@ -427,6 +429,10 @@ impl CounterApp {
         }
         if locked || left == 0 {
             return Ok(answer("locked", "counter-kiosk-locked"));
+        }
+        if left == i64::MAX {
+            // Every grant the ask named was used or revoked: nothing to count down.
+            return Ok(answer("refused", "counter-kiosk-wrong"));
         }
         let mut out = answer("wrong", "counter-kiosk-wrong");
         out.attempts_left = Some(left);

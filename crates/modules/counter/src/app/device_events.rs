@@ -66,6 +66,8 @@ impl CounterApp {
             });
         }
         store::lockers::set_device(&mut tx, &auth.device).await?;
+        self.queue_reconcile_in(&mut tx, &auth.site, super::reconcile::UPLOAD, now, now)
+            .await?;
         tx.commit().await?;
         Ok(Ok(out))
     }
@@ -147,18 +149,36 @@ impl CounterApp {
         if app.state != State::ReadyForPickup {
             return Ok(format!("repaired: application was {}", app.state.as_str()));
         }
+        // The item left the locker: that is recorded even if the code was changed meanwhile
+        // (the device could not know), and said so.
+        let revoked = g.revoked;
         let at = e.at.min(now);
         g.used_at = Some(at);
         store::grants::update_grant(tx, &g).await?;
+        if let Some(d) = &g.door_id
+            && let Some(mut door) = store::lockers::door_by_id(&mut *tx, d).await?
+        {
+            let from = door.state.clone();
+            if let Some(to) = DoorState::parse(&from).and_then(|s| door_after(s, DoorAction::Open))
+            {
+                door.state = to.as_str().into();
+                door.updated_at = now;
+                store::lockers::move_door(tx, &door, &from).await?;
+            }
+        }
         let by = if g.holder == "agent" {
             "agent"
         } else {
             "applicant"
         };
         let actor = format!("device:{} (offline)", auth.device.name);
-        self.picked_up_in(tx, &mut app, by, "door", Role::Device, &actor, now)
+        self.picked_up_in(tx, &mut app, by, "door", Role::Device, &actor, at)
             .await?;
-        Ok("applied: picked up offline".into())
+        Ok(if revoked {
+            "applied: picked up offline with a code changed meanwhile".into()
+        } else {
+            "applied: picked up offline".into()
+        })
     }
 
     /// The signed offline list of a device's site.

@@ -94,6 +94,9 @@ impl CounterApp {
                         "counter-error-not-post",
                     )));
                 }
+                if !app.fee_settled() {
+                    return Err(ServiceError::Conflict(Message::new("counter-error-unpaid")));
+                }
                 app.place = Some("post".into());
             }
         }
@@ -134,13 +137,30 @@ impl CounterApp {
                 if g.holder == "agent" && !g.revoked && g.used_at.is_none() {
                     let mut g = g;
                     g.site_id = door_site.map(|s| s.id.clone());
-                    g.door_id = app.door_id.clone();
+                    g.door_id = door_site.and(app.door_id.clone());
+                    g.mobile_hash = door_site.and_then(|s| {
+                        g.agent_mobile
+                            .as_deref()
+                            .and_then(|m| self.mobile_hash(s, m))
+                    });
                     store::grants::update_grant(&mut tx, &g).await?;
                 }
             }
             if app.fee_settled() {
                 self.activate_in(&mut tx, &mut app, now).await?;
             }
+        } else {
+            // Posted: it has left the office, registered, to the applicant's address.
+            self.picked_up_in(
+                &mut tx,
+                &mut app,
+                "applicant",
+                "post",
+                Role::Clerk,
+                &actor.label,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(app)

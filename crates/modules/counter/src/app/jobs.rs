@@ -212,7 +212,11 @@ impl JobKind for CounterJob {
     }
 
     fn lanes(&self) -> Vec<&'static str> {
-        vec![""]
+        if self.kind == super::reconcile::RECONCILE {
+            vec![super::reconcile::PERIODIC, super::reconcile::UPLOAD]
+        } else {
+            vec![""]
+        }
     }
 
     fn run<'a>(
@@ -228,6 +232,14 @@ impl JobKind for CounterJob {
                     REMIND => self.counter.remind(subject).await?,
                     super::bookings::BOOKING_REMIND => self.counter.remind_booking(subject).await?,
                     super::bookings::BOOKING_DUE => self.counter.booking_due(subject).await?,
+                    super::reconcile::RECONCILE => {
+                        let repairs = self.counter.reconcile_site(subject).await?;
+                        // The quarter-hourly run queues the next one; an upload's run does not.
+                        if job.lane == super::reconcile::PERIODIC {
+                            self.counter.next_periodic_reconcile(subject).await?;
+                        }
+                        !repairs.is_empty()
+                    }
                     _ => self.counter.grant_due(subject).await?,
                 };
                 let ran = Ran {

@@ -114,6 +114,15 @@ impl CounterApp {
             }
             if store::doors(&mut tx, &site.id).await?.is_empty() {
                 store::insert_doors(&mut tx, &doors).await?;
+                // A new site: its quarter-hourly reconciliation begins.
+                self.queue_reconcile_in(
+                    &mut tx,
+                    &site,
+                    super::reconcile::PERIODIC,
+                    now + super::reconcile::EVERY_SECONDS,
+                    now,
+                )
+                .await?;
             }
             out.push(site);
         }
@@ -277,5 +286,29 @@ impl CounterApp {
             return Err(door_unknown());
         }
         Ok(door)
+    }
+
+    /// The demo's kiosk: the first device of the first Smart Desk (registered the first time),
+    /// with its credentials, which are derived and so can be shown again.
+    pub async fn demo_kiosk(&self, jurisdiction_id: &str) -> Result<DeviceCredentials> {
+        let operator = Actor::system(jurisdiction_id, "demo");
+        let sites = self.smart_desks(&operator).await?;
+        let view = sites
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::Internal("no Smart Desk in the catalogue".into()))?;
+        match view.devices.into_iter().find(|d| d.retired_at.is_none()) {
+            Some(device) => Ok(DeviceCredentials {
+                secret: self.device_secret(&device),
+                site_key: self.site_key(&view.site),
+                key_generation: view.site.key_generation,
+                device_id: device.id,
+                site_id: view.site.id,
+            }),
+            None => {
+                self.register_device(&operator, &view.site.id, "示範取件機 Demo kiosk")
+                    .await
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@ pub mod issue;
 pub mod jobs;
 pub mod lockers;
 pub mod pickup;
+pub mod reconcile;
 pub mod review;
 
 use crate::domain::application::State;

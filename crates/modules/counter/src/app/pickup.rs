@@ -279,19 +279,26 @@ impl CounterApp {
                             && g.code_hash == hash
                     })
                     .ok_or_else(|| ServiceError::invalid(Message::new("counter-kiosk-wrong")))?;
-                if let Some(p) = &g.agent_name
-                    && !p.is_empty()
                 {
+                    // The ID the agent shows: a named person's as the applicant gave it; an
+                    // account's as its own verified record holds it.
                     let given = self.identity.mandates_given_by(&app.applicant_id).await?;
-                    let expected = given
+                    let expected = match given
                         .iter()
                         .find(|m| Some(&m.id) == g.mandate_id.as_ref())
-                        .and_then(|m| match &m.agent {
-                            Agent::Person(p) => Some(p.id_last4.to_ascii_uppercase()),
-                            Agent::Account(_) => None,
-                        })
-                        .unwrap_or_default();
-                    if last4(id_last4) != expected {
+                        .map(|m| &m.agent)
+                    {
+                        Some(Agent::Person(p)) => p.id_last4.to_ascii_uppercase(),
+                        Some(Agent::Account(a)) => self
+                            .identity
+                            .account_in(&app.jurisdiction_id, a)
+                            .await?
+                            .national_id
+                            .map(|n| last4(&n))
+                            .unwrap_or_default(),
+                        None => String::new(),
+                    };
+                    if expected.is_empty() || last4(id_last4) != expected {
                         return Err(ServiceError::invalid(Message::new(
                             "counter-error-id-mismatch",
                         )));

@@ -8,7 +8,8 @@
 //!                                          │   ↑ correct                                │ to_counter (stays ready, at the counter)
 //!                                          │ request_correction → needs_correction      └ expire → expired (returned)
 //!                                          └ reject → rejected
-//! withdraw: from submitted, under_review, needs_correction or approved (not once issued).
+//! withdraw: from draft (discarded), submitted, under_review, needs_correction or approved (not
+//! once issued).
 //! ```
 
 use domain::Message;
@@ -108,7 +109,7 @@ pub fn transition(from: State, action: Action, role: Role) -> Result<State, Refu
         (S::ReadyForPickup, A::PickUp, R::Clerk | R::Device) => S::PickedUp,
         (S::ReadyForPickup, A::Expire, R::System | R::Clerk) => S::Expired,
         (
-            S::Submitted | S::UnderReview | S::NeedsCorrection | S::Approved,
+            S::Draft | S::Submitted | S::UnderReview | S::NeedsCorrection | S::Approved,
             A::Withdraw,
             R::Applicant,
         ) => S::Withdrawn,

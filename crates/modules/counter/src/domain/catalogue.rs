@@ -148,12 +148,21 @@ impl CatalogueError {
 }
 
 /// Both languages, as the files write them.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Text {
     #[serde(rename = "zh-TW")]
     zh: String,
     en: String,
+}
+
+impl From<&Localized> for Text {
+    fn from(l: &Localized) -> Text {
+        Text {
+            zh: l.zh.clone(),
+            en: l.en.clone(),
+        }
+    }
 }
 
 impl Text {

@@ -37,7 +37,9 @@ pub fn timeline_kind(to: State, from: State) -> Option<TimelineKind> {
         State::Submitted => Some(TimelineKind::Received),
         State::NeedsCorrection => Some(TimelineKind::Paused),
         State::UnderReview if from == State::NeedsCorrection => Some(TimelineKind::Resumed),
-        State::Approved | State::Rejected | State::Withdrawn => Some(TimelineKind::Resolved),
+        State::Approved | State::Rejected => Some(TimelineKind::Resolved),
+        // A draft withdrawn was never under review.
+        State::Withdrawn if from != State::Draft => Some(TimelineKind::Resolved),
         _ => None,
     }
 }

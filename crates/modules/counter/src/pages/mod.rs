@@ -2,6 +2,7 @@
 //! pickup) in the GOV.UK patterns, and the clerk's (the queue, an application with its
 //! documents and decisions).
 
+mod admin;
 mod applications;
 mod bookings;
 mod catalogue;
@@ -9,9 +10,9 @@ mod clerk;
 mod fields;
 mod smart_desk;
 
-use crate::module::{CounterState, REVIEW_APPLICATIONS};
+use crate::module::{CounterState, MANAGE_COUNTER, REVIEW_APPLICATIONS};
 use axum::Router;
-use webkit::page::nav::{MenuEntry, NavPart, Start, Visitor};
+use webkit::page::nav::{AdminSection, MenuEntry, NavPart, Opens, Start, Visitor};
 
 pub fn routes() -> Router<CounterState> {
     Router::new()
@@ -20,6 +21,7 @@ pub fn routes() -> Router<CounterState> {
         .merge(clerk::routes())
         .merge(smart_desk::routes())
         .merge(bookings::routes())
+        .merge(admin::routes())
         .merge(crate::device_api::routes())
 }
 
@@ -47,7 +49,12 @@ pub const NAV: NavPart = NavPart {
             start: Some(Start::at(55)),
         },
     ],
-    admin: &[],
+    admin: &[AdminSection {
+        href: "/admin/counter",
+        title: "counter-admin-title",
+        opens: Opens::AnyOf(&[MANAGE_COUNTER]),
+        order: 60,
+    }],
     search: &[],
 };
 

@@ -106,6 +106,7 @@ pub async fn update_grant(tx: &mut Tx, g: &Grant) -> Result<(), StoreError> {
         .table("counter_grants")
         .value("door_id", g.door_id.clone())
         .value("site_id", g.site_id.clone())
+        .value("mobile_hash", g.mobile_hash.clone())
         .value("code_hash", g.code_hash.as_str())
         .value("active", i64::from(g.active))
         .value("revoked", i64::from(g.revoked))

@@ -131,7 +131,7 @@ pub enum FormError {
 }
 
 /// A form as the catalogue file writes it.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FormEntry {
     pub key: String,
@@ -140,37 +140,89 @@ pub(crate) struct FormEntry {
     fields: Vec<FieldEntry>,
 }
 
-#[derive(Deserialize)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FieldEntry {
     key: String,
     kind: FieldKind,
     label: Text,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     help: Option<Text>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     required: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     prefill: Option<Prefill>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     max_length: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     min: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     max: Option<i64>,
-    #[serde(default)]
-    options: Vec<ChoiceEntry>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     when: Option<When>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     accept: Vec<DocumentKind>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    options: Vec<ChoiceEntry>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChoiceEntry {
     value: String,
     label: Text,
+}
+
+impl From<&Form> for FormEntry {
+    fn from(f: &Form) -> FormEntry {
+        FormEntry {
+            key: f.key.clone(),
+            pdpa_notice: Text::from(&f.pdpa_notice),
+            fields: f
+                .fields
+                .iter()
+                .map(|x| FieldEntry {
+                    key: x.key.clone(),
+                    kind: x.kind,
+                    label: Text::from(&x.label),
+                    help: x.help.as_ref().map(Text::from),
+                    required: x.required,
+                    prefill: x.prefill,
+                    max_length: x.max_length,
+                    min: x.min,
+                    max: x.max,
+                    when: x.when.clone(),
+                    accept: x.accept.clone(),
+                    options: x
+                        .options
+                        .iter()
+                        .map(|o| ChoiceEntry {
+                            value: o.value.clone(),
+                            label: Text::from(&o.label),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Form {
+    /// The form as an administrator edits it: TOML, in the catalogue file's shape (`key`,
+    /// `pdpa_notice`, `[[fields]]`).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(&FormEntry::from(self)).unwrap_or_default()
+    }
+
+    /// A form from an administrator's TOML, checked. The error names the line or the rule.
+    pub fn from_toml(text: &str) -> Result<Form, String> {
+        let entry: FormEntry = toml::from_str(text).map_err(|e| e.to_string())?;
+        entry.into_form().map_err(|e| e.to_string())
+    }
 }
 
 impl FormEntry {

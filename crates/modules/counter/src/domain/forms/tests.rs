@@ -187,3 +187,14 @@ fn roc_dates_read_and_show() {
     assert_eq!(display_date("2026-12-07", domain::Locale::En), "7 Dec 2026");
     assert_eq!(parse_date("2026-13-01"), None);
 }
+
+#[test]
+fn a_form_round_trips_through_the_admins_toml() {
+    let f = form();
+    let text = f.to_toml();
+    assert!(text.contains("[[fields]]"), "{text}");
+    assert_eq!(Form::from_toml(&text), Ok(f));
+    assert!(Form::from_toml("key = \"x\"").is_err());
+    let broken = text.replace("equals = \"agent\"", "equals = \"boss\"");
+    assert!(Form::from_toml(&broken).unwrap_err().contains("letter"));
+}
