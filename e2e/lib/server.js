@@ -181,12 +181,16 @@ async function startDemo(options = {}) {
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const staff = {};
+  let kiosk = null;
   await waitForLine(
     child,
     child.stdout,
     (line) => {
       // "    admin       <password>   <role>" under "staff accounts", then the server's
       // "civicdesk listening on http://…" once it accepts connections.
+      // "  Smart Desk:      <the kiosk's set-up link>"
+      const desk = line.match(/^ {2}Smart Desk:\s+(\S+)/);
+      if (desk) kiosk = desk[1];
       const account = line.match(/^ {4}(\S+)\s+(\S+)\s{3}(.+)$/);
       if (account) staff[account[1]] = { login: account[1], password: account[2], role: account[3] };
       return line.startsWith("civicdesk listening on ") ? true : undefined;
@@ -199,12 +203,14 @@ async function startDemo(options = {}) {
     throw new Error(`${e.message}\n${stderr}`);
   });
   child.stdout.resume();
-  for (const role of ["admin", "agent", "dispatcher", "field", "supervisor", "privacy", "dpo"]) {
+  for (const role of ["admin", "agent", "dispatcher", "field", "supervisor", "clerk", "privacy", "dpo"]) {
     if (!staff[role]) throw new Error(`the demo printed no login for ${role}: ${JSON.stringify(staff)}`);
   }
   return {
     baseURL,
     staff,
+    /** The Smart Desk kiosk's set-up link, as the demo printed it. */
+    kiosk,
     mail,
     dir,
     stderr: () => stderr,

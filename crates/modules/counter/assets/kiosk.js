@@ -200,6 +200,7 @@
   }
 
   function verify(ask) {
+    result.textContent = "";
     status.textContent = t("checking");
     return send("POST", "/device/v1/verify", ask).then(function (r) {
       status.textContent = "";

@@ -427,3 +427,5 @@ counter-admin-preview = Preview
 counter-admin-save-version = Save as a new version
 counter-admin-preview-title = What applicants see
 counter-error-admin-field = This value cannot be used; check it.
+counter-error-not-in-locker = The document is not in a locker.
+counter-done-to_counter = Moved to the counter; the applicant is told.

@@ -427,3 +427,5 @@ counter-admin-preview = 預覽
 counter-admin-save-version = 儲存為新版本
 counter-admin-preview-title = 民眾看到的樣子
 counter-error-admin-field = 這個欄位的值無法使用，請檢查。
+counter-error-not-in-locker = 文件不在智慧櫃台。
+counter-done-to_counter = 已移回櫃台，已通知申請人。

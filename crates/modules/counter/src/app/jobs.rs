@@ -11,6 +11,7 @@ use crate::store;
 use crate::store::grants::Grant;
 use ::store::Tx;
 use ::store::jobs::{Job, Settle};
+use platform::authz::{Actor, Target};
 use platform::jobs::{BoxFuture, JobKind, Ran};
 use platform::{Platform, ServiceError};
 use store::applications;
@@ -126,49 +127,16 @@ impl CounterApp {
             // Renewed since the job was queued: its own job comes later.
             return Ok(false);
         }
-        let grants = store::grants::grants_of(&mut tx, &app.id).await?;
-        for mut other in grants
-            .iter()
-            .filter(|x| !x.revoked && x.used_at.is_none())
-            .cloned()
-        {
-            other.revoked = true;
-            store::grants::update_grant(&mut tx, &other).await?;
-        }
         if g.site_id.is_some() {
-            // Out of the locker: the door stays loaded until staff clear it.
-            app.place = Some("counter".into());
-            let data = serde_json::json!({ "door": app.door_id });
-            self.step_in(
-                &mut tx,
-                &mut app,
-                super::change::Step {
-                    action: Action::ToCounter,
-                    role: Role::System,
-                    actor: "counter",
-                    data,
-                },
-                now,
-            )
-            .await?;
-            for holder in grants.iter().filter(|x| !x.revoked && x.used_at.is_none()) {
-                let mut copy = holder.clone();
-                copy.id = super::new_id();
-                copy.site_id = None;
-                copy.door_id = None;
-                copy.mobile_hash = None;
-                copy.active = false;
-                copy.revoked = false;
-                copy.wrong = 0;
-                copy.locked_at = None;
-                copy.reminded_at = None;
-                copy.code_hash = format!("inactive:{}", platform::secrets::token());
-                copy.created_at = now;
-                store::grants::insert_grant(&mut tx, &copy).await?;
-            }
-            self.activate_with_in(&mut tx, &mut app, now, "counter_to_counter")
+            self.move_to_counter_in(&mut tx, &mut app, Role::System, "counter", now)
                 .await?;
         } else {
+            for mut other in store::grants::grants_of(&mut tx, &app.id).await? {
+                if !other.revoked && other.used_at.is_none() {
+                    other.revoked = true;
+                    store::grants::update_grant(&mut tx, &other).await?;
+                }
+            }
             app.place = Some("returned".into());
             self.step_in(
                 &mut tx,
@@ -197,6 +165,77 @@ impl CounterApp {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Moves an item from its locker to the counter: the door's grants end, new ones at the
+    /// counter are made and activated (the applicant told, an agent given a new code); the
+    /// door stays loaded until staff clear it.
+    pub(crate) async fn move_to_counter_in(
+        &self,
+        tx: &mut Tx,
+        app: &mut Application,
+        role: Role,
+        actor: &str,
+        now: i64,
+    ) -> Result<()> {
+        let grants = store::grants::grants_of(&mut *tx, &app.id).await?;
+        for mut other in grants
+            .iter()
+            .filter(|x| !x.revoked && x.used_at.is_none())
+            .cloned()
+        {
+            other.revoked = true;
+            store::grants::update_grant(tx, &other).await?;
+        }
+        app.place = Some("counter".into());
+        let data = serde_json::json!({ "door": app.door_id });
+        self.step_in(
+            tx,
+            app,
+            super::change::Step {
+                action: Action::ToCounter,
+                role,
+                actor,
+                data,
+            },
+            now,
+        )
+        .await?;
+        for holder in grants.iter().filter(|x| !x.revoked && x.used_at.is_none()) {
+            let mut copy = holder.clone();
+            copy.id = super::new_id();
+            copy.site_id = None;
+            copy.door_id = None;
+            copy.mobile_hash = None;
+            copy.active = false;
+            copy.revoked = false;
+            copy.wrong = 0;
+            copy.locked_at = None;
+            copy.reminded_at = None;
+            copy.code_hash = format!("inactive:{}", platform::secrets::token());
+            copy.created_at = now;
+            store::grants::insert_grant(&mut *tx, &copy).await?;
+        }
+        self.activate_with_in(tx, app, now, "counter_to_counter")
+            .await
+    }
+
+    /// A clerk moves an item out of its locker to the counter (a faulty door, or the applicant
+    /// asked): as when its time in the locker ends.
+    pub async fn to_counter(&self, actor: &Actor, id: &str) -> Result<Application> {
+        actor.require(crate::module::REVIEW_APPLICATIONS, Target::Jurisdiction)?;
+        let mut app = self.staff_find(actor, id).await?;
+        if app.place.as_deref() != Some("door") {
+            return Err(ServiceError::Conflict(domain::Message::new(
+                "counter-error-not-in-locker",
+            )));
+        }
+        let now = self.now();
+        let mut tx = self.platform.db.begin().await?;
+        self.move_to_counter_in(&mut tx, &mut app, Role::Clerk, &actor.label, now)
+            .await?;
+        tx.commit().await?;
+        Ok(app)
     }
 }
 

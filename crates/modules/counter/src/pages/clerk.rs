@@ -260,7 +260,8 @@ async fn page(
     }
     // Handing over happens at the counter; the locker hands over by itself.
     actions.retain(|x| *x != "pick_up" || a.place.as_deref() == Some("counter"));
-    actions.retain(|x| !matches!(*x, "to_counter" | "expire"));
+    actions
+        .retain(|x| *x != "expire" && (*x != "to_counter" || a.place.as_deref() == Some("door")));
     let mut free_doors = Vec::new();
     let mut door = String::new();
     if let Ok(sites) = state.module.smart_desks(actor).await
@@ -345,6 +346,7 @@ async fn act(
         "start_review" => m.start_review(actor, &id).await.map(|_| ()),
         "request_correction" => m.request_correction(actor, &id, &f.note).await.map(|_| ()),
         "approve" => m.approve(actor, &id).await.map(|_| ()),
+        "to_counter" => m.to_counter(actor, &id).await.map(|_| ()),
         "issue" => {
             let to = match f.to.as_str() {
                 "counter" => IssueTo::Counter,
