@@ -25,7 +25,15 @@ pub(super) struct Desk {
 
 /// The app with a citizen whose real name is proved (陳美玲, A123456789) and a counter clerk.
 pub(super) async fn desk() -> Desk {
-    let app = TestApp::start().await;
+    desk_on(TestApp::start().await).await
+}
+
+/// [`desk`] with the services reading the time from `clock`.
+pub(super) async fn desk_at(clock: std::sync::Arc<domain::clock::FixedClock>) -> Desk {
+    desk_on(TestApp::start_with_clock(|_| {}, Some(clock)).await).await
+}
+
+async fn desk_on(app: TestApp) -> Desk {
     let citizen_id = app.citizen(CITIZEN, PASSWORD).await;
     identity::testkit::prove_real_name(
         &app.platform.db,

@@ -439,25 +439,7 @@ async fn an_agent_named_by_the_applicant_collects_with_their_own_code_until_revo
 #[tokio::test]
 async fn an_item_not_collected_moves_to_the_counter_then_goes_back() {
     let clock = Arc::new(FixedClock::at(1_796_608_800));
-    let app = TestApp::start_with_clock(|_| {}, Some(clock.clone())).await;
-    let citizen_id = app.citizen(CITIZEN, PASSWORD).await;
-    identity::testkit::prove_real_name(
-        &app.platform.db,
-        &citizen_id,
-        "陳美玲",
-        "A123456789",
-        app.platform.now(),
-    )
-    .await
-    .expect("real name");
-    let citizen = app.sign_in(CITIZEN, PASSWORD).await;
-    app.staff("clerk.one", &["counter_clerk"]).await;
-    let clerk = app.sign_in("clerk.one", STAFF_PASSWORD).await;
-    let d = Desk {
-        app,
-        citizen,
-        clerk,
-    };
+    let d = desk_at(clock.clone()).await;
     let (id, code) = ready_in_locker(&d).await;
     let app = &d.app;
     // A day before the end: a reminder.
@@ -570,4 +552,39 @@ async fn reconciliation_takes_a_door_out_of_use_when_the_device_senses_what_shou
     )
     .await;
     assert_eq!(repaired.status, 303, "{}", repaired.body);
+}
+
+#[tokio::test]
+async fn an_agents_code_is_refused_once_the_mandate_has_run_out() {
+    let clock = Arc::new(FixedClock::at(1_796_608_800));
+    let d = desk_at(clock.clone()).await;
+    let (id, _) = ready_in_locker(&d).await;
+    let app = &d.app;
+    let named = post(
+        app,
+        &d.citizen,
+        &format!("/services/applications/{id}/agent"),
+        &[
+            ("name", "王小明"),
+            ("id_last4", "6789"),
+            ("mobile", "0987654321"),
+        ],
+    )
+    .await;
+    assert_eq!(named.status, 303, "{}", named.body);
+    let agent_code = last_message(app, "counter_agent_code").await["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    // The mandate runs 30 days from today; on the 31st its code is refused, saying why, and
+    // nothing is picked up.
+    clock.advance(31 * 86_400);
+    let k = kiosk(app).await;
+    let refused = k.verify(app, "0987654321", &agent_code).await;
+    assert_eq!(refused["result"], "refused", "{refused}");
+    assert_eq!(
+        refused["message_en"], "The mandate is not in force today.",
+        "{refused}"
+    );
+    assert_eq!(stored(app, &id).await.state.as_str(), "ready_for_pickup");
 }
