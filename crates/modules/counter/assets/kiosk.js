@@ -184,7 +184,7 @@
       list.grants = list.grants.filter(function (x) { return x.grant !== g.grant; });
       store.setItem("cd-kiosk-list", JSON.stringify(list));
       opened(g.door);
-      return record("offline_pickup", { grant: g.grant, door: g.door }).then(function () {
+      return record("offline_pickup", { grant: g.grant, door: g.door, code: code }).then(function () {
         return record("door_opened", { door: g.door });
       });
     });

@@ -213,7 +213,7 @@ async fn a_code_opens_the_door_once_and_the_pickup_is_told() {
     // The same code again: already used.
     let again = k.verify(app, "0912345678", &code).await;
     assert_eq!(
-        again["result"], "refused",
+        again["result"], "wrong",
         "a used grant is no longer live: {again}"
     );
 
@@ -341,12 +341,16 @@ async fn wrong_codes_lock_the_grant_and_the_applicant_unlocks_it_with_a_new_code
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let first = k.verify(app, "0912345678", wrong).await;
     assert_eq!(first["result"], "wrong", "{first}");
-    assert_eq!(first["attempts_left"], 4);
+    // The same answer as for a mobile with nothing waiting: a passer-by learns nothing.
+    assert!(first.get("attempts_left").is_none(), "{first}");
+    let nothing = k.verify(app, "0911222333", wrong).await;
+    assert_eq!(nothing["result"], first["result"], "{nothing}");
     for _ in 0..3 {
         k.verify(app, "0912345678", wrong).await;
     }
     let fifth = k.verify(app, "0912345678", wrong).await;
-    assert_eq!(fifth["result"], "locked", "{fifth}");
+    // The fifth locks the grant, but the kiosk answers as for any wrong code.
+    assert_eq!(fifth["result"], "wrong", "{fifth}");
     // Locked: even the right code is refused, and the applicant is told.
     let right = k.verify(app, "0912345678", &code).await;
     assert_eq!(right["result"], "locked", "{right}");
@@ -484,7 +488,7 @@ async fn an_item_not_collected_moves_to_the_counter_then_goes_back() {
 async fn a_pickup_let_through_offline_is_recorded_when_the_device_uploads_it() {
     let d = desk().await;
     let app = &d.app;
-    let (id, _code) = ready_in_locker(&d).await;
+    let (id, code) = ready_in_locker(&d).await;
     let k = kiosk(app).await;
     let (status, list) = k.send(app, "GET", "/device/v1/list", "").await;
     assert_eq!(status, 200, "{list}");
@@ -494,8 +498,22 @@ async fn a_pickup_let_through_offline_is_recorded_when_the_device_uploads_it() {
         .to_string();
     assert_eq!(list["grants"][0]["door"], "A-01");
     assert!(list["valid_until"].as_i64() > list["generated_at"].as_i64());
+    // Without the code (a device claiming a pickup it cannot prove): refused.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let unproved = json!({ "events": [
+        { "seq": 6, "kind": "offline_pickup", "grant": grant, "door": "A-01", "code": wrong, "at": app.platform.now() - 600 },
+    ]})
+    .to_string();
+    let (status, body) = k.send(app, "POST", "/device/v1/events", &unproved).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["events"][0]["outcome"], "refused: no proof of the code",
+        "{body}"
+    );
+    assert_eq!(stored(app, &id).await.state.as_str(), "ready_for_pickup");
+    // With the code the holder typed: recorded at the device's time.
     let upload = json!({ "events": [
-        { "seq": 7, "kind": "offline_pickup", "grant": grant, "door": "A-01", "at": app.platform.now() - 600 },
+        { "seq": 7, "kind": "offline_pickup", "grant": grant, "door": "A-01", "code": code, "at": app.platform.now() - 600 },
     ]})
     .to_string();
     let (status, body) = k.send(app, "POST", "/device/v1/events", &upload).await;
@@ -506,6 +524,7 @@ async fn a_pickup_let_through_offline_is_recorded_when_the_device_uploads_it() {
     );
     let a = stored(app, &id).await;
     assert_eq!(a.state.as_str(), "picked_up");
+    assert_eq!(a.picked_up_at, Some(app.platform.now() - 600));
 }
 
 #[tokio::test]
@@ -585,6 +604,56 @@ async fn an_agents_code_is_refused_once_the_mandate_has_run_out() {
     assert_eq!(
         refused["message_en"], "The mandate is not in force today.",
         "{refused}"
+    );
+    assert_eq!(stored(app, &id).await.state.as_str(), "ready_for_pickup");
+}
+
+#[tokio::test]
+async fn a_door_still_waiting_for_its_holder_is_not_cleared_and_a_retired_device_is_refused() {
+    let d = desk().await;
+    let app = &d.app;
+    let (id, code) = ready_in_locker(&d).await;
+    let sites = app
+        .modules()
+        .counter
+        .smart_desks(&system())
+        .await
+        .expect("sites");
+    let door = sites[0]
+        .doors
+        .iter()
+        .find(|x| x.label() == "A-01")
+        .expect("A-01")
+        .id
+        .clone();
+    // Cleared while its item still waits: refused (the application is moved to the counter
+    // first, which ends its codes).
+    let cleared = post(
+        app,
+        &d.clerk,
+        &format!("/staff/counter/smart-desk/doors/{door}"),
+        &[("action", "clear")],
+    )
+    .await;
+    assert_eq!(cleared.status, 409, "{}", cleared.body);
+    // A retired device is an unknown device, even with its secret.
+    let k = kiosk(app).await;
+    app.modules()
+        .counter
+        .retire_device(&system(), &k.device)
+        .await
+        .expect("retired");
+    let (status, body) = k
+        .send(
+            app,
+            "POST",
+            "/device/v1/verify",
+            &json!({ "mobile": "0912345678", "code": code }).to_string(),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("unknown_device"))
     );
     assert_eq!(stored(app, &id).await.state.as_str(), "ready_for_pickup");
 }

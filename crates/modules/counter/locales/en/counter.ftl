@@ -429,3 +429,7 @@ counter-admin-preview-title = What applicants see
 counter-error-admin-field = This value cannot be used; check it.
 counter-error-not-in-locker = The document is not in a locker.
 counter-done-to_counter = Moved to the counter; the applicant is told.
+counter-device-retire = Retire this device
+counter-device-retired = Retired
+counter-error-device-unknown = There is no such device.
+counter-error-door-in-use = The item in this door is still waiting for its holder: move it to the counter from its application first.

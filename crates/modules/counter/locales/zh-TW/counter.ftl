@@ -429,3 +429,7 @@ counter-admin-preview-title = 民眾看到的樣子
 counter-error-admin-field = 這個欄位的值無法使用，請檢查。
 counter-error-not-in-locker = 文件不在智慧櫃台。
 counter-done-to_counter = 已移回櫃台，已通知申請人。
+counter-device-retire = 停用此設備
+counter-device-retired = 已停用
+counter-error-device-unknown = 找不到這個設備。
+counter-error-door-in-use = 櫃內文件仍等待領取：請先在申辦案件上「移回櫃台」。

@@ -139,18 +139,6 @@ impl CounterApp {
         let now = self.now();
         reservations::may_book(&calendar, rules, ask.starts_at, now)
             .map_err(ServiceError::invalid)?;
-        if let Some(me) = &account_id {
-            let mine = store::bookings::of_account(&self.platform.db, me, ask.starts_at).await?;
-            if mine.iter().any(|b| {
-                b.starts_at == ask.starts_at
-                    && b.office_code == ask.office
-                    && b.state == BookingState::Booked.as_str()
-            }) {
-                return Err(ServiceError::Conflict(Message::new(
-                    "counter-error-booked-already",
-                )));
-            }
-        }
         let booking = Booking {
             id: new_id(),
             jurisdiction_id: j.clone(),
@@ -171,6 +159,18 @@ impl CounterApp {
             created_at: now,
         };
         let mut tx = self.platform.db.begin().await?;
+        if let Some(me) = &booking.account_id {
+            let mine = store::bookings::of_account(&mut tx, me, ask.starts_at).await?;
+            if mine.iter().any(|b| {
+                b.starts_at == ask.starts_at
+                    && b.office_code == ask.office
+                    && b.state == BookingState::Booked.as_str()
+            }) {
+                return Err(ServiceError::Conflict(Message::new(
+                    "counter-error-booked-already",
+                )));
+            }
+        }
         if !store::bookings::take_place(
             &mut tx,
             &j,

@@ -70,9 +70,6 @@ pub struct VerifyAnswer {
     pub door: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub door_id: Option<String>,
-    /// Tries left before the grant locks (when `wrong` and a grant is known).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attempts_left: Option<i64>,
     /// What the kiosk shows, in both languages.
     pub message_zh: String,
     pub message_en: String,
@@ -89,9 +86,12 @@ pub struct DeviceEventIn {
     /// For `door_closed`: whether something is still inside.
     #[serde(default)]
     pub occupied: Option<bool>,
-    /// For `offline_pickup`: the grant the device matched from its list.
+    /// For `offline_pickup`: the grant the device matched from its list, and the code that was
+    /// typed (the proof: the server checks it against the grant's hash).
     #[serde(default)]
     pub grant: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
     pub at: i64,
 }
 
@@ -135,13 +135,36 @@ fn answer(result: &'static str, id: &'static str) -> VerifyAnswer {
         result,
         door: None,
         door_id: None,
-        attempts_left: None,
         message_zh: zh,
         message_en: en,
     }
 }
 
 impl CounterApp {
+    /// Checks a request's device and signature without a transaction, so an unsigned or forged
+    /// request never waits for (or holds up) a writer.
+    pub async fn signed_by(
+        &self,
+        req: &DeviceRequest<'_>,
+    ) -> Result<std::result::Result<Device, DeviceRefusal>> {
+        let now = self.now();
+        let refusal = |refusal| DeviceRefusal {
+            refusal,
+            server_time: now,
+        };
+        let Some(dev) = store::lockers::device_by_id(&self.platform.db, req.device_id)
+            .await?
+            .filter(|d| d.retired_at.is_none())
+        else {
+            return Ok(Err(refusal(Refusal::UnknownDevice)));
+        };
+        Ok(
+            device::check(self.device_secret(&dev).as_bytes(), req.signed, now)
+                .map(|()| dev)
+                .map_err(refusal),
+        )
+    }
+
     /// Authenticates a device request in `tx`: a known, working device, its signature, the
     /// clock, and a nonce not seen before.
     pub async fn authenticate_in(
@@ -181,7 +204,7 @@ impl CounterApp {
         };
         let mut dev = dev;
         dev.last_seen_at = Some(now);
-        store::lockers::set_device(tx, &dev).await?;
+        store::lockers::touch_device(tx, &dev.id, now).await?;
         Ok(Ok(Authenticated { device: dev, site }))
     }
 
@@ -194,6 +217,9 @@ impl CounterApp {
         ask: &VerifyAsk,
     ) -> Result<std::result::Result<VerifyAnswer, DeviceRefusal>> {
         let now = self.now();
+        if let Err(r) = self.signed_by(req).await? {
+            return Ok(Err(r));
+        }
         // An agent's mandate is asked (and its use recorded) before the transaction: identity
         // writes in its own, and a writer must never wait on another.
         if let Some(refused) = self.agent_refused(req, ask, now).await? {
@@ -213,29 +239,34 @@ impl CounterApp {
             tx.commit().await?;
             return Ok(Ok(answer("wrong", "counter-kiosk-wrong")));
         };
+        // A door that has seen too many wrong codes refuses every code for a while, right or
+        // wrong, before any is compared.
+        for g in &candidates {
+            if let Some(d) = &g.door_id
+                && let Some(door) = store::lockers::door_by_id(&mut tx, d).await?
+                && door_refuses(&door, now)
+            {
+                tx.commit().await?;
+                return Ok(Ok(answer("locked", "counter-kiosk-door-locked")));
+            }
+        }
         let Some(mut grant) = matched else {
             let out = self.wrong_code_in(&mut tx, &auth, candidates, now).await?;
             tx.commit().await?;
-            if out.result == "refused" {
-                // Guessing at a kiosk without a grant: counted across nodes.
-                self.platform
-                    .count_attempt(KIOSK_GUESSES, &auth.device.id)
-                    .await
-                    .map_err(|_| ServiceError::RateLimited {
-                        message: Message::new("counter-kiosk-locked"),
-                        retry_after: KIOSK_GUESSES.window,
-                    })?;
-            }
+            // Every wrong code counts against the kiosk too, across nodes.
+            self.platform
+                .count_attempt(KIOSK_GUESSES, &auth.device.id)
+                .await
+                .map_err(|_| ServiceError::RateLimited {
+                    message: Message::new("counter-kiosk-locked"),
+                    retry_after: KIOSK_GUESSES.window,
+                })?;
             return Ok(Ok(out));
         };
         let door = match &grant.door_id {
             Some(d) => store::lockers::door_by_id(&mut tx, d).await?,
             None => None,
         };
-        if door.as_ref().is_some_and(|d| door_refuses(d, now)) {
-            tx.commit().await?;
-            return Ok(Ok(answer("locked", "counter-kiosk-door-locked")));
-        }
         let verdict = pickup::verdict(
             GrantState {
                 active: grant.active,
@@ -258,9 +289,13 @@ impl CounterApp {
             tx.commit().await?;
             return Ok(Ok(answer("inactive", "counter-kiosk-inactive")));
         }
-        let Some(mut door) = door else {
+        // The door must still hold this application's item: a door cleared and loaded again
+        // for someone else is not opened by an old code.
+        let Some(mut door) =
+            door.filter(|d| d.application_id.as_deref() == Some(grant.application_id.as_str()))
+        else {
             tx.commit().await?;
-            return Ok(Ok(answer("refused", "counter-kiosk-wrong")));
+            return Ok(Ok(answer("refused", "counter-kiosk-door-state")));
         };
         let from = door.state.clone();
         let Some(opened) = DoorState::parse(&from).and_then(|s| door_after(s, DoorAction::Open))
@@ -364,7 +399,6 @@ impl CounterApp {
                     result: "refused",
                     door: None,
                     door_id: None,
-                    attempts_left: None,
                     message_zh: webkit::i18n::message(domain::Locale::ZhTw, &m),
                     message_en: webkit::i18n::message(domain::Locale::En, &m),
                 }),
@@ -372,8 +406,10 @@ impl CounterApp {
         )
     }
 
-    /// A wrong code: each candidate grant and its door count it; a grant reaching the limit
-    /// locks, and its holder is told.
+    /// A wrong code: each active candidate grant and its door count it (in one statement each,
+    /// so concurrent guesses all count); a grant reaching the limit locks, and its holder is
+    /// told. The answer is the same whether or not the mobile has a document waiting, so a
+    /// passer-by learns nothing from it.
     async fn wrong_code_in(
         &self,
         tx: &mut Tx,
@@ -381,38 +417,30 @@ impl CounterApp {
         candidates: Vec<Grant>,
         now: i64,
     ) -> Result<VerifyAnswer> {
-        if candidates.is_empty() {
-            return Ok(answer("refused", "counter-kiosk-wrong"));
-        }
-        let mut left = i64::MAX;
-        let mut locked = false;
-        for mut g in candidates {
-            if g.used_at.is_some() || g.revoked {
+        let max = i64::from(pickup::MAX_WRONG_PER_GRANT);
+        for g in candidates {
+            if !g.active || g.used_at.is_some() || g.revoked || g.locked_at.is_some() {
                 continue;
             }
-            g.wrong += 1;
-            let max = i64::from(pickup::MAX_WRONG_PER_GRANT);
-            if g.wrong >= max && g.locked_at.is_none() {
-                g.locked_at = Some(now);
-                locked = true;
-                if let Some(app) = store::applications::find(&mut *tx, &g.application_id).await? {
-                    let place = self.place_words(&app, Some(&auth.site)).await?;
-                    self.tell_in(
-                        tx,
-                        &app,
-                        super::change::Tell {
-                            template: "counter_locked",
-                            vars: serde_json::json!({ "place": place }),
-                            sms_to: None,
-                            urgent: true,
-                        },
-                        now,
-                    )
-                    .await?;
-                }
+            let wrong = store::grants::bump_wrong(tx, &g.id).await?;
+            if wrong >= max
+                && store::grants::lock(tx, &g.id, now).await?
+                && let Some(app) = store::applications::find(&mut *tx, &g.application_id).await?
+            {
+                let place = self.place_words(&app, Some(&auth.site)).await?;
+                self.tell_in(
+                    tx,
+                    &app,
+                    super::change::Tell {
+                        template: "counter_locked",
+                        vars: serde_json::json!({ "place": place }),
+                        sms_to: None,
+                        urgent: true,
+                    },
+                    now,
+                )
+                .await?;
             }
-            left = left.min((max - g.wrong).max(0));
-            store::grants::update_grant(tx, &g).await?;
             if let Some(d) = &g.door_id
                 && let Some(mut door) = store::lockers::door_by_id(&mut *tx, d).await?
             {
@@ -427,16 +455,7 @@ impl CounterApp {
                 store::lockers::move_door(tx, &door, &state).await?;
             }
         }
-        if locked || left == 0 {
-            return Ok(answer("locked", "counter-kiosk-locked"));
-        }
-        if left == i64::MAX {
-            // Every grant the ask named was used or revoked: nothing to count down.
-            return Ok(answer("refused", "counter-kiosk-wrong"));
-        }
-        let mut out = answer("wrong", "counter-kiosk-wrong");
-        out.attempts_left = Some(left);
-        Ok(out)
+        Ok(answer("wrong", "counter-kiosk-wrong"))
     }
 }
 

@@ -10,6 +10,7 @@ use super::{CounterApp, Result};
 use crate::domain::application::{Role, State};
 use crate::domain::device;
 use crate::domain::lockers::{DoorAction, DoorState, door_after};
+use crate::domain::pickup;
 use crate::store;
 use crate::store::lockers::Door;
 use ::store::Tx;
@@ -32,6 +33,9 @@ impl CounterApp {
         }
         events.sort_by_key(|e| e.seq);
         let now = self.now();
+        if let Err(r) = self.signed_by(req).await? {
+            return Ok(Err(r));
+        }
         let mut tx = self.platform.db.begin().await?;
         let mut auth = match self.authenticate_in(&mut tx, req).await? {
             Ok(a) => a,
@@ -65,7 +69,7 @@ impl CounterApp {
                 outcome,
             });
         }
-        store::lockers::set_device(&mut tx, &auth.device).await?;
+        store::lockers::set_last_seq(&mut tx, &auth.device.id, auth.device.last_seq).await?;
         self.queue_reconcile_in(&mut tx, &auth.site, super::reconcile::UPLOAD, now, now)
             .await?;
         tx.commit().await?;
@@ -105,9 +109,11 @@ impl CounterApp {
         };
         door.sensed = Some(sensed.into());
         door.sensed_at = Some(e.at.min(now));
-        door.updated_at = now;
         let outcome = match DoorState::parse(&from).and_then(|s| door_after(s, action)) {
             Some(to) => {
+                // `updated_at` is when the state last moved (reconciliation compares it with
+                // when the device sensed).
+                door.updated_at = now;
                 door.state = to.as_str().into();
                 if to == DoorState::Free {
                     door.application_id = None;
@@ -143,6 +149,23 @@ impl CounterApp {
         if g.used_at.is_some() {
             return Ok("ignored: already picked up".into());
         }
+        // The proof: the code typed, which only the holder had. Without it (or with a wrong one)
+        // a device could mark any listed grant picked up.
+        let proved = e
+            .code
+            .as_deref()
+            .and_then(pickup::normalise)
+            .is_some_and(|c| {
+                platform::secrets::constant_time_eq(&self.code_hash(&auth.site, &c), &g.code_hash)
+            });
+        if !proved {
+            return Ok("refused: no proof of the code".into());
+        }
+        // When it happened: no earlier than the offline list it was checked against could be.
+        let at = e.at.clamp(now - LIST_SECONDS, now);
+        if !g.active || g.locked_at.is_some() || at >= g.expires_at {
+            return Ok("refused: the grant was not open then".into());
+        }
         let Some(mut app) = store::applications::find(&mut *tx, &g.application_id).await? else {
             return Ok("ignored: unknown application".into());
         };
@@ -152,11 +175,12 @@ impl CounterApp {
         // The item left the locker: that is recorded even if the code was changed meanwhile
         // (the device could not know), and said so.
         let revoked = g.revoked;
-        let at = e.at.min(now);
         g.used_at = Some(at);
         store::grants::update_grant(tx, &g).await?;
         if let Some(d) = &g.door_id
-            && let Some(mut door) = store::lockers::door_by_id(&mut *tx, d).await?
+            && let Some(mut door) = store::lockers::door_by_id(&mut *tx, d)
+                .await?
+                .filter(|d| d.application_id.as_deref() == Some(app.id.as_str()))
         {
             let from = door.state.clone();
             if let Some(to) = DoorState::parse(&from).and_then(|s| door_after(s, DoorAction::Open))
@@ -187,6 +211,9 @@ impl CounterApp {
         req: &DeviceRequest<'_>,
     ) -> Result<std::result::Result<(String, String), DeviceRefusal>> {
         let now = self.now();
+        if let Err(r) = self.signed_by(req).await? {
+            return Ok(Err(r));
+        }
         let mut tx = self.platform.db.begin().await?;
         let auth = match self.authenticate_in(&mut tx, req).await? {
             Ok(a) => a,

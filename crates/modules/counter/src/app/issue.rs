@@ -251,7 +251,7 @@ impl CounterApp {
         now: i64,
         template: &'static str,
     ) -> Result<()> {
-        if app.state != State::ReadyForPickup {
+        if app.state != State::ReadyForPickup || !app.fee_settled() {
             return Ok(());
         }
         let site = match &app.door_id {
@@ -275,6 +275,8 @@ impl CounterApp {
             };
             g.code_hash = hash;
             g.active = true;
+            g.wrong = 0;
+            g.locked_at = None;
             g.expires_at = now + days * 86_400;
             store::grants::update_grant(tx, &g).await?;
             let until = self.local_time(&app.jurisdiction_id, g.expires_at).await?;

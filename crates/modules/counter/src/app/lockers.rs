@@ -240,6 +240,18 @@ impl CounterApp {
         }
         actor.require(REVIEW_APPLICATIONS, Target::Jurisdiction)?;
         let mut door = self.door_in_jurisdiction(actor, door_id).await?;
+        // An item still waiting in the door for its holder is moved to the counter first (the
+        // application's own action), so its codes end with it.
+        if action == DoorAction::Clear
+            && let Some(a) = &door.application_id
+            && let Some(app) = crate::store::applications::find(&self.platform.db, a).await?
+            && app.state == crate::domain::application::State::ReadyForPickup
+            && app.place.as_deref() == Some("door")
+        {
+            return Err(ServiceError::Conflict(Message::new(
+                "counter-error-door-in-use",
+            )));
+        }
         let from = DoorState::parse(&door.state).ok_or_else(door_unknown)?;
         let to = door_after(from, action)
             .ok_or_else(|| ServiceError::Conflict(Message::new("counter-error-door-state")))?;
@@ -310,5 +322,42 @@ impl CounterApp {
                     .await
             }
         }
+    }
+
+    /// An administrator retires a device (lost, stolen, replaced): from now on its requests are
+    /// refused as an unknown device.
+    pub async fn retire_device(&self, actor: &Actor, device_id: &str) -> Result<()> {
+        actor.require(MANAGE_COUNTER, Target::Jurisdiction)?;
+        let db = &self.platform.db;
+        let unknown = || ServiceError::NotFound(Message::new("counter-error-device-unknown"));
+        let mut device = store::device_by_id(db, device_id)
+            .await?
+            .ok_or_else(unknown)?;
+        let site = store::site_by_id(db, &device.site_id)
+            .await?
+            .ok_or_else(unknown)?;
+        if site.jurisdiction_id != actor.jurisdiction_id {
+            return Err(unknown());
+        }
+        let now = self.now();
+        device.retired_at.get_or_insert(now);
+        let mut tx = db.begin().await?;
+        store::set_device(&mut tx, &device).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            "counter.device_retired",
+            Subject {
+                kind: "counter_device",
+                id: &device.id,
+                data_subject: None,
+            },
+            None,
+            serde_json::json!({ "site": site.id, "name": device.name }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -28,7 +28,10 @@ pub const OPEN_GRACE_SECONDS: i64 = 10 * 60;
 pub fn repair(d: &Door, item_elsewhere: bool, now: i64) -> Option<(DoorState, &'static str)> {
     let state = DoorState::parse(&d.state)?;
     let sensed = d.sensed.as_deref()?;
-    let stale = d.sensed_at.is_some_and(|at| now - at >= OPEN_GRACE_SECONDS);
+    // Sensed since the door was last moved, and long enough ago.
+    let stale = d
+        .sensed_at
+        .is_some_and(|at| at >= d.updated_at && now - at >= OPEN_GRACE_SECONDS);
     match (state, sensed) {
         (DoorState::OutOfOrder, _) => None,
         (_, "fault") => Some((DoorState::OutOfOrder, "sensed a fault")),

@@ -22,6 +22,10 @@ pub fn routes() -> Router<CounterState> {
         .route("/staff/counter/smart-desk", get(desk))
         .route("/staff/counter/smart-desk/doors/{door}", post(set_door))
         .route("/staff/counter/smart-desk/{site}/devices", post(register))
+        .route(
+            "/staff/counter/smart-desk/devices/{device}/retire",
+            post(retire),
+        )
         .route("/smart-desk/kiosk", get(kiosk))
         .route("/smart-desk/kiosk.js", get(kiosk_js))
         .route("/smart-desk/kiosk.css", get(kiosk_css))
@@ -133,6 +137,28 @@ async fn register(
         header::HeaderValue::from_static("no-store"),
     );
     Ok(response)
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    _csrf: String,
+}
+
+async fn retire(
+    State(state): State<CounterState>,
+    v: Viewer,
+    Path(device): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> PageResult {
+    let actor = gate(&v, MANAGE_COUNTER)?;
+    check_token(&v, &f._csrf)?;
+    state
+        .module
+        .retire_device(actor, &device)
+        .await
+        .map_err(failed(&v))?;
+    Ok(see_other("/staff/counter/smart-desk?done=retired"))
 }
 
 #[derive(Template)]

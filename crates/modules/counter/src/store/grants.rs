@@ -121,6 +121,29 @@ pub async fn update_grant(tx: &mut Tx, g: &Grant) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Counts a wrong code on a grant in one statement (concurrent guesses each count); the new
+/// count.
+pub async fn bump_wrong(tx: &mut Tx, id: &str) -> Result<i64, StoreError> {
+    let stmt = Query::update()
+        .table("counter_grants")
+        .value("wrong", Expr::col("wrong").add(1))
+        .and_where(Expr::col("id").eq(id))
+        .returning(Query::returning().column("wrong"))
+        .to_owned();
+    tx.fetch_one(&stmt).await?.get("wrong")
+}
+
+/// Locks a grant (once).
+pub async fn lock(tx: &mut Tx, id: &str, now: i64) -> Result<bool, StoreError> {
+    let stmt = Query::update()
+        .table("counter_grants")
+        .value("locked_at", now)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("locked_at").is_null())
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
 fn grants_select() -> SelectStatement {
     Query::select()
         .columns(GRANT)

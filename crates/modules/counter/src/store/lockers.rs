@@ -342,6 +342,30 @@ pub async fn set_device(tx: &mut Tx, d: &Device) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A device was heard from now (only its last-seen time is written: a concurrent upload owns
+/// `last_seq`).
+pub async fn touch_device(tx: &mut Tx, id: &str, now: i64) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("counter_devices")
+        .value("last_seen_at", now)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The last event sequence number taken from a device (only ever moves forward).
+pub async fn set_last_seq(tx: &mut Tx, id: &str, seq: i64) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table("counter_devices")
+        .value("last_seq", seq)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("last_seq").lt(seq))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
 /// Records a request's nonce; `false` when the device used it already (a replay).
 pub async fn take_nonce(
     tx: &mut Tx,
