@@ -6,6 +6,7 @@
 
 mod apply;
 mod bookings;
+mod device_api;
 mod smart_desk;
 
 use crate::support::{Browser, STAFF_PASSWORD, TAIPEI, TestApp};

@@ -236,6 +236,28 @@ impl CounterApp {
         }
     }
 
+    /// One of the citizen's applications in `state` (else 409 with `refused`), the form it was
+    /// filed under, and its answers with `input` over them.
+    async fn editable(
+        &self,
+        actor: &Actor,
+        id: &str,
+        state: State,
+        refused: &'static str,
+        input: BTreeMap<String, String>,
+    ) -> Result<(Application, Form, BTreeMap<String, String>)> {
+        let app = self.mine(actor, id).await?;
+        if app.state != state {
+            return Err(ServiceError::Conflict(Message::new(refused)));
+        }
+        let form = self
+            .form_at(&app.jurisdiction_id, &app.form_key, app.form_version)
+            .await?;
+        let mut merged = app.answers.clone();
+        merged.extend(input);
+        Ok((app, form, merged))
+    }
+
     /// Saves a draft's answers (what is given must be well formed; nothing is required yet).
     pub async fn save_draft(
         &self,
@@ -243,17 +265,9 @@ impl CounterApp {
         id: &str,
         input: BTreeMap<String, String>,
     ) -> Result<Application> {
-        let mut app = self.mine(actor, id).await?;
-        if app.state != State::Draft {
-            return Err(ServiceError::Conflict(Message::new(
-                "counter-error-not-draft",
-            )));
-        }
-        let form = self
-            .form_at(&app.jurisdiction_id, &app.form_key, app.form_version)
+        let (mut app, form, merged) = self
+            .editable(actor, id, State::Draft, "counter-error-not-draft", input)
             .await?;
-        let mut merged = app.answers.clone();
-        merged.extend(input);
         app.answers = self
             .checked_answers(&app, &form, &merged, Strictness::Draft)
             .await?;
@@ -424,17 +438,15 @@ impl CounterApp {
         id: &str,
         input: BTreeMap<String, String>,
     ) -> Result<Application> {
-        let mut app = self.mine(actor, id).await?;
-        if app.state != State::NeedsCorrection {
-            return Err(ServiceError::Conflict(Message::new(
+        let (mut app, form, merged) = self
+            .editable(
+                actor,
+                id,
+                State::NeedsCorrection,
                 "counter-error-no-correction",
-            )));
-        }
-        let form = self
-            .form_at(&app.jurisdiction_id, &app.form_key, app.form_version)
+                input,
+            )
             .await?;
-        let mut merged = app.answers.clone();
-        merged.extend(input);
         let before = app.answers.clone();
         app.answers = self
             .checked_answers(&app, &form, &merged, Strictness::Submit)
