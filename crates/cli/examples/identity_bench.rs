@@ -100,6 +100,7 @@ async fn main() {
         breach_report_hours: 72,
         mydata: None,
         payments: Default::default(),
+        pickup: Default::default(),
     };
     let modules = web::BUILD.open(db, config).await.expect("modules");
     modules

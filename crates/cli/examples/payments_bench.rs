@@ -76,6 +76,7 @@ async fn main() {
             }),
             wallet: None,
         },
+        pickup: Default::default(),
     };
     let modules = web::BUILD.open(db, config).await.expect("modules");
     modules

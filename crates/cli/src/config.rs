@@ -152,6 +152,8 @@ pub struct FileConfig {
     pub retention: Option<std::collections::BTreeMap<String, u32>>,
     /// Hours to report a personal-data breach and tell the people affected (72).
     pub breach_report_hours: Option<u32>,
+    /// `[smart_desk]`: how long issued documents wait for their holders.
+    pub smart_desk: Option<crate::smart_desk_config::SmartDeskFile>,
     /// `[mydata]`: the city's registration at the national MyData platform.
     pub mydata: Option<platform::login::MyDataService>,
     /// `[payments.ecpay]`, `[payments.wallet]`: the city's merchant accounts.
@@ -391,6 +393,7 @@ pub struct Settings {
     pub breach_report_hours: u32,
     pub mydata: Option<platform::login::MyDataService>,
     pub payments: platform::payment_providers::PaymentProviders,
+    pub pickup: platform::PickupTimes,
 }
 
 /// `[retention]` checked: each key is one a module of the build declares, and each period is
@@ -438,6 +441,7 @@ impl Settings {
             None => 72,
         };
         s.payments = crate::payments_config::resolve(file.payments.as_ref())?;
+        s.pickup = crate::smart_desk_config::resolve(file.smart_desk.as_ref())?;
         s.mydata = match &file.mydata {
             Some(m) => {
                 let mut m = m.clone();
@@ -562,6 +566,7 @@ impl Settings {
             breach_report_hours: 72,
             mydata: None,
             payments: Default::default(),
+            pickup: Default::default(),
         }
     }
 

@@ -10,6 +10,7 @@ mod login_config;
 mod maps_config;
 mod modules_config;
 mod payments_config;
+mod smart_desk_config;
 mod users;
 mod webhook_config;
 
@@ -177,6 +178,7 @@ pub(crate) async fn open(settings: &Settings) -> Result<Modules> {
         breach_report_hours: settings.breach_report_hours,
         mydata: settings.mydata.clone(),
         payments: settings.payments.clone(),
+        pickup: settings.pickup,
     };
     Ok(Modules::open(db, config).await?)
 }

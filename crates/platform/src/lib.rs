@@ -79,6 +79,26 @@ pub struct ServiceConfig {
     pub mydata: Option<login::MyDataService>,
     /// The payment services the city takes payments through (`[payments]`).
     pub payments: payment_providers::PaymentProviders,
+    /// How long an issued document waits at a Smart Desk, then at the counter (`[smart_desk]`).
+    pub pickup: PickupTimes,
+}
+
+/// How long an issued document waits for its holder: in a Smart Desk locker (i郵箱's practice:
+/// 3 days), then at the counter before it goes back to the issuing office (14 days, an
+/// assumption).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PickupTimes {
+    pub locker_seconds: i64,
+    pub counter_seconds: i64,
+}
+
+impl Default for PickupTimes {
+    fn default() -> Self {
+        PickupTimes {
+            locker_seconds: 3 * 86_400,
+            counter_seconds: 14 * 86_400,
+        }
+    }
 }
 
 /// Which modules an instance runs: every module of the build except those switched off in

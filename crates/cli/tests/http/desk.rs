@@ -814,6 +814,7 @@ async fn reporters_from_before_the_desk_are_keyed_by_the_upgrade() {
         breach_report_hours: 72,
         mydata: None,
         payments: Default::default(),
+        pickup: Default::default(),
     };
     // The schema as it was before the desk (version 6), with reference data and cases.
     let db = store::Db::connect(&url, 4).await.unwrap();

@@ -353,6 +353,7 @@ async fn pending_work_of_an_older_database_is_done_after_the_upgrade() {
         breach_report_hours: 72,
         mydata: None,
         payments: Default::default(),
+        pickup: Default::default(),
     };
     web::Modules::open(db.clone(), config.clone())
         .await

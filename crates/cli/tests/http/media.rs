@@ -493,6 +493,7 @@ async fn the_upgrade_keeps_published_photos_public() {
         breach_report_hours: 72,
         mydata: None,
         payments: Default::default(),
+        pickup: Default::default(),
     };
     web::Modules::open(db.clone(), config)
         .await

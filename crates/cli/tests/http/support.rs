@@ -104,6 +104,7 @@ impl TestApp {
             breach_report_hours: 72,
             mydata: None,
             payments: Default::default(),
+            pickup: Default::default(),
         };
         configure(&mut config);
         let mut services = build.open(db, config).await.expect("services");

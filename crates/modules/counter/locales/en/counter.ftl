@@ -253,7 +253,7 @@ counter-done-pick_up = Handed over; the applicant is told.
 
 ## Smart Desk (staff)
 counter-desk-title = Smart Desk
-counter-desk-days = Items wait { $days } days, then move to the counter.
+counter-desk-hours = Items wait { $hours } hours, then move to the counter.
 counter-desk-done = The door is updated.
 counter-door = Door
 counter-door-size = Size

@@ -253,7 +253,7 @@ counter-done-pick_up = 已交付並通知申請人。
 
 ## 智慧櫃台（員工）
 counter-desk-title = 智慧櫃台
-counter-desk-days = 文件存放 { $days } 天，逾期移回櫃台。
+counter-desk-hours = 文件存放 { $hours } 小時，逾期移回櫃台。
 counter-desk-done = 已更新櫃門狀態。
 counter-door = 櫃門
 counter-door-size = 尺寸

@@ -268,16 +268,18 @@ impl CounterApp {
             }
             let at_site = g.site_id.as_ref().and(site.as_ref());
             let (code, hash) = self.fresh_code(tx, at_site, &app.jurisdiction_id).await?;
-            let days = match (&site, at_site) {
-                (Some(s), Some(_)) => s.locker_days,
-                (Some(s), None) => s.counter_days,
-                _ => i64::from(pickup::DEFAULT_COUNTER_DAYS),
+            // The instance's times (`[smart_desk]`): in the locker, else at the counter.
+            let times = self.platform.config().pickup;
+            let seconds = if at_site.is_some() {
+                times.locker_seconds
+            } else {
+                times.counter_seconds
             };
             g.code_hash = hash;
             g.active = true;
             g.wrong = 0;
             g.locked_at = None;
-            g.expires_at = now + days * 86_400;
+            g.expires_at = now + seconds;
             store::grants::update_grant(tx, &g).await?;
             let until = self.local_time(&app.jurisdiction_id, g.expires_at).await?;
             // The applicant at the counter shows their ID: a code only opens a door.

@@ -36,6 +36,8 @@ pub fn routes() -> Router<CounterState> {
 struct DeskPage {
     p: Page,
     sites: Vec<SiteView>,
+    /// How long items wait in a locker, in hours (`[smart_desk]`).
+    locker_hours: i64,
     may_manage: bool,
     done: String,
 }
@@ -52,6 +54,7 @@ async fn desk(State(state): State<CounterState>, v: Viewer, Query(q): Query<Done
     let page = DeskPage {
         p: Page::new(&v, &state, "counter-desk-title", "counter"),
         sites,
+        locker_hours: state.module.platform().config().pickup.locker_seconds / 3_600,
         may_manage: v.may(MANAGE_COUNTER),
         done: q.done,
     };
