@@ -157,9 +157,11 @@ impl CounterApp {
         tell: Tell,
         now: i64,
     ) -> Result<()> {
-        let locale = self
-            .account_locale(&app.jurisdiction_id, &app.applicant_id)
-            .await;
+        // The applicant's language, read through the transaction.
+        let locale = ::store::outbox::account_contact_in(tx, &app.applicant_id)
+            .await?
+            .and_then(|c| domain::Locale::from_tag(&c.locale))
+            .unwrap_or(domain::Locale::ZhTw);
         let catalogue = self.catalogue(&app.jurisdiction_id).await?;
         let service = catalogue
             .service(&app.service_code)

@@ -427,7 +427,7 @@ impl CounterApp {
                 && store::grants::lock(tx, &g.id, now).await?
                 && let Some(app) = store::applications::find(&mut *tx, &g.application_id).await?
             {
-                let place = self.place_words(&app, Some(&auth.site)).await?;
+                let place = self.place_words(&mut *tx, &app, Some(&auth.site)).await?;
                 self.tell_in(
                     tx,
                     &app,

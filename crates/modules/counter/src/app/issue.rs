@@ -261,7 +261,7 @@ impl CounterApp {
             }
             None => None,
         };
-        let place = self.place_words(app, site.as_ref()).await?;
+        let place = self.place_words(&mut *tx, app, site.as_ref()).await?;
         for mut g in store::grants::grants_of(&mut *tx, &app.id).await? {
             if g.active || g.revoked || g.used_at.is_some() {
                 continue;
@@ -378,8 +378,11 @@ impl CounterApp {
     }
 
     /// Where the document waits, in words (the site and door, or the office's counter).
+    /// Where the document waits, in words; the door is read through `conn` (the caller's
+    /// transaction when it holds one: a writer never waits on a second connection).
     pub(crate) async fn place_words(
         &self,
+        conn: impl ::store::Conn,
         app: &Application,
         site: Option<&Site>,
     ) -> Result<String> {
@@ -390,7 +393,7 @@ impl CounterApp {
             .unwrap_or_default();
         let door = match (&app.door_id, site) {
             (Some(d), Some(_)) if app.place.as_deref() == Some("door") => {
-                store::lockers::door_by_id(&self.platform.db, d)
+                store::lockers::door_by_id(conn, d)
                     .await?
                     .map(|d| d.label())
             }

@@ -76,7 +76,7 @@ impl CounterApp {
             Some(s) => store::lockers::site_by_id(&mut tx, s).await?,
             None => None,
         };
-        let place = self.place_words(&app, site.as_ref()).await?;
+        let place = self.place_words(&mut tx, &app, site.as_ref()).await?;
         let until = self.local_time(&app.jurisdiction_id, g.expires_at).await?;
         self.tell_in(
             &mut tx,

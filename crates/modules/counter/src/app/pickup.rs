@@ -351,7 +351,7 @@ impl CounterApp {
             }
             None => None,
         };
-        let place = self.place_words(app, site.as_ref()).await?;
+        let place = self.place_words(&mut *tx, app, site.as_ref()).await?;
         app.picked_up_by = Some(by.into());
         app.picked_up_how = Some(how.into());
         app.picked_up_where = Some(place.clone());
@@ -375,9 +375,10 @@ impl CounterApp {
                 store::grants::update_grant(tx, &g).await?;
             }
         }
-        let locale = self
-            .account_locale(&app.jurisdiction_id, &app.applicant_id)
-            .await;
+        let locale = ::store::outbox::account_contact_in(tx, &app.applicant_id)
+            .await?
+            .and_then(|c| domain::Locale::from_tag(&c.locale))
+            .unwrap_or(domain::Locale::ZhTw);
         let who = match (by, locale) {
             ("agent", domain::Locale::ZhTw) => "您指定的代領人",
             ("agent", domain::Locale::En) => "the agent you named",
@@ -433,7 +434,7 @@ impl CounterApp {
         let mine = grants.iter().filter(live).find(|g| g.holder == "applicant");
         let agent = grants.iter().filter(live).find(|g| g.holder == "agent");
         Ok(Some(PickupInfo {
-            place: self.place_words(app, site.as_ref()).await?,
+            place: self.place_words(db, app, site.as_ref()).await?,
             until: mine.filter(|g| g.active).map(|g| g.expires_at),
             code_live: mine.is_some_and(|g| g.active && g.locked_at.is_none()),
             locked: mine.is_some_and(|g| g.locked_at.is_some()),
