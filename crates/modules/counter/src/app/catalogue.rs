@@ -49,7 +49,7 @@ impl CounterApp {
                 .await?;
         }
         tx.commit().await?;
-        self.platform.catalog_changed();
+        self.catalogue_changed();
         Ok(())
     }
 
@@ -87,7 +87,7 @@ impl CounterApp {
         )
         .await?;
         tx.commit().await?;
-        self.platform.catalog_changed();
+        self.catalogue_changed();
         Ok(c.services.len())
     }
 
@@ -137,7 +137,7 @@ impl CounterApp {
         )
         .await?;
         tx.commit().await?;
-        self.platform.catalog_changed();
+        self.catalogue_changed();
         Ok(())
     }
 
@@ -184,7 +184,7 @@ impl CounterApp {
         )
         .await?;
         tx.commit().await?;
-        self.platform.catalog_changed();
+        self.catalogue_changed();
         Ok(version)
     }
 

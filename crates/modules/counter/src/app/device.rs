@@ -158,11 +158,16 @@ impl CounterApp {
         else {
             return Ok(Err(refusal(Refusal::UnknownDevice)));
         };
-        Ok(
-            device::check(self.device_secret(&dev).as_bytes(), req.signed, now)
-                .map(|()| dev)
-                .map_err(refusal),
-        )
+        if let Err(r) = device::check(self.device_secret(&dev).as_bytes(), req.signed, now) {
+            return Ok(Err(refusal(r)));
+        }
+        // A cold node reads the catalogue now, before the request's transaction needs it.
+        if self.nothing_kept()
+            && let Some(site) = store::lockers::site_by_id(&self.platform.db, &dev.site_id).await?
+        {
+            self.catalogue(&site.jurisdiction_id).await?;
+        }
+        Ok(Ok(dev))
     }
 
     /// Authenticates a device request in `tx`: a known, working device, its signature, the

@@ -118,7 +118,22 @@ pub struct CounterApp {
     pub(crate) platform: Platform,
     pub(crate) identity: IdentityApp,
     pub(crate) payments: PaymentsApp,
+    /// The catalogue and calendar in force per jurisdiction, kept here so that code holding a
+    /// transaction never waits on the database to read them (see [`CounterApp::catalogue`]).
+    kept: Arc<std::sync::Mutex<std::collections::HashMap<String, Kept>>>,
 }
+
+/// What [`CounterApp::catalogue`] keeps of a jurisdiction.
+#[derive(Clone)]
+struct Kept {
+    catalogue: Arc<CatalogueInForce>,
+    calendar: Arc<domain::calendar::BusinessCalendar>,
+    read_at: std::time::Instant,
+    refreshing: bool,
+}
+
+/// How long a kept catalogue is used before it is read again (in the background).
+const KEEP_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub(crate) fn not_found() -> ServiceError {
     ServiceError::NotFound(Message::new("counter-error-application-unknown"))
@@ -138,6 +153,7 @@ impl CounterApp {
             platform,
             identity,
             payments,
+            kept: Arc::default(),
         }
     }
 
@@ -156,10 +172,77 @@ impl CounterApp {
     /// The catalogue in force in a jurisdiction. A jurisdiction without one is given the
     /// shipped catalogue (Taitung County's) the first time it is read, so a new instance
     /// offers real services; administrators change it from there.
+    ///
+    /// It is kept per jurisdiction and, once older than [`KEEP_FOR`], read again in the
+    /// background while the kept one is still answered: code holding a transaction reads the
+    /// catalogue (names, processing days) and must never wait for a pooled connection, which on
+    /// PostgreSQL may all be held by transactions doing the same.
     pub async fn catalogue(&self, jurisdiction_id: &str) -> Result<Arc<CatalogueInForce>> {
+        Ok(self.kept(jurisdiction_id).await?.catalogue)
+    }
+
+    async fn kept(&self, jurisdiction_id: &str) -> Result<Kept> {
+        let found = self.kept_lock().get(jurisdiction_id).cloned();
+        if let Some(k) = found {
+            if k.read_at.elapsed() > KEEP_FOR && !k.refreshing {
+                self.refresh_in_background(jurisdiction_id);
+            }
+            return Ok(k);
+        }
+        let k = self.read_kept(jurisdiction_id).await?;
+        self.kept_lock()
+            .insert(jurisdiction_id.to_string(), k.clone());
+        Ok(k)
+    }
+
+    fn kept_lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Kept>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn refresh_in_background(&self, jurisdiction_id: &str) {
+        if let Some(k) = self.kept_lock().get_mut(jurisdiction_id) {
+            k.refreshing = true;
+        }
+        let me = self.clone();
+        let j = jurisdiction_id.to_string();
+        tokio::spawn(async move {
+            match me.read_kept(&j).await {
+                Ok(k) => {
+                    me.kept_lock().insert(j, k);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, jurisdiction = %j, "the counter's catalogue could not be read again");
+                    if let Some(k) = me.kept_lock().get_mut(&j) {
+                        k.refreshing = false;
+                    }
+                }
+            }
+        });
+    }
+
+    async fn read_kept(&self, jurisdiction_id: &str) -> Result<Kept> {
         let j = self.jurisdiction(jurisdiction_id).await?;
         let snapshot = self.platform.snapshot_of(&j).await?;
-        snapshot.part(|| self.load_catalogue(jurisdiction_id)).await
+        let catalogue = snapshot
+            .part(|| self.load_catalogue(jurisdiction_id))
+            .await?;
+        Ok(Kept {
+            catalogue,
+            calendar: Arc::new(snapshot.calendar.clone()),
+            read_at: std::time::Instant::now(),
+            refreshing: false,
+        })
+    }
+
+    /// Whether nothing is kept yet (a node just started).
+    pub(crate) fn nothing_kept(&self) -> bool {
+        self.kept_lock().is_empty()
+    }
+
+    /// Forgets what is kept (after an administrator's change, once committed).
+    pub(crate) fn catalogue_changed(&self) {
+        self.kept_lock().clear();
+        self.platform.catalog_changed();
     }
 
     async fn load_catalogue(&self, jurisdiction_id: &str) -> Result<CatalogueInForce> {
@@ -181,8 +264,7 @@ impl CounterApp {
         &self,
         jurisdiction_id: &str,
     ) -> Result<domain::calendar::BusinessCalendar> {
-        let j = self.jurisdiction(jurisdiction_id).await?;
-        Ok(self.platform.snapshot_of(&j).await?.calendar.clone())
+        Ok((*self.kept(jurisdiction_id).await?.calendar).clone())
     }
 
     /// The business calendar of a jurisdiction, for pages that show dates and slots.
