@@ -25,25 +25,32 @@ pub async fn application(
 }
 
 /// A pickup grant as stored: its wrong-code count, whether it is locked, and whether it was
-/// used.
+/// used; and its door's wrong-code count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRead {
     pub application_id: String,
     pub wrong: i64,
     pub locked: bool,
     pub used: bool,
+    pub door_wrong: Option<i64>,
 }
 
 /// A grant as stored, by id.
 pub async fn grant(db: &Db, id: &str) -> std::result::Result<Option<GrantRead>, StoreError> {
-    Ok(store::grants::grant_by_id(db, id)
-        .await?
-        .map(|g| GrantRead {
-            application_id: g.application_id,
-            wrong: g.wrong,
-            locked: g.locked_at.is_some(),
-            used: g.used_at.is_some(),
-        }))
+    let Some(g) = store::grants::grant_by_id(db, id).await? else {
+        return Ok(None);
+    };
+    let door_wrong = match &g.door_id {
+        Some(d) => store::lockers::door_by_id(db, d).await?.map(|d| d.wrong),
+        None => None,
+    };
+    Ok(Some(GrantRead {
+        application_id: g.application_id,
+        wrong: g.wrong,
+        locked: g.locked_at.is_some(),
+        used: g.used_at.is_some(),
+        door_wrong,
+    }))
 }
 
 /// A document waiting in a Smart Desk door, with the code and mobile that open it.
@@ -490,6 +497,8 @@ pub async fn set_booking_capacity(
     office: &str,
     capacity: u32,
 ) -> Result<Rules> {
+    // The first read installs the shipped catalogue.
+    app.catalogue(jurisdiction_id).await?;
     let db = &app.platform.db;
     let (o, rules) = store::catalogue::offices(db, jurisdiction_id)
         .await?
