@@ -1,25 +1,31 @@
 //! The counter module's benchmarks (`bench/counter.sh`), in process over a fresh database with
 //! the Taipei reference data (the shipped Taitung counter catalogue installs itself), and the
-//! real router (`web::router_with_pages`, as `civicdesk serve` builds it) on a loopback port.
-//! It prints numbers, and checks only that the work was done:
-//! - **code verification by the device API**: `GRANTS` documents waiting in Smart Desk doors
-//!   (`REAL` of them taken through the app: start, submit, approve, issue to a door of a free
-//!   service, a new code asked with `rotate_code`; the rest seeded below the app API on doors
-//!   added to the site, as those steps leave them). `DEVICES` registered kiosks each send
-//!   signed `POST /device/v1/verify` back to back over HTTP: every right code once (the door
-//!   opens and the pickup is recorded, told and chained: a write) and 4 wrong codes for each
-//!   of `WRONG` other grants (each counted against its grant and door: a write too);
-//! - **one slot of capacity 10 booked by 1,000 at once** (`CITIZENS`): signed-in citizens
+//! real router (`web::router_with_pages`, as `civicdesk serve` builds it, 16 database
+//! connections as `serve` has by default) on a loopback port. It prints numbers, and checks
+//! only that the work was done:
+//! - **code verification by the device API**: `GRANTS` (5,000) documents waiting in Smart Desk
+//!   doors, `REAL` (20) of them taken through the app (start, submit, approve, issue to a door
+//!   of a free service, a new code asked with `rotate_code`), the rest seeded below the app
+//!   API on doors added to the site, as those steps leave them. `DEVICES` (64) registered
+//!   kiosks each send signed `POST /device/v1/verify` over HTTP back to back (for at most
+//!   `VERIFY_SECONDS`, 90): every right code once (the door opens, the pickup is recorded,
+//!   chained and told: a write) and 4 wrong codes for each of `WRONG` other grants (by
+//!   default 20 a kiosk, its limit in 15 minutes; each counted on its grant, its door and the
+//!   kiosk). Then `FEW_DEVICES` (8) kiosks back to back with `FEW_GRANTS` (1,000) right codes,
+//!   and all the kiosks paced at `RATE` (100) right codes a second for `PACED_SECONDS` (10);
+//!   and ten wrong codes for one grant at once, to see each counted;
+//! - **one slot of capacity 10 booked by `CITIZENS` (1,000) at once**: signed-in citizens
 //!   posting the booking page (`POST /services/bookings`) all at once; then the same through
 //!   the app API (`CounterApp::book`) for the next slot;
-//! - **the clerk's queue with `APPLICATIONS` on file** (seeded in mixed states): `QUEUE_READS`
-//!   pages as a signed-in clerk over HTTP (`GET /staff/counter`), and as many
-//!   `CounterApp::queue` calls, over four filters: all waiting, one service, one office, and
-//!   the second page of all waiting (keyset).
+//! - **the clerk's queue with `APPLICATIONS` (100,000) on file**, seeded in mixed states:
+//!   `QUEUE_READS` (1,000) pages as a signed-in clerk over HTTP (`GET /staff/counter`), one at
+//!   a time, and as many `CounterApp::queue` calls, over four filters: all waiting, one
+//!   service, one office, and the second page of all waiting (keyset).
 //!
 //! Usage: `counter_bench [POSTGRES_ADMIN_URL]`: SQLite in a temporary directory by default
 //! (`KEEP=1` keeps it and prints where); with a URL, a fresh PostgreSQL database
-//! `cd_bench_counter_…` made through it (`bench/counter.sh` drops it).
+//! `cd_bench_counter_…` made through it (`bench/counter.sh` drops it). `PHASES` (default
+//! `bookings,verify,queue`) picks parts; `RUST_LOG=sqlx::query=debug` logs every statement.
 
 use counter::app::bookings::BookingAsk;
 use counter::app::issue::IssueTo;
@@ -221,6 +227,9 @@ async fn main() {
         bookings(&modules, &base, &citizens).await;
     }
     if phases.contains(&"verify") {
+        if std::env::var("TRY_INDEXES").is_ok_and(|v| v == "1") {
+            try_indexes(&modules.platform.db).await;
+        }
         verification(&modules, &base, &ids).await;
     }
     if phases.contains(&"queue") {
@@ -231,6 +240,26 @@ async fn main() {
         let kept = dir.keep();
         println!("  database kept in {}", kept.display());
     }
+}
+
+/// An experiment, not the module's schema (`TRY_INDEXES=1`): the indexes the reading of the
+/// profile asks for, to measure what they would change. A mobile's live grants at a site are
+/// looked up by `(site_id, mobile_hash)` (the partial index on `(site_id, code_hash)` cannot
+/// serve it, and with `revoked = ?` bound, SQLite's planner stability guarantee keeps it from
+/// any partial index), and a device's spent nonces by `(device_id, expires_at)`.
+async fn try_indexes(db: &store::Db) {
+    const INDEXES: [&str; 2] = [
+        "CREATE INDEX bench_grants_mobile ON counter_grants (site_id, mobile_hash)",
+        "CREATE INDEX bench_nonces_expiry ON counter_device_nonces (device_id, expires_at)",
+    ];
+    for sql in INDEXES {
+        match db {
+            store::Db::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            store::Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        }
+        .expect("index");
+    }
+    println!("  (TRY_INDEXES: with {INDEXES:?}, which the module does not have)");
 }
 
 /// Signs up, activates and signs in citizen `i`: their id and session.
@@ -484,7 +513,8 @@ async fn verify(
                 .to_string();
             (status, result)
         }
-        Err(e) => (0, format!("failed: {e}")),
+        Err(e) if e.is_timeout() => (0, "client timeout".to_string()),
+        Err(_) => (0, "connection failed".to_string()),
     };
     (status, result, started.elapsed())
 }
@@ -499,41 +529,111 @@ fn wrong_code(rng: &mut Rng, code: &str) -> String {
     }
 }
 
-/// Runs `plans` (one list of tries per kiosk) back to back from every kiosk at once; the
-/// latencies of right and wrong codes, the answers, and the wall time.
+/// What a run of verifications gave: the latencies of right and wrong codes, the answers by
+/// kind, status and result, the tries not sent before the deadline, and the wall time.
+struct Run {
+    right: Lat,
+    wrong: Lat,
+    outcomes: BTreeMap<(bool, u16, String), usize>,
+    not_sent: usize,
+    wall: f64,
+}
+
+impl Run {
+    fn print(&self, indent: &str) {
+        let mut all = Lat::default();
+        all.merge(&self.right);
+        all.merge(&self.wrong);
+        let n = all.0.len();
+        println!(
+            "{indent}all: {n} answered in {:.2} s = {:.0} requests/s; {}",
+            self.wall,
+            n as f64 / self.wall,
+            all.summary()
+        );
+        for (name, l) in [("right codes", &self.right), ("wrong codes", &self.wrong)] {
+            if !l.0.is_empty() {
+                println!(
+                    "{indent}{name}: {} = {:.0}/s; {}",
+                    l.0.len(),
+                    l.0.len() as f64 / self.wall,
+                    l.summary()
+                );
+            }
+        }
+        let unexpected: usize = self
+            .outcomes
+            .iter()
+            .filter(|((r, s, res), _)| !(*s == 200 && res == if *r { "open" } else { "wrong" }))
+            .map(|(_, n)| n)
+            .sum();
+        let shown: Vec<String> = self
+            .outcomes
+            .iter()
+            .map(|((r, s, res), n)| {
+                format!("{} {s} {res}: {n}", if *r { "right" } else { "wrong" })
+            })
+            .collect();
+        println!(
+            "{indent}answers {}; unexpected: {unexpected}{}",
+            shown.join(", "),
+            if self.not_sent > 0 {
+                format!("; {} not sent (the run's deadline passed)", self.not_sent)
+            } else {
+                String::new()
+            }
+        );
+    }
+
+    /// Whether every try was sent and got the answer its code should.
+    fn clean(&self) -> bool {
+        self.not_sent == 0
+            && self
+                .outcomes
+                .keys()
+                .all(|(r, s, res)| *s == 200 && res == if *r { "open" } else { "wrong" })
+    }
+}
+
+/// Runs `plans` (one list of tries per kiosk) back to back from every kiosk at once, sending
+/// nothing new after `deadline`.
 async fn run_closed(
     http: &reqwest::Client,
     base: &str,
     platform: &platform::Platform,
     kiosks: &[Kiosk],
     plans: Vec<Vec<Try>>,
-) -> (Lat, Lat, BTreeMap<(bool, u16, String), usize>, f64) {
+    deadline: Instant,
+) -> Run {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(kiosks.len());
     for (k, plan) in kiosks.iter().cloned().zip(plans) {
         let (http, base, platform) = (http.clone(), base.to_string(), platform.clone());
         tasks.push(tokio::spawn(async move {
             let mut out = Vec::with_capacity(plan.len());
+            let mut not_sent = 0;
             for t in plan {
+                if Instant::now() >= deadline {
+                    not_sent += 1;
+                    continue;
+                }
                 let (status, result, d) = verify(&http, &base, &k, platform.now(), &t).await;
                 out.push((t.right, status, result, d));
             }
-            out
+            (out, not_sent)
         }));
     }
-    let mut results = Vec::new();
+    let (mut results, mut not_sent) = (Vec::new(), 0);
     for t in tasks {
-        results.extend(t.await.expect("task"));
+        let (out, n) = t.await.expect("task");
+        results.extend(out);
+        not_sent += n;
     }
     let wall = started.elapsed().as_secs_f64();
-    let (right, wrong, outcomes) = tally(results);
-    (right, wrong, outcomes, wall)
+    tally(results, not_sent, wall)
 }
 
-/// Sorts answers into right and wrong latencies and counts them by kind, status and result.
-fn tally(
-    results: Vec<(bool, u16, String, Duration)>,
-) -> (Lat, Lat, BTreeMap<(bool, u16, String), usize>) {
+fn tally(results: Vec<(bool, u16, String, Duration)>, not_sent: usize, wall: f64) -> Run {
     let (mut right, mut wrong) = (Lat::default(), Lat::default());
     let mut outcomes: BTreeMap<(bool, u16, String), usize> = BTreeMap::new();
     for (is_right, status, result, d) in results {
@@ -544,22 +644,26 @@ fn tally(
         }
         *outcomes.entry((is_right, status, result)).or_default() += 1;
     }
-    (right, wrong, outcomes)
+    Run {
+        right,
+        wrong,
+        outcomes,
+        not_sent,
+        wall,
+    }
 }
 
-/// The answers as a line, and how many were not what the code should get (a right code
-/// opens; a wrong one is `wrong`).
-fn answers_line(outcomes: &BTreeMap<(bool, u16, String), usize>) -> String {
-    let unexpected: usize = outcomes
-        .iter()
-        .filter(|((r, s, res), _)| !(*s == 200 && res == if *r { "open" } else { "wrong" }))
-        .map(|(_, n)| n)
-        .sum();
-    let shown: Vec<String> = outcomes
-        .iter()
-        .map(|((r, s, res), n)| format!("{} {s} {res}: {n}", if *r { "right" } else { "wrong" }))
-        .collect();
-    format!("answers {}; unexpected: {unexpected}", shown.join(", "))
+/// Right codes as tries, dealt to `n` kiosks in turn.
+fn deal(grants: &[counter::testkit::ReadyInLocker], n: usize) -> Vec<Vec<Try>> {
+    let mut plans = vec![Vec::new(); n];
+    for (i, g) in grants.iter().enumerate() {
+        plans[i % n].push(Try {
+            mobile: g.mobile.clone(),
+            code: g.code.clone(),
+            right: true,
+        });
+    }
+    plans
 }
 
 /// Code verification by the device API at `DEVICES` concurrent kiosks.
@@ -572,6 +676,9 @@ async fn verification(modules: &web::Modules, base: &str, citizens: &[String]) {
     let n_grants = size("GRANTS", 5_000);
     let n_wrong = size("WRONG", budget * n_devices / 4).min(n_grants);
     let n_real = size("REAL", 20).min(24);
+    let seconds = size("VERIFY_SECONDS", 90) as u64;
+    let few = size("FEW_DEVICES", 8).max(1);
+    let n_few = size("FEW_GRANTS", 1_000);
     let rate = size("RATE", 100).max(1);
     let paced_seconds = size("PACED_SECONDS", 10);
     let n_paced = rate * paced_seconds;
@@ -638,7 +745,7 @@ async fn verification(modules: &web::Modules, base: &str, citizens: &[String]) {
         OFFICE,
         FREE_SERVICE,
         citizens,
-        n_grants + n_paced + 1,
+        n_grants + n_few + n_paced + 1,
     )
     .await
     .expect("seed");
@@ -649,6 +756,7 @@ async fn verification(modules: &web::Modules, base: &str, citizens: &[String]) {
         started.elapsed().as_secs_f64(),
     );
     let (main, rest) = seeded.split_at(n_grants);
+    let (few_grants, rest) = rest.split_at(n_few);
     let (paced, probe) = rest.split_at(n_paced);
 
     let mut kiosks = Vec::with_capacity(n_devices + 10);
@@ -663,19 +771,17 @@ async fn verification(modules: &web::Modules, base: &str, citizens: &[String]) {
         });
     }
     let spare = kiosks.split_off(n_devices);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
 
     // Back to back: every right code once; 4 wrong codes for each of `n_wrong` grants, all
     // four from one kiosk (a person trying again at the same kiosk).
     let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
-    let mut plans: Vec<Vec<Try>> = vec![Vec::new(); n_devices];
     let (wrong_targets, right_seeded) = main.split_at(n_wrong);
-    for (i, g) in right_seeded.iter().enumerate() {
-        plans[i % n_devices].push(Try {
-            mobile: g.mobile.clone(),
-            code: g.code.clone(),
-            right: true,
-        });
-    }
+    let mut plans = deal(right_seeded, n_devices);
     for (i, t) in real.into_iter().enumerate() {
         plans[(i * 7) % n_devices].push(t);
     }
@@ -695,51 +801,46 @@ async fn verification(modules: &web::Modules, base: &str, citizens: &[String]) {
     let total: usize = plans.iter().map(Vec::len).sum();
     let rights: usize = plans.iter().flatten().filter(|t| t.right).count();
     println!(
-        "  {n_devices} kiosks at once, each sending signed POST /device/v1/verify (mobile + code) over HTTP back to back: {total} requests, {rights} right codes (each opens its door once: grant used, door opened, pickup recorded, chained and told) and {} wrong (4 for each of {n_wrong} grants, {} a kiosk: its limit; each counted on its grant, its door and the kiosk)",
+        "  {n_devices} kiosks at once, each sending signed POST /device/v1/verify (mobile + code) over HTTP back to back (at most {seconds} s; a request may take 30 s): {total} requests, {rights} right codes (each opens its door once: grant used, door opened, pickup recorded, chained and told) and {} wrong (4 for each of {n_wrong} grants, {} a kiosk: its limit; each counted on its grant, its door and the kiosk)",
         total - rights,
         (total - rights).div_ceil(n_devices)
     );
-    let http = client();
-    let (right, wrong, outcomes, wall) =
-        run_closed(&http, base, &modules.platform, &kiosks, plans).await;
-    let mut all = Lat::default();
-    all.merge(&right);
-    all.merge(&wrong);
-    println!(
-        "    all: {total} in {wall:.2} s = {:.0} requests/s; {}",
-        total as f64 / wall,
-        all.summary()
-    );
-    println!(
-        "    right codes: {} = {:.0}/s; {}",
-        right.0.len(),
-        right.0.len() as f64 / wall,
-        right.summary()
-    );
-    println!(
-        "    wrong codes: {} = {:.0}/s; {}",
-        wrong.0.len(),
-        wrong.0.len() as f64 / wall,
-        wrong.summary()
-    );
-    println!("    {}", answers_line(&outcomes));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let run = run_closed(&http, base, &modules.platform, &kiosks, plans, deadline).await;
+    run.print("    ");
+    if !run.clean() {
+        // Requests the client gave up on may still hold the server's connections.
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
 
-    // Paced: the same kiosks, each sending a right code every `n_devices / rate` seconds
-    // (open loop: a late answer does not delay the next request).
+    // Fewer kiosks than the server's 16 database connections, right codes only.
+    println!(
+        "  {few} kiosks at once, back to back, right codes only: {} requests",
+        few_grants.len()
+    );
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let run = run_closed(
+        &http,
+        base,
+        &modules.platform,
+        &kiosks[..few.min(n_devices)],
+        deal(few_grants, few.min(n_devices)),
+        deadline,
+    )
+    .await;
+    run.print("    ");
+
+    // Paced: the kiosks each sending a right code every `n_devices / rate` seconds (open
+    // loop: a late answer does not delay the next request).
     let interval = Duration::from_secs_f64(n_devices as f64 / rate as f64);
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(n_devices);
-    for (d, k) in kiosks.iter().cloned().enumerate() {
-        let mine: Vec<Try> = paced
-            .iter()
-            .skip(d)
-            .step_by(n_devices)
-            .map(|g| Try {
-                mobile: g.mobile.clone(),
-                code: g.code.clone(),
-                right: true,
-            })
-            .collect();
+    for (d, (k, mine)) in kiosks
+        .iter()
+        .cloned()
+        .zip(deal(paced, n_devices))
+        .enumerate()
+    {
         let (http, base, platform) = (http.clone(), base.to_string(), modules.platform.clone());
         let first = tokio::time::Instant::now() + interval.mul_f64(d as f64 / n_devices as f64);
         tasks.push(tokio::spawn(async move {
@@ -764,16 +865,12 @@ async fn verification(modules: &web::Modules, base: &str, citizens: &[String]) {
     for t in tasks {
         results.extend(t.await.expect("task"));
     }
-    let wall = started.elapsed().as_secs_f64();
-    let (right, _, outcomes) = tally(results);
+    let run = tally(results, 0, started.elapsed().as_secs_f64());
     println!(
-        "  paced: the {n_devices} kiosks each sending a right code every {:.0} ms ({rate}/s offered, open loop) for {paced_seconds} s: {} in {wall:.2} s = {:.0}/s; {}",
+        "  paced: the {n_devices} kiosks each sending a right code every {:.0} ms ({rate}/s offered, open loop) for {paced_seconds} s:",
         interval.as_secs_f64() * 1e3,
-        right.0.len(),
-        right.0.len() as f64 / wall,
-        right.summary()
     );
-    println!("    {}", answers_line(&outcomes));
+    run.print("    ");
 
     // Ten wrong codes for one grant at once, from ten other kiosks: each must be counted on
     // the grant (which locks at 5) and on its door.

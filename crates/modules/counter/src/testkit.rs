@@ -508,7 +508,7 @@ pub async fn set_booking_capacity(
     let rules = Rules { capacity, ..rules };
     rules.check().map_err(ServiceError::invalid)?;
     store::catalogue::upsert_office(db, jurisdiction_id, &o, rules).await?;
-    app.platform.catalog_changed();
+    app.catalogue_changed();
     Ok(rules)
 }
 
