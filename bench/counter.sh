@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The counter module's benchmarks (crates/cli/examples/counter_bench.rs), in process with the
+# The counter module's benchmarks (crates/cli/examples/counter_bench/), in process with the
 # real router on a loopback port: signed code verifications from 64 Smart Desk kiosks at once
 # (right codes opening doors, wrong codes counted), 1,000 citizens booking one slot of
 # capacity 10 at once, and the clerk's queue with 100,000 applications on file. SQLite, then
