@@ -104,6 +104,22 @@ impl Platform {
         Ok(())
     }
 
+    /// [`Platform::count_attempt`], counted in a transaction the caller holds: the count is
+    /// written with the caller's other writes (and kept when the limit refuses).
+    pub async fn count_attempt_in(
+        &self,
+        tx: &mut store::Tx,
+        limit: Limit,
+        key: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        let w = store::rate_limits::hit_in(tx, &bucket(limit, key), now, limit.window).await?;
+        if w.hits > limit.max {
+            return Err(limited(limit, w.started_at, now));
+        }
+        Ok(())
+    }
+
     /// Gives back one attempt counted with [`Platform::count_attempt`].
     pub async fn refund_attempt(&self, limit: Limit, key: &str) -> Result<()> {
         Ok(store::rate_limits::refund(&self.db, &bucket(limit, key)).await?)

@@ -1,7 +1,7 @@
 //! Windowed counters in the database, so every node sees the same count: a credential
 //! stuffer spreading attempts over several nodes is limited as if there were one.
 
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 
 /// A bucket's current window: when it began (its first hit) and the hits counted in it.
@@ -16,6 +16,19 @@ pub struct Window {
 /// (Windows aligned to the clock, as before, let twice the limit through around each
 /// boundary, and could end a lock-out a second after it began.)
 pub async fn hit(db: &Db, bucket: &str, now: i64, window_secs: i64) -> Result<Window, StoreError> {
+    let mut tx = db.begin().await?;
+    let window = hit_in(&mut tx, bucket, now, window_secs).await?;
+    tx.commit().await?;
+    Ok(window)
+}
+
+/// [`hit`], in a transaction the caller holds (and commits).
+pub async fn hit_in(
+    tx: &mut Tx,
+    bucket: &str,
+    now: i64,
+    window_secs: i64,
+) -> Result<Window, StoreError> {
     let stale = Expr::col(("rate_limits", "window_start")).lte(now - Ord::max(window_secs, 1));
     let stmt = Query::insert()
         .into_table("rate_limits")
@@ -37,9 +50,7 @@ pub async fn hit(db: &Db, bucket: &str, now: i64, window_secs: i64) -> Result<Wi
         )
         .returning(Query::returning().columns(["window_start", "hits"]))
         .to_owned();
-    let mut tx = db.begin().await?;
     let row = tx.fetch_one(&stmt).await?;
-    tx.commit().await?;
     Ok(Window {
         started_at: row.get("window_start")?,
         hits: row.get("hits")?,

@@ -10,7 +10,7 @@ use crate::domain::reservations::Rules;
 use crate::store;
 use crate::store::grants::Grant;
 use crate::store::lockers::Door;
-use ::store::{Db, StoreError, Tx};
+use ::store::{Db, StoreError};
 use domain::Message;
 use platform::ServiceError;
 use sea_query::{Expr, ExprTrait, Query};
@@ -53,6 +53,20 @@ pub async fn grant(db: &Db, id: &str) -> std::result::Result<Option<GrantRead>, 
     }))
 }
 
+/// An application's grants as stored, oldest first.
+pub async fn grants_of(
+    db: &Db,
+    application_id: &str,
+) -> std::result::Result<Vec<GrantRead>, StoreError> {
+    let mut out = Vec::new();
+    for g in store::grants::grants_of(db, application_id).await? {
+        if let Some(read) = grant(db, &g.id).await? {
+            out.push(read);
+        }
+    }
+    Ok(out)
+}
+
 /// A document waiting in a Smart Desk door, with the code and mobile that open it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadyInLocker {
@@ -62,99 +76,6 @@ pub struct ReadyInLocker {
     pub mobile: String,
     pub code: String,
     pub door: String,
-}
-
-/// The rows of `counter_applications`, in the order [`application_values`] gives them.
-const APPLICATION_COLUMNS: [&str; 32] = [
-    "id",
-    "jurisdiction_id",
-    "number",
-    "service_code",
-    "office_code",
-    "applicant_id",
-    "form_key",
-    "form_version",
-    "answers",
-    "consent_version",
-    "consented_at",
-    "state",
-    "version",
-    "pickup",
-    "copies",
-    "fee",
-    "payment_id",
-    "paid_at",
-    "due_at",
-    "correction",
-    "reason",
-    "place",
-    "door_id",
-    "picked_up_by",
-    "picked_up_how",
-    "picked_up_where",
-    "submitted_at",
-    "decided_at",
-    "issued_at",
-    "picked_up_at",
-    "created_at",
-    "updated_at",
-];
-
-fn application_values(a: &Application) -> [sea_query::SimpleExpr; 32] {
-    [
-        a.id.clone().into(),
-        a.jurisdiction_id.clone().into(),
-        a.number.clone().into(),
-        a.service_code.clone().into(),
-        a.office_code.clone().into(),
-        a.applicant_id.clone().into(),
-        a.form_key.clone().into(),
-        a.form_version.into(),
-        serde_json::to_string(&a.answers)
-            .unwrap_or_else(|_| "{}".into())
-            .into(),
-        a.consent_version.into(),
-        a.consented_at.into(),
-        a.state.as_str().into(),
-        a.version.into(),
-        a.pickup.clone().into(),
-        a.copies.into(),
-        a.fee.into(),
-        a.payment_id.clone().into(),
-        a.paid_at.into(),
-        a.due_at.into(),
-        a.correction.clone().into(),
-        a.reason.clone().into(),
-        a.place.clone().into(),
-        a.door_id.clone().into(),
-        a.picked_up_by.clone().into(),
-        a.picked_up_how.clone().into(),
-        a.picked_up_where.clone().into(),
-        a.submitted_at.into(),
-        a.decided_at.into(),
-        a.issued_at.into(),
-        a.picked_up_at.into(),
-        a.created_at.into(),
-        a.updated_at.into(),
-    ]
-}
-
-/// Inserts applications in statements of 500 rows (in the caller's transaction).
-async fn insert_applications(
-    tx: &mut Tx,
-    apps: &[Application],
-) -> std::result::Result<(), StoreError> {
-    for chunk in apps.chunks(500) {
-        let mut stmt = Query::insert()
-            .into_table("counter_applications")
-            .columns(APPLICATION_COLUMNS)
-            .to_owned();
-        for a in chunk {
-            stmt.values_panic(application_values(a));
-        }
-        tx.execute(&stmt).await?;
-    }
-    Ok(())
 }
 
 /// A small xorshift generator: the seeds are reproducible and need no dependency.
@@ -353,7 +274,7 @@ pub async fn seed_ready_in_lockers(
             grants.push(g);
         }
         let mut tx = db.begin().await?;
-        insert_applications(&mut tx, &apps).await?;
+        store::applications::insert_many(&mut tx, &apps).await?;
         for chunk in doors.chunks(500) {
             store::lockers::insert_doors(&mut tx, chunk).await?;
         }
@@ -482,7 +403,7 @@ pub async fn seed_applications(
             apps.push(a);
         }
         let mut tx = db.begin().await?;
-        insert_applications(&mut tx, &apps).await?;
+        store::applications::insert_many(&mut tx, &apps).await?;
         tx.commit().await?;
         done += batch;
     }

@@ -125,6 +125,53 @@ async fn wrong_codes_lock_the_grant_and_the_applicant_unlocks_it_with_a_new_code
     assert_eq!(opened["result"], "open", "{opened}");
 }
 
+/// Kiosks asking at the same moment (on SQLite their verifications are written together in
+/// one transaction): every wrong code is counted on the grant and on its door, a nonce sent
+/// twice in the same burst is taken once, and the right code then opens the door.
+#[tokio::test]
+async fn kiosks_asking_at_once_are_each_counted_and_a_nonce_is_taken_once() {
+    let d = desk().await;
+    let app = &d.app;
+    let (id, code) = ready_in_locker(&d).await;
+    let mut kiosks = Vec::new();
+    for _ in 0..4 {
+        kiosks.push(kiosk(app).await);
+    }
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let guess = json!({ "mobile": "0912345678", "code": wrong }).to_string();
+    let stranger = json!({ "mobile": "0911222333", "code": wrong }).to_string();
+    let now = app.platform.now();
+    let nonce = "burst-nonce-0000000001";
+    let verify = "/device/v1/verify";
+    let (g0, g1, g2, g3, t0, t1) = tokio::join!(
+        kiosks[0].send(app, "POST", verify, &guess),
+        kiosks[1].send(app, "POST", verify, &guess),
+        kiosks[2].send(app, "POST", verify, &guess),
+        kiosks[3].send(app, "POST", verify, &guess),
+        kiosks[0].send_at(app, "POST", verify, &stranger, now, nonce),
+        kiosks[0].send_at(app, "POST", verify, &stranger, now, nonce),
+    );
+    for (status, answer) in [g0, g1, g2, g3] {
+        assert_eq!((status, answer["result"].as_str()), (200, Some("wrong")));
+    }
+    let mut statuses = [t0.0, t1.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 401], "one taken, one replayed");
+    let grants = counter::testkit::grants_of(&app.platform.db, &id)
+        .await
+        .expect("grants");
+    let live: Vec<_> = grants.iter().filter(|g| !g.used).collect();
+    assert_eq!(live.len(), 1, "{grants:?}");
+    assert_eq!((live[0].wrong, live[0].door_wrong), (4, Some(4)));
+    assert!(!live[0].locked);
+    let opened = kiosks[3].verify(app, "0912345678", &code).await;
+    assert_eq!(opened["result"], "open", "{opened}");
+    assert_eq!(
+        stored(app, &id).await.state,
+        counter::domain::application::State::PickedUp
+    );
+}
+
 #[tokio::test]
 async fn a_pickup_let_through_offline_is_recorded_when_the_device_uploads_it() {
     let d = desk().await;

@@ -41,6 +41,7 @@ CREATE TABLE counter_applications (
     consent_version  INTEGER,               -- the PDPA notice's version consented to at submission
     consented_at     BIGINT,
     state            TEXT NOT NULL,
+    in_queue         BIGINT NOT NULL DEFAULT 0, -- 1 while the state is one a clerk acts on (the queue)
     version          INTEGER NOT NULL,      -- bumped by every change: a stale write is refused
     pickup           TEXT NOT NULL,         -- counter | locker | post
     copies           INTEGER NOT NULL,
@@ -63,8 +64,11 @@ CREATE TABLE counter_applications (
     updated_at       BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX counter_applications_number ON counter_applications (jurisdiction_id, number);
-CREATE INDEX counter_applications_queue ON counter_applications (jurisdiction_id, state, due_at, id);
-CREATE INDEX counter_applications_service_queue ON counter_applications (jurisdiction_id, service_code, office_code, state, due_at);
+-- The clerk's queue in due order: all of it, one service's, one office's, or one state's.
+CREATE INDEX counter_applications_queue ON counter_applications (jurisdiction_id, in_queue, due_at, id);
+CREATE INDEX counter_applications_service_queue ON counter_applications (jurisdiction_id, service_code, in_queue, due_at, id);
+CREATE INDEX counter_applications_office_queue ON counter_applications (jurisdiction_id, office_code, in_queue, due_at, id);
+CREATE INDEX counter_applications_state ON counter_applications (jurisdiction_id, state, due_at, id);
 CREATE INDEX counter_applications_mine ON counter_applications (applicant_id, created_at);
 CREATE TABLE counter_documents (
     id             TEXT PRIMARY KEY,
@@ -147,7 +151,8 @@ CREATE TABLE counter_device_nonces (
     expires_at BIGINT NOT NULL,
     PRIMARY KEY (device_id, nonce)
 );
-CREATE INDEX counter_device_nonces_expiry ON counter_device_nonces (expires_at);
+-- A site's reconciliation forgets its devices' spent nonces past their time.
+CREATE INDEX counter_device_nonces_expiry ON counter_device_nonces (device_id, expires_at);
 CREATE TABLE counter_device_events (
     device_id   TEXT NOT NULL,
     seq         BIGINT NOT NULL,
@@ -182,6 +187,10 @@ CREATE TABLE counter_grants (
 );
 CREATE INDEX counter_grants_of ON counter_grants (application_id);
 CREATE UNIQUE INDEX counter_grants_live_code ON counter_grants (site_id, code_hash)
+    WHERE revoked = 0 AND used_at IS NULL;
+-- A kiosk asks by mobile and code: the mobile's live grants at the site. The queries spell
+-- `revoked = 0 AND used_at IS NULL` as literals, so the planners may use these partial indexes.
+CREATE INDEX counter_grants_live_mobile ON counter_grants (site_id, mobile_hash)
     WHERE revoked = 0 AND used_at IS NULL;
 CREATE INDEX counter_grants_due ON counter_grants (active, revoked, expires_at);
 -- Reservations: a slot row is made when first booked; `booked < capacity` guards the last place.

@@ -157,11 +157,31 @@ impl CounterApp {
         tell: Tell,
         now: i64,
     ) -> Result<()> {
-        // The applicant's language, read through the transaction.
-        let locale = ::store::outbox::account_contact_in(tx, &app.applicant_id)
+        let locale = self.applicant_locale_in(tx, app).await?;
+        self.tell_in_as(tx, app, tell, locale, now).await
+    }
+
+    /// The applicant's language, read through the transaction (Chinese when unknown).
+    pub(crate) async fn applicant_locale_in(
+        &self,
+        tx: &mut Tx,
+        app: &Application,
+    ) -> Result<domain::Locale> {
+        Ok(::store::outbox::account_contact_in(tx, &app.applicant_id)
             .await?
             .and_then(|c| domain::Locale::from_tag(&c.locale))
-            .unwrap_or(domain::Locale::ZhTw);
+            .unwrap_or(domain::Locale::ZhTw))
+    }
+
+    /// [`CounterApp::tell_in`] in the applicant's language, already read.
+    pub(crate) async fn tell_in_as(
+        &self,
+        tx: &mut Tx,
+        app: &Application,
+        tell: Tell,
+        locale: domain::Locale,
+        now: i64,
+    ) -> Result<()> {
         let catalogue = self.catalogue(&app.jurisdiction_id).await?;
         let service = catalogue
             .service(&app.service_code)

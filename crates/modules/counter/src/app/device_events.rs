@@ -6,6 +6,7 @@ use super::device::{
     Authenticated, DeviceEventIn, DeviceRefusal, DeviceRequest, EventOutcome, LIST_SECONDS,
     MAX_EVENTS, OfflineGrant, OfflineList,
 };
+use super::pickup::PickedUp;
 use super::{CounterApp, Result};
 use crate::domain::application::{Role, State};
 use crate::domain::device;
@@ -196,8 +197,14 @@ impl CounterApp {
             "applicant"
         };
         let actor = format!("device:{} (offline)", auth.device.name);
-        self.picked_up_in(tx, &mut app, by, "door", Role::Device, &actor, at)
-            .await?;
+        let how = PickedUp {
+            by,
+            how: "door",
+            role: Role::Device,
+            actor: &actor,
+            place: None,
+        };
+        self.picked_up_in(tx, &mut app, how, at).await?;
         Ok(if revoked {
             "applied: picked up offline with a code changed meanwhile".into()
         } else {

@@ -3,6 +3,7 @@
 //! to its holder) once the fee is settled, with their reminder and end queued.
 
 use super::change::{Step, Tell};
+use super::pickup::PickedUp;
 use super::{Application, CounterApp, Result, new_id};
 use crate::domain::application::{Action, Role, State};
 use crate::domain::catalogue::Pickup;
@@ -151,16 +152,14 @@ impl CounterApp {
             }
         } else {
             // Posted: it has left the office, registered, to the applicant's address.
-            self.picked_up_in(
-                &mut tx,
-                &mut app,
-                "applicant",
-                "post",
-                Role::Clerk,
-                &actor.label,
-                now,
-            )
-            .await?;
+            let how = PickedUp {
+                by: "applicant",
+                how: "post",
+                role: Role::Clerk,
+                actor: &actor.label,
+                place: None,
+            };
+            self.picked_up_in(&mut tx, &mut app, how, now).await?;
         }
         tx.commit().await?;
         Ok(app)
@@ -386,11 +385,6 @@ impl CounterApp {
         app: &Application,
         site: Option<&Site>,
     ) -> Result<String> {
-        let catalogue = self.catalogue(&app.jurisdiction_id).await?;
-        let office = catalogue
-            .office(&app.office_code)
-            .map(|(o, _)| o.name.zh.clone())
-            .unwrap_or_default();
         let door = match (&app.door_id, site) {
             (Some(d), Some(_)) if app.place.as_deref() == Some("door") => {
                 store::lockers::door_by_id(conn, d)
@@ -399,6 +393,16 @@ impl CounterApp {
             }
             _ => None,
         };
+        self.place_text(app, door.as_deref()).await
+    }
+
+    /// [`CounterApp::place_words`] with the door's label (if at a door) in hand.
+    pub(crate) async fn place_text(&self, app: &Application, door: Option<&str>) -> Result<String> {
+        let catalogue = self.catalogue(&app.jurisdiction_id).await?;
+        let office = catalogue
+            .office(&app.office_code)
+            .map(|(o, _)| o.name.zh.clone())
+            .unwrap_or_default();
         Ok(match door {
             Some(label) => format!("{office} 智慧櫃台 {label}"),
             None => format!("{office} 櫃台"),

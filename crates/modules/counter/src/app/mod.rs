@@ -17,6 +17,7 @@ pub mod lockers;
 pub mod pickup;
 pub mod reconcile;
 pub mod review;
+pub mod verify;
 
 use crate::domain::application::State;
 use crate::domain::catalogue::{Catalogue, Office, Service};
@@ -121,6 +122,8 @@ pub struct CounterApp {
     /// The catalogue and calendar in force per jurisdiction, kept here so that code holding a
     /// transaction never waits on the database to read them (see [`CounterApp::catalogue`]).
     kept: Arc<std::sync::Mutex<std::collections::HashMap<String, Kept>>>,
+    /// Kiosks' verifications waiting to be written together (SQLite; see [`verify`]).
+    verifications: Arc<verify::VerifyQueue>,
 }
 
 /// What [`CounterApp::catalogue`] keeps of a jurisdiction.
@@ -154,6 +157,7 @@ impl CounterApp {
             identity,
             payments,
             kept: Arc::default(),
+            verifications: Arc::new(verify::verify_queue()),
         }
     }
 

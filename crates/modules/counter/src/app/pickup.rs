@@ -318,42 +318,45 @@ impl CounterApp {
             g.used_at = Some(now);
             store::grants::update_grant(&mut tx, g).await?;
         }
-        self.picked_up_in(
-            &mut tx,
-            &mut app,
+        let how = PickedUp {
             by,
-            "counter",
-            Role::Clerk,
-            &actor.label,
-            now,
-        )
-        .await?;
+            how: "counter",
+            role: Role::Clerk,
+            actor: &actor.label,
+            place: None,
+        };
+        self.picked_up_in(&mut tx, &mut app, how, now).await?;
         tx.commit().await?;
         Ok(app)
     }
 
     /// Records a pickup and tells the applicant at once (who took it, where).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn picked_up_in(
         &self,
         tx: &mut Tx,
         app: &mut Application,
-        by: &str,
-        how: &str,
-        role: Role,
-        actor: &str,
+        p: PickedUp<'_>,
         now: i64,
     ) -> Result<()> {
-        let site = match &app.door_id {
-            Some(_) => {
-                store::lockers::site_of_office(&mut *tx, &app.jurisdiction_id, &app.office_code)
-                    .await?
+        let place = match p.place {
+            Some(place) => place,
+            None => {
+                let site = match &app.door_id {
+                    Some(_) => {
+                        store::lockers::site_of_office(
+                            &mut *tx,
+                            &app.jurisdiction_id,
+                            &app.office_code,
+                        )
+                        .await?
+                    }
+                    None => None,
+                };
+                self.place_words(&mut *tx, app, site.as_ref()).await?
             }
-            None => None,
         };
-        let place = self.place_words(&mut *tx, app, site.as_ref()).await?;
-        app.picked_up_by = Some(by.into());
-        app.picked_up_how = Some(how.into());
+        app.picked_up_by = Some(p.by.into());
+        app.picked_up_how = Some(p.how.into());
         app.picked_up_where = Some(place.clone());
         app.picked_up_at = Some(now);
         self.step_in(
@@ -361,31 +364,23 @@ impl CounterApp {
             app,
             Step {
                 action: Action::PickUp,
-                role,
-                actor,
-                data: serde_json::json!({ "by": by, "how": how, "where": place }),
+                role: p.role,
+                actor: p.actor,
+                data: serde_json::json!({ "by": p.by, "how": p.how, "where": place }),
             },
             now,
         )
         .await?;
         // Other live grants of the application end with it.
-        for mut g in store::grants::grants_of(&mut *tx, &app.id).await? {
-            if !g.revoked && g.used_at.is_none() {
-                g.revoked = true;
-                store::grants::update_grant(tx, &g).await?;
-            }
-        }
-        let locale = ::store::outbox::account_contact_in(tx, &app.applicant_id)
-            .await?
-            .and_then(|c| domain::Locale::from_tag(&c.locale))
-            .unwrap_or(domain::Locale::ZhTw);
-        let who = match (by, locale) {
+        store::grants::revoke_live_of(tx, &app.id).await?;
+        let locale = self.applicant_locale_in(tx, app).await?;
+        let who = match (p.by, locale) {
             ("agent", domain::Locale::ZhTw) => "您指定的代領人",
             ("agent", domain::Locale::En) => "the agent you named",
             (_, domain::Locale::ZhTw) => "您本人",
             (_, domain::Locale::En) => "you",
         };
-        self.tell_in(
+        self.tell_in_as(
             tx,
             app,
             Tell {
@@ -394,10 +389,23 @@ impl CounterApp {
                 sms_to: None,
                 urgent: true,
             },
+            locale,
             now,
         )
         .await
     }
+}
+
+/// How a document was picked up, for [`CounterApp::picked_up_in`].
+pub(crate) struct PickedUp<'a> {
+    /// `applicant` or `agent`.
+    pub by: &'a str,
+    /// `door`, `counter` or `post`.
+    pub how: &'a str,
+    pub role: Role,
+    pub actor: &'a str,
+    /// Where, when the caller has it in hand already (a kiosk holds the door it opened).
+    pub place: Option<String>,
 }
 
 /// Where an issued document waits and how it is taken, as its applicant sees it.

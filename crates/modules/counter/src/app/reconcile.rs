@@ -59,6 +59,9 @@ impl CounterApp {
         let Some(site) = store::lockers::site_by_id(&mut tx, site_id).await? else {
             return Ok(Vec::new());
         };
+        // The devices' spent nonces past their time (a request carrying one is refused for its
+        // timestamp by then) are forgotten here, not on every request.
+        store::lockers::purge_nonces(&mut tx, &site.id, now).await?;
         let mut repairs = Vec::new();
         for mut door in store::lockers::doors(&mut tx, &site.id).await? {
             let item_elsewhere = match &door.application_id {

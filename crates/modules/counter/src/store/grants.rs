@@ -1,6 +1,6 @@
 //! Pickup grants: who may take an issued document, with the hash of their one-time code.
 
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, SimpleExpr};
 use store::{Conn, Row, StoreError, Tx};
 
 /// A pickup grant.
@@ -133,6 +133,17 @@ pub async fn bump_wrong(tx: &mut Tx, id: &str) -> Result<i64, StoreError> {
     tx.fetch_one(&stmt).await?.get("wrong")
 }
 
+/// Revokes an application's live grants (after its pickup); how many.
+pub async fn revoke_live_of(tx: &mut Tx, application_id: &str) -> Result<u64, StoreError> {
+    let stmt = Query::update()
+        .table("counter_grants")
+        .value("revoked", 1i64)
+        .and_where(Expr::col("application_id").eq(application_id))
+        .and_where(live())
+        .to_owned();
+    tx.execute(&stmt).await
+}
+
 /// Locks a grant (once).
 pub async fn lock(tx: &mut Tx, id: &str, now: i64) -> Result<bool, StoreError> {
     let stmt = Query::update()
@@ -171,6 +182,12 @@ pub async fn grants_of(
     conn.fetch_all(&stmt).await?.iter().map(grant).collect()
 }
 
+/// Not revoked and not used, spelled as the partial indexes' predicate (a literal, not a bound
+/// value: a planner uses a partial index only when it can prove the query implies it).
+fn live() -> SimpleExpr {
+    Expr::cust("revoked = 0 AND used_at IS NULL")
+}
+
 /// The live (not revoked, not used) grant at a site with this code hash.
 pub async fn live_by_code(
     mut conn: impl Conn,
@@ -180,8 +197,7 @@ pub async fn live_by_code(
     let stmt = grants_select()
         .and_where(Expr::col("site_id").eq(site_id))
         .and_where(Expr::col("code_hash").eq(code_hash))
-        .and_where(Expr::col("revoked").eq(0i64))
-        .and_where(Expr::col("used_at").is_null())
+        .and_where(live())
         .to_owned();
     conn.fetch_optional(&stmt)
         .await?
@@ -199,8 +215,7 @@ pub async fn live_by_mobile(
     let stmt = grants_select()
         .and_where(Expr::col("site_id").eq(site_id))
         .and_where(Expr::col("mobile_hash").eq(mobile_hash))
-        .and_where(Expr::col("revoked").eq(0i64))
-        .and_where(Expr::col("used_at").is_null())
+        .and_where(live())
         .to_owned();
     conn.fetch_all(&stmt).await?.iter().map(grant).collect()
 }
@@ -214,8 +229,7 @@ pub async fn active_at_site(
     let stmt = grants_select()
         .and_where(Expr::col("site_id").eq(site_id))
         .and_where(Expr::col("active").eq(1i64))
-        .and_where(Expr::col("revoked").eq(0i64))
-        .and_where(Expr::col("used_at").is_null())
+        .and_where(live())
         .and_where(Expr::col("expires_at").gt(now))
         .order_by("id", Order::Asc)
         .to_owned();

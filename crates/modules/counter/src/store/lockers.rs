@@ -343,15 +343,15 @@ pub async fn set_device(tx: &mut Tx, d: &Device) -> Result<(), StoreError> {
 }
 
 /// A device was heard from now (only its last-seen time is written: a concurrent upload owns
-/// `last_seq`).
-pub async fn touch_device(tx: &mut Tx, id: &str, now: i64) -> Result<(), StoreError> {
+/// `last_seq`); `false` when it is unknown or retired (perhaps since it was read).
+pub async fn touch_device(tx: &mut Tx, id: &str, now: i64) -> Result<bool, StoreError> {
     let stmt = Query::update()
         .table("counter_devices")
         .value("last_seen_at", now)
         .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("retired_at").is_null())
         .to_owned();
-    tx.execute(&stmt).await?;
-    Ok(())
+    Ok(tx.execute(&stmt).await? == 1)
 }
 
 /// The last event sequence number taken from a device (only ever moves forward).
@@ -366,20 +366,43 @@ pub async fn set_last_seq(tx: &mut Tx, id: &str, seq: i64) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Records a request's nonce; `false` when the device used it already (a replay).
+/// Counts a wrong code on a door in one statement (concurrent guesses each count): the count
+/// starts again at 1 when its window (from the first wrong code) has passed.
+pub async fn bump_door_wrong(
+    tx: &mut Tx,
+    id: &str,
+    now: i64,
+    window_secs: i64,
+) -> Result<(), StoreError> {
+    let fresh = Expr::col("wrong_since")
+        .is_null()
+        .or(Expr::col("wrong_since").lt(now - window_secs));
+    let stmt = Query::update()
+        .table("counter_doors")
+        .value(
+            "wrong",
+            Expr::case(fresh.clone(), 1i64).finally(Expr::col("wrong").add(1)),
+        )
+        .value(
+            "wrong_since",
+            Expr::case(fresh, now).finally(Expr::col("wrong_since")),
+        )
+        .value("updated_at", now)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Records a request's nonce; `false` when the device used it already (a replay). A nonce is
+/// kept until `expires_at`, past which a request carrying it is refused for its timestamp;
+/// [`purge_nonces`] then forgets it.
 pub async fn take_nonce(
     tx: &mut Tx,
     device_id: &str,
     nonce: &str,
     expires_at: i64,
-    now: i64,
 ) -> Result<bool, StoreError> {
-    let purge = Query::delete()
-        .from_table("counter_device_nonces")
-        .and_where(Expr::col("device_id").eq(device_id))
-        .and_where(Expr::col("expires_at").lt(now))
-        .to_owned();
-    tx.execute(&purge).await?;
     let stmt = Query::insert()
         .into_table("counter_device_nonces")
         .columns(["device_id", "nonce", "expires_at"])
@@ -391,6 +414,24 @@ pub async fn take_nonce(
         )
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// Forgets the nonces of a site's devices that are past their time; how many.
+pub async fn purge_nonces(tx: &mut Tx, site_id: &str, now: i64) -> Result<u64, StoreError> {
+    let stmt = Query::delete()
+        .from_table("counter_device_nonces")
+        .and_where(
+            Expr::col("device_id").in_subquery(
+                Query::select()
+                    .column("id")
+                    .from("counter_devices")
+                    .and_where(Expr::col("site_id").eq(site_id))
+                    .to_owned(),
+            ),
+        )
+        .and_where(Expr::col("expires_at").lt(now))
+        .to_owned();
+    tx.execute(&stmt).await
 }
 
 /// A device's event as received.
