@@ -6,7 +6,8 @@
 //! takes everything queued (up to the queue's batch size) and writes it in one transaction
 //! ([`BatchWriter::write_batch`]). When nobody is writing, a lone write goes at once; under
 //! load, the writes that arrive while one batch is written form the next. Each is answered
-//! only after the commit that holds it.
+//! only after the commit that holds it; a write whose caller has gone while it waited (a
+//! cancelled request) is dropped before its batch is written.
 //!
 //! The writer is a task of its own, started by the write that finds none running and stopping
 //! when nothing waits, so a batch is written to its end even if the request that started the
@@ -102,7 +103,16 @@ impl<I: Send + Sync + 'static, O: Send + 'static> GroupCommit<I, O> {
     async fn run<W: BatchWriter<I, O>>(&self, writer: W) {
         let _guard = WriterGuard(self);
         while let Some(batch) = self.next_batch() {
-            write_queued(&writer, batch).await;
+            // A write whose caller has gone (its request cancelled while it waited) is not
+            // written: nobody would be told that it was, and the caller's side (a kiosk, a
+            // gateway, a client) takes an unanswered request as not done.
+            let batch: Vec<_> = batch
+                .into_iter()
+                .filter(|(_, reply)| !reply.is_closed())
+                .collect();
+            if !batch.is_empty() {
+                write_queued(&writer, batch).await;
+            }
         }
     }
 }
@@ -150,6 +160,7 @@ mod tests {
         batches: Arc<AtomicUsize>,
         largest: Arc<AtomicUsize>,
         gate: Arc<tokio::sync::Notify>,
+        written: Arc<Mutex<Vec<u32>>>,
     }
 
     impl BatchWriter<u32, u32> for Doubler {
@@ -159,6 +170,10 @@ mod tests {
                     self.gate.notified().await;
                 }
                 self.largest.fetch_max(items.len(), Ordering::SeqCst);
+                self.written
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(items);
                 if items.contains(&13) {
                     return Err(ServiceError::Internal("13".into()));
                 }
@@ -198,5 +213,37 @@ mod tests {
         // The lone first, 99 in batches of 8 (13), and the failed batch's 8 one by one.
         assert_eq!(writer.batches.load(Ordering::SeqCst), 1 + 13 + 8);
         assert!(!queue.state().writing, "the writer stopped");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_whose_caller_has_gone_is_not_written() {
+        let queue = Arc::new(GroupCommit::new(8));
+        let writer = Doubler::default();
+        let first = {
+            let (q, w) = (queue.clone(), writer.clone());
+            tokio::spawn(async move { q.write(&w, 1).await })
+        };
+        while writer.batches.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // While the first batch is held, 2 and 3 wait; the caller of 2 goes away.
+        let gone = {
+            let (q, w) = (queue.clone(), writer.clone());
+            tokio::spawn(async move { q.write(&w, 2).await })
+        };
+        let kept = {
+            let (q, w) = (queue.clone(), writer.clone());
+            tokio::spawn(async move { q.write(&w, 3).await })
+        };
+        while queue.state().pending.len() < 2 {
+            tokio::task::yield_now().await;
+        }
+        gone.abort();
+        assert!(gone.await.is_err(), "cancelled");
+        writer.gate.notify_one();
+        assert_eq!(first.await.expect("task").expect("answer"), 2);
+        assert_eq!(kept.await.expect("task").expect("answer"), 6);
+        let written = writer.written.lock().expect("lock").clone();
+        assert_eq!(written, [1, 3]);
     }
 }

@@ -67,10 +67,17 @@ pub async fn reserve_links(
     let head = match tx.fetch_optional(&bump).await? {
         Some(row) => row,
         None => {
+            // Two first writers at once (PostgreSQL): the second's insert waits for the first
+            // to commit and then does nothing, and its bump below takes the next number.
             let start = Query::insert()
                 .into_table(tables.heads)
                 .columns(["jurisdiction_id", "seq", "head_hash"])
                 .values_panic([jurisdiction_id.into(), 0i64.into(), GENESIS.into()])
+                .on_conflict(
+                    sea_query::OnConflict::column("jurisdiction_id")
+                        .do_nothing()
+                        .to_owned(),
+                )
                 .to_owned();
             tx.execute(&start).await?;
             tx.fetch_one(&bump).await?

@@ -161,7 +161,7 @@ impl Modules {
         let payments = PaymentsApp::new(platform.clone(), identity.clone())
             .with_listener(Arc::new(fees.clone()));
         let counter = CounterApp::new(platform.clone(), identity.clone(), payments.clone());
-        fees.attach(counter.clone());
+        fees.attach(&counter);
         let mut modules = Modules {
             platform,
             identity,

@@ -42,3 +42,40 @@ async fn deleting_an_event_is_detected() {
         ChainReport::Broken { .. }
     ));
 }
+
+/// The first two links of a new chain, written by two transactions at once: the second waits
+/// for the first and takes the next number (on PostgreSQL both inserted the chain's head row,
+/// and the second failed on a duplicate key).
+#[tokio::test]
+async fn two_first_links_of_a_new_chain_at_once_both_take_a_number() {
+    let app = TestApp::start().await;
+    let tables = tables_of_audit();
+    let db = app.platform.db.clone();
+    let mut first = db.begin().await.expect("begin");
+    let (seq, prev) = store::chain::next_link(&mut first, &tables, "new-chain.example")
+        .await
+        .expect("first link");
+    assert_eq!((seq, prev.as_str()), (1, store::chain::GENESIS));
+    let second = tokio::spawn(async move {
+        let mut tx = db.begin().await.expect("begin");
+        let link = store::chain::next_link(&mut tx, &tables_of_audit(), "new-chain.example").await;
+        tx.commit().await.expect("commit");
+        link
+    });
+    // The second is under way (waiting for the first) before the first commits.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    store::chain::set_head(&mut first, &tables, "new-chain.example", "ab")
+        .await
+        .expect("head");
+    first.commit().await.expect("commit");
+    let (seq, prev) = second.await.expect("task").expect("second link");
+    assert_eq!((seq, prev.as_str()), (2, "ab"));
+}
+
+fn tables_of_audit() -> store::chain::ChainTables {
+    store::chain::ChainTables {
+        records: "audit_records",
+        heads: "audit_chains",
+        noun: "audit record",
+    }
+}

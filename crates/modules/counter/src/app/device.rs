@@ -12,7 +12,7 @@ use ::store::Tx;
 use platform::rate_limit::Limit;
 use serde::{Deserialize, Serialize};
 
-/// Codes tried at one kiosk for a mobile number it holds no grant for.
+/// Wrong codes at one kiosk, whatever the mobile: past the limit a wrong code answers 429.
 pub const KIOSK_GUESSES: Limit = Limit {
     name: "counter-kiosk",
     max: 20,
@@ -178,7 +178,7 @@ impl CounterApp {
         };
         let mut dev = dev;
         dev.last_seen_at = Some(now);
-        store::lockers::touch_device(tx, &dev.id, now).await?;
+        store::lockers::touch_device(tx, &dev.id, dev.generation, now).await?;
         Ok(Ok(Authenticated { device: dev, site }))
     }
 }

@@ -5,7 +5,7 @@
 //! tells [`FeeListener`] in the transaction that settles the payment; a paid fee activates the
 //! pickup codes of an issued document.
 
-use super::{Application, CounterApp, Result, not_found};
+use super::{Application, CounterApp, CounterState, Result, not_found};
 use crate::domain::application::State;
 use crate::module::REVIEW_APPLICATIONS;
 use crate::store;
@@ -15,7 +15,7 @@ use payments::{Created, Payment, PaymentAsk, PaymentListener};
 use platform::ServiceError;
 use platform::authz::{Actor, Target};
 use platform::jobs::BoxFuture;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// The owner the counter asks payments as.
 pub const OWNER: &str = "counter";
@@ -141,10 +141,11 @@ impl CounterApp {
 }
 
 /// The counter's ear on the payments module: built before the apps (payments needs it, and the
-/// counter needs payments), and given the counter once it exists.
+/// counter needs payments), and given the counter once it exists. It holds the counter weakly:
+/// the counter holds payments, which holds this listener.
 #[derive(Clone, Default)]
 pub struct FeeListener {
-    counter: Arc<OnceLock<CounterApp>>,
+    counter: Arc<OnceLock<Weak<CounterState>>>,
 }
 
 impl FeeListener {
@@ -153,8 +154,8 @@ impl FeeListener {
     }
 
     /// Gives the listener the counter it tells (once; a second call is ignored).
-    pub fn attach(&self, counter: CounterApp) {
-        let _ = self.counter.set(counter);
+    pub fn attach(&self, counter: &CounterApp) {
+        let _ = self.counter.set(Arc::downgrade(&counter.0));
     }
 }
 
@@ -165,10 +166,10 @@ impl PaymentListener for FeeListener {
 
     fn finished<'a>(&'a self, tx: &'a mut Tx, payment: &'a Payment) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            match self.counter.get() {
-                Some(counter) => counter.fee_finished(tx, payment).await,
+            match self.counter.get().and_then(Weak::upgrade) {
+                Some(counter) => CounterApp(counter).fee_finished(tx, payment).await,
                 None => Err(ServiceError::Internal(
-                    "the counter's fee listener is not attached".into(),
+                    "the counter's fee listener is not attached, or the counter is gone".into(),
                 )),
             }
         })

@@ -113,9 +113,22 @@ impl CatalogueInForce {
     }
 }
 
-/// The module's use cases. Cheap to clone.
+/// The module's use cases. Cheap to clone (one shared [`CounterState`]).
 #[derive(Clone)]
-pub struct CounterApp {
+pub struct CounterApp(Arc<CounterState>);
+
+impl std::ops::Deref for CounterApp {
+    type Target = CounterState;
+
+    fn deref(&self) -> &CounterState {
+        &self.0
+    }
+}
+
+/// What every clone of a [`CounterApp`] shares. The payments module's listener holds it weakly
+/// ([`fees::FeeListener`]): the counter holds payments, so a strong hold back would keep both,
+/// and their database pool, alive for ever.
+pub struct CounterState {
     pub(crate) platform: Platform,
     pub(crate) identity: IdentityApp,
     pub(crate) payments: PaymentsApp,
@@ -152,13 +165,13 @@ pub(crate) fn new_id() -> String {
 
 impl CounterApp {
     pub fn new(platform: Platform, identity: IdentityApp, payments: PaymentsApp) -> CounterApp {
-        CounterApp {
+        CounterApp(Arc::new(CounterState {
             platform,
             identity,
             payments,
             kept: Arc::default(),
             verifications: Arc::new(verify::verify_queue()),
-        }
+        }))
     }
 
     pub fn platform(&self) -> &Platform {

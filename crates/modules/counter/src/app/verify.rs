@@ -34,9 +34,6 @@ use platform::jobs::BoxFuture;
 /// The most verifications one transaction takes: every kiosk of a large site at once.
 pub const MAX_BATCH: usize = 128;
 
-/// How often a verifying kiosk's last-seen time is written.
-pub const TOUCH_EVERY_SECONDS: i64 = 60;
-
 /// A verification whose device and signature were checked, waiting to be written.
 pub struct CheckedAsk {
     device: Device,
@@ -162,14 +159,9 @@ impl CounterApp {
         {
             return refuse(Refusal::Replayed);
         }
-        // Its last-seen time, to the minute (a kiosk verifying codes back to back writes it
-        // once a minute); retired since its signature was checked: refused like an unknown
-        // device.
-        if device
-            .last_seen_at
-            .is_none_or(|t| now - t >= TOUCH_EVERY_SECONDS)
-            && !store::lockers::touch_device(tx, &device.id, now).await?
-        {
+        // Its last-seen time; retired or given a new secret since its signature was checked:
+        // refused like an unknown device.
+        if !store::lockers::touch_device(tx, &device.id, device.generation, now).await? {
             return refuse(Refusal::UnknownDevice);
         }
         if let Some(refused) = &item.refused {
@@ -376,6 +368,11 @@ impl CounterApp {
             if !g.active || g.used_at.is_some() || g.revoked || g.locked_at.is_some() {
                 continue;
             }
+            // The door before the grant, in the order a right code takes them (PostgreSQL
+            // must never find two transactions waiting on each other's rows).
+            if let Some(d) = &g.door_id {
+                store::lockers::bump_door_wrong(tx, d, now, pickup::DOOR_WINDOW_SECONDS).await?;
+            }
             let wrong = store::grants::bump_wrong(tx, &g.id).await?;
             if wrong >= max
                 && store::grants::lock(tx, &g.id, now).await?
@@ -394,9 +391,6 @@ impl CounterApp {
                     now,
                 )
                 .await?;
-            }
-            if let Some(d) = &g.door_id {
-                store::lockers::bump_door_wrong(tx, d, now, pickup::DOOR_WINDOW_SECONDS).await?;
             }
         }
         Ok(answer("wrong", "counter-kiosk-wrong"))

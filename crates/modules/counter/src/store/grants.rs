@@ -216,6 +216,7 @@ pub async fn live_by_mobile(
         .and_where(Expr::col("site_id").eq(site_id))
         .and_where(Expr::col("mobile_hash").eq(mobile_hash))
         .and_where(live())
+        .order_by("id", Order::Asc)
         .to_owned();
     conn.fetch_all(&stmt).await?.iter().map(grant).collect()
 }

@@ -343,12 +343,19 @@ pub async fn set_device(tx: &mut Tx, d: &Device) -> Result<(), StoreError> {
 }
 
 /// A device was heard from now (only its last-seen time is written: a concurrent upload owns
-/// `last_seq`); `false` when it is unknown or retired (perhaps since it was read).
-pub async fn touch_device(tx: &mut Tx, id: &str, now: i64) -> Result<bool, StoreError> {
+/// `last_seq`); `false` when it is unknown, retired or given a new secret (`generation`) since
+/// it was read, so a request checked before its transaction is refused all the same.
+pub async fn touch_device(
+    tx: &mut Tx,
+    id: &str,
+    generation: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
     let stmt = Query::update()
         .table("counter_devices")
         .value("last_seen_at", now)
         .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("generation").eq(generation))
         .and_where(Expr::col("retired_at").is_null())
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)
@@ -387,7 +394,6 @@ pub async fn bump_door_wrong(
             "wrong_since",
             Expr::case(fresh, now).finally(Expr::col("wrong_since")),
         )
-        .value("updated_at", now)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     tx.execute(&stmt).await?;
