@@ -120,7 +120,15 @@ impl<I: Send + Sync + 'static, O: Send + 'static> GroupCommit<I, O> {
 /// Writes one batch and answers each of its writes.
 async fn write_queued<I, O, W: BatchWriter<I, O>>(writer: &W, batch: Vec<(I, Reply<O>)>) {
     let (items, replies): (Vec<I>, Vec<Reply<O>>) = batch.into_iter().unzip();
-    match writer.write_batch(&items).await {
+    let started = std::time::Instant::now();
+    let written = writer.write_batch(&items).await;
+    tracing::debug!(
+        writes = items.len(),
+        micros = started.elapsed().as_micros() as u64,
+        ok = written.is_ok(),
+        "a batch written"
+    );
+    match written {
         Ok(answers) => {
             for (reply, answer) in replies.into_iter().zip(answers) {
                 let _ = reply.send(Ok(answer));

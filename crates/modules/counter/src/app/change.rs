@@ -42,6 +42,20 @@ impl CounterApp {
         step: Step<'_>,
         now: i64,
     ) -> Result<()> {
+        let event = self.step_row_in(tx, app, step, now).await?;
+        store::events::append(tx, &app.jurisdiction_id, &[event]).await?;
+        Ok(())
+    }
+
+    /// [`CounterApp::step_in`] but for its event, which is returned for the caller to append
+    /// (with others: a batch of pickups appends one stretch of the chain).
+    pub(crate) async fn step_row_in(
+        &self,
+        tx: &mut Tx,
+        app: &mut Application,
+        step: Step<'_>,
+        now: i64,
+    ) -> Result<NewEvent> {
         let Step {
             action,
             role,
@@ -62,22 +76,16 @@ impl CounterApp {
                 "counter-error-changed",
             )));
         }
-        store::events::append(
-            tx,
-            &app.jurisdiction_id,
-            &[NewEvent {
-                id: new_id(),
-                application_id: app.id.clone(),
-                kind: action.as_str().to_string(),
-                actor: actor.to_string(),
-                from_state: Some(from.as_str().to_string()),
-                to_state: Some(to.as_str().to_string()),
-                data: data.to_string(),
-                created_at: now,
-            }],
-        )
-        .await?;
-        Ok(())
+        Ok(NewEvent {
+            id: new_id(),
+            application_id: app.id.clone(),
+            kind: action.as_str().to_string(),
+            actor: actor.to_string(),
+            from_state: Some(from.as_str().to_string()),
+            to_state: Some(to.as_str().to_string()),
+            data: data.to_string(),
+            created_at: now,
+        })
     }
 
     /// Records something that happened to an application without changing its state (a

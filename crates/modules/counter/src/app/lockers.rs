@@ -358,6 +358,9 @@ impl CounterApp {
         )
         .await?;
         tx.commit().await?;
+        // This node forgets it at once (others within `verify::KEEP_DEVICE`; their
+        // transactions refuse it meanwhile).
+        self.devices_lock().remove(&device.id);
         Ok(())
     }
 }

@@ -137,7 +137,19 @@ pub struct CounterState {
     kept: Arc<std::sync::Mutex<std::collections::HashMap<String, Kept>>>,
     /// Kiosks' verifications waiting to be written together (SQLite; see [`verify`]).
     verifications: Arc<verify::VerifyQueue>,
+    /// Devices that signed lately, with their sites ([`verify::KEEP_DEVICE`]).
+    devices: std::sync::Mutex<KeptDevices>,
 }
+
+/// Devices by id, each with its site and when they were read.
+type KeptDevices = std::collections::HashMap<
+    String,
+    (
+        store::lockers::Device,
+        store::lockers::Site,
+        std::time::Instant,
+    ),
+>;
 
 /// What [`CounterApp::catalogue`] keeps of a jurisdiction.
 #[derive(Clone)]
@@ -171,6 +183,7 @@ impl CounterApp {
             payments,
             kept: Arc::default(),
             verifications: Arc::new(verify::verify_queue()),
+            devices: Default::default(),
         }))
     }
 

@@ -9,6 +9,7 @@ use crate::domain::application::{Action, Role, State};
 use crate::domain::pickup;
 use crate::module::REVIEW_APPLICATIONS;
 use crate::store;
+use crate::store::events::NewEvent;
 use crate::store::grants::Grant;
 use ::store::Tx;
 use domain::Message;
@@ -338,6 +339,22 @@ impl CounterApp {
         p: PickedUp<'_>,
         now: i64,
     ) -> Result<()> {
+        let (event, place) = self.pick_up_row_in(tx, app, p, now).await?;
+        store::events::append(tx, &app.jurisdiction_id, &[event]).await?;
+        // Other live grants of the application end with it.
+        store::grants::revoke_live_of(tx, std::slice::from_ref(&app.id)).await?;
+        self.tell_picked_up_in(tx, app, &place, now).await
+    }
+
+    /// [`CounterApp::picked_up_in`]'s row: the application changed, its event returned for the
+    /// caller to append, with where it was taken.
+    pub(crate) async fn pick_up_row_in(
+        &self,
+        tx: &mut Tx,
+        app: &mut Application,
+        p: PickedUp<'_>,
+        now: i64,
+    ) -> Result<(NewEvent, String)> {
         let place = match p.place {
             Some(place) => place,
             None => {
@@ -359,24 +376,34 @@ impl CounterApp {
         app.picked_up_how = Some(p.how.into());
         app.picked_up_where = Some(place.clone());
         app.picked_up_at = Some(now);
-        self.step_in(
-            tx,
-            app,
-            Step {
-                action: Action::PickUp,
-                role: p.role,
-                actor: p.actor,
-                data: serde_json::json!({ "by": p.by, "how": p.how, "where": place }),
-            },
-            now,
-        )
-        .await?;
-        // Other live grants of the application end with it.
-        store::grants::revoke_live_of(tx, &app.id).await?;
+        let event = self
+            .step_row_in(
+                tx,
+                app,
+                Step {
+                    action: Action::PickUp,
+                    role: p.role,
+                    actor: p.actor,
+                    data: serde_json::json!({ "by": p.by, "how": p.how, "where": place }),
+                },
+                now,
+            )
+            .await?;
+        Ok((event, place))
+    }
+
+    /// Tells the applicant their document was taken (by them or their agent), and where.
+    pub(crate) async fn tell_picked_up_in(
+        &self,
+        tx: &mut Tx,
+        app: &Application,
+        place: &str,
+        now: i64,
+    ) -> Result<()> {
         let locale = self.applicant_locale_in(tx, app).await?;
-        let who = match (p.by, locale) {
-            ("agent", domain::Locale::ZhTw) => "您指定的代領人",
-            ("agent", domain::Locale::En) => "the agent you named",
+        let who = match (app.picked_up_by.as_deref(), locale) {
+            (Some("agent"), domain::Locale::ZhTw) => "您指定的代領人",
+            (Some("agent"), domain::Locale::En) => "the agent you named",
             (_, domain::Locale::ZhTw) => "您本人",
             (_, domain::Locale::En) => "you",
         };

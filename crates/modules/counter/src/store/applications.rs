@@ -210,6 +210,20 @@ pub async fn find(mut conn: impl Conn, id: &str) -> Result<Option<Application>, 
         .transpose()
 }
 
+/// Applications by id (those that exist).
+pub async fn find_many(
+    mut conn: impl Conn,
+    ids: &[String],
+) -> Result<Vec<Application>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = select()
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(from_row).collect()
+}
+
 pub async fn find_by_number(
     mut conn: impl Conn,
     jurisdiction_id: &str,

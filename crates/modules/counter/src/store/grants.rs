@@ -121,24 +121,50 @@ pub async fn update_grant(tx: &mut Tx, g: &Grant) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Counts a wrong code on a grant in one statement (concurrent guesses each count); the new
-/// count.
-pub async fn bump_wrong(tx: &mut Tx, id: &str) -> Result<i64, StoreError> {
+/// Counts a wrong code on each grant in one statement; each grant's new count.
+pub async fn bump_wrong_many(
+    tx: &mut Tx,
+    ids: &[String],
+) -> Result<Vec<(String, i64)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let stmt = Query::update()
         .table("counter_grants")
         .value("wrong", Expr::col("wrong").add(1))
-        .and_where(Expr::col("id").eq(id))
-        .returning(Query::returning().column("wrong"))
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .returning(Query::returning().columns(["id", "wrong"]))
         .to_owned();
-    tx.fetch_one(&stmt).await?.get("wrong")
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| Ok((r.get("id")?, r.get("wrong")?)))
+        .collect()
 }
 
-/// Revokes an application's live grants (after its pickup); how many.
-pub async fn revoke_live_of(tx: &mut Tx, application_id: &str) -> Result<u64, StoreError> {
+/// Marks grants used (not used before); how many.
+pub async fn use_grants(tx: &mut Tx, ids: &[String], now: i64) -> Result<u64, StoreError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let stmt = Query::update()
+        .table("counter_grants")
+        .value("used_at", now)
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .and_where(Expr::col("used_at").is_null())
+        .to_owned();
+    tx.execute(&stmt).await
+}
+
+/// Revokes the live grants of applications (after their pickup); how many.
+pub async fn revoke_live_of(tx: &mut Tx, application_ids: &[String]) -> Result<u64, StoreError> {
+    if application_ids.is_empty() {
+        return Ok(0);
+    }
     let stmt = Query::update()
         .table("counter_grants")
         .value("revoked", 1i64)
-        .and_where(Expr::col("application_id").eq(application_id))
+        .and_where(Expr::col("application_id").is_in(application_ids.iter().map(String::as_str)))
         .and_where(live())
         .to_owned();
     tx.execute(&stmt).await
@@ -206,15 +232,29 @@ pub async fn live_by_code(
         .transpose()
 }
 
-/// The live grants at a site held by the owner of a mobile number.
-pub async fn live_by_mobile(
+/// Grants by id (those that exist).
+pub async fn grants_by_ids(mut conn: impl Conn, ids: &[String]) -> Result<Vec<Grant>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = grants_select()
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(grant).collect()
+}
+
+/// The live grants at a site held by the owners of any of these mobile numbers, by id.
+pub async fn live_by_mobiles(
     mut conn: impl Conn,
     site_id: &str,
-    mobile_hash: &str,
+    mobile_hashes: &[String],
 ) -> Result<Vec<Grant>, StoreError> {
+    if mobile_hashes.is_empty() {
+        return Ok(Vec::new());
+    }
     let stmt = grants_select()
         .and_where(Expr::col("site_id").eq(site_id))
-        .and_where(Expr::col("mobile_hash").eq(mobile_hash))
+        .and_where(Expr::col("mobile_hash").is_in(mobile_hashes.iter().map(String::as_str)))
         .and_where(live())
         .order_by("id", Order::Asc)
         .to_owned();

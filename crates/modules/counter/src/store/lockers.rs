@@ -250,6 +250,41 @@ pub async fn door_by_id(mut conn: impl Conn, id: &str) -> Result<Option<Door>, S
         .transpose()
 }
 
+/// Doors by id (those that exist).
+pub async fn doors_by_ids(mut conn: impl Conn, ids: &[String]) -> Result<Vec<Door>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = doors_select()
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .to_owned();
+    conn.fetch_all(&stmt).await?.iter().map(door).collect()
+}
+
+/// Opens doors (a kiosk's right codes): each moves from `from` to `to` and its wrong-code
+/// window ends; how many moved (fewer when one was no longer in `from`).
+pub async fn open_doors(
+    tx: &mut Tx,
+    ids: &[String],
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let stmt = Query::update()
+        .table("counter_doors")
+        .value("state", to)
+        .value("wrong", 0i64)
+        .value("wrong_since", Option::<i64>::None)
+        .value("updated_at", now)
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .and_where(Expr::col("state").eq(from))
+        .to_owned();
+    tx.execute(&stmt).await
+}
+
 pub async fn door_by_label(
     mut conn: impl Conn,
     site_id: &str,
@@ -373,14 +408,17 @@ pub async fn set_last_seq(tx: &mut Tx, id: &str, seq: i64) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Counts a wrong code on a door in one statement (concurrent guesses each count): the count
-/// starts again at 1 when its window (from the first wrong code) has passed.
+/// Counts a wrong code on each door in one statement (concurrent guesses each count): a
+/// door's count starts again at 1 when its window (from the first wrong code) has passed.
 pub async fn bump_door_wrong(
     tx: &mut Tx,
-    id: &str,
+    ids: &[String],
     now: i64,
     window_secs: i64,
 ) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let fresh = Expr::col("wrong_since")
         .is_null()
         .or(Expr::col("wrong_since").lt(now - window_secs));
@@ -394,7 +432,7 @@ pub async fn bump_door_wrong(
             "wrong_since",
             Expr::case(fresh, now).finally(Expr::col("wrong_since")),
         )
-        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
         .to_owned();
     tx.execute(&stmt).await?;
     Ok(())
@@ -420,6 +458,64 @@ pub async fn take_nonce(
         )
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// Records requests' nonces, each `(device, nonce)`; those taken now (a nonce a device used
+/// already is a replay and is not returned).
+pub async fn take_nonces(
+    tx: &mut Tx,
+    nonces: &[(String, String)],
+    expires_at: i64,
+) -> Result<std::collections::HashSet<(String, String)>, StoreError> {
+    if nonces.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut stmt = Query::insert()
+        .into_table("counter_device_nonces")
+        .columns(["device_id", "nonce", "expires_at"])
+        .on_conflict(
+            OnConflict::columns(["device_id", "nonce"])
+                .do_nothing()
+                .to_owned(),
+        )
+        .returning(Query::returning().columns(["device_id", "nonce"]))
+        .to_owned();
+    for (device, nonce) in nonces {
+        stmt.values_panic([
+            device.as_str().into(),
+            nonce.as_str().into(),
+            expires_at.into(),
+        ]);
+    }
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| Ok((r.get("device_id")?, r.get("nonce")?)))
+        .collect()
+}
+
+/// Writes devices' last-seen time; each device written (not retired) with its secret's
+/// generation, which the caller compares with the one it checked the signature with.
+pub async fn touch_devices(
+    tx: &mut Tx,
+    ids: &[String],
+    now: i64,
+) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let stmt = Query::update()
+        .table("counter_devices")
+        .value("last_seen_at", now)
+        .and_where(Expr::col("id").is_in(ids.iter().map(String::as_str)))
+        .and_where(Expr::col("retired_at").is_null())
+        .returning(Query::returning().columns(["id", "generation"]))
+        .to_owned();
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| Ok((r.get("id")?, r.get("generation")?)))
+        .collect()
 }
 
 /// Forgets the nonces of a site's devices that are past their time; how many.
