@@ -97,7 +97,15 @@ fn from_row(r: &Row) -> Result<Job, StoreError> {
 
 /// Queues a job inside the caller's transaction.
 pub async fn insert(tx: &mut Tx, j: &NewJob) -> Result<(), StoreError> {
-    let stmt = Query::insert()
+    insert_many(tx, std::slice::from_ref(j)).await
+}
+
+/// Queues jobs inside the caller's transaction, with one statement.
+pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob]) -> Result<(), StoreError> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert()
         .into_table("jobs")
         .columns([
             "id",
@@ -112,7 +120,9 @@ pub async fn insert(tx: &mut Tx, j: &NewJob) -> Result<(), StoreError> {
             "created_at",
             "updated_at",
         ])
-        .values_panic([
+        .to_owned();
+    for j in jobs {
+        stmt.values_panic([
             j.id.clone().into(),
             j.kind.clone().into(),
             j.lane.clone().into(),
@@ -124,8 +134,8 @@ pub async fn insert(tx: &mut Tx, j: &NewJob) -> Result<(), StoreError> {
             j.run_at.into(),
             j.created_at.into(),
             j.created_at.into(),
-        ])
-        .to_owned();
+        ]);
+    }
     tx.execute(&stmt).await?;
     Ok(())
 }

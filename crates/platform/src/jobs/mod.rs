@@ -148,22 +148,30 @@ pub async fn enqueue(
     run_at: i64,
     now: i64,
 ) -> Result<String, ServiceError> {
-    let id = uuid::Uuid::now_v7().to_string();
-    repo::insert(
-        tx,
-        &NewJob {
-            id: id.clone(),
-            kind: kind.to_string(),
-            lane: lane.to_string(),
-            subject_id: subject_id.map(str::to_string),
-            payload: "{}".into(),
-            jurisdiction_id: jurisdiction_id.map(str::to_string),
-            run_at,
-            created_at: now,
-        },
-    )
-    .await?;
-    Ok(id)
+    let job = new_job(kind, lane, subject_id, jurisdiction_id, run_at, now);
+    repo::insert(tx, &job).await?;
+    Ok(job.id)
+}
+
+/// A job to queue (with [`enqueue`]'s defaults), for callers queuing many with one statement.
+pub fn new_job(
+    kind: &str,
+    lane: &str,
+    subject_id: Option<&str>,
+    jurisdiction_id: Option<&str>,
+    run_at: i64,
+    now: i64,
+) -> NewJob {
+    NewJob {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: kind.to_string(),
+        lane: lane.to_string(),
+        subject_id: subject_id.map(str::to_string),
+        payload: "{}".into(),
+        jurisdiction_id: jurisdiction_id.map(str::to_string),
+        run_at,
+        created_at: now,
+    }
 }
 
 /// The delay before the next run of a job that failed its `attempt`-th time, from a kind's

@@ -69,6 +69,204 @@ struct Target {
 /// usable address or channel gets a `suppressed` row with a log line instead, so the admin can
 /// see why nothing went out.
 pub async fn enqueue(tx: &mut store::Tx, n: &Notification, now: i64) -> Result<(), ServiceError> {
+    enqueue_many(tx, std::slice::from_ref(n), now).await
+}
+
+/// [`enqueue`] for several messages at once (a batch of changes written together): the
+/// jurisdictions' offsets, the accounts and their preferences are read once each, and the
+/// messages, their delivery jobs and their log lines are written with one statement each.
+/// Fails, queuing none, if any one would fail alone.
+pub async fn enqueue_many(
+    tx: &mut store::Tx,
+    ns: &[Notification],
+    now: i64,
+) -> Result<(), ServiceError> {
+    if ns.is_empty() {
+        return Ok(());
+    }
+    let mut checked = Vec::with_capacity(ns.len());
+    for n in ns {
+        checked.push(checked_vars(n)?);
+    }
+    let mut offsets: BTreeMap<&str, i32> = BTreeMap::new();
+    for n in ns {
+        if offsets.contains_key(n.jurisdiction_id.as_str()) {
+            continue;
+        }
+        let offset = outbox::utc_offset_in(tx, &n.jurisdiction_id)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(
+                    Message::new("error-jurisdiction-unknown").arg("id", &n.jurisdiction_id),
+                )
+            })?;
+        offsets.insert(&n.jurisdiction_id, offset);
+    }
+    let mut accounts: Vec<String> = ns
+        .iter()
+        .filter_map(|n| match &n.recipient {
+            Recipient::Account(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let contacts = outbox::account_contacts_in(tx, &accounts).await?;
+    let preferences = outbox::preferences_in(tx, &accounts).await?;
+
+    let mut rows: Vec<NewNotification> = Vec::new();
+    let mut jobs: Vec<store::jobs::NewJob> = Vec::new();
+    let mut logs: Vec<outbox::Attempt> = Vec::new();
+    for (n, vars) in ns.iter().zip(checked) {
+        let offset = offsets
+            .get(n.jurisdiction_id.as_str())
+            .copied()
+            .unwrap_or(0);
+        let mut targets: Vec<Target> = Vec::new();
+        let mut suppressed: Option<(Option<String>, String)> = None;
+        match &n.recipient {
+            Recipient::Email(address) | Recipient::Sms(address) => {
+                let expected = match n.recipient {
+                    Recipient::Email(_) => Channel::Email,
+                    _ => Channel::Sms,
+                };
+                if channel_of(address) != Some(expected) {
+                    return Err(ServiceError::invalid(Message::new("error-notify-address")));
+                }
+                targets.push(Target {
+                    account_id: None,
+                    channel: expected,
+                    address: address.clone(),
+                    due: now,
+                    why: None,
+                });
+            }
+            Recipient::Account(account_id) => {
+                let contact = contacts.get(account_id).ok_or_else(|| {
+                    ServiceError::NotFound(Message::new("error-notify-account-unknown"))
+                })?;
+                let prefs = preferences.get(account_id);
+                let default: Vec<Channel> = if contact.email.is_some() {
+                    vec![Channel::Email]
+                } else if contact.mobile.is_some() {
+                    vec![Channel::Sms]
+                } else {
+                    Vec::new()
+                };
+                let mut channels = prefs
+                    .and_then(|p| parse_channels(&p.channels))
+                    .unwrap_or_else(|| default.clone());
+                if channels.is_empty() && n.urgent {
+                    // A code the person asked for goes out even if they opted out of notices.
+                    channels = default;
+                }
+                let due = match prefs {
+                    Some(p) if !n.urgent => quiet_until(now, offset, p.quiet_start, p.quiet_end),
+                    _ => None,
+                };
+                for channel in channels {
+                    let address = match channel {
+                        Channel::Email => contact.email.clone(),
+                        Channel::Sms => contact.mobile.clone(),
+                    };
+                    if let Some(address) = address.filter(|a| channel_of(a) == Some(channel)) {
+                        let why = due.map(|t| {
+                            format!(
+                                "quiet hours: held until {}",
+                                domain::datetime::format_unix(t)
+                            )
+                        });
+                        targets.push(Target {
+                            account_id: Some(account_id.clone()),
+                            channel,
+                            address,
+                            due: due.unwrap_or(now),
+                            why,
+                        });
+                    }
+                }
+                if targets.is_empty() {
+                    let why = if prefs.is_some_and(|p| p.channels == "none") {
+                        "the recipient turned notifications off"
+                    } else {
+                        "the recipient has no address for the chosen channels"
+                    };
+                    suppressed = Some((Some(account_id.clone()), why.to_string()));
+                }
+            }
+        }
+        for Target {
+            account_id,
+            channel,
+            address,
+            due,
+            why,
+        } in targets
+        {
+            let id = uuid::Uuid::now_v7().to_string();
+            tracing::debug!(
+                notification = %id,
+                template = %n.template,
+                channel = channel.as_str(),
+                to = %mask_address(&address),
+                "notification queued"
+            );
+            rows.push(NewNotification {
+                id: id.clone(),
+                jurisdiction_id: n.jurisdiction_id.clone(),
+                account_id,
+                channel: channel.as_str().into(),
+                address,
+                template: n.template.clone(),
+                locale: n.locale.tag().into(),
+                vars: vars.clone(),
+                urgent: n.urgent,
+                status: outbox::STATUS_QUEUED.into(),
+                next_attempt_at: due,
+                created_at: now,
+            });
+            jobs.push(crate::jobs::new_job(
+                crate::jobs::NOTIFY_DELIVER,
+                channel.as_str(),
+                Some(&id),
+                Some(&n.jurisdiction_id),
+                due,
+                now,
+            ));
+            if let Some(why) = why {
+                logs.push(log_line(&id, 0, now, "deferred", &why));
+            }
+        }
+        if let Some((account_id, why)) = suppressed {
+            let id = uuid::Uuid::now_v7().to_string();
+            rows.push(NewNotification {
+                id: id.clone(),
+                jurisdiction_id: n.jurisdiction_id.clone(),
+                account_id,
+                channel: Channel::Email.as_str().into(),
+                address: String::new(),
+                template: n.template.clone(),
+                locale: n.locale.tag().into(),
+                vars: "{}".into(),
+                urgent: n.urgent,
+                status: outbox::STATUS_SUPPRESSED.into(),
+                next_attempt_at: now,
+                created_at: now,
+            });
+            logs.push(log_line(&id, 0, now, "suppressed", &why));
+        }
+    }
+    outbox::insert_many(tx, &rows).await?;
+    store::jobs::insert_many(tx, &jobs).await?;
+    for line in &logs {
+        outbox::log(tx, line).await?;
+    }
+    Ok(())
+}
+
+/// A message's variables, checked against its template and with the optional ones filled in,
+/// as stored.
+fn checked_vars(n: &Notification) -> Result<String, ServiceError> {
     let spec = templates::spec(&n.template).ok_or_else(|| {
         ServiceError::invalid(Message::new("error-notify-template-unknown").arg("key", &n.template))
     })?;
@@ -88,163 +286,7 @@ pub async fn enqueue(tx: &mut store::Tx, n: &Notification, now: i64) -> Result<(
         )));
     }
     templates::with_optional_defaults(spec, &mut vars);
-    let vars = serde_json::Value::Object(vars).to_string();
-    let offset = outbox::utc_offset_in(tx, &n.jurisdiction_id)
-        .await?
-        .ok_or_else(|| {
-            ServiceError::NotFound(
-                Message::new("error-jurisdiction-unknown").arg("id", &n.jurisdiction_id),
-            )
-        })?;
-
-    let mut targets: Vec<Target> = Vec::new();
-    let mut suppressed: Option<(Option<String>, String)> = None;
-    match &n.recipient {
-        Recipient::Email(address) | Recipient::Sms(address) => {
-            let expected = match n.recipient {
-                Recipient::Email(_) => Channel::Email,
-                _ => Channel::Sms,
-            };
-            if channel_of(address) != Some(expected) {
-                return Err(ServiceError::invalid(Message::new("error-notify-address")));
-            }
-            targets.push(Target {
-                account_id: None,
-                channel: expected,
-                address: address.clone(),
-                due: now,
-                why: None,
-            });
-        }
-        Recipient::Account(account_id) => {
-            let contact = outbox::account_contact_in(tx, account_id)
-                .await?
-                .ok_or_else(|| {
-                    ServiceError::NotFound(Message::new("error-notify-account-unknown"))
-                })?;
-            let prefs = outbox::get_preferences(&mut *tx, account_id).await?;
-            let default: Vec<Channel> = if contact.email.is_some() {
-                vec![Channel::Email]
-            } else if contact.mobile.is_some() {
-                vec![Channel::Sms]
-            } else {
-                Vec::new()
-            };
-            let mut channels = prefs
-                .as_ref()
-                .and_then(|p| parse_channels(&p.channels))
-                .unwrap_or_else(|| default.clone());
-            if channels.is_empty() && n.urgent {
-                // A code the person asked for goes out even if they opted out of notices.
-                channels = default;
-            }
-            let due = match &prefs {
-                Some(p) if !n.urgent => quiet_until(now, offset, p.quiet_start, p.quiet_end),
-                _ => None,
-            };
-            for channel in channels {
-                let address = match channel {
-                    Channel::Email => contact.email.clone(),
-                    Channel::Sms => contact.mobile.clone(),
-                };
-                if let Some(address) = address.filter(|a| channel_of(a) == Some(channel)) {
-                    let why = due.map(|t| {
-                        format!(
-                            "quiet hours: held until {}",
-                            domain::datetime::format_unix(t)
-                        )
-                    });
-                    targets.push(Target {
-                        account_id: Some(account_id.clone()),
-                        channel,
-                        address,
-                        due: due.unwrap_or(now),
-                        why,
-                    });
-                }
-            }
-            if targets.is_empty() {
-                let why = if prefs.as_ref().is_some_and(|p| p.channels == "none") {
-                    "the recipient turned notifications off"
-                } else {
-                    "the recipient has no address for the chosen channels"
-                };
-                suppressed = Some((Some(account_id.clone()), why.to_string()));
-            }
-        }
-    }
-
-    for Target {
-        account_id,
-        channel,
-        address,
-        due,
-        why,
-    } in targets
-    {
-        let id = uuid::Uuid::now_v7().to_string();
-        outbox::insert(
-            tx,
-            &NewNotification {
-                id: id.clone(),
-                jurisdiction_id: n.jurisdiction_id.clone(),
-                account_id,
-                channel: channel.as_str().into(),
-                address: address.clone(),
-                template: n.template.clone(),
-                locale: n.locale.tag().into(),
-                vars: vars.clone(),
-                urgent: n.urgent,
-                status: outbox::STATUS_QUEUED.into(),
-                next_attempt_at: due,
-                created_at: now,
-            },
-        )
-        .await?;
-        crate::jobs::enqueue(
-            tx,
-            crate::jobs::NOTIFY_DELIVER,
-            channel.as_str(),
-            Some(&id),
-            Some(&n.jurisdiction_id),
-            due,
-            now,
-        )
-        .await?;
-        if let Some(why) = why {
-            outbox::log(tx, &log_line(&id, 0, now, "deferred", &why)).await?;
-        }
-        tracing::debug!(
-            notification = %id,
-            template = %n.template,
-            channel = channel.as_str(),
-            to = %mask_address(&address),
-            "notification queued"
-        );
-    }
-    if let Some((account_id, why)) = suppressed {
-        let id = uuid::Uuid::now_v7().to_string();
-        outbox::insert(
-            tx,
-            &NewNotification {
-                id: id.clone(),
-                jurisdiction_id: n.jurisdiction_id.clone(),
-                account_id,
-                channel: Channel::Email.as_str().into(),
-                address: String::new(),
-                template: n.template.clone(),
-                locale: n.locale.tag().into(),
-                vars: "{}".into(),
-                urgent: n.urgent,
-                status: outbox::STATUS_SUPPRESSED.into(),
-                next_attempt_at: now,
-                created_at: now,
-            },
-        )
-        .await?;
-        outbox::log(tx, &log_line(&id, 0, now, "suppressed", &why)).await?;
-    }
-    Ok(())
+    Ok(serde_json::Value::Object(vars).to_string())
 }
 
 pub(crate) fn log_line(

@@ -112,7 +112,15 @@ fn from_row(r: &Row) -> Result<Notification, StoreError> {
 
 /// Queues a message inside the caller's transaction.
 pub async fn insert(tx: &mut Tx, n: &NewNotification) -> Result<(), StoreError> {
-    let stmt = Query::insert()
+    insert_many(tx, std::slice::from_ref(n)).await
+}
+
+/// Queues messages inside the caller's transaction, with one statement.
+pub async fn insert_many(tx: &mut Tx, ns: &[NewNotification]) -> Result<(), StoreError> {
+    if ns.is_empty() {
+        return Ok(());
+    }
+    let mut stmt = Query::insert()
         .into_table("notifications")
         .columns([
             "id",
@@ -130,7 +138,9 @@ pub async fn insert(tx: &mut Tx, n: &NewNotification) -> Result<(), StoreError> 
             "created_at",
             "updated_at",
         ])
-        .values_panic([
+        .to_owned();
+    for n in ns {
+        stmt.values_panic([
             n.id.clone().into(),
             n.jurisdiction_id.clone().into(),
             n.account_id.clone().into(),
@@ -145,8 +155,8 @@ pub async fn insert(tx: &mut Tx, n: &NewNotification) -> Result<(), StoreError> 
             n.next_attempt_at.into(),
             n.created_at.into(),
             n.created_at.into(),
-        ])
-        .to_owned();
+        ]);
+    }
     tx.execute(&stmt).await?;
     Ok(())
 }

@@ -114,6 +114,65 @@ pub async fn account_contact_in(
 }
 
 /// The fixed UTC offset of a jurisdiction, read in the caller's transaction.
+/// Where each of these accounts can be reached (those that exist), by id.
+pub async fn account_contacts_in(
+    tx: &mut Tx,
+    account_ids: &[String],
+) -> Result<std::collections::HashMap<String, AccountContact>, StoreError> {
+    if account_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let stmt = Query::select()
+        .columns(["id", "jurisdiction_id", "email", "mobile", "locale"])
+        .from("accounts")
+        .and_where(Expr::col("id").is_in(account_ids.iter().map(String::as_str)))
+        .to_owned();
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            let c = AccountContact {
+                id: r.get("id")?,
+                jurisdiction_id: r.get("jurisdiction_id")?,
+                email: r.get("email")?,
+                mobile: r.get("mobile")?,
+                locale: r.get("locale")?,
+            };
+            Ok((c.id.clone(), c))
+        })
+        .collect()
+}
+
+/// The preferences of these accounts (those that have set any), by account.
+pub async fn preferences_in(
+    tx: &mut Tx,
+    account_ids: &[String],
+) -> Result<std::collections::HashMap<String, Preferences>, StoreError> {
+    if account_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let stmt = Query::select()
+        .columns([
+            "account_id",
+            "jurisdiction_id",
+            "channels",
+            "quiet_start",
+            "quiet_end",
+            "updated_at",
+        ])
+        .from("notification_preferences")
+        .and_where(Expr::col("account_id").is_in(account_ids.iter().map(String::as_str)))
+        .to_owned();
+    tx.fetch_all(&stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            let p = preferences_from_row(r)?;
+            Ok((p.account_id.clone(), p))
+        })
+        .collect()
+}
+
 pub async fn utc_offset_in(tx: &mut Tx, jurisdiction_id: &str) -> Result<Option<i32>, StoreError> {
     let stmt = Query::select()
         .column("utc_offset_minutes")

@@ -56,6 +56,25 @@ impl CounterApp {
         step: Step<'_>,
         now: i64,
     ) -> Result<NewEvent> {
+        let event = self.step_unwritten_in(tx, app, step, now).await?;
+        if !store::applications::update(tx, app, app.version - 1).await? {
+            return Err(ServiceError::Conflict(Message::new(
+                "counter-error-changed",
+            )));
+        }
+        Ok(event)
+    }
+
+    /// [`CounterApp::step_row_in`] but for writing the row, which the caller does (a batch
+    /// of pickups writes its applications with one statement): the application as changed,
+    /// its version one past the one read.
+    pub(crate) async fn step_unwritten_in(
+        &self,
+        tx: &mut Tx,
+        app: &mut Application,
+        step: Step<'_>,
+        now: i64,
+    ) -> Result<NewEvent> {
         let Step {
             action,
             role,
@@ -64,17 +83,11 @@ impl CounterApp {
         } = step;
         let from = app.state;
         let to = transition(from, action, role).map_err(|r| ServiceError::Conflict(r.0))?;
-        let read_version = app.version;
         app.state = to;
         app.version += 1;
         app.updated_at = now;
         if review_clock::timeline_kind(to, from).is_some() {
             app.due_at = Some(self.review_due_in(tx, app, (now, from, to), now).await?);
-        }
-        if !store::applications::update(tx, app, read_version).await? {
-            return Err(ServiceError::Conflict(Message::new(
-                "counter-error-changed",
-            )));
         }
         Ok(NewEvent {
             id: new_id(),
@@ -190,6 +203,18 @@ impl CounterApp {
         locale: domain::Locale,
         now: i64,
     ) -> Result<()> {
+        let messages = self.messages(app, tell, locale).await?;
+        notify::enqueue_many(tx, &messages, now).await?;
+        Ok(())
+    }
+
+    /// The messages that tell an application's applicant (and an SMS number, if given).
+    pub(crate) async fn messages(
+        &self,
+        app: &Application,
+        tell: Tell,
+        locale: domain::Locale,
+    ) -> Result<Vec<Notification>> {
         let catalogue = self.catalogue(&app.jurisdiction_id).await?;
         let service = catalogue
             .service(&app.service_code)
@@ -207,22 +232,17 @@ impl CounterApp {
         if let Some(mobile) = tell.sms_to {
             recipients.push(Recipient::Sms(mobile));
         }
-        for recipient in recipients {
-            notify::enqueue(
-                tx,
-                &Notification {
-                    jurisdiction_id: app.jurisdiction_id.clone(),
-                    recipient,
-                    template: tell.template.to_string(),
-                    locale,
-                    vars: vars.clone(),
-                    urgent: tell.urgent,
-                },
-                now,
-            )
-            .await?;
-        }
-        Ok(())
+        Ok(recipients
+            .into_iter()
+            .map(|recipient| Notification {
+                jurisdiction_id: app.jurisdiction_id.clone(),
+                recipient,
+                template: tell.template.to_string(),
+                locale,
+                vars: vars.clone(),
+                urgent: tell.urgent,
+            })
+            .collect())
     }
 
     /// An account's language (Chinese when it cannot be read).

@@ -340,14 +340,20 @@ impl CounterApp {
         now: i64,
     ) -> Result<()> {
         let (event, place) = self.pick_up_row_in(tx, app, p, now).await?;
+        if !store::applications::update(tx, app, app.version - 1).await? {
+            return Err(ServiceError::Conflict(Message::new(
+                "counter-error-changed",
+            )));
+        }
         store::events::append(tx, &app.jurisdiction_id, &[event]).await?;
         // Other live grants of the application end with it.
         store::grants::revoke_live_of(tx, std::slice::from_ref(&app.id)).await?;
         self.tell_picked_up_in(tx, app, &place, now).await
     }
 
-    /// [`CounterApp::picked_up_in`]'s row: the application changed, its event returned for the
-    /// caller to append, with where it was taken.
+    /// [`CounterApp::picked_up_in`]'s change: the application changed (for the caller to
+    /// write, its version one past the one read) and its event (for the caller to append),
+    /// with where it was taken.
     pub(crate) async fn pick_up_row_in(
         &self,
         tx: &mut Tx,
@@ -377,7 +383,7 @@ impl CounterApp {
         app.picked_up_where = Some(place.clone());
         app.picked_up_at = Some(now);
         let event = self
-            .step_row_in(
+            .step_unwritten_in(
                 tx,
                 app,
                 Step {
@@ -401,25 +407,24 @@ impl CounterApp {
         now: i64,
     ) -> Result<()> {
         let locale = self.applicant_locale_in(tx, app).await?;
-        let who = match (app.picked_up_by.as_deref(), locale) {
-            (Some("agent"), domain::Locale::ZhTw) => "您指定的代領人",
-            (Some("agent"), domain::Locale::En) => "the agent you named",
-            (_, domain::Locale::ZhTw) => "您本人",
-            (_, domain::Locale::En) => "you",
-        };
-        self.tell_in_as(
-            tx,
-            app,
-            Tell {
-                template: "counter_picked_up",
-                vars: serde_json::json!({ "who": who, "place": place }),
-                sms_to: None,
-                urgent: true,
-            },
-            locale,
-            now,
-        )
-        .await
+        self.tell_in_as(tx, app, picked_up_tell(app, place, locale), locale, now)
+            .await
+    }
+}
+
+/// What tells an applicant their document was taken, in their language.
+pub(crate) fn picked_up_tell(app: &Application, place: &str, locale: domain::Locale) -> Tell {
+    let who = match (app.picked_up_by.as_deref(), locale) {
+        (Some("agent"), domain::Locale::ZhTw) => "您指定的代領人",
+        (Some("agent"), domain::Locale::En) => "the agent you named",
+        (_, domain::Locale::ZhTw) => "您本人",
+        (_, domain::Locale::En) => "you",
+    };
+    Tell {
+        template: "counter_picked_up",
+        vars: serde_json::json!({ "who": who, "place": place }),
+        sms_to: None,
+        urgent: true,
     }
 }
 

@@ -450,14 +450,35 @@ impl CounterApp {
                 .push(event);
             places.push(place);
         }
+        let changed: Vec<&Application> = openings.iter().map(|o| &o.app).collect();
+        if store::applications::update_many(tx, &changed).await? != changed.len() as u64 {
+            return Err(ServiceError::Conflict(Message::new(
+                "counter-error-changed",
+            )));
+        }
         for (jurisdiction, es) in &events {
             store::events::append(tx, jurisdiction, es).await?;
         }
         // Other live grants of the applications end with them.
         let picked: Vec<String> = openings.iter().map(|o| o.app.id.clone()).collect();
         store::grants::revoke_live_of(tx, &picked).await?;
-        for (o, place) in openings.into_iter().zip(places) {
-            self.tell_picked_up_in(tx, &o.app, &place, now).await?;
+        // Each applicant told, in their language, with one set of statements for the round.
+        let applicants: Vec<String> = openings
+            .iter()
+            .map(|o| o.app.applicant_id.clone())
+            .collect();
+        let contacts = ::store::outbox::account_contacts_in(tx, &applicants).await?;
+        let mut messages = Vec::new();
+        for (o, place) in openings.iter().zip(&places) {
+            let locale = contacts
+                .get(&o.app.applicant_id)
+                .and_then(|c| domain::Locale::from_tag(&c.locale))
+                .unwrap_or(domain::Locale::ZhTw);
+            let tell = crate::app::pickup::picked_up_tell(&o.app, place, locale);
+            messages.extend(self.messages(&o.app, tell, locale).await?);
+        }
+        platform::notify::enqueue_many(tx, &messages, now).await?;
+        for o in openings {
             let mut a = answer("open", "counter-kiosk-open");
             a.door = Some(o.door.label());
             a.door_id = Some(o.door.id);
