@@ -57,11 +57,7 @@ impl Db {
                 // One memory budget for SQLite in the whole process: each pooled connection
                 // may cache 32 MB, but together they stay near this bound (SQLite recycles
                 // cached pages past it; the file itself stays in the OS page cache).
-                .pragma("soft_heap_limit", SQLITE_HEAP_LIMIT.to_string())
-                // The WAL is checkpointed by a task of its own (`checkpoint_in_background`),
-                // not by whichever writer's commit takes it past 1,000 pages: that commit
-                // waited for the copy and its fsync, holding up every writer behind it.
-                .pragma("wal_autocheckpoint", "0");
+                .pragma("soft_heap_limit", SQLITE_HEAP_LIMIT.to_string());
             // No ping before each acquire: SQLite runs in-process, so a connection cannot
             // have been dropped by a server, and sqlx's ping is a round trip to the
             // connection's worker thread, doubling the thread hand-offs of a one-query read.
@@ -71,7 +67,6 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            tokio::spawn(checkpoint_in_background(pool.clone()));
             Ok(Db::Sqlite(pool, WriteLock::default()))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?.application_name("civicdesk");
@@ -220,30 +215,6 @@ pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<Str
         .map(|(_, q)| format!("?{q}"))
         .unwrap_or_default();
     Ok(format!("{base}/{name}{query}"))
-}
-
-/// How often the WAL is checkpointed in the background.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-
-/// Checkpoints a SQLite database's WAL every [`CHECKPOINT_EVERY`] while its pool is open.
-/// `PASSIVE` copies what no reader still needs into the database file without waiting for, or
-/// holding up, readers or writers; the WAL is then written again from its start. (The task
-/// ends with the runtime, or once the pool is closed.)
-async fn checkpoint_in_background(pool: sqlx::SqlitePool) {
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        tick.tick().await;
-        if pool.is_closed() {
-            return;
-        }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            tracing::warn!(error = %e, "a background WAL checkpoint failed");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -113,7 +113,6 @@ pub async fn account_contact_in(
         .transpose()
 }
 
-/// The fixed UTC offset of a jurisdiction, read in the caller's transaction.
 /// Where each of these accounts can be reached (those that exist), by id.
 pub async fn account_contacts_in(
     tx: &mut Tx,
@@ -173,6 +172,7 @@ pub async fn preferences_in(
         .collect()
 }
 
+/// The fixed UTC offset of a jurisdiction, read in the caller's transaction.
 pub async fn utc_offset_in(tx: &mut Tx, jurisdiction_id: &str) -> Result<Option<i32>, StoreError> {
     let stmt = Query::select()
         .column("utc_offset_minutes")

@@ -172,6 +172,43 @@ async fn kiosks_asking_at_once_are_each_counted_and_a_nonce_is_taken_once() {
     );
 }
 
+/// Two codes of one mobile typed at two kiosks at once (on SQLite they share the mobile's
+/// grants, so one waits for the other's round in the same batch): both doors open, both
+/// applications are picked up and each applicant's message is queued.
+#[tokio::test]
+async fn two_codes_of_one_mobile_at_two_kiosks_at_once_both_open_and_both_are_told() {
+    let d = desk().await;
+    let app = &d.app;
+    let (first, first_code) = ready_in_locker(&d).await;
+    let (second, second_code) = ready_in_locker(&d).await;
+    let (k1, k2) = (kiosk(app).await, kiosk(app).await);
+    let (a, b) = tokio::join!(
+        k1.verify(app, "0912345678", &first_code),
+        k2.verify(app, "0912345678", &second_code)
+    );
+    assert_eq!(
+        (a["result"].as_str(), b["result"].as_str()),
+        (Some("open"), Some("open")),
+        "{a} {b}"
+    );
+    assert_ne!(a["door_id"], b["door_id"]);
+    for id in [&first, &second] {
+        assert_eq!(
+            stored(app, id).await.state,
+            counter::domain::application::State::PickedUp
+        );
+    }
+    let told = app
+        .platform
+        .notifications(&system(), None, 200)
+        .await
+        .expect("notifications")
+        .iter()
+        .filter(|m| m.template == "counter_picked_up")
+        .count();
+    assert_eq!(told, 2);
+}
+
 #[tokio::test]
 async fn a_pickup_let_through_offline_is_recorded_when_the_device_uploads_it() {
     let d = desk().await;

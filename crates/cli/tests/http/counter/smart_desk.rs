@@ -155,11 +155,13 @@ pub(super) async fn ready_in_locker(d: &Desk) -> (String, String) {
     let fee = post(app, clerk, &format!("/staff/counter/{id}/fee"), &[]).await;
     assert_eq!(fee.status, 303, "{}", fee.body);
     let payment = fee.location.expect("to the payment");
+    // A receipt number of its own (a second application's may not reuse it).
+    let receipt = format!("R-{}", &id[id.len() - 6..]);
     let cash = post(
         app,
         clerk,
         &format!("{payment}/cash"),
-        &[("receipt", "R-0001")],
+        &[("receipt", &receipt)],
     )
     .await;
     assert_eq!(cash.status, 303, "{}", cash.body);
@@ -169,7 +171,10 @@ pub(super) async fn ready_in_locker(d: &Desk) -> (String, String) {
     let code = vars["code"].as_str().expect("a code").to_string();
     assert_eq!(code.len(), 6);
     assert!(
-        vars["place"].as_str().unwrap_or_default().contains("A-01"),
+        vars["place"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("智慧櫃台 A-0"),
         "{vars}"
     );
     (id, code)

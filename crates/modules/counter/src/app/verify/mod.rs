@@ -116,6 +116,18 @@ impl CounterApp {
         };
         let mut verified = self.write_one(&item).await?;
         if let Verified::NeedsMandate(grant) = &verified {
+            // Read again, not kept: a device retired or given a new secret on another node
+            // must not have a mandate's use recorded for it.
+            match self.signed_by(req).await? {
+                Ok(d) if d.generation == item.device.generation => {}
+                Ok(_) => {
+                    return Ok(Err(DeviceRefusal {
+                        refusal: Refusal::UnknownDevice,
+                        server_time: self.now(),
+                    }));
+                }
+                Err(r) => return Ok(Err(r)),
+            }
             item.mandate = Some(self.mandate_refuses(grant).await?);
             verified = self.write_one(&item).await?;
         }

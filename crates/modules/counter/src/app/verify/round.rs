@@ -4,8 +4,9 @@
 //! one stretch of the event chain). Only an application's own change and its message are one
 //! each.
 //!
-//! Within a round no two verifications share a device, a grant or a door, so none depends on
-//! another's writes: one that would is left for the next round, which reads again after them.
+//! Within a round no two verifications share a device, a grant, a door or an application, so
+//! none depends on another's writes: one that would is left, with every later one that shares
+//! anything with it, for the next round, which reads again after them.
 //! A round of one is exactly a verification on its own (PostgreSQL writes each alone).
 
 use super::{CheckedAsk, Verified, answer, door_refuses};
@@ -153,12 +154,16 @@ impl CounterApp {
             let mut keys = vec![format!("device:{}", items[i].device.id)];
             for g in &found {
                 keys.push(format!("grant:{}", g.id));
+                keys.push(format!("application:{}", g.application_id));
                 if let Some(d) = &g.door_id {
                     keys.push(format!("door:{d}"));
                 }
             }
             if keys.iter().any(|k| claimed.contains(k)) {
+                // What it touches stays claimed, so no later verification of the batch that
+                // shares any of it goes before it.
                 later.push(i);
+                claimed.extend(keys);
                 continue;
             }
             // An agent's right code: their mandate is asked first, outside the transaction,
