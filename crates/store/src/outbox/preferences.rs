@@ -14,16 +14,19 @@ pub struct Preferences {
     pub updated_at: i64,
 }
 
+/// The columns of `notification_preferences`, in the order they are read and written.
+const PREFERENCE_COLUMNS: [&str; 6] = [
+    "account_id",
+    "jurisdiction_id",
+    "channels",
+    "quiet_start",
+    "quiet_end",
+    "updated_at",
+];
+
 fn preferences_query(account_id: &str) -> SelectStatement {
     Query::select()
-        .columns([
-            "account_id",
-            "jurisdiction_id",
-            "channels",
-            "quiet_start",
-            "quiet_end",
-            "updated_at",
-        ])
+        .columns(PREFERENCE_COLUMNS)
         .from("notification_preferences")
         .and_where(Expr::col("account_id").eq(account_id))
         .to_owned()
@@ -54,14 +57,7 @@ pub async fn get_preferences(
 pub async fn set_preferences(tx: &mut Tx, p: &Preferences) -> Result<(), StoreError> {
     let stmt = Query::insert()
         .into_table("notification_preferences")
-        .columns([
-            "account_id",
-            "jurisdiction_id",
-            "channels",
-            "quiet_start",
-            "quiet_end",
-            "updated_at",
-        ])
+        .columns(PREFERENCE_COLUMNS)
         .values_panic([
             p.account_id.clone().into(),
             p.jurisdiction_id.clone().into(),
@@ -151,14 +147,7 @@ pub async fn preferences_in(
         return Ok(Default::default());
     }
     let stmt = Query::select()
-        .columns([
-            "account_id",
-            "jurisdiction_id",
-            "channels",
-            "quiet_start",
-            "quiet_end",
-            "updated_at",
-        ])
+        .columns(PREFERENCE_COLUMNS)
         .from("notification_preferences")
         .and_where(Expr::col("account_id").is_in(account_ids.iter().map(String::as_str)))
         .to_owned();
