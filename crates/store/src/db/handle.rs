@@ -1,5 +1,6 @@
 //! The pool: connecting, transactions, reads and one-statement writes.
 
+use super::checkpoint::{self, Committed};
 use super::{Backend, Row, Statement, StoreError, Tx, query};
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sqlx::AssertSqlSafe;
@@ -13,15 +14,26 @@ use std::time::Duration;
 pub enum Db {
     /// SQLite allows one writer at a time. The pool's write transactions queue on
     /// [`WriteLock`] in the process instead of contending for the file lock, where the loser
-    /// sleeps in SQLite's busy handler (1, 2, 5, 10… ms) and may time out.
+    /// sleeps in SQLite's busy handler (1, 2, 5, 10… ms) and may time out. The pool itself
+    /// serves reads.
     Sqlite(sqlx::SqlitePool, WriteLock),
     Postgres(sqlx::PgPool),
 }
 
-/// The process's turn to write to one SQLite database (see [`Db::Sqlite`]). Other processes
-/// (a CLI command beside the server) still meet the file lock and its busy timeout.
-#[derive(Clone, Debug, Default)]
-pub struct WriteLock(std::sync::Arc<tokio::sync::Mutex<()>>);
+/// The process's turn to write to one SQLite database (see [`Db::Sqlite`]), and the one
+/// connection every write transaction of the process runs on. Other processes (a CLI command
+/// beside the server) still meet the file lock and its busy timeout.
+///
+/// One connection for the writes keeps its page cache: SQLite empties a connection's cache
+/// when it finds that another connection wrote since its last transaction, so with the turn
+/// passed among the read pool's connections each write transaction read its B-tree pages back
+/// from the file (a verification round spent more time in `pread` than in SQLite). The turn
+/// also tells the pool's checkpointer of each commit (see `checkpoint`).
+#[derive(Clone, Debug)]
+pub struct WriteLock {
+    turn: std::sync::Arc<tokio::sync::Mutex<Committed>>,
+    writer: sqlx::SqlitePool,
+}
 
 /// SQLite's soft heap limit (bytes), shared by every connection of the process. Each pooled
 /// connection may cache 32 MB, 512 MB for a pool of sixteen. In a hand run, an idle server
@@ -65,9 +77,24 @@ impl Db {
                 .max_connections(max_connections.max(2))
                 .min_connections(1)
                 .test_before_acquire(false)
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await?;
-            Ok(Db::Sqlite(pool, WriteLock::default()))
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .test_before_acquire(false)
+                .connect_with(options.clone())
+                .await?;
+            let committed = checkpoint::start(options);
+            Ok(Db::Sqlite(
+                pool,
+                WriteLock {
+                    turn: std::sync::Arc::new(tokio::sync::Mutex::new(committed)),
+                    writer,
+                },
+            ))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?.application_name("civicdesk");
             let pool = PgPoolOptions::new()
@@ -92,9 +119,9 @@ impl Db {
     /// reads before it writes never fails to upgrade its lock under concurrency.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool, lock) => {
-                let turn = lock.0.clone().lock_owned().await;
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            Db::Sqlite(_, lock) => {
+                let turn = lock.turn.clone().lock_owned().await;
+                Tx::Sqlite(lock.writer.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
@@ -187,7 +214,10 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool, _) => pool.close().await,
+            Db::Sqlite(pool, lock) => {
+                lock.writer.close().await;
+                pool.close().await;
+            }
             Db::Postgres(pool) => pool.close().await,
         }
     }

@@ -4,6 +4,7 @@
 //! read through [`Row::get`], which works for any type both drivers can decode, so repositories
 //! are written once.
 
+mod checkpoint;
 mod conn;
 mod handle;
 mod packed;

@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 pub enum Tx {
     Sqlite(
         sqlx::Transaction<'static, Sqlite>,
-        tokio::sync::OwnedMutexGuard<()>,
+        tokio::sync::OwnedMutexGuard<super::checkpoint::Committed>,
     ),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
@@ -116,7 +116,10 @@ impl Tx {
 
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx, _) => tx.commit().await?,
+            Tx::Sqlite(tx, committed) => {
+                tx.commit().await?;
+                committed.tell();
+            }
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())

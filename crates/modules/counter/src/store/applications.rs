@@ -195,31 +195,40 @@ pub async fn update(tx: &mut Tx, a: &Application, read_version: i64) -> Result<b
 }
 
 /// Writes applications each changed from the version before its own (a batch of pickups),
-/// with one statement; how many were written (fewer when someone changed one first).
-pub async fn update_many(tx: &mut Tx, apps: &[&Application]) -> Result<u64, StoreError> {
-    if apps.is_empty() {
+/// each given as read and as changed, with one statement; how many were written (fewer when
+/// someone changed one first). Only the columns some application's change touched are set:
+/// SQLite rewrites the entries of every index on a column a statement sets, changed or not,
+/// and a pickup moves none of the queues' indexes.
+pub async fn update_many(
+    tx: &mut Tx,
+    changes: &[(&Application, &Application)],
+) -> Result<u64, StoreError> {
+    if changes.is_empty() {
         return Ok(0);
     }
     let mut stmt = insert_statement();
-    for a in apps {
-        stmt.values_panic(values(a));
+    let mut changed = vec![false; COLUMNS.len() + 1];
+    for (read, now) in changes {
+        let (before, after) = (values(read), values(now));
+        for (c, (b, a)) in changed.iter_mut().zip(before.iter().zip(&after)) {
+            *c |= b != a;
+        }
+        stmt.values_panic(after);
     }
+    let set: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .chain(["in_queue"])
+        .zip(changed)
+        .filter_map(|(c, changed)| changed.then_some(c))
+        .collect();
     // Every row exists (each was read in this transaction): the insert is always the update,
-    // and the guard on the version read stands in for `update`'s.
+    // and the guard on the version read stands in for `update`'s. The version always moves,
+    // so the set is never empty.
+    let set = if set.is_empty() { vec!["version"] } else { set };
     stmt.on_conflict(
         sea_query::OnConflict::column("id")
-            .update_columns(COLUMNS.iter().copied().chain(["in_queue"]).filter(|c| {
-                !matches!(
-                    *c,
-                    "id" | "jurisdiction_id"
-                        | "number"
-                        | "service_code"
-                        | "applicant_id"
-                        | "form_key"
-                        | "form_version"
-                        | "created_at"
-                )
-            }))
+            .update_columns(set)
             .action_and_where(
                 Expr::col(("counter_applications", "version"))
                     .eq(Expr::col(("excluded", "version")).sub(1)),

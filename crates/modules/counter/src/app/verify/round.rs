@@ -45,6 +45,8 @@ enum Asked {
 struct Opening {
     at: usize,
     grant: Grant,
+    /// The application as read, and as the pickup changes it.
+    read: Application,
     app: Application,
     door: Door,
     from: String,
@@ -400,6 +402,7 @@ impl CounterApp {
                 at: i,
                 from: door.state.clone(),
                 grant,
+                read: app.clone(),
                 app,
                 door,
                 to,
@@ -455,7 +458,8 @@ impl CounterApp {
                 .push(event);
             places.push(place);
         }
-        let changed: Vec<&Application> = openings.iter().map(|o| &o.app).collect();
+        let changed: Vec<(&Application, &Application)> =
+            openings.iter().map(|o| (&o.read, &o.app)).collect();
         if store::applications::update_many(tx, &changed).await? != changed.len() as u64 {
             return Err(ServiceError::Conflict(Message::new(
                 "counter-error-changed",
