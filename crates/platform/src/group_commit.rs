@@ -227,6 +227,18 @@ mod tests {
         }
     }
 
+    /// Waits (yielding) until `done` holds; fails after 10 s rather than hang.
+    async fn until(what: &str, done: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !done() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited 10 s for {what}"
+            );
+            tokio::task::yield_now().await;
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_go_together_each_gets_its_answer_and_a_bad_one_fails_alone() {
         let queue = Arc::new(GroupCommit::new(8));
@@ -235,15 +247,18 @@ mod tests {
             let (q, w) = (queue.clone(), writer.clone());
             tokio::spawn(async move { q.write(&w, 0).await })
         };
+        // The writer holds the first batch (0 alone) before the others are sent.
+        until("the first batch", || {
+            writer.batches.load(Ordering::SeqCst) > 0
+        })
+        .await;
         let mut tasks = Vec::new();
         for i in 1..100u32 {
             let (q, w) = (queue.clone(), writer.clone());
             tasks.push(tokio::spawn(async move { (i, q.write(&w, i).await) }));
         }
         // While the first batch is held, the other 99 wait together.
-        while queue.state().pending.len() < 99 {
-            tokio::task::yield_now().await;
-        }
+        until("99 waiting", || queue.state().pending.len() == 99).await;
         writer.gate.notify_one();
         assert_eq!(first.await.expect("task").expect("answer"), 0);
         for t in tasks {
@@ -257,7 +272,7 @@ mod tests {
         assert_eq!(writer.largest.load(Ordering::SeqCst), 8);
         // The lone first, 99 in batches of 8 (13), and the failed batch's 8 one by one.
         assert_eq!(writer.batches.load(Ordering::SeqCst), 1 + 13 + 8);
-        assert!(!queue.state().writing, "the writer stopped");
+        until("the writer to stop", || !queue.state().writing).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,9 +283,10 @@ mod tests {
             let (q, w) = (queue.clone(), writer.clone());
             tokio::spawn(async move { q.write(&w, 1).await })
         };
-        while writer.batches.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await;
-        }
+        until("the first batch", || {
+            writer.batches.load(Ordering::SeqCst) > 0
+        })
+        .await;
         // While the first batch is held, 2 and 3 wait; the caller of 2 goes away.
         let gone = {
             let (q, w) = (queue.clone(), writer.clone());
@@ -280,9 +296,7 @@ mod tests {
             let (q, w) = (queue.clone(), writer.clone());
             tokio::spawn(async move { q.write(&w, 3).await })
         };
-        while queue.state().pending.len() < 2 {
-            tokio::task::yield_now().await;
-        }
+        until("2 waiting", || queue.state().pending.len() == 2).await;
         gone.abort();
         assert!(gone.await.is_err(), "cancelled");
         writer.gate.notify_one();

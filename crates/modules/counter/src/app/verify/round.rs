@@ -1,8 +1,8 @@
 //! Verifications written together: a batch is taken in rounds, and each round reads and
 //! writes what its verifications need with one statement per kind (their nonces, devices,
 //! grants, doors and applications; the grants used and doors opened; the wrong codes counted;
-//! one stretch of the event chain). Only an application's own change and its message are one
-//! each.
+//! the applications' changes; one stretch of the event chain; the messages). Only a wrong
+//! code's count against its kiosk is one statement each.
 //!
 //! Within a round no two verifications share a device, a grant, a door or an application, so
 //! none depends on another's writes: one that would is left, with every later one that shares
