@@ -23,30 +23,49 @@ use tokio::sync::watch;
 /// so that a page written by each is copied once.
 const GATHER: Duration = Duration::from_millis(20);
 
-/// Tells the checkpointer that something was committed. Dropped with the pool's last handle,
-/// which stops the checkpointer.
+/// Tells the checkpointer that something was committed, or to stop. Dropped with the pool's
+/// last handle, which stops the checkpointer too.
 #[derive(Debug)]
-pub struct Committed(watch::Sender<()>);
+pub struct Committed {
+    /// `true` once the checkpointer is to stop.
+    tell: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
 
 impl Committed {
     pub(crate) fn tell(&self) {
-        self.0.send_replace(());
+        self.tell.send_if_modified(|_| true);
+    }
+
+    /// Stops the checkpointer; its connection is closed when this returns (`Db::close`: a
+    /// closed database is no longer open in this process).
+    pub(crate) async fn stop(&mut self) {
+        self.tell.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
     }
 }
 
-/// Starts the checkpointer of the database `options` open; it runs until the returned sender
-/// is dropped.
+/// Starts the checkpointer of the database `options` open.
 pub(crate) fn start(options: SqliteConnectOptions) -> Committed {
-    let (sender, receiver) = watch::channel(());
-    tokio::spawn(run(options, receiver));
-    Committed(sender)
+    let (tell, receiver) = watch::channel(false);
+    Committed {
+        tell,
+        task: Some(tokio::spawn(run(options, receiver))),
+    }
 }
 
-async fn run(options: SqliteConnectOptions, mut committed: watch::Receiver<()>) {
+async fn run(options: SqliteConnectOptions, mut committed: watch::Receiver<bool>) {
     let mut conn: Option<SqliteConnection> = None;
     while committed.changed().await.is_ok() {
+        if *committed.borrow_and_update() {
+            break;
+        }
         tokio::time::sleep(GATHER).await;
-        committed.borrow_and_update();
+        if *committed.borrow_and_update() {
+            break;
+        }
         if let Err(e) = checkpoint(&options, &mut conn).await {
             // The writers' own checkpoint still bounds the log; the next commit tries again
             // with a new connection.

@@ -215,6 +215,7 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool, lock) => {
+                lock.turn.lock().await.stop().await;
                 lock.writer.close().await;
                 pool.close().await;
             }
