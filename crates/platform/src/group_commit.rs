@@ -16,7 +16,8 @@
 //! so that one bad write fails only itself. Used by the hotline's filings, the payment
 //! gateway's notices and the kiosks' code verifications.
 //!
-//! Writer tasks run on a thread of their own ([`writers`]), not among the request tasks. A
+//! On SQLite, writer tasks run on a thread of their own ([`writers`]), not among the request
+//! tasks (on PostgreSQL, where transactions run side by side, they stay among them). A
 //! batch awaits each of its statements, and every await gave the worker thread to the next
 //! request task in the queue: under load the writer waited behind dozens of requests each time
 //! its statement came back, while the write lock it held kept every other write waiting (64
@@ -32,6 +33,11 @@ use tokio::sync::oneshot;
 /// What writes a batch: in one transaction, one answer per item, in order.
 pub trait BatchWriter<I, O>: Clone + Send + Sync + 'static {
     fn write_batch<'a>(&'a self, items: &'a [I]) -> BoxFuture<'a, Result<Vec<O>>>;
+
+    /// Whether the batches go to an embedded database (SQLite), whose writer runs on the
+    /// writers' thread ([`writers`]). A server database's writer stays among the requests:
+    /// a connection it opened there would be driven by that one thread for every later user.
+    fn embedded(&self) -> bool;
 }
 
 type Reply<O> = oneshot::Sender<Result<O>>;
@@ -99,9 +105,9 @@ impl<I: Send + Sync + 'static, O: Send + 'static> GroupCommit<I, O> {
             !std::mem::replace(&mut state.writing, true)
         };
         if start_writer {
-            let (queue, writer) = (self.clone(), writer.clone());
-            let run = async move { queue.run(writer).await };
-            match writers() {
+            let (queue, w) = (self.clone(), writer.clone());
+            let run = async move { queue.run(w).await };
+            match writers().filter(|_| writer.embedded()) {
                 Some(thread) => thread.spawn(run),
                 None => tokio::spawn(run),
             };
@@ -138,18 +144,33 @@ fn writers() -> Option<&'static tokio::runtime::Handle> {
         std::sync::OnceLock::new();
     WRITERS
         .get_or_init(|| {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| tracing::warn!(error = %e, "no runtime for the batch writers"))
-                .ok()?;
-            let handle = runtime.handle().clone();
-            std::thread::Builder::new()
+            // The runtime is built on its thread, so that nothing here drops one (a runtime
+            // dropped inside async code panics).
+            let (sender, handle) = std::sync::mpsc::channel();
+            let started = std::thread::Builder::new()
                 .name("group-commit".into())
-                .spawn(move || runtime.block_on(std::future::pending::<()>()))
-                .map_err(|e| tracing::warn!(error = %e, "no thread for the batch writers"))
-                .ok()?;
-            Some(handle)
+                .spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    match runtime {
+                        Ok(runtime) => {
+                            let _ = sender.send(Some(runtime.handle().clone()));
+                            runtime.block_on(std::future::pending::<()>());
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "no runtime for the batch writers");
+                            let _ = sender.send(None);
+                        }
+                    }
+                });
+            match started {
+                Ok(_) => handle.recv().ok().flatten(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no thread for the batch writers");
+                    None
+                }
+            }
         })
         .as_ref()
 }
@@ -224,6 +245,10 @@ mod tests {
                 }
                 Ok(items.iter().map(|i| i * 2).collect())
             })
+        }
+
+        fn embedded(&self) -> bool {
+            true
         }
     }
 

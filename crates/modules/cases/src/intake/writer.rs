@@ -44,6 +44,10 @@ impl BatchWriter<Filing, CaseNumber> for CasesApp {
     fn write_batch<'a>(&'a self, items: &'a [Filing]) -> BoxFuture<'a, Result<Vec<CaseNumber>>> {
         Box::pin(self.write_filings(items))
     }
+
+    fn embedded(&self) -> bool {
+        self.platform.db.backend() == ::store::Backend::Sqlite
+    }
 }
 
 impl CasesApp {

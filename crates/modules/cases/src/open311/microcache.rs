@@ -306,7 +306,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_stored_answer_is_served_until_it_expires_and_then_refreshed_once() {
-        let cache = MicroCache::new(Duration::from_millis(200), 1 << 20);
+        // A lifetime of 1 s: the sleep below must end before twice the lifetime, past which
+        // the next lookup would wait for the refresh this task holds (on a loaded machine a
+        // 220 ms sleep with a 200 ms lifetime overshot, and the test hung).
+        let cache = MicroCache::new(Duration::from_secs(1), 1 << 20);
         let h = HeaderMap::new();
         let Lookup::Miss(refresh) = cache.lookup(&h, "k".into()).await else {
             panic!("empty cache");
@@ -316,7 +319,13 @@ mod tests {
             panic!("fresh entry");
         };
         assert_eq!(age(r), Some(0));
-        tokio::time::sleep(Duration::from_millis(220)).await;
+        let slept = std::time::Instant::now();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert!(
+            slept.elapsed() < Duration::from_millis(1900),
+            "the machine overslept: {:?}",
+            slept.elapsed()
+        );
         // The first request after expiry refreshes; the next ones get the previous copy.
         let refresh = cache.lookup(&h, "k".into()).await;
         assert!(matches!(refresh, Lookup::Miss(_)));

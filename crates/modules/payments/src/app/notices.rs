@@ -59,6 +59,10 @@ impl BatchWriter<VerifiedNotice, NoticeAnswer> for PaymentsApp {
             Ok(answers)
         })
     }
+
+    fn embedded(&self) -> bool {
+        self.platform.db.backend() == ::store::Backend::Sqlite
+    }
 }
 
 impl PaymentsApp {

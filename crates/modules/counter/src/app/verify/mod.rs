@@ -73,6 +73,10 @@ impl BatchWriter<CheckedAsk, Verified> for CounterApp {
             Ok(out)
         })
     }
+
+    fn embedded(&self) -> bool {
+        self.platform.db.backend() == ::store::Backend::Sqlite
+    }
 }
 
 pub(super) fn words(id: &'static str) -> (String, String) {
