@@ -112,12 +112,34 @@ impl Platform {
         limit: Limit,
         key: &str,
     ) -> Result<()> {
+        self.count_attempts_in(tx, limit, &[key])
+            .await?
+            .pop()
+            .unwrap_or(Ok(()))
+    }
+
+    /// [`Platform::count_attempt_in`] for several distinct keys at once, in one statement:
+    /// each key's answer, in order.
+    pub async fn count_attempts_in(
+        &self,
+        tx: &mut store::Tx,
+        limit: Limit,
+        keys: &[&str],
+    ) -> Result<Vec<Result<()>>> {
         let now = self.now();
-        let w = store::rate_limits::hit_in(tx, &bucket(limit, key), now, limit.window).await?;
-        if w.hits > limit.max {
-            return Err(limited(limit, w.started_at, now));
-        }
-        Ok(())
+        let buckets: Vec<String> = keys.iter().map(|k| bucket(limit, k)).collect();
+        let buckets: Vec<&str> = buckets.iter().map(String::as_str).collect();
+        let windows = store::rate_limits::hit_many_in(tx, &buckets, now, limit.window).await?;
+        Ok(windows
+            .into_iter()
+            .map(|w| {
+                if w.hits > limit.max {
+                    Err(limited(limit, w.started_at, now))
+                } else {
+                    Ok(())
+                }
+            })
+            .collect())
     }
 
     /// Gives back one attempt counted with [`Platform::count_attempt`].

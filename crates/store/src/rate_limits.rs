@@ -29,11 +29,44 @@ pub async fn hit_in(
     now: i64,
     window_secs: i64,
 ) -> Result<Window, StoreError> {
+    let mut windows = hit_many_in(tx, &[bucket], now, window_secs).await?;
+    windows
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a rate limit hit returned no row".into()))
+}
+
+/// One hit in each of `buckets` (distinct), in one statement in a transaction the caller
+/// holds: their windows including the hit, in the order of `buckets`.
+pub async fn hit_many_in(
+    tx: &mut Tx,
+    buckets: &[&str],
+    now: i64,
+    window_secs: i64,
+) -> Result<Vec<Window>, StoreError> {
+    if buckets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let distinct: std::collections::HashSet<&str> = buckets.iter().copied().collect();
+    if distinct.len() < buckets.len() {
+        // One statement may not update a row twice (PostgreSQL refuses it): one each.
+        let mut windows = Vec::with_capacity(buckets.len());
+        for b in buckets {
+            windows.extend(Box::pin(hit_many_in(tx, &[b], now, window_secs)).await?);
+        }
+        return Ok(windows);
+    }
     let stale = Expr::col(("rate_limits", "window_start")).lte(now - Ord::max(window_secs, 1));
-    let stmt = Query::insert()
-        .into_table("rate_limits")
-        .columns(["bucket", "window_start", "hits"])
-        .values_panic([bucket.into(), now.into(), 1i64.into()])
+    let mut stmt = Query::insert();
+    stmt.into_table("rate_limits")
+        .columns(["bucket", "window_start", "hits"]);
+    // In one order, so that two transactions counting the same buckets (PostgreSQL) take
+    // their rows' locks alike and cannot deadlock.
+    let mut sorted = buckets.to_vec();
+    sorted.sort_unstable();
+    for b in sorted {
+        stmt.values_panic([b.into(), now.into(), 1i64.into()]);
+    }
+    let stmt = stmt
         .on_conflict(
             OnConflict::column("bucket")
                 // Both read the row as it was before the update.
@@ -48,13 +81,26 @@ pub async fn hit_in(
                 )
                 .to_owned(),
         )
-        .returning(Query::returning().columns(["window_start", "hits"]))
+        .returning(Query::returning().columns(["bucket", "window_start", "hits"]))
         .to_owned();
-    let row = tx.fetch_one(&stmt).await?;
-    Ok(Window {
-        started_at: row.get("window_start")?,
-        hits: row.get("hits")?,
-    })
+    let mut found = std::collections::HashMap::new();
+    for row in tx.fetch_all(&stmt).await? {
+        let bucket: String = row.get("bucket")?;
+        let window = Window {
+            started_at: row.get("window_start")?,
+            hits: row.get("hits")?,
+        };
+        found.insert(bucket, window);
+    }
+    buckets
+        .iter()
+        .map(|b| {
+            found
+                .get(*b)
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("no rate limit row for {b}")))
+        })
+        .collect()
 }
 
 /// The bucket's current window without counting a hit; `None` when it has none.
@@ -168,6 +214,50 @@ mod tests {
         );
         assert_eq!(hit(&db, "r", 104, 900).await.unwrap().hits, 1);
         refund(&db, "missing").await.unwrap();
+        db.close().await;
+    }
+
+    /// Several buckets counted in one statement: each once, its own window, in the order
+    /// asked; a bucket named twice is counted twice.
+    #[tokio::test]
+    async fn many_buckets_are_counted_in_one_statement_each_in_its_own_window() {
+        let (_dir, db) = crate::db::testing::sqlite_db().await;
+        hit(&db, "a", 200, 900).await.unwrap();
+        hit(&db, "a", 201, 900).await.unwrap();
+        hit(&db, "old", 100, 900).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let windows = hit_many_in(&mut tx, &["new", "a", "old"], 1_000, 900)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            windows,
+            [
+                Window {
+                    started_at: 1_000,
+                    hits: 1
+                },
+                Window {
+                    started_at: 200,
+                    hits: 3
+                },
+                // Its window had ended: a new one begins.
+                Window {
+                    started_at: 1_000,
+                    hits: 1
+                },
+            ]
+        );
+        let mut tx = db.begin().await.unwrap();
+        let twice = hit_many_in(&mut tx, &["a", "a"], 1_001, 900).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(twice.iter().map(|w| w.hits).collect::<Vec<_>>(), [4, 5]);
+        assert!(
+            hit_many_in(&mut db.begin().await.unwrap(), &[], 1_002, 900)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         db.close().await;
     }
 }

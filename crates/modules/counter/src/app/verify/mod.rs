@@ -59,8 +59,13 @@ pub enum Verified {
 
 pub(crate) type VerifyQueue = GroupCommit<CheckedAsk, Verified>;
 
+/// How long the verification writer waits for the kiosks of its last batch to be back (see
+/// `platform::group_commit`): about what 64 kiosks' requests take to arrive after their
+/// answers, on two cores.
+pub const GATHER: std::time::Duration = std::time::Duration::from_millis(4);
+
 pub(crate) fn verify_queue() -> VerifyQueue {
-    GroupCommit::new(MAX_BATCH)
+    GroupCommit::new(MAX_BATCH).gathering(GATHER)
 }
 
 impl BatchWriter<CheckedAsk, Verified> for CounterApp {

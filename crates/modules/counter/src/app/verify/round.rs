@@ -1,8 +1,8 @@
 //! Verifications written together: a batch is taken in rounds, and each round reads and
 //! writes what its verifications need with one statement per kind (their nonces, devices,
-//! grants, doors and applications; the grants used and doors opened; the wrong codes counted;
-//! the applications' changes; one stretch of the event chain; the messages). Only a wrong
-//! code's count against its kiosk is one statement each.
+//! grants, doors and applications; the grants used and doors opened; the wrong codes counted
+//! on their grants, doors and kiosks; the applications' changes; one stretch of the event
+//! chain; the messages).
 //!
 //! Within a round no two verifications share a device, a grant, a door or an application, so
 //! none depends on another's writes: one that would is left, with every later one that shares
@@ -313,19 +313,22 @@ impl CounterApp {
                 .await?;
             }
         }
-        // Every wrong code counts against its kiosk too, across nodes.
-        for (i, _) in wrongs {
-            out[i] = Some(
-                match self
-                    .platform
-                    .count_attempt_in(tx, KIOSK_GUESSES, &items[i].device.id)
-                    .await
-                {
-                    Ok(()) => Verified::Answer(answer("wrong", "counter-kiosk-wrong")),
-                    Err(ServiceError::RateLimited { .. }) => Verified::KioskLimited,
-                    Err(e) => return Err(e),
-                },
-            );
+        // Every wrong code counts against its kiosk too, across nodes (a round's kiosks are
+        // distinct: one statement).
+        let kiosks: Vec<&str> = wrongs
+            .iter()
+            .map(|(i, _)| items[*i].device.id.as_str())
+            .collect();
+        let counted = self
+            .platform
+            .count_attempts_in(tx, KIOSK_GUESSES, &kiosks)
+            .await?;
+        for ((i, _), kiosk) in wrongs.iter().zip(counted) {
+            out[*i] = Some(match kiosk {
+                Ok(()) => Verified::Answer(answer("wrong", "counter-kiosk-wrong")),
+                Err(ServiceError::RateLimited { .. }) => Verified::KioskLimited,
+                Err(e) => return Err(e),
+            });
         }
         Ok(())
     }
