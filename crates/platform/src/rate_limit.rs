@@ -115,11 +115,11 @@ impl Platform {
         self.count_attempts_in(tx, limit, &[key])
             .await?
             .pop()
-            .unwrap_or(Ok(()))
+            .ok_or_else(|| ServiceError::Internal("an attempt counted without an answer".into()))?
     }
 
-    /// [`Platform::count_attempt_in`] for several distinct keys at once, in one statement:
-    /// each key's answer, in order.
+    /// [`Platform::count_attempt_in`] for several keys at once, in one statement when they
+    /// are distinct: each key's answer, in order.
     pub async fn count_attempts_in(
         &self,
         tx: &mut store::Tx,

@@ -35,8 +35,9 @@ pub async fn hit_in(
         .ok_or_else(|| StoreError::Corrupt("a rate limit hit returned no row".into()))
 }
 
-/// One hit in each of `buckets` (distinct), in one statement in a transaction the caller
-/// holds: their windows including the hit, in the order of `buckets`.
+/// One hit in each of `buckets`, in a transaction the caller holds: their windows including
+/// the hit, in the order of `buckets`. One statement when the buckets are distinct; a bucket
+/// named twice is counted twice.
 pub async fn hit_many_in(
     tx: &mut Tx,
     buckets: &[&str],
