@@ -11,7 +11,11 @@
 //!   `VERIFY_SECONDS`, 90): every right code once (the door opens, the pickup is recorded,
 //!   chained and told: a write) and 4 wrong codes for each of `WRONG` other grants (by
 //!   default 20 a kiosk, its limit in 15 minutes; each counted on its grant, its door and the
-//!   kiosk). Then `FEW_DEVICES` (8) kiosks back to back with `FEW_GRANTS` (1,000) right codes,
+//!   kiosk). The figures leave out the warm-up, shown on a line of its own: the requests
+//!   sent before every kiosk had its first answer (the 64 open their connections at the same
+//!   instant, and the first batches queue behind them). `LAT_DUMP=1` prints each request's
+//!   send time and duration to stderr, to set beside the batch log.
+//!   Then `FEW_DEVICES` (8) kiosks back to back with `FEW_GRANTS` (1,000) right codes,
 //!   and all the kiosks paced at `RATE` (100) right codes a second for `PACED_SECONDS` (10);
 //!   and ten wrong codes for one grant at once, to see each counted;
 //! - **one slot of capacity 10 booked by `CITIZENS` (1,000) at once**: signed-in citizens
@@ -121,9 +125,6 @@ async fn main() {
         bookings::bookings(&modules, &base, &citizens).await;
     }
     if phases.contains(&"verify") {
-        if std::env::var("TRY_INDEXES").is_ok_and(|v| v == "1") {
-            try_indexes(&modules.platform.db).await;
-        }
         verify::verification(&modules, &base, &ids).await;
     }
     if phases.contains(&"queue") {
@@ -134,26 +135,6 @@ async fn main() {
         let kept = dir.keep();
         println!("  database kept in {}", kept.display());
     }
-}
-
-/// An experiment, not the module's schema (`TRY_INDEXES=1`): the indexes the reading of the
-/// profile asks for, to measure what they would change. A mobile's live grants at a site are
-/// looked up by `(site_id, mobile_hash)` (the partial index on `(site_id, code_hash)` cannot
-/// serve it, and with `revoked = ?` bound, SQLite's planner stability guarantee keeps it from
-/// any partial index), and a device's spent nonces by `(device_id, expires_at)`.
-async fn try_indexes(db: &store::Db) {
-    const INDEXES: [&str; 2] = [
-        "CREATE INDEX bench_grants_mobile ON counter_grants (site_id, mobile_hash)",
-        "CREATE INDEX bench_nonces_expiry ON counter_device_nonces (device_id, expires_at)",
-    ];
-    for sql in INDEXES {
-        match db {
-            store::Db::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-            store::Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-        }
-        .expect("index");
-    }
-    println!("  (TRY_INDEXES: with {INDEXES:?}, which the module does not have)");
 }
 
 /// Signs up, activates and signs in citizen `i`: their id and session.

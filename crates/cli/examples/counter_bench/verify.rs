@@ -75,6 +75,10 @@ fn wrong_code(rng: &mut Rng, code: &str) -> String {
 struct Run {
     right: Lat,
     wrong: Lat,
+    /// The warm-up: requests sent before every kiosk had the answer to its first, which
+    /// opens its connection (all of them at the same instant); shown apart, not in the
+    /// figures of the run.
+    warm_up: Lat,
     outcomes: BTreeMap<(bool, u16, String), usize>,
     not_sent: usize,
     wall: f64,
@@ -89,9 +93,16 @@ impl Run {
         println!(
             "{indent}all: {n} answered in {:.2} s = {:.0} requests/s; {}",
             self.wall,
-            n as f64 / self.wall,
+            (n + self.warm_up.0.len()) as f64 / self.wall,
             all.summary()
         );
+        if !self.warm_up.0.is_empty() {
+            println!(
+                "{indent}(not in these figures, the warm-up: the requests sent before every kiosk had the answer to its first, which opens its connection, all at the same instant: {}; {})",
+                self.warm_up.0.len(),
+                self.warm_up.summary()
+            );
+        }
         for (name, l) in [("right codes", &self.right), ("wrong codes", &self.wrong)] {
             if !l.0.is_empty() {
                 println!(
@@ -148,8 +159,12 @@ async fn run_closed(
 ) -> Run {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(kiosks.len());
+    // Kiosks that have had their first answer: the run is warm once all have.
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let n_kiosks = kiosks.len();
     for (k, plan) in kiosks.iter().cloned().zip(plans) {
         let (http, base, platform) = (http.clone(), base.to_string(), platform.clone());
+        let answered = answered.clone();
         tasks.push(tokio::spawn(async move {
             let mut out = Vec::with_capacity(plan.len());
             let mut not_sent = 0;
@@ -158,8 +173,19 @@ async fn run_closed(
                     not_sent += 1;
                     continue;
                 }
+                let at = std::time::SystemTime::now();
+                let warm = answered.load(std::sync::atomic::Ordering::Relaxed) == n_kiosks;
                 let (status, result, d) = verify(&http, &base, &k, platform.now(), &t).await;
-                out.push((t.right, status, result, d));
+                if out.is_empty() {
+                    answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                if std::env::var_os("LAT_DUMP").is_some() {
+                    // When each request was sent (µs since the epoch, like the logs' clock)
+                    // and how long it took, to set beside `RUST_LOG`'s batch log.
+                    let at = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                    eprintln!("LAT {} {}", at.as_micros(), d.as_micros());
+                }
+                out.push((t.right, status, result, d, !warm));
             }
             (out, not_sent)
         }));
@@ -174,11 +200,17 @@ async fn run_closed(
     tally(results, not_sent, wall)
 }
 
-fn tally(results: Vec<(bool, u16, String, Duration)>, not_sent: usize, wall: f64) -> Run {
-    let (mut right, mut wrong) = (Lat::default(), Lat::default());
+/// A request's outcome: whether its code was right, the status, the answer, how long it took,
+/// and whether it was sent during the warm-up.
+type Outcome = (bool, u16, String, Duration, bool);
+
+fn tally(results: Vec<Outcome>, not_sent: usize, wall: f64) -> Run {
+    let (mut right, mut wrong, mut warm_up) = (Lat::default(), Lat::default(), Lat::default());
     let mut outcomes: BTreeMap<(bool, u16, String), usize> = BTreeMap::new();
-    for (is_right, status, result, d) in results {
-        if is_right {
+    for (is_right, status, result, d, warming) in results {
+        if warming {
+            warm_up.add(d);
+        } else if is_right {
             right.add(d);
         } else {
             wrong.add(d);
@@ -188,6 +220,7 @@ fn tally(results: Vec<(bool, u16, String, Duration)>, not_sent: usize, wall: f64
     Run {
         right,
         wrong,
+        warm_up,
         outcomes,
         not_sent,
         wall,
@@ -392,7 +425,7 @@ pub(crate) async fn verification(modules: &web::Modules, base: &str, citizens: &
                     (http.clone(), base.clone(), k.clone(), platform.clone());
                 sent.push(tokio::spawn(async move {
                     let (status, result, d) = verify(&http, &base, &k, platform.now(), &t).await;
-                    (true, status, result, d)
+                    (true, status, result, d, false)
                 }));
             }
             let mut out = Vec::with_capacity(sent.len());

@@ -21,12 +21,20 @@ pub const REVIEW_APPLICATIONS: Permission = Permission::new("review_applications
 /// whoever reviews applications: the clerks who load and clear them).
 pub const MANAGE_COUNTER: Permission = Permission::new("manage_counter");
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "counter",
-    sqlite: include_str!("../migrations/sqlite/0001_counter.sql"),
-    postgres: include_str!("../migrations/postgres/0001_counter.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "counter",
+        sqlite: include_str!("../migrations/sqlite/0001_counter.sql"),
+        postgres: include_str!("../migrations/postgres/0001_counter.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "nonces_one_tree",
+        sqlite: include_str!("../migrations/sqlite/0002_nonces_one_tree.sql"),
+        postgres: include_str!("../migrations/postgres/0002_nonces_one_tree.sql"),
+    },
+];
 
 pub const MODULE: ModuleDef = ModuleDef {
     module: Module::new("counter"),

@@ -90,14 +90,10 @@ impl Db {
                     checkpoint::WRITER_BACKSTOP.to_string(),
                 ))
                 .await?;
-            let committed = checkpoint::start(options);
-            Ok(Db::Sqlite(
-                pool,
-                WriteLock {
-                    turn: std::sync::Arc::new(tokio::sync::Mutex::new(committed)),
-                    writer,
-                },
-            ))
+            let turn = std::sync::Arc::new_cyclic(|turn| {
+                tokio::sync::Mutex::new(checkpoint::start(options, turn.clone()))
+            });
+            Ok(Db::Sqlite(pool, WriteLock { turn, writer }))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?.application_name("civicdesk");
             let pool = PgPoolOptions::new()
@@ -362,5 +358,46 @@ mod tests {
             largest < 48 * 1024 * 1024,
             "the log grew to {largest} bytes"
         );
+    }
+
+    /// Under writes that never stop, the checkpointer starts the log again between two
+    /// transactions once it passes `RESTART_AT` pages, before a commit takes it to the
+    /// writer's own checkpoint at `WRITER_BACKSTOP` (with which alone it reached 33 MB).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_starts_again_between_transactions_before_a_commit_must() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let db = Db::connect(&format!("sqlite://{}", path.display()), 4)
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        run(
+            &mut tx,
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)",
+        )
+        .await;
+        tx.commit().await.unwrap();
+        let wal = dir.path().join("t.db-wal");
+        let frame = 4096 + 24;
+        let mut largest = 0;
+        // About 21,000 pages: the log would pass the backstop twice.
+        for _ in 0..1_000 {
+            let mut tx = db.begin().await.unwrap();
+            for _ in 0..20 {
+                run(&mut tx, "INSERT INTO t (body) VALUES (zeroblob(4000))").await;
+            }
+            run(&mut tx, "DELETE FROM t WHERE id % 3 = 0").await;
+            tx.commit().await.unwrap();
+            largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+        }
+        assert!(
+            largest > checkpoint::RESTART_AT as u64 * frame,
+            "the log never reached the restart ({largest} bytes): the test wrote too little"
+        );
+        assert!(
+            largest < u64::from(checkpoint::WRITER_BACKSTOP) * frame,
+            "the log grew to {largest} bytes, to the writer's backstop"
+        );
+        db.close().await;
     }
 }
