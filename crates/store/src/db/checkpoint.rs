@@ -11,12 +11,12 @@
 //! and waits for nobody. A PASSIVE checkpoint alone never lets the log start again under
 //! writers that never stop: the log restarts only when a write transaction begins with every
 //! page of it copied *and synced*, and a busy writer begins its next transaction as soon as it
-//! commits. So when a pass finds the log past [`RESTART_AT`] pages, the checkpointer copies
-//! what came during that pass, then takes the write turn (after the transaction in progress
-//! commits, so its writer has its answer) and copies the rest: the next write starts the log
-//! again. The pause falls between two transactions, where a batch's answers are on their way
-//! and the next batch gathers, instead of inside a commit, which held the answers of the batch
-//! that paid it and, behind them, the next batch. The writer keeps SQLite's automatic
+//! commits. So when a pass finds the log past [`RESTART_AT`] pages, the checkpointer takes
+//! the write turn right after the next commit (its writer has its answer) and copies the
+//! rest, about that one transaction: the next write starts the log again. The pause falls
+//! between two transactions, where a batch's answers are on their way and the next batch
+//! gathers, instead of inside a commit, which held the answers of the batch that paid it and,
+//! behind them, the next batch. The writer keeps SQLite's automatic
 //! checkpoint only as a backstop ([`WRITER_BACKSTOP`] pages), for when the checkpointer cannot
 //! keep up or its connection fails.
 
@@ -156,20 +156,20 @@ impl Checkpointer {
         Ok(Pass { log, copied })
     }
 
-    /// Lets the next write start the log again: copies what was written during the pass that
-    /// found it long, then, with the write turn held (no transaction in progress), the rest.
+    /// Lets the next write start the log again: after the next commit, with the write turn
+    /// held (no transaction in progress), copies the rest.
     /// If a reader still reads an older snapshot the copy stops short of it and the log goes
     /// on growing, until a later pass. `false` when the checkpointer is to stop.
     async fn restart(&mut self, turn: &Turn, committed: &mut watch::Receiver<bool>) -> bool {
-        // Copy up to a commit just made: the turn, asked for next, then comes at the end of
-        // the transaction in progress (or at once, between two), which leaves that one
-        // transaction to copy with the turn held. A pass not started at a commit leaves the
-        // one before it too, and the pause is twice as long.
+        // The turn is asked for right after a commit, while that transaction's writer sends
+        // its answers and the next one gathers: the copy of its pages (the passes after each
+        // commit have copied the ones before) then overlaps the gathering. Asked for after a
+        // pass of its own, the turn came at the end of the next transaction, whose pages were
+        // copied with it held and the pause was a transaction longer.
         committed.borrow_and_update();
         if committed.changed().await.is_err() || *committed.borrow_and_update() {
             return false;
         }
-        self.pass().await;
         let Some(turn) = turn.upgrade() else {
             return false;
         };
