@@ -75,9 +75,9 @@ fn wrong_code(rng: &mut Rng, code: &str) -> String {
 struct Run {
     right: Lat,
     wrong: Lat,
-    /// The warm-up: requests sent before every kiosk had the answer to its first, which
-    /// opens its connection (all of them at the same instant); shown apart, not in the
-    /// figures of the run.
+    /// The warm-up: requests sent before every kiosk had the answer to its first (they all
+    /// start at the same instant, opening their connections in the first run); shown apart,
+    /// not in the figures of the run.
     warm_up: Lat,
     outcomes: BTreeMap<(bool, u16, String), usize>,
     not_sent: usize,
@@ -90,15 +90,16 @@ impl Run {
         all.merge(&self.right);
         all.merge(&self.wrong);
         let n = all.0.len();
+        let total = n + self.warm_up.0.len();
         println!(
-            "{indent}all: {n} answered in {:.2} s = {:.0} requests/s; {}",
+            "{indent}all: {total} answered in {:.2} s = {:.0} requests/s; the {n} after the warm-up: {}",
             self.wall,
-            (n + self.warm_up.0.len()) as f64 / self.wall,
+            total as f64 / self.wall,
             all.summary()
         );
         if !self.warm_up.0.is_empty() {
             println!(
-                "{indent}(not in these figures, the warm-up: the requests sent before every kiosk had the answer to its first, which opens its connection, all at the same instant: {}; {})",
+                "{indent}(the warm-up, not in these figures: the requests sent before every kiosk had the answer to its first; they all start at the same instant, opening their connections in the first run: {}; {})",
                 self.warm_up.0.len(),
                 self.warm_up.summary()
             );
@@ -106,9 +107,8 @@ impl Run {
         for (name, l) in [("right codes", &self.right), ("wrong codes", &self.wrong)] {
             if !l.0.is_empty() {
                 println!(
-                    "{indent}{name}: {} = {:.0}/s; {}",
+                    "{indent}{name} after the warm-up: {}; {}",
                     l.0.len(),
-                    l.0.len() as f64 / self.wall,
                     l.summary()
                 );
             }
@@ -162,6 +162,7 @@ async fn run_closed(
     // Kiosks that have had their first answer: the run is warm once all have.
     let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let n_kiosks = kiosks.len();
+    let dump = std::env::var("LAT_DUMP").is_ok_and(|v| v == "1");
     for (k, plan) in kiosks.iter().cloned().zip(plans) {
         let (http, base, platform) = (http.clone(), base.to_string(), platform.clone());
         let answered = answered.clone();
@@ -179,13 +180,17 @@ async fn run_closed(
                 if out.is_empty() {
                     answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-                if std::env::var_os("LAT_DUMP").is_some() {
+                if dump {
                     // When each request was sent (µs since the epoch, like the logs' clock)
                     // and how long it took, to set beside `RUST_LOG`'s batch log.
                     let at = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
                     eprintln!("LAT {} {}", at.as_micros(), d.as_micros());
                 }
                 out.push((t.right, status, result, d, !warm));
+            }
+            if out.is_empty() {
+                // A kiosk with nothing sent does not hold the others in the warm-up.
+                answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             (out, not_sent)
         }));

@@ -10,8 +10,8 @@
 //! after a commit it runs a PASSIVE checkpoint, which copies whatever no reader still needs
 //! and waits for nobody. A PASSIVE checkpoint alone never lets the log start again under
 //! writers that never stop: the log restarts only when a write transaction begins with every
-//! page of it copied *and synced*, and a busy writer begins its next transaction as soon as it
-//! commits. So when a pass finds the log past [`RESTART_AT`] pages, the checkpointer takes
+//! page of it copied *and synced* and no reader still reading a snapshot in it, and a busy
+//! writer begins its next transaction as soon as it commits. So when a pass finds the log past [`RESTART_AT`] pages, the checkpointer takes
 //! the write turn right after the next commit (its writer has its answer) and copies the
 //! rest, about that one transaction: the next write starts the log again. The pause falls
 //! between two transactions, where a batch's answers are on their way and the next batch
@@ -36,8 +36,8 @@ pub(crate) const WRITER_BACKSTOP: u32 = 8_000;
 /// transactions: far enough below [`WRITER_BACKSTOP`] that the checkpointer, passing every
 /// [`GATHER`] or so, gets there first under the heaviest writes measured (about 60 pages a
 /// millisecond), and far enough above SQLite's 1,000 that the pause (copying and syncing the
-/// last transaction's pages with the turn held: 8 ms for 500 pages on the benchmark machine)
-/// comes seldom. About 16 MB of log.
+/// last transaction's pages with the turn held: 5 to 7 ms for 450 to 700 pages on the
+/// benchmark machine) comes seldom. About 16 MB of log.
 pub(crate) const RESTART_AT: i64 = 4_000;
 
 /// How long the checkpointer lets writes gather after one it was told of. Short, so that
@@ -45,7 +45,7 @@ pub(crate) const RESTART_AT: i64 = 4_000;
 /// transaction while the next gathers (20 ms let three gather: a pass of 1,300 pages and
 /// its two `fsync`s then ran through the middle of the next batch, adding 4 to 7 ms to it);
 /// a write now and then costs a pass of its own, as it did.
-const GATHER: Duration = Duration::from_millis(2);
+pub(crate) const GATHER: Duration = Duration::from_millis(2);
 
 /// Tells the checkpointer that something was committed, or to stop. Dropped with the pool's
 /// last handle, which stops the checkpointer too.
@@ -120,8 +120,18 @@ async fn run(options: SqliteConnectOptions, mut committed: watch::Receiver<bool>
         };
         if pass.log < RESTART_AT {
             c.restart_at = RESTART_AT;
-        } else if pass.log >= c.restart_at && !c.restart(&turn, &mut committed).await {
-            break;
+        } else if pass.log >= c.restart_at {
+            // Tried once per quarter of `RESTART_AT` pages of growth: a restart that did not
+            // happen (a reader on an older snapshot kept the pass from copying everything, or
+            // still held its place in the log when the next write began) is not tried again
+            // after every commit, each time pausing the writers for nothing.
+            c.restart_at = pass.log + RESTART_AT / 4;
+            if pass.copied < pass.log {
+                continue;
+            }
+            if !c.restart(&turn, &mut committed).await {
+                break;
+            }
         }
     }
     if let Some(conn) = c.conn {
@@ -157,17 +167,21 @@ impl Checkpointer {
     }
 
     /// Lets the next write start the log again: after the next commit, with the write turn
-    /// held (no transaction in progress), copies the rest.
-    /// If a reader still reads an older snapshot the copy stops short of it and the log goes
-    /// on growing, until a later pass. `false` when the checkpointer is to stop.
+    /// held (no transaction in progress), copies the rest. If a reader still reads an older
+    /// snapshot the copy stops short of it, and the log goes on growing until a later try.
+    /// `false` when the checkpointer is to stop.
     async fn restart(&mut self, turn: &Turn, committed: &mut watch::Receiver<bool>) -> bool {
         // The turn is asked for right after a commit, while that transaction's writer sends
         // its answers and the next one gathers: the copy of its pages (the passes after each
         // commit have copied the ones before) then overlaps the gathering. Asked for after a
         // pass of its own, the turn came at the end of the next transaction, whose pages were
         // copied with it held and the pause was a transaction longer.
-        committed.borrow_and_update();
-        if committed.changed().await.is_err() || *committed.borrow_and_update() {
+        // A stop sent during the pass that called this is seen here: `Db::close` sends it with
+        // the turn held and waits for this task, so waiting for a commit then would never end.
+        if *committed.borrow_and_update()
+            || committed.changed().await.is_err()
+            || *committed.borrow_and_update()
+        {
             return false;
         }
         let Some(turn) = turn.upgrade() else {
@@ -176,7 +190,8 @@ impl Checkpointer {
         let held = turn.lock_owned();
         tokio::pin!(held);
         // The turn, unless told to stop meanwhile (`Db::close` stops the checkpointer with the
-        // turn held); commits told meanwhile are copied by the pass below.
+        // turn held); commits told meanwhile are copied by the pass below. The lock is fair:
+        // transactions already waiting for the turn go first, and their pages are copied too.
         let held = loop {
             tokio::select! {
                 held = &mut held => break held,
@@ -195,11 +210,6 @@ impl Checkpointer {
             micros = started.elapsed().as_micros() as u64,
             "the WAL copied with the write turn held"
         );
-        if let Some(p) = pass
-            && p.copied < p.log
-        {
-            self.restart_at = p.log + RESTART_AT / 4;
-        }
         true
     }
 }

@@ -28,7 +28,8 @@ pub enum Db {
 /// when it finds that another connection wrote since its last transaction, so with the turn
 /// passed among the read pool's connections each write transaction read its B-tree pages back
 /// from the file (a verification round spent more time in `pread` than in SQLite). The turn
-/// also tells the pool's checkpointer of each commit (see `checkpoint`).
+/// also tells the pool's checkpointer of each commit, and the checkpointer takes it between
+/// two transactions to let the log start again (see `checkpoint`).
 #[derive(Clone, Debug)]
 pub struct WriteLock {
     turn: std::sync::Arc<tokio::sync::Mutex<Committed>>,
@@ -352,12 +353,44 @@ mod tests {
         reading.store(false, std::sync::atomic::Ordering::Relaxed);
         reader.await.unwrap();
         // 12,000 pages (48 MB) and more written: the log started again from its beginning
-        // (once past the writer's backstop, 8,000 pages or 33 MB, as soon as the reader let
-        // it).
+        // (past 4,000 pages the checkpointer starts it again between two transactions, the
+        // writer's backstop at 8,000 pages or 33 MB if it could not, as soon as the reader
+        // let it).
         assert!(
             largest < 48 * 1024 * 1024,
             "the log grew to {largest} bytes"
         );
+    }
+
+    /// A database closed while the checkpointer copies a long log closes: the stop sent by
+    /// `close` (with the write turn held) during that pass is seen before the checkpointer
+    /// waits for a commit to start the log again, which would never come.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_database_closed_during_a_long_copy_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let db = Db::connect(&format!("sqlite://{}", path.display()), 4)
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        run(
+            &mut tx,
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)",
+        )
+        .await;
+        // One commit past `RESTART_AT` pages: the pass after it is long, and finds the log
+        // long enough to start again.
+        run(
+            &mut tx,
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4500) \
+             INSERT INTO t (body) SELECT zeroblob(4000) FROM n",
+        )
+        .await;
+        tx.commit().await.unwrap();
+        tokio::time::sleep(checkpoint::GATHER + Duration::from_millis(5)).await;
+        tokio::time::timeout(Duration::from_secs(20), db.close())
+            .await
+            .expect("the database did not close");
     }
 
     /// Under writes that never stop, the checkpointer starts the log again between two
