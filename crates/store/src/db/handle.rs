@@ -288,20 +288,11 @@ mod tests {
         sqlx::query(sql).execute(&mut **tx).await.unwrap();
     }
 
-    /// The checkpointer copies committed pages into the database file soon after the commit,
-    /// long before the writer's own (past `WRITER_BACKSTOP` pages of log) would; and with
-    /// writes that never stop and a reader always in, the log stays bounded.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_log_is_copied_soon_after_commits_and_stays_bounded() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let db = Db::connect(&format!("sqlite://{}", path.display()), 4)
+    /// A new SQLite database `t.db` in `dir`, with a table `t` of blobs (one a page).
+    async fn blob_db(dir: &std::path::Path) -> Db {
+        let db = Db::connect(&format!("sqlite://{}", dir.join("t.db").display()), 4)
             .await
             .unwrap();
-        let Db::Sqlite(pool, _) = &db else {
-            unreachable!("a SQLite URL")
-        };
-        let file_len = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let mut tx = db.begin().await.unwrap();
         run(
             &mut tx,
@@ -309,6 +300,37 @@ mod tests {
         )
         .await;
         tx.commit().await.unwrap();
+        db
+    }
+
+    /// `transactions` write transactions back to back, each about 21 pages; the largest the
+    /// log file `wal` grew to, in bytes.
+    async fn churn(db: &Db, wal: &std::path::Path, transactions: usize) -> u64 {
+        let mut largest = 0;
+        for _ in 0..transactions {
+            let mut tx = db.begin().await.unwrap();
+            for _ in 0..20 {
+                run(&mut tx, "INSERT INTO t (body) VALUES (zeroblob(4000))").await;
+            }
+            run(&mut tx, "DELETE FROM t WHERE id % 3 = 0").await;
+            tx.commit().await.unwrap();
+            largest = largest.max(std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0));
+        }
+        largest
+    }
+
+    /// The checkpointer copies committed pages into the database file soon after the commit,
+    /// long before the writer's own (past `WRITER_BACKSTOP` pages of log) would; and with
+    /// writes that never stop and a reader always in, the log stays bounded.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_is_copied_soon_after_commits_and_stays_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let db = blob_db(dir.path()).await;
+        let Db::Sqlite(pool, _) = &db else {
+            unreachable!("a SQLite URL")
+        };
+        let file_len = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         tokio::time::sleep(Duration::from_millis(300)).await;
         let before = file_len();
         // 50 pages, far below the writers' automatic checkpoint.
@@ -339,17 +361,7 @@ mod tests {
                 }
             })
         };
-        let wal = dir.path().join("t.db-wal");
-        let mut largest = 0;
-        for _ in 0..600 {
-            let mut tx = db.begin().await.unwrap();
-            for _ in 0..20 {
-                run(&mut tx, "INSERT INTO t (body) VALUES (zeroblob(4000))").await;
-            }
-            run(&mut tx, "DELETE FROM t WHERE id % 3 = 0").await;
-            tx.commit().await.unwrap();
-            largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
-        }
+        let largest = churn(&db, &dir.path().join("t.db-wal"), 600).await;
         reading.store(false, std::sync::atomic::Ordering::Relaxed);
         reader.await.unwrap();
         // 12,000 pages (48 MB) and more written: the log started again from its beginning
@@ -368,16 +380,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_database_closed_during_a_long_copy_closes() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let db = Db::connect(&format!("sqlite://{}", path.display()), 4)
-            .await
-            .unwrap();
+        let db = blob_db(dir.path()).await;
         let mut tx = db.begin().await.unwrap();
-        run(
-            &mut tx,
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)",
-        )
-        .await;
         // One commit past `RESTART_AT` pages: the pass after it is long, and finds the log
         // long enough to start again.
         run(
@@ -399,30 +403,10 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_log_starts_again_between_transactions_before_a_commit_must() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let db = Db::connect(&format!("sqlite://{}", path.display()), 4)
-            .await
-            .unwrap();
-        let mut tx = db.begin().await.unwrap();
-        run(
-            &mut tx,
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)",
-        )
-        .await;
-        tx.commit().await.unwrap();
-        let wal = dir.path().join("t.db-wal");
+        let db = blob_db(dir.path()).await;
         let frame = 4096 + 24;
-        let mut largest = 0;
         // About 21,000 pages: the log would pass the backstop twice.
-        for _ in 0..1_000 {
-            let mut tx = db.begin().await.unwrap();
-            for _ in 0..20 {
-                run(&mut tx, "INSERT INTO t (body) VALUES (zeroblob(4000))").await;
-            }
-            run(&mut tx, "DELETE FROM t WHERE id % 3 = 0").await;
-            tx.commit().await.unwrap();
-            largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
-        }
+        let largest = churn(&db, &dir.path().join("t.db-wal"), 1_000).await;
         assert!(
             largest > checkpoint::RESTART_AT as u64 * frame,
             "the log never reached the restart ({largest} bytes): the test wrote too little"
