@@ -88,9 +88,9 @@ pub(crate) fn start(options: SqliteConnectOptions, turn: Turn) -> Committed {
 struct Checkpointer {
     options: SqliteConnectOptions,
     conn: Option<SqliteConnection>,
-    /// The log's length past which the next restart is tried: [`RESTART_AT`], or more after a
-    /// restart a reader's older snapshot kept from copying everything, so that a long read
-    /// does not bring a pause every pass.
+    /// The log's length past which the next restart is tried: [`RESTART_AT`] while the log is
+    /// short, and a quarter of it past the log's length at each try, so that a reader holding
+    /// the log (a long read) does not bring a pause after every commit.
     restart_at: i64,
 }
 
@@ -176,6 +176,7 @@ impl Checkpointer {
         // commit have copied the ones before) then overlaps the gathering. Asked for after a
         // pass of its own, the turn came at the end of the next transaction, whose pages were
         // copied with it held and the pause was a transaction longer.
+        //
         // A stop sent during the pass that called this is seen here: `Db::close` sends it with
         // the turn held and waits for this task, so waiting for a commit then would never end.
         if *committed.borrow_and_update()
